@@ -171,10 +171,12 @@ func TestIntegrationServeParamSecretWithheld(t *testing.T) {
 // A param refused whose value holds the token is withheld with what is
 // wrong with it: nmap's ports parser cuts the value at a '-' and quotes
 // the piece before it, a fragment of the token no redaction of the whole
-// recognises. So it is, the token as it is or with bytes percent-encoded,
-// from --param, with and without the openaev profile, from an inject file and from a platform message's
-// inject_content, in the error, the WARN line and the INVALID_USAGE
-// message alike; another bad value is still quoted.
+// recognises. So it is, the token as it is or with bytes encoded (percent
+// escapes, once or twice, a percent sign as a character reference or a
+// \u escape), from --param, with and without the openaev profile, from
+// an inject file and from a platform message's inject_content, in the
+// error, the WARN line and the INVALID_USAGE message alike; another bad
+// value is still quoted.
 func TestParamHoldingSecretWithheld(t *testing.T) {
 	const tok = "S3cr3t-a1b2c3d4-Tok"
 	withNmap := registry(withNmapScanner)
@@ -195,6 +197,9 @@ func TestParamHoldingSecretWithheld(t *testing.T) {
 		{"--param, openaev profile", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", "ports=" + tok, "--profile", "openaev"}, withheld, true},
 		{"--param, the token percent-encoded", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", "ports=S3cr3t%2Da1b2c3d4%2dTok"}, withheld, false},
 		{"--param, the token percent-encoded, openaev profile", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", "ports=S3cr3t%2Da1b2c3d4-Tok", "--profile", "openaev"}, withheld, true},
+		{"--param, the token percent-encoded twice", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", "ports=S3cr3t%252Da1b2c3d4-Tok"}, withheld, false},
+		{"--param, the token's percent sign an HTML reference", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", "ports=S3cr3t&#37;2Da1b2c3d4-Tok"}, withheld, false},
+		{"--param, the token's percent sign \\u-escaped, openaev profile", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", `ports=S3cr3t\u00252Da1b2c3d4-Tok`, "--profile", "openaev"}, withheld, true},
 		{"inject file", []string{"--inject-file", injectFile}, withheld, false},
 		{"platform message", []string{"--openaev-message", msg}, "inject_content.ports (value withheld)", true},
 		{"another bad value quoted", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", "ports=22x"}, `"22x" is not a port number`, false},

@@ -15,10 +15,11 @@ const Redacted = "[REDACTED]"
 // it may take: raw, JSON-escaped and URL-encoded, and each of those escaped
 // once more (an error message quoting a response body that echoed the
 // secret JSON-escaped holds it escaped twice), with any of its
-// characters \u-escaped, once, twice or three times, or written as HTML
-// or XML character references (see unescapedSpans), and, for a secret of ShortSecret bytes or more, its
-// base64 inside the base64 of a longer text (see base64Cores). Empty
-// secrets are ignored.
+// characters \u-escaped, percent-encoded or written as HTML or XML
+// character references, those escapes composed up to maxRounds deep
+// (standin%252Dtoken, standin&#37;2Dtoken; see unescapedSpans), and, for
+// a secret of ShortSecret bytes or more, its base64 inside the base64 of
+// a longer text (see base64Cores). Empty secrets are ignored.
 //
 // Every form is matched whatever the case of its letters, by Unicode
 // simple folding as strings.EqualFold compares ("ké" echoed "KÉ"; see

@@ -9,77 +9,119 @@ import (
 	"unicode/utf8"
 )
 
-// maxUnescapes is how many times unescapedSpans decodes JSON escapes: a
+// maxUnescapes is how many times a text's JSON escapes are decoded: a
 // body that \u-escaped the secret (once), quoted in an error text (twice),
 // written in a JSON log line (three times).
 const maxUnescapes = 3
 
+// maxRounds is how many escapes deep unescapedSpans decodes a text, one
+// encoding a round: the JSON escapes of maxUnescapes quotings, and inside
+// them a secret percent-encoded or written with character references;
+// or a secret encoded twice (%252D, &#37;2D, \u00252D, &amp;#45;) inside
+// two quotings. The bound keeps the work linear in the text's length.
+const maxRounds = maxUnescapes + 1
+
 // unescapedSpans appends to spans the bytes of s that hold the forms of
-// the secrets with any of their characters \u-escaped, as Java's Gson
-// writes "=" ("\u003d"), "'" and "<>&", and as any JSON encoder may write
-// any character (hex in either case, a surrogate pair above U+FFFF), and
-// with the backslash of the escape doubled by a quoting: rather than every
-// mix of escaped and raw characters, it decodes the JSON escapes of s, up
-// to maxUnescapes times, and looks for the forms (ASCII lowercased) in the
+// the secrets once the escapes of s are decoded, composed, up to
+// maxRounds deep: rather than every mix of escaped and raw characters, it
+// decodes the text and looks for the forms (ASCII lowercased) in each
 // decoded text lowercased, each match mapped back to the bytes of s it
-// came from. long match anywhere, short only where they stand as words in
-// s (see wordAt). A text with no "\u" adds none: its plain forms are
-// matched already. HTML and XML character references and percent escapes
-// are decoded too, in s and in each JSON-decoded text (see htmlSpans and
-// percentSpans).
+// came from; long match anywhere, short only where they stand as words in
+// s (see wordAt). The encodings (see encodings):
+//   - JSON escapes: any character \u-escaped, as Java's Gson writes "="
+//     ("\u003d"), "'" and "<>&", and as any JSON encoder may write any
+//     character (hex in either case, a surrogate pair above U+FFFF), the
+//     backslash of the escape doubled by a quoting;
+//   - HTML and XML character references (&#38; &#x26; &#X0026; &amp;
+//     &apos;…), as an error page or an XML answer may echo them;
+//   - percent escapes (%XX, hex in either case: "standin%2Dtoken"), as a
+//     value given URL-encoded by hand or by a tool may hold them.
+//
+// Each round decodes the escapes of every encoding the text holds, in one
+// pass, towards the text's fixed point: a secret encoded twice, by any two
+// of them ("standin%252Dtoken", "standin&#37;2Dtoken": a percent sign
+// encoded in turn), is found two rounds down. When the text holds escapes
+// of more than one encoding, the round also searches it with each
+// encoding's alone decoded (a secret holding "%41" echoed in an HTML page
+// is not to have it read as "A"). Each text is searched once; the rounds
+// and their texts are bounded, so the work stays linear in the text's
+// length. A text holding none of the escapes adds none: its plain forms
+// are matched already.
 func unescapedSpans(spans [][2]int, s string, fs *forms) [][2]int {
-	d := decoded{text: s}
-	spans = d.htmlSpans(spans, s, fs)
-	spans = d.percentSpans(spans, s, fs)
-	if !strings.Contains(s, `\u`) {
-		return spans
+	var seenBuf [4 * (len(encodings) + 1)]string // on the stack
+	seen := seenBuf[:0]                          // the decoded texts searched
+	search := func(d decoded) {
+		if !slices.Contains(seen, d.text) {
+			seen = append(seen, d.text)
+			spans = d.find(spans, s, nil, fs)
+		}
 	}
-	for range maxUnescapes {
-		next, ok := d.unescape()
+	d, json := decoded{text: s}, false
+	for range maxRounds {
+		var heldBuf [len(encodings)]encoding
+		held := heldBuf[:0]
+		for _, e := range encodings {
+			if e.holds(d.text, json) {
+				held = append(held, e)
+			}
+		}
+		if len(held) > 1 {
+			for i := range held {
+				if one, ok := d.decode(held[i : i+1]); ok {
+					search(one)
+				}
+			}
+		}
+		next, ok := d.decode(held)
 		if !ok {
 			break
 		}
-		d = next
-		spans = d.find(spans, s, nil, fs)
-		spans = d.htmlSpans(spans, s, fs)
-		spans = d.percentSpans(spans, s, fs)
-		if !strings.Contains(d.text, `\`) {
-			break
+		search(next)
+		d, json = next, held[0].start == '\\'
+	}
+	return spans
+}
+
+// encoding is an encoding unescapedSpans decodes: the byte its escapes
+// start with, the decoder of one (which appends what it decodes and
+// returns its length, 0 when the text at hand starts with none), and
+// whether a text may hold one (json: the text is JSON-decoded already).
+type encoding struct {
+	start byte
+	esc   func([]byte, string) ([]byte, int)
+	holds func(text string, json bool) bool
+}
+
+// encodings are the encodings unescapedSpans decodes, JSON's first: JSON
+// escapes in a text holding a "\u", or a backslash once JSON-decoded (a
+// \" doubled by a quoting: the escapes of a quoted body), HTML and XML
+// character references in a text with a '&' followed by a ';', percent
+// escapes in a text with a '%' followed by two hex digits.
+var encodings = [...]encoding{
+	{'\\', runeEscape(jsonEscape), func(text string, json bool) bool {
+		return strings.Contains(text, `\u`) || json && strings.IndexByte(text, '\\') >= 0
+	}},
+	{'&', runeEscape(htmlReference), func(text string, _ bool) bool {
+		i := strings.IndexByte(text, '&')
+		return i >= 0 && strings.IndexByte(text[i:], ';') >= 0
+	}},
+	{'%', urlEscape, func(text string, _ bool) bool { return holdsPercentEscape(text) }},
+}
+
+// holdsPercentEscape reports whether s holds a '%' followed by two hex
+// digits.
+func holdsPercentEscape(s string) bool {
+	for i := strings.IndexByte(s, '%'); i >= 0 && i+2 < len(s); {
+		if isHex(s[i+1 : i+3]) {
+			return true
 		}
+		j := strings.IndexByte(s[i+1:], '%')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
 	}
-	return spans
-}
-
-// htmlSpans appends to spans the bytes of s that hold the forms of the
-// secrets with any of their characters written as an HTML or XML
-// character reference (&#38; &#x26; &#X0026; &amp; &apos;…), as an error
-// page or an XML answer may echo them, in d's text once its references
-// are decoded. A text with no '&' followed by a ';' adds none.
-func (d decoded) htmlSpans(spans [][2]int, s string, fs *forms) [][2]int {
-	i := strings.IndexByte(d.text, '&')
-	if i < 0 || !strings.Contains(d.text[i:], ";") {
-		return spans
-	}
-	if next, ok := d.decode('&', runeEscape(htmlReference)); ok {
-		spans = next.find(spans, s, nil, fs)
-	}
-	return spans
-}
-
-// percentSpans appends to spans the bytes of s that hold the forms of the
-// secrets with any of their bytes percent-encoded (%XX, hex in either
-// case: "standin%2Dtoken"), as a value given URL-encoded by hand or by a
-// tool may hold them, in d's text once its escapes are decoded: rather
-// than every mix of escaped and raw bytes, the text is decoded once. A
-// text with no '%' adds none.
-func (d decoded) percentSpans(spans [][2]int, s string, fs *forms) [][2]int {
-	if strings.IndexByte(d.text, '%') < 0 {
-		return spans
-	}
-	if next, ok := d.decode('%', urlEscape); ok {
-		spans = next.find(spans, s, nil, fs)
-	}
-	return spans
+	return false
 }
 
 // runeEscape turns a decoder of one escape to a rune (its rune and
@@ -112,15 +154,14 @@ func (d decoded) span(i, j int) (int, int) {
 // unescape decodes the JSON escapes of d's text (\uXXXX, a surrogate pair,
 // \" \\ \/ \b \f \n \r \t); a backslash starting none is kept. ok is false
 // when the text has none.
-func (d decoded) unescape() (decoded, bool) { return d.decode('\\', runeEscape(jsonEscape)) }
+func (d decoded) unescape() (decoded, bool) { return d.decode(encodings[:1]) }
 
-// decode decodes the escapes of d's text that start with the byte start,
-// each decoded by esc (which appends what it decodes to and returns its
-// length, 0 when the text at hand starts with none: the byte is kept). ok
-// is false when the text has none.
-func (d decoded) decode(start byte, esc func([]byte, string) ([]byte, int)) (decoded, bool) {
+// decode decodes, in one pass, the escapes of d's text of each of encs
+// (of the first whose escape the text at hand starts with); a byte
+// starting none is kept. ok is false when the text has none.
+func (d decoded) decode(encs []encoding) (decoded, bool) {
 	s := d.text
-	if strings.IndexByte(s, start) < 0 {
+	if !slices.ContainsFunc(encs, func(e encoding) bool { return strings.IndexByte(s, e.start) >= 0 }) {
 		return d, false
 	}
 	out := decoded{from: make([]int, 0, len(s)), to: make([]int, 0, len(s))}
@@ -128,9 +169,7 @@ func (d decoded) decode(start byte, esc func([]byte, string) ([]byte, int)) (dec
 	changed := false
 	for i := 0; i < len(s); {
 		n, was := 1, len(b)
-		if s[i] != start {
-			b = append(b, s[i])
-		} else if nb, size := esc(b, s[i:]); size > 0 {
+		if nb, size := escapeAt(b, s[i:], encs); size > 0 {
 			n, b, changed = size, nb, true
 		} else {
 			b = append(b, s[i])
@@ -143,6 +182,19 @@ func (d decoded) decode(start byte, esc func([]byte, string) ([]byte, int)) (dec
 	}
 	out.text = string(b)
 	return out, changed
+}
+
+// escapeAt appends to b what the escape of one of encs s starts with
+// decodes to, and returns its length, 0 when s starts with none.
+func escapeAt(b []byte, s string, encs []encoding) ([]byte, int) {
+	for _, e := range encs {
+		if s[0] == e.start {
+			if nb, n := e.esc(b, s); n > 0 {
+				return nb, n
+			}
+		}
+	}
+	return b, 0
 }
 
 // htmlNamed are the named references htmlReference decodes: XML's five,

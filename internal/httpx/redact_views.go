@@ -17,22 +17,17 @@ import (
 // alone with the hex of each form, once the text's escapes are decoded and
 // its tags and control characters dropped.
 
-// cleanText returns s with its HTML and XML character references decoded
-// twice (&amp;#10;; named ones among htmlNamed and extraNamed), its URL escapes decoded
-// twice (%25 of an escape), and its tags (<br />, </p>), ANSI escape
-// sequences and control and format characters (a NUL, U+200B, a soft
-// hyphen) dropped: what a reader of the text would see of it.
+// cleanText returns s with its HTML and XML character references (named
+// ones among htmlNamed and extraNamed) and its URL escapes decoded, in one
+// pass a round, up to maxRounds rounds (&amp;#10; in an escaped XML
+// message, %25 of an escape, &#37;0A), and its tags (<br />, </p>), ANSI
+// escape sequences and control and format characters (a NUL, U+200B, a
+// soft hyphen) dropped: what a reader of the text would see of it.
 func cleanText(s string) string {
 	d := decoded{text: s}
-	for range 2 { // &amp;#10; in an escaped XML message
-		next, ok := d.decode('&', runeEscape(viewReference))
-		if !ok {
-			break
-		}
-		d = next
-	}
-	for range 2 {
-		next, ok := d.decode('%', urlEscape)
+	views := []encoding{{start: '&', esc: runeEscape(viewReference)}, {start: '%', esc: urlEscape}}
+	for range maxRounds {
+		next, ok := d.decode(views)
 		if !ok {
 			break
 		}

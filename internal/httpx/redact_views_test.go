@@ -33,6 +33,7 @@ var splitModes = map[string]func(tok, req string) string{
 	"entxa":    func(tok, _ string) string { return strings.Join(pieces(tok, 7), "&#xA;") },
 	"ent1310":  func(tok, _ string) string { return strings.Join(pieces(tok, 7), "&#13;&#10;") },
 	"entnl":    func(tok, _ string) string { return strings.Join(pieces(tok, 7), "&NewLine;") },
+	"pctent10": func(tok, _ string) string { return strings.Join(pieces(tok, 7), "%26%2310%3B") }, // &#10; percent-encoded
 	"zwsp":     func(tok, _ string) string { return strings.Join(pieces(tok, 7), "\u200b") },
 	"shy":      func(tok, _ string) string { return strings.Join(pieces(tok, 7), "\u00ad") },
 	"wj":       func(tok, _ string) string { return strings.Join(pieces(tok, 7), "\u2060") },
