@@ -1,12 +1,10 @@
 package openaev_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/testkit"
@@ -26,10 +24,7 @@ func TestDataCallbackLostAnswerWarns(t *testing.T) {
 		answer func(w http.ResponseWriter, r *http.Request, forward http.Handler) // the second data callback's first attempt
 		warned bool
 	}{
-		{"answer lost after the platform took it", func(w http.ResponseWriter, r *http.Request, forward http.Handler) {
-			forward.ServeHTTP(httptest.NewRecorder(), r)
-			testkit.Cut(w)
-		}, true},
+		{"answer lost after the platform took it", testkit.LoseAnswer, true},
 		// r13 finding 3: a gateway's 502 or 504 says the platform behind
 		// it did not answer, not that it did not take the body.
 		{"platform took it, the gateway in front answered 504", func(w http.ResponseWriter, r *http.Request, forward http.Handler) {
@@ -48,28 +43,17 @@ func TestDataCallbackLostAnswerWarns(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			const id = "inj-data"
 			e := newEnv(t)
-			forward := testkit.ReverseProxy(t, e.platform.URL)
-			var mu sync.Mutex
-			data := 0
-			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				r.Body = io.NopCloser(bytes.NewReader(b))
-				mu.Lock()
-				if bytes.Contains(b, []byte(`"execution_action":"data"`)) {
-					data++
-				}
-				second := data == 2 && bytes.Contains(b, []byte(`"execution_action":"data"`))
-				if second {
-					data++ // its retry is forwarded
-				}
-				mu.Unlock()
-				if second {
+			// The first data callback passes, the second's first attempt
+			// gets the answer; its retry, and every other call, passes.
+			var data atomic.Int32
+			proxy := testkit.FaultProxy(t, e.platform.URL, 2, []byte(`"execution_action":"data"`),
+				func(w http.ResponseWriter, r *http.Request, forward http.Handler) {
+					if data.Add(1) == 1 {
+						forward.ServeHTTP(w, r)
+						return
+					}
 					tt.answer(w, r, forward)
-					return
-				}
-				forward.ServeHTTP(w, r)
-			}))
-			t.Cleanup(proxy.Close)
+				})
 			e.throughProxy(t, proxy.URL)
 			e.profile = openaev.NewProfile(e.client, testManifests(), e.log, openaev.WithMaxPayloadSize(4096))
 			e.proc = openaev.NewProcessor(newTestRuntime(e.registry, e.profile, e.log), e.profile)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
@@ -25,37 +24,32 @@ import (
 func TestRedeliveredRunLeavesOutStoredFindings(t *testing.T) {
 	const id = "inj-redelivered"
 	e := newEnv(t)
-	forward := testkit.ReverseProxy(t, e.platform.URL)
 	var mu sync.Mutex
-	var held []byte // the first run's "complete", in flight
-	var heldPath string
-	var heldHeader http.Header
-	statusPath := "/injects/" + id
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		mu.Lock()
-		defer mu.Unlock()
-		if r.Method == http.MethodPost && bytes.Contains(b, []byte(`"execution_action":"complete"`)) && held == nil {
-			// In flight when the process died: the platform has not
-			// processed it yet, and the run never learns of it.
-			held, heldPath, heldHeader = b, r.URL.Path, r.Header.Clone()
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		forward.ServeHTTP(w, r)
-		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, statusPath) && len(held) > 0 {
-			// The redelivered run read the status: the first copy is
-			// processed now, before its "complete".
-			req, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, e.platform.URL+heldPath, bytes.NewReader(held))
-			req.Header = heldHeader
-			if resp, err := http.DefaultClient.Do(req); err == nil {
-				resp.Body.Close()
+	var held *http.Request // the first run's "complete", in flight
+	// The redelivered run, the status read, reads the stored findings:
+	// the first copy reaches the platform just before.
+	replay := testkit.FaultProxy(t, e.platform.URL, 1, []byte(`"finding_field"`),
+		func(w http.ResponseWriter, r *http.Request, forward http.Handler) {
+			mu.Lock()
+			first := held
+			mu.Unlock()
+			if first != nil {
+				forward.ServeHTTP(httptest.NewRecorder(), first)
 			}
-			held = []byte{}
-		}
-	}))
-	t.Cleanup(proxy.Close)
+			forward.ServeHTTP(w, r)
+		})
+	// In flight when the process died: the platform has not processed it
+	// yet, and the run never learns of it.
+	proxy := testkit.FaultProxy(t, replay.URL, 1, []byte(`"execution_action":"complete"`),
+		func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
+			b, _ := io.ReadAll(r.Body)
+			first := r.Clone(context.Background())
+			first.Body = io.NopCloser(bytes.NewReader(b))
+			mu.Lock()
+			held = first
+			mu.Unlock()
+			w.WriteHeader(http.StatusOK)
+		})
 	e.throughProxy(t, proxy.URL)
 	body := e.message(t, id, "noop", map[string]any{"target_selector": "manual", "targets": "192.0.2.1"}, nil, nil)
 	ctx := context.Background()
