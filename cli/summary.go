@@ -45,11 +45,9 @@ func writeSummary(w io.Writer, r *runtime.Report, where string) error {
 	}
 	v := readFindings(r.Output.Findings, labels, r.Status == framework.StatusSuccess || r.Status == framework.StatusPartial)
 	var unreached []string
-	for i, l := range labels {
-		if why := r.NotReached(i); why != "" {
-			unreached = append(unreached, l+" ("+fit(why, maxReason)+")")
-			v.status[i] = "not reached"
-		}
+	for i, why := range r.Unreached() {
+		unreached = append(unreached, labels[i]+" ("+fit(why, maxReason)+")")
+		v.status[i] = "not reached"
 	}
 	if len(unreached) > 0 {
 		fmt.Fprintf(&b, "  not reached: %d %s: %s\n", len(unreached), plural(len(unreached), "target", "targets"),

@@ -347,3 +347,30 @@ func TestWriteSummaryNumbersAsTheWireCarriesThem(t *testing.T) {
 		}
 	}
 }
+
+// The summary of a report built by hand matches the reasons of the targets
+// not reached to the targets once, not once a target (three allocations
+// each time, one of them as long as the targets): a report of many
+// targets, most of them alike, is summarised with fewer allocations than
+// it has targets.
+func TestWriteSummaryManyTargetsNotReached(t *testing.T) {
+	const n = 1000
+	vs := make([]string, n)
+	for i := range vs {
+		vs[i] = fmt.Sprintf("10.0.%d.%d", i/256, i%256)
+	}
+	targets := networkTargets(vs...)
+	r := runtime.Report{Injector: "custom", Status: framework.StatusPartial, Targets: targets,
+		Output: framework.ToolOutput{Unreached: map[framework.Target]string{targets[7]: "not scanned", targets[300]: "timed out"}}}
+	var b strings.Builder
+	allocs := testing.AllocsPerRun(3, func() {
+		b.Reset()
+		writeSummary(&b, &r, "done")
+	})
+	if want := "  not reached: 2 targets: 10.0.0.7 (not scanned), 10.0.1.44 (timed out)\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("summary:\n%s\nwant a line %q", b.String(), want)
+	}
+	if allocs > n {
+		t.Errorf("%.0f allocations for %d targets", allocs, n)
+	}
+}

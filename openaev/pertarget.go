@@ -53,6 +53,7 @@ func (p *Profile) targetTraces(r *runtime.Report, m *framework.Manifest, v Platf
 // the traces sent, the one failed and those skipped.
 func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *framework.Manifest, sent map[string]bool) {
 	var lists map[string][]any
+	notReached := maps.Collect(r.Unreached())
 	done, total := 0, 0
 	for _, t := range r.Targets {
 		if t.Attribution.Asset != "" {
@@ -69,7 +70,7 @@ func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *fr
 		}
 		e := Execution{Message: targetMessage(r, m, i, lists), Status: StatusInfo, Action: ActionCommandExecution,
 			ContextIdentifiers: []string{t.Attribution.Asset}}
-		if why := r.NotReached(i); why != "" {
+		if why := notReached[i]; why != "" {
 			// Nothing went to it: an error of its own, whatever the run's.
 			e.Message, e.Status = truncateEscaped(fmt.Sprintf("%s on %s: %s", r.Injector, frameworkTargetLabel(t), why), maxTargetTrace), StatusError
 		}

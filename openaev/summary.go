@@ -176,10 +176,8 @@ const maxReasonNamed = 200
 // name does not resolve)"; "" when it reached them all.
 func unreachedSummary(r *runtime.Report) string {
 	var parts []string
-	for i, t := range r.Targets {
-		if why := r.NotReached(i); why != "" {
-			parts = append(parts, frameworkTargetLabel(t)+" ("+truncateEscaped(why, maxReasonNamed)+")")
-		}
+	for i, why := range r.Unreached() {
+		parts = append(parts, frameworkTargetLabel(r.Targets[i])+" ("+truncateEscaped(why, maxReasonNamed)+")")
 	}
 	if len(parts) == 0 {
 		return ""
@@ -191,13 +189,11 @@ func unreachedSummary(r *runtime.Report) string {
 // unreachedSummary names them; nil when it reached them all.
 func unreachedLabels(r *runtime.Report) map[string]bool {
 	var out map[string]bool
-	for i, t := range r.Targets {
-		if r.NotReached(i) != "" {
-			if out == nil {
-				out = map[string]bool{}
-			}
-			out[frameworkTargetLabel(t)] = true
+	for i := range r.Unreached() {
+		if out == nil {
+			out = map[string]bool{}
 		}
+		out[frameworkTargetLabel(r.Targets[i])] = true
 	}
 	return out
 }

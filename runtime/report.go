@@ -84,7 +84,9 @@ func (r *Report) TargetExtras(i int) framework.TypeExtras {
 // (framework.ToolOutput.Unreached), "" when it did not say it did not
 // reach it. Such a target's signature holds the run's status and that
 // reason alone. A Report built outside the runtime finds it in
-// Output.Unreached as the runtime would (framework.Target.ExtrasKey).
+// Output.Unreached as the runtime would (framework.Target.ExtrasKey),
+// looking at every reason and every target on each call: what reads the
+// reason of every target ranges over Unreached.
 func (r *Report) NotReached(i int) string {
 	if r.sigs == nil {
 		notReached := notReachedOf(r.Output.Unreached, r.Targets)
@@ -97,6 +99,23 @@ func (r *Report) NotReached(i int) string {
 		return ""
 	}
 	return r.notReached[i]
+}
+
+// Unreached yields each target the executor sent nothing to, in order,
+// with why (see NotReached); the reasons of a Report built outside the
+// runtime are matched to its targets once a range.
+func (r *Report) Unreached() iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		notReached := r.notReached
+		if r.sigs == nil {
+			notReached = notReachedOf(r.Output.Unreached, r.Targets)
+		}
+		for i, why := range notReached {
+			if why != "" && !yield(i, why) {
+				return
+			}
+		}
+	}
 }
 
 // attribution returns the attribution of target i.

@@ -95,6 +95,17 @@ func TestRunTargetsNotReached(t *testing.T) {
 					t.Errorf("Signature(%d) = %+v", i, rep.Signature(i))
 				}
 			}
+			// Unreached yields the same, from the run's report and from
+			// one built by hand of its targets and output.
+			for name, r := range map[string]*runtime.Report{"run": rep, "by hand": {Targets: rep.Targets, Output: rep.Output}} {
+				got := make([]string, len(tt.want))
+				for i, why := range r.Unreached() {
+					got[i] = why
+				}
+				if !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("%s: Unreached yields %q, want %q", name, got, tt.want)
+				}
+			}
 			if tt.wantStatus == framework.StatusFailed && rep.Output.ErrorInfo.Message != tt.wantMsg {
 				t.Errorf("message %q, want %q (docs/wire-format.md)", rep.Output.ErrorInfo.Message, tt.wantMsg)
 			}
