@@ -176,9 +176,9 @@ func (v *runView) finish(log *zap.Logger, err error, exit func(error) error) err
 		if ei := r.Output.ErrorInfo; ei != nil && ei.Message != "" {
 			fields = append(fields, zap.String("error", runtime.LoggedMessage(ei.Message, v.redact)))
 		}
-		msg := "inject failed; its signatures report the failure"
+		msg := "inject failed; " + v.reportedBy(r.Status)
 		if r.Status == framework.StatusTimeout {
-			msg = "inject timed out or was interrupted; its signatures report the timeout"
+			msg = "inject timed out or was interrupted; " + v.reportedBy(r.Status)
 			fields = append(fields, zap.Int("partial_results", len(r.Partial)))
 		}
 		log.Warn(msg, fields...)
@@ -190,6 +190,24 @@ func (v *runView) finish(log *zap.Logger, err error, exit func(error) error) err
 		return &ExitError{Code: ExitFailed}
 	}
 	return nil
+}
+
+// reportedBy says what carried a failed or timed-out outcome (s) to the
+// backend: the signatures of the callback profile (or, without a
+// backend, those printed) hold it as their execution_status; the openaev
+// profile's complete callback says it (ERROR, TIMEOUT), its signatures
+// never (2.4.x gets none).
+func (v *runView) reportedBy(s framework.ExecutionStatus) string {
+	if !v.cfg.openAEV() {
+		if s == framework.StatusTimeout {
+			return "its signatures report the timeout"
+		}
+		return "its signatures report the failure"
+	}
+	if s == framework.StatusTimeout {
+		return "its complete callback reports the timeout (execution_status " + openaev.StatusTimeout + ")"
+	}
+	return "its complete callback reports the failure (execution_status " + openaev.StatusError + ")"
 }
 
 // where is the summary's last line: where the signatures went.
