@@ -184,8 +184,10 @@
 //  1. once the runtime prepared the request (Profile.Received),
 //     POST /api/injects/execution/reception/{id} {"tracking_total_count":1};
 //  2. one INFO command_execution trace saying what runs on which targets
-//     (each named in its canonical form, as the results name it; its
-//     loss is logged, not fatal);
+//     (each named in its canonical form, as the results name it, and
+//     once: a name several targets share, two assets of one address,
+//     says how many, "192.0.2.7 (2 targets)"; its loss is logged, not
+//     fatal);
 //  3. the runtime executes the inject and compiles its signatures;
 //  4. exactly one terminal POST /api/injects/execution/callback/{id} with
 //     execution_action "complete", a non-blank message with the detail,

@@ -78,15 +78,12 @@ func findingsSummary(f map[string]any, m *framework.Manifest) string {
 
 // describeRun is the trace message: what runs on which targets, at most
 // budget bytes once JSON-escaped, so that its body stays under the max
-// payload size: as many target names as fit (at most 20) are listed, then
-// "and N more"; so are the asset groups that yielded no target and the
+// payload size: as many target names as fit (at most 20), each once
+// (labelsOnce), are listed, then "and N more"; so are the asset groups that yielded no target and the
 // skipped assets (at most 10 each, in a quarter of the budget each).
 func describeRun(req runtime.Request, t *Selection, budget int) string {
-	values := make([]string, len(req.Targets))
-	for i, s := range req.Targets {
-		values[i] = targetLabel(s)
-	}
-	n := len(values)
+	values := labelsOnce(req.Targets)
+	n := len(req.Targets)
 	head := fmt.Sprintf("Running %s on %d target%s: ", req.Injector, n, plural(n))
 	var tail string
 	if t != nil && t.Selector == SelectorAssetGroups && len(t.Groups) > 0 {
@@ -103,6 +100,27 @@ func describeRun(req runtime.Request, t *Selection, budget int) string {
 	msg := head + fitList(values, 20, budget-escapedLenString(head)-escapedLenString(tail)) + tail
 	// Group names too long for the budget: cut.
 	return truncateEscaped(msg, budget)
+}
+
+// labelsOnce names targets, each name once, in the order first met: a
+// name several targets share (two assets of one address) says how many
+// ("198.18.0.1 (2 targets)").
+func labelsOnce(targets []runtime.TargetSpec) []string {
+	var order []string
+	count := make(map[string]int, len(targets))
+	for _, s := range targets {
+		l := targetLabel(s)
+		if count[l] == 0 {
+			order = append(order, l)
+		}
+		count[l]++
+	}
+	for i, l := range order {
+		if n := count[l]; n > 1 {
+			order[i] = fmt.Sprintf("%s (%d targets)", l, n)
+		}
+	}
+	return order
 }
 
 // fitList is list(items, max) with as many items as fit in budget bytes
