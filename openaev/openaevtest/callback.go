@@ -202,7 +202,6 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 	}
 	out := map[string]any{}
 	var rows []FindingRow
-	seen := map[FindingRow]bool{}
 	for _, o := range declared {
 		if !KnownOutputType(p.version, o.Type) {
 			return bad(fmt.Sprintf("contract output type %q is unknown to %s", o.Type, p.version))
@@ -228,7 +227,7 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 		if reason := findingNUL(o, v); reason != "" {
 			return bad(reason)
 		}
-		added, reason := newFindings(in, o, v, seen)
+		added, reason := newFindings(in, o, v)
 		if reason != "" {
 			return nil, nil, reason, http.StatusConflict
 		}

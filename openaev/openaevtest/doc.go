@@ -342,12 +342,26 @@
 //     /api/findings/injects/{id}/search (rest/finding/FindingSearchApi.java:66-99,
 //     @AccessControl READ on the inject, as GET /api/injects/{id}) answers
 //     them as a Spring page of RelatedFindingOutput (finding_type,
-//     finding_value, no finding_field), page from 0 and size 1 to 1000
+//     finding_value, no finding_field; finding_assets, the endpoints the
+//     finding is linked to), page from 0 and size 1 to 1000
 //     (bound and defaulted as rule 10), filtered by finding_field with operator
 //     eq, case aside (FilterUtilsJpa.equalsText). A later migration of the
 //     platform's repository (V6_20260819150900000__Add_finding_location_asset,
 //     dated 2026-08-19, in no release read) drops that constraint; the
-//     stand-in keeps it on both lines.
+//     stand-in keeps it on both lines. A finding is linked to the assets
+//     its item's asset_id names (2.4.0 read: FindingService.linkFinding
+//     with each FindingCapableOutputProcessor's toFindingAssets): portscan
+//     reads one id (asText: a list names none); cve, vulnerability,
+//     credentials and the Active Directory types one id or a list of
+//     them; the other types link none. A finding repeated within a
+//     callback is stored once with the assets of each
+//     (deduplicateFindings). The platform links the ids it finds an asset
+//     for (fetchEntities) and drops the others silently; the stand-in,
+//     which holds no asset inventory, links every non-empty string id, and
+//     answers each as {"asset_id": id} (the platform's EndpointSimple has
+//     asset_name too; FindingMapper.toRelatedFindingOutput keeps the
+//     endpoints, which the stand-in takes every asset for).
+//     StoredFindings and the stats view (Held) list each row's assets.
 //  15. The broker's message size (2.4.0 read; Current taken as alike). In
 //     queued mode the platform answers a callback that passes field
 //     validation (rule 3) with 200 once it has published it to RabbitMQ

@@ -35,17 +35,26 @@ var noFindings = set("asset", "expectation_signature", "action_output")
 // else one for the whole value (FindingService.buildFindings), each
 // rendered as the type's toFindingValue does.
 func findingValues(outputType string, multiple bool, value any) []string {
+	items := findingItems(outputType, multiple, value)
+	out := make([]string, len(items))
+	for i, x := range items {
+		out[i] = findingValue(outputType, x)
+	}
+	return out
+}
+
+// findingItems returns the JSON values the findings of one declared
+// output are built from: each item of a list when the output is
+// isMultiple, else the whole value (FindingService.buildFindings); none
+// for an output type whose processor stores no finding.
+func findingItems(outputType string, multiple bool, value any) []any {
 	if noFindings[outputType] {
 		return nil
 	}
 	if list, ok := value.([]any); ok && multiple {
-		out := make([]string, len(list))
-		for i, x := range list {
-			out[i] = findingValue(outputType, x)
-		}
-		return out
+		return list
 	}
-	return []string{findingValue(outputType, value)}
+	return []any{value}
 }
 
 // findingValue renders one finding as findingrow.Value does (a scalar's

@@ -3,41 +3,65 @@ package openaevtest
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
 // The findings the platform holds per inject, unique on (inject, type,
-// value, field), and the route that lists them (rule 14).
+// value, field), the assets each is linked to, and the route that lists
+// them (rule 14).
 
 // FindingRow is one finding the platform stores for an inject: its output
-// type (the contract's, such as "portscan"), value and output field.
+// type (the contract's, such as "portscan"), value and output field, and
+// the assets it is linked to (see linkedAssets), sorted; none: nil.
 type FindingRow struct {
-	Type  string `json:"type"`
-	Value string `json:"value"`
-	Field string `json:"field"`
+	Type   string   `json:"type"`
+	Value  string   `json:"value"`
+	Field  string   `json:"field"`
+	Assets []string `json:"assets,omitempty"`
 }
 
+// findingKey is a row of the findings table's unique constraint
+// (finding_inject_id aside: the rows are the inject's).
+type findingKey struct{ typ, value, field string }
+
+func (r FindingRow) key() findingKey { return findingKey{r.Type, r.Value, r.Field} }
+
 // StoredFindings returns the findings the platform stores for an inject,
-// in the order they were stored.
+// in the order they were stored, each with its assets.
 func (p *Platform) StoredFindings(injectID string) []FindingRow {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if in := p.injects[injectID]; in != nil {
-		return append([]FindingRow(nil), in.rows...)
+		return cloneRows(in.rows)
 	}
 	return nil
 }
 
+// cloneRows copies rows, their assets included.
+func cloneRows(rows []FindingRow) []FindingRow {
+	out := make([]FindingRow, len(rows))
+	for i, r := range rows {
+		r.Assets = slices.Clone(r.Assets)
+		out[i] = r
+	}
+	return out
+}
+
 // newFindings returns the findings output o of value v adds to inject in,
-// de-duplicated within the callback as FindingService.deduplicateFindings
-// does (seen holds the callback's earlier ones), or why the insert fails:
-// one of them is already stored for the inject, and the findings table's
-// unique constraint refuses it.
-func newFindings(in *inject, o contractOutput, v any, seen map[FindingRow]bool) ([]FindingRow, string) {
+// each linked to its assets (linkedAssets), de-duplicated within the
+// output as FindingService.deduplicateFindings does (a finding found
+// again adds its assets to the first's), or why the insert fails: one of
+// them is already stored for the inject, and the findings table's unique
+// constraint refuses it. A callback's outputs have fields of their own,
+// so no row of one is another's.
+func newFindings(in *inject, o contractOutput, v any) ([]FindingRow, string) {
 	var out []FindingRow
-	for _, value := range findingValues(o.Type, o.Multiple, v) {
+	at := map[findingKey]int{} // a row of out by its key
+	for _, item := range findingItems(o.Type, o.Multiple, v) {
+		value := findingValue(o.Type, item)
 		row := FindingRow{Type: o.Type, Value: value, Field: o.Field}
-		if in.stored[row] {
+		if in.stored[row.key()] {
 			shown := value
 			if len(shown) > 64 {
 				shown = shown[:64] + "…"
@@ -45,18 +69,71 @@ func newFindings(in *inject, o contractOutput, v any, seen map[FindingRow]bool) 
 			return nil, fmt.Sprintf("output %s (%s): finding %q is already stored for the inject: its insert violates the findings table's unique constraint (finding_inject_id, finding_type, finding_value, finding_field) and the batch's transaction rolls back",
 				o.Field, o.Type, shown)
 		}
-		if !seen[row] {
-			seen[row] = true
-			out = append(out, row)
+		assets := linkedAssets(o.Type, item)
+		if i, seen := at[row.key()]; seen {
+			for _, a := range assets {
+				if !slices.Contains(out[i].Assets, a) {
+					out[i].Assets = append(out[i].Assets, a)
+				}
+			}
+			continue
 		}
+		row.Assets = assets
+		at[row.key()] = len(out)
+		out = append(out, row)
+	}
+	for i := range out {
+		slices.Sort(out[i].Assets)
 	}
 	return out, ""
+}
+
+// linksAssets are the output types whose processor links a finding to
+// assets (toFindingAssets, 2.4.0's FindingCapableOutputProcessor
+// subclasses: read), all from the finding's asset_id: portscan's one id
+// (PortScanOutputProcessor, asText: a list names none), the others' one
+// id or a list of them (CVEOutputProcessor and the Active Directory
+// types' alike). Current's processors were not read: taken as alike.
+var linksAssets = set("portscan", "cve", "credentials", "username", "share", "admin_username", "group",
+	"computer", "password_policy", "delegation", "sid", "vulnerability", "account_with_password_not_required",
+	"asreproastable_account", "kerberoastable_account")
+
+// linkedAssets returns the ids of the assets the finding item of an
+// output of outputType is linked to (FindingService.linkFinding), in the
+// order it names them, each once. Asset ids are UUID strings: a string id
+// not empty names one, anything else (a number's or a boolean's text, the
+// "null" of a JSON null) none the platform holds. The stand-in holds no
+// asset inventory: it links every such id, as if the asset existed; the
+// platform links those it finds (fetchEntities, findById) and drops the
+// others silently, the finding stored all the same.
+func linkedAssets(outputType string, item any) []string {
+	m, ok := item.(map[string]any)
+	if !ok || !linksAssets[outputType] {
+		return nil
+	}
+	var ids []string
+	add := func(v any) {
+		if s, ok := v.(string); ok && s != "" && !slices.Contains(ids, s) {
+			ids = append(ids, s)
+		}
+	}
+	switch x := m["asset_id"].(type) {
+	case []any:
+		if outputType != "portscan" {
+			for _, e := range x {
+				add(e)
+			}
+		}
+	default:
+		add(x)
+	}
+	return ids
 }
 
 // storeLocked records rows as stored for inject in.
 func storeLocked(in *inject, rows []FindingRow) {
 	for _, r := range rows {
-		in.stored[r] = true
+		in.stored[r.key()] = true
 		in.rows = append(in.rows, r)
 	}
 }
@@ -87,10 +164,25 @@ func (p *Platform) findingsSearch(c *Call) (int, string, []byte) {
 			}
 			all = append(all, map[string]any{"finding_id": fmt.Sprintf("%s-finding-%d", c.InjectID, i),
 				"finding_type": r.Type, "finding_value": r.Value, "finding_created_at": "2026-01-01T00:00:00Z",
-				"finding_assets": []any{}, "finding_inject": map[string]any{"inject_id": c.InjectID}})
+				"finding_assets": endpoints(r.Assets), "finding_inject": map[string]any{"inject_id": c.InjectID}})
 		}
 		return pageOf(all, page, size)
 	})
+}
+
+// endpoints renders the assets a finding is linked to as
+// RelatedFindingOutput's finding_assets does (FindingMapper
+// .toRelatedFindingOutput: the finding's assets that are endpoints, each an
+// EndpointSimple): every asset of the stand-in is taken for an endpoint,
+// and it knows their ids alone, so each is {"asset_id": id} (the
+// platform's has asset_name too), sorted (the platform's is a set, in no
+// order).
+func endpoints(assets []string) []any {
+	out := make([]any, len(assets))
+	for i, a := range assets {
+		out[i] = map[string]any{"asset_id": a}
+	}
+	return out
 }
 
 // fieldMatches reports whether field passes every filter (each a list of

@@ -25,7 +25,8 @@ type Held struct {
 	// again (Stored less the distinct ones).
 	Stored     int `json:"signatures_stored"`
 	Duplicates int `json:"signatures_duplicated"`
-	// Findings are the findings rows, in the order stored.
+	// Findings are the findings rows, in the order stored, each with the
+	// assets it is linked to.
 	Findings []FindingRow `json:"findings"`
 	// Callbacks counts the inject's calls by kind and outcome
 	// ("data processed", "complete dropped", "trace refused 503").
@@ -68,7 +69,7 @@ func (p *Platform) Held(id string) (h Held, ok bool) {
 		return Held{}, false
 	}
 	h = Held{InjectID: id, Status: in.status, Reopenings: in.reopenings, Traces: []HeldTrace{},
-		Findings: append([]FindingRow{}, in.rows...), Callbacks: map[string]int{}, Stored: len(in.signatures)}
+		Findings: cloneRows(in.rows), Callbacks: map[string]int{}, Stored: len(in.signatures)}
 	for _, t := range in.traces {
 		h.Traces = append(h.Traces, HeldTrace{Status: t.status, Action: t.action, Message: t.message})
 	}

@@ -127,8 +127,8 @@ type inject struct {
 	batches    int      // signature batches stored
 	signatures []Signature
 	findings   map[string]any
-	stored     map[FindingRow]bool // the findings table's rows of the inject (rule 14)
-	rows       []FindingRow        // the same, in the order stored
+	stored     map[findingKey]bool // the findings table's rows of the inject (rule 14)
+	rows       []FindingRow        // the same, in the order stored, with their assets
 }
 
 // Platform is the stand-in. Its methods are safe for concurrent use.
@@ -270,7 +270,7 @@ func (p *Platform) AddInject(injectID, contractID string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.injects[injectID] = &inject{contract: contractID, status: "QUEUING", findings: map[string]any{},
-		stored: map[FindingRow]bool{}}
+		stored: map[findingKey]bool{}}
 }
 
 // DenyInject makes the token lack the rights on an inject (not an admin
