@@ -3,6 +3,7 @@ package framework
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -102,6 +103,18 @@ type ToolOutput struct {
 	// was reached is failed. Name only targets that got no traffic at
 	// all: one the tool was probing when its deadline came is reached.
 	Unreached map[Target]string
+	// TargetStatus holds the outcomes of single targets, keyed as
+	// TargetExtras is: StatusSuccess for a target that got no error of
+	// its own, StatusPartial, StatusFailed or StatusTimeout for one that
+	// did (a query the search engine refused, a check denied, a scan cut
+	// by the deadline), whatever the run's Status. A target without an
+	// entry has no outcome of its own known; one in Unreached was not
+	// reached, whatever its entry. It changes neither the run's Status
+	// nor any signature: the openaev profile's per-target traces say it
+	// (runtime.Report.TargetStatus). Two keys naming one target keep the
+	// worse outcome (failed, timeout, partial, success); a key naming no
+	// target is ignored, the runtime logs it.
+	TargetStatus map[Target]ExecutionStatus
 	// Findings is the injector's structured result, carried untouched;
 	// a key whose value JSON cannot encode (NaN, a chan…) is left out by
 	// the runtime, and fails the run naming it, as an extra does.
@@ -116,9 +129,9 @@ func (o ToolOutput) ExecutionStatus() ExecutionStatus {
 	return o.Status
 }
 
-// Validate checks that Status is a known outcome and that ErrorInfo does
-// not contradict it (a non-zero exit code is not a success), and the
-// CrashTimestamp of a failed run, an RFC 3339 time
+// Validate checks that Status and each of TargetStatus is a known outcome
+// and that ErrorInfo does not contradict Status (a non-zero exit code is
+// not a success), and the CrashTimestamp of a failed run, an RFC 3339 time
 // (signatures.ErrorInfo.CrashTime, the runtime's check of it).
 func (o ToolOutput) Validate() error {
 	switch o.Status {
@@ -126,6 +139,9 @@ func (o ToolOutput) Validate() error {
 	default:
 		return &signatures.ValidationError{Field: "status", Value: string(o.Status),
 			Reason: "unknown status (valid: success, partial, failed, timeout)"}
+	}
+	if err := validTargetStatus(o.TargetStatus); err != nil {
+		return err
 	}
 	if o.ErrorInfo != nil && o.ErrorInfo.ExitCode != 0 && o.ExecutionStatus() == StatusSuccess {
 		return &signatures.ValidationError{Field: "error_info.exit_code", Value: strconv.Itoa(o.ErrorInfo.ExitCode),
@@ -137,6 +153,27 @@ func (o ToolOutput) Validate() error {
 		}
 	}
 	return nil
+}
+
+// validTargetStatus checks that each outcome of m is known; the first
+// unknown one, by target name, is the error.
+func validTargetStatus(m map[Target]ExecutionStatus) error {
+	var bad []string
+	values := map[string]ExecutionStatus{}
+	for t, st := range m {
+		switch st {
+		case StatusSuccess, StatusPartial, StatusFailed, StatusTimeout:
+		default:
+			name := t.String()
+			bad, values[name] = append(bad, name), st
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	return &signatures.ValidationError{Field: "target_status[" + bad[0] + "]", Value: string(values[bad[0]]),
+		Reason: "unknown status (valid: success, partial, failed, timeout)"}
 }
 
 // Target is one target of an inject: its typed configuration and the

@@ -21,9 +21,17 @@ type unreached struct {
 	kind   string
 }
 
+// targetStatus is one entry of ToolOutput.TargetStatus as JSON writes it.
+type targetStatus struct {
+	Target json.RawMessage `json:"target"`
+	Status ExecutionStatus `json:"status"`
+	kind   string
+}
+
 // MarshalJSON encodes the output as encoding/json encodes its fields, but
-// for TargetExtras and Unreached, whose keys (targets) a JSON object cannot
-// hold: Unreached is a list of {"target": …, "reason": …} (left out when
+// for TargetExtras, Unreached and TargetStatus, whose keys (targets) a
+// JSON object cannot hold: Unreached is a list of {"target": …, "reason":
+// …}, TargetStatus of {"target": …, "status": …} (each left out when
 // nil), TargetExtras
 // a list of {"target": …, "extras": …}, the target as Target.String
 // writes it, in the order of those texts, then (for targets written alike:
@@ -59,9 +67,20 @@ func (o ToolOutput) MarshalJSON() ([]byte, error) {
 			return cmp.Or(cmp.Compare(string(a.Target), string(b.Target)), cmp.Compare(a.kind, b.kind), cmp.Compare(a.Reason, b.Reason))
 		})
 	}
+	var own []targetStatus
+	if o.TargetStatus != nil {
+		own = make([]targetStatus, 0, len(o.TargetStatus))
+		for t, st := range o.TargetStatus {
+			own = append(own, targetStatus{Target: json.RawMessage(t.String()), Status: st, kind: fmt.Sprintf("%T", t.Config)})
+		}
+		slices.SortFunc(own, func(a, b targetStatus) int {
+			return cmp.Or(cmp.Compare(string(a.Target), string(b.Target)), cmp.Compare(a.kind, b.kind), cmp.Compare(a.Status, b.Status))
+		})
+	}
 	return json.Marshal(struct {
 		fields
 		TargetExtras []targetExtras
-		Unreached    []unreached `json:",omitempty"` // as before it was a field: none, not written
-	}{fields(o), list, gone})
+		Unreached    []unreached    `json:",omitempty"` // as before it was a field: none, not written
+		TargetStatus []targetStatus `json:",omitempty"`
+	}{fields(o), list, gone, own})
 }

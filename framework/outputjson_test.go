@@ -31,6 +31,11 @@ func TestToolOutputJSON(t *testing.T) {
 			`{"Status":"","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":null,"TargetExtras":null,"Unreached":[` +
 				`{"target":{"target_hostname":"web.example.com"},"reason":"not scanned: the name does not resolve"},` +
 				`{"target":{"target_ipv4":"10.0.0.1","asset":"a-1"},"reason":""}]}`},
+		{"targets' own outcomes", framework.ToolOutput{Status: framework.StatusPartial, TargetStatus: map[framework.Target]framework.ExecutionStatus{
+			web: framework.StatusFailed, ip: framework.StatusSuccess}},
+			`{"Status":"partial","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":null,"TargetExtras":null,"TargetStatus":[` +
+				`{"target":{"target_hostname":"web.example.com"},"status":"failed"},` +
+				`{"target":{"target_ipv4":"10.0.0.1","asset":"a-1"},"status":"success"}]}`},
 	}
 	// Targets Target.String writes alike (a pointer configuration and its
 	// value, two kinds of configuration with the same fields, two

@@ -201,8 +201,10 @@
 // On the Current line, between steps 3 and 4, each target with an asset
 // gets its own INFO command_execution trace whose
 // execution_context_identifiers name the asset, as the platform's own
-// injectors fill its per-target view: what ran on it, its outcome, the
-// findings the terminal callback carries attributed to it (one it leaves
+// injectors fill its per-target view: what ran on it, its own outcome
+// (runtime.Report.TargetStatus, an ERROR trace when it failed; succeeded
+// in a successful run; else no outcome is claimed: "no outcome of its own
+// reported (the run partially succeeded)"), the findings the terminal callback carries attributed to it (one it leaves
 // out is not counted) and its signature extras as text (scalars,
 // lists of them joined with ", ", maps by sorted key, "key: values"
 // joined with " | "; at most 20 items or keys, the rest counted, and the

@@ -55,6 +55,10 @@ type fakeNmap struct {
 	// unscanned are more targets unscanned_targets lists, after those
 	// not reached (as nmap's lists a name that does not resolve).
 	unscanned []string
+	// own maps a target value to its own outcome (ToolOutput.TargetStatus).
+	own map[string]framework.ExecutionStatus
+	// status, when set, is the run's outcome.
+	status framework.ExecutionStatus
 }
 
 // Manifest is the nmap injector's, without its description and with the
@@ -143,6 +147,18 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 		}
 	}
 	out.Findings["unscanned_targets"] = append(unscanned, f.unscanned...)
+	for _, t := range in.Targets {
+		nc, _ := t.Network()
+		if st, ok := f.own[nc.Value()]; ok {
+			if out.TargetStatus == nil {
+				out.TargetStatus = map[framework.Target]framework.ExecutionStatus{}
+			}
+			out.TargetStatus[t] = st
+		}
+	}
+	if f.status != "" {
+		out.Status = f.status
+	}
 	return out
 }
 

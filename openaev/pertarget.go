@@ -42,7 +42,8 @@ func (p *Profile) targetTraces(r *runtime.Report, m *framework.Manifest, v Platf
 // sendTargetTraces sends one INFO command_execution trace per target
 // that has an asset, its execution_context_identifiers naming the asset,
 // as the platform's own injectors fill its per-target view: what ran on
-// the target, its outcome and its findings of sent; an ERROR one naming
+// the target, its outcome (targetOutcome; an ERROR trace when it failed
+// of its own) and its findings of sent; an ERROR one naming
 // the target and why for a target the executor did not reach ("nmap on
 // nosuchhost.invalid: not scanned: the name does not resolve") (those the terminal
 // callback carries: one it leaves out is not counted). They are traces:
@@ -70,6 +71,9 @@ func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *fr
 		}
 		e := Execution{Message: targetMessage(r, m, i, lists), Status: StatusInfo, Action: ActionCommandExecution,
 			ContextIdentifiers: []string{t.Attribution.Asset}}
+		if r.TargetStatus(i) == signatures.StatusFailed {
+			e.Status = StatusError // it failed of its own
+		}
 		if why := notReached[i]; why != "" {
 			// Nothing went to it: an error of its own, whatever the run's.
 			e.Message, e.Status = truncateEscaped(fmt.Sprintf("%s on %s: %s", r.Injector, frameworkTargetLabel(t), why), maxTargetTrace), StatusError
@@ -86,15 +90,11 @@ func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *fr
 
 // targetMessage says what ran on target i, its outcome and the findings
 // attributed to it: "nmap on 192.0.2.7: succeeded; scan_results: 2;
-// ports_discovered: 22, 80".
+// ports_discovered: 22, 80" (see targetOutcome).
 func targetMessage(r *runtime.Report, m *framework.Manifest, i int, lists map[string][]any) string {
 	t := r.Targets[i]
 	label := frameworkTargetLabel(t)
-	status := r.Status
-	if s := r.Signature(i); s.ExecutionStatus != "" {
-		status = s.ExecutionStatus
-	}
-	msg := fmt.Sprintf("%s on %s: %s", r.Injector, label, outcomeWords(status))
+	msg := fmt.Sprintf("%s on %s: %s", r.Injector, label, targetOutcome(r, i))
 	extras := targetExtras(r.TargetExtras(i))
 	var parts []string
 	for _, k := range findingOrder(lists, m) {
@@ -112,6 +112,21 @@ func targetMessage(r *runtime.Report, m *framework.Manifest, i int, lists map[st
 		msg += "; " + strings.Join(parts, "; ")
 	}
 	return truncateEscaped(msg, maxTargetTrace)
+}
+
+// targetOutcome says the outcome of target i, a reached one: its own
+// (runtime.Report.TargetStatus) when the executor gave it; succeeded in a
+// successful run, every target of which succeeded; else none is claimed,
+// the run's said: "no outcome of its own reported (the run partially
+// succeeded)".
+func targetOutcome(r *runtime.Report, i int) string {
+	if own := r.TargetStatus(i); own != "" {
+		return outcomeWords(own)
+	}
+	if r.Status == signatures.StatusSuccess || r.Status == "" {
+		return outcomeWords(signatures.StatusSuccess)
+	}
+	return "no outcome of its own reported (the run " + outcomeWords(r.Status) + ")"
 }
 
 func outcomeWords(s signatures.ExecutionStatus) string {

@@ -274,3 +274,62 @@ func TestPerTargetTracesFailureCounts(t *testing.T) {
 		})
 	}
 }
+
+// TestPerTargetTraceOutcomes: each target's trace gives its own outcome
+// (runtime.Report.TargetStatus), whatever the run's: a target that got no
+// error of its own succeeded in a partial run, and one that failed of its
+// own gets an ERROR trace; a target of a run that was not a success whose
+// executor gave it none claims none, and says the run's.
+func TestPerTargetTraceOutcomes(t *testing.T) {
+	tests := []struct {
+		name   string
+		status framework.ExecutionStatus
+		own    map[string]framework.ExecutionStatus
+		want   map[string][2]string // asset → trace status, message
+	}{
+		{"own outcomes in a partial run", framework.StatusPartial, map[string]framework.ExecutionStatus{
+			"192.0.2.7": framework.StatusSuccess, "db01.example.com": framework.StatusFailed, "192.0.2.9": framework.StatusPartial},
+			map[string][2]string{
+				"a1": {"INFO", "nmap on 192.0.2.7: succeeded; scan_results: 1; ports_discovered: 22"},
+				"a2": {"ERROR", "nmap on db01.example.com: failed"},
+				"a3": {"INFO", "nmap on 192.0.2.9: partially succeeded; scan_results: 1; ports_discovered: 80"},
+			}},
+		{"none given, a partial run", framework.StatusPartial, nil, map[string][2]string{
+			"a1": {"INFO", "nmap on 192.0.2.7: no outcome of its own reported (the run partially succeeded); scan_results: 1; ports_discovered: 22"},
+			"a2": {"INFO", "nmap on db01.example.com: no outcome of its own reported (the run partially succeeded)"},
+			"a3": {"INFO", "nmap on 192.0.2.9: no outcome of its own reported (the run partially succeeded); scan_results: 1; ports_discovered: 80"},
+		}},
+		{"none given, a successful run", "", nil, map[string][2]string{
+			"a1": {"INFO", "nmap on 192.0.2.7: succeeded; scan_results: 1; ports_discovered: 22"},
+			"a2": {"INFO", "nmap on db01.example.com: succeeded"},
+			"a3": {"INFO", "nmap on 192.0.2.9: succeeded; scan_results: 1; ports_discovered: 80"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.register(t)
+			e.nmap.open = map[string][]int{"192.0.2.7": {22}, "192.0.2.9": {80}}
+			e.nmap.own, e.nmap.status = tt.own, tt.status
+			body := e.message(t, "inj-own", "nmap", map[string]any{"target_selector": "assets",
+				"expectations": []map[string]any{{"expectation_type": "DETECTION"}}},
+				[]map[string]any{asset("asset", "a1", "", "192.0.2.7", nil), asset("endpoint", "a2", "db01.example.com", "", nil),
+					asset("asset", "a3", "", "192.0.2.9", nil)}, nil)
+			if err := e.proc.Process(context.Background(), body); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][2]string{}
+			for _, c := range e.platform.Calls("inj-own") {
+				if c.Kind == openaevtest.KindTrace && !c.Processed() {
+					t.Errorf("trace %s: %s", c.Outcome, c.Reason)
+				}
+				if ids, ok := c.Body["execution_context_identifiers"].([]any); ok && c.Kind == openaevtest.KindTrace && len(ids) == 1 {
+					got[ids[0].(string)] = [2]string{c.Body["execution_status"].(string), c.Body["execution_message"].(string)}
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("per-target traces\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}

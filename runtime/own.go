@@ -18,8 +18,8 @@ import (
 // output's maps and lists are copied, never the targets; a nil map or
 // list stays nil. The per-target extras are keyed by the target each key
 // names, as keyOf reads it (see extrasKeys, handedKeys), and so are the
-// targets not reached (unreachedKeys): the copy holds no pointer of the
-// executor's. The targets two keys name with different
+// targets not reached (unreachedKeys) and the targets' own outcomes
+// (statusKeys): the copy holds no pointer of the executor's. The targets two keys name with different
 // extras are returned (see byTarget).
 //
 // With r (nil: none), the copy holds none of its secrets, in any form
@@ -54,6 +54,7 @@ func ownOutput(out framework.ToolOutput, r *httpx.Redactor, keyOf func(framework
 	var twice []framework.Target
 	out.TargetExtras, twice = extrasKeys(out.TargetExtras, keyOf, w.typeExtras)
 	out.Unreached = unreachedKeys(out.Unreached, keyOf, w.text)
+	out.TargetStatus = statusKeys(out.TargetStatus, keyOf)
 	return out, twice
 }
 

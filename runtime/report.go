@@ -36,7 +36,10 @@ type Report struct {
 	// notReached is Output.Unreached by position ("": reached), nil
 	// when every target was reached.
 	notReached []string
-	payload    signatures.PayloadRange // PayloadTargets by ranges
+	// targetStatus is Output.TargetStatus by position ("": none of its
+	// own), nil when the executor gave none.
+	targetStatus []framework.ExecutionStatus
+	payload      signatures.PayloadRange // PayloadTargets by ranges
 }
 
 // Signature returns the post-execution signature of target i, built when
@@ -116,6 +119,26 @@ func (r *Report) Unreached() iter.Seq2[int, string] {
 			}
 		}
 	}
+}
+
+// TargetStatus returns the outcome of target i of its own
+// (framework.ToolOutput.TargetStatus), "" when the executor gave none:
+// the run's Status alone cannot tell it, but for a successful run, every
+// target of which succeeded. A target not reached (NotReached) was not
+// reached, whatever this says. A Report built outside the runtime finds it
+// in Output.TargetStatus as the runtime would (framework.Target.ExtrasKey).
+func (r *Report) TargetStatus(i int) framework.ExecutionStatus {
+	if r.sigs == nil {
+		own, _ := byPosition(statusKeys(r.Output.TargetStatus, framework.Target.ExtrasKey), r.Targets)
+		if own == nil {
+			return ""
+		}
+		return own[i]
+	}
+	if r.targetStatus == nil {
+		return ""
+	}
+	return r.targetStatus[i]
 }
 
 // attribution returns the attribution of target i.

@@ -277,6 +277,9 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		return nil, err
 	}
 	r.Output, r.sigs, r.Status, r.notReached = out, post, out.Status, notReached
+	if r.targetStatus, stray = byPosition(out.TargetStatus, targets); len(stray) > 0 { // keyed by ownOutput
+		log.Warn("executor gave outcomes of targets it was not given; ignored", zap.String("targets", namedKeys(stray)))
+	}
 	if out.Status == framework.StatusTimeout {
 		r.Partial = partial
 	}

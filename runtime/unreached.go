@@ -36,6 +36,42 @@ func unreachedKeys(m map[framework.Target]string, keyOf func(framework.Target) f
 	return out
 }
 
+// statusKeys re-keys the targets' own outcomes
+// (framework.ToolOutput.TargetStatus) by the target each key names (keyOf,
+// as unreachedKeys does); two keys naming one target keep the worse
+// outcome (worseStatus).
+func statusKeys(m map[framework.Target]framework.ExecutionStatus, keyOf func(framework.Target) framework.Target) map[framework.Target]framework.ExecutionStatus {
+	if m == nil {
+		return nil
+	}
+	out := make(map[framework.Target]framework.ExecutionStatus, len(m))
+	for k, st := range m {
+		key := keyOf(k)
+		if prev, ok := out[key]; ok && worseStatus(prev, st) == prev {
+			continue
+		}
+		out[key] = st
+	}
+	return out
+}
+
+// worseStatus returns the worse of two outcomes: failed, then timeout,
+// then partial, then success; an unknown one, which Validate refuses,
+// worst of all.
+func worseStatus(a, b framework.ExecutionStatus) framework.ExecutionStatus {
+	order := []framework.ExecutionStatus{framework.StatusSuccess, framework.StatusPartial, framework.StatusTimeout, framework.StatusFailed}
+	rank := func(s framework.ExecutionStatus) int {
+		if i := slices.Index(order, s); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}
+
 // notReachedOf is why the executor named each of targets not reached
 // (framework.ToolOutput.Unreached keyed by framework.Target.ExtrasKey, as
 // the runtime keys it), by position, "" for a target reached; nil when

@@ -210,6 +210,13 @@ func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.Too
 	if slices.ContainsFunc(extras, isNil) {
 		t.Fatalf("target extras %v, want one per target (%d)", extras, len(spec.Targets))
 	}
+	// Each target's own outcome is its configuration's, whatever the run's.
+	configs, _ := out.Findings[FieldConfigs].([]*ConfigResult)
+	for i, c := range spec.Targets {
+		if got := out.TargetStatus[targetOf(c)]; i >= len(configs) || string(got) != configs[i].Status {
+			t.Errorf("target %d: own outcome %q, want its configuration's status", i, got)
+		}
+	}
 	union := map[string]bool{} // "region call"
 	account, proved := st.identity(), false
 	for i, te := range extras {

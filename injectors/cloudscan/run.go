@@ -234,11 +234,12 @@ func fail(runs []*configRun, msg, why string) {
 }
 
 // assemble builds the output: per-configuration results in the findings,
-// per-target extras, the targets no call went to (an account the
-// credentials do not belong to), and the status (failed only when no check
-// succeeded).
+// per-target extras and outcomes (each configuration's status), the
+// targets no call went to (an account the credentials do not belong to),
+// and the status (failed only when no check succeeded).
 func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) framework.ToolOutput {
-	out := framework.ToolOutput{TargetExtras: make(map[framework.Target]framework.TypeExtras, len(runs))}
+	out := framework.ToolOutput{TargetExtras: make(map[framework.Target]framework.TypeExtras, len(runs)),
+		TargetStatus: make(map[framework.Target]framework.ExecutionStatus, len(runs))}
 	results := make([]*ConfigResult, len(runs))
 	succeeded, troubled := false, false
 	var msgs []string
@@ -284,6 +285,7 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 		}
 		results[i] = res
 		out.TargetExtras[in.Targets[i]] = targetExtras(r.cfg.CloudRegion, r.identity, r.recs) // runs[i] is in.Targets[i]'s
+		out.TargetStatus[in.Targets[i]] = framework.ExecutionStatus(res.Status)
 		if r.unreached != "" {
 			if out.Unreached == nil {
 				out.Unreached = map[framework.Target]string{}

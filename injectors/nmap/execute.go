@@ -131,6 +131,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		out.TargetExtras = r.targetExtras(in.Targets)
 	}
 	out.Unreached = unreached(in.Targets, targets, r, groups, started, timedOut, finished, quit)
+	out.TargetStatus = r.targetStatus(in.Targets)
 	var ee *ExitError
 	switch {
 	case timedOut:

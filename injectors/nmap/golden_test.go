@@ -42,6 +42,9 @@ type goldenResult struct {
 	// NotReached is Unreached by position ("": reached), left out when
 	// every target was reached.
 	NotReached []string `json:"not_reached,omitempty"`
+	// OwnStatus is TargetStatus by position ("": none of its own), left
+	// out when no target has one.
+	OwnStatus []framework.ExecutionStatus `json:"own_status,omitempty"`
 }
 
 // replay is a runner that plays back a case's capture of a real nmap run:
@@ -152,6 +155,17 @@ func runGolden(t *testing.T, dir string) {
 		got.NotReached = make([]string, len(cfg.Targets))
 		for i, tg := range cfg.Targets {
 			got.NotReached[i] = out.Unreached[tg]
+		}
+	}
+	if out.TargetStatus != nil {
+		got.OwnStatus = make([]framework.ExecutionStatus, len(cfg.Targets))
+		for i, tg := range cfg.Targets {
+			got.OwnStatus[i] = out.TargetStatus[tg]
+		}
+	}
+	for k := range out.TargetStatus {
+		if !slices.Contains(cfg.Targets, k) {
+			t.Errorf("own outcome: %s, no target of the inject", k)
 		}
 	}
 	for k := range out.Unreached {

@@ -67,6 +67,22 @@ type targetFinds struct {
 	services map[string]int // "22/tcp ssh" → port, for sorting
 }
 
+// targetStatus is the outcome of their own of the targets of in (the
+// inject's, by index) nmap reported a host for: succeeded, whatever the
+// run's (nmap writes a host once it is done with it, a scan cut or
+// failed after it included); nil when it reported none. The others have
+// none of their own known.
+func (r report) targetStatus(in []framework.Target) map[framework.Target]framework.ExecutionStatus {
+	if len(r.scanned) == 0 {
+		return nil
+	}
+	out := make(map[framework.Target]framework.ExecutionStatus, len(r.scanned))
+	for i := range r.scanned {
+		out[in[i]] = framework.StatusSuccess
+	}
+	return out
+}
+
 // buildReport matches every host to the targets by address or by the host
 // name nmap was given, never by position.
 func buildReport(targets []scanTarget, hosts []host) report {

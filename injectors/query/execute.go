@@ -140,7 +140,8 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 }
 
 // buildOutput turns the per-configuration results into the tool output:
-// findings, one TargetExtras entry per configuration (keyed by its target) and the status —
+// findings, one TargetExtras and one TargetStatus entry per configuration
+// (keyed by its target) and the status —
 // timeout when a configuration was cancelled, failed when all failed,
 // partial when some failed or were partial. targets are the inject's, one
 // per result: their asset ids go into the CVE objects.
@@ -149,6 +150,7 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 	var errs []string
 	failures, cancelled := 0, false
 	extras := make(map[framework.Target]framework.TypeExtras, len(results))
+	own := make(map[framework.Target]framework.ExecutionStatus, len(results))
 	metas := make([]signatures.Attribution, len(targets))
 	for i, r := range results {
 		ips, cves := matchedIPs(r.Matches), matchedCVEs(r.Matches)
@@ -168,6 +170,7 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 			te[t] = m
 		}
 		extras[targets[i]], metas[i] = te, targets[i].Attribution
+		own[targets[i]] = resultStatus[r.Status]
 		if r.Status != ResultSuccess {
 			errs = append(errs, r.Error)
 		}
@@ -180,6 +183,7 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 	out := framework.ToolOutput{
 		Status:       framework.StatusSuccess,
 		TargetExtras: extras,
+		TargetStatus: own,
 		Findings: map[string]any{
 			"provider":       provider,
 			"results":        results,
@@ -202,6 +206,12 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 	}
 	return out
 }
+
+// resultStatus is the outcome of a target of its own
+// (framework.ToolOutput.TargetStatus) by its ConfigResult.Status: a
+// query cancelled timed out.
+var resultStatus = map[string]framework.ExecutionStatus{ResultSuccess: framework.StatusSuccess,
+	ResultPartial: framework.StatusPartial, ResultFailed: framework.StatusFailed, ResultCancelled: framework.StatusTimeout}
 
 // maxErrors is the most errors a message lists.
 const maxErrors = 10

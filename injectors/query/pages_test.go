@@ -66,9 +66,15 @@ func TestExecuteLaterPageFails(t *testing.T) {
 				t.Errorf("error info = %+v, want a partial result's message naming %q", out.ErrorInfo, tt.wantErr)
 			}
 			for i := range tt.wantEach {
-				ips, _ := out.TargetExtras[externalTargets(tt.cfgs...)[i]][framework.Detection][ExtraMatchedIPs].([]string)
+				target := externalTargets(tt.cfgs...)[i]
+				ips, _ := out.TargetExtras[target][framework.Detection][ExtraMatchedIPs].([]string)
 				if len(ips) != len(matchedIPs(rs[i].Matches)) {
 					t.Errorf("target_extras[%d] matched_ips = %v, want the matches kept", i, ips)
+				}
+				// Its own outcome, whatever the run's: a query that got
+				// every page succeeded beside one refused.
+				if got, want := out.TargetStatus[target], resultStatus[tt.wantEach[i]]; got != want {
+					t.Errorf("target_status[%d] = %q, want %q", i, got, want)
 				}
 			}
 			last := len(rs) - 1
