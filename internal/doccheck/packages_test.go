@@ -13,7 +13,10 @@ import (
 // TestPackageTable checks that README.md's package table names every
 // package of the module: in its first column (`transport/`, `cli/`,
 // `internal/benchfloor`), or, for a command below a package, in that
-// package's row by its path under it (`cmd/openaev-standin`).
+// package's row by its whole path (`openaev/openaevtest/cmd/openaev-standin`),
+// which a reader can build or run as written: its path under the package
+// alone (`cmd/openaev-standin`) reads as a directory of the repository's
+// root, which does not exist.
 func TestPackageTable(t *testing.T) {
 	root := repoRoot(t)
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
@@ -42,14 +45,14 @@ type packageRow struct {
 	owns  string
 }
 
-// names reports whether the row names dir: one of its paths, or a path
-// under one of them written in its text.
+// names reports whether the row names dir: one of its paths, or, for a
+// directory under one of them, its whole path written in its text.
 func (r packageRow) names(dir string) bool {
 	for _, p := range r.paths {
 		if dir == p {
 			return true
 		}
-		if under, ok := strings.CutPrefix(dir, p+"/"); ok && strings.Contains(r.owns, "`"+under+"`") {
+		if strings.HasPrefix(dir, p+"/") && strings.Contains(r.owns, "`"+dir+"`") {
 			return true
 		}
 	}
