@@ -20,5 +20,7 @@
 // arguments as the function takes (TestDocSpans).
 //
 // The guide's stand-in block (section 8, a ```sh block) is run as a
-// script against hello and the OpenAEV stand-in (TestStandInBlock).
+// script against hello and the OpenAEV stand-in (TestStandInBlock), and
+// the query injector README's Example against the Shodan stand-in
+// (TestQueryExampleBlock).
 package doccheck

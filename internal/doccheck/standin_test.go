@@ -63,7 +63,7 @@ func fenced(t *testing.T, md, lang, what string) string {
 	for rest := md; ; {
 		i := strings.Index(rest, "\n```"+lang+"\n")
 		if i < 0 {
-			t.Fatalf("no %s block holding %q in the guide", lang, what)
+			t.Fatalf("no %s block holding %q in the document", lang, what)
 		}
 		rest = rest[i+len("\n```"+lang+"\n"):]
 		end := strings.Index(rest, "\n```\n")
