@@ -73,7 +73,7 @@ func injectorsCommand(o Options) *ucli.Command {
 			for _, pe := range broken {
 				list = append(list, injectorJSON{Name: pe.Injector, Category: "any", Broken: pe.Error(),
 					Params: []paramJSON{}, Settings: []settingJSON{}, Expectations: []string{}, Outputs: []findingOutputJSON{},
-					Platforms: []string{}, Domains: []string{}, SecurityPlatforms: map[string][]string{}})
+					Platforms: []string{}, AttackPatterns: []string{}, Domains: []string{}, SecurityPlatforms: map[string][]string{}})
 			}
 			sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 			return writeJSON(o, list)
@@ -121,6 +121,10 @@ type injectorJSON struct {
 	Expectations []string            `json:"expectations"`
 	Outputs      []findingOutputJSON `json:"outputs"`
 	Platforms    []string            `json:"platforms"`
+	// AttackPatterns are the MITRE ATT&CK ids the contract names
+	// (framework.Manifest.AttackPatterns, the registration's
+	// contract_attack_patterns_external_ids).
+	AttackPatterns []string `json:"attack_patterns"`
 	// Domains are the contract's security domains; SecurityPlatforms, by
 	// expectation type, the kinds of security platform expected to answer.
 	Domains           []string            `json:"domains"`
@@ -180,11 +184,14 @@ type settingJSON struct {
 	Doc       string  `json:"doc"`
 }
 
+// findingOutputJSON is one output of the contract, with every part the
+// registration declares of it (its labels included).
 type findingOutputJSON struct {
-	Type     string `json:"type"`
-	Field    string `json:"field"`
-	Multiple bool   `json:"multiple"`
-	Finding  bool   `json:"finding"`
+	Type     string   `json:"type"`
+	Field    string   `json:"field"`
+	Labels   []string `json:"labels"`
+	Multiple bool     `json:"multiple"`
+	Finding  bool     `json:"finding"`
 }
 
 // typedDefault is a param's default as an inject file gives it: a number
@@ -214,7 +221,7 @@ func typedDefault(p framework.Param) any {
 func injectorOf(m framework.Manifest, values map[string]string) injectorJSON {
 	out := injectorJSON{Name: m.Name, Category: category(m), Description: m.Description,
 		Params: []paramJSON{}, Settings: []settingJSON{}, Expectations: []string{}, Outputs: []findingOutputJSON{},
-		Platforms: append([]string{}, m.Platforms...)}
+		Platforms: append([]string{}, m.Platforms...), AttackPatterns: append([]string{}, m.AttackPatterns...)}
 	for _, p := range m.Params {
 		out.Params = append(out.Params, paramJSON{Name: p.Name, Type: p.Type, Enum: p.Enum, Default: typedDefault(p),
 			Required: p.Required, Doc: p.Doc, Min: json.Number(p.Min), Max: json.Number(p.Max)})
@@ -240,7 +247,8 @@ func injectorOf(m framework.Manifest, values map[string]string) injectorJSON {
 		out.SecurityPlatforms[string(e)] = append([]string{}, ps...)
 	}
 	for _, op := range m.Outputs {
-		out.Outputs = append(out.Outputs, findingOutputJSON{Type: op.Type, Field: op.Field, Multiple: op.Multiple, Finding: op.Finding})
+		out.Outputs = append(out.Outputs, findingOutputJSON{Type: op.Type, Field: op.Field, Labels: append([]string{}, op.Labels...),
+			Multiple: op.Multiple, Finding: op.Finding})
 	}
 	return out
 }

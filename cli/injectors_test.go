@@ -120,7 +120,12 @@ type injectorJSON struct {
 		Secret    bool
 		Set       bool
 	}
-	Expectations      []string
+	Expectations []string
+	Outputs      []struct {
+		Field  string
+		Labels []string
+	}
+	AttackPatterns    []string `json:"attack_patterns"`
 	Domains           []string
 	SecurityPlatforms map[string][]string `json:"security_platforms"`
 	InvalidManifest   string              `json:"invalid_manifest"`
@@ -235,5 +240,43 @@ func TestInjectorsJSON(t *testing.T) {
 	}
 	if want := map[string]any{"scan_type": "connect", "ports": "", "timing": 3.0, "service_detection": false}; !reflect.DeepEqual(defaults, want) {
 		t.Errorf("nmap's defaults %v, want %v", defaults, want)
+	}
+}
+
+// The JSON of an injector gives every part of its contract the
+// registration declares: its attack patterns (nmap's T1046) and each
+// output's labels (query's "shodan"), as the manifest names them, so that
+// a contract registered from the listing (the OpenAEV stand-in's
+// -manifest) is the one serve registers.
+func TestInjectorsJSONGivesAttackPatternsAndOutputLabels(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		reg     *framework.Registry
+		attack  []string
+		outputs map[string][]string
+	}{
+		{"nmap", registry(withNmapScanner), []string{"T1046"}, nil},
+		{"query", registry(withQuery), []string{"T1596.005"},
+			map[string][]string{"matched_ips": {"shodan"}, "matched_ipv6": {"shodan"}, "cves": {"shodan"}}},
+		{"noop", registry(), []string{}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, tt.reg, nil, "injectors", tt.name, "-o", "json")
+			var one injectorJSON
+			if err := json.Unmarshal([]byte(r.stdout), &one); err != nil || r.code != 0 {
+				t.Fatalf("exit %d, %v:\n%s", r.code, err, r.stdout)
+			}
+			if !reflect.DeepEqual(one.AttackPatterns, tt.attack) {
+				t.Errorf("attack_patterns %#v, want %#v\n%s", one.AttackPatterns, tt.attack, r.stdout)
+			}
+			for _, o := range one.Outputs {
+				if want := tt.outputs[o.Field]; want != nil && !reflect.DeepEqual(o.Labels, want) {
+					t.Errorf("output %s labels %#v, want %#v", o.Field, o.Labels, want)
+				}
+			}
+			if !strings.Contains(r.stdout, `"labels": [`) && len(one.Outputs) > 0 {
+				t.Errorf("an output without its labels:\n%s", r.stdout)
+			}
+		})
 	}
 }

@@ -208,11 +208,10 @@ func (c *Client) contract(m framework.Manifest, v PlatformVersion) (Contract, er
 		Domains: domains}, nil
 }
 
+// nonNilStrings is a copy of s, never nil: an empty list is written [],
+// not null.
 func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return append([]string(nil), s...)
+	return append([]string{}, s...)
 }
 
 // ContractOutputType returns the type a contract declares for a manifest

@@ -26,10 +26,10 @@
 // -manifest FILE registers a third-party binary's injector: FILE is what
 // `BINARY injectors NAME -o json` prints (or `BINARY injectors -o json`,
 // every injector of the binary), repeatable; an injector given twice (by
-// -register or another -manifest) exits 2. The listing leaves out a
-// contract's attack patterns and output labels, and gives domains by name:
-// the platform's own domains get their colours, another name the colour of
-// "To classify". -contract-of must name a built-in injector (-register's)
+// -register or another -manifest) exits 2. The listing gives every part
+// of the contract serve registers (its attack patterns and its outputs'
+// labels included), but domains by name: the platform's own domains get
+// their colours, another name the colour of "To classify". -contract-of must name a built-in injector (-register's)
 // or one of the -manifest files': another exits 2, as the results of its
 // injects could match no contract. Of a third-party binary, as the guide
 // (docs/writing-an-injector.md, section 8) runs it:

@@ -16,13 +16,15 @@ import (
 // it (cli's injector listing): the parts of its manifest a contract is
 // made of. Its settings, and any key a newer listing adds, play no part.
 type listedInjector struct {
-	Name         string             `json:"name"`
-	Category     string             `json:"category"` // "any": every category
-	Description  string             `json:"description"`
-	Params       []listedParam      `json:"params"`
-	Expectations []string           `json:"expectations"`
-	Outputs      []framework.Output `json:"outputs"`
-	Platforms    []string           `json:"platforms"`
+	Name         string         `json:"name"`
+	Category     string         `json:"category"` // "any": every category
+	Description  string         `json:"description"`
+	Params       []listedParam  `json:"params"`
+	Expectations []string       `json:"expectations"`
+	Outputs      []listedOutput `json:"outputs"`
+	Platforms    []string       `json:"platforms"`
+	// AttackPatterns are the contract's MITRE ATT&CK ids.
+	AttackPatterns []string `json:"attack_patterns"`
 	// Domains are names only: their colours are the platform's, those of
 	// framework's Domain* values (DomainToClassify's for another name).
 	Domains           []string            `json:"domains"`
@@ -43,6 +45,15 @@ type listedParam struct {
 	Doc      string          `json:"doc"`
 	Min      json.Number     `json:"min"`
 	Max      json.Number     `json:"max"`
+}
+
+// listedOutput is an output of a listedInjector.
+type listedOutput struct {
+	Type     string   `json:"type"`
+	Field    string   `json:"field"`
+	Labels   []string `json:"labels"`
+	Multiple bool     `json:"multiple"`
+	Finding  bool     `json:"finding"`
 }
 
 // knownDomains are the platform's security domains, by name.
@@ -98,7 +109,11 @@ func (l listedInjector) manifest() (framework.Manifest, error) {
 	case l.InvalidManifest != "":
 		return framework.Manifest{}, fmt.Errorf("invalid manifest: %s", l.InvalidManifest)
 	}
-	m := framework.Manifest{Name: l.Name, Description: l.Description, Outputs: l.Outputs, Platforms: l.Platforms}
+	m := framework.Manifest{Name: l.Name, Description: l.Description, Platforms: l.Platforms, AttackPatterns: l.AttackPatterns}
+	for _, o := range l.Outputs {
+		m.Outputs = append(m.Outputs, framework.Output{Type: o.Type, Field: o.Field, Labels: o.Labels,
+			Multiple: o.Multiple, Finding: o.Finding})
+	}
 	if l.Category != "any" {
 		m.Category = framework.Category(l.Category)
 	}

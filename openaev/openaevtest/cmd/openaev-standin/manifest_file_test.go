@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/builtin"
+	"github.com/injectkit/injectkit/openaev"
 )
 
 // greetParams are the params of greeter, a third-party injector.
@@ -32,9 +35,10 @@ type greeter struct{}
 func (greeter) NewParams() any { return &greetParams{Greeting: "hello", Limit: 2, Loud: true} }
 func (g greeter) Manifest() framework.Manifest {
 	return framework.Manifest{Name: "greeter", Category: framework.Network, Params: framework.MustParamsSpec(g.NewParams()),
-		Expectations: []framework.ExpectationType{framework.Detection},
-		Outputs:      []framework.Output{{Type: "text", Field: "greetings", Multiple: true}},
-		Platforms:    []string{"Linux"}, Domains: []framework.Domain{framework.DomainNetwork, {Name: "Own", Color: "#123456"}},
+		Expectations:   []framework.ExpectationType{framework.Detection},
+		Outputs:        []framework.Output{{Type: "text", Field: "greetings", Labels: []string{"greeter", "hello"}, Multiple: true}},
+		AttackPatterns: []string{"T1046"},
+		Platforms:      []string{"Linux"}, Domains: []framework.Domain{framework.DomainNetwork, {Name: "Own", Color: "#123456"}},
 		SecurityPlatforms: map[framework.ExpectationType][]string{framework.Detection: {framework.SecurityNDR}}}
 }
 func (greeter) Execute(context.Context, *framework.Inject) framework.ToolOutput {
@@ -89,9 +93,9 @@ func TestManifestRegistersAThirdPartyInjector(t *testing.T) {
 	}
 }
 
-// The injector listing decodes into the manifest the binary holds, but
-// for what the listing leaves out (labels, attack patterns, a domain's
-// colour other than the platform's own domains').
+// The injector listing decodes into the manifest the binary holds, its
+// attack patterns and output labels included, but for a domain's colour
+// other than the platform's own domains'.
 func TestManifestReadsTheListing(t *testing.T) {
 	ms, err := readManifests(listing(t, "greeter"))
 	if err != nil || len(ms) != 1 {
@@ -114,7 +118,7 @@ func manifestsEqual(a, b framework.Manifest) bool {
 func fmtManifest(m framework.Manifest) string {
 	var b strings.Builder
 	_, _ = io.WriteString(&b, strings.Join([]string{m.Name, string(m.Category), m.Description}, "|"))
-	for _, x := range []any{m.Params, m.Expectations, m.Outputs, m.Platforms, m.Domains, m.SecurityPlatforms} {
+	for _, x := range []any{m.Params, m.Expectations, m.Outputs, m.Platforms, m.AttackPatterns, m.Domains, m.SecurityPlatforms} {
 		_, _ = io.WriteString(&b, "|"+strings.ReplaceAll(strings.TrimSpace(fmt.Sprintf("%+v", x)), "\n", " "))
 	}
 	return b.String()
@@ -163,5 +167,44 @@ func TestManifestAndContractOfRefusals(t *testing.T) {
 				t.Fatalf("run(%q) = %v, want a usage error holding %q", tt.args, err, tt.want)
 			}
 		})
+	}
+}
+
+// A built-in injector's listing, given as -manifest, makes the contract
+// serve registers for it, on both lines: its attack patterns (nmap's
+// T1046) and its outputs' labels (query's "shodan") included.
+func TestManifestMakesTheContractServeRegisters(t *testing.T) {
+	listed, err := readManifests(listing(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", Token: "tok", InjectorID: standinInjectorID,
+		InjectorName: "openaev-standin", InjectorType: "injectkit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := builtinRegistry()
+	for _, name := range reg.Names() {
+		own, err := manifestsOf(reg, []string{name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(listed, func(m framework.Manifest) bool { return m.Name == name })
+		if i < 0 {
+			t.Fatalf("the listing has no %s", name)
+		}
+		for _, v := range []openaev.PlatformVersion{{Current: true}, {Raw: "2.4.0"}} {
+			want, err := c.Contracts(own, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Contracts(listed[i:i+1], v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s (current %v): -manifest's contract\n%+v\nwant serve's\n%+v", name, v.Current, got, want)
+			}
+		}
 	}
 }
