@@ -29,9 +29,14 @@
 // -register or another -manifest) exits 2. The listing gives every part
 // of the contract serve registers (its attack patterns and its outputs'
 // labels included), but domains by name: the platform's own domains get
-// their colours, another name the colour of "To classify". -contract-of must name a built-in injector (-register's)
-// or one of the -manifest files': another exits 2, as the results of its
-// injects could match no contract. Of a third-party binary, as the guide
+// their colours, another name the colour of "To classify".
+//
+// -contract-of must name a built-in injector (-register's) or one of the
+// -manifest files': another exits 2, as the results of its injects could
+// match no contract. An inject cannot exist on the platform without its
+// contract: with -inject, a built-in injector -contract-of names (noop by
+// default) is registered as -register registers it when neither -register
+// nor a -manifest gives it. Of a third-party binary, as the guide
 // (docs/writing-an-injector.md, section 8) runs it:
 //
 //	bin/hello injectors hello -o json > hello.json
@@ -131,7 +136,8 @@ func parse(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.urlFile, "url-file", "", "write the platform's base URL (http://127.0.0.1:PORT) to this file once ready")
 	fs.StringVar(&s.statsFile, "stats-url-file", "", "serve GET /stats on another loopback port and write its URL to this file")
 	fs.StringVar(&s.version, "version", "", "the platform version to report and model (default: the current line)")
-	fs.StringVar(&s.contractOf, "contract-of", "noop", "the injector whose contract the -inject injects are of")
+	fs.StringVar(&s.contractOf, "contract-of", "noop", "the injector whose contract the -inject injects are of: "+
+		"one a -manifest gives, or a built-in injector, then registered as -register registers it")
 	fs.StringVar(&s.assetGroups, "asset-groups", "", "a JSON file defining asset groups: "+
 		`{"GROUP_ID": [{"asset_id": "ID", "endpoint_hostname": "web01", "endpoint_ips": ["192.0.2.1"], `+
 		`"endpoint_seen_ip": "…", "asset_agents": [{"agent_id": "…"}]}, …], …}`)
@@ -215,6 +221,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if err := knownInjector(s.contractOf, manifests); err != nil {
 		return usageError{err}
+	}
+	if len(s.injects) > 0 && !slices.ContainsFunc(manifests, func(m framework.Manifest) bool { return m.Name == s.contractOf }) {
+		// An inject cannot exist on the platform without its contract:
+		// the built-in injector -contract-of names is registered as
+		// -register registers it.
+		own, err := manifestsOf(builtinRegistry(), []string{s.contractOf})
+		if err != nil {
+			return usageError{err}
+		}
+		manifests = append(manifests, own...)
 	}
 	var groups []assetGroup
 	if s.assetGroups != "" {

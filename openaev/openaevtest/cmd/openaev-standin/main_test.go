@@ -299,3 +299,33 @@ func TestHeldRoutes(t *testing.T) {
 		t.Errorf("GET /injects/nosuch: %d, want 404", status)
 	}
 }
+
+// An inject cannot exist on the platform without its contract: -inject
+// without -register registers the built-in injector -contract-of names
+// (noop by default, nmap here), so that its complete is processed, its
+// findings stored, not dropped as outputs no registration declared.
+func TestContractOfRegistersItsInjector(t *testing.T) {
+	tests := []struct {
+		name, findings string
+		args           []string
+	}{
+		{"default noop", `{\"expectation_signatures\":{\"targets\":[{\"signature_target\":{\"asset_id\":\"a1\"},` +
+			`\"signature_values\":[{\"expectation_type\":\"DETECTION\",\"values\":[{\"signature_type\":\"target_ipv4_address\",` +
+			`\"signature_value\":\"10.0.0.5\"}]}]}]}}`, nil},
+		{"nmap", `{\"scan_results\":[]}`, []string{"-contract-of", "nmap"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, stop := start(t, append([]string{"-token", "tok", "-inject", "inj-1"}, tt.args...)...)
+			post(t, url, "/api/injects/execution/reception/inj-1", "tok", `{"tracking_total_count":1}`)
+			complete := `{"execution_message":"done","execution_status":"SUCCESS","execution_action":"complete",` +
+				`"execution_output_structured":"` + tt.findings + `"}`
+			if got := post(t, url, "/api/injects/execution/callback/inj-1", "tok", complete); got != 200 {
+				t.Fatalf("complete: %d", got)
+			}
+			if s := stop(); s.Processed != 1 || s.Dropped != 0 || s.CompletedInjects != 1 {
+				t.Errorf("stats %+v, want the complete processed (first drop: %q)", s, s.FirstDropReason)
+			}
+		})
+	}
+}
