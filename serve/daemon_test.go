@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -277,5 +278,46 @@ func TestIntegrationShutdownTimeoutRequeues(t *testing.T) {
 	}
 	if f.logs.FilterMessage("shutdown timeout: requeued the unfinished injects").Len() != 1 {
 		t.Error("the requeue at the shutdown timeout is not logged")
+	}
+}
+
+// While a stop waits for an inject in flight, its message settles on the
+// connection still open: /healthz is 503 (not ready) saying so, and the
+// broker is still reported connected, until the connection is closed.
+func TestIntegrationHealthWhileShuttingDown(t *testing.T) {
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	rec := newRecorder(func(string, int) error {
+		started <- struct{}{}
+		<-release
+		return nil
+	})
+	f := newFixture(t, rec)
+	f.d.Workers = 1
+	url := f.listen(t, time.Minute)
+	stop := start(t, f.d)
+	servetest.Publish(t, f.queue, bodies("h", 1)...)
+	<-started
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	waitFor(t, "the shutdown waiting for the inject in flight", func() bool {
+		return f.logs.FilterMessage("shutting down: waiting for injects in flight").Len() == 1
+	})
+	code, h := servetest.Health(t, url)
+	if code != http.StatusServiceUnavailable || !h.BrokerConnected || h.Reason != serve.ShuttingDownReason(1) {
+		t.Errorf("/healthz while draining: %d %+v; want 503, broker_connected, reason %q", code, h, serve.ShuttingDownReason(1))
+	}
+	if got := servetest.Metric(t, f.metrics, "injectkit_broker_connected"); got != 1 {
+		t.Errorf("injectkit_broker_connected %v while draining, want 1", got)
+	}
+	close(release)
+	if err := <-stopped; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if got := servetest.Metric(t, f.metrics, "injectkit_broker_connected"); got != 0 {
+		t.Errorf("injectkit_broker_connected %v once stopped, want 0", got)
+	}
+	if n := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked"); n != 1 {
+		t.Errorf("%v messages acked, want the one in flight", n)
 	}
 }

@@ -27,7 +27,10 @@ type Health struct {
 	// the connection is kept, only the consumer is cancelled.
 	TokenRefused bool `json:"token_refused,omitempty"`
 	Paused       bool `json:"consumption_paused,omitempty"`
-	// Reason says why the status is "unavailable": ReasonUnauthorized,
+	// Reason says why the status is "unavailable": a shutdown waiting
+	// for the injects in flight (ShuttingDownReason; BrokerConnected
+	// stays true while their messages settle on the connection),
+	// ReasonUnauthorized,
 	// a PauseError's reason as it is at the request (its Current, else
 	// its Reason: "outbox full: …"), the failing registration
 	// (ReasonRegistration, with what failed when its error is a
@@ -65,6 +68,20 @@ func registrationReason(err error) string {
 	return ReasonRegistration
 }
 
+// ShuttingDownReason is the /healthz reason once a graceful stop began,
+// with n injects in flight still awaited: "shutting down: waiting for 2
+// injects in flight", or "shutting down" alone when none is. /healthz is
+// 503 then (not ready: no message is taken any more), whatever else holds.
+func ShuttingDownReason(n int) string {
+	switch n {
+	case 0:
+		return "shutting down"
+	case 1:
+		return "shutting down: waiting for 1 inject in flight"
+	}
+	return fmt.Sprintf("shutting down: waiting for %d injects in flight", n)
+}
+
 // QueueMissingReason is the /healthz reason while the broker answers that
 // queue, the one the registration names, does not exist (404 NOT_FOUND):
 // the connection works, consuming does not.
@@ -78,6 +95,11 @@ func (r *runner) health() Health {
 	paused := r.pauseReason()
 	h.Paused = paused != ""
 	switch {
+	case r.ctx != nil && r.ctx.Err() != nil: // Run's context: the stop began
+		r.jobsMu.Lock()
+		n := len(r.jobs)
+		r.jobsMu.Unlock()
+		h.Reason = ShuttingDownReason(n)
 	case h.TokenRefused:
 		h.Reason = ReasonUnauthorized
 	case h.Paused:
@@ -104,8 +126,8 @@ func (r *runner) health() Health {
 }
 
 // mux serves /healthz (200 when the broker is connected, the last
-// registration succeeded and the platform did not refuse the token since,
-// 503 with the reason otherwise) and /metrics.
+// registration succeeded, the platform did not refuse the token since and
+// no stop began, 503 with the reason otherwise) and /metrics.
 func (r *runner) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -111,6 +111,7 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 				zap.Int("attempt", attempt), zap.Error(err))
 			why := err.Error() // the broker without its password (Broker.String), its text redacted (brokerText)
 			r.brokerErr.Store(&why)
+			r.setConnected(false) // after a registration change, the last session's state held till now
 			continue
 		}
 		r.missingQueue.Store(nil)
@@ -121,8 +122,7 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 		sessions++
 		attempt = 0
 		r.track(s)
-		r.connected.Store(true)
-		r.metrics.setConnected(true)
+		r.setConnected(true)
 		r.log.Info("consuming", zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
 			zap.Int("prefetch", r.workers), zap.String("consumer", s.tag))
 
@@ -135,8 +135,10 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 				why = r.consumeAgain(ctx, s)
 			}
 		}
-		r.connected.Store(false)
-		r.metrics.setConnected(false)
+		// The state stays connected while the connection is: on a stop
+		// until shutdown closes it once the injects in flight are settled
+		// (they ack on it), on a registration change until the next
+		// connection is made or fails.
 		if why != endLost {
 			r.stopConsuming(s)
 		}
@@ -144,6 +146,7 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 			return
 		}
 		if why == endLost {
+			r.setConnected(false)
 			attempt = 1
 		}
 		// In-flight messages of this session still ack on its channel; close
@@ -249,6 +252,13 @@ func (r *runner) stopConsuming(s *session) {
 	}
 }
 
+// setConnected records the broker connection's state, for /healthz and
+// injectkit_broker_connected.
+func (r *runner) setConnected(up bool) {
+	r.connected.Store(up)
+	r.metrics.setConnected(up)
+}
+
 func (r *runner) track(s *session) {
 	r.jobsMu.Lock()
 	r.sessions[s] = struct{}{}
@@ -295,5 +305,6 @@ func (r *runner) shutdown() {
 	for _, s := range sessions {
 		r.closeSession(s)
 	}
+	r.setConnected(false)
 	r.log.Info("stopped")
 }
