@@ -27,6 +27,7 @@ func TestHandlerSettles(t *testing.T) {
 		outbox      map[outbox.State]int
 		completions int
 		log         string // a log message snippet, "" for none
+		closing     string // the INFO line that settles the message, "" when not checked
 		// counted is the inject counter the outcome increments:
 		// "completed" (its terminal callback delivered or stored for a
 		// later delivery), "failed" (rejected, or its result lost), or ""
@@ -119,17 +120,20 @@ func TestHandlerSettles(t *testing.T) {
 		{name: "503 on complete, no outbox: the result held, tried again until delivered, acknowledged, not run again",
 			complete: failure{http.StatusServiceUnavailable, 9},
 			want: want{counted: "completed", settle: "ack", runs: 1, completions: 1,
-				log: "terminal callback not delivered and no outbox to keep it: retrying until the platform takes the result"}},
+				log:     "terminal callback not delivered and no outbox to keep it: retrying until the platform takes the result",
+				closing: "the inject's result sent without storing it; message acknowledged"}},
 		{name: "outbox full: not run, the consumption paused", opts: small,
 			setup: func(t *testing.T, s *serveEnv) { s.keepCallback(t); s.fillOutbox(t) },
 			want:  want{settle: "pause outbox full: 200 of 200 bytes stored, 0 reserved for 0 results in flight; the next needs 200", runs: 0, outbox: map[outbox.State]int{outbox.Pending: 2}, log: "inject not run"}},
 		{name: "outbox filled during the run: sent without storing it, acknowledged", opts: roomy,
 			setup: func(t *testing.T, s *serveEnv) { s.nmap.during = func() { s.fillOutbox(t) } },
-			want:  want{counted: "completed", settle: "ack", runs: 1, completions: 1, outbox: pending, log: "sending it without storing it"}},
+			want: want{counted: "completed", settle: "ack", runs: 1, completions: 1, outbox: pending, log: "sending it without storing it",
+				closing: "the inject's result sent without storing it; message acknowledged"}},
 		{name: "outbox filled during the run, not delivered at first: tried again until delivered, acknowledged, not run again", opts: roomy,
 			setup:    func(t *testing.T, s *serveEnv) { s.nmap.during = func() { s.fillOutbox(t) } },
 			complete: failure{http.StatusServiceUnavailable, 7},
-			want:     want{counted: "completed", settle: "ack", runs: 1, completions: 1, outbox: pending, log: "retrying until the platform or the outbox takes the result"}},
+			want: want{counted: "completed", settle: "ack", runs: 1, completions: 1, outbox: pending, log: "retrying until the platform or the outbox takes the result",
+				closing: "the inject's result sent without storing it; message acknowledged"}},
 		{name: "outbox filled during the run, the callback refused for good: the result logged, acknowledged, not run again", opts: roomy,
 			setup:    func(t *testing.T, s *serveEnv) { s.nmap.during = func() { s.fillOutbox(t) } },
 			complete: failure{http.StatusBadRequest, 99},
@@ -199,6 +203,9 @@ func TestHandlerSettles(t *testing.T) {
 			}
 			if tt.want.log != "" && s.logs.FilterMessageSnippet(tt.want.log).Len() == 0 {
 				t.Errorf("no log line %q", tt.want.log)
+			}
+			if c := tt.want.closing; c != "" && s.logs.FilterMessage(c).FilterLevelExact(zap.InfoLevel).Len() != 1 {
+				t.Errorf("no closing line INFO %q: %v", c, s.logs.All())
 			}
 			// The runtime leaves the failures it returns to the line that
 			// settles the message: the daemon's (rejected, kept and handled

@@ -127,7 +127,9 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 				log.Info("the inject's result found room in the outbox: kept for a resend; message acknowledged",
 					zap.String("outbox", h.cfg.Store.Path()), zap.Int("attempt", attempt))
 				h.signal()
-			} else if attempt > 1 {
+			} else {
+				// Sent by this loop (the first try too with an outbox
+				// that failed to store it): the message's settling line.
 				log.Info("the inject's result sent without storing it; message acknowledged", zap.Int("attempt", attempt))
 			}
 			h.cfg.Metrics.InjectCompleted(injector)
