@@ -153,7 +153,9 @@ func WithPlatformVersion(v PlatformVersion) Option {
 // PLATFORM_SETTING to every user, so a 403 there comes from a proxy or
 // firewall in front of it, or from a service that is not OpenAEV), the
 // 2.4 line is assumed, whose contracts and callbacks every platform
-// accepts, and a WARN line says so and asks for --openaev-version. On a
+// accepts, and a WARN line says so and asks for --openaev-version; a 401
+// is the platform refusing the token (unknown or missing), and the WARN
+// line says that instead. On a
 // platform older than the Current line, one WARN line says that no
 // signatures are sent. On the Current line (read or given, not in a dry
 // run), the platform's enabled_dev_features are read once too (from GET
@@ -201,7 +203,16 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, error) {
 			// The platform is unreachable for now: ask again next time.
 			return PlatformVersion{Current: true}, err
 		}
-		if err != nil {
+		if refusedToken(err) {
+			// 401: the platform does not know the token (every release
+			// answers an unknown or missing one so, its settings routes
+			// included); nothing in front of it is to blame.
+			c.log.Warn("OpenAEV platform version not readable: the platform refused the token (status 401): "+
+				"check the token (--token, INJECTKIT_TOKEN, or the config file's token); "+
+				"assuming the 2.4 line, which every platform accepts: no expectation signatures are sent",
+				zap.String("error", c.redact(err.Error())))
+			v = PlatformVersion{}
+		} else if err != nil {
 			// The settings routes refused (a proxy or firewall in front:
 			// no OpenAEV release refuses a known token its settings),
 			// missing or not a version. A 2.4 platform takes the current
@@ -309,6 +320,14 @@ func (c *Client) quotedReply(err error) error {
 		ve.Value = httpx.NewRedactor(append([]string{c.cfg.Token}, c.secrets...)...).ServerText(ve.Value)
 	}
 	return err
+}
+
+// refusedToken reports an *APIError of status 401: the platform does not
+// know the token. A 403 on the settings routes is not the token's: no
+// OpenAEV release refuses a token it knows its settings.
+func refusedToken(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusUnauthorized
 }
 
 // missingRoute reports an *APIError whose status says the route does not

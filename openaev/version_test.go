@@ -167,6 +167,10 @@ func TestClientVersion(t *testing.T) {
 		// front of it, and the WARN says so, not that the token lacks a right.
 		{name: "refused (403, a proxy or firewall in front): the 2.4 line assumed, no fallback", replies: map[string]reply{ver: {403, "no"}},
 			want: openaev.PlatformVersion{}, asked: "GET " + ver, warn: "a proxy or firewall in front of the platform"},
+		// A token the platform does not know: 401 on its settings routes
+		// too (the stand-in's rule 9), said as such, no proxy blamed.
+		{name: "token refused (401): said so, the 2.4 line assumed, no fallback", replies: map[string]reply{ver: {401, `{"message":"unauthorized"}`}},
+			want: openaev.PlatformVersion{}, asked: "GET " + ver, warn: "OpenAEV platform version not readable: the platform refused the token (status 401)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
