@@ -14,10 +14,10 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/serve"
 )
 
 // Registration is the platform's reply to a registration: the broker to
@@ -29,7 +29,7 @@ type Registration struct {
 }
 
 // Connection is the RabbitMQ broker the platform hands out. Pass is a
-// secret: log Redacted, never the value.
+// secret: it is never printed (String, GoString).
 type Connection struct {
 	Host   string `json:"host"`
 	VHost  string `json:"vhost"`
@@ -39,40 +39,27 @@ type Connection struct {
 	Pass   string `json:"pass"`
 }
 
-// String returns the redacted URI, so that printing a Connection (or a
-// Registration) never shows the password.
-func (c Connection) String() string { return c.Redacted() }
+// Broker is the connection as serve dials it.
+func (c Connection) Broker() serve.Broker {
+	return serve.Broker{Host: c.Host, Port: c.Port, VHost: c.VHost, User: c.User, Pass: c.Pass, TLS: c.UseSSL}
+}
+
+// String is the broker as every log line and error shows it
+// (serve.Broker's String: no user, no password), so that printing a
+// Connection (or a Registration) never shows the password.
+func (c Connection) String() string { return c.Broker().String() }
 
 // GoString is String: %#v does not show the password either.
-func (c Connection) GoString() string { return c.Redacted() }
-
-// MarshalLogObject logs the connection without its password.
-func (c Connection) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	enc.AddString("host", c.Host)
-	enc.AddInt("port", c.Port)
-	enc.AddString("vhost", c.VHost)
-	enc.AddBool("use_ssl", c.UseSSL)
-	enc.AddString("user", c.User)
-	return nil
-}
+func (c Connection) GoString() string { return c.String() }
 
 // URL returns the AMQP URI of the broker (amqp:// or amqps://), with the
 // user and password. It holds the password: never log it.
 func (c Connection) URL() string {
-	return c.url(url.UserPassword(c.User, c.Pass))
-}
-
-// Redacted returns the AMQP URI without the password, for logs.
-func (c Connection) Redacted() string {
-	return c.url(url.User(c.User))
-}
-
-func (c Connection) url(user *url.Userinfo) string {
 	scheme := "amqp"
 	if c.UseSSL {
 		scheme = "amqps"
 	}
-	u := url.URL{Scheme: scheme, User: user, Host: net.JoinHostPort(c.Host, strconv.Itoa(c.Port))}
+	u := url.URL{Scheme: scheme, User: url.UserPassword(c.User, c.Pass), Host: net.JoinHostPort(c.Host, strconv.Itoa(c.Port))}
 	vhost := c.VHost
 	if vhost == "" {
 		vhost = "/"
@@ -223,6 +210,6 @@ func (c *Client) register(ctx context.Context, manifests []framework.Manifest, w
 		return nil, retried, errors.New("registration reply: no queue to listen on (listen is empty)")
 	}
 	c.log.Debug("registered", zap.String("injector_id", c.cfg.InjectorID), zap.Int("contracts", len(manifests)),
-		zap.String("queue", reg.Listen), zap.String("broker", reg.Connection.Redacted()), zap.Bool("icon", withIcon && len(c.cfg.Icon) > 0))
+		zap.String("queue", reg.Listen), zap.Stringer("broker", reg.Connection), zap.Bool("icon", withIcon && len(c.cfg.Icon) > 0))
 	return &reg, retried, nil
 }

@@ -276,8 +276,9 @@ func TestConnectionURL(t *testing.T) {
 	if got := c.URL(); got != "amqp://guest:p%40ss%2Fword@127.0.0.1:5672/%2F" {
 		t.Errorf("URL = %s", got)
 	}
-	if got := c.Redacted(); strings.Contains(got, "p%40ss") || got != "amqp://guest@127.0.0.1:5672/%2F" {
-		t.Errorf("Redacted = %s", got)
+	// Shown as serve shows the broker: no user, no password.
+	if got := c.String(); got != "amqp://127.0.0.1:5672/%2F" || got != c.Broker().String() {
+		t.Errorf("String = %s, want amqp://127.0.0.1:5672/%%2F, as serve.Broker shows it (%s)", got, c.Broker())
 	}
 	reg := openaev.Registration{Connection: c, Listen: "q"}
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
@@ -286,10 +287,10 @@ func TestConnectionURL(t *testing.T) {
 		}
 	}
 	log, logs := testkit.Logger()
-	log.Info("registered", zap.Any("connection", c), zap.Object("conn", c))
+	log.Info("registered", zap.Any("connection", c))
 	assertNoSecret(t, logs, "p@ss")
-	if got := logs.All()[0].ContextMap()["connection"].(map[string]any)["host"]; got != "127.0.0.1" {
-		t.Errorf("logged host = %v", got)
+	if got := logs.All()[0].ContextMap()["connection"]; got != "amqp://127.0.0.1:5672/%2F" {
+		t.Errorf("logged connection = %v", got)
 	}
 	// The wire form keeps the password.
 	if b, _ := json.Marshal(reg); !strings.Contains(string(b), `"pass":"p@ss/word"`) {
@@ -299,6 +300,30 @@ func TestConnectionURL(t *testing.T) {
 	if got := c.URL(); got != "amqps://guest:p%40ss%2Fword@[::1]:5672/openaev" {
 		t.Errorf("URL = %s", got)
 	}
+}
+
+// The registration's DEBUG line shows the broker as every other line
+// does (serve.Broker's String), without the broker's user or password.
+func TestRegisteredLineShowsTheBrokerAsServeDoes(t *testing.T) {
+	p := openaevtest.NewPlatform(t, testToken)
+	p.SetBroker(openaevtest.Broker{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "inj", Pass: "br0ker-pass", Queue: "q"})
+	log, logs := testkit.Logger()
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: testToken, InjectorID: testInjectorID}, openaev.WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := openaev.NewRegistrar(c, testManifests()).Register(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := logs.FilterMessage("registered").All()
+	if len(lines) != 1 {
+		t.Fatalf("%d registered lines, want 1", len(lines))
+	}
+	if got, want := lines[0].ContextMap()["broker"], reg.Broker.String(); got != want || want != "amqp://127.0.0.1:5672/%2F" {
+		t.Errorf("registered line's broker %v, want %s (serve's rendering)", got, want)
+	}
+	assertNoSecret(t, logs, "br0ker-pass")
 }
 
 // A failing registration says what failed in a few words for serve's

@@ -49,11 +49,7 @@ func (r *Registrar) Register(ctx context.Context) (serve.Registration, error) {
 	if err != nil {
 		return serve.Registration{}, err
 	}
-	c := reg.Connection
-	return serve.Registration{
-		Broker: serve.Broker{Host: c.Host, Port: c.Port, VHost: c.VHost, User: c.User, Pass: c.Pass, TLS: c.UseSSL},
-		Queue:  reg.Listen,
-	}, nil
+	return serve.Registration{Broker: reg.Connection.Broker(), Queue: reg.Listen}, nil
 }
 
 // register sends one registration. One that fails, or that succeeds

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -34,13 +35,15 @@ type Registration struct {
 	Queue  string
 }
 
-// String describes the broker without its credentials.
+// String is the one rendering of a broker in logs, errors and /healthz:
+// its AMQP URI without user or password, the vhost escaped as its one
+// path segment ("amqp://127.0.0.1:5672/%2F" for the vhost "/").
 func (b Broker) String() string {
 	scheme := "amqp"
 	if b.TLS {
 		scheme = "amqps"
 	}
-	return fmt.Sprintf("%s://%s/%s", scheme, net.JoinHostPort(b.Host, strconv.Itoa(b.Port)), b.vhost())
+	return scheme + "://" + net.JoinHostPort(b.Host, strconv.Itoa(b.Port)) + "/" + url.PathEscape(b.vhost())
 }
 
 func (b Broker) vhost() string {
@@ -95,8 +98,7 @@ func dial(b Broker, tlsConfig *tls.Config, name string, timeout time.Duration) (
 			cfg.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		}
 	}
-	url := scheme + "://" + net.JoinHostPort(b.Host, strconv.Itoa(b.Port)) + "/"
-	conn, err := amqp.DialConfig(url, cfg)
+	conn, err := amqp.DialConfig(scheme+"://"+net.JoinHostPort(b.Host, strconv.Itoa(b.Port))+"/", cfg)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w%s", b, err, tlsHint(err, cfg.TLSClientConfig))
 	}

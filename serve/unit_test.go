@@ -54,11 +54,13 @@ func TestBrokerStringHidesCredentials(t *testing.T) {
 		b    serve.Broker
 		want string
 	}{
-		{serve.Broker{Host: "127.0.0.1", Port: 5672, User: "u", Pass: "hunter2"}, "amqp://127.0.0.1:5672//"},
+		{serve.Broker{Host: "127.0.0.1", Port: 5672, User: "u", Pass: "hunter2"}, "amqp://127.0.0.1:5672/%2F"},
+		{serve.Broker{Host: "127.0.0.1", Port: 5672, VHost: "/", User: "u", Pass: "hunter2"}, "amqp://127.0.0.1:5672/%2F"},
+		{serve.Broker{Host: "h", Port: 5672, VHost: "a b/c?", User: "u"}, "amqp://h:5672/a%20b%2Fc%3F"},
 		{serve.Broker{Host: "::1", Port: 5671, VHost: "openaev", User: "u", Pass: "hunter2", TLS: true}, "amqps://[::1]:5671/openaev"},
 	}
 	for _, tt := range tests {
-		if got := tt.b.String(); got != tt.want || strings.Contains(got, "hunter2") {
+		if got := tt.b.String(); got != tt.want || strings.Contains(got, "hunter2") || strings.Contains(got, "u@") {
 			t.Errorf("String() = %q, want %q", got, tt.want)
 		}
 	}
