@@ -47,6 +47,10 @@ type ConfigResult struct {
 	// Total is the engine's count of matches for the query.
 	Total   int     `json:"total"`
 	Matches []Match `json:"matches"`
+	// notSent, when set, says why the query was never sent (the deadline
+	// or a cancellation came first): the target is not reached
+	// (framework.ToolOutput.Unreached).
+	notSent string
 }
 
 // Execute runs one query per target configuration, one after the other. A
@@ -116,10 +120,15 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 		return r, drops{}
 	}
 	if err := ctx.Err(); err != nil {
-		r.Status, r.Error = ResultCancelled, fmt.Sprintf("targets[%d]: not run: %v", i, err)
+		r.Status, r.Error, r.notSent = ResultCancelled, fmt.Sprintf("targets[%d]: not run: %v", i, err), whyNotSent(err)
 		return r, drops{}
 	}
 	res, err := p.Search(ctx, query, limit)
+	if ns, ok := errors.AsType[*notSentError](err); ok && ctx.Err() != nil {
+		// Cut while it waited for its turn: nothing of it was sent.
+		r.Status, r.Error, r.notSent = ResultCancelled, fmt.Sprintf("targets[%d]: not run: %v", i, ns.err), whyNotSent(ctx.Err())
+		return r, drops{}
+	}
 	clean, names, cerr := cleanMatches(ctx, nonNilMatches(res.Matches), red)
 	r.Total, r.Matches = res.Total, clean
 	d := drops{banners: res.Dropped, names: names}
@@ -139,9 +148,20 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 	return r, d
 }
 
+// whyNotSent is why a configuration's query was never sent, err the
+// context's error, in words that finish "query on <target>: ".
+func whyNotSent(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "not queried: the deadline came before its query was sent"
+	}
+	return "not queried: the run was interrupted before its query was sent"
+}
+
 // buildOutput turns the per-configuration results into the tool output:
 // findings, one TargetExtras and one TargetStatus entry per configuration
-// (keyed by its target) and the status —
+// (keyed by its target), the configurations whose query was never sent
+// (Unreached: nothing a collector could match goes in their signatures)
+// and the status —
 // timeout when a configuration was cancelled, failed when all failed,
 // partial when some failed or were partial. targets are the inject's, one
 // per result: their asset ids go into the CVE objects.
@@ -149,6 +169,7 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 	allIPs := []string{}
 	var errs []string
 	failures, cancelled := 0, false
+	var unreached map[framework.Target]string
 	extras := make(map[framework.Target]framework.TypeExtras, len(results))
 	own := make(map[framework.Target]framework.ExecutionStatus, len(results))
 	metas := make([]signatures.Attribution, len(targets))
@@ -178,12 +199,19 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 			failures++
 		}
 		cancelled = cancelled || r.Status == ResultCancelled
+		if r.notSent != "" {
+			if unreached == nil {
+				unreached = map[framework.Target]string{}
+			}
+			unreached[targets[i]] = r.notSent
+		}
 	}
 	v4, v6 := splitFamilies(allIPs)
 	out := framework.ToolOutput{
 		Status:       framework.StatusSuccess,
 		TargetExtras: extras,
 		TargetStatus: own,
+		Unreached:    unreached,
 		Findings: map[string]any{
 			"provider":       provider,
 			"results":        results,

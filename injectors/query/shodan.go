@@ -100,6 +100,9 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 	shown := redactURL(u)
 	done, err := s.pace.wait(ctx, s.minGap, s.log)
 	if err != nil {
+		if page == 1 {
+			return searchPage{}, &notSentError{err: err}
+		}
 		return searchPage{}, err
 	}
 	defer done()
@@ -117,6 +120,14 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 	}
 	return p, nil
 }
+
+// notSentError is the error of a query cut (deadline, cancellation) while
+// it waited for its turn, before its first page was asked for: nothing of
+// it reached the engine. It reads as the context's error.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
 
 // readAnswer decodes a 2xx answer as it arrives: a page for a 200, and for
 // another 2xx an error answer, whose message is read by httpx's reader of
