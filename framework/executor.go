@@ -100,8 +100,11 @@ type ToolOutput struct {
 	// Such a target's signature holds the run's status and that reason
 	// alone: no address, no time, no extra, nothing a collector could
 	// match to traffic that never existed; a run none of whose targets
-	// was reached is failed. Name only targets that got no traffic at
-	// all: one the tool was probing when its deadline came is reached.
+	// was reached is failed, unless it was cut short (its deadline, a
+	// cancellation): a timeout stays one whatever it reached, its
+	// reasons saying what the deadline or the interrupt came before.
+	// Name only targets that got no traffic at all: one the tool was
+	// probing when its deadline came is reached.
 	Unreached map[Target]string
 	// TargetStatus holds the outcomes of single targets, keyed as
 	// TargetExtras is: StatusSuccess for a target that got no error of

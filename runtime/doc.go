@@ -100,7 +100,8 @@
 //     the run, the rest kept. A target the executor names in Unreached
 //     (it sent nothing there) gets a signature of the run's status and
 //     why alone (signatures.NotReachedSignature); a run none of whose
-//     targets was reached is failed; a key naming no target is ignored
+//     targets was reached is failed, unless it was cut short (a timeout
+//     stays one, whatever it reached); a key naming no target is ignored
 //     (WARN).
 //  6. Payload: one entry per target, one value group per expectation type,
 //     per-type and per-target extras added (extras that collide with a

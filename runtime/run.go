@@ -248,8 +248,8 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	if len(stray) > 0 {
 		log.Warn("executor named as not reached targets it was not given; ignored", zap.String("targets", namedKeys(stray)))
 	}
-	if noneReached(notReached) {
-		out = failedUnreached(out)
+	if noneReached(notReached) && out.Status != framework.StatusTimeout {
+		out = failedUnreached(out) // a run cut short stays a timeout
 	}
 	var partial []string
 	if out.Status == framework.StatusTimeout {

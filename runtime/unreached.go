@@ -120,9 +120,10 @@ func noneReached(notReached []string) bool {
 	return len(notReached) > 0 && countNotReached(notReached) == len(notReached)
 }
 
-// failedUnreached makes out, a run none of whose targets was reached, a
-// failed one (unless it is already): its exit code and crash time kept,
-// its message after "no target was reached".
+// failedUnreached makes out, a run none of whose targets was reached and
+// not cut short (a timeout stays one, whatever it reached: the deadline or
+// the interrupt is why), a failed one (unless it is already): its exit
+// code and crash time kept, its message after "no target was reached".
 func failedUnreached(out framework.ToolOutput) framework.ToolOutput {
 	if out.ExecutionStatus() == framework.StatusFailed {
 		return out

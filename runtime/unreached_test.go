@@ -18,7 +18,8 @@ import (
 // nothing to (ToolOutput.Unreached) carries nothing a collector could match
 // (no source or target address, no time, no extra): its groups hold the
 // run's status and why alone, while the others keep theirs; the run keeps
-// its outcome when another target was reached and fails when none was; a
+// its outcome when another target was reached and fails when none was,
+// unless the run was cut short (a timeout stays one whatever it reached); a
 // key naming no target is ignored, with one WARN line naming it.
 func TestRunTargetsNotReached(t *testing.T) {
 	ip := func(a string) framework.Target {
@@ -45,6 +46,8 @@ func TestRunTargetsNotReached(t *testing.T) {
 			framework.StatusFailed, []string{"a", "b"}, 0, "tool said x", "no target was reached; tool said x"},
 		{"none reached, failed by the executor: its message kept", framework.StatusFailed, map[framework.Target]string{ip("10.0.0.1"): "a", ip("10.0.0.2"): "b"},
 			framework.StatusFailed, []string{"a", "b"}, 0, "nmap reported no host for any target (x)", "nmap reported no host for any target (x)"},
+		{"none reached, cut short: the timeout kept", framework.StatusTimeout, map[framework.Target]string{ip("10.0.0.1"): "a", ip("10.0.0.2"): "b"},
+			framework.StatusTimeout, []string{"a", "b"}, 0, "", ""},
 		{"a key of no target", framework.StatusSuccess, map[framework.Target]string{ip("10.0.0.9"): "x"},
 			framework.StatusSuccess, []string{"", ""}, 1, "", ""},
 	}

@@ -153,7 +153,7 @@ func (e *Executor) prepare(ctx context.Context, log *zap.Logger, name string, pa
 	sess, err := prov.open(ctx, log, params, e.settings, e.version)
 	if err != nil {
 		for _, part := range partitions {
-			fail(byPartition[part], err.Error(), whyNotOpened(name))
+			fail(byPartition[part], err.Error(), cutShort(ctx, whyNotOpened(name), "the "+name+" configuration was loaded"))
 		}
 		return nil
 	}
@@ -176,7 +176,7 @@ func preparePartition(ctx context.Context, log *zap.Logger, name string, prov pr
 	idRec := newRecorder()
 	account, err := sess.accountID(withRecorder(ctx, idRec), mine[0].cfg.CloudRegion)
 	if err != nil {
-		fail(mine, err.Error(), whyNoIdentity)
+		fail(mine, err.Error(), cutShort(ctx, whyNoIdentity, "the credentials' account was proved"))
 		return nil
 	}
 	var jobs []*job
@@ -223,6 +223,19 @@ const whyNoIdentity = "no check run: the credentials' account could not be prove
 
 func whyNotOpened(provider string) string {
 	return "no check run: the " + provider + " configuration could not be loaded"
+}
+
+// cutShort is why, unless ctx is done: then the deadline or the interrupt
+// is why no check ran, before what had to come first (before: "the
+// credentials' account was proved").
+func cutShort(ctx context.Context, why, before string) string {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return "no check run: the deadline came before " + before
+	case ctx.Err() != nil:
+		return "no check run: the run was interrupted before " + before
+	}
+	return why
 }
 
 // fail records msg as the error of every run in runs, none of which a

@@ -68,6 +68,18 @@ func TestExecuteNeverSentIsUnreached(t *testing.T) {
 			})
 			return out, in
 		}, []string{"", deadline}},
+		{"deadline before the run", func(t *testing.T, inject func(*Executor) *framework.Inject) (framework.ToolOutput, *framework.Inject) {
+			srv := newStandIn(t)
+			e, _ := newTestExecutor(t, srv, nil)
+			ctx, cancel := context.WithDeadline(context.Background(), time.Unix(0, 0))
+			defer cancel()
+			in := inject(e)
+			out := e.Execute(ctx, in)
+			if n := len(srv.Requests()); n != 0 {
+				t.Errorf("requests = %d, want none", n)
+			}
+			return out, in
+		}, []string{deadline, deadline}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

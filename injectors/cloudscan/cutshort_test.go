@@ -1,0 +1,128 @@
+//go:build linux
+
+package cloudscan
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// expiring is a context whose deadline comes when the test says: Err is
+// context.DeadlineExceeded once expire is called, as a run's --timeout
+// gives it, with no clock involved.
+type expiring struct {
+	context.Context
+	once sync.Once
+	done chan struct{}
+}
+
+func newExpiring() *expiring {
+	return &expiring{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (c *expiring) expire()               { c.once.Do(func() { close(c.done) }) }
+func (c *expiring) Done() <-chan struct{} { return c.done }
+func (c *expiring) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+// TestCutShortBeforeTheIdentity: the deadline or an interrupt comes while
+// the profile's credential_process still runs, before the credentials'
+// account is proved. The run is a timeout (the cloudscan README: a
+// cancelled context gives timeout), not failed for want of a target
+// reached, and the reason its target was not reached names the deadline or
+// the interrupt, not the credentials (docs/wire-format.md, "Targets not
+// reached").
+func TestCutShortBeforeTheIdentity(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		// cut returns the context of the run and what cuts it short.
+		cut  func() (context.Context, func())
+		want string
+	}{
+		{"deadline", func() (context.Context, func()) { c := newExpiring(); return c, c.expire },
+			"no check run: the deadline came before the credentials' account was proved"},
+		{"interrupt", func() (context.Context, func()) { return context.WithCancel(context.Background()) },
+			"no check run: the run was interrupted before the credentials' account was proved"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			t.Setenv("AWS_ACCESS_KEY_ID", "")
+			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+			dir := t.TempDir()
+			fifo := filepath.Join(dir, "pids")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			script := filepath.Join(dir, "credproc.sh")
+			body := "#!/bin/sh\nsleep 300 &\necho \"$$ $!\" > '" + fifo + "'\nwait\n"
+			if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			writeSharedFiles(t, "[profile pp]\ncredential_process = "+script+"\n", "")
+			st := newStandIn(t, nil, fixtures())
+			e := New(WithVersion(testVersion))
+			p := decodeParams(t, e, []byte(`{"call_timeout":"30s"}`), st.URL())
+			if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "pp"}); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.OpenFile(fifo, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			ctx, cut := tt.cut()
+			defer cut()
+			in := newInject(t, []signatures.CloudConfig{euWest1}, p)
+			done := make(chan framework.ToolOutput, 1)
+			go func() { done <- e.Execute(ctx, in) }()
+			wait, stop := context.WithTimeout(t.Context(), helperBound)
+			defer stop()
+			pids, err := helperPids(wait, f, done)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cut()
+			out := <-done
+			for _, pid := range pids {
+				if !endsWithin(pid, 10*time.Second) {
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+			if out.ExecutionStatus() != framework.StatusTimeout {
+				t.Errorf("status %s (%+v), want timeout", out.ExecutionStatus(), out.ErrorInfo)
+			}
+			if want := map[framework.Target]string{in.Targets[0]: tt.want}; !reflect.DeepEqual(out.Unreached, want) {
+				t.Errorf("Unreached = %v, want %v", out.Unreached, want)
+			}
+			// What the runtime makes of it: still a timeout, the target
+			// holding that status and why alone.
+			pl, err := runtime.PayloadOf(signatures.NewManager(), in, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]any{}
+			for _, v := range pl.Targets[0].SignatureValues[0].Values {
+				got[v.SignatureType] = v.SignatureValue
+			}
+			if w := map[string]any{"execution_status": "timeout", "not_reached": tt.want}; !reflect.DeepEqual(got, w) {
+				t.Errorf("signature %v, want %v", got, w)
+			}
+		})
+	}
+}
