@@ -206,7 +206,7 @@ func TestRunOpenAEVMessage(t *testing.T) {
 		if _, ok := lines[1].Body["execution_context_identifiers"]; ok {
 			t.Errorf("the run's trace names a target: %v", lines[1].Body)
 		}
-		checkTargetTrace(t, lines[2].Body, "a1", "noop on 192.0.2.1: partially succeeded")
+		checkTargetTrace(t, lines[2].Body, "a1", "noop on 192.0.2.1: no outcome of its own reported (the run partially succeeded)")
 		done := lines[3].Body
 		if done["execution_status"] != "SUCCESS" || !strings.Contains(done["execution_message"].(string), "partially succeeded") {
 			t.Errorf("complete %v", done)
@@ -242,7 +242,7 @@ func TestRunOpenAEVMessage(t *testing.T) {
 		if !calls[2].Processed() {
 			t.Errorf("per-target trace %s: %s", calls[2].Outcome, calls[2].Reason)
 		}
-		checkTargetTrace(t, calls[2].Body, "a1", "noop on 192.0.2.1: partially succeeded")
+		checkTargetTrace(t, calls[2].Body, "a1", "noop on 192.0.2.1: no outcome of its own reported (the run partially succeeded)")
 	})
 	t.Run("2.4.0: no per-target trace", func(t *testing.T) {
 		r := run(t, registry(), nil, "run", "noop", "--openaev-message", msg, "--openaev-version", "2.4.0", "--log-level", "error")
