@@ -183,7 +183,7 @@ func TestOutboxFlushSupersededCompleteSendsItsSignatures(t *testing.T) {
 			args := []string{"run", "--inject-file", inject, "--profile", "openaev", "--backend-url", p.URL,
 				"--max-payload-size", "2048", "--log-level", "error"}
 			r := run(t, registry(), env, args...)
-			m := storedLine.FindStringSubmatch(r.stderr)
+			m := openaevStoredLine.FindStringSubmatch(r.stderr)
 			if r.code != 1 || m == nil {
 				t.Fatalf("first run: exit %d, want 1 and its bodies stored; stderr:\n%s", r.code, r.stderr)
 			}
@@ -367,7 +367,7 @@ func checkKept(t *testing.T, r result, box string) {
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1; stderr %s", r.code, r.stderr)
 	}
-	m := storedLine.FindStringSubmatch(r.stderr)
+	m := openaevStoredLine.FindStringSubmatch(r.stderr)
 	if m == nil || m[1] != "1" || m[2] != box {
 		t.Fatalf("stderr lacks the stored line naming %s:\n%s", box, r.stderr)
 	}

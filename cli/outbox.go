@@ -173,14 +173,20 @@ func checkRoom(s *outbox.Store) error {
 
 // storedMessage is the one line `run` prints when bodies were kept (the
 // rejection callback of an inject refused, see rejectionExit), with
-// the commands that resend them (see runConfig.outboxCommand). A token the
-// backend refused (401, 403) is said first: the bodies wait for the right
-// one.
+// the commands that resend them (see runConfig.outboxCommand), each
+// counted as what it is: the callback profile's signature bodies, the
+// openaev profile's terminal callback bodies (its complete, which carries
+// signatures only on a platform that takes them, and its data
+// callbacks). A token the backend refused (401, 403) is said first: the
+// bodies wait for the right one.
 func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error {
 	head, flush, what := "delivery failed; ", "flush with: ", bodies
-	if de.Rejection != nil {
+	switch {
+	case de.Rejection != nil:
 		// The one body of an inject refused, which carries no signatures.
 		what = func(int) string { return "its rejection callback" }
+	case cfg.openAEV():
+		what = terminalBodies
 	}
 	switch {
 	case errors.Is(de, outbox.ErrAborted):
@@ -200,6 +206,17 @@ func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error
 	return errors.New(head + strings.Join(parts, "; "))
 }
 
+// terminalBodies counts n bodies of the openaev profile's terminal
+// callback.
+func terminalBodies(n int) string {
+	if n == 1 {
+		return "1 terminal callback body"
+	}
+	return strconv.Itoa(n) + " terminal callback bodies"
+}
+
+// bodies counts n bodies of the outbox, as the outbox commands and the
+// callback profile's run count them.
 func bodies(n int) string {
 	if n == 1 {
 		return "1 signature body"

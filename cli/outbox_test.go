@@ -51,8 +51,13 @@ func (s *switchable) got() []rawRequest {
 }
 
 // storedLine is the line of a run that kept bodies: their count, the
-// outbox, and the command that resends them.
-var storedLine = regexp.MustCompile(`(?m)^injectkit: delivery failed; (\d+) signature bod(?:y|ies) stored in outbox (\S+) \(flush with: (injectkit outbox flush(?: --outbox \S+)? --backend-url \S+)\)$`)
+// outbox, and the command that resends them; openaevStoredLine is that of
+// a run with the openaev profile, whose bodies are its terminal
+// callback's.
+var (
+	storedLine        = regexp.MustCompile(`(?m)^injectkit: delivery failed; (\d+) signature bod(?:y|ies) stored in outbox (\S+) \(flush with: (injectkit outbox flush(?: --outbox \S+)? --backend-url \S+)\)$`)
+	openaevStoredLine = regexp.MustCompile(`(?m)^injectkit: delivery failed; (\d+) terminal callback bod(?:y|ies) stored in outbox (\S+) \(flush with: (injectkit outbox flush(?: --outbox \S+)? --backend-url \S+)\)$`)
+)
 
 // Backend down for the whole run: exit 1 and one line; backend up: flush
 // delivers the same bytes under the same keys, and the outbox is empty.

@@ -14,6 +14,7 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
 )
 
 // stdout carries the wire JSON unless it is a terminal (or --output text
@@ -101,6 +102,35 @@ func TestRunSummarySaysWhereTheSignaturesWent(t *testing.T) {
 				t.Errorf("last line %q, want %q…\n%s", last, tt.where, r.stdout)
 			}
 		})
+	}
+}
+
+// With the openaev profile, the bodies a run keeps are its terminal
+// callback's, counted as such on stderr and in the summary's last line: a
+// complete that carries no signatures (no target names an asset) is no
+// signature body.
+func TestRunStoredTerminalCallbackCountedAsSuch(t *testing.T) {
+	const id = "inj-kept"
+	p := noopPlatform(t, id)
+	p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
+	s := newSession(true, false)
+	s.env, _ = outboxEnv(t)
+	r := s.run(t, registry(), "run", "noop", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
+		"--backend-url", p.URL, "--log-level", "error")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1: %s", r.code, r.stderr)
+	}
+	if c, ok := p.Terminal(id); ok {
+		t.Fatalf("a complete was processed: %+v", c)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	for what, text := range map[string]string{"stderr": r.stderr, "summary": lines[len(lines)-1]} {
+		if !strings.Contains(text, "1 terminal callback body stored in outbox ") || strings.Contains(text, "signature bod") {
+			t.Errorf("%s does not count the complete kept as a terminal callback body:\n%s", what, text)
+		}
+	}
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "result not delivered: ") {
+		t.Errorf("last line %q, want result not delivered: …", last)
 	}
 }
 

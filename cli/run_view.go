@@ -216,11 +216,15 @@ func (v *runView) where(r *runtime.Report, err error) string {
 		return "signatures not sent: no --backend-url (-o json prints them)"
 	}
 	var de *runtime.DeliveryError
+	what := "signatures"
+	if v.cfg.openAEV() {
+		what = "result" // its complete may carry none
+	}
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		return "signatures not delivered: " + strings.TrimPrefix(storedMessage(de, &v.cfg, v.o.name()).Error(), "delivery failed; ")
+		return what + " not delivered: " + strings.TrimPrefix(storedMessage(de, &v.cfg, v.o.name()).Error(), "delivery failed; ")
 	case err != nil:
-		return "signatures NOT delivered: " + oneLine(err.Error())
+		return what + " NOT delivered: " + oneLine(err.Error())
 	}
 	base := strings.TrimSuffix(httpx.StripCredentials(v.cfg.Backend.URL), "/")
 	if v.cfg.openAEV() {
