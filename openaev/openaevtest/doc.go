@@ -59,6 +59,19 @@
 //     kerberoastable_account, asset; Current adds file,
 //     expectation_signature, action_output). The declared outputs drive the
 //     processing of callbacks; their expectation types are not checked (13).
+//     The handler declares the injector's queue before it stores anything
+//     (InjectorService.java:202, RabbitmqService.registerQueue :282-287,
+//     createChannel :339-355): the direct exchange
+//     <prefix>_amqp.connector.exchange, durable; the queue
+//     <prefix>_injector_<injector_id>, durable, not exclusive, not
+//     auto-deleted, its x-queue-type openaev.rabbitmq.queue-type (classic
+//     by default), bound with <prefix>_push_routing_<injector_id>, where
+//     the platform publishes an inject of the injector's contracts
+//     (Executor.executeExternal, no message properties); the prefix is
+//     openaev.rabbitmq.prefix, "openaev" by default. WithQueueDeclarer
+//     models it on a real broker (a failure a 500, nothing stored); without
+//     it nothing is declared, and a test declares the queue it names with
+//     SetBroker. InjectorOf names the injector an inject is published to.
 //  3. Callbacks are queued (the platform's default inject-trace queue,
 //     BatchingInjectStatusService). A body that passes field validation is
 //     answered 200, then processed; each Call records Processed, or Dropped
@@ -398,4 +411,16 @@
 //
 // Failures are scripted per inject and per route (failures.go); Message
 // builds the queue message the platform would send an injector.
+//
+// # Trying serve by hand
+//
+// cmd/openaev-standin serves the stand-in on loopback. With -amqp URL (a
+// loopback broker) each registration declares its injector's queue there
+// as the platform does (rule 2) and names it, so that `injectkit serve
+// --openaev-url URL` consumes it; POST /injects/{id}/publish on its
+// -stats-url-file server puts the platform's message for an inject it
+// knows (-inject) on the queue of the injector that registered the
+// inject's contract, and GET /injects/{id} shows what the platform made of
+// the run. The guide (docs/writing-an-injector.md, section 8) gives the
+// commands.
 package openaevtest

@@ -145,6 +145,8 @@ type Platform struct {
 	cert    *tls.Certificate // WithTLS's
 	// maxMessage is the broker's max_message_size (WithMaxMessageSize).
 	maxMessage int
+	// declarer declares a registration's queue (WithQueueDeclarer).
+	declarer QueueDeclarer
 
 	mu        sync.Mutex
 	calls     []Call

@@ -86,15 +86,8 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		names[k] = s
 	}
 	raw := in["injector_contracts"]
-	if raw == nil {
-		// Nothing requires the list: InjectorService.registerExternalInjector
-		// streams it (:231), a NullPointerException it wraps in a
-		// RuntimeException (:244-245), which nothing handles.
-		c.Reason = "injector_contracts missing or null: NullPointerException (InjectorService.registerExternalInjector)"
-		return fail(http.StatusInternalServerError, c.Reason)
-	}
 	contracts, ok := raw.([]any)
-	if !ok {
+	if raw != nil && !ok {
 		return bad("injector_contracts must be a list")
 	}
 	// Jackson binds the whole input before the handler runs: a value it
@@ -113,6 +106,21 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 			return bad(err.Error())
 		}
 		bound[i] = &bc
+	}
+	// The handler declares the injector's queue first
+	// (InjectorService.java:202, RabbitmqService.registerQueue), then
+	// stores the injector and its contracts.
+	queue, err := p.declareQueue(names["injector_id"])
+	if err != nil {
+		c.Reason = "declare the injector's queue: " + err.Error()
+		return fail(http.StatusInternalServerError, c.Reason)
+	}
+	if raw == nil {
+		// Nothing requires the list: InjectorService.registerExternalInjector
+		// streams it (:231), a NullPointerException it wraps in a
+		// RuntimeException (:244-245), which nothing handles.
+		c.Reason = "injector_contracts missing or null: NullPointerException (InjectorService.registerExternalInjector)"
+		return fail(http.StatusInternalServerError, c.Reason)
 	}
 	payloads, _ := c.Body["injector_payloads"].(bool)
 	p.mu.Lock()
@@ -144,7 +152,9 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	}
 	b := p.broker
 	p.mu.Unlock()
-	if b.Queue == "" {
+	if queue != "" {
+		b.Queue = queue
+	} else if b.Queue == "" {
 		b.Queue = "openaev_injector_" + owner.ID
 	}
 	reply, _ := json.Marshal(map[string]any{

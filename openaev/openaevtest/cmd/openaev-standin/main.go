@@ -45,6 +45,31 @@
 //	bin/hello run hello --inject-file hello-inject.json --profile openaev \
 //	  --backend-url "$(cat /tmp/oaev.url)" --token standin-token
 //
+// -amqp URL names the platform's RabbitMQ broker, on loopback
+// (amqp://guest:guest@127.0.0.1:5672/): each registration then declares
+// its injector's queue there, openaev_injector_<id>, as the platform does
+// (durable, classic, bound to the exchange openaev_amqp.connector.exchange
+// with the routing key openaev_push_routing_<id>), and its reply names
+// that broker and queue, so that `injectkit serve` consumes it; the
+// stand-in's own setup registration (-register, -manifest, -contract-of)
+// declares none. POST /injects/{id}/publish on the -stats-url-file server
+// then publishes the platform's message for inject id (its body the
+// message's other parts, each optional: {"inject_content": {...},
+// "assets": [...], "assetGroups": [...]}) on the queue of the injector
+// whose registration declared the inject's contract, and answers the
+// exchange, routing key and queue: 404 for an inject the stand-in does not
+// know, 409 before an injector's registration declared the contract (start
+// serve first) or without -amqp. A manual serve, as the guide
+// (docs/writing-an-injector.md, section 8) runs it:
+//
+//	bin/openaev-standin -url-file /tmp/oaev.url -stats-url-file /tmp/oaev-stats.url \
+//	  -amqp amqp://guest:guest@127.0.0.1:5672/ -inject inj-serve-1 &
+//	bin/injectkit serve --openaev-url "$(cat /tmp/oaev.url)" --token standin-token \
+//	  --injector-id 7c1d3e5f-0a2b-4c6d-8e9f-1a2b3c4d5e6f --injectors noop &
+//	curl -X POST "$(cat /tmp/oaev-stats.url)/injects/inj-serve-1/publish" \
+//	  -d '{"inject_content": {"target_selector": "manual", "targets": "127.0.0.1"}}'
+//	curl "$(cat /tmp/oaev-stats.url)/injects/inj-serve-1"
+//
 // -asset-groups names a JSON file mapping each asset group id to its
 // endpoints, as POST /api/endpoints/targets pages them (the fields of
 // 2.4.0's EndpointTargetOutput; asset_id required):
@@ -76,12 +101,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -126,15 +148,34 @@ type settings struct {
 	devFeatures []string
 	// maxMessage is -max-message-size, the broker's max_message_size.
 	maxMessage int
+	// amqp is -amqp, the platform's broker, "" for none.
+	amqp string
 }
 
 func parse(args []string, stderr io.Writer) (settings, error) {
 	var s settings
 	fs := flag.NewFlagSet("openaev-standin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: openaev-standin [flags]
+
+Serves the strict OpenAEV platform stand-in on a loopback port; SIGTERM or SIGINT prints its calls summed up.
+To try serve by hand, give -amqp (a loopback broker: each registration declares its injector's queue there)
+and -stats-url-file, start serve against -url-file's URL, then publish an -inject's message on serve's queue:
+  curl -X POST STATS_URL/injects/ID/publish -d '{"inject_content": {"target_selector": "manual", "targets": "127.0.0.1"}}'
+and read what the platform made of it: curl STATS_URL/injects/ID (docs/writing-an-injector.md, section 8).
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&s.token, "token", "standin-token", "the bearer token the platform accepts")
 	fs.StringVar(&s.urlFile, "url-file", "", "write the platform's base URL (http://127.0.0.1:PORT) to this file once ready")
-	fs.StringVar(&s.statsFile, "stats-url-file", "", "serve GET /stats on another loopback port and write its URL to this file")
+	fs.StringVar(&s.statsFile, "stats-url-file", "", "serve, on another loopback port whose URL is written to this file, "+
+		"GET /stats (the calls summed up), GET /injects (the injects), GET /injects/{id} (what the platform holds for one) "+
+		"and, with -amqp, POST /injects/{id}/publish (the platform's message for an inject put on its injector's queue)")
+	fs.StringVar(&s.amqp, "amqp", "", "the platform's RabbitMQ broker, a loopback amqp:// URL (amqp://guest:guest@127.0.0.1:5672/): "+
+		"each registration declares its injector's queue there, "+queueOf("ID")+", as the platform does, and names it")
 	fs.StringVar(&s.version, "version", "", "the platform version to report and model (default: the current line)")
 	fs.StringVar(&s.contractOf, "contract-of", "noop", "the injector whose contract the -inject injects are of: "+
 		"one a -manifest gives, or a built-in injector, then registered as -register registers it")
@@ -219,6 +260,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			manifests = append(manifests, m)
 		}
 	}
+	var b *broker
+	if s.amqp != "" {
+		if b, err = parseBroker(s.amqp, standinInjectorID); err != nil {
+			return usageError{err}
+		}
+	}
 	if err := knownInjector(s.contractOf, manifests); err != nil {
 		return usageError{err}
 	}
@@ -248,8 +295,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if s.devFeatures != nil {
 		opts = append(opts, openaevtest.WithDevFeatures(s.devFeatures...))
 	}
+	brokerShown := "none"
+	if b != nil {
+		if err := b.check(); err != nil {
+			return err
+		}
+		opts = append(opts, openaevtest.WithQueueDeclarer(b))
+		brokerShown = b.shown()
+	}
 	p, stopPlatform := openaevtest.Start(s.token, opts...)
 	defer stopPlatform()
+	if b != nil {
+		p.SetBroker(b.reply())
+	}
 	if len(manifests) > 0 {
 		if err := register(ctx, p.URL, s.token, manifests); err != nil {
 			return err
@@ -265,7 +323,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	base := p.CallCount() // the setup's calls are not counted
 
 	if s.statsFile != "" {
-		stopStats, err := serveStats(p, base, s.statsFile)
+		stopStats, err := serveStats(p, base, s.statsFile, b)
 		if err != nil {
 			return err
 		}
@@ -284,8 +342,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if features == "" {
 		features = "none: expectation signatures not stored"
 	}
-	fmt.Fprintf(stderr, "openaev stand-in on %s (%d injects, %d asset groups, version %s, dev features %s)\n",
-		p.URL, len(s.injects), len(groups), shown, features)
+	fmt.Fprintf(stderr, "openaev stand-in on %s (%d injects, %d asset groups, version %s, dev features %s, broker %s)\n",
+		p.URL, len(s.injects), len(groups), shown, features, brokerShown)
 	<-ctx.Done()
 	return json.NewEncoder(stdout).Encode(p.StatsFrom(base))
 }
@@ -339,39 +397,4 @@ func register(ctx context.Context, url, token string, manifests []framework.Mani
 		return fmt.Errorf("register %d contracts: %w", len(manifests), err)
 	}
 	return nil
-}
-
-// serveStats serves GET /stats (the stats from call base on), GET
-// /injects (the ids of the injects the platform knows) and GET
-// /injects/{id} (what it holds for one, openaevtest.Held; 404 for an
-// inject it does not know) on a loopback port, and writes its URL to
-// file. Every route only reads.
-func serveStats(p *openaevtest.Platform, base int, file string) (stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, p.StatsFrom(base)) })
-	mux.HandleFunc("GET /injects", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, p.Injects()) })
-	mux.HandleFunc("GET /injects/{id}", func(w http.ResponseWriter, r *http.Request) {
-		h, ok := p.Held(r.PathValue("id"))
-		if !ok {
-			http.Error(w, "no inject "+strconv.Quote(r.PathValue("id")), http.StatusNotFound)
-			return
-		}
-		writeJSON(w, h)
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	if err := cmdkit.WriteFile(file, "http://"+ln.Addr().String()); err != nil {
-		srv.Close()
-		return nil, err
-	}
-	return func() { srv.Close() }, nil
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/builtin"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve/servetest"
+)
+
+// guestURL is the test broker (servetest.Addr) with the guest account.
+const guestURL = "amqp://guest:guest@" + servetest.Addr + "/"
+
+// -amqp is refused, exit 2, unless it is an amqp URL on loopback.
+func TestAMQPFlagRefusals(t *testing.T) {
+	for _, url := range []string{"http://127.0.0.1:5672/", "amqp://guest:guest@192.0.2.1:5672/", "amqp://guest:guest@rabbit.example/"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := run(ctx, []string{"-amqp", url}, io.Discard, io.Discard)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "-amqp") {
+			t.Errorf("-amqp %s: %v, want a usage error naming -amqp", url, err)
+		}
+	}
+}
+
+// With -amqp, a manual serve can be tried against the stand-in, as
+// against the platform: serve's registration declares its injector's
+// queue on the broker (openaev_injector_<id>, durable, classic, bound to
+// the platform's exchange with the injector's routing key) and names it;
+// serve consumes it; POST /injects/{id}/publish on the stats server puts
+// the platform's message for the inject on it, and serve runs the inject
+// and completes it, the complete processed. Before serve registered, the
+// inject's contract is the stand-in's own setup's, whose queue no one
+// consumes: a publication is refused (409).
+func TestAMQPServeConsumesTheQueueARegistrationDeclared(t *testing.T) {
+	testkit.Integration(t) // and RabbitMQ
+	servetest.Broker(t)
+	const injectorID = "3f0c2a7e-9b1d-4e6a-8c5f-2d7b1e9a0c35"
+	queue := queueOf(injectorID)
+	servetest.DeleteQueue(t, queue) // a queue an earlier run left
+	t.Cleanup(func() { servetest.DeleteQueue(t, queue) })
+
+	statsFile := filepath.Join(t.TempDir(), "stats.url")
+	url, stop := start(t, "-token", "tok", "-amqp", guestURL, "-inject", "inj-amqp", "-stats-url-file", statsFile)
+	defer stop()
+	stats, err := os.ReadFile(statsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := `{"inject_content": {"target_selector": "manual", "targets": "127.0.0.1",` +
+		` "expectations": [{"expectation_type": "DETECTION"}]}}`
+	publish := func() (int, string) {
+		t.Helper()
+		resp, err := http.Post(string(stats)+"/injects/inj-amqp/publish", "application/json", strings.NewReader(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, body := publish(); status != http.StatusConflict || !strings.Contains(body, "start serve") {
+		t.Errorf("publish before serve registered: %d %s, want 409 saying to start serve", status, body)
+	}
+
+	// The registration as serve makes it.
+	c, err := openaev.NewClient(openaev.Config{URL: url, Token: "tok", InjectorID: injectorID, InjectorName: "test", InjectorType: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noop, err := manifestsOf(builtinRegistry(), []string{"noop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := c.Register(context.Background(), noop, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg.Listen != queue || reg.Connection.Host != "127.0.0.1" || reg.Connection.Port != 5672 || reg.Connection.VHost != "/" {
+		t.Errorf("registration reply %+v, want the queue %s on the -amqp broker", reg, queue)
+	}
+	checkDeclared(t, queue)
+
+	// serve consumes it, and runs what the platform publishes.
+	r := framework.NewRegistry()
+	builtin.Register(r)
+	var stderr bytes.Buffer
+	o := cli.Options{Registry: r, Name: "injectkit", Stdout: io.Discard, Stderr: &syncWriter{w: &stderr},
+		Getenv: func(string) string { return "" }, Environ: func() []string { return nil }}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan int, 1)
+	go func() {
+		served <- cli.Run(ctx, o, []string{"injectkit", "serve", "--openaev-url", url, "--token", "tok", "--injector-id", injectorID,
+			"--injectors", "noop", "--listen-addr", "", "--outbox", "none", "--log-level", "warn"})
+	}()
+	defer func() {
+		cancel()
+		if code := <-served; code != 0 {
+			t.Errorf("serve exited %d", code)
+		}
+		if t.Failed() {
+			t.Logf("serve's stderr:\n%s", stderr.String())
+		}
+	}()
+	testkit.WaitFor(t, 60*time.Second, "serve consuming "+queue, func() bool {
+		_, consumers := servetest.Counts(t, queue)
+		return consumers == 1
+	})
+	if status, body := publish(); status != http.StatusOK || !strings.Contains(body, `"queue":"`+queue+`"`) {
+		t.Fatalf("publish: %d %s", status, body)
+	}
+	var held openaevtest.Held
+	testkit.WaitFor(t, 60*time.Second, "the inject completed", func() bool {
+		resp, err := http.Get(string(stats) + "/injects/inj-amqp")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		return json.NewDecoder(resp.Body).Decode(&held) == nil && held.Callbacks["complete processed"] == 1
+	})
+	if held.Status != "EXECUTED" || held.Callbacks["complete dropped"] != 0 {
+		t.Errorf("held %+v, want the inject executed, its complete processed", held)
+	}
+}
+
+// checkDeclared checks that queue exists as the platform declares it:
+// declaring it again so succeeds, and as a quorum queue or a transient
+// one fails (PRECONDITION_FAILED).
+func checkDeclared(t *testing.T, queue string) {
+	t.Helper()
+	declare := func(durable bool, args amqp.Table) error {
+		conn, err := amqp.Dial(guestURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		ch, err := conn.Channel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ch.QueueDeclare(queue, durable, false, false, false, args)
+		return err
+	}
+	if err := declare(true, amqp.Table{amqp.QueueTypeArg: amqp.QueueTypeClassic}); err != nil {
+		t.Errorf("queue %s is not a durable classic queue: %v", queue, err)
+	}
+	for name, args := range map[string]amqp.Table{"quorum": {amqp.QueueTypeArg: amqp.QueueTypeQuorum}} {
+		if err := declare(true, args); err == nil {
+			t.Errorf("queue %s declared again as %s", queue, name)
+		}
+	}
+	if err := declare(false, nil); err == nil {
+		t.Errorf("queue %s declared again as transient", queue)
+	}
+}
+
+// syncWriter is a writer safe for concurrent use.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
+}

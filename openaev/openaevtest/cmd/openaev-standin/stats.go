@@ -1,0 +1,52 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/injectkit/injectkit/internal/cmdkit"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// The second loopback server, -stats-url-file's: what the platform holds,
+// and the publication of an inject's message.
+
+// serveStats serves GET /stats (the stats from call base on), GET
+// /injects (the ids of the injects the platform knows) and GET
+// /injects/{id} (what it holds for one, openaevtest.Held; 404 for an
+// inject it does not know) on a loopback port, and writes its URL to
+// file. Those routes only read; POST /injects/{id}/publish puts the
+// platform's message for an inject on the broker b (publishRoute).
+func serveStats(p *openaevtest.Platform, base int, file string, b *broker) (stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, p.StatsFrom(base)) })
+	mux.HandleFunc("GET /injects", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, p.Injects()) })
+	mux.HandleFunc("GET /injects/{id}", func(w http.ResponseWriter, r *http.Request) {
+		h, ok := p.Held(r.PathValue("id"))
+		if !ok {
+			http.Error(w, "no inject "+strconv.Quote(r.PathValue("id")), http.StatusNotFound)
+			return
+		}
+		writeJSON(w, h)
+	})
+	mux.HandleFunc("POST /injects/{id}/publish", publishRoute(p, b))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	if err := cmdkit.WriteFile(file, "http://"+ln.Addr().String()); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return func() { srv.Close() }, nil
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
