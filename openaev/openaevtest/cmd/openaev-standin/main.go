@@ -193,8 +193,9 @@ Flags:
 		s.register = append(s.register, splitList(v)...)
 		return nil
 	})
-	fs.Func("manifest", "a file of the manifest of an injector to register, as `BINARY injectors NAME -o json` prints it "+
-		"(or `BINARY injectors -o json`, a list): a third-party binary's injector (repeatable)", func(v string) error {
+	// Back-quoted text in a usage is the flag's argument name: FILE.
+	fs.Func("manifest", "a `FILE` holding the manifest of an injector to register, as \"BINARY injectors NAME -o json\" prints it "+
+		"(or \"BINARY injectors -o json\", a list): a third-party binary's injector (repeatable)", func(v string) error {
 		s.manifests = append(s.manifests, v)
 		return nil
 	})

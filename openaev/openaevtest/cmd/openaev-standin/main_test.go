@@ -329,3 +329,20 @@ func TestContractOfRegistersItsInjector(t *testing.T) {
 		})
 	}
 }
+
+// -h names each flag's argument as a word a reader replaces: -manifest
+// FILE (back-quoted usage text is the argument's name), and
+// -stats-url-file's help names every route of its server.
+func TestHelpNamesTheArguments(t *testing.T) {
+	var stderr bytes.Buffer
+	_ = run(context.Background(), []string{"-h"}, io.Discard, &stderr)
+	help := stderr.String()
+	for _, want := range []string{"\n  -manifest FILE\n", "GET /stats", "GET /injects/{id}", "POST /injects/{id}/publish"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("-h does not say %q:\n%s", want, help)
+		}
+	}
+	if strings.Contains(help, "-manifest BINARY") {
+		t.Errorf("-h names -manifest's argument BINARY…:\n%s", help)
+	}
+}
