@@ -14,22 +14,25 @@ import (
 func TestTokenErrorNamesItsSource(t *testing.T) {
 	conf := writeFile(t, "c.yaml", "backend_url: http://127.0.0.1:1\ntoken: \"sekrit\\0tok\"\n")
 	serveConf := writeFile(t, "s.yaml", "token: \"sekrit\\0tok\"\n")
+	lineBreak := writeFile(t, "lb.yaml", "backend_url: http://127.0.0.1:1\ntoken: \"sekrit\\ntok\"\n")
 	run1 := []string{"run", "noop", "--target", "127.0.0.1", "--inject-id", "inj-tok", "--outbox", "none", "--log-level", "error"}
 	backend := []string{"--backend-url", "http://127.0.0.1:1"}
 	serve := []string{"serve", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "00000000-0000-4000-8000-000000000001",
 		"--injectors", "noop", "--listen-addr", "", "--outbox", "none"}
 	tests := []refusal{
-		{"run --token", nil, append(append(run1, backend...), "--token", "sekrit\ntok"), `invalid token (secret) (--token): holds a line break`},
+		{"run --token", nil, append(append(run1, backend...), "--token", "sekrit\ntok"), `invalid token (secret) (--token): holds a control character`},
 		{"validate --token", nil, []string{"validate", "noop", "--target", "127.0.0.1", "--token", "sekrit\ntok"},
-			`invalid token (secret) (--token): holds a line break`},
+			`invalid token (secret) (--token): holds a control character`},
 		{"run env", map[string]string{"INJECTKIT_TOKEN": "sekrit\x01tok"}, append(run1, backend...),
 			`invalid token (secret) (env INJECTKIT_TOKEN): holds a control character`},
 		{"run config file", nil, append(run1, "--config", conf), `invalid token (secret) (config file ` + conf + `:2): holds a control character`},
+		{"run config file, a line break", nil, append(run1, "--config", lineBreak),
+			`invalid token (secret) (config file ` + lineBreak + `:2): holds a control character`},
 		{"run non-ASCII", nil, append(append(run1, backend...), "--token", "sekrit\u00e9tok"),
 			`invalid token (secret) (--token): holds a character outside ASCII`},
 		{"outbox flush", nil, append([]string{"outbox", "flush", "--outbox", "none", "--token", "sekrit\ttok"}, backend...),
 			`invalid token (secret) (--token): holds a control character`},
-		{"serve --token", nil, append(serve, "--token", "sekrit\ntok"), `invalid token (secret) (--token): holds a line break`},
+		{"serve --token", nil, append(serve, "--token", "sekrit\ntok"), `invalid token (secret) (--token): holds a control character`},
 		{"serve config file", nil, append(serve, "--config", serveConf), `invalid token (secret) (config file ` + serveConf + `:1): holds a control character`},
 	}
 	for _, tt := range tests {

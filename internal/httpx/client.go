@@ -151,16 +151,16 @@ func NewDefaultClient() *http.Client {
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // TokenProblem says why token cannot go in an Authorization header, ""
-// when it can: a line break (it would end the header), another control
-// character, or a character outside ASCII (a server may read the header
-// as Latin-1 and echo the token in a form no redaction knows). Each is
-// refused before anything runs: net/http would refuse the request only
-// once the inject ran, and the body could never be sent.
+// when it can: a control character, a line break among them (it would
+// end the header), or a character outside ASCII (a server may read the
+// header as Latin-1 and echo the token in a form no redaction knows).
+// Each is refused before anything runs: net/http would refuse the request
+// only once the inject ran, and the body could never be sent. A control
+// character is named so whichever it is, as the query injector names one
+// in its Shodan key.
 func TokenProblem(token string) string {
 	for _, r := range token {
 		switch {
-		case r == '\r' || r == '\n':
-			return "holds a line break"
 		case r < 0x20 || r == 0x7f:
 			return "holds a control character"
 		case r >= 0x80:

@@ -115,8 +115,8 @@ func TestTokenProblem(t *testing.T) {
 	for tok, want := range map[string]string{
 		"":                   "",
 		"abc-DEF_123.~+/= x": "",
-		"a\nb":               "holds a line break",
-		"a\rb":               "holds a line break",
+		"a\nb":               "holds a control character",
+		"a\rb":               "holds a control character",
 		"a\x01b":             "holds a control character",
 		"a\x7fb":             "holds a control character",
 		"a\tb":               "holds a control character",
