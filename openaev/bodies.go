@@ -78,10 +78,10 @@ var (
 // agent of its asset (agentsOf).
 func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Manifest, v PlatformVersion) (*plan, error) {
 	limit := p.maxPayload
-	status, msg := completion(r, m)
+	pieces, misfits, err := findingPieces(r, m, v)
+	status, msg := completion(r, m, misfits)
 	msg += unreachedSummary(r) + undeclaredSummary(r.Output.Findings, m, unreachedLabels(r))
 	base := plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx), mark: runMarkOf(ctx)}
-	pieces, misfits, err := findingPieces(r, m, v)
 	if err != nil {
 		// Findings that cannot be encoded: keep the signatures.
 		p.log.Error("findings not encodable; sending the signatures alone", zap.String("inject_id", r.InjectID), zap.Error(err))

@@ -39,7 +39,8 @@ func (m misfitExec) Execute(context.Context, *framework.Inject) framework.ToolOu
 // stored. A value no platform code read refuses (a port "22/tcp": 2.4.0's
 // PortOutputProcessor checks only presence) is sent to 2.4.0, and left
 // out on the Current line as a precaution, the WARN saying so rather than
-// that the platform refuses it.
+// that the platform refuses it. The complete's message counts the items
+// sent, not those left out.
 func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
 	const (
 		refused    = "the platform's processor refuses it"
@@ -54,29 +55,32 @@ func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
 		warn      string // what the WARN says of the platform; "": no WARN
 		warnValue string // the value the WARN names
 		warnItem  int    // -1: no item
+		// summary is the count the complete's message gives the output,
+		// the items sent ("open_ports: 1"); "": it names none.
+		summary string
 	}{
 		{"a port list with a service name", openaevtest.Current, framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
-			[]any{"22/tcp", 443}, []any{float64(443)}, precaution, "22/tcp", 0},
+			[]any{"22/tcp", 443}, []any{float64(443)}, precaution, "22/tcp", 0, "open_ports: 1"},
 		{"a port list of names alone", openaevtest.Current, framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
-			[]string{"22/tcp"}, nil, precaution, "22/tcp", 0},
+			[]string{"22/tcp"}, nil, precaution, "22/tcp", 0, ""},
 		{"a port list with a service name, to 2.4.0", openaevtest.Version24, framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
-			[]any{"22/tcp", 443}, []any{"22/tcp", float64(443)}, "", "", -1},
+			[]any{"22/tcp", 443}, []any{"22/tcp", float64(443)}, "", "", -1, "open_ports: 2"},
 		{"a host name as an ipv4", openaevtest.Current, framework.Output{Type: "ipv4", Field: "address", Finding: true},
-			"db.example", nil, refused, "db.example", -1},
+			"db.example", nil, refused, "db.example", -1, ""},
 		{"a host name as an ipv4, to 2.4.0", openaevtest.Version24, framework.Output{Type: "ipv4", Field: "address", Finding: true},
-			"db.example", nil, refused, "db.example", -1},
+			"db.example", nil, refused, "db.example", -1, ""},
 		// IPv6OutputProcessor: commons-validator's isValidInet6Address takes
 		// a prefix length, and a zone without whitespace only.
 		{"ipv6 with a prefix length and a zone holding a space", openaevtest.Current, framework.Output{Type: "ipv6", Field: "v6", Multiple: true, Finding: true},
-			[]any{"2001:db8::/32", "fe80::1%a b", "fe80::1%eth0"}, []any{"2001:db8::/32", "fe80::1%eth0"}, refused, "fe80::1%a b", 1},
+			[]any{"2001:db8::/32", "fe80::1%a b", "fe80::1%eth0"}, []any{"2001:db8::/32", "fe80::1%eth0"}, refused, "fe80::1%a b", 1, "v6: 2"},
 		{"ipv6 with a prefix length and a zone holding a space, to 2.4.0", openaevtest.Version24, framework.Output{Type: "ipv6", Field: "v6", Multiple: true, Finding: true},
-			[]any{"fe80::1/64", "fe80::1%a b"}, []any{"fe80::1/64"}, refused, "fe80::1%a b", 1},
+			[]any{"fe80::1/64", "fe80::1%a b"}, []any{"fe80::1/64"}, refused, "fe80::1%a b", 1, "v6: 1"},
 		// A blank group counts as an empty one (String.trim), but the
 		// U+0000 is sent as U+FFFD, which is no hexadecimal digit.
 		{"ipv6 ending in a U+0000 group", openaevtest.Current, framework.Output{Type: "ipv6", Field: "v6", Multiple: true, Finding: true},
-			[]any{"::1", "1:2:3:4:5:6:7:\x00"}, []any{"::1"}, refused, "1:2:3:4:5:6:7:\x00", 1},
+			[]any{"::1", "1:2:3:4:5:6:7:\x00"}, []any{"::1"}, refused, "1:2:3:4:5:6:7:\x00", 1, "v6: 1"},
 		{"credentials without a password", openaevtest.Current, framework.Output{Type: "credentials", Field: "creds", Multiple: true, Finding: true},
-			[]map[string]string{{"username": "root"}, {"username": "bob", "password": "x"}}, []any{map[string]any{"username": "bob", "password": "x"}}, refused, `{"username":"root"}`, 0},
+			[]map[string]string{{"username": "root"}, {"username": "bob", "password": "x"}}, []any{map[string]any{"username": "bob", "password": "x"}}, refused, `{"username":"root"}`, 0, "creds: 1"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			const inject = "inj-misfit"
@@ -117,6 +121,14 @@ func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
 			if got := found[tt.output.Field]; !reflect.DeepEqual(got, tt.stored) {
 				t.Errorf("%s stored as %#v, want %#v", tt.output.Field, got, tt.stored)
 			}
+			term, _ := e.platform.Terminal(inject)
+			msg, _ := term.Body["execution_message"].(string)
+			if tt.summary != "" && !strings.Contains(msg, "("+tt.summary+")") {
+				t.Errorf("message %q does not count what was sent, (%s)", msg, tt.summary)
+			}
+			if tt.summary == "" && strings.Contains(msg, "("+tt.output.Field+": ") {
+				t.Errorf("message %q counts %s, of which nothing was sent", msg, tt.output.Field)
+			}
 			warns := e.logs.FilterMessageSnippet("does not fit its output's type").All()
 			if tt.warn == "" {
 				if len(warns) > 0 {
@@ -136,8 +148,7 @@ func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
 				hasItem != (tt.warnItem >= 0) || hasItem && item != int64(tt.warnItem) {
 				t.Errorf("WARN %v, want output %s, item %d, value %s", ctx, tt.output.Field, tt.warnItem, tt.warnValue)
 			}
-			term, _ := e.platform.Terminal(inject)
-			if msg, _ := term.Body["execution_message"].(string); !strings.Contains(msg, "not of their output's type: "+tt.output.Field) {
+			if !strings.Contains(msg, "not of their output's type: "+tt.output.Field) {
 				t.Errorf("message %q does not say what was left out", msg)
 			}
 		})

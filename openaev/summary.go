@@ -18,14 +18,16 @@ import (
 // completion returns the platform status and the message of a report:
 // SUCCESS for a success or a partial run (the message says partial), ERROR
 // for a failure, TIMEOUT for a timeout, with the detail in the message.
-func completion(r *runtime.Report, m *framework.Manifest) (string, string) {
+// Its findings summary counts the items sent, without misfits, the values
+// the profile leaves out as not of their output's type.
+func completion(r *runtime.Report, m *framework.Manifest, misfits []misfit) (string, string) {
 	n := len(r.Targets)
 	head := fmt.Sprintf("%s on %d target%s", r.Injector, n, plural(n))
 	detail := ""
 	if r.Output.ErrorInfo != nil && r.Output.ErrorInfo.Message != "" {
 		detail = r.Output.ErrorInfo.Message
 	}
-	summary := findingsSummary(r.Output.Findings, m)
+	summary := findingsSummary(r.Output.Findings, m, misfits)
 	switch r.Status {
 	case signatures.StatusFailed:
 		msg := head + ": failed"
@@ -53,9 +55,11 @@ func completion(r *runtime.Report, m *framework.Manifest) (string, string) {
 	return StatusSuccess, head + ": succeeded" + summary
 }
 
-// findingsSummary counts the items of each declared output that is a list:
-// " (scan_results: 3, ports: 2)".
-func findingsSummary(f map[string]any, m *framework.Manifest) string {
+// findingsSummary counts the items of each declared output that is a list,
+// as sent: " (scan_results: 3, ports: 2)". The items misfits leaves out
+// are not counted, and an output none of whose items is sent is not
+// named.
+func findingsSummary(f map[string]any, m *framework.Manifest, misfits []misfit) string {
 	if m == nil || len(f) == 0 {
 		return ""
 	}
@@ -66,9 +70,22 @@ func findingsSummary(f map[string]any, m *framework.Manifest) string {
 			continue
 		}
 		rv := reflect.ValueOf(v)
-		if rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
-			parts = append(parts, fmt.Sprintf("%s: %d", o.Field, rv.Len()))
+		if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+			continue
 		}
+		n, left := rv.Len(), 0
+		for _, mf := range misfits {
+			if mf.field == o.Field {
+				left++
+				if mf.item < 0 {
+					left = n // the whole value
+				}
+			}
+		}
+		if left > 0 && left >= n {
+			continue // nothing of it sent
+		}
+		parts = append(parts, fmt.Sprintf("%s: %d", o.Field, n-left))
 	}
 	if len(parts) == 0 {
 		return ""
