@@ -1,7 +1,10 @@
 package cloudscan
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -99,9 +102,10 @@ func newQuietProcess(scope context.Context, command string, log *zap.Logger, ter
 			cmd := exec.CommandContext(ctx, shell[0], shell[1], command)
 			cmd.Env = os.Environ()
 			cmd.WaitDelay = processWaitDelay
-			if r, ok := ctx.Value(runKey{}).(processRun); ok {
-				cmd.Stderr = r.stderr
+			if r, ok := ctx.Value(runKey{}).(*processRun); ok {
+				cmd.Stderr, cmd.Stdout = r.stderr, &r.stdout // the SDK adds its own buffer beside it
 				r.setup(cmd)
+				r.cmd = cmd
 			} else {
 				ownGroup(cmd)
 			}
@@ -115,10 +119,14 @@ type runKey struct{}
 
 // processRun is how one run of the process is started: the write end of
 // the pipe its standard error goes to, and its process group (see
-// terminal.lend).
+// terminal.lend); then what it wrote to its standard output and the
+// command run, read once the SDK's Retrieve has returned (it waits for
+// the command).
 type processRun struct {
 	stderr *os.File
 	setup  func(*exec.Cmd)
+	stdout bytes.Buffer
+	cmd    *exec.Cmd
 }
 
 // byteCount counts the bytes written to it, keeping none.
@@ -130,7 +138,14 @@ func (c *byteCount) Write(p []byte) (int, error) {
 }
 
 // Retrieve runs the process once, then warns of what it wrote to its
-// standard error, by count only.
+// standard error, by count only. Once it has been waited for, what is
+// left of its process group (a child it left running with its standard
+// output or error open) is killed: nothing it started outlives the
+// credentials. A child that kept its standard output open after the
+// process exited has the SDK fail the run (exec.ErrWaitDelay, once
+// processWaitDelay has passed): the process's output is taken all the same
+// when the process succeeded and that output is one JSON document
+// (heldOutput), else the error says what held it.
 func (q *quietProcess) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -148,9 +163,16 @@ func (q *quietProcess) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	stop := context.AfterFunc(q.scope, func() { cancel(context.Cause(q.scope)) })
 	defer stop()
 	setup, done := q.term.lend()
-	creds, err := q.provider.Retrieve(context.WithValue(ctx, runKey{}, processRun{stderr: w, setup: setup}))
+	run := &processRun{stderr: w, setup: setup}
+	creds, err := q.provider.Retrieve(context.WithValue(ctx, runKey{}, run))
 	done()
 	_ = w.Close()
+	if run.cmd != nil {
+		killGroup(run.cmd)
+		if errors.Is(err, exec.ErrWaitDelay) && ctx.Err() == nil {
+			creds, err = heldOutput(run.stdout.Bytes())
+		}
+	}
 	select {
 	case <-counted:
 	case <-time.After(processWaitDelay): // a child left holding it: counted so far
@@ -160,4 +182,36 @@ func (q *quietProcess) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			zap.Int64("stderr_bytes", written))
 	}
 	return creds, err
+}
+
+// heldOutput reads the credentials of a credential_process that exited
+// with status 0 while a child it started kept its standard output open:
+// out, what was read of that output, is taken when it is one JSON
+// document, with the SDK's rules (processcreds.Provider.Retrieve: version
+// 1, an access key id and a secret key, an optional expiry); anything else
+// is an error naming the cause, never quoting the output.
+func heldOutput(out []byte) (aws.Credentials, error) {
+	none := aws.Credentials{Source: processcreds.ProviderName}
+	var resp processcreds.CredentialProcessResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		why := processOutputFault(err)
+		if why == "" {
+			why = "not one JSON document"
+		}
+		return none, &processcreds.ProviderError{Err: fmt.Errorf("a child of the credential_process kept its standard output open after the process exited, and its output is not the credentials alone (%s)", why)}
+	}
+	switch {
+	case resp.Version != 1:
+		return none, &processcreds.ProviderError{Err: errors.New("wrong version in process output (not 1)")}
+	case resp.AccessKeyID == "":
+		return none, &processcreds.ProviderError{Err: errors.New("missing AccessKeyId in process output")}
+	case resp.SecretAccessKey == "":
+		return none, &processcreds.ProviderError{Err: errors.New("missing SecretAccessKey in process output")}
+	}
+	creds := aws.Credentials{Source: processcreds.ProviderName, AccessKeyID: resp.AccessKeyID,
+		SecretAccessKey: resp.SecretAccessKey, SessionToken: resp.SessionToken, AccountID: resp.AccountID}
+	if resp.Expiration != nil {
+		creds.CanExpire, creds.Expires = true, *resp.Expiration
+	}
+	return creds, nil
 }

@@ -26,3 +26,14 @@ func ownGroup(cmd *exec.Cmd) {
 		return os.ErrProcessDone
 	}
 }
+
+// killGroup kills what is left of the process group cmd, run and waited
+// for, leads (ownGroup): a child the helper left running. A command left
+// in this process's group (a terminal's foreground: terminal.lend) is not
+// its group's leader, and nothing is killed.
+func killGroup(cmd *exec.Cmd) {
+	if cmd.Process == nil || cmd.SysProcAttr == nil || !cmd.SysProcAttr.Setpgid {
+		return
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // ESRCH: none left
+}
