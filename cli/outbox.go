@@ -9,14 +9,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
-	"strings"
 	"syscall"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
@@ -169,50 +167,6 @@ func checkRoom(s *outbox.Store) error {
 		return &ExitError{Code: ExitUsage, Err: &outbox.FullError{Path: s.Path(), Used: st.Bytes, Max: s.MaxBytes(), Need: 1}}
 	}
 	return nil
-}
-
-// storedMessage is the one line `run` prints when bodies were kept (the
-// rejection callback of an inject refused, see rejectionExit), with
-// the commands that resend them (see runConfig.outboxCommand), each
-// counted as what it is: the callback profile's signature bodies, the
-// openaev profile's terminal callback bodies (its complete, which carries
-// signatures only on a platform that takes them, and its data
-// callbacks). A token the backend refused (401, 403) is said first: the
-// bodies wait for the right one.
-func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error {
-	head, flush, what := "delivery failed; ", "flush with: ", bodies
-	switch {
-	case de.Rejection != nil:
-		// The one body of an inject refused, which carries no signatures.
-		what = func(int) string { return "its rejection callback" }
-	case cfg.openAEV():
-		what = terminalBodies
-	}
-	switch {
-	case errors.Is(de, outbox.ErrAborted):
-		head = "sending stopped by a second interrupt; "
-	case outbox.TokenRefused(de):
-		head, flush = "delivery failed: the backend refused the token (401 or 403); ", "flush with the right --token: "
-	}
-	var parts []string
-	if de.Stored > 0 {
-		parts = append(parts, fmt.Sprintf("%s stored in outbox %s (%s%s)",
-			what(de.Stored), de.Outbox, flush, cfg.outboxCommand(name, "flush", true)))
-	}
-	if de.Dead > 0 {
-		parts = append(parts, fmt.Sprintf("%s rejected by the backend, kept in the dead list of outbox %s (see: %s; resend with: %s)",
-			what(de.Dead), de.Outbox, cfg.outboxCommand(name, "list", false), cfg.outboxCommand(name, "retry-dead <id>", true)))
-	}
-	return errors.New(head + strings.Join(parts, "; "))
-}
-
-// terminalBodies counts n bodies of the openaev profile's terminal
-// callback.
-func terminalBodies(n int) string {
-	if n == 1 {
-		return "1 terminal callback body"
-	}
-	return strconv.Itoa(n) + " terminal callback bodies"
 }
 
 // bodies counts n bodies of the outbox, as the outbox commands and the
