@@ -88,10 +88,9 @@
 // GET /stats of the -stats-url-file server, and as one JSON line on stdout
 // when SIGTERM or SIGINT stops it. What the platform made of them is on
 // the same server, read-only: GET /injects lists the injects it knows,
-// GET /injects/{id} gives one's status, traces, findings rows (each with
-// the assets it is linked to), callbacks by kind and outcome, and the
-// signatures stored per agent, asset or asset group, each with how often
-// it was stored (openaevtest.Held).
+// GET /injects/{id} gives one's status, traces, findings rows (with their
+// assets), callbacks by kind and outcome, and the signatures stored per
+// agent, asset or asset group, each stored how often (openaevtest.Held).
 package main
 
 import (
