@@ -11,8 +11,9 @@
 # default).
 #
 # Each run gets a fresh stand-in (not timed); the stand-in processes each
-# callback before answering, as a strict platform would, in both W1 and
-# the floor. A run fails loudly unless the stand-in refused and dropped
+# callback before answering (-ingest-every 0: the legacy ingestion, or a
+# worker already run, so that the stats read right after a run count it),
+# in both W1 and the floor. A run fails loudly unless the stand-in refused and dropped
 # nothing and processed exactly one "complete". Before timing, the floor's
 # bodies are compared with a dry run of the profile (300 targets, 8 KiB
 # bodies, so data callbacks too): they must be equal but for the times
@@ -70,7 +71,7 @@ bin/openaevfloor -n "$N" -inject-id "$INJECT" -write-message "$msg"
 # standin: start a fresh stand-in; sets url and stats_url.
 standin() {
   rm -f "$work/url" "$work/stats_url"
-  bin/openaev-standin -token "$TOKEN" -register noop -inject "$INJECT" \
+  bin/openaev-standin -token "$TOKEN" -register noop -inject "$INJECT" -ingest-every 0 \
     -url-file "$work/url" -stats-url-file "$work/stats_url" > "$work/standin.out" 2> "$work/standin.err" &
   standin_pid=$!
   for _ in $(seq 200); do [ -s "$work/url" ] && [ -s "$work/stats_url" ] && break; sleep 0.05; done

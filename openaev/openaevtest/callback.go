@@ -30,20 +30,34 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 			c.Reason = "inject is not PENDING"
 			return fail(http.StatusConflict, c.Reason)
 		}
-		if c.AgentID != "" && (p.legacy || c.Body["execution_action"] != nil) {
-			c.Outcome, c.Reason = Dropped, agentNotFoundLocked(c, in)
+		if p.queued && !p.legacy {
+			// Published, answered 200: the batch worker processes it
+			// later (ingest.go).
+			c.Outcome = Queued
 			return http.StatusOK, jsonType, nil
 		}
-		if reason, legacyStatus := p.processLocked(c, in); reason != "" {
-			c.Outcome, c.Reason = Dropped, reason
-			if p.legacy {
-				return fail(legacyStatus, reason)
-			}
-			return http.StatusOK, jsonType, nil
+		if legacyStatus := p.applyLocked(c, in); legacyStatus != 0 && p.legacy {
+			return fail(legacyStatus, c.Reason)
 		}
-		c.Outcome = Processed
 		return http.StatusOK, jsonType, nil
 	})
+}
+
+// applyLocked processes an accepted callback: c.Outcome becomes Processed,
+// or Dropped with the Reason, and the legacy ingestion's answer for the
+// drop is returned (0 when processed or when the legacy ingestion answers
+// 200 too).
+func (p *Platform) applyLocked(c *Call, in *inject) int {
+	if c.AgentID != "" && (p.legacy || c.Body["execution_action"] != nil) {
+		c.Outcome, c.Reason = Dropped, agentNotFoundLocked(c, in)
+		return 0
+	}
+	if reason, legacyStatus := p.processLocked(c, in); reason != "" {
+		c.Outcome, c.Reason = Dropped, reason
+		return legacyStatus
+	}
+	c.Outcome = Processed
+	return 0
 }
 
 // hasInject reports whether the platform holds inject id.

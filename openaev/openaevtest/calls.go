@@ -120,7 +120,13 @@ func (p *Platform) WaitFor(ctx context.Context, cond func() bool) error {
 func (p *Platform) record(c Call) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.holdLocked(c, len(p.calls))
 	p.calls = append(p.calls, c)
+	p.notifyLocked()
+}
+
+// notifyLocked wakes the waiters for a change (WaitFor, CallsFrom).
+func (p *Platform) notifyLocked() {
 	close(p.changed)
 	p.changed = make(chan struct{})
 }

@@ -72,11 +72,17 @@
 //     models it on a real broker (a failure a 500, nothing stored); without
 //     it nothing is declared, and a test declares the queue it names with
 //     SetBroker. InjectorOf names the injector an inject is published to.
-//  3. Callbacks are queued (the platform's default inject-trace queue,
-//     BatchingInjectStatusService). A body that passes field validation is
-//     answered 200, then processed; each Call records Processed, or Dropped
-//     with the Reason (the batch worker rejects it without requeue, and the
-//     inject stays PENDING). Field validation answers 400 at once:
+//  3. Callbacks are queued (the platform's default inject-trace queue;
+//     ingest.go says where each part was read). A body that passes field
+//     validation is answered 200; with WithIngestEvery (the
+//     openaev-standin command's default, 10 s as 2.4.0's) or
+//     WithHeldIngestion it is held, its Call Queued, and changes nothing
+//     GET /api/injects/{id} or the findings search answers until the
+//     batch worker (Ingest) processes it; by default it is processed
+//     before the answer, as by a worker already run (the legacy path's
+//     timing, rule 7's answers aside). Each Call then records Processed,
+//     or Dropped with the Reason (the batch worker rejects it without
+//     requeue, and the inject stays PENDING). Field validation answers 400 at once:
 //     execution_message and execution_status must not be blank
 //     (@NotBlank, InjectExecutionInput.java:13,24: Hibernate's trim()
 //     strips every char up to U+0020, control chars and U+0000 included,
@@ -192,7 +198,9 @@
 //     LEGACY_INGESTION_EXECUTION_TRACE flag): a "complete" on an inject that
 //     is not PENDING is a 409, and a callback whose processing fails is a
 //     400 (IllegalArgumentException → 400 in RestBehavior). In queued mode
-//     such a "complete" is requeued five times, then saved anyway.
+//     such a "complete" is requeued five times, then saved anyway
+//     (BatchingInjectStatusService.java:115-147; processed at once, the
+//     requeues collapsed, when the stand-in does not hold callbacks).
 //  8. Injects have state. AddInject creates one (QUEUING), as the platform does
 //     before dispatching it; reception and GET of any other id answer 404
 //     (ElementNotFoundException), and so do callbacks but an admin token's
@@ -345,9 +353,10 @@
 //     stand-in drops that callback (200 on the wire), stores none of its
 //     findings, and leaves the inject's status as it was; the legacy
 //     ingestion answers 409 (DataIntegrityViolationException,
-//     rest/helper/RestBehavior.java:251-252). The other callbacks of the
-//     real batch (up to 200, application.properties:102), lost with it, are
-//     not modelled. StoredFindings lists the rows: the type is the
+//     rest/helper/RestBehavior.java:251-252). Held callbacks (rule 3) are
+//     processed as the platform's batches: every other callback of the
+//     batch is Dropped with it, its Reason naming the one that failed.
+//     StoredFindings lists the rows: the type is the
 //     contract's output type, the value as the output's processor renders
 //     it (buildString: a scalar's text, a list's items joined with spaces,
 //     one leading and one trailing double quote removed; a cve's id; a

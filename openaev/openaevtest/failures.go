@@ -10,10 +10,11 @@ func (p *Platform) FailComplete(injectID string, status, n int) {
 }
 
 // LoseCompleteAnswer makes the next n "complete" callbacks of the inject
-// that the platform processes answer status all the same: a gateway that
-// timed out after the platform took the body (a 502 or 504, which the
-// injector counts as no answer; a 503 it takes as not taken). The Call keeps its Outcome
-// (Processed) and records status.
+// that the platform processes (or, queued, holds: WithIngestEvery) answer
+// status all the same: a gateway that timed out after the platform took
+// the body (a 502 or 504, which the injector counts as no answer; a 503 it
+// takes as not taken). The Call keeps its Outcome (Processed, or Queued
+// until the worker settles it) and records status.
 func (p *Platform) LoseCompleteAnswer(injectID string, status, n int) {
 	p.fail(kindLostComplete, injectID, status, n)
 }

@@ -75,7 +75,7 @@ func checkFindings(injectID string, o contractOutput, value any) string {
 	typ := findingrow.TypeName(o.Type)
 	for _, f := range findingValues(o.Type, o.Multiple, value) {
 		if n := findingrow.Size(injectID, typ, f, o.Field); n > MaxFindingRow {
-			return fmt.Sprintf("output %s (%s): a finding of %d bytes makes an index row of %d bytes, over the findings index's row limit of %d bytes: the insert fails and the callback's transaction rolls back",
+			return fmt.Sprintf("output %s (%s): a finding of %d bytes makes an index row of %d bytes, over the findings index's row limit of %d bytes: the insert fails and "+txRollsBack,
 				o.Field, o.Type, len(f), n, MaxFindingRow)
 		}
 	}

@@ -66,7 +66,7 @@ func newFindings(in *inject, o contractOutput, v any) ([]FindingRow, string) {
 			if len(shown) > 64 {
 				shown = shown[:64] + "…"
 			}
-			return nil, fmt.Sprintf("output %s (%s): finding %q is already stored for the inject: its insert violates the findings table's unique constraint (finding_inject_id, finding_type, finding_value, finding_field) and the batch's transaction rolls back",
+			return nil, fmt.Sprintf("output %s (%s): finding %q is already stored for the inject: its insert violates the findings table's unique constraint (finding_inject_id, finding_type, finding_value, finding_field) and "+txRollsBack,
 				o.Field, o.Type, shown)
 		}
 		assets := linkedAssets(o.Type, item)

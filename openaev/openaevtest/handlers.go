@@ -60,7 +60,7 @@ func (p *Platform) serve(w http.ResponseWriter, r *http.Request) {
 	c := Call{Kind: KindUnknown, Method: r.Method, Path: path, Tenant: tenant, Header: r.Header.Clone()}
 	classify(r.Method, path, &c)
 	status, ctype, reply := p.handle(r, &c)
-	if c.Kind == KindComplete && c.Outcome == Processed {
+	if c.Kind == KindComplete && (c.Outcome == Processed || c.Outcome == Queued) {
 		if st := p.takeFailure(kindLostComplete, c.InjectID); st != 0 {
 			status, ctype, reply = fail(st, "scripted failure after processing")
 		}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Call kinds.
@@ -61,8 +62,9 @@ type Call struct {
 	IconType string
 	// Status is the HTTP status the platform answered.
 	Status int
-	// Outcome is Processed or Dropped for a callback answered 2xx, and
-	// Reason why it was dropped (or, in legacy mode, refused).
+	// Outcome is Processed or Dropped for a callback answered 2xx (Queued
+	// while the platform holds it, not processed yet: WithIngestEvery),
+	// and Reason why it was dropped (or, in legacy mode, refused).
 	Outcome string
 	Reason  string
 	// Signatures are the signatures this callback stored.
@@ -147,6 +149,11 @@ type Platform struct {
 	maxMessage int
 	// declarer declares a registration's queue (WithQueueDeclarer).
 	declarer QueueDeclarer
+	// queued: callbacks are held for the batch worker, run every
+	// ingestEvery (never on its own when 0; ingest.go).
+	queued      bool
+	ingestEvery time.Duration
+	kick        chan struct{}
 
 	mu        sync.Mutex
 	calls     []Call
@@ -167,6 +174,7 @@ type Platform struct {
 	breaking map[string]bool // stored signature types no collector can read
 	features map[string]bool // enabled preview features, by enum name
 	changed  chan struct{}
+	queue    []queuedCall // the callbacks held, in the order received
 }
 
 // Option configures a Platform.
@@ -224,8 +232,8 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string]contractInjector{}, breaking: map[string]bool{},
 		expectations: map[string]ContractExpectations{}, domains: domainSet(),
 		features: devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
-		maxMessage: DefaultMaxMessageSize,
-		broker:     Broker{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "guest", Pass: "guest"}}
+		maxMessage: DefaultMaxMessageSize, kick: make(chan struct{}, 1),
+		broker: Broker{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "guest", Pass: "guest"}}
 	for _, o := range opts {
 		o(p)
 	}
@@ -238,6 +246,9 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	}
 	p.URL = p.srv.URL
 	t.Cleanup(p.srv.Close)
+	if p.queued && !p.legacy {
+		p.startWorker(t)
+	}
 	return p
 }
 

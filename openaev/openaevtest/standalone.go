@@ -74,13 +74,16 @@ func (p *Platform) CallsFrom(ctx context.Context, i int) ([]Call, error) {
 
 // Stats sums up the calls a platform received.
 type Stats struct {
-	Calls     int            `json:"calls"`
-	Posts     int            `json:"posts"`
-	Refused   int            `json:"refused"`   // answered other than 2xx
-	Processed int            `json:"processed"` // accepted callbacks processed
-	Dropped   int            `json:"dropped"`   // accepted callbacks dropped
-	Bytes     int64          `json:"bytes"`     // request bodies (a registration's input part)
-	ByKind    map[string]int `json:"by_kind"`   // calls per kind (KindReception…)
+	Calls     int `json:"calls"`
+	Posts     int `json:"posts"`
+	Refused   int `json:"refused"`   // answered other than 2xx
+	Processed int `json:"processed"` // accepted callbacks processed
+	Dropped   int `json:"dropped"`   // accepted callbacks dropped
+	// Queued counts the accepted callbacks the platform holds, not
+	// processed yet (WithIngestEvery): neither processed nor dropped.
+	Queued int            `json:"queued"`
+	Bytes  int64          `json:"bytes"`   // request bodies (a registration's input part)
+	ByKind map[string]int `json:"by_kind"` // calls per kind (KindReception…)
 	// Completions counts the processed "complete" callbacks, and
 	// CompletedInjects the injects that have at least one.
 	Completions      int `json:"completions"`
@@ -131,6 +134,8 @@ func (p *Platform) StatsFrom(i int) Stats {
 				s.FirstDropReason = c.Kind + " " + c.InjectID + ": " + c.Reason
 			}
 			s.Dropped++
+		case c.Outcome == Queued:
+			s.Queued++
 		case c.Outcome == Processed:
 			s.Processed++
 			if c.SignaturesSkipped != "" {

@@ -11,6 +11,14 @@
 // (default 16777216, RabbitMQ 4.x's): a callback whose queued message is
 // larger is answered 200, then dropped, as the platform's broker drops it.
 //
+// -ingest-every sets how often the platform's batch worker processes the
+// callbacks it answered 200 and holds (default 10s, 2.4.0's
+// worker-frequency; at once when 200 are held): until then the inject's
+// status, traces and findings show nothing of them, and the stats count
+// them as queued. -ingest-every 0 processes each callback before its
+// answer, as the legacy ingestion does (the benchmark scripts use it to
+// read the outcome right after a run).
+//
 // -dev-features sets the platform's openaev.enabled-dev-features: the
 // stand-in stores expectation signatures only with SIGNATURE_OUTPUT_PROCESSOR
 // (its default) or "*" among them; -dev-features "" models the real
@@ -149,6 +157,8 @@ type settings struct {
 	maxMessage int
 	// amqp is -amqp, the platform's broker, "" for none.
 	amqp string
+	// ingestEvery is -ingest-every, the platform's worker frequency.
+	ingestEvery time.Duration
 }
 
 func parse(args []string, stderr io.Writer) (settings, error) {
@@ -183,6 +193,9 @@ Flags:
 		`"endpoint_seen_ip": "…", "asset_agents": [{"agent_id": "…"}]}, …], …}`)
 	fs.IntVar(&s.maxMessage, "max-message-size", openaevtest.DefaultMaxMessageSize,
 		"the max_message_size of the platform's broker, in bytes: a callback whose queued message is larger is answered 200, then dropped")
+	fs.DurationVar(&s.ingestEvery, "ingest-every", openaevtest.DefaultIngestEvery,
+		"how often the platform's worker processes the callbacks it answered 200 and holds (2.4.0's worker-frequency); "+
+			"0: each is processed before its answer (the legacy ingestion, or a worker already run)")
 	fs.Func("inject", "an inject to create (repeatable, or comma-separated)", func(v string) error {
 		s.injects = append(s.injects, splitList(v)...)
 		return nil
@@ -215,6 +228,9 @@ Flags:
 	}
 	if fs.NArg() > 0 {
 		return s, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	if s.ingestEvery < 0 {
+		return s, usageError{fmt.Errorf("-ingest-every %s: must not be negative", s.ingestEvery)}
 	}
 	if s.maxMessage < 1 {
 		return s, usageError{fmt.Errorf("-max-message-size %d: must be a positive number of bytes", s.maxMessage)}
@@ -285,7 +301,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError{err}
 		}
 	}
-	opts := []openaevtest.Option{openaevtest.WithMaxMessageSize(s.maxMessage)}
+	opts := []openaevtest.Option{openaevtest.WithMaxMessageSize(s.maxMessage), openaevtest.WithIngestEvery(s.ingestEvery)}
 	if s.version != "" {
 		if _, err := openaevtest.Classify(s.version); err != nil {
 			return usageError{fmt.Errorf("-version %q: %w", s.version, err)}

@@ -42,6 +42,7 @@ func TestParseRefusesBadFlags(t *testing.T) {
 		{"bad version", []string{"-version", "latest"}},
 		{"unknown dev feature", []string{"-dev-features", "SIGNATURE_OUTPUT_PROCESSOR,SIGNATURES"}},
 		{"no broker message size", []string{"-max-message-size", "0"}},
+		{"negative worker frequency", []string{"-ingest-every", "-1s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,7 +84,7 @@ func TestRunServesTheRegisteredContractAndCounts(t *testing.T) {
 	dir := t.TempDir()
 	urlFile, statsFile := filepath.Join(dir, "url"), filepath.Join(dir, "stats")
 	url, stop := start(t, "-token", "tok", "-register", "noop", "-inject", "inj-1,inj-2",
-		"-url-file", urlFile, "-stats-url-file", statsFile)
+		"-url-file", urlFile, "-stats-url-file", statsFile, "-ingest-every", "0")
 	if b, err := os.ReadFile(urlFile); err != nil || string(b) != url {
 		t.Fatalf("url file %q (%v), want %q", b, err, url)
 	}
@@ -153,7 +154,8 @@ func TestDevFeaturesFlag(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			url, stop := start(t, append([]string{"-token", "tok", "-register", "noop", "-inject", "inj-1"}, tt.args...)...)
+			url, stop := start(t, append([]string{"-token", "tok", "-register", "noop", "-inject", "inj-1", "-ingest-every", "0"},
+				tt.args...)...)
 			post(t, url, "/api/injects/execution/reception/inj-1", "tok", `{"tracking_total_count":1}`)
 			if got := post(t, url, "/api/injects/execution/callback/inj-1", "tok", complete); got != 200 {
 				t.Fatalf("complete: %d", got)
@@ -166,6 +168,21 @@ func TestDevFeaturesFlag(t *testing.T) {
 				t.Errorf("skip reason %q", s.SignatureSkipReason)
 			}
 		})
+	}
+}
+
+// TestIngestEveryDefault: by default the stand-in queues as 2.4.0 does,
+// its worker running every 10 s: a "complete" answered 200 is counted as
+// queued, not processed, until then.
+func TestIngestEveryDefault(t *testing.T) {
+	const complete = `{"execution_message":"done","execution_status":"SUCCESS","execution_action":"complete"}`
+	url, stop := start(t, "-token", "tok", "-register", "noop", "-inject", "inj-1")
+	post(t, url, "/api/injects/execution/reception/inj-1", "tok", `{"tracking_total_count":1}`)
+	if got := post(t, url, "/api/injects/execution/callback/inj-1", "tok", complete); got != 200 {
+		t.Fatalf("complete: %d", got)
+	}
+	if s := stop(); s.Queued != 1 || s.Processed != 0 || s.Completions != 0 {
+		t.Errorf("stats %+v, want the complete queued, not processed", s)
 	}
 }
 
@@ -244,7 +261,7 @@ func TestHeldRoutes(t *testing.T) {
 	dir := t.TempDir()
 	urlFile, statsFile := filepath.Join(dir, "url"), filepath.Join(dir, "stats")
 	url, stop := start(t, "-token", "tok", "-register", "noop", "-inject", "inj-1",
-		"-url-file", urlFile, "-stats-url-file", statsFile)
+		"-url-file", urlFile, "-stats-url-file", statsFile, "-ingest-every", "0")
 	defer stop()
 	sigs := func(asset, value string) string {
 		return `{\"expectation_signatures\":{\"targets\":[{\"signature_target\":{\"asset\":\"` + asset +

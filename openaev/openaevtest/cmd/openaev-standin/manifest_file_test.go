@@ -81,7 +81,8 @@ func TestManifestRegistersAThirdPartyInjector(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			url, stop := start(t, "-token", "tok", "-manifest", listing(t, tt.args...), "-contract-of", "greeter", "-inject", "inj-1")
+			url, stop := start(t, "-token", "tok", "-manifest", listing(t, tt.args...), "-contract-of", "greeter", "-inject", "inj-1",
+				"-ingest-every", "0")
 			post(t, url, "/api/injects/execution/reception/inj-1", "tok", `{"tracking_total_count":1}`)
 			if got := post(t, url, "/api/injects/execution/callback/inj-1", "tok", complete); got != 200 {
 				t.Fatalf("complete: %d", got)

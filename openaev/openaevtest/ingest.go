@@ -1,0 +1,206 @@
+package openaevtest
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The batch queue of callbacks (rule 3; 2.4.0 read). By default the
+// platform publishes a callback to its inject-trace queue and answers 200
+// (rest/inject/InjectApi.java:425-436); BatchQueueService
+// (openaev-model …/service/queue/BatchQueueService.java:100-106) processes
+// what it holds every worker-frequency ms (10000,
+// application.properties:100), or at once when max-size (200, :102)
+// arrive, and BatchingInjectStatusService.handleInjectExecutionCallback
+// processes a batch in one REQUIRES_NEW transaction (:58). Until then
+// nothing of the callback is saved: the inject, its traces and its
+// findings are as they were.
+
+// Queued is the Outcome of a callback answered 200 and held in the
+// platform's queue, not processed yet (WithIngestEvery, WithHeldIngestion).
+const Queued = "queued"
+
+// MaxBatch is the number of held callbacks at which the platform processes
+// them at once, without waiting for its worker's next turn
+// (openaev.queue-config.inject-trace.max-size).
+const MaxBatch = 200
+
+// DefaultIngestEvery is the platform's worker frequency
+// (openaev.queue-config.inject-trace.worker-frequency, 10 s): the default of
+// the openaev-standin command.
+const DefaultIngestEvery = 10 * time.Second
+
+// maxRequeues is how often a "complete" for an inject that is not PENDING
+// is put back in the queue before it is saved all the same
+// (BatchingInjectStatusService.MAX_RETRIES, :36, :115-147).
+const maxRequeues = 5
+
+// txRollsBack ends the reason of a drop that aborts the batch's
+// transaction (a finding the inject stores already, an index row too
+// large): every callback of the batch is lost with it.
+const txRollsBack = "the batch's transaction rolls back"
+
+// queuedCall is a held callback: its index in Platform.calls, and how
+// often it was requeued.
+type queuedCall struct{ call, requeues int }
+
+// WithIngestEvery models the platform's queued ingestion (rule 3): a
+// callback that passes field validation is answered 200 and held; a worker
+// processes what is held every d, or at once when MaxBatch callbacks are
+// held. Until then GET /api/injects/{id}, the findings search and the
+// stored signatures show nothing of it, and its Call's Outcome is Queued.
+// d 0 (the default) processes each callback before its answer: the
+// platform's legacy ingestion path, or a worker run at once. Ingest runs
+// the worker now. WithLegacyIngestion queues nothing.
+func WithIngestEvery(d time.Duration) Option {
+	return func(p *Platform) { p.queued, p.ingestEvery = d > 0, d }
+}
+
+// WithHeldIngestion models the platform's queued ingestion as
+// WithIngestEvery does, with a worker that never runs on its own: what is
+// held is processed when the test calls Ingest, or when MaxBatch
+// callbacks are held.
+func WithHeldIngestion() Option {
+	return func(p *Platform) { p.queued, p.ingestEvery = true, 0 }
+}
+
+// Queue counts the callbacks answered 200 and not processed yet.
+func (p *Platform) Queue() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.queue)
+}
+
+// Ingest runs the platform's batch worker now: the callbacks held are
+// processed in batches of up to MaxBatch, in the order received. A
+// "complete" for an inject that is not PENDING is held again for the next
+// run, up to five times, then processed all the same; a batch in which a
+// callback's findings repeat findings the inject stores (or make an index
+// row too large) rolls back whole: every callback of it but those held
+// again is Dropped, the Reason naming the one that failed, and nothing of
+// the batch is kept. It returns how many callbacks it processed or
+// dropped.
+func (p *Platform) Ingest() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	held := p.queue
+	p.queue = nil
+	settled := 0
+	for len(held) > 0 {
+		n := min(len(held), MaxBatch)
+		settled += p.batchLocked(held[:n])
+		held = held[n:]
+	}
+	if settled > 0 {
+		p.notifyLocked()
+	}
+	return settled
+}
+
+// batchLocked processes one batch, as the platform's worker does in one
+// transaction, and returns how many callbacks it settled.
+func (p *Platform) batchLocked(batch []queuedCall) int {
+	saved := map[string]inject{}
+	breaking := maps.Clone(p.breaking)
+	var done []int
+	var failed *Call
+	for _, q := range batch {
+		c := &p.calls[q.call]
+		in := p.injects[c.InjectID]
+		if in == nil {
+			c.Outcome, c.Reason = Dropped, fmt.Sprintf("inject %q not found when its callback was processed: "+
+				"the platform logs ElementNotFoundException and the callback is lost", c.InjectID)
+			done = append(done, q.call)
+			continue
+		}
+		if c.Kind == KindComplete && in.status != "PENDING" && q.requeues < maxRequeues {
+			p.queue = append(p.queue, queuedCall{call: q.call, requeues: q.requeues + 1})
+			continue
+		}
+		if _, ok := saved[c.InjectID]; !ok {
+			saved[c.InjectID] = in.clone()
+		}
+		p.applyLocked(c, in)
+		done = append(done, q.call)
+		if failed == nil && c.Outcome == Dropped && strings.HasSuffix(c.Reason, txRollsBack) {
+			failed = c
+		}
+	}
+	if failed == nil {
+		return len(done)
+	}
+	for id, in := range saved {
+		*p.injects[id] = in
+	}
+	p.breaking = breaking
+	reason := fmt.Sprintf("the batch it was processed in rolled back, and the platform rejects every message of it "+
+		"without requeue: a callback of inject %s failed: %s", failed.InjectID, failed.Reason)
+	for _, i := range done {
+		c := &p.calls[i]
+		c.Signatures, c.SignaturesSkipped = nil, ""
+		if c != failed {
+			c.Outcome, c.Reason = Dropped, reason
+		}
+	}
+	return len(done)
+}
+
+// clone returns a copy of in sharing nothing that processing changes.
+func (in *inject) clone() inject {
+	out := *in
+	out.completes = slices.Clone(in.completes)
+	out.traces = slices.Clone(in.traces)
+	out.signatures = slices.Clone(in.signatures)
+	out.findings = maps.Clone(in.findings)
+	out.stored = maps.Clone(in.stored)
+	out.rows = slices.Clone(in.rows)
+	return out
+}
+
+// holdLocked holds c, the Call about to be recorded at index i, when it
+// was queued, and has the worker run at once when MaxBatch are held.
+func (p *Platform) holdLocked(c Call, i int) {
+	if c.Outcome != Queued {
+		return
+	}
+	p.queue = append(p.queue, queuedCall{call: i})
+	if len(p.queue) >= MaxBatch {
+		select {
+		case p.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// startWorker runs the platform's batch worker until the test ends: every
+// ingestEvery (none when 0), and when MaxBatch callbacks are held.
+func (p *Platform) startWorker(t testing.TB) {
+	stop, done := make(chan struct{}), make(chan struct{})
+	var tick <-chan time.Time
+	if p.ingestEvery > 0 {
+		ticker := time.NewTicker(p.ingestEvery)
+		tick = ticker.C
+		t.Cleanup(ticker.Stop)
+	}
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-tick:
+				p.Ingest()
+			case <-p.kick:
+				p.Ingest()
+			case <-stop:
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+	})
+}
