@@ -60,7 +60,11 @@ func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Lo
 // callbacks kept in store when there is one. --timeout is the deadline of
 // every inject it runs, a platform message's included (as serve's).
 func newOpenAEVProcessor(o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, store *outbox.Store, view *runView) *openaev.Processor {
-	profile := openaev.NewProfile(client, o.injectors().manifests(), log, openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)))
+	popts := []openaev.ProfileOption{openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)), openaev.WithIngestWindow(cfg.IngestWindow)}
+	if store != nil {
+		popts = append(popts, openaev.WithCompleteStore(store))
+	}
+	profile := openaev.NewProfile(client, o.injectors().manifests(), log, popts...)
 	rt := newRuntime(o, cfg.injectors, log, append(view.runtimeOptions(),
 		runtime.WithDeliverer(durable(profile, store, log, o.Abort)),
 		runtime.WithTimeout(cfg.Execution.Timeout))...) // 0 (unset): the runtime's default
@@ -154,9 +158,12 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 		defer closeRunOutbox(log, store)
 	}
 	p := newOpenAEVProcessor(o, cfg, log, client, store, view)
+	if err := sentRecently(cfg, log, p, injectID); err != nil {
+		return err
+	}
 	p.WarnPending(store, injectID)
-	if rerun {
-		p.Reopened(injectID) // its earlier run's findings are stored
+	if rerun || cfg.RerunFinished {
+		p.Reopened(injectID) // its earlier run's findings are stored, or will be
 	}
 	return view.finish(log, fn(p), func(err error) error {
 		if ie := wait.notRunInterrupted(c.Context, err); ie != nil {

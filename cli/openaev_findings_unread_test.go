@@ -33,7 +33,9 @@ func TestRunRerunFindingsUnreadable(t *testing.T) {
 			p := noopPlatform(t, id)
 			env, box := outboxEnv(t)
 			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
-			args := []string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL, "--log-level", "error"}
+			// The stand-in processes each callback before its answer.
+			args := []string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL, "--log-level", "error",
+				"--openaev-ingest-window", "0"}
 			if r := run(t, registry(), env, args...); r.code != 0 {
 				t.Fatalf("first run: exit %d: %s", r.code, r.stderr)
 			}

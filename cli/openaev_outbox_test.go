@@ -67,8 +67,11 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 				reg := flagging("cutoff", &down)
 				registered(t, p, platformToken, reg)
 				p.AddInject(id, openaev.ContractID("cutoff"))
+				// The stand-in processes each callback before its answer:
+				// one cut off never reached it (the legacy ingestion's
+				// window, 0).
 				args = []string{"run", "cutoff", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
-					"--backend-url", proxy.URL}
+					"--backend-url", proxy.URL, "--openaev-ingest-window", "0"}
 				flushTo = proxy.URL
 				r := run(t, reg, env, append(args, "--log-level", "error")...)
 				checkKept(t, r, box)

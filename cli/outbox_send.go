@@ -151,7 +151,9 @@ func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error)
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Err: err}
 		}
-		return openaev.ResendPoster{Profile: openaev.NewProfile(client, nil, e.log)}, nil
+		// The notes of the completes sent say when one was attempted
+		// without an answer: within its ingestion window, not sent again.
+		return openaev.ResendPoster{Profile: openaev.NewProfile(client, nil, e.log, openaev.WithCompleteStore(e.store))}, nil
 	}
 }
 

@@ -2,10 +2,10 @@ package cli
 
 // profileKeys are the settings of one wire profile, which the other
 // ignores: the callback profile's phase, the openaev profile's platform
-// version and rerun of a finished inject.
+// version, rerun of a finished inject and ingestion window.
 var profileKeys = map[string][]string{
 	ProfileCallback: {"phase", "phase_any"},
-	ProfileOpenAEV:  {"openaev_version", "rerun_finished"},
+	ProfileOpenAEV:  {"openaev_version", "rerun_finished", "openaev_ingest_window"},
 }
 
 // otherProfileFlags refuses a flag of the profile the run does not use:

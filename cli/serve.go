@@ -203,7 +203,13 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		})()
 		watchOutbox(metrics, store, log)
 	}
-	profile := openaev.NewProfile(client, selected, log, profileOpts.ProfileOptions()...)
+	// Without an outbox, the notes of the completes sent stay in this
+	// process: a second message of an inject is told from them alone.
+	popts := append(profileOpts.ProfileOptions(), openaev.WithIngestWindow(sc.Platform.IngestWindow))
+	if store != nil {
+		popts = append(popts, openaev.WithCompleteStore(store))
+	}
+	profile := openaev.NewProfile(client, selected, log, popts...)
 	wake := make(chan struct{}, 1)
 	var deliverer runtime.Deliverer = profile
 	var durable *outbox.Deliverer

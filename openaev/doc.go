@@ -299,7 +299,15 @@
 // trip of each other both complete. The inject's COMPLETE traces say
 // whose "complete" finished it: one carrying the body's run mark is this
 // run's, taken, delivered; otherwise the body's signatures go as "data"
-// (see completeVerdict). The platform stores each finding of
+// (see completeVerdict). A platform that queues its callbacks (2.4.0's
+// default) shows nothing of a "complete" for a while after its 200: a
+// state read within the ingestion window (WithIngestWindow) after a
+// "complete" delivered, or attempted without an answer, proves nothing
+// about it. A lost one is not sent again within it (its attempts not
+// made, then kept pending), and a message of an inject whose "complete"
+// was sent within it is acknowledged without running (Processor.RecentComplete;
+// noted in the outbox too, WithCompleteStore; see ingestwindow.go).
+// The platform stores each finding of
 // an inject once, and drops a "complete" repeating one it holds
 // (openaevtest's rule 14): those same attempts, and the "complete" of an
 // inject run again (Processor.Reopened), first read the inject's stored

@@ -37,6 +37,9 @@ type request struct {
 	// rewrite rebuilds the body before each attempt (see
 	// httpx.Request.Rewrite).
 	rewrite func(ctx context.Context, n, unanswered int, body []byte) ([]byte, error)
+	// unanswered is called when an attempt got no answer once sent (see
+	// httpx.Request.Unanswered).
+	unanswered func(n int)
 	// statusOnly: the reply body is not read (see httpx.Request.StatusOnly),
 	// but by decode when set, whose error changes nothing.
 	statusOnly bool
@@ -95,7 +98,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		p.Retryable = retryConflict
 	}
 	rep, err := p.Do(ctx, httpx.Request{Op: r.op, Method: r.method, URL: url, Header: h, Body: r.body, Fields: fields,
-		Before: r.before, Rewrite: r.rewrite, StatusOnly: r.statusOnly, Decode: r.decode})
+		Before: r.before, Rewrite: r.rewrite, Unanswered: r.unanswered, StatusOnly: r.statusOnly, Decode: r.decode})
 	if err == nil {
 		if r.lost != nil {
 			*r.lost += rep.Unanswered

@@ -41,6 +41,9 @@ type Profile struct {
 	// unreadSeen is set by the first answer to a reception that cannot be
 	// read (see earlier).
 	unreadSeen atomic.Bool
+	// notes are the "complete" callbacks delivered or attempted without
+	// an answer, within the platform's ingestion window (ingestwindow.go).
+	notes *completeNotes
 }
 
 // Interface guards.
@@ -60,7 +63,7 @@ func NewProfile(c *Client, manifests []framework.Manifest, log *zap.Logger, opts
 		log = zap.NewNop()
 	}
 	p := &Profile{client: c, log: log, manifests: map[string]framework.Manifest{}, maxPayload: DefaultMaxPayloadSize,
-		received: newRecentSet(recentInjects), reopened: newRecentSet(recentInjects)}
+		received: newRecentSet(recentInjects), reopened: newRecentSet(recentInjects), notes: newCompleteNotes()}
 	for _, m := range manifests {
 		p.manifests[m.Name] = m
 	}

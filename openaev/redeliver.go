@@ -112,8 +112,15 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			// hold unreadable for a while: nothing more is sent now; the
 			// inject finished: by this very body (errOwnTaken) or another
 			// run's (errSuperseded, see completeVerdict).
-			return p.completeVerdict(ctx, injectID, body, mayHold(ctx, unanswered), &warned)
+			if err := p.completeVerdict(ctx, injectID, body, mayHold(ctx, unanswered), &warned); err != nil {
+				return err
+			}
+			// Unfinished, but read within the ingestion window of an
+			// attempt that got no answer: the platform may hold it still
+			// unprocessed; the attempt waits (ingestwindow.go).
+			return p.tooEarly(injectID)
 		}
+		req.unanswered = func(int) { p.noteComplete(injectID) }
 		// The platform may hold findings of this "complete" already: those
 		// of the run it reopened, or of a copy it took (an earlier attempt,
 		// a twin, the stored body's first send). One repeated would have
@@ -160,6 +167,9 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 				injectID, op, err, index, signatureTargets(body), httpx.AfterAttempts(lost))
 		}
 		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
+	}
+	if op == ActionComplete {
+		p.noteComplete(injectID)
 	}
 	if !marked(ctx, markResend) {
 		p.log.Info("terminal callback "+p.client.sentAs(), zap.String("inject_id", injectID), zap.String("action", op),

@@ -53,13 +53,15 @@ type HandlerConfig struct {
 //     any message it may have delivered before.
 //   - A redelivered message is run only when the platform does not say
 //     its inject has finished (GET /api/injects/{id}; see Finished): the
-//     platform would reopen a finished inject and complete it twice. When
+//     platform would reopen a finished inject and complete it twice; nor
+//     is any message of an inject whose "complete" was sent within the
+//     platform's ingestion window (see sentRecently). When
 //     the status cannot be read, it runs, and the reason is logged. A
 //     redelivered message of an inject this process is running waits for
 //     that run and takes its outcome (see Processor.ProcessMessage); only
 //     that wait is logged then. A first delivery of an inject this
 //     process handles already waits until that handling returned, then
-//     runs (see claim), its "complete" reading the stored findings first,
+//     runs (see claim; unless sentRecently), its "complete" reading the stored findings first,
 //     as one whose reception the platform answers with an earlier run's
 //     "complete" (see Receipt.Earlier).
 //   - The run of a redelivered message, and of one whose channel closed
@@ -156,8 +158,11 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			return err
 		}
 	}
-	letGo := h.holdOutbox(!d.Redelivered)
+	letGo := h.holdOutbox(!d.Redelivered) // the note read below rides on it
 	defer letGo()
+	if !d.Redelivered && h.sentRecently(id) {
+		return nil
+	}
 	release, err := h.reserve(id)
 	if err != nil {
 		return err
@@ -173,6 +178,8 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			h.log.Info("redelivered message of a finished inject: acknowledged, not run again",
 				zap.String("inject_id", id), zap.String("status", status))
 			h.forgetStarts(id)
+		}
+		if finished || h.sentRecently(id) {
 			return nil
 		}
 		ctx = Redelivered(ctx)
@@ -375,14 +382,6 @@ func (h *Handler) settle(id, injector string, err error) error {
 func (h *Handler) lost(id string, r *runtime.Report, err error) {
 	h.log.Error("terminal callback refused and not kept (no outbox): the inject's result is lost to the platform",
 		append([]zap.Field{zap.String("inject_id", id)}, signatureFields(r, unsentOf(err))...)...)
-}
-
-// waiting reports whether a terminal callback of inject id already waits
-// in the outbox: its message is a redelivery after the consumer that ran
-// it stopped, and the result will be resent from the outbox.
-func (h *Handler) waiting(id string) bool {
-	_, found, err := h.cfg.Store.PendingOf(id, h.cfg.Processor.profile.Owns)
-	return err == nil && found
 }
 
 func (h *Handler) signal() {

@@ -12,8 +12,9 @@ import (
 // message published twice), are handled one after the other, never at
 // once: the second waits until the handling of the first returned (its
 // terminal callback delivered, kept, or held until delivered: see
-// unstored), then is handled as any first delivery is: it runs the
-// inject again. A redelivered message does not wait: it takes the outcome
+// unstored), then is handled as any first delivery is: acknowledged
+// without running while the first's "complete" is within the platform's
+// ingestion window (see sentRecently), else it runs the inject again. A redelivered message does not wait: it takes the outcome
 // of the handling in flight (see Processor.ProcessMessage).
 //
 // A copy that waited runs an inject whose findings the platform may hold
@@ -74,4 +75,31 @@ func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end f
 			return nil, fmt.Errorf("inject %s: the shutdown stopped the wait for the handling of another message of the inject", id)
 		}
 	}
+}
+
+// sentRecently reports, saying so, whether a "complete" of inject id was
+// sent within the platform's ingestion window (Processor.RecentComplete):
+// the platform may show it PENDING, without that complete's trace and
+// findings, for a while yet, and a run of this message would complete it
+// a second time (its findings repeated, the callback dropped with its
+// whole batch). Its message is then settled as one of an inject this
+// process handled already: acknowledged, not run.
+func (h *Handler) sentRecently(id string) bool {
+	recent, ok := h.cfg.Processor.RecentComplete(id)
+	if !ok {
+		return false
+	}
+	h.log.Info("a complete of the inject was sent within the platform's ingestion window, which may not show it yet: "+
+		"message acknowledged without running the inject again",
+		zap.String("inject_id", id), zap.Duration("sent_ago", recent.Ago), zap.Duration("ingest_window", recent.Window))
+	h.forgetStarts(id)
+	return true
+}
+
+// waiting reports whether a terminal callback of inject id already waits
+// in the outbox: its message is a redelivery after the consumer that ran
+// it stopped, and the result will be resent from the outbox.
+func (h *Handler) waiting(id string) bool {
+	_, found, err := h.cfg.Store.PendingOf(id, h.cfg.Processor.profile.Owns)
+	return err == nil && found
 }

@@ -47,6 +47,11 @@ type serveOpts struct {
 	timeout time.Duration
 	// deliverer, when set, is the runtime's deliverer, given the outbox's.
 	deliverer func(*outbox.Deliverer) runtime.Deliverer
+	// window is the profile's ingestion window (0: none), its notes kept
+	// in the outbox too; now, when set, the clock of the notes and the
+	// outbox.
+	window time.Duration
+	now    func() time.Time
 }
 
 // serveEnv is what `injectkit serve` wires, over the strict stand-in: a
@@ -95,15 +100,26 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 	if o.limit > 0 {
 		popts = append(popts, openaev.WithMaxPayloadSize(o.limit))
 	}
+	if o.outbox {
+		if s.store, err = outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Secrets: []string{testToken}, MaxBytes: o.outboxMax,
+			Shared: o.shared, Timeout: o.lockTimeout, Now: o.now}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.store.Close() })
+	}
+	if o.window > 0 {
+		popts = append(popts, openaev.WithIngestWindow(o.window))
+		if s.store != nil {
+			popts = append(popts, openaev.WithCompleteStore(s.store))
+		}
+	}
+	if o.now != nil {
+		popts = append(popts, openaev.WithNow(o.now))
+	}
 	e.profile = openaev.NewProfile(c, s.selected, e.log, popts...)
 	var d runtime.Deliverer = e.profile
 	var durable *outbox.Deliverer
 	if o.outbox {
-		if s.store, err = outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Secrets: []string{testToken}, MaxBytes: o.outboxMax,
-			Shared: o.shared, Timeout: o.lockTimeout}); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.store.Close() })
 		durable = &outbox.Deliverer{Profile: e.profile, Store: s.store, Failed: s.wake}
 		d = durable
 		if o.deliverer != nil {

@@ -125,3 +125,44 @@ func TestPosterRewrite(t *testing.T) {
 		t.Errorf("error %v, %d attempts, %d requests; want %v before any", err, rep.Attempts, len(srv.Requests())-before, errStop)
 	}
 }
+
+// TestPosterNotYet: a *NotYetError from Request.Before makes no request
+// for that attempt but counts it, and Do goes on to the next one; when no
+// attempt is left, Do returns it, having sent nothing for it.
+func TestPosterNotYet(t *testing.T) {
+	later := &NotYetError{Err: errors.New("the server may not show it yet")}
+	tests := []struct {
+		name         string
+		notYetUntil  int // Before answers NotYet for attempts up to this one
+		wantRequests int
+		wantErr      bool
+	}{
+		{"never", 0, 1, false},
+		{"the first two attempts", 2, 1, false},
+		{"every attempt", 3, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t)
+			var calls []int
+			req := Request{URL: srv.URL, Before: func(_ context.Context, n, _ int) error {
+				calls = append(calls, n)
+				if n <= tt.notYetUntil {
+					return later
+				}
+				return nil
+			}}
+			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}, Attempts: 3}
+			_, err := p.Do(context.Background(), req)
+			if (err != nil) != tt.wantErr || (tt.wantErr && !errors.Is(err, later)) {
+				t.Errorf("error = %v, want error %v", err, tt.wantErr)
+			}
+			if got := len(srv.Requests()); got != tt.wantRequests {
+				t.Errorf("%d requests, want %d", got, tt.wantRequests)
+			}
+			if want := min(tt.notYetUntil+1, 3); len(calls) != want {
+				t.Errorf("Before called for attempts %v, want %d calls", calls, want)
+			}
+		})
+	}
+}

@@ -47,10 +47,15 @@ func TestPosterNoAnswer(t *testing.T) {
 			t.Cleanup(srv.Close)
 			t.Cleanup(func() { close(done) }) // before srv.Close
 			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}, Attempts: 2, Timeout: 20 * time.Millisecond}
-			_, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL + "/x", Body: []byte(`{}`)})
+			var unanswered []int // Request.Unanswered's calls
+			_, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL + "/x", Body: []byte(`{}`),
+				Unanswered: func(n int) { unanswered = append(unanswered, n) }})
 			var he *HTTPError
 			if !errors.As(err, &he) || he.Attempts != 2 || !errors.Is(err, ErrRetriesExhausted) {
 				t.Fatalf("Do = %v, want both attempts made, retries exhausted", err)
+			}
+			if !tt.partial && (len(unanswered) != 2 || unanswered[0] != 1 || unanswered[1] != 2) {
+				t.Errorf("Unanswered called for attempts %v, want [1 2]", unanswered)
 			}
 			msg := err.Error()
 			if !strings.Contains(msg, "no answer within 20ms (the limit of one attempt, its reply included)") ||

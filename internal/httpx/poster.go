@@ -124,6 +124,9 @@ type Request struct {
 	// become wrong while it waited (the backend took part of it already)
 	// rebuilds it here.
 	Rewrite func(ctx context.Context, n, unanswered int, body []byte) ([]byte, error)
+	// Unanswered, when set, is called when attempt n got no answer once
+	// sent (a connection cut, a timeout): the server may have taken it.
+	Unanswered func(n int)
 	// StatusOnly says the caller needs only the status: a 2xx answer
 	// settles the request even when its body cannot be read (cut short,
 	// or over MaxReply), and the Reply has no Body. A callback the backend
@@ -208,7 +211,11 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 			break
 		}
 		if r.Before != nil {
-			if berr := r.Before(ctx, n+1, lost); berr != nil {
+			berr := r.Before(ctx, n+1, lost)
+			if berr != nil && p.notYet(ctx, berr, &n, attempts, &resume) {
+				continue
+			}
+			if berr != nil {
 				return Reply{Attempts: n}, p.ended(ctx, n, last, resume, berr)
 			}
 		}
@@ -228,6 +235,9 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		if errors.As(err, &f) && !f.cut {
 			if f.unanswered {
 				lost++
+				if r.Unanswered != nil {
+					r.Unanswered(n)
+				}
 			}
 			last = f.httpError(r.Op, n, lost)
 		}

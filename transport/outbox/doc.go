@@ -82,7 +82,11 @@
 // that an inject whose runs end the process is not run for ever; Close
 // removes the starts of the runs still in flight (a graceful end), and so
 // does EndOpenRuns (before an exit at once). Starts lists them, and
-// DropStart forgets one that ended unfinished.
+// DropStart forgets one that ended unfinished. It also notes, per base
+// URL and inject, when a "complete" was last delivered or attempted
+// without an answer, for the backend's ingestion window (NoteComplete,
+// LastComplete: a backend that queues its callbacks shows nothing of one
+// for a while).
 //
 // # Writing
 //

@@ -1,0 +1,116 @@
+package cli_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// Tester t94's case (b): against a platform that queues its callbacks
+// (2.4.0's default), `run --openaev-message` twice within the ingestion
+// window. The first run's complete is answered 200 and held, the inject
+// still PENDING; the second run, told by the outbox that the complete was
+// sent seconds ago, exits 2 before its reception, naming the window. Once
+// the platform's worker runs, the inject is completed once, nothing
+// dropped. With a window of 0 (a platform on the legacy ingestion), or
+// without an outbox (nothing outlives a run), the second run runs, as
+// documented: its complete, held five times by the worker (the inject
+// finished by then), repeats the first's finding, and the platform drops
+// it with its batch.
+func TestRunOpenAEVWithinIngestWindow(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		args     []string
+		refused  bool
+		received int // receptions the platform got
+	}{
+		{"outbox, default window: refused", nil, true, 1},
+		{"window 0: runs", []string{"--openaev-ingest-window", "0"}, false, 2},
+		{"--outbox none: runs", []string{"--outbox", "none"}, false, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			const id = "inj-window"
+			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithHeldIngestion())
+			registered(t, p, platformToken, registry())
+			p.AddInject(id, openaev.ContractID("noop"))
+			env, _ := outboxEnv(t)
+			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
+			args := append([]string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL, "--log-level", "error"}, tt.args...)
+			if r := run(t, registry(), env, args...); r.code != 0 {
+				t.Fatalf("first run: exit %d: %s", r.code, r.stderr)
+			}
+			r := run(t, registry(), env, args...)
+			switch {
+			case tt.refused && r.code != cli.ExitUsage:
+				t.Fatalf("second run: exit %d, want 2: %s", r.code, r.stderr)
+			case tt.refused:
+				for _, want := range []string{"inject " + id + ": its complete was sent ", "ingestion window (30s)",
+					"nothing ran or was sent", "--rerun-finished"} {
+					if !strings.Contains(r.stderr, want) {
+						t.Errorf("stderr %q, want it to say %q", r.stderr, want)
+					}
+				}
+			case r.code != 0:
+				t.Fatalf("second run: exit %d: %s", r.code, r.stderr)
+			}
+			if n := len(p.Receptions(id)); n != tt.received {
+				t.Errorf("%d receptions, want %d", n, tt.received)
+			}
+			for range 6 { // the worker's turns: a complete of a finished inject is held five times
+				p.Ingest()
+			}
+			if n := len(p.Completions(id)); n != 1 {
+				t.Errorf("the platform completed the inject %d times, want once", n)
+			}
+			dropped := p.Dropped()
+			if tt.refused && len(dropped) != 0 {
+				t.Errorf("the platform dropped %d callbacks (first: %s), want none", len(dropped), dropped[0].Reason)
+			}
+			if !tt.refused && (len(dropped) != 1 || !strings.Contains(dropped[0].Reason, "already stored")) {
+				t.Errorf("the platform dropped %d callbacks, want the second complete, its finding repeated", len(dropped))
+			}
+		})
+	}
+}
+
+// Tester t94's case (a) through the CLI: the run's complete is queued by
+// the platform and its answer lost (the connection cut). The run does not
+// post it again while the platform shows the inject PENDING within the
+// window: it keeps it in the outbox and exits 1 with the flush hint. Once
+// the platform's worker has run, the flush finds the complete taken (its
+// run mark in the inject's trace) and sends nothing more: the inject is
+// completed once.
+func TestRunOpenAEVLostCompleteWithinIngestWindow(t *testing.T) {
+	t.Parallel()
+	const id = "inj-lost"
+	p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithHeldIngestion())
+	registered(t, p, platformToken, registry())
+	p.AddInject(id, openaev.ContractID("noop"))
+	proxy := testkit.FaultProxy(t, p.URL, 1, []byte(`"execution_action":"complete"`), testkit.LoseAnswer)
+	env, box := outboxEnv(t)
+	msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
+	r := run(t, registry(), env, "run", "noop", "--openaev-message", msg, "--backend-url", proxy.URL, "--log-level", "error")
+	checkKept(t, r, box)
+	if !strings.Contains(r.stderr, "within the platform's ingestion window (30s)") {
+		t.Errorf("stderr %q, want it to say the complete was not sent again within the ingestion window", r.stderr)
+	}
+	if n := len(p.CallsOf(openaevtest.KindComplete)); n != 1 {
+		t.Fatalf("the platform received %d completes, want the lost one only", n)
+	}
+	p.Ingest()
+	f := run(t, registry(), env, "outbox", "flush", "--backend-url", proxy.URL, "--log-level", "error")
+	if f.code != 0 || !strings.Contains(f.stdout, "1 delivered, 0 still pending") {
+		t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
+	}
+	p.Ingest()
+	if n, all := len(p.Completions(id)), len(p.CallsOf(openaevtest.KindComplete)); n != 1 || all != 1 {
+		t.Errorf("the platform completed the inject %d times of %d completes received, want once of 1", n, all)
+	}
+}

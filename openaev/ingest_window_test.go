@@ -1,0 +1,198 @@
+package openaev_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// loseComplete is a transport whose first n "complete" callbacks get no
+// answer: forwarded to the platform first (taken, the answer lost), or
+// never (not taken).
+type loseComplete struct {
+	n       atomic.Int32
+	forward bool
+}
+
+func (l *loseComplete) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		if bytes.Contains(b, []byte(`"execution_action":"complete"`)) && l.n.Add(-1) >= 0 {
+			if l.forward {
+				if resp, err := http.DefaultTransport.RoundTrip(r); err == nil {
+					resp.Body.Close()
+				}
+			}
+			return nil, errors.New("connection reset by peer (the answer lost)")
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// windowClock is a clock a test moves.
+type windowClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newWindowClock() *windowClock {
+	return &windowClock{now: time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *windowClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *windowClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// completeCalls counts the "complete" callbacks of inject id the platform
+// received, and those it processed.
+func completeCalls(p *openaevtest.Platform, id string) (received, processed int) {
+	for _, c := range p.Calls(id) {
+		if c.Kind == openaevtest.KindComplete {
+			received++
+			if c.Outcome == openaevtest.Processed {
+				processed++
+			}
+		}
+	}
+	return received, processed
+}
+
+// TestLostCompleteWaitsForTheIngestWindow is tester t94's case (a) against
+// a platform that queues its callbacks (2.4.0's default): a "complete"
+// whose attempt got no answer is not sent again while the platform shows
+// the inject PENDING within the ingestion window of that attempt, though
+// nothing shows the platform holds it: the run keeps it in the outbox, and
+// a flush within the window sends nothing either. Once the platform's
+// worker processed a complete it took, the flush finds it taken (its run
+// mark), and sends nothing more: completed once. One the platform never
+// took is sent by the first flush after the window: nothing lost.
+func TestLostCompleteWaitsForTheIngestWindow(t *testing.T) {
+	const id, window = "i-window", 30 * time.Second
+	for _, taken := range []bool{true, false} {
+		name := map[bool]string{true: "taken, answer lost", false: "never taken"}[taken]
+		t.Run(name, func(t *testing.T) {
+			clock := newWindowClock()
+			lose := &loseComplete{forward: taken}
+			lose.n.Store(1)
+			s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
+				platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: lose},
+				window: window, now: clock.Now})
+			_ = s.proc.Process(context.Background(), nmapAssetsMessage(t, s.env, id, 2))
+			wantReceived := map[bool]int{true: 1, false: 0}[taken]
+			if got, _ := completeCalls(s.platform, id); got != wantReceived || s.records(t)[outbox.Pending] != 1 {
+				t.Fatalf("after the run: the platform received %d completes, want %d (no retry within the window); outbox %v",
+					got, wantReceived, s.records(t))
+			}
+			flushOnce := func() outbox.FlushResult {
+				t.Helper()
+				rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
+					Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+				res, err := rs.Flush(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			clock.Add(10 * time.Second)
+			if res := flushOnce(); res.Failed != 1 {
+				t.Fatalf("flush within the window: %+v, want the complete kept, not sent", res)
+			}
+			if got, _ := completeCalls(s.platform, id); got != wantReceived {
+				t.Fatalf("flush within the window: the platform received %d completes, want %d", got, wantReceived)
+			}
+			s.platform.Ingest() // the platform's worker processes what it took
+			if !taken {
+				clock.Add(window) // past the window of the lost attempt
+			}
+			if res := flushOnce(); res.Delivered != 1 {
+				t.Fatalf("flush: %+v, want the complete delivered", res)
+			}
+			s.platform.Ingest()
+			if got, processed := completeCalls(s.platform, id); got != 1 || processed != 1 {
+				t.Errorf("the platform received %d completes and processed %d, want 1 and 1", got, processed)
+			}
+			checkTakenOnce(t, s.platform, id)
+			for _, c := range s.platform.Dropped() {
+				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+			}
+			if st := s.platform.InjectStatus(id); !openaev.Finished(st) {
+				t.Errorf("inject %s, want it finished", st)
+			}
+			if got := s.records(t); got[outbox.Pending] != 0 {
+				t.Errorf("outbox %v, want empty", got)
+			}
+		})
+	}
+}
+
+// TestServeWithinIngestWindow is tester t94's cases (c) and (d) against a
+// platform that queues its callbacks: serve given an inject's message
+// again (published twice, or redelivered after the process that ran it
+// died before its acknowledgement) within the ingestion window of the
+// first run's complete finds the inject PENDING, its findings not stored
+// yet; it acknowledges the message without running the inject again, with
+// an outbox or without one (the note in the process). Once the platform's
+// worker runs, the inject is completed once, nothing dropped.
+func TestServeWithinIngestWindow(t *testing.T) {
+	const id = "i-again"
+	tests := []struct {
+		name        string
+		outbox      bool
+		redelivered bool
+	}{
+		{"message sent twice, outbox", true, false},
+		{"message sent twice, no outbox", false, false},
+		{"redelivered, outbox", true, true},
+		{"redelivered, no outbox", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: tt.outbox,
+				platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, window: 30 * time.Second})
+			msg := nmapAssetsMessage(t, s.env, id, 2)
+			if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg}); err != nil {
+				t.Fatalf("first: %v", err)
+			}
+			if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg, Redelivered: tt.redelivered}); err != nil {
+				t.Fatalf("again: settled with %v, want acknowledged", err)
+			}
+			if n := len(s.platform.Receptions(id)); n != 1 {
+				t.Errorf("%d receptions, want the first run's only", n)
+			}
+			if s.logs.FilterMessageSnippet("within the platform's ingestion window").Len() != 1 {
+				t.Error("no log line saying the message was acknowledged for the ingestion window")
+			}
+			for range 6 {
+				s.platform.Ingest()
+			}
+			checkTakenOnce(t, s.platform, id)
+			for _, c := range s.platform.Dropped() {
+				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+			}
+		})
+	}
+}

@@ -1,0 +1,191 @@
+package openaev
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// The ingestion window. By default OpenAEV 2.4.0 answers a callback 200
+// once it has queued it, and processes its queue in batches every 10 s
+// (openaevtest's rule 3): until then GET /api/injects/{id} shows the
+// inject PENDING without the callback's trace, and the findings search
+// shows none of its findings. A state read from the platform less than
+// the ingestion window W after this injectkit's last "complete" of an
+// inject (answered 200, or sent and never answered) proves nothing about
+// that "complete":
+//
+//   - a "complete" whose attempt got no answer is not sent again while
+//     the platform shows the inject unfinished within W of that attempt:
+//     its next attempts are not made (httpx.NotYetError), each counted,
+//     until W has passed; past its attempts it stays pending in the
+//     outbox, and a flush applies the same rule from the time noted;
+//   - `injectkit run` of an inject whose "complete" it sent within W
+//     exits 2, as for an inject already finished (cli), and serve settles
+//     a second message, or a redelivery, of such an inject as one of an
+//     inject it handled already (Handler.HandleDelivery).
+//
+// The profile notes each "complete" delivered or attempted without an
+// answer (per platform URL and inject) in memory, and in its
+// CompleteStore (the outbox) when it has one, so that another process
+// sees it; a note lasts the window it was made with.
+
+// DefaultIngestWindow is the ingestion window the CLI assumes by default
+// (openaev_ingest_window): three turns of 2.4.0's batch worker.
+const DefaultIngestWindow = 30 * time.Second
+
+// CompleteStore keeps, across processes, when a "complete" of an inject
+// was last delivered or attempted without an answer: *outbox.Store.
+type CompleteStore interface {
+	NoteComplete(baseURL, injectID string, at time.Time, window time.Duration) error
+	LastComplete(baseURL, injectID string) (outbox.CompleteNote, bool, error)
+}
+
+var _ CompleteStore = (*outbox.Store)(nil)
+
+// WithIngestWindow sets the platform's ingestion window (see above): 0,
+// the default, for a platform that processes each callback before its
+// answer (the legacy ingestion), where nothing is noted or waited for.
+// A profile without it (an outbox flush's) reads the notes of its
+// CompleteStore, each valid for the window it was made with, and notes an
+// attempt of an inject only over an earlier note, with its window.
+func WithIngestWindow(w time.Duration) ProfileOption {
+	return func(p *Profile) { p.notes.window, p.notes.windowSet = max(w, 0), true }
+}
+
+// WithCompleteStore keeps the profile's notes in s too (see CompleteStore).
+func WithCompleteStore(s CompleteStore) ProfileOption {
+	return func(p *Profile) {
+		if s != nil {
+			p.notes.store = s
+		}
+	}
+}
+
+// completeNotes is a profile's memory of the "complete" callbacks it
+// delivered or attempted without an answer.
+type completeNotes struct {
+	window    time.Duration
+	windowSet bool
+	store     CompleteStore
+	now       func() time.Time
+
+	mu    sync.Mutex
+	notes map[string]outbox.CompleteNote // by platform URL and inject id
+}
+
+func newCompleteNotes() *completeNotes {
+	return &completeNotes{now: time.Now, notes: map[string]outbox.CompleteNote{}}
+}
+
+// noteKey is the key of inject id's notes on the platform of c.
+func noteKey(c *Client) string { return httpx.StripCredentials(c.platformURL()) }
+
+// noteComplete notes that a "complete" of inject id was delivered, or
+// attempted without an answer, now.
+func (p *Profile) noteComplete(id string) {
+	n := p.notes
+	window := n.window
+	if !n.windowSet {
+		// No setting of its own (an outbox flush's profile): the window
+		// of the inject's earlier note, if any.
+		last, ok := p.lastComplete(id)
+		if !ok {
+			return
+		}
+		window = last.Window
+	}
+	if window <= 0 {
+		return
+	}
+	now, base := n.now(), noteKey(p.client)
+	n.mu.Lock()
+	for k, v := range n.notes {
+		if !now.Before(v.Until()) {
+			delete(n.notes, k)
+		}
+	}
+	n.notes[base+"\x00"+id] = outbox.CompleteNote{At: now, Window: window}
+	n.mu.Unlock()
+	if n.store != nil {
+		if err := n.store.NoteComplete(base, id, now, window); err != nil {
+			p.log.Warn("the time of the inject's complete not kept in the outbox: another process will not know the platform may "+
+				"not show it yet", zap.String("inject_id", id), zap.Error(err))
+		}
+	}
+}
+
+// lastComplete returns the latest note of inject id's "complete" whose
+// window has not passed, in memory or in the store; ok is false when
+// there is none, or the profile's window is 0 (the platform processes
+// each callback before its answer).
+func (p *Profile) lastComplete(id string) (last outbox.CompleteNote, ok bool) {
+	n := p.notes
+	if n.windowSet && n.window <= 0 {
+		return last, false
+	}
+	now, base := n.now(), noteKey(p.client)
+	n.mu.Lock()
+	if v, found := n.notes[base+"\x00"+id]; found && now.Before(v.Until()) {
+		last, ok = v, true
+	}
+	n.mu.Unlock()
+	if n.store != nil {
+		v, found, err := n.store.LastComplete(base, id)
+		if err != nil {
+			p.log.Warn("the time of the inject's last complete cannot be read from the outbox", zap.String("inject_id", id), zap.Error(err))
+		}
+		if found && (!ok || v.At.After(last.At)) {
+			last, ok = v, true
+		}
+	}
+	return last, ok
+}
+
+// RecentComplete reports whether a "complete" of inject id was delivered,
+// or attempted without an answer, less than its ingestion window ago (by
+// this process, or by another the outbox noted it for), and when: what
+// the platform shows of the inject may not show that "complete" yet, and
+// running the inject again would send a second one. `injectkit run`
+// refuses such an inject; serve settles its message without running it.
+func (p *Processor) RecentComplete(id string) (*RecentCompleteError, bool) {
+	return p.profile.recentComplete(id)
+}
+
+// recentComplete is RecentComplete.
+func (p *Profile) recentComplete(id string) (*RecentCompleteError, bool) {
+	last, ok := p.lastComplete(id)
+	if !ok {
+		return nil, false
+	}
+	return &RecentCompleteError{InjectID: id, Ago: max(p.notes.now().Sub(last.At), 0), Window: last.Window}, true
+}
+
+// RecentCompleteError says that inject id's "complete" was sent Ago ago,
+// within the platform's ingestion window, which may not show it yet.
+type RecentCompleteError struct {
+	InjectID string
+	Ago      time.Duration
+	Window   time.Duration
+}
+
+func (e *RecentCompleteError) Error() string {
+	return fmt.Sprintf("inject %s: its complete was sent %s ago, within the platform's ingestion window (%s): the platform may not "+
+		"have processed it yet, and shows the inject unfinished until it has", e.InjectID, e.Ago.Round(time.Millisecond), e.Window)
+}
+
+// tooEarly returns a *httpx.NotYetError when a "complete" of inject id,
+// which the platform shows unfinished, was attempted without an answer
+// (or delivered) within its ingestion window: the next attempt waits.
+func (p *Profile) tooEarly(id string) error {
+	recent, ok := p.recentComplete(id)
+	if !ok {
+		return nil
+	}
+	return &httpx.NotYetError{Err: fmt.Errorf("not sent again: %w", recent)}
+}

@@ -1,0 +1,62 @@
+package outbox
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestCompleteNotes: a note of a "complete" is read back, per base URL and
+// inject, while its window lasts, from another opening of the file too;
+// once its window has passed it is not, and the next note removes it.
+func TestCompleteNotes(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	s := mustOpen(t, path, Options{Now: clock, Shared: true})
+	t.Cleanup(func() { _ = s.Close() })
+	const base = "http://127.0.0.1:8080"
+	if err := s.NoteComplete(base, "i1", now, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.NoteComplete(base, "i0", now, 0); err != nil { // no window: nothing kept
+		t.Fatal(err)
+	}
+	other := mustOpen(t, path, Options{Now: clock, Shared: true})
+	t.Cleanup(func() { _ = other.Close() })
+	tests := []struct {
+		name         string
+		after        time.Duration
+		base, inject string
+		want         bool
+	}{
+		{"within the window", 29 * time.Second, base, "i1", true},
+		{"another inject", 0, base, "i2", false},
+		{"no window", 0, base, "i0", false},
+		{"another backend", 0, "http://127.0.0.1:9090", "i1", false},
+		{"the window passed", 30 * time.Second, base, "i1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC).Add(tt.after)
+			n, ok, err := other.LastComplete(tt.base, tt.inject)
+			if err != nil || ok != tt.want || (ok && !n.At.Equal(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC))) {
+				t.Errorf("LastComplete = %+v, %v, %v; want found %v", n, ok, err, tt.want)
+			}
+		})
+	}
+	if err := s.NoteComplete(base, "i2", now, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	err := s.do(false, func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketCompletes).Get(completeKey(base, "i1")) != nil {
+			t.Error("a note whose window passed is kept after the next note")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
