@@ -77,6 +77,11 @@ type completeNotes struct {
 
 	mu    sync.Mutex
 	notes map[string]outbox.CompleteNote // by platform URL and inject id
+	// pruneAt is when the notes are next looked over for those whose
+	// window passed: once every half window, not at every note, so that
+	// a daemon's note costs no walk of all the others (a passed note
+	// still held reads as none: see lastComplete).
+	pruneAt time.Time
 }
 
 func newCompleteNotes() *completeNotes {
@@ -105,10 +110,13 @@ func (p *Profile) noteComplete(id string) {
 	}
 	now, base := n.now(), noteKey(p.client)
 	n.mu.Lock()
-	for k, v := range n.notes {
-		if !now.Before(v.Until()) {
-			delete(n.notes, k)
+	if !now.Before(n.pruneAt) {
+		for k, v := range n.notes {
+			if !now.Before(v.Until()) {
+				delete(n.notes, k)
+			}
 		}
+		n.pruneAt = now.Add(window / 2)
 	}
 	n.notes[base+"\x00"+id] = outbox.CompleteNote{At: now, Window: window}
 	n.mu.Unlock()

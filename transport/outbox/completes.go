@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"time"
 
@@ -18,7 +19,13 @@ import (
 // shows unreliable (its window); LastComplete reads it. A record whose
 // window has passed is removed by the next NoteComplete.
 
-var bucketCompletes = []byte("completes")
+var (
+	bucketCompletes = []byte("completes")
+	// bucketCompletesByEnd indexes the notes by the end of their window
+	// (8 bytes big-endian Unix nanoseconds, then the note's key), so that
+	// removing the notes whose window has passed reads only those.
+	bucketCompletesByEnd = []byte("completes-by-end")
+)
 
 // CompleteNote is what the file keeps of the last "complete" of an inject
 // delivered or attempted: when, and the backend's ingestion window then.
@@ -34,43 +41,87 @@ func completeKey(baseURL, injectID string) []byte {
 	return []byte(baseURL + "\x00" + injectID)
 }
 
-// NoteComplete records durably that a "complete" of inject injectID was
+// endKey is the key of the note key in bucketCompletesByEnd.
+func endKey(until time.Time, key []byte) []byte {
+	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(key)), uint64(until.UnixNano())), key...)
+}
+
+// NoteComplete records that a "complete" of inject injectID was
 // delivered to the backend at baseURL, or attempted without an answer, at
 // at, and that the backend may show nothing of it for window; an earlier
-// note of it is replaced, and notes whose window has passed are removed.
-// A window of 0 or less records nothing.
+// note of it is replaced, and notes whose window has passed are removed
+// (through their index by the end of their window, so that a note costs
+// the notes it removes, not all the file holds). A window of 0 or less
+// records nothing. The note is durable once the next commit is (within
+// lazyDelay) or the Store closes; another process reads it from then.
 func (s *Store) NoteComplete(baseURL, injectID string, at time.Time, window time.Duration) error {
 	if window <= 0 {
 		return nil
 	}
-	note, err := json.Marshal(CompleteNote{At: at, Window: window})
+	note := CompleteNote{At: at, Window: window}
+	raw, err := json.Marshal(note)
 	if err != nil {
 		return err
 	}
 	now := s.opts.Now()
-	return s.do(true, func(tx *bolt.Tx) error {
+	key := completeKey(baseURL, injectID)
+	fn := func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketCompletes)
 		if err != nil {
 			return err
 		}
-		var stale [][]byte
-		err = b.ForEach(func(k, v []byte) error {
-			var n CompleteNote
-			if json.Unmarshal(v, &n) != nil || !now.Before(n.Until()) {
-				stale = append(stale, k)
-			}
-			return nil
-		})
+		ends, err := tx.CreateBucketIfNotExists(bucketCompletesByEnd)
 		if err != nil {
 			return err
 		}
-		for _, k := range stale {
-			if err := b.Delete(k); err != nil {
-				return err
+		if err := pruneCompletes(b, ends, now); err != nil {
+			return err
+		}
+		if old := b.Get(key); old != nil {
+			var n CompleteNote
+			if json.Unmarshal(old, &n) == nil {
+				if err := ends.Delete(endKey(n.Until(), key)); err != nil {
+					return err
+				}
 			}
 		}
-		return b.Put(completeKey(baseURL, injectID), note)
-	})
+		if err := ends.Put(endKey(note.Until(), key), nil); err != nil {
+			return err
+		}
+		return b.Put(key, raw)
+	}
+	// Written lazily, with the removal of the delivered body it follows or
+	// the next write (see writeLater): a caller does not wait for a commit
+	// of its own. Close waits for it.
+	s.mu.Lock()
+	closing := s.closing
+	if !closing {
+		s.later.Add(1)
+	}
+	s.mu.Unlock()
+	if closing {
+		return s.do(true, fn)
+	}
+	s.writeLater(fn, func(error) { s.later.Done() })
+	return nil
+}
+
+// pruneCompletes removes the notes whose window ended by now, in the
+// order of their ends.
+func pruneCompletes(b, ends *bolt.Bucket, now time.Time) error {
+	c := ends.Cursor()
+	for k, _ := c.First(); k != nil && len(k) >= 8; k, _ = c.First() {
+		if int64(binary.BigEndian.Uint64(k)) > now.UnixNano() {
+			return nil
+		}
+		if err := b.Delete(k[8:]); err != nil {
+			return err
+		}
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // LastComplete returns the note of the last "complete" of inject injectID

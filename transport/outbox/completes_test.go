@@ -24,6 +24,7 @@ func TestCompleteNotes(t *testing.T) {
 	if err := s.NoteComplete(base, "i0", now, 0); err != nil { // no window: nothing kept
 		t.Fatal(err)
 	}
+	s.flushLazy() // a note is written with the next commit
 	other := mustOpen(t, path, Options{Now: clock, Shared: true})
 	t.Cleanup(func() { _ = other.Close() })
 	tests := []struct {
@@ -50,6 +51,7 @@ func TestCompleteNotes(t *testing.T) {
 	if err := s.NoteComplete(base, "i2", now, time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	s.flushLazy()
 	err := s.do(false, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketCompletes).Get(completeKey(base, "i1")) != nil {
 			t.Error("a note whose window passed is kept after the next note")
