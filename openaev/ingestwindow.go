@@ -44,6 +44,7 @@ const DefaultIngestWindow = 30 * time.Second
 type CompleteStore interface {
 	NoteComplete(baseURL, injectID string, at time.Time, window time.Duration) error
 	LastComplete(baseURL, injectID string) (outbox.CompleteNote, bool, error)
+	Completes(baseURL string) (map[string]outbox.CompleteNote, error)
 }
 
 var _ CompleteStore = (*outbox.Store)(nil)
@@ -74,6 +75,7 @@ type completeNotes struct {
 	windowSet bool
 	store     CompleteStore
 	now       func() time.Time
+	loaded    sync.Once // the store's notes read into notes (see lastComplete)
 
 	mu    sync.Mutex
 	notes map[string]outbox.CompleteNote // by platform URL and inject id
@@ -143,6 +145,20 @@ func (p *Profile) lastComplete(id string) (last outbox.CompleteNote, ok bool) {
 		last, ok = v, true
 	}
 	n.mu.Unlock()
+	// A profile with a window of its own (run's, a daemon's) reads the
+	// notes the store holds once, at its first question, and its memory
+	// afterwards: a daemon does not open the file for each message. A
+	// note another process makes later (an outbox flush resending a
+	// complete meanwhile) is not seen. A flush's profile reads the store.
+	if n.store != nil && n.windowSet {
+		n.loaded.Do(func() { p.loadNotes(base) })
+		n.mu.Lock()
+		if v, found := n.notes[base+"\x00"+id]; found && now.Before(v.Until()) {
+			last, ok = v, true
+		}
+		n.mu.Unlock()
+		return last, ok
+	}
 	if n.store != nil {
 		v, found, err := n.store.LastComplete(base, id)
 		if err != nil {
@@ -153,6 +169,25 @@ func (p *Profile) lastComplete(id string) (last outbox.CompleteNote, ok bool) {
 		}
 	}
 	return last, ok
+}
+
+// loadNotes adds the store's live notes of the platform at base to the
+// profile's memory, keeping the later of two.
+func (p *Profile) loadNotes(base string) {
+	n := p.notes
+	stored, err := n.store.Completes(base)
+	if err != nil {
+		p.log.Warn("the times of the injects' last completes cannot be read from the outbox", zap.Error(err))
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for id, v := range stored {
+		k := base + "\x00" + id
+		if old, found := n.notes[k]; !found || v.At.After(old.At) {
+			n.notes[k] = v
+		}
+	}
 }
 
 // RecentComplete reports whether a "complete" of inject id was delivered,

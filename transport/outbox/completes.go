@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"time"
@@ -138,4 +139,28 @@ func (s *Store) LastComplete(baseURL, injectID string) (note CompleteNote, ok bo
 		return nil
 	})
 	return note, ok, err
+}
+
+// Completes returns the notes of the backend at baseURL whose window has
+// not passed, by inject id: what a daemon loads once when it starts (see
+// LastComplete for one inject).
+func (s *Store) Completes(baseURL string) (map[string]CompleteNote, error) {
+	notes := map[string]CompleteNote{}
+	prefix := completeKey(baseURL, "")
+	now := s.opts.Now()
+	err := s.do(false, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCompletes)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var n CompleteNote
+			if json.Unmarshal(v, &n) == nil && now.Before(n.Until()) {
+				notes[string(k[len(prefix):])] = n
+			}
+		}
+		return nil
+	})
+	return notes, err
 }
