@@ -174,7 +174,10 @@ func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
 			box := filepath.Join(t.TempDir(), "outbox.db")
 			stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
 				"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box, "--injectors", "noop",
-				"--shutdown-timeout", "100ms")
+				"--shutdown-timeout", "100ms",
+				// The stand-in processes each callback before answering
+				// (the legacy ingestion): no window to wait out.
+				"--openaev-ingest-window", "0")
 			defer func() {
 				if t.Failed() {
 					t.Logf("stderr:\n%s", stderr)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -38,6 +39,11 @@ func (l *loseComplete) RoundTrip(r *http.Request) (*http.Response, error) {
 				if resp, err := http.DefaultTransport.RoundTrip(r); err == nil {
 					resp.Body.Close()
 				}
+			}
+			// Sent on a connection, as a real one would be: the poster
+			// counts only such an attempt as unanswered.
+			if trace := httptrace.ContextClientTrace(r.Context()); trace != nil && trace.GotConn != nil {
+				trace.GotConn(httptrace.GotConnInfo{})
 			}
 			return nil, errors.New("connection reset by peer (the answer lost)")
 		}
