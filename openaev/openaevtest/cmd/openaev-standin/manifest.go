@@ -2,14 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/openaev"
 )
 
 // listedInjector is an injector as `BINARY injectors NAME -o json` prints
@@ -172,4 +176,55 @@ func paramDefault(raw json.RawMessage) (string, error) {
 		return strconv.FormatBool(v), nil
 	}
 	return "", errors.New("give a string, a number, true, false or null")
+}
+
+// manifestsOf returns the manifests of the named injectors of r. An
+// unknown one, or one whose factory or Manifest panics (a
+// *framework.PanicError naming it), is an error naming -register.
+func manifestsOf(r *framework.Registry, names []string) ([]framework.Manifest, error) {
+	var out []framework.Manifest
+	for _, name := range names {
+		ex, err := r.New(name)
+		if err != nil {
+			return nil, fmt.Errorf("-register: %w", err)
+		}
+		m, _, err := framework.ManifestOf(name, ex)
+		if err != nil {
+			return nil, fmt.Errorf("-register: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// knownInjector refuses a -contract-of naming neither a built-in injector
+// nor one of manifests: its injects' results could match no contract.
+func knownInjector(name string, manifests []framework.Manifest) error {
+	known := builtinRegistry().Names()
+	for _, m := range manifests {
+		if m.Name == name {
+			return nil
+		}
+	}
+	if slices.Contains(known, name) {
+		return nil
+	}
+	return fmt.Errorf("-contract-of %q: unknown injector (known: %s; give a third-party injector's manifest with -manifest FILE)",
+		name, strings.Join(known, ", "))
+}
+
+// register registers the manifests' contracts with the platform at url,
+// as `injectkit serve` does.
+func register(ctx context.Context, url, token string, manifests []framework.Manifest) error {
+	c, err := openaev.NewClient(openaev.Config{URL: url, Token: token, InjectorID: standinInjectorID,
+		InjectorName: "openaev-standin", InjectorType: "injectkit"})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := c.Register(ctx, manifests, false); err != nil {
+		return fmt.Errorf("register %d contracts: %w", len(manifests), err)
+	}
+	return nil
 }
