@@ -333,7 +333,7 @@ func TestContractOfRegistersItsInjector(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			url, stop := start(t, append([]string{"-token", "tok", "-inject", "inj-1"}, tt.args...)...)
+			url, stop := start(t, append([]string{"-token", "tok", "-inject", "inj-1", "-ingest-every", "0"}, tt.args...)...)
 			post(t, url, "/api/injects/execution/reception/inj-1", "tok", `{"tracking_total_count":1}`)
 			complete := `{"execution_message":"done","execution_status":"SUCCESS","execution_action":"complete",` +
 				`"execution_output_structured":"` + tt.findings + `"}`
