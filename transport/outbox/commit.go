@@ -113,6 +113,23 @@ func (s *Store) writeLater(fn func(*bolt.Tx) error, then func(error)) {
 	s.wmu.Unlock()
 }
 
+// writeSoon runs fn in a lazy write (see writeLater) that Close waits
+// for, or, once Close was called, in a write of its own, whose error it
+// returns (nil for a lazy one: nobody waits for it).
+func (s *Store) writeSoon(fn func(*bolt.Tx) error) error {
+	s.mu.Lock()
+	closing := s.closing
+	if !closing {
+		s.later.Add(1)
+	}
+	s.mu.Unlock()
+	if closing {
+		return s.do(true, fn)
+	}
+	s.writeLater(fn, func(error) { s.later.Done() })
+	return nil
+}
+
 // flushLazy commits the lazy writes waiting, with an empty write of its
 // own. When the file cannot be opened they fail.
 func (s *Store) flushLazy() {

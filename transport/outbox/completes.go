@@ -94,17 +94,7 @@ func (s *Store) NoteComplete(baseURL, injectID string, at time.Time, window time
 	// Written lazily, with the removal of the delivered body it follows or
 	// the next write (see writeLater): a caller does not wait for a commit
 	// of its own. Close waits for it.
-	s.mu.Lock()
-	closing := s.closing
-	if !closing {
-		s.later.Add(1)
-	}
-	s.mu.Unlock()
-	if closing {
-		return s.do(true, fn)
-	}
-	s.writeLater(fn, func(error) { s.later.Done() })
-	return nil
+	return s.writeSoon(fn)
 }
 
 // pruneCompletes removes the notes whose window ended by now, in the

@@ -228,17 +228,7 @@ func (s *Store) endStarts(id string, seq uint64, alone []byte) {
 		rec.Runs = slices.DeleteFunc(rec.Runs, func(r startRun) bool { return r.Seq == seq || r.gone() })
 		return writeStarts(b, rec)
 	}
-	s.mu.Lock()
-	closing := s.closing
-	if !closing {
-		s.later.Add(1)
-	}
-	s.mu.Unlock()
-	if closing {
-		_ = s.do(true, fn) // left on error: it counts once more at most
-		return
-	}
-	s.writeLater(fn, func(error) { s.later.Done() })
+	_ = s.writeSoon(fn) // left on error: it counts once more at most
 }
 
 // readStarts returns the starts recorded of inject id, none when there are
