@@ -203,10 +203,12 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, error) {
 			// The platform is unreachable for now: ask again next time.
 			return PlatformVersion{Current: true}, err
 		}
-		if refusedToken(err) {
+		if tokenRefused(err) {
 			// 401: the platform does not know the token (every release
 			// answers an unknown or missing one so, its settings routes
-			// included); nothing in front of it is to blame.
+			// included); nothing in front of it is to blame. A 403 on
+			// these routes is not the token's: no release refuses a
+			// token it knows its settings.
 			c.log.Warn("OpenAEV platform version not readable: the platform refused the token (status 401): "+
 				"check the token (--token, INJECTKIT_TOKEN, or the config file's token); "+
 				"assuming the 2.4 line, which every platform accepts: no expectation signatures are sent",
@@ -320,14 +322,6 @@ func (c *Client) quotedReply(err error) error {
 		ve.Value = httpx.NewRedactor(append([]string{c.cfg.Token}, c.secrets...)...).ServerText(ve.Value)
 	}
 	return err
-}
-
-// refusedToken reports an *APIError of status 401: the platform does not
-// know the token. A 403 on the settings routes is not the token's: no
-// OpenAEV release refuses a token it knows its settings.
-func refusedToken(err error) bool {
-	var ae *APIError
-	return errors.As(err, &ae) && ae.Status == http.StatusUnauthorized
 }
 
 // missingRoute reports an *APIError whose status says the route does not
