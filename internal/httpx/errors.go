@@ -322,7 +322,9 @@ type failure struct {
 	hasAfter bool
 	location string // of a 3xx, as HTTPError.Location
 	// unanswered: no answer came once the request may have reached the
-	// server (see Reply.Unanswered).
+	// server (see Reply.Unanswered); of a cut attempt, that it had
+	// connected (InterruptedError.Connected), a 2xx whose body ctx cut
+	// included.
 	unanswered bool
 	// cut: the Do's ctx ended the attempt (err is its error).
 	cut bool

@@ -79,7 +79,8 @@ func (p *Poster) reply(ctx context.Context, r *Request, resp *http.Response) (Re
 	case body.over:
 		return Reply{}, &failure{err: fmt.Errorf("status %d: reply larger than %d bytes", resp.StatusCode, limit)}
 	case body.err != nil && ctx.Err() != nil:
-		return Reply{}, &failure{err: ctx.Err(), cut: true}
+		// The server answered: the attempt had connected.
+		return Reply{}, &failure{err: ctx.Err(), cut: true, unanswered: true}
 	case body.err != nil:
 		return Reply{}, &failure{err: p.hide(fmt.Errorf("read reply: %w", p.noAnswer(body.err, body.err)), r.shown()),
 			retry: p.retryable(0, r.Op)}
