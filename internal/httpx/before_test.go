@@ -65,7 +65,7 @@ func TestPosterBeforeUnanswered(t *testing.T) {
 		case 0:
 			testkit.Cut(w)
 		case 1:
-			w.WriteHeader(http.StatusServiceUnavailable)
+			w.WriteHeader(http.StatusTooManyRequests)
 		case 2:
 			w.WriteHeader(http.StatusGatewayTimeout)
 		}
