@@ -92,11 +92,20 @@ func TestRedactTwoEncodings(t *testing.T) {
 		{"a \\u escape's backslash percent-encoded", "S3cr3t%5Cu002Da1b2c3d4-Tok"},
 		{"a \\u escape's backslash \\u-escaped", `S3cr3t\u005cu002da1b2c3d4-Tok`},
 		{"percent-encoded twice, in a JSON log line", jsonString("bad S3cr3t%252Da1b2c3d4-Tok")},
+		// r14: five rounds deep. encoding/json writes the reference's "&"
+		// as \u0026, a round of its own.
+		{"percent sign as a reference, quoted three times", jsonString(jsonString(jsonString("x S3cr3t&#37;2Da1b2c3d4-Tok y")))},
+		{"percent-encoded twice, quoted three times", jsonString(jsonString(jsonString("x S3cr3t%252Da1b2c3d4-Tok y")))},
+		{"\\u-escaped, quoted four times", jsonString(jsonString(jsonString(jsonString(`x S3cr3t\u002da1b2c3d4-Tok y`))))},
+		{"&amp; four deep", "S3cr3t&amp;amp;amp;amp;#45;a1b2c3d4-Tok"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			line := "v=" + tt.echo
 			if got := NewRedactor(secret).Redact(line); strings.Contains(got, "a1b2c3d4") || !strings.Contains(got, Redacted) {
 				t.Errorf("Redact(%q) = %q", line, got)
+			}
+			if got := NewRedactor(secret).ServerText(line); strings.Contains(got, "a1b2c3d4") {
+				t.Errorf("ServerText(%q) = %q", line, got)
 			}
 		})
 	}

@@ -15,11 +15,12 @@ import (
 const maxUnescapes = 3
 
 // maxRounds is how many escapes deep unescapedSpans decodes a text, one
-// encoding a round: the JSON escapes of maxUnescapes quotings, and inside
-// them a secret percent-encoded or written with character references;
-// or a secret encoded twice (%252D, &#37;2D, \u00252D, &amp;#45;) inside
-// two quotings. The bound keeps the work linear in the text's length.
-const maxRounds = maxUnescapes + 1
+// encoding a round: a secret encoded twice (%252D, &#37;2D, \u00252D,
+// &amp;#45;) inside the JSON escapes of maxUnescapes quotings (the first
+// quoting writing the reference's "&" as \u0026, as encoding/json does),
+// or \u-escaped inside four. The bound keeps the work linear in the
+// text's length.
+const maxRounds = maxUnescapes + 2
 
 // unescapedSpans appends to spans the bytes of s that hold the forms of
 // the secrets once the escapes of s are decoded, composed, up to
