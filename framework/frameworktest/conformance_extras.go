@@ -68,7 +68,9 @@ func (h handed) keyOf(k framework.Target) framework.Target {
 // (signatures.ExtraValueError), extras under a key that is no expectation
 // type, target extras of no target (matched as the runtime matches them,
 // by framework.Target.ExtrasKey), a target keyed twice with different
-// extras, a target not reached (Unreached) that is no target. The targets are h's, taken before Execute ran, as the runtime
+// extras, a target not reached (Unreached) or an outcome (TargetStatus) keyed by
+// no target, an outcome that is none of success, partial, failed and
+// timeout. The targets are h's, taken before Execute ran, as the runtime
 // takes them.
 func extrasErrors(out framework.ToolOutput, h handed) []error {
 	var errs []error
@@ -128,6 +130,17 @@ func extrasErrors(out framework.ToolOutput, h handed) []error {
 		if !given[h.keyOf(tg)] {
 			errs = append(errs, fmt.Errorf("Unreached key %s is not one of the inject's %d targets (the runtime ignores it, and the target meant keeps its signatures; key them by in.Targets[i], with its attribution: %s)",
 				tg, len(targets), list(targets)))
+		}
+	}
+	for tg, st := range out.TargetStatus {
+		if !given[h.keyOf(tg)] {
+			errs = append(errs, fmt.Errorf("TargetStatus key %s is not one of the inject's %d targets (the runtime ignores it, and the target meant has no outcome of its own; key them by in.Targets[i], with its attribution: %s)",
+				tg, len(targets), list(targets)))
+		}
+		switch st {
+		case framework.StatusSuccess, framework.StatusPartial, framework.StatusFailed, framework.StatusTimeout:
+		default:
+			errs = append(errs, fmt.Errorf("TargetStatus[%s] is %q, no outcome (want success, partial, failed or timeout; the runtime drops the entry and logs it)", tg, st))
 		}
 	}
 	return errs

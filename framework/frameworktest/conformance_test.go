@@ -251,6 +251,13 @@ func TestConformanceFails(t *testing.T) {
 		{"not reached: the target without its attribution", &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{Unreached: map[framework.Target]string{{Config: in.Targets[0].Config}: "not scanned"}}
 		}}, fast, `Unreached key {"target_ipv4":"127.0.0.1"} is not one of the inject's 1 targets`},
+		{"outcome of no target", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{TargetStatus: map[framework.Target]framework.ExecutionStatus{
+				{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.9"}}: framework.StatusFailed}}
+		}}, fast, `TargetStatus key {"target_ipv4":"127.0.0.9"} is not one of the inject's 1 targets`},
+		{"outcome of the target without its attribution", &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{TargetStatus: map[framework.Target]framework.ExecutionStatus{{Config: in.Targets[0].Config}: framework.StatusFailed}}
+		}}, fast, `TargetStatus key {"target_ipv4":"127.0.0.1"} is not one of the inject's 1 targets`},
 		{"one target keyed twice, with different extras", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
 				live: {framework.Detection: {"port": 1}},
