@@ -239,6 +239,11 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	// this copy.
 	out, keyedTwice := ownOutput(out, p.secrets, keyOf)
 	stopWatch()
+	var unknown []string
+	if out.TargetStatus, unknown = knownStatus(out.TargetStatus); len(unknown) > 0 {
+		log.Warn("executor gave targets outcomes that are none of success, partial, failed, timeout; ignored",
+			zap.String("targets", namedKeys(redactStrings(p.secrets, unknown))))
+	}
 	// Waited for after the executor's time is taken, in the payload's: the
 	// host-wide address lookup the prefetch starts with may outlast a
 	// short run, and a slow one shows in the "payload built" duration.

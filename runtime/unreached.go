@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -56,15 +58,12 @@ func statusKeys(m map[framework.Target]framework.ExecutionStatus, keyOf func(fra
 }
 
 // worseStatus returns the worse of two outcomes: failed, then timeout,
-// then partial, then success; an unknown one, which Validate refuses,
-// worst of all.
+// then partial, then success; an unknown one (which knownStatus drops)
+// below all, so that it never hides a known one.
 func worseStatus(a, b framework.ExecutionStatus) framework.ExecutionStatus {
 	order := []framework.ExecutionStatus{framework.StatusSuccess, framework.StatusPartial, framework.StatusTimeout, framework.StatusFailed}
 	rank := func(s framework.ExecutionStatus) int {
-		if i := slices.Index(order, s); i >= 0 {
-			return i
-		}
-		return len(order)
+		return slices.Index(order, s) // -1 for an unknown one
 	}
 	if rank(b) > rank(a) {
 		return b
@@ -159,4 +158,30 @@ func countNotReached(notReached []string) int {
 		}
 	}
 	return n
+}
+
+// knownStatus returns the targets' own outcomes m without those that are
+// none of success, partial, failed and timeout ("" among them), and those
+// dropped, each as "<target>: <value>" in the order of the targets' names.
+// An outcome is advisory (framework.ToolOutput.TargetStatus): an unknown
+// one is no reason to fail the run.
+func knownStatus(m map[framework.Target]framework.ExecutionStatus) (map[framework.Target]framework.ExecutionStatus, []string) {
+	var unknown []framework.Target
+	for t, st := range m {
+		switch st {
+		case framework.StatusSuccess, framework.StatusPartial, framework.StatusFailed, framework.StatusTimeout:
+		default:
+			unknown = append(unknown, t)
+		}
+	}
+	if len(unknown) == 0 {
+		return m, nil
+	}
+	kept, dropped := maps.Clone(m), make([]string, 0, len(unknown))
+	for _, t := range unknown {
+		dropped = append(dropped, fmt.Sprintf("%s: %q", t, m[t]))
+		delete(kept, t)
+	}
+	slices.Sort(dropped)
+	return kept, dropped
 }

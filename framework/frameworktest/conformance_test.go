@@ -258,6 +258,9 @@ func TestConformanceFails(t *testing.T) {
 		{"outcome of the target without its attribution", &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{TargetStatus: map[framework.Target]framework.ExecutionStatus{{Config: in.Targets[0].Config}: framework.StatusFailed}}
 		}}, fast, `TargetStatus key {"target_ipv4":"127.0.0.1"} is not one of the inject's 1 targets`},
+		{"an outcome that is none", &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{TargetStatus: map[framework.Target]framework.ExecutionStatus{in.Targets[0]: ""}}
+		}}, fast, `TargetStatus[{"target_ipv4":"127.0.0.1","asset":"conformance-asset-1"}] is "", no outcome`},
 		{"one target keyed twice, with different extras", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
 				live: {framework.Detection: {"port": 1}},
