@@ -54,7 +54,7 @@ func (p *Profile) targetTraces(r *runtime.Report, m *framework.Manifest, v Platf
 // the traces sent, the one failed and those skipped.
 func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *framework.Manifest, sent map[string]bool) {
 	var lists map[string][]any
-	notReached := maps.Collect(r.Unreached())
+	notReached, own := maps.Collect(r.Unreached()), maps.Collect(r.TargetStatuses())
 	done, total := 0, 0
 	for _, t := range r.Targets {
 		if t.Attribution.Asset != "" {
@@ -69,9 +69,9 @@ func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *fr
 			lists = findingLists(r.Output.Findings, m)
 			maps.DeleteFunc(lists, func(k string, _ []any) bool { return !sent[k] })
 		}
-		e := Execution{Message: targetMessage(r, m, i, lists), Status: StatusInfo, Action: ActionCommandExecution,
+		e := Execution{Message: targetMessage(r, m, i, own[i], lists), Status: StatusInfo, Action: ActionCommandExecution,
 			ContextIdentifiers: []string{t.Attribution.Asset}}
-		if r.TargetStatus(i) == signatures.StatusFailed {
+		if own[i] == signatures.StatusFailed {
 			e.Status = StatusError // it failed of its own
 		}
 		if why := notReached[i]; why != "" {
@@ -88,13 +88,13 @@ func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *fr
 	}
 }
 
-// targetMessage says what ran on target i, its outcome and the findings
-// attributed to it: "nmap on 192.0.2.7: succeeded; scan_results: 2;
+// targetMessage says what ran on target i, its outcome (own: its own,
+// runtime.Report.TargetStatus) and the findings attributed to it: "nmap on 192.0.2.7: succeeded; scan_results: 2;
 // ports_discovered: 22, 80" (see targetOutcome).
-func targetMessage(r *runtime.Report, m *framework.Manifest, i int, lists map[string][]any) string {
+func targetMessage(r *runtime.Report, m *framework.Manifest, i int, own framework.ExecutionStatus, lists map[string][]any) string {
 	t := r.Targets[i]
 	label := frameworkTargetLabel(t)
-	msg := fmt.Sprintf("%s on %s: %s", r.Injector, label, targetOutcome(r, i))
+	msg := fmt.Sprintf("%s on %s: %s", r.Injector, label, targetOutcome(r, own))
 	extras := targetExtras(r.TargetExtras(i))
 	var parts []string
 	for _, k := range findingOrder(lists, m) {
@@ -114,13 +114,13 @@ func targetMessage(r *runtime.Report, m *framework.Manifest, i int, lists map[st
 	return truncateEscaped(msg, maxTargetTrace)
 }
 
-// targetOutcome says the outcome of target i, a reached one: its own
-// (runtime.Report.TargetStatus) when the executor gave it; succeeded in a
+// targetOutcome says the outcome of a reached target: own, its own
+// (runtime.Report.TargetStatus), when the executor gave it; succeeded in a
 // successful run, every target of which succeeded; else none is claimed,
 // the run's said: "no outcome of its own reported (the run partially
 // succeeded)".
-func targetOutcome(r *runtime.Report, i int) string {
-	if own := r.TargetStatus(i); own != "" {
+func targetOutcome(r *runtime.Report, own framework.ExecutionStatus) string {
+	if own != "" {
 		return outcomeWords(own)
 	}
 	if r.Status == signatures.StatusSuccess || r.Status == "" {

@@ -126,19 +126,39 @@ func (r *Report) Unreached() iter.Seq2[int, string] {
 // the run's Status alone cannot tell it, but for a successful run, every
 // target of which succeeded. A target not reached (NotReached) was not
 // reached, whatever this says. A Report built outside the runtime finds it
-// in Output.TargetStatus as the runtime would (framework.Target.ExtrasKey).
+// in Output.TargetStatus as the runtime would (framework.Target.ExtrasKey,
+// an outcome that is none of the four left out), looking at every outcome
+// and every target on each call: what reads the outcome of every target
+// ranges over TargetStatuses.
 func (r *Report) TargetStatus(i int) framework.ExecutionStatus {
-	if r.sigs == nil {
-		own, _ := byPosition(statusKeys(r.Output.TargetStatus, framework.Target.ExtrasKey), r.Targets)
-		if own == nil {
-			return ""
-		}
+	if own := r.ownStatus(); own != nil {
 		return own[i]
 	}
-	if r.targetStatus == nil {
-		return ""
+	return ""
+}
+
+// TargetStatuses yields each target with an outcome of its own, in order,
+// with it (see TargetStatus); the outcomes of a Report built outside the
+// runtime are matched to its targets once a range.
+func (r *Report) TargetStatuses() iter.Seq2[int, framework.ExecutionStatus] {
+	return func(yield func(int, framework.ExecutionStatus) bool) {
+		for i, st := range r.ownStatus() {
+			if st != "" && !yield(i, st) {
+				return
+			}
+		}
 	}
-	return r.targetStatus[i]
+}
+
+// ownStatus is the targets' own outcomes by position, nil when none has
+// one: the runtime's, or for a Report built outside it, matched now.
+func (r *Report) ownStatus() []framework.ExecutionStatus {
+	if r.sigs != nil {
+		return r.targetStatus
+	}
+	keyed, _ := knownStatus(statusKeys(r.Output.TargetStatus, framework.Target.ExtrasKey))
+	own, _ := byPosition(keyed, r.Targets)
+	return own
 }
 
 // attribution returns the attribution of target i.

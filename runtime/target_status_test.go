@@ -84,3 +84,40 @@ func TestRunTargetStatus(t *testing.T) {
 		})
 	}
 }
+
+// TestReportTargetStatusesManyTargets: the own outcomes of a Report built
+// outside the runtime are matched to its targets once a range, not once a
+// target (what reads every target's outcome, the openaev profile's
+// per-target traces, ranges over TargetStatuses); an outcome that is none
+// of the four is left out, as the runtime leaves it out.
+func TestReportTargetStatusesManyTargets(t *testing.T) {
+	const n = 1000
+	targets := make([]framework.Target, n)
+	own := make(map[framework.Target]framework.ExecutionStatus, n)
+	for i := range targets {
+		targets[i] = framework.Target{Config: signatures.NetworkConfig{TargetIPv4: fmt.Sprintf("10.0.%d.%d", i/256, i%256)}}
+		own[targets[i]] = framework.StatusSuccess
+	}
+	own[targets[7]], own[targets[300]] = framework.StatusFailed, "done"
+	r := runtime.Report{Injector: "custom", Status: framework.StatusPartial, Targets: targets,
+		Output: framework.ToolOutput{TargetStatus: own}}
+	var failed, counted int
+	allocs := testing.AllocsPerRun(3, func() {
+		failed, counted = 0, 0
+		for i, st := range r.TargetStatuses() {
+			counted++
+			if st == framework.StatusFailed && i == 7 {
+				failed++
+			}
+		}
+	})
+	if failed != 1 || counted != n-1 {
+		t.Errorf("%d outcomes, target 7's failed %d times; want %d, once", counted, failed, n-1)
+	}
+	if got := r.TargetStatus(300); got != "" {
+		t.Errorf("TargetStatus(300) = %q, want none (its outcome is none of the four)", got)
+	}
+	if allocs > n {
+		t.Errorf("%.0f allocations for %d targets", allocs, n)
+	}
+}
