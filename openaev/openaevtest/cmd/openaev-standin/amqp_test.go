@@ -41,6 +41,25 @@ func TestAMQPFlagRefusals(t *testing.T) {
 	}
 }
 
+// A -amqp URL that does not parse is refused naming it, its password
+// masked (amqp.ParseURI's reason quotes the URL whole).
+func TestAMQPFlagParseErrorMasksThePassword(t *testing.T) {
+	for _, url := range []string{"amqp://guest:s3cr%zzet@127.0.0.1:5672/", "amqp://guest:s3cret@127.0.0.1:bad/", "amqp://guest:s3/cret@127.0.0.1/", "amqp://guest:s3cret@[::1/"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := run(ctx, []string{"-amqp", url}, io.Discard, io.Discard)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "-amqp") || !strings.Contains(err.Error(), "guest:xxxxx@") {
+			t.Errorf("-amqp %s: %v, want a usage error naming -amqp and the URL, its password masked", url, err)
+		}
+		for _, part := range []string{"s3cr", "zzet", "cret", "s3/"} {
+			if err != nil && strings.Contains(err.Error(), part) {
+				t.Errorf("-amqp %s: %v holds the password", url, err)
+			}
+		}
+	}
+}
+
 // With -amqp, a manual serve can be tried against the stand-in, as
 // against the platform: serve's registration declares its injector's
 // queue on the broker (openaev_injector_<id>, durable, classic, bound to
