@@ -206,6 +206,7 @@ type runner struct {
 	jobsMu   sync.Mutex
 	jobs     map[*job]struct{}
 	sessions map[*session]struct{}
+	watching sync.WaitGroup // the watch of the connection a stop drains on (see watchDrain)
 	seq      atomic.Int64
 }
 

@@ -321,3 +321,46 @@ func TestIntegrationHealthWhileShuttingDown(t *testing.T) {
 		t.Errorf("%v messages acked, want the one in flight", n)
 	}
 }
+
+// A connection lost while a stop waits for an inject in flight is
+// reported so then (one WARN line, /healthz broker_connected false,
+// injectkit_broker_connected 0), not once the drain ends.
+func TestIntegrationConnectionLostWhileShuttingDown(t *testing.T) {
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	rec := newRecorder(func(string, int) error {
+		started <- struct{}{}
+		<-release
+		return nil
+	})
+	f := newFixture(t, rec)
+	f.d.Workers = 1
+	p := newProxy(t, servetest.Addr, nil)
+	b := f.reg.reg.Broker
+	b.Port = p.port()
+	f.reg.set(serve.Registration{Broker: b, Queue: f.queue}, nil)
+	url := f.listen(t, time.Minute)
+	stop := start(t, f.d)
+	servetest.Publish(t, f.queue, bodies("h", 1)...)
+	<-started
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	waitFor(t, "the shutdown waiting for the inject in flight", func() bool {
+		return f.logs.FilterMessage("shutting down: waiting for injects in flight").Len() == 1
+	})
+	p.cut()
+	waitFor(t, "the connection's loss logged", func() bool {
+		return f.logs.FilterMessage("broker connection lost while stopping").Len() == 1
+	})
+	code, h := servetest.Health(t, url)
+	if code != http.StatusServiceUnavailable || h.BrokerConnected {
+		t.Errorf("/healthz once the connection is lost while draining: %d %+v; want 503, broker not connected", code, h)
+	}
+	if got := servetest.Metric(t, f.metrics, "injectkit_broker_connected"); got != 0 {
+		t.Errorf("injectkit_broker_connected %v once the connection is lost while draining, want 0", got)
+	}
+	close(release)
+	if err := <-stopped; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+}

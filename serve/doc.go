@@ -95,8 +95,9 @@
 // to the queue, waits up to ShutdownTimeout for the injects in flight, returns
 // the unfinished ones to the queue and returns nil. Meanwhile /healthz is 503
 // with ShuttingDownReason (not ready), and the broker is still reported
-// connected (injectkit_broker_connected 1): the messages in flight settle
-// on the connection, closed once they are. An Abandoner Handler
+// connected (injectkit_broker_connected 1) while the connection is: the
+// messages in flight settle on it, closed once they are (lost meanwhile,
+// it is reported so, with one WARN line). An Abandoner Handler
 // first has the deliveries in flight cut short (their handlings awaited
 // up to AbandonGrace), and the message of an unfinished inject whose
 // result it keeps for a later delivery (Kept) is acknowledged instead:

@@ -137,12 +137,14 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 		}
 		// The state stays connected while the connection is: on a stop
 		// until shutdown closes it once the injects in flight are settled
-		// (they ack on it), on a registration change until the next
-		// connection is made or fails.
+		// (they ack on it) or it is lost meanwhile (watchDrain), on a
+		// registration change until the next connection is made or fails.
 		if why != endLost {
 			r.stopConsuming(s)
 		}
 		if why == endStop {
+			r.watching.Add(1)
+			go r.watchDrain(s)
 			return
 		}
 		if why == endLost {
@@ -265,6 +267,18 @@ func (r *runner) track(s *session) {
 	r.jobsMu.Unlock()
 }
 
+// watchDrain watches the connection of s while a stop drains the
+// injects in flight on it: lost meanwhile, the broker is reported
+// disconnected then, not once the drain ends. It returns when the
+// connection closes, shutdown's close included.
+func (r *runner) watchDrain(s *session) {
+	defer r.watching.Done()
+	if err, ok := <-s.closed; ok && err != nil {
+		r.setConnected(false)
+		r.log.Warn("broker connection lost while stopping", zap.Stringer("broker", s.reg.Broker), zap.Error(brokerText(err, s.red)))
+	}
+}
+
 func (r *runner) closeSession(s *session) {
 	r.jobsMu.Lock()
 	delete(r.sessions, s)
@@ -305,6 +319,7 @@ func (r *runner) shutdown() {
 	for _, s := range sessions {
 		r.closeSession(s)
 	}
+	r.watching.Wait()
 	r.setConnected(false)
 	r.log.Info("stopped")
 }
