@@ -108,8 +108,9 @@ type ToolOutput struct {
 	// TargetStatus holds the outcomes of single targets, keyed as
 	// TargetExtras is: StatusSuccess for a target that got no error of
 	// its own, StatusPartial, StatusFailed or StatusTimeout for one that
-	// did (a query the search engine refused, a check denied, a scan cut
-	// by the deadline), whatever the run's Status. A target without an
+	// did (a query the search engine refused, a check denied; a target
+	// the deadline or an interrupt cut short is StatusTimeout), whatever
+	// the run's Status. A target without an
 	// entry has no outcome of its own known; one in Unreached was not
 	// reached, whatever its entry. It changes neither the run's Status
 	// nor any signature: the openaev profile's per-target traces say it

@@ -107,6 +107,9 @@ func TestCutShortBeforeTheIdentity(t *testing.T) {
 			if out.ExecutionStatus() != framework.StatusTimeout {
 				t.Errorf("status %s (%+v), want timeout", out.ExecutionStatus(), out.ErrorInfo)
 			}
+			if got := out.TargetStatus[in.Targets[0]]; got != framework.StatusTimeout {
+				t.Errorf("TargetStatus = %q, want timeout: a target cut short timed out", got)
+			}
 			if want := map[framework.Target]string{in.Targets[0]: tt.want}; !reflect.DeepEqual(out.Unreached, want) {
 				t.Errorf("Unreached = %v, want %v", out.Unreached, want)
 			}

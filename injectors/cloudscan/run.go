@@ -290,6 +290,11 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 		default:
 			res.Status = string(framework.StatusSuccess)
 		}
+		if ctx.Err() != nil && res.Status != string(framework.StatusSuccess) {
+			// Cut by the deadline or an interrupt: timeout, as any target
+			// cut short (framework.ToolOutput.TargetStatus).
+			res.Status = string(framework.StatusTimeout)
+		}
 		if okChecks > 0 {
 			succeeded = true
 		}
