@@ -7,8 +7,29 @@ import (
 )
 
 // DefaultMaxMessageSize is the broker's max_message_size the stand-in
-// models by default: RabbitMQ 4.x's default, 16 MiB (see the package doc,
-// rule 15).
+// models by default: RabbitMQ 4.x's default, 16 MiB (the package doc's
+// rule 15; 2.4.0 read, Current taken as alike).
+//
+// In queued mode the platform answers a callback that passes field
+// validation (rule 3) with 200 once it has published it to RabbitMQ
+// (openaev-api …/rest/inject/InjectApi.java:425-436), wrapped in an
+// InjectExecutionCallback (an id, agent_id, inject_id, the input as
+// Jackson binds (rule 16: an unknown property dropped) and writes it,
+// nulls included, an emission date, retry_count;
+// …/rest/inject/form/InjectExecutionCallback.java:15-32), on a channel
+// without publisher confirms (openaev-model
+// …/service/queue/BatchQueueService.java:403-413). RabbitMQ 4.x, which the
+// platform ships, refuses a message larger than its max_message_size, 16
+// MiB by default (the platform's development setup raises it to 512 MiB:
+// openaev-dev/rabbitmq.conf:7), and closes the channel; the publish does
+// not see it, so the callback answered 200 is gone, the inject left
+// PENDING. The stand-in's broker takes DefaultMaxMessageSize
+// (WithMaxMessageSize, the openaev-standin command's -max-message-size): a
+// callback of any action whose message (the body written again in its
+// wrapper, a few hundred bytes more than the body) is larger is answered
+// 200 and Dropped with the reason. The channel's closing, which fails the
+// publishes after it until the client recovers it, is not modelled. Legacy
+// mode (rule 7) queues nothing, so has no such limit.
 const DefaultMaxMessageSize = 16 << 20
 
 // WithMaxMessageSize sets the max_message_size of the platform's broker

@@ -97,12 +97,8 @@
 //     List<String> (InjectExecutionInput.java:41-42 on the platform's main,
 //     b8ce023): null, or a list of nulls and such scalars; a string or any
 //     other value is a 400 (no ACCEPT_SINGLE_VALUE_AS_ARRAY). Before
-//     those, any JSON body (callbacks, receptions, asset-group pages)
-//     holding a string value longer than MaxStringLen (20,000,000)
-//     characters, decoded, is a 400 on every version: Jackson's StreamReadConstraints default, which the
-//     platform never raises (2.4.0: Spring Boot 3.5.10, Jackson 2.19; 1.18:
-//     Spring Boot 3.3.7, Jackson 2.17), refuses it while the body is read
-//     (HttpMessageNotReadableException).
+//     those, a JSON body holding a string value longer than MaxStringLen
+//     (20,000,000) characters, decoded, is a 400 on every version (rule 16).
 //  4. Processing drops a callback for: an execution_action left out or null,
 //     which nothing requires (InjectExecutionInput.java:32-33) and the batch
 //     reads first, a NullPointerException
@@ -139,22 +135,14 @@
 //     check, fails on it). A declared output type the version does not know
 //     (InjectorContractContentUtils throws on every processed callback); a
 //     finding whose index row is over MaxFindingRow (2704) bytes, on both
-//     lines: the findings table's unique index (finding_inject_id,
-//     finding_type, finding_value, finding_field; migration V3_95) holds the
-//     whole finding, PostgreSQL refuses an index row over 2704 bytes, so the
-//     insert throws and the batch's REQUIRES_NEW transaction rolls back. The
-//     row is an 8-byte header, then each column as a varlena (1-byte header for
-//     up to 126 bytes, else a 4-byte header on a 4-byte boundary), rounded up
-//     to 8 bytes: with a UUID inject id (36 bytes) and the type Text (the
-//     ContractOutputType constant's name), 8 + 37 + 5 + 2 (padding) + 4 + value
-//     + 1 + field, so a value of 2647 - len(field) bytes fits, one byte more
-//     does not. The platform sends every declared output to its processor,
-//     whatever its isFindingCompatible, and every processor but asset's (and,
-//     on Current, expectation_signature's and action_output's) stores findings:
+//     lines: the insert throws and the batch's REQUIRES_NEW transaction
+//     rolls back (MaxFindingRow says how the row is measured, and why the
+//     stand-in is stricter). The platform sends every declared output to
+//     its processor, whatever its isFindingCompatible, and every processor
+//     but asset's (and, on Current, expectation_signature's and
+//     action_output's) stores findings:
 //     a text output whole (a list as its items joined with spaces), or item by
-//     item when isMultiple. PostgreSQL measures the row after compression, the
-//     stand-in the raw value: it is stricter, and refuses some long values the
-//     platform would store. The structured output is its first JSON value, what
+//     item when isMultiple. The structured output is its first JSON value, what
 //     follows ignored (readValue, no FAIL_ON_TRAILING_TOKENS); not an object,
 //     or not JSON: skipped, not dropped (the platform only warns); JSON null:
 //     skipped before the contract is read, so even one it cannot read. A real
@@ -384,28 +372,10 @@
 //     asset_name too; FindingMapper.toRelatedFindingOutput keeps the
 //     endpoints, which the stand-in takes every asset for).
 //     StoredFindings and the stats view (Held) list each row's assets.
-//  15. The broker's message size (2.4.0 read; Current taken as alike). In
-//     queued mode the platform answers a callback that passes field
-//     validation (rule 3) with 200 once it has published it to RabbitMQ
-//     (openaev-api …/rest/inject/InjectApi.java:425-436), wrapped in an
-//     InjectExecutionCallback (an id, agent_id, inject_id, the input as
-//     Jackson binds (rule 16: an unknown property dropped) and writes it,
-//     nulls included, an emission date, retry_count;
-//     …/rest/inject/form/InjectExecutionCallback.java:15-32), on a channel
-//     without publisher confirms (openaev-model
-//     …/service/queue/BatchQueueService.java:403-413). RabbitMQ 4.x, which
-//     the platform ships, refuses a message larger than its
-//     max_message_size, 16 MiB by default (the platform's development
-//     setup raises it to 512 MiB: openaev-dev/rabbitmq.conf:7), and closes
-//     the channel; the publish does not see it, so the callback answered
-//     200 is gone, the inject left PENDING. The stand-in's broker takes
-//     DefaultMaxMessageSize (WithMaxMessageSize, the openaev-standin
-//     command's -max-message-size): a callback of any action whose
-//     message (the body written again in its wrapper, a few hundred bytes
-//     more than the body) is larger is answered 200 and Dropped with the
-//     reason. The channel's closing, which fails the publishes after it
-//     until the client recovers it, is not modelled. Legacy mode (rule 7)
-//     queues nothing, so has no such limit.
+//  15. The broker's message size (2.4.0 read; Current taken as alike): a
+//     queued callback whose message is larger than the broker's
+//     max_message_size is answered 200 and Dropped with the reason;
+//     DefaultMaxMessageSize says what is modelled, and from where.
 //  16. Reading a JSON body (2.4.0 read: Spring Boot 3.5.10, Jackson 2.19;
 //     1.18 is on Jackson 2.17, whose defaults are the same). Every JSON
 //     route (callbacks, receptions, asset-group pages, findings searches)
@@ -423,13 +393,8 @@
 //
 // # Trying serve by hand
 //
-// cmd/openaev-standin serves the stand-in on loopback. With -amqp URL (a
-// loopback broker) each registration declares its injector's queue there
-// as the platform does (rule 2) and names it, so that `injectkit serve
-// --openaev-url URL` consumes it; POST /injects/{id}/publish on its
-// -stats-url-file server puts the platform's message for an inject it
-// knows (-inject) on the queue of the injector that registered the
-// inject's contract, and GET /injects/{id} shows what the platform made of
-// the run. The guide (docs/writing-an-injector.md, section 8) gives the
-// commands.
+// cmd/openaev-standin serves the stand-in on loopback; with -amqp it
+// declares each registering injector's queue (rule 2), so that `injectkit
+// serve` consumes it (its doc and docs/writing-an-injector.md, section 8,
+// give the commands).
 package openaevtest
