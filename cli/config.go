@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
@@ -329,47 +327,6 @@ func newInjectorSettings(ms []framework.Manifest, getenv func(string) string, fi
 		out[m.Name] = vals
 	}
 	return out
-}
-
-// logLevel is a log level: debug, info, warn or error.
-type logLevel struct{ zapcore.Level }
-
-func (l *logLevel) UnmarshalText(b []byte) error {
-	if err := l.Level.UnmarshalText(b); err != nil {
-		return errors.New("want debug, info, warn or error")
-	}
-	return nil
-}
-
-// platformVersion is --openaev-version: none when empty.
-type platformVersion struct {
-	v   openaev.PlatformVersion
-	set bool
-}
-
-func (p *platformVersion) UnmarshalText(b []byte) error {
-	*p = platformVersion{}
-	if len(b) == 0 {
-		return nil
-	}
-	v, err := openaev.ParseVersion(string(b))
-	var ve *openaev.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		return errors.New(ve.Reason) // the key and value are named by the caller
-	case err != nil:
-		return err
-	}
-	p.v, p.set = v, true
-	return nil
-}
-
-// options returns the client option of the version, none when unset.
-func (p platformVersion) options() []openaev.Option {
-	if !p.set {
-		return nil
-	}
-	return []openaev.Option{openaev.WithPlatformVersion(p.v)}
 }
 
 func usageErr(format string, args ...any) error {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -25,30 +24,6 @@ const (
 	DefaultTimeout       = 30 * time.Second // per attempt, reply included
 	DefaultMaxReply      = 16 << 20         // bytes of a 2xx reply kept
 )
-
-// Backoff returns the wait before retry n (1 for the first retry) when the
-// server asked for none.
-type Backoff func(n int) time.Duration
-
-// Exponential returns the Backoff waiting initial, then twice as long
-// before each further retry, at most limit when limit is positive. It
-// saturates rather than overflow.
-func Exponential(initial, limit time.Duration) Backoff {
-	return func(n int) time.Duration {
-		d := initial
-		for i := 1; i < n && d > 0; i++ {
-			if d > math.MaxInt64/2 {
-				d = math.MaxInt64
-				break
-			}
-			d *= 2
-		}
-		if limit > 0 {
-			d = min(d, limit)
-		}
-		return d
-	}
-}
 
 // Poster sends requests with retries. Its zero fields take the defaults
 // above; Client is required. A Poster is a value with no state of its own:

@@ -1,8 +1,35 @@
 package httpx
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // The waits of a Poster between two attempts.
+
+// Backoff returns the wait before retry n (1 for the first retry) when the
+// server asked for none.
+type Backoff func(n int) time.Duration
+
+// Exponential returns the Backoff waiting initial, then twice as long
+// before each further retry, at most limit when limit is positive. It
+// saturates rather than overflow.
+func Exponential(initial, limit time.Duration) Backoff {
+	return func(n int) time.Duration {
+		d := initial
+		for i := 1; i < n && d > 0; i++ {
+			if d > math.MaxInt64/2 {
+				d = math.MaxInt64
+				break
+			}
+			d *= 2
+		}
+		if limit > 0 {
+			d = min(d, limit)
+		}
+		return d
+	}
+}
 
 // Timer makes the waits between attempts; the real one is time.After.
 // Tests inject one that records each wait and fires at once.
