@@ -331,7 +331,7 @@ func deliveredChunks(err error) []int {
 // (its names, per asset, agent or asset group): those an
 // *openaev.PartialError (--outbox none) or an *outbox.UnstoredError (an
 // outbox with no room) names, else, nothing sent, all of r's, as
-// openaev.PlatformSignatures converts them.
+// openaev.PlatformSignaturesOf converts them.
 func openAEVUndelivered(r *runtime.Report, err error) ([]int, []json.RawMessage) {
 	var (
 		pe *openaev.PartialError
@@ -347,11 +347,10 @@ func openAEVUndelivered(r *runtime.Report, err error) ([]int, []json.RawMessage)
 	case errors.As(err, &ue) && ue.Unsent != nil:
 		return ue.Delivered, ue.Unsent
 	}
-	p, perr := r.Payload()
+	wire, _, perr := openaev.PlatformSignaturesOf(r)
 	if perr != nil {
 		return nil, nil
 	}
-	wire, _ := openaev.PlatformSignatures(p)
 	targets := make([]json.RawMessage, 0, len(wire.Targets))
 	for _, t := range wire.Targets {
 		b, merr := json.Marshal(t)

@@ -218,14 +218,13 @@ func TestRunOpenAEVMessage(t *testing.T) {
 		if group["expectation_type"] != "PREVENTION" || tgt["signature_target"].(map[string]any)["asset"] != "a1" {
 			t.Errorf("signatures %v", tgt)
 		}
-		var target string
+		// The target is 192.0.2.1, loopback skipped by local_ip (the trace
+		// above names it); noop sends nothing there, so its signatures
+		// carry no target address.
 		for _, v := range group["values"].([]any) {
-			if v.(map[string]any)["signature_type"] == "target_ipv4_address" {
-				target = v.(map[string]any)["signature_value"].(string)
+			if typ := v.(map[string]any)["signature_type"]; typ == "target_ipv4_address" {
+				t.Errorf("noop's signatures carry %s: %v", typ, group)
 			}
-		}
-		if target != "192.0.2.1" {
-			t.Errorf("target_ipv4_address = %q (loopback must be skipped by local_ip)", target)
 		}
 	})
 	t.Run("delivered to a backend", func(t *testing.T) {

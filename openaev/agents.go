@@ -102,15 +102,15 @@ func extraAgents(agents map[string][]string) int {
 
 // sendable yields the signature targets of seq the profile sends, in the
 // platform's shape (platformTarget, keeping the groups of types, adding to
-// *drops), with the index of the runtime target each comes from: a target
+// *drops, the target addresses left out when indirect), with the index of the runtime target each comes from: a target
 // naming an agent of an asset of agents, once per agent of the asset, in
 // their order, its other ids and its values unchanged. A yielded target
 // is valid until the next one is asked for.
 func sendable(seq iter.Seq2[int, signatures.PayloadTarget], types map[signatures.ExpectationType]bool, drops *map[string]bool,
-	agents map[string][]string) iter.Seq2[int, signatures.PayloadTarget] {
+	agents map[string][]string, indirect bool) iter.Seq2[int, signatures.PayloadTarget] {
 	return func(yield func(int, signatures.PayloadTarget) bool) {
 		for i, t := range seq {
-			pt, ok := platformTarget(t, types, drops)
+			pt, ok := platformTarget(t, types, drops, indirect)
 			if !ok {
 				continue
 			}

@@ -186,7 +186,7 @@ func (pl *plan) split(room0, limit int) (dropped []string, drops map[string]bool
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	body, used, count := 0, 0, 0
-	for _, pt := range sendable(r.PayloadTargets(), pl.types, &drops, pl.agents) {
+	for _, pt := range sendable(r.PayloadTargets(), pl.types, &drops, pl.agents, r.Indirect) {
 		q, err := targetLen(enc, &buf, pt)
 		if err != nil {
 			pl.assign = append(pl.assign, -1)

@@ -99,7 +99,7 @@ func (pl *plan) targets() iter.Seq2[int, []byte] {
 		enc.SetEscapeHTML(false)
 		var drops map[string]bool
 		ord := 0
-		for _, pt := range sendable(pl.r.PayloadTargets(), pl.types, &drops, pl.agents) {
+		for _, pt := range sendable(pl.r.PayloadTargets(), pl.types, &drops, pl.agents, pl.r.Indirect) {
 			if ord >= len(pl.assign) {
 				continue
 			}

@@ -247,7 +247,12 @@
 // of the other (an IPv6 address source_ipv6_address, an IPv4 address or a
 // host name, scanned over IPv4, source_ipv4_address: Processor sets
 // runtime.Request.TrafficSources): QRadar's collector ORs every source
-// address of a signature into its query.
+// address of a signature into its query. A target of a run whose traffic
+// did not go to its targets (runtime.Report.Indirect: noop, query, any
+// executor that is no framework.DirectSender) carries no target address
+// (target_ipv4_address, target_ipv6_address, target_hostname_address;
+// PlatformSignaturesOf): the collectors match those on the destination of
+// network events and the host of an alert, which that traffic never touched.
 // Values are scalar strings only (a list or object value of a member is
 // left out of the signatures; the per-target trace shows it); only DETECTION and PREVENTION groups are
 // kept, and only for targets that name an agent, an asset or an asset

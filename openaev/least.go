@@ -53,7 +53,7 @@ func (c SizeCheck) Received(ctx context.Context, prep *runtime.Prepared) error {
 	)
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	for i, pt := range sendable(prep.LeastPayloadTargets(), types, &drops, agents) {
+	for i, pt := range sendable(prep.LeastPayloadTargets(), types, &drops, agents, prep.Indirect()) {
 		q, err := targetLen(enc, &buf, pt)
 		if err != nil {
 			continue // left out of the callback, and said so, at the run

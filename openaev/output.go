@@ -40,7 +40,20 @@ func PlatformSignatureType(name string) string {
 // sentTypes are the expectation types whose groups the profile sends.
 var sentTypes = map[signatures.ExpectationType]bool{signatures.Detection: true, signatures.Prevention: true}
 
-// PlatformSignatures converts a payload to the platform's shape: signature
+// PlatformSignaturesOf converts the payload of r as the profile sends it
+// (platformSignatures), the target addresses of a run whose traffic did
+// not go to its targets left out (runtime.Report.Indirect: see
+// indirectTypes).
+func PlatformSignaturesOf(r *runtime.Report) (out signatures.Payload, dropped []string, err error) {
+	p, err := r.Payload()
+	if err != nil {
+		return signatures.Payload{}, nil, err
+	}
+	out, dropped = platformSignatures(p, r.Indirect)
+	return out, dropped, nil
+}
+
+// platformSignatures converts a payload to the platform's shape: signature
 // types renamed (PlatformSignatureType) and kept only when they are
 // members of the collectors' closed enum (KnownSignatureType; so
 // execution_status and partial_results are never sent), values kept only
@@ -50,16 +63,30 @@ var sentTypes = map[signatures.ExpectationType]bool{signatures.Detection: true, 
 // that name an agent, an asset or an asset group (the platform attaches
 // signatures to those). Targets or groups left empty are dropped. The
 // payload is never nil; dropped lists, sorted, the extras (names that are
-// not core signature fields) left out because the enum lacks them.
-func PlatformSignatures(p signatures.Payload) (out signatures.Payload, dropped []string) {
+// not core signature fields) left out because the enum lacks them, and
+// the target addresses when indirect (indirectTypes).
+func platformSignatures(p signatures.Payload, indirect bool) (out signatures.Payload, dropped []string) {
 	out = signatures.Payload{Targets: []signatures.PayloadTarget{}}
 	var drops map[string]bool
 	for _, t := range p.Targets {
-		if pt, ok := platformTarget(t, sentTypes, &drops); ok {
+		if pt, ok := platformTarget(t, sentTypes, &drops, indirect); ok {
 			out.Targets = append(out.Targets, pt)
 		}
 	}
 	return out, sortedKeys(drops)
+}
+
+// indirectTypes are the core fields a target of a run whose traffic did
+// not go to its targets (runtime.Report.Indirect: a Shodan query about
+// them, a dry run) does not send: QRadar, LogRhythm and NetWitness match
+// a signature's target addresses to the destination of network events
+// (QRadar's destinationip), and Cortex XDR, SentinelOne and XSOAR its host
+// name to the host an alert was raised on, none of which the run's
+// traffic touched. Without them such a collector has no address to search
+// on, and refuses or never matches the expectation, rather than marking
+// it detected by any event naming the asset.
+var indirectTypes = map[string]bool{
+	signatures.FieldTargetIPv4: true, signatures.FieldTargetIPv6: true, signatures.FieldTargetHostname: true,
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -69,11 +96,12 @@ func sortedKeys(m map[string]bool) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
-// platformTarget converts one payload target (see PlatformSignatures),
-// keeping the groups of types (a subset of sentTypes); it reports false for a target with nothing left to send, and adds to
+// platformTarget converts one payload target (see platformSignatures),
+// keeping the groups of types (a subset of sentTypes), and leaving out the
+// target addresses when indirect (indirectTypes); it reports false for a target with nothing left to send, and adds to
 // *drops (made on first use) the extras the enum lacks. The result shares
 // no memory with t.
-func platformTarget(t signatures.PayloadTarget, types map[signatures.ExpectationType]bool, drops *map[string]bool) (signatures.PayloadTarget, bool) {
+func platformTarget(t signatures.PayloadTarget, types map[signatures.ExpectationType]bool, drops *map[string]bool, indirect bool) (signatures.PayloadTarget, bool) {
 	if t.SignatureTarget == (signatures.Attribution{}) {
 		return signatures.PayloadTarget{}, false
 	}
@@ -84,6 +112,9 @@ func platformTarget(t signatures.PayloadTarget, types map[signatures.Expectation
 		}
 		vals := make([]signatures.Value, 0, len(g.Values)+1)
 		add := func(name string, v any) {
+			if indirect && indirectTypes[name] {
+				return
+			}
 			typ := PlatformSignatureType(name)
 			if !KnownSignatureType(typ) {
 				if !signatures.IsCoreField(name) {
@@ -162,7 +193,7 @@ type Structured struct {
 // report for a platform of version v: the Findings keys the manifest
 // declares as outputs (every key when it declares none) and, on the
 // Current line, expectation_signatures, the report's payload in the
-// platform's shape (see PlatformSignatures). On an older platform there
+// platform's shape (see PlatformSignaturesOf). On an older platform there
 // are no signatures, no action_output (a tool's raw output, which it would
 // store as a finding), and a finding of another output type it does not
 // know (see ContractOutputType) is sent as the text its contract declares:
@@ -188,7 +219,7 @@ func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersio
 		sig := signatures.Payload{Targets: []signatures.PayloadTarget{}}
 		var drops map[string]bool
 		for _, t := range r.PayloadTargets() {
-			if pt, ok := platformTarget(t, sentTypes, &drops); ok {
+			if pt, ok := platformTarget(t, sentTypes, &drops, r.Indirect); ok {
 				sig.Targets = append(sig.Targets, pt)
 			}
 		}

@@ -263,15 +263,14 @@ func unsentOf(err error) []json.RawMessage {
 // signatures the platform did not get, as run's dump shows them: as its
 // callbacks carry them (the platform's names, once per agent of an asset
 // with several), unsent when not nil, else all of r's as
-// PlatformSignatures converts them; {"targets": [...]}, as a payload.
+// PlatformSignaturesOf converts them; {"targets": [...]}, as a payload.
 func signatureFields(r *runtime.Report, unsent []json.RawMessage) []zap.Field {
 	fields := []zap.Field{zap.String("status", string(r.Status))}
 	if unsent == nil {
-		p, err := r.Payload()
+		wire, _, err := PlatformSignaturesOf(r)
 		if err != nil {
 			return fields
 		}
-		wire, _ := PlatformSignatures(p)
 		for _, t := range wire.Targets {
 			b, err := json.Marshal(t)
 			if err != nil {

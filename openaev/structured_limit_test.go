@@ -21,7 +21,7 @@ func TestLargestPayloadDeliveredWhole(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends over 20 MB of signatures")
 	}
-	const targets = 20_000
+	const targets = 36_000 // noop's signatures carry no target address: about 600 bytes each
 	// A deployment that raised its broker's max_message_size: RabbitMQ
 	// drops a larger callback by default (16 MiB).
 	// The stand-in reads each 20 MB body before it answers: under the
@@ -30,7 +30,7 @@ func TestLargestPayloadDeliveredWhole(t *testing.T) {
 	e := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", limit: openaev.MaxMaxPayloadSize, timeout: 10 * time.Minute,
 		platform: []openaevtest.Option{openaevtest.WithMaxMessageSize(openaev.MaxMaxPayloadSize + 1<<20)}}).env
 	e.register(t)
-	// Long host names make each target's signatures about 1 KB.
+	// Long host names make each target's findings and trace longer.
 	label := strings.Repeat("h", 60)
 	hosts := make([]map[string]any, targets)
 	for i := range hosts {

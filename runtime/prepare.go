@@ -129,6 +129,11 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	return p, nil
 }
 
+// Indirect reports whether the executor's traffic goes elsewhere than to
+// its targets' own addresses (see Report.Indirect): known once the
+// request is prepared, as a Receiver is handed it.
+func (p *Prepared) Indirect() bool { return !p.direct }
+
 // check runs the executor's checks of the typed inject (its params decoded
 // by reg, which derives their fields once per injector): no target holding
 // one of its secrets (secretTarget), its TargetsValidator, the params' decoding and checks (enums, Validate,

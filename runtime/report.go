@@ -27,6 +27,13 @@ type Report struct {
 	Targets []framework.Target
 	// Manifest is the executor's, nil when it has none.
 	Manifest *framework.Manifest
+	// Indirect is set when the executor's traffic did not go to its
+	// targets' own addresses: it is no framework.DirectSender, or its
+	// SendsToTargets reported false for this inject (it calls an API about
+	// them, query and cloudscan, or sends nothing, noop). A wire profile
+	// whose collectors match target addresses on network events (openaev)
+	// leaves them out of such a run's signatures.
+	Indirect bool
 	Types    []framework.ExpectationType
 	Started  time.Time
 	Finished time.Time

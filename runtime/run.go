@@ -276,7 +276,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	p.inject = nil
 
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
-		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1}
+		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1, Indirect: !p.direct}
 	post, out, err := rt.compile(pre, out, partial, notReached, p.secrets, log)
 	if err != nil {
 		return nil, err

@@ -56,7 +56,7 @@ type encoder struct {
 	// room0 and dataRoom are the bytes of signature targets the terminal
 	// callback and each data callback can hold.
 	room0, dataRoom int
-	// tmplLen is the escaped length of a target with empty ids and address.
+	// tmplLen is the escaped length of a target with empty ids.
 	tmplLen int
 }
 
@@ -128,7 +128,7 @@ func appendEnvelope(dst []byte, e openaev.Execution) []byte {
 
 // targetLen is the escaped length of t's signatures.
 func (e *encoder) targetLen(t target) int {
-	return e.tmplLen + len(t.agent) + len(t.asset) + 2*len(t.ip)
+	return e.tmplLen + len(t.agent) + len(t.asset)
 }
 
 // appendTarget appends t's signatures, escaped.
@@ -149,7 +149,8 @@ func (e *encoder) appendTarget(dst []byte, t target) []byte {
 		if e.src6 != "" {
 			dst = appendValue(dst, "source_ipv6_address", e.src6, false)
 		}
-		dst = appendValue(dst, "target_ipv4_address", t.ip, false)
+		// noop sends nothing to its targets: no target address
+		// (openaev.PlatformSignaturesOf).
 		dst = appendValue(dst, "start_date", e.start, false)
 		dst = appendValue(dst, "end_date", e.end, false)
 		dst = append(dst, `]}`...)
