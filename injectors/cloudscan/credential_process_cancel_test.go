@@ -34,34 +34,7 @@ func TestCredentialProcessEndsWithTheInject(t *testing.T) {
 		{"every call past call_timeout", "1s", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			setAWSEnv(t)
-			t.Setenv("AWS_ACCESS_KEY_ID", "")
-			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-			dir := t.TempDir()
-			fifo := filepath.Join(dir, "pids")
-			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			// The helper says its pid and its child's, then waits for the
-			// child. The test holds the FIFO open read-write, so neither
-			// side's open waits for the other and the read can be bounded.
-			script := filepath.Join(dir, "credproc.sh")
-			body := "#!/bin/sh\nsleep 300 &\necho \"$$ $!\" > '" + fifo + "'\nwait\n"
-			if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
-				t.Fatal(err)
-			}
-			writeSharedFiles(t, "[profile pp]\ncredential_process = "+script+"\n", "")
-			st := newStandIn(t, nil, fixtures())
-			e := New(WithVersion(testVersion))
-			p := decodeParams(t, e, []byte(`{"call_timeout":"`+tt.callTimeout+`"}`), st.URL())
-			if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "pp"}); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.OpenFile(fifo, os.O_RDWR, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			e, p, f := hangingHelper(t, tt.callTimeout)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			done := make(chan framework.ToolOutput, 1)
@@ -198,4 +171,48 @@ func endsWithin(pid int, bound time.Duration) bool {
 		}
 		<-tick.C
 	}
+}
+
+// hangingHelper configures an executor whose profile's credential_process
+// says its pid and its child's on a FIFO, then waits for the child (a
+// `sleep 300`), its calls limited by callTimeout; it returns the FIFO,
+// held open read-write (so that neither side's open waits for the other
+// and a read of it can be bounded), closed when the test ends.
+func hangingHelper(t *testing.T, callTimeout string) (*Executor, *Params, *os.File) {
+	t.Helper()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pids")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, p, _ := helperExecutor(t, "sleep 300 &\necho \"$$ $!\" > '"+fifo+"'\nwait\n", callTimeout)
+	f, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	return e, p, f
+}
+
+// helperExecutor configures an executor against the AWS stand-in whose
+// profile's credential_process is a shell script of body, with no
+// credentials in the environment, its calls limited by callTimeout; the
+// stand-in records the calls.
+func helperExecutor(t *testing.T, body, callTimeout string) (*Executor, *Params, *standIn) {
+	t.Helper()
+	setAWSEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	script := filepath.Join(t.TempDir(), "credproc.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n"+body), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeSharedFiles(t, "[profile pp]\ncredential_process = "+script+"\n", "")
+	st := newStandIn(t, nil, fixtures())
+	e := New(WithVersion(testVersion))
+	p := decodeParams(t, e, []byte(`{"call_timeout":"`+callTimeout+`"}`), st.URL())
+	if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "pp"}); err != nil {
+		t.Fatal(err)
+	}
+	return e, p, st
 }

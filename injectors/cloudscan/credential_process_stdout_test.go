@@ -35,23 +35,8 @@ func TestCredentialProcessChildHoldsStdout(t *testing.T) {
 			"a child of the credential_process kept its standard output open after the process exited"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			setAWSEnv(t)
-			t.Setenv("AWS_ACCESS_KEY_ID", "")
-			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-			dir := t.TempDir()
-			pidFile := filepath.Join(dir, "child.pid")
-			script := filepath.Join(dir, "credproc.sh")
-			body := "#!/bin/sh\n(" + tt.child + ") &\necho $! > '" + pidFile + "'\necho '" + creds + "'\n"
-			if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
-				t.Fatal(err)
-			}
-			writeSharedFiles(t, "[profile pp]\ncredential_process = "+script+"\n", "")
-			st := newStandIn(t, nil, fixtures())
-			e := New(WithVersion(testVersion))
-			p := decodeParams(t, e, []byte(`{"call_timeout":"30s"}`), st.URL())
-			if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "pp"}); err != nil {
-				t.Fatal(err)
-			}
+			pidFile := filepath.Join(t.TempDir(), "child.pid")
+			e, p, st := helperExecutor(t, "("+tt.child+") &\necho $! > '"+pidFile+"'\necho '"+creds+"'\n", "30s")
 			out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{euWest1}, p))
 
 			b, err := os.ReadFile(pidFile)

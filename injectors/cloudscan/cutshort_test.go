@@ -4,8 +4,6 @@ package cloudscan
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"reflect"
 	"sync"
 	"syscall"
@@ -61,31 +59,7 @@ func TestCutShortBeforeTheIdentity(t *testing.T) {
 			"no check run: the run was interrupted before the credentials' account was proved"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			setAWSEnv(t)
-			t.Setenv("AWS_ACCESS_KEY_ID", "")
-			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-			dir := t.TempDir()
-			fifo := filepath.Join(dir, "pids")
-			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			script := filepath.Join(dir, "credproc.sh")
-			body := "#!/bin/sh\nsleep 300 &\necho \"$$ $!\" > '" + fifo + "'\nwait\n"
-			if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
-				t.Fatal(err)
-			}
-			writeSharedFiles(t, "[profile pp]\ncredential_process = "+script+"\n", "")
-			st := newStandIn(t, nil, fixtures())
-			e := New(WithVersion(testVersion))
-			p := decodeParams(t, e, []byte(`{"call_timeout":"30s"}`), st.URL())
-			if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "pp"}); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.OpenFile(fifo, os.O_RDWR, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			e, p, f := hangingHelper(t, "30s")
 			ctx, cut := tt.cut()
 			defer cut()
 			in := newInject(t, []signatures.CloudConfig{euWest1}, p)
