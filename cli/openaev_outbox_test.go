@@ -82,7 +82,10 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 				p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
 				msg := `{"injection":{"inject_id":"` + id + `","inject_injector_contract":{"injector_contract_id":"` +
 					openaev.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
-				args = []string{"run", "--openaev-message", writeFile(t, "message.json", msg), "--backend-url", p.URL}
+				// The stand-in processes each callback before answering
+				// (the legacy ingestion): no window for its 503s.
+				args = []string{"run", "--openaev-message", writeFile(t, "message.json", msg), "--backend-url", p.URL,
+					"--openaev-ingest-window", "0"}
 				flushTo = p.URL
 				r := run(t, registry(), env, append(args, "--log-level", "error")...)
 				checkKept(t, r, box)

@@ -59,7 +59,8 @@ func TestOneFailureOneLine(t *testing.T) {
 			msg := `{"injection":{"inject_id":"i-down","inject_injector_contract":{"injector_contract_id":"` +
 				openaev.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
 			return map[string]string{"INJECTKIT_TOKEN": platformToken},
-				[]string{"run", "--openaev-message", writeFile(t, "message.json", msg), "--backend-url", p.URL, "--outbox", "none"}
+				[]string{"run", "--openaev-message", writeFile(t, "message.json", msg), "--backend-url", p.URL, "--outbox", "none",
+					"--openaev-ingest-window", "0"} // a stand-in processing before its answer (legacy ingestion)
 		}, "complete", "delivery failed"},
 		{"outbox flush", func(t *testing.T) (map[string]string, []string) {
 			url := down(t)

@@ -27,8 +27,11 @@ func TestIntegrationServeOutbox(t *testing.T) {
 	p.FailComplete("i-down", http.StatusServiceUnavailable, 4) // every attempt of the first delivery
 	box := filepath.Join(t.TempDir(), "outbox.db")
 
+	// The stand-in processes each callback before answering (the legacy
+	// ingestion): no window for its 503s.
 	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box, "--injectors", "noop")
+		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box, "--injectors", "noop",
+		"--openaev-ingest-window", "0")
 	defer func() {
 		if t.Failed() {
 			t.Logf("stderr:\n%s", stderr)
