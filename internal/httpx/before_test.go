@@ -65,7 +65,7 @@ func TestPosterBeforeUnanswered(t *testing.T) {
 		case 0:
 			testkit.Cut(w)
 		case 1:
-			w.WriteHeader(http.StatusTooManyRequests)
+			w.WriteHeader(http.StatusServiceUnavailable)
 		case 2:
 			w.WriteHeader(http.StatusGatewayTimeout)
 		}

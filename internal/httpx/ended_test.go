@@ -69,8 +69,8 @@ func TestPosterEndedBeforeAnAttempt(t *testing.T) {
 }
 
 // r13 finding 5: ctx ending right after an attempt the server answered
-// (a 429), before Do looks at the answer, ends Do with an
-// *InterruptedError that counts that attempt as answered: its 429 is the
+// (a 503), before Do looks at the answer, ends Do with an
+// *InterruptedError that counts that attempt as answered: its 503 is the
 // last failure, no request was in flight (Waiting, not Connected), and
 // none got no answer.
 func TestPosterEndedAfterAnAnswer(t *testing.T) {
@@ -83,7 +83,7 @@ func TestPosterEndedAfterAnAnswer(t *testing.T) {
 		{"the last attempt", 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newServer(t, testkit.Repeat(2, 429, "busy")...)
+			srv := newServer(t, testkit.Repeat(2, 503, "busy")...)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			hc := NewDefaultClient()
@@ -94,8 +94,8 @@ func TestPosterEndedAfterAnAnswer(t *testing.T) {
 			if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) {
 				t.Fatalf("Do = %#v, want an *InterruptedError", err)
 			}
-			if ie.Attempts != 1 || ie.Last == nil || ie.Last.Status != 429 || ie.Last.Unanswered != 0 {
-				t.Errorf("InterruptedError %+v, last %+v: want 1 attempt, its 429 the last failure, none unanswered", ie, ie.Last)
+			if ie.Attempts != 1 || ie.Last == nil || ie.Last.Status != 503 || ie.Last.Unanswered != 0 {
+				t.Errorf("InterruptedError %+v, last %+v: want 1 attempt, its 503 the last failure, none unanswered", ie, ie.Last)
 			}
 			if !ie.Waiting || ie.Connected {
 				t.Errorf("Waiting %v, Connected %v: want no request in flight", ie.Waiting, ie.Connected)

@@ -194,19 +194,14 @@ func RetryableStatus(status int, _ string) bool {
 		status == http.StatusRequestTimeout || status == http.StatusTooManyRequests
 }
 
-// GatewayNoAnswer reports whether status may be a gateway's word that the
-// server behind it gave no answer: 502 Bad Gateway, 503 Service
-// Unavailable or 504 Gateway Timeout. The server may have taken the
-// request all the same, its answer lost, and an attempt answered so
-// counts as one that got no answer (Reply.Unanswered). A 503 is among
-// them: Envoy and Istio answer "503 UC" when the server reset the
-// connection after the request was forwarded, and a client cannot tell
-// a gateway's 503 from the server's own. Any other status, a 429
-// included, is the server's own answer: it says whether the server took
-// the request.
+// GatewayNoAnswer reports whether status is a gateway's word that the
+// server behind it gave no answer: 502 Bad Gateway or 504 Gateway
+// Timeout. The server may have taken the request all the same, its
+// answer lost, and an attempt answered so counts as one that got no
+// answer (Reply.Unanswered). Any other status, a 503 included, is the
+// server's own answer: it says whether the server took the request.
 func GatewayNoAnswer(status int) bool {
-	return status == http.StatusBadGateway || status == http.StatusServiceUnavailable ||
-		status == http.StatusGatewayTimeout
+	return status == http.StatusBadGateway || status == http.StatusGatewayTimeout
 }
 
 // PermanentStatus reports whether a status is a refusal the server will

@@ -72,8 +72,8 @@ func TestPosterNoAnswer(t *testing.T) {
 
 // TestPosterUnanswered: a 2xx Reply counts the attempts before it that got
 // no answer once the request was sent (the server may have taken it), a
-// 502, 503 or 504 among them (a gateway's, maybe), not those answered
-// with another error status, a 429.
+// gateway's 502 or 504 among them, not those answered with another error
+// status.
 func TestPosterUnanswered(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -81,8 +81,7 @@ func TestPosterUnanswered(t *testing.T) {
 		want  int
 	}{
 		{"connection cut", func(w http.ResponseWriter) { testkit.Cut(w) }, 1},
-		{"answered 429", func(w http.ResponseWriter) { w.WriteHeader(http.StatusTooManyRequests) }, 0},
-		{"a 503, maybe a gateway's", func(w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) }, 1},
+		{"answered 503", func(w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) }, 0},
 		{"a gateway's 502", func(w http.ResponseWriter) { w.WriteHeader(http.StatusBadGateway) }, 1},
 		{"a gateway's 504", func(w http.ResponseWriter) { w.WriteHeader(http.StatusGatewayTimeout) }, 1},
 		{"answered 200", func(w http.ResponseWriter) { w.WriteHeader(http.StatusOK) }, 0},
@@ -108,8 +107,7 @@ func TestPosterUnanswered(t *testing.T) {
 
 // TestPosterUnansweredOnError: a request whose attempts ran out counts,
 // in its *HTTPError, those that got no answer once sent (the last one
-// too), a 502, 503 or 504 among them, not those answered with another
-// error status.
+// too), not those answered with an error status.
 func TestPosterUnansweredOnError(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -117,15 +115,14 @@ func TestPosterUnansweredOnError(t *testing.T) {
 		want   int
 	}{
 		{"every connection cut", func(_ int, w http.ResponseWriter) { testkit.Cut(w) }, 3},
-		{"cut, then 429", func(n int, w http.ResponseWriter) {
+		{"cut, then 503", func(n int, w http.ResponseWriter) {
 			if n == 0 {
 				testkit.Cut(w)
 				return
 			}
-			w.WriteHeader(http.StatusTooManyRequests)
+			w.WriteHeader(http.StatusServiceUnavailable)
 		}, 1},
-		{"every answer 429", func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusTooManyRequests) }, 0},
-		{"every answer 503, maybe a gateway's", func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) }, 3},
+		{"every answer 503", func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) }, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -140,11 +140,11 @@ type Reply struct {
 	Attempts int
 	// Unanswered counts the attempts before the 2xx that got no answer
 	// once the request may have reached the server (a connection cut, a
-	// timeout, once connected; a 502, 503 or 504, see GatewayNoAnswer;
-	// not an attempt that never got a connection: a dial refused or timed
-	// out, a TLS handshake or a proxy's CONNECT that failed; nor one
-	// answered with another status, a 429): the server may have taken the
-	// request that many times besides.
+	// timeout, once connected; a gateway's 502 or 504, see
+	// GatewayNoAnswer; not an attempt that never got a connection: a dial
+	// refused or timed out, a TLS handshake or a proxy's CONNECT that
+	// failed; nor one answered with another status, a 503): the server
+	// may have taken the request that many times besides.
 	Unanswered int
 }
 

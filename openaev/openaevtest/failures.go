@@ -11,11 +11,10 @@ func (p *Platform) FailComplete(injectID string, status, n int) {
 
 // LoseCompleteAnswer makes the next n "complete" callbacks of the inject
 // that the platform processes (or, queued, holds: WithIngestEvery) answer
-// status all the same: a gateway that lost the platform's answer after it
-// took the body (a 502, 503 or 504, which the injector counts as no
-// answer: Envoy's and Istio's "503 UC" is one; a 429 it takes as not
-// taken). The Call keeps its Outcome (Processed, or Queued until the
-// worker settles it) and records status.
+// status all the same: a gateway that timed out after the platform took
+// the body (a 502 or 504, which the injector counts as no answer; a 503 it
+// takes as not taken). The Call keeps its Outcome (Processed, or Queued
+// until the worker settles it) and records status.
 func (p *Platform) LoseCompleteAnswer(injectID string, status, n int) {
 	p.fail(kindLostComplete, injectID, status, n)
 }
