@@ -224,10 +224,18 @@ func testManifests() []framework.Manifest {
 }
 
 // message builds a platform message for the contract of injector, and
-// creates its inject on the platform (which answers 404 for the others).
+// creates its inject on the platform (which answers 404 for the others),
+// which holds the message's assets, as the platform holds an inject's.
 func (e *env) message(t testing.TB, injectID, injector string, content map[string]any, assets []map[string]any, groups []map[string]any) []byte {
 	t.Helper()
 	e.platform.AddInject(injectID, openaev.ContractID(injector))
+	for _, a := range assets { // the platform holds the assets it sends
+		for _, k := range []string{"asset_id", "endpoint_id"} {
+			if id, _ := a[k].(string); id != "" {
+				e.platform.AddAssets(id)
+			}
+		}
+	}
 	return openaevtest.Message(openaevtest.QueuedInject{ID: injectID, Title: "a test inject",
 		ContractID: e.client.ContractID(injector), Content: content, Assets: assets, AssetGroups: groups})
 }

@@ -3,6 +3,7 @@ package openaevtest
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -53,7 +54,7 @@ func (p *Platform) applyLocked(c *Call, in *inject) int {
 		return 0
 	}
 	if reason, legacyStatus := p.processLocked(c, in); reason != "" {
-		c.Outcome, c.Reason = Dropped, reason
+		c.Outcome, c.Reason, c.UnlinkedAssets = Dropped, reason, nil
 		return legacyStatus
 	}
 	c.Outcome = Processed
@@ -241,11 +242,16 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 		if reason := findingNUL(o, v); reason != "" {
 			return bad(reason)
 		}
-		added, reason := newFindings(in, o, v)
+		added, unlinked, reason := newFindings(in, o, v, p.assets)
 		if reason != "" {
 			return nil, nil, reason, http.StatusConflict
 		}
 		rows = append(rows, added...)
+		for _, id := range unlinked {
+			if !slices.Contains(c.UnlinkedAssets, id) {
+				c.UnlinkedAssets = append(c.UnlinkedAssets, id)
+			}
+		}
 		out[o.Field] = v
 		if o.Type == "expectation_signature" && v != nil {
 			sigs, _ := parseSignatures(v) // validated above

@@ -359,19 +359,18 @@
 //     platform's repository (V6_20260819150900000__Add_finding_location_asset,
 //     dated 2026-08-19, in no release read) drops that constraint; the
 //     stand-in keeps it on both lines. A finding is linked to the assets
-//     its item's asset_id names (2.4.0 read: FindingService.linkFinding
-//     with each FindingCapableOutputProcessor's toFindingAssets): portscan
-//     reads one id (asText: a list names none); cve, vulnerability,
-//     credentials and the Active Directory types one id or a list of
-//     them; the other types link none. A finding repeated within a
-//     callback is stored once with the assets of each
-//     (deduplicateFindings). The platform links the ids it finds an asset
-//     for (fetchEntities) and drops the others silently; the stand-in,
-//     which holds no asset inventory, links every non-empty string id, and
-//     answers each as {"asset_id": id} (the platform's EndpointSimple has
-//     asset_name too; FindingMapper.toRelatedFindingOutput keeps the
-//     endpoints, which the stand-in takes every asset for).
-//     StoredFindings and the stats view (Held) list each row's assets.
+//     its item's asset_id names (which types name ids, and how:
+//     linkedAssets) that the platform holds (2.4.0 read:
+//     rest/finding/FindingService.java:343-346, 361-363, findById over the
+//     assets table, whatever inject or asset group holds the asset); any
+//     other id, one never held, an asset group's or an agent's, is dropped
+//     silently, the finding stored and the callback processed
+//     (Call.UnlinkedAssets names them). A finding repeated within a
+//     callback is stored once with the assets of each (deduplicateFindings).
+//     The stand-in holds the assets AddAssets and SetAssetGroup name; the
+//     search answers each as {"asset_id": id} (EndpointSimple has
+//     asset_name too), StoredFindings and the stats view (Held) list each
+//     row's.
 //  15. The broker's message size (2.4.0 read; Current taken as alike): a
 //     queued callback whose message is larger than the broker's
 //     max_message_size is answered 200 and Dropped with the reason;

@@ -26,6 +26,7 @@ func TestFindingsLinkedToAssets(t *testing.T) {
 		t.Fatalf("registration %d %v", st, reply)
 	}
 	p.AddInject("i1", "0b7f3674-ac5d-4b95-b749-6665e74a211f")
+	p.AddAssets("a1", "a2", "a3")
 	row := func(asset any, host string, port int) map[string]any {
 		return map[string]any{"asset_id": asset, "host": host, "port": port, "service": "ssh"}
 	}
@@ -75,6 +76,61 @@ func TestFindingsLinkedToAssets(t *testing.T) {
 		}
 		if w := byValue(want)[item["finding_value"].(string)].Assets; !reflect.DeepEqual(ids, w) {
 			t.Errorf("search: %v finding_assets %v, want %v", item["finding_value"], item["finding_assets"], w)
+		}
+	}
+}
+
+// TestFindingAssetsThePlatformHolds (rule 14): 2.4.0 links a finding to
+// the assets its asset_id names that the platform holds (FindingService
+// .linkFinding → fetchEntities(assetRepository::findById)), whatever
+// inject or asset group they belong to, and drops every other id
+// silently: one it never held, an asset group's, an agent's. The finding
+// is stored all the same, the callback processed, and the Call names the
+// ids the platform found no asset for.
+func TestFindingAssetsThePlatformHolds(t *testing.T) {
+	tests := []struct {
+		name         string
+		assetID      any
+		want         []string // the assets the stored finding is linked to
+		wantUnlinked []string
+	}{
+		{"an asset of the inject", "a1", []string{"a1"}, nil},
+		{"an asset of another inject", "other-inject-asset", []string{"other-inject-asset"}, nil},
+		{"an endpoint of an asset group", "e1", []string{"e1"}, nil},
+		{"an id it never held", "no-such-asset", nil, []string{"no-such-asset"}},
+		{"an asset group's id", "g1", nil, []string{"g1"}},
+		{"an agent's id", "ag1", nil, []string{"ag1"}},
+		{"held and not held", []any{"a1", "g1", "ag1", "e1"}, []string{"a1", "e1"}, []string{"g1", "ag1"}},
+		{"an empty id", "", nil, nil},
+	}
+	for _, v := range []openaevtest.Version{openaevtest.Version24, openaevtest.Current} {
+		for _, tt := range tests {
+			t.Run(v.String()+"/"+tt.name, func(t *testing.T) {
+				p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(v))
+				contract := nmapContract(func(c, _ map[string]any) {
+					c["outputs"] = []any{map[string]any{"type": "cve", "field": "cves", "isMultiple": true}}
+				})
+				if st, reply := register(t, p, contract); st != 200 {
+					t.Fatalf("registration %d %v", st, reply)
+				}
+				p.AddInject("i1", "0b7f3674-ac5d-4b95-b749-6665e74a211f")
+				p.AddInject("i2", "0b7f3674-ac5d-4b95-b749-6665e74a211f")
+				p.AddAssets("a1", "other-inject-asset")
+				p.SetAssetGroup("g1", map[string]any{"asset_id": "e1", "asset_agents": []any{map[string]any{"agent_id": "ag1"}}})
+				c := postCallback(t, p, "i1", callback("complete", "SUCCESS", map[string]any{
+					"cves": []any{map[string]any{"id": "CVE-2024-1", "host": "10.0.0.5", "severity": "high", "asset_id": tt.assetID}},
+				}))
+				if !c.Processed() {
+					t.Fatalf("complete: %s %s, want it processed", c.Outcome, c.Reason)
+				}
+				want := []openaevtest.FindingRow{{Type: "cve", Value: "CVE-2024-1", Field: "cves", Assets: tt.want}}
+				if got := p.StoredFindings("i1"); !reflect.DeepEqual(got, want) {
+					t.Errorf("stored %v, want %v", got, want)
+				}
+				if !reflect.DeepEqual(c.UnlinkedAssets, tt.wantUnlinked) {
+					t.Errorf("UnlinkedAssets %q, want %q", c.UnlinkedAssets, tt.wantUnlinked)
+				}
+			})
 		}
 	}
 }

@@ -49,15 +49,16 @@ func cloneRows(rows []FindingRow) []FindingRow {
 }
 
 // newFindings returns the findings output o of value v adds to inject in,
-// each linked to its assets (linkedAssets), de-duplicated within the
-// output as FindingService.deduplicateFindings does (a finding found
-// again adds its assets to the first's), or why the insert fails: one of
-// them is already stored for the inject, and the findings table's unique
-// constraint refuses it. A callback's outputs have fields of their own,
-// so no row of one is another's.
-func newFindings(in *inject, o contractOutput, v any) ([]FindingRow, string) {
-	var out []FindingRow
-	at := map[findingKey]int{} // a row of out by its key
+// each linked to the assets held names (linkedAssets), de-duplicated
+// within the output as FindingService.deduplicateFindings does (a finding
+// found again adds its assets to the first's), and the asset ids its
+// items named that held does not hold, each once (their links are
+// dropped, the findings stored all the same); or why the insert fails:
+// one of them is already stored for the inject, and the findings table's
+// unique constraint refuses it. A callback's outputs have fields of their
+// own, so no row of one is another's.
+func newFindings(in *inject, o contractOutput, v any, held map[string]bool) (rows []FindingRow, unlinked []string, fail string) {
+	at := map[findingKey]int{} // a row of rows by its key
 	for _, item := range findingItems(o.Type, o.Multiple, v) {
 		value := findingValue(o.Type, item)
 		row := FindingRow{Type: o.Type, Value: value, Field: o.Field}
@@ -66,46 +67,55 @@ func newFindings(in *inject, o contractOutput, v any) ([]FindingRow, string) {
 			if len(shown) > 64 {
 				shown = shown[:64] + "…"
 			}
-			return nil, fmt.Sprintf("output %s (%s): finding %q is already stored for the inject: its insert violates the findings table's unique constraint (finding_inject_id, finding_type, finding_value, finding_field) and "+txRollsBack,
+			return nil, nil, fmt.Sprintf("output %s (%s): finding %q is already stored for the inject: its insert violates the findings table's unique constraint (finding_inject_id, finding_type, finding_value, finding_field) and "+txRollsBack,
 				o.Field, o.Type, shown)
 		}
-		assets := linkedAssets(o.Type, item)
+		var assets []string
+		for _, id := range linkedAssets(o.Type, item) {
+			switch {
+			case held[id]:
+				assets = append(assets, id)
+			case !slices.Contains(unlinked, id):
+				unlinked = append(unlinked, id)
+			}
+		}
 		if i, seen := at[row.key()]; seen {
 			for _, a := range assets {
-				if !slices.Contains(out[i].Assets, a) {
-					out[i].Assets = append(out[i].Assets, a)
+				if !slices.Contains(rows[i].Assets, a) {
+					rows[i].Assets = append(rows[i].Assets, a)
 				}
 			}
 			continue
 		}
 		row.Assets = assets
-		at[row.key()] = len(out)
-		out = append(out, row)
+		at[row.key()] = len(rows)
+		rows = append(rows, row)
 	}
-	for i := range out {
-		slices.Sort(out[i].Assets)
+	for i := range rows {
+		slices.Sort(rows[i].Assets)
 	}
-	return out, ""
+	return rows, unlinked, ""
 }
 
 // linksAssets are the output types whose processor links a finding to
 // assets (toFindingAssets, 2.4.0's FindingCapableOutputProcessor
 // subclasses: read), all from the finding's asset_id: portscan's one id
-// (PortScanOutputProcessor, asText: a list names none), the others' one
-// id or a list of them (CVEOutputProcessor and the Active Directory
-// types' alike). Current's processors were not read: taken as alike.
+// (PortScanOutputProcessor.java:47-54, asText: a list names none), the
+// others' one id or a list of them (CVEOutputProcessor.java:57-71, the
+// vulnerability, credentials and Active Directory types' alike); the
+// other types link none. Current's processors were not read: taken as
+// alike.
 var linksAssets = set("portscan", "cve", "credentials", "username", "share", "admin_username", "group",
 	"computer", "password_policy", "delegation", "sid", "vulnerability", "account_with_password_not_required",
 	"asreproastable_account", "kerberoastable_account")
 
 // linkedAssets returns the ids of the assets the finding item of an
-// output of outputType is linked to (FindingService.linkFinding), in the
-// order it names them, each once. Asset ids are UUID strings: a string id
-// not empty names one, anything else (a number's or a boolean's text, the
-// "null" of a JSON null) none the platform holds. The stand-in holds no
-// asset inventory: it links every such id, as if the asset existed; the
-// platform links those it finds (fetchEntities, findById) and drops the
-// others silently, the finding stored all the same.
+// output of outputType names (toFindingAssets), in the order it names
+// them, each once; FindingService.linkFinding then links those the
+// platform holds (see AddAssets). Asset ids are UUID strings the
+// platform made (Asset.java: @UuidGenerator): a string id not empty may
+// name one; anything else (a number's or a boolean's text, the "null" of
+// a JSON null, the "" of a list where portscan reads one id) names none.
 func linkedAssets(outputType string, item any) []string {
 	m, ok := item.(map[string]any)
 	if !ok || !linksAssets[outputType] {
@@ -128,6 +138,31 @@ func linkedAssets(outputType string, item any) []string {
 		add(x)
 	}
 	return ids
+}
+
+// AddAssets records assets the platform holds, by id: the rows of its
+// assets table (endpoints, agentless or not, whatever inject or asset
+// group they belong to), which a finding's asset_id links it to (rule
+// 14). SetAssetGroup's endpoints are held too; an asset group's own id,
+// an agent's id or an id AddAssets never named is not an asset.
+func (p *Platform) AddAssets(ids ...string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, id := range ids {
+		p.assets[id] = true
+	}
+}
+
+// holdAssetsLocked records the endpoints' ids (asset_id, or the endpoint_id of
+// an older platform's spelling) as assets the platform holds.
+func (p *Platform) holdAssetsLocked(endpoints []map[string]any) {
+	for _, e := range endpoints {
+		for _, k := range []string{"asset_id", "endpoint_id"} {
+			if id, _ := e[k].(string); id != "" {
+				p.assets[id] = true
+			}
+		}
+	}
 }
 
 // storeLocked records rows as stored for inject in.

@@ -141,7 +141,7 @@ func (p *Platform) batchLocked(batch []queuedCall) int {
 		"without requeue: a callback of inject %s failed: %s", failed.InjectID, failed.Reason)
 	for _, i := range done {
 		c := &p.calls[i]
-		c.Signatures, c.SignaturesSkipped = nil, ""
+		c.Signatures, c.SignaturesSkipped, c.UnlinkedAssets = nil, "", nil
 		if c != failed {
 			c.Outcome, c.Reason = Dropped, reason
 		}

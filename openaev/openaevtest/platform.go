@@ -73,6 +73,11 @@ type Call struct {
 	// expectation signatures, processing the rest (SignaturesDisabled),
 	// or is empty.
 	SignaturesSkipped string
+	// UnlinkedAssets are the asset ids the findings of a processed
+	// callback named (asset_id) that name no asset the platform holds
+	// (AddAssets), each once, in the order named: the platform stored
+	// those findings without that link (rule 14).
+	UnlinkedAssets []string
 }
 
 // Accepted reports whether the platform answered 2xx.
@@ -159,7 +164,8 @@ type Platform struct {
 	calls     []Call
 	broker    Broker
 	groups    map[string][]map[string]any
-	order     []string // group ids, in insertion order
+	order     []string        // group ids, in insertion order
+	assets    map[string]bool // the assets the platform holds, by id (AddAssets)
 	fails     map[failKey]*failure
 	injects   map[string]*inject
 	contracts map[string]registered // contract id → declared outputs
@@ -228,7 +234,7 @@ func WithTLS(cert tls.Certificate) Option { return func(p *Platform) { p.cert = 
 func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	t.Helper()
 	p := &Platform{token: token, version: Current, raw: Current.String(),
-		groups: map[string][]map[string]any{}, fails: map[failKey]*failure{},
+		groups: map[string][]map[string]any{}, assets: map[string]bool{}, fails: map[failKey]*failure{},
 		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string]contractInjector{}, breaking: map[string]bool{},
 		expectations: map[string]ContractExpectations{}, domains: domainSet(),
 		features: devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
@@ -264,7 +270,8 @@ func (p *Platform) SetBroker(b Broker) {
 }
 
 // SetAssetGroup sets the assets (endpoint objects as the platform sends
-// them) of an asset group, served by POST /api/endpoints/targets.
+// them) of an asset group, served by POST /api/endpoints/targets, each
+// by its asset_id an asset the platform holds (AddAssets; groupID is none).
 func (p *Platform) SetAssetGroup(groupID string, assets ...map[string]any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -272,6 +279,7 @@ func (p *Platform) SetAssetGroup(groupID string, assets ...map[string]any) {
 		p.order = append(p.order, groupID)
 	}
 	p.groups[groupID] = assets
+	p.holdAssetsLocked(assets)
 }
 
 // AddInject creates an inject of a contract, as the platform does before

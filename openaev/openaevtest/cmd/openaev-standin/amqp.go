@@ -177,9 +177,11 @@ type published struct {
 // platform's message for inject id, as 2.4.0's Executor.executeExternal
 // does (RabbitmqService.publish: the exchange, the routing key of the
 // injector that registered the inject's contract, no properties), and
-// waits for the broker's confirmation. An inject the platform does not
-// know is a 404; one whose contract no injector's registration declared a
-// queue for (the stand-in's own setup registered it, and no serve
+// waits for the broker's confirmation; the platform holds the message's
+// assets (by asset_id) from then on, as it holds an inject's before it
+// publishes it, so that findings link to them (Platform.AddAssets). An
+// inject the platform does not know is a 404; one whose contract no
+// injector's registration declared a queue for (the stand-in's own setup registered it, and no serve
 // registered it since) a 409; a body that is not the message's parts a
 // 400; no -amqp a 409.
 func publishRoute(p *openaevtest.Platform, b *broker) http.HandlerFunc {
@@ -209,6 +211,11 @@ func publishRoute(p *openaevtest.Platform, b *broker) http.HandlerFunc {
 			http.Error(w, "body: "+err.Error()+` (give {"inject_content": {...}, "assets": [...], "assetGroups": [...]}, each optional)`,
 				http.StatusBadRequest)
 			return
+		}
+		for _, a := range in.Assets { // the platform holds the assets it sends
+			if aid, _ := a["asset_id"].(string); aid != "" {
+				p.AddAssets(aid)
+			}
 		}
 		msg := openaevtest.Message(openaevtest.QueuedInject{ID: id, Title: in.Title, ContractID: contract,
 			Content: in.Content, Assets: in.Assets, AssetGroups: in.AssetGroups})

@@ -64,7 +64,9 @@
 // then publishes the platform's message for inject id (its body the
 // message's other parts, each optional: {"inject_content": {...},
 // "assets": [...], "assetGroups": [...]}) on the queue of the injector
-// whose registration declared the inject's contract, and answers the
+// whose registration declared the inject's contract (the stand-in then
+// holds the message's assets, as the platform holds those it sends: a
+// finding names them to be linked to them), and answers the
 // exchange, routing key and queue: 404 for an inject the stand-in does not
 // know, 409 before an injector's registration declared the contract (start
 // serve first) or without -amqp. A manual serve, as the guide
@@ -87,7 +89,8 @@
 //	                "asset_agents": [{"agent_id": "ag1", "agent_active": true}]}],
 //	 "g-empty": []}
 //
-// A message's asset-groups inject then gets those endpoints; a group the
+// A message's asset-groups inject then gets those endpoints, each an asset
+// the stand-in holds; a group the
 // file does not define gets an empty page, as the platform answers one it
 // does not know. An unknown key, a value of the wrong type, a blank id or
 // a group given twice exits 2 naming the file, its line and the key or
@@ -96,8 +99,8 @@
 // GET /stats of the -stats-url-file server, and as one JSON line on stdout
 // when SIGTERM or SIGINT stops it. What the platform made of them is on
 // the same server, read-only: GET /injects lists the injects it knows,
-// GET /injects/{id} gives one's status, traces, findings rows (with their
-// assets), callbacks by kind and outcome, and the signatures stored per
+// GET /injects/{id} gives one's status, traces, findings rows (with the
+// assets the stand-in holds that they name), callbacks by kind and outcome, and the signatures stored per
 // agent, asset or asset group, each stored how often (openaevtest.Held).
 package main
 
