@@ -54,7 +54,7 @@ func (p *Profile) targetTraces(r *runtime.Report, m *framework.Manifest, v Platf
 // the traces sent, the one failed and those skipped.
 func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *framework.Manifest, sent map[string]bool) {
 	var lists map[string][]any
-	notReached, own := maps.Collect(r.Unreached()), maps.Collect(r.TargetStatuses())
+	notReached, own, extras := maps.Collect(r.Unreached()), maps.Collect(r.TargetStatuses()), maps.Collect(r.AllTargetExtras())
 	done, total := 0, 0
 	for _, t := range r.Targets {
 		if t.Attribution.Asset != "" {
@@ -69,7 +69,7 @@ func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *fr
 			lists = findingLists(r.Output.Findings, m)
 			maps.DeleteFunc(lists, func(k string, _ []any) bool { return !sent[k] })
 		}
-		e := Execution{Message: targetMessage(r, m, i, own[i], lists), Status: StatusInfo, Action: ActionCommandExecution,
+		e := Execution{Message: targetMessage(r, m, i, own[i], extras[i], lists), Status: StatusInfo, Action: ActionCommandExecution,
 			ContextIdentifiers: []string{t.Attribution.Asset}}
 		if own[i] == signatures.StatusFailed {
 			e.Status = StatusError // it failed of its own
@@ -89,13 +89,15 @@ func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *fr
 }
 
 // targetMessage says what ran on target i, its outcome (own: its own,
-// runtime.Report.TargetStatus) and the findings attributed to it: "nmap on 192.0.2.7: succeeded; scan_results: 2;
-// ports_discovered: 22, 80" (see targetOutcome).
-func targetMessage(r *runtime.Report, m *framework.Manifest, i int, own framework.ExecutionStatus, lists map[string][]any) string {
+// runtime.Report.TargetStatus) and the findings attributed to it, its
+// extras (te: runtime.Report.TargetExtras) among them: "nmap on 192.0.2.7:
+// succeeded; scan_results: 2; ports_discovered: 22, 80" (see
+// targetOutcome).
+func targetMessage(r *runtime.Report, m *framework.Manifest, i int, own framework.ExecutionStatus, te framework.TypeExtras, lists map[string][]any) string {
 	t := r.Targets[i]
 	label := frameworkTargetLabel(t)
 	msg := fmt.Sprintf("%s on %s: %s", r.Injector, label, targetOutcome(r, own))
-	extras := targetExtras(r.TargetExtras(i))
+	extras := targetExtras(te)
 	var parts []string
 	for _, k := range findingOrder(lists, m) {
 		if _, listed := extras[k]; listed {

@@ -35,7 +35,7 @@ func TestTargetMessageNamesEachOnce(t *testing.T) {
 					Findings: map[string]any{"matched_ips": []string{"192.0.2.7", "198.51.100.1"},
 						"cves": []map[string]any{{"id": "CVE-2024-6387", "asset_id": "a1"}}},
 					TargetExtras: map[framework.Target]framework.TypeExtras{target: tt.extras}}}
-			if got := targetMessage(r, m, 0, r.TargetStatus(0), findingLists(r.Output.Findings, m)); got != tt.want {
+			if got := targetMessage(r, m, 0, r.TargetStatus(0), r.TargetExtras(0), findingLists(r.Output.Findings, m)); got != tt.want {
 				t.Errorf("message\n%q\nwant\n%q", got, tt.want)
 			}
 		})
@@ -146,7 +146,7 @@ func TestTargetMessageRendersMapExtras(t *testing.T) {
 			r := &runtime.Report{Injector: "cloudscan", Status: signatures.StatusSuccess, Targets: []framework.Target{target},
 				Output: framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{target: {framework.Detection: {
 					"other": tt.extra, "calls": []string{"s3.amazonaws.com:ListBuckets"}}}}}}
-			got := targetMessage(r, m, 0, r.TargetStatus(0), findingLists(r.Output.Findings, m))
+			got := targetMessage(r, m, 0, r.TargetStatus(0), r.TargetExtras(0), findingLists(r.Output.Findings, m))
 			if !strings.HasPrefix(got, "cloudscan on aws:123456789012:eu-west-1: succeeded") {
 				t.Errorf("message %q", got)
 			}
@@ -166,7 +166,7 @@ func TestTargetMessageRendersMapExtras(t *testing.T) {
 					t.Errorf("message %q holds %q", got, w)
 				}
 			}
-			if got != targetMessage(r, m, 0, r.TargetStatus(0), nil) {
+			if got != targetMessage(r, m, 0, r.TargetStatus(0), r.TargetExtras(0), nil) {
 				t.Error("message not deterministic")
 			}
 		})
@@ -184,7 +184,7 @@ func TestTargetMessageNamesTheCloudService(t *testing.T) {
 		target := framework.Target{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012",
 			CloudRegion: "eu-west-1", TargetService: tt.service}}
 		r := &runtime.Report{Injector: "cloudscan", Status: signatures.StatusSuccess, Targets: []framework.Target{target}}
-		if got := targetMessage(r, m, 0, r.TargetStatus(0), nil); got != tt.want {
+		if got := targetMessage(r, m, 0, r.TargetStatus(0), r.TargetExtras(0), nil); got != tt.want {
 			t.Errorf("service %q: %q, want %q", tt.service, got, tt.want)
 		}
 		if got := targetLabel(runtime.TargetSpec{CloudProvider: "aws", CloudAccountID: "123456789012",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -305,4 +306,87 @@ func TestRunTargetKeyedTwice(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReportAllTargetExtras: AllTargetExtras yields each target with
+// extras, in order, with what TargetExtras gives it: for a Report built
+// outside the runtime matched to its targets once a range, not once a
+// target (what reads every target's extras, the openaev profile's
+// per-target traces, ranges over it); a key naming no target leaves every
+// target without extras, as TargetExtras does. The Report the runtime
+// builds yields the same.
+func TestReportAllTargetExtras(t *testing.T) {
+	const n = 1000
+	targets := make([]framework.Target, n)
+	for i := range targets {
+		targets[i] = framework.Target{Config: signatures.NetworkConfig{TargetIPv4: fmt.Sprintf("10.0.%d.%d", i/256, i%256)},
+			Attribution: signatures.Attribution{Asset: fmt.Sprintf("asset-%d", i)}}
+	}
+	extra := func(i int) framework.TypeExtras { return framework.TypeExtras{framework.Detection: {"k": i}} }
+	keyed := func(at ...int) map[framework.Target]framework.TypeExtras {
+		m := map[framework.Target]framework.TypeExtras{}
+		for _, i := range at {
+			m[targets[i]] = extra(i)
+		}
+		return m
+	}
+	stray := keyed(3, 700)
+	stray[framework.Target{Config: signatures.NetworkConfig{TargetIPv4: "10.9.9.9"}}] = extra(-1)
+	tests := []struct {
+		name   string
+		extras map[framework.Target]framework.TypeExtras
+		want   []int // the positions yielded, each with its own extras
+	}{
+		{"none", nil, nil},
+		{"some, keyed out of order", keyed(700, 3, 999, 0), []int{0, 3, 700, 999}},
+		{"a key naming no target", stray, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runtime.Report{Targets: targets, Output: framework.ToolOutput{TargetExtras: tt.extras}}
+			var got []int
+			allocs := testing.AllocsPerRun(3, func() {
+				got = got[:0]
+				for i, te := range r.AllTargetExtras() {
+					if te[framework.Detection]["k"] != i {
+						t.Fatalf("target %d yielded with extras %v", i, te)
+					}
+					got = append(got, i)
+				}
+			})
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("yielded %v, want %v", got, tt.want)
+			}
+			for i := range targets {
+				te := r.TargetExtras(i)
+				if (te != nil) != slices.Contains(tt.want, i) || (te != nil && te[framework.Detection]["k"] != i) {
+					t.Errorf("TargetExtras(%d) = %v, not what AllTargetExtras yields", i, te)
+				}
+			}
+			if allocs > n {
+				t.Errorf("%.0f allocations for %d targets", allocs, n)
+			}
+		})
+	}
+	t.Run("the runtime's", func(t *testing.T) {
+		ex := &frameworktest.Executor{Run: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{Status: framework.StatusSuccess,
+				TargetExtras: map[framework.Target]framework.TypeExtras{in.Targets[2]: extra(2), in.Targets[0]: extra(0)}}
+		}}
+		rt, _ := newRuntime(t, ex, &recorder{})
+		rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Typed: targets[:3]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for i, te := range rep.AllTargetExtras() {
+			if te[framework.Detection]["k"] != i {
+				t.Errorf("target %d yielded with extras %v", i, te)
+			}
+			got = append(got, i)
+		}
+		if fmt.Sprint(got) != "[0 2]" {
+			t.Errorf("yielded %v, want [0 2]", got)
+		}
+	})
 }

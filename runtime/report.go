@@ -24,6 +24,11 @@ type Report struct {
 	// outcome is a timeout, else nil; each target's signature holds those
 	// that name it (its partial_results).
 	Partial []string
+	// Targets are the inject's targets. The runtime lays each one's
+	// signature, extras, reason not reached and outcome out by position
+	// over them: a Deliverer reads them and never reorders, adds or
+	// removes one (a copy of a Report with other Targets would read, at
+	// position i, what the runtime made of another target).
 	Targets []framework.Target
 	// Manifest is the executor's, nil when it has none.
 	Manifest *framework.Manifest
@@ -73,21 +78,41 @@ func (r *Report) Signatures() iter.Seq2[int, signatures.Signature] {
 // carries them (nil: none, or the run's were not sent). A Report built
 // outside the runtime finds them in Output.TargetExtras as the runtime
 // would (framework.Target.ExtrasKey; none when a key names no target, or
-// two name one with different extras),
-// looking at every key on each call.
+// two name one with different extras), looking at every key and every
+// target on each call: what reads the extras of every target ranges over
+// AllTargetExtras.
 func (r *Report) TargetExtras(i int) framework.TypeExtras {
-	if r.sigs == nil {
-		keyed, twice := extrasKeys(r.Output.TargetExtras, framework.Target.ExtrasKey, nil)
-		extras, err := byTarget(keyed, twice, r.Targets)
-		if err != nil || extras == nil {
-			return nil
-		}
+	if extras := r.targetExtras(); extras != nil {
 		return extras[i]
 	}
-	if r.extras == nil {
+	return nil
+}
+
+// AllTargetExtras yields each target with per-target extras, in order,
+// with them (see TargetExtras); the extras of a Report built outside the
+// runtime are matched to its targets once a range.
+func (r *Report) AllTargetExtras() iter.Seq2[int, framework.TypeExtras] {
+	return func(yield func(int, framework.TypeExtras) bool) {
+		for i, te := range r.targetExtras() {
+			if te != nil && !yield(i, te) {
+				return
+			}
+		}
+	}
+}
+
+// targetExtras is the targets' extras by position, nil when none has
+// any: the runtime's, or for a Report built outside it, matched now.
+func (r *Report) targetExtras() []framework.TypeExtras {
+	if r.sigs != nil {
+		return r.extras
+	}
+	keyed, twice := extrasKeys(r.Output.TargetExtras, framework.Target.ExtrasKey, nil)
+	extras, err := byTarget(keyed, twice, r.Targets)
+	if err != nil {
 		return nil
 	}
-	return r.extras[i]
+	return extras
 }
 
 // NotReached returns why the executor sent nothing to target i
