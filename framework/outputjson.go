@@ -11,21 +11,18 @@ import (
 type targetExtras struct {
 	Target json.RawMessage `json:"target"`
 	Extras json.RawMessage `json:"extras"`
-	kind   string          // the configuration's Go type: orders targets written alike
 }
 
 // unreached is one entry of ToolOutput.Unreached as JSON writes it.
 type unreached struct {
 	Target json.RawMessage `json:"target"`
 	Reason string          `json:"reason"`
-	kind   string
 }
 
 // targetStatus is one entry of ToolOutput.TargetStatus as JSON writes it.
 type targetStatus struct {
 	Target json.RawMessage `json:"target"`
 	Status ExecutionStatus `json:"status"`
-	kind   string
 }
 
 // MarshalJSON encodes the output as encoding/json encodes its fields, but
@@ -42,45 +39,58 @@ type targetStatus struct {
 // output as it is.
 func (o ToolOutput) MarshalJSON() ([]byte, error) {
 	type fields ToolOutput // the same fields, without this method
-	var list []targetExtras
-	if o.TargetExtras != nil {
-		list = make([]targetExtras, 0, len(o.TargetExtras))
-		for t, te := range o.TargetExtras {
-			extras, err := json.Marshal(te)
-			if err != nil {
-				return nil, fmt.Errorf("target extras of %s: %w", t, err)
-			}
-			list = append(list, targetExtras{Target: json.RawMessage(t.String()), Extras: extras, kind: fmt.Sprintf("%T", t.Config)})
+	list, err := byTarget(o.TargetExtras, func(t Target, text json.RawMessage, te TypeExtras) (targetExtras, string, error) {
+		extras, err := json.Marshal(te)
+		if err != nil {
+			return targetExtras{}, "", fmt.Errorf("target extras of %s: %w", t, err)
 		}
-		slices.SortFunc(list, func(a, b targetExtras) int {
-			return cmp.Or(cmp.Compare(string(a.Target), string(b.Target)), cmp.Compare(a.kind, b.kind),
-				cmp.Compare(string(a.Extras), string(b.Extras)))
-		})
+		return targetExtras{Target: text, Extras: extras}, string(extras), nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	var gone []unreached
-	if o.Unreached != nil {
-		gone = make([]unreached, 0, len(o.Unreached))
-		for t, why := range o.Unreached {
-			gone = append(gone, unreached{Target: json.RawMessage(t.String()), Reason: why, kind: fmt.Sprintf("%T", t.Config)})
-		}
-		slices.SortFunc(gone, func(a, b unreached) int {
-			return cmp.Or(cmp.Compare(string(a.Target), string(b.Target)), cmp.Compare(a.kind, b.kind), cmp.Compare(a.Reason, b.Reason))
-		})
-	}
-	var own []targetStatus
-	if o.TargetStatus != nil {
-		own = make([]targetStatus, 0, len(o.TargetStatus))
-		for t, st := range o.TargetStatus {
-			own = append(own, targetStatus{Target: json.RawMessage(t.String()), Status: st, kind: fmt.Sprintf("%T", t.Config)})
-		}
-		slices.SortFunc(own, func(a, b targetStatus) int {
-			return cmp.Or(cmp.Compare(string(a.Target), string(b.Target)), cmp.Compare(a.kind, b.kind), cmp.Compare(a.Status, b.Status))
-		})
-	}
+	gone, _ := byTarget(o.Unreached, func(_ Target, text json.RawMessage, why string) (unreached, string, error) {
+		return unreached{Target: text, Reason: why}, why, nil
+	})
+	own, _ := byTarget(o.TargetStatus, func(_ Target, text json.RawMessage, st ExecutionStatus) (targetStatus, string, error) {
+		return targetStatus{Target: text, Status: st}, string(st), nil
+	})
 	return json.Marshal(struct {
 		fields
 		TargetExtras []targetExtras
 		Unreached    []unreached    `json:",omitempty"` // as before it was a field: none, not written
 		TargetStatus []targetStatus `json:",omitempty"`
 	}{fields(o), list, gone, own})
+}
+
+// byTarget lists the entries entry makes of m's targets and values (nil
+// for a nil map, none for an empty one), given each target and its text
+// (Target.String), in the order of those texts, then of the targets'
+// configurations' Go types, then of the tie entry returns, the text of the
+// value; the first error entry returns stops it.
+func byTarget[V, E any](m map[Target]V, entry func(t Target, text json.RawMessage, v V) (e E, tie string, err error)) ([]E, error) {
+	if m == nil {
+		return nil, nil
+	}
+	type keyed struct {
+		text, kind, tie string
+		e               E
+	}
+	list := make([]keyed, 0, len(m))
+	for t, v := range m {
+		text := t.String()
+		e, tie, err := entry(t, json.RawMessage(text), v)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, keyed{text: text, kind: fmt.Sprintf("%T", t.Config), tie: tie, e: e})
+	}
+	slices.SortFunc(list, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.text, b.text), cmp.Compare(a.kind, b.kind), cmp.Compare(a.tie, b.tie))
+	})
+	out := make([]E, len(list))
+	for i, k := range list {
+		out[i] = k.e
+	}
+	return out, nil
 }

@@ -2,11 +2,19 @@ package framework_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
+
+// outputCase is an output and the JSON it encodes to.
+type outputCase struct {
+	name string
+	out  framework.ToolOutput
+	want string
+}
 
 // An output encodes as encoding/json encodes its fields, per-target
 // extras as a list of targets and their extras, in the order of the
@@ -14,11 +22,7 @@ import (
 func TestToolOutputJSON(t *testing.T) {
 	web := framework.Target{Config: signatures.NetworkConfig{TargetHostname: "web.example.com"}}
 	ip := framework.Target{Config: signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}, Attribution: signatures.Attribution{Asset: "a-1"}}
-	tests := []struct {
-		name string
-		out  framework.ToolOutput
-		want string
-	}{
+	tests := []outputCase{
 		{"no target extras", framework.ToolOutput{Status: framework.StatusPartial, Findings: map[string]any{"n": 1}},
 			`{"Status":"partial","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":{"n":1},"TargetExtras":null}`},
 		{"two targets", framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
@@ -43,11 +47,7 @@ func TestToolOutputJSON(t *testing.T) {
 	// configuration's Go type, then by their extras' JSON.
 	same := signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}
 	ptr := func() *signatures.NetworkConfig { c := same; return &c }
-	tests = append(tests, struct {
-		name string
-		out  framework.ToolOutput
-		want string
-	}{"targets written alike", framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
+	tests = append(tests, outputCase{"targets written alike", framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
 		{Config: same}:  {framework.Detection: {"k": 1}},
 		{Config: ptr()}: {framework.Detection: {"k": 4}},
 		{Config: ptr()}: {framework.Detection: {"k": 2}},
@@ -56,7 +56,26 @@ func TestToolOutputJSON(t *testing.T) {
 			`{"target":{"target_ipv4":"10.0.0.1"},"extras":{"DETECTION":{"k":2}}},` +
 			`{"target":{"target_ipv4":"10.0.0.1"},"extras":{"DETECTION":{"k":4}}},` +
 			`{"target":{"target_ipv4":"10.0.0.1"},"extras":{"DETECTION":{"k":3}}},` +
-			`{"target":{"target_ipv4":"10.0.0.1"},"extras":{"DETECTION":{"k":1}}}]}`})
+			`{"target":{"target_ipv4":"10.0.0.1"},"extras":{"DETECTION":{"k":1}}}]}`},
+		outputCase{"targets written alike, not reached", framework.ToolOutput{Unreached: map[framework.Target]string{
+			{Config: same}:  "d",
+			{Config: ptr()}: "b",
+			{Config: ptr()}: "a",
+			{Config: signatures.ExternalConfig{TargetIPv4: "10.0.0.1"}}: "c"}},
+			`{"Status":"","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":null,"TargetExtras":null,"Unreached":[` +
+				`{"target":{"target_ipv4":"10.0.0.1"},"reason":"a"},{"target":{"target_ipv4":"10.0.0.1"},"reason":"b"},` +
+				`{"target":{"target_ipv4":"10.0.0.1"},"reason":"c"},{"target":{"target_ipv4":"10.0.0.1"},"reason":"d"}]}`},
+		outputCase{"targets written alike, own outcomes", framework.ToolOutput{TargetStatus: map[framework.Target]framework.ExecutionStatus{
+			{Config: same}:  framework.StatusFailed,
+			{Config: ptr()}: framework.StatusSuccess,
+			{Config: ptr()}: framework.StatusFailed,
+			{Config: signatures.ExternalConfig{TargetIPv4: "10.0.0.1"}}: framework.StatusSuccess}},
+			`{"Status":"","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":null,"TargetExtras":null,"TargetStatus":[` +
+				`{"target":{"target_ipv4":"10.0.0.1"},"status":"failed"},{"target":{"target_ipv4":"10.0.0.1"},"status":"success"},` +
+				`{"target":{"target_ipv4":"10.0.0.1"},"status":"success"},{"target":{"target_ipv4":"10.0.0.1"},"status":"failed"}]}`},
+		outputCase{"empty maps", framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{},
+			Unreached: map[framework.Target]string{}, TargetStatus: map[framework.Target]framework.ExecutionStatus{}},
+			`{"Status":"","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":null,"TargetExtras":[]}`})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for range 20 { // the same bytes each time, whatever the map's order
@@ -69,5 +88,15 @@ func TestToolOutputJSON(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Extras JSON cannot encode fail the output's encoding, naming the target.
+func TestToolOutputJSONBadExtras(t *testing.T) {
+	out := framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
+		{Config: signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}}: {framework.Detection: {"k": make(chan int)}}}}
+	_, err := json.Marshal(out)
+	if err == nil || !strings.Contains(err.Error(), `target extras of {"target_ipv4":"10.0.0.1"}: `) {
+		t.Fatalf("error %v, want one naming the target's extras", err)
 	}
 }
