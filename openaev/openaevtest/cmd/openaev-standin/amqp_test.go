@@ -19,6 +19,7 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/builtin"
+	"github.com/injectkit/injectkit/internal/cmdkit"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -34,7 +35,7 @@ func TestAMQPFlagRefusals(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		err := run(ctx, []string{"-amqp", url}, io.Discard, io.Discard)
-		var ue usageError
+		var ue cmdkit.UsageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "-amqp") {
 			t.Errorf("-amqp %s: %v, want a usage error naming -amqp", url, err)
 		}
@@ -48,7 +49,7 @@ func TestAMQPFlagParseErrorMasksThePassword(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		err := run(ctx, []string{"-amqp", url}, io.Discard, io.Discard)
-		var ue usageError
+		var ue cmdkit.UsageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "-amqp") || !strings.Contains(err.Error(), "guest:xxxxx@") {
 			t.Errorf("-amqp %s: %v, want a usage error naming -amqp and the URL, its password masked", url, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/cmdkit"
 	"github.com/injectkit/injectkit/openaev"
 )
 
@@ -88,7 +89,7 @@ func TestAssetGroupsFlagRefusesBadFiles(t *testing.T) {
 			}
 			var stderr bytes.Buffer
 			err := run(context.Background(), []string{"-asset-groups", file}, io.Discard, &stderr)
-			var ue usageError
+			var ue cmdkit.UsageError
 			if !errors.As(err, &ue) {
 				t.Fatalf("run = %v, want a usage error", err)
 			}

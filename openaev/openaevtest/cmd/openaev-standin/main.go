@@ -107,15 +107,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -129,21 +126,8 @@ import (
 const standinInjectorID = "0e0b6c4e-5f7a-4d7e-9a0e-6b1f2c3d4e5f"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "openaev-standin:", err)
-		stop()
-		var ue usageError
-		if errors.As(err, &ue) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
+	cmdkit.Main("openaev-standin", func(ctx context.Context) error { return run(ctx, os.Args[1:], os.Stdout, os.Stderr) })
 }
-
-// usageError is a bad flag (exit 2).
-type usageError struct{ error }
 
 // settings are the command's flags.
 type settings struct {
@@ -227,16 +211,16 @@ Flags:
 			return nil
 		})
 	if err := fs.Parse(args); err != nil {
-		return s, usageError{err}
+		return s, cmdkit.UsageError{Err: err}
 	}
 	if fs.NArg() > 0 {
-		return s, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return s, cmdkit.UsageError{Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	if s.ingestEvery < 0 {
-		return s, usageError{fmt.Errorf("-ingest-every %s: must not be negative", s.ingestEvery)}
+		return s, cmdkit.UsageError{Err: fmt.Errorf("-ingest-every %s: must not be negative", s.ingestEvery)}
 	}
 	if s.maxMessage < 1 {
-		return s, usageError{fmt.Errorf("-max-message-size %d: must be a positive number of bytes", s.maxMessage)}
+		return s, cmdkit.UsageError{Err: fmt.Errorf("-max-message-size %d: must be a positive number of bytes", s.maxMessage)}
 	}
 	return s, nil
 }
@@ -265,16 +249,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	manifests, err := manifestsOf(builtinRegistry(), s.register)
 	if err != nil {
-		return usageError{err}
+		return cmdkit.UsageError{Err: err}
 	}
 	for _, file := range s.manifests {
 		listed, err := readManifests(file)
 		if err != nil {
-			return usageError{err}
+			return cmdkit.UsageError{Err: err}
 		}
 		for _, m := range listed {
 			if slices.ContainsFunc(manifests, func(o framework.Manifest) bool { return o.Name == m.Name }) {
-				return usageError{fmt.Errorf("-manifest %s: injector %q given twice (by -register or another -manifest): give it once", file, m.Name)}
+				return cmdkit.UsageError{Err: fmt.Errorf("-manifest %s: injector %q given twice (by -register or another -manifest): give it once", file, m.Name)}
 			}
 			manifests = append(manifests, m)
 		}
@@ -282,11 +266,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var b *broker
 	if s.amqp != "" {
 		if b, err = parseBroker(s.amqp, standinInjectorID); err != nil {
-			return usageError{err}
+			return cmdkit.UsageError{Err: err}
 		}
 	}
 	if err := knownInjector(s.contractOf, manifests); err != nil {
-		return usageError{err}
+		return cmdkit.UsageError{Err: err}
 	}
 	if len(s.injects) > 0 && !slices.ContainsFunc(manifests, func(m framework.Manifest) bool { return m.Name == s.contractOf }) {
 		// An inject cannot exist on the platform without its contract:
@@ -294,20 +278,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// -register registers it.
 		own, err := manifestsOf(builtinRegistry(), []string{s.contractOf})
 		if err != nil {
-			return usageError{err}
+			return cmdkit.UsageError{Err: err}
 		}
 		manifests = append(manifests, own...)
 	}
 	var groups []assetGroup
 	if s.assetGroups != "" {
 		if groups, err = readAssetGroups(s.assetGroups); err != nil {
-			return usageError{err}
+			return cmdkit.UsageError{Err: err}
 		}
 	}
 	opts := []openaevtest.Option{openaevtest.WithMaxMessageSize(s.maxMessage), openaevtest.WithIngestEvery(s.ingestEvery)}
 	if s.version != "" {
 		if _, err := openaevtest.Classify(s.version); err != nil {
-			return usageError{fmt.Errorf("-version %q: %w", s.version, err)}
+			return cmdkit.UsageError{Err: fmt.Errorf("-version %q: %w", s.version, err)}
 		}
 		opts = append(opts, openaevtest.WithVersionString(s.version))
 	}

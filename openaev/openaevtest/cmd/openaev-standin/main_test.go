@@ -47,7 +47,7 @@ func TestParseRefusesBadFlags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := run(context.Background(), tt.args, io.Discard, io.Discard)
-			var ue usageError
+			var ue cmdkit.UsageError
 			if !errors.As(err, &ue) {
 				t.Fatalf("run(%q) = %v, want a usage error", tt.args, err)
 			}

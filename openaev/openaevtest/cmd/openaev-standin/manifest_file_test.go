@@ -17,6 +17,7 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/builtin"
+	"github.com/injectkit/injectkit/internal/cmdkit"
 	"github.com/injectkit/injectkit/openaev"
 )
 
@@ -163,7 +164,7 @@ func TestManifestAndContractOfRefusals(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel() // a run the flags let start returns at once
 			err := run(ctx, tt.args, io.Discard, io.Discard)
-			var ue usageError
+			var ue cmdkit.UsageError
 			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("run(%q) = %v, want a usage error holding %q", tt.args, err, tt.want)
 			}

@@ -21,15 +21,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
@@ -37,21 +34,8 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "shodan-standin:", err)
-		stop()
-		var ue usageError
-		if errors.As(err, &ue) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
+	cmdkit.Main("shodan-standin", func(ctx context.Context) error { return run(ctx, os.Args[1:], os.Stderr) })
 }
-
-// usageError is a bad flag (exit 2).
-type usageError struct{ error }
 
 // run serves the stand-in until ctx ends.
 func run(ctx context.Context, args []string, stderr io.Writer) error {
@@ -65,16 +49,16 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	credits := fs.Int("query-credits", -1,
 		"query credits of the key (a filter or a page past the first costs one); negative: no limit")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+		return cmdkit.UsageError{Err: err}
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return cmdkit.UsageError{Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	if *minInterval < 0 {
-		return usageError{fmt.Errorf("invalid -min-interval %q: must not be negative", minInterval.String())}
+		return cmdkit.UsageError{Err: fmt.Errorf("invalid -min-interval %q: must not be negative", minInterval.String())}
 	}
 	if err := cmdkit.CheckLoopback(*addr); err != nil {
-		return usageError{fmt.Errorf("invalid -addr %q: %w", *addr, err)}
+		return cmdkit.UsageError{Err: fmt.Errorf("invalid -addr %q: %w", *addr, err)}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

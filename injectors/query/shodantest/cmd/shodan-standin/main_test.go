@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/cmdkit"
 	"github.com/injectkit/injectkit/internal/testkit"
 )
 
@@ -48,7 +49,7 @@ func TestRefusesBadFlags(t *testing.T) {
 		{"-nope"},
 		{"extra"},
 	} {
-		var ue usageError
+		var ue cmdkit.UsageError
 		if err := run(context.Background(), args, io.Discard); !errors.As(err, &ue) {
 			t.Errorf("run(%q) = %v, want a usage error", args, err)
 		}
