@@ -43,6 +43,14 @@ import (
 // A null, or a list under an output not declared isMultiple, is no value
 // of a type that needs fields or an address (it is one finding, checked
 // as one).
+//
+// The stand-in writes these rules again (openaevtest's validate.go), on
+// purpose: it judges what the profile sends, so it takes none of the
+// profile's code, and a rule wrong in a shared copy would pass both.
+// TestFindingRulesAgainstThePlatformsCode states the platform's outcomes a
+// third time, by hand from its code, and fails a copy that strays. Of
+// these rules only the address ones are shared (package inetaddr): they
+// are checked against the validator's own answers.
 
 // misfit is a finding value the platform would refuse for its output, or
 // (assumed) one a stricter platform could.

@@ -12,6 +12,14 @@ import (
 
 // The platform's output processors: what each contract output type must
 // hold for a callback to be processed.
+//
+// The openaev profile writes the same rules in its own code (openaev's
+// fit.go, which leaves out what they refuse), on purpose: the stand-in
+// judges the profile, so it takes none of its code, and a rule wrong in a
+// shared copy would pass both. TestFindingRulesAgainstThePlatformsCode
+// checks both copies against a third, written by hand from the platform's
+// code. Of these rules only the address ones are shared (package
+// inetaddr): they are checked against the validator's own answers.
 
 // ValidateOutput checks one structured output value, as decoded from JSON
 // (see Call.Structured), the way the platform's output processor of
