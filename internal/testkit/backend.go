@@ -13,6 +13,9 @@ import (
 	"time"
 )
 
+// Request and Reply have public twins in transporttest, whose Backend
+// this one serves: see there why they are two.
+
 // Request is one request a Backend received.
 type Request struct {
 	Method string

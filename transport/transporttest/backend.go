@@ -10,6 +10,14 @@ import (
 	"github.com/injectkit/injectkit/transport"
 )
 
+// Reply and Request repeat the fields of testkit's, whose recording
+// backend serves Backend, on purpose: a module other than injectkit must
+// see and write them, and can name no type of an internal package (an
+// alias would make it one: TestAPINamesNoInternalType), while testkit,
+// which the in-package tests of transport and httpx use, cannot import
+// this package. The conversions below keep the two alike: a field added
+// to one and not the other fails to compile.
+
 // Reply is one scripted answer of a Backend.
 type Reply struct {
 	// Status defaults to 200.
