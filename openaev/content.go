@@ -40,10 +40,8 @@ func scalarString(raw json.RawMessage, field string) (string, error) {
 	if s, ok := plainString(raw); ok {
 		return s, nil
 	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
+	v, err := decodeGeneric(raw)
+	if err != nil {
 		return "", &ValidationError{Field: field, Value: string(raw), Reason: "malformed value"}
 	}
 	switch x := v.(type) {

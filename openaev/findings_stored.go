@@ -190,8 +190,8 @@ func keepUnstored(raw json.RawMessage, rows []StoredFinding) (json.RawMessage, i
 		}
 		return false
 	}
-	v, ok := decodeNumber(raw)
-	if !ok {
+	v, err := decodeGeneric(raw)
+	if err != nil {
 		return raw, 0
 	}
 	if isStored(v) {
@@ -205,7 +205,7 @@ func keepUnstored(raw json.RawMessage, rows []StoredFinding) (json.RawMessage, i
 	}
 	kept := make([]json.RawMessage, 0, len(items))
 	for _, item := range items {
-		if x, ok := decodeNumber(item); ok && isStored(x) {
+		if x, err := decodeGeneric(item); err == nil && isStored(x) {
 			continue
 		}
 		kept = append(kept, item)
@@ -234,13 +234,6 @@ func findingCount(raw json.RawMessage) int {
 		return len(items)
 	}
 	return 1
-}
-
-func decodeNumber(raw json.RawMessage) (any, bool) {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	return v, d.Decode(&v) == nil
 }
 
 // renderable are the finding types whose values the profile renders as

@@ -175,7 +175,7 @@ func fitOutput(field, typ string, multiple bool, val any, v PlatformVersion) (ou
 	if r.known == nil && r.stricter == nil {
 		return val, nil, true
 	}
-	generic, err := genericJSON(val)
+	generic, _, err := genericJSON(val)
 	if err != nil {
 		return val, nil, true // the encoding reports it
 	}
@@ -211,20 +211,28 @@ func fitOutput(field, typ string, multiple bool, val any, v PlatformVersion) (ou
 	return kept, misfits, true
 }
 
-// genericJSON returns v as encoding/json decodes its JSON form, numbers
-// as json.Number.
-func genericJSON(v any) (any, error) {
+// genericJSON returns v as decodeGeneric decodes its JSON form, and that
+// form.
+func genericJSON(v any) (any, []byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	out, err := decodeGeneric(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, b, nil
+}
+
+// decodeGeneric returns the first JSON value of b as encoding/json decodes
+// it into an any, numbers as json.Number.
+func decodeGeneric(b []byte) (any, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var out any
-	if err := d.Decode(&out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	err := d.Decode(&out)
+	return out, err
 }
 
 // short renders a generic JSON value, at most maxMisfitValue bytes.

@@ -1,7 +1,6 @@
 package openaev
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -150,14 +149,8 @@ func nullFinding(v any) bool {
 // string as it is, a list of scalars joined with ", ", anything else as
 // compact JSON.
 func textValue(v any) (string, error) {
-	b, err := json.Marshal(v)
+	generic, b, err := genericJSON(v)
 	if err != nil {
-		return "", err
-	}
-	var generic any
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	if err := d.Decode(&generic); err != nil {
 		return "", err
 	}
 	switch x := generic.(type) {
