@@ -29,7 +29,8 @@
 // here: its tool is not installed) and Closer.
 //
 // Execute returns one outcome: ToolOutput.Status (success, partial,
-// failed, timeout), with ErrorInfo as its detail. The tool's failures are
+// failed, timeout), with ErrorInfo as its detail (JoinErrors makes its
+// message of the targets' errors). The tool's failures are
 // outcomes, delivered like successes. Execute honours ctx: when it ends,
 // the executor stops and returns what it has; the runtime marks the run as
 // timed out and attaches every result reported through Inject.Partial, so

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"go.uber.org/zap"
 
@@ -317,14 +316,14 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 		out.Status = framework.StatusTimeout
 	case !succeeded:
 		out.Status = framework.StatusFailed
-		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: joinNotes(msgs)}
+		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: framework.JoinErrors(msgs, FieldConfigs)}
 	case troubled:
 		// What made it partial, in the message the platform and the
 		// summary show: a check or a resource that failed, an account
 		// that did not match.
 		out.Status = framework.StatusPartial
 		if len(msgs) > 0 {
-			out.ErrorInfo = &framework.ErrorInfo{Message: joinNotes(msgs)}
+			out.ErrorInfo = &framework.ErrorInfo{Message: framework.JoinErrors(msgs, FieldConfigs)}
 		}
 	default:
 		out.Status = framework.StatusSuccess
@@ -341,10 +340,6 @@ func hasErrors(r *configRun) bool {
 	return false
 }
 
-// maxNotes is the most errors the output's message names; configs holds
-// them all.
-const maxNotes = 10
-
 // errorNote names one failed call of a check: "aws global iam:
 // ListAccessKeys bob: AccessDenied".
 func errorNote(label string, ce CheckError) string {
@@ -353,14 +348,6 @@ func errorNote(label string, ce CheckError) string {
 		call += " " + ce.Resource
 	}
 	return fmt.Sprintf("%s: %s: %s", label, call, firstNonEmpty(ce.Code, ce.Message))
-}
-
-// joinNotes joins at most maxNotes notes and says how many it left out.
-func joinNotes(notes []string) string {
-	if len(notes) <= maxNotes {
-		return strings.Join(notes, "; ")
-	}
-	return fmt.Sprintf("%s; and %d more (configs lists every error)", strings.Join(notes[:maxNotes], "; "), len(notes)-maxNotes)
 }
 
 func failed(msg string) framework.ToolOutput {

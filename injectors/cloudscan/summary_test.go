@@ -3,6 +3,8 @@ package cloudscan
 import (
 	"slices"
 	"testing"
+
+	"github.com/injectkit/injectkit/framework"
 )
 
 func TestDescribe(t *testing.T) {
@@ -72,10 +74,10 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
-// The output's message names at most maxNotes failed calls and counts the
-// others.
+// The output's message names at most framework.MaxListedErrors failed
+// calls and counts the others, which configs lists.
 func TestJoinNotes(t *testing.T) {
-	many := make([]string, maxNotes+2)
+	many := make([]string, framework.MaxListedErrors+2)
 	for i := range many {
 		many[i] = "n"
 	}
@@ -90,8 +92,8 @@ func TestJoinNotes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := joinNotes(tt.notes); got != tt.want {
-				t.Errorf("joinNotes = %q, want %q", got, tt.want)
+			if got := framework.JoinErrors(tt.notes, FieldConfigs); got != tt.want {
+				t.Errorf("message %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -25,6 +25,9 @@ const (
 	ResultCancelled = "cancelled"
 )
 
+// fieldResults is the Findings key of the ConfigResults.
+const fieldResults = "results"
+
 // Extra signature keys.
 const (
 	ExtraMatchedIPs = "matched_ips"
@@ -214,7 +217,7 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 		Unreached:    unreached,
 		Findings: map[string]any{
 			"provider":       provider,
-			"results":        results,
+			fieldResults:     results,
 			FieldMatchedIPs:  v4,
 			FieldMatchedIPv6: v6,
 			FieldCVEs:        buildCVEs(results, metas),
@@ -225,12 +228,12 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 		out.Status = framework.StatusTimeout
 	case failures == len(results):
 		out.Status = framework.StatusFailed
-		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: joinErrors(errs)}
+		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: framework.JoinErrors(errs, fieldResults)}
 	case len(errs) > 0:
 		// What made it partial (the targets and pages that failed), in
 		// the message the platform and the summary show.
 		out.Status = framework.StatusPartial
-		out.ErrorInfo = &framework.ErrorInfo{Message: joinErrors(errs)}
+		out.ErrorInfo = &framework.ErrorInfo{Message: framework.JoinErrors(errs, fieldResults)}
 	}
 	return out
 }
@@ -240,18 +243,6 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 // query cancelled timed out.
 var resultStatus = map[string]framework.ExecutionStatus{ResultSuccess: framework.StatusSuccess,
 	ResultPartial: framework.StatusPartial, ResultFailed: framework.StatusFailed, ResultCancelled: framework.StatusTimeout}
-
-// maxErrors is the most errors a message lists.
-const maxErrors = 10
-
-// joinErrors joins the errors of the targets that did not succeed, the
-// first maxErrors of them.
-func joinErrors(errs []string) string {
-	if len(errs) <= maxErrors {
-		return strings.Join(errs, "; ")
-	}
-	return fmt.Sprintf("%s; and %d more (results lists every error)", strings.Join(errs[:maxErrors], "; "), len(errs)-maxErrors)
-}
 
 // failed is the output of an inject that could not run at all: the reason
 // is in ErrorInfo and, for each target, in its query_error extra.

@@ -450,18 +450,16 @@ func TestAPIKeyEchoedBeyondASCIICaseIsRedacted(t *testing.T) {
 	}
 }
 
-// TestJoinErrorsBounded: a message names at most maxErrors errors, then
-// how many more the results hold.
+// TestJoinErrorsBounded: a message names at most
+// framework.MaxListedErrors errors, then how many more the results hold.
 func TestJoinErrorsBounded(t *testing.T) {
 	var errs []string
-	for i := range maxErrors + 2 {
+	for i := range framework.MaxListedErrors + 2 {
 		errs = append(errs, fmt.Sprintf("targets[%d]: shodan: page 1: refused", i))
 	}
-	got := joinErrors(errs)
-	if !strings.Contains(got, errs[maxErrors-1]) || strings.Contains(got, errs[maxErrors]) || !strings.HasSuffix(got, "; and 2 more (results lists every error)") {
-		t.Errorf("joinErrors = %q", got)
-	}
-	if got := joinErrors(errs[:2]); got != errs[0]+"; "+errs[1] {
-		t.Errorf("joinErrors of two = %q", got)
+	got := framework.JoinErrors(errs, fieldResults)
+	if !strings.Contains(got, errs[framework.MaxListedErrors-1]) || strings.Contains(got, errs[framework.MaxListedErrors]) ||
+		!strings.HasSuffix(got, "; and 2 more (results lists every error)") {
+		t.Errorf("message %q", got)
 	}
 }
