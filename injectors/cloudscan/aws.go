@@ -114,6 +114,9 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 		return nil, fmt.Errorf("load aws configuration: %w", err)
 	}
 	defer files.Close()
+	if err := checkConfiguredEndpoints(files, s.profile, s.endpointURL); err != nil {
+		return nil, fmt.Errorf("load aws configuration: %w", err)
+	}
 	red := newRedactor()
 	retryer := retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = params.RetryMaxAttempts

@@ -16,7 +16,9 @@
 // (sdkfiles.go). The endpoint
 // and the profile are the host's settings (Configure), never params: an
 // inject, which the platform's users or a forged message write, must not
-// choose where the host's credentials sign requests, nor which of them do. The secret
+// choose where the host's credentials sign requests, nor which of them do; the
+// endpoints the SDK takes from its own configuration in the setting's
+// stead are checked as the setting is (endpoints.go). The secret
 // access key and the session token never appear in findings, errors or
 // logs, nor does the access key id the requests are signed with in errors
 // or logs: an AWS error about the request's signature, whose message

@@ -14,6 +14,9 @@ import (
 type sdkFiles struct {
 	config, credentials []string
 	closes              []func() error
+	// read are the files read, config files first, as the SDK reads
+	// them: where names a key's file from them.
+	read []readFile
 }
 
 // openSDKFiles reads the shared files (readSharedFiles) and hands their
@@ -24,7 +27,8 @@ func openSDKFiles() (_ *sdkFiles, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &sdkFiles{config: []string{}, credentials: []string{}}
+	s := &sdkFiles{config: []string{}, credentials: []string{},
+		read: append(append([]readFile{}, configFiles...), credentialsFiles...)}
 	defer func() {
 		if err != nil {
 			s.Close()

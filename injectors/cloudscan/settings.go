@@ -46,8 +46,12 @@ func settingsSpec() []framework.Setting {
 // holds credentials, and a profile that holds white space or that
 // neither shared configuration file holds, nor, without that setting,
 // the profile AWS_PROFILE, else AWS_DEFAULT_PROFILE, names (checkProfiles: it reads those files and the environment, no
-// network). Unknown keys are errors. Errors are
-// *signatures.ValidationError on "cloudscan.<key>", AWS_PROFILE or AWS_DEFAULT_PROFILE, or,
+// network). Without the endpoint setting, the endpoints the SDK would
+// take from its own configuration (AWS_ENDPOINT_URL…, a profile's
+// endpoint_url or services section) are checked as the setting is
+// (checkConfiguredEndpoints). Unknown keys are errors. Errors are
+// *signatures.ValidationError on "cloudscan.<key>", AWS_PROFILE, AWS_DEFAULT_PROFILE,
+// an endpoint's variable or "<file>:<profile>.endpoint_url", or,
 // whatever the settings, on the AWS shared file the SDK would read at run
 // time that is no regular file or gives more than 4 MiB (readSharedFiles:
 // refused without waiting on it).
@@ -84,6 +88,9 @@ func (e *Executor) Configure(settings map[string]string) error {
 	if err := checkProfiles(files, s.profile, s.endpointURL); err != nil {
 		return err
 	}
+	if err := checkConfiguredEndpoints(files, s.profile, s.endpointURL); err != nil {
+		return err
+	}
 	e.settings = s
 	return nil
 }
@@ -93,18 +100,14 @@ func settingErr(key, value, reason string) error {
 	return &signatures.ValidationError{Field: Name + "." + key, Value: value, Reason: reason}
 }
 
-// validateEndpoint checks endpoint_url with httpx.ParseBaseURL's rule,
-// whose reasons quote nothing of the URL, and refuses credentials.
+// validateEndpoint checks endpoint_url (endpointReason), and quotes it
+// with its credentials masked.
 func validateEndpoint(raw string) error {
-	bad := func(reason string) error { return settingErr(SettingEndpointURL, httpx.MaskURL(raw), reason) }
-	u, err := httpx.ParseBaseURL(raw)
-	switch {
+	switch reason := endpointReason(raw); {
 	case strings.TrimSpace(raw) == "":
-		return bad("must not be blank: give a URL, or leave the setting out for AWS's own endpoints")
-	case err != nil:
-		return bad(err.Error())
-	case u.User != nil:
-		return bad("must not hold credentials")
+		return settingErr(SettingEndpointURL, raw, reason+": give a URL, or leave the setting out for AWS's own endpoints")
+	case reason != "":
+		return settingErr(SettingEndpointURL, httpx.MaskURL(raw), reason)
 	}
 	return nil
 }
