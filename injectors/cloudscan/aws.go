@@ -151,6 +151,15 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 	if err != nil {
 		return nil, fmt.Errorf("load aws configuration: %w", err)
 	}
+	if s.endpointURL != "" {
+		// The SDK drops the endpoint given in code when
+		// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's
+		// ignore_configured_endpoint_urls) is true, as if it were one of
+		// its configured endpoints: the clients would send to AWS's own.
+		// Set here, every client built from cfg takes it, those switches
+		// or not; a configured one still gives way to it.
+		cfg.BaseEndpoint = aws.String(s.endpointURL)
+	}
 	if cfg.Credentials != nil {
 		cfg.Credentials = &learningCredentials{provider: cfg.Credentials, red: red}
 	}

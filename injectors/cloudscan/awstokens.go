@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 )
@@ -86,6 +87,14 @@ func sessionTokenSteps(red *redactor, endpoint string) []func(*config.LoadOption
 		config.WithSSOProviderOptions(func(o *ssocreds.Options) {
 			if _, done := o.Client.(*sessionSSO); o.Client != nil && !done {
 				o.Client = &sessionSSO{client: o.Client, sessionStep: sessionStep{red, endpoint}}
+			}
+		}),
+		// The refresh of an sso_session's token (SSO OIDC CreateToken),
+		// whose client the SDK builds before the setting could reach it
+		// under the ignore switches (see open).
+		config.WithSSOTokenProviderOptions(func(o *ssocreds.SSOTokenProviderOptions) {
+			if endpoint != "" {
+				o.ClientOptions = append(o.ClientOptions, func(o *ssooidc.Options) { o.BaseEndpoint = aws.String(endpoint) })
 			}
 		}),
 	}
