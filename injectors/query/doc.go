@@ -14,4 +14,9 @@
 // every banner a provider returns before it reaches the findings
 // (cleanMatches: text redacted, host names that are not RFC 1123 host names
 // dropped).
+//
+// A configuration whose query never reached the engine (no API key, its
+// first request refused a connection, the deadline first) is named not
+// reached (framework.ToolOutput.Unreached): a query that never left is no
+// fact a defence could have seen.
 package query

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -50,9 +52,10 @@ type ConfigResult struct {
 	// Total is the engine's count of matches for the query.
 	Total   int     `json:"total"`
 	Matches []Match `json:"matches"`
-	// notSent, when set, says why the query was never sent (the deadline
-	// or a cancellation came first): the target is not reached
-	// (framework.ToolOutput.Unreached).
+	// notSent, when set, says why the query never reached the engine
+	// (the deadline or a cancellation came first, its request got no
+	// connection, the configuration was refused before it): the target
+	// is not reached (framework.ToolOutput.Unreached).
 	notSent string
 }
 
@@ -113,13 +116,14 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 		if t.Config != nil {
 			cat = string(t.Config.Category())
 		}
+		why := fmt.Sprintf("not an external configuration (category %s)", cat)
 		return ConfigResult{Status: ResultFailed, Matches: []Match{},
-			Error: fmt.Sprintf("targets[%d]: not an external configuration (category %s)", i, cat)}, drops{}
+			Error: fmt.Sprintf("targets[%d]: %s", i, why), notSent: notQueried + why}, drops{}
 	}
 	query := composeQuery(c)
 	r := ConfigResult{Query: red.Redact(query), TargetIPv4: c.TargetIPv4, TargetHostname: c.TargetHostname, Matches: []Match{}}
 	if err := c.Validate(); err != nil {
-		r.Status, r.Error = ResultFailed, fmt.Sprintf("targets[%d]: %v", i, err)
+		r.Status, r.Error, r.notSent = ResultFailed, fmt.Sprintf("targets[%d]: %v", i, err), notQueried+err.Error()
 		return r, drops{}
 	}
 	if err := ctx.Err(); err != nil {
@@ -127,9 +131,19 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 		return r, drops{}
 	}
 	res, err := p.Search(ctx, query, limit)
-	if ns, ok := errors.AsType[*notSentError](err); ok && ctx.Err() != nil {
-		// Cut while it waited for its turn: nothing of it was sent.
+	ns, unsent := errors.AsType[*notSentError](err)
+	switch {
+	case unsent && ctx.Err() != nil:
+		// Cut while it waited for its turn, or before its request got a
+		// connection: nothing of it was sent.
 		r.Status, r.Error, r.notSent = ResultCancelled, fmt.Sprintf("targets[%d]: not run: %v", i, ns.err), whyNotSent(ctx.Err())
+		return r, drops{}
+	case unsent:
+		// Its request never got to the engine (a connection refused, a
+		// name that does not resolve, a TLS handshake refused): the
+		// engine never saw the query.
+		r.Status, r.Error = ResultFailed, red.Redact(fmt.Sprintf("targets[%d]: %v", i, err))
+		r.notSent = red.Redact(notQueried + "its request never reached the engine (" + sendFailure(ns.err) + ")")
 		return r, drops{}
 	}
 	clean, names, cerr := cleanMatches(ctx, nonNilMatches(res.Matches), red)
@@ -151,13 +165,33 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 	return r, d
 }
 
+// notQueried begins the reason of a configuration whose query never
+// reached the engine (framework.ToolOutput.Unreached), in words that
+// finish "query on <target>: ".
+const notQueried = "not queried: "
+
 // whyNotSent is why a configuration's query was never sent, err the
-// context's error, in words that finish "query on <target>: ".
+// context's error.
 func whyNotSent(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return "not queried: the deadline came before its query was sent"
+		return notQueried + "the deadline came before its query was sent"
 	}
-	return "not queried: the run was interrupted before its query was sent"
+	return notQueried + "the run was interrupted before its query was sent"
+}
+
+// sendFailure is what kept a request from the engine, in a few words
+// that never quote its URL (which holds the query): the network's own
+// ("connect: connection refused", "lookup …: no such host"), else the
+// client's under the URL ("http: server gave HTTP response to HTTPS
+// client", a certificate refused).
+func sendFailure(err error) string {
+	if op, ok := errors.AsType[*net.OpError](err); ok && op.Err != nil {
+		return op.Err.Error()
+	}
+	if ue, ok := errors.AsType[*url.Error](err); ok && ue.Err != nil {
+		return ue.Err.Error()
+	}
+	return "the request could not be sent"
 }
 
 // buildOutput turns the per-configuration results into the tool output:
@@ -244,21 +278,18 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 var resultStatus = map[string]framework.ExecutionStatus{ResultSuccess: framework.StatusSuccess,
 	ResultPartial: framework.StatusPartial, ResultFailed: framework.StatusFailed, ResultCancelled: framework.StatusTimeout}
 
-// failed is the output of an inject that could not run at all: the reason
-// is in ErrorInfo and, for each target, in its query_error extra.
+// failed is the output of an inject that could not run at all (no API
+// key, invalid params): the reason is in ErrorInfo, and no query was
+// sent: every target is not reached (Unreached), for that reason.
 func failed(in *framework.Inject, msg string) framework.ToolOutput {
 	out := framework.ToolOutput{
 		Status:    framework.StatusFailed,
 		ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: msg},
 	}
 	if len(in.Targets) > 0 {
-		out.TargetExtras = make(map[framework.Target]framework.TypeExtras, len(in.Targets))
+		out.Unreached = make(map[framework.Target]string, len(in.Targets))
 		for _, tg := range in.Targets {
-			te := framework.TypeExtras{}
-			for _, t := range in.ExpectationTypes {
-				te[t] = map[string]any{ExtraQueryError: msg}
-			}
-			out.TargetExtras[tg] = te
+			out.Unreached[tg] = notQueried + msg
 		}
 	}
 	return out

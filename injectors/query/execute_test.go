@@ -223,12 +223,14 @@ func TestExecuteRefusesToStart(t *testing.T) {
 			if out.ExecutionStatus() != framework.StatusFailed || out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, tt.wantMsg) {
 				t.Errorf("output = %+v %+v, want failed with %q", out.Status, out.ErrorInfo, tt.wantMsg)
 			}
-			if len(out.TargetExtras) != len(tt.targets) {
-				t.Fatalf("%d target extras, want one per target (%d)", len(out.TargetExtras), len(tt.targets))
+			// No query was sent: every target is not reached, for that
+			// reason.
+			if len(out.Unreached) != len(tt.targets) {
+				t.Fatalf("%d targets not reached, want every one (%d)", len(out.Unreached), len(tt.targets))
 			}
 			for i, tg := range in.Targets {
-				if msg, _ := out.TargetExtras[tg][framework.Detection][ExtraQueryError].(string); !strings.Contains(msg, tt.wantMsg) {
-					t.Errorf("target_extras[%d] query_error = %q, want %q", i, msg, tt.wantMsg)
+				if why := out.Unreached[tg]; !strings.HasPrefix(why, "not queried: ") || !strings.Contains(why, tt.wantMsg) {
+					t.Errorf("targets[%d] not reached for %q, want %q", i, why, tt.wantMsg)
 				}
 			}
 		})

@@ -7,8 +7,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -108,22 +110,37 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 	defer done()
 	s.log.Debug("shodan request", zap.String("url", shown), zap.Int("page", page))
 	var p searchPage
-	_, err = s.poster().Do(ctx, httpx.Request{Op: "shodan search", Method: http.MethodGet, URL: u.String(), Shown: shown,
+	// Whether an attempt got a connection to send the query on (as the
+	// poster counts one that may have reached the server), or an answer.
+	var connected, answered atomic.Bool
+	tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
+	_, err = s.poster().Do(tctx, httpx.Request{Op: "shodan search", Method: http.MethodGet, URL: u.String(), Shown: shown,
 		Header: http.Header{"Accept": {"application/json"}, "User-Agent": {"injectkit-query"}},
 		Fields: []zap.Field{zap.String("url", shown), zap.Int("page", page)},
 		Decode: func(status int, body io.Reader) (err error) {
+			answered.Store(true)
 			p, err = s.readAnswer(status, body)
 			return err
 		}})
 	if err != nil {
-		return searchPage{}, s.requestError(ctx, err)
+		he, ok := errors.AsType[*httpx.HTTPError](err)
+		ie, cut := errors.AsType[*httpx.InterruptedError](err)
+		answered := answered.Load() || ok && he.Status != 0 || cut && (ie.Last != nil || ie.Connected)
+		err = s.requestError(ctx, err)
+		if page == 1 && !connected.Load() && !answered {
+			return searchPage{}, &notSentError{err: err}
+		}
+		return searchPage{}, err
 	}
 	return p, nil
 }
 
-// notSentError is the error of a query cut (deadline, cancellation) while
-// it waited for its turn, before its first page was asked for: nothing of
-// it reached the engine. It reads as the context's error.
+// notSentError is the error of a query whose first page never reached
+// the engine: cut (deadline, cancellation) while it waited for its turn,
+// or every attempt of its request failed before it got a connection (a
+// connection refused, a name that does not resolve, a TLS handshake or a
+// proxy's CONNECT refused, the deadline meanwhile). It reads as the
+// error it holds.
 type notSentError struct{ err error }
 
 func (e *notSentError) Error() string { return e.err.Error() }

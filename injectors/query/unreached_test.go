@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -116,6 +119,73 @@ func TestExecuteNeverSentIsUnreached(t *testing.T) {
 				if w := map[string]any{"execution_status": string(out.ExecutionStatus()), "not_reached": why}; !reflect.DeepEqual(got, w) {
 					t.Errorf("targets[%d] (never queried) = %v, want %v alone", i, got, w)
 				}
+			}
+		})
+	}
+}
+
+// TestExecuteQueryThatNeverLeftIsUnreached: a query that never reached
+// the engine is no fact a defence could have seen: an inject that could
+// not run (no API key), an engine that refuses the connection or whose
+// TLS handshake fails (no request went out) names every such target in
+// Unreached, why in its not_reached, and its signature holds nothing a
+// collector could match (no query, no time, no query_error); the run,
+// none reached, is failed. A key the engine answers 401 to reached it:
+// those signatures, query and query_error, are kept.
+func TestExecuteQueryThatNeverLeftIsUnreached(t *testing.T) {
+	two := []signatures.ExternalConfig{{Query: "nginx"}, {Query: "apache", TargetIPv4: "192.0.2.50"}}
+	tests := []struct {
+		name string
+		// settings returns the executor's settings over the stand-in's.
+		settings func(t *testing.T, srv *shodantest.Server) map[string]string
+		want     string // the not_reached reason; "" when reached
+	}{
+		{"no API key", func(*testing.T, *shodantest.Server) map[string]string {
+			return map[string]string{SettingShodanAPIKey: ""}
+		}, "not queried: " + ErrMissingAPIKey.Error()},
+		{"connection refused", func(t *testing.T, _ *shodantest.Server) map[string]string {
+			return map[string]string{SettingShodanBaseURL: "http://127.0.0.1:" + strconv.Itoa(testkit.ClosedPort(t, "tcp4", "127.0.0.1:0"))}
+		}, "not queried: its request never reached the engine (connect: connection refused)"},
+		{"TLS handshake failed", func(t *testing.T, srv *shodantest.Server) map[string]string {
+			return map[string]string{SettingShodanBaseURL: strings.Replace(srv.URL, "http://", "https://", 1)}
+		}, "not queried: its request never reached the engine (http: server gave HTTP response to HTTPS client)"},
+		{"key refused by the engine", func(*testing.T, *shodantest.Server) map[string]string {
+			return map[string]string{SettingShodanAPIKey: "not-the-key-1234"}
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newStandIn(t)
+			e, _ := newTestExecutor(t, srv, tt.settings(t, srv))
+			in := newInject(t, zap.NewNop(), nil, two...)
+			out := e.Execute(context.Background(), in)
+			if out.ExecutionStatus() != framework.StatusFailed {
+				t.Errorf("status %q, want failed", out.ExecutionStatus())
+			}
+			p, err := runtime.PayloadOf(signatures.NewManager(), in, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range two {
+				got := map[string]any{}
+				for _, v := range p.Targets[i].SignatureValues[0].Values {
+					got[v.SignatureType] = v.SignatureValue
+				}
+				if tt.want == "" {
+					if got["query"] == nil || got["start_time"] == nil || got[ExtraQueryError] == nil {
+						t.Errorf("targets[%d] (queried, refused) = %v, want its query, times and query_error", i, got)
+					}
+					if out.Unreached[in.Targets[i]] != "" {
+						t.Errorf("targets[%d] named not reached: %q", i, out.Unreached[in.Targets[i]])
+					}
+					continue
+				}
+				if w := map[string]any{"execution_status": "failed", "not_reached": tt.want}; !reflect.DeepEqual(got, w) {
+					t.Errorf("targets[%d] (never queried) = %v, want %v alone", i, got, w)
+				}
+			}
+			if n := len(srv.Requests()); tt.want != "" && n != 0 {
+				t.Errorf("the engine got %d requests", n)
 			}
 		})
 	}
