@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -79,24 +80,46 @@ var (
 func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Manifest, v PlatformVersion) (*plan, error) {
 	limit := p.maxPayload
 	pieces, misfits, err := findingPieces(r, m, v)
-	status, msg := completion(r, m, misfits)
-	msg += unreachedSummary(r) + undeclaredSummary(r.Output.Findings, m, unreachedLabels(r))
+	rest := unreachedSummary(r) + undeclaredSummary(r.Output.Findings, m, unreachedLabels(r))
 	base := plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx), mark: runMarkOf(ctx)}
 	if err != nil {
 		// Findings that cannot be encoded: keep the signatures.
 		p.log.Error("findings not encodable; sending the signatures alone", zap.String("inject_id", r.InjectID), zap.Error(err))
-		msg += " (findings could not be encoded: " + err.Error() + ")"
+		rest += " (findings could not be encoded: " + err.Error() + ")"
 		pieces = nil
 	}
-	msg += p.misfitsLeftOut(r.InjectID, misfits)
+	rest += p.misfitsLeftOut(r.InjectID, misfits)
+	// message is the complete's message, its findings summary saying the
+	// findings of tooLarge left out as too large to send.
+	message := func(tooLarge map[string]bool) (string, string) {
+		status, msg := completion(r, m, misfits, tooLarge)
+		return status, msg + rest
+	}
+	status, msg := message(nil)
 	// The note saying what is left out takes room in the message: it is
 	// reserved only when a note is written.
 	pl, lo := base.layout(status, msg, pieces, limit, 0)
 	if len(lo.findings) > 0 || len(lo.targets) > 0 {
 		pl, lo = base.layout(status, msg, pieces, limit, noteRoom(limit))
 	}
+	// The summary names the findings left out as too large: laid out again
+	// with it, until it names those the layout leaves out (a message of
+	// another length may leave out others), at most once per finding.
+	var counted map[string]bool
+	for range pieces {
+		large := pieceKeys(lo.findings)
+		if maps.Equal(large, counted) {
+			break
+		}
+		counted = large
+		status, msg = message(counted)
+		pl, lo = base.layout(status, msg, pieces, limit, noteRoom(limit))
+	}
 	if len(lo.findings) > 0 {
-		for i, needs := range pl.leftOutNeeds(msg, pieces, lo) {
+		for i, needs := range pl.leftOutNeeds(func(tooLarge map[string]bool) string {
+			_, msg := message(tooLarge)
+			return msg
+		}, pieces, lo) {
 			p.warnFindingLeftOut(r.InjectID, lo.findings[i], needs, lo.findings[:i])
 		}
 	}
@@ -114,6 +137,18 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 			r.InjectID, pl.sizes[0], limit)
 	}
 	return pl, nil
+}
+
+// pieceKeys returns the keys of pieces, nil when there are none.
+func pieceKeys(pieces []piece) map[string]bool {
+	var out map[string]bool
+	for _, pc := range pieces {
+		if out == nil {
+			out = map[string]bool{}
+		}
+		out[pc.key] = true
+	}
+	return out
 }
 
 // leftOut is what a layout leaves out: the findings too large for the

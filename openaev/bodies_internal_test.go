@@ -88,7 +88,7 @@ func TestFindingLeftOutNeedsEach(t *testing.T) {
 			if len(lo.findings) != len(tt.sends) {
 				t.Fatalf("left out %v", lo.findings)
 			}
-			needs := pl.leftOutNeeds("m", tt.pieces, lo)
+			needs := pl.leftOutNeeds(func(map[string]bool) string { return "m" }, tt.pieces, lo)
 			for i, pc := range lo.findings {
 				p.warnFindingLeftOut("inj", pc, needs[i], lo.findings[:i])
 				if (needs[i] > 0) != tt.sends[pc.key] {

@@ -34,7 +34,7 @@ func (pl *plan) findingsNeed(msg string, pieces []piece) int {
 // when no max payload size does (MaxMaxPayloadSize,
 // MaxStructuredOutputLen). The first is the size that sends every
 // finding.
-func (pl *plan) leftOutNeeds(msg string, pieces []piece, lo leftOut) []int {
+func (pl *plan) leftOutNeeds(message func(tooLarge map[string]bool) string, pieces []piece, lo leftOut) []int {
 	out := make([]int, len(lo.findings))
 	for i, pc := range lo.findings {
 		held := []piece{pc}
@@ -43,7 +43,8 @@ func (pl *plan) leftOutNeeds(msg string, pieces []piece, lo leftOut) []int {
 				held = append(held, other)
 			}
 		}
-		needs := pl.findingsNeed(msg, held)
+		// The message then names the larger ones alone as too large.
+		needs := pl.findingsNeed(message(pieceKeys(lo.findings[:i])), held)
 		if needs > 0 && (i > 0 || len(lo.targets) > 0) {
 			// A note on what is still left out needs its room then.
 			if needs += maxNoteLen; needs > MaxMaxPayloadSize {

@@ -40,7 +40,7 @@ func (m misfitExec) Execute(context.Context, *framework.Inject) framework.ToolOu
 // PortOutputProcessor checks only presence) is sent to 2.4.0, and left
 // out on the Current line as a precaution, the WARN saying so rather than
 // that the platform refuses it. The complete's message counts the items
-// sent, not those left out.
+// sent, and says how many were left out and why, even when none was sent.
 func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
 	const (
 		refused    = "the platform's processor refuses it"
@@ -56,13 +56,15 @@ func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
 		warnValue string // the value the WARN names
 		warnItem  int    // -1: no item
 		// summary is the count the complete's message gives the output,
-		// the items sent ("open_ports: 1"); "": it names none.
+		// the items sent and those left out, and why ("open_ports: 1 (1
+		// left out: not of the output's type)"); "": it names none (a
+		// value that is no list).
 		summary string
 	}{
 		{"a port list with a service name", openaevtest.Current, framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
-			[]any{"22/tcp", 443}, []any{float64(443)}, precaution, "22/tcp", 0, "open_ports: 1"},
+			[]any{"22/tcp", 443}, []any{float64(443)}, precaution, "22/tcp", 0, "open_ports: 1 (1 left out: not of the output's type)"},
 		{"a port list of names alone", openaevtest.Current, framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
-			[]string{"22/tcp"}, nil, precaution, "22/tcp", 0, ""},
+			[]string{"22/tcp"}, nil, precaution, "22/tcp", 0, "open_ports: 0 (1 left out: not of the output's type)"},
 		{"a port list with a service name, to 2.4.0", openaevtest.Version24, framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
 			[]any{"22/tcp", 443}, []any{"22/tcp", float64(443)}, "", "", -1, "open_ports: 2"},
 		{"a host name as an ipv4", openaevtest.Current, framework.Output{Type: "ipv4", Field: "address", Finding: true},
@@ -72,15 +74,15 @@ func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
 		// IPv6OutputProcessor: commons-validator's isValidInet6Address takes
 		// a prefix length, and a zone without whitespace only.
 		{"ipv6 with a prefix length and a zone holding a space", openaevtest.Current, framework.Output{Type: "ipv6", Field: "v6", Multiple: true, Finding: true},
-			[]any{"2001:db8::/32", "fe80::1%a b", "fe80::1%eth0"}, []any{"2001:db8::/32", "fe80::1%eth0"}, refused, "fe80::1%a b", 1, "v6: 2"},
+			[]any{"2001:db8::/32", "fe80::1%a b", "fe80::1%eth0"}, []any{"2001:db8::/32", "fe80::1%eth0"}, refused, "fe80::1%a b", 1, "v6: 2 (1 left out: not of the output's type)"},
 		{"ipv6 with a prefix length and a zone holding a space, to 2.4.0", openaevtest.Version24, framework.Output{Type: "ipv6", Field: "v6", Multiple: true, Finding: true},
-			[]any{"fe80::1/64", "fe80::1%a b"}, []any{"fe80::1/64"}, refused, "fe80::1%a b", 1, "v6: 1"},
+			[]any{"fe80::1/64", "fe80::1%a b"}, []any{"fe80::1/64"}, refused, "fe80::1%a b", 1, "v6: 1 (1 left out: not of the output's type)"},
 		// A blank group counts as an empty one (String.trim), but the
 		// U+0000 is sent as U+FFFD, which is no hexadecimal digit.
 		{"ipv6 ending in a U+0000 group", openaevtest.Current, framework.Output{Type: "ipv6", Field: "v6", Multiple: true, Finding: true},
-			[]any{"::1", "1:2:3:4:5:6:7:\x00"}, []any{"::1"}, refused, "1:2:3:4:5:6:7:\x00", 1, "v6: 1"},
+			[]any{"::1", "1:2:3:4:5:6:7:\x00"}, []any{"::1"}, refused, "1:2:3:4:5:6:7:\x00", 1, "v6: 1 (1 left out: not of the output's type)"},
 		{"credentials without a password", openaevtest.Current, framework.Output{Type: "credentials", Field: "creds", Multiple: true, Finding: true},
-			[]map[string]string{{"username": "root"}, {"username": "bob", "password": "x"}}, []any{map[string]any{"username": "bob", "password": "x"}}, refused, `{"username":"root"}`, 0, "creds: 1"},
+			[]map[string]string{{"username": "root"}, {"username": "bob", "password": "x"}}, []any{map[string]any{"username": "bob", "password": "x"}}, refused, `{"username":"root"}`, 0, "creds: 1 (1 left out: not of the output's type)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			const inject = "inj-misfit"

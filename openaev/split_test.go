@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -332,6 +333,10 @@ func TestFindingTooLargeIsWarned(t *testing.T) {
 				name, _ := f["finding"].(string)
 				if !strings.Contains(msg, fmt.Sprintf("finding %s (%d bytes) too large to send", name, f["bytes"])) {
 					t.Errorf("WARN names %s of %v bytes, the message %q does not", name, f["bytes"], msg)
+				}
+				// Its count says none of it was sent, and why.
+				if !regexp.MustCompile(`[(, ]` + regexp.QuoteMeta(name) + `: 0 \(\d+ left out: too large for the callback\)`).MatchString(msg) {
+					t.Errorf("the message %q does not count %s as left out, too large", msg, name)
 				}
 				if f["inject_id"] != "inj-f" || f["max_payload_size"] != int64(limit) {
 					t.Errorf("WARN fields %v", f)

@@ -18,16 +18,17 @@ import (
 // completion returns the platform status and the message of a report:
 // SUCCESS for a success or a partial run (the message says partial), ERROR
 // for a failure, TIMEOUT for a timeout, with the detail in the message.
-// Its findings summary counts the items sent, without misfits, the values
-// the profile leaves out as not of their output's type.
-func completion(r *runtime.Report, m *framework.Manifest, misfits []misfit) (string, string) {
+// Its findings summary counts the items sent, and says how many the
+// profile left out and why: misfits, the values not of their output's
+// type, and the findings of tooLarge, too large for the terminal callback.
+func completion(r *runtime.Report, m *framework.Manifest, misfits []misfit, tooLarge map[string]bool) (string, string) {
 	n := len(r.Targets)
 	head := fmt.Sprintf("%s on %d target%s", r.Injector, n, plural(n))
 	detail := ""
 	if r.Output.ErrorInfo != nil && r.Output.ErrorInfo.Message != "" {
 		detail = r.Output.ErrorInfo.Message
 	}
-	summary := findingsSummary(r.Output.Findings, m, misfits)
+	summary := findingsSummary(r.Output.Findings, m, misfits, tooLarge)
 	switch r.Status {
 	case signatures.StatusFailed:
 		msg := head + ": failed"
@@ -56,10 +57,14 @@ func completion(r *runtime.Report, m *framework.Manifest, misfits []misfit) (str
 }
 
 // findingsSummary counts the items of each declared output that is a list,
-// as sent: " (scan_results: 3, ports: 2)". The items misfits leaves out
-// are not counted, and an output none of whose items is sent is not
-// named.
-func findingsSummary(f map[string]any, m *framework.Manifest, misfits []misfit) string {
+// as sent: " (scan_results: 3, ports: 2, hosts: 0)". An output some of
+// whose items were left out says how many and why, whether some were
+// sent or none: misfits, not of their output's type (the platform would
+// refuse them, or a stricter one could), and every item still to send of
+// an output of tooLarge, too large for the terminal callback: " (cves: 0
+// (3 left out: not of the output's type), scan_results: 0 (40 left out:
+// too large for the callback))". An output with no item is named with 0.
+func findingsSummary(f map[string]any, m *framework.Manifest, misfits []misfit, tooLarge map[string]bool) string {
 	if m == nil || len(f) == 0 {
 		return ""
 	}
@@ -73,19 +78,32 @@ func findingsSummary(f map[string]any, m *framework.Manifest, misfits []misfit) 
 		if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
 			continue
 		}
-		n, left := rv.Len(), 0
+		n, misfit := rv.Len(), 0
 		for _, mf := range misfits {
 			if mf.field == o.Field {
-				left++
+				misfit++
 				if mf.item < 0 {
-					left = n // the whole value
+					misfit = n // the whole value
 				}
 			}
 		}
-		if left > 0 && left >= n {
-			continue // nothing of it sent
+		misfit = min(misfit, n)
+		large := 0
+		if tooLarge[o.Field] {
+			large = n - misfit
 		}
-		parts = append(parts, fmt.Sprintf("%s: %d", o.Field, n-left))
+		part := fmt.Sprintf("%s: %d", o.Field, n-misfit-large)
+		if left := misfit + large; left > 0 {
+			why := "not of the output's type"
+			switch {
+			case misfit == 0:
+				why = "too large for the callback"
+			case large > 0:
+				why = fmt.Sprintf("%d not of the output's type and %d too large for the callback", misfit, large)
+			}
+			part += fmt.Sprintf(" (%d left out: %s)", left, why)
+		}
+		parts = append(parts, part)
 	}
 	if len(parts) == 0 {
 		return ""
