@@ -213,6 +213,9 @@ func (a abortable) Rejected(ctx context.Context, r *runtime.Rejection) error {
 	return rj.Rejected(ctx, r)
 }
 
+// Delivers names what the profile delivers (runtime.DeliveryOf).
+func (a abortable) Delivers() string { return runtime.DeliveryOf(a.profile) }
+
 // DeliveredAs names a successful delivery as the profile does.
 func (a abortable) DeliveredAs() string {
 	if n, ok := a.profile.(interface{ DeliveredAs() string }); ok {

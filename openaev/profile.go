@@ -244,6 +244,11 @@ func (p *Profile) PostBody(ctx context.Context, injectID string, index int, body
 	return err
 }
 
+// Delivers names what the profile delivers of a report, for the errors
+// of its delivery (runtime.DeliveryOf): its result (a complete callback,
+// per-target traces, data callbacks), which may carry no signature.
+func (p *Profile) Delivers() string { return "result" }
+
 // DeliveredAs names a successful delivery in the run's log (see
 // runtime.Runtime): "delivered", or, without a platform (a dry run), what
 // was done instead.

@@ -74,13 +74,35 @@ type DeliveryError struct {
 	Stored, Dead int
 	// Duration is how long the delivery took, retries included.
 	Duration time.Duration
+	// What names what was delivered of the report, as its deliverer
+	// says (DeliveryOf): "signatures" (the callback profile's, and when
+	// empty), "result" (the openaev profile's complete and traces).
+	What string
 }
 
 func (e *DeliveryError) Error() string {
 	if e.Report == nil && e.Rejection != nil {
 		return "deliver rejection: " + e.Err.Error()
 	}
-	return "deliver signatures: " + e.Err.Error()
+	what := e.What
+	if what == "" {
+		what = "signatures"
+	}
+	return "deliver " + what + ": " + e.Err.Error()
+}
+
+// DeliveryOf names what d delivers of a report, for the errors of its
+// delivery ("deliver <it>: …"): what its method Delivers returns (the
+// openaev profile's "result": a complete callback, per-target traces,
+// which may carry no signature at all), else "signatures" (the callback
+// profile's bodies). d is a Deliverer, or a profile a Deliverer sends
+// the bodies of (transport/outbox's); one wrapping another says what it
+// does.
+func DeliveryOf(d any) string {
+	if n, ok := d.(interface{ Delivers() string }); ok {
+		return n.Delivers()
+	}
+	return "signatures"
 }
 
 func (e *DeliveryError) Unwrap() error { return e.Err }

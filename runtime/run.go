@@ -154,7 +154,7 @@ func (rt *Runtime) deliver(ctx context.Context, r *Report, log *zap.Logger, call
 	fields := []zap.Field{zap.Int("targets", len(r.Targets)), zap.String("status", string(r.Status)), zap.Duration("duration", d)}
 	if err != nil {
 		de := deliveryError(r, err)
-		de.Duration = d
+		de.Duration, de.What = d, DeliveryOf(rt.deliverer)
 		if callerLogs {
 			return de
 		}

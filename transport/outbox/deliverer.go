@@ -153,6 +153,9 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 	return d.sendOrUnstored(ctx, b)
 }
 
+// Delivers names what the profile delivers (runtime.DeliveryOf).
+func (d *Deliverer) Delivers() string { return runtime.DeliveryOf(d.Profile) }
+
 // Received calls the profile's Received hook, if it has one.
 func (d *Deliverer) Received(ctx context.Context, p *runtime.Prepared) error {
 	if rc, ok := d.Profile.(runtime.Receiver); ok {
