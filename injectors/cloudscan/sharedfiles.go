@@ -67,7 +67,9 @@ func sharedFiles() (configFiles, credentialsFiles []sharedFile) {
 // chunk past the bound, only when it is a regular file. What it read is
 // what the SDK is given (sdkFiles), never the path to read again. An
 // error is a *signatures.ValidationError on the variable that named the
-// file (AWS_CONFIG_FILE) or on "AWS shared config file" for the default.
+// file (AWS_CONFIG_FILE) or on "AWS shared config file" for the default,
+// or on the file's line ("/home/u/.aws/credentials:3") holding a section
+// header the SDK does not read as one (checkHeaders).
 func readSharedFiles() (configFiles, credentialsFiles []readFile, err error) {
 	configs, credentials := sharedFiles()
 	read := func(files []sharedFile) ([]readFile, error) {
@@ -77,9 +79,14 @@ func readSharedFiles() (configFiles, credentialsFiles []readFile, err error) {
 			if err != nil {
 				return nil, err
 			}
-			if found {
-				out = append(out, readFile{f, b})
+			if !found {
+				continue
 			}
+			headers, err := f.checkHeaders(b)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, readFile{f, b, headers})
 		}
 		return out, nil
 	}
@@ -92,10 +99,12 @@ func readSharedFiles() (configFiles, credentialsFiles []readFile, err error) {
 	return configFiles, credentialsFiles, nil
 }
 
-// readFile is a shared file and the bytes read from it.
+// readFile is a shared file, the bytes read from it and its section
+// headers (scanSections).
 type readFile struct {
 	sharedFile
-	body []byte
+	body    []byte
+	headers []sectionHeader
 }
 
 // read reads one file (see readSharedFiles); found is false for a file
