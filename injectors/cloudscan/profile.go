@@ -23,7 +23,9 @@ const (
 // setting, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default",
 // the one it loads when none names one (profileSources), when it names no
 // profile, or one whose source_profile or sso_session names none, or
-// whose chain gives no credentials the SDK can take (checkProfile), of the shared configuration files (sharedFiles: those
+// whose chain gives no credentials the SDK can take, or, named, that
+// gives no credentials of its own, which the SDK would replace with an
+// EC2 instance's role (checkProfile), of the shared configuration files (sharedFiles: those
 // AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name, else
 // ~/.aws/config and ~/.aws/credentials), before any call: run and
 // validate refuse the inject before anything is sent (exit 2 naming
@@ -56,6 +58,12 @@ type profileSource struct {
 	// identity token file in the environment take the place of unless
 	// the setting names the profile (envOverridesProfile).
 	resolved bool
+	// own: the profile is named (the setting, a variable) and the SDK
+	// takes its credentials: always the setting's, a variable's unless
+	// keys or a web identity token file in the environment come first
+	// (envOverridesProfile). It must give some of its own
+	// (checkOwnCredentials).
+	own bool
 }
 
 // profileSources returns where the SDK may take its profile from, in its
@@ -64,12 +72,12 @@ type profileSource struct {
 func profileSources(setting string) []profileSource {
 	var sources []profileSource
 	if setting != "" {
-		sources = append(sources, profileSource{profile: setting, field: Name + "." + SettingProfile, missingFails: true, resolved: true})
+		sources = append(sources, profileSource{profile: setting, field: Name + "." + SettingProfile, missingFails: true, resolved: true, own: true})
 	}
 	for _, name := range []string{envProfile, envDefaultProfile} {
 		if env := os.Getenv(name); env != "" {
 			sources = append(sources, profileSource{profile: env, field: name,
-				missingFails: name == envProfile || !envCredentials(), resolved: true})
+				missingFails: name == envProfile || !envCredentials(), resolved: true, own: !envOverridesProfile()})
 		}
 	}
 	return append(sources, profileSource{profile: config.DefaultSharedConfigProfile, resolved: !envOverridesProfile()})
@@ -78,12 +86,15 @@ func profileSources(setting string) []profileSource {
 // checkSources checks the profile of the first of sources, the one the
 // SDK loads. Its refusal offers to drop the setting or variable naming it
 // only when the SDK would then load a profile (the next source's) that
-// passes the checks: following the hint never leads to a failure, checked
-// or not.
+// passes the checks and find credentials without an EC2 instance's role
+// (defaultGivesCredentials, when that profile is the default one no
+// one names): following the hint never leads to a failure, checked or
+// not, nor to credentials no one asked for.
 func checkSources(files *sdkFiles, sources []profileSource, endpoint string) error {
 	src := sources[0]
 	otherwise := func() string {
-		if src.field == "" || checkSources(files, sources[1:], endpoint) != nil {
+		if src.field == "" || checkSources(files, sources[1:], endpoint) != nil ||
+			sources[1].field == "" && !defaultGivesCredentials(files) {
 			return ""
 		}
 		if src.field == Name+"."+SettingProfile {
@@ -132,7 +143,9 @@ const ssoSessionMissing = "failed to find SSO session section, "
 
 // checkProfile refuses src.profile, with refuse's error, when the SDK's own
 // loader of the files says that they hold no such profile (only if
-// src.missingFails: the SDK fails on it then), or no profile its
+// src.missingFails: the SDK fails on it then), or, named, that it gives
+// no credentials of its own when the SDK takes its credentials
+// (src.own: checkOwnCredentials), or no profile its
 // source_profile (or theirs, down the chain) names, or no [sso-session …]
 // section its sso_session names, or whose source_profile chain gives no
 // credentials (it comes back to a profile it passed, a cycle, or ends at
@@ -145,16 +158,16 @@ const ssoSessionMissing = "failed to find SSO session section, "
 func checkProfile(files *sdkFiles, src profileSource, endpoint string, refuse func(reason string) error) error {
 	profile := src.profile
 	cfg, err := config.LoadSharedConfigProfile(context.Background(), profile, files.sharedOptions)
-	configFiles, credentialsFiles := sharedFiles()
-	var names []string
-	for _, f := range append(configFiles, credentialsFiles...) {
-		names = append(names, f.path)
-	}
-	where := "the shared configuration files (" + strings.Join(names, ", ") + ")"
+	where := describeFiles(files)
 	if err == nil && !src.resolved {
 		return nil
 	}
 	if err == nil {
+		if src.own {
+			if err := checkOwnCredentials(files, &cfg, profile, where, refuse); err != nil {
+				return err
+			}
+		}
 		if err := checkCredentialSource(&cfg, profile, where, refuse); err != nil {
 			return err
 		}
@@ -172,7 +185,8 @@ func checkProfile(files *sdkFiles, src profileSource, endpoint string, refuse fu
 	case errors.As(err, &missing) && missing.Profile == profile && !src.missingFails:
 		return nil
 	case errors.As(err, &missing) && missing.Profile == profile:
-		return refuse("no such profile in " + where + ": name one of their profiles")
+		hints := ignoredSections(files.read, profile)
+		return refuse("no such profile in " + where + ": " + strings.Join(append(hints, "name one of their profiles"), "; "))
 	case errors.As(err, &missing):
 		return refuse(fmt.Sprintf("the source_profile %q it uses is no profile of %s: name one of their profiles there",
 			signatures.Shorten(missing.Profile, signatures.MaxQuoted), where))

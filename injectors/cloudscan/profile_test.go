@@ -41,7 +41,7 @@ func TestProfileSettingChecked(t *testing.T) {
 		refused                   bool
 	}{
 		{"no profile setting", "", "", "", false},
-		{"in the config file", "[profile audit]\nregion = eu-west-1\n", "", "audit", false},
+		{"in the config file", "[profile audit]\nregion = eu-west-1\naws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n", "", "audit", false},
 		{"in the credentials file", "", "[scanner]\naws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n", "scanner", false},
 		{"default, in the credentials file", "", "[default]\naws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n", "default", false},
 		{"in neither file", "[profile audit]\nregion = eu-west-1\n", "[scanner]\naws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n", "nosuch", true},
@@ -121,7 +121,7 @@ func TestAWSProfileChecked(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			setAWSEnv(t)
-			writeSharedFiles(t, "[profile audit]\nregion = eu-west-1\n", "")
+			writeSharedFiles(t, "[profile audit]\nregion = eu-west-1\n", "[audit]\naws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n")
 			t.Setenv("AWS_PROFILE", tt.awsProfile)
 			t.Setenv("AWS_DEFAULT_PROFILE", tt.defaultProfile)
 			for k, v := range tt.env {

@@ -2,6 +2,7 @@ package cloudscan
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 )
@@ -14,9 +15,7 @@ import (
 type sdkFiles struct {
 	config, credentials []string
 	closes              []func() error
-	// read are the files read, config files first, as the SDK reads
-	// them: where names a key's file from them.
-	read []readFile
+	read                []readFile // under their own paths: the checks' hints name them
 }
 
 // openSDKFiles reads the shared files (readSharedFiles) and hands their
@@ -27,8 +26,7 @@ func openSDKFiles() (_ *sdkFiles, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &sdkFiles{config: []string{}, credentials: []string{},
-		read: append(append([]readFile{}, configFiles...), credentialsFiles...)}
+	s := &sdkFiles{config: []string{}, credentials: []string{}, read: slices.Concat(configFiles, credentialsFiles)}
 	defer func() {
 		if err != nil {
 			s.Close()

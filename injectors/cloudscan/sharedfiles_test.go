@@ -35,11 +35,13 @@ func makeFIFO(t *testing.T, dir string) string {
 	return p
 }
 
-// makeFile makes a regular file of size bytes, a profile "audit" first.
+// makeFile makes a regular file of size bytes, a profile "audit" with
+// keys first, as a config and as a credentials file names it.
 func makeFile(size int) func(t *testing.T, dir string) string {
 	return func(t *testing.T, dir string) string {
 		t.Helper()
-		b := []byte("[profile audit]\nregion = eu-west-1\n[audit]\naws_access_key_id = AKIASHAREDFILE000001\naws_secret_access_key = s\n")
+		const keys = "aws_access_key_id = AKIASHAREDFILE000001\naws_secret_access_key = s\n"
+		b := []byte("[profile audit]\nregion = eu-west-1\n" + keys + "[audit]\n" + keys)
 		b = append(b, bytes.Repeat([]byte("#"), size-len(b))...)
 		p := filepath.Join(dir, "shared.ini")
 		if err := os.WriteFile(p, b, 0o600); err != nil {
