@@ -12,7 +12,8 @@
 // (environment, shared configuration, an optional profile); the shared
 // files it reads are read and checked first, each a regular file giving
 // at most 4 MiB, never waited on (sharedfiles.go), whose every section
-// header the SDK reads as one (inisections.go), and on Linux the SDK
+// header the SDK reads as one and no value of which its reader panics on
+// (inisections.go), and on Linux the SDK
 // reads the bytes checked, held in memory, not the files again
 // (sdkfiles.go). The endpoint
 // and the profile are the host's settings (Configure), never params: an

@@ -27,21 +27,23 @@ type sectionHeader struct {
 	name string // as the SDK names the section: "profile keys", "keys"
 }
 
-// badHeader is a line that opens a section header ("[" first) the SDK
-// does not read as one.
-type badHeader struct {
+// badLine is a line the SDK's reader misreads: one that opens a section
+// header ("[" first) it does not read as one, or a property whose value
+// is a lone quote, on which it panics (loneQuote).
+type badLine struct {
 	line   int
-	shown  string // what the SDK sees of it, cut after its "]" or before any "=" or ":"
-	reason string
+	shown  string // what the SDK sees of a header, cut after its "]" or before any "=" or ":"
+	reason string // why a header is none
+	key    string // the property's key, when its value is a lone quote
 }
 
 // scanSections returns the section headers of body, as the SDK reads
-// them, and the first line that begins like one but is none (nil when
-// there is none). A line holding blanks before its "[" is not counted
+// them, and the first line that begins like one but is none, or whose
+// value is a lone quote (loneQuote), nil when there is none. A line holding blanks before its "[" is not counted
 // as a broken header: the SDK reads it as the value's continuation. A
 // byte order mark before the first line's "[" is: the SDK's reader
 // takes it for text, and the line for no header.
-func scanSections(body []byte) (headers []sectionHeader, bad *badHeader) {
+func scanSections(body []byte) (headers []sectionHeader, bad *badLine) {
 	for i, line := range strings.Split(string(body), "\n") {
 		trimmed := strings.TrimLeft(line, " \t")
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(trimmed, "#") || strings.HasPrefix(trimmed, ";") {
@@ -51,16 +53,23 @@ func scanSections(body []byte) (headers []sectionHeader, bad *badHeader) {
 		if len(seen) >= 2 && seen[0] == '[' && seen[len(seen)-1] == ']' {
 			name := sectionName(strings.TrimSpace(seen[1 : len(seen)-1]))
 			if name == "" && bad == nil && line[0] == '[' {
-				bad = &badHeader{line: i + 1, shown: seen, reason: "no name between its brackets"}
+				bad = &badLine{line: i + 1, shown: seen, reason: "no name between its brackets"}
 			}
 			headers = append(headers, sectionHeader{line: i + 1, name: name})
 			continue
 		}
-		bom := i == 0 && strings.HasPrefix(line, byteOrderMark+"[")
-		if line[0] != '[' && !bom || bad != nil {
+		if bad != nil {
 			continue
 		}
-		bad = &badHeader{line: i + 1, shown: strings.TrimPrefix(seen, byteOrderMark)}
+		if key, ok := loneQuote(line); ok {
+			bad = &badLine{line: i + 1, key: key}
+			continue
+		}
+		bom := i == 0 && strings.HasPrefix(line, byteOrderMark+"[")
+		if line[0] != '[' && !bom {
+			continue
+		}
+		bad = &badLine{line: i + 1, shown: strings.TrimPrefix(seen, byteOrderMark)}
 		switch {
 		case bom:
 			bad.reason = `a byte order mark (U+FEFF) before its "[", which the SDK's reader takes for text`
@@ -77,6 +86,41 @@ func scanSections(body []byte) (headers []sectionHeader, bad *badHeader) {
 		}
 	}
 	return headers, bad
+}
+
+// loneQuote reports whether the SDK's reader takes line, one that is no
+// comment nor section header, for a property (or, indented, a
+// sub-property) whose value, trimmed, is a lone " or ': its unquoting
+// of the value (ini's legacyStrconv) then slices past the value's end
+// and panics, ending the process. It returns the property's key.
+func loneQuote(line string) (key string, ok bool) {
+	var v string
+	if line[0] == ' ' || line[0] == '\t' {
+		key, v, ok = splitProperty(strings.TrimLeft(line, " \t"))
+	} else {
+		key, v, ok = splitProperty(strings.TrimRight(cutPropertyComment(line), " \t"))
+	}
+	return key, ok && (v == `"` || v == `'`)
+}
+
+// splitProperty splits a property's line at its "=" or, when it comes
+// first or alone, its ":", as the SDK's reader does, each side trimmed.
+func splitProperty(s string) (key, value string, ok bool) {
+	sep := "="
+	if eq, colon := strings.Index(s, "="), strings.Index(s, ":"); eq < 0 || colon >= 0 && colon < eq {
+		sep = ":"
+	}
+	key, value, ok = strings.Cut(s, sep)
+	return strings.TrimSpace(key), strings.TrimSpace(value), ok
+}
+
+// cutPropertyComment cuts a property's line at its first comment, a #
+// or ; after a blank, as the SDK's reader does.
+func cutPropertyComment(s string) string {
+	for _, c := range []string{" #", " ;", "\t#", "\t;"} {
+		s, _, _ = strings.Cut(s, c)
+	}
+	return s
 }
 
 // byteOrderMark is UTF-8's, which some editors write first in a file.
@@ -103,11 +147,23 @@ func sectionName(s string) string {
 // checkHeaders refuses a file holding a line that opens a section header
 // the SDK does not read as one (scanSections), naming the file and the
 // line: the keys under it go to another section than the one meant, or
-// to none (the AWS CLI refuses such a file). It returns the headers.
+// to none (the AWS CLI refuses such a file); or a value of a lone quote,
+// on which the SDK's reader panics (loneQuote), naming its key, never
+// the line. It returns the headers.
 func (f sharedFile) checkHeaders(body []byte) ([]sectionHeader, error) {
 	headers, bad := scanSections(body)
 	if bad == nil {
 		return headers, nil
+	}
+	by := f.env
+	if by == "" {
+		by = "its default path, " + f.unset + " unset"
+	}
+	field := f.path + ":" + strconv.Itoa(bad.line)
+	if bad.key != "" {
+		return nil, &signatures.ValidationError{Field: field, Value: bad.key,
+			Reason: fmt.Sprintf("a value of a lone quote (\" or '), on which the AWS SDK's reader of its shared %s file (%s) "+
+				"fails with a panic, ending the process: give the value whole, or quote it whole", f.kind, by)}
 	}
 	under := "are ignored (no section is above it)"
 	for _, h := range headers {
@@ -119,11 +175,7 @@ func (f sharedFile) checkHeaders(body []byte) ([]sectionHeader, error) {
 	if f.kind == "config" {
 		write = "[profile name] ([default] for the default profile)"
 	}
-	by := f.env
-	if by == "" {
-		by = "its default path, " + f.unset + " unset"
-	}
-	return nil, &signatures.ValidationError{Field: f.path + ":" + strconv.Itoa(bad.line), Value: bad.shown,
+	return nil, &signatures.ValidationError{Field: field, Value: bad.shown,
 		Reason: fmt.Sprintf("a section header with %s, which the AWS SDK does not read as one: it reads this file as its shared %s file (%s), "+
 			"ignores the line, and the lines under it %s; write the header as %s", bad.reason, f.kind, by, under, write)}
 }

@@ -106,3 +106,111 @@ func TestSDKIgnoresMalformedSectionHeader(t *testing.T) {
 		t.Errorf("default's key %q, %v; want the one under [keys", c.Credentials.AccessKeyID, err)
 	}
 }
+
+// A shared file holding a property whose value, as the SDK's reader
+// takes it, is a lone quote (" or '; indented, after a ":", before a
+// comment, before a carriage return) is refused whatever the settings,
+// naming the file, the line and the key: the SDK's reader panics on it,
+// ending the process (validate crashed). A quoted value, an empty one,
+// a quote inside a value and a comment line are not.
+func TestLoneQuoteValueRefused(t *testing.T) {
+	tests := []struct {
+		name, body string
+		line, key  string // refused, "" for none
+	}{
+		{"double quote", "[keys]\nregion = \"\n", "2", "region"},
+		{"single quote", "[keys]\nregion='\n", "2", "region"},
+		{"colon", "[keys]\nregion: \"\n", "2", "region"},
+		{"before a comment", "[keys]\nregion = \" # eu\n", "2", "region"},
+		{"carriage return", "[keys]\r\nregion = \"\r\n", "2", "region"},
+		{"indented", "[keys]\ns3 =\n  addressing_style = '\n", "3", "addressing_style"},
+		{"before any section", "region = \"\n[keys]\n", "1", "region"},
+		{"quoted", "[keys]\nregion = \"eu-west-1\"\nrole_session_name = ''\n", "", ""},
+		{"a quote inside", "[keys]\nregion = \"#\nx = a \"\n", "", ""},
+		{"comment line", "[keys]\n# region = \"\n", "", ""},
+	}
+	for _, tt := range tests {
+		for _, file := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
+			t.Run(tt.name+" "+file, func(t *testing.T) {
+				setAWSEnv(t)
+				path := os.Getenv(file)
+				if err := os.WriteFile(path, []byte(tt.body), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				err := New().Configure(nil)
+				var ve *signatures.ValidationError
+				switch {
+				case tt.key == "" && err != nil:
+					t.Errorf("refused: %v", err)
+				case tt.key != "" && (!errors.As(err, &ve) || ve.Field != path+":"+tt.line || ve.Value != tt.key ||
+					!strings.HasPrefix(ve.Reason, `a value of a lone quote (" or '), on which the AWS SDK's reader of its shared `)):
+					t.Errorf("error %v, want %s:%s %q refused for its lone quote", err, path, tt.line, tt.key)
+				}
+			})
+		}
+	}
+}
+
+// The case through the CLI: validate and run exit 2 naming the file and
+// the line, nothing sent; both panicked in the SDK's reader before.
+func TestCLIRefusesLoneQuoteValue(t *testing.T) {
+	setAWSEnv(t)
+	writeSharedFiles(t, "", "[keys]\nregion = \"\n")
+	st := newStandIn(t, nil, fixtures())
+	for _, cmd := range []string{"run", "validate"} {
+		t.Run(cmd, func(t *testing.T) {
+			refusedBeforeAnything(t, st, cmd, endpointEnv(st.URL()),
+				`invalid `+os.Getenv("AWS_SHARED_CREDENTIALS_FILE")+`:2 "region": a value of a lone quote`)
+		})
+	}
+}
+
+// FuzzScanSections checks the scanner against the SDK's own loader of a
+// credentials file: the loader never panics on a file it does not refuse
+// (testdata/fuzz holds the lone quote it first found), every section it
+// finds in such a file
+// is a profile the SDK loads (but [profile …], which the SDK drops
+// there), and a file it does not refuse gives the SDK no profile it did
+// not find (checked on the name the seed's keys are under).
+func FuzzScanSections(f *testing.F) {
+	for _, seed := range []string{
+		"[keys]\naws_access_key_id = A\naws_secret_access_key = s\n",
+		"[keys\naws_access_key_id = A\n",
+		"[ keys ] # c\nregion = x\n[profile  other]\n",
+		"\ufeff[keys]\n",
+		"[a b]\n  [keys\n[keys]x\n",
+		"[keys];c\r\nregion=x\r\n",
+	} {
+		f.Add(seed)
+	}
+	path := f.TempDir() + "/credentials"
+	f.Fuzz(func(t *testing.T, body string) {
+		headers, bad := scanSections([]byte(body))
+		if bad != nil {
+			return
+		}
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files := func(o *awsconfig.LoadSharedConfigOptions) {
+			o.ConfigFiles, o.CredentialsFiles = []string{}, []string{path}
+		}
+		found := map[string]bool{}
+		for _, h := range headers {
+			found[h.name] = true
+			if strings.HasPrefix(h.name, "profile ") {
+				continue
+			}
+			_, err := awsconfig.LoadSharedConfigProfile(context.Background(), h.name, files)
+			if errors.As(err, new(awsconfig.SharedConfigProfileNotExistError)) {
+				t.Errorf("section [%s] (line %d) found, but the SDK has no such profile", h.name, h.line)
+			}
+		}
+		if !found["keys"] {
+			_, err := awsconfig.LoadSharedConfigProfile(context.Background(), "keys", files)
+			if !errors.As(err, new(awsconfig.SharedConfigProfileNotExistError)) {
+				t.Errorf("no section [keys] found, but the SDK loads a profile keys (%v)", err)
+			}
+		}
+	})
+}
