@@ -100,7 +100,8 @@ type Request struct {
 	// rebuilds it here.
 	Rewrite func(ctx context.Context, n, unanswered int, body []byte) ([]byte, error)
 	// Unanswered, when set, is called when attempt n got no answer once
-	// sent (a connection cut, a timeout): the server may have taken it.
+	// sent (a connection cut, a timeout, ctx ending it in flight once it
+	// connected): the server may have taken it.
 	Unanswered func(n int)
 	// StatusOnly says the caller needs only the status: a 2xx answer
 	// settles the request even when its body cannot be read (cut short,
@@ -215,6 +216,10 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 				}
 			}
 			last = f.httpError(r.Op, n, lost)
+		} else if f != nil && f.unanswered && r.Unanswered != nil {
+			// Cut short by ctx once connected: the server may have
+			// taken it all the same.
+			r.Unanswered(n)
 		}
 		if ctx.Err() != nil {
 			if f != nil && !f.cut {
