@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"maps"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -112,5 +114,66 @@ func TestRunOpenAEVLostCompleteWithinIngestWindow(t *testing.T) {
 	p.Ingest()
 	if n, all := len(p.Completions(id)), len(p.CallsOf(openaevtest.KindComplete)); n != 1 || all != 1 {
 		t.Errorf("the platform completed the inject %d times of %d completes received, want once of 1", n, all)
+	}
+}
+
+// Reviewer r15's second case: a run's complete the platform answered 503
+// (not taken) is kept; `outbox flush` delivers it to a platform that
+// queues it. The flush notes it in the outbox with its
+// --openaev-ingest-window (30s by default), as a run does: a run of the
+// inject right after exits 2 before its reception, instead of sending a
+// second complete the platform would drop with its batch. A flush given a
+// window of 0 (a platform on the legacy ingestion) notes nothing.
+func TestFlushNotesTheCompleteItDelivers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		flush   []string // added to the flush's arguments
+		env     map[string]string
+		refused bool
+	}{
+		{"default window", nil, nil, true},
+		{"--openaev-ingest-window 1m", []string{"--openaev-ingest-window", "1m"}, nil, true},
+		{"INJECTKIT_OPENAEV_INGEST_WINDOW=0", nil, map[string]string{"INJECTKIT_OPENAEV_INGEST_WINDOW": "0"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			const id = "inj-flushed"
+			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithHeldIngestion())
+			registered(t, p, platformToken, registry())
+			p.AddInject(id, openaev.ContractID("noop"))
+			p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
+			env, _ := outboxEnv(t)
+			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
+			args := []string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL, "--log-level", "error"}
+			if r := run(t, registry(), env, args...); r.code != cli.ExitDelivery {
+				t.Fatalf("first run: exit %d, want 1 (its complete kept): %s", r.code, r.stderr)
+			}
+			flushEnv := maps.Clone(env)
+			maps.Copy(flushEnv, tt.env)
+			f := run(t, registry(), flushEnv, append([]string{"outbox", "flush", "--backend-url", p.URL, "--log-level", "error"}, tt.flush...)...)
+			if f.code != 0 || !strings.Contains(f.stdout, "1 delivered, 0 still pending") {
+				t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
+			}
+			r := run(t, registry(), env, args...)
+			refused := r.code == cli.ExitUsage && strings.Contains(r.stderr, "inject "+id+": its complete was sent ") &&
+				strings.Contains(r.stderr, "within the platform's ingestion window")
+			if refused != tt.refused {
+				t.Errorf("run after the flush: exit %d, refused for the window %v, want %v: %s", r.code, refused, tt.refused, r.stderr)
+			}
+			if !tt.refused {
+				return
+			}
+			for range 6 {
+				p.Ingest()
+			}
+			if n := len(p.Completions(id)); n != 1 {
+				t.Errorf("the platform completed the inject %d times, want once", n)
+			}
+			for _, c := range p.Dropped() {
+				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+			}
+		})
 	}
 }

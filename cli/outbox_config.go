@@ -54,9 +54,10 @@ type outboxDropConfig struct {
 // outboxSendConfig is the configuration of `outbox flush` and `outbox
 // retry-dead`: they send to the backend.
 type outboxSendConfig struct {
-	Outbox  outboxFileConfig
-	Backend backendConfig
-	Log     logConfig
+	Outbox       outboxFileConfig
+	Backend      backendConfig
+	IngestWindow time.Duration `config:"openaev_ingest_window" default:"30s" usage:"for the openaev terminal callbacks run kept, how long the platform may take to process a callback it answered 200 (OpenAEV 2.4.0 queues them and processes its queue every 10 s): a complete this command delivers, or sends without an answer, is noted in the outbox for that long, so that a run of its inject within it exits 2 and a complete whose answer was lost is not sent again; 0 for a platform that processes each callback before answering (its legacy ingestion)"`
+	Log          logConfig
 	origins
 }
 

@@ -153,7 +153,14 @@ func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error)
 		}
 		// The notes of the completes sent say when one was attempted
 		// without an answer: within its ingestion window, not sent again.
-		return openaev.ResendPoster{Profile: openaev.NewProfile(client, nil, e.log, openaev.WithCompleteStore(e.store))}, nil
+		// A complete this flush delivers or attempts is noted with the
+		// window given, for a run of its inject within it.
+		window := openaev.DefaultIngestWindow
+		if sc, ok := e.cfg.(*outboxSendConfig); ok {
+			window = sc.IngestWindow
+		}
+		return openaev.ResendPoster{Profile: openaev.NewProfile(client, nil, e.log, openaev.WithIngestWindow(window),
+			openaev.WithCompleteStore(e.store))}, nil
 	}
 }
 

@@ -52,9 +52,10 @@ var _ CompleteStore = (*outbox.Store)(nil)
 // WithIngestWindow sets the platform's ingestion window (see above): 0,
 // the default, for a platform that processes each callback before its
 // answer (the legacy ingestion), where nothing is noted or waited for.
-// A profile without it (an outbox flush's) reads the notes of its
-// CompleteStore, each valid for the window it was made with, and notes an
-// attempt of an inject only over an earlier note, with its window.
+// A profile without it reads the notes of its CompleteStore, each valid
+// for the window it was made with, and notes an attempt of an inject only
+// over an earlier note, with its window. An outbox flush's has it (the
+// CLI's openaev_ingest_window), so that a complete it delivers is noted.
 func WithIngestWindow(w time.Duration) ProfileOption {
 	return func(p *Profile) { p.notes.window, p.notes.windowSet = max(w, 0), true }
 }
@@ -99,8 +100,8 @@ func (p *Profile) noteComplete(id string) {
 	n := p.notes
 	window := n.window
 	if !n.windowSet {
-		// No setting of its own (an outbox flush's profile): the window
-		// of the inject's earlier note, if any.
+		// No setting of its own: the window of the inject's earlier
+		// note, if any.
 		last, ok := p.lastComplete(id)
 		if !ok {
 			return
@@ -145,11 +146,12 @@ func (p *Profile) lastComplete(id string) (last outbox.CompleteNote, ok bool) {
 		last, ok = v, true
 	}
 	n.mu.Unlock()
-	// A profile with a window of its own (run's, a daemon's) reads the
-	// notes the store holds once, at its first question, and its memory
-	// afterwards: a daemon does not open the file for each message. A
-	// note another process makes later (an outbox flush resending a
-	// complete meanwhile) is not seen. A flush's profile reads the store.
+	// A profile with a window of its own (run's, a daemon's, a flush's)
+	// reads the notes the store holds once, at its first question, and
+	// its memory afterwards: a daemon does not open the file for each
+	// message. A note another process makes later (an outbox flush
+	// resending a complete meanwhile) is not seen. One without a window
+	// reads the store.
 	if n.store != nil && n.windowSet {
 		n.loaded.Do(func() { p.loadNotes(base) })
 		n.mu.Lock()
