@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -79,5 +81,58 @@ func TestCompleteCutInFlightNoted(t *testing.T) {
 	checkTakenOnce(t, s.platform, id)
 	for _, c := range s.platform.Dropped() {
 		t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+	}
+}
+
+// TestRedeliveryJoinsTheHandlingHoldingItsResult is reviewer r15's third
+// case: serve without an outbox; the first handling's "complete" gets no
+// answer (never taken), its next attempts are withheld by the ingestion
+// window, and the handling holds the result in memory, its message
+// unacknowledged. The message is redelivered (the channel closed): the
+// copy waits for that handling and takes its outcome, not acknowledged at
+// once for the window's note. When the daemon then stops, the copy is not
+// acknowledged either, so the broker keeps the message; once the window
+// passed, the held result is delivered and the copy acknowledged with it.
+func TestRedeliveryJoinsTheHandlingHoldingItsResult(t *testing.T) {
+	const id, window = "i-held", 30 * time.Second
+	for _, stop := range []bool{true, false} {
+		name := map[bool]string{true: "the daemon stops", false: "the window passes"}[stop]
+		t.Run(name, func(t *testing.T) {
+			clock := newWindowClock()
+			lose := &loseComplete{forward: false} // not taken
+			lose.n.Store(1)
+			s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop",
+				platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: lose},
+				window: window, now: clock.Now})
+			msg := nmapAssetsMessage(t, s.env, id, 2)
+			first := make(chan error, 1)
+			go func() { first <- s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg}) }()
+			testkit.WaitFor(t, 10*time.Second, "the first handling holding its result", func() bool {
+				return s.logs.FilterMessageSnippet("no outbox to keep it").Len() > 0
+			})
+			again := make(chan error, 1)
+			go func() {
+				again <- s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg, Redelivered: true})
+			}()
+			testkit.WaitFor(t, 10*time.Second, "the redelivered copy joining the first handling", func() bool {
+				return s.logs.FilterMessageSnippet("waiting for that run").Len() > 0 || len(again) > 0
+			})
+			if stop {
+				s.handler.Abandon()
+			} else {
+				clock.Add(window)
+			}
+			errFirst, errAgain := <-first, <-again
+			if errAgain != errFirst {
+				t.Errorf("redelivered copy settled with %v, want the first handling's outcome %v", errAgain, errFirst)
+			}
+			got, _ := completeCalls(s.platform, id)
+			switch {
+			case stop && errAgain == nil:
+				t.Errorf("the redelivered copy was acknowledged, the result dropped at the stop: the platform has %d completes", got)
+			case !stop && (errFirst != nil || got != 1):
+				t.Errorf("past the window: first handling %v, the platform received %d completes; want delivered, once", errFirst, got)
+			}
+		})
 	}
 }

@@ -172,22 +172,25 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	var status string
 	var statusErr error
 	if d.Redelivered {
-		var finished bool
-		status, finished, statusErr = h.cfg.Processor.profile.client.InjectFinished(ctx, id)
-		if finished {
-			h.log.Info("redelivered message of a finished inject: acknowledged, not run again",
-				zap.String("inject_id", id), zap.String("status", status))
-			h.forgetStarts(id)
-		}
-		if finished || h.sentRecently(id) {
-			return nil
-		}
-		ctx = Redelivered(ctx)
 		// It waits for the handling in flight and takes its outcome (the
-		// processor logs the wait).
+		// processor logs the wait), before anything acknowledges it: that
+		// handling may hold its result unsent (see unstored).
 		var running *flight
 		endFlight, running = h.cfg.Processor.flights.claim(id)
 		joined = running != nil
+		if !joined {
+			var finished bool
+			status, finished, statusErr = h.cfg.Processor.profile.client.InjectFinished(ctx, id)
+			if finished {
+				h.log.Info("redelivered message of a finished inject: acknowledged, not run again",
+					zap.String("inject_id", id), zap.String("status", status))
+				h.forgetStarts(id)
+			}
+			if finished || h.sentRecently(id) {
+				return nil
+			}
+		}
+		ctx = Redelivered(ctx)
 	}
 	if !joined {
 		// Recorded before the run: a process ending during it (a panic in
