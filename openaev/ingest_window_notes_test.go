@@ -167,3 +167,53 @@ func TestWithheldCompleteKeepsItsAttempts(t *testing.T) {
 		}
 	}
 }
+
+// TestRerunRetriesWithinTheWindow is reviewer r15's fourth case: a run
+// given --rerun-finished within the ingestion window of an earlier run's
+// delivered complete (the CLI lets it run after a WARN). A retry of its
+// own complete is withheld only after an attempt of it got no answer: one
+// answered 503 (not taken) is retried and delivered, the earlier run's
+// note withholding nothing; one that got no answer is kept.
+func TestRerunRetriesWithinTheWindow(t *testing.T) {
+	const id = "i-rerun"
+	tests := []struct {
+		name      string
+		noAnswer  bool // the rerun's first attempt gets no answer; else a 503
+		delivered bool
+	}{
+		{"answered 503: retried", false, true},
+		{"no answer: withheld", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lose := &loseComplete{}
+			s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
+				platform: []openaevtest.Option{openaevtest.WithLegacyIngestion()}, httpClient: &http.Client{Transport: lose},
+				window: 30 * time.Second})
+			msg := nmapAssetsMessage(t, s.env, id, 2)
+			if err := s.proc.Process(context.Background(), msg); err != nil {
+				t.Fatal(err)
+			}
+			s.platform.SetInjectStatus(id, "PENDING") // reopened, as the rerun's reception does
+			s.proc.Reopened(id)
+			if tt.noAnswer {
+				lose.n.Store(1)
+			} else {
+				s.platform.FailComplete(id, http.StatusServiceUnavailable, 1)
+			}
+			err := s.proc.Process(context.Background(), msg)
+			if (err == nil) != tt.delivered {
+				t.Fatalf("rerun: %v; delivered %v, want %v", err, err == nil, tt.delivered)
+			}
+			if !tt.delivered && !strings.Contains(err.Error(), "the platform may hold an attempt of it that got no answer") {
+				t.Errorf("rerun: %v, want it to say the platform may hold its complete", err)
+			}
+			if got := s.records(t)[outbox.Pending]; got != map[bool]int{true: 0, false: 1}[tt.delivered] {
+				t.Errorf("outbox: %d pending", got)
+			}
+			for _, c := range s.platform.Dropped() {
+				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+			}
+		})
+	}
+}

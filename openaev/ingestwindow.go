@@ -226,7 +226,8 @@ func (e *RecentCompleteError) Error() string {
 
 // tooEarly returns a *httpx.NotYetError when a "complete" of inject id,
 // which the platform shows unfinished, was attempted without an answer
-// (or delivered) within its ingestion window: the next attempt waits.
+// (or delivered) within its ingestion window: the next attempt waits. It
+// is asked only once an attempt of the "complete" sent got no answer.
 func (p *Profile) tooEarly(id string) error {
 	recent, ok := p.recentComplete(id)
 	if !ok {

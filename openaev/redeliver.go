@@ -116,8 +116,14 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 				return err
 			}
 			// Unfinished, but read within the ingestion window of an
-			// attempt that got no answer: the platform may hold it still
-			// unprocessed; the attempt waits (ingestwindow.go).
+			// attempt of this "complete" that got no answer (this send's,
+			// the stored body's, a held result's first): the platform may
+			// hold it still unprocessed; the attempt waits
+			// (ingestwindow.go). The note of another "complete" (an
+			// earlier run's, delivered) withholds nothing.
+			if unanswered == 0 && outbox.EarlierUnanswered(ctx) == 0 && !marked(ctx, markTriedBefore) {
+				return nil
+			}
 			return p.tooEarly(injectID)
 		}
 		req.unanswered = func(int) { p.noteComplete(injectID) }
