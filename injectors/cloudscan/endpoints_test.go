@@ -95,7 +95,7 @@ func TestConfiguredEndpointsChecked(t *testing.T) {
 			"[default]\nignore_configured_endpoint_urls = true\n", nil, "AWS_ENDPOINT_URL", masked},
 		{"the setting wins", map[string]string{"AWS_ENDPOINT_URL": bad, "AWS_ENDPOINT_URL_S3": bad},
 			"[default]\nendpoint_url = " + bad + "\n", map[string]string{SettingEndpointURL: good}, "", ""},
-		{"the profile setting's", nil, "[default]\n[profile audit]\nendpoint_url = " + bad + "\n",
+		{"the profile setting's", nil, "[default]\n[profile audit]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = example\nendpoint_url = " + bad + "\n",
 			map[string]string{SettingProfile: "audit"}, "CONFIG:audit.endpoint_url", masked},
 		{"AWS_PROFILE's", map[string]string{"AWS_PROFILE": "audit"}, "[default]\nendpoint_url = " + good + "\n[profile audit]\nendpoint_url = " + bad + "\n",
 			nil, "CONFIG:audit.endpoint_url", masked},
