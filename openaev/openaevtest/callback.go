@@ -167,7 +167,7 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 	in.traces = append(in.traces, trace{message: msg, action: traceAction(action), status: status})
 	if c.Kind == KindComplete {
 		in.completes = append(in.completes, status)
-		in.status = finalStatus(p.version, in.completes)
+		in.status, in.endAt = finalStatus(p.version, in.completes), p.now()
 	}
 	return "", 0
 }
@@ -311,8 +311,9 @@ func finalStatus(v Version, completes []string) string {
 
 // trace is an execution trace of an inject's status (rule 8): the
 // callback's message as sent, its action as ExecutionTraceUtils
-// .convertExecutionAction maps it, its status.
-type trace struct{ message, action, status string }
+// .convertExecutionAction maps it, its status, and its agent's id ("" for
+// none: an injector's callback; the sweep's traces name one, rule 17).
+type trace struct{ message, action, status, agent string }
 
 // traceAction is the ExecutionTraceAction of a callback's bound action.
 func traceAction(action string) string {

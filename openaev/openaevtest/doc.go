@@ -220,8 +220,9 @@
 //     no @JsonIgnore; a "complete"'s trace is saved before the status it
 //     finishes, but SetInjectStatus and failInjectStatus without a message
 //     leave a finished inject none; the INFO trace 2.4.0 adds once it
-//     published the message, Executor.executeExternal, is not modelled:
-//     AddInject's inject is the one before dispatch), inject_injector_contract
+//     published the message, Executor.executeExternal, only after Dispatch:
+//     AddInject's inject is the one before dispatch; each trace's agent,
+//     null but for rule 17's), inject_injector_contract
 //     and inject_type.
 //     The contract is the whole InjectorContract, not an id
 //     (openaev-model/…/database/model/ Inject.java:171-183, no
@@ -386,6 +387,14 @@
 //     invalid UTF-8, StreamReadConstraints' limits (MaxNestingDepth,
 //     MaxNameLen, MaxStringLen, MaxNumberLen) and an int field given no
 //     Java int a 400. jsonread.go says each rule and where it was read.
+//  17. The pending sweep (2.4.0 read; sweep.go says where): every minute,
+//     an inject PENDING for longer than inject.execution.threshold.minutes
+//     (10) since its dispatch is finalized without a result
+//     (InjectsExecutionJob.java:164-193): a COMPLETE TIMEOUT trace for each
+//     primary agent of its assets without one, every other trace kept, its
+//     status as rule 8 computes it (no COMPLETE trace: ERROR). SweepPending
+//     runs it at a given time (WithPendingThreshold, SetInjectAgents,
+//     Dispatch); GET answers tracking_sent_date and tracking_end_date.
 //
 // Failures are scripted per inject and per route (failures.go); Message
 // builds the queue message the platform would send an injector.

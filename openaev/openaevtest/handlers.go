@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // The platform's routes.
@@ -178,10 +179,13 @@ type contractInjector struct{ ID, Name, Type string }
 func (p *Platform) injectAnswer(id string, in *inject) (int, string, []byte) {
 	traces := make([]map[string]any, len(in.traces))
 	for i, t := range in.traces {
+		// agent: the Agent serialized by its id (MonoIdSerializer), null
+		// for an injector's callback.
 		traces[i] = map[string]any{"execution_message": t.message, "execution_action": t.action,
-			"execution_status": t.status, "execution_context_identifiers": []string{}}
+			"execution_status": t.status, "execution_context_identifiers": []string{}, "agent": nullable(t.agent)}
 	}
-	doc := map[string]any{"inject_id": id, "inject_status": map[string]any{"status_name": in.status, "status_traces": traces},
+	doc := map[string]any{"inject_id": id, "inject_status": map[string]any{"status_name": in.status, "status_traces": traces,
+		"tracking_sent_date": instant(in.sentAt), "tracking_end_date": instant(in.endAt)},
 		"inject_injector_contract": nil, "inject_type": nil}
 	if in.contract != "" {
 		contract := map[string]any{"injector_contract_id": in.contract, "injector_contract_injectors": []string{},
@@ -227,4 +231,21 @@ func finished(status string) bool {
 		return false
 	}
 	return true
+}
+
+// nullable is s, or nil (JSON null) when it is empty.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// instant is t as Jackson writes an Instant with the platform's settings
+// (ISO-8601), or nil (JSON null) when it is zero.
+func instant(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }

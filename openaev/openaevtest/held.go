@@ -38,6 +38,9 @@ type HeldTrace struct {
 	Status  string `json:"status"`
 	Action  string `json:"action"`
 	Message string `json:"message"`
+	// Agent is the agent the trace names (the pending sweep's), "" for
+	// an injector's callback.
+	Agent string `json:"agent,omitempty"`
 }
 
 // HeldSignature is one distinct signature stored for an inject, and how
@@ -71,7 +74,7 @@ func (p *Platform) Held(id string) (h Held, ok bool) {
 	h = Held{InjectID: id, Status: in.status, Reopenings: in.reopenings, Traces: []HeldTrace{},
 		Findings: cloneRows(in.rows), Callbacks: map[string]int{}, Stored: len(in.signatures)}
 	for _, t := range in.traces {
-		h.Traces = append(h.Traces, HeldTrace{Status: t.status, Action: t.action, Message: t.message})
+		h.Traces = append(h.Traces, HeldTrace{Status: t.status, Action: t.action, Message: t.message, Agent: t.agent})
 	}
 	counts := map[Signature]int{}
 	for _, s := range in.signatures {

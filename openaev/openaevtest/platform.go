@@ -136,6 +136,11 @@ type inject struct {
 	findings   map[string]any
 	stored     map[findingKey]bool // the findings table's rows of the inject (rule 14)
 	rows       []FindingRow        // the same, in the order stored, with their assets
+	agents     []Agent             // the primary agents of its assets (SetInjectAgents)
+	// sentAt and endAt are its status's trackingSentDate (AddInject,
+	// Dispatch) and trackingEndDate (a final status computed), zero for
+	// none.
+	sentAt, endAt time.Time
 }
 
 // Platform is the stand-in. Its methods are safe for concurrent use.
@@ -159,6 +164,10 @@ type Platform struct {
 	queued      bool
 	ingestEvery time.Duration
 	kick        chan struct{}
+	// threshold is the pending sweep's (WithPendingThreshold, rule 17);
+	// now the platform's clock.
+	threshold time.Duration
+	now       func() time.Time
 
 	mu        sync.Mutex
 	calls     []Call
@@ -238,7 +247,7 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string]contractInjector{}, breaking: map[string]bool{},
 		expectations: map[string]ContractExpectations{}, domains: domainSet(),
 		features: devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
-		maxMessage: DefaultMaxMessageSize, kick: make(chan struct{}, 1),
+		maxMessage: DefaultMaxMessageSize, kick: make(chan struct{}, 1), threshold: DefaultPendingThreshold, now: time.Now,
 		broker: Broker{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "guest", Pass: "guest"}}
 	for _, o := range opts {
 		o(p)
@@ -283,7 +292,8 @@ func (p *Platform) SetAssetGroup(groupID string, assets ...map[string]any) {
 }
 
 // AddInject creates an inject of a contract, as the platform does before
-// it dispatches it (status QUEUING). Reception and callbacks of any other
+// it dispatches it (status QUEUING, its trackingSentDate now: see
+// Dispatch and SweepPending). Reception and callbacks of any other
 // inject id are answered 404. The contract's declared outputs are those of
 // its last registration; the structured output of an inject whose
 // contract was never registered is dropped (see the package doc, rule 4).
@@ -291,7 +301,7 @@ func (p *Platform) AddInject(injectID, contractID string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.injects[injectID] = &inject{contract: contractID, status: "QUEUING", findings: map[string]any{},
-		stored: map[findingKey]bool{}}
+		stored: map[findingKey]bool{}, sentAt: p.now()}
 }
 
 // DenyInject makes the token lack the rights on an inject (not an admin
@@ -325,12 +335,15 @@ func (p *Platform) InjectStatus(injectID string) string {
 // (2.4.0: POST /api/exercises/{exerciseId}/injects/{injectId}/status,
 // InjectStatusService.updateInjectStatus): a new InjectStatus replaces
 // the inject's, its traces gone with the old one (orphanRemoval), so
-// status_traces answers an empty list. The inject must exist.
+// status_traces answers an empty list, and its dates with them
+// (tracking_sent_date null). The inject must exist. The platform's own
+// finalization of an inject left PENDING is SweepPending.
 func (p *Platform) SetInjectStatus(injectID, status string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	in := p.injects[injectID]
 	in.status, in.completes, in.traces = status, nil, nil
+	in.sentAt, in.endAt = time.Time{}, time.Time{}
 }
 
 // Reopenings counts the receptions that set a finished inject back to

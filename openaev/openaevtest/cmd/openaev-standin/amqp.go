@@ -173,15 +173,17 @@ type published struct {
 	Bytes      int    `json:"bytes"`
 }
 
-// publishRoute answers POST /injects/{id}/publish: it publishes the
-// platform's message for inject id, as 2.4.0's Executor.executeExternal
-// does (RabbitmqService.publish: the exchange, the routing key of the
-// injector that registered the inject's contract, no properties), and
-// waits for the broker's confirmation; the platform holds the message's
-// assets (by asset_id) from then on, as it holds an inject's before it
-// publishes it, so that findings link to them (Platform.AddAssets). An
-// inject the platform does not know is a 404; one whose contract no
-// injector's registration declared a queue for (the stand-in's own setup registered it, and no serve
+// publishRoute answers POST /injects/{id}/publish: it dispatches inject
+// id (openaevtest.Platform.Dispatch: EXECUTING, its trackingSentDate now)
+// and publishes the platform's message for it, as 2.4.0's
+// Executor.execute and executeExternal do (RabbitmqService.publish: the
+// exchange, the routing key of the injector that registered the inject's
+// contract, no properties), and waits for the broker's confirmation; the
+// platform holds the message's assets (by asset_id) from then on, as it
+// holds an inject's before it publishes it, so that findings link to them
+// (Platform.AddAssets). An inject the platform does not know is a 404; one
+// whose contract no injector's registration declared a queue for (the
+// stand-in's own setup registered it, and no serve
 // registered it since) a 409; a body that is not the message's parts a
 // 400; no -amqp a 409.
 func publishRoute(p *openaevtest.Platform, b *broker) http.HandlerFunc {
@@ -219,6 +221,10 @@ func publishRoute(p *openaevtest.Platform, b *broker) http.HandlerFunc {
 		}
 		msg := openaevtest.Message(openaevtest.QueuedInject{ID: id, Title: in.Title, ContractID: contract,
 			Content: in.Content, Assets: in.Assets, AssetGroups: in.AssetGroups})
+		// Its status before the message can be consumed, as the platform
+		// sets it (EXECUTING, its trackingSentDate now, which the pending
+		// sweep counts from).
+		p.Dispatch(id)
 		err := b.withChannel(func(ch *amqp.Channel) error {
 			if err := ch.Confirm(false); err != nil {
 				return err

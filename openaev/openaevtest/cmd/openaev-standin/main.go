@@ -19,6 +19,12 @@
 // answer, as the legacy ingestion does (the benchmark scripts use it to
 // read the outcome right after a run).
 //
+// -pending-threshold sets the platform's inject.execution.threshold.minutes
+// (default 10m, 2.4.0's; 0: no sweep): every minute, an inject left
+// PENDING for longer since its dispatch (its creation, or its publish) is
+// finalized without a result, ERROR, as 2.4.0's pending sweep does
+// (openaevtest's rule 17); a "complete" sent afterwards is still saved.
+//
 // -dev-features sets the platform's openaev.enabled-dev-features: the
 // stand-in stores expectation signatures only with SIGNATURE_OUTPUT_PROCESSOR
 // (its default) or "*" among them; -dev-features "" models the real
@@ -146,6 +152,9 @@ type settings struct {
 	amqp string
 	// ingestEvery is -ingest-every, the platform's worker frequency.
 	ingestEvery time.Duration
+	// pendingThreshold is -pending-threshold, the pending sweep's (0: no
+	// sweep).
+	pendingThreshold time.Duration
 }
 
 func parse(args []string, stderr io.Writer) (settings, error) {
@@ -183,6 +192,9 @@ Flags:
 	fs.DurationVar(&s.ingestEvery, "ingest-every", openaevtest.DefaultIngestEvery,
 		"how often the platform's worker processes the callbacks it answered 200 and holds (2.4.0's worker-frequency); "+
 			"0: each is processed before its answer (the legacy ingestion, or a worker already run)")
+	fs.DurationVar(&s.pendingThreshold, "pending-threshold", openaevtest.DefaultPendingThreshold,
+		"the platform's inject.execution.threshold.minutes: every minute, an inject left PENDING for longer since its dispatch "+
+			"(its creation, or its publish) is finalized without a result, ERROR, as 2.4.0's pending sweep does; 0: no sweep")
 	fs.Func("inject", "an inject to create (repeatable, or comma-separated)", func(v string) error {
 		s.injects = append(s.injects, splitList(v)...)
 		return nil
@@ -218,6 +230,9 @@ Flags:
 	}
 	if s.ingestEvery < 0 {
 		return s, cmdkit.UsageError{Err: fmt.Errorf("-ingest-every %s: must not be negative", s.ingestEvery)}
+	}
+	if s.pendingThreshold < 0 {
+		return s, cmdkit.UsageError{Err: fmt.Errorf("-pending-threshold %s: must not be negative", s.pendingThreshold)}
 	}
 	if s.maxMessage < 1 {
 		return s, cmdkit.UsageError{Err: fmt.Errorf("-max-message-size %d: must be a positive number of bytes", s.maxMessage)}
@@ -288,7 +303,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return cmdkit.UsageError{Err: err}
 		}
 	}
-	opts := []openaevtest.Option{openaevtest.WithMaxMessageSize(s.maxMessage), openaevtest.WithIngestEvery(s.ingestEvery)}
+	opts := []openaevtest.Option{openaevtest.WithMaxMessageSize(s.maxMessage), openaevtest.WithIngestEvery(s.ingestEvery),
+		openaevtest.WithPendingThreshold(s.pendingThreshold)}
 	if s.version != "" {
 		if _, err := openaevtest.Classify(s.version); err != nil {
 			return cmdkit.UsageError{Err: fmt.Errorf("-version %q: %w", s.version, err)}
@@ -324,6 +340,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		p.SetAssetGroup(g.id, g.endpoints...)
 	}
 	base := p.CallCount() // the setup's calls are not counted
+	if s.pendingThreshold > 0 {
+		stopSweep := sweepEveryMinute(p)
+		defer stopSweep()
+	}
 
 	if s.statsFile != "" {
 		stopStats, err := serveStats(p, base, s.statsFile, b)
@@ -349,4 +369,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		p.URL, len(s.injects), len(groups), shown, features, brokerShown)
 	<-ctx.Done()
 	return json.NewEncoder(stdout).Encode(p.StatsFrom(base))
+}
+
+// sweepEveryMinute runs the platform's pending sweep every minute, as
+// 2.4.0's InjectsExecutionJob does, until the returned stop is called.
+func sweepEveryMinute(p *openaevtest.Platform) (stop func()) {
+	t := time.NewTicker(time.Minute)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case now := <-t.C:
+				p.SweepPending(now)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		t.Stop()
+		close(done)
+	}
 }

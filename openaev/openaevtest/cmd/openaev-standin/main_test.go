@@ -43,6 +43,7 @@ func TestParseRefusesBadFlags(t *testing.T) {
 		{"unknown dev feature", []string{"-dev-features", "SIGNATURE_OUTPUT_PROCESSOR,SIGNATURES"}},
 		{"no broker message size", []string{"-max-message-size", "0"}},
 		{"negative worker frequency", []string{"-ingest-every", "-1s"}},
+		{"negative pending threshold", []string{"-pending-threshold", "-1m"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

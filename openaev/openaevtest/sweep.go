@@ -1,0 +1,121 @@
+package openaevtest
+
+import (
+	"slices"
+	"strconv"
+	"time"
+)
+
+// The platform's pending sweep (rule 17; 2.4.0 read, files under
+// openaev-api/src/main/java/io/openaev/). InjectsExecutionJob runs every
+// minute (scheduler/PlatformTriggers.java:33-38) and ends with
+// handlePendingInject (scheduler/jobs/InjectsExecutionJob.java:164-193,
+// called at :442): every inject still PENDING whose status's
+// trackingSentDate is older than inject.execution.threshold.minutes (10
+// by default, :64, :96-102; openaev-model …/specification/
+// InjectSpecification.java:87-94) is finalized. The dispatch sets that
+// date (executors/Executor.java:117-118 →
+// rest/inject/service/InjectStatusService.java:286-294), and the
+// reception does not touch it (rest/inject/InjectApi.java:371-377): a
+// run longer than the threshold, or a message that waited in the queue
+// past it, is swept. The sweep adds a COMPLETE trace of status TIMEOUT
+// ("Agent <executedByUser> did not respond within the <N> minutes
+// threshold.", utils/ExecutionTraceUtils.java:63-73) for each primary
+// agent of the inject's assets and asset groups
+// (rest/inject/service/InjectService.java:963-986) that has no COMPLETE
+// trace yet, keeps every other trace, and sets the status as a processed
+// "complete" does (InjectStatusService.updateFinalInjectStatus,
+// :118-127 → utils/InjectStatusUtils.java:17-25): no COMPLETE trace at all
+// is ERROR. An injector's "complete" sent afterwards finds the inject
+// not PENDING: requeued, then saved (rule 7), its status computed from
+// every COMPLETE trace, the sweep's too.
+
+// DefaultPendingThreshold is the platform's inject.execution.threshold.minutes
+// by default (InjectsExecutionJob.DEFAULT_EXECUTION_THRESHOLD_TIME_IN_MINUTES).
+const DefaultPendingThreshold = 10 * time.Minute
+
+// Agent is a primary agent of an inject's assets, as the sweep names it:
+// its id (the trace's agent) and the user it runs as (its message).
+type Agent struct {
+	ID             string
+	ExecutedByUser string
+}
+
+// WithPendingThreshold sets the platform's inject.execution.threshold.minutes
+// (default DefaultPendingThreshold): SweepPending finalizes an inject
+// PENDING for longer than d since it was dispatched.
+func WithPendingThreshold(d time.Duration) Option {
+	return func(p *Platform) {
+		if d > 0 {
+			p.threshold = d
+		}
+	}
+}
+
+// PendingThreshold returns the platform's pending threshold.
+func (p *Platform) PendingThreshold() time.Duration { return p.threshold }
+
+// SetInjectAgents sets the primary agents of the inject's assets and
+// asset groups (the stand-in holds no agents otherwise): the sweep adds a
+// TIMEOUT trace for each. The inject must exist.
+func (p *Platform) SetInjectAgents(injectID string, agents ...Agent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.injects[injectID].agents = append([]Agent(nil), agents...)
+}
+
+// Dispatch does to the inject what the platform does as it publishes its
+// message (Executor.execute, :117-118, executeExternal, :61-64): its
+// status EXECUTING, its trackingSentDate now, and an INFO trace saying it
+// waits to be consumed. The inject must exist.
+func (p *Platform) Dispatch(injectID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	in := p.injects[injectID]
+	in.status, in.sentAt = "EXECUTING", p.now()
+	in.traces = append(in.traces, trace{message: "The inject has been published and is now waiting to be consumed.",
+		action: "EXECUTION", status: "INFO"})
+}
+
+// SweepPending runs the platform's pending sweep as its job would at
+// now: every PENDING inject whose trackingSentDate (AddInject's or
+// Dispatch's time) is older than now less the pending threshold is
+// finalized (see rule 17). It returns the ids of the injects swept.
+func (p *Platform) SweepPending(now time.Time) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var swept []string
+	limit := now.Add(-p.threshold)
+	for id, in := range p.injects {
+		if in.status != "PENDING" || in.sentAt.IsZero() || !in.sentAt.Before(limit) {
+			continue
+		}
+		p.sweepLocked(in, now)
+		swept = append(swept, id)
+	}
+	if len(swept) > 0 {
+		p.notifyLocked()
+	}
+	slices.Sort(swept)
+	return swept
+}
+
+// sweepLocked finalizes in as handlePendingInject does at now.
+func (p *Platform) sweepLocked(in *inject, now time.Time) {
+	completed := map[string]bool{}
+	for _, t := range in.traces {
+		if t.action == "COMPLETE" && t.agent != "" {
+			completed[t.agent] = true
+		}
+	}
+	minutes := strconv.FormatFloat(p.threshold.Minutes(), 'f', -1, 64)
+	for _, a := range in.agents {
+		if completed[a.ID] {
+			continue
+		}
+		in.traces = append(in.traces, trace{message: "Agent " + a.ExecutedByUser + " did not respond within the " + minutes +
+			" minutes threshold.", action: "COMPLETE", status: "TIMEOUT", agent: a.ID})
+		in.completes = append(in.completes, "TIMEOUT")
+	}
+	in.status, in.endAt = finalStatus(p.version, in.completes), now
+}

@@ -1,0 +1,153 @@
+package openaevtest_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// statusRead is what GET /api/injects/{id} answers of an inject's status.
+type statusRead struct {
+	Status *struct {
+		Name   string  `json:"status_name"`
+		Sent   *string `json:"tracking_sent_date"`
+		End    *string `json:"tracking_end_date"`
+		Traces []struct {
+			Message string  `json:"execution_message"`
+			Action  string  `json:"execution_action"`
+			Status  string  `json:"execution_status"`
+			Agent   *string `json:"agent"`
+		} `json:"status_traces"`
+	} `json:"inject_status"`
+}
+
+func readStatus(t *testing.T, p *openaevtest.Platform, id string) statusRead {
+	t.Helper()
+	st, body := get(t, p, "/api/injects/"+id)
+	if st != 200 {
+		t.Fatalf("GET inject %s: %d %s", id, st, body)
+	}
+	var r statusRead
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestPendingSweep is 2.4.0's InjectsExecutionJob.handlePendingInject
+// (rule 17): an inject left PENDING past the threshold since its dispatch
+// is finalized with a COMPLETE TIMEOUT trace per primary agent, every
+// other trace kept, its status computed from the COMPLETE traces (none:
+// ERROR); one within the threshold, or not PENDING, is left alone; an
+// injector's "complete" sent afterwards is saved all the same (after the
+// requeues), its status computed with the sweep's traces.
+func TestPendingSweep(t *testing.T) {
+	tests := []struct {
+		name      string
+		agents    []openaevtest.Agent
+		dispatch  bool          // Dispatch before the reception (its INFO trace)
+		after     time.Duration // the sweep's time, from the dispatch
+		threshold time.Duration // WithPendingThreshold, 0 for the default
+		// want is the status after the sweep, then after a late
+		// SUCCESS "complete"; swept whether it was.
+		want, late string
+		swept      bool
+	}{
+		{"no agent: ERROR, then the complete's SUCCESS", nil, true, 11 * time.Minute, 0, "ERROR", "SUCCESS", true},
+		{"two agents: TIMEOUT each, then PARTIAL", []openaevtest.Agent{{ID: "ag1", ExecutedByUser: "root"}, {ID: "ag2", ExecutedByUser: "admin"}},
+			true, 11 * time.Minute, 0, "ERROR", "PARTIAL", true},
+		{"within the threshold: left PENDING", nil, true, 9 * time.Minute, 0, "PENDING", "SUCCESS", false},
+		{"a threshold of 2 minutes", nil, false, 3 * time.Minute, 2 * time.Minute, "ERROR", "SUCCESS", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var opts []openaevtest.Option
+			if tt.threshold > 0 {
+				opts = append(opts, openaevtest.WithPendingThreshold(tt.threshold))
+			}
+			p := openaevtest.NewPlatform(t, token, append(opts, openaevtest.WithVersion(openaevtest.Version24))...)
+			p.AddInject("i1", nmapContractID)
+			p.SetInjectAgents("i1", tt.agents...)
+			if tt.dispatch {
+				p.Dispatch("i1")
+			}
+			start := time.Now()
+			if swept := p.SweepPending(start.Add(time.Hour)); len(swept) != 0 {
+				t.Fatalf("swept %v before the reception: only PENDING injects are", swept)
+			}
+			if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1}); st != 200 {
+				t.Fatalf("reception %d", st)
+			}
+			before := readStatus(t, p, "i1").Status
+			if before.Sent == nil {
+				t.Fatal("tracking_sent_date null on a dispatched inject")
+			}
+			swept := p.SweepPending(start.Add(tt.after))
+			if got := slices.Equal(swept, []string{"i1"}); got != tt.swept {
+				t.Fatalf("swept %v, want i1 swept %v", swept, tt.swept)
+			}
+			read := readStatus(t, p, "i1").Status
+			if read.Name != tt.want {
+				t.Errorf("status %s after the sweep, want %s", read.Name, tt.want)
+			}
+			if len(read.Traces) != len(before.Traces)+len(tt.agents)*btoi(tt.swept) {
+				t.Errorf("%d traces after the sweep, want the %d kept and one per agent", len(read.Traces), len(before.Traces))
+			}
+			for i, a := range tt.agents {
+				if !tt.swept {
+					break
+				}
+				tr := read.Traces[len(before.Traces)+i]
+				want := "Agent " + a.ExecutedByUser + " did not respond within the " +
+					map[bool]string{true: "2", false: "10"}[tt.threshold == 2*time.Minute] + " minutes threshold."
+				if tr.Action != "COMPLETE" || tr.Status != "TIMEOUT" || tr.Agent == nil || *tr.Agent != a.ID || tr.Message != want {
+					t.Errorf("trace %+v, want COMPLETE TIMEOUT of agent %s: %q", tr, a.ID, want)
+				}
+			}
+			if tt.dispatch && (len(read.Traces) == 0 || read.Traces[0].Action != "EXECUTION" || read.Traces[0].Status != "INFO" ||
+				read.Traces[0].Agent != nil) {
+				t.Errorf("traces %+v: want the dispatch's INFO trace kept first", read.Traces)
+			}
+			if tt.swept && read.End == nil {
+				t.Error("tracking_end_date null on a swept inject")
+			}
+			c := postCallback(t, p, "i1", callback("complete", "SUCCESS", nil))
+			if !c.Processed() {
+				t.Fatalf("late complete %s: %s", c.Outcome, c.Reason)
+			}
+			if got := p.InjectStatus("i1"); got != tt.late {
+				t.Errorf("status %s after the late complete, want %s", got, tt.late)
+			}
+			last := readStatus(t, p, "i1").Status.Traces
+			if tr := last[len(last)-1]; tr.Action != "COMPLETE" || tr.Agent != nil {
+				t.Errorf("the complete's trace %+v: want COMPLETE with no agent", tr)
+			}
+		})
+	}
+}
+
+// TestSetInjectStatusIsNoSweep: a status set by hand replaces the
+// inject's status, its traces and dates gone (tracking_sent_date null),
+// unlike the sweep, which keeps them.
+func TestSetInjectStatusIsNoSweep(t *testing.T) {
+	p := platformWithNmap(t, openaevtest.WithVersion(openaevtest.Version24))
+	postCallback(t, p, "i1", callback("command_execution", "INFO", nil))
+	p.SetInjectStatus("i1", "ERROR")
+	read := readStatus(t, p, "i1").Status
+	if read.Name != "ERROR" || len(read.Traces) != 0 || read.Sent != nil {
+		t.Errorf("after a status set by hand: %+v, want ERROR with no trace and no tracking_sent_date", read)
+	}
+	if swept := p.SweepPending(time.Now().Add(time.Hour)); len(swept) != 0 {
+		t.Errorf("swept %v: a finished inject is not", swept)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
