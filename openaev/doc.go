@@ -304,7 +304,11 @@
 // trip of each other both complete. The inject's COMPLETE traces say
 // whose "complete" finished it: one carrying the body's run mark is this
 // run's, taken, delivered; otherwise the body's signatures go as "data"
-// (see completeVerdict). A platform that queues its callbacks (2.4.0's
+// (see completeVerdict). A final status with no injector's COMPLETE trace
+// is no run's (InjectState.Unreported: 2.4.0's pending sweep finalizes an
+// inject still PENDING 10 minutes after its dispatch, and saves a
+// "complete" sent afterwards): the "complete" is sent all the same, and
+// a redelivered message of such an inject runs. A platform that queues its callbacks (2.4.0's
 // default) shows nothing of a "complete" for a while after its 200: a
 // state read within the ingestion window (WithIngestWindow) after a
 // "complete" delivered, or attempted without an answer, proves nothing

@@ -103,7 +103,7 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 	if op == ActionComplete {
 		// The status request is not a callback: it uses ctx, not the
 		// callback context the attempts get.
-		var warned bool // the WARN of a status refused for good was logged
+		var warned verdictSaid // the WARN lines of completeVerdict, each logged once
 		req.before = func(_ context.Context, attempt, unanswered int) error {
 			if attempt == 1 && !twin(ctx) {
 				return nil
@@ -115,7 +115,7 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			if err := p.completeVerdict(ctx, injectID, body, mayHold(ctx, unanswered), &warned); err != nil {
 				return err
 			}
-			// Unfinished, but read within the ingestion window of an
+			// Unfinished (or finalized without a result), but read within the ingestion window of an
 			// attempt of this "complete" that got no answer (this send's,
 			// the stored body's, a held result's first): the platform may
 			// hold it still unprocessed; the attempt waits

@@ -58,6 +58,11 @@ func runMark() string {
 	return " [run " + hex.EncodeToString(b[:]) + "]"
 }
 
+// verdictSaid is what completeVerdict logged once for the attempts of one
+// "complete": the WARN of a status refused for good, and the WARN of an
+// inject the platform finalized without a result.
+type verdictSaid struct{ unreadable, unreported bool }
+
 // runMarkKey carries the run mark of a message's handling (*heldMark).
 type runMarkKey struct{}
 
@@ -114,9 +119,14 @@ func markOf(body []byte) string {
 // ending its attempts: an outbox keeps it pending, and its resend asks
 // again), as a second one would be processed, its signatures stored twice; refused for good (a 403, a 404,
 // an unreadable answer), it never will, and body is sent after one WARN
-// (warned) that it may be stored twice, so that the inject finishes
-// either way.
-func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []byte, held bool, warned *bool) error {
+// (said) that it may be stored twice, so that the inject finishes
+// either way. A final status the platform set without a run's result
+// (InjectState.Unreported: its pending sweep) supersedes nothing: nil,
+// after one WARN (said) saying so, and body is sent, which the platform
+// saves after its requeues; within the ingestion window of an attempt
+// that got no answer, the caller holds it back as for an unfinished
+// inject (tooEarly): that attempt may still be in the platform's queue.
+func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []byte, held bool, said *verdictSaid) error {
 	in, err := p.client.InjectState(ctx, injectID)
 	var ae *APIError
 	switch {
@@ -129,14 +139,23 @@ func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []b
 		return fmt.Errorf("the inject's status cannot be read from the platform, which may hold this complete already, "+
 			"its answer lost (a second one would be processed): not sent: %w", err)
 	default:
-		if !*warned {
-			*warned = true
+		if !said.unreadable {
+			said.unreadable = true
 			p.log.Warn("the inject's status cannot be read from the platform: the complete is sent, and may be stored twice "+
 				"should the platform hold it already, its answer lost", zap.String("inject_id", injectID), zap.Error(err))
 		}
 		return nil
 	}
 	if !Finished(in.Status) {
+		return nil
+	}
+	if in.Unreported {
+		if !said.unreported {
+			said.unreported = true
+			p.log.Warn("the platform finalized the inject without a result (its pending sweep: no complete trace, status "+
+				in.Status+"); the result is sent all the same, and the platform saves it", zap.String("inject_id", injectID),
+				zap.String("status", in.Status))
+		}
 		return nil
 	}
 	mark := markOf(body)

@@ -53,7 +53,9 @@ type HandlerConfig struct {
 //     any message it may have delivered before.
 //   - A redelivered message is run only when the platform does not say
 //     its inject has finished (GET /api/injects/{id}; see Finished): the
-//     platform would reopen a finished inject and complete it twice; nor
+//     platform would reopen a finished inject and complete it twice (a
+//     status it set without a run's result, its pending sweep's, is not
+//     finished: see InjectState.Unreported and Client.InjectFinished); nor
 //     is any message of an inject whose "complete" was sent within the
 //     platform's ingestion window (see sentRecently). When
 //     the status cannot be read, it runs, and the reason is logged. A
@@ -305,6 +307,11 @@ func (h *Handler) runAgain(id string, retries int, status string, err error) {
 	}
 	if err != nil {
 		log.Warn(what+": the inject's status cannot be read; running it", zap.Error(err))
+		return
+	}
+	if Finished(status) { // InjectState.Unreported: finished without a run's result
+		log.Warn(what+" of an inject the platform finalized without a result (its pending sweep: no complete trace): running it",
+			zap.String("status", status))
 		return
 	}
 	log.Info(unfinished, zap.String("status", status))

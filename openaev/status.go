@@ -30,11 +30,26 @@ type InjectState struct {
 	// status yet.
 	Status string
 	// Completes are the execution_message of inject_status.status_traces
-	// whose execution_action is COMPLETE: the "complete" callbacks the
-	// platform took (see completeVerdict); Traces says whether the answer
-	// listed any trace.
+	// whose execution_action is COMPLETE and that name no agent: the
+	// "complete" callbacks the platform took from injectors (see
+	// completeVerdict); a COMPLETE trace naming an agent is an implant's,
+	// or the platform's own (its pending sweep's TIMEOUT). Traces says
+	// whether the answer listed any trace.
 	Completes []string
 	Traces    bool
+	// Unreported says that the platform finalized the inject without a
+	// run's result: a final status, a dispatch date
+	// (inject_status.tracking_sent_date), and a list of traces without
+	// an injector's COMPLETE one. OpenAEV 2.4.0's pending sweep does so
+	// to an inject still PENDING inject.execution.threshold.minutes (10)
+	// after its dispatch (InjectsExecutionJob.handlePendingInject: ERROR,
+	// a TIMEOUT trace per agent, the other traces kept); a "complete" sent
+	// afterwards is requeued, then saved all the same
+	// (BatchingInjectStatusService.java:115-147). A status set by hand
+	// replaces the status, its dates and traces with it
+	// (InjectStatusService.updateInjectStatus): it is not Unreported,
+	// and says nothing of a run.
+	Unreported bool
 	// ContractID is inject_injector_contract.injector_contract_id, ""
 	// when the answer does not say (no such field, an inject without a
 	// contract).
@@ -59,6 +74,7 @@ func (c *Client) InjectState(ctx context.Context, injectID string) (InjectState,
 		Status *struct {
 			Name   string          `json:"status_name"`
 			Traces json.RawMessage `json:"status_traces"`
+			Sent   json.RawMessage `json:"tracking_sent_date"`
 		} `json:"inject_status"`
 		Contract json.RawMessage `json:"inject_injector_contract"`
 	}
@@ -69,32 +85,47 @@ func (c *Client) InjectState(ctx context.Context, injectID string) (InjectState,
 	if doc.Status != nil {
 		in.Status = strings.TrimSpace(doc.Status.Name)
 		in.Completes, in.Traces = completeTraces(doc.Status.Traces)
+		sent := len(doc.Status.Sent) > 0 && string(doc.Status.Sent) != "null"
+		in.Unreported = Finished(in.Status) && sent && len(in.Completes) == 0 && listed(doc.Status.Traces)
 	}
 	in.ContractID = contractOf(doc.Contract)
 	return in, nil
 }
 
 // completeTraces returns the messages of the COMPLETE traces of raw,
-// inject_status.status_traces; ok is false when raw is no list of traces
-// (absent, null, another shape) or an empty one: the answer does not say.
-// A finished inject has no trace when a user set its status by hand
-// (OpenAEV 2.4.0: InjectStatusService.updateInjectStatus replaces the
-// InjectStatus, and its traces with it) or the platform failed it without
-// a message (failInjectStatus): not that another run completed it.
+// inject_status.status_traces, that name no agent (an injector's
+// "complete": OpenAEV 2.4.0's InjectStatusService.createExecutionTrace
+// saves the callback's message and action with the agent of the route,
+// none on /api/injects/execution/callback/{injectId}; ExecutionTrace
+// writes its agent by id, null for none); ok is false when raw is no list
+// of traces (absent, null, another shape) or an empty one: the answer
+// does not say. A finished inject has no trace when a user set its status
+// by hand (OpenAEV 2.4.0: InjectStatusService.updateInjectStatus replaces
+// the InjectStatus, and its traces with it) or the platform failed it
+// without a message (failInjectStatus): not that another run completed it.
 func completeTraces(raw json.RawMessage) (messages []string, ok bool) {
 	var traces []struct {
-		Message string `json:"execution_message"`
-		Action  string `json:"execution_action"`
+		Message string          `json:"execution_message"`
+		Action  string          `json:"execution_action"`
+		Agent   json.RawMessage `json:"agent"`
 	}
 	if json.Unmarshal(raw, &traces) != nil || len(traces) == 0 {
 		return nil, false
 	}
 	for _, t := range traces {
-		if strings.EqualFold(strings.TrimSpace(t.Action), "COMPLETE") {
+		agentless := len(t.Agent) == 0 || string(t.Agent) == "null"
+		if agentless && strings.EqualFold(strings.TrimSpace(t.Action), "COMPLETE") {
 			messages = append(messages, t.Message)
 		}
 	}
 	return messages, true
+}
+
+// listed reports whether raw, inject_status.status_traces, is a list
+// (empty or not).
+func listed(raw json.RawMessage) bool {
+	var traces []json.RawMessage
+	return json.Unmarshal(raw, &traces) == nil && traces != nil
 }
 
 // contractOf returns the contract id inject_injector_contract names: the
@@ -152,13 +183,16 @@ func CheckContract(in InjectState, id, injector string, names []string) error {
 }
 
 // InjectFinished asks the platform whether inject id has finished: its
-// status (InjectStatus) and whether that is a final one (Finished). An
-// error means the status could not be read, and finished is false then:
-// serve runs a redelivered message of such an inject, and `injectkit run`
-// its inject, saying so. A dry-run client answers ErrDryRun.
+// status (InjectStatus) and whether that is a final one (Finished) that
+// a run's result may have set: not one the platform set without any
+// (InjectState.Unreported, its pending sweep), whose redelivered message
+// serve runs. An error means the status could not be read, and finished
+// is false then: serve runs a redelivered message of such an inject, and
+// `injectkit run` its inject, saying so. A dry-run client answers
+// ErrDryRun.
 func (c *Client) InjectFinished(ctx context.Context, injectID string) (status string, finished bool, err error) {
-	status, err = c.InjectStatus(ctx, injectID)
-	return status, err == nil && Finished(status), err
+	in, err := c.InjectState(ctx, injectID)
+	return in.Status, err == nil && Finished(in.Status) && !in.Unreported, err
 }
 
 // Finished reports whether an inject status is a final one: anything but

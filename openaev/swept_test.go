@@ -1,0 +1,198 @@
+package openaev_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// msgSwept is the WARN of a "complete" sent to an inject the platform
+// finalized without a result.
+const msgSwept = "the platform finalized the inject without a result"
+
+// sweepAt is a transport that has the platform run its pending sweep
+// (openaevtest's rule 17, as 2.4.0's InjectsExecutionJob does past the
+// threshold) once, at a request of the run: after the platform answered
+// the reception (atReception), or at the first "complete", answered 503
+// (not taken) or, with lose, forwarded and its answer lost. Every other
+// request goes through.
+type sweepAt struct {
+	platform    func() *openaevtest.Platform
+	atReception bool
+	lose        bool
+	fired       atomic.Bool
+}
+
+func (s *sweepAt) sweep() {
+	s.platform().SweepPending(time.Now().Add(s.platform().PendingThreshold() + time.Minute))
+}
+
+func (s *sweepAt) RoundTrip(r *http.Request) (*http.Response, error) {
+	var body []byte
+	if r.Body != nil {
+		var err error
+		if body, err = io.ReadAll(r.Body); err != nil {
+			return nil, err
+		}
+		r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	switch {
+	case s.atReception && strings.Contains(r.URL.Path, "/execution/reception/") && s.fired.CompareAndSwap(false, true):
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		s.sweep()
+		return resp, err
+	case !s.atReception && bytes.Contains(body, []byte(`"execution_action":"complete"`)) && s.fired.CompareAndSwap(false, true):
+		if !s.lose {
+			s.sweep()
+			return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable",
+				Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(`{}`)), Request: r}, nil
+		}
+		if resp, err := http.DefaultTransport.RoundTrip(r); err == nil {
+			resp.Body.Close()
+		}
+		s.sweep()
+		if trace := httptrace.ContextClientTrace(r.Context()); trace != nil && trace.GotConn != nil {
+			trace.GotConn(httptrace.GotConnInfo{}) // sent on a connection: unanswered, not refused
+		}
+		return nil, errors.New("connection reset by peer (the answer lost)")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestSweptInjectGetsItsResult is tester t97's data loss: OpenAEV 2.4.0
+// finalizes an inject still PENDING ten minutes after its dispatch
+// (ERROR, no complete trace), and saves a "complete" sent afterwards
+// (requeued, then saved). A final status without an injector's COMPLETE
+// trace is no run's: the "complete" is sent on each of the four paths
+// that asked the platform first — a retry, the twin check of a
+// redelivered or ack-lost run, an outbox resend, serve's redelivered
+// message (run, not acknowledged unrun) — with one WARN saying so, and
+// the platform stores the result once.
+func TestSweptInjectGetsItsResult(t *testing.T) {
+	const id = "i-lost"
+	alive := func() bool { return false }
+	closed := func() bool { return true }
+	tests := []struct {
+		name   string
+		sweep  *sweepAt
+		outbox bool
+		agents []openaevtest.Agent
+		// handle runs the inject as the path under test does.
+		handle func(t *testing.T, s *serveEnv, msg []byte)
+		want   string // the inject's status at the end
+		said   string // the log line of the path
+	}{
+		{"a retry after a 503 finds the inject swept", &sweepAt{}, false, nil, func(t *testing.T, s *serveEnv, msg []byte) {
+			if err := s.proc.Process(openaev.AckLost(context.Background(), alive), msg); err != nil {
+				t.Fatalf("run: %v", err)
+			}
+		}, "EXECUTED", msgSwept},
+		{"a redelivered run's twin check finds the inject swept", &sweepAt{atReception: true}, false, nil,
+			func(t *testing.T, s *serveEnv, msg []byte) {
+				if err := s.proc.Process(openaev.Redelivered(context.Background()), msg); err != nil {
+					t.Fatalf("run: %v", err)
+				}
+			}, "EXECUTED", msgSwept},
+		{"an ack-lost run's twin check finds the inject swept, agents timed out", &sweepAt{atReception: true}, false,
+			[]openaevtest.Agent{{ID: "ag1", ExecutedByUser: "root"}}, func(t *testing.T, s *serveEnv, msg []byte) {
+				if err := s.proc.Process(openaev.AckLost(context.Background(), closed), msg); err != nil {
+					t.Fatalf("run: %v", err)
+				}
+			}, "PARTIAL", msgSwept},
+		{"an outbox resend finds the inject swept", nil, true, nil, func(t *testing.T, s *serveEnv, msg []byte) {
+			keep(t, s, msg)
+			s.platform.SweepPending(time.Now().Add(11 * time.Minute))
+			flush(t, s)
+		}, "EXECUTED", msgSwept},
+		{"serve runs a redelivered message of a swept inject", nil, true, nil, func(t *testing.T, s *serveEnv, msg []byte) {
+			// The process that received it died before its complete.
+			if _, err := s.client.Reception(context.Background(), id); err != nil {
+				t.Fatal(err)
+			}
+			s.platform.SweepPending(time.Now().Add(11 * time.Minute))
+			if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg, Redelivered: true}); err != nil {
+				t.Fatalf("redelivery: %v", err)
+			}
+		}, "EXECUTED", "redelivered message of an inject the platform finalized without a result"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s *serveEnv
+			o := serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: tt.outbox}
+			if tt.sweep != nil {
+				tt.sweep.platform = func() *openaevtest.Platform { return s.platform }
+				o.httpClient = &http.Client{Transport: tt.sweep}
+			}
+			s = newServeEnv(t, o)
+			msg := nmapAssetsMessage(t, s.env, id, 2)
+			s.platform.SetInjectAgents(id, tt.agents...)
+			tt.handle(t, s, msg)
+			if tt.sweep != nil && !tt.sweep.fired.Load() {
+				t.Fatal("the platform's sweep never ran")
+			}
+			checkTakenOnce(t, s.platform, id)
+			if st := s.platform.InjectStatus(id); st != tt.want {
+				t.Errorf("inject %s, want %s (the result's status with the sweep's traces)", st, tt.want)
+			}
+			for _, c := range s.platform.Dropped() {
+				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+			}
+			if n := s.logs.FilterMessageSnippet(tt.said).Len(); n != 1 {
+				t.Errorf("%d log lines %q, want 1", n, tt.said)
+			}
+			if n := s.logs.FilterMessageSnippet("superseded").Len(); n != 0 {
+				t.Errorf("%d lines saying the complete was superseded", n)
+			}
+			if tt.outbox {
+				if got := s.records(t); got[outbox.Pending] != 0 {
+					t.Errorf("outbox %v, want empty", got)
+				}
+			}
+		})
+	}
+}
+
+// TestSweptInjectWaitsForTheIngestWindow: a "complete" whose attempt got
+// no answer may sit in the platform's queue, and, the inject swept
+// meanwhile, be requeued before it is saved: a final status without an
+// injector's COMPLETE trace proves nothing about it within the ingestion
+// window, as an unfinished one does not. The retry is not sent; the
+// platform saves the first one after its requeues, and the flush finds it
+// taken: the result stored once.
+func TestSweptInjectWaitsForTheIngestWindow(t *testing.T) {
+	const id = "i-window"
+	clock := newWindowClock()
+	var s *serveEnv
+	tr := &sweepAt{lose: true, platform: func() *openaevtest.Platform { return s.platform }}
+	s = newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
+		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: tr},
+		window: 30 * time.Second, now: clock.Now})
+	_ = s.proc.Process(context.Background(), nmapAssetsMessage(t, s.env, id, 2))
+	if got, _ := completeCalls(s.platform, id); got != 1 || s.records(t)[outbox.Pending] != 1 {
+		t.Fatalf("the platform received %d completes, want 1 (no retry within the window); outbox %v", got, s.records(t))
+	}
+	if st := s.platform.InjectStatus(id); st != "ERROR" {
+		t.Fatalf("inject %s, want it swept (ERROR)", st)
+	}
+	for range 6 { // the platform's worker: requeued five times, then saved
+		s.platform.Ingest()
+	}
+	flush(t, s)
+	checkTakenOnce(t, s.platform, id)
+	if st := s.platform.InjectStatus(id); st != "EXECUTED" {
+		t.Errorf("inject %s, want EXECUTED", st)
+	}
+}
