@@ -36,14 +36,22 @@ func openAEVExit(o Options, cfg *runConfig, err error) error {
 }
 
 // receptionHint is the hint of an inject's reception that failed (err),
-// whether the inject was to run or to be refused: the platform does not
+// whether the inject was to run or to be refused: the platform holds the
+// inject without a status (a 404 too: MessageError.Statusless), does not
 // know the inject (404), or did not acknowledge the reception (a dry run:
 // its stdout could not be written), so that nothing ran; "" for any other
 // error.
 func receptionHint(err error) string {
 	var ae *openaev.APIError
 	var nr *openaev.NotReceivedError
+	var me *openaev.MessageError
 	switch {
+	case errors.As(err, &me) && me.Statusless:
+		// 2.4.0 answers the reception 404 when the inject has no status
+		// (InjectApi.java:374), which its GET shows.
+		return "the inject exists on the platform but has no status: the platform answers 404 to the reception of an inject it has " +
+			"not dispatched (a scenario's inject before its simulation launches it, or one whose simulation was reset since); " +
+			"launch it on the platform, and run the message the platform then sends"
 	case errors.As(err, &ae) && ae.Op == "reception" && ae.Status == http.StatusNotFound:
 		return "the platform answers 404 for an inject it does not know " +
 			"(or deleted; before OpenAEV 2.0.0, also for one the token has no rights on): check the inject id, and the token's rights on a 1.x platform"

@@ -398,6 +398,27 @@ func TestRunOpenAEVUnknownInject(t *testing.T) {
 	}
 }
 
+// An inject the platform holds without a status (a scenario's inject not
+// dispatched yet, or a simulation reset since) is refused at the
+// reception with a 404 too (2.4.0, InjectApi.java:374), while its GET
+// answers inject_status null: the error and the hint say so, not that
+// the platform does not know the inject; nothing runs.
+func TestRunOpenAEVStatuslessInject(t *testing.T) {
+	p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithVersion(openaevtest.Version24))
+	p.AddInject("i-reset", openaev.ContractID("noop"))
+	p.ResetInject("i-reset")
+	r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "i-reset", "--target", "127.0.0.1",
+		"--backend-url", p.URL, "--token", platformToken, "--outbox", "none", "--log-level", "error")
+	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, ": the inject exists on the platform without a status (GET /api/injects/{id} answers it with inject_status null)") ||
+		!strings.Contains(r.stderr, "hint: the inject exists on the platform but has no status") ||
+		strings.Contains(r.stderr, "an inject it does not know") {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if _, sent := p.Terminal("i-reset"); sent {
+		t.Error("a terminal callback was sent")
+	}
+}
+
 // A --max-payload-size over what the platform's broker takes by default
 // is accepted, with one WARN saying the broker drops larger callbacks
 // unless its max_message_size is raised.

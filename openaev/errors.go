@@ -136,6 +136,10 @@ type MessageError struct {
 	// for good: the inject is the platform's to refuse, the message may be
 	// well formed.
 	Reception bool
+	// Statusless is set when that refusal was a 404 for an inject the
+	// platform holds without a status (InjectState.Statusless): not
+	// dispatched, or its simulation reset since; not an unknown inject.
+	Statusless bool
 }
 
 func (e *MessageError) Error() string {

@@ -88,8 +88,10 @@ func TestProcessFailures(t *testing.T) {
 					t.Errorf("err = %v, want ErrRetriesExhausted naming the inject", err)
 				}
 			}},
+		// A 404 is read back: the platform answers so for an inject it
+		// holds without a status too (MessageError.Statusless).
 		{name: "reception refused: rejected, nothing runs", setup: func(e *env) { e.platform.FailReception("inj-f", http.StatusNotFound, 1) },
-			injector: "nmap", content: oneTarget, wantCalls: "reception 404", check: wantMessageError("inj-f")},
+			injector: "nmap", content: oneTarget, wantCalls: "reception 404, inject 200", check: wantMessageError("inj-f")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -278,9 +279,30 @@ func (p *Profile) receive(ctx context.Context, id string) error {
 		return fmt.Errorf("inject %s: reception: %w", id, auth)
 	}
 	if errors.Is(err, ErrPermanent) {
-		return &MessageError{InjectID: id, Reason: "the platform refused the reception: " + err.Error(), Err: err, Reception: true}
+		me := &MessageError{InjectID: id, Reason: "the platform refused the reception: " + err.Error(), Err: err, Reception: true}
+		p.statusless(ctx, me)
+		return me
 	}
 	return &NotReceivedError{InjectID: id, Err: err}
+}
+
+// statusless reads inject id back after its reception was refused with a
+// 404 (me): the platform answers so for an inject it does not know, and
+// for one it holds without a status (OpenAEV 2.4.0, InjectApi.java:374:
+// not dispatched yet, or its simulation reset since), which its GET
+// answers with inject_status null (InjectState.Statusless). In that case
+// me says so; a read that fails leaves me as it is.
+func (p *Profile) statusless(ctx context.Context, me *MessageError) {
+	var ae *APIError
+	if !errors.As(me.Err, &ae) || ae.Status != http.StatusNotFound {
+		return
+	}
+	if in, err := p.client.InjectState(ctx, me.InjectID); err == nil && in.Statusless {
+		me.Statusless = true
+		me.Reason += ": the inject exists on the platform without a status (GET /api/injects/{id} answers it " +
+			"with inject_status null): the platform has not dispatched it (a scenario's inject before its simulation launches it, " +
+			"or one whose simulation was reset since)"
+	}
 }
 
 // rejection is the terminal callback of an inject that could not run:

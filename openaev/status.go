@@ -29,6 +29,13 @@ type InjectState struct {
 	// Status is inject_status.status_name, "" when the inject has no
 	// status yet.
 	Status string
+	// Statusless says that the answer holds no inject_status (null): the
+	// inject exists without a status, which OpenAEV 2.4.0 gives it only
+	// when it dispatches it (InjectStatusService.initializeInjectStatus):
+	// a scenario's inject, or one whose simulation was reset since
+	// (ExerciseService.java:575-586 deletes the statuses). Its reception
+	// is a 404 (InjectApi.java:374).
+	Statusless bool
 	// Completes are the execution_message of inject_status.status_traces
 	// whose execution_action is COMPLETE and that name no agent: the
 	// "complete" callbacks the platform took from injectors (see
@@ -81,7 +88,7 @@ func (c *Client) InjectState(ctx context.Context, injectID string) (InjectState,
 	if err := json.Unmarshal(reply, &doc); err != nil {
 		return InjectState{}, fmt.Errorf("inject %s status: %w", injectID, err)
 	}
-	var in InjectState
+	in := InjectState{Statusless: doc.Status == nil}
 	if doc.Status != nil {
 		in.Status = strings.TrimSpace(doc.Status.Name)
 		in.Completes, in.Traces = completeTraces(doc.Status.Traces)

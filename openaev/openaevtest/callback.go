@@ -49,6 +49,15 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 // drop is returned (0 when processed or when the legacy ingestion answers
 // 200 too).
 func (p *Platform) applyLocked(c *Call, in *inject) int {
+	if in.status == "" && c.Body["execution_action"] != nil {
+		// No status (ResetInject): updateInjectStatus's
+		// getStatus().orElseThrow (InjectStatusService.java:189) throws
+		// ElementNotFoundException, which handleInjectExecutionError only
+		// logs (no status, no trace): 200 on both lines, the callback lost.
+		c.Outcome, c.Reason = Dropped, "the inject has no status (not dispatched, or its simulation reset): "+
+			"the platform logs ElementNotFoundException and the callback is lost"
+		return 0
+	}
 	if c.AgentID != "" && (p.legacy || c.Body["execution_action"] != nil) {
 		c.Outcome, c.Reason = Dropped, agentNotFoundLocked(c, in)
 		return 0

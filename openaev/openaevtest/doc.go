@@ -395,6 +395,8 @@
 //     status as rule 8 computes it (no COMPLETE trace: ERROR). SweepPending
 //     runs it at a given time (WithPendingThreshold, SetInjectAgents,
 //     Dispatch); GET answers tracking_sent_date and tracking_end_date.
+//     ResetInject leaves an inject without a status (not dispatched, a
+//     simulation reset): reception 404, GET inject_status null.
 //
 // Failures are scripted per inject and per route (failures.go); Message
 // builds the queue message the platform would send an injector.

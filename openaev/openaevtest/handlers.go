@@ -184,9 +184,12 @@ func (p *Platform) injectAnswer(id string, in *inject) (int, string, []byte) {
 		traces[i] = map[string]any{"execution_message": t.message, "execution_action": t.action,
 			"execution_status": t.status, "execution_context_identifiers": []string{}, "agent": nullable(t.agent)}
 	}
-	doc := map[string]any{"inject_id": id, "inject_status": map[string]any{"status_name": in.status, "status_traces": traces,
-		"tracking_sent_date": instant(in.sentAt), "tracking_end_date": instant(in.endAt)},
-		"inject_injector_contract": nil, "inject_type": nil}
+	var status any // null: an inject without a status (ResetInject)
+	if in.status != "" {
+		status = map[string]any{"status_name": in.status, "status_traces": traces,
+			"tracking_sent_date": instant(in.sentAt), "tracking_end_date": instant(in.endAt)}
+	}
+	doc := map[string]any{"inject_id": id, "inject_status": status, "inject_injector_contract": nil, "inject_type": nil}
 	if in.contract != "" {
 		contract := map[string]any{"injector_contract_id": in.contract, "injector_contract_injectors": []string{},
 			"injector_contract_injector_names": map[string]string{}, "injector_contract_injector_type": nil}
@@ -216,6 +219,11 @@ func (p *Platform) reception(c *Call) (int, string, []byte) {
 	// that nothing requires: what binds (rule 16) is taken, absent or
 	// null as 0.
 	return p.withInject(c, func(in *inject) (int, string, []byte) {
+		if in.status == "" {
+			// inject.getStatus().orElseThrow(ElementNotFoundException::new)
+			// (InjectApi.java:374): an inject without a status is a 404.
+			return fail(http.StatusNotFound, "Element not found")
+		}
 		if finished(in.status) {
 			in.reopenings++ // the platform sets PENDING unconditionally
 		}

@@ -119,3 +119,20 @@ func (p *Platform) sweepLocked(in *inject, now time.Time) {
 	}
 	in.status, in.endAt = finalStatus(p.version, in.completes), now
 }
+
+// ResetInject leaves the inject without a status, as a scenario's inject
+// is before its simulation dispatches it, and as a simulation reset
+// leaves its injects (2.4.0: ExerciseService.java:575-586 deletes their
+// statuses, and Inject.clean clears their findings and expectations): its
+// reception is a 404 (InjectApi.java:374, getStatus().orElseThrow), GET
+// answers it with inject_status null, and a callback is lost (the
+// platform's processing finds no status: ElementNotFoundException, only
+// logged). Dispatch gives it a status again. The inject must exist.
+func (p *Platform) ResetInject(injectID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	in := p.injects[injectID]
+	in.status, in.completes, in.traces, in.sentAt, in.endAt = "", nil, nil, time.Time{}, time.Time{}
+	in.findings, in.stored, in.rows = map[string]any{}, map[findingKey]bool{}, nil
+	in.signatures, in.batches = nil, 0
+}

@@ -151,3 +151,29 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestResetInject: an inject without a status (a scenario's before its
+// dispatch, a simulation reset) exists: GET answers it with inject_status
+// null, while its reception is a 404 (InjectApi.java:374) and a callback
+// is lost; Dispatch gives it a status, and its reception is taken again.
+func TestResetInject(t *testing.T) {
+	p := platformWithNmap(t, openaevtest.WithVersion(openaevtest.Version24))
+	p.ResetInject("i1")
+	st, body := get(t, p, "/api/injects/i1")
+	if st != 200 || !contains(body, `"inject_status":null`) {
+		t.Errorf("GET a reset inject: %d %s, want 200 with inject_status null", st, body)
+	}
+	if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1}); st != 404 {
+		t.Errorf("reception of a reset inject: %d, want 404", st)
+	}
+	if c := postCallback(t, p, "i1", callback("command_execution", "INFO", nil)); c.Outcome != openaevtest.Dropped {
+		t.Errorf("a trace on a reset inject: %s, want it dropped (no status to add it to)", c.Outcome)
+	}
+	p.Dispatch("i1")
+	if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1}); st != 200 {
+		t.Errorf("reception once dispatched: %d, want 200", st)
+	}
+	if got := p.InjectStatus("i1"); got != "PENDING" {
+		t.Errorf("status %s, want PENDING", got)
+	}
+}
