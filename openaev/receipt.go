@@ -17,7 +17,9 @@ import (
 // took since the inject was launched.
 type Receipt struct {
 	// Completes counts the traces of inject_status.status_traces whose
-	// execution_action is COMPLETE.
+	// execution_action is COMPLETE and that name no agent: an injector's
+	// "complete" (see completeTraces), not the platform's pending sweep's
+	// TIMEOUT trace of an agent.
 	Completes int
 	// Unread is a 2xx answer that is not the platform's Inject: no body,
 	// JSON without inject_status (or with a null one: 2.4.0 answers a 404
@@ -47,7 +49,8 @@ func readReceipt(rd io.Reader) Receipt {
 	var doc struct {
 		Status *struct {
 			Traces []struct {
-				Action string `json:"execution_action"`
+				Action string          `json:"execution_action"`
+				Agent  json.RawMessage `json:"agent"`
 			} `json:"status_traces"`
 		} `json:"inject_status"`
 	}
@@ -56,7 +59,8 @@ func readReceipt(rd io.Reader) Receipt {
 	}
 	var r Receipt
 	for _, t := range doc.Status.Traces {
-		if strings.EqualFold(strings.TrimSpace(t.Action), "COMPLETE") {
+		agentless := len(t.Agent) == 0 || string(t.Agent) == "null"
+		if agentless && strings.EqualFold(strings.TrimSpace(t.Action), "COMPLETE") {
 			r.Completes++
 		}
 	}

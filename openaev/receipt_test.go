@@ -34,6 +34,16 @@ func TestReceptionReceipt(t *testing.T) {
 			`{"execution_message":"t","execution_action":"EXECUTION","execution_status":"INFO"},` +
 			`{"execution_message":"m2","execution_action":"complete","execution_status":"ERROR"}]}}`,
 			want: openaev.Receipt{Completes: 2}, earlier: true},
+		// The platform's pending sweep: a COMPLETE TIMEOUT trace per agent,
+		// no injector's complete (a redelivered message of a swept inject).
+		{name: "the pending sweep's agent traces", body: `{"inject_status":{"status_name":"PENDING","status_traces":[` +
+			`{"execution_message":"published","execution_action":"EXECUTION","execution_status":"INFO","agent":null},` +
+			`{"execution_message":"Agent root did not respond within the 10 minutes threshold.","execution_action":"COMPLETE",` +
+			`"execution_status":"TIMEOUT","agent":"ag1"}]}}`},
+		{name: "an earlier complete beside the sweep's", body: `{"inject_status":{"status_name":"PENDING","status_traces":[` +
+			`{"execution_message":"t","execution_action":"COMPLETE","execution_status":"TIMEOUT","agent":"ag1"},` +
+			`{"execution_message":"m","execution_action":"COMPLETE","execution_status":"SUCCESS","agent":null}]}}`,
+			want: openaev.Receipt{Completes: 1}, earlier: true},
 		{name: "no traces", body: `{"inject_status":{"status_name":"PENDING"}}`},
 		{name: "traces null", body: `{"inject_status":{"status_name":"PENDING","status_traces":null}}`},
 		{name: "no body", want: openaev.Receipt{Unread: true}, earlier: true},
