@@ -83,37 +83,66 @@ func TestRunOpenAEVWithinIngestWindow(t *testing.T) {
 }
 
 // Tester t94's case (a) through the CLI: the run's complete is queued by
-// the platform and its answer lost (the connection cut). The run does not
-// post it again while the platform shows the inject PENDING within the
-// window: it keeps it in the outbox and exits 1 with the flush hint. Once
-// the platform's worker has run, the flush finds the complete taken (its
-// run mark in the inject's trace) and sends nothing more: the inject is
-// completed once.
+// the platform and its answer lost: the connection cut, or Istio's
+// "503 UC" (Envoy's 503 once the platform reset the connection after it
+// took the body). The run does not post it again while the platform shows
+// the inject PENDING within the window: it keeps it in the outbox and
+// exits 1 with the flush hint. Once the platform's worker has run, the
+// flush finds the complete taken (its run mark in the inject's trace) and
+// sends nothing more: the inject is completed once. Envoy's 503 for a
+// complete it never sent (the platform down: its connection failed) is
+// retried at once, and delivered.
 func TestRunOpenAEVLostCompleteWithinIngestWindow(t *testing.T) {
 	t.Parallel()
-	const id = "inj-lost"
-	p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithHeldIngestion())
-	registered(t, p, platformToken, registry())
-	p.AddInject(id, openaev.ContractID("noop"))
-	proxy := testkit.FaultProxy(t, p.URL, 1, []byte(`"execution_action":"complete"`), testkit.LoseAnswer)
-	env, box := outboxEnv(t)
-	msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
-	r := run(t, registry(), env, "run", "noop", "--openaev-message", msg, "--backend-url", proxy.URL, "--log-level", "error")
-	checkKept(t, r, box)
-	if !strings.Contains(r.stderr, "within the platform's ingestion window (30s)") {
-		t.Errorf("stderr %q, want it to say the complete was not sent again within the ingestion window", r.stderr)
+	tests := []struct {
+		name  string
+		fault func(w http.ResponseWriter, r *http.Request, forward http.Handler)
+		held  bool // the complete may have been taken: not sent again within the window
+	}{
+		{"connection cut", testkit.LoseAnswer, true},
+		{"Envoy's 503 after a reset", testkit.EnvoyReset, true},
+		{"Envoy's 503, never sent", func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
+			testkit.EnvoyAnswer(w, testkit.EnvoyNeverSentBody)
+		}, false},
 	}
-	if n := len(p.CallsOf(openaevtest.KindComplete)); n != 1 {
-		t.Fatalf("the platform received %d completes, want the lost one only", n)
-	}
-	p.Ingest()
-	f := run(t, registry(), env, "outbox", "flush", "--backend-url", proxy.URL, "--log-level", "error")
-	if f.code != 0 || !strings.Contains(f.stdout, "1 delivered, 0 still pending") {
-		t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
-	}
-	p.Ingest()
-	if n, all := len(p.Completions(id)), len(p.CallsOf(openaevtest.KindComplete)); n != 1 || all != 1 {
-		t.Errorf("the platform completed the inject %d times of %d completes received, want once of 1", n, all)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			const id = "inj-lost"
+			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithHeldIngestion())
+			registered(t, p, platformToken, registry())
+			p.AddInject(id, openaev.ContractID("noop"))
+			proxy := testkit.FaultProxy(t, p.URL, 1, []byte(`"execution_action":"complete"`), tt.fault)
+			env, box := outboxEnv(t)
+			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
+			r := run(t, registry(), env, "run", "noop", "--openaev-message", msg, "--backend-url", proxy.URL, "--log-level", "error")
+			if !tt.held {
+				if r.code != 0 {
+					t.Fatalf("run: exit %d, want 0: a complete never sent is retried\n%s", r.code, r.stderr)
+				}
+				p.Ingest()
+				if n, all := len(p.Completions(id)), len(p.CallsOf(openaevtest.KindComplete)); n != 1 || all != 1 {
+					t.Errorf("the platform completed the inject %d times of %d completes received, want once of 1", n, all)
+				}
+				return
+			}
+			checkKept(t, r, box)
+			if !strings.Contains(r.stderr, "within the platform's ingestion window (30s)") {
+				t.Errorf("stderr %q, want it to say the complete was not sent again within the ingestion window", r.stderr)
+			}
+			if n := len(p.CallsOf(openaevtest.KindComplete)); n != 1 {
+				t.Fatalf("the platform received %d completes, want the lost one only", n)
+			}
+			p.Ingest()
+			f := run(t, registry(), env, "outbox", "flush", "--backend-url", proxy.URL, "--log-level", "error")
+			if f.code != 0 || !strings.Contains(f.stdout, "1 delivered, 0 still pending") {
+				t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
+			}
+			p.Ingest()
+			if n, all := len(p.Completions(id)), len(p.CallsOf(openaevtest.KindComplete)); n != 1 || all != 1 {
+				t.Errorf("the platform completed the inject %d times of %d completes received, want once of 1", n, all)
+			}
+		})
 	}
 }
 

@@ -194,9 +194,10 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 // mayHold reports whether the platform may hold a copy of ctx's
 // "complete" already, its answer lost: an earlier attempt of this send got
 // no answer (unanswered of them: a connection cut once the request went
-// out, a timeout, a gateway's 502 or 504), or the body was sent before
-// this send (a resend, a held result tried again). One answered otherwise
-// (a 503, a 429, a connection refused) was not taken.
+// out, a timeout, a gateway's 502 or 504, Envoy's 503 after a reset: see
+// httpx.GatewayNoAnswer), or the body was sent before this send (a
+// resend, a held result tried again). One answered otherwise (another
+// 503, a 429, a connection refused) was not taken.
 func mayHold(ctx context.Context, unanswered int) bool {
 	return unanswered > 0 || marked(ctx, markResend) || marked(ctx, markTriedBefore)
 }

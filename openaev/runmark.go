@@ -15,7 +15,8 @@ import (
 )
 
 // A "complete" whose answer was lost (a gateway's 502 or 504 after the
-// platform took it, a connection cut after the request went out) is
+// platform took it, Envoy's 503 after a reset: httpx.GatewayNoAnswer; a
+// connection cut after the request went out) is
 // retried, and before the retry the platform is asked for the inject's
 // status. A
 // finished inject then means one of two things: the platform took this
@@ -111,7 +112,7 @@ func markOf(body []byte) string {
 // cannot say whose; a token the platform refuses outright (a 401) is the
 // error. A status that cannot be read sends body (nil) when the platform
 // cannot hold it (a twin's first attempt, a retry of attempts answered so
-// that none was taken: a 503, a 429, a connection refused). When it may
+// that none was taken: a 503 not Envoy's after a reset, a 429, a connection refused). When it may
 // (held, see mayHold: an earlier attempt got no answer, a resend, a held
 // result tried again), the status cannot say whether the platform took
 // it, its answer lost: unreadable for a while (a network error, a 5xx, a

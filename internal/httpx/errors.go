@@ -194,14 +194,58 @@ func RetryableStatus(status int, _ string) bool {
 		status == http.StatusRequestTimeout || status == http.StatusTooManyRequests
 }
 
-// GatewayNoAnswer reports whether status is a gateway's word that the
-// server behind it gave no answer: 502 Bad Gateway or 504 Gateway
-// Timeout. The server may have taken the request all the same, its
-// answer lost, and an attempt answered so counts as one that got no
-// answer (Reply.Unanswered). Any other status, a 503 included, is the
-// server's own answer: it says whether the server took the request.
-func GatewayNoAnswer(status int) bool {
-	return status == http.StatusBadGateway || status == http.StatusGatewayTimeout
+// GatewayNoAnswer reports whether an answer of status with body is a
+// gateway's word that the server behind it gave no answer once the
+// request may have reached it: 502 Bad Gateway, 504 Gateway Timeout, or a
+// 503 that Envoy (Istio's sidecars and gateways) wrote after the
+// connection to the server was made and then reset before its answer
+// (EnvoyReset: response flag UC, "reset reason: connection termination").
+// The server may have taken the request all the same, its answer lost,
+// and an attempt answered so counts as one that got no answer
+// (Reply.Unanswered). Any other 503 is an answer that the request was not
+// taken: the server's own, Envoy's for a request it never forwarded (no
+// healthy upstream, a connection that failed or timed out, a circuit
+// breaker open), another proxy's with no server to send it to.
+func GatewayNoAnswer(status int, body string) bool {
+	return status == http.StatusBadGateway || status == http.StatusGatewayTimeout ||
+		status == http.StatusServiceUnavailable && EnvoyReset(body)
+}
+
+// envoyReset starts the body of Envoy's local reply to a request whose
+// upstream failed before its answer's headers; the reason follows
+// ("reset reason: connection termination", or, retried, "retried and the
+// latest reset reason: remote reset", and maybe ", transport failure
+// reason: ...").
+const envoyReset = "upstream connect error or disconnect/reset before headers."
+
+// envoyNeverSent are Envoy's reset reasons for a request it never sent:
+// the connection to the server failed, timed out, or was not tried (a
+// circuit breaker's overflow).
+var envoyNeverSent = []string{"connection failure", "connection timeout", "overflow"}
+
+// EnvoyReset reports whether body is Envoy's local reply saying the server
+// reset the request after the connection to it was made (connection
+// termination, remote reset, a protocol error...): the request may have
+// reached the server. A reset whose reason says the connection was never
+// made ("connection failure", "remote connection failure", "connection
+// timeout", "overflow") does not count: nothing was sent.
+func EnvoyReset(body string) bool {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(body), envoyReset)
+	if !ok {
+		return false
+	}
+	_, reason, ok := strings.Cut(rest, "reset reason: ")
+	if !ok {
+		return true // no reason given: it may have been sent
+	}
+	reason, _, _ = strings.Cut(reason, ",")
+	reason = strings.TrimSpace(reason)
+	for _, never := range envoyNeverSent {
+		if strings.HasSuffix(reason, never) {
+			return false
+		}
+	}
+	return true
 }
 
 // PermanentStatus reports whether a status is a refusal the server will

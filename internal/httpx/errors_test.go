@@ -158,3 +158,38 @@ func TestWrapperHelpers(t *testing.T) {
 		t.Error("Matches does not follow its flags")
 	}
 }
+
+// TestGatewayNoAnswer: a 502 and a 504 are a gateway's word that the
+// server gave no answer; a 503 is one only when Envoy wrote it after the
+// connection to the server was made (its reset reason says so), not when
+// it never sent the request, nor any other 503.
+func TestGatewayNoAnswer(t *testing.T) {
+	const reset = "upstream connect error or disconnect/reset before headers. "
+	tests := []struct {
+		status int
+		body   string
+		want   bool
+	}{
+		{502, "", true},
+		{504, "upstream request timeout", true},
+		{503, "", false},
+		{503, `{"message":"Service Unavailable"}`, false},
+		{503, "no healthy upstream", false},
+		{503, reset + "reset reason: connection termination", true},
+		{503, reset + "reset reason: remote reset", true},
+		{503, reset + "reset reason: protocol error", true},
+		{503, reset + "retried and the latest reset reason: connection termination", true},
+		{503, reset + "reset reason: connection failure", false},
+		{503, reset + "reset reason: remote connection failure, transport failure reason: delayed connect error: 111", false},
+		{503, reset + "retried and the latest reset reason: local connection failure", false},
+		{503, reset + "reset reason: connection timeout", false},
+		{503, reset + "reset reason: overflow", false},
+		{500, reset + "reset reason: connection termination", false},
+		{429, "", false},
+	}
+	for _, tt := range tests {
+		if got := GatewayNoAnswer(tt.status, tt.body); got != tt.want {
+			t.Errorf("GatewayNoAnswer(%d, %q) = %v, want %v", tt.status, tt.body, got, tt.want)
+		}
+	}
+}

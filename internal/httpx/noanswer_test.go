@@ -72,8 +72,9 @@ func TestPosterNoAnswer(t *testing.T) {
 
 // TestPosterUnanswered: a 2xx Reply counts the attempts before it that got
 // no answer once the request was sent (the server may have taken it), a
-// gateway's 502 or 504 among them, not those answered with another error
-// status.
+// gateway's 502 or 504 and Envoy's 503 after a reset among them (Istio's
+// "503 UC": the server may have taken the body), not those answered with
+// another error status (Envoy's 503 for a request it never sent too).
 func TestPosterUnanswered(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -82,6 +83,9 @@ func TestPosterUnanswered(t *testing.T) {
 	}{
 		{"connection cut", func(w http.ResponseWriter) { testkit.Cut(w) }, 1},
 		{"answered 503", func(w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) }, 0},
+		{"Envoy's 503 after a reset", func(w http.ResponseWriter) { testkit.EnvoyAnswer(w, testkit.EnvoyResetBody) }, 1},
+		{"Envoy's 503, never sent", func(w http.ResponseWriter) { testkit.EnvoyAnswer(w, testkit.EnvoyNeverSentBody) }, 0},
+		{"Envoy's 503, no healthy upstream", func(w http.ResponseWriter) { testkit.EnvoyAnswer(w, "no healthy upstream") }, 0},
 		{"a gateway's 502", func(w http.ResponseWriter) { w.WriteHeader(http.StatusBadGateway) }, 1},
 		{"a gateway's 504", func(w http.ResponseWriter) { w.WriteHeader(http.StatusGatewayTimeout) }, 1},
 		{"answered 200", func(w http.ResponseWriter) { w.WriteHeader(http.StatusOK) }, 0},

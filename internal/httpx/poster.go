@@ -141,11 +141,12 @@ type Reply struct {
 	Attempts int
 	// Unanswered counts the attempts before the 2xx that got no answer
 	// once the request may have reached the server (a connection cut, a
-	// timeout, once connected; a gateway's 502 or 504, see
-	// GatewayNoAnswer; not an attempt that never got a connection: a dial
-	// refused or timed out, a TLS handshake or a proxy's CONNECT that
-	// failed; nor one answered with another status, a 503): the server
-	// may have taken the request that many times besides.
+	// timeout, once connected; a gateway's 502 or 504, Envoy's 503 after
+	// the server reset the connection, see GatewayNoAnswer; not an attempt
+	// that never got a connection: a dial refused or timed out, a TLS
+	// handshake or a proxy's CONNECT that failed; nor one answered with
+	// another status, another 503): the server may have taken the request
+	// that many times besides.
 	Unanswered int
 }
 
@@ -331,8 +332,8 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return p.reply(ctx, r, resp)
 	}
-	f := &failure{status: resp.StatusCode, body: ReadErrorBody(resp.Body, p.Secrets...), retry: p.retryable(resp.StatusCode, r.Op),
-		unanswered: GatewayNoAnswer(resp.StatusCode)}
+	f := &failure{status: resp.StatusCode, body: ReadErrorBody(resp.Body, p.Secrets...), retry: p.retryable(resp.StatusCode, r.Op)}
+	f.unanswered = GatewayNoAnswer(f.status, f.body)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		f.after, f.hasAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}

@@ -56,3 +56,30 @@ func LoseAnswer(w http.ResponseWriter, r *http.Request, forward http.Handler) {
 	forward.ServeHTTP(httptest.NewRecorder(), r)
 	Cut(w)
 }
+
+// Envoy's local replies (a 503, text/plain) to a request whose server
+// reset the connection after it was made (response flag UC: the request
+// may have reached it), and to one whose connection failed (UF: never
+// sent).
+const (
+	EnvoyResetBody       = "upstream connect error or disconnect/reset before headers. reset reason: connection termination"
+	EnvoyNeverSentBody   = "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure, transport failure reason: delayed connect error: 111"
+	envoyLocalReplyCType = "text/plain"
+)
+
+// EnvoyReset is a FaultProxy fault: the request goes on to the target,
+// whose answer is dropped, and the client gets Envoy's 503 after a
+// reset (EnvoyResetBody), as Istio answers when the server took the
+// body and reset the connection.
+func EnvoyReset(w http.ResponseWriter, r *http.Request, forward http.Handler) {
+	forward.ServeHTTP(httptest.NewRecorder(), r)
+	EnvoyAnswer(w, EnvoyResetBody)
+}
+
+// EnvoyAnswer writes Envoy's local reply body, a 503.
+func EnvoyAnswer(w http.ResponseWriter, body string) {
+	w.Header().Set("Content-Type", envoyLocalReplyCType)
+	w.Header().Set("Server", "envoy")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = io.WriteString(w, body)
+}

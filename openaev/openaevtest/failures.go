@@ -13,8 +13,10 @@ func (p *Platform) FailComplete(injectID string, status, n int) {
 // that the platform processes (or, queued, holds: WithIngestEvery) answer
 // status all the same: a gateway that timed out after the platform took
 // the body (a 502 or 504, which the injector counts as no answer; a 503 it
-// takes as not taken). The Call keeps its Outcome (Processed, or Queued
-// until the worker settles it) and records status.
+// takes as not taken: its body is the stand-in's JSON, not Envoy's words
+// after a reset, which testkit.EnvoyReset answers). The Call keeps its
+// Outcome (Processed, or Queued until the worker settles it) and records
+// status.
 func (p *Platform) LoseCompleteAnswer(injectID string, status, n int) {
 	p.fail(kindLostComplete, injectID, status, n)
 }
