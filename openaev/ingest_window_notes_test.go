@@ -5,8 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"strings"
 	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,36 +135,6 @@ func TestRedeliveryJoinsTheHandlingHoldingItsResult(t *testing.T) {
 				t.Errorf("past the window: first handling %v, the platform received %d completes; want delivered, once", errFirst, got)
 			}
 		})
-	}
-}
-
-// TestWithheldCompleteKeepsItsAttempts is reviewer r15's fifth case:
-// attempt 1 of a "complete" gets no answer (taken, its connection cut),
-// attempt 2 is withheld by the ingestion window. The outbox record counts
-// both attempts and the one that got no answer (outbox list shows them),
-// and the error kept says the platform may hold it.
-func TestWithheldCompleteKeepsItsAttempts(t *testing.T) {
-	const id = "i-notyet"
-	lose := &loseComplete{forward: true}
-	lose.n.Store(1)
-	s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
-		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: lose},
-		window: 30 * time.Second})
-	if err := s.proc.Process(context.Background(), nmapAssetsMessage(t, s.env, id, 2)); err == nil {
-		t.Fatal("run: delivered, want the complete kept")
-	}
-	recs, err := s.store.List()
-	if err != nil || len(recs) != 1 {
-		t.Fatalf("outbox: %d records, %v; want the complete", len(recs), err)
-	}
-	r := recs[0]
-	if r.Attempts != 2 || r.Unanswered != 1 {
-		t.Errorf("record: %d attempts, %d unanswered; want 2 and 1 (attempt 1 got no answer, attempt 2 withheld)", r.Attempts, r.Unanswered)
-	}
-	for _, want := range []string{"failed after 2 attempts", "the platform may hold an attempt of it that got no answer", "ingestion window"} {
-		if !strings.Contains(r.LastError, want) {
-			t.Errorf("last error %q, want it to say %q", r.LastError, want)
-		}
 	}
 }
 

@@ -233,5 +233,5 @@ func (p *Profile) tooEarly(id string) error {
 	if !ok {
 		return nil
 	}
-	return &httpx.NotYetError{Err: fmt.Errorf("not sent again: the platform may hold an attempt of it that got no answer: %w", recent)}
+	return &httpx.NotYetError{Err: fmt.Errorf("not sent again: %w", recent)}
 }

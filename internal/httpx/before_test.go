@@ -128,8 +128,7 @@ func TestPosterRewrite(t *testing.T) {
 
 // TestPosterNotYet: a *NotYetError from Request.Before makes no request
 // for that attempt but counts it, and Do goes on to the next one; when no
-// attempt is left, Do returns an error matching it, having sent nothing
-// for it.
+// attempt is left, Do returns it, having sent nothing for it.
 func TestPosterNotYet(t *testing.T) {
 	later := &NotYetError{Err: errors.New("the server may not show it yet")}
 	tests := []struct {
@@ -163,47 +162,6 @@ func TestPosterNotYet(t *testing.T) {
 			}
 			if want := min(tt.notYetUntil+1, 3); len(calls) != want {
 				t.Errorf("Before called for attempts %v, want %d calls", calls, want)
-			}
-		})
-	}
-}
-
-// TestPosterNotYetCounts: the last attempt withheld (a *NotYetError with
-// none left), Do's error is an *HTTPError counting every attempt, the
-// withheld ones included, and those that got no answer once sent: the
-// server may hold the request that many times, and an outbox keeping it
-// records so.
-func TestPosterNotYetCounts(t *testing.T) {
-	later := &NotYetError{Err: errors.New("the server may not show it yet")}
-	tests := []struct {
-		name           string
-		firstSent      bool // attempt 1 is made (its connection cut), the others withheld
-		wantUnanswered int
-	}{
-		{"every attempt withheld", false, 0},
-		{"attempt 1 cut, then withheld", true, 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
-				_, _ = io.Copy(io.Discard, r.Body)
-				testkit.Cut(w)
-			})
-			req := Request{Op: "complete", URL: srv.URL, Body: []byte("{}"), Before: func(_ context.Context, n, _ int) error {
-				if n == 1 && tt.firstSent {
-					return nil
-				}
-				return later
-			}}
-			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}, Attempts: 3}
-			rep, err := p.Do(context.Background(), req)
-			var he *HTTPError
-			if !errors.As(err, &he) || !errors.Is(err, later) || !errors.Is(err, ErrRetriesExhausted) {
-				t.Fatalf("Do: %v, want an *HTTPError holding the NotYetError, retries exhausted", err)
-			}
-			if he.Attempts != 3 || rep.Attempts != 3 || he.Unanswered != tt.wantUnanswered || he.Status != 0 {
-				t.Errorf("attempts %d (reply %d), unanswered %d, status %d; want 3, %d unanswered, no status",
-					he.Attempts, rep.Attempts, he.Unanswered, he.Status, tt.wantUnanswered)
 			}
 		})
 	}

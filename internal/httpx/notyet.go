@@ -10,10 +10,7 @@ import (
 // not to be made yet, but may be later (the caller waits for something
 // the server shows only after a while): Do does not make it, counts it
 // among the attempts, waits the backoff and calls Before again for the
-// next one; when none is left, Do returns an *HTTPError (Exhausted, no
-// Status) counting it, holding it as Err and the attempts before it that
-// got no answer (Unanswered): the server may hold the request that many
-// times, which a caller keeping it records.
+// next one; when none is left, Do returns it as Before's other errors.
 type NotYetError struct{ Err error }
 
 func (e *NotYetError) Error() string { return e.Err.Error() }
@@ -36,16 +33,4 @@ func (p *Poster) notYet(ctx context.Context, berr error, n *int, attempts int, r
 	case <-ctx.Done():
 	}
 	return true
-}
-
-// withheld is Do's error when Before withholds attempt n+1 with berr, a
-// *NotYetError, and none is left after it (see NotYetError); lost counts
-// the attempts before it that got no answer. nil for any other berr, or
-// once ctx ended (Do then says so).
-func withheld(ctx context.Context, op string, berr error, n, lost int) *HTTPError {
-	var later *NotYetError
-	if !errors.As(berr, &later) || ctx.Err() != nil {
-		return nil
-	}
-	return &HTTPError{Op: op, Attempts: n + 1, Unanswered: lost, Err: berr, Exhausted: true}
 }

@@ -192,9 +192,6 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 			if berr != nil && p.notYet(ctx, berr, &n, attempts, &resume) {
 				continue
 			}
-			if he := withheld(ctx, r.Op, berr, n, lost); he != nil {
-				return Reply{Attempts: n + 1}, he
-			}
 			if berr != nil {
 				return Reply{Attempts: n}, p.ended(ctx, n, last, resume, berr)
 			}
