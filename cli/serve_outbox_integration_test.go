@@ -154,7 +154,14 @@ func TestIntegrationServeOutboxRunsOnlyWhatItCanKeep(t *testing.T) {
 // the complete waits for its next attempt or while the requests made
 // before that attempt (the search of the inject's stored findings, made
 // once an attempt may have been taken: a gateway's 504) are retried:
-// then the body kept no attempt and no error.
+// then the body kept no attempt and no error. With the default ingestion
+// window, a complete answered 504 is not sent again within it: a stop
+// then (the inject's status read, the next attempt held back) is
+// acknowledged in the shutdown's line all the same, the body keeping the
+// 504; the handling that ran out of attempts within it settled the
+// message itself (acknowledged, the body kept with the 504, in its own
+// line), and the stop that cuts the resend after the window (its search)
+// leaves that 504 the body's last answer, not the wait it cut.
 func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
 	testkit.Integration(t) // and RabbitMQ
 	for _, tc := range []struct {
@@ -162,9 +169,19 @@ func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
 		status   int    // the complete's answer
 		findings bool   // the findings search fails too
 		cutAt    string // the call the stop follows
+		window   string // --openaev-ingest-window; "" the default
 	}{
-		{"during the complete's wait", http.StatusServiceUnavailable, false, openaevtest.KindComplete},
-		{"during the findings search's retries", http.StatusGatewayTimeout, true, openaevtest.KindFindings},
+		{"during the complete's wait", http.StatusServiceUnavailable, false, openaevtest.KindComplete, ""},
+		// The stand-in processes each callback before answering (the
+		// legacy ingestion): no window to wait out before the search.
+		{"during the findings search's retries", http.StatusGatewayTimeout, true, openaevtest.KindFindings, "0"},
+		// A gateway's 504: the complete may have been taken, and is not
+		// sent again within the default window (30s).
+		{"within the ingestion window", http.StatusGatewayTimeout, false, openaevtest.KindInject, ""},
+		// The search comes once the default window has passed (30s): the
+		// handling gave up on the complete within it, and acknowledged the
+		// message.
+		{"during the findings search's retries, the default window", http.StatusGatewayTimeout, true, openaevtest.KindFindings, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, serveToken)
@@ -175,12 +192,13 @@ func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
 				p.FailFindings("i-stop", http.StatusServiceUnavailable, 1<<20)
 			}
 			box := filepath.Join(t.TempDir(), "outbox.db")
-			stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+			args := []string{"--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
 				"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box, "--injectors", "noop",
-				"--shutdown-timeout", "100ms",
-				// The stand-in processes each callback before answering
-				// (the legacy ingestion): no window to wait out.
-				"--openaev-ingest-window", "0")
+				"--shutdown-timeout", "100ms"}
+			if tc.window != "" {
+				args = append(args, "--openaev-ingest-window", tc.window)
+			}
+			stderr, stop := serveRun(t, nil, args...)
 			defer func() {
 				if t.Failed() {
 					t.Logf("stderr:\n%s", stderr)
@@ -198,8 +216,15 @@ func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
 				t.Errorf("%d messages back in the queue, want 0: the result is kept", ready)
 			}
 			acked := jsonLogs(stderr.String(), "shutdown timeout: acknowledged the unfinished injects whose result is kept for a later delivery")
-			if len(acked) != 1 || fmt.Sprint(acked[0]["inject_ids"]) != "[i-stop]" {
-				t.Errorf("shutdown logged %v, want one line acknowledging i-stop", acked)
+			kept := jsonLogs(stderr.String(), "terminal callback not delivered; kept in the outbox and acknowledged")
+			switch {
+			case tc.findings && tc.window == "":
+				// Settled before the stop, by the handling.
+				if len(acked) != 0 || len(kept) != 1 || kept[0]["inject_id"] != "i-stop" {
+					t.Errorf("shutdown logged %v, the handling %v; want the handling's one line acknowledging i-stop", acked, kept)
+				}
+			case len(acked) != 1 || fmt.Sprint(acked[0]["inject_ids"]) != "[i-stop]":
+				t.Errorf("shutdown logged %v, the handling %v; want the shutdown's one line acknowledging i-stop", acked, kept)
 			}
 			if n := len(jsonLogs(stderr.String(), "shutdown timeout: requeued the unfinished injects")); n != 0 {
 				t.Errorf("%d lines requeue an inject", n)

@@ -110,10 +110,12 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		*r.lost += he.Unanswered
 	}
 	var own *APIError
-	if !errors.As(err, &he) || errors.As(err, &own) {
+	var later *httpx.NotYetError
+	if !errors.As(err, &he) || errors.As(err, &own) || errors.As(err, &later) {
 		// ctx ended, or r.before or r.rewrite ended the attempts with
 		// their own error (a request of theirs that failed: its own
-		// *APIError).
+		// *APIError; not yet, no attempt left: the reason, and the
+		// request's last failure in it).
 		return nil, err
 	}
 	// Only a refusal the platform will repeat (httpx's PermanentStatus) is

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
@@ -164,5 +165,37 @@ func TestPosterNotYet(t *testing.T) {
 				t.Errorf("Before called for attempts %v, want %d calls", calls, want)
 			}
 		})
+	}
+}
+
+// TestPosterNotYetAfterAFailure: a request whose attempt got a gateway's
+// 504 (no answer: the server may hold it), then was told not yet until
+// no attempt was left, ends with the *NotYetError holding that 504 as its
+// last failure: a caller keeping the request for later records the
+// request made, the one without an answer, and the server's last answer,
+// not only the reason it waits.
+func TestPosterNotYetAfterAFailure(t *testing.T) {
+	srv := newServer(t, testkit.Repeat(1, http.StatusGatewayTimeout, "upstream request timeout")...)
+	req := Request{Op: "callback", URL: srv.URL, Before: func(_ context.Context, n, _ int) error {
+		if n > 1 {
+			return &NotYetError{Err: errors.New("the server may not show it yet")}
+		}
+		return nil
+	}}
+	p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}, Attempts: 3}
+	_, err := p.Do(context.Background(), req)
+	var later *NotYetError
+	var he *HTTPError
+	if !errors.As(err, &later) || !errors.As(err, &he) {
+		t.Fatalf("Do = %#v, want a *NotYetError holding the request's *HTTPError", err)
+	}
+	if he.Status != http.StatusGatewayTimeout || he.Attempts != 1 || he.Unanswered != 1 {
+		t.Errorf("last failure %+v, want the 504 of the 1 request made, without an answer", he)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "may not show it yet") || !strings.Contains(msg, "status 504") {
+		t.Errorf("error %q, want it to say why it waits and the server's last answer", msg)
+	}
+	if got := len(srv.Requests()); got != 1 {
+		t.Errorf("%d requests, want 1", got)
 	}
 }

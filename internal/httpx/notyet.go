@@ -10,11 +10,44 @@ import (
 // not to be made yet, but may be later (the caller waits for something
 // the server shows only after a while): Do does not make it, counts it
 // among the attempts, waits the backoff and calls Before again for the
-// next one; when none is left, Do returns it as Before's other errors.
-type NotYetError struct{ Err error }
+// next one; when none is left, Do returns it as Before's other errors,
+// Last set to the request's last failure: what a caller that keeps the
+// request for later records of the attempts made (their number, those
+// that got no answer, the server's last answer), as for a request whose
+// attempts failed.
+type NotYetError struct {
+	Err error
+	// Last is the last attempt of the request that failed on its own (as
+	// InterruptedError.Last), nil when none did or Before returned e for
+	// the first attempt; its Attempts counts the requests made.
+	Last *HTTPError
+}
 
-func (e *NotYetError) Error() string { return e.Err.Error() }
-func (e *NotYetError) Unwrap() error { return e.Err }
+func (e *NotYetError) Error() string {
+	if e.Last == nil {
+		return e.Err.Error()
+	}
+	return e.Err.Error() + "; the last attempt: " + e.Last.Error()
+}
+
+// Unwrap returns Err, and Last when set: errors.As finds the request's
+// failure in e.
+func (e *NotYetError) Unwrap() []error {
+	if e.Last == nil {
+		return []error{e.Err}
+	}
+	return []error{e.Err, e.Last}
+}
+
+// spent returns berr, Before's error ending Do, with last (the request's
+// last failure) set when it is a *NotYetError: no attempt was left.
+func spent(berr error, last *HTTPError) error {
+	later, ok := berr.(*NotYetError)
+	if !ok || last == nil || later.Last != nil {
+		return berr
+	}
+	return &NotYetError{Err: later.Err, Last: last}
+}
 
 // notYet reports whether berr, Before's error for attempt *n+1, is a
 // *NotYetError with an attempt left after it: the attempt is counted

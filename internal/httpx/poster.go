@@ -193,7 +193,7 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 				continue
 			}
 			if berr != nil {
-				return Reply{Attempts: n}, p.ended(ctx, n, last, resume, berr)
+				return Reply{Attempts: n}, p.ended(ctx, n, last, resume, spent(berr, last))
 			}
 		}
 		if r.Rewrite != nil {

@@ -65,7 +65,8 @@ func CutShort(ie *httpx.InterruptedError) error {
 // Retry-After asked); unless another live process owns it by
 // now (see ownedElsewhere). It returns that error, redacted: the
 // last attempt that failed on its own (the backend refused it, or did not
-// answer), else the attempt cut short. When no attempt was made (the
+// answer), else, when no request was in flight, r's last error (its last
+// answer still stands), else the attempt cut short. When no attempt was made (the
 // abort came first), r is left as it was and the result is nil: it was
 // not sent.
 func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff time.Duration) error {
@@ -74,8 +75,15 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff ti
 		return nil
 	}
 	last := CutShort(ie)
-	if ie.Last != nil {
-		last = errors.New(s.redact(ie.Last.Error(), red))
+	status := 0
+	switch {
+	case ie.Last != nil:
+		last, status = errors.New(s.redact(ie.Last.Error(), red)), ie.Last.Status
+	case ie.Waiting && r.LastError != "":
+		// No request of this send failed, none was in flight (its
+		// attempts were held back: the platform's ingestion window, a
+		// search made first): the body's last answer still stands.
+		last, status = errors.New(r.LastError), r.LastStatus
 	}
 	// A record Send settled is no longer this process's: another process
 	// (a Resender, a retry-dead) may have claimed it since, and keeps it.
@@ -86,9 +94,9 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff ti
 			next = ie.Resume
 		}
 	}
-	status, attempts := 0, failedAttempts{n: ie.Attempts, other: inOtherForm(err)}
+	attempts := failedAttempts{n: ie.Attempts, other: inOtherForm(err)}
 	if ie.Last != nil {
-		status, attempts.unanswered = ie.Last.Status, ie.Last.Unanswered
+		attempts.unanswered = ie.Last.Unanswered
 	}
 	if ie.Connected {
 		attempts.unanswered++ // the one cut short in flight, once connected

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,62 @@ func TestNoteInterruptedCountsUnanswered(t *testing.T) {
 			}
 			if after.Attempts != 2 || after.Unanswered != tt.want {
 				t.Errorf("record after NoteInterrupted: %d attempts, %d unanswered; want 2, %d", after.Attempts, after.Unanswered, tt.want)
+			}
+		})
+	}
+}
+
+// A send held back before any request of its own (the platform's
+// ingestion window: an *httpx.NotYetError; or stopped while so held, an
+// *httpx.InterruptedError with no failure of its own) keeps the body's
+// last answer, the platform's 504, and counts no request; one held back
+// after a request of its own records that request and its answer.
+func TestHeldBackKeepsTheLastAnswer(t *testing.T) {
+	const was = "complete failed after 1 attempt: status 504"
+	notYet := errors.New("not sent again: within the platform's ingestion window")
+	tests := []struct {
+		name       string
+		earlier    bool // the record holds the 504 of an earlier send
+		err        error
+		interrupt  bool // NoteInterrupted, not Settle
+		attempts   int
+		unanswered int
+		lastError  string
+		status     int
+	}{
+		{"held back", true, &httpx.NotYetError{Err: notYet}, false, 1, 1, was, 504},
+		{"stopped while held back", true, &httpx.InterruptedError{Err: context.Canceled, Attempts: 1, Waiting: true}, true, 2, 1, was, 504},
+		{"held back after its own 504", false, &httpx.NotYetError{Err: notYet,
+			Last: &httpx.HTTPError{Op: "complete", Status: 504, Attempts: 1, Unanswered: 1, Exhausted: true}}, false, 1, 1, "status 504", 504},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _, rec := putLeased(t)
+			if tt.earlier {
+				if _, err := s.update(rec.ID, func(r *Record) error {
+					r.Attempts, r.Unanswered, r.LastError, r.LastStatus = 1, 1, was, 504
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rec, err := s.Get(rec.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.interrupt {
+				_ = s.NoteInterrupted(rec, nil, tt.err)
+			} else if out, _ := s.Settle(context.Background(), rec, tt.err, 0); out != Failed {
+				t.Fatalf("Settle = %v, want Failed", out)
+			}
+			after, err := s.Get(rec.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.Attempts != tt.attempts || after.Unanswered != tt.unanswered || !strings.Contains(after.LastError, tt.lastError) ||
+				after.LastStatus != tt.status {
+				t.Errorf("record: %d attempts, %d unanswered, last %d %q; want %d, %d, %d and %q", after.Attempts, after.Unanswered,
+					after.LastStatus, after.LastError, tt.attempts, tt.unanswered, tt.status, tt.lastError)
 			}
 		})
 	}

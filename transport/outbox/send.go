@@ -185,8 +185,11 @@ type permanent interface{ Permanent() bool }
 // 308 (the backend moved for good: the URL is at fault, and the record,
 // kept, is not tried again at the pace of a backend that is down); a
 // record another live process took over meanwhile is left to it, as it
-// is, and the outcome is Failed (see MarkFailed, MoveToDead).
-// Options.Secrets are redacted
+// is, and the outcome is Failed (see MarkFailed, MoveToDead). A send
+// held back before its first request (an *httpx.NotYetError, no request
+// made: the backend may not show an earlier attempt yet) counts no
+// attempt and keeps the record's last error and status: the backend's
+// last answer still stands. Options.Secrets are redacted
 // from what is kept and from the error returned. A store error is joined
 // to err, and the record may then stay pending and owned until its lease
 // ends.
@@ -224,6 +227,14 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 		attempts = failedAttempts{} // noteInterrupted counts them
 	}
 	msg := s.redact(err.Error(), red)
+	var later *httpx.NotYetError
+	heldBack := he == nil && errors.As(err, &later) && r.LastError != ""
+	if heldBack {
+		// Held back before its first request (the platform may not show
+		// an earlier attempt yet): no request made, the body's last
+		// answer still stands.
+		attempts, msg = failedAttempts{}, r.LastError
+	}
 	var pe permanent
 	if errors.As(err, &pe) && pe.Permanent() && !(keepRefused && TokenRefused(err)) {
 		status, body := 0, ""
@@ -246,8 +257,11 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 		next = s.opts.Now().Add(Backoff(math.MaxInt, maxBackoff))
 	}
 	status := 0
-	if he != nil {
+	switch {
+	case he != nil:
 		status = he.Status
+	case heldBack:
+		status = r.LastStatus
 	}
 	if ctx.Err() != nil {
 		// Interrupted: the record is due again now, with the last error
