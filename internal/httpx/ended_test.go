@@ -14,26 +14,31 @@ import (
 // outbox's shutdown while the inject's status or its stored findings are
 // read before a retry of the "complete") ends Do as an end during a wait
 // does: an *InterruptedError counting the attempts of this request and
-// holding its last failure (the 503), not the error of theirs. Their
-// other errors are returned as they are.
+// holding its last failure (the 503), not the error of theirs; before
+// the first attempt, ctx's error, as an end before any attempt is: their
+// request's attempts and failure are not this request's. Their other
+// errors are returned as they are.
 func TestPosterEndedBeforeAnAttempt(t *testing.T) {
 	theirs := errors.New("their own refusal")
 	for _, tc := range []struct {
 		name    string
 		rewrite bool  // Rewrite fails, not Before
 		err     error // theirs; nil: ctx's end
+		at      int   // the attempt before which they fail
 	}{
-		{"before, ctx ended", false, nil},
-		{"rewrite, ctx ended", true, nil},
-		{"before, its own error", false, theirs},
-		{"rewrite, its own error", true, theirs},
+		{"before, ctx ended", false, nil, 2},
+		{"rewrite, ctx ended", true, nil, 2},
+		{"before, its own error", false, theirs, 2},
+		{"rewrite, its own error", true, theirs, 2},
+		{"before the first attempt, ctx ended", false, nil, 1},
+		{"rewrite before the first attempt, ctx ended", true, nil, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newServer(t, testkit.Repeat(4, 503, "")...)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			fail := func(ctx context.Context, n, _ int) error {
-				if n < 2 {
+				if n < tc.at {
 					return nil
 				}
 				if tc.err != nil {
@@ -50,8 +55,15 @@ func TestPosterEndedBeforeAnAttempt(t *testing.T) {
 			}
 			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}}
 			rep, err := p.Do(ctx, r)
-			if rep.Attempts != 1 || len(srv.Requests()) != 1 {
-				t.Fatalf("%d attempts, %d requests; want 1", rep.Attempts, len(srv.Requests()))
+			if rep.Attempts != tc.at-1 || len(srv.Requests()) != tc.at-1 {
+				t.Fatalf("%d attempts, %d requests; want %d", rep.Attempts, len(srv.Requests()), tc.at-1)
+			}
+			if tc.at == 1 {
+				var ie *InterruptedError
+				if errors.As(err, &ie) || !errors.Is(err, context.Canceled) {
+					t.Errorf("error = %#v, want ctx's, none of their request's attempts", err)
+				}
+				return
 			}
 			if tc.err != nil {
 				if err != tc.err {

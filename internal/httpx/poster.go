@@ -272,15 +272,20 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 
 // ended is Do's error when Request.Before or Request.Rewrite ended the
 // attempts with err after n of them: err as it is, unless it is ctx's end
-// once an attempt was made (a request of theirs cut short by it): then,
-// as for an end during a wait, an *InterruptedError counting this
-// request's attempts and holding its last failure, not theirs: between
-// two attempts, none of this request in flight, the next due at resume.
+// (a request of theirs cut short by it): then, as for an end during a
+// wait, an *InterruptedError counting this request's attempts and holding
+// its last failure, not theirs: between two attempts, none of this
+// request in flight, the next due at resume; before the first attempt,
+// ctx's error, as for an end before any (their request's attempts and
+// failure are not this request's).
 func (p *Poster) ended(ctx context.Context, n int, last *HTTPError, resume time.Time, err error) error {
-	if n > 0 && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-		return &InterruptedError{Err: ctx.Err(), Last: last, Attempts: n, Waiting: true, Resume: resume}
+	if ctx.Err() == nil || !errors.Is(err, ctx.Err()) {
+		return err
 	}
-	return err
+	if n == 0 {
+		return ctx.Err()
+	}
+	return &InterruptedError{Err: ctx.Err(), Last: last, Attempts: n, Waiting: true, Resume: resume}
 }
 
 // attempt makes one request. It returns the reply of a 2xx answer and a
