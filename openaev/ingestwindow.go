@@ -24,7 +24,12 @@ import (
 //     the platform shows the inject unfinished within W of that attempt:
 //     its next attempts are not made (httpx.NotYetError), each counted,
 //     until W has passed; past its attempts it stays pending in the
-//     outbox, and a flush applies the same rule from the time noted;
+//     outbox, due again when W has passed (NotYetError.Until), and a
+//     flush applies the same rule from the time noted. W runs from the
+//     last such attempt, not the first: one is made only once the W of
+//     the one before it has passed with the inject unfinished (the
+//     platform did not take that one), and the later one, which it may
+//     have taken, is processed up to a batch after it;
 //   - `injectkit run` of an inject whose "complete" it sent within W
 //     exits 2, as for an inject already finished (cli), and serve settles
 //     a second message, or a redelivery, of such an inject as one of an
@@ -208,7 +213,7 @@ func (p *Profile) recentComplete(id string) (*RecentCompleteError, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &RecentCompleteError{InjectID: id, Ago: max(p.notes.now().Sub(last.At), 0), Window: last.Window}, true
+	return &RecentCompleteError{InjectID: id, Ago: max(p.notes.now().Sub(last.At), 0), Window: last.Window, Until: last.Until()}, true
 }
 
 // RecentCompleteError says that inject id's "complete" was sent Ago ago,
@@ -217,6 +222,7 @@ type RecentCompleteError struct {
 	InjectID string
 	Ago      time.Duration
 	Window   time.Duration
+	Until    time.Time // when the window ends
 }
 
 func (e *RecentCompleteError) Error() string {
@@ -226,12 +232,13 @@ func (e *RecentCompleteError) Error() string {
 
 // tooEarly returns a *httpx.NotYetError when a "complete" of inject id,
 // which the platform shows unfinished, was attempted without an answer
-// (or delivered) within its ingestion window: the next attempt waits. It
+// (or delivered) within its ingestion window: the next attempt waits,
+// and one kept for later (an outbox's) is due when the window ends. It
 // is asked only once an attempt of the "complete" sent got no answer.
 func (p *Profile) tooEarly(id string) error {
 	recent, ok := p.recentComplete(id)
 	if !ok {
 		return nil
 	}
-	return &httpx.NotYetError{Err: fmt.Errorf("not sent again: %w", recent)}
+	return &httpx.NotYetError{Err: fmt.Errorf("not sent again: %w", recent), Until: recent.Until}
 }

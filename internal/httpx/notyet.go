@@ -17,6 +17,10 @@ import (
 // attempts failed.
 type NotYetError struct {
 	Err error
+	// Until is when the attempt may be made, as far as the caller knows
+	// (the end of the while it waits for); zero when it does not know.
+	// A caller keeping the request for later tries it again then.
+	Until time.Time
 	// Last is the last attempt of the request that failed on its own (as
 	// InterruptedError.Last), nil when none did or Before returned e for
 	// the first attempt; its Attempts counts the requests made.
@@ -46,7 +50,7 @@ func spent(berr error, last *HTTPError) error {
 	if !ok || last == nil || later.Last != nil {
 		return berr
 	}
-	return &NotYetError{Err: later.Err, Last: last}
+	return &NotYetError{Err: later.Err, Until: later.Until, Last: last}
 }
 
 // notYet reports whether berr, Before's error for attempt *n+1, is a

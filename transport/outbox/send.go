@@ -189,7 +189,8 @@ type permanent interface{ Permanent() bool }
 // held back before its first request (an *httpx.NotYetError, no request
 // made: the backend may not show an earlier attempt yet) counts no
 // attempt and keeps the record's last error and status: the backend's
-// last answer still stands. Options.Secrets are redacted
+// last answer still stands; its next attempt is due when the NotYetError
+// says it may be made (Until), when it says. Options.Secrets are redacted
 // from what is kept and from the error returned. A store error is joined
 // to err, and the record may then stay pending and owned until its lease
 // ends.
@@ -228,7 +229,10 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 	}
 	msg := s.redact(err.Error(), red)
 	var later *httpx.NotYetError
-	heldBack := he == nil && errors.As(err, &later) && r.LastError != ""
+	if !errors.As(err, &later) {
+		later = nil
+	}
+	heldBack := he == nil && later != nil && r.LastError != ""
 	if heldBack {
 		// Held back before its first request (the platform may not show
 		// an earlier attempt yet): no request made, the body's last
@@ -250,6 +254,14 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 		return Rejected, s.redactErr(err, red)
 	}
 	next := s.opts.Now().Add(Backoff(r.Attempts+attempts.n, maxBackoff))
+	if later != nil && !later.Until.IsZero() {
+		// Held back until a known time (the platform's ingestion
+		// window): due then, not at the backoff of a backend down.
+		next = later.Until
+		if now := s.opts.Now(); next.Before(now) {
+			next = now
+		}
+	}
 	if he != nil && httpx.PermanentRedirect(he.Status) {
 		// The backend moved for good: the same URL meets the same
 		// redirect until the URL is fixed, so the body waits the
