@@ -89,7 +89,9 @@ func TestInjectorsShowsOne(t *testing.T) {
 		// its credentials, query values or fragment.
 		{"URL with credentials", map[string]string{"DEMO_BASE_URL": "http://admin:pw-s3cret@127.0.0.1:18641/?token=qtok#frag"}, nil,
 			[]string{`"http://REDACTED@127.0.0.1:18641/?token=REDACTED#REDACTED"`}, []string{"admin", "pw-s3cret", "qtok", "frag"}},
-		{"unparsable URL", map[string]string{"DEMO_BASE_URL": "http://svc:Zx9/pw-s3cret@127.0.0.1:1"}, nil,
+		{"user information read as a port and path", map[string]string{"DEMO_BASE_URL": "http://svc:Zx9/pw-s3cret@127.0.0.1:1"}, nil,
+			[]string{`set to "http://REDACTED@127.0.0.1:1"`}, []string{"Zx9", "pw-s3cret"}},
+		{"unparsable URL", map[string]string{"DEMO_BASE_URL": "http://svc:Zx9/pw-s3cret@127.0.0.1:1/?k=v"}, nil,
 			[]string{`set to "(unparsable URL)"`}, []string{"Zx9", "pw-s3cret"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

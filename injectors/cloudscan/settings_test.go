@@ -71,8 +71,8 @@ func TestConfigure(t *testing.T) {
 		// The credentials refused are never quoted.
 		{"endpoint with credentials", map[string]string{SettingEndpointURL: "http://u:p4ss@127.0.0.1"}, hostSettings{}, "cloudscan.endpoint_url", "http://REDACTED@127.0.0.1"},
 		{"endpoint with credentials and a bad scheme", map[string]string{SettingEndpointURL: "ftp://u:p4ss@127.0.0.1"}, hostSettings{}, "cloudscan.endpoint_url", "ftp://REDACTED@127.0.0.1"},
-		{"endpoint with credentials it cannot parse", map[string]string{SettingEndpointURL: "http://u:p4ss@[::1"}, hostSettings{}, "cloudscan.endpoint_url", "(unparsable URL)"},
-		{"endpoint with credentials and no scheme", map[string]string{SettingEndpointURL: "u:p4ss@127.0.0.1"}, hostSettings{}, "cloudscan.endpoint_url", "(unparsable URL)"},
+		{"endpoint with credentials it cannot parse", map[string]string{SettingEndpointURL: "http://u:p4ss@[::1"}, hostSettings{}, "cloudscan.endpoint_url", "http://REDACTED@[::1"},
+		{"endpoint with credentials and no scheme", map[string]string{SettingEndpointURL: "u:p4ss@127.0.0.1"}, hostSettings{}, "cloudscan.endpoint_url", "REDACTED@127.0.0.1"},
 		{"endpoint with query", map[string]string{SettingEndpointURL: "http://127.0.0.1/?x=1"}, hostSettings{}, "cloudscan.endpoint_url", "http://127.0.0.1/?x=REDACTED"},
 		{"blank profile", map[string]string{SettingProfile: " "}, hostSettings{}, "cloudscan.profile", " "},
 		{"profile with space", map[string]string{SettingProfile: "a b"}, hostSettings{}, "cloudscan.profile", "a b"},

@@ -180,23 +180,32 @@ const unparsable = "(unparsable URL)"
 // must not hold a password: a URL refused for its query must not echo the
 // token the query carries. A parameter without '=' is shown as
 // "REDACTED" whole, since it may be a value. A URL with none of those is
-// returned unchanged, byte for byte. A string that is not a URL gives
-// "(unparsable URL)" when it holds an '@', '?' or '#', since where its
-// secrets are is unknown; without one it holds none and is returned as it
-// is ("127.0.0.1:8080", a URL without its scheme). So does a URL without
-// user information with an '@' after its host: user information whose
-// '/', '?' or '#' was not percent-encoded ("http://u:12/pw@host" parses
-// as host "u", port 12 and path "/pw@host"). The values of the query
-// parameters named in shown (as written in the URL) stay as they are: the
-// parameters a reader needs and that hold no secret, such as the query
-// injector's search and page beside its API key.
+// returned unchanged, byte for byte. The values of the query parameters
+// named in shown (as written in the URL) stay as they are: the parameters
+// a reader needs and that hold no secret, such as the query injector's
+// search and page beside its API key.
+//
+// A string with an '@' that url.Parse did not read as user information,
+// or an '@' after the host, may hold a password wherever the parse put
+// it: a URL that does not parse, a scheme mistyped ("http//u:pw@host" is
+// a path, "http:/u:pw@host" a path too, "u:pw@host" a scheme and an
+// opaque part), user information whose '/', '?' or '#' was not
+// percent-encoded ("http://u:12/pw@host" parses as host "u", port 12 and
+// path "/pw@host") or read short (see atAfterHost). Everything before its
+// last '@' is then shown as "REDACTED" but its scheme as written
+// ("http//REDACTED@host", see maskBeforeAt), and the string is
+// "(unparsable URL)" when what follows that '@' is not a plain host and
+// path. A string that is not a URL and holds no '@', '?' or '#' holds no
+// secret and is returned as it is ("127.0.0.1:8080", a URL without its
+// scheme); with a '?' or '#' it is "(unparsable URL)".
 func StripCredentials(raw string, shown ...string) string {
 	u, err := url.Parse(raw)
 	switch {
-	case err != nil && !strings.ContainsAny(raw, "@?#"):
+	case (err != nil || u.User == nil || atAfterHost(u)) && strings.Contains(raw, "@"):
+		return maskBeforeAt(raw)
+	case err != nil && !strings.ContainsAny(raw, "?#"):
 		return raw
-	case err != nil, u.Opaque != "" && strings.Contains(u.Opaque, "@"), misplacedUser(u):
-		// "user:pw@host" parses as scheme "user" and opaque "pw@host".
+	case err != nil:
 		return unparsable
 	case u.User == nil && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "":
 		return raw
@@ -206,13 +215,77 @@ func StripCredentials(raw string, shown ...string) string {
 	return u.String()
 }
 
-// misplacedUser reports whether u, without user information, holds an
-// '@' after its host: its user information written with a '/', '?' or
-// '#' as it is, the rest of which was parsed as its port, path, query or
-// fragment.
-func misplacedUser(u *url.URL) bool {
-	return u.User == nil && u.Host != "" && strings.Contains(u.EscapedPath()+u.RawQuery+u.EscapedFragment(), "@")
+// atAfterHost reports whether u holds an '@' after its host, in its
+// path, query or fragment: user information may have been read short, a
+// user name with an '@' and a password with a '/' as it is
+// ("http://me@corp.example:12/pw@host" parses as user "me", host
+// "corp.example", port 12 and path "/pw@host").
+func atAfterHost(u *url.URL) bool {
+	return strings.Contains(u.EscapedPath()+u.RawQuery+u.EscapedFragment(), "@")
 }
+
+// maskBeforeAt shows raw, a string with an '@' that url.Parse did not
+// read as user information, with everything before its last '@' as
+// "REDACTED" but its scheme and the ':' and '/' after it as written
+// ("http:/u:pw@127.0.0.1:1" gives "http:/REDACTED@127.0.0.1:1"), so that
+// a reader sees the mistake without the password whatever the parse made
+// of it. A scheme followed by ':' alone is kept when it is http or https
+// only: "u:pw@host" may be a user name and its password. It is
+// "(unparsable URL)" when what follows the last '@' is not a plain host,
+// port and path: a query, a fragment, a space or a character a host or
+// path does not hold may be the rest of a secret, the '@' one of a query.
+func maskBeforeAt(raw string) string {
+	at := strings.LastIndex(raw, "@")
+	before, tail := raw[:at], raw[at+1:]
+	if !plainHostPath(tail) || strings.ContainsAny(before, "?#") {
+		return unparsable
+	}
+	return schemePrefix(before) + redactedValue + "@" + tail
+}
+
+// schemePrefix is the scheme at the start of s with the ':' and '/' that
+// follow it ("http:/", "http//", "https:"), "" when s starts otherwise or
+// its scheme is followed by ':' alone and is not http or https.
+func schemePrefix(s string) string {
+	i := 0
+	for i < len(s) && (isLetter(s[i]) || i > 0 && (isDigit(s[i]) || strings.IndexByte("+.-", s[i]) >= 0)) {
+		i++
+	}
+	if i == 0 {
+		return ""
+	}
+	j := i
+	for j < len(s) && (s[j] == ':' || s[j] == '/') {
+		j++
+	}
+	switch scheme, sep := s[:i], s[i:j]; {
+	case strings.Contains(sep, "/"):
+		return s[:j]
+	case sep != "" && (strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https")):
+		return s[:j]
+	}
+	return ""
+}
+
+// plainHostPath reports whether s is a host (a name, an address, an IPv6
+// address in brackets, whole or not), a port and a path, of the
+// characters those hold unreserved, and nothing else.
+func plainHostPath(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isLetter(c) && !isDigit(c) && strings.IndexByte(".-_~:[]%/", c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // maskQuery shows the value of each query parameter of u but those named
 // in shown, a parameter without '=' whole, and its fragment as "REDACTED".
@@ -244,11 +317,12 @@ const redactedValue = "REDACTED"
 // as StripCredentials masks them ("http://u:pw@host/?key=k" gives
 // "http://REDACTED@host/?key=REDACTED"), so that the reader sees what is
 // wrong without the secret. A URL with none of those is returned
-// unchanged, and
-// a string that is not a URL is shown as StripCredentials shows it.
+// unchanged, and a string that is not a URL, or holds an '@' url.Parse
+// did not read as user information, is shown as StripCredentials shows
+// it.
 func MaskURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.Opaque != "" || misplacedUser(u) {
+	if err != nil || (u.User == nil || atAfterHost(u)) && strings.Contains(raw, "@") {
 		return StripCredentials(raw)
 	}
 	if u.User == nil && u.RawQuery == "" && u.Fragment == "" {

@@ -138,11 +138,11 @@ func TestStripAndMaskURL(t *testing.T) {
 		{"https://user@host/", "https://host/", "https://REDACTED@host/"},
 		{"http://127.0.0.1/?key=s3cr3t&x", "http://127.0.0.1/?key=REDACTED&REDACTED", "http://127.0.0.1/?key=REDACTED&REDACTED"},
 		{"https://host/a%2Fb", "https://host/a%2Fb", "https://host/a%2Fb"}, // unchanged byte for byte
-		{"http://u:pw@[::1", "(unparsable URL)", "(unparsable URL)"},
-		{"http://u:pw@127.0.0.1/%zz", "(unparsable URL)", "(unparsable URL)"},
-		{"http://[::1", "http://[::1", "http://[::1"},                       // no '@': no credentials to hide
-		{"127.0.0.1:18919", "127.0.0.1:18919", "127.0.0.1:18919"},           // a URL without its scheme
-		{"user:pw@127.0.0.1:18919", "(unparsable URL)", "(unparsable URL)"}, // scheme "user", opaque "pw@…"
+		{"http://u:pw@[::1", "http://REDACTED@[::1", "http://REDACTED@[::1"},
+		{"http://u:pw@127.0.0.1/%zz", "http://REDACTED@127.0.0.1/%zz", "http://REDACTED@127.0.0.1/%zz"},
+		{"http://[::1", "http://[::1", "http://[::1"},                                       // no '@': no credentials to hide
+		{"127.0.0.1:18919", "127.0.0.1:18919", "127.0.0.1:18919"},                           // a URL without its scheme
+		{"user:pw@127.0.0.1:18919", "REDACTED@127.0.0.1:18919", "REDACTED@127.0.0.1:18919"}, // scheme "user", opaque "pw@…"
 		{"", "", ""},
 		// A URL refused for its query or fragment is named without the
 		// secrets they carry.
@@ -152,11 +152,21 @@ func TestStripAndMaskURL(t *testing.T) {
 		{"http://[::1/x?token=QSECRET", "(unparsable URL)", "(unparsable URL)"},
 		// User information whose '/', '?' or '#' was not percent-encoded
 		// parses as a port and a path, query or fragment holding an '@'.
-		{"http://svc:1234/pw@127.0.0.1:9", "(unparsable URL)", "(unparsable URL)"},
-		{"http://svc/u:pw@127.0.0.1:9", "(unparsable URL)", "(unparsable URL)"},
+		{"http://svc:1234/pw@127.0.0.1:9", "http://REDACTED@127.0.0.1:9", "http://REDACTED@127.0.0.1:9"},
+		{"http://svc/u:pw@127.0.0.1:9", "http://REDACTED@127.0.0.1:9", "http://REDACTED@127.0.0.1:9"},
 		{"http://svc:1234?pw@127.0.0.1:9", "(unparsable URL)", "(unparsable URL)"},
 		{"http://svc:1234#pw@127.0.0.1:9", "(unparsable URL)", "(unparsable URL)"},
-		{"http://u:p@host/a@b", "http://host/a@b", "http://REDACTED@host/a@b"}, // user information where it belongs
+		{"http://u:p@host/a@b", "http://REDACTED@b", "http://REDACTED@b"}, // user information perhaps read short: masked up to the last @
+		// A scheme mistyped: no host, the user information in the path or
+		// in an opaque part, shown masked up to the '@' (a query or
+		// fragment after it: unparsable).
+		{"http//u:pw@127.0.0.1:1", "http//REDACTED@127.0.0.1:1", "http//REDACTED@127.0.0.1:1"},
+		{"http:/u:pw@127.0.0.1:1", "http:/REDACTED@127.0.0.1:1", "http:/REDACTED@127.0.0.1:1"},
+		{"http:///u:pw@127.0.0.1:1/x", "http:///REDACTED@127.0.0.1:1/x", "http:///REDACTED@127.0.0.1:1/x"},
+		{"http:u:pw@127.0.0.1:1", "http:REDACTED@127.0.0.1:1", "http:REDACTED@127.0.0.1:1"},
+		{"//u:pw@127.0.0.1:1", "//127.0.0.1:1", "//REDACTED@127.0.0.1:1"}, // no scheme, the user information read
+		{"http//u:pw@127.0.0.1:1/?k=v", "(unparsable URL)", "(unparsable URL)"},
+		{"http//127.0.0.1:1/a@b?k=v", "(unparsable URL)", "(unparsable URL)"},
 	}
 	for _, tt := range tests {
 		if got := StripCredentials(tt.in); got != tt.strip {
