@@ -175,8 +175,10 @@ func readInput(ctx context.Context, key, where, path string, limit int64) ([]byt
 }
 
 // checkProxy refuses, before anything is sent, a proxy variable of the
-// environment that net/http would ignore, sending every request direct
-// (httpx.CheckProxyEnv): exit 2 naming it, its password masked.
+// environment whose proxy net/http could not dial as written: one it
+// would ignore, sending every request direct, or read again with http://
+// before it, sending every request to a host named after its scheme
+// (httpx.CheckProxyEnv). Exit 2 naming it, its user information masked.
 func checkProxy(o Options) error {
 	if err := httpx.CheckProxyEnv(o.Getenv); err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}

@@ -10,11 +10,26 @@ import (
 )
 
 // A proxy variable net/http cannot parse (it ignores it and sends every
-// request direct, past the proxy) exits 2 before anything is sent, naming
-// the variable and its value, its password masked: run (both profiles,
-// a platform message), validate, outbox flush and serve.
+// request direct, past the proxy), or reads again with http:// before it
+// (it sends every request, token and all, to a proxy named "http"),
+// exits 2 before anything is sent, naming the variable and its value,
+// its user information masked: run (both profiles, a platform message),
+// validate, outbox flush and serve.
 func TestMalformedProxyEnvIsRefused(t *testing.T) {
 	const bad = "http://u:Proxy%zzPass@127.0.0.1:47309"
+	for _, v := range []struct{ value, shown string }{
+		{bad, `"http://REDACTED@127.0.0.1:47309"`},
+		{"http://127.0.0.1:19614 ", `"http://127.0.0.1:19614 "`},
+		{"http://proxy:port", `"http://proxy:port"`},
+		{"http://u:S3cr3tProxy96@127.0.0.1:19614 x", `"(unparsable URL)"`},
+		{"http://u:S3cr3tProxy96@[::1", `"http://REDACTED@[::1"`},
+		{"http://S3cr3tProxy96@proxy:%zz", `"http://REDACTED@proxy:%zz"`},
+	} {
+		t.Run(v.value, func(t *testing.T) { proxyEnvRefused(t, v.value, v.shown) })
+	}
+}
+
+func proxyEnvRefused(t *testing.T, bad, shown string) {
 	be := newBackend(t, 200)
 	p := openaevtest.NewPlatform(t, serveToken)
 	p.AddInject("inj-px", openaev.ContractID("noop"))
@@ -37,8 +52,9 @@ func TestMalformedProxyEnvIsRefused(t *testing.T) {
 			env, _ := outboxEnv(t)
 			env[tt.variable] = bad
 			r := run(t, registry(), env, tt.args...)
-			want := `invalid ` + tt.variable + ` "http://u:xxxxx@127.0.0.1:47309" (env ` + tt.variable + `)`
-			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "Pass") {
+			want := `invalid ` + tt.variable + ` ` + shown + ` (env ` + tt.variable + `)`
+			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "Pass") ||
+				strings.Contains(r.stderr, "S3cr3t") {
 				t.Errorf("exit %d, stderr %q; want %d and %q, the password masked", r.code, r.stderr, cli.ExitUsage, want)
 			}
 			if len(be.got()) != 0 || len(p.Calls("inj-px")) != 0 {
@@ -50,7 +66,7 @@ func TestMalformedProxyEnvIsRefused(t *testing.T) {
 		stderr, stop := serveRun(t, map[string]string{"HTTPS_PROXY": bad}, "--openaev-url", p.URL, "--token", serveToken,
 			"--injector-id", injectorID, "--listen-addr", "")
 		waitUntil(t, "serve to exit", func() bool { return strings.Contains(stderr.String(), "injectkit: ") })
-		if code := stop(); code != cli.ExitUsage || !strings.Contains(stderr.String(), `invalid HTTPS_PROXY "http://u:xxxxx@`) {
+		if code := stop(); code != cli.ExitUsage || !strings.Contains(stderr.String(), `invalid HTTPS_PROXY `+shown) {
 			t.Errorf("exit %d, stderr %q; want 2 naming HTTPS_PROXY", code, stderr)
 		}
 		if n := len(p.AllCalls()); n != 0 {

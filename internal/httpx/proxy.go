@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -12,37 +11,46 @@ import (
 // pair, the first that is set counts.
 var proxyVars = [][2]string{{"HTTPS_PROXY", "https_proxy"}, {"HTTP_PROXY", "http_proxy"}}
 
-// ProxyEnvError reports a proxy environment variable whose value is no
-// URL: net/http would ignore it and send every request direct.
+// ProxyEnvError reports a proxy environment variable whose value is not
+// the URL of a proxy net/http can dial: net/http would ignore it and send
+// every request direct, or send them to a host the user did not mean.
 type ProxyEnvError struct {
 	// Name is the variable, as it is set (HTTPS_PROXY or https_proxy…).
 	Name string
-	// Value is its value, any password in it masked.
+	// Value is its value as MaskURL shows it: its user information
+	// "REDACTED".
 	Value string
-	// Err is the parse error; its text, which may quote a piece of the
-	// password, is shown only for a value without one.
-	Err    error
-	masked bool
+	// Reason says what is wrong and what net/http would do with it, in
+	// words that quote nothing of the user information.
+	Reason string
+	// Err is the parse error, when the value does not parse; its text,
+	// which may quote a piece of the password, is not shown.
+	Err error
 }
 
 func (e *ProxyEnvError) Error() string {
-	why := "not a URL"
-	if !e.masked {
-		why += ": " + e.Err.Error()
-	}
-	return fmt.Sprintf("invalid %s %q (env %s): %s; the proxy would be ignored and every request sent direct",
-		e.Name, e.Value, e.Name, why)
+	return fmt.Sprintf("invalid %s %q (env %s): %s", e.Name, e.Value, e.Name, e.Reason)
 }
 
 // Unwrap returns the parse error.
 func (e *ProxyEnvError) Unwrap() error { return e.Err }
 
 // CheckProxyEnv returns a *ProxyEnvError for a proxy variable of getenv
-// (HTTPS_PROXY, https_proxy, HTTP_PROXY, http_proxy) that NewClient's
-// proxy cannot parse, which net/http ignores without a word: the requests
-// would go direct, past the proxy the user set. It parses as net/http
-// does (a value without a scheme is taken as http://). NO_PROXY is not
-// checked: it only lists hosts reached direct.
+// (HTTPS_PROXY, https_proxy, HTTP_PROXY, http_proxy) whose value is not
+// the URL of a proxy NewClient's proxy can dial. It reads the value as
+// net/http does (golang.org/x/net/http/httpproxy): parsed as it is, and
+// again with "http://" before it when that fails or gives no scheme or
+// no host. Refused, each before anything is sent:
+//   - a value neither reading parses, which net/http ignores without a
+//     word, sending every request direct, past the proxy the user set;
+//   - a value with its own "://" that parses only with "http://" before
+//     it ("http://proxy:port", "http://127.0.0.1:3128 " with a space):
+//     net/http would take its scheme for the proxy's host name
+//     ("http") and send every request, token and all, there;
+//   - a URL whose scheme is not http, https, socks5 or socks5h, which has
+//     no host, or whose port is not a number from 1 to 65535.
+//
+// NO_PROXY is not checked: it only lists hosts reached direct.
 func CheckProxyEnv(getenv func(string) string) error {
 	for _, pair := range proxyVars {
 		name, v := pair[0], getenv(pair[0])
@@ -52,40 +60,43 @@ func CheckProxyEnv(getenv func(string) string) error {
 		if v == "" {
 			continue
 		}
-		if _, err := url.Parse(v); err != nil {
-			if _, err2 := url.Parse("http://" + v); err2 != nil {
-				var ue *url.Error
-				if errors.As(err, &ue) {
-					err = ue.Err // its text quotes the value, password and all
-				}
-				shown := maskUserinfo(v)
-				return &ProxyEnvError{Name: name, Value: shown, Err: err, masked: shown != v}
-			}
+		if reason, err := proxyProblem(v); reason != "" {
+			return &ProxyEnvError{Name: name, Value: MaskURL(v), Reason: reason, Err: err}
 		}
 	}
 	return nil
 }
 
-// maskUserinfo shows the password of a URL that may not parse as
-// "xxxxx", as url.URL.Redacted does: what follows the first ':' of the
-// user information, which ends at the last '@' of the URL.
-func maskUserinfo(raw string) string {
-	rest := raw
-	scheme, after, ok := strings.Cut(raw, "://")
-	if ok {
-		rest = after
+// proxyProblem says why v is not the URL of a proxy net/http can dial,
+// "" when it is, with the parse error when v does not parse.
+func proxyProblem(v string) (string, error) {
+	own, ownErr := url.Parse(v)
+	used, err := own, ownErr
+	if ownErr != nil || own.Scheme == "" || own.Host == "" {
+		if u, err2 := url.Parse("http://" + v); err2 == nil {
+			used, err = u, nil
+		}
 	}
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return raw
+	switch {
+	case err != nil:
+		return parseFailure(v, err).Error() + "; the proxy would be ignored and every request sent direct", err
+	case strings.Contains(v, "://") && used != own:
+		why := "not a URL"
+		if ownErr != nil {
+			why = parseFailure(v, ownErr).Error()
+		}
+		return why + "; net/http would read it with http:// before it, taking its scheme for the proxy's host name," +
+			" and send every request there", ownErr
+	case used.Opaque != "":
+		return "not a URL (want http://host:port)", nil
 	}
-	user, _, hasPass := strings.Cut(rest[:at], ":")
-	if !hasPass {
-		return raw
+	switch used.Scheme {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return "scheme must be http, https, socks5 or socks5h", nil
 	}
-	masked := user + ":xxxxx" + rest[at:]
-	if ok {
-		masked = scheme + "://" + masked
+	if err := checkHost(used); err != nil {
+		return err.Error(), nil
 	}
-	return masked
+	return "", nil
 }

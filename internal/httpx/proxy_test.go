@@ -8,26 +8,55 @@ import (
 	"github.com/injectkit/injectkit/internal/httpx"
 )
 
-// A proxy variable net/http cannot parse, which it would ignore, is
-// refused naming the variable, its password masked; one it reads is not.
+// A proxy variable whose value is not the URL of a proxy net/http can
+// dial, as net/http reads it, is refused naming the variable, its user
+// information masked; one net/http dials as the user wrote it is not.
 func TestCheckProxyEnv(t *testing.T) {
+	const pw = "S3cr3tProxy96"
 	tests := []struct {
 		name     string
 		env      map[string]string
 		wantName string // "" for no error
 		wantShow string
+		reason   string
 	}{
-		{"none", nil, "", ""},
-		{"a proxy URL", map[string]string{"HTTPS_PROXY": "http://u:p@127.0.0.1:3128"}, "", ""},
-		{"host and port only", map[string]string{"HTTP_PROXY": "127.0.0.1:3128"}, "", ""},
-		{"bad escape in the password", map[string]string{"HTTPS_PROXY": "http://u:Proxy%zzPass@127.0.0.1:47309"},
-			"HTTPS_PROXY", "http://u:xxxxx@127.0.0.1:47309"},
-		{"lower case", map[string]string{"https_proxy": "http://u:Proxy%zzPass@127.0.0.1:47309"},
-			"https_proxy", "http://u:xxxxx@127.0.0.1:47309"},
-		{"upper case wins", map[string]string{"HTTPS_PROXY": "http://127.0.0.1:1", "https_proxy": "http://u:%zz@h"}, "", ""},
-		{"http proxy", map[string]string{"HTTP_PROXY": "http://u:Proxy%zzPass@127.0.0.1:47309"},
-			"HTTP_PROXY", "http://u:xxxxx@127.0.0.1:47309"},
-		{"bad escape in the host", map[string]string{"HTTPS_PROXY": "http://127.0.0.1%zz:1"}, "HTTPS_PROXY", "http://127.0.0.1%zz:1"},
+		{"none", nil, "", "", ""},
+		{"a proxy URL", map[string]string{"HTTPS_PROXY": "http://u:p@127.0.0.1:3128"}, "", "", ""},
+		{"host and port only", map[string]string{"HTTP_PROXY": "127.0.0.1:3128"}, "", "", ""},
+		{"a name and port only", map[string]string{"HTTP_PROXY": "proxy:3128"}, "", "", ""},
+		{"user information and no scheme", map[string]string{"HTTP_PROXY": "u:" + pw + "@proxy:3128"}, "", "", ""},
+		{"https", map[string]string{"HTTP_PROXY": "https://[::1]:3128/"}, "", "", ""},
+		{"socks5", map[string]string{"HTTPS_PROXY": "socks5://127.0.0.1:1080"}, "", "", ""},
+		{"socks5h", map[string]string{"HTTPS_PROXY": "socks5h://127.0.0.1"}, "", "", ""},
+		{"bad escape in the password", map[string]string{"HTTPS_PROXY": "http://u:Proxy%zz" + pw + "@127.0.0.1:47309"},
+			"HTTPS_PROXY", "http://REDACTED@127.0.0.1:47309", "ignored and every request sent direct"},
+		{"lower case", map[string]string{"https_proxy": "http://u:Proxy%zz" + pw + "@127.0.0.1:47309"},
+			"https_proxy", "http://REDACTED@127.0.0.1:47309", "ignored"},
+		{"upper case wins", map[string]string{"HTTPS_PROXY": "http://127.0.0.1:1", "https_proxy": "http://u:%zz@h"}, "", "", ""},
+		{"http proxy", map[string]string{"HTTP_PROXY": "http://u:Proxy%zz" + pw + "@127.0.0.1:47309"},
+			"HTTP_PROXY", "http://REDACTED@127.0.0.1:47309", "ignored"},
+		{"bad escape in the host", map[string]string{"HTTPS_PROXY": "http://127.0.0.1%zz:1"}, "HTTPS_PROXY", "http://127.0.0.1%zz:1", "ignored"},
+		// net/http reads each of these again with http:// before it, its
+		// host then "http": every request would go there.
+		{"trailing space", map[string]string{"HTTP_PROXY": "http://127.0.0.1:19614 "}, "HTTP_PROXY", "http://127.0.0.1:19614 ",
+			"taking its scheme for the proxy's host name"},
+		{"port a word", map[string]string{"HTTP_PROXY": "http://proxy:port"}, "HTTP_PROXY", "http://proxy:port",
+			`invalid port ":port" after host; net/http would read it with http:// before it`},
+		{"a word after the port", map[string]string{"HTTPS_PROXY": "http://u:" + pw + "@127.0.0.1:19614 x"}, "HTTPS_PROXY", "(unparsable URL)",
+			"taking its scheme for the proxy's host name"},
+		{"bracket not closed", map[string]string{"HTTPS_PROXY": "http://u:" + pw + "@[::1"}, "HTTPS_PROXY", "http://REDACTED@[::1",
+			"an IPv6 address in brackets is malformed"},
+		{"user only, bad port", map[string]string{"HTTPS_PROXY": "http://" + pw + "@proxy:%zz"}, "HTTPS_PROXY", "http://REDACTED@proxy:%zz",
+			"ignored"},
+		// What net/http parses as it is, but cannot dial.
+		{"scheme", map[string]string{"HTTPS_PROXY": "ftp://u:" + pw + "@proxy:21"}, "HTTPS_PROXY", "ftp://REDACTED@proxy:21",
+			"scheme must be http, https, socks5 or socks5h"},
+		{"port out of range", map[string]string{"HTTPS_PROXY": "http://proxy:65536"}, "HTTPS_PROXY", "http://proxy:65536",
+			`invalid port "65536": want a number from 1 to 65535`},
+		{"port zero", map[string]string{"HTTPS_PROXY": "http://proxy:0"}, "HTTPS_PROXY", "http://proxy:0", `invalid port "0"`},
+		{"empty port", map[string]string{"HTTPS_PROXY": "http://proxy:"}, "HTTPS_PROXY", "http://proxy:", "empty port"},
+		{"no host", map[string]string{"HTTPS_PROXY": "//proxy:3128"}, "HTTPS_PROXY", "//proxy:3128", "no host"},
+		{"no scheme, port a word", map[string]string{"HTTPS_PROXY": "proxy:port"}, "HTTPS_PROXY", "proxy:port", "not a URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,11 +68,11 @@ func TestCheckProxyEnv(t *testing.T) {
 				}
 				return
 			}
-			if !errors.As(err, &pe) || pe.Name != tt.wantName || pe.Value != tt.wantShow {
-				t.Fatalf("CheckProxyEnv = %#v, want %s shown as %q", err, tt.wantName, tt.wantShow)
+			if !errors.As(err, &pe) || pe.Name != tt.wantName || pe.Value != tt.wantShow || !strings.Contains(pe.Reason, tt.reason) {
+				t.Fatalf("CheckProxyEnv = %#v, want %s shown as %q, saying %q", err, tt.wantName, tt.wantShow, tt.reason)
 			}
-			masked := strings.Contains(tt.wantShow, "xxxxx")
-			if strings.Contains(err.Error(), "Pass") || masked && strings.Contains(err.Error(), "%zz\"") || !strings.Contains(err.Error(), tt.wantName) {
+			if msg := err.Error(); strings.Contains(msg, "S3cr3t") || strings.Contains(msg, "Proxy%zz") ||
+				httpx.Redact(msg, pw) != msg || !strings.Contains(msg, "(env "+tt.wantName+")") {
 				t.Errorf("error %q: shows the password or does not name %s", err, tt.wantName)
 			}
 		})
