@@ -194,26 +194,25 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	// A byte order mark, which editors on Windows write and show to no
 	// one, is passed over, as in the config, inject and targets files.
 	body = bytes.TrimPrefix(body, []byte("\ufeff"))
-	// A message without a readable inject id is refused before the
-	// platform is asked anything; one that names its id is the platform's
-	// to hear about (reception, then INVALID_USAGE), as serve would tell it.
-	m, perr := openaev.ParseMessage(body)
-	var me *openaev.MessageError
-	if perr != nil && (!errors.As(perr, &me) || me.InjectID == "") {
-		return &ExitError{Code: ExitUsage, Err: messageFileError(cfg.OpenAEVMessage, body, perr)}
+	// A message the file holds that cannot be read is bad input, named by
+	// the file's line and column before the platform is asked anything,
+	// whether it names its inject or not: serve tells the platform of
+	// such a message (no one else would hear of it), but here the user
+	// reads the error, and a reception would reopen a finished inject
+	// and its INVALID_USAGE turn its status PARTIAL for good.
+	m, err := openaev.ParseMessage(body)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: messageFileError(cfg.OpenAEVMessage, body, err)}
 	}
-	runs := name // the injector the message runs with, "" when unknown
-	if m != nil {
-		if err := messageInjector(o, cfg, name, m.Injection.ContractID()); err != nil {
-			return err
-		}
-		runs = cmp.Or(name, contractInjector(o, m.Injection.ContractID()))
-		if err := platformManifest(o, runs); err != nil {
-			return err
-		}
-		if err := injectorSettingsSet(o, runs, cfg.injectors, &cfg.origins); err != nil {
-			return err
-		}
+	if err := messageInjector(o, cfg, name, m.Injection.ContractID()); err != nil {
+		return err
+	}
+	runs := cmp.Or(name, contractInjector(o, m.Injection.ContractID())) // "" when unknown
+	if err := platformManifest(o, runs); err != nil {
+		return err
+	}
+	if err := injectorSettingsSet(o, runs, cfg.injectors, &cfg.origins); err != nil {
+		return err
 	}
 	if err := checkProxy(o); err != nil {
 		return err
@@ -224,17 +223,8 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	if _, _, err := deliveryChecks(cfg, o, log); err != nil {
 		return err // before the outbox is opened: bad input creates nothing
 	}
-	var id string
-	if perr != nil {
-		id = me.InjectID // a message refused: its reception reopens the inject too
-	} else {
-		id = m.Injection.InjectID
-	}
-	return withOpenAEVProcessor(c, o, cfg, log, view, id, runs, func(p *openaev.Processor) error {
+	return withOpenAEVProcessor(c, o, cfg, log, view, m.Injection.InjectID, runs, func(p *openaev.Processor) error {
 		p.Injector = name
-		if perr != nil {
-			return messageFileError(cfg.OpenAEVMessage, body, p.Process(c.Context, body))
-		}
 		return p.ProcessMessage(c.Context, m)
 	})
 }

@@ -274,7 +274,8 @@ func checkTargetTrace(t *testing.T, body map[string]any, asset, message string) 
 func TestRunOpenAEVErrors(t *testing.T) {
 	hostile := writeFile(t, "hostile.json", `{"injection":{"inject_id":"inj-h","inject_content":{"target_selector":"manual","targets":"-oN/tmp/x"}}}`)
 	broken := writeFile(t, "broken.json", `{"injection":`)
-	// Not JSON, but naming its inject: the platform is told, as serve tells it.
+	// Not JSON, but naming its inject: bad input all the same, the
+	// platform told nothing (serve tells it: no one else would hear).
 	trailing := writeFile(t, "trailing.json", `{"injection":{"inject_id":"inj-t"}} garbage`)
 	truncated := writeFile(t, "truncated.json", `{"injection":{"inject_id":"inj-t",`)
 	tests := []struct {
@@ -290,10 +291,10 @@ func TestRunOpenAEVErrors(t *testing.T) {
 		{"message with targets", []string{"run", "noop", "--openaev-message", hostile, "--target", "127.0.0.1"}, 2, "drop --target", 0},
 		{"missing message file", []string{"run", "noop", "--openaev-message", "/nonexistent/m.json"}, 2, "invalid openaev_message \"/nonexistent/m.json\"", 0},
 		{"malformed message: nothing sent", []string{"run", "noop", "--openaev-message", broken}, 2, "malformed message", 0},
-		{"trailing bytes after a message naming its inject: reception and INVALID_USAGE", []string{"run", "noop", "--openaev-message", trailing}, 2,
-			"trailing.json:1:37: invalid message for inject inj-t: malformed message: not valid JSON: invalid character 'g' after top-level value\n", 2},
-		{"message naming its inject cut short: reception and INVALID_USAGE", []string{"run", "noop", "--openaev-message", truncated}, 2,
-			"truncated.json:1:35: invalid message for inject inj-t: malformed message: not valid JSON: unexpected end of JSON input\n", 2},
+		{"trailing bytes after a message naming its inject: nothing sent", []string{"run", "noop", "--openaev-message", trailing}, 2,
+			"trailing.json:1:37: invalid message for inject inj-t: malformed message: not valid JSON: invalid character 'g' after top-level value\n", 0},
+		{"message naming its inject cut short: nothing sent", []string{"run", "noop", "--openaev-message", truncated}, 2,
+			"truncated.json:1:35: invalid message for inject inj-t: malformed message: not valid JSON: unexpected end of JSON input\n", 0},
 		{"hostile manual target: reception and INVALID_USAGE", []string{"run", "noop", "--openaev-message", hostile}, 2, `"-oN/tmp/x"`, 2},
 		{"hostile flag target: reception and INVALID_USAGE", []string{"run", "noop", "--profile", "openaev", "--target", "-oN/tmp/x"}, 2, `"-oN/tmp/x"`, 2},
 		{"openaev max payload size under 1 KiB", []string{"run", "noop", "--profile", "openaev", "--target", "127.0.0.1", "--max-payload-size", "512"},
