@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport"
@@ -261,6 +262,9 @@ func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error
 		head = "sending stopped by a second interrupt; "
 	case outbox.TokenRefused(de):
 		head, flush = "delivery failed: the backend refused the token (401 or 403); ", "flush with the right --token: "
+	case proxyRefused(de):
+		head = "delivery failed: the proxy refused its credentials (407), the backend was not reached; "
+		flush = "flush once HTTPS_PROXY or HTTP_PROXY holds the proxy's credentials: "
 	}
 	var parts []string
 	if de.Stored > 0 {
@@ -272,6 +276,12 @@ func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error
 			what(de.Dead), de.Outbox, cfg.outboxCommand(name, "list", false), cfg.outboxCommand(name, "retry-dead <id>", true)))
 	}
 	return errors.New(head + strings.Join(parts, "; "))
+}
+
+// proxyRefused reports whether err is a proxy's 407 (httpx.ProxyRefused).
+func proxyRefused(err error) bool {
+	var he *httpx.HTTPError
+	return errors.As(err, &he) && httpx.ProxyRefused(he.Status)
 }
 
 // terminalBodies counts n bodies of the openaev profile's terminal

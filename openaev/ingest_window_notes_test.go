@@ -175,7 +175,7 @@ func TestRerunRetriesWithinTheWindow(t *testing.T) {
 			if (err == nil) != tt.delivered {
 				t.Fatalf("rerun: %v; delivered %v, want %v", err, err == nil, tt.delivered)
 			}
-			if !tt.delivered && !strings.Contains(err.Error(), "the platform may hold an attempt of it that got no answer") {
+			if !tt.delivered && !strings.Contains(err.Error(), "(the answer lost)") {
 				t.Errorf("rerun: %v, want it to say the platform may hold its complete", err)
 			}
 			if got := s.records(t)[outbox.Pending]; got != map[bool]int{true: 0, false: 1}[tt.delivered] {

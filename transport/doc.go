@@ -53,7 +53,7 @@
 // I/O. A target that cannot fit in one body is a *TargetTooLargeError
 // (errors.Is ErrTargetTooLarge), also returned before the first POST. A
 // failed delivery is a *TransmissionError; errors.Is(err, ErrPermanent)
-// tells a rejection the backend will repeat (a 4xx other than 408, 409 and
+// tells a rejection the backend will repeat (a 4xx other than 407, 408, 409 and
 // 429) from a failure worth trying again later (ErrRetriesExhausted).
 // Cancelling the context stops at once and yields the context's error.
 //

@@ -21,7 +21,7 @@ var (
 	// ErrTargetTooLarge matches a *TargetTooLargeError.
 	ErrTargetTooLarge = errors.New("target too large for one body")
 	// ErrPermanent matches a *TransmissionError the backend will repeat
-	// whatever the number of tries: a 4xx status other than 408, 409 and
+	// whatever the number of tries: a 4xx status other than 407, 408, 409 and
 	// 429. A caller keeping bodies for later (an outbox) drops those and
 	// keeps the others. It is httpx.ErrPermanent, the one permanent
 	// marker of every injectkit client (openaev.ErrPermanent too).
@@ -143,8 +143,9 @@ func (e *TransmissionError) Error() string {
 		b.WriteString("callback failed " + httpx.AfterAttempts(e.Attempts))
 	case e.kind == failPermanent:
 		b.WriteString("callback rejected")
-	case httpx.Redirection(e.Status):
-		// Redirect's sentence says whether a later try may succeed.
+	case httpx.Redirection(e.Status), httpx.ProxyRefused(e.Status):
+		// Redirect's sentence says whether a later try may succeed, and
+		// a proxy's 407 is no answer of the backend's.
 		b.WriteString("callback not delivered")
 	case e.Status != 0:
 		// A 3xx, a 409: not retried now, but not refused for good either

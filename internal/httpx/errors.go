@@ -15,8 +15,8 @@ import (
 var (
 	// ErrPermanent matches a request the server refused in a way it will
 	// repeat whatever the number of tries: sending it again is pointless.
-	// For an *HTTPError, that is a final 4xx status other than 408, 409
-	// and 429 (see PermanentStatus).
+	// For an *HTTPError, that is a final 4xx status other than 407, 408,
+	// 409 and 429 (see PermanentStatus).
 	ErrPermanent = errors.New("permanent failure")
 	// ErrRetriesExhausted matches a request whose every attempt failed
 	// with a status or a network error worth retrying: it may succeed
@@ -77,7 +77,7 @@ func (e *HTTPError) Error() string {
 	switch {
 	case e.Exhausted:
 		b.WriteString(" failed " + AfterAttempts(e.Attempts))
-	case e.Status != 0 && e.Err == nil && !Redirection(e.Status):
+	case e.Status != 0 && e.Err == nil && !Redirection(e.Status) && !ProxyRefused(e.Status):
 		b.WriteString(" rejected")
 	default:
 		b.WriteString(" failed")
@@ -141,6 +141,8 @@ func Detail(status int, location, body string, err error) string {
 	switch {
 	case Redirection(status):
 		return ": " + Redirect(status, location, "the URL")
+	case ProxyRefused(status):
+		return fmt.Sprintf(": status %d: %s", status, ProxyHint) // the proxy's page, not the server's words
 	case status != 0 && IsWithheld(body):
 		return fmt.Sprintf(": status %d: %s", status, body) // our note, not the server's words
 	case status != 0 && body != "":
@@ -249,12 +251,25 @@ func EnvoyReset(body string) bool {
 }
 
 // PermanentStatus reports whether a status is a refusal the server will
-// repeat: any 4xx except 408 Request Timeout, 409 Conflict (a state that
-// may change) and 429 Too Many Requests.
+// repeat: any 4xx except 407 Proxy Authentication Required (a proxy in
+// between refused its own credentials, see ProxyRefused), 408 Request
+// Timeout, 409 Conflict (a state that may change) and 429 Too Many
+// Requests.
 func PermanentStatus(status int) bool {
-	return status >= 400 && status < 500 && status != http.StatusRequestTimeout &&
+	return status >= 400 && status < 500 && status != http.StatusRequestTimeout && !ProxyRefused(status) &&
 		status != http.StatusConflict && status != http.StatusTooManyRequests
 }
+
+// ProxyRefused reports whether status is 407 Proxy Authentication
+// Required: a proxy in between refused the credentials of the proxy
+// setting (HTTPS_PROXY, HTTP_PROXY), and the server behind it never saw
+// the request. The request is fine and worth sending again once the
+// setting is fixed: it is neither retried at once nor refused for good.
+func ProxyRefused(status int) bool { return status == http.StatusProxyAuthRequired }
+
+// ProxyHint is what the error of a request a proxy answered 407 says.
+const ProxyHint = "the proxy refused its credentials (407 Proxy Authentication Required), the server was not reached: " +
+	"fix the user information of HTTPS_PROXY or HTTP_PROXY (or https_proxy, http_proxy)"
 
 // mostRetryAfter is the longest Retry-After ParseRetryAfter gives: 2^20
 // seconds, a little more than 12 days.

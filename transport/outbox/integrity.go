@@ -17,7 +17,7 @@ import (
 // Reasons a record is in the dead list (Record.DeadReason).
 const (
 	// ReasonRejected: the backend rejected the body for good (a 4xx other
-	// than 408, 409 and 429, or another profile's permanent error).
+	// than 407, 408, 409 and 429, or another profile's permanent error).
 	ReasonRejected = "rejected"
 	// ReasonCorrupt: the stored body could not be read back, or its
 	// SHA-256 is not the one recorded; it was never sent.
