@@ -7,8 +7,8 @@ import (
 // A setting given blank, by a flag, white space in the environment or
 // the config file, is refused, exit 2, naming the key and where it was
 // given, for every key whose value has a type of its own (a duration, an
-// enum, a log level, a platform version), as a blank --timeout is: never read
-// as unset. An empty environment variable is unset.
+// enum, a log level, a platform version) and for --phase, as a blank
+// --timeout is: never read as unset. An empty environment variable is unset.
 func TestBlankValueRefused(t *testing.T) {
 	conf := writeFile(t, "c.yaml", "outbox_lock_timeout: ''\n")
 	tests := []struct {
@@ -24,6 +24,12 @@ func TestBlankValueRefused(t *testing.T) {
 		{"INJECTKIT_LOG_LEVEL blank", map[string]string{"INJECTKIT_LOG_LEVEL": " "}, []string{"run", "noop"}, `invalid log_level " " (env INJECTKIT_LOG_LEVEL): must not be blank`},
 		{"--log-format", nil, []string{"run", "noop", "--log-format", ""}, `invalid log_format "" (--log-format): must not be blank: want console or json`},
 		{"--openaev-version", nil, []string{"run", "noop", "--openaev-version", ""}, `invalid openaev_version "" (--openaev-version): must not be blank`},
+		// --phase, a string of no type of its own, is refused blank as
+		// --profile and --output are, in the same words.
+		{"--phase", nil, []string{"run", "noop", "--phase", ""}, `invalid phase "" (--phase): must not be blank: leave it out for the default`},
+		{"--phase white space", nil, []string{"run", "noop", "--phase", " "}, `invalid phase " " (--phase): must not be blank: leave it out for the default`},
+		{"INJECTKIT_PHASE blank", map[string]string{"INJECTKIT_PHASE": " "}, []string{"run", "noop"}, `invalid phase " " (env INJECTKIT_PHASE): must not be blank`},
+		{"--profile, as before", nil, []string{"run", "noop", "--profile", ""}, `invalid profile "" (--profile): must not be blank: want callback or openaev, or leave it out for the default`},
 		{"--timeout, as before", nil, []string{"run", "noop", "--timeout", ""}, `invalid timeout "" (--timeout): must not be blank`},
 		{"INJECTKIT_LOG_LEVEL empty: unset", map[string]string{"INJECTKIT_LOG_LEVEL": ""}, []string{"run", "noop"}, ""},
 		{"--outbox-lock-timeout 0: no wait", nil, []string{"run", "noop", "--outbox-lock-timeout", "0"}, ""},

@@ -64,7 +64,7 @@ type runConfig struct {
 	Expectations   []string        `config:"expectation,inject" blank:"give DETECTION, PREVENTION or VULNERABILITY, or leave the setting out for the injector's default" usage:"expectation type: DETECTION, PREVENTION, VULNERABILITY (repeatable; default DETECTION, or the injector's declared types when it does not declare DETECTION)"`
 	Params         []string        `config:"param,inject,pairs" blank:"give key=value" usage:"injector parameter key=value (repeatable, each key once)"`
 	Backend        backendConfig   // backend_url, token, ca_file, insecure
-	Phase          string          `config:"phase" usage:"callback phase (default execution_complete, the one the wire format documents; another needs --phase-any)"`
+	Phase          string          `config:"phase,nonblank" usage:"callback phase (default execution_complete, the one the wire format documents; another needs --phase-any)"`
 	PhaseAny       bool            `config:"phase_any" usage:"send a phase the wire format does not document"`
 	Output         string          `config:"output" enum:"text|json" usage:"stdout: text (a summary: each target's status and findings, where the signatures went) or json (each wire body, one a line; given with --backend-url, each body sent); default text on a terminal, else json"`
 	Profile        string          `config:"profile" default:"callback" enum:"callback|openaev" usage:"wire profile: callback (one POST /api/injects/{id}/callback) or openaev (the platform's reception, trace and terminal callbacks)"`

@@ -97,7 +97,7 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		return f.invalid(r, written, errors.New("required ("+f.sources()+")"))
 	case !set:
 		return nil
-	case strings.TrimSpace(text) == "" && (f.typ == durationType || len(f.enum) > 0 || f.text()):
+	case strings.TrimSpace(text) == "" && (f.typ == durationType || len(f.enum) > 0 || f.text() || f.nonblank):
 		// Given, but blank: no value at all, not the default nor a 0 (an
 		// integer's is refused as not one). One rule for every source.
 		return f.invalid(r, text, errors.New(f.blankReason()))
@@ -176,8 +176,8 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	return nil
 }
 
-// blankReason is why a blank value of f, a duration, an enum or a text
-// type, is refused.
+// blankReason is why a blank value of f, a duration, an enum, a text
+// type or a nonblank string, is refused.
 func (f field) blankReason() string {
 	switch {
 	case f.typ == durationType:

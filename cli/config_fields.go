@@ -34,7 +34,9 @@ import (
 // environment variable is one value, commas included: an exposure query),
 // inject (a field of the inject itself, which --openaev-message takes from
 // its message instead), commas (a list each flag or file item of which may
-// name several, comma-separated: --injectors nmap,query).
+// name several, comma-separated: --injectors nmap,query), nonblank (a
+// string refused when given blank, as an enum is: --phase '' is a slip,
+// not the default).
 //
 // Field types: string; []string, a repeatable flag, comma-separated in the
 // environment, a YAML scalar or list in the file; bool; int; int64;
@@ -63,11 +65,11 @@ var (
 
 // field is one setting of a config struct.
 type field struct {
-	key, usage, def, blank                                        string
-	enum                                                          []string
-	secret, required, positive, url, pairs, inject, whole, commas bool
-	index                                                         []int // reflect.Value.FieldByIndex
-	typ                                                           reflect.Type
+	key, usage, def, blank                                                  string
+	enum                                                                    []string
+	secret, required, positive, url, pairs, inject, whole, commas, nonblank bool
+	index                                                                   []int // reflect.Value.FieldByIndex
+	typ                                                                     reflect.Type
 }
 
 // nameVar is the binary's name: a third-party one keeps its own outbox.
@@ -204,6 +206,8 @@ func (f *field) option(o string) *bool {
 		return &f.whole
 	case "commas":
 		return &f.commas
+	case "nonblank":
+		return &f.nonblank
 	}
 	return nil
 }

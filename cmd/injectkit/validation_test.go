@@ -44,7 +44,7 @@ func TestBinaryRefusesBadInputBeforeRunning(t *testing.T) {
 		}, true, `invalid phase "x\ny"`},
 		{"blank phase", func(_ *testing.T, be string) []string {
 			return append(noop, "--inject-id", "ok", "--phase", " ", "--backend-url", be)
-		}, true, `invalid phase " ": blank`},
+		}, true, `invalid phase " " (--phase): must not be blank`},
 		// net/http refuses such a header only once the inject ran: the
 		// body could never be sent.
 		{"control character in the token", func(_ *testing.T, be string) []string {
