@@ -40,7 +40,7 @@ func TestFlushOtherBackendsHidesCredentials(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"INJECTKIT_OUTBOX": box}
 			maps.Copy(env, tt.env)
-			args := append([]string{"outbox", "flush", "--token", "tok-c", "--log-level", "debug"}, tt.args...)
+			args := append([]string{"outbox", "flush", "--log-level", "debug"}, tt.args...)
 			r := run(t, registry(), env, args...)
 			checkNotShown(t, r, password)
 			want := "1 signature body for " + down.URL + " left pending: not the backend of " + tt.given + " " + shown + " ("

@@ -52,7 +52,8 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	case err != nil:
 		return flushError(err)
 	case res.Refused > 0:
-		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: the backend refused the token (401 or 403): %s left pending, not moved to the dead list (flush again with the right --token)", bodies(res.Refused))}
+		refused, fix := refusedCredentials(e.cfg.backend())
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s: %s left pending, not moved to the dead list (flush again with %s)", refused, bodies(res.Refused), fix)}
 	}
 	// The bodies another live process is sending are its to deliver, or
 	// to keep pending: not a failure of this flush (its line counts them).

@@ -211,14 +211,15 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	if out == outbox.Failed && c.Context.Err() != nil {
 		return e.retryInterrupted(c, o, r, p, err)
 	}
+	refused, fix := refusedCredentials(e.cfg.backend())
 	if werr == nil && out == outbox.Failed && outbox.TokenRefused(err) && errors.Is(err, outbox.ErrTakenMeanwhile) {
 		fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): token refused, and another process took it meanwhile\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks)
-		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("retry-dead incomplete: the backend refused the token (401 or 403): %w", err)}
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("retry-dead incomplete: %s: %w", refused, err)}
 	}
 	if werr == nil && out == outbox.Failed && outbox.TokenRefused(err) {
 		fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): token refused, dead as it was\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks)
-		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("retry-dead incomplete: the backend refused the token (401 or 403): %d (inject %s) stays in the dead list as it was, %s (retry it with the right --token): %w",
-			id, r.InjectID, nextAttempt(e.store, was, time.Now()), err)}
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("retry-dead incomplete: %s: %d (inject %s) stays in the dead list as it was, %s (retry it with %s): %w",
+			refused, id, r.InjectID, nextAttempt(e.store, was, time.Now()), fix, err)}
 	}
 	said := out.String()
 	if out == outbox.SupersededSent {

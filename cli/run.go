@@ -246,7 +246,8 @@ func storedHint(o Options, cfg *runConfig, err error, de *runtime.DeliveryError)
 // counted as what it is: the callback profile's signature bodies, the
 // openaev profile's terminal callback bodies (its complete, which carries
 // signatures only on a platform that takes them, and its data
-// callbacks). A token the backend refused (401, 403) is said first: the
+// callbacks). A token the backend refused (401, 403) is said first, or
+// the backend URL's user:password when it went without a token: the
 // bodies wait for the right one.
 func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error {
 	head, flush, what := "delivery failed; ", "flush with: ", bodies
@@ -261,7 +262,8 @@ func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error
 	case errors.Is(de, outbox.ErrAborted):
 		head = "sending stopped by a second interrupt; "
 	case outbox.TokenRefused(de):
-		head, flush = "delivery failed: the backend refused the token (401 or 403); ", "flush with the right --token: "
+		refused, fix := refusedCredentials(cfg.Backend)
+		head, flush = "delivery failed: "+refused+"; ", "flush with "+fix+": "
 	case proxyRefused(de):
 		head = "delivery failed: the proxy refused its credentials (407), the backend was not reached; "
 		flush = "flush once HTTPS_PROXY or HTTP_PROXY holds the proxy's credentials: "

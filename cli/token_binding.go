@@ -113,7 +113,13 @@ func shownURL(r raw) string {
 
 func (c *runConfig) bindToken(ctx *ucli.Context, getenv func(string) string, file configFile) error {
 	ls := backendLayers(ctx, getenv, file, "backend_url", "openaev_url")
-	return checkTokenBinding(ls, "backend_url", c.Backend.URL, c.Backend.Token)
+	if err := checkTokenBinding(ls, "backend_url", c.Backend.URL, c.Backend.Token); err != nil {
+		return err
+	}
+	if c.openAEV() {
+		return nil // the platform's URL holds no credentials: the openaev client refuses them
+	}
+	return credentialsWithToken(c.Backend, &c.origins)
 }
 
 // bindToken of the outbox commands that send also reads serve's
@@ -138,7 +144,10 @@ func (c *outboxSendConfig) bindToken(ctx *ucli.Context, getenv func(string) stri
 		}
 		break
 	}
-	return checkTokenBinding(ls, "", c.Backend.URL, c.Backend.Token)
+	if err := checkTokenBinding(ls, "", c.Backend.URL, c.Backend.Token); err != nil {
+		return err
+	}
+	return credentialsWithToken(c.Backend, &c.origins)
 }
 
 func (c *serveConfig) bindToken(ctx *ucli.Context, getenv func(string) string, file configFile) error {

@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+// The credentials a backend request carries: the token as a Bearer
+// Authorization header, or, without one, the backend URL's user
+// information as a Basic one (net/http's). A refusal (401, 403) names
+// the one that went.
+
+// refusedCredentials says what the backend of bc refused with a 401 or
+// 403, and what to give right for a resend: the URL's user:password when
+// it went without a token, else the token.
+func refusedCredentials(bc backendConfig) (refused, fix string) {
+	if bc.Token == "" && urlCredentials(bc.URL) {
+		return "the backend refused the backend URL's user:password (401 or 403)", "the right user:password in --backend-url"
+	}
+	return "the backend refused the token (401 or 403)", "the right --token"
+}
+
+// urlCredentials reports whether raw, a backend URL, holds user
+// information.
+func urlCredentials(raw string) bool {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	return err == nil && u.User != nil
+}
+
+// credentialsWithToken refuses a backend URL holding user information
+// given with a token (exit 2, before anything is sent): a request carries
+// one Authorization header, the token's Bearer, and the URL's
+// user:password would be dropped without a word.
+func credentialsWithToken(bc backendConfig, o *origins) error {
+	if strings.TrimSpace(bc.URL) == "" || bc.Token == "" || !urlCredentials(bc.URL) {
+		return nil
+	}
+	return usageErr("invalid backend_url %q%s: holds a user:password while a token is given: a request carries one "+
+		"Authorization header, the token's Bearer, and the URL's user:password would be dropped; give one of them",
+		httpx.MaskURL(strings.TrimSpace(bc.URL)), o.where("backend_url"))
+}
