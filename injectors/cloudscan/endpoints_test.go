@@ -64,7 +64,7 @@ func TestConfiguredEndpointsChecked(t *testing.T) {
 		{"AWS_ENDPOINT_URL user only", map[string]string{"AWS_ENDPOINT_URL": "http://" + url.QueryEscape(endpointSecret) + "@127.0.0.1:9000"}, "", nil,
 			"AWS_ENDPOINT_URL", masked},
 		{"AWS_ENDPOINT_URL unparsable with credentials", map[string]string{"AWS_ENDPOINT_URL": "http://u:" + endpointSecret + "@[::1"}, "", nil,
-			"AWS_ENDPOINT_URL", "(unparsable URL)"},
+			"AWS_ENDPOINT_URL", "http://REDACTED@[::1"},
 		{"AWS_ENDPOINT_URL no scheme", map[string]string{"AWS_ENDPOINT_URL": "127.0.0.1:9000"}, "", nil, "AWS_ENDPOINT_URL", "127.0.0.1:9000"},
 		{"AWS_ENDPOINT_URL blank", map[string]string{"AWS_ENDPOINT_URL": " "}, "", nil, "AWS_ENDPOINT_URL", " "},
 		{"AWS_ENDPOINT_URL_STS", map[string]string{"AWS_ENDPOINT_URL_STS": bad}, "", nil, "AWS_ENDPOINT_URL_STS", masked},
