@@ -2,8 +2,101 @@ package openaevtest
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"regexp"
 )
+
+// Call kinds.
+const (
+	KindRegistration = "registration"
+	KindReception    = "reception"
+	KindTrace        = "trace"    // a callback whose action is neither "complete" nor "data"
+	KindComplete     = "complete" // a callback whose action is "complete"
+	KindData         = "data"     // a callback whose action is "data" (Current)
+	KindTargets      = "targets"  // POST /api/endpoints/targets
+	KindInject       = "inject"   // GET /api/injects/{id}
+	KindFindings     = "findings" // POST /api/findings/injects/{id}/search
+	KindSettings     = "settings" // GET /api/settings, /api/settings/version, /api/settings/public
+	KindUnknown      = "unknown"
+)
+
+// Outcomes of a callback the platform accepted.
+const (
+	Processed = "processed" // its trace was saved and its outputs processed
+	Dropped   = "dropped"   // answered 2xx, then thrown away (Reason says why)
+)
+
+// Call is one request the platform received, with what it answered and,
+// for an accepted callback, what processing made of it.
+type Call struct {
+	Kind     string
+	Method   string
+	Path     string // without the tenant prefix
+	Tenant   string
+	InjectID string
+	// AgentID is the agent a callback names on the implants' route
+	// (POST /api/injects/execution/{agentId}/callback/{injectId}), or "".
+	AgentID string
+	Header  http.Header
+	// Raw is the body; for a registration, the "input" part.
+	Raw []byte
+	// Body is the first JSON value of Raw decoded, when it is an object
+	// (else nil), as the platform reads it: the last occurrence of each
+	// property, and the fields of the route's input as Jackson binds
+	// them (a number or a boolean in a String field as its text). A
+	// number is a float64, or its text (json.Number) when a float64
+	// cannot hold it (1e400).
+	Body map[string]any
+	// Icon and IconType are a registration's icon part, as sent (the
+	// platform stores it only when IconType is image/png).
+	Icon     []byte
+	IconType string
+	// Status is the HTTP status the platform answered.
+	Status int
+	// Outcome is Processed or Dropped for a callback answered 2xx (Queued
+	// while the platform holds it, not processed yet: WithIngestEvery),
+	// and Reason why it was dropped (or, in legacy mode, refused).
+	Outcome string
+	Reason  string
+	// Signatures are the signatures this callback stored.
+	Signatures []Signature
+	// SignaturesSkipped says why the platform ignored the callback's
+	// expectation signatures, processing the rest (SignaturesDisabled),
+	// or is empty.
+	SignaturesSkipped string
+	// UnlinkedAssets are the asset ids the findings of a processed
+	// callback named (asset_id) that name no asset the platform holds
+	// (AddAssets), each once, in the order named: the platform stored
+	// those findings without that link (rule 14).
+	UnlinkedAssets []string
+}
+
+// Accepted reports whether the platform answered 2xx.
+func (c Call) Accepted() bool { return c.Status >= 200 && c.Status < 300 }
+
+// Processed reports whether the platform answered 2xx and processed the
+// callback (a dropped callback is accepted but not processed).
+func (c Call) Processed() bool { return c.Accepted() && c.Outcome == Processed }
+
+// Structured decodes a callback's execution_output_structured string as
+// the injector must write it: exactly one JSON object, nothing after it
+// but white space. It is stricter than the platform, which reads the
+// first JSON value and ignores what follows (rule 4, readStructured), so
+// a test reading the outputs through it also guards against bytes
+// appended to them; what the platform processed is in Outcome, Findings
+// and Signatures.
+func (c Call) Structured() (map[string]any, bool) {
+	s, ok := c.Body["execution_output_structured"].(string)
+	if !ok {
+		return nil, false
+	}
+	var doc map[string]any
+	if json.Unmarshal([]byte(s), &doc) != nil || doc == nil {
+		return nil, false
+	}
+	return doc, true
+}
 
 // Reading the calls the platform received.
 

@@ -299,32 +299,11 @@
 //     records Dropped with the reason (a message made only of chars up to
 //     U+0020, U+0000 among them, is blank: a 400, rule 3). U+0000 written as text (a backslash,
 //     then u0000) is stored as any text.
-//  13. Contract expectations (2.4.0 read; Current taken as alike; files
-//     under openaev-api/src/main/java/io/openaev/ unless named). The
-//     platform never checks the expectation types a contract declares:
-//     registration stores contract_content as a string
-//     (rest/injector_contract/form/InjectorContractInput.java:30-31,
-//     InjectorContractService.java:765), so an unknown type or a duplicate
-//     registers. Later, the inject form reads the predefinedExpectations
-//     of the contract's expectations field through Jackson into
-//     form.Expectation (openaev-framework …/model/inject/form/Expectation.java:26-27),
-//     whose expectation_type is InjectExpectation.EXPECTATION_TYPE (TEXT,
-//     DOCUMENT, ARTICLE, CHALLENGE, MANUAL, PREVENTION, DETECTION,
-//     VULNERABILITY; openaev-model …/InjectExpectation.java:63-72,
-//     case-sensitive): one unknown type fails the whole read, which
-//     service/ExpectationService.java:57-65 logs, leaving no contract
-//     expectation; lines 68-86 then add the DETECTION, PREVENTION and
-//     VULNERABILITY the list lacks (MANUAL for a contract with a teams
-//     field). A duplicate is read, and offered, twice. An atomic test
-//     created without expectations of its own copies the contract's
-//     predefinedExpectations as they are, unknown or duplicate
-//     (service/AtomicTestingService.java:160-204). Platform.Expectations
-//     answers both per registered contract. Not modelled: the inject's
-//     health checks (rest/inject/service/InjectService.java:1369 →
-//     healthcheck/utils/HealthCheckUtils.java:96-97 →
-//     openaev-model …/helper/InjectModelHelper.java:242-243) call
-//     EXPECTATION_TYPE.valueOf on each type of the inject's content up to
-//     the first DETECTION or PREVENTION, and throw on an unknown one before it.
+//  13. Contract expectations (2.4.0 read; Current taken as alike): the
+//     platform never checks the expectation types a contract declares, and
+//     its inject form and atomic tests read them later, an unknown type or
+//     a duplicate as they are; ContractExpectations says what is modelled,
+//     and from where, and Platform.Expectations answers it per contract.
 //  14. Findings are unique per inject (2.4.0 read; the Current line's
 //     FindingService read up to 2026-08 alike; files under
 //     openaev-api/src/main/java/io/openaev/). An injector's findings are

@@ -12,8 +12,35 @@ var expectationTypes = set("TEXT", "DOCUMENT", "ARTICLE", "CHALLENGE", "MANUAL",
 
 // ContractExpectations is what the platform makes of the expectations a
 // registered contract declares: the predefinedExpectations of its
-// "expectations" field, stored as they are at registration (see the
-// package doc, rule 13).
+// "expectations" field, stored as they are at registration (the package
+// doc's rule 13; 2.4.0 read, Current taken as alike; files under
+// openaev-api/src/main/java/io/openaev/ unless named).
+//
+// The platform never checks the expectation types a contract declares:
+// registration stores contract_content as a string
+// (rest/injector_contract/form/InjectorContractInput.java:30-31,
+// InjectorContractService.java:765), so an unknown type or a duplicate
+// registers. Later, the inject form reads the predefinedExpectations of the
+// contract's expectations field through Jackson into form.Expectation
+// (openaev-framework …/model/inject/form/Expectation.java:26-27), whose
+// expectation_type is InjectExpectation.EXPECTATION_TYPE (TEXT, DOCUMENT,
+// ARTICLE, CHALLENGE, MANUAL, PREVENTION, DETECTION, VULNERABILITY;
+// openaev-model …/InjectExpectation.java:63-72, case-sensitive): one
+// unknown type fails the whole read, which
+// service/ExpectationService.java:57-65 logs, leaving no contract
+// expectation; lines 68-86 then add the DETECTION, PREVENTION and
+// VULNERABILITY the list lacks (MANUAL for a contract with a teams field).
+// A duplicate is read, and offered, twice. An atomic test created without
+// expectations of its own copies the contract's predefinedExpectations as
+// they are, unknown or duplicate (service/AtomicTestingService.java:160-204).
+// Platform.Expectations answers both per registered contract.
+//
+// Not modelled: the inject's health checks
+// (rest/inject/service/InjectService.java:1369 →
+// healthcheck/utils/HealthCheckUtils.java:96-97 → openaev-model
+// …/helper/InjectModelHelper.java:242-243) call EXPECTATION_TYPE.valueOf on
+// each type of the inject's content up to the first DETECTION or
+// PREVENTION, and throw on an unknown one before it.
 type ContractExpectations struct {
 	// Offered are the expectation types the inject form offers
 	// (ExpectationService.getAvailableExpectationsForInject): the

@@ -3,6 +3,9 @@ package openaevtest
 // Scripted failures: the answers a test has the platform give instead of
 // processing a request, per inject or for the platform's other routes.
 
+// kindLostComplete keys the scripted answers of LoseCompleteAnswer.
+const kindLostComplete = "lost-complete"
+
 // FailComplete makes the next n terminal callbacks of the inject answer
 // status (before any check).
 func (p *Platform) FailComplete(injectID string, status, n int) {
