@@ -25,9 +25,7 @@ func PayloadOf(m *signatures.Manager, in *framework.Inject, out framework.ToolOu
 		configs[i], attributions[i] = t.Config, t.Attribution
 	}
 	notReached := notReachedOf(out.Unreached, in.Targets)
-	if noneReached(notReached) && out.ExecutionStatus() != framework.StatusTimeout {
-		out = failedUnreached(out)
-	}
+	out = outcomeReached(out, notReached)
 	if err := out.Validate(); err != nil {
 		return signatures.Payload{}, err
 	}

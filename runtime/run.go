@@ -253,9 +253,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	if len(stray) > 0 {
 		log.Warn("executor named as not reached targets it was not given; ignored", zap.String("targets", namedKeys(stray)))
 	}
-	if noneReached(notReached) && out.Status != framework.StatusTimeout {
-		out = failedUnreached(out) // a run cut short stays a timeout
-	}
+	out = outcomeReached(out, notReached) // a run cut short stays a timeout
 	var partial []string
 	if out.Status == framework.StatusTimeout {
 		partial = redactStrings(p.secrets, in.PartialResults())

@@ -119,12 +119,18 @@ func noneReached(notReached []string) bool {
 	return len(notReached) > 0 && countNotReached(notReached) == len(notReached)
 }
 
-// failedUnreached makes out, a run none of whose targets was reached and
-// not cut short (a timeout stays one, whatever it reached: the deadline or
-// the interrupt is why), a failed one (unless it is already): its exit
-// code and crash time kept, its message after "no target was reached".
-func failedUnreached(out framework.ToolOutput) framework.ToolOutput {
-	if out.ExecutionStatus() == framework.StatusFailed {
+// outcomeReached is the outcome of out, a run that did not reach the
+// targets notReached names (by position), as Run and PayloadOf both take
+// it: a run none of whose targets was reached fails (unless it already
+// did), its exit code and crash time kept, its message after "no target
+// was reached"; but a run cut short stays a timeout, whatever it reached
+// (the deadline or the interrupt is why), and a run that reached a target
+// keeps its outcome.
+func outcomeReached(out framework.ToolOutput, notReached []string) framework.ToolOutput {
+	switch {
+	case !noneReached(notReached):
+		return out
+	case out.ExecutionStatus() == framework.StatusTimeout, out.ExecutionStatus() == framework.StatusFailed:
 		return out
 	}
 	var info framework.ErrorInfo

@@ -48,6 +48,12 @@ func TestRunTargetsNotReached(t *testing.T) {
 			framework.StatusFailed, []string{"a", "b"}, 0, "nmap reported no host for any target (x)", "nmap reported no host for any target (x)"},
 		{"none reached, cut short: the timeout kept", framework.StatusTimeout, map[framework.Target]string{ip("10.0.0.1"): "a", ip("10.0.0.2"): "b"},
 			framework.StatusTimeout, []string{"a", "b"}, 0, "", ""},
+		{"none reached, cut short with a message: the timeout kept", framework.StatusTimeout, map[framework.Target]string{ip("10.0.0.1"): "a", ip("10.0.0.2"): "b"},
+			framework.StatusTimeout, []string{"a", "b"}, 0, "deadline exceeded", ""},
+		{"none reached, no status given (a success)", "", map[framework.Target]string{ip("10.0.0.1"): "a", ip("10.0.0.2"): "b"},
+			framework.StatusFailed, []string{"a", "b"}, 0, "", "no target was reached"},
+		{"one of two, cut short", framework.StatusTimeout, map[framework.Target]string{ip("10.0.0.2"): "b"},
+			framework.StatusTimeout, []string{"", "b"}, 0, "", ""},
 		{"a key of no target", framework.StatusSuccess, map[framework.Target]string{ip("10.0.0.9"): "x"},
 			framework.StatusSuccess, []string{"", ""}, 1, "", ""},
 	}
@@ -116,7 +122,9 @@ func TestRunTargetsNotReached(t *testing.T) {
 			if len(warns) != tt.warns || tt.warns > 0 && !strings.Contains(warns[0].ContextMap()["targets"].(string), "10.0.0.9") {
 				t.Errorf("WARN lines %v, want %d naming 10.0.0.9", warns, tt.warns)
 			}
-			// PayloadOf, the executor's tests' view, says the same.
+			// PayloadOf, the executor's tests' view, says the same: the
+			// same targets not reached, with the run's outcome (one rule
+			// for both: a timeout stays one).
 			in := &framework.Inject{Targets: []framework.Target{ip("10.0.0.1"), ip("10.0.0.2")},
 				ExpectationTypes: []framework.ExpectationType{framework.Detection}}
 			of, err := runtime.PayloadOf(pinnedManager(), in, ex.Execute(context.Background(), in))
@@ -127,6 +135,9 @@ func TestRunTargetsNotReached(t *testing.T) {
 				vals := of.Targets[i].SignatureValues[0].Values
 				if (why != "") != (len(vals) == 2 && vals[1].SignatureValue == why) {
 					t.Errorf("PayloadOf target %d: %v, want not_reached %q alone", i, vals, why)
+				}
+				if why != "" && vals[0].SignatureValue != string(tt.wantStatus) {
+					t.Errorf("PayloadOf target %d: %v, want execution_status %s as Run's", i, vals, tt.wantStatus)
 				}
 			}
 		})
