@@ -260,60 +260,6 @@ func messagePlaced(name string, body []byte, err error) error {
 	return fmt.Errorf("openaev message %s:%d:%d: %w", shown, line, col, &unplaced)
 }
 
-// unfinished refuses, before its reception, to run inject id again once
-// the platform reports it finished, as serve acknowledges a redelivered
-// message of such an inject without running it (Client.InjectFinished):
-// the reception would set it back to PENDING, and the platform would
-// compute its final status from this run's "complete" and the earlier
-// ones, turning a SUCCESS or an ERROR into PARTIAL for good. rerun_finished
-// runs it all the same, and rerun says so (its "complete" leaves out the
-// findings the earlier run stored: see openaev.Processor.Reopened), and
-// so is an unfinished inject the platform shows received already
-// (InjectState.Started: PENDING, a COMPLETE trace). A
-// status that cannot be read runs the inject, as serve does, with a WARN,
-// as a rerun (it may have finished); a dry run asks nothing. The same GET
-// gives the inject's contract: one of another injector than injector (an
-// inject made with cloudscan's contract run by query) is refused too
-// (exit 2 before anything is sent: the platform matches the outputs of a
-// result by the inject's contract, and would not store the findings), and
-// an answer naming no contract (an older platform) runs it.
-func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, id, injector string) (rerun bool, err error) {
-	if cfg.Backend.URL == "" || id == "" {
-		return false, nil
-	}
-	state, err := client.InjectState(ctx, id)
-	if err == nil {
-		if err := openaev.CheckContract(state, id, injector, o.Registry.Names()); err != nil {
-			return false, contractRefused(o, cfg, err)
-		}
-	}
-	status, finished := state.Status, err == nil && openaev.Finished(state.Status)
-	switch {
-	case err != nil:
-		if ctx.Err() == nil {
-			log.Warn("the inject's status cannot be read from the platform; running it, as serve does (a finished inject would be reopened)",
-				zap.String("inject_id", id), zap.Error(err))
-		}
-		// It may have finished: its stored findings are read too (a
-		// search the platform refuses for good leaves every finding out:
-		// a complete repeating one would be dropped and leave a finished
-		// inject, reopened by the reception, PENDING).
-		return true, nil
-	case !finished:
-		// Received already (PENDING, a COMPLETE trace: a run under way, or
-		// one reopened whose complete the platform dropped): its findings
-		// may be stored too.
-		return state.Started(), nil
-	case cfg.RerunFinished:
-		log.Warn("the inject already finished on the platform; running it again as rerun_finished asks: the platform reopens it and computes its status from both runs",
-			zap.String("inject_id", id), zap.String("status", status))
-		return true, nil
-	}
-	return false, &ExitError{Code: ExitUsage, Err: fmt.Errorf("inject %s already finished on the platform (status %s): running it again would reopen it "+
-		"and merge this run's status with the earlier run's for good (PARTIAL when they differ); nothing ran or was sent; "+
-		"give --rerun-finished to run it anyway", id, status)}
-}
-
 // messageInjector refuses, before anything runs or is sent, a message
 // whose contract is not that of the injector the command line names: the
 // contract id says which injector the platform asked for, and another one

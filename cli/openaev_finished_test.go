@@ -3,8 +3,10 @@ package cli_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -165,5 +167,115 @@ func received(t *testing.T, _ func(...string) result, p *openaevtest.Platform, i
 	}
 	if st := p.InjectStatus(id); st != "PENDING" {
 		t.Fatalf("inject %s after its reception, want PENDING", st)
+	}
+}
+
+// An inject the platform's pending sweep finalized without a result
+// (openaevtest's rule 17: PENDING past its threshold since its dispatch,
+// ERROR, a COMPLETE TIMEOUT trace per agent; openaev's
+// InjectState.Unreported) holds no run's result: `run` refuses it as a
+// finished inject (exit 2, one line, nothing sent), saying that the
+// platform finalized it without a result and what --rerun-finished does,
+// not that its status would be merged with an earlier run's. With
+// --rerun-finished it runs: the reception reopens it, and the platform
+// saves its complete, at once, or, when the sweep finalized it again
+// before its worker got the complete, after its requeues.
+func TestRunOpenAEVSweptInject(t *testing.T) {
+	t.Parallel()
+	const refusal = "was finalized by the platform without a result (status ERROR): its pending sweep ends an inject left PENDING past its threshold"
+	tests := []struct {
+		name   string
+		agents []openaevtest.Agent
+		args   []string
+		// sweptAgain: the platform holds its callbacks, and sweeps the
+		// inject again before its worker processes the run's complete.
+		sweptAgain bool
+		code       int
+		want       []string // in stderr
+		status     string   // the inject's after the run
+	}{
+		{name: "refused", agents: []openaevtest.Agent{{ID: "agent-1", ExecutedByUser: "admin"}}, code: cli.ExitUsage,
+			want: []string{refusal, "no run's complete is there", "nothing ran or was sent",
+				"give --rerun-finished to run it: the platform reopens it and saves its complete, after its requeues should the sweep finalize it again first"},
+			status: "ERROR"},
+		{name: "refused, no agent (no TIMEOUT trace)", code: cli.ExitUsage, want: []string{refusal}, status: "ERROR"},
+		{name: "--rerun-finished: reopened, its complete saved", agents: []openaevtest.Agent{{ID: "agent-1", ExecutedByUser: "admin"}},
+			args: []string{"--rerun-finished"}, code: cli.ExitOK,
+			want:   []string{"WARN", "the platform finalized the inject without a result (its pending sweep", "running it as rerun_finished asks"},
+			status: "PARTIAL"}, // its EXECUTED beside the agent's TIMEOUT
+		{name: "--rerun-finished, no agent", args: []string{"--rerun-finished"}, code: cli.ExitOK, status: "EXECUTED"},
+		{name: "--rerun-finished, swept again before its complete: saved after the requeues", args: []string{"--rerun-finished"},
+			agents: []openaevtest.Agent{{ID: "agent-1", ExecutedByUser: "admin"}}, sweptAgain: true, code: cli.ExitOK, status: "PARTIAL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			const id = "inj-swept"
+			var opts []openaevtest.Option
+			if tt.sweptAgain {
+				opts = append(opts, openaevtest.WithHeldIngestion())
+			}
+			p := openaevtest.NewPlatform(t, platformToken, opts...)
+			registered(t, p, platformToken, registry())
+			p.AddInject(id, openaev.ContractID("noop"))
+			p.SetInjectAgents(id, tt.agents...)
+			p.Dispatch(id)
+			received(t, nil, p, id) // the run that never completed it
+			sweep := func() {
+				t.Helper()
+				if got := p.SweepPending(time.Now().Add(p.PendingThreshold() + time.Minute)); !slices.Equal(got, []string{id}) {
+					t.Fatalf("swept %v, want %s", got, id)
+				}
+			}
+			sweep()
+			env, box := outboxEnv(t)
+			before := len(p.Receptions(id))
+			r := run(t, registry(), env, append([]string{"run", "noop", "--openaev-message", oneAssetMessage(t, id, openaev.ContractID("noop")),
+				"--backend-url", p.URL, "--log-level", "warn"}, tt.args...)...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, tt.code, r.stderr)
+			}
+			checkSays(t, "stderr", r.stderr, tt.want, []string{"merge this run's status", "earlier run", "from both runs"})
+			received := len(p.Receptions(id)) - before
+			if tt.code == cli.ExitUsage {
+				if !strings.Contains(r.stderr, "inject "+id+" "+refusal) {
+					t.Errorf("stderr does not name inject %s:\n%s", id, r.stderr)
+				}
+				if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 0 {
+					t.Errorf("stderr has %d lines, want one:\n%s", n+1, r.stderr)
+				}
+				if received != 0 || len(p.Completions(id)) != 0 {
+					t.Errorf("%d receptions and completes %v sent by a refused run", received, p.Completions(id))
+				}
+				noOutboxFile(t, box)
+			} else if received != 1 || p.Reopenings(id) != 1 {
+				t.Errorf("%d receptions, %d reopenings: want the run's one, reopening it", received, p.Reopenings(id))
+			}
+			if tt.sweptAgain {
+				sweep() // PENDING again since the reception, its dispatch date unchanged
+				requeued := 0
+				for p.Queue() > 0 && requeued < 10 {
+					p.Ingest()
+					requeued++
+				}
+				if requeued != 6 {
+					t.Errorf("the complete settled at the worker's run %d, want the sixth (five requeues)", requeued)
+				}
+			}
+			if got := p.InjectStatus(id); got != tt.status {
+				t.Errorf("inject status %s after the run, want %s", got, tt.status)
+			}
+			if tt.code == cli.ExitOK {
+				if cs := p.Completions(id); len(cs) != 1 || !cs[0].Processed() {
+					t.Errorf("completes %+v, want the run's, processed", cs)
+				}
+				if rows := p.StoredFindings(id); len(rows) != 1 {
+					t.Errorf("stored findings %v, want noop's summary", rows)
+				}
+			}
+			for _, c := range p.Dropped() {
+				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+			}
+		})
 	}
 }
