@@ -40,10 +40,12 @@ func openRunOutbox(ctx context.Context, cfg runConfig, o Options, log *zap.Logge
 	})
 }
 
-// closeRunOutbox closes the outbox of `run` once its delivered bodies are
-// removed; a removal that failed leaves them pending, to be posted again by
-// a flush, and is logged as a warning.
-func closeRunOutbox(log *zap.Logger, store *outbox.Store) {
+// closeOutbox closes the outbox of `run` or `serve` once its delivered
+// bodies are removed; a removal that failed leaves them pending, to be
+// posted again by a flush, and is logged as a warning, as is a write the
+// store made in the background that failed (an *outbox.UnwrittenError: a
+// note of a complete, the end of a run's start).
+func closeOutbox(log *zap.Logger, store *outbox.Store) {
 	if err := store.Close(); err != nil {
 		log.Warn("outbox not closed cleanly", zap.Error(err))
 	}

@@ -155,7 +155,7 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 		return err
 	}
 	if store != nil {
-		defer closeRunOutbox(log, store)
+		defer closeOutbox(log, store)
 	}
 	p := newOpenAEVProcessor(o, cfg, log, client, store, view)
 	if err := sentRecently(cfg, log, p, injectID); err != nil {

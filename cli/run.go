@@ -109,7 +109,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 		return err
 	}
 	if store != nil {
-		defer closeRunOutbox(log, store)
+		defer closeOutbox(log, store)
 	}
 	deliverer, err := newDeliverer(cfg, o, log, store, view.stdout(), view.echo())
 	if err != nil {

@@ -191,7 +191,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		return err
 	}
 	if store != nil {
-		defer store.Close()
+		defer closeOutbox(log, store)
 		// Exiting at once (a second signal), the store is not closed: the
 		// starts of the injects in flight, whose messages go back to the
 		// queue, are removed first, so that the operator's stop does not

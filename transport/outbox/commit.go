@@ -115,8 +115,10 @@ func (s *Store) writeLater(fn func(*bolt.Tx) error, then func(error)) {
 
 // writeSoon runs fn in a lazy write (see writeLater) that Close waits
 // for, or, once Close was called, in a write of its own, whose error it
-// returns (nil for a lazy one: nobody waits for it).
-func (s *Store) writeSoon(fn func(*bolt.Tx) error) error {
+// returns. A lazy write returns nil, nobody waiting for it: when it fails
+// (a full disk, a file that cannot be opened), Close reports it, named by
+// what (see noteUnwritten).
+func (s *Store) writeSoon(what string, fn func(*bolt.Tx) error) error {
 	s.mu.Lock()
 	closing := s.closing
 	if !closing {
@@ -126,8 +128,43 @@ func (s *Store) writeSoon(fn func(*bolt.Tx) error) error {
 	if closing {
 		return s.do(true, fn)
 	}
-	s.writeLater(fn, func(error) { s.later.Done() })
+	s.writeLater(fn, func(err error) {
+		s.noteUnwritten(what, err)
+		s.later.Done()
+	})
 	return nil
+}
+
+// maxUnwrittenNamed is how many of the failed lazy writes Close names.
+const maxUnwrittenNamed = 10
+
+// noteUnwritten keeps, for Close to report once, that the lazy write what
+// failed with err (nil: it did not).
+func (s *Store) noteUnwritten(what string, err error) {
+	if err == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.unwritten) < maxUnwrittenNamed {
+		s.unwritten = append(s.unwritten, what)
+	}
+	s.unwrittenN++
+	s.unwrittenErr = err
+}
+
+// unwrittenLeft is what Close reports of the lazy writes that failed: an
+// *UnwrittenError, nil when none did. It forgets them: each is reported
+// once.
+func (s *Store) unwrittenLeft() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unwrittenN == 0 {
+		return nil
+	}
+	err := &UnwrittenError{Path: s.path, N: s.unwrittenN, What: s.unwritten, Err: s.unwrittenErr}
+	s.unwritten, s.unwrittenN, s.unwrittenErr = nil, 0, nil
+	return err
 }
 
 // flushLazy commits the lazy writes waiting, with an empty write of its

@@ -54,7 +54,9 @@ func endKey(until time.Time, key []byte) []byte {
 // (through their index by the end of their window, so that a note costs
 // the notes it removes, not all the file holds). A window of 0 or less
 // records nothing. The note is durable once the next commit is (within
-// lazyDelay) or the Store closes; another process reads it from then.
+// lazyDelay) or the Store closes; another process reads it from then. The
+// error is that of a note written once Close was called; a note written
+// lazily that fails is reported by Close (an *UnwrittenError).
 func (s *Store) NoteComplete(baseURL, injectID string, at time.Time, window time.Duration) error {
 	if window <= 0 {
 		return nil
@@ -93,8 +95,8 @@ func (s *Store) NoteComplete(baseURL, injectID string, at time.Time, window time
 	}
 	// Written lazily, with the removal of the delivered body it follows or
 	// the next write (see writeLater): a caller does not wait for a commit
-	// of its own. Close waits for it.
-	return s.writeSoon(fn)
+	// of its own. Close waits for it, and reports its failure.
+	return s.writeSoon("the note of inject "+injectID+"'s complete", fn)
 }
 
 // pruneCompletes removes the notes whose window ended by now, in the

@@ -31,7 +31,9 @@
 // the lock (0: tries it once), except to remove bodies the backend
 // accepted, which waits as long as the lock is held (left pending, they
 // would be posted again; Close reports an *UnremovedError for a removal
-// that failed otherwise), and because the lock does not tell who holds it, the holder
+// that failed otherwise, and an *UnwrittenError for the other writes made
+// after their callers returned, a note of a complete or a run's end, that
+// failed), and because the lock does not tell who holds it, the holder
 // writes its pid, command and start time to "<file>.lock" beside it: a
 // *LockedError names that process, or, when it has ended, says the record
 // is stale. A file that is not a bbolt database, or

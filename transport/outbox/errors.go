@@ -252,6 +252,35 @@ func (e *UnremovedError) Error() string {
 // Unwrap returns the underlying error.
 func (e *UnremovedError) Unwrap() error { return e.Err }
 
+// UnwrittenError reports the writes the store made after their callers
+// returned (lazily, riding with the next commit) that failed: nothing of
+// them was kept. What names the first of them, N counts them all, Err is
+// the last failure. Each costs a later process some care, never a
+// result: a note of a complete lost (NoteComplete), another process does
+// not know the backend may not show it yet; a run's end lost (Run.End,
+// ForgetStarts), its start counts once more as a run that ended the
+// process, should the inject's message come again.
+type UnwrittenError struct {
+	Path string
+	N    int
+	What []string
+	Err  error
+}
+
+func (e *UnwrittenError) Error() string {
+	named := strings.Join(e.What, "; ")
+	if more := e.N - len(e.What); more > 0 {
+		named += fmt.Sprintf("; and %d more", more)
+	}
+	if e.N == 1 {
+		return fmt.Sprintf("outbox %s: a write made in the background failed and was not kept (%s): %v", e.Path, named, e.Err)
+	}
+	return fmt.Sprintf("outbox %s: %d writes made in the background failed and were not kept (%s): %v", e.Path, e.N, named, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *UnwrittenError) Unwrap() error { return e.Err }
+
 // UnstoredError reports a send whose bodies could not all be stored (the
 // outbox or the disk full): Delivered lists the chunks the backend
 // accepted meanwhile (0 to k-1: a body is posted once stored); the others

@@ -213,6 +213,10 @@ func (s *Store) ForgetStarts(injectID string) { s.endStarts(injectID, 0, nil) }
 // not nil, is the record of start seq alone as StartRun wrote it: a record
 // of those very bytes holds no other start, and is removed undecoded.
 func (s *Store) endStarts(id string, seq uint64, alone []byte) {
+	what := "the end of inject " + id + "'s run"
+	if seq == 0 {
+		what = "the removal of inject " + id + "'s unfinished runs"
+	}
 	fn := func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStarts)
 		if b == nil {
@@ -228,7 +232,9 @@ func (s *Store) endStarts(id string, seq uint64, alone []byte) {
 		rec.Runs = slices.DeleteFunc(rec.Runs, func(r startRun) bool { return r.Seq == seq || r.gone() })
 		return writeStarts(b, rec)
 	}
-	_ = s.writeSoon(fn) // left on error: it counts once more at most
+	// Left on error: it counts once more at most. A lazy write's failure
+	// is Close's to report; one once Close was called is noted for it.
+	s.noteUnwritten(what, s.writeSoon(what, fn))
 }
 
 // readStarts returns the starts recorded of inject id, none when there are

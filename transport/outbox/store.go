@@ -112,6 +112,12 @@ type Store struct {
 	// last error unremovedErr; guarded by mu (see noteUnremoved).
 	unremoved    map[uint64]bool
 	unremovedErr error
+	// unwritten names the first lazy writes that failed, unwrittenN
+	// counts them, unwrittenErr is the last error; guarded by mu (see
+	// noteUnwritten).
+	unwritten    []string
+	unwrittenN   int
+	unwrittenErr error
 
 	wmu       sync.Mutex // guards queue, leading, lazy and lazyTimer (see write)
 	queue     []*writeOp
@@ -186,7 +192,9 @@ func (s *Store) MaxBytes() int64 { return s.opts.MaxBytes }
 // flight are committed. Records a process was delivering stay pending. A
 // removal of delivered bodies that failed (not for a lock: that is waited
 // for) is reported here, as an *UnremovedError joined to the error of the
-// close, if any. The starts of runs still in flight are removed (see
+// close, if any, and so is a lazy write that failed (a note of a
+// complete, the end of a run's start), as an *UnwrittenError: nobody
+// waited for it. The starts of runs still in flight are removed (see
 // StartRun): the process did not end because of them.
 func (s *Store) Close() error {
 	s.mu.Lock()
@@ -194,7 +202,7 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	s.flushLazy()
 	s.later.Wait()
-	unremoved := s.unremovedLeft()
+	unremoved, unwritten := s.unremovedLeft(), s.unwrittenLeft()
 	ended := s.EndOpenRuns()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -203,9 +211,9 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	if s.db == nil {
-		return errors.Join(unremoved, ended)
+		return errors.Join(unremoved, unwritten, ended)
 	}
-	return errors.Join(unremoved, ended, s.closeDB())
+	return errors.Join(unremoved, unwritten, ended, s.closeDB())
 }
 
 // acquire returns the open database, opening it if needed. Each acquire is
