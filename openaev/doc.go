@@ -307,8 +307,10 @@
 // (see completeVerdict). A final status with no injector's COMPLETE trace
 // is no run's (InjectState.Unreported: 2.4.0's pending sweep finalizes an
 // inject still PENDING 10 minutes after its dispatch, and saves a
-// "complete" sent afterwards): the "complete" is sent all the same, and
-// a redelivered message of such an inject runs. A platform that queues its callbacks (2.4.0's
+// "complete" sent afterwards, after its requeues): the "complete" is sent
+// all the same, but for one whose attempt got no answer within the
+// ingestion window and the platform's requeue span after it (tooEarly),
+// and a redelivered message of such an inject runs. A platform that queues its callbacks (2.4.0's
 // default) shows nothing of a "complete" for a while after its 200: a
 // state read within the ingestion window (WithIngestWindow) after a
 // "complete" delivered, or attempted without an answer, proves nothing

@@ -38,11 +38,37 @@ import (
 // The profile notes each "complete" delivered or attempted without an
 // answer (per platform URL and inject) in memory, and in its
 // CompleteStore (the outbox) when it has one, so that another process
-// sees it; a note lasts the window it was made with.
+// sees it; a note lasts the window it was made with (that of an attempt
+// without an answer, the requeue span after it too: see tooEarly).
 
 // DefaultIngestWindow is the ingestion window the CLI assumes by default
 // (openaev_ingest_window): three turns of 2.4.0's batch worker.
 const DefaultIngestWindow = 30 * time.Second
+
+// The requeues. OpenAEV 2.4.0 does not save at once a "complete" it
+// processes for an inject that is not PENDING (one its pending sweep
+// finalized meanwhile, InjectState.Unreported): it puts it aside, its
+// requeue job publishes it back to the queue every 15 s, the batch worker
+// takes it at its next turn, and only the sixth processing saves it
+// (BatchingInjectStatusService.java:36, :130-143, MAX_RETRIES 5;
+// PlatformTriggers.java:119-123, repeatSecondlyForever(15)). Until then
+// GET /api/injects/{id} shows the inject finalized without a result, as
+// if the "complete" never arrived. So a "complete" whose attempt got no
+// answer is held back from an inject so finalized for the window W and
+// the requeue span after it, requeueSpan(W): each of the five requeues
+// waits up to the job's 15 s, then up to a turn of the worker (W/3, W
+// being three turns by default). With the default window, 155 s in all.
+const (
+	platformRequeues     = 5
+	platformRequeueEvery = 15 * time.Second
+)
+
+// requeueSpan is how long after its first processing 2.4.0 may still hold
+// a "complete" for an inject that is not PENDING, with an ingestion
+// window w (see above).
+func requeueSpan(w time.Duration) time.Duration {
+	return platformRequeues * (platformRequeueEvery + w/3)
+}
 
 // CompleteStore keeps, across processes, when a "complete" of an inject
 // was last delivered or attempted without an answer: *outbox.Store.
@@ -100,8 +126,11 @@ func newCompleteNotes() *completeNotes {
 func noteKey(c *Client) string { return httpx.StripCredentials(c.platformURL()) }
 
 // noteComplete notes that a "complete" of inject id was delivered, or
-// attempted without an answer, now.
-func (p *Profile) noteComplete(id string) {
+// attempted without an answer (unanswered), now. The note of an attempt
+// without an answer lasts the requeue span beyond the window (see
+// tooEarly); what it proves nothing of for a run (recentComplete) is its
+// window alone.
+func (p *Profile) noteComplete(id string, unanswered bool) {
 	n := p.notes
 	window := n.window
 	if !n.windowSet {
@@ -115,6 +144,9 @@ func (p *Profile) noteComplete(id string) {
 	}
 	if window <= 0 {
 		return
+	}
+	if unanswered && n.windowSet {
+		window += requeueSpan(p.baseWindow(window))
 	}
 	now, base := n.now(), noteKey(p.client)
 	n.mu.Lock()
@@ -134,6 +166,15 @@ func (p *Profile) noteComplete(id string) {
 				"not show it yet", zap.String("inject_id", id), zap.Error(err))
 		}
 	}
+}
+
+// baseWindow is the ingestion window of a note lasting life: the
+// profile's setting, or life itself for a profile without one.
+func (p *Profile) baseWindow(life time.Duration) time.Duration {
+	if p.notes.windowSet {
+		return min(p.notes.window, life)
+	}
+	return life
 }
 
 // lastComplete returns the latest note of inject id's "complete" whose
@@ -213,7 +254,11 @@ func (p *Profile) recentComplete(id string) (*RecentCompleteError, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &RecentCompleteError{InjectID: id, Ago: max(p.notes.now().Sub(last.At), 0), Window: last.Window, Until: last.Until()}, true
+	now, w := p.notes.now(), p.baseWindow(last.Window)
+	if !now.Before(last.At.Add(w)) {
+		return nil, false // past the window, within an attempt's requeue span
+	}
+	return &RecentCompleteError{InjectID: id, Ago: max(now.Sub(last.At), 0), Window: w, Until: last.At.Add(w)}, true
 }
 
 // RecentCompleteError says that inject id's "complete" was sent Ago ago,
@@ -235,10 +280,25 @@ func (e *RecentCompleteError) Error() string {
 // (or delivered) within its ingestion window: the next attempt waits,
 // and one kept for later (an outbox's) is due when the window ends. It
 // is asked only once an attempt of the "complete" sent got no answer.
-func (p *Profile) tooEarly(id string) error {
-	recent, ok := p.recentComplete(id)
+// An inject the platform finalized without a result (unreported) holds
+// it for the requeue span after the window too, when the attempt got no
+// answer: the platform may requeue that one until then (see
+// requeueSpan), and would drop a second with its batch.
+func (p *Profile) tooEarly(id string, unreported bool) error {
+	if !unreported {
+		recent, ok := p.recentComplete(id)
+		if !ok {
+			return nil
+		}
+		return &httpx.NotYetError{Err: fmt.Errorf("not sent again: %w", recent), Until: recent.Until}
+	}
+	last, ok := p.lastComplete(id)
 	if !ok {
 		return nil
 	}
-	return &httpx.NotYetError{Err: fmt.Errorf("not sent again: %w", recent), Until: recent.Until}
+	w := p.baseWindow(last.Window)
+	return &httpx.NotYetError{Until: last.Until(), Err: fmt.Errorf("not sent again: inject %s: the platform finalized it "+
+		"without a result, and its complete attempted %s ago without an answer may be in its queue still: 2.4.0 requeues such "+
+		"a complete %d times, up to %s apart, before it saves it (%s after the ingestion window, %s)", id,
+		max(p.notes.now().Sub(last.At), 0).Round(time.Millisecond), platformRequeues, platformRequeueEvery+w/3, requeueSpan(w), w)}
 }

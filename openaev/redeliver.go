@@ -112,21 +112,28 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			// hold unreadable for a while: nothing more is sent now; the
 			// inject finished: by this very body (errOwnTaken) or another
 			// run's (errSuperseded, see completeVerdict).
-			if err := p.completeVerdict(ctx, injectID, body, mayHold(ctx, unanswered), &warned); err != nil {
+			unreported, err := p.completeVerdict(ctx, injectID, body, mayHold(ctx, unanswered), &warned)
+			if err != nil {
 				return err
 			}
-			// Unfinished (or finalized without a result), but read within the ingestion window of an
+			// Unfinished, but read within the ingestion window of an
 			// attempt of this "complete" that got no answer (this send's,
-			// the stored body's, a held result's first): the platform may
-			// hold it still unprocessed; the attempt waits
-			// (ingestwindow.go). The note of another "complete" (an
-			// earlier run's, delivered) withholds nothing.
-			if unanswered == 0 && outbox.EarlierUnanswered(ctx) == 0 && !marked(ctx, markTriedBefore) {
-				return nil
+			// the stored body's, a held result's first), or finalized
+			// without a result within that window and the platform's
+			// requeue span: the platform may hold it still unprocessed;
+			// the attempt waits (ingestwindow.go). The note of another
+			// "complete" (an earlier run's, delivered) withholds nothing.
+			if unanswered > 0 || outbox.EarlierUnanswered(ctx) > 0 || marked(ctx, markTriedBefore) {
+				if err := p.tooEarly(injectID, unreported != ""); err != nil {
+					return err
+				}
 			}
-			return p.tooEarly(injectID)
+			if unreported != "" {
+				p.sayUnreported(injectID, unreported, &warned)
+			}
+			return nil
 		}
-		req.unanswered = func(int) { p.noteComplete(injectID) }
+		req.unanswered = func(int) { p.noteComplete(injectID, true) }
 		// The platform may hold findings of this "complete" already: those
 		// of the run it reopened, or of a copy it took (an earlier attempt,
 		// a twin, the stored body's first send). One repeated would have
@@ -175,7 +182,7 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
 	}
 	if op == ActionComplete {
-		p.noteComplete(injectID)
+		p.noteComplete(injectID, false)
 	}
 	if !marked(ctx, markResend) {
 		p.log.Info("terminal callback "+p.client.sentAs(), zap.String("inject_id", injectID), zap.String("action", op),

@@ -123,21 +123,22 @@ func markOf(body []byte) string {
 // (said) that it may be stored twice, so that the inject finishes
 // either way. A final status the platform set without a run's result
 // (InjectState.Unreported: its pending sweep) supersedes nothing: nil,
-// after one WARN (said) saying so, and body is sent, which the platform
-// saves after its requeues; within the ingestion window of an attempt
-// that got no answer, the caller holds it back as for an unfinished
-// inject (tooEarly): that attempt may still be in the platform's queue.
-func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []byte, held bool, said *verdictSaid) error {
+// with that status (unreported), and body is sent, which the platform
+// saves after its requeues (the caller says so, sayUnreported); when an
+// attempt of it got no answer, the caller holds it back for the
+// ingestion window and the platform's requeue span (tooEarly): that
+// attempt may still be in the platform's queue.
+func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []byte, held bool, said *verdictSaid) (unreported string, err error) {
 	in, err := p.client.InjectState(ctx, injectID)
 	var ae *APIError
 	switch {
 	case err == nil:
 	case ctx.Err() != nil, tokenRefused(err):
-		return err
+		return "", err
 	case !held:
-		return nil
+		return "", nil
 	case errors.As(err, &ae) && !ae.Permanent():
-		return fmt.Errorf("the inject's status cannot be read from the platform, which may hold this complete already, "+
+		return "", fmt.Errorf("the inject's status cannot be read from the platform, which may hold this complete already, "+
 			"its answer lost (a second one would be processed): not sent: %w", err)
 	default:
 		if !said.unreadable {
@@ -145,32 +146,39 @@ func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []b
 			p.log.Warn("the inject's status cannot be read from the platform: the complete is sent, and may be stored twice "+
 				"should the platform hold it already, its answer lost", zap.String("inject_id", injectID), zap.Error(err))
 		}
-		return nil
+		return "", nil
 	}
 	if !Finished(in.Status) {
-		return nil
+		return "", nil
 	}
 	if in.Unreported {
-		if !said.unreported {
-			said.unreported = true
-			p.log.Warn("the platform finalized the inject without a result (its pending sweep: no complete trace, status "+
-				in.Status+"); the result is sent all the same, and the platform saves it", zap.String("inject_id", injectID),
-				zap.String("status", in.Status))
-		}
-		return nil
+		return in.Status, nil
 	}
 	mark := markOf(body)
 	if mark != "" && in.Traces {
 		for _, msg := range in.Completes {
 			if strings.HasSuffix(msg, mark) {
-				return errOwnTaken
+				return "", errOwnTaken
 			}
 		}
 		p.log.Info("terminal callback superseded: another run completed the inject on the platform",
 			zap.String("inject_id", injectID), zap.String("status", in.Status))
-		return errSuperseded
+		return "", errSuperseded
 	}
 	p.log.Info("terminal callback superseded: the inject already finished on the platform",
 		zap.String("inject_id", injectID), zap.String("status", in.Status))
-	return errors.Join(errSuperseded, errUnsure)
+	return "", errors.Join(errSuperseded, errUnsure)
+}
+
+// sayUnreported logs, once per "complete" (said), the WARN that the
+// platform finalized inject id without a result (status) and that the
+// "complete" about to be sent is saved all the same.
+func (p *Profile) sayUnreported(injectID, status string, said *verdictSaid) {
+	if said.unreported {
+		return
+	}
+	said.unreported = true
+	p.log.Warn("the platform finalized the inject without a result (its pending sweep: no complete trace, status "+
+		status+"); the result is sent all the same, and the platform saves it", zap.String("inject_id", injectID),
+		zap.String("status", status))
 }

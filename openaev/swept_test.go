@@ -196,3 +196,62 @@ func TestSweptInjectWaitsForTheIngestWindow(t *testing.T) {
 		t.Errorf("inject %s, want EXECUTED", st)
 	}
 }
+
+// TestSweptInjectWaitsForThePlatformsRequeues is tester t98's repro A:
+// the "complete" whose answer was lost reached the queue of a platform
+// that finalized the inject meanwhile, and 2.4.0 requeues it five times,
+// 15 s apart (each then taken at the worker's next turn), before it saves
+// it: longer than the ingestion window. A flush past the window finds the
+// inject still finalized without a result, but sends nothing until the
+// requeue span after the window has passed too, by when the platform
+// shows the first one taken: the result stored once, no batch dropped.
+func TestSweptInjectWaitsForThePlatformsRequeues(t *testing.T) {
+	const id, window = "i-requeued", 30 * time.Second
+	clock := newWindowClock()
+	var s *serveEnv
+	tr := &sweepAt{lose: true, platform: func() *openaevtest.Platform { return s.platform }}
+	s = newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
+		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: tr},
+		window: window, now: clock.Now})
+	_ = s.proc.Process(context.Background(), nmapAssetsMessage(t, s.env, id, 2))
+	if got, _ := completeCalls(s.platform, id); got != 1 || s.records(t)[outbox.Pending] != 1 {
+		t.Fatalf("the platform received %d completes, want 1; outbox %v", got, s.records(t))
+	}
+	// Each turn of the platform's worker (a third of the window) requeues
+	// the first complete once: it is saved at the sixth.
+	turn := func(n int) {
+		for range n {
+			clock.Add(window / 3)
+			s.platform.Ingest()
+		}
+	}
+	resend := func() {
+		rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
+			Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+		if _, err := rs.Flush(context.Background()); err != nil {
+			t.Fatalf("flush: %v", err)
+		}
+	}
+	turn(4) // past the window: requeued four times, the inject still ERROR
+	if st := s.platform.InjectStatus(id); st != "ERROR" {
+		t.Fatalf("inject %s, want it swept (ERROR) with the complete requeued", st)
+	}
+	resend()
+	if got, _ := completeCalls(s.platform, id); got != 1 {
+		t.Errorf("a flush past the window, within the platform's requeues, sent the complete again: %d received", got)
+	}
+	if n := s.logs.FilterMessageSnippet(msgSwept).Len(); n != 0 {
+		t.Errorf("%d WARN %q for a complete held back", n, msgSwept)
+	}
+	turn(2) // the sixth processing saves it
+	clock.Add(window + 5*(15*time.Second+window/3))
+	turn(6) // anything sent again settles
+	flush(t, s)
+	checkTakenOnce(t, s.platform, id)
+	if st := s.platform.InjectStatus(id); st != "EXECUTED" {
+		t.Errorf("inject %s, want EXECUTED", st)
+	}
+	for _, c := range s.platform.Dropped() {
+		t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+	}
+}
