@@ -181,12 +181,15 @@ type published struct {
 // contract, no properties), and waits for the broker's confirmation; the
 // platform holds the message's assets (by asset_id) from then on, as it
 // holds an inject's before it publishes it, so that findings link to them
-// (Platform.AddAssets). An inject the platform does not know is a 404; one
+// (Platform.AddAssets), and the primary agents of its assets and of its
+// asset groups' endpoints (groups, the -asset-groups file's), to which
+// its pending sweep gives a TIMEOUT trace each (primaryAgents,
+// Platform.SetInjectAgents). An inject the platform does not know is a 404; one
 // whose contract no injector's registration declared a queue for (the
 // stand-in's own setup registered it, and no serve
 // registered it since) a 409; a body that is not the message's parts a
 // 400; no -amqp a 409.
-func publishRoute(p *openaevtest.Platform, b *broker) http.HandlerFunc {
+func publishRoute(p *openaevtest.Platform, b *broker, groups map[string][]map[string]any) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		if b == nil {
@@ -219,6 +222,7 @@ func publishRoute(p *openaevtest.Platform, b *broker) http.HandlerFunc {
 				p.AddAssets(aid)
 			}
 		}
+		p.SetInjectAgents(id, primaryAgents(in.Assets, in.AssetGroups, groups)...)
 		msg := openaevtest.Message(openaevtest.QueuedInject{ID: id, Title: in.Title, ContractID: contract,
 			Content: in.Content, Assets: in.Assets, AssetGroups: in.AssetGroups})
 		// Its status before the message can be consumed, as the platform

@@ -23,7 +23,9 @@
 // (default 10m, 2.4.0's; 0: no sweep): every minute, an inject left
 // PENDING for longer since its dispatch (its creation, or its publish) is
 // finalized without a result, ERROR, as 2.4.0's pending sweep does
-// (openaevtest's rule 17); a "complete" sent afterwards is still saved.
+// (openaevtest's rule 17), with a COMPLETE TIMEOUT trace for each primary
+// agent of a published message's assets and asset groups' endpoints; a
+// "complete" sent afterwards is still saved (PARTIAL beside those traces).
 //
 // -dev-features sets the platform's openaev.enabled-dev-features: the
 // stand-in stores expectation signatures only with SIGNATURE_OUTPUT_PROCESSOR
@@ -336,8 +338,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, id := range s.injects {
 		p.AddInject(id, contract)
 	}
+	byGroup := map[string][]map[string]any{}
 	for _, g := range groups {
 		p.SetAssetGroup(g.id, g.endpoints...)
+		byGroup[g.id] = g.endpoints
 	}
 	base := p.CallCount() // the setup's calls are not counted
 	if s.pendingThreshold > 0 {
@@ -346,7 +350,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	if s.statsFile != "" {
-		stopStats, err := serveStats(p, base, s.statsFile, b)
+		stopStats, err := serveStats(p, base, s.statsFile, b, byGroup)
 		if err != nil {
 			return err
 		}
