@@ -262,10 +262,13 @@ func TestOutboxFlushInterrupted(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		entries []outbox.Entry
-		cut     int // bodies cut short in flight
+		cut     int    // bodies cut short in flight
+		counted string // the bodies still pending, each profile's as its run counts them
 	}{
-		{name: "both profiles, the first body cut short", entries: []outbox.Entry{callback("a"), callback("b"), complete("c")}, cut: 1},
-		{name: "an openaev complete alone, its status read cut short", entries: []outbox.Entry{complete("os3")}},
+		{name: "both profiles, the first body cut short", entries: []outbox.Entry{callback("a"), callback("b"), complete("c")}, cut: 1,
+			counted: "2 signature bodies and 1 terminal callback body"},
+		{name: "an openaev complete alone, its status read cut short", entries: []outbox.Entry{complete("os3")},
+			counted: "1 terminal callback body"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -286,10 +289,10 @@ func TestOutboxFlushInterrupted(t *testing.T) {
 			f := sess.run(t, registry(), "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
 			n := len(tc.entries)
 			want := fmt.Sprintf("injectkit: flush interrupted (context canceled): %s still pending, unchanged (flush again to send them)\n",
-				bodyCount(n))
+				tc.counted)
 			if tc.cut > 0 {
 				want = fmt.Sprintf("injectkit: flush interrupted (context canceled): %s still pending, 1 cut short in flight "+
-					"(the backend may have received it: its last error says so), the others unchanged (flush again to send them)\n", bodyCount(n))
+					"(the backend may have received it: its last error says so), the others unchanged (flush again to send them)\n", tc.counted)
 			}
 			if f.code != cli.ExitInterrupted || !strings.Contains(f.stdout, fmt.Sprintf(": 0 delivered, %d still pending,", n)) || f.stderr != want {
 				t.Fatalf("exit %d, want %d and %q\n%s%s", f.code, cli.ExitInterrupted, want, f.stdout, f.stderr)
@@ -300,14 +303,6 @@ func TestOutboxFlushInterrupted(t *testing.T) {
 			}
 		})
 	}
-}
-
-// bodyCount is n signature bodies as the commands count them.
-func bodyCount(n int) string {
-	if n == 1 {
-		return "1 signature body"
-	}
-	return fmt.Sprintf("%d signature bodies", n)
 }
 
 // A platform that never acknowledges the reception gets nothing more: the

@@ -20,7 +20,7 @@ import (
 // a body it tried or could have tried was not delivered (2 for an outbox
 // found corrupt or locked).
 func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
-	res, others, err := e.flush(c, o)
+	res, byProfile, others, err := e.flush(c, o)
 	if err != nil && c.Context.Err() == nil && res == (outbox.FlushResult{}) {
 		// Failed before doing anything (a corrupt outbox, a full disk):
 		// no line of counts, the error only.
@@ -48,17 +48,19 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrNewerFormat):
 		return flushError(err)
 	case err != nil && c.Context.Err() != nil:
-		return interruptedFlush(c, res)
+		return interruptedFlush(c, res, byProfile)
 	case err != nil:
 		return flushError(err)
 	case res.Refused > 0:
 		refused, fix := refusedCredentials(e.cfg.backend())
-		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s: %s left pending, not moved to the dead list (flush again with %s)", refused, bodies(res.Refused), fix)}
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s: %s left pending, not moved to the dead list (flush again with %s)", refused,
+			byProfile.counted(func(r outbox.FlushResult) int { return r.Refused }), fix)}
 	}
 	// The bodies another live process is sending are its to deliver, or
 	// to keep pending: not a failure of this flush (its line counts them).
 	if n := res.Failed + res.Rejected; n > 0 {
-		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)", bodies(n))}
+		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)",
+			byProfile.counted(func(r outbox.FlushResult) int { return r.Failed + r.Rejected }))}
 		if res.Moved > 0 {
 			ee.Hint = movedHint(o.name(), e.cfg.outbox().Path, e.cfg.backend().URL, res.MovedTo, res.MovedInject)
 		}
@@ -71,7 +73,7 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 // bodies it did not deliver stay pending, the one cut short in flight
 // saying so, the one stopped while it waited to be tried again keeping
 // its schedule, the others unchanged.
-func interruptedFlush(c *ucli.Context, res outbox.FlushResult) error {
+func interruptedFlush(c *ucli.Context, res outbox.FlushResult, byProfile profileResults) error {
 	var states []string
 	if res.Cut > 0 {
 		states = append(states, fmt.Sprintf("%d cut short in flight (the backend may have received it: its last error says so)", res.Cut))
@@ -87,7 +89,7 @@ func interruptedFlush(c *ucli.Context, res outbox.FlushResult) error {
 		}
 	}
 	return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("flush interrupted (%w): %s still pending, %s (flush again to send them)",
-		context.Cause(c.Context), bodies(res.Failed), state)}
+		context.Cause(c.Context), byProfile.counted(func(r outbox.FlushResult) int { return r.Failed }), state)}
 }
 
 // flushError is the exit of a flush that failed: 2 for an outbox found
@@ -138,12 +140,34 @@ func callbackRecord(r outbox.Record) bool { return r.Profile == "" }
 // fails a flush alike (see reportIncomplete).
 func flushes(r outbox.Record) bool { return callbackRecord(r) || openaev.Untenanted(r) }
 
+// profileResults are a flush's results by profile: the callback
+// profile's pass, then the openaev one's.
+type profileResults [2]outbox.FlushResult
+
+// counted counts the bodies n says of each profile's results as each
+// profile's run counts them (storedMessage): the callback profile's
+// signature bodies, the openaev profile's terminal callback bodies.
+func (p profileResults) counted(n func(outbox.FlushResult) int) string {
+	var parts []string
+	if c := n(p[0]); c > 0 {
+		parts = append(parts, bodies(c))
+	}
+	if c := n(p[1]); c > 0 {
+		parts = append(parts, terminalBodies(c))
+	}
+	if len(parts) == 0 {
+		return bodies(0)
+	}
+	return strings.Join(parts, " and ")
+}
+
 // flush sends every pending body of the two profiles now: the callback
 // profile's, and the openaev terminal callbacks `run --profile openaev`
 // kept (those of a platform reached with a tenant are resent by the
-// `injectkit serve` that keeps them). others counts the pending bodies of
-// other backends, left alone.
-func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, others int, err error) {
+// `injectkit serve` that keeps them), its results summed (res) and by
+// profile. others counts the pending bodies of other backends, left
+// alone.
+func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, byProfile profileResults, others int, err error) {
 	configured := e.cfg.backend().URL
 	mine := func(sel func(outbox.Record) bool) func(outbox.Record) bool {
 		return func(r outbox.Record) bool { return sel(r) && sameBackend(r.BaseURL, configured) }
@@ -154,26 +178,27 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, o
 	}
 	others, err = e.otherBackends(o.Stdout, configured, flushes)
 	if err != nil {
-		return res, 0, err
+		return res, byProfile, 0, err
 	}
 	if configured == "" && others > 0 {
 		// Nothing can be sent without a backend to send it to: a flush
 		// that sent nothing while bodies wait did not succeed.
-		return outbox.FlushResult{Failed: others}, others, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", bodies(others))
+		return outbox.FlushResult{Failed: others}, byProfile, others, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", bodies(others))
 	}
 	warnNoToken(e.log, e.cfg.backend())
 	var interrupted error
-	for _, rs := range passes {
+	for i, rs := range passes {
 		r, err := rs.Flush(c.Context)
 		res.Add(r)
+		byProfile[i] = r
 		switch {
 		case err != nil && c.Context.Err() != nil:
 			// Interrupted: the next passes send nothing, and count
 			// their bodies still pending.
 			interrupted = err
 		case err != nil:
-			return res, others, err
+			return res, byProfile, others, err
 		}
 	}
-	return res, others, interrupted
+	return res, byProfile, others, interrupted
 }
