@@ -1,12 +1,9 @@
 package openaev_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,36 +14,6 @@ import (
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
-// cutComplete is a transport that forwards the first "complete" to the
-// platform (taken: a platform that queues its callbacks answers 200) and,
-// before the answer is read, calls cut (the daemon's shutdown abandoning
-// the sends in flight), then returns the attempt's end: the attempt is cut
-// short in flight, once connected.
-type cutComplete struct {
-	cut  func()
-	done atomic.Bool
-}
-
-func (c *cutComplete) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		b, err := io.ReadAll(r.Body)
-		r.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		if bytes.Contains(b, []byte(`"execution_action":"complete"`)) && c.done.CompareAndSwap(false, true) {
-			if resp, err := http.DefaultTransport.RoundTrip(r); err == nil {
-				resp.Body.Close()
-			}
-			c.cut()
-			<-r.Context().Done()
-			return nil, r.Context().Err()
-		}
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 // TestCompleteCutInFlightNoted is reviewer r15's first case: a "complete"
 // the platform took, its attempt cut short in flight by the daemon's
 // shutdown before the answer came, is noted as one the platform may hold:
@@ -56,7 +23,8 @@ func (c *cutComplete) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestCompleteCutInFlightNoted(t *testing.T) {
 	const id, window = "i-cut", 30 * time.Second
 	clock := newWindowClock()
-	tr := &cutComplete{}
+	tr := &loseComplete{forward: true}
+	tr.n.Store(1)
 	s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
 		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: tr},
 		window: window, now: clock.Now})

@@ -20,10 +20,14 @@ import (
 
 // loseComplete is a transport whose first n "complete" callbacks get no
 // answer: forwarded to the platform first (taken, the answer lost), or
-// never (not taken).
+// never (not taken). With cut set, a forwarded one calls it before its
+// answer is read (the daemon's shutdown abandoning the sends in flight)
+// and ends with the request's context: cut short in flight, once
+// connected.
 type loseComplete struct {
 	n       atomic.Int32
 	forward bool
+	cut     func()
 }
 
 func (l *loseComplete) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -38,6 +42,11 @@ func (l *loseComplete) RoundTrip(r *http.Request) (*http.Response, error) {
 			if l.forward {
 				if resp, err := http.DefaultTransport.RoundTrip(r); err == nil {
 					resp.Body.Close()
+				}
+				if l.cut != nil {
+					l.cut()
+					<-r.Context().Done()
+					return nil, r.Context().Err()
 				}
 			}
 			// Sent on a connection, as a real one would be: the poster
