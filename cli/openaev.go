@@ -140,7 +140,7 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 	if err != nil {
 		return err
 	}
-	rerun, err := unfinished(c.Context, o, cfg, log, client, injectID, injector)
+	rerun, unreported, err := unfinished(c.Context, o, cfg, log, client, injectID, injector)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 		defer closeOutbox(log, store)
 	}
 	p := newOpenAEVProcessor(o, cfg, log, client, store, view)
-	if err := sentRecently(cfg, log, p, injectID); err != nil {
+	if err := sentRecently(cfg, log, p, injectID, unreported); err != nil {
 		return err
 	}
 	p.WarnPending(store, injectID)

@@ -24,20 +24,24 @@ import (
 // late, or not at all, and the platform shows it ERROR), saying so (see
 // swept), and rerun_finished runs it, whose "complete" the platform saves.
 // A status that cannot be read runs the inject, as serve does, with a
-// WARN, as a rerun (it may have finished); a dry run asks nothing. The
+// WARN, as a rerun (it may have finished); a dry run asks nothing.
+// unreported says the platform shows the inject finalized without a
+// result, or its status could not be read: a "complete" attempted without
+// an answer is then held for the platform's requeue span too (see
+// sentRecently). The
 // same GET gives the inject's contract: one of another injector than
 // injector (an inject made with cloudscan's contract run by query) is
 // refused too (exit 2 before anything is sent: the platform matches the
 // outputs of a result by the inject's contract, and would not store the
 // findings), and an answer naming no contract (an older platform) runs it.
-func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, id, injector string) (rerun bool, err error) {
+func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, id, injector string) (rerun, unreported bool, err error) {
 	if cfg.Backend.URL == "" || id == "" {
-		return false, nil
+		return false, false, nil
 	}
 	state, err := client.InjectState(ctx, id)
 	if err == nil {
 		if err := openaev.CheckContract(state, id, injector, o.Registry.Names()); err != nil {
-			return false, contractRefused(o, cfg, err)
+			return false, false, contractRefused(o, cfg, err)
 		}
 	}
 	status, finished := state.Status, err == nil && openaev.Finished(state.Status)
@@ -51,20 +55,21 @@ func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, 
 		// search the platform refuses for good leaves every finding out:
 		// a complete repeating one would be dropped and leave a finished
 		// inject, reopened by the reception, PENDING).
-		return true, nil
+		return true, true, nil
 	case !finished:
 		// Received already (PENDING, a COMPLETE trace: a run under way, or
 		// one reopened whose complete the platform dropped): its findings
 		// may be stored too.
-		return state.Started(), nil
+		return state.Started(), false, nil
 	case state.Unreported:
-		return swept(cfg, log, id, status)
+		rerun, err := swept(cfg, log, id, status)
+		return rerun, true, err
 	case cfg.RerunFinished:
 		log.Warn("the inject already finished on the platform; running it again as rerun_finished asks: the platform reopens it and computes its status from both runs",
 			zap.String("inject_id", id), zap.String("status", status))
-		return true, nil
+		return true, false, nil
 	}
-	return false, &ExitError{Code: ExitUsage, Err: fmt.Errorf("inject %s already finished on the platform (status %s): running it again would reopen it "+
+	return false, false, &ExitError{Code: ExitUsage, Err: fmt.Errorf("inject %s already finished on the platform (status %s): running it again would reopen it "+
 		"and merge this run's status with the earlier run's for good (PARTIAL when they differ); nothing ran or was sent; "+
 		"give --rerun-finished to run it anyway", id, status)}
 }

@@ -32,7 +32,7 @@ func TestCompleteCutInFlightNoted(t *testing.T) {
 	if err := s.proc.Process(context.Background(), nmapAssetsMessage(t, s.env, id, 2)); err == nil {
 		t.Fatal("run: delivered, want the complete cut short and kept")
 	}
-	if _, ok := s.proc.RecentComplete(id); !ok {
+	if _, ok := s.proc.RecentComplete(id, false); !ok {
 		t.Error("RecentComplete: no note of the complete cut short in flight")
 	}
 	clock.Add(5 * time.Second)

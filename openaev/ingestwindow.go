@@ -244,33 +244,55 @@ func (p *Profile) loadNotes(base string) {
 // the platform shows of the inject may not show that "complete" yet, and
 // running the inject again would send a second one. `injectkit run`
 // refuses such an inject; serve settles its message without running it.
-func (p *Processor) RecentComplete(id string) (*RecentCompleteError, bool) {
-	return p.profile.recentComplete(id)
+// For an inject the platform finalized without a result, or whose state
+// could not be read (unreported), a "complete" attempted without an answer
+// is held for the requeue span after the window too, as its resend is
+// (tooEarly): 2.4.0 may be requeuing it until then, and saves it once it
+// reopens the inject (a rerun's reception), the rerun's "complete" then a
+// second one, dropped with its batch.
+func (p *Processor) RecentComplete(id string, unreported bool) (*RecentCompleteError, bool) {
+	return p.profile.recentComplete(id, unreported)
 }
 
 // recentComplete is RecentComplete.
-func (p *Profile) recentComplete(id string) (*RecentCompleteError, bool) {
+func (p *Profile) recentComplete(id string, unreported bool) (*RecentCompleteError, bool) {
 	last, ok := p.lastComplete(id)
 	if !ok {
 		return nil, false
 	}
 	now, w := p.notes.now(), p.baseWindow(last.Window)
-	if !now.Before(last.At.Add(w)) {
+	e := &RecentCompleteError{InjectID: id, Ago: max(now.Sub(last.At), 0), Window: w, Until: last.At.Add(w)}
+	if unreported && last.Window > w {
+		// A note of an attempt without an answer: it lasts the requeue
+		// span after the window (noteComplete).
+		e.Requeue, e.Until = last.Window-w, last.Until()
+	}
+	if !now.Before(e.Until) {
 		return nil, false // past the window, within an attempt's requeue span
 	}
-	return &RecentCompleteError{InjectID: id, Ago: max(now.Sub(last.At), 0), Window: w, Until: last.At.Add(w)}, true
+	return e, true
 }
 
 // RecentCompleteError says that inject id's "complete" was sent Ago ago,
-// within the platform's ingestion window, which may not show it yet.
+// within the platform's ingestion window, which may not show it yet, or,
+// Requeue > 0, attempted without an answer within the window and the
+// requeue span after it, for an inject the platform finalized without a
+// result (see RecentComplete).
 type RecentCompleteError struct {
 	InjectID string
 	Ago      time.Duration
 	Window   time.Duration
-	Until    time.Time // when the window ends
+	Requeue  time.Duration // the requeue span held after the window, or 0
+	Until    time.Time     // when the window (and the requeue span) ends
 }
 
 func (e *RecentCompleteError) Error() string {
+	if e.Requeue > 0 {
+		return fmt.Sprintf("inject %s: its complete was attempted %s ago without an answer, and the platform finalized the inject "+
+			"without a result: 2.4.0 may hold that complete in its queue still, requeuing it %d times before it saves it, up to %s "+
+			"after the attempt (the ingestion window, %s, and the requeue span, %s)", e.InjectID, e.Ago.Round(time.Millisecond),
+			platformRequeues, e.Window+e.Requeue, e.Window, e.Requeue)
+	}
 	return fmt.Sprintf("inject %s: its complete was sent %s ago, within the platform's ingestion window (%s): the platform may not "+
 		"have processed it yet, and shows the inject unfinished until it has", e.InjectID, e.Ago.Round(time.Millisecond), e.Window)
 }
@@ -286,7 +308,7 @@ func (e *RecentCompleteError) Error() string {
 // requeueSpan), and would drop a second with its batch.
 func (p *Profile) tooEarly(id string, unreported bool) error {
 	if !unreported {
-		recent, ok := p.recentComplete(id)
+		recent, ok := p.recentComplete(id, false)
 		if !ok {
 			return nil
 		}

@@ -162,7 +162,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	}
 	letGo := h.holdOutbox(!d.Redelivered) // the note read below rides on it
 	defer letGo()
-	if !d.Redelivered && h.sentRecently(id) {
+	if !d.Redelivered && h.sentRecently(id, false) {
 		return nil
 	}
 	release, err := h.reserve(id)
@@ -188,7 +188,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 					zap.String("inject_id", id), zap.String("status", status))
 				h.forgetStarts(id)
 			}
-			if finished || h.sentRecently(id) {
+			if finished || h.sentRecently(id, statusErr != nil || Finished(status)) {
 				return nil
 			}
 		}
