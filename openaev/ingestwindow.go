@@ -1,7 +1,6 @@
 package openaev
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -324,29 +323,4 @@ func (p *Profile) tooEarly(id string, unreported bool) error {
 		"without a result, and its complete attempted %s ago without an answer may be in its queue still: 2.4.0 requeues such "+
 		"a complete %d times, up to %s apart, before it saves it (%s after the ingestion window, %s)", id,
 		max(p.notes.now().Sub(last.At), 0).Round(time.Millisecond), platformRequeues, platformRequeueEvery+w/3, requeueSpan(w), w)}
-}
-
-// storedTooRecently returns a *httpx.NotYetError when ctx's post resends
-// a stored "complete" of inject id, which the platform shows unfinished,
-// with no attempt recorded and stored less than the ingestion window ago
-// (outbox.StoredUnattempted): the process that stored it may have been
-// killed (kill -9) while its first attempt was in flight, before the
-// attempt was recorded (no note either: it is written lazily), and the
-// platform may hold it in its queue. It is due when the window since its
-// store time has passed; the platform then shows the inject finished if
-// it took it. No fsync on the hot path is needed for this: the store time
-// is in the record already.
-func (p *Profile) storedTooRecently(ctx context.Context, id string) error {
-	stored, ok := outbox.StoredUnattempted(ctx)
-	w := p.notes.window
-	if !ok || !p.notes.windowSet || w <= 0 {
-		return nil
-	}
-	now, until := p.notes.now(), stored.Add(w)
-	if !now.Before(until) {
-		return nil
-	}
-	return &httpx.NotYetError{Until: until, Err: fmt.Errorf("not sent yet: inject %s: its complete was stored %s ago with no attempt "+
-		"recorded: the process that stored it may have been stopped while sending it, and the platform may hold it unprocessed "+
-		"within its ingestion window (%s)", id, max(now.Sub(stored), 0).Round(time.Millisecond), w)}
 }

@@ -128,14 +128,6 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 					return err
 				}
 			}
-			// A stored body with no attempt recorded, stored within the
-			// window: its first attempt may have been in flight when its
-			// process was killed (ingestwindow.go, storedTooRecently).
-			if marked(ctx, markResend) {
-				if err := p.storedTooRecently(ctx, injectID); err != nil {
-					return err
-				}
-			}
 			if unreported != "" {
 				p.sayUnreported(injectID, unreported, &warned)
 			}

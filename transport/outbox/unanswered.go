@@ -3,19 +3,14 @@ package outbox
 import (
 	"context"
 	"errors"
-	"time"
 )
 
 type earlierKey struct{}
 
 // earlier are the attempts of a stored body that got no answer once sent:
 // own of the body as stored (Record.Unanswered), other of its content sent
-// in another form (Record.UnansweredOther); stored is when a body with no
-// attempt recorded was stored (Record.Created), zero for one with some.
-type earlier struct {
-	own, other int
-	stored     time.Time
-}
+// in another form (Record.UnansweredOther).
+type earlier struct{ own, other int }
 
 // EarlierUnanswered returns, in the context of a post of a stored body
 // (by Send, a Resender or a Deliverer), the attempts of that body made
@@ -59,26 +54,10 @@ func inOtherForm(err error) bool {
 	return errors.As(err, &o)
 }
 
-// StoredUnattempted returns, in the context of a post of a stored body,
-// when the body was stored (Record.Created), and ok, when no attempt of it
-// was recorded (Record.Attempts 0): a process that stored it and was
-// killed while its first attempt was in flight leaves it so (the attempt
-// is recorded once it ends), and the backend may hold it already. ok is
-// false outside such a post.
-func StoredUnattempted(ctx context.Context) (stored time.Time, ok bool) {
-	e, _ := ctx.Value(earlierKey{}).(earlier)
-	return e.stored, !e.stored.IsZero()
-}
-
-// postContext returns ctx for a post of r (see EarlierUnanswered and
-// StoredUnattempted).
+// postContext returns ctx for a post of r (see EarlierUnanswered).
 func postContext(ctx context.Context, r Record) context.Context {
-	e := earlier{own: r.Unanswered, other: r.UnansweredOther}
-	if r.Attempts == 0 && r.UnansweredOther == 0 {
-		e.stored = r.Created
-	}
-	if e == (earlier{}) {
+	if r.Unanswered == 0 && r.UnansweredOther == 0 {
 		return ctx
 	}
-	return context.WithValue(ctx, earlierKey{}, e)
+	return context.WithValue(ctx, earlierKey{}, earlier{own: r.Unanswered, other: r.UnansweredOther})
 }
