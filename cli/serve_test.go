@@ -156,7 +156,7 @@ func TestServeConfigErrors(t *testing.T) {
 		{"no platform URL", []string{"--token", serveToken, "--injector-id", injectorID}, nil, "openaev_url"},
 		{"no injector id", []string{"--openaev-url", "http://127.0.0.1:1", "--token", serveToken}, nil, "injector_id"},
 		{"platform URL with credentials", []string{"--openaev-url", "http://u:pw@127.0.0.1:1", "--token", serveToken, "--injector-id", injectorID}, nil,
-			`invalid openaev_url "http://u:xxxxx@127.0.0.1:1" (--openaev-url): must not hold credentials`},
+			`invalid openaev_url "http://REDACTED@127.0.0.1:1" (--openaev-url): must not hold credentials`},
 		{"platform URL scheme", []string{"--openaev-url", "ftp://127.0.0.1:1", "--token", serveToken, "--injector-id", injectorID}, nil,
 			`invalid openaev_url "ftp://127.0.0.1:1" (--openaev-url): scheme must be http or https`},
 		{"injector id not a UUID", []string{"--openaev-url", "http://127.0.0.1:1", "--token", serveToken, "--injector-id", "inj-1"}, nil, `"inj-1"`},

@@ -55,7 +55,7 @@ func TestValidate(t *testing.T) {
 		{"size limit too small", []string{"rec", "--target", "127.0.0.1", "--max-payload-size", "100"}, 2, "max_payload_size"},
 		{"target too large for the size limit", []string{"rec", "--target", long, "--max-payload-size", "400"}, 2, "bytes (--max-payload-size); this inject needs at least"},
 		{"credentials in the platform URL", []string{"rec", "--target", "127.0.0.1", "--profile", "openaev",
-			"--backend-url", "https://u:p@openaev.example", "--inject-id", "i"}, 2, `invalid backend_url "https://u:xxxxx@openaev.example" (--backend-url): must not hold credentials`},
+			"--backend-url", "https://u:p@openaev.example", "--inject-id", "i"}, 2, `invalid backend_url "https://REDACTED@openaev.example" (--backend-url): must not hold credentials`},
 		{"platform message", []string{"--openaev-message", injectFile}, 2, "not a platform message"},
 		{"two injectors", []string{"rec", "noop", "--target", "127.0.0.1"}, 2, "one injector name"},
 		{"required setting unset", []string{"query", "--query", "apache"}, 2,

@@ -203,7 +203,7 @@ func (c *Client) check() error {
 	case err != nil:
 		return bad("url", httpx.StripCredentials(c.cfg.URL), err.Error())
 	case u.User != nil:
-		return bad("url", u.Redacted(), "must not hold credentials (use the token)")
+		return bad("url", httpx.MaskURL(c.cfg.URL), "must not hold credentials (use the token)")
 	}
 	c.base = c.apiPrefix(strings.TrimRight(c.cfg.URL, "/"))
 	c.root = strings.TrimRight(c.cfg.URL, "/") + "/api"
