@@ -12,7 +12,9 @@ import (
 // the platform's registration says (Java's trim: a char up to U+0020),
 // one rule, the openaev client's: U+00A0 or U+2000 are names, U+0001 or a
 // space are refused before anything is sent, and an empty one is refused
-// as given empty. A refused name is quoted as given, white space and all.
+// as given empty. A name with a control character inside (a newline,
+// U+0085) is refused too. A refused name is quoted as given, white space
+// and all.
 func TestServeInjectorNameBlank(t *testing.T) {
 	tests := []struct {
 		name, value string
@@ -20,7 +22,9 @@ func TestServeInjectorNameBlank(t *testing.T) {
 	}{
 		{"no-break space", "\u00a0", ""},
 		{"en quad", "\u2000", ""},
-		{"next line", "\u0085", ""},
+		{"next line", "\u0085", `invalid injector_name "\u0085" (--injector-name): must not hold control characters`},
+		{"newline inside", "a\nb", `invalid injector_name "a\nb" (--injector-name): must not hold control characters`},
+		{"escape inside", "a\x1bb", `invalid injector_name "a\x1bb" (--injector-name): must not hold control characters`},
 		{"control char", "\x01", `invalid injector_name "\x01" (--injector-name): must not be blank: the platform's registration refuses`},
 		{"space", " ", `invalid injector_name " " (--injector-name): must not be blank: the platform's registration refuses`},
 		{"empty", "", `invalid injector_name "" (--injector-name): must not be blank`},

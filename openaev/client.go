@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
@@ -163,6 +164,17 @@ func javaBlank(s string) bool {
 	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' }) == ""
 }
 
+// controlName is why a name or type with a control character inside is
+// refused before registration: a newline or escape in a name shown in the
+// platform's lists, in logs and in queue names is a mistake, not a name.
+const controlName = "must not hold control characters"
+
+// hasControl reports whether s holds a control character (C0, DEL or C1,
+// unicode.IsControl).
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
+}
+
 func (c *Client) check() error {
 	bad := func(field string, v any, reason string) error {
 		return &ValidationError{Field: field, Value: fmt.Sprint(v), Reason: reason}
@@ -182,6 +194,10 @@ func (c *Client) check() error {
 		return bad("injector_name", c.cfg.InjectorName, blankName)
 	case javaBlank(c.cfg.InjectorType):
 		return bad("injector_type", c.cfg.InjectorType, blankName)
+	case hasControl(c.cfg.InjectorName):
+		return bad("injector_name", c.cfg.InjectorName, controlName)
+	case hasControl(c.cfg.InjectorType):
+		return bad("injector_type", c.cfg.InjectorType, controlName)
 	}
 	if len(c.cfg.Icon) > 0 {
 		if err := CheckIcon(c.cfg.Icon); err != nil {
