@@ -2,11 +2,9 @@ package openaev_test
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
 )
 
@@ -22,11 +20,7 @@ import (
 func TestSweptInjectRunHeldForThePlatformsRequeues(t *testing.T) {
 	const id, window = "i-requeued-run", 30 * time.Second
 	clock := newWindowClock()
-	var s *serveEnv
-	tr := &sweepAt{lose: true, platform: func() *openaevtest.Platform { return s.platform }}
-	s = newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
-		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: tr},
-		window: window, now: clock.Now})
+	s := sweptEnv(t, window, clock)
 	msg := nmapAssetsMessage(t, s.env, id, 2)
 	_ = s.proc.Process(context.Background(), msg)
 	if got, _ := completeCalls(s.platform, id); got != 1 {

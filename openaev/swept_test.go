@@ -175,11 +175,7 @@ func TestSweptInjectGetsItsResult(t *testing.T) {
 func TestSweptInjectWaitsForTheIngestWindow(t *testing.T) {
 	const id = "i-window"
 	clock := newWindowClock()
-	var s *serveEnv
-	tr := &sweepAt{lose: true, platform: func() *openaevtest.Platform { return s.platform }}
-	s = newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
-		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: tr},
-		window: 30 * time.Second, now: clock.Now})
+	s := sweptEnv(t, 30*time.Second, clock)
 	_ = s.proc.Process(context.Background(), nmapAssetsMessage(t, s.env, id, 2))
 	if got, _ := completeCalls(s.platform, id); got != 1 || s.records(t)[outbox.Pending] != 1 {
 		t.Fatalf("the platform received %d completes, want 1 (no retry within the window); outbox %v", got, s.records(t))
@@ -208,11 +204,7 @@ func TestSweptInjectWaitsForTheIngestWindow(t *testing.T) {
 func TestSweptInjectWaitsForThePlatformsRequeues(t *testing.T) {
 	const id, window = "i-requeued", 30 * time.Second
 	clock := newWindowClock()
-	var s *serveEnv
-	tr := &sweepAt{lose: true, platform: func() *openaevtest.Platform { return s.platform }}
-	s = newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
-		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: tr},
-		window: window, now: clock.Now})
+	s := sweptEnv(t, window, clock)
 	_ = s.proc.Process(context.Background(), nmapAssetsMessage(t, s.env, id, 2))
 	if got, _ := completeCalls(s.platform, id); got != 1 || s.records(t)[outbox.Pending] != 1 {
 		t.Fatalf("the platform received %d completes, want 1; outbox %v", got, s.records(t))
@@ -254,4 +246,18 @@ func TestSweptInjectWaitsForThePlatformsRequeues(t *testing.T) {
 	for _, c := range s.platform.Dropped() {
 		t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
 	}
+}
+
+// sweptEnv is a serve environment on a platform that queues its
+// callbacks, whose transport sweeps the inject as its first "complete"
+// is taken and loses that complete's answer (sweepAt), the ingestion
+// window and the clock given.
+func sweptEnv(t *testing.T, window time.Duration, clock *windowClock) *serveEnv {
+	t.Helper()
+	var s *serveEnv
+	tr := &sweepAt{lose: true, platform: func() *openaevtest.Platform { return s.platform }}
+	s = newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
+		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: tr},
+		window: window, now: clock.Now})
+	return s
 }
