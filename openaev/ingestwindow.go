@@ -25,7 +25,9 @@ import (
 //     its next attempts are not made (httpx.NotYetError), each counted,
 //     until W has passed; past its attempts it stays pending in the
 //     outbox, due again when W has passed (NotYetError.Until), and a
-//     flush applies the same rule from the time noted. W runs from the
+//     flush applies the same rule from the time noted (an attempt whose
+//     process was killed during it, counted when the outbox is next
+//     opened, from the time it started: outbox.InterruptedAt). W runs from the
 //     last such attempt, not the first: one is made only once the W of
 //     the one before it has passed with the inject unfinished (the
 //     platform did not take that one), and the later one, which it may
@@ -131,6 +133,25 @@ func noteKey(c *Client) string { return httpx.StripCredentials(c.platformURL()) 
 // tooEarly); what it proves nothing of for a run (recentComplete) is its
 // window alone.
 func (p *Profile) noteComplete(id string, unanswered bool) {
+	p.noteCompleteAt(id, p.notes.now(), unanswered)
+}
+
+// noteInterrupted notes the attempt of inject id's "complete" that
+// started at at, its process killed before the attempt's outcome was
+// recorded (outbox.InterruptedAt), as one attempted without an answer
+// then, unless a note as late stands: the platform may hold that
+// "complete", and its next attempt is held as after any attempt without
+// an answer (tooEarly), from the time it started.
+func (p *Profile) noteInterrupted(id string, at time.Time) {
+	if last, ok := p.lastComplete(id); ok && !last.At.Before(at) {
+		return
+	}
+	p.noteCompleteAt(id, at, true)
+}
+
+// noteCompleteAt is noteComplete of a "complete" delivered or attempted
+// at at.
+func (p *Profile) noteCompleteAt(id string, at time.Time, unanswered bool) {
 	n := p.notes
 	window := n.window
 	if !n.windowSet {
@@ -149,6 +170,9 @@ func (p *Profile) noteComplete(id string, unanswered bool) {
 		window += requeueSpan(p.baseWindow(window))
 	}
 	now, base := n.now(), noteKey(p.client)
+	if !now.Before(at.Add(window)) {
+		return // its window has passed already
+	}
 	n.mu.Lock()
 	if !now.Before(n.pruneAt) {
 		for k, v := range n.notes {
@@ -158,10 +182,10 @@ func (p *Profile) noteComplete(id string, unanswered bool) {
 		}
 		n.pruneAt = now.Add(window / 2)
 	}
-	n.notes[base+"\x00"+id] = outbox.CompleteNote{At: now, Window: window}
+	n.notes[base+"\x00"+id] = outbox.CompleteNote{At: at, Window: window}
 	n.mu.Unlock()
 	if n.store != nil {
-		if err := n.store.NoteComplete(base, id, now, window); err != nil {
+		if err := n.store.NoteComplete(base, id, at, window); err != nil {
 			p.log.Warn("the time of the inject's complete not kept in the outbox: another process will not know the platform may "+
 				"not show it yet", zap.String("inject_id", id), zap.Error(err))
 		}

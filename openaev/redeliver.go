@@ -124,6 +124,11 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			// the attempt waits (ingestwindow.go). The note of another
 			// "complete" (an earlier run's, delivered) withholds nothing.
 			if unanswered > 0 || outbox.EarlierUnanswered(ctx) > 0 || marked(ctx, markTriedBefore) {
+				if at, ok := outbox.InterruptedAt(ctx); ok {
+					// The stored body's attempt whose process was killed
+					// during it: the window runs from its start.
+					p.noteInterrupted(injectID, at)
+				}
 				if err := p.tooEarly(injectID, unreported != ""); err != nil {
 					return err
 				}

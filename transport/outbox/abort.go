@@ -72,6 +72,7 @@ func CutShort(ie *httpx.InterruptedError) error {
 func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff time.Duration) error {
 	var ie *httpx.InterruptedError
 	if !errors.As(err, &ie) || ie.Attempts == 0 {
+		s.endAttempts(r.ID) // no request made: nothing of it to count
 		return nil
 	}
 	last := CutShort(ie)

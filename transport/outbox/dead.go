@@ -28,8 +28,9 @@ func (s *Store) MoveToDead(id uint64, attempts int, status int, body, lastErr st
 
 // moveToDead is MoveToDead as reason: a record another live process owns
 // now (see ownedElsewhere) is left as it is, and the error is errOwned.
-func (s *Store) moveToDead(id uint64, attempts int, status int, body, lastErr, reason string) error {
+func (s *Store) moveToDead(id uint64, attempts int, status int, body, lastErr, reason string) (err error) {
 	body, lastErr = s.redact(body, nil), s.redact(lastErr, nil) // outside the transaction
+	defer s.endSettled(id, &err)
 	return s.updateOwn(id, func(r *Record) {
 		s.bury(r, attempts, status, body, lastErr, reason)
 	})
@@ -133,6 +134,7 @@ func (s *Store) SendRetried(ctx context.Context, p Poster, r Record, was Record)
 		cur.Owner, cur.OwnerStart, cur.LeaseUntil = 0, 0, time.Time{}
 		return nil
 	})
+	s.endSettled(r.ID, &serr)
 	switch {
 	case errors.Is(serr, ErrNotFound):
 		serr = fmt.Errorf("%w: it is no longer in the outbox (delivered)", ErrTakenMeanwhile)

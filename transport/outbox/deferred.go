@@ -52,6 +52,9 @@ func (s *Store) deleteLater(gone []removal) {
 	var missing []uint64
 	s.writeLater(deleteRecords(gone, &missing), func(err error) {
 		s.noteUnremoved(gone, err)
+		if err == nil {
+			s.endAttempts(removalIDs(gone)...) // their removal is durable
+		}
 		s.mu.Lock()
 		for _, g := range gone {
 			delete(s.deferred, g.id)

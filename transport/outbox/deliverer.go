@@ -369,6 +369,9 @@ func (d *Deliverer) post(ctx context.Context, rec Record) error {
 		return fmt.Errorf("outbox %s: chunk %d of inject %s not posted: its lease ended while it waited its turn: %w (that process sends it)",
 			d.Store.Path(), rec.ChunkIndex, rec.InjectID, errTakenOver)
 	}
+	if err := d.Store.startAttempt(rec); err != nil {
+		return err
+	}
 	defer d.Store.keepLease(rec.ID, until).stop()
 	ctx = postContext(ctx, rec)
 	if kp, ok := d.Profile.(KeyedPoster); ok && rec.IdempotencyKey != "" {

@@ -90,6 +90,24 @@
 // LastComplete: a backend that queues its callbacks shows nothing of one
 // for a while).
 //
+// Each attempt of a stored body (Send, SendRetried, a Resender's, a
+// Deliverer's) is noted before its first byte is sent, in a file of the
+// process's own beside the outbox, "<file>.sending-<pid>-<start>" (one
+// write(2), no fsync: it survives the process being killed, SIGKILL
+// included, since the kernel keeps what was written; a power cut may lose
+// the last notes, and their bodies are then resent at once), and ended
+// once its outcome is durable in the file (the removal of a body delivered
+// committed, or its record settled); the file is cut to nothing when no
+// attempt is in flight once it holds 64 KiB, rewritten with those in
+// flight past 1 MiB, and removed by Close. Opening the outbox for writing,
+// and each pass of a Resender, counts, on its record, each attempt a
+// process that ended started and did not end as one that got no answer
+// (Record.Unanswered, Record.Interrupted: when it started; a post of the
+// record gets it from InterruptedAt), so that a poster that holds a body
+// after an attempt without an answer (the openaev profile, for the
+// platform's ingestion window) holds it from then; a body never attempted
+// gets nothing of the kind, and is sent at once.
+//
 // # Writing
 //
 // Put stores a few bodies in one transaction; PutAll stores a large send

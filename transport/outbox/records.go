@@ -74,8 +74,13 @@ type Record struct {
 	// UnansweredOther counts the same of the attempts that sent the
 	// body's content in another form (InOtherForm), apart: a post of that
 	// form gets it (EarlierUnansweredOther).
-	UnansweredOther int    `json:"unanswered_other,omitempty"`
-	LastError       string `json:"last_error,omitempty"`
+	UnansweredOther int `json:"unanswered_other,omitempty"`
+	// Interrupted is when the last attempt started whose process ended
+	// (killed) before its outcome was recorded: that attempt counts in
+	// Attempts and Unanswered (see recoverAttempts), and a post of the
+	// record gets it (InterruptedAt). Zero when there was none.
+	Interrupted time.Time `json:"interrupted,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
 	// LastStatus is the HTTP status of the backend's answer LastError
 	// reports: 0 when it reports none (no answer, not sent) or the
 	// record was marked before it was kept.
@@ -332,7 +337,19 @@ func (s *Store) remove(gone []removal, delivered bool) ([]uint64, error) {
 	for _, g := range gone {
 		s.unclaim(g.id)
 	}
+	if err == nil {
+		s.endAttempts(removalIDs(gone)...)
+	}
 	return missing, err
+}
+
+// removalIDs returns the ids of gone.
+func removalIDs(gone []removal) []uint64 {
+	ids := make([]uint64, len(gone))
+	for i, g := range gone {
+		ids[i] = g.id
+	}
+	return ids
 }
 
 // removal is a record to remove. Its size, when known (0 or more), is

@@ -165,6 +165,11 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 
 func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error) {
 	var res FlushResult
+	// The attempts of processes that ended since the store was opened (a
+	// concurrent run killed) count before their bodies are read.
+	if err := rs.Store.recoverAttempts(); err != nil {
+		return res, err
+	}
 	recs, err := rs.Store.List()
 	if err != nil {
 		return res, err

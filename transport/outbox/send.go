@@ -147,6 +147,10 @@ func (s *Store) post(ctx context.Context, p Poster, r Record) (out Outcome, post
 		out, err = s.reject(r, re)
 		return out, false, err
 	}
+	if err := s.startAttempt(r); err != nil {
+		s.unclaim(r.ID) // not posted: free for a later pass
+		return Failed, false, err
+	}
 	defer s.keepLease(r.ID, r.LeaseUntil).stop() // held while the POST lasts
 	ctx = postContext(ctx, r)
 	if keyed {

@@ -125,6 +125,7 @@ type Store struct {
 	lazy      []*writeOp // writes riding with the next commit (see writeLater)
 	lazyTimer *time.Timer
 	commits   atomic.Int64 // group transactions run (see commit)
+	attempts  attemptLog   // the attempts of this process in flight (see startAttempt)
 	hooks     commitHooks
 }
 
@@ -178,7 +179,12 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.removeLeftovers() // under the lock
+	err = s.recoverAttempts()
 	s.release()
+	if err != nil {
+		// Resent now, a body of an attempt cut short could go twice.
+		return nil, errors.Join(err, s.Close())
+	}
 	return s, nil
 }
 
@@ -204,6 +210,7 @@ func (s *Store) Close() error {
 	s.later.Wait()
 	unremoved, unwritten := s.unremovedLeft(), s.unwrittenLeft()
 	ended := s.EndOpenRuns()
+	s.closeAttempts()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

@@ -3,14 +3,20 @@ package outbox
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 type earlierKey struct{}
 
 // earlier are the attempts of a stored body that got no answer once sent:
 // own of the body as stored (Record.Unanswered), other of its content sent
-// in another form (Record.UnansweredOther).
-type earlier struct{ own, other int }
+// in another form (Record.UnansweredOther); interrupted is when the last
+// of the own ones started, when its process ended during it
+// (Record.Interrupted).
+type earlier struct {
+	own, other  int
+	interrupted time.Time
+}
 
 // EarlierUnanswered returns, in the context of a post of a stored body
 // (by Send, a Resender or a Deliverer), the attempts of that body made
@@ -54,10 +60,24 @@ func inOtherForm(err error) bool {
 	return errors.As(err, &o)
 }
 
-// postContext returns ctx for a post of r (see EarlierUnanswered).
+// InterruptedAt returns, in the context of a post of a stored body, when
+// the last attempt of it started whose process ended (killed) before the
+// attempt's outcome was recorded (Record.Interrupted, counted in
+// EarlierUnanswered): the backend may hold the body since then, and a
+// poster that knows for how long the backend shows nothing of what it
+// took (an ingestion window) holds the body back until then, as after
+// an attempt that got no answer. ok is false outside such a post, or for
+// a body with no such attempt.
+func InterruptedAt(ctx context.Context) (at time.Time, ok bool) {
+	e, _ := ctx.Value(earlierKey{}).(earlier)
+	return e.interrupted, !e.interrupted.IsZero()
+}
+
+// postContext returns ctx for a post of r (see EarlierUnanswered and
+// InterruptedAt).
 func postContext(ctx context.Context, r Record) context.Context {
 	if r.Unanswered == 0 && r.UnansweredOther == 0 {
 		return ctx
 	}
-	return context.WithValue(ctx, earlierKey{}, earlier{own: r.Unanswered, other: r.UnansweredOther})
+	return context.WithValue(ctx, earlierKey{}, earlier{own: r.Unanswered, other: r.UnansweredOther, interrupted: r.Interrupted})
 }

@@ -116,8 +116,9 @@ func (s *Store) markAnswered(id uint64, attempts failedAttempts, status int, las
 
 // markFailed is markAnswered: a record another live process owns now
 // (see ownedElsewhere) is left as it is, and the error is errOwned.
-func (s *Store) markFailed(id uint64, attempts failedAttempts, status int, lastErr string, next time.Time) error {
+func (s *Store) markFailed(id uint64, attempts failedAttempts, status int, lastErr string, next time.Time) (err error) {
 	lastErr = s.redact(lastErr, nil) // outside the transaction
+	defer s.endSettled(id, &err)
 	return s.updateOwn(id, func(r *Record) {
 		r.Attempts += attempts.n
 		if attempts.other {

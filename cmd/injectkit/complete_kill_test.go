@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// completeHoldingFront is a proxy to the platform at target that holds the
+// first "complete" callback without answering it until its client goes
+// away, closing held once it holds it: passed on to the platform first
+// when pass (the platform queues it, its answer lost with the client),
+// kept from it otherwise. The other calls pass.
+func completeHoldingFront(t *testing.T, target string, pass bool) (front string, held <-chan struct{}) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	h := make(chan struct{})
+	var taken atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if strings.Contains(r.URL.Path, "/execution/callback/") && bytes.Contains(body, []byte(`"execution_action":"complete"`)) &&
+			taken.CompareAndSwap(false, true) {
+			if pass {
+				proxy.ServeHTTP(httptest.NewRecorder(), r.Clone(r.Context()))
+			}
+			close(h)
+			<-r.Context().Done() // the run killed
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, h
+}
+
+// kill -9 of `injectkit run --openaev-message` while its "complete" is on
+// the wire leaves that attempt's start noted beside the outbox, and no
+// outcome: OpenAEV 2.4.0 queues callbacks, and may hold that "complete"
+// unprocessed. A flush after the restart counts it as an attempt that got
+// no answer, and holds the "complete" for the ingestion window from the
+// attempt's start (exit 1, saying so), sending nothing; once the platform
+// shows the inject finished by it, the next flush sends nothing and
+// settles it delivered, and when the platform never got it, a flush past
+// the window sends it, once.
+func TestBinaryKill9DuringCompleteThenFlush(t *testing.T) {
+	tests := []struct {
+		name string
+		pass bool // the platform got the "complete" cut by the kill
+	}{
+		{"the platform queued the complete", true},
+		{"the complete never reached the platform", false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := fmt.Sprintf("inj-complete-kill-%d", i)
+			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithVersion(openaevtest.Current), openaevtest.WithHeldIngestion())
+			registerContracts(t, p)
+			p.AddInject(id, openaev.ContractID("noop"))
+			assets := []map[string]any{{"asset_id": "asset-01", "asset_name": "web01.example.com",
+				"asset_hostname": "web01.example.com", "asset_ips": []string{"192.0.2.1"}}}
+			msg := testkit.WriteFile(t, "message.json", platformMessage(id, "noop", map[string]any{"target_selector": "assets",
+				"target_property_selector": "hostname", "expectations": expectations("DETECTION")}, assets))
+			front, held := completeHoldingFront(t, p.URL, tt.pass)
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			cmd := exec.Command(bin, "run", "noop", "--openaev-message", msg, "--backend-url", front, "--token", platformToken,
+				"--outbox", box, "--log-level", "error")
+			cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir())
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-held:
+			case <-time.After(time.Minute):
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				t.Fatal("the run never sent its complete")
+			}
+			_ = cmd.Process.Signal(os.Kill)
+			_ = cmd.Wait() // reaped: its pid no longer owns the bodies
+			want := 0
+			if tt.pass {
+				want = 1
+			}
+			completes := func() int { return p.StatsFrom(0).ByKind[openaevtest.KindComplete] }
+			if got := completes(); got != want {
+				t.Fatalf("%d completes received before the flush, want %d", got, want)
+			}
+
+			flush := func(window string) (int, string) {
+				code, out, errs := injectkit(t, nil, "outbox", "flush", "--outbox", box, "--backend-url", front, "--token", platformToken,
+					"--openaev-ingest-window", window)
+				return code, out + errs
+			}
+			code, out := flush("1h")
+			if code != 1 || !strings.Contains(out, "within the platform's ingestion window") {
+				t.Errorf("flush within the window: exit %d, want 1 saying the complete is held for the window\n%s", code, out)
+			}
+			if got := completes(); got != want {
+				t.Errorf("%d completes received after a flush within the window, want %d: nothing sent", got, want)
+			}
+
+			if tt.pass {
+				p.Ingest() // the platform processes the complete it queued
+				code, out = flush("1h")
+			} else {
+				code, out = flush("1ms") // its window since the attempt has passed
+			}
+			if code != 0 {
+				t.Errorf("flush: exit %d, want 0\n%s", code, out)
+			}
+			p.Ingest()
+			if got := completes(); got != 1 {
+				t.Errorf("%d completes received in all, want 1", got)
+			}
+			if c := len(p.Completions(id)); c != 1 {
+				t.Errorf("%d completions processed, want 1", c)
+			}
+			if st := p.InjectStatus(id); st != "EXECUTED" {
+				t.Errorf("inject %s, want EXECUTED", st)
+			}
+			if d := p.Dropped(); len(d) != 0 {
+				t.Errorf("%d callbacks dropped, first: %s", len(d), d[0].Reason)
+			}
+		})
+	}
+}

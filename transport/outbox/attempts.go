@@ -1,0 +1,319 @@
+package outbox
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Attempts in flight. A process killed (SIGKILL, out of memory) while it
+// posts a stored body leaves nothing of that attempt in the bbolt file:
+// its outcome is written after the POST. The backend may hold the body all
+// the same (one that queues its callbacks answers before it shows them),
+// and a restart that resent it at once would send it twice. So each
+// process notes the start of each attempt of a stored body before its
+// first byte goes on the wire, in a file of its own beside the outbox,
+// "<file>.sending-<pid>-<start>", with one write(2) and no fsync: the
+// kernel keeps what was written when the process is killed, not when the
+// machine loses power (a power cut loses the notes of the last seconds,
+// and their bodies are resent at once, as before). Once the outcome is
+// durable (the removal of a body delivered committed, or its record
+// settled) the note is ended with an end line, and once no attempt of the
+// process is in flight any more, a file of cutAttemptsFile or more is cut
+// to nothing; a file grown past maxAttemptsFile is rewritten with the
+// attempts in flight alone, and Close removes it. Opening the outbox for
+// writing, and each pass of a Resender, reads the files of the processes
+// that ended (see liveness): each attempt they started and did not end
+// counts, on its record, as an attempt that got no answer
+// (Record.Unanswered), started at Record.Interrupted; the file is then
+// removed.
+
+// maxAttemptsFile is the size past which a process's file of attempts
+// is rewritten with only the attempts in flight; cutAttemptsFile the size
+// from which it is cut to nothing once none is (an end line costs less
+// than a truncation).
+const (
+	maxAttemptsFile = 1 << 20
+	cutAttemptsFile = 64 << 10
+)
+
+// attemptLog is this process's file of attempts in flight.
+type attemptLog struct {
+	mu       sync.Mutex
+	f        *os.File
+	size     int64
+	inflight map[uint64]time.Time // record id to the start of its attempt
+	err      error                // the file cannot be written: no attempt is made
+}
+
+// sendingPrefix is the prefix of the names of the files of attempts.
+func (s *Store) sendingPrefix() string { return filepath.Base(s.path) + ".sending-" }
+
+// attemptsPath is this process's file of attempts.
+func (s *Store) attemptsPath() string {
+	return filepath.Join(filepath.Dir(s.path), fmt.Sprintf("%s%d-%d", s.sendingPrefix(), s.pid, s.start))
+}
+
+// startAttempt notes that an attempt of r starts now, before its POST.
+// An error (the file cannot be written) means the body must not be
+// posted: a kill during that POST would leave no trace of it.
+func (s *Store) startAttempt(r Record) error {
+	a := &s.attempts
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.f == nil {
+		f, err := os.OpenFile(s.attemptsPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_TRUNC, 0o600)
+		if err != nil {
+			return fmt.Errorf("outbox %s: note the attempt of record %d before its post: %w", s.path, r.ID, err)
+		}
+		a.f, a.size, a.inflight = f, 0, map[uint64]time.Time{}
+	}
+	now := s.opts.Now()
+	if a.size > maxAttemptsFile {
+		if err := s.rewriteAttempts(); err != nil {
+			return fmt.Errorf("outbox %s: note the attempt of record %d before its post: %w", s.path, r.ID, err)
+		}
+	}
+	line := appendStart(make([]byte, 0, 48), r.ID, now)
+	if _, err := a.f.Write(line); err != nil {
+		return fmt.Errorf("outbox %s: note the attempt of record %d before its post: %w", s.path, r.ID, err)
+	}
+	a.size += int64(len(line))
+	a.inflight[r.ID] = now
+	return nil
+}
+
+// appendStart appends the line of an attempt of record id started at.
+func appendStart(b []byte, id uint64, at time.Time) []byte {
+	b = append(b, "s "...)
+	b = strconv.AppendUint(b, id, 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, at.UnixNano(), 10)
+	return append(b, '\n')
+}
+
+// endAttempts ends the attempts of ids in flight: their outcome is
+// durable. An id with none is passed over.
+func (s *Store) endAttempts(ids ...uint64) {
+	a := &s.attempts
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.inflight) == 0 {
+		return
+	}
+	var lines []byte
+	for _, id := range ids {
+		if _, ok := a.inflight[id]; ok {
+			delete(a.inflight, id)
+			lines = append(strconv.AppendUint(append(lines, "e "...), id, 10), '\n')
+		}
+	}
+	switch {
+	case lines == nil:
+	case len(a.inflight) == 0 && a.size >= cutAttemptsFile:
+		// Nothing in flight: the file is cut to nothing (O_APPEND
+		// writes go on at its new end).
+		if a.f.Truncate(0) == nil {
+			a.size = 0
+		}
+	default:
+		if n, err := a.f.Write(lines); err == nil {
+			a.size += int64(n)
+		}
+	}
+}
+
+// endSettled ends the attempt of record id once its settling wrote it
+// (*err nil), found it gone or dead (ErrNotFound), or left it to another
+// live process (errOwned, ErrTakenMeanwhile): a settling that could not
+// be written keeps it, to be counted should this process be killed.
+func (s *Store) endSettled(id uint64, err *error) {
+	if e := *err; e == nil || errors.Is(e, ErrNotFound) || errors.Is(e, errOwned) || errors.Is(e, ErrTakenMeanwhile) {
+		s.endAttempts(id)
+	}
+}
+
+// rewriteAttempts replaces the file with one holding the attempts in
+// flight alone; the caller holds a.mu.
+func (s *Store) rewriteAttempts() error {
+	a := &s.attempts
+	var b []byte
+	for id, at := range a.inflight {
+		b = appendStart(b, id, at)
+	}
+	path := s.attemptsPath()
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	_ = a.f.Close()
+	a.f, a.size = f, int64(len(b))
+	return nil
+}
+
+// closeAttempts removes this process's file (see Close): it ends
+// gracefully, every outcome it knows of written.
+func (s *Store) closeAttempts() {
+	a := &s.attempts
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.f == nil {
+		return
+	}
+	_ = a.f.Close()
+	_ = os.Remove(s.attemptsPath())
+	a.f, a.inflight = nil, nil
+}
+
+// interruptedAttempt is an attempt a process that ended started and did
+// not end.
+type interruptedAttempt struct {
+	id  uint64
+	pid int
+	at  time.Time
+}
+
+// endedSending returns the files of attempts of the processes that
+// ended, with the attempts they hold that were not ended.
+func (s *Store) endedSending() (files []string, cut []interruptedAttempt) {
+	dir := filepath.Dir(s.path)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), s.sendingPrefix())
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		pidS, startS, ok := strings.Cut(rest, "-")
+		startS, rewrite := strings.CutSuffix(startS, ".new")
+		pid, perr := strconv.Atoi(pidS)
+		start, serr := strconv.ParseUint(startS, 10, 64)
+		if !ok || perr != nil || serr != nil || (pid == s.pid && start == s.start) || alive(pid, start) {
+			continue // not such a file, or its process runs
+		}
+		name := filepath.Join(dir, e.Name())
+		if rewrite {
+			files = append(files, name) // a rewrite cut short: the file it was to replace is whole
+			continue
+		}
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		files = append(files, name)
+		cut = append(cut, parseAttempts(raw, pid)...)
+	}
+	return files, cut
+}
+
+// parseAttempts returns the attempts started and not ended in raw, a
+// file of attempts of process pid. A line that cannot be read (cut by a
+// power loss) is passed over.
+func parseAttempts(raw []byte, pid int) []interruptedAttempt {
+	open := map[uint64]time.Time{}
+	var order []uint64
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 {
+			continue
+		}
+		id, err := strconv.ParseUint(f[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case f[0] == "s" && len(f) == 3:
+			ns, err := strconv.ParseInt(f[2], 10, 64)
+			if err != nil {
+				continue
+			}
+			if _, ok := open[id]; !ok {
+				order = append(order, id)
+			}
+			open[id] = time.Unix(0, ns)
+		case f[0] == "e":
+			delete(open, id)
+		}
+	}
+	var out []interruptedAttempt
+	for _, id := range order {
+		if at, ok := open[id]; ok {
+			out = append(out, interruptedAttempt{id: id, pid: pid, at: at})
+			delete(open, id)
+		}
+	}
+	return out
+}
+
+// recoverAttempts counts on their records the attempts that processes
+// which ended started and did not end (see endedSending), in one
+// transaction, then removes their files. A record already counted
+// (Interrupted at that start: a recovery whose removal of the file did
+// not happen) is not counted twice; one gone (delivered, dropped) or
+// dead is passed over, and so is one another live process owns.
+func (s *Store) recoverAttempts() error {
+	if s.opts.ReadOnly {
+		return nil
+	}
+	files, cut := s.endedSending()
+	if len(files) == 0 {
+		return nil
+	}
+	if len(cut) > 0 {
+		err := s.do(true, func(tx *bolt.Tx) error {
+			for _, c := range cut {
+				r, err := find(tx, c.id)
+				switch {
+				case errors.Is(err, ErrNotFound):
+					continue
+				case err != nil:
+					return err
+				}
+				if r.State != Pending || r.Interrupted.Equal(c.at) || s.ownedElsewhere(r) {
+					continue
+				}
+				r.Attempts++
+				r.Unanswered++
+				r.Interrupted = c.at
+				r.LastError = fmt.Sprintf("attempt started at %s by pid %d, which ended before its outcome was recorded: "+
+					"the backend may hold the body", c.at.UTC().Format(time.RFC3339Nano), c.pid)
+				r.LastStatus = 0
+				if r.Owner == c.pid {
+					r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
+				}
+				if err := put(tx, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("outbox %s: count the attempts of ended processes: %w", s.path, err)
+		}
+	}
+	for _, f := range files {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("outbox %s: %w", s.path, err)
+		}
+	}
+	return nil
+}

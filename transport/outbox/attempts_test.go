@@ -1,0 +1,336 @@
+package outbox
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestHelperSendKilled is the child process of TestAttemptCutByKill: it
+// claims record id of the outbox OUTBOX_SENDKILL_CHILD names
+// ("<outbox>|<id>|<mode>") and, mode post, sends it through a poster that
+// says "posting" and never answers; mode failed, sends it through one
+// that fails at once and says "settled" once Send settled it; mode none,
+// says "ready" without sending. Then it waits to be killed (see
+// waitForKill).
+func TestHelperSendKilled(t *testing.T) {
+	arg := os.Getenv("OUTBOX_SENDKILL_CHILD")
+	if arg == "" {
+		t.Skip("helper process")
+	}
+	f := strings.Split(arg, "|")
+	id, _ := strconv.ParseUint(f[1], 10, 64)
+	s, err := Open(f[0], Options{Shared: true, Timeout: DefaultTimeout})
+	if err != nil {
+		os.Exit(3)
+	}
+	r, ok, err := s.Claim(id)
+	if err != nil || !ok {
+		os.Exit(4)
+	}
+	switch f[2] {
+	case "post":
+		_, _ = s.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error {
+			fmt.Println("posting")
+			waitForKill() // on the wire, no answer: the parent kills it now
+			return nil
+		}), r, time.Minute)
+	case "failed":
+		_, _ = s.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error {
+			return errors.New("status 503")
+		}), r, time.Minute)
+		fmt.Println("settled")
+	default:
+		fmt.Println("ready")
+	}
+	waitForKill()
+}
+
+// waitForKill blocks until the parent kills the process (its stdin, a
+// pipe the parent holds open, never ends before).
+func waitForKill() { _, _ = io.Copy(io.Discard, os.Stdin) }
+
+// TestAttemptCutByKill: a process killed (SIGKILL) while a stored body's
+// POST is in flight leaves no outcome of that attempt, and the backend
+// may hold the body: the next process that opens the outbox counts it as
+// an attempt that got no answer (Attempts, Unanswered), started when the
+// process noted it (Interrupted, what a post of the record gets from
+// InterruptedAt), and removes the dead process's file of attempts. A body
+// never sent, or whose attempt was settled before the kill, gets nothing
+// of the kind; the attempt of a process still alive is not counted.
+func TestAttemptCutByKill(t *testing.T) {
+	tests := []struct {
+		mode       string
+		say        string
+		attempts   int
+		unanswered int
+		cut        bool
+	}{
+		{"post", "posting", 1, 1, true},
+		{"failed", "settled", 1, 0, false},
+		{"none", "ready", 0, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			s, err := Open(path, Options{Shared: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, err := s.Put(Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := recs[0].ID
+			// Stored, and let go of: a flush's to take.
+			if err := s.MarkFailed(id, 0, "", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			started := time.Now()
+			cmd := childSending(t, path, id, tt.mode, tt.say)
+
+			// While the child lives, its attempt is its own.
+			live, err := Open(path, Options{Shared: true, Timeout: DefaultTimeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := live.Get(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Unanswered != 0 || !r.Interrupted.IsZero() {
+				t.Errorf("with its process alive: %d unanswered, interrupted %s; want its attempt not counted", r.Unanswered, r.Interrupted)
+			}
+			if err := live.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			_ = cmd.Wait()
+			after, err := Open(path, Options{Shared: true, Timeout: DefaultTimeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer after.Close()
+			r, err = after.Get(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Attempts != tt.attempts || r.Unanswered != tt.unanswered || r.Interrupted.IsZero() == tt.cut {
+				t.Errorf("after the kill: %d attempts, %d unanswered, interrupted %s; want %d, %d, interrupted %t",
+					r.Attempts, r.Unanswered, r.Interrupted, tt.attempts, tt.unanswered, tt.cut)
+			}
+			if tt.cut {
+				if r.Interrupted.Before(started.Add(-time.Second)) || r.Interrupted.After(time.Now()) || !strings.Contains(r.LastError, "ended before its outcome was recorded") {
+					t.Errorf("interrupted %s (the child started at %s), last error %q", r.Interrupted, started, r.LastError)
+				}
+				// A post of it gets when the cut attempt started.
+				c, ok, err := after.Claim(id)
+				if err != nil || !ok {
+					t.Fatalf("claim: %v %v", ok, err)
+				}
+				var got time.Time
+				var earlier int
+				_, _ = after.Send(context.Background(), posterFunc(func(ctx context.Context, _ string, _ int, _ []byte) error {
+					got, _ = InterruptedAt(ctx)
+					earlier = EarlierUnanswered(ctx)
+					return nil
+				}), c, time.Minute)
+				if !got.Equal(r.Interrupted) || earlier != 1 {
+					t.Errorf("the post got InterruptedAt %s and %d earlier unanswered, want %s and 1", got, earlier, r.Interrupted)
+				}
+			}
+			left, _ := filepath.Glob(path + ".sending-*")
+			if len(left) > 1 || len(left) == 1 && left[0] != after.attemptsPath() {
+				t.Errorf("files of attempts left: %v, want the killed process's removed", left)
+			}
+		})
+	}
+}
+
+// childSending starts TestHelperSendKilled on record id of the outbox at
+// path in mode, and returns once it said say.
+func childSending(t *testing.T, path string, id uint64, mode, say string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSendKilled$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("OUTBOX_SENDKILL_CHILD=%s|%d|%s", path, id, mode))
+	if _, err := cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if strings.TrimSpace(line) != say {
+		t.Fatalf("the child said %q (%v), want %q", line, err, say)
+	}
+	return cmd
+}
+
+// TestResenderCountsAttemptsOfProcessesEndedSinceOpen: a process (a
+// concurrent run) killed during a POST after this one opened the shared
+// outbox has its attempt counted by this one's next Resender pass, before
+// the body is resent: the post gets when the cut attempt started.
+func TestResenderCountsAttemptsOfProcessesEndedSinceOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	s, err := Open(path, Options{Shared: true, Timeout: DefaultTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	recs, err := s.Put(Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkFailed(recs[0].ID, 0, "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	cmd := childSending(t, path, recs[0].ID, "post", "posting")
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	var got time.Time
+	var earlier, posts int
+	rs := &Resender{Store: s, Client: func(string) (Poster, error) {
+		return posterFunc(func(ctx context.Context, _ string, _ int, _ []byte) error {
+			posts++
+			got, _ = InterruptedAt(ctx)
+			earlier = EarlierUnanswered(ctx)
+			return nil
+		}), nil
+	}}
+	res, err := rs.Flush(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if posts != 1 || res.Delivered != 1 || got.Before(started.Add(-time.Second)) || got.After(time.Now()) || earlier != 1 {
+		t.Errorf("flush: %d posts, %d delivered; the post got InterruptedAt %s and %d earlier unanswered; want 1, 1, "+
+			"the child's attempt (started after %s) and 1", posts, res.Delivered, got, earlier, started)
+	}
+}
+
+// TestAttemptsFileBounded: a process's file of attempts is cut to nothing
+// once no attempt is in flight (past cutAttemptsFile), holds the attempts in flight alone once
+// rewritten, and is removed by Close.
+func TestAttemptsFileBounded(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	size := func() int64 {
+		fi, err := os.Stat(s.attemptsPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	if err := s.startAttempt(Record{ID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.startAttempt(Record{ID: 2}); err != nil {
+		t.Fatal(err)
+	}
+	s.endAttempts(1)
+	if size() == 0 {
+		t.Error("the file is empty with an attempt in flight")
+	}
+	s.endAttempts(2, 3)
+	if got := size(); got == 0 || got >= cutAttemptsFile {
+		t.Errorf("the file holds %d bytes, want its few lines", got)
+	}
+	// Past cutAttemptsFile, cut to nothing once no attempt is in flight.
+	if err := s.startAttempt(Record{ID: 4}); err != nil {
+		t.Fatal(err)
+	}
+	for i := uint64(10); s.attempts.size < cutAttemptsFile; i++ {
+		if err := s.startAttempt(Record{ID: i}); err != nil {
+			t.Fatal(err)
+		}
+		s.endAttempts(i)
+	}
+	s.endAttempts(4)
+	if got := size(); got != 0 {
+		t.Errorf("the file holds %d bytes with no attempt in flight past %d, want 0", got, cutAttemptsFile)
+	}
+	// Grown past its bound with one attempt in flight: rewritten with it.
+	if err := s.startAttempt(Record{ID: 7}); err != nil {
+		t.Fatal(err)
+	}
+	for i := uint64(100); s.attempts.size <= maxAttemptsFile; i++ {
+		if err := s.startAttempt(Record{ID: i}); err != nil {
+			t.Fatal(err)
+		}
+		s.endAttempts(i)
+	}
+	if err := s.startAttempt(Record{ID: 8}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(s.attemptsPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := parseAttempts(raw, 0)
+	if len(cut) != 2 || len(raw) > 200 {
+		t.Errorf("rewritten file: %d bytes, attempts in flight %v; want those of records 7 and 8 alone", len(raw), cut)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.attemptsPath()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("after Close: %v, want the file removed", err)
+	}
+}
+
+// BenchmarkAttemptNote is what noting an attempt adds to each post of a
+// stored body: its start line before the POST, then its end once the
+// outcome is durable, alone in flight (the file cut to nothing) or beside
+// another attempt (an end line).
+func BenchmarkAttemptNote(b *testing.B) {
+	for _, beside := range []bool{false, true} {
+		b.Run(fmt.Sprintf("beside=%t", beside), func(b *testing.B) {
+			s, err := Open(filepath.Join(b.TempDir(), "outbox.db"), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			if beside {
+				if err := s.startAttempt(Record{ID: 1 << 40}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			id := uint64(0)
+			for b.Loop() {
+				id++
+				if err := s.startAttempt(Record{ID: id}); err != nil {
+					b.Fatal(err)
+				}
+				s.endAttempts(id)
+			}
+		})
+	}
+}
