@@ -310,7 +310,8 @@
 // "complete" sent afterwards, after its requeues): the "complete" is sent
 // all the same, but for one whose attempt got no answer within the
 // ingestion window and the platform's requeue span after it (tooEarly),
-// and a redelivered message of such an inject runs. A platform that queues its callbacks (2.4.0's
+// and a redelivered message of such an inject runs, unless a "complete"
+// of it was sent (delivered or not) within that span (RecentComplete). A platform that queues its callbacks (2.4.0's
 // default) shows nothing of a "complete" for a while after its 200: a
 // state read within the ingestion window (WithIngestWindow) after a
 // "complete" delivered, or attempted without an answer, proves nothing

@@ -40,8 +40,9 @@ import (
 // The profile notes each "complete" delivered or attempted without an
 // answer (per platform URL and inject) in memory, and in its
 // CompleteStore (the outbox) when it has one, so that another process
-// sees it; a note lasts the window it was made with (that of an attempt
-// without an answer, the requeue span after it too: see tooEarly).
+// sees it; a note lasts the window it was made with, and the requeue span
+// after it for a reader that knows the inject finalized without a result
+// (see requeueSpan, recentComplete and tooEarly).
 
 // DefaultIngestWindow is the ingestion window the CLI assumes by default
 // (openaev_ingest_window): three turns of 2.4.0's batch worker.
@@ -55,9 +56,13 @@ const DefaultIngestWindow = 30 * time.Second
 // (BatchingInjectStatusService.java:36, :130-143, MAX_RETRIES 5;
 // PlatformTriggers.java:119-123, repeatSecondlyForever(15)). Until then
 // GET /api/injects/{id} shows the inject finalized without a result, as
-// if the "complete" never arrived. So a "complete" whose attempt got no
-// answer is held back from an inject so finalized for the window W and
-// the requeue span after it, requeueSpan(W): each of the five requeues
+// if the "complete" never arrived. That holds for a "complete" answered
+// 200 as for one whose answer was lost: 2.4.0's 200 says it was queued,
+// and a sweep before the worker's turn has it requeued. So a "complete"
+// sent (delivered, or attempted without an answer) holds a run of an
+// inject so finalized, and a resend of one that got no answer is held
+// back, for the window W and the requeue span after it,
+// requeueSpan(W): each of the five requeues
 // waits up to the job's 15 s, then up to a turn of the worker (W/3, W
 // being three turns by default). With the default window, 155 s in all.
 const (
@@ -128,12 +133,14 @@ func newCompleteNotes() *completeNotes {
 func noteKey(c *Client) string { return httpx.StripCredentials(c.platformURL()) }
 
 // noteComplete notes that a "complete" of inject id was delivered, or
-// attempted without an answer (unanswered), now. The note of an attempt
-// without an answer lasts the requeue span beyond the window (see
-// tooEarly); what it proves nothing of for a run (recentComplete) is its
-// window alone.
-func (p *Profile) noteComplete(id string, unanswered bool) {
-	p.noteCompleteAt(id, p.notes.now(), unanswered)
+// attempted without an answer, now. The note lasts the requeue span
+// beyond the window: 2.4.0 answers 200 once it has queued a callback, so
+// a "complete" delivered to an inject its pending sweep finalized before
+// the worker's turn is requeued as one whose answer was lost is (see
+// requeueSpan). A reader that knows the inject is not so finalized keeps
+// the window alone (recentComplete).
+func (p *Profile) noteComplete(id string) {
+	p.noteCompleteAt(id, p.notes.now())
 }
 
 // noteInterrupted notes the attempt of inject id's "complete" that
@@ -146,28 +153,27 @@ func (p *Profile) noteInterrupted(id string, at time.Time) {
 	if last, ok := p.lastComplete(id); ok && !last.At.Before(at) {
 		return
 	}
-	p.noteCompleteAt(id, at, true)
+	p.noteCompleteAt(id, at)
 }
 
 // noteCompleteAt is noteComplete of a "complete" delivered or attempted
 // at at.
-func (p *Profile) noteCompleteAt(id string, at time.Time, unanswered bool) {
+func (p *Profile) noteCompleteAt(id string, at time.Time) {
 	n := p.notes
 	window := n.window
 	if !n.windowSet {
 		// No setting of its own: the window of the inject's earlier
-		// note, if any.
+		// note, if any, which lasts the requeue span already.
 		last, ok := p.lastComplete(id)
 		if !ok {
 			return
 		}
 		window = last.Window
+	} else if window > 0 {
+		window += requeueSpan(window)
 	}
 	if window <= 0 {
 		return
-	}
-	if unanswered && n.windowSet {
-		window += requeueSpan(p.baseWindow(window))
 	}
 	now, base := n.now(), noteKey(p.client)
 	if !now.Before(at.Add(window)) {
@@ -269,11 +275,12 @@ func (p *Profile) loadNotes(base string) {
 // running the inject again would send a second one. `injectkit run`
 // refuses such an inject; serve settles its message without running it.
 // For an inject the platform finalized without a result, or whose state
-// could not be read (unreported), a "complete" attempted without an answer
-// is held for the requeue span after the window too, as its resend is
-// (tooEarly): 2.4.0 may be requeuing it until then, and saves it once it
-// reopens the inject (a rerun's reception), the rerun's "complete" then a
-// second one, dropped with its batch.
+// could not be read (unreported), a "complete" sent (delivered, or
+// attempted without an answer) is held for the requeue span after the
+// window too, as the resend of one that got no answer is (tooEarly):
+// 2.4.0 may be requeuing it until then, and saves it once it reopens the
+// inject (a rerun's reception), the rerun's "complete" then a second one,
+// dropped with its batch.
 func (p *Processor) RecentComplete(id string, unreported bool) (*RecentCompleteError, bool) {
 	return p.profile.recentComplete(id, unreported)
 }
@@ -287,8 +294,8 @@ func (p *Profile) recentComplete(id string, unreported bool) (*RecentCompleteErr
 	now, w := p.notes.now(), p.baseWindow(last.Window)
 	e := &RecentCompleteError{InjectID: id, Ago: max(now.Sub(last.At), 0), Window: w, Until: last.At.Add(w)}
 	if unreported && last.Window > w {
-		// A note of an attempt without an answer: it lasts the requeue
-		// span after the window (noteComplete).
+		// The note lasts the requeue span after the window
+		// (noteComplete).
 		e.Requeue, e.Until = last.Window-w, last.Until()
 	}
 	if !now.Before(e.Until) {
@@ -299,9 +306,8 @@ func (p *Profile) recentComplete(id string, unreported bool) (*RecentCompleteErr
 
 // RecentCompleteError says that inject id's "complete" was sent Ago ago,
 // within the platform's ingestion window, which may not show it yet, or,
-// Requeue > 0, attempted without an answer within the window and the
-// requeue span after it, for an inject the platform finalized without a
-// result (see RecentComplete).
+// Requeue > 0, within the window and the requeue span after it, for an
+// inject the platform finalized without a result (see RecentComplete).
 type RecentCompleteError struct {
 	InjectID string
 	Ago      time.Duration
@@ -312,9 +318,9 @@ type RecentCompleteError struct {
 
 func (e *RecentCompleteError) Error() string {
 	if e.Requeue > 0 {
-		return fmt.Sprintf("inject %s: its complete was attempted %s ago without an answer, and the platform finalized the inject "+
-			"without a result: 2.4.0 may hold that complete in its queue still, requeuing it %d times before it saves it, up to %s "+
-			"after the attempt (the ingestion window, %s, and the requeue span, %s)", e.InjectID, e.Ago.Round(time.Millisecond),
+		return fmt.Sprintf("inject %s: its complete was sent %s ago, and the platform finalized the inject without a result: "+
+			"2.4.0 may hold that complete in its queue still (answered or not), requeuing it %d times before it saves it, up to %s "+
+			"after it was sent (the ingestion window, %s, and the requeue span, %s)", e.InjectID, e.Ago.Round(time.Millisecond),
 			platformRequeues, e.Window+e.Requeue, e.Window, e.Requeue)
 	}
 	return fmt.Sprintf("inject %s: its complete was sent %s ago, within the platform's ingestion window (%s): the platform may not "+

@@ -138,7 +138,7 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			}
 			return nil
 		}
-		req.unanswered = func(int) { p.noteComplete(injectID, true) }
+		req.unanswered = func(int) { p.noteComplete(injectID) }
 		// The platform may hold findings of this "complete" already: those
 		// of the run it reopened, or of a copy it took (an earlier attempt,
 		// a twin, the stored body's first send). One repeated would have
@@ -187,7 +187,7 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
 	}
 	if op == ActionComplete {
-		p.noteComplete(injectID, false)
+		p.noteComplete(injectID)
 	}
 	if !marked(ctx, markResend) {
 		p.log.Info("terminal callback "+p.client.sentAs(), zap.String("inject_id", injectID), zap.String("action", op),

@@ -80,8 +80,8 @@ func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end f
 // sentRecently reports, saying so, whether a "complete" of inject id was
 // sent within the platform's ingestion window (Processor.RecentComplete),
 // or, for an inject the platform finalized without a result or whose
-// state could not be read (unreported), attempted without an answer within
-// the window and the requeue span after it: the platform may show it
+// state could not be read (unreported), within the window and the requeue
+// span after it: the platform may show it
 // without that complete's trace and findings for a while yet, and a run
 // of this message would complete it a second time (its findings repeated,
 // the callback dropped with its whole batch). Its message is then settled
@@ -92,7 +92,7 @@ func (h *Handler) sentRecently(id string, unreported bool) bool {
 		return false
 	}
 	if recent.Requeue > 0 {
-		h.log.Info("a complete of the inject was attempted without an answer within the platform's ingestion window and requeue span, "+
+		h.log.Info("a complete of the inject was sent within the platform's ingestion window and requeue span, "+
 			"and the platform finalized the inject without a result: it may be requeuing that complete; message acknowledged without running the inject again",
 			zap.String("inject_id", id), zap.Duration("sent_ago", recent.Ago), zap.Duration("ingest_window", recent.Window),
 			zap.Duration("requeue_span", recent.Requeue))

@@ -8,19 +8,38 @@ import (
 	"github.com/injectkit/injectkit/serve"
 )
 
-// TestSweptInjectRunHeldForThePlatformsRequeues: a "complete" whose
-// answer was lost reached the queue of a platform that finalized the
-// inject meanwhile, and 2.4.0 requeues it past the ingestion window. Past
-// the window, within the requeue span, `injectkit run` (RecentComplete
-// told the inject is unreported) is still refused, as the resend is held,
-// and serve acknowledges a redelivered message without running it: a
-// second run's complete would collide with the one requeued. An inject
-// the platform shows otherwise keeps the window alone; past the span
-// nothing is held.
+// TestSweptInjectRunHeldForThePlatformsRequeues: a "complete" reached
+// the queue of a platform that finalized the inject meanwhile, and 2.4.0
+// requeues it past the ingestion window, whether its answer was lost or
+// it was answered 200 (queued): the sweep ran between the reception and
+// the worker's turn. Past the window, within the requeue span, `injectkit
+// run` (RecentComplete told the inject is unreported) is still refused,
+// as the resend is held, and serve acknowledges a redelivered message
+// without running it: a second run's complete would collide with the one
+// requeued. An inject the platform shows otherwise keeps the window
+// alone; past the span nothing is held.
 func TestSweptInjectRunHeldForThePlatformsRequeues(t *testing.T) {
-	const id, window = "i-requeued-run", 30 * time.Second
-	clock := newWindowClock()
-	s := sweptEnv(t, window, clock)
+	const window = 30 * time.Second
+	for _, sweep := range []struct {
+		name string
+		tr   *sweepAt
+	}{
+		{"its answer lost", &sweepAt{lose: true}},
+		{"delivered, the inject swept before the worker's turn", &sweepAt{atReception: true}},
+	} {
+		t.Run(sweep.name, func(t *testing.T) {
+			clock := newWindowClock()
+			heldForTheRequeues(t, sweptEnvAt(t, window, clock, sweep.tr), clock, window)
+		})
+	}
+}
+
+// heldForTheRequeues runs an inject of s, whose "complete" the platform
+// requeues (the inject swept), and checks what holds it (see
+// TestSweptInjectRunHeldForThePlatformsRequeues).
+func heldForTheRequeues(t *testing.T, s *serveEnv, clock *windowClock, window time.Duration) {
+	t.Helper()
+	const id = "i-requeued-run"
 	msg := nmapAssetsMessage(t, s.env, id, 2)
 	_ = s.proc.Process(context.Background(), msg)
 	if got, _ := completeCalls(s.platform, id); got != 1 {
@@ -33,24 +52,21 @@ func TestSweptInjectRunHeldForThePlatformsRequeues(t *testing.T) {
 	if st := s.platform.InjectStatus(id); st != "ERROR" {
 		t.Fatalf("inject %s, want it swept (ERROR) with the complete requeued", st)
 	}
-	tests := []struct {
+	for _, tt := range []struct {
 		name       string
 		unreported bool
 		want       bool
 	}{
 		{"finalized without a result: held for the requeue span", true, true},
 		{"shown otherwise: the window alone", false, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			recent, ok := s.proc.RecentComplete(id, tt.unreported)
-			if ok != tt.want {
-				t.Fatalf("RecentComplete(%v) = %v, want %v", tt.unreported, ok, tt.want)
-			}
-			if ok && (recent.Requeue != 5*(15*time.Second+window/3)) {
-				t.Errorf("requeue span %s, want %s", recent.Requeue, 5*(15*time.Second+window/3))
-			}
-		})
+	} {
+		recent, ok := s.proc.RecentComplete(id, tt.unreported)
+		if ok != tt.want {
+			t.Fatalf("%s: RecentComplete(%v) = %v, want %v", tt.name, tt.unreported, ok, tt.want)
+		}
+		if ok && (recent.Requeue != 5*(15*time.Second+window/3)) {
+			t.Errorf("%s: requeue span %s, want %s", tt.name, recent.Requeue, 5*(15*time.Second+window/3))
+		}
 	}
 	receptions := len(s.platform.Receptions(id))
 	if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg, Redelivered: true}); err != nil {
@@ -65,5 +81,12 @@ func TestSweptInjectRunHeldForThePlatformsRequeues(t *testing.T) {
 	clock.Add(5 * (15*time.Second + window/3))
 	if _, ok := s.proc.RecentComplete(id, true); ok {
 		t.Error("RecentComplete past the requeue span: still held")
+	}
+	for range 4 { // the platform's worker saves the first at its sixth turn
+		s.platform.Ingest()
+	}
+	checkTakenOnce(t, s.platform, id)
+	for _, c := range s.platform.Dropped() {
+		t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
 	}
 }

@@ -254,8 +254,14 @@ func TestSweptInjectWaitsForThePlatformsRequeues(t *testing.T) {
 // window and the clock given.
 func sweptEnv(t *testing.T, window time.Duration, clock *windowClock) *serveEnv {
 	t.Helper()
+	return sweptEnvAt(t, window, clock, &sweepAt{lose: true})
+}
+
+// sweptEnvAt is sweptEnv, the platform swept when tr says.
+func sweptEnvAt(t *testing.T, window time.Duration, clock *windowClock, tr *sweepAt) *serveEnv {
+	t.Helper()
 	var s *serveEnv
-	tr := &sweepAt{lose: true, platform: func() *openaevtest.Platform { return s.platform }}
+	tr.platform = func() *openaevtest.Platform { return s.platform }
 	s = newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
 		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: tr},
 		window: window, now: clock.Now})
