@@ -155,3 +155,57 @@ func TestRerunRetriesWithinTheWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestNoteLastsItsOwnWindow is reviewer r16's fourth case: `run
+// --openaev-ingest-window 1m` delivers a "complete" and notes it; a later
+// reader with a window of its own (a flush or a run with the default 30s,
+// one with 2m) reads that note with the window it was made with: 40 s
+// after it, its inject is still held, and past that minute an inject the
+// platform finalized without a result is held for the requeue span after
+// it, that of a 1m window.
+func TestNoteLastsItsOwnWindow(t *testing.T) {
+	const id, made = "i-own-window", time.Minute
+	span := 5 * (15*time.Second + made/3)
+	start := newWindowClock().Now()
+	for _, reader := range []time.Duration{openaev.DefaultIngestWindow, made, 2 * time.Minute} {
+		t.Run("reader's window "+reader.String(), func(t *testing.T) {
+			clock := newWindowClock()
+			s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
+				platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, window: made, now: clock.Now})
+			if err := s.proc.Process(context.Background(), nmapAssetsMessage(t, s.env, id, 2)); err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			// Another process reads the note once it is committed (with the
+			// outbox's next write, or within 20 ms).
+			testkit.WaitFor(t, 10*time.Second, "the complete's note written", func() bool {
+				_, ok, err := s.store.LastComplete(strings.TrimRight(s.platform.URL, "/"), id)
+				return ok && err == nil
+			})
+			profile := openaev.NewProfile(s.client, s.selected, s.log, openaev.WithIngestWindow(reader),
+				openaev.WithCompleteStore(s.store), openaev.WithNow(clock.Now))
+			proc := openaev.NewProcessor(newTestRuntime(s.registry, profile, s.log), profile)
+			for _, tt := range []struct {
+				after      time.Duration // since the complete
+				unreported bool
+				held       bool
+				requeue    time.Duration
+			}{
+				{40 * time.Second, false, true, 0},
+				{40 * time.Second, true, true, span},
+				{made, false, false, 0},
+				{made, true, true, span},
+				{made + span, true, false, 0},
+			} {
+				clock.Add(start.Add(tt.after).Sub(clock.Now()))
+				recent, held := proc.RecentComplete(id, tt.unreported)
+				if held != tt.held {
+					t.Fatalf("%s after the complete, unreported %v: held %v, want %v", tt.after, tt.unreported, held, tt.held)
+				}
+				if held && (recent.Window != made || recent.Requeue != tt.requeue || !recent.Until.Equal(start.Add(made+tt.requeue))) {
+					t.Errorf("%s after the complete, unreported %v: window %s, requeue span %s, until %s; want %s, %s, %s",
+						tt.after, tt.unreported, recent.Window, recent.Requeue, recent.Until, made, tt.requeue, start.Add(made+tt.requeue))
+				}
+			}
+		})
+	}
+}

@@ -80,7 +80,7 @@ func requeueSpan(w time.Duration) time.Duration {
 // CompleteStore keeps, across processes, when a "complete" of an inject
 // was last delivered or attempted without an answer: *outbox.Store.
 type CompleteStore interface {
-	NoteComplete(baseURL, injectID string, at time.Time, window time.Duration) error
+	NoteComplete(baseURL, injectID string, note outbox.CompleteNote) error
 	LastComplete(baseURL, injectID string) (outbox.CompleteNote, bool, error)
 	Completes(baseURL string) (map[string]outbox.CompleteNote, error)
 }
@@ -90,10 +90,12 @@ var _ CompleteStore = (*outbox.Store)(nil)
 // WithIngestWindow sets the platform's ingestion window (see above): 0,
 // the default, for a platform that processes each callback before its
 // answer (the legacy ingestion), where nothing is noted or waited for.
-// A profile without it reads the notes of its CompleteStore, each valid
-// for the window it was made with, and notes an attempt of an inject only
-// over an earlier note, with its window. An outbox flush's has it (the
-// CLI's openaev_ingest_window), so that a complete it delivers is noted.
+// w is the window of the notes the profile makes; it reads each note with
+// the window that note was made with, whatever w is (a note of a run
+// given a longer window lasts it). A profile without it reads the notes
+// of its CompleteStore so, and notes an attempt of an inject only over an
+// earlier note, with its window. An outbox flush's has it (the CLI's
+// openaev_ingest_window), so that a complete it delivers is noted.
 func WithIngestWindow(w time.Duration) ProfileOption {
 	return func(p *Profile) { p.notes.window, p.notes.windowSet = max(w, 0), true }
 }
@@ -162,21 +164,20 @@ func (p *Profile) noteCompleteAt(id string, at time.Time) {
 	n := p.notes
 	window := n.window
 	if !n.windowSet {
-		// No setting of its own: the window of the inject's earlier
-		// note, if any, which lasts the requeue span already.
+		// No setting of its own: the ingestion window of the inject's
+		// earlier note, if any.
 		last, ok := p.lastComplete(id)
 		if !ok {
 			return
 		}
-		window = last.Window
-	} else if window > 0 {
-		window += requeueSpan(window)
+		window = last.Ingest()
 	}
 	if window <= 0 {
 		return
 	}
 	now, base := n.now(), noteKey(p.client)
-	if !now.Before(at.Add(window)) {
+	note := outbox.CompleteNote{At: at, Window: window + requeueSpan(window), IngestWindow: window}
+	if !now.Before(note.Until()) {
 		return // its window has passed already
 	}
 	n.mu.Lock()
@@ -188,23 +189,14 @@ func (p *Profile) noteCompleteAt(id string, at time.Time) {
 		}
 		n.pruneAt = now.Add(window / 2)
 	}
-	n.notes[base+"\x00"+id] = outbox.CompleteNote{At: at, Window: window}
+	n.notes[base+"\x00"+id] = note
 	n.mu.Unlock()
 	if n.store != nil {
-		if err := n.store.NoteComplete(base, id, at, window); err != nil {
+		if err := n.store.NoteComplete(base, id, note); err != nil {
 			p.log.Warn("the time of the inject's complete not kept in the outbox: another process will not know the platform may "+
 				"not show it yet", zap.String("inject_id", id), zap.Error(err))
 		}
 	}
-}
-
-// baseWindow is the ingestion window of a note lasting life: the
-// profile's setting, or life itself for a profile without one.
-func (p *Profile) baseWindow(life time.Duration) time.Duration {
-	if p.notes.windowSet {
-		return min(p.notes.window, life)
-	}
-	return life
 }
 
 // lastComplete returns the latest note of inject id's "complete" whose
@@ -291,7 +283,10 @@ func (p *Profile) recentComplete(id string, unreported bool) (*RecentCompleteErr
 	if !ok {
 		return nil, false
 	}
-	now, w := p.notes.now(), p.baseWindow(last.Window)
+	// The window the note was made with, whatever the reader's: a run's
+	// with --openaev-ingest-window 1m holds a flush with the default for
+	// a minute.
+	now, w := p.notes.now(), last.Ingest()
 	e := &RecentCompleteError{InjectID: id, Ago: max(now.Sub(last.At), 0), Window: w, Until: last.At.Add(w)}
 	if unreported && last.Window > w {
 		// The note lasts the requeue span after the window
@@ -348,7 +343,7 @@ func (p *Profile) tooEarly(id string, unreported bool) error {
 	if !ok {
 		return nil
 	}
-	w := p.baseWindow(last.Window)
+	w := last.Ingest()
 	return &httpx.NotYetError{Until: last.Until(), Err: fmt.Errorf("not sent again: inject %s: the platform finalized it "+
 		"without a result, and its complete attempted %s ago without an answer may be in its queue still: 2.4.0 requeues such "+
 		"a complete %d times, up to %s apart, before it saves it (%s after the ingestion window, %s)", id,

@@ -17,8 +17,10 @@ import (
 // early, the file remembers, per base URL and inject, when a caller last
 // delivered the inject's "complete" or attempted it without getting an
 // answer (NoteComplete), and for how long that makes what the backend
-// shows unreliable (its window); LastComplete reads it. A record whose
-// window has passed is removed by the next NoteComplete.
+// shows unreliable (its window: its ingestion window, and longer for a
+// reader that knows the backend set the callback aside); LastComplete
+// reads it. A record whose window has passed is removed by the next
+// NoteComplete.
 
 var (
 	bucketCompletes = []byte("completes")
@@ -29,14 +31,28 @@ var (
 )
 
 // CompleteNote is what the file keeps of the last "complete" of an inject
-// delivered or attempted: when, and the backend's ingestion window then.
+// delivered or attempted: when, how long the note lasts (Window), and the
+// backend's ingestion window then, when the note lasts longer than it
+// (IngestWindow: OpenAEV's requeues of a "complete" for an inject it
+// finalized meanwhile hold it longer for a reader that knows the inject
+// was).
 type CompleteNote struct {
-	At     time.Time     `json:"at"`
-	Window time.Duration `json:"window"`
+	At           time.Time     `json:"at"`
+	Window       time.Duration `json:"window"`
+	IngestWindow time.Duration `json:"ingest_window,omitempty"`
 }
 
 // Until is when the window of the note ends.
 func (n CompleteNote) Until() time.Time { return n.At.Add(n.Window) }
+
+// Ingest is the backend's ingestion window the note was made with: its
+// IngestWindow, or its whole Window for a note without one.
+func (n CompleteNote) Ingest() time.Duration {
+	if n.IngestWindow > 0 && n.IngestWindow < n.Window {
+		return n.IngestWindow
+	}
+	return n.Window
+}
 
 func completeKey(baseURL, injectID string) []byte {
 	return []byte(baseURL + "\x00" + injectID)
@@ -49,19 +65,18 @@ func endKey(until time.Time, key []byte) []byte {
 
 // NoteComplete records that a "complete" of inject injectID was
 // delivered to the backend at baseURL, or attempted without an answer, at
-// at, and that the backend may show nothing of it for window; an earlier
-// note of it is replaced, and notes whose window has passed are removed
-// (through their index by the end of their window, so that a note costs
-// the notes it removes, not all the file holds). A window of 0 or less
-// records nothing. The note is durable once the next commit is (within
+// note.At, and that the backend may show nothing of it for note.Window; an
+// earlier note of it is replaced, and notes whose window has passed are
+// removed (through their index by the end of their window, so that a note
+// costs the notes it removes, not all the file holds). A window of 0 or
+// less records nothing. The note is durable once the next commit is (within
 // lazyDelay) or the Store closes; another process reads it from then. The
 // error is that of a note written once Close was called; a note written
 // lazily that fails is reported by Close (an *UnwrittenError).
-func (s *Store) NoteComplete(baseURL, injectID string, at time.Time, window time.Duration) error {
-	if window <= 0 {
+func (s *Store) NoteComplete(baseURL, injectID string, note CompleteNote) error {
+	if note.Window <= 0 {
 		return nil
 	}
-	note := CompleteNote{At: at, Window: window}
 	raw, err := json.Marshal(note)
 	if err != nil {
 		return err

@@ -86,9 +86,9 @@
 // does EndOpenRuns (before an exit at once). Starts lists them, and
 // DropStart forgets one that ended unfinished. It also notes, per base
 // URL and inject, when a "complete" was last delivered or attempted
-// without an answer, for the backend's ingestion window (NoteComplete,
-// LastComplete: a backend that queues its callbacks shows nothing of one
-// for a while).
+// without an answer, with the backend's ingestion window then, for that
+// window or longer (NoteComplete, LastComplete: a backend that queues its
+// callbacks shows nothing of one for a while).
 //
 // Each attempt of a stored body (Send, SendRetried, a Resender's, a
 // Deliverer's) is noted before its first byte is sent, in a file of the

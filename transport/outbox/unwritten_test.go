@@ -19,7 +19,7 @@ func TestCloseReportsFailedLazyWrites(t *testing.T) {
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	note := func(id string) func(*testing.T, *Store, *atomic.Bool) {
 		return func(t *testing.T, s *Store, _ *atomic.Bool) {
-			if err := s.NoteComplete(base, id, now, 30*time.Second); err != nil {
+			if err := s.NoteComplete(base, id, CompleteNote{At: now, Window: 30 * time.Second}); err != nil {
 				t.Fatalf("NoteComplete: %v, want nil: the note is written later", err)
 			}
 		}
@@ -95,7 +95,7 @@ func TestNoteAfterCloseIsTheCallersError(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.NoteComplete("http://127.0.0.1:8080", "i1", time.Now(), time.Minute); !errors.Is(err, ErrClosed) {
+	if err := s.NoteComplete("http://127.0.0.1:8080", "i1", CompleteNote{At: time.Now(), Window: time.Minute}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("NoteComplete after Close: %v, want ErrClosed", err)
 	}
 	if err := s.Close(); err != nil {
