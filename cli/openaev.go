@@ -140,7 +140,7 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 	if err != nil {
 		return err
 	}
-	rerun, unreported, err := unfinished(c.Context, o, cfg, log, client, injectID, injector)
+	verdict, err := unfinished(c.Context, o, cfg, log, client, injectID, injector)
 	if err != nil {
 		return err
 	}
@@ -158,11 +158,12 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 		defer closeOutbox(log, store)
 	}
 	p := newOpenAEVProcessor(o, cfg, log, client, store, view)
-	if err := sentRecently(cfg, log, p, injectID, unreported); err != nil {
+	if err := sentRecently(cfg, log, p, injectID, verdict.unreported); err != nil {
 		return err
 	}
+	verdict.warn()
 	p.WarnPending(store, injectID)
-	if rerun || cfg.RerunFinished {
+	if verdict.rerun || cfg.RerunFinished {
 		p.Reopened(injectID) // its earlier run's findings are stored, or will be
 	}
 	return view.finish(log, fn(p), func(err error) error {

@@ -9,6 +9,22 @@ import (
 	"github.com/injectkit/injectkit/openaev"
 )
 
+// runVerdict is what unfinished says of an inject it lets run.
+type runVerdict struct {
+	// rerun: it may hold an earlier run's findings (see
+	// openaev.Processor.Reopened).
+	rerun bool
+	// unreported: the platform shows it finalized without a result, or
+	// its status could not be read; a "complete" sent (delivered or not)
+	// then holds it for the platform's requeue span too, rerun_finished
+	// or not (see sentRecently).
+	unreported bool
+	// warn logs the WARN that says why it runs all the same
+	// (rerun_finished, its status unread), once nothing holds it: a run
+	// sentRecently refuses next says nothing of running. Never nil.
+	warn func()
+}
+
 // unfinished refuses, before its reception, to run inject id again once
 // the platform reports it finished, as serve acknowledges a redelivered
 // message of such an inject without running it (Client.InjectFinished):
@@ -24,52 +40,56 @@ import (
 // late, or not at all, and the platform shows it ERROR), saying so (see
 // swept), and rerun_finished runs it, whose "complete" the platform saves.
 // A status that cannot be read runs the inject, as serve does, with a
-// WARN, as a rerun (it may have finished); a dry run asks nothing.
-// unreported says the platform shows the inject finalized without a
-// result, or its status could not be read: a "complete" attempted without
-// an answer is then held for the platform's requeue span too (see
-// sentRecently). The
+// WARN, as a rerun (it may have finished); a dry run asks nothing. The
 // same GET gives the inject's contract: one of another injector than
 // injector (an inject made with cloudscan's contract run by query) is
 // refused too (exit 2 before anything is sent: the platform matches the
 // outputs of a result by the inject's contract, and would not store the
 // findings), and an answer naming no contract (an older platform) runs it.
-func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, id, injector string) (rerun, unreported bool, err error) {
+func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, id, injector string) (runVerdict, error) {
+	v := runVerdict{warn: func() {}}
 	if cfg.Backend.URL == "" || id == "" {
-		return false, false, nil
+		return v, nil
 	}
 	state, err := client.InjectState(ctx, id)
 	if err == nil {
 		if err := openaev.CheckContract(state, id, injector, o.Registry.Names()); err != nil {
-			return false, false, contractRefused(o, cfg, err)
+			return v, contractRefused(o, cfg, err)
 		}
 	}
 	status, finished := state.Status, err == nil && openaev.Finished(state.Status)
 	switch {
 	case err != nil:
-		if ctx.Err() == nil {
-			log.Warn("the inject's status cannot be read from the platform; running it, as serve does (a finished inject would be reopened)",
-				zap.String("inject_id", id), zap.Error(err))
+		v.warn = func() {
+			if ctx.Err() == nil {
+				log.Warn("the inject's status cannot be read from the platform; running it, as serve does (a finished inject would be reopened)",
+					zap.String("inject_id", id), zap.Error(err))
+			}
 		}
 		// It may have finished: its stored findings are read too (a
 		// search the platform refuses for good leaves every finding out:
 		// a complete repeating one would be dropped and leave a finished
 		// inject, reopened by the reception, PENDING).
-		return true, true, nil
+		v.rerun, v.unreported = true, true
+		return v, nil
 	case !finished:
 		// Received already (PENDING, a COMPLETE trace: a run under way, or
 		// one reopened whose complete the platform dropped): its findings
 		// may be stored too.
-		return state.Started(), false, nil
+		v.rerun = state.Started()
+		return v, nil
 	case state.Unreported:
-		rerun, err := swept(cfg, log, id, status)
-		return rerun, true, err
+		v.unreported = true
+		return v, swept(cfg, log, &v, id, status)
 	case cfg.RerunFinished:
-		log.Warn("the inject already finished on the platform; running it again as rerun_finished asks: the platform reopens it and computes its status from both runs",
-			zap.String("inject_id", id), zap.String("status", status))
-		return true, false, nil
+		v.warn = func() {
+			log.Warn("the inject already finished on the platform; running it again as rerun_finished asks: the platform reopens it and computes its status from both runs",
+				zap.String("inject_id", id), zap.String("status", status))
+		}
+		v.rerun = true
+		return v, nil
 	}
-	return false, false, &ExitError{Code: ExitUsage, Err: fmt.Errorf("inject %s already finished on the platform (status %s): running it again would reopen it "+
+	return v, &ExitError{Code: ExitUsage, Err: fmt.Errorf("inject %s already finished on the platform (status %s): running it again would reopen it "+
 		"and merge this run's status with the earlier run's for good (PARTIAL when they differ); nothing ran or was sent; "+
 		"give --rerun-finished to run it anyway", id, status)}
 }
@@ -78,19 +98,24 @@ func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, 
 // result (status, InjectState.Unreported): its pending sweep ends an
 // inject still PENDING inject.execution.threshold.minutes (10) after its
 // dispatch, and no run's "complete" is there to merge with. rerun_finished
-// runs it, after a WARN: the reception reopens it, and the platform saves
+// runs it (v), after a WARN: the reception reopens it, and the platform saves
 // its "complete", at once or, should the sweep finalize it again first
 // (the reception leaves its dispatch date as it was), after its requeues;
 // its status is computed with the sweep's TIMEOUT traces of its agents. Its
-// stored findings are read first, as a rerun's.
-func swept(cfg runConfig, log *zap.Logger, id, status string) (rerun bool, err error) {
+// stored findings are read first, as a rerun's. A "complete" of it sent
+// within the window and the requeue span still holds it then (see
+// sentRecently): the platform may be requeuing that one.
+func swept(cfg runConfig, log *zap.Logger, v *runVerdict, id, status string) error {
 	if cfg.RerunFinished {
-		log.Warn("the platform finalized the inject without a result (its pending sweep, past its threshold: no complete trace); "+
-			"running it as rerun_finished asks: the platform reopens it and saves its complete, after its requeues should the sweep finalize it again first",
-			zap.String("inject_id", id), zap.String("status", status))
-		return true, nil
+		v.rerun = true
+		v.warn = func() {
+			log.Warn("the platform finalized the inject without a result (its pending sweep, past its threshold: no complete trace); "+
+				"running it as rerun_finished asks: the platform reopens it and saves its complete, after its requeues should the sweep finalize it again first",
+				zap.String("inject_id", id), zap.String("status", status))
+		}
+		return nil
 	}
-	return false, &ExitError{Code: ExitUsage, Err: fmt.Errorf("inject %s was finalized by the platform without a result (status %s): "+
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("inject %s was finalized by the platform without a result (status %s): "+
 		"its pending sweep ends an inject left PENDING past its threshold (10 minutes from its dispatch by default), and no run's complete is there; "+
 		"nothing ran or was sent; give --rerun-finished to run it: the platform reopens it and saves its complete, "+
 		"after its requeues should the sweep finalize it again first", id, status)}

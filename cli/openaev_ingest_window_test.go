@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // Tester t94's case (b): against a platform that queues its callbacks
@@ -199,6 +201,112 @@ func TestFlushNotesTheCompleteItDelivers(t *testing.T) {
 			}
 			if n := len(p.Completions(id)); n != 1 {
 				t.Errorf("the platform completed the inject %d times, want once", n)
+			}
+			for _, c := range p.Dropped() {
+				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+			}
+		})
+	}
+}
+
+// Reviewer r16's third case: the platform's pending sweep finalized an
+// inject without a result while it held a "complete" of it (answered 200
+// just now, or attempted 40 s ago without an answer, past the window),
+// which 2.4.0 requeues before it saves it. `run` refuses the inject for
+// the sweep (exit 2, saying --rerun-finished runs it), and with
+// --rerun-finished it is held all the same until the window and the
+// requeue span have passed (exit 2, one line, nothing sent): its
+// reception would reopen the inject, the platform save the requeued
+// complete, and the rerun's be a second one. The platform then saves the
+// first, once; nothing is dropped.
+func TestRunOpenAEVSweptHeldForTheRequeues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// complete sends the inject's complete, which the platform takes
+		// and queues, and notes it in the outbox at box.
+		complete func(t *testing.T, p *openaevtest.Platform, env map[string]string, box, id string)
+	}{
+		{"its complete delivered just now", func(t *testing.T, p *openaevtest.Platform, env map[string]string, _, id string) {
+			r := run(t, registry(), env, "run", "noop", "--openaev-message", oneAssetMessage(t, id, openaev.ContractID("noop")),
+				"--backend-url", p.URL, "--log-level", "error")
+			if r.code != 0 {
+				t.Fatalf("first run: exit %d: %s", r.code, r.stderr)
+			}
+		}},
+		{"its complete attempted 40s ago without an answer", func(t *testing.T, p *openaevtest.Platform, _ map[string]string, box, id string) {
+			received(t, nil, p, id)
+			req, err := http.NewRequest(http.MethodPost, p.URL+"/api/injects/execution/callback/"+id, strings.NewReader(
+				`{"execution_message":"done [run 0123abcd]","execution_status":"SUCCESS","execution_duration":1,"execution_action":"complete"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+platformToken)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req) // taken, its answer lost
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			st, err := outbox.Open(box, outbox.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// As the run's note of it: the default window, and the
+			// requeue span after it.
+			note := outbox.CompleteNote{At: time.Now().Add(-40 * time.Second), Window: 155 * time.Second, IngestWindow: 30 * time.Second}
+			if err := st.NoteComplete(strings.TrimRight(p.URL, "/"), id, note); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			const id = "inj-swept-held"
+			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithHeldIngestion())
+			registered(t, p, platformToken, registry())
+			p.AddInject(id, openaev.ContractID("noop"))
+			p.Dispatch(id)
+			env, box := outboxEnv(t)
+			tt.complete(t, p, env, box, id)
+			p.SweepPending(time.Now().Add(p.PendingThreshold() + time.Minute))
+			p.Ingest() // the complete requeued: the inject is not PENDING
+			if st := p.InjectStatus(id); st != "ERROR" || p.Queue() == 0 {
+				t.Fatalf("inject %s, %d callbacks queued; want it swept (ERROR), its complete requeued", st, p.Queue())
+			}
+			receptions := len(p.Receptions(id))
+			args := []string{"run", "noop", "--openaev-message", oneAssetMessage(t, id, openaev.ContractID("noop")),
+				"--backend-url", p.URL, "--log-level", "warn"}
+			for _, rr := range []struct {
+				args        []string
+				want, never []string
+			}{
+				{nil, []string{"finalized by the platform without a result", "give --rerun-finished to run it"}, nil},
+				{[]string{"--rerun-finished"}, []string{"inject " + id + ": its complete was sent ", "the platform finalized the inject without a result",
+					"requeuing it 5 times", "nothing ran or was sent", "wait until ", "the platform's requeue span after it have passed",
+					"--rerun-finished does not run it before then"}, []string{"give --rerun-finished", "WARN"}},
+			} {
+				r := run(t, registry(), env, append(args, rr.args...)...)
+				if r.code != cli.ExitUsage {
+					t.Fatalf("run %v: exit %d, want 2:\n%s", rr.args, r.code, r.stderr)
+				}
+				checkSays(t, "stderr", r.stderr, rr.want, rr.never)
+				if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 0 {
+					t.Errorf("run %v: stderr has %d lines, want one:\n%s", rr.args, n+1, r.stderr)
+				}
+			}
+			if n := len(p.Receptions(id)); n != receptions {
+				t.Errorf("%d receptions, want %d: a refused run sent one", n, receptions)
+			}
+			for p.Queue() > 0 { // the requeues, then the save
+				p.Ingest()
+			}
+			if n, all := len(p.Completions(id)), len(p.CallsOf(openaevtest.KindComplete)); n != 1 || all != 1 {
+				t.Errorf("the platform completed the inject %d times of %d completes received, want once of 1", n, all)
 			}
 			for _, c := range p.Dropped() {
 				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
