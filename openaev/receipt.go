@@ -3,7 +3,6 @@ package openaev
 import (
 	"encoding/json"
 	"io"
-	"strings"
 
 	"go.uber.org/zap"
 )
@@ -18,8 +17,8 @@ import (
 type Receipt struct {
 	// Completes counts the traces of inject_status.status_traces whose
 	// execution_action is COMPLETE and that name no agent: an injector's
-	// "complete" (see completeTraces), not the platform's pending sweep's
-	// TIMEOUT trace of an agent.
+	// "complete" (statusTrace.injectorComplete), not the platform's pending
+	// sweep's TIMEOUT trace of an agent.
 	Completes int
 	// Unread is a 2xx answer that is not the platform's Inject: no body,
 	// JSON without inject_status (or with a null one: 2.4.0 answers a 404
@@ -48,10 +47,7 @@ func (r Receipt) Earlier() bool { return r.Unread || r.Completes > 0 }
 func readReceipt(rd io.Reader) Receipt {
 	var doc struct {
 		Status *struct {
-			Traces []struct {
-				Action string          `json:"execution_action"`
-				Agent  json.RawMessage `json:"agent"`
-			} `json:"status_traces"`
+			Traces []statusTrace `json:"status_traces"`
 		} `json:"inject_status"`
 	}
 	if err := json.NewDecoder(rd).Decode(&doc); err != nil || doc.Status == nil {
@@ -59,8 +55,7 @@ func readReceipt(rd io.Reader) Receipt {
 	}
 	var r Receipt
 	for _, t := range doc.Status.Traces {
-		agentless := len(t.Agent) == 0 || string(t.Agent) == "null"
-		if agentless && strings.EqualFold(strings.TrimSpace(t.Action), "COMPLETE") {
+		if t.injectorComplete() {
 			r.Completes++
 		}
 	}

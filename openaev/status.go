@@ -99,29 +99,43 @@ func (c *Client) InjectState(ctx context.Context, injectID string) (InjectState,
 	return in, nil
 }
 
-// completeTraces returns the messages of the COMPLETE traces of raw,
-// inject_status.status_traces, that name no agent (an injector's
-// "complete": OpenAEV 2.4.0's InjectStatusService.createExecutionTrace
-// saves the callback's message and action with the agent of the route,
-// none on /api/injects/execution/callback/{injectId}; ExecutionTrace
-// writes its agent by id, null for none); ok is false when raw is no list
-// of traces (absent, null, another shape) or an empty one: the answer
-// does not say. A finished inject has no trace when a user set its status
-// by hand (OpenAEV 2.4.0: InjectStatusService.updateInjectStatus replaces
-// the InjectStatus, and its traces with it) or the platform failed it
-// without a message (failInjectStatus): not that another run completed it.
+// statusTrace is what the profile reads of a trace of
+// inject_status.status_traces.
+type statusTrace struct {
+	Message string          `json:"execution_message"`
+	Action  string          `json:"execution_action"`
+	Agent   json.RawMessage `json:"agent"`
+}
+
+// injectorComplete reports whether t is an injector's "complete": a
+// COMPLETE trace that names no agent (OpenAEV 2.4.0's
+// InjectStatusService.createExecutionTrace saves the callback's message
+// and action with the agent of the route, none on
+// /api/injects/execution/callback/{injectId}; ExecutionTrace writes its
+// agent by id, null for none). One naming an agent is an implant's, or
+// the platform's own (its pending sweep's TIMEOUT trace of an agent).
+// The reception's answer (readReceipt) and the inject's state
+// (completeTraces) both count by it.
+func (t statusTrace) injectorComplete() bool {
+	agentless := len(t.Agent) == 0 || string(t.Agent) == "null"
+	return agentless && strings.EqualFold(strings.TrimSpace(t.Action), "COMPLETE")
+}
+
+// completeTraces returns the messages of the injectors' "complete"
+// traces of raw, inject_status.status_traces (injectorComplete); ok is
+// false when raw is no list of traces (absent, null, another shape) or an
+// empty one: the answer does not say. A finished inject has no trace when
+// a user set its status by hand (OpenAEV 2.4.0:
+// InjectStatusService.updateInjectStatus replaces the InjectStatus, and
+// its traces with it) or the platform failed it without a message
+// (failInjectStatus): not that another run completed it.
 func completeTraces(raw json.RawMessage) (messages []string, ok bool) {
-	var traces []struct {
-		Message string          `json:"execution_message"`
-		Action  string          `json:"execution_action"`
-		Agent   json.RawMessage `json:"agent"`
-	}
+	var traces []statusTrace
 	if json.Unmarshal(raw, &traces) != nil || len(traces) == 0 {
 		return nil, false
 	}
 	for _, t := range traces {
-		agentless := len(t.Agent) == 0 || string(t.Agent) == "null"
-		if agentless && strings.EqualFold(strings.TrimSpace(t.Action), "COMPLETE") {
+		if t.injectorComplete() {
 			messages = append(messages, t.Message)
 		}
 	}
