@@ -24,6 +24,7 @@ func TestMalformedProxyEnvIsRefused(t *testing.T) {
 		{"http://u:S3cr3tProxy96@127.0.0.1:19614 x", `"(unparsable URL)"`},
 		{"http://u:S3cr3tProxy96@[::1", `"http://REDACTED@[::1"`},
 		{"http://S3cr3tProxy96@proxy:%zz", `"http://REDACTED@proxy:%zz"`},
+		{"http://alice:1234/S3cr3tProxy96@proxy.corp.example:3128", `"http://REDACTED@proxy.corp.example:3128"`},
 	} {
 		t.Run(v.value, func(t *testing.T) { proxyEnvRefused(t, v.value, v.shown) })
 	}

@@ -47,6 +47,11 @@ func (e *ProxyEnvError) Unwrap() error { return e.Err }
 //     it ("http://proxy:port", "http://127.0.0.1:3128 " with a space):
 //     net/http would take its scheme for the proxy's host name
 //     ("http") and send every request, token and all, there;
+//   - a value with an '@' after its host, in its path, query or fragment
+//     ("http://alice:1234/S3cret@proxy:3128"): user information whose
+//     '/', '?' or '#' was not percent-encoded, which net/http reads
+//     short, dialling the user name ("alice:1234") as the proxy and
+//     sending every request, token and all, there;
 //   - a URL whose scheme is not http, https, socks5 or socks5h, which has
 //     no host, or whose port is not a number from 1 to 65535.
 //
@@ -89,6 +94,9 @@ func proxyProblem(v string) (string, error) {
 			" and send every request there", ownErr
 	case used.Opaque != "":
 		return "not a URL (want http://host:port)", nil
+	case atAfterHost(used):
+		return "'@' after the host" + userinfoHint + "; net/http would read the user information short" +
+			" and send every request, token and all, to a host taken from it", nil
 	}
 	switch used.Scheme {
 	case "http", "https", "socks5", "socks5h":

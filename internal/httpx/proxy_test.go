@@ -48,6 +48,17 @@ func TestCheckProxyEnv(t *testing.T) {
 			"an IPv6 address in brackets is malformed"},
 		{"user only, bad port", map[string]string{"HTTPS_PROXY": "http://" + pw + "@proxy:%zz"}, "HTTPS_PROXY", "http://REDACTED@proxy:%zz",
 			"ignored"},
+		// User information with a '/', '?' or '#' as it is: net/http
+		// dials the user name ("alice", port 1234) and sends the token
+		// there.
+		{"'/' in the password", map[string]string{"HTTPS_PROXY": "http://alice:1234/" + pw + "@proxy.corp.example:3128"},
+			"HTTPS_PROXY", "http://REDACTED@proxy.corp.example:3128", "'@' after the host (in a user name or password, write /"},
+		{"'/' in the password, no scheme", map[string]string{"HTTP_PROXY": "alice:1234/" + pw + "@proxy:3128"},
+			"HTTP_PROXY", "REDACTED@proxy:3128", "to a host taken from it"},
+		{"'?' in the password", map[string]string{"HTTPS_PROXY": "http://alice:12?" + pw + "@proxy:3128"},
+			"HTTPS_PROXY", "(unparsable URL)", "'@' after the host"},
+		{"'@' in the user name, '/' in the password", map[string]string{"HTTPS_PROXY": "http://alice@corp:12/" + pw + "@proxy:3128"},
+			"HTTPS_PROXY", "http://REDACTED@proxy:3128", "'@' after the host"},
 		// What net/http parses as it is, but cannot dial.
 		{"scheme", map[string]string{"HTTPS_PROXY": "ftp://u:" + pw + "@proxy:21"}, "HTTPS_PROXY", "ftp://REDACTED@proxy:21",
 			"scheme must be http, https, socks5 or socks5h"},
@@ -71,7 +82,7 @@ func TestCheckProxyEnv(t *testing.T) {
 			if !errors.As(err, &pe) || pe.Name != tt.wantName || pe.Value != tt.wantShow || !strings.Contains(pe.Reason, tt.reason) {
 				t.Fatalf("CheckProxyEnv = %#v, want %s shown as %q, saying %q", err, tt.wantName, tt.wantShow, tt.reason)
 			}
-			if msg := err.Error(); strings.Contains(msg, "S3cr3t") || strings.Contains(msg, "Proxy%zz") ||
+			if msg := err.Error(); strings.Contains(msg, "S3cr3t") || strings.Contains(msg, "Proxy%zz") || strings.Contains(msg, "alice") ||
 				httpx.Redact(msg, pw) != msg || !strings.Contains(msg, "(env "+tt.wantName+")") {
 				t.Errorf("error %q: shows the password or does not name %s", err, tt.wantName)
 			}
