@@ -107,7 +107,8 @@ func Transport(hc *http.Client) *http.Transport {
 // returned as it is, so that a request carrying a token is never replayed
 // to another place and a redirected POST never turns into a GET. With
 // t.Hint, a server certificate refused is a *CertificateError ending with
-// it.
+// it. A proxy's 407 to the CONNECT of an https server is a
+// *ProxyConnectError, which a Poster takes as a 407 answer.
 //
 // A CA file that cannot be read, or holds no certificate, is the
 // *CAFileError of CAPool.
@@ -119,6 +120,7 @@ func NewClient(t TLS, log *zap.Logger) (*http.Client, error) {
 	}
 	tr.DialContext = dialWhole(tr.DialContext)
 	tr.Proxy = http.ProxyFromEnvironment
+	tr.OnProxyConnectResponse = proxyConnectRefused
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	if t.CAFile != "" {
 		pool, err := CAPool(t.CAFile, t.CAPEM)

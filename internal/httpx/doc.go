@@ -8,7 +8,9 @@
 //
 //   - NewClient: an *http.Client from TLS options (a CA file added to the
 //     system roots, verification off only when asked and then with a WARN
-//     line), the proxy from the environment, TLS 1.2 at least, and no
+//     line), the proxy from the environment (a 407 to the CONNECT of an
+//     https server reported as a 407, see ProxyConnectError, not as
+//     net/http's bare reason phrase), TLS 1.2 at least, and no
 //     redirect followed (a POST carrying a token is never replayed
 //     elsewhere; a 3xx is reported with where it pointed, see Redirect);
 //   - CAPool: the one reading and check of a CA file (ca_file,

@@ -323,6 +323,10 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 		if ctx.Err() != nil {
 			return Reply{}, &failure{err: ctx.Err(), cut: true, unanswered: connected.Load()}
 		}
+		if pc := (*ProxyConnectError)(nil); errors.As(err, &pc) {
+			// A proxy refusing its CONNECT's credentials: a 407, as for http.
+			return Reply{}, &failure{status: pc.Status, retry: p.retryable(pc.Status, r.Op)}
+		}
 		err = p.noAnswer(err, actx.Err())
 		// A certificate refused now is refused on the next try too: fail at
 		// once, though not permanently (a CA file can be fixed).

@@ -1,7 +1,9 @@
 package httpx
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -107,4 +109,29 @@ func proxyProblem(v string) (string, error) {
 		return err.Error(), nil
 	}
 	return "", nil
+}
+
+// ProxyConnectError is the error of a request whose proxy answered the
+// CONNECT of an https server (the tunnel to it) with Status, 407 Proxy
+// Authentication Required: the proxy refused the credentials of the
+// proxy setting, and the server never saw the request. net/http gives
+// only the reason phrase the proxy wrote ("Proxy Authentication
+// Required", or none: "unknown status code"); NewClient's transport
+// returns this in its place, and a Poster takes it as an answer of that
+// status (ProxyRefused), as it takes a plain-http request's 407.
+type ProxyConnectError struct{ Status int }
+
+func (e *ProxyConnectError) Error() string {
+	return fmt.Sprintf("the proxy answered the CONNECT to the server with status %d", e.Status)
+}
+
+// proxyConnectRefused is the OnProxyConnectResponse of NewClient's
+// transport: a *ProxyConnectError for a 407, nil for any other status,
+// which net/http reports itself (a 403 or a 502 of the proxy's are no
+// refusal of the proxy's credentials, and not the server's either).
+func proxyConnectRefused(_ context.Context, _ *url.URL, _ *http.Request, resp *http.Response) error {
+	if ProxyRefused(resp.StatusCode) {
+		return &ProxyConnectError{Status: resp.StatusCode}
+	}
+	return nil
 }

@@ -1,7 +1,8 @@
 // Package testkit holds the helpers the tests of every package share, so
 // that none of them keeps its own copy: a recording HTTP backend with
 // scripted answers (Backend), a reverse proxy to put in front of one
-// (ReverseProxy), WaitFor and the Signal that wakes it, a loopback TCP
+// (ReverseProxy), a forward proxy that tunnels a CONNECT or refuses its
+// credentials (ConnectProxy), WaitFor and the Signal that wakes it, a loopback TCP
 // listener (Listen) and the address a loopback target sees this host as
 // (SeenFrom), a buffer safe to read while a process writes to it
 // (Buffer), a command or a function run until the test stops it (Process,
