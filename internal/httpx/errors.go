@@ -154,10 +154,11 @@ func Detail(status int, location, body string, err error) string {
 	return ""
 }
 
-// InterruptedError is Poster.Do's error when ctx ended once an attempt
+// InterruptedError is Poster.Do's error when ctx ended once a request
 // was made: it is ctx's error (errors.Is context.Canceled, and its
-// message); Attempts counts the attempts made, the one ctx cut short in
-// flight included (the backend may have received it), and Last is the
+// message); Attempts counts the requests made, the one ctx cut short in
+// flight included (the backend may have received it), never an attempt
+// held back (NotYetError), and Last is the
 // failure of the last attempt that failed on its own (an answer refused,
 // a network error), nil when none did, for a caller that records what was
 // tried. Waiting reports that ctx ended a wait between two attempts (a

@@ -9,12 +9,16 @@ import (
 // NotYetError is an error of Request.Before saying that the attempt is
 // not to be made yet, but may be later (the caller waits for something
 // the server shows only after a while): Do does not make it, counts it
-// among the attempts, waits the backoff and calls Before again for the
-// next one; when none is left, Do returns it as Before's other errors,
-// Last set to the request's last failure: what a caller that keeps the
-// request for later records of the attempts made (their number, those
-// that got no answer, the server's last answer), as for a request whose
-// attempts failed.
+// among the attempts it may make (Poster.Attempts), waits the backoff
+// and calls Before again for the next one; when none is left, Do returns
+// it as Before's other errors, Last set to the request's last failure:
+// what a caller that keeps the request for later records of the
+// attempts made (their number, those that got no answer, the server's
+// last answer), as for a request whose attempts failed. An attempt held
+// back is no request: the Attempts Do reports (Reply, HTTPError,
+// InterruptedError) count the requests made only, and a stop during the
+// wait after attempts held back alone returns ctx's error, as one before
+// the first attempt does.
 type NotYetError struct {
 	Err error
 	// Until is when the attempt may be made, as far as the caller knows

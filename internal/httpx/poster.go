@@ -156,7 +156,7 @@ type Reply struct {
 // capped by MaxRetryAfter; it logs each retry at WARN and never the final
 // failure, which it returns as an *HTTPError (or, for an answer Request.Decode
 // refuses, Decode's error as it is). Cancelling ctx stops at once,
-// during a request or a wait, and returns ctx.Err(), or, once an attempt
+// during a request or a wait, and returns ctx.Err(), or, once a request
 // was made, an *InterruptedError (errors.Is ctx.Err()) counting them,
 // holding the last failure and saying whether a request was in flight,
 // also when Before or Rewrite returns ctx's end (a request of theirs cut
@@ -173,7 +173,8 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	// and their dependency graph stays free of retry libraries.
 	var (
 		rep     Reply
-		n       int
+		n       int // the attempt, made or held back (NotYetError)
+		sent    int // the requests made: every Attempts Do reports
 		err     error
 		last    *HTTPError // the last attempt that failed on its own
 		lost    int        // attempts that got no answer (Reply.Unanswered)
@@ -193,17 +194,17 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 				continue
 			}
 			if berr != nil {
-				return Reply{Attempts: n}, p.ended(ctx, n, last, resume, spent(berr, last))
+				return Reply{Attempts: sent}, p.ended(ctx, sent, last, resume, spent(berr, last))
 			}
 		}
 		if r.Rewrite != nil {
 			b, rerr := r.Rewrite(ctx, n+1, lost, r.Body)
 			if rerr != nil {
-				return Reply{Attempts: n}, p.ended(ctx, n, last, resume, rerr)
+				return Reply{Attempts: sent}, p.ended(ctx, sent, last, resume, rerr)
 			}
 			r.Body = b
 		}
-		n++
+		n, sent = n+1, sent+1
 		rep, err = p.attempt(ctx, &r)
 		if err == nil {
 			break
@@ -216,7 +217,7 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 					r.Unanswered(n)
 				}
 			}
-			last = f.httpError(r.Op, n, lost)
+			last = f.httpError(r.Op, sent, lost)
 		} else if f != nil && f.unanswered && r.Unanswered != nil {
 			// Cut short by ctx once connected: the server may have
 			// taken it all the same.
@@ -249,33 +250,33 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 			break
 		}
 	}
-	rep.Attempts = n
+	rep.Attempts = sent
 	if err == nil {
 		rep.Unanswered = lost
 		return rep, nil
 	}
 	if ctx.Err() != nil {
-		if n > 0 {
+		if sent > 0 {
 			var f *failure
 			connected := !waiting && (!errors.As(err, &f) || f.unanswered)
-			return Reply{Attempts: n}, &InterruptedError{Err: ctx.Err(), Last: last, Attempts: n, Waiting: waiting, Resume: resume,
+			return Reply{Attempts: sent}, &InterruptedError{Err: ctx.Err(), Last: last, Attempts: sent, Waiting: waiting, Resume: resume,
 				Connected: connected}
 		}
-		return Reply{Attempts: n}, ctx.Err()
+		return Reply{Attempts: sent}, ctx.Err()
 	}
 	var f *failure
 	if !errors.As(err, &f) {
-		return Reply{Attempts: n}, err
+		return Reply{Attempts: sent}, err
 	}
-	return Reply{Attempts: n}, f.httpError(r.Op, n, lost)
+	return Reply{Attempts: sent}, f.httpError(r.Op, sent, lost)
 }
 
 // ended is Do's error when Request.Before or Request.Rewrite ended the
-// attempts with err after n of them: err as it is, unless it is ctx's end
+// attempts with err after n requests: err as it is, unless it is ctx's end
 // (a request of theirs cut short by it): then, as for an end during a
 // wait, an *InterruptedError counting this request's attempts and holding
 // its last failure, not theirs: between two attempts, none of this
-// request in flight, the next due at resume; before the first attempt,
+// request in flight, the next due at resume; before the first request,
 // ctx's error, as for an end before any (their request's attempts and
 // failure are not this request's).
 func (p *Poster) ended(ctx context.Context, n int, last *HTTPError, resume time.Time, err error) error {
