@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -47,6 +48,13 @@ func TestMainProcess(t *testing.T) {
 		case "signal":
 			fmt.Println("ready")
 			<-ctx.Done()
+		case "-h", "--help":
+			fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+			fs.SetOutput(os.Stderr)
+			fs.String("addr", "127.0.0.1:0", "loopback address")
+			if err := fs.Parse([]string{returns}); err != nil {
+				return UsageError{Err: err}
+			}
 		}
 		return nil
 	})
@@ -54,14 +62,18 @@ func TestMainProcess(t *testing.T) {
 }
 
 // Main exits 0, 2 on a usage error and 1 on another, the error on stderr
-// after the command's name; SIGTERM ends its run's context.
+// after the command's name; SIGTERM ends its run's context. A help request
+// (-h, --help) prints the usage alone and exits 0.
 func TestMainExits(t *testing.T) {
+	const demoUsage = "Usage of demo:\n  -addr string\n    \tloopback address (default \"127.0.0.1:0\")\n"
 	// By what run returns: the exit code and stderr.
 	for returns, want := range map[string]string{
 		"nil":     "0 ",
 		"usage":   "2 demo: unexpected argument \"x\"\n",
 		"failure": "1 demo: listen: address in use\n",
 		"signal":  "0 ",
+		"-h":      "0 " + demoUsage,
+		"--help":  "0 " + demoUsage,
 	} {
 		t.Run(returns, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestMainProcess$")

@@ -56,6 +56,17 @@ func TestParseRefusesBadFlags(t *testing.T) {
 	}
 }
 
+// -h and --help print the usage and are no error: exit 0 (cmdkit.Main).
+func TestHelpExitsZero(t *testing.T) {
+	for _, arg := range []string{"-h", "--help"} {
+		var stderr bytes.Buffer
+		err := run(context.Background(), []string{arg}, io.Discard, &stderr)
+		if code := cmdkit.ExitCode(err); code != 0 || !strings.Contains(stderr.String(), "-url-file string") {
+			t.Errorf("run(%q): exit %d, stderr %q; want 0 and the usage", arg, code, stderr.String())
+		}
+	}
+}
+
 // post sends body to the platform at url+path with the token and returns
 // the status.
 func post(t *testing.T, url, path, token, body string) int {

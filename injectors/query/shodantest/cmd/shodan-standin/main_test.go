@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,6 +54,17 @@ func TestRefusesBadFlags(t *testing.T) {
 		var ue cmdkit.UsageError
 		if err := run(context.Background(), args, io.Discard); !errors.As(err, &ue) {
 			t.Errorf("run(%q) = %v, want a usage error", args, err)
+		}
+	}
+}
+
+// -h and --help print the usage and are no error: exit 0 (cmdkit.Main).
+func TestHelpExitsZero(t *testing.T) {
+	for _, arg := range []string{"-h", "--help"} {
+		var stderr bytes.Buffer
+		err := run(context.Background(), []string{arg}, &stderr)
+		if code := cmdkit.ExitCode(err); code != 0 || !strings.Contains(stderr.String(), "-url-file string") {
+			t.Errorf("run(%q): exit %d, stderr %q; want 0 and the usage", arg, code, stderr.String())
 		}
 	}
 }
