@@ -20,10 +20,11 @@ func TestMalformedProxyEnvIsRefused(t *testing.T) {
 	for _, v := range []struct{ value, shown string }{
 		{bad, `"http://REDACTED@127.0.0.1:47309"`},
 		{"http://127.0.0.1:19614 ", `"http://127.0.0.1:19614 "`},
-		{"http://proxy:port", `"http://proxy:port"`},
+		{"http://proxy:port", `"http://proxy:REDACTED"`},
 		{"http://u:S3cr3tProxy96@127.0.0.1:19614 x", `"(unparsable URL)"`},
 		{"http://u:S3cr3tProxy96@[::1", `"http://REDACTED@[::1"`},
-		{"http://S3cr3tProxy96@proxy:%zz", `"http://REDACTED@proxy:%zz"`},
+		{"http://S3cr3tProxy96@proxy:%zz", `"http://REDACTED@proxy:REDACTED"`},
+		{"http://u:S3cr3tProxy96", `"http://u:REDACTED"`},
 		{"http://alice:1234/S3cr3tProxy96@proxy.corp.example:3128", `"http://REDACTED@proxy.corp.example:3128"`},
 	} {
 		t.Run(v.value, func(t *testing.T) { proxyEnvRefused(t, v.value, v.shown) })

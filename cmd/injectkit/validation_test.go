@@ -61,7 +61,12 @@ func TestBinaryRefusesBadInputBeforeRunning(t *testing.T) {
 		}, false, `invalid backend_url "http://127.0.0.1:0" (--backend-url): invalid port "0"`},
 		{"backend port not a number", func(_ *testing.T, _ string) []string {
 			return append(noop, "--inject-id", "ok", "--backend-url", "http://127.0.0.1:abc")
-		}, false, `invalid port ":abc"`},
+		}, false, `invalid backend_url "http://127.0.0.1:REDACTED" (--backend-url): not a URL: invalid port after the host's ':', not a number`},
+		// A password whose user name lost its '@' reads as the port: not
+		// shown.
+		{"password for the backend URL's port", func(_ *testing.T, _ string) []string {
+			return append(noop, "--inject-id", "ok", "--backend-url", "http://user:hunter2")
+		}, false, `invalid backend_url "http://user:REDACTED" (--backend-url): not a URL: invalid port after the host's ':', not a number`},
 		{"size limit below one target", func(_ *testing.T, be string) []string {
 			return append(noop, "--inject-id", "ok", "--backend-url", be, "--max-payload-size", "100")
 		}, true, `invalid max_payload_size "100" (--max-payload-size): smaller than a body holding one minimal target`},

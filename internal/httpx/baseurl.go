@@ -65,12 +65,11 @@ func parseFailure(raw string, err error) error {
 		reason += ": a '%' not followed by two hexadecimal digits"
 	case errors.As(err, &hostErr):
 		reason += ": a character a host name cannot hold"
-	case strings.Contains(msg, "invalid port") && !strings.Contains(raw, "@"):
-		// Without user information, what it quotes is the port as
-		// written (":abc"): the query and fragment are cut off first.
-		reason += ": " + msg[strings.Index(msg, "invalid port"):]
 	case strings.Contains(msg, "invalid port"):
-		reason += ": invalid port after the host's ':'"
+		// Not quoted, with user information or without: a password
+		// whose user name lost its '@' reads as the port
+		// ("http://u:S3cr3t"), which StripCredentials masks (maskPort).
+		reason += ": invalid port after the host's ':', not a number"
 	case strings.Contains(msg, "control character"):
 		reason += ": holds a control character"
 	case strings.Contains(msg, "invalid userinfo"):

@@ -31,11 +31,12 @@ func TestParseBaseURL(t *testing.T) {
 		{"http://[zz]:80", "not a URL"},
 		{"http://[::1", "not a URL"},
 		{"http://u:secret@127.0.0.1:abc", "not a URL: invalid port after the host's ':'"},
-		{"http://127.0.0.1:nan", `not a URL: invalid port ":nan" after host`},
-		{"http://127.0.0.1:nan/x?token=secret#secret", `not a URL: invalid port ":nan" after host`},
+		{"http://127.0.0.1:nan", "not a URL: invalid port after the host's ':', not a number"},
+		{"http://127.0.0.1:nan/x?token=secret#secret", "not a URL: invalid port after the host's ':', not a number"},
+		{"http://u:secret", "not a URL: invalid port after the host's ':', not a number"},
 		// A password holding '/', '?' or '#' as it is: url.Parse stops
 		// in it and its error quotes what it stopped at.
-		{"http://svc:Zx9secret/abc@127.0.0.1:18601", "not a URL: invalid port after the host's ':' (in a user name or password, write / ? #"},
+		{"http://svc:Zx9secret/abc@127.0.0.1:18601", "not a URL: invalid port after the host's ':', not a number (in a user name or password, write / ? #"},
 		{"http://svc:Zx9secret?abc@127.0.0.1:18601", "not a URL: invalid port after the host's ':'"},
 		{"http://svc:Zx9secret#abc@127.0.0.1:18601", "not a URL"},
 		{"http://svc:se%zzcret@127.0.0.1:1", "not a URL: a '%' not followed by two hexadecimal digits"},

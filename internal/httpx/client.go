@@ -199,18 +199,21 @@ const unparsable = "(unparsable URL)"
 // "(unparsable URL)" when what follows that '@' is not a plain host and
 // path. A string that is not a URL and holds no '@', '?' or '#' holds no
 // secret and is returned as it is ("127.0.0.1:8080", a URL without its
-// scheme); with a '?' or '#' it is "(unparsable URL)".
+// scheme); with a '?' or '#' it is "(unparsable URL)". Wherever it is, a
+// port that is not a number is shown as "REDACTED" ("http://u:pw" gives
+// "http://u:REDACTED", see maskPort): it may be a password whose user
+// name lost its '@'.
 func StripCredentials(raw string, shown ...string) string {
 	u, err := url.Parse(raw)
 	switch {
 	case (err != nil || u.User == nil || atAfterHost(u)) && strings.Contains(raw, "@"):
 		return maskBeforeAt(raw)
 	case err != nil && !strings.ContainsAny(raw, "?#"):
-		return raw
+		return maskPort(raw)
 	case err != nil:
 		return unparsable
 	case u.User == nil && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "":
-		return raw
+		return maskPort(raw)
 	}
 	u.User = nil
 	maskQuery(u, shown)
@@ -242,7 +245,38 @@ func maskBeforeAt(raw string) string {
 	if !plainHostPath(tail) || strings.ContainsAny(before, "?#") {
 		return unparsable
 	}
-	return schemePrefix(before) + redactedValue + "@" + tail
+	return schemePrefix(before) + redactedValue + "@" + maskPort(tail)
+}
+
+// maskPort returns raw with the port of its host shown as "REDACTED"
+// when it is not a number ("http://u:S3cr3t" gives "http://u:REDACTED",
+// "proxy:pw" "proxy:REDACTED"): with no '@', a password whose user
+// name lost its '@' and host reads as a port, and a port that is not a
+// number is wrong whatever it is (url.Parse refuses it; see
+// parseFailure, which says so without it); digits with a space after
+// them are shown. The host is what follows raw's scheme (see
+// schemePrefix) or its first "//", mistyped or not, up to the next '/';
+// a URL url.Parse reads has a port of digits, and is returned unchanged.
+func maskPort(raw string) string {
+	start := len(schemePrefix(raw))
+	if i := strings.IndexByte(raw, '/'); i >= 0 && strings.HasPrefix(raw[i:], "//") {
+		start = max(start, i+2) // " http://", "http ://", "//"
+	}
+	for start < len(raw) && raw[start] == '/' {
+		start++
+	}
+	end := len(raw)
+	if i := strings.IndexByte(raw[start:], '/'); i >= 0 {
+		end = start + i
+	}
+	colon := strings.LastIndexByte(raw[start:end], ':')
+	if colon < 0 || strings.Contains(raw[start+colon:end], "]") { // none, or inside an IPv6 address
+		return raw
+	}
+	if port := raw[start+colon+1 : end]; strings.Trim(strings.TrimSpace(port), "0123456789") == "" {
+		return raw // a number, maybe with a space after it: no password
+	}
+	return raw[:start+colon+1] + redactedValue + raw[end:]
 }
 
 // schemePrefix is the scheme at the start of s with the ':' and '/' that
@@ -321,14 +355,14 @@ const redactedValue = "REDACTED"
 // wrong without the secret. A URL with none of those is returned
 // unchanged, and a string that is not a URL, or holds an '@' url.Parse
 // did not read as user information, is shown as StripCredentials shows
-// it.
+// it; a port that is not a number is shown as "REDACTED" (see maskPort).
 func MaskURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || (u.User == nil || atAfterHost(u)) && strings.Contains(raw, "@") {
 		return StripCredentials(raw)
 	}
 	if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
-		return raw
+		return maskPort(raw)
 	}
 	if u.User != nil {
 		u.User = url.User(redactedValue)

@@ -167,6 +167,19 @@ func TestStripAndMaskURL(t *testing.T) {
 		{"//u:pw@127.0.0.1:1", "//127.0.0.1:1", "//REDACTED@127.0.0.1:1"}, // no scheme, the user information read
 		{"http//u:pw@127.0.0.1:1/?k=v", "(unparsable URL)", "(unparsable URL)"},
 		{"http//127.0.0.1:1/a@b?k=v", "(unparsable URL)", "(unparsable URL)"},
+		// A port that is not a number may be a password whose user name
+		// lost its '@': not shown. A number is, a space after it too.
+		{"http://u:S3cr3tPw", "http://u:REDACTED", "http://u:REDACTED"},
+		{"http://u:S3cr3tPw/x", "http://u:REDACTED/x", "http://u:REDACTED/x"},
+		{"http//u:S3cr3tPw", "http//u:REDACTED", "http//u:REDACTED"},
+		{"u:S3cr3tPw", "u:REDACTED", "u:REDACTED"},
+		{"http://me@corp:S3cr3tPw", "http://REDACTED@corp:REDACTED", "http://REDACTED@corp:REDACTED"},
+		{"http://[::1]:8o", "http://[::1]:REDACTED", "http://[::1]:REDACTED"},
+		{"http://[::1]:80", "http://[::1]:80", "http://[::1]:80"},
+		{"http://[::1]/", "http://[::1]/", "http://[::1]/"},
+		{"http://127.0.0.1:19614 ", "http://127.0.0.1:19614 ", "http://127.0.0.1:19614 "},
+		{"http:host", "http:host", "http:host"},
+		{"http://host:/x:y", "http://host:/x:y", "http://host:/x:y"},
 	}
 	for _, tt := range tests {
 		if got := StripCredentials(tt.in); got != tt.strip {

@@ -40,13 +40,17 @@ func TestCheckProxyEnv(t *testing.T) {
 		// host then "http": every request would go there.
 		{"trailing space", map[string]string{"HTTP_PROXY": "http://127.0.0.1:19614 "}, "HTTP_PROXY", "http://127.0.0.1:19614 ",
 			"taking its scheme for the proxy's host name"},
-		{"port a word", map[string]string{"HTTP_PROXY": "http://proxy:port"}, "HTTP_PROXY", "http://proxy:port",
-			`invalid port ":port" after host; net/http would read it with http:// before it`},
+		{"port a word", map[string]string{"HTTP_PROXY": "http://proxy:port"}, "HTTP_PROXY", "http://proxy:REDACTED",
+			"invalid port after the host's ':', not a number; net/http would read it with http:// before it"},
+		// A password whose user name lost its '@' reads as the port: not
+		// shown.
+		{"password for a port", map[string]string{"HTTPS_PROXY": "http://u:" + pw}, "HTTPS_PROXY", "http://u:REDACTED",
+			"not a number"},
 		{"a word after the port", map[string]string{"HTTPS_PROXY": "http://u:" + pw + "@127.0.0.1:19614 x"}, "HTTPS_PROXY", "(unparsable URL)",
 			"taking its scheme for the proxy's host name"},
 		{"bracket not closed", map[string]string{"HTTPS_PROXY": "http://u:" + pw + "@[::1"}, "HTTPS_PROXY", "http://REDACTED@[::1",
 			"an IPv6 address in brackets is malformed"},
-		{"user only, bad port", map[string]string{"HTTPS_PROXY": "http://" + pw + "@proxy:%zz"}, "HTTPS_PROXY", "http://REDACTED@proxy:%zz",
+		{"user only, bad port", map[string]string{"HTTPS_PROXY": "http://" + pw + "@proxy:%zz"}, "HTTPS_PROXY", "http://REDACTED@proxy:REDACTED",
 			"ignored"},
 		// User information with a '/', '?' or '#' as it is: net/http
 		// dials the user name ("alice", port 1234) and sends the token
@@ -67,7 +71,8 @@ func TestCheckProxyEnv(t *testing.T) {
 		{"port zero", map[string]string{"HTTPS_PROXY": "http://proxy:0"}, "HTTPS_PROXY", "http://proxy:0", `invalid port "0"`},
 		{"empty port", map[string]string{"HTTPS_PROXY": "http://proxy:"}, "HTTPS_PROXY", "http://proxy:", "empty port"},
 		{"no host", map[string]string{"HTTPS_PROXY": "//proxy:3128"}, "HTTPS_PROXY", "//proxy:3128", "no host"},
-		{"no scheme, port a word", map[string]string{"HTTPS_PROXY": "proxy:port"}, "HTTPS_PROXY", "proxy:port", "not a URL"},
+		{"no scheme, port a word", map[string]string{"HTTPS_PROXY": "proxy:port"}, "HTTPS_PROXY", "proxy:REDACTED", "not a URL"},
+		{"no scheme, password for a port", map[string]string{"HTTPS_PROXY": "u:" + pw}, "HTTPS_PROXY", "u:REDACTED", "not a URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

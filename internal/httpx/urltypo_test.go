@@ -48,6 +48,25 @@ func TestURLTypoShapesShowNoPassword(t *testing.T) {
 	}
 }
 
+// r16 L3: with no '@' after it, a password whose user name lost its '@'
+// reads as the host's port ("http://u:S3cr3t"), or, with an '@' before
+// it, as the port of the host after that '@': a port that is not a number
+// is never shown (a password alone, "http://S3cr3t", reads as a host
+// name, which is shown; a password with a '/', '?' or '#' and no '@'
+// after it is a path, a query or a fragment, as a URL's own are).
+func TestURLTypoPortShowsNoPassword(t *testing.T) {
+	secret := typoHead + typoTail
+	r := NewRedactor(secret)
+	for _, p := range typoPrefixes {
+		if strings.Contains(p, "@") {
+			continue // the password in the path of a host given before it
+		}
+		for _, user := range []string{"u:%s", "me@corp:%s", "u:%s%%zz", "u:%s%%41", "u:%s x"} {
+			checkTypo(t, p+fmt.Sprintf(user, secret), r)
+		}
+	}
+}
+
 func checkTypo(t *testing.T, raw string, r *Redactor) {
 	t.Helper()
 	shown := []string{StripCredentials(raw), StripCredentials(raw, "query", "k"), MaskURL(raw)}
