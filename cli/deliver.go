@@ -2,16 +2,12 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"slices"
 
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/internal/httpx"
-	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/callback"
@@ -70,7 +66,8 @@ type profile interface {
 // is one the outbox fails to store after the run (its lock held by
 // another process past the lock timeout, a full disk).
 // When that send fails too, its error is the delivery's and nothing is
-// stored: run prints the undelivered signatures on stderr (exit 1).
+// stored: run prints what was not delivered on stderr (exit 1; see
+// runView.dump).
 func durable(p profile, store *outbox.Store, log *zap.Logger, abort *Abort) runtime.Deliverer {
 	if store == nil {
 		return abortable{profile: p, abort: abort}
@@ -104,19 +101,24 @@ func warnUnstored(log *zap.Logger, injectID string, why error) {
 
 // newDeliverer returns the callback profile's deliverer the configuration
 // asks for: the backend callback, made durable by store (see durable),
-// or, without a backend URL, a printer of each body to stdout (io.Discard
-// when the summary is printed instead). With a backend URL, echo, when not
-// nil, gets each body printed as well.
-func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store, stdout, echo io.Writer) (runtime.Deliverer, error) {
+// or, without a backend URL, a printer of each body to the view's stdout
+// (io.Discard when the summary is printed instead). With a backend URL,
+// the view's echo, when not nil, gets each body printed as well. The view
+// prints what the profile says it did not deliver (see runView.dump).
+func newDeliverer(ctx context.Context, cfg runConfig, o Options, log *zap.Logger, store *outbox.Store, view *runView) (runtime.Deliverer, error) {
 	if cfg.Backend.URL == "" {
-		return dryPrinter{callback.Printer{W: stdout, MaxPayloadSize: cfg.MaxPayloadSize, Log: log}}, nil
+		p := callback.Printer{W: view.stdout(), MaxPayloadSize: cfg.MaxPayloadSize, Log: log}
+		view.dumpWith(p, dumpOf(ctx, p.Undelivered))
+		return dryPrinter{p}, nil
 	}
 	client, err := newClient(cfg.Backend, o, log, cfg.Backend.URL, cfg.MaxPayloadSize)
 	if err != nil {
 		return nil, cfg.namedExit(err)
 	}
-	d := durable(callback.Deliverer{Client: client}, store, log, o.Abort)
-	if echo != nil {
+	p := callback.Deliverer{Client: client}
+	view.dumpWith(p, dumpOf(ctx, p.Undelivered))
+	d := durable(p, store, log, o.Abort)
+	if echo := view.echo(); echo != nil {
 		d = echoed{Deliverer: d, print: callback.Printer{W: echo, MaxPayloadSize: cfg.MaxPayloadSize}, log: log}
 	}
 	return d, nil
@@ -268,101 +270,4 @@ func newClient(bc backendConfig, o Options, log *zap.Logger, base string, maxSiz
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	return client, nil
-}
-
-// undeliveredTargets returns the encoded targets of r's bodies the backend
-// did not accept: r planned again under maxSize, as its send was (what
-// was cut to fit the bodies, cut again: never more than the wire would
-// carry), less the bodies whose indices are in delivered.
-func undeliveredTargets(r *runtime.Report, maxSize int, delivered []int) ([]json.RawMessage, error) {
-	enc, err := callback.Encode(r, maxSize, nil)
-	if err != nil {
-		return nil, err
-	}
-	var targets []json.RawMessage
-	for i, b := range enc.Bodies() {
-		if slices.Contains(delivered, i) {
-			continue
-		}
-		var body struct {
-			Signatures struct {
-				Targets []json.RawMessage `json:"targets"`
-			} `json:"expectation_signature"`
-		}
-		if err := json.Unmarshal(b, &body); err != nil {
-			return nil, fmt.Errorf("body %d: %w", i, err)
-		}
-		targets = append(targets, body.Signatures.Targets...)
-	}
-	return targets, nil
-}
-
-// undelivered returns the bodies of r's send, cut short by err, that the
-// backend accepted (by index), and the encoded targets of the others, as
-// the wire carries them; a payload that cannot be planned: nil, nil, and
-// run prints r's whole payload. The openaev profile's targets are always
-// known (see openAEVUndelivered).
-func undelivered(cfg *runConfig, r *runtime.Report, err error) ([]int, []json.RawMessage) {
-	if cfg.openAEV() {
-		return openAEVUndelivered(r, err)
-	}
-	delivered := deliveredChunks(err)
-	targets, terr := undeliveredTargets(r, cfg.MaxPayloadSize, delivered)
-	if terr != nil {
-		return nil, nil
-	}
-	return delivered, targets
-}
-
-// deliveredChunks returns the chunks of the callback profile's send that
-// the backend accepted before it failed: those a *transport.TransmissionError
-// lists (--outbox none), or those an *outbox.UnstoredError does (the send
-// could not be stored, or was stopped sending unstored).
-func deliveredChunks(err error) []int {
-	var ue *outbox.UnstoredError
-	var te *transport.TransmissionError
-	switch {
-	case errors.As(err, &ue):
-		return ue.Delivered
-	case errors.As(err, &te):
-		return te.Delivered
-	}
-	return nil
-}
-
-// openAEVUndelivered returns the terminal callback bodies of r the
-// platform accepted before err stopped the send (0 is the "complete"),
-// and the signature targets it did not get, as its callbacks carry them
-// (its names, per asset, agent or asset group): those an
-// *openaev.PartialError (--outbox none) or an *outbox.UnstoredError (an
-// outbox with no room) names, else, nothing sent, all of r's, as
-// openaev.PlatformSignaturesOf converts them.
-func openAEVUndelivered(r *runtime.Report, err error) ([]int, []json.RawMessage) {
-	var (
-		pe *openaev.PartialError
-		ue *outbox.UnstoredError
-	)
-	switch {
-	case errors.As(err, &pe):
-		delivered := make([]int, pe.Delivered)
-		for i := range delivered {
-			delivered[i] = i
-		}
-		return delivered, pe.Unsent
-	case errors.As(err, &ue) && ue.Unsent != nil:
-		return ue.Delivered, ue.Unsent
-	}
-	wire, _, perr := openaev.PlatformSignaturesOf(r)
-	if perr != nil {
-		return nil, nil
-	}
-	targets := make([]json.RawMessage, 0, len(wire.Targets))
-	for _, t := range wire.Targets {
-		b, merr := json.Marshal(t)
-		if merr != nil {
-			return nil, nil
-		}
-		targets = append(targets, b)
-	}
-	return nil, targets
 }

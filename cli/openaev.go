@@ -59,12 +59,13 @@ func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Lo
 // newOpenAEVProcessor returns a processor over client, its terminal
 // callbacks kept in store when there is one. --timeout is the deadline of
 // every inject it runs, a platform message's included (as serve's).
-func newOpenAEVProcessor(o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, store *outbox.Store, view *runView) *openaev.Processor {
+func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, store *outbox.Store, view *runView) *openaev.Processor {
 	popts := []openaev.ProfileOption{openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)), openaev.WithIngestWindow(cfg.IngestWindow)}
 	if store != nil {
 		popts = append(popts, openaev.WithCompleteStore(store))
 	}
 	profile := openaev.NewProfile(client, o.injectors().manifests(), log, popts...)
+	view.dumpWith(profile, dumpOf(ctx, profile.Undelivered))
 	rt := newRuntime(o, cfg.injectors, log, append(view.runtimeOptions(),
 		runtime.WithDeliverer(durable(profile, store, log, o.Abort)),
 		runtime.WithTimeout(cfg.Execution.Timeout))...) // 0 (unset): the runtime's default
@@ -157,7 +158,7 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 	if store != nil {
 		defer closeOutbox(log, store)
 	}
-	p := newOpenAEVProcessor(o, cfg, log, client, store, view)
+	p := newOpenAEVProcessor(context.WithoutCancel(c.Context), o, cfg, log, client, store, view)
 	if err := sentRecently(cfg, log, p, injectID, verdict.unreported); err != nil {
 		return err
 	}
@@ -170,7 +171,7 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 		if ie := wait.notRunInterrupted(c.Context, err); ie != nil {
 			return ie
 		}
-		return openAEVExit(o, &cfg, err)
+		return openAEVExit(o, &cfg, err, view.dump)
 	})
 }
 

@@ -14,7 +14,7 @@ import (
 // platform never acknowledged, or asset-group members it failed to list,
 // is one too, with a hint that nothing ran (unless an interrupt cut the
 // wait short: see platformWait.notRunInterrupted, exit 130).
-func openAEVExit(o Options, cfg *runConfig, err error) error {
+func openAEVExit(o Options, cfg *runConfig, err error, dump func(*runtime.Report, error)) error {
 	var de *runtime.DeliveryError
 	var me *openaev.MessageError
 	var ve *openaev.ValidationError
@@ -32,7 +32,7 @@ func openAEVExit(o Options, cfg *runConfig, err error) error {
 		return &ExitError{Code: ExitDelivery, Err: err,
 			Hint: "the platform failed to list an asset group's members, so the inject did not run and nothing was sent or stored; run it again once the platform answers"}
 	}
-	return deliveryExit(o, cfg, err)
+	return deliveryExit(o, cfg, err, dump)
 }
 
 // receptionHint is the hint of an inject's reception that failed (err),

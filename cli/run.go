@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -111,7 +111,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	if store != nil {
 		defer closeOutbox(log, store)
 	}
-	deliverer, err := newDeliverer(cfg, o, log, store, view.stdout(), view.echo())
+	deliverer, err := newDeliverer(context.WithoutCancel(c.Context), cfg, o, log, store, view)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	if errors.As(err, &re) {
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: cfg.categoryHint(err)}
 	}
-	return view.finish(log, err, func(err error) error { return deliveryExit(o, &cfg, err) })
+	return view.finish(log, err, func(err error) error { return deliveryExit(o, &cfg, err, view.dump) })
 }
 
 // settleAbove is the number of targets from which run collects the heap
@@ -198,9 +198,9 @@ func (c *runConfig) categoryHint(err error) string {
 
 // deliveryExit maps the outcome of a delivery to an exit code and one line
 // for humans: the bodies kept in the outbox, or, without an outbox, the
-// error with the undelivered signatures printed to stderr so that they
-// are never lost silently.
-func deliveryExit(o Options, cfg *runConfig, err error) error {
+// error, with what was not delivered printed to stderr by dump (see
+// runView.dump) so that it is never lost silently.
+func deliveryExit(o Options, cfg *runConfig, err error, dump func(*runtime.Report, error)) error {
 	if err == nil {
 		return nil
 	}
@@ -215,8 +215,7 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
 		return &ExitError{Code: code, Err: storedMessage(de, cfg, o.name()), Hint: storedHint(o, cfg, err, de)}
 	case errors.As(err, &de) && de.Report != nil:
-		delivered, targets := undelivered(cfg, de.Report, err)
-		dumpSignatures(o, de.Report, delivered, targets)
+		dump(de.Report, err)
 	}
 	if code == ExitInterrupted {
 		err = fmt.Errorf("sending stopped by a second interrupt: %w", err)
@@ -333,38 +332,6 @@ func newRuntime(o Options, settings injectorSettings, log *zap.Logger, opts ...r
 		runtime.WithSignatures(signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(resolver))),
 		runtime.WithSettings(func(name string) map[string]string { return settings[name] }),
 	}, opts...)...)
-}
-
-// dumpSignatures prints an undelivered payload to stderr, kept in no
-// outbox (--outbox none, or one with no room for it), so that it is never
-// lost silently. When the backend accepted some of its bodies (delivered,
-// their indices: the callback profile's chunks, or the openaev profile's
-// terminal callback bodies, 0 its "complete"), only targets, those of the
-// others, are printed, and chunks_delivered lists the accepted ones.
-// Targets not nil (the openaev profile's, as its platform gets them) are
-// printed whatever was accepted; otherwise r's whole payload is.
-func dumpSignatures(o Options, r *runtime.Report, delivered []int, targets []json.RawMessage) {
-	doc := map[string]any{"inject_id": r.InjectID, "phase": r.Phase}
-	if len(delivered) > 0 || targets != nil {
-		if targets == nil {
-			targets = []json.RawMessage{}
-		}
-		doc["expectation_signature"] = map[string]any{"targets": targets}
-		if len(delivered) > 0 {
-			doc["chunks_delivered"] = delivered
-		}
-	} else {
-		p, err := r.Payload()
-		if err != nil {
-			return
-		}
-		doc["expectation_signature"] = p
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return
-	}
-	fmt.Fprintf(o.Stderr, "undelivered signatures: %s\n", b)
 }
 
 // repeated is a repeatable string flag whose values are kept whole: a

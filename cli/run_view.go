@@ -44,6 +44,10 @@ type runView struct {
 	mu       sync.Mutex
 	report   *runtime.Report
 	platform *openaev.PlatformVersion // the openaev profile's platform, once read
+	// delivers names what the profile delivers, undelivered says what
+	// it did not (see dump).
+	delivers    string
+	undelivered undeliveredOf
 }
 
 // setPlatform records the version of the platform the openaev profile
@@ -163,8 +167,7 @@ func (v *runView) finish(log *zap.Logger, err error, exit func(error) error) err
 		// leaves: its signatures go to stderr, as those of a delivery
 		// that failed; Run says once that stdout was not written and
 		// exits 1 (see stdoutExit).
-		delivered, targets := undelivered(&v.cfg, r, nil)
-		dumpSignatures(v.o, r, delivered, targets)
+		v.dump(r, nil)
 	}
 	if err != nil {
 		return exit(err)

@@ -171,7 +171,7 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, cli.ExitInterrupted, r.stderr)
 			}
 			for _, want := range []string{"injectkit: sending stopped by a second interrupt: ", tc.want,
-				`undelivered signatures: {`} {
+				`undelivered result: {`} {
 				if !strings.Contains(r.stderr, want) {
 					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 				}
@@ -206,26 +206,35 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 	}
 }
 
-// checkOpenAEVDump checks that the undelivered signatures stderr prints
-// are those of the targets (n in all) the terminal callback bodies the
-// platform took (passed) do not hold, none of theirs, that chunks_delivered
-// lists those bodies (absent when none), and that the targets of the body
-// cut short are printed as it carried them.
+// checkOpenAEVDump checks that the undelivered result stderr prints is
+// the openaev profile's: the terminal callback bodies the platform did not
+// take, each a POST to the inject's callback path as the profile sends it
+// (the body cut short printed as it was sent), bodies_delivered listing
+// those it took (absent when none), and that their signature targets, with
+// those no body carries, are those of the targets (n in all) the bodies
+// the platform took (passed) do not hold, none of theirs.
 func checkOpenAEVDump(t *testing.T, stderr string, passed [][]byte, cut []byte, n int) {
 	t.Helper()
-	_, raw, _ := strings.Cut(stderr, "undelivered signatures: ")
-	raw, _, _ = strings.Cut(raw, "\n")
-	var dump struct {
-		Delivered  []int `json:"chunks_delivered"`
-		Signatures struct {
-			Targets []json.RawMessage `json:"targets"`
-		} `json:"expectation_signature"`
+	dump := openAEVDump(t, stderr)
+	printed := decodeTargets(t, dump.LeftOut)
+	total := len(dump.LeftOut)
+	cutPrinted := false
+	for _, rq := range dump.Requests {
+		if rq.Method != http.MethodPost || rq.Path != "/api/injects/execution/callback/"+dump.InjectID {
+			t.Errorf("request %s %s printed, want POST /api/injects/execution/callback/%s", rq.Method, rq.Path, dump.InjectID)
+		}
+		if cut != nil && jsonEqual(t, rq.Body, cut) {
+			cutPrinted = true
+		}
+		for asset, target := range wireTargets(t, rq.Body, false) {
+			printed[asset] = target
+			total++
+		}
 	}
-	if err := json.Unmarshal([]byte(raw), &dump); err != nil {
-		t.Fatalf("undelivered signatures not readable (%v):\n%s", err, testkit.Tail(stderr, 3))
+	if cut != nil && !cutPrinted {
+		t.Errorf("the body cut short is not printed as it was sent:\n%s\nprinted:\n%s", cut, testkit.Tail(stderr, 3))
 	}
-	printed := decodeTargets(t, dump.Signatures.Targets)
-	for asset, want := range wireTargets(t, cut) {
+	for asset, want := range wireTargets(t, cut, true) {
 		if got := printed[asset]; !reflect.DeepEqual(got, want) {
 			t.Errorf("target %s printed as\n%v\nthe body cut short carried it as\n%v", asset, got, want)
 		}
@@ -242,21 +251,57 @@ func checkOpenAEVDump(t *testing.T, stderr string, passed [][]byte, cut []byte, 
 			t.Errorf("target %s printed as undelivered, yet the platform took it", asset)
 		}
 	}
-	if got := len(took) + len(printed); got != n || len(printed) != len(dump.Signatures.Targets) {
-		t.Errorf("%d targets delivered and %d printed (%d distinct): want %d in all", len(took), len(dump.Signatures.Targets), len(printed), n)
+	if got := len(took) + len(printed); got != n || len(printed) != total {
+		t.Errorf("%d targets delivered and %d printed (%d distinct): want %d in all", len(took), total, len(printed), n)
 	}
 	want := make([]int, len(passed))
 	for i := range want {
 		want[i] = i
 	}
 	if len(dump.Delivered) != len(want) || !slices.Equal(dump.Delivered, want) {
-		t.Errorf("chunks_delivered %v, want %v", dump.Delivered, want)
+		t.Errorf("bodies_delivered %v, want %v", dump.Delivered, want)
 	}
+}
+
+// openAEVResult is the openaev profile's undelivered result, as run
+// prints it.
+type openAEVResult struct {
+	InjectID  string `json:"inject_id"`
+	Platform  string `json:"platform"`
+	Delivered []int  `json:"bodies_delivered"`
+	Requests  []struct {
+		Method string          `json:"method"`
+		Path   string          `json:"path"`
+		Body   json.RawMessage `json:"body"`
+	} `json:"requests"`
+	LeftOut []json.RawMessage `json:"signatures_left_out"`
+}
+
+// openAEVDump returns the undelivered result stderr prints.
+func openAEVDump(t *testing.T, stderr string) openAEVResult {
+	t.Helper()
+	_, raw, ok := strings.Cut(stderr, "undelivered result: ")
+	raw, _, _ = strings.Cut(raw, "\n")
+	var dump openAEVResult
+	if err := json.Unmarshal([]byte(raw), &dump); !ok || err != nil {
+		t.Fatalf("no undelivered result readable (%v):\n%s", err, testkit.Tail(stderr, 3))
+	}
+	return dump
+}
+
+// jsonEqual reports whether two JSON documents hold the same value.
+func jsonEqual(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var va, vb any
+	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+		t.Fatalf("not JSON: %.200s or %.200s", a, b)
+	}
+	return reflect.DeepEqual(va, vb)
 }
 
 // wireTargets returns the signature targets a terminal callback body
 // carries in its structured output, decoded, by asset.
-func wireTargets(t *testing.T, body []byte) map[string]any {
+func wireTargets(t *testing.T, body []byte, some bool) map[string]any {
 	t.Helper()
 	var cb struct {
 		Structured string `json:"execution_output_structured"`
@@ -270,7 +315,7 @@ func wireTargets(t *testing.T, body []byte) map[string]any {
 		t.Fatalf("terminal callback body not readable: %.200s", body)
 	}
 	targets := decodeTargets(t, out.Signatures.Targets)
-	if len(targets) == 0 {
+	if some && len(targets) == 0 {
 		t.Fatalf("the body cut short carries no signature target: %.200s", body)
 	}
 	return targets

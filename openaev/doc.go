@@ -2,7 +2,9 @@
 // registration of the injector and its contracts, the translation of a
 // platform message into a runtime.Request (Processor), and the "openaev"
 // wire profile (Profile), a runtime.Deliverer that reports an inject
-// through the platform's own execution callbacks. The lifecycle is
+// through the platform's own execution callbacks (and says, in their form,
+// what of a report a failed delivery did not deliver: Undelivered, for a
+// run that keeps it nowhere to print). The lifecycle is
 // runtime.Runtime.Run's, the same for every profile: the Processor only
 // translates and calls it.
 //
@@ -251,7 +253,7 @@
 // did not go to its targets (runtime.Report.Indirect: noop, query, any
 // executor that is no framework.DirectSender) carries no target address
 // (target_ipv4_address, target_ipv6_address, target_hostname_address;
-// PlatformSignaturesOf): the collectors match those on the destination of
+// platformSignaturesOf): the collectors match those on the destination of
 // network events and the host of an alert, which that traffic never touched.
 // Values are scalar strings only (a list or object value of a member is
 // left out of the signatures; the per-target trace shows it); only DETECTION and PREVENTION groups are

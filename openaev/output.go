@@ -32,7 +32,7 @@ type Structured struct {
 // report for a platform of version v: the Findings keys the manifest
 // declares as outputs (every key when it declares none) and, on the
 // Current line, expectation_signatures, the report's payload in the
-// platform's shape (see PlatformSignaturesOf). On an older platform there
+// platform's shape (see platformSignaturesOf). On an older platform there
 // are no signatures, no action_output (a tool's raw output, which it would
 // store as a finding), and a finding of another output type it does not
 // know (see ContractOutputType) is sent as the text its contract declares:

@@ -37,11 +37,11 @@ func PlatformSignatureType(name string) string {
 // sentTypes are the expectation types whose groups the profile sends.
 var sentTypes = map[signatures.ExpectationType]bool{signatures.Detection: true, signatures.Prevention: true}
 
-// PlatformSignaturesOf converts the payload of r as the profile sends it
+// platformSignaturesOf converts the payload of r as the profile sends it
 // (platformSignatures), the target addresses of a run whose traffic did
 // not go to its targets left out (runtime.Report.Indirect: see
 // indirectTypes).
-func PlatformSignaturesOf(r *runtime.Report) (out signatures.Payload, dropped []string, err error) {
+func platformSignaturesOf(r *runtime.Report) (out signatures.Payload, dropped []string, err error) {
 	p, err := r.Payload()
 	if err != nil {
 		return signatures.Payload{}, nil, err

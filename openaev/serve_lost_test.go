@@ -10,9 +10,9 @@ import (
 )
 
 // The ERROR line of a result the platform refused (401) and nothing keeps
-// (no outbox) lists the undelivered signatures as run's dump does: as the
-// platform would have got them, its signature names, once per agent of an
-// asset with several.
+// (no outbox) lists the undelivered signatures as its terminal callback
+// carries them: as the platform would have got them, its signature names,
+// once per agent of an asset with several.
 func TestLostResultLogsThePlatformsSignatures(t *testing.T) {
 	s := newServeEnv(t, serveOpts{injectors: "noop"})
 	agents := []string{"ag1", "ag2", "ag3"}

@@ -260,14 +260,13 @@ func unsentOf(err error) []json.RawMessage {
 }
 
 // signatureFields are the log fields of a report's status and the
-// signatures the platform did not get, as run's dump shows them: as its
-// callbacks carry them (the platform's names, once per agent of an asset
+// signatures the platform did not get, as its callbacks carry them (the platform's names, once per agent of an asset
 // with several), unsent when not nil, else all of r's as
-// PlatformSignaturesOf converts them; {"targets": [...]}, as a payload.
+// platformSignaturesOf converts them; {"targets": [...]}, as a payload.
 func signatureFields(r *runtime.Report, unsent []json.RawMessage) []zap.Field {
 	fields := []zap.Field{zap.String("status", string(r.Status))}
 	if unsent == nil {
-		wire, _, err := PlatformSignaturesOf(r)
+		wire, _, err := platformSignaturesOf(r)
 		if err != nil {
 			return fields
 		}

@@ -150,7 +150,7 @@ func (e *encoder) appendTarget(dst []byte, t target) []byte {
 			dst = appendValue(dst, "source_ipv6_address", e.src6, false)
 		}
 		// noop sends nothing to its targets: no target address
-		// (openaev.PlatformSignaturesOf).
+		// (openaev's platformSignaturesOf).
 		dst = appendValue(dst, "start_date", e.start, false)
 		dst = appendValue(dst, "end_date", e.end, false)
 		dst = append(dst, `]}`...)

@@ -4,7 +4,9 @@
 // (Deliverer), or printed, body by body, when no backend is configured
 // (Printer). Deliverer is also the outbox.Profile that
 // transport/outbox.Deliverer makes durable. The package owns no wire
-// format of its own: it maps a runtime.Report onto transport's.
+// format of its own: it maps a runtime.Report onto transport's; and it
+// says, in that form, what of a report a failed delivery did not deliver
+// (Undelivered), for a run that keeps it nowhere to print.
 package callback
 
 import (

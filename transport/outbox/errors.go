@@ -293,6 +293,10 @@ type UnstoredError struct {
 	// signature targets the backend did not get, encoded as the profile
 	// sends them.
 	Unsent []json.RawMessage
+	// Bodies are the send's bodies, the profile's, whose Seq yields them
+	// again: those past Delivered are what a run that keeps them nowhere
+	// prints (see openaev.Profile.Undelivered).
+	Bodies Bodies
 }
 
 func (e *UnstoredError) Error() string {

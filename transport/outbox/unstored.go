@@ -85,7 +85,7 @@ func unstorable(path string, why error) (error, string) {
 // unstored is the *UnstoredError of b, its bodies 0 to accepted-1
 // accepted by the backend, none stored.
 func unstored(b Bodies, accepted int, err error) *UnstoredError {
-	ue := &UnstoredError{Total: b.N, Err: err, Delivered: make([]int, accepted)}
+	ue := &UnstoredError{Total: b.N, Err: err, Delivered: make([]int, accepted), Bodies: b}
 	for i := range ue.Delivered {
 		ue.Delivered[i] = i
 	}
