@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -57,6 +58,14 @@ func injectorsCommand(o Options) *ucli.Command {
 				if m.Name == name {
 					ms = []framework.Manifest{m}
 				}
+			}
+			// A setting given that the injector refuses is refused here
+			// as run refuses it, before anything is shown; one unset,
+			// even required, is shown as such, and so is the injector
+			// whose Configure panics (a bug, not a setting).
+			var pe *framework.PanicError
+			if err := checkSettings(set, ms, settings, &cfg.origins); err != nil && !errors.As(err, &pe) {
+				return err
 			}
 			if cfg.Output == outputJSON {
 				return writeJSON(o, injectorOf(ms[0], settings[name]))
