@@ -20,9 +20,11 @@ type onceCore struct {
 	written map[string]*atomic.Bool
 }
 
-// newOnceCore returns core writing httpx.InsecureWarning once.
+// newOnceCore returns core writing httpx.InsecureWarning once, and
+// httpx.InsecureMoot.
 func newOnceCore(core zapcore.Core) zapcore.Core {
-	return onceCore{Core: core, written: map[string]*atomic.Bool{httpx.InsecureWarning: new(atomic.Bool)}}
+	return onceCore{Core: core, written: map[string]*atomic.Bool{
+		httpx.InsecureWarning: new(atomic.Bool), httpx.InsecureMoot: new(atomic.Bool)}}
 }
 
 // With returns a child sharing the messages written.

@@ -74,11 +74,13 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap
 	return p
 }
 
-// backendHTTPClient builds the HTTP client of the openaev profile: TLS 1.2
-// at least, the CA file added to the system roots, verification off only
-// when asked (and logged), no redirects followed.
+// backendHTTPClient builds the HTTP client of the openaev profile for the
+// platform at bc.URL: TLS 1.2 at least, the CA file added to the system
+// roots, verification off only when asked (and logged: a WARN, or, the
+// URL plain http://, an INFO line saying it has no effect), no redirects
+// followed.
 func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) {
-	hc, err := httpx.NewClient(httpx.TLS{CAFile: bc.CAFile, CAPEM: bc.caPEM, Insecure: bc.Insecure, Hint: httpx.CAFileHint}, log)
+	hc, err := httpx.NewClient(httpx.TLS{CAFile: bc.CAFile, CAPEM: bc.caPEM, Insecure: bc.Insecure, Hint: httpx.CAFileHint, URL: bc.URL}, log)
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: &signatures.ValidationError{Field: "ca_file", Value: bc.CAFile, Reason: httpx.FileCause(err).Error(), Err: err}}
 	}

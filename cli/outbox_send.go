@@ -142,7 +142,9 @@ func withCredentials(stored, configured string) string {
 // are sent as a "data" callback instead.
 func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error) {
 	return func(base string) (outbox.Poster, error) {
-		hc, err := backendHTTPClient(e.cfg.backend(), e.log)
+		bc := e.cfg.backend()
+		bc.URL = base
+		hc, err := backendHTTPClient(bc, e.log)
 		if err != nil {
 			return nil, err
 		}

@@ -104,7 +104,7 @@ func (sc serveConfig) daemonOptions() (serve.Options, openaev.ServeOptions) {
 	oo := openaev.DefaultServeOptions()
 	oo.Injectors = openaev.ParseInjectors(strings.Join(sc.Served, ","))
 	oo.MaxPayloadSize = sc.MaxPayloadSize
-	oo.CAFile, oo.Insecure = sc.Platform.CAFile, sc.Platform.Insecure
+	oo.CAFile, oo.Insecure, oo.URL = sc.Platform.CAFile, sc.Platform.Insecure, sc.Platform.URL
 	return so, oo
 }
 

@@ -24,6 +24,9 @@ type ServeOptions struct {
 	// (NewHTTPClient).
 	CAFile   string
 	Insecure bool
+	// URL is the platform's base URL: Insecure has no effect on a plain
+	// http:// one (logged at INFO instead of the warning).
+	URL string
 	// CAPEM, when not nil, is the content of CAFile, already read (a pipe
 	// can be read once only): CAFile is not opened then, and names the
 	// file in errors.
@@ -57,5 +60,5 @@ func (o ServeOptions) ProfileOptions() []ProfileOption {
 
 // HTTPClient returns the platform client's HTTP client (NewHTTPClient).
 func (o ServeOptions) HTTPClient(log *zap.Logger) (*http.Client, error) {
-	return newHTTPClient(httpx.TLS{CAFile: o.CAFile, CAPEM: o.CAPEM, Insecure: o.Insecure}, log)
+	return newHTTPClient(httpx.TLS{CAFile: o.CAFile, CAPEM: o.CAPEM, Insecure: o.Insecure, URL: o.URL}, log)
 }

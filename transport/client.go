@@ -107,7 +107,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	hc := s.hc
 	if hc == nil {
-		hc, err = httpx.NewClient(httpx.TLS{CAFile: s.caFile, CAPEM: s.caPEM, Insecure: s.insecure, Hint: httpx.CAFileHint},
+		hc, err = httpx.NewClient(httpx.TLS{CAFile: s.caFile, CAPEM: s.caPEM, Insecure: s.insecure, Hint: httpx.CAFileHint, URL: s.base},
 			s.log.With(zap.String("base_url", httpx.StripCredentials(s.base))))
 		if err != nil {
 			return nil, &ValidationError{Field: "ca_file", Value: s.caFile, Reason: httpx.FileCause(err).Error(), Err: err}

@@ -18,6 +18,11 @@ import (
 // than one client from one setting can say it once (see cli's logger).
 const InsecureWarning = "tls certificate verification disabled"
 
+// InsecureMoot is the message of the INFO line NewClient logs instead of
+// InsecureWarning for a client built for a plain http:// URL (TLS.URL):
+// no TLS, so no certificate whose verification Insecure would turn off.
+const InsecureMoot = "tls certificate verification setting (insecure) has no effect: the URL is plain http://, without TLS"
+
 // TLS are the TLS options of a client.
 type TLS struct {
 	// CAFile names a PEM file whose certificates are trusted in addition to
@@ -28,8 +33,12 @@ type TLS struct {
 	// which only names the file in errors.
 	CAPEM []byte
 	// Insecure turns certificate verification off. NewClient logs a WARN
-	// line when it does.
+	// line when it does (InsecureWarning), or, for a plain http:// URL,
+	// an INFO line saying it has no effect (InsecureMoot).
 	Insecure bool
+	// URL, when known, is the base URL of the server the client is built
+	// for: a plain http:// one is reached without TLS.
+	URL string
 	// Hint, when set, ends the error of a request whose server
 	// certificate the client refused (a *CertificateError): what the user
 	// sets to trust it, such as CAFileHint.
@@ -131,7 +140,11 @@ func NewClient(t TLS, log *zap.Logger) (*http.Client, error) {
 	}
 	if t.Insecure {
 		tr.TLSClientConfig.InsecureSkipVerify = true
-		if log != nil {
+		switch {
+		case log == nil:
+		case plainHTTP(t.URL):
+			log.Info(InsecureMoot)
+		default:
 			log.Warn(InsecureWarning)
 		}
 	}
@@ -369,4 +382,10 @@ func MaskURL(raw string) string {
 	}
 	maskQuery(u, nil)
 	return u.String()
+}
+
+// plainHTTP reports whether u is an http:// URL, in any letter case.
+func plainHTTP(u string) bool {
+	scheme, _, ok := strings.Cut(strings.TrimSpace(u), "://")
+	return ok && strings.EqualFold(scheme, "http")
 }

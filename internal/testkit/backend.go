@@ -96,8 +96,25 @@ func NewBackendFunc(t testing.TB, h func(n int, w http.ResponseWriter, r *http.R
 	return start(t, &Backend{handle: h})
 }
 
+// NewTLSBackend is NewBackend over HTTPS: httptest's certificate, which
+// a client trusts with its CA (Certificate) or with verification off.
+func NewTLSBackend(t testing.TB, statuses ...int) *Backend {
+	t.Helper()
+	b := &Backend{}
+	for _, s := range statuses {
+		b.script = append(b.script, Reply{Status: s})
+	}
+	b.Server = httptest.NewTLSServer(http.HandlerFunc(b.serve))
+	return started(t, b)
+}
+
 func start(t testing.TB, b *Backend) *Backend {
 	b.Server = httptest.NewServer(http.HandlerFunc(b.serve))
+	return started(t, b)
+}
+
+// started closes b, serving already, with the test.
+func started(t testing.TB, b *Backend) *Backend {
 	t.Cleanup(func() {
 		b.Release()
 		b.Close()
