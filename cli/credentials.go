@@ -14,10 +14,15 @@ import (
 
 // refusedCredentials says what the backend of bc refused with a 401 or
 // 403, and what to give right for a resend: the URL's user:password when
-// it went without a token, else the token.
+// it went without a token, else the token; without either, that none was
+// given, and where to give a token.
 func refusedCredentials(bc backendConfig) (refused, fix string) {
-	if bc.Token == "" && urlCredentials(bc.URL) {
+	switch {
+	case bc.Token == "" && urlCredentials(bc.URL):
 		return "the backend refused the backend URL's user:password (401 or 403)", "the right user:password in --backend-url"
+	case bc.Token == "":
+		return "the backend refused a request without a token (401 or 403): no token was given",
+			"a token, given by --token, INJECTKIT_TOKEN or the config file's token"
 	}
 	return "the backend refused the token (401 or 403)", "the right --token"
 }

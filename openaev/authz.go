@@ -22,9 +22,16 @@ type AuthorizationError struct {
 	InjectID string
 	Status   int
 	Err      error
+	// NoToken is set when the client has no token: the request went
+	// without one, which is what the platform refused.
+	NoToken bool
 }
 
 func (e *AuthorizationError) Error() string {
+	if e.NoToken {
+		return fmt.Sprintf("the platform refuses a request without a token (status %d): no token was given "+
+			"(set --token, INJECTKIT_TOKEN or the config file's token): %v", e.Status, e.Err)
+	}
 	return fmt.Sprintf("the platform refuses the token (status %d; check its rights): %v", e.Status, e.Err)
 }
 
@@ -38,9 +45,10 @@ func (e *AuthorizationError) Permanent() bool { return false }
 // authorization returns err as an *AuthorizationError when it is an
 // *APIError whose status is a refusal of the token: 401 or 403 always,
 // 404 when known is true (the inject exists: the platform dispatched or
-// received it, and answers 404 for access denied: see Profile.denial).
+// received it, and answers 404 for access denied: see Profile.denial);
+// tokenless, the client has none to send (AuthorizationError.NoToken).
 // Other errors are returned unchanged.
-func authorization(err error, injectID string, known bool) error {
+func authorization(err error, injectID string, known, tokenless bool) error {
 	var ae *APIError
 	if !errors.As(err, &ae) {
 		return err
@@ -48,7 +56,7 @@ func authorization(err error, injectID string, known bool) error {
 	switch {
 	case ae.Status == http.StatusUnauthorized, ae.Status == http.StatusForbidden,
 		ae.Status == http.StatusNotFound && known:
-		return &AuthorizationError{InjectID: injectID, Status: ae.Status, Err: err}
+		return &AuthorizationError{InjectID: injectID, Status: ae.Status, Err: err, NoToken: tokenless}
 	}
 	return err
 }

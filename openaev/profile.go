@@ -275,7 +275,7 @@ func (p *Profile) receive(ctx context.Context, id string) error {
 		return nil
 	}
 	var auth *AuthorizationError
-	if errors.As(authorization(err, id, p.denial(ctx, err, dispatched(ctx))), &auth) {
+	if errors.As(authorization(err, id, p.denial(ctx, err, dispatched(ctx)), p.client.cfg.Token == ""), &auth) {
 		return fmt.Errorf("inject %s: reception: %w", id, auth)
 	}
 	if errors.Is(err, ErrPermanent) {

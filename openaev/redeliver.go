@@ -175,7 +175,7 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		}
 		return err
 	case err != nil:
-		err = authorization(err, injectID, p.denial(ctx, err, p.received.has(injectID)))
+		err = authorization(err, injectID, p.denial(ctx, err, p.received.has(injectID)), p.client.cfg.Token == "")
 		if lost > 0 {
 			// Kept to be sent again, it may be stored once more: the one
 			// line that reports the failure (the runtime's, serve's, a

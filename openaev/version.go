@@ -209,8 +209,11 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, error) {
 			// included); nothing in front of it is to blame. A 403 on
 			// these routes is not the token's: no release refuses a
 			// token it knows its settings.
-			c.log.Warn("OpenAEV platform version not readable: the platform refused the token (status 401): "+
-				"check the token (--token, INJECTKIT_TOKEN, or the config file's token); "+
+			refused := "the platform refused the token (status 401): check the token"
+			if c.cfg.Token == "" {
+				refused = "the platform refuses a request without a token (status 401): no token was given, set one"
+			}
+			c.log.Warn("OpenAEV platform version not readable: "+refused+" (--token, INJECTKIT_TOKEN, or the config file's token); "+
 				"assuming the 2.4 line, which every platform accepts: no expectation signatures are sent",
 				zap.String("error", c.redact(err.Error())))
 			v = PlatformVersion{}

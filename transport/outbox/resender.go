@@ -278,7 +278,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		case TokenRefused(err):
 			res.Failed++
 			res.Refused++
-			log.Error("outbox body not delivered: the backend refused the token; kept, and its other bodies not tried",
+			log.Error("outbox body not delivered: the backend refused the request's credentials (401 or 403: its token, or none given); kept, and its other bodies not tried",
 				zap.String("base_url", r.BaseURL), zap.Error(err))
 			down[r.BaseURL], refused[r.BaseURL] = true, true
 			if failed, gerr := rs.Store.Get(r.ID); gerr == nil {
