@@ -38,6 +38,12 @@ func TestWithoutStored(t *testing.T) {
 			want:   `{"cves":[{"id":"CVE-1","host":"h","severity":"high"}]}`, left: 1},
 		{name: "a type the profile cannot render: the field left out", doc: `{"users":[{"username":"u"}],"summary":"s"}`,
 			stored: map[string][]StoredFinding{"users": {{Type: "username", Value: "u"}}}, want: `{"summary":"s"}`, left: 1},
+		// Go writes 1e21 as 1e+21 and 0.0001 as such; the platform stores
+		// the DoubleNode's Double.toString, and a big integer's digits.
+		{name: "numbers as the platform renders them", doc: `{"scores":[1e+21,0.0001,18446744073709551615,1.5,100]}`,
+			stored: map[string][]StoredFinding{"scores": {{Type: "number", Value: "1.0E21"}, {Type: "number", Value: "1.0E-4"},
+				{Type: "number", Value: "18446744073709551615"}, {Type: "number", Value: "100"}}},
+			want: `{"scores":[1.5]}`, left: 4},
 		{name: "raw output kept unescaped", doc: `{"action_output":"<nmaprun/>","ports":[22]}`,
 			stored: map[string][]StoredFinding{"ports": {{Type: "port", Value: "22"}}}, want: `{"action_output":"<nmaprun/>"}`, left: 1},
 	}

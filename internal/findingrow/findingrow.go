@@ -1,8 +1,9 @@
 // Package findingrow is the one place both the openaev profile and the
 // openaevtest stand-in take the OpenAEV platform's findings-row rules
 // from: the value a finding is stored with (Value: the output
-// processors' toFindingValue and buildString, which the profile matches
-// against the inject's stored findings and the stand-in stores), and the
+// processors' toFindingValue and buildString, a number as the text of
+// its Jackson node, NumberText, which the profile matches against the
+// inject's stored findings and the stand-in stores), and the
 // size of the row it makes in the findings unique index (Size, ValueRoom:
 // the profile truncates text findings to fit, the stand-in refuses what
 // does not fit).

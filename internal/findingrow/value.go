@@ -8,7 +8,8 @@ import (
 
 // Value returns the finding_value the platform stores for one finding of
 // a contract output type, value v decoded from JSON (objects as
-// map[string]any, lists as []any, numbers as json.Number or float64): the
+// map[string]any, lists as []any, numbers as json.Number holding their
+// text as sent, or float64; a number renders as NumberText): the
 // output processor's toFindingValue (2.4.0): a cve object's id, a
 // portscan object's row "host:port (service)" (" (service)" only when
 // the service is not blank), else Text(v). An object of another type is
@@ -60,8 +61,10 @@ func trimQuotes(s string) string {
 	return strings.TrimSuffix(s, `"`)
 }
 
-// asText is Jackson's JsonNode.asText: a scalar's text, "null" for null,
-// "" for a list or an object.
+// asText is Jackson's JsonNode.asText: a scalar's text (a number's as
+// NumberText renders its node: 1e2 "100.0"; a float64 as the number Go's
+// encoder writes for it: 100 "100"), "null" for null, "" for a list or an
+// object.
 func asText(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -71,9 +74,13 @@ func asText(v any) string {
 	case bool:
 		return strconv.FormatBool(x)
 	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
+		b, err := json.Marshal(x)
+		if err != nil {
+			return JavaDouble(x) // ±Inf, which no JSON decodes to
+		}
+		return NumberText(json.Number(b))
 	case json.Number:
-		return x.String()
+		return NumberText(x)
 	}
 	return ""
 }

@@ -221,6 +221,10 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 		// declared cannot be judged, and pass for none of them.
 		return nil, nil, fmt.Sprintf("outputs for an inject of contract %q, which no registration declared: register the injector first", in.contract), http.StatusBadRequest
 	}
+	// The findings are rendered from the document as the platform's tree
+	// holds it (ObjectNode: each number its node's text, 1e2 "100.0",
+	// 18446744073709551615 its digits), not from doc's float64s.
+	tree, _ := treeValue([]byte(s)).(map[string]any)
 	bad := func(reason string) (map[string]any, []FindingRow, string, int) {
 		return nil, nil, reason, http.StatusBadRequest
 	}
@@ -245,13 +249,13 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 		if err := ValidateOutput(p.version, o.Type, o.Multiple, v); err != nil {
 			return bad(fmt.Sprintf("output %s (%s): %v", o.Field, o.Type, err))
 		}
-		if reason := checkFindings(c.InjectID, o, v); reason != "" {
+		if reason := checkFindings(c.InjectID, o, tree[o.Field]); reason != "" {
 			return bad(reason)
 		}
 		if reason := findingNUL(o, v); reason != "" {
 			return bad(reason)
 		}
-		added, unlinked, reason := newFindings(in, o, v, p.assets)
+		added, unlinked, reason := newFindings(in, o, tree[o.Field], p.assets)
 		if reason != "" {
 			return nil, nil, reason, http.StatusConflict
 		}

@@ -326,8 +326,11 @@
 //     batch is Dropped with it, its Reason naming the one that failed.
 //     StoredFindings lists the rows: the type is the
 //     contract's output type, the value as the output's processor renders
-//     it (buildString: a scalar's text, a list's items joined with spaces,
-//     one leading and one trailing double quote removed; a cve's id; a
+//     it (buildString, AbstractOutputProcessor.java:59-68: a scalar's
+//     JsonNode.asText, a number its node's, an integer's digits and any
+//     other number Java's Double.toString, 1e2 "100.0", 1.0 "1.0"
+//     (findingrow.NumberText); a list's items joined with spaces, one
+//     leading and one trailing double quote removed; a cve's id; a
 //     portscan row's "host:port (service)"). POST
 //     /api/findings/injects/{id}/search (rest/finding/FindingSearchApi.java:66-99,
 //     @AccessControl READ on the inject, as GET /api/injects/{id}) answers

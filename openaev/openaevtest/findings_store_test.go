@@ -1,6 +1,7 @@
 package openaevtest_test
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -149,4 +150,25 @@ func TestFindingsSearch(t *testing.T) {
 
 func sameRows(got, want []openaevtest.FindingRow) bool {
 	return reflect.DeepEqual(append([]openaevtest.FindingRow(nil), got...), want)
+}
+
+// TestFindingNumbersAsStored: a number is stored as the text of the node
+// 2.4.0's Jackson reads it into (AbstractOutputProcessor.buildString →
+// JsonNode.asText): an integer its digits, past a long's range too, any
+// other number Java's Double.toString of it; not as a float64 would have
+// it (18446744073709552000, 100, 1).
+func TestFindingNumbersAsStored(t *testing.T) {
+	p := platformWithNmap(t, openaevtest.WithVersion(openaevtest.Version24)) // ports unchecked
+	doc := map[string]any{"ports": json.RawMessage(`[18446744073709551615, 1e2, 1.0, 1e-7, -0, 0.001, 1e7]`)}
+	if c := postCallback(t, p, "i1", callback("complete", "SUCCESS", doc)); !c.Processed() {
+		t.Fatalf("complete: %s %s", c.Outcome, c.Reason)
+	}
+	var got []string
+	for _, r := range p.StoredFindings("i1") {
+		got = append(got, r.Value)
+	}
+	want := []string{"18446744073709551615", "100.0", "1.0", "1.0E-7", "0", "0.001", "1.0E7"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("stored %q, want %q", got, want)
+	}
 }

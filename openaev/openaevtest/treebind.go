@@ -3,10 +3,9 @@ package openaevtest
 import (
 	"encoding/json"
 	"fmt"
-	"math"
-	"math/big"
-	"strconv"
 	"strings"
+
+	"github.com/injectkit/injectkit/internal/findingrow"
 )
 
 // How 2.4.0 binds a contract's output elements (readOutputs), which it
@@ -37,64 +36,9 @@ func isIntText(s string) bool {
 
 // treeNumber is the text of the node Jackson reads n into: an integer's
 // value (BigInteger.toString: -0 is "0"), else the double's
-// Double.toString (javaDouble).
+// Double.toString (findingrow.NumberText).
 func treeNumber(n json.Number) json.Number {
-	if isIntText(string(n)) {
-		i, _ := new(big.Int).SetString(string(n), 10)
-		return json.Number(i.String())
-	}
-	f, _ := strconv.ParseFloat(string(n), 64) // ±Inf past the range, as Java's parseDouble
-	return json.Number(javaDouble(f))
-}
-
-// javaDouble is Java 21's Double.toString: "Infinity", "-0.0"; from 10^-3
-// up to 10^7 a plain decimal, else d.dddE±n; the shortest digits that
-// read back as f, but never one digit alone when two are closer (4.9E-324,
-// not 5E-324), and at least one digit after the point.
-func javaDouble(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0 && math.Signbit(f):
-		return "-0.0"
-	case f == 0:
-		return "0.0"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64)
-	if mant, _, _ := strings.Cut(e, "e"); len(strings.Trim(mant, "-.")) == 1 {
-		if two := strconv.FormatFloat(f, 'e', 1, 64); parsesTo(two, f) {
-			e = two
-		}
-	}
-	mant, exp, _ := strings.Cut(e, "e")
-	x, _ := strconv.Atoi(exp)
-	if a := math.Abs(f); a >= 1e-3 && a < 1e7 {
-		digits := strings.ReplaceAll(strings.TrimPrefix(mant, "-"), ".", "")
-		sign := mant[:len(mant)-len(strings.TrimPrefix(mant, "-"))]
-		var s string
-		if x < 0 {
-			s = "0." + strings.Repeat("0", -x-1) + digits
-		} else {
-			digits += strings.Repeat("0", max(0, x+1-len(digits)))
-			s = digits[:x+1] + "." + digits[x+1:]
-		}
-		s = strings.TrimRight(s, "0")
-		if strings.HasSuffix(s, ".") {
-			s += "0"
-		}
-		return sign + s
-	}
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	return mant + "E" + strconv.Itoa(x)
-}
-
-func parsesTo(s string, f float64) bool {
-	g, err := strconv.ParseFloat(s, 64)
-	return err == nil && g == f
+	return json.Number(findingrow.NumberText(n))
 }
 
 // bindBool binds a tree value (treeValue) to a Java boolean as Jackson
