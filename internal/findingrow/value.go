@@ -4,29 +4,91 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Value returns the finding_value the platform stores for one finding of
 // a contract output type, value v decoded from JSON (objects as
 // map[string]any, lists as []any, numbers as json.Number holding their
 // text as sent, or float64; a number renders as NumberText): the
-// output processor's toFindingValue (2.4.0): a cve object's id, a
-// portscan object's row "host:port (service)" (" (service)" only when
-// the service is not blank), else Text(v). An object of another type is
-// rendered by Text too, as "".
+// output processor's toFindingValue (2.4.0, openaev-api/…/output_processor/):
+// for the types whose findings are objects, the text of some of its keys
+// (keyed: a cve's id, a portscan row's "host:port (service)", a
+// username's "domain\username"), each "" when the key is missing or null
+// or the value no object (JsonNode.get gives null); for the others
+// (text, number, port, ipv4, ipv6) Text(v), an object's being "".
 func Value(outputType string, v any) string {
-	m, isObject := v.(map[string]any)
-	switch {
-	case isObject && outputType == "cve":
-		return keyText(m, "id")
-	case isObject && outputType == "portscan":
-		s := keyText(m, "host") + ":" + keyText(m, "port")
-		if service := keyText(m, "service"); strings.TrimSpace(service) != "" {
-			s += " (" + service + ")"
-		}
-		return s
+	if render, ok := keyed[outputType]; ok {
+		m, _ := v.(map[string]any)
+		return render(m)
 	}
 	return Text(v)
+}
+
+// keyed renders the object findings as their processors'
+// toFindingValue does; hasText is Spring's StringUtils.hasText.
+var keyed = map[string]func(m map[string]any) string{
+	"cve": func(m map[string]any) string { return keyText(m, "id") },
+	"portscan": func(m map[string]any) string {
+		return keyText(m, "host") + ":" + keyText(m, "port") + optional(" (", keyText(m, "service"), ")")
+	},
+	"credentials": func(m map[string]any) string {
+		if p, ok := m["password"]; ok && p != nil {
+			return keyText(m, "username") + ":" + keyText(m, "password")
+		}
+		return keyText(m, "username") + ":" + keyText(m, "hash")
+	},
+	"username": func(m map[string]any) string {
+		if d := keyText(m, "domain"); d != "" {
+			return d + `\` + keyText(m, "username")
+		}
+		return keyText(m, "username")
+	},
+	"admin_username":         func(m map[string]any) string { return keyText(m, "username") },
+	"asreproastable_account": func(m map[string]any) string { return keyText(m, "username") },
+	"kerberoastable_account": func(m map[string]any) string { return keyText(m, "username") },
+	"computer":               func(m map[string]any) string { return keyText(m, "computer_name") },
+	"sid":                    func(m map[string]any) string { return keyText(m, "sid") },
+	"share": func(m map[string]any) string {
+		s := keyText(m, "share_name") + " (" + keyText(m, "permissions") + ")"
+		if h := keyText(m, "host"); h != "" {
+			return `\\` + h + `\` + s
+		}
+		return s
+	},
+	"group": func(m map[string]any) string {
+		return keyText(m, "group_name") + optional(" (", keyText(m, "member_count"), " members)")
+	},
+	"password_policy": func(m map[string]any) string { return keyText(m, "key") + ": " + keyText(m, "value") },
+	"delegation": func(m map[string]any) string {
+		return keyText(m, "account") + optional(" [", keyText(m, "delegation_type"), "]") + optional(" -> ", keyText(m, "rights_to"), "")
+	},
+	"vulnerability": func(m map[string]any) string { return keyText(m, "name") + " [" + keyText(m, "status") + "]" },
+	"account_with_password_not_required": func(m map[string]any) string {
+		return keyText(m, "account") + optional(" (", keyText(m, "status"), ")")
+	},
+}
+
+// optional is before+s+after when s has text (StringUtils.hasText: a
+// char Java's Character.isWhitespace does not take), else "".
+func optional(before, s, after string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !javaWhitespace(r) }) < 0 {
+		return ""
+	}
+	return before + s + after
+}
+
+// javaWhitespace is Java's Character.isWhitespace: a Unicode space,
+// line or paragraph separator but the no-break ones (U+00A0, U+2007,
+// U+202F), or one of U+0009-U+000D and U+001C-U+001F; not U+0085.
+func javaWhitespace(r rune) bool {
+	switch {
+	case r >= '\t' && r <= '\r', r >= 0x1C && r <= 0x1F:
+		return true
+	case r == 0xA0 || r == 0x2007 || r == 0x202F:
+		return false
+	}
+	return unicode.In(r, unicode.Zs, unicode.Zl, unicode.Zp)
 }
 
 // Text is the output processors' AbstractOutputProcessor.buildString: a
@@ -55,10 +117,17 @@ func keyText(m map[string]any, key string) string {
 	return Text(v)
 }
 
-// trimQuotes is the processors' value.replaceAll("^\"|\"$", "").
+// trimQuotes is the processors' value.replaceAll("^\"|\"$", ""): a
+// leading quote, and a quote at the end or before a line terminator that
+// ends the text (Java's $: "\r\n", "\n", "\r", U+0085, U+2028, U+2029).
 func trimQuotes(s string) string {
 	s = strings.TrimPrefix(s, `"`)
-	return strings.TrimSuffix(s, `"`)
+	for _, end := range []string{"", "\r\n", "\n", "\r", "\u0085", "\u2028", "\u2029"} {
+		if body, ok := strings.CutSuffix(s, `"`+end); ok {
+			return body + end
+		}
+	}
+	return s
 }
 
 // asText is Jackson's JsonNode.asText: a scalar's text (a number's as

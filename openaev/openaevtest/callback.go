@@ -249,8 +249,8 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 		if err := ValidateOutput(p.version, o.Type, o.Multiple, v); err != nil {
 			return bad(fmt.Sprintf("output %s (%s): %v", o.Field, o.Type, err))
 		}
-		if reason := checkFindings(c.InjectID, o, tree[o.Field]); reason != "" {
-			return bad(reason)
+		if reason, legacyStatus := checkFindings(c.InjectID, o, tree[o.Field]); reason != "" {
+			return nil, nil, reason, legacyStatus
 		}
 		if reason := findingNUL(o, v); reason != "" {
 			return bad(reason)

@@ -331,7 +331,12 @@
 //     other number Java's Double.toString, 1e2 "100.0", 1.0 "1.0"
 //     (findingrow.NumberText); a list's items joined with spaces, one
 //     leading and one trailing double quote removed; a cve's id; a
-//     portscan row's "host:port (service)"). POST
+//     portscan row's "host:port (service)"; the Active Directory types'
+//     and credentials' their processors' keys: findingrow.Value). A finding
+//     rendered blank ("", "   ", "\"\"", ["",""], an object as a text;
+//     Finding.value is @NotBlank) fails validation as the insert is
+//     flushed: the batch rolls back as above, the legacy ingestion
+//     answers 500 (checkFindings says where each step was read). POST
 //     /api/findings/injects/{id}/search (rest/finding/FindingSearchApi.java:66-99,
 //     @AccessControl READ on the inject, as GET /api/injects/{id}) answers
 //     them as a Spring page of RelatedFindingOutput (finding_type,

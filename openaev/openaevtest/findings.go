@@ -3,6 +3,7 @@ package openaevtest
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 
 	"github.com/injectkit/injectkit/internal/findingrow"
 )
@@ -57,27 +58,71 @@ func findingItems(outputType string, multiple bool, value any) []any {
 	return []any{value}
 }
 
-// findingValue renders one finding as findingrow.Value does (a scalar's
-// text, a list's items joined with spaces, a cve's id, a portscan row's
-// "host:port (service)"), but for the other object types the object's
-// JSON, longer than what their processors keep.
+// findingValue renders one finding as the output's processor does
+// (findingrow.Value: toFindingValue, buildString). A type 2.4.0 lacks
+// (Current's file, whose processor was not read) renders an object or a
+// list as its JSON: longer than any rendering of it, and never blank.
 func findingValue(outputType string, v any) string {
-	if m, isObject := v.(map[string]any); isObject && outputType != "cve" && outputType != "portscan" {
-		b, _ := json.Marshal(m)
-		return string(b)
+	switch v.(type) {
+	case map[string]any, []any:
+		if !outputs24[outputType] {
+			b, _ := json.Marshal(v)
+			return string(b)
+		}
 	}
 	return findingrow.Value(outputType, v)
 }
 
 // checkFindings returns why the platform fails to store the findings of
-// an output of inject injectID, or "".
-func checkFindings(injectID string, o contractOutput, value any) string {
+// an output of inject injectID, value the output as the platform's tree
+// holds it (treeValue), or ""; and the legacy ingestion's answer then.
+//
+// A finding rendered blank (Finding.value is @NotBlank,
+// openaev-model/…/database/model/Finding.java:55-59; Hibernate's
+// NotBlankValidator is String.trim, javaTrim: "", "   ", "\"\"", a list
+// of empty strings, whose items join as " ", an object or a list as a
+// text, number or port, whose JsonNode.asText is "", a cve whose id is
+// "") fails bean validation (spring-boot-starter-validation,
+// openaev-model/pom.xml:33) when the insert is flushed, at the latest
+// when the batch's transaction commits (FindingService.java:215-221,
+// BatchingInjectStatusService.java:58): it rolls back, and
+// BatchQueueService (openaev-model …/service/queue/BatchQueueService.java
+// :346-352, :371-388) rejects every message of the batch. The legacy
+// ingestion's transaction fails alike (InjectExecutionService.java:42),
+// an exception no handler of RestBehavior takes: 500. Only 2.4.0's types
+// are checked: Current's file processor was not read.
+func checkFindings(injectID string, o contractOutput, value any) (string, int) {
 	typ := findingrow.TypeName(o.Type)
-	for _, f := range findingValues(o.Type, o.Multiple, value) {
+	for i, f := range findingValues(o.Type, o.Multiple, value) {
+		if outputs24[o.Type] && blank(f) {
+			what := "the value"
+			if _, ok := value.([]any); ok && o.Multiple {
+				what = fmt.Sprintf("item %d", i)
+			}
+			return fmt.Sprintf("output %s (%s): %s renders as the blank finding value %q, which Finding.value's @NotBlank refuses as the insert is flushed: "+txRollsBack,
+				o.Field, o.Type, what, f), http.StatusInternalServerError
+		}
 		if n := findingrow.Size(injectID, typ, f, o.Field); n > MaxFindingRow {
 			return fmt.Sprintf("output %s (%s): a finding of %d bytes makes an index row of %d bytes, over the findings index's row limit of %d bytes: the insert fails and "+txRollsBack,
-				o.Field, o.Type, len(f), n, MaxFindingRow)
+				o.Field, o.Type, len(f), n, MaxFindingRow), http.StatusBadRequest
 		}
 	}
-	return ""
+	return "", 0
+}
+
+// StoresOutput returns why the platform of version v would not store one
+// structured output value, as decoded from JSON: ValidateOutput's reason
+// (the callback is dropped), or a finding of it rendered blank (the
+// batch rolls back: checkFindings); nil when it stores its findings
+// (the index row's size aside, which depends on the inject: MaxFindingRow).
+func StoresOutput(v Version, outputType string, multiple bool, value any) error {
+	if err := ValidateOutput(v, outputType, multiple, value); err != nil {
+		return err
+	}
+	for _, f := range findingValues(outputType, multiple, value) {
+		if outputs24[outputType] && blank(f) {
+			return fmt.Errorf("a finding renders as the blank value %q, which Finding.value's @NotBlank refuses", f)
+		}
+	}
+	return nil
 }
