@@ -114,7 +114,10 @@
 // read, the profile also leaves out, by its own choice, a value a
 // stricter processor could refuse though 2.4.0's take it (a port
 // "22/tcp", a number "n/a"), its WARN saying it was left out as a
-// precaution; to 2.4.0 such a value is sent.
+// precaution; to 2.4.0 such a value is sent. A finding the platform would
+// store blank ("", spaces, "\"\"", an object as a text; Finding.value is
+// @NotBlank, and the failed insert loses the whole batch) is left out
+// alike, its WARN saying so (see blank.go).
 //
 // # From message to request
 //

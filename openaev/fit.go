@@ -62,6 +62,9 @@ type misfit struct {
 	// assumed: no platform code read refuses the value; the Current
 	// line's stricter rule left it out.
 	assumed bool
+	// blank: the platform renders it blank, and loses the whole batch
+	// (see blankFinding).
+	blank bool
 }
 
 // String describes m for a message or an error.
@@ -172,7 +175,7 @@ func (r outputRule) check(field string, i int, x any) (misfit, bool) {
 // left out, named after field.
 func fitOutput(field, typ string, multiple bool, val any, v PlatformVersion) (out any, misfits []misfit, ok bool) {
 	r := ruleOf(typ, v)
-	if r.known == nil && r.stricter == nil {
+	if r.known == nil && r.stricter == nil && !storesFindings[typ] {
 		return val, nil, true
 	}
 	generic, _, err := genericJSON(val)
@@ -180,6 +183,11 @@ func fitOutput(field, typ string, multiple bool, val any, v PlatformVersion) (ou
 		return val, nil, true // the encoding reports it
 	}
 	list, isList := generic.([]any)
+	if !isList || !multiple {
+		if mf, bad := blankFinding(field, -1, typ, generic); bad {
+			return nil, []misfit{mf}, false // one finding, the whole value
+		}
+	}
 	if !isList {
 		if mf, bad := r.check(field, -1, generic); bad {
 			return nil, []misfit{mf}, false
@@ -197,6 +205,10 @@ func fitOutput(field, typ string, multiple bool, val any, v PlatformVersion) (ou
 			continue
 		}
 		if mf, bad := r.check(field, i, x); bad {
+			misfits = append(misfits, mf)
+			continue
+		}
+		if mf, bad := blankFinding(field, i, typ, x); bad && multiple {
 			misfits = append(misfits, mf)
 			continue
 		}

@@ -99,7 +99,10 @@ func (p *Profile) misfitsLeftOut(id string, misfits []misfit) string {
 		}
 		fields = append(fields, zap.String("value", mf.value), zap.String("reason", mf.reason))
 		msg := "finding value not sent: it does not fit its output's type, and the platform's processor refuses it, dropping the whole callback"
-		if mf.assumed {
+		switch {
+		case mf.blank:
+			msg = "finding value not sent: the platform would store it blank, which its findings table refuses, losing the callback and every other callback of its batch"
+		case mf.assumed:
 			msg = "finding value not sent: it does not fit its output's type; left out so that a stricter platform cannot refuse the callback for it (the platform versions read take it)"
 		}
 		p.log.Warn(msg, fields...)

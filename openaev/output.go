@@ -23,8 +23,9 @@ type Structured struct {
 	// trace of a target with an asset shows them).
 	DroppedExtras []string
 	// LeftOut describes each finding value left out because it does not
-	// fit its output's type (see fitOutput): "open_ports item 0: port
-	// 22/tcp is not an integer".
+	// fit its output's type (see fitOutput), or the platform would store
+	// it blank (blankFinding): "open_ports item 0: port 22/tcp is not an
+	// integer".
 	LeftOut []string
 }
 
@@ -42,7 +43,9 @@ type Structured struct {
 // cve, portscan or address output, and shows a text one as "null") is
 // left out, so is a value that does not fit its output's type, item by
 // item for a multiple output's list (fitOutput: the platform would drop
-// the whole callback, or on Current a stricter one could), and a text finding longer than FindingValueRoom (of the
+// the whole callback, or on Current a stricter one could), and one the
+// platform would store blank (blankFinding: it would lose the whole batch),
+// and a text finding longer than FindingValueRoom (of the
 // report's inject and the output's field) is truncated, with a note of its
 // length.
 func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (Structured, error) {
@@ -124,9 +127,14 @@ func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (m
 		if err != nil {
 			return nil, nil, fmt.Errorf("structured output: %s as text: %w", k, err)
 		}
-		if text != "" {
-			doc[k] = truncateFinding(withoutNUL(text), FindingValueRoom(r.InjectID, k))
+		if text == "" {
+			continue
 		}
+		if mf, blank := blankFinding(k, -1, OutputText, text); blank {
+			misfits = append(misfits, mf)
+			continue
+		}
+		doc[k] = truncateFinding(withoutNUL(text), FindingValueRoom(r.InjectID, k))
 	}
 	slices.SortStableFunc(misfits, func(a, b misfit) int { return strings.Compare(a.field, b.field) })
 	return doc, misfits, nil

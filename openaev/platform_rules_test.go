@@ -37,7 +37,23 @@ func TestFindingRulesAgainstThePlatformsCode(t *testing.T) {
 		{"port", false, `22.5`, true, false},
 		{"number", false, `3.5`, true, true},
 		{"number", false, `"n/a"`, true, false},
-		{"text", false, `{"a":1}`, true, true},
+		// Finding.java:55-59: finding_value @NotBlank, which the insert
+		// fails (the batch rolls back) for a value buildString renders blank
+		// (AbstractOutputProcessor.java:59-68, trimQuotes :94-96;
+		// JsonNode.asText of an object is ""), or a keyed type's key
+		// renders so (CVEOutputProcessor.java:53-55,
+		// UsernameOutputProcessor.java:39-46).
+		{"text", false, `{"a":1}`, false, false},
+		{"text", false, `""`, false, false},
+		{"text", false, `"\"\""`, false, false},
+		{"text", false, `["",""]`, false, false},
+		{"text", true, `["a",""]`, false, false},
+		{"text", false, `["","a"]`, true, true},
+		{"text", false, `"\u00a0"`, true, true},
+		{"number", false, `[]`, false, false},
+		{"cve", false, `{"id":" ","host":"h","severity":"high"}`, false, false},
+		{"username", false, `{"username":"","domain":""}`, false, false},
+		{"username", false, `{"username":"","domain":"d"}`, true, true},
 		// IPv4OutputProcessor.java:21-23: isValidInet4Address(asText()).
 		{"ipv4", false, `"192.0.2.1"`, true, true},
 		{"ipv4", false, `"db.example"`, false, false},
@@ -135,7 +151,7 @@ func TestFindingRulesAgainstThePlatformsCode(t *testing.T) {
 			if sentWhole != line.want {
 				t.Errorf("%s: %s multiple %v %s: sent whole %v (left out: %v), want %v", line.v, tt.typ, tt.multiple, tt.value, sentWhole, s.LeftOut, line.want)
 			}
-			if err := openaevtest.ValidateOutput(line.test, tt.typ, tt.multiple, value); (err == nil) != line.want {
+			if err := openaevtest.StoresOutput(line.test, tt.typ, tt.multiple, value); (err == nil) != line.want {
 				t.Errorf("%s: stand-in on %s multiple %v %s: %v, want accepted %v", line.v, tt.typ, tt.multiple, tt.value, err, line.want)
 			}
 		}
