@@ -21,12 +21,12 @@
 //     (signature processing merged on 2026-06-24), anything older is
 //     Version24. GET /api/settings/version answers the version string as
 //     text/plain; GET /api/settings answers {"platform_version": …}
-//     (PlatformSettingsApi), and on Current "enabled_dev_features" too
-//     (rule 11), to any token the platform knows (READ on PLATFORM_SETTING,
+//     (PlatformSettingsApi) and "enabled_dev_features" (rule 11), to any
+//     token the platform knows (READ on PLATFORM_SETTING,
 //     an open resource: PermissionService.RESOURCES_OPEN; never a 403).
 //     GET /api/settings/public (PublicPlatformSettings: no
-//     platform_version, "enabled_dev_features" on Current) needs no right
-//     and no token (skipRBAC, permitAll).
+//     platform_version, "enabled_dev_features") needs no right and no
+//     token (skipRBAC, permitAll).
 //  2. Registration (POST /api/injectors, multipart, JSON part "input", optional
 //     part "icon", stored only when typed image/png, any other skipped) binds
 //     the input (contracts.go): injector_id, injector_name and injector_type
@@ -256,7 +256,9 @@
 //  10. An asset-group page (POST /api/endpoints/targets) asks for 1 to 1000
 //     assets from page 0 on, page and size bound as ints (rule 16), 0 and
 //     20 when left out (Pagination.java:17-25); a Spring page answers.
-//  11. Preview features (Current). The platform stores expectation
+//  11. Preview features (both lines; 2.4.0 read: PreviewFeature.java
+//     :15-23 has no SIGNATURE_OUTPUT_PROCESSOR, and drops it as
+//     unrecognised; features.go's lineFeatures). The platform stores expectation
 //     signatures only when an operator enabled SIGNATURE_OUTPUT_PROCESSOR:
 //     SignatureOutputProcessor.process returns at once ("Signature
 //     processing disabled", a DEBUG line) unless

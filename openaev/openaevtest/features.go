@@ -5,14 +5,16 @@ import (
 	"strings"
 )
 
-// Preview features (the platform's PreviewFeature enum, Current line): an
-// operator enables them with the comma-separated configuration
+// Preview features (the platform's PreviewFeature enum, on both lines):
+// an operator enables them with the comma-separated configuration
 // openaev.enabled-dev-features, empty by default. Each value is matched
 // without regard to case against the enum's values, "*" standing for
 // FEATURE_FLAG_ALL; an unrecognised one is dropped with a WARN
-// (PlatformSettingsService). GET /api/settings and GET
-// /api/settings/public list the enabled ones by enum name in
-// enabled_dev_features.
+// (PlatformSettingsService; 2.4.0: service/PlatformSettingsService.java
+// :209-225). GET /api/settings and GET /api/settings/public list the
+// enabled ones by enum name in enabled_dev_features (2.4.0:
+// rest/settings/response/PublicPlatformSettings.java:83-85, which
+// PlatformSettings extends).
 const (
 	// SignatureOutputProcessor enables the storing of expectation
 	// signatures (SignatureOutputProcessor.process returns at once
@@ -23,11 +25,12 @@ const (
 	FeatureFlagAll = "*"
 )
 
-// previewFeatures maps each PreviewFeature value, upper-cased, to its
-// enum name (read-only).
+// previewFeatures maps each PreviewFeature value of either line,
+// upper-cased, to its enum name (read-only).
 var previewFeatures = map[string]string{
-	"_RESERVED": "_RESERVED",
-	"*":         "FEATURE_FLAG_ALL",
+	"MULTI_TENANCY": "MULTI_TENANCY",
+	"_RESERVED":     "_RESERVED",
+	"*":             "FEATURE_FLAG_ALL",
 	"STIX_SECURITY_COVERAGE_FOR_VULNERABILITIES": "STIX_SECURITY_COVERAGE_FOR_VULNERABILITIES",
 	"TENANT_FIELDS_FOR_SECURITY_COVERAGE":        "TENANT_FIELDS_FOR_SECURITY_COVERAGE",
 	"LEGACY_INGESTION_EXECUTION_TRACE":           "LEGACY_INGESTION_EXECUTION_TRACE",
@@ -37,14 +40,26 @@ var previewFeatures = map[string]string{
 	"SIGNATURE_OUTPUT_PROCESSOR":                 "SIGNATURE_OUTPUT_PROCESSOR",
 }
 
+// lineFeatures are the names of each line's PreviewFeature: 2.4.0's
+// (rest/settings/PreviewFeature.java:15-23), and the Current line's
+// (read-only). A platform drops a value its line lacks, as unrecognised.
+var lineFeatures = map[Version]map[string]bool{
+	Version24: set("_RESERVED", "FEATURE_FLAG_ALL", "STIX_SECURITY_COVERAGE_FOR_VULNERABILITIES",
+		"LEGACY_INGESTION_EXECUTION_TRACE", "MULTI_TENANCY", "OPENAEV_TRIALS_XTMHUB", "INJECT_CHAINING"),
+	Current: set("_RESERVED", "FEATURE_FLAG_ALL", "STIX_SECURITY_COVERAGE_FOR_VULNERABILITIES",
+		"TENANT_FIELDS_FOR_SECURITY_COVERAGE", "LEGACY_INGESTION_EXECUTION_TRACE", "OPENAEV_TRIALS_XTMHUB",
+		"INJECT_CHAINING", "AUDIT_LOG", SignatureOutputProcessor),
+}
+
 // SignaturesDisabled is the reason a Call records (Call.SignaturesSkipped)
 // when the platform ignored its expectation signatures because signature
 // processing is not enabled.
 const SignaturesDisabled = "signature processing disabled: " + SignatureOutputProcessor +
 	" is not in enabled_dev_features (openaev.enabled-dev-features)"
 
-// KnownDevFeature reports whether the platform recognises a value of
-// openaev.enabled-dev-features (case aside; "*" is the all-flag).
+// KnownDevFeature reports whether a platform of either line recognises a
+// value of openaev.enabled-dev-features (case aside; "*" is the
+// all-flag).
 func KnownDevFeature(value string) bool {
 	_, ok := previewFeatures[strings.ToUpper(strings.TrimSpace(value))]
 	return ok
@@ -81,8 +96,10 @@ func (p *Platform) SetDevFeatures(values ...string) {
 }
 
 // DevFeatures returns, sorted, the enum names GET /api/settings lists in
-// enabled_dev_features (Current line): the features set, and
-// LEGACY_INGESTION_EXECUTION_TRACE with WithLegacyIngestion.
+// enabled_dev_features: the features set that the version's line has
+// (2.4.0 drops SIGNATURE_OUTPUT_PROCESSOR, the stand-in's default, as
+// unrecognised), and LEGACY_INGESTION_EXECUTION_TRACE with
+// WithLegacyIngestion.
 func (p *Platform) DevFeatures() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -92,7 +109,9 @@ func (p *Platform) DevFeatures() []string {
 func (p *Platform) devFeaturesLocked() []string {
 	out := make([]string, 0, len(p.features)+1)
 	for name := range p.features {
-		out = append(out, name)
+		if lineFeatures[p.version][name] {
+			out = append(out, name)
+		}
 	}
 	if p.legacy && !p.features["LEGACY_INGESTION_EXECUTION_TRACE"] {
 		out = append(out, "LEGACY_INGESTION_EXECUTION_TRACE")

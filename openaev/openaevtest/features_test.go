@@ -84,18 +84,11 @@ func TestSignatureOutputProcessorFlag(t *testing.T) {
 }
 
 // TestDevFeaturesOption: WithDevFeatures sets the features from the
-// start, and the legacy ingestion appears among them; the 2.4 line's
-// settings are left as they were.
+// start, and the legacy ingestion appears among them.
 func TestDevFeaturesOption(t *testing.T) {
 	p := openaevtest.NewPlatform(t, token, openaevtest.WithDevFeatures(), openaevtest.WithLegacyIngestion())
 	if got := p.DevFeatures(); !reflect.DeepEqual(got, []string{"LEGACY_INGESTION_EXECUTION_TRACE"}) {
 		t.Errorf("DevFeatures %q", got)
-	}
-	old := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(openaevtest.Version24))
-	var s map[string]any
-	_ = json.Unmarshal([]byte(getText(t, old, "/api/settings")), &s)
-	if _, ok := s["enabled_dev_features"]; ok || s["platform_version"] != "2.4.0" {
-		t.Errorf("2.4.0 settings %v", s)
 	}
 	for v, want := range map[string]bool{"*": true, "audit_log": true, "FEATURE_FLAG_ALL": false, "": false} {
 		if got := openaevtest.KnownDevFeature(v); got != want {
@@ -155,6 +148,45 @@ func TestSettingsRoutes(t *testing.T) {
 			}
 			if public := tt.path == "/api/settings/public"; public != (settings.Version == nil) {
 				t.Errorf("platform_version %v in %s", settings.Version, tt.path)
+			}
+		})
+	}
+}
+
+// TestDevFeaturesOn24: 2.4.0 lists enabled_dev_features on both settings
+// routes too (PublicPlatformSettings.java:83-85), from its own
+// PreviewFeature (PreviewFeature.java:15-23): LEGACY_INGESTION_EXECUTION_TRACE
+// and MULTI_TENANCY among them, SIGNATURE_OUTPUT_PROCESSOR (the
+// stand-in's default) and AUDIT_LOG not, dropped as unrecognised. The
+// stand-in served none on 2.4.0, whatever was configured.
+func TestDevFeaturesOn24(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		v    openaevtest.Version
+		opts []openaevtest.Option
+		want []string
+	}{
+		{"2.4.0, the stand-in's default", openaevtest.Version24, nil, []string{}},
+		{"2.4.0, legacy ingestion", openaevtest.Version24, []openaevtest.Option{openaevtest.WithLegacyIngestion()},
+			[]string{"LEGACY_INGESTION_EXECUTION_TRACE"}},
+		{"2.4.0, its own features", openaevtest.Version24,
+			[]openaevtest.Option{openaevtest.WithDevFeatures("*", "multi_tenancy", "audit_log", "SIGNATURE_OUTPUT_PROCESSOR")},
+			[]string{"FEATURE_FLAG_ALL", "MULTI_TENANCY"}},
+		{"current, not 2.4.0's", openaevtest.Current,
+			[]openaevtest.Option{openaevtest.WithDevFeatures("multi_tenancy", "audit_log")}, []string{"AUDIT_LOG"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token, append([]openaevtest.Option{openaevtest.WithVersion(tt.v)}, tt.opts...)...)
+			for _, path := range []string{"/api/settings", "/api/settings/public"} {
+				var s struct {
+					Features *[]string `json:"enabled_dev_features"`
+				}
+				if err := json.Unmarshal([]byte(getText(t, p, path)), &s); err != nil || s.Features == nil {
+					t.Fatalf("%s: no enabled_dev_features (%v)", path, err)
+				}
+				if !reflect.DeepEqual(*s.Features, tt.want) {
+					t.Errorf("%s: enabled_dev_features %q, want %q", path, *s.Features, tt.want)
+				}
 			}
 		})
 	}

@@ -18,16 +18,15 @@ const publicSettingsPath = "/api/settings/public"
 // settings answers the settings routes: /api/settings/version the version
 // string as text/plain; /api/settings {"platform_version": …}; both with
 // the public settings' fields, which /api/settings/public answers alone
-// (no platform_version: PublicPlatformSettings has none). On Current,
-// enabled_dev_features is among the public fields (rule 11).
+// (no platform_version: PublicPlatformSettings has none).
+// enabled_dev_features is among the public fields on both lines (rule 11;
+// 2.4.0: PublicPlatformSettings.java:83-85).
 func (p *Platform) settings(c *Call) (int, string, []byte) {
 	if c.Path == "/api/settings/version" {
 		return http.StatusOK, "text/plain", []byte(p.raw)
 	}
 	settings := map[string]any{"platform_lang": "auto", "auth_local_enable": true}
-	if p.version == Current {
-		settings["enabled_dev_features"] = p.DevFeatures()
-	}
+	settings["enabled_dev_features"] = p.DevFeatures()
 	if c.Path != publicSettingsPath {
 		settings["platform_version"] = p.raw
 		settings["platform_name"] = "OpenAEV - Platform"

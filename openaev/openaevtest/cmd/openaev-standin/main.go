@@ -30,7 +30,9 @@
 // -dev-features sets the platform's openaev.enabled-dev-features: the
 // stand-in stores expectation signatures only with SIGNATURE_OUTPUT_PROCESSOR
 // (its default) or "*" among them; -dev-features "" models the real
-// platform's default, which ignores them.
+// platform's default, which ignores them. Both lines list the features in
+// enabled_dev_features; -version 2.4.0 drops those its line lacks
+// (SIGNATURE_OUTPUT_PROCESSOR), as that platform does.
 //
 // It creates the injects named by -inject (of the contract of the injector
 // -contract-of names), registers the contracts of the injectors -register
