@@ -80,7 +80,15 @@
 //     GET /api/injects/{id} or the findings search answers until the
 //     batch worker (Ingest) processes it; by default it is processed
 //     before the answer, as by a worker already run (the legacy path's
-//     timing, rule 7's answers aside). Each Call then records Processed,
+//     timing, rule 7's answers aside). Held callbacks are batched per
+//     worker group (WorkerGroup: Java's injectId.hashCode() % 8, the sign
+//     kept, so 15 groups; openaev-model …/service/queue/BatchQueueService.java
+//     :165-169, 435-438, worker-number 8 at application.properties:99),
+//     each group one batch and one transaction of its own, all it holds
+//     (processBufferedBatch(workerId) :329-395, drainTo :338), run every
+//     worker-frequency and at once when it holds more than MaxBatch
+//     (:180-183): a batch that fails loses nothing of another group's
+//     callbacks. Each Call then records Processed,
 //     or Dropped with the Reason (the batch worker rejects it without
 //     requeue, and the inject stays PENDING). Field validation answers 400 at once:
 //     execution_message and execution_status must not be blank

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // The batch queue of callbacks (rule 3; 2.4.0 read). By default the
@@ -24,9 +25,10 @@ import (
 // platform's queue, not processed yet (WithIngestEvery, WithHeldIngestion).
 const Queued = "queued"
 
-// MaxBatch is the number of held callbacks at which the platform processes
-// them at once, without waiting for its worker's next turn
-// (openaev.queue-config.inject-trace.max-size).
+// MaxBatch is openaev.queue-config.inject-trace.max-size: a worker group
+// holding more callbacks than that is processed at once, without waiting
+// for the worker's next turn (BatchQueueService.java:180-183, size() >
+// max-size: at the 201st).
 const MaxBatch = 200
 
 // DefaultIngestEvery is the platform's worker frequency
@@ -75,25 +77,86 @@ func (p *Platform) Queue() int {
 	return len(p.queue)
 }
 
-// Ingest runs the platform's batch worker now: the callbacks held are
-// processed in batches of up to MaxBatch, in the order received. A
-// "complete" for an inject that is not PENDING is held again for the next
-// run, up to five times, then processed all the same; a batch in which a
-// callback's findings repeat findings the inject stores (or make an index
-// row too large) rolls back whole: every callback of it but those held
-// again is Dropped, the Reason naming the one that failed, and nothing of
-// the batch is kept. It returns how many callbacks it processed or
+// Workers is the number of the platform's batch workers
+// (openaev.queue-config.inject-trace.worker-number, application.properties:99).
+// Each callback is held in the group its inject's id falls in (WorkerGroup),
+// and each group is processed as a batch of its own, in its own
+// transaction.
+const Workers = 8
+
+// WorkerGroup is the group a callback for inject id is held in:
+// injectId.hashCode() % worker-number (InjectExecutionCallback.java:42-45,
+// BatchQueueService.groupByKey :435-438), Java's String.hashCode over the
+// id's UTF-16 units and Java's %, which keeps the hash's sign: a negative
+// hash gives a group of -7 to -1, created when first needed
+// (queue.computeIfAbsent :167-169) and run by the scheduler as any other
+// (queue.keySet() :103). So 2.4.0 has 15 groups, not 8.
+func WorkerGroup(injectID string) int {
+	var h int32
+	for _, u := range utf16.Encode([]rune(injectID)) {
+		h = 31*h + int32(u)
+	}
+	return int(h % Workers)
+}
+
+// Ingest runs the platform's batch worker now: each worker group's held
+// callbacks are processed as one batch (drainTo takes them all,
+// BatchQueueService.java:337-338), in the order received, the groups
+// one after another (processBufferedBatch(workerId) :329-395). A
+// "complete" for an inject that is not PENDING is held again for the
+// next run, up to five times, then processed all the same. A batch fails
+// at its commit when a callback's findings repeat findings the inject
+// stores or make an index row too large, or when a finding fails its
+// output's validation (FindingService, a @Transactional bean, marks the
+// batch's transaction rollback-only): every callback of that batch but
+// those held again is Dropped, the Reason naming the one that failed,
+// and the batch's findings and signatures are lost; the traces and
+// final statuses written while it was processed are kept (they are
+// written on a connection of their own, outside the transaction:
+// ExecutionTraceRepositoryHelper.java:77-78, 133-137). Callbacks of other
+// groups are not touched. It returns how many callbacks it processed or
 // dropped.
 func (p *Platform) Ingest() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	held := p.queue
-	p.queue = nil
+	return p.ingestLocked(func(int) bool { return true })
+}
+
+// ingestFull runs the worker of each group holding more than MaxBatch
+// callbacks, as the platform's consumer does as soon as one more arrives
+// (BatchQueueService.java:180-183).
+func (p *Platform) ingestFull() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	held := p.groupSizesLocked()
+	return p.ingestLocked(func(g int) bool { return held[g] > MaxBatch })
+}
+
+// groupSizesLocked counts the callbacks held per worker group.
+func (p *Platform) groupSizesLocked() map[int]int {
+	n := map[int]int{}
+	for _, q := range p.queue {
+		n[WorkerGroup(p.calls[q.call].InjectID)]++
+	}
+	return n
+}
+
+// ingestLocked processes, one batch per group, the held callbacks of the
+// worker groups run says to run, and keeps the others held.
+func (p *Platform) ingestLocked(run func(group int) bool) int {
+	groups := map[int][]queuedCall{}
+	var kept []queuedCall
+	for _, q := range p.queue {
+		if g := WorkerGroup(p.calls[q.call].InjectID); run(g) {
+			groups[g] = append(groups[g], q)
+		} else {
+			kept = append(kept, q)
+		}
+	}
+	p.queue = kept
 	settled := 0
-	for len(held) > 0 {
-		n := min(len(held), MaxBatch)
-		settled += p.batchLocked(held[:n])
-		held = held[n:]
+	for _, g := range slices.Sorted(maps.Keys(groups)) {
+		settled += p.batchLocked(groups[g])
 	}
 	if settled > 0 {
 		p.notifyLocked()
@@ -162,13 +225,20 @@ func (in *inject) clone() inject {
 }
 
 // holdLocked holds c, the Call about to be recorded at index i, when it
-// was queued, and has the worker run at once when MaxBatch are held.
+// was queued, and has the worker run at once when its worker group holds
+// more than MaxBatch.
 func (p *Platform) holdLocked(c Call, i int) {
 	if c.Outcome != Queued {
 		return
 	}
 	p.queue = append(p.queue, queuedCall{call: i})
-	if len(p.queue) >= MaxBatch {
+	g, n := WorkerGroup(c.InjectID), 0
+	for _, q := range p.queue {
+		if q.call == i || WorkerGroup(p.calls[q.call].InjectID) == g {
+			n++
+		}
+	}
+	if n > MaxBatch {
 		select {
 		case p.kick <- struct{}{}:
 		default:
@@ -177,7 +247,8 @@ func (p *Platform) holdLocked(c Call, i int) {
 }
 
 // startWorker runs the platform's batch worker until the test ends: every
-// ingestEvery (none when 0), and when MaxBatch callbacks are held.
+// group every ingestEvery (none when 0), and a group at once when it holds
+// more than MaxBatch callbacks.
 func (p *Platform) startWorker(t testing.TB) {
 	stop, done := make(chan struct{}), make(chan struct{})
 	var tick <-chan time.Time
@@ -193,7 +264,7 @@ func (p *Platform) startWorker(t testing.TB) {
 			case <-tick:
 				p.Ingest()
 			case <-p.kick:
-				p.Ingest()
+				p.ingestFull()
 			case <-stop:
 				return
 			}

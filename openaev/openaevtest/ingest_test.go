@@ -90,9 +90,9 @@ func receive(t *testing.T, p *openaevtest.Platform, id string) {
 
 // TestRepeatedCompleteInQueue (rules 3, 7, 14): a second "complete" of a
 // finished inject is held again five times, then saved all the same: with
-// findings the inject stores, its batch rolls back and another inject's
-// callback of that batch is lost with it; without findings, it is a second
-// COMPLETE trace.
+// findings the inject stores, its batch rolls back and the callback of
+// another inject of its worker group (i9: i1's group 0) is lost with it;
+// without findings, it is a second COMPLETE trace.
 func TestRepeatedCompleteInQueue(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
@@ -104,7 +104,7 @@ func TestRepeatedCompleteInQueue(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := platformWithNmap(t, openaevtest.WithHeldIngestion())
-			receive(t, p, "i2")
+			receive(t, p, "i9")
 			postCallback(t, p, "i1", nmapResult("10.0.0.1", 22))
 			p.Ingest()
 			second := len(p.Calls("i1"))
@@ -115,18 +115,18 @@ func TestRepeatedCompleteInQueue(t *testing.T) {
 					t.Fatalf("second complete settled before its fifth requeue: %s %s", c.Outcome, c.Reason)
 				}
 			}
-			other := postCallback(t, p, "i2", nmapResult("10.0.0.9", 443))
+			other := postCallback(t, p, "i9", nmapResult("10.0.0.9", 443))
 			if other.Outcome != openaevtest.Queued {
-				t.Fatalf("i2: %s", other.Outcome)
+				t.Fatalf("i9: %s", other.Outcome)
 			}
 			if n := p.Ingest(); n != 2 {
 				t.Fatalf("the sixth run settled %d, want 2", n)
 			}
-			again, i2 := p.Calls("i1")[second], p.Calls("i2")[1]
+			again, other := p.Calls("i1")[second], p.Calls("i9")[1]
 			_, traces := injectRead(t, p, "i1")
 			if !tt.rollback {
-				if !again.Processed() || !i2.Processed() || traces != 2 || len(p.StoredFindings("i1")) != 2 {
-					t.Errorf("i1 again %s %s, i2 %s, %d COMPLETE traces, %d findings", again.Outcome, again.Reason, i2.Outcome,
+				if !again.Processed() || !other.Processed() || traces != 2 || len(p.StoredFindings("i1")) != 2 {
+					t.Errorf("i1 again %s %s, i9 %s, %d COMPLETE traces, %d findings", again.Outcome, again.Reason, other.Outcome,
 						traces, len(p.StoredFindings("i1")))
 				}
 				return
@@ -134,12 +134,12 @@ func TestRepeatedCompleteInQueue(t *testing.T) {
 			if again.Outcome != openaevtest.Dropped || !strings.Contains(again.Reason, "already stored") {
 				t.Errorf("i1 again: %s %s", again.Outcome, again.Reason)
 			}
-			if i2.Outcome != openaevtest.Dropped || !strings.Contains(i2.Reason, "rolled back") ||
-				!strings.Contains(i2.Reason, "inject i1") {
-				t.Errorf("i2 in the same batch: %s %s", i2.Outcome, i2.Reason)
+			if other.Outcome != openaevtest.Dropped || !strings.Contains(other.Reason, "rolled back") ||
+				!strings.Contains(other.Reason, "inject i1") {
+				t.Errorf("i9 in the same batch: %s %s", other.Outcome, other.Reason)
 			}
-			if st, n := injectRead(t, p, "i2"); st != "PENDING" || n != 0 || len(p.StoredFindings("i2")) != 0 {
-				t.Errorf("i2 after the rollback: %s, %d COMPLETE traces, %d findings", st, n, len(p.StoredFindings("i2")))
+			if st, n := injectRead(t, p, "i9"); st != "PENDING" || n != 0 || len(p.StoredFindings("i9")) != 0 {
+				t.Errorf("i9 after the rollback: %s, %d COMPLETE traces, %d findings", st, n, len(p.StoredFindings("i9")))
 			}
 			if traces != 1 || len(p.StoredFindings("i1")) != 2 {
 				t.Errorf("i1: %d COMPLETE traces, %d findings, want 1 and 2", traces, len(p.StoredFindings("i1")))
@@ -149,7 +149,8 @@ func TestRepeatedCompleteInQueue(t *testing.T) {
 }
 
 // TestIngestWorker (rule 3): the worker runs on its own every IngestEvery,
-// and a held worker at once when MaxBatch callbacks are held.
+// and a held worker at once when a worker group holds more than MaxBatch
+// callbacks.
 func TestIngestWorker(t *testing.T) {
 	for _, tt := range []struct {
 		name      string
@@ -157,7 +158,7 @@ func TestIngestWorker(t *testing.T) {
 		callbacks int
 	}{
 		{"every", openaevtest.WithIngestEvery(time.Millisecond), 1},
-		{"max batch", openaevtest.WithHeldIngestion(), openaevtest.MaxBatch},
+		{"max batch", openaevtest.WithHeldIngestion(), openaevtest.MaxBatch + 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := platformWithNmap(t, tt.opt)
