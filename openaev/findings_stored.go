@@ -17,8 +17,10 @@ import (
 // migration V3_95): a "complete" carrying a finding the inject already
 // holds, from an earlier run reopened by --rerun-finished or from the same
 // "complete" taken once already, violates it, and the platform rolls back
-// the whole batch of queued callbacks it belongs to (the inject stays
-// PENDING). Before such a "complete" (see postAs), the profile reads the
+// the whole batch of queued callbacks it belongs to: their findings are
+// lost, while the traces and statuses, written outside the transaction,
+// stay (2.4.0 shows the inject finished, its findings missing from the
+// search below). Before such a "complete" (see postAs), the profile reads the
 // inject's stored findings (POST /api/findings/injects/{id}/search, READ
 // on the inject, the right GET /api/injects/{id} needs) and leaves out
 // those already stored.

@@ -272,7 +272,7 @@ func (p *Profile) loadNotes(base string) {
 // window too, as the resend of one that got no answer is (tooEarly):
 // 2.4.0 may be requeuing it until then, and saves it once it reopens the
 // inject (a rerun's reception), the rerun's "complete" then a second one,
-// dropped with its batch.
+// whose findings are lost with its batch's.
 func (p *Processor) RecentComplete(id string, unreported bool) (*RecentCompleteError, bool) {
 	return p.profile.recentComplete(id, unreported)
 }

@@ -24,7 +24,8 @@ import (
 // another daemon; see Receipt.Earlier for what that answer cannot show):
 // their "complete" first reads the findings the platform stores and
 // leaves those out (Processor.Reopened), as one repeating a finding would
-// be dropped whole, the inject left PENDING. Nothing more is asked of the
+// lose its findings with its whole batch's (the platform keeps the traces
+// and statuses, written outside the batch's transaction). Nothing more is asked of the
 // platform before the run: the reception's answer says it.
 
 // claim makes the handling of a first delivery of inject id the

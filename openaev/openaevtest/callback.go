@@ -145,11 +145,17 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 	}
 	var outputs map[string]any
 	var rows []FindingRow
+	var atCommit string // why the commit fails, the trace and status written first
+	var atCommitStatus int
 	if p.processesOutputs(c.Kind, raw) {
 		var reason string
 		var legacyStatus int
 		if outputs, rows, reason, legacyStatus = p.outputsLocked(c, in); reason != "" {
-			return reason, legacyStatus
+			if c.fails != failsAtCommit {
+				return reason, legacyStatus
+			}
+			atCommit, atCommitStatus = reason, legacyStatus
+			outputs, rows, c.Signatures = nil, nil, nil
 		}
 	}
 	for field, v := range outputs {
@@ -177,6 +183,10 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 	if c.Kind == KindComplete {
 		in.completes = append(in.completes, status)
 		in.status, in.endAt = finalStatus(p.version, in.completes), p.now()
+	}
+	if atCommit != "" {
+		return atCommit + "; its trace and the inject's status are kept, written on a connection of their own " +
+			"outside the transaction (ExecutionTraceRepositoryHelper)", atCommitStatus
 	}
 	return "", 0
 }
@@ -235,6 +245,15 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 			return bad(fmt.Sprintf("contract output type %q is unknown to %s", o.Type, p.version))
 		}
 	}
+	// atCommit is the first failure the findings' inserts meet at the
+	// commit; the outputs after it are still processed (and may throw).
+	var atCommit string
+	var atCommitStatus int
+	commitFails := func(reason string, status int) {
+		if atCommit == "" {
+			atCommit, atCommitStatus = reason, status
+		}
+	}
 	for _, o := range declared {
 		v, present := doc[o.Field]
 		if !present {
@@ -250,14 +269,17 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 			return bad(fmt.Sprintf("output %s (%s): %v", o.Field, o.Type, err))
 		}
 		if reason, legacyStatus := checkFindings(c.InjectID, o, tree[o.Field]); reason != "" {
-			return nil, nil, reason, legacyStatus
+			commitFails(reason, legacyStatus)
+			continue
 		}
 		if reason := findingNUL(o, v); reason != "" {
-			return bad(reason)
+			commitFails(reason, http.StatusBadRequest)
+			continue
 		}
 		added, unlinked, reason := newFindings(in, o, tree[o.Field], p.assets)
 		if reason != "" {
-			return nil, nil, reason, http.StatusConflict
+			commitFails(reason, http.StatusConflict)
+			continue
 		}
 		rows = append(rows, added...)
 		for _, id := range unlinked {
@@ -269,10 +291,15 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 		if o.Type == "expectation_signature" && v != nil {
 			sigs, _ := parseSignatures(v) // validated above
 			if reason := signatureNUL(o, sigs); reason != "" {
-				return bad(reason)
+				commitFails(reason, http.StatusBadRequest)
+				continue
 			}
 			c.Signatures = append(c.Signatures, sigs...)
 		}
+	}
+	if atCommit != "" {
+		c.fails = failsAtCommit
+		return nil, nil, atCommit, atCommitStatus
 	}
 	return out, rows, "", 0
 }

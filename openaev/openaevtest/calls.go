@@ -70,7 +70,22 @@ type Call struct {
 	// (AddAssets), each once, in the order named: the platform stored
 	// those findings without that link (rule 14).
 	UnlinkedAssets []string
+	// fails says how processing this callback fails its batch
+	// (failsBatch), if it does.
+	fails failsBatch
 }
+
+// failsBatch is how a callback fails the batch it is processed in (the
+// batch's one transaction, BatchingInjectStatusService.java:58).
+type failsBatch int
+
+const (
+	// failsAtCommit: the findings' inserts, deferred to the flush at the
+	// commit (Finding's id is generated, Finding.java:34-37), fail there
+	// (a row the unique index holds already, an index row too large,
+	// U+0000 in a value): the callback's trace and status were written.
+	failsAtCommit failsBatch = iota + 1
+)
 
 // Accepted reports whether the platform answered 2xx.
 func (c Call) Accepted() bool { return c.Status >= 200 && c.Status < 300 }

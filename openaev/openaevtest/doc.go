@@ -90,7 +90,7 @@
 //     (:180-183): a batch that fails loses nothing of another group's
 //     callbacks. Each Call then records Processed,
 //     or Dropped with the Reason (the batch worker rejects it without
-//     requeue, and the inject stays PENDING). Field validation answers 400 at once:
+//     requeue; the Reason says what of it the platform kept: rule 14). Field validation answers 400 at once:
 //     execution_message and execution_status must not be blank
 //     (@NotBlank, InjectExecutionInput.java:13,24: Hibernate's trim()
 //     strips every char up to U+0020, control chars and U+0000 included,
@@ -143,8 +143,9 @@
 //     check, fails on it). A declared output type the version does not know
 //     (InjectorContractContentUtils throws on every processed callback); a
 //     finding whose index row is over MaxFindingRow (2704) bytes, on both
-//     lines: the insert throws and the batch's REQUIRES_NEW transaction
-//     rolls back (MaxFindingRow says how the row is measured, and why the
+//     lines: the insert throws at the commit and the batch's REQUIRES_NEW
+//     transaction rolls back, the callback's trace and status kept (rule
+//     14; MaxFindingRow says how the row is measured, and why the
 //     stand-in is stricter). The platform sends every declared output to
 //     its processor, whatever its isFindingCompatible, and every processor
 //     but asset's (and, on Current, expectation_signature's and
@@ -305,7 +306,8 @@
 //     InjectExecutionInput has no such field: unknown, ignored, the
 //     trace's identifiers null, InjectStatusService.java:172-182), and a processed
 //     output when a string of a finding it stores (findings.finding_value,
-//     TEXT) or the type or value of a signature (jsonb) does; the Call
+//     TEXT) or the type or value of a signature (jsonb) does, those at
+//     the commit, the callback's trace and status kept (rule 14); the Call
 //     records Dropped with the reason (a message made only of chars up to
 //     U+0020, U+0000 among them, is blank: a 400, rule 3). U+0000 written as text (a backslash,
 //     then u0000) is stored as any text.
@@ -324,16 +326,31 @@
 //     (migration/V3_95__Migrate_findings_CVE_new_format.java:77-78). A
 //     callback whose findings hold one the inject already stores, from an
 //     earlier callback (a run again after a new reception, a "complete"
-//     sent twice), violates it: the batch's REQUIRES_NEW transaction
+//     sent twice), violates it when the inserts are flushed, at the commit
+//     (Finding's id is generated: openaev-model/…/database/model/Finding.java
+//     :34-37): the batch's REQUIRES_NEW transaction
 //     (rest/inject/service/BatchingInjectStatusService.java:58) rolls back,
 //     and BatchQueueService (openaev-model …/service/queue/BatchQueueService.java:349-353,
-//     373-390) rejects every message of the batch without requeue. The
-//     stand-in drops that callback (200 on the wire), stores none of its
-//     findings, and leaves the inject's status as it was; the legacy
-//     ingestion answers 409 (DataIntegrityViolationException,
-//     rest/helper/RestBehavior.java:251-252). Held callbacks (rule 3) are
-//     processed as the platform's batches: every other callback of the
-//     batch is Dropped with it, its Reason naming the one that failed.
+//     373-390) rejects every message of the batch without requeue. What
+//     was written outside that transaction stays: each processed
+//     callback's trace, and a "complete"'s final status, which
+//     InjectStatusService.updateInjectStatus writes after the findings
+//     were built and queued for insert (InjectExecutionService.java:112,
+//     then :114; InjectStatusService.java:198, 206-210) through
+//     ExecutionTraceRepositoryHelper, each statement on a connection of its
+//     own from the DataSource, autocommitted
+//     (openaev-model/…/database/helper/ExecutionTraceRepositoryHelper.java
+//     :78, 137, 163). So the stand-in drops that callback (200 on the
+//     wire), stores none of its findings or signatures, and keeps its
+//     trace and the inject's new status: the inject reads finished, its
+//     findings missing; the legacy ingestion (one @Transactional call,
+//     InjectExecutionService.java:42-44) answers 409
+//     (DataIntegrityViolationException, rest/helper/RestBehavior.java:251-252),
+//     trace and status kept alike. Held callbacks (rule 3) are processed
+//     as the platform's batches, one per worker group: every other
+//     callback of a failed batch is Dropped with it, its Reason naming the
+//     one that failed, its findings and signatures lost, its trace and
+//     status kept.
 //     StoredFindings lists the rows: the type is the
 //     contract's output type, the value as the output's processor renders
 //     it (buildString, AbstractOutputProcessor.java:59-68: a scalar's

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -41,9 +40,9 @@ const DefaultIngestEvery = 10 * time.Second
 // (BatchingInjectStatusService.MAX_RETRIES, :36, :115-147).
 const maxRequeues = 5
 
-// txRollsBack ends the reason of a drop that aborts the batch's
-// transaction (a finding the inject stores already, an index row too
-// large): every callback of the batch is lost with it.
+// txRollsBack ends the reason of a drop that fails the batch's
+// transaction (Call.fails): a finding the inject stores already, an
+// index row too large.
 const txRollsBack = "the batch's transaction rolls back"
 
 // queuedCall is a held callback: its index in Platform.calls, and how
@@ -106,9 +105,7 @@ func WorkerGroup(injectID string) int {
 // "complete" for an inject that is not PENDING is held again for the
 // next run, up to five times, then processed all the same. A batch fails
 // at its commit when a callback's findings repeat findings the inject
-// stores or make an index row too large, or when a finding fails its
-// output's validation (FindingService, a @Transactional bean, marks the
-// batch's transaction rollback-only): every callback of that batch but
+// stores or make an index row too large: every callback of that batch but
 // those held again is Dropped, the Reason naming the one that failed,
 // and the batch's findings and signatures are lost; the traces and
 // final statuses written while it was processed are kept (they are
@@ -165,7 +162,18 @@ func (p *Platform) ingestLocked(run func(group int) bool) int {
 }
 
 // batchLocked processes one batch, as the platform's worker does in one
-// transaction, and returns how many callbacks it settled.
+// transaction, and returns how many callbacks it settled. When a
+// callback fails the batch (Call.fails), the transaction rolls back: what
+// it would have stored of every callback (findings, signatures) is
+// restored, and BatchQueueService rejects every message of it without
+// requeue (processedElement left empty, :349-353, 373-390); the traces
+// and statuses written while it ran stay, as on the platform, where
+// InjectStatusService.updateInjectStatus writes them through
+// ExecutionTraceRepositoryHelper (InjectStatusService.java:198, 206-210),
+// each statement on a connection of its own from the DataSource,
+// autocommitted, outside the transaction
+// (openaev-model …/database/helper/ExecutionTraceRepositoryHelper.java:78,
+// 137, 163).
 func (p *Platform) batchLocked(batch []queuedCall) int {
 	saved := map[string]inject{}
 	breaking := maps.Clone(p.breaking)
@@ -189,27 +197,37 @@ func (p *Platform) batchLocked(batch []queuedCall) int {
 		}
 		p.applyLocked(c, in)
 		done = append(done, q.call)
-		if failed == nil && c.Outcome == Dropped && strings.HasSuffix(c.Reason, txRollsBack) {
+		if failed == nil && c.Outcome == Dropped && c.fails != 0 {
 			failed = c
 		}
 	}
 	if failed == nil {
 		return len(done)
 	}
-	for id, in := range saved {
-		*p.injects[id] = in
+	for id, before := range saved {
+		p.injects[id].rollBack(before)
 	}
 	p.breaking = breaking
-	reason := fmt.Sprintf("the batch it was processed in rolled back, and the platform rejects every message of it "+
-		"without requeue: a callback of inject %s failed: %s", failed.InjectID, failed.Reason)
+	reason := fmt.Sprintf("the batch it was processed in failed at its commit, and the platform rejects every message "+
+		"of it without requeue: its trace and the inject's status are kept (written outside the transaction), "+
+		"its findings and signatures lost; a callback of inject %s failed: %s", failed.InjectID, failed.Reason)
 	for _, i := range done {
 		c := &p.calls[i]
 		c.Signatures, c.SignaturesSkipped, c.UnlinkedAssets = nil, "", nil
-		if c != failed {
+		if c.Outcome == Processed {
 			c.Outcome, c.Reason = Dropped, reason
 		}
 	}
 	return len(done)
+}
+
+// rollBack restores what a rolled-back transaction held of in to before:
+// its findings and signatures. Its traces, the statuses of its COMPLETE
+// ones, its status and end date stay: they were written outside the
+// transaction.
+func (in *inject) rollBack(before inject) {
+	in.findings, in.stored, in.rows = before.findings, before.stored, before.rows
+	in.signatures, in.batches = before.signatures, before.batches
 }
 
 // clone returns a copy of in sharing nothing that processing changes.

@@ -7,7 +7,9 @@ import (
 )
 
 // TestStoredTextHoldsNoNUL: the database refuses U+0000 in the text the
-// platform stores (rule 12), so such a callback is lost.
+// platform stores (rule 12), so such a callback is lost: whole when its
+// trace holds it, its findings and signatures only (at the commit, the
+// trace and status written first) when they do.
 func TestStoredTextHoldsNoNUL(t *testing.T) {
 	row := func(service string) []any {
 		return []any{map[string]any{"asset_id": "a1", "host": "10.0.0.5", "port": 22, "service": service}}
@@ -36,14 +38,14 @@ func TestStoredTextHoldsNoNUL(t *testing.T) {
 		{"U+FFFD is stored", openaevtest.Version24, "complete", "ERROR", "Invalid query \ufffd near", nil, nil,
 			openaevtest.Processed, "ERROR"},
 		{"text finding on 2.4.0", openaevtest.Version24, "complete", "SUCCESS", "m", nil,
-			map[string]any{"action_output": "<nmap>\x00</nmap>"}, openaevtest.Dropped, "PENDING"},
+			map[string]any{"action_output": "<nmap>\x00</nmap>"}, openaevtest.Dropped, "SUCCESS"},
 		{"portscan finding on Current", openaevtest.Current, "complete", "SUCCESS", "m", nil,
-			map[string]any{"scan_results": row("ss\x00h")}, openaevtest.Dropped, "PENDING"},
+			map[string]any{"scan_results": row("ss\x00h")}, openaevtest.Dropped, "EXECUTED"},
 		{"portscan finding without U+0000", openaevtest.Current, "complete", "SUCCESS", "m", nil,
 			map[string]any{"scan_results": row(`ss\u0000h`)}, openaevtest.Processed, "EXECUTED"},
 		{"signature value", openaevtest.Current, "complete", "SUCCESS", "m", nil,
 			map[string]any{"expectation_signatures": signatureBatch("a1", [2]string{"target_hostname_address", "h\x00"})},
-			openaevtest.Dropped, "PENDING"},
+			openaevtest.Dropped, "EXECUTED"},
 		{"signature value in a data callback", openaevtest.Current, "data", "SUCCESS", "m", nil,
 			map[string]any{"expectation_signatures": signatureBatch("a1", [2]string{"target_hostname_address", "h\x00"})},
 			openaevtest.Dropped, "PENDING"},

@@ -169,13 +169,13 @@ func TestProcessing(t *testing.T) {
 		// a text output whole, as one finding.
 		{"nmap XML as a text finding on 2.4.0", openaevtest.Version24, "complete", "SUCCESS",
 			map[string]any{"scan_results": goodScan["scan_results"], "action_output": strings.Repeat("<x/>", 87<<8)},
-			openaevtest.Dropped, "row limit", "PENDING", 0},
+			openaevtest.Dropped, "row limit", "SUCCESS", 0},
 		{"text finding of 2705 bytes", openaevtest.Version24, "complete", "SUCCESS",
-			map[string]any{"action_output": strings.Repeat("é", 1352) + "x"}, openaevtest.Dropped, "2705 bytes", "PENDING", 0},
+			map[string]any{"action_output": strings.Repeat("é", 1352) + "x"}, openaevtest.Dropped, "2705 bytes", "SUCCESS", 0},
 		// The limit is the whole row's: the inject id, type and field
 		// take their part of it.
 		{"text finding of 2704 bytes", openaevtest.Version24, "complete", "SUCCESS",
-			map[string]any{"action_output": strings.Repeat("x", openaevtest.MaxFindingRow)}, openaevtest.Dropped, "row limit", "PENDING", 0},
+			map[string]any{"action_output": strings.Repeat("x", openaevtest.MaxFindingRow)}, openaevtest.Dropped, "row limit", "SUCCESS", 0},
 		{"nmap XML as action_output on Current (no finding)", openaevtest.Current, "complete", "SUCCESS",
 			map[string]any{"action_output": strings.Repeat("<x/>", 87<<8)}, openaevtest.Processed, "", "EXECUTED", 0},
 	}
