@@ -11,8 +11,9 @@ import (
 // loses the findings of every callback of it, while the traces and
 // statuses written as it ran stay (2.4.0 writes them outside the
 // transaction). A finding repeating one the inject stores fails at the
-// commit, its own trace and status written. Another worker group's batch
-// is untouched.
+// commit, its own trace and status written; a finding its processor
+// refuses throws before its callback's trace and marks the whole batch
+// rollback-only. Another worker group's batch is untouched.
 func TestFailedBatch(t *testing.T) {
 	for _, tt := range []struct {
 		name        string
@@ -21,6 +22,9 @@ func TestFailedBatch(t *testing.T) {
 		i1Completes int // i1's COMPLETE traces afterwards
 	}{
 		{"finding already stored", nmapResult("10.0.0.1", 22), "already stored", 2},
+		{"finding its processor refuses", callback("complete", "SUCCESS", map[string]any{
+			"scan_results": []any{map[string]any{"host": "10.0.0.1", "port": 22}}, // no service
+		}), "rollback-only", 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := platformWithNmap(t, openaevtest.WithVersion(openaevtest.Version24), openaevtest.WithHeldIngestion())

@@ -266,7 +266,12 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 			continue
 		}
 		if err := ValidateOutput(p.version, o.Type, o.Multiple, v); err != nil {
-			return bad(fmt.Sprintf("output %s (%s): %v", o.Field, o.Type, err))
+			if noFindings[o.Type] {
+				return bad(fmt.Sprintf("output %s (%s): %v", o.Field, o.Type, err))
+			}
+			c.fails = failsThrown
+			return bad(fmt.Sprintf("output %s (%s): %v: FindingService throws IllegalArgumentException, "+
+				"which marks the batch's transaction rollback-only: the callback is lost, and "+txRollsBack, o.Field, o.Type, err))
 		}
 		if reason, legacyStatus := checkFindings(c.InjectID, o, tree[o.Field]); reason != "" {
 			commitFails(reason, legacyStatus)

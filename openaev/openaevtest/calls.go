@@ -80,11 +80,18 @@ type Call struct {
 type failsBatch int
 
 const (
+	// failsThrown: FindingService, a class-level @Transactional bean
+	// (rest/finding/FindingService.java:25-29), threw out of
+	// generateFindings (an output failing its validation, :326-329), which
+	// marks the batch's transaction rollback-only: the callback itself is
+	// lost before its trace (InjectExecutionService.java:112 before :114),
+	// and the batch's commit throws UnexpectedRollbackException.
+	failsThrown failsBatch = iota + 1
 	// failsAtCommit: the findings' inserts, deferred to the flush at the
 	// commit (Finding's id is generated, Finding.java:34-37), fail there
 	// (a row the unique index holds already, an index row too large,
 	// U+0000 in a value): the callback's trace and status were written.
-	failsAtCommit failsBatch = iota + 1
+	failsAtCommit
 )
 
 // Accepted reports whether the platform answered 2xx.

@@ -120,7 +120,8 @@
 //     fromName trims and upper-cases, adds EXECUTED,
 //     EXECUTED_WITH_CLEANUP_FAILURE and AGENT_OVERLOADED, and reads SUCCESS as
 //     EXECUTED); a declared output whose value fails its processor's validation
-//     (FindingService throws; see ValidateOutput). Known, from 2.4.0's
+//     (FindingService throws; see ValidateOutput), which loses the
+//     findings of its whole batch too (rule 14). Known, from 2.4.0's
 //     processors (read): ipv4 and ipv6 addresses of that family, as
 //     commons-validator 1.10.0 reads them (a prefix length taken, a zone with
 //     whitespace refused: see internal/inetaddr); credentials with a username
@@ -350,7 +351,19 @@
 //     as the platform's batches, one per worker group: every other
 //     callback of a failed batch is Dropped with it, its Reason naming the
 //     one that failed, its findings and signatures lost, its trace and
-//     status kept.
+//     status kept. A finding its output's processor refuses (rule 4)
+//     fails the batch too: buildSingleFinding throws
+//     IllegalArgumentException out of FindingService.generateFindings
+//     (rest/finding/FindingService.java:317-329), a class-level
+//     @Transactional bean (:25-29) joining the batch's transaction, which
+//     it marks rollback-only; that callback is lost before its trace
+//     (InjectExecutionService.java:112 throws before :114), the others of
+//     the batch are processed, and the commit throws
+//     UnexpectedRollbackException: every callback of the batch is
+//     rejected, its findings lost, the traces and statuses kept. (The
+//     contract's unreadable outputs, read by InjectorContractContentUtils,
+//     a @Component with no transaction, lose their callback alone.) Not
+//     held, the callback is a batch of its own: only it is lost.
 //     StoredFindings lists the rows: the type is the
 //     contract's output type, the value as the output's processor renders
 //     it (buildString, AbstractOutputProcessor.java:59-68: a scalar's

@@ -42,7 +42,7 @@ const maxRequeues = 5
 
 // txRollsBack ends the reason of a drop that fails the batch's
 // transaction (Call.fails): a finding the inject stores already, an
-// index row too large.
+// index row too large, a finding its processor refuses.
 const txRollsBack = "the batch's transaction rolls back"
 
 // queuedCall is a held callback: its index in Platform.calls, and how
@@ -105,7 +105,9 @@ func WorkerGroup(injectID string) int {
 // "complete" for an inject that is not PENDING is held again for the
 // next run, up to five times, then processed all the same. A batch fails
 // at its commit when a callback's findings repeat findings the inject
-// stores or make an index row too large: every callback of that batch but
+// stores or make an index row too large, or when a finding fails its
+// output's validation (FindingService, a @Transactional bean, marks the
+// batch's transaction rollback-only): every callback of that batch but
 // those held again is Dropped, the Reason naming the one that failed,
 // and the batch's findings and signatures are lost; the traces and
 // final statuses written while it was processed are kept (they are
