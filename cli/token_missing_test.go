@@ -9,7 +9,8 @@ import (
 	"github.com/injectkit/injectkit/internal/testkit"
 )
 
-// A 401 from a backend or a platform that was given no token at all says
+// A 401 from a backend, or a platform's 403 (OpenAEV 2.4.0's CSRF
+// refuses a POST without "Bearer "), given no token at all, says
 // that no token was given, and where to give one, not that it refused
 // the token: run with either profile, and a flush. With a token given,
 // the line still says the token was refused.
@@ -41,7 +42,7 @@ func TestUnauthorizedWithoutATokenSaysNoneWasGiven(t *testing.T) {
 			"not moved to the dead list (flush again with a token, given by --token, INJECTKIT_TOKEN or the config file's token)"},
 		{"openaev profile", "", func(*testing.T) []string {
 			return []string{"run", "noop", "--profile", "openaev", "--backend-url", platform.URL, "--outbox", "none"}
-		}, 1, "reception: the platform refuses a request without a token (status 401): no token was given " +
+		}, 1, "reception: the platform refuses a request without a token (status 403): no token was given " +
 			"(set --token, INJECTKIT_TOKEN or the config file's token)"},
 		{"callback profile, a token", "wrong-token-1", func(t *testing.T) []string {
 			return []string{"run", "noop", "--backend-url", backend.URL, "--outbox", filepath.Join(t.TempDir(), "o.db")}

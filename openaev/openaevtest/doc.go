@@ -260,9 +260,16 @@
 //     trace the platform adds for an unknown agent (agentNotFoundLocked).
 //     Any other method on /api/injects/{a}/{b} is 405 (the only
 //     route of that shape is PUT /api/injects/{exerciseId}/{injectId}),
-//     unknown paths 404, a bad bearer token 401 (the stand-in wants exactly
-//     "Bearer <token>"; the platform is more lenient there). Paths may carry
-//     a tenant (/api/tenants/{tenant}/…).
+//     unknown paths 404. Before any route, the security layer
+//     (security.go, 2.4.0 read: config/AppSecurityConfig.java:74-79,
+//     111-112, 143-148, 255-262; security/TokenAuthenticationFilter.java
+//     :30, 57-88): a POST whose Authorization does not start with exactly
+//     "Bearer ", or that carries a cookie, is refused by CSRF, 403 with
+//     Spring Boot's error JSON (no message), whatever its token; a request
+//     the token filter authenticates nobody for ("bearer" taken case
+//     aside, a plain token, the openaev_token cookie; a token the platform
+//     does not know) is a 401 with an empty body, but the public settings.
+//     Paths may carry a tenant (/api/tenants/{tenant}/…).
 //  10. An asset-group page (POST /api/endpoints/targets) asks for 1 to 1000
 //     assets from page 0 on, page and size bound as ints (rule 16), 0 and
 //     20 when left out (Pagination.java:17-25); a Spring page answers.

@@ -68,7 +68,9 @@ func (p *Platform) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	c.Status = status
 	p.record(c)
-	w.Header().Set("Content-Type", ctype)
+	if ctype != "" {
+		w.Header().Set("Content-Type", ctype)
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(reply)
 }
@@ -101,10 +103,8 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 			}
 		}
 	}
-	if r.Header.Get("Authorization") != "Bearer "+p.token && c.Path != publicSettingsPath {
-		// Every route but the public settings needs the token: a
-		// token the platform does not know authenticates nobody.
-		return fail(http.StatusUnauthorized, "unauthorized")
+	if status, ctype, body, ok := p.security(r, c.Path); !ok {
+		return status, ctype, body
 	}
 	wantMethod := http.MethodPost
 	if c.Kind == KindInject || c.Kind == KindSettings {

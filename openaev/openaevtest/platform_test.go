@@ -95,7 +95,7 @@ func TestRegistrationChecks(t *testing.T) {
 		{"valid", valid, "application/json", nil, "", false, token, 200},
 		{"valid with icon", valid, "application/json", []byte("png"), "image/png", false, token, 200},
 		{"bad token", valid, "application/json", nil, "", false, "nope", 401},
-		{"no token", valid, "application/json", nil, "", false, "", 401},
+		{"no token", valid, "application/json", nil, "", false, "", 403}, // CSRF: no "Bearer " header
 		{"not multipart", valid, "", nil, "", true, token, 400},
 		{"input not JSON typed", valid, "text/plain", nil, "", false, token, 400},
 		// 2.4.0 stores an icon part of image/png only, and skips any other.

@@ -1,0 +1,82 @@
+package openaevtest
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// The platform's security layer, before any route (2.4.0 read:
+// openaev-api/src/main/java/io/openaev/config/AppSecurityConfig.java and
+// security/TokenAuthenticationFilter.java), in the order of Spring
+// Security's filters:
+//
+//   - CSRF (AppSecurityConfig.java:74-79): a request of any method but
+//     GET, HEAD, TRACE and OPTIONS passes only when its Authorization
+//     header starts with exactly "Bearer " and it carries no cookie
+//     (bearerWithoutCookiesMatcher, :255-262), or when it echoes the
+//     XSRF-TOKEN cookie in X-XSRF-TOKEN (CookieCsrfTokenRepository). Else
+//     CsrfFilter's access-denied handler answers 403, and Spring Boot's
+//     error controller writes its JSON: timestamp, status, error
+//     "Forbidden" and path, no message. A POST with no token, or with a
+//     lowercase "bearer", is refused so, whether the token is good or not.
+//   - Authentication (TokenAuthenticationFilter.java:57-88): the
+//     Authorization header's token after a "bearer " prefix taken case
+//     aside (:30, 61), or the whole header as a plain token; without the
+//     header, the openaev_token cookie's. A token the platform does not
+//     know authenticates nobody.
+//   - Every /api/** route needs an authenticated user (:111-112), the
+//     public settings do not (:93-94): the entry point answers 401 with
+//     an empty body (:143-148).
+
+// csrfSafe are the methods CSRF protection leaves alone.
+var csrfSafe = map[string]bool{http.MethodGet: true, http.MethodHead: true, http.MethodTrace: true, http.MethodOptions: true}
+
+// security answers a request the platform's security layer refuses, with
+// ok false; ok is true for one it lets through to the route.
+func (p *Platform) security(r *http.Request, path string) (status int, ctype string, body []byte, ok bool) {
+	auth := r.Header.Get("Authorization")
+	if !csrfSafe[r.Method] && !csrfExempt(r, auth) {
+		return http.StatusForbidden, jsonType, p.bootError(http.StatusForbidden, "Forbidden", r.URL.Path), false
+	}
+	if path == publicSettingsPath || p.authenticates(r, auth) {
+		return 0, "", nil, true
+	}
+	return http.StatusUnauthorized, "", nil, false
+}
+
+// csrfExempt reports whether CSRF protection lets an unsafe request
+// through: a bearer token and no cookie, or the CSRF token echoed.
+func csrfExempt(r *http.Request, auth string) bool {
+	if strings.HasPrefix(auth, "Bearer ") && len(r.Cookies()) == 0 {
+		return true
+	}
+	c, err := r.Cookie("XSRF-TOKEN")
+	return err == nil && c.Value != "" && r.Header.Get("X-XSRF-TOKEN") == c.Value
+}
+
+// authenticates reports whether the request names the platform's token,
+// as TokenAuthenticationFilter reads it.
+func (p *Platform) authenticates(r *http.Request, auth string) bool {
+	if auth == "" {
+		c, err := r.Cookie("openaev_token")
+		return err == nil && c.Value == p.token
+	}
+	if len(auth) >= len("bearer ") && strings.EqualFold(auth[:len("bearer ")], "bearer ") {
+		auth = auth[len("bearer "):]
+	}
+	return auth == p.token
+}
+
+// bootError is Spring Boot's error JSON (DefaultErrorAttributes, no
+// message by default), as its error controller writes it for a status
+// set by sendError.
+func (p *Platform) bootError(status int, reason, path string) []byte {
+	b, _ := json.Marshal(struct {
+		Timestamp string `json:"timestamp"`
+		Status    int    `json:"status"`
+		Error     string `json:"error"`
+		Path      string `json:"path"`
+	}{p.now().UTC().Format("2006-01-02T15:04:05.000-07:00"), status, reason, path})
+	return b
+}
