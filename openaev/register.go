@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net"
+	"net/http"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -198,6 +199,13 @@ func (c *Client) register(ctx context.Context, manifests []framework.Manifest, w
 		// ctx ended (the caller's time limit, say) during the request:
 		// named as a request that failed is.
 		return nil, retried, fmt.Errorf("registration: Post %q: %w", httpx.MaskURL(c.base+"/injectors"), err)
+	}
+	if err != nil && ae != nil && ae.Status == http.StatusForbidden {
+		// The platform took the token (a token it does not know is a
+		// 401), and refuses its user the registration: 2.4.0's
+		// @AccessControl(CREATE, INJECTOR) on POST /api/injectors.
+		return nil, retried, fmt.Errorf("the token lacks the right to register injectors (status 403: its user needs "+
+			"the CREATE right on INJECTOR, an admin's or a role that grants it): %w", err)
 	}
 	if err != nil {
 		return nil, retried, err

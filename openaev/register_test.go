@@ -153,7 +153,17 @@ func TestRegisterFailures(t *testing.T) {
 		injector  string
 		wantCalls int
 		check     func(t *testing.T, err error)
+		deny      bool // the token's user lacks CREATE on INJECTOR (DenyRegistration)
 	}{
+		// 2.4.0 answers 403 with Spring Boot's error JSON: the error says
+		// what the token lacks, not only the status and that JSON.
+		{name: "token without the right to register is final", token: testToken, deny: true, wantCalls: 1, check: func(t *testing.T, err error) {
+			var ae *openaev.APIError
+			if !errors.As(err, &ae) || ae.Status != http.StatusForbidden || !errors.Is(err, openaev.ErrPermanent) ||
+				!strings.Contains(err.Error(), "the token lacks the right to register injectors (status 403: its user needs the CREATE right on INJECTOR") {
+				t.Errorf("err = %v", err)
+			}
+		}},
 		{name: "bad token is final", token: "wrong", wantCalls: 1, check: func(t *testing.T, err error) {
 			var ae *openaev.APIError
 			if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized || !errors.Is(err, openaev.ErrPermanent) {
@@ -204,6 +214,9 @@ func TestRegisterFailures(t *testing.T) {
 			p := openaevtest.NewPlatform(t, testToken)
 			if tt.fail != 0 {
 				p.FailRegistration(tt.fail, tt.failN)
+			}
+			if tt.deny {
+				p.DenyRegistration()
 			}
 			id := testInjectorID
 			if tt.injector == "none" {

@@ -59,6 +59,10 @@
 //     kerberoastable_account, asset; Current adds file,
 //     expectation_signature, action_output). The declared outputs drive the
 //     processing of callbacks; their expectation types are not checked (13).
+//     A token whose user lacks CREATE on INJECTOR (DenyRegistration) is
+//     refused a registration whose input binds and validates: 403, Spring
+//     Boot's error JSON (@AccessControl on InjectorApi.java:161, its aspect
+//     at aop/AccessControlAspect.java:120-129), nothing declared or stored.
 //     The handler declares the injector's queue before it stores anything
 //     (InjectorService.java:202, RabbitmqService.registerQueue :282-287,
 //     createChannel :339-355): the direct exchange

@@ -58,8 +58,10 @@ type Platform struct {
 	version Version
 	raw     string // the version string reported
 	legacy  bool
-	admin   bool             // the token is an admin's, or holds BYPASS (WithAdminToken)
-	cert    *tls.Certificate // WithTLS's
+	admin   bool // the token is an admin's, or holds BYPASS (WithAdminToken)
+	// noRegister: the token's user lacks CREATE on INJECTOR (DenyRegistration).
+	noRegister bool
+	cert       *tls.Certificate // WithTLS's
 	// maxMessage is the broker's max_message_size (WithMaxMessageSize).
 	maxMessage int
 	// declarer declares a registration's queue (WithQueueDeclarer).

@@ -107,6 +107,15 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		}
 		bound[i] = &bc
 	}
+	if p.registrationDenied() {
+		// @AccessControl(CREATE, INJECTOR) on registerInjector
+		// (rest/injector/InjectorApi.java:161): its aspect, around the
+		// handler and so after the input is bound and validated, throws
+		// ResponseStatusException(FORBIDDEN) (aop/AccessControlAspect.java
+		// :120-129), which RestBehavior leaves to Spring Boot's error JSON.
+		c.Reason = "the token's user lacks CREATE on INJECTOR"
+		return http.StatusForbidden, jsonType, p.bootError(http.StatusForbidden, "Forbidden", r.URL.Path)
+	}
 	// The handler declares the injector's queue first
 	// (InjectorService.java:202, RabbitmqService.registerQueue), then
 	// stores the injector and its contracts.

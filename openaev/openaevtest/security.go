@@ -80,3 +80,21 @@ func (p *Platform) bootError(status int, reason, path string) []byte {
 	}{p.now().UTC().Format("2006-01-02T15:04:05.000-07:00"), status, reason, path})
 	return b
 }
+
+// DenyRegistration makes the platform refuse registrations to the token,
+// as 2.4.0 does for a user without CREATE on INJECTOR: a registration
+// whose input binds and validates is answered 403 with Spring Boot's
+// error JSON, and nothing is declared or stored. An admin token
+// (WithAdminToken) is never denied.
+func (p *Platform) DenyRegistration() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.noRegister = true
+}
+
+// registrationDenied reports whether DenyRegistration holds for the token.
+func (p *Platform) registrationDenied() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.noRegister && !p.admin
+}
