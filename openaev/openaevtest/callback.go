@@ -12,12 +12,20 @@ import (
 
 func (p *Platform) callback(c *Call) (int, string, []byte) {
 	if c.Body == nil {
-		return fail(http.StatusBadRequest, "malformed callback")
+		// JSON that is no object (null, a list): Jackson cannot bind it,
+		// Spring's HttpMessageNotReadableException, Boot's error JSON.
+		c.Reason = "malformed callback: not a JSON object"
+		return http.StatusBadRequest, jsonType, p.bootError(http.StatusBadRequest, "Bad Request", requestPath(c))
 	}
+	var blanks []string
 	for _, k := range []string{"execution_message", "execution_status"} {
 		if s, ok := c.Body[k].(string); !ok || blank(s) {
-			return fail(http.StatusBadRequest, k+" must not be blank")
+			blanks = append(blanks, k)
 		}
+	}
+	if len(blanks) > 0 {
+		c.Reason = strings.Join(blanks, ", ") + " must not be blank"
+		return http.StatusBadRequest, jsonType, validationFailed(blanks, "must not be blank")
 	}
 	if p.admin && !p.hasInject(c.InjectID) {
 		return p.lostCallback(c)

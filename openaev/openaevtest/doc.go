@@ -98,7 +98,9 @@
 //     execution_message and execution_status must not be blank
 //     (@NotBlank, InjectExecutionInput.java:13,24: Hibernate's trim()
 //     strips every char up to U+0020, control chars and U+0000 included,
-//     not U+00A0); execution_action, when given and not null, must bind
+//     not U+00A0; RestBehavior's ValidationErrorBag names each blank field:
+//     {"code":400,"message":"Validation Failed","errors":{"children":{…}}},
+//     rest/helper/RestBehavior.java:57-75); execution_action, when given and not null, must bind
 //     to an InjectExecutionAction (prerequisite_check,
 //     prerequisite_execution, cleanup_execution, command_execution,
 //     dns_resolution, file_execution, file_drop, complete; Current adds
@@ -205,7 +207,10 @@
 //     requeues collapsed, when the stand-in does not hold callbacks).
 //  8. Injects have state. AddInject creates one (QUEUING), as the platform does
 //     before dispatching it; reception and GET of any other id answer 404
-//     (ElementNotFoundException), and so do callbacks but an admin token's
+//     (ElementNotFoundException: {"message":"Element not found: Inject not
+//     found with id: X"}, PermissionService's lookup, or "Element not
+//     found: null" from the handler's own for an admin token;
+//     RestBehavior.java:229-233), and so do callbacks but an admin token's
 //     (WithAdminToken; BYPASS alike), which PermissionService lets through
 //     unlooked-up: 200, then Dropped, the platform only logging the
 //     ElementNotFoundException (lostCallback). Reception sets the inject to
@@ -264,15 +269,12 @@
 //     trace the platform adds for an unknown agent (agentNotFoundLocked).
 //     Any other method on /api/injects/{a}/{b} is 405 (the only
 //     route of that shape is PUT /api/injects/{exerciseId}/{injectId}),
-//     unknown paths 404. Before any route, the security layer
-//     (security.go, 2.4.0 read: config/AppSecurityConfig.java:74-79,
-//     111-112, 143-148, 255-262; security/TokenAuthenticationFilter.java
-//     :30, 57-88): a POST whose Authorization does not start with exactly
-//     "Bearer ", or that carries a cookie, is refused by CSRF, 403 with
-//     Spring Boot's error JSON (no message), whatever its token; a request
-//     the token filter authenticates nobody for ("bearer" taken case
-//     aside, a plain token, the openaev_token cookie; a token the platform
-//     does not know) is a 401 with an empty body, but the public settings.
+//     unknown paths 404. Before any route, the security layer (security.go
+//     says how, from config/AppSecurityConfig.java:74-79, 143-148, 255-262
+//     and security/TokenAuthenticationFilter.java:30, 57-88): a POST
+//     without exactly "Bearer " or with a cookie is refused by CSRF (403,
+//     Spring Boot's error JSON), whatever its token; an unauthenticated
+//     request a 401 with an empty body, but the public settings.
 //     Paths may carry a tenant (/api/tenants/{tenant}/…).
 //  10. An asset-group page (POST /api/endpoints/targets) asks for 1 to 1000
 //     assets from page 0 on, page and size bound as ints (rule 16), 0 and
@@ -345,36 +347,28 @@
 //     and BatchQueueService (openaev-model …/service/queue/BatchQueueService.java:349-353,
 //     373-390) rejects every message of the batch without requeue. What
 //     was written outside that transaction stays: each processed
-//     callback's trace, and a "complete"'s final status, which
-//     InjectStatusService.updateInjectStatus writes after the findings
-//     were built and queued for insert (InjectExecutionService.java:112,
-//     then :114; InjectStatusService.java:198, 206-210) through
-//     ExecutionTraceRepositoryHelper, each statement on a connection of its
-//     own from the DataSource, autocommitted
-//     (openaev-model/…/database/helper/ExecutionTraceRepositoryHelper.java
-//     :78, 137, 163). So the stand-in drops that callback (200 on the
-//     wire), stores none of its findings or signatures, and keeps its
-//     trace and the inject's new status: the inject reads finished, its
-//     findings missing; the legacy ingestion (one @Transactional call,
-//     InjectExecutionService.java:42-44) answers 409
+//     callback's trace and a "complete"'s final status, written after the
+//     findings were queued for insert (InjectExecutionService.java:112,
+//     then :114; InjectStatusService.java:198, 206-210) on connections of
+//     their own, autocommitted (openaev-model/…/database/helper/
+//     ExecutionTraceRepositoryHelper.java:78, 137, 163). So the stand-in
+//     drops that callback (200 on the wire), stores none of its findings
+//     or signatures, and keeps its trace and the inject's new status (the
+//     inject reads finished, its findings missing); the legacy ingestion
+//     (InjectExecutionService.java:42-44) answers 409
 //     (DataIntegrityViolationException, rest/helper/RestBehavior.java:251-252),
 //     trace and status kept alike. Held callbacks (rule 3) are processed
 //     as the platform's batches, one per worker group: every other
 //     callback of a failed batch is Dropped with it, its Reason naming the
 //     one that failed, its findings and signatures lost, its trace and
 //     status kept. A finding its output's processor refuses (rule 4)
-//     fails the batch too: buildSingleFinding throws
-//     IllegalArgumentException out of FindingService.generateFindings
-//     (rest/finding/FindingService.java:317-329), a class-level
-//     @Transactional bean (:25-29) joining the batch's transaction, which
-//     it marks rollback-only; that callback is lost before its trace
-//     (InjectExecutionService.java:112 throws before :114), the others of
-//     the batch are processed, and the commit throws
-//     UnexpectedRollbackException: every callback of the batch is
-//     rejected, its findings lost, the traces and statuses kept. (The
-//     contract's unreadable outputs, read by InjectorContractContentUtils,
-//     a @Component with no transaction, lose their callback alone.) Not
-//     held, the callback is a batch of its own: only it is lost.
+//     fails the batch too: FindingService.generateFindings throws
+//     IllegalArgumentException (rest/finding/FindingService.java:317-329)
+//     out of a class-level @Transactional bean (:25-29), which marks the
+//     batch's transaction rollback-only; that callback is lost before its
+//     trace (InjectExecutionService.java:112, before :114), the others are
+//     processed, and the commit throws UnexpectedRollbackException
+//     (calls.go's failsBatch says which drops fail a batch, how).
 //     StoredFindings lists the rows: the type is the
 //     contract's output type, the value as the output's processor renders
 //     it (buildString, AbstractOutputProcessor.java:59-68: a scalar's
@@ -424,7 +418,9 @@
 //     a 400; a Content-Type Jackson does not read a 415; an empty body,
 //     invalid UTF-8, StreamReadConstraints' limits (MaxNestingDepth,
 //     MaxNameLen, MaxStringLen, MaxNumberLen) and an int field given no
-//     Java int a 400. jsonread.go says each rule and where it was read.
+//     Java int a 400, each with Spring Boot's error JSON (timestamp,
+//     status, error, path; no message: errorbodies.go). jsonread.go says
+//     each rule and where it was read.
 //  17. The pending sweep (2.4.0 read; sweep.go says where): every minute,
 //     an inject PENDING for longer than inject.execution.threshold.minutes
 //     (10) since its dispatch is finalized without a result

@@ -129,8 +129,11 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 	}
 	if c.Kind != KindRegistration && c.Kind != KindInject && c.Kind != KindSettings {
 		if st, reason := readJSONBody(r, c, read); st != 0 {
+			// Spring's own exceptions (HttpMessageNotReadableException,
+			// HttpMediaTypeNotSupportedException), which RestBehavior
+			// does not handle: Spring Boot's error JSON, no message.
 			c.Reason = reason
-			return fail(st, reason)
+			return st, jsonType, p.bootError(st, http.StatusText(st), r.URL.Path)
 		}
 	}
 	switch c.Kind {
@@ -160,7 +163,7 @@ func (p *Platform) withInject(c *Call, f func(in *inject) (int, string, []byte))
 	defer p.mu.Unlock()
 	in := p.injects[c.InjectID]
 	if in == nil {
-		return fail(http.StatusNotFound, "Element not found")
+		return fail(http.StatusNotFound, p.notFoundMessage(c))
 	}
 	if in.denied && !p.admin {
 		if st := deniedStatus(p.raw, c.Kind); st != 0 {
@@ -168,6 +171,21 @@ func (p *Platform) withInject(c *Call, f func(in *inject) (int, string, []byte))
 		}
 	}
 	return f(in)
+}
+
+// notFoundMessage is RestBehavior's 404 message for an inject the
+// platform does not have ("Element not found: " + the exception's message,
+// rest/helper/RestBehavior.java:229-233): for a token that is not an
+// admin's, @AccessControl's PermissionService looks the inject up first
+// (PermissionService.java:98-99, 208-209), InjectService.inject's
+// "Inject not found with id: X" (InjectService.java:254-258); an admin's
+// reaches the handler, whose findById(…).orElseThrow(ElementNotFoundException::new)
+// (InjectApi.java:138, 373) has no message: "null".
+func (p *Platform) notFoundMessage(c *Call) string {
+	if p.admin && (c.Kind == KindInject || c.Kind == KindReception) {
+		return "Element not found: null"
+	}
+	return "Element not found: Inject not found with id: " + c.InjectID
 }
 
 // contractInjector is the injector that registered a contract.
@@ -221,8 +239,9 @@ func (p *Platform) reception(c *Call) (int, string, []byte) {
 	return p.withInject(c, func(in *inject) (int, string, []byte) {
 		if in.status == "" {
 			// inject.getStatus().orElseThrow(ElementNotFoundException::new)
-			// (InjectApi.java:374): an inject without a status is a 404.
-			return fail(http.StatusNotFound, "Element not found")
+			// (InjectApi.java:374): an inject without a status is a 404,
+			// RestBehavior's message for an exception without one.
+			return fail(http.StatusNotFound, "Element not found: null")
 		}
 		if finished(in.status) {
 			in.reopenings++ // the platform sets PENDING unconditionally

@@ -1,7 +1,6 @@
 package openaevtest
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 )
@@ -66,19 +65,6 @@ func (p *Platform) authenticates(r *http.Request, auth string) bool {
 		auth = auth[len("bearer "):]
 	}
 	return auth == p.token
-}
-
-// bootError is Spring Boot's error JSON (DefaultErrorAttributes, no
-// message by default), as its error controller writes it for a status
-// set by sendError.
-func (p *Platform) bootError(status int, reason, path string) []byte {
-	b, _ := json.Marshal(struct {
-		Timestamp string `json:"timestamp"`
-		Status    int    `json:"status"`
-		Error     string `json:"error"`
-		Path      string `json:"path"`
-	}{p.now().UTC().Format("2006-01-02T15:04:05.000-07:00"), status, reason, path})
-	return b
 }
 
 // DenyRegistration makes the platform refuse registrations to the token,

@@ -1,0 +1,89 @@
+package openaevtest_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// TestErrorBodies: the platform's error answers carry 2.4.0's bodies: a
+// @NotBlank failure RestBehavior's ValidationErrorBag naming every blank
+// field; what Spring refuses itself (a body Jackson cannot read, a
+// Content-Type it does not read) Spring Boot's error JSON, no message; an
+// inject it does not have RestBehavior's "Element not found: " and the
+// exception's message, PermissionService's for a token that is not an
+// admin's, none ("null") for the handler's own lookup.
+func TestErrorBodies(t *testing.T) {
+	const cb = "/api/injects/execution/callback/i1"
+	tests := []struct {
+		name, method, path, contentType, body string
+		admin, reset                          bool
+		status                                int
+		want                                  map[string]any // the body's fields; "timestamp" only said present
+	}{
+		{"blank execution_message", http.MethodPost, cb, "application/json", `{"execution_message":" ","execution_status":"INFO"}`, false, false, 400,
+			map[string]any{"code": 400.0, "message": "Validation Failed", "errors": map[string]any{"children": map[string]any{
+				"execution_message": map[string]any{"errors": []any{"must not be blank"}}}}}},
+		{"both blank", http.MethodPost, cb, "application/json", `{}`, false, false, 400,
+			map[string]any{"code": 400.0, "message": "Validation Failed", "errors": map[string]any{"children": map[string]any{
+				"execution_message": map[string]any{"errors": []any{"must not be blank"}},
+				"execution_status":  map[string]any{"errors": []any{"must not be blank"}}}}}},
+		{"body not JSON", http.MethodPost, cb, "application/json", `{"execution_message":`, false, false, 400,
+			map[string]any{"timestamp": true, "status": 400.0, "error": "Bad Request", "path": cb}},
+		{"JSON not an object", http.MethodPost, cb, "application/json", `[1]`, false, false, 400,
+			map[string]any{"timestamp": true, "status": 400.0, "error": "Bad Request", "path": cb}},
+		{"Content-Type not read", http.MethodPost, cb, "text/plain", `{}`, false, false, 415,
+			map[string]any{"timestamp": true, "status": 415.0, "error": "Unsupported Media Type", "path": cb}},
+		{"inject not held", http.MethodGet, "/api/injects/nope", "", "", false, false, 404,
+			map[string]any{"message": "Element not found: Inject not found with id: nope"}},
+		{"inject not held, an admin's token", http.MethodGet, "/api/injects/nope", "", "", true, false, 404,
+			map[string]any{"message": "Element not found: null"}},
+		{"reception of an inject without a status", http.MethodPost, "/api/injects/execution/reception/i1", "application/json",
+			`{"tracking_total_count":1}`, false, true, 404, map[string]any{"message": "Element not found: null"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var opts []openaevtest.Option
+			if tt.admin {
+				opts = append(opts, openaevtest.WithAdminToken())
+			}
+			p := openaevtest.NewPlatform(t, token, opts...)
+			p.AddInject("i1", "c1")
+			if tt.reset {
+				p.ResetInject("i1")
+			}
+			req, err := http.NewRequest(tt.method, p.URL+tt.path, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			var got map[string]any
+			if resp.StatusCode != tt.status || json.Unmarshal(b, &got) != nil {
+				t.Fatalf("%d %s, want %d and JSON", resp.StatusCode, b, tt.status)
+			}
+			if _, ok := tt.want["timestamp"]; ok {
+				if _, ok := got["timestamp"].(string); !ok {
+					t.Errorf("no timestamp in %s", b)
+				}
+				got["timestamp"] = true
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("body %s, want %v", b, tt.want)
+			}
+		})
+	}
+}
