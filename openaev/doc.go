@@ -297,7 +297,11 @@
 //
 // Registrar and Handler adapt the profile to serve.Daemon; SelectInjectors
 // picks the injectors served (every registered one but noop by default).
-// The Handler runs each inject at most once: a redelivered message whose
+// The Handler runs each inject at most once: a message is redelivered
+// when the broker flags it or this process knows its inject (a handling
+// in flight or whose acknowledgement was lost, an outbox start of a
+// process that ended mid-run, a "complete" within the window: see
+// Handler), the flag not being relied on; a redelivered message whose
 // inject the platform reports finished (Client.InjectFinished) is
 // acknowledged without running, since a new reception would reopen it, and
 // one whose inject this process is still running waits for that run. A

@@ -21,6 +21,7 @@ var (
 	_ serve.DeliveryHandler = (*Handler)(nil)
 	_ serve.OversizeHandler = (*Handler)(nil)
 	_ serve.KeyNamer        = (*Handler)(nil)
+	_ serve.AckLostNoter    = (*Handler)(nil)
 	_ serve.HealthReasoner  = (*APIError)(nil)
 )
 
@@ -46,11 +47,17 @@ type HandlerConfig struct {
 // Handler runs the platform messages a serve.Daemon consumes: at most one
 // run per inject, at least one delivery of its result.
 //
+//   - A message is taken for a redelivery (one that may have run before)
+//     when the broker's redelivered flag is set, or when this process
+//     knows its inject: a handling in flight, one whose acknowledgement
+//     was lost, a start of it that ended with its process, a "complete"
+//     within the ingestion window (see sentBefore): the flag alone is not
+//     to be relied on. A message of an inject nothing knows is a first
+//     delivery.
 //   - A redelivered message whose terminal callback already waits in the
 //     outbox is acknowledged without running its inject again (the
 //     consumer that ran it stopped before acknowledging it). A first
-//     delivery is not looked up: the broker's redelivered flag is set on
-//     any message it may have delivered before.
+//     delivery is not looked up.
 //   - A redelivered message is run only when the platform does not say
 //     its inject has finished (GET /api/injects/{id}; see Finished): the
 //     platform would reopen a finished inject and complete it twice (a
@@ -61,11 +68,12 @@ type HandlerConfig struct {
 //     the status cannot be read, it runs, and the reason is logged. A
 //     redelivered message of an inject this process is running waits for
 //     that run and takes its outcome (see Processor.ProcessMessage); only
-//     that wait is logged then. A first delivery of an inject this
-//     process handles already waits until that handling returned, then
-//     runs (see claim; unless sentRecently), its "complete" reading the stored findings first,
-//     as one whose reception the platform answers with an earlier run's
-//     "complete" (see Receipt.Earlier).
+//     that wait is logged then: any message of an inject whose handling is
+//     in flight here is one. A first delivery that raced another to the
+//     inject waits until that handling returned, then runs (see claim;
+//     unless sentRecently), its "complete" reading the stored findings
+//     first, as one whose reception the platform answers with an earlier
+//     run's "complete" (see Receipt.Earlier).
 //   - The run of a redelivered message, and of one whose channel closed
 //     before its acknowledgement (serve.Delivery.Lost: the broker delivers
 //     it again), asks the platform before each attempt of its terminal
@@ -101,6 +109,7 @@ type Handler struct {
 	cfg     HandlerConfig
 	log     *zap.Logger
 	room    room
+	known   known   // the injects this process knows (see sentBefore)
 	abandon abandon // fired by the daemon's shutdown timeout (see Abandon)
 }
 
@@ -129,17 +138,30 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		m, err = ParseMessage(d.Body)
 	}
 	if err != nil {
-		h.received(d, "")
+		h.received(d, d.Redelivered, "")
 		// Process reports the message (an INVALID_USAGE when it names its
 		// inject) and returns the same refusal.
 		return h.settle("", "", h.cfg.Processor.process(ctx, d.Body, true))
 	}
 	id, injector := m.Injection.InjectID, h.cfg.Processor.injectorOf(m)
-	h.received(d, injector)
-	// Only a redelivery can find its callback stored by an earlier run:
-	// RabbitMQ sets the redelivered flag on every message it may have
-	// delivered before, so a first delivery costs no outbox read.
-	if d.Redelivered && h.cfg.Store != nil && h.waiting(id) {
+	// A message may have been delivered before when the broker says so,
+	// or when this process knows its inject (see sentBefore): the flag
+	// alone is not to be relied on.
+	redelivered := d.Redelivered || h.sentBefore(id)
+	h.received(d, redelivered, injector)
+	if d.Lost != nil {
+		// A handling that ends once its channel closed: the broker sends
+		// the message again, maybe without its redelivered flag.
+		defer func() {
+			if d.Lost() {
+				h.NoteAckLost(id)
+			}
+		}()
+	}
+	// Only a message that may have been delivered before can find its
+	// callback stored by an earlier run: a message nothing knows of costs
+	// no outbox read.
+	if redelivered && h.cfg.Store != nil && h.waiting(id) {
 		h.log.Info("terminal callback already in the outbox; message acknowledged without running the inject again",
 			zap.String("inject_id", id), zap.String("outbox", h.cfg.Store.Path()))
 		h.forgetStarts(id)
@@ -147,22 +169,23 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		return nil
 	}
 	// The handling of this message is the inject's in this process until
-	// it returns: a redelivery meanwhile takes its outcome, another copy
-	// waits for it (see claim).
+	// it returns: a message sent again meanwhile takes its outcome,
+	// another first delivery (one that raced it to the claim) waits for it
+	// (see claim).
 	var endFlight func(error)
 	defer func() {
 		if endFlight != nil {
 			endFlight(err)
 		}
 	}()
-	if !d.Redelivered {
+	if !redelivered {
 		if endFlight, err = h.claim(ctx, id, d.Lost); err != nil {
 			return err
 		}
 	}
-	letGo := h.holdOutbox(!d.Redelivered) // the note read below rides on it
+	letGo := h.holdOutbox(!redelivered) // the note read below rides on it
 	defer letGo()
-	if !d.Redelivered && h.sentRecently(id, false) {
+	if !redelivered && h.sentRecently(id, false) {
 		return nil
 	}
 	release, err := h.reserve(id)
@@ -173,7 +196,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	joined := false
 	var status string
 	var statusErr error
-	if d.Redelivered {
+	if redelivered {
 		// It waits for the handling in flight and takes its outcome (the
 		// processor logs the wait), before anything acknowledges it: that
 		// handling may hold its result unsent (see unstored).
@@ -197,13 +220,13 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	if !joined {
 		// Recorded before the run: a process ending during it (a panic in
 		// a goroutine of the injector) is counted (see startRun).
-		end, unfinished := h.startRun(id, d.Redelivered)
+		end, unfinished := h.startRun(id, redelivered)
 		if unfinished > 0 {
 			return h.unfinished(ctx, id, injector, unfinished)
 		}
 		defer end()
 		letGo()
-		if d.Redelivered {
+		if redelivered {
 			// Said once the platform took the reception, as the inject
 			// runs: a handling that fails before (its targets not listed,
 			// the reception refused) runs nothing.
@@ -238,7 +261,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 // sends nothing. The message is counted received (a first delivery) and
 // failed, as a malformed one is.
 func (h *Handler) HandleOversize(ctx context.Context, head serve.Delivery, size, limit int64) string {
-	h.received(head, "")
+	h.received(head, head.Redelivered, "")
 	defer h.cfg.Metrics.InjectFailed("")
 	id := headInjectID(head.Body)
 	if id == "" {
@@ -270,10 +293,15 @@ func (h *Handler) MessageKey(body []byte) (string, any) {
 // received counts an inject received for the first time: a redelivery
 // is counted in injectkit_redeliveries_total, unless the daemon returned
 // its message to the queue unhandled (Returned): handled for the first
-// time now.
-func (h *Handler) received(d serve.Delivery, injector string) {
-	if !d.Redelivered || d.Returned {
+// time now. A message without the broker's redelivered flag that this
+// process recognises as sent again (redelivered, see sentBefore) is
+// counted there too, here (the daemon counts the flag).
+func (h *Handler) received(d serve.Delivery, redelivered bool, injector string) {
+	switch {
+	case !redelivered || d.Returned && d.Redelivered:
 		h.cfg.Metrics.InjectReceived(injector)
+	case !d.Redelivered:
+		h.cfg.Metrics.Redelivery()
 	}
 }
 

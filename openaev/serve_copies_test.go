@@ -54,10 +54,11 @@ func TestHandlerNoCopyRunsAfterAbandon(t *testing.T) {
 }
 
 // TestHandlerLostCopyDoesNotRun is reviewer r4's case: a copy of an
-// inject waits for the handling of another message of it, and its channel
-// closes meanwhile. The broker delivers it again (maybe to another
-// daemon), and that delivery handles it: once its predecessor ends, the
-// copy gives up with a transient error, not run here.
+// inject waits for the handling of another message of it (one sent
+// again: tester t99, the broker's flag unset), and its channel closes
+// meanwhile. It takes that handling's outcome, runs nothing, and the
+// inject is remembered: the broker sends the copy again, and that one,
+// flag unset too, is not run either.
 func TestHandlerLostCopyDoesNotRun(t *testing.T) {
 	s := newServeEnv(t, serveOpts{})
 	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
@@ -70,16 +71,18 @@ func TestHandlerLostCopyDoesNotRun(t *testing.T) {
 		second <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body, Lost: lost.Load})
 	}()
 	testkit.WaitFor(t, 10*time.Second, "the second copy waiting", func() bool {
-		return s.logs.FilterMessageSnippet("waiting for its handling to end").Len() == 1
+		return s.logs.FilterMessageSnippet("waiting for that run, whose outcome settles it").Len() == 1
 	})
 	lost.Store(true) // its channel closed
 	release()
 	if err := <-first; err != nil {
 		t.Errorf("first copy: %v", err)
 	}
-	err := <-second
-	if got := settlement(err); got != "requeue" {
-		t.Errorf("the lost copy settled %s (%v), want requeue", got, err)
+	if err := <-second; err != nil {
+		t.Errorf("the lost copy: %v, want the first's outcome", err)
+	}
+	if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+		t.Errorf("the copy sent again: %v", err)
 	}
 	if n := s.nmap.calls.Load(); n != 1 {
 		t.Errorf("nmap ran %d times, want 1", n)

@@ -29,7 +29,9 @@ import (
 //     message is acknowledged (kept in the outbox when the platform does
 //     not take the callback), counted failed, and one ERROR line names the
 //     inject. A first delivery of a message runs whatever its inject's
-//     earlier starts were.
+//     earlier starts were; a message whose inject has such starts is not
+//     a first delivery, whatever the broker's redelivered flag (see
+//     sentBefore).
 //   - Without an outbox nothing counts the starts: a quorum queue's
 //     delivery limit (x-delivery-limit) is then the only bound.
 
@@ -74,7 +76,10 @@ func (h *Handler) startRun(id string, redelivered bool) (end func(), unfinished 
 	if run == nil {
 		return func() {}, crashed
 	}
-	return run.End, 0
+	return func() {
+		run.End() // the earlier starts that ended unfinished with it
+		h.endedUnfinished(id)
+	}, 0
 }
 
 // unfinished answers a redelivered message of inject id whose runs ended
@@ -88,7 +93,7 @@ func (h *Handler) unfinished(ctx context.Context, id, injector string, n int) er
 	err := h.cfg.Processor.rt.Reject(ctx, runtime.Request{InjectID: id, Injector: injector, CallerLogs: true}, cause)
 	var se *runtime.StoredError
 	if err == nil || errors.As(err, &se) && se.Pending > 0 {
-		h.cfg.Store.ForgetStarts(id)
+		h.forgetStarts(id)
 	}
 	if err == nil {
 		h.cfg.Metrics.InjectFailed(injector)
@@ -102,5 +107,6 @@ func (h *Handler) unfinished(ctx context.Context, id, injector string, n int) er
 func (h *Handler) forgetStarts(id string) {
 	if h.cfg.Store != nil {
 		h.cfg.Store.ForgetStarts(id)
+		h.endedUnfinished(id)
 	}
 }

@@ -14,7 +14,10 @@ type Delivery struct {
 	// acknowledged. It may have been handled already (a consumer that
 	// died between the platform's answer and its acknowledgement). It is
 	// set too when the daemon hands the message again after its handling
-	// failed transiently.
+	// failed transiently. Unset, it proves nothing: AMQP 0-9-1 says a
+	// client must not rely on it, and RabbitMQ 3.10 leaves it unset on
+	// the messages of a closed channel once the node restarted with a
+	// transient message queued (see AckLostNoter).
 	Redelivered bool
 	// Retries counts the handlings of the message by its worker before
 	// this one (failed transiently, or paused): 0 on the first handling
@@ -42,6 +45,17 @@ type Delivery struct {
 type DeliveryHandler interface {
 	Handler
 	HandleDelivery(ctx context.Context, d Delivery) error
+}
+
+// AckLostNoter is a Handler told of a message whose acknowledgement was
+// lost with its channel, by its key (see KeyNamer): the broker delivers it
+// again, and may leave its redelivered flag unset (AMQP 0-9-1: a client
+// must not rely on it), so the Handler remembers the key to recognise the
+// copy. The daemon calls it after the handling returned; it must not
+// block.
+type AckLostNoter interface {
+	Handler
+	NoteAckLost(key string)
 }
 
 // KeyNamer is a Handler that names what a message is about: its key (an

@@ -60,7 +60,11 @@
 // before carries its x-delivery-count, logged at WARN when it arrives. It can also
 // ask, while it runs, whether the channel the message came on has closed
 // (Delivery.Lost): the acknowledgement can no longer land, and the broker
-// delivers the message again, so another run of it may exist. A message
+// delivers the message again, so another run of it may exist. The flag
+// unset proves nothing (AMQP 0-9-1: a client must not rely on it;
+// RabbitMQ 3.10 leaves it unset after a node restart): a Handler that is
+// an AckLostNoter is told the key of each message whose acknowledgement
+// or rejection was lost with its channel, to recognise the copy. A message
 // larger than MaxMessageSize is rejected without requeue and never handed
 // to Handle, so nothing decodes it; an OversizeHandler is shown its first
 // bytes to name it in the log (and tell its platform).

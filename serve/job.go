@@ -261,6 +261,9 @@ func (r *runner) finish(j *job, err error) (again bool) {
 		case !settled:
 			j.logger().Warn("handled after the shutdown requeued the message; it will run again")
 		case aerr != nil:
+			if n, ok := r.d.Handler.(AckLostNoter); ok {
+				n.NoteAckLost(j.name())
+			}
 			j.logger().Warn("ack lost with the channel; the broker redelivers the message", zap.Error(aerr))
 		default:
 			r.metrics.message(OutcomeAcked)
@@ -269,6 +272,8 @@ func (r *runner) finish(j *job, err error) (again bool) {
 		r.refusalSettled(j)
 		if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
 			r.metrics.message(OutcomeRejected)
+		} else if n, ok := r.d.Handler.(AckLostNoter); ok && settled {
+			n.NoteAckLost(j.name()) // the rejection lost with the channel
 		}
 		log := j.logger()
 		var pe *permanentError

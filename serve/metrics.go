@@ -69,7 +69,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		gatherer:     reg,
 		reg:          reg,
 		messages:     r.counterVec("injectkit_messages_total", "outcome", messagesHelp),
-		redeliveries: r.counter("injectkit_redeliveries_total", "Queue messages received with the broker's redelivered flag set."),
+		redeliveries: r.counter("injectkit_redeliveries_total", "Queue messages received with the broker's redelivered flag set, or recognised by the handler as sent again without it."),
 		inFlight:     r.gauge("injectkit_injects_in_flight", "Messages being handled now."),
 		heartbeats:   r.counterVec("injectkit_heartbeats_total", "result", "Registrations sent to the platform (the first one and every heartbeat), by result: ok or error."),
 		connected:    r.gauge("injectkit_broker_connected", "1 while the daemon is connected to the broker (consuming, or paused with its consumer cancelled), else 0."),
@@ -153,7 +153,8 @@ func injectorLabel(injector string) string {
 }
 
 // InjectReceived counts an inject received for injector, for the first
-// time (a redelivery is counted by the daemon, in redeliveries).
+// time (a redelivery is counted by the daemon, in redeliveries, or by the
+// Handler: see Redelivery).
 func (m *Metrics) InjectReceived(injector string) {
 	if m != nil {
 		m.received.WithLabelValues(injectorLabel(injector)).Inc()
@@ -219,6 +220,12 @@ func (m *Metrics) message(outcome string) {
 		m.messages.WithLabelValues(outcome).Inc()
 	}
 }
+
+// Redelivery counts a message delivered without the broker's redelivered
+// flag that the Handler recognises as one it may have handled before (the
+// flag is not to be relied on: see Delivery.Redelivered), in
+// redeliveries; the daemon counts those with the flag.
+func (m *Metrics) Redelivery() { m.redelivered() }
 
 func (m *Metrics) redelivered() {
 	if m != nil {

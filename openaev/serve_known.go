@@ -1,0 +1,137 @@
+package openaev
+
+import (
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Which messages may have been delivered before. The broker's redelivered
+// flag is not enough: AMQP 0-9-1 says a client MUST NOT rely on it, and
+// RabbitMQ 3.10 (tester t99) returns the messages of a channel that
+// closed with the flag unset once the node restarted with a transient
+// message in a durable queue, as the platform's messages are. So a
+// Handler takes a message for one that may have run before (the path of a
+// redelivered message: the outbox and the platform asked, the crash-loop
+// guard, counted as a redelivery) when the flag is set, or when this
+// process knows its inject:
+//
+//   - a handling of it is in flight in this process (its channel closed:
+//     the broker took the message back and sends it again);
+//   - a handling of it ended in this process once its channel had closed,
+//     or its acknowledgement was lost with the channel (NoteAckLost): kept
+//     lostMemory, the copy may wait in a long queue;
+//   - the outbox holds a start of it by an earlier process that ended
+//     during the run (see startRun), or the profile's notes hold a
+//     "complete" of it within the ingestion window (see sentRecently).
+//
+// All of it is in memory: the outbox's starts are read once, at the first
+// message, and its notes likewise (see Profile.lastComplete), so that a
+// message of an inject nothing knows costs map lookups, no file read and
+// no request. What none of them holds (a result stored by an earlier
+// process whose acknowledgement a broker restart lost, past the window)
+// is not recognised without the flag.
+
+// lostMemory is how long a Handler remembers an inject whose message's
+// acknowledgement could not land (see above).
+const lostMemory = 24 * time.Hour
+
+// known is what a Handler remembers of the injects it handled (see above).
+type known struct {
+	loaded sync.Once // the outbox's starts read into unfinished
+
+	mu         sync.Mutex
+	unfinished map[string]struct{}  // starts of earlier processes that ended during the run
+	lost       map[string]time.Time // when each lost handling is forgotten
+	pruneAt    time.Time
+}
+
+// sentBefore reports whether this process knows inject id (see above):
+// its message may have been delivered before, whatever the broker's flag.
+func (h *Handler) sentBefore(id string) bool {
+	if h.cfg.Processor.flights.running(id) != nil {
+		return true
+	}
+	if h.cfg.Store != nil {
+		h.known.loaded.Do(h.loadStarts)
+	}
+	k := &h.known
+	k.mu.Lock()
+	_, unfinished := k.unfinished[id]
+	until, lost := k.lost[id]
+	k.mu.Unlock()
+	if unfinished || lost && time.Now().Before(until) {
+		return true
+	}
+	return h.cfg.Processor.profile.knowsComplete(id)
+}
+
+// loadStarts reads once the injects whose starts ended unfinished with
+// their process (see startRun).
+func (h *Handler) loadStarts() {
+	runs, err := h.cfg.Store.Starts()
+	if err != nil {
+		h.log.Warn("the injects' starts cannot be read from the outbox: a message sent again without the broker's redelivered flag "+
+			"is not recognised by them", zap.String("outbox", h.cfg.Store.Path()), zap.Error(err))
+		return
+	}
+	k := &h.known
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, r := range runs {
+		if h.cfg.Store.Running(r) {
+			continue
+		}
+		if k.unfinished == nil {
+			k.unfinished = map[string]struct{}{}
+		}
+		k.unfinished[r.InjectID] = struct{}{}
+	}
+}
+
+// NoteAckLost remembers inject id, whose message's acknowledgement was lost
+// with its channel: the broker delivers it again, maybe without its
+// redelivered flag (see serve.AckLostNoter).
+func (h *Handler) NoteAckLost(id string) {
+	if id == "" {
+		return
+	}
+	now := time.Now()
+	k := &h.known
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.lost == nil {
+		k.lost = map[string]time.Time{}
+	}
+	if !now.Before(k.pruneAt) {
+		for i, until := range k.lost {
+			if !now.Before(until) {
+				delete(k.lost, i)
+			}
+		}
+		k.pruneAt = now.Add(lostMemory / 2)
+	}
+	k.lost[id] = now.Add(lostMemory)
+}
+
+// endedUnfinished forgets the starts of inject id that ended unfinished:
+// its run ended, or its message was settled without one.
+func (h *Handler) endedUnfinished(id string) {
+	k := &h.known
+	k.mu.Lock()
+	delete(k.unfinished, id)
+	k.mu.Unlock()
+}
+
+// knowsComplete reports whether the profile's memory holds a "complete"
+// of inject id within the ingestion window. Only a profile with a window
+// of its own answers from memory (see lastComplete); one without says no,
+// reading no file.
+func (p *Profile) knowsComplete(id string) bool {
+	if !p.notes.windowSet {
+		return false
+	}
+	_, ok := p.lastComplete(id)
+	return ok
+}

@@ -1,0 +1,111 @@
+package openaev_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
+)
+
+// TestHandlerCopyWithoutRedeliveredFlag is tester t99's finding 1:
+// RabbitMQ 3.10, once restarted with a transient message queued, returns
+// the messages of a closed channel without their redelivered flag (AMQP
+// 0-9-1: a client must not rely on it). A message of an inject this
+// process knows (a handling in flight, one whose acknowledgement was
+// lost, one that ended once its channel closed, starts of earlier
+// processes that ended during the run) is handled as one sent again all
+// the same: not run twice, the crash-loop guard answering, counted as a
+// redelivery. The platform's ingestion window is 0 (no notes), as with
+// --openaev-ingest-window 0. A message of an inject nothing knows runs.
+func TestHandlerCopyWithoutRedeliveredFlag(t *testing.T) {
+	const id = "i-1"
+	tests := []struct {
+		name string
+		// before happens before the copy (the first handling done, or
+		// held running: release lets it end).
+		before func(t *testing.T, s *serveEnv, body []byte) (release func(), first <-chan error)
+		// wantRuns is how many times nmap ran; wantTerminal the terminal
+		// callback's status.
+		wantRuns     int32
+		wantTerminal string
+		wantRedeliv  float64
+		wantLog      string
+	}{
+		{name: "nothing known: a first delivery, run", before: func(*testing.T, *serveEnv, []byte) (func(), <-chan error) {
+			return nil, nil
+		}, wantRuns: 1, wantTerminal: "SUCCESS"},
+		{name: "its handling in flight: takes that handling's outcome", before: func(t *testing.T, s *serveEnv, body []byte) (func(), <-chan error) {
+			started, release := s.nmap.holdNextRun()
+			first := make(chan error, 1)
+			go func() { first <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
+			<-started
+			return release, first
+		}, wantRuns: 1, wantTerminal: "SUCCESS", wantRedeliv: 1},
+		{name: "its acknowledgement lost: the platform shows it finished, not run", before: func(t *testing.T, s *serveEnv, body []byte) (func(), <-chan error) {
+			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+				t.Fatal(err)
+			}
+			s.handler.NoteAckLost(id) // as the daemon does when the ack fails
+			return nil, nil
+		}, wantRuns: 1, wantTerminal: "SUCCESS", wantRedeliv: 1, wantLog: "redelivered message of a finished inject: acknowledged, not run again"},
+		{name: "its handling ended once its channel closed: not run", before: func(t *testing.T, s *serveEnv, body []byte) (func(), <-chan error) {
+			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body,
+				Lost: func() bool { return s.nmap.calls.Load() > 0 }}); err != nil {
+				t.Fatal(err)
+			}
+			return nil, nil
+		}, wantRuns: 1, wantTerminal: "SUCCESS", wantRedeliv: 1, wantLog: "redelivered message of a finished inject: acknowledged, not run again"},
+		{name: "its runs ended their process twice: ERROR, not run", before: func(t *testing.T, s *serveEnv, body []byte) (func(), <-chan error) {
+			endDuringRuns(t, s.store.Path(), id, openaev.MaxUnfinishedRuns)
+			return nil, nil
+		}, wantRuns: 0, wantTerminal: "ERROR", wantRedeliv: 1, wantLog: "inject not run again: injectkit stopped while running it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServeEnv(t, serveOpts{outbox: true, shared: true})
+			body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			release, first := tt.before(t, s, body)
+			copyDone := make(chan error, 1)
+			go func() {
+				copyDone <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body, Redelivered: false})
+			}()
+			if release != nil {
+				testkit.WaitFor(t, 10*time.Second, "the copy waiting for the handling in flight", func() bool {
+					return s.logs.FilterMessageSnippet("wait").Len() > 0
+				})
+				release()
+				if err := <-first; err != nil {
+					t.Errorf("first handling: %v", err)
+				}
+			}
+			if err := <-copyDone; err != nil {
+				t.Errorf("copy: %v, want acknowledged", err)
+			}
+			if n := s.nmap.calls.Load(); n != tt.wantRuns {
+				t.Errorf("nmap ran %d times, want %d", n, tt.wantRuns)
+			}
+			if term, ok := s.platform.Terminal(id); !ok || term.Body["execution_status"] != tt.wantTerminal {
+				t.Errorf("terminal %v, want %s", term.Body, tt.wantTerminal)
+			}
+			if n := len(s.platform.Receptions(id)); n != 1 {
+				t.Errorf("%d receptions, want 1", n)
+			}
+			if got := servetest.Metric(t, s.prom, "injectkit_redeliveries_total"); got != tt.wantRedeliv {
+				t.Errorf("redeliveries %v, want %v", got, tt.wantRedeliv)
+			}
+			if tt.wantLog != "" && s.logs.FilterMessageSnippet(tt.wantLog).Len() != 1 {
+				t.Errorf("no line %q", tt.wantLog)
+			}
+			// The copy runs nothing, so nothing says it runs again.
+			for _, e := range s.logs.All() {
+				if tt.wantRuns == 1 && tt.wantRedeliv > 0 && strings.Contains(e.Message, "running it") {
+					t.Errorf("line %q (%v)", e.Message, e.Level)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,73 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+	"go.uber.org/zap"
+)
+
+// noter is a Handler that records the keys of the messages whose
+// settlement the daemon lost (see AckLostNoter).
+type noter struct {
+	mu   sync.Mutex
+	lost []string
+}
+
+func (*noter) Handle(context.Context, []byte) error { return nil }
+
+func (n *noter) NoteAckLost(key string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.lost = append(n.lost, key)
+}
+
+// closedAck is the acknowledger of a channel that closed: every
+// settlement fails.
+type closedAck struct{}
+
+func (closedAck) Ack(uint64, bool) error        { return amqp.ErrClosed }
+func (closedAck) Nack(uint64, bool, bool) error { return amqp.ErrClosed }
+func (closedAck) Reject(uint64, bool) error     { return amqp.ErrClosed }
+
+// TestAckLostTold is tester t99's finding 1: the broker may deliver a
+// message whose acknowledgement (or rejection) was lost with its channel
+// again without its redelivered flag, so the daemon tells the Handler the
+// message's key, that it recognises the copy. A settlement that lands
+// tells nothing.
+func TestAckLostTold(t *testing.T) {
+	tests := []struct {
+		name     string
+		ack      amqp.Acknowledger
+		err      error
+		wantLost []string
+	}{
+		{name: "ack lost", ack: closedAck{}, wantLost: []string{"i-1"}},
+		{name: "rejection lost", ack: closedAck{}, err: Permanent(errors.New("refused")), wantLost: []string{"i-1"}},
+		{name: "ack landed", ack: okAck{}},
+		{name: "rejection landed", ack: okAck{}, err: Permanent(errors.New("refused"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &noter{}
+			r := newRunner(&Daemon{Registrar: okRegistrar{}, Handler: h, Log: zap.NewNop()})
+			j := &job{dl: amqp.Delivery{Acknowledger: tt.ack, Body: []byte(`{}`)}}
+			j.named("i-1", zap.NewNop())
+			r.finish(j, tt.err)
+			if !slices.Equal(h.lost, tt.wantLost) {
+				t.Errorf("told %v, want %v", h.lost, tt.wantLost)
+			}
+		})
+	}
+}
+
+// okAck is the acknowledger of an open channel.
+type okAck struct{}
+
+func (okAck) Ack(uint64, bool) error        { return nil }
+func (okAck) Nack(uint64, bool, bool) error { return nil }
+func (okAck) Reject(uint64, bool) error     { return nil }
