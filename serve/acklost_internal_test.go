@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // noter is a Handler that records the keys of the messages whose
@@ -33,6 +36,27 @@ type closedAck struct{}
 func (closedAck) Ack(uint64, bool) error        { return amqp.ErrClosed }
 func (closedAck) Nack(uint64, bool, bool) error { return amqp.ErrClosed }
 func (closedAck) Reject(uint64, bool) error     { return amqp.ErrClosed }
+
+// TestAckLostWarnPromisesNoRedelivery is tester t99's finding 2: a
+// broker restart drops the platform's transient messages, the one whose
+// ack was lost included, so the WARN says the broker delivers it again
+// only unless it restarted, and what becomes of it then.
+func TestAckLostWarnPromisesNoRedelivery(t *testing.T) {
+	core, logs := observer.New(zapcore.WarnLevel)
+	r := newRunner(&Daemon{Registrar: okRegistrar{}, Handler: &noter{}, Log: zap.New(core)})
+	j := &job{dl: amqp.Delivery{Acknowledger: closedAck{}, Body: []byte(`{}`)}}
+	j.named("i-1", zap.New(core))
+	r.finish(j, nil)
+	lines := logs.FilterMessageSnippet("ack lost with the channel").All()
+	if len(lines) != 1 {
+		t.Fatalf("%d ack-lost lines, want 1: %v", len(lines), logs.All())
+	}
+	for _, want := range []string{"unless it restarted", "pending sweep"} {
+		if !strings.Contains(lines[0].Message, want) {
+			t.Errorf("ack-lost line %q does not say %q", lines[0].Message, want)
+		}
+	}
+}
 
 // TestAckLostTold is tester t99's finding 1: the broker may deliver a
 // message whose acknowledgement (or rejection) was lost with its channel

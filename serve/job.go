@@ -264,7 +264,7 @@ func (r *runner) finish(j *job, err error) (again bool) {
 			if n, ok := r.d.Handler.(AckLostNoter); ok {
 				n.NoteAckLost(j.name())
 			}
-			j.logger().Warn("ack lost with the channel; the broker redelivers the message", zap.Error(aerr))
+			j.logger().Warn("ack lost with the channel; the broker delivers the message again, unless it restarted meanwhile: it drops a transient message (the OpenAEV platform's), whose inject the platform's pending sweep then finalizes", zap.Error(aerr))
 		default:
 			r.metrics.message(OutcomeAcked)
 		}

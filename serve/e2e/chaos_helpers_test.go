@@ -177,7 +177,7 @@ const (
 	msgResent    = "outbox body delivered"
 	msgKept      = "terminal callback not delivered; kept in the outbox and acknowledged"
 	msgSkipped   = "terminal callback already in the outbox; message acknowledged without running the inject again"
-	msgAckLost   = "ack lost with the channel; the broker redelivers the message"
+	msgAckLost   = "ack lost with the channel; the broker delivers the message again, unless it restarted meanwhile: it drops a transient message (the OpenAEV platform's), whose inject the platform's pending sweep then finalizes"
 	msgFailed    = "delivery failed" // the runtime's, with the error; serve leaves it to msgKept's line
 	msgConnLost  = "broker connection lost"
 	msgConsuming = "consuming"
