@@ -34,7 +34,10 @@ type Abort struct {
 	// exits are what must be done before Main exits at once (see
 	// OnExit), by registration.
 	exits map[int]func()
-	next  int
+	// says is what exiting now does, as the command says it (see
+	// ExitSays), by registration.
+	says map[int]string
+	next int
 	// notices, when set, writes Main's lines about the signals as JSON
 	// log lines: the command logs JSON (see logJSON).
 	notices *zap.Logger
@@ -92,6 +95,28 @@ func (a *Abort) Unstoppable(lost string) (release func()) {
 		return func() {}
 	}
 	return register(a, &a.lost, lost)
+}
+
+// ExitSays registers what exiting at once, at a second signal that no
+// send holds, does to the command's work (serve: its injects in flight go
+// back to the queue), which Main then says instead of run's line (the
+// signatures not yet stored lost); remove ends it.
+func (a *Abort) ExitSays(text string) (remove func()) {
+	if a == nil {
+		return func() {}
+	}
+	return register(a, &a.says, text)
+}
+
+// exitSaid is what the commands registered with ExitSays, "; "-joined;
+// "" when none did.
+func (a *Abort) exitSaid() string {
+	if a == nil {
+		return ""
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return strings.Join(inOrder(a.says), "; ")
 }
 
 // register adds v to *m (made on first use) under the next registration

@@ -29,7 +29,9 @@ const exitWait = 5 * time.Second
 // A second one fires o.Abort (made here when nil): a run sending its
 // signatures keeps every body not delivered in the outbox and exits
 // ExitInterrupted on its own, and a third one exits at once; when no send
-// holds the abort, the second exits ExitInterrupted at once, once what the
+// holds the abort, the second exits ExitInterrupted at once, saying what
+// that abandons (what the command registered with Abort.ExitSays: serve's
+// injects in flight go back to the queue), once what the
 // command registered with Abort.OnExit is done (serve removes the start
 // records of its injects in flight), at most after a few seconds or a
 // further signal.
@@ -81,6 +83,9 @@ func onSignals(o Options, cancel context.CancelFunc, sigs <-chan os.Signal, exit
 		// A send that ignores the abort is in flight (an openaev rejection
 		// without an outbox): it is abandoned.
 		abort.notice(w, fmt.Sprintf("%s again: exiting now; %s", s, lost))
+	case abort.exitSaid() != "":
+		// The command says what exiting now does to its work (serve).
+		abort.notice(w, o.rename(fmt.Sprintf("%s again: exiting now; %s", s, abort.exitSaid())))
 	default:
 		// No send holds the abort: nothing is being sent now. Only what an
 		// earlier send stored is kept (there may be no outbox at all).

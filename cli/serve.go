@@ -190,6 +190,9 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	// What a second signal does to the injects in flight, said instead of
+	// run's line (its signatures not yet stored lost).
+	defer o.Abort.ExitSays(serveExitSays(store != nil))()
 	if store != nil {
 		defer closeOutbox(log, store)
 		// Exiting at once (a second signal), the store is not closed: the
@@ -263,6 +266,18 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		return &ExitError{Code: ExitDelivery, Err: err}
 	}
 	return nil
+}
+
+// serveExitSays is what a second signal does to serve's injects in
+// flight (see Abort.ExitSays), with an outbox or without.
+func serveExitSays(outboxed bool) string {
+	if outboxed {
+		return "the injects in flight go back to the queue unacknowledged: those whose terminal callback is stored stay in " +
+			"the outbox (see: injectkit outbox list), resent from there and not run again; the others run again where they are " +
+			"taken, a result held in memory, not stored, dropped"
+	}
+	return "the injects in flight go back to the queue unacknowledged and run again where they are taken; " +
+		"their results held in memory, not delivered (--outbox none), are dropped"
 }
 
 // watchOutbox exports the counts of store in metrics, read at each scrape
