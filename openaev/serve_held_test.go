@@ -5,7 +5,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
@@ -118,4 +122,27 @@ func heldResults(t *testing.T, s *serveEnv) float64 {
 	}
 	t.Fatal("no gauge injectkit_results_held")
 	return 0
+}
+
+// TestHandlerHeldResultDroppedAtShutdown is tester t99's finding 4: the
+// shutdown timeout drops a result held in memory (no outbox, the platform
+// failing its terminal callback), its message requeued: one ERROR line
+// names the inject and says the result is dropped and the inject runs
+// again.
+func TestHandlerHeldResultDroppedAtShutdown(t *testing.T) {
+	s := newServeEnv(t, serveOpts{})
+	s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 1<<20) // never taken
+	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	done := make(chan error, 1)
+	go func() { done <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
+	testkit.WaitFor(t, 10*time.Second, "the result held", func() bool { return heldResults(t, s) == 1 })
+	s.handler.Abandon()
+	if err := <-done; err == nil {
+		t.Fatal("the handling abandoned settled with nil, want requeued")
+	}
+	lines := s.logs.FilterMessageSnippet("result, held in memory and not delivered, is dropped").All()
+	if len(lines) != 1 || lines[0].Level != zap.ErrorLevel || lines[0].ContextMap()["inject_id"] != "i-1" ||
+		!strings.Contains(lines[0].Message, "will run again") {
+		t.Errorf("lines %v, want one ERROR naming i-1, saying it runs again", lines)
+	}
 }

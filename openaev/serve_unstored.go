@@ -33,7 +33,8 @@ import (
 // acknowledged, never run again. A daemon that stops meanwhile (its
 // shutdown abandons the sends in flight: see Abandon) or dies leaves the
 // message unacknowledged: the broker delivers it again and, the platform
-// not showing the inject finished, it runs again.
+// not showing the inject finished, it runs again. A shutdown says so, one
+// ERROR naming the inject.
 
 // maxRetryWait caps the wait between two tries of a result sent unstored.
 const maxRetryWait = time.Minute
@@ -152,7 +153,11 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 			return true, errors.Join(serr, ctx.Err()) // requeued: neither delivered nor kept
 		case <-abandoned:
 			t.Stop()
-			return true, fmt.Errorf("%w (the shutdown stopped the retries)", serr) // requeued by the shutdown
+			// Requeued by the shutdown: the result held here goes with the
+			// process, and the inject runs again where its message is taken.
+			log.Error("shutdown timeout: the inject's result, held in memory and not delivered, is dropped; "+
+				"its message goes back to the queue and the inject will run again", zap.Int("attempt", attempt), zap.Error(serr))
+			return true, fmt.Errorf("%w (the shutdown stopped the retries)", serr)
 		case <-t.C:
 		}
 		wait = min(2*wait, maxRetryWait)
