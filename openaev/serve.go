@@ -178,8 +178,9 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			endFlight(err)
 		}
 	}()
+	waited := false
 	if !redelivered {
-		if endFlight, err = h.claim(ctx, id, d.Lost); err != nil {
+		if endFlight, waited, err = h.claim(ctx, id, d.Lost); err != nil {
 			return err
 		}
 	}
@@ -187,6 +188,9 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	defer letGo()
 	if !redelivered && h.sentRecently(id, false) {
 		return nil
+	}
+	if waited {
+		h.reopenAfterWait(id)
 	}
 	release, err := h.reserve(id)
 	if err != nil {

@@ -35,10 +35,9 @@ import (
 // abandoned the handlings in flight (before it claims, or while it
 // waits), or once the message's channel closed (lost reports it: see
 // serve.Delivery.Lost): the message goes back to the queue, run by no one
-// here. A handling that claims the inject after waiting for another marks
-// it reopened (Processor.Reopened), saying so.
-func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end func(error), err error) {
-	waited := false
+// here. waited reports whether it claimed the inject after waiting for
+// another handling (see reopenAfterWait).
+func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end func(error), waited bool, err error) {
 	abandoned, _ := h.abandon.Hold()
 	for {
 		// Before each claim: once the shutdown abandoned the handlings, no
@@ -46,24 +45,18 @@ func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end f
 		// over the abandon, both ready); it goes back to the queue.
 		select {
 		case <-abandoned:
-			return nil, fmt.Errorf("inject %s: the shutdown abandoned the handlings in flight: not run, the message goes back to the queue", id)
+			return nil, waited, fmt.Errorf("inject %s: the shutdown abandoned the handlings in flight: not run, the message goes back to the queue", id)
 		default:
 		}
 		// A copy whose channel closed while it waited is delivered again
 		// by the broker (maybe to another daemon): that delivery handles it.
 		if lost != nil && lost() {
-			return nil, fmt.Errorf("inject %s: the channel of the message closed while it waited for another message of the inject: "+
+			return nil, waited, fmt.Errorf("inject %s: the channel of the message closed while it waited for another message of the inject: "+
 				"not run here, the broker delivers it again", id)
 		}
 		end, running := h.cfg.Processor.flights.claim(id)
 		if running == nil {
-			if waited {
-				h.cfg.Processor.Reopened(id)
-				h.log.Info("the handling of another message of the inject ended in this process (a message sent again): "+
-					"running it again, its complete leaving out the findings the platform stores, should the earlier run's complete have stored some",
-					zap.String("inject_id", id))
-			}
-			return end, nil
+			return end, waited, nil
 		}
 		waited = true
 		h.log.Info("another message of the inject is being handled by this process: waiting for its handling to end, then handling this one",
@@ -71,11 +64,21 @@ func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end f
 		select {
 		case <-running.done:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("inject %s: waiting for the handling of another message of the inject: %w", id, ctx.Err())
+			return nil, waited, fmt.Errorf("inject %s: waiting for the handling of another message of the inject: %w", id, ctx.Err())
 		case <-abandoned:
-			return nil, fmt.Errorf("inject %s: the shutdown stopped the wait for the handling of another message of the inject", id)
+			return nil, waited, fmt.Errorf("inject %s: the shutdown stopped the wait for the handling of another message of the inject", id)
 		}
 	}
+}
+
+// reopenAfterWait marks inject id reopened (Processor.Reopened), saying
+// so, once a handling that waited for another (see claim) is to run it:
+// said only once decided, after sentRecently, which may settle it instead.
+func (h *Handler) reopenAfterWait(id string) {
+	h.cfg.Processor.Reopened(id)
+	h.log.Info("the handling of another message of the inject ended in this process (a message sent again): "+
+		"running it again, its complete leaving out the findings the platform stores, should the earlier run's complete have stored some",
+		zap.String("inject_id", id))
 }
 
 // sentRecently reports, saying so, whether a "complete" of inject id was

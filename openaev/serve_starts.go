@@ -88,6 +88,9 @@ func (h *Handler) startRun(id string, redelivered bool) (end func(), unfinished 
 // message is handled again later (and answered the same way).
 func (h *Handler) unfinished(ctx context.Context, id, injector string, n int) error {
 	cause := &UnfinishedError{InjectID: id, Runs: n}
+	// Not a run: the reception's answer showing an earlier run's
+	// "complete" is not said as one running again (see Profile.earlier).
+	h.cfg.Processor.Reopened(id)
 	h.log.Error("inject not run again: injectkit stopped while running it; its terminal callback is ERROR",
 		zap.String("inject_id", id), zap.String("injector", injector), zap.Int("unfinished_runs", n))
 	err := h.cfg.Processor.rt.Reject(ctx, runtime.Request{InjectID: id, Injector: injector, CallerLogs: true}, cause)

@@ -150,3 +150,34 @@ func endDuringRuns(t *testing.T, path, id string, n int) {
 		t.Fatalf("the child did not end during its runs: %v", err)
 	}
 }
+
+// TestHandlerUnfinishedRunsSayNoRunAgain is tester t99's finding 5b: the
+// crash-loop guard answering a message with its ERROR, the platform's
+// answer to the reception showing an earlier run's complete, logged the
+// guard's ERROR "inject not run again" and then "… running it again". Only
+// the decision is logged: the ERROR, once.
+func TestHandlerUnfinishedRunsSayNoRunAgain(t *testing.T) {
+	s := newServeEnv(t, serveOpts{outbox: true, shared: true})
+	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	// Reopened (PENDING, the earlier run's COMPLETE trace kept), then two
+	// runs that ended their process.
+	if _, err := s.client.Reception(t.Context(), "i-1"); err != nil {
+		t.Fatal(err)
+	}
+	endDuringRuns(t, s.store.Path(), "i-1", openaev.MaxUnfinishedRuns)
+	if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body, Redelivered: true}); err != nil {
+		t.Fatalf("redelivery: %v, want acknowledged", err)
+	}
+	if n := s.nmap.calls.Load(); n != 1 {
+		t.Errorf("nmap ran %d times, want 1", n)
+	}
+	if n := s.logs.FilterMessageSnippet("inject not run again: injectkit stopped while running it").Len(); n != 1 {
+		t.Errorf("%d lines saying the inject is not run again, want 1", n)
+	}
+	if lines := s.logs.FilterMessageSnippet("running it again").All(); len(lines) != 0 {
+		t.Errorf("line %q contradicts the ERROR", lines[0].Message)
+	}
+}
