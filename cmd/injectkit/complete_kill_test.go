@@ -60,8 +60,8 @@ func completeHoldingFront(t *testing.T, target string, pass bool) (front string,
 // no answer, and holds the "complete" for the ingestion window from the
 // attempt's start (exit 1, saying so), sending nothing; once the platform
 // shows the inject finished by it, the next flush sends nothing and
-// settles it delivered, and when the platform never got it, a flush past
-// the window sends it, once.
+// settles it delivered, and when the platform never got it, a flush
+// waiting for no window sends it, once.
 func TestBinaryKill9DuringCompleteThenFlush(t *testing.T) {
 	tests := []struct {
 		name string
@@ -123,7 +123,10 @@ func TestBinaryKill9DuringCompleteThenFlush(t *testing.T) {
 				p.Ingest() // the platform processes the complete it queued
 				code, out = flush("1h")
 			} else {
-				code, out = flush("1ms") // its window since the attempt has passed
+				// The note of the cut attempt lasts the window it was made
+				// with (1h, the first flush's): a flush told the platform
+				// keeps no window (0) sends it, once.
+				code, out = flush("0")
 			}
 			if code != 0 {
 				t.Errorf("flush: exit %d, want 0\n%s", code, out)
