@@ -16,8 +16,9 @@ import (
 // index on (finding_inject_id, finding_type, finding_value, finding_field)
 // (migration V3_95), and PostgreSQL refuses a btree index row over 2704
 // bytes, the whole row: the insert throws, and the batch's transaction
-// (BatchingInjectStatusService, REQUIRES_NEW) rolls back, trace and
-// outputs lost. The row of a finding is an 8-byte header, then each
+// (BatchingInjectStatusService, REQUIRES_NEW) rolls back, the findings
+// of its worker group's callbacks lost (their traces and statuses, written
+// outside it, kept). The row of a finding is an 8-byte header, then each
 // column as a varlena (a 1-byte header for up to 126 bytes, else a 4-byte
 // header on a 4-byte boundary), rounded up to 8 bytes; its finding_type
 // is the ContractOutputType constant's name (Text, PortsScan, CVE). With
