@@ -151,9 +151,10 @@ const (
 func loadRunConfig(c *ucli.Context, o Options, ms []framework.Manifest) (runConfig, error) {
 	var cfg runConfig
 	var err error
-	// serve's keys are no error: one config file may serve every command
-	// (INJECTKIT_CONFIG), as one environment does; run ignores them.
-	if cfg.injectors, err = loadConfig(c, o, ms, &cfg, reflect.TypeFor[serveConfig]()); err != nil {
+	// The other commands' keys are no error: one config file may serve
+	// every command (INJECTKIT_CONFIG), as one environment does; run
+	// ignores them (see commandConfigTypes).
+	if cfg.injectors, err = loadConfig(c, o, ms, &cfg); err != nil {
 		return cfg, err
 	}
 	if err := checkContainerIP(o.Getenv); err != nil {
@@ -221,7 +222,7 @@ func loadServeConfig(c *ucli.Context, o Options, ms []framework.Manifest) (serve
 	var cfg serveConfig
 	var err error
 	// run's keys are no error, serve ignores them (see loadRunConfig).
-	if cfg.injectors, err = loadConfig(c, o, ms, &cfg, reflect.TypeFor[runConfig]()); err != nil {
+	if cfg.injectors, err = loadConfig(c, o, ms, &cfg); err != nil {
 		return cfg, err
 	}
 	return cfg, checkContainerIP(o.Getenv)
@@ -229,14 +230,14 @@ func loadServeConfig(c *ucli.Context, o Options, ms []framework.Manifest) (serve
 
 // loadConfig decodes the layers into dst, a pointer to a config struct,
 // and returns the injector settings ms declare. The config file may hold
-// the keys of dst, of the types in alsoKnown (another command's: ignored,
-// but for the backend a token belongs to, see tokenBinder) and the
+// the keys of every command (commandConfigTypes; another command's are
+// ignored, but for the backend a token belongs to, see tokenBinder) and the
 // injector settings; any other key is a usage error naming it and the
 // file, as is
 // an INJECTKIT_ variable of the environment no command or injector reads
 // that is a likely slip of one they read (checkEnv); dst keeps the other
 // unknown ones, when sourced, for the command to warn of.
-func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, alsoKnown ...reflect.Type) (injectorSettings, error) {
+func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any) (injectorSettings, error) {
 	stray, err := checkEnv(c, o, ms)
 	if err != nil {
 		return nil, err
@@ -259,7 +260,7 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 		// JSON log lines under --log-format json; only the file's own
 		// log_format waits for the file.
 		o.Abort.logJSON(o.Stderr, logConfig{Format: givenLogFormat(c, o.Getenv)})
-		types := append(alsoKnown, reflect.TypeOf(dst).Elem())
+		types := commandConfigTypes()
 		secret := secretKeysOf(types...)
 		file, err = readConfigFile(c.Context, path, where, keysOf(types...), listKeysOf(types...), secret, ms)
 		if s, ok := dst.(sourced); ok {
@@ -285,6 +286,22 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 	}
 	s, _ := dst.(sourced)
 	return newInjectorSettings(ms, o.Getenv, file, s), nil
+}
+
+// commandConfigTypes are the configuration types of every command that
+// reads the config file: the ONE list of the keys a config file may hold,
+// since one file may serve every command (README: a key another command
+// reads is ignored).
+func commandConfigTypes() []reflect.Type {
+	return []reflect.Type{
+		reflect.TypeFor[runConfig](), // run and validate
+		reflect.TypeFor[serveConfig](),
+		reflect.TypeFor[injectorsConfig](),
+		reflect.TypeFor[outboxListConfig](),
+		reflect.TypeFor[outboxDropConfig](),
+		reflect.TypeFor[outboxSendConfig](), // flush and retry-dead
+		reflect.TypeFor[outboxMoveConfig](),
+	}
 }
 
 // injectorSettings are the settings of each injector, by injector name and

@@ -278,3 +278,37 @@ func TestConfigUnknownKeysDiscloseNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigKeysOfEveryCommandKnown checks that a key any command reads is
+// no error to another, whichever command it is: outbox move's from and to
+// beside run's target are ignored by validate, outbox list, injectors and
+// serve, which still refuse a key no command reads.
+func TestConfigKeysOfEveryCommandKnown(t *testing.T) {
+	dir := t.TempDir()
+	file := "target: [127.0.0.1]\nfrom: http://127.0.0.1:1\nto: http://127.0.0.1:2\noutbox: " + dir + "/ob.db\n"
+	for _, tt := range []struct {
+		name  string
+		args  []string
+		extra string
+		code  int
+		want  string // in stdout (exit 0) or stderr
+	}{
+		{name: "validate", args: []string{"validate", "noop"}, want: "valid: noop on 1 network target"},
+		{name: "outbox list", args: []string{"outbox", "list"}, want: "0 pending, 0 dead"},
+		{name: "injectors", args: []string{"injectors"}, want: "noop"},
+		{name: "serve, a key no command reads", args: []string{"serve"}, extra: "workerz: 3\n", code: 2, want: "c.yaml:5: unknown key workerz"},
+		{name: "outbox list, a key no command reads", args: []string{"outbox", "list"}, extra: "workerz: 3\n", code: 2, want: "c.yaml:5: unknown key workerz"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, "c.yaml", file+tt.extra)
+			res := run(t, registry(), nil, append(tt.args, "--config", path)...)
+			out := res.stdout
+			if tt.code != 0 {
+				out = res.stderr
+			}
+			if res.code != tt.code || !strings.Contains(out, tt.want) || strings.Contains(res.stderr, "unknown key from") {
+				t.Errorf("exit %d, want %d with %q\n%s%s", res.code, tt.code, tt.want, res.stdout, res.stderr)
+			}
+		})
+	}
+}

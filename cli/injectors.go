@@ -39,7 +39,7 @@ func injectorsCommand(o Options) *ucli.Command {
 		set := o.injectors()
 		ms, broken := set.manifests(), set.brokenInjectors()
 		var cfg injectorsConfig
-		settings, err := loadConfig(c, o, ms, &cfg, reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]())
+		settings, err := loadConfig(c, o, ms, &cfg)
 		if err != nil {
 			return err
 		}

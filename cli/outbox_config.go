@@ -118,6 +118,6 @@ func outboxFlags(o Options, cfg outboxCommandConfig, backendUsage string) []ucli
 // loadOutboxCommandConfig decodes the layers into cfg, a pointer to an
 // outbox command's config struct.
 func loadOutboxCommandConfig(c *ucli.Context, o Options, cfg outboxCommandConfig) error {
-	_, err := loadConfig(c, o, o.injectors().manifests(), cfg, reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]())
+	_, err := loadConfig(c, o, o.injectors().manifests(), cfg)
 	return err
 }

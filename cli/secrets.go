@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"reflect"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -97,7 +96,7 @@ func givenSecrets(c *ucli.Context, o Options) []string {
 	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
 		return out
 	}
-	types := []reflect.Type{reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]()}
+	types := commandConfigTypes()
 	secret := secretKeysOf(types...)
 	file, err := readConfigFile(c.Context, path, "", keysOf(types...), listKeysOf(types...), secret, ms)
 	if err != nil {
