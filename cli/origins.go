@@ -316,7 +316,10 @@ func (c *runConfig) outboxCommand(name, sub string, sends bool) string {
 			cmd += " --config " + shellPath(c.config)
 		}
 		cmd += " --backend-url " + shellWord(httpx.StripCredentials(u))
-		if p := c.Backend.CAFile; p != "" && !fromConfig("ca_file") {
+		if p := c.Backend.CAFile; p != "" {
+			// Named even when the config file gave it: a relative path
+			// there is relative to the working directory (README), and
+			// the flag, absolute, beats the file's.
 			cmd += " --ca-file " + shellPath(p)
 		}
 		if c.Backend.Insecure && !fromConfig("insecure") {

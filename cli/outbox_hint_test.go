@@ -125,6 +125,11 @@ func TestRunFlushHintKeepsTheTLSSettings(t *testing.T) {
 		{"relative --ca-file", []string{"--ca-file", filepath.Base(ca)}, nil, " --ca-file " + ca, filepath.Dir(ca)},
 		{"CA file from the environment", nil, map[string]string{"INJECTKIT_CA_FILE": ca}, " --ca-file " + ca, ""},
 		{"CA file from the config file", []string{"--config", writeFile(t, "c.yaml", "ca_file: "+ca+"\n")}, nil, " --config ", ""},
+		// A config file's relative path is relative to the working
+		// directory (README): the flush, run elsewhere, gets it by flag,
+		// made absolute, which beats the file's.
+		{"relative CA file from the config file", []string{"--config", writeFile(t, "rel.yaml", "ca_file: "+filepath.Base(ca)+"\n")}, nil,
+			" --ca-file " + ca, filepath.Dir(ca)},
 		{"--insecure", []string{"--insecure"}, nil, " --insecure", ""},
 		{"insecure from the environment", nil, map[string]string{"INJECTKIT_INSECURE": "true"}, " --insecure", ""},
 	}
