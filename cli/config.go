@@ -246,10 +246,7 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any) (i
 		return nil, usageErr("--%s given twice (%q, then %q): files don't merge; give one config file, and the settings "+
 			"to change as flags or environment variables, which take precedence over it", configFlag, p.paths[0], p.paths[1])
 	}
-	path, where := trimmed(c.String(configFlag)), " (--"+configFlag+")"
-	if path == "" {
-		path, where = trimmed(o.Getenv(configEnv)), " (env "+configEnv+")"
-	}
+	path, where := configGiven(c, o.Getenv)
 	file := configFile{}
 	if path != "" && strings.TrimSpace(path) == "" {
 		return nil, usageErr("invalid %s %q%s: %s", configFlag, path, where, blankPath)

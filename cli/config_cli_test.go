@@ -123,6 +123,9 @@ func TestConfigPrecedence(t *testing.T) {
 		{"phase: env over yaml", phaseEnv, []string{"--config", phaseConf}, phase, "from_env"},
 		{"phase: flag over env", phaseEnv, []string{"--config", phaseConf, "--phase", "from_flag"}, phase, "from_flag"},
 		{"phase: config path from env", map[string]string{"INJECTKIT_CONFIG": phaseConf}, nil, phase, "from_yaml"},
+		// An empty --config hides INJECTKIT_CONFIG, as any text flag
+		// given empty hides the sources below it: no config file.
+		{"phase: --config '' hides env's", map[string]string{"INJECTKIT_CONFIG": phaseConf}, []string{"--config", "", "--phase-any"}, phase, "execution_complete"},
 		{"list: default", nil, nil, types, "DETECTION"},
 		{"list: file", nil, []string{"--config", listConf}, types, "PREVENTION,DETECTION"},
 		{"list: env over file", listEnv, []string{"--config", listConf}, types, "PREVENTION"},

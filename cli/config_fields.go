@@ -252,6 +252,17 @@ func (p *configPath) String() string {
 	return p.paths[0]
 }
 
+// configGiven is the config file's path and where it was given: --config
+// beats INJECTKIT_CONFIG, and an empty --config hides it (no config
+// file), as a text setting given empty by a flag hides the sources below
+// it.
+func configGiven(c *ucli.Context, getenv func(string) string) (path, where string) {
+	if p, ok := c.Generic(configFlag).(*configPath); ok && len(p.paths) > 0 {
+		return trimmed(p.String()), " (--" + configFlag + ")"
+	}
+	return trimmed(getenv(configEnv)), " (env " + configEnv + ")"
+}
+
 // decodeFields fills dst, a pointer to a config struct of the binary
 // called name, once: each field from the first layer that sets it, flag >
 // environment > config file > default; a pairs field (param) from every layer, key by key (see

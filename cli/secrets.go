@@ -86,10 +86,7 @@ func rawSecrets(c interface{ String(string) string }, getenv func(string) string
 func givenSecrets(c *ucli.Context, o Options) []string {
 	ms := o.injectors().manifests()
 	out := rawSecrets(c, o.Getenv, ms)
-	path := trimmed(c.String(configFlag))
-	if path == "" {
-		path = trimmed(o.Getenv(configEnv))
-	}
+	path, _ := configGiven(c, o.Getenv)
 	if strings.TrimSpace(path) == "" {
 		return out
 	}
