@@ -78,6 +78,24 @@ func (c *checker) value(path string, s *shape) error {
 			return c.object(path, s, start)
 		}
 		return c.array(path, s, start)
+	}
+	err = c.scalar(start, path, s, tok)
+	if err != nil {
+		// The value refused may be the start of a malformed one: the
+		// decoder reads 0300 as 0 then fails on 300, -05 as -0. The
+		// JSON's own error comes first, as for any other value.
+		var se *json.SyntaxError
+		if _, next := c.dec.Token(); errors.As(next, &se) {
+			return c.syntax(next)
+		}
+	}
+	return err
+}
+
+// scalar checks tok, a value other than an object or array read at
+// start, at path, against s.
+func (c *checker) scalar(start int64, path string, s *shape, tok json.Token) error {
+	switch t := tok.(type) {
 	case nil:
 		switch {
 		case path == "":
