@@ -182,6 +182,7 @@ func TestServeInjectorSelection(t *testing.T) {
 // where it was given, before the platform is contacted: not every inject.
 func TestServeInjectorSettingRefused(t *testing.T) {
 	cfg := writeFile(t, "c.yaml", "query:\n  request_timeout: soon\n")
+	emptyCfg := writeFile(t, "e.yaml", "query:\n  request_timeout: \"\"\n")
 	reg := registry(withQuery)
 	for name, tc := range map[string]struct {
 		env  map[string]string
@@ -190,6 +191,9 @@ func TestServeInjectorSettingRefused(t *testing.T) {
 	}{
 		"env":         {map[string]string{"INJECTKIT_QUERY_REQUEST_TIMEOUT": "-3"}, nil, `invalid query.request_timeout "-3" (env INJECTKIT_QUERY_REQUEST_TIMEOUT): want a positive duration`},
 		"config file": {nil, []string{"--config", cfg}, `invalid query.request_timeout "soon" (config file ` + cfg + `:2)`},
+		// As every duration given empty: refused, never the default.
+		"blank in env":             {map[string]string{"INJECTKIT_QUERY_REQUEST_TIMEOUT": " "}, nil, `invalid query.request_timeout " " (env INJECTKIT_QUERY_REQUEST_TIMEOUT): must not be blank`},
+		"empty in the config file": {nil, []string{"--config", emptyCfg}, `invalid query.request_timeout "" (config file ` + emptyCfg + `:2): must not be blank`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, serveToken)

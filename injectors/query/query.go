@@ -190,7 +190,8 @@ func asParams(params any) (*Params, error) {
 // keeps the default; shodan_base_url given empty or blank is refused, so
 // that a value meant for a stand-in never turns into api.shodan.io, a
 // shodan_api_key holding a control character is refused without its
-// value, and an empty request_timeout keeps the default. Unknown keys are errors.
+// value, and a request_timeout given empty or blank is refused, as every
+// duration given empty is. Unknown keys are errors.
 func (e *Executor) Configure(settings map[string]string) error {
 	for k, given := range settings {
 		v := strings.TrimSpace(given)
@@ -212,8 +213,10 @@ func (e *Executor) Configure(settings map[string]string) error {
 			e.apiKey = v
 		case SettingRequestTimeout:
 			if v == "" {
-				e.timeout = DefaultRequestTimeout
-				continue
+				// As every duration given empty (README): refused, never
+				// taken for the default.
+				return &signatures.ValidationError{Field: Name + "." + k, Value: given,
+					Reason: "must not be blank: give a duration (20s, 1m, or 20 for seconds), or leave it out for the default (" + DefaultRequestTimeout.String() + ")"}
 			}
 			d, err := framework.ParseDuration(v) // a bare number is seconds
 			if err != nil || d <= 0 {

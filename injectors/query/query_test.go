@@ -147,6 +147,8 @@ func TestConfigure(t *testing.T) {
 		{"negative timeout", map[string]string{"request_timeout": "-1s"}, "query.request_timeout", nil},
 		{"negative seconds", map[string]string{"request_timeout": "-3"}, "query.request_timeout", nil},
 		{"zero", map[string]string{"request_timeout": "0"}, "query.request_timeout", nil},
+		{"empty timeout", map[string]string{"request_timeout": ""}, "query.request_timeout", nil},
+		{"blank timeout", map[string]string{"request_timeout": " \t"}, "query.request_timeout", nil},
 		{"unknown key", map[string]string{"shodan_api_token": "x"}, "query.shodan_api_token", nil},
 		{"key with a line break", map[string]string{"shodan_api_key": "k3yk3y\nx"}, "query.shodan_api_key", nil},
 		{"key with a control character", map[string]string{"shodan_api_key": "k3yk3y\x01"}, "query.shodan_api_key", nil},
