@@ -134,3 +134,35 @@ func TestREADMESaysWhatAMissingKeyDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingAndRefusedKeyExitCodes: a missing key exits 2, before
+// anything is sent (TestREADMESaysWhatAMissingKeyDoes); a key Shodan
+// refuses (401) is the inject's failure, exit 3. The exit-code table of
+// the project README says so: its row 3 names the refused key, not a
+// missing one.
+func TestMissingAndRefusedKeyExitCodes(t *testing.T) {
+	srv := newStandIn(t)
+	getenv := func(k string) string {
+		return map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_OUTBOX": "none",
+			"INJECTKIT_SHODAN_API_KEY": "not-" + testKey, "INJECTKIT_LOG_LEVEL": "error"}[k]
+	}
+	reg := framework.NewRegistry()
+	reg.Register(Name, func() framework.Executor { return New() })
+	var out, errs bytes.Buffer
+	code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs, Getenv: getenv},
+		[]string{"injectkit", "run", "query", "--query", "port:22"})
+	if code != 3 || len(srv.Requests()) == 0 {
+		t.Errorf("a refused key: exit %d, %d requests; want 3 after a request\n%s", code, len(srv.Requests()), errs.String())
+	}
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if row3, ok := strings.CutPrefix(line, "| 3 |"); ok {
+			if strings.Contains(row3, "missing Shodan key") || !strings.Contains(row3, "Shodan refuses (HTTP 401") {
+				t.Errorf("README's exit-code row 3 does not say a refused Shodan key is exit 3, a missing one exit 2:\n%.300s", row3)
+			}
+		}
+	}
+}
