@@ -62,7 +62,7 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)",
 			byProfile.counted(func(r outbox.FlushResult) int { return r.Failed + r.Rejected }))}
 		if res.Moved > 0 {
-			ee.Hint = movedHint(o.name(), e.cfg.outbox().Path, e.cfg.backend().URL, res.MovedTo, res.MovedInject)
+			ee.Hint = movedHint(o.name(), e.cfg.outbox().Path, e.cfg.backend().URL, res.MovedTo, res.MovedInject, e.redaction())
 		}
 		return ee
 	}
@@ -201,4 +201,12 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, b
 		}
 	}
 	return res, byProfile, others, interrupted
+}
+
+// redaction is the redaction of the secrets the flush was given (its
+// token, its backend URL's credentials, its config file's secrets), as
+// its output is redacted of them; nil when there are none.
+func (e *outboxEnv) redaction() func(string) string {
+	file, _ := e.cfg.readFileSecrets()
+	return logRedaction(append(secretValues(e.cfg.backend(), nil, nil), file...))
 }

@@ -32,8 +32,14 @@ func (c *outboxMoveConfig) backend() backendConfig { return backendConfig{} }
 func (c *outboxMoveConfig) output() string         { return c.Output }
 
 // check refuses a move to the backend it moves from (exit 2): nothing
-// would change.
+// would change; and a --to holding [REDACTED], which can only be copied
+// from an output that withheld a secret of the URL: stored, the bodies
+// would go to a URL the backend never gave.
 func (c *outboxMoveConfig) check() error {
+	if holdsRedacted(c.To) {
+		return usageErr("invalid to %q%s: holds %s, a secret an output withheld: give the URL the backend moved to in full",
+			httpx.StripCredentials(c.To), c.where("to"), httpx.Redacted)
+	}
 	if backendKey(c.From) == backendKey(c.To) {
 		return usageErr("invalid to %q%s: the backend of from %q%s: give the base URL it moved to",
 			httpx.StripCredentials(c.To), c.where("to"), httpx.StripCredentials(c.From), c.where("from"))
@@ -191,9 +197,11 @@ func (e *outboxEnv) moveNone(o Options) error {
 // host with its scheme or http to https; else NEW_URL to fill in: a
 // Location is the backend's word, and a paste-ready --to that sends the
 // bodies, with their token, to another host or from https to http would
-// take it on trust). "" for another error.
-func movedHint(name, outboxPath, from, moved, injectID string) string {
-	to := "NEW_URL"
+// take it on trust). The new one is NEW_URL too, saying why, when it
+// holds a secret, redacted in moved already or one redact withholds (nil:
+// none): printed [REDACTED], a runnable --to would store a wrong URL. "" for another error.
+func movedHint(name, outboxPath, from, moved, injectID string, redact func(string) string) string {
+	to, why := "NEW_URL", ""
 	if u, err := url.Parse(moved); err == nil && u.Host != "" && sameHostNoDowngrade(from, u) {
 		if i := strings.LastIndex(u.EscapedPath(), "/api/injects/"); i >= 0 && callbackOf(u.EscapedPath()[i:], injectID) {
 			base := u.Scheme + "://" + u.Host + u.EscapedPath()[:i]
@@ -201,6 +209,11 @@ func movedHint(name, outboxPath, from, moved, injectID string) string {
 				to = base
 			}
 		}
+	}
+	// The Location comes redacted already when the error that carried it
+	// was; redact, for a secret the poster did not know of.
+	if to != "NEW_URL" && (holdsRedacted(to) || redact != nil && redact(shownBase(to)) != shownBase(to)) {
+		to, why = "NEW_URL", " (the URL it moved to holds a secret, withheld here: write it in full)"
 	}
 	where := ""
 	if moved != "" {
@@ -210,8 +223,16 @@ func movedHint(name, outboxPath, from, moved, injectID string) string {
 	if outboxPath != "" {
 		cmd += " --outbox " + shellPath(outboxPath)
 	}
-	return fmt.Sprintf("the backend moved for good (301 or 308%s): fix --backend-url, and give the bodies stored for the old one the new one with: %s --from %s --to %s",
-		where, cmd, shellWord(shownBase(from)), shellWord(to))
+	return fmt.Sprintf("the backend moved for good (301 or 308%s): fix --backend-url, and give the bodies stored for the old one the new one with: %s --from %s --to %s%s",
+		where, cmd, shellWord(shownBase(from)), shellWord(to), why)
+}
+
+// holdsRedacted reports whether the URL u holds [REDACTED], as written or
+// percent-encoded, in any case: what an output printed in place of a
+// secret.
+func holdsRedacted(u string) bool {
+	u = strings.ToUpper(u)
+	return strings.Contains(u, httpx.Redacted) || strings.Contains(u, url.PathEscape(httpx.Redacted))
 }
 
 // callbackOf reports whether path, from its "/api/injects/", is a
@@ -262,7 +283,8 @@ func moveCommand(o Options, action func(string, outboxCommandConfig, func(*ucli.
 			"   1  no body is stored for --from (the error lists the backends the outbox holds), or some were not\n" +
 			"      moved: another live process is sending them, or still storing a send of them (move again once\n" +
 			"      it is done)\n" +
-			"   2  invalid usage (a URL refused, --to the backend of --from), or an outbox corrupt or locked: nothing changed",
+			"   2  invalid usage (a URL refused, --to the backend of --from or holding [REDACTED]), or an outbox corrupt or\n" +
+			"      locked: nothing changed",
 		Flags:  outboxFlags(o, move, ""),
 		Action: action("move", move, func(c *ucli.Context, e *outboxEnv) error { return moveOutbox(o, e) }),
 	}

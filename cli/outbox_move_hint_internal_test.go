@@ -30,7 +30,7 @@ func TestMovedHintFillsToOnlyOnTheSameHost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := movedHint("injectkit", "", tt.from, tt.location, "inj-1")
+			got := movedHint("injectkit", "", tt.from, tt.location, "inj-1", nil)
 			if !strings.HasSuffix(got, " --to "+tt.to) {
 				t.Errorf("movedHint(%q, %q) = %q; want --to %s", tt.from, tt.location, got, tt.to)
 			}

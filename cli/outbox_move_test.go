@@ -141,6 +141,11 @@ func TestOutboxMoveRefusals(t *testing.T) {
 		{"--to not http, its credentials never shown", []string{"--from", old, "--to", "ftp://u:pw-secret@h"}, false, false, 2, `invalid to "ftp://h" (--to): scheme must be http or https`, "pw-secret", true},
 		{"--to the backend of --from", []string{"--from", old, "--to", "http://OLDHOST/"}, false, false, 2,
 			`invalid to "http://OLDHOST/" (--to): the backend of from "` + old + `" (--from): give the base URL it moved to`, "", true},
+		// t100: only a copy of a hint whose URL was redacted holds it.
+		{"--to copied from a redacted output", []string{"--from", old, "--to", to + "/[REDACTED]"}, false, false, 2,
+			`invalid to "` + to + `/[REDACTED]" (--to): holds [REDACTED], a secret an output withheld`, "", true},
+		{"--to holding [REDACTED] escaped", []string{"--from", old, "--to", to + "/%5Bredacted%5D"}, false, false, 2,
+			`holds [REDACTED], a secret an output withheld`, "", true},
 		{"another backend", []string{"--from", "http://127.0.0.1:3", "--to", to}, false, false, 1,
 			"nothing moved: outbox BOX holds no body stored for http://127.0.0.1:3 (it holds bodies for: " + old + ")", "", true},
 		{"no outbox file", []string{"--from", old, "--to", to}, true, false, 1, "nothing moved: outbox BOX holds no body stored for " + old + " (no such file", "", true},
@@ -228,5 +233,28 @@ func TestRunMovedHintInjectID(t *testing.T) {
 				t.Fatalf("run against a 301: exit %d, want 1 and a hint naming %q:\n%s", r.code, move, r.stderr)
 			}
 		})
+	}
+}
+
+// t100: a 301 whose Location holds the token (the backend's new path
+// under it) would print a runnable --to of a redacted URL, which stored
+// sends the bodies to a URL the backend never gave. The hint prints
+// NEW_URL instead, saying why, on the run's hint as on the flush's.
+func TestMovedHintWithholdsARedactedURL(t *testing.T) {
+	const id, token = "inj-moved-secret", "tok-in-the-location-7f3a"
+	moved := newSwitchable(t, http.StatusOK)
+	old := newSwitchable(t, http.StatusOK)
+	old.SetReply(testkit.Reply{Status: http.StatusMovedPermanently,
+		Header: http.Header{"Location": {moved.URL + "/" + token + "/api/injects/" + id + "/callback"}}})
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": token}
+	const want = " --to NEW_URL (the URL it moved to holds a secret, withheld here: write it in full)"
+	r := run(t, registry(), env, "run", "noop", "--inject-id", id, "--target", "127.0.0.1", "--backend-url", old.URL, "--log-level", "error")
+	if r.code != 1 || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "--to '") || strings.Contains(r.stderr, token) {
+		t.Errorf("run against a 301 to a URL holding the token: exit %d, want 1 and a hint with %q\n%s", r.code, want, r.stderr)
+	}
+	f := run(t, registry(), env, "outbox", "flush", "--backend-url", old.URL, "--log-level", "error")
+	if f.code != 1 || !strings.Contains(f.stderr, want) || strings.Contains(f.stderr, token) {
+		t.Errorf("flush against it: exit %d, want 1 and a hint with %q\n%s", f.code, want, f.stderr)
 	}
 }

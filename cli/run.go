@@ -231,7 +231,7 @@ func storedHint(o Options, cfg *runConfig, err error, de *runtime.DeliveryError)
 	if moved, ok := permanentRedirect(err); ok {
 		// Fixing --backend-url leaves the bodies stored for the old
 		// one: they are moved to the new one by hand.
-		hint = movedHint(o.name(), cfg.Outbox.Path, cfg.Backend.URL, moved, deliveredInject(de))
+		hint = movedHint(o.name(), cfg.Outbox.Path, cfg.Backend.URL, moved, deliveredInject(de), cfg.redaction(o.injectors().manifests()))
 	}
 	if th := cfg.tokenHint(de); th != "" {
 		hint = strings.TrimPrefix(hint+"; "+th, "; ")
