@@ -86,6 +86,11 @@ type runConfig struct {
 	// names, the command line naming none: a hint to run another says
 	// where to change it.
 	injectorFromFile bool
+	// paramTypeErrs are the refusals of the --param values the
+	// injector's types refuse under the openaev profile, by key: the
+	// runtime refuses them as it would an inject file's, and the
+	// rejection says what the callback profile says (see writtenParams).
+	paramTypeErrs map[string]*signatures.ValidationError
 }
 
 // executionConfig is how `run` and `serve` execute an inject. Timeout has

@@ -203,6 +203,7 @@ func hidden(v string) bool {
 // param of the pairs of "param", max_payload_size, an injector's setting)
 // to name where it was given; any other error is returned as it is.
 func (c *runConfig) relabel(err error) error {
+	err = c.paramTypeReason(err)
 	var ve *signatures.ValidationError
 	if !errors.As(err, &ve) {
 		return err

@@ -191,3 +191,36 @@ func TestOpenAEVMessageRefusedParamNamedOneWay(t *testing.T) {
 		})
 	}
 }
+
+// t100: a --param value the injector's types refuse is refused with one
+// message whatever the profile, the documented one: on stderr, and in
+// the openaev profile's INVALID_USAGE callback, not the runtime's "wrong
+// JSON type" of an inject file's value.
+func TestParamTypeRefusedOneWayInEveryProfile(t *testing.T) {
+	withNmap := registry(withNmapScanner)
+	for _, tt := range []struct{ param, reason string }{
+		{"timing=03", "not an integer as JSON writes one (3, 3.0 or 3e0; not +3, 03 nor 3.5)"},
+		{"service_detection=yes", "not a boolean (true or false)"},
+	} {
+		want := `invalid param "` + tt.param + `" (--param): ` + tt.reason
+		for _, profile := range []string{"callback", "openaev"} {
+			for _, cmd := range []string{"run", "validate"} {
+				t.Run(tt.param+" "+profile+" "+cmd, func(t *testing.T) {
+					r := run(t, withNmap, nil, cmd, "nmap", "--profile", profile, "--outbox", "none", "--inject-id", "inj-t",
+						"--target", "127.0.0.1", "--param", tt.param)
+					if r.code != 2 || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "wrong JSON type") {
+						t.Fatalf("exit %d, want 2 saying %q:\n%s", r.code, want, r.stderr)
+					}
+					if profile != "openaev" || cmd != "run" {
+						return
+					}
+					lines := printedLines(t, r.stdout)
+					if len(lines) == 0 || lines[len(lines)-1].Body["execution_status"] != "INVALID_USAGE" ||
+						!strings.Contains(lines[len(lines)-1].Body["execution_message"].(string), tt.reason) {
+						t.Errorf("printed %s, want the INVALID_USAGE saying %q", r.stdout, tt.reason)
+					}
+				})
+			}
+		}
+	}
+}

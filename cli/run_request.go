@@ -8,8 +8,6 @@ import (
 	"io/fs"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
@@ -143,112 +141,6 @@ func checkPhase(cfg runConfig, fromFile string) error {
 			prefix, phase, where, runtime.DefaultPhase)
 	}
 	return nil
-}
-
-// addParams adds the --param key=value pairs to the request, each decoded
-// as the injector's manifest declares it (see builtInjector.paramsManifest).
-func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
-	params := cfg.Params
-	if len(params) == 0 {
-		return nil
-	}
-	b, ok := set.get(req.Injector)
-	switch {
-	case !ok:
-		return &ExitError{Code: ExitUsage, Err: set.unknown(req.Injector)}
-	case b.ex == nil:
-		return nil // its factory panicked: the runtime reports it (exit 3), as a panic of the other methods
-	}
-	m := b.paramsManifest()
-	if req.Params == nil {
-		req.Params = map[string]any{}
-	}
-	seen := make(map[string]bool, len(params))
-	// A refused value holding a secret is withheld, with what is wrong
-	// with it, as the runtime withholds an inject file's.
-	redact := cfg.redaction(set.manifests())
-	for i, kv := range params {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return usageErr("invalid param %q%s: want key=value", kv, cfg.wherePair("param", i))
-		}
-		if seen[k] {
-			// One layer gave it twice (mergedPairs): refused, as a value
-			// the injector refuses (a secret's withheld), whatever the
-			// profile.
-			err := &signatures.ValidationError{Field: "params." + k, Value: v, Reason: k + " given twice"}
-			return &paramRefusal{i: i, err: signatures.WithholdSecret(framework.WithholdParam(m, k, err), redact)}
-		}
-		seen[k] = true
-		val, err := framework.ParseParam(m, k, v)
-		switch {
-		case err != nil && cfg.openAEV():
-			// The runtime refuses it, as an inject file's param, and the
-			// platform gets its reception and INVALID_USAGE.
-			val = v
-		case err != nil:
-			return &paramRefusal{i: i, err: signatures.WithholdSecret(err, redact)}
-		}
-		req.Params[k] = val
-	}
-	return nil
-}
-
-// paramRefusal is a --param pair (cfg.Params[i]) its injector refuses (err): run
-// refuses the inject as the runtime refuses any other bad param, its WARN
-// "inject rejected" logged (see rejectParam).
-type paramRefusal struct {
-	i   int
-	err error
-}
-
-func (e *paramRefusal) Error() string { return e.err.Error() }
-func (e *paramRefusal) Unwrap() error { return e.err }
-
-// writtenParams names the refusal err of a request of the command line
-// (its runtime.Request.NameRejection) quoting a --param value as the user
-// wrote it (call_timeout=0), not as the injector's check shows it once
-// decoded ("0s"), in the runtime's WARN "inject rejected" line and the
-// rejection a profile delivers, as the human line does (paramErr). A
-// value withheld, or with a part the injector hid (credentials), stays as
-// it is.
-func (c *runConfig) writtenParams(err error) error {
-	var ve *signatures.ValidationError
-	if !errors.As(err, &ve) || ve.Withheld || hidden(ve.Value) {
-		return err
-	}
-	name, ok := strings.CutPrefix(ve.Field, "params.")
-	if !ok {
-		return err
-	}
-	for _, kv := range c.Params {
-		k, v, _ := strings.Cut(kv, "=")
-		if k != name || v == ve.Value {
-			continue
-		}
-		written := *ve
-		written.Value = v
-		if re := (*framework.RequestError)(nil); errors.As(err, &re) {
-			return &framework.RequestError{Err: &written}
-		}
-		return &written
-	}
-	return err
-}
-
-// rejectParam refuses the inject req for its --param pair that its
-// injector refuses (pr), as the runtime refuses a bad param of an inject
-// file: the WARN "inject rejected" line (a dry run's random inject id
-// when req has none), then the error naming the pair. validate, which
-// runs no inject, returns that error alone (cfg.paramErr), as it does any
-// other param its injector refuses.
-func rejectParam(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, req runtime.Request, pr *paramRefusal) error {
-	if req.InjectID == "" {
-		req.InjectID = uuid.NewString()
-	}
-	// No deliverer: Reject logs the refusal as the run would, and sends nothing.
-	_ = newRuntime(o, cfg.injectors, log).Reject(ctx, req, pr.err)
-	return cfg.paramErr(pr.i, pr.err)
 }
 
 // value is a network target as the command line writes it: --target or a
