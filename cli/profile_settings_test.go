@@ -13,6 +13,7 @@ func TestOtherProfileFlagRefused(t *testing.T) {
 	be := newBackend(t, http.StatusAccepted)
 	shared := writeFile(t, "shared.yaml", "openaev_version: 2.4.0\nrerun_finished: true\n")
 	line := []string{"noop", "--target", "10.0.0.1", "--log-level", "error"}
+	phaseFile := writeFile(t, "inject.json", `{"injector":"noop","targets":[{"value":"10.0.0.1"}],"phase":"x"}`)
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -31,6 +32,13 @@ func TestOtherProfileFlagRefused(t *testing.T) {
 			"INJECTKIT_PHASE_ANY": "true"}, []string{"--profile", "openaev"}, ""},
 		{"the openaev profile's from a config file with the callback profile", nil, []string{"--config", shared}, ""},
 		{"its own profile's flags", nil, []string{"--profile", "openaev", "--openaev-version", "2.4.0", "--rerun-finished"}, ""},
+		// t100: the openaev profile ignores the phase wherever it is
+		// given: an inject file's or the environment's undocumented one
+		// is neither refused nor hinted at (--phase-any, which it refuses).
+		{"an inject file's phase with the openaev profile", nil, []string{"--profile", "openaev", "--inject-file", phaseFile}, ""},
+		{"the environment's phase with the openaev profile", map[string]string{"INJECTKIT_PHASE": "x"}, []string{"--profile", "openaev"}, ""},
+		{"an inject file's phase with the callback profile", nil, []string{"--inject-file", phaseFile},
+			`invalid phase "x": want execution_complete, the phase docs/wire-format.md documents (--phase-any sends any other)`},
 	}
 	for _, tt := range tests {
 		for _, cmd := range []string{"run", "validate"} {

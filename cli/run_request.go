@@ -76,7 +76,10 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 	if err := checkPhase(*cfg, req.Phase); err != nil {
 		return req, nil, err
 	}
-	if cfg.Phase != "" {
+	switch {
+	case cfg.openAEV():
+		req.Phase = "" // the profile's wire has none: the inject file's is ignored, as the configuration's
+	case cfg.Phase != "":
 		req.Phase = cfg.Phase
 	}
 	if cfg.Execution.Timeout != 0 {
@@ -121,8 +124,13 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 // format does not document (docs/wire-format.md): from the configuration,
 // named after the value (`invalid phase "x" (--phase): …`), else from the
 // inject file, named first by its line and column, as the file's other
-// values are (`inject file x.json:3:10: invalid phase "x": …`).
+// values are (`inject file x.json:3:10: invalid phase "x": …`). The
+// openaev profile ignores the phase, wherever it is given (a flag of it
+// is refused, otherProfileFlags): nothing to check.
 func checkPhase(cfg runConfig, fromFile string) error {
+	if cfg.openAEV() {
+		return nil
+	}
 	// Where the configuration gave it: --phase, env INJECTKIT_PHASE or the
 	// config file's line.
 	phase, where := cfg.Phase, " ("+cfg.source("phase").at()+")"
