@@ -282,3 +282,97 @@ func TestInjectorsJSONGivesAttackPatternsAndOutputLabels(t *testing.T) {
 		})
 	}
 }
+
+// TestInjectorsFollowsLogSettings checks that `injectors` writes the WARN
+// about an unknown environment variable as the log settings say, from a
+// flag, the environment or a config file alike: none at level error, a
+// JSON line with the json format.
+func TestInjectorsFollowsLogSettings(t *testing.T) {
+	stray := map[string]string{"INJECTKIT_VERSION": "1"}
+	with := func(extra map[string]string) map[string]string {
+		env := map[string]string{}
+		for k, v := range stray {
+			env[k] = v
+		}
+		for k, v := range extra {
+			env[k] = v
+		}
+		return env
+	}
+	errorFile := writeFile(t, "le.yaml", "log_format: json\nlog_level: error\n")
+	jsonFile := writeFile(t, "lj.yaml", "log_format: json\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		warn bool // whether a WARN line is written (as JSON)
+	}{
+		{"level error from the environment", with(map[string]string{"INJECTKIT_LOG_LEVEL": "error", "INJECTKIT_LOG_FORMAT": "json"}),
+			[]string{"injectors", "-o", "json"}, false},
+		{"level error from the config file", stray, []string{"injectors", "--config", errorFile}, false},
+		{"level error as a flag", stray, []string{"injectors", "--log-level", "error"}, false},
+		{"json from the environment", with(map[string]string{"INJECTKIT_LOG_FORMAT": "json"}), []string{"injectors", "noop"}, true},
+		{"json from the config file", stray, []string{"injectors", "--config", jsonFile}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), tt.env, tt.args...)
+			if r.code != 0 || r.stdout == "" {
+				t.Fatalf("exit %d, want 0 with a listing:\nstdout %q\nstderr %s", r.code, r.stdout, r.stderr)
+			}
+			if !tt.warn {
+				if r.stderr != "" {
+					t.Errorf("want nothing on stderr at level error, got:\n%s", r.stderr)
+				}
+				return
+			}
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			var entry struct {
+				Level string   `json:"level"`
+				Msg   string   `json:"msg"`
+				Names []string `json:"names"`
+			}
+			if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &entry) != nil {
+				t.Fatalf("want one JSON log line, got:\n%s", r.stderr)
+			}
+			if entry.Level != "warn" || !strings.Contains(entry.Msg, "unknown environment variable ignored") ||
+				len(entry.Names) != 1 || entry.Names[0] != "INJECTKIT_VERSION" {
+				t.Errorf("want the WARN naming INJECTKIT_VERSION, got %+v", entry)
+			}
+		})
+	}
+}
+
+// TestInjectorsMarkWhatOpenAEVRefuses: an injector valid for injectkit
+// whose contract the platform would refuse (a platform "linux", an output
+// type "ports") is listed marked with every problem, in text and in JSON
+// (openaev_refuses), and `injectors bad` says so too; the listing exits
+// 0, and the others are unmarked.
+func TestInjectorsMarkWhatOpenAEVRefuses(t *testing.T) {
+	reg, _ := badRegistry(framework.Manifest{Description: "a probe", Platforms: []string{"linux"},
+		Outputs: []framework.Output{{Type: "ports", Field: "open"}}})
+	wants := []string{`invalid bad.platforms "linux": not an OpenAEV platform type`, `invalid bad.outputs.open "ports": not an OpenAEV output type`}
+
+	bad, noop := badAndNoop(t, reg)
+	for _, w := range append([]string{"OpenAEV refuses it: "}, wants...) {
+		if !strings.Contains(bad, w) {
+			t.Errorf("bad's entry does not say %q:\n%s", w, bad)
+		}
+	}
+	if strings.Contains(bad+noop, "invalid manifest") || strings.Contains(noop, "OpenAEV refuses") {
+		t.Errorf("marked otherwise:\n%s\n%s", bad, noop)
+	}
+
+	for _, e := range listInjectors(t, reg, nil) {
+		for _, w := range wants {
+			if got := strings.Contains(e.OpenAEVRefuses, w); got != (e.Name == "bad") {
+				t.Errorf("%s: openaev_refuses %q; want %q in it: %v", e.Name, e.OpenAEVRefuses, w, e.Name == "bad")
+			}
+		}
+	}
+
+	r := run(t, reg, map[string]string{"COLUMNS": "100"}, "injectors", "bad")
+	if r.code != cli.ExitOK || !strings.Contains(words(r.stdout), "OpenAEV refuses it") || !strings.Contains(words(r.stdout), wants[1]) {
+		t.Errorf("injectors bad: exit %d, want 0 saying OpenAEV refuses it:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -227,3 +227,159 @@ func TestInjectorsListMarksInvalidManifests(t *testing.T) {
 		})
 	}
 }
+
+// declares is an injector whose hand-written manifest edit changes.
+type declares struct {
+	idle
+	edit func(*framework.Manifest)
+}
+
+type declaresParams struct {
+	Mode string `json:"mode" doc:"sub mode"`
+}
+
+func (*declares) NewParams() any { return &declaresParams{} }
+func (d *declares) Manifest() framework.Manifest {
+	m := framework.Manifest{Name: "declares", Category: framework.Network, Params: framework.MustParamsSpec(&declaresParams{}),
+		Expectations: []framework.ExpectationType{framework.Detection}, Platforms: []string{"Linux"}}
+	d.edit(&m)
+	return m
+}
+
+// A manifest declaring what the platform would choke on is refused by run
+// and validate with the openaev profile before anything runs or is sent,
+// naming the injector, the field and the value.
+func TestOpenAEVProfileRefusesBadDeclarations(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*framework.Manifest)
+		want string
+	}{
+		{"expectation type twice, then unknown", func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{framework.Detection, framework.Detection, "BOGUS"}
+		}, `invalid declares.expectations "DETECTION": declared twice`},
+		{"unknown expectation type", func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{"BOGUS"}
+		}, `invalid declares.expectations "BOGUS": not an expectation type (want one of DETECTION, PREVENTION, VULNERABILITY)`},
+		{"output field twice", func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "text", Field: "dup"}, {Type: "number", Field: "dup"}}
+		}, `invalid declares.outputs "dup": declared twice (as text and as number)`},
+		{"output named like the expectation signatures", func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "text", Field: "expectation_signatures"}}
+		}, `invalid declares.outputs "expectation_signatures": reserved: the profile puts the expectation signatures there`},
+		{"setting key twice", func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "k", Env: "EVIL_K"}, {Key: "k", Env: "EVIL_K2"}, {Key: "mode", Env: "EVIL_MODE"}}
+		}, `invalid declares.settings "k": declared twice`},
+		{"setting named like a param", func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "mode", Env: "EVIL_MODE"}}
+		}, `invalid declares.settings "mode": also the name of a param (mode), in that spelling or another`},
+		{"param twice", func(m *framework.Manifest) {
+			m.Params = append(m.Params, m.Params[0])
+		}, `invalid declares.params "mode": declared twice`},
+		{"param without a name", func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Type: framework.ParamString})
+		}, `invalid declares.params[1]: a param needs a name`},
+		{"output without a field", func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "text"}}
+		}, `invalid declares.outputs[0]: an output needs a field`},
+		{"setting without a key", func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Env: "DECLARES_X"}}
+		}, `invalid declares.settings[0]: a setting needs a key`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := registry(func(r *framework.Registry) {
+				r.Register("declares", func() framework.Executor { return &declares{edit: tt.edit} })
+			})
+			for _, cmd := range []string{"validate", "run"} {
+				r := run(t, reg, nil, cmd, "declares", "--profile", "openaev", "--target", "127.0.0.1", "--log-level", "error")
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
+					t.Errorf("%s: exit %d, want 2 saying %s, nothing printed:\nstdout %s\nstderr %s", cmd, r.code, tt.want, r.stdout, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// collideParams has a param named like the contract's target field.
+type collideParams struct {
+	Targets string `json:"targets" doc:"collides with a contract field"`
+}
+
+type collide struct{ ran chan struct{} }
+
+func (*collide) NewParams() any { return &collideParams{} }
+func (c *collide) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "collide", Category: framework.Network, Params: framework.MustParamsSpec(c.NewParams())}
+}
+func (c *collide) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	close(c.ran)
+	return framework.ToolOutput{}
+}
+
+// An injector whose manifest the platform refuses (a param named like a
+// contract field) is refused by the openaev profile before anything runs
+// or is sent, with serve's registration message; the default profile runs it.
+func TestOpenAEVProfileRefusesManifestThePlatformRefuses(t *testing.T) {
+	ex := &collide{ran: make(chan struct{})}
+	reg := withFake("collide", ex)
+	msg := writeFile(t, "message.json", `{"injection":{"inject_id":"inj-msg","inject_injector_contract":{"injector_contract_id":"`+
+		openaev.ContractID("collide")+`"},"inject_content":{"target_selector":"manual","manual_targets":"127.0.0.1"}}}`)
+	const want = `invalid collide.params "targets": name reserved by the contract's target fields`
+	for _, args := range [][]string{
+		{"run", "collide", "--profile", "openaev", "--target", "127.0.0.1"},
+		{"validate", "collide", "--profile", "openaev", "--target", "127.0.0.1"},
+		{"run", "collide", "--openaev-message", msg},
+		{"run", "--openaev-message", msg},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := run(t, reg, nil, append(args, "--log-level", "error")...)
+			checkRefused(t, r, want)
+		})
+	}
+	select {
+	case <-ex.ran:
+		t.Fatal("the injector ran")
+	default:
+	}
+	r := run(t, reg, nil, "run", "collide", "--target", "127.0.0.1", "--log-level", "error")
+	if r.code != 0 {
+		t.Errorf("default profile: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// An --expectation the injector cannot take, unknown or not one it
+// declares, is a setting the user got wrong, not the inject's: with the
+// openaev profile too, the run exits 2 naming the flag (and, for an
+// undeclared type, the types declared) before anything is sent, with no
+// reception nor INVALID_USAGE, and no outbox file.
+func TestRunOpenAEVRefusesAnExpectationBeforeSending(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, expectation, want string
+	}{
+		{"unknown", "NOPE", `invalid expectation "NOPE" (--expectation): want DETECTION, PREVENTION or VULNERABILITY`},
+		{"undeclared", "VULNERABILITY", `invalid expectation "VULNERABILITY" (--expectation): VULNERABILITY is not an expectation type injector noop declares: it declares DETECTION, PREVENTION`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			const id = "inj-expect"
+			p := noopPlatform(t, id)
+			env, box := outboxEnv(t)
+			r := run(t, registry(), env, "run", "noop", "--profile", "openaev", "--inject-id", id, "--target", "192.0.2.1",
+				"--expectation", tc.expectation, "--backend-url", p.URL, "--log-level", "warn")
+			if r.code != cli.ExitUsage {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, cli.ExitUsage, r.stderr)
+			}
+			checkSays(t, "stderr", r.stderr, []string{tc.want}, []string{"inject rejected"})
+			if n := len(p.Receptions(id)); n != 0 {
+				t.Errorf("%d receptions sent, want none", n)
+			}
+			if cbs := p.Calls(id); len(cbs) != 0 {
+				t.Errorf("calls about the inject %v, want none", cbs)
+			}
+			noOutboxFile(t, box)
+		})
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 type webParams struct {
@@ -222,5 +224,86 @@ func TestParamTypeRefusedOneWayInEveryProfile(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// A param of the environment or the config file is an item of a list as
+// any other: the white space around it goes, at both ends, whole
+// (INJECTKIT_PARAM='port=22 ' is port=22, 'name= x ' is name " x": the
+// space after "=" is inside the item); a --param's value is kept as
+// written (--param 'name= x ' is " x ").
+func TestParamWhiteSpaceBySource(t *testing.T) {
+	reg := withFake("bare", bare{})
+	conf := writeFile(t, "c.yaml", "param:\n  - \"port=22 \"\n  - \" name= x \\t\"\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string // the params bare got, or the refusal
+	}{
+		{"env, trailing", map[string]string{"INJECTKIT_PARAM": "port=22 "}, nil, 0, `"22 false  0s"`},
+		{"env, both ends", map[string]string{"INJECTKIT_PARAM": " port=22 , name= x \n"}, nil, 0, `"22 false  x 0s"`},
+		{"config file", nil, []string{"--config", conf}, 0, `"22 false  x 0s"`},
+		{"flag, kept as written", nil, []string{"--param", "name= x "}, 0, `"80 false  x  0s"`},
+		{"flag, an int kept as written", nil, []string{"--param", "port=22 "}, 2, `invalid param "port=22 " (--param): not an integer`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, reg, tt.env, append([]string{"run", "bare", "--target", "127.0.0.1", "--log-level", "error", "-o", "json"}, tt.args...)...)
+			out := r.stdout
+			if tt.code != 0 {
+				out = r.stderr
+			}
+			if r.code != tt.code || !strings.Contains(out, tt.want) {
+				t.Errorf("exit %d, want %d with %q:\nstdout %s\nstderr %s", r.code, tt.code, tt.want, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+// waiterParams has a duration its Validate refuses at 0, quoting it as
+// Go writes it ("0s").
+type waiterParams struct {
+	Wait time.Duration `json:"wait" doc:"how long to wait"`
+}
+
+func (p waiterParams) Validate() error {
+	if p.Wait <= 0 {
+		return &signatures.ValidationError{Field: "wait", Value: p.Wait.String(), Reason: "must be greater than 0"}
+	}
+	return nil
+}
+
+// waiter is an injector with a duration param.
+type waiter struct{ idle }
+
+func (waiter) NewParams() any { return &waiterParams{Wait: time.Second} }
+func (waiter) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "waiter", Category: framework.Network}
+}
+
+// A --param the injector refuses once parsed is quoted as the user wrote
+// it in the run's WARN "inject rejected" line, as in the human line:
+// wait=0, not the "0s" the duration was normalised to.
+func TestRefusedParamQuotedAsWritten(t *testing.T) {
+	tests := []struct {
+		name, param, want string
+	}{
+		{"bare number", "wait=0", `invalid params.wait \"0\": must be greater than 0`},
+		{"Go notation", "wait=0m", `invalid params.wait \"0m\": must be greater than 0`},
+		{"as normalised", "wait=0s", `invalid params.wait \"0s\": must be greater than 0`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, withFake("waiter", waiter{}), nil, "run", "waiter", "--target", "127.0.0.1", "--param", tt.param,
+				"--log-format", "json")
+			_, written, _ := strings.Cut(tt.param, "=")
+			human := `invalid param "wait=` + written + `" (--param): must be greater than 0`
+			if r.code != 2 || !strings.Contains(r.stderr, `"msg":"inject rejected"`) || !strings.Contains(r.stderr, tt.want) ||
+				!strings.Contains(r.stderr, human) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 2, the WARN saying %s and the line %s", r.code, r.stderr, tt.want, human)
+			}
+		})
 	}
 }
