@@ -5,12 +5,20 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/serve/servetest"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
@@ -95,4 +103,262 @@ func TestIntegrationServeShutdownAcksStoredComplete(t *testing.T) {
 	if n := s.logs.FilterMessageSnippet("requeued").Len(); n != 0 {
 		t.Errorf("%d lines say a message was requeued", n)
 	}
+}
+
+// TestHandlerNoCopyRunsAfterAbandon is reviewer r4's case: once the
+// shutdown abandoned the handlings in flight, a copy of an inject (one
+// that waited for its predecessor, or one handled during the grace) does
+// not start a run: it goes back to the queue, as the shutdown settles the
+// messages it did not start.
+func TestHandlerNoCopyRunsAfterAbandon(t *testing.T) {
+	tests := []struct {
+		name string
+		opts serveOpts
+	}{
+		{name: "no outbox"},
+		{name: "outbox", opts: serveOpts{outbox: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServeEnv(t, tt.opts)
+			body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			started, release := s.nmap.holdNextRun()
+			first := make(chan error, 1)
+			go func() { first <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
+			<-started
+			s.handler.Abandon() // the run goes on; its result is delivered or kept
+			release()
+			<-first
+			err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
+			if got := settlement(err); got != "requeue" {
+				t.Errorf("the copy settled %s (%v), want requeue", got, err)
+			}
+			if n := s.nmap.calls.Load(); n != 1 {
+				t.Errorf("nmap ran %d times, want 1", n)
+			}
+		})
+	}
+}
+
+// TestHandlerLostCopyDoesNotRun is reviewer r4's case: a copy of an
+// inject waits for the handling of another message of it (one sent
+// again: tester t99, the broker's flag unset), and its channel closes
+// meanwhile. It takes that handling's outcome, runs nothing, and the
+// inject is remembered: the broker sends the copy again, and that one,
+// flag unset too, is not run either.
+func TestHandlerLostCopyDoesNotRun(t *testing.T) {
+	s := newServeEnv(t, serveOpts{})
+	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	started, release := s.nmap.holdNextRun()
+	first, second := make(chan error, 1), make(chan error, 1)
+	go func() { first <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
+	<-started
+	var lost atomic.Bool
+	go func() {
+		second <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body, Lost: lost.Load})
+	}()
+	testkit.WaitFor(t, 10*time.Second, "the second copy waiting", func() bool {
+		return s.logs.FilterMessageSnippet("waiting for that run, whose outcome settles it").Len() == 1
+	})
+	lost.Store(true) // its channel closed
+	release()
+	if err := <-first; err != nil {
+		t.Errorf("first copy: %v", err)
+	}
+	if err := <-second; err != nil {
+		t.Errorf("the lost copy: %v, want the first's outcome", err)
+	}
+	if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+		t.Errorf("the copy sent again: %v", err)
+	}
+	if n := s.nmap.calls.Load(); n != 1 {
+		t.Errorf("nmap ran %d times, want 1", n)
+	}
+	if n := len(s.platform.Receptions("i-1")); n != 1 {
+		t.Errorf("%d receptions, want 1", n)
+	}
+}
+
+// TestHandlerFirstDeliveryOfAStartedInject is tester t83's finding 1: a
+// message of an inject run already (published again after the inject
+// finished, or while another copy's complete may be stored) is a first
+// delivery, and runs again; its complete would repeat the findings of the
+// earlier one, and the platform would drop it whole, the inject left
+// PENDING. The platform's answer to its reception shows the earlier
+// run's COMPLETE trace (or cannot be read: cut short, or, tester t89's
+// finding 1, empty or without inject_status, which is not the platform's
+// answer): the complete first reads the findings the platform stores and
+// leaves those out, and the platform processes it. Nothing else is asked
+// of the platform before the run.
+func TestHandlerFirstDeliveryOfAStartedInject(t *testing.T) {
+	const id = "i-1"
+	tests := []struct {
+		name string
+		// between runs between the two deliveries.
+		between func(t *testing.T, s *serveEnv)
+		// answer rewrites the answer to the second reception.
+		answer func(io.Reader) io.Reader
+		log    string
+	}{
+		{name: "finished", log: "the platform shows an earlier run's complete for this inject"},
+		{name: "PENDING again, its findings stored", between: func(t *testing.T, s *serveEnv) {
+			if _, err := s.client.Reception(t.Context(), id); err != nil {
+				t.Fatal(err)
+			}
+		}, log: "the platform shows an earlier run's complete for this inject"},
+		{name: "answer to the reception unreadable", answer: cutShort,
+			log: "the platform's answer to the reception cannot be read: running the inject"},
+		{name: "answer to the reception empty", answer: answerOf(""),
+			log: "the platform's answer to the reception cannot be read: running the inject"},
+		{name: "answer to the reception without inject_status", answer: answerOf(`{"inject_id":"i-1"}`),
+			log: "the platform's answer to the reception cannot be read: running the inject"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			answers := &receptionAnswers{next: http.DefaultTransport}
+			s := newServeEnv(t, serveOpts{outbox: true, httpClient: &http.Client{Transport: answers}})
+			body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+				t.Fatal(err)
+			}
+			if tt.between != nil {
+				tt.between(t, s)
+			}
+			if tt.answer != nil {
+				answers.answer.Store(&tt.answer)
+			}
+			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+				t.Fatalf("second delivery: %v", err)
+			}
+			completes := 0
+			for _, c := range s.platform.Calls(id) {
+				if c.Kind != openaevtest.KindComplete {
+					continue
+				}
+				completes++
+				if !c.Processed() {
+					t.Errorf("complete %d %s: %s", completes, c.Outcome, c.Reason)
+				}
+			}
+			if completes != 2 {
+				t.Errorf("%d completes, want 2 (one per run)", completes)
+			}
+			if st := s.platform.InjectStatus(id); !openaev.Finished(st) {
+				t.Errorf("inject %s after the second run, want a final status", st)
+			}
+			if n := len(s.platform.CallsOf(openaevtest.KindInject)); n != 0 {
+				t.Errorf("%d reads of the inject, want none: the reception's answer says it", n)
+			}
+			if s.logs.FilterMessageSnippet(tt.log).Len() != 1 {
+				t.Errorf("no line %q", tt.log)
+			}
+			if s.logs.FilterMessage("findings left out: the platform already stores them for this inject").Len() != 1 {
+				t.Errorf("no line saying the findings stored were left out")
+			}
+		})
+	}
+}
+
+// TestHandlerFirstDeliveryOfAFreshInject: a first delivery of an inject
+// that never ran makes three calls about it, the reception, the trace and
+// the complete, with the outbox or without: nothing is asked before the
+// run, nor read before the complete (issue 18's hot path).
+func TestHandlerFirstDeliveryOfAFreshInject(t *testing.T) {
+	for _, outboxed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "no outbox", true: "outbox"}[outboxed], func(t *testing.T) {
+			const id = "i-1"
+			s := newServeEnv(t, serveOpts{outbox: outboxed})
+			body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			before := len(s.platform.AllCalls())
+			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, c := range s.platform.AllCalls()[before:] {
+				kinds = append(kinds, c.Kind)
+				if c.InjectID != id {
+					t.Errorf("call %s %s about %q, want only calls about %s", c.Kind, c.Path, c.InjectID, id)
+				}
+			}
+			want := []string{openaevtest.KindReception, openaevtest.KindTrace, openaevtest.KindComplete}
+			if !slices.Equal(kinds, want) {
+				t.Errorf("platform got %v, want %v", kinds, want)
+			}
+			if st := s.platform.InjectStatus(id); !openaev.Finished(st) {
+				t.Errorf("inject %s after the run, want a final status", st)
+			}
+		})
+	}
+}
+
+// TestHandlerUnreadReceptionsWarnOnce: a platform (or a proxy) answering
+// every reception with no body has each inject run with its complete
+// reading the stored findings first, and says so with one WARN in the
+// process's life, then one INFO per inject.
+func TestHandlerUnreadReceptionsWarnOnce(t *testing.T) {
+	answers := &receptionAnswers{next: http.DefaultTransport}
+	empty := answerOf("")
+	answers.answer.Store(&empty)
+	s := newServeEnv(t, serveOpts{outbox: true, httpClient: &http.Client{Transport: answers}})
+	ids := []string{"i-1", "i-2", "i-3"}
+	for _, id := range ids {
+		body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+		if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if st := s.platform.InjectStatus(id); !openaev.Finished(st) {
+			t.Errorf("inject %s %s after its run, want a final status", id, st)
+		}
+	}
+	const msg = "the platform's answer to the reception cannot be read: running the inject"
+	lines := s.logs.FilterMessageSnippet(msg)
+	var warns, infos int
+	for _, e := range lines.All() {
+		switch e.Level {
+		case zap.WarnLevel:
+			warns++
+		case zap.InfoLevel:
+			infos++
+		}
+	}
+	if warns != 1 || infos != len(ids)-1 || lines.Len() != len(ids) {
+		t.Errorf("%d WARN and %d INFO of %d lines %q, want 1 WARN then INFO, one per inject", warns, infos, lines.Len(), msg)
+	}
+	if n := len(s.platform.CallsOf(openaevtest.KindFindings)); n < len(ids) {
+		t.Errorf("%d reads of the stored findings, want one at least before each of %d completes", n, len(ids))
+	}
+}
+
+// receptionAnswers is a transport whose answers to receptions, once
+// answer is set, have their body replaced by what answer makes of it: a
+// 200 the platform did not send so.
+type receptionAnswers struct {
+	next   http.RoundTripper
+	answer atomic.Pointer[func(io.Reader) io.Reader]
+}
+
+func (c *receptionAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(r)
+	answer := c.answer.Load()
+	if err != nil || answer == nil || !strings.Contains(r.URL.Path, "/execution/reception/") {
+		return resp, err
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{(*answer)(resp.Body), resp.Body}
+	resp.ContentLength = -1
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// cutShort cuts an answer after its first bytes: a body that cannot be
+// read.
+func cutShort(rd io.Reader) io.Reader {
+	return io.MultiReader(io.LimitReader(rd, 5), iotest.ErrReader(io.ErrUnexpectedEOF))
+}
+
+// answerOf makes an answer whose body is body.
+func answerOf(body string) func(io.Reader) io.Reader {
+	return func(io.Reader) io.Reader { return strings.NewReader(body) }
 }

@@ -2,6 +2,7 @@ package openaev_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // TestHandlerHeldRetryAsksFirst is reviewer r4's case: a result held in
@@ -144,5 +146,105 @@ func TestHandlerHeldResultDroppedAtShutdown(t *testing.T) {
 	if len(lines) != 1 || lines[0].Level != zap.ErrorLevel || lines[0].ContextMap()["inject_id"] != "i-1" ||
 		!strings.Contains(lines[0].Message, "will run again") {
 		t.Errorf("lines %v, want one ERROR naming i-1, saying it runs again", lines)
+	}
+}
+
+// TestHandlerLetsGoOfSharedOutbox checks that the shared outbox a first
+// delivery's room check and start record share one opening of (see
+// Store.Hold) is let go of before the inject runs, its start recorded,
+// and after the message is settled: another process takes its lock at
+// once, in the run and after it.
+func TestHandlerLetsGoOfSharedOutbox(t *testing.T) {
+	tests := []struct {
+		name        string
+		redelivered bool
+	}{
+		{name: "first delivery"},
+		{name: "redelivered", redelivered: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServeEnv(t, serveOpts{outbox: true, shared: true})
+			body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			var inRun []outbox.StartedRun
+			var runErr error
+			s.nmap.during = func() {
+				other, err := outbox.Open(s.store.Path(), outbox.Options{}) // the lock tried once
+				if err != nil {
+					runErr = err
+					return
+				}
+				defer other.Close()
+				inRun, runErr = other.Starts()
+			}
+			err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body, Redelivered: tt.redelivered})
+			if got := settlement(err); got != "ack" {
+				t.Fatalf("settlement %s (%v), want ack", got, err)
+			}
+			if runErr != nil || len(inRun) != 1 || inRun[0].InjectID != "i-1" {
+				t.Errorf("in the run, another process found the starts %+v (%v), want the file free and i-1's start", inRun, runErr)
+			}
+			other, err := outbox.Open(s.store.Path(), outbox.Options{Timeout: outbox.DefaultTimeout})
+			if err != nil {
+				t.Fatalf("after the handling: %v", err)
+			}
+			_ = other.Close()
+		})
+	}
+}
+
+// The ERROR line of a result the platform refused (401) and nothing keeps
+// (no outbox) lists the undelivered signatures as its terminal callback
+// carries them: as the platform would have got them, its signature names,
+// once per agent of an asset with several.
+func TestLostResultLogsThePlatformsSignatures(t *testing.T) {
+	s := newServeEnv(t, serveOpts{injectors: "noop"})
+	agents := []string{"ag1", "ag2", "ag3"}
+	content := map[string]any{"target_selector": "assets", "expectations": []map[string]any{{"expectation_type": "DETECTION"}}}
+	body := s.message(t, "i-1", "noop", content, []map[string]any{asset("asset", "a1", "", "192.0.2.1", nil, agents...)}, nil)
+	s.platform.FailComplete("i-1", http.StatusUnauthorized, 1)
+	_ = s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: body})
+	lines := s.logs.FilterMessageSnippet("not kept (no outbox)").All()
+	if len(lines) != 1 {
+		t.Fatalf("%d lines saying the result is lost, want 1: %v", len(lines), s.logs.All())
+	}
+	raw, _ := lines[0].ContextMap()["undelivered_signatures"].(string)
+	var doc struct {
+		Targets []struct {
+			SignatureTarget struct {
+				Agent string `json:"agent"`
+				Asset string `json:"asset"`
+			} `json:"signature_target"`
+			SignatureValues []struct {
+				Values []struct {
+					Type string `json:"signature_type"`
+				} `json:"values"`
+			} `json:"signature_values"`
+		} `json:"targets"`
+	}
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		t.Fatalf("undelivered_signatures %q: %v", raw, err)
+	}
+	got := map[string]bool{}
+	if len(doc.Targets) == 0 {
+		t.Fatalf("no undelivered signatures: %s", raw)
+	}
+	for _, tg := range doc.Targets {
+		if tg.SignatureTarget.Asset != "a1" {
+			t.Errorf("target %+v, want asset a1", tg.SignatureTarget)
+		}
+		got[tg.SignatureTarget.Agent] = true
+		for _, g := range tg.SignatureValues {
+			for _, v := range g.Values {
+				if v.Type == "end_time" || v.Type == "execution_status" || v.Type == "source_ipv4" {
+					t.Errorf("signature named %q, not as the platform names it", v.Type)
+				}
+			}
+		}
+	}
+	for _, a := range agents {
+		if !got[a] {
+			t.Errorf("no undelivered signatures for agent %s: %s", a, raw)
+		}
 	}
 }

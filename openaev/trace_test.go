@@ -3,8 +3,11 @@ package openaev_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,6 +16,48 @@ import (
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
+
+// The run's INFO trace names each target once: an address two assets
+// share is listed once, with how many targets it is.
+func TestRunTraceNamesASharedAddressOnce(t *testing.T) {
+	tests := []struct {
+		name   string
+		assets []map[string]any
+		want   string
+	}{
+		{"two assets, one address", []map[string]any{asset("asset", "a1", "", "192.0.2.7", nil),
+			asset("endpoint", "a2", "db01.example.com", "", nil), asset("asset", "a3", "", "192.0.2.7", nil)},
+			"Running nmap on 3 targets: 192.0.2.7 (2 targets), db01.example.com"},
+		{"each address its own", []map[string]any{asset("asset", "a1", "", "192.0.2.7", nil),
+			asset("endpoint", "a2", "db01.example.com", "", nil)},
+			"Running nmap on 2 targets: 192.0.2.7, db01.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.register(t)
+			e.nmap.open = map[string][]int{"192.0.2.7": {22}, "db01.example.com": {443}}
+			body := e.message(t, "inj-shared", "nmap", map[string]any{"target_selector": "assets",
+				"expectations": []map[string]any{{"expectation_type": "DETECTION"}}}, tt.assets, nil)
+			if err := e.proc.Process(context.Background(), body); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range e.platform.Calls("inj-shared") {
+				if c.Kind != openaevtest.KindTrace {
+					continue
+				}
+				if _, perTarget := c.Body["execution_context_identifiers"]; perTarget {
+					continue
+				}
+				if got := c.Body["execution_message"]; got != tt.want {
+					t.Errorf("run's trace %q, want %q", got, tt.want)
+				}
+				return
+			}
+			t.Error("no run's trace")
+		})
+	}
+}
 
 // traceGate is an HTTP transport that holds the nth per-target trace (a
 // callback naming execution_context_identifiers) until release is
@@ -139,5 +184,75 @@ func checkAllStored(t *testing.T, store *outbox.Store, id string) {
 	}
 	if !chunks[0] || total < 2 || len(chunks) != total {
 		t.Fatalf("while the per-target traces are sent the outbox holds chunks %v of %d, want all of them, the complete first", chunks, total)
+	}
+}
+
+// The trace saying what runs on which targets stays under the max payload
+// size whatever the targets' names: as many as fit are listed, then "and
+// N more", the listed and the others adding up to the targets run.
+func TestTraceUnderMaxPayloadSize(t *testing.T) {
+	long := func(i int) string { // a 253-character host name
+		label := strings.Repeat("a", 62)
+		return fmt.Sprintf("h%03d.%s.%s.%s.%s", i, label, label, label, strings.Repeat("b", 59))
+	}
+	for _, tc := range []struct {
+		name       string
+		limit      int64
+		assets     int
+		selector   string
+		wantListed bool // at least one name listed
+	}{
+		{"30 long names, 4096 bytes", 4096, 30, "assets", true},
+		{"30 long names, 1024 bytes", openaev.MinMaxPayloadSize, 30, "assets", true},
+		{"30 long names, default limit", openaev.DefaultMaxPayloadSize, 30, "assets", true},
+		{"3 long names, 1024 bytes", openaev.MinMaxPayloadSize, 3, "assets", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.profile = openaev.NewProfile(e.client, testManifests(), e.log, openaev.WithMaxPayloadSize(tc.limit))
+			e.proc = openaev.NewProcessor(newTestRuntime(e.registry, e.profile, e.log), e.profile)
+			var assets []map[string]any
+			for i := range tc.assets {
+				a := asset("asset", "a"+strconv.Itoa(i), long(i), "", nil)
+				if len(long(i)) != 253 {
+					t.Fatalf("host name of %d characters", len(long(i)))
+				}
+				assets = append(assets, a)
+			}
+			body := e.message(t, "inj-long", "noop", map[string]any{"target_selector": tc.selector}, assets, nil)
+			if err := e.proc.Process(context.Background(), body); err != nil {
+				t.Fatal(err)
+			}
+			var msg string
+			for _, c := range e.platform.Calls("inj-long") {
+				if int64(len(c.Raw)) > tc.limit {
+					t.Errorf("%s of %d bytes, over the limit of %d", c.Kind, len(c.Raw), tc.limit)
+				}
+				if m, _ := c.Body["execution_message"].(string); msg == "" && strings.HasPrefix(m, "Running noop") {
+					msg = m
+				}
+			}
+			head := fmt.Sprintf("Running noop on %d targets: ", tc.assets)
+			if tc.assets == 1 {
+				head = "Running noop on 1 target: "
+			}
+			if !strings.HasPrefix(msg, head) {
+				t.Fatalf("trace %q, want it to start %q", msg, head)
+			}
+			list := strings.TrimPrefix(msg, head)
+			listed, more := 0, 0
+			if m := regexp.MustCompile(` and (\d+) more$`).FindStringSubmatch(list); m != nil {
+				more, _ = strconv.Atoi(m[1])
+				list = strings.TrimSuffix(list, m[0])
+			}
+			for i := range tc.assets {
+				if strings.Contains(list, long(i)) {
+					listed++
+				}
+			}
+			if listed+more != tc.assets || (tc.wantListed && listed == 0) {
+				t.Errorf("trace lists %d names and %d more, want %d in all, at least one listed: %q", listed, more, tc.assets, msg)
+			}
+		})
 	}
 }

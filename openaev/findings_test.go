@@ -2,10 +2,13 @@ package openaev_test
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
@@ -13,6 +16,157 @@ import (
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
+
+// digestExec reports one text finding, digest, of a fixed value.
+type digestExec struct{ value string }
+
+func (digestExec) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "digest", Description: "reports a digest",
+		Expectations: []signatures.ExpectationType{signatures.Detection},
+		Outputs:      []framework.Output{{Type: "text", Field: "digest"}}}
+}
+
+func (d digestExec) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{Status: framework.StatusSuccess, Findings: map[string]any{"digest": d.value}}
+}
+
+// TestLongTextFindingStored: the findings index's row limit covers the
+// inject id, the type and the field besides the value, so an
+// incompressible text finding of the row limit's length (which the
+// profile sent whole before, and the platform refused, rolling the
+// callback back), or one byte over what the row leaves it, is truncated
+// to fit: the platform stores the result, on both lines. A finding that
+// fits is stored as it is.
+func TestLongTextFindingStored(t *testing.T) {
+	const inject = "7f3c2a10-5b7e-4c1d-9a2f-0e8b6d4c3a21" // a UUID, as the platform's
+	room := openaev.FindingValueRoom(inject, "digest")
+	for _, v := range []openaevtest.Version{openaevtest.Current, openaevtest.Version24} {
+		for _, tt := range []struct {
+			name string
+			size int
+		}{
+			{"filling the row", room},
+			{"a byte over the row", room + 1},
+			{"the row limit", openaev.MaxFindingRow},
+			{"twice the row limit", 2 * openaev.MaxFindingRow},
+		} {
+			t.Run(v.String()+"/"+tt.name, func(t *testing.T) {
+				value := hexDigest(tt.size)
+				e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersion(v)})
+				e.registry.Register("digest", func() framework.Executor { return digestExec{value} })
+				manifests := append(testManifests(), digestExec{}.Manifest())
+				e.build(manifests)
+				if _, err := e.client.Register(context.Background(), manifests, false); err != nil {
+					t.Fatal(err)
+				}
+				body := e.message(t, inject, "digest", map[string]any{"target_selector": "manual", "targets": "192.0.2.1"}, nil, nil)
+				if err := e.proc.Process(context.Background(), body); err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range e.platform.Calls(inject) {
+					if c.Kind == openaevtest.KindComplete && !c.Processed() {
+						t.Fatalf("complete %s: %s", c.Outcome, c.Reason)
+					}
+				}
+				got, _ := e.platform.Findings(inject)["digest"].(string)
+				switch {
+				case tt.size <= room:
+					if got != value {
+						t.Errorf("a finding that fits stored as %d bytes, want %d as sent", len(got), len(value))
+					}
+				case !utf8.ValidString(got) || !strings.HasSuffix(got, " bytes in all]"):
+					t.Errorf("a finding of %d bytes stored as %d bytes ending %q, want it truncated with a note",
+						len(value), len(got), got[max(len(got)-40, 0):])
+				case !strings.HasPrefix(value, got[:strings.Index(got, " … [truncated")]):
+					t.Errorf("the truncated finding is not the value's beginning")
+				}
+			})
+		}
+	}
+}
+
+// hexDigest returns n bytes of hex of a sequence that does not repeat:
+// nothing PostgreSQL could compress.
+func hexDigest(n int) string {
+	b := make([]byte, (n+1)/2)
+	_, _ = rand.NewChaCha8([32]byte{}).Read(b) // never fails
+	return hex.EncodeToString(b)[:n]
+}
+
+// TestNmapFindingsStoredPerAsset: the platform links each portscan finding
+// of a multi-asset nmap inject to the assets its rows name (asset_id), an
+// address two assets share to both; the port findings to none. The ids
+// the profile sends are those of assets the platform holds, the message's
+// or an asset group's endpoints, never an asset group's or an agent's id,
+// which the platform would drop (openaevtest's Call.UnlinkedAssets).
+func TestNmapFindingsStoredPerAsset(t *testing.T) {
+	tests := []struct {
+		name   string
+		assets []map[string]any
+		groups []map[string]any
+		want   []openaevtest.FindingRow
+	}{
+		{"the message's assets", []map[string]any{asset("asset", "a1", "", "192.0.2.7", nil, "ag1"),
+			asset("endpoint", "a2", "db01.example.com", "", nil), asset("asset", "a3", "", "192.0.2.7", nil)}, nil,
+			[]openaevtest.FindingRow{
+				{Type: "portscan", Value: "192.0.2.7:22 (ssh)", Field: "scan_results", Assets: []string{"a1", "a3"}},
+				{Type: "portscan", Value: "192.0.2.7:80 (ssh)", Field: "scan_results", Assets: []string{"a1", "a3"}},
+				{Type: "portscan", Value: "db01.example.com:443 (ssh)", Field: "scan_results", Assets: []string{"a2"}},
+				{Type: "port", Value: "22", Field: "ports"},
+				{Type: "port", Value: "443", Field: "ports"},
+				{Type: "port", Value: "80", Field: "ports"},
+			}},
+		{"an asset group's endpoints", nil, []map[string]any{{"asset_group_id": "g1", "asset_group_name": "Servers"}},
+			[]openaevtest.FindingRow{
+				{Type: "portscan", Value: "192.0.2.7:22 (ssh)", Field: "scan_results", Assets: []string{"e1"}},
+				{Type: "portscan", Value: "192.0.2.7:80 (ssh)", Field: "scan_results", Assets: []string{"e1"}},
+				{Type: "portscan", Value: "db01.example.com:443 (ssh)", Field: "scan_results", Assets: []string{"e2"}},
+				{Type: "port", Value: "22", Field: "ports"},
+				{Type: "port", Value: "443", Field: "ports"},
+				{Type: "port", Value: "80", Field: "ports"},
+			}},
+	}
+	for _, v := range []openaevtest.Version{openaevtest.Version24, openaevtest.Current} {
+		for _, tt := range tests {
+			t.Run(v.String()+"/"+tt.name, func(t *testing.T) {
+				e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersion(v)})
+				e.register(t)
+				e.platform.SetAssetGroup("g1", asset("asset", "e1", "", "192.0.2.7", nil, "ag-e1"),
+					asset("asset", "e2", "db01.example.com", "", nil))
+				e.nmap.open = map[string][]int{"192.0.2.7": {22, 80}, "db01.example.com": {443}}
+				selector := "assets"
+				if tt.groups != nil {
+					selector = "asset-groups"
+				}
+				body := e.message(t, "inj-assets", "nmap", map[string]any{"target_selector": selector,
+					"expectations": []map[string]any{{"expectation_type": "DETECTION"}}}, tt.assets, tt.groups)
+				if err := e.proc.Process(context.Background(), body); err != nil {
+					t.Fatal(err)
+				}
+				done, ok := e.platform.Terminal("inj-assets")
+				if !ok || !done.Processed() {
+					t.Fatalf("terminal callback: present %v, %s %s", ok, done.Outcome, done.Reason)
+				}
+				if len(done.UnlinkedAssets) > 0 {
+					t.Errorf("the complete's findings name %q, which are no assets the platform holds: it drops those links", done.UnlinkedAssets)
+				}
+				got := map[string]openaevtest.FindingRow{}
+				for _, r := range e.platform.StoredFindings("inj-assets") {
+					if r.Field != "action_output" {
+						got[r.Value] = r
+					}
+				}
+				wanted := map[string]openaevtest.FindingRow{}
+				for _, r := range tt.want {
+					wanted[r.Value] = r
+				}
+				if !reflect.DeepEqual(got, wanted) {
+					t.Errorf("stored findings\n%v\nwant\n%v", got, wanted)
+				}
+			})
+		}
+	}
+}
 
 // misfitExec reports findings given as they are, under the outputs
 // given.

@@ -4,14 +4,101 @@ package openaev_test
 
 import (
 	"errors"
+	"net/http"
 	"os"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
+
+// lockAfterFailures is a transport that takes the outbox file's lock, as
+// another process would, once the platform failed the terminal callback
+// twice (a held result's first try), and lets it go at the next request:
+// the next try's post, which comes only once the try found the outbox
+// locked.
+type lockAfterFailures struct {
+	t        *testing.T
+	platform *openaevtest.Platform
+	path     string
+
+	mu     sync.Mutex
+	f      *os.File
+	posted bool // a request came while the lock was held
+}
+
+func (l *lockAfterFailures) RoundTrip(req *http.Request) (*http.Response, error) {
+	l.mu.Lock()
+	if l.f != nil && !l.posted {
+		l.posted = true
+		l.unlock()
+	}
+	platform := l.platform
+	l.mu.Unlock()
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if platform == nil {
+		return resp, err // newServeEnv's registration
+	}
+	failed := 0
+	for _, c := range platform.Calls("i-1") {
+		if c.Kind == openaevtest.KindComplete && !c.Processed() {
+			failed++
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if failed == 2 && l.f == nil {
+		f, ferr := os.OpenFile(l.path, os.O_RDWR, 0)
+		if ferr != nil {
+			l.t.Error(ferr)
+			return resp, err
+		}
+		if ferr := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); ferr != nil {
+			l.t.Error(ferr)
+		}
+		l.f = f
+	}
+	return resp, err
+}
+
+// unlock lets go of the lock; l.mu is held.
+func (l *lockAfterFailures) unlock() {
+	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	_ = l.f.Close()
+}
+
+// TestHandlerHeldRetryFailsFastOnALockedOutbox: a result held in memory
+// (the outbox full after the run) whose try finds the outbox locked by
+// another process does not wait for the lock (an hour here): it is sent
+// without being stored at once, and the lock is not waited for again
+// until the next try.
+func TestHandlerHeldRetryFailsFastOnALockedOutbox(t *testing.T) {
+	l := &lockAfterFailures{t: t}
+	s := newServeEnv(t, serveOpts{outbox: true, shared: true, lockTimeout: time.Hour, outboxMax: 64 << 10,
+		httpClient: &http.Client{Transport: l}})
+	l.mu.Lock()
+	l.platform, l.path = s.platform, s.store.Path()
+	l.mu.Unlock()
+	s.nmap.during = func() { s.fillOutbox(t) }
+	s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 2) // the first try's 2 attempts
+	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+		t.Fatalf("settled with %v, want acknowledged", err)
+	}
+	l.mu.Lock()
+	posted := l.posted
+	l.mu.Unlock()
+	if !posted {
+		t.Error("the outbox was never locked after the first try")
+	}
+	if n := len(s.platform.Completions("i-1")); n != 1 {
+		t.Errorf("%d completions, want 1", n)
+	}
+}
 
 // TestHandlerOutboxLockedNotRun checks an inject whose outbox another
 // process keeps locked past the lock timeout: its room cannot be checked,
