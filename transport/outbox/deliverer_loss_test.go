@@ -1,7 +1,5 @@
 package outbox_test
 
-// What a send that loses bodies, or has them removed, reports.
-
 import (
 	"bytes"
 	"context"
@@ -17,6 +15,8 @@ import (
 	"github.com/injectkit/injectkit/transport/callback"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
+
+// What a send that loses bodies, or has them removed, reports.
 
 // dropping is the callback profile removing, as its first body is
 // posted, the record of chunk drop from the outbox (an `outbox drop` of
@@ -248,5 +248,24 @@ func TestDelivererStoreFailsSendsUnstored(t *testing.T) {
 				t.Errorf("hook told %v, want why once", told)
 			}
 		})
+	}
+}
+
+// namedProfile is a profile that names what it delivers.
+type namedProfile struct{ outbox.Profile }
+
+func (namedProfile) Delivers() string { return "result" }
+
+// The outbox delivers what its profile does: a failed delivery's error
+// names it as the profile does (runtime.DeliveryOf), the openaev
+// profile's result, else signatures.
+func TestDelivererDeliversWhatItsProfileDoes(t *testing.T) {
+	for _, tt := range []struct {
+		profile outbox.Profile
+		want    string
+	}{{namedProfile{}, "result"}, {struct{ outbox.Profile }{}, "signatures"}} {
+		if got := runtime.DeliveryOf(&outbox.Deliverer{Profile: tt.profile}); got != tt.want {
+			t.Errorf("%T delivers %q, want %q", tt.profile, got, tt.want)
+		}
 	}
 }
