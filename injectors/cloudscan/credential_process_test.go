@@ -5,8 +5,11 @@ package cloudscan
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -14,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
@@ -215,4 +220,162 @@ func helperExecutor(t *testing.T, body, callTimeout string) (*Executor, *Params,
 		t.Fatal(err)
 	}
 	return e, p, st
+}
+
+// TestCredentialProcessChildHoldsStdout: the profile's credential_process
+// prints its credentials and exits 0, leaving a child running that holds
+// its standard output open. Once the process has exited, its output is
+// taken when it is the credentials alone (the calls are signed with
+// them), and refused with an error naming the cause when the child wrote
+// there too; either way the child is killed with the helper's process
+// group and nothing it started outlives the run.
+func TestCredentialProcessChildHoldsStdout(t *testing.T) {
+	creds := `{"Version":1,"AccessKeyId":"` + procKeyID + `","SecretAccessKey":"` + procSecret + `"}`
+	for _, tt := range []struct {
+		name    string
+		child   string // what the child left running does, holding stdout
+		wantErr string // "" when the credentials are taken
+	}{
+		{"output the credentials alone", "sleep 300", ""},
+		{"the child writes there too", "echo late; sleep 300",
+			"a child of the credential_process kept its standard output open after the process exited"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "child.pid")
+			e, p, st := helperExecutor(t, "("+tt.child+") &\necho $! > '"+pidFile+"'\necho '"+creds+"'\n", "30s")
+			out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{euWest1}, p))
+
+			b, err := os.ReadFile(pidFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil {
+				t.Fatalf("child pid %q: %v", b, err)
+			}
+			if !endsWithin(pid, 10*time.Second) {
+				t.Errorf("the credential_process's child %d still runs after the run", pid)
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+			if tt.wantErr == "" {
+				if out.ExecutionStatus() != framework.StatusSuccess {
+					t.Fatalf("status %s (%+v), want success with the process's credentials", out.ExecutionStatus(), out.ErrorInfo)
+				}
+				for _, c := range st.calls() {
+					if c.AccessKeyID != procKeyID {
+						t.Errorf("call %s signed with %q, want the process's %q", c.Event, c.AccessKeyID, procKeyID)
+					}
+				}
+				return
+			}
+			if out.ExecutionStatus() != framework.StatusFailed || !strings.Contains(out.ErrorInfo.Message, tt.wantErr) {
+				t.Errorf("status %s, message %+v; want failed, saying %q", out.ExecutionStatus(), out.ErrorInfo, tt.wantErr)
+			}
+			if strings.Contains(out.ErrorInfo.Message, procSecret) || strings.Contains(out.ErrorInfo.Message, "late") {
+				t.Errorf("message quotes the output: %s", out.ErrorInfo.Message)
+			}
+			if n := len(st.calls()); n != 0 {
+				t.Errorf("%d calls made without credentials", n)
+			}
+		})
+	}
+}
+
+// ttyChildEnv makes TestCredentialProcessPromptsOnTheTerminal run as the
+// child it starts on a terminal: its value is the helper's path.
+const ttyChildEnv = "INJECTKIT_TEST_TTY_HELPER"
+
+// TestCredentialProcessPromptsOnTheTerminal: injectkit runs in the
+// foreground of a terminal (script's pseudo-terminal), its profile's
+// credential_process asks for an MFA code on /dev/tty. The code typed is
+// read, as when the helper runs from a shell; Ctrl-C at the prompt ends
+// the helper and reaches injectkit as a Ctrl-C of its own.
+func TestCredentialProcessPromptsOnTheTerminal(t *testing.T) {
+	if helper := os.Getenv(ttyChildEnv); helper != "" {
+		ttyChild(helper)
+		return
+	}
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script (util-linux) not on PATH: no terminal to run under")
+	}
+	helper := filepath.Join(t.TempDir(), "mfa.sh")
+	body := "#!/bin/sh\nprintf 'code: ' > /dev/tty\nread code < /dev/tty\n" +
+		"printf '{\"Version\":1,\"AccessKeyId\":\"AKIDEXAMPLE\",\"SecretAccessKey\":\"%s\"}' \"$code\"\n"
+	if err := os.WriteFile(helper, []byte(body), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, typed, want string }{
+		{"code typed", "123456\n", "got=123456"},
+		{"Ctrl-C at the prompt", "\x03", "interrupted"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			self := fmt.Sprintf("%q -test.run='^TestCredentialProcessPromptsOnTheTerminal$'", os.Args[0])
+			cmd := exec.Command(script, "-qfec", self, "/dev/null")
+			cmd.Env = append(os.Environ(), ttyChildEnv+"="+helper)
+			in, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Typed once the helper asks, as a user would; the terminal's
+			// input stays open until the child has said how it went.
+			var seen strings.Builder
+			r := bufio.NewReader(out)
+			typed := false
+			for {
+				b, err := r.ReadByte()
+				if err != nil {
+					break
+				}
+				seen.WriteByte(b)
+				if !typed && strings.HasSuffix(seen.String(), "code: ") {
+					typed = true
+					if _, err := in.Write([]byte(tt.typed)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if strings.Contains(seen.String(), "\nend\r") {
+					break
+				}
+			}
+			_ = in.Close()
+			_ = cmd.Wait()
+			if !strings.Contains(seen.String(), tt.want) {
+				t.Errorf("on the terminal:\n%s\nwant %q", seen.String(), tt.want)
+			}
+		})
+	}
+}
+
+// ttyChild runs the credential_process helper as an inject does, on the
+// terminal it was started on, and says how it went: got=<the secret key>,
+// interrupted (the helper ended and this process was sent SIGINT), or the
+// error. A helper stopped at its prompt is ended after 30 s.
+func ttyChild(helper string) {
+	defer fmt.Println("\nend")
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	creds, err := newQuietProcess(ctx, helper, zap.NewNop(), &terminal{}).Retrieve(ctx)
+	switch {
+	case err == nil:
+		fmt.Println("got=" + creds.SecretAccessKey)
+	case ctx.Err() != nil:
+		fmt.Println("helper held past its bound:", errors.Unwrap(err))
+	default:
+		select {
+		case <-sigs:
+			fmt.Println("interrupted")
+		case <-ctx.Done():
+			fmt.Println("no SIGINT after:", err)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package cloudscan
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go/logging"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -176,5 +183,75 @@ func TestCallerAccountNotAnAccountNeverShown(t *testing.T) {
 	}
 	if !strings.Contains(out.ErrorInfo.Message, "not an AWS account id") {
 		t.Errorf("the run's error %q does not say the account is no account id", out.ErrorInfo.Message)
+	}
+}
+
+// TestCLIShortSecretIsNoRedactionWord: a secret access key shorter than
+// framework.MinLibrarySecretLen (LocalStack's "test") is not redacted as a
+// word from the run's logs and output, where a bucket test-data stays so;
+// one as long is redacted wherever it shows (a bucket named so).
+func TestCLIShortSecretIsNoRedactionWord(t *testing.T) {
+	for _, tt := range []struct {
+		name, secret string
+		redacted     bool
+	}{
+		{"LocalStack's test", "test", false},
+		{"one under the floor", "test-data-acct1", false},
+		{"at the floor", "test-data-acct12", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			t.Setenv("AWS_SECRET_ACCESS_KEY", tt.secret)
+			st := newStandIn(t, []string{"test-data", tt.secret}, fixtures())
+			inject := map[string]any{
+				"inject_id":         "cloud-1",
+				"expectation_types": []string{"DETECTION"},
+				"targets": []map[string]any{{"cloud_provider": "aws", "cloud_account_id": "123456789012",
+					"cloud_region": "eu-west-1", "target_service": "s3", "asset": "acct-eu"}},
+				"params": map[string]any{"retry_max_backoff": "5ms"},
+			}
+			file := testkit.WriteJSON(t, "inject.json", inject)
+			code, stdout, stderr := runCLI(endpointEnv(st.URL()), "run", "cloudscan", "--inject-file", file,
+				"--output", "text", "--log-level", "debug")
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %s", code, stderr)
+			}
+			all := stdout + stderr
+			if !strings.Contains(stdout, "test-data") {
+				t.Errorf("the summary does not name bucket test-data:\n%s", stdout)
+			}
+			if got := strings.Contains(all, "[REDACTED]"); got != tt.redacted {
+				t.Errorf("redacted %v, want %v:\n%s", got, tt.redacted, all)
+			}
+			if tt.redacted && strings.Contains(all, tt.secret) {
+				t.Errorf("the secret %q shows:\n%s", tt.secret, all)
+			}
+		})
+	}
+}
+
+// What the AWS SDK logs goes to the inject's logger, at its level, never
+// to stderr on its own.
+func TestSDKLogsThroughTheInjectLogger(t *testing.T) {
+	setAWSEnv(t)
+	core, logs := observer.New(zapcore.DebugLevel)
+	sess, err := awsProvider{}.open(context.Background(), zap.New(core).With(zap.String("inject_id", "i-1")), &Params{}, hostSettings{}, testVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdk := sess.(*awsSession).cfg.Logger
+	sdk.Logf(logging.Warn, "falling back to %s", "IMDSv1")
+	sdk.Logf(logging.Debug, "request %d", 7)
+	got := logs.AllUntimed()
+	if len(got) != 2 {
+		t.Fatalf("%d lines, want 2: %+v", len(got), got)
+	}
+	for i, want := range []struct {
+		level zapcore.Level
+		msg   string
+	}{{zapcore.WarnLevel, "aws sdk: falling back to IMDSv1"}, {zapcore.DebugLevel, "aws sdk: request 7"}} {
+		if got[i].Level != want.level || got[i].Message != want.msg || got[i].ContextMap()["inject_id"] != "i-1" {
+			t.Errorf("line %d: %s %q %v, want %s %q with the inject id", i, got[i].Level, got[i].Message, got[i].ContextMap(), want.level, want.msg)
+		}
 	}
 }
