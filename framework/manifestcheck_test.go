@@ -2,6 +2,7 @@ package framework_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,5 +125,65 @@ func TestValidateManifest(t *testing.T) {
 				t.Errorf("err = %q", msg)
 			}
 		})
+	}
+}
+
+// TestEnumCheck checks that an EnumCheck answers as CheckEnums does, for
+// described params and for a struct ParamsSpec rejects, and that a check
+// parses no tag: it allocates nothing.
+func TestEnumCheck(t *testing.T) {
+	scan := framework.NewEnumCheck[scanParams]()
+	// Its enum holds a value it does not list, but its float64 has no
+	// param: the struct is not described, and nothing is checked.
+	type undescribedParams struct {
+		Mode string `json:"mode" param:"enum=a|b"`
+		F    float64
+	}
+	undescribed := framework.NewEnumCheck[undescribedParams]()
+	bad := &undescribedParams{Mode: "z"}
+	tests := []struct {
+		name  string
+		check func() error
+		want  error // CheckEnums' answer
+		field string
+	}{
+		{"valid", func() error { return scan.Check(defaultScan()) }, framework.CheckEnums(defaultScan()), ""},
+		{"bad value", func() error { return scan.Check(&scanParams{Mode: "medium"}) }, framework.CheckEnums(&scanParams{Mode: "medium"}), "mode"},
+		{"empty value", func() error { return scan.Check(&scanParams{}) }, framework.CheckEnums(&scanParams{}), "mode"},
+		{"nil", func() error { return scan.Check(nil) }, framework.CheckEnums((*scanParams)(nil)), ""},
+		{"not described", func() error { return undescribed.Check(bad) }, framework.CheckEnums(bad), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.check()
+			if (err == nil) != (tt.want == nil) || (err != nil && err.Error() != tt.want.Error()) {
+				t.Fatalf("Check = %v, CheckEnums = %v", err, tt.want)
+			}
+			if (err != nil) != (tt.field != "") {
+				t.Fatalf("Check = %v, want an error only on %q", err, tt.field)
+			}
+			if err == nil {
+				if n := testing.AllocsPerRun(100, func() { _ = tt.check() }); n != 0 {
+					t.Errorf("a check allocated %.0f times, want 0 (its tags parsed once, by NewEnumCheck)", n)
+				}
+			}
+		})
+	}
+}
+
+// A message names at most MaxListedErrors errors, then how many more the
+// finding named holds. By the message wanted: the errors joined.
+func TestJoinErrors(t *testing.T) {
+	ten := slices.Repeat([]string{"e"}, framework.MaxListedErrors)
+	for want, errs := range map[string][]string{
+		"":                                       nil,
+		"targets[0]: refused":                    {"targets[0]: refused"},
+		"targets[0]: refused; targets[1]: later": {"targets[0]: refused", "targets[1]: later"},
+		"e; e; e; e; e; e; e; e; e; e":           ten,
+		"e; e; e; e; e; e; e; e; e; e; and 2 more (configs lists every error)": append(ten, "f", "g"),
+	} {
+		if got := framework.JoinErrors(errs, "configs"); got != want {
+			t.Errorf("JoinErrors(%q) = %q, want %q", errs, got, want)
+		}
 	}
 }
