@@ -55,9 +55,7 @@ func TestOneFailureOneLine(t *testing.T) {
 				"--token", "tok", "--outbox", "none"}
 		}, "callback", "delivery failed"},
 		{"run --openaev-message", func(t *testing.T) (map[string]string, []string) {
-			p := openaevtest.NewPlatform(t, platformToken)
-			registered(t, p, platformToken, registry())
-			p.AddInject("i-down", openaev.ContractID("noop"))
+			p := noopPlatform(t, "i-down")
 			p.FailComplete("i-down", 503, openaev.DefaultAttempts)
 			msg := `{"injection":{"inject_id":"i-down","inject_injector_contract":{"injector_contract_id":"` +
 				openaev.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
@@ -134,9 +132,7 @@ func TestRunOpenAEVFailureWarnNamesWhatWasSent(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			id := "inj-failed-warn-" + string(rune('a'+i))
-			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithVersion(tt.version))
-			registered(t, p, platformToken, registry())
-			p.AddInject(id, openaev.ContractID("noop"))
+			p := noopPlatform(t, id, openaevtest.WithVersion(tt.version))
 			env, _ := outboxEnv(t)
 			args := append([]string{"run", "noop", "--target", "127.0.0.1", "--inject-id", id, "--profile", "openaev",
 				"--backend-url", p.URL, "--log-level", "warn"}, tt.param...)

@@ -215,9 +215,7 @@ func TestRunOpenAEVSweptInject(t *testing.T) {
 			if tt.sweptAgain {
 				opts = append(opts, openaevtest.WithHeldIngestion())
 			}
-			p := openaevtest.NewPlatform(t, platformToken, opts...)
-			registered(t, p, platformToken, registry())
-			p.AddInject(id, openaev.ContractID("noop"))
+			p := noopPlatform(t, id, opts...)
 			p.SetInjectAgents(id, tt.agents...)
 			p.Dispatch(id)
 			received(t, nil, p, id) // the run that never completed it

@@ -41,9 +41,7 @@ func TestRunOpenAEVWithinIngestWindow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			const id = "inj-window"
-			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithHeldIngestion())
-			registered(t, p, platformToken, registry())
-			p.AddInject(id, openaev.ContractID("noop"))
+			p := noopPlatform(t, id, openaevtest.WithHeldIngestion())
 			env, _ := outboxEnv(t)
 			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
 			args := append([]string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL, "--log-level", "error"}, tt.args...)
@@ -111,9 +109,7 @@ func TestRunOpenAEVLostCompleteWithinIngestWindow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			const id = "inj-lost"
-			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithHeldIngestion())
-			registered(t, p, platformToken, registry())
-			p.AddInject(id, openaev.ContractID("noop"))
+			p := noopPlatform(t, id, openaevtest.WithHeldIngestion())
 			proxy := testkit.FaultProxy(t, p.URL, 1, []byte(`"execution_action":"complete"`), tt.fault)
 			env, box := outboxEnv(t)
 			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
@@ -171,9 +167,7 @@ func TestFlushNotesTheCompleteItDelivers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			const id = "inj-flushed"
-			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithHeldIngestion())
-			registered(t, p, platformToken, registry())
-			p.AddInject(id, openaev.ContractID("noop"))
+			p := noopPlatform(t, id, openaevtest.WithHeldIngestion())
 			p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
 			env, _ := outboxEnv(t)
 			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))

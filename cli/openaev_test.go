@@ -55,11 +55,11 @@ func registered(t *testing.T, p *openaevtest.Platform, token string, reg *framew
 	}
 }
 
-// noopPlatform starts a stand-in platform with the stock registry's
-// contracts registered on it and injectID a noop inject it holds.
-func noopPlatform(t *testing.T, injectID string) *openaevtest.Platform {
+// noopPlatform starts a stand-in platform (with opts) with the stock
+// registry's contracts registered on it and injectID a noop inject it holds.
+func noopPlatform(t *testing.T, injectID string, opts ...openaevtest.Option) *openaevtest.Platform {
 	t.Helper()
-	p := openaevtest.NewPlatform(t, platformToken)
+	p := openaevtest.NewPlatform(t, platformToken, opts...)
 	registered(t, p, platformToken, registry())
 	p.AddInject(injectID, openaev.ContractID("noop"))
 	return p

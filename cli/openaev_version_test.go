@@ -249,9 +249,7 @@ func TestRunOpenAEVSignatureFeature(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithDevFeatures(tt.features...))
-			registered(t, p, platformToken, registry())
-			p.AddInject("inj-f", openaev.ContractID("noop"))
+			p := noopPlatform(t, "inj-f", openaevtest.WithDevFeatures(tt.features...))
 			args := []string{"run", "noop", "--backend-url", p.URL, "--token", platformToken, "--log-level", "warn", "-o", "text"}
 			if !slices.Contains(tt.args, "--openaev-message") {
 				args = append(args, "--profile", "openaev", "--inject-id", "inj-f", "--target", "127.0.0.1")

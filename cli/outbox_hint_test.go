@@ -17,7 +17,6 @@ import (
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/transport/outbox/outboxtest"
 )
 
@@ -269,9 +268,7 @@ func TestRunWarnsOfEarlierRunPending(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := openaevtest.NewPlatform(t, platformToken)
-			registered(t, p, platformToken, registry())
-			p.AddInject("inj-again", openaev.ContractID("noop"))
+			p := noopPlatform(t, "inj-again")
 			p.AddInject("inj-other", openaev.ContractID("noop"))
 			if tt.failed {
 				p.FailComplete("inj-again", http.StatusServiceUnavailable, openaev.DefaultAttempts)
