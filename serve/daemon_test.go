@@ -61,6 +61,19 @@ func (r *recorder) calls() int {
 	return len(r.order)
 }
 
+// holdingRecorder returns a recorder whose every handling says on started
+// that it began, then waits for release to be closed.
+func holdingRecorder() (rec *recorder, started <-chan struct{}, release chan struct{}) {
+	s := make(chan struct{}, 1)
+	release = make(chan struct{})
+	rec = newRecorder(func(string, int) error {
+		s <- struct{}{}
+		<-release
+		return nil
+	})
+	return rec, s, release
+}
+
 type fixture struct {
 	queue   string
 	reg     *registrar
@@ -97,6 +110,20 @@ func (f *fixture) listen(t *testing.T, interval time.Duration) string {
 	}
 	f.d.Listener, f.d.HeartbeatInterval = ln, interval
 	return "http://" + ln.Addr().String()
+}
+
+// stopInFlight begins the stop once an inject is in flight (started
+// received) and returns when the shutdown says it waits for it, the inject
+// still in flight; Run's result comes on the channel it returns.
+func (f *fixture) stopInFlight(t *testing.T, stop func() error, started <-chan struct{}) <-chan error {
+	t.Helper()
+	<-started
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	waitFor(t, "the shutdown waiting for the inject in flight", func() bool {
+		return f.logs.FilterMessage("shutting down: waiting for injects in flight").Len() == 1
+	})
+	return stopped
 }
 
 func bodies(prefix string, n int) [][]byte {
@@ -233,13 +260,7 @@ func TestIntegrationShutdownLetsInFlightFinish(t *testing.T) {
 	f.d.Workers = 1
 	stop := start(t, f.d)
 	servetest.Publish(t, f.queue, bodies("s", 3)...)
-	<-started
-	stopped := make(chan error, 1)
-	go func() { stopped <- stop() }()
-	// The inject stays in flight until the shutdown says it waits for it.
-	waitFor(t, "the shutdown waiting for the inject in flight", func() bool {
-		return f.logs.FilterMessage("shutting down: waiting for injects in flight").Len() == 1
-	})
+	stopped := f.stopInFlight(t, stop, started)
 	select {
 	case err := <-stopped:
 		t.Fatalf("Run returned (%v) with an inject in flight", err)
@@ -285,24 +306,13 @@ func TestIntegrationShutdownTimeoutRequeues(t *testing.T) {
 // connection still open: /healthz is 503 (not ready) saying so, and the
 // broker is still reported connected, until the connection is closed.
 func TestIntegrationHealthWhileShuttingDown(t *testing.T) {
-	started := make(chan struct{}, 1)
-	release := make(chan struct{})
-	rec := newRecorder(func(string, int) error {
-		started <- struct{}{}
-		<-release
-		return nil
-	})
+	rec, started, release := holdingRecorder()
 	f := newFixture(t, rec)
 	f.d.Workers = 1
 	url := f.listen(t, time.Minute)
 	stop := start(t, f.d)
 	servetest.Publish(t, f.queue, bodies("h", 1)...)
-	<-started
-	stopped := make(chan error, 1)
-	go func() { stopped <- stop() }()
-	waitFor(t, "the shutdown waiting for the inject in flight", func() bool {
-		return f.logs.FilterMessage("shutting down: waiting for injects in flight").Len() == 1
-	})
+	stopped := f.stopInFlight(t, stop, started)
 	code, h := servetest.Health(t, url)
 	if code != http.StatusServiceUnavailable || !h.BrokerConnected || h.Reason != serve.ShuttingDownReason(1) {
 		t.Errorf("/healthz while draining: %d %+v; want 503, broker_connected, reason %q", code, h, serve.ShuttingDownReason(1))
@@ -326,13 +336,7 @@ func TestIntegrationHealthWhileShuttingDown(t *testing.T) {
 // reported so then (one WARN line, /healthz broker_connected false,
 // injectkit_broker_connected 0), not once the drain ends.
 func TestIntegrationConnectionLostWhileShuttingDown(t *testing.T) {
-	started := make(chan struct{}, 1)
-	release := make(chan struct{})
-	rec := newRecorder(func(string, int) error {
-		started <- struct{}{}
-		<-release
-		return nil
-	})
+	rec, started, release := holdingRecorder()
 	f := newFixture(t, rec)
 	f.d.Workers = 1
 	p := newProxy(t, servetest.Addr, nil)
@@ -342,12 +346,7 @@ func TestIntegrationConnectionLostWhileShuttingDown(t *testing.T) {
 	url := f.listen(t, time.Minute)
 	stop := start(t, f.d)
 	servetest.Publish(t, f.queue, bodies("h", 1)...)
-	<-started
-	stopped := make(chan error, 1)
-	go func() { stopped <- stop() }()
-	waitFor(t, "the shutdown waiting for the inject in flight", func() bool {
-		return f.logs.FilterMessage("shutting down: waiting for injects in flight").Len() == 1
-	})
+	stopped := f.stopInFlight(t, stop, started)
 	p.cut()
 	waitFor(t, "the connection's loss logged", func() bool {
 		return f.logs.FilterMessage("broker connection lost while stopping").Len() == 1
