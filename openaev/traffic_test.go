@@ -37,26 +37,13 @@ func TestTargetAddressesOnlyForTrafficToTheTargets(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.platform.AddInject("inj-tgt", openaev.ContractID(tc.injector))
-			req := runtime.Request{InjectID: "inj-tgt", Injector: tc.injector, ExpectationTypes: []string{"DETECTION"},
-				Targets: []runtime.TargetSpec{{Value: tc.target, Asset: "a1"}}}
-			if err := e.proc.RunRequest(context.Background(), req); err != nil {
-				t.Fatal(err)
-			}
-			calls := e.platform.Calls("inj-tgt")
-			vals := signatureValues(t, expectationSignatures(t, calls[len(calls)-1]))
-			got := map[string]any{}
-			for _, k := range []string{"target_ipv4_address", "target_ipv6_address", "target_hostname_address"} {
-				if v, ok := vals["a1"]["DETECTION"][k]; ok {
-					got[k] = v
-				}
-			}
+			got, all := detectionOf(t, newEnv(t), "inj-tgt", tc.injector, tc.target,
+				"target_ipv4_address", "target_ipv6_address", "target_hostname_address")
 			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("target values %v, want %v (values %v)", got, tc.want, vals["a1"]["DETECTION"])
+				t.Errorf("target values %v, want %v (values %v)", got, tc.want, all)
 			}
-			if vals["a1"]["DETECTION"]["start_date"] == nil {
-				t.Errorf("no start_date: %v", vals["a1"]["DETECTION"])
+			if all["start_date"] == nil {
+				t.Errorf("no start_date: %v", all)
 			}
 		})
 	}
@@ -98,23 +85,32 @@ func TestSignaturesCarryTheSourceOfTheTrafficFamily(t *testing.T) {
 			}
 			e.build(testManifests(), runtime.WithSignatures(signatures.NewManager(
 				signatures.WithClock(func() time.Time { return testClock }), signatures.WithResolver(r))))
-			e.platform.AddInject("inj-src", openaev.ContractID(tc.injector))
-			req := runtime.Request{InjectID: "inj-src", Injector: tc.injector, ExpectationTypes: []string{"DETECTION"},
-				Targets: []runtime.TargetSpec{{Value: tc.target, Asset: "a1"}}}
-			if err := e.proc.RunRequest(context.Background(), req); err != nil {
-				t.Fatal(err)
-			}
-			calls := e.platform.Calls("inj-src")
-			vals := signatureValues(t, expectationSignatures(t, calls[len(calls)-1]))
-			got := map[string]any{}
-			for _, k := range []string{"source_ipv4_address", "source_ipv6_address"} {
-				if v, ok := vals["a1"]["DETECTION"][k]; ok {
-					got[k] = v
-				}
-			}
+			got, all := detectionOf(t, e, "inj-src", tc.injector, tc.target, "source_ipv4_address", "source_ipv6_address")
 			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("sources %v, want %v (values %v)", got, tc.want, vals["a1"]["DETECTION"])
+				t.Errorf("sources %v, want %v (values %v)", got, tc.want, all)
 			}
 		})
 	}
+}
+
+// detectionOf runs an inject of injector on target, the asset a1's, and
+// returns the values of keys the platform got in a1's DETECTION group, and
+// the whole group.
+func detectionOf(t *testing.T, e *env, injectID, injector, target string, keys ...string) (got, all map[string]any) {
+	t.Helper()
+	e.platform.AddInject(injectID, openaev.ContractID(injector))
+	req := runtime.Request{InjectID: injectID, Injector: injector, ExpectationTypes: []string{"DETECTION"},
+		Targets: []runtime.TargetSpec{{Value: target, Asset: "a1"}}}
+	if err := e.proc.RunRequest(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.platform.Calls(injectID)
+	all = signatureValues(t, expectationSignatures(t, calls[len(calls)-1]))["a1"]["DETECTION"]
+	got = map[string]any{}
+	for _, k := range keys {
+		if v, ok := all[k]; ok {
+			got[k] = v
+		}
+	}
+	return got, all
 }
