@@ -3,16 +3,10 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,36 +15,9 @@ import (
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
-// completeHoldingFront is a proxy to the platform at target that holds the
-// first "complete" callback without answering it until its client goes
-// away, closing held once it holds it: passed on to the platform first
-// when pass (the platform queues it, its answer lost with the client),
-// kept from it otherwise. The other calls pass.
-func completeHoldingFront(t *testing.T, target string, pass bool) (front string, held <-chan struct{}) {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	h := make(chan struct{})
-	var taken atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		if strings.Contains(r.URL.Path, "/execution/callback/") && bytes.Contains(body, []byte(`"execution_action":"complete"`)) &&
-			taken.CompareAndSwap(false, true) {
-			if pass {
-				proxy.ServeHTTP(httptest.NewRecorder(), r.Clone(r.Context()))
-			}
-			close(h)
-			<-r.Context().Done() // the run killed
-			return
-		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, h
+// aComplete picks a "complete" callback.
+func aComplete(body []byte) bool {
+	return bytes.Contains(body, []byte(`"execution_action":"complete"`))
 }
 
 // kill -9 of `injectkit run --openaev-message` while its "complete" is on
@@ -80,7 +47,7 @@ func TestBinaryKill9DuringCompleteThenFlush(t *testing.T) {
 				"asset_hostname": "web01.example.com", "asset_ips": []string{"192.0.2.1"}}}
 			msg := testkit.WriteFile(t, "message.json", platformMessage(id, "noop", map[string]any{"target_selector": "assets",
 				"target_property_selector": "hostname", "expectations": expectations("DETECTION")}, assets))
-			front, held := completeHoldingFront(t, p.URL, tt.pass)
+			front, held := holdingFront(t, p.URL, aComplete, tt.pass)
 			box := filepath.Join(t.TempDir(), "outbox.db")
 			cmd := exec.Command(bin, "run", "noop", "--openaev-message", msg, "--backend-url", front, "--token", platformToken,
 				"--outbox", box, "--log-level", "error")

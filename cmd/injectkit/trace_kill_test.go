@@ -22,11 +22,12 @@ import (
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
-// holdingFront is a proxy to the platform at target that holds the nth
-// per-target trace (a callback naming execution_context_identifiers)
-// until its client goes away, closing held once it holds it; the other
-// calls pass.
-func holdingFront(t *testing.T, target string, n int32) (front string, held <-chan struct{}) {
+// holdingFront is a proxy to the platform at target that holds the first
+// callback hold picks (given its body) without answering it until its
+// client goes away, closing held once it holds it: passed on to the
+// platform first when pass (its answer lost with the client), kept from
+// it otherwise. The other calls pass.
+func holdingFront(t *testing.T, target string, hold func(body []byte) bool, pass bool) (front string, held <-chan struct{}) {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
@@ -34,12 +35,14 @@ func holdingFront(t *testing.T, target string, n int32) (front string, held <-ch
 	}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	h := make(chan struct{})
-	var seen atomic.Int32
+	var taken atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if strings.Contains(r.URL.Path, "/execution/callback/") && bytes.Contains(body, []byte(`"execution_context_identifiers"`)) &&
-			seen.Add(1) == n {
+		if strings.Contains(r.URL.Path, "/execution/callback/") && hold(body) && taken.CompareAndSwap(false, true) {
+			if pass {
+				proxy.ServeHTTP(httptest.NewRecorder(), r.Clone(r.Context()))
+			}
 			close(h)
 			<-r.Context().Done() // the run killed
 			return
@@ -48,6 +51,15 @@ func holdingFront(t *testing.T, target string, n int32) (front string, held <-ch
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL, h
+}
+
+// nthTrace picks the nth per-target trace (a callback naming
+// execution_context_identifiers).
+func nthTrace(n int32) func(body []byte) bool {
+	var seen atomic.Int32
+	return func(body []byte) bool {
+		return bytes.Contains(body, []byte(`"execution_context_identifiers"`)) && seen.Add(1) == n
+	}
 }
 
 // kill -9 of `injectkit run --openaev-message` while it sends the
@@ -69,7 +81,7 @@ func TestBinaryKill9DuringTargetTracesThenFlush(t *testing.T) {
 	}
 	msg := testkit.WriteFile(t, "message.json", platformMessage(id, "noop", map[string]any{"target_selector": "assets",
 		"target_property_selector": "hostname", "expectations": expectations("DETECTION", "PREVENTION")}, assets))
-	front, held := holdingFront(t, p.URL, 3)
+	front, held := holdingFront(t, p.URL, nthTrace(3), false)
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	cmd := exec.Command(bin, "run", "noop", "--openaev-message", msg, "--backend-url", front, "--token", platformToken,
 		"--max-payload-size", "4096", "--outbox", box, "--log-level", "error")
