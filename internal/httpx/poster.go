@@ -364,8 +364,8 @@ func (p *Poster) logRetry(r *Request, attempt, attempts int, f *failure, wait ti
 		return
 	}
 	fields := make([]zap.Field, 0, 5+len(r.Fields))
-	fields = append(fields, zap.String("op", r.Op), zap.String("attempt", strconv.Itoa(attempt)+"/"+strconv.Itoa(attempts)), zap.Int("status", f.status),
-		zap.Duration("wait", wait))
+	fields = append(fields, zap.String("op", r.Op), zap.String("attempt", strconv.Itoa(attempt)+"/"+strconv.Itoa(attempts)),
+		zap.Int("status", f.status), zap.Duration("wait", wait))
 	if f.err != nil {
 		fields = append(fields, zap.String("error", f.err.Error()))
 	}
@@ -379,8 +379,7 @@ func (p *Poster) logRetry(r *Request, attempt, attempts int, f *failure, wait ti
 		}
 		fields = append(fields, zap.String("retry_after", "asked "+asked+", waiting "+seconds(wait)))
 	}
-	// WARN, as issue 14 point 11 has it: the final failure is not logged
-	// here but returned; the caller logs it once, naming the attempts.
+	// WARN (issue 14 point 11): the final failure is returned, not logged.
 	p.Log.Warn("request failed, retrying", append(fields, r.Fields...)...)
 }
 

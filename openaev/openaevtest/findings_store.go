@@ -7,6 +7,83 @@ import (
 	"strings"
 )
 
+// Rule 14 of the package doc in full, with the code read:
+//
+// Findings are unique per inject (2.4.0 read; the Current line's
+// FindingService read up to 2026-08 alike; files under
+// openaev-api/src/main/java/io/openaev/). An injector's findings are
+// inserted with a plain findingRepository.saveAll, de-duplicated only
+// within the one callback (rest/finding/FindingService.java:205,
+// 215-221), into a table with UNIQUE (finding_inject_id, finding_type,
+// finding_value, finding_field)
+// (migration/V3_95__Migrate_findings_CVE_new_format.java:77-78). A
+// callback whose findings hold one the inject already stores, from an
+// earlier callback (a run again after a new reception, a "complete"
+// sent twice), violates it when the inserts are flushed, at the commit
+// (Finding's id is generated: openaev-model/…/database/model/Finding.java
+// :34-37): the batch's REQUIRES_NEW transaction
+// (rest/inject/service/BatchingInjectStatusService.java:58) rolls back,
+// and BatchQueueService (openaev-model …/service/queue/BatchQueueService.java:349-353,
+// 373-390) rejects every message of the batch without requeue. What
+// was written outside that transaction stays: each processed
+// callback's trace and a "complete"'s final status, written after the
+// findings were queued for insert (InjectExecutionService.java:112,
+// then :114; InjectStatusService.java:198, 206-210) on connections of
+// their own, autocommitted (openaev-model/…/database/helper/
+// ExecutionTraceRepositoryHelper.java:78, 137, 163). So the stand-in
+// drops that callback (200 on the wire), stores none of its findings
+// or signatures, and keeps its trace and the inject's new status (the
+// inject reads finished, its findings missing); the legacy ingestion
+// (InjectExecutionService.java:42-44) answers 409
+// (DataIntegrityViolationException, rest/helper/RestBehavior.java:251-252),
+// trace and status kept alike. Held callbacks (rule 3) are processed
+// as the platform's batches, one per worker group: every other
+// callback of a failed batch is Dropped with it, its Reason naming the
+// one that failed, its findings and signatures lost, its trace and
+// status kept. A finding its output's processor refuses (rule 4)
+// fails the batch too: FindingService.generateFindings throws
+// IllegalArgumentException (rest/finding/FindingService.java:317-329)
+// out of a class-level @Transactional bean (:25-29), which marks the
+// batch's transaction rollback-only; that callback is lost before its
+// trace (InjectExecutionService.java:112, before :114), the others are
+// processed, and the commit throws UnexpectedRollbackException
+// (calls.go's failsBatch says which drops fail a batch, how).
+// StoredFindings lists the rows: the type is the
+// contract's output type, the value as the output's processor renders
+// it (buildString, AbstractOutputProcessor.java:59-68: a scalar's
+// JsonNode.asText, a number its node's, an integer's digits and any
+// other number Java's Double.toString, 1e2 "100.0", 1.0 "1.0"
+// (findingrow.NumberText); a list's items joined with spaces, one
+// leading and one trailing double quote removed; a cve's id; a
+// portscan row's "host:port (service)"; the Active Directory types'
+// and credentials' their processors' keys: findingrow.Value). A finding
+// rendered blank ("", "   ", "\"\"", ["",""], an object as a text;
+// Finding.value is @NotBlank) fails validation as the insert is
+// flushed: the batch rolls back as above, the legacy ingestion
+// answers 500 (checkFindings says where each step was read). POST
+// /api/findings/injects/{id}/search (rest/finding/FindingSearchApi.java:66-99,
+// @AccessControl READ on the inject, as GET /api/injects/{id}) answers
+// them as a Spring page of RelatedFindingOutput (finding_type,
+// finding_value, no finding_field; finding_assets, the endpoints the
+// finding is linked to), page from 0 and size 1 to 1000
+// (bound and defaulted as rule 10), filtered by finding_field with operator
+// eq, case aside (FilterUtilsJpa.equalsText). A later migration of the
+// platform's repository (V6_20260819150900000__Add_finding_location_asset,
+// dated 2026-08-19, in no release read) drops that constraint; the
+// stand-in keeps it on both lines. A finding is linked to the assets
+// its item's asset_id names (which types name ids, and how:
+// linkedAssets) that the platform holds (2.4.0 read:
+// rest/finding/FindingService.java:343-346, 361-363, findById over the
+// assets table, whatever inject or asset group holds the asset); any
+// other id, one never held, an asset group's or an agent's, is dropped
+// silently, the finding stored and the callback processed
+// (Call.UnlinkedAssets names them). A finding repeated within a
+// callback is stored once with the assets of each (deduplicateFindings).
+// The stand-in holds the assets AddAssets and SetAssetGroup name; the
+// search answers each as {"asset_id": id} (EndpointSimple has
+// asset_name too), StoredFindings and the stats view (Held) list each
+// row's.
+
 // The findings the platform holds per inject, unique on (inject, type,
 // value, field), the assets each is linked to, and the route that lists
 // them (rule 14).
