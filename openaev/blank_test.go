@@ -1,7 +1,6 @@
 package openaev_test
 
 import (
-	"context"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -41,21 +40,7 @@ func TestBlankFindingLeftOut(t *testing.T) {
 		for _, v := range []openaevtest.Version{openaevtest.Version24, openaevtest.Current} {
 			t.Run(tt.name+"/"+v.String(), func(t *testing.T) {
 				const inject = "inj-blank"
-				ex := misfitExec{outputs: []framework.Output{tt.output, {Type: "text", Field: "note"}},
-					findings: map[string]any{tt.output.Field: tt.value, "note": "kept"}}
-				e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersion(v)})
-				e.registry.Register("misfit", func() framework.Executor { return ex })
-				manifests := append(testManifests(), ex.Manifest())
-				e.build(manifests)
-				if _, err := e.client.Register(context.Background(), manifests, false); err != nil {
-					t.Fatal(err)
-				}
-				body := e.message(t, inject, "misfit", map[string]any{"target_selector": "assets", "target_property_selector": "hostname",
-					"expectations": []map[string]any{{"expectation_type": "DETECTION"}}},
-					[]map[string]any{asset("asset", "a1", "h1.example", "", nil)}, nil)
-				if err := e.proc.Process(context.Background(), body); err != nil {
-					t.Fatal(err)
-				}
+				e := runMisfit(t, v, inject, tt.output, tt.value)
 				term, ok := e.platform.Terminal(inject)
 				if !ok || !term.Processed() {
 					t.Fatalf("complete %s: %s", term.Outcome, term.Reason)

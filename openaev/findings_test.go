@@ -240,21 +240,7 @@ func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			const inject = "inj-misfit"
-			ex := misfitExec{outputs: []framework.Output{tt.output, {Type: "text", Field: "note"}},
-				findings: map[string]any{tt.output.Field: tt.value, "note": "kept"}}
-			e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersion(tt.version)})
-			e.registry.Register("misfit", func() framework.Executor { return ex })
-			manifests := append(testManifests(), ex.Manifest())
-			e.build(manifests)
-			if _, err := e.client.Register(context.Background(), manifests, false); err != nil {
-				t.Fatal(err)
-			}
-			body := e.message(t, inject, "misfit", map[string]any{"target_selector": "assets", "target_property_selector": "hostname",
-				"expectations": []map[string]any{{"expectation_type": "DETECTION"}}},
-				[]map[string]any{asset("asset", "a1", "h1.example", "", nil)}, nil)
-			if err := e.proc.Process(context.Background(), body); err != nil {
-				t.Fatal(err)
-			}
+			e := runMisfit(t, tt.version, inject, tt.output, tt.value)
 			if d := e.platform.Dropped(); len(d) > 0 {
 				t.Fatalf("%d callbacks dropped, want none: %s", len(d), d[0].Reason)
 			}
@@ -367,4 +353,27 @@ func generic(t *testing.T, v any) any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// runMisfit runs inject, on a platform of version v, with an injector
+// whose output o gets value and whose text output "note" gets "kept", on
+// one asset, and returns the env the run used.
+func runMisfit(t *testing.T, v openaevtest.Version, inject string, o framework.Output, value any) *env {
+	t.Helper()
+	ex := misfitExec{outputs: []framework.Output{o, {Type: "text", Field: "note"}},
+		findings: map[string]any{o.Field: value, "note": "kept"}}
+	e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersion(v)})
+	e.registry.Register("misfit", func() framework.Executor { return ex })
+	manifests := append(testManifests(), ex.Manifest())
+	e.build(manifests)
+	if _, err := e.client.Register(context.Background(), manifests, false); err != nil {
+		t.Fatal(err)
+	}
+	body := e.message(t, inject, "misfit", map[string]any{"target_selector": "assets", "target_property_selector": "hostname",
+		"expectations": []map[string]any{{"expectation_type": "DETECTION"}}},
+		[]map[string]any{asset("asset", "a1", "h1.example", "", nil)}, nil)
+	if err := e.proc.Process(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
