@@ -305,6 +305,37 @@ func TestOutboxFlushInterrupted(t *testing.T) {
 	}
 }
 
+// A flush without --backend-url sends nothing, and its per-backend lines
+// and its error count each profile's bodies as its summary does: the
+// callback profile's signature bodies, the openaev profile's terminal
+// callback bodies.
+func TestOutboxFlushWithoutBackendCountsByProfile(t *testing.T) {
+	t.Parallel()
+	const a, b = "http://127.0.0.1:1/a", "http://127.0.0.1:1/b"
+	complete := func(id, base string) outbox.Entry {
+		return outbox.Entry{InjectID: id, Phase: "complete", Body: []byte(`{}`), BaseURL: base,
+			Profile: openaev.ProfileName, Path: "/api/injects/execution/callback/" + id}
+	}
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	withStore(t, box, func(s *outbox.Store) error {
+		_, err := s.Put(complete("c1", a),
+			outbox.Entry{InjectID: "s1", Phase: "p", Body: []byte(`{}`), BaseURL: b}, complete("c2", b))
+		return err
+	})
+	f := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "flush", "--log-level", "error")
+	for _, want := range []string{
+		"1 terminal callback body for " + a + " left pending: no --backend-url given",
+		"1 signature body and 1 terminal callback body for " + b + " left pending: no --backend-url given",
+	} {
+		if !strings.Contains(f.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, f.stdout)
+		}
+	}
+	if want := "flush incomplete: 1 signature body and 2 terminal callback bodies pending and no --backend-url given"; f.code == 0 || !strings.Contains(f.stderr, want) {
+		t.Errorf("exit %d, stderr lacks %q:\n%s", f.code, want, f.stderr)
+	}
+}
+
 // A platform that never acknowledges the reception gets nothing more: the
 // inject does not run, nothing is stored, the run exits 1 with a hint that
 // it may be run again.

@@ -145,21 +145,34 @@ func flushes(r outbox.Record) bool { return callbackRecord(r) || openaev.Untenan
 type profileResults [2]outbox.FlushResult
 
 // counted counts the bodies n says of each profile's results as each
-// profile's run counts them (storedMessage): the callback profile's
-// signature bodies, the openaev profile's terminal callback bodies.
+// profile's run counts them (see profileCounts).
 func (p profileResults) counted(n func(outbox.FlushResult) int) string {
+	return profileCounts{n(p[0]), n(p[1])}.String()
+}
+
+// profileCounts are numbers of bodies by profile: the callback
+// profile's, then the openaev one's.
+type profileCounts [2]int
+
+// String counts them as each profile's run counts them (storedMessage):
+// the callback profile's signature bodies, the openaev profile's
+// terminal callback bodies.
+func (c profileCounts) String() string {
 	var parts []string
-	if c := n(p[0]); c > 0 {
-		parts = append(parts, bodies(c))
+	if c[0] > 0 {
+		parts = append(parts, bodies(c[0]))
 	}
-	if c := n(p[1]); c > 0 {
-		parts = append(parts, terminalBodies(c))
+	if c[1] > 0 {
+		parts = append(parts, terminalBodies(c[1]))
 	}
 	if len(parts) == 0 {
 		return bodies(0)
 	}
 	return strings.Join(parts, " and ")
 }
+
+// total is the number of bodies of both profiles.
+func (c profileCounts) total() int { return c[0] + c[1] }
 
 // flush sends every pending body of the two profiles now: the callback
 // profile's, and the openaev terminal callbacks `run --profile openaev`
@@ -176,14 +189,15 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, b
 		{Store: e.store, Client: e.callbackPoster(o), Log: e.log, Select: mine(callbackRecord)},
 		{Store: e.store, Client: e.openaevPoster(o), Log: e.log, Select: mine(openaev.Untenanted)},
 	}
-	others, err = e.otherBackends(o.Stdout, configured, flushes)
+	left, err := e.otherBackends(o.Stdout, configured, flushes)
 	if err != nil {
 		return res, byProfile, 0, err
 	}
+	others = left.total()
 	if configured == "" && others > 0 {
 		// Nothing can be sent without a backend to send it to: a flush
 		// that sent nothing while bodies wait did not succeed.
-		return outbox.FlushResult{Failed: others}, byProfile, others, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", bodies(others))
+		return outbox.FlushResult{Failed: others}, byProfile, others, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", left)
 	}
 	warnNoToken(e.log, e.cfg.backend())
 	var interrupted error

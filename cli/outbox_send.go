@@ -68,13 +68,14 @@ func backendKey(s string) string {
 }
 
 // otherBackends writes one line per backend whose pending bodies this
-// flush leaves alone, and returns how many bodies that is.
-func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func(outbox.Record) bool) (int, error) {
+// flush leaves alone, and returns how many bodies that is, by profile
+// (each line counts them so: see profileCounts).
+func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func(outbox.Record) bool) (profileCounts, error) {
 	recs, err := e.store.List()
 	if err != nil {
-		return 0, err
+		return profileCounts{}, err
 	}
-	left := map[string]int{}
+	left := map[string]profileCounts{}
 	var order []string
 	for _, r := range recs {
 		if r.State != outbox.Pending || r.Unreadable() || !flushable(r) || sameBackend(r.BaseURL, configured) {
@@ -83,10 +84,16 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 		// The outbox keeps no credentials; stripped all the same, as the
 		// configured URL is, which may hold a user:password.
 		base := httpx.StripCredentials(r.BaseURL)
-		if left[base] == 0 {
+		if left[base].total() == 0 {
 			order = append(order, base)
 		}
-		left[base]++
+		c := left[base]
+		if callbackRecord(r) {
+			c[0]++
+		} else {
+			c[1]++ // an openaev terminal callback body
+		}
+		left[base] = c
 	}
 	shown := httpx.StripCredentials(strings.TrimSpace(configured))
 	why := "not the backend of --backend-url " + shown
@@ -96,11 +103,12 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 	if configured == "" {
 		why = "no --backend-url given"
 	}
-	n := 0
+	var n profileCounts
 	for _, base := range order {
-		n += left[base]
+		n[0] += left[base][0]
+		n[1] += left[base][1]
 		fmt.Fprintf(w, "%s for %s left pending: %s (flush it with --backend-url %s and its --token)\n",
-			bodies(left[base]), base, why, base)
+			left[base], base, why, base)
 	}
 	return n, nil
 }
