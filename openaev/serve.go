@@ -148,7 +148,9 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	// or when this process knows its inject (see sentBefore): the flag
 	// alone is not to be relied on.
 	redelivered := d.Redelivered || h.sentBefore(id)
-	h.received(d, redelivered, injector)
+	if redelivered {
+		h.received(d, true, injector)
+	}
 	if d.Lost != nil {
 		// A handling that ends once its channel closed: the broker sends
 		// the message again, maybe without its redelivered flag.
@@ -180,7 +182,10 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	}()
 	waited := false
 	if !redelivered {
-		if endFlight, waited, err = h.claim(ctx, id, d.Lost); err != nil {
+		// A first delivery is counted where claim decides whether it
+		// waits for another copy in flight: one that waits was sent again.
+		count := func(again bool) { h.received(d, again, injector) }
+		if endFlight, waited, err = h.claim(ctx, id, d.Lost, count); err != nil {
 			return err
 		}
 	}

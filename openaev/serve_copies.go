@@ -36,8 +36,20 @@ import (
 // waits), or once the message's channel closed (lost reports it: see
 // serve.Delivery.Lost): the message goes back to the queue, run by no one
 // here. waited reports whether it claimed the inject after waiting for
-// another handling (see reopenAfterWait).
-func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end func(error), waited bool, err error) {
+// another handling (see reopenAfterWait). count is called once, with
+// whether the message waits for another handling, as soon as that is
+// known (or claim returns): a copy arriving with another, both before
+// either was known to this process (see sentBefore), is counted as a
+// redelivery where the wait is decided.
+func (h *Handler) claim(ctx context.Context, id string, lost func() bool, count func(again bool)) (end func(error), waited bool, err error) {
+	counted := false
+	countOnce := func(again bool) {
+		if !counted {
+			counted = true
+			count(again)
+		}
+	}
+	defer func() { countOnce(waited) }()
 	abandoned, _ := h.abandon.Hold()
 	for {
 		// Before each claim: once the shutdown abandoned the handlings, no
@@ -59,6 +71,7 @@ func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end f
 			return end, waited, nil
 		}
 		waited = true
+		countOnce(true)
 		h.log.Info("another message of the inject is being handled by this process: waiting for its handling to end, then handling this one",
 			zap.String("inject_id", id))
 		select {

@@ -2,6 +2,7 @@ package openaev_test
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,5 +108,50 @@ func TestHandlerCopyWithoutRedeliveredFlag(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Two copies of an inject arriving together without the redelivered flag,
+// both before this process knew the inject (see sentBefore): the second
+// waits for the first's handling, and is counted as a redelivery where
+// that wait is decided, not as an inject received.
+func TestHandlerCopiesArrivingTogetherCounted(t *testing.T) {
+	const id = "i-together"
+	s := newServeEnv(t, serveOpts{outbox: true, shared: true})
+	body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	// The second copy is held in its claim (its channel's first check)
+	// once it is past sentBefore, until the first runs.
+	atClaim, gate := make(chan struct{}), make(chan struct{})
+	var held sync.Once
+	lost := func() bool {
+		held.Do(func() { close(atClaim); <-gate })
+		return false
+	}
+	second := make(chan error, 1)
+	go func() { second <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body, Lost: lost}) }()
+	<-atClaim
+	started, release := s.nmap.holdNextRun()
+	first := make(chan error, 1)
+	go func() { first <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
+	<-started
+	close(gate)
+	testkit.WaitFor(t, 10*time.Second, "the second copy waiting for the first", func() bool {
+		return s.logs.FilterMessageSnippet("waiting for its handling to end").Len() > 0
+	})
+	if got := servetest.Metric(t, s.prom, "injectkit_redeliveries_total"); got != 1 {
+		t.Errorf("redeliveries %v while the copy waits, want 1", got)
+	}
+	release()
+	if err := <-first; err != nil {
+		t.Errorf("first: %v", err)
+	}
+	if err := <-second; err != nil {
+		t.Errorf("second: %v", err)
+	}
+	if got := servetest.Metric(t, s.prom, "injectkit_injects_received_total"); got != 1 {
+		t.Errorf("injects received %v, want 1 (the first copy)", got)
+	}
+	if got := servetest.Metric(t, s.prom, "injectkit_redeliveries_total"); got != 1 {
+		t.Errorf("redeliveries %v, want 1 (the second copy)", got)
 	}
 }
