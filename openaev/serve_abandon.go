@@ -53,7 +53,9 @@ func (h *Handler) Abort() outbox.Aborter { return &h.abandon }
 // outbox, the attempt cut short and the platform's last answer recorded
 // on it, and its message is acknowledged (the result is durable), not
 // returned to the queue for another daemon to run the inject again. A run
-// still going stores its result without posting it once it ends.
+// still going stores its result without posting it once it ends. A try
+// of a result held in memory (see unstored) is cut short too, the result
+// dropped, saying so.
 func (h *Handler) Abandon() { h.abandon.fire() }
 
 // Kept reports whether a terminal callback of the inject body names

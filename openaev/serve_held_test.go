@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -246,5 +247,54 @@ func TestLostResultLogsThePlatformsSignatures(t *testing.T) {
 		if !got[a] {
 			t.Errorf("no undelivered signatures for agent %s: %s", a, raw)
 		}
+	}
+}
+
+// blockingCallbacks is a transport that, once hold is set, holds each
+// POST of a callback until its request is cancelled, saying so on
+// blocked: a try of a held result in flight, the Poster's own retries
+// with it.
+type blockingCallbacks struct {
+	hold    atomic.Bool
+	blocked chan struct{}
+}
+
+func (b *blockingCallbacks) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPost && strings.Contains(req.URL.Path, "/callback/") && b.hold.Load() {
+		select {
+		case b.blocked <- struct{}{}:
+		default:
+		}
+		<-req.Context().Done()
+		return nil, req.Context().Err()
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestHandlerHeldResultDroppedAtShutdownDuringTry is tester t102's
+// finding: the shutdown timeout coming while a try of a result held in
+// memory is in flight (not in the wait between two tries) cuts that try
+// short and logs the same one ERROR: the result dropped, the inject run
+// again.
+func TestHandlerHeldResultDroppedAtShutdownDuringTry(t *testing.T) {
+	tr := &blockingCallbacks{blocked: make(chan struct{}, 1)}
+	s := newServeEnv(t, serveOpts{httpClient: &http.Client{Transport: tr}})
+	s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 1<<20) // never taken
+	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	done := make(chan error, 1)
+	go func() { done <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
+	testkit.WaitFor(t, 10*time.Second, "the result held", func() bool { return heldResults(t, s) == 1 })
+	tr.hold.Store(true)
+	<-tr.blocked
+	s.handler.Abandon()
+	testkit.WaitFor(t, 10*time.Second, "the ERROR saying the held result is dropped", func() bool {
+		return s.logs.FilterMessageSnippet("result, held in memory and not delivered, is dropped").Len() > 0
+	})
+	if err := <-done; err == nil {
+		t.Fatal("the handling abandoned settled with nil, want requeued")
+	}
+	lines := s.logs.FilterMessageSnippet("result, held in memory and not delivered, is dropped").All()
+	if len(lines) != 1 || lines[0].Level != zap.ErrorLevel || lines[0].ContextMap()["inject_id"] != "i-1" {
+		t.Errorf("lines %v, want one ERROR naming i-1", lines)
 	}
 }

@@ -119,7 +119,11 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	for attempt := 1; ; attempt++ {
 		n, kept, serr := from, false, err // without an outbox, the first delivery was attempt 1
 		if !held || attempt > 1 {
-			n, kept, serr = h.keep(ctx, p, pl, r, from)
+			// The shutdown's abandon cuts the try short, the Poster's
+			// own retries with it (see dropped below).
+			tctx, _, release := outbox.HoldAbort(ctx, &h.abandon)
+			n, kept, serr = h.keep(tctx, p, pl, r, from)
+			release()
 		}
 		from = n
 		switch {
@@ -139,6 +143,8 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 			h.lostResult(log, r, pl.unsent(from), serr, held)
 			h.cfg.Metrics.InjectFailed(injector)
 			return true, nil
+		case fired(abandoned):
+			return true, dropped(log, attempt, serr)
 		case attempt == 1:
 			fields := append(signatureFields(r, pl.unsent(from)), zap.Error(serr), zap.Duration("retry_in", wait))
 			log.Error("terminal callback not delivered and "+why+": retrying until "+takes+"; the message stays unacknowledged so that the inject does not run again", fields...)
@@ -150,18 +156,38 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			if fired(abandoned) {
+				return true, dropped(log, attempt, serr)
+			}
 			return true, errors.Join(serr, ctx.Err()) // requeued: neither delivered nor kept
 		case <-abandoned:
 			t.Stop()
-			// Requeued by the shutdown: the result held here goes with the
-			// process, and the inject runs again where its message is taken.
-			log.Error("shutdown timeout: the inject's result, held in memory and not delivered, is dropped; "+
-				"its message goes back to the queue and the inject will run again", zap.Int("attempt", attempt), zap.Error(serr))
-			return true, fmt.Errorf("%w (the shutdown stopped the retries)", serr)
+			return true, dropped(log, attempt, serr)
 		case <-t.C:
 		}
 		wait = min(2*wait, maxRetryWait)
 	}
+}
+
+// fired reports whether the shutdown's abandon (ch) has fired.
+func fired(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// dropped says, once (its caller returns), that the shutdown abandoned a
+// result held in memory, whether it came during a try (the Poster's own
+// retries cut short) or between two: requeued by the shutdown, the result
+// goes with the process, and the inject runs again where its message is
+// taken. It returns the error that settles the message.
+func dropped(log *zap.Logger, attempt int, serr error) error {
+	log.Error("shutdown timeout: the inject's result, held in memory and not delivered, is dropped; "+
+		"its message goes back to the queue and the inject will run again", zap.Int("attempt", attempt), zap.Error(serr))
+	return fmt.Errorf("%w (the shutdown stopped the retries)", serr)
 }
 
 // keep tries once to deliver the bodies of plan pl from index from on:
