@@ -3,12 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
@@ -49,21 +46,8 @@ func TestBinaryKill9DuringCompleteThenFlush(t *testing.T) {
 				"target_property_selector": "hostname", "expectations": expectations("DETECTION")}, assets))
 			front, held := holdingFront(t, p.URL, aComplete, tt.pass)
 			box := filepath.Join(t.TempDir(), "outbox.db")
-			cmd := exec.Command(bin, "run", "noop", "--openaev-message", msg, "--backend-url", front, "--token", platformToken,
-				"--outbox", box, "--log-level", "error")
-			cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir())
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case <-held:
-			case <-time.After(time.Minute):
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
-				t.Fatal("the run never sent its complete")
-			}
-			_ = cmd.Process.Signal(os.Kill)
-			_ = cmd.Wait() // reaped: its pid no longer owns the bodies
+			killRunOnceHeld(t, held, "its complete", "run", "noop", "--openaev-message", msg, "--backend-url", front,
+				"--token", platformToken, "--outbox", box, "--log-level", "error")
 			want := 0
 			if tt.pass {
 				want = 1

@@ -53,6 +53,27 @@ func holdingFront(t *testing.T, target string, hold func(body []byte) bool, pass
 	return srv.URL, h
 }
 
+// killRunOnceHeld starts the binary with args and kills it (SIGKILL) once
+// the front holds the call it waits for (what names it), then reaps it:
+// its pid no longer owns the bodies it stored.
+func killRunOnceHeld(t *testing.T, held <-chan struct{}, what string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-held:
+	case <-time.After(time.Minute):
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("the run never sent %s", what)
+	}
+	_ = cmd.Process.Signal(os.Kill)
+	_ = cmd.Wait()
+}
+
 // nthTrace picks the nth per-target trace (a callback naming
 // execution_context_identifiers).
 func nthTrace(n int32) func(body []byte) bool {
@@ -83,21 +104,8 @@ func TestBinaryKill9DuringTargetTracesThenFlush(t *testing.T) {
 		"target_property_selector": "hostname", "expectations": expectations("DETECTION", "PREVENTION")}, assets))
 	front, held := holdingFront(t, p.URL, nthTrace(3), false)
 	box := filepath.Join(t.TempDir(), "outbox.db")
-	cmd := exec.Command(bin, "run", "noop", "--openaev-message", msg, "--backend-url", front, "--token", platformToken,
-		"--max-payload-size", "4096", "--outbox", box, "--log-level", "error")
-	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-held:
-	case <-time.After(time.Minute):
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatal("the run never sent a third per-target trace")
-	}
-	_ = cmd.Process.Signal(os.Kill)
-	_ = cmd.Wait() // reaped: its pid no longer owns the bodies
+	killRunOnceHeld(t, held, "a third per-target trace", "run", "noop", "--openaev-message", msg, "--backend-url", front,
+		"--token", platformToken, "--max-payload-size", "4096", "--outbox", box, "--log-level", "error")
 	if c := len(p.Completions(id)); c != 0 {
 		t.Fatalf("%d completions before the kill", c)
 	}
