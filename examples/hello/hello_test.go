@@ -68,6 +68,48 @@ func TestExecute(t *testing.T) {
 	}
 }
 
+// TestExecuteNotGreeted checks what Execute returns when it greets fewer
+// than all of its targets, cut short or past its limit: the greeted ones
+// keep their extras, the others are unreached, saying why.
+func TestExecuteNotGreeted(t *testing.T) {
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tt := range []struct {
+		name   string
+		ctx    context.Context
+		limit  int
+		reason string
+	}{
+		// The pause never ends: only the cancellation lets Execute go on.
+		{"cut short", cancelled, 0, "not greeted: the run was cut short first"},
+		{"past the limit", context.Background(), 1, "not greeted: past the limit of 1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			targets := []signatures.Config{signatures.NetworkConfig{TargetIPv4: "127.0.0.1"},
+				signatures.NetworkConfig{TargetIPv4: "127.0.0.2"}, signatures.NetworkConfig{TargetIPv4: "127.0.0.3"}}
+			in := frameworktest.Inject(t, Hello{}, targets...)
+			in.Params.(*Params).Pause, in.Params.(*Params).Limit = time.Hour, tt.limit
+			out := Hello{}.Execute(tt.ctx, in)
+			first := in.Targets[0]
+			if g := out.TargetExtras[first][framework.Detection]["greeting"]; g != "hello 127.0.0.1" ||
+				out.ExtraSignatures["process_name"] != "hello" {
+				t.Errorf("greeted target's extras %v, run's %v; want its greeting and process_name", out.TargetExtras[first], out.ExtraSignatures)
+			}
+			if _, ok := out.Unreached[first]; ok {
+				t.Errorf("greeted target unreached: %v", out.Unreached)
+			}
+			for _, u := range in.Targets[1:] {
+				if out.Unreached[u] != tt.reason || out.TargetExtras[u] != nil {
+					t.Errorf("%v: unreached %q, extras %v; want unreached %q, no extras", u.Config, out.Unreached[u], out.TargetExtras[u], tt.reason)
+				}
+			}
+			if err := out.Validate(); err != nil {
+				t.Errorf("output: %v", err)
+			}
+		})
+	}
+}
+
 // TestParams decodes params as the runtime does: strictly, durations in
 // Go notation or bare seconds, then Validate.
 func TestParams(t *testing.T) {

@@ -75,14 +75,17 @@ func (Hello) Execute(ctx context.Context, in *framework.Inject) framework.ToolOu
 	}
 	greetings, ipv4 := []string{}, []string{}
 	perTarget := map[framework.Target]framework.TypeExtras{}
+	notGreeted := fmt.Sprintf("not greeted: past the limit of %d", p.Limit)
+greet:
 	for i, t := range in.Targets {
 		if p.Limit > 0 && i == p.Limit {
 			break
 		}
 		if i > 0 {
 			select {
-			case <-ctx.Done(): // cut short: the runtime reports a timeout
-				return framework.ToolOutput{Findings: map[string]any{"greetings": greetings, "greeted_ipv4": ipv4}}
+			case <-ctx.Done(): // cut short: return what we have, the runtime reports a timeout
+				notGreeted = "not greeted: the run was cut short first"
+				break greet
 			case <-time.After(p.Pause):
 			}
 		}
@@ -102,6 +105,12 @@ func (Hello) Execute(ctx context.Context, in *framework.Inject) framework.ToolOu
 		Findings:        map[string]any{"greetings": greetings, "greeted_ipv4": ipv4},
 		ExtraSignatures: map[string]any{"process_name": "hello"}, // a collector signature type
 		TargetExtras:    perTarget,                               // "greeting" is not: default profile only
+		Unreached:       map[framework.Target]string{},
+	}
+	for _, t := range in.Targets {
+		if _, greeted := perTarget[t]; !greeted {
+			out.Unreached[t] = notGreeted // its signature then claims no address, no time
+		}
 	}
 	if n := len(greetings); n < len(in.Targets) {
 		out.Status = framework.StatusPartial
