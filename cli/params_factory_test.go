@@ -114,6 +114,48 @@ func TestParamOutOfRange(t *testing.T) {
 	}
 }
 
+type wideParams struct {
+	Port int           `json:"port"`
+	Wait time.Duration `json:"wait"`
+}
+
+type wideNumbers struct{ bare }
+
+func (wideNumbers) NewParams() any { return &wideParams{} }
+func (wideNumbers) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "wide", Params: framework.MustParamsSpec(&wideParams{})}
+}
+
+// A number past what a float64 holds (1e400) is refused in the same words
+// from --param and from an inject file, the words of the param's type
+// (one rule for both intakes), never naming a Go type.
+func TestParamPastFloat64OneRule(t *testing.T) {
+	reg := withFake("wide", wideNumbers{})
+	const intRange = "out of range: want a whole number from -9223372036854775808 to 9223372036854775807"
+	for _, tt := range []struct{ param, value, reason string }{
+		{"port", "1e400", intRange},
+		{"port", "-1e400", intRange},
+		{"port", "1e300", intRange},
+		{"wait", "1e400", "too long: at most 2562047h (292 years)"},
+		{"wait", "-1e400", "negative duration"},
+	} {
+		file := writeFile(t, "inject.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"`+tt.param+`":`+tt.value+`}}`)
+		for _, intake := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--param", tt.param + "=" + tt.value, "--target", "127.0.0.1"},
+				`invalid param "` + tt.param + "=" + tt.value + `" (--param): ` + tt.reason},
+			{[]string{"--inject-file", file}, `invalid params.` + tt.param + ` "` + tt.value + `": ` + tt.reason},
+		} {
+			r := run(t, reg, nil, append([]string{"run", "wide", "--log-level", "error"}, intake.args...)...)
+			if r.code != 2 || !strings.Contains(r.stderr, intake.want) || strings.Contains(r.stderr, "float64") {
+				t.Errorf("%s=%s %s: exit %d, want 2 with %q:\n%s", tt.param, tt.value, intake.args[0], r.code, intake.want, r.stderr)
+			}
+		}
+	}
+}
+
 type keyParams struct {
 	Key string `json:"key" param:"required"`
 }

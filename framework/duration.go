@@ -17,22 +17,28 @@ var errNotDuration = errors.New("not a duration (want one such as 30s or 1m30s, 
 const maxDurationSeconds = float64(math.MaxInt64 / int64(time.Second))
 
 // ParseDuration reads a duration param: a Go duration ("30s", "1m30s") or a
-// bare number of seconds ("90", "2.5"). Negative durations are rejected,
+// bare number of seconds ("90", "2.5"; "1e400", past float64's range, is
+// too long, as "1e300" is). Negative durations are rejected,
 // and so is a non-zero one that rounds to 0s ("1e-10", "0.1ns"), even
 // below float64's smallest value ("1e-400", which parses to 0):
 // ErrRoundsToZero, which ZeroAdvice completes.
 // The error is a short reason, meant for a *signatures.ValidationError.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	if secs, err := strconv.ParseFloat(s, 64); err == nil {
-		if secs == 0 && nonZeroMantissa(s) {
-			// Below float64's smallest value ("1e-400"): it parsed to 0.
-			if strings.HasPrefix(s, "-") {
-				return 0, errNegative
-			}
-			return 0, ErrRoundsToZero
+	secs, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err == nil && secs == 0 && nonZeroMantissa(s):
+		// Below float64's smallest value ("1e-400"): it parsed to 0.
+		if strings.HasPrefix(s, "-") {
+			return 0, errNegative
 		}
+		return 0, ErrRoundsToZero
+	case err == nil:
 		return secondsDuration(secs)
+	case errors.Is(err, strconv.ErrRange) && secs < 0:
+		return 0, errNegative // past float64's range ("-1e400"): -Inf
+	case errors.Is(err, strconv.ErrRange):
+		return 0, errTooLong // "1e400": +Inf, a number of seconds all the same
 	}
 	d, err := time.ParseDuration(s)
 	switch {

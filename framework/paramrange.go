@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -19,7 +20,7 @@ func rangeReason(te *json.UnmarshalTypeError) string {
 	if !ok || te.Type == nil {
 		return ""
 	}
-	if _, whole := new(big.Int).SetString(literal, 10); !whole {
+	if !wholeLiteral(literal) {
 		return ""
 	}
 	if lo, hi, ok := intRange(te.Type); ok {
@@ -59,6 +60,40 @@ func paramRange(t reflect.Type) (lo, hi string) {
 
 func outOfRange(lo, hi string) string {
 	return "out of range: want a whole number from " + lo + " to " + hi
+}
+
+// ReasonNumberRange is the Reason of the *signatures.ValidationError of a
+// JSON number past what any number is read as (1e400, -1e400): one that
+// is no param's value on its own (an item of a list, a member of an
+// object), or any number of an executor without ParamsFactory. A param's
+// own number is judged by the param's type instead, as --param judges
+// the same text: an int's range, a duration's "too long".
+const ReasonNumberRange = "out of range: want a number from -1.7976931348623157e308 to 1.7976931348623157e308"
+
+// wholeLiteral reports whether literal, a JSON number, is a whole number
+// however it is written: 300, 3e2, 3.0e2, 1e+300 and 1e400 (which no
+// float64 holds) are; 3.5 and 1e-400 are not. It reads the digits and the
+// exponent, never building the number, so that an exponent of a million
+// costs no more than one of 2.
+func wholeLiteral(literal string) bool {
+	mantissa, exp, _ := strings.Cut(strings.ToLower(strings.TrimPrefix(literal, "-")), "e")
+	integer, fraction, _ := strings.Cut(mantissa, ".")
+	all := integer + fraction
+	significant := strings.TrimRight(all, "0")
+	if strings.Trim(significant, "0") == "" {
+		return true // 0, 0.0, 0e-400
+	}
+	// The value is significant's digits times 10 to the power of
+	// e - len(fraction) + its trailing zeros: whole when that is 0 or more.
+	e := 0
+	if exp != "" {
+		n, err := strconv.Atoi(exp)
+		if err != nil {
+			return !strings.HasPrefix(exp, "-") // an exponent past int's range
+		}
+		e = n
+	}
+	return e >= len(fraction)-(len(all)-len(significant))
 }
 
 // floatNumbers returns v, params as a request decoded them (a json.Number
@@ -106,6 +141,20 @@ func floatNumbers(v any, keepIntegers bool) (out any, changed bool) {
 		}
 	}
 	return v, false
+}
+
+// numbersInRange refuses a param of raw whose value is a number past
+// float64's range (1e400), which no executor without ParamsFactory could
+// be handed as a number: named in the order of the keys.
+func numbersInRange(raw map[string]any) error {
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		if n, ok := raw[k].(json.Number); ok {
+			if _, err := n.Float64(); err != nil {
+				return invalidParam(k, n.String(), ReasonNumberRange)
+			}
+		}
+	}
+	return nil
 }
 
 // mapParams returns the params an executor without ParamsFactory receives:

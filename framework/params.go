@@ -107,6 +107,9 @@ func DecodeParams(ex Executor, raw map[string]any) (any, error) {
 func decodeParams(ex Executor, raw map[string]any, fieldsOf func(reflect.Type) []paramField) (any, error) {
 	pf, ok := ex.(ParamsFactory)
 	if !ok {
+		if err := numbersInRange(raw); err != nil {
+			return nil, err
+		}
 		raw = mapParams(raw)
 		// A ParamsValidator without a ParamsFactory checks the map.
 		if v, ok := ex.(ParamsValidator); ok {

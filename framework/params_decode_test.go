@@ -36,6 +36,12 @@ func TestDecodeParamsOutOfRange(t *testing.T) {
 		{"delta", "300", "out of range: want a whole number from -128 to 127"},
 		{"count", "4294967296", "out of range: want a whole number from 0 to 4294967295"},
 		{"ttl", "1.5", "wrong JSON type, want a whole number"},
+		// Whole however written, past float64's range too: the same words
+		// as --param's (TestParseParamOutOfRange).
+		{"ttl", "3e2", "out of range: want a whole number from 0 to 255"},
+		{"port", "1e300", "out of range: want a whole number from -9223372036854775808 to 9223372036854775807"},
+		{"port", "1e400", "out of range: want a whole number from -9223372036854775808 to 9223372036854775807"},
+		{"port", "-1.5e400", "out of range: want a whole number from -9223372036854775808 to 9223372036854775807"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -49,15 +55,45 @@ func TestDecodeParamsOutOfRange(t *testing.T) {
 }
 
 // ParseParam refuses an int beyond an int's range as out of range, not as
-// "not an integer".
+// "not an integer", and a duration past float64's range as too long, as
+// DecodeParams refuses the same numbers of an inject file.
 func TestParseParamOutOfRange(t *testing.T) {
-	m := &framework.Manifest{Params: []framework.Param{{Name: "port", Type: framework.ParamInt}}}
-	_, err := framework.ParseParam(m, "port", "99999999999999999999")
-	var ve *signatures.ValidationError
-	if !errors.As(err, &ve) || ve.Value != "99999999999999999999" ||
-		ve.Reason != "out of range: want a whole number from -9223372036854775808 to 9223372036854775807" {
-		t.Fatalf("err = %v", err)
+	m := &framework.Manifest{Params: []framework.Param{{Name: "port", Type: framework.ParamInt},
+		{Name: "wait", Type: framework.ParamDuration}}}
+	const intRange = "out of range: want a whole number from -9223372036854775808 to 9223372036854775807"
+	for _, tt := range []struct{ key, value, reason string }{
+		{"port", "99999999999999999999", intRange},
+		{"port", "1e300", intRange},
+		{"port", "1e400", intRange},
+		{"port", "-1e400", intRange},
+		{"wait", "1e400", "too long: at most 2562047h (292 years)"},
+		{"wait", "-1e400", "negative duration"},
+	} {
+		_, err := framework.ParseParam(m, tt.key, tt.value)
+		var ve *signatures.ValidationError
+		if !errors.As(err, &ve) || ve.Value != tt.value || ve.Reason != tt.reason {
+			t.Errorf("%s=%s: err = %v, want %s", tt.key, tt.value, err, tt.reason)
+		}
 	}
+}
+
+// An executor without ParamsFactory is handed numbers as float64: a param
+// past float64's range is refused, in words naming no Go type.
+func TestDecodeParamsUntypedPastFloat64(t *testing.T) {
+	_, err := framework.DecodeParams(untyped{}, map[string]any{"a": json.Number("1"), "n": json.Number("-1e400")})
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "params.n" || ve.Value != "-1e400" || ve.Reason != framework.ReasonNumberRange ||
+		strings.Contains(ve.Reason, "float") {
+		t.Fatalf("err = %#v, want params.n \"-1e400\": %s", err, framework.ReasonNumberRange)
+	}
+}
+
+// untyped is an executor without ParamsFactory: it is handed its params
+// as a map.
+type untyped struct{}
+
+func (untyped) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
 }
 
 // --param (ParseParam) and an inject file's "params" (DecodeParams) take

@@ -114,7 +114,7 @@ func TestDecodeRequestRefuses(t *testing.T) {
 		{"null target", `{"injector":"noop","targets":[null]}`,
 			[]string{`invalid targets[0] "null": wrong JSON type: null, want an object`}, "targets[0]"},
 		{"param number out of range", `{"injector":"noop",` + okTarget + `,"params":{"x":[1e400]}}`,
-			[]string{`invalid params.x[0] "1e400": number out of the range`}, "params.x[0]"},
+			[]string{`invalid params.x[0] "1e400": out of range: want a number from -1.7976931348623157e308 to 1.7976931348623157e308`}, "params.x[0]"},
 		{"an array", `[{"injector":"noop"}]`, []string{"line 1, column 1", "the file holds an array, want a JSON object"}, ""},
 		{"null", `null`, []string{"the file holds null, want a JSON object"}, ""},
 		{"empty", ``, []string{"invalid JSON", "unexpected EOF"}, ""},

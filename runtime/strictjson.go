@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -121,9 +122,9 @@ func (c *checker) scalar(start int64, path string, s *shape, tok json.Token) err
 	case json.Number:
 		switch s.kind {
 		case anyJSON:
-			if _, err := t.Float64(); err != nil {
+			if _, err := t.Float64(); err != nil && !s.param {
 				// encoding/json would refuse it naming the map alone.
-				return c.invalid(start, path, t.String(), "number out of the range of a float64")
+				return c.invalid(start, path, t.String(), framework.ReasonNumberRange)
 			}
 			return nil
 		case duration:

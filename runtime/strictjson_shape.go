@@ -27,12 +27,23 @@ type shape struct {
 	kind   shapeKind
 	fields map[string]*shape // object: by exact key
 	elem   *shape            // dict, list
+	// param marks a param's own value: a number past float64's range
+	// (1e400) is left to the params' decoding, which judges it by the
+	// param's type as --param judges the same text.
+	param bool
 }
 
 var (
 	freeShape    = &shape{kind: anyJSON}
-	requestShape = shapeOf(reflect.TypeFor[Request]())
+	requestShape = withParams(shapeOf(reflect.TypeFor[Request]()))
 )
+
+// withParams returns s, Request's shape, with each value of its params
+// marked as a param's own (shape.param).
+func withParams(s *shape) *shape {
+	s.fields["params"] = &shape{kind: dict, elem: &shape{kind: anyJSON, param: true}}
+	return s
+}
 
 // shapeOf returns the shape of t: strings, slices, string-keyed maps,
 // structs by their json tags, Duration; anything else takes any JSON and
