@@ -4,8 +4,8 @@
 // the Executor interface, the Inject an executor acts on (its Targets,
 // decoded Params, scoped logger and Partial results), the ToolOutput it
 // returns, the optional capabilities the runtime detects (Manifester,
-// ParamsFactory, Validator, ParamsValidator, TargetsValidator, Configurer,
-// DirectSender, Preflighter, Closer), the Manifest that documents an injector, the Registry of
+// ParamsFactory, Validator, ParamsValidator, TargetsReader,
+// TargetsValidator, Configurer, DirectSender, Preflighter, Closer), the Manifest that documents an injector, the Registry of
 // injectors, and the errors an injector returns or is refused with. It
 // performs no I/O and imports neither the transport nor the outbox:
 // injectors compile against it and package signatures (whose typed target
@@ -22,7 +22,9 @@
 // and may implement, found by type assertion: Manifester (name, category,
 // params, documentation), ParamsFactory (its own typed params struct,
 // decoded strictly, read back with ParamsOf), Validator on that struct,
-// ParamsValidator, TargetsValidator, Configurer (settings from the config
+// ParamsValidator, TargetsReader (it only reads the targets it is handed:
+// it is handed the runtime's own, not a copy), TargetsValidator,
+// Configurer (settings from the config
 // file or the environment), DirectSender (its traffic goes to its targets'
 // own addresses: each target's source address is the one on the route to
 // it), Preflighter (serve warns at start that none of its injects can run

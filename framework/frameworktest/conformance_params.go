@@ -135,7 +135,7 @@ func newParams(t testing.TB, pf framework.ParamsFactory) (v any) {
 // derives from the NewParams value differ.
 func compareParams(t testing.TB, manifest, spec []framework.Param, params any) {
 	t.Helper()
-	const fix = " (derive Manifest.Params with framework.ParamsSpec)"
+	const fix = " (derive Manifest.Params with framework.MustParamsSpec(x.NewParams()))"
 	derived := map[string]framework.Param{}
 	for _, p := range spec {
 		derived[p.Name] = p

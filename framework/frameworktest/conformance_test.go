@@ -173,7 +173,7 @@ func TestConformanceFails(t *testing.T) {
 		}}, fast, "Execute panicked on a live inject: boom"},
 		{"manifest default 80, struct default 8080", &probe{manifest: func(m *framework.Manifest) {
 			m.Params[0].Default = "80"
-		}}, fast, `param "port": the manifest's default is "80", NewParams gives "8080"`},
+		}}, fast, `param "port": the manifest's default is "80", NewParams gives "8080" (derive Manifest.Params with framework.MustParamsSpec(x.NewParams()))`},
 		{"executor ignores its context", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			<-block
 			return framework.ToolOutput{}
