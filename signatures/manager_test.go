@@ -239,6 +239,12 @@ func TestCompilePost(t *testing.T) {
 		{name: "extra collides with source", out: signatures.ToolOutput{ExtraSignatures: map[string]any{"ok": 1, "source_ipv4": "1.2.3.4"}},
 			wantField: "extra_signatures", wantValue: "source_ipv4"},
 		{name: "empty extra key", out: signatures.ToolOutput{ExtraSignatures: map[string]any{"": 1}}, wantField: "extra_signatures"},
+		// In another case: a reader folding case would take it for the core field.
+		{name: "extra collides with source in upper case", out: signatures.ToolOutput{ExtraSignatures: map[string]any{"SOURCE_IPV4": "1.2.3.4"}},
+			wantField: "extra_signatures", wantValue: "SOURCE_IPV4"},
+		{name: "extra named like the platform's type in mixed case",
+			out:       signatures.ToolOutput{ExtraSignatures: map[string]any{"Target_Ipv4_Address": "10.0.0.9"}},
+			wantField: "extra_signatures", wantValue: "Target_Ipv4_Address"},
 		{name: "extra named like the platform's start_date", out: signatures.ToolOutput{ExtraSignatures: map[string]any{"start_date": "x"}},
 			wantField: "extra_signatures", wantValue: "start_date"},
 		{name: "extra named like the platform's target_ipv4_address",

@@ -195,6 +195,9 @@ func TestBuildPayloadErrors(t *testing.T) {
 		{name: "target extra collides", targets: one, types: det,
 			targetExtras: []signatures.TypeExtras{nil, {signatures.Detection: {"source_ipv4": "x"}}},
 			wantField:    "target_extras[1].DETECTION", wantValue: "source_ipv4"},
+		{name: "target extra collides in another case", targets: one, types: det,
+			targetExtras: []signatures.TypeExtras{nil, {signatures.Detection: {"Source_Ipv4": "x"}}},
+			wantField:    "target_extras[1].DETECTION", wantValue: "Source_Ipv4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"sort"
+	"strings"
 )
 
 // Signature field names: the keys of a Signature's flat JSON object and the
@@ -50,18 +51,37 @@ var coreTypes = map[SignatureType]string{
 // when it may: an empty name, a core field's (target_ipv4, start_time…),
 // or the platform's signature type of a core field (target_ipv4_address,
 // start_date, end_date…), which would reach the platform as a second value
-// of that core type.
+// of that core type; each in any case (SOURCE_IPV4, Source_Ipv4_Address),
+// as a reader that folds case (Java's equalsIgnoreCase, a case-insensitive
+// column) would read it beside the core field.
 func ExtraNameError(name string) string {
-	switch {
-	case name == "":
+	if name == "" {
 		return "empty key"
-	case IsCoreField(name):
+	}
+	folded := foldName(name)
+	if IsCoreField(folded) {
+		if folded != name {
+			return "collides with a core signature field (" + folded + ", in another case)"
+		}
 		return "collides with a core signature field"
 	}
-	if f, ok := coreTypes[SignatureType(name)]; ok {
+	if f, ok := coreTypes[SignatureType(folded)]; ok {
 		return "collides with a core signature type (the platform's name of the core field " + f + ")"
 	}
 	return ""
+}
+
+// foldName is name with case folded as Java's equalsIgnoreCase and
+// strings.EqualFold fold it (ſ as s, the Kelvin sign as k): upper case,
+// then lower. A name of lower-case ASCII letters, digits and underscores,
+// as every core name is, is returned as it is.
+func foldName(name string) string {
+	for i := range len(name) {
+		if c := name[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(strings.ToUpper(name))
+		}
+	}
+	return name
 }
 
 // TimeFormat is the layout of start_time and end_time (UTC): whole

@@ -106,7 +106,8 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //   - live inject: Execute on an inject of the manifest's category under
 //     Options.Timeout returns within Timeout+Wait, without panicking, a
 //     valid output whose findings and extras JSON can encode, whose extra
-//     signatures collide with no core signature field, whose per-type
+//     signatures collide with no core signature field nor its platform
+//     type, in any case (signatures.ExtraNameError), whose per-type
 //     extras are keyed by known expectation types and whose target
 //     extras and targets not reached (Unreached) by the inject's
 //     targets (attributed to assets, as the

@@ -203,6 +203,15 @@ func TestConformanceFails(t *testing.T) {
 		{"extra named like a core platform type", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{ExtraSignatures: map[string]any{string(signatures.TargetIPv4Address): "10.0.0.1"}}
 		}}, fast, `ExtraSignatures key "target_ipv4_address": collides with a core signature type (the platform's name of the core field target_ipv4)`},
+		{"extra named like a core field in upper case", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{ExtraSignatures: map[string]any{"SOURCE_IPV4": "10.0.0.1"}}
+		}}, fast, `ExtraSignatures key "SOURCE_IPV4": collides with a core signature field (source_ipv4, in another case)`},
+		{"type extra named like a core platform type in mixed case", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{ExtraByType: framework.TypeExtras{framework.Detection: {"Source_Ipv4_Address": "10.0.0.1"}}}
+		}}, fast, `ExtraByType[DETECTION] key "Source_Ipv4_Address": collides with a core signature type (the platform's name of the core field source_ipv4)`},
+		{"target extra named like a core field, folded as Java folds it", &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{in.Targets[0]: {framework.Detection: {"\u017fource_ipv4": "x"}}}}
+		}}, fast, "key \"\u017fource_ipv4\": collides with a core signature field (source_ipv4, in another case)"},
 		{"type extra named like a core platform type", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{ExtraByType: framework.TypeExtras{framework.Detection: {string(signatures.StartDate): "x"}}}
 		}}, fast, `ExtraByType[DETECTION] key "start_date": collides with a core signature type`},
