@@ -105,7 +105,9 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     a valid output;
 //   - live inject: Execute on an inject of the manifest's category under
 //     Options.Timeout returns within Timeout+Wait, without panicking, a
-//     valid output whose findings and extras JSON can encode, whose extra
+//     valid output, not StatusTimeout while its deadline has not passed
+//     (the runtime marks a run cut short as timed out; an executor never
+//     does), whose findings and extras JSON can encode, whose extra
 //     signatures collide with no core signature field nor its platform
 //     type, in any case (signatures.ExtraNameError), whose per-type
 //     extras are keyed by known expectation types and whose target
@@ -297,6 +299,10 @@ func (c *checker) checkLive(t testing.TB) {
 	if !ok {
 		t.Errorf("Execute did not return within %s of its %s deadline: it must honour ctx", c.o.Wait, c.o.Timeout)
 		return
+	}
+	if r.panic == nil && r.out.Status == framework.StatusTimeout && ctx.Err() == nil {
+		t.Errorf("Execute returned StatusTimeout on a live inject nobody cancelled (its %s deadline not passed): "+
+			"never build the timeout yourself; when ctx is done, return what you have, and the runtime marks the run as timed out", c.o.Timeout)
 	}
 	checkOutput(t, "a live inject", r)
 	for _, err := range extrasErrors(r.out, h) {
