@@ -38,7 +38,8 @@ type Options struct {
 	// runtime does not match to such a target, are reported.
 	Targets []signatures.Config
 	// Params of the live inject, decoded and validated as the runtime does
-	// (framework.DecodeParams). Default: the executor's defaults.
+	// (framework.DecodeParams). Default: the executor's defaults. A
+	// failure names them, never their values (a secret may be one).
 	Params map[string]any
 	// Settings are the values of the executor's settings (by key, as its
 	// manifest declares them) that Configure receives, as the runtime
@@ -215,7 +216,7 @@ func (c *checker) inject(t testing.TB, targets []signatures.Config) *framework.I
 	t.Helper()
 	params, err := framework.DecodeParams(c.ex, c.o.Params)
 	if err != nil {
-		t.Fatalf("params %v rejected: %v%s", c.o.Params, err, requiredHint(err))
+		t.Fatalf("Options.Params (%s) rejected: %v%s", paramNames(c.o.Params), err, requiredHint(err))
 	}
 	in := &framework.Inject{ID: "conformance", Injector: c.o.Name, Category: c.m.Category, Params: params, Log: c.log,
 		ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Prevention}}

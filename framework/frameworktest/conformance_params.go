@@ -2,6 +2,7 @@ package frameworktest
 
 import (
 	"errors"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -88,7 +89,7 @@ func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Par
 	t.Helper()
 	if len(c.o.Params) > 0 {
 		if _, err := framework.DecodeParams(c.ex, c.o.Params); err != nil {
-			t.Errorf("the default params with Options.Params %v do not validate: %v%s", c.o.Params, err, requiredHint(err))
+			t.Errorf("the default params with Options.Params (%s) do not validate: %v%s", paramNames(c.o.Params), err, requiredHint(err))
 		}
 		return
 	}
@@ -105,6 +106,12 @@ func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Par
 	if err := framework.CheckParams(c.ex, defaults); err != nil {
 		t.Errorf("the default params do not validate: %v", err)
 	}
+}
+
+// paramNames lists the names of params, sorted, never their values: a
+// test's log would otherwise show a secret given there (an api_token).
+func paramNames(params map[string]any) string {
+	return strings.Join(slices.Sorted(maps.Keys(params)), ", ")
 }
 
 // requiredHint tells where to give a missing required param, when err

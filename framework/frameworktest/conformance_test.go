@@ -353,7 +353,7 @@ func TestConformanceFails(t *testing.T) {
 		{"live targets of another category", &probe{}, frameworktest.Options{Targets: []signatures.Config{
 			signatures.ExternalConfig{Query: "apache"}}}, "target 0 is a external target; the manifest declares network"},
 		{"live params rejected", &probe{}, frameworktest.Options{Params: map[string]any{"port": 0}},
-			`params map[port:0] rejected: invalid params.port "0": out of range`},
+			`Options.Params (port) rejected: invalid params.port "0": out of range`},
 		{"Close fails", &probe{closeErr: errors.New("leak")}, fast, "Close: leak"},
 		{"Close panics", &probe{closeErr: errors.New("panic")}, fast, "Close panicked: leak"},
 		{"ValidateTargets panics", &targetsPanic{}, fast, "ValidateTargets panicked: bad target"},
@@ -371,6 +371,25 @@ func TestConformanceFails(t *testing.T) {
 			}
 			t.Errorf("Conformance reported %q; want a failure containing %q", msgs, tt.want)
 		})
+	}
+}
+
+// Conformance names the params of Options.Params it reports, never their
+// values: a secret given there (an api_token) would land in the test's log.
+func TestConformanceWithholdsRejectedParamValues(t *testing.T) {
+	const secret = "tok_s3cr3t-value"
+	msgs := check(t, func(tb testing.TB) {
+		frameworktest.ConformanceWith(tb, &probe{}, frameworktest.Options{Params: map[string]any{"api_token": secret, "port": 22}})
+	})
+	named := false
+	for _, m := range msgs {
+		if strings.Contains(m, secret) {
+			t.Errorf("Conformance reported the value of a param: %q", m)
+		}
+		named = named || strings.Contains(m, "Options.Params (api_token, port)")
+	}
+	if !named {
+		t.Errorf("Conformance reported %q; want a failure naming Options.Params (api_token, port)", msgs)
 	}
 }
 
