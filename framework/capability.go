@@ -70,7 +70,19 @@ type Configurer interface {
 // looked up). An executor that reaches a name another way sends from a
 // source its signatures do not name: Go's net.Dialer on "tcp" may reach
 // a dual-stack name over IPv6 (RFC 6724's order, Happy Eyeballs), so
-// dial "tcp4" (or "ip4"), as the signatures assume. The runtime calls it
+// dial "tcp4" (or "ip4"), as the signatures assume.
+//
+// It also decides whether the platform gets the targets' addresses: the
+// openaev profile sends a target's target_ipv4_address,
+// target_ipv6_address or target_hostname_address only when
+// SendsToTargets reported true (runtime.Report.Indirect unset). An
+// executor that leaves it out, or reports false, has none of its targets'
+// addresses sent there, whatever its traffic: a collector matches a target
+// address to the destination of any event, so it would let an event that
+// merely names the asset validate traffic that never went there. The
+// default profile keeps them.
+//
+// The runtime calls it
 // once per inject, after Configure; it must be fast and must not touch the
 // network. Implementing it is also what has an intake resolve the
 // targets' host names before the run (runtime.Runtime.LookupHosts:

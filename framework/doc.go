@@ -27,7 +27,8 @@
 // Configurer (settings from the config
 // file or the environment), DirectSender (its traffic goes to its targets'
 // own addresses: each target's source address is the one on the route to
-// it), Preflighter (serve warns at start that none of its injects can run
+// it, and with the openaev profile only its targets carry their target
+// addresses: leave it out and the platform gets none), Preflighter (serve warns at start that none of its injects can run
 // here: its tool is not installed) and Closer.
 //
 // Execute returns one outcome: ToolOutput.Status (success, partial,
