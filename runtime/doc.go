@@ -119,7 +119,25 @@
 //
 // The executor's Closer, if any, is called once the run is over; a panic
 // of Close is recovered and returned, a *framework.PanicError (the CLI
-// exits 3). The
+// exits 3).
+//
+// Runtime.Validate is step 1 and the checks of step 2 alone, on an
+// executor of its own from the registry, closed before it returns; it
+// executes nothing. The CLI's run calls it first, so that a refusal exits
+// 2 before anything is opened, sent or stored (no outbox, no platform
+// asked), then Run: the injector's factory is called twice per inject,
+// and each executor built gets the checks of step 1 (ReadsTargetsOnly,
+// ValidateTargets, NewParams, the params' Validate, ValidateParams,
+// Configure, SendsToTargets) and Close; only the second one is executed.
+// Configure cannot be left out of the first pass: it is the check of the
+// settings (a refusal is exit 2 with nothing stored), and SendsToTargets,
+// which the size checks read (Prepared.Indirect), is asked after it. An
+// executor must therefore take these calls on any fresh value its factory
+// returns, hold nothing Close does not release, and not count its
+// Configure calls as injects. serve, and run given a platform message,
+// call Run alone, once per inject.
+//
+// The
 // runtime logs four INFO lines, each with the inject id, the injector, the
 // target count and the step's duration: "pre-execution signatures
 // compiled" (step 3, with the category), "executed" (step 4, with the
