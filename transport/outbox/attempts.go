@@ -14,6 +14,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // Attempts in flight. A process killed (SIGKILL, out of memory) while it
@@ -53,7 +55,23 @@ type attemptLog struct {
 	f        *os.File
 	size     int64
 	inflight map[uint64]time.Time // record id to the start of its attempt
-	err      error                // the file cannot be written: no attempt is made
+}
+
+// unnotedError is an attempt of a stored body not made: its note could
+// not be written (see startAttempt). No request of it was made, and none
+// is counted (see unposted).
+type unnotedError struct{ err error }
+
+func (e *unnotedError) Error() string { return e.err.Error() }
+func (e *unnotedError) Unwrap() error { return e.err }
+
+// unnoted reports whether err ended a post before any request of it was
+// made, its note not written: an *unnotedError without the
+// *httpx.HTTPError of a request made before it.
+func unnoted(err error) bool {
+	var ue *unnotedError
+	var he *httpx.HTTPError
+	return errors.As(err, &ue) && !errors.As(err, &he)
 }
 
 // sendingPrefix is the prefix of the names of the files of attempts.
@@ -65,8 +83,8 @@ func (s *Store) attemptsPath() string {
 }
 
 // startAttempt notes that an attempt of r starts now, before its POST.
-// An error (the file cannot be written) means the body must not be
-// posted: a kill during that POST would leave no trace of it.
+// An error (an *unnotedError: the file cannot be written) means the body
+// must not be posted: a kill during that POST would leave no trace of it.
 func (s *Store) startAttempt(r Record) error {
 	a := &s.attempts
 	a.mu.Lock()
@@ -74,23 +92,29 @@ func (s *Store) startAttempt(r Record) error {
 	if a.f == nil {
 		f, err := os.OpenFile(s.attemptsPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_TRUNC, 0o600)
 		if err != nil {
-			return fmt.Errorf("outbox %s: note the attempt of record %d before its post: %w", s.path, r.ID, err)
+			return s.unnotedErr(r.ID, err)
 		}
 		a.f, a.size, a.inflight = f, 0, map[uint64]time.Time{}
 	}
 	now := s.opts.Now()
 	if a.size > maxAttemptsFile {
 		if err := s.rewriteAttempts(); err != nil {
-			return fmt.Errorf("outbox %s: note the attempt of record %d before its post: %w", s.path, r.ID, err)
+			return s.unnotedErr(r.ID, err)
 		}
 	}
 	line := appendStart(make([]byte, 0, 48), r.ID, now)
 	if _, err := a.f.Write(line); err != nil {
-		return fmt.Errorf("outbox %s: note the attempt of record %d before its post: %w", s.path, r.ID, err)
+		return s.unnotedErr(r.ID, err)
 	}
 	a.size += int64(len(line))
 	a.inflight[r.ID] = now
 	return nil
+}
+
+// unnotedErr is the *unnotedError of record id's attempt, its note not
+// written for err.
+func (s *Store) unnotedErr(id uint64, err error) error {
+	return &unnotedError{fmt.Errorf("outbox %s: note the attempt of record %d before its post: %w", s.path, id, err)}
 }
 
 // appendStart appends the line of an attempt of record id started at.

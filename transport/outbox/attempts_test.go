@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/injectkit/injectkit/runtime"
 )
 
 // TestHelperSendKilled is the child process of TestAttemptCutByKill: it
@@ -231,6 +233,65 @@ func TestResenderCountsAttemptsOfProcessesEndedSinceOpen(t *testing.T) {
 			"the child's attempt (started after %s) and 1", posts, res.Delivered, got, earlier, started)
 	}
 }
+
+// TestUnnotedAttemptIsNotCounted: an attempt whose note cannot be
+// written is not made, by Send as by a Deliverer: nothing is posted, no
+// attempt is counted, and the record stays pending, released, due now,
+// the error saying why.
+func TestUnnotedAttemptIsNotCounted(t *testing.T) {
+	entry := Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)}
+	tests := []struct {
+		name string
+		send func(s *Store, p posterFunc) error
+	}{
+		{"send", func(s *Store, p posterFunc) error {
+			recs, err := s.Put(entry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = s.Send(context.Background(), p, recs[0], time.Minute)
+			return err
+		}},
+		{"deliverer", func(s *Store, p posterFunc) error {
+			d := &Deliverer{Store: s, Profile: oneBody{posterFunc: p, e: entry}, MaxBackoff: time.Minute}
+			return d.Deliver(context.Background(), nil)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := os.Mkdir(s.attemptsPath(), 0o700); err != nil { // the note cannot be written
+				t.Fatal(err)
+			}
+			posts := 0
+			err = tt.send(s, func(context.Context, string, int, []byte) error { posts++; return nil })
+			if err == nil || !strings.Contains(err.Error(), "note the attempt") {
+				t.Errorf("error %v, want one saying the attempt could not be noted", err)
+			}
+			list, lerr := s.List()
+			if lerr != nil || len(list) != 1 {
+				t.Fatalf("records %v (%v), want the one stored", list, lerr)
+			}
+			r := list[0]
+			if posts != 0 || r.State != Pending || r.Attempts != 0 || r.Owner != 0 || r.NextAttempt.After(time.Now()) {
+				t.Errorf("%d posts; record %s, %d attempts, owner %d, next %s; want none posted, pending, none counted, released, due now",
+					posts, r.State, r.Attempts, r.Owner, r.NextAttempt)
+			}
+		})
+	}
+}
+
+// oneBody is a Profile of one entry.
+type oneBody struct {
+	posterFunc
+	e Entry
+}
+
+func (p oneBody) Bodies(context.Context, *runtime.Report) (Bodies, error) { return One(p.e), nil }
 
 // TestAttemptsFileBounded: a process's file of attempts is cut to nothing
 // once no attempt is in flight (past cutAttemptsFile), holds the attempts in flight alone once

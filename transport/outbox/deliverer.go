@@ -304,6 +304,8 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 			switch {
 			case unread:
 				out, serr = d.Store.keepUnread(rec, err, red) // stored, never posted
+			case unnoted(err):
+				out, serr = d.Store.unposted(rec, err, red) // stored, never posted: no attempt
 			case errors.Is(err, errTakenOver):
 				out = Failed // pending, left as it is to the process that took it over
 			default:

@@ -148,8 +148,8 @@ func (s *Store) post(ctx context.Context, p Poster, r Record) (out Outcome, post
 		return out, false, err
 	}
 	if err := s.startAttempt(r); err != nil {
-		s.unclaim(r.ID) // not posted: free for a later pass
-		return Failed, false, err
+		out, err = s.unposted(r, err, nil) // not posted: free for a later pass
+		return out, false, err
 	}
 	defer s.keepLease(r.ID, r.LeaseUntil).stop() // held while the POST lasts
 	ctx = postContext(ctx, r)
@@ -157,6 +157,23 @@ func (s *Store) post(ctx context.Context, p Poster, r Record) (out Outcome, post
 		return Failed, true, kp.PostKeyed(ctx, r.InjectID, r.IdempotencyKey, r.ChunkIndex, r.Body)
 	}
 	return Failed, true, p.PostBody(ctx, r.InjectID, r.ChunkIndex, r.Body)
+}
+
+// unposted settles r, a record this process owns whose attempt was not
+// made, its note not written (err, an *unnotedError: see startAttempt):
+// no request was made, so none is counted; r is released, due again now,
+// its last error and status the backend's last answer when it has one,
+// else err. The outcome is Failed, the error err (joined with a store
+// error), redacted of red's secrets.
+func (s *Store) unposted(r Record, err error, red Redactor) (Outcome, error) {
+	msg, status := r.LastError, r.LastStatus
+	if msg == "" {
+		msg = s.redact(err.Error(), red)
+	}
+	if serr := s.markAnswered(r.ID, failedAttempts{}, status, msg, s.opts.Now()); serr != nil {
+		return Failed, s.redactErr(errors.Join(err, serr), red)
+	}
+	return Failed, s.redactErr(err, red)
 }
 
 // doneOutcome is the outcome of a post that needs no other (err nil or
