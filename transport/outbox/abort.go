@@ -117,7 +117,8 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff ti
 // state says now. When no attempt was made, r is left as it was and the
 // result is nil: it was not sent. A record another live process claimed
 // since Send let go of it (a Resender, another retry-dead) is left to it,
-// unchanged. A retry of one body asked by hand (a
+// unchanged. It ends the note of the attempt Send kept for it (see
+// Settle). A retry of one body asked by hand (a
 // dead body moved back to pending) calls it, so that its state no longer
 // shows the answer that had made it dead; a Resender's flush records its
 // body cut short the same way itself.

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/runtime"
 )
 
@@ -280,6 +281,61 @@ func TestUnnotedAttemptIsNotCounted(t *testing.T) {
 			if posts != 0 || r.State != Pending || r.Attempts != 0 || r.Owner != 0 || r.NextAttempt.After(time.Now()) {
 				t.Errorf("%d posts; record %s, %d attempts, owner %d, next %s; want none posted, pending, none counted, released, due now",
 					posts, r.State, r.Attempts, r.Owner, r.NextAttempt)
+			}
+		})
+	}
+}
+
+// TestCutSendKeepsItsNoteUntilCounted: a Send whose ctx ends during its
+// post counts none of the requests it made (NoteInterrupted does): the
+// note of its attempt stays until then, so that a kill in between leaves
+// the attempt to the next opener. A post cut before any request ends its
+// note at once: there is nothing to count.
+func TestCutSendKeepsItsNoteUntilCounted(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        func(ctx context.Context) error
+		unanswered int
+	}{
+		{"in flight", func(ctx context.Context) error {
+			return &httpx.InterruptedError{Err: ctx.Err(), Attempts: 1, Connected: true}
+		}, 1},
+		{"before any request", func(ctx context.Context) error { return ctx.Err() }, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			recs, err := s.Put(Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			p := posterFunc(func(ctx context.Context, _ string, _ int, _ []byte) error {
+				cancel() // the interrupt, during the post
+				return tt.err(ctx)
+			})
+			_, serr := s.Send(ctx, p, recs[0], time.Minute)
+			open := func() []interruptedAttempt {
+				raw, err := os.ReadFile(s.attemptsPath())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return parseAttempts(raw, 0)
+			}
+			if got := len(open()); got != tt.unanswered {
+				t.Errorf("after Send: %d attempts noted in flight, want %d", got, tt.unanswered)
+			}
+			_ = s.NoteInterrupted(recs[0], p, serr)
+			r, err := s.Get(recs[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := open(); len(got) != 0 || r.Unanswered != tt.unanswered {
+				t.Errorf("after NoteInterrupted: attempts noted in flight %v, %d unanswered; want none, %d", got, r.Unanswered, tt.unanswered)
 			}
 		})
 	}

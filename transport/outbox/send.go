@@ -176,6 +176,14 @@ func (s *Store) unposted(r Record, err error, red Redactor) (Outcome, error) {
 	return Failed, s.redactErr(err, red)
 }
 
+// requestsMade reports whether err, the error of a post ctx ended, says
+// requests were made (an *httpx.InterruptedError counting some), which
+// noteInterrupted counts.
+func requestsMade(err error) bool {
+	var ie *httpx.InterruptedError
+	return errors.As(err, &ie) && ie.Attempts > 0
+}
+
 // doneOutcome is the outcome of a post that needs no other (err nil or
 // ErrSuperseded): Delivered, SupersededSent or Superseded.
 func doneOutcome(err error) Outcome {
@@ -202,7 +210,9 @@ type permanent interface{ Permanent() bool }
 // *transport.ValidationError); marked failed otherwise, its next attempt
 // Backoff(attempts, maxBackoff) from now (now when ctx ended: an
 // interruption is not the backend's failure, and the record keeps its
-// attempts and last error), or the longest backoff from now after a 301 or
+// attempts and last error; the requests it made, which NoteInterrupted
+// counts, keep the note of their attempt until then, so that a process
+// killed first has them counted by the next opener), or the longest backoff from now after a 301 or
 // 308 (the backend moved for good: the URL is at fault, and the record,
 // kept, is not tried again at the pace of a backend that is down); a
 // record another live process took over meanwhile is left to it, as it
@@ -246,7 +256,9 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 		attempts = failedAttempts{n: max(he.Attempts, 1), unanswered: he.Unanswered, other: inOtherForm(err)}
 	}
 	if ctx.Err() != nil {
-		attempts = failedAttempts{} // noteInterrupted counts them
+		// noteInterrupted counts them, and ends the note of the attempt:
+		// until then, a kill leaves it to be counted by the next opener.
+		attempts = failedAttempts{keepNote: requestsMade(err)}
 	}
 	msg := s.redact(err.Error(), red)
 	var later *httpx.NotYetError

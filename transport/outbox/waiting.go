@@ -98,10 +98,13 @@ func (s *Store) MarkFailed(id uint64, attempts int, lastErr string, next time.Ti
 
 // failedAttempts are the attempts of a failed delivery: n requests made,
 // unanswered of them without an answer once sent (Record.Unanswered).
-// other says they sent its content in another form (InOtherForm).
+// other says they sent its content in another form (InOtherForm);
+// keepNote that requests made are counted later (by noteInterrupted),
+// the note of the attempt kept until then (see startAttempt).
 type failedAttempts struct {
 	n, unanswered int
 	other         bool
+	keepNote      bool
 }
 
 // markAnswered is MarkFailed of a record whose last error is the
@@ -118,7 +121,9 @@ func (s *Store) markAnswered(id uint64, attempts failedAttempts, status int, las
 // (see ownedElsewhere) is left as it is, and the error is errOwned.
 func (s *Store) markFailed(id uint64, attempts failedAttempts, status int, lastErr string, next time.Time) (err error) {
 	lastErr = s.redact(lastErr, nil) // outside the transaction
-	defer s.endSettled(id, &err)
+	if !attempts.keepNote {
+		defer s.endSettled(id, &err)
+	}
 	return s.updateOwn(id, func(r *Record) {
 		r.Attempts += attempts.n
 		if attempts.other {
