@@ -33,7 +33,10 @@ import (
 // settled) the note is ended with an end line, and once no attempt of the
 // process is in flight any more, a file of cutAttemptsFile or more is cut
 // to nothing; a file grown past maxAttemptsFile is rewritten with the
-// attempts in flight alone, and Close removes it. Opening the outbox for
+// attempts in flight alone, and Close removes it, unless attempts are
+// still in flight (abandoned: their outcome can no longer be written),
+// whose notes it keeps, for the next opener once the process has ended;
+// a Store of the same process opened later keeps them too. Opening the outbox for
 // writing, and each pass of a Resender, reads the files of the processes
 // that ended (see liveness): each attempt they started and did not end
 // counts, on its record, as an attempt that got no answer
@@ -55,6 +58,7 @@ type attemptLog struct {
 	f        *os.File
 	size     int64
 	inflight map[uint64]time.Time // record id to the start of its attempt
+	closed   bool                 // Close was called: no attempt is made any more
 }
 
 // unnotedError is an attempt of a stored body not made: its note could
@@ -89,12 +93,13 @@ func (s *Store) startAttempt(r Record) error {
 	a := &s.attempts
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.closed {
+		return s.unnotedErr(r.ID, ErrClosed)
+	}
 	if a.f == nil {
-		f, err := os.OpenFile(s.attemptsPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_TRUNC, 0o600)
-		if err != nil {
+		if err := s.openAttempts(); err != nil {
 			return s.unnotedErr(r.ID, err)
 		}
-		a.f, a.size, a.inflight = f, 0, map[uint64]time.Time{}
 	}
 	now := s.opts.Now()
 	if a.size > maxAttemptsFile {
@@ -117,6 +122,33 @@ func (s *Store) unnotedErr(id uint64, err error) error {
 	return &unnotedError{fmt.Errorf("outbox %s: note the attempt of record %d before its post: %w", s.path, id, err)}
 }
 
+// openAttempts opens this process's file of attempts; the caller holds
+// a.mu. A file another Store of this process left (closed with attempts
+// in flight, see closeAttempts) keeps those attempts, in flight until the
+// process ends; any other is emptied.
+func (s *Store) openAttempts() error {
+	a := &s.attempts
+	path := s.attemptsPath()
+	raw, _ := os.ReadFile(path)
+	left := parseAttempts(raw, s.pid)
+	flag := os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	if len(left) == 0 {
+		flag |= os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flag, 0o600)
+	if err != nil {
+		return err
+	}
+	a.f, a.size, a.inflight = f, 0, make(map[uint64]time.Time, len(left))
+	if len(left) > 0 {
+		a.size = int64(len(raw))
+	}
+	for _, c := range left {
+		a.inflight[c.id] = c.at
+	}
+	return nil
+}
+
 // appendStart appends the line of an attempt of record id started at.
 func appendStart(b []byte, id uint64, at time.Time) []byte {
 	b = append(b, "s "...)
@@ -132,8 +164,8 @@ func (s *Store) endAttempts(ids ...uint64) {
 	a := &s.attempts
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.inflight) == 0 {
-		return
+	if len(a.inflight) == 0 || a.f == nil {
+		return // none, or closed: the notes stay (see closeAttempts)
 	}
 	var lines []byte
 	for _, id := range ids {
@@ -194,18 +226,24 @@ func (s *Store) rewriteAttempts() error {
 	return nil
 }
 
-// closeAttempts removes this process's file (see Close): it ends
-// gracefully, every outcome it knows of written.
+// closeAttempts removes this process's file (see Close) when no attempt
+// is in flight: every outcome it knows of is written. The notes of
+// attempts still in flight (abandoned posts, whose outcome the closed
+// Store can no longer write) are kept, to be counted once the process has
+// ended. No attempt is noted from then on.
 func (s *Store) closeAttempts() {
 	a := &s.attempts
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.closed = true
 	if a.f == nil {
 		return
 	}
 	_ = a.f.Close()
-	_ = os.Remove(s.attemptsPath())
-	a.f, a.inflight = nil, nil
+	if len(a.inflight) == 0 {
+		_ = os.Remove(s.attemptsPath())
+	}
+	a.f = nil
 }
 
 // interruptedAttempt is an attempt a process that ended started and did

@@ -341,6 +341,82 @@ func TestCutSendKeepsItsNoteUntilCounted(t *testing.T) {
 	}
 }
 
+// TestCloseKeepsNotesOfAttemptsInFlight: Close with a post still on the
+// wire (serve abandoning a handling) keeps the note of that attempt, whose
+// outcome the closed outbox can no longer record, and so does a Store the
+// same process opens later; once the process has ended, the next opener
+// counts the attempt.
+func TestCloseKeepsNotesOfAttemptsInFlight(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)}
+	recs, err := s.Put(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onWire, answer, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = s.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error {
+			close(onWire)
+			<-answer
+			return errors.New("status 503")
+		}), recs[0], time.Minute)
+	}()
+	<-onWire
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(answer)
+	<-done
+	noted := func(when string) {
+		t.Helper()
+		raw, err := os.ReadFile(s.attemptsPath())
+		if got := parseAttempts(raw, 0); err != nil || len(got) != 1 || got[0].id != recs[0].ID {
+			t.Fatalf("%s: attempts noted in flight %v (%v), want record %d's", when, got, err, recs[0].ID)
+		}
+	}
+	noted("after Close and the post's end")
+
+	// Another Store of the same process keeps the note.
+	again, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, err := again.Put(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := again.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error { return nil }), more[0], time.Minute); out != Delivered {
+		t.Fatalf("send: %s %v", out, err)
+	}
+	if err := again.Close(); err != nil {
+		t.Fatal(err)
+	}
+	noted("after another Store of the process closed")
+
+	// The process ended: its file is an ended process's.
+	pid, start := endedProcess(t)
+	if err := os.Rename(s.attemptsPath(), fmt.Sprintf("%s.sending-%d-%d", path, pid, start)); err != nil {
+		t.Fatal(err)
+	}
+	after, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer after.Close()
+	r, err := after.Get(recs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Attempts != 1 || r.Unanswered != 1 || r.Interrupted.IsZero() {
+		t.Errorf("after the process ended: %d attempts, %d unanswered, interrupted %s; want the attempt counted", r.Attempts, r.Unanswered, r.Interrupted)
+	}
+}
+
 // oneBody is a Profile of one entry.
 type oneBody struct {
 	posterFunc
@@ -351,7 +427,7 @@ func (p oneBody) Bodies(context.Context, *runtime.Report) (Bodies, error) { retu
 
 // TestAttemptsFileBounded: a process's file of attempts is cut to nothing
 // once no attempt is in flight (past cutAttemptsFile), holds the attempts in flight alone once
-// rewritten, and is removed by Close.
+// rewritten, and is removed by Close once none is in flight.
 func TestAttemptsFileBounded(t *testing.T) {
 	s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), Options{})
 	if err != nil {
@@ -414,6 +490,7 @@ func TestAttemptsFileBounded(t *testing.T) {
 	if len(cut) != 2 || len(raw) > 200 {
 		t.Errorf("rewritten file: %d bytes, attempts in flight %v; want those of records 7 and 8 alone", len(raw), cut)
 	}
+	s.endAttempts(7, 8)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

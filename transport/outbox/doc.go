@@ -99,7 +99,9 @@
 // once its outcome is durable in the file (the removal of a body delivered
 // committed, or its record settled); the file is cut to nothing when no
 // attempt is in flight once it holds 64 KiB, rewritten with those in
-// flight past 1 MiB, and removed by Close. Opening the outbox for writing,
+// flight past 1 MiB, and removed by Close once none is in flight (the
+// notes of attempts Close abandoned in flight stay, counted once the
+// process has ended). Opening the outbox for writing,
 // and each pass of a Resender, counts, on its record, each attempt a
 // process that ended started and did not end as one that got no answer
 // (Record.Unanswered, Record.Interrupted: when it started; a post of the
