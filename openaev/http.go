@@ -90,6 +90,13 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	if r.injectID != "" {
 		fields = []zap.Field{zap.String("inject_id", r.injectID)}
 	}
+	if ctx.Value(callbackKey{}) == nil {
+		// Not a callback (a status read, a findings search made while a
+		// stored body is posted): it sends no body of the outbox, whose
+		// note of the body's last request it must not move (see
+		// outbox.InterruptedAt).
+		ctx = httpx.WithSending(ctx, nil)
+	}
 	p := c.poster()
 	if r.once {
 		p.Attempts = 1

@@ -27,7 +27,8 @@ import (
 //     outbox, due again when W has passed (NotYetError.Until), and a
 //     flush applies the same rule from the time noted (an attempt whose
 //     process was killed during it, counted when the outbox is next
-//     opened, from the time it started: outbox.InterruptedAt). W runs from the
+//     opened, from the time its last request started, a retry's
+//     included: outbox.InterruptedAt). W runs from the
 //     last such attempt, not the first: one is made only once the W of
 //     the one before it has passed with the inject unfinished (the
 //     platform did not take that one), and the later one, which it may

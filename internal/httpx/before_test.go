@@ -55,6 +55,75 @@ func TestPosterBefore(t *testing.T) {
 	}
 }
 
+// TestPosterSending: ctx's Sending hook (WithSending) is called right
+// before each request goes on the wire, after Before; an error it returns
+// ends Do without that request: as it is before any request, else with
+// the last request's failure wrapped beside it. WithSending(ctx, nil)
+// removes it.
+func TestPosterSending(t *testing.T) {
+	errUnnoted := errors.New("not noted")
+	tests := []struct {
+		name         string
+		stopAt       int // the hook fails before this request; 0 never
+		remove       bool
+		wantCalls    int
+		wantRequests int
+		wantStatus   int // of the *HTTPError in the error's chain; 0 none
+	}{
+		{"every request", 0, false, 3, 3, 503},
+		{"refused before the first request", 1, false, 1, 0, 0},
+		{"refused before a retry", 2, false, 2, 1, 503},
+		{"removed", 0, true, 0, 3, 503},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, testkit.Repeat(3, 503, "")...)
+			var calls []string
+			n := 0
+			ctx := WithSending(context.Background(), func() error {
+				calls = append(calls, "sending")
+				if n++; n == tt.stopAt {
+					return errUnnoted
+				}
+				return nil
+			})
+			if tt.remove {
+				ctx = WithSending(ctx, nil)
+			}
+			req := Request{URL: srv.URL, Before: func(context.Context, int, int) error {
+				calls = append(calls, "before")
+				return nil
+			}}
+			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}, Attempts: 3}
+			rep, err := p.Do(ctx, req)
+			sending := 0
+			for i, c := range calls {
+				if c == "sending" {
+					sending++
+					if i == 0 || calls[i-1] != "before" {
+						t.Errorf("calls %v: the hook before Before", calls)
+					}
+				}
+			}
+			if sending != tt.wantCalls {
+				t.Errorf("hook called %d times, want %d", sending, tt.wantCalls)
+			}
+			if got := len(srv.Requests()); got != tt.wantRequests || rep.Attempts != tt.wantRequests {
+				t.Errorf("%d requests, %d attempts reported; want %d", got, rep.Attempts, tt.wantRequests)
+			}
+			var he *HTTPError
+			status := 0
+			if errors.As(err, &he) {
+				status = he.Status
+			}
+			if status != tt.wantStatus || (tt.stopAt > 0) != errors.Is(err, errUnnoted) {
+				t.Errorf("error %v: status %d, want %d; the hook's error in it: %t, want %t", err, status, tt.wantStatus,
+					errors.Is(err, errUnnoted), tt.stopAt > 0)
+			}
+		})
+	}
+}
+
 // TestPosterBeforeUnanswered: Before and Rewrite get, before each
 // attempt, the attempts before it that got no answer (the server may hold
 // the request): a connection cut and a gateway's 504 count, a 503 does

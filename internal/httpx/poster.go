@@ -160,7 +160,8 @@ type Reply struct {
 // was made, an *InterruptedError (errors.Is ctx.Err()) counting them,
 // holding the last failure and saying whether a request was in flight,
 // also when Before or Rewrite returns ctx's end (a request of theirs cut
-// short).
+// short). Before each request it calls ctx's Sending hook, if any (see
+// WithSending).
 func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	if p.Client == nil {
 		return Reply{}, errors.New("httpx: a Poster needs a Client")
@@ -180,6 +181,7 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		lost    int        // attempts that got no answer (Reply.Unanswered)
 		waiting bool       // ctx ended a wait between two attempts
 		resume  time.Time  // when the next attempt was due then
+		sending = sendingOf(ctx)
 	)
 	for n < attempts {
 		if ctx.Err() != nil {
@@ -203,6 +205,11 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 				return Reply{Attempts: sent}, p.ended(ctx, sent, last, resume, rerr)
 			}
 			r.Body = b
+		}
+		if sending != nil {
+			if serr := sending(); serr != nil {
+				return Reply{Attempts: sent}, unsent(serr, last)
+			}
 		}
 		n, sent = n+1, sent+1
 		rep, err = p.attempt(ctx, &r)

@@ -6,17 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // TestHelperSendKilled is the child process of TestAttemptCutByKill: it
@@ -416,6 +420,95 @@ func TestCloseKeepsNotesOfAttemptsInFlight(t *testing.T) {
 		t.Errorf("after the process ended: %d attempts, %d unanswered, interrupted %s; want the attempt counted", r.Attempts, r.Unanswered, r.Interrupted)
 	}
 }
+
+// TestInterruptedFromTheLastRequest: a post whose first request got a
+// 503 and whose retry, a minute later, was on the wire when the process
+// was killed is counted by the next opener from the start of that retry,
+// not of the post: the backend may hold the retry, and a window held
+// from the post's start would have passed before the retry was sent.
+// Send and a Deliverer alike.
+func TestInterruptedFromTheLastRequest(t *testing.T) {
+	tests := []struct {
+		name string
+		post func(s *Store, c *transport.Client, e Entry)
+	}{
+		{"send", func(s *Store, c *transport.Client, e Entry) {
+			recs, err := s.Put(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = s.Send(context.Background(), c, recs[0], time.Minute)
+		}},
+		{"deliverer", func(s *Store, c *transport.Client, e Entry) {
+			d := &Deliverer{Store: s, Profile: clientBody{Client: c, e: e}, MaxBackoff: time.Minute}
+			_ = d.Deliver(context.Background(), nil)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			var mu sync.Mutex
+			now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			s, err := Open(path, Options{Now: clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pid, start := endedProcess(t)
+			killed := fmt.Sprintf("%s.sending-%d-%d", path, pid, start)
+			be := transporttest.NewBackendFunc(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+				if n == 0 {
+					// Answered 503; the retry is made a minute later
+					// (a Retry-After, backoffs).
+					mu.Lock()
+					now = now.Add(time.Minute)
+					mu.Unlock()
+				} else {
+					// The retry on the wire: the file as a process
+					// killed now leaves it.
+					raw, err := os.ReadFile(s.attemptsPath())
+					if err == nil {
+						err = os.WriteFile(killed, raw, 0o600)
+					}
+					if err != nil {
+						t.Error(err)
+					}
+				}
+				w.WriteHeader(http.StatusServiceUnavailable)
+			})
+			c, err := transport.New(be.URL, transport.WithRetry(2, time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.post(s, c, Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: be.URL, Body: []byte(`{"x":1}`)})
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			retry := clock()
+			after, err := Open(path, Options{Now: clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer after.Close()
+			list, err := after.List()
+			if err != nil || len(list) != 1 {
+				t.Fatalf("records %v (%v), want the one stored", list, err)
+			}
+			if r := list[0]; !r.Interrupted.Equal(retry) || r.Unanswered != 1 {
+				t.Errorf("recovered: interrupted %s, %d unanswered; want the retry's start %s, 1",
+					r.Interrupted.Format(time.TimeOnly), r.Unanswered, retry.Format(time.TimeOnly))
+			}
+		})
+	}
+}
+
+// clientBody is a Profile of one entry, posted by a transport.Client.
+type clientBody struct {
+	*transport.Client
+	e Entry
+}
+
+func (p clientBody) Bodies(context.Context, *runtime.Report) (Bodies, error) { return One(p.e), nil }
 
 // oneBody is a Profile of one entry.
 type oneBody struct {

@@ -375,7 +375,7 @@ func (d *Deliverer) post(ctx context.Context, rec Record) error {
 		return err
 	}
 	defer d.Store.keepLease(rec.ID, until).stop()
-	ctx = postContext(ctx, rec)
+	ctx = d.Store.postContext(ctx, rec)
 	if kp, ok := d.Profile.(KeyedPoster); ok && rec.IdempotencyKey != "" {
 		return kp.PostKeyed(ctx, rec.InjectID, rec.IdempotencyKey, rec.ChunkIndex, rec.Body)
 	}

@@ -91,7 +91,9 @@
 // callbacks shows nothing of one for a while).
 //
 // Each attempt of a stored body (Send, SendRetried, a Resender's, a
-// Deliverer's) is noted before its first byte is sent, in a file of the
+// Deliverer's) is noted before its first byte is sent, and so is each
+// request of it a Poster makes (its retries: see httpx.WithSending,
+// through which postContext hooks the note), in a file of the
 // process's own beside the outbox, "<file>.sending-<pid>-<start>" (one
 // write(2), no fsync: it survives the process being killed, SIGKILL
 // included, since the kernel keeps what was written; a power cut may lose
@@ -104,7 +106,7 @@
 // process has ended). Opening the outbox for writing,
 // and each pass of a Resender, counts, on its record, each attempt a
 // process that ended started and did not end as one that got no answer
-// (Record.Unanswered, Record.Interrupted: when it started; a post of the
+// (Record.Unanswered, Record.Interrupted: when its last request started; a post of the
 // record gets it from InterruptedAt), so that a poster that holds a body
 // after an attempt without an answer (the openaev profile, for the
 // platform's ingestion window) holds it from then; a body never attempted

@@ -75,8 +75,10 @@ type Record struct {
 	// body's content in another form (InOtherForm), apart: a post of that
 	// form gets it (EarlierUnansweredOther).
 	UnansweredOther int `json:"unanswered_other,omitempty"`
-	// Interrupted is when the last attempt started whose process ended
-	// (killed) before its outcome was recorded: that attempt counts in
+	// Interrupted is when the last request started of the last attempt
+	// whose process ended (killed) before its outcome was recorded (a
+	// retry's, when the poster retried within the attempt: the backend
+	// may hold that one): that attempt counts in
 	// Attempts and Unanswered (see recoverAttempts), and a post of the
 	// record gets it (InterruptedAt). Zero when there was none.
 	Interrupted time.Time `json:"interrupted,omitzero"`

@@ -121,11 +121,14 @@ func (s *Store) send(ctx context.Context, p Poster, r Record, maxBackoff time.Du
 	if !posted {
 		return out, err
 	}
+	red, _ := p.(Redactor)
+	if unnoted(err) {
+		return s.unposted(r, err, red) // its first request not noted: none made
+	}
 	if lazy && (err == nil || errors.Is(err, ErrSuperseded)) {
 		s.deleteLater([]removal{{id: r.ID, size: r.Size}})
 		return doneOutcome(err), nil
 	}
-	red, _ := p.(Redactor)
 	return s.settle(ctx, r, err, maxBackoff, red, resend)
 }
 
@@ -152,7 +155,7 @@ func (s *Store) post(ctx context.Context, p Poster, r Record) (out Outcome, post
 		return out, false, err
 	}
 	defer s.keepLease(r.ID, r.LeaseUntil).stop() // held while the POST lasts
-	ctx = postContext(ctx, r)
+	ctx = s.postContext(ctx, r)
 	if keyed {
 		return Failed, true, kp.PostKeyed(ctx, r.InjectID, r.IdempotencyKey, r.ChunkIndex, r.Body)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 type earlierKey struct{}
@@ -61,8 +63,8 @@ func inOtherForm(err error) bool {
 }
 
 // InterruptedAt returns, in the context of a post of a stored body, when
-// the last attempt of it started whose process ended (killed) before the
-// attempt's outcome was recorded (Record.Interrupted, counted in
+// the last request started of the last attempt of it whose process ended
+// (killed) before the attempt's outcome was recorded (Record.Interrupted, counted in
 // EarlierUnanswered): the backend may hold the body since then, and a
 // poster that knows for how long the backend shows nothing of what it
 // took (an ingestion window) holds the body back until then, as after
@@ -74,8 +76,9 @@ func InterruptedAt(ctx context.Context) (at time.Time, ok bool) {
 }
 
 // postContext returns ctx for a post of r (see EarlierUnanswered and
-// InterruptedAt).
-func postContext(ctx context.Context, r Record) context.Context {
+// InterruptedAt), whose requests note their start (see noteRequest).
+func (s *Store) postContext(ctx context.Context, r Record) context.Context {
+	ctx = httpx.WithSending(ctx, func() error { return s.noteRequest(r.ID) })
 	if r.Unanswered == 0 && r.UnansweredOther == 0 {
 		return ctx
 	}

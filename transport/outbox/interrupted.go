@@ -1,0 +1,154 @@
+package outbox
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// What the processes that ended left of their attempts in flight (see
+// attempts.go): read from their files of attempts, counted on their
+// records, and the files removed.
+
+// interruptedAttempt is an attempt a process that ended started and did
+// not end.
+type interruptedAttempt struct {
+	id  uint64
+	pid int
+	at  time.Time
+}
+
+// endedSending returns the files of attempts of the processes that
+// ended, with the attempts they hold that were not ended.
+func (s *Store) endedSending() (files []string, cut []interruptedAttempt) {
+	dir := filepath.Dir(s.path)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), s.sendingPrefix())
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		pidS, startS, ok := strings.Cut(rest, "-")
+		startS, rewrite := strings.CutSuffix(startS, ".new")
+		pid, perr := strconv.Atoi(pidS)
+		start, serr := strconv.ParseUint(startS, 10, 64)
+		if !ok || perr != nil || serr != nil || (pid == s.pid && start == s.start) || alive(pid, start) {
+			continue // not such a file, or its process runs
+		}
+		name := filepath.Join(dir, e.Name())
+		if rewrite {
+			files = append(files, name) // a rewrite cut short: the file it was to replace is whole
+			continue
+		}
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		files = append(files, name)
+		cut = append(cut, parseAttempts(raw, pid)...)
+	}
+	return files, cut
+}
+
+// parseAttempts returns the attempts started and not ended in raw, a
+// file of attempts of process pid. A line that cannot be read (cut by a
+// power loss) is passed over.
+func parseAttempts(raw []byte, pid int) []interruptedAttempt {
+	open := map[uint64]time.Time{}
+	var order []uint64
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 {
+			continue
+		}
+		id, err := strconv.ParseUint(f[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case f[0] == "s" && len(f) == 3:
+			ns, err := strconv.ParseInt(f[2], 10, 64)
+			if err != nil {
+				continue
+			}
+			if _, ok := open[id]; !ok {
+				order = append(order, id)
+			}
+			open[id] = time.Unix(0, ns)
+		case f[0] == "e":
+			delete(open, id)
+		}
+	}
+	var out []interruptedAttempt
+	for _, id := range order {
+		if at, ok := open[id]; ok {
+			out = append(out, interruptedAttempt{id: id, pid: pid, at: at})
+			delete(open, id)
+		}
+	}
+	return out
+}
+
+// recoverAttempts counts on their records the attempts that processes
+// which ended started and did not end (see endedSending), in one
+// transaction, then removes their files. A record already counted
+// (Interrupted at that start: a recovery whose removal of the file did
+// not happen) is not counted twice; one gone (delivered, dropped) or
+// dead is passed over, and so is one another live process owns.
+func (s *Store) recoverAttempts() error {
+	if s.opts.ReadOnly {
+		return nil
+	}
+	files, cut := s.endedSending()
+	if len(files) == 0 {
+		return nil
+	}
+	if len(cut) > 0 {
+		err := s.do(true, func(tx *bolt.Tx) error {
+			for _, c := range cut {
+				r, err := find(tx, c.id)
+				switch {
+				case errors.Is(err, ErrNotFound):
+					continue
+				case err != nil:
+					return err
+				}
+				if r.State != Pending || r.Interrupted.Equal(c.at) || s.ownedElsewhere(r) {
+					continue
+				}
+				r.Attempts++
+				r.Unanswered++
+				r.Interrupted = c.at
+				r.LastError = fmt.Sprintf("attempt started at %s by pid %d, which ended before its outcome was recorded: "+
+					"the backend may hold the body", c.at.UTC().Format(time.RFC3339Nano), c.pid)
+				r.LastStatus = 0
+				if r.Owner == c.pid {
+					r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
+				}
+				if err := put(tx, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("outbox %s: count the attempts of ended processes: %w", s.path, err)
+		}
+	}
+	for _, f := range files {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("outbox %s: %w", s.path, err)
+		}
+	}
+	return nil
+}
