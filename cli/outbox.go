@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
-	"syscall"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -227,17 +226,20 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 	// The first interrupt ends a wait for another process's lock: nothing
 	// was done yet (exit 130).
 	s, err := openInterruptibly(c.Context, path, "nothing was sent or changed", func() (*outbox.Store, error) {
-		s, err := openOutbox(cfg.outbox(), o, log, "outbox "+name, true)
-		if err != nil && name == "list" && (errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission)) {
-			// list only reads: a file it may not write (a read-only file
-			// system, say) is listed all the same.
-			s, err = outbox.Open(path, outbox.Options{MaxBytes: cfg.outbox().MaxBytes, Timeout: cfg.outbox().LockTimeout,
-				Shared: true, ReadOnly: true})
-			if err != nil {
-				err = &ExitError{Code: ExitUsage, Err: err}
-			}
+		if name != "list" || path == "" {
+			return openOutbox(cfg.outbox(), o, log, "outbox "+name, true)
 		}
-		return s, err
+		// list only reads: the file is opened read-only, so that it
+		// writes nothing (no lock record, no compaction, the attempts of
+		// processes that ended left for the next command that writes to
+		// count), and a file it may not write (a read-only file system,
+		// say) is listed all the same.
+		s, err := outbox.Open(path, outbox.Options{MaxBytes: cfg.outbox().MaxBytes, Timeout: cfg.outbox().LockTimeout,
+			Shared: true, ReadOnly: true})
+		if err != nil {
+			return nil, &ExitError{Code: ExitUsage, Err: err}
+		}
+		return s, nil
 	})
 	if err != nil {
 		return nil, err

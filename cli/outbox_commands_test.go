@@ -3,13 +3,16 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"maps"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -180,12 +183,13 @@ func TestOutboxCommandsLockRecordOnAFullDisk(t *testing.T) {
 	}
 	be := newSwitchable(t, http.StatusOK)
 	tests := []struct {
-		args []string
-		want string
+		args     []string
+		want     string
+		recorded bool // the command writes a lock record (list only reads)
 	}{
-		{[]string{"list"}, "2 pending, 0 dead"},
-		{[]string{"drop", "1"}, "dropped 1"},
-		{[]string{"flush", "--backend-url", be.URL, "--token", "tok"}, "2 delivered, 0 still pending"},
+		{[]string{"list"}, "2 pending, 0 dead", false},
+		{[]string{"drop", "1"}, "dropped 1", true},
+		{[]string{"flush", "--backend-url", be.URL, "--token", "tok"}, "2 delivered, 0 still pending", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.args[0], func(t *testing.T) {
@@ -199,8 +203,9 @@ func TestOutboxCommandsLockRecordOnAFullDisk(t *testing.T) {
 			if r.code != 0 || !strings.Contains(r.stdout, tt.want) {
 				t.Errorf("exit %d, want 0 and %q:\n%s%s", r.code, tt.want, r.stdout, r.stderr)
 			}
-			if !strings.Contains(r.stderr, "outbox lock held without its record") || !strings.Contains(r.stderr, "no space left on device") {
-				t.Errorf("stderr does not say the lock record could not be written:\n%s", r.stderr)
+			said := strings.Contains(r.stderr, "outbox lock held without its record") && strings.Contains(r.stderr, "no space left on device")
+			if said != tt.recorded {
+				t.Errorf("stderr says the lock record could not be written: %t, want %t:\n%s", said, tt.recorded, r.stderr)
 			}
 		})
 	}
@@ -279,5 +284,44 @@ func TestOutboxCompactPurgesDeliveredBodies(t *testing.T) {
 		if _, err := os.Stat(box); err == nil {
 			t.Error("compact created the outbox")
 		}
+	})
+}
+
+// TestOutboxListOnlyReads: `outbox list` opens the outbox read-only: the
+// attempt a killed process left in flight (its file of attempts) is
+// neither counted nor its file removed by it, but by the next command
+// that writes to the outbox.
+func TestOutboxListOnlyReads(t *testing.T) {
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	recs := storeBodies(t, box, outbox.Entry{InjectID: "inj-a", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)})
+	ended := exec.Command("true")
+	if err := ended.Run(); err != nil {
+		t.Fatal(err)
+	}
+	sending := fmt.Sprintf("%s.sending-%d-1", box, ended.Process.Pid)
+	if err := os.WriteFile(sending, fmt.Appendf(nil, "s %d %d\n", recs[0].ID, time.Now().UnixNano()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := listOutbox(t, map[string]string{"INJECTKIT_OUTBOX": box})
+	if len(got.Records) != 1 || got.Records[0].Attempts != 0 {
+		t.Errorf("listed %+v, want the record with no attempt", got.Records)
+	}
+	after, err := os.ReadFile(box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(sending); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("after list: the killed process's file of attempts: %v; the outbox unchanged: %t", err, bytes.Equal(before, after))
+	}
+	withStore(t, box, func(s *outbox.Store) error {
+		r, err := s.Get(recs[0].ID)
+		if err == nil && (r.Attempts != 1 || r.Unanswered != 1) {
+			t.Errorf("opened for writing: %d attempts, %d unanswered; want the killed process's counted", r.Attempts, r.Unanswered)
+		}
+		return err
 	})
 }
