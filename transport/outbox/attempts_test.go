@@ -595,16 +595,18 @@ func TestAttemptsFileBounded(t *testing.T) {
 // BenchmarkAttemptNote is what noting an attempt adds to each post of a
 // stored body: its start line before the POST, then its end once the
 // outcome is durable, alone in flight (the file cut to nothing) or beside
-// another attempt (an end line).
+// another attempt (an end line); request=true notes its request too, as a
+// post through an httpx.Poster does before each request (see
+// noteRequest).
 func BenchmarkAttemptNote(b *testing.B) {
-	for _, beside := range []bool{false, true} {
-		b.Run(fmt.Sprintf("beside=%t", beside), func(b *testing.B) {
+	for _, tt := range []struct{ beside, request bool }{{false, false}, {true, false}, {false, true}} {
+		b.Run(fmt.Sprintf("beside=%t/request=%t", tt.beside, tt.request), func(b *testing.B) {
 			s, err := Open(filepath.Join(b.TempDir(), "outbox.db"), Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			if beside {
+			if tt.beside {
 				if err := s.startAttempt(Record{ID: 1 << 40}); err != nil {
 					b.Fatal(err)
 				}
@@ -615,6 +617,11 @@ func BenchmarkAttemptNote(b *testing.B) {
 				id++
 				if err := s.startAttempt(Record{ID: id}); err != nil {
 					b.Fatal(err)
+				}
+				if tt.request {
+					if err := s.noteRequest(id); err != nil {
+						b.Fatal(err)
+					}
 				}
 				s.endAttempts(id)
 			}
