@@ -79,7 +79,9 @@ func NewProfile(c *Client, manifests []framework.Manifest, log *zap.Logger, opts
 // the token is an *AuthorizationError, one the platform refuses for good
 // otherwise a *MessageError), then one INFO trace saying what runs on
 // which targets, whose loss is logged, not fatal. Asset groups that gave
-// no target are logged at WARN and named in the trace.
+// no target are logged at WARN and named in the trace. It returns once
+// the serve Handler's record of a first delivery's start, committed while
+// they are posted, is durable (see Handler.startFirst): the run follows it.
 func (p *Profile) Received(ctx context.Context, prep *runtime.Prepared) error {
 	id := prep.Request.InjectID
 	if err := p.receive(ctx, id); err != nil {
@@ -94,6 +96,7 @@ func (p *Profile) Received(ctx context.Context, prep *runtime.Prepared) error {
 		// A lost trace loses nothing the terminal callback does not carry.
 		p.log.Warn("trace not delivered", zap.String("inject_id", id), zap.Error(err))
 	}
+	startedNow(ctx) // serve's record of a first delivery's start, durable before the run
 	return nil
 }
 

@@ -226,7 +226,15 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		}
 		ctx = Redelivered(ctx)
 	}
-	if !joined {
+	switch {
+	case !redelivered && h.cfg.Store != nil:
+		// A first delivery runs whatever its inject's earlier starts
+		// were: its start is recorded while its reception and trace are
+		// posted, durable before the run all the same (see startFirst).
+		var end func()
+		ctx, end = h.startFirst(ctx, id, letGo)
+		defer end()
+	case !joined:
 		// Recorded before the run: a process ending during it (a panic in
 		// a goroutine of the injector) is counted (see startRun).
 		end, unfinished := h.startRun(id, redelivered)

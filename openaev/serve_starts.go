@@ -82,6 +82,44 @@ func (h *Handler) startRun(id string, redelivered bool) (end func(), unfinished 
 	}, 0
 }
 
+// startFirst records the start of a first delivery of inject id (see
+// startRun) in a goroutine of its own, so that the commit making it
+// durable overlaps the posts of the inject's reception and trace instead
+// of preceding them: a worker otherwise waits for two commits of the
+// outbox one after the other, its start's and its terminal callback's.
+// The run still follows the record: Profile.Received waits for it (see
+// startedNow) once the trace is posted, before it returns, and a handling
+// that ends before (its reception refused) waits for it in end. letGo,
+// the hold of the outbox file the room check took, is called once the
+// record is committed. It returns ctx carrying that wait, and the end of
+// the record, to call once the message is settled.
+func (h *Handler) startFirst(ctx context.Context, id string, letGo func()) (context.Context, func()) {
+	recorded := make(chan struct{})
+	var end func()
+	go func() {
+		defer close(recorded)
+		end, _ = h.startRun(id, false) // a first delivery: nothing unfinished
+		letGo()
+	}()
+	wait := func() { <-recorded }
+	return context.WithValue(ctx, startedKey{}, wait), func() {
+		wait()
+		end()
+	}
+}
+
+// startedKey is the context key of the wait for a first delivery's start
+// record (see startFirst).
+type startedKey struct{}
+
+// startedNow waits for the start record of the inject ctx runs, when a
+// first delivery's record is still being committed (see startFirst).
+func startedNow(ctx context.Context) {
+	if wait, ok := ctx.Value(startedKey{}).(func()); ok {
+		wait()
+	}
+}
+
 // unfinished answers a redelivered message of inject id whose runs ended
 // unfinished n times: its terminal ERROR instead of a run, delivered or
 // kept in the outbox, and the message acknowledged; when neither, the
