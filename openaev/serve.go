@@ -97,8 +97,10 @@ type HandlerConfig struct {
 //     tried again until the platform takes it: never run again.
 //   - The runtime logs none of the failures it returns
 //     (runtime.Request.CallerLogs): the line settling the message says
-//     each once, the daemon's (rejected, kept and handled again) or the
-//     Handler's (a result kept in the outbox: one WARN).
+//     each once, the daemon's (rejected, kept and handled again, a
+//     result held in memory that the shutdown dropped: a
+//     *serve.DroppedError) or the Handler's (a result kept in the
+//     outbox: one WARN).
 //   - A result kept in the outbox for a resend acknowledges the message;
 //     a message the processor refused (*MessageError) or a callback the
 //     platform refused for good is rejected (serve.Permanent); anything

@@ -3,6 +3,8 @@ package openaev_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -15,6 +17,7 @@ import (
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -140,13 +143,22 @@ func TestHandlerHeldResultDroppedAtShutdown(t *testing.T) {
 	go func() { done <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
 	testkit.WaitFor(t, 10*time.Second, "the result held", func() bool { return heldResults(t, s) == 1 })
 	s.handler.Abandon()
-	if err := <-done; err == nil {
-		t.Fatal("the handling abandoned settled with nil, want requeued")
+	checkDropped(t, s, <-done)
+}
+
+// checkDropped checks that the handling of a held result the shutdown
+// abandoned returned err, a *serve.DroppedError from which the daemon
+// requeues the message and says so, once (see
+// TestIntegrationServeHeldResultDroppedSaidOnce), the Handler logging
+// nothing of it.
+func checkDropped(t *testing.T, s *serveEnv, err error) {
+	t.Helper()
+	var de *serve.DroppedError
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "the shutdown stopped the retries") {
+		t.Errorf("the handling abandoned returned %v, want a *serve.DroppedError", err)
 	}
-	lines := s.logs.FilterMessageSnippet("result, held in memory and not delivered, is dropped").All()
-	if len(lines) != 1 || lines[0].Level != zap.ErrorLevel || lines[0].ContextMap()["inject_id"] != "i-1" ||
-		!strings.Contains(lines[0].Message, "will run again") {
-		t.Errorf("lines %v, want one ERROR naming i-1, saying it runs again", lines)
+	if lines := s.logs.FilterMessageSnippet("dropped").All(); len(lines) != 0 {
+		t.Errorf("the Handler logged %v, want nothing: the daemon's line settling the message says it", lines)
 	}
 }
 
@@ -287,14 +299,39 @@ func TestHandlerHeldResultDroppedAtShutdownDuringTry(t *testing.T) {
 	tr.hold.Store(true)
 	<-tr.blocked
 	s.handler.Abandon()
-	testkit.WaitFor(t, 10*time.Second, "the ERROR saying the held result is dropped", func() bool {
-		return s.logs.FilterMessageSnippet("result, held in memory and not delivered, is dropped").Len() > 0
-	})
-	if err := <-done; err == nil {
-		t.Fatal("the handling abandoned settled with nil, want requeued")
+	checkDropped(t, s, <-done)
+}
+
+// TestIntegrationServeHeldResultDroppedSaidOnce is reviewer r17's
+// finding: a result held in memory that the shutdown timeout drops was
+// logged twice, the Handler's ERROR, then the daemon's WARN "handling
+// failed; the message is kept and handled again", untrue: the message was
+// returned to the queue. One ERROR line, the daemon's, now says the result
+// is dropped and the message back in the queue, naming the inject.
+func TestIntegrationServeHeldResultDroppedSaidOnce(t *testing.T) {
+	broker, queue := integration(t)
+	s := newServeEnv(t, serveOpts{})
+	s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 1<<20) // never taken
+	d, _ := s.daemon(t, broker, queue)
+	d.ShutdownTimeout = 50 * time.Millisecond
+	r := testkit.Go(t, "Run", d.Run)
+	servetest.Publish(t, queue, s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
+	testkit.WaitFor(t, 30*time.Second, "the result held", func() bool { return heldResults(t, s) == 1 })
+	if err := r.Stop(t); err != nil {
+		t.Fatalf("Run = %v", err)
 	}
-	lines := s.logs.FilterMessageSnippet("result, held in memory and not delivered, is dropped").All()
-	if len(lines) != 1 || lines[0].Level != zap.ErrorLevel || lines[0].ContextMap()["inject_id"] != "i-1" {
-		t.Errorf("lines %v, want one ERROR naming i-1", lines)
+	if ready, _ := servetest.Counts(t, queue); ready != 1 {
+		t.Errorf("%d messages back in the queue, want 1", ready)
+	}
+	var said []string
+	for _, e := range s.logs.All() {
+		if strings.Contains(fmt.Sprint(e.ContextMap()["error"]), "the shutdown stopped the retries") {
+			said = append(said, fmt.Sprintf("%v %q %v", e.Level, e.Message, e.ContextMap()["inject_id"]))
+		}
+	}
+	want := fmt.Sprintf("%v %q i-1", zap.ErrorLevel, "shutdown timeout: the inject's result, held in memory and not delivered, is dropped; "+
+		"its message goes back to the queue and the inject will run again")
+	if len(said) != 1 || said[0] != want {
+		t.Errorf("lines with the dropped result's error: %q, want one: %s", said, want)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -33,8 +34,9 @@ import (
 // acknowledged, never run again. A daemon that stops meanwhile (its
 // shutdown abandons the sends in flight: see Abandon) or dies leaves the
 // message unacknowledged: the broker delivers it again and, the platform
-// not showing the inject finished, it runs again. A shutdown says so, one
-// ERROR naming the inject.
+// not showing the inject finished, it runs again. The daemon says so, one
+// ERROR naming the inject, from the *serve.DroppedError the handling
+// returns (see dropped).
 
 // maxRetryWait caps the wait between two tries of a result sent unstored.
 const maxRetryWait = time.Minute
@@ -144,7 +146,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 			h.cfg.Metrics.InjectFailed(injector)
 			return true, nil
 		case fired(abandoned):
-			return true, dropped(log, attempt, serr)
+			return true, dropped(attempt, serr)
 		case attempt == 1:
 			fields := append(signatureFields(r, pl.unsent(from)), zap.Error(serr), zap.Duration("retry_in", wait))
 			log.Error("terminal callback not delivered and "+why+": retrying until "+takes+"; the message stays unacknowledged so that the inject does not run again", fields...)
@@ -157,12 +159,12 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 		case <-ctx.Done():
 			t.Stop()
 			if fired(abandoned) {
-				return true, dropped(log, attempt, serr)
+				return true, dropped(attempt, serr)
 			}
 			return true, errors.Join(serr, ctx.Err()) // requeued: neither delivered nor kept
 		case <-abandoned:
 			t.Stop()
-			return true, dropped(log, attempt, serr)
+			return true, dropped(attempt, serr)
 		case <-t.C:
 		}
 		wait = min(2*wait, maxRetryWait)
@@ -179,15 +181,14 @@ func fired(ch <-chan struct{}) bool {
 	}
 }
 
-// dropped says, once (its caller returns), that the shutdown abandoned a
-// result held in memory, whether it came during a try (the Poster's own
-// retries cut short) or between two: requeued by the shutdown, the result
-// goes with the process, and the inject runs again where its message is
-// taken. It returns the error that settles the message.
-func dropped(log *zap.Logger, attempt int, serr error) error {
-	log.Error("shutdown timeout: the inject's result, held in memory and not delivered, is dropped; "+
-		"its message goes back to the queue and the inject will run again", zap.Int("attempt", attempt), zap.Error(serr))
-	return fmt.Errorf("%w (the shutdown stopped the retries)", serr)
+// dropped returns the error that settles the message of a result held in
+// memory that the shutdown abandoned, whether it came during a try (the
+// Poster's own retries cut short) or between two: a *serve.DroppedError,
+// from which the daemon requeues the message and says, once, that the
+// result goes with the process and the inject runs again where its
+// message is taken.
+func dropped(attempt int, serr error) error {
+	return &serve.DroppedError{Err: fmt.Errorf("%w (the shutdown stopped the retries, at attempt %d)", serr, attempt)}
 }
 
 // keep tries once to deliver the bodies of plan pl from index from on:

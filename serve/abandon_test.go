@@ -1,11 +1,15 @@
 package serve_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/serve/servetest"
@@ -76,5 +80,57 @@ func TestIntegrationShutdownTimeoutAcksKeptResults(t *testing.T) {
 		if len(lines) != 1 || fmt.Sprint(lines[0].ContextMap()["inject_ids"]) != want {
 			t.Errorf("%q logged %v, want one line naming %s", msg, lines, want)
 		}
+	}
+}
+
+// TestIntegrationFailedAtShutdownSaidOnce is reviewer r17's finding: a
+// handling that fails once the shutdown started (a result the Handler
+// dropped when the shutdown abandoned it, or any transient failure) was
+// logged "handling failed; the message is kept and handled again", then
+// returned to the queue. One line now settles it, saying what became of
+// the message: back in the queue, the dropped result's at ERROR.
+func TestIntegrationFailedAtShutdownSaidOnce(t *testing.T) {
+	tests := []struct {
+		name      string
+		err       error
+		wantLevel zapcore.Level
+		wantMsg   string
+	}{
+		{"a held result dropped", &serve.DroppedError{Err: errors.New("complete: answer 503 (the shutdown stopped the retries, at attempt 2)")},
+			zapcore.ErrorLevel, "shutdown timeout: the inject's result, held in memory and not delivered, is dropped; " +
+				"its message goes back to the queue and the inject will run again"},
+		{"a transient failure", errors.New("reception: answer 503"),
+			zapcore.WarnLevel, "shutting down: the message is returned to the queue, not handled again here"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &abandoning{abandoned: make(chan struct{})}
+			h.keyed = keyed{newRecorder(func(string, int) error {
+				<-h.abandoned
+				return tt.err
+			})}
+			f := newFixture(t, h)
+			f.d.Workers = 1
+			f.d.ShutdownTimeout = 50 * time.Millisecond
+			stop := start(t, f.d)
+			servetest.Publish(t, f.queue, []byte(`{"injection":{"inject_id":"i-held"}}`))
+			waitFor(t, "in flight", func() bool { return h.calls() == 1 })
+			if err := stop(); err != nil {
+				t.Fatalf("Run = %v", err)
+			}
+			if ready, _ := servetest.Counts(t, f.queue); ready != 1 {
+				t.Errorf("%d messages back in the queue, want 1", ready)
+			}
+			var said []observer.LoggedEntry
+			for _, e := range f.logs.All() {
+				if e.ContextMap()["error"] != nil {
+					said = append(said, e)
+				}
+			}
+			if len(said) != 1 || said[0].Level != tt.wantLevel || said[0].Message != tt.wantMsg ||
+				said[0].ContextMap()["inject_id"] != "i-held" || said[0].ContextMap()["error"] != tt.err.Error() {
+				t.Errorf("lines with the error: %v; want one %v %q naming i-held", said, tt.wantLevel, tt.wantMsg)
+			}
+		})
 	}
 }

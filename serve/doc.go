@@ -43,9 +43,15 @@
 //     of the same message (by its body's digest, kept in memory for the
 //     last 4096 messages), up to MaxRequeueDelay: a message the platform
 //     fails for ever is kept, and retried once a minute, holding its
-//     worker. A shutdown returns it to the queue at once; a channel
-//     closed meanwhile has returned it already (the broker delivers it
-//     again). A message kept for a refused token or a pause is handled the
+//     worker. A shutdown returns it to the queue at once (a handling
+//     that fails once the shutdown started is not kept: one WARN line,
+//     "shutting down: the message is returned to the queue, not handled
+//     again here", with the error); a channel closed meanwhile has
+//     returned it already (the broker delivers it again).
+//   - a *DroppedError: the shutdown made the Handler drop the result of
+//     an inject that ran, held in memory; the message is returned to the
+//     queue, where the inject runs again, and one ERROR line says so
+//     (the Handler logs nothing of it). A message kept for a refused token or a pause is handled the
 //     same way: a token refused for an hour, or an outbox full again and
 //     again, never uses up a delivery limit.
 //

@@ -46,6 +46,19 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+// DroppedError is what a Handler returns when it drops the result of a
+// message whose inject ran (held in memory, neither delivered nor kept
+// anywhere) because the shutdown abandoned it (see Abandoner): the
+// message goes back to the queue, and the inject runs again where it is
+// taken. The daemon says so in the one line settling the message, at
+// ERROR; the Handler logs nothing of it.
+type DroppedError struct{ Err error }
+
+func (e *DroppedError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the failure of the result's last try.
+func (e *DroppedError) Unwrap() error { return e.Err }
+
 // ReasonUnauthorized is the /healthz reason while the platform refuses
 // the daemon's token.
 const ReasonUnauthorized = "platform refuses the token: check its rights"

@@ -282,6 +282,11 @@ func (r *runner) finish(j *job, err error) (again bool) {
 		}
 		log.Warn("message rejected without requeue", zap.Duration("duration", time.Since(j.started)), zap.String("reason", err.Error()))
 	default:
+		var de *DroppedError
+		if dropped := errors.As(err, &de); dropped || ready(r.stopping) {
+			r.requeueFailed(j, err, dropped)
+			return false
+		}
 		attempt, delay := r.retries.failed(j.dl.Body, r.requeueDelay)
 		log := j.logger()
 		log.Warn("handling failed; the message is kept and handled again", zap.Int("attempt", attempt),
@@ -289,6 +294,33 @@ func (r *runner) finish(j *job, err error) (again bool) {
 		return r.retryAfter(j, delay, false, log)
 	}
 	return false
+}
+
+// requeueFailed settles a message whose handling failed transiently once
+// the shutdown started, or whose result the Handler dropped (a
+// *DroppedError): it is not handled again here but returned to the
+// queue, unless the shutdown settled it already, and one line says what
+// became of it.
+func (r *runner) requeueFailed(j *job, err error, dropped bool) {
+	settled, nerr := j.settleAs(OutcomeRequeued, func() error { return j.dl.Nack(false, true) })
+	log := j.logger()
+	fields := []zap.Field{zap.Duration("duration", time.Since(j.started)), zap.Error(err)}
+	switch {
+	case settled && nerr == nil:
+		r.metrics.message(OutcomeRequeued)
+	case !settled && j.kept():
+		log.Warn("shutting down: the message was acknowledged by the shutdown, its result kept", fields...)
+		return
+	case settled:
+		log.Warn("shutting down: the message is not returned, its channel closed: the broker delivers it again", fields...)
+		return
+	}
+	// Returned to the queue, by this call or by the shutdown.
+	if dropped {
+		log.Error("shutdown timeout: the inject's result, held in memory and not delivered, is dropped; its message goes back to the queue and the inject will run again", fields...)
+		return
+	}
+	log.Warn("shutting down: the message is returned to the queue, not handled again here", fields...)
 }
 
 // retryAfter waits delay before a job's worker handles its message again,
