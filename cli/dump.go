@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/transport/callback"
 )
 
 // What `run` prints of a result that nothing delivered and nothing keeps
@@ -14,8 +15,13 @@ import (
 // stderr line, "undelivered signatures: {…}" (the callback profile) or
 // "undelivered result: {…}" (the openaev profile), its JSON in the form
 // of the profile that delivered, as that profile says it
-// (callback.Undelivered, openaev.Undelivered), redacted of the run's
-// secrets as its log lines are.
+// (callback.Undelivered, openaev.Undelivered), or, when it cannot, the
+// whole payload in the callback profile's form (callback.Whole), redacted
+// of the run's secrets as its log lines are. A result that cannot be
+// printed so (its payload not built, its JSON not encoded) is printed all
+// the same as what the operator can act on: the inject, its injector
+// and status, its targets, and why its signatures are missing
+// (not_printed).
 
 // undeliveredOf is a profile's account of what of a report its failed
 // delivery (err; nil: nothing was delivered) did not deliver.
@@ -44,7 +50,9 @@ func (v *runView) dumpWith(d any, of undeliveredOf) {
 
 // dump prints to stderr what of r its delivery, failed with err, did not
 // deliver, as the profile that delivered says it; a profile that cannot
-// say it prints r's whole payload, as the callback profile's form has it.
+// say it prints r's whole payload, as the callback profile's form has it
+// (callback.Whole), and a result neither can print, what is known of it
+// (see unprintable).
 func (v *runView) dump(r *runtime.Report, err error) {
 	v.mu.Lock()
 	what, of := v.delivers, v.undelivered
@@ -56,19 +64,45 @@ func (v *runView) dump(r *runtime.Report, err error) {
 		}
 	}
 	if doc == nil {
-		p, perr := r.Payload()
-		if perr != nil {
+		w, werr := callback.Whole(r)
+		if werr != nil {
+			v.printDump("signatures", unprintable(r, werr))
 			return
 		}
-		doc, what = map[string]any{"inject_id": r.InjectID, "phase": r.Phase, "expectation_signature": p}, "signatures"
+		doc, what = w, "signatures"
 	}
 	b, merr := json.Marshal(doc)
 	if merr != nil {
-		return
+		b = unprintable(r, merr)
 	}
-	line := fmt.Sprintf("undelivered %s: %s\n", what, b)
+	v.printDump(what, b)
+}
+
+// printDump prints the line of dump, redacted.
+func (v *runView) printDump(what string, doc []byte) {
+	line := fmt.Sprintf("undelivered %s: %s\n", what, doc)
 	if v.redact != nil {
 		line = v.redact(line)
 	}
 	fmt.Fprint(v.o.Stderr, line)
+}
+
+// unprintable is the JSON printed of a report whose signatures could not
+// be (err says why): its inject, injector, phase and status, and its
+// targets as framework.Target.String gives them, all strings, which
+// encode always.
+func unprintable(r *runtime.Report, err error) []byte {
+	targets := make([]string, len(r.Targets))
+	for i, t := range r.Targets {
+		targets[i] = t.String()
+	}
+	b, _ := json.Marshal(struct {
+		InjectID   string   `json:"inject_id"`
+		Injector   string   `json:"injector"`
+		Phase      string   `json:"phase,omitempty"`
+		Status     string   `json:"status"`
+		Targets    []string `json:"targets"`
+		NotPrinted string   `json:"not_printed"`
+	}{r.InjectID, r.Injector, r.Phase, string(r.Status), targets, "the signatures could not be printed: " + err.Error()})
+	return b
 }

@@ -53,15 +53,22 @@ func undelivered(r *runtime.Report, err error, encode func() (*transport.Encodin
 	u := &Undelivered{InjectID: r.InjectID, Phase: r.Phase, Delivered: deliveredChunks(err)}
 	targets, terr := undeliveredTargets(encode, u.Delivered)
 	if terr != nil {
-		p, perr := r.Payload()
-		if perr != nil {
-			return nil, perr
-		}
-		u.Signatures, u.Delivered = p, nil
-		return u, nil
+		return Whole(r)
 	}
 	u.Signatures = map[string]any{"targets": targets}
 	return u, nil
+}
+
+// Whole returns r's whole payload as an Undelivered, no body named
+// delivered: what Undelivered says when r's bodies cannot be planned
+// again, and what a run prints of a report whose profile cannot say what
+// it did not deliver.
+func Whole(r *runtime.Report) (*Undelivered, error) {
+	p, err := r.Payload()
+	if err != nil {
+		return nil, err
+	}
+	return &Undelivered{InjectID: r.InjectID, Phase: r.Phase, Signatures: p}, nil
 }
 
 // undeliveredTargets returns the encoded targets of the bodies encode
