@@ -61,7 +61,7 @@ func (h *Handler) sentBefore(id string) bool {
 	_, unfinished := k.unfinished[id]
 	until, lost := k.lost[id]
 	k.mu.Unlock()
-	if unfinished || lost && time.Now().Before(until) {
+	if unfinished || lost && h.now().Before(until) {
 		return true
 	}
 	return h.cfg.Processor.profile.knowsComplete(id)
@@ -97,7 +97,7 @@ func (h *Handler) NoteAckLost(id string) {
 	if id == "" {
 		return
 	}
-	now := time.Now()
+	now := h.now()
 	k := &h.known
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -114,6 +114,10 @@ func (h *Handler) NoteAckLost(id string) {
 	}
 	k.lost[id] = now.Add(lostMemory)
 }
+
+// now is the Handler's clock: its profile's, whose notes of the
+// "complete" callbacks read it too (one clock, which tests set).
+func (h *Handler) now() time.Time { return h.cfg.Processor.profile.notes.now() }
 
 // endedUnfinished forgets the starts of inject id that ended unfinished:
 // its run ended, or its message was settled without one.

@@ -3,6 +3,7 @@ package openaev_test
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -153,5 +154,39 @@ func TestHandlerCopiesArrivingTogetherCounted(t *testing.T) {
 	}
 	if got := servetest.Metric(t, s.prom, "injectkit_redeliveries_total"); got != 1 {
 		t.Errorf("redeliveries %v, want 1 (the second copy)", got)
+	}
+}
+
+// TestHandlerAckLostMemoryOnTheProfilesClock is reviewer r17's finding:
+// the memory of an inject whose acknowledgement was lost (NoteAckLost,
+// lostMemory) read time.Now, not the profile's clock that its notes read:
+// a test setting that clock did not move it. A copy without the
+// redelivered flag is taken for a redelivery within lostMemory by that
+// clock, for a first delivery past it.
+func TestHandlerAckLostMemoryOnTheProfilesClock(t *testing.T) {
+	const id = "i-1"
+	tests := []struct {
+		name        string
+		after       time.Duration
+		wantRedeliv float64
+	}{
+		{"within the memory: a redelivery", openaev.LostMemory - time.Minute, 1},
+		{"past it: a first delivery", openaev.LostMemory + time.Minute, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ahead atomic.Int64
+			start := time.Now()
+			s := newServeEnv(t, serveOpts{now: func() time.Time { return start.Add(time.Duration(ahead.Load())) }})
+			body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			s.handler.NoteAckLost(id)
+			ahead.Store(int64(tt.after))
+			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+				t.Fatal(err)
+			}
+			if got := servetest.Metric(t, s.prom, "injectkit_redeliveries_total"); got != tt.wantRedeliv {
+				t.Errorf("redeliveries %v, want %v", got, tt.wantRedeliv)
+			}
+		})
 	}
 }
