@@ -153,15 +153,23 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	if redelivered {
 		h.received(d, true, injector)
 	}
-	if d.Lost != nil {
-		// A handling that ends once its channel closed: the broker sends
-		// the message again, maybe without its redelivered flag.
-		defer func() {
-			if d.Lost() {
-				h.NoteAckLost(id)
-			}
-		}()
-	}
+	// The handling of this message is the inject's in this process until
+	// it returns (its flight, ended with its outcome here): a message sent
+	// again meanwhile takes its outcome, another first delivery (one that
+	// raced it to the claim) waits for it (see claim). A handling that
+	// ends once its channel closed is noted before its flight ends: the
+	// broker sends the message again, maybe without its redelivered flag,
+	// and the copy finds the flight or the note (see sentBefore), never
+	// neither.
+	var endFlight func(error)
+	defer func() {
+		if d.Lost != nil && d.Lost() {
+			h.NoteAckLost(id)
+		}
+		if endFlight != nil {
+			endFlight(err)
+		}
+	}()
 	// Only a message that may have been delivered before can find its
 	// callback stored by an earlier run: a message nothing knows of costs
 	// no outbox read.
@@ -172,16 +180,6 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		h.signal()
 		return nil
 	}
-	// The handling of this message is the inject's in this process until
-	// it returns: a message sent again meanwhile takes its outcome,
-	// another first delivery (one that raced it to the claim) waits for it
-	// (see claim).
-	var endFlight func(error)
-	defer func() {
-		if endFlight != nil {
-			endFlight(err)
-		}
-	}()
 	waited := false
 	if !redelivered {
 		// A first delivery is counted where claim decides whether it

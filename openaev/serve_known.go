@@ -19,9 +19,10 @@ import (
 //
 //   - a handling of it is in flight in this process (its channel closed:
 //     the broker took the message back and sends it again);
-//   - a handling of it ended in this process once its channel had closed,
-//     or its acknowledgement was lost with the channel (NoteAckLost): kept
-//     lostMemory, the copy may wait in a long queue;
+//   - a handling of it ended in this process once its channel had closed
+//     (noted before its flight ends: a copy finds one or the other), or
+//     its acknowledgement was lost with the channel (NoteAckLost, the
+//     daemon's call): kept lostMemory, the copy may wait in a long queue;
 //   - the outbox holds a start of it by an earlier process that ended
 //     during the run (see startRun), or the profile's notes hold a
 //     "complete" of it within the ingestion window (see sentRecently).

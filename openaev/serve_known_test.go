@@ -190,3 +190,55 @@ func TestHandlerAckLostMemoryOnTheProfilesClock(t *testing.T) {
 		})
 	}
 }
+
+// TestHandlerCopyAtTheFlightsEnd is reviewer r17's finding: a handling
+// that ended once its channel closed noted its acknowledgement lost after
+// its flight ended, so a copy arriving between the two (the broker
+// sending the message again without its redelivered flag) found neither
+// and ran the inject a second time. The note now comes before the flight
+// ends: the copy, held at that point by the first handling's last look at
+// its channel, is taken for a redelivery and takes the first's outcome.
+func TestHandlerCopyAtTheFlightsEnd(t *testing.T) {
+	const id = "i-1"
+	s := newServeEnv(t, serveOpts{})
+	body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	// The first handling's channel closes once the platform has the
+	// result; its look at it then, as the handling ends, is held until
+	// the copy is decided.
+	atEnd, gate := make(chan struct{}), make(chan struct{})
+	var held sync.Once
+	lost := func() bool {
+		if _, ok := s.platform.Terminal(id); !ok {
+			return false
+		}
+		held.Do(func() { close(atEnd); <-gate })
+		return true
+	}
+	first := make(chan error, 1)
+	go func() { first <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body, Lost: lost}) }()
+	<-atEnd
+	// The copy is decided when it is counted: a redelivery at once, or a
+	// first delivery once its claim looks at its channel.
+	var claimed atomic.Bool
+	copyDone := make(chan error, 1)
+	go func() {
+		copyDone <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body,
+			Lost: func() bool { claimed.Store(true); return false }})
+	}()
+	testkit.WaitFor(t, 10*time.Second, "the copy decided", func() bool {
+		return claimed.Load() || servetest.Metric(t, s.prom, "injectkit_redeliveries_total") == 1
+	})
+	close(gate)
+	if err := <-first; err != nil {
+		t.Errorf("first: %v", err)
+	}
+	if err := <-copyDone; err != nil {
+		t.Errorf("copy: %v", err)
+	}
+	if n := s.nmap.calls.Load(); n != 1 {
+		t.Errorf("nmap ran %d times, want 1", n)
+	}
+	if got := servetest.Metric(t, s.prom, "injectkit_redeliveries_total"); got != 1 {
+		t.Errorf("redeliveries %v, want 1: the copy", got)
+	}
+}
