@@ -246,6 +246,37 @@ func jsonLogs(stderr, msg string) []map[string]any {
 	return out
 }
 
+// checkDeliveryTagged checks that every JSON log line naming inject id,
+// a message delivered once, carries one delivery_tag, and that the lines
+// include one of each message in want.
+func checkDeliveryTagged(t *testing.T, stderr, id string, want ...string) {
+	t.Helper()
+	tags := map[any]bool{}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(stderr, "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) != nil || m["inject_id"] != id {
+			continue
+		}
+		msg, _ := m["msg"].(string)
+		seen[msg] = true
+		tag, ok := m["delivery_tag"]
+		if !ok {
+			t.Errorf("%s: line %q has no delivery_tag", id, msg)
+			continue
+		}
+		tags[tag] = true
+	}
+	if len(tags) > 1 {
+		t.Errorf("%s: delivery tags %v, want one", id, tags)
+	}
+	for _, msg := range want {
+		if !seen[msg] {
+			t.Errorf("%s: no line %q", id, msg)
+		}
+	}
+}
+
 func TestIntegrationServeRunsInjects(t *testing.T) {
 	testkit.Integration(t) // and RabbitMQ
 	p := openaevtest.NewPlatform(t, serveToken)
@@ -365,6 +396,13 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 			t.Errorf("rejections do not give the reason %q: %s", want, reasons)
 		}
 	}
+	// Every line about a message carries its delivery_tag beside its
+	// inject_id: the lines of two copies of one inject in flight can be
+	// told apart.
+	checkDeliveryTagged(t, stderr.String(), "i-noop", "message received", "pre-execution signatures compiled", "executed",
+		"payload built", "terminal callback delivered", "delivered")
+	checkDeliveryTagged(t, stderr.String(), "i-409", "message received", "request failed, retrying", "terminal callback delivered")
+	checkDeliveryTagged(t, stderr.String(), "i-bad", "message received", "message rejected without requeue")
 	// The first heartbeat comes 5 s (the least allowed) after the first
 	// registration.
 	waitUntil(t, "a heartbeat", func() bool { return len(p.Registrations()) >= 2 })

@@ -84,11 +84,11 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 	base := plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx), mark: runMarkOf(ctx)}
 	if err != nil {
 		// Findings that cannot be encoded: keep the signatures.
-		p.log.Error("findings not encodable; sending the signatures alone", zap.String("inject_id", r.InjectID), zap.Error(err))
+		p.log.Error("findings not encodable; sending the signatures alone", injectField(ctx, r.InjectID), zap.Error(err))
 		rest += " (findings could not be encoded: " + err.Error() + ")"
 		pieces = nil
 	}
-	rest += p.misfitsLeftOut(r.InjectID, misfits)
+	rest += p.misfitsLeftOut(ctx, r.InjectID, misfits)
 	// message is the complete's message, its findings summary saying the
 	// findings of tooLarge left out as too large to send.
 	message := func(tooLarge map[string]bool) (string, string) {
@@ -120,17 +120,17 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 			_, msg := message(tooLarge)
 			return msg
 		}, pieces, lo) {
-			p.warnFindingLeftOut(r.InjectID, lo.findings[i], needs, lo.findings[:i])
+			p.warnFindingLeftOut(ctx, r.InjectID, lo.findings[i], needs, lo.findings[:i])
 		}
 	}
 	if len(lo.targets) > 0 {
 		p.log.Warn("signatures not sent: a target's are larger than the max payload size; the platform gets none for it",
-			zap.String("inject_id", r.InjectID), zap.Int("targets", len(lo.targets)),
+			injectField(ctx, r.InjectID), zap.Int("targets", len(lo.targets)),
 			zap.String("left_out", list(shortNames(lo.targets, 5), 5)), zap.Int("max_payload_size", limit))
 	}
 	if len(lo.extras) > 0 {
 		p.log.Debug("signature extras not sent as signatures: not collector signature types (the trace of each target with an asset shows them)",
-			zap.String("inject_id", r.InjectID), zap.Strings("extras", sortedKeys(lo.extras)))
+			injectField(ctx, r.InjectID), zap.Strings("extras", sortedKeys(lo.extras)))
 	}
 	if pl.sizes[0] > limit {
 		return nil, fmt.Errorf("terminal callback of inject %s: %d bytes, more than the max payload size of %d bytes",

@@ -37,7 +37,7 @@ func TestFindingLeftOutWarnings(t *testing.T) {
 			pl := &plan{complete: Execution{Message: "m", Status: StatusSuccess, Action: ActionComplete}}
 			pc := piece{key: "scan_results", size: tt.size}
 			needs := pl.findingsNeed("m", []piece{pc})
-			p.warnFindingLeftOut("inj", pc, needs, nil)
+			p.warnFindingLeftOut(t.Context(), "inj", pc, needs, nil)
 			w := logs.FilterMessageSnippet("finding not sent").All()
 			if len(w) != 1 {
 				t.Fatalf("%d WARN lines", len(w))
@@ -94,7 +94,7 @@ func TestFindingLeftOutNeedsEach(t *testing.T) {
 			}
 			needs := pl.leftOutNeeds(func(map[string]bool) string { return "m" }, tt.pieces, lo)
 			for i, pc := range lo.findings {
-				p.warnFindingLeftOut("inj", pc, needs[i], lo.findings[:i])
+				p.warnFindingLeftOut(t.Context(), "inj", pc, needs[i], lo.findings[:i])
 				if (needs[i] > 0) != tt.sends[pc.key] {
 					t.Fatalf("finding %s: needs %d, want a size: %v", pc.key, needs[i], tt.sends[pc.key])
 				}

@@ -88,7 +88,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	}
 	var fields []zap.Field
 	if r.injectID != "" {
-		fields = []zap.Field{zap.String("inject_id", r.injectID)}
+		fields = []zap.Field{injectField(ctx, r.injectID)}
 	}
 	if ctx.Value(callbackKey{}) == nil {
 		// Not a callback (a status read, a findings search made while a

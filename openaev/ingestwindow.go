@@ -1,6 +1,7 @@
 package openaev
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -142,8 +143,8 @@ func noteKey(c *Client) string { return httpx.StripCredentials(c.platformURL()) 
 // the worker's turn is requeued as one whose answer was lost is (see
 // requeueSpan). A reader that knows the inject is not so finalized keeps
 // the window alone (recentComplete).
-func (p *Profile) noteComplete(id string) {
-	p.noteCompleteAt(id, p.notes.now())
+func (p *Profile) noteComplete(ctx context.Context, id string) {
+	p.noteCompleteAt(ctx, id, p.notes.now())
 }
 
 // noteInterrupted notes the attempt of inject id's "complete" that
@@ -152,16 +153,16 @@ func (p *Profile) noteComplete(id string) {
 // then, unless a note as late stands: the platform may hold that
 // "complete", and its next attempt is held as after any attempt without
 // an answer (tooEarly), from the time it started.
-func (p *Profile) noteInterrupted(id string, at time.Time) {
+func (p *Profile) noteInterrupted(ctx context.Context, id string, at time.Time) {
 	if last, ok := p.lastComplete(id); ok && !last.At.Before(at) {
 		return
 	}
-	p.noteCompleteAt(id, at)
+	p.noteCompleteAt(ctx, id, at)
 }
 
 // noteCompleteAt is noteComplete of a "complete" delivered or attempted
 // at at.
-func (p *Profile) noteCompleteAt(id string, at time.Time) {
+func (p *Profile) noteCompleteAt(ctx context.Context, id string, at time.Time) {
 	n := p.notes
 	window := n.window
 	if !n.windowSet {
@@ -195,7 +196,7 @@ func (p *Profile) noteCompleteAt(id string, at time.Time) {
 	if n.store != nil {
 		if err := n.store.NoteComplete(base, id, note); err != nil {
 			p.log.Warn("the time of the inject's complete not kept in the outbox: another process will not know the platform may "+
-				"not show it yet", zap.String("inject_id", id), zap.Error(err))
+				"not show it yet", injectField(ctx, id), zap.Error(err))
 		}
 	}
 }

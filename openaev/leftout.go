@@ -1,6 +1,7 @@
 package openaev
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -60,8 +61,8 @@ func (pl *plan) leftOutNeeds(message func(tooLarge map[string]bool) string, piec
 // inject id leaves out, its name, its size and the max payload size that
 // sends it (needs; 0: none does), with larger, the findings left out
 // before it, which that size still leaves out.
-func (p *Profile) warnFindingLeftOut(id string, pc piece, needs int, larger []piece) {
-	fields := []zap.Field{zap.String("inject_id", id), zap.String("finding", pc.key),
+func (p *Profile) warnFindingLeftOut(ctx context.Context, id string, pc piece, needs int, larger []piece) {
+	fields := []zap.Field{injectField(ctx, id), zap.String("finding", pc.key),
 		zap.Int("bytes", pc.size), zap.Int("max_payload_size", p.maxPayload)}
 	what := "every finding"
 	if len(larger) > 0 {
@@ -87,13 +88,13 @@ func (p *Profile) warnFindingLeftOut(id string, pc piece, needs int, larger []pi
 // the output, the item and the value, and whether the platform refuses
 // it or the profile left it out as a precaution (misfit.assumed), and returns the note the terminal
 // callback's message carries of them ("" when there are none).
-func (p *Profile) misfitsLeftOut(id string, misfits []misfit) string {
+func (p *Profile) misfitsLeftOut(ctx context.Context, id string, misfits []misfit) string {
 	if len(misfits) == 0 {
 		return ""
 	}
 	parts := make([]string, len(misfits))
 	for i, mf := range misfits {
-		fields := []zap.Field{zap.String("inject_id", id), zap.String("output", mf.field)}
+		fields := []zap.Field{injectField(ctx, id), zap.String("output", mf.field)}
 		if mf.item >= 0 {
 			fields = append(fields, zap.Int("item", mf.item))
 		}

@@ -80,7 +80,7 @@ func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *fr
 		}
 		if err := p.client.Callback(ctx, r.InjectID, e); err != nil {
 			// A lost trace loses nothing the terminal callback does not carry.
-			p.log.Warn("per-target traces not delivered: the first failure stops the others", zap.String("inject_id", r.InjectID),
+			p.log.Warn("per-target traces not delivered: the first failure stops the others", injectField(ctx, r.InjectID),
 				zap.Int("sent", done), zap.Int("failed", 1), zap.Int("skipped", total-done-1), zap.Error(err))
 			return
 		}

@@ -96,7 +96,7 @@ func (p *Processor) process(ctx context.Context, body []byte, callerLogs bool) e
 	if err != nil {
 		var me *MessageError
 		if errors.As(err, &me) && me.InjectID != "" {
-			p.logReceived(me.InjectID, "") // as a message of an unknown contract is
+			p.logReceived(ctx, me.InjectID, "") // as a message of an unknown contract is
 			return p.refuse(ctx, runtime.Request{InjectID: me.InjectID, CallerLogs: callerLogs}, me)
 		}
 		return err
@@ -108,8 +108,8 @@ func (p *Processor) process(ctx context.Context, body []byte, callerLogs bool) e
 // id, whether it runs or is refused (malformed, too large, of an unknown
 // contract), with its contract id (omitted when the message could not be
 // read that far).
-func (p *Processor) logReceived(id, contract string) {
-	fields := []zap.Field{zap.String("inject_id", id)}
+func (p *Processor) logReceived(ctx context.Context, id, contract string) {
+	fields := []zap.Field{injectField(ctx, id)}
 	if contract != "" {
 		fields = append(fields, zap.String("contract_id", contract))
 	}
@@ -134,12 +134,12 @@ func (p *Processor) processMessage(ctx context.Context, m *Message, callerLogs b
 	id := m.Injection.InjectID
 	if fl := p.flights.running(id); fl != nil && redelivered(ctx) && !marked(ctx, markClaimed) {
 		p.profile.log.Info("redelivered message of an inject this process is running: waiting for that run, whose outcome settles it",
-			zap.String("inject_id", id))
+			injectField(ctx, id))
 		return fl.wait(ctx)
 	}
 	end := p.flights.start(id)
 	defer func() { end(err) }()
-	p.logReceived(id, shownID(m.Injection.ContractID()))
+	p.logReceived(ctx, id, shownID(m.Injection.ContractID()))
 	req, targets, err := p.Translate(ctx, m)
 	req.CallerLogs = callerLogs
 	if err != nil && ctx.Err() != nil {
@@ -164,7 +164,7 @@ func (p *Processor) processMessage(ctx context.Context, m *Message, callerLogs b
 	if errors.As(err, &pe) {
 		// The executor's Close panicked once its terminal callback was
 		// delivered: the message is settled.
-		p.profile.log.Error("injector panicked; its inject is settled", zap.String("inject_id", id), zap.Error(pe))
+		p.profile.log.Error("injector panicked; its inject is settled", injectField(ctx, id), zap.Error(pe))
 		return nil
 	}
 	return err
@@ -188,6 +188,7 @@ func (p *Processor) RunRequest(ctx context.Context, req runtime.Request) error {
 // an inject refused (its rejection delivered).
 func (p *Processor) run(ctx context.Context, req runtime.Request) error {
 	req.TrafficSources = true // the collectors OR a signature's source addresses
+	req.LogFields = logFields(ctx)
 	_, err := p.rt.Run(ctx, req)
 	var de *runtime.DeliveryError
 	if errors.As(err, &de) {
@@ -203,6 +204,7 @@ func (p *Processor) run(ctx context.Context, req runtime.Request) error {
 // refuse reports an inject refused before it had a valid request and
 // returns me once that report was delivered.
 func (p *Processor) refuse(ctx context.Context, req runtime.Request, me *MessageError) error {
+	req.LogFields = logFields(ctx)
 	if err := p.rt.Reject(ctx, req, me); err != nil {
 		return err
 	}

@@ -90,11 +90,11 @@ func (p *Profile) Received(ctx context.Context, prep *runtime.Prepared) error {
 	receivedNow(ctx) // the serve Handler's "running it" of a message handled again
 	t := targetsOf(ctx)
 	if t != nil && len(t.Barren) > 0 {
-		p.log.Warn("asset groups gave no target", zap.String("inject_id", id), zap.Strings("groups", t.Barren))
+		p.log.Warn("asset groups gave no target", injectField(ctx, id), zap.Strings("groups", t.Barren))
 	}
 	if err := p.client.Trace(ctx, id, describeRun(prep.Request, t, p.maxPayload-traceEnvelope)); err != nil {
 		// A lost trace loses nothing the terminal callback does not carry.
-		p.log.Warn("trace not delivered", zap.String("inject_id", id), zap.Error(err))
+		p.log.Warn("trace not delivered", injectField(ctx, id), zap.Error(err))
 	}
 	startedNow(ctx) // serve's record of a first delivery's start, durable before the run
 	return nil
@@ -274,7 +274,7 @@ func (p *Profile) receive(ctx context.Context, id string) error {
 	r, err := p.client.Reception(ctx, id)
 	if err == nil {
 		p.received.add(id)
-		p.earlier(id, r)
+		p.earlier(ctx, id, r)
 		return nil
 	}
 	var auth *AuthorizationError

@@ -1,6 +1,7 @@
 package openaev
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 
@@ -68,7 +69,7 @@ func readReceipt(rd io.Reader) Receipt {
 // An answer that cannot be read is a WARN the first time in the profile's
 // life, INFO after: a platform, or a proxy, answering every reception so
 // says it once, and each inject it concerns is still named.
-func (p *Profile) earlier(id string, r Receipt) {
+func (p *Profile) earlier(ctx context.Context, id string, r Receipt) {
 	if !r.Earlier() || p.reopened.has(id) {
 		return
 	}
@@ -77,12 +78,12 @@ func (p *Profile) earlier(id string, r Receipt) {
 		const msg = "the platform's answer to the reception cannot be read: running the inject, its complete leaving out the findings the platform stores, should an earlier run have stored some"
 		if p.unreadSeen.CompareAndSwap(false, true) {
 			p.log.Warn(msg+" (an answer other than the platform's inject, such as no body or no inject_status: later ones in this process are logged at INFO)",
-				zap.String("inject_id", id))
+				injectField(ctx, id))
 			return
 		}
-		p.log.Info(msg, zap.String("inject_id", id))
+		p.log.Info(msg, injectField(ctx, id))
 		return
 	}
 	p.log.Info("the platform shows an earlier run's complete for this inject (a message sent again): running it again, its complete leaving out the findings the platform stores",
-		zap.String("inject_id", id), zap.Int("completes", r.Completes))
+		injectField(ctx, id), zap.Int("completes", r.Completes))
 }

@@ -127,18 +127,18 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 				if at, ok := outbox.InterruptedAt(ctx); ok {
 					// The stored body's attempt whose process was killed
 					// during it: the window runs from its start.
-					p.noteInterrupted(injectID, at)
+					p.noteInterrupted(ctx, injectID, at)
 				}
 				if err := p.tooEarly(injectID, unreported != ""); err != nil {
 					return err
 				}
 			}
 			if unreported != "" {
-				p.sayUnreported(injectID, unreported, &warned)
+				p.sayUnreported(ctx, injectID, unreported, &warned)
 			}
 			return nil
 		}
-		req.unanswered = func(int) { p.noteComplete(injectID) }
+		req.unanswered = func(int) { p.noteComplete(ctx, injectID) }
 		// The platform may hold findings of this "complete" already: those
 		// of the run it reopened, or of a copy it took (an earlier attempt,
 		// a twin, the stored body's first send). One repeated would have
@@ -166,7 +166,7 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 	case errors.Is(err, errOwnTaken):
 		if !marked(ctx, markResend) {
 			p.log.Info("terminal callback "+p.client.sentAs()+": the platform shows it took this complete, whose answer was lost; nothing more sent",
-				zap.String("inject_id", injectID), zap.String("action", op), zap.Int("index", index))
+				injectField(ctx, injectID), zap.String("action", op), zap.Int("index", index))
 		}
 		return nil
 	case errors.Is(err, errSuperseded):
@@ -187,17 +187,17 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
 	}
 	if op == ActionComplete {
-		p.noteComplete(injectID)
+		p.noteComplete(ctx, injectID)
 	}
 	if !marked(ctx, markResend) {
-		p.log.Info("terminal callback "+p.client.sentAs(), zap.String("inject_id", injectID), zap.String("action", op),
+		p.log.Info("terminal callback "+p.client.sentAs(), injectField(ctx, injectID), zap.String("action", op),
 			zap.Int("index", index))
 	}
 	if lost > 0 {
 		// A "data" callback adds to what the platform holds, and nothing
 		// tells whether an attempt that got no answer was taken.
 		p.log.Warn("data callback delivered after an attempt that got no answer: the platform may have stored its signatures twice",
-			zap.String("inject_id", injectID), zap.Int("index", index), zap.Int("signature_targets", signatureTargets(body)),
+			injectField(ctx, injectID), zap.Int("index", index), zap.Int("signature_targets", signatureTargets(body)),
 			zap.Int("unanswered", lost))
 	}
 	return nil
@@ -251,13 +251,13 @@ func (p *Profile) unstoredOnly(ctx context.Context, injectID string, body []byte
 			st.warned = true
 			p.log.Warn("the inject's stored findings cannot be read from the platform; sending the complete without its findings "+
 				"(one it already stores would have the callback dropped)",
-				zap.String("inject_id", injectID), zap.Strings("fields", fields), zap.Int("findings", n), zap.Error(err))
+				injectField(ctx, injectID), zap.Strings("fields", fields), zap.Int("findings", n), zap.Error(err))
 		}
 		return out, nil
 	}
 	if n > 0 && n != st.stored {
 		p.log.Info("findings left out: the platform already stores them for this inject",
-			zap.String("inject_id", injectID), zap.Int("findings", n))
+			injectField(ctx, injectID), zap.Int("findings", n))
 	}
 	st.stored = n
 	return out, nil

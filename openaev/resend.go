@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"go.uber.org/zap"
-
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -85,7 +83,7 @@ func (p *Profile) postSupersededData(ctx context.Context, injectID string, index
 	}
 	if errors.Is(superseded, errUnsure) {
 		p.log.Warn("the platform does not show whether it took this complete (its answer lost) or another run's; "+
-			"its signatures are sent as data, and may be stored twice", zap.String("inject_id", injectID))
+			"its signatures are sent as data, and may be stored twice", injectField(ctx, injectID))
 	}
 	if err := p.postAs(ctx, injectID, index, ActionData, data, alwaysTwin); err != nil {
 		// Its attempts that got no answer count apart from the

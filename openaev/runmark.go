@@ -144,7 +144,7 @@ func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []b
 		if !said.unreadable {
 			said.unreadable = true
 			p.log.Warn("the inject's status cannot be read from the platform: the complete is sent, and may be stored twice "+
-				"should the platform hold it already, its answer lost", zap.String("inject_id", injectID), zap.Error(err))
+				"should the platform hold it already, its answer lost", injectField(ctx, injectID), zap.Error(err))
 		}
 		return "", nil
 	}
@@ -162,23 +162,23 @@ func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []b
 			}
 		}
 		p.log.Info("terminal callback superseded: another run completed the inject on the platform",
-			zap.String("inject_id", injectID), zap.String("status", in.Status))
+			injectField(ctx, injectID), zap.String("status", in.Status))
 		return "", errSuperseded
 	}
 	p.log.Info("terminal callback superseded: the inject already finished on the platform",
-		zap.String("inject_id", injectID), zap.String("status", in.Status))
+		injectField(ctx, injectID), zap.String("status", in.Status))
 	return "", errors.Join(errSuperseded, errUnsure)
 }
 
 // sayUnreported logs, once per "complete" (said), the WARN that the
 // platform finalized inject id without a result (status) and that the
 // "complete" about to be sent is saved all the same.
-func (p *Profile) sayUnreported(injectID, status string, said *verdictSaid) {
+func (p *Profile) sayUnreported(ctx context.Context, injectID, status string, said *verdictSaid) {
 	if said.unreported {
 		return
 	}
 	said.unreported = true
 	p.log.Warn("the platform finalized the inject without a result (its pending sweep: no complete trace, status "+
-		status+"); the result is sent all the same, and the platform saves it", zap.String("inject_id", injectID),
+		status+"); the result is sent all the same, and the platform saves it", injectField(ctx, injectID),
 		zap.String("status", status))
 }

@@ -143,7 +143,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		h.received(d, d.Redelivered, "")
 		// Process reports the message (an INVALID_USAGE when it names its
 		// inject) and returns the same refusal.
-		return h.settle("", "", h.cfg.Processor.process(ctx, d.Body, true))
+		return h.settle(ctx, "", "", h.cfg.Processor.process(ctx, d.Body, true))
 	}
 	id, injector := m.Injection.InjectID, h.cfg.Processor.injectorOf(m)
 	// A message may have been delivered before when the broker says so,
@@ -175,7 +175,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	// no outbox read.
 	if redelivered && h.cfg.Store != nil && h.waiting(id) {
 		h.log.Info("terminal callback already in the outbox; message acknowledged without running the inject again",
-			zap.String("inject_id", id), zap.String("outbox", h.cfg.Store.Path()))
+			injectField(ctx, id), zap.String("outbox", h.cfg.Store.Path()))
 		h.forgetStarts(id)
 		h.signal()
 		return nil
@@ -191,13 +191,13 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	}
 	letGo := h.holdOutbox(!redelivered) // the note read below rides on it
 	defer letGo()
-	if !redelivered && h.sentRecently(id, false) {
+	if !redelivered && h.sentRecently(ctx, id, false) {
 		return nil
 	}
 	if waited {
-		h.reopenAfterWait(id)
+		h.reopenAfterWait(ctx, id)
 	}
-	release, err := h.reserve(id)
+	release, err := h.reserve(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -217,10 +217,10 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			status, finished, statusErr = h.cfg.Processor.profile.client.InjectFinished(ctx, id)
 			if finished {
 				h.log.Info("redelivered message of a finished inject: acknowledged, not run again",
-					zap.String("inject_id", id), zap.String("status", status))
+					injectField(ctx, id), zap.String("status", status))
 				h.forgetStarts(id)
 			}
-			if finished || h.sentRecently(id, statusErr != nil || Finished(status)) {
+			if finished || h.sentRecently(ctx, id, statusErr != nil || Finished(status)) {
 				return nil
 			}
 		}
@@ -237,7 +237,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	case !joined:
 		// Recorded before the run: a process ending during it (a panic in
 		// a goroutine of the injector) is counted (see startRun).
-		end, unfinished := h.startRun(id, redelivered)
+		end, unfinished := h.startRun(ctx, id, redelivered)
 		if unfinished > 0 {
 			return h.unfinished(ctx, id, injector, unfinished)
 		}
@@ -247,7 +247,8 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			// Said once the platform took the reception, as the inject
 			// runs: a handling that fails before (its targets not listed,
 			// the reception refused) runs nothing.
-			ctx = onReceived(ctx, func() { h.runAgain(id, d.Retries, status, statusErr) })
+			rctx := ctx
+			ctx = onReceived(ctx, func() { h.runAgain(rctx, id, d.Retries, status, statusErr) })
 		}
 	}
 	// The signature types, the assets' agents and the run mark also reach
@@ -268,7 +269,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	if err == nil && superseded.Load() {
 		return nil // no terminal callback of this run: not completed
 	}
-	return h.settle(id, injector, err)
+	return h.settle(ctx, id, injector, err)
 }
 
 // HandleOversize names a message the daemon rejects for its size by the
@@ -284,11 +285,11 @@ func (h *Handler) HandleOversize(ctx context.Context, head serve.Delivery, size,
 	if id == "" {
 		return ""
 	}
-	h.cfg.Processor.logReceived(id, "")
+	h.cfg.Processor.logReceived(ctx, id, "")
 	reason := fmt.Sprintf("message of %d bytes, more than the max message size of %d bytes (max_message_size): not read", size, limit)
 	me := &MessageError{InjectID: id, Reason: reason, Err: errors.New(reason)}
 	if err := h.cfg.Processor.refuse(Dispatched(ctx), runtime.Request{InjectID: id, CallerLogs: true}, me); !errors.Is(err, me) {
-		h.log.Warn("oversized message: the inject's INVALID_USAGE not delivered", zap.String("inject_id", id), zap.Error(err))
+		h.log.Warn("oversized message: the inject's INVALID_USAGE not delivered", injectField(ctx, id), zap.Error(err))
 	}
 	return id
 }
@@ -343,8 +344,8 @@ func receivedNow(ctx context.Context) {
 // status could not be read (err). retries > 0: this daemon handles it
 // again after its handling failed (nothing of it ran), else the broker
 // redelivered it.
-func (h *Handler) runAgain(id string, retries int, status string, err error) {
-	log := h.log.With(zap.String("inject_id", id))
+func (h *Handler) runAgain(ctx context.Context, id string, retries int, status string, err error) {
+	log := h.log.With(injectField(ctx, id))
 	what, unfinished := "redelivered message", "redelivered message of an unfinished inject: running it"
 	if retries > 0 {
 		what, unfinished = "message handled again after its handling failed", "message handled again after its handling failed, the inject unfinished: running it"

@@ -73,7 +73,7 @@ func (h *Handler) claim(ctx context.Context, id string, lost func() bool, count 
 		waited = true
 		countOnce(true)
 		h.log.Info("another message of the inject is being handled by this process: waiting for its handling to end, then handling this one",
-			zap.String("inject_id", id))
+			injectField(ctx, id))
 		select {
 		case <-running.done:
 		case <-ctx.Done():
@@ -87,11 +87,11 @@ func (h *Handler) claim(ctx context.Context, id string, lost func() bool, count 
 // reopenAfterWait marks inject id reopened (Processor.Reopened), saying
 // so, once a handling that waited for another (see claim) is to run it:
 // said only once decided, after sentRecently, which may settle it instead.
-func (h *Handler) reopenAfterWait(id string) {
+func (h *Handler) reopenAfterWait(ctx context.Context, id string) {
 	h.cfg.Processor.Reopened(id)
 	h.log.Info("the handling of another message of the inject ended in this process (a message sent again): "+
 		"running it again, its complete leaving out the findings the platform stores, should the earlier run's complete have stored some",
-		zap.String("inject_id", id))
+		injectField(ctx, id))
 }
 
 // sentRecently reports, saying so, whether a "complete" of inject id was
@@ -103,7 +103,7 @@ func (h *Handler) reopenAfterWait(id string) {
 // of this message would complete it a second time (its findings repeated,
 // the callback dropped with its whole batch). Its message is then settled
 // as one of an inject this process handled already: acknowledged, not run.
-func (h *Handler) sentRecently(id string, unreported bool) bool {
+func (h *Handler) sentRecently(ctx context.Context, id string, unreported bool) bool {
 	recent, ok := h.cfg.Processor.RecentComplete(id, unreported)
 	if !ok {
 		return false
@@ -111,12 +111,12 @@ func (h *Handler) sentRecently(id string, unreported bool) bool {
 	if recent.Requeue > 0 {
 		h.log.Info("a complete of the inject was sent within the platform's ingestion window and requeue span, "+
 			"and the platform finalized the inject without a result: it may be requeuing that complete; message acknowledged without running the inject again",
-			zap.String("inject_id", id), zap.Duration("sent_ago", recent.Ago), zap.Duration("ingest_window", recent.Window),
+			injectField(ctx, id), zap.Duration("sent_ago", recent.Ago), zap.Duration("ingest_window", recent.Window),
 			zap.Duration("requeue_span", recent.Requeue))
 	} else {
 		h.log.Info("a complete of the inject was sent within the platform's ingestion window, which may not show it yet: "+
 			"message acknowledged without running the inject again",
-			zap.String("inject_id", id), zap.Duration("sent_ago", recent.Ago), zap.Duration("ingest_window", recent.Window))
+			injectField(ctx, id), zap.Duration("sent_ago", recent.Ago), zap.Duration("ingest_window", recent.Window))
 	}
 	h.forgetStarts(id)
 	return true

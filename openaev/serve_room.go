@@ -145,7 +145,7 @@ func (h *Handler) holdOutbox(first bool) (letGo func()) {
 // timeout has room unknown: the message is not run either, and the error
 // (naming the lock's holder and the wait) keeps it for the daemon to
 // handle again.
-func (h *Handler) reserve(id string) (release func(), err error) {
+func (h *Handler) reserve(ctx context.Context, id string) (release func(), err error) {
 	if h.cfg.Store == nil {
 		return func() {}, nil
 	}
@@ -175,7 +175,7 @@ func (h *Handler) reserve(id string) (release func(), err error) {
 			"the message is kept and handled again once that process has ended"
 	}
 	h.log.Warn(msg,
-		zap.String("inject_id", id), zap.String("outbox", h.cfg.Store.Path()), zap.String("reason", reason),
+		injectField(ctx, id), zap.String("outbox", h.cfg.Store.Path()), zap.String("reason", reason),
 		zap.Int64("room_needed", need), zap.Int64("reserved_in_flight", reserved))
 	h.signal()
 	return nil, &serve.PauseError{Err: fmt.Errorf("inject %s not run: %s", id, reason), Reason: reason,

@@ -1,6 +1,7 @@
 package openaev
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -18,7 +19,7 @@ import (
 // its terminal callback was delivered or stored for a later delivery,
 // failed when its message is rejected or its result lost; a message
 // requeued is counted neither (injectkit_messages_total counts it).
-func (h *Handler) settle(id, injector string, err error) error {
+func (h *Handler) settle(ctx context.Context, id, injector string, err error) error {
 	var auth *AuthorizationError
 	var se *runtime.StoredError
 	var me *MessageError
@@ -38,7 +39,7 @@ func (h *Handler) settle(id, injector string, err error) error {
 		if errors.As(err, &de) && de.Report != nil {
 			ue.Ran = true
 			if !ue.Durable {
-				h.lost(id, de.Report, err)
+				h.lost(ctx, id, de.Report, err)
 			}
 		}
 		switch {
@@ -50,9 +51,9 @@ func (h *Handler) settle(id, injector string, err error) error {
 		return ue
 	case stored:
 		// The one line of the failure: the runtime left it to this one.
-		fields := []zap.Field{zap.String("injector", injector)}
+		fields := []zap.Field{zap.String("injector", injector), serve.DeliveryField(ctx)}
 		if id != "" {
-			fields = append(fields, zap.String("inject_id", id))
+			fields[1] = injectField(ctx, id)
 		}
 		var de *runtime.DeliveryError
 		rejected := false
@@ -85,7 +86,7 @@ func (h *Handler) settle(id, injector string, err error) error {
 // lost logs the result of an inject that ran and that nothing keeps (no
 // outbox) after the platform refused it, so that it is not lost without a
 // trace: its message is acknowledged, not run again.
-func (h *Handler) lost(id string, r *runtime.Report, err error) {
+func (h *Handler) lost(ctx context.Context, id string, r *runtime.Report, err error) {
 	h.log.Error("terminal callback refused and not kept (no outbox): the inject's result is lost to the platform",
-		append([]zap.Field{zap.String("inject_id", id)}, signatureFields(r, unsentOf(err))...)...)
+		append([]zap.Field{injectField(ctx, id)}, signatureFields(r, unsentOf(err))...)...)
 }

@@ -60,7 +60,7 @@ func (e *UnfinishedError) Error() string {
 // is recorded and unfinished says how many did. Without an outbox nothing
 // is recorded; an outbox that fails to record it is logged (WARN) and the
 // inject runs all the same.
-func (h *Handler) startRun(id string, redelivered bool) (end func(), unfinished int) {
+func (h *Handler) startRun(ctx context.Context, id string, redelivered bool) (end func(), unfinished int) {
 	if h.cfg.Store == nil {
 		return func() {}, 0
 	}
@@ -70,7 +70,7 @@ func (h *Handler) startRun(id string, redelivered bool) (end func(), unfinished 
 	}
 	run, crashed, err := h.cfg.Store.StartRun(id, bound)
 	if err != nil {
-		h.log.Warn("the inject's start not recorded: a process ending while it runs is not counted", zap.String("inject_id", id), zap.Error(err))
+		h.log.Warn("the inject's start not recorded: a process ending while it runs is not counted", injectField(ctx, id), zap.Error(err))
 		return func() {}, 0
 	}
 	if run == nil {
@@ -130,7 +130,7 @@ func (h *Handler) unfinished(ctx context.Context, id, injector string, n int) er
 	// "complete" is not said as one running again (see Profile.earlier).
 	h.cfg.Processor.Reopened(id)
 	h.log.Error("inject not run again: injectkit stopped while running it; its terminal callback is ERROR",
-		zap.String("inject_id", id), zap.String("injector", injector), zap.Int("unfinished_runs", n))
+		injectField(ctx, id), zap.String("injector", injector), zap.Int("unfinished_runs", n))
 	err := h.cfg.Processor.rt.Reject(ctx, runtime.Request{InjectID: id, Injector: injector, CallerLogs: true}, cause)
 	var se *runtime.StoredError
 	if err == nil || errors.As(err, &se) && se.Pending > 0 {
@@ -140,7 +140,7 @@ func (h *Handler) unfinished(ctx context.Context, id, injector string, n int) er
 		h.cfg.Metrics.InjectFailed(injector)
 		return nil
 	}
-	return h.settle(id, injector, err)
+	return h.settle(ctx, id, injector, err)
 }
 
 // forgetStarts removes the starts of inject id that ended unfinished,

@@ -79,7 +79,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	case held && errors.As(err, &pe):
 		from = pe.Delivered
 	}
-	log := h.log.With(zap.String("inject_id", id))
+	log := h.log.With(injectField(ctx, id))
 	if !held {
 		log.Warn("the outbox failed to store the inject's result (full, locked, held by an earlier version, a write failure): "+
 			"sending it without storing it (the inject is not run again)", zap.Error(err))

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -63,6 +65,11 @@ type Request struct {
 	// returns its argument when it has nothing to rename, and keeps a
 	// *framework.RequestError one. It is never encoded.
 	NameRejection func(error) error `json:"-"`
+	// LogFields are added to every line the runtime logs about the
+	// request (its executor's included), after its inject_id and
+	// injector: a daemon's delivery_tag, say, that tells two copies of
+	// one inject in flight apart. It is never encoded.
+	LogFields []zap.Field `json:"-"`
 }
 
 // namedRejection is err as the request's intake names it

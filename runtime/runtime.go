@@ -107,9 +107,11 @@ type noObserver struct{}
 func (noObserver) OnExecuted(*Report, time.Duration)         {}
 func (noObserver) OnDelivered(*Report, time.Duration, error) {}
 
-// injectLog returns the runtime's logger scoped to one request.
+// injectLog returns the runtime's logger scoped to one request: its
+// inject_id, injector and LogFields.
 func (rt *Runtime) injectLog(req Request) *zap.Logger {
-	return rt.log.With(zap.String("inject_id", req.InjectID), zap.String("injector", req.Injector))
+	fields := append([]zap.Field{zap.String("inject_id", req.InjectID), zap.String("injector", req.Injector)}, req.LogFields...)
+	return rt.log.With(fields...)
 }
 
 // Injectors returns the names of the injectors of its registry, sorted.

@@ -46,6 +46,7 @@ func TestHandlerNamingPanicLogged(t *testing.T) {
 			for _, key := range []string{"i-1", ""} {
 				core, logs := observer.New(zapcore.ErrorLevel)
 				r := newRunner(&Daemon{Registrar: okRegistrar{}, Handler: naming{key: key}, Log: zap.New(core)})
+				r.base = t.Context() // Run's
 				if got := tt.ask(r); got != key {
 					t.Errorf("key %q, want %q", got, key)
 				}

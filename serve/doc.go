@@ -57,7 +57,11 @@
 //
 // A Handler that is a KeyNamer names each message (its inject id) when it
 // arrives: every line the daemon logs about the message carries the name
-// as the field inject_id, and the shutdown's requeue lists them.
+// as the field inject_id, and the shutdown's requeue lists them. Each of
+// those lines carries the message's delivery tag too (delivery_tag), and
+// the context a Handler is handed gives it (DeliveryField), for the lines
+// the Handler logs about the message: two copies of one inject in flight
+// have one inject_id and two delivery tags.
 //
 // A Handler that is a DeliveryHandler is told whether the broker
 // redelivered the message, or its worker hands it again after a failure

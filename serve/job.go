@@ -64,7 +64,7 @@ func (j *job) named(key string, log *zap.Logger) {
 // worker, once the job is named.
 func (j *job) logger() *zap.Logger {
 	if j.log == nil {
-		fields := []zap.Field{zap.Uint64("delivery_tag", j.dl.DeliveryTag), zap.Bool("redelivered", j.dl.Redelivered),
+		fields := []zap.Field{zap.Uint64(deliveryTagField, j.dl.DeliveryTag), zap.Bool("redelivered", j.dl.Redelivered),
 			zap.Int("body_bytes", len(j.dl.Body))}
 		if key := j.name(); key != "" {
 			fields = append(fields, zap.String("inject_id", key))
@@ -225,11 +225,12 @@ func (r *runner) handle(j *job) (err error) {
 	}()
 	decoded := j.decoded
 	j.decoded = nil // a handling again decodes the body afresh
+	ctx := withDeliveryTag(r.base, j.dl.DeliveryTag)
 	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
-		return dh.HandleDelivery(r.base, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(), Retries: j.retried,
+		return dh.HandleDelivery(ctx, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(), Retries: j.retried,
 			Returned: j.returned && j.retried == 0, Lost: j.sess.ch.IsClosed, Decoded: decoded})
 	}
-	return r.d.Handler.Handle(r.base, j.dl.Body)
+	return r.d.Handler.Handle(ctx, j.dl.Body)
 }
 
 // finish settles a job from its handler's result. It reports whether the
