@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap/zapcore"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
@@ -32,6 +34,8 @@ func TestProcessFailures(t *testing.T) {
 		wantStatus, wantMessage string
 		check                   func(t *testing.T, err error)
 		ran                     bool
+		// warn is a WARN line logged once, its error holding warnErr.
+		warn, warnErr string
 	}{
 		{name: "malformed JSON: rejected, nothing sent", raw: `{"injection": {`, check: wantMessageError("")},
 		{name: "no inject id: rejected, nothing sent", raw: `{"injection":{"inject_content":{}}}`, check: wantMessageError("")},
@@ -72,7 +76,14 @@ func TestProcessFailures(t *testing.T) {
 			wantCalls: "reception 502, reception 200, trace 500, trace 200, complete 200"},
 		{name: "a lost trace does not stop the run", setup: func(e *env) { e.platform.FailTrace("inj-f", 400, 1) },
 			injector: "noop", content: oneTarget, wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
-			wantCalls: "reception 200, trace 400, complete 200"},
+			wantCalls: "reception 200, trace 400, complete 200", warn: "trace not delivered", warnErr: "trace rejected: status 400"},
+		// The run waits for every attempt of its trace (the README's
+		// serve section gives the bound), then goes on.
+		{name: "a trace failing every attempt: retried, then the run goes on",
+			setup:    func(e *env) { e.platform.FailTrace("inj-f", http.StatusServiceUnavailable, 4) },
+			injector: "noop", content: oneTarget, wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
+			wantCalls: "reception 200, trace 503, trace 503, trace 503, trace 503, complete 200",
+			warn:      "trace not delivered", warnErr: "trace failed after 4 attempts: status 503"},
 		{name: "complete refused for good", setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusBadRequest, 5) },
 			injector: "noop", content: oneTarget, wantCalls: "reception 200, trace 200, complete 400",
 			check: func(t *testing.T, err error) {
@@ -129,6 +140,12 @@ func TestProcessFailures(t *testing.T) {
 				}
 				if last["execution_action"] != "complete" {
 					t.Errorf("terminal action = %v", last["execution_action"])
+				}
+			}
+			if tt.warn != "" {
+				w := e.logs.FilterMessage(tt.warn).All()
+				if len(w) != 1 || w[0].Level != zapcore.WarnLevel || !strings.Contains(fmt.Sprint(w[0].ContextMap()["error"]), tt.warnErr) {
+					t.Errorf("%q lines %v, want one WARN whose error holds %q", tt.warn, w, tt.warnErr)
 				}
 			}
 			assertNoSecret(t, e.logs, testToken)
