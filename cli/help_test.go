@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/serve"
 )
 
 // The EXIT CODES of a command's help say what the README's exit-code
@@ -156,4 +157,22 @@ func TestCompletionRequest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The help of serve's --shutdown-timeout says that the shutdown takes up
+// to serve.AbandonGrace more, as the README's systemd note does: the
+// deliveries the timeout cuts short are waited for that long.
+func TestHelpShutdownTimeoutSaysTheGrace(t *testing.T) {
+	r := run(t, registry(), nil, "serve", "--help")
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	joined := regexp.MustCompile(`\n +`).ReplaceAllString(r.stdout, " ")
+	_, line, ok := strings.Cut(joined, "--shutdown-timeout value")
+	line, _, found := strings.Cut(line, "(env INJECTKIT_SHUTDOWN_TIMEOUT)")
+	if !ok || !found {
+		t.Fatalf("no --shutdown-timeout in the help:\n%s", r.stdout)
+	}
+	checkSays(t, "--shutdown-timeout help", line,
+		[]string{"before they are requeued", "then takes up to " + serve.AbandonGrace.String() + " more"}, nil)
 }
