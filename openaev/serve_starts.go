@@ -98,7 +98,7 @@ func (h *Handler) startFirst(ctx context.Context, id string, letGo func()) (cont
 	var end func()
 	go func() {
 		defer close(recorded)
-		end, _ = h.startRun(id, false) // a first delivery: nothing unfinished
+		end, _ = h.startRun(ctx, id, false) // a first delivery: nothing unfinished
 		letGo()
 	}()
 	wait := func() { <-recorded }
