@@ -2,11 +2,14 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,7 +77,7 @@ func TestGCPercentForKeepsTheHeapGoalAtTheFloor(t *testing.T) {
 		{100 * mib, 100},
 	}
 	for _, tt := range tests {
-		if got := gcPercentFor(tt.live); got != tt.want {
+		if got := gcPercentFor(tt.live, 0); got != tt.want {
 			t.Errorf("gcPercentFor(%d MiB) = %d, want %d", tt.live/mib, got, tt.want)
 		}
 	}
@@ -95,7 +98,7 @@ func TestServeCollectsLessUnlessGOGCIsSet(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			defer debug.SetGCPercent(debug.SetGCPercent(100))
-			restore := collectLess(func(k string) string {
+			hold := collectLess(func(k string) string {
 				if k == "GOGC" {
 					return tt.gogc
 				}
@@ -104,7 +107,7 @@ func TestServeCollectsLessUnlessGOGCIsSet(t *testing.T) {
 			if got := gcPercent(); got != tt.want {
 				t.Errorf("while serving: GC target %d, want %d", got, tt.want)
 			}
-			restore()
+			hold.release()
 			if got := gcPercent(); got != 100 {
 				t.Errorf("after serving: GC target %d, want the one before, 100", got)
 			}
@@ -169,8 +172,8 @@ func nextTuned(t *testing.T, tuned chan int) int {
 func TestServeCollectsAsUsualWithALargeLiveHeap(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	f, tuned := seenFloor()
-	release := f.hold()
-	defer release()
+	h := f.hold()
+	defer h.release()
 	if p := nextTuned(t, tuned); p == 100 {
 		t.Skipf("the test process's own live heap is already %d or more: nothing to see", heapFloor/2)
 	}
@@ -197,13 +200,13 @@ func TestServeFloorEndsWithTheLastServe(t *testing.T) {
 	f, tuned := seenFloor()
 	first, second := f.hold(), f.hold()
 	nextTuned(t, tuned)
-	first()
-	first() // a release called twice counts once
+	first.release()
+	first.release() // a release called twice counts once
 	if got := gcPercent(); got == 123 {
 		t.Fatalf("GC target back to the one before with a serve still running")
 	}
 	nextTuned(t, tuned)
-	second()
+	second.release()
 	if got := gcPercent(); got != 123 {
 		t.Fatalf("GC target %d after the last serve returned, want the one before, 123", got)
 	}
@@ -217,5 +220,90 @@ func TestServeFloorEndsWithTheLastServe(t *testing.T) {
 	case p := <-tuned:
 		t.Errorf("the floor set GOGC %d after the last serve returned", p)
 	default:
+	}
+}
+
+// heapProbe is an executor that records the heap goal and the live heap
+// while it executes.
+type heapProbe struct{ goal, live *uint64 }
+
+func (p heapProbe) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	*p.goal, *p.live = s[0].Value.Uint64(), s[1].Value.Uint64()
+	return framework.ToolOutput{Status: framework.StatusSuccess}
+}
+
+// TestRunOverALongListLeavesItsSendRoom checks that a run over a long list
+// (settleAbove targets) lets its heap grow about sendHeadroom past the live
+// heap before the next collection: the bodies its send holds in flight,
+// live until posted, do not start collections that find them live and
+// mark the list for nothing. A run over one target keeps serve's floor.
+func TestRunOverALongListLeavesItsSendRoom(t *testing.T) {
+	if os.Getenv("GOGC") != "" {
+		t.Skip("GOGC is set in the test's environment: the operator's choice stands")
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	var lines strings.Builder
+	for i := range settleAbove {
+		fmt.Fprintf(&lines, "10.%d.%d.%d\n", i>>16&255, i>>8&255, i&255)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "targets.txt")
+	if err := os.WriteFile(file, []byte(lines.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		targets []string
+		lifted  bool
+	}{
+		{"one target: serve's floor", []string{"--target", "127.0.0.1"}, false},
+		{"a long list: room for the send", []string{"--targets-file", file}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var goal, live uint64
+			r := framework.NewRegistry()
+			r.Register("heapprobe", func() framework.Executor { return heapProbe{&goal, &live} })
+			env := map[string]string{"CONTAINER_IP": "172.17.0.2", "INJECTKIT_OUTBOX": filepath.Join(dir, "outbox.db")}
+			o := Options{Registry: r, Version: "1.2.3", Stdout: io.Discard, Stderr: io.Discard,
+				Getenv: func(k string) string { return env[k] }}
+			args := append([]string{"injectkit", "run", "heapprobe"}, tt.targets...)
+			if code := Run(context.Background(), o, args); code != 0 {
+				t.Fatalf("run: exit %d", code)
+			}
+			// The goal set before the list's collection is tuned again
+			// after it, from the live heap it found: half the headroom
+			// at least either way.
+			room := goal - min(goal, live)
+			if got := room >= sendHeadroom/2; got != tt.lifted {
+				t.Errorf("while the inject ran: heap goal %d MiB, live %d MiB: room %d MiB; want %d MiB or more: %v",
+					goal>>20, live>>20, room>>20, sendHeadroom>>21, tt.lifted)
+			}
+		})
+	}
+}
+
+// TestGCPercentForLeavesTheSendsHeadroom checks the GOGC chosen for a
+// lifted hold (a run over a long list): a goal sendHeadroom past the live
+// heap, and the default once that is twice the live heap or less.
+func TestGCPercentForLeavesTheSendsHeadroom(t *testing.T) {
+	const mib = 1 << 20
+	tests := []struct {
+		live uint64
+		want int
+	}{
+		{0, floorMaxGCPercent},
+		{8 * mib, 800},
+		{13 * mib, 492},
+		{32 * mib, 200},
+		{64 * mib, 100},
+		{200 * mib, 100},
+	}
+	for _, tt := range tests {
+		if got := gcPercentFor(tt.live, sendHeadroom); got != tt.want {
+			t.Errorf("gcPercentFor(%d MiB, %d MiB) = %d, want %d", tt.live/mib, sendHeadroom/mib, got, tt.want)
+		}
 	}
 }

@@ -73,7 +73,8 @@ func startRun(c *ucli.Context, o Options, stderrOf func(runConfig) io.Writer) (c
 }
 
 func runAction(c *ucli.Context, o Options) (err error) {
-	defer collectLess(os.Getenv)() // the heap floor serve holds: a short run collects less
+	heap := collectLess(os.Getenv) // the heap floor serve holds: a short run collects less
+	defer heap.release()
 	var view *runView
 	cfg, secrets, log, err := startRun(c, o, func(cfg runConfig) io.Writer {
 		view = newRunView(o, cfg)
@@ -116,7 +117,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 		return err
 	}
 	opts := append(view.runtimeOptions(), runtime.WithDeliverer(deliverer))
-	settle(targets)
+	settle(targets, heap)
 	_, err = newRuntime(o, cfg.injectors, log, opts...).Run(c.Context, req)
 	var re *framework.RequestError
 	if errors.As(err, &re) {
@@ -137,9 +138,13 @@ const settleAbove = 1 << 16
 // collections fell. Left to them, the first collection could fall in the
 // run while the executor's copy of the targets was live (64 MB at 1M), and
 // its goal let the delivery grow the heap that much higher (W1 at 1M,
-// outbox on: 367 MB peak instead of 292–297).
-func settle(targets *targetList) {
+// outbox on: 367 MB peak instead of 292–297). From then on the heap may
+// grow sendHeadroom past the live heap (heap lifted): the send's bodies in
+// flight, live until posted, are not collected for nothing (see
+// sendHeadroom).
+func settle(targets *targetList, heap *heapHold) {
 	if targets != nil && targets.len() >= settleAbove {
+		heap.lift()
 		goruntime.GC()
 	}
 }

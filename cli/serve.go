@@ -166,7 +166,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		return sc.settingExit(err)
 	}
 	keepConnections(hc, sc.Workers)
-	defer collectLess(os.Getenv)()
+	defer collectLess(os.Getenv).release()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := serve.NewMetrics(reg)

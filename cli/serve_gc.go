@@ -27,21 +27,41 @@ const heapFloor = 16 << 20
 // live heap, whatever the floor asks.
 const floorMaxGCPercent = 400
 
+// sendHeadroom is how far past its live heap a run over a long list lets
+// its heap grow before a collection, from the list's own collection on
+// (see settle and heapHold.lift): its send's bodies in flight, up to four
+// transactions of 8 MiB in 1 MiB buffers of the send's pool and the
+// encoder's few ahead of them (W1 at 100k: 41 MB), live until posted and
+// then reused. At twice the live heap (a list of 13 MB at 100k targets)
+// they passed the goal twice a delivery, and each collection, finding them
+// all live, marked the list again for nothing (some 11 ms of CPU each, most
+// of it assists charged to the goroutines that write, hash and post the
+// bodies). From a live heap of sendHeadroom on, twice the live heap is the
+// larger goal: a run over a million targets collects as before.
+const sendHeadroom = 64 << 20
+
 // gcPercentFor returns the GOGC whose heap goal is heapFloor for a
-// live heap of live bytes, between the default (100) and floorMaxGCPercent.
-func gcPercentFor(live uint64) int {
+// live heap of live bytes, between the default (100) and floorMaxGCPercent;
+// with headroom, the goal is at least live+headroom, whatever the bound.
+func gcPercentFor(live, headroom uint64) int {
 	if live == 0 {
 		return floorMaxGCPercent
+	}
+	if headroom > 0 {
+		return max(int(headroom*100/live), 100)
 	}
 	p := int(heapFloor*100/live) - 100
 	return min(max(p, 100), floorMaxGCPercent)
 }
 
-// gcFloor keeps the process's heap goal at heapFloor: after each
-// garbage collection it sets GOGC from the live heap that collection found.
+// gcFloor keeps the process's heap goal at heapFloor (or at least
+// sendHeadroom past the live heap, while a run it holds for was lifted):
+// after each garbage collection it sets GOGC from the live heap that
+// collection found.
 type gcFloor struct {
 	mu     sync.Mutex
 	users  int // serves and runs going on; the floor holds while there is one
+	lifted int // of them, runs over a long list (heapHold.lift)
 	before int // GOGC before the first of them
 	live   [1]metrics.Sample
 	tuned  func(percent int) // tests see each GOGC set; nil otherwise
@@ -58,20 +78,29 @@ var processFloor = &gcFloor{}
 // that it is not placed in a tiny block shared with other objects.)
 type sentinel struct{ _ *byte }
 
+// heapHold is one serve's or run's hold on the floor; a nil *heapHold (GOGC
+// set in the environment) does nothing.
+type heapHold struct {
+	f        *gcFloor
+	mu       sync.Mutex
+	lifted   bool
+	released bool
+}
+
 // collectLess keeps the heap goal at heapFloor for as long as serve
 // serves or run runs, unless GOGC is set in the process's environment (the
-// operator's choice then stands: the runtime read it), and returns what
-// ends that.
-func collectLess(getenv func(string) string) (restore func()) {
+// operator's choice then stands: the runtime read it), and returns the
+// hold, whose release ends that.
+func collectLess(getenv func(string) string) *heapHold {
 	if getenv("GOGC") != "" {
-		return func() {}
+		return nil
 	}
 	return processFloor.hold()
 }
 
 // hold counts one more serve or run, starts the floor for the first, and
-// returns what counts it out again.
-func (f *gcFloor) hold() (release func()) {
+// returns the hold that counts it out again.
+func (f *gcFloor) hold() *heapHold {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.users++
@@ -80,20 +109,53 @@ func (f *gcFloor) hold() (release func()) {
 		f.before = debug.SetGCPercent(floorMaxGCPercent)
 		f.arm()
 	}
-	var once sync.Once
-	return func() { once.Do(f.release) }
+	return &heapHold{f: f}
 }
 
-// release counts a serve or run out and, after the last, restores the
-// GOGC from before the first; the cleanup armed last then finds no user
-// and stops.
-func (f *gcFloor) release() {
+// release counts the hold's serve or run out (once, however many times it
+// is called) and, after the last, restores the GOGC from before the first;
+// the cleanup armed last then finds no user and stops.
+func (h *heapHold) release() {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.released {
+		return
+	}
+	h.released = true
+	f := h.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if h.lifted {
+		f.lifted--
+	}
 	f.users--
 	if f.users == 0 {
 		debug.SetGCPercent(f.before)
 	}
+}
+
+// lift lets the heap grow sendHeadroom past the live heap before the next
+// collections, for as long as the hold lasts: a run over a long list
+// calls it before the list's collection (see settle). GOGC is set at once
+// from the live heap the last collection found.
+func (h *heapHold) lift() {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.lifted || h.released {
+		return
+	}
+	h.lifted = true
+	f := h.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lifted++
+	f.tune()
 }
 
 // arm makes the next garbage collection call after.
@@ -109,11 +171,21 @@ func (f *gcFloor) after() {
 	if f.users == 0 {
 		return
 	}
+	f.tune()
+	f.arm()
+}
+
+// tune sets GOGC from the live heap the last collection found; f.mu is
+// held.
+func (f *gcFloor) tune() {
 	metrics.Read(f.live[:])
-	p := gcPercentFor(f.live[0].Value.Uint64())
+	var headroom uint64
+	if f.lifted > 0 {
+		headroom = sendHeadroom
+	}
+	p := gcPercentFor(f.live[0].Value.Uint64(), headroom)
 	debug.SetGCPercent(p)
 	if f.tuned != nil {
 		f.tuned(p)
 	}
-	f.arm()
 }
