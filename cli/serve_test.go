@@ -375,11 +375,16 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	}
 	// Malformed messages without an id reach nobody and are logged; the
 	// platform's version and features are read once, before the first
-	// registration.
-	settings := 0
+	// registration, and the contracts it holds for the injector id once
+	// (to warn of those the registration deletes).
+	settings, held := 0, 0
 	for _, c := range p.AllCalls() {
 		if c.Kind == openaevtest.KindSettings {
 			settings++
+			continue
+		}
+		if c.Kind == openaevtest.KindInjectorContracts {
+			held++
 			continue
 		}
 		if c.Kind != openaevtest.KindRegistration && c.InjectID != "i-noop" && c.InjectID != "i-scan" &&
@@ -389,6 +394,9 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	}
 	if settings != 2 {
 		t.Errorf("%d settings reads, want 2 (the version, the features)", settings)
+	}
+	if held != 1 {
+		t.Errorf("%d reads of the injector's contracts, want 1", held)
 	}
 	reasons := fmt.Sprint(jsonLogs(stderr.String(), "message rejected without requeue"))
 	for _, want := range []string{"injection.inject_id is missing", "malformed message", "unknown contract"} {

@@ -12,7 +12,11 @@ import (
 )
 
 // Registrar registers injectors with the platform for a serve.Daemon:
-// with the icon the first time, without it for the heartbeats. The
+// with the icon the first time, without it for the heartbeats. Before
+// its first registration it reads the contracts the platform holds for
+// the injector id, and says at WARN which ones that registration leaves
+// out: the platform deletes them, with every inject built on them (see
+// heldContracts). The
 // broker's TLS is the reply's use_ssl. Once the platform failed (a
 // registration failed, or succeeded only after a failed attempt: the
 // platform unreachable, restarted, maybe upgraded), the platform's version
@@ -25,6 +29,7 @@ type Registrar struct {
 	client    *Client
 	manifests []framework.Manifest
 	iconSent  atomic.Bool
+	checked   atomic.Bool // the contracts held for the injector id read (warnLeftOut)
 	stale     atomic.Bool // the platform failed since the version was last read
 }
 
@@ -55,6 +60,10 @@ func (r *Registrar) Register(ctx context.Context) (serve.Registration, error) {
 // register sends one registration. One that fails, or that succeeds
 // after a failed attempt, leaves the version stale.
 func (r *Registrar) register(ctx context.Context) (*Registration, error) {
+	if !r.checked.Swap(true) {
+		// Once a process: the heartbeats register the same contracts.
+		r.client.warnLeftOut(ctx, r.manifests)
+	}
 	reg, retried, err := r.client.register(ctx, r.manifests, !r.iconSent.Load())
 	if err != nil || retried {
 		r.stale.Store(true)

@@ -18,7 +18,9 @@ const (
 	KindInject       = "inject"   // GET /api/injects/{id}
 	KindFindings     = "findings" // POST /api/findings/injects/{id}/search
 	KindSettings     = "settings" // GET /api/settings, /api/settings/version, /api/settings/public
-	KindUnknown      = "unknown"
+	// KindInjectorContracts is GET /api/injectors/{id}/injector_contracts.
+	KindInjectorContracts = "injector_contracts"
+	KindUnknown           = "unknown"
 )
 
 // Outcomes of a callback the platform accepted.
@@ -70,6 +72,11 @@ type Call struct {
 	// (AddAssets), each once, in the order named: the platform stored
 	// those findings without that link (rule 14).
 	UnlinkedAssets []string
+	// DeletedContracts and DeletedInjects are the contracts a
+	// registration of an injector the platform held already left out,
+	// which the platform deleted, and the injects deleted with them
+	// (injectorcontracts.go), sorted.
+	DeletedContracts, DeletedInjects []string
 	// fails says how processing this callback fails its batch
 	// (failsBatch), if it does.
 	fails failsBatch

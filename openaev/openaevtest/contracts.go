@@ -36,6 +36,7 @@ type contractOutput struct {
 // processes a result (then every result with structured outputs of its
 // injects is dropped) and the legacy ingestion's answer for it.
 type registered struct {
+	content     string // contract_content, as given
 	outputs     []contractOutput
 	fault       string
 	faultStatus int

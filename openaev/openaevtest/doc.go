@@ -63,6 +63,14 @@
 //     refused a registration whose input binds and validates: 403, Spring
 //     Boot's error JSON (@AccessControl on InjectorApi.java:161, its aspect
 //     at aop/AccessControlAspect.java:120-129), nothing declared or stored.
+//     A registration of an injector_id the platform holds already updates
+//     it: each contract it leaves out is deleted, and every inject made with
+//     it (InjectorService.java:204-206, updateExistingExternalInjector
+//     :249-318, toDeletes :269-306, deleteAllById :314; migration V4_88's ON DELETE CASCADE from
+//     injects, V4_90's from the injector's join table): GET of such an
+//     inject is a 404, and Call.DeletedContracts and DeletedInjects name
+//     them. GET /api/injectors/{id}/injector_contracts answers the
+//     contents of the contracts an injector holds (injectorcontracts.go).
 //     The handler declares the injector's queue before it stores anything
 //     (InjectorService.java:202, RabbitmqService.registerQueue :282-287,
 //     createChannel :339-355): the direct exchange

@@ -24,6 +24,8 @@ func classify(method, path string, c *Call) {
 	switch {
 	case path == "/api/injectors":
 		c.Kind = KindRegistration
+	case method == http.MethodGet && isInjectorContracts(path):
+		c.Kind = KindInjectorContracts
 	case agentCallback(path, c):
 	case strings.HasPrefix(path, "/api/injects/execution/reception/"):
 		c.Kind, c.InjectID = KindReception, strings.TrimPrefix(path, "/api/injects/execution/reception/")
@@ -107,7 +109,7 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		return status, ctype, body
 	}
 	wantMethod := http.MethodPost
-	if c.Kind == KindInject || c.Kind == KindSettings {
+	if c.Kind == KindInject || c.Kind == KindSettings || c.Kind == KindInjectorContracts {
 		wantMethod = http.MethodGet
 	}
 	if c.Kind == KindUnknown {
@@ -127,7 +129,7 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		}
 		return fail(st, "scripted failure")
 	}
-	if c.Kind != KindRegistration && c.Kind != KindInject && c.Kind != KindSettings {
+	if c.Kind != KindRegistration && c.Kind != KindInject && c.Kind != KindSettings && c.Kind != KindInjectorContracts {
 		if st, reason := readJSONBody(r, c, read); st != 0 {
 			// Spring's own exceptions (HttpMessageNotReadableException,
 			// HttpMediaTypeNotSupportedException), which RestBehavior
@@ -151,6 +153,8 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		return p.findingsSearch(c)
 	case KindSettings:
 		return p.settings(c)
+	case KindInjectorContracts:
+		return p.injectorContracts(c)
 	}
 	return fail(http.StatusNotFound, "no route "+c.Path)
 }

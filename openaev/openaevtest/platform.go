@@ -88,6 +88,11 @@ type Platform struct {
 	// injectors: contract id → the injector that registered it, as the
 	// platform's InjectorContract names it (rule 8).
 	injectors map[string]contractInjector
+	// registeredInjectors: the injector ids registered; linked: contract
+	// id → the ids of every injector that registered it, the platform's
+	// injectors_injector_contracts (injectorcontracts.go).
+	registeredInjectors map[string]bool
+	linked              map[string]map[string]bool
 	// expectations: contract id → what the platform makes of its
 	// expectations (rule 13).
 	expectations map[string]ContractExpectations
@@ -151,7 +156,8 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	t.Helper()
 	p := &Platform{token: token, version: Current, raw: Current.String(),
 		groups: map[string][]map[string]any{}, assets: map[string]bool{}, fails: map[failKey]*failure{},
-		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string]contractInjector{}, breaking: map[string]bool{},
+		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string]contractInjector{}, registeredInjectors: map[string]bool{},
+		linked: map[string]map[string]bool{}, breaking: map[string]bool{},
 		expectations: map[string]ContractExpectations{}, domains: domainSet(),
 		features: devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
 		maxMessage: DefaultMaxMessageSize, kick: make(chan struct{}, 1), threshold: DefaultPendingThreshold, now: time.Now,

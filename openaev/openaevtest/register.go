@@ -147,6 +147,7 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 			c.Reason = err.Error()
 			return fail(http.StatusInternalServerError, c.Reason)
 		}
+		reg.content = bc.content
 		outputs[bc.id] = reg
 		// Stored as they are, whatever they hold (rule 13).
 		expectations[bc.id] = contractExpectations(bc.content)
@@ -154,10 +155,20 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	owner := contractInjector{ID: names["injector_id"], Name: names["injector_name"], Type: names["injector_type"]}
 	p.mu.Lock()
 	maps.Copy(p.domains, domains)
+	if p.registeredInjectors[owner.ID] {
+		// An update of the injector: the contracts it leaves out are
+		// deleted, with their injects (injectorcontracts.go).
+		c.DeletedContracts, c.DeletedInjects = p.dropLeftOutLocked(owner.ID, outputs)
+	}
+	p.registeredInjectors[owner.ID] = true
 	for id, outs := range outputs {
 		p.contracts[id] = outs
 		p.expectations[id] = expectations[id]
 		p.injectors[id] = owner
+		if p.linked[id] == nil {
+			p.linked[id] = map[string]bool{}
+		}
+		p.linked[id][owner.ID] = true
 	}
 	b := p.broker
 	p.mu.Unlock()
