@@ -289,7 +289,7 @@ func (p *Profile) recentComplete(id string, unreported bool) (*RecentCompleteErr
 	// with --openaev-ingest-window 1m holds a flush with the default for
 	// a minute.
 	now, w := p.notes.now(), last.Ingest()
-	e := &RecentCompleteError{InjectID: id, Ago: max(now.Sub(last.At), 0), Window: w, Until: last.At.Add(w)}
+	e := &RecentCompleteError{InjectID: id, At: last.At, Ago: max(now.Sub(last.At), 0), Window: w, Until: last.At.Add(w)}
 	if unreported && last.Window > w {
 		// The note lasts the requeue span after the window
 		// (noteComplete).
@@ -307,6 +307,7 @@ func (p *Profile) recentComplete(id string, unreported bool) (*RecentCompleteErr
 // inject the platform finalized without a result (see RecentComplete).
 type RecentCompleteError struct {
 	InjectID string
+	At       time.Time // when that complete was sent (delivered, or attempted)
 	Ago      time.Duration
 	Window   time.Duration
 	Requeue  time.Duration // the requeue span held after the window, or 0

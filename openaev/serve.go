@@ -64,7 +64,8 @@ type HandlerConfig struct {
 //     status it set without a run's result, its pending sweep's, is not
 //     finished: see InjectState.Unreported and Client.InjectFinished); nor
 //     is any message of an inject whose "complete" was sent within the
-//     platform's ingestion window (see sentRecently). When
+//     platform's ingestion window (see sentRecently), unless the platform
+//     shows the inject launched again since (see launchedAgain). When
 //     the status cannot be read, it runs, and the reason is logged. A
 //     redelivered message of an inject this process is running waits for
 //     that run and takes its outcome (see Processor.ProcessMessage); only
@@ -213,14 +214,16 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		endFlight, running = h.cfg.Processor.flights.claim(id)
 		joined = running != nil
 		if !joined {
-			var finished bool
-			status, finished, statusErr = h.cfg.Processor.profile.client.InjectFinished(ctx, id)
+			var in InjectState
+			in, statusErr = h.cfg.Processor.profile.client.InjectState(ctx, id)
+			status = in.Status
+			finished := statusErr == nil && in.finished() // InjectFinished
 			if finished {
 				h.log.Info("redelivered message of a finished inject: acknowledged, not run again",
 					injectField(ctx, id), zap.String("status", status))
 				h.forgetStarts(id)
 			}
-			if finished || h.sentRecently(ctx, id, statusErr != nil || Finished(status)) {
+			if finished || !h.launchedAgain(ctx, id, in, statusErr) && h.sentRecently(ctx, id, statusErr != nil || Finished(status)) {
 				return nil
 			}
 		}

@@ -122,6 +122,24 @@ func (h *Handler) sentRecently(ctx context.Context, id string, unreported bool) 
 	return true
 }
 
+// launchedAgain reports, saying so, whether the platform shows inject id
+// (in, read without error) launched again since the "complete" of it
+// sent within the ingestion window (InjectState.LaunchedAgain): its
+// message is a new run asked for, which sentRecently does not hold.
+func (h *Handler) launchedAgain(ctx context.Context, id string, in InjectState, err error) bool {
+	if err != nil {
+		return false
+	}
+	recent, ok := h.cfg.Processor.RecentComplete(id, false)
+	if !ok || !in.LaunchedAgain(recent.At) {
+		return false
+	}
+	h.log.Info("the platform launched the inject again after its complete was sent (dispatched since, no complete trace): running it",
+		injectField(ctx, id), zap.String("status", in.Status), zap.Time("dispatched", in.Sent),
+		zap.Duration("complete_sent_ago", recent.Ago))
+	return true
+}
+
 // waiting reports whether a terminal callback of inject id already waits
 // in the outbox: its message is a redelivery after the consumer that ran
 // it stopped, and the result will be resent from the outbox.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // InjectStatus reads the status of inject id on the platform:
@@ -61,6 +62,12 @@ type InjectState struct {
 	// when the answer does not say (no such field, an inject without a
 	// contract).
 	ContractID string
+	// Sent is inject_status.tracking_sent_date, zero when the answer
+	// gives none (or one that does not parse): when the platform last
+	// dispatched the inject (OpenAEV 2.4.0: a launch's new status, then
+	// the dispatch, Executor.java:117-118, each set it; a reception does
+	// not). See LaunchedAgain.
+	Sent time.Time
 }
 
 // InjectState reads the status and the contract of inject id on the
@@ -94,6 +101,12 @@ func (c *Client) InjectState(ctx context.Context, injectID string) (InjectState,
 		in.Completes, in.Traces = completeTraces(doc.Status.Traces)
 		sent := len(doc.Status.Sent) > 0 && string(doc.Status.Sent) != "null"
 		in.Unreported = Finished(in.Status) && sent && len(in.Completes) == 0 && listed(doc.Status.Traces)
+		if sent {
+			var at time.Time
+			if json.Unmarshal(doc.Status.Sent, &at) == nil {
+				in.Sent = at
+			}
+		}
 	}
 	in.ContractID = contractOf(doc.Contract)
 	return in, nil
@@ -213,8 +226,12 @@ func CheckContract(in InjectState, id, injector string, names []string) error {
 // ErrDryRun.
 func (c *Client) InjectFinished(ctx context.Context, injectID string) (status string, finished bool, err error) {
 	in, err := c.InjectState(ctx, injectID)
-	return in.Status, err == nil && Finished(in.Status) && !in.Unreported, err
+	return in.Status, err == nil && in.finished(), err
 }
+
+// finished reports whether in is a final status a run's result may have
+// set (see InjectFinished).
+func (in InjectState) finished() bool { return Finished(in.Status) && !in.Unreported }
 
 // Finished reports whether an inject status is a final one: anything but
 // QUEUING, EXECUTING, PENDING, DRAFT and "" (no status yet). The platform
@@ -227,6 +244,26 @@ func Finished(status string) bool {
 		return false
 	}
 	return true
+}
+
+// LaunchedAgain reports whether the platform shows the inject launched
+// again since a "complete" of it was sent at sent: dispatched (QUEUING or
+// EXECUTING: not received yet, so not by the run that sent that complete,
+// whose reception left it PENDING), after sent (tracking_sent_date), and
+// without an injector's COMPLETE trace. OpenAEV 2.4.0 dispatches an inject
+// id again only through its launch (POST /api/atomic_testings/{id}/launch),
+// which clears the inject (Inject.clean: its status and traces, findings
+// and expectations) and gives it a new status: its message is a new run
+// asked for, not a copy of the one that ran. The dates compare the
+// platform's clock with this host's: a clock ahead of the platform's by
+// more than the time from that complete to the launch hides a launch.
+func (in InjectState) LaunchedAgain(sent time.Time) bool {
+	switch strings.ToUpper(strings.TrimSpace(in.Status)) {
+	case "QUEUING", "EXECUTING":
+	default:
+		return false
+	}
+	return len(in.Completes) == 0 && !sent.IsZero() && in.Sent.After(sent)
 }
 
 // Started reports whether the platform shows an earlier run of the inject

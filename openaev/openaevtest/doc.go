@@ -385,6 +385,11 @@
 //     Dispatch); GET answers tracking_sent_date and tracking_end_date.
 //     ResetInject leaves an inject without a status (not dispatched, a
 //     simulation reset): reception 404, GET inject_status null.
+//     Launch launches an inject again, as POST
+//     /api/atomic_testings/{id}/launch does (InjectService.launch →
+//     Inject.clean, openaev-model …/Inject.java:390-396): a new status,
+//     QUEUING, its trackingSentDate now, its traces, findings and
+//     signatures gone; Dispatch publishes it again.
 //
 // Failures are scripted per inject and per route (failures.go); Message
 // builds the queue message the platform would send an injector.

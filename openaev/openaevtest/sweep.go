@@ -131,7 +131,32 @@ func (p *Platform) sweepLocked(in *inject, now time.Time) {
 func (p *Platform) ResetInject(injectID string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.injects[injectID].clean()
+}
+
+// Launch does to the inject what launching it again does, the only way
+// 2.4.0 dispatches an inject id a second time (POST
+// /api/atomic_testings/{id}/launch, rest/atomic_testing/AtomicTestingApi.java
+// :117-125 → rest/inject/service/InjectService.launch :454-461; a relaunch
+// makes a new inject, :464-470): Inject.clean (openaev-model
+// …/database/model/Inject.java:390-396) drops its status, with its traces,
+// and its findings and expectations (their signatures with them), and
+// saveInjectAndStatusAsQueuing (:543-557) gives it a new status, QUEUING,
+// its trackingSentDate now, no trace. Whatever its status was: launch
+// checks none (throwIfInjectNotLaunchable, :440-451, checks the licence).
+// Dispatch then publishes it. The inject must exist.
+func (p *Platform) Launch(injectID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	in := p.injects[injectID]
+	in.clean()
+	in.status, in.sentAt = "QUEUING", p.now()
+	p.notifyLocked()
+}
+
+// clean leaves in without a status, its traces, findings and signatures
+// (Inject.clean, and the status deleted or replaced).
+func (in *inject) clean() {
 	in.status, in.completes, in.traces, in.sentAt, in.endAt = "", nil, nil, time.Time{}, time.Time{}
 	in.findings, in.stored, in.rows = map[string]any{}, map[findingKey]bool{}, nil
 	in.signatures, in.batches = nil, 0

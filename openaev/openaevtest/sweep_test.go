@@ -177,3 +177,42 @@ func TestResetInject(t *testing.T) {
 		t.Errorf("status %s, want PENDING", got)
 	}
 }
+
+// TestLaunch is 2.4.0's launch of an inject (InjectService.launch →
+// Inject.clean): a new status, QUEUING, its tracking_sent_date newer, no
+// traces, no findings; dispatched, received and completed again, it ends
+// with the new run's complete only.
+func TestLaunch(t *testing.T) {
+	p := platformWithNmap(t, openaevtest.WithVersion(openaevtest.Version24))
+	outputs := map[string]any{"ports": []any{22}}
+	if c := postCallback(t, p, "i1", callback("complete", "SUCCESS", outputs)); c.Outcome != openaevtest.Processed {
+		t.Fatalf("complete: %s %s", c.Outcome, c.Reason)
+	}
+	before := readStatus(t, p, "i1")
+	if len(p.Findings("i1")) == 0 || before.Status == nil || before.Status.Name != "SUCCESS" {
+		t.Fatalf("before the launch: findings %v, status %+v", p.Findings("i1"), before.Status)
+	}
+	p.Launch("i1")
+	after := readStatus(t, p, "i1")
+	switch {
+	case after.Status == nil || after.Status.Name != "QUEUING":
+		t.Fatalf("status after the launch %+v, want QUEUING", after.Status)
+	case len(after.Status.Traces) != 0:
+		t.Errorf("traces after the launch %+v, want none", after.Status.Traces)
+	case after.Status.Sent == nil || before.Status.Sent != nil && *after.Status.Sent <= *before.Status.Sent:
+		t.Errorf("tracking_sent_date %v after the launch, want one newer than %v", after.Status.Sent, before.Status.Sent)
+	}
+	if f := p.Findings("i1"); len(f) != 0 {
+		t.Errorf("findings after the launch %v, want none", f)
+	}
+	p.Dispatch("i1")
+	if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1}); st != 200 {
+		t.Fatalf("reception once launched: %d", st)
+	}
+	if c := postCallback(t, p, "i1", callback("complete", "ERROR", nil)); c.Outcome != openaevtest.Processed {
+		t.Fatalf("complete once launched: %s %s", c.Outcome, c.Reason)
+	}
+	if got := p.InjectStatus("i1"); got != "ERROR" {
+		t.Errorf("status %s, want ERROR: the new run's complete alone", got)
+	}
+}

@@ -174,7 +174,9 @@ type published struct {
 }
 
 // publishRoute answers POST /injects/{id}/publish: it dispatches inject
-// id (openaevtest.Platform.Dispatch: EXECUTING, its trackingSentDate now)
+// id (openaevtest.Platform.Dispatch: EXECUTING, its trackingSentDate now;
+// one dispatched before is launched again first, Platform.Launch, as the
+// platform's launch is its only way to dispatch an inject id again)
 // and publishes the platform's message for it, as 2.4.0's
 // Executor.execute and executeExternal do (RabbitmqService.publish: the
 // exchange, the routing key of the injector that registered the inject's
@@ -225,6 +227,12 @@ func publishRoute(p *openaevtest.Platform, b *broker, groups map[string][]map[st
 		p.SetInjectAgents(id, primaryAgents(in.Assets, in.AssetGroups, groups)...)
 		msg := openaevtest.Message(openaevtest.QueuedInject{ID: id, Title: in.Title, ContractID: contract,
 			Content: in.Content, Assets: in.Assets, AssetGroups: in.AssetGroups})
+		if p.InjectStatus(id) != "QUEUING" {
+			// Dispatched before: the platform dispatches an inject id
+			// again only once launched again (Platform.Launch: a new
+			// status, its traces and findings gone).
+			p.Launch(id)
+		}
 		// Its status before the message can be consumed, as the platform
 		// sets it (EXECUTING, its trackingSentDate now, which the pending
 		// sweep counts from).

@@ -69,7 +69,9 @@ func TestAMQPFlagParseErrorMasksThePassword(t *testing.T) {
 // the platform's message for the inject on it, and serve runs the inject
 // and completes it, the complete processed. Before serve registered, the
 // inject's contract is the stand-in's own setup's, whose queue no one
-// consumes: a publication is refused (409).
+// consumes: a publication is refused (409). Published again once
+// completed, the inject is launched again, and serve runs it again
+// within its ingestion window.
 func TestAMQPServeConsumesTheQueueARegistrationDeclared(t *testing.T) {
 	testkit.Integration(t) // and RabbitMQ
 	servetest.Broker(t)
@@ -158,6 +160,29 @@ func TestAMQPServeConsumesTheQueueARegistrationDeclared(t *testing.T) {
 	})
 	if held.Status != "EXECUTED" || held.Callbacks["complete dropped"] != 0 {
 		t.Errorf("held %+v, want the inject executed, its complete processed", held)
+	}
+
+	// Published again, within serve's ingestion window of that complete:
+	// the inject launched again, which serve runs and completes.
+	if status, body := publish(); status != http.StatusOK {
+		t.Fatalf("publish again: %d %s", status, body)
+	}
+	testkit.WaitFor(t, 60*time.Second, "the inject launched again completed", func() bool {
+		resp, err := http.Get(string(stats) + "/injects/inj-amqp")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		return json.NewDecoder(resp.Body).Decode(&held) == nil && held.Callbacks["complete processed"] == 2
+	})
+	completes := 0
+	for _, tr := range held.Traces {
+		if tr.Action == "COMPLETE" {
+			completes++
+		}
+	}
+	if held.Status != "EXECUTED" || completes != 1 || held.Callbacks["complete dropped"] != 0 {
+		t.Errorf("held %+v, want the inject executed again, one COMPLETE trace since its launch", held)
 	}
 }
 

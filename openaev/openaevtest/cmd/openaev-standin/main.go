@@ -77,7 +77,9 @@
 // whose registration declared the inject's contract (the stand-in then
 // holds the message's assets, as the platform holds those it sends: a
 // finding names them to be linked to them), and answers the
-// exchange, routing key and queue: 404 for an inject the stand-in does not
+// exchange, routing key and queue (an inject published before is launched
+// again first, as 2.4.0's POST /api/atomic_testings/{id}/launch does: a
+// new status, its traces and findings gone): 404 for an inject the stand-in does not
 // know, 409 before an injector's registration declared the contract (start
 // serve first) or without -amqp. A manual serve, as the guide
 // (docs/writing-an-injector.md, section 8) runs it:
