@@ -27,9 +27,24 @@ import (
 // (WithMaxMessageSize, the openaev-standin command's -max-message-size): a
 // callback of any action whose message (the body written again in its
 // wrapper, a few hundred bytes more than the body) is larger is answered
-// 200 and Dropped with the reason. The channel's closing, which fails the
-// publishes after it until the client recovers it, is not modelled. Legacy
-// mode (rule 7) queues nothing, so has no such limit.
+// 200 and Dropped with the reason. The channel's closing is not
+// modelled: the platform never opens that channel again until it
+// restarts. It publishes each callback on one of its publisher channels
+// (openaev.queue-config.inject-trace.publisher-number, 2:
+// application.properties:97), picked by the callback's hashCode
+// (BatchQueueService.java:403-413; InjectExecutionCallback overrides
+// equals, so Lombok's @Data writes no hashCode and the identity hash
+// picks it, a different one for each callback), makes them with its
+// connection (createChannels, :136-149) and makes them again only when
+// that connection shuts down (the connection's shutdown listener alone,
+// :125, :211-224; the connection factory's automatic recovery off,
+// RabbitmqDriver.createBatchConnectionFactory :74-82). On 2.4.0 each later
+// callback that picks the closed channel fails its publish
+// (AlreadyClosedException), a 500, until the platform restarts: about one
+// in two with the default two channels, which an injector retrying a 5xx
+// gets through. That pick cannot be reproduced, so the stand-in answers
+// every later callback as before. Legacy mode (rule 7) queues nothing, so
+// has no such limit.
 const DefaultMaxMessageSize = 16 << 20
 
 // WithMaxMessageSize sets the max_message_size of the platform's broker
