@@ -207,6 +207,14 @@ func (c *Client) register(ctx context.Context, manifests []framework.Manifest, w
 		return nil, retried, fmt.Errorf("the token lacks the right to register injectors (status 403: its user needs "+
 			"the CREATE right on INJECTOR, an admin's or a role that grants it): %w", err)
 	}
+	if err != nil && ae != nil && ae.Status == http.StatusRequestEntityTooLarge {
+		// 2.4.0's Tomcat counts the input part, no file, as a form
+		// parameter against its maxPostSize (openaevtest.MaxFormPostSize).
+		return nil, retried, fmt.Errorf("the platform refuses the registration as too large (status 413): its input part is %d bytes "+
+			"for %d contracts, and OpenAEV's web server takes at most 2 MiB of a form part by default (Tomcat's maxPostSize, "+
+			"server.tomcat.max-http-form-post-size): register fewer injectors (--injectors), or smaller manifests (fewer or shorter "+
+			"params, labels and choices), or raise that setting on the platform: %w", len(input), len(manifests), err)
+	}
 	if err != nil {
 		return nil, retried, err
 	}

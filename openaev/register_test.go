@@ -202,6 +202,18 @@ func TestRegisterFailures(t *testing.T) {
 					t.Errorf("err = %v", err)
 				}
 			}},
+		// 2.4.0's Tomcat takes at most 2 MB of a form part (maxPostSize):
+		// the error says what to do.
+		{name: "input over the platform's form size is final", token: testToken, manifests: []framework.Manifest{manyChoices(60000)},
+			wantCalls: 1, check: func(t *testing.T, err error) {
+				var ae *openaev.APIError
+				if !errors.As(err, &ae) || ae.Status != http.StatusRequestEntityTooLarge || !errors.Is(err, openaev.ErrPermanent) ||
+					!strings.Contains(err.Error(), "the platform refuses the registration as too large (status 413)") ||
+					!strings.Contains(err.Error(), "register fewer injectors (--injectors), or smaller manifests") {
+					t.Errorf("err = %v", err)
+				}
+			}},
+		{name: "input under the platform's form size", token: testToken, manifests: []framework.Manifest{manyChoices(100)}, wantCalls: 1},
 		{name: "no injector id", token: testToken, injector: "none", wantCalls: 0, check: func(t *testing.T, err error) {
 			var ve *openaev.ValidationError
 			if !errors.As(err, &ve) || ve.Field != "injector_id" {
@@ -441,4 +453,15 @@ func TestRegisterCutShortNamesTheRequest(t *testing.T) {
 	if strings.Contains(err.Error(), testToken) {
 		t.Errorf("error %q holds the token", err)
 	}
+}
+
+// manyChoices is a manifest whose one enum param offers n choices, each
+// of 32 characters: its contract weighs about n*36 bytes.
+func manyChoices(n int) framework.Manifest {
+	choices := make([]string, n)
+	for i := range choices {
+		choices[i] = fmt.Sprintf("choice-%025d", i)
+	}
+	return framework.Manifest{Name: "big", Params: []framework.Param{{Name: "pick", Type: framework.ParamEnum,
+		Default: choices[0], Enum: choices}}}
 }

@@ -71,6 +71,9 @@
 //     inject is a 404, and Call.DeletedContracts and DeletedInjects name
 //     them. GET /api/injectors/{id}/injector_contracts answers the
 //     contents of the contracts an injector holds (injectorcontracts.go).
+//     Parts without a filename (the input) count against Tomcat's
+//     maxPostSize, Spring Boot's 2 MB (MaxFormPostSize): a registration
+//     over it is a 413, Spring Boot's error JSON, before anything binds.
 //     The handler declares the injector's queue before it stores anything
 //     (InjectorService.java:202, RabbitmqService.registerQueue :282-287,
 //     createChannel :339-355): the direct exchange

@@ -18,14 +18,32 @@ func isJSON(ct string) bool {
 	return err == nil && isJSONType(mt)
 }
 
+// MaxFormPostSize is the most 2.4.0 takes of a multipart request's
+// parts that are not files (no filename): Tomcat counts each as a form
+// parameter, its name's bytes, '=', its content and a separator
+// (Request.parseParts), against the connector's maxPostSize, which Spring
+// Boot sets from server.tomcat.max-http-form-post-size, 2 MB by default;
+// 2.4.0's application.properties sets only spring.servlet.multipart.*
+// (5GB each, :181-182), which bound files. The registration's input part
+// is one: an input of more than 2 MiB less 7 bytes is refused (see
+// register).
+const MaxFormPostSize = 2 << 20
+
+// errFormTooLarge is readRegistration's reason for parts over
+// MaxFormPostSize.
+const errFormTooLarge = "the multi-part request contained parameter data (excluding uploaded files) that exceeded the limit " +
+	"for maxPostSize set on the associated connector"
+
 // readRegistration reads the multipart parts into c; it returns a reason
-// for a malformed request.
+// for a malformed request, errFormTooLarge for one whose parts that are
+// not files exceed MaxFormPostSize.
 func (p *Platform) readRegistration(r *http.Request, c *Call) string {
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return "not multipart/form-data: " + err.Error()
 	}
 	sawInput := false
+	postSize := 0
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -35,6 +53,11 @@ func (p *Platform) readRegistration(r *http.Request, c *Call) string {
 			return "malformed multipart body: " + err.Error()
 		}
 		b, _ := io.ReadAll(io.LimitReader(part, 16<<20))
+		if part.FileName() == "" {
+			if postSize += len(part.FormName()) + 1 + len(b) + 1; postSize > MaxFormPostSize {
+				return errFormTooLarge
+			}
+		}
 		switch part.FormName() {
 		case "input":
 			if !isJSON(part.Header.Get("Content-Type")) {
@@ -64,7 +87,16 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		c.Reason = reason
 		return fail(http.StatusBadRequest, reason)
 	}
-	if reason := p.readRegistration(r, c); reason != "" {
+	if reason := p.readRegistration(r, c); reason == errFormTooLarge {
+		// Tomcat's IllegalStateException, which Spring's multipart
+		// resolver (StandardMultipartHttpServletRequest.handleParseFailure:
+		// "exceed" and "size" in its message) turns into a
+		// MaxUploadSizeExceededException before any handler runs, answered
+		// 413 (DefaultHandlerExceptionResolver) with Spring Boot's error
+		// JSON: RestBehavior handles none of it.
+		c.Reason = reason
+		return http.StatusRequestEntityTooLarge, jsonType, p.bootError(http.StatusRequestEntityTooLarge, "Payload Too Large", r.URL.Path)
+	} else if reason != "" {
 		return bad(reason)
 	}
 	in := numbersAsWritten(c.Raw)

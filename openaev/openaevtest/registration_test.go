@@ -1,6 +1,8 @@
 package openaevtest_test
 
 import (
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -143,6 +145,40 @@ func TestRegistrationBoundAsJackson(t *testing.T) {
 			}
 			if st == 200 && reply["listen"] != tt.queue {
 				t.Errorf("queue %v, want %q", reply["listen"], tt.queue)
+			}
+		})
+	}
+}
+
+// TestRegistrationInputSize: Tomcat counts the input part, a part without
+// a filename, as a form parameter against maxPostSize (Spring Boot's 2 MB
+// default): its name, '=', its content and a separator; one byte more is
+// a 413, nothing stored. A file part (the icon) does not count.
+func TestRegistrationInputSize(t *testing.T) {
+	const most = openaevtest.MaxFormPostSize - len("input") - 2
+	input := registrationInput(nmapContract(nil))
+	tests := []struct {
+		name string
+		size int
+		icon []byte
+		want int
+	}{
+		{"at the limit", most, nil, http.StatusOK},
+		{"one byte over", most + 1, nil, http.StatusRequestEntityTooLarge},
+		{"at the limit, with an icon file of 1 MiB", most, make([]byte, 1<<20), http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token)
+			padded := input + strings.Repeat(" ", tt.size-len(input)) // Jackson reads the first value
+			body, ct := multipartBody(t, padded, "application/json", tt.icon, "image/png")
+			st, reply := post(t, p, "/api/injectors", token, ct, body)
+			if st != tt.want {
+				t.Fatalf("status %d (%v), want %d", st, reply, tt.want)
+			}
+			_, registered := p.ContractOutputs("0b7f3674-ac5d-4b95-b749-6665e74a211f")
+			if registered != (tt.want == http.StatusOK) {
+				t.Errorf("contract registered: %v", registered)
 			}
 		})
 	}
