@@ -74,19 +74,7 @@
 //     Parts without a filename (the input) count against Tomcat's
 //     maxPostSize, Spring Boot's 2 MB (MaxFormPostSize): a registration
 //     over it is a 413, Spring Boot's error JSON, before anything binds.
-//     The handler declares the injector's queue before it stores anything
-//     (InjectorService.java:202, RabbitmqService.registerQueue :282-287,
-//     createChannel :339-355): the direct exchange
-//     <prefix>_amqp.connector.exchange, durable; the queue
-//     <prefix>_injector_<injector_id>, durable, not exclusive, not
-//     auto-deleted, its x-queue-type openaev.rabbitmq.queue-type (classic
-//     by default), bound with <prefix>_push_routing_<injector_id>, where
-//     the platform publishes an inject of the injector's contracts
-//     (Executor.executeExternal, no message properties); the prefix is
-//     openaev.rabbitmq.prefix, "openaev" by default. WithQueueDeclarer
-//     models it on a real broker (a failure a 500, nothing stored); without
-//     it nothing is declared, and a test declares the queue it names with
-//     SetBroker. InjectorOf names the injector an inject is published to.
+//     The queue it declares: register.go.
 //  3. Callbacks are queued (the platform's default inject-trace queue;
 //     ingest.go says where each part was read). A body that passes field
 //     validation is answered 200; with WithIngestEvery (the

@@ -10,6 +10,20 @@ import (
 )
 
 // Registration and asset-group paging.
+//
+// Rule 2's queue (see doc.go): the registration handler declares the
+// injector's queue before it stores anything (InjectorService.java:202, RabbitmqService.registerQueue :282-287,
+// createChannel :339-355): the direct exchange
+// <prefix>_amqp.connector.exchange, durable; the queue
+// <prefix>_injector_<injector_id>, durable, not exclusive, not
+// auto-deleted, its x-queue-type openaev.rabbitmq.queue-type (classic
+// by default), bound with <prefix>_push_routing_<injector_id>, where
+// the platform publishes an inject of the injector's contracts
+// (Executor.executeExternal, no message properties); the prefix is
+// openaev.rabbitmq.prefix, "openaev" by default. WithQueueDeclarer
+// models it on a real broker (a failure a 500, nothing stored); without
+// it nothing is declared, and a test declares the queue it names with
+// SetBroker. InjectorOf names the injector an inject is published to.
 
 // isJSON reports a Content-Type the platform's Jackson converter reads
 // (isJSONType).
