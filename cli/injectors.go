@@ -158,8 +158,9 @@ type paramJSON struct {
 	Default  any      `json:"default"` // typed as an inject file gives the param (see typedDefault)
 	Required bool     `json:"required"`
 	Doc      string   `json:"doc"`
-	// Min and Max are the range of an int param narrower than int64, as
-	// the text output shows it (framework.Param); omitted otherwise.
+	// Min and Max are an int param's range (its tag's, or a Go type's
+	// narrower than int64), as the text output shows it
+	// (framework.Param); omitted otherwise.
 	Min json.Number `json:"min,omitempty"`
 	Max json.Number `json:"max,omitempty"`
 }

@@ -231,9 +231,10 @@ type Param struct {
 	// (the `param:"example=v"` tag option), for a required param without
 	// a default; "" for none.
 	Example string
-	// Min and Max bound an int param whose Go type is narrower than int64
-	// (0 and 255 for a uint8), as decimal text; "" for any other param.
-	// ParamsSpec sets them; the decoder refuses a value out of them.
+	// Min and Max bound an int param, as decimal text: its tag's range
+	// (`param:"min=0,max=5"`), else its Go type's when narrower than
+	// int64 (0 and 255 for a uint8); "" for any other param. ParamsSpec
+	// sets them; the runtime refuses a value out of them.
 	Min, Max string
 }
 

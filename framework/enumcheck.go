@@ -2,7 +2,7 @@ package framework
 
 import "reflect"
 
-// EnumCheck is CheckEnums for params of struct type T, the struct's tags
+// EnumCheck is CheckEnums (enums and int ranges) for params of struct type T, the struct's tags
 // parsed once, by NewEnumCheck, where CheckEnums parses them at each call.
 // A Validate method, run for every inject, checks through one made once
 // for its type:
@@ -24,7 +24,7 @@ func NewEnumCheck[T any]() EnumCheck[T] {
 	}
 	enums := []paramField{}
 	for _, f := range fields {
-		if f.kind == ParamEnum {
+		if f.kind == ParamEnum || f.hasMin || f.hasMax {
 			enums = append(enums, f)
 		}
 	}
@@ -33,7 +33,7 @@ func NewEnumCheck[T any]() EnumCheck[T] {
 
 // Check is CheckEnums(v): a *signatures.ValidationError on the json name
 // of the first enum field of v that holds none of the values its tag
-// lists; nil for a nil v.
+// lists, or int field out of its tag's range; nil for a nil v.
 func (c EnumCheck[T]) Check(v *T) error {
 	if v == nil || c.fields == nil {
 		return nil

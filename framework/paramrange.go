@@ -10,7 +10,117 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/injectkit/injectkit/signatures"
 )
+
+// bounds is the range an int param's tag gives it (`param:"min=0,max=5"`),
+// either end optional: DecodeParams and ParseParam refuse a value out of
+// it, as out of the Go type's, with the same reason (outOfRange).
+type bounds struct {
+	hasMin, hasMax bool
+	min, max       int64
+}
+
+// setBound reads the tag option min=val or max=val of an int field.
+func (f *paramField) setBound(key, val string) error {
+	if f.kind != ParamInt {
+		return fmt.Errorf("%s= on a field that is not an integer", key)
+	}
+	n, err := strconv.ParseInt(val, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%s=%s is not a whole number in int64's range", key, val)
+	}
+	if key == "min" {
+		f.hasMin, f.min = true, n
+	} else {
+		f.hasMax, f.max = true, n
+	}
+	return nil
+}
+
+// checkBounds checks the tag's range against the field's Go type t: each
+// end in t's range, min at most max.
+func (f *paramField) checkBounds(t reflect.Type) error {
+	if !f.hasMin && !f.hasMax {
+		return nil
+	}
+	lo, hi, _ := intRange(t)
+	for _, b := range []struct {
+		key string
+		set bool
+		n   int64
+	}{{"min", f.hasMin, f.min}, {"max", f.hasMax, f.max}} {
+		if b.set && !inRange(big.NewInt(b.n), lo, hi) {
+			return fmt.Errorf("%s=%d is out of %s's range (%s to %s)", b.key, b.n, t, lo, hi)
+		}
+	}
+	if f.hasMin && f.hasMax && f.min > f.max {
+		return fmt.Errorf("min=%d is greater than max=%d", f.min, f.max)
+	}
+	return nil
+}
+
+// checkDefault checks that the default NewParams gives the field is in
+// the tag's range, unless skip (a required param's zero value is no
+// default).
+func (f *paramField) checkDefault(v reflect.Value, skip bool) error {
+	if skip || f.inBounds(v) {
+		return nil
+	}
+	lo, hi := f.paramRange(v.Type())
+	return fmt.Errorf("default %s is out of its range (%s to %s)", intText(v), lo, hi)
+}
+
+// inBounds reports whether the int field's value v is in the tag's range
+// (true without one); it does not allocate.
+func (f *paramField) inBounds(v reflect.Value) bool {
+	if v.CanInt() {
+		n := v.Int()
+		return !(f.hasMin && n < f.min || f.hasMax && n > f.max)
+	}
+	u := v.Uint()
+	return !(f.hasMin && f.min > 0 && u < uint64(f.min) || f.hasMax && (f.max < 0 || u > uint64(f.max)))
+}
+
+// rangeCheck is the error of an int field holding v out of its tag's
+// range, on its json name; nil when in range.
+func (f *paramField) rangeCheck(v reflect.Value) error {
+	if f.inBounds(v) {
+		return nil
+	}
+	lo, hi := f.paramRange(v.Type())
+	return &signatures.ValidationError{Field: f.name, Value: intText(v), Reason: "must be between " + lo + " and " + hi}
+}
+
+// intText is the integer v in decimal (without reflect.Value.Interface,
+// which would move the params checked to the heap).
+func intText(v reflect.Value) string {
+	if v.CanInt() {
+		return strconv.FormatInt(v.Int(), 10)
+	}
+	return strconv.FormatUint(v.Uint(), 10)
+}
+
+// paramRange is the range ParamsSpec gives the int param of Go type t:
+// the tag's, each end it leaves out t's; without a tag t's intRange, or
+// none ("") when that is int64's, which bounds every int param.
+func (f *paramField) paramRange(t reflect.Type) (lo, hi string) {
+	lo, hi, ok := intRange(t)
+	if !ok {
+		return "", ""
+	}
+	if f.hasMin {
+		lo = strconv.FormatInt(f.min, 10)
+	}
+	if f.hasMax {
+		hi = strconv.FormatInt(f.max, 10)
+	}
+	if !f.hasMin && !f.hasMax && lo == fmt.Sprint(int64(math.MinInt64)) && hi == fmt.Sprint(int64(math.MaxInt64)) {
+		return "", ""
+	}
+	return lo, hi
+}
 
 // rangeReason is why a whole number JSON could not decode into an integer
 // field: "out of range" with the field's range, or "" when the value is
@@ -29,10 +139,17 @@ func rangeReason(te *json.UnmarshalTypeError) string {
 	return ""
 }
 
+// inRange reports whether n is from lo to hi (decimal text).
+func inRange(n *big.Int, lo, hi string) bool {
+	l, _ := new(big.Int).SetString(lo, 10)
+	h, _ := new(big.Int).SetString(hi, 10)
+	return l != nil && h != nil && n.Cmp(l) >= 0 && n.Cmp(h) <= 0
+}
+
 // intRange returns, as decimal text, the least and the greatest whole
 // number an integer type t (or a pointer to one) holds, and whether it is
 // one: the range the decoder refuses a value out of, and the one ParamsSpec
-// gives an int param.
+// gives an int param without a tag's.
 func intRange(t reflect.Type) (lo, hi string, ok bool) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -45,17 +162,6 @@ func intRange(t reflect.Type) (lo, hi string, ok bool) {
 		return "0", fmt.Sprint(uint64(math.MaxUint64) >> (64 - t.Bits())), true
 	}
 	return "", "", false
-}
-
-// paramRange is the range ParamsSpec gives an int param of type t: its
-// intRange, or none ("") when that is int64's, which bounds every int
-// param.
-func paramRange(t reflect.Type) (lo, hi string) {
-	lo, hi, ok := intRange(t)
-	if !ok || lo == fmt.Sprint(int64(math.MinInt64)) && hi == fmt.Sprint(int64(math.MaxInt64)) {
-		return "", ""
-	}
-	return lo, hi
 }
 
 func outOfRange(lo, hi string) string {

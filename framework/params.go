@@ -283,8 +283,8 @@ func paramsJSONError(err error, raw map[string]any) error {
 	return fmt.Errorf("params: %w", err)
 }
 
-// CheckParams validates decoded params: first the enum fields against
-// their tags (CheckEnums), then their own Validate method (the Validator
+// CheckParams validates decoded params: first the enum and int fields
+// against their tags (CheckEnums), then their own Validate method (the Validator
 // interface), then the executor's ParamsValidator, if any,
 // for checks that depend on the executor (privileges, say). Neither may
 // touch the network. A *signatures.ValidationError is returned with its

@@ -37,8 +37,11 @@ var ErrParamsSpec = errors.New("params spec")
 //   - Type: from the Go type: string is ParamString (ParamEnum when the tag
 //     lists values), bool is ParamBool, every integer kind is ParamInt and
 //     time.Duration is ParamDuration. Any other type is an error.
-//   - Min and Max: the range of an integer kind narrower than int64 (0 and
-//     255 for a uint8), the one DecodeParams refuses a value out of.
+//   - Min and Max: an int param's range, the one DecodeParams and
+//     CheckParams refuse a value out of ("must be between 0 and 5"): the
+//     tag's min= and max= (below), an end it leaves out the Go type's;
+//     without them the range of an integer kind narrower than int64 (0
+//     and 255 for a uint8), none for int and int64.
 //   - Default: the field's value in v, formatted as the command line takes
 //     it (strconv for numbers and booleans, time.Duration.String for
 //     durations, "0s" included); "" (no default) for a required param
@@ -51,14 +54,16 @@ var ErrParamsSpec = errors.New("params spec")
 //     leaves it empty (no default); required means the param must be
 //     given a value (DecodeParams rejects an inject without it, with null,
 //     or, a string, with ""); example=v is the value the CLI help's
-//     examples give the param (Param.Example), one the param takes. An
-//     unknown option is an error.
+//     examples give the param (Param.Example), one the param takes;
+//     min=n and max=n bound an int field (either may be left out), in
+//     its Go type's range, min at most max, its default within them
+//     (unless required and left at 0). An unknown option is an error.
 //
 // For example:
 //
 //	type Params struct {
 //		ScanType string        `json:"scan_type" param:"enum=connect|syn|fin" doc:"how to scan"`
-//		Timing   int           `json:"timing" doc:"timing template, 0 to 5"`
+//		Timing   int           `json:"timing" param:"min=0,max=5" doc:"timing template"`
 //		Wait     time.Duration `json:"wait" doc:"pause between probes"`
 //		Token    string        `json:"token" param:"required" doc:"API token"`
 //	}
@@ -97,7 +102,10 @@ func ParamsSpec(v any) ([]Param, error) {
 			p.Default = "" // a required param has no default: its zero value is no choice
 		}
 		if f.kind == ParamInt {
-			p.Min, p.Max = paramRange(field.Type())
+			p.Min, p.Max = f.paramRange(field.Type())
+			if err := f.checkDefault(field, f.required && field.IsZero()); err != nil {
+				return nil, fmt.Errorf("%w: field %s: %w", ErrParamsSpec, f.goName, err)
+			}
 		}
 		if f.kind == ParamDuration {
 			p.Doc = durationDoc(p.Doc)
@@ -113,10 +121,11 @@ func ParamsSpec(v any) ([]Param, error) {
 }
 
 // CheckEnums checks that every enum field of v (a params struct or a
-// pointer to one, see ParamsSpec) holds one of the values its tag lists. A
+// pointer to one, see ParamsSpec) holds one of the values its tag lists,
+// and every int field with a min= or max= option a value in that range. A
 // bad value is a *signatures.ValidationError on the field's json name. The
-// runtime checks enums before the params' Validate (see CheckParams); a
-// Validate method checks them too, so that params built by hand are
+// runtime checks enums and ranges before the params' Validate (see
+// CheckParams); a Validate method checks them too, so that params built by hand are
 // checked the same way, through an EnumCheck made once for its type
 // (CheckEnums parses the tags at each call: it is for a one-off check). A
 // struct with a field ParamsSpec has no param for (a float64, say) has no
@@ -144,6 +153,12 @@ func checkEnums(v any, fields []paramField) error {
 		}
 	}
 	for _, f := range fields {
+		if f.kind == ParamInt {
+			if err := f.rangeCheck(rv.FieldByIndex(f.index)); err != nil {
+				return err
+			}
+			continue
+		}
 		if f.kind != ParamEnum {
 			continue
 		}
@@ -182,6 +197,7 @@ type paramField struct {
 	enum     []string
 	required bool
 	example  string
+	bounds   // the tag's min= and max= (an int field only)
 }
 
 var (
@@ -254,6 +270,9 @@ func appendFields(out *[]paramField, t reflect.Type, index []int) error {
 		if err := f.parseTag(sf.Tag.Get("param")); err != nil {
 			return fmt.Errorf("%w: field %s: %w", ErrParamsSpec, sf.Name, err)
 		}
+		if err := f.checkBounds(sf.Type); err != nil {
+			return fmt.Errorf("%w: field %s: %w", ErrParamsSpec, sf.Name, err)
+		}
 		*out = append(*out, f)
 	}
 	return nil
@@ -292,6 +311,10 @@ func (f *paramField) parseTag(tag string) error {
 			f.required = true
 		case key == "example" && hasVal && val != "":
 			f.example = val
+		case (key == "min" || key == "max") && hasVal:
+			if err := f.setBound(key, val); err != nil {
+				return err
+			}
 		case key == "enum" && hasVal:
 			if f.kind != ParamString {
 				return errors.New("enum on a field that is not a string")
@@ -304,7 +327,7 @@ func (f *paramField) parseTag(tag string) error {
 			}
 			f.kind = ParamEnum
 		default:
-			return fmt.Errorf("unknown param tag option %q (valid: enum=a|b, required, example=v)", opt)
+			return fmt.Errorf("unknown param tag option %q (valid: enum=a|b, min=n, max=n, required, example=v)", opt)
 		}
 	}
 	return nil

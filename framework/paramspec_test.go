@@ -85,6 +85,27 @@ func TestParamsSpecErrors(t *testing.T) {
 		{"unknown option", &struct {
 			S string `json:"s" param:"requird"`
 		}{}, `unknown param tag option "requird"`},
+		{"min on a string", &struct {
+			S string `json:"s" param:"min=1"`
+		}{}, "field S: min= on a field that is not an integer"},
+		{"max on a duration", &struct {
+			D time.Duration `json:"d" param:"max=10"`
+		}{D: 1}, "field D: max= on a field that is not an integer"},
+		{"min not a number", &struct {
+			N int `json:"n" param:"min=one"`
+		}{N: 1}, "field N: min=one is not a whole number"},
+		{"min above max", &struct {
+			N int `json:"n" param:"min=5,max=1"`
+		}{N: 3}, "field N: min=5 is greater than max=1"},
+		{"max past the type", &struct {
+			N uint8 `json:"n" param:"max=300"`
+		}{N: 3}, "field N: max=300 is out of uint8's range (0 to 255)"},
+		{"min below an unsigned type", &struct {
+			N uint `json:"n" param:"min=-1"`
+		}{N: 3}, "field N: min=-1 is out of uint's range"},
+		{"default out of the range", &struct {
+			N int `json:"n" param:"min=1,max=5"`
+		}{N: 6}, "field N: default 6 is out of its range (1 to 5)"},
 		{"example not of the param's type", &struct {
 			N int `json:"n" param:"required,example=many"`
 		}{}, `field N: example: invalid params.n "many"`},

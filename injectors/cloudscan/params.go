@@ -2,7 +2,6 @@ package cloudscan
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -26,17 +25,17 @@ const (
 // message) would choose them for the host. They are settings (Configure).
 type Params struct {
 	// CallTimeout bounds each API call, retries included.
-	CallTimeout time.Duration `json:"call_timeout" doc:"bound of one API call, retries included"`
+	CallTimeout time.Duration `json:"call_timeout" doc:"bound of one API call, retries included; more than 0s and at most 10m"`
 	// RetryMaxAttempts bounds the attempts of one call (throttling and
 	// transient errors are retried by the SDK's standard retryer, whose
 	// token bucket is shared by the whole inject).
-	RetryMaxAttempts int `json:"retry_max_attempts" doc:"attempts per call (throttling is retried, 1-10)"`
+	RetryMaxAttempts int `json:"retry_max_attempts" param:"min=1,max=10" doc:"attempts per call (throttling is retried)"`
 	// RetryMaxBackoff caps the delay between two attempts.
-	RetryMaxBackoff time.Duration `json:"retry_max_backoff" doc:"longest delay between two attempts"`
+	RetryMaxBackoff time.Duration `json:"retry_max_backoff" doc:"longest delay between two attempts; more than 0s and at most 5m"`
 	// Concurrency bounds the checks running at once.
-	Concurrency int `json:"concurrency" doc:"checks running at once (1-32)"`
+	Concurrency int `json:"concurrency" param:"min=1,max=32" doc:"checks running at once"`
 	// AccessKeyMaxAgeDays is the age from which an IAM access key is reported.
-	AccessKeyMaxAgeDays int `json:"access_key_max_age_days" doc:"age from which an iam access key is reported"`
+	AccessKeyMaxAgeDays int `json:"access_key_max_age_days" param:"min=1,max=3650" doc:"age in days from which an iam access key is reported"`
 }
 
 // Interface guards.
@@ -59,32 +58,29 @@ func (p *Params) Validate() error {
 	if p == nil {
 		return &signatures.ValidationError{Field: "params", Reason: "nil parameters"}
 	}
-	durations := []struct {
-		name     string
-		v, limit time.Duration
-	}{
-		{"call_timeout", p.CallTimeout, 10 * time.Minute},
-		{"retry_max_backoff", p.RetryMaxBackoff, 5 * time.Minute},
-	}
-	for _, d := range durations {
+	for _, d := range paramDurations(p) {
 		if d.v <= 0 || d.v > d.limit {
 			return &signatures.ValidationError{Field: d.name, Value: d.v.String(),
 				Reason: fmt.Sprintf("must be greater than 0 and at most %s", d.limit)}
 		}
 	}
-	ints := []struct {
-		name        string
-		v, min, max int
-	}{
-		{"retry_max_attempts", p.RetryMaxAttempts, 1, 10},
-		{"concurrency", p.Concurrency, 1, 32},
-		{"access_key_max_age_days", p.AccessKeyMaxAgeDays, 1, 3650},
+	return paramChecks.Check(p) // the ints' ranges, as their tags say
+}
+
+// paramChecks checks Params' int ranges, its tags parsed once.
+var paramChecks = framework.NewEnumCheck[Params]()
+
+// durationParam is a duration param's value and its greatest, which its
+// doc states ("at most 10m"; a test holds them equal): ParamsSpec takes no
+// range for a duration.
+type durationParam struct {
+	name     string
+	v, limit time.Duration
+}
+
+func paramDurations(p *Params) []durationParam {
+	return []durationParam{
+		{"call_timeout", p.CallTimeout, 10 * time.Minute},
+		{"retry_max_backoff", p.RetryMaxBackoff, 5 * time.Minute},
 	}
-	for _, n := range ints {
-		if n.v < n.min || n.v > n.max {
-			return &signatures.ValidationError{Field: n.name, Value: strconv.Itoa(n.v),
-				Reason: fmt.Sprintf("must be between %d and %d", n.min, n.max)}
-		}
-	}
-	return nil
 }

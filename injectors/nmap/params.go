@@ -36,7 +36,7 @@ type Params struct {
 	// says the number). Empty: nmap's default port list.
 	Ports string `json:"ports" doc:"ports to scan: digits, commas and ranges (22,80,8000-8100), each 1-65535 (leading zeros allowed), at most 1024 characters in all; empty: nmap's default list"`
 	// Timing is nmap's timing template, 0 (paranoid) to 5 (insane).
-	Timing int `json:"timing" doc:"timing template -T0 (paranoid) to -T5 (insane)"`
+	Timing int `json:"timing" param:"min=0,max=5" doc:"timing template -T0 (paranoid) to -T5 (insane)"`
 	// ServiceDetection turns on nmap's version detection (-sV).
 	ServiceDetection bool `json:"service_detection" doc:"probe open ports for service and version (-sV)"`
 }
@@ -49,19 +49,15 @@ func DefaultParams() Params {
 	return Params{ScanType: ScanConnect, Timing: 3}
 }
 
-// paramEnums checks Params' enums, its tags parsed once.
-var paramEnums = framework.NewEnumCheck[Params]()
+// paramChecks checks Params' enum and range, its tags parsed once.
+var paramChecks = framework.NewEnumCheck[Params]()
 
 // Validate checks every field and returns a *signatures.ValidationError
 // naming the first bad one. It does not check privileges (see
 // Executor.ValidateParams).
 func (p Params) Validate() error {
-	if err := paramEnums.Check(&p); err != nil { // scan_type
+	if err := paramChecks.Check(&p); err != nil { // scan_type, timing
 		return err
-	}
-	if p.Timing < 0 || p.Timing > 5 {
-		return &signatures.ValidationError{Field: "timing", Value: strconv.Itoa(p.Timing),
-			Reason: "must be between 0 and 5"}
 	}
 	return validatePorts(p.Ports)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -42,8 +41,9 @@ const (
 // params are derived from them (framework.ParamsSpec).
 type Params struct {
 	// MaxResults bounds the matches fetched per target configuration
-	// (1 to MaxMaxResults); Shodan pages hold 100 matches.
-	MaxResults int `json:"max_results" doc:"matches fetched per target configuration, 1 to 1000 (Shodan pages hold 100)"`
+	// (1 to MaxMaxResults, its tag's range, which the runtime and
+	// Validate check); Shodan pages hold 100 matches.
+	MaxResults int `json:"max_results" param:"min=1,max=1000" doc:"matches fetched per target configuration (Shodan pages hold 100)"`
 	// Provider names the search engine.
 	Provider string `json:"provider" param:"enum=shodan" doc:"search engine"`
 }
@@ -158,20 +158,12 @@ func defaultParams() *Params {
 	return &Params{MaxResults: DefaultMaxResults, Provider: ProviderShodan}
 }
 
-// paramEnums checks Params' enums, its tags parsed once.
-var paramEnums = framework.NewEnumCheck[Params]()
+// paramChecks checks Params' enum and range, its tags parsed once.
+var paramChecks = framework.NewEnumCheck[Params]()
 
-// Validate checks the parameters; it never touches the network.
-func (p *Params) Validate() error {
-	if err := paramEnums.Check(p); err != nil { // provider
-		return err
-	}
-	if p.MaxResults < 1 || p.MaxResults > MaxMaxResults {
-		return &signatures.ValidationError{Field: "max_results", Value: strconv.Itoa(p.MaxResults),
-			Reason: fmt.Sprintf("must be between 1 and %d", MaxMaxResults)}
-	}
-	return nil
-}
+// Validate checks the parameters (provider's enum, max_results' range,
+// as their tags say); it never touches the network.
+func (p *Params) Validate() error { return paramChecks.Check(p) }
 
 // validate is Validate, for Execute.
 func (p *Params) validate() error { return p.Validate() }

@@ -77,14 +77,15 @@ func TestParams(t *testing.T) {
 	}
 }
 
-// TestParamsDoc: the max_results doc, a tag, states the bounds the code
-// enforces.
+// TestParamsDoc: max_results' range, its tag, is MaxMaxResults, and its
+// doc states the page size.
 func TestParamsDoc(t *testing.T) {
 	p, _ := New().Manifest().Param("max_results")
-	for _, want := range []string{fmt.Sprintf("1 to %d", MaxMaxResults), fmt.Sprintf("hold %d", pageSize)} {
-		if !strings.Contains(p.Doc, want) {
-			t.Errorf("max_results doc %q does not say %q", p.Doc, want)
-		}
+	if p.Min != "1" || p.Max != fmt.Sprint(MaxMaxResults) {
+		t.Errorf("max_results ranges from %s to %s, want 1 to %d", p.Min, p.Max, MaxMaxResults)
+	}
+	if want := fmt.Sprintf("hold %d", pageSize); !strings.Contains(p.Doc, want) {
+		t.Errorf("max_results doc %q does not say %q", p.Doc, want)
 	}
 }
 
