@@ -227,6 +227,34 @@ func TestParamTypeRefusedOneWayInEveryProfile(t *testing.T) {
 	}
 }
 
+// t104: a whole number past an int param's range, however written (6,
+// 1e20, 1e300, -1e300), is refused with the param's own range, naming the
+// param and the value, by --param and in an inject file alike: not as
+// int64's range, "not an integer" nor "wrong JSON type".
+func TestParamPastItsRangeOneWay(t *testing.T) {
+	reg := registry(withNmapScanner)
+	const want = "must be between 0 and 5"
+	for _, value := range []string{"6", "-1", "1e20", "1e300", "-1e300", "99999999999999999999"} {
+		file := writeFile(t, "inject.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"timing":`+value+`}}`)
+		for _, intake := range []struct {
+			name string
+			args []string
+			want string
+		}{
+			{"--param", []string{"--target", "127.0.0.1", "--param", "timing=" + value}, `"timing=` + value + `" (--param): ` + want},
+			{"inject file", []string{"--inject-file", file}, `params.timing "` + value + `": ` + want},
+		} {
+			t.Run(value+" "+intake.name, func(t *testing.T) {
+				args := append([]string{"validate", "nmap", "--outbox", "none"}, intake.args...)
+				r := run(t, reg, nil, args...)
+				if r.code != 2 || !strings.Contains(r.stderr, intake.want) {
+					t.Fatalf("exit %d, want 2 saying %q:\n%s", r.code, intake.want, r.stderr)
+				}
+			})
+		}
+	}
+}
+
 // A param of the environment or the config file is an item of a list as
 // any other: the white space around it goes, at both ends, whole
 // (INJECTKIT_PARAM='port=22 ' is port=22, 'name= x ' is name " x": the

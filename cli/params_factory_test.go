@@ -94,11 +94,11 @@ func TestParamOutOfRange(t *testing.T) {
 		want string
 	}{
 		{[]string{"--inject-file", huge},
-			`invalid params.port "99999999999999999999": out of range: want a whole number from -9223372036854775808 to 9223372036854775807`},
+			`invalid params.port "99999999999999999999": must be between -9223372036854775808 and 9223372036854775807`},
 		{[]string{"--param", "port=99999999999999999999"},
-			`"port=99999999999999999999" (--param): out of range: want a whole number from -9223372036854775808 to 9223372036854775807`},
-		{[]string{"--param", "ttl=300"}, `"ttl=300" (--param): out of range: want a whole number from 0 to 255`},
-		{[]string{"--inject-file", inject}, `300": out of range: want a whole number from 0 to 255`},
+			`"port=99999999999999999999" (--param): must be between -9223372036854775808 and 9223372036854775807`},
+		{[]string{"--param", "ttl=300"}, `"ttl=300" (--param): must be between 0 and 255`},
+		{[]string{"--inject-file", inject}, `300": must be between 0 and 255`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -131,7 +131,7 @@ func (wideNumbers) Manifest() framework.Manifest {
 // (one rule for both intakes), never naming a Go type.
 func TestParamPastFloat64OneRule(t *testing.T) {
 	reg := withFake("wide", wideNumbers{})
-	const intRange = "out of range: want a whole number from -9223372036854775808 to 9223372036854775807"
+	const intRange = "must be between -9223372036854775808 and 9223372036854775807"
 	for _, tt := range []struct{ param, value, reason string }{
 		{"port", "1e400", intRange},
 		{"port", "-1e400", intRange},
@@ -322,12 +322,13 @@ func TestInjectorsShowsTheRangeRunEnforces(t *testing.T) {
 	for _, name := range []string{"ttl", "delta", "window"} {
 		t.Run(name, func(t *testing.T) {
 			r := run(t, reg, nil, "validate", "ranged", "--target", "127.0.0.1", "--param", name+"=70000")
-			_, enforced, ok := strings.Cut(r.stderr, "want a whole number ")
+			_, enforced, ok := strings.Cut(r.stderr, "must be between ")
 			enforced, _, _ = strings.Cut(enforced, "\n")
+			lo, hi, _ := strings.Cut(enforced, " and ")
 			if r.code != 2 || !ok {
 				t.Fatalf("validate: exit %d, want 2 naming the range:\n%s", r.code, r.stderr)
 			}
-			if want := name + " <int " + enforced + ">"; !strings.Contains(shown.stdout, want) {
+			if want := name + " <int from " + lo + " to " + hi + ">"; !strings.Contains(shown.stdout, want) {
 				t.Errorf("injectors does not show %q:\n%s", want, shown.stdout)
 			}
 		})

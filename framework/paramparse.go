@@ -3,6 +3,8 @@ package framework
 import (
 	"encoding/json"
 	"errors"
+	"math/big"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -34,7 +36,7 @@ func parseParam(m *Manifest, key, value string) (any, error) {
 	}
 	switch p.Type {
 	case ParamInt:
-		n, err := intParam(value)
+		n, err := intParam(value, p)
 		if err != nil {
 			return nil, invalidParam(key, value, err.Error())
 		}
@@ -69,14 +71,23 @@ func parseParam(m *Manifest, key, value string) (any, error) {
 	return value, nil
 }
 
-// intParam reads an int param's text as DecodeParams reads the number an
-// inject file gives it, so that both take the same spellings: a JSON
-// number (not +3, nor 007) that is whole, 3.0 and 3e0 included, as
+// intParam reads the text of int param p as DecodeParams reads the
+// number an inject file gives it, so that both take the same spellings: a
+// JSON number (not +3, nor 007) that is whole, 3.0 and 3e0 included, as
 // encoding/json reads a number with a fraction or an exponent into a
-// float64 first.
-func intParam(text string) (int, error) {
+// float64 first. A whole number out of p's range (Min, Max; int's when
+// it has none) is refused as DecodeParams refuses it (outOfRange), 1e300
+// as 6 for a param from 0 to 5.
+func intParam(text string, p Param) (int, error) {
 	if !jsonNumber().MatchString(text) {
 		return 0, errNotInteger
+	}
+	if !wholeLiteral(text) {
+		return 0, errNotInteger
+	}
+	lo, hi, _ := intRange(reflect.TypeFor[int]())
+	if p.Min != "" || p.Max != "" {
+		lo, hi = p.Min, p.Max
 	}
 	v, _ := floatNumbers(json.Number(text), true)
 	b, err := json.Marshal(v)
@@ -84,14 +95,8 @@ func intParam(text string) (int, error) {
 		return 0, errNotInteger
 	}
 	var n int
-	if err := json.Unmarshal(b, &n); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			if reason := rangeReason(te); reason != "" {
-				return 0, errors.New(reason)
-			}
-		}
-		return 0, errNotInteger
+	if err := json.Unmarshal(b, &n); err != nil || !inRange(big.NewInt(int64(n)), lo, hi) {
+		return 0, errors.New(outOfRange(lo, hi))
 	}
 	return n, nil
 }

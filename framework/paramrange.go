@@ -90,7 +90,7 @@ func (f *paramField) rangeCheck(v reflect.Value) error {
 		return nil
 	}
 	lo, hi := f.paramRange(v.Type())
-	return &signatures.ValidationError{Field: f.name, Value: intText(v), Reason: "must be between " + lo + " and " + hi}
+	return &signatures.ValidationError{Field: f.name, Value: intText(v), Reason: outOfRange(lo, hi)}
 }
 
 // intText is the integer v in decimal (without reflect.Value.Interface,
@@ -123,21 +123,28 @@ func (f *paramField) paramRange(t reflect.Type) (lo, hi string) {
 }
 
 // rangeReason is why a whole number JSON could not decode into an integer
-// field: "out of range" with the field's range, or "" when the value is
-// not a whole number (1.5) or the field no integer.
-func rangeReason(te *json.UnmarshalTypeError) string {
+// field: out of its range (outOfRange), the one fields give the param
+// when they have it, else the Go type's; "" when the value is not a whole
+// number (1.5) or the field no integer. A number written with an exponent
+// (1e20, 1e300) is whole when its value is.
+func rangeReason(te *json.UnmarshalTypeError, fields []paramField) string {
 	literal, ok := strings.CutPrefix(te.Value, "number ")
-	if !ok || te.Type == nil {
+	if !ok || te.Type == nil || !wholeLiteral(literal) {
 		return ""
 	}
-	if !wholeLiteral(literal) {
+	lo, hi, ok := intRange(te.Type)
+	if !ok {
 		return ""
 	}
-	if lo, hi, ok := intRange(te.Type); ok {
-		return outOfRange(lo, hi)
+	if f, found := fieldFor(fields, te.Field); found && f.kind == ParamInt {
+		lo, hi = f.paramRange(te.Type)
+		if lo == "" { // int64's, hidden from the manifest only
+			lo, hi, _ = intRange(te.Type)
+		}
 	}
-	return ""
+	return outOfRange(lo, hi)
 }
+
 
 // inRange reports whether n is from lo to hi (decimal text).
 func inRange(n *big.Int, lo, hi string) bool {
@@ -164,8 +171,12 @@ func intRange(t reflect.Type) (lo, hi string, ok bool) {
 	return "", "", false
 }
 
+// outOfRange is the one reason given for a whole number out of an int
+// param's range, whichever intake (--param, an inject file, a queue
+// message) and step (the decoder, the tag's range check) refused it: the
+// wording of the range checks injectors write in Validate.
 func outOfRange(lo, hi string) string {
-	return "out of range: want a whole number from " + lo + " to " + hi
+	return "must be between " + lo + " and " + hi
 }
 
 // ReasonNumberRange is the Reason of the *signatures.ValidationError of a

@@ -196,7 +196,7 @@ func decodeInto(target any, raw map[string]any, fields []paramField) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(target); err != nil {
-		return paramsJSONError(err, raw)
+		return paramsJSONError(err, raw, fields)
 	}
 	return nil
 }
@@ -260,8 +260,9 @@ func fieldNames(fields []paramField) []string {
 }
 
 // paramsJSONError names the param a decoding error is about, with the
-// value the user gave.
-func paramsJSONError(err error, raw map[string]any) error {
+// value the user gave; a whole number out of an int param's range is
+// refused with its range, the one fields give it when known.
+func paramsJSONError(err error, raw map[string]any, fields []paramField) error {
 	var te *json.UnmarshalTypeError
 	var ve *signatures.ValidationError
 	switch {
@@ -270,7 +271,7 @@ func paramsJSONError(err error, raw map[string]any) error {
 		if v, ok := raw[te.Field]; ok {
 			value = paramText(v)
 		}
-		if reason := rangeReason(te); reason != "" {
+		if reason := rangeReason(te, fields); reason != "" {
 			return invalidParam(te.Field, value, reason)
 		}
 		return invalidParam(te.Field, value, "wrong JSON type, want "+jsontype.Describe(te.Type))

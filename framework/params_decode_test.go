@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,6 +19,9 @@ type sizedParams struct {
 	TTL   uint8  `json:"ttl"`
 	Delta int8   `json:"delta"`
 	Count uint32 `json:"count"`
+	// Level's range is its tag's.
+	Level int   `json:"level" param:"min=0,max=5"`
+	Small uint8 `json:"small" param:"max=100"` // from 0, its type's
 }
 
 // sized decodes its params into sizedParams.
@@ -30,25 +34,51 @@ func TestDecodeParamsOutOfRange(t *testing.T) {
 		key, value string // value: a JSON number, as a params file gives it
 		reason     string
 	}{
-		{"port", "99999999999999999999", "out of range: want a whole number from -9223372036854775808 to 9223372036854775807"},
-		{"ttl", "300", "out of range: want a whole number from 0 to 255"},
-		{"ttl", "-1", "out of range: want a whole number from 0 to 255"},
-		{"delta", "300", "out of range: want a whole number from -128 to 127"},
-		{"count", "4294967296", "out of range: want a whole number from 0 to 4294967295"},
+		{"port", "99999999999999999999", "must be between -9223372036854775808 and 9223372036854775807"},
+		{"ttl", "300", "must be between 0 and 255"},
+		{"ttl", "-1", "must be between 0 and 255"},
+		{"delta", "300", "must be between -128 and 127"},
+		{"count", "4294967296", "must be between 0 and 4294967295"},
+		{"ttl", "1e300", "must be between 0 and 255"},
+		{"port", "1e300", "must be between -9223372036854775808 and 9223372036854775807"},
+		{"port", "-1e300", "must be between -9223372036854775808 and 9223372036854775807"},
+		{"level", "6", "must be between 0 and 5"},
+		{"level", "-1", "must be between 0 and 5"},
+		{"level", "1e20", "must be between 0 and 5"},
+		{"level", "1e300", "must be between 0 and 5"},
+		{"level", "-1e300", "must be between 0 and 5"},
+		{"level", "99999999999999999999", "must be between 0 and 5"},
+		{"small", "-1", "must be between 0 and 100"},
+		{"small", "101", "must be between 0 and 100"},
+		{"small", "256", "must be between 0 and 100"},
+		{"small", "1e300", "must be between 0 and 100"},
 		{"ttl", "1.5", "wrong JSON type, want a whole number"},
 		// Whole however written, past float64's range too: the same words
 		// as --param's (TestParseParamOutOfRange).
-		{"ttl", "3e2", "out of range: want a whole number from 0 to 255"},
-		{"port", "1e300", "out of range: want a whole number from -9223372036854775808 to 9223372036854775807"},
-		{"port", "1e400", "out of range: want a whole number from -9223372036854775808 to 9223372036854775807"},
-		{"port", "-1.5e400", "out of range: want a whole number from -9223372036854775808 to 9223372036854775807"},
+		{"ttl", "3e2", "must be between 0 and 255"},
+		{"port", "1e300", "must be between -9223372036854775808 and 9223372036854775807"},
+		{"port", "1e400", "must be between -9223372036854775808 and 9223372036854775807"},
+		{"port", "-1.5e400", "must be between -9223372036854775808 and 9223372036854775807"},
 	}
+	m := framework.Manifest{Params: framework.MustParamsSpec(sized{}.NewParams())}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
 			_, err := framework.DecodeParams(sized{}, map[string]any{tt.key: json.Number(tt.value)})
 			var ve *signatures.ValidationError
 			if !errors.As(err, &ve) || ve.Field != "params."+tt.key || ve.Value != tt.value || ve.Reason != tt.reason {
-				t.Fatalf("err = %#v, want params.%s %q: %s", err, tt.key, tt.value, tt.reason)
+				t.Fatalf("inject file: err = %#v, want params.%s %q: %s", err, tt.key, tt.value, tt.reason)
+			}
+			// --param: the same reason, said by ParseParam or, past it,
+			// by DecodeParams (the ranges of types narrower than int).
+			v, err := framework.ParseParam(&m, tt.key, tt.value)
+			if err == nil {
+				_, err = framework.DecodeParams(sized{}, map[string]any{tt.key: v})
+			}
+			if tt.reason == "wrong JSON type, want a whole number" {
+				return // --param says what it takes (TestParamSpellingsAgree)
+			}
+			if !errors.As(err, &ve) || ve.Field != "params."+tt.key || ve.Value != tt.value && ve.Value != fmt.Sprint(v) || ve.Reason != tt.reason {
+				t.Fatalf("--param: err = %#v, want params.%s %q: %s", err, tt.key, tt.value, tt.reason)
 			}
 		})
 	}
@@ -60,7 +90,7 @@ func TestDecodeParamsOutOfRange(t *testing.T) {
 func TestParseParamOutOfRange(t *testing.T) {
 	m := &framework.Manifest{Params: []framework.Param{{Name: "port", Type: framework.ParamInt},
 		{Name: "wait", Type: framework.ParamDuration}}}
-	const intRange = "out of range: want a whole number from -9223372036854775808 to 9223372036854775807"
+	const intRange = "must be between -9223372036854775808 and 9223372036854775807"
 	for _, tt := range []struct{ key, value, reason string }{
 		{"port", "99999999999999999999", intRange},
 		{"port", "1e300", intRange},
@@ -154,7 +184,7 @@ func TestParamsSpecRangeIsTheDecodersRange(t *testing.T) {
 			if !errors.As(err, &ve) {
 				t.Fatalf("err = %v, want the value refused", err)
 			}
-			if want := "from " + p.Min + " to " + p.Max; p.Min == "" || !strings.HasSuffix(ve.Reason, want) {
+			if want := "between " + p.Min + " and " + p.Max; p.Min == "" || !strings.HasSuffix(ve.Reason, want) {
 				t.Errorf("ParamsSpec gives %q to %q, the decoder refuses with %q", p.Min, p.Max, ve.Reason)
 			}
 		})

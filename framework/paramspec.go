@@ -38,7 +38,7 @@ var ErrParamsSpec = errors.New("params spec")
 //     lists values), bool is ParamBool, every integer kind is ParamInt and
 //     time.Duration is ParamDuration. Any other type is an error.
 //   - Min and Max: an int param's range, the one DecodeParams and
-//     CheckParams refuse a value out of ("must be between 0 and 5"): the
+//     ParseParam refuse a value out of ("must be between 0 and 5"): the
 //     tag's min= and max= (below), an end it leaves out the Go type's;
 //     without them the range of an integer kind narrower than int64 (0
 //     and 255 for a uint8), none for int and int64.
