@@ -222,3 +222,41 @@ func TestOutboxFlushWithoutBackendCountsByProfile(t *testing.T) {
 		t.Errorf("exit %d, stderr lacks %q:\n%s", f.code, want, f.stderr)
 	}
 }
+
+// t104: outbox move counts each profile's bodies as run, flush and list
+// do: the callback profile's signature bodies, the openaev profile's
+// terminal callback bodies (it said "1 signature body moved" for an
+// openaev complete).
+func TestOutboxMoveCountsByProfile(t *testing.T) {
+	t.Parallel()
+	const from, to = "http://127.0.0.1:1", "http://127.0.0.1:2"
+	complete := func(id string) outbox.Entry {
+		return outbox.Entry{InjectID: id, Phase: "complete", Body: []byte(`{}`), BaseURL: from,
+			Profile: openaev.ProfileName, Path: "/api/injects/execution/callback/" + id}
+	}
+	callback := func(id string) outbox.Entry {
+		return outbox.Entry{InjectID: id, Phase: "p", Body: []byte(`{}`), BaseURL: from}
+	}
+	for _, tc := range []struct {
+		name    string
+		entries []outbox.Entry
+		counted string
+	}{
+		{"an openaev complete", []outbox.Entry{complete("c1")}, "1 terminal callback body"},
+		{"a callback body", []outbox.Entry{callback("s1")}, "1 signature body"},
+		{"both profiles", []outbox.Entry{complete("c1"), callback("s1"), complete("c2")}, "1 signature body and 2 terminal callback bodies"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			withStore(t, box, func(s *outbox.Store) error {
+				_, err := s.Put(tc.entries...)
+				return err
+			})
+			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "move", "--from", from, "--to", to)
+			if want := ": " + tc.counted + " moved from " + from + " to " + to; r.code != 0 || !strings.Contains(r.stdout, want) {
+				t.Fatalf("move: exit %d, want 0 saying %q:\n%s%s", r.code, want, r.stdout, r.stderr)
+			}
+		})
+	}
+}

@@ -92,7 +92,7 @@ func moveOutbox(o Options, e *outboxEnv) error {
 		}
 	} else if res.Moved()+res.Sends > 0 {
 		fmt.Fprintf(o.Stdout, "outbox %s: %s moved from %s to %s (%d pending, %d dead%s; nothing sent): %s\n",
-			e.store.Path(), bodies(res.Moved()), from, to, res.Pending, res.Dead, movedSends(res.Sends), sendMoved(o.name(), e.store.Path(), mc.To, res.Pending+res.Sends > 0, res.Dead > 0))
+			e.store.Path(), profileCounts{res.Moved() - res.Profiled, res.Profiled}, from, to, res.Pending, res.Dead, movedSends(res.Sends), sendMoved(o.name(), e.store.Path(), mc.To, res.Pending+res.Sends > 0, res.Dead > 0))
 	}
 	switch {
 	case res.Storing > 0 && res.Busy == 0:
@@ -100,7 +100,7 @@ func moveOutbox(o Options, e *outboxEnv) error {
 			res.Storing, plural(res.Storing, "send", "sends"), from, plural(res.Storing, "its bodies", "their bodies"))}
 	case res.Busy > 0:
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("move incomplete: %s stored for %s not moved: being sent by another process, or of a send another process is still storing or sending in order (it delivers them, or keeps them pending: move again then)",
-			bodies(res.Busy), from)}
+			profileCounts{res.Busy - res.BusyProfiled, res.BusyProfiled}, from)}
 	case res.Moved()+res.Sends == 0:
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("nothing moved: outbox %s holds no body stored for %s (%s)", e.store.Path(), from, heldFor(out.Backends))}
 	}

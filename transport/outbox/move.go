@@ -26,6 +26,10 @@ type MoveResult struct {
 	// Sends counts the records of incomplete sends (see Incomplete) moved
 	// with them: a flush to the new base URL reports their loss.
 	Sends int
+	// Profiled counts the records moved (Pending and Dead) that name a
+	// Profile (not the default one), and BusyProfiled those counted Busy:
+	// a caller names each profile's bodies in its own words.
+	Profiled, BusyProfiled int
 }
 
 // Moved is how many records Move gave the new base URL.
@@ -84,6 +88,9 @@ func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, err
 		for _, r := range found {
 			if s.Busy(r) || r.TotalChunks > 1 && storing[groupOf(r)] {
 				res.Busy++
+				if r.Profile != "" {
+					res.BusyProfiled++
+				}
 				continue
 			}
 			path, ok := strings.CutPrefix(r.URL, r.BaseURL)
@@ -106,6 +113,9 @@ func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, err
 				res.Dead++
 			} else {
 				res.Pending++
+			}
+			if r.Profile != "" {
+				res.Profiled++
 			}
 		}
 		for _, in := range sends {

@@ -40,10 +40,11 @@ func TestMove(t *testing.T) {
 		shared bool
 		want   MoveResult
 	}{
-		{"nobody sending", 0, 0, false, MoveResult{Pending: 2, Dead: 1}},
-		{"nobody sending, shared", 0, 0, true, MoveResult{Pending: 2, Dead: 1}},
-		{"a live process sending one", live, time.Minute, false, MoveResult{Pending: 1, Dead: 1, Busy: 1}},
-		{"a live process whose lease ended", live, -time.Second, false, MoveResult{Pending: 2, Dead: 1}},
+		// b, the openaev one, is Profiled.
+		{"nobody sending", 0, 0, false, MoveResult{Pending: 2, Dead: 1, Profiled: 1}},
+		{"nobody sending, shared", 0, 0, true, MoveResult{Pending: 2, Dead: 1, Profiled: 1}},
+		{"a live process sending one", live, time.Minute, false, MoveResult{Pending: 1, Dead: 1, Busy: 1, Profiled: 1}},
+		{"a live process whose lease ended", live, -time.Second, false, MoveResult{Pending: 2, Dead: 1, Profiled: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
