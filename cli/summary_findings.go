@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,21 +13,9 @@ import (
 
 // The summary reads an injector's findings by their JSON shape, the one
 // the platform gets, so that it needs no injector's package: the keys of
-// the reference injectors are shown per target (nmap's scan_results and
-// unscanned_targets, query's results and cves, cloudscan's configs and
+// the reference injectors are shown per target (nmap's, see
+// summary_nmap.go; query's results and cves, cloudscan's configs and
 // findings_summary), any other key as one line of the whole inject.
-
-// scanRow is a row of nmap's scan_results.
-type scanRow struct {
-	Port      int    `json:"port"`
-	Protocol  string `json:"protocol"`
-	Service   string `json:"service"`
-	Product   string `json:"product"`
-	Version   string `json:"version"`
-	Host      string `json:"host"`
-	Target    string `json:"target"`
-	Unmatched bool   `json:"unmatched"`
-}
 
 // queryResult is an entry of query's results, one per target.
 type queryResult struct {
@@ -103,21 +90,7 @@ func readFindings(findings map[string]any, labels []string, complete bool) findi
 		return v
 	}
 	done := map[string]bool{"action_output": true} // nmap's raw XML: -o json has it
-	var rows []scanRow
-	if decode(raw, "scan_results", &rows, done) {
-		index := newLabelIndex(labels)
-		v.scanResults(rows, index, len(labels), complete)
-		var unscanned []string
-		if decode(raw, "unscanned_targets", &unscanned, done) && complete {
-			for _, u := range unscanned {
-				for _, i := range index.of(u) {
-					v.status[i] = "not scanned"
-				}
-			}
-		}
-		done["ports"] = true
-		done["unmatched_results"] = true
-	}
+	v.nmapFindings(raw, labels, complete, done)
 	var results []queryResult
 	if decode(raw, "results", &results, done) && len(results) == len(labels) {
 		v.queryResults(results)
@@ -153,52 +126,6 @@ func decode(raw map[string]json.RawMessage, key string, dst any, done map[string
 	}
 	done[key] = true
 	return true
-}
-
-func (v *findingsView) scanResults(rows []scanRow, index labelIndex, targets int, complete bool) {
-	var strays []string
-	for _, r := range rows {
-		port := fmt.Sprint(r.Port)
-		if r.Protocol != "" {
-			port += "/" + r.Protocol
-		}
-		line := port + " open"
-		if r.Service != "" { // nmap named none: no invented name
-			line += " " + r.Service
-		}
-		if pv := strings.TrimSpace(r.Product + " " + r.Version); pv != "" {
-			line += " (" + pv + ")"
-		}
-		target := r.Target
-		if target == "" { // the platform's portscan shape: asset_id, host, port, service
-			target = r.Host
-		}
-		if r.Host != "" && (r.Unmatched || !sameWord(r.Host, target)) {
-			line = r.Host + " " + line
-		}
-		idx := index.of(target)
-		if r.Unmatched || len(idx) == 0 {
-			strays = append(strays, line)
-			continue
-		}
-		for _, i := range idx {
-			if !slices.Contains(v.perTarget[i], line) { // a host scanned twice (by name and address)
-				v.perTarget[i] = append(v.perTarget[i], line)
-			}
-		}
-	}
-	for i := range targets {
-		if _, ok := v.perTarget[i]; !ok {
-			if complete {
-				v.status[i] = "no open port"
-			}
-		} else {
-			v.status[i] = fmt.Sprintf("%d open %s", len(v.perTarget[i]), plural(len(v.perTarget[i]), "port", "ports"))
-		}
-	}
-	if len(strays) > 0 {
-		v.general = append(v.general, "hosts matching no target: "+joinList(strays, maxListed, "; "))
-	}
 }
 
 func (v *findingsView) queryResults(results []queryResult) {
