@@ -125,11 +125,19 @@ func paramAdvice(keys []unknownKey, params map[string]string) string {
 	for _, k := range keys {
 		if p, ok := params[k.name]; ok {
 			injector, _, _ := strings.Cut(k.name, ".")
-			return fmt.Sprintf("; %s is a param of %s, given per inject, not in the config file: --param %s=VALUE, or the inject file's params",
-				p, injector, p)
+			return "; " + perInject(p, injector, "in the config file", "")
 		}
 	}
 	return ""
+}
+
+// perInject says that param of injector is given per inject, not where
+// (the config file, the environment): the advice of a config key and of an
+// environment variable naming it; also, when not "", how the environment
+// gives it.
+func perInject(param, injector, where, also string) string {
+	return fmt.Sprintf("%s is a param of %s, given per inject, not %s: --param %s=VALUE%s, or the inject file's params",
+		param, injector, where, param, also)
 }
 
 // spelledSetting returns the name, as the config file writes it

@@ -116,7 +116,11 @@ func checkEnv(c *ucli.Context, o Options, ms []framework.Manifest) ([]string, er
 	if len(names) == 0 {
 		return nil, nil
 	}
-	slips, stray := sortEnv(names, knownEnv(rootApp(c), ms), settingForms(ms))
+	known := knownEnv(rootApp(c), ms)
+	if err := checkParamEnv(names, known, ms); err != nil {
+		return nil, err
+	}
+	slips, stray := sortEnv(names, known, settingForms(ms))
 	if len(slips) == 0 {
 		return stray, nil
 	}
@@ -150,6 +154,20 @@ func hasEnvPrefix(name string) bool {
 // private endpoint's key and queries sent to the public one).
 func settingForms(ms []framework.Manifest) map[string]string {
 	forms := map[string]string{}
+	for _, m := range ms {
+		for _, st := range m.Settings {
+			if st.Env != "" {
+				forms[envForm(m.Name, st.Key)] = st.Env
+			}
+		}
+	}
+	return forms
+}
+
+// envForm is the natural environment form of an injector's key,
+// INJECTKIT_<INJECTOR>_<KEY> in upper case, each character but a letter
+// or a digit an underscore.
+func envForm(injector, key string) string {
 	upper := func(s string) string {
 		return strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
@@ -158,14 +176,30 @@ func settingForms(ms []framework.Manifest) map[string]string {
 			return '_'
 		}, strings.ToUpper(s))
 	}
+	return envPrefix + upper(injector) + "_" + upper(key)
+}
+
+// checkParamEnv refuses the first of names (sorted; in any case) that
+// known lacks and that is the natural environment form of a param of an
+// injector of ms (INJECTKIT_NMAP_PORTS for nmap's ports): a param is given
+// per inject, and the variable would be ignored, the param left at its
+// default, as the config file's key nmap.ports is refused (paramAdvice).
+func checkParamEnv(names, known []string, ms []framework.Manifest) error {
+	type param struct{ injector, name string }
+	forms := map[string]param{}
 	for _, m := range ms {
-		for _, st := range m.Settings {
-			if st.Env != "" {
-				forms[envPrefix+upper(m.Name)+"_"+upper(st.Key)] = st.Env
-			}
+		for _, p := range m.Params {
+			forms[envForm(m.Name, p.Name)] = param{m.Name, p.Name}
 		}
 	}
-	return forms
+	for _, name := range slices.Sorted(slices.Values(names)) {
+		p, ok := forms[envPrefix+strings.ToUpper(name[len(envPrefix):])]
+		if ok && !slices.Contains(known, name) {
+			return usageErr("unknown environment variable %s; %s", name,
+				perInject(p.name, p.injector, "in a variable of its own", " (in the environment: "+envPrefix+"PARAM="+p.name+"=VALUE)"))
+		}
+	}
+	return nil
 }
 
 // sortEnv sorts the variables names (each with hasEnvPrefix) that known

@@ -57,6 +57,16 @@ func TestUnknownEnvironmentVariableRefused(t *testing.T) {
 				"no injectkit command or injector reads them", ""},
 		{"a slip and one unlike any", map[string]string{"INJECTKIT_ZZZ_QQQ": "1", "INJECTKIT_TIMOUT": "1s"}, append([]string{"run"}, line...),
 			"unknown environment variable INJECTKIT_TIMOUT (did you mean INJECTKIT_TIMEOUT?): no injectkit command or injector reads it;", ""},
+		// t104: an injector's param in a variable's form is ignored
+		// no more than the config file's key (query.max_results).
+		{"an injector's param in a variable's form", map[string]string{"INJECTKIT_QUERY_MAX_RESULTS": "5"},
+			append([]string{"run"}, line...),
+			"unknown environment variable INJECTKIT_QUERY_MAX_RESULTS; max_results is a param of query, given per inject, not in a variable of its own: " +
+				"--param max_results=VALUE (in the environment: INJECTKIT_PARAM=max_results=VALUE), or the inject file's params", ""},
+		{"validate, an injector's param in a variable's form, lower case", map[string]string{"injectkit_query_provider": "shodan"},
+			append([]string{"validate"}, line...), "unknown environment variable injectkit_query_provider; provider is a param of query", ""},
+		{"a variable naming an injector and no param", map[string]string{"INJECTKIT_QUERY_ZZZ_QQQ": "1"},
+			append([]string{"run"}, warned...), "", `"names": ["INJECTKIT_QUERY_ZZZ_QQQ"]`},
 		{"serve's variable seen by run", map[string]string{"INJECTKIT_WORKERS": "8", "INJECTKIT_OPENAEV_URL": "http://127.0.0.1:1"},
 			append([]string{"run"}, warned...), "", ""},
 		{"an injector's variable", map[string]string{"INJECTKIT_SHODAN_API_KEY": "k", "INJECTKIT_QUERY_REQUEST_TIMEOUT": "5s"},
