@@ -29,7 +29,8 @@ const noOutbox = "none"
 const minOutboxBytes = openaev.MinMaxPayloadSize
 
 // checkOutboxMaxBytes is the one check of outbox_max_bytes, run's (and
-// validate's) and serve's, before anything is sent or stored: an outbox
+// validate's), serve's and outbox list's, before anything is sent, stored
+// or listed: an outbox
 // kept (not none) under minOutboxBytes is refused, naming the setting,
 // the value and where it was given.
 func checkOutboxMaxBytes(oc outboxConfig, o *origins) error {
@@ -193,6 +194,13 @@ type outboxEnv struct {
 func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandConfig) (*outboxEnv, error) {
 	if err := loadOutboxCommandConfig(c, o, cfg); err != nil {
 		return nil, err
+	}
+	if lc, ok := cfg.(*outboxListConfig); ok {
+		// The limit list shows is run's and serve's: it takes it by
+		// their rule.
+		if err := checkOutboxMaxBytes(lc.outbox(), &lc.origins); err != nil {
+			return nil, err
+		}
 	}
 	if sc, ok := cfg.(*outboxSendConfig); ok {
 		if err := checkProxy(o); err != nil {

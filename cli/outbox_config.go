@@ -27,7 +27,7 @@ type outboxFileConfig struct {
 // limit it shows beside the bytes stored.
 type outboxListFileConfig struct {
 	Path        string        `config:"outbox" usage:"outbox file (default $XDG_STATE_HOME/{name}/outbox.db, else ~/.local/state/{name}/outbox.db)"`
-	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"the size limit shown beside the bytes stored (the one run and serve were given)"`
+	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"the size limit shown beside the bytes stored (the one run and serve were given), at least 1024 as theirs"`
 	LockTimeout time.Duration `config:"outbox_lock_timeout" default:"30s" usage:"how long to wait for an outbox another process holds"`
 }
 

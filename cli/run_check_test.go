@@ -149,3 +149,41 @@ func TestRunRefusesOutboxBelowAnyResult(t *testing.T) {
 		t.Errorf("--outbox none --outbox-max-bytes 10: exit %d, want 0; stderr %s", r.code, r.stderr)
 	}
 }
+
+// t104: outbox list takes --outbox-max-bytes (the limit it shows) by run's
+// and serve's rule: below 1024 it exits 2 naming the setting, the value
+// and where it was given, listing nothing. It took 5.
+func TestOutboxListRefusesOutboxBelowAnyResult(t *testing.T) {
+	file := writeFile(t, "c.yaml", "outbox_max_bytes: 512\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string // "" : taken, exit 0
+	}{
+		{"flag", nil, []string{"--outbox-max-bytes", "5"},
+			`invalid outbox_max_bytes "5" (--outbox-max-bytes): must be at least 1024: a smaller outbox keeps next to no inject's result`},
+		{"environment", map[string]string{"INJECTKIT_OUTBOX_MAX_BYTES": "1023"}, nil,
+			`invalid outbox_max_bytes "1023" (env INJECTKIT_OUTBOX_MAX_BYTES): must be at least 1024`},
+		{"config file", nil, []string{"--config", file}, `invalid outbox_max_bytes "512" (config file ` + file},
+		{"the least", nil, []string{"--outbox-max-bytes", "1024"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			r := run(t, registry(), env, append([]string{"outbox", "list", "--log-level", "error"}, tt.args...)...)
+			if tt.want == "" {
+				if r.code != 0 || !strings.Contains(r.stdout, "0 pending, 0 dead") {
+					t.Fatalf("exit %d, want 0 listing the outbox; stdout %s stderr %s", r.code, r.stdout, r.stderr)
+				}
+				return
+			}
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
+				t.Fatalf("exit %d, want 2 saying %q and nothing listed; stdout %q stderr %s", r.code, tt.want, r.stdout, r.stderr)
+			}
+		})
+	}
+}
