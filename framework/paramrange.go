@@ -145,7 +145,6 @@ func rangeReason(te *json.UnmarshalTypeError, fields []paramField) string {
 	return outOfRange(lo, hi)
 }
 
-
 // inRange reports whether n is from lo to hi (decimal text).
 func inRange(n *big.Int, lo, hi string) bool {
 	l, _ := new(big.Int).SetString(lo, 10)
