@@ -1,0 +1,307 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+// TestUnnotedAttemptIsNotCounted: an attempt whose note cannot be
+// written is not made, by Send as by a Deliverer: nothing is posted, no
+// attempt is counted, and the record stays pending, released, due now,
+// the error saying why.
+func TestUnnotedAttemptIsNotCounted(t *testing.T) {
+	entry := Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)}
+	tests := []struct {
+		name string
+		send func(s *Store, p posterFunc) error
+	}{
+		{"send", func(s *Store, p posterFunc) error {
+			recs, err := s.Put(entry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = s.Send(context.Background(), p, recs[0], time.Minute)
+			return err
+		}},
+		{"deliverer", func(s *Store, p posterFunc) error {
+			d := &Deliverer{Store: s, Profile: oneBody{posterFunc: p, e: entry}, MaxBackoff: time.Minute}
+			return d.Deliver(context.Background(), nil)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := os.Mkdir(s.attemptsPath(), 0o700); err != nil { // the note cannot be written
+				t.Fatal(err)
+			}
+			posts := 0
+			err = tt.send(s, func(context.Context, string, int, []byte) error { posts++; return nil })
+			if err == nil || !strings.Contains(err.Error(), "note the attempt") {
+				t.Errorf("error %v, want one saying the attempt could not be noted", err)
+			}
+			list, lerr := s.List()
+			if lerr != nil || len(list) != 1 {
+				t.Fatalf("records %v (%v), want the one stored", list, lerr)
+			}
+			r := list[0]
+			if posts != 0 || r.State != Pending || r.Attempts != 0 || r.Owner != 0 || r.NextAttempt.After(time.Now()) {
+				t.Errorf("%d posts; record %s, %d attempts, owner %d, next %s; want none posted, pending, none counted, released, due now",
+					posts, r.State, r.Attempts, r.Owner, r.NextAttempt)
+			}
+		})
+	}
+}
+
+// TestCutSendKeepsItsNoteUntilCounted: a Send whose ctx ends during its
+// post counts none of the requests it made (NoteInterrupted does): the
+// note of its attempt stays until then, so that a kill in between leaves
+// the attempt to the next opener. A post cut before any request ends its
+// note at once: there is nothing to count.
+func TestCutSendKeepsItsNoteUntilCounted(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        func(ctx context.Context) error
+		unanswered int
+	}{
+		{"in flight", func(ctx context.Context) error {
+			return &httpx.InterruptedError{Err: ctx.Err(), Attempts: 1, Connected: true}
+		}, 1},
+		{"before any request", func(ctx context.Context) error { return ctx.Err() }, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			recs, err := s.Put(Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			p := posterFunc(func(ctx context.Context, _ string, _ int, _ []byte) error {
+				cancel() // the interrupt, during the post
+				return tt.err(ctx)
+			})
+			_, serr := s.Send(ctx, p, recs[0], time.Minute)
+			open := func() []interruptedAttempt {
+				raw, err := os.ReadFile(s.attemptsPath())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return parseAttempts(raw, 0)
+			}
+			if got := len(open()); got != tt.unanswered {
+				t.Errorf("after Send: %d attempts noted in flight, want %d", got, tt.unanswered)
+			}
+			_ = s.NoteInterrupted(recs[0], p, serr)
+			r, err := s.Get(recs[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := open(); len(got) != 0 || r.Unanswered != tt.unanswered {
+				t.Errorf("after NoteInterrupted: attempts noted in flight %v, %d unanswered; want none, %d", got, r.Unanswered, tt.unanswered)
+			}
+		})
+	}
+}
+
+// TestCloseKeepsNotesOfAttemptsInFlight: Close with a post still on the
+// wire (serve abandoning a handling) keeps the note of that attempt, whose
+// outcome the closed outbox can no longer record, and so does a Store the
+// same process opens later; once the process has ended, the next opener
+// counts the attempt.
+func TestCloseKeepsNotesOfAttemptsInFlight(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)}
+	recs, err := s.Put(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onWire, answer, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = s.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error {
+			close(onWire)
+			<-answer
+			return errors.New("status 503")
+		}), recs[0], time.Minute)
+	}()
+	<-onWire
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(answer)
+	<-done
+	noted := func(when string) {
+		t.Helper()
+		raw, err := os.ReadFile(s.attemptsPath())
+		if got := parseAttempts(raw, 0); err != nil || len(got) != 1 || got[0].id != recs[0].ID {
+			t.Fatalf("%s: attempts noted in flight %v (%v), want record %d's", when, got, err, recs[0].ID)
+		}
+	}
+	noted("after Close and the post's end")
+
+	// Another Store of the same process keeps the note.
+	again, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, err := again.Put(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := again.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error { return nil }), more[0], time.Minute); out != Delivered {
+		t.Fatalf("send: %s %v", out, err)
+	}
+	if err := again.Close(); err != nil {
+		t.Fatal(err)
+	}
+	noted("after another Store of the process closed")
+
+	// The process ended: its file is an ended process's.
+	pid, start := endedProcess(t)
+	if err := os.Rename(s.attemptsPath(), fmt.Sprintf("%s.sending-%d-%d", path, pid, start)); err != nil {
+		t.Fatal(err)
+	}
+	after, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer after.Close()
+	r, err := after.Get(recs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Attempts != 1 || r.Unanswered != 1 || r.Interrupted.IsZero() {
+		t.Errorf("after the process ended: %d attempts, %d unanswered, interrupted %s; want the attempt counted", r.Attempts, r.Unanswered, r.Interrupted)
+	}
+}
+
+// TestAttemptsFileBounded: a process's file of attempts is cut to nothing
+// once no attempt is in flight (past cutAttemptsFile), holds the attempts in flight alone once
+// rewritten, and is removed by Close once none is in flight.
+func TestAttemptsFileBounded(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	size := func() int64 {
+		fi, err := os.Stat(s.attemptsPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	if err := s.startAttempt(Record{ID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.startAttempt(Record{ID: 2}); err != nil {
+		t.Fatal(err)
+	}
+	s.endAttempts(1)
+	if size() == 0 {
+		t.Error("the file is empty with an attempt in flight")
+	}
+	s.endAttempts(2, 3)
+	if got := size(); got == 0 || got >= cutAttemptsFile {
+		t.Errorf("the file holds %d bytes, want its few lines", got)
+	}
+	// Past cutAttemptsFile, cut to nothing once no attempt is in flight.
+	if err := s.startAttempt(Record{ID: 4}); err != nil {
+		t.Fatal(err)
+	}
+	for i := uint64(10); s.attempts.size < cutAttemptsFile; i++ {
+		if err := s.startAttempt(Record{ID: i}); err != nil {
+			t.Fatal(err)
+		}
+		s.endAttempts(i)
+	}
+	s.endAttempts(4)
+	if got := size(); got != 0 {
+		t.Errorf("the file holds %d bytes with no attempt in flight past %d, want 0", got, cutAttemptsFile)
+	}
+	// Grown past its bound with one attempt in flight: rewritten with it.
+	if err := s.startAttempt(Record{ID: 7}); err != nil {
+		t.Fatal(err)
+	}
+	for i := uint64(100); s.attempts.size <= maxAttemptsFile; i++ {
+		if err := s.startAttempt(Record{ID: i}); err != nil {
+			t.Fatal(err)
+		}
+		s.endAttempts(i)
+	}
+	if err := s.startAttempt(Record{ID: 8}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(s.attemptsPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := parseAttempts(raw, 0)
+	if len(cut) != 2 || len(raw) > 200 {
+		t.Errorf("rewritten file: %d bytes, attempts in flight %v; want those of records 7 and 8 alone", len(raw), cut)
+	}
+	s.endAttempts(7, 8)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.attemptsPath()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("after Close: %v, want the file removed", err)
+	}
+}
+
+// BenchmarkAttemptNote is what noting an attempt adds to each post of a
+// stored body: its start line before the POST, then its end once the
+// outcome is durable, alone in flight (the file cut to nothing) or beside
+// another attempt (an end line); request=true notes its request too, as a
+// post through an httpx.Poster does before each request (see
+// noteRequest).
+func BenchmarkAttemptNote(b *testing.B) {
+	for _, tt := range []struct{ beside, request bool }{{false, false}, {true, false}, {false, true}} {
+		b.Run(fmt.Sprintf("beside=%t/request=%t", tt.beside, tt.request), func(b *testing.B) {
+			s, err := Open(filepath.Join(b.TempDir(), "outbox.db"), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			if tt.beside {
+				if err := s.startAttempt(Record{ID: 1 << 40}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			id := uint64(0)
+			for b.Loop() {
+				id++
+				if err := s.startAttempt(Record{ID: id}); err != nil {
+					b.Fatal(err)
+				}
+				if tt.request {
+					if err := s.noteRequest(id); err != nil {
+						b.Fatal(err)
+					}
+				}
+				s.endAttempts(id)
+			}
+		})
+	}
+}
