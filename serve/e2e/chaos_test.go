@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -339,82 +338,4 @@ func TestIntegrationChaos(t *testing.T) {
 	if len(drops) > 0 {
 		t.Errorf("the platform dropped %d accepted callbacks, the first: %s %s: %s", len(drops), drops[0].Kind, drops[0].InjectID, drops[0].Reason)
 	}
-}
-
-// killTimes lists when each killed process died, in seconds from begin.
-func killTimes(slots []*slot, begin time.Time) string {
-	var out []string
-	for _, s := range slots {
-		for _, c := range s.procs {
-			if !c.killedAt.IsZero() {
-				out = append(out, fmt.Sprintf("%s@%.1fs", c.Name, c.killedAt.Sub(begin).Seconds()))
-			}
-		}
-	}
-	sort.Strings(out)
-	return strings.Join(out, " ")
-}
-
-// saveLogs writes every daemon's log to $INJECTKIT_CHAOS_LOGS/<process>.log
-// when that variable names a directory.
-func saveLogs(t *testing.T, slots []*slot) {
-	dir := os.Getenv("INJECTKIT_CHAOS_LOGS")
-	if dir == "" {
-		return
-	}
-	for _, s := range slots {
-		for _, c := range s.procs {
-			if err := os.WriteFile(filepath.Join(dir, c.Name+".log"), []byte(c.Stderr.String()), 0o644); err != nil {
-				t.Logf("save logs: %v", err)
-				return
-			}
-		}
-	}
-	t.Logf("daemon logs saved in %s", dir)
-}
-
-func total(m map[string]int) int {
-	n := 0
-	for _, v := range m {
-		n += v
-	}
-	return n
-}
-
-// callSummary lists the calls the platform received about one inject.
-func callSummary(p *openaevtest.Platform, id string) string {
-	var out []string
-	for _, c := range p.Calls(id) {
-		s := fmt.Sprintf("%s:%d", c.Kind, c.Status)
-		if c.Outcome == openaevtest.Dropped {
-			s += "(dropped)"
-		}
-		out = append(out, s)
-	}
-	return strings.Join(out, " ")
-}
-
-// chaosFailure reports what is missing and where, then stops the test.
-func chaosFailure(t *testing.T, begin time.Time, p *openaevtest.Platform, ids []string, slots []*slot, node *servetest.Node, queue, why string) {
-	t.Helper()
-	done := completions(p)
-	var missing []string
-	for _, id := range ids {
-		if done[id] == 0 {
-			missing = append(missing, id)
-		}
-	}
-	j := journal(slots)
-	for _, id := range missing[:min(len(missing), 10)] {
-		t.Logf("not completed %s: %s; platform calls %s", id, history(j[id], begin), callSummary(p, id))
-	}
-	saveLogs(t, slots)
-	for _, s := range slots {
-		if _, _, listing := outboxList(t, s.outbox); !strings.Contains(listing, ": 0 pending, 0 dead") {
-			t.Logf("%s:\n%s", s.name, listing)
-		}
-	}
-	ready, consumers, err := node.Counts(queue)
-	t.Logf("queue: %d ready, %d consumers (%v)", ready, consumers, err)
-	t.Fatalf("%s; not completed: %s", why, firstN(missing, 30))
 }
