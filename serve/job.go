@@ -312,11 +312,12 @@ func (r *runner) requeueFailed(j *job, err error, dropped bool) {
 	case !settled && j.kept():
 		log.Warn("shutting down: the message was acknowledged by the shutdown, its result kept", fields...)
 		return
-	case settled:
+	case settled && !dropped:
 		log.Warn("shutting down: the message is not returned, its channel closed: the broker delivers it again", fields...)
 		return
 	}
-	// Returned to the queue, by this call or by the shutdown.
+	// Returned to the queue, by this call, by the shutdown or by its
+	// channel's close.
 	if dropped {
 		log.Error("shutdown timeout: the inject's result, held in memory and not delivered, is dropped; its message goes back to the queue and the inject will run again", fields...)
 		return

@@ -139,3 +139,46 @@ func TestRequeueCountsAreBounded(t *testing.T) {
 		t.Errorf("attempt %d", attempt)
 	}
 }
+
+// closedNacks is the acknowledger of a message whose channel closed: its
+// requeue fails.
+type closedNacks struct{ nacks }
+
+func (a *closedNacks) Nack(uint64, bool, bool) error { return amqp.ErrClosed }
+
+// TestDroppedResultSaidWhenTheChannelClosed is reviewer r18's finding: a
+// result the shutdown dropped, whose message's requeue failed because its
+// channel had closed, was logged only "the message is not returned, its
+// channel closed", not the ERROR saying the result is dropped and the
+// inject will run again. The channel's close returns the message as the
+// requeue would: one ERROR line says so, whichever returned it; a
+// transient failure there keeps its WARN.
+func TestDroppedResultSaidWhenTheChannelClosed(t *testing.T) {
+	tests := []struct {
+		name      string
+		err       error
+		wantLevel zapcore.Level
+		wantMsg   string
+	}{
+		{"a held result dropped", &DroppedError{Err: errors.New("complete: answer 503")}, zapcore.ErrorLevel,
+			"shutdown timeout: the inject's result, held in memory and not delivered, is dropped; its message goes back to the queue and the inject will run again"},
+		{"a transient failure", errors.New("reception: answer 503"), zapcore.WarnLevel,
+			"shutting down: the message is not returned, its channel closed: the broker delivers it again"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zapcore.DebugLevel)
+			r := newRunner(&Daemon{Registrar: okRegistrar{}, Log: zap.New(core)})
+			close(r.stopping)
+			j := &job{dl: amqp.Delivery{Acknowledger: &closedNacks{}, Body: []byte("a")}}
+			j.named("i-held", r.log)
+			if again := r.finish(j, tt.err); again {
+				t.Error("handled again after the shutdown started")
+			}
+			all := logs.All()
+			if len(all) != 1 || all[0].Level != tt.wantLevel || all[0].Message != tt.wantMsg || all[0].ContextMap()["inject_id"] != "i-held" {
+				t.Errorf("logged %v, want one %v line %q naming i-held", all, tt.wantLevel, tt.wantMsg)
+			}
+		})
+	}
+}
