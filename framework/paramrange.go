@@ -181,9 +181,10 @@ func outOfRange(lo, hi string) string {
 // ReasonNumberRange is the Reason of the *signatures.ValidationError of a
 // JSON number past what any number is read as (1e400, -1e400): one that
 // is no param's value on its own (an item of a list, a member of an
-// object), or any number of an executor without ParamsFactory. A param's
-// own number is judged by the param's type instead, as --param judges
-// the same text: an int's range, a duration's "too long".
+// object), or any number, at any depth, of an executor without
+// ParamsFactory. A param's own number is judged by the param's type
+// instead, as --param judges the same text: an int's range, a duration's
+// "too long".
 const ReasonNumberRange = "out of range: want a number from -1.7976931348623157e308 to 1.7976931348623157e308"
 
 // wholeLiteral reports whether literal, a JSON number, is a whole number
@@ -259,18 +260,36 @@ func floatNumbers(v any, keepIntegers bool) (out any, changed bool) {
 	return v, false
 }
 
-// numbersInRange refuses a param of raw whose value is a number past
+// numbersInRange refuses a param of raw whose value is, or holds at any
+// depth (an item of a list, a member of an object), a number past
 // float64's range (1e400), which no executor without ParamsFactory could
-// be handed as a number: named in the order of the keys.
+// be handed as a number: named in the order of the keys, with its value
+// as written.
 func numbersInRange(raw map[string]any) error {
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
-		if n, ok := raw[k].(json.Number); ok {
-			if _, err := n.Float64(); err != nil {
-				return invalidParam(k, n.String(), ReasonNumberRange)
-			}
+		if pastRange(raw[k]) {
+			return invalidParam(k, paramText(raw[k]), ReasonNumberRange)
 		}
 	}
 	return nil
+}
+
+// pastRange reports whether v is or holds a number no float64 holds.
+func pastRange(v any) bool {
+	switch x := v.(type) {
+	case json.Number:
+		_, err := x.Float64()
+		return err != nil
+	case map[string]any:
+		for _, e := range x {
+			if pastRange(e) {
+				return true
+			}
+		}
+	case []any:
+		return slices.ContainsFunc(x, pastRange)
+	}
+	return false
 }
 
 // mapParams returns the params an executor without ParamsFactory receives:

@@ -108,13 +108,29 @@ func TestParseParamOutOfRange(t *testing.T) {
 }
 
 // An executor without ParamsFactory is handed numbers as float64: a param
-// past float64's range is refused, in words naming no Go type.
+// past float64's range is refused, in words naming no Go type, whether the
+// number is the param's value or in it at any depth (reviewer r18: one in
+// a list or an object was handed on as a json.Number), the param named
+// with its value as written.
 func TestDecodeParamsUntypedPastFloat64(t *testing.T) {
-	_, err := framework.DecodeParams(untyped{}, map[string]any{"a": json.Number("1"), "n": json.Number("-1e400")})
-	var ve *signatures.ValidationError
-	if !errors.As(err, &ve) || ve.Field != "params.n" || ve.Value != "-1e400" || ve.Reason != framework.ReasonNumberRange ||
-		strings.Contains(ve.Reason, "float") {
-		t.Fatalf("err = %#v, want params.n \"-1e400\": %s", err, framework.ReasonNumberRange)
+	for _, tt := range []struct {
+		name             string
+		raw              map[string]any
+		wantKey, wantVal string
+	}{
+		{"the param's value", map[string]any{"a": json.Number("1"), "n": json.Number("-1e400")}, "params.n", "-1e400"},
+		{"in a list", map[string]any{"a": json.Number("1"), "x": []any{json.Number("2"), json.Number("1e400")}}, "params.x", "[2,1e400]"},
+		{"in an object", map[string]any{"m": map[string]any{"y": json.Number("-1e400")}}, "params.m", `{"y":-1e400}`},
+		{"deeper", map[string]any{"m": map[string]any{"l": []any{map[string]any{"z": json.Number("1e999")}}}}, "params.m", `{"l":[{"z":1e999}]}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := framework.DecodeParams(untyped{}, tt.raw)
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tt.wantKey || ve.Value != tt.wantVal || ve.Reason != framework.ReasonNumberRange ||
+				strings.Contains(ve.Reason, "float") {
+				t.Fatalf("DecodeParams = %#v, %#v; want %s %q: %s", p, err, tt.wantKey, tt.wantVal, framework.ReasonNumberRange)
+			}
+		})
 	}
 }
 
