@@ -247,11 +247,11 @@ func jsonLogs(stderr, msg string) []map[string]any {
 }
 
 // checkDeliveryTagged checks that every JSON log line naming inject id,
-// a message delivered once, carries one delivery_tag, and that the lines
-// include one of each message in want.
+// a message delivered once, carries one delivery (channel and
+// delivery_tag), and that the lines include one of each message in want.
 func checkDeliveryTagged(t *testing.T, stderr, id string, want ...string) {
 	t.Helper()
-	tags := map[any]bool{}
+	deliveries := map[string]bool{}
 	seen := map[string]bool{}
 	for _, line := range strings.Split(stderr, "\n") {
 		var m map[string]any
@@ -260,15 +260,16 @@ func checkDeliveryTagged(t *testing.T, stderr, id string, want ...string) {
 		}
 		msg, _ := m["msg"].(string)
 		seen[msg] = true
-		tag, ok := m["delivery_tag"]
-		if !ok {
-			t.Errorf("%s: line %q has no delivery_tag", id, msg)
+		channel, hasChannel := m["channel"]
+		tag, hasTag := m["delivery_tag"]
+		if !hasChannel || !hasTag {
+			t.Errorf("%s: line %q has no channel or no delivery_tag", id, msg)
 			continue
 		}
-		tags[tag] = true
+		deliveries[fmt.Sprint(channel, "/", tag)] = true
 	}
-	if len(tags) > 1 {
-		t.Errorf("%s: delivery tags %v, want one", id, tags)
+	if len(deliveries) > 1 {
+		t.Errorf("%s: deliveries (channel/delivery_tag) %v, want one", id, deliveries)
 	}
 	for _, msg := range want {
 		if !seen[msg] {

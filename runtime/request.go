@@ -67,7 +67,7 @@ type Request struct {
 	NameRejection func(error) error `json:"-"`
 	// LogFields are added to every line the runtime logs about the
 	// request (its executor's included), after its inject_id and
-	// injector: a daemon's delivery_tag, say, that tells two copies of
+	// injector: a daemon's channel and delivery_tag, say, that tell two copies of
 	// one inject in flight apart. It is never encoded.
 	LogFields []zap.Field `json:"-"`
 }

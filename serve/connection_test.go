@@ -1,14 +1,18 @@
 package serve_test
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/serve/servetest"
@@ -51,6 +55,57 @@ func TestIntegrationReconnectsAfterBrokerLoss(t *testing.T) {
 	}
 	if f.logs.FilterMessage("broker connection lost").Len() == 0 {
 		t.Error("the broker loss is not logged")
+	}
+}
+
+// TestIntegrationCopyAfterBrokerLossHasItsOwnDelivery is reviewer r18's
+// finding: delivery tags count per channel from 1, so the copy of a
+// message the broker delivers again, on the channel of the next
+// connection, had the delivery_tag of the first handling still in flight,
+// and their lines could not be told apart. DeliveryField carries the
+// channel's number in the daemon too: the two handlings differ by it.
+func TestIntegrationCopyAfterBrokerLossHasItsOwnDelivery(t *testing.T) {
+	inFlight := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var seen []map[string]any // each handling's DeliveryField
+	h := serve.HandlerFunc(func(ctx context.Context, _ []byte) error {
+		enc := zapcore.NewMapObjectEncoder()
+		serve.DeliveryField(ctx).AddTo(enc)
+		mu.Lock()
+		seen = append(seen, enc.Fields)
+		n := len(seen)
+		mu.Unlock()
+		if n == 1 {
+			inFlight <- struct{}{}
+			<-release
+		}
+		return nil
+	})
+	f := newFixture(t, h)
+	p := newProxy(t, servetest.Addr, nil)
+	b := f.reg.reg.Broker
+	b.Port = p.port()
+	f.reg.set(serve.Registration{Broker: b, Queue: f.queue}, nil)
+	start(t, f.d)
+
+	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
+	<-inFlight
+	t.Cleanup(func() { close(release) }) // before the daemon's stop
+	p.cut()
+	handled := func() int { mu.Lock(); defer mu.Unlock(); return len(seen) }
+	waitFor(t, "the copy handled on the next connection", func() bool { return handled() == 2 })
+	mu.Lock()
+	defer mu.Unlock()
+	first, copied := seen[0], seen[1]
+	t.Logf("first handling %v, its copy %v", first, copied)
+	for _, d := range seen {
+		if d["channel"] == nil || d["delivery_tag"] == nil {
+			t.Fatalf("DeliveryField gave %v, want channel and delivery_tag", d)
+		}
+	}
+	if fmt.Sprint(first) == fmt.Sprint(copied) {
+		t.Errorf("the first handling and its copy have one delivery %v: their lines cannot be told apart", first)
 	}
 }
 

@@ -208,6 +208,7 @@ type runner struct {
 	sessions map[*session]struct{}
 	watching sync.WaitGroup // the watch of the connection a stop drains on (see watchDrain)
 	seq      atomic.Int64
+	channels atomic.Uint64 // the broker channels opened (see delivery)
 }
 
 func newRunner(d *Daemon) *runner {

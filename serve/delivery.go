@@ -100,7 +100,7 @@ func (r *runner) oversize(j *job) string {
 		body := j.dl.Body
 		head := Delivery{Body: body[:min(len(body), OversizeHead)], Redelivered: j.redelivered(), Returned: j.returned,
 			Lost: j.sess.ch.IsClosed}
-		return oh.HandleOversize(withDeliveryTag(r.base, j.dl.DeliveryTag), head, int64(len(body)), r.maxMessageSize)
+		return oh.HandleOversize(withDelivery(r.base, j.delivery()), head, int64(len(body)), r.maxMessageSize)
 	})
 }
 

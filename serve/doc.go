@@ -58,10 +58,15 @@
 // A Handler that is a KeyNamer names each message (its inject id) when it
 // arrives: every line the daemon logs about the message carries the name
 // as the field inject_id, and the shutdown's requeue lists them. Each of
-// those lines carries the message's delivery tag too (delivery_tag), and
-// the context a Handler is handed gives it (DeliveryField), for the lines
-// the Handler logs about the message: two copies of one inject in flight
-// have one inject_id and two delivery tags.
+// those lines carries the message's delivery too, as two fields: channel,
+// the number of the broker channel it came on, counted from 1 since the
+// daemon started (each connection opens a new one), and delivery_tag, the
+// broker's number of the delivery on that channel, which restarts at 1 on
+// each; the context a Handler is handed gives them (DeliveryField), for
+// the lines the Handler logs about the message: two copies of one inject
+// in flight have one inject_id and two deliveries (a copy delivered again
+// after a connection's loss comes on a new channel, where its
+// delivery_tag may be the first's).
 //
 // A Handler that is a DeliveryHandler is told whether the broker
 // redelivered the message, or its worker hands it again after a failure

@@ -64,7 +64,7 @@ func (j *job) named(key string, log *zap.Logger) {
 // worker, once the job is named.
 func (j *job) logger() *zap.Logger {
 	if j.log == nil {
-		fields := []zap.Field{zap.Uint64(deliveryTagField, j.dl.DeliveryTag), zap.Bool("redelivered", j.dl.Redelivered),
+		fields := []zap.Field{j.delivery().field(), zap.Bool("redelivered", j.dl.Redelivered),
 			zap.Int("body_bytes", len(j.dl.Body))}
 		if key := j.name(); key != "" {
 			fields = append(fields, zap.String("inject_id", key))
@@ -99,6 +99,16 @@ func (j *job) settleAs(outcome string, f func() error) (settled bool, err error)
 func (j *job) kept() bool {
 	o := j.outcome.Load()
 	return o != nil && *o == OutcomeAcked
+}
+
+// delivery names the job's delivery: its channel's number (0 without a
+// session: tests) and its delivery tag.
+func (j *job) delivery() delivery {
+	d := delivery{tag: j.dl.DeliveryTag}
+	if j.sess != nil {
+		d.channel = j.sess.channel
+	}
+	return d
 }
 
 // redelivered reports whether the message may have been handled before:
@@ -225,7 +235,7 @@ func (r *runner) handle(j *job) (err error) {
 	}()
 	decoded := j.decoded
 	j.decoded = nil // a handling again decodes the body afresh
-	ctx := withDeliveryTag(r.base, j.dl.DeliveryTag)
+	ctx := withDelivery(r.base, j.delivery())
 	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
 		return dh.HandleDelivery(ctx, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(), Retries: j.retried,
 			Returned: j.returned && j.retried == 0, Lost: j.sess.ch.IsClosed, Decoded: decoded})

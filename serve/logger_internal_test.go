@@ -66,22 +66,24 @@ func (*acks) Nack(uint64, bool, bool) error { return nil }
 func (*acks) Reject(uint64, bool) error     { return nil }
 
 // TestDeliveryFieldOfTheHandledMessage checks that the context a Handler
-// is handed gives the delivery_tag of its message (DeliveryField), and
-// any other context none.
+// is handed gives the delivery of its message (DeliveryField): its
+// channel's number and its delivery_tag; and any other context none.
 func TestDeliveryFieldOfTheHandledMessage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var got zap.Field
 		r := newRunner(&Daemon{Registrar: okRegistrar{}, Log: zap.NewNop(),
 			Handler: HandlerFunc(func(ctx context.Context, _ []byte) error { got = DeliveryField(ctx); return nil })})
 		r.ctx, r.base = t.Context(), t.Context()
-		s := &session{ch: &amqp.Channel{}}
+		s := &session{ch: &amqp.Channel{}, channel: 3}
 		r.slots <- struct{}{}
 		r.start(s, amqp.Delivery{Acknowledger: &acks{}, DeliveryTag: 7, Body: []byte(`{}`)})
 		close(r.stopping)
 		s.wg.Wait()
 		synctest.Wait()
-		if !got.Equals(zap.Uint64("delivery_tag", 7)) {
-			t.Errorf("DeliveryField of the handler's context = %v, want delivery_tag 7", got)
+		enc := zapcore.NewMapObjectEncoder()
+		got.AddTo(enc)
+		if enc.Fields["channel"] != uint64(3) || enc.Fields["delivery_tag"] != uint64(7) || len(enc.Fields) != 2 {
+			t.Errorf("DeliveryField of the handler's context gives %v, want channel 3, delivery_tag 7", enc.Fields)
 		}
 		if f := DeliveryField(t.Context()); f.Type != zapcore.SkipType {
 			t.Errorf("DeliveryField of another context = %v, want none", f)

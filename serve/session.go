@@ -21,6 +21,7 @@ type session struct {
 	conn       *amqp.Connection
 	ch         *amqp.Channel
 	tag        string
+	channel    uint64 // the channel's number in the daemon (see delivery)
 	deliveries <-chan amqp.Delivery
 	consuming  bool // deliveries is open: stopConsuming has not run since the last Consume
 	closed     chan *amqp.Error
@@ -54,6 +55,7 @@ func (r *runner) connect(reg Registration) (*session, error) {
 	if s.ch, err = conn.Channel(); err != nil {
 		return fail("open channel", err)
 	}
+	s.channel = r.channels.Add(1)
 	if err := s.ch.Qos(r.workers, 0, false); err != nil {
 		return fail("set prefetch", err)
 	}
