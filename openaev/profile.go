@@ -96,8 +96,9 @@ func (p *Profile) Received(ctx context.Context, prep *runtime.Prepared) error {
 		// A lost trace loses nothing the terminal callback does not carry.
 		p.log.Warn("trace not delivered", injectField(ctx, id), zap.Error(err))
 	}
-	startedNow(ctx) // serve's record of a first delivery's start, durable before the run
-	return nil
+	// serve's record of a first delivery's start, durable before the run;
+	// a panic recording it is the handling's (see Handler.startFirst).
+	return startedNow(ctx)
 }
 
 // manifestOf returns the manifest a report's contract was generated from.

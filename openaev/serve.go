@@ -261,6 +261,9 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		ctx = context.WithValue(ctx, markClaimed, true)
 	}
 	err = h.cfg.Processor.processMessage(ctx, m, true)
+	if sp := (*startPanic)(nil); errors.As(err, &sp) {
+		panic(sp) // in the worker: the daemon recovers it (see startFirst)
+	}
 	if joined {
 		// The outcome of the handling it waited for, settled and counted
 		// there (a result not delivered held there: see unstored).

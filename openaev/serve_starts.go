@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
+	"sync/atomic"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/runtime"
 )
@@ -93,19 +96,66 @@ func (h *Handler) startRun(ctx context.Context, id string, redelivered bool) (en
 // the hold of the outbox file the room check took, is called once the
 // record is committed. It returns ctx carrying that wait, and the end of
 // the record, to call once the message is settled.
+//
+// A panic recording the start, outside the worker and so outside the
+// daemon's recover, is recovered there: the inject does not run
+// (startedNow returns it as a *startPanic, which HandleDelivery raises
+// again in the worker), or end raises it, so that the daemon handles it
+// as a panic of the handling.
 func (h *Handler) startFirst(ctx context.Context, id string, letGo func()) (context.Context, func()) {
-	recorded := make(chan struct{})
-	var end func()
+	st := &startRecord{recorded: make(chan struct{}), end: func() {}}
 	go func() {
-		defer close(recorded)
-		end, _ = h.startRun(ctx, id, false) // a first delivery: nothing unfinished
-		letGo()
+		defer close(st.recorded)
+		defer letGo()
+		defer func() {
+			if v := recover(); v != nil {
+				st.panicked = &startPanic{value: v, stack: debug.Stack()}
+			}
+		}()
+		st.end, _ = h.startRun(ctx, id, false) // a first delivery: nothing unfinished
 	}()
-	wait := func() { <-recorded }
-	return context.WithValue(ctx, startedKey{}, wait), func() {
-		wait()
-		end()
+	return context.WithValue(ctx, startedKey{}, st), func() {
+		if p := st.wait(); p != nil {
+			panic(p)
+		}
+		st.end()
 	}
+}
+
+// startRecord is a first delivery's start being recorded (see
+// startFirst).
+type startRecord struct {
+	recorded chan struct{} // closed once recorded, or its recording panicked
+	end      func()
+	panicked *startPanic
+	told     atomic.Bool // the panic was returned or raised once
+}
+
+// wait waits for the record and returns the panic recording it, once.
+func (st *startRecord) wait() *startPanic {
+	<-st.recorded
+	if st.panicked != nil && st.told.CompareAndSwap(false, true) {
+		return st.panicked
+	}
+	return nil
+}
+
+// startPanic is a panic recording a first delivery's start, raised again
+// in the worker handling it. It logs as its value and the stack of the
+// goroutine that panicked.
+type startPanic struct {
+	value any
+	stack []byte
+}
+
+func (p *startPanic) Error() string {
+	return fmt.Sprintf("recording the inject's start: %v", p.value)
+}
+
+func (p *startPanic) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("value", fmt.Sprint(p.value))
+	enc.AddByteString("stack", p.stack)
+	return nil
 }
 
 // startedKey is the context key of the wait for a first delivery's start
@@ -113,11 +163,16 @@ func (h *Handler) startFirst(ctx context.Context, id string, letGo func()) (cont
 type startedKey struct{}
 
 // startedNow waits for the start record of the inject ctx runs, when a
-// first delivery's record is still being committed (see startFirst).
-func startedNow(ctx context.Context) {
-	if wait, ok := ctx.Value(startedKey{}).(func()); ok {
-		wait()
+// first delivery's record is still being committed (see startFirst); a
+// panic recording it is returned (a *startPanic): the inject does not
+// run.
+func startedNow(ctx context.Context) error {
+	if st, ok := ctx.Value(startedKey{}).(*startRecord); ok {
+		if p := st.wait(); p != nil {
+			return p
+		}
 	}
+	return nil
 }
 
 // unfinished answers a redelivered message of inject id whose runs ended

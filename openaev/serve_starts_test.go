@@ -102,6 +102,40 @@ func TestHandlerFirstStartEndsWithoutRun(t *testing.T) {
 	}
 }
 
+// TestHandlerFirstStartPanicIsTheHandlings is reviewer r18's finding: a
+// first delivery's start is recorded in a goroutine of its own, outside
+// the daemon's recover, so a panic there (here the outbox's clock
+// panicking in StartRun) ended the process. It is now the handling's
+// panic, raised again in the worker that HandleDelivery runs in, where
+// the daemon recovers it: the wait for the record released, the inject
+// not run, and the outbox left usable.
+func TestHandlerFirstStartPanicIsTheHandlings(t *testing.T) {
+	now := func() time.Time {
+		if calledFrom("outbox.(*Store).StartRun") {
+			panic("clock broken")
+		}
+		return time.Now()
+	}
+	s := newServeEnv(t, serveOpts{outbox: true, shared: true, now: now})
+	ran := false
+	s.nmap.during = func() { ran = true }
+	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	var raised any
+	err := func() (err error) {
+		defer func() { raised = recover() }()
+		return s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
+	}()
+	if e, ok := raised.(error); !ok || e.Error() != "recording the inject's start: clock broken" {
+		t.Fatalf("HandleDelivery returned %v, raised %#v; want the start's panic raised in the worker", err, raised)
+	}
+	if ran {
+		t.Error("the inject ran though its start was not recorded")
+	}
+	if _, err := s.store.Starts(); err != nil {
+		t.Errorf("the outbox after the panic: %v", err)
+	}
+}
+
 // calledFrom says whether a function whose name ends with name is among
 // the caller's callers.
 func calledFrom(name string) bool {
