@@ -17,9 +17,11 @@ import (
 // its outcome is written after the POST. The backend may hold the body all
 // the same (one that queues its callbacks answers before it shows them),
 // and a restart that resent it at once would send it twice. So each
-// process notes the start of each attempt of a stored body before its
+// Store notes the start of each attempt of a stored body before its
 // first byte goes on the wire, in a file of its own beside the outbox,
-// "<file>.sending-<pid>-<start>", with one write(2) and no fsync: the
+// "<file>.sending-<pid>-<start>-<store>" (<store> random: two Stores of
+// one process on one file keep their notes apart), with one write(2) and
+// no fsync: the
 // kernel keeps what was written when the process is killed, not when the
 // machine loses power (a power cut loses the notes of the last seconds,
 // and their bodies are resent at once, as before). Once the outcome is
@@ -29,8 +31,9 @@ import (
 // to nothing; a file grown past maxAttemptsFile is rewritten with the
 // attempts in flight alone, and Close removes it, unless attempts are
 // still in flight (abandoned: their outcome can no longer be written),
-// whose notes it keeps, for the next opener once the process has ended;
-// a Store of the same process opened later keeps them too. Opening the outbox for
+// whose notes it keeps, for the next opener once the process has ended
+// (another Store of the process, with a file of its own, leaves them
+// alone). Opening the outbox for
 // writing, and each pass of a Resender, reads the files of the processes
 // that ended (see liveness): each attempt they started and did not end
 // counts, on its record, as an attempt that got no answer
@@ -47,7 +50,7 @@ const (
 	cutAttemptsFile = 64 << 10
 )
 
-// attemptLog is this process's file of attempts in flight.
+// attemptLog is this Store's file of attempts in flight.
 type attemptLog struct {
 	mu       sync.Mutex
 	f        *os.File
@@ -76,9 +79,9 @@ func unnoted(err error) bool {
 // sendingPrefix is the prefix of the names of the files of attempts.
 func (s *Store) sendingPrefix() string { return filepath.Base(s.path) + ".sending-" }
 
-// attemptsPath is this process's file of attempts.
+// attemptsPath is this Store's file of attempts.
 func (s *Store) attemptsPath() string {
-	return filepath.Join(filepath.Dir(s.path), fmt.Sprintf("%s%d-%d", s.sendingPrefix(), s.pid, s.start))
+	return filepath.Join(filepath.Dir(s.path), fmt.Sprintf("%s%d-%d-%s", s.sendingPrefix(), s.pid, s.start, s.sending))
 }
 
 // startAttempt notes that an attempt of r starts now, before its POST.
@@ -139,30 +142,15 @@ func (s *Store) unnotedErr(id uint64, err error) error {
 	return &unnotedError{fmt.Errorf("outbox %s: note the attempt of record %d before its post: %w", s.path, id, err)}
 }
 
-// openAttempts opens this process's file of attempts; the caller holds
-// a.mu. A file another Store of this process left (closed with attempts
-// in flight, see closeAttempts) keeps those attempts, in flight until the
-// process ends; any other is emptied.
+// openAttempts opens this Store's file of attempts, empty; the caller
+// holds a.mu.
 func (s *Store) openAttempts() error {
 	a := &s.attempts
-	path := s.attemptsPath()
-	raw, _ := os.ReadFile(path)
-	left := parseAttempts(raw, s.pid)
-	flag := os.O_WRONLY | os.O_CREATE | os.O_APPEND
-	if len(left) == 0 {
-		flag |= os.O_TRUNC
-	}
-	f, err := os.OpenFile(path, flag, 0o600)
+	f, err := os.OpenFile(s.attemptsPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	a.f, a.size, a.inflight = f, 0, make(map[uint64]time.Time, len(left))
-	if len(left) > 0 {
-		a.size = int64(len(raw))
-	}
-	for _, c := range left {
-		a.inflight[c.id] = c.at
-	}
+	a.f, a.size, a.inflight = f, 0, map[uint64]time.Time{}
 	return nil
 }
 
@@ -243,7 +231,7 @@ func (s *Store) rewriteAttempts() error {
 	return nil
 }
 
-// closeAttempts removes this process's file (see Close) when no attempt
+// closeAttempts removes this Store's file (see Close) when no attempt
 // is in flight: every outcome it knows of is written. The notes of
 // attempts still in flight (abandoned posts, whose outcome the closed
 // Store can no longer write) are kept, to be counted once the process has

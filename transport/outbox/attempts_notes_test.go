@@ -305,3 +305,72 @@ func BenchmarkAttemptNote(b *testing.B) {
 		})
 	}
 }
+
+// TestTwoStoresOfOneProcessKeepTheirNotes is reviewer r18's finding: two
+// Stores of one process on one outbox shared one file of attempts, each
+// with its own attempts in flight, so that the first's Close removed the
+// file the second noted an attempt on the wire in: a kill then, and the
+// next opener resent that body at once. Each Store now has a file of its
+// own, which an ended process's opener still reads.
+func TestTwoStoresOfOneProcessKeepTheirNotes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	a, err := Open(path, Options{Shared: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(path, Options{Shared: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)}
+	ra, err := a.Put(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := a.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error { return nil }), ra[0], time.Minute); out != Delivered {
+		t.Fatalf("a: %s %v", out, err)
+	}
+	rb, err := b.Put(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onWire, answer, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = b.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error {
+			close(onWire)
+			<-answer
+			return errors.New("status 503")
+		}), rb[0], time.Minute)
+	}()
+	<-onWire
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A kill -9 now: the next opener finds b's attempt.
+	raw, err := os.ReadFile(b.attemptsPath())
+	if got := parseAttempts(raw, 0); len(got) != 1 || got[0].id != rb[0].ID {
+		t.Errorf("after a's Close, b's post on the wire: attempts noted in flight %v (%v), want b's record %d", got, err, rb[0].ID)
+	}
+	pid, start := endedProcess(t)
+	if err := os.WriteFile(fmt.Sprintf("%s.sending-%d-%d-KILLED00", path, pid, start), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	close(answer)
+	<-done
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer after.Close()
+	r, err := after.Get(rb[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Unanswered < 1 || r.Interrupted.IsZero() {
+		t.Errorf("the ended process's file of <pid>-<start>-<store>: %d unanswered, interrupted %s; want b's attempt counted", r.Unanswered, r.Interrupted)
+	}
+}

@@ -93,13 +93,14 @@
 // Each attempt of a stored body (Send, SendRetried, a Resender's, a
 // Deliverer's) is noted before its first byte is sent, and so is each
 // request of it a Poster makes (its retries: see httpx.WithSending,
-// through which postContext hooks the note), in a file of the
-// process's own beside the outbox, "<file>.sending-<pid>-<start>" (one
-// write(2), no fsync: it survives the process being killed, SIGKILL
-// included, since the kernel keeps what was written; a power cut may lose
-// the last notes, and their bodies are then resent at once), and ended
-// once its outcome is durable in the file (the removal of a body delivered
-// committed, or its record settled); the file is cut to nothing when no
+// through which postContext hooks the note), in a file of the Store's
+// own beside the outbox, "<file>.sending-<pid>-<start>-<store>" (<store>
+// random, so that two Stores one process opens on one file keep their
+// notes apart; one write(2), no fsync: it survives the process being
+// killed, SIGKILL included, since the kernel keeps what was written; a
+// power cut may lose the last notes, and their bodies are then resent at
+// once), and ended once its outcome is durable in the file (the removal
+// of a body delivered committed, or its record settled); the file is cut to nothing when no
 // attempt is in flight once it holds 64 KiB, rewritten with those in
 // flight past 1 MiB, and removed by Close once none is in flight (the
 // notes of attempts Close abandoned in flight stay, counted once the

@@ -37,8 +37,11 @@ func (s *Store) endedSending() (files []string, cut []interruptedAttempt) {
 		if !ok || !e.Type().IsRegular() {
 			continue
 		}
+		// <pid>-<start>-<store>, or <pid>-<start> (before the Stores
+		// of a process had files of their own), ".new" a rewrite's.
+		rest, rewrite := strings.CutSuffix(rest, ".new")
 		pidS, startS, ok := strings.Cut(rest, "-")
-		startS, rewrite := strings.CutSuffix(startS, ".new")
+		startS, _, _ = strings.Cut(startS, "-")
 		pid, perr := strconv.Atoi(pidS)
 		start, serr := strconv.ParseUint(startS, 10, 64)
 		if !ok || perr != nil || serr != nil || (pid == s.pid && start == s.start) || alive(pid, start) {

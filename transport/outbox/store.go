@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -89,6 +90,10 @@ type Store struct {
 	opts  Options
 	pid   int
 	start uint64 // this process's start time (see processStart), 0 when unknown
+	// sending names this Store's file of attempts among its process's
+	// (see attemptsPath): random, so that two Stores of one process on
+	// one file keep their notes apart.
+	sending string
 
 	mu              sync.Mutex
 	db              *bolt.DB
@@ -169,7 +174,8 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("outbox %s: create directory: %w", abs, err)
 	}
 	pid := os.Getpid()
-	s := &Store{path: abs, opts: opts, pid: pid, start: processStart(pid), claims: map[uint64]bool{}, runs: map[uint64]string{}}
+	s := &Store{path: abs, opts: opts, pid: pid, start: processStart(pid), sending: rand.Text()[:8],
+		claims: map[uint64]bool{}, runs: map[uint64]string{}}
 	if _, err := os.Lstat(abs); !opts.ReadOnly && errors.Is(err, fs.ErrNotExist) {
 		if err := s.create(); err != nil {
 			return nil, err
