@@ -181,12 +181,12 @@ func (s *Store) endAttempts(ids ...uint64) {
 	}
 	switch {
 	case lines == nil:
-	case len(a.inflight) == 0 && a.size >= cutAttemptsFile:
+	case len(a.inflight) == 0 && a.size >= cutAttemptsFile && a.f.Truncate(0) == nil:
 		// Nothing in flight: the file is cut to nothing (O_APPEND
-		// writes go on at its new end).
-		if a.f.Truncate(0) == nil {
-			a.size = 0
-		}
+		// writes go on at its new end). A cut that fails writes the
+		// end lines instead: without them a kill would count attempts
+		// that ended.
+		a.size = 0
 	default:
 		if n, err := a.f.Write(lines); err == nil {
 			a.size += int64(n)

@@ -334,3 +334,36 @@ type oneBody struct {
 }
 
 func (p oneBody) Bodies(context.Context, *runtime.Report) (Bodies, error) { return One(p.e), nil }
+
+// TestAttemptsEndedWhenTheCutFails is reviewer r18's finding: once no
+// attempt was in flight, a file of attempts of 64 KiB or more was cut to
+// nothing instead of getting its end lines, and a cut that failed wrote
+// neither: a kill then counted attempts that had ended as interrupted,
+// their bodies held for nothing. The end lines are written instead. The
+// file is made append-only (chattr +a: writes go on, a truncation fails
+// with EPERM), which needs root and a file system that has the flag.
+func TestAttemptsEndedWhenTheCutFails(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const id = 7
+	if err := s.startAttempt(Record{ID: id}); err != nil {
+		t.Fatal(err)
+	}
+	path := s.attemptsPath()
+	if out, err := exec.Command("chattr", "+a", path).CombinedOutput(); err != nil {
+		t.Skipf("chattr +a: %v %s", err, out)
+	}
+	defer func() { _ = exec.Command("chattr", "-a", path).Run() }()
+	if err := os.Truncate(path, 0); err == nil {
+		t.Skip("an append-only file could be truncated here")
+	}
+	s.attempts.size = cutAttemptsFile // as if the file had grown to the cut
+	s.endAttempts(id)
+	raw, err := os.ReadFile(path)
+	if got := parseAttempts(raw, 0); err != nil || len(got) != 0 {
+		t.Errorf("the cut failed: attempts noted in flight %v (%v), want none: %q", got, err, raw)
+	}
+}
