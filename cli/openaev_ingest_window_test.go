@@ -1,8 +1,11 @@
 package cli_test
 
 import (
+	"fmt"
 	"maps"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -304,6 +307,73 @@ func TestRunOpenAEVSweptHeldForTheRequeues(t *testing.T) {
 			}
 			for _, c := range p.Dropped() {
 				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+			}
+		})
+	}
+}
+
+// Tester t107's case D1: a run killed (kill -9) while its complete was on
+// the wire left that attempt unended in the outbox; the next process to
+// open the outbox counts it (Record.Interrupted), without a note of the
+// complete. A run of the inject within the ingestion window of that
+// attempt's start exits 2 as after a complete sent, nothing sent; one
+// past the window runs. The killed attempt is written as a process that
+// ended left it: its file of attempts, named by its pid.
+func TestRunOpenAEVKilledCompleteWithinIngestWindow(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		ago     time.Duration // when the killed attempt started
+		refused bool
+	}{
+		{"started just now: refused", 0, true},
+		{"started past the window: runs", 31 * time.Second, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			const id = "inj-killed"
+			p := noopPlatform(t, id, openaevtest.WithHeldIngestion())
+			p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
+			env, box := outboxEnv(t)
+			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
+			args := []string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL, "--log-level", "error"}
+			if r := run(t, registry(), env, args...); r.code != cli.ExitDelivery {
+				t.Fatalf("first run: exit %d, want 1 (its complete kept): %s", r.code, r.stderr)
+			}
+			var rec outbox.Record
+			withStore(t, box, func(s *outbox.Store) (err error) {
+				rec, _, err = s.PendingOf(id, nil)
+				return err
+			})
+			ended := exec.Command("true")
+			if err := ended.Run(); err != nil {
+				t.Fatal(err)
+			}
+			sending := fmt.Sprintf("%s.sending-%d-1", box, ended.Process.Pid)
+			line := fmt.Appendf(nil, "s %d %d\n", rec.ID, time.Now().Add(-tt.ago).UnixNano())
+			if err := os.WriteFile(sending, line, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			receptions := len(p.Receptions(id))
+			r := run(t, registry(), env, args...)
+			if !tt.refused {
+				if r.code == cli.ExitUsage {
+					t.Errorf("run: exit 2, want it run: %s", r.stderr)
+				}
+				return
+			}
+			if r.code != cli.ExitUsage {
+				t.Fatalf("run: exit %d, want 2: %s", r.code, r.stderr)
+			}
+			for _, want := range []string{"inject " + id + ": its complete was sent ", "within the platform's ingestion window (30s)",
+				"nothing ran or was sent"} {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr %q, want it to say %q", r.stderr, want)
+				}
+			}
+			if n := len(p.Receptions(id)); n != receptions || len(p.CallsOf(openaevtest.KindComplete)) != openaev.DefaultAttempts {
+				t.Errorf("the refused run sent %d receptions, %d completes in all", n-receptions, len(p.CallsOf(openaevtest.KindComplete)))
 			}
 		})
 	}

@@ -80,11 +80,14 @@ func requeueSpan(w time.Duration) time.Duration {
 }
 
 // CompleteStore keeps, across processes, when a "complete" of an inject
-// was last delivered or attempted without an answer: *outbox.Store.
+// was last delivered or attempted without an answer, and the stored
+// "complete" an attempt of which a killed process left unended
+// (PendingOf, Record.Interrupted): *outbox.Store.
 type CompleteStore interface {
 	NoteComplete(baseURL, injectID string, note outbox.CompleteNote) error
 	LastComplete(baseURL, injectID string) (outbox.CompleteNote, bool, error)
 	Completes(baseURL string) (map[string]outbox.CompleteNote, error)
+	PendingOf(injectID string, match func(outbox.Record) bool) (outbox.Record, bool, error)
 }
 
 var _ CompleteStore = (*outbox.Store)(nil)
@@ -274,9 +277,34 @@ func (p *Profile) loadNotes(base string) {
 // window too, as the resend of one that got no answer is (tooEarly):
 // 2.4.0 may be requeuing it until then, and saves it once it reopens the
 // inject (a rerun's reception), the rerun's "complete" then a second one,
-// whose findings are lost with its batch's.
+// whose findings are lost with its batch's. A stored "complete" whose
+// attempt a killed process left unended counts as attempted without an
+// answer when that attempt started (see storedInterrupted).
 func (p *Processor) RecentComplete(id string, unreported bool) (*RecentCompleteError, bool) {
+	p.profile.storedInterrupted(id)
 	return p.profile.recentComplete(id, unreported)
+}
+
+// storedInterrupted notes the attempt of inject id's stored "complete"
+// that a process killed during it left unended (outbox.Record.Interrupted,
+// counted when the outbox was opened) as attempted without an answer when
+// it started (noteInterrupted): that process made no note of it, and the
+// platform may hold that "complete" since then.
+func (p *Profile) storedInterrupted(id string) {
+	n := p.notes
+	if n.store == nil || n.windowSet && n.window <= 0 {
+		return
+	}
+	r, found, err := n.store.PendingOf(id, func(r outbox.Record) bool {
+		return r.Phase == ActionComplete && !r.Interrupted.IsZero() && p.Owns(r)
+	})
+	if err != nil {
+		p.log.Warn("the outbox cannot be read for a complete of the inject a killed process attempted", zap.String("inject_id", id), zap.Error(err))
+		return
+	}
+	if found {
+		p.noteInterrupted(context.Background(), id, r.Interrupted)
+	}
 }
 
 // recentComplete is RecentComplete.
