@@ -287,7 +287,8 @@ func (b *blockingCallbacks) RoundTrip(req *http.Request) (*http.Response, error)
 // finding: the shutdown timeout coming while a try of a result held in
 // memory is in flight (not in the wait between two tries) cuts that try
 // short and logs the same one ERROR: the result dropped, the inject run
-// again.
+// again. Tester t107's: that ERROR carries the platform's last answer
+// (the try before's 503), not the cancellation of the try cut short.
 func TestHandlerHeldResultDroppedAtShutdownDuringTry(t *testing.T) {
 	tr := &blockingCallbacks{blocked: make(chan struct{}, 1)}
 	s := newServeEnv(t, serveOpts{httpClient: &http.Client{Transport: tr}})
@@ -299,7 +300,11 @@ func TestHandlerHeldResultDroppedAtShutdownDuringTry(t *testing.T) {
 	tr.hold.Store(true)
 	<-tr.blocked
 	s.handler.Abandon()
-	checkDropped(t, s, <-done)
+	err := <-done
+	checkDropped(t, s, err)
+	if msg := fmt.Sprint(err); !strings.Contains(msg, "status 503") || strings.Contains(msg, "context canceled") {
+		t.Errorf("the dropped result's error %q, want the platform's last answer (503), not the cancellation", msg)
+	}
 }
 
 // TestIntegrationServeHeldResultDroppedSaidOnce is reviewer r17's

@@ -118,6 +118,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	// it first, and knows its own by the run mark, the plan's again (see
 	// noteRunMark).
 	ctx = context.WithValue(ctx, markTriedBefore, true)
+	var prev error // the error of the try before this one
 	for attempt := 1; ; attempt++ {
 		n, kept, serr := from, false, err // without an outbox, the first delivery was attempt 1
 		if !held || attempt > 1 {
@@ -146,7 +147,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 			h.cfg.Metrics.InjectFailed(injector)
 			return true, nil
 		case fired(abandoned):
-			return true, dropped(attempt, serr)
+			return true, dropped(attempt, serr, prev)
 		case attempt == 1:
 			fields := append(signatureFields(r, pl.unsent(from)), zap.Error(serr), zap.Duration("retry_in", wait))
 			log.Error("terminal callback not delivered and "+why+": retrying until "+takes+"; the message stays unacknowledged so that the inject does not run again", fields...)
@@ -159,14 +160,15 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 		case <-ctx.Done():
 			t.Stop()
 			if fired(abandoned) {
-				return true, dropped(attempt, serr)
+				return true, dropped(attempt, serr, nil)
 			}
 			return true, errors.Join(serr, ctx.Err()) // requeued: neither delivered nor kept
 		case <-abandoned:
 			t.Stop()
-			return true, dropped(attempt, serr)
+			return true, dropped(attempt, serr, nil)
 		case <-t.C:
 		}
+		prev = serr
 		wait = min(2*wait, maxRetryWait)
 	}
 }
@@ -186,8 +188,14 @@ func fired(ch <-chan struct{}) bool {
 // Poster's own retries cut short) or between two: a *serve.DroppedError,
 // from which the daemon requeues the message and says, once, that the
 // result goes with the process and the inject runs again where its
-// message is taken.
-func dropped(attempt int, serr error) error {
+// message is taken. It carries the last error the platform's answer (or
+// its absence) gave: serr, the error of attempt, or, when the shutdown
+// cut that attempt short (serr is then the cancellation alone), prev,
+// the error of the attempt before it.
+func dropped(attempt int, serr, prev error) error {
+	if prev != nil && errors.Is(serr, context.Canceled) {
+		return &serve.DroppedError{Err: fmt.Errorf("%w (the shutdown stopped the retries, cutting attempt %d short)", prev, attempt)}
+	}
 	return &serve.DroppedError{Err: fmt.Errorf("%w (the shutdown stopped the retries, at attempt %d)", serr, attempt)}
 }
 

@@ -44,9 +44,14 @@ func HoldAbort(ctx context.Context, a Aborter) (_ context.Context, aborted func(
 // counts an attempt made: the one in flight may have reached the backend,
 // so that whoever posts the body again knows it may be there twice; or,
 // when the abort ended a wait between two attempts (ie.Waiting) or a dial
-// (not ie.Connected), that no request was in flight. It is said the same
-// whether the body was kept in an outbox or not.
+// (not ie.Connected), that no request was in flight, and the error of
+// the attempt it waited to retry (ie.Last), the last answer. It is said
+// the same whether the body was kept in an outbox or not.
 func CutShort(ie *httpx.InterruptedError) error {
+	if ie.Waiting && ie.Last != nil {
+		return fmt.Errorf("interrupted while waiting to retry, after attempt %d (no request in flight; its error: %v): %w", ie.Attempts,
+			ie.Last, ie)
+	}
 	if ie.Waiting {
 		return fmt.Errorf("interrupted while waiting to retry, after attempt %d (no request in flight): %w", ie.Attempts, ie)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/callback"
@@ -312,5 +313,36 @@ func TestFlushInterruptedRecordsTheAttemptInFlight(t *testing.T) {
 	}
 	if cut != 1 {
 		t.Errorf("%d bodies say they were cut short in flight, want 1: %+v", cut, after)
+	}
+}
+
+// TestCutShort: an interrupt that ends the wait before a retry says the
+// error of the attempt it waited to retry (tester t107: run's second
+// Ctrl-C said only "context canceled"); one that cuts an attempt short
+// says whether the backend may have it.
+func TestCutShort(t *testing.T) {
+	refused := &httpx.HTTPError{Op: "callback", Err: errors.New("dial tcp 127.0.0.1:1: connect: connection refused")}
+	tests := []struct {
+		name string
+		ie   httpx.InterruptedError
+		want string
+	}{
+		{"waiting, after an error", httpx.InterruptedError{Err: context.Canceled, Last: refused, Attempts: 2, Waiting: true},
+			"interrupted while waiting to retry, after attempt 2 (no request in flight; its error: callback failed: dial tcp " +
+				"127.0.0.1:1: connect: connection refused): context canceled"},
+		{"waiting, its attempts held back", httpx.InterruptedError{Err: context.Canceled, Attempts: 1, Waiting: true},
+			"interrupted while waiting to retry, after attempt 1 (no request in flight): context canceled"},
+		{"connecting", httpx.InterruptedError{Err: context.Canceled, Attempts: 1},
+			"attempt 1 cut short by the interrupt while connecting (never sent): context canceled"},
+		{"in flight", httpx.InterruptedError{Err: context.Canceled, Attempts: 1, Connected: true},
+			"attempt 1 cut short by the interrupt while in flight (the backend may have received it): context canceled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := outbox.CutShort(&tt.ie)
+			if err.Error() != tt.want || !errors.Is(err, context.Canceled) {
+				t.Errorf("CutShort = %q, want %q, wrapping the cancellation", err, tt.want)
+			}
+		})
 	}
 }
