@@ -105,7 +105,8 @@
 //     (WARN).
 //  6. Payload: one entry per target, one value group per expectation type,
 //     per-type and per-target extras added (extras that collide with a
-//     core field or its platform type, signatures.ExtraNameError, or
+//     core field or its platform type, or another extra of their map in
+//     another case, signatures.ExtrasErrors, or
 //     under a key that is no expectation type, are dropped, logged at
 //     ERROR).
 //  7. Deliver, with a context that outlives the caller's cancellation, so

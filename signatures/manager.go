@@ -154,10 +154,8 @@ func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature
 	if err := out.Validate(); err != nil {
 		return nil, err
 	}
-	for k := range out.ExtraSignatures {
-		if reason := ExtraNameError(k); reason != "" {
-			return nil, &ValidationError{Field: "extra_signatures", Value: k, Reason: reason}
-		}
+	for k, reason := range ExtrasErrors(out.ExtraSignatures) {
+		return nil, &ValidationError{Field: "extra_signatures", Value: k, Reason: reason}
 	}
 	status := out.ExecutionStatus()
 	// The end is the run's end rounded up to the whole second, so that

@@ -245,6 +245,10 @@ func TestCompilePost(t *testing.T) {
 		{name: "extra named like the platform's type in mixed case",
 			out:       signatures.ToolOutput{ExtraSignatures: map[string]any{"Target_Ipv4_Address": "10.0.0.9"}},
 			wantField: "extra_signatures", wantValue: "Target_Ipv4_Address"},
+		// Two extras one name in two cases (tester t107): the one not in lower case is refused.
+		{name: "extras that differ only in case",
+			out:       signatures.ToolOutput{ExtraSignatures: map[string]any{"PROCESS_NAME": "a", "process_name": "b"}},
+			wantField: "extra_signatures", wantValue: "PROCESS_NAME"},
 		{name: "extra named like the platform's start_date", out: signatures.ToolOutput{ExtraSignatures: map[string]any{"start_date": "x"}},
 			wantField: "extra_signatures", wantValue: "start_date"},
 		{name: "extra named like the platform's target_ipv4_address",

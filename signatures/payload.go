@@ -56,7 +56,7 @@ type TypeExtras = map[ExpectationType]map[string]any
 // per-type extras for that target only. Extras are sorted by name after the
 // core fields; on a name clash a target extra wins over a type extra, which
 // wins over the signature's own extra. An extras key that is no known
-// expectation type, or an extra key ExtraNameError refuses, is a
+// expectation type, or an extra key ExtrasErrors refuses, is a
 // *ValidationError naming it.
 func BuildPayload(post []Signature, targets []Attribution, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (Payload, error) {
 	if err := checkPayloadArgs(len(post), len(targets), types, extras, targetExtras); err != nil {
@@ -199,10 +199,8 @@ func checkPayloadArgs(n, targets int, types []ExpectationType, extras TypeExtras
 		seen[t] = true
 	}
 	check := func(field string, m map[string]any) error {
-		for k := range m {
-			if reason := ExtraNameError(k); reason != "" {
-				return &ValidationError{Field: field, Value: k, Reason: "extra key: " + reason}
-			}
+		for k, reason := range ExtrasErrors(m) {
+			return &ValidationError{Field: field, Value: k, Reason: "extra key: " + reason}
 		}
 		return nil
 	}

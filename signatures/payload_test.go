@@ -198,6 +198,9 @@ func TestBuildPayloadErrors(t *testing.T) {
 		{name: "target extra collides in another case", targets: one, types: det,
 			targetExtras: []signatures.TypeExtras{nil, {signatures.Detection: {"Source_Ipv4": "x"}}},
 			wantField:    "target_extras[1].DETECTION", wantValue: "Source_Ipv4"},
+		{name: "type extras that differ only in case", targets: one, types: det,
+			extras:    signatures.TypeExtras{signatures.Detection: {"Greeting": "a", "GREETING": "b"}},
+			wantField: "extras.DETECTION", wantValue: "Greeting"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,9 @@ package signatures
 import (
 	"bytes"
 	"encoding/json"
+	"iter"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -82,6 +85,39 @@ func foldName(name string) string {
 		}
 	}
 	return name
+}
+
+// ExtrasErrors yields, in sorted order, each key of extras (the extra
+// signatures of one map) that may not be sent, and why: one ExtraNameError
+// refuses, or one that differs from another key of extras only in case
+// (PROCESS_NAME beside process_name), which a reader that folds case
+// would read as one field given twice. Of such twins the one written as
+// it folds (process_name) is kept, else the first in byte order.
+func ExtrasErrors(extras map[string]any) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		keys := slices.Sorted(maps.Keys(extras))
+		kept := make(map[string]string, len(keys)) // by folded name
+		for _, k := range keys {
+			if f := foldName(k); f == k {
+				kept[f] = k
+			}
+		}
+		for _, k := range keys {
+			reason := ExtraNameError(k)
+			if reason == "" {
+				f := foldName(k)
+				switch other, ok := kept[f]; {
+				case !ok:
+					kept[f] = k
+				case other != k:
+					reason = "collides with another extra (" + other + ", in another case)"
+				}
+			}
+			if reason != "" && !yield(k, reason) {
+				return
+			}
+		}
+	}
 }
 
 // TimeFormat is the layout of start_time and end_time (UTC): whole

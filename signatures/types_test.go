@@ -2,6 +2,7 @@ package signatures_test
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -197,5 +198,41 @@ func TestExtraNameError(t *testing.T) {
 		if reason := signatures.ExtraNameError(name); reason != "" {
 			t.Errorf("extra %q refused: %s", name, reason)
 		}
+	}
+}
+
+// ExtrasErrors refuses what ExtraNameError refuses, and of two or more
+// extras of one map that differ only in case all but one: the one written
+// as it folds (lower case), else the first in byte order.
+func TestExtrasErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		extras map[string]any
+		want   []string // "key: reason", in order
+	}{
+		{"none", nil, nil},
+		{"distinct names", map[string]any{"process_name": 1, "greeting": 2}, nil},
+		{"a core name", map[string]any{"greeting": 1, "SOURCE_IPV4": 2},
+			[]string{"SOURCE_IPV4: collides with a core signature field (source_ipv4, in another case)"}},
+		{"upper and lower case", map[string]any{"PROCESS_NAME": 1, "process_name": 2},
+			[]string{"PROCESS_NAME: collides with another extra (process_name, in another case)"}},
+		{"three cases", map[string]any{"Process_Name": 1, "PROCESS_NAME": 2, "process_name": 3},
+			[]string{"PROCESS_NAME: collides with another extra (process_name, in another case)",
+				"Process_Name: collides with another extra (process_name, in another case)"}},
+		{"none in lower case", map[string]any{"Process_Name": 1, "PROCESS_NAME": 2},
+			[]string{"Process_Name: collides with another extra (PROCESS_NAME, in another case)"}},
+		{"folded as Java folds", map[string]any{"\u017fhell": 1, "shell": 2},
+			[]string{"\u017fhell: collides with another extra (shell, in another case)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for k, reason := range signatures.ExtrasErrors(tt.extras) {
+				got = append(got, k+": "+reason)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("ExtrasErrors = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -110,7 +110,8 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     (the runtime marks a run cut short as timed out; an executor never
 //     does), whose findings and extras JSON can encode, whose extra
 //     signatures collide with no core signature field nor its platform
-//     type, in any case (signatures.ExtraNameError), whose per-type
+//     type, in any case, nor with one another in another case
+//     (signatures.ExtrasErrors), whose per-type
 //     extras are keyed by known expectation types and whose target
 //     extras and targets not reached (Unreached) by the inject's
 //     targets (attributed to assets, as the

@@ -64,7 +64,8 @@ func (h handed) keyOf(k framework.Target) framework.Target {
 
 // extrasErrors lists the extras and findings the runtime would reject or
 // drop: empty extra keys, extra keys of core signature fields or of their
-// platform types (signatures.ExtraNameError), values JSON cannot encode
+// platform types, or of another extra of the map in another case
+// (signatures.ExtrasErrors), values JSON cannot encode
 // (signatures.ExtraValueError), extras under a key that is no expectation
 // type, target extras of no target (matched as the runtime matches them,
 // by framework.Target.ExtrasKey), a target keyed twice with different
@@ -90,10 +91,8 @@ func extrasErrors(out framework.ToolOutput, h handed) []error {
 		}
 	}
 	check := func(where string, m map[string]any) {
-		for k := range m {
-			if reason := signatures.ExtraNameError(k); reason != "" {
-				errs = append(errs, fmt.Errorf("%s key %q: %s", where, k, reason))
-			}
+		for k, reason := range signatures.ExtrasErrors(m) {
+			errs = append(errs, fmt.Errorf("%s key %q: %s", where, k, reason))
 		}
 		checkValues(where, m)
 	}

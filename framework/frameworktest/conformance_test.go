@@ -164,6 +164,9 @@ func TestConformanceFails(t *testing.T) {
 		{"target extra named like a core field, folded as Java folds it", &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{in.Targets[0]: {framework.Detection: {"\u017fource_ipv4": "x"}}}}
 		}}, fast, "key \"\u017fource_ipv4\": collides with a core signature field (source_ipv4, in another case)"},
+		{"extras that differ only in case", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{ExtraSignatures: map[string]any{"PROCESS_NAME": "a", "process_name": "b"}}
+		}}, fast, `ExtraSignatures key "PROCESS_NAME": collides with another extra (process_name, in another case)`},
 		{"executor builds the timeout itself", &probe{exec: func(ctx context.Context, _ *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{Status: framework.StatusTimeout} // ctx not done
 		}}, fast, "Execute returned StatusTimeout on a live inject nobody cancelled"},
