@@ -122,19 +122,23 @@ func (f *paramField) paramRange(t reflect.Type) (lo, hi string) {
 	return lo, hi
 }
 
-// rangeReason is why a whole number JSON could not decode into an integer
-// field: out of its range (outOfRange), the one fields give the param
-// when they have it, else the Go type's; "" when the value is not a whole
-// number (1.5) or the field no integer. A number written with an exponent
-// (1e20, 1e300) is whole when its value is.
+// rangeReason is why a JSON number could not decode into an integer
+// field: a whole number out of its range (outOfRange), the one fields
+// give the param when they have it, else the Go type's; a number not
+// whole (1.5) not an integer, in --param's words (errNotInteger); "" when
+// the value is no number or the field no integer. A number written with
+// an exponent (1e20, 1e300) is whole when its value is.
 func rangeReason(te *json.UnmarshalTypeError, fields []paramField) string {
 	literal, ok := strings.CutPrefix(te.Value, "number ")
-	if !ok || te.Type == nil || !wholeLiteral(literal) {
+	if !ok || te.Type == nil {
 		return ""
 	}
 	lo, hi, ok := intRange(te.Type)
 	if !ok {
 		return ""
+	}
+	if !wholeLiteral(literal) {
+		return errNotInteger.Error() // as --param and a platform message say it
 	}
 	if f, found := fieldFor(fields, te.Field); found && f.kind == ParamInt {
 		lo, hi = f.paramRange(te.Type)

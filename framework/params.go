@@ -261,7 +261,8 @@ func fieldNames(fields []paramField) []string {
 
 // paramsJSONError names the param a decoding error is about, with the
 // value the user gave; a whole number out of an int param's range is
-// refused with its range, the one fields give it when known.
+// refused with its range, the one fields give it when known, and one not
+// whole as --param refuses it (rangeReason).
 func paramsJSONError(err error, raw map[string]any, fields []paramField) error {
 	var te *json.UnmarshalTypeError
 	var ve *signatures.ValidationError

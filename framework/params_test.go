@@ -330,7 +330,7 @@ func TestDecodeParamsNumbersAsWritten(t *testing.T) {
 		{"1.5e3", 1500, ""},
 		{"99999999999999999999", 0, `"99999999999999999999": must be between`},
 		{"1e20", 0, `"1e20": must be between`},
-		{"1.5", 0, `"1.5": wrong JSON type`},
+		{"1.5", 0, `"1.5": not an integer as JSON writes one`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.written, func(t *testing.T) {
