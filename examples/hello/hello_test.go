@@ -74,19 +74,24 @@ func TestExecute(t *testing.T) {
 func TestExecuteNotGreeted(t *testing.T) {
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
+	const cut = "not greeted: the run was cut short first"
 	for _, tt := range []struct {
-		name   string
-		ctx    context.Context
-		limit  int
-		reason string
+		name    string
+		ctx     context.Context
+		limit   int
+		reasons []string // of the targets after the first
 	}{
 		// The pause never ends: only the cancellation lets Execute go on.
-		{"cut short", cancelled, 0, "not greeted: the run was cut short first"},
-		{"past the limit", context.Background(), 1, "not greeted: past the limit of 1"},
+		{"cut short", cancelled, 0, []string{cut, cut, cut}},
+		{"past the limit", context.Background(), 1, slices.Repeat([]string{"not greeted: past the limit of 1"}, 3)},
+		// Tester t107: a target past the limit says so, the run cut short
+		// before it or not.
+		{"cut short before the limit", cancelled, 3, []string{cut, cut, "not greeted: past the limit of 3"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			targets := []signatures.Config{signatures.NetworkConfig{TargetIPv4: "127.0.0.1"},
-				signatures.NetworkConfig{TargetIPv4: "127.0.0.2"}, signatures.NetworkConfig{TargetIPv4: "127.0.0.3"}}
+				signatures.NetworkConfig{TargetIPv4: "127.0.0.2"}, signatures.NetworkConfig{TargetIPv4: "127.0.0.3"},
+				signatures.NetworkConfig{TargetIPv4: "127.0.0.4"}}
 			in := frameworktest.Inject(t, Hello{}, targets...)
 			in.Params.(*Params).Pause, in.Params.(*Params).Limit = time.Hour, tt.limit
 			out := Hello{}.Execute(tt.ctx, in)
@@ -98,9 +103,9 @@ func TestExecuteNotGreeted(t *testing.T) {
 			if _, ok := out.Unreached[first]; ok {
 				t.Errorf("greeted target unreached: %v", out.Unreached)
 			}
-			for _, u := range in.Targets[1:] {
-				if out.Unreached[u] != tt.reason || out.TargetExtras[u] != nil {
-					t.Errorf("%v: unreached %q, extras %v; want unreached %q, no extras", u.Config, out.Unreached[u], out.TargetExtras[u], tt.reason)
+			for i, u := range in.Targets[1:] {
+				if out.Unreached[u] != tt.reasons[i] || out.TargetExtras[u] != nil {
+					t.Errorf("%v: unreached %q, extras %v; want unreached %q, no extras", u.Config, out.Unreached[u], out.TargetExtras[u], tt.reasons[i])
 				}
 			}
 			if err := out.Validate(); err != nil {

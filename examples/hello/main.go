@@ -75,7 +75,6 @@ func (Hello) Execute(ctx context.Context, in *framework.Inject) framework.ToolOu
 	}
 	greetings, ipv4 := []string{}, []string{}
 	perTarget := map[framework.Target]framework.TypeExtras{}
-	notGreeted := fmt.Sprintf("not greeted: past the limit of %d", p.Limit)
 greet:
 	for i, t := range in.Targets {
 		if p.Limit > 0 && i == p.Limit {
@@ -84,7 +83,6 @@ greet:
 		if i > 0 {
 			select {
 			case <-ctx.Done(): // cut short: return what we have, the runtime reports a timeout
-				notGreeted = "not greeted: the run was cut short first"
 				break greet
 			case <-time.After(p.Pause):
 			}
@@ -107,10 +105,15 @@ greet:
 		TargetExtras:    perTarget,                               // "greeting" is not: default profile only
 		Unreached:       map[framework.Target]string{},
 	}
-	for _, t := range in.Targets {
-		if _, greeted := perTarget[t]; !greeted {
-			out.Unreached[t] = notGreeted // its signature then claims no address, no time
+	for i, t := range in.Targets {
+		if _, greeted := perTarget[t]; greeted {
+			continue
 		}
+		why := "not greeted: the run was cut short first" // its signature then claims no address, no time
+		if p.Limit > 0 && i >= p.Limit {
+			why = fmt.Sprintf("not greeted: past the limit of %d", p.Limit)
+		}
+		out.Unreached[t] = why
 	}
 	if n := len(greetings); n < len(in.Targets) {
 		out.Status = framework.StatusPartial
