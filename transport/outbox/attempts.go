@@ -146,7 +146,7 @@ func (s *Store) unnotedErr(id uint64, err error) error {
 // holds a.mu.
 func (s *Store) openAttempts() error {
 	a := &s.attempts
-	f, err := os.OpenFile(s.attemptsPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_TRUNC, 0o600)
+	f, err := openSidecar(s.attemptsPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_TRUNC)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (s *Store) rewriteAttempts() error {
 	}
 	path := s.attemptsPath()
 	tmp := path + ".new"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+	if err := createSidecar(tmp, b); err != nil {
 		_ = os.Remove(tmp)
 		return err
 	}
@@ -222,7 +222,7 @@ func (s *Store) rewriteAttempts() error {
 		_ = os.Remove(tmp)
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := openSidecar(path, os.O_APPEND)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,10 @@
 // failed), and because the lock does not tell who holds it, the holder
 // writes its pid, command and start time to "<file>.lock" beside it: a
 // *LockedError names that process, or, when it has ended, says the record
-// is stale. A file that is not a bbolt database, or
+// is stale. The files written beside the outbox (that record, the file of
+// attempts below and its rewrite) are opened without following a link
+// (sidecar.go): a link, hard link or FIFO planted at one of their names
+// is never written through. A file that is not a bbolt database, or
 // whose pages are damaged or cut off (a truncated file: checked against
 // the pages its meta pages name before bbolt maps it, and a page read past
 // the end of a file cut meanwhile is a recovered fault), is a

@@ -1,0 +1,138 @@
+//go:build unix
+
+package outbox
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// plants are what another user may leave at the name of a file the
+// outbox writes beside itself: each must be left as it is, the file it
+// names untouched.
+func plants() []struct {
+	name  string
+	plant func(victim, at string) error
+} {
+	return []struct {
+		name  string
+		plant func(victim, at string) error
+	}{
+		{"symlink", os.Symlink},
+		{"dangling symlink", func(victim, at string) error { return os.Symlink(victim+".absent", at) }},
+		{"hard link", os.Link},
+		{"fifo", func(_, at string) error { return syscall.Mkfifo(at, 0o600) }},
+	}
+}
+
+// victimFile writes a file the outbox must never write, and returns a
+// check that it still holds what it held.
+func victimFile(t *testing.T, dir string) (string, func()) {
+	t.Helper()
+	victim := filepath.Join(dir, "victim.txt")
+	if err := os.WriteFile(victim, []byte("line1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return victim, func() {
+		t.Helper()
+		if raw, err := os.ReadFile(victim); err != nil || string(raw) != "line1\n" {
+			t.Errorf("victim file: %q, %v; want it untouched", raw, err)
+		}
+		if _, err := os.Lstat(victim + ".absent"); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the target of a dangling link was created: %v", err)
+		}
+	}
+}
+
+// The lock record <outbox>.lock is not written through a link (or any
+// other file) planted at its name: the lock is held unrecorded, and the
+// operator told why.
+func TestLockRecordRefusesPlanted(t *testing.T) {
+	for _, tt := range plants() {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			victim, untouched := victimFile(t, dir)
+			path := filepath.Join(dir, "outbox.db")
+			if err := tt.plant(victim, path+".lock"); err != nil {
+				t.Skip("cannot plant:", err)
+			}
+			var unrecorded error
+			s, err := Open(path, Options{LockUnrecorded: func(err error) { unrecorded = err }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			untouched()
+			if !errors.Is(unrecorded, errSidecarLink) {
+				t.Errorf("lock unrecorded for %v, want the planted name refused", unrecorded)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			untouched()
+		})
+	}
+}
+
+// The file of attempts <outbox>.sending-<pid>-<start> is not written
+// through a name planted there: the attempt is not noted (its body not
+// posted), the error says why.
+func TestAttemptsFileRefusesPlanted(t *testing.T) {
+	for _, tt := range plants() {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			victim, untouched := victimFile(t, dir)
+			s, err := Open(filepath.Join(dir, "outbox.db"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := tt.plant(victim, s.attemptsPath()); err != nil {
+				t.Skip("cannot plant:", err)
+			}
+			err = s.startAttempt(Record{ID: 1})
+			if !errors.Is(err, errSidecarLink) {
+				t.Errorf("startAttempt: %v, want the planted name refused", err)
+			}
+			untouched()
+		})
+	}
+}
+
+// The rewrite of a grown file of attempts (<…>.new, renamed over it) is
+// created new: a name planted there is removed, not written through.
+func TestAttemptsRewriteRefusesPlanted(t *testing.T) {
+	for _, tt := range plants() {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			victim, untouched := victimFile(t, dir)
+			s, err := Open(filepath.Join(dir, "outbox.db"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.startAttempt(Record{ID: 7}); err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.plant(victim, s.attemptsPath()+".new"); err != nil {
+				t.Skip("cannot plant:", err)
+			}
+			for i := uint64(100); s.attempts.size <= maxAttemptsFile; i++ {
+				if err := s.startAttempt(Record{ID: i}); err != nil {
+					t.Fatal(err)
+				}
+				s.endAttempts(i)
+			}
+			if err := s.startAttempt(Record{ID: 8}); err != nil {
+				t.Fatal(err)
+			}
+			untouched()
+			raw, err := os.ReadFile(s.attemptsPath())
+			if err != nil || len(parseAttempts(raw, 0)) != 2 {
+				t.Errorf("rewritten file: %q, %v; want the attempts of records 7 and 8", raw, err)
+			}
+		})
+	}
+}
