@@ -109,6 +109,8 @@ func openOutbox(oc outboxConfig, o Options, log *zap.Logger, command string, sha
 	}
 	if log == nil {
 		waits, unrecorded, renewal = nil, nil, nil
+	} else {
+		warnExposure(log, path)
 	}
 	s, err := outbox.Open(path, outbox.Options{MaxBytes: oc.MaxBytes, Timeout: oc.LockTimeout, Shared: shared,
 		Command: o.name() + " " + command, RemovalWaits: waits, LockUnrecorded: unrecorded, LeaseRenewal: renewal})
@@ -116,6 +118,15 @@ func openOutbox(oc outboxConfig, o Options, log *zap.Logger, command string, sha
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	return s, nil
+}
+
+// warnExposure warns, once as the outbox at path is opened, when another
+// user may control it (outbox.Exposure): it is used all the same.
+func warnExposure(log *zap.Logger, path string) {
+	if why := outbox.Exposure(path); why != "" {
+		log.Warn("outbox others may control: a body another user stores there is posted with the token of whoever sends it ("+why+")",
+			zap.String("outbox", path))
+	}
 }
 
 // openInterruptibly returns what open returns (an outbox opened, which
@@ -242,6 +253,7 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 		// processes that ended left for the next command that writes to
 		// count), and a file it may not write (a read-only file system,
 		// say) is listed all the same.
+		warnExposure(log, path)
 		s, err := outbox.Open(path, outbox.Options{MaxBytes: cfg.outbox().MaxBytes, Timeout: cfg.outbox().LockTimeout,
 			Shared: true, ReadOnly: true})
 		if err != nil {

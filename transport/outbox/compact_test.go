@@ -297,6 +297,10 @@ func TestCompactKeepsLinkAndMode(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "real.db")
 	link := filepath.Join(dir, "outbox.db")
+	// The file first: a link to nothing is refused (CheckFile).
+	if err := mustOpen(t, target, Options{}).Close(); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,9 @@
 // is stale. The files written beside the outbox (that record, the file of
 // attempts below and its rewrite) are opened without following a link
 // (sidecar.go): a link, hard link or FIFO planted at one of their names
-// is never written through. A file that is not a bbolt database, or
+// is never written through; Exposure says what lets another user control
+// an outbox (its owner, mode, directory), for the caller to warn of, and
+// CheckFile refuses a dangling link as the outbox's path. A file that is not a bbolt database, or
 // whose pages are damaged or cut off (a truncated file: checked against
 // the pages its meta pages name before bbolt maps it, and a page read past
 // the end of a file cut meanwhile is a recovered fault), is a
