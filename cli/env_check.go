@@ -274,8 +274,12 @@ func (o *origins) setStrayEnv(names []string) { o.strayEnv = names }
 
 // warnStrayEnv writes one WARN line naming the unknown INJECTKIT_
 // variables checkEnv let pass (never their values), if any: name is the
-// binary's.
+// binary's. It also writes the one of a config file others may read or
+// change (configExposure), naming the file and its mode, never a value.
 func (o *origins) warnStrayEnv(log *zap.Logger, name string) {
+	if why := configExposure(o.config, len(o.fileSecrets) > 0); o.config != "" && why != "" {
+		log.Warn("config file others may read or change: "+why, zap.String("config", o.config))
+	}
 	switch len(o.strayEnv) {
 	case 0:
 	case 1:
