@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"net/netip"
 	"net/url"
 	"strings"
 
@@ -24,20 +23,9 @@ func warnClearToken(log *zap.Logger, rawURL, token string) {
 			httpx.ShortSecret))
 	}
 	u, err := url.Parse(strings.TrimSpace(rawURL))
-	if err != nil || !strings.EqualFold(u.Scheme, "http") || (token == "" && u.User == nil) || loopbackHost(u.Hostname()) {
+	if err != nil || (token == "" && u.User == nil) || !httpx.ClearToOtherHost(u) {
 		return
 	}
 	log.Warn("the token goes in clear over http:// to a host that is not this machine: use https:// for this URL",
 		zap.String("url", httpx.StripCredentials(rawURL)))
-}
-
-// loopbackHost reports whether host is this machine's loopback: localhost
-// (or a name under .localhost) or a loopback address.
-func loopbackHost(host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(host), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(h)
-	return err == nil && a.Unmap().IsLoopback()
 }

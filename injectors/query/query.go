@@ -276,6 +276,12 @@ func (e *Executor) provider(name string, log *zap.Logger) (Provider, error) {
 			pacer = NewPacer() // an Executor not built by New: this run's own
 		}
 		s.pace = pacer.of(e.apiKey)
+		if httpx.ClearToOtherHost(s.base) {
+			// As the backend's token (cli's warnClearToken): the key
+			// travels in each request URL's query.
+			s.log.Warn("the Shodan API key goes in clear over http:// to a host that is not this machine: use https:// for "+Name+"."+SettingShodanBaseURL,
+				zap.String("url", s.base.Redacted()))
+		}
 		return s, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownProvider, name)

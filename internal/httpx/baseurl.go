@@ -113,3 +113,19 @@ func checkHost(u *url.URL) error {
 	}
 	return nil
 }
+
+// ClearToOtherHost reports whether a request to u goes in clear (plain
+// http://) to another host than this machine's loopback: localhost (or a
+// name under .localhost) or a loopback address never leaves the machine.
+// A secret it carries can then be read by anyone on the path.
+func ClearToOtherHost(u *url.URL) bool {
+	if u == nil || !strings.EqualFold(u.Scheme, "http") {
+		return false
+	}
+	h := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return false
+	}
+	a, err := netip.ParseAddr(h)
+	return err != nil || !a.Unmap().IsLoopback()
+}
