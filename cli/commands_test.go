@@ -134,6 +134,11 @@ func TestHelpShowsExamples(t *testing.T) {
 			if r.code != 0 || !ok || !strings.Contains(examples, strings.Join(append([]string{"   injectkit"}, path...), " ")) {
 				t.Errorf("exit %d, no example of the command:\n%s", r.code, r.stdout)
 			}
+			// A token in argv shows in ps to every local user for the
+			// command's life: no example gives one.
+			if strings.Contains(examples, "--token ") {
+				t.Errorf("an example gives --token:\n%s", examples)
+			}
 		})
 	}
 	r := run(t, registry(), nil, "--help")

@@ -197,7 +197,7 @@ func examples(ex injectorExamples, path string) []string {
 		return []string{
 			ex.runSet.line("injectkit run "+ex.runMore, ""),
 			ex.paramsSet.line("injectkit run "+ex.params, ""),
-			`injectkit run --inject-file inject.json --backend-url https://backend.example.com --token "$TOKEN"`,
+			"injectkit run --inject-file inject.json --backend-url https://backend.example.com   # the token from INJECTKIT_TOKEN, not --token, which ps shows",
 			ex.runSet.line("injectkit run "+ex.run+" --profile openaev", "prints the platform's calls"),
 		}
 	case "validate":
@@ -208,7 +208,7 @@ func examples(ex injectorExamples, path string) []string {
 		}
 	case "serve":
 		return []string{
-			`injectkit serve --openaev-url https://openaev.example.com --token "$TOKEN" --injector-id ` + ex.injectorID,
+			"injectkit serve --openaev-url https://openaev.example.com --injector-id " + ex.injectorID + "   # the token from INJECTKIT_TOKEN, not --token, which ps shows",
 			"injectkit serve --config /etc/injectkit/serve.yaml",
 		}
 	case "injectors":
@@ -218,13 +218,13 @@ func examples(ex injectorExamples, path string) []string {
 		}
 		return append(out, "injectkit injectors -o json")
 	case "outbox":
-		return []string{"injectkit outbox list", `injectkit outbox flush --backend-url https://backend.example.com --token "$TOKEN"`,
-			`injectkit outbox retry-dead 7 --backend-url https://backend.example.com --token "$TOKEN"`}
+		return []string{"injectkit outbox list", "injectkit outbox flush --backend-url https://backend.example.com   # the token from INJECTKIT_TOKEN, not --token, which ps shows",
+			"injectkit outbox retry-dead 7 --backend-url https://backend.example.com   # the token from INJECTKIT_TOKEN, not --token, which ps shows"}
 	case "outbox list":
 		return []string{"injectkit outbox list", "injectkit outbox list -o json", "injectkit outbox list --outbox /var/lib/injectkit/outbox.db"}
 	case "outbox flush":
-		return []string{`injectkit outbox flush --backend-url https://backend.example.com --token "$TOKEN"`,
-			`injectkit outbox flush --outbox /var/lib/injectkit/outbox.db --backend-url https://backend.example.com --token "$TOKEN"`}
+		return []string{"injectkit outbox flush --backend-url https://backend.example.com   # the token from INJECTKIT_TOKEN, not --token, which ps shows",
+			"injectkit outbox flush --outbox /var/lib/injectkit/outbox.db --backend-url https://backend.example.com"}
 	case "outbox drop":
 		return []string{"injectkit outbox drop 7"}
 	case "outbox compact":
@@ -232,7 +232,7 @@ func examples(ex injectorExamples, path string) []string {
 	case "outbox move":
 		return []string{"injectkit outbox move --from http://backend.example.com --to https://backend.example.com"}
 	case "outbox retry-dead":
-		return []string{`injectkit outbox retry-dead 7 --backend-url https://backend.example.com --token "$TOKEN"`}
+		return []string{"injectkit outbox retry-dead 7 --backend-url https://backend.example.com   # the token from INJECTKIT_TOKEN, not --token, which ps shows"}
 	case "version":
 		return []string{"injectkit version", "injectkit version -o json", "injectkit --version"}
 	case "completion":

@@ -356,8 +356,8 @@ func (c *runConfig) tokenHint(de *runtime.DeliveryError) string {
 		return cmds + " " + needs + " " + env + " set, as this run had it (the token is never printed)"
 	}
 	if strings.HasPrefix(from, "-") {
-		return cmds + " " + needs + " the token this run was given by " + from + ": add " + from +
-			" TOKEN to " + it + ", or set " + envPrefix + "TOKEN (the token is never printed)"
+		return cmds + " " + needs + " the token this run was given by " + from + ": set " + envPrefix +
+			"TOKEN for " + it + " (a " + from + " TOKEN added to " + it + " shows in ps to every local user; the token is never printed)"
 	}
 	return ""
 }

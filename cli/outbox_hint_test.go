@@ -49,7 +49,7 @@ func TestRunFlushHintKeepsTheToken(t *testing.T) {
 			func(string) map[string]string { return map[string]string{"INJECTKIT_TOKEN": "tok-hint-1"} },
 			"hint: the flush command needs INJECTKIT_TOKEN set, as this run had it", true, nil},
 		{"token from the flag", func(url string) []string { return []string{"--backend-url", url, "--token", "tok-hint-1"} },
-			nil, "hint: the flush command needs the token this run was given by --token: add --token TOKEN to it, or set INJECTKIT_TOKEN",
+			nil, "hint: the flush command needs the token this run was given by --token: set INJECTKIT_TOKEN for it (a --token TOKEN added to it shows in ps to every local user",
 			false, []string{"--token", "tok-hint-1"}},
 	}
 	for _, tt := range tests {
@@ -209,7 +209,7 @@ func TestRunFlushHintPathsAbsolute(t *testing.T) {
 // the hint on the callback profile's route, as a 413 keeps it (t75: the
 // route's hint replaced it).
 func TestRunDeadHintNamesRetryDead(t *testing.T) {
-	const flagHint = "the retry-dead command needs the token this run was given by --token: add --token TOKEN to it, or set INJECTKIT_TOKEN"
+	const flagHint = "the retry-dead command needs the token this run was given by --token: set INJECTKIT_TOKEN for it (a --token TOKEN added to it shows in ps to every local user"
 	tests := []struct {
 		name   string
 		status int
