@@ -52,7 +52,7 @@ func (s *Store) endedSending() (files []string, cut []interruptedAttempt) {
 			files = append(files, name) // a rewrite cut short: the file it was to replace is whole
 			continue
 		}
-		raw, err := os.ReadFile(name)
+		raw, err := readSidecar(name) // a FIFO swapped in since the listing is not waited on
 		if err != nil {
 			continue
 		}

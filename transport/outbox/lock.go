@@ -57,7 +57,7 @@ func (s *Store) compactAndUnrecord(db *bolt.DB) {
 // injectkit's) is stale: the lock is another's.
 func (s *Store) lockedError(waited time.Duration) error {
 	e := &LockedError{Path: s.path, Waited: waited}
-	if raw, err := os.ReadFile(s.lockPath()); err == nil {
+	if raw, err := readSidecar(s.lockPath()); err == nil {
 		e.PID, e.Command, e.Since = parseLockRecord(raw)
 		e.Stale = e.PID != 0 && !alive(e.PID, lockRecordStart(raw))
 	}

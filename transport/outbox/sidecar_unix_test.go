@@ -136,3 +136,23 @@ func TestAttemptsRewriteRefusesPlanted(t *testing.T) {
 		})
 	}
 }
+
+// The lock record another process holds is read without following a
+// link and without waiting on a FIFO planted at its name: the opener
+// that finds the file locked is told so at once.
+func TestLockedErrorReadsNoPlantedFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	holder := mustOpen(t, path, Options{Command: "injectkit serve"})
+	defer holder.Close()
+	if err := os.Remove(path + ".lock"); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(path+".lock", 0o600); err != nil {
+		t.Skip("no FIFO here:", err)
+	}
+	_, err := Open(path, Options{})
+	var le *LockedError
+	if !errors.As(err, &le) || le.PID != 0 {
+		t.Errorf("open: %v, want locked, its holder unknown", err)
+	}
+}
