@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,6 +139,8 @@ func waitCompleted(ctx context.Context, p *openaevtest.Platform, ids []string, a
 		seen += len(calls)
 		for _, c := range calls {
 			switch {
+			case c.Kind == openaevtest.KindInjectorContracts:
+				continue // see verify
 			case !c.Accepted():
 				return fmt.Errorf("the stand-in refused a %s of %s: status %d %s", c.Kind, c.InjectID, c.Status, c.Reason)
 			case c.Outcome == openaevtest.Dropped:
@@ -160,8 +163,17 @@ func waitCompleted(ctx context.Context, p *openaevtest.Platform, ids []string, a
 func verify(p *openaevtest.Platform, b *broker, n int) (int, error) {
 	s := p.Stats()
 	var problems []string
-	if s.Refused > 0 {
-		problems = append(problems, fmt.Sprintf("%d calls refused (first: %s)", s.Refused, s.FirstRefusal))
+	// serve's read of the contracts a registration will delete, before
+	// its first, is answered 404 for an injector the platform does not
+	// hold yet, as here: not a refusal of the daemon's work.
+	newInjector := 0
+	for _, c := range p.CallsOf(openaevtest.KindInjectorContracts) {
+		if c.Status == http.StatusNotFound {
+			newInjector++
+		}
+	}
+	if refused := s.Refused - newInjector; refused > 0 {
+		problems = append(problems, fmt.Sprintf("%d calls refused (first: %s)", refused, s.FirstRefusal))
 	}
 	if s.Dropped > 0 {
 		problems = append(problems, fmt.Sprintf("%d callbacks dropped (first: %s)", s.Dropped, s.FirstDropReason))
