@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/injectkit/injectkit/cli"
@@ -75,9 +76,10 @@ func TestAMQPFlagParseErrorMasksThePassword(t *testing.T) {
 func TestAMQPServeConsumesTheQueueARegistrationDeclared(t *testing.T) {
 	testkit.Integration(t) // and RabbitMQ
 	servetest.Broker(t)
-	const injectorID = "3f0c2a7e-9b1d-4e6a-8c5f-2d7b1e9a0c35"
+	// An id of its own: the queue is named after it on a broker other runs
+	// of this test (another checkout's) may share.
+	injectorID := uuid.NewString()
 	queue := queueOf(injectorID)
-	servetest.DeleteQueue(t, queue) // a queue an earlier run left
 	t.Cleanup(func() { servetest.DeleteQueue(t, queue) })
 
 	statsFile := filepath.Join(t.TempDir(), "stats.url")
