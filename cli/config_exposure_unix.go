@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
+
+	"github.com/injectkit/injectkit/internal/filekind"
 )
 
 // configExposure says what lets another user read or change the config
@@ -21,29 +22,15 @@ func configExposure(path string, holdsSecrets bool) string {
 		return ""
 	}
 	var why []string
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() && st.Uid != 0 {
-		why = append(why, fmt.Sprintf("owned by uid %d, not this process's (uid %d)", st.Uid, os.Geteuid()))
+	if uid, foreign := filekind.ForeignOwner(fi); foreign {
+		why = append(why, fmt.Sprintf("owned by uid %d, not this process's (uid %d)", uid, os.Geteuid()))
 	}
 	perm := fi.Mode().Perm()
-	if perm&0o022 != 0 {
-		why = append(why, fmt.Sprintf("writable by %s (mode %#o): they may change backend_url and receive the token", groupOthers(perm>>1), perm))
+	if who := filekind.Others(perm, 0o002); who != "" {
+		why = append(why, fmt.Sprintf("writable by %s (mode %#o): they may change backend_url and receive the token", who, perm))
 	}
-	if holdsSecrets && perm&0o044 != 0 {
-		why = append(why, fmt.Sprintf("holding a secret and readable by %s (mode %#o)", groupOthers(perm>>2), perm))
+	if who := filekind.Others(perm, 0o004); holdsSecrets && who != "" {
+		why = append(why, fmt.Sprintf("holding a secret and readable by %s (mode %#o)", who, perm))
 	}
 	return strings.Join(why, "; ")
-}
-
-// groupOthers names whose bit of perm is set, of group (0o010) and
-// others (0o001): perm is a mode shifted so that the right bit is the
-// execute one.
-func groupOthers(perm os.FileMode) string {
-	switch {
-	case perm&0o011 == 0o011:
-		return "group and others"
-	case perm&0o001 != 0:
-		return "others"
-	default:
-		return "group"
-	}
 }

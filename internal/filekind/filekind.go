@@ -1,6 +1,8 @@
 // Package filekind owns the one wording of what a path names when it is
 // not a regular file (a directory, a FIFO, a device, a socket): the outbox
-// and cloudscan's shared AWS files refuse such paths in the same words.
+// and cloudscan's shared AWS files refuse such paths in the same words;
+// and of who besides this process may control a file (ForeignOwner,
+// Others): the outbox and the config file are warned of in the same words.
 package filekind
 
 import "io/fs"
@@ -23,4 +25,20 @@ func NotRegular(m fs.FileMode) string {
 		return "a socket, not a regular file"
 	}
 	return "not a regular file"
+}
+
+// Others names who, of a file's group and others, holds the permission
+// bit of perm: bit is the others' bit (0o002 to write, 0o004 to read), the
+// group's is bit<<3. It is "" when neither holds it.
+func Others(perm, bit fs.FileMode) string {
+	group, others := perm&(bit<<3) != 0, perm&bit != 0
+	switch {
+	case group && others:
+		return "group and others"
+	case others:
+		return "others"
+	case group:
+		return "group"
+	}
+	return ""
 }

@@ -24,3 +24,23 @@ func TestNotRegular(t *testing.T) {
 		}
 	}
 }
+
+func TestOthers(t *testing.T) {
+	tests := []struct {
+		perm, bit fs.FileMode
+		want      string
+	}{
+		{0o666, 0o002, "group and others"},
+		{0o646, 0o002, "others"},
+		{0o664, 0o002, "group"},
+		{0o644, 0o002, ""},
+		{0o644, 0o004, "group and others"},
+		{0o640, 0o004, "group"},
+		{0o600, 0o004, ""},
+	}
+	for _, tt := range tests {
+		if got := Others(tt.perm, tt.bit); got != tt.want {
+			t.Errorf("Others(%#o, %#o) = %q, want %q", tt.perm, tt.bit, got, tt.want)
+		}
+	}
+}

@@ -7,7 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
+
+	"github.com/injectkit/injectkit/internal/filekind"
 )
 
 // Exposure says what lets another user control the outbox file at path,
@@ -23,43 +24,21 @@ func Exposure(path string) string {
 	var why []string
 	euid := os.Geteuid()
 	if fi, err := os.Stat(path); err == nil {
-		if uid, ok := ownerOf(fi); ok && uid != euid && uid != 0 {
+		if uid, foreign := filekind.ForeignOwner(fi); foreign {
 			why = append(why, fmt.Sprintf("the file is owned by uid %d, not this process's (uid %d)", uid, euid))
 		}
 		if perm := fi.Mode().Perm(); perm&0o022 != 0 {
-			why = append(why, fmt.Sprintf("the file is writable by %s (mode %#o)", whoWrites(perm), perm))
+			why = append(why, fmt.Sprintf("the file is writable by %s (mode %#o)", filekind.Others(perm, 0o002), perm))
 		}
 	}
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err == nil {
-		if uid, ok := ownerOf(fi); ok && uid != euid && uid != 0 {
+		if uid, foreign := filekind.ForeignOwner(fi); foreign {
 			why = append(why, fmt.Sprintf("its directory %s is owned by uid %d, not this process's (uid %d)", dir, uid, euid))
 		}
 		if perm := fi.Mode().Perm(); perm&0o022 != 0 && fi.Mode()&os.ModeSticky == 0 {
-			why = append(why, fmt.Sprintf("its directory %s is writable by %s without the sticky bit (mode %#o)", dir, whoWrites(perm), perm))
+			why = append(why, fmt.Sprintf("its directory %s is writable by %s without the sticky bit (mode %#o)", dir, filekind.Others(perm, 0o002), perm))
 		}
 	}
 	return strings.Join(why, "; ")
-}
-
-// ownerOf returns the uid of the file fi describes.
-func ownerOf(fi os.FileInfo) (int, bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return 0, false
-	}
-	return int(st.Uid), true
-}
-
-// whoWrites names who may write a file of permissions perm, of group and
-// others.
-func whoWrites(perm os.FileMode) string {
-	switch {
-	case perm&0o022 == 0o022:
-		return "group and others"
-	case perm&0o002 != 0:
-		return "others"
-	default:
-		return "group"
-	}
 }
