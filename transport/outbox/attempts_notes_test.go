@@ -135,21 +135,11 @@ func TestCloseKeepsNotesOfAttemptsInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	onWire, answer, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = s.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error {
-			close(onWire)
-			<-answer
-			return errors.New("status 503")
-		}), recs[0], time.Minute)
-	}()
-	<-onWire
+	release := sendHeld(s, recs[0])
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	close(answer)
-	<-done
+	release()
 	noted := func(when string) {
 		t.Helper()
 		raw, err := os.ReadFile(s.attemptsPath())
@@ -334,16 +324,7 @@ func TestTwoStoresOfOneProcessKeepTheirNotes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	onWire, answer, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = b.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error {
-			close(onWire)
-			<-answer
-			return errors.New("status 503")
-		}), rb[0], time.Minute)
-	}()
-	<-onWire
+	release := sendHeld(b, rb[0])
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -356,8 +337,7 @@ func TestTwoStoresOfOneProcessKeepTheirNotes(t *testing.T) {
 	if err := os.WriteFile(fmt.Sprintf("%s.sending-%d-%d-KILLED00", path, pid, start), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	close(answer)
-	<-done
+	release()
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -372,5 +352,25 @@ func TestTwoStoresOfOneProcessKeepTheirNotes(t *testing.T) {
 	}
 	if r.Unanswered < 1 || r.Interrupted.IsZero() {
 		t.Errorf("the ended process's file of <pid>-<start>-<store>: %d unanswered, interrupted %s; want b's attempt counted", r.Unanswered, r.Interrupted)
+	}
+}
+
+// sendHeld starts a Send of rec by s whose post is held on the wire, and
+// returns once it is there; release answers it 503 and waits for the
+// Send to end.
+func sendHeld(s *Store, rec Record) (release func()) {
+	onWire, answer, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = s.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error {
+			close(onWire)
+			<-answer
+			return errors.New("status 503")
+		}), rec, time.Minute)
+	}()
+	<-onWire
+	return func() {
+		close(answer)
+		<-done
 	}
 }
