@@ -138,7 +138,13 @@ func (p *Processor) processMessage(ctx context.Context, m *Message, callerLogs b
 		return fl.wait(ctx)
 	}
 	end := p.flights.start(id)
-	defer func() { end(err) }()
+	defer func() {
+		if v := recover(); v != nil {
+			end(panicked(id, v))
+			panic(v)
+		}
+		end(err)
+	}()
 	p.logReceived(ctx, id, shownID(m.Injection.ContractID()))
 	req, targets, err := p.Translate(ctx, m)
 	req.CallerLogs = callerLogs

@@ -77,3 +77,11 @@ func (fl *flight) wait(ctx context.Context) error {
 		return fmt.Errorf("inject %s: waiting for its run in flight: %w", fl.id, ctx.Err())
 	}
 }
+
+// panicked is the outcome of a run whose handling panicked with v, for
+// the copies waiting for it (raised again, the panic is the handling's
+// own): an error, so that a copy fails as that handling does, where a nil
+// would settle (acknowledge) it with nothing delivered.
+func panicked(id string, v any) error {
+	return fmt.Errorf("inject %s: the handling of another copy panicked: %v", id, v)
+}

@@ -164,8 +164,15 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	// neither.
 	var endFlight func(error)
 	defer func() {
+		v := recover()
 		if d.Lost != nil && d.Lost() {
 			h.NoteAckLost(id)
+		}
+		if v != nil {
+			if endFlight != nil {
+				endFlight(panicked(id, v))
+			}
+			panic(v)
 		}
 		if endFlight != nil {
 			endFlight(err)
