@@ -1,0 +1,98 @@
+package openaev_test
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev"
+)
+
+func TestParseMessageErrors(t *testing.T) {
+	tests := []struct {
+		name, body, wantID, wantReason string
+	}{
+		{"not JSON", `{"injection":`, "", "malformed message"},
+		{"not an object", `[1,2]`, "", "malformed message: a list, want an object"},
+		{"bytes after the object", `{"injection":{"inject_id":"inj-9"}} garbage`, "inj-9", "not valid JSON: invalid character 'g' after top-level value (at byte 36)"},
+		{"byte order mark", "\xEF\xBB\xBF{\"injection\":{\"inject_id\":\"inj-9\"}}", "inj-9", "a UTF-8 byte order mark (EF BB BF) at byte 0"},
+		{"cut short after the inject id", `{"injection":{"inject_id":"inj-9",`, "inj-9", "unexpected end of JSON input (at byte 34)"},
+		{"no injection", `{"assets":[]}`, "", "injection.inject_id is missing"},
+		{"empty inject id", `{"injection":{"inject_id":""}}`, "", "injection.inject_id is empty (at byte 26)"},
+		{"blank inject id", `{"injection":{"inject_id":"  "}}`, "", "injection.inject_id is blank (white space alone) (at byte 26)"},
+		{"empty inject id, written in upper case", `{"Injection":{"INJECT_ID":""}}`, "", "injection.inject_id is empty (at byte 26)"},
+		// A field of the wrong JSON type is named in the project's words,
+		// not encoding/json's Go ones.
+		{"numeric inject id", `{"injection":{"inject_id":42}}`, "", "malformed message: injection.inject_id: a number, want a string"},
+		{"content a list", `{"injection":{"inject_id":"inj-9","inject_content":[1]}}`, "inj-9",
+			"malformed message: injection.inject_content: a list, want an object"},
+		{"numeric contract id", `{"injection":{"inject_id":"inj-9","inject_injector_contract":{"injector_contract_id":7}}}`, "inj-9",
+			"malformed message: injection.inject_injector_contract.injector_contract_id: a number, want a string"},
+		{"bad asset keeps the inject id", `{"injection":{"inject_id":"inj-9"},"assets":[{"asset_id":"a","asset_ips":"192.0.2.1"}]}`,
+			"inj-9", "asset_ips: not a list of strings"},
+		{"bad agents", `{"injection":{"inject_id":"inj-9"},"assets":[{"endpoint_agents":{"agent_id":"x"}}]}`,
+			"inj-9", "endpoint_agents: not a list of objects"},
+		// encoding/json takes the last of two keys equal but for case:
+		// the callbacks would go to another inject.
+		{"inject id twice, in two cases", `{"injection":{"inject_id":"a","INJECT_ID":"b"}}`,
+			"", `key injection.INJECT_ID given twice (as "inject_id" before: keys are matched whatever their case)`},
+		{"inject id twice, escaped", `{"injection":{"inject_id":"a","\u0069nject_id":"b"}}`,
+			"", "key injection.inject_id given twice"},
+		{"content key twice", `{"injection":{"inject_id":"inj-9","inject_content":{"outcome":"failed","outcome":"success"}}}`,
+			"inj-9", "key injection.inject_content.outcome given twice: the platform writes each key once (at byte 71)"},
+		{"asset key twice", `{"injection":{"inject_id":"inj-9"},"assets":[{"asset_id":"a"},{"asset_id":"b","Asset_Id":"c"}]}`,
+			"inj-9", `key assets[1].Asset_Id given twice (as "asset_id" before`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := openaev.ParseMessage([]byte(tt.body))
+			var me *openaev.MessageError
+			if !errors.As(err, &me) {
+				t.Fatalf("err = %v, want a *MessageError", err)
+			}
+			if me.InjectID != tt.wantID || !strings.Contains(me.Error(), tt.wantReason) || strings.Contains(me.Reason, "Go ") {
+				t.Errorf("inject %q error %q, want %q %q", me.InjectID, me.Error(), tt.wantID, tt.wantReason)
+			}
+		})
+	}
+}
+
+func TestParseMessageBothSpellings(t *testing.T) {
+	body := `{"injection":{"inject_id":"i"},"assets":[
+		{"asset_id":"a1","asset_hostname":"new.example.com","endpoint_hostname":"old.example.com","asset_ips":["192.0.2.1"],"asset_seen_ip":"192.0.2.2","asset_agents":[{"agent_id":"x"},{"agent_id":""},{"agent_id":"y"}]},
+		{"endpoint_id":"a2","endpoint_hostname":"old.example.com","endpoint_ips":["192.0.2.3"],"endpoint_seen_ip":"192.0.2.4","endpoint_agents":[{"agent_id":"z"}]},
+		{"asset_id":"a3","asset_hostname":null,"endpoint_hostname":"fallback.example.com","asset_agents":null}]}`
+	m, err := openaev.ParseMessage([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []openaev.Asset{
+		{ID: "a1", Hostname: "new.example.com", IPs: []string{"192.0.2.1"}, SeenIP: "192.0.2.2", Agents: []string{"x", "y"}},
+		{ID: "a2", Hostname: "old.example.com", IPs: []string{"192.0.2.3"}, SeenIP: "192.0.2.4", Agents: []string{"z"}},
+		{ID: "a3", Hostname: "fallback.example.com"},
+	}
+	if !reflect.DeepEqual(m.Assets, want) {
+		t.Errorf("assets =\n%+v\nwant\n%+v", m.Assets, want)
+	}
+}
+
+func FuzzParseMessage(f *testing.F) {
+	f.Add([]byte(`{"injection":{"inject_id":"i","inject_content":{"target_selector":"manual","targets":"192.0.2.1"}}}`))
+	f.Add([]byte(`{"injection":{"inject_id":"i"},"assets":[{"endpoint_id":"a","endpoint_ips":["::1"]}]}`))
+	f.Add([]byte(`{"injection":{"inject_id":"i","inject_content":{"targets":["-x",1]}},"assetGroups":[{}]}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		m, err := openaev.ParseMessage(body)
+		if err != nil {
+			var me *openaev.MessageError
+			if !errors.As(err, &me) {
+				t.Fatalf("error %v is not a *MessageError", err)
+			}
+			return
+		}
+		if strings.TrimSpace(m.Injection.InjectID) == "" {
+			t.Fatal("accepted a message without an inject id")
+		}
+	})
+}
