@@ -82,8 +82,6 @@ func TestOutboxUnusable(t *testing.T) {
 	}
 }
 
-// wreckPages overwrites the header of every page of the bbolt file at path
-// (4 KiB pages) that holds mark.
 // damagedOutbox returns an outbox in dir of 40 bodies for url whose
 // damage shows only once its records are read.
 func damagedOutbox(t *testing.T, dir, url string) string {
@@ -98,6 +96,8 @@ func damagedOutbox(t *testing.T, dir, url string) string {
 	return damaged
 }
 
+// wreckPages overwrites the header of every page of the bbolt file at path
+// (4 KiB pages) that holds mark.
 func wreckPages(t *testing.T, path string, mark []byte) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
