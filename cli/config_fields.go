@@ -93,7 +93,13 @@ func (f field) text() bool   { return reflect.PointerTo(f.typ).Implements(unmars
 func (f field) path() bool {
 	return strings.HasSuffix(f.key, "_file") || f.key == "outbox" || f.key == "openaev_message"
 }
+
+// sources names where f is given; a secret's the environment first and its
+// flag last, whose value shows in ps to every local user.
 func (f field) sources() string {
+	if f.secret {
+		return fmt.Sprintf("%s, the config file's %s or --%s", f.env(), f.key, f.flag())
+	}
 	return fmt.Sprintf("--%s, %s or %s in the config file", f.flag(), f.env(), f.key)
 }
 

@@ -22,10 +22,14 @@ func refusedCredentials(bc backendConfig) (refused, fix string) {
 		return "the backend refused the backend URL's user:password (401 or 403)", "the right user:password in --backend-url"
 	case bc.Token == "":
 		return "the backend refused a request without a token (401 or 403): no token was given",
-			"a token, given by --token, INJECTKIT_TOKEN or the config file's token"
+			"a token, given by " + tokenSources
 	}
-	return "the backend refused the token (401 or 403)", "the right --token"
+	return "the backend refused the token (401 or 403)", "the right token, given by " + tokenSources
 }
+
+// tokenSources names where a token is given, the environment first: a
+// --token on the command line shows in ps to every local user.
+const tokenSources = envPrefix + "TOKEN, the config file's token or --token"
 
 // urlCredentials reports whether raw, a backend URL, holds user
 // information.

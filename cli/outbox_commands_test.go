@@ -228,7 +228,7 @@ func TestRetryDeadTokenRefused(t *testing.T) {
 			}
 			be.set(code)
 			rd := run(t, registry(), env, "outbox", "retry-dead", "1", "--backend-url", be.URL, "--token", "wrong", "--log-level", "error")
-			want := "the backend refused the token (401 or 403): 1 (inject inj-422) stays in the dead list as it was, dead: status 422 (retry it with the right --token)"
+			want := "the backend refused the token (401 or 403): 1 (inject inj-422) stays in the dead list as it was, dead: status 422 (retry it with the right token, given by INJECTKIT_TOKEN, the config file's token or --token)"
 			if rd.code != 1 || !strings.Contains(rd.stderr, want) {
 				t.Errorf("exit %d, want 1 and %q:\n%s%s", rd.code, want, rd.stdout, rd.stderr)
 			}

@@ -67,7 +67,7 @@ func TestTokenBoundToItsLayersBackend(t *testing.T) {
 	a, b := newSwitchable(t, http.StatusOK), newSwitchable(t, http.StatusOK)
 	cfgA := writeFile(t, "cfgA.yaml", "backend_url: "+a.URL+"\ntoken: tokenAAA\n")
 	serve := writeFile(t, "serve.yaml", "openaev_url: "+a.URL+"\ntoken: tokX\ninjector_id: 0d5bd4b2-3f6c-4c2a-9a3e-0c1d5c6b7a8e\nworkers: 2\ninjectors: noop\n")
-	refused := "token from config file " + cfgA + ":2 belongs to backend_url " + a.URL + " (" + cfgA + ":1), not --backend-url " + b.URL + ": give --token for it"
+	refused := "token from config file " + cfgA + ":2 belongs to backend_url " + a.URL + " (" + cfgA + ":1), not --backend-url " + b.URL + ": give its token by INJECTKIT_TOKEN or --token"
 	for _, tt := range []struct {
 		name string
 		env  map[string]string
@@ -84,10 +84,18 @@ func TestTokenBoundToItsLayersBackend(t *testing.T) {
 			code: 2, stderr: refused},
 		{name: "env token and URL, --backend-url of another backend", env: map[string]string{"INJECTKIT_TOKEN": "tokenAAA", "INJECTKIT_BACKEND_URL": "{A}"},
 			args: []string{"outbox", "flush", "--backend-url", "{B}"}, code: 2,
-			stderr: "token from env INJECTKIT_TOKEN belongs to backend_url {A} (env INJECTKIT_BACKEND_URL), not --backend-url {B}: give --token for it"},
+			stderr: "token from env INJECTKIT_TOKEN belongs to backend_url {A} (env INJECTKIT_BACKEND_URL), not --backend-url {B}: " +
+				"give its token by INJECTKIT_TOKEN with INJECTKIT_BACKEND_URL naming it, or by --token"},
+		{name: "env token and URL, both naming --backend-url's backend", env: map[string]string{"INJECTKIT_TOKEN": "tokenBBB", "INJECTKIT_BACKEND_URL": "{B}"},
+			args: []string{"outbox", "flush", "--backend-url", "{B}"}, toB: []string{"Bearer tokenBBB"}},
+		{name: "file token, env URL of A, --backend-url of another backend", env: map[string]string{"INJECTKIT_BACKEND_URL": "{A}"},
+			args: []string{"outbox", "flush", "--config", "{cfgA}", "--backend-url", "{B}"}, code: 2,
+			stderr: "not --backend-url {B}: give its token by INJECTKIT_TOKEN with INJECTKIT_BACKEND_URL naming it, or by --token"},
 		{name: "file token, env URL of another backend", env: map[string]string{"INJECTKIT_BACKEND_URL": "{B}"},
 			args: []string{"outbox", "flush", "--config", "{cfgA}"}, code: 2,
-			stderr: "token from config file {cfgA}:2 belongs to backend_url {A} ({cfgA}:1), not backend_url {B} (env INJECTKIT_BACKEND_URL): give --token for it"},
+			stderr: "token from config file {cfgA}:2 belongs to backend_url {A} ({cfgA}:1), not backend_url {B} (env INJECTKIT_BACKEND_URL): give its token by INJECTKIT_TOKEN or --token"},
+		{name: "file token, env URL and token of another backend", env: map[string]string{"INJECTKIT_BACKEND_URL": "{B}", "INJECTKIT_TOKEN": "tokenBBB"},
+			args: []string{"outbox", "flush", "--config", "{cfgA}"}, toB: []string{"Bearer tokenBBB"}},
 		{name: "retry-dead", dead: true, args: []string{"outbox", "retry-dead", "{id}", "--config", "{cfgA}", "--backend-url", "{B}"},
 			code: 2, stderr: refused},
 		{name: "run", args: []string{"run", "noop", "--inject-id", "inj-run", "--target", "127.0.0.1", "--config", "{cfgA}", "--backend-url", "{B}"},
@@ -97,11 +105,13 @@ func TestTokenBoundToItsLayersBackend(t *testing.T) {
 		{name: "serve's config: its openaev_url and token", args: []string{"outbox", "flush", "--config", "{serve}"},
 			toA: []string{"Bearer tokX"}},
 		{name: "serve's config, --backend-url of another backend", args: []string{"outbox", "flush", "--config", "{serve}", "--backend-url", "{B}"},
-			code: 2, stderr: "token from config file {serve}:2 belongs to openaev_url {A} ({serve}:1), not --backend-url {B}: give --token for it"},
+			code: 2, stderr: "token from config file {serve}:2 belongs to openaev_url {A} ({serve}:1), not --backend-url {B}: give its token by INJECTKIT_TOKEN or --token"},
 		{name: "serve with its config, --openaev-url of another platform", args: []string{"serve", "--config", "{serve}", "--openaev-url", "{B}"},
-			code: 2, stderr: "token from config file {serve}:2 belongs to openaev_url {A} ({serve}:1), not --openaev-url {B}: give --token for it"},
+			code: 2, stderr: "token from config file {serve}:2 belongs to openaev_url {A} ({serve}:1), not --openaev-url {B}: give its token by INJECTKIT_TOKEN or --token"},
 		{name: "file token, --backend-url of its backend", args: []string{"outbox", "flush", "--config", "{cfgA}", "--backend-url", "{A}/"},
 			toA: []string{"Bearer tokenAAA"}},
+		{name: "file token, --backend-url and INJECTKIT_TOKEN of another", env: map[string]string{"INJECTKIT_TOKEN": "tokenBBB"},
+			args: []string{"outbox", "flush", "--config", "{cfgA}", "--backend-url", "{B}"}, toB: []string{"Bearer tokenBBB"}},
 		{name: "file token, --backend-url and --token of another", args: []string{"outbox", "flush", "--config", "{cfgA}", "--backend-url", "{B}", "--token", "tokenBBB"},
 			toB: []string{"Bearer tokenBBB"}},
 		{name: "env token of no backend, --backend-url", env: map[string]string{"INJECTKIT_TOKEN": "tokenEnv"},

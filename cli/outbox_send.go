@@ -107,8 +107,8 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 	for _, base := range order {
 		n[0] += left[base][0]
 		n[1] += left[base][1]
-		fmt.Fprintf(w, "%s for %s left pending: %s (flush it with --backend-url %s and its --token)\n",
-			left[base], base, why, base)
+		fmt.Fprintf(w, "%s for %s left pending: %s (flush it with --backend-url %s and its token, given by %s)\n",
+			left[base], base, why, base, tokenSources)
 	}
 	return n, nil
 }

@@ -299,7 +299,7 @@ func TestOutboxFlushBindsTokensToBackends(t *testing.T) {
 		token string
 		want  string
 	}{
-		{a, "inj-a", "token-of-a", "delivery failed: the backend refused the token (401 or 403); 1 signature body stored in outbox " + box + " (flush with the right --token: "},
+		{a, "inj-a", "token-of-a", "delivery failed: the backend refused the token (401 or 403); 1 signature body stored in outbox " + box + " (flush with the right token, given by INJECTKIT_TOKEN, the config file's token or --token: "},
 		{b, "inj-b", "token-of-b", "delivery failed; 1 signature body stored in outbox " + box + " (flush with: "},
 	} {
 		env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": tt.token}
@@ -315,7 +315,8 @@ func TestOutboxFlushBindsTokensToBackends(t *testing.T) {
 	f := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_BACKEND_URL": a.URL},
 		"outbox", "flush", "--token", "typo", "--log-level", "error")
 	if f.code != 1 || !strings.Contains(f.stdout, "0 delivered, 1 still pending, 0 rejected") || !strings.Contains(f.stderr, "the backend refused the token") ||
-		!strings.Contains(f.stdout, "1 signature body for "+b.URL+" left pending: not the backend of env INJECTKIT_BACKEND_URL "+a.URL+" (") {
+		!strings.Contains(f.stdout, "1 signature body for "+b.URL+" left pending: not the backend of env INJECTKIT_BACKEND_URL "+a.URL+
+			" (flush it with --backend-url "+b.URL+" and its token, given by INJECTKIT_TOKEN, the config file's token or --token)") {
 		t.Fatalf("flush of a with a mistyped token: exit %d\n%s%s", f.code, f.stdout, f.stderr)
 	}
 	a.set(http.StatusOK)

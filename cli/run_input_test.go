@@ -85,7 +85,7 @@ func TestRunPhase(t *testing.T) {
 // A backend URL without a token logs a WARN line.
 func TestRunWarnsOfAMissingToken(t *testing.T) {
 	be := newBackend(t, http.StatusOK)
-	const warn = "WARN\tno token: requests to the backend carry no Authorization header (set --token, INJECTKIT_TOKEN or token in the config file)"
+	const warn = "WARN\tno token: requests to the backend carry no Authorization header (set INJECTKIT_TOKEN, the config file's token or --token)"
 	tests := []struct {
 		name string
 		args []string

@@ -259,6 +259,6 @@ func warnNoToken(log *zap.Logger, bc backendConfig) {
 		return
 	}
 	log.Warn("no token: requests to the backend carry no Authorization header "+
-		"(set --token, "+envPrefix+"TOKEN or token in the config file)",
+		"(set "+tokenSources+")",
 		zap.String("backend_url", httpx.StripCredentials(bc.URL)))
 }

@@ -111,7 +111,7 @@ func serveOptions(t *testing.T, o cli.Options, env map[string]string, args ...st
 // it, before it contacts the platform, rather than registering without
 // one and exiting on the 401. A blank one is quoted as written.
 func TestServeRefusesAMissingToken(t *testing.T) {
-	const want = `required (--token, INJECTKIT_TOKEN or token in the config file)`
+	const want = `required (INJECTKIT_TOKEN, the config file's token or --token)`
 	p := openaevtest.NewPlatform(t, serveToken)
 	base := []string{"--openaev-url", p.URL, "--injector-id", injectorID, "--listen-addr", ""}
 	empty, blank := writeFile(t, "c.yaml", "token: ''\n"), writeFile(t, "b.yaml", "token: ' '\n")

@@ -86,8 +86,20 @@ func checkTokenBinding(ls [3]layerURL, uses, url, token string) error {
 	if strings.HasPrefix(tokFrom, "config file ") {
 		ownFrom = strings.TrimPrefix(ownFrom, "config file ")
 	}
-	return usageErr("token from %s belongs to %s %s (%s), not %s: give --token for it",
-		tokFrom, own.urlKey, shownURL(own.url), ownFrom, usedURL(used))
+	return usageErr("token from %s belongs to %s %s (%s), not %s: give its token by %s",
+		tokFrom, own.urlKey, shownURL(own.url), ownFrom, usedURL(used), tokenFix(ls, ui))
+}
+
+// tokenFix says where to give the token of the URL of layer ui, the
+// environment first (a --token shows in ps to every local user): a token
+// there is bound to the environment's own URL when it names one of another
+// backend.
+func tokenFix(ls [3]layerURL, ui int) string {
+	env := ls[1]
+	if ui == 1 || !env.hasURL || sameBackend(first(env.url), first(ls[ui].url)) {
+		return envPrefix + "TOKEN or --token"
+	}
+	return envPrefix + "TOKEN with " + envPrefix + strings.ToUpper(env.urlKey) + " naming it, or by --token"
 }
 
 // usedURL names the URL a command would send to: "--backend-url URL", or

@@ -39,11 +39,11 @@ func TestUnauthorizedWithoutATokenSaysNoneWasGiven(t *testing.T) {
 			}
 			return []string{"outbox", "flush", "--outbox", box, "--backend-url", backend.URL}
 		}, 1, "flush incomplete: the backend refused a request without a token (401 or 403): no token was given: 1 signature body left pending, " +
-			"not moved to the dead list (flush again with a token, given by --token, INJECTKIT_TOKEN or the config file's token)"},
+			"not moved to the dead list (flush again with a token, given by INJECTKIT_TOKEN, the config file's token or --token)"},
 		{"openaev profile", "", func(*testing.T) []string {
 			return []string{"run", "noop", "--profile", "openaev", "--backend-url", platform.URL, "--outbox", "none"}
 		}, 1, "reception: the platform refuses a request without a token (status 403): no token was given " +
-			"(set --token, INJECTKIT_TOKEN or the config file's token)"},
+			"(set INJECTKIT_TOKEN, the config file's token or --token)"},
 		{"callback profile, a token", "wrong-token-1", func(t *testing.T) []string {
 			return []string{"run", "noop", "--backend-url", backend.URL, "--outbox", filepath.Join(t.TempDir(), "o.db")}
 		}, 1, "delivery failed: the backend refused the token (401 or 403); "},

@@ -30,7 +30,7 @@ type AuthorizationError struct {
 func (e *AuthorizationError) Error() string {
 	if e.NoToken {
 		return fmt.Sprintf("the platform refuses a request without a token (status %d): no token was given "+
-			"(set --token, INJECTKIT_TOKEN or the config file's token): %v", e.Status, e.Err)
+			"(set INJECTKIT_TOKEN, the config file's token or --token): %v", e.Status, e.Err)
 	}
 	return fmt.Sprintf("the platform refuses the token (status %d; check its rights): %v", e.Status, e.Err)
 }

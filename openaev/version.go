@@ -213,7 +213,7 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, error) {
 			if c.cfg.Token == "" {
 				refused = "the platform refuses a request without a token (status 401): no token was given, set one"
 			}
-			c.log.Warn("OpenAEV platform version not readable: "+refused+" (--token, INJECTKIT_TOKEN, or the config file's token); "+
+			c.log.Warn("OpenAEV platform version not readable: "+refused+" (INJECTKIT_TOKEN, the config file's token or --token); "+
 				"assuming the 2.4 line, which every platform accepts: no expectation signatures are sent",
 				zap.String("error", c.redact(err.Error())))
 			v = PlatformVersion{}

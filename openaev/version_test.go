@@ -163,7 +163,8 @@ func TestClientVersion(t *testing.T) {
 		// A token the platform does not know: 401 on its settings routes
 		// too (the stand-in's rule 9), said as such, no proxy blamed.
 		{name: "token refused (401): said so, the 2.4 line assumed, no fallback", replies: map[string]reply{ver: {401, `{"message":"unauthorized"}`}},
-			want: openaev.PlatformVersion{}, asked: "GET " + ver, warn: "OpenAEV platform version not readable: the platform refused the token (status 401)"},
+			want: openaev.PlatformVersion{}, asked: "GET " + ver, warn: "OpenAEV platform version not readable: the platform refused the token (status 401): check the token " +
+				"(INJECTKIT_TOKEN, the config file's token or --token)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
