@@ -16,9 +16,15 @@ import (
 // than a key allows. Keys are held by their SHA-256 hash, never as
 // written. Build one with NewPacer and hand it to every Executor of the
 // process (WithPacer); its zero value is not usable.
+//
+// Being what those Executors share, it also remembers the base URLs whose
+// clear API key (http:// to another host) was warned of: a daemon, whose
+// registry builds an Executor per inject, warns once per base URL, not
+// once per inject.
 type Pacer struct {
-	mu   sync.Mutex
-	keys map[[sha256.Size]byte]*keyPace
+	mu     sync.Mutex
+	keys   map[[sha256.Size]byte]*keyPace
+	warned map[string]bool // base URLs warned of (firstClear)
 }
 
 // keyPace is the pace of one key: turn holds a token while no request of
@@ -31,7 +37,19 @@ type keyPace struct {
 
 // NewPacer returns a Pacer with no request seen yet.
 func NewPacer() *Pacer {
-	return &Pacer{keys: map[[sha256.Size]byte]*keyPace{}}
+	return &Pacer{keys: map[[sha256.Size]byte]*keyPace{}, warned: map[string]bool{}}
+}
+
+// firstClear reports whether the clear key sent to base is to be warned
+// of: the first time base is asked about, not again.
+func (p *Pacer) firstClear(base string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.warned[base] {
+		return false
+	}
+	p.warned[base] = true
+	return true
 }
 
 // of returns the pace of key, made on its first use.

@@ -70,8 +70,9 @@ type Option func(*Executor)
 // WithPacer makes the Executor pace its Shodan requests with p, which
 // every Executor of the process should share (a registry's factory
 // builds one Executor per inject): two runs of one API key at once are
-// then paced against each other. Without it each Executor paces its own
-// runs only.
+// then paced against each other, and a base URL the key goes to in clear
+// is warned of once. Without it each Executor paces its own runs only,
+// and warns of its own.
 func WithPacer(p *Pacer) Option { return func(e *Executor) { e.pacer = p } }
 
 // Interface guards.
@@ -276,9 +277,11 @@ func (e *Executor) provider(name string, log *zap.Logger) (Provider, error) {
 			pacer = NewPacer() // an Executor not built by New: this run's own
 		}
 		s.pace = pacer.of(e.apiKey)
-		if httpx.ClearToOtherHost(s.base) {
+		if httpx.ClearToOtherHost(s.base) && pacer.firstClear(s.base.String()) {
 			// As the backend's token (cli's warnClearToken): the key
-			// travels in each request URL's query.
+			// travels in each request URL's query. Once per base URL of
+			// the Executors sharing the pacer (the process's), not per
+			// inject.
 			s.log.Warn("the Shodan API key goes in clear over http:// to a host that is not this machine: use https:// for "+Name+"."+SettingShodanBaseURL,
 				zap.String("url", s.base.Redacted()))
 		}
