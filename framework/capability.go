@@ -122,6 +122,9 @@ type Preflighter interface {
 // executor built: by the runtime after delivery, on the executor it built
 // for an inject, and by the CLI's checks (serve's start, validate) on the
 // executors they configured or preflighted, once those checks are done.
+// It is never called while Execute runs: an Execute the runtime abandoned
+// at its deadline (it did not return within the grace) is closed when it
+// returns, if ever, after the run's report was delivered.
 type Closer interface {
 	Close() error
 }

@@ -118,9 +118,12 @@
 //     says where and how many (Outbox, Stored, Dead); they are resent later
 //     byte for byte. The CLI exits 1 with one line naming the outbox.
 //
-// The executor's Closer, if any, is called once the run is over; a panic
-// of Close is recovered and returned, a *framework.PanicError (the CLI
-// exits 3).
+// The executor's Closer, if any, is called once the run is over, and
+// never while its Execute runs: a panic of Close is recovered and
+// returned, a *framework.PanicError (the CLI exits 3). An executor
+// abandoned after its deadline is closed only when its Execute returns,
+// if ever, after Run returned: its Close's error (WARN "close executor")
+// or panic (ERROR "executor Close panicked") is logged then.
 //
 // Runtime.Validate is step 1 and the checks of step 2 alone, on an
 // executor of its own from the registry, closed before it returns; it

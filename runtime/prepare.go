@@ -49,6 +49,9 @@ type Prepared struct {
 	// panicked is set when one of the executor's checks panicked: the
 	// inject is not executed and fails with the panic's message.
 	panicked *framework.PanicError
+	// running is closed when the executor's Execute returns; set when the
+	// run abandoned it (callExecutor): Close waits for it (closed).
+	running <-chan struct{}
 }
 
 // ExpectationTypes returns the expectation types the signatures are

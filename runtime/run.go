@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"errors"
-	"runtime/debug"
 	"time"
 
 	"go.uber.org/zap"
@@ -102,41 +101,6 @@ func (rt *Runtime) refuse(ctx context.Context, rej *Rejection, start time.Time) 
 		return de
 	}
 	return rej.Err
-}
-
-// close calls the executor's Closer, once per run. An error is logged; a
-// panic is returned, a *framework.PanicError.
-func (rt *Runtime) close(p *Prepared) *framework.PanicError {
-	c, ok := p.executor.(framework.Closer)
-	if !ok {
-		return nil
-	}
-	err := framework.CallHook(p.Request.Injector, "Close", c.Close)
-	var pe *framework.PanicError
-	if errors.As(err, &pe) {
-		rt.injectLog(p.Request).Debug("executor panic", zap.String("method", pe.Method), zap.Any("panic", pe.Value),
-			zap.ByteString("stack", pe.Stack))
-		return pe
-	}
-	if err != nil {
-		rt.injectLog(p.Request).Warn("close executor", zap.Error(err))
-	}
-	return nil
-}
-
-// closed closes the executor of a run that ended with err: a panic of its
-// Close is the run's error when it had none (its report delivered), else
-// logged.
-func (rt *Runtime) closed(p *Prepared, err error) error {
-	pe := rt.close(p)
-	switch {
-	case pe == nil:
-		return err
-	case err == nil:
-		return pe
-	}
-	rt.injectLog(p.Request).Error("executor Close panicked", zap.Error(pe))
-	return err
 }
 
 // deliver hands a report to the Deliverer, observing and logging the
@@ -345,44 +309,4 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 func (rt *Runtime) panicOutput(msg string) framework.ToolOutput {
 	return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1,
 		CrashTimestamp: rt.now().UTC().Format(time.RFC3339Nano), Message: msg}}
-}
-
-// callExecutor calls p's executor on its inject under p's deadline,
-// recovers a panic, and stops waiting Grace after the deadline (the
-// executor is abandoned then, its output empty). A run cut short that did
-// not fail is a timeout.
-func (rt *Runtime) callExecutor(ctx context.Context, p *Prepared, log *zap.Logger) (out framework.ToolOutput) {
-	ex, in, timeout := p.executor, p.inject, p.Timeout
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	done := make(chan framework.ToolOutput, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				log.Debug("executor panic", zap.String("method", "Execute"), zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
-				done <- rt.panicOutput((&framework.PanicError{Injector: p.Request.Injector, Method: "Execute", Value: v}).Error())
-			}
-		}()
-		done <- ex.Execute(ctx, in)
-	}()
-	select {
-	case out = <-done:
-	case <-ctx.Done():
-		timer := time.NewTimer(rt.grace)
-		defer timer.Stop()
-		select {
-		case out = <-done:
-		case <-timer.C:
-			log.Warn("executor did not return after its deadline; abandoned",
-				zap.Duration("grace", rt.grace), zap.Error(ctx.Err()))
-			out = framework.ToolOutput{}
-		}
-	}
-	if ctx.Err() != nil && out.Status != framework.StatusFailed {
-		out.Status = framework.StatusTimeout
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			log.Warn("deadline passed", zap.Duration("timeout", timeout))
-		}
-	}
-	return out
 }
