@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
@@ -109,13 +111,13 @@ func encoded(v any) (b []byte, ok bool) {
 }
 
 // secretTarget refuses the first of targets whose configuration holds
-// one of r's secrets (the executor's own: its Secret settings', its
+// one of r's secrets (the executor's own, m's: its Secret settings', its
 // SecretEnv's) in one of its fields, a query holding the API key, say:
 // the executor would send it where the key must not go, and its
 // signatures would carry it to the platform. The refusal names the field
-// (targets[N].query) and withholds its value; nil when none does, or r
-// is nil.
-func secretTarget(r *httpx.Redactor, targets []framework.Target) error {
+// (targets[N].query) and the setting whose value it holds (secretNamed),
+// and withholds the value; nil when none does, or r is nil.
+func secretTarget(m *framework.Manifest, settings map[string]string, r *httpx.Redactor, targets []framework.Target) error {
 	if r == nil {
 		return nil
 	}
@@ -131,9 +133,30 @@ func secretTarget(r *httpx.Redactor, targets []framework.Target) error {
 		for _, k := range slices.Sorted(maps.Keys(fields)) {
 			if v, ok := fields[k].(string); ok && r.Redact(v) != v {
 				return &signatures.ValidationError{Field: fmt.Sprintf("targets[%d].%s", i, k),
-					Reason: signatures.ReasonSecret, Withheld: true}
+					Reason:   "holds a secret, " + secretNamed(m, settings, v) + ": neither it nor what is wrong with it is shown",
+					Withheld: true}
 			}
 		}
 	}
 	return nil
+}
+
+// secretNamed names the secret of m that v holds, as its user gives it:
+// "the value of query's Secret setting shodan_api_key (env
+// INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)",
+// "the value of the environment variable AWS_SECRET_ACCESS_KEY" (a
+// SecretEnv's), else "a secret the injector's libraries read".
+func secretNamed(m *framework.Manifest, settings map[string]string, v string) string {
+	holds := func(secret string) bool { return secret != "" && httpx.NewRedactor(secret).Redact(v) != v }
+	for _, s := range m.Settings {
+		if s.Secret && holds(strings.TrimSpace(settings[s.Key])) {
+			return "the value of " + m.Name + "'s Secret setting " + s.Key + " (" + m.SettingWhere(s) + ")"
+		}
+	}
+	for _, name := range m.SecretEnv {
+		if sv := strings.TrimSpace(os.Getenv(name)); utf8.RuneCountInString(sv) >= framework.MinLibrarySecretLen && holds(sv) {
+			return "the value of the environment variable " + name
+		}
+	}
+	return "a secret the injector's libraries read"
 }
