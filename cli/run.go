@@ -102,6 +102,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	if err := cr.refused(c.Context, o, cfg, log); err != nil {
 		return err
 	}
+	view.checked = true
 	if cfg.openAEV() {
 		return relabelUsage(&cfg, targets, runOpenAEVRequest(c, o, cfg, log, view, req))
 	}

@@ -40,6 +40,9 @@ type runView struct {
 	// redact removes the secrets the log writer redacts from an
 	// executor's message before its log lines cut it (nil: none).
 	redact func(string) string
+	// checked: the inject passed the run's check pass (checkedRun.refused):
+	// its runtime does not warn again of what that pass did.
+	checked bool
 
 	mu       sync.Mutex
 	report   *runtime.Report
@@ -124,6 +127,9 @@ func (v *runView) OnDelivered(*runtime.Report, time.Duration, error) {}
 // runtimeOptions are the options of the runtime the view observes.
 func (v *runView) runtimeOptions() []runtime.Option {
 	opts := []runtime.Option{runtime.WithObserver(v), runtime.WithLogRedaction(v.redact)}
+	if v.checked {
+		opts = append(opts, runtime.WithCheckPass())
+	}
 	if v.progress != nil {
 		opts = append(opts, runtime.WithProgress(v.progress.update, 0))
 	}

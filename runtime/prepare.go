@@ -115,6 +115,7 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 		ExpectationTypes: slices.Clone(p.types)}
 	settings := rt.settings(req.Injector)
 	p.secrets = secretsOf(p.Manifest, settings)
+	rt.warnWeakSecrets(p.Manifest, settings)
 	if err := p.check(rt.registry, settings, rt.logRedact); err != nil {
 		var pe *framework.PanicError
 		if !errors.As(err, &pe) {

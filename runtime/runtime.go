@@ -32,6 +32,8 @@ type Runtime struct {
 	grace     time.Duration
 	now       func() time.Time
 	logRedact func(string) string // WithLogRedaction
+	weak      *weakWarned         // the weak Secret settings' values warned of
+	checked   bool                // WithCheckPass
 }
 
 // Option configures a Runtime.
@@ -65,6 +67,15 @@ func WithTimeout(d time.Duration) Option { return func(rt *Runtime) { rt.timeout
 // deadline (default DefaultGrace; 0 keeps it).
 func WithGrace(d time.Duration) Option { return func(rt *Runtime) { rt.grace = d } }
 
+// WithCheckPass says that the requests this runtime runs passed a check
+// pass first: Runtime.Validate, on another runtime of the same process
+// over the same settings (the CLI's run checks each inject so before
+// anything is opened or sent, then runs it on a runtime of its own).
+// What that pass warned of once, a weak value of a Secret setting
+// (framework.Setting.WeakSecret), is then not warned of again. The
+// checks themselves are all made again: a run refuses what it refuses.
+func WithCheckPass() Option { return func(rt *Runtime) { rt.checked = true } }
+
 // WithClock sets the clock of durations and reports (default time.Now).
 func WithClock(now func() time.Time) Option { return func(rt *Runtime) { rt.now = now } }
 
@@ -74,7 +85,7 @@ func New(reg *framework.Registry, opts ...Option) *Runtime {
 	if reg == nil {
 		panic("runtime: New with a nil registry")
 	}
-	rt := &Runtime{registry: reg}
+	rt := &Runtime{registry: reg, weak: &weakWarned{seen: map[string]bool{}}}
 	for _, o := range opts {
 		o(rt)
 	}

@@ -8,7 +8,10 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
@@ -159,4 +162,43 @@ func secretNamed(m *framework.Manifest, settings map[string]string, v string) st
 		}
 	}
 	return "a secret the injector's libraries read"
+}
+
+// weakWarned is the set of the Secret settings (injector.key) whose weak
+// value a runtime warned of: one WARN each, whatever the injects.
+type weakWarned struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+// first reports whether key is warned of for the first time.
+func (w *weakWarned) first(key string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seen[key] {
+		return false
+	}
+	w.seen[key] = true
+	return true
+}
+
+// warnWeakSecrets writes one WARN, once per runtime, for each Secret
+// setting of m whose value in settings is weak (framework.Setting.WeakSecret):
+// it names the setting and why, never the value. A runtime after a check
+// pass (WithCheckPass) leaves it to that pass.
+func (rt *Runtime) warnWeakSecrets(m *framework.Manifest, settings map[string]string) {
+	if m == nil || rt.checked {
+		return
+	}
+	for _, s := range m.Settings {
+		if !s.Secret {
+			continue
+		}
+		why := s.WeakSecret(settings[s.Key])
+		if why == "" || !rt.weak.first(m.Name+"."+s.Key) {
+			continue
+		}
+		rt.log.Warn("weak value for a Secret setting: "+why, zap.String("injector", m.Name),
+			zap.String("setting", m.Name+"."+s.Key), zap.String("where", m.SettingWhere(s)))
+	}
 }

@@ -26,6 +26,63 @@ func keyedSettings(key string) runtime.Option {
 	return runtime.WithSettings(func(string) map[string]string { return map[string]string{"api_key": key, "region": "x"} })
 }
 
+// A weak value given for a Secret setting gets one WARN per runtime,
+// whatever its injects (a Validate and two Runs here), naming the setting
+// and never the value; a strong one, or a runtime after a check pass
+// (WithCheckPass), none.
+func TestWeakSecretSettingWarnedOnce(t *testing.T) {
+	tests := []struct {
+		name  string
+		key   string
+		opts  []runtime.Option
+		warns int
+	}{
+		{"changeme", "changemeplease", nil, 0},
+		{"a placeholder", "changeme", nil, 1},
+		{"too short", "k3y", nil, 1},
+		{"the documented example", "API_KEY", nil, 1},
+		{"a real key", "Zq8vLrT2pWm9XkA3bN7c", nil, 0},
+		{"after a check pass", "changeme", []runtime.Option{runtime.WithCheckPass()}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt, logs := newRuntime(t, &keyed{}, &recorder{}, append(tt.opts, keyedSettings(tt.key))...)
+			req := runtime.Request{Injector: "fake", Targets: []runtime.TargetSpec{{Query: "port:22"}}}
+			if _, err := rt.Validate(context.Background(), req); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				if _, err := rt.Run(context.Background(), req); err != nil {
+					t.Fatal(err)
+				}
+			}
+			warned := logs.FilterMessageSnippet("weak value for a Secret setting").All()
+			if len(warned) != tt.warns {
+				t.Fatalf("%d weak-secret WARNs, want %d", len(warned), tt.warns)
+			}
+			for _, w := range warned {
+				if got := w.ContextMap()["setting"]; got != "fake.api_key" {
+					t.Errorf("setting = %v, want fake.api_key", got)
+				}
+				line := w.Message + " " + strings.Join(fieldValues(w.ContextMap()), " ")
+				if framework.FoldName(tt.key) != "apikey" && strings.Contains(line, tt.key) { // the setting's own name is no secret
+					t.Errorf("the WARN quotes the value: %s", line)
+				}
+			}
+		})
+	}
+}
+
+func fieldValues(m map[string]any) []string {
+	var out []string
+	for _, v := range m {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // A target refused for holding the value of a Secret setting names that
 // setting, and where it is given, never the value.
 func TestTargetHoldingASecretSettingNamesIt(t *testing.T) {
