@@ -51,6 +51,9 @@ type Options struct {
 	// Wait bounds how long Execute may take to return once its context is
 	// done (default DefaultWait).
 	Wait time.Duration
+	// FailNotExercised makes each rule the executor left unexercised a
+	// failure rather than a logged line (see ConformanceWith).
+	FailNotExercised bool
 }
 
 // Conformance checks that ex keeps the Executor contract, with the default
@@ -122,6 +125,13 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     ValidateTargets, ReadsTargetsOnly or Close is a failure naming the
 //     method.
 //
+// Last, in a group "not exercised" (logged; failures with
+// Options.FailNotExercised), it names each rule whose case never came up
+// (Rule* constants: "rule … never triggered: why"): an Execute that
+// returned before its context was cancelled, a live inject that failed
+// (its output's rules unchecked), a part of the live output left empty.
+// Give targets, params and settings it can run with to cover them.
+//
 // An Execute that does not return in time is abandoned: its goroutine is
 // left running and its logs are dropped.
 func ConformanceWith(t testing.TB, ex framework.Executor, o Options) {
@@ -147,6 +157,9 @@ func ConformanceWith(t testing.TB, ex framework.Executor, o Options) {
 	run(t, "cancelled context", c.checkCancelled)
 	run(t, "cancelled while running", c.checkCancelledWhileRunning)
 	run(t, "live inject", c.checkLive)
+	if len(c.uncovered) > 0 {
+		run(t, "not exercised", c.reportCoverage)
+	}
 }
 
 // run runs one group of checks: a subtest for a *testing.T, inline for any
@@ -173,7 +186,8 @@ type checker struct {
 	m            framework.Manifest
 	hasManifest  bool
 	manifestErr  error
-	unconfigured bool // Configure refused the settings (checkSettings)
+	unconfigured bool     // Configure refused the settings (checkSettings)
+	uncovered    []string // the rules not exercised (notExercised)
 }
 
 // result is what one Execute call gave.
@@ -307,6 +321,9 @@ func (c *checker) checkLive(t testing.TB) {
 			"never build the timeout yourself; when ctx is done, return what you have, and the runtime marks the run as timed out", c.o.Timeout)
 	}
 	checkOutput(t, "a live inject", r)
+	if r.panic == nil {
+		c.liveCoverage(r.out)
+	}
 	for _, err := range extrasErrors(r.out, h) {
 		t.Error(err)
 	}

@@ -32,6 +32,7 @@ func (c *checker) checkCancelledWhileRunning(t testing.TB) {
 	select {
 	case r = <-done: // returned before the cancellation: nothing to honour
 		checkOutput(t, "a context cancelled while it ran", r)
+		c.notExercised(RuleCancelledWhileRunning, "Execute returned before its context was cancelled")
 		return
 	case <-ctx.seen:
 	case <-start.C:
