@@ -71,6 +71,7 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap
 		runtime.WithTimeout(cfg.Execution.Timeout))...) // 0 (unset): the runtime's default
 	p := openaev.NewProcessor(rt, profile)
 	p.MaxTargets = cfg.MaxTargets
+	p.Program = o.name()
 	return p
 }
 

@@ -227,6 +227,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		runtime.WithLogRedaction(logRedaction(secrets)))
 	proc := openaev.NewProcessor(rt, profile)
 	proc.MaxTargets = sc.MaxTargets
+	proc.Program = o.name()
 	handler := openaev.NewHandler(openaev.HandlerConfig{Processor: proc,
 		Store: store, Wake: wake, Metrics: metrics, Log: log})
 	if durable != nil {

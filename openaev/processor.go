@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 
@@ -31,6 +29,9 @@ type Processor struct {
 	// message giving more is refused with INVALID_USAGE naming the count
 	// and the limit.
 	MaxTargets int
+	// Program is the name of the program that runs it (the CLI's app
+	// name), in its refusals (default "injectkit").
+	Program string
 
 	rt        *runtime.Runtime
 	profile   *Profile
@@ -235,7 +236,7 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 		if name, ok = contractIn(p.contracts, cid); !ok {
 			if other, known := contractIn(p.others, cid); known {
 				return req, nil, &ValidationError{Field: "injection.inject_injector_contract.injector_contract_id", Value: cid,
-					Reason: "the contract of injectkit's " + other + " injector, not served by this deployment (--injectors " +
+					Reason: "the contract of " + p.program() + "'s " + other + " injector, not served by this deployment (--injectors " +
 						strings.Join(p.servedNames(), ",") + ")"}
 			}
 			return req, nil, &ValidationError{Field: "injection.inject_injector_contract.injector_contract_id", Value: cid,
@@ -280,7 +281,7 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 		}
 	}
 	if manifest != nil {
-		if err := settingInContent(*manifest, in); err != nil {
+		if err := settingInContent(*manifest, in, p.program()); err != nil {
 			return req, targets, err
 		}
 		for _, prm := range manifest.Params {
@@ -305,34 +306,6 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 		}
 	}
 	return req, targets, nil
-}
-
-// settingInContent refuses a message whose inject_content gives, not
-// empty, a setting of the injector (its key in any case and with any
-// separator, endpoint-url or endpointUrl for endpoint_url, as
-// Manifest.Setting matches; a key that is a param's name is the param's):
-// the host's choice (where cloudscan's
-// requests are signed for, query's API key), never the inject's. It would
-// otherwise be ignored as any key that is no param, and the inject would
-// run with the host's value instead of the one the message meant. The
-// value is never quoted: a setting may be secret.
-func settingInContent(m framework.Manifest, in Injection) error {
-	for _, k := range slices.Sorted(maps.Keys(in.Content)) {
-		if _, isParam := m.Param(k); isParam {
-			continue
-		}
-		st, ok := m.Setting(k)
-		if !ok {
-			continue
-		}
-		if v, err := in.contentString(k); err == nil && v == "" {
-			continue // an empty field gives nothing
-		}
-		return &ValidationError{Field: "inject_content." + k,
-			Reason: "unknown parameter (known: " + strings.Join(m.ParamNames(), ", ") + "); " + st.Key + " is a setting of " +
-				m.Name + ", which an inject cannot choose: give it on the injectkit host as " + m.SettingWhere(st)}
-	}
-	return nil
 }
 
 // Identify reads what a message names as far as it can: its inject id and
