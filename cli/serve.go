@@ -222,9 +222,11 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		stop := startResender(c.Context, store, profile, wake, log)
 		defer stop()
 	}
-	rt := newRuntime(o, sc.injectors, log, runtime.WithDeliverer(deliverer), runtime.WithObserver(metricsObserver{metrics}),
+	redact := logRedaction(secrets)
+	rt := newRuntime(o, sc.injectors, log, runtime.WithDeliverer(deliverer),
+		runtime.WithObserver(metricsObserver{m: metrics, log: log, redact: redact}),
 		runtime.WithTimeout(sc.Execution.Timeout), // 0 (unset): the runtime's default
-		runtime.WithLogRedaction(logRedaction(secrets)))
+		runtime.WithLogRedaction(redact))
 	proc := openaev.NewProcessor(rt, profile)
 	proc.MaxTargets = sc.MaxTargets
 	proc.Program = o.name()

@@ -49,7 +49,7 @@ func newTestHandler(t *testing.T, client *openaev.Client, store *outbox.Store) t
 		d = &outbox.Deliverer{Profile: profile, Store: store, Failed: wake}
 		watchOutbox(metrics, store, zap.NewNop())
 	}
-	rt := runtime.New(reg, runtime.WithDeliverer(d), runtime.WithObserver(metricsObserver{metrics}))
+	rt := runtime.New(reg, runtime.WithDeliverer(d), runtime.WithObserver(metricsObserver{m: metrics}))
 	h := openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(rt, profile), Store: store, Wake: wake,
 		RetryWait: time.Millisecond, Metrics: metrics, Log: zap.NewNop()})
 	return testHandler{Handler: h, profile: profile, metrics: promReg, wake: wake}

@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/serve"
@@ -19,12 +20,28 @@ import (
 // Interface guard.
 var _ runtime.Observer = metricsObserver{}
 
-// metricsObserver feeds the daemon's execution and delivery durations from
-// the runtime, which times every inject.
-type metricsObserver struct{ m *serve.Metrics }
+// metricsObserver feeds the daemon's runs (injectkit_injects_executed_total)
+// and execution and delivery durations from the runtime, which times every
+// inject, and says at WARN which runs failed: the runtime's "executed"
+// line is INFO, one among many of a daemon's.
+type metricsObserver struct {
+	m      *serve.Metrics
+	log    *zap.Logger         // nil: no WARN
+	redact func(string) string // the runtime's log redaction (runtime.WithLogRedaction)
+}
 
 func (o metricsObserver) OnExecuted(r *runtime.Report, d time.Duration) {
 	o.m.ObserveExecution(r.Injector, d)
+	o.m.InjectExecuted(r.Injector, string(r.Status))
+	if o.log == nil || r.Status != framework.StatusFailed {
+		return
+	}
+	fields := []zap.Field{zap.String("inject_id", r.InjectID), zap.String("injector", r.Injector),
+		zap.String("status", string(r.Status))}
+	if ei := r.Output.ErrorInfo; ei != nil && ei.Message != "" {
+		fields = append(fields, zap.String("error", runtime.LoggedMessage(ei.Message, o.redact)))
+	}
+	o.log.Warn("inject failed: its injector returned the failed status; the platform gets it in the terminal callback", fields...)
 }
 
 func (o metricsObserver) OnDelivered(r *runtime.Report, d time.Duration, _ error) {

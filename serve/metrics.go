@@ -32,6 +32,7 @@ type Metrics struct {
 	held         prometheus.Gauge
 
 	received  *prometheus.CounterVec
+	executed  *prometheus.CounterVec
 	completed *prometheus.CounterVec
 	failed    *prometheus.CounterVec
 	execution *prometheus.HistogramVec
@@ -78,11 +79,13 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		paused:       r.gauge("injectkit_consumption_paused", "1 while consumption is paused (the platform refuses the token, the outbox is full, or a process of an earlier injectkit sends bodies from the outbox, which keeps results from being stored: see /healthz reason), else 0."),
 		held:         r.gauge("injectkit_results_held", heldHelp),
 		received:     r.counterVec("injectkit_injects_received_total", "injector", "Injects received for the first time (redeliveries are counted in injectkit_redeliveries_total), by injector (\"unknown\" when the message names none that is registered, or cannot be decoded: malformed or too large, whatever contract it names)."),
-		completed:    r.counterVec("injectkit_injects_completed_total", "injector", "Runs whose terminal callback was delivered, or stored in the outbox for a later delivery, by injector."),
-		failed:       r.counterVec("injectkit_injects_failed_total", "injector", "Injects whose message was rejected, or whose result is lost (not delivered, nowhere to keep it), by injector; a requeue is not a failure."),
-		execution:    r.histogramVec("injectkit_execution_duration_seconds", "injector", durations, "Time an injector spent executing an inject."),
-		delivery:     r.histogramVec("injectkit_delivery_duration_seconds", "injector", durations, "Time spent delivering an inject's callbacks, retries included."),
-		attempts:     r.counterVec("injectkit_delivery_attempts_total", "status", "Callback HTTP attempts, by status: the HTTP status code, or \"error\" when no response came back."),
+		executed: r.counterVecs("injectkit_injects_executed_total", []string{"injector", "status"},
+			"Injects run, by injector and outcome (success, partial, failed, timeout), counted as the runtime ends each run (its observer's OnExecuted); a rejected inject is not run."),
+		completed: r.counterVec("injectkit_injects_completed_total", "injector", "Runs whose terminal callback was delivered, or stored in the outbox for a later delivery, by injector."),
+		failed:    r.counterVec("injectkit_injects_failed_total", "injector", "Injects whose message was rejected, or whose result is lost (not delivered, nowhere to keep it), by injector; a requeue is not a failure."),
+		execution: r.histogramVec("injectkit_execution_duration_seconds", "injector", durations, "Time an injector spent executing an inject."),
+		delivery:  r.histogramVec("injectkit_delivery_duration_seconds", "injector", durations, "Time spent delivering an inject's callbacks, retries included."),
+		attempts:  r.counterVec("injectkit_delivery_attempts_total", "status", "Callback HTTP attempts, by status: the HTTP status code, or \"error\" when no response came back."),
 	}
 	// The label values known ahead start at 0, so that rate() and
 	// increase() see the first event of each (see Declare for the rest).
@@ -110,6 +113,9 @@ func (m *Metrics) Declare(injectors []string, statuses ...int) {
 	}
 	for _, n := range injectors {
 		m.received.WithLabelValues(injectorLabel(n))
+		for _, st := range executedStatuses {
+			m.executed.WithLabelValues(injectorLabel(n), st)
+		}
 		m.completed.WithLabelValues(injectorLabel(n))
 		m.failed.WithLabelValues(injectorLabel(n))
 	}
@@ -139,6 +145,12 @@ func (r registrar) counterVec(name, label, help string) *prometheus.CounterVec {
 	return c
 }
 
+func (r registrar) counterVecs(name string, labels []string, help string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	r.reg.MustRegister(c)
+	return c
+}
+
 func (r registrar) histogramVec(name, label string, buckets []float64, help string) *prometheus.HistogramVec {
 	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, []string{label})
 	r.reg.MustRegister(h)
@@ -150,6 +162,18 @@ func injectorLabel(injector string) string {
 		return "unknown"
 	}
 	return injector
+}
+
+// executedStatuses are the outcomes of a run, the "status" label of
+// injectkit_injects_executed_total (framework's Status* values).
+var executedStatuses = []string{"success", "partial", "failed", "timeout"}
+
+// InjectExecuted counts a run of an inject of injector that ended with
+// status (the runtime's outcome: success, partial, failed, timeout).
+func (m *Metrics) InjectExecuted(injector, status string) {
+	if m != nil {
+		m.executed.WithLabelValues(injectorLabel(injector), status).Inc()
+	}
 }
 
 // InjectReceived counts an inject received for injector, for the first
