@@ -49,7 +49,7 @@ func TestUnauthorizedWithoutATokenSaysNoneWasGiven(t *testing.T) {
 		}, 1, "delivery failed: the backend refused the token (401 or 403); "},
 		{"openaev profile, a token", "wrong-token-1", func(*testing.T) []string {
 			return []string{"run", "noop", "--profile", "openaev", "--backend-url", platform.URL, "--outbox", "none"}
-		}, 1, "reception: the platform refuses the token (status 401; check its rights)"},
+		}, 1, "reception: the platform refuses the token (status 401: it does not know it; check that INJECTKIT_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -32,7 +32,22 @@ func (e *AuthorizationError) Error() string {
 		return fmt.Sprintf("the platform refuses a request without a token (status %d): no token was given "+
 			"(set INJECTKIT_TOKEN, the config file's token or --token): %v", e.Status, e.Err)
 	}
-	return fmt.Sprintf("the platform refuses the token (status %d; check its rights): %v", e.Status, e.Err)
+	if e.Status == http.StatusUnauthorized {
+		return fmt.Sprintf("the platform refuses the token (status 401: it does not know it; check that INJECTKIT_TOKEN, "+
+			"the config file's token or --token holds a current API token of this platform): %v", e.Err)
+	}
+	return fmt.Sprintf("the platform refuses the token (status %d; check its owner's rights on the platform): %v", e.Status, e.Err)
+}
+
+// unknownToken says what a 401 of the platform means for the client's
+// token (none given, or one the platform does not know), and what to check.
+func (c *Client) unknownToken() string {
+	if c.cfg.Token == "" {
+		return "the platform refuses a request without a token (status 401): no token was given " +
+			"(set INJECTKIT_TOKEN, the config file's token or --token)"
+	}
+	return "the platform refuses the token (status 401: it does not know it; check that INJECTKIT_TOKEN, the config " +
+		"file's token or --token holds a current API token of this platform, not one revoked or of another platform)"
 }
 
 // Unwrap returns the *APIError.

@@ -200,6 +200,10 @@ func (c *Client) register(ctx context.Context, manifests []framework.Manifest, w
 		// named as a request that failed is.
 		return nil, retried, fmt.Errorf("registration: Post %q: %w", httpx.MaskURL(c.base+"/injectors"), err)
 	}
+	if err != nil && ae != nil && ae.Status == http.StatusUnauthorized {
+		// 401: the platform does not know the token (or got none).
+		return nil, retried, fmt.Errorf("%s: %w", c.unknownToken(), err)
+	}
 	if err != nil && ae != nil && ae.Status == http.StatusForbidden {
 		// The platform took the token (a token it does not know is a
 		// 401), and refuses its user the registration: 2.4.0's

@@ -237,12 +237,12 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (a
 	}
 	switch {
 	case ue.Durable:
-		log.Warn("the platform refuses the token; the result is kept for a resend and the message acknowledged",
+		log.Error("the platform refuses the token; the result is kept for a resend and the message acknowledged",
 			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Error(ue.Err))
 		ack()
 		return false
 	case ue.Ran:
-		log.Warn("the platform refuses the token; the inject ran and no outbox keeps its result: the message is acknowledged so that it does not run again",
+		log.Error("the platform refuses the token; the inject ran and no outbox keeps its result: the message is acknowledged so that it does not run again",
 			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Error(ue.Err))
 		ack()
 		return false
@@ -261,7 +261,7 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (a
 		}
 	}
 	if !due || !since {
-		log.Warn("the platform refuses the token; the message is kept and handled again",
+		log.Error("the platform refuses the token; the message is kept and handled again",
 			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Int("this_message", times),
 			zap.Duration("delay", r.requeueDelay), zap.Error(ue.Err))
 		return r.retryAfter(j, r.requeueDelay, true, log)

@@ -309,7 +309,13 @@ func (r *runner) register(ctx context.Context, kind string) (Registration, error
 		why := registrationReason(err)
 		r.regFailure.Store(&why)
 		r.heartbeatOK.Store(false)
-		r.log.Warn(kind+" failed", zap.Duration("duration", time.Since(t0)), zap.Error(err))
+		level := r.log.Warn
+		if IsPermanent(err) {
+			// What retrying cannot fix (a token refused, a bad
+			// configuration): the error says what to check.
+			level = r.log.Error
+		}
+		level(kind+" failed", zap.Duration("duration", time.Since(t0)), zap.Error(err))
 		return Registration{}, err
 	}
 	r.heartbeatOK.Store(true)
