@@ -23,8 +23,9 @@ import (
 // deleteAllById), and with it every inject built on it (injects reference
 // their contract ON DELETE CASCADE), whichever deployment registered it.
 // The registration goes ahead (it is the deployment's to choose its
-// injectors); the process's first one is preceded by a read of those
-// contracts, and a WARN naming the ones it will delete.
+// injectors); each registration until one succeeds is preceded by a read
+// of those contracts, and one WARN names the ones it will delete (see
+// Registrar).
 
 // HeldContract is a contract the platform holds for the client's
 // injector id: its contract_id and English label, as its content says.
@@ -84,24 +85,15 @@ func droppedContracts(held []HeldContract, manifests []framework.Manifest) []Hel
 	return out
 }
 
-// warnLeftOut says, at WARN, which contracts the platform holds for the
-// injector id that a registration of manifests will delete, with every
-// inject built on them; at INFO when they cannot be read.
-func (c *Client) warnLeftOut(ctx context.Context, manifests []framework.Manifest) {
+// leftOutNames reads the contracts the platform holds for the injector
+// id and returns those a registration of manifests leaves out (deletes),
+// each as its id and label; the error is heldContracts'.
+func (c *Client) leftOutNames(ctx context.Context, manifests []framework.Manifest) ([]string, error) {
 	held, err := c.heldContracts(ctx)
-	if errors.Is(err, ErrDryRun) {
-		return
-	}
 	if err != nil {
-		c.log.Info("the contracts the platform holds for this injector id were not read: a contract it holds that "+
-			"this registration leaves out is deleted, with every inject built on it, unwarned",
-			zap.String("injector_id", c.cfg.InjectorID), zap.String("error", c.redact(err.Error())))
-		return
+		return nil, err
 	}
 	left := droppedContracts(held, manifests)
-	if len(left) == 0 {
-		return
-	}
 	names := make([]string, len(left))
 	for i, h := range left {
 		names[i] = h.ID
@@ -109,7 +101,23 @@ func (c *Client) warnLeftOut(ctx context.Context, manifests []framework.Manifest
 			names[i] += " (" + h.Label + ")"
 		}
 	}
+	return names, nil
+}
+
+// warnLeftOut says, at WARN, which contracts the platform holds for the
+// injector id that a registration will delete (names, from leftOutNames),
+// with every inject built on them.
+func (c *Client) warnLeftOut(names []string) {
 	c.log.Warn("this registration leaves out contracts the platform holds for this injector id: the platform deletes them, "+
 		"and every inject built on them, in every scenario and simulation; keep the injectors they belong to in --injectors "+
 		"to keep them", zap.String("injector_id", c.cfg.InjectorID), zap.Strings("contracts_deleted", names))
+}
+
+// sayUnread says, at INFO, that the contracts the platform holds for the
+// injector id could not be read (err).
+func (c *Client) sayUnread(err error) {
+	c.log.Info("the contracts the platform holds for this injector id were not read: a contract it holds that "+
+		"this registration leaves out is deleted, with every inject built on it, unwarned; read again before "+
+		"each registration until one succeeds", zap.String("injector_id", c.cfg.InjectorID),
+		zap.String("error", c.redact(err.Error())))
 }

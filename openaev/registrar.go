@@ -3,6 +3,8 @@ package openaev
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"sync/atomic"
 
 	"go.uber.org/zap"
@@ -13,10 +15,10 @@ import (
 
 // Registrar registers injectors with the platform for a serve.Daemon:
 // with the icon the first time, without it for the heartbeats. Before
-// its first registration it reads the contracts the platform holds for
-// the injector id, and says at WARN which ones that registration leaves
-// out: the platform deletes them, with every inject built on them (see
-// heldContracts). The
+// each registration until such a read succeeds, it reads the contracts
+// the platform holds for the injector id, and says at WARN, once, which
+// ones that registration leaves out: the platform deletes them, with
+// every inject built on them (see heldContracts). The
 // broker's TLS is the reply's use_ssl. Once the platform failed (a
 // registration failed, or succeeded only after a failed attempt: the
 // platform unreachable, restarted, maybe upgraded), the platform's version
@@ -29,7 +31,8 @@ type Registrar struct {
 	client    *Client
 	manifests []framework.Manifest
 	iconSent  atomic.Bool
-	checked   atomic.Bool // the contracts held for the injector id read (warnLeftOut)
+	checked   atomic.Bool // a registration succeeded: the contracts held for the injector id are read no more
+	leftOut   leftOutSaid
 	stale     atomic.Bool // the platform failed since the version was last read
 }
 
@@ -60,9 +63,10 @@ func (r *Registrar) Register(ctx context.Context) (serve.Registration, error) {
 // register sends one registration. One that fails, or that succeeds
 // after a failed attempt, leaves the version stale.
 func (r *Registrar) register(ctx context.Context) (*Registration, error) {
-	if !r.checked.Swap(true) {
-		// Once a process: the heartbeats register the same contracts.
-		r.client.warnLeftOut(ctx, r.manifests)
+	if !r.checked.Load() {
+		// Before each registration until one succeeds: the heartbeats
+		// register the same contracts.
+		r.leftOut.check(ctx, r.client, r.manifests)
 	}
 	reg, retried, err := r.client.register(ctx, r.manifests, !r.iconSent.Load())
 	if err != nil || retried {
@@ -76,6 +80,7 @@ func (r *Registrar) register(ctx context.Context) (*Registration, error) {
 		return nil, err
 	}
 	r.iconSent.Store(true)
+	r.checked.Store(true)
 	return reg, nil
 }
 
@@ -99,4 +104,36 @@ func (r *Registrar) refresh(ctx context.Context, registered bool) bool {
 	}
 	r.stale.Store(false)
 	return changed
+}
+
+// leftOutSaid is what a Registrar said of the contracts the platform
+// holds for the injector id that its registration leaves out: each
+// registration until one succeeds reads them again (a registration that
+// failed deleted nothing, and they may have changed meanwhile), and the
+// WARN naming them is said once, again only when they differ; a read
+// that failed is said once.
+type leftOutSaid struct {
+	mu     sync.Mutex
+	warned []string // the contracts the last WARN named
+	unread bool     // a read failed, and said so
+}
+
+// check reads the contracts and says what is new (see leftOutSaid).
+func (s *leftOutSaid) check(ctx context.Context, c *Client, manifests []framework.Manifest) {
+	names, err := c.leftOutNames(ctx, manifests)
+	if errors.Is(err, ErrDryRun) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case err != nil:
+		if !s.unread && ctx.Err() == nil {
+			s.unread = true
+			c.sayUnread(err)
+		}
+	case len(names) > 0 && !slices.Equal(names, s.warned):
+		s.warned = names
+		c.warnLeftOut(names)
+	}
 }

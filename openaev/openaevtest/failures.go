@@ -55,6 +55,11 @@ func (p *Platform) FailTraceAfter(injectID string, taken, status, n int) {
 // FailRegistration makes the next n registrations answer status.
 func (p *Platform) FailRegistration(status, n int) { p.fail(KindRegistration, "", status, n) }
 
+// FailInjectorContracts makes the next n reads of the contracts held for
+// an injector id (GET /api/injectors/{id}/injector_contracts) answer
+// status.
+func (p *Platform) FailInjectorContracts(status, n int) { p.fail(KindInjectorContracts, "", status, n) }
+
 // FailSettings makes the next n reads of the settings (GET /api/settings
 // and /api/settings/version together) answer status.
 func (p *Platform) FailSettings(status, n int) { p.fail(KindSettings, "", status, n) }
