@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/serve"
 )
 
 // Which messages may have been delivered before. The broker's redelivered
@@ -115,6 +117,24 @@ func (h *Handler) NoteAckLost(id string) {
 	}
 	k.lost[id] = now.Add(lostMemory)
 }
+
+// AckLostCopy says what becomes of the copy of a message whose
+// acknowledgement was lost (serve.AckLostTeller): the redelivered path of
+// HandleDelivery, which acknowledges it without a run when the outbox
+// holds the inject's terminal callback, when the platform shows the
+// inject finished, or when its complete was sent within the ingestion
+// window (the notes: in memory, and in the outbox, which another process
+// sharing it reads).
+func (h *Handler) AckLostCopy() string {
+	if h.cfg.Store == nil {
+		return "the copy is not run again if the platform shows its inject finished or its complete was sent within the " +
+			"ingestion window, as this process remembers (with --outbox none, another process knows only what the platform shows)"
+	}
+	return "the copy is not run again if the outbox holds its terminal callback or notes its complete sent within the " +
+		"ingestion window (in this process or another sharing the outbox), or if the platform shows its inject finished"
+}
+
+var _ serve.AckLostTeller = (*Handler)(nil)
 
 // now is the Handler's clock: its profile's, whose notes of the
 // "complete" callbacks read it too (one clock, which tests set).

@@ -95,3 +95,34 @@ type okAck struct{}
 func (okAck) Ack(uint64, bool) error        { return nil }
 func (okAck) Nack(uint64, bool, bool) error { return nil }
 func (okAck) Reject(uint64, bool) error     { return nil }
+
+// teller is a noter that says what becomes of the copy (AckLostTeller).
+type teller struct{ noter }
+
+func (*teller) AckLostCopy() string {
+	return "the copy is not run again if the outbox holds its result"
+}
+
+// The WARN of a lost acknowledgement ends with what the Handler says
+// becomes of the copy, when it says (AckLostTeller), and claims nothing
+// of the copy otherwise.
+func TestAckLostWarnSaysWhatBecomesOfTheCopy(t *testing.T) {
+	for _, h := range []Handler{&teller{}, &noter{}} {
+		core, logs := observer.New(zapcore.WarnLevel)
+		r := newRunner(&Daemon{Registrar: okRegistrar{}, Handler: h, Log: zap.New(core)})
+		j := &job{dl: amqp.Delivery{Acknowledger: closedAck{}, Body: []byte(`{}`)}}
+		j.named("i-1", zap.New(core))
+		r.finish(j, nil)
+		lines := logs.FilterMessageSnippet("ack lost with the channel").All()
+		if len(lines) != 1 {
+			t.Fatalf("%d ack-lost lines, want 1: %v", len(lines), logs.All())
+		}
+		_, tells := h.(AckLostTeller)
+		if got := strings.HasSuffix(lines[0].Message, "; the copy is not run again if the outbox holds its result"); got != tells {
+			t.Errorf("ack-lost line %q: says the copy's fate %v, want %v", lines[0].Message, got, tells)
+		}
+		if !tells && strings.Contains(lines[0].Message, "copy") {
+			t.Errorf("ack-lost line %q speaks of the copy for a Handler that does not", lines[0].Message)
+		}
+	}
+}

@@ -58,6 +58,15 @@ type AckLostNoter interface {
 	NoteAckLost(key string)
 }
 
+// AckLostTeller is an AckLostNoter that says what becomes of the copy of
+// a message whose acknowledgement was lost (run again, or acknowledged
+// without a run, and by what it is recognised): the daemon's WARN of the
+// lost acknowledgement ends with it.
+type AckLostTeller interface {
+	AckLostNoter
+	AckLostCopy() string
+}
+
 // KeyNamer is a Handler that names what a message is about: its key (an
 // inject id), "" when the body does not say. The daemon asks it once per
 // message handed to a worker, before Handle, and every line it logs about

@@ -275,7 +275,12 @@ func (r *runner) finish(j *job, err error) (again bool) {
 			if n, ok := r.d.Handler.(AckLostNoter); ok {
 				n.NoteAckLost(j.name())
 			}
-			j.logger().Warn("ack lost with the channel; the broker delivers the message again, unless it restarted meanwhile: it drops a transient message (the OpenAEV platform's), whose inject the platform's pending sweep then finalizes", zap.Error(aerr))
+			msg := "ack lost with the channel: the broker delivers the message again, unless it restarted meanwhile (it drops a " +
+				"transient message, the OpenAEV platform's, whose inject the platform's pending sweep then finalizes)"
+			if t, ok := r.d.Handler.(AckLostTeller); ok {
+				msg += "; " + t.AckLostCopy()
+			}
+			j.logger().Warn(msg, zap.Error(aerr))
 		default:
 			r.metrics.message(OutcomeAcked)
 		}
