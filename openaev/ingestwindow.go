@@ -145,9 +145,11 @@ func noteKey(c *Client) string { return httpx.StripCredentials(c.platformURL()) 
 // a "complete" delivered to an inject its pending sweep finalized before
 // the worker's turn is requeued as one whose answer was lost is (see
 // requeueSpan). A reader that knows the inject is not so finalized keeps
-// the window alone (recentComplete).
-func (p *Profile) noteComplete(ctx context.Context, id string) {
-	p.noteCompleteAt(ctx, id, p.notes.now())
+// the window alone (recentComplete). sent is when the attempt started
+// (zero: now): how long ago the "complete" was sent is told from it, the
+// window from now.
+func (p *Profile) noteComplete(ctx context.Context, id string, sent time.Time) {
+	p.noteCompleteAt(ctx, id, p.notes.now(), sent)
 }
 
 // noteInterrupted notes the attempt of inject id's "complete" that
@@ -160,12 +162,12 @@ func (p *Profile) noteInterrupted(ctx context.Context, id string, at time.Time) 
 	if last, ok := p.lastComplete(id); ok && !last.At.Before(at) {
 		return
 	}
-	p.noteCompleteAt(ctx, id, at)
+	p.noteCompleteAt(ctx, id, at, at)
 }
 
 // noteCompleteAt is noteComplete of a "complete" delivered or attempted
-// at at.
-func (p *Profile) noteCompleteAt(ctx context.Context, id string, at time.Time) {
+// at at, its attempt started at sent.
+func (p *Profile) noteCompleteAt(ctx context.Context, id string, at, sent time.Time) {
 	n := p.notes
 	window := n.window
 	if !n.windowSet {
@@ -181,7 +183,7 @@ func (p *Profile) noteCompleteAt(ctx context.Context, id string, at time.Time) {
 		return
 	}
 	now, base := n.now(), noteKey(p.client)
-	note := outbox.CompleteNote{At: at, Window: window + requeueSpan(window), IngestWindow: window}
+	note := outbox.CompleteNote{At: at, Window: window + requeueSpan(window), IngestWindow: window, Sent: sent}
 	if !now.Before(note.Until()) {
 		return // its window has passed already
 	}
@@ -317,7 +319,9 @@ func (p *Profile) recentComplete(id string, unreported bool) (*RecentCompleteErr
 	// with --openaev-ingest-window 1m holds a flush with the default for
 	// a minute.
 	now, w := p.notes.now(), last.Ingest()
-	e := &RecentCompleteError{InjectID: id, At: last.At, Ago: max(now.Sub(last.At), 0), Window: w, Until: last.At.Add(w)}
+	// How long ago it was sent runs from its attempt's start; the window
+	// from its end (the platform may have queued it until then).
+	e := &RecentCompleteError{InjectID: id, At: last.SentAt(), Ago: max(now.Sub(last.SentAt()), 0), Window: w, Until: last.At.Add(w)}
 	if unreported && last.Window > w {
 		// The note lasts the requeue span after the window
 		// (noteComplete).
@@ -327,30 +331,6 @@ func (p *Profile) recentComplete(id string, unreported bool) (*RecentCompleteErr
 		return nil, false // past the window, within an attempt's requeue span
 	}
 	return e, true
-}
-
-// RecentCompleteError says that inject id's "complete" was sent Ago ago,
-// within the platform's ingestion window, which may not show it yet, or,
-// Requeue > 0, within the window and the requeue span after it, for an
-// inject the platform finalized without a result (see RecentComplete).
-type RecentCompleteError struct {
-	InjectID string
-	At       time.Time // when that complete was sent (delivered, or attempted)
-	Ago      time.Duration
-	Window   time.Duration
-	Requeue  time.Duration // the requeue span held after the window, or 0
-	Until    time.Time     // when the window (and the requeue span) ends
-}
-
-func (e *RecentCompleteError) Error() string {
-	if e.Requeue > 0 {
-		return fmt.Sprintf("inject %s: its complete was sent %s ago, and the platform finalized the inject without a result: "+
-			"2.4.0 may hold that complete in its queue still (answered or not), requeuing it %d times before it saves it, up to %s "+
-			"after it was sent (the ingestion window, %s, and the requeue span, %s)", e.InjectID, e.Ago.Round(time.Millisecond),
-			platformRequeues, e.Window+e.Requeue, e.Window, e.Requeue)
-	}
-	return fmt.Sprintf("inject %s: its complete was sent %s ago, within the platform's ingestion window (%s): the platform may not "+
-		"have processed it yet, and shows the inject unfinished until it has", e.InjectID, e.Ago.Round(time.Millisecond), e.Window)
 }
 
 // tooEarly returns a *httpx.NotYetError when a "complete" of inject id,
@@ -378,5 +358,5 @@ func (p *Profile) tooEarly(id string, unreported bool) error {
 	return &httpx.NotYetError{Until: last.Until(), Err: fmt.Errorf("not sent again: inject %s: the platform finalized it "+
 		"without a result, and its complete attempted %s ago without an answer may be in its queue still: 2.4.0 requeues such "+
 		"a complete %d times, up to %s apart, before it saves it (%s after the ingestion window, %s)", id,
-		max(p.notes.now().Sub(last.At), 0).Round(time.Millisecond), platformRequeues, platformRequeueEvery+w/3, requeueSpan(w), w)}
+		max(p.notes.now().Sub(last.SentAt()), 0).Round(time.Millisecond), platformRequeues, platformRequeueEvery+w/3, requeueSpan(w), w)}
 }

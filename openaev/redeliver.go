@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -100,6 +101,7 @@ func (p *Profile) postBody(ctx context.Context, injectID string, index int, body
 func (p *Profile) postAs(ctx context.Context, injectID string, index int, op string, body []byte, twin func(context.Context) bool) error {
 	req := request{op: op, path: callbackPath(injectID), contentType: "application/json", body: body,
 		injectID: injectID, retryConflict: true, statusOnly: true}
+	var started time.Time // the last attempt's start
 	if op == ActionComplete {
 		// The status request is not a callback: it uses ctx, not the
 		// callback context the attempts get.
@@ -138,7 +140,17 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			}
 			return nil
 		}
-		req.unanswered = func(int) { p.noteComplete(ctx, injectID) }
+		// The attempt's start, which the note of its complete keeps: how
+		// long ago it was sent is told from it.
+		verdict := req.before
+		req.before = func(c context.Context, attempt, unanswered int) error {
+			if err := verdict(c, attempt, unanswered); err != nil {
+				return err
+			}
+			started = p.notes.now()
+			return nil
+		}
+		req.unanswered = func(int) { p.noteComplete(ctx, injectID, started) }
 		// The platform may hold findings of this "complete" already: those
 		// of the run it reopened, or of a copy it took (an earlier attempt,
 		// a twin, the stored body's first send). One repeated would have
@@ -187,7 +199,7 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
 	}
 	if op == ActionComplete {
-		p.noteComplete(ctx, injectID)
+		p.noteComplete(ctx, injectID, started)
 	}
 	if !marked(ctx, markResend) {
 		p.log.Info("terminal callback "+p.client.sentAs(), injectField(ctx, injectID), zap.String("action", op),

@@ -18,7 +18,7 @@ func BenchmarkSentBefore(b *testing.B) {
 	h := NewHandler(HandlerConfig{Processor: &Processor{profile: p}})
 	for i := range 10_000 {
 		id := "known-" + strconv.Itoa(i)
-		p.noteComplete(b.Context(), id)
+		p.noteComplete(b.Context(), id, time.Time{})
 		h.NoteAckLost(id)
 	}
 	b.ReportAllocs()

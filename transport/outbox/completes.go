@@ -40,6 +40,20 @@ type CompleteNote struct {
 	At           time.Time     `json:"at"`
 	Window       time.Duration `json:"window"`
 	IngestWindow time.Duration `json:"ingest_window,omitempty"`
+	// Sent is when the attempt noted started (its request sent), before
+	// At, when it ended (answered, or given up without an answer); zero
+	// for a note made at the attempt's start, or by an earlier version.
+	// The window runs from At; how long ago the "complete" was sent, from
+	// Sent (SentAt).
+	Sent time.Time `json:"sent,omitzero"`
+}
+
+// SentAt is when the attempt noted started: Sent, or At for a note without it.
+func (n CompleteNote) SentAt() time.Time {
+	if n.Sent.IsZero() || n.Sent.After(n.At) {
+		return n.At
+	}
+	return n.Sent
 }
 
 // Until is when the window of the note ends.

@@ -26,7 +26,10 @@ func TestCompleteNotes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Kept for 2m40s, of which its ingestion window is 1m.
-	if err := s.NoteComplete(base, "i3", CompleteNote{At: now, Window: 160 * time.Second, IngestWindow: time.Minute}); err != nil {
+	// Its attempt started 20 s before its answer: another opening reads
+	// when it was sent (SentAt) as when the window starts.
+	if err := s.NoteComplete(base, "i3", CompleteNote{At: now, Window: 160 * time.Second, IngestWindow: time.Minute,
+		Sent: now.Add(-20 * time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.NoteComplete(base, "i0", CompleteNote{At: now}); err != nil { // no window: nothing kept
@@ -56,6 +59,13 @@ func TestCompleteNotes(t *testing.T) {
 			n, ok, err := other.LastComplete(tt.base, tt.inject)
 			if err != nil || ok != tt.want || (ok && (!n.At.Equal(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)) || n.Ingest() != tt.ingest)) {
 				t.Errorf("LastComplete = %+v, %v, %v; want found %v, ingestion window %s", n, ok, err, tt.want, tt.ingest)
+			}
+			wantSent := n.At // a note without Sent: sent when it ended
+			if tt.inject == "i3" {
+				wantSent = n.At.Add(-20 * time.Second)
+			}
+			if ok && !n.SentAt().Equal(wantSent) {
+				t.Errorf("LastComplete's SentAt = %s, want %s", n.SentAt(), wantSent)
 			}
 			all, err := other.Completes(tt.base)
 			if n, found := all[tt.inject]; err != nil || found != tt.want || (found && n.Ingest() != tt.ingest) {
