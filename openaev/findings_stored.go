@@ -33,7 +33,8 @@ type StoredFinding struct {
 }
 
 // findingsPageSize is the page size of the findings search: the most the
-// platform serves (Pagination's @Max(1000)).
+// platform serves (Pagination's @Max(1000)); its pages are sorted by
+// findingsOrder (search.go).
 const findingsPageSize = 1000
 
 // maxFindingPages bounds the pages read for one output field.
@@ -53,7 +54,7 @@ func (c *Client) StoredFindings(ctx context.Context, injectID, field string) ([]
 	}
 	var out []StoredFinding
 	for page := range maxFindingPages {
-		q := targetsQuery{Page: page, Size: findingsPageSize, FilterGroup: filterGroup{Mode: "and",
+		q := targetsQuery{Page: page, Size: findingsPageSize, Sorts: findingsOrder, FilterGroup: filterGroup{Mode: "and",
 			Filters: []filter{{ID: "finding_field", Key: "finding_field", Mode: "or", Operator: "eq", Values: []string{field}}}}}
 		reply, err := c.search(ctx, request{op: "stored findings", path: "/findings/injects/" + url.PathEscape(injectID) + "/search",
 			injectID: injectID}, q)

@@ -194,7 +194,7 @@ func TestTranslate(t *testing.T) {
 				}
 				return out
 			}(),
-			wantPages: 4, // 25 assets: 2 pages; 22 assets: 2 pages
+			wantPages: 2, // a page of each group: up to 1000 assets a page
 		},
 		{
 			name:      "empty asset group",
@@ -304,7 +304,11 @@ func TestTranslateAssetGroupQuery(t *testing.T) {
 	if len(q) != 1 {
 		t.Fatalf("%d queries", len(q))
 	}
-	want := `{"page":0,"size":20,"filterGroup":{"mode":"or","filters":[{"key":"assetGroups","mode":"or","operator":"contains","values":["grp-1"]}]}}`
+	// The platform's largest page, sorted: an unsorted page of the
+	// platform's is in no order (openaevtest's rule 10).
+	want := `{"page":0,"size":1000,"filterGroup":{"mode":"or","filters":[{"key":"assetGroups","mode":"or","operator":"contains","values":["grp-1"]}]},` +
+		`"sorts":[{"property":"asset_name","direction":"asc"},{"property":"endpoint_hostname","direction":"asc"},` +
+		`{"property":"endpoint_seen_ip","direction":"asc"},{"property":"asset_external_reference","direction":"asc"}]}`
 	if string(q[0].Raw) != want {
 		t.Errorf("query = %s\nwant    %s", q[0].Raw, want)
 	}

@@ -2,10 +2,8 @@ package openaev
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/netip"
 	"slices"
 	"strings"
@@ -13,13 +11,6 @@ import (
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
-
-// TargetsPageSize is the page size of asset-group paging.
-const TargetsPageSize = 20
-
-// maxTargetPages bounds asset-group paging against a platform that never
-// says "last".
-const maxTargetPages = 10000
 
 // Selection is the outcome of target selection.
 type Selection struct {
@@ -306,76 +297,4 @@ func manualTargets(raw string, limit int) ([]runtime.TargetSpec, error) {
 		out = append(out, spec)
 	}
 	return out, nil
-}
-
-// targetsQuery is the body of POST /api/endpoints/targets.
-type targetsQuery struct {
-	Page        int         `json:"page"`
-	Size        int         `json:"size"`
-	FilterGroup filterGroup `json:"filterGroup"`
-}
-
-type filterGroup struct {
-	Mode    string   `json:"mode"`
-	Filters []filter `json:"filters"`
-}
-
-type filter struct {
-	ID       string   `json:"id,omitempty"`
-	Key      string   `json:"key"`
-	Mode     string   `json:"mode"`
-	Operator string   `json:"operator"`
-	Values   []string `json:"values"`
-}
-
-// searchReply is one page of a search's answer, a Spring page: its rows
-// and whether it says it is the last.
-type searchReply[T any] struct {
-	Content []T   `json:"content"`
-	Last    *bool `json:"last"`
-}
-
-// search posts q, one page of a search, as req (its op, path and inject
-// id) and returns the answer's body.
-func (c *Client) search(ctx context.Context, req request, q targetsQuery) ([]byte, error) {
-	body, err := json.Marshal(q)
-	if err != nil {
-		return nil, err
-	}
-	req.contentType, req.body = "application/json", body
-	return c.do(ctx, req)
-}
-
-// GroupAssets pages through POST /api/endpoints/targets, TargetsPageSize
-// assets a page, with a filter on the asset group, until the platform
-// answers the last page.
-func (c *Client) GroupAssets(ctx context.Context, groupID string) ([]Asset, error) {
-	return c.GroupAssetsUpTo(ctx, groupID, math.MaxInt)
-}
-
-// GroupAssetsUpTo is GroupAssets, but stops paging as soon as it has more
-// than most assets, which it returns: the caller refuses that many
-// without the platform paged for the rest of the group.
-func (c *Client) GroupAssetsUpTo(ctx context.Context, groupID string, most int) ([]Asset, error) {
-	if c.dry != nil {
-		return nil, ErrDryRun
-	}
-	var out []Asset
-	for page := 0; page < maxTargetPages; page++ {
-		q := targetsQuery{Page: page, Size: TargetsPageSize, FilterGroup: filterGroup{Mode: "or",
-			Filters: []filter{{Key: "assetGroups", Mode: "or", Operator: "contains", Values: []string{groupID}}}}}
-		reply, err := c.search(ctx, request{op: "endpoint targets", path: "/endpoints/targets"}, q)
-		if err != nil {
-			return nil, err
-		}
-		var p searchReply[Asset]
-		if err := json.Unmarshal(reply, &p); err != nil {
-			return nil, fmt.Errorf("endpoint targets page %d: %w", page, err)
-		}
-		out = append(out, p.Content...)
-		if p.Last == nil || *p.Last || len(p.Content) == 0 || len(out) > most {
-			return out, nil
-		}
-	}
-	return nil, fmt.Errorf("endpoint targets: more than %d pages", maxTargetPages)
 }

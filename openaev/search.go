@@ -1,0 +1,131 @@
+package openaev
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// The platform's searches the profile pages through: an asset group's
+// endpoints (POST /api/endpoints/targets) and an inject's stored findings
+// (POST /api/findings/injects/{id}/search, findings_stored.go). Both page
+// with Spring Data over PostgreSQL: without a sort a page's query has no
+// ORDER BY, and two pages of one search may overlap or leave rows out
+// (PostgreSQL picks a plan per LIMIT and OFFSET). So every page asks for
+// the platform's largest page (Pagination's @Max(1000)) and a sort. The
+// sort's properties must be fields the entity marks sortable
+// (@Queryable(sortable = true); any other is a 400, "Unknown sort
+// property"), and neither id is: asset_id is filterable only, finding_id
+// not queryable at all (2.4.0 and 1.18 read: Asset.java, Endpoint.java,
+// Finding.java, SortUtilsJpa.toSortJpa).
+
+// TargetsPageSize is the page size of asset-group paging: the most the
+// platform serves.
+const TargetsPageSize = 1000
+
+// maxTargetPages bounds asset-group paging against a platform that never
+// says "last".
+const maxTargetPages = 10000
+
+// endpointOrder sorts an asset group's endpoints. No sortable field of an
+// endpoint is unique; these tell apart the endpoints a group holds but
+// for copies of one machine (same name, host name, address and
+// reference), which may still trade places across a page boundary: an
+// endpoint met twice is kept once (GroupAssetsUpTo).
+var endpointOrder = []sortField{{Property: "asset_name", Direction: "asc"}, {Property: "endpoint_hostname", Direction: "asc"},
+	{Property: "endpoint_seen_ip", Direction: "asc"}, {Property: "asset_external_reference", Direction: "asc"}}
+
+// findingsOrder sorts an inject's findings: the findings table is unique on
+// (inject, type, value, field) (migration V3_95), so the order is total.
+var findingsOrder = []sortField{{Property: "finding_field", Direction: "asc"}, {Property: "finding_type", Direction: "asc"},
+	{Property: "finding_value", Direction: "asc"}}
+
+// targetsQuery is the body of a search: the platform's
+// SearchPaginationInput.
+type targetsQuery struct {
+	Page        int         `json:"page"`
+	Size        int         `json:"size"`
+	FilterGroup filterGroup `json:"filterGroup"`
+	Sorts       []sortField `json:"sorts,omitempty"`
+}
+
+type filterGroup struct {
+	Mode    string   `json:"mode"`
+	Filters []filter `json:"filters"`
+}
+
+type filter struct {
+	ID       string   `json:"id,omitempty"`
+	Key      string   `json:"key"`
+	Mode     string   `json:"mode"`
+	Operator string   `json:"operator"`
+	Values   []string `json:"values"`
+}
+
+// sortField is one sort of a search (the platform's SortField): a
+// sortable field's JSON name and "asc" or "desc".
+type sortField struct {
+	Property  string `json:"property"`
+	Direction string `json:"direction"`
+}
+
+// searchReply is one page of a search's answer, a Spring page: its rows
+// and whether it says it is the last.
+type searchReply[T any] struct {
+	Content []T   `json:"content"`
+	Last    *bool `json:"last"`
+}
+
+// search posts q, one page of a search, as req (its op, path and inject
+// id) and returns the answer's body.
+func (c *Client) search(ctx context.Context, req request, q targetsQuery) ([]byte, error) {
+	body, err := json.Marshal(q)
+	if err != nil {
+		return nil, err
+	}
+	req.contentType, req.body = "application/json", body
+	return c.do(ctx, req)
+}
+
+// GroupAssets pages through POST /api/endpoints/targets, TargetsPageSize
+// assets a page sorted by endpointOrder, with a filter on the asset
+// group, until the platform answers the last page.
+func (c *Client) GroupAssets(ctx context.Context, groupID string) ([]Asset, error) {
+	return c.GroupAssetsUpTo(ctx, groupID, math.MaxInt)
+}
+
+// GroupAssetsUpTo is GroupAssets, but stops paging as soon as it has more
+// than most assets, which it returns: the caller refuses that many
+// without the platform paged for the rest of the group. An asset a later
+// page gives again (by its id) is kept once.
+func (c *Client) GroupAssetsUpTo(ctx context.Context, groupID string, most int) ([]Asset, error) {
+	if c.dry != nil {
+		return nil, ErrDryRun
+	}
+	var out []Asset
+	seen := map[string]bool{}
+	for page := 0; page < maxTargetPages; page++ {
+		q := targetsQuery{Page: page, Size: TargetsPageSize, Sorts: endpointOrder, FilterGroup: filterGroup{Mode: "or",
+			Filters: []filter{{Key: "assetGroups", Mode: "or", Operator: "contains", Values: []string{groupID}}}}}
+		reply, err := c.search(ctx, request{op: "endpoint targets", path: "/endpoints/targets"}, q)
+		if err != nil {
+			return nil, err
+		}
+		var p searchReply[Asset]
+		if err := json.Unmarshal(reply, &p); err != nil {
+			return nil, fmt.Errorf("endpoint targets page %d: %w", page, err)
+		}
+		for _, a := range p.Content {
+			if a.ID != "" && seen[a.ID] {
+				continue
+			}
+			seen[a.ID] = true
+			out = append(out, a)
+		}
+		if p.Last == nil || *p.Last || len(p.Content) == 0 || len(out) > most {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("endpoint targets: more than %d pages", maxTargetPages)
+}
