@@ -66,7 +66,7 @@ import (
 // them as a Spring page of RelatedFindingOutput (finding_type,
 // finding_value, no finding_field; finding_assets, the endpoints the
 // finding is linked to), page from 0 and size 1 to 1000
-// (bound and defaulted as rule 10), filtered by finding_field with operator
+// (bound, defaulted and sorted as rule 10), filtered by finding_field with operator
 // eq, case aside (FilterUtilsJpa.equalsText). A later migration of the
 // platform's repository (V6_20260819150900000__Add_finding_location_asset,
 // dated 2026-08-19, in no release read) drops that constraint; the
@@ -269,17 +269,48 @@ func (p *Platform) findingsSearch(c *Call) (int, string, []byte) {
 		fields = append(fields, f.Values)
 	}
 	return p.withInject(c, func(in *inject) (int, string, []byte) {
-		var all []map[string]any
+		var matched []int // indexes of in.rows
 		for i, r := range in.rows {
-			if !fieldMatches(r.Field, fields) {
-				continue
+			if fieldMatches(r.Field, fields) {
+				matched = append(matched, i)
 			}
+		}
+		matched, bad := ordered(p, matched, q.Sorts, findingSorts, func(i int, property string) (string, bool) {
+			return findingText(c.InjectID, i, in.rows[i], property)
+		})
+		if bad != "" {
+			return fail(http.StatusBadRequest, bad)
+		}
+		all := make([]map[string]any, 0, len(matched))
+		for _, i := range matched {
+			r := in.rows[i]
 			all = append(all, map[string]any{"finding_id": fmt.Sprintf("%s-finding-%d", c.InjectID, i),
-				"finding_type": r.Type, "finding_value": r.Value, "finding_created_at": "2026-01-01T00:00:00Z",
+				"finding_type": r.Type, "finding_value": r.Value, "finding_created_at": findingCreatedAt,
 				"finding_assets": endpoints(r.Assets), "finding_inject": map[string]any{"inject_id": c.InjectID}})
 		}
 		return pageOf(all, page, size)
 	})
+}
+
+// findingCreatedAt is the creation date the stand-in gives every finding.
+const findingCreatedAt = "2026-01-01T00:00:00Z"
+
+// findingText is the value of a sortable property (findingSorts) of r,
+// the inject's row i, false for a null one.
+func findingText(injectID string, i int, r FindingRow, property string) (string, bool) {
+	switch property {
+	case "finding_field":
+		return r.Field, true
+	case "finding_type":
+		return r.Type, true
+	case "finding_value":
+		return r.Value, true
+	case "finding_inject_id":
+		return injectID, true
+	case "finding_created_at", "finding_updated_at":
+		return findingCreatedAt, true
+	}
+	return "", false // finding_name: an injector's findings have none
 }
 
 // endpoints renders the assets a finding is linked to as

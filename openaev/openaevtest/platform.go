@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -75,6 +76,11 @@ type Platform struct {
 	// now the platform's clock.
 	threshold time.Duration
 	now       func() time.Time
+
+	// seed seeds the shuffles of search pages, searches counts the
+	// searches answered (paging.go); the searches hold mu or not.
+	seed     uint64
+	searches atomic.Uint64
 
 	mu        sync.Mutex
 	calls     []Call
@@ -154,7 +160,7 @@ func WithTLS(cert tls.Certificate) Option { return func(p *Platform) { p.cert = 
 // the queue "openaev_injector_<injector_id>".
 func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	t.Helper()
-	p := &Platform{token: token, version: Current, raw: Current.String(),
+	p := &Platform{token: token, seed: pagingSeed(t.Name()), version: Current, raw: Current.String(),
 		groups: map[string][]map[string]any{}, assets: map[string]bool{}, fails: map[failKey]*failure{},
 		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string]contractInjector{}, registeredInjectors: map[string]bool{},
 		linked: map[string]map[string]bool{}, breaking: map[string]bool{},

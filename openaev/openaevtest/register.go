@@ -246,8 +246,9 @@ func numbersAsWritten(b []byte) map[string]any {
 
 // searchInput is the platform's SearchPaginationInput, the body of its
 // search routes (asset groups' targets, an inject's findings), but its
-// page and size (pageRequest): a filter group.
+// page and size (pageRequest): a filter group and sorts (paging.go).
 type searchInput struct {
+	Sorts       []sortField `json:"sorts"`
 	FilterGroup struct {
 		Mode    string `json:"mode"`
 		Filters []struct {
@@ -302,6 +303,10 @@ func (p *Platform) targets(c *Call) (int, string, []byte) {
 		}
 	}
 	p.mu.Unlock()
+	all, bad = ordered(p, all, q.Sorts, endpointSorts, endpointText)
+	if bad != "" {
+		return fail(http.StatusBadRequest, bad)
+	}
 	return pageOf(all, page, size)
 }
 

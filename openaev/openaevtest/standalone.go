@@ -22,8 +22,8 @@ func Start(token string, opts ...Option) (p *Platform, stop func()) {
 }
 
 // host is the testing.TB NewPlatform is given by Start: it keeps the
-// cleanups for stop. NewPlatform calls only Helper and Cleanup; any other
-// method of the embedded (nil) testing.TB panics.
+// cleanups for stop. NewPlatform calls only Helper, Cleanup and Name; any
+// other method of the embedded (nil) testing.TB panics.
 type host struct {
 	testing.TB
 	mu       sync.Mutex
@@ -31,6 +31,9 @@ type host struct {
 }
 
 func (h *host) Helper() {}
+
+// Name names the platform's shuffles' seed (paging.go): the same each run.
+func (h *host) Name() string { return "openaev-standin" }
 
 func (h *host) Cleanup(f func()) {
 	h.mu.Lock()

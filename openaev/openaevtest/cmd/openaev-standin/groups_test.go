@@ -42,8 +42,10 @@ func TestAssetGroupsFlagDefinesMembers(t *testing.T) {
 		group string
 		want  []openaev.Asset
 	}{
-		{"g-servers", []openaev.Asset{{ID: "s1", IPs: []string{"192.0.2.1"}, Agents: []string{"ag1"}},
-			{ID: "s2", Hostname: "web01", IPs: []string{"192.0.2.2"}, SeenIP: "198.51.100.2"}}},
+		// In the order the profile's sort gives (openaevtest's rule 10):
+		// no name either, then by host name, s1's null last.
+		{"g-servers", []openaev.Asset{{ID: "s2", Hostname: "web01", IPs: []string{"192.0.2.2"}, SeenIP: "198.51.100.2"},
+			{ID: "s1", IPs: []string{"192.0.2.1"}, Agents: []string{"ag1"}}}},
 		{"g-empty", nil},
 		{"g-unknown", nil},
 	}
