@@ -19,10 +19,12 @@
 //     2026-08 line); WithVersionString reports any string and behaves as
 //     Classify says: 2.260624 and later and every 3.x are Current
 //     (signature processing merged on 2026-06-24), anything older is
-//     Version24. GET /api/settings/version answers the version string as
-//     text/plain; GET /api/settings answers {"platform_version": …}
-//     (PlatformSettingsApi) and "enabled_dev_features" (rule 11), to any
-//     token the platform knows (READ on PLATFORM_SETTING,
+//     Version24. GET /api/settings/version answers the version string,
+//     unquoted, typed as Spring negotiates the Accept header (the
+//     profile's: application/json; none: text/plain;charset=ISO-8859-1;
+//     accept.go), GET /api/settings {"platform_version": …} as JSON, either
+//     a 406 when it cannot (PlatformSettingsApi), with "enabled_dev_features"
+//     (rule 11), to any token the platform knows (READ on PLATFORM_SETTING,
 //     an open resource: PermissionService.RESOURCES_OPEN; never a 403).
 //     GET /api/settings/public (PublicPlatformSettings: no
 //     platform_version, "enabled_dev_features") needs no right and no

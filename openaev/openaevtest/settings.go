@@ -3,6 +3,7 @@ package openaevtest
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 )
 
 // The settings routes (PlatformSettingsApi): GET /api/settings/version and
@@ -16,14 +17,25 @@ import (
 const publicSettingsPath = "/api/settings/public"
 
 // settings answers the settings routes: /api/settings/version the version
-// string as text/plain; /api/settings {"platform_version": …}; both with
-// the public settings' fields, which /api/settings/public answers alone
-// (no platform_version: PublicPlatformSettings has none).
-// enabled_dev_features is among the public fields on both lines (rule 11;
-// 2.4.0: PublicPlatformSettings.java:83-85).
+// string as it is, of the type the Accept header asks for (accept.go:
+// application/json for the profile's, text/plain;charset=ISO-8859-1 for
+// none); /api/settings {"platform_version": …}; both with the public
+// settings' fields, which /api/settings/public answers alone (no
+// platform_version: PublicPlatformSettings has none); a type the route
+// cannot answer, or an Accept header Spring cannot parse, a 406 with no
+// body. enabled_dev_features is among the public fields on both lines
+// (rule 11; 2.4.0: PublicPlatformSettings.java:83-85).
 func (p *Platform) settings(c *Call) (int, string, []byte) {
+	accept := strings.Join(c.Header.Values("Accept"), ",")
 	if c.Path == "/api/settings/version" {
-		return http.StatusOK, "text/plain", []byte(p.raw)
+		ctype, ok := negotiate(accept, stringTypes, true)
+		if !ok {
+			return http.StatusNotAcceptable, "", nil
+		}
+		return http.StatusOK, ctype, []byte(p.raw)
+	}
+	if _, ok := negotiate(accept, objectTypes, false); !ok {
+		return http.StatusNotAcceptable, "", nil
 	}
 	settings := map[string]any{"platform_lang": "auto", "auth_local_enable": true}
 	settings["enabled_dev_features"] = p.DevFeatures()
