@@ -76,7 +76,9 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	}
 	accept := "application/json"
 	if r.method == http.MethodGet {
-		// The version route answers text/plain.
+		// The version route answers whatever type this asks first, the
+		// version unquoted: application/json here (openaevtest's rule 1);
+		// the others keep any GET from a 406.
 		accept = "application/json, text/plain;q=0.9, */*;q=0.8"
 	}
 	h := http.Header{"Accept": {accept}, "User-Agent": {c.userAgent}}
