@@ -37,7 +37,9 @@ func TestOpenNotRegular(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.path), func(t *testing.T) {
-			s, err := Open(tt.path, Options{ReadOnly: tt.ro})
+			var s *Store
+			var err error
+			noHang(t, "Open", func() { s, err = Open(tt.path, Options{ReadOnly: tt.ro}) })
 			if err == nil {
 				s.Close()
 				t.Fatal("opened")

@@ -60,7 +60,9 @@ func TestLockRecordRefusesPlanted(t *testing.T) {
 				t.Skip("cannot plant:", err)
 			}
 			var unrecorded error
-			s, err := Open(path, Options{LockUnrecorded: func(err error) { unrecorded = err }})
+			var s *Store
+			var err error
+			noHang(t, "Open", func() { s, err = Open(path, Options{LockUnrecorded: func(err error) { unrecorded = err }}) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +70,8 @@ func TestLockRecordRefusesPlanted(t *testing.T) {
 			if !errors.Is(unrecorded, errSidecarLink) {
 				t.Errorf("lock unrecorded for %v, want the planted name refused", unrecorded)
 			}
-			if err := s.Close(); err != nil {
+			noHang(t, "Close", func() { err = s.Close() })
+			if err != nil {
 				t.Fatal(err)
 			}
 			untouched()
@@ -92,7 +95,7 @@ func TestAttemptsFileRefusesPlanted(t *testing.T) {
 			if err := tt.plant(victim, s.attemptsPath()); err != nil {
 				t.Skip("cannot plant:", err)
 			}
-			err = s.startAttempt(Record{ID: 1})
+			noHang(t, "startAttempt", func() { err = s.startAttempt(Record{ID: 1}) })
 			if !errors.Is(err, errSidecarLink) {
 				t.Errorf("startAttempt: %v, want the planted name refused", err)
 			}
@@ -119,13 +122,17 @@ func TestAttemptsRewriteRefusesPlanted(t *testing.T) {
 			if err := tt.plant(victim, s.attemptsPath()+".new"); err != nil {
 				t.Skip("cannot plant:", err)
 			}
-			for i := uint64(100); s.attempts.size <= maxAttemptsFile; i++ {
-				if err := s.startAttempt(Record{ID: i}); err != nil {
-					t.Fatal(err)
+			noHang(t, "the rewrite of the file of attempts", func() {
+				for i := uint64(100); s.attempts.size <= maxAttemptsFile && err == nil; i++ {
+					if err = s.startAttempt(Record{ID: i}); err == nil {
+						s.endAttempts(i)
+					}
 				}
-				s.endAttempts(i)
-			}
-			if err := s.startAttempt(Record{ID: 8}); err != nil {
+				if err == nil {
+					err = s.startAttempt(Record{ID: 8})
+				}
+			})
+			if err != nil {
 				t.Fatal(err)
 			}
 			untouched()
@@ -150,7 +157,13 @@ func TestLockedErrorReadsNoPlantedFIFO(t *testing.T) {
 	if err := syscall.Mkfifo(path+".lock", 0o600); err != nil {
 		t.Skip("no FIFO here:", err)
 	}
-	_, err := Open(path, Options{})
+	var err error
+	noHang(t, "Open", func() {
+		var s *Store
+		if s, err = Open(path, Options{}); err == nil {
+			s.Close()
+		}
+	})
 	var le *LockedError
 	if !errors.As(err, &le) || le.PID != 0 {
 		t.Errorf("open: %v, want locked, its holder unknown", err)
