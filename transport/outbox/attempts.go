@@ -142,11 +142,11 @@ func (s *Store) unnotedErr(id uint64, err error) error {
 	return &unnotedError{fmt.Errorf("outbox %s: note the attempt of record %d before its post: %w", s.path, id, err)}
 }
 
-// openAttempts opens this Store's file of attempts, empty; the caller
-// holds a.mu.
+// openAttempts creates this Store's file of attempts, empty (see
+// newSidecar); the caller holds a.mu.
 func (s *Store) openAttempts() error {
 	a := &s.attempts
-	f, err := openSidecar(s.attemptsPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_TRUNC)
+	f, err := newSidecar(s.attemptsPath())
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,9 @@ func (s *Store) endSettled(id uint64, err *error) {
 }
 
 // rewriteAttempts replaces the file with one holding the attempts in
-// flight alone; the caller holds a.mu.
+// flight alone, and goes on writing to the file it created: the path,
+// once renamed over, is not opened again (what it names then may be
+// another's). The caller holds a.mu.
 func (s *Store) rewriteAttempts() error {
 	a := &s.attempts
 	var b []byte
@@ -214,17 +216,22 @@ func (s *Store) rewriteAttempts() error {
 	}
 	path := s.attemptsPath()
 	tmp := path + ".new"
-	if err := createSidecar(tmp, b); err != nil {
-		_ = os.Remove(tmp)
-		return err
+	f, err := newSidecar(tmp)
+	if err == nil {
+		_, err = f.Write(b)
+		if err == nil {
+			err = os.Rename(tmp, path)
+		}
+		if err != nil {
+			_ = f.Close()
+		}
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	f, err := openSidecar(path, os.O_APPEND)
 	if err != nil {
+		_ = os.Remove(tmp)
 		return err
+	}
+	if s.hooks.rewritten != nil {
+		s.hooks.rewritten()
 	}
 	_ = a.f.Close()
 	a.f, a.size = f, int64(len(b))

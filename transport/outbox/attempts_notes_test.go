@@ -43,7 +43,9 @@ func TestUnnotedAttemptIsNotCounted(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			if err := os.Mkdir(s.attemptsPath(), 0o700); err != nil { // the note cannot be written
+			// The note cannot be written: a directory that is not empty
+			// cannot be removed to create the file.
+			if err := os.MkdirAll(filepath.Join(s.attemptsPath(), "held"), 0o700); err != nil {
 				t.Fatal(err)
 			}
 			posts := 0

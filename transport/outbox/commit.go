@@ -59,6 +59,9 @@ type commitHooks struct {
 	// id by a stalled send (see Store.readBack), as a file that cannot be
 	// read would.
 	readBack func(id uint64) error
+	// rewritten is called once a rewrite of the file of attempts is
+	// renamed over it (see rewriteAttempts).
+	rewritten func()
 }
 
 // write runs fn in a writable transaction on db, which the caller holds

@@ -37,9 +37,10 @@
 // writes its pid, command and start time to "<file>.lock" beside it: a
 // *LockedError names that process, or, when it has ended, says the record
 // is stale. The files written beside the outbox (that record, the file of
-// attempts below and its rewrite) are opened without following a link
-// (sidecar.go): a link, hard link or FIFO planted at one of their names
-// is never written through; Exposure says what lets another user control
+// attempts below and its rewrite) are created new, mode 0600, once their
+// name is removed (sidecar.go): a link, hard link, FIFO or another user's
+// file planted at one of their names is never written through or in
+// place; Exposure says what lets another user control
 // an outbox (its owner, mode, directory), for the caller to warn of, and
 // CheckFile refuses a dangling link as the outbox's path. A file that is not a bbolt database, or
 // whose pages are damaged or cut off (a truncated file: checked against

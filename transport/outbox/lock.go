@@ -18,20 +18,15 @@ func (s *Store) lockPath() string { return s.path + ".lock" }
 // writeLockRecord notes this process as the holder of the file's lock. A
 // record that cannot be written (a full disk) is removed, not left empty
 // or cut short: the lock holds all the same, its holder unknown to others.
-// A link or other file planted at the record's name is not written
-// through (see openSidecar): it is removed, and the lock unrecorded.
+// The record is created new (see newSidecar): a link or other file
+// planted at its name is removed, never written through or in place.
 func (s *Store) writeLockRecord() error {
 	rec := fmt.Sprintf("pid=%d\ncommand=%s\nsince=%s\n", s.pid,
 		strings.NewReplacer("\n", " ", "\r", " ").Replace(s.opts.Command), s.opts.Now().UTC().Format(time.RFC3339))
 	if s.start != 0 {
 		rec += fmt.Sprintf("start=%d\n", s.start) // tells a reused pid apart
 	}
-	f, err := openSidecar(s.lockPath(), os.O_CREATE|os.O_TRUNC)
-	if err == nil {
-		_, err = f.Write([]byte(rec))
-		err = errors.Join(err, f.Close())
-	}
-	if err != nil {
+	if err := createSidecar(s.lockPath(), []byte(rec)); err != nil {
 		_ = os.Remove(s.lockPath())
 		return fmt.Errorf("outbox %s: write lock record: %w", s.path, err)
 	}

@@ -10,44 +10,19 @@ import (
 // The files beside the outbox that this package writes (the lock record
 // <outbox>.lock, the file of attempts <outbox>.sending-<pid>-<start> and
 // its rewrite <…>.new) sit in the outbox's directory, where another user
-// may plant a name first (a shared /tmp). Each is opened without
-// following a symbolic link and written only when it is a regular file
-// of one name: a link planted there, a FIFO, a device or a hard link to
-// another file is refused, never written through.
+// may plant a name first (a shared /tmp). Each is created new (see
+// newSidecar), mode 0600, never written in place of what its name held,
+// and read without following a symbolic link and only when it is a
+// regular file of one name: a link planted there, a FIFO, a device or a
+// hard link to another file is never read or written through.
 
 // errSidecarLink is the error of a sidecar path that is not this
-// package's to write (see openSidecar).
-var errSidecarLink = errors.New("not a regular file of one name (a planted link?): left as it is, not written through")
+// package's to read (see readSidecar).
+var errSidecarLink = errors.New("not a regular file of one name (a planted link?): left as it is, not read through")
 
-// openSidecar opens the sidecar file at path for writing with flag (of
-// os.O_CREATE, os.O_APPEND, os.O_TRUNC), mode 0600 when created. A
-// path naming a symbolic link or anything else than a regular file of
-// one link fails with an error wrapping errSidecarLink, before a byte is
-// written or cut: O_TRUNC is applied once the file is known to be one.
-func openSidecar(path string, flag int) (*os.File, error) {
-	f, err := openNoFollow(path, (flag&^os.O_TRUNC)|os.O_WRONLY)
-	if err != nil {
-		if isLinkRefused(err) {
-			return nil, fmt.Errorf("%s: %w", path, errSidecarLink)
-		}
-		return nil, err
-	}
-	if err := checkSidecar(f); err != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if flag&os.O_TRUNC != 0 {
-		if err := f.Truncate(0); err != nil {
-			_ = f.Close()
-			return nil, err
-		}
-	}
-	return f, nil
-}
-
-// readSidecar reads the sidecar file at path as openSidecar opens it: a
-// link, a FIFO (whose reading would wait for a writer) or a device is
-// not read.
+// readSidecar reads the sidecar file at path without following a link
+// at its name: a link, a hard link to another file, a FIFO (whose reading
+// would wait for a writer) or a device is not read.
 func readSidecar(path string) ([]byte, error) {
 	f, err := openNoFollow(path, os.O_RDONLY)
 	if err != nil {
@@ -63,20 +38,29 @@ func readSidecar(path string) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
-// createSidecar writes b to a new file at path: whatever the path names
-// (a leftover of a rewrite cut short, a link planted there) is removed
-// first, the link and not what it names, and the file is created
-// exclusively, so that no name planted meanwhile is written through.
+// createSidecar writes b to a new file at path (see newSidecar).
 func createSidecar(path string, b []byte) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	f, err := openNoFollow(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+	f, err := newSidecar(path)
 	if err != nil {
 		return err
 	}
 	_, err = f.Write(b)
 	return errors.Join(err, f.Close())
+}
+
+// newSidecar creates the sidecar file at path, mode 0600, and returns it
+// open for appending: whatever the path names (a leftover, a file or a
+// link another user planted) is removed first, the name and not what it
+// names, and the file is created exclusively, so that nothing planted
+// there, or meanwhile, is truncated and written in place (a file of
+// another user, which that user could rewrite afterwards; a leftover
+// whose mode gives others more than 0640). A name this process may not
+// remove (another user's in a sticky directory) fails the creation.
+func newSidecar(path string) (*os.File, error) {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	return openNoFollow(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND)
 }
 
 // checkSidecar refuses an open file that is not a regular file of one
