@@ -107,13 +107,17 @@ func openOutbox(oc outboxConfig, o Options, log *zap.Logger, command string, sha
 		}
 		log.Info("outbox lease of a body being posted renewed again", zap.Uint64("id", id))
 	}
+	ignored := func(file string, err error) {
+		log.Warn("outbox file beside it not read", zap.String("file", file), zap.Error(err))
+	}
 	if log == nil {
-		waits, unrecorded, renewal = nil, nil, nil
+		waits, unrecorded, renewal, ignored = nil, nil, nil, nil
 	} else {
 		warnExposure(log, path)
 	}
 	s, err := outbox.Open(path, outbox.Options{MaxBytes: oc.MaxBytes, Timeout: oc.LockTimeout, Shared: shared,
-		Command: o.name() + " " + command, RemovalWaits: waits, LockUnrecorded: unrecorded, LeaseRenewal: renewal})
+		Command: o.name() + " " + command, RemovalWaits: waits, LockUnrecorded: unrecorded, LeaseRenewal: renewal,
+		SidecarIgnored: ignored})
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}

@@ -57,6 +57,7 @@ type attemptLog struct {
 	size     int64
 	inflight map[uint64]time.Time // record id to the start of its attempt
 	closed   bool                 // Close was called: no attempt is made any more
+	told     map[string]bool      // the files beside the outbox not read, told of (see tellIgnored)
 }
 
 // unnotedError is an attempt of a stored body not made: its note could

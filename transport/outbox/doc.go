@@ -40,7 +40,9 @@
 // attempts below and its rewrite) are created new, mode 0600, once their
 // name is removed (sidecar.go): a link, hard link, FIFO or another user's
 // file planted at one of their names is never written through or in
-// place; Exposure says what lets another user control
+// place, and read only when a user who may write the outbox owns them
+// (sidecar_trust.go: another user's is left unread, the caller told by
+// Options.SidecarIgnored); Exposure says what lets another user control
 // an outbox (its owner, mode, directory), for the caller to warn of, and
 // CheckFile refuses a dangling link as the outbox's path. A file that is not a bbolt database, or
 // whose pages are damaged or cut off (a truncated file: checked against

@@ -52,8 +52,11 @@ func (s *Store) endedSending() (files []string, cut []interruptedAttempt) {
 			files = append(files, name) // a rewrite cut short: the file it was to replace is whole
 			continue
 		}
-		raw, err := readSidecar(name) // a FIFO swapped in since the listing is not waited on
+		raw, err := s.readSidecar(name) // a FIFO swapped in since the listing is not waited on
 		if err != nil {
+			if errors.Is(err, errSidecarForeign) {
+				s.tellIgnored(name, err)
+			}
 			continue
 		}
 		files = append(files, name)

@@ -52,7 +52,8 @@ func (s *Store) compactAndUnrecord(db *bolt.DB) {
 // injectkit's) is stale: the lock is another's.
 func (s *Store) lockedError(waited time.Duration) error {
 	e := &LockedError{Path: s.path, Waited: waited}
-	if raw, err := readSidecar(s.lockPath()); err == nil {
+	// Another user's record is not read: it could name any process.
+	if raw, err := s.readSidecar(s.lockPath()); err == nil {
 		e.PID, e.Command, e.Since = parseLockRecord(raw)
 		e.Stale = e.PID != 0 && !alive(e.PID, lockRecordStart(raw))
 	}

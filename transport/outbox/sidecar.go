@@ -22,8 +22,9 @@ var errSidecarLink = errors.New("not a regular file of one name (a planted link?
 
 // readSidecar reads the sidecar file at path without following a link
 // at its name: a link, a hard link to another file, a FIFO (whose reading
-// would wait for a writer) or a device is not read.
-func readSidecar(path string) ([]byte, error) {
+// would wait for a writer) or a device is not read, and neither is a file
+// of a user who may not write the outbox (see trusted).
+func (s *Store) readSidecar(path string) ([]byte, error) {
 	f, err := openNoFollow(path, os.O_RDONLY)
 	if err != nil {
 		if isLinkRefused(err) {
@@ -32,7 +33,11 @@ func readSidecar(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if err := checkSidecar(f); err != nil {
+	fi, err := checkSidecar(f)
+	if err == nil {
+		err = s.trusted(fi)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return io.ReadAll(f)
@@ -64,14 +69,15 @@ func newSidecar(path string) (*os.File, error) {
 }
 
 // checkSidecar refuses an open file that is not a regular file of one
-// name: a hard link planted to another file would have it written.
-func checkSidecar(f *os.File) error {
+// name (a hard link planted to another file would have it read), and
+// returns what it is.
+func checkSidecar(f *os.File) (os.FileInfo, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !fi.Mode().IsRegular() || links(fi) > 1 {
-		return errSidecarLink
+		return nil, errSidecarLink
 	}
-	return nil
+	return fi, nil
 }

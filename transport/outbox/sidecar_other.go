@@ -24,3 +24,6 @@ func isLinkRefused(err error) bool { return errors.Is(err, errLinkHere) }
 
 // links returns 1: the number of a file's names is not told here.
 func links(os.FileInfo) uint64 { return 1 }
+
+// fileIDs tells no owner: there are no Unix owners here.
+func fileIDs(os.FileInfo) (uid, gid int, ok bool) { return 0, 0, false }

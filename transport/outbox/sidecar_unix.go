@@ -27,3 +27,12 @@ func links(fi os.FileInfo) uint64 {
 	}
 	return 1
 }
+
+// fileIDs returns the owner and group of the file fi describes.
+func fileIDs(fi os.FileInfo) (uid, gid int, ok bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, 0, false
+	}
+	return int(st.Uid), int(st.Gid), true
+}

@@ -82,6 +82,9 @@ type Options struct {
 	// renewal of that body's lease succeeds again (err nil); the
 	// renewals that keep failing meanwhile are not told.
 	LeaseRenewal func(id uint64, err error)
+	// SidecarIgnored, when set, is told once of each file beside the outbox
+	// not read (err says why): another user's (see trusted).
+	SidecarIgnored func(path string, err error)
 }
 
 // Store is an outbox file. It is safe for concurrent use.
