@@ -20,16 +20,19 @@ import (
 // records, and the files removed.
 
 // interruptedAttempt is an attempt a process that ended started and did
-// not end.
+// not end. unread, when set, is the file of attempts of that process that
+// could not be read, at its last change (see heldFile).
 type interruptedAttempt struct {
-	id  uint64
-	pid int
-	at  time.Time
+	id     uint64
+	pid    int
+	at     time.Time
+	unread *heldFile
 }
 
 // endedSending returns the files of attempts of the processes that
-// ended, with the attempts they hold that were not ended.
-func (s *Store) endedSending() (files []string, cut []interruptedAttempt) {
+// ended, with the attempts they hold that were not ended, and those of
+// them that cannot be read (see heldFile), which are kept.
+func (s *Store) endedSending() (files []string, cut []interruptedAttempt, held []heldFile) {
 	dir := filepath.Dir(s.path)
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
@@ -54,15 +57,15 @@ func (s *Store) endedSending() (files []string, cut []interruptedAttempt) {
 		}
 		raw, err := s.readSidecar(name) // a FIFO swapped in since the listing is not waited on
 		if err != nil {
-			if errors.Is(err, errSidecarForeign) {
-				s.tellIgnored(name, err)
+			if h, ok := s.unreadable(name, pid, start, err); ok {
+				held = append(held, h)
 			}
 			continue
 		}
 		files = append(files, name)
 		cut = append(cut, parseAttempts(raw, pid)...)
 	}
-	return files, cut
+	return files, cut, held
 }
 
 // parseAttempts returns the attempts started and not ended in raw, a
@@ -110,18 +113,20 @@ func parseAttempts(raw []byte, pid int) []interruptedAttempt {
 // transaction, then removes their files. A record already counted
 // (Interrupted at that start: a recovery whose removal of the file did
 // not happen) is not counted twice; one gone (delivered, dropped) or
-// dead is passed over, and so is one another live process owns.
+// dead is passed over, and so is one another live process owns. A file
+// that cannot be read is kept, and the bodies its process owned held
+// (see heldFile).
 func (s *Store) recoverAttempts() error {
 	if s.opts.ReadOnly {
 		return nil
 	}
-	files, cut := s.endedSending()
-	if len(files) == 0 {
+	files, cut, held := s.endedSending()
+	if len(files) == 0 && len(held) == 0 {
 		return nil
 	}
-	if len(cut) > 0 {
+	if len(cut) > 0 || len(held) > 0 {
 		err := s.do(true, func(tx *bolt.Tx) error {
-			for _, c := range cut {
+			for _, c := range append(cut, heldAttempts(tx, held)...) {
 				r, err := find(tx, c.id)
 				switch {
 				case errors.Is(err, ErrNotFound):
@@ -135,8 +140,7 @@ func (s *Store) recoverAttempts() error {
 				r.Attempts++
 				r.Unanswered++
 				r.Interrupted = c.at
-				r.LastError = fmt.Sprintf("attempt started at %s by pid %d, which ended before its outcome was recorded: "+
-					"the backend may hold the body", c.at.UTC().Format(time.RFC3339Nano), c.pid)
+				r.LastError = c.lastError()
 				r.LastStatus = 0
 				if r.Owner == c.pid {
 					r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}

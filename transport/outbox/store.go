@@ -83,7 +83,8 @@ type Options struct {
 	// renewals that keep failing meanwhile are not told.
 	LeaseRenewal func(id uint64, err error)
 	// SidecarIgnored, when set, is told once of each file beside the outbox
-	// not read (err says why): another user's (see trusted).
+	// not read (err says why): another user's (see trusted), or the file of
+	// attempts of an ended process that cannot be read, its bodies held.
 	SidecarIgnored func(path string, err error)
 }
 
