@@ -5,6 +5,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/injectkit/injectkit/internal/filekind"
@@ -15,7 +16,10 @@ import (
 // pipe, stdin): the file owned by another user than this process's (but
 // root), writable by group or others (they would repoint backend_url and
 // receive the token, wherever it is given), or, when it holds secrets,
-// readable by them. The caller warns, as ssh does of a key file.
+// readable by them; or its directory another user's, or writable by group
+// or others without the sticky bit (filekind.DirExposure: they may put
+// another file in its place, whatever the file's own mode). The caller
+// warns, as ssh does of a key file.
 func configExposure(path string, holdsSecrets bool) string {
 	fi, err := os.Stat(path)
 	if err != nil || !fi.Mode().IsRegular() {
@@ -31,6 +35,13 @@ func configExposure(path string, holdsSecrets bool) string {
 	}
 	if who := filekind.Others(perm, 0o004); holdsSecrets && who != "" {
 		why = append(why, fmt.Sprintf("holding a secret and readable by %s (mode %#o)", who, perm))
+	}
+	dir, err := filepath.Abs(filepath.Dir(path)) // "." named as the user sees it
+	if err != nil {
+		dir = filepath.Dir(path)
+	}
+	for _, d := range filekind.DirExposure(dir) {
+		why = append(why, d+": they may put another config file in its place, changing backend_url and receiving the token")
 	}
 	return strings.Join(why, "; ")
 }

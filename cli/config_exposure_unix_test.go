@@ -63,3 +63,56 @@ func TestConfigFileOthersWarned(t *testing.T) {
 		})
 	}
 }
+
+// A config file whose directory others may write to (without the sticky
+// bit) or is another user's is used, but said so, naming the directory
+// and its mode: they may put another file in its place, whatever the
+// file's own mode. One in a directory only its owner writes to, or a
+// sticky one (/tmp), is used silently.
+func TestConfigDirOthersWarned(t *testing.T) {
+	tests := []struct {
+		name  string
+		mode  os.FileMode
+		owner int // chown the directory to it (needs root), 0: left
+		want  string
+	}{
+		{"dir 0700", 0o700, 0, ""},
+		{"dir 0755", 0o755, 0, ""},
+		{"dir 0775", 0o775, 0, "is writable by group without the sticky bit (mode 0775): they may put another config file in its place"},
+		{"dir 0777", 0o777, 0, "is writable by group and others without the sticky bit (mode 0777): they may put another config file in its place"},
+		{"dir 01777", 0o777 | os.ModeSticky, 0, ""},
+		{"dir of another user", 0o755, 65534, "is owned by uid 65534, not this process's (uid 0): they may put another config file in its place"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.owner != 0 && os.Geteuid() != 0 {
+				t.Skip("chown needs root")
+			}
+			top := t.TempDir()
+			dir := filepath.Join(top, "conf")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			cfg := filepath.Join(dir, "c.yaml")
+			if err := os.WriteFile(cfg, []byte("log_level: info\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if tt.owner != 0 {
+				if err := os.Chown(dir, tt.owner, tt.owner); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Chmod(dir, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": filepath.Join(top, "outbox.db")}, "outbox", "list", "--config", cfg)
+			if r.code != 0 {
+				t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			warned := strings.Contains(r.stderr, "config file others may read or change")
+			if warned != (tt.want != "") || !strings.Contains(r.stderr, tt.want) || warned && !strings.Contains(r.stderr, "its directory "+dir+" ") {
+				t.Errorf("stderr:\n%s\nwant a warning naming %s and %q: %t", r.stderr, dir, tt.want, tt.want != "")
+			}
+		})
+	}
+}

@@ -31,14 +31,6 @@ func Exposure(path string) string {
 			why = append(why, fmt.Sprintf("the file is writable by %s (mode %#o)", filekind.Others(perm, 0o002), perm))
 		}
 	}
-	dir := filepath.Dir(path)
-	if fi, err := os.Stat(dir); err == nil {
-		if uid, foreign := filekind.ForeignOwner(fi); foreign {
-			why = append(why, fmt.Sprintf("its directory %s is owned by uid %d, not this process's (uid %d)", dir, uid, euid))
-		}
-		if perm := fi.Mode().Perm(); perm&0o022 != 0 && fi.Mode()&os.ModeSticky == 0 {
-			why = append(why, fmt.Sprintf("its directory %s is writable by %s without the sticky bit (mode %#o)", dir, filekind.Others(perm, 0o002), perm))
-		}
-	}
+	why = append(why, filekind.DirExposure(filepath.Dir(path))...)
 	return strings.Join(why, "; ")
 }
