@@ -174,14 +174,6 @@ func bucketOf(tx *bolt.Tx, st State) *bolt.Bucket {
 	return tx.Bucket(bucketPending)
 }
 
-func put(tx *bolt.Tx, r Record) error {
-	raw, err := encode(r)
-	if err != nil {
-		return err
-	}
-	return bucketOf(tx, r.State).Put(key(r.ID), raw)
-}
-
 // updatePending changes, with change, each record of ids that is pending
 // and that mine accepts, and returns how many it changed; a record gone
 // (dropped by hand, settled) is passed over.
@@ -371,8 +363,8 @@ func deleteRecords(gone []removal, missing *[]uint64) func(*bolt.Tx) error {
 		var freed int64
 		for _, g := range gone {
 			k := key(g.id)
-			state, size := Pending, g.size
-			if size < 0 || pending.Get(k) == nil {
+			state, size, raw := Pending, g.size, pending.Get(k)
+			if size < 0 || raw == nil {
 				r, err := find(tx, g.id)
 				if errors.Is(err, ErrNotFound) {
 					*missing = append(*missing, g.id)
@@ -382,6 +374,9 @@ func deleteRecords(gone []removal, missing *[]uint64) func(*bolt.Tx) error {
 					return err
 				}
 				state, size = r.State, r.Size
+			}
+			if err := unindex(tx, g.id, raw); err != nil {
+				return err
 			}
 			if err := bucketOf(tx, state).Delete(k); err != nil {
 				return err

@@ -21,7 +21,12 @@ func (s *Store) tx(db *bolt.DB, writable bool, fn func(*bolt.Tx) error) (err err
 		}
 	}()
 	if writable {
-		err = db.Update(fn)
+		err = db.Update(func(tx *bolt.Tx) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			return keepIndexMark(tx) // see interrupted_index.go
+		})
 	} else {
 		err = db.View(fn)
 	}
