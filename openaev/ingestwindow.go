@@ -82,12 +82,13 @@ func requeueSpan(w time.Duration) time.Duration {
 // CompleteStore keeps, across processes, when a "complete" of an inject
 // was last delivered or attempted without an answer, and the stored
 // "complete" an attempt of which a killed process left unended
-// (PendingOf, Record.Interrupted): *outbox.Store.
+// (InterruptedOf, Record.Interrupted: read through the outbox's index of
+// such bodies, not a walk of every pending one): *outbox.Store.
 type CompleteStore interface {
 	NoteComplete(baseURL, injectID string, note outbox.CompleteNote) error
 	LastComplete(baseURL, injectID string) (outbox.CompleteNote, bool, error)
 	Completes(baseURL string) (map[string]outbox.CompleteNote, error)
-	PendingOf(injectID string, match func(outbox.Record) bool) (outbox.Record, bool, error)
+	InterruptedOf(injectID string, match func(outbox.Record) bool) (outbox.Record, bool, error)
 }
 
 var _ CompleteStore = (*outbox.Store)(nil)
@@ -297,8 +298,8 @@ func (p *Profile) storedInterrupted(id string) {
 	if n.store == nil || n.windowSet && n.window <= 0 {
 		return
 	}
-	r, found, err := n.store.PendingOf(id, func(r outbox.Record) bool {
-		return r.Phase == ActionComplete && !r.Interrupted.IsZero() && p.Owns(r)
+	r, found, err := n.store.InterruptedOf(id, func(r outbox.Record) bool {
+		return r.Phase == ActionComplete && p.Owns(r)
 	})
 	if err != nil {
 		p.log.Warn("the outbox cannot be read for a complete of the inject a killed process attempted", zap.String("inject_id", id), zap.Error(err))
