@@ -114,6 +114,30 @@ func TestRunRefusesLongZone(t *testing.T) {
 	}
 }
 
+// An IPv6 address with a '%' and no zone (fe80::1%) is refused from every
+// intake as that, exit 2 naming where and the value, not judged as a host
+// name ("host name may hold only letters, …"); nothing runs.
+func TestRunRefusesEmptyZone(t *testing.T) {
+	scanner := &frameworktest.Executor{Category: framework.Network}
+	reg := withFake("scanner", scanner)
+	hosts := writeFile(t, "hosts.txt", "::1\nfe80::1%\n")
+	value := writeFile(t, "value.json", `{"injector":"scanner","targets":[{"value":"fe80::1%"}]}`)
+	v6 := writeFile(t, "v6.json", `{"injector":"scanner","targets":[{"target_ipv6":"::ffff:10.0.0.1%"}]}`)
+	reason := signatures.ReasonEmptyZone
+	tests := []refusal{
+		{name: "flag", args: []string{"--target", "fe80::1%"}, want: `invalid --target "fe80::1%": ` + reason},
+		{name: "env", env: map[string]string{"INJECTKIT_TARGET": "FE80::1%"}, want: `invalid target "FE80::1%" (env INJECTKIT_TARGET): ` + reason},
+		{name: "targets file", args: []string{"--targets-file", hosts}, want: hosts + `:2: invalid target "fe80::1%": ` + reason},
+		{name: "inject file value", args: []string{"--inject-file", value}, want: `: invalid targets[0].value "fe80::1%": ` + reason},
+		{name: "inject file target_ipv6", args: []string{"--inject-file", v6}, want: `: invalid targets[0].target_ipv6 "::ffff:10.0.0.1%": ` + reason},
+		{name: "openaev profile", args: []string{"--profile", "openaev", "--target", "fe80::1%"}, want: `invalid --target "fe80::1%": ` + reason},
+	}
+	wantRefused(t, reg, nil, []string{"scanner"}, "host name", tests)
+	if calls := scanner.Calls(); len(calls) != 0 {
+		t.Fatalf("the injector ran %d times over an empty zone", len(calls))
+	}
+}
+
 // A CIDR range in a platform message's manual targets is refused as a
 // range (exit 2, the field and the value named), not as a bad host name;
 // nothing runs.

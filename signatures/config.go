@@ -203,6 +203,9 @@ func validateIPv4(field, v string) error {
 
 func validateIPv6(field, v string) error {
 	a, err := netip.ParseAddr(v)
+	if err != nil && emptyZone(v) {
+		return &ValidationError{Field: field, Value: v, Reason: ReasonEmptyZone}
+	}
 	if err != nil || !a.Is6() {
 		return notAddress(field, v, "an IPv6 address")
 	}

@@ -302,6 +302,12 @@ func TestNetworkConfigZoneLength(t *testing.T) {
 			validateCase{name: fmt.Sprint("classified zone of ", n), cfg: signatures.ClassifyNetworkTarget(at(n)),
 				wantField: "target_ipv6", wantValue: at(n), wantReason: "zone longer than"})
 	}
+	// A '%' with no zone after it is refused as that, from either field.
+	tests = append(tests,
+		validateCase{name: "empty zone", cfg: signatures.NetworkConfig{TargetIPv6: "fe80::1%"},
+			wantField: "target_ipv6", wantValue: "fe80::1%", wantReason: signatures.ReasonEmptyZone},
+		validateCase{name: "classified empty zone", cfg: signatures.ClassifyNetworkTarget("fe80::1%"),
+			wantField: "target_hostname", wantValue: "fe80::1%", wantReason: signatures.ReasonEmptyZone})
 	checkValidate(t, tests)
 
 	err := signatures.NetworkConfig{TargetIPv6: at(3000)}.Validate()

@@ -21,6 +21,9 @@ func ValidateHostname(field, v string) error {
 	if v == "" {
 		return bad("empty host name")
 	}
+	if emptyZone(v) {
+		return bad(ReasonEmptyZone)
+	}
 	if withPort(v) {
 		return bad("a target holds no port; the ports to scan are a param of the injector (nmap: ports)")
 	}
@@ -144,6 +147,22 @@ func notAddress(field, v, what string) error {
 		}
 	}
 	return &ValidationError{Field: field, Value: v, Reason: reason}
+}
+
+// ReasonEmptyZone is the Reason of the *ValidationError of an IPv6
+// address followed by a '%' and no zone (fe80::1%), which netip refuses
+// and would otherwise be judged as a host name.
+const ReasonEmptyZone = "an IPv6 address with an empty zone: give the interface after '%' (fe80::1%eth0), or leave '%' out"
+
+// emptyZone reports whether v is an IPv6 address followed by a '%'
+// alone: a zone left empty.
+func emptyZone(v string) bool {
+	addr, ok := strings.CutSuffix(v, "%")
+	if !ok {
+		return false
+	}
+	a, err := netip.ParseAddr(addr)
+	return err == nil && a.Is6() && a.Zone() == ""
 }
 
 // badZoneChar returns the byte index in z of the first character a zone
