@@ -52,7 +52,7 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 		return cr, err
 	}
 	if cr.targets != nil && cr.targets.dropped > 0 {
-		log.Info("duplicate targets dropped", zap.Int("dropped", cr.targets.dropped), zap.String("first", cr.targets.firstDrop),
+		log.Warn("duplicate targets dropped", zap.Int("dropped", cr.targets.dropped), zap.String("first", cr.targets.firstDrop),
 			zap.Int("targets", cr.targets.len()))
 	}
 	if cr.req.InjectID == "" {

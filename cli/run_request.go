@@ -250,12 +250,14 @@ func (l *targetList) limits(cfg runConfig) {
 }
 
 // injectFileTargets types the inject file's targets, decoded one at a
-// time, and expands their CIDR ranges; nil when the file has none.
+// time, and expands their CIDR ranges, dropping duplicates as the flags'
+// targets are (seenTargets: one identity for every source); nil when the
+// file has none.
 func injectFileTargets(cfg runConfig, specs runtime.FileTargets) (*targetList, error) {
 	if specs.Len() == 0 {
 		return nil, nil
 	}
-	l := newTargetList(cfg.MaxTargets, false)
+	l := newTargetList(cfg.MaxTargets, true)
 	l.limits(cfg)
 	l.lenient = cfg.openAEV()
 	src := l.source(fromInjectFile, cfg.InjectFile)

@@ -330,3 +330,48 @@ func TestCountTargetsBounded(t *testing.T) {
 		})
 	}
 }
+
+// bareAddr is a target's address when the target is that address and
+// nothing else, whichever field holds it; anything more (an attribution,
+// a query) or an address in the other family's field makes it none.
+func TestBareAddr(t *testing.T) {
+	tests := []struct {
+		spec runtime.TargetSpec
+		want string
+	}{
+		{runtime.TargetSpec{Value: "10.0.0.4"}, "10.0.0.4"},
+		{runtime.TargetSpec{TargetIPv4: "10.0.0.4"}, "10.0.0.4"},
+		{runtime.TargetSpec{TargetIPv6: "::ffff:10.0.0.4"}, "10.0.0.4"},
+		{runtime.TargetSpec{TargetIPv6: "FE80:0::1%eth0"}, "fe80::1%eth0"},
+		{runtime.TargetSpec{Value: "fe80::1%eth0"}, "fe80::1%eth0"},
+		{runtime.TargetSpec{TargetIPv4: "fe80::1"}, ""},
+		{runtime.TargetSpec{TargetIPv6: "10.0.0.4"}, ""},
+		{runtime.TargetSpec{TargetIPv4: "10.0.0.4", Asset: "a1"}, ""},
+		{runtime.TargetSpec{TargetIPv4: "10.0.0.4", Query: "q"}, ""},
+		{runtime.TargetSpec{Value: "10.0.0.4", TargetIPv4: "10.0.0.4"}, ""},
+		{runtime.TargetSpec{Value: "web.example.com"}, ""},
+		{runtime.TargetSpec{Value: "fe80::1%"}, ""},
+	}
+	for _, tt := range tests {
+		got := bareAddr(tt.spec)
+		if s := fmt.Sprint(got); (tt.want == "" && got.IsValid()) || (tt.want != "" && s != tt.want) {
+			t.Errorf("bareAddr(%+v) = %v, want %q", tt.spec, got, tt.want)
+		}
+	}
+}
+
+// A lenient list (the openaev profile's) names the target an IPv4
+// duplicate repeats, whichever field of an inject file's entry held it.
+func TestLenientDuplicateNamesTheFirst(t *testing.T) {
+	l := newTargetList(1<<20, true)
+	l.lenient = true
+	src := l.source(fromInjectFile, "x.json")
+	for i, s := range []runtime.TargetSpec{{Value: "10.0.0.9"}, {TargetIPv4: "10.0.0.4"}, {Value: "10.0.0.4"}} {
+		if err := l.add(s, origin{src: src, at: int32(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := "10.0.0.4 at inject file x.json: targets[2] (first at inject file x.json: targets[1])"; l.dropped != 1 || l.firstDrop != want {
+		t.Errorf("dropped %d, first %q; want 1, %q", l.dropped, l.firstDrop, want)
+	}
+}

@@ -49,6 +49,16 @@ func TestRunTargets(t *testing.T) {
 	// As a Windows editor saves it: a byte order mark, CRLF line ends.
 	windows := writeFile(t, "windows.txt", "\ufeff10.0.0.1\r\n# lab\r\nweb.example.com\r\n")
 	inject := writeFile(t, "inject.json", `{"injector":"noop","targets":[{"value":"192.0.2.0/31","asset":"a1"},{"target_ipv6":"2001:db8::/127"}]}`)
+	dups := writeFile(t, "dups.json", `{"injector":"noop","targets":[
+{"value":"10.0.0.4"},
+{"target_ipv4":"10.0.0.4"},
+{"target_ipv4":"10.0.0.4","asset":"a1"},
+{"target_ipv6":"::ffff:10.0.0.4","asset":"a1"},
+{"target_ipv6":"::FFFF:10.0.0.4"},
+{"value":"web.example.com"},
+{"target_hostname":"WEB.example.com."}]}`)
+	zones := writeFile(t, "zones.json", `{"injector":"noop","targets":[
+{"value":"fe80::1%eth0"},{"target_ipv6":"FE80::1%eth0"},{"target_ipv6":"fe80::1%2"},{"value":"fe80::1%eth0","asset":"a1"}]}`)
 	tests := []struct {
 		name string
 		args []string
@@ -62,7 +72,7 @@ func TestRunTargets(t *testing.T) {
 		{"exactly --max-targets", []string{"--target", "10.0.0.0/30", "--max-targets", "4"}, []string{"10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3"}, ""},
 		{"targets file: comments, ranges, duplicates", []string{"--targets-file", hosts},
 			[]string{"10.0.0.1", "10.0.0.0", "10.0.0.2", "10.0.0.3", "web.example.com"},
-			`INFO	duplicate targets dropped	{"dropped": 2, "first": "10.0.0.1 at ` + hosts + `:4 (first at ` + hosts + `:2)", "targets": 5}`},
+			`WARN	duplicate targets dropped	{"dropped": 2, "first": "10.0.0.1 at ` + hosts + `:4 (first at ` + hosts + `:2)", "targets": 5}`},
 		{"targets file from a Windows editor", []string{"--targets-file", windows}, []string{"10.0.0.1", "web.example.com"}, ""},
 		{"flags and file together", []string{"--target", "10.0.0.3", "--targets-file", hosts},
 			[]string{"10.0.0.3", "10.0.0.1", "10.0.0.0", "10.0.0.2", "web.example.com"},
@@ -83,6 +93,22 @@ func TestRunTargets(t *testing.T) {
 		{"canonical forms, inject file", []string{"--inject-file", writeFile(t, "canon.json",
 			`{"injector":"noop","targets":[{"target_ipv6":"::FFFF:10.0.0.4","asset":"a1"},{"target_ipv6":"2001:DB8::0:1"},{"target_hostname":"WEB.example.com."},{"value":"fe80::A%eth0"}]}`)},
 			[]string{"10.0.0.4 asset=a1", "2001:db8::1", "web.example.com", "fe80::a%eth0"}, ""},
+		// An inject file's targets are deduplicated as the flags' are,
+		// whichever field holds the address; an attribution makes a
+		// target of its own. The WARN names where the first duplicate
+		// was written and where the target it repeats was.
+		{"inject file duplicates", []string{"--inject-file", dups},
+			[]string{"10.0.0.4", "10.0.0.4 asset=a1", "web.example.com"},
+			`WARN	duplicate targets dropped	{"dropped": 4, "first": "10.0.0.4 at inject file ` + dups + `:3: targets[1] (first at inject file ` + dups + `:2: targets[0])", "targets": 3}`},
+		// IPv6 zones: the same address and zone, however the address is
+		// spelled, is one target; another zone, or none, another.
+		{"zones, flags", []string{"--target", "fe80::1%eth0", "--target", "FE80:0::1%eth0", "--target", "fe80::1%eth1",
+			"--target", "fe80::1", "--target", "fe80::1%ETH0", "--target", "fe80::0:1%eth1"},
+			[]string{"fe80::1%eth0", "fe80::1%eth1", "fe80::1", "fe80::1%ETH0"},
+			`"dropped": 2, "first": "FE80:0::1%eth0 at --target #2 (first at --target #1)"`},
+		{"zones, inject file", []string{"--inject-file", zones},
+			[]string{"fe80::1%eth0", "fe80::1%2", "fe80::1%eth0 asset=a1"},
+			`"dropped": 1, "first": "FE80::1%eth0 at inject file ` + zones + `:2: targets[1] (first at inject file ` + zones + `:2: targets[0])"`},
 		{"queries", []string{"--query", "apache", "--query", `product:"nginx"`}, []string{"apache", `product:"nginx"`}, ""},
 		{"queries narrowed to targets", []string{"--query", "apache", "--query", "nginx", "--target", "192.0.2.7", "--target", "www.example.com"},
 			[]string{"192.0.2.7 apache", "www.example.com apache", "192.0.2.7 nginx", "www.example.com nginx"}, ""},

@@ -12,9 +12,13 @@ import (
 
 // seenTargets are the targets kept, as their index in the list: by
 // address (any form of one address is the same target, an IPv4-mapped
-// address its IPv4 address; IPv4 addresses, the common case of a long
-// list, as a bit of a v4Set, their indices marked in v4At) or by fields
-// (runtime.TargetSpec.Key: names in lower case, without a trailing dot).
+// address its IPv4 address, an IPv6 address with a zone the same target
+// as the same address with the same zone only; IPv4 addresses, the common
+// case of a long list, as a bit of a v4Set, their indices marked in v4At)
+// or by fields (runtime.TargetSpec.Key: names in lower case, without a
+// trailing dot). It is the one identity of a target for every source:
+// --target, a --targets-file line and an inject file's entry, whichever
+// of value, target_ipv4 or target_ipv6 holds its address (see bareAddr).
 type seenTargets struct {
 	v4    v4Set
 	v4At  []uint64 // bit i: target i is in v4
@@ -22,10 +26,14 @@ type seenTargets struct {
 	keys  map[string]int32
 }
 
-// add records the target at index i (spec, its address when it is one)
-// and reports whether it repeats one already recorded, and that one's
-// index: -1 for an IPv4 address (targetList.firstV4 finds it).
+// add records the target at index i (spec, its address when it is one
+// given as {"value": …} alone, classify's; else bareAddr finds it) and
+// reports whether it repeats one already recorded, and that one's index:
+// -1 for an IPv4 address (targetList.firstV4 finds it).
 func (s *seenTargets) add(spec runtime.TargetSpec, addr netip.Addr, i int32) (int32, bool) {
+	if !addr.IsValid() {
+		addr = bareAddr(spec)
+	}
 	switch {
 	case addr.Is4():
 		if s.v4.add(addr) {
@@ -58,17 +66,49 @@ func (l *targetList) firstV4(a netip.Addr) int32 {
 		if i>>6 >= len(l.seen.v4At) || l.seen.v4At[i>>6]&(1<<(i&63)) == 0 {
 			continue
 		}
-		var v string
+		var b netip.Addr
 		if l.lenient {
-			v = l.specs[i].Value
-		} else if c, ok := l.typed[i].Config.(signatures.NetworkConfig); ok {
-			v = c.TargetIPv4
+			b = bareAddr(l.specs[i])
+		} else if c, ok := l.typed[i].Config.(signatures.NetworkConfig); ok && l.typed[i].Attribution == (signatures.Attribution{}) {
+			b, _ = netip.ParseAddr(c.TargetIPv4)
 		}
-		if b, err := netip.ParseAddr(v); err == nil && b == a {
+		if b == a {
 			return int32(i)
 		}
 	}
 	return 0 // unreachable: a was recorded
+}
+
+// bareAddr returns the address of a network target that is an address
+// and nothing else (no attribution, query or cloud field): in value, in
+// target_ipv4 when it is an IPv4 address (or an IPv4-mapped one), or in
+// target_ipv6 when it is an IPv6 one, its zone kept, an IPv4-mapped
+// address unmapped; else the zero Addr, and the target is known by its
+// fields (runtime.TargetSpec.Key). {"value": "10.0.0.4"} and
+// {"target_ipv4": "10.0.0.4"} are then one target, as
+// {"value": "FE80::1%eth0"} and {"target_ipv6": "fe80:0::1%eth0"} are.
+func bareAddr(spec runtime.TargetSpec) netip.Addr {
+	v, field := spec.Value, "value"
+	switch {
+	case spec.TargetIPv4 != "":
+		v, field = spec.TargetIPv4, "target_ipv4"
+	case spec.TargetIPv6 != "":
+		v, field = spec.TargetIPv6, "target_ipv6"
+	}
+	bare := runtime.TargetSpec{Value: spec.Value, TargetIPv4: spec.TargetIPv4, TargetIPv6: spec.TargetIPv6}
+	if spec != bare || v == "" || (spec.Value != "" && field != "value") || (spec.TargetIPv4 != "" && spec.TargetIPv6 != "") {
+		return netip.Addr{}
+	}
+	a, err := netip.ParseAddr(v)
+	switch {
+	case err != nil:
+		return netip.Addr{}
+	case field == "target_ipv4" && !a.Is4() && !a.Is4In6():
+		return netip.Addr{}
+	case field == "target_ipv6" && !a.Is6():
+		return netip.Addr{}
+	}
+	return a.Unmap()
 }
 
 // v4Set is the set of IPv4 addresses of the targets kept, for dropping
