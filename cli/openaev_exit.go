@@ -25,9 +25,9 @@ func openAEVExit(o Options, cfg *runConfig, err error, dump func(*runtime.Report
 		return rejectionExit(o, cfg, err, de)
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
 	case errors.As(err, &me), errors.As(err, &ve):
-		return &ExitError{Code: ExitUsage, Err: err, Hint: receptionHint(err)}
+		return &ExitError{Code: ExitUsage, Err: err, Hint: cfg.receptionHint(err)}
 	case errors.As(err, &nr):
-		return &ExitError{Code: ExitDelivery, Err: err, Hint: receptionHint(err)}
+		return &ExitError{Code: ExitDelivery, Err: err, Hint: cfg.receptionHint(err)}
 	case errors.As(err, &tu):
 		return &ExitError{Code: ExitDelivery, Err: err,
 			Hint: "the platform failed to list an asset group's members, so the inject did not run and nothing was sent or stored; run it again once the platform answers"}
@@ -64,6 +64,16 @@ func receptionHint(err error) string {
 	return ""
 }
 
+// receptionHint is receptionHint, then, for a 404 of a platform that
+// showed no inject, urlHint: the backend URL may be wrong.
+func (c *runConfig) receptionHint(err error) string {
+	var me *openaev.MessageError
+	if errors.As(err, &me) && me.Statusless {
+		return receptionHint(err) // the platform answered for the inject
+	}
+	return joinHints(receptionHint(err), c.urlHint(err))
+}
+
 // rejectionExit is the exit of an inject refused (bad input: exit 2, 130
 // when a second interrupt stopped the sending) whose rejection callback
 // was not delivered: one line with the refusal as it reads when that
@@ -77,7 +87,7 @@ func rejectionExit(o Options, cfg *runConfig, err error, de *runtime.DeliveryErr
 		code = ExitInterrupted
 	}
 	rk := &rejectionKept{refused: de.Rejection.Err, kept: "its rejection callback was not delivered: " + de.Err.Error(), cause: de.Err}
-	hint := receptionHint(de.Err)
+	hint := cfg.receptionHint(de.Err)
 	if de.Stored+de.Dead > 0 {
 		rk.kept, hint = storedMessage(de, cfg, o.name()).Error(), storedHint(o, cfg, err, de)
 	}

@@ -81,6 +81,7 @@ type outboxCommandConfig interface {
 	backend() backendConfig
 	output() string
 	where(key string) string // " (origin)" of a setting given, see origins
+	source(key string) source
 	warnStrayEnv(log *zap.Logger, name string)
 	fileSecretsReader
 }

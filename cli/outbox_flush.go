@@ -200,6 +200,7 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, b
 		return outbox.FlushResult{Failed: others}, byProfile, others, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", left)
 	}
 	warnNoToken(e.log, e.cfg.backend())
+	warnAPIRoute(e.log, e.cfg.backend().URL, e.cfg.source("backend_url"))
 	var interrupted error
 	for i, rs := range passes {
 		r, err := rs.Flush(c.Context)

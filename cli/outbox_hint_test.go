@@ -223,7 +223,8 @@ func TestRunDeadHintNamesRetryDead(t *testing.T) {
 		{"413, token from the flag", http.StatusRequestEntityTooLarge, []string{"--token", "tok-dead-1"}, nil, "hint: " + flagHint},
 		{"404, token from the flag", http.StatusNotFound, []string{"--token", "tok-dead-1"}, nil,
 			"hint: the backend answered 404 to POST /api/injects/{id}/callback, the callback profile's route; " +
-				"for an OpenAEV platform, run with --profile openaev; " + flagHint},
+				"for an OpenAEV platform, run with --profile openaev; check the backend URL given by --backend-url, {URL}: " +
+				"it must be the platform's root, to which each request adds /api/…; " + flagHint},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,7 +233,7 @@ func TestRunDeadHintNamesRetryDead(t *testing.T) {
 			r := run(t, registry(), tt.env, append([]string{"run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-d",
 				"--outbox", box, "--log-level", "error", "--backend-url", be.URL}, tt.args...)...)
 			if r.code != 1 || !strings.Contains(r.stderr, "resend with: injectkit outbox retry-dead <id>") ||
-				!strings.Contains(r.stderr, tt.hint) || strings.Contains(r.stderr, "flush command") || strings.Contains(r.stderr, "tok-dead-1") {
+				!strings.Contains(r.stderr, strings.ReplaceAll(tt.hint, "{URL}", be.URL)) || strings.Contains(r.stderr, "flush command") || strings.Contains(r.stderr, "tok-dead-1") {
 				t.Fatalf("exit %d, stderr %q; want 1, the retry-dead command and %q, never the token", r.code, r.stderr, tt.hint)
 			}
 		})

@@ -201,6 +201,7 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 		return nil
 	}
 	warnNoToken(e.log, e.cfg.backend())
+	warnAPIRoute(e.log, e.cfg.backend().URL, e.cfg.source("backend_url"))
 	r, ok, err := e.store.Claim(id)
 	switch {
 	case err != nil:

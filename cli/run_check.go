@@ -69,8 +69,11 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 	if err := cfg.Backend.readCA(ctx, cfg.where("ca_file")); err != nil {
 		return cr, err
 	}
-	cr.checks, cr.dest, err = deliveryChecks(*cfg, o, log)
-	return cr, err
+	if cr.checks, cr.dest, err = deliveryChecks(*cfg, o, log); err != nil {
+		return cr, err
+	}
+	warnAPIRoute(log, cfg.Backend.URL, cfg.source("backend_url")) // a URL the checks took
+	return cr, nil
 }
 
 // refused refuses, as validate does and before anything runs, is sent or

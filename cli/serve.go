@@ -157,6 +157,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		log.Warn("injectors not closed after the checks at start", zap.Error(err))
 	}
 	warnClearToken(log, sc.Platform.URL, sc.Platform.Token)
+	warnAPIRoute(log, sc.Platform.URL, sc.source("openaev_url"))
 	// The platform's HTTP client: TLS 1.2 at least, ca_file added to the
 	// system roots, the proxy from the environment, no redirects (a POST
 	// carrying the token is not replayed elsewhere), and every attempt of
@@ -266,7 +267,9 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		if isSetting(err) {
 			return sc.settingExit(err)
 		}
-		return &ExitError{Code: ExitDelivery, Err: err}
+		// A 404 (the registration's, say): the URL may not be the
+		// platform's root.
+		return &ExitError{Code: ExitDelivery, Err: err, Hint: urlHint(err, sc.Platform.URL, sc.source("openaev_url"))}
 	}
 	return nil
 }

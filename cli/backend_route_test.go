@@ -1,0 +1,125 @@
+package cli_test
+
+import (
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// A backend URL holding an API route (copied from a request or the
+// platform's API docs) gets one WARN naming where it was given, the
+// route and the root to give instead, from every source and command that
+// sends; a root URL, under a path of its own too, gets none.
+func TestBackendURLWithAPIRouteWarned(t *testing.T) {
+	be := newSwitchable(t, http.StatusOK)
+	cb := be.URL + "/api/injects/inj-w/callback"
+	runArgs := []string{"run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-w", "--outbox", "none", "--log-level", "warn"}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string // "" for no WARN
+	}{
+		{"flag", nil, append(runArgs[:len(runArgs):len(runArgs)], "--backend-url", cb, "--token", "tok-route-1"),
+			"WARN\tthe backend URL given by --backend-url holds an API route (/api/injects/inj-w/callback): give the platform's root URL (" +
+				be.URL + "), to which each request adds its own route (/api/…); as given, requests go to " + cb + "/api/…"},
+		{"env", map[string]string{"INJECTKIT_BACKEND_URL": be.URL + "/api/injectors/", "INJECTKIT_TOKEN": "tok-route-1"}, runArgs,
+			"the backend URL given by env INJECTKIT_BACKEND_URL holds an API route (/api/injectors): give the platform's root URL (" + be.URL + ")"},
+		{"config file", nil, append(runArgs[:len(runArgs):len(runArgs)], "--token", "tok-route-1", "--config",
+			writeFile(t, "c.yaml", "backend_url: "+be.URL+"/aev/API\n")),
+			"the backend URL given by backend_url (config file "},
+		{"validate", nil, []string{"validate", "noop", "--target", "192.0.2.1", "--inject-id", "inj-w", "--backend-url", cb, "--token", "tok-route-1"},
+			"the backend URL given by --backend-url holds an API route (/api/injects/inj-w/callback)"},
+		{"root", nil, append(runArgs[:len(runArgs):len(runArgs)], "--backend-url", be.URL+"/", "--token", "tok-route-1"), ""},
+		{"root under a path", nil, append(runArgs[:len(runArgs):len(runArgs)], "--backend-url", be.URL+"/apis/aev", "--token", "tok-route-1"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), tt.env, tt.args...)
+			warned := strings.Count(r.stderr, "holds an API route")
+			switch {
+			case tt.want == "" && warned > 0:
+				t.Errorf("a root URL warned of:\n%s", r.stderr)
+			case tt.want != "" && (warned != 1 || !strings.Contains(r.stderr, tt.want)):
+				t.Errorf("stderr:\n%s\nwant one WARN with %q", r.stderr, tt.want)
+			}
+			if tt.name == "config file" && !strings.Contains(r.stderr, "c.yaml:1) holds an API route (/API): give the platform's root URL ("+be.URL+"/aev)") {
+				t.Errorf("config file: stderr:\n%s\nwant the line and the route as written", r.stderr)
+			}
+		})
+	}
+
+	// outbox flush warns too, of the bodies a run with that URL kept.
+	box := filepath.Join(t.TempDir(), "o.db")
+	be.set(http.StatusServiceUnavailable)
+	if r := run(t, registry(), nil, "run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-w", "--outbox", box,
+		"--log-level", "error", "--backend-url", cb, "--token", "tok-route-1"); r.code != 1 {
+		t.Fatalf("run: exit %d, want 1 and the body kept: %s", r.code, r.stderr)
+	}
+	be.set(http.StatusOK)
+	r := run(t, registry(), nil, "outbox", "flush", "--outbox", box, "--backend-url", cb, "--token", "tok-route-1")
+	if want := "the backend URL given by --backend-url holds an API route (/api/injects/inj-w/callback)"; strings.Count(r.stderr, want) != 1 {
+		t.Errorf("outbox flush: exit %d, stderr:\n%s\nwant one WARN with %q", r.code, r.stderr, want)
+	}
+}
+
+// A backend answering 404 gets a hint naming the URL and where it was
+// given: the API route it holds and the root to give, or, for a root
+// URL, that it must be the platform's; with either profile.
+func TestNotFoundHintNamesTheBackendURL(t *testing.T) {
+	be := newSwitchable(t, http.StatusNotFound)
+	p := openaevtest.NewPlatform(t, platformToken)
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"callback profile, API route", nil, []string{"--backend-url", be.URL + "/api/injects/inj-n/callback", "--token", "tok-route-1"},
+			"; the backend URL given by --backend-url, " + be.URL + "/api/injects/inj-n/callback, holds an API route (/api/injects/inj-n/callback): give the platform's root URL (" + be.URL + ")"},
+		{"callback profile, root from the environment", map[string]string{"INJECTKIT_BACKEND_URL": be.URL, "INJECTKIT_TOKEN": "tok-route-1"}, nil,
+			"; check the backend URL given by env INJECTKIT_BACKEND_URL, " + be.URL + ": it must be the platform's root, to which each request adds /api/…"},
+		{"openaev profile, API route", nil, []string{"--profile", "openaev", "--backend-url", p.URL + "/api/injectors", "--token", platformToken},
+			"; the backend URL given by --backend-url, " + p.URL + "/api/injectors, holds an API route (/api/injectors): give the platform's root URL (" + p.URL + ")"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), tt.env, append([]string{"run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-n",
+				"--outbox", "none", "--log-level", "error"}, tt.args...)...)
+			if r.code == 0 || !strings.Contains(r.stderr, "injectkit: hint: ") || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant a failure whose hint says %q", r.code, r.stderr, tt.want)
+			}
+		})
+	}
+	// A 404 for an inject the platform does not know, at its root, says
+	// to check the URL too, after what it says of the inject.
+	r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "never-given", "--target", "127.0.0.1",
+		"--backend-url", p.URL, "--token", platformToken, "--outbox", "none", "--log-level", "error")
+	if want := "the token's rights on a 1.x platform; check the backend URL given by --backend-url, " + p.URL; !strings.Contains(r.stderr, want) {
+		t.Errorf("unknown inject: stderr:\n%s\nwant %q", r.stderr, want)
+	}
+}
+
+// serve warns of an openaev_url holding an API route, and its exit on the
+// platform's 404 to the registration names that URL and the root to give.
+func TestServeNotFoundHintNamesTheURL(t *testing.T) {
+	p := openaevtest.NewPlatform(t, serveToken)
+	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL+"/api/injectors", "--token", serveToken, "--injector-id", injectorID,
+		"--listen-addr", "127.0.0.1:0")
+	waitUntil(t, "serve to exit", func() bool { return strings.Contains(stderr.String(), "injectkit: hint: ") })
+	if code := stop(); code != cli.ExitDelivery {
+		t.Errorf("exit %d, want 1; stderr: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"the backend URL given by --openaev-url holds an API route (/api/injectors): give the platform's root URL (" + p.URL + ")",
+		"injectkit: hint: the backend URL given by --openaev-url, " + p.URL + "/api/injectors, holds an API route (/api/injectors): give the platform's root URL (" + p.URL + ")",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr:\n%s\nwant %q", stderr, want)
+		}
+	}
+}
