@@ -14,7 +14,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -40,48 +39,6 @@ func checkOutboxMaxBytes(oc outboxConfig, o *origins) error {
 	return usageErr("invalid outbox_max_bytes %q%s: must be at least %d: a smaller outbox keeps next to no inject's result "+
 		"(a noop inject's takes 554 bytes to store, 774 with the openaev profile)",
 		o.written("outbox_max_bytes", strconv.FormatInt(oc.MaxBytes, 10)), o.where("outbox_max_bytes"), minOutboxBytes)
-}
-
-// outboxPath returns the outbox file the configuration names, "" for none:
-// --outbox, else $XDG_STATE_HOME/<name>/outbox.db, else
-// $HOME/.local/state/<name>/outbox.db, name being the binary's
-// (Options.Name): a third-party binary never shares injectkit's outbox,
-// its bodies or its lock.
-func outboxPath(oc outboxConfig, o Options) (string, error) {
-	switch p := oc.Path; p {
-	case noOutbox:
-		return "", nil
-	case "":
-	default:
-		return p, nil
-	}
-	for _, v := range []string{"XDG_STATE_HOME", "HOME"} {
-		dir := o.Getenv(v)
-		if dir == "" || v == "XDG_STATE_HOME" && !filepath.IsAbs(dir) {
-			continue
-		}
-		if reason := garblingInPath(dir); reason != "" {
-			return "", usageErr("invalid %s %q (environment, the default outbox's directory): %s", v, dir, reason)
-		}
-		if v == "HOME" {
-			return filepath.Join(dir, ".local", "state", o.name(), "outbox.db"), nil
-		}
-		return filepath.Join(dir, o.name(), "outbox.db"), nil
-	}
-	return "", usageErr("invalid outbox \"\": no default without XDG_STATE_HOME or HOME (set --outbox, or --outbox none to keep no outbox)")
-}
-
-// garblingInPath says why an outbox's path cannot be printed as it is
-// (signatures.Garbling: a control or format character, a line or
-// paragraph separator, a byte that is not UTF-8; any space passes), ""
-// when it can: such a path is refused (exit 2), never created nor
-// printed raw, where it would forge, break or hide a line of the output
-// ("stored in outbox …", the flush hint, outbox list's header).
-func garblingInPath(p string) string {
-	if reason := signatures.Garbling(p); reason != "" {
-		return reason + "; give a path without one"
-	}
-	return ""
 }
 
 // openOutbox opens the configured outbox, or returns nil for none. Errors

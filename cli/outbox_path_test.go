@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -194,5 +195,52 @@ func TestOutboxCommandsOnNoneNameItsSource(t *testing.T) {
 				t.Errorf("%d requests reached the backend", n)
 			}
 		})
+	}
+}
+
+// A relative HOME (HOME=.) as the default outbox's directory is refused,
+// exit 2 naming it, by every command that would use that outbox: the
+// outbox would move with the working directory, and a flush run
+// elsewhere would not find the bodies a run kept. An absolute
+// XDG_STATE_HOME or an --outbox makes HOME unused, and nothing refused.
+func TestOutboxRelativeHomeRefused(t *testing.T) {
+	be := newSwitchable(t, http.StatusOK)
+	t.Chdir(t.TempDir()) // where a relative HOME would put the outbox
+	const rel = "relative-home"
+	runArgs := []string{"run", "noop", "--target", "10.0.0.1", "--inject-id", "inj-rh", "--backend-url", be.URL, "--token", "tok", "--log-level", "error"}
+	want := func(home string) string {
+		return `invalid HOME "` + home + `" (environment, the default outbox's directory): not an absolute path, so the outbox would move with the working directory`
+	}
+	tests := []refusal{
+		{"run, HOME=.", map[string]string{"HOME": "."}, runArgs, want(".")},
+		{"run", map[string]string{"HOME": rel}, runArgs, want(rel)},
+		{"run, relative XDG_STATE_HOME too", map[string]string{"HOME": rel, "XDG_STATE_HOME": "state"}, runArgs, want(rel)},
+		{"validate", map[string]string{"HOME": rel}, []string{"validate", "noop", "--target", "10.0.0.1", "--inject-id", "inj-rh", "--backend-url", be.URL, "--token", "tok"}, want(rel)},
+		{"outbox list", map[string]string{"HOME": rel}, []string{"outbox", "list"}, want(rel)},
+		{"outbox flush", map[string]string{"HOME": rel}, []string{"outbox", "flush", "--backend-url", be.URL, "--token", "tok"}, want(rel)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"XDG_STATE_HOME": ""}
+			maps.Copy(env, tt.env)
+			r := run(t, registry(), env, tt.args...)
+			checkRefused(t, r, tt.want)
+			if len(be.got()) != 0 {
+				t.Errorf("%d requests sent, want none", len(be.got()))
+			}
+			for _, p := range []string{rel, ".local"} {
+				if _, err := os.Stat(p); err == nil {
+					t.Errorf("%s created under the working directory", p)
+				}
+			}
+		})
+	}
+	for name, env := range map[string]map[string]string{
+		"absolute XDG_STATE_HOME": {"HOME": rel, "XDG_STATE_HOME": t.TempDir()},
+		"--outbox":                {"HOME": rel, "XDG_STATE_HOME": "", "INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "o.db")},
+	} {
+		if r := run(t, registry(), env, runArgs...); r.code != 0 {
+			t.Errorf("%s: exit %d, want 0: %s", name, r.code, r.stderr)
+		}
 	}
 }

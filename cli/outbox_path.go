@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"path/filepath"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// outboxPath returns the outbox file the configuration names, "" for none:
+// --outbox, else $XDG_STATE_HOME/<name>/outbox.db, else
+// $HOME/.local/state/<name>/outbox.db, name being the binary's
+// (Options.Name): a third-party binary never shares injectkit's outbox,
+// its bodies or its lock. A relative XDG_STATE_HOME is ignored, as the
+// XDG spec says; a relative HOME (HOME=.) is refused, exit 2: the
+// default outbox would move with each command's working directory.
+func outboxPath(oc outboxConfig, o Options) (string, error) {
+	switch p := oc.Path; p {
+	case noOutbox:
+		return "", nil
+	case "":
+	default:
+		return p, nil
+	}
+	for _, v := range []string{"XDG_STATE_HOME", "HOME"} {
+		dir := o.Getenv(v)
+		if dir == "" || v == "XDG_STATE_HOME" && !filepath.IsAbs(dir) {
+			continue
+		}
+		if reason := garblingInPath(dir); reason != "" {
+			return "", usageErr("invalid %s %q (environment, the default outbox's directory): %s", v, dir, reason)
+		}
+		if !filepath.IsAbs(dir) {
+			// HOME=. would put the outbox under each command's working
+			// directory: a flush run elsewhere would not find its bodies.
+			return "", usageErr("invalid HOME %q (environment, the default outbox's directory): not an absolute path, "+
+				"so the outbox would move with the working directory: set HOME to an absolute path, or give --outbox "+
+				"(or --outbox none to keep no outbox)", dir)
+		}
+		if v == "HOME" {
+			return filepath.Join(dir, ".local", "state", o.name(), "outbox.db"), nil
+		}
+		return filepath.Join(dir, o.name(), "outbox.db"), nil
+	}
+	return "", usageErr("invalid outbox \"\": no default without XDG_STATE_HOME or HOME (set --outbox, or --outbox none to keep no outbox)")
+}
+
+// garblingInPath says why an outbox's path cannot be printed as it is
+// (signatures.Garbling: a control or format character, a line or
+// paragraph separator, a byte that is not UTF-8; any space passes), ""
+// when it can: such a path is refused (exit 2), never created nor
+// printed raw, where it would forge, break or hide a line of the output
+// ("stored in outbox …", the flush hint, outbox list's header).
+func garblingInPath(p string) string {
+	if reason := signatures.Garbling(p); reason != "" {
+		return reason + "; give a path without one"
+	}
+	return ""
+}
