@@ -107,12 +107,17 @@ func checkS3(ctx context.Context, c s3API, region string) *CheckResult {
 }
 
 // assessBucket reports a bucket that is public (an ACL grant to everyone or
-// to every AWS user that no IgnorePublicAcls neutralises, a public policy:
-// high) or unprotected (no public access block, or one with a setting off:
-// medium).
+// to every AWS user that no IgnorePublicAcls neutralises, a public policy
+// that no RestrictPublicBuckets restricts: high) or unprotected (no public
+// access block, or one with a setting off, or a public ACL or policy that
+// the block neutralises: medium). RestrictPublicBuckets limits access
+// under a public policy to AWS service principals and the bucket owner's
+// account (Amazon S3 API Reference, PublicAccessBlockConfiguration), so
+// such a bucket is not reachable by the public.
 func assessBucket(name string, bp bucketPosture) (Finding, bool) {
 	var public, unprotected []string
 	ignoreACLs := bp.block != nil && aws.ToBool(bp.block.IgnorePublicAcls)
+	restrictPolicy := bp.block != nil && aws.ToBool(bp.block.RestrictPublicBuckets)
 	for _, g := range bp.grants {
 		if g.Grantee == nil {
 			continue
@@ -133,7 +138,11 @@ func assessBucket(name string, bp bucketPosture) (Finding, bool) {
 		}
 		public = append(public, reason)
 	}
-	if bp.policyPublic != nil && *bp.policyPublic {
+	switch {
+	case bp.policyPublic == nil || !*bp.policyPublic:
+	case restrictPolicy:
+		unprotected = append(unprotected, "bucket policy is public (restricted: RestrictPublicBuckets)")
+	default:
 		public = append(public, "bucket policy is public")
 	}
 	switch {
