@@ -2,7 +2,6 @@ package cloudscan
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	smithyauth "github.com/aws/smithy-go/auth"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
@@ -195,26 +193,6 @@ type awsSession struct {
 	pathStyle bool
 	now       func() time.Time
 	keyMaxAge time.Duration
-}
-
-func (s *awsSession) accountID(ctx context.Context, region string) (string, error) {
-	c := sts.NewFromConfig(s.cfg, func(o *sts.Options) { o.Region = region })
-	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return "", fmt.Errorf("sts get caller identity: %w", err)
-	}
-	if strings.TrimSpace(aws.ToString(out.Account)) == "" {
-		// Compared with the targets' accounts it would read "credentials
-		// belong to account ," : nothing was proved. A blank account
-		// (<Account>  </Account>) names none either.
-		return "", errors.New("sts get caller identity: the answer named no account, so the credentials' account is unknown: no check run")
-	}
-	if (awsProvider{}).badAccount(aws.ToString(out.Account)) != "" {
-		// Not quoted: it is the server's text, not an account id, and may
-		// echo a credential.
-		return "", errors.New("sts get caller identity: the answer's account is not an AWS account id (12 digits), so the credentials' account is unknown: no check run")
-	}
-	return aws.ToString(out.Account), nil
 }
 
 func (s *awsSession) check(ctx context.Context, service, region string) *CheckResult {

@@ -71,6 +71,9 @@ type caseSpec struct {
 	// Drop lists the events whose connection the stand-in closes
 	// unanswered.
 	Drop []string `json:"drop"`
+	// DisabledRegions lists the opt-in regions the account has not
+	// enabled (standIn.disableRegion).
+	DisabledRegions []string `json:"disabled_regions"`
 }
 
 func loadCase(t *testing.T, dir string) caseSpec {
@@ -144,6 +147,9 @@ func runCase(t *testing.T, dir string) (caseSpec, *standIn, framework.ToolOutput
 	st := newStandIn(t, spec.Buckets, filepath.Join(dir, "fixtures"), filepath.Join("testdata", "fixtures"))
 	for _, event := range spec.Drop {
 		st.dropOn(event)
+	}
+	for _, r := range spec.DisabledRegions {
+		st.disableRegion(r)
 	}
 	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
 	p := decodeParams(t, e, spec.Params, st.URL())

@@ -94,3 +94,35 @@ func (s *standIn) dropped(w http.ResponseWriter, event string) bool {
 	_ = conn.Close()
 	return true
 }
+
+// disableRegion makes region an opt-in region the account has not
+// enabled: STS answers a request signed for it 403 InvalidClientTokenId
+// "The security token included in the request is invalid.", EC2 403
+// AuthFailure, as AWS answers credentials that are valid in the enabled
+// regions only (AWS Account Management Reference Guide, "Enable or disable
+// AWS Regions in your account"; the answers as AWS sends them:
+// boto/boto3#3975, aws/aws-sdk-ruby#2850). S3 in such a region is not
+// modelled.
+func (s *standIn) disableRegion(region string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.disabled[region] = true
+}
+
+// refusesRegion answers a query-protocol request signed for a region
+// disableRegion disabled, and reports whether it did.
+func (s *standIn) refusesRegion(w http.ResponseWriter, service, region string) bool {
+	s.mu.Lock()
+	off := s.disabled[region]
+	s.mu.Unlock()
+	switch {
+	case !off:
+		return false
+	case service == "ec2":
+		ec2Error(w, http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
+	default:
+		queryError(w, http.StatusForbidden, "https://"+service+".amazonaws.com/doc/2011-06-15/", "InvalidClientTokenId",
+			"The security token included in the request is invalid.")
+	}
+	return true
+}

@@ -65,6 +65,8 @@ import (
 //   - A bucket without a public access block or a policy answers 404
 //     NoSuchPublicAccessBlockConfiguration or NoSuchBucketPolicy (Amazon S3
 //     API Reference, GetPublicAccessBlock, GetBucketPolicyStatus).
+//   - A region disableRegion names is an opt-in region the account has not
+//     enabled: STS and EC2 refuse a request signed for it (disableRegion).
 //   - GetCallerIdentity answers the account of the credentials (AWS STS API
 //     Reference, GetCallerIdentity); identity remembers it.
 //   - Network failures are the stand-in's own, not AWS's: dropOn closes
@@ -116,6 +118,9 @@ type standIn struct {
 	// each.
 	issued   map[string]bool
 	followed map[string]int
+	// disabled holds the opt-in regions the account has not enabled
+	// (disableRegion).
+	disabled map[string]bool
 }
 
 // seenCall is one request the stand-in answered.
@@ -142,7 +147,8 @@ func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
 	s := &standIn{t: t, dirs: dirs, served: map[string]int{}, answered: map[string]int{}, hang: map[string]bool{},
 		drop: map[string]bool{}, echo: map[string]string{},
 		echoWith: map[string]func(*http.Request) string{}, issued: map[string]bool{}, followed: map[string]int{},
-		s3: gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
+		disabled: map[string]bool{},
+		s3:       gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.route))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -223,6 +229,9 @@ func (s *standIn) query(w http.ResponseWriter, r *http.Request, service, region 
 		return
 	}
 	if s.echoes(w, r, event, service, "") {
+		return
+	}
+	if s.refusesRegion(w, service, region) {
 		return
 	}
 	if service == "iam" && !iamSigningRegions[region] {
