@@ -277,7 +277,8 @@ func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.Too
 const identityCall = "sts.amazonaws.com:GetCallerIdentity"
 
 // checkUserAgent checks that the user_agent of target i (in region, its
-// DETECTION extras det) is a User-Agent header the stand-in saw on the
+// DETECTION extras det) is, as CloudTrail logs it (seenCall.TrailAgent),
+// a User-Agent header the stand-in saw on the
 // first call the target lists of its own checks (its region's calls, then
 // the other regions' by region, the identity call only when it lists no
 // other): the one CloudTrail logged for that event, never the identity
@@ -306,7 +307,7 @@ func checkUserAgent(t *testing.T, i int, region string, det map[string]any, st *
 	first, sent := order[0], map[string]bool{}
 	for _, c := range st.calls() {
 		if c.Region == first.region && c.Event == first.event {
-			sent[c.UserAgent] = true
+			sent[c.TrailAgent] = true
 		}
 	}
 	if !sent[ua] {

@@ -3,6 +3,7 @@ package cloudscan
 import (
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/injectkit/injectkit/framework"
 )
@@ -70,7 +71,8 @@ func targetExtras(region string, identity *recorder, checks []*recorder) framewo
 // those of the other regions, by region, each sorted): the one CloudTrail
 // logged for that event. The calls of one service do not all carry the
 // same header: the SDK's feature metrics (m/…) name what each call used,
-// such as a paginator (C) on a list call. "" when recs recorded no call.
+// such as a paginator (C) on a list call. It is given as CloudTrail logs
+// it (loggedAgent). "" when recs recorded no call.
 func checksAgent(region string, recs []*recorder) string {
 	byRegion := map[string][]string{}
 	for _, rec := range recs {
@@ -86,9 +88,23 @@ func checksAgent(region string, recs []*recorder) string {
 		call := slices.Min(byRegion[r])
 		for _, rec := range recs {
 			if ua := rec.userAgent(r, call); ua != "" {
-				return ua
+				return loggedAgent(call, ua)
 			}
 		}
 	}
 	return ""
+}
+
+// loggedAgent is the userAgent CloudTrail logs for call (an
+// "eventSource:eventName") sent with the User-Agent header ua, so that a
+// SIEM's exact match finds it: S3 events (s3.amazonaws.com, management and
+// data events alike) carry it in square brackets ("userAgent":
+// "[aws-cli/1.16.96 Python/2.7.12 …]"; Amazon S3 User Guide, "CloudTrail
+// log file entries for Amazon S3 and S3 on Outposts", whose ListBuckets
+// entry logs "[]"), the other services' events as sent.
+func loggedAgent(call, ua string) string {
+	if strings.HasPrefix(call, "s3.amazonaws.com:") {
+		return "[" + ua + "]"
+	}
+	return ua
 }

@@ -67,6 +67,11 @@ import (
 //     API Reference, GetPublicAccessBlock, GetBucketPolicyStatus).
 //   - A region disableRegion names is an opt-in region the account has not
 //     enabled: STS and EC2 refuse a request signed for it (disableRegion).
+//   - Each call keeps the userAgent CloudTrail would log for it: the
+//     User-Agent header as sent, in square brackets for S3
+//     (s3.amazonaws.com) events (Amazon S3 User Guide, "CloudTrail log
+//     file entries for Amazon S3": "userAgent": "[…]" for ListBuckets;
+//     CloudTrail logs the other services' as sent).
 //   - GetCallerIdentity answers the account of the credentials (AWS STS API
 //     Reference, GetCallerIdentity); identity remembers it.
 //   - Network failures are the stand-in's own, not AWS's: dropOn closes
@@ -129,6 +134,9 @@ type seenCall struct {
 	Region      string // from the SigV4 credential scope
 	AccessKeyID string // from the SigV4 credential scope
 	UserAgent   string
+	// TrailAgent is the userAgent CloudTrail logs for the call
+	// (trailAgent).
+	TrailAgent string
 	// Resent marks an SDK's retry of an attempt this stand-in answered
 	// with success: the client lost the answer on its own side (a pooled
 	// connection closed under it), which no check of the executor's
@@ -198,7 +206,8 @@ func (s *standIn) route(w http.ResponseWriter, r *http.Request) {
 func (s *standIn) record(event, region string, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := seenCall{Event: event, Region: region, UserAgent: r.Header.Get("User-Agent")}
+	ua := r.Header.Get("User-Agent")
+	c := seenCall{Event: event, Region: region, UserAgent: ua, TrailAgent: trailAgent(event, ua)}
 	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		c.AccessKeyID = m[1]
 	}
@@ -371,4 +380,13 @@ func (s *standIn) postQuery(t *testing.T, service, region, form string) (int, st
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(body)
+}
+
+// trailAgent is the userAgent CloudTrail logs for event sent with the
+// User-Agent header ua: S3's in square brackets, the others' as sent.
+func trailAgent(event, ua string) string {
+	if strings.HasPrefix(event, "s3.amazonaws.com:") {
+		return "[" + ua + "]"
+	}
+	return ua
 }
