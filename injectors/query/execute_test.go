@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -152,7 +153,7 @@ func TestExecuteOutcomes(t *testing.T) {
 		{"second fails", []shodantest.Reply{{Status: 200, Body: `{"matches":[],"total":0}`}, bad},
 			[]signatures.ExternalConfig{{Query: "nginx"}, {Query: "apache ip:"}},
 			framework.StatusPartial, []string{ResultSuccess, ResultFailed}, ""},
-		{"all fail", []shodantest.Reply{bad, {Status: 401, Body: shodantest.ErrorBody("Invalid API key")}},
+		{"all fail", []shodantest.Reply{bad, {Status: 401, Header: http.Header{"Content-Type": {"text/html"}}, Body: shodantest.InvalidKeyPage}},
 			[]signatures.ExternalConfig{{Query: "apache ip:"}, {Query: "nginx"}},
 			framework.StatusFailed, []string{ResultFailed, ResultFailed}, "Invalid search query"},
 	}

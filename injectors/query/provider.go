@@ -48,10 +48,13 @@ type Match struct {
 	Timestamp string             `json:"timestamp"`
 }
 
+// keySettings names where the API key is given, for the errors about it.
+const keySettings = "query.shodan_api_key or INJECTKIT_SHODAN_API_KEY"
+
 // Errors a caller can branch on with errors.Is.
 var (
 	// ErrMissingAPIKey is returned before any request when no API key is set.
-	ErrMissingAPIKey = errors.New("missing API key (set query.shodan_api_key or INJECTKIT_SHODAN_API_KEY)")
+	ErrMissingAPIKey = errors.New("missing API key (set " + keySettings + ")")
 	// ErrUnauthorized is returned for HTTP 401: Shodan did not accept the
 	// key (shodan-python, too, takes only a 401 for a rejected key).
 	ErrUnauthorized = errors.New("invalid or unauthorised API key")
@@ -113,7 +116,17 @@ func newAPIError(status int, message string, retryAfter time.Duration) *APIError
 	return e
 }
 
+// Error reads "<kind> (HTTP <status>: <engine's message>)"; a key the
+// engine refuses says where the key is set (never the key): Shodan
+// refuses one with an HTML page, no message of its own.
 func (e *APIError) Error() string {
+	if errors.Is(e.kind, ErrUnauthorized) {
+		return e.text() + ": check " + keySettings
+	}
+	return e.text()
+}
+
+func (e *APIError) text() string {
 	switch {
 	case e.kind != nil && e.Message != "":
 		return fmt.Sprintf("%s (HTTP %d: %s)", e.kind, e.StatusCode, e.Message)

@@ -113,8 +113,8 @@ func TestShodanErrors(t *testing.T) {
 		wantTries int
 		wantWaits []time.Duration // nil: not checked
 	}{
-		{name: "wrong key", key: "not-the-key", wantIs: ErrUnauthorized,
-			wantText: "invalid or unauthorised API key", wantTries: 1},
+		{name: "wrong key, answered as Shodan does: nginx's HTML 401 page", key: "not-the-key", wantIs: ErrUnauthorized,
+			wantText: "invalid or unauthorised API key (HTTP 401): check query.shodan_api_key or INJECTKIT_SHODAN_API_KEY", wantTries: 1},
 		{name: "forbidden", replies: []shodantest.Reply{{Status: 403, Body: shodantest.ErrorBody("Access denied (403 Forbidden)")}},
 			wantIs: ErrRefused, wantText: "refused (HTTP 403: Access denied (403 Forbidden))", wantTries: 1},
 		{name: "credits spent, as Shodan sends it", replies: []shodantest.Reply{{Status: 401, Body: shodantest.ErrorBody(shodantest.MsgNoCredits)}},
@@ -199,7 +199,7 @@ func TestShodanErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("err = %q, want it to hold %q", err, tt.wantText)
 			}
-			if strings.Contains(err.Error(), testKey) {
+			if strings.Contains(err.Error(), s.key) {
 				t.Errorf("err = %q holds the API key", err)
 			}
 		})

@@ -21,8 +21,13 @@
 //     (developer.shodan.io/api: "page: the page number to page through
 //     results 100 at a time"; shodan-python's search_cursor pages to
 //     ceil(total/100)).
-//   - 401 for a missing or unknown key (developer.shodan.io/api; shodan-python
-//     raises APIError("Invalid API key") on 401).
+//   - 401 for an unknown key, with the HTML page nginx answers 401 with
+//     (InvalidKeyPage, text/html), not a JSON body: shodan-python reads a
+//     401 body starting with "<" as "the 401 page that nginx returns for
+//     401 responses by default" and raises APIError("Invalid API key")
+//     from it. A missing key gets 401 MsgNoKey in JSON: the stand-in's
+//     own answer, which the query injector, refusing to search without a
+//     key, never asks for.
 //   - 403 "Access denied (403 Forbidden)" for a filter the key's plan does
 //     not allow: the key is valid, the request is not (BurtTheCoder/mcp-shodan
 //     docs/troubleshooting.md: "403 errors or Access denied … search
@@ -47,11 +52,11 @@
 //     results"). Shodan does not document the answer to spent credits:
 //     the message is the one users quote (Findomain/Findomain#111), and
 //     the 401 a third party measured by spending an account's credits,
-//     where a bad key gets Shodan's HTML 401 page; only the body tells
-//     the two apart. The /api-info balance is not modelled: the query
+//     where a bad key gets Shodan's HTML 401 page (above); only the body
+//     tells the two apart. The /api-info balance is not modelled: the query
 //     injector never asks for it.
-//   - Every error is a JSON body {"error": "…"} (developer.shodan.io/api;
-//     shodan-python reads data.json()['error']).
+//   - Every other error is a JSON body {"error": "…"}
+//     (developer.shodan.io/api; shodan-python reads data.json()['error']).
 //
 // Queued replies (Enqueue) stand in for the real API's answer to a request:
 // they are served before any of these rules, and do not count towards the
@@ -82,14 +87,18 @@ const PageSize = 100
 
 // Error texts of the stand-in's own error answers.
 const (
-	MsgNoKey      = "Please provide a valid API key"
-	MsgInvalidKey = "Invalid API key"
-	MsgNoQuery    = "Empty search query"
-	MsgBadPage    = "Invalid page number"
-	MsgDenied     = "Access denied (403 Forbidden)"
-	MsgRateLimit  = "Rate limit reached"
-	MsgNoCredits  = "Insufficient query credits, please upgrade your API plan or wait for the monthly limit to reset"
+	MsgNoKey     = "Please provide a valid API key"
+	MsgNoQuery   = "Empty search query"
+	MsgBadPage   = "Invalid page number"
+	MsgDenied    = "Access denied (403 Forbidden)"
+	MsgRateLimit = "Rate limit reached"
+	MsgNoCredits = "Insufficient query credits, please upgrade your API plan or wait for the monthly limit to reset"
 )
+
+// InvalidKeyPage is the body of the 401 answered to an unknown key:
+// nginx's default 401 page, as Shodan sends it (text/html).
+const InvalidKeyPage = "<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n" +
+	"<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 
 // DefaultMinInterval is the least time between two requests of one key
 // that the stand-in answers: Shodan's rate of one request a second.
@@ -291,7 +300,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, MsgNoKey)
 		return
 	case key != s.Key:
-		writeError(w, http.StatusUnauthorized, MsgInvalidKey)
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(InvalidKeyPage))
 		return
 	case !s.admit(key, now):
 		writeError(w, http.StatusTooManyRequests, MsgRateLimit)

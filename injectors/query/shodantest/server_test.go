@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -45,7 +46,6 @@ func TestServerSpeaksHostSearch(t *testing.T) {
 		wantN      int
 	}{
 		{"no key", "/shodan/host/search", url.Values{"query": {"apache"}}, 401, MsgNoKey, 0, 0},
-		{"wrong key", "/shodan/host/search", url.Values{"key": {"x"}, "query": {"apache"}}, 401, MsgInvalidKey, 0, 0},
 		{"no query", "/shodan/host/search", url.Values{"key": {"k"}}, 400, MsgNoQuery, 0, 0},
 		{"bad page", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"apache"}, "page": {"0"}}, 400, MsgBadPage, 0, 0},
 		{"unknown path", "/shodan/host/count", url.Values{"key": {"k"}, "query": {"apache"}}, 404, "Not found", 0, 0},
@@ -69,6 +69,27 @@ func TestServerSpeaksHostSearch(t *testing.T) {
 				t.Errorf("total %d, %d matches; want %d, %d", p.Total, len(p.Matches), tt.wantTotal, tt.wantN)
 			}
 		})
+	}
+}
+
+// TestServerRefusesAnUnknownKeyWithHTML checks Shodan's answer to a key it
+// does not know: 401 with nginx's HTML page, no JSON error body, as
+// shodan-python expects it (a 401 body starting with "<").
+func TestServerRefusesAnUnknownKeyWithHTML(t *testing.T) {
+	s := NewServer("k")
+	defer s.Close()
+	resp, err := http.Get(s.URL + "/shodan/host/search?" + url.Values{"key": {"x"}, "query": {"apache"}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+		!strings.HasPrefix(string(body), "<html>") || json.Valid(body) {
+		t.Errorf("unknown key: %d %s %q, want 401 text/html with nginx's 401 page", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 }
 
