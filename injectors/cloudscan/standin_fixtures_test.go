@@ -3,6 +3,7 @@ package cloudscan
 import (
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -290,4 +291,31 @@ func echoMessage(r *http.Request, code string) string {
 		" token form-decoded " + strings.ReplaceAll(tok, "+", " ") +
 		" secret json " + jsonSlashes(testEscapableSecretKey) + " secret form-decoded " +
 		strings.ReplaceAll(testEscapableSecretKey, "+", " ")
+}
+
+var (
+	listedBucket = regexp.MustCompile(`(?s)<Bucket>.*?</Bucket>\s*`)
+	bucketRegion = regexp.MustCompile(`<BucketRegion>([^<]*)</BucketRegion>`)
+)
+
+// writeBuckets writes the ListBuckets answer rec holds to w, without the
+// buckets of a region other than region when it is not "" (the
+// bucket-region filter); a bucket naming no region is kept.
+func writeBuckets(w http.ResponseWriter, rec *httptest.ResponseRecorder, region string) {
+	body := rec.Body.Bytes()
+	if region != "" && rec.Code == http.StatusOK {
+		body = listedBucket.ReplaceAllFunc(body, func(b []byte) []byte {
+			if m := bucketRegion.FindSubmatch(b); m != nil && string(m[1]) != region {
+				return nil
+			}
+			return b
+		})
+	}
+	for k, vs := range rec.Header() {
+		if k != "Content-Length" {
+			w.Header()[k] = vs
+		}
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(body)
 }

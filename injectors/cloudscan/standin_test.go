@@ -62,6 +62,11 @@ import (
 //     "Common Errors"; Amazon EC2 API Reference, "Error codes"; Amazon S3
 //     API Reference, "Error responses"). The SDK retries by status and
 //     code, so the status decides what is retried.
+//   - ListBuckets with bucket-region lists the buckets of that region
+//     only (Amazon S3 API Reference, ListBuckets: "BucketRegion limits the
+//     response to buckets that are located in the specified AWS Region").
+//     A fixture's bucket is in its <BucketRegion>; a gofakes3 bucket,
+//     which has none, is listed for every region.
 //   - A bucket without a public access block or a policy answers 404
 //     NoSuchPublicAccessBlockConfiguration or NoSuchBucketPolicy (Amazon S3
 //     API Reference, GetPublicAccessBlock, GetBucketPolicyStatus).
@@ -137,6 +142,8 @@ type seenCall struct {
 	// TrailAgent is the userAgent CloudTrail logs for the call
 	// (trailAgent).
 	TrailAgent string
+	// BucketRegion is the bucket-region filter a ListBuckets sent.
+	BucketRegion string
 	// Resent marks an SDK's retry of an attempt this stand-in answered
 	// with success: the client lost the answer on its own side (a pooled
 	// connection closed under it), which no check of the executor's
@@ -207,7 +214,8 @@ func (s *standIn) record(event, region string, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ua := r.Header.Get("User-Agent")
-	c := seenCall{Event: event, Region: region, UserAgent: ua, TrailAgent: trailAgent(event, ua)}
+	c := seenCall{Event: event, Region: region, UserAgent: ua, TrailAgent: trailAgent(event, ua),
+		BucketRegion: r.URL.Query().Get("bucket-region")}
 	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		c.AccessKeyID = m[1]
 	}
@@ -279,11 +287,13 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 		if !ok {
 			return
 		}
+		rec := httptest.NewRecorder()
 		if s.find(base, nil, "") != "" {
-			s.serve(w, base, nil, "")
-			return
+			s.serve(rec, base, nil, "")
+		} else {
+			s.s3.ServeHTTP(rec, r)
 		}
-		s.s3.ServeHTTP(w, r)
+		writeBuckets(w, rec, q.Get("bucket-region"))
 	case r.Method == http.MethodGet && q.Has("acl"):
 		s.record("s3.amazonaws.com:GetBucketAcl", region, r)
 		if s.echoes(w, r, "s3.amazonaws.com:GetBucketAcl", "s3", bucket) {

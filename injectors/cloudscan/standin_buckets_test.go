@@ -1,0 +1,88 @@
+package cloudscan
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"testing"
+
+	"go.uber.org/zap"
+)
+
+var listedName = regexp.MustCompile(`<Name>([^<]+)</Name>`)
+
+// TestStandInListsTheBucketsOfTheRegionAsked checks the stand-in's
+// ListBuckets filter: with bucket-region, only that region's buckets, as
+// S3 answers (ListBuckets: BucketRegion); without, every bucket.
+func TestStandInListsTheBucketsOfTheRegionAsked(t *testing.T) {
+	st := newStandIn(t, nil, filepath.Join("testdata", "standin", "two_regions"))
+	tests := []struct {
+		query string
+		want  []string
+	}{
+		{"?bucket-region=eu-west-1", []string{"west-logs"}},
+		{"?bucket-region=us-east-1", []string{"east-logs"}},
+		{"?bucket-region=ap-east-1", nil},
+		{"", []string{"east-logs", "west-logs"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, st.URL()+"/"+tt.query, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=0")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range listedName.FindAllSubmatch(body, -1) {
+				got = append(got, string(m[1]))
+			}
+			if resp.StatusCode != http.StatusOK || !slices.Equal(got, tt.want) {
+				t.Errorf("%d, buckets %q; want 200, %q", resp.StatusCode, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCheckS3AsksForItsRegionsBuckets checks that the S3 check sends the
+// bucket-region filter of the region it checks, and reads only the
+// buckets S3 lists for it.
+func TestCheckS3AsksForItsRegionsBuckets(t *testing.T) {
+	setAWSEnv(t)
+	st := newStandIn(t, nil, filepath.Join("testdata", "standin", "two_regions"), fixtures())
+	sess, err := awsProvider{}.open(context.Background(), zap.NewNop(), defaultParams(), hostSettings{endpointURL: st.URL()}, testVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := sess.check(context.Background(), ServiceS3, "us-east-1")
+	var listed []string
+	for _, c := range st.calls() {
+		if c.Event == "s3.amazonaws.com:ListBuckets" {
+			listed = append(listed, c.BucketRegion)
+		}
+		if c.Event == "s3.amazonaws.com:GetBucketAcl" && c.Region != "us-east-1" {
+			t.Errorf("a bucket ACL read in %s", c.Region)
+		}
+	}
+	if !slices.Equal(listed, []string{"us-east-1"}) {
+		t.Errorf("ListBuckets sent with bucket-region %q, want [us-east-1]", listed)
+	}
+	var resources []string
+	for _, f := range res.Findings {
+		resources = append(resources, f.Resource)
+	}
+	if !slices.Equal(resources, []string{"east-logs"}) {
+		t.Errorf("findings on %q, want on east-logs only", resources)
+	}
+}
