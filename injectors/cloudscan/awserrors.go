@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -129,6 +130,16 @@ func (r *redactor) serverText(s string) string {
 // holds none is returned as is. The original is not wrapped: its text is
 // what must not travel.
 func (r *redactor) safeError(err error) error {
+	safe := r.safeText(err)
+	var quota ratelimit.QuotaExceededError
+	if errors.As(err, &quota) {
+		return &RetryBudgetError{Err: safe}
+	}
+	return safe
+}
+
+// safeText is safeError, the retry budget aside.
+func (r *redactor) safeText(err error) error {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		code, msg, text := ae.ErrorCode(), ae.ErrorMessage(), err.Error()
@@ -149,6 +160,23 @@ func (r *redactor) safeError(err error) error {
 	}
 	return err
 }
+
+// retryBudgetNote says why a call that could have been retried was not.
+const retryBudgetNote = "not retried: the inject's retry budget ran out (the SDK's retry quota, one for every call of the inject; retry_max_attempts bounds each call's share)"
+
+// RetryBudgetError is a call's last error when the SDK's standard retryer
+// would have retried it but the inject's retry budget, the token bucket
+// its one retryer shares between every call, had run out (the SDK's
+// ratelimit.QuotaExceededError): throttling across many calls, not this
+// call's own retry_max_attempts, ended it.
+type RetryBudgetError struct {
+	// Err is the call's last error, made safe.
+	Err error
+}
+
+func (e *RetryBudgetError) Error() string { return e.Err.Error() + " (" + retryBudgetNote + ")" }
+
+func (e *RetryBudgetError) Unwrap() error { return e.Err }
 
 // safeAPIError is an AWS API error whose texts hold no credential value.
 type safeAPIError struct {

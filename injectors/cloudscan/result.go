@@ -2,6 +2,7 @@ package cloudscan
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/aws/smithy-go"
 )
@@ -49,6 +50,9 @@ type CheckError struct {
 	Resource  string `json:"resource,omitempty"`
 	Code      string `json:"code,omitempty"`
 	Message   string `json:"message"`
+	// RetryBudgetExhausted is set when the call was not retried because
+	// the inject's retry budget had run out (RetryBudgetError).
+	RetryBudgetExhausted bool `json:"retry_budget_exhausted,omitempty"`
 }
 
 // CheckResult is the outcome of one check.
@@ -81,6 +85,13 @@ func (r *CheckResult) addError(op, resource string, err error) {
 		ce.Code, ce.Message = ae.ErrorCode(), ae.ErrorMessage()
 		if ce.Message == "" {
 			ce.Message = ae.Error()
+		}
+	}
+	var rb *RetryBudgetError
+	if errors.As(err, &rb) {
+		ce.RetryBudgetExhausted = true
+		if !strings.Contains(ce.Message, retryBudgetNote) { // an API error's own message
+			ce.Message += " (" + retryBudgetNote + ")"
 		}
 	}
 	r.Errors = append(r.Errors, ce)

@@ -256,12 +256,15 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 	succeeded, troubled := false, false
 	var msgs []string
 	seenMsg := map[string]bool{}
-	note := func(m string) {
-		if !seenMsg[m] {
-			seenMsg[m] = true
-			msgs = append(msgs, m)
+	note := func(m string) bool {
+		if seenMsg[m] {
+			return false
 		}
+		seenMsg[m] = true
+		msgs = append(msgs, m)
+		return true
 	}
+	unretried := 0 // calls the retry budget left unretried
 	for i, r := range runs {
 		res := r.result
 		okChecks, badChecks := 0, 0
@@ -270,7 +273,9 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 			res.Checks[svc] = j.result
 			r.recs = append(r.recs, j.rec)
 			for _, ce := range j.result.Errors {
-				note(errorNote(j.label, ce))
+				if note(errorNote(j.label, ce)) && ce.RetryBudgetExhausted {
+					unretried++
+				}
 			}
 			if j.result.Failed {
 				badChecks++
@@ -310,6 +315,9 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 			out.Unreached[in.Targets[i]] = r.unreached
 		}
 	}
+	if unretried > 0 { // first: the cause of the errors after it, however many
+		msgs = append([]string{"the inject's retry budget ran out: " + count(unretried, "call") + " not retried"}, msgs...)
+	}
 	out.Findings = map[string]any{FieldConfigs: results, FieldFindingsSummary: summarize(results)}
 	switch {
 	case ctx.Err() != nil:
@@ -347,7 +355,11 @@ func errorNote(label string, ce CheckError) string {
 	if ce.Resource != "" {
 		call += " " + ce.Resource
 	}
-	return fmt.Sprintf("%s: %s: %s", label, call, firstNonEmpty(ce.Code, ce.Message))
+	what := firstNonEmpty(ce.Code, ce.Message)
+	if ce.RetryBudgetExhausted && ce.Code != "" {
+		what += " (not retried: the inject's retry budget ran out)"
+	}
+	return fmt.Sprintf("%s: %s: %s", label, call, what)
 }
 
 func failed(msg string) framework.ToolOutput {
