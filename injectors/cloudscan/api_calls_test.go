@@ -27,8 +27,9 @@ func TestCallsListedInTheRegionThatRecordsThem(t *testing.T) {
 		listUsers = "iam.amazonaws.com:ListUsers"
 		mfa       = "iam.amazonaws.com:ListMFADevices"
 		keys      = "iam.amazonaws.com:ListAccessKeys"
+		login     = "iam.amazonaws.com:GetLoginProfile"
 	)
-	iamCalls := []string{keys, mfa, listUsers}
+	iamCalls := []string{login, keys, mfa, listUsers}
 	cfg := func(region, service string) signatures.CloudConfig {
 		return signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: region, TargetService: service}
 	}

@@ -15,10 +15,15 @@ type iamAPI interface {
 	ListUsers(context.Context, *iam.ListUsersInput, ...func(*iam.Options)) (*iam.ListUsersOutput, error)
 	ListMFADevices(context.Context, *iam.ListMFADevicesInput, ...func(*iam.Options)) (*iam.ListMFADevicesOutput, error)
 	ListAccessKeys(context.Context, *iam.ListAccessKeysInput, ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error)
+	GetLoginProfile(context.Context, *iam.GetLoginProfileInput, ...func(*iam.Options)) (*iam.GetLoginProfileOutput, error)
 }
 
-// checkIAM reports users without an MFA device and access keys older than
-// maxAge at now.
+// checkIAM reports console users (those with a login profile) without an
+// MFA device and access keys older than maxAge at now. A user without a
+// login profile (GetLoginProfile answers NoSuchEntity: IAM API Reference,
+// GetLoginProfile) cannot sign in to the console: MFA guards no password
+// of theirs, so they are not reported for its want (CIS AWS Foundations:
+// MFA for every user with a console password).
 func checkIAM(ctx context.Context, c iamAPI, now time.Time, maxAge time.Duration) *CheckResult {
 	res := newCheckResult()
 	res.Global = true
@@ -54,15 +59,36 @@ func checkIAM(ctx context.Context, c iamAPI, now time.Time, maxAge time.Duration
 		}
 		keys = uniqueBy(keys, func(k iamtypes.AccessKeyMetadata) string { return aws.ToString(k.AccessKeyId) })
 		if mfaKnown && len(mfa) == 0 {
-			res.Findings = append(res.Findings, userWithoutMFA(u))
+			if f, ok := consoleWithoutMFA(ctx, c, u, res); ok {
+				res.Findings = append(res.Findings, f)
+			}
 		}
 		res.Findings = append(res.Findings, oldAccessKeys(name, keys, now, maxAge)...)
 	}
 	return res
 }
 
-func userWithoutMFA(u iamtypes.User) Finding {
+// consoleWithoutMFA reads whether u, who has no MFA device, has a console
+// password: with one, it is the finding; without (NoSuchEntity), none.
+// When that cannot be read, the call's error is recorded in res and the
+// user is reported all the same, as one may be a console user.
+func consoleWithoutMFA(ctx context.Context, c iamAPI, u iamtypes.User, res *CheckResult) (Finding, bool) {
+	_, err := c.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: u.UserName})
+	switch {
+	case err == nil:
+		return userWithoutMFA(u, ""), true
+	case apiCode(err) == "NoSuchEntity":
+		return Finding{}, false
+	}
+	res.addError("GetLoginProfile", aws.ToString(u.UserName), err)
+	return userWithoutMFA(u, "console password unknown (GetLoginProfile failed)"), true
+}
+
+func userWithoutMFA(u iamtypes.User, note string) Finding {
 	reason := "no mfa device"
+	if note != "" {
+		reason += "; " + note
+	}
 	if u.PasswordLastUsed != nil {
 		reason += fmt.Sprintf("; console password last used %s", u.PasswordLastUsed.UTC().Format(time.DateOnly))
 	}

@@ -49,7 +49,7 @@ func TestCLIRunInjectFile(t *testing.T) {
 		{"ec2.amazonaws.com:DescribeSecurityGroups"},
 	}
 	wantOther := []map[string]any{
-		{"us-east-1": []any{"iam.amazonaws.com:ListAccessKeys", "iam.amazonaws.com:ListMFADevices", "iam.amazonaws.com:ListUsers"}},
+		{"us-east-1": []any{"iam.amazonaws.com:GetLoginProfile", "iam.amazonaws.com:ListAccessKeys", "iam.amazonaws.com:ListMFADevices", "iam.amazonaws.com:ListUsers"}},
 		{"eu-west-1": []any{"sts.amazonaws.com:GetCallerIdentity"}},
 	}
 	union := map[string]bool{}

@@ -67,6 +67,11 @@ import (
 //     response to buckets that are located in the specified AWS Region").
 //     A fixture's bucket is in its <BucketRegion>; a gofakes3 bucket,
 //     which has none, is listed for every region.
+//   - IAM GetLoginProfile of a user without a fixture (no console
+//     password) answers 404 NoSuchEntity "Login Profile for User <name>
+//     cannot be found." (IAM API Reference, GetLoginProfile: "If the
+//     user has not been assigned a password, the operation returns a 404
+//     (NoSuchEntity) error").
 //   - A bucket without a public access block or a policy answers 404
 //     NoSuchPublicAccessBlockConfiguration or NoSuchBucketPolicy (Amazon S3
 //     API Reference, GetPublicAccessBlock, GetBucketPolicyStatus).
@@ -268,6 +273,12 @@ func (s *standIn) query(w http.ResponseWriter, r *http.Request, service, region 
 	}
 	base, ok := s.page(w, r, filepath.Join(service, action), token)
 	if !ok {
+		return
+	}
+	if service == "iam" && action == "GetLoginProfile" && s.find(base, qualifiers, "") == "" {
+		user := r.PostForm.Get("UserName")
+		queryError(w, http.StatusNotFound, "https://iam.amazonaws.com/doc/2010-05-08/", "NoSuchEntity",
+			"Login Profile for User "+user+" cannot be found.")
 		return
 	}
 	s.serve(w, base, qualifiers, "")
