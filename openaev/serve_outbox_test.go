@@ -9,9 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/serve/servetest"
@@ -350,6 +352,13 @@ func TestHandlerUnfinishedRunsSayNoRunAgain(t *testing.T) {
 	if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
 		t.Fatal(err)
 	}
+	// The end of that run is a lazy write, which removes with it the
+	// starts that ended unfinished so far: wait for it, or it may land
+	// after the child's starts below and remove them too.
+	testkit.WaitFor(t, 10*time.Second, "the first run's end written", func() bool {
+		st, err := s.store.Starts()
+		return err == nil && len(st) == 0
+	})
 	// Reopened (PENDING, the earlier run's COMPLETE trace kept), then two
 	// runs that ended their process.
 	if _, err := s.client.Reception(t.Context(), "i-1"); err != nil {
