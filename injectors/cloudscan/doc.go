@@ -6,8 +6,9 @@
 //
 // Safety comes first. Before any check, the provider proves whose
 // credentials it holds (on AWS, sts:GetCallerIdentity, once per partition:
-// aws, aws-cn, aws-us-gov…) and a configuration
-// whose cloud_account_id differs is failed without another call. Only read
+// aws, aws-cn, aws-us-gov…, asked again in the partition's global region
+// when the first target's region refuses it: awsidentity.go) and a
+// configuration whose cloud_account_id differs is failed without another call. Only read
 // calls exist in the package. Credentials come from the SDK's standard chain
 // (environment, shared configuration, an optional profile); the shared
 // files it reads are read and checked first, each a regular file giving
@@ -35,12 +36,15 @@
 // Checks, by target_service (none given: all of them):
 //
 //   - s3: buckets of the region that are public (ACL grants to AllUsers or
-//     AuthenticatedUsers, a public bucket policy) or unprotected (no or an
-//     incomplete public access block);
+//     AuthenticatedUsers that IgnorePublicAcls does not neutralise, a
+//     public bucket policy that RestrictPublicBuckets does not restrict) or
+//     unprotected (no or an incomplete public access block, or a public
+//     ACL or policy the block neutralises);
 //   - ec2: security-group ingress rules open to 0.0.0.0/0 or ::/0, with a
 //     severity (all ports, SSH, RDP and common database ports are high);
-//   - iam (global, run once per inject and partition): users without an MFA device and
-//     access keys older than access_key_max_age_days.
+//   - iam (global, run once per inject and partition): console users (with
+//     a login profile) without an MFA device and access keys older than
+//     access_key_max_age_days.
 //
 // Each configuration's checks run concurrently in a bounded pool. A check
 // that fails (AccessDenied, throttling beyond the retry budget) is recorded
@@ -59,7 +63,8 @@
 // calls by the region that records them: the region each request was
 // signed for, the partition's global region for IAM) and user_agent (the
 // User-Agent header the target's checks sent on the first call it lists
-// of them, the identity call's when they got no answer; every call's
+// of them, as CloudTrail's userAgent logs it: in square brackets for an
+// S3 call; the identity call's when they got no answer; every call's
 // carries "injectkit/<version>").
 //
 // Only AWS is implemented; the provider interface in provider.go is the seam
