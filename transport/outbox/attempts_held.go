@@ -34,7 +34,10 @@ type heldFile struct {
 // process pid (started at start), which could not be read for err, and
 // tells the caller of it (see tellIgnored). ok is false for a file that
 // is gone (removed by another opener meanwhile) and for another user's,
-// which is not this outbox's: it is only told of.
+// which is not this outbox's: it is only told of. That holds of another
+// user's name that could not be opened or checked (a link, a second name,
+// a file without read permission), whose owner readSidecar never got to
+// judge: it holds back no body.
 func (s *Store) unreadable(path string, pid int, start uint64, err error) (h heldFile, ok bool) {
 	if errors.Is(err, errSidecarForeign) {
 		s.tellIgnored(path, err)
@@ -43,6 +46,12 @@ func (s *Store) unreadable(path string, pid int, start uint64, err error) (h hel
 	fi, lerr := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(lerr, fs.ErrNotExist) {
 		return heldFile{}, false
+	}
+	if lerr == nil {
+		if terr := s.trusted(fi); terr != nil {
+			s.tellIgnored(path, fmt.Errorf("%s: %w", path, terr))
+			return heldFile{}, false
+		}
 	}
 	h = heldFile{path: path, pid: pid, start: start, at: s.opts.Now(), err: err}
 	if lerr == nil {

@@ -139,3 +139,67 @@ func TestForeignLockRecordNotRead(t *testing.T) {
 		t.Errorf("open: %v, want locked, its holder unknown", err)
 	}
 }
+
+// Another user's file of attempts that cannot be read (here, given a
+// second name; as well one without read permission), named after a process that ended and owned a body, is
+// judged by its owner all the same: left unread, the caller told it is
+// another user's, and the body not held back as after an attempt.
+func TestForeignUnreadableAttemptsFileNotHeld(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("giving files to other users takes root")
+	}
+	tests := []struct {
+		name  string
+		spoil func(t *testing.T, name string)
+	}{
+		{"a second name", func(t *testing.T, name string) {
+			if err := os.Lchown(name, foreignUID, foreignUID); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Link(name, filepath.Join(filepath.Dir(name), "second-name")); err != nil {
+				t.Skip("no hard links here:", err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			s := mustOpen(t, path, Options{})
+			recs, err := s.Put(entry("owned", 0, 1, "{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			name, pid, start := endedAttempts(t, path, recs[0].ID)
+			if _, err := s.update(recs[0].ID, func(r *Record) error {
+				r.Owner, r.OwnerStart, r.LeaseUntil = pid, start, time.Now().Add(time.Hour)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			tt.spoil(t, name)
+			var g ignoredFiles
+			s = mustOpen(t, path, Options{SidecarIgnored: g.tell})
+			defer s.Close()
+			if err := s.recoverAttempts(); err != nil { // a Resender's next pass
+				t.Fatal(err)
+			}
+			r, err := s.Get(recs[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Attempts != 0 || r.Unanswered != 0 || !r.Interrupted.IsZero() {
+				t.Errorf("the body: %d attempts, %d unanswered, interrupted %s; want none counted from another user's file",
+					r.Attempts, r.Unanswered, r.Interrupted)
+			}
+			if _, err := os.Lstat(name); err != nil {
+				t.Errorf("another user's file: %v, want it left as it is", err)
+			}
+			if told := g.told[name]; len(told) != 1 || !errors.Is(told[0], errSidecarForeign) || !strings.Contains(told[0].Error(), "owned by uid 65534") {
+				t.Errorf("told %v, want once that %s is another user's", g.told, name)
+			}
+		})
+	}
+}
