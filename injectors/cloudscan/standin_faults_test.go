@@ -97,7 +97,7 @@ func (s *standIn) dropped(w http.ResponseWriter, event string) bool {
 
 // disableRegion makes region an opt-in region the account has not
 // enabled: STS answers a request signed for it 403 InvalidClientTokenId
-// "The security token included in the request is invalid.", EC2 403
+// "The security token included in the request is invalid.", EC2 401
 // AuthFailure, as AWS answers credentials that are valid in the enabled
 // regions only (AWS Account Management Reference Guide, "Enable or disable
 // AWS Regions in your account"; the answers as AWS sends them:
