@@ -37,7 +37,7 @@ func TestWeakSecretSettingWarnedOnce(t *testing.T) {
 		opts  []runtime.Option
 		warns int
 	}{
-		{"changeme", "changemeplease", nil, 0},
+		{"a longer value holding a placeholder word", "changemeplease", nil, 0},
 		{"a placeholder", "changeme", nil, 1},
 		{"too short", "k3y", nil, 1},
 		{"the documented example", "API_KEY", nil, 1},
