@@ -128,7 +128,8 @@
 // targets by inject_content.target_selector:
 //
 //   - assets: the message's assets; asset-groups: the assets of each
-//     distinct group, paged from POST /api/endpoints/targets 20 at a time
+//     distinct group, paged from POST /api/endpoints/targets 1000 at a
+//     time, sorted (search.go: an unsorted page is in no order)
 //     (a group that gives no target, having no endpoints on the platform,
 //     which is also how it answers a group it does not know, or none
 //     usable, is logged at WARN and named in the trace, not among the
