@@ -79,7 +79,9 @@
 // unset proves nothing (AMQP 0-9-1: a client must not rely on it;
 // RabbitMQ 3.10 leaves it unset after a node restart): a Handler that is
 // an AckLostNoter is told the key of each message whose acknowledgement
-// or rejection was lost with its channel, to recognise the copy. A message
+// or rejection was lost with its channel, to recognise the copy; one that
+// is an AckLostTeller says what becomes of that copy, and the daemon's
+// WARN of the lost acknowledgement ends with it. A message
 // larger than MaxMessageSize is rejected without requeue and never handed
 // to Handle, so nothing decodes it; an OversizeHandler is shown its first
 // bytes to name it in the log (and tell its platform).
