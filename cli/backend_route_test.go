@@ -65,6 +65,20 @@ func TestBackendURLWithAPIRouteWarned(t *testing.T) {
 	if want := "the backend URL given by --backend-url holds an API route (/api/injects/inj-w/callback)"; strings.Count(r.stderr, want) != 1 {
 		t.Errorf("outbox flush: exit %d, stderr:\n%s\nwant one WARN with %q", r.code, r.stderr, want)
 	}
+
+	// A flush whose backend is serve's openaev_url in its config file
+	// names that key and line, not the --backend-url nobody gave.
+	be.set(http.StatusServiceUnavailable)
+	if r := run(t, registry(), nil, "run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-w", "--outbox", box,
+		"--log-level", "error", "--backend-url", cb, "--token", "tok-route-1"); r.code != 1 {
+		t.Fatalf("run: exit %d, want 1 and the body kept: %s", r.code, r.stderr)
+	}
+	be.set(http.StatusOK)
+	serveFile := writeFile(t, "serve.yaml", "openaev_url: "+cb+"\ntoken: tok-route-1\n")
+	r = run(t, registry(), nil, "outbox", "flush", "--outbox", box, "--config", serveFile)
+	if want := "the backend URL given by openaev_url (config file " + serveFile + ":1) holds an API route (/api/injects/inj-w/callback)"; strings.Count(r.stderr, want) != 1 || strings.Contains(r.stderr, "--backend-url") {
+		t.Errorf("outbox flush, serve's config file: exit %d, stderr:\n%s\nwant one WARN with %q, and no --backend-url", r.code, r.stderr, want)
+	}
 }
 
 // A backend answering 404 gets a hint naming the URL and where it was

@@ -66,6 +66,19 @@ type outboxSendConfig struct {
 // c.yaml:3).
 func (c *outboxSendConfig) backendGiven() string { return c.source("backend_url").named() }
 
+// source is origins.source, but the backend URL read from a config file's
+// openaev_url (serve's, see bindToken) is named as that key and line,
+// openaev_url (config file c.yaml:1), not as the --backend-url nobody gave.
+func (c *outboxSendConfig) source(key string) source {
+	if s := c.origins.source(key); key != "backend_url" || s.given() {
+		return s
+	}
+	if s := c.origins.source("openaev_url"); s.given() {
+		return s
+	}
+	return c.origins.source(key)
+}
+
 // checkCA reads the CA file once per process, as run does, and checks
 // that it holds a certificate, before the outbox is opened and anything
 // sent: a CA file refused exits 2 naming it and where it was given

@@ -152,6 +152,10 @@ func (c *outboxSendConfig) bindToken(ctx *ucli.Context, getenv func(string) stri
 			}
 			if strings.HasPrefix(l.url.from, "env ") {
 				c.setFrom("backend_url", l.url.from) // named as given: env INJECTKIT_OPENAEV_URL
+			} else {
+				// A config file's line names no key: the URL is named
+				// openaev_url (config file c.yaml:1), see source.
+				c.setFrom(l.urlKey, l.url.from)
 			}
 		}
 		break
