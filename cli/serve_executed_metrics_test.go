@@ -44,7 +44,7 @@ func TestIntegrationServeCountsRunsAndWarnsOfFailed(t *testing.T) {
 	}
 	waitUntil(t, "every message settled", func() bool { return len(jsonLogs(stderr.String(), "terminal callback delivered")) == 3 })
 
-	failed := jsonLogs(stderr.String(), "inject failed: its injector returned the failed status; the platform gets it in the terminal callback")
+	failed := jsonLogs(stderr.String(), "inject failed: its injector returned the failed status, which its terminal callback reports")
 	if len(failed) != 1 {
 		t.Fatalf("%d \"inject failed\" lines, want 1: %v", len(failed), failed)
 	}

@@ -41,7 +41,7 @@ func (o metricsObserver) OnExecuted(r *runtime.Report, d time.Duration) {
 	if ei := r.Output.ErrorInfo; ei != nil && ei.Message != "" {
 		fields = append(fields, zap.String("error", runtime.LoggedMessage(ei.Message, o.redact)))
 	}
-	o.log.Warn("inject failed: its injector returned the failed status; the platform gets it in the terminal callback", fields...)
+	o.log.Warn("inject failed: its injector returned the failed status, which its terminal callback reports", fields...)
 }
 
 func (o metricsObserver) OnDelivered(r *runtime.Report, d time.Duration, _ error) {
