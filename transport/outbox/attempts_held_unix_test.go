@@ -43,16 +43,7 @@ func TestUnreadableAttemptsFileHeld(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			name, pid, start := endedAttempts(t, path, recs[0].ID)
-			if _, err := s.update(recs[0].ID, func(r *Record) error {
-				r.Owner, r.OwnerStart, r.LeaseUntil = pid, start, time.Now().Add(time.Hour)
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
+			name := leftByEnded(t, s, recs[0].ID)
 			changed := time.Now().Add(-time.Minute).Truncate(time.Second)
 			if err := os.Chtimes(name, changed, changed); err != nil {
 				t.Fatal(err)

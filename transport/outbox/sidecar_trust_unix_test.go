@@ -35,6 +35,24 @@ func endedAttempts(t *testing.T, path string, id uint64) (name string, pid int, 
 	return name, pid, start
 }
 
+// leftByEnded leaves record id of s owned by a process that ended during
+// its attempt, its file of attempts naming it, and closes s; it returns
+// that file's name.
+func leftByEnded(t *testing.T, s *Store, id uint64) string {
+	t.Helper()
+	name, pid, start := endedAttempts(t, s.Path(), id)
+	if _, err := s.update(id, func(r *Record) error {
+		r.Owner, r.OwnerStart, r.LeaseUntil = pid, start, time.Now().Add(time.Hour)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
 // A file of attempts is counted only when a user who may write the outbox
 // owns it: one another user planted, named after a process that ended,
 // is left as it is, unread (its attempts not counted: the body is not
@@ -169,16 +187,7 @@ func TestForeignUnreadableAttemptsFileNotHeld(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			name, pid, start := endedAttempts(t, path, recs[0].ID)
-			if _, err := s.update(recs[0].ID, func(r *Record) error {
-				r.Owner, r.OwnerStart, r.LeaseUntil = pid, start, time.Now().Add(time.Hour)
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
+			name := leftByEnded(t, s, recs[0].ID)
 			tt.spoil(t, name)
 			var g ignoredFiles
 			s = mustOpen(t, path, Options{SidecarIgnored: g.tell})
