@@ -2,8 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -52,16 +50,7 @@ func TestIntegrationServeCountsRunsAndWarnsOfFailed(t *testing.T) {
 		t.Errorf("failed run's line = %v, want WARN naming inject i-failed, injector noop, status failed", l)
 	}
 
-	serving := jsonLogs(stderr.String(), "serving /healthz and /metrics")
-	if len(serving) != 1 {
-		t.Fatalf("no listen address logged")
-	}
-	resp, err := http.Get("http://" + serving[0]["addr"].(string) + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	text := scrapeMetrics(t, stderr.String())
 	for _, want := range []string{
 		`injectkit_injects_executed_total{injector="noop",status="success"} 1`,
 		`injectkit_injects_executed_total{injector="noop",status="failed"} 1`,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -193,16 +192,7 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	}
 
 	// Metrics, on the address the daemon logged.
-	serving := jsonLogs(stderr.String(), "serving /healthz and /metrics")
-	if len(serving) != 1 {
-		t.Fatalf("no listen address logged")
-	}
-	resp, err := http.Get("http://" + serving[0]["addr"].(string) + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	text := scrapeMetrics(t, stderr.String())
 	for _, want := range []string{
 		`injectkit_injects_received_total{injector="noop"} 2`,
 		`injectkit_injects_received_total{injector="portscan"} 1`,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -242,6 +243,26 @@ func jsonLogs(stderr, msg string) []map[string]any {
 		}
 	}
 	return out
+}
+
+// scrapeMetrics returns the text of /metrics on the address a daemon whose
+// JSON logs are stderr logged.
+func scrapeMetrics(t *testing.T, stderr string) []byte {
+	t.Helper()
+	serving := jsonLogs(stderr, "serving /healthz and /metrics")
+	if len(serving) != 1 {
+		t.Fatalf("no listen address logged")
+	}
+	resp, err := http.Get("http://" + serving[0]["addr"].(string) + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	text, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
 }
 
 // checkOneFailureLine checks that the JSON logs of one failure of inject
