@@ -235,15 +235,7 @@ func TestAttemptsFileBounded(t *testing.T) {
 	if err := s.startAttempt(Record{ID: 7}); err != nil {
 		t.Fatal(err)
 	}
-	for i := uint64(100); s.attempts.size <= maxAttemptsFile; i++ {
-		if err := s.startAttempt(Record{ID: i}); err != nil {
-			t.Fatal(err)
-		}
-		s.endAttempts(i)
-	}
-	if err := s.startAttempt(Record{ID: 8}); err != nil {
-		t.Fatal(err)
-	}
+	growAttemptsPastBound(t, s)
 	raw, err := os.ReadFile(s.attemptsPath())
 	if err != nil {
 		t.Fatal(err)
@@ -374,5 +366,22 @@ func sendHeld(s *Store, rec Record) (release func()) {
 	return func() {
 		close(answer)
 		<-done
+	}
+}
+
+// growAttemptsPastBound starts and ends attempts of s until its file of
+// attempts has grown past maxAttemptsFile, then starts one more, of
+// record 8: the start that rewrites the file, keeping the attempts in
+// flight.
+func growAttemptsPastBound(t *testing.T, s *Store) {
+	t.Helper()
+	for i := uint64(100); s.attempts.size <= maxAttemptsFile; i++ {
+		if err := s.startAttempt(Record{ID: i}); err != nil {
+			t.Fatal(err)
+		}
+		s.endAttempts(i)
+	}
+	if err := s.startAttempt(Record{ID: 8}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -124,15 +124,7 @@ func TestAttemptsRewriteKeepsItsFile(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	for i := uint64(100); s.attempts.size <= maxAttemptsFile; i++ {
-		if err := s.startAttempt(Record{ID: i}); err != nil {
-			t.Fatal(err)
-		}
-		s.endAttempts(i)
-	}
-	if err := s.startAttempt(Record{ID: 8}); err != nil {
-		t.Fatal(err)
-	}
+	growAttemptsPastBound(t, s)
 	if ours == 0 {
 		t.Fatal("no rewrite")
 	}
@@ -179,15 +171,7 @@ func TestCreatedFilesModes(t *testing.T) {
 		}
 	}
 	s.hooks.rewritten = check
-	for i := uint64(100); s.attempts.size <= maxAttemptsFile; i++ {
-		if err := s.startAttempt(Record{ID: i}); err != nil {
-			t.Fatal(err)
-		}
-		s.endAttempts(i)
-	}
-	if err := s.startAttempt(Record{ID: 8}); err != nil {
-		t.Fatal(err)
-	}
+	growAttemptsPastBound(t, s)
 	check()
 	for _, name := range []string{"outbox.db", "outbox.db.lock", filepath.Base(s.attemptsPath())} {
 		if !seen[name] {
