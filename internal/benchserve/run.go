@@ -259,11 +259,7 @@ func (d *daemon) stop() (int64, error) {
 	if d.err != nil {
 		return 0, fmt.Errorf("serve exited: %w", d.err)
 	}
-	var peak int64
-	if ru, ok := d.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		peak = int64(ru.Maxrss) // KiB on Linux (int32 on 32-bit systems)
-	}
-	return peak, nil
+	return peakKiB(d.cmd.ProcessState), nil
 }
 
 // kill ends a daemon still running (after a failure).

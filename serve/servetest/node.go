@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -210,7 +209,7 @@ func startNode(t testing.TB, prefix, server, ctl string, cfg nodeConfig) (*Node,
 	}
 	n.cmd = exec.Command(server)
 	n.cmd.Dir, n.cmd.Env, n.cmd.Stdout, n.cmd.Stderr = dir, n.env, out, out
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // for a last-resort kill of the node and its helpers
+	n.cmd.SysProcAttr = ownGroup() // for a last-resort kill of the node and its helpers
 	if err := n.cmd.Start(); err != nil {
 		out.Close()
 		return nil, fmt.Errorf("%s: %w", server, err)
@@ -326,8 +325,8 @@ func (n *Node) stop(t testing.TB) {
 	select {
 	case <-n.done:
 	case <-time.After(30 * time.Second):
-		t.Logf("RabbitMQ node %s still running 30s after rabbitmqctl stop: killing its process group %d", n.Name, n.cmd.Process.Pid)
-		_ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
+		t.Logf("RabbitMQ node %s still running 30s after rabbitmqctl stop: killing it and its process group %d", n.Name, n.cmd.Process.Pid)
+		killGroup(n.cmd.Process)
 		<-n.done
 	}
 }
