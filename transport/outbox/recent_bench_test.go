@@ -96,3 +96,37 @@ func benchPending(b *testing.B, n int) *Store {
 	}
 	return s
 }
+
+// BenchmarkPendingOf is the lookup a daemon makes for each message it
+// takes (is the inject's result already waiting to be resent?) and `run
+// --profile openaev` once (WarnPending), among many pending bodies of
+// other injects (a platform down for a while): "one" asks for an inject
+// with one pending body, stored last, "none" for one with no body (a new
+// inject, the usual case). The match is one like openaev's Profile.Owns,
+// which reads the record's fields.
+func BenchmarkPendingOf(b *testing.B) {
+	const pending = 100_000
+	s := benchPending(b, pending)
+	defer s.Close()
+	recs, err := s.Put(Entry{InjectID: "inj-one", Phase: "execution_complete", Profile: "openaev",
+		BaseURL: "http://127.0.0.1:1", Body: []byte(`{"execution_message":"x","execution_status":"SUCCESS"}`)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.unclaim(recs[0].ID)
+	owns := func(r Record) bool { return r.Profile == "openaev" && r.URL != "" }
+	for _, ask := range []struct {
+		name, id string
+		want     uint64 // 0: none
+	}{{"one", "inj-one", recs[0].ID}, {"none", "inj-new", 0}} {
+		b.Run(fmt.Sprintf("pending=%d/%s", pending, ask.name), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r, found, err := s.PendingOf(ask.id, owns)
+				if err != nil || found != (ask.want != 0) || r.ID != ask.want {
+					b.Fatal(r.ID, found, err)
+				}
+			}
+		})
+	}
+}
