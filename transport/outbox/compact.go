@@ -223,14 +223,14 @@ func (s *Store) copyInto(path string, src *bolt.DB) (err error) {
 			err = fmt.Errorf("copy: %w", errPageDamaged)
 		}
 	}()
-	fresh := false
-	if err := src.View(func(tx *bolt.Tx) error { fresh = indexFresh(tx); return nil }); err != nil {
+	var fresh []bool
+	if err := src.View(func(tx *bolt.Tx) error { fresh = freshIndexes(tx); return nil }); err != nil {
 		return err
 	}
 	if err := bolt.Compact(dst, src, compactTxBytes); err != nil {
 		return err
 	}
-	return dst.Update(func(tx *bolt.Tx) error { return carryIndexMark(tx, fresh) })
+	return dst.Update(func(tx *bolt.Tx) error { return carryIndexMarks(tx, fresh) })
 }
 
 // syncPath fsyncs the file or directory at path.

@@ -119,9 +119,10 @@
 // record gets it from InterruptedAt), so that a poster that holds a body
 // after an attempt without an answer (the openaev profile, for the
 // platform's ingestion window) holds it from then; a body never attempted
-// gets nothing of the kind, and is sent at once. InterruptedOf finds an
-// inject's such records through an index the writes keep (see
-// interrupted_index.go), not a walk of every pending body.
+// gets nothing of the kind, and is sent at once. PendingOf finds an
+// inject's pending records, and InterruptedOf its such records, through
+// indexes the writes keep (see index.go), not a walk of every pending
+// body.
 //
 // # Writing
 //

@@ -346,7 +346,7 @@ func (s *Store) openDB(wait time.Duration) (db *bolt.DB, err error) {
 		_ = db.Close()
 		return nil, err
 	}
-	s.rebuildIndex(db) // an index an earlier version did not keep
+	s.rebuildIndexes(db) // indexes an earlier version did not keep
 	return db, nil
 }
 
