@@ -14,8 +14,10 @@ import (
 // stored "complete" of the inject whose attempt a killed process left
 // unended, among many pending bodies, one complete in a hundred such a
 // one. "found" asks for an inject that has one, "none" for one that
-// has no body at all (a new inject, the usual case). PendingOf is the
-// lookup before the index of interrupted bodies, InterruptedOf after.
+// has no body at all (a new inject, the usual case). PendingOf was the
+// lookup before the index of interrupted bodies (a walk of every pending
+// body then; it reads the index by inject since, see BenchmarkPendingOf),
+// InterruptedOf after.
 func BenchmarkRecentComplete(b *testing.B) {
 	for _, pending := range []int{10_000, 100_000} {
 		s := benchPending(b, pending)
