@@ -114,8 +114,12 @@ func (v *runView) echo() io.Writer {
 	return v.out
 }
 
-// OnExecuted keeps the report.
-func (v *runView) OnExecuted(r *runtime.Report, _ time.Duration) {
+// OnExecuted keeps the report; not one the runtime could not build
+// (err): Run returns err, and the run ends as a refused one.
+func (v *runView) OnExecuted(r *runtime.Report, _ time.Duration, err error) {
+	if err != nil {
+		return
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.report = r

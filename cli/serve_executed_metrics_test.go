@@ -56,6 +56,7 @@ func TestIntegrationServeCountsRunsAndWarnsOfFailed(t *testing.T) {
 		`injectkit_injects_executed_total{injector="noop",status="failed"} 1`,
 		`injectkit_injects_executed_total{injector="noop",status="partial"} 1`,
 		`injectkit_injects_executed_total{injector="noop",status="timeout"} 0`, // declared at the start
+		`injectkit_injects_executed_total{injector="noop",status="error"} 0`,
 	} {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("/metrics lacks %q", want)

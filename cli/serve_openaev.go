@@ -30,8 +30,16 @@ type metricsObserver struct {
 	redact func(string) string // the runtime's log redaction (runtime.WithLogRedaction)
 }
 
-func (o metricsObserver) OnExecuted(r *runtime.Report, d time.Duration) {
+// OnExecuted counts the run by its outcome; one whose report the runtime
+// could not build (err) as serve.StatusError, not failed, and without the
+// WARN: its injector returned no failure, and the refusal that follows is
+// logged where the inject is settled.
+func (o metricsObserver) OnExecuted(r *runtime.Report, d time.Duration, err error) {
 	o.m.ObserveExecution(r.Injector, d)
+	if err != nil {
+		o.m.InjectExecuted(r.Injector, serve.StatusError)
+		return
+	}
 	o.m.InjectExecuted(r.Injector, string(r.Status))
 	if o.log == nil || r.Status != framework.StatusFailed {
 		return

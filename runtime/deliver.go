@@ -53,8 +53,20 @@ type Rejection struct {
 // node_exporter's execute() times every collector: how long the executor
 // ran, and how long the delivery took (err is the deliverer's). Its
 // methods are called from Run's goroutine and must not block.
+//
+// OnExecuted is called once for every inject whose executor was called
+// (or one of whose checks panicked), whatever became of it, before its
+// delivery; never for an inject refused before it ran. r is never nil.
+// err is nil, or the runtime's error building the run's report (its
+// post-execution signatures or payload): no output of the executor's
+// causes one, as a malformed output compiles to a failed outcome, so
+// it is the runtime's bug. r then names the inject and holds its
+// targets, start, end and the executor's output as compiled so far, but
+// no signatures; its Status is failed. Run does not deliver it: it
+// returns err, and a Rejecter reports the inject refused (OnDelivered
+// is not called).
 type Observer interface {
-	OnExecuted(r *Report, d time.Duration)
+	OnExecuted(r *Report, d time.Duration, err error)
 	OnDelivered(r *Report, d time.Duration, err error)
 }
 

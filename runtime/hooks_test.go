@@ -135,7 +135,7 @@ type timings struct {
 	delivered []error
 }
 
-func (o *timings) OnExecuted(_ *runtime.Report, d time.Duration) {
+func (o *timings) OnExecuted(_ *runtime.Report, d time.Duration, _ error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.executed = append(o.executed, d)

@@ -239,11 +239,38 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
 		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1, Indirect: !p.direct}
-	post, out, err := rt.compile(pre, out, partial, notReached, p.secrets, log)
+	err = rt.build(r, pre, out, partial, notReached, keyedTwice, p.secrets, log)
+	if err != nil {
+		// Not an outcome of the tool's (compile makes a failed outcome of
+		// any output it returns): the inject ran all the same, and its
+		// observer is told so, as of every run (see Observer).
+		r.Status, r.Finished = framework.StatusFailed, rt.now()
+	} else {
+		log.Info("payload built", zap.Int("targets", r.sigs.Len()), zap.String("status", string(r.Status)),
+			zap.Duration("duration", rt.now().Sub(t2)))
+	}
+	rt.observer.OnExecuted(r, ran, err)
 	if err != nil {
 		return nil, err
 	}
-	r.Output, r.sigs, r.Status, r.notReached = out, post, out.Status, notReached
+	return r, nil
+}
+
+// build compiles the post-execution signatures and the payload of r from
+// pre and out, the executor's output (the runtime's own copy), partial its
+// partial results, notReached the targets it did not reach (by position)
+// and keyedTwice the targets its extras keyed twice; secrets are the
+// Secret settings' values, redacted from the messages it makes. An error leaves r
+// without signatures nor payload, its Output the one compiled so far.
+func (rt *Runtime) build(r *Report, pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, keyedTwice []framework.Target, secrets *httpx.Redactor, log *zap.Logger) error {
+	targets := r.Targets
+	post, out, err := rt.compile(pre, out, partial, notReached, secrets, log)
+	r.Output = out
+	if err != nil {
+		return err
+	}
+	var stray []string
+	r.sigs, r.Status, r.notReached = post, out.Status, notReached
 	if r.targetStatus, stray = byPosition(out.TargetStatus, targets); len(stray) > 0 { // keyed by ownOutput
 		log.Warn("executor gave outcomes of targets it was not given; ignored", zap.String("targets", namedKeys(stray)))
 	}
@@ -259,14 +286,11 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		log.Error("executor extras rejected; signatures sent without them", zap.Error(err))
 		r.Output.ExtraByType, r.Output.TargetExtras, r.extras = nil, nil, nil
 		if rng, err = post.PayloadRange(r.attribution, r.Types, nil); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	r.payload, r.Finished = rng, rt.now()
-	log.Info("payload built", zap.Int("targets", post.Len()), zap.String("status", string(r.Status)),
-		zap.Duration("duration", rt.now().Sub(t2)))
-	rt.observer.OnExecuted(r, ran)
-	return r, nil
+	return nil
 }
 
 // compile compiles the post-execution signatures of out, the targets of

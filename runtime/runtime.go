@@ -115,7 +115,7 @@ func New(reg *framework.Registry, opts ...Option) *Runtime {
 
 type noObserver struct{}
 
-func (noObserver) OnExecuted(*Report, time.Duration)         {}
+func (noObserver) OnExecuted(*Report, time.Duration, error)  {}
 func (noObserver) OnDelivered(*Report, time.Duration, error) {}
 
 // injectLog returns the runtime's logger scoped to one request: its

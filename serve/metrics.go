@@ -80,7 +80,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		held:         r.gauge("injectkit_results_held", heldHelp),
 		received:     r.counterVec("injectkit_injects_received_total", "injector", "Injects received for the first time (redeliveries are counted in injectkit_redeliveries_total), by injector (\"unknown\" when the message names none that is registered, or cannot be decoded: malformed or too large, whatever contract it names)."),
 		executed: r.counterVecs("injectkit_injects_executed_total", []string{"injector", "status"},
-			"Injects run, by injector and outcome (success, partial, failed, timeout), counted as the runtime ends each run (its observer's OnExecuted); a rejected inject is not run."),
+			"Injects run, by injector and outcome (success, partial, failed, timeout; error: the runtime could not build the run's report, and reported the inject refused), counted as the runtime ends each run (its observer's OnExecuted); a rejected inject is not run."),
 		completed: r.counterVec("injectkit_injects_completed_total", "injector", "Runs whose terminal callback was delivered, or stored in the outbox for a later delivery, by injector."),
 		failed:    r.counterVec("injectkit_injects_failed_total", "injector", "Injects whose message was rejected, or whose result is lost (not delivered, nowhere to keep it), by injector; a requeue is not a failure."),
 		execution: r.histogramVec("injectkit_execution_duration_seconds", "injector", durations, "Time an injector spent executing an inject."),
@@ -164,12 +164,19 @@ func injectorLabel(injector string) string {
 	return injector
 }
 
+// StatusError is the "status" of injectkit_injects_executed_total of a
+// run whose report the runtime could not build (runtime.Observer's
+// OnExecuted given an error): its inject ran, and was reported refused.
+const StatusError = "error"
+
 // executedStatuses are the outcomes of a run, the "status" label of
-// injectkit_injects_executed_total (framework's Status* values).
-var executedStatuses = []string{"success", "partial", "failed", "timeout"}
+// injectkit_injects_executed_total: framework's Status* values, and
+// StatusError.
+var executedStatuses = []string{"success", "partial", "failed", "timeout", StatusError}
 
 // InjectExecuted counts a run of an inject of injector that ended with
-// status (the runtime's outcome: success, partial, failed, timeout).
+// status (the runtime's outcome: success, partial, failed, timeout; or
+// StatusError).
 func (m *Metrics) InjectExecuted(injector, status string) {
 	if m != nil {
 		m.executed.WithLabelValues(injectorLabel(injector), status).Inc()
