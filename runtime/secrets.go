@@ -184,13 +184,13 @@ func (w *weakWarned) first(key string) bool {
 
 // warnWeakSecrets writes one WARN, once per runtime, for each Secret
 // setting of m whose value in settings is weak (framework.Setting.WeakSecret):
-// it names the setting and why, never the value. A runtime after a check
-// pass (WithCheckPass) leaves it to that pass.
+// it names the setting and why, never the value (see weakFields). A
+// runtime after a check pass (WithCheckPass) leaves it to that pass.
 func (rt *Runtime) warnWeakSecrets(m *framework.Manifest, settings map[string]string) {
 	if m == nil || rt.checked {
 		return
 	}
-	for _, s := range m.Settings {
+	for i, s := range m.Settings {
 		if !s.Secret {
 			continue
 		}
@@ -198,7 +198,57 @@ func (rt *Runtime) warnWeakSecrets(m *framework.Manifest, settings map[string]st
 		if why == "" || !rt.weak.first(m.Name+"."+s.Key) {
 			continue
 		}
-		rt.log.Warn("weak value for a Secret setting: "+why, zap.String("injector", m.Name),
-			zap.String("setting", m.Name+"."+s.Key), zap.String("where", m.SettingWhere(s)))
+		rt.log.Warn("weak value for a Secret setting: "+why, weakFields(m, i, settings[s.Key])...)
 	}
+}
+
+// weakFields are the fields of the WARN of the Secret setting at index i
+// of m's settings, whose weak value is v: the injector, the setting
+// (query.shodan_api_key) and where it is given. The log redaction
+// replaces v wherever it stands, and a weak value is often one of those
+// names, as an example writes them (the setting's own key or environment
+// variable, the injector's name), which it would garble
+// ("query.[REDACTED]"): each name holding v is left out, so that the
+// line names the setting by those that do not (its environment variable
+// when its key holds v). A setting none of whose names is left is named
+// by its place among m's settings, as the injector's listing (the
+// injectors command) shows them, and by its Doc.
+func weakFields(m *framework.Manifest, i int, v string) []zap.Field {
+	red := httpx.NewRedactor(strings.TrimSpace(v))
+	shown := func(name string) bool { return name != "" && red.Redact(name) == name }
+	s := m.Settings[i]
+	key := m.Name + "." + s.Key
+	var fields, where []zap.Field
+	if shown(m.Name) {
+		fields = append(fields, zap.String("injector", m.Name))
+	}
+	switch {
+	case shown(key):
+		fields = append(fields, zap.String("setting", key))
+	case shown(s.Env):
+		fields = append(fields, zap.String("setting", s.Env))
+	default:
+		of := "the injector, as the injectors command lists them"
+		if shown(m.Name) {
+			of = "injector " + m.Name + `, as "injectors ` + m.Name + `" lists them`
+		}
+		setting := fmt.Sprintf("setting %d of %d of %s", i+1, len(m.Settings), of)
+		if shown(s.Doc) {
+			setting += ": " + s.Doc
+		}
+		fields = append(fields, zap.String("setting", setting))
+	}
+	var places []string
+	if shown(s.Env) {
+		places = append(places, "env "+s.Env)
+	}
+	if shown(key) {
+		places = append(places, key+" in the config file")
+	}
+	if len(places) == 0 {
+		where = append(where, zap.String("where", "its names withheld: they hold its value, which the logs redact wherever it stands"))
+	} else {
+		where = append(where, zap.String("where", strings.Join(places, " or ")))
+	}
+	return append(fields, where...)
 }

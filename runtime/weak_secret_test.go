@@ -8,6 +8,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -41,6 +42,7 @@ func TestWeakSecretSettingWarnedOnce(t *testing.T) {
 		{"a placeholder", "changeme", nil, 1},
 		{"too short", "k3y", nil, 1},
 		{"the documented example", "API_KEY", nil, 1},
+		{"the documented example, another case", "Api_Key", nil, 1},
 		{"a real key", "Zq8vLrT2pWm9XkA3bN7c", nil, 0},
 		{"after a check pass", "changeme", []runtime.Option{runtime.WithCheckPass()}, 0},
 	}
@@ -61,13 +63,83 @@ func TestWeakSecretSettingWarnedOnce(t *testing.T) {
 				t.Fatalf("%d weak-secret WARNs, want %d", len(warned), tt.warns)
 			}
 			for _, w := range warned {
-				if got := w.ContextMap()["setting"]; got != "fake.api_key" {
-					t.Errorf("setting = %v, want fake.api_key", got)
+				want := "fake.api_key"
+				if framework.FoldName(tt.key) == "apikey" { // see TestWeakSecretNamedByWhatItsValueLeaves
+					want = "KEYED_API_KEY"
+				}
+				if got := w.ContextMap()["setting"]; got != want {
+					t.Errorf("setting = %v, want %s", got, want)
 				}
 				line := w.Message + " " + strings.Join(fieldValues(w.ContextMap()), " ")
-				if framework.FoldName(tt.key) != "apikey" && strings.Contains(line, tt.key) { // the setting's own name is no secret
+				if httpx.Redact(line, tt.key) != line {
 					t.Errorf("the WARN quotes the value: %s", line)
 				}
+			}
+		})
+	}
+}
+
+// shodanKeyed is an external injector whose Secret setting, the second
+// of two, has a key of ShortSecret bytes or more (which the log redaction
+// replaces anywhere, not only as a word) within its environment
+// variable's name, as query's.
+type shodanKeyed struct{ frameworktest.Executor }
+
+func (*shodanKeyed) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "fake", Category: framework.External,
+		Expectations: []framework.ExpectationType{framework.Detection},
+		Settings: []framework.Setting{{Key: "base_url", Doc: "not a secret"},
+			{Key: "shodan_api_key", Env: "INJECTKIT_SHODAN_API_KEY", Secret: true, Doc: "Shodan API key"}}}
+}
+
+// The log redaction replaces a secret's value wherever it stands, so a
+// weak value that is one of the setting's names (its key, its
+// environment variable, the injector's name) would garble the WARN
+// ("fake.[REDACTED]"): the WARN names the setting by the names the value
+// leaves whole, else by its place in the injector's listing and its doc,
+// and the line, redacted of the value, is unchanged.
+func TestWeakSecretNamedByWhatItsValueLeaves(t *testing.T) {
+	const withheld = "its names withheld: they hold its value, which the logs redact wherever it stands"
+	const byPlace = `setting 2 of 2 of injector fake, as "injectors fake" lists them: Shodan API key`
+	tests := []struct {
+		name, key                string
+		ex                       framework.Executor
+		injector, setting, where string
+	}{
+		{"its key, as a word within its env", "api_key", &keyed{}, "fake", "KEYED_API_KEY", "env KEYED_API_KEY"},
+		{"its key in capitals", "API_KEY", &keyed{}, "fake", "KEYED_API_KEY", "env KEYED_API_KEY"},
+		{"its env", "KEYED_API_KEY", &keyed{}, "fake", "fake.api_key", "fake.api_key in the config file"},
+		{"its env in lower case", "keyed_api_key", &keyed{}, "fake", "fake.api_key", "fake.api_key in the config file"},
+		{"the injector's name", "fake", &keyed{}, "", "KEYED_API_KEY", "env KEYED_API_KEY"},
+		{"a placeholder", "changeme", &keyed{}, "fake", "fake.api_key", "env KEYED_API_KEY or fake.api_key in the config file"},
+		{"its key, within its env", "shodan_api_key", &shodanKeyed{}, "fake", byPlace, withheld},
+		{"its key in capitals, within its env", "SHODAN_API_KEY", &shodanKeyed{}, "fake", byPlace, withheld},
+		{"its env, holding its key", "INJECTKIT_SHODAN_API_KEY", &shodanKeyed{}, "fake", "fake.shodan_api_key", "fake.shodan_api_key in the config file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			settings := runtime.WithSettings(func(string) map[string]string {
+				return map[string]string{"api_key": tt.key, "shodan_api_key": tt.key}
+			})
+			rt, logs := newRuntime(t, tt.ex, &recorder{}, settings)
+			req := runtime.Request{Injector: "fake", Targets: []runtime.TargetSpec{{Query: "port:22"}}}
+			if _, err := rt.Validate(context.Background(), req); err != nil {
+				t.Fatal(err)
+			}
+			warned := logs.FilterMessageSnippet("weak value for a Secret setting").All()
+			if len(warned) != 1 {
+				t.Fatalf("%d weak-secret WARNs, want 1", len(warned))
+			}
+			f := warned[0].ContextMap()
+			if f["setting"] != tt.setting || f["where"] != tt.where {
+				t.Errorf("setting %q where %q, want %q, %q", f["setting"], f["where"], tt.setting, tt.where)
+			}
+			if inj, _ := f["injector"].(string); inj != tt.injector {
+				t.Errorf("injector %q, want %q", inj, tt.injector)
+			}
+			line := warned[0].Message + " " + strings.Join(fieldValues(f), " ")
+			if red := httpx.Redact(line, tt.key); red != line {
+				t.Errorf("the log redaction garbles the WARN: %s", red)
 			}
 		})
 	}
