@@ -254,7 +254,7 @@ func TestSearchPagesPastUnusableBanners(t *testing.T) {
 	}
 	srv.Enqueue(shodantest.Reply{Body: string(first)}, bannerPage(t, banner("192.0.2.1", nil)))
 	e, _ := newTestExecutor(t, srv, nil)
-	p, err := e.provider(ProviderShodan, zap.NewNop())
+	p, err := e.provider(ProviderShodan, Name, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

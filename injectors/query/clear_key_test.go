@@ -40,7 +40,7 @@ func TestClearAPIKeyWarned(t *testing.T) {
 				t.Fatal(err)
 			}
 			core, logs := observer.New(zapcore.WarnLevel)
-			if _, err := e.provider(ProviderShodan, zap.New(core)); err != nil {
+			if _, err := e.provider(ProviderShodan, Name, zap.New(core)); err != nil {
 				t.Fatal(err)
 			}
 			var said []string

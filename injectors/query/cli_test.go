@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -164,5 +165,53 @@ func TestMissingAndRefusedKeyExitCodes(t *testing.T) {
 				t.Errorf("README's exit-code row 3 does not say a refused Shodan key is exit 3, a missing one exit 2:\n%.300s", row3)
 			}
 		}
+	}
+}
+
+// TestRefusedKeyHintNamesWhatItsBinaryReads: a binary built on injectkit
+// under another name (acme-injector), registering this injector as
+// shodan, reads the key from INJECTKIT_SHODAN_API_KEY (the framework's
+// prefix, whatever the binary's name) or the config file's
+// shodan.shodan_api_key: the hint of a key Shodan refuses names those,
+// not query's config key, and each is the one the binary reads.
+func TestRefusedKeyHintNamesWhatItsBinaryReads(t *testing.T) {
+	const hint = "check env INJECTKIT_SHODAN_API_KEY or shodan.shodan_api_key in the config file"
+	for _, tt := range []struct {
+		name   string
+		env    string // INJECTKIT_SHODAN_API_KEY
+		config string // the config file
+		code   int
+	}{
+		{"refused, from the environment", "not-" + testKey, "", 3},
+		{"refused, from the config file", "", "shodan:\n  shodan_api_key: not-" + testKey + "\n", 3},
+		{"taken, from the config file its hint names", "", "shodan:\n  shodan_api_key: " + testKey + "\n", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newStandIn(t)
+			env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_OUTBOX": "none", "INJECTKIT_SHODAN_API_KEY": tt.env}
+			if tt.config != "" {
+				path := filepath.Join(t.TempDir(), "acme.yaml")
+				if err := os.WriteFile(path, []byte(tt.config), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				env["INJECTKIT_CONFIG"] = path
+			}
+			reg := framework.NewRegistry()
+			reg.Register("shodan", func() framework.Executor { return New() })
+			var out, errs bytes.Buffer
+			code := cli.Run(context.Background(), cli.Options{Registry: reg, Name: "acme-injector", Version: "9.9.9",
+				Stdout: &out, Stderr: &errs, Getenv: func(k string) string { return env[k] }},
+				[]string{"acme-injector", "run", "shodan", "--query", "port:22", "-o", "json"})
+			if code != tt.code || len(srv.Requests()) == 0 {
+				t.Fatalf("exit %d, %d requests; want %d after a request\n%s", code, len(srv.Requests()), tt.code, errs.String())
+			}
+			shown := out.String() + errs.String()
+			if tt.code == 0 {
+				return
+			}
+			if !strings.Contains(shown, hint) || strings.Contains(shown, "query.shodan_api_key") {
+				t.Errorf("the refusal does not say %q alone:\n%s", hint, shown)
+			}
+		})
 	}
 }

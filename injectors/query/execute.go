@@ -75,7 +75,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	if len(in.Targets) == 0 {
 		return failed(in, signatures.ErrNoConfigs.Error())
 	}
-	p, err := e.provider(params.Provider, in.Logger())
+	p, err := e.provider(params.Provider, in.Injector, in.Logger())
 	if err != nil {
 		return failed(in, err.Error())
 	}

@@ -49,7 +49,7 @@ func TestExecuteLaterPageFails(t *testing.T) {
 			[]string{ResultPartial}, []int{100}, "page 2: rate limited (HTTP 429: Rate limit reached)", ""},
 		{"page 2 with a bad key", []shodantest.Reply{page1(), {Status: http.StatusUnauthorized, Header: http.Header{"Content-Type": {"text/html"}}, Body: shodantest.InvalidKeyPage}},
 			[]signatures.ExternalConfig{{Query: "apache"}}, framework.StatusPartial,
-			[]string{ResultPartial}, []int{100}, "page 2: invalid or unauthorised API key (HTTP 401): check query.shodan_api_key", ""},
+			[]string{ResultPartial}, []int{100}, "page 2: invalid or unauthorised API key (HTTP 401): check env INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file", ""},
 		{"403 on the first request is a refusal", []shodantest.Reply{forbidden},
 			[]signatures.ExternalConfig{{Query: "apache"}}, framework.StatusFailed,
 			[]string{ResultFailed}, []int{0}, "page 1: refused (HTTP 403: Access denied (403 Forbidden))", "invalid or unauthorised"},
@@ -262,7 +262,7 @@ func TestShodanOversizedAnswerMemory(t *testing.T) {
 	}
 	e.minGap = time.Nanosecond
 	t.Cleanup(func() { _ = e.Close() })
-	p, err := e.provider(ProviderShodan, zap.NewNop())
+	p, err := e.provider(ProviderShodan, Name, zap.NewNop())
 	if err != nil {
 		t.Fatalf("provider: %v", err)
 	}

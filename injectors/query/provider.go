@@ -1,12 +1,15 @@
 package query
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/injectkit/injectkit/framework"
 )
 
 // Provider runs one exposure query. Search returns at most limit matches and
@@ -48,13 +51,24 @@ type Match struct {
 	Timestamp string             `json:"timestamp"`
 }
 
-// keySettings names where the API key is given, for the errors about it.
-const keySettings = "query.shodan_api_key or INJECTKIT_SHODAN_API_KEY"
+// keySetting is the setting of the API key, as the manifest declares it.
+var keySetting = framework.Setting{Key: SettingShodanAPIKey, Env: "INJECTKIT_SHODAN_API_KEY", Secret: true, Required: true,
+	Doc: "Shodan API key"}
+
+// keyWhere names where the API key is given to the injector registered
+// as injector (the config file's key is "<injector>.shodan_api_key"; ""
+// is Name), as the runtime names a setting (framework's
+// Manifest.SettingWhere): "env INJECTKIT_SHODAN_API_KEY or
+// query.shodan_api_key in the config file", for the errors about it.
+func keyWhere(injector string) string {
+	return framework.Manifest{Name: cmp.Or(injector, Name)}.SettingWhere(keySetting)
+}
 
 // Errors a caller can branch on with errors.Is.
 var (
-	// ErrMissingAPIKey is returned before any request when no API key is set.
-	ErrMissingAPIKey = errors.New("missing API key (set " + keySettings + ")")
+	// ErrMissingAPIKey is returned before any request when no API key is
+	// set; the error returned says where to set it.
+	ErrMissingAPIKey = errors.New("missing API key")
 	// ErrUnauthorized is returned for HTTP 401: Shodan did not accept the
 	// key (shodan-python, too, takes only a 401 for a rejected key).
 	ErrUnauthorized = errors.New("invalid or unauthorised API key")
@@ -94,6 +108,9 @@ type APIError struct {
 	RetryAfter time.Duration
 
 	kind error
+	// keyWhere says where the key is given (keyWhere) to the injector
+	// whose request was refused; "" for query's.
+	keyWhere string
 }
 
 // newAPIError classifies an error answer: spent query credits by the
@@ -121,7 +138,7 @@ func newAPIError(status int, message string, retryAfter time.Duration) *APIError
 // refuses one with an HTML page, no message of its own.
 func (e *APIError) Error() string {
 	if errors.Is(e.kind, ErrUnauthorized) {
-		return e.text() + ": check " + keySettings
+		return e.text() + ": check " + cmp.Or(e.keyWhere, keyWhere(""))
 	}
 	return e.text()
 }

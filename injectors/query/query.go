@@ -130,8 +130,7 @@ func (e *Executor) Manifest() framework.Manifest {
 		Settings: []framework.Setting{
 			{Key: SettingShodanBaseURL, Env: "INJECTKIT_SHODAN_BASE_URL", Default: DefaultShodanBaseURL,
 				Doc: "base URL of the Shodan API"},
-			{Key: SettingShodanAPIKey, Env: "INJECTKIT_SHODAN_API_KEY", Secret: true, Required: true,
-				Doc: "Shodan API key"},
+			keySetting,
 			{Key: SettingRequestTimeout, Env: "INJECTKIT_QUERY_REQUEST_TIMEOUT", Default: DefaultRequestTimeout.String(),
 				Doc: "timeout of one API request, body included"},
 		},
@@ -249,15 +248,17 @@ func (e *Executor) Close() error {
 	return nil
 }
 
-// provider returns the named provider, logging to log.
-func (e *Executor) provider(name string, log *zap.Logger) (Provider, error) {
+// provider returns the named provider of the injector registered as
+// injector (framework.Inject.Injector: its errors name its settings as
+// the user gives them), logging to log.
+func (e *Executor) provider(name, injector string, log *zap.Logger) (Provider, error) {
 	switch name {
 	case ProviderShodan:
 		if e.apiKey == "" {
-			return nil, ErrMissingAPIKey
+			return nil, fmt.Errorf("%w (set %s)", ErrMissingAPIKey, keyWhere(injector))
 		}
 		s := &shodan{base: e.baseURL, key: e.apiKey, client: e.client, timeout: e.timeout,
-			retry: e.retry, log: log.With(zap.String("provider", name))}
+			retry: e.retry, log: log.With(zap.String("provider", name)), keyWhere: keyWhere(injector)}
 		// An Executor not built by New still works, with the defaults.
 		if s.base == nil {
 			s.base = defaultBaseURL()

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +46,9 @@ type shodan struct {
 	// previous one's answer.
 	pace   *keyPace
 	minGap time.Duration
+	// keyWhere says where the key is given (see keyWhere), for a 401's
+	// error; "": query's.
+	keyWhere string
 }
 
 // retryPolicy says how 429 and 5xx answers are retried.
@@ -68,7 +72,7 @@ var _ Provider = (*shodan)(nil)
 func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, error) {
 	res := Result{Matches: []Match{}}
 	if s.key == "" {
-		return res, ErrMissingAPIKey
+		return res, fmt.Errorf("%w (set %s)", ErrMissingAPIKey, cmp.Or(s.keyWhere, keyWhere("")))
 	}
 	if limit <= 0 {
 		return res, nil
@@ -80,6 +84,9 @@ func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, e
 		}
 		p, err := s.fetch(ctx, query, page)
 		if err != nil {
+			if ae, ok := errors.AsType[*APIError](err); ok {
+				ae.keyWhere = s.keyWhere
+			}
 			return res, fmt.Errorf("shodan: page %d: %w", page, err)
 		}
 		if page == 1 {

@@ -25,7 +25,7 @@ func newShodan(t *testing.T, srv *shodantest.Server, settings map[string]string,
 	if log == nil {
 		log = zap.NewNop()
 	}
-	p, err := e.provider(ProviderShodan, log)
+	p, err := e.provider(ProviderShodan, Name, log)
 	if err != nil {
 		t.Fatalf("provider: %v", err)
 	}
@@ -114,7 +114,7 @@ func TestShodanErrors(t *testing.T) {
 		wantWaits []time.Duration // nil: not checked
 	}{
 		{name: "wrong key, answered as Shodan does: nginx's HTML 401 page", key: "not-the-key", wantIs: ErrUnauthorized,
-			wantText: "invalid or unauthorised API key (HTTP 401): check query.shodan_api_key or INJECTKIT_SHODAN_API_KEY", wantTries: 1},
+			wantText: "invalid or unauthorised API key (HTTP 401): check env INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file", wantTries: 1},
 		{name: "forbidden", replies: []shodantest.Reply{{Status: 403, Body: shodantest.ErrorBody("Access denied (403 Forbidden)")}},
 			wantIs: ErrRefused, wantText: "refused (HTTP 403: Access denied (403 Forbidden))", wantTries: 1},
 		{name: "credits spent, as Shodan sends it", replies: []shodantest.Reply{{Status: 401, Body: shodantest.ErrorBody(shodantest.MsgNoCredits)}},
@@ -339,7 +339,7 @@ func TestZeroExecutorUsesDefaults(t *testing.T) {
 	if err := e.Configure(map[string]string{SettingShodanBaseURL: srv.URL, SettingShodanAPIKey: testKey}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := e.provider(ProviderShodan, zap.NewNop())
+	p, err := e.provider(ProviderShodan, Name, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

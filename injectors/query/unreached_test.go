@@ -142,7 +142,7 @@ func TestExecuteQueryThatNeverLeftIsUnreached(t *testing.T) {
 	}{
 		{"no API key", func(*testing.T, *shodantest.Server) map[string]string {
 			return map[string]string{SettingShodanAPIKey: ""}
-		}, "not queried: " + ErrMissingAPIKey.Error()},
+		}, "not queried: missing API key (set env INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)"},
 		{"connection refused", func(t *testing.T, _ *shodantest.Server) map[string]string {
 			return map[string]string{SettingShodanBaseURL: "http://127.0.0.1:" + strconv.Itoa(testkit.ClosedPort(t, "tcp4", "127.0.0.1:0"))}
 		}, "not queried: its request never reached the engine (connect: connection refused)"},
