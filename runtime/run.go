@@ -244,7 +244,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		// Not an outcome of the tool's (compile makes a failed outcome of
 		// any output it returns): the inject ran all the same, and its
 		// observer is told so, as of every run (see Observer).
-		r.Status, r.Finished = framework.StatusFailed, rt.now()
+		r.Status, r.Finished, r.sigs, r.payload = framework.StatusFailed, rt.now(), nil, nil
 	} else {
 		log.Info("payload built", zap.Int("targets", r.sigs.Len()), zap.String("status", string(r.Status)),
 			zap.Duration("duration", rt.now().Sub(t2)))
@@ -260,8 +260,8 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 // pre and out, the executor's output (the runtime's own copy), partial its
 // partial results, notReached the targets it did not reach (by position)
 // and keyedTwice the targets its extras keyed twice; secrets are the
-// Secret settings' values, redacted from the messages it makes. An error leaves r
-// without signatures nor payload, its Output the one compiled so far.
+// Secret settings' values, redacted from the messages it makes. On an
+// error r's Output is the one compiled so far.
 func (rt *Runtime) build(r *Report, pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, keyedTwice []framework.Target, secrets *httpx.Redactor, log *zap.Logger) error {
 	targets := r.Targets
 	post, out, err := rt.compile(pre, out, partial, notReached, secrets, log)
