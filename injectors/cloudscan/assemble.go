@@ -6,7 +6,10 @@ import (
 	"maps"
 	"slices"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // assemble builds the output: per-configuration results in the findings,
@@ -29,11 +32,30 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 		return true
 	}
 	unretried := 0 // calls the retry budget left unretried
+	warned := map[string]bool{}
 	for i, r := range runs {
 		res := r.result
+		refusal := ""
+		if r.sess != nil {
+			refusal = r.sess.regionRefusal(r.cfg.CloudRegion)
+		}
+		if refusal != "" {
+			// One error for the region, not one per check: none of its
+			// checks could run, and what they sent no trail logs.
+			res.Error = notEnabled(r.cfg, refusal)
+			if !warned[r.cfg.CloudProvider+" "+r.cfg.CloudRegion] {
+				warned[r.cfg.CloudProvider+" "+r.cfg.CloudRegion] = true
+				in.Logger().Warn("cloud region not enabled for the account: its checks not run",
+					zap.String("provider", r.cfg.CloudProvider), zap.String("cloud_region", r.cfg.CloudRegion),
+					zap.String("cloud_account_id", r.cfg.CloudAccountID), zap.String("code", refusal))
+			}
+		}
 		okChecks, badChecks := 0, 0
 		for _, svc := range slices.Sorted(maps.Keys(r.jobs)) {
 			j := r.jobs[svc]
+			if refusal != "" && !j.global {
+				continue
+			}
 			res.Checks[svc] = j.result
 			r.recs = append(r.recs, j.rec)
 			for _, ce := range j.result.Errors {
@@ -47,13 +69,13 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 				okChecks++
 			}
 		}
-		switch {
-		case res.Error != "":
-			res.Status = string(framework.StatusFailed)
+		if res.Error != "" {
 			note(res.Error)
+		}
+		switch {
 		case okChecks == 0:
 			res.Status = string(framework.StatusFailed)
-		case badChecks > 0 || hasErrors(r):
+		case res.Error != "" || badChecks > 0 || hasErrors(r):
 			res.Status = string(framework.StatusPartial)
 		default:
 			res.Status = string(framework.StatusSuccess)
@@ -70,7 +92,7 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 			troubled = true
 		}
 		results[i] = res
-		out.TargetExtras[in.Targets[i]] = targetExtras(r.cfg.CloudRegion, r.identity, r.recs) // runs[i] is in.Targets[i]'s
+		out.TargetExtras[in.Targets[i]] = targetExtras(r.cfg.CloudRegion, r.identity, r.recs, r.logged) // runs[i] is in.Targets[i]'s
 		out.TargetStatus[in.Targets[i]] = framework.ExecutionStatus(res.Status)
 		if r.unreached != "" {
 			if out.Unreached == nil {
@@ -103,9 +125,27 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 	return out
 }
 
+// notEnabled says that cfg's region refused the credentials (code) that
+// another region took: it is an opt-in region the account has not
+// enabled.
+func notEnabled(cfg signatures.CloudConfig, code string) string {
+	return fmt.Sprintf("%s %s: region %s is not enabled for account %s (it refused the credentials another region took: %s): its checks cannot run there, and no trail logs the calls made there",
+		cfg.CloudProvider, cfg.CloudRegion, cfg.CloudRegion, cfg.CloudAccountID, code)
+}
+
+// logged reports whether a trail of the account logs the calls made in
+// region: not when the region is not enabled for it (a multi-Region trail
+// logs the enabled Regions only: AWS CloudTrail User Guide,
+// "Understanding multi-Region trails and opt-in Regions").
+func (r *configRun) logged(region string) bool {
+	return r.sess == nil || r.sess.regionRefusal(region) == ""
+}
+
+// hasErrors reports whether a check r counts has errors (a regional one of
+// a region not enabled does not count).
 func hasErrors(r *configRun) bool {
 	for _, j := range r.jobs {
-		if len(j.result.Errors) > 0 {
+		if _, counted := r.result.Checks[j.service]; counted && len(j.result.Errors) > 0 {
 			return true
 		}
 	}

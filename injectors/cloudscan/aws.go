@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -193,6 +194,12 @@ type awsSession struct {
 	pathStyle bool
 	now       func() time.Time
 	keyMaxAge time.Duration
+
+	mu sync.Mutex
+	// refused holds, per region that refused the credentials another
+	// region took (an opt-in region not enabled), the code it answered
+	// (awsoptin.go).
+	refused map[string]string
 }
 
 func (s *awsSession) check(ctx context.Context, service, region string) *CheckResult {
@@ -202,9 +209,10 @@ func (s *awsSession) check(ctx context.Context, service, region string) *CheckRe
 			o.Region = region
 			o.UsePathStyle = s.pathStyle
 		})
-		return checkS3(ctx, c, region)
+		return s.regionalCheck(ctx, region, func(ctx context.Context) *CheckResult { return checkS3(ctx, c, region) })
 	case ServiceEC2:
-		return checkEC2(ctx, ec2.NewFromConfig(s.cfg, func(o *ec2.Options) { o.Region = region }))
+		c := ec2.NewFromConfig(s.cfg, func(o *ec2.Options) { o.Region = region })
+		return s.regionalCheck(ctx, region, func(ctx context.Context) *CheckResult { return checkEC2(ctx, c) })
 	case ServiceIAM:
 		c := iam.NewFromConfig(s.cfg, func(o *iam.Options) { o.Region = iamRegion(ctx, region) })
 		return checkIAM(ctx, c, s.now(), s.keyMaxAge)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,7 +18,9 @@ import (
 // opt-in region the account has not enabled, a region whose STS endpoint
 // is deactivated or does not resolve), it asks again in the partition's
 // global region (us-east-1 in aws), which every account has enabled: the
-// other targets are not left unreached for one region's sake. Both calls
+// other targets are not left unreached for one region's sake; a region that
+// refused credentials the global region took is not enabled: its checks
+// make no call and no signature lists its calls (awsoptin.go). Both calls
 // are recorded, each in the region it was signed for, as every answered
 // call is (recordCall).
 func (s *awsSession) accountID(ctx context.Context, region string) (string, error) {
@@ -29,6 +32,12 @@ func (s *awsSession) accountID(ctx context.Context, region string) (string, erro
 	account, err2 := s.callerAccount(ctx, global)
 	if err2 != nil {
 		return "", fmt.Errorf("%w (asked in %s after %s refused: %s)", err2, global, region, refusal(err))
+	}
+	if code := apiCode(err); slices.Contains(credentialRefusals, code) {
+		// The credentials are good, the region does not take them: an
+		// opt-in region the account has not enabled. Its checks make no
+		// call (regionalCheck).
+		s.refuse(region, code)
 	}
 	return account, nil
 }

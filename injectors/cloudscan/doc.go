@@ -46,6 +46,11 @@
 //     a login profile) without an MFA device and access keys older than
 //     access_key_max_age_days.
 //
+// A region that refuses credentials another region took (InvalidClientTokenId,
+// AuthFailure) is an opt-in region the account has not enabled: its
+// configurations get one error naming it, its regional checks stop, and its
+// calls are in no signature, since no trail logs them (awsoptin.go).
+//
 // Each configuration's checks run concurrently in a bounded pool. A check
 // that fails (AccessDenied, throttling beyond the retry budget) is recorded
 // in the findings and makes the inject partial, as does a failed call on

@@ -23,8 +23,10 @@ const (
 // (checksAgent; the identity call's when they have none). A collector
 // looks a call up by account, region and event name: a call listed under a
 // region whose trail does not record it could never be found. identity is
-// nil when the identity call does not count for the target.
-func targetExtras(region string, identity *recorder, checks []*recorder) framework.TypeExtras {
+// nil when the identity call does not count for the target. A call made
+// in a region whose trail does not log it (logged false: a region the
+// account has not enabled) is left out: a SIEM could never match it.
+func targetExtras(region string, identity *recorder, checks []*recorder, logged func(string) bool) framework.TypeExtras {
 	sets := map[string]map[string]bool{}
 	recs := checks
 	if identity != nil {
@@ -32,6 +34,9 @@ func targetExtras(region string, identity *recorder, checks []*recorder) framewo
 	}
 	for _, rec := range recs {
 		for r, calls := range rec.byRegion() {
+			if !logged(r) {
+				continue
+			}
 			if sets[r] == nil {
 				sets[r] = map[string]bool{}
 			}
@@ -40,9 +45,9 @@ func targetExtras(region string, identity *recorder, checks []*recorder) framewo
 			}
 		}
 	}
-	ua := checksAgent(region, checks)
+	ua := checksAgent(region, checks, logged)
 	if ua == "" && identity != nil {
-		ua = checksAgent(region, []*recorder{identity})
+		ua = checksAgent(region, []*recorder{identity}, logged)
 	}
 	if len(sets) == 0 {
 		return framework.TypeExtras{}
@@ -72,11 +77,14 @@ func targetExtras(region string, identity *recorder, checks []*recorder) framewo
 // logged for that event. The calls of one service do not all carry the
 // same header: the SDK's feature metrics (m/…) name what each call used,
 // such as a paginator (C) on a list call. It is given as CloudTrail logs
-// it (loggedAgent). "" when recs recorded no call.
-func checksAgent(region string, recs []*recorder) string {
+// it (loggedAgent). "" when recs recorded no call a trail logs (logged).
+func checksAgent(region string, recs []*recorder, logged func(string) bool) string {
 	byRegion := map[string][]string{}
 	for _, rec := range recs {
 		for r, calls := range rec.byRegion() {
+			if !logged(r) {
+				continue
+			}
 			byRegion[r] = append(byRegion[r], calls...)
 		}
 	}

@@ -18,6 +18,7 @@ type job struct {
 	service string
 	region  string // a global check runs in its partition's first asker's region
 	label   string
+	global  bool // an account-wide check (provider.global)
 	rec     *recorder
 	result  *CheckResult
 }

@@ -43,6 +43,8 @@ func (f *fakeProvider) accountID(ctx context.Context, region string) (string, er
 	return f.account, f.idErr
 }
 
+func (f *fakeProvider) regionRefusal(string) string { return "" }
+
 func (f *fakeProvider) check(ctx context.Context, service, region string) *CheckResult {
 	f.mu.Lock()
 	f.checks = append(f.checks, service+"@"+region)

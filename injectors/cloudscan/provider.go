@@ -43,6 +43,11 @@ type session interface {
 	accountID(ctx context.Context, region string) (string, error)
 	// check runs one service's check in region.
 	check(ctx context.Context, service, region string) *CheckResult
+	// regionRefusal returns the code with which region refused the
+	// credentials that another region took (an opt-in region the account
+	// has not enabled), "" when it did not: its checks make no call, and
+	// no trail of the account logs the calls made there.
+	regionRefusal(region string) string
 }
 
 // providerSet maps provider names to providers.

@@ -18,7 +18,9 @@ type configRun struct {
 	// identity records the identity call, when it counts for this
 	// configuration; recs, the calls of its checks.
 	identity *recorder
-	recs     []*recorder
+	// sess is the session its checks ran in, nil when none did.
+	sess session
+	recs []*recorder
 	// jobs are the checks it asked for, by service.
 	jobs map[string]*job
 	// unreached, when set, says why no call went to its account
@@ -190,7 +192,7 @@ func preparePartition(ctx context.Context, log *zap.Logger, name string, prov pr
 				zap.String("cloud_account_id", r.cfg.CloudAccountID), zap.String("caller_account_id", account))
 			continue
 		}
-		r.identity = idRec
+		r.identity, r.sess = idRec, sess
 		services := prov.services()
 		if r.cfg.TargetService != "" {
 			services = []string{r.cfg.TargetService}
@@ -202,7 +204,8 @@ func preparePartition(ctx context.Context, log *zap.Logger, name string, prov pr
 			}
 			j, ok := shared[key]
 			if !ok {
-				j = &job{sess: sess, service: svc, region: r.cfg.CloudRegion, label: label, rec: newRecorder()}
+				j = &job{sess: sess, service: svc, region: r.cfg.CloudRegion, label: label, rec: newRecorder(),
+					global: prov.global(svc)}
 				shared[key] = j
 				jobs = append(jobs, j)
 			}

@@ -76,7 +76,12 @@ import (
 //     NoSuchPublicAccessBlockConfiguration or NoSuchBucketPolicy (Amazon S3
 //     API Reference, GetPublicAccessBlock, GetBucketPolicyStatus).
 //   - A region disableRegion names is an opt-in region the account has not
-//     enabled: STS and EC2 refuse a request signed for it (disableRegion).
+//     enabled: STS and EC2 refuse a request signed for it (disableRegion),
+//     and no call signed for it is logged (seenCall.Unlogged): a trail
+//     logs the regions enabled in the account only (AWS CloudTrail User
+//     Guide, "Understanding multi-Region trails and opt-in Regions": a
+//     multi-Region trail "captures activity in all enabled Regions"; a
+//     trail is copied into an opt-in Region when it is enabled).
 //   - Each call keeps the userAgent CloudTrail would log for it: the
 //     User-Agent header as sent, in square brackets for S3
 //     (s3.amazonaws.com) events (Amazon S3 User Guide, "CloudTrail log
@@ -154,6 +159,9 @@ type seenCall struct {
 	// connection closed under it), which no check of the executor's
 	// asked for. count leaves it out.
 	Resent bool
+	// Unlogged marks a call signed for a region disableRegion disabled:
+	// no trail of the account logs it, so no signature may list it.
+	Unlogged bool
 }
 
 func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
@@ -225,6 +233,7 @@ func (s *standIn) record(event, region string, r *http.Request) {
 		c.AccessKeyID = m[1]
 	}
 	c.Resent = s.resentLocked(r)
+	c.Unlogged = s.disabled[region]
 	s.events = append(s.events, c)
 }
 
@@ -371,6 +380,12 @@ func (s *standIn) calls() []seenCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]seenCall(nil), s.events...)
+}
+
+// logged returns the calls a trail of the account logs: those signed for a
+// region it has enabled (seenCall.Unlogged).
+func (s *standIn) logged() []seenCall {
+	return slices.DeleteFunc(s.calls(), func(c seenCall) bool { return c.Unlogged })
 }
 
 // maxInFlight returns the most requests served at once.

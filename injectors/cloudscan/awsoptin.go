@@ -1,0 +1,85 @@
+package cloudscan
+
+import (
+	"context"
+	"slices"
+)
+
+// credentialRefusals are the codes AWS answers a request with when the
+// region it was signed for does not take credentials another region took:
+// STS and the other query APIs InvalidClientTokenId, EC2 AuthFailure
+// ("AWS was not able to validate the provided access credentials"), the
+// JSON APIs UnrecognizedClientException. Asked in an opt-in region the
+// account has not enabled, every service answers so (AWS Account
+// Management Reference Guide, "Enable or disable AWS Regions in your
+// account": disabling a Region "will remove all IAM access to any
+// resources that reside in that Region"; boto/boto3#2022, #3975).
+var credentialRefusals = []string{"InvalidClientTokenId", "AuthFailure", "UnrecognizedClientException"}
+
+// refuse records that region refused the credentials with code, after
+// another region took them: an opt-in region the account has not enabled.
+// The first code is kept.
+func (s *awsSession) refuse(region, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refused == nil {
+		s.refused = map[string]string{}
+	}
+	if _, ok := s.refused[region]; !ok {
+		s.refused[region] = code
+	}
+}
+
+// regionRefusal returns the code region refused the credentials with
+// (refuse), "" when it did not.
+func (s *awsSession) regionRefusal(region string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused[region]
+}
+
+// regionalCheck runs a regional check in region, unless the region refused
+// the credentials already: then no call is made, nothing of it could
+// succeed and no trail would log it (a trail logs the regions enabled in
+// the account: AWS CloudTrail User Guide, "Understanding multi-Region
+// trails and opt-in Regions"). A check whose every call the region
+// refused so marks the region, once STS there refuses the credentials
+// too, so that the checks after it make none.
+func (s *awsSession) regionalCheck(ctx context.Context, region string, run func(context.Context) *CheckResult) *CheckResult {
+	if code := s.regionRefusal(region); code != "" {
+		r := newCheckResult()
+		r.Failed = true
+		r.Errors = append(r.Errors, CheckError{Operation: "region", Code: code,
+			Message: "not run: region " + region + " refused the credentials"})
+		return r
+	}
+	r := run(ctx)
+	if code := refusedAll(r); code != "" && ctx.Err() == nil && s.stsRefuses(ctx, region) {
+		s.refuse(region, code)
+	}
+	return r
+}
+
+// stsRefuses reports whether STS, asked in region, refuses the credentials
+// the identity call proved: a check's refusal alone does not tell a region
+// not enabled from a refusal of the service's own (an EC2 AuthFailure
+// about one request), STS's InvalidClientTokenId for credentials good
+// elsewhere does (awsidentity.go).
+func (s *awsSession) stsRefuses(ctx context.Context, region string) bool {
+	_, err := s.callerAccount(ctx, region)
+	return err != nil && slices.Contains(credentialRefusals, apiCode(err))
+}
+
+// refusedAll returns the code of a failed check whose every error is a
+// credential refusal (credentialRefusals), "" otherwise.
+func refusedAll(r *CheckResult) string {
+	if !r.Failed || len(r.Errors) == 0 {
+		return ""
+	}
+	for _, e := range r.Errors {
+		if !slices.Contains(credentialRefusals, e.Code) {
+			return ""
+		}
+	}
+	return r.Errors[0].Code
+}
