@@ -202,14 +202,15 @@ type awsSession struct {
 	refused map[string]string
 }
 
-func (s *awsSession) check(ctx context.Context, service, region string) *CheckResult {
+func (s *awsSession) check(ctx context.Context, service, region, account string) *CheckResult {
 	switch service {
 	case ServiceS3:
 		c := s3.NewFromConfig(s.cfg, func(o *s3.Options) {
 			o.Region = region
 			o.UsePathStyle = s.pathStyle
 		})
-		return s.regionalCheck(ctx, region, func(ctx context.Context) *CheckResult { return checkS3(ctx, c, region) })
+		ctl := newS3Control(s.cfg, region, s.pathStyle)
+		return s.regionalCheck(ctx, region, func(ctx context.Context) *CheckResult { return checkS3(ctx, c, ctl, region, account) })
 	case ServiceEC2:
 		c := ec2.NewFromConfig(s.cfg, func(o *ec2.Options) { o.Region = region })
 		return s.regionalCheck(ctx, region, func(ctx context.Context) *CheckResult { return checkEC2(ctx, c) })

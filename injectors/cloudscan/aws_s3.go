@@ -3,10 +3,8 @@ package cloudscan
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -40,9 +38,11 @@ type bucketPosture struct {
 	policyPublic *bool
 }
 
-// checkS3 lists the region's buckets and reads, per bucket, its public access
-// block, ACL and policy status.
-func checkS3(ctx context.Context, c s3API, region string) *CheckResult {
+// checkS3 lists the region's buckets, reads the public access block of
+// account (the buckets' owner: the credentials' account, proved), once,
+// when there is a bucket, and, per bucket, its public access block, ACL
+// and policy status.
+func checkS3(ctx context.Context, c s3API, ctl s3ControlAPI, region, account string) *CheckResult {
 	res := newCheckResult()
 	var buckets []string
 	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{BucketRegion: aws.String(region)},
@@ -62,6 +62,10 @@ func checkS3(ctx context.Context, c s3API, region string) *CheckResult {
 	}
 	sort.Strings(buckets)             // S3 lists by name; some compatible stores do not
 	buckets = slices.Compact(buckets) // a page read twice lists its buckets twice
+	var acct accountBlock
+	if len(buckets) > 0 {
+		acct = readAccountBlock(ctx, ctl, account, res)
+	}
 	for _, name := range buckets {
 		if ctx.Err() != nil {
 			res.addError("scan", name, ctx.Err())
@@ -99,83 +103,11 @@ func checkS3(ctx context.Context, c s3API, region string) *CheckResult {
 		default:
 			res.addError("GetBucketPolicyStatus", name, err)
 		}
-		if f, ok := assessBucket(name, bp); ok {
+		if f, ok := assessBucket(name, bp, acct); ok {
 			res.Findings = append(res.Findings, f)
 		}
 	}
 	return res
-}
-
-// assessBucket reports a bucket that is public (an ACL grant to everyone or
-// to every AWS user that no IgnorePublicAcls neutralises, a public policy
-// that no RestrictPublicBuckets restricts: high) or unprotected (no public
-// access block, or one with a setting off, or a public ACL or policy that
-// the block neutralises: medium). RestrictPublicBuckets limits access
-// under a public policy to AWS service principals and the bucket owner's
-// account (Amazon S3 API Reference, PublicAccessBlockConfiguration), so
-// such a bucket is not reachable by the public.
-func assessBucket(name string, bp bucketPosture) (Finding, bool) {
-	var public, unprotected []string
-	ignoreACLs := bp.block != nil && aws.ToBool(bp.block.IgnorePublicAcls)
-	restrictPolicy := bp.block != nil && aws.ToBool(bp.block.RestrictPublicBuckets)
-	for _, g := range bp.grants {
-		if g.Grantee == nil {
-			continue
-		}
-		var who string
-		switch aws.ToString(g.Grantee.URI) {
-		case allUsersURI:
-			who = "AllUsers"
-		case authenticatedUsersURI:
-			who = "AuthenticatedUsers"
-		default:
-			continue
-		}
-		reason := fmt.Sprintf("acl grants %s to %s", g.Permission, who)
-		if ignoreACLs {
-			unprotected = append(unprotected, reason+" (ignored: IgnorePublicAcls)")
-			continue
-		}
-		public = append(public, reason)
-	}
-	switch {
-	case bp.policyPublic == nil || !*bp.policyPublic:
-	case restrictPolicy:
-		unprotected = append(unprotected, "bucket policy is public (restricted: RestrictPublicBuckets)")
-	default:
-		public = append(public, "bucket policy is public")
-	}
-	switch {
-	case bp.noBlock:
-		unprotected = append(unprotected, "no public access block configured")
-	case bp.block != nil:
-		var off []string
-		for _, s := range []struct {
-			name string
-			on   *bool
-		}{
-			{"BlockPublicAcls", bp.block.BlockPublicAcls},
-			{"IgnorePublicAcls", bp.block.IgnorePublicAcls},
-			{"BlockPublicPolicy", bp.block.BlockPublicPolicy},
-			{"RestrictPublicBuckets", bp.block.RestrictPublicBuckets},
-		} {
-			if !aws.ToBool(s.on) {
-				off = append(off, s.name)
-			}
-		}
-		if len(off) > 0 {
-			unprotected = append(unprotected, "public access block incomplete: "+strings.Join(off, ", ")+" off")
-		}
-	}
-	switch {
-	case len(public) > 0:
-		return Finding{Kind: KindS3PublicBucket, Resource: name, Severity: SeverityHigh,
-			Reasons: append(public, unprotected...)}, true
-	case len(unprotected) > 0:
-		return Finding{Kind: KindS3UnprotectedBucket, Resource: name, Severity: SeverityMedium,
-			Reasons: unprotected}, true
-	}
-	return Finding{}, false
 }
 
 // apiCode returns the error code of an API error, or "".

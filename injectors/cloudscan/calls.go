@@ -76,12 +76,17 @@ func recorderFrom(ctx context.Context) *recorder {
 
 // cloudTrailEvent names an API call as CloudTrail records it:
 // "eventSource:eventName". The SDK's operation name is the event name except
-// for the few operations CloudTrail logs under another name.
+// for the few operations CloudTrail logs under another name, and S3
+// Control's source is S3's.
 func cloudTrailEvent(serviceID, operation string) string {
 	source := strings.ToLower(strings.ReplaceAll(serviceID, " ", "")) + ".amazonaws.com"
 	switch serviceID + ":" + operation {
 	case "S3:GetPublicAccessBlock":
 		operation = "GetBucketPublicAccessBlock"
+	case "S3 Control:GetPublicAccessBlock":
+		// S3 Control's calls are S3 events named after their IAM action
+		// (s3:GetAccountPublicAccessBlock), as CloudTrail logs them.
+		source, operation = "s3.amazonaws.com", "GetAccountPublicAccessBlock"
 	}
 	return source + ":" + operation
 }

@@ -150,7 +150,7 @@ func TestAssessBucket(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, ok := assessBucket("b", tt.bp)
+			f, ok := assessBucket("b", tt.bp, accountBlock{})
 			if ok != (tt.wantKind != "") {
 				t.Fatalf("finding %v (%+v), want kind %q", ok, f, tt.wantKind)
 			}
@@ -224,5 +224,55 @@ func BenchmarkAssessSecurityGroup(b *testing.B) {
 		if len(assessSecurityGroup(sg)) != 50 {
 			b.Fatal("want 50 findings")
 		}
+	}
+}
+
+// TestAssessBucketWithAccountBlock checks that the account's public access
+// block counts, setting by setting, as S3 applies it (the most restrictive
+// of the bucket's and the account's), and that an account block that could
+// not be read is said so, never taken for one.
+func TestAssessBucketWithAccountBlock(t *testing.T) {
+	on := aws.Bool(true)
+	full := &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: on, IgnorePublicAcls: on, BlockPublicPolicy: on,
+		RestrictPublicBuckets: on}
+	allUsers := s3types.Grant{Grantee: &s3types.Grantee{Type: s3types.TypeGroup, URI: aws.String(allUsersURI)},
+		Permission: s3types.PermissionRead}
+	tests := []struct {
+		name     string
+		bp       bucketPosture
+		acct     accountBlock
+		wantKind string
+		reasons  []string
+	}{
+		{"no bucket block, account block full", bucketPosture{noBlock: true, policyPublic: aws.Bool(false)},
+			accountBlock{block: full}, "", nil},
+		{"public acl ignored by the account", bucketPosture{noBlock: true, grants: []s3types.Grant{allUsers}},
+			accountBlock{block: full}, KindS3UnprotectedBucket,
+			[]string{"acl grants READ to AllUsers (ignored: the account's IgnorePublicAcls)"}},
+		{"public policy restricted by the account", bucketPosture{noBlock: true, policyPublic: aws.Bool(true)},
+			accountBlock{block: &s3types.PublicAccessBlockConfiguration{RestrictPublicBuckets: on}}, KindS3UnprotectedBucket,
+			[]string{"bucket policy is public (restricted: the account's RestrictPublicBuckets)",
+				"public access block incomplete: BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy off (the bucket's and the account's combined)"}},
+		{"levels combined setting by setting", bucketPosture{block: &s3types.PublicAccessBlockConfiguration{
+			BlockPublicAcls: on, IgnorePublicAcls: on}}, accountBlock{block: &s3types.PublicAccessBlockConfiguration{BlockPublicPolicy: on}},
+			KindS3UnprotectedBucket, []string{"public access block incomplete: RestrictPublicBuckets off (the bucket's and the account's combined)"}},
+		{"account without a block", bucketPosture{noBlock: true}, accountBlock{}, KindS3UnprotectedBucket,
+			[]string{"no public access block configured"}},
+		{"account block unknown", bucketPosture{noBlock: true, grants: []s3types.Grant{allUsers}}, accountBlock{unknown: true},
+			KindS3PublicBucket, []string{"acl grants READ to AllUsers",
+				"no public access block configured (the account's block could not be read: GetAccountPublicAccessBlock failed)"}},
+		{"bucket block unknown, account block full", bucketPosture{grants: []s3types.Grant{allUsers}}, accountBlock{block: full},
+			KindS3UnprotectedBucket, []string{"acl grants READ to AllUsers (ignored: the account's IgnorePublicAcls)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, ok := assessBucket("b", tt.bp, tt.acct)
+			if ok != (tt.wantKind != "") {
+				t.Fatalf("finding %v (%+v), want kind %q", ok, f, tt.wantKind)
+			}
+			if ok && (f.Kind != tt.wantKind || !reflect.DeepEqual(f.Reasons, tt.reasons)) {
+				t.Errorf("got %s %q, want %s %q", f.Kind, f.Reasons, tt.wantKind, tt.reasons)
+			}
+		})
 	}
 }

@@ -44,7 +44,8 @@ func TestCLIRunInjectFile(t *testing.T) {
 	// Each call under the region whose trail records it: the identity
 	// call where it was made (eu-west-1), IAM's in us-east-1.
 	wantCalls := [][]string{
-		{"ec2.amazonaws.com:DescribeSecurityGroups", "s3.amazonaws.com:GetBucketAcl", "s3.amazonaws.com:GetBucketPolicyStatus",
+		{"ec2.amazonaws.com:DescribeSecurityGroups", "s3.amazonaws.com:GetAccountPublicAccessBlock",
+			"s3.amazonaws.com:GetBucketAcl", "s3.amazonaws.com:GetBucketPolicyStatus",
 			"s3.amazonaws.com:GetBucketPublicAccessBlock", "s3.amazonaws.com:ListBuckets", "sts.amazonaws.com:GetCallerIdentity"},
 		{"ec2.amazonaws.com:DescribeSecurityGroups"},
 	}

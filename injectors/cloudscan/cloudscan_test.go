@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,9 @@ type caseSpec struct {
 	// DisabledRegions lists the opt-in regions the account has not
 	// enabled (standIn.disableRegion).
 	DisabledRegions []string `json:"disabled_regions"`
+	// WantFindings lists, when given, every finding of the run as
+	// "<kind> <resource>", sorted.
+	WantFindings *[]string `json:"want_findings"`
 }
 
 func loadCase(t *testing.T, dir string) caseSpec {
@@ -176,6 +180,21 @@ func TestGoldenCases(t *testing.T) {
 		if spec.WantSeen != nil {
 			if got := st.seen(); !reflect.DeepEqual(got, nonNil(*spec.WantSeen)) {
 				t.Errorf("stand-in saw %q, want %q", got, *spec.WantSeen)
+			}
+		}
+		if spec.WantFindings != nil {
+			configs, _ := out.Findings[FieldConfigs].([]*ConfigResult)
+			got := []string{}
+			for _, c := range configs {
+				for _, svc := range slices.Sorted(maps.Keys(c.Checks)) {
+					for _, f := range c.Checks[svc].Findings {
+						got = append(got, f.Kind+" "+f.Resource)
+					}
+				}
+			}
+			sort.Strings(got)
+			if !reflect.DeepEqual(got, nonNil(*spec.WantFindings)) {
+				t.Errorf("findings %q, want %q", got, *spec.WantFindings)
 			}
 		}
 		for event, n := range spec.WantCounts {

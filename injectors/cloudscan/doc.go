@@ -39,7 +39,9 @@
 //     AuthenticatedUsers that IgnorePublicAcls does not neutralise, a
 //     public bucket policy that RestrictPublicBuckets does not restrict) or
 //     unprotected (no or an incomplete public access block, or a public
-//     ACL or policy the block neutralises);
+//     ACL or policy the block neutralises), each setting the bucket's or
+//     the account's (S3 Control), whichever turns it on, as S3 applies
+//     them (aws_s3account.go);
 //   - ec2: security-group ingress rules open to 0.0.0.0/0 or ::/0, with a
 //     severity (all ports, SSH, RDP and common database ports are high);
 //   - iam (global, run once per inject and partition): console users (with

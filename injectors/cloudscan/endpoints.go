@@ -31,7 +31,7 @@ const (
 // (Signin). Each client looks its endpoint up by this id:
 // AWS_ENDPOINT_URL_<ID upper-cased, spaces as _>, or the services
 // section's <id lower-cased, spaces as _>.
-var sdkServices = []string{"STS", "S3", "EC2", "IAM"}
+var sdkServices = []string{"STS", "S3", "S3 Control", "EC2", "IAM"}
 
 const (
 	sdkSSO     = "SSO"

@@ -81,6 +81,8 @@ func TestConfiguredEndpointsChecked(t *testing.T) {
 		{"AWS_ENDPOINT_URL_S3 over a good global", map[string]string{"AWS_ENDPOINT_URL": good, "AWS_ENDPOINT_URL_S3": bad}, "", nil,
 			"AWS_ENDPOINT_URL_S3", masked},
 		{"AWS_ENDPOINT_URL_EC2 ftp", map[string]string{"AWS_ENDPOINT_URL_EC2": "ftp://127.0.0.1"}, "", nil, "AWS_ENDPOINT_URL_EC2", "ftp://127.0.0.1"},
+		{"AWS_ENDPOINT_URL_S3_CONTROL ftp", map[string]string{"AWS_ENDPOINT_URL_S3_CONTROL": "ftp://127.0.0.1"}, "", nil,
+			"AWS_ENDPOINT_URL_S3_CONTROL", "ftp://127.0.0.1"},
 		{"AWS_ENDPOINT_URL_IAM query", map[string]string{"AWS_ENDPOINT_URL_IAM": good + "/?t=x"}, "", nil, "AWS_ENDPOINT_URL_IAM", good + "/?t=REDACTED"},
 		{"a service cloudscan never calls", map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": bad}, "", nil, "", ""},
 		{"profile endpoint_url", nil, "[default]\nendpoint_url = " + bad + "\n", nil, "CONFIG:default.endpoint_url", masked},

@@ -17,6 +17,7 @@ type job struct {
 	sess    session
 	service string
 	region  string // a global check runs in its partition's first asker's region
+	account string // the account the identity call proved
 	label   string
 	global  bool // an account-wide check (provider.global)
 	rec     *recorder
@@ -59,5 +60,5 @@ func safeCheck(ctx context.Context, j *job) (res *CheckResult) {
 			res.fail("check", fmt.Errorf("check panicked: %v", v))
 		}
 	}()
-	return j.sess.check(withRecorder(ctx, j.rec), j.service, j.region)
+	return j.sess.check(withRecorder(ctx, j.rec), j.service, j.region, j.account)
 }

@@ -45,7 +45,7 @@ func (f *fakeProvider) accountID(ctx context.Context, region string) (string, er
 
 func (f *fakeProvider) regionRefusal(string) string { return "" }
 
-func (f *fakeProvider) check(ctx context.Context, service, region string) *CheckResult {
+func (f *fakeProvider) check(ctx context.Context, service, region, _ string) *CheckResult {
 	f.mu.Lock()
 	f.checks = append(f.checks, service+"@"+region)
 	f.mu.Unlock()

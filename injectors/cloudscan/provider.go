@@ -41,8 +41,9 @@ type provider interface {
 type session interface {
 	// accountID returns the id of the account the credentials belong to.
 	accountID(ctx context.Context, region string) (string, error)
-	// check runs one service's check in region.
-	check(ctx context.Context, service, region string) *CheckResult
+	// check runs one service's check in region, of account (the one
+	// accountID proved).
+	check(ctx context.Context, service, region, account string) *CheckResult
 	// regionRefusal returns the code with which region refused the
 	// credentials that another region took (an opt-in region the account
 	// has not enabled), "" when it did not: its checks make no call, and

@@ -204,8 +204,8 @@ func preparePartition(ctx context.Context, log *zap.Logger, name string, prov pr
 			}
 			j, ok := shared[key]
 			if !ok {
-				j = &job{sess: sess, service: svc, region: r.cfg.CloudRegion, label: label, rec: newRecorder(),
-					global: prov.global(svc)}
+				j = &job{sess: sess, service: svc, region: r.cfg.CloudRegion, account: account, label: label,
+					rec: newRecorder(), global: prov.global(svc)}
 				shared[key] = j
 				jobs = append(jobs, j)
 			}

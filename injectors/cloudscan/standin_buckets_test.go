@@ -65,7 +65,7 @@ func TestCheckS3AsksForItsRegionsBuckets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := sess.check(context.Background(), ServiceS3, "us-east-1")
+	res := sess.check(context.Background(), ServiceS3, "us-east-1", "123456789012")
 	var listed []string
 	for _, c := range st.calls() {
 		if c.Event == "s3.amazonaws.com:ListBuckets" {

@@ -75,6 +75,11 @@ import (
 //   - A bucket without a public access block or a policy answers 404
 //     NoSuchPublicAccessBlockConfiguration or NoSuchBucketPolicy (Amazon S3
 //     API Reference, GetPublicAccessBlock, GetBucketPolicyStatus).
+//   - S3 Control's GetPublicAccessBlock (the account's block, S3 signing
+//     name, path /v20180820/configuration/publicAccessBlock) answers the
+//     fixture s3control/publicAccessBlock.xml, 404
+//     NoSuchPublicAccessBlockConfiguration without one; it is logged as
+//     s3.amazonaws.com:GetAccountPublicAccessBlock (accountBlock).
 //   - A region disableRegion names is an opt-in region the account has not
 //     enabled: STS and EC2 refuse a request signed for it (disableRegion),
 //     and no call signed for it is logged (seenCall.Unlogged): a trail
@@ -100,6 +105,7 @@ import (
 //	<service>/<Action>[.<token>].<qualifier>.xml  (qualifier: region for ec2, UserName for iam)
 //	<service>/<Action>[.<token>].xml
 //	s3/<bucket>/<subresource>.xml, s3/<subresource>.xml, s3/ListBuckets[.<token>].xml
+//	s3control/publicAccessBlock[.<account>].xml
 //
 // <token> is the paging token of a later page: the file for the first page
 // announces it (Marker, nextToken, ContinuationToken), and the request
@@ -298,6 +304,8 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 	bucket, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	q := r.URL.Query()
 	switch {
+	case r.Method == http.MethodGet && r.URL.Path == accountBlockPath:
+		s.accountBlock(w, r, region)
 	case r.Method == http.MethodGet && bucket == "":
 		s.record("s3.amazonaws.com:ListBuckets", region, r)
 		if s.echoes(w, r, "s3.amazonaws.com:ListBuckets", "s3", "") {

@@ -1,0 +1,52 @@
+package cloudscan
+
+import (
+	"net/http"
+	"path/filepath"
+)
+
+// accountBlockPath is the path of S3 Control's GetPublicAccessBlock (Amazon
+// S3 API Reference, "GetPublicAccessBlock" (S3 Control): GET
+// /v20180820/configuration/publicAccessBlock, the account in the
+// x-amz-account-id header).
+const accountBlockPath = "/v20180820/configuration/publicAccessBlock"
+
+// accountBlock answers S3 Control's GetPublicAccessBlock: the account's
+// block from the fixture s3control/publicAccessBlock[.<account>].xml (an
+// error document there is answered with its code's status), 404
+// NoSuchPublicAccessBlockConfiguration without one (the operation's
+// documented error). CloudTrail logs the call as
+// s3.amazonaws.com:GetAccountPublicAccessBlock, S3 Control's calls being
+// S3 events named after their IAM action, in the region it was signed
+// for. A request without x-amz-account-id fails the test: the API
+// requires it.
+func (s *standIn) accountBlock(w http.ResponseWriter, r *http.Request, region string) {
+	const event = "s3.amazonaws.com:GetAccountPublicAccessBlock"
+	s.record(event, region, r)
+	if s.echoes(w, r, event, "s3", "") {
+		return
+	}
+	account := r.Header.Get("X-Amz-Account-Id")
+	if account == "" {
+		s.t.Errorf("stand-in: %s without x-amz-account-id", event)
+		s3ControlError(w, http.StatusBadRequest, "InvalidRequest", "Missing required header for this request: x-amz-account-id")
+		return
+	}
+	base := filepath.Join("s3control", "publicAccessBlock")
+	if s.find(base, []string{account}, "") == "" {
+		s3ControlError(w, http.StatusNotFound, "NoSuchPublicAccessBlockConfiguration",
+			"The public access block configuration was not found")
+		return
+	}
+	s.serve(w, base, []string{account}, "")
+}
+
+// s3ControlError answers an S3 Control error document: S3's error wrapped
+// in ErrorResponse, as the S3 Control API answers them.
+func s3ControlError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>
+<ErrorResponse><Error><Code>` + code + `</Code><Message>` + msg +
+		`</Message></Error><RequestId>5B8A0F2D9C3E7A16</RequestId><HostId>c3RhbmQtaW4taG9zdA==</HostId></ErrorResponse>`))
+}
