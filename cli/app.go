@@ -94,7 +94,8 @@ type Options struct {
 	retryDelay time.Duration
 	// lookupHost, when set, resolves host names for the runtime (the
 	// machine's own, asset host names before a run, host-name targets'
-	// routes) instead of the system resolver: a test seam, set by the
+	// routes) and serve's listen address (warnListenAddr) instead of the
+	// system resolver: a test seam, set by the
 	// tests that must send no DNS query (see export_test.go).
 	lookupHost func(ctx context.Context, host string) ([]string, error)
 }

@@ -130,7 +130,7 @@ type serveConfig struct {
 	Platform          platformConfig
 	Served            []string        `config:"injectors,commas" blank:"give an injector's name, or leave the setting out to serve every injector but noop" usage:"injectors to register and consume for, e.g. nmap,query (repeatable or comma-separated; default: every registered injector but noop, which is served only when named)"`
 	Workers           int             `config:"workers" default:"4" usage:"injects run at once, 1 to 1024; also the broker prefetch"`
-	ListenAddr        string          `config:"listen_addr" default:"127.0.0.1:9464" usage:"host:port serving /healthz and /metrics (\"\": no HTTP server)"`
+	ListenAddr        string          `config:"listen_addr" default:"127.0.0.1:9464" usage:"host:port serving /healthz and /metrics, without authentication (\"\": no HTTP server; an address other hosts reach gets a WARN at start)"`
 	ShutdownTimeout   time.Duration   `config:"shutdown_timeout,positive" default:"30s" usage:"on SIGTERM, how long injects in flight may finish before they are requeued; the shutdown then takes up to 2s more"`
 	HeartbeatInterval time.Duration   `config:"heartbeat_interval,positive" default:"40s" usage:"period of the registration heartbeat, at least 5s"`
 	AuthFailures      int             `config:"auth_failures" default:"3" usage:"authorization refusals in a row (401, 403, or 404 on a dispatched inject before OpenAEV 2.0.0) after which consumption stops until a registration succeeds again, 1 to 1000"`

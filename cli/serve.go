@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"os"
 	"reflect"
@@ -158,6 +159,11 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	}
 	warnClearToken(log, sc.Platform.URL, sc.Platform.Token)
 	warnAPIRoute(log, sc.Platform.URL, sc.source("openaev_url"))
+	lookup := net.DefaultResolver.LookupHost
+	if o.lookupHost != nil {
+		lookup = o.lookupHost
+	}
+	warnListenAddr(c.Context, log, sc.ListenAddr, sc.source("listen_addr"), lookup)
 	// The platform's HTTP client: TLS 1.2 at least, ca_file added to the
 	// system roots, the proxy from the environment, no redirects (a POST
 	// carrying the token is not replayed elsewhere), and every attempt of

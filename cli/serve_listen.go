@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"go.uber.org/zap"
 )
 
 // checkListenAddr parses a listen address completely: empty (no HTTP
@@ -51,4 +54,55 @@ func validHostname(h string) bool {
 		}
 	}
 	return true
+}
+
+// listenExposure says where a listen address that checkListenAddr
+// accepted is reachable from: "" when from this host only (a loopback
+// address, or no HTTP server), else what serve binds: "every interface"
+// (no host, 0.0.0.0, ::) or "the interface of <address>". A host name is
+// resolved with lookup, as net.Listen resolves it next; one that does not
+// resolve is left to net.Listen to refuse (exit 1).
+func listenExposure(ctx context.Context, addr string, lookup func(ctx context.Context, host string) ([]string, error)) string {
+	host, _, err := net.SplitHostPort(addr)
+	if addr == "" || err != nil {
+		return ""
+	}
+	if host == "" {
+		return "every interface"
+	}
+	hosts := []string{host}
+	if _, err := netip.ParseAddr(host); err != nil {
+		if hosts, err = lookup(ctx, host); err != nil {
+			return ""
+		}
+	}
+	for _, h := range hosts {
+		ip, err := netip.ParseAddr(h)
+		switch {
+		case err != nil:
+			return "the interfaces of " + host // not an address: said, not guessed
+		case ip.Unmap().IsUnspecified():
+			return "every interface"
+		case !ip.Unmap().IsLoopback():
+			return "the interface of " + ip.String()
+		}
+	}
+	return ""
+}
+
+// warnListenAddr warns once, at start, when serve's listen address (addr,
+// given at src) is reachable from other hosts: /healthz and /metrics are
+// served without authentication, and say the broker's address, the
+// outbox's path and the injectors served. A Prometheus server on another
+// host scraping serve is a reason to bind so: warned, not refused.
+func warnListenAddr(ctx context.Context, log *zap.Logger, addr string, src source, lookup func(ctx context.Context, host string) ([]string, error)) {
+	on := listenExposure(ctx, addr, lookup)
+	if on == "" {
+		return
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	log.Warn(fmt.Sprintf("the listen address given by %s, %s, serves /healthz and /metrics without authentication on %s: "+
+		"reachable from other hosts (they show the broker's address, the outbox's path and the injectors served); "+
+		"give 127.0.0.1:%s unless that is intended (a Prometheus server on another host scraping serve, say)",
+		src.named(), addr, on, port), zap.String("listen_addr", addr))
 }
