@@ -4,9 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // A directory or a missing file given to a file setting is refused with
@@ -115,9 +116,7 @@ func TestBlankFilePathRefused(t *testing.T) {
 func TestOutboxNotRegularRefused(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo.db")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip("no FIFO here:", err)
-	}
+	testkit.FIFO(t, fifo)
 	conf := writeFile(t, "c.yaml", "outbox: "+fifo+"\n")
 	target := []string{"run", "noop", "--target", "127.0.0.1", "--log-level", "error"}
 	backend := []string{"--backend-url", "https://127.0.0.1:1", "--inject-id", "inj-fifo", "--token", "abcdefgh12"}
@@ -151,9 +150,7 @@ func TestOutboxNotRegularRefused(t *testing.T) {
 // once, not once a writer comes, and its stream is not consumed.
 func TestEarlyRefusalLeavesConfigUnread(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "c.yaml")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip("no FIFO here:", err)
-	}
+	testkit.FIFO(t, fifo)
 	typo := map[string]string{"INJECTKIT_TOKNE": "x"}
 	tests := []refusal{
 		{"run, a stray variable", typo, []string{"run", "noop", "--target", "127.0.0.1", "--config", fifo}, "INJECTKIT_TOKNE (did you mean INJECTKIT_TOKEN?)"},

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // endless is a named pipe a writer fills with zero bytes, up to total,
@@ -20,9 +21,7 @@ import (
 func endless(t *testing.T, total int) (path string, written func() int) {
 	t.Helper()
 	path = filepath.Join(t.TempDir(), "endless")
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
+	testkit.FIFO(t, path)
 	done := make(chan int, 1)
 	go func() {
 		n := 0

@@ -7,17 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // fifo makes a named pipe in a test directory.
 func fifo(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "targets.fifo")
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
+	testkit.FIFO(t, p)
 	return p
 }
 

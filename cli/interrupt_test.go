@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -57,9 +57,7 @@ func TestAbortExiting(t *testing.T) {
 func TestServeInterruptedBeforeStartIsDocumented(t *testing.T) {
 	t.Parallel()
 	fifo := filepath.Join(t.TempDir(), "serve.fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
+	testkit.FIFO(t, fifo)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the signal arrives while serve waits for the FIFO's writer
 	sess := newSession(false, false)

@@ -8,12 +8,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -30,9 +30,7 @@ type sharedFileCase struct {
 func makeFIFO(t *testing.T, dir string) string {
 	t.Helper()
 	p := filepath.Join(dir, "fifo.ini")
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.FIFO(t, p)
 	return p
 }
 

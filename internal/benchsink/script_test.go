@@ -2,14 +2,8 @@ package main_test
 
 import (
 	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
-
-	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // benchlib's positive, which each bench script calls on its N, RUNS and
@@ -45,63 +39,6 @@ func TestBenchBounds(t *testing.T) {
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.ExitCode() != 2 || string(out) != tt.want+"\n" {
 				t.Errorf("%v: %q; want exit 2 with %q", err, out, tt.want)
-			}
-		})
-	}
-}
-
-// A bench-w1 stopped by SIGTERM while awk writes its targets (from make,
-// as `timeout 25 make bench-w1 …` stops it, or itself) removes its work
-// directory and leaves nothing running: awk, in the foreground, outlived
-// the script and wrote into the removed directory's file until done.
-func TestBenchW1StoppedWhileWritingTargets(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds injectkit and writes 10 000 000 targets")
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name string
-		cmd  []string
-	}{
-		{"the script", []string{"bash", "scripts/bench-w1.sh", "10000000", "1"}},
-		{"make", []string{"make", "--no-print-directory", "bench-w1", "N=10000000", "RUNS=1"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tmp := t.TempDir()
-			cmd := exec.Command(tt.cmd[0], tt.cmd[1:]...)
-			cmd.Dir = root
-			cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "OUTBOX=on")
-			// Its own process group: what is left of it is found, and
-			// ended at the end of the test.
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			pgid := cmd.Process.Pid
-			t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) })
-			testkit.WaitFor(t, 5*time.Minute, "awk to write targets", func() bool {
-				m, _ := filepath.Glob(filepath.Join(tmp, "*", "targets.txt"))
-				if len(m) == 0 {
-					return false
-				}
-				fi, err := os.Stat(m[0])
-				return err == nil && fi.Size() > 0
-			})
-			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Wait(); err == nil {
-				t.Error("exit 0 after SIGTERM")
-			}
-			if err := syscall.Kill(-pgid, 0); !errors.Is(err, syscall.ESRCH) {
-				t.Errorf("a process of the run is still running after it exited (kill -0: %v)", err)
-			}
-			if left, _ := os.ReadDir(tmp); len(left) > 0 {
-				t.Errorf("work directory %s left", left[0].Name())
 			}
 		})
 	}

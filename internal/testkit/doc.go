@@ -8,7 +8,7 @@
 // (Buffer), a command or a function run until the test stops it (Process,
 // Routine), an observed logger (Logger), temporary files (WriteFile,
 // WriteJSON), pipes standing for a process substitution or a stdout whose
-// reader left (OneShotFile, ClosedPipe), golden files and strictly decoded inputs (Golden, ReadJSON)
+// reader left (OneShotFile, ClosedPipe), a named pipe (FIFO), golden files and strictly decoded inputs (Golden, ReadJSON)
 // and the loop over golden case folders (Cases), and the check that a
 // package's exported functions are used outside it
 // (ExportedFuncsUsedOutside).

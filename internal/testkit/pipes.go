@@ -1,10 +1,25 @@
 package testkit
 
 import (
+	"errors"
 	"os"
 	"strconv"
 	"testing"
 )
+
+// FIFO makes a named pipe at path, 0600, as a user's `mkfifo` would: its
+// opening for reading waits for a writer. Where there are none (Windows)
+// the test is skipped.
+func FIFO(t testing.TB, path string) {
+	t.Helper()
+	err := mkfifo(path)
+	if errors.Is(err, errors.ErrUnsupported) {
+		t.Skip("no named pipes here")
+	}
+	if err != nil {
+		t.Fatalf("mkfifo: %v", err)
+	}
+}
 
 // OneShotFile returns a path that gives b once, as a shell's process
 // substitution does (--ca-file <(cat ca.pem)): /dev/fd/N of a pipe whose

@@ -1,4 +1,9 @@
+//go:build unix
+
 package doccheck
+
+// The block's process group is killed at the end: unix only, as the
+// README's bash block is.
 
 import (
 	"bytes"
