@@ -22,6 +22,11 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 		{name: "bad file value", yaml: "insecure: maybe\n", want: []string{`invalid insecure "maybe" (config file FILE:1): not a boolean`}},
 		{name: "bad enum", yaml: "profile: openAEV2\n", want: []string{`invalid profile "openAEV2" (config file FILE:1): want callback or openaev`}},
 		{name: "bad log level", env: map[string]string{"INJECTKIT_LOG_LEVEL": "loud"}, want: []string{`invalid log_level "loud" (env INJECTKIT_LOG_LEVEL)`}},
+		// zap's levels above error, which the help does not name, would hide every ERROR line.
+		{name: "log level above error", env: map[string]string{"INJECTKIT_LOG_LEVEL": "fatal"},
+			want: []string{`invalid log_level "fatal" (env INJECTKIT_LOG_LEVEL): want debug, info, warn or error`}},
+		{name: "log level panic", args: []string{"--log-level", "panic"}, want: []string{`invalid log_level "panic" (--log-level): want debug, info, warn or error`}},
+		{name: "log level dpanic", yaml: "log_level: DPANIC\n", want: []string{`invalid log_level "DPANIC" (config file FILE:1): want debug, info, warn or error`}},
 		{name: "bad platform version", args: []string{"--openaev-version", "latest"}, want: []string{`invalid openaev_version "latest" (--openaev-version): not a platform version`}},
 		{name: "list for a scalar key", yaml: "phase: [a, b]\n", want: []string{"invalid phase (config file FILE:1): want one value, not a list"}},
 		{name: "mapping for a scalar key", yaml: "inject_id: {a: 1}\n", want: []string{"invalid inject_id (config file FILE:1): want one value, not a mapping"}},

@@ -10,11 +10,13 @@ import (
 
 // The value types of configuration keys that are not Go's own.
 
-// logLevel is a log level: debug, info, warn or error.
+// logLevel is a log level: debug, info, warn or error. zap's levels
+// above error (dpanic, panic, fatal) are refused: the help names four, and
+// at those every ERROR line (a delivery that failed) would be hidden.
 type logLevel struct{ zapcore.Level }
 
 func (l *logLevel) UnmarshalText(b []byte) error {
-	if err := l.Level.UnmarshalText(b); err != nil {
+	if err := l.Level.UnmarshalText(b); err != nil || l.Level > zapcore.ErrorLevel {
 		return errors.New("want debug, info, warn or error")
 	}
 	return nil
