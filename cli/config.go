@@ -32,7 +32,7 @@ type backendConfig struct {
 	URL      string `config:"backend_url,url" usage:"backend base URL; without it, each body is printed to stdout"`
 	Token    string `config:"token,secret" usage:"backend bearer token"`
 	CAFile   string `config:"ca_file" usage:"PEM file of CA certificates trusted for the backend"`
-	Insecure bool   `config:"insecure" usage:"skip TLS verification of the backend (logged as a warning)"`
+	Insecure bool   `config:"insecure" usage:"skip TLS verification of the backend (a WARN; with a plain http:// URL, which has no TLS, an INFO line says it has no effect)"`
 
 	// caPEM is the content of CAFile, read once by readCA: every client
 	// of the process is built from it.
@@ -45,7 +45,7 @@ type outboxConfig struct {
 	// MaxBytes is the most bytes of bodies the outbox holds. Its help
 	// says what run does with it; serve's (serveOutboxUsage) what serve
 	// does.
-	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"most bytes of bodies the outbox holds, at least 1024 (a smaller one is refused, exit 2, nothing sent): a run finding it full exits 2 before its inject runs; a result that does not fit is sent without being stored, with a WARN (the run goes on)"`
+	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"most bytes of bodies the outbox holds, at least 1024 with a backend and an outbox (a smaller one is refused, exit 2, nothing sent): a run finding it full exits 2 before its inject runs; a result that does not fit is sent without being stored, with a WARN (the run goes on)"`
 	LockTimeout time.Duration `config:"outbox_lock_timeout" default:"30s" usage:"how long to wait for an outbox another process holds"`
 }
 
@@ -112,7 +112,7 @@ type platformConfig struct {
 	IngestWindow time.Duration   `config:"openaev_ingest_window" default:"30s" usage:"how long the platform may take to process a callback it answered 200 (OpenAEV 2.4.0 queues them and processes its queue every 10 s): within it after a complete was sent (answered or not), what the platform shows of the inject proves nothing about it: a complete whose answer was lost is not sent again until it passed, and another message of the inject (sent twice, or redelivered) is acknowledged without running it; 0 for a platform that processes each callback before answering (its legacy ingestion)"`
 	IconFile     string          `config:"icon_file" usage:"PNG icon sent with the first registration"`
 	CAFile       string          `config:"ca_file" usage:"PEM file of CA certificates trusted for the platform's HTTPS, besides the system roots"`
-	Insecure     bool            `config:"insecure" usage:"skip TLS verification of the platform (logged as a warning)"`
+	Insecure     bool            `config:"insecure" usage:"skip TLS verification of the platform (a WARN; with a plain http:// URL, which has no TLS, an INFO line says it has no effect)"`
 }
 
 // brokerTLSConfig is the TLS of the broker connection, used when the
@@ -131,7 +131,7 @@ type serveConfig struct {
 	Served            []string        `config:"injectors,commas" blank:"give an injector's name, or leave the setting out to serve every injector but noop" usage:"injectors to register and consume for, e.g. nmap,query (repeatable or comma-separated; default: every registered injector but noop, which is served only when named)"`
 	Workers           int             `config:"workers" default:"4" usage:"injects run at once, 1 to 1024; also the broker prefetch"`
 	ListenAddr        string          `config:"listen_addr" default:"127.0.0.1:9464" usage:"host:port serving /healthz and /metrics, without authentication (\"\": no HTTP server; an address other hosts reach gets a WARN at start)"`
-	ShutdownTimeout   time.Duration   `config:"shutdown_timeout,positive" default:"30s" usage:"on SIGTERM, how long injects in flight may finish before they are requeued; the shutdown then takes up to 2s more"`
+	ShutdownTimeout   time.Duration   `config:"shutdown_timeout,positive" default:"30s" usage:"on SIGTERM (or SIGINT, SIGHUP), how long injects in flight may finish before they are requeued; the shutdown then takes up to 2s more"`
 	HeartbeatInterval time.Duration   `config:"heartbeat_interval,positive" default:"40s" usage:"period of the registration heartbeat, at least 5s"`
 	AuthFailures      int             `config:"auth_failures" default:"3" usage:"authorization refusals in a row (401, 403, or 404 on a dispatched inject before OpenAEV 2.0.0) after which consumption stops until a registration succeeds again, 1 to 1000"`
 	MaxMessageSize    int64           `config:"max_message_size" default:"16777216" usage:"largest platform message in bytes, 1 KiB to 512 MiB; a larger one is rejected unread, without requeue"`

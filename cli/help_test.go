@@ -57,7 +57,7 @@ func TestHelpOutboxMaxBytesSaysWhatTheCommandDoes(t *testing.T) {
 		notWant []string
 	}{
 		{"run", []string{"run", "--help"},
-			[]string{"at least 1024 (a smaller one is refused, exit 2", "full exits 2 before its inject runs", "sent without being stored, with a WARN"},
+			[]string{"at least 1024 with a backend and an outbox (a smaller one is refused, exit 2", "full exits 2 before its inject runs", "sent without being stored, with a WARN"},
 			[]string{"new injects fail", "pauses"}},
 		{"serve", []string{"serve", "--help"},
 			[]string{"at least 1024", "refused at start, exit 2", "pauses its consumption until room is freed"},

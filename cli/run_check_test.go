@@ -148,6 +148,14 @@ func TestRunRefusesOutboxBelowAnyResult(t *testing.T) {
 	if r.code != 0 {
 		t.Errorf("--outbox none --outbox-max-bytes 10: exit %d, want 0; stderr %s", r.code, r.stderr)
 	}
+	// Nor does a dry run, which stores nothing: the help says the bound
+	// holds "with a backend and an outbox".
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	r = run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "run", "noop", "--target", "127.0.0.1",
+		"--outbox-max-bytes", "10", "-o", "json", "--log-level", "error")
+	if r.code != 0 {
+		t.Errorf("a dry run with --outbox-max-bytes 10: exit %d, want 0; stderr %s", r.code, r.stderr)
+	}
 }
 
 // t104: outbox list takes --outbox-max-bytes (the limit it shows) by run's
