@@ -43,6 +43,8 @@ func TestErrorBodies(t *testing.T) {
 			map[string]any{"message": "Element not found: Inject not found with id: nope"}},
 		{"inject not held, an admin's token", http.MethodGet, "/api/injects/nope", "", "", true, false, 404,
 			map[string]any{"message": "Element not found: null"}},
+		{"reception JSON not an object", http.MethodPost, "/api/injects/execution/reception/i1", "application/json", `[]`, false, false, 400,
+			map[string]any{"timestamp": true, "status": 400.0, "error": "Bad Request", "path": "/api/injects/execution/reception/i1"}},
 		{"reception of an inject without a status", http.MethodPost, "/api/injects/execution/reception/i1", "application/json",
 			`{"tracking_total_count":1}`, false, true, 404, map[string]any{"message": "Element not found: null"}},
 	}

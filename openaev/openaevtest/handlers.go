@@ -235,7 +235,11 @@ func (p *Platform) getInject(c *Call) (int, string, []byte) {
 
 func (p *Platform) reception(c *Call) (int, string, []byte) {
 	if c.Body == nil {
-		return fail(http.StatusBadRequest, "malformed reception")
+		// JSON that is no object (null, a list): Jackson cannot bind
+		// InjectReceptionInput, Spring's HttpMessageNotReadableException,
+		// Boot's error JSON (as for a callback).
+		c.Reason = "malformed reception: not a JSON object"
+		return http.StatusBadRequest, jsonType, p.bootError(http.StatusBadRequest, "Bad Request", requestPath(c))
 	}
 	// tracking_total_count is an int (InjectReceptionInput.java:11-12)
 	// that nothing requires: what binds (rule 16) is taken, absent or
