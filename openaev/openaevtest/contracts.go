@@ -67,7 +67,9 @@ type boundDomain struct {
 // PLATFORM_TYPE[] (bindEnum: a name, or on 2.4.0 an index; a null element
 // is refused, stricter: what 2.4.0 stores then was not read);
 // contract_attack_patterns_external_ids a List<String> (bindStringList);
-// contract_domains a Set of InjectorContractDomainDTO, null elements kept.
+// contract_domains a Set of InjectorContractDomainDTO, null elements kept;
+// contract_labels, contract_manual and is_atomic_testing as
+// bindContractProps does.
 func bindContract(v Version, m map[string]any) (boundContract, error) {
 	var bc boundContract
 	for _, f := range []struct {
@@ -79,6 +81,9 @@ func bindContract(v Version, m map[string]any) (boundContract, error) {
 			return bc, fmt.Errorf("%s: %s", f.key, refusal)
 		}
 		*f.to = s
+	}
+	if err := bindContractProps(m); err != nil {
+		return bc, err
 	}
 	if err := eachListed(m, "contract_platforms", func(p any) error {
 		if p == nil {

@@ -39,7 +39,7 @@
 //     Windows, MacOS, Container, Service, Generic, Internal, Unknown; Current
 //     adds Android, iOS) by name, trimmed, or on 2.4.0 by index (1 or "1":
 //     Windows; bindEnum), contract_attack_patterns_external_ids a list of
-//     scalars. The contracts themselves are not validated (no @Valid):
+//     scalars, the other properties as inputbind.go says. The contracts themselves are not validated (no @Valid):
 //     injector_contracts left out or null, a null contract,
 //     contract_attack_patterns_external_ids null, or a null contract_domains
 //     entry of an injector without payloads, is a NullPointerException, a 500; a

@@ -131,6 +131,10 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		}
 		names[k] = s
 	}
+	payloads, refusal := bindCreateInput(in)
+	if refusal != "" {
+		return bad(refusal)
+	}
 	raw := in["injector_contracts"]
 	contracts, ok := raw.([]any)
 	if raw != nil && !ok {
@@ -177,7 +181,6 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		c.Reason = "injector_contracts missing or null: NullPointerException (InjectorService.registerExternalInjector)"
 		return fail(http.StatusInternalServerError, c.Reason)
 	}
-	payloads, _ := c.Body["injector_payloads"].(bool)
 	p.mu.Lock()
 	domains := maps.Clone(p.domains) // the registration's transaction: kept only if it succeeds
 	p.mu.Unlock()

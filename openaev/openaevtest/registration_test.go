@@ -134,6 +134,25 @@ func TestRegistrationBoundAsJackson(t *testing.T) {
 		{"a null domain, the injector with payloads", openaevtest.Version24,
 			`{"injector_id":"i","injector_name":"n","injector_type":"t","injector_payloads":true,"injector_contracts":[{"contract_id":"c1",` + content + `,"contract_domains":[null]}]}`, 200, "openaev_injector_i"},
 		{"domains a string", openaevtest.Version24, input(`"i"`, `,"contract_domains":"Network"`), 400, ""},
+		// InjectorContractInput's labels (Map<String,String>), manual and
+		// is_atomic_testing (boolean); InjectorCreateInput's category
+		// (String), custom contracts and payloads (Boolean), executor
+		// commands (Map<String,String>).
+		{"labels strings and scalars", openaevtest.Version24, input(`"i"`, `,"contract_labels":{"en":"x","fr":5,"de":null}`), 200, "openaev_injector_i"},
+		{"labels null", openaevtest.Version24, input(`"i"`, `,"contract_labels":null`), 200, "openaev_injector_i"},
+		{"labels a list", openaevtest.Version24, input(`"i"`, `,"contract_labels":["x"]`), 400, ""},
+		{"labels a string", openaevtest.Version24, input(`"i"`, `,"contract_labels":"x"`), 400, ""},
+		{"a label an object", openaevtest.Version24, input(`"i"`, `,"contract_labels":{"en":{"a":1}}`), 400, ""},
+		{"manual as text", openaevtest.Version24, input(`"i"`, `,"contract_manual":"TRUE","is_atomic_testing":"false"`), 200, "openaev_injector_i"},
+		{"manual 1", openaevtest.Version24, input(`"i"`, `,"contract_manual":1`), 200, "openaev_injector_i"},
+		{"manual yes", openaevtest.Version24, input(`"i"`, `,"contract_manual":"yes"`), 400, ""},
+		{"atomic testing a list", openaevtest.Version24, input(`"i"`, `,"is_atomic_testing":[true]`), 400, ""},
+		{"category an object", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_category":{"a":1},"injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 400, ""},
+		{"payloads maybe", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_payloads":"maybe","injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 400, ""},
+		{"custom contracts a list", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_custom_contracts":[1],"injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 400, ""},
+		{"executor commands a list", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_executor_commands":["a"],"injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 400, ""},
+		{"executor clear commands holding an object", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_executor_clear_commands":{"linux":{"a":1}},"injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 400, ""},
+		{"category and commands bound", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_category":"c","injector_custom_contracts":false,"injector_executor_commands":{"linux":"x"},"injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 200, "openaev_injector_i"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

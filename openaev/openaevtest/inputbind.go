@@ -1,0 +1,80 @@
+package openaevtest
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// How 2.4.0 binds the registration input's properties other than the
+// injector's names and contracts' ids, content, platforms, attack
+// patterns and domains (contracts.go): Jackson's binding, a 400 for a
+// value it cannot bind, before the handler runs (2.4.0 read:
+// rest/injector/form/InjectorCreateInput.java,
+// rest/injector_contract/form/InjectorContractInput.java).
+// InjectorCreateInput: injector_category a String, injector_custom_contracts
+// and injector_payloads Booleans, injector_executor_commands and
+// injector_executor_clear_commands Maps of String to String.
+// InjectorContractInput: contract_labels a Map of String to String,
+// contract_manual and is_atomic_testing booleans.
+
+// bindCreateInput binds InjectorCreateInput's category, flags and
+// executor commands of in (numbers as written), returning the
+// injector_payloads it binds to, or why Jackson refuses one of them.
+func bindCreateInput(in map[string]any) (payloads bool, refusal string) {
+	if _, r := bindString(in["injector_category"]); r != "" {
+		return false, "injector_category: " + r
+	}
+	for _, k := range []string{"injector_custom_contracts", "injector_payloads"} {
+		b, r := bindBool(in[k])
+		if r != "" {
+			return false, k + ": " + r
+		}
+		if k == "injector_payloads" {
+			payloads = b
+		}
+	}
+	for _, k := range []string{"injector_executor_commands", "injector_executor_clear_commands"} {
+		if r := bindStringMap(in[k]); r != "" {
+			return false, k + ": " + r
+		}
+	}
+	return payloads, ""
+}
+
+// bindContractProps binds InjectorContractInput's labels, manual and
+// is_atomic_testing of one contract entry m, or returns why Jackson
+// refuses one of them.
+func bindContractProps(m map[string]any) error {
+	if r := bindStringMap(m["contract_labels"]); r != "" {
+		return fmt.Errorf("contract_labels: %s", r)
+	}
+	for _, k := range []string{"contract_manual", "is_atomic_testing"} {
+		if _, r := bindBool(m[k]); r != "" {
+			return fmt.Errorf("%s: %s", k, r)
+		}
+	}
+	return nil
+}
+
+// bindStringMap binds a Map<String,String> property as Jackson does: null
+// (or left out) binds; an object binds when each of its values binds as a
+// String (bindString: null, a number or a boolean kept, an object or a
+// list refused); anything else is refused, a string too (HashMap has no
+// String creator, and an empty string is no null Map:
+// ACCEPT_EMPTY_STRING_AS_NULL_OBJECT is off).
+func bindStringMap(x any) string {
+	const what = "Cannot deserialize value of type `java.util.HashMap<java.lang.String,java.lang.String>`"
+	switch v := x.(type) {
+	case nil:
+		return ""
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if _, r := bindString(v[k]); r != "" {
+				return fmt.Sprintf("[%q]: %s", k, r)
+			}
+		}
+		return ""
+	}
+	return what + " from " + kindOf(x)
+}
