@@ -97,7 +97,12 @@ func TestRegistrationChecks(t *testing.T) {
 		{"bad token", valid, "application/json", nil, "", false, "nope", 401},
 		{"no token", valid, "application/json", nil, "", false, "", 403}, // CSRF: no "Bearer " header
 		{"not multipart", valid, "", nil, "", true, token, 400},
-		{"input not JSON typed", valid, "text/plain", nil, "", false, token, 400},
+		// A part Jackson's converter does not read (text/plain; none is
+		// application/octet-stream): HttpMediaTypeNotSupportedException, 415.
+		{"input not JSON typed", valid, "text/plain", nil, "", false, token, 415},
+		{"input untyped", valid, "", nil, "", false, token, 415},
+		{"input octet-stream", valid, "application/octet-stream", nil, "", false, token, 415},
+		{"input problem+json", valid, "application/problem+json", nil, "", false, token, 200},
 		// 2.4.0 stores an icon part of image/png only, and skips any other.
 		{"icon not png", valid, "application/json", []byte("gif"), "image/gif", false, token, 200},
 		{"no input part", "", "", []byte("png"), "image/png", false, token, 400},

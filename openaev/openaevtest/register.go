@@ -48,9 +48,18 @@ const MaxFormPostSize = 2 << 20
 const errFormTooLarge = "the multi-part request contained parameter data (excluding uploaded files) that exceeded the limit " +
 	"for maxPostSize set on the associated connector"
 
+// errInputType is readRegistration's reason for an input part of a type
+// Jackson's converter does not read: text/plain, or none (which Spring
+// reads as application/octet-stream). RequestPartMethodArgumentResolver
+// finds no converter for InjectorCreateInput and throws
+// HttpMediaTypeNotSupportedException, which RestBehavior leaves to
+// Spring: a 415, Spring Boot's error JSON.
+const errInputType = "part input must be application/json"
+
 // readRegistration reads the multipart parts into c; it returns a reason
 // for a malformed request, errFormTooLarge for one whose parts that are
-// not files exceed MaxFormPostSize.
+// not files exceed MaxFormPostSize, errInputType for an input part that
+// is not typed JSON.
 func (p *Platform) readRegistration(r *http.Request, c *Call) string {
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -75,7 +84,7 @@ func (p *Platform) readRegistration(r *http.Request, c *Call) string {
 		switch part.FormName() {
 		case "input":
 			if !isJSON(part.Header.Get("Content-Type")) {
-				return "part input must be application/json"
+				return errInputType
 			}
 			sawInput = true
 			c.Raw = b
@@ -110,6 +119,9 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		// JSON: RestBehavior handles none of it.
 		c.Reason = reason
 		return http.StatusRequestEntityTooLarge, jsonType, p.bootError(http.StatusRequestEntityTooLarge, "Payload Too Large", r.URL.Path)
+	} else if reason == errInputType {
+		c.Reason = reason
+		return http.StatusUnsupportedMediaType, jsonType, p.bootError(http.StatusUnsupportedMediaType, "Unsupported Media Type", r.URL.Path)
 	} else if reason != "" {
 		return bad(reason)
 	}
