@@ -46,6 +46,25 @@ import (
 // byte (PostgreSQL's collation may order them otherwise: the stand-in
 // asserts only that one search's pages agree).
 
+// DropSort makes p a platform that no longer allows sorting on property
+// (a field a newer release stops marking sortable): a search sorted on
+// it is refused as any unknown property is.
+func (p *Platform) DropSort(property string) {
+	p.droppedMu.Lock()
+	defer p.droppedMu.Unlock()
+	if p.dropped == nil {
+		p.dropped = map[string]bool{}
+	}
+	p.dropped[property] = true
+}
+
+// sortable reports whether property is in allowed and not dropped.
+func (p *Platform) sortable(allowed map[string]bool, property string) bool {
+	p.droppedMu.Lock()
+	defer p.droppedMu.Unlock()
+	return allowed[property] && !p.dropped[property]
+}
+
 // Sortable properties, by search route (see above).
 var (
 	endpointSorts = set("asset_name", "asset_description", "asset_external_reference", "asset_tags",
@@ -78,7 +97,7 @@ func ordered[T any](p *Platform, rows []T, sorts []sortField, sortable map[strin
 		if strings.TrimSpace(s.Property) == "" {
 			continue
 		}
-		if !sortable[s.Property] {
+		if !p.sortable(sortable, s.Property) {
 			return nil, fmt.Sprintf("Unknown sort property '%s', please try an other one", s.Property)
 		}
 		keys = append(keys, s)

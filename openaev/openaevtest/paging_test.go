@@ -113,3 +113,19 @@ func TestFindingsSearchSorts(t *testing.T) {
 		t.Errorf("sort on finding_id: %d %v, want 400", st, r)
 	}
 }
+
+// TestDropSort (rule 10): a sort field DropSort took away is refused as
+// an unknown one; the others still sort.
+func TestDropSort(t *testing.T) {
+	p := openaevtest.NewPlatform(t, token)
+	p.SetAssetGroup("g", map[string]any{"asset_id": "a1", "asset_name": "ws", "endpoint_hostname": "h1"})
+	p.DropSort("endpoint_hostname")
+	st, r := postJSON(t, p, "/api/endpoints/targets", map[string]any{"page": 0, "size": 10,
+		"sorts": []map[string]any{{"property": "asset_name"}, {"property": "endpoint_hostname"}}})
+	if want := "Unknown sort property 'endpoint_hostname', please try an other one"; st != 400 || r["message"] != want {
+		t.Errorf("sorted on endpoint_hostname: %d %v, want 400 %q", st, r, want)
+	}
+	if got := pageIDs(t, p, "g", 10, []map[string]any{{"property": "asset_name"}}); !slices.Equal(got, []string{"a1"}) {
+		t.Errorf("sorted on asset_name: %v, want [a1]", got)
+	}
+}

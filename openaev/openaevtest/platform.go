@@ -81,6 +81,9 @@ type Platform struct {
 	// searches answered (paging.go); the searches hold mu or not.
 	seed     uint64
 	searches atomic.Uint64
+	// dropped are the sort fields DropSort took away, under droppedMu.
+	droppedMu sync.Mutex
+	dropped   map[string]bool
 
 	mu        sync.Mutex
 	calls     []Call
