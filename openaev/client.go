@@ -73,6 +73,10 @@ type Client struct {
 	ver      PlatformVersion
 	verGiven bool // set by WithPlatformVersion
 	verKnown bool
+
+	// The sort fields the platform refused (paging.go), under sortMu.
+	sortMu       sync.Mutex
+	refusedSorts map[string]bool
 }
 
 // Option configures a Client.

@@ -129,7 +129,10 @@
 //
 //   - assets: the message's assets; asset-groups: the assets of each
 //     distinct group, paged from POST /api/endpoints/targets 1000 at a
-//     time, sorted (search.go: an unsorted page is in no order)
+//     time, sorted (search.go: an unsorted page is in no order), each
+//     endpoint kept once, read again when fewer than the platform
+//     counts, else failed with a *PagingError; a sort field the platform
+//     refuses is left out with a WARN (paging.go)
 //     (a group that gives no target, having no endpoints on the platform,
 //     which is also how it answers a group it does not know, or none
 //     usable, is logged at WARN and named in the trace, not among the

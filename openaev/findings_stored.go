@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -28,23 +27,19 @@ import (
 // StoredFinding is one finding the platform holds for an inject: its
 // output type ("portscan", "text"…) and value, as the platform rendered it.
 type StoredFinding struct {
+	ID    string `json:"finding_id"`
 	Type  string `json:"finding_type"`
 	Value string `json:"finding_value"`
 }
-
-// findingsPageSize is the page size of the findings search: the most the
-// platform serves (Pagination's @Max(1000)); its pages are sorted by
-// findingsOrder (search.go).
-const findingsPageSize = 1000
 
 // maxFindingPages bounds the pages read for one output field.
 const maxFindingPages = 100
 
 // StoredFindings reads the findings the platform holds for output field
 // of inject id, every page of POST /api/findings/injects/{id}/search
-// filtered on finding_field (the platform matches it case aside). Each
-// page is retried as any request (see Client.do); the final failure is
-// returned (see Profile.unstoredOnly for what the "complete" does then).
+// filtered on finding_field (the platform matches it case aside), paged
+// as paging.go says. Each page is retried as any request (see
+// Client.do); the final failure is returned (see Profile.unstoredOnly for what the "complete" does then).
 func (c *Client) StoredFindings(ctx context.Context, injectID, field string) ([]StoredFinding, error) {
 	if err := checkInjectID(injectID); err != nil {
 		return nil, err
@@ -52,25 +47,12 @@ func (c *Client) StoredFindings(ctx context.Context, injectID, field string) ([]
 	if c.dry != nil {
 		return nil, ErrDryRun
 	}
-	var out []StoredFinding
-	for page := range maxFindingPages {
-		q := targetsQuery{Page: page, Size: findingsPageSize, Sorts: findingsOrder, FilterGroup: filterGroup{Mode: "and",
-			Filters: []filter{{ID: "finding_field", Key: "finding_field", Mode: "or", Operator: "eq", Values: []string{field}}}}}
-		reply, err := c.search(ctx, request{op: "stored findings", path: "/findings/injects/" + url.PathEscape(injectID) + "/search",
-			injectID: injectID}, q)
-		if err != nil {
-			return nil, err
-		}
-		var p searchReply[StoredFinding]
-		if err := json.Unmarshal(reply, &p); err != nil {
-			return nil, fmt.Errorf("stored findings of inject %s, page %d: %w", injectID, page, err)
-		}
-		out = append(out, p.Content...)
-		if (p.Last != nil && *p.Last) || len(p.Content) < findingsPageSize {
-			return out, nil
-		}
-	}
-	return nil, fmt.Errorf("stored findings of inject %s: more than %d pages", injectID, maxFindingPages)
+	return pageAll(ctx, c, pageSpec[StoredFinding]{req: request{op: "stored findings",
+		path: "/findings/injects/" + url.PathEscape(injectID) + "/search", injectID: injectID},
+		filter: filterGroup{Mode: "and", Filters: []filter{{ID: "finding_field", Key: "finding_field", Mode: "or", Operator: "eq", Values: []string{field}}}},
+		order:  findingsOrder, maxPages: maxFindingPages,
+		key:    func(f StoredFinding) string { return f.ID },
+		enough: func(int) bool { return false }})
 }
 
 // withoutStored returns body, a "complete" callback, without the findings

@@ -3,7 +3,6 @@ package openaev
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 )
 
@@ -32,7 +31,8 @@ const maxTargetPages = 10000
 // endpoint is unique; these tell apart the endpoints a group holds but
 // for copies of one machine (same name, host name, address and
 // reference), which may still trade places across a page boundary: an
-// endpoint met twice is kept once (GroupAssetsUpTo).
+// endpoint met twice is kept once, and one missed is read again
+// (paging.go).
 var endpointOrder = []sortField{{Property: "asset_name", Direction: "asc"}, {Property: "endpoint_hostname", Direction: "asc"},
 	{Property: "endpoint_seen_ip", Direction: "asc"}, {Property: "asset_external_reference", Direction: "asc"}}
 
@@ -70,13 +70,6 @@ type sortField struct {
 	Direction string `json:"direction"`
 }
 
-// searchReply is one page of a search's answer, a Spring page: its rows
-// and whether it says it is the last.
-type searchReply[T any] struct {
-	Content []T   `json:"content"`
-	Last    *bool `json:"last"`
-}
-
 // search posts q, one page of a search, as req (its op, path and inject
 // id) and returns the answer's body.
 func (c *Client) search(ctx context.Context, req request, q targetsQuery) ([]byte, error) {
@@ -97,35 +90,16 @@ func (c *Client) GroupAssets(ctx context.Context, groupID string) ([]Asset, erro
 
 // GroupAssetsUpTo is GroupAssets, but stops paging as soon as it has more
 // than most assets, which it returns: the caller refuses that many
-// without the platform paged for the rest of the group. An asset a later
-// page gives again (by its id) is kept once.
+// without the platform paged for the rest of the group. An asset met
+// again (by its id) is kept once; fewer than the platform counts is read
+// again, then a *PagingError (paging.go).
 func (c *Client) GroupAssetsUpTo(ctx context.Context, groupID string, most int) ([]Asset, error) {
 	if c.dry != nil {
 		return nil, ErrDryRun
 	}
-	var out []Asset
-	seen := map[string]bool{}
-	for page := 0; page < maxTargetPages; page++ {
-		q := targetsQuery{Page: page, Size: TargetsPageSize, Sorts: endpointOrder, FilterGroup: filterGroup{Mode: "or",
-			Filters: []filter{{Key: "assetGroups", Mode: "or", Operator: "contains", Values: []string{groupID}}}}}
-		reply, err := c.search(ctx, request{op: "endpoint targets", path: "/endpoints/targets"}, q)
-		if err != nil {
-			return nil, err
-		}
-		var p searchReply[Asset]
-		if err := json.Unmarshal(reply, &p); err != nil {
-			return nil, fmt.Errorf("endpoint targets page %d: %w", page, err)
-		}
-		for _, a := range p.Content {
-			if a.ID != "" && seen[a.ID] {
-				continue
-			}
-			seen[a.ID] = true
-			out = append(out, a)
-		}
-		if p.Last == nil || *p.Last || len(p.Content) == 0 || len(out) > most {
-			return out, nil
-		}
-	}
-	return nil, fmt.Errorf("endpoint targets: more than %d pages", maxTargetPages)
+	return pageAll(ctx, c, pageSpec[Asset]{req: request{op: "endpoint targets", path: "/endpoints/targets"},
+		filter: filterGroup{Mode: "or", Filters: []filter{{Key: "assetGroups", Mode: "or", Operator: "contains", Values: []string{groupID}}}},
+		order:  endpointOrder, maxPages: maxTargetPages,
+		key:    func(a Asset) string { return a.ID },
+		enough: func(n int) bool { return n > most }})
 }

@@ -1,0 +1,180 @@
+package openaev_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// Rows tied on every sortable field come in a new order each request
+// (openaevtest's rule 10): where they straddle a page boundary, paging
+// reads one twice and misses another unless it counts them.
+
+// workstations is n endpoints named alike, each with its own host name
+// but for those whose index copies says, which take the host name of
+// index first (copies of one machine).
+func workstations(n int, copies func(i int) bool, first int) []map[string]any {
+	var group []map[string]any
+	for i := range n {
+		host := fmt.Sprintf("host-%04d", i)
+		if copies(i) {
+			host = fmt.Sprintf("host-%04d", first)
+		}
+		a := asset("endpoint", fmt.Sprintf("e%04d", i), host, "", nil)
+		a["asset_id"], a["asset_name"] = a["endpoint_id"], "workstation"
+		group = append(group, a)
+	}
+	return group
+}
+
+// assertEachOnce checks got holds e0000… e{n-1} once each.
+func assertEachOnce(t *testing.T, got []openaev.Asset, n int) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, a := range got {
+		seen[a.ID]++
+	}
+	for i := range n {
+		if id := fmt.Sprintf("e%04d", i); seen[id] != 1 {
+			t.Errorf("endpoint %s paged %d times, want once", id, seen[id])
+		}
+	}
+	if len(got) != n {
+		t.Errorf("%d endpoints paged, want %d", len(got), n)
+	}
+}
+
+// TestGroupAssetsReadsCopiesAcrossPagesOnce: eleven copies of one machine
+// sit at rows 999 to 1009, across the first page boundary; the pages
+// disagree on their order, so the first pass reads fewer than the 2500
+// the platform counts; the pass with 999-row pages has them all on one
+// page.
+func TestGroupAssetsReadsCopiesAcrossPagesOnce(t *testing.T) {
+	e := newEnv(t)
+	const n = 2500
+	e.platform.SetAssetGroup("big", workstations(n, func(i int) bool { return i >= 999 && i <= 1009 }, 999)...)
+	got, err := e.client.GroupAssets(context.Background(), "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEachOnce(t, got, n)
+	calls := e.platform.CallsOf(openaevtest.KindTargets)
+	if len(calls) <= 3 {
+		t.Fatalf("%d pages asked for, want the search read again", len(calls))
+	}
+	var q struct{ Page, Size int }
+	if err := json.Unmarshal(calls[3].Raw, &q); err != nil || q.Page != 0 || q.Size != 999 {
+		t.Errorf("the fourth page asked for %s, want page 0 of 999", calls[3].Raw)
+	}
+}
+
+// TestGroupAssetsReportsEndpointsMissed: 2500 copies of one machine, in a
+// new order every page: however often read, some are missed, and paging
+// says so rather than return part of the group.
+func TestGroupAssetsReportsEndpointsMissed(t *testing.T) {
+	e := newEnv(t)
+	const n = 2500
+	e.platform.SetAssetGroup("big", workstations(n, func(int) bool { return true }, 0)...)
+	got, err := e.client.GroupAssets(context.Background(), "big")
+	var pe *openaev.PagingError
+	if !errors.As(err, &pe) {
+		t.Fatalf("paged %d endpoints, error %v; want a *PagingError", len(got), err)
+	}
+	if pe.Total != n || pe.Read >= n || pe.Passes != 3 {
+		t.Errorf("%+v, want fewer than %d read in 3 passes", pe, n)
+	}
+	for _, want := range []string{"endpoint targets: read ", "of the 2500 the platform counts", "asset_name, endpoint_hostname"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q, want it to say %q", err, want)
+		}
+	}
+	if calls := e.platform.CallsOf(openaevtest.KindTargets); len(calls) != 9 {
+		t.Errorf("%d pages asked for, want 3 passes of 3", len(calls))
+	}
+}
+
+// TestGroupAssetsSortFieldRefused: a platform that no longer sorts on
+// endpoint_hostname refuses the first page; paging goes on without it
+// (the IP addresses still tell the endpoints apart), says so once, and
+// asks no more for it.
+func TestGroupAssetsSortFieldRefused(t *testing.T) {
+	e := newEnv(t)
+	const n = 2500
+	group := workstations(n, func(int) bool { return false }, 0)
+	for i, a := range group {
+		a["endpoint_seen_ip"] = fmt.Sprintf("10.0.%d.%d", i/250, i%250)
+	}
+	e.platform.SetAssetGroup("big", group...)
+	e.platform.DropSort("endpoint_hostname")
+	for range 2 {
+		got, err := e.client.GroupAssets(context.Background(), "big")
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertEachOnce(t, got, n)
+	}
+	calls := e.platform.CallsOf(openaevtest.KindTargets)
+	if len(calls) != 7 || calls[0].Status != 400 {
+		t.Fatalf("%d pages asked for, the first answered %d; want 1 refused, then 3 and 3", len(calls), calls[0].Status)
+	}
+	for _, c := range calls[1:] {
+		if c.Status != 200 || strings.Contains(string(c.Raw), "endpoint_hostname") || !strings.Contains(string(c.Raw), "endpoint_seen_ip") {
+			t.Errorf("page asked for with %s: %d, want sorted without endpoint_hostname", c.Raw, c.Status)
+		}
+	}
+	warns := e.logs.FilterMessageSnippet("refuses to sort on endpoint_hostname").All()
+	if len(warns) != 1 || warns[0].Level.String() != "warn" {
+		t.Errorf("%d lines name the field refused, want one WARN: %v", len(warns), e.logs.All())
+	}
+}
+
+// TestStoredFindingsSortFieldRefused: the findings search on a platform
+// that no longer sorts on finding_type pages on the other fields, which
+// still order the findings of one field fully.
+func TestStoredFindingsSortFieldRefused(t *testing.T) {
+	e := newEnv(t)
+	e.register(t)
+	const id, n = "inj-many", 2500
+	e.platform.AddInject(id, openaev.ContractID("nmap"))
+	ctx := context.Background()
+	if _, err := e.client.Reception(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	ports := make([]int, n)
+	for i := range ports {
+		ports[i] = i + 1
+	}
+	doc, _ := json.Marshal(map[string]any{"ports": ports})
+	if err := e.client.Callback(ctx, id, openaev.Execution{Message: "done", Status: "SUCCESS",
+		Action: openaev.ActionComplete, OutputStructured: string(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	e.platform.DropSort("finding_type")
+	got, err := e.client.StoredFindings(ctx, id, "ports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, f := range got {
+		seen[f.Value]++
+	}
+	for _, port := range ports {
+		if v := strconv.Itoa(port); seen[v] != 1 {
+			t.Errorf("finding %s paged %d times, want once", v, seen[v])
+		}
+	}
+	calls := e.platform.CallsOf(openaevtest.KindFindings)
+	if len(calls) != 4 || calls[0].Status != 400 {
+		t.Errorf("%d pages asked for, want 1 refused and 3", len(calls))
+	}
+	if warns := e.logs.FilterMessageSnippet("refuses to sort on finding_type").All(); len(warns) != 1 {
+		t.Errorf("%d lines name the field refused, want one", len(warns))
+	}
+}
