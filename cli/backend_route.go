@@ -19,7 +19,8 @@ import (
 // A URL copied from a request or from the platform's API docs holds a
 // route already, and every request then goes to /api/…/api/…, which the
 // platform answers 404. backendRoute warns of such a URL before anything
-// is sent, and urlHint names the URL where a 404 is reported.
+// is sent, and urlHint names the URL where a 404 is reported (by run,
+// serve, outbox flush and retry-dead).
 
 // apiRoute returns the part of raw's path from its first segment "api"
 // on ("/api/injects/x/callback", "/api/injectors", "/api"), "" when its
@@ -113,6 +114,12 @@ func joinHints(hints ...string) string {
 		}
 	}
 	return strings.Join(out, "; ")
+}
+
+// urlHint is urlHint for the backend URL an outbox command (flush,
+// retry-dead) sends with.
+func (e *outboxEnv) urlHint(err error) string {
+	return urlHint(err, e.cfg.backend().URL, e.cfg.source("backend_url"))
 }
 
 // urlHint is urlHint for the run's backend URL.

@@ -137,3 +137,52 @@ func TestServeNotFoundHintNamesTheURL(t *testing.T) {
 		}
 	}
 }
+
+// outbox flush and retry-dead, answered 404, give the hint run gives:
+// the backend URL they sent to, where it was given, and its API route
+// with the root to give when it holds one.
+func TestOutboxNotFoundHintNamesTheBackendURL(t *testing.T) {
+	tests := []struct {
+		name  string
+		route string // the backend URL's path
+		env   bool   // given by INJECTKIT_BACKEND_URL, else --backend-url
+		want  func(root string) string
+	}{
+		{"root URL from the flag", "", false, func(root string) string {
+			return "check the backend URL given by --backend-url, " + root + ": it must be the platform's root, to which each request adds /api/…"
+		}},
+		{"API route from the environment", "/api/injects/inj-nf/callback", true, func(root string) string {
+			return "the backend URL given by env INJECTKIT_BACKEND_URL, " + root + "/api/injects/inj-nf/callback, holds an API route " +
+				"(/api/injects/inj-nf/callback): give the platform's root URL (" + root + ")"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			be := newSwitchable(t, http.StatusServiceUnavailable)
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			env := map[string]string{"INJECTKIT_TOKEN": "tok-route-1"}
+			var given []string
+			if tt.env {
+				env["INJECTKIT_BACKEND_URL"] = be.URL + tt.route
+			} else {
+				given = []string{"--backend-url", be.URL + tt.route}
+			}
+			r := run(t, registry(), env, append([]string{"run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-nf",
+				"--outbox", box, "--log-level", "error"}, given...)...)
+			if r.code != cli.ExitDelivery {
+				t.Fatalf("run: exit %d, stderr:\n%s\nwant 1, the body kept", r.code, r.stderr)
+			}
+			be.set(http.StatusNotFound)
+			hint := "injectkit: hint: " + tt.want(be.URL) + "\n"
+			for _, cmd := range [][]string{{"outbox", "flush"}, {"outbox", "retry-dead", "1"}} {
+				r := run(t, registry(), env, append(append(cmd, "--outbox", box, "--log-level", "error"), given...)...)
+				if r.code != cli.ExitDelivery || strings.Count(r.stderr, hint) != 1 {
+					t.Errorf("%s: exit %d, stderr:\n%s\nwant 1 and the hint %q", strings.Join(cmd, " "), r.code, r.stderr, hint)
+				}
+			}
+			if got := be.got(); len(got) < 2 || got[len(got)-1].Code != http.StatusNotFound || got[len(got)-2].Code != http.StatusNotFound {
+				t.Errorf("the backend answered %v, want the flush's and the retry's 404", got)
+			}
+		})
+	}
+}

@@ -61,8 +61,9 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	if n := res.Failed + res.Rejected; n > 0 {
 		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)",
 			byProfile.counted(func(r outbox.FlushResult) int { return r.Failed + r.Rejected }))}
+		ee.Hint = e.urlHint(res.Rejection)
 		if res.Moved > 0 {
-			ee.Hint = movedHint(o.name(), e.cfg.outbox().Path, e.cfg.backend().URL, res.MovedTo, res.MovedInject, e.redaction())
+			ee.Hint = joinHints(ee.Hint, movedHint(o.name(), e.cfg.outbox().Path, e.cfg.backend().URL, res.MovedTo, res.MovedInject, e.redaction()))
 		}
 		return ee
 	}

@@ -2,6 +2,8 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"sync/atomic"
@@ -12,7 +14,8 @@ import (
 )
 
 // Add sums every count of two flushes, a count added to FlushResult
-// included, and keeps the first redirect known with its inject.
+// included, and keeps the first redirect known with its inject, and the
+// first rejection.
 func TestFlushResultAdd(t *testing.T) {
 	for _, tt := range []struct {
 		name, movedTo, otherMovedTo, want string
@@ -23,8 +26,14 @@ func TestFlushResultAdd(t *testing.T) {
 		{"both redirected: the first kept", "https://a/", "https://b/", "https://a/"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			res := outbox.FlushResult{MovedTo: tt.movedTo, MovedInject: "inj-" + tt.movedTo}
-			other := outbox.FlushResult{MovedTo: tt.otherMovedTo, MovedInject: "inj-" + tt.otherMovedTo}
+			rejection := func(to string) error {
+				if to == "" {
+					return nil
+				}
+				return errors.New("rejected at " + to)
+			}
+			res := outbox.FlushResult{MovedTo: tt.movedTo, MovedInject: "inj-" + tt.movedTo, Rejection: rejection(tt.movedTo)}
+			other := outbox.FlushResult{MovedTo: tt.otherMovedTo, MovedInject: "inj-" + tt.otherMovedTo, Rejection: rejection(tt.otherMovedTo)}
 			rv, ov := reflect.ValueOf(&res).Elem(), reflect.ValueOf(&other).Elem()
 			for i := range rv.NumField() {
 				if rv.Field(i).Kind() == reflect.Int {
@@ -38,12 +47,15 @@ func TestFlushResultAdd(t *testing.T) {
 				switch {
 				case f.Type.Kind() == reflect.Int && rv.Field(i).Int() != int64(101*(i+1)):
 					t.Errorf("%s = %d, want %d", f.Name, rv.Field(i).Int(), 101*(i+1))
-				case f.Type.Kind() != reflect.Int && f.Name != "MovedTo" && f.Name != "MovedInject":
+				case f.Type.Kind() != reflect.Int && f.Name != "MovedTo" && f.Name != "MovedInject" && f.Name != "Rejection":
 					t.Errorf("field %s of FlushResult is not a count: say here how Add combines it", f.Name)
 				}
 			}
 			if res.MovedTo != tt.want || res.MovedInject != "inj-"+tt.want {
 				t.Errorf("MovedTo = %q of %q, want %q of %q", res.MovedTo, res.MovedInject, tt.want, "inj-"+tt.want)
+			}
+			if got := fmt.Sprint(res.Rejection); (tt.want == "" && res.Rejection != nil) || (tt.want != "" && got != "rejected at "+tt.want) {
+				t.Errorf("Rejection = %v, want the first's, at %q", res.Rejection, tt.want)
 			}
 		})
 	}

@@ -44,10 +44,14 @@ type FlushResult struct {
 	Moved       int
 	MovedTo     string
 	MovedInject string
+	// Rejection is the error the backend rejected the first body of
+	// Rejected with (nil: none was), as the poster returned it: a 404 of
+	// a base URL that is not the platform's root, say.
+	Rejection error
 }
 
 // Add adds the counts of r, what another Flush did, to res; MovedTo stays
-// the first redirect known.
+// the first redirect known, Rejection the first rejection.
 func (res *FlushResult) Add(r FlushResult) {
 	res.Delivered += r.Delivered
 	res.Superseded += r.Superseded
@@ -63,6 +67,18 @@ func (res *FlushResult) Add(r FlushResult) {
 	res.Moved += r.Moved
 	if res.MovedTo == "" {
 		res.MovedTo, res.MovedInject = r.MovedTo, r.MovedInject
+	}
+	if res.Rejection == nil {
+		res.Rejection = r.Rejection
+	}
+}
+
+// rejectedBy counts a body the backend rejected with err, keeping the
+// first such error.
+func (res *FlushResult) rejectedBy(err error) {
+	res.Rejected++
+	if res.Rejection == nil {
+		res.Rejection = err
 	}
 }
 

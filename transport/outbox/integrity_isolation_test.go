@@ -72,6 +72,11 @@ func TestOneRecordNeverBlocksOthers(t *testing.T) {
 				damageRecord(t, s, recs[0].ID, tt.damage[0], tt.damage[1])
 			}
 			res, err := (&Resender{Store: s, Client: clientFor(t)}).Flush(context.Background())
+			if rejected := tt.dead == ReasonRejected; (res.Rejection != nil) != rejected ||
+				rejected && !strings.Contains(res.Rejection.Error(), tt.lastError) {
+				t.Errorf("rejection %v, want the backend's (%q) only when it rejected the body", res.Rejection, tt.lastError)
+			}
+			res.Rejection = nil // checked above
 			if err != nil || res != tt.want {
 				t.Fatalf("flush %+v %v, want %+v", res, err, tt.want)
 			}

@@ -273,7 +273,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 			res.unsent(re)
 			log.Error("outbox body not sent; moved to the dead list", zap.String("reason", re.Reason), zap.Error(err))
 		case out == Rejected:
-			res.Rejected++
+			res.rejectedBy(err)
 			log.Error("outbox body rejected; moved to the dead list", zap.Error(err))
 		case TokenRefused(err):
 			res.Failed++
