@@ -178,3 +178,22 @@ func TestStoredFindingsSortFieldRefused(t *testing.T) {
 		t.Errorf("%d lines name the field refused, want one", len(warns))
 	}
 }
+
+// TestInjectOfGroupPagedShortFails: an inject on a group whose endpoints
+// paging cannot all read is refused, the platform told why (its ERROR),
+// rather than run on part of the group.
+func TestInjectOfGroupPagedShortFails(t *testing.T) {
+	e := newEnv(t)
+	e.platform.SetAssetGroup("big", workstations(2500, func(int) bool { return true }, 0)...)
+	body := e.message(t, "inj-short", "noop", map[string]any{"target_selector": "asset-groups"}, nil,
+		[]map[string]any{{"asset_group_id": "big", "asset_group_name": "Copies"}})
+	err := e.proc.Process(context.Background(), body)
+	var me *openaev.MessageError
+	if !errors.As(err, &me) || !strings.Contains(me.Reason, "asset group Copies: endpoint targets: read ") ||
+		!strings.Contains(me.Reason, "of the 2500 the platform counts") {
+		t.Fatalf("err = %v, want the inject refused, saying endpoints were missed", err)
+	}
+	if st := e.platform.InjectStatus("inj-short"); st != "ERROR" {
+		t.Errorf("the platform shows the inject %s, want ERROR", st)
+	}
+}
