@@ -37,30 +37,28 @@ import (
 // elsewhere.
 var rereadSizes = []int{TargetsPageSize, TargetsPageSize - 1, TargetsPageSize - 3}
 
-// unknownSort reads the property out of the platform's refusal of a sort
-// (InvalidSortPropertyException's message).
-var unknownSort = regexp.MustCompile(`Unknown sort property '([^']*)'`)
+// unknownSort reads the property out of the platform's refusal of a sort,
+// both 400: 2.4.0's InvalidSortPropertyException ("Unknown sort property
+// 'x', please try an other one"), 1.18's IllegalArgumentException
+// ("Property not sortable: x for class …", SortUtilsJpa.toSortJpa).
+var unknownSort = regexp.MustCompile(`Unknown sort property '([^']*)'|Property not sortable: (\S+) for class`)
 
 // PagingError reports a search whose pages, read again, still gave fewer
 // distinct rows than the platform counts: rows alike on every sort field
 // traded places across page boundaries (or the platform's rows changed
 // while it was paged).
 type PagingError struct {
-	Op     string      // "endpoint targets", "stored findings"
-	Read   int         // distinct rows read
-	Total  int         // the platform's totalElements
-	Passes int         // times the search was paged
-	Sorts  []sortField // the sort the pages were asked with
+	Op     string   // "endpoint targets", "stored findings"
+	Read   int      // distinct rows read
+	Total  int      // the platform's totalElements
+	Passes int      // times the search was paged
+	Sorts  []string // the properties the pages were last sorted on
 }
 
 func (e *PagingError) Error() string {
 	on := "unsorted (the platform refused the sort fields)"
 	if len(e.Sorts) > 0 {
-		names := make([]string, len(e.Sorts))
-		for i, s := range e.Sorts {
-			names[i] = s.Property
-		}
-		on = "sorted on " + strings.Join(names, ", ")
+		on = "sorted on " + strings.Join(e.Sorts, ", ")
 	}
 	return fmt.Sprintf("%s: read %d distinct rows of the %d the platform counts, paged %d times %s: rows alike on "+
 		"every sort field trade places across pages, and none of the platform's sort fields is unique; "+
@@ -134,7 +132,11 @@ func pageAll[T any](ctx context.Context, c *Client, s pageSpec[T]) ([]T, error) 
 			return out, nil
 		}
 		if pass == len(rereadSizes)-1 {
-			return nil, &PagingError{Op: s.req.op, Read: len(out), Total: total, Passes: pass + 1, Sorts: sorts}
+			names := make([]string, len(sorts))
+			for i, f := range sorts {
+				names[i] = f.Property
+			}
+			return nil, &PagingError{Op: s.req.op, Read: len(out), Total: total, Passes: pass + 1, Sorts: names}
 		}
 		c.log.Info("search read again: fewer distinct rows than the platform counts", zap.String("op", s.req.op),
 			zap.Int("read", len(out)), zap.Int("total", total), zap.Int("page_size", rereadSizes[pass+1]))
@@ -150,10 +152,14 @@ func refusedSort(err error, sorts []sortField) string {
 		return ""
 	}
 	m := unknownSort.FindStringSubmatch(ae.Body)
-	if m == nil || !slices.ContainsFunc(sorts, func(s sortField) bool { return s.Property == m[1] }) {
+	if m == nil {
 		return ""
 	}
-	return m[1]
+	prop := m[1] + m[2]
+	if !slices.ContainsFunc(sorts, func(s sortField) bool { return s.Property == prop }) {
+		return ""
+	}
+	return prop
 }
 
 // allowedSorts returns order without the fields the platform refused.
@@ -174,7 +180,7 @@ func (c *Client) refuseSort(op, prop string) {
 	c.refusedSorts[prop] = true
 	c.sortMu.Unlock()
 	if first {
-		c.log.Warn(fmt.Sprintf("the platform refuses to sort on %s (a newer platform?): searches page without it from now on, "+
-			"reading again when rows alike on the other fields come twice", prop), zap.String("op", op), zap.String("sort_property", prop))
+		c.log.Warn(fmt.Sprintf("the platform refuses to sort on %s (a newer platform?): searches are sorted on the other fields "+
+			"from now on, rows missed across pages read again or reported", prop), zap.String("op", op), zap.String("sort_property", prop))
 	}
 }
