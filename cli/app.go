@@ -309,7 +309,17 @@ func newLogger(w io.Writer, lc logConfig) (*zap.Logger, error) {
 	default:
 		return nil, usageErr("invalid log_format %q: want console or json", lc.Format)
 	}
-	return zap.New(newOnceCore(zapcore.NewCore(enc, zapcore.AddSync(w), lc.Level.Level))), nil
+	return zap.New(newOnceCore(zapcore.NewCore(enc, logSink(w), lc.Level.Level))), nil
+}
+
+// logSink is w as a logger writes to it, an entry a Write: Sync has nothing
+// to flush, and a file's Sync (stderr redirected to a file) would fsync it,
+// a disk flush at the end of every command for lines the kernel has.
+func logSink(w io.Writer) zapcore.WriteSyncer {
+	if _, ok := w.(*os.File); ok {
+		return zapcore.AddSync(struct{ io.Writer }{w})
+	}
+	return zapcore.AddSync(w)
 }
 
 // commandOf returns the innermost command args name (`outbox drop 7
