@@ -170,6 +170,7 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 		in.findings[field] = v
 	}
 	storeLocked(in, rows)
+	p.judgeLocked(in, outputs)
 	for _, s := range c.Signatures {
 		if !KnownSignatureType(s.Type) {
 			p.breaking[s.Type] = true

@@ -6,14 +6,12 @@
 //
 // A test asserts on what the platform would do with a callback (Call.Outcome
 // Processed or Dropped, Platform.Signatures, Platform.ExpectationSignatures,
-// Platform.Findings, Platform.CollectorBreaking, Platform.InjectStatus),
-// never on a 2xx alone: by default the platform answers 200 and drops a
-// bad callback later.
+// Platform.Findings, Platform.CollectorBreaking, Platform.InjectStatus, Platform.Verdicts),
+// never on a 2xx alone: by default the platform answers 200 and drops a bad callback later.
 //
 // # The rules, and the platform behaviour each models
 //
-// Sources: OpenAEV 2.4.0 (2026-05-19), the 2026 line up to 3.260821.0, and
-// pyoaev 3.260821.0.
+// Sources: OpenAEV 2.4.0 (2026-05-19), the 2026 line up to 3.260821.0, and pyoaev 3.260821.0.
 //
 //  1. Versions. A stand-in models Version24 (OpenAEV 2.4.0) or Current (the
 //     2026-08 line); WithVersionString reports any string and behaves as
@@ -27,8 +25,7 @@
 //     (rule 11), to any token the platform knows (READ on PLATFORM_SETTING,
 //     an open resource: PermissionService.RESOURCES_OPEN; never a 403).
 //     GET /api/settings/public (PublicPlatformSettings: no
-//     platform_version, "enabled_dev_features") needs no right and no
-//     token (skipRBAC, permitAll).
+//     platform_version, "enabled_dev_features") needs no right and no token (skipRBAC, permitAll).
 //  2. Registration (POST /api/injectors, multipart, JSON part "input", optional
 //     part "icon", stored only when typed image/png, any other skipped) binds
 //     the input (contracts.go): injector_id, injector_name and injector_type
@@ -156,8 +153,7 @@
 //     14; MaxFindingRow says how the row is measured, and why the
 //     stand-in is stricter). The platform sends every declared output to
 //     its processor, whatever its isFindingCompatible, and every processor
-//     but asset's (and, on Current, expectation_signature's and
-//     action_output's) stores findings:
+//     but asset's (and, on Current, expectation_signature's and action_output's) stores findings:
 //     a text output whole (a list as its items joined with spaces), or item by
 //     item when isMultiple. The structured output is its first JSON value, what
 //     follows ignored (readValue, no FAIL_ON_TRAILING_TOKENS); not an object,
@@ -197,8 +193,7 @@
 //  6. Every stored signature type is checked against pyoaev's closed
 //     SignatureTypes enum: the collectors (Elastic, LogRhythm, NetWitness,
 //     Cortex XDR, Defender O365) parse every pending expectation through
-//     it, and one unknown type fails their whole fetch.
-//     CollectorBreaking lists such types.
+//     it, and one unknown type fails their whole fetch. CollectorBreaking lists such types.
 //  7. Legacy mode (WithLegacyIngestion; the synchronous path behind the
 //     LEGACY_INGESTION_EXECUTION_TRACE flag): a "complete" on an inject that
 //     is not PENDING is a 409, and a callback whose processing fails is a
@@ -242,8 +237,7 @@
 //     leave a finished inject none; the INFO trace 2.4.0 adds once it
 //     published the message, Executor.executeExternal, only after Dispatch:
 //     AddInject's inject is the one before dispatch; each trace's agent,
-//     null but for rule 17's), inject_injector_contract
-//     and inject_type.
+//     null but for rule 17's), inject_injector_contract and inject_type.
 //     The contract is the whole InjectorContract, not an id
 //     (openaev-model/…/database/model/ Inject.java:171-183, no
 //     MonoIdSerializer): injector_contract_id (InjectorContract.java:53-57),
@@ -387,6 +381,12 @@
 //     Inject.clean, openaev-model …/Inject.java:390-396): a new status,
 //     QUEUING, its trackingSentDate now, its traces, findings and
 //     signatures gone; Dispatch publishes it again.
+//  18. Vulnerability verdicts (2.4.0 read; Current taken as alike;
+//     verdicts.go says what is modelled, and from where): a processed cve
+//     output judges every VULNERABILITY expectation of the inject not
+//     bound to an agent alike, whatever asset its CVEs name: Vulnerable
+//     when it holds one, else Not vulnerable; one left out leaves them
+//     pending, failed at expiry (ExpireExpectations). Verdicts answers.
 //
 // Failures are scripted per inject and per route (failures.go); Message
 // builds the queue message the platform would send an injector.

@@ -40,9 +40,10 @@ type inject struct {
 	batches    int      // signature batches stored
 	signatures []Signature
 	findings   map[string]any
-	stored     map[findingKey]bool // the findings table's rows of the inject (rule 14)
-	rows       []FindingRow        // the same, in the order stored, with their assets
-	agents     []Agent             // the primary agents of its assets (SetInjectAgents)
+	stored     map[findingKey]bool     // the findings table's rows of the inject (rule 14)
+	rows       []FindingRow            // the same, in the order stored, with their assets
+	agents     []Agent                 // the primary agents of its assets (SetInjectAgents)
+	verdicts   map[Expectation]Verdict // its VULNERABILITY expectations (rule 18)
 	// sentAt and endAt are its status's trackingSentDate (AddInject,
 	// Dispatch) and trackingEndDate (a final status computed), zero for
 	// none.

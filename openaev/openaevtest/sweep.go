@@ -154,10 +154,14 @@ func (p *Platform) Launch(injectID string) {
 	p.notifyLocked()
 }
 
-// clean leaves in without a status, its traces, findings and signatures
-// (Inject.clean, and the status deleted or replaced).
+// clean leaves in without a status, its traces, findings and signatures,
+// its expectations pending (Inject.clean, and the status deleted or
+// replaced).
 func (in *inject) clean() {
 	in.status, in.completes, in.traces, in.sentAt, in.endAt = "", nil, nil, time.Time{}, time.Time{}
 	in.findings, in.stored, in.rows = map[string]any{}, map[findingKey]bool{}, nil
 	in.signatures, in.batches = nil, 0
+	for e := range in.verdicts { // cleared, then created again pending
+		in.verdicts[e] = Verdict{}
+	}
 }
