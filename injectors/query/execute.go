@@ -195,7 +195,8 @@ func sendFailure(err error) string {
 }
 
 // buildOutput turns the per-configuration results into the tool output:
-// findings, one TargetExtras and one TargetStatus entry per configuration
+// findings (cves left out when it is empty and a configuration did not
+// succeed: see the comment where it is set), one TargetExtras and one TargetStatus entry per configuration
 // (keyed by its target), the configurations whose query was never sent
 // (Unreached: nothing a collector could match goes in their signatures)
 // and the status —
@@ -254,8 +255,15 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 			fieldResults:     results,
 			FieldMatchedIPs:  v4,
 			FieldMatchedIPv6: v6,
-			FieldCVEs:        buildCVEs(results, metas),
 		},
+	}
+	// The platform sets one VULNERABILITY verdict for the whole inject
+	// from the cves output (2.4.0's CVEOutputProcessor): an empty list is
+	// "Not vulnerable" for every asset, those never queried too. So an
+	// empty list goes only when every configuration was answered in full;
+	// a CVE found goes whatever was not answered.
+	if cves := buildCVEs(results, metas); len(cves) > 0 || len(errs) == 0 {
+		out.Findings[FieldCVEs] = cves
 	}
 	switch {
 	case cancelled:

@@ -146,16 +146,17 @@ func TestExecuteOutcomes(t *testing.T) {
 		wantStatus signatures.ExecutionStatus
 		wantEach   []string
 		wantMsg    string
+		wantCVEs   bool // cves in the findings: a CVE found, or every configuration answered
 	}{
 		{"one of two fails", []shodantest.Reply{bad},
 			[]signatures.ExternalConfig{{Query: "apache ip:"}, {Query: "nginx"}},
-			framework.StatusPartial, []string{ResultFailed, ResultSuccess}, ""},
+			framework.StatusPartial, []string{ResultFailed, ResultSuccess}, "", true},
 		{"second fails", []shodantest.Reply{{Status: 200, Body: `{"matches":[],"total":0}`}, bad},
 			[]signatures.ExternalConfig{{Query: "nginx"}, {Query: "apache ip:"}},
-			framework.StatusPartial, []string{ResultSuccess, ResultFailed}, ""},
+			framework.StatusPartial, []string{ResultSuccess, ResultFailed}, "", false},
 		{"all fail", []shodantest.Reply{bad, {Status: 401, Header: http.Header{"Content-Type": {"text/html"}}, Body: shodantest.InvalidKeyPage}},
 			[]signatures.ExternalConfig{{Query: "apache ip:"}, {Query: "nginx"}},
-			framework.StatusFailed, []string{ResultFailed, ResultFailed}, "Invalid search query"},
+			framework.StatusFailed, []string{ResultFailed, ResultFailed}, "Invalid search query", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,8 +186,9 @@ func TestExecuteOutcomes(t *testing.T) {
 					t.Errorf("findings[%s] = %#v, want a list (never null)", k, out.Findings[k])
 				}
 			}
-			if v, ok := out.Findings[FieldCVEs].([]CVE); !ok || v == nil {
-				t.Errorf("findings[cves] = %#v, want a list (never null)", out.Findings[FieldCVEs])
+			v, present := out.Findings[FieldCVEs]
+			if list, ok := v.([]CVE); present != tt.wantCVEs || present && (!ok || list == nil) {
+				t.Errorf("findings[cves] = %#v (present: %v), want present %v, a list (never null)", v, present, tt.wantCVEs)
 			}
 			if tt.wantStatus == framework.StatusFailed {
 				if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != 1 || !strings.Contains(out.ErrorInfo.Message, tt.wantMsg) ||

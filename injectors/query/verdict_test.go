@@ -1,0 +1,109 @@
+package query
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// TestNoVerdictForAnAssetNotQueried runs `run query --profile openaev`
+// against OpenAEV 2.4.0's stand-in, whose cve output judges every
+// VULNERABILITY expectation of the inject at once (rule 18). A run whose
+// queries were not all answered (the query credits spent after the
+// first) must never have the platform store "Not vulnerable" on the
+// assets it never queried: with no CVE found, cves is left out, the
+// expectations stay pending and the expiry fails them; with a CVE found,
+// cves is sent (Vulnerable). A run that queried every asset still gets
+// its "Not vulnerable".
+func TestNoVerdictForAnAssetNotQueried(t *testing.T) {
+	tests := []struct {
+		name     string
+		credits  int      // the key's query credits (-1: no limit)
+		ips      []string // each target's target_ipv4, queried for nginx
+		status   string   // the inject's status on the platform
+		want     string   // every expectation's result, "" pending
+		expired  string   // the same, after the expiry
+		wantCVEs bool     // a cves output stored
+	}{
+		{"partial, no CVE found: no verdict", 1, []string{"203.0.113.2", "203.0.113.4"}, "SUCCESS",
+			"", openaevtest.ResultFailed, false},
+		{"partial, a CVE found: vulnerable", 1, []string{"203.0.113.1", "203.0.113.4"}, "SUCCESS",
+			openaevtest.ResultVulnerable, openaevtest.ResultVulnerable, true},
+		{"every asset queried, no CVE: not vulnerable", -1, []string{"203.0.113.2", "203.0.113.4"}, "SUCCESS",
+			openaevtest.ResultNotVulnerable, openaevtest.ResultNotVulnerable, true},
+		{"none answered: nothing processed", 0, []string{"203.0.113.2", "203.0.113.4"}, "ERROR",
+			"", openaevtest.ResultFailed, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const injectID, token = "vuln-1", "platform-token"
+			srv := newStandIn(t)
+			srv.SetQueryCredits(tt.credits)
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(openaevtest.Version24))
+			registerQuery(t, p, token)
+			p.AddInject(injectID, openaev.ContractID(Name))
+			assets := []openaevtest.Expectation{{Asset: "a1"}, {Asset: "a2"}}
+			p.SetVulnerabilityExpectations(injectID, assets...)
+			var targets []map[string]any
+			for i, ip := range tt.ips {
+				targets = append(targets, map[string]any{"query": "nginx", "target_ipv4": ip, "asset": assets[i].Asset})
+			}
+			file := testkit.WriteJSON(t, "inject.json", map[string]any{"inject_id": injectID, "injector": Name,
+				"expectation_types": []string{"VULNERABILITY"}, "targets": targets})
+			env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": testKey, "INJECTKIT_OUTBOX": "none"}
+			reg := framework.NewRegistry()
+			reg.Register(Name, func() framework.Executor { return New() })
+			var out, errs bytes.Buffer
+			cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs,
+				Getenv: func(k string) string { return env[k] }},
+				[]string{"injectkit", "run", Name, "--inject-file", file, "--profile", "openaev", "--openaev-version", "2.4.0",
+					"--backend-url", p.URL, "--token", token, "--log-level", "error"})
+			if call, ok := p.Terminal(injectID); !ok || call.Outcome != openaevtest.Processed {
+				t.Fatalf("no complete processed (%+v):\n%s", call, errs.String())
+			}
+			if got := p.InjectStatus(injectID); got != tt.status {
+				t.Errorf("inject status %s, want %s", got, tt.status)
+			}
+			if _, stored := p.Findings(injectID)[FieldCVEs]; stored != tt.wantCVEs {
+				t.Errorf("cves stored: %v, want %v (findings %v)", stored, tt.wantCVEs, p.Findings(injectID))
+			}
+			check := func(when, want string) {
+				for _, e := range assets {
+					if v := p.Verdicts(injectID)[e]; v.Result != want {
+						t.Errorf("%s: asset %s: %v, want %q", when, e.Asset, v, want)
+					}
+				}
+			}
+			check("after the run", tt.want)
+			p.ExpireExpectations(injectID)
+			check("after the expiry", tt.expired)
+		})
+	}
+}
+
+// registerQuery registers the query injector's contract on p, as serve
+// and run register it.
+func registerQuery(t *testing.T, p *openaevtest.Platform, token string) {
+	t.Helper()
+	v, err := openaev.ParseVersion(p.Version().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token, InjectorID: uuid.NewString()},
+		openaev.WithPlatformVersion(v), openaev.WithLogger(zap.NewNop()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Register(context.Background(), []framework.Manifest{New().Manifest()}, false); err != nil {
+		t.Fatal(err)
+	}
+}
