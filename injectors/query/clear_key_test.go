@@ -19,28 +19,33 @@ import (
 
 // The API key, sent in each request URL's query, gets the backend
 // token's WARN when it goes in clear (http://) to another host than this
-// machine's loopback, and none otherwise. Only the provider is built:
-// nothing is sent.
+// machine's loopback, and none otherwise. The WARN names the base URL's
+// setting of the name the injector is registered under (a binary's
+// "shodan": shodan.shodan_base_url in its config file). Only the
+// provider is built: nothing is sent.
 func TestClearAPIKeyWarned(t *testing.T) {
+	const where = "use https:// for env INJECTKIT_SHODAN_BASE_URL or %s.shodan_base_url in the config file"
 	tests := []struct {
-		base string
-		warn bool
+		base     string
+		injector string // registered as
+		warn     bool
 	}{
-		{"http://192.0.2.10:8080", true},
-		{"http://shodan.example", true},
-		{"https://192.0.2.10", false},
-		{"http://127.0.0.1:9", false},
-		{"http://[::1]:9", false},
-		{"http://localhost:9", false},
+		{"http://192.0.2.10:8080", Name, true},
+		{"http://shodan.example", Name, true},
+		{"http://shodan.example", "shodan", true},
+		{"https://192.0.2.10", Name, false},
+		{"http://127.0.0.1:9", Name, false},
+		{"http://[::1]:9", Name, false},
+		{"http://localhost:9", Name, false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.base, func(t *testing.T) {
+		t.Run(tt.base+" "+tt.injector, func(t *testing.T) {
 			e := New()
 			if err := e.Configure(map[string]string{SettingShodanBaseURL: tt.base, SettingShodanAPIKey: "key-0123456789abcdef"}); err != nil {
 				t.Fatal(err)
 			}
 			core, logs := observer.New(zapcore.WarnLevel)
-			if _, err := e.provider(ProviderShodan, Name, zap.New(core)); err != nil {
+			if _, err := e.provider(ProviderShodan, tt.injector, zap.New(core)); err != nil {
 				t.Fatal(err)
 			}
 			var said []string
@@ -50,6 +55,9 @@ func TestClearAPIKeyWarned(t *testing.T) {
 			warned := strings.Contains(strings.Join(said, "\n"), "the Shodan API key goes in clear over http://")
 			if warned != tt.warn || strings.Contains(strings.Join(said, ""), "key-0123456789abcdef") {
 				t.Errorf("warnings %q, want the clear key warned of: %t, never the key", said, tt.warn)
+			}
+			if want := fmt.Sprintf(where, tt.injector); tt.warn && !strings.HasSuffix(strings.Join(said, "\n"), want) {
+				t.Errorf("warnings %q, want them to end %q", said, want)
 			}
 		})
 	}

@@ -51,17 +51,26 @@ type Match struct {
 	Timestamp string             `json:"timestamp"`
 }
 
-// keySetting is the setting of the API key, as the manifest declares it.
-var keySetting = framework.Setting{Key: SettingShodanAPIKey, Env: "INJECTKIT_SHODAN_API_KEY", Secret: true, Required: true,
-	Doc: "Shodan API key"}
+// keySetting and baseSetting are the settings of the API key and the
+// base URL, as the manifest declares them.
+var (
+	keySetting = framework.Setting{Key: SettingShodanAPIKey, Env: "INJECTKIT_SHODAN_API_KEY", Secret: true, Required: true,
+		Doc: "Shodan API key"}
+	baseSetting = framework.Setting{Key: SettingShodanBaseURL, Env: "INJECTKIT_SHODAN_BASE_URL", Default: DefaultShodanBaseURL,
+		Doc: "base URL of the Shodan API"}
+)
 
 // keyWhere names where the API key is given to the injector registered
 // as injector (the config file's key is "<injector>.shodan_api_key"; ""
 // is Name), as the runtime names a setting (framework's
 // Manifest.SettingWhere): "env INJECTKIT_SHODAN_API_KEY or
 // query.shodan_api_key in the config file", for the errors about it.
-func keyWhere(injector string) string {
-	return framework.Manifest{Name: cmp.Or(injector, Name)}.SettingWhere(keySetting)
+func keyWhere(injector string) string { return settingWhere(injector, keySetting) }
+
+// settingWhere names where the setting s is given to the injector
+// registered as injector ("": Name), as the runtime names a setting.
+func settingWhere(injector string, s framework.Setting) string {
+	return framework.Manifest{Name: cmp.Or(injector, Name)}.SettingWhere(s)
 }
 
 // Errors a caller can branch on with errors.Is.

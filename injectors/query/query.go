@@ -128,8 +128,7 @@ func (e *Executor) Manifest() framework.Manifest {
 		Description: "Run exposure queries (Shodan host search) narrowed to each target and report the matching services and their CVEs.",
 		Params:      framework.MustParamsSpec(e.NewParams()),
 		Settings: []framework.Setting{
-			{Key: SettingShodanBaseURL, Env: "INJECTKIT_SHODAN_BASE_URL", Default: DefaultShodanBaseURL,
-				Doc: "base URL of the Shodan API"},
+			baseSetting,
 			keySetting,
 			{Key: SettingRequestTimeout, Env: "INJECTKIT_QUERY_REQUEST_TIMEOUT", Default: DefaultRequestTimeout.String(),
 				Doc: "timeout of one API request, body included"},
@@ -283,7 +282,8 @@ func (e *Executor) provider(name, injector string, log *zap.Logger) (Provider, e
 			// travels in each request URL's query. Once per base URL of
 			// the Executors sharing the pacer (the process's), not per
 			// inject.
-			s.log.Warn("the Shodan API key goes in clear over http:// to a host that is not this machine: use https:// for "+Name+"."+SettingShodanBaseURL,
+			s.log.Warn("the Shodan API key goes in clear over http:// to a host that is not this machine: use https:// for "+
+				settingWhere(injector, baseSetting),
 				zap.String("url", s.base.Redacted()))
 		}
 		return s, nil
