@@ -16,7 +16,7 @@ import (
 )
 
 // TestNoVerdictForAnAssetNotQueried runs `run query --profile openaev`
-// against OpenAEV 2.4.0's stand-in, whose cve output judges every
+// against OpenAEV's stand-in (2.4.0, and the current line), whose cve output judges every
 // VULNERABILITY expectation of the inject at once (rule 18). A run whose
 // queries were not all answered (the query credits spent after the
 // first) must never have the platform store "Not vulnerable" on the
@@ -27,6 +27,7 @@ import (
 func TestNoVerdictForAnAssetNotQueried(t *testing.T) {
 	tests := []struct {
 		name     string
+		version  openaevtest.Version
 		credits  int      // the key's query credits (-1: no limit)
 		ips      []string // each target's target_ipv4, queried for nginx
 		status   string   // the inject's status on the platform
@@ -34,13 +35,16 @@ func TestNoVerdictForAnAssetNotQueried(t *testing.T) {
 		expired  string   // the same, after the expiry
 		wantCVEs bool     // a cves output stored
 	}{
-		{"partial, no CVE found: no verdict", 1, []string{"203.0.113.2", "203.0.113.4"}, "SUCCESS",
+		{"partial, no CVE found: no verdict", openaevtest.Version24, 1, []string{"203.0.113.2", "203.0.113.4"}, "SUCCESS",
 			"", openaevtest.ResultFailed, false},
-		{"partial, a CVE found: vulnerable", 1, []string{"203.0.113.1", "203.0.113.4"}, "SUCCESS",
+		{"partial, a CVE found: vulnerable", openaevtest.Version24, 1, []string{"203.0.113.1", "203.0.113.4"}, "SUCCESS",
 			openaevtest.ResultVulnerable, openaevtest.ResultVulnerable, true},
-		{"every asset queried, no CVE: not vulnerable", -1, []string{"203.0.113.2", "203.0.113.4"}, "SUCCESS",
+		{"every asset queried, no CVE: not vulnerable", openaevtest.Version24, -1, []string{"203.0.113.2", "203.0.113.4"}, "SUCCESS",
 			openaevtest.ResultNotVulnerable, openaevtest.ResultNotVulnerable, true},
-		{"none answered: nothing processed", 0, []string{"203.0.113.2", "203.0.113.4"}, "ERROR",
+		{"none answered: nothing processed", openaevtest.Version24, 0, []string{"203.0.113.2", "203.0.113.4"}, "ERROR",
+			"", openaevtest.ResultFailed, false},
+		// The current line processes the outputs of a failed complete too.
+		{"current line, none answered: no verdict", openaevtest.Current, 0, []string{"203.0.113.2", "203.0.113.4"}, "ERROR",
 			"", openaevtest.ResultFailed, false},
 	}
 	for _, tt := range tests {
@@ -48,7 +52,7 @@ func TestNoVerdictForAnAssetNotQueried(t *testing.T) {
 			const injectID, token = "vuln-1", "platform-token"
 			srv := newStandIn(t)
 			srv.SetQueryCredits(tt.credits)
-			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(openaevtest.Version24))
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(tt.version))
 			registerQuery(t, p, token)
 			p.AddInject(injectID, openaev.ContractID(Name))
 			assets := []openaevtest.Expectation{{Asset: "a1"}, {Asset: "a2"}}
@@ -65,7 +69,7 @@ func TestNoVerdictForAnAssetNotQueried(t *testing.T) {
 			var out, errs bytes.Buffer
 			cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs,
 				Getenv: func(k string) string { return env[k] }},
-				[]string{"injectkit", "run", Name, "--inject-file", file, "--profile", "openaev", "--openaev-version", "2.4.0",
+				[]string{"injectkit", "run", Name, "--inject-file", file, "--profile", "openaev", "--openaev-version", p.Version().String(),
 					"--backend-url", p.URL, "--token", token, "--log-level", "error"})
 			if call, ok := p.Terminal(injectID); !ok || call.Outcome != openaevtest.Processed {
 				t.Fatalf("no complete processed (%+v):\n%s", call, errs.String())
