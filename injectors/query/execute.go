@@ -196,8 +196,8 @@ func sendFailure(err error) string {
 
 // buildOutput turns the per-configuration results into the tool output:
 // findings (cves left out when it is empty and a configuration did not
-// succeed: see the comment where it is set), one TargetExtras and one TargetStatus entry per configuration
-// (keyed by its target), the configurations whose query was never sent
+// succeed: see the comment where it is set), one TargetExtras and one
+// TargetStatus entry per configuration (keyed by its target), the configurations whose query was never sent
 // (Unreached: nothing a collector could match goes in their signatures)
 // and the status —
 // timeout when a configuration was cancelled, failed when all failed,
