@@ -55,6 +55,12 @@ func specField(spec runtime.TargetSpec, field string) (string, bool) {
 		return spec.TargetService, true
 	case "query":
 		return spec.Query, true
+	case "agent":
+		return spec.Agent, true
+	case "asset":
+		return spec.Asset, true
+	case "asset_group":
+		return spec.AssetGroup, true
 	}
 	return "", false
 }

@@ -115,10 +115,12 @@ func (r *targetReader) target(s *TargetSpec) error {
 			return err
 		}
 		var f *string
+		key := raw[1 : len(raw)-1]
 		if !escaped {
-			f = s.field(raw[1 : len(raw)-1]) // no string made: the common case
-		} else if key, err := unquote(raw); err == nil {
-			f = s.field([]byte(key))
+			f = s.field(key) // no string made: the common case
+		} else if k, err := unquote(raw); err == nil {
+			key = []byte(k)
+			f = s.field(key)
 		}
 		if f == nil {
 			return fmt.Errorf("unknown field %s: %w", raw, errTargetJSON)
@@ -131,6 +133,7 @@ func (r *targetReader) target(s *TargetSpec) error {
 		if *f, err = r.text(); err != nil {
 			return err
 		}
+		s.noteBlank(string(key), *f)
 	}
 }
 

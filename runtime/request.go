@@ -102,6 +102,40 @@ type TargetSpec struct {
 	Agent      string `json:"agent,omitempty"`
 	Asset      string `json:"asset,omitempty"`
 	AssetGroup string `json:"asset_group,omitempty"`
+
+	// blank is the key of the first field an inject file wrote blank (""
+	// or white space alone), and blankValue that value, which Config
+	// refuses: read as left out, a blank target_service would scan every
+	// service, a blank target_ipv4 beside a query search unnarrowed, a
+	// blank agent drop the platform's attribution.
+	blank, blankValue string
+}
+
+// noteBlank notes field key written as v when v is blank and no field
+// was noted before. A blank cloud provider, account or region is not
+// noted: the cloud configuration refuses it as required.
+func (t *TargetSpec) noteBlank(key, v string) {
+	if t.blank != "" || strings.TrimSpace(v) != "" {
+		return
+	}
+	switch key {
+	case "cloud_provider", "cloud_account_id", "cloud_region":
+		return
+	}
+	t.blank, t.blankValue = key, v
+}
+
+// blankError is the refusal of the field noted blank, nil when none.
+func (t TargetSpec) blankError() error {
+	if t.blank == "" {
+		return nil
+	}
+	reason := "blank; give a value or leave the key out"
+	switch t.blank {
+	case "agent", "asset", "asset_group":
+		reason = signatures.ReasonBlankID
+	}
+	return &signatures.ValidationError{Field: t.blank, Value: t.blankValue, Reason: reason}
 }
 
 // category returns the category a spec describes, and whether it mixes
@@ -132,6 +166,9 @@ func (t TargetSpec) category() (signatures.Category, error) {
 
 // Config returns the typed, validated configuration a spec describes.
 func (t TargetSpec) Config() (signatures.Config, error) {
+	if err := t.blankError(); err != nil {
+		return nil, err
+	}
 	cat, err := t.category()
 	if err != nil {
 		return nil, &signatures.ValidationError{Field: "target", Reason: err.Error()}

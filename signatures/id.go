@@ -88,6 +88,10 @@ func firstRefused(v string, refused func(rune) bool, which string) string {
 	return ""
 }
 
+// ReasonBlankID is why a platform id (agent, asset, asset group) given
+// blank is refused.
+const ReasonBlankID = "blank; give the platform's id or leave the key out"
+
 // Validate checks the platform ids an attribution carries (its
 // signature_target): each one given must not be blank nor hold a
 // character unicode.IsPrint refuses, which a terminal showing the body
@@ -97,7 +101,7 @@ func (a Attribution) Validate() error {
 	for _, id := range [...]struct{ field, v string }{{"agent", a.Agent}, {"asset", a.Asset}, {"asset_group", a.AssetGroup}} {
 		reason := Unprintable(id.v)
 		if id.v != "" && strings.TrimSpace(id.v) == "" {
-			reason = "blank; give the platform's id or leave the key out"
+			reason = ReasonBlankID
 		}
 		if reason != "" {
 			return &ValidationError{Field: id.field, Value: Shorten(id.v, maxEcho), Reason: reason}
