@@ -120,7 +120,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 }
 
 // checkPhase refuses a phase that cannot travel in a callback's URL
-// (signatures.ValidateID) and, unless phase_any is set, one the wire
+// (signatures.ValidateID), an inject file's blank one, and, unless phase_any is set, one the wire
 // format does not document (docs/wire-format.md): from the configuration,
 // named after the value (`invalid phase "x" (--phase): …`), else from the
 // inject file, named first by its line and column, as the file's other
@@ -138,7 +138,12 @@ func checkPhase(cfg runConfig, fromFile string) error {
 	if phase == "" {
 		phase, where, prefix = fromFile, "", cfg.filePlaces.Of("phase")+": "
 	}
-	if phase == "" {
+	switch {
+	case phase == "" && cfg.InjectFile != "" && cfg.Phase == "" && cfg.filePlaces.Writes("phase"):
+		// "phase": "" is refused as --phase '' is, not run with the
+		// default (null leaves it out).
+		return usageErr("%sinvalid phase \"\": must not be blank: leave the key out for the default", prefix)
+	case phase == "":
 		return nil
 	}
 	if err := signatures.ValidateID("phase", phase); err != nil {

@@ -29,7 +29,8 @@ func (p FilePlaces) Of(field string) string {
 }
 
 // Writes reports whether the file writes field's value (a key of the
-// request, an expectation type, a param).
+// request, an expectation type, a param); a key of the request given
+// null is not written (null is the key left out).
 func (p FilePlaces) Writes(field string) bool {
 	_, ok := p.at[field]
 	return ok

@@ -105,6 +105,9 @@ func (c *checker) scalar(start int64, path string, s *shape, tok json.Token) err
 			// An item of a list is not left out by a null: it is there,
 			// and of no kind the list holds.
 			return c.wrongType(start, path, s, "null", "null")
+		case !strings.ContainsAny(path, ".["):
+			// A key of the request: not written, for FilePlaces.Writes.
+			delete(c.places, path)
 		}
 		return nil // null is the same as the field left out
 	case string:
