@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ParseBaseURL checks the base URL of a backend or platform, the one rule
@@ -15,6 +16,8 @@ import (
 // given, and no query or fragment. User information is the caller's to
 // allow or refuse: the OpenAEV platform takes only its token, a callback
 // backend may also take Basic credentials from the URL.
+//
+// A URL holding a byte that is not UTF-8 is refused.
 //
 // The error says what is wrong without the URL, which the caller names
 // with StripCredentials, and without any piece of it: url.Parse's own
@@ -25,6 +28,12 @@ import (
 // whose '/', '?' or '#' was not percent-encoded, and the rest of it would
 // be shown as the path or sent to the wrong host.
 func ParseBaseURL(raw string) (*url.URL, error) {
+	if !utf8.ValidString(raw) {
+		// url.Parse takes it, and the requests go to the byte escaped
+		// (%FF) while every line showing the URL shows U+FFFD: a URL no
+		// one can copy back (outbox flush --backend-url).
+		return nil, errors.New("not valid UTF-8 (write a byte that is not as %XX)")
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, parseFailure(raw, err)
