@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
@@ -57,6 +58,15 @@ func TestInjectFileBlankTargetFieldRefused(t *testing.T) {
 		if calls := e.Calls(); len(calls) != 0 {
 			t.Fatalf("an injector ran %d times over a blank target field", len(calls))
 		}
+	}
+	// With the openaev profile, whose targets the runtime checks, a
+	// target with a blank field is refused too, not dropped as a repeat
+	// of one leaving the field out.
+	dup := writeFile(t, "dup.json", `{"targets":[{"target_hostname":"h.example","agent":"a"},`+"\n"+
+		`{"target_hostname":"h.example","agent":"a","asset":""}]}`)
+	if r := run(t, reg, nil, "run", "scanner", "--inject-file", dup, "--profile", "openaev", "--log-level", "error"); r.code != 2 ||
+		!strings.Contains(r.stderr, ":2: invalid targets[1].asset: "+blankID) {
+		t.Errorf("openaev profile, a blank field repeating a target: exit %d, want 2 naming targets[1].asset:\n%s", r.code, r.stderr)
 	}
 	// null stays the field left out.
 	null := writeFile(t, "null.json", `{"targets":[{"value":"127.0.0.1","agent":null,"target_hostname":null}]}`)

@@ -265,7 +265,10 @@ func (t TargetSpec) Key() string {
 			break
 		}
 	}
+	// A field written blank, which Config refuses, keeps its target from
+	// repeating one that leaves the field out: dropped as a repeat, its
+	// refusal would be lost.
 	return strings.Join([]string{network,
 		t.CloudProvider, t.CloudAccountID, t.CloudRegion, t.TargetService, t.Query,
-		t.Agent, t.Asset, t.AssetGroup}, "\x00")
+		t.Agent, t.Asset, t.AssetGroup, t.blank}, "\x00")
 }
