@@ -3,6 +3,8 @@ package cloudscan
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,14 +61,28 @@ func readAccountBlock(ctx context.Context, c s3ControlAPI, account string, res *
 // amazonaws.com"); at the endpoint setting's endpoint (asGiven) that host
 // would be a name no one resolves ("123456789012.127.0.0.1"), so there the
 // request goes to the endpoint as given, the account in its
-// x-amz-account-id header only, as S3 is addressed path-style there.
+// x-amz-account-id header only, as S3 is addressed path-style there. So
+// too at an endpoint of the SDK's own configuration (AWS_ENDPOINT_URL,
+// AWS_ENDPOINT_URL_S3_CONTROL…) whose host is an IP address, which takes
+// no label in front of it either (and, for the SDK, is invalid with one
+// when it is IPv6); one with a host name keeps the SDK's.
 func newS3Control(cfg aws.Config, region string, asGiven bool) *s3control.Client {
 	return s3control.NewFromConfig(cfg, func(o *s3control.Options) {
 		o.Region = region
-		if asGiven {
+		if asGiven || ipEndpoint(o.BaseEndpoint) {
 			o.EndpointResolverV2 = endpointAsGiven{next: o.EndpointResolverV2}
 		}
 	})
+}
+
+// ipEndpoint reports whether endpoint, an endpoint URL, has an IP address
+// for its host.
+func ipEndpoint(endpoint *string) bool {
+	if endpoint == nil {
+		return false
+	}
+	u, err := url.Parse(*endpoint)
+	return err == nil && net.ParseIP(u.Hostname()) != nil
 }
 
 // endpointAsGiven resolves S3 Control's endpoint without the account
@@ -78,11 +94,12 @@ func (r endpointAsGiven) ResolveEndpoint(ctx context.Context, p s3control.Endpoi
 	if next == nil {
 		next = s3control.NewDefaultEndpointResolverV2()
 	}
-	ep, err := next.ResolveEndpoint(ctx, p)
-	if err == nil && p.AccountId != nil {
-		ep.URI.Host = strings.TrimPrefix(ep.URI.Host, *p.AccountId+".")
-	}
-	return ep, err
+	// Resolved as for a request that names no account: the rules would
+	// put it in front of the host, and refuse an IPv6 one so prefixed
+	// ("http://123456789012.[::1]:4566") before it could be taken off.
+	// The account still goes in the x-amz-account-id header.
+	p.AccountId, p.RequiresAccountId = nil, nil
+	return next.ResolveEndpoint(ctx, p)
 }
 
 // assessBucket reports a bucket that is public (an ACL grant to everyone or

@@ -1,0 +1,81 @@
+package cloudscan
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
+)
+
+// hostRecorder is an HTTP client that sends nothing: it records the host
+// of each request and answers S3 Control's 404 for an account without a
+// block.
+type hostRecorder struct {
+	mu    sync.Mutex
+	hosts []string
+}
+
+func (h *hostRecorder) Do(r *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	h.hosts = append(h.hosts, r.URL.Host)
+	h.mu.Unlock()
+	body := `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Code>NoSuchPublicAccessBlockConfiguration</Code><Message>none</Message></Error></ErrorResponse>`
+	return &http.Response{StatusCode: http.StatusNotFound, Header: http.Header{"Content-Type": {"application/xml"}},
+		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+}
+
+// TestS3ControlHostAtConfiguredEndpoint: S3 Control puts the account id in
+// front of its endpoint's host. An endpoint the SDK takes from its own
+// configuration (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3_CONTROL), not from
+// the endpoint_url setting, whose host is an IP address (a local stand-in
+// such as LocalStack's http://127.0.0.1:4566) can take no such label: the
+// request would go to "123456789012.127.0.0.1:4566", a name looked up in
+// the DNS and resolving nowhere, and the account's block would be an
+// error of every S3 check. The request goes to the address as given
+// there; a host name, AWS's own included, keeps the label. At the
+// setting's endpoint the host is the one given, an IPv6 address too
+// (which the SDK's rules refuse with the label in front).
+func TestS3ControlHostAtConfiguredEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		asGiven bool // the endpoint_url setting's (given to the SDK as AWS_ENDPOINT_URL here)
+		want    string
+	}{
+		{"AWS_ENDPOINT_URL IPv4", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, false, "127.0.0.1:4566"},
+		{"AWS_ENDPOINT_URL_S3_CONTROL IPv6", map[string]string{"AWS_ENDPOINT_URL_S3_CONTROL": "http://[::1]:4566"}, false, "[::1]:4566"},
+		{"AWS_ENDPOINT_URL host name", map[string]string{"AWS_ENDPOINT_URL": "https://s3-control.example.test"},
+			false, "123456789012.s3-control.example.test"},
+		{"AWS's own", nil, false, "123456789012.s3-control.eu-west-1.amazonaws.com"},
+		{"setting IPv6", map[string]string{"AWS_ENDPOINT_URL": "http://[::1]:4566"}, true, "[::1]:4566"},
+		{"setting host name", map[string]string{"AWS_ENDPOINT_URL": "http://localhost:4566"}, true, "localhost:4566"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setAWSEnv(t)
+			t.Setenv("AWS_ENDPOINT_URL_S3_CONTROL", "")
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			rec := &hostRecorder{}
+			cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryMaxAttempts(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.HTTPClient = rec
+			ctl := newS3Control(cfg, "eu-west-1", tc.asGiven)
+			_, err = ctl.GetPublicAccessBlock(context.Background(), &s3control.GetPublicAccessBlockInput{AccountId: aws.String("123456789012")})
+			if apiCode(err) != "NoSuchPublicAccessBlockConfiguration" {
+				t.Fatalf("err = %v, want the stand-in's NoSuchPublicAccessBlockConfiguration", err)
+			}
+			if len(rec.hosts) != 1 || rec.hosts[0] != tc.want {
+				t.Errorf("hosts = %q, want [%q]", rec.hosts, tc.want)
+			}
+		})
+	}
+}
