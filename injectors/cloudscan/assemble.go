@@ -35,17 +35,21 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 	warned := map[string]bool{}
 	for i, r := range runs {
 		res := r.result
-		refusal := ""
+		refusal, token := "", false
 		if r.sess != nil {
-			refusal = r.sess.regionRefusal(r.cfg.CloudRegion)
+			refusal, token = r.sess.regionRefusal(r.cfg.CloudRegion)
 		}
 		if refusal != "" {
 			// One error for the region, not one per check: none of its
 			// checks could run, and what they sent no trail logs.
-			res.Error = notEnabled(r.cfg, refusal)
+			res.Error = notEnabled(r.cfg, refusal, token)
 			if !warned[r.cfg.CloudProvider+" "+r.cfg.CloudRegion] {
 				warned[r.cfg.CloudProvider+" "+r.cfg.CloudRegion] = true
-				in.Logger().Warn("cloud region not enabled for the account: its checks not run",
+				msg := "cloud region not enabled for the account: its checks not run"
+				if token {
+					msg = "cloud region not enabled for the account, or not taking the credentials' session token: its checks not run"
+				}
+				in.Logger().Warn(msg,
 					zap.String("provider", r.cfg.CloudProvider), zap.String("cloud_region", r.cfg.CloudRegion),
 					zap.String("cloud_account_id", r.cfg.CloudAccountID), zap.String("code", refusal))
 			}
@@ -127,10 +131,19 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 
 // notEnabled says that cfg's region refused the credentials (code) that
 // another region took: it is an opt-in region the account has not
-// enabled.
-func notEnabled(cfg signatures.CloudConfig, code string) string {
-	return fmt.Sprintf("%s %s: region %s is not enabled for account %s (it refused the credentials another region took: %s): its checks cannot run there, and no trail logs the calls made there",
-		cfg.CloudProvider, cfg.CloudRegion, cfg.CloudRegion, cfg.CloudAccountID, code)
+// enabled. When they hold a session token (token), it may be an enabled
+// one all the same: a session token the global STS endpoint issues as a
+// version 1 token is valid in the Regions enabled by default only (IAM
+// User Guide, "Managing AWS STS in an AWS Region";
+// SetSecurityTokenServicePreferences), and such a Region refuses it as it
+// refuses credentials in a Region not enabled.
+func notEnabled(cfg signatures.CloudConfig, code string, token bool) string {
+	or := ""
+	if token {
+		or = ", or does not take the credentials' session token (one the global STS endpoint issued as a version 1 token is valid in the Regions enabled by default only: ask a regional STS endpoint for it, or have the account's global endpoint issue version 2 tokens)"
+	}
+	return fmt.Sprintf("%s %s: region %s is not enabled for account %s%s (it refused the credentials another region took: %s): its checks cannot run there, and no trail logs the calls made there",
+		cfg.CloudProvider, cfg.CloudRegion, cfg.CloudRegion, cfg.CloudAccountID, or, code)
 }
 
 // logged reports whether a trail of the account logs the calls made in
@@ -138,7 +151,11 @@ func notEnabled(cfg signatures.CloudConfig, code string) string {
 // logs the enabled Regions only: AWS CloudTrail User Guide,
 // "Understanding multi-Region trails and opt-in Regions").
 func (r *configRun) logged(region string) bool {
-	return r.sess == nil || r.sess.regionRefusal(region) == ""
+	if r.sess == nil {
+		return true
+	}
+	code, _ := r.sess.regionRefusal(region)
+	return code == ""
 }
 
 // hasErrors reports whether a check r counts has errors (a regional one of

@@ -199,7 +199,7 @@ type awsSession struct {
 	// refused holds, per region that refused the credentials another
 	// region took (an opt-in region not enabled), the code it answered
 	// (awsoptin.go).
-	refused map[string]string
+	refused map[string]optInRefusal
 }
 
 func (s *awsSession) check(ctx context.Context, service, region, account string) *CheckResult {

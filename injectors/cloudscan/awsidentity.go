@@ -37,7 +37,7 @@ func (s *awsSession) accountID(ctx context.Context, region string) (string, erro
 		// The credentials are good, the region does not take them: an
 		// opt-in region the account has not enabled. Its checks make no
 		// call (regionalCheck).
-		s.refuse(region, code)
+		s.refuse(ctx, region, code)
 	}
 	return account, nil
 }

@@ -16,26 +16,44 @@ import (
 // resources that reside in that Region"; boto/boto3#2022, #3975).
 var credentialRefusals = []string{"InvalidClientTokenId", "AuthFailure", "UnrecognizedClientException"}
 
+// optInRefusal is how a region refused credentials another region took.
+type optInRefusal struct {
+	code string
+	// token is set when the credentials held a session token: the
+	// region may be enabled, and refuse a token valid in the Regions
+	// enabled by default only (notEnabled).
+	token bool
+}
+
 // refuse records that region refused the credentials with code, after
-// another region took them: an opt-in region the account has not enabled.
-// The first code is kept.
-func (s *awsSession) refuse(region, code string) {
+// another region took them: an opt-in region the account has not enabled,
+// or, when they hold a session token, one the region does not take. The
+// first code is kept.
+func (s *awsSession) refuse(ctx context.Context, region, code string) {
+	token := false
+	if s.cfg.Credentials != nil {
+		// The credentials the refused call was signed with: cached, since
+		// another region took them.
+		creds, err := s.cfg.Credentials.Retrieve(ctx)
+		token = err == nil && creds.SessionToken != ""
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.refused == nil {
-		s.refused = map[string]string{}
+		s.refused = map[string]optInRefusal{}
 	}
 	if _, ok := s.refused[region]; !ok {
-		s.refused[region] = code
+		s.refused[region] = optInRefusal{code: code, token: token}
 	}
 }
 
 // regionRefusal returns the code region refused the credentials with
-// (refuse), "" when it did not.
-func (s *awsSession) regionRefusal(region string) string {
+// (refuse), "" when it did not, and whether they held a session token.
+func (s *awsSession) regionRefusal(region string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.refused[region]
+	r := s.refused[region]
+	return r.code, r.token
 }
 
 // regionalCheck runs a regional check in region, unless the region refused
@@ -46,7 +64,7 @@ func (s *awsSession) regionRefusal(region string) string {
 // refused so marks the region, once STS there refuses the credentials
 // too, so that the checks after it make none.
 func (s *awsSession) regionalCheck(ctx context.Context, region string, run func(context.Context) *CheckResult) *CheckResult {
-	if code := s.regionRefusal(region); code != "" {
+	if code, _ := s.regionRefusal(region); code != "" {
 		r := newCheckResult()
 		r.Failed = true
 		r.Errors = append(r.Errors, CheckError{Operation: "region", Code: code,
@@ -55,7 +73,7 @@ func (s *awsSession) regionalCheck(ctx context.Context, region string, run func(
 	}
 	r := run(ctx)
 	if code := refusedAll(r); code != "" && ctx.Err() == nil && s.stsRefuses(ctx, region) {
-		s.refuse(region, code)
+		s.refuse(ctx, region, code)
 	}
 	return r
 }

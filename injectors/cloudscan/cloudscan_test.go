@@ -75,6 +75,9 @@ type caseSpec struct {
 	// DisabledRegions lists the opt-in regions the account has not
 	// enabled (standIn.disableRegion).
 	DisabledRegions []string `json:"disabled_regions"`
+	// SessionToken, when given, is the credentials' session token
+	// (AWS_SESSION_TOKEN): temporary credentials.
+	SessionToken string `json:"session_token"`
 	// WantFindings lists, when given, every finding of the run as
 	// "<kind> <resource>", sorted.
 	WantFindings *[]string `json:"want_findings"`
@@ -154,6 +157,9 @@ func runCase(t *testing.T, dir string) (caseSpec, *standIn, framework.ToolOutput
 	}
 	for _, r := range spec.DisabledRegions {
 		st.disableRegion(r)
+	}
+	if spec.SessionToken != "" {
+		t.Setenv("AWS_SESSION_TOKEN", spec.SessionToken)
 	}
 	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
 	p := decodeParams(t, e, spec.Params, st.URL())

@@ -43,7 +43,7 @@ func (f *fakeProvider) accountID(ctx context.Context, region string) (string, er
 	return f.account, f.idErr
 }
 
-func (f *fakeProvider) regionRefusal(string) string { return "" }
+func (f *fakeProvider) regionRefusal(string) (string, bool) { return "", false }
 
 func (f *fakeProvider) check(ctx context.Context, service, region, _ string) *CheckResult {
 	f.mu.Lock()

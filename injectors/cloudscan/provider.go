@@ -47,8 +47,10 @@ type session interface {
 	// regionRefusal returns the code with which region refused the
 	// credentials that another region took (an opt-in region the account
 	// has not enabled), "" when it did not: its checks make no call, and
-	// no trail of the account logs the calls made there.
-	regionRefusal(region string) string
+	// no trail of the account logs the calls made there. sessionToken
+	// says that the credentials held a session token, which an enabled
+	// region refuses as well when it is one the region does not take.
+	regionRefusal(region string) (code string, sessionToken bool)
 }
 
 // providerSet maps provider names to providers.
