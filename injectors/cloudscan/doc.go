@@ -51,7 +51,10 @@
 // A region that refuses credentials another region took (InvalidClientTokenId,
 // AuthFailure) is an opt-in region the account has not enabled: its
 // configurations get one error naming it, its regional checks stop, and its
-// calls are in no signature, since no trail logs them (awsoptin.go).
+// calls are in no signature, since no trail logs them (awsoptin.go). With
+// temporary credentials the error says the region may instead not take
+// their session token (a global STS endpoint's version 1 token is valid in
+// the Regions enabled by default only).
 //
 // Each configuration's checks run concurrently in a bounded pool. A check
 // that fails (AccessDenied, throttling beyond the retry budget) is recorded
