@@ -25,11 +25,32 @@ type optInRefusal struct {
 	token bool
 }
 
+// enabledByDefault are the Regions no account can disable: those AWS
+// launched before 20 March 2019, and those of China and GovCloud (AWS
+// Account Management Reference Guide, "Enable or disable AWS Regions in
+// your account": "Default Regions cannot be enabled or disabled"; the
+// Regions launched since are opt-in). The set does not grow.
+var enabledByDefault = map[string]bool{
+	"us-east-1": true, "us-east-2": true, "us-west-1": true, "us-west-2": true,
+	"ca-central-1": true, "sa-east-1": true,
+	"eu-central-1": true, "eu-west-1": true, "eu-west-2": true, "eu-west-3": true, "eu-north-1": true,
+	"ap-south-1": true, "ap-northeast-1": true, "ap-northeast-2": true, "ap-northeast-3": true,
+	"ap-southeast-1": true, "ap-southeast-2": true,
+	"cn-north-1": true, "cn-northwest-1": true, "us-gov-west-1": true, "us-gov-east-1": true,
+}
+
 // refuse records that region refused the credentials with code, after
 // another region took them: an opt-in region the account has not enabled,
 // or, when they hold a session token, one the region does not take. The
-// first code is kept.
+// first code is kept. A Region no account can disable (enabledByDefault)
+// is not recorded: its refusal is of another cause (a new key IAM has
+// not yet made known there: IAM is eventually consistent), and its checks
+// run and report their own errors, their calls listed as any answered
+// call is.
 func (s *awsSession) refuse(ctx context.Context, region, code string) {
+	if enabledByDefault[region] {
+		return
+	}
 	token := false
 	if s.cfg.Credentials != nil {
 		// The credentials the refused call was signed with: cached, since

@@ -75,6 +75,9 @@ type caseSpec struct {
 	// DisabledRegions lists the opt-in regions the account has not
 	// enabled (standIn.disableRegion).
 	DisabledRegions []string `json:"disabled_regions"`
+	// RefusingRegions lists enabled regions that refuse the credentials
+	// (standIn.refuseKeyIn).
+	RefusingRegions []string `json:"refusing_regions"`
 	// SessionToken, when given, is the credentials' session token
 	// (AWS_SESSION_TOKEN): temporary credentials.
 	SessionToken string `json:"session_token"`
@@ -157,6 +160,9 @@ func runCase(t *testing.T, dir string) (caseSpec, *standIn, framework.ToolOutput
 	}
 	for _, r := range spec.DisabledRegions {
 		st.disableRegion(r)
+	}
+	for _, r := range spec.RefusingRegions {
+		st.refuseKeyIn(r)
 	}
 	if spec.SessionToken != "" {
 		t.Setenv("AWS_SESSION_TOKEN", spec.SessionToken)

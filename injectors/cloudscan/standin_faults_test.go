@@ -109,11 +109,22 @@ func (s *standIn) disableRegion(region string) {
 	s.disabled[region] = true
 }
 
+// refuseKeyIn makes region, an enabled one, refuse the credentials as
+// disableRegion's does, and log the calls it refuses: a key IAM has not
+// yet made known there, which another region takes already (IAM User
+// Guide, "Changes that I make are not always immediately visible": IAM
+// is eventually consistent across Regions).
+func (s *standIn) refuseKeyIn(region string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refusing[region] = true
+}
+
 // refusesRegion answers a query-protocol request signed for a region
 // disableRegion disabled, and reports whether it did.
 func (s *standIn) refusesRegion(w http.ResponseWriter, service, region string) bool {
 	s.mu.Lock()
-	off := s.disabled[region]
+	off := s.disabled[region] || s.refusing[region]
 	s.mu.Unlock()
 	switch {
 	case !off:

@@ -145,8 +145,9 @@ type standIn struct {
 	issued   map[string]bool
 	followed map[string]int
 	// disabled holds the opt-in regions the account has not enabled
-	// (disableRegion).
-	disabled map[string]bool
+	// (disableRegion); refusing, the enabled regions that refuse the
+	// credentials all the same (refuseKeyIn).
+	disabled, refusing map[string]bool
 }
 
 // seenCall is one request the stand-in answered.
@@ -181,8 +182,8 @@ func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
 	s := &standIn{t: t, dirs: dirs, served: map[string]int{}, answered: map[string]int{}, hang: map[string]bool{},
 		drop: map[string]bool{}, echo: map[string]string{},
 		echoWith: map[string]func(*http.Request) string{}, issued: map[string]bool{}, followed: map[string]int{},
-		disabled: map[string]bool{},
-		s3:       gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
+		disabled: map[string]bool{}, refusing: map[string]bool{},
+		s3: gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.route))
 	t.Cleanup(s.srv.Close)
 	return s
