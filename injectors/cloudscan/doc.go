@@ -48,8 +48,9 @@
 //     a login profile) without an MFA device and access keys older than
 //     access_key_max_age_days.
 //
-// A region that refuses credentials another region took (InvalidClientTokenId,
-// AuthFailure) is an opt-in region the account has not enabled: its
+// An opt-in region that refuses credentials another region took
+// (InvalidClientTokenId, AuthFailure) is one the account has not enabled
+// (a default Region, which no account can disable, is never judged so): its
 // configurations get one error naming it, its regional checks stop, and its
 // calls are in no signature, since no trail logs them (awsoptin.go). With
 // temporary credentials the error says the region may instead not take
