@@ -69,6 +69,8 @@ func TestCredentialsNeverShown(t *testing.T) {
 		{"iam IncompleteSignature", "iam.amazonaws.com:ListUsers", "IncompleteSignature", "iam", true},
 		{"s3 listing SignatureDoesNotMatch", "s3.amazonaws.com:ListBuckets", "SignatureDoesNotMatch", "s3", true},
 		{"s3 bucket SignatureDoesNotMatch", "s3.amazonaws.com:GetBucketAcl", "SignatureDoesNotMatch", "s3", true},
+		{"s3 account block SignatureDoesNotMatch", "s3.amazonaws.com:GetAccountPublicAccessBlock", "SignatureDoesNotMatch", "s3", true},
+		{"s3 account block refusal echoing every form", "s3.amazonaws.com:GetAccountPublicAccessBlock", "AccessDenied", "s3", false},
 		{"identity refusal echoing every form", "sts.amazonaws.com:GetCallerIdentity", "AccessDenied", "", false},
 		{"ec2 refusal echoing every form", "ec2.amazonaws.com:DescribeSecurityGroups", "UnauthorizedOperation", "ec2", false},
 	} {

@@ -53,6 +53,8 @@ func (s *standIn) echoes(w http.ResponseWriter, r *http.Request, event, service,
 	switch service {
 	case "s3":
 		s3Error(w, http.StatusForbidden, code, b.String(), bucket)
+	case "s3control":
+		s3ControlError(w, http.StatusForbidden, code, b.String())
 	case "ec2":
 		ec2Error(w, http.StatusForbidden, code, b.String())
 	default:
