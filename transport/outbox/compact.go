@@ -224,13 +224,13 @@ func (s *Store) copyInto(path string, src *bolt.DB) (err error) {
 		}
 	}()
 	var fresh []bool
-	if err := src.View(func(tx *bolt.Tx) error { fresh = freshIndexes(tx); return nil }); err != nil {
+	if err := src.View(func(tx *bolt.Tx) error { fresh = freshIndexes(tx, pathIdent(src.Path())); return nil }); err != nil {
 		return err
 	}
 	if err := bolt.Compact(dst, src, compactTxBytes); err != nil {
 		return err
 	}
-	return dst.Update(func(tx *bolt.Tx) error { return carryIndexMarks(tx, fresh) })
+	return dst.Update(func(tx *bolt.Tx) error { return carryIndexMarks(tx, fresh, pathIdent(path)) })
 }
 
 // syncPath fsyncs the file or directory at path.

@@ -3,9 +3,15 @@ package outbox
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"os"
 
 	bolt "go.etcd.io/bbolt"
 )
+
+// keyIndexFile is the meta key of the file the index marks were written
+// in (fileIdent, 8 bytes).
+var keyIndexFile = []byte("index-file")
 
 // The indexes of pending records. A lookup by inject among the pending
 // records (is its result already waiting? was its complete attempted by a
@@ -21,12 +27,17 @@ import (
 // wrote to since this one last did may hold a pending body an index lacks.
 // Each index therefore has a mark in the meta bucket holding the id of the
 // last transaction that kept it (every writable transaction of this
-// version advances it when it named the one before, see keepIndexMarks):
-// an index is trusted only when its mark names the file's last
-// transaction. Otherwise (an earlier version's write, a file of before the
-// index, a compaction of an earlier version) the file's next opener
-// rebuilds it, and the lookup walks the pending bodies until then (a file
-// opened read-only, a rebuild that failed).
+// version advances it when it named the one before, see keepIndexMarks),
+// and the meta key keyIndexFile the file the marks were written in (its
+// inode, fileIdent): an index is trusted only when its mark names the
+// file's last transaction and keyIndexFile the file itself. An earlier
+// version's compaction copies the marks into a new file whose transaction
+// ids start again from the first, so that its writes that follow pass
+// through the id a stale mark names: the file named tells the copy apart.
+// Otherwise (an earlier version's write, a file of before the index, a
+// compaction of an earlier version) the file's next opener rebuilds it,
+// and the lookup walks the pending bodies until then (a file opened
+// read-only, a rebuild that failed).
 
 // index is one of the indexes of pending records.
 type index struct {
@@ -120,51 +131,67 @@ func (ix index) markOf(tx *bolt.Tx) int {
 	return -1
 }
 
-// setMark makes the mark of ix name tx.
-func (ix index) setMark(tx *bolt.Tx) error {
-	return tx.Bucket(bucketMeta).Put(ix.mark, binary.BigEndian.AppendUint64(nil, uint64(tx.ID())))
+// setMark makes the mark of ix name tx, of the file file (fileIdent).
+func (ix index) setMark(tx *bolt.Tx, file uint64) error {
+	meta := tx.Bucket(bucketMeta)
+	return errors.Join(meta.Put(ix.mark, binary.BigEndian.AppendUint64(nil, uint64(tx.ID()))),
+		meta.Put(keyIndexFile, binary.BigEndian.AppendUint64(nil, file)))
+}
+
+// inFile reports whether the marks of tx's file were written in file
+// (fileIdent), not copied from another.
+func inFile(tx *bolt.Tx, file uint64) bool {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return false
+	}
+	v := meta.Get(keyIndexFile)
+	return len(v) == 8 && binary.BigEndian.Uint64(v) == file
 }
 
 // fresh reports whether ix holds every pending record it covers of the
 // file as tx reads it (a read transaction: its ID is that of the file's
-// last write).
-func (ix index) fresh(tx *bolt.Tx) bool {
-	return !tx.Writable() && tx.Bucket(ix.bucket) != nil && ix.markOf(tx) == tx.ID()
+// last write), which is file (fileIdent).
+func (ix index) fresh(tx *bolt.Tx, file uint64) bool {
+	return !tx.Writable() && tx.Bucket(ix.bucket) != nil && ix.markOf(tx) == tx.ID() && inFile(tx, file)
 }
 
 // keepIndexMarks advances the mark of each index to tx, a writable
-// transaction of this version, when it named the transaction before: each
-// write of this version keeps the indexes (see put, unindex). A mark that
-// names an older one stays as it is, to be rebuilt (see rebuildIndexes).
-func keepIndexMarks(tx *bolt.Tx) error {
-	if tx.Bucket(bucketMeta) == nil {
+// transaction of this version on file (fileIdent), when it named the
+// transaction before, of that file: each write of this version keeps the
+// indexes (see put, unindex). A mark that names an older one, or one of
+// the file a compaction copied it from, stays as it is, to be rebuilt
+// (see rebuildIndexes).
+func keepIndexMarks(tx *bolt.Tx, file uint64) error {
+	if !inFile(tx, file) {
 		return nil
 	}
 	for _, ix := range indexes {
 		if ix.markOf(tx) != tx.ID()-1 {
 			continue
 		}
-		if err := ix.setMark(tx); err != nil {
+		if err := ix.setMark(tx, file); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// freshIndexes returns, for each of indexes, whether it is fresh in tx.
-func freshIndexes(tx *bolt.Tx) []bool {
+// freshIndexes returns, for each of indexes, whether it is fresh in tx,
+// of file.
+func freshIndexes(tx *bolt.Tx, file uint64) []bool {
 	fresh := make([]bool, len(indexes))
 	for i, ix := range indexes {
-		fresh[i] = ix.fresh(tx)
+		fresh[i] = ix.fresh(tx, file)
 	}
 	return fresh
 }
 
 // carryIndexMarks marks tx, the last transaction of a compaction's copy
-// of a file, as keeping each index that was fresh in it (fresh, see
-// freshIndexes): the copy holds it whole; the mark of one that was not is
-// removed.
-func carryIndexMarks(tx *bolt.Tx, fresh []bool) error {
+// of a file, the copy being file (fileIdent), as keeping each index that
+// was fresh in it (fresh, see freshIndexes): the copy holds it whole;
+// the mark of one that was not is removed.
+func carryIndexMarks(tx *bolt.Tx, fresh []bool, file uint64) error {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
 		return nil
@@ -172,7 +199,7 @@ func carryIndexMarks(tx *bolt.Tx, fresh []bool) error {
 	for i, ix := range indexes {
 		err := meta.Delete(ix.mark)
 		if fresh[i] {
-			err = ix.setMark(tx)
+			err = ix.setMark(tx, file)
 		}
 		if err != nil {
 			return err
@@ -181,13 +208,34 @@ func carryIndexMarks(tx *bolt.Tx, fresh []bool) error {
 	return nil
 }
 
+// heldIdent is fileIdent of f, an open file; 0 when unknown.
+func heldIdent(f *os.File) uint64 {
+	if f == nil {
+		return 0
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return 0
+	}
+	return fileIdent(fi)
+}
+
+// pathIdent is fileIdent of the file at path; 0 when unknown.
+func pathIdent(path string) uint64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fileIdent(fi)
+}
+
 // rebuildIndexes rebuilds the indexes of db, opened to write, that are
 // not fresh, from the pending records, in one transaction. It is best
 // effort: a failure leaves them untrusted, and the lookups walk the
 // pending records.
 func (s *Store) rebuildIndexes(db *bolt.DB) {
 	var fresh []bool
-	if err := s.tx(db, false, func(tx *bolt.Tx) error { fresh = freshIndexes(tx); return nil }); err != nil {
+	if err := s.tx(db, false, func(tx *bolt.Tx) error { fresh = freshIndexes(tx, s.fileID); return nil }); err != nil {
 		return
 	}
 	var stale []index
@@ -229,7 +277,7 @@ func (s *Store) rebuildIndexes(db *bolt.DB) {
 			return err
 		}
 		for _, ix := range stale {
-			if err := ix.setMark(tx); err != nil {
+			if err := ix.setMark(tx, s.fileID); err != nil {
 				return err
 			}
 		}

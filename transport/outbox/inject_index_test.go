@@ -62,7 +62,7 @@ func storeByInject(t *testing.T, path string) []Record {
 func byInjectFresh(t *testing.T, s *Store) bool {
 	t.Helper()
 	ok := false
-	if err := s.do(false, func(tx *bolt.Tx) error { ok = indexByInject.fresh(tx); return nil }); err != nil {
+	if err := s.do(false, func(tx *bolt.Tx) error { ok = indexByInject.fresh(tx, s.fileID); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return ok
@@ -118,6 +118,12 @@ func checkByInject(t *testing.T, s *Store) {
 	if !slices.EqualFunc(keys, want, bytes.Equal) {
 		t.Errorf("the index holds %q; the pending records are %q", keys, want)
 	}
+}
+
+// earlierMark advances the mark of ix to tx as the version before the
+// index by inject did: the transaction id alone.
+func earlierMark(tx *bolt.Tx, ix index) error {
+	return tx.Bucket(bucketMeta).Put(ix.mark, binary.BigEndian.AppendUint64(nil, uint64(tx.ID())))
 }
 
 // pendingOfA returns the id of the record PendingOf finds for inject "a",
@@ -353,7 +359,7 @@ func TestPendingIndexNotKept(t *testing.T) {
 					return err
 				}
 				if advance {
-					return indexInterrupted.setMark(tx)
+					return earlierMark(tx, indexInterrupted)
 				}
 				return nil
 			}
@@ -443,7 +449,7 @@ func TestPendingIndexNotKept(t *testing.T) {
 		recs := storeByInject(t, path)
 		// The version before this index: it keeps the other.
 		outboxtest.Update(t, path, func(tx *bolt.Tx) error {
-			return errors.Join(deleteRaw(recs)(tx), indexInterrupted.setMark(tx))
+			return errors.Join(deleteRaw(recs)(tx), earlierMark(tx, indexInterrupted))
 		})
 		// A compaction copies the file as it is (the opener that compacts
 		// rebuilds a stale index first): an index untrusted in the file
@@ -502,4 +508,78 @@ func FuzzStoredInject(f *testing.F) {
 			t.Errorf("storedInject(%s) = %q, %t; decode reads %q", raw, got, ok, r.InjectID)
 		}
 	})
+}
+
+// An earlier version's compaction copies the meta bucket, marks
+// included, into a file whose transaction ids start again from the
+// first: its writes that follow pass through the id a stale mark names.
+// The index is trusted only in the file its mark was written in: a file
+// an earlier version compacted, then wrote to until its last transaction
+// is the one the mark names, is walked and its index rebuilt, and the
+// body that version stored is found.
+func TestPendingIndexCompactedByEarlierVersion(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "outbox.db")
+	recs := storeByInject(t, path)
+	var mark int
+	outboxtest.View(t, path, func(tx *bolt.Tx) error { mark = indexByInject.markOf(tx); return nil })
+	if mark < 3 {
+		t.Fatalf("mark %d: the test needs one above a new file's first write", mark)
+	}
+	// The earlier version stores a body of inject "z" (without its key),
+	// then compacts the file as it did: bolt.Compact into a new file
+	// renamed over it.
+	z := recs[3]
+	z.ID, z.InjectID = recs[len(recs)-1].ID+100, "z"
+	putRaw := func(r Record) func(*bolt.Tx) error {
+		return func(tx *bolt.Tx) error {
+			raw, err := encode(r)
+			if err != nil {
+				return err
+			}
+			return errors.Join(tx.Bucket(bucketPending).Put(key(r.ID), raw), tx.Bucket(bucketBodies).Put(key(r.ID), []byte(`r{"c":9}`)))
+		}
+	}
+	outboxtest.Update(t, path, putRaw(z))
+	src, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := filepath.Join(dir, "compacted.db")
+	dst, err := bolt.Open(copied, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(bolt.Compact(dst, src, compactTxBytes), dst.Close(), src.Close(), os.Rename(copied, path)); err != nil {
+		t.Fatal(err)
+	}
+	// It goes on writing (bodies of other injects stored) until its last
+	// transaction is the one the copied mark names.
+	for n := 1; ; n++ {
+		var last int
+		outboxtest.View(t, path, func(tx *bolt.Tx) error { last = tx.ID(); return nil })
+		if last == mark {
+			break
+		}
+		if last > mark {
+			t.Fatalf("the copy's transaction %d is past the mark %d", last, mark)
+		}
+		other := recs[3]
+		other.ID, other.InjectID = z.ID+uint64(n), fmt.Sprintf("other-%d", n)
+		outboxtest.Update(t, path, putRaw(other))
+	}
+	for _, opts := range []Options{{ReadOnly: true}, {}} {
+		s := mustOpen(t, path, opts)
+		if byInjectFresh(t, s) && opts.ReadOnly {
+			t.Error("read-only: the index an earlier version's compaction copied is trusted")
+		}
+		r, found, err := s.PendingOf("z", nil)
+		if err != nil || !found || r.ID != z.ID {
+			t.Errorf("read-only %t: PendingOf(z) = %d, %t, %v; want the body the earlier version stored, %d", opts.ReadOnly, r.ID, found, err, z.ID)
+		}
+		checkByInject(t, s)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -44,7 +44,7 @@ var indexInterrupted = index{bucket: bucketInterrupted, mark: keyIndexMark, of: 
 func (s *Store) InterruptedOf(injectID string, match func(Record) bool) (rec Record, found bool, err error) {
 	gone, indexed := s.deferredNow(), false
 	err = s.do(false, func(tx *bolt.Tx) error {
-		if indexed = indexInterrupted.fresh(tx); !indexed {
+		if indexed = indexInterrupted.fresh(tx, s.fileID); !indexed {
 			return nil
 		}
 		pending, prefix := tx.Bucket(bucketPending), injectPrefix(injectID)

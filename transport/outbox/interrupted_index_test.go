@@ -68,7 +68,7 @@ func walked(t *testing.T, s *Store, id string, match func(Record) bool) (uint64,
 func fresh(t *testing.T, s *Store) bool {
 	t.Helper()
 	ok := false
-	if err := s.do(false, func(tx *bolt.Tx) error { ok = indexInterrupted.fresh(tx); return nil }); err != nil {
+	if err := s.do(false, func(tx *bolt.Tx) error { ok = indexInterrupted.fresh(tx, s.fileID); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return ok

@@ -21,7 +21,7 @@ import (
 func (s *Store) PendingOf(injectID string, match func(Record) bool) (rec Record, found bool, err error) {
 	gone := s.deferredNow()
 	err = s.do(false, func(tx *bolt.Tx) error {
-		if indexByInject.fresh(tx) {
+		if indexByInject.fresh(tx, s.fileID) {
 			rec, found = pendingIndexed(tx, injectID, gone, match)
 		} else {
 			rec, found = pendingWalked(tx, injectID, gone, match)

@@ -101,6 +101,7 @@ type Store struct {
 
 	mu              sync.Mutex
 	db              *bolt.DB
+	fileID          uint64 // fileIdent of the file db maps: the index marks name it (index.go)
 	users           int
 	closing, closed bool // Close was called; it closed the store
 	compactFailed   bool // a compaction failed: this Store tries no other
@@ -325,6 +326,7 @@ func (s *Store) openDB(wait time.Duration) (db *bolt.DB, err error) {
 		_ = db.Close()
 		return s.openDB(wait)
 	}
+	s.fileID = heldIdent(file)
 	if s.opts.ReadOnly {
 		if err := s.check(db); err != nil {
 			_ = db.Close()

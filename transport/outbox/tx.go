@@ -25,7 +25,7 @@ func (s *Store) tx(db *bolt.DB, writable bool, fn func(*bolt.Tx) error) (err err
 			if err := fn(tx); err != nil {
 				return err
 			}
-			return keepIndexMarks(tx) // see index.go
+			return keepIndexMarks(tx, s.fileID) // see index.go
 		})
 	} else {
 		err = db.View(fn)
