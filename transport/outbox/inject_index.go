@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
@@ -51,19 +52,21 @@ func storedInject(v []byte) (injectID string, ok bool) {
 	return r.InjectID, err == nil
 }
 
-// pendingIndexed is PendingOf's lookup through the index, in tx, where
-// the index is fresh: the inject's keys, the lowest id first, as the walk
-// meets its records; gone are the records whose removal is in flight.
-func pendingIndexed(tx *bolt.Tx, injectID string, gone map[uint64]int, match func(Record) bool) (Record, bool) {
+// lookupIndexed is the lookup of PendingOf and InterruptedOf through
+// the index whose bucket is bucket, in tx, where it is fresh: the
+// inject's keys, the lowest id first, as the walk meets its records; gone
+// are the records whose removal is in flight. A key left of a record gone
+// or unreadable is passed over.
+func lookupIndexed(tx *bolt.Tx, bucket []byte, injectID string, gone map[uint64]int, match func(Record) bool) (Record, bool) {
 	pending, prefix := tx.Bucket(bucketPending), injectPrefix(injectID)
-	c := tx.Bucket(bucketByInject).Cursor()
+	c := tx.Bucket(bucket).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		id := k[len(prefix):]
 		if len(id) != 8 {
 			continue
 		}
 		r, err := decode(pending.Get(id))
-		if err != nil {
+		if err != nil || r.ID != binary.BigEndian.Uint64(id) {
 			continue // gone, or unreadable: never sent (see readRecord)
 		}
 		r.State = Pending

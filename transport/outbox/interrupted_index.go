@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"bytes"
-	"encoding/binary"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -42,29 +41,16 @@ var indexInterrupted = index{bucket: bucketInterrupted, mark: keyIndexMark, of: 
 // to be trusted (see above). A record whose removal is in flight (see
 // deleteLater) is not pending.
 func (s *Store) InterruptedOf(injectID string, match func(Record) bool) (rec Record, found bool, err error) {
+	interrupted := func(r Record) bool { return !r.Interrupted.IsZero() && (match == nil || match(r)) }
 	gone, indexed := s.deferredNow(), false
 	err = s.do(false, func(tx *bolt.Tx) error {
-		if indexed = indexInterrupted.fresh(tx, s.fileID); !indexed {
-			return nil
-		}
-		pending, prefix := tx.Bucket(bucketPending), injectPrefix(injectID)
-		c := tx.Bucket(bucketInterrupted).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && !found; k, _ = c.Next() {
-			id := k[len(prefix):]
-			r, err := decode(pending.Get(id))
-			if err != nil || len(id) != 8 || r.ID != binary.BigEndian.Uint64(id) {
-				continue // gone, or unreadable: never sent (see readRecord)
-			}
-			r.State = Pending
-			_, removed := gone[r.ID]
-			if r.InjectID == injectID && !r.Interrupted.IsZero() && !removed && (match == nil || match(r)) {
-				rec, found = r, true
-			}
+		if indexed = indexInterrupted.fresh(tx, s.fileID); indexed {
+			rec, found = lookupIndexed(tx, bucketInterrupted, injectID, gone, interrupted)
 		}
 		return nil
 	})
 	if err != nil || indexed {
 		return rec, found, err
 	}
-	return s.PendingOf(injectID, func(r Record) bool { return !r.Interrupted.IsZero() && (match == nil || match(r)) })
+	return s.PendingOf(injectID, interrupted)
 }

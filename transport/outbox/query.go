@@ -22,7 +22,7 @@ func (s *Store) PendingOf(injectID string, match func(Record) bool) (rec Record,
 	gone := s.deferredNow()
 	err = s.do(false, func(tx *bolt.Tx) error {
 		if indexByInject.fresh(tx, s.fileID) {
-			rec, found = pendingIndexed(tx, injectID, gone, match)
+			rec, found = lookupIndexed(tx, bucketByInject, injectID, gone, match)
 		} else {
 			rec, found = pendingWalked(tx, injectID, gone, match)
 		}
