@@ -3,16 +3,10 @@ package outbox
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
-	"net/http"
-	"os"
-	"syscall"
 	"time"
 
 	"go.uber.org/zap"
 
-	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/transport"
 )
 
@@ -44,6 +38,10 @@ type Resender struct {
 	// at windowAt (see claimAhead).
 	window   map[uint64]claimed
 	windowAt time.Time
+	// unnoted counts the passes in a row whose attempt could not be noted
+	// (see noteHeld); heldUntil is when Run tries a body again after one.
+	unnoted   int
+	heldUntil time.Time
 }
 
 // Flush sends every pending body now, whatever its next-attempt time, one
@@ -131,6 +129,9 @@ func (rs *Resender) nextDue() (time.Time, bool) {
 		if until := rs.downUntil[r.BaseURL]; until.After(at) {
 			at = until
 		}
+		if rs.heldUntil.After(at) {
+			at = rs.heldUntil
+		}
 		if !found || at.Before(next) {
 			next, found = at, true
 		}
@@ -183,8 +184,9 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		rs.downUntil = map[string]time.Time{}
 	}
 	firsts := firstChunks(recs)
-	settled := map[uint64]Outcome{} // what became of the bodies sent in this pass
-	cut := false                    // a send ended by ctx: the pass was interrupted
+	settled := map[uint64]Outcome{}           // what became of the bodies sent in this pass
+	cut := false                              // a send ended by ctx: the pass was interrupted
+	noted := all || !now.Before(rs.heldUntil) // attempts can be noted, as far as is known
 	sendable := rs.sendableNow(now, all, down)
 	for i, r := range recs {
 		if ctx.Err() != nil {
@@ -220,7 +222,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		if !all && r.NextAttempt.After(now) {
 			continue
 		}
-		if down[r.BaseURL] || (!all && now.Before(rs.downUntil[r.BaseURL])) {
+		if !noted || down[r.BaseURL] || (!all && now.Before(rs.downUntil[r.BaseURL])) {
 			res.Failed++ // not tried: its backend was just found down
 			switch {
 			case refused[r.BaseURL]:
@@ -256,6 +258,9 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		}
 		out, err := rs.Store.send(ctx, p, full, rs.MaxBackoff, true, !rs.inOrder(r.BaseURL))
 		settled[r.ID] = out
+		if noted = !unnoted(err) || ctx.Err() != nil; noted {
+			rs.unnoted = 0
+		}
 		var re *RecordError
 		switch {
 		case out == Delivered:
@@ -284,6 +289,10 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 			if failed, gerr := rs.Store.Get(r.ID); gerr == nil {
 				rs.downUntil[r.BaseURL] = failed.NextAttempt
 			}
+		case !noted:
+			res.Failed++
+			log.Warn("outbox body not sent: its attempt cannot be noted beside the outbox (a full disk, a directory not writable); kept, and no body tried before the retry",
+				zap.Duration("retry_in", rs.noteHeld(now)), zap.Error(err))
 		default:
 			res.Failed++
 			log.Warn("outbox body not delivered; kept", zap.Error(err))
@@ -323,62 +332,20 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 	return res, nil
 }
 
+// noteHeld holds every body back after an attempt that could not be
+// noted (see startAttempt), which posts nothing and leaves its record due
+// now: the next bodies would meet the same file, and Run would try again
+// at once, for as long as the disk stays full. It returns the wait:
+// MinBackoff, doubling with each such pass in a row up to MaxBackoff.
+func (rs *Resender) noteHeld(now time.Time) time.Duration {
+	rs.unnoted++
+	wait := Backoff(rs.unnoted, rs.MaxBackoff)
+	rs.heldUntil = now.Add(wait)
+	return wait
+}
+
 // due reports whether a pass sends r, a pending record: one this Resender
 // selects, whatever its next attempt when all.
 func (rs *Resender) due(r Record, now time.Time, all bool) bool {
 	return (all || !r.NextAttempt.After(now)) && (rs.Select == nil || rs.Select(r))
-}
-
-// holdsBack reports whether err is the backend's last answer telling
-// the next requests to keep off: a 429 or 503 (asked to wait) or a 301 or
-// 308 (moved for good).
-func holdsBack(err error) bool {
-	var he *httpx.HTTPError
-	if !errors.As(err, &he) {
-		return false
-	}
-	return he.Status == http.StatusTooManyRequests || he.Status == http.StatusServiceUnavailable ||
-		httpx.PermanentRedirect(he.Status)
-}
-
-// asksToWait reports whether err is a 429 or 503: the backend asking to
-// wait, perhaps for the one body alone.
-func asksToWait(err error) bool {
-	var he *httpx.HTTPError
-	return errors.As(err, &he) && askedToWait(he.Status)
-}
-
-// askedToWait reports whether status is a 429 or 503.
-func askedToWait(status int) bool {
-	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
-}
-
-// connectionFailure reports whether err is a failure to reach the backend
-// at all, which the next bodies for the same backend would meet too: a
-// connection refused, reset or cut before the answer, a timeout, no route,
-// a name not resolved. An HTTP status is the backend answering, and a
-// request that cannot be built is the body's own fault: neither is one.
-func connectionFailure(err error) bool {
-	var te *transport.TransmissionError
-	if err == nil || errors.As(err, &te) && te.Status != 0 {
-		return false
-	}
-	var ne net.Error
-	var oe *net.OpError
-	var de *net.DNSError
-	switch {
-	case errors.As(err, &ne) && ne.Timeout(),
-		errors.Is(err, os.ErrDeadlineExceeded),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.As(err, &de),
-		errors.As(err, &oe):
-		return true
-	}
-	for _, errno := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED,
-		syscall.EPIPE, syscall.ETIMEDOUT, syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.ENETDOWN} {
-		if errors.Is(err, errno) {
-			return true
-		}
-	}
-	return false
 }

@@ -1,0 +1,74 @@
+package outbox
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+// A Resender's Run (serve's) whose attempts cannot be noted (the
+// outbox's directory full: ENOSPC, or not writable) posts nothing, and
+// waits before it tries again, MinBackoff doubling up to MaxBackoff, the
+// other bodies too: the note is the directory's, not the body's. It
+// tried the body again every 10 ms, each a WARN line and a write to the
+// file, for as long as the disk stayed full. Once notes can be written,
+// the body is sent at its next try.
+func TestRunWaitsWhileAttemptsCannotBeNoted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := openTemp(t, Options{})
+		recs, err := s.Put(Entry{InjectID: "a", Phase: "p", TotalChunks: 1, BaseURL: "http://127.0.0.1:1", Body: []byte(`{"a":1}`)},
+			Entry{InjectID: "b", Phase: "p", TotalChunks: 1, BaseURL: "http://127.0.0.1:1", Body: []byte(`{"b":1}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs { // tried once by their run, due now
+			if err := s.MarkFailed(r.ID, 1, "status 500", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The note cannot be written: a directory that is not empty
+		// cannot be removed to create the file.
+		blocker := filepath.Join(s.attemptsPath(), "held")
+		if err := os.MkdirAll(blocker, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		core, logs := observer.New(zapcore.WarnLevel)
+		p := postedPoster{posted: make(chan string, 2)}
+		rs := &Resender{Store: s, Client: func(string) (Poster, error) { return p, nil }, Log: zap.New(core)}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- rs.Run(ctx) }()
+		time.Sleep(MinBackoff + time.Second) // two tries: now, then MinBackoff later
+		synctest.Wait()
+		if n := logs.Len(); n != 2 {
+			t.Errorf("%d WARN lines in %s while the attempts could not be noted, want 2 (one a try, the second body not tried); the first: %v",
+				n, MinBackoff+time.Second, first(logs))
+		}
+		if err := os.RemoveAll(s.attemptsPath()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * MinBackoff) // the next try
+		synctest.Wait()
+		if len(p.posted) != 2 {
+			t.Errorf("%d bodies posted once the attempts could be noted, want 2", len(p.posted))
+		}
+		cancel()
+		<-done
+	})
+}
+
+// first returns the first line logs holds, with its fields.
+func first(logs *observer.ObservedLogs) any {
+	if logs.Len() == 0 {
+		return nil
+	}
+	e := logs.All()[0]
+	return []any{e.Message, e.ContextMap()}
+}
