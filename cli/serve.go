@@ -213,6 +213,18 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		})()
 		watchOutbox(metrics, store, log)
 	}
+	// The listen address is bound before the resender starts: a daemon
+	// that cannot start (the address in use: exit 1) sends nothing, no
+	// callback an earlier daemon kept posted, or cut short, on its way out.
+	// After the outbox: one that cannot be opened exits 2 before anything
+	// but loopback is bound.
+	ln, err := listenHTTP(sc.ListenAddr)
+	if err != nil {
+		return &ExitError{Code: ExitDelivery, Err: err}
+	}
+	if ln != nil {
+		defer ln.Close() // closed by the daemon's HTTP server once served
+	}
 	// Without an outbox, the notes of the completes sent stay in this
 	// process: a second message of an inject is told from them alone.
 	popts := append(profileOpts.ProfileOptions(), openaev.WithIngestWindow(sc.Platform.IngestWindow))
@@ -254,6 +266,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		HandleTime:        handleTime(sc.Execution.Timeout),
 		HeartbeatInterval: sc.HeartbeatInterval,
 		ListenAddr:        sc.ListenAddr,
+		Listener:          ln,
 		Name:              "injectkit-" + platform.InjectorName,
 		Log:               log,
 		Metrics:           metrics,

@@ -106,3 +106,16 @@ func warnListenAddr(ctx context.Context, log *zap.Logger, addr string, src sourc
 		"give 127.0.0.1:%s unless that is intended (a Prometheus server on another host scraping serve, say)",
 		src.named(), addr, on, port), zap.String("listen_addr", addr))
 }
+
+// listenHTTP binds addr, the address of /healthz and /metrics; nil for
+// "" (no HTTP server).
+func listenHTTP(addr string) (net.Listener, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
