@@ -87,16 +87,15 @@ type Options struct {
 	// built are the injectors of Registry, built once for the
 	// application (NewApp): see injectors.
 	built *injectorSet
-	// retryDelay, when positive, is the first wait between the attempts
-	// of a request to a backend or the platform, doubling after each
-	// retry (default the clients' 1 s): a test seam, set by the tests
-	// that want fast retries (see export_test.go).
+	// retryDelay, when positive, is the first wait between the attempts of
+	// a request to a backend or the platform, doubling after each retry
+	// (default the clients' 1 s): a test seam for fast retries.
 	retryDelay time.Duration
 	// lookupHost, when set, resolves host names for the runtime (the
 	// machine's own, asset host names before a run, host-name targets'
 	// routes) and serve's listen address (warnListenAddr) instead of the
-	// system resolver: a test seam, set by the
-	// tests that must send no DNS query (see export_test.go).
+	// system resolver: a test seam, set by the tests that must send no DNS
+	// query (see export_test.go).
 	lookupHost func(ctx context.Context, host string) ([]string, error)
 }
 
