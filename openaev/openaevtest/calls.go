@@ -20,7 +20,9 @@ const (
 	KindSettings     = "settings" // GET /api/settings, /api/settings/version, /api/settings/public
 	// KindInjectorContracts is GET /api/injectors/{id}/injector_contracts.
 	KindInjectorContracts = "injector_contracts"
-	KindUnknown           = "unknown"
+	// KindInjectorContract is GET /api/injector_contracts/{id}.
+	KindInjectorContract = "injector_contract"
+	KindUnknown          = "unknown"
 )
 
 // Outcomes of a callback the platform accepted.

@@ -68,9 +68,9 @@
 //     :249-318, toDeletes :269-306, deleteAllById :314; migration V4_88's ON DELETE CASCADE from
 //     injects, V4_90's from the injector's join table): GET of such an
 //     inject is a 404, and Call.DeletedContracts and DeletedInjects name
-//     them. GET /api/injectors/{id}/injector_contracts answers the
-//     contents of the contracts an injector holds (injectorcontracts.go).
-//     Parts without a filename (the input) count against Tomcat's
+//     them (injectorcontracts.go). A contract id two injectors register
+//     is linked to both, its content the last's, its injects the first's
+//     (sharedcontract.go). Parts without a filename (the input) count against Tomcat's
 //     maxPostSize, Spring Boot's 2 MB (MaxFormPostSize): a registration
 //     over it is a 413, Spring Boot's error JSON, before anything binds.
 //     The queue it declares: register.go.

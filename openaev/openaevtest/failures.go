@@ -60,6 +60,10 @@ func (p *Platform) FailRegistration(status, n int) { p.fail(KindRegistration, ""
 // status.
 func (p *Platform) FailInjectorContracts(status, n int) { p.fail(KindInjectorContracts, "", status, n) }
 
+// FailInjectorContract makes the next n reads of one contract (GET
+// /api/injector_contracts/{id}, whichever id) answer status.
+func (p *Platform) FailInjectorContract(status, n int) { p.fail(KindInjectorContract, "", status, n) }
+
 // FailSettings makes the next n reads of the settings (GET /api/settings
 // and /api/settings/version together) answer status.
 func (p *Platform) FailSettings(status, n int) { p.fail(KindSettings, "", status, n) }

@@ -26,6 +26,8 @@ func classify(method, path string, c *Call) {
 		c.Kind = KindRegistration
 	case method == http.MethodGet && isInjectorContracts(path):
 		c.Kind = KindInjectorContracts
+	case method == http.MethodGet && isInjectorContract(path):
+		c.Kind = KindInjectorContract
 	case agentCallback(path, c):
 	case strings.HasPrefix(path, "/api/injects/execution/reception/"):
 		c.Kind, c.InjectID = KindReception, strings.TrimPrefix(path, "/api/injects/execution/reception/")
@@ -109,7 +111,7 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		return status, ctype, body
 	}
 	wantMethod := http.MethodPost
-	if c.Kind == KindInject || c.Kind == KindSettings || c.Kind == KindInjectorContracts {
+	if c.Kind == KindInject || c.Kind == KindSettings || c.Kind == KindInjectorContracts || c.Kind == KindInjectorContract {
 		wantMethod = http.MethodGet
 	}
 	if c.Kind == KindUnknown {
@@ -129,7 +131,8 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		}
 		return fail(st, "scripted failure")
 	}
-	if c.Kind != KindRegistration && c.Kind != KindInject && c.Kind != KindSettings && c.Kind != KindInjectorContracts {
+	if c.Kind != KindRegistration && c.Kind != KindInject && c.Kind != KindSettings && c.Kind != KindInjectorContracts &&
+		c.Kind != KindInjectorContract {
 		if st, reason := readJSONBody(r, c, read); st != 0 {
 			// Spring's own exceptions (HttpMessageNotReadableException,
 			// HttpMediaTypeNotSupportedException), which RestBehavior
@@ -155,6 +158,8 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		return p.settings(c)
 	case KindInjectorContracts:
 		return p.injectorContracts(c)
+	case KindInjectorContract:
+		return p.injectorContract(c)
 	}
 	return fail(http.StatusNotFound, "no route "+c.Path)
 }
@@ -192,9 +197,6 @@ func (p *Platform) notFoundMessage(c *Call) string {
 	return "Element not found: Inject not found with id: " + c.InjectID
 }
 
-// contractInjector is the injector that registered a contract.
-type contractInjector struct{ ID, Name, Type string }
-
 // injectAnswer is the platform's answer naming an inject: its Inject
 // entity (rule 8), of which the stand-in gives the inject id, its status,
 // its contract and the injector type. Called under p.mu.
@@ -213,14 +215,8 @@ func (p *Platform) injectAnswer(id string, in *inject) (int, string, []byte) {
 	}
 	doc := map[string]any{"inject_id": id, "inject_status": status, "inject_injector_contract": nil, "inject_type": nil}
 	if in.contract != "" {
-		contract := map[string]any{"injector_contract_id": in.contract, "injector_contract_injectors": []string{},
-			"injector_contract_injector_names": map[string]string{}, "injector_contract_injector_type": nil}
-		if owner, ok := p.injectors[in.contract]; ok {
-			contract["injector_contract_injectors"] = []string{owner.ID}
-			contract["injector_contract_injector_names"] = map[string]string{owner.ID: owner.Name}
-			contract["injector_contract_injector_type"] = owner.Type
-			doc["inject_type"] = owner.Type
-		}
+		contract := p.contractDocLocked(in.contract)
+		doc["inject_type"] = contract["injector_contract_injector_type"]
 		doc["inject_injector_contract"] = contract
 	}
 	b, _ := json.Marshal(doc)

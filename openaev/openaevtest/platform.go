@@ -95,9 +95,10 @@ type Platform struct {
 	fails     map[failKey]*failure
 	injects   map[string]*inject
 	contracts map[string]registered // contract id → declared outputs
-	// injectors: contract id → the injector that registered it, as the
-	// platform's InjectorContract names it (rule 8).
-	injectors map[string]contractInjector
+	// injectors: contract id → the injectors linked to it, first linked
+	// first, as the platform's InjectorContract names them (rule 8;
+	// sharedcontract.go).
+	injectors map[string][]contractInjector
 	// registeredInjectors: the injector ids registered; linked: contract
 	// id → the ids of every injector that registered it, the platform's
 	// injectors_injector_contracts (injectorcontracts.go).
@@ -166,7 +167,7 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	t.Helper()
 	p := &Platform{token: token, seed: pagingSeed(t.Name()), version: Current, raw: Current.String(),
 		groups: map[string][]map[string]any{}, assets: map[string]bool{}, fails: map[failKey]*failure{},
-		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string]contractInjector{}, registeredInjectors: map[string]bool{},
+		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string][]contractInjector{}, registeredInjectors: map[string]bool{},
 		linked: map[string]map[string]bool{}, breaking: map[string]bool{},
 		expectations: map[string]ContractExpectations{}, domains: domainSet(),
 		features: devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),

@@ -32,12 +32,13 @@ func (p *Platform) declareQueue(id string) (string, error) {
 	return p.declarer.DeclareQueue(id)
 }
 
-// InjectorOf returns the contract of inject id and the injector id of the
-// registration that declared that contract last ("" when none did), the
-// injector whose queue the platform publishes the inject on
-// (Executor.executeExternal: RabbitmqService.publish with the injector's
-// id as routing key); ok is false when the platform knows no such
-// inject.
+// InjectorOf returns the contract of inject id and the id of the first
+// injector linked to that contract ("" when none is), the injector whose
+// queue the platform publishes the inject on (sharedcontract.go:
+// InjectUtils.resolveInjector's first linked injector, then
+// Executor.executeExternal: RabbitmqService.publish with the injector's
+// id as routing key), whichever registered the contract last; ok is
+// false when the platform knows no such inject.
 func (p *Platform) InjectorOf(injectID string) (contractID, injectorID string, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -45,5 +46,5 @@ func (p *Platform) InjectorOf(injectID string) (contractID, injectorID string, o
 	if in == nil {
 		return "", "", false
 	}
-	return in.contract, p.injectors[in.contract].ID, true
+	return in.contract, p.firstInjectorLocked(in.contract).ID, true
 }

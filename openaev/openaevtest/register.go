@@ -222,14 +222,13 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		c.DeletedContracts, c.DeletedInjects = p.dropLeftOutLocked(owner.ID, outputs)
 	}
 	p.registeredInjectors[owner.ID] = true
+	p.renameLocked(owner)
 	for id, outs := range outputs {
+		// A contract another injector holds: its content replaced, the
+		// injector linked after those linked before (sharedcontract.go).
 		p.contracts[id] = outs
 		p.expectations[id] = expectations[id]
-		p.injectors[id] = owner
-		if p.linked[id] == nil {
-			p.linked[id] = map[string]bool{}
-		}
-		p.linked[id][owner.ID] = true
+		p.linkLocked(id, owner)
 	}
 	b := p.broker
 	p.mu.Unlock()

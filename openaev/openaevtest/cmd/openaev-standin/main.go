@@ -74,7 +74,9 @@
 // then publishes the platform's message for inject id (its body the
 // message's other parts, each optional: {"inject_content": {...},
 // "assets": [...], "assetGroups": [...]}) on the queue of the injector
-// whose registration declared the inject's contract (the stand-in then
+// first linked to the inject's contract, as the platform does (the first
+// to register it after the setup's registration, which links none:
+// Platform.Unlink; the stand-in then
 // holds the message's assets, as the platform holds those it sends: a
 // finding names them to be linked to them), and answers the
 // exchange, routing key and queue (an inject published before is launched
@@ -337,6 +339,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := register(ctx, p.URL, s.token, manifests); err != nil {
 			return err
 		}
+		// The platform holds the contracts; the first deployment to
+		// register them (serve) is the injector their injects go to.
+		p.Unlink(standinInjectorID)
 	}
 	contract := openaev.ContractID(s.contractOf)
 	for _, id := range s.injects {
