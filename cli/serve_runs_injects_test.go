@@ -145,9 +145,10 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	}
 	// Malformed messages without an id reach nobody and are logged; the
 	// platform's version and features are read once, before the first
-	// registration, and the contracts it holds for the injector id once
-	// (to warn of those the registration deletes).
-	settings, held := 0, 0
+	// registration, the contracts it holds for the injector id once
+	// (to warn of those the registration deletes), and each contract
+	// registered once (to refuse one another binary's injector holds).
+	settings, held, contracts := 0, 0, 0
 	for _, c := range p.AllCalls() {
 		if c.Kind == openaevtest.KindSettings {
 			settings++
@@ -155,6 +156,10 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 		}
 		if c.Kind == openaevtest.KindInjectorContracts {
 			held++
+			continue
+		}
+		if c.Kind == openaevtest.KindInjectorContract {
+			contracts++
 			continue
 		}
 		if c.Kind != openaevtest.KindRegistration && c.InjectID != "i-noop" && c.InjectID != "i-scan" &&
@@ -167,6 +172,9 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	}
 	if held != 1 {
 		t.Errorf("%d reads of the injector's contracts, want 1", held)
+	}
+	if contracts != 2 {
+		t.Errorf("%d reads of a contract, want 2 (noop's, portscan's)", contracts)
 	}
 	reasons := fmt.Sprint(jsonLogs(stderr.String(), "message rejected without requeue"))
 	for _, want := range []string{"injection.inject_id is missing", "malformed message", "unknown contract"} {

@@ -21,7 +21,9 @@
 //   - contract_id is ContractID(name), a UUID v5 of the manifest's name in
 //     the fixed namespace ContractNamespace, never of the injector id: two
 //     deployments, or one re-created under another injector id, register
-//     the same contract ids, so an inject keeps its contract;
+//     the same contract ids, so an inject keeps its contract (two
+//     binaries, two injector_types, serving one name would share it too:
+//     the Registrar refuses that, see contractHolder in clash.go);
 //   - form fields: the target fields of its category (for network
 //     injectors: selector, assets, asset groups, property, manual
 //     targets), the manifest's expectations, each carrying

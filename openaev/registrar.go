@@ -18,7 +18,9 @@ import (
 // each registration until such a read succeeds, it reads the contracts
 // the platform holds for the injector id, and says at WARN, once, which
 // ones that registration leaves out: the platform deletes them, with
-// every inject built on them (see heldContracts). The
+// every inject built on them (see heldContracts); it refuses to
+// register, for good, a contract another binary's injector (another
+// injector_type) holds (see contractHolder). The
 // broker's TLS is the reply's use_ssl. Once the platform failed (a
 // registration failed, or succeeded only after a failed attempt: the
 // platform unreachable, restarted, maybe upgraded), the platform's version
@@ -33,6 +35,7 @@ type Registrar struct {
 	iconSent  atomic.Bool
 	checked   atomic.Bool // a registration succeeded: the contracts held for the injector id are read no more
 	leftOut   leftOutSaid
+	clash     clashSaid
 	stale     atomic.Bool // the platform failed since the version was last read
 }
 
@@ -66,6 +69,9 @@ func (r *Registrar) register(ctx context.Context) (*Registration, error) {
 	if !r.checked.Load() {
 		// Before each registration until one succeeds: the heartbeats
 		// register the same contracts.
+		if err := r.clash.check(ctx, r.client, r.manifests); err != nil {
+			return nil, serve.Permanent(err)
+		}
 		r.leftOut.check(ctx, r.client, r.manifests)
 	}
 	reg, retried, err := r.client.register(ctx, r.manifests, !r.iconSent.Load())

@@ -1,0 +1,51 @@
+package cli_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// TestServeRefusesAContractAnotherBinaryHolds is the platform tester's
+// finding: another binary (injector_type "acme-scanner") registered an
+// injector named "noop" first, so its contract id is ours. serve (type
+// injectkit) exits 2 at start naming the contract, the other injector
+// and how to fix it, and registers nothing: the platform would send our
+// noop's injects to the other binary.
+func TestServeRefusesAContractAnotherBinaryHolds(t *testing.T) {
+	p := openaevtest.NewPlatform(t, serveToken)
+	const otherID = "7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
+	other, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: serveToken, InjectorID: otherID,
+		InjectorName: "Acme scanners", InjectorType: "acme-scanner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := framework.NewRegistry().Manifest("noop", noop.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Register(context.Background(), []framework.Manifest{m}, false); err != nil {
+		t.Fatal(err)
+	}
+
+	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+		"--injectors", "noop", "--listen-addr", "", "--outbox", "none")
+	waitUntil(t, "serve to exit", func() bool { return strings.Contains(stderr.String(), "injectkit: ") })
+	if code := stop(); code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	for _, want := range []string{`invalid injector_type "injectkit"`, openaev.ContractID("noop"), `"Acme scanners"`, otherID,
+		`"acme-scanner"`, "leave it out of --injectors"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr does not say %s:\n%s", want, stderr)
+		}
+	}
+	if n := len(p.Registrations()); n != 1 {
+		t.Errorf("%d registrations, want the other binary's alone", n)
+	}
+}
