@@ -16,6 +16,10 @@
 #
 #   scripts/bench-serve.sh N WORKERS [RUNS]   (make bench-serve N=2000 WORKERS=16 RUNS=3)
 #   OUTBOX=on|none|both (default both) picks the settings.
+#   PROFILE_DIR=DIR builds the daemon with -tags benchprofile and has each
+#   run's daemon write cpu-, allocs-, block- and mutex-<pid>.pprof to DIR
+#   (go tool pprof -top bin/injectkit DIR/cpu-<pid>.pprof); profiling slows
+#   it, so figures taken with it are not comparable with those without.
 #   QUEUE_PREFIX=… begins each run's queue name (default injectkit_bench_serve_;
 #   12 hex digits follow).
 # Needs RabbitMQ on 127.0.0.1:5672 (guest/guest), as the integration tests.
@@ -33,8 +37,17 @@ OUTBOX=${OUTBOX:-both}
 QUEUE_PREFIX=${QUEUE_PREFIX:-injectkit_bench_serve_}
 cd "$(dirname "$0")/.."
 
+PROFILE_DIR=${PROFILE_DIR:-}
+tags=${TAGS-urfave_cli_no_docs}
+profile=()
+if [ -n "$PROFILE_DIR" ]; then
+    mkdir -p "$PROFILE_DIR"
+    tags="$tags benchprofile"
+    profile=(-profile-dir "$(cd "$PROFILE_DIR" && pwd)")
+fi
+
 mkdir -p bin
-go build -tags "${TAGS-urfave_cli_no_docs}" -o bin/injectkit ./cmd/injectkit
+go build -tags "$tags" -o bin/injectkit ./cmd/injectkit
 go build -o bin/benchserve ./internal/benchserve
 echo "# $(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/')"
-bin/benchserve -bin bin/injectkit -n "$N" -workers "$WORKERS" -runs "$RUNS" -outbox "$OUTBOX" -queue-prefix "$QUEUE_PREFIX"
+bin/benchserve -bin bin/injectkit -n "$N" -workers "$WORKERS" -runs "$RUNS" -outbox "$OUTBOX" -queue-prefix "$QUEUE_PREFIX" "${profile[@]}"

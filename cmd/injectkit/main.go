@@ -26,7 +26,10 @@ func main() {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		v, c = buildStamp(v, c, bi)
 	}
-	os.Exit(cli.Main(cli.Options{Registry: registry(), Version: v, Commit: c, GoVersion: goVersion}))
+	stop := startProfiles()
+	code := cli.Main(cli.Options{Registry: registry(), Version: v, Commit: c, GoVersion: goVersion})
+	stop()
+	os.Exit(code)
 }
 
 // buildStamp fills what -ldflags left at its default from bi: the module

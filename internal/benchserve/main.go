@@ -21,6 +21,10 @@
 // daemon stopped. The queue is deleted after each run. Its name is
 // -queue-prefix (default injectkit_bench_serve_) and 12 hex digits.
 //
+// With -profile-dir DIR, a daemon built with -tags benchprofile (make
+// bench-serve PROFILE_DIR=DIR) writes its CPU profile and, at its exit,
+// its allocation, block and mutex profiles there, named by its pid.
+//
 //	benchserve -bin bin/injectkit -n 2000 -workers 16 -outbox both -runs 3
 package main
 
@@ -46,6 +50,9 @@ type config struct {
 	workers     int
 	timeout     time.Duration
 	keep        bool // keep the daemon's log on success
+	// profileDir, when set, is where a daemon built with -tags
+	// benchprofile writes its CPU, allocation, block and mutex profiles.
+	profileDir string
 }
 
 func main() {
@@ -57,6 +64,7 @@ func main() {
 	flag.IntVar(&c.workers, "workers", 16, "serve --workers")
 	flag.DurationVar(&c.timeout, "timeout", 10*time.Minute, "longest a run may take")
 	flag.BoolVar(&c.keep, "keep-log", false, "print where the daemon's log is and keep it")
+	flag.StringVar(&c.profileDir, "profile-dir", "", "directory the daemon (built with -tags benchprofile) writes cpu-, allocs-, block- and mutex-<pid>.pprof to")
 	outboxes := flag.String("outbox", "both", "on, none or both (on first)")
 	runs := flag.Int("runs", 1, "runs per outbox setting; the median is printed when more than 1")
 	flag.Parse()

@@ -227,6 +227,9 @@ func startDaemon(c config, url, dir string, outbox bool) (*daemon, error) {
 		}
 	}
 	d.cmd.Env = append(d.cmd.Env, "INJECTKIT_TOKEN="+token, "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+dir)
+	if c.profileDir != "" {
+		d.cmd.Env = append(d.cmd.Env, "INJECTKIT_PROFILE_DIR="+c.profileDir)
+	}
 	d.cmd.Stdout, d.cmd.Stderr = logf, logf
 	if err := d.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s serve: %w", c.bin, err)
