@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -142,34 +141,14 @@ func TestStoredFindingsSortFieldRefused(t *testing.T) {
 	e := newEnv(t)
 	e.register(t)
 	const id, n = "inj-many", 2500
-	e.platform.AddInject(id, openaev.ContractID("nmap"))
 	ctx := context.Background()
-	if _, err := e.client.Reception(ctx, id); err != nil {
-		t.Fatal(err)
-	}
-	ports := make([]int, n)
-	for i := range ports {
-		ports[i] = i + 1
-	}
-	doc, _ := json.Marshal(map[string]any{"ports": ports})
-	if err := e.client.Callback(ctx, id, openaev.Execution{Message: "done", Status: "SUCCESS",
-		Action: openaev.ActionComplete, OutputStructured: string(doc)}); err != nil {
-		t.Fatal(err)
-	}
+	ports := reportPorts(t, e, id, n)
 	e.platform.DropSort("finding_type")
 	got, err := e.client.StoredFindings(ctx, id, "ports")
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]int{}
-	for _, f := range got {
-		seen[f.Value]++
-	}
-	for _, port := range ports {
-		if v := strconv.Itoa(port); seen[v] != 1 {
-			t.Errorf("finding %s paged %d times, want once", v, seen[v])
-		}
-	}
+	eachPortOnce(t, got, ports)
 	calls := e.platform.CallsOf(openaevtest.KindFindings)
 	if len(calls) != 4 || calls[0].Status != 400 {
 		t.Errorf("%d pages asked for, want 1 refused and 3", len(calls))

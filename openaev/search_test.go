@@ -15,6 +15,42 @@ import (
 // the stand-in shuffles each page it answers): these tests page more
 // than one page's worth and assert every row comes back exactly once.
 
+// reportPorts adds inject id to the platform, receives it and calls it
+// back complete with n open ports (1 to n) as its structured output, so
+// that the platform stores n findings; it returns the ports.
+func reportPorts(t *testing.T, e *env, id string, n int) []int {
+	t.Helper()
+	e.platform.AddInject(id, openaev.ContractID("nmap"))
+	ctx := context.Background()
+	if _, err := e.client.Reception(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	ports := make([]int, n)
+	for i := range ports {
+		ports[i] = i + 1
+	}
+	doc, _ := json.Marshal(map[string]any{"ports": ports})
+	if err := e.client.Callback(ctx, id, openaev.Execution{Message: "done", Status: "SUCCESS",
+		Action: openaev.ActionComplete, OutputStructured: string(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	return ports
+}
+
+// eachPortOnce checks that the findings paged hold every port once.
+func eachPortOnce(t *testing.T, got []openaev.StoredFinding, ports []int) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, f := range got {
+		seen[f.Value]++
+	}
+	for _, port := range ports {
+		if v := strconv.Itoa(port); seen[v] != 1 {
+			t.Errorf("finding %s paged %d times, want once", v, seen[v])
+		}
+	}
+}
+
 // sortedPages checks the search calls of kind: n of them, each asking for
 // the platform's largest page, sorted.
 func sortedPages(t *testing.T, p *openaevtest.Platform, kind string, n int) {
@@ -72,20 +108,8 @@ func TestStoredFindingsPagesEveryFindingOnce(t *testing.T) {
 	e := newEnv(t)
 	e.register(t)
 	const id, n = "inj-many", 2500
-	e.platform.AddInject(id, openaev.ContractID("nmap"))
 	ctx := context.Background()
-	if _, err := e.client.Reception(ctx, id); err != nil {
-		t.Fatal(err)
-	}
-	ports := make([]int, n)
-	for i := range ports {
-		ports[i] = i + 1
-	}
-	doc, _ := json.Marshal(map[string]any{"ports": ports})
-	if err := e.client.Callback(ctx, id, openaev.Execution{Message: "done", Status: "SUCCESS",
-		Action: openaev.ActionComplete, OutputStructured: string(doc)}); err != nil {
-		t.Fatal(err)
-	}
+	ports := reportPorts(t, e, id, n)
 	if stored := e.platform.StoredFindings(id); len(stored) != n {
 		t.Fatalf("the platform stores %d findings, want %d", len(stored), n)
 	}
@@ -93,15 +117,7 @@ func TestStoredFindingsPagesEveryFindingOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]int{}
-	for _, f := range got {
-		seen[f.Value]++
-	}
-	for _, port := range ports {
-		if v := strconv.Itoa(port); seen[v] != 1 {
-			t.Errorf("finding %s paged %d times, want once", v, seen[v])
-		}
-	}
+	eachPortOnce(t, got, ports)
 	if len(got) != n {
 		t.Errorf("%d findings paged, want %d", len(got), n)
 	}
