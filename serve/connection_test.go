@@ -32,10 +32,7 @@ func TestIntegrationReconnectsAfterBrokerLoss(t *testing.T) {
 		return nil
 	})
 	f := newFixture(t, rec)
-	p := newProxy(t, servetest.Addr, nil)
-	b := f.reg.reg.Broker
-	b.Port = p.port()
-	f.reg.set(serve.Registration{Broker: b, Queue: f.queue}, nil)
+	p := f.throughProxy(t, nil)
 	start(t, f.d)
 
 	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
@@ -83,10 +80,7 @@ func TestIntegrationCopyAfterBrokerLossHasItsOwnDelivery(t *testing.T) {
 		return nil
 	})
 	f := newFixture(t, h)
-	p := newProxy(t, servetest.Addr, nil)
-	b := f.reg.reg.Broker
-	b.Port = p.port()
-	f.reg.set(serve.Registration{Broker: b, Queue: f.queue}, nil)
+	p := f.throughProxy(t, nil)
 	start(t, f.d)
 
 	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
@@ -113,10 +107,7 @@ func TestIntegrationConsumesOverTLS(t *testing.T) {
 	cert, pool := selfSigned(t)
 	rec := newRecorder(nil)
 	f := newFixture(t, rec)
-	p := newProxy(t, servetest.Addr, &tls.Config{Certificates: []tls.Certificate{cert}})
-	b := f.reg.reg.Broker
-	b.Port, b.TLS = p.port(), true
-	f.reg.set(serve.Registration{Broker: b, Queue: f.queue}, nil)
+	f.throughProxy(t, &tls.Config{Certificates: []tls.Certificate{cert}})
 	f.d.TLSConfig = &tls.Config{RootCAs: pool}
 	start(t, f.d)
 	servetest.Publish(t, f.queue, bodies("tls", 3)...)
@@ -130,10 +121,7 @@ func TestIntegrationConsumesOverTLS(t *testing.T) {
 func TestIntegrationUntrustedTLSIsRefused(t *testing.T) {
 	cert, _ := selfSigned(t)
 	f := newFixture(t, newRecorder(nil))
-	p := newProxy(t, servetest.Addr, &tls.Config{Certificates: []tls.Certificate{cert}})
-	b := f.reg.reg.Broker
-	b.Port, b.TLS = p.port(), true
-	f.reg.set(serve.Registration{Broker: b, Queue: f.queue}, nil)
+	f.throughProxy(t, &tls.Config{Certificates: []tls.Certificate{cert}})
 	start(t, f.d)
 	waitFor(t, "a refused connection", func() bool { return f.logs.FilterMessage("broker connection failed").Len() > 0 })
 	err, _ := f.logs.FilterMessage("broker connection failed").All()[0].ContextMap()["error"].(string)

@@ -339,10 +339,7 @@ func TestIntegrationConnectionLostWhileShuttingDown(t *testing.T) {
 	rec, started, release := holdingRecorder()
 	f := newFixture(t, rec)
 	f.d.Workers = 1
-	p := newProxy(t, servetest.Addr, nil)
-	b := f.reg.reg.Broker
-	b.Port = p.port()
-	f.reg.set(serve.Registration{Broker: b, Queue: f.queue}, nil)
+	p := f.throughProxy(t, nil)
 	url := f.listen(t, time.Minute)
 	stop := start(t, f.d)
 	servetest.Publish(t, f.queue, bodies("h", 1)...)

@@ -90,6 +90,18 @@ func newProxy(t *testing.T, target string, cfg *tls.Config) *proxy {
 
 func (p *proxy) port() int { return p.ln.Addr().(*net.TCPAddr).Port }
 
+// throughProxy puts a proxy (terminating TLS with cfg, when given) in
+// front of the broker and registers the broker at the proxy's port, so
+// that the test can cut the daemon's connections.
+func (f *fixture) throughProxy(t *testing.T, cfg *tls.Config) *proxy {
+	t.Helper()
+	p := newProxy(t, servetest.Addr, cfg)
+	b := f.reg.reg.Broker
+	b.Port, b.TLS = p.port(), cfg != nil
+	f.reg.set(serve.Registration{Broker: b, Queue: f.queue}, nil)
+	return p
+}
+
 func (p *proxy) accept() {
 	for {
 		c, err := p.ln.Accept()
