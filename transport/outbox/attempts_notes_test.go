@@ -173,15 +173,7 @@ func TestCloseKeepsNotesOfAttemptsInFlight(t *testing.T) {
 	if err := os.Rename(s.attemptsPath(), fmt.Sprintf("%s.sending-%d-%d", path, pid, start)); err != nil {
 		t.Fatal(err)
 	}
-	after, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer after.Close()
-	r, err := after.Get(recs[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := reopenedRecord(t, path, recs[0].ID)
 	if r.Attempts != 1 || r.Unanswered != 1 || r.Interrupted.IsZero() {
 		t.Errorf("after the process ended: %d attempts, %d unanswered, interrupted %s; want the attempt counted", r.Attempts, r.Unanswered, r.Interrupted)
 	}
@@ -335,15 +327,7 @@ func TestTwoStoresOfOneProcessKeepTheirNotes(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	after, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer after.Close()
-	r, err := after.Get(rb[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := reopenedRecord(t, path, rb[0].ID)
 	if r.Unanswered < 1 || r.Interrupted.IsZero() {
 		t.Errorf("the ended process's file of <pid>-<start>-<store>: %d unanswered, interrupted %s; want b's attempt counted", r.Unanswered, r.Interrupted)
 	}

@@ -71,3 +71,19 @@ func endedProcess(t *testing.T) (pid int, start uint64) {
 	_ = p.Wait()
 	return pid, start
 }
+
+// reopenedRecord opens the outbox at path afresh, as the next process
+// would, and returns its record id.
+func reopenedRecord(t *testing.T, path string, id uint64) Record {
+	t.Helper()
+	st, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r, err := st.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
