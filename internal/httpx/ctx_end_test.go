@@ -25,16 +25,7 @@ func TestPosterCutDuring2xxBodyConnected(t *testing.T) {
 		{"through Decode", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			release := make(chan struct{})
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.Header().Set("Content-Length", "100")
-				w.WriteHeader(http.StatusOK)
-				_, _ = w.Write([]byte("0123456789"))
-				w.(http.Flusher).Flush()
-				<-release
-			}))
-			defer srv.Close()
-			defer close(release)
+			srv := heldBody(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			// The body's first bytes arrived: the answer is being read
@@ -114,16 +105,7 @@ func TestPosterCutInFlightCallsUnanswered(t *testing.T) {
 			return NewDefaultClient(), srv.URL
 		}, []int{1}},
 		{"answered 200, body cut", func(t *testing.T, cancel context.CancelFunc) (*http.Client, string) {
-			release := make(chan struct{})
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.Header().Set("Content-Length", "100")
-				w.WriteHeader(http.StatusOK)
-				_, _ = w.Write([]byte("0123456789"))
-				w.(http.Flusher).Flush()
-				<-release
-			}))
-			t.Cleanup(srv.Close)
-			t.Cleanup(func() { close(release) })
+			srv := heldBody(t)
 			return &http.Client{Transport: cancelOnBody{rt: http.DefaultTransport, cancel: cancel}}, srv.URL
 		}, []int{1}},
 		{"cut before it connected", func(t *testing.T, cancel context.CancelFunc) (*http.Client, string) {

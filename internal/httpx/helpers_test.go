@@ -35,3 +35,21 @@ func cutReply(t *testing.T, start string) *httptest.Server {
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+// heldBody starts a server, closed with the test, that answers every
+// request with a 200 promising 100 bytes, sends the first 10 and then
+// holds the rest until the test ends: a body still being read.
+func heldBody(t *testing.T) *httptest.Server {
+	t.Helper()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("0123456789"))
+		w.(http.Flusher).Flush()
+		<-release
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // before srv.Close
+	return srv
+}
