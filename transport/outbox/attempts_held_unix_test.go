@@ -49,12 +49,7 @@ func TestUnreadableAttemptsFileHeld(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.spoil(t, name)
-			var g ignoredFiles
-			s = mustOpen(t, path, Options{SidecarIgnored: g.tell})
-			defer s.Close()
-			if err := s.recoverAttempts(); err != nil { // a Resender's next pass
-				t.Fatal(err)
-			}
+			s, g := nextPass(t, path)
 			owned, err := s.Get(recs[0].ID)
 			if err != nil {
 				t.Fatal(err)

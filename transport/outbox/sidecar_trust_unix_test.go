@@ -22,6 +22,20 @@ func (g *ignoredFiles) tell(path string, err error) {
 	g.told[path] = append(g.told[path], err)
 }
 
+// nextPass opens the outbox at path again, telling the files of
+// attempts it passes over to the ignoredFiles it returns, and makes a
+// Resender's next pass over the files of attempts (recoverAttempts).
+func nextPass(t *testing.T, path string) (*Store, *ignoredFiles) {
+	t.Helper()
+	g := &ignoredFiles{}
+	s := mustOpen(t, path, Options{SidecarIgnored: g.tell})
+	t.Cleanup(func() { s.Close() })
+	if err := s.recoverAttempts(); err != nil {
+		t.Fatal(err)
+	}
+	return s, g
+}
+
 // endedAttempts writes, beside the outbox at path, the file of attempts
 // of a process that ended, with one attempt of record id started and not
 // ended, and returns its path and that process's pid and start.
@@ -189,12 +203,7 @@ func TestForeignUnreadableAttemptsFileNotHeld(t *testing.T) {
 			}
 			name := leftByEnded(t, s, recs[0].ID)
 			tt.spoil(t, name)
-			var g ignoredFiles
-			s = mustOpen(t, path, Options{SidecarIgnored: g.tell})
-			defer s.Close()
-			if err := s.recoverAttempts(); err != nil { // a Resender's next pass
-				t.Fatal(err)
-			}
+			s, g := nextPass(t, path)
 			r, err := s.Get(recs[0].ID)
 			if err != nil {
 				t.Fatal(err)
