@@ -80,19 +80,26 @@ func TestLockRecordRefusesPlanted(t *testing.T) {
 	}
 }
 
+// storeBesideVictim opens an outbox, closed with the test, in a new
+// folder beside a victim file (victimFile), for a test to plant a name
+// to the victim where the outbox writes.
+func storeBesideVictim(t *testing.T) (s *Store, victim string, untouched func()) {
+	t.Helper()
+	dir := t.TempDir()
+	victim, untouched = victimFile(t, dir)
+	s = mustOpen(t, filepath.Join(dir, "outbox.db"), Options{})
+	t.Cleanup(func() { s.Close() })
+	return s, victim, untouched
+}
+
 // The file of attempts <outbox>.sending-<pid>-<start> is not written
 // through a name planted there: the name is removed, the file created
 // new.
 func TestAttemptsFileRefusesPlanted(t *testing.T) {
 	for _, tt := range plants() {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			victim, untouched := victimFile(t, dir)
-			s, err := Open(filepath.Join(dir, "outbox.db"), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s, victim, untouched := storeBesideVictim(t)
+			var err error
 			if err := tt.plant(victim, s.attemptsPath()); err != nil {
 				t.Skip("cannot plant:", err)
 			}
@@ -111,13 +118,8 @@ func TestAttemptsFileRefusesPlanted(t *testing.T) {
 func TestAttemptsRewriteRefusesPlanted(t *testing.T) {
 	for _, tt := range plants() {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			victim, untouched := victimFile(t, dir)
-			s, err := Open(filepath.Join(dir, "outbox.db"), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s, victim, untouched := storeBesideVictim(t)
+			var err error
 			if err := s.startAttempt(Record{ID: 7}); err != nil {
 				t.Fatal(err)
 			}
