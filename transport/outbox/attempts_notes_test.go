@@ -38,18 +38,14 @@ func TestUnnotedAttemptIsNotCounted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := openTemp(t, Options{})
 			// The note cannot be written: a directory that is not empty
 			// cannot be removed to create the file.
 			if err := os.MkdirAll(filepath.Join(s.attemptsPath(), "held"), 0o700); err != nil {
 				t.Fatal(err)
 			}
 			posts := 0
-			err = tt.send(s, func(context.Context, string, int, []byte) error { posts++; return nil })
+			err := tt.send(s, func(context.Context, string, int, []byte) error { posts++; return nil })
 			if err == nil || !strings.Contains(err.Error(), "note the attempt") {
 				t.Errorf("error %v, want one saying the attempt could not be noted", err)
 			}
@@ -84,11 +80,7 @@ func TestCutSendKeepsItsNoteUntilCounted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := openTemp(t, Options{})
 			recs, err := s.Put(Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)})
 			if err != nil {
 				t.Fatal(err)
@@ -183,11 +175,7 @@ func TestCloseKeepsNotesOfAttemptsInFlight(t *testing.T) {
 // once no attempt is in flight (past cutAttemptsFile), holds the attempts in flight alone once
 // rewritten, and is removed by Close once none is in flight.
 func TestAttemptsFileBounded(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t, Options{})
 	size := func() int64 {
 		fi, err := os.Stat(s.attemptsPath())
 		if err != nil {

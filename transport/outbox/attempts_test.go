@@ -343,11 +343,7 @@ func (p oneBody) Bodies(context.Context, *runtime.Report) (Bodies, error) { retu
 // file is made append-only (chattr +a: writes go on, a truncation fails
 // with EPERM), which needs root and a file system that has the flag.
 func TestAttemptsEndedWhenTheCutFails(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t, Options{})
 	const id = 7
 	if err := s.startAttempt(Record{ID: id}); err != nil {
 		t.Fatal(err)
