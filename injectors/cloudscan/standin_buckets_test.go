@@ -2,7 +2,6 @@ package cloudscan
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -34,22 +33,13 @@ func TestStandInListsTheBucketsOfTheRegionAsked(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=0")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
+			code, body := sendSigned(t, req, "s3", "eu-west-1")
 			var got []string
 			for _, m := range listedName.FindAllSubmatch(body, -1) {
 				got = append(got, string(m[1]))
 			}
-			if resp.StatusCode != http.StatusOK || !slices.Equal(got, tt.want) {
-				t.Errorf("%d, buckets %q; want 200, %q", resp.StatusCode, got, tt.want)
+			if code != http.StatusOK || !slices.Equal(got, tt.want) {
+				t.Errorf("%d, buckets %q; want 200, %q", code, got, tt.want)
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package cloudscan
 
 import (
-	"io"
 	"net/http"
 	"path/filepath"
 	"reflect"
@@ -109,13 +108,7 @@ func postEC2(t *testing.T, url, form, invocation string) int {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=0")
 	req.Header.Set("Amz-Sdk-Invocation-Id", invocation)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
+	code, _ := sendSigned(t, req, "ec2", "eu-west-1")
+	return code
 }

@@ -413,6 +413,15 @@ func (s *standIn) postQuery(t *testing.T, service, region, form string) (int, st
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	code, body := sendSigned(t, req, service, region)
+	return code, string(body)
+}
+
+// sendSigned sends req signed (in its credential scope only) for service
+// in region, as the SDK would with the example key, and returns the
+// answer's status and body.
+func sendSigned(t *testing.T, req *http.Request, service, region string) (int, []byte) {
+	t.Helper()
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/"+region+"/"+service+
 		"/aws4_request, SignedHeaders=host, Signature=0")
 	resp, err := http.DefaultClient.Do(req)
@@ -424,7 +433,7 @@ func (s *standIn) postQuery(t *testing.T, service, region, form string) (int, st
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, string(body)
+	return resp.StatusCode, body
 }
 
 // trailAgent is the userAgent CloudTrail logs for event sent with the
