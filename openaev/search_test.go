@@ -89,18 +89,7 @@ func TestGroupAssetsPagesEveryEndpointOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]int{}
-	for _, a := range got {
-		seen[a.ID]++
-	}
-	for i := range n {
-		if id := fmt.Sprintf("e%04d", i); seen[id] != 1 {
-			t.Errorf("endpoint %s paged %d times, want once", id, seen[id])
-		}
-	}
-	if len(got) != n {
-		t.Errorf("%d endpoints paged, want %d", len(got), n)
-	}
+	assertEachOnce(t, got, n)
 	sortedPages(t, e.platform, openaevtest.KindTargets, 3)
 }
 
