@@ -3,9 +3,7 @@ package doccheck
 import (
 	"bufio"
 	"bytes"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -24,10 +22,7 @@ var arrowLine = regexp.MustCompile("^- `([^`]+)` → (.+)$")
 // internal/ has a line.
 func TestArchitectureArrows(t *testing.T) {
 	root := repoRoot(t)
-	doc, err := os.ReadFile(filepath.Join(root, "docs", "architecture.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := readRepoFile(t, root, "docs", "architecture.md")
 	listed := map[string][]string{}
 	for line := range strings.Lines(string(doc)) {
 		m := arrowLine.FindStringSubmatch(strings.TrimSpace(line))

@@ -1,8 +1,6 @@
 package doccheck
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,14 +12,7 @@ import (
 // and the capability table of docs/writing-an-injector.md's section 1.
 func TestCapabilityLists(t *testing.T) {
 	root := repoRoot(t)
-	read := func(path string) string {
-		t.Helper()
-		b, err := os.ReadFile(filepath.Join(root, path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
+	read := func(path string) string { return string(readRepoFile(t, root, path)) }
 	var names []string
 	for _, m := range regexp.MustCompile(`(?m)^type (\w+) interface`).FindAllStringSubmatch(read("framework/capability.go"), -1) {
 		names = append(names, m[1])

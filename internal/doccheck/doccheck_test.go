@@ -337,6 +337,17 @@ func atoi(s string) int {
 	return n
 }
 
+// readRepoFile reads the file at the path, below root, that elems join
+// to, failing t when it cannot.
+func readRepoFile(t *testing.T, root string, elems ...string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(append([]string{root}, elems...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // repoRoot is the directory of the go.mod above the test's directory.
 func repoRoot(t *testing.T) string {
 	t.Helper()

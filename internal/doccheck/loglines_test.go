@@ -20,12 +20,9 @@ var quotedLogLine = regexp.MustCompile("\\b(INFO|WARN|ERROR)\\s+`([^`]+)`")
 // line nothing writes.
 func TestArchitectureLogLines(t *testing.T) {
 	root := repoRoot(t)
-	doc, err := os.ReadFile(filepath.Join(root, "docs", "architecture.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := readRepoFile(t, root, "docs", "architecture.md")
 	var code strings.Builder
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 			return err
 		}

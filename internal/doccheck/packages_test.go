@@ -2,7 +2,6 @@ package doccheck
 
 import (
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,10 +18,7 @@ import (
 // root, which does not exist.
 func TestPackageTable(t *testing.T) {
 	root := repoRoot(t)
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	readme := readRepoFile(t, root, "README.md")
 	rows := packageRows(string(readme))
 	if len(rows) == 0 {
 		t.Fatal("README.md has no package table (| package | owns |)")

@@ -32,10 +32,7 @@ func TestQueryExampleBlock(t *testing.T) {
 		t.Skip("no bash")
 	}
 	root := repoRoot(t)
-	md, err := os.ReadFile(filepath.Join(root, "injectors", "query", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	md := readRepoFile(t, root, "injectors", "query", "README.md")
 	script := fenced(t, string(md), "sh", "shodan-standin")
 	w := t.TempDir()
 	script = strings.NewReplacer("bin/", w+"/bin/", "/tmp/shodan.url", w+"/shodan.url",

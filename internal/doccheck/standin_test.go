@@ -24,10 +24,7 @@ func TestStandInBlock(t *testing.T) {
 		t.Skip("no bash")
 	}
 	root := repoRoot(t)
-	md, err := os.ReadFile(filepath.Join(root, "docs", "writing-an-injector.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	md := readRepoFile(t, root, "docs", "writing-an-injector.md")
 	script := fenced(t, string(md), "sh", "-contract-of hello -inject inj-hello-1")
 	inject := fenced(t, string(md), "json", `{"inject_id": "inj-hello-1"`)
 	w := t.TempDir()
