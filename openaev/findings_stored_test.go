@@ -251,8 +251,7 @@ func TestRerunFindingsUnreadable(t *testing.T) {
 			if len(s.platform.CallsOf(openaevtest.KindFindings)) == 0 {
 				t.Fatal("the stored findings were never searched")
 			}
-			rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
-				Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+			rs := s.resender()
 			if tt.kept {
 				pending := s.records(t)[outbox.Pending]
 				if pending == 0 || len(s.platform.Completions(id)) != 1 {

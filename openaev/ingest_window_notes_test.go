@@ -36,8 +36,7 @@ func TestCompleteCutInFlightNoted(t *testing.T) {
 		t.Error("RecentComplete: no note of the complete cut short in flight")
 	}
 	clock.Add(5 * time.Second)
-	rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
-		Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+	rs := s.resender()
 	if _, err := rs.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -124,8 +124,7 @@ func TestLostCompleteWaitsForTheIngestWindow(t *testing.T) {
 			}
 			flushOnce := func() outbox.FlushResult {
 				t.Helper()
-				rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
-					Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+				rs := s.resender()
 				res, err := rs.Flush(context.Background())
 				if err != nil {
 					t.Fatal(err)
@@ -234,8 +233,7 @@ func newWindowEnv(t *testing.T, window time.Duration) *windowEnv {
 // flush sends the outbox's pending bodies once, as `outbox flush` does.
 func (w *windowEnv) flush(t *testing.T) outbox.FlushResult {
 	t.Helper()
-	rs := &outbox.Resender{Store: w.store, Select: w.profile.Owns,
-		Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: w.profile}, nil }}
+	rs := w.resender()
 	res, err := rs.Flush(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -136,8 +136,7 @@ func flush(t *testing.T, s *serveEnv) {
 	t.Helper()
 	// Every body is delivered: the complete too, taken by the platform.
 	want := outbox.FlushResult{Delivered: s.records(t)[outbox.Pending]}
-	rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
-		Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+	rs := s.resender()
 	if res, err := rs.Flush(context.Background()); err != nil || res != want {
 		t.Errorf("flush: %+v, %v; want %+v", res, err, want)
 	}

@@ -185,8 +185,7 @@ func TestDuplicateRunSignaturesReachThePlatform(t *testing.T) {
 				t.Fatal("the run that completed the inject sent no signatures")
 			}
 			if tt.flush {
-				rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
-					Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+				rs := s.resender()
 				if _, err := rs.Flush(ctx); err != nil {
 					t.Fatal(err)
 				}

@@ -194,8 +194,7 @@ func TestResendDataFollowTheirComplete(t *testing.T) {
 				}
 				return n
 			}
-			rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
-				Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+			rs := s.resender()
 			switch {
 			case tt.lost:
 				s.platform.FailComplete(id, 0, 0)

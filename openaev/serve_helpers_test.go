@@ -146,6 +146,13 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 	return s
 }
 
+// resender is the Resender the tests flush the outbox with: the
+// profile's bodies, resent through its ResendPoster.
+func (s *serveEnv) resender() *outbox.Resender {
+	return &outbox.Resender{Store: s.store, Select: s.profile.Owns,
+		Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+}
+
 // records returns the outbox's records by state.
 func (s *serveEnv) records(t *testing.T) map[outbox.State]int {
 	t.Helper()

@@ -218,8 +218,7 @@ func TestSweptInjectWaitsForThePlatformsRequeues(t *testing.T) {
 		}
 	}
 	resend := func() {
-		rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
-			Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+		rs := s.resender()
 		if _, err := rs.Flush(context.Background()); err != nil {
 			t.Fatalf("flush: %v", err)
 		}
