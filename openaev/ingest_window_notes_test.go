@@ -22,13 +22,11 @@ import (
 // after the platform's worker ran, the inject is completed once.
 func TestCompleteCutInFlightNoted(t *testing.T) {
 	const id, window = "i-cut", 30 * time.Second
-	clock := newWindowClock()
-	tr := &loseComplete{forward: true}
-	tr.n.Store(1)
-	s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
-		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: tr},
-		window: window, now: clock.Now})
-	tr.cut = s.handler.Abandon
+	w := newWindowEnv(t, window)
+	w.lose.forward = true
+	w.lose.n.Store(1)
+	w.lose.cut = w.handler.Abandon
+	s, clock := w.serveEnv, w.clock
 	if err := s.proc.Process(context.Background(), nmapAssetsMessage(t, s.env, id, 2)); err == nil {
 		t.Fatal("run: delivered, want the complete cut short and kept")
 	}
@@ -36,10 +34,7 @@ func TestCompleteCutInFlightNoted(t *testing.T) {
 		t.Error("RecentComplete: no note of the complete cut short in flight")
 	}
 	clock.Add(5 * time.Second)
-	rs := s.resender()
-	if _, err := rs.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	w.flush(t)
 	if got, _ := completeCalls(s.platform, id); got != 1 {
 		t.Errorf("the platform received %d completes within the window, want 1 (the one cut short)", got)
 	}

@@ -110,29 +110,18 @@ func TestLostCompleteWaitsForTheIngestWindow(t *testing.T) {
 	for _, taken := range []bool{true, false} {
 		name := map[bool]string{true: "taken, answer lost", false: "never taken"}[taken]
 		t.Run(name, func(t *testing.T) {
-			clock := newWindowClock()
-			lose := &loseComplete{forward: taken}
-			lose.n.Store(1)
-			s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
-				platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, httpClient: &http.Client{Transport: lose},
-				window: window, now: clock.Now})
+			w := newWindowEnv(t, window)
+			w.lose.forward = taken
+			w.lose.n.Store(1)
+			s, clock := w.serveEnv, w.clock
 			_ = s.proc.Process(context.Background(), nmapAssetsMessage(t, s.env, id, 2))
 			wantReceived := map[bool]int{true: 1, false: 0}[taken]
 			if got, _ := completeCalls(s.platform, id); got != wantReceived || s.records(t)[outbox.Pending] != 1 {
 				t.Fatalf("after the run: the platform received %d completes, want %d (no retry within the window); outbox %v",
 					got, wantReceived, s.records(t))
 			}
-			flushOnce := func() outbox.FlushResult {
-				t.Helper()
-				rs := s.resender()
-				res, err := rs.Flush(context.Background())
-				if err != nil {
-					t.Fatal(err)
-				}
-				return res
-			}
 			clock.Add(10 * time.Second)
-			if res := flushOnce(); res.Failed != 1 {
+			if res := w.flush(t); res.Failed != 1 {
 				t.Fatalf("flush within the window: %+v, want the complete kept, not sent", res)
 			}
 			if got, _ := completeCalls(s.platform, id); got != wantReceived {
@@ -142,7 +131,7 @@ func TestLostCompleteWaitsForTheIngestWindow(t *testing.T) {
 			if !taken {
 				clock.Add(window) // past the window of the lost attempt
 			}
-			if res := flushOnce(); res.Delivered != 1 {
+			if res := w.flush(t); res.Delivered != 1 {
 				t.Fatalf("flush: %+v, want the complete delivered", res)
 			}
 			s.platform.Ingest()
