@@ -37,13 +37,13 @@ func (closedAck) Ack(uint64, bool) error        { return amqp.ErrClosed }
 func (closedAck) Nack(uint64, bool, bool) error { return amqp.ErrClosed }
 func (closedAck) Reject(uint64, bool) error     { return amqp.ErrClosed }
 
-// TestAckLostWarnPromisesNoRedelivery is tester t99's finding 2: a
-// broker restart drops the platform's transient messages, the one whose
-// ack was lost included, so the WARN says the broker delivers it again
-// only unless it restarted, and what becomes of it then.
-func TestAckLostWarnPromisesNoRedelivery(t *testing.T) {
+// ackLostLine finishes, on a runner whose Handler is h, the handling of
+// inject i-1 whose acknowledgement is lost with its channel, and returns
+// the one WARN saying so.
+func ackLostLine(t *testing.T, h Handler) observer.LoggedEntry {
+	t.Helper()
 	core, logs := observer.New(zapcore.WarnLevel)
-	r := newRunner(&Daemon{Registrar: okRegistrar{}, Handler: &noter{}, Log: zap.New(core)})
+	r := newRunner(&Daemon{Registrar: okRegistrar{}, Handler: h, Log: zap.New(core)})
 	j := &job{dl: amqp.Delivery{Acknowledger: closedAck{}, Body: []byte(`{}`)}}
 	j.named("i-1", zap.New(core))
 	r.finish(j, nil)
@@ -51,9 +51,18 @@ func TestAckLostWarnPromisesNoRedelivery(t *testing.T) {
 	if len(lines) != 1 {
 		t.Fatalf("%d ack-lost lines, want 1: %v", len(lines), logs.All())
 	}
+	return lines[0]
+}
+
+// TestAckLostWarnPromisesNoRedelivery is tester t99's finding 2: a
+// broker restart drops the platform's transient messages, the one whose
+// ack was lost included, so the WARN says the broker delivers it again
+// only unless it restarted, and what becomes of it then.
+func TestAckLostWarnPromisesNoRedelivery(t *testing.T) {
+	line := ackLostLine(t, &noter{})
 	for _, want := range []string{"unless it restarted", "pending sweep"} {
-		if !strings.Contains(lines[0].Message, want) {
-			t.Errorf("ack-lost line %q does not say %q", lines[0].Message, want)
+		if !strings.Contains(line.Message, want) {
+			t.Errorf("ack-lost line %q does not say %q", line.Message, want)
 		}
 	}
 }
@@ -108,21 +117,13 @@ func (*teller) AckLostCopy() string {
 // of the copy otherwise.
 func TestAckLostWarnSaysWhatBecomesOfTheCopy(t *testing.T) {
 	for _, h := range []Handler{&teller{}, &noter{}} {
-		core, logs := observer.New(zapcore.WarnLevel)
-		r := newRunner(&Daemon{Registrar: okRegistrar{}, Handler: h, Log: zap.New(core)})
-		j := &job{dl: amqp.Delivery{Acknowledger: closedAck{}, Body: []byte(`{}`)}}
-		j.named("i-1", zap.New(core))
-		r.finish(j, nil)
-		lines := logs.FilterMessageSnippet("ack lost with the channel").All()
-		if len(lines) != 1 {
-			t.Fatalf("%d ack-lost lines, want 1: %v", len(lines), logs.All())
-		}
+		line := ackLostLine(t, h)
 		_, tells := h.(AckLostTeller)
-		if got := strings.HasSuffix(lines[0].Message, "; the copy is not run again if the outbox holds its result"); got != tells {
-			t.Errorf("ack-lost line %q: says the copy's fate %v, want %v", lines[0].Message, got, tells)
+		if got := strings.HasSuffix(line.Message, "; the copy is not run again if the outbox holds its result"); got != tells {
+			t.Errorf("ack-lost line %q: says the copy's fate %v, want %v", line.Message, got, tells)
 		}
-		if !tells && strings.Contains(lines[0].Message, "copy") {
-			t.Errorf("ack-lost line %q speaks of the copy for a Handler that does not", lines[0].Message)
+		if !tells && strings.Contains(line.Message, "copy") {
+			t.Errorf("ack-lost line %q speaks of the copy for a Handler that does not", line.Message)
 		}
 	}
 }
