@@ -230,11 +230,7 @@ func TestEndpointSettingWinsOverConfiguredEndpoints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			setAWSEnv(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			writeSharedFiles(t, tt.config, "")
+			awsEnvWith(t, tt.env, tt.config, "")
 			sess, err := awsProvider{}.open(context.Background(), zap.NewNop(), &Params{}, hostSettings{endpointURL: setting}, testVersion)
 			if err != nil {
 				t.Fatal(err)

@@ -199,11 +199,7 @@ func TestRoleProfileRegion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			setAWSEnv(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			writeSharedFiles(t, tt.config, keys)
+			awsEnvWith(t, tt.env, tt.config, keys)
 			settings := map[string]string{SettingProfile: tt.profile}
 			maps.Copy(settings, tt.settings)
 			err := New().Configure(settings)

@@ -12,6 +12,18 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
+// awsEnvWith sets the test's AWS environment (setAWSEnv), then the
+// variables of env, and writes config and credentials as its shared
+// files (writeSharedFiles).
+func awsEnvWith(t *testing.T, env map[string]string, config, credentials string) {
+	t.Helper()
+	setAWSEnv(t)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	writeSharedFiles(t, config, credentials)
+}
+
 // writeSharedFiles writes the shared config and credentials files
 // setAWSEnv points the SDK at.
 func writeSharedFiles(t *testing.T, config, credentials string) {

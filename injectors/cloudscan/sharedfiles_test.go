@@ -297,11 +297,7 @@ func TestDefaultProfileChecked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			setAWSEnv(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			writeSharedFiles(t, tt.config, "")
+			awsEnvWith(t, tt.env, tt.config, "")
 			err := New().Configure(tt.settings)
 			var ve *signatures.ValidationError
 			switch {
