@@ -238,8 +238,15 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	if store != nil {
 		durable = &outbox.Deliverer{Profile: profile, Store: store, Failed: wake}
 		deliverer = durable
-		stop := startResender(c.Context, store, profile, wake, log)
-		defer stop()
+	}
+	// The resender starts once a registration succeeded: a daemon the
+	// platform refuses at start (exit 2) sends nothing.
+	var registrar serve.Registrar = openaev.NewRegistrar(client, selected)
+	if store != nil {
+		r := &resendOnceRegistered{Registrar: registrar,
+			start: func() func() { return startResender(c.Context, store, profile, wake, log) }}
+		registrar = r
+		defer r.Stop()
 	}
 	redact := logRedaction(secrets)
 	rt := newRuntime(o, sc.injectors, log, runtime.WithDeliverer(deliverer),
@@ -259,7 +266,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		durable.Abort = handler.Abort()
 	}
 	d := &serve.Daemon{
-		Registrar:         openaev.NewRegistrar(client, selected),
+		Registrar:         registrar,
 		Handler:           handler,
 		Workers:           sc.Workers,
 		ShutdownTimeout:   sc.ShutdownTimeout,

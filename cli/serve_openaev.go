@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -87,5 +88,41 @@ func startResender(ctx context.Context, store *outbox.Store, p *openaev.Profile,
 	return func() {
 		cancel()
 		<-done
+	}
+}
+
+// resendOnceRegistered is the daemon's Registrar: the outbox's resender
+// (start) starts once a registration succeeded, so that a daemon the
+// platform refuses at start (exit 2: a contract another binary's injector
+// holds, a setting refused) sends nothing, no callback an earlier daemon
+// kept. Register is never called twice at once (serve.Registrar); stop
+// may be, from the daemon's end.
+type resendOnceRegistered struct {
+	serve.Registrar
+	start func() (stop func())
+
+	mu   sync.Mutex
+	stop func()
+}
+
+// Register registers; the first success starts the resender.
+func (r *resendOnceRegistered) Register(ctx context.Context) (serve.Registration, error) {
+	reg, err := r.Registrar.Register(ctx)
+	if err == nil {
+		r.mu.Lock()
+		if r.stop == nil {
+			r.stop = r.start()
+		}
+		r.mu.Unlock()
+	}
+	return reg, err
+}
+
+// Stop stops the resender, if it started.
+func (r *resendOnceRegistered) Stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stop != nil {
+		r.stop()
 	}
 }
