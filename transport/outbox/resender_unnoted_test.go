@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -71,4 +72,67 @@ func first(logs *observer.ObservedLogs) any {
 	}
 	e := logs.All()[0]
 	return []any{e.Message, e.ContextMap()}
+}
+
+// The wait after attempts that could not be noted starts again from
+// MinBackoff once one could be: a disk full again later does not hold
+// the bodies back for the doubled wait of the earlier time.
+func TestRunUnnotedWaitStartsAgainOnceNoted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := openTemp(t, Options{})
+		put := func(id string) {
+			t.Helper()
+			recs, err := s.Put(Entry{InjectID: id, Phase: "p", TotalChunks: 1, BaseURL: "http://127.0.0.1:1", Body: []byte(`{"a":1}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.MarkFailed(recs[0].ID, 1, "status 500", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		block := func() {
+			t.Helper()
+			if err := os.MkdirAll(filepath.Join(s.attemptsPath(), "held"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+		put("a")
+		block() // a directory where the file of attempts is to be
+		core, logs := observer.New(zapcore.WarnLevel)
+		p := postedPoster{posted: make(chan string, 2)}
+		wake := make(chan struct{}, 1)
+		rs := &Resender{Store: s, Client: func(string) (Poster, error) { return p, nil }, Log: zap.New(core), Wake: wake}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- rs.Run(ctx) }()
+		time.Sleep(MinBackoff + time.Second) // two tries: MinBackoff, then 2×MinBackoff
+		synctest.Wait()
+		if err := os.RemoveAll(s.attemptsPath()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * MinBackoff) // noted: a is sent
+		synctest.Wait()
+		if len(p.posted) != 1 {
+			t.Fatalf("%d bodies posted once the attempts could be noted, want 1", len(p.posted))
+		}
+		// The file of attempts, open now, can be written no more.
+		s.attempts.mu.Lock()
+		_ = s.attempts.f.Close()
+		s.attempts.mu.Unlock()
+		put("b")
+		wake <- struct{}{}
+		synctest.Wait()
+		var waits []time.Duration
+		for _, e := range logs.All() {
+			if d, ok := e.ContextMap()["retry_in"].(time.Duration); ok {
+				waits = append(waits, d)
+			}
+		}
+		want := []time.Duration{MinBackoff, 2 * MinBackoff, MinBackoff}
+		if !slices.Equal(waits, want) {
+			t.Errorf("waits after attempts not noted %v, want %v", waits, want)
+		}
+		cancel()
+		<-done
+	})
 }
