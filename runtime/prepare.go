@@ -9,6 +9,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/settingkey"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -185,7 +186,8 @@ func (p *Prepared) check(reg *framework.Registry, settings map[string]string, re
 	}
 	if c, ok := ex.(framework.Configurer); ok {
 		if err := framework.CallHook(name, "Configure", func() error { return c.Configure(settings) }); err != nil {
-			return requestError(fmt.Errorf("configure %s: %w", name, err))
+			// Its own key (query.x) said as the user sets it (shodan.x).
+			return requestError(fmt.Errorf("configure %s: %w", name, settingkey.Configured(err, name, ex, p.Manifest)))
 		}
 	}
 	if d, ok := ex.(framework.DirectSender); ok {

@@ -215,3 +215,33 @@ func TestRefusedKeyHintNamesWhatItsBinaryReads(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedSettingNamesWhatItsBinaryReads: a binary registering this
+// injector as shodan, given a request_timeout it refuses in its config
+// file, names shodan.request_timeout (the key the user set, not query's)
+// and the file's line where it was given, at a run and at serve's start.
+func TestRefusedSettingNamesWhatItsBinaryReads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "acme.yaml")
+	if err := os.WriteFile(path, []byte("shodan:\n  request_timeout: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"INJECTKIT_SHODAN_API_KEY": testKey, "INJECTKIT_OUTBOX": "none", "INJECTKIT_CONFIG": path,
+		"INJECTKIT_TOKEN": "2cf5a8ad-7d3e-4a9b-9b0c-3f1e2d4c5b6b"}
+	want := `acme-injector: invalid shodan.request_timeout "x" (config file ` + path + `:2): want a positive duration`
+	for _, args := range [][]string{
+		{"run", "shodan", "--query", "port:22"},
+		{"serve", "--injectors", "shodan", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "2cf5a8ad-7d3e-4a9b-9b0c-3f1e2d4c5b6a"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			reg := framework.NewRegistry()
+			reg.Register("shodan", func() framework.Executor { return New() })
+			var out, errs bytes.Buffer
+			code := cli.Run(context.Background(), cli.Options{Registry: reg, Name: "acme-injector", Version: "9.9.9",
+				Stdout: &out, Stderr: &errs, Getenv: func(k string) string { return env[k] }},
+				append([]string{"acme-injector"}, args...))
+			if code != 2 || !strings.Contains(errs.String(), want) || strings.Contains(errs.String(), "query.request_timeout") {
+				t.Errorf("exit %d, want 2 and %q alone:\n%s", code, want, errs.String())
+			}
+		})
+	}
+}
