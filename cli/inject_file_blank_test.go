@@ -74,3 +74,23 @@ func TestInjectFileBlankTargetFieldRefused(t *testing.T) {
 		t.Fatalf("null fields: exit %d, want 0:\n%s", r.code, r.stderr)
 	}
 }
+
+// An inject file's expectation type given blank is said blank, as
+// --expectation '' is, not an unknown type, at the file's line and
+// column. Nothing runs.
+func TestInjectFileBlankTypeAndParamKey(t *testing.T) {
+	const target = `{"injector":"noop","targets":[{"target_ipv4":"127.0.0.1"}],` + "\n"
+	for _, tt := range []struct{ name, body, want string }{
+		{"blank type", target + ` "expectation_types":["DETECTION",""]}`,
+			`:2:35: invalid expectation_types[1]: must not be blank: give DETECTION, PREVENTION or VULNERABILITY, or leave expectation_types out`},
+		{"white space type", target + ` "expectation_types":[" "]}`, `:2:23: invalid expectation_types[0] " ": must not be blank`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			file := writeFile(t, "blank.json", tt.body)
+			r := run(t, registry(), nil, "run", "--inject-file", file, "--log-level", "error")
+			if r.code != 2 || !strings.Contains(r.stderr, "inject file "+file+tt.want) || r.stdout != "" {
+				t.Errorf("exit %d, want 2 and %q:\n%s", r.code, tt.want, r.stderr)
+			}
+		})
+	}
+}

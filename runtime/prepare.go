@@ -333,6 +333,10 @@ func parseTypes(raw []string, m *framework.Manifest) ([]framework.ExpectationTyp
 	seen := map[framework.ExpectationType]bool{}
 	var out []framework.ExpectationType
 	for i, s := range raw {
+		if strings.TrimSpace(s) == "" {
+			return nil, &framework.RequestError{Err: &signatures.ValidationError{Field: fmt.Sprintf("expectation_types[%d]", i), Value: s,
+				Reason: "must not be blank: give DETECTION, PREVENTION or VULNERABILITY, or leave expectation_types out for the injector's default"}}
+		}
 		t, err := signatures.ParseExpectationType(s)
 		var ve *signatures.ValidationError
 		if errors.As(err, &ve) {
