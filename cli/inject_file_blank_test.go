@@ -76,14 +76,17 @@ func TestInjectFileBlankTargetFieldRefused(t *testing.T) {
 }
 
 // An inject file's expectation type given blank is said blank, as
-// --expectation '' is, not an unknown type, at the file's line and
-// column. Nothing runs.
+// --expectation '' is, not an unknown type; a params key given blank is
+// named params[""] (params[" "]), not "params." as if a path were cut
+// off; both at the file's line and column. Nothing runs.
 func TestInjectFileBlankTypeAndParamKey(t *testing.T) {
 	const target = `{"injector":"noop","targets":[{"target_ipv4":"127.0.0.1"}],` + "\n"
 	for _, tt := range []struct{ name, body, want string }{
 		{"blank type", target + ` "expectation_types":["DETECTION",""]}`,
 			`:2:35: invalid expectation_types[1]: must not be blank: give DETECTION, PREVENTION or VULNERABILITY, or leave expectation_types out`},
 		{"white space type", target + ` "expectation_types":[" "]}`, `:2:23: invalid expectation_types[0] " ": must not be blank`},
+		{"blank key", target + ` "params": {"": "x"}}`, `:2:13: invalid params[""] (value withheld): unknown parameter: a blank key names none (known: delay, outcome)`},
+		{"white space key", target + ` "params": {" ": "x"}}`, `:2:13: invalid params[" "] (value withheld): unknown parameter: a blank key`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			file := writeFile(t, "blank.json", tt.body)

@@ -237,6 +237,9 @@ func fieldFor(fields []paramField, key string) (paramField, bool) {
 // (call-timeout, callTimeout, Call.Timeout for call_timeout), as a
 // setting's name folds (FoldName); the key itself stays exact.
 func unknownParam(key, value string, known []string) error {
+	if strings.TrimSpace(key) == "" {
+		return invalidParam(key, value, ReasonUnknown+": a blank key names none (known: "+strings.Join(known, ", ")+")")
+	}
 	for _, n := range known {
 		if strings.EqualFold(n, key) {
 			return invalidParam(key, value, ReasonUnknown+"; keys are case-sensitive: write "+n)

@@ -3,6 +3,7 @@ package signatures
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrNoConfigs is returned by CompilePre when it is given no configuration.
@@ -58,7 +59,13 @@ func (e *ValidationError) Error() string {
 // inject file's params key holding a line break, an escape sequence, a
 // format character, or bytes that are not UTF-8), then Go-quoted and cut
 // to MaxQuoted bytes, as a --param key is.
+//
+// A params key given blank ("params." and "", or white space alone) is
+// shown as params[""] (params[" "]): "params." reads as a cut-off path.
 func shownField(f string) string {
+	if key, ok := strings.CutPrefix(f, "params."); ok && strings.TrimSpace(key) == "" {
+		return fmt.Sprintf("params[%q]", key)
+	}
 	if Unprintable(f) == "" {
 		return f
 	}
