@@ -76,7 +76,7 @@ func TestInjectFileBlankTargetFieldRefused(t *testing.T) {
 }
 
 // An inject file's expectation type given blank is said blank, as
-// --expectation '' is, not an unknown type; a params key given blank is
+// a blank --expectation is, not an unknown type; a params key given blank is
 // named params[""] (params[" "]), not "params." as if a path were cut
 // off; both at the file's line and column. Nothing runs.
 func TestInjectFileBlankTypeAndParamKey(t *testing.T) {
