@@ -232,6 +232,27 @@ func TestValidateHostnameWithPort(t *testing.T) {
 	}
 }
 
+// A bracket left without its pair is named, at its byte: "::1]" is not
+// said for its ':' (a character a host name may not hold) but for the
+// stray ']'; a pair of brackets keeps its own reasons.
+func TestValidateHostnameUnbalancedBracket(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"::1]", "unbalanced bracket: the character U+005D ']' at byte 3 closes no '['"},
+		{"::1]:80", "unbalanced bracket: the character U+005D ']' at byte 3 closes no '['"},
+		{"[::1]]", "unbalanced bracket: the character U+005D ']' at byte 5 closes no '['"},
+		{"web.example.com]", "unbalanced bracket: the character U+005D ']' at byte 15 closes no '['"},
+		{"[::1", "unbalanced bracket: the character U+005B '[' at byte 0 is never closed"},
+		{"[[::1]", "unbalanced bracket: the character U+005B '[' at byte 0 is never closed"},
+		{"[::1]", "brackets are not part of an address (they set one apart in a URL): give ::1"},
+		{"[::1]:80", "a target holds no port"},
+	} {
+		err := signatures.ValidateHostname("target", tt.in)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: %v; want %q", tt.in, err, tt.want)
+		}
+	}
+}
+
 // An address that names no one host (unspecified, limited broadcast,
 // multicast) is refused as a network target, in every form and field it
 // may take, naming the field and the value; loopback, link-local and

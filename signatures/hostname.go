@@ -27,6 +27,11 @@ func ValidateHostname(field, v string) error {
 	if withPort(v) {
 		return bad("a target holds no port; the ports to scan are a param of the injector (nmap: ports)")
 	}
+	if i, closes := unbalancedBracket(v); i >= 0 && closes {
+		return bad("unbalanced bracket: " + stray(v, i) + " closes no '['; a target is written without brackets (::1, not [::1])")
+	} else if i >= 0 {
+		return bad("unbalanced bracket: " + stray(v, i) + " is never closed; a target is written without brackets (::1, not [::1])")
+	}
 	if inner, ok := strings.CutPrefix(v, "["); ok {
 		if inner, ok = strings.CutSuffix(inner, "]"); ok {
 			if _, err := netip.ParseAddr(inner); err == nil {
@@ -103,6 +108,28 @@ func RangeReason(v string) string {
 		return NotARange + ": it holds " + stray(v, j)
 	}
 	return NotARange
+}
+
+// unbalancedBracket returns the byte of v's first bracket left without
+// its pair, and whether it is a ']' that closes no '[', or -1: "::1]"
+// is said for its stray ']', not for the ':' a host name may not hold.
+func unbalancedBracket(v string) (int, bool) {
+	var open []int
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '[':
+			open = append(open, i)
+		case ']':
+			if len(open) == 0 {
+				return i, true
+			}
+			open = open[:len(open)-1]
+		}
+	}
+	if len(open) > 0 {
+		return open[0], false
+	}
+	return -1, false
 }
 
 // stray names the character of v at byte i, one a target may not hold, as
