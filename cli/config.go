@@ -53,14 +53,14 @@ type outboxConfig struct {
 type runConfig struct {
 	InjectID       string          `config:"inject_id,inject" usage:"inject id (default: a fresh UUID when printing to stdout; required with a backend URL)"`
 	Targets        []string        `config:"target,inject" blank:"give an address, a host name or a CIDR range" usage:"a target: IPv4, IPv6, host name or CIDR range, one target per address (repeatable)"`
-	TargetsFile    string          `config:"targets_file,inject" usage:"file with one target a line, as --target (blank lines and # comments skipped, duplicates dropped)"`
+	TargetsFile    string          `config:"targets_file,inject" usage:"file with one target a line, as --target (blank lines and # comments skipped, duplicates dropped; - reads stdin)"`
 	Queries        []string        `config:"query,inject,whole" blank:"a query is the target" usage:"an external target: an exposure query (repeatable; its environment variable holds one query, commas included); each --target narrows every query to that IPv4 address or host name"`
 	CloudProvider  string          `config:"cloud_provider,inject" usage:"a cloud target's provider (e.g. aws), with --cloud-account and --cloud-region"`
 	CloudAccount   string          `config:"cloud_account,inject" usage:"a cloud target's account, subscription or project id"`
 	CloudRegions   []string        `config:"cloud_region,inject" blank:"each region is a target" usage:"a cloud target's region (repeatable: one target per region)"`
 	TargetServices []string        `config:"target_service,inject" blank:"each service narrows the cloud targets" usage:"narrow each cloud target to a service, e.g. s3 (repeatable: one target per region and service)"`
 	MaxTargets     int             `config:"max_targets,positive" default:"65536" usage:"most targets CIDR ranges may expand to, all ranges together, and an --openaev-message may give; past it the run exits 2 (a message's inject gets its INVALID_USAGE)"`
-	InjectFile     string          `config:"inject_file,inject" usage:"inject request as JSON (flags override its fields)"`
+	InjectFile     string          `config:"inject_file,inject" usage:"inject request as JSON (flags override its fields; - reads stdin)"`
 	Expectations   []string        `config:"expectation,inject" blank:"give DETECTION, PREVENTION or VULNERABILITY, or leave the setting out for the injector's default" usage:"expectation type: DETECTION, PREVENTION, VULNERABILITY (repeatable; default DETECTION, or the injector's declared types when it does not declare DETECTION)"`
 	Params         []string        `config:"param,inject,pairs" blank:"give key=value" usage:"injector parameter key=value (repeatable, each key once)"`
 	Backend        backendConfig   // backend_url, token, ca_file, insecure

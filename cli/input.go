@@ -30,6 +30,9 @@ type input struct {
 	// where says where the file was given (" (--config)"), as openInput's
 	// where.
 	where string
+	// stdin marks the standard input (openInputOrStdin): read through
+	// readStdin, named stdin, never closed.
+	stdin bool
 	// max is the most bytes Read hands out (0: no limit), read counts
 	// those handed out: past max Read fails with a usage error (see
 	// bound).
@@ -85,7 +88,13 @@ func (in *input) Read(p []byte) (int, error) {
 	if in.max > 0 && int64(len(p)) > in.max+1-in.read {
 		p = p[:in.max+1-in.read]
 	}
-	n, err := in.f.Read(p)
+	var n int
+	var err error
+	if in.stdin {
+		n, err = in.readStdin(p)
+	} else {
+		n, err = in.f.Read(p)
+	}
 	if err != nil && !errors.Is(err, io.EOF) && in.ctx.Err() != nil {
 		return n, interrupted(in.ctx, in.key, in.Name())
 	}
@@ -119,8 +128,14 @@ func sizeText(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// Name is the file's path, as given (errors about its content name it).
-func (in *input) Name() string { return in.f.Name() }
+// Name is the file's path, as given (errors about its content name it),
+// or stdin.
+func (in *input) Name() string {
+	if in.stdin {
+		return stdinShown
+	}
+	return in.f.Name()
+}
 
 // Stat describes the file.
 func (in *input) Stat() (os.FileInfo, error) { return in.f.Stat() }

@@ -27,8 +27,12 @@ import (
 func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg *runConfig, set *injectorSet) (runtime.Request, *targetList, error) {
 	var req runtime.Request
 	var fromFile runtime.FileTargets // the inject file's targets, typed by collectTargets
+	if cfg.InjectFile == stdinName && cfg.TargetsFile == stdinName {
+		return req, nil, usageErr("invalid targets_file %q%s: stdin is read as the inject_file already%s: give the targets in a file of their own, or in the inject file",
+			cfg.TargetsFile, cfg.where("targets_file"), cfg.where("inject_file"))
+	}
 	if cfg.InjectFile != "" {
-		f, err := openInput(ctx, "inject_file", cfg.where("inject_file"), cfg.InjectFile)
+		f, err := openInputOrStdin(ctx, "inject_file", cfg.where("inject_file"), cfg.InjectFile)
 		if err != nil {
 			return req, nil, err
 		}

@@ -44,11 +44,12 @@ const maxCounted = 16 << 20
 // instead, the list left a run's peak 0–80 MB higher at 1M targets: the
 // collections fall elsewhere.)
 func readTargetsFile(ctx context.Context, l *targetList, path, where string, fn func(v string, o origin) error) error {
-	f, err := openInput(ctx, "targets_file", where, path)
+	f, err := openInputOrStdin(ctx, "targets_file", where, path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	path = f.Name() // "-" read as stdin: its lines named stdin:N
 	src := l.source(fromTargetFile, path)
 	// A line of maxLine bytes and its line end (\r\n) fit, one byte more
 	// does not.
