@@ -65,6 +65,11 @@ func finishCommand(o Options, ex injectorExamples, cmd *ucli.Command, path strin
 	template := ucli.CommandHelpTemplate
 	if len(cmd.Subcommands) > 0 {
 		template = ucli.SubcommandHelpTemplate
+		if cmd.UsageText == "" {
+			// Said as the application's usage line says its own commands:
+			// urfave/cli's subcommand template writes no "command".
+			cmd.UsageText = o.name() + " " + path + " command [command options]"
+		}
 		if cmd.Action == nil {
 			cmd.Action = groupAction(o, o.name()+" "+path, false)
 		}

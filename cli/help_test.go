@@ -1,11 +1,14 @@
 package cli_test
 
 import (
+	"bytes"
+	"context"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/serve"
 )
@@ -175,4 +178,24 @@ func TestHelpShutdownTimeoutSaysTheGrace(t *testing.T) {
 	}
 	checkSays(t, "--shutdown-timeout help", line,
 		[]string{"before they are requeued", "then takes up to " + serve.AbandonGrace.String() + " more"}, nil)
+}
+
+// A command group's help says its usage as the application's says its
+// own: the group, then a command (urfave/cli's subcommand template wrote
+// "injectkit outbox [command options]", no command), by --help, by its
+// help command and by the group given alone; a binary of another name
+// says its own.
+func TestHelpGroupUsageNamesACommand(t *testing.T) {
+	for _, args := range [][]string{{"outbox", "--help"}, {"outbox", "help"}, {"outbox"}} {
+		r := run(t, registry(), nil, args...)
+		if !strings.Contains(r.stdout+r.stderr, "USAGE:\n   injectkit outbox command [command options]\n") {
+			t.Errorf("%q: exit %d, its usage names no command:\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	var out bytes.Buffer
+	cli.Run(context.Background(), cli.Options{Registry: registry(), Name: "acme", Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }},
+		[]string{"acme", "outbox", "--help"})
+	if !strings.Contains(out.String(), "USAGE:\n   acme outbox command [command options]\n") {
+		t.Errorf("another binary's group usage:\n%s", out.String())
+	}
 }
