@@ -44,3 +44,12 @@ func (in *input) readStdin(p []byte) (int, error) {
 		return 0, interrupted(in.ctx, in.key, in.Name())
 	}
 }
+
+// shownInput is how an error about what the input path holds names it:
+// stdin for "-", else the path as given.
+func shownInput(path string) string {
+	if path == stdinName {
+		return stdinShown
+	}
+	return path
+}

@@ -48,6 +48,8 @@ func TestInputFromStdin(t *testing.T) {
 			[]string{`"127.0.0.1"`}, ""},
 		{"inject file, a bad key", file + ` "params": {"": "x"}}`, []string{"run", "--inject-file", "-"}, 2,
 			nil, `injectkit: inject file stdin:2:13: invalid params[""]`},
+		{"inject file, a bad target", `{"injector":"noop","targets":[{"target_hostname":"a b"}]}`, []string{"run", "--inject-file", "-"}, 2,
+			nil, `injectkit: inject file stdin:1: invalid targets[0].target_hostname "a b"`},
 		{"both", file + "}", []string{"run", "--inject-file", "-", "--targets-file", "-"}, 2,
 			nil, `invalid targets_file "-" (--targets-file): stdin is read as the inject_file already (--inject-file)`},
 	} {

@@ -264,7 +264,7 @@ func (c *runConfig) requiredParam(name, reason string) error {
 	}
 	orFile := ""
 	if c.InjectFile != "" {
-		orFile = fmt.Sprintf(", or %q in the \"params\" of inject file %s", name, c.InjectFile)
+		orFile = fmt.Sprintf(", or %q in the \"params\" of inject file %s", name, shownInput(c.InjectFile))
 	}
 	return usageErr("missing param %s: the injector requires it (give --param %s=…%s)", name, name, orFile)
 }

@@ -269,7 +269,7 @@ func injectFileTargets(cfg runConfig, specs runtime.FileTargets) (*targetList, e
 	l := newTargetList(cfg.MaxTargets, true)
 	l.limits(cfg)
 	l.lenient = cfg.openAEV()
-	src := l.source(fromInjectFile, cfg.InjectFile)
+	src := l.source(fromInjectFile, shownInput(cfg.InjectFile))
 	l.grow(specs.Len())
 	var i int32
 	err := specs.Each(func(s runtime.TargetSpec, line int) error {
