@@ -139,7 +139,7 @@ func waitCompleted(ctx context.Context, p *openaevtest.Platform, ids []string, a
 		seen += len(calls)
 		for _, c := range calls {
 			switch {
-			case c.Kind == openaevtest.KindInjectorContracts:
+			case c.Kind == openaevtest.KindInjectorContracts, c.Kind == openaevtest.KindInjectorContract:
 				continue // see verify
 			case !c.Accepted():
 				return fmt.Errorf("the stand-in refused a %s of %s: status %d %s", c.Kind, c.InjectID, c.Status, c.Reason)
@@ -163,13 +163,17 @@ func waitCompleted(ctx context.Context, p *openaevtest.Platform, ids []string, a
 func verify(p *openaevtest.Platform, b *broker, n int) (int, error) {
 	s := p.Stats()
 	var problems []string
-	// serve's read of the contracts a registration will delete, before
-	// its first, is answered 404 for an injector the platform does not
-	// hold yet, as here: not a refusal of the daemon's work.
+	// serve's reads before its first registration, of the contracts it
+	// will delete and of each contract it registers (another binary's
+	// injector may hold it), are answered 404 for an injector and
+	// contracts the platform does not hold yet, as here: not a refusal of
+	// the daemon's work.
 	newInjector := 0
-	for _, c := range p.CallsOf(openaevtest.KindInjectorContracts) {
-		if c.Status == http.StatusNotFound {
-			newInjector++
+	for _, kind := range []string{openaevtest.KindInjectorContracts, openaevtest.KindInjectorContract} {
+		for _, c := range p.CallsOf(kind) {
+			if c.Status == http.StatusNotFound {
+				newInjector++
+			}
 		}
 	}
 	if refused := s.Refused - newInjector; refused > 0 {
