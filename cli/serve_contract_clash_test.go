@@ -1,12 +1,9 @@
 package cli_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -19,19 +16,7 @@ import (
 // noop's injects to the other binary.
 func TestServeRefusesAContractAnotherBinaryHolds(t *testing.T) {
 	p := openaevtest.NewPlatform(t, serveToken)
-	const otherID = "7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
-	other, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: serveToken, InjectorID: otherID,
-		InjectorName: "Acme scanners", InjectorType: "acme-scanner"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _, err := framework.NewRegistry().Manifest("noop", noop.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := other.Register(context.Background(), []framework.Manifest{m}, false); err != nil {
-		t.Fatal(err)
-	}
+	otherID := acmeHoldsNoop(t, p)
 
 	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
 		"--injectors", "noop", "--listen-addr", "", "--outbox", "none")

@@ -4,15 +4,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/injectkit/injectkit/cli"
-	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // serve whose listen address is taken cannot start (exit 1) and sends
@@ -27,24 +23,7 @@ func TestServeListenAddrTakenSendsNothing(t *testing.T) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 	}))
 	defer platform.Close()
-	file := filepath.Join(t.TempDir(), "outbox.db")
-	store, err := outbox.Open(file, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := store.Put(outbox.Entry{InjectID: "i-1", Phase: openaev.ActionComplete, TotalChunks: 1, BaseURL: platform.URL,
-		Profile: openaev.ProfileName, Path: "/api/injects/execution/callback/i-1",
-		Body: []byte(`{"execution_message":"done","execution_status":"SUCCESS","execution_action":"complete","execution_duration":1}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Kept by an earlier daemon, due now.
-	if err := store.MarkFailed(recs[0].ID, 4, "status 503", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Close(); err != nil {
-		t.Fatal(err)
-	}
+	file := keptComplete(t, platform.URL)
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
