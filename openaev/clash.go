@@ -109,7 +109,9 @@ func (c *Client) contractClashes(ctx context.Context, manifests []framework.Mani
 		fmt.Sprintf("%q (injector_name %q) would run this binary's injects on the other one, or with its fields. ", c.cfg.InjectorType,
 			c.cfg.InjectorName) +
 		"Serve that injector from one binary only (leave it out of --injectors here, or there), or rename it in one " +
-		"binary's code (its Manifest name) before scenarios use it; nothing was registered"}, readErr
+		"binary's code (its Manifest name) before scenarios use it; if that injector is this binary's own, registered " +
+		"under an earlier injector_type, delete that injector on the platform or give that type back; " +
+		"nothing was registered"}, readErr
 }
 
 // clashSaid is what a Registrar said of the reads of the contracts it
