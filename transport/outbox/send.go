@@ -290,6 +290,17 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 		return Rejected, s.redactErr(err, red)
 	}
 	next := s.opts.Now().Add(Backoff(r.Attempts+attempts.n, maxBackoff))
+	if he != nil && he.RetryAfter > 0 {
+		// The last answer asked for a wait (a 429 or a 503): not due
+		// before it ends, capped as the longest backoff is.
+		limit := maxBackoff
+		if limit <= 0 {
+			limit = MaxBackoff
+		}
+		if asked := s.opts.Now().Add(min(he.RetryAfter, limit)); asked.After(next) {
+			next = asked
+		}
+	}
 	if later != nil && !later.Until.IsZero() {
 		// Held back until a known time (the platform's ingestion
 		// window): due then, not at the backoff of a backend down.
