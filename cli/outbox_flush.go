@@ -51,6 +51,11 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 		return interruptedFlush(c, res, byProfile)
 	case err != nil:
 		return flushError(err)
+	case res.Unnoted > 0 && res.Unnoted == res.Failed && res.Delivered+res.Superseded+res.Rejected == 0:
+		// Claimed, but the attempt could not be noted beside the outbox
+		// (a full disk): nothing was posted, as for a flush that could
+		// not claim a body.
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing was sent, the bodies stay pending (make room on its file system, then flush again)", unnotedErr(res))}
 	case res.Refused > 0:
 		refused, fix := refusedCredentials(e.cfg.backend())
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s: %s left pending, not moved to the dead list (flush again with %s)", refused,
@@ -62,6 +67,9 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)",
 			byProfile.counted(func(r outbox.FlushResult) int { return r.Failed + r.Rejected }))}
 		ee.Hint = e.urlHint(res.Rejection)
+		if res.Unnoted > 0 {
+			ee.Hint = joinHints(ee.Hint, fmt.Sprintf("%d of them not sent: %v (make room on its file system, then flush again)", res.Unnoted, unnotedErr(res)))
+		}
 		if res.Moved > 0 {
 			ee.Hint = joinHints(ee.Hint, movedHint(o.name(), e.cfg.outbox().Path, e.cfg.backend().URL, res.MovedTo, res.MovedInject, e.redaction()))
 		}
@@ -100,6 +108,15 @@ func flushError(err error) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return &ExitError{Code: ExitDelivery, Err: err}
+}
+
+// unnotedErr is the error of the first body a flush could not send as
+// its attempt could not be noted beside the outbox.
+func unnotedErr(res outbox.FlushResult) error {
+	if res.NoteErr != nil {
+		return res.NoteErr
+	}
+	return errors.New("the attempts cannot be noted beside the outbox")
 }
 
 // notWritable reports whether err is the file system refusing to write

@@ -81,3 +81,29 @@ func TestFlushOnFullDiskExitsUsage(t *testing.T) {
 		t.Errorf("%d pending after the flush, want the 16 as they were", got.Pending)
 	}
 }
+
+// A flush whose outbox sits on a full disk where the outbox file itself
+// still has room (bbolt reuses its free pages) claims a body but cannot
+// note its attempt beside the outbox: nothing is posted. It exits 2 as a
+// flush that cannot claim it does, saying that the disk is full and that
+// nothing was sent; it exited 1, "1 signature body not delivered (see:
+// injectkit outbox list)", as for a backend that did not take it, while
+// outbox list still showed the backend's earlier answer.
+func TestFlushOnFullDiskNoteExitsUsage(t *testing.T) {
+	dir := fullDisk(t, "256k")
+	be := newBackend(t, http.StatusOK)
+	box := filepath.Join(dir, "outbox.db")
+	storeBodies(t, box, outbox.Entry{InjectID: "inj-full", Phase: "p", TotalChunks: 1, BaseURL: be.URL, Body: []byte(`{"a":1}`)})
+	fill(t, dir)
+	env := map[string]string{"INJECTKIT_OUTBOX": box}
+	r := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL)
+	if r.code != 2 || !strings.Contains(r.stderr, "no space left on device") || !strings.Contains(r.stderr, "nothing was sent") {
+		t.Errorf("exit %d, want 2 saying the disk is full and nothing was sent:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := len(be.got()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	if got := listOutbox(t, env); got.Pending != 1 {
+		t.Errorf("%d pending after the flush, want the one as it was", got.Pending)
+	}
+}

@@ -32,8 +32,9 @@ func TestFlushResultAdd(t *testing.T) {
 				}
 				return errors.New("rejected at " + to)
 			}
-			res := outbox.FlushResult{MovedTo: tt.movedTo, MovedInject: "inj-" + tt.movedTo, Rejection: rejection(tt.movedTo)}
-			other := outbox.FlushResult{MovedTo: tt.otherMovedTo, MovedInject: "inj-" + tt.otherMovedTo, Rejection: rejection(tt.otherMovedTo)}
+			res := outbox.FlushResult{MovedTo: tt.movedTo, MovedInject: "inj-" + tt.movedTo, Rejection: rejection(tt.movedTo), NoteErr: rejection(tt.movedTo)}
+			other := outbox.FlushResult{MovedTo: tt.otherMovedTo, MovedInject: "inj-" + tt.otherMovedTo, Rejection: rejection(tt.otherMovedTo),
+				NoteErr: rejection(tt.otherMovedTo)}
 			rv, ov := reflect.ValueOf(&res).Elem(), reflect.ValueOf(&other).Elem()
 			for i := range rv.NumField() {
 				if rv.Field(i).Kind() == reflect.Int {
@@ -47,7 +48,7 @@ func TestFlushResultAdd(t *testing.T) {
 				switch {
 				case f.Type.Kind() == reflect.Int && rv.Field(i).Int() != int64(101*(i+1)):
 					t.Errorf("%s = %d, want %d", f.Name, rv.Field(i).Int(), 101*(i+1))
-				case f.Type.Kind() != reflect.Int && f.Name != "MovedTo" && f.Name != "MovedInject" && f.Name != "Rejection":
+				case f.Type.Kind() != reflect.Int && f.Name != "MovedTo" && f.Name != "MovedInject" && f.Name != "Rejection" && f.Name != "NoteErr":
 					t.Errorf("field %s of FlushResult is not a count: say here how Add combines it", f.Name)
 				}
 			}
@@ -56,6 +57,9 @@ func TestFlushResultAdd(t *testing.T) {
 			}
 			if got := fmt.Sprint(res.Rejection); (tt.want == "" && res.Rejection != nil) || (tt.want != "" && got != "rejected at "+tt.want) {
 				t.Errorf("Rejection = %v, want the first's, at %q", res.Rejection, tt.want)
+			}
+			if got := fmt.Sprint(res.NoteErr); (tt.want == "" && res.NoteErr != nil) || (tt.want != "" && got != "rejected at "+tt.want) {
+				t.Errorf("NoteErr = %v, want the first's, at %q", res.NoteErr, tt.want)
 			}
 		})
 	}

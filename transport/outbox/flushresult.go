@@ -44,6 +44,12 @@ type FlushResult struct {
 	Moved       int
 	MovedTo     string
 	MovedInject string
+	// Unnoted counts, of Failed, the bodies not sent because an attempt
+	// could not be noted beside the outbox (a full disk, a directory not
+	// writable): nothing was posted for them. NoteErr is the first such
+	// error.
+	Unnoted int
+	NoteErr error
 	// Rejection is the error the backend rejected the first body of
 	// Rejected with (nil: none was), as the poster returned it: a 404 of
 	// a base URL that is not the platform's root, say.
@@ -65,6 +71,10 @@ func (res *FlushResult) Add(r FlushResult) {
 	res.Cut += r.Cut
 	res.Waited += r.Waited
 	res.Moved += r.Moved
+	res.Unnoted += r.Unnoted
+	if res.NoteErr == nil {
+		res.NoteErr = r.NoteErr
+	}
 	if res.MovedTo == "" {
 		res.MovedTo, res.MovedInject = r.MovedTo, r.MovedInject
 	}

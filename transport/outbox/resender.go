@@ -223,8 +223,10 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 			continue
 		}
 		if !noted || down[r.BaseURL] || (!all && now.Before(rs.downUntil[r.BaseURL])) {
-			res.Failed++ // not tried: its backend was just found down
+			res.Failed++ // not tried: its backend was just found down, or notes cannot be written
 			switch {
+			case !noted:
+				res.Unnoted++
 			case refused[r.BaseURL]:
 				res.Refused++
 			case held[r.BaseURL]:
@@ -291,6 +293,10 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 			}
 		case !noted:
 			res.Failed++
+			res.Unnoted++
+			if res.NoteErr == nil {
+				res.NoteErr = err
+			}
 			log.Warn("outbox body not sent: its attempt cannot be noted beside the outbox (a full disk, a directory not writable); kept, and no body tried before the retry",
 				zap.Duration("retry_in", rs.noteHeld(now)), zap.Error(err))
 		default:
