@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -75,18 +76,22 @@ func TestRunOpenAEVDumpIsTheTerminalCallback(t *testing.T) {
 }
 
 // The undelivered signatures run prints are redacted of its secrets, as
-// its log lines are: a token that is also a target's host name is not
-// printed. They were written to stderr as they were.
+// its log lines are: a token an injector's output quotes is not printed.
+// They were written to stderr as they were. (A target holding the token,
+// how this was first seen, is refused before the run now.)
 func TestRunDumpRedactsSecrets(t *testing.T) {
 	t.Parallel()
 	const tok = "dumpsecret-0123456789"
 	be := newBackend(t, http.StatusBadRequest)
-	r := run(t, registry(), nil, "run", "noop", "--inject-id", "inj-redact", "--target", tok, "--target", "127.0.0.1",
+	reg := withExecutor("quoter", func(context.Context, *framework.Inject) framework.ToolOutput {
+		return framework.ToolOutput{ExtraSignatures: map[string]any{"seen": tok}}
+	})
+	r := run(t, reg, nil, "run", "quoter", "--inject-id", "inj-redact", "--target", "127.0.0.1",
 		"--backend-url", be.URL, "--token", tok, "--outbox", "none", "--log-level", "error")
 	if r.code != cli.ExitDelivery || !strings.Contains(r.stderr, "undelivered signatures: {") {
 		t.Fatalf("exit %d, want %d with the undelivered signatures; stderr:\n%s", r.code, cli.ExitDelivery, r.stderr)
 	}
-	if strings.Contains(r.stderr, tok) || !strings.Contains(r.stderr, `"signature_value":"[REDACTED]"`) {
+	if strings.Contains(r.stderr, tok) || !strings.Contains(r.stderr, `"[REDACTED]"`) {
 		t.Errorf("the token is printed, or not redacted:\n%s", testkit.Tail(r.stderr, 2))
 	}
 }

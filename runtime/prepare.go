@@ -150,7 +150,10 @@ func (p *Prepared) Indirect() bool { return !p.direct }
 // (signatures.WithholdSecret).
 func (p *Prepared) check(reg *framework.Registry, settings map[string]string, redact func(string) string) error {
 	name, ex, in := p.Request.Injector, p.executor, p.inject
-	if err := secretTarget(p.Manifest, settings, p.secrets, p.Targets); err != nil {
+	if err := secretInjectID(p.Request.InjectID, p.secrets, redact); err != nil {
+		return requestError(err)
+	}
+	if err := secretTarget(p.Manifest, settings, p.secrets, redact, p.Targets); err != nil {
 		return requestError(err)
 	}
 	if r, ok := ex.(framework.TargetsReader); ok {

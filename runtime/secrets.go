@@ -115,13 +115,15 @@ func encoded(v any) (b []byte, ok bool) {
 
 // secretTarget refuses the first of targets whose configuration holds
 // one of r's secrets (the executor's own, m's: its Secret settings', its
-// SecretEnv's) in one of its fields, a query holding the API key, say:
-// the executor would send it where the key must not go, and its
-// signatures would carry it to the platform. The refusal names the field
+// SecretEnv's) or one redact removes (the caller's: the backend token,
+// another injector's Secret setting) in one of its fields, a query holding
+// the API key, say: the executor would send it where the key must not go,
+// and its signatures would carry it to the platform, and to the outbox
+// while the platform is down. The refusal names the field
 // (targets[N].query) and the setting whose value it holds (secretNamed),
-// and withholds the value; nil when none does, or r is nil.
-func secretTarget(m *framework.Manifest, settings map[string]string, r *httpx.Redactor, targets []framework.Target) error {
-	if r == nil {
+// and withholds the value; nil when none does, or r and redact are nil.
+func secretTarget(m *framework.Manifest, settings map[string]string, r *httpx.Redactor, redact func(string) string, targets []framework.Target) error {
+	if r == nil && redact == nil {
 		return nil
 	}
 	for i, t := range targets {
@@ -134,14 +136,33 @@ func secretTarget(m *framework.Manifest, settings map[string]string, r *httpx.Re
 			continue
 		}
 		for _, k := range slices.Sorted(maps.Keys(fields)) {
-			if v, ok := fields[k].(string); ok && r.Redact(v) != v {
-				return &signatures.ValidationError{Field: fmt.Sprintf("targets[%d].%s", i, k),
+			v, ok := fields[k].(string)
+			if !ok {
+				continue
+			}
+			field := fmt.Sprintf("targets[%d].%s", i, k)
+			if r != nil && r.Redact(v) != v {
+				return &signatures.ValidationError{Field: field,
 					Reason:   "holds a secret, " + secretNamed(m, settings, v) + ": neither it nor what is wrong with it is shown",
 					Withheld: true}
+			}
+			if redact != nil && redact(v) != v {
+				return &signatures.ValidationError{Field: field, Reason: signatures.ReasonSecret, Withheld: true}
 			}
 		}
 	}
 	return nil
+}
+
+// secretInjectID refuses an inject id holding a secret redact removes
+// (the backend token, another injector's Secret setting) or one of r's:
+// it names the callback's URL, its idempotency key and the outbox's
+// record of it, which outbox list shows.
+func secretInjectID(id string, r *httpx.Redactor, redact func(string) string) error {
+	if id == "" || (r == nil || r.Redact(id) == id) && (redact == nil || redact(id) == id) {
+		return nil
+	}
+	return &signatures.ValidationError{Field: "inject_id", Reason: signatures.ReasonSecret, Withheld: true}
 }
 
 // secretNamed names the secret of m that v holds, as its user gives it:

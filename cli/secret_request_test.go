@@ -1,0 +1,45 @@
+package cli_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// An inject id or a target holding the backend token is refused before
+// anything runs (exit 2, nothing sent, nothing stored), its value
+// withheld, as a target holding an injector's Secret setting is: it went
+// on, the token in the callback's URL and body, in the outbox file (4
+// times) and in outbox list's INJECT column, the logs alone redacting it.
+func TestRequestHoldingTheTokenRefused(t *testing.T) {
+	const token = "tok-9f3Kq27vLxP8"
+	for _, tt := range []struct {
+		name, field string
+		args        []string
+	}{
+		{"inject id", "inject", []string{"--inject-id", token, "--target", "127.0.0.1"}},
+		{"inject id holding it", "inject", []string{"--inject-id", "run-" + token + "-1", "--target", "127.0.0.1"}},
+		{"target host name", "target", []string{"--inject-id", "inj-1", "--target", token + ".example.com"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			be := newBackend(t, http.StatusOK)
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": token}
+			r := run(t, registry(), env, append([]string{"run", "noop", "--backend-url", be.URL}, tt.args...)...)
+			if r.code != 2 || !strings.Contains(r.stderr, "holds a secret") || !strings.Contains(r.stderr, tt.field) {
+				t.Errorf("exit %d, want 2 naming the %s as holding a secret:\n%s%s", r.code, tt.field, r.stdout, r.stderr)
+			}
+			if strings.Contains(r.stdout+r.stderr, token) {
+				t.Errorf("the token shown:\n%s%s", r.stdout, r.stderr)
+			}
+			if n := len(be.got()); n != 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+			if b, err := os.ReadFile(box); err == nil && strings.Contains(string(b), token) {
+				t.Errorf("the token stored in the outbox file")
+			}
+		})
+	}
+}
