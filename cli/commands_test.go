@@ -361,3 +361,28 @@ func TestThirdPartyHelpNamesItsOwnInjectors(t *testing.T) {
 		})
 	}
 }
+
+// help --help, of the application or of a group, shows the help help
+// would show, exit 0: the help command has no flags of its own. It said
+// "Incorrect Usage: flag: help requested" and exited 2.
+func TestHelpCommandHelpFlag(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string // the start of the help shown
+	}{
+		{[]string{"help", "--help"}, "NAME:\n   injectkit - "},
+		{[]string{"help", "-h"}, "NAME:\n   injectkit - "},
+		{[]string{"outbox", "help", "--help"}, "NAME:\n   injectkit outbox - "},
+		{[]string{"outbox", "h", "-h"}, "NAME:\n   injectkit outbox - "},
+		{[]string{"help", "outbox"}, "NAME:\n   injectkit outbox - "},
+		{[]string{"outbox", "help", "flush"}, "NAME:\n   injectkit outbox flush - "},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := run(t, registry(), nil, tt.args...)
+			if r.code != 0 || !strings.HasPrefix(r.stdout, tt.want) || r.stderr != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %q", r.code, r.stdout, r.stderr, tt.want)
+			}
+		})
+	}
+}

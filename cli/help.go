@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -45,12 +46,16 @@ func finishApp(o Options, app *ucli.App) {
 func helpCommand(o Options, group *ucli.Command) *ucli.Command {
 	return &ucli.Command{
 		Name: "help", Aliases: []string{"h"}, ArgsUsage: "[command]", HideHelp: true, HideHelpCommand: true,
-		Usage: "Shows a list of commands or help for one command",
+		// It has no flags: --help (help --help) asks for the help it
+		// shows, not a flag the parser refuses ("Incorrect Usage").
+		SkipFlagParsing: true,
+		Usage:           "Shows a list of commands or help for one command",
 		Action: func(c *ucli.Context) error {
 			parent := c.Lineage()[1] // the group's context, or the application's
+			args := slices.DeleteFunc(c.Args().Slice(), func(a string) bool { return a == "--help" || a == "-h" || a == "--" })
 			switch {
-			case c.NArg() > 0:
-				return ucli.ShowCommandHelp(parent, c.Args().First())
+			case len(args) > 0:
+				return ucli.ShowCommandHelp(parent, args[0])
 			case group == nil:
 				return ucli.ShowAppHelp(parent)
 			}
