@@ -12,6 +12,10 @@ import (
 // exitWait bounds what an exit at once waits for (see Abort.Exiting).
 const exitWait = 5 * time.Second
 
+// sameSignal is how long after a first signal a repeat of it is that one
+// signal delivered twice, not a second one (see settleRepeats).
+const sameSignal = 100 * time.Millisecond
+
 // Main is the whole of a binary's main but for os.Exit: it runs the
 // application on os.Args over os.Stdout and os.Stderr (unless o gives
 // others) and returns the process exit code, for main to exit with at
@@ -34,7 +38,8 @@ const exitWait = 5 * time.Second
 // injects in flight go back to the queue), once what the
 // command registered with Abort.OnExit is done (serve removes the start
 // records of its injects in flight), at most after a few seconds or a
-// further signal.
+// further signal. A repeat of the first signal within sameSignal of it
+// is that signal delivered twice (see settleRepeats), not a second one.
 func Main(o Options) int {
 	if o.Stdout == nil {
 		o.Stdout = os.Stdout
@@ -57,15 +62,41 @@ func Main(o Options) int {
 	return <-exit
 }
 
+// settleRepeats waits sameSignal after the first signal, first, dropping its
+// repeats: GNU timeout delivers its signal twice, to the command and then
+// to its whole process group (a fraction of a millisecond apart), and a
+// run under "timeout 10m" took the repeat for a second signal, exiting at
+// once with its signatures lost. It returns another signal sigs gives
+// meanwhile (ok), the second one, at once. The notice that asks for a
+// second signal is written only once it returns, so that a repeat sent
+// after it was read is a second signal.
+func settleRepeats(sigs <-chan os.Signal, first os.Signal) (other os.Signal, ok bool) {
+	wait := time.NewTimer(sameSignal)
+	defer wait.Stop()
+	for {
+		select {
+		case s := <-sigs:
+			if s != first {
+				return s, true
+			}
+		case <-wait.C:
+			return nil, false
+		}
+	}
+}
+
 // onSignals handles the signals sigs receives as Main says, cancelling
 // the command's context at the first, and sends ExitInterrupted on exit
 // when the process must exit at once.
 func onSignals(o Options, cancel context.CancelFunc, sigs <-chan os.Signal, exit chan<- int) {
 	abort, w := o.Abort, o.Stderr
 	s := <-sigs
+	again, ok := settleRepeats(sigs, s)
 	abort.notice(w, fmt.Sprintf("%s: stopping gracefully (send it again to exit now)", s))
 	cancel()
-	s = <-sigs
+	if s = again; !ok {
+		s = <-sigs
+	}
 	held := abort.Fire()
 	lost := ""
 	if !held {

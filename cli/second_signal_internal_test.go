@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
 // TestServeSecondSignalSaysWhatServeDoes is tester t99's finding 3: a
@@ -35,15 +37,18 @@ func TestServeSecondSignalSaysWhatServeDoes(t *testing.T) {
 			if tt.says != "" {
 				defer o.Abort.ExitSays(tt.says)()
 			}
-			sigs, exit := make(chan os.Signal, 2), make(chan int, 1)
-			_, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			sigs <- syscall.SIGTERM
-			sigs <- syscall.SIGTERM
-			onSignals(o, cancel, sigs, exit)
-			if code := <-exit; code != ExitInterrupted {
-				t.Errorf("exit %d, want %d", code, ExitInterrupted)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				sigs, exit := make(chan os.Signal, 2), make(chan int, 1)
+				_, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				go onSignals(o, cancel, sigs, exit)
+				sigs <- syscall.SIGTERM
+				time.Sleep(sameSignal) // the second one after the notice: not a repeat of the first
+				sigs <- syscall.SIGTERM
+				if code := <-exit; code != ExitInterrupted {
+					t.Errorf("exit %d, want %d", code, ExitInterrupted)
+				}
+			})
 			for _, w := range tt.want {
 				if !strings.Contains(stderr.String(), w) {
 					t.Errorf("stderr does not say %q:\n%s", w, stderr.String())

@@ -136,19 +136,43 @@ func TestBinaryDeliversAndExitCodes(t *testing.T) {
 // signatures delivered.
 func interrupt(t *testing.T, env []string, ready func(p *testkit.Process), args ...string) (body []byte, stderr string) {
 	t.Helper()
+	return interruptSig(t, env, syscall.SIGINT, ready, args...)
+}
+
+// interruptSig is interrupt sending sig in place of SIGINT.
+func interruptSig(t *testing.T, env []string, sig syscall.Signal, ready func(p *testkit.Process), args ...string) (body []byte, stderr string) {
+	t.Helper()
 	be := transporttest.NewBackend(t)
 	cmd := exec.Command(bin, append(args, "--backend-url", be.URL)...)
 	cmd.Env = append(append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir()), env...)
 	p := testkit.Start(t, cmd)
 	ready(p)
-	if code := p.Stop(t, syscall.SIGINT, time.Minute); code != cli.ExitFailed {
-		t.Fatalf("exit %d after SIGINT, want %d\n%s", code, cli.ExitFailed, p.Stderr.String())
+	if code := p.Stop(t, sig, time.Minute); code != cli.ExitFailed {
+		t.Fatalf("exit %d after %v, want %d\n%s", code, sig, cli.ExitFailed, p.Stderr.String())
 	}
 	reqs := be.Requests()
 	if len(reqs) != 1 {
 		t.Fatalf("want the signatures delivered once, got %d\n%s", len(reqs), p.Stderr.String())
 	}
 	return reqs[0].Body, p.Stderr.String()
+}
+
+// A signal delivered twice at once, as GNU timeout delivers it (to the
+// command, then to its process group), is one signal: the run delivers its
+// signatures as a timeout (exit 3), where it exited 130 at once with them
+// lost ("terminated again: exiting now"), tester t117's finding 1.
+func TestBinarySignalDeliveredTwiceAtOnce(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			_, stderr := interruptSig(t, nil, sig, func(p *testkit.Process) {
+				p.Stderr.AwaitText(t, 30*time.Second, "pre-execution signatures compiled")
+				_ = p.Cmd.Process.Signal(sig) // the repeat follows at once (interruptSig)
+			}, "run", "noop", "--inject-id", "sig-twice", "--target", "127.0.0.1", "--param", "delay=1m")
+			if strings.Contains(stderr, " again: ") {
+				t.Errorf("the repeat was taken for a second signal:\n%s", stderr)
+			}
+		})
+	}
 }
 
 func TestBinarySIGINTDeliversTimeout(t *testing.T) {
