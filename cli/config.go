@@ -31,7 +31,7 @@ type logConfig struct {
 type backendConfig struct {
 	URL      string `config:"backend_url,url" usage:"backend base URL; without it, each body is printed to stdout"`
 	Token    string `config:"token,secret" usage:"backend bearer token"`
-	CAFile   string `config:"ca_file" usage:"PEM file of CA certificates trusted for the backend"`
+	CAFile   string `config:"ca_file" usage:"PEM file of CA certificates trusted for the backend (with a plain http:// URL, which has no TLS, an INFO line says it has no effect)"`
 	Insecure bool   `config:"insecure" usage:"skip TLS verification of the backend (a WARN; with a plain http:// URL, which has no TLS, an INFO line says it has no effect)"`
 
 	// caPEM is the content of CAFile, read once by readCA: every client
@@ -111,7 +111,7 @@ type platformConfig struct {
 	Version      platformVersion `config:"openaev_version" usage:"OpenAEV platform version (e.g. 2.4.0, 3.260821.0) instead of asking the platform before the first registration; before 2.260624 no signatures are sent and newer output types are declared as text"`
 	IngestWindow time.Duration   `config:"openaev_ingest_window" default:"30s" usage:"how long the platform may take to process a callback it answered 200 (OpenAEV 2.4.0 queues them and processes its queue every 10 s): within it after a complete was sent (answered or not), what the platform shows of the inject proves nothing about it: a complete whose answer was lost is not sent again until it passed, and another message of the inject (sent twice, or redelivered) is acknowledged without running it; 0 for a platform that processes each callback before answering (its legacy ingestion)"`
 	IconFile     string          `config:"icon_file" usage:"PNG icon sent with the first registration"`
-	CAFile       string          `config:"ca_file" usage:"PEM file of CA certificates trusted for the platform's HTTPS, besides the system roots"`
+	CAFile       string          `config:"ca_file" usage:"PEM file of CA certificates trusted for the platform's HTTPS, besides the system roots (with a plain http:// URL, which has no TLS, an INFO line says it has no effect)"`
 	Insecure     bool            `config:"insecure" usage:"skip TLS verification of the platform (a WARN; with a plain http:// URL, which has no TLS, an INFO line says it has no effect)"`
 }
 

@@ -21,10 +21,11 @@ type onceCore struct {
 }
 
 // newOnceCore returns core writing httpx.InsecureWarning once, and
-// httpx.InsecureMoot.
+// httpx.InsecureMoot and httpx.CAFileMoot.
 func newOnceCore(core zapcore.Core) zapcore.Core {
 	return onceCore{Core: core, written: map[string]*atomic.Bool{
-		httpx.InsecureWarning: new(atomic.Bool), httpx.InsecureMoot: new(atomic.Bool)}}
+		httpx.InsecureWarning: new(atomic.Bool), httpx.InsecureMoot: new(atomic.Bool),
+		httpx.CAFileMoot: new(atomic.Bool)}}
 }
 
 // With returns a child sharing the messages written.

@@ -327,3 +327,41 @@ func TestInsecureWarnedOncePerCommand(t *testing.T) {
 		}
 	}
 }
+
+// A CA file given for a plain http:// backend trusts nothing: there is
+// no TLS, and the token goes unencrypted. Tester t117's finding 2: the run
+// said nothing of it, as --insecure did before it got its INFO line; one
+// INFO line now says the CA file has no effect, once, and an https://
+// backend verified with it gets none.
+func TestCAFileOnPlainHTTPSaid(t *testing.T) {
+	tlsBackend := testkit.NewTLSBackend(t)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsBackend.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--target", "10.0.0.1", "--inject-id", "inj-ca-http", "--token", "abcdefgh12", "--ca-file", caFile, "--outbox", "none"}
+	tests := []struct {
+		name, url string
+		profile   string
+		said      bool
+	}{
+		{"http, callback profile", testkit.NewBackend(t).URL, "callback", true},
+		{"http, openaev profile", testkit.NewBackend(t).URL, "openaev", true},
+		{"https", tlsBackend.URL, "callback", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"run", "noop", "--backend-url", tt.url, "--profile", tt.profile, "--openaev-version", "2.4.0"}, common...)
+			if tt.profile == "callback" {
+				args = append([]string{"run", "noop", "--backend-url", tt.url}, common...)
+			}
+			r := run(t, registry(), nil, args...)
+			if n := strings.Count(r.stderr, httpx.CAFileMoot); (n == 1) != tt.said || n > 1 {
+				t.Errorf("exit %d; %q said %d times, want it said: %v\n%s", r.code, httpx.CAFileMoot, n, tt.said, r.stderr)
+			}
+			if tt.said && !strings.Contains(r.stderr, "INFO\t"+httpx.CAFileMoot) {
+				t.Errorf("not an INFO line:\n%s", r.stderr)
+			}
+		})
+	}
+}

@@ -23,10 +23,16 @@ const InsecureWarning = "tls certificate verification disabled"
 // no TLS, so no certificate whose verification Insecure would turn off.
 const InsecureMoot = "tls certificate verification setting (insecure) has no effect: the URL is plain http://, without TLS"
 
+// CAFileMoot is the message of the INFO line NewClient logs for a client
+// given a CA file (TLS.CAFile) but built for a plain http:// URL: no TLS,
+// so no certificate to verify against it, and the requests (the token's
+// Authorization header among them) travel unencrypted.
+const CAFileMoot = "CA file (ca_file) has no effect: the URL is plain http://, without TLS: requests, the token's among them, are not encrypted"
+
 // TLS are the TLS options of a client.
 type TLS struct {
 	// CAFile names a PEM file whose certificates are trusted in addition to
-	// the system roots.
+	// the system roots (for a plain http:// URL, see CAFileMoot).
 	CAFile string
 	// CAPEM, when not nil, is the content of CAFile, read by the caller
 	// (a pipe can be read once only): NewClient does not open CAFile then,
@@ -137,6 +143,9 @@ func NewClient(t TLS, log *zap.Logger) (*http.Client, error) {
 			return nil, err
 		}
 		tr.TLSClientConfig.RootCAs = pool
+		if log != nil && plainHTTP(t.URL) {
+			log.Info(CAFileMoot)
+		}
 	}
 	if t.Insecure {
 		tr.TLSClientConfig.InsecureSkipVerify = true
