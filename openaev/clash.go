@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -20,23 +21,30 @@ import (
 // serving an injector of one name register one contract id. OpenAEV
 // 2.4.0 takes the second registration as it takes any: the stored
 // contract's content is replaced by the second's
-// (InjectorContractService.convertInjectorFromInput, merged by saveAll;
-// InjectorService.updateExistingExternalInjector at each heartbeat), and
-// the contract is linked to both injectors, the first first. An inject
-// made with it goes to the first linked injector
-// (InjectUtils.resolveInjector, Executor.execute): an inject meant for
-// the second binary's injector runs on the first, or with the other's
-// fields. The ids are not changed (existing contracts, and the injects
-// built on them, would be orphaned): before each registration until one
-// succeeds, the Registrar reads each contract it registers, GET
-// /api/injector_contracts/{id} (InjectorContractApi.java:103-113, READ
-// on INJECTOR_CONTRACT, an open resource: any token), and refuses to
-// register, a *ValidationError on injector_type, when the injector the
-// contract names first is another injector, of another type than ours
-// (injector_contract_injector_type). Two deployments of one type (one
-// binary's instances) share their contracts as the platform means them
-// to. A read that fails is said once, at INFO, and the registration goes
-// ahead.
+// (InjectorContractService.convertInjectorFromInput, merged by saveAll),
+// and the contract is linked to both injectors, the first first; from
+// then on each registration of either (its heartbeats:
+// InjectorService.updateExistingExternalInjector, the contracts it holds
+// and names again) replaces the content with its own, and either leaving
+// it out deletes it, with every inject made with it. An inject made with
+// it goes to the first linked injector (InjectUtils.resolveInjector,
+// Executor.execute): an inject meant for the second binary's injector
+// runs on the first, or with the other's fields. The ids are not changed
+// (existing contracts, and the injects built on them, would be
+// orphaned): before each registration until one succeeds, the Registrar
+// reads each contract it registers, GET /api/injector_contracts/{id}
+// (InjectorContractApi.java:103-113, READ on INJECTOR_CONTRACT, an open
+// resource: any token), and the type of each injector linked to it after
+// the first (which alone the contract names), GET /api/injectors/{id}. It
+// refuses to register, a *ValidationError on injector_type, when the
+// injector linked first is another injector, of another type than ours
+// (injector_contract_injector_type); when ours is linked first and
+// another type's after it, it registers (the injects come here; refusing
+// would change neither the links nor the overwrites) and says so at WARN,
+// once, naming the contracts and the other injectors. Two deployments of
+// one type (one binary's instances) share their contracts as the
+// platform means them to. A read that fails is said once, at INFO, and
+// the registration goes ahead.
 
 // dummySuffix ends the injector_type of the placeholder injector an
 // import of scenarios makes for a type no injector registered yet
@@ -45,25 +53,28 @@ import (
 // (deleteDummyInjectorIfItExists), so it is no clash.
 const dummySuffix = "_dummy"
 
-// contractHolder is the injector a contract is linked to first, as
-// GET /api/injector_contracts/{id} says (none: ID "").
-type contractHolder struct{ ID, Name, Type string }
+// linkedInjector is an injector a contract is linked to.
+type linkedInjector struct{ ID, Name, Type string }
 
-// contractHolder reads the injector contract id is linked to first; a
-// contract the platform does not hold (a 404) has none. Sent once, not
+// contractLinks reads the injectors contract id is linked to, first
+// linked first, as GET /api/injector_contracts/{id} names them; a
+// contract the platform does not hold (a 404) has none. The contract
+// names the first's type alone: the type of each other one, unless it is
+// this injector, is its Injector's (see injector; one the platform no
+// longer holds, a 404, is left out). Each read is sent once, not
 // retried. Failures are an *APIError or ErrDryRun.
-func (c *Client) contractHolder(ctx context.Context, id string) (contractHolder, error) {
+func (c *Client) contractLinks(ctx context.Context, id string) ([]linkedInjector, error) {
 	if c.dry != nil {
-		return contractHolder{}, ErrDryRun
+		return nil, ErrDryRun
 	}
 	reply, err := c.do(ctx, request{op: "injector contract", method: http.MethodGet, once: true,
 		path: "/injector_contracts/" + url.PathEscape(id)})
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
-		return contractHolder{}, nil
+		return nil, nil
 	}
 	if err != nil {
-		return contractHolder{}, err
+		return nil, err
 	}
 	var doc struct {
 		Injectors []string          `json:"injector_contract_injectors"`
@@ -71,39 +82,106 @@ func (c *Client) contractHolder(ctx context.Context, id string) (contractHolder,
 		Type      *string           `json:"injector_contract_injector_type"`
 	}
 	if err := json.Unmarshal(reply, &doc); err != nil {
-		return contractHolder{}, fmt.Errorf("injector contract %s: %w", id, err)
+		return nil, fmt.Errorf("injector contract %s: %w", id, err)
 	}
 	if len(doc.Injectors) == 0 || doc.Type == nil {
-		return contractHolder{}, nil
+		return nil, nil
 	}
-	first := doc.Injectors[0]
-	return contractHolder{ID: first, Name: doc.Names[first], Type: *doc.Type}, nil
+	links := []linkedInjector{{ID: doc.Injectors[0], Name: doc.Names[doc.Injectors[0]], Type: *doc.Type}}
+	for _, other := range doc.Injectors[1:] {
+		if other == c.cfg.InjectorID {
+			links = append(links, linkedInjector{ID: other, Name: doc.Names[other], Type: c.cfg.InjectorType})
+			continue
+		}
+		in, err := c.injector(ctx, other)
+		if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		links = append(links, in)
+	}
+	return links, nil
 }
 
-// contractClashes reads the contracts of manifests and returns the
-// refusal naming those another injector of another type holds first (nil
-// for none), and the first read that failed.
-func (c *Client) contractClashes(ctx context.Context, manifests []framework.Manifest) (refusal, readErr error) {
-	var clashes []string
+// injector reads injector id, GET /api/injectors/{id}
+// (InjectorApi.java:135-142, READ on INJECTOR), sent once.
+func (c *Client) injector(ctx context.Context, id string) (linkedInjector, error) {
+	reply, err := c.do(ctx, request{op: "injector", method: http.MethodGet, once: true,
+		path: "/injectors/" + url.PathEscape(id)})
+	if err != nil {
+		return linkedInjector{}, err
+	}
+	var doc struct {
+		Name string `json:"injector_name"`
+		Type string `json:"injector_type"`
+	}
+	if err := json.Unmarshal(reply, &doc); err != nil {
+		return linkedInjector{}, fmt.Errorf("injector %s: %w", id, err)
+	}
+	return linkedInjector{ID: id, Name: doc.Name, Type: doc.Type}, nil
+}
+
+// ours reports whether in is this injector, another deployment of its
+// type, or the placeholder an import made for its type.
+func (c *Client) ours(in linkedInjector) bool {
+	return in.ID == c.cfg.InjectorID || in.Type == c.cfg.InjectorType || in.Type == c.cfg.InjectorType+dummySuffix
+}
+
+// contractClash is a contract of ours other types' injectors are linked
+// to: held when the first linked is one of them (the contract's injects
+// go to it), shared when the first is ours.
+type contractClash struct {
+	injector, contract string // the manifest's name, its contract id
+	others             []linkedInjector
+	held               bool
+}
+
+// String names the contract and the other injectors.
+func (k contractClash) String() string {
+	var names []string
+	for _, o := range k.others {
+		names = append(names, fmt.Sprintf("injector %q (id %s) of injector_type %q", o.Name, o.ID, o.Type))
+	}
+	how := "is linked first to this injector's type, then to "
+	if k.held {
+		how = "is held by "
+	}
+	return fmt.Sprintf("injector %s's contract %s %s%s", k.injector, k.contract, how, strings.Join(names, " and "))
+}
+
+// contractClashes reads the contracts of manifests and returns those
+// other types' injectors are linked to, and the first read that failed
+// (its contract left out).
+func (c *Client) contractClashes(ctx context.Context, manifests []framework.Manifest) (clashes []contractClash, readErr error) {
 	for _, m := range manifests {
 		id := ContractID(m.Name)
-		h, err := c.contractHolder(ctx, id)
+		links, err := c.contractLinks(ctx, id)
 		if err != nil {
 			if readErr == nil {
 				readErr = err
 			}
 			continue
 		}
-		if h.ID == "" || h.ID == c.cfg.InjectorID || h.Type == c.cfg.InjectorType || h.Type == c.cfg.InjectorType+dummySuffix {
-			continue
+		k := contractClash{injector: m.Name, contract: id}
+		for i, in := range links {
+			if !c.ours(in) {
+				k.others = append(k.others, in)
+				k.held = k.held || i == 0
+			}
 		}
-		clashes = append(clashes, fmt.Sprintf("injector %s's contract %s is held by injector %q (id %s) of injector_type %q",
-			m.Name, id, h.Name, h.ID, h.Type))
+		if len(k.others) > 0 {
+			clashes = append(clashes, k)
+		}
 	}
-	if len(clashes) == 0 {
-		return nil, readErr
-	}
-	return &ValidationError{Field: "injector_type", Value: c.cfg.InjectorType, Reason: strings.Join(clashes, "; ") +
+	return clashes, readErr
+}
+
+// clashRefusal is the refusal to register contracts another type's
+// injector holds, each named by held.
+func (c *Client) clashRefusal(held []string) error {
+	return &ValidationError{Field: "injector_type", Value: c.cfg.InjectorType, Reason: strings.Join(held, "; ") +
 		": a contract id is fixed by the injector's name alone, and OpenAEV sends every inject made with a contract to " +
 		"the injector linked to it first, while each registration replaces its content; registering it as injector_type " +
 		fmt.Sprintf("%q (injector_name %q) would run this binary's injects on the other one, or with its fields. ", c.cfg.InjectorType,
@@ -111,20 +189,24 @@ func (c *Client) contractClashes(ctx context.Context, manifests []framework.Mani
 		"Serve that injector from one binary only (leave it out of --injectors here, or there), or rename it in one " +
 		"binary's code (its Manifest name) before scenarios use it; if that injector is this binary's own, registered " +
 		"under an earlier injector_type, delete that injector on the platform or give that type back; " +
-		"nothing was registered"}, readErr
+		"nothing was registered"}
 }
 
 // clashSaid is what a Registrar said of the reads of the contracts it
-// registers: a read that failed is said once.
+// registers: a read that failed is said once; the contracts shared with
+// other types' injectors once, again only when they differ.
 type clashSaid struct {
 	mu     sync.Mutex
 	unread bool
+	warned []string // the contracts the last WARN named
 }
 
 // check reads the contracts of manifests (see contractClashes) and
-// returns the refusal, if any; a read that failed is said once, at INFO.
+// returns the refusal, if any; a read that failed is said once, at INFO,
+// and the contracts ours is linked to first with other types' injectors
+// after it, at WARN.
 func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.Manifest) error {
-	refusal, err := c.contractClashes(ctx, manifests)
+	clashes, err := c.contractClashes(ctx, manifests)
 	if err != nil && !errors.Is(err, ErrDryRun) && ctx.Err() == nil {
 		s.mu.Lock()
 		said := s.unread
@@ -136,5 +218,43 @@ func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.
 				"until one succeeds", zap.String("injector_id", c.cfg.InjectorID), zap.String("error", c.redact(err.Error())))
 		}
 	}
-	return refusal
+	var held, shared []string
+	for _, k := range clashes {
+		if k.held {
+			held = append(held, k.String())
+		} else {
+			shared = append(shared, k.String())
+		}
+	}
+	if len(held) > 0 {
+		return c.clashRefusal(held)
+	}
+	s.warnShared(c, shared, err == nil)
+	return nil
+}
+
+// warnShared says at WARN the contracts ours is linked to first with
+// other types' injectors after it, unless the last WARN named the same;
+// none, when every contract was read, forgets the last WARN.
+func (s *clashSaid) warnShared(c *Client, shared []string, allRead bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(shared) == 0 {
+		if allRead {
+			s.warned = nil
+		}
+		return
+	}
+	if slices.Equal(shared, s.warned) {
+		return
+	}
+	s.warned = shared
+	c.log.Warn("contracts this injector registers are linked to another binary's injector too (another injector_type): "+
+		"each registration of either, at every heartbeat, replaces the contract's content with its own (the fields "+
+		"scenarios show and injects carry), and every inject made with it comes here, the first linked, the other "+
+		"binary's too; registering goes on, as refusing would change neither. Serve that injector from one binary only: "+
+		"the other binary leaving it out of its --injectors (or renaming it) makes the platform delete the contract, with "+
+		"every inject made with it, and this injector's next registration registers it again",
+		zap.String("injector_type", c.cfg.InjectorType), zap.String("injector_id", c.cfg.InjectorID),
+		zap.Strings("contracts", shared))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -37,7 +38,7 @@ func binaryClient(t *testing.T, url, id, name, typ string) (*openaev.Client, fun
 	return c, func() []string {
 		var out []string
 		for _, e := range logs.All() {
-			out = append(out, e.Level.String()+" "+e.Message)
+			out = append(out, e.Level.String()+" "+e.Message+" "+fmt.Sprint(e.ContextMap()))
 		}
 		return out
 	}
@@ -181,5 +182,58 @@ func TestRegistrarTakesADummyInjectorsContract(t *testing.T) {
 	a, _ := binaryClient(t, p.URL, binaryBID, "Acme", "acme-scanner")
 	if _, err := openaev.NewRegistrar(a, scanManifest()).Register(ctx); err != nil {
 		t.Errorf("Register = %v, want the dummy's contract taken", err)
+	}
+}
+
+// sharedWarnings returns the WARN lines of lines that say a contract is
+// shared with another type's injector.
+func sharedWarnings(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if strings.Contains(l, "linked to another binary's injector too") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestRegistrarWarnsOfAContractAnotherTypeShares: binary A's contract,
+// linked to A first, then to binary B's injector of another type (B
+// registered it without the guard), is overwritten by B's content at
+// each of B's heartbeats: A's Registrar, started again, registers (the
+// injects come to A) and says so once at WARN, naming both types, B's
+// injector and what to do.
+func TestRegistrarWarnsOfAContractAnotherTypeShares(t *testing.T) {
+	p := openaevtest.NewPlatform(t, testToken)
+	ctx := context.Background()
+	a, _ := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
+	if _, err := openaev.NewRegistrar(a, scanManifest()).Register(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := binaryClient(t, p.URL, binaryBID, "InjectKit", "injectkit")
+	if _, err := b.Register(ctx, scanManifest(), false); err != nil {
+		t.Fatal(err)
+	}
+	id := openaev.ContractID("scan")
+	if got := contractLabel(t, p, id); got != "InjectKit - scan" {
+		t.Fatalf("contract label %q, want B's (B overwrote A's)", got)
+	}
+
+	again, lines := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
+	if _, err := openaev.NewRegistrar(again, scanManifest()).Register(ctx); err != nil {
+		t.Fatalf("Register = %v, want registered: the contract's injects come to A", err)
+	}
+	warned := sharedWarnings(lines())
+	if len(warned) != 1 || !strings.HasPrefix(warned[0], zapcore.WarnLevel.String()) {
+		t.Fatalf("said %q, want one WARN", warned)
+	}
+	for _, want := range []string{id, `"InjectKit"`, binaryBID, `"injectkit"`, "acme-scanner", "injector scan's",
+		"at every heartbeat", "one binary only", "delete the contract"} {
+		if !strings.Contains(warned[0], want) {
+			t.Errorf("WARN does not name %s: %s", want, warned[0])
+		}
+	}
+	if got := contractLabel(t, p, id); got != "Acme - scan" {
+		t.Errorf("contract label %q, want A's again", got)
 	}
 }

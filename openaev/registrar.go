@@ -20,7 +20,8 @@ import (
 // ones that registration leaves out: the platform deletes them, with
 // every inject built on them (see heldContracts); it refuses to
 // register, for good, a contract another binary's injector (another
-// injector_type) holds (see contractHolder). The
+// injector_type) holds first, and says at WARN which contracts
+// its own type holds first and another type shares (see contractLinks). The
 // broker's TLS is the reply's use_ssl. Once the platform failed (a
 // registration failed, or succeeded only after a failed attempt: the
 // platform unreachable, restarted, maybe upgraded), the platform's version

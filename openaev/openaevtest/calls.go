@@ -22,7 +22,9 @@ const (
 	KindInjectorContracts = "injector_contracts"
 	// KindInjectorContract is GET /api/injector_contracts/{id}.
 	KindInjectorContract = "injector_contract"
-	KindUnknown          = "unknown"
+	// KindInjector is GET /api/injectors/{id}.
+	KindInjector = "injector"
+	KindUnknown  = "unknown"
 )
 
 // Outcomes of a callback the platform accepted.

@@ -64,6 +64,10 @@ func (p *Platform) FailInjectorContracts(status, n int) { p.fail(KindInjectorCon
 // /api/injector_contracts/{id}, whichever id) answer status.
 func (p *Platform) FailInjectorContract(status, n int) { p.fail(KindInjectorContract, "", status, n) }
 
+// FailInjector makes the next n reads of one injector (GET
+// /api/injectors/{id}, whichever id) answer status.
+func (p *Platform) FailInjector(status, n int) { p.fail(KindInjector, "", status, n) }
+
 // FailSettings makes the next n reads of the settings (GET /api/settings
 // and /api/settings/version together) answer status.
 func (p *Platform) FailSettings(status, n int) { p.fail(KindSettings, "", status, n) }

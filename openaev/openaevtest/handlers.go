@@ -28,6 +28,8 @@ func classify(method, path string, c *Call) {
 		c.Kind = KindInjectorContracts
 	case method == http.MethodGet && isInjectorContract(path):
 		c.Kind = KindInjectorContract
+	case method == http.MethodGet && isInjector(path):
+		c.Kind = KindInjector
 	case agentCallback(path, c):
 	case strings.HasPrefix(path, "/api/injects/execution/reception/"):
 		c.Kind, c.InjectID = KindReception, strings.TrimPrefix(path, "/api/injects/execution/reception/")
@@ -111,7 +113,8 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		return status, ctype, body
 	}
 	wantMethod := http.MethodPost
-	if c.Kind == KindInject || c.Kind == KindSettings || c.Kind == KindInjectorContracts || c.Kind == KindInjectorContract {
+	if c.Kind == KindInject || c.Kind == KindSettings || c.Kind == KindInjectorContracts || c.Kind == KindInjectorContract ||
+		c.Kind == KindInjector {
 		wantMethod = http.MethodGet
 	}
 	if c.Kind == KindUnknown {
@@ -132,7 +135,7 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		return fail(st, "scripted failure")
 	}
 	if c.Kind != KindRegistration && c.Kind != KindInject && c.Kind != KindSettings && c.Kind != KindInjectorContracts &&
-		c.Kind != KindInjectorContract {
+		c.Kind != KindInjectorContract && c.Kind != KindInjector {
 		if st, reason := readJSONBody(r, c, read); st != 0 {
 			// Spring's own exceptions (HttpMessageNotReadableException,
 			// HttpMediaTypeNotSupportedException), which RestBehavior
@@ -160,6 +163,8 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		return p.injectorContracts(c)
 	case KindInjectorContract:
 		return p.injectorContract(c)
+	case KindInjector:
+		return p.injector(c)
 	}
 	return fail(http.StatusNotFound, "no route "+c.Path)
 }

@@ -53,7 +53,7 @@ func (p *Platform) injectorContracts(c *Call) (int, string, []byte) {
 	for _, cid := range ids {
 		contents = append(contents, json.RawMessage(p.contracts[cid].content))
 	}
-	known := p.registeredInjectors[id]
+	_, known := p.registeredInjectors[id]
 	p.mu.Unlock()
 	if !known {
 		return fail(http.StatusNotFound, "Element not found: null")

@@ -99,10 +99,11 @@ type Platform struct {
 	// first, as the platform's InjectorContract names them (rule 8;
 	// sharedcontract.go).
 	injectors map[string][]contractInjector
-	// registeredInjectors: the injector ids registered; linked: contract
-	// id → the ids of every injector that registered it, the platform's
+	// registeredInjectors: the injectors registered, by id, as their
+	// last registration named them; linked: contract id → the ids of
+	// every injector that registered it, the platform's
 	// injectors_injector_contracts (injectorcontracts.go).
-	registeredInjectors map[string]bool
+	registeredInjectors map[string]contractInjector
 	linked              map[string]map[string]bool
 	// expectations: contract id → what the platform makes of its
 	// expectations (rule 13).
@@ -167,7 +168,7 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	t.Helper()
 	p := &Platform{token: token, seed: pagingSeed(t.Name()), version: Current, raw: Current.String(),
 		groups: map[string][]map[string]any{}, assets: map[string]bool{}, fails: map[failKey]*failure{},
-		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string][]contractInjector{}, registeredInjectors: map[string]bool{},
+		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string][]contractInjector{}, registeredInjectors: map[string]contractInjector{},
 		linked: map[string]map[string]bool{}, breaking: map[string]bool{},
 		expectations: map[string]ContractExpectations{}, domains: domainSet(),
 		features: devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),

@@ -216,12 +216,12 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	owner := contractInjector{ID: names["injector_id"], Name: names["injector_name"], Type: names["injector_type"]}
 	p.mu.Lock()
 	maps.Copy(p.domains, domains)
-	if p.registeredInjectors[owner.ID] {
+	if _, ok := p.registeredInjectors[owner.ID]; ok {
 		// An update of the injector: the contracts it leaves out are
 		// deleted, with their injects (injectorcontracts.go).
 		c.DeletedContracts, c.DeletedInjects = p.dropLeftOutLocked(owner.ID, outputs)
 	}
-	p.registeredInjectors[owner.ID] = true
+	p.registeredInjectors[owner.ID] = owner
 	p.renameLocked(owner)
 	for id, outs := range outputs {
 		// A contract another injector holds: its content replaced, the

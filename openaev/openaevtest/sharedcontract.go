@@ -49,6 +49,23 @@ import (
 // type, :355-359); a contract id the platform does not hold is a 404,
 // ElementNotFoundException("Injector contract not found")
 // (InjectorContractService.java:130-134).
+//
+// The contract names only the first linked injector's type: the type of
+// another linked injector is its Injector's, GET /api/injectors/{id}
+// (rest/injector/InjectorApi.java:135-142, READ on INJECTOR, which the
+// stand-in grants every token it knows), answering injector_id,
+// injector_name and injector_type as its last registration set them
+// (updateExistingExternalInjector :260-261); an injector the platform
+// does not hold is a 404, findById(…).orElseThrow(
+// ElementNotFoundException::new): "Element not found: null".
+//
+// Every registration of an injector that holds the contract replaces
+// its content again (updateExistingExternalInjector :272-276, the
+// contracts of injector.getContracts() the input names): two injectors
+// linked to one contract, each registering at its heartbeats, overwrite
+// each other's content at every heartbeat, and the injects made with it
+// still go to the first linked; one of them leaving it out deletes it
+// for both (injectorcontracts.go).
 
 // contractInjector is an injector linked to a contract, as its Injector
 // entity says now.
@@ -75,6 +92,29 @@ func (p *Platform) injectorContract(c *Call) (int, string, []byte) {
 	doc := p.contractDocLocked(id)
 	doc["injector_contract_content"] = reg.content
 	b, _ := json.Marshal(doc)
+	return http.StatusOK, jsonType, b
+}
+
+// injectorPrefix is the route of one injector.
+const injectorPrefix = "/api/injectors/"
+
+// isInjector reports whether path is /api/injectors/{id}.
+func isInjector(path string) bool {
+	id, ok := strings.CutPrefix(path, injectorPrefix)
+	return ok && id != "" && !strings.Contains(id, "/")
+}
+
+// injector answers GET /api/injectors/{id}.
+func (p *Platform) injector(c *Call) (int, string, []byte) {
+	id := strings.TrimPrefix(c.Path, injectorPrefix)
+	p.mu.Lock()
+	in, ok := p.registeredInjectors[id]
+	p.mu.Unlock()
+	if !ok {
+		return fail(http.StatusNotFound, "Element not found: null")
+	}
+	b, _ := json.Marshal(map[string]any{"injector_id": in.ID, "injector_name": in.Name, "injector_type": in.Type,
+		"injector_external": true})
 	return http.StatusOK, jsonType, b
 }
 

@@ -79,3 +79,25 @@ func TestSharedContractFirstInjectorContentLast(t *testing.T) {
 		t.Errorf("GET of a contract not held: status %d, want 404", st)
 	}
 }
+
+// TestInjectorReadNamesItsType: GET /api/injectors/{id} answers the
+// injector as its last registration named it (the type a contract's
+// second linked injector is of), and 404 for an injector not held.
+func TestInjectorReadNamesItsType(t *testing.T) {
+	p := openaevtest.NewPlatform(t, token)
+	registerTyped(t, p, "inj-b", "scanners B", "vendor-b", "c-1", "B's nmap")
+	registerTyped(t, p, "inj-b", "scanners B2", "vendor-b2", "c-1", "B's nmap")
+	st, body := get(t, p, "/api/injectors/inj-b")
+	var in struct {
+		ID   string `json:"injector_id"`
+		Name string `json:"injector_name"`
+		Type string `json:"injector_type"`
+	}
+	if st != http.StatusOK || json.Unmarshal([]byte(body), &in) != nil || in.ID != "inj-b" || in.Name != "scanners B2" ||
+		in.Type != "vendor-b2" {
+		t.Errorf("GET injector: status %d, %+v (%s), want inj-b as last registered", st, in, body)
+	}
+	if st, _ := get(t, p, "/api/injectors/none"); st != http.StatusNotFound {
+		t.Errorf("GET of an injector not held: status %d, want 404", st)
+	}
+}
