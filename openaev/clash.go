@@ -31,14 +31,15 @@ import (
 // Executor.execute): an inject meant for the second binary's injector
 // runs on the first, or with the other's fields. The ids are not changed
 // (existing contracts, and the injects built on them, would be
-// orphaned): before each registration until one succeeds, the Registrar
-// reads each contract it registers, GET /api/injector_contracts/{id}
+// orphaned): before each registration until one succeeds, and after
+// each heartbeat, the Registrar reads each contract it registers, GET /api/injector_contracts/{id}
 // (InjectorContractApi.java:103-113, READ on INJECTOR_CONTRACT, an open
 // resource: any token), and the type of each injector linked to it after
 // the first (which alone the contract names), GET /api/injectors/{id}. It
 // refuses to register, a *ValidationError on injector_type, when the
 // injector linked first is another injector, of another type than ours
-// (injector_contract_injector_type); when ours is linked first and
+// (injector_contract_injector_type), until a registration succeeds, and
+// says it at WARN after (see clashSaid.check); when ours is linked first and
 // another type's after it, it registers (the injects come here; refusing
 // would change neither the links nor the overwrites) and says so at WARN,
 // once, naming the contracts and the other injectors. Two deployments of
@@ -193,19 +194,29 @@ func (c *Client) clashRefusal(held []string) error {
 }
 
 // clashSaid is what a Registrar said of the reads of the contracts it
-// registers: a read that failed is said once; the contracts shared with
-// other types' injectors once, again only when they differ.
+// registers: a read that failed is said once; the contracts other types'
+// injectors share, and those they hold once this daemon registered, once
+// each, again only when they differ.
 type clashSaid struct {
 	mu     sync.Mutex
 	unread bool
-	warned []string // the contracts the last WARN named
+	shared []string // the contracts the last WARN of shared ones named
+	held   []string // the contracts the last WARN of held ones named
 }
 
-// check reads the contracts of manifests (see contractClashes) and
-// returns the refusal, if any; a read that failed is said once, at INFO,
-// and the contracts ours is linked to first with other types' injectors
-// after it, at WARN.
-func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.Manifest) error {
+// check reads the contracts of manifests (see contractClashes).
+// Contracts other types' injectors hold are the refusal it returns when
+// refuse is set (before the first registration that succeeds); else
+// (after each heartbeat: another binary registered them since, or at
+// once with this one, both reading them free) they are said at WARN:
+// this daemon keeps registering them and consuming its queue, as
+// stopping would route none of their injects back here (the platform
+// sends them to the first linked injector's queue), and leaving them out
+// would make the platform delete them, with every inject made with them,
+// for both binaries. The contracts ours is linked to first with other
+// types' injectors after it are said at WARN; a read that failed once,
+// at INFO.
+func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.Manifest, refuse bool) error {
 	clashes, err := c.contractClashes(ctx, manifests)
 	if err != nil && !errors.Is(err, ErrDryRun) && ctx.Err() == nil {
 		s.mu.Lock()
@@ -214,8 +225,9 @@ func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.
 		s.mu.Unlock()
 		if !said {
 			c.log.Info("the contracts this registration declares were not all read: one another binary's injector "+
-				"(another injector_type) holds would be taken over unrefused; read again before each registration "+
-				"until one succeeds", zap.String("injector_id", c.cfg.InjectorID), zap.String("error", c.redact(err.Error())))
+				"(another injector_type) holds or shares would go unsaid; read again before the next registration, or after "+
+				"the next heartbeat",
+				zap.String("injector_id", c.cfg.InjectorID), zap.String("error", c.redact(err.Error())))
 		}
 	}
 	var held, shared []string
@@ -226,35 +238,44 @@ func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.
 			shared = append(shared, k.String())
 		}
 	}
-	if len(held) > 0 {
+	if len(held) > 0 && refuse {
 		return c.clashRefusal(held)
 	}
-	s.warnShared(c, shared, err == nil)
+	allRead := err == nil
+	s.say(c, &s.held, held, allRead, "contracts this injector registers are held by another binary's injector "+
+		"(another injector_type), linked to them before this one: every inject made with them goes to that one's queue, "+
+		"with whichever content was registered last, and the registrations of both overwrite each other's at every "+
+		"heartbeat. This daemon keeps registering them and consuming its queue: stopping would route none of them back, "+
+		"and leaving them out would make the platform delete them, with every inject made with them, for both. Serve "+
+		"that injector from one binary only (leave it out of --injectors in one, or rename it in one binary's code), "+
+		"knowing the platform then deletes the contract with its injects; started again as it is, this daemon refuses "+
+		"to register (exit 2)")
+	s.say(c, &s.shared, shared, allRead, "contracts this injector registers are linked to another binary's injector "+
+		"too (another injector_type): each registration of either, at every heartbeat, replaces the contract's content "+
+		"with its own (the fields scenarios show and injects carry), and every inject made with it comes here, the "+
+		"first linked, the other binary's too; registering goes on, as refusing would change neither. Serve that "+
+		"injector from one binary only: the other binary leaving it out of its --injectors (or renaming it) makes the "+
+		"platform delete the contract, with every inject made with it, and this injector's next registration "+
+		"registers it again")
 	return nil
 }
 
-// warnShared says at WARN the contracts ours is linked to first with
-// other types' injectors after it, unless the last WARN named the same;
-// none, when every contract was read, forgets the last WARN.
-func (s *clashSaid) warnShared(c *Client, shared []string, allRead bool) {
+// say says msg at WARN naming contracts, unless the last WARN of it
+// (*last) named the same; none, when every contract was read, forgets
+// the last WARN.
+func (s *clashSaid) say(c *Client, last *[]string, contracts []string, allRead bool, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(shared) == 0 {
+	if len(contracts) == 0 {
 		if allRead {
-			s.warned = nil
+			*last = nil
 		}
 		return
 	}
-	if slices.Equal(shared, s.warned) {
+	if slices.Equal(contracts, *last) {
 		return
 	}
-	s.warned = shared
-	c.log.Warn("contracts this injector registers are linked to another binary's injector too (another injector_type): "+
-		"each registration of either, at every heartbeat, replaces the contract's content with its own (the fields "+
-		"scenarios show and injects carry), and every inject made with it comes here, the first linked, the other "+
-		"binary's too; registering goes on, as refusing would change neither. Serve that injector from one binary only: "+
-		"the other binary leaving it out of its --injectors (or renaming it) makes the platform delete the contract, with "+
-		"every inject made with it, and this injector's next registration registers it again",
-		zap.String("injector_type", c.cfg.InjectorType), zap.String("injector_id", c.cfg.InjectorID),
-		zap.Strings("contracts", shared))
+	*last = contracts
+	c.log.Warn(msg, zap.String("injector_type", c.cfg.InjectorType), zap.String("injector_id", c.cfg.InjectorID),
+		zap.Strings("contracts", contracts))
 }

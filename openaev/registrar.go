@@ -18,10 +18,13 @@ import (
 // each registration until such a read succeeds, it reads the contracts
 // the platform holds for the injector id, and says at WARN, once, which
 // ones that registration leaves out: the platform deletes them, with
-// every inject built on them (see heldContracts); it refuses to
-// register, for good, a contract another binary's injector (another
-// injector_type) holds first, and says at WARN which contracts
-// its own type holds first and another type shares (see contractLinks). The
+// every inject built on them (see heldContracts). It reads the injectors
+// each contract it registers is linked to (see contractLinks,
+// clashSaid.check) before each registration until one succeeds, refusing
+// to register, for good, a contract another binary's injector (another
+// injector_type) holds first, and after each heartbeat that succeeds,
+// saying such a contract at WARN; one its own type holds first and
+// another type shares it says at WARN whenever it reads it. The
 // broker's TLS is the reply's use_ssl. Once the platform failed (a
 // registration failed, or succeeded only after a failed attempt: the
 // platform unreachable, restarted, maybe upgraded), the platform's version
@@ -49,6 +52,7 @@ func NewRegistrar(c *Client, manifests []framework.Manifest) *Registrar {
 // Register registers the injectors. A bad configuration or a refused
 // token (what retrying cannot fix) is marked serve.Permanent.
 func (r *Registrar) Register(ctx context.Context) (serve.Registration, error) {
+	heartbeat := r.checked.Load()
 	if r.stale.Load() {
 		// A failure is the registration's to say: it likely fails alike.
 		r.refresh(ctx, false)
@@ -61,6 +65,11 @@ func (r *Registrar) Register(ctx context.Context) (serve.Registration, error) {
 	if err != nil {
 		return serve.Registration{}, err
 	}
+	if heartbeat {
+		// Another binary may have registered a contract since, or at once
+		// with this daemon's first registration: said, not refused.
+		_ = r.clash.check(ctx, r.client, r.manifests, false)
+	}
 	return serve.Registration{Broker: reg.Connection.Broker(), Queue: reg.Listen}, nil
 }
 
@@ -69,8 +78,8 @@ func (r *Registrar) Register(ctx context.Context) (serve.Registration, error) {
 func (r *Registrar) register(ctx context.Context) (*Registration, error) {
 	if !r.checked.Load() {
 		// Before each registration until one succeeds: the heartbeats
-		// register the same contracts.
-		if err := r.clash.check(ctx, r.client, r.manifests); err != nil {
+		// register the same contracts, and read them after (Register).
+		if err := r.clash.check(ctx, r.client, r.manifests, true); err != nil {
 			return nil, serve.Permanent(err)
 		}
 		r.leftOut.check(ctx, r.client, r.manifests)
