@@ -1,9 +1,17 @@
 package cli_test
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -32,5 +40,55 @@ func TestServeRefusesAContractAnotherBinaryHolds(t *testing.T) {
 	}
 	if n := len(p.Registrations()); n != 1 {
 		t.Errorf("%d registrations, want the other binary's alone", n)
+	}
+}
+
+// TestServeRefusesARegistrationThatCrossedAnother: another binary
+// (injector_type "acme-scanner") registers an injector named "noop"
+// while serve starts, after serve read the contract free and before its
+// registration lands: the platform links the contract to the other
+// first. serve reads it again right after registering and exits 2,
+// naming the other injector, before it consumes any inject.
+func TestServeRefusesARegistrationThatCrossedAnother(t *testing.T) {
+	p := openaevtest.NewPlatform(t, serveToken)
+	const otherID = "7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
+	other, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: serveToken, InjectorID: otherID,
+		InjectorName: "Acme scanners", InjectorType: "acme-scanner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := framework.NewRegistry().Manifest("noop", noop.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, _ := url.Parse(p.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var once sync.Once
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodPost && req.URL.Path == "/api/injectors" {
+			once.Do(func() {
+				if _, err := other.Register(context.Background(), []framework.Manifest{m}, false); err != nil {
+					t.Errorf("the other binary's registration: %v", err)
+				}
+			})
+		}
+		proxy.ServeHTTP(w, req)
+	}))
+	t.Cleanup(front.Close)
+
+	stderr, stop := serveRun(t, nil, "--openaev-url", front.URL, "--token", serveToken, "--injector-id", injectorID,
+		"--injectors", "noop", "--listen-addr", "", "--outbox", "none")
+	waitUntil(t, "serve to exit", func() bool { return strings.Contains(stderr.String(), "injectkit: ") })
+	if code := stop(); code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	for _, want := range []string{`invalid injector_type "injectkit"`, openaev.ContractID("noop"), `"Acme scanners"`, otherID,
+		`"acme-scanner"`, "crossed", "another --injector-id"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr does not say %s:\n%s", want, stderr)
+		}
+	}
+	if n := len(p.Registrations()); n != 2 {
+		t.Errorf("%d registrations, want the other binary's and serve's", n)
 	}
 }

@@ -147,7 +147,9 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	// platform's version and features are read once, before the first
 	// registration, the contracts it holds for the injector id once
 	// (to warn of those the registration deletes), and each contract
-	// registered once (to refuse one another binary's injector holds).
+	// registered before the first registration and right after it (to
+	// refuse one another binary's injector holds, the registrations
+	// crossed too), and after each heartbeat (to say one registered since).
 	settings, held, contracts := 0, 0, 0
 	for _, c := range p.AllCalls() {
 		if c.Kind == openaevtest.KindSettings {
@@ -173,8 +175,10 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	if held != 1 {
 		t.Errorf("%d reads of the injector's contracts, want 1", held)
 	}
-	if contracts != 2 {
-		t.Errorf("%d reads of a contract, want 2 (noop's, portscan's)", contracts)
+	heartbeats := len(p.CallsOf(openaevtest.KindRegistration)) - 1
+	if want := 2 * (2 + heartbeats); contracts != want {
+		t.Errorf("%d reads of a contract, want %d (noop's, portscan's, before and after the registration, after %d heartbeats)",
+			contracts, want, heartbeats)
 	}
 	reasons := fmt.Sprint(jsonLogs(stderr.String(), "message rejected without requeue"))
 	for _, want := range []string{"injection.inject_id is missing", "malformed message", "unknown contract"} {

@@ -31,15 +31,17 @@ import (
 // Executor.execute): an inject meant for the second binary's injector
 // runs on the first, or with the other's fields. The ids are not changed
 // (existing contracts, and the injects built on them, would be
-// orphaned): before each registration until one succeeds, and after
-// each heartbeat, the Registrar reads each contract it registers, GET /api/injector_contracts/{id}
+// orphaned): before each registration until one succeeds, right after
+// it, and after each heartbeat, the Registrar reads each contract it
+// registers, GET /api/injector_contracts/{id}
 // (InjectorContractApi.java:103-113, READ on INJECTOR_CONTRACT, an open
 // resource: any token), and the type of each injector linked to it after
 // the first (which alone the contract names), GET /api/injectors/{id}. It
 // refuses to register, a *ValidationError on injector_type, when the
 // injector linked first is another injector, of another type than ours
-// (injector_contract_injector_type), until a registration succeeds, and
-// says it at WARN after (see clashSaid.check); when ours is linked first and
+// (injector_contract_injector_type), until a registration succeeds and
+// right after it (a registration that crossed the other's), and says it
+// at WARN after each heartbeat (see clashSaid.check); when ours is linked first and
 // another type's after it, it registers (the injects come here; refusing
 // would change neither the links nor the overwrites) and says so at WARN,
 // once, naming the contracts and the other injectors. Two deployments of
@@ -179,18 +181,40 @@ func (c *Client) contractClashes(ctx context.Context, manifests []framework.Mani
 	return clashes, readErr
 }
 
+// clashMoment is when a Registrar reads the contracts it registers.
+type clashMoment int
+
+const (
+	beforeStart    clashMoment = iota // before each registration until one succeeds
+	afterStart                        // right after the first that succeeded, before any inject is consumed
+	afterHeartbeat                    // after each heartbeat that succeeded
+)
+
 // clashRefusal is the refusal to register contracts another type's
-// injector holds, each named by held.
-func (c *Client) clashRefusal(held []string) error {
-	return &ValidationError{Field: "injector_type", Value: c.cfg.InjectorType, Reason: strings.Join(held, "; ") +
-		": a contract id is fixed by the injector's name alone, and OpenAEV sends every inject made with a contract to " +
-		"the injector linked to it first, while each registration replaces its content; registering it as injector_type " +
-		fmt.Sprintf("%q (injector_name %q) would run this binary's injects on the other one, or with its fields. ", c.cfg.InjectorType,
-			c.cfg.InjectorName) +
-		"Serve that injector from one binary only (leave it out of --injectors here, or there), or rename it in one " +
+// injector holds, each named by held; registered, when this injector
+// registered them already (at once with the other, both reading them
+// free: see clashSaid.check).
+func (c *Client) clashRefusal(held []string, registered bool) error {
+	why := ": a contract id is fixed by the injector's name alone, and OpenAEV sends every inject made with a contract " +
+		"to the injector linked to it first, while each registration replaces its content; registering it as " +
+		fmt.Sprintf("injector_type %q (injector_name %q) would run this binary's injects on the other one, or with its "+
+			"fields. ", c.cfg.InjectorType, c.cfg.InjectorName)
+	fix := "Serve that injector from one binary only (leave it out of --injectors here, or there), or rename it in one " +
 		"binary's code (its Manifest name) before scenarios use it; if that injector is this binary's own, registered " +
 		"under an earlier injector_type, delete that injector on the platform or give that type back; " +
-		"nothing was registered"}
+		"nothing was registered"
+	if registered {
+		why = ": this daemon's first registration and the other's crossed, each reading the contract free, and the " +
+			"platform linked it to the other first: it sends every inject made with it there, while each registration " +
+			fmt.Sprintf("replaces its content, so serving it as injector_type %q (injector_name %q) would run this "+
+				"binary's injects on the other one, or with its fields; this daemon stops before consuming any inject. ",
+				c.cfg.InjectorType, c.cfg.InjectorName)
+		fix = "This injector id is linked to it now, after the other: a registration of this id that leaves it out " +
+			"(that injector left out of --injectors, or renamed) makes the platform delete it, with every inject made " +
+			"with it, for the other binary too; so start this binary again under another --injector-id, without that " +
+			"injector (or with it renamed in its code), and serve it from the other binary only"
+	}
+	return &ValidationError{Field: "injector_type", Value: c.cfg.InjectorType, Reason: strings.Join(held, "; ") + why + fix}
 }
 
 // clashSaid is what a Registrar said of the reads of the contracts it
@@ -204,11 +228,13 @@ type clashSaid struct {
 	held   []string // the contracts the last WARN of held ones named
 }
 
-// check reads the contracts of manifests (see contractClashes).
-// Contracts other types' injectors hold are the refusal it returns when
-// refuse is set (before the first registration that succeeds); else
-// (after each heartbeat: another binary registered them since, or at
-// once with this one, both reading them free) they are said at WARN:
+// check reads the contracts of manifests (see contractClashes) at when.
+// Contracts other types' injectors hold are the refusal it returns before
+// the first registration that succeeds, and right after it (another
+// binary registered them at once with this one, both reading them free,
+// and was linked first), before the daemon consumes any inject; after
+// each heartbeat (another binary registered them since) they are said at
+// WARN:
 // this daemon keeps registering them and consuming its queue, as
 // stopping would route none of their injects back here (the platform
 // sends them to the first linked injector's queue), and leaving them out
@@ -216,7 +242,7 @@ type clashSaid struct {
 // for both binaries. The contracts ours is linked to first with other
 // types' injectors after it are said at WARN; a read that failed once,
 // at INFO.
-func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.Manifest, refuse bool) error {
+func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.Manifest, when clashMoment) error {
 	clashes, err := c.contractClashes(ctx, manifests)
 	if err != nil && !errors.Is(err, ErrDryRun) && ctx.Err() == nil {
 		s.mu.Lock()
@@ -238,8 +264,8 @@ func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.
 			shared = append(shared, k.String())
 		}
 	}
-	if len(held) > 0 && refuse {
-		return c.clashRefusal(held)
+	if len(held) > 0 && when != afterHeartbeat {
+		return c.clashRefusal(held, when == afterStart)
 	}
 	allRead := err == nil
 	s.say(c, &s.held, held, allRead, "contracts this injector registers are held by another binary's injector "+

@@ -20,10 +20,11 @@ import (
 // ones that registration leaves out: the platform deletes them, with
 // every inject built on them (see heldContracts). It reads the injectors
 // each contract it registers is linked to (see contractLinks,
-// clashSaid.check) before each registration until one succeeds, refusing
-// to register, for good, a contract another binary's injector (another
-// injector_type) holds first, and after each heartbeat that succeeds,
-// saying such a contract at WARN; one its own type holds first and
+// clashSaid.check) before each registration until one succeeds and right
+// after it, refusing, for good, a contract another binary's injector
+// (another injector_type) holds first (right after: the registrations
+// crossed), and after each heartbeat that succeeds, saying such a
+// contract at WARN; one its own type holds first and
 // another type shares it says at WARN whenever it reads it. The
 // broker's TLS is the reply's use_ssl. Once the platform failed (a
 // registration failed, or succeeded only after a failed attempt: the
@@ -65,10 +66,17 @@ func (r *Registrar) Register(ctx context.Context) (serve.Registration, error) {
 	if err != nil {
 		return serve.Registration{}, err
 	}
-	if heartbeat {
-		// Another binary may have registered a contract since, or at once
-		// with this daemon's first registration: said, not refused.
-		_ = r.clash.check(ctx, r.client, r.manifests, false)
+	if !heartbeat {
+		// Another binary may have registered a contract at once with this
+		// one, both reading it free, and be linked to it first: refused
+		// before any inject is consumed.
+		if err := r.clash.check(ctx, r.client, r.manifests, afterStart); err != nil {
+			return serve.Registration{}, serve.Permanent(err)
+		}
+	} else {
+		// Another binary may have registered a contract since: said, not
+		// refused (see clashSaid.check).
+		_ = r.clash.check(ctx, r.client, r.manifests, afterHeartbeat)
 	}
 	return serve.Registration{Broker: reg.Connection.Broker(), Queue: reg.Listen}, nil
 }
@@ -79,7 +87,7 @@ func (r *Registrar) register(ctx context.Context) (*Registration, error) {
 	if !r.checked.Load() {
 		// Before each registration until one succeeds: the heartbeats
 		// register the same contracts, and read them after (Register).
-		if err := r.clash.check(ctx, r.client, r.manifests, true); err != nil {
+		if err := r.clash.check(ctx, r.client, r.manifests, beforeStart); err != nil {
 			return nil, serve.Permanent(err)
 		}
 		r.leftOut.check(ctx, r.client, r.manifests)

@@ -1,0 +1,116 @@
+package openaev_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.uber.org/zap/zapcore"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve"
+)
+
+// TestRegistrarRefusesARegistrationThatCrossedAnother: binaries A and B,
+// of different types, start at once: each reads the contract free (a
+// 404) before the other registers, so neither refuses then; B's
+// registration lands first. A reads the contract again right after its
+// first registration and refuses, before consuming any inject (a
+// permanent *ValidationError on injector_type naming B, both types and
+// what to do: the platform sends the contract's injects to B); B, linked
+// first, goes on, and its next heartbeat says at WARN that A shares it.
+func TestRegistrarRefusesARegistrationThatCrossedAnother(t *testing.T) {
+	p := openaevtest.NewPlatform(t, testToken)
+	ctx := context.Background()
+	b, bLines := binaryClient(t, p.URL, binaryBID, "InjectKit", "injectkit")
+	rb := openaev.NewRegistrar(b, scanManifest())
+
+	// A's platform is p behind a proxy that, when A's first registration
+	// arrives (A having read the contract free), lets B start whole first.
+	target, _ := url.Parse(p.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var once sync.Once
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodPost && req.URL.Path == "/api/injectors" {
+			once.Do(func() {
+				if _, err := rb.Register(req.Context()); err != nil {
+					t.Errorf("B's registration: %v", err)
+				}
+			})
+		}
+		proxy.ServeHTTP(w, req)
+	}))
+	t.Cleanup(front.Close)
+	a, _ := binaryClient(t, front.URL, binaryAID, "Acme", "acme-scanner")
+	_, err := openaev.NewRegistrar(a, scanManifest()).Register(ctx)
+	var ve *openaev.ValidationError
+	if !errors.As(err, &ve) || !serve.IsPermanent(err) || ve.Field != "injector_type" {
+		t.Fatalf("A's Register = %v, want a permanent *ValidationError on injector_type", err)
+	}
+	if n := len(p.CallsOf(openaevtest.KindRegistration)); n != 2 {
+		t.Fatalf("%d registrations, want both binaries' (they crossed)", n)
+	}
+	id := openaev.ContractID("scan")
+	for _, want := range []string{id, `"InjectKit"`, binaryBID, `"injectkit"`, `"acme-scanner"`, "crossed",
+		"stops before consuming", "--injector-id", "delete it"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "nothing was registered") {
+		t.Errorf("error says nothing was registered, but A registered: %v", err)
+	}
+	if _, injector, _ := func() (string, string, bool) { p.AddInject("i-1", id); return p.InjectorOf("i-1") }(); injector != binaryBID {
+		t.Errorf("the contract's inject goes to %q, want B's %s, the first linked", injector, binaryBID)
+	}
+
+	if _, err := rb.Register(ctx); err != nil {
+		t.Fatalf("B's heartbeat: %v", err)
+	}
+	shared := sharedWarnings(bLines())
+	if len(shared) != 1 || !strings.HasPrefix(shared[0], zapcore.WarnLevel.String()) || !strings.Contains(shared[0], binaryAID) {
+		t.Errorf("B said %q, want one WARN that A's injector shares the contract", shared)
+	}
+}
+
+// TestRegistrarHeartbeatSaysAContractHeldSince: a contract another
+// type's injector holds first by a heartbeat of this daemon (linked to it
+// while this one was not: stand-in's Unlink) is said at WARN, once, and
+// the heartbeat registers: a daemon does not die, nor stop consuming,
+// from a heartbeat's finding.
+func TestRegistrarHeartbeatSaysAContractHeldSince(t *testing.T) {
+	p := openaevtest.NewPlatform(t, testToken)
+	ctx := context.Background()
+	a, lines := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
+	r := openaev.NewRegistrar(a, scanManifest())
+	if _, err := r.Register(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p.Unlink(binaryAID)
+	b, _ := binaryClient(t, p.URL, binaryBID, "InjectKit", "injectkit")
+	if _, err := b.Register(ctx, scanManifest(), false); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := r.Register(ctx); err != nil {
+			t.Fatalf("heartbeat: %v, want registered", err)
+		}
+	}
+	held := heldWarnings(lines())
+	if len(held) != 1 || !strings.HasPrefix(held[0], zapcore.WarnLevel.String()) {
+		t.Fatalf("said %q, want one WARN", held)
+	}
+	for _, want := range []string{openaev.ContractID("scan"), binaryBID, `"injectkit"`, "acme-scanner", "is held by",
+		"keeps registering", "one binary only"} {
+		if !strings.Contains(held[0], want) {
+			t.Errorf("WARN does not name %s: %s", want, held[0])
+		}
+	}
+}
