@@ -64,7 +64,8 @@ type linkedInjector struct{ ID, Name, Type string }
 // contract the platform does not hold (a 404) has none. The contract
 // names the first's type alone: the type of each other one, unless it is
 // this injector, is its Injector's (see injector; one the platform no
-// longer holds, a 404, is left out). Each read is sent once, not
+// longer holds, a 404, is left out; one that fails is left out too, the
+// links read returned with its error). Each read is sent once, not
 // retried. Failures are an *APIError or ErrDryRun.
 func (c *Client) contractLinks(ctx context.Context, id string) ([]linkedInjector, error) {
 	if c.dry != nil {
@@ -91,6 +92,7 @@ func (c *Client) contractLinks(ctx context.Context, id string) ([]linkedInjector
 		return nil, nil
 	}
 	links := []linkedInjector{{ID: doc.Injectors[0], Name: doc.Names[doc.Injectors[0]], Type: *doc.Type}}
+	var unread error
 	for _, other := range doc.Injectors[1:] {
 		if other == c.cfg.InjectorID {
 			links = append(links, linkedInjector{ID: other, Name: doc.Names[other], Type: c.cfg.InjectorType})
@@ -101,11 +103,16 @@ func (c *Client) contractLinks(ctx context.Context, id string) ([]linkedInjector
 			continue
 		}
 		if err != nil {
-			return nil, err
+			// READ on INJECTOR, which a token may lack: the first's
+			// type, from the open contract, still counts.
+			if unread == nil {
+				unread = err
+			}
+			continue
 		}
 		links = append(links, in)
 	}
-	return links, nil
+	return links, unread
 }
 
 // injector reads injector id, GET /api/injectors/{id}
@@ -156,16 +163,13 @@ func (k contractClash) String() string {
 
 // contractClashes reads the contracts of manifests and returns those
 // other types' injectors are linked to, and the first read that failed
-// (its contract left out).
+// (what it left unread counts for nothing).
 func (c *Client) contractClashes(ctx context.Context, manifests []framework.Manifest) (clashes []contractClash, readErr error) {
 	for _, m := range manifests {
 		id := ContractID(m.Name)
 		links, err := c.contractLinks(ctx, id)
-		if err != nil {
-			if readErr == nil {
-				readErr = err
-			}
-			continue
+		if err != nil && readErr == nil {
+			readErr = err
 		}
 		k := contractClash{injector: m.Name, contract: id}
 		for i, in := range links {

@@ -114,3 +114,38 @@ func TestRegistrarHeartbeatSaysAContractHeldSince(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistrarRefusesAHeldContractWhenAnInjectorIsUnread: the type of
+// an injector linked after the first is read with GET /api/injectors/{id},
+// READ on INJECTOR, which a token may lack (a 403); the contract itself
+// is an open resource and names the first's type: a contract another
+// type's injector holds first is refused all the same, and the read that
+// failed is said once, at INFO.
+func TestRegistrarRefusesAHeldContractWhenAnInjectorIsUnread(t *testing.T) {
+	p := openaevtest.NewPlatform(t, testToken)
+	ctx := context.Background()
+	a, _ := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
+	if _, err := a.Register(ctx, scanManifest(), false); err != nil {
+		t.Fatal(err)
+	}
+	third, _ := binaryClient(t, p.URL, "5c4b3a29-1807-4f6e-9d5c-4b3a29180706", "Other", "other-scanner")
+	if _, err := third.Register(ctx, scanManifest(), false); err != nil {
+		t.Fatal(err)
+	}
+	p.FailInjector(http.StatusForbidden, 10)
+	b, lines := binaryClient(t, p.URL, binaryBID, "InjectKit", "injectkit")
+	_, err := openaev.NewRegistrar(b, scanManifest()).Register(ctx)
+	var ve *openaev.ValidationError
+	if !errors.As(err, &ve) || !serve.IsPermanent(err) || !strings.Contains(err.Error(), binaryAID) {
+		t.Fatalf("Register = %v, want the refusal naming A's injector, linked first", err)
+	}
+	said := 0
+	for _, l := range lines() {
+		if strings.Contains(l, "contracts this registration declares were not all read") {
+			said++
+		}
+	}
+	if said != 1 {
+		t.Errorf("the failed read said %d times, want once", said)
+	}
+}
