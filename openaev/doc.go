@@ -23,7 +23,8 @@
 //     deployments, or one re-created under another injector id, register
 //     the same contract ids, so an inject keeps its contract (two
 //     binaries, two injector_types, serving one name would share it too:
-//     the Registrar refuses that, see contractLinks in clash.go);
+//     the Registrar refuses that at start, and says it at WARN after, see
+//     contractLinks and clashSaid.check in clash.go);
 //   - form fields: the target fields of its category (for network
 //     injectors: selector, assets, asset groups, property, manual
 //     targets), the manifest's expectations, each carrying
