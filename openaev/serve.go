@@ -66,7 +66,9 @@ type HandlerConfig struct {
 //     is any message of an inject whose "complete" was sent within the
 //     platform's ingestion window (see sentRecently), unless the platform
 //     shows the inject launched again since (see launchedAgain). When
-//     the status cannot be read, it runs, and the reason is logged. A
+//     the status cannot be read, it runs, and the reason is logged; when
+//     the platform refuses that read to the token (401, 403), the message
+//     is kept for a later try, not run (see stateRefused). A
 //     redelivered message of an inject this process is running waits for
 //     that run and takes its outcome (see Processor.ProcessMessage); only
 //     that wait is logged then: any message of an inject whose handling is
@@ -223,6 +225,9 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		if !joined {
 			var in InjectState
 			in, statusErr = h.cfg.Processor.profile.client.InjectState(ctx, id)
+			if err := h.stateRefused(id, injector, statusErr); err != nil {
+				return err
+			}
 			status = in.Status
 			finished := statusErr == nil && in.finished() // InjectFinished
 			if finished {

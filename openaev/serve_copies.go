@@ -2,9 +2,12 @@ package openaev
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/serve"
 )
 
 // Two messages of one inject in one process, both first deliveries (the
@@ -120,6 +123,20 @@ func (h *Handler) sentRecently(ctx context.Context, id string, unreported bool) 
 	}
 	h.forgetStarts(id)
 	return true
+}
+
+// stateRefused returns the serve.UnauthorizedError of a read of inject
+// id's state that the platform refused to the token (401, 403), nil
+// otherwise: the token's failure, after which nothing can tell a copy of
+// a message already run from the inject launched again (launchedAgain),
+// so the message is kept for a later try, neither run nor acknowledged
+// unrun (sentRecently would hold it as a copy: a launch left EXECUTING).
+func (h *Handler) stateRefused(id, injector string, err error) error {
+	var auth *AuthorizationError
+	if !errors.As(authorization(err, id, false, h.cfg.Processor.profile.client.cfg.Token == ""), &auth) {
+		return nil
+	}
+	return &serve.UnauthorizedError{Err: fmt.Errorf("inject %s: its state cannot be read: %w", id, auth), Key: id, Injector: injector}
 }
 
 // launchedAgain reports, saying so, whether the platform shows inject id

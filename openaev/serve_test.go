@@ -77,9 +77,11 @@ func TestHandlerSettles(t *testing.T) {
 		{name: "redelivered, status not found: run", redelivered: true,
 			statusRead: failure{http.StatusNotFound, 99},
 			want:       want{counted: "completed", settle: "ack", runs: 1, completions: 1, log: "the inject's status cannot be read; running it"}},
-		{name: "redelivered, status refused: run", redelivered: true,
+		// A token that may write an inject may read it (2.4.0's grants:
+		// GRANT_TYPE.andHigher): a read refused, so would the reception be.
+		{name: "redelivered, status refused: the token's failure, kept, not run", redelivered: true,
 			statusRead: failure{http.StatusForbidden, 99},
-			want:       want{counted: "completed", settle: "ack", runs: 1, completions: 1, log: "the inject's status cannot be read; running it"}},
+			want:       want{settle: "unauthorized i-1", runs: 0, completions: 0}},
 		{name: "redelivered, callback waiting in the outbox: not run", opts: withOutbox, redelivered: true,
 			setup: func(t *testing.T, s *serveEnv) { s.keepCallback(t) },
 			want:  want{settle: "ack", runs: 0, outbox: pending, log: "terminal callback already in the outbox"}},
