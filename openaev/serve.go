@@ -201,7 +201,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	}
 	letGo := h.holdOutbox(!redelivered) // the note read below rides on it
 	defer letGo()
-	if !redelivered && h.sentRecently(ctx, id, false) {
+	if !redelivered && h.sentRecently(ctx, id, false, nil) {
 		return nil
 	}
 	if waited {
@@ -235,7 +235,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 					injectField(ctx, id), zap.String("status", status))
 				h.forgetStarts(id)
 			}
-			if finished || !h.launchedAgain(ctx, id, in, statusErr) && h.sentRecently(ctx, id, statusErr != nil || Finished(status)) {
+			if finished || !h.launchedAgain(ctx, id, in, statusErr) && h.sentRecently(ctx, id, statusErr != nil || Finished(status), statusErr) {
 				return nil
 			}
 		}

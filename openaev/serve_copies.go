@@ -106,17 +106,26 @@ func (h *Handler) reopenAfterWait(ctx context.Context, id string) {
 // of this message would complete it a second time (its findings repeated,
 // the callback dropped with its whole batch). Its message is then settled
 // as one of an inject this process handled already: acknowledged, not run.
-func (h *Handler) sentRecently(ctx context.Context, id string, unreported bool) bool {
+// readErr is why the state could not be read (nil when it was), which the
+// line saying so names.
+func (h *Handler) sentRecently(ctx context.Context, id string, unreported bool, readErr error) bool {
 	recent, ok := h.cfg.Processor.RecentComplete(id, unreported)
 	if !ok {
 		return false
 	}
-	if recent.Requeue > 0 {
+	switch {
+	case recent.Requeue > 0 && readErr != nil:
+		h.log.Info("a complete of the inject was sent within the platform's ingestion window and requeue span, "+
+			"and the inject's state cannot be read: the platform may not show that complete yet, or be requeuing it; "+
+			"message acknowledged without running the inject again",
+			injectField(ctx, id), zap.Duration("sent_ago", recent.Ago), zap.Duration("ingest_window", recent.Window),
+			zap.Duration("requeue_span", recent.Requeue), zap.NamedError("status_error", readErr))
+	case recent.Requeue > 0:
 		h.log.Info("a complete of the inject was sent within the platform's ingestion window and requeue span, "+
 			"and the platform finalized the inject without a result: it may be requeuing that complete; message acknowledged without running the inject again",
 			injectField(ctx, id), zap.Duration("sent_ago", recent.Ago), zap.Duration("ingest_window", recent.Window),
 			zap.Duration("requeue_span", recent.Requeue))
-	} else {
+	default:
 		h.log.Info("a complete of the inject was sent within the platform's ingestion window, which may not show it yet: "+
 			"message acknowledged without running the inject again",
 			injectField(ctx, id), zap.Duration("sent_ago", recent.Ago), zap.Duration("ingest_window", recent.Window))
