@@ -128,6 +128,9 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 	if r.Method != wantMethod {
 		return fail(http.StatusMethodNotAllowed, "method not allowed")
 	}
+	if p.tenantDenied(c) {
+		return fail(http.StatusForbidden, "TENANT_ACCESS_DENIED")
+	}
 	if st := p.takeFailure(c.Kind, c.InjectID); st != 0 {
 		if c.Kind == KindRegistration {
 			p.readRegistration(r, c)

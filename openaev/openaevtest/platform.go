@@ -57,6 +57,7 @@ type Platform struct {
 
 	srv     *httptest.Server
 	token   string
+	tenants map[string]bool // WithTenants's, nil: every tenant
 	version Version
 	raw     string // the version string reported
 	legacy  bool

@@ -84,3 +84,31 @@ func (p *Platform) registrationDenied() bool {
 	defer p.mu.Unlock()
 	return p.noRegister && !p.admin
 }
+
+// WithTenants makes the token's user a member of the given tenants only:
+// a request on the path of another (/api/tenants/{tenant}/…) is answered
+// 403 {"message":"TENANT_ACCESS_DENIED"} and acted on in no way, as
+// 2.4.0's TenantInterceptor (config/TenantInterceptor.java:27-41, a user
+// not in users_tenants for it, a tenant unknown or deleted) throws
+// TenantAccessDeniedException before the request is bound, and
+// RestBehavior answers it (rest/helper/RestBehavior.java:186-198). An
+// admin's token is refused alike. Without it, the user is a member of
+// every tenant a request names.
+func WithTenants(ids ...string) Option {
+	return func(p *Platform) {
+		p.tenants = map[string]bool{}
+		for _, id := range ids {
+			p.tenants[id] = true
+		}
+	}
+}
+
+// tenantDenied reports whether c names a tenant the token's user is no
+// member of (WithTenants).
+func (p *Platform) tenantDenied(c *Call) bool {
+	if c.Tenant == "" || p.tenants == nil || p.tenants[c.Tenant] {
+		return false
+	}
+	c.Reason = "not a member of tenant " + c.Tenant
+	return true
+}
