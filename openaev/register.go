@@ -204,6 +204,13 @@ func (c *Client) register(ctx context.Context, manifests []framework.Manifest, w
 		// 401: the platform does not know the token (or got none).
 		return nil, retried, fmt.Errorf("%s: %w", c.unknownToken(), err)
 	}
+	if err != nil && ae != nil && ae.Status == http.StatusForbidden && c.cfg.Tenant != "" && tenantDenied(ae.Body) {
+		// 2.4.0's TenantInterceptor: the token's user is no member of the
+		// tenant the path names, before any right is looked at.
+		return nil, retried, fmt.Errorf("the platform refuses tenant %q to the token (status 403, TENANT_ACCESS_DENIED: its user is "+
+			"no member of that tenant, or it does not exist): check the tenant setting (--tenant, INJECTKIT_TENANT or the config "+
+			"file's tenant): %w", c.cfg.Tenant, err)
+	}
 	if err != nil && ae != nil && ae.Status == http.StatusForbidden {
 		// The platform took the token (a token it does not know is a
 		// 401), and refuses its user the registration: 2.4.0's
@@ -232,4 +239,14 @@ func (c *Client) register(ctx context.Context, manifests []framework.Manifest, w
 	c.log.Debug("registered", zap.String("injector_id", c.cfg.InjectorID), zap.Int("contracts", len(manifests)),
 		zap.String("queue", reg.Listen), zap.Stringer("broker", reg.Connection), zap.Bool("icon", withIcon && len(c.cfg.Icon) > 0))
 	return &reg, retried, nil
+}
+
+// tenantDenied reports whether a 403's body is the platform's refusal of
+// the tenant the path names, {"message":"TENANT_ACCESS_DENIED"}
+// (RestBehavior.handleTenantAccessDeniedException).
+func tenantDenied(body string) bool {
+	var reply struct {
+		Message string `json:"message"`
+	}
+	return json.Unmarshal([]byte(body), &reply) == nil && reply.Message == "TENANT_ACCESS_DENIED"
 }
