@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 )
 
@@ -36,7 +38,30 @@ func (e *AuthorizationError) Error() string {
 		return fmt.Sprintf("the platform refuses the token (status 401: it does not know it; check that INJECTKIT_TOKEN, "+
 			"the config file's token or --token holds a current API token of this platform): %v", e.Err)
 	}
+	if tenant, ok := refusedTenant(e.Err); ok {
+		return fmt.Sprintf("the platform refuses tenant %q to the token (status 403, TENANT_ACCESS_DENIED: its user is no member "+
+			"of that tenant, or it does not exist): check the tenant setting (--tenant, INJECTKIT_TENANT or the config file's tenant): %v",
+			tenant, e.Err)
+	}
 	return fmt.Sprintf("the platform refuses the token (status %d; check its owner's rights on the platform): %v", e.Status, e.Err)
+}
+
+// refusedTenant returns the tenant of a request err reports the platform
+// refused for it (403 TENANT_ACCESS_DENIED on a tenant's path).
+func refusedTenant(err error) (string, bool) {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusForbidden || !tenantDenied(ae.Body) {
+		return "", false
+	}
+	_, rest, ok := strings.Cut(ae.Path, "/api/tenants/")
+	if !ok {
+		return "", false
+	}
+	seg, _, _ := strings.Cut(rest, "/")
+	if t, err := url.PathUnescape(seg); err == nil {
+		seg = t
+	}
+	return seg, seg != ""
 }
 
 // unknownToken says what a 401 of the platform means for the client's

@@ -96,6 +96,9 @@ func (e *APIError) HealthReason() string {
 	case http.StatusUnauthorized:
 		return "status 401 (token refused)"
 	case http.StatusForbidden:
+		if tenantDenied(e.Body) {
+			return "status 403 (tenant refused: TENANT_ACCESS_DENIED)"
+		}
 		return "status 403 (token refused: check its rights)"
 	}
 	return "status " + strconv.Itoa(e.Status)

@@ -1,0 +1,53 @@
+package openaev_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve"
+)
+
+// TestTenantRefusedSaysTheTenant: a platform refusing the tenant to the
+// token (403 TENANT_ACCESS_DENIED, its user no member of it: a tenant
+// removed while serve runs) makes every request fail alike. serve's
+// /healthz reason says the tenant is refused, and the authorization error
+// of a refused reception names the tenant and the setting to check, not
+// the rights of the token's owner on the platform, which may be whole.
+func TestTenantRefusedSaysTheTenant(t *testing.T) {
+	p := openaevtest.NewPlatform(t, testToken, openaevtest.WithTenants("t-member"))
+	p.AddInject("i1", "c1")
+	p.Dispatch("i1")
+	v, _ := openaev.ParseVersion(openaevtest.Version24.String())
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: testToken, InjectorID: testInjectorID, Tenant: "t-gone"},
+		openaev.WithRetry(2, time.Millisecond), openaev.WithPlatformVersion(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = openaev.NewRegistrar(c, testManifests()).Register(context.Background())
+	var hr serve.HealthReasoner
+	if !errors.As(err, &hr) {
+		t.Fatalf("Register = %v, want an error saying what failed", err)
+	}
+	if got, want := hr.HealthReason(), "status 403 (tenant refused: TENANT_ACCESS_DENIED)"; got != want {
+		t.Errorf("HealthReason = %q, want %q", got, want)
+	}
+	_, err = c.Reception(context.Background(), "i1")
+	var ae *openaev.APIError
+	if !errors.As(err, &ae) || ae.Status != 403 {
+		t.Fatalf("Reception = %v, want a 403", err)
+	}
+	msg := (&openaev.AuthorizationError{InjectID: "i1", Status: ae.Status, Err: err}).Error()
+	for _, want := range []string{`tenant "t-gone"`, "TENANT_ACCESS_DENIED", "--tenant", "INJECTKIT_TENANT"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("authorization error %q does not say %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "owner's rights") {
+		t.Errorf("authorization error %q blames the token owner's rights", msg)
+	}
+}
