@@ -270,8 +270,8 @@
 //     without exactly "Bearer " or with a cookie is refused by CSRF (403,
 //     Spring Boot's error JSON), whatever its token; an unauthenticated
 //     request a 401 with an empty body, but the public settings.
-//     Paths may carry a tenant (/api/tenants/{tenant}/…): one the token's
-//     user is no member of (WithTenants) is a 403, TENANT_ACCESS_DENIED.
+//     Paths but the settings' may carry a tenant (/api/tenants/{tenant}/…):
+//     one the token's user is no member of (WithTenants) is a 403, TENANT_ACCESS_DENIED.
 //  10. A search page (POST /api/endpoints/targets, an asset group's
 //     endpoints; the findings search, rule 14) asks for 1 to 1000 rows
 //     from page 0 on, page and size bound as ints (rule 16), 0 and 20 when

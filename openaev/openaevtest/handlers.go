@@ -37,7 +37,8 @@ func classify(method, path string, c *Call) {
 		c.Kind, c.InjectID = KindTrace, strings.TrimPrefix(path, "/api/injects/execution/callback/")
 	case path == "/api/endpoints/targets":
 		c.Kind = KindTargets
-	case path == "/api/settings" || path == "/api/settings/version" || path == publicSettingsPath:
+	case c.Tenant == "" && (path == "/api/settings" || path == "/api/settings/version" || path == publicSettingsPath):
+		// No tenant route (PlatformSettingsApi: @RequestMapping("/api/settings")).
 		c.Kind = KindSettings
 	case strings.HasPrefix(path, "/api/findings/injects/") && strings.HasSuffix(path, "/search") &&
 		!strings.Contains(strings.TrimSuffix(strings.TrimPrefix(path, "/api/findings/injects/"), "/search"), "/"):
