@@ -25,9 +25,13 @@ func openRunOutbox(ctx context.Context, cfg runConfig, o Options, log *zap.Logge
 	}
 	path, _ := outboxPath(cfg.Outbox, o)
 	return openInterruptibly(ctx, path, "nothing was run, sent or stored", func() (*outbox.Store, error) {
-		store, err := openOutbox(cfg.Outbox, o, log, "run", true)
+		// The room check reads the file Open opened (one opening, not two);
+		// it is let go of before the inject runs.
+		store, release, err := openOutboxHeld(cfg.Outbox, o, log, "run", true)
 		if err == nil && store != nil {
-			if err = checkRoom(store); err != nil {
+			err = checkRoom(store)
+			release()
+			if err != nil {
 				store.Close()
 				store = nil
 			}

@@ -44,9 +44,18 @@ func checkOutboxMaxBytes(oc outboxConfig, o *origins) error {
 // openOutbox opens the configured outbox, or returns nil for none. Errors
 // name the file and exit 2.
 func openOutbox(oc outboxConfig, o Options, log *zap.Logger, command string, shared bool) (*outbox.Store, error) {
+	s, release, err := openOutboxHeld(oc, o, log, command, shared)
+	release()
+	return s, err
+}
+
+// openOutboxHeld is openOutbox, the file kept open until release is
+// called (outbox.OpenHeld): run's room check reads it without opening it
+// again. release is never nil.
+func openOutboxHeld(oc outboxConfig, o Options, log *zap.Logger, command string, shared bool) (_ *outbox.Store, release func(), _ error) {
 	path, err := outboxPath(oc, o)
 	if err != nil || path == "" {
-		return nil, err
+		return nil, func() {}, err
 	}
 	waits := func(path string) {
 		log.Warn("waiting for outbox "+path+", held by another process, to remove the bodies the backend accepted "+
@@ -72,13 +81,13 @@ func openOutbox(oc outboxConfig, o Options, log *zap.Logger, command string, sha
 	} else {
 		warnExposure(log, path)
 	}
-	s, err := outbox.Open(path, outbox.Options{MaxBytes: oc.MaxBytes, Timeout: oc.LockTimeout, Shared: shared,
+	s, release, err := outbox.OpenHeld(path, outbox.Options{MaxBytes: oc.MaxBytes, Timeout: oc.LockTimeout, Shared: shared,
 		Command: o.name() + " " + command, RemovalWaits: waits, LockUnrecorded: unrecorded, LeaseRenewal: renewal,
 		SidecarIgnored: ignored})
 	if err != nil {
-		return nil, &ExitError{Code: ExitUsage, Err: err}
+		return nil, release, &ExitError{Code: ExitUsage, Err: err}
 	}
-	return s, nil
+	return s, release, nil
 }
 
 // warnExposure warns, once as the outbox at path is opened, when another
@@ -126,9 +135,10 @@ func openInterruptibly(ctx context.Context, path, nothing string, open func() (*
 
 // checkRoom fails when the outbox is already full, or may not be stored
 // to (a process of an earlier version sends from it, see
-// outbox.HeldByOlderError), before an inject runs.
+// outbox.HeldByOlderError), before an inject runs. It reads the bytes
+// stored alone (Usage), not the counts of records.
 func checkRoom(s *outbox.Store) error {
-	st, err := s.Stats()
+	st, err := s.Usage()
 	if err == nil {
 		err = st.Older
 	}

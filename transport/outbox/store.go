@@ -139,11 +139,9 @@ type Store struct {
 	hooks     commitHooks
 }
 
-// Open opens or creates the outbox at path, creating its directory (mode
-// 0700) if needed. A file created appears whole or not at all: a creation
-// that fails (a full disk) leaves no file. In Shared mode the file is
-// checked and closed again.
-func Open(path string, opts Options) (*Store, error) {
+// open is Open, the file left open (a user of it counted: see acquire)
+// when it succeeds; the caller releases it.
+func open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("outbox: empty path")
 	}
@@ -190,9 +188,8 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.removeLeftovers() // under the lock
-	err = s.recoverAttempts()
-	s.release()
-	if err != nil {
+	if err := s.recoverAttempts(); err != nil {
+		s.release()
 		// Resent now, a body of an attempt cut short could go twice.
 		return nil, errors.Join(err, s.Close())
 	}
