@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.uber.org/zap"
 )
@@ -41,7 +42,10 @@ var rereadSizes = []int{TargetsPageSize, TargetsPageSize - 1, TargetsPageSize - 
 // both 400: 2.4.0's InvalidSortPropertyException ("Unknown sort property
 // 'x', please try an other one"), 1.18's IllegalArgumentException
 // ("Property not sortable: x for class …", SortUtilsJpa.toSortJpa).
-var unknownSort = regexp.MustCompile(`Unknown sort property '([^']*)'|Property not sortable: (\S+) for class`)
+// Compiled on first use: not at every start of the binary.
+var unknownSort = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`Unknown sort property '([^']*)'|Property not sortable: (\S+) for class`)
+})
 
 // PagingError reports a search whose pages, read again, still gave fewer
 // distinct rows than the platform counts: rows alike on every sort field
@@ -151,7 +155,7 @@ func refusedSort(err error, sorts []sortField) string {
 	if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest {
 		return ""
 	}
-	m := unknownSort.FindStringSubmatch(ae.Body)
+	m := unknownSort().FindStringSubmatch(ae.Body)
 	if m == nil {
 		return ""
 	}

@@ -47,8 +47,10 @@ var errUnsure = errors.New("the platform does not show whose complete finished t
 
 // runMarkRe matches the run mark ending a message, as completeMessage
 // puts it: a mark elsewhere (in the injector's or a target's text) is not
-// the run's.
-var runMarkRe = regexp.MustCompile(` \[run [0-9a-f]{8}\]\z`)
+// the run's. Compiled on first use: not at every start of the binary.
+var runMarkRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(` \[run [0-9a-f]{8}\]\z`)
+})
 
 // runMark returns a mark ending the message of a run's "complete": " [run "
 // and 8 random hex digits, so that another run of the same message has
@@ -102,7 +104,7 @@ func markOf(body []byte) string {
 	if json.Unmarshal(body, &e) != nil {
 		return ""
 	}
-	return runMarkRe.FindString(e.Message)
+	return runMarkRe().FindString(e.Message)
 }
 
 // completeVerdict asks the platform whether inject id is finished, before
