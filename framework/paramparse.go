@@ -79,7 +79,7 @@ func parseParam(m *Manifest, key, value string) (any, error) {
 // it has none) is refused as DecodeParams refuses it (outOfRange), 1e300
 // as 6 for a param from 0 to 5.
 func intParam(text string, p Param) (int, error) {
-	if !jsonNumber().MatchString(text) {
+	if !isJSONNumber(text) {
 		return 0, errNotInteger
 	}
 	if !wholeLiteral(text) {
@@ -107,7 +107,21 @@ func intParam(text string, p Param) (int, error) {
 var errNotInteger = errors.New("not an integer as JSON writes one (3, 3.0 or 3e0; not +3, 03 nor 3.5)")
 
 // jsonNumber is a JSON number's grammar (RFC 8259, section 6), compiled
-// on first use: a command that reads no int param never builds it.
+// on first use: a command that reads no int param, or only plain
+// integers (isJSONNumber), never builds it.
 var jsonNumber = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$`)
 })
+
+// isJSONNumber reports whether text is a JSON number (jsonNumber). A
+// plain integer, the spelling nearly every int param is given in
+// (--param timing=4), is read without the grammar's regexp, whose
+// compilation would otherwise cost each such run more than the rest of
+// the param's reading.
+func isJSONNumber(text string) bool {
+	if digits := strings.TrimPrefix(text, "-"); digits != "" && (digits == "0" || digits[0] != '0') &&
+		strings.Trim(digits, "0123456789") == "" {
+		return true
+	}
+	return jsonNumber().MatchString(text)
+}
