@@ -52,7 +52,7 @@ func checkJSON(data []byte) (*checker, error) {
 	c := &checker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), list: -1,
 		places: map[string]int64{}, keys: map[string]int64{}}
 	c.dec.UseNumber()
-	if err := c.value("", requestShape); err != nil {
+	if err := c.value("", requestShape()); err != nil {
 		return nil, err
 	}
 	end := c.dec.InputOffset()

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // The shape of an inject file: the JSON each field of Request takes,
@@ -33,10 +34,12 @@ type shape struct {
 	param bool
 }
 
-var (
-	freeShape    = &shape{kind: anyJSON}
-	requestShape = withParams(shapeOf(reflect.TypeFor[Request]()))
-)
+var freeShape = &shape{kind: anyJSON}
+
+// requestShape is Request's shape, derived on first use: a command that
+// reads no inject file (run with flags, a targets file) never walks
+// Request's type, which a package init did at every start.
+var requestShape = sync.OnceValue(func() *shape { return withParams(shapeOf(reflect.TypeFor[Request]())) })
 
 // withParams returns s, Request's shape, with each value of its params
 // marked as a param's own (shape.param).
