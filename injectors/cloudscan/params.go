@@ -2,6 +2,7 @@ package cloudscan
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -64,11 +65,12 @@ func (p *Params) Validate() error {
 				Reason: fmt.Sprintf("must be greater than 0 and at most %s", d.limit)}
 		}
 	}
-	return paramChecks.Check(p) // the ints' ranges, as their tags say
+	return paramChecks().Check(p) // the ints' ranges, as their tags say
 }
 
-// paramChecks checks Params' int ranges, its tags parsed once.
-var paramChecks = framework.NewEnumCheck[Params]()
+// paramChecks checks Params' int ranges, its tags parsed once, on first use
+// (not in the package's init: a run of another injector never needs it).
+var paramChecks = sync.OnceValue(framework.NewEnumCheck[Params])
 
 // durationParam is a duration param's value and its greatest, which its
 // doc states ("at most 10m"; a test holds them equal): ParamsSpec takes no

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
@@ -49,14 +50,15 @@ func DefaultParams() Params {
 	return Params{ScanType: ScanConnect, Timing: 3}
 }
 
-// paramChecks checks Params' enum and range, its tags parsed once.
-var paramChecks = framework.NewEnumCheck[Params]()
+// paramChecks checks Params' enum and range, its tags parsed once, on first use
+// (not in the package's init: a run of another injector never needs it).
+var paramChecks = sync.OnceValue(framework.NewEnumCheck[Params])
 
 // Validate checks every field and returns a *signatures.ValidationError
 // naming the first bad one. It does not check privileges (see
 // Executor.ValidateParams).
 func (p Params) Validate() error {
-	if err := paramChecks.Check(&p); err != nil { // scan_type, timing
+	if err := paramChecks().Check(&p); err != nil { // scan_type, timing
 		return err
 	}
 	return validatePorts(p.Ports)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -157,12 +158,13 @@ func defaultParams() *Params {
 	return &Params{MaxResults: DefaultMaxResults, Provider: ProviderShodan}
 }
 
-// paramChecks checks Params' enum and range, its tags parsed once.
-var paramChecks = framework.NewEnumCheck[Params]()
+// paramChecks checks Params' enum and range, its tags parsed once, on first use
+// (not in the package's init: a run of another injector never needs it).
+var paramChecks = sync.OnceValue(framework.NewEnumCheck[Params])
 
 // Validate checks the parameters (provider's enum, max_results' range,
 // as their tags say); it never touches the network.
-func (p *Params) Validate() error { return paramChecks.Check(p) }
+func (p *Params) Validate() error { return paramChecks().Check(p) }
 
 // validate is Validate, for Execute.
 func (p *Params) validate() error { return p.Validate() }
