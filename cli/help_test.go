@@ -68,16 +68,7 @@ func TestHelpOutboxMaxBytesSaysWhatTheCommandDoes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := run(t, registry(), nil, tt.args...)
-			if r.code != 0 {
-				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
-			}
-			joined := regexp.MustCompile(`\n +`).ReplaceAllString(r.stdout, " ")
-			_, line, ok := strings.Cut(joined, "--outbox-max-bytes value")
-			line, _, found := strings.Cut(line, "(env INJECTKIT_OUTBOX_MAX_BYTES)")
-			if !ok || !found {
-				t.Fatalf("no --outbox-max-bytes in the help:\n%s", r.stdout)
-			}
+			line := flagHelp(t, tt.args, "outbox-max-bytes", "INJECTKIT_OUTBOX_MAX_BYTES")
 			checkSays(t, "--outbox-max-bytes help", line, tt.want, tt.notWant)
 		})
 	}
@@ -166,16 +157,7 @@ func TestCompletionRequest(t *testing.T) {
 // to serve.AbandonGrace more, as the README's systemd note does: the
 // deliveries the timeout cuts short are waited for that long.
 func TestHelpShutdownTimeoutSaysTheGrace(t *testing.T) {
-	r := run(t, registry(), nil, "serve", "--help")
-	if r.code != 0 {
-		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
-	}
-	joined := regexp.MustCompile(`\n +`).ReplaceAllString(r.stdout, " ")
-	_, line, ok := strings.Cut(joined, "--shutdown-timeout value")
-	line, _, found := strings.Cut(line, "(env INJECTKIT_SHUTDOWN_TIMEOUT)")
-	if !ok || !found {
-		t.Fatalf("no --shutdown-timeout in the help:\n%s", r.stdout)
-	}
+	line := flagHelp(t, []string{"serve", "--help"}, "shutdown-timeout", "INJECTKIT_SHUTDOWN_TIMEOUT")
 	checkSays(t, "--shutdown-timeout help", line,
 		[]string{"before they are requeued", "then takes up to " + serve.AbandonGrace.String() + " more"}, nil)
 }
@@ -198,4 +180,22 @@ func TestHelpGroupUsageNamesACommand(t *testing.T) {
 	if !strings.Contains(out.String(), "USAGE:\n   acme outbox command [command options]\n") {
 		t.Errorf("another binary's group usage:\n%s", out.String())
 	}
+}
+
+// flagHelp runs the help args ask for and returns the text of --flag's
+// entry, its lines joined: what stands between "--flag value" and its
+// "(env ENV)".
+func flagHelp(t *testing.T, args []string, flag, env string) string {
+	t.Helper()
+	r := run(t, registry(), nil, args...)
+	if r.code != 0 {
+		t.Fatalf("%v: exit %d:\n%s", args, r.code, r.stderr)
+	}
+	joined := regexp.MustCompile(`\n +`).ReplaceAllString(r.stdout, " ")
+	_, line, ok := strings.Cut(joined, "--"+flag+" value")
+	line, _, found := strings.Cut(line, "(env "+env+")")
+	if !ok || !found {
+		t.Fatalf("%v: no --%s in the help:\n%s", args, flag, r.stdout)
+	}
+	return line
 }
