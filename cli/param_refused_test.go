@@ -279,13 +279,7 @@ func TestParamWhiteSpaceBySource(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, reg, tt.env, append([]string{"run", "bare", "--target", "127.0.0.1", "--log-level", "error", "-o", "json"}, tt.args...)...)
-			out := r.stdout
-			if tt.code != 0 {
-				out = r.stderr
-			}
-			if r.code != tt.code || !strings.Contains(out, tt.want) {
-				t.Errorf("exit %d, want %d with %q:\nstdout %s\nstderr %s", r.code, tt.code, tt.want, r.stdout, r.stderr)
-			}
+			checkExitSays(t, r, tt.code, tt.want)
 		})
 	}
 }

@@ -58,13 +58,7 @@ func TestParamsOfFactoryWithoutManifest(t *testing.T) {
 				args = append(args, "--param", p)
 			}
 			r := run(t, reg, nil, args...)
-			out := r.stdout
-			if tt.code != 0 {
-				out = r.stderr
-			}
-			if r.code != tt.code || !strings.Contains(out, tt.want) {
-				t.Errorf("exit %d, want %d with %q:\nstdout %s\nstderr %s", r.code, tt.code, tt.want, r.stdout, r.stderr)
-			}
+			checkExitSays(t, r, tt.code, tt.want)
 		})
 	}
 }
@@ -241,13 +235,10 @@ func TestRequiredEnumParamWithoutDefault(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, reg, nil, tt.args...)
-			out := r.stdout
-			if tt.code != 0 {
-				out = r.stderr
-			}
-			if r.code != tt.code || !strings.Contains(out, tt.want) || strings.Contains(r.stdout+r.stderr, "BROKEN") ||
-				strings.Contains(r.stdout, "mode <a|b>, default") || strings.Contains(r.stdout, "mode <a|b>, no default") {
-				t.Errorf("exit %d, want %d with %q:\nstdout %s\nstderr %s", r.code, tt.code, tt.want, r.stdout, r.stderr)
+			checkExitSays(t, r, tt.code, tt.want)
+			if strings.Contains(r.stdout+r.stderr, "BROKEN") || strings.Contains(r.stdout, "mode <a|b>, default") ||
+				strings.Contains(r.stdout, "mode <a|b>, no default") {
+				t.Errorf("the injector is listed BROKEN or its param with a default:\nstdout %s\nstderr %s", r.stdout, r.stderr)
 			}
 		})
 	}

@@ -152,6 +152,19 @@ func checkAcceptedOrRefused(t *testing.T, r result, want string) {
 	checkRefused(t, r, want)
 }
 
+// checkExitSays checks that r exited code and that its stdout (exit 0) or
+// its stderr (any other) says want.
+func checkExitSays(t *testing.T, r result, code int, want string) {
+	t.Helper()
+	out := r.stdout
+	if code != 0 {
+		out = r.stderr
+	}
+	if r.code != code || !strings.Contains(out, want) {
+		t.Errorf("exit %d, want %d with %q:\nstdout %s\nstderr %s", r.code, code, want, r.stdout, r.stderr)
+	}
+}
+
 // withoutTimes replaces the times of wire bodies, so that two runs compare.
 func withoutTimes(s string) string { return times.ReplaceAllString(s, `"T"`) }
 

@@ -114,13 +114,7 @@ func TestTargetWhiteSpaceOneRule(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, registry(), tt.env, append(tt.args, "--log-level", "error")...)
-			out := r.stdout
-			if tt.code != 0 {
-				out = r.stderr
-			}
-			if r.code != tt.code || !strings.Contains(out, tt.want) {
-				t.Errorf("exit %d, want %d with %q:\n%s%s", r.code, tt.code, tt.want, r.stdout, r.stderr)
-			}
+			checkExitSays(t, r, tt.code, tt.want)
 		})
 	}
 }
