@@ -87,3 +87,19 @@ func reopenedRecord(t *testing.T, path string, id uint64) Record {
 	}
 	return r
 }
+
+// interruptedRecord puts a leased record, notes its send cut short by err
+// (NoteInterrupted, which must return the last failure) and returns the
+// record as stored after.
+func interruptedRecord(t *testing.T, err error) Record {
+	t.Helper()
+	s, _, rec := putLeased(t)
+	if last := s.NoteInterrupted(rec, nil, err); last == nil {
+		t.Fatalf("NoteInterrupted(%v) = nil, want the last failure", err)
+	}
+	after, gerr := s.Get(rec.ID)
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	return after
+}

@@ -197,16 +197,8 @@ func TestNoteInterruptedCountsUnanswered(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, _, rec := putLeased(t)
-			ie := &httpx.InterruptedError{Err: context.Canceled, Attempts: 2, Waiting: tt.waiting, Connected: !tt.waiting,
-				Last: &httpx.HTTPError{Op: "data", Attempts: 1, Unanswered: 1}}
-			if last := s.NoteInterrupted(rec, nil, ie); last == nil {
-				t.Fatal("NoteInterrupted = nil, want the last failure")
-			}
-			after, err := s.Get(rec.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
+			after := interruptedRecord(t, &httpx.InterruptedError{Err: context.Canceled, Attempts: 2, Waiting: tt.waiting,
+				Connected: !tt.waiting, Last: &httpx.HTTPError{Op: "data", Attempts: 1, Unanswered: 1}})
 			if after.Attempts != 2 || after.Unanswered != tt.want {
 				t.Errorf("record after NoteInterrupted: %d attempts, %d unanswered; want 2, %d", after.Attempts, after.Unanswered, tt.want)
 			}

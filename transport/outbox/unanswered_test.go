@@ -53,14 +53,7 @@ func TestNoteInterruptedCountsOnlyAConnectedAttempt(t *testing.T) {
 			go func() { <-arrived; cancel() }()
 			p := &httpx.Poster{Client: &http.Client{Transport: tr}, Attempts: 1}
 			_, err := p.Do(ctx, httpx.Request{Op: "data", URL: srv.URL, Body: []byte(`{}`)})
-			s, _, rec := putLeased(t)
-			if last := s.NoteInterrupted(rec, nil, err); last == nil {
-				t.Fatalf("NoteInterrupted(%v) = nil, want the attempt cut short", err)
-			}
-			after, gerr := s.Get(rec.ID)
-			if gerr != nil {
-				t.Fatal(gerr)
-			}
+			after := interruptedRecord(t, err)
 			if after.Attempts != 1 || after.Unanswered != tt.want {
 				t.Errorf("record after NoteInterrupted: %d attempts, %d unanswered; want 1, %d", after.Attempts, after.Unanswered, tt.want)
 			}
