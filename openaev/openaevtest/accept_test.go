@@ -1,7 +1,6 @@
 package openaevtest_test
 
 import (
-	"io"
 	"net/http"
 	"testing"
 
@@ -46,12 +45,7 @@ func TestSettingsContentNegotiation(t *testing.T) {
 			if tt.accept != "" {
 				req.Header.Set("Accept", tt.accept)
 			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
+			resp, b := doRequest(t, req)
 			if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != tt.ctype {
 				t.Errorf("%d %q, want %d %q", resp.StatusCode, resp.Header.Get("Content-Type"), tt.status, tt.ctype)
 			}

@@ -2,7 +2,6 @@ package openaevtest_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -67,12 +66,7 @@ func TestErrorBodies(t *testing.T) {
 			if tt.contentType != "" {
 				req.Header.Set("Content-Type", tt.contentType)
 			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
+			resp, b := doRequest(t, req)
 			var got map[string]any
 			if resp.StatusCode != tt.status || json.Unmarshal(b, &got) != nil {
 				t.Fatalf("%d %s, want %d and JSON", resp.StatusCode, b, tt.status)

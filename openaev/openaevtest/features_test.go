@@ -2,7 +2,6 @@ package openaevtest_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"reflect"
 	"testing"
@@ -124,12 +123,7 @@ func TestSettingsRoutes(t *testing.T) {
 			if tt.auth != "" {
 				req.Header.Set("Authorization", "Bearer "+tt.auth)
 			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
+			resp, b := doRequest(t, req)
 			if resp.StatusCode != tt.status {
 				t.Fatalf("GET %s: %d %s, want %d", tt.path, resp.StatusCode, b, tt.status)
 			}

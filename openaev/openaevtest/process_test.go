@@ -16,13 +16,21 @@ func get(t *testing.T, p *openaevtest.Platform, path string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, p.URL+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
+	resp, b := doRequest(t, req)
+	return resp.StatusCode, string(b)
+}
+
+// doRequest makes the request and returns the answer, its body read and
+// closed.
+func doRequest(t *testing.T, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp, b
 }
 
 // platformWithNmap returns a platform of the version with the nmap-shaped

@@ -63,12 +63,7 @@ func TestSecurityAnswers(t *testing.T) {
 			if tt.xsrf != "" {
 				req.Header.Set("X-XSRF-TOKEN", tt.xsrf)
 			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
+			resp, b := doRequest(t, req)
 			if resp.StatusCode != tt.want {
 				t.Fatalf("status %d, want %d (%s)", resp.StatusCode, tt.want, b)
 			}
