@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
 )
@@ -16,7 +17,7 @@ import (
 // the test's clock: the platform answers them that long after they were
 // sent.
 type slowComplete struct {
-	clock  *windowClock
+	clock  *testkit.Clock
 	answer time.Duration
 }
 

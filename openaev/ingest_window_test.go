@@ -7,11 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
@@ -60,26 +60,9 @@ func (l *loseComplete) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// windowClock is a clock a test moves.
-type windowClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newWindowClock() *windowClock {
-	return &windowClock{now: time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *windowClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *windowClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newWindowClock returns the clock the ingestion window tests move.
+func newWindowClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC))
 }
 
 // completeCalls counts the "complete" callbacks of inject id the platform
@@ -206,7 +189,7 @@ func TestServeWithinIngestWindow(t *testing.T) {
 // the test's.
 type windowEnv struct {
 	*serveEnv
-	clock *windowClock
+	clock *testkit.Clock
 	lose  *loseComplete
 }
 

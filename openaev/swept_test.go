@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
@@ -251,13 +252,13 @@ func TestSweptInjectWaitsForThePlatformsRequeues(t *testing.T) {
 // callbacks, whose transport sweeps the inject as its first "complete"
 // is taken and loses that complete's answer (sweepAt), the ingestion
 // window and the clock given.
-func sweptEnv(t *testing.T, window time.Duration, clock *windowClock) *serveEnv {
+func sweptEnv(t *testing.T, window time.Duration, clock *testkit.Clock) *serveEnv {
 	t.Helper()
 	return sweptEnvAt(t, window, clock, &sweepAt{lose: true})
 }
 
 // sweptEnvAt is sweptEnv, the platform swept when tr says.
-func sweptEnvAt(t *testing.T, window time.Duration, clock *windowClock, tr *sweepAt) *serveEnv {
+func sweptEnvAt(t *testing.T, window time.Duration, clock *testkit.Clock, tr *sweepAt) *serveEnv {
 	t.Helper()
 	var s *serveEnv
 	tr.platform = func() *openaevtest.Platform { return s.platform }
@@ -296,7 +297,7 @@ func TestSweptInjectRunHeldForThePlatformsRequeues(t *testing.T) {
 // heldForTheRequeues runs an inject of s, whose "complete" the platform
 // requeues (the inject swept), and checks what holds it (see
 // TestSweptInjectRunHeldForThePlatformsRequeues).
-func heldForTheRequeues(t *testing.T, s *serveEnv, clock *windowClock, window time.Duration) {
+func heldForTheRequeues(t *testing.T, s *serveEnv, clock *testkit.Clock, window time.Duration) {
 	t.Helper()
 	const id = "i-requeued-run"
 	msg := nmapAssetsMessage(t, s.env, id, 2)

@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
 // A Batch holds the same signatures and payload as CompilePre,
 // CompilePost and BuildPayload build, for every outcome.
 func TestBatchMatchesCompile(t *testing.T) {
-	ck := newClock(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
+	ck := testkit.NewClock(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
 	m := signatures.NewManager(signatures.WithClock(ck.Now), signatures.WithResolver(pinnedResolver("172.17.0.2", "2001:db8::7", nil)))
 	cases := []struct {
 		name string
@@ -39,7 +40,7 @@ func TestBatchMatchesCompile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ck.Advance(time.Second)
+			ck.Add(time.Second)
 			post, err := m.CompilePost(pre, tc.out)
 			if err != nil {
 				t.Fatal(err)
@@ -143,7 +144,7 @@ func TestBatchPayloadTargetsLayouts(t *testing.T) {
 	for _, routes := range []bool{false, true} {
 		for _, tc := range outs {
 			t.Run(fmt.Sprintf("%s, routes %v", tc.name, routes), func(t *testing.T) {
-				ck := newClock(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
+				ck := testkit.NewClock(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
 				m := signatures.NewManager(signatures.WithClock(ck.Now), signatures.WithResolver(pinnedResolver("172.17.0.2", "", nil)))
 				post, err := m.Post(batchOf(t, m, routes, cfgs), tc.out)
 				if err != nil {

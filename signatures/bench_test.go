@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -27,7 +28,7 @@ func benchConfigs(n int) []signatures.Config {
 }
 
 func benchManager() *signatures.Manager {
-	return signatures.NewManager(signatures.WithClock(newClock(t0).Now),
+	return signatures.NewManager(signatures.WithClock(testkit.NewClock(t0).Now),
 		signatures.WithResolver(pinnedResolver(srcV4, srcV6, nil)))
 }
 

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -78,14 +79,14 @@ func TestPostEndTimeRoundedUp(t *testing.T) {
 		for _, via := range []string{"Batch and Post", "CompilePre and CompilePost"} {
 			t.Run(tt.name+"/"+via, func(t *testing.T) {
 				core, logs := observer.New(zapcore.WarnLevel)
-				c := newClock(at(tt.start))
+				c := testkit.NewClock(at(tt.start))
 				m := signatures.NewManager(signatures.WithClock(c.Now), signatures.WithLogger(zap.New(core)),
 					signatures.WithResolver(pinnedResolver(srcV4, "", nil)))
 				cfgs := []signatures.Config{signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}, signatures.NetworkConfig{TargetHostname: "web.example.com"}}
 				var post []signatures.Signature
 				if via == "Batch and Post" {
 					pre := batchOf(t, m, false, cfgs)
-					c.Advance(at(tt.end).Sub(at(tt.start)))
+					c.Add(at(tt.end).Sub(at(tt.start)))
 					b, err := m.Post(pre, tt.out)
 					if err != nil {
 						t.Fatal(err)
@@ -98,7 +99,7 @@ func TestPostEndTimeRoundedUp(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					c.Advance(at(tt.end).Sub(at(tt.start)))
+					c.Add(at(tt.end).Sub(at(tt.start)))
 					if post, err = m.CompilePost(pre, tt.out); err != nil {
 						t.Fatal(err)
 					}
@@ -125,14 +126,14 @@ func TestPostEndTimeRoundedUp(t *testing.T) {
 // says so.
 func TestPostCrashBeforeStart(t *testing.T) {
 	core, logs := observer.New(zapcore.WarnLevel)
-	c := newClock(t0)
+	c := testkit.NewClock(t0)
 	m := signatures.NewManager(signatures.WithClock(c.Now), signatures.WithLogger(zap.New(core)),
 		signatures.WithResolver(pinnedResolver(srcV4, "", nil)))
 	pre, err := m.Batch(2, func(int) signatures.Config { return signatures.NetworkConfig{TargetIPv4: "10.0.0.1"} })
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Advance(time.Minute)
+	c.Add(time.Minute)
 	crash := t0.Add(-time.Hour).Format(time.RFC3339)
 	post, err := m.Post(pre, signatures.ToolOutput{ErrorInfo: &signatures.ErrorInfo{ExitCode: 1, CrashTimestamp: crash}})
 	if err != nil {

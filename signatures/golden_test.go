@@ -85,14 +85,14 @@ func runGolden(t *testing.T, path string) ([]signatures.Signature, signatures.Pa
 		types = append(types, et)
 	}
 
-	clk := newClock(in.Start)
+	clk := testkit.NewClock(in.Start)
 	m := signatures.NewManager(signatures.WithClock(clk.Now),
 		signatures.WithResolver(pinnedResolver(in.SourceIPv4, in.SourceIPv6, nil)))
 	pre, err := m.CompilePre(cfgs...)
 	if err != nil {
 		return nil, signatures.Payload{}, err
 	}
-	clk.Advance(elapsed)
+	clk.Add(elapsed)
 	post, err := m.CompilePost(pre, in.Output)
 	if err != nil {
 		return nil, signatures.Payload{}, err

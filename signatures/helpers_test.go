@@ -13,26 +13,6 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// clock is a settable clock for WithClock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // pinnedResolver returns a Resolver that touches nothing of the machine:
 // CONTAINER_IP yields v4, the interfaces yield v6, every other strategy is
 // absent. calls counts how often the resolver was consulted.

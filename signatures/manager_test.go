@@ -21,9 +21,9 @@ const (
 func TestCompilePreStartTimeIsCallTime(t *testing.T) {
 	// The clock runs in a zone east of UTC and carries nanoseconds, both of
 	// which the stamp must drop.
-	c := newClock(time.Date(2026, 11, 27, 3, 0, 0, 999, time.FixedZone("CET+2", 2*3600)))
+	c := testkit.NewClock(time.Date(2026, 11, 27, 3, 0, 0, 999, time.FixedZone("CET+2", 2*3600)))
 	m := signatures.NewManager(signatures.WithClock(c.Now), signatures.WithResolver(pinnedResolver(srcV4, "", nil)))
-	c.Advance(90 * time.Second)
+	c.Add(90 * time.Second)
 	pre, err := m.CompilePre(signatures.NetworkConfig{TargetIPv4: "10.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +31,7 @@ func TestCompilePreStartTimeIsCallTime(t *testing.T) {
 	if want := "2026-11-27T01:01:30Z"; pre[0].StartTime != want {
 		t.Errorf("start_time = %q, want %q (time of the call, UTC)", pre[0].StartTime, want)
 	}
-	c.Advance(time.Hour)
+	c.Add(time.Hour)
 	again, err := m.CompilePre(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "r"})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func TestCompilePreSignatures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			calls := 0
 			m := signatures.NewManager(
-				signatures.WithClock(newClock(t0).Now),
+				signatures.WithClock(testkit.NewClock(t0).Now),
 				signatures.WithResolver(pinnedResolver(srcV4, srcV6, &calls)))
 			got, err := m.CompilePre(tt.cfgs...)
 			if err != nil {
@@ -159,7 +159,7 @@ func TestCompilePreSignatures(t *testing.T) {
 }
 
 func TestCompilePreOmitsEmptyFields(t *testing.T) {
-	m := signatures.NewManager(signatures.WithClock(newClock(t0).Now), signatures.WithResolver(pinnedResolver(srcV4, "", nil)))
+	m := signatures.NewManager(signatures.WithClock(testkit.NewClock(t0).Now), signatures.WithResolver(pinnedResolver(srcV4, "", nil)))
 	tests := []struct {
 		cfg  signatures.Config
 		want string
@@ -257,9 +257,9 @@ func TestCompilePost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newClock(t0)
+			c := testkit.NewClock(t0)
 			m := signatures.NewManager(signatures.WithClock(c.Now), signatures.WithResolver(pinnedResolver(srcV4, "", nil)))
-			c.Advance(5 * time.Minute)
+			c.Add(5 * time.Minute)
 			before := cloneSignatures(pre)
 			post, err := m.CompilePost(pre, tt.out)
 			if !reflect.DeepEqual(pre, before) {
@@ -301,7 +301,7 @@ func TestCompilePost(t *testing.T) {
 }
 
 func TestCompilePostEmpty(t *testing.T) {
-	m := signatures.NewManager(signatures.WithClock(newClock(t0).Now))
+	m := signatures.NewManager(signatures.WithClock(testkit.NewClock(t0).Now))
 	post, err := m.CompilePost(nil, signatures.ToolOutput{})
 	if err != nil || len(post) != 0 {
 		t.Fatalf("CompilePost(nil) = %v, %v; want empty, nil", post, err)
@@ -313,7 +313,7 @@ func TestCompilePostEmpty(t *testing.T) {
 func TestCompilePostDoesNotAliasInput(t *testing.T) {
 	own := map[string]any{"scan_id": "s-1"}
 	pre := []signatures.Signature{{TargetIPv4: "10.0.0.1", StartTime: "2026-11-27T01:02:03Z", Extra: own}}
-	m := signatures.NewManager(signatures.WithClock(newClock(t0).Now))
+	m := signatures.NewManager(signatures.WithClock(testkit.NewClock(t0).Now))
 	post, err := m.CompilePost(pre, signatures.ToolOutput{ExtraSignatures: map[string]any{"tool": "nmap"}})
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +340,7 @@ func TestManagerToleratesNilOptions(t *testing.T) {
 
 func TestManagerConcurrentUse(t *testing.T) {
 	calls := 0
-	m := signatures.NewManager(signatures.WithClock(newClock(t0).Now), signatures.WithResolver(pinnedResolver(srcV4, "", &calls)))
+	m := signatures.NewManager(signatures.WithClock(testkit.NewClock(t0).Now), signatures.WithResolver(pinnedResolver(srcV4, "", &calls)))
 	testkit.Concurrently(t, 16, func(i int) error {
 		pre, err := m.CompilePre(signatures.NetworkConfig{TargetHostname: "host" + strings.Repeat("a", i)})
 		if err == nil && pre[0].SourceIPv4 != srcV4 {
