@@ -3,7 +3,9 @@ package outbox
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -102,4 +104,18 @@ func interruptedRecord(t *testing.T, err error) Record {
 		t.Fatal(gerr)
 	}
 	return after
+}
+
+// lockedWithoutRecord returns the path of an outbox a Store of this
+// process holds (as "injectkit serve") until the test ends, its lock
+// record removed: locked, by no holder on record.
+func lockedWithoutRecord(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	holder := mustOpen(t, path, Options{Command: "injectkit serve"})
+	t.Cleanup(func() { holder.Close() })
+	if err := os.Remove(path + ".lock"); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -130,12 +130,7 @@ func TestReadOnly(t *testing.T) {
 // took the lock and before it let go, or another program) is not said to
 // be held by nobody known: the error says what may hold it.
 func TestLockedWithoutRecord(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "outbox.db")
-	holder := mustOpen(t, path, Options{Command: "injectkit serve"})
-	defer holder.Close()
-	if err := os.Remove(path + ".lock"); err != nil {
-		t.Fatal(err)
-	}
+	path := lockedWithoutRecord(t)
 	_, err := Open(path, Options{})
 	var le *LockedError
 	if !errors.As(err, &le) || le.PID != 0 {

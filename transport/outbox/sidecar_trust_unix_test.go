@@ -158,12 +158,7 @@ func TestForeignLockRecordNotRead(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("giving files to other users takes root")
 	}
-	path := filepath.Join(t.TempDir(), "outbox.db")
-	holder := mustOpen(t, path, Options{Command: "injectkit serve"})
-	defer holder.Close()
-	if err := os.Remove(path + ".lock"); err != nil {
-		t.Fatal(err)
-	}
+	path := lockedWithoutRecord(t)
 	plantRegular(t, path+".lock", foreignUID, 0o644, "pid=1\ncommand=injectkit flush\n")
 	_, err := Open(path, Options{})
 	var le *LockedError

@@ -152,12 +152,7 @@ func TestAttemptsRewriteRefusesPlanted(t *testing.T) {
 // link and without waiting on a FIFO planted at its name: the opener
 // that finds the file locked is told so at once.
 func TestLockedErrorReadsNoPlantedFIFO(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "outbox.db")
-	holder := mustOpen(t, path, Options{Command: "injectkit serve"})
-	defer holder.Close()
-	if err := os.Remove(path + ".lock"); err != nil {
-		t.Fatal(err)
-	}
+	path := lockedWithoutRecord(t)
 	if err := syscall.Mkfifo(path+".lock", 0o600); err != nil {
 		t.Skip("no FIFO here:", err)
 	}
