@@ -144,11 +144,7 @@ func TestDataCallbackUnansweredCountedAcrossFlush(t *testing.T) {
 				}
 			}
 			proxy := testkit.FaultProxy(t, p.URL, tt.left, []byte(`"execution_action":"data"`), fault)
-			targets := make([]string, 40)
-			for i := range targets {
-				targets[i] = fmt.Sprintf(`{"value":"10.0.0.%d","asset":"asset-%d"}`, i+1, i)
-			}
-			inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[`+strings.Join(targets, ",")+`]}`)
+			inject := assetsInjectFile(t, id, 40)
 			env, _ := outboxEnv(t)
 			r := run(t, registry(), env, "run", "--inject-file", inject, "--profile", "openaev", "--backend-url", proxy.URL,
 				"--max-payload-size", "2048", "--log-level", "warn")

@@ -65,11 +65,7 @@ func TestRunOpenAEVOutboxFullUnstoredSendFails(t *testing.T) {
 	t.Parallel()
 	const id, n = "inj-full-fails", 32
 	p := noopPlatform(t, id)
-	targets := make([]string, n)
-	for i := range targets {
-		targets[i] = fmt.Sprintf(`{"value":"10.0.0.%d","asset":"asset-%d"}`, i+1, i)
-	}
-	inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[`+strings.Join(targets, ",")+`]}`)
+	inject := assetsInjectFile(t, id, n)
 	front := refusingData(t, p)
 	env, box := outboxEnv(t)
 	r := run(t, registry(), env, "run", "--inject-file", inject, "--profile", "openaev", "--backend-url", front.URL,

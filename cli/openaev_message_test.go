@@ -35,6 +35,17 @@ func oneAssetMessage(t *testing.T, id, contract string) string {
 		`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]}]}`)
 }
 
+// assetsInjectFile writes a noop inject file of inject id over n targets,
+// 10.0.0.1 onwards, each the platform's asset asset-0 onwards.
+func assetsInjectFile(t *testing.T, id string, n int) string {
+	t.Helper()
+	targets := make([]string, n)
+	for i := range targets {
+		targets[i] = fmt.Sprintf(`{"value":"10.0.0.%d","asset":"asset-%d"}`, i+1, i)
+	}
+	return writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[`+strings.Join(targets, ",")+`]}`)
+}
+
 // A platform message runs only with the injector its contract names: one
 // named on the command line that is not the message's is refused with
 // exit 2 before anything runs, is sent or is stored (an nmap run over a

@@ -67,11 +67,8 @@ func TestOutboxFlushSupersededCompleteSendsItsSignatures(t *testing.T) {
 			const id = "oa-7"
 			p.AddInject(id, openaev.ContractID("noop"))
 			p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
-			targets := make([]string, 40)
-			for i := range targets {
-				targets[i] = fmt.Sprintf(`{"value":"10.0.0.%d","asset":"asset-%d"}`, i+1, i)
-			}
-			inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[`+strings.Join(targets, ",")+`]}`)
+			const targets = 40
+			inject := assetsInjectFile(t, id, targets)
 			env, _ := outboxEnv(t)
 			args := []string{"run", "--inject-file", inject, "--profile", "openaev", "--backend-url", p.URL,
 				"--max-payload-size", "2048", "--log-level", "error"}
@@ -99,8 +96,8 @@ func TestOutboxFlushSupersededCompleteSendsItsSignatures(t *testing.T) {
 				return n
 			}
 			second := perAsset()
-			if len(second) != len(targets) {
-				t.Fatalf("the second run stored signatures of %d targets, want %d", len(second), len(targets))
+			if len(second) != targets {
+				t.Fatalf("the second run stored signatures of %d targets, want %d", len(second), targets)
 			}
 			f := run(t, registry(), env, "outbox", "flush", "--backend-url", p.URL, "--log-level", "error")
 			want := fmt.Sprintf("%d delivered, 1 superseded (its signatures sent as data: the platform shows the inject finished), 0 still pending", kept-1)

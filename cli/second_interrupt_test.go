@@ -111,14 +111,11 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 			t.Parallel()
 			id := "inj-abort-" + strconv.Itoa(tc.targets) + tc.action + strconv.FormatBool(tc.full) + strconv.FormatBool(tc.message)
 			p := noopPlatform(t, id)
-			targets := make([]string, tc.targets)
 			assets := make([]string, tc.targets)
-			for i := range targets {
-				targets[i] = fmt.Sprintf(`{"value":"10.0.0.%d","asset":"asset-%d"}`, i+1, i)
+			for i := range assets {
 				assets[i] = fmt.Sprintf(`{"asset_id":"asset-%d","asset_ips":["10.0.0.%d"],"asset_agents":[{"agent_id":"agent-%d"}]}`, i, i+1, i)
 			}
-			input := []string{"--inject-file", writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[`+strings.Join(targets, ",")+`]}`),
-				"--profile", "openaev"}
+			input := []string{"--inject-file", assetsInjectFile(t, id, tc.targets), "--profile", "openaev"}
 			if tc.message {
 				input = []string{"--openaev-message", writeFile(t, "message.json", `{"injection":{"inject_id":"`+id+`",`+
 					`"inject_injector_contract":{"injector_contract_id":"`+openaev.ContractID("noop")+`"},`+
