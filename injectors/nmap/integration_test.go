@@ -53,6 +53,19 @@ func values(t *testing.T, pt signatures.PayloadTarget, et framework.ExpectationT
 	return nil
 }
 
+// scanned runs cfg's scan with real nmap, within 5 minutes, and returns
+// its output, failing t unless it succeeded.
+func scanned(t *testing.T, cfg *framework.Inject) framework.ToolOutput {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out := New().Execute(ctx, cfg)
+	if out.ExecutionStatus() != framework.StatusSuccess {
+		t.Fatalf("status %q, error %+v", out.ExecutionStatus(), out.ErrorInfo)
+	}
+	return out
+}
+
 func TestIntegrationIPv4(t *testing.T) {
 	testkit.Integration(t, "nmap")
 	ssh := testkit.Listen(t, "tcp4", "127.0.0.1:0", testkit.SSHBanner).Port
@@ -61,12 +74,7 @@ func TestIntegrationIPv4(t *testing.T) {
 	ports := fmt.Sprintf("%d,%d,%d", ssh, ftp, closed)
 
 	cfg, logs := newInject(t, &Params{ScanType: ScanConnect, Ports: ports, Timing: 4, ServiceDetection: true}, "127.0.0.1")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	out := New().Execute(ctx, cfg)
-	if out.ExecutionStatus() != framework.StatusSuccess {
-		t.Fatalf("status %q, error %+v", out.ExecutionStatus(), out.ErrorInfo)
-	}
+	out := scanned(t, cfg)
 	want := []int{min(ssh, ftp), max(ssh, ftp)}
 	if got := out.Findings[FieldPorts].([]int); !slices.Equal(got, want) {
 		t.Errorf("ports = %v, want %v (closed %d)", got, want, closed)
@@ -126,12 +134,7 @@ func TestIntegrationIPv6(t *testing.T) {
 
 	cfg, _ := newInject(t, &Params{ScanType: ScanConnect, Ports: fmt.Sprintf("%d,%d,%d", open6, closed, open4), Timing: 4},
 		"::1", "127.0.0.1")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	out := New().Execute(ctx, cfg)
-	if out.ExecutionStatus() != framework.StatusSuccess {
-		t.Fatalf("status %q, error %+v", out.ExecutionStatus(), out.ErrorInfo)
-	}
+	out := scanned(t, cfg)
 	// Each target carries what was found on its own host only.
 	if got := out.TargetExtras[cfg.Targets[0]][framework.Detection][KeyPortsDiscovered].([]int); !slices.Equal(got, []int{open6}) {
 		t.Errorf("::1 ports_discovered = %v, want [%d]", got, open6)
