@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -126,8 +124,8 @@ func TestAMQPServeConsumesTheQueueARegistrationDeclared(t *testing.T) {
 	// serve consumes it, and runs what the platform publishes.
 	r := framework.NewRegistry()
 	builtin.Register(r)
-	var stderr bytes.Buffer
-	o := cli.Options{Registry: r, Name: "injectkit", Stdout: io.Discard, Stderr: &syncWriter{w: &stderr},
+	var stderr testkit.Buffer
+	o := cli.Options{Registry: r, Name: "injectkit", Stdout: io.Discard, Stderr: &stderr,
 		Getenv: func(string) string { return "" }, Environ: func() []string { return nil }}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan int, 1)
@@ -217,16 +215,4 @@ func checkDeclared(t *testing.T, queue string) {
 	if err := declare(false, nil); err == nil {
 		t.Errorf("queue %s declared again as transient", queue)
 	}
-}
-
-// syncWriter is a writer safe for concurrent use.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(b)
 }
