@@ -24,16 +24,8 @@ import (
 // stand-in in the background, or a fixed port, made the run start before
 // the stand-in listened.
 func TestQueryExampleBlock(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds injectkit and the Shodan stand-in")
-	}
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("no bash")
-	}
-	root := repoRoot(t)
-	md := readRepoFile(t, root, "injectors", "query", "README.md")
-	script := fenced(t, string(md), "sh", "shodan-standin")
+	bash, root, md := blockDoc(t, "builds injectkit and the Shodan stand-in", "injectors", "query", "README.md")
+	script := fenced(t, md, "sh", "shodan-standin")
 	w := t.TempDir()
 	script = strings.NewReplacer("bin/", w+"/bin/", "/tmp/shodan.url", w+"/shodan.url",
 		" inject.json", " "+filepath.Join(w, "inject.json")).Replace(script)

@@ -16,17 +16,9 @@ import (
 // it by its process id, which prints the platform's calls summed up: one
 // inject completed, no callback dropped.
 func TestStandInBlock(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds hello and the stand-in")
-	}
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("no bash")
-	}
-	root := repoRoot(t)
-	md := readRepoFile(t, root, "docs", "writing-an-injector.md")
-	script := fenced(t, string(md), "sh", "-contract-of hello -inject inj-hello-1")
-	inject := fenced(t, string(md), "json", `{"inject_id": "inj-hello-1"`)
+	bash, root, md := blockDoc(t, "builds hello and the stand-in", "docs", "writing-an-injector.md")
+	script := fenced(t, md, "sh", "-contract-of hello -inject inj-hello-1")
+	inject := fenced(t, md, "json", `{"inject_id": "inj-hello-1"`)
 	w := t.TempDir()
 	if err := os.WriteFile(filepath.Join(w, "hello-inject.json"), []byte(inject), 0o600); err != nil {
 		t.Fatal(err)
@@ -51,6 +43,23 @@ func TestStandInBlock(t *testing.T) {
 	if !strings.Contains(last, `"dropped":0`) || !strings.Contains(last, `"completed_injects":1`) {
 		t.Errorf("the stand-in summed up %s; want one inject completed, none dropped\n%s", last, stderr.String())
 	}
+}
+
+// blockDoc readies a test that runs a document's shell block as a script:
+// it skips the test in -short mode, saying what the block builds, and
+// where there is no bash; else it returns bash, the repository's root and
+// the document, its path under the root in elems.
+func blockDoc(t *testing.T, builds string, elems ...string) (bash, root, md string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(builds)
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	root = repoRoot(t)
+	return bash, root, string(readRepoFile(t, root, elems...))
 }
 
 // fenced returns the body of the first fenced block of md in language
