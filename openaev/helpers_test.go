@@ -20,6 +20,7 @@ import (
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -328,4 +329,17 @@ func assertNoSecret(t *testing.T, logs *observer.ObservedLogs, secrets ...string
 func message(body map[string]any) string {
 	s, _ := body["execution_message"].(string)
 	return openaevtest.Unmarked(s)
+}
+
+// waitingCopy has h handle d, a copy of a message whose inject a run of
+// this process holds, and returns the channel of its outcome once the
+// copy waits for that run (its INFO line logged).
+func (e *env) waitingCopy(t *testing.T, h *openaev.Handler, d serve.Delivery) <-chan error {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() { errc <- h.HandleDelivery(t.Context(), d) }()
+	testkit.WaitFor(t, 10*time.Second, "the copy waiting for the run", func() bool {
+		return e.logs.FilterMessageSnippet("waiting for that run, whose outcome settles it").Len() == 1
+	})
+	return errc
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/serve"
@@ -32,7 +31,7 @@ func TestSecondCopyOfAPanickedHandlingIsNotSettled(t *testing.T) {
 	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 	started, release := s.nmap.holdNextRun()
 	var raised atomic.Value
-	first, second := make(chan error, 1), make(chan error, 1)
+	first := make(chan error, 1)
 	go func() {
 		defer func() {
 			if v := recover(); v != nil {
@@ -43,10 +42,7 @@ func TestSecondCopyOfAPanickedHandlingIsNotSettled(t *testing.T) {
 		first <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
 	}()
 	<-started
-	go func() { second <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
-	testkit.WaitFor(t, 10*time.Second, "the second copy waiting", func() bool {
-		return s.logs.FilterMessageSnippet("waiting for that run, whose outcome settles it").Len() == 1
-	})
+	second := s.waitingCopy(t, s.handler, serve.Delivery{Body: body})
 	armed.Store(true)
 	release()
 	<-first
@@ -82,14 +78,8 @@ func TestRedeliveryOfAPanickedProcessIsNotSettled(t *testing.T) {
 		_ = e.proc.Process(context.Background(), body)
 	}()
 	<-started
-	second := make(chan error, 1)
 	h := openaev.NewHandler(openaev.HandlerConfig{Processor: e.proc, Log: e.log})
-	go func() {
-		second <- h.HandleDelivery(context.Background(), serve.Delivery{Body: body, Redelivered: true})
-	}()
-	testkit.WaitFor(t, 10*time.Second, "the redelivery waiting", func() bool {
-		return e.logs.FilterMessageSnippet("waiting for that run").Len() == 1
-	})
+	second := e.waitingCopy(t, h, serve.Delivery{Body: body, Redelivered: true})
 	armed.Store(true)
 	release()
 	<-first

@@ -236,14 +236,8 @@ func TestRedeliveredWhileRunningWaitsForTheRun(t *testing.T) {
 			go func() { first <- e.proc.Process(runCtx, body) }()
 			testkit.WaitFor(t, 10*time.Second, "the first run executing", func() bool { return e.nmap.calls.Load() == 1 })
 
-			second := make(chan error, 1)
 			h := openaev.NewHandler(openaev.HandlerConfig{Processor: e.proc, Log: e.log})
-			go func() {
-				second <- h.HandleDelivery(context.Background(), serve.Delivery{Body: body, Redelivered: true})
-			}()
-			testkit.WaitFor(t, 10*time.Second, "the redelivery waiting", func() bool {
-				return e.logs.FilterMessageSnippet("waiting for that run").Len() == 1
-			})
+			second := e.waitingCopy(t, h, serve.Delivery{Body: body, Redelivered: true})
 			stopRun() // the run ends, reported as timed out
 
 			errFirst, errSecond := <-first, <-second
@@ -280,16 +274,10 @@ func TestSecondCopyWaitsForTheFirst(t *testing.T) {
 			s := newServeEnv(t, serveOpts{outbox: outboxed})
 			body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 			started, release := s.nmap.holdNextRun()
-			handle := func(errs chan<- error) {
-				errs <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
-			}
-			first, second := make(chan error, 1), make(chan error, 1)
-			go handle(first)
+			first := make(chan error, 1)
+			go func() { first <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
 			<-started
-			go handle(second)
-			testkit.WaitFor(t, 10*time.Second, "the second copy waiting", func() bool {
-				return s.logs.FilterMessageSnippet("waiting for that run, whose outcome settles it").Len() == 1
-			})
+			second := s.waitingCopy(t, s.handler, serve.Delivery{Body: body})
 			release()
 			if err := <-first; err != nil {
 				t.Errorf("first copy: %v", err)

@@ -150,16 +150,11 @@ func TestHandlerLostCopyDoesNotRun(t *testing.T) {
 	s := newServeEnv(t, serveOpts{})
 	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 	started, release := s.nmap.holdNextRun()
-	first, second := make(chan error, 1), make(chan error, 1)
+	first := make(chan error, 1)
 	go func() { first <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
 	<-started
 	var lost atomic.Bool
-	go func() {
-		second <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body, Lost: lost.Load})
-	}()
-	testkit.WaitFor(t, 10*time.Second, "the second copy waiting", func() bool {
-		return s.logs.FilterMessageSnippet("waiting for that run, whose outcome settles it").Len() == 1
-	})
+	second := s.waitingCopy(t, s.handler, serve.Delivery{Body: body, Lost: lost.Load})
 	lost.Store(true) // its channel closed
 	release()
 	if err := <-first; err != nil {
