@@ -119,11 +119,10 @@ func heldRun(t *testing.T, injectID string) (*transporttest.Backend, string, *ex
 	return be, box, cmd
 }
 
-// kill -9 of `injectkit run` while the backend is slow, after the outbox
-// write and before the 2xx: the next flush delivers the body. While the
-// run lives, `outbox drop` refuses the body it is sending.
-func TestBinaryKill9ThenFlush(t *testing.T) {
-	be, box, cmd := heldRun(t, "bin-kill")
+// startUntilPosted starts cmd, a run posting to be, and returns once be
+// has its first request; a run that never posts is killed, failing t.
+func startUntilPosted(t *testing.T, cmd *exec.Cmd, be *transporttest.Backend) {
+	t.Helper()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +130,14 @@ func TestBinaryKill9ThenFlush(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatal("the run never posted")
 	}
+}
+
+// kill -9 of `injectkit run` while the backend is slow, after the outbox
+// write and before the 2xx: the next flush delivers the body. While the
+// run lives, `outbox drop` refuses the body it is sending.
+func TestBinaryKill9ThenFlush(t *testing.T) {
+	be, box, cmd := heldRun(t, "bin-kill")
+	startUntilPosted(t, cmd, be)
 	code, out, errs := injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "drop", "1")
 	if want := "1 is being sent by pid " + strconv.Itoa(cmd.Process.Pid); code != 2 || out != "" || !strings.Contains(errs, want) {
 		t.Errorf("drop of the body a live run sends: exit %d, stdout %q, stderr %q, want %q", code, out, errs, want)
@@ -197,13 +204,7 @@ func TestBinaryKill9WhileStoringIsReported(t *testing.T) {
 	env := []string{"INJECTKIT_OUTBOX=" + box}
 	cmd := exec.Command(bin, "run", "noop", "--inject-id", "bin-big", "--target", "10.8.0.0/16", "--backend-url", be.URL, "--log-level", "error")
 	cmd.Env = append(os.Environ(), env...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if !be.Within(time.Minute, func() bool { return be.Len() > 0 }) {
-		_ = cmd.Process.Kill()
-		t.Fatal("the run never posted")
-	}
+	startUntilPosted(t, cmd, be)
 	// Chunk 0 waits for its answer: the run stores a few chunks more,
 	// then waits for it too, the others never stored.
 	_ = cmd.Process.Signal(os.Kill)
@@ -247,13 +248,7 @@ func TestBinaryFlushBesideALiveSender(t *testing.T) {
 	be, box, cmd := heldRun(t, "bin-beside")
 	var runErr bytes.Buffer
 	cmd.Stderr = &runErr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if !be.Within(time.Minute, func() bool { return be.Len() > 0 }) {
-		_ = cmd.Process.Kill()
-		t.Fatal("the run never posted")
-	}
+	startUntilPosted(t, cmd, be)
 	code, out, errs := injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
 	be.Release()
 	if err := cmd.Wait(); err != nil {
