@@ -3,7 +3,6 @@ package openaev_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -22,18 +21,14 @@ type slowComplete struct {
 }
 
 func (s slowComplete) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		b, err := io.ReadAll(r.Body)
-		r.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		if bytes.Contains(b, []byte(`"execution_action":"complete"`)) {
-			resp, err := http.DefaultTransport.RoundTrip(r)
-			s.clock.Add(s.answer)
-			return resp, err
-		}
+	b, err := peekBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Contains(b, []byte(`"execution_action":"complete"`)) {
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		s.clock.Add(s.answer)
+		return resp, err
 	}
 	return http.DefaultTransport.RoundTrip(r)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptrace"
 	"sync/atomic"
@@ -31,31 +30,27 @@ type loseComplete struct {
 }
 
 func (l *loseComplete) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		b, err := io.ReadAll(r.Body)
-		r.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		if bytes.Contains(b, []byte(`"execution_action":"complete"`)) && l.n.Add(-1) >= 0 {
-			if l.forward {
-				if resp, err := http.DefaultTransport.RoundTrip(r); err == nil {
-					resp.Body.Close()
-				}
-				if l.cut != nil {
-					l.cut()
-					<-r.Context().Done()
-					return nil, r.Context().Err()
-				}
+	b, err := peekBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Contains(b, []byte(`"execution_action":"complete"`)) && l.n.Add(-1) >= 0 {
+		if l.forward {
+			if resp, err := http.DefaultTransport.RoundTrip(r); err == nil {
+				resp.Body.Close()
 			}
-			// Sent on a connection, as a real one would be: the poster
-			// counts only such an attempt as unanswered.
-			if trace := httptrace.ContextClientTrace(r.Context()); trace != nil && trace.GotConn != nil {
-				trace.GotConn(httptrace.GotConnInfo{})
+			if l.cut != nil {
+				l.cut()
+				<-r.Context().Done()
+				return nil, r.Context().Err()
 			}
-			return nil, errors.New("connection reset by peer (the answer lost)")
 		}
+		// Sent on a connection, as a real one would be: the poster
+		// counts only such an attempt as unanswered.
+		if trace := httptrace.ContextClientTrace(r.Context()); trace != nil && trace.GotConn != nil {
+			trace.GotConn(httptrace.GotConnInfo{})
+		}
+		return nil, errors.New("connection reset by peer (the answer lost)")
 	}
 	return http.DefaultTransport.RoundTrip(r)
 }

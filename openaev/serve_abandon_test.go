@@ -36,11 +36,10 @@ type completeGate struct {
 
 func (g *completeGate) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.Method == http.MethodPost {
-		body, err := io.ReadAll(req.Body)
+		body, err := peekBody(req)
 		if err != nil {
 			return nil, err
 		}
-		req.Body = io.NopCloser(bytes.NewReader(body))
 		if bytes.Contains(body, []byte(`"execution_action":"complete"`)) {
 			g.mu.Lock()
 			g.seen++

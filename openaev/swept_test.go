@@ -41,14 +41,9 @@ func (s *sweepAt) sweep() {
 }
 
 func (s *sweepAt) RoundTrip(r *http.Request) (*http.Response, error) {
-	var body []byte
-	if r.Body != nil {
-		var err error
-		if body, err = io.ReadAll(r.Body); err != nil {
-			return nil, err
-		}
-		r.Body.Close()
-		r.Body = io.NopCloser(bytes.NewReader(body))
+	body, err := peekBody(r)
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case s.atReception && strings.Contains(r.URL.Path, "/execution/reception/") && s.fired.CompareAndSwap(false, true):

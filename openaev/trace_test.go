@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -75,13 +74,11 @@ func newTraceGate(n int32) *traceGate {
 
 func (g *traceGate) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Method == http.MethodPost && r.Body != nil && strings.Contains(r.URL.Path, "/execution/callback/") {
-		b, err := io.ReadAll(r.Body)
-		_ = r.Body.Close()
+		r = r.Clone(r.Context())
+		b, err := peekBody(r)
 		if err != nil {
 			return nil, err
 		}
-		r = r.Clone(r.Context())
-		r.Body = io.NopCloser(bytes.NewReader(b))
 		if bytes.Contains(b, []byte(`"execution_context_identifiers"`)) && g.seen.Add(1) == g.n {
 			close(g.held)
 			select {
