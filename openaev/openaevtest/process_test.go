@@ -49,6 +49,14 @@ func platformWithNmap(t *testing.T, opts ...openaevtest.Option) *openaevtest.Pla
 			}
 		})
 	}
+	receivedI1(t, p, contract)
+	return p
+}
+
+// receivedI1 registers the injector with contract on p, and adds inject
+// "i1" of the nmap contract, its reception received.
+func receivedI1(t *testing.T, p *openaevtest.Platform, contract map[string]any) {
+	t.Helper()
 	if st, reply := register(t, p, contract); st != 200 {
 		t.Fatalf("registration %d %v", st, reply)
 	}
@@ -56,7 +64,6 @@ func platformWithNmap(t *testing.T, opts ...openaevtest.Option) *openaevtest.Pla
 	if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1}); st != 200 {
 		t.Fatalf("reception %d", st)
 	}
-	return p
 }
 
 func structured(doc map[string]any) string {

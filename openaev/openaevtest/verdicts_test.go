@@ -18,13 +18,7 @@ func platformWithCVEs(t *testing.T) *openaevtest.Platform {
 			map[string]any{"type": "cve", "field": "cves", "isMultiple": true},
 		}
 	})
-	if st, reply := register(t, p, contract); st != 200 {
-		t.Fatalf("registration %d %v", st, reply)
-	}
-	p.AddInject("i1", nmapContractID)
-	if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1}); st != 200 {
-		t.Fatalf("reception %d", st)
-	}
+	receivedI1(t, p, contract)
 	p.SetVulnerabilityExpectations("i1", vulnA1, vulnA2, vulnG1)
 	return p
 }
