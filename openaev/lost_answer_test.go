@@ -142,26 +142,6 @@ func flush(t *testing.T, s *serveEnv) {
 	}
 }
 
-// storedComplete returns the stored "complete" of inject id.
-func storedComplete(t *testing.T, s *serveEnv, id string) []byte {
-	t.Helper()
-	recs, err := s.store.List()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		if r.InjectID == id && r.ChunkIndex == 0 {
-			full, err := s.store.Get(r.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return full.Body
-		}
-	}
-	t.Fatalf("no stored complete of %s", id)
-	return nil
-}
-
 // TestUnstoredRetryKnowsItsComplete is reviewer r8's case: serve's outbox
 // sent a result's "complete", which the platform took, its answer lost,
 // then failed to store the rest (full: another process filled it between

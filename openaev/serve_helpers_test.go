@@ -167,29 +167,34 @@ func (s *serveEnv) records(t *testing.T) map[outbox.State]int {
 	return out
 }
 
-// postStoredComplete posts the stored "complete" of inject id to the
-// platform, as an attempt whose answer was lost would have; it stays
-// stored, pending.
-func (s *serveEnv) postStoredComplete(t *testing.T, id string) {
+// storedComplete returns the stored "complete" of inject id.
+func storedComplete(t *testing.T, s *serveEnv, id string) []byte {
 	t.Helper()
 	recs, err := s.store.List()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range recs {
-		if r.InjectID != id || r.ChunkIndex != 0 {
-			continue
+		if r.InjectID == id && r.ChunkIndex == 0 {
+			full, err := s.store.Get(r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return full.Body
 		}
-		full, err := s.store.Get(r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.profile.PostBody(context.Background(), id, 0, full.Body); err != nil {
-			t.Fatalf("the complete, posted: %v", err)
-		}
-		return
 	}
 	t.Fatalf("no stored complete of %s", id)
+	return nil
+}
+
+// postStoredComplete posts the stored "complete" of inject id to the
+// platform, as an attempt whose answer was lost would have; it stays
+// stored, pending.
+func (s *serveEnv) postStoredComplete(t *testing.T, id string) {
+	t.Helper()
+	if err := s.profile.PostBody(context.Background(), id, 0, storedComplete(t, s, id)); err != nil {
+		t.Fatalf("the complete, posted: %v", err)
+	}
 }
 
 // checkRefusedNamed checks how a message the daemon refused before
