@@ -38,8 +38,9 @@ const lazyDelay = 20 * time.Millisecond
 type commitHooks struct {
 	// queued is called by each write once it waits in the queue.
 	queued func()
-	// before is called before each group transaction starts, with the
-	// number of writes it holds.
+	// before is called in each group transaction once its writes ran,
+	// before it commits, with the number of writes it holds (those that
+	// joined it included, see commit).
 	before func(writes int)
 	// fail, when it returns an error, fails each group transaction after
 	// its writes, as a failed commit (a full disk, say) would.
@@ -67,7 +68,8 @@ type commitHooks struct {
 // write runs fn in a writable transaction on db, which the caller holds
 // (see do). Writes arriving while another commits are grouped into the
 // next transaction, so that concurrent deliveries share one fsync instead
-// of queueing for one each: the write that finds no commit running commits
+// of queueing for one each; those arriving while a transaction's writes
+// run, before it commits, join it (see commit): the write that finds no commit running commits
 // the queue itself, its own write first, and hands what queued meanwhile
 // to a committer goroutine, which commits the queue until it is empty;
 // every caller waits for the commit that holds its write. A write alone
@@ -235,6 +237,16 @@ func (s *Store) commitQueue(db *bolt.DB, once bool) {
 	}
 }
 
+// joining takes the writes queued since the batch being run was taken
+// (see commit).
+func (s *Store) joining() []*writeOp {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	ops := s.queue
+	s.queue = nil
+	return ops
+}
+
 // finishAll settles the writes commit ran.
 func finishAll(ops []*writeOp) {
 	for _, op := range ops {
@@ -247,17 +259,22 @@ func finishAll(ops []*writeOp) {
 func (s *Store) commit(db *bolt.DB, batch []*writeOp) []*writeOp {
 	ran := make([]*writeOp, 0, len(batch))
 	for len(batch) > 0 {
-		if s.hooks.before != nil {
-			s.hooks.before(len(batch))
-		}
 		s.commits.Add(1)
 		failed := -1
 		err := s.tx(db, true, func(tx *bolt.Tx) error {
-			for i, op := range batch {
-				if err := op.fn(tx); err != nil {
+			for i := 0; i < len(batch); i++ {
+				if err := batch[i].fn(tx); err != nil {
 					failed = i
 					return err
 				}
+				if i == len(batch)-1 {
+					// Writes queued while this batch ran join it: its
+					// commit has not begun.
+					batch = append(batch, s.joining()...)
+				}
+			}
+			if s.hooks.before != nil {
+				s.hooks.before(len(batch))
 			}
 			if s.hooks.fail != nil {
 				return s.hooks.fail()

@@ -133,7 +133,8 @@
 // lists it, so that the bodies never stored are not lost silently, until
 // DropSend. Writes are
 // group-committed: those that arrive while another commits share the next
-// commit (one fsync for many concurrent deliveries), and each caller
+// commit (one fsync for many concurrent deliveries), those that arrive
+// while a transaction's writes run, before it commits, join it, and each caller
 // returns once the commit that holds its write is durable, or with that
 // commit's error, which every write it held shares. A Deliverer (and a
 // Resender, for a poster that does not send in order) removes the bodies

@@ -1,0 +1,91 @@
+package outbox
+
+import (
+	"errors"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestWriteJoinsTransactionNotYetCommitting: a write queued while the
+// writes of a group transaction run, before it commits, joins it: one
+// commit (one pair of fsyncs) for both, each caller told once it is
+// durable. One queued later, while the transaction commits, waits for the
+// next (see TestGroupCommitSharesOneCommit). A joined write that fails is
+// run again alone, the others committed without it.
+func TestWriteJoinsTransactionNotYetCommitting(t *testing.T) {
+	errRefused := errors.New("refused")
+	for _, joinedFails := range []bool{false, true} {
+		t.Run(map[bool]string{false: "committed", true: "joined write fails"}[joinedFails], func(t *testing.T) {
+			for _, shared := range []bool{false, true} {
+				s := mustOpen(t, filepath.Join(t.TempDir(), "outbox.db"), Options{Shared: shared})
+				queued := make(chan struct{}, 2)
+				var writes []int
+				s.hooks = commitHooks{queued: func() { queued <- struct{}{} }, before: func(n int) { writes = append(writes, n) }}
+				running, release := make(chan struct{}), make(chan struct{})
+				var once sync.Once
+				first := make(chan error, 1)
+				go func() {
+					first <- s.do(true, func(tx *bolt.Tx) error {
+						once.Do(func() { // only the first time it runs
+							close(running)
+							<-release
+						})
+						_, err := tx.CreateBucketIfNotExists([]byte("first"))
+						return err
+					})
+				}()
+				<-queued
+				<-running
+				second := make(chan error, 1)
+				go func() {
+					second <- s.do(true, func(tx *bolt.Tx) error {
+						if joinedFails {
+							return errRefused
+						}
+						_, err := tx.CreateBucketIfNotExists([]byte("second"))
+						return err
+					})
+				}()
+				<-queued // the second write waits while the first one runs
+				close(release)
+				if err := <-first; err != nil {
+					t.Fatal(err)
+				}
+				err := <-second
+				wantCommits, wantWrites := int64(1), []int{2}
+				if joinedFails {
+					// The transaction of both failed; the second ran again
+					// alone, refused, and the first committed without it.
+					wantCommits, wantWrites = 3, []int{1}
+					if !errors.Is(err, errRefused) {
+						t.Errorf("the joined write's error %v, want %v", err, errRefused)
+					}
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				if c := s.Commits(); c != wantCommits {
+					t.Errorf("shared=%t: %d commits, want %d", shared, c, wantCommits)
+				}
+				if !slices.Equal(writes, wantWrites) {
+					t.Errorf("shared=%t: writes per committed transaction %v, want %v", shared, writes, wantWrites)
+				}
+				err = s.do(false, func(tx *bolt.Tx) error {
+					if tx.Bucket([]byte("first")) == nil || (tx.Bucket([]byte("second")) == nil) != joinedFails {
+						return errors.New("the committed writes are not in the file")
+					}
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
