@@ -262,14 +262,16 @@ func (s *Store) commit(db *bolt.DB, batch []*writeOp) []*writeOp {
 		s.commits.Add(1)
 		failed := -1
 		err := s.tx(db, true, func(tx *bolt.Tx) error {
+			taken := len(batch)
 			for i := 0; i < len(batch); i++ {
 				if err := batch[i].fn(tx); err != nil {
 					failed = i
 					return err
 				}
-				if i == len(batch)-1 {
-					// Writes queued while this batch ran join it: its
-					// commit has not begun.
+				if i == taken-1 {
+					// Writes queued while this batch ran join it, once:
+					// its commit has not begun, and writes that keep
+					// coming do not put it off.
 					batch = append(batch, s.joining()...)
 				}
 			}
