@@ -57,6 +57,9 @@ type ConfigResult struct {
 	// connection, the configuration was refused before it): the target
 	// is not reached (framework.ToolOutput.Unreached).
 	notSent string
+	// cutOff is set when the engine counts more matches than were
+	// fetched (max_results reached): a CVE may be on one not fetched.
+	cutOff bool
 }
 
 // Execute runs one query per target configuration, one after the other. A
@@ -148,6 +151,7 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 	}
 	clean, names, cerr := cleanMatches(ctx, nonNilMatches(res.Matches), red)
 	r.Total, r.Matches = res.Total, clean
+	r.cutOff = res.Total > len(res.Matches)+res.Dropped
 	d := drops{banners: res.Dropped, names: names}
 	if cerr != nil { // cut by ctx: what Search said matters less
 		err = cerr
@@ -206,7 +210,7 @@ func sendFailure(err error) string {
 func buildOutput(results []ConfigResult, targets []framework.Target, types []framework.ExpectationType, provider string) framework.ToolOutput {
 	allIPs := []string{}
 	var errs []string
-	failures, cancelled := 0, false
+	failures, cancelled, cut := 0, false, false
 	var unreached map[framework.Target]string
 	extras := make(map[framework.Target]framework.TypeExtras, len(results))
 	own := make(map[framework.Target]framework.ExecutionStatus, len(results))
@@ -237,6 +241,7 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 			failures++
 		}
 		cancelled = cancelled || r.Status == ResultCancelled
+		cut = cut || r.cutOff
 		if r.notSent != "" {
 			if unreached == nil {
 				unreached = map[framework.Target]string{}
@@ -260,9 +265,10 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 	// The platform sets one VULNERABILITY verdict for the whole inject
 	// from the cves output (2.4.0's CVEOutputProcessor): an empty list is
 	// "Not vulnerable" for every asset, those never queried too. So an
-	// empty list goes only when every configuration was answered in full;
-	// a CVE found goes whatever was not answered.
-	if cves := buildCVEs(results, metas); len(cves) > 0 || len(errs) == 0 {
+	// empty list goes only when every configuration was answered in full,
+	// none cut at max_results with matches left unfetched; a CVE found
+	// goes whatever was not answered.
+	if cves := buildCVEs(results, metas); len(cves) > 0 || (len(errs) == 0 && !cut) {
 		out.Findings[FieldCVEs] = cves
 	}
 	switch {

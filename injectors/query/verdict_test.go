@@ -2,6 +2,7 @@ package query
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"testing"
 
@@ -23,7 +24,9 @@ import (
 // assets it never queried: with no CVE found, cves is left out, the
 // expectations stay pending and the expiry fails them; with a CVE found,
 // cves is sent (Vulnerable). A run that queried every asset still gets
-// its "Not vulnerable".
+// its "Not vulnerable"; a run whose matches were cut at max_results (the
+// engine counting more than were fetched) is not complete either: a CVE
+// may be on a match not fetched.
 func TestNoVerdictForAnAssetNotQueried(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -34,18 +37,26 @@ func TestNoVerdictForAnAssetNotQueried(t *testing.T) {
 		want     string   // every expectation's result, "" pending
 		expired  string   // the same, after the expiry
 		wantCVEs bool     // a cves output stored
+		query    string   // each target's query ("" nginx)
+		max      int      // max_results (0 the default)
 	}{
 		{"partial, no CVE found: no verdict", openaevtest.Version24, 1, []string{"203.0.113.2", "203.0.113.4"}, "SUCCESS",
-			"", openaevtest.ResultFailed, false},
+			"", openaevtest.ResultFailed, false, "", 0},
 		{"partial, a CVE found: vulnerable", openaevtest.Version24, 1, []string{"203.0.113.1", "203.0.113.4"}, "SUCCESS",
-			openaevtest.ResultVulnerable, openaevtest.ResultVulnerable, true},
+			openaevtest.ResultVulnerable, openaevtest.ResultVulnerable, true, "", 0},
 		{"every asset queried, no CVE: not vulnerable", openaevtest.Version24, -1, []string{"203.0.113.2", "203.0.113.4"}, "SUCCESS",
-			openaevtest.ResultNotVulnerable, openaevtest.ResultNotVulnerable, true},
+			openaevtest.ResultNotVulnerable, openaevtest.ResultNotVulnerable, true, "", 0},
 		{"none answered: nothing processed", openaevtest.Version24, 0, []string{"203.0.113.2", "203.0.113.4"}, "ERROR",
-			"", openaevtest.ResultFailed, false},
+			"", openaevtest.ResultFailed, false, "", 0},
 		// The current line processes the outputs of a failed complete too.
 		{"current line, none answered: no verdict", openaevtest.Current, 0, []string{"203.0.113.2", "203.0.113.4"}, "ERROR",
-			"", openaevtest.ResultFailed, false},
+			"", openaevtest.ResultFailed, false, "", 0},
+		// Example Hosting SAS has 59 banners, the first with no CVE:
+		// max_results 1 fetches it alone.
+		{"cut at max_results, no CVE fetched: no verdict", openaevtest.Version24, -1, []string{"", ""}, "SUCCESS",
+			"", openaevtest.ResultFailed, false, `org:"Example Hosting SAS"`, 1},
+		{"every match fetched, a CVE: vulnerable", openaevtest.Version24, -1, []string{"", ""}, "SUCCESS",
+			openaevtest.ResultVulnerable, openaevtest.ResultVulnerable, true, `org:"Example Hosting SAS"`, 100},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,11 +69,20 @@ func TestNoVerdictForAnAssetNotQueried(t *testing.T) {
 			assets := []openaevtest.Expectation{{Asset: "a1"}, {Asset: "a2"}}
 			p.SetVulnerabilityExpectations(injectID, assets...)
 			var targets []map[string]any
+			query := cmp.Or(tt.query, "nginx")
 			for i, ip := range tt.ips {
-				targets = append(targets, map[string]any{"query": "nginx", "target_ipv4": ip, "asset": assets[i].Asset})
+				tg := map[string]any{"query": query, "asset": assets[i].Asset}
+				if ip != "" {
+					tg["target_ipv4"] = ip
+				}
+				targets = append(targets, tg)
 			}
-			file := testkit.WriteJSON(t, "inject.json", map[string]any{"inject_id": injectID, "injector": Name,
-				"expectation_types": []string{"VULNERABILITY"}, "targets": targets})
+			req := map[string]any{"inject_id": injectID, "injector": Name,
+				"expectation_types": []string{"VULNERABILITY"}, "targets": targets}
+			if tt.max > 0 {
+				req["params"] = map[string]any{"max_results": tt.max}
+			}
+			file := testkit.WriteJSON(t, "inject.json", req)
 			env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": testKey, "INJECTKIT_OUTBOX": "none"}
 			reg := framework.NewRegistry()
 			reg.Register(Name, func() framework.Executor { return New() })
