@@ -148,6 +148,9 @@ func (c ExternalConfig) Validate() error {
 		// Sent as it is (%FF), reported as U+FFFD: the two would differ.
 		return &ValidationError{Field: "query", Value: c.Query, Reason: "not valid UTF-8"}
 	}
+	if (c.TargetIPv4 != "" || c.TargetHostname != "") && strings.Count(c.Query, `"`)%2 != 0 {
+		return &ValidationError{Field: "query", Value: c.Query, Reason: ReasonUnbalancedQuote}
+	}
 	if c.TargetIPv4 != "" {
 		if err := validateNarrowing(c.TargetIPv4); err != nil {
 			return err
@@ -158,6 +161,12 @@ func (c ExternalConfig) Validate() error {
 	}
 	return nil
 }
+
+// ReasonUnbalancedQuote is the Reason of the *ValidationError of an
+// external target narrowed to an address or host name whose query leaves
+// a double quote open: the narrowing, appended after the query, would be
+// read inside the quoted phrase, and the search no longer narrowed.
+const ReasonUnbalancedQuote = `holds an unclosed double quote: the narrowing to the target (ip:, hostname:) added after it would fall inside the quoted phrase; close the quote`
 
 // ReasonIPv6Narrowing is the Reason of the *ValidationError of an
 // external target whose target_ipv4 holds an IPv6 address or range.

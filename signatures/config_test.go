@@ -163,6 +163,16 @@ func TestExternalConfigValidate(t *testing.T) {
 		{name: "ipv4-mapped", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "::ffff:192.0.2.9"}},
 		{name: "ipv4-mapped unspecified", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "::ffff:0.0.0.0"}, wantField: "target_ipv4", wantValue: "::ffff:0.0.0.0"},
 		{name: "bad hostname", cfg: signatures.ExternalConfig{Query: "q", TargetHostname: "-oN/tmp/x"}, wantField: "target_hostname", wantValue: "-oN/tmp/x"},
+		// The narrowing is appended after the query: an unclosed quote
+		// would take it into the phrase, and the search would no longer
+		// be narrowed to the target.
+		{name: "unbalanced quote narrowed to ipv4", cfg: signatures.ExternalConfig{Query: `product:"Apache httpd`, TargetIPv4: "192.0.2.10"},
+			wantField: "query", wantValue: `product:"Apache httpd`, wantReason: signatures.ReasonUnbalancedQuote},
+		{name: "unbalanced quote narrowed to hostname", cfg: signatures.ExternalConfig{Query: `apache "`, TargetHostname: "web.example.com"},
+			wantField: "query", wantValue: `apache "`, wantReason: signatures.ReasonUnbalancedQuote},
+		{name: "balanced quotes narrowed", cfg: signatures.ExternalConfig{Query: `product:"Apache httpd" org:"Ex"`, TargetIPv4: "192.0.2.10"}},
+		// Not narrowed, the query is sent as written: the engine reads it.
+		{name: "unbalanced quote not narrowed", cfg: signatures.ExternalConfig{Query: `product:"Apache httpd`}},
 	}
 	checkValidate(t, tests)
 }
