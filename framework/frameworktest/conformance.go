@@ -94,7 +94,7 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     (framework.CheckParams), or, when Options.Params is given, the
 //     defaults with it (framework.DecodeParams: a required param must be
 //     given there), and the manifest's params agree with it on
-//     names, types, defaults, enums and required;
+//     names, types, defaults, enums, int ranges and required;
 //   - settings: a framework.Configurer's Configure accepts, without
 //     panicking, every declared setting, Options.Settings over the
 //     defaults (a key the manifest does not declare fails); the groups

@@ -3,6 +3,7 @@ package frameworktest
 import (
 	"errors"
 	"maps"
+	"math/big"
 	"reflect"
 	"slices"
 	"strings"
@@ -164,6 +165,9 @@ func compareParams(t testing.TB, manifest, spec []framework.Param, params any) {
 		if (m.Type == framework.ParamEnum || s.Type == framework.ParamEnum) && !slices.Equal(m.Enum, s.Enum) {
 			t.Errorf("param %q: the manifest's enum is %v, the field's %v"+fix, m.Name, m.Enum, s.Enum)
 		}
+		if !sameRange(m, s) {
+			t.Errorf("param %q: the manifest's range is %s, the field's %s"+fix, m.Name, rangeText(m), rangeText(s))
+		}
 		if m.Required != s.Required {
 			t.Errorf("param %q: required is %v in the manifest, %v on the field"+fix, m.Name, m.Required, s.Required)
 		}
@@ -187,6 +191,38 @@ func sameDefault(m, s framework.Param) bool {
 	a, errA := framework.ParseDuration(m.Default)
 	b, errB := framework.ParseDuration(s.Default)
 	return errA == nil && errB == nil && a == b
+}
+
+// sameRange compares the ends of two int params' ranges as numbers: a
+// manifest's "05" is the field's "5". A range the manifest declares and
+// the field does not (or the reverse) differs: `injectors` and --param
+// would go by one, an inject file by the other.
+func sameRange(m, s framework.Param) bool {
+	return sameEnd(m.Min, s.Min) && sameEnd(m.Max, s.Max)
+}
+
+func sameEnd(a, b string) bool {
+	x, okA := new(big.Int).SetString(a, 10)
+	y, okB := new(big.Int).SetString(b, 10)
+	if okA && okB {
+		return x.Cmp(y) == 0
+	}
+	return a == b
+}
+
+// rangeText says a param's range as `injectors` shows it ("from 0 to
+// 255"), "none" when it has none.
+func rangeText(p framework.Param) string {
+	if p.Min == "" && p.Max == "" {
+		return "none"
+	}
+	end := func(v string) string {
+		if v == "" {
+			return "(none)"
+		}
+		return v
+	}
+	return "from " + end(p.Min) + " to " + end(p.Max)
 }
 
 // withArticle is word after "a" or "an": "an int", "a duration".

@@ -87,6 +87,13 @@ func (p *probe) Close() error {
 	return p.closeErr
 }
 
+// rangedProbeParams are probeParams whose port has a range of its own.
+type rangedProbeParams struct {
+	Port int           `json:"port" param:"min=1,max=1024" doc:"port to probe"`
+	Mode string        `json:"mode" param:"enum=fast|slow" doc:"how to probe"`
+	Wait time.Duration `json:"wait" doc:"pause between probes"`
+}
+
 // panicJSON is a value whose MarshalJSON panics.
 type panicJSON struct{}
 
@@ -251,6 +258,13 @@ func TestConformanceFails(t *testing.T) {
 		{"enums disagree", &probe{manifest: func(m *framework.Manifest) {
 			m.Params[1].Enum = []string{"fast", "slow", "stealth"}
 		}}, fast, `param "mode": the manifest's enum is [fast slow stealth], the field's [fast slow]`},
+		{"range the field does not declare", &probe{manifest: func(m *framework.Manifest) {
+			m.Params[0].Min, m.Params[0].Max = "1", "65535"
+		}}, fast, `param "port": the manifest's range is from 1 to 65535, the field's none`},
+		{"ranges disagree", &probe{manifest: func(m *framework.Manifest) {
+			m.Params[0].Min, m.Params[0].Max = "1", "65535"
+		}, newParams: func() any { return &rangedProbeParams{Port: 80, Mode: "fast"} }}, fast,
+			`param "port": the manifest's range is from 1 to 65535, the field's from 1 to 1024`},
 		{"required disagrees", &probe{manifest: func(m *framework.Manifest) {
 			m.Params[0].Required = true
 		}}, fast, `param "port": required is true in the manifest, false on the field`},
