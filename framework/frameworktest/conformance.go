@@ -35,7 +35,9 @@ type Options struct {
 	// cheap to act on. Each is attributed to an asset (conformance-asset-1,
 	// -2 …), as the platform's targets are, so that TargetExtras keyed by
 	// a configuration alone (framework.Target{Config: c}), which the
-	// runtime does not match to such a target, are reported.
+	// runtime does not match to such a target, are reported. A
+	// configuration given as a pointer is handed to each inject as a
+	// pointer to a copy of its value: the caller's is left as it is.
 	Targets []signatures.Config
 	// Params of the live inject, decoded and validated as the runtime does
 	// (framework.DecodeParams). Default: the executor's defaults. A
@@ -236,6 +238,7 @@ func (c *checker) inject(t testing.TB, targets []signatures.Config) *framework.I
 	in := &framework.Inject{ID: "conformance", Injector: c.o.Name, Category: c.m.Category, Params: params, Log: c.log,
 		ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Prevention}}
 	for i, cfg := range targets {
+		cfg = ownCopy(cfg)
 		in.Targets = append(in.Targets, framework.Target{Config: cfg, Attribution: signatures.Attribution{Asset: "conformance-asset-" + strconv.Itoa(i+1)}})
 		in.Category = cfg.Category()
 	}

@@ -35,6 +35,32 @@ func handOver(targets []framework.Target) handed {
 	return h
 }
 
+// ownCopy returns a configuration given as a pointer as a pointer to a
+// copy of its value, so that each inject is handed its own, as the
+// runtime hands each run its own: what one Execute writes there would
+// otherwise hide the next one's write from the ReadsTargetsOnly check and
+// change the caller's Options.Targets.
+func ownCopy(cfg signatures.Config) signatures.Config {
+	switch c := cfg.(type) {
+	case *signatures.NetworkConfig:
+		if c != nil {
+			v := *c
+			return &v
+		}
+	case *signatures.CloudConfig:
+		if c != nil {
+			v := *c
+			return &v
+		}
+	case *signatures.ExternalConfig:
+		if c != nil {
+			v := *c
+			return &v
+		}
+	}
+	return cfg
+}
+
 // changed returns an error for each target of targets that is no longer
 // as it was handed (its configuration's value or its attribution), or one
 // saying the slice's length changed; none when nothing did.

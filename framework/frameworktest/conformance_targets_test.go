@@ -126,8 +126,8 @@ func TestConformanceMatchesExtrasToTheTargetsHanded(t *testing.T) {
 			}, `TargetExtras key {"target_ipv4":"127.0.0.2","asset"`},
 		{"a pointer's value changed, keyed by its value", &signatures.NetworkConfig{TargetIPv4: "127.0.0.1"},
 			func(tg *framework.Target) framework.Target {
-				// Every run of Conformance's is handed this one pointer:
-				// each changes its value again.
+				// Each run of Conformance's is handed a copy of this
+				// pointer's value: each changes its own.
 				nc := tg.Config.(*signatures.NetworkConfig)
 				nc.TargetIPv4 += "0"
 				return framework.Target{Config: *nc, Attribution: tg.Attribution}
@@ -175,6 +175,8 @@ func (p readingProbe) ReadsTargetsOnly() bool { return p.reads }
 func TestConformanceReportsAReaderThatWrites(t *testing.T) {
 	ptr := fast
 	ptr.Targets = []signatures.Config{&signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}
+	ptrAgain := fast
+	ptrAgain.Targets = []signatures.Config{&signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}
 	tests := []struct {
 		name   string
 		o      frameworktest.Options
@@ -186,10 +188,15 @@ func TestConformanceReportsAReaderThatWrites(t *testing.T) {
 			in.Targets[0].Config = signatures.NetworkConfig{TargetIPv4: "127.0.0.2"}
 		}, "ReadsTargetsOnly reports true, but Execute changed target 0"},
 		{"through a pointer", ptr, true, func(in *framework.Inject) {
-			// Another address each time: every Execute of Conformance
-			// is handed the same pointer.
+			// Each Execute of Conformance is handed its own copy of
+			// the pointer's value.
 			c := in.Targets[0].Config.(*signatures.NetworkConfig)
 			c.TargetIPv4 += "0"
+		}, "ReadsTargetsOnly reports true, but Execute changed target 0"},
+		{"through a pointer, the same value each time", ptrAgain, true, func(in *framework.Inject) {
+			// Each Execute is handed a pointer of its own: an earlier
+			// run's write does not hide the live run's.
+			in.Targets[0].Config.(*signatures.NetworkConfig).TargetIPv4 = "127.0.0.2"
 		}, "ReadsTargetsOnly reports true, but Execute changed target 0"},
 		{"an attribution", fast, true, func(in *framework.Inject) { in.Targets[0].Attribution.Asset = "other" },
 			"ReadsTargetsOnly reports true, but Execute changed target 0"},
@@ -215,5 +222,34 @@ func TestConformanceReportsAReaderThatWrites(t *testing.T) {
 				t.Errorf("Conformance reported %q (about ReadsTargetsOnly: %v); want %q", msgs, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestConformanceLeavesTheCallersTargets: each inject of Conformance is
+// handed copies of the pointer configurations Options.Targets gives, so
+// that what one Execute writes there reaches neither the next inject nor
+// the caller's own targets.
+func TestConformanceLeavesTheCallersTargets(t *testing.T) {
+	given := &signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}
+	var seen []string
+	ex := &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+		c := in.Targets[0].Config.(*signatures.NetworkConfig)
+		seen = append(seen, c.TargetIPv4)
+		c.TargetIPv4 = "127.0.0.2"
+		return framework.ToolOutput{}
+	}}
+	o := fast
+	o.Targets = []signatures.Config{given}
+	check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, ex, o) })
+	if given.TargetIPv4 != "127.0.0.1" {
+		t.Errorf("the caller's target became %q; want it untouched", given.TargetIPv4)
+	}
+	for i, v := range seen {
+		if v != "127.0.0.1" {
+			t.Errorf("Execute %d was handed %q; want 127.0.0.1, as given", i+1, v)
+		}
+	}
+	if len(seen) == 0 {
+		t.Error("Execute was never called")
 	}
 }
