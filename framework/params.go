@@ -178,6 +178,11 @@ func decodeInto(target any, raw map[string]any, fields []paramField) error {
 			if !ok {
 				return unknownParam(k, paramText(v), fieldNames(fields))
 			}
+			if n, ok := v.(json.Number); ok && f.kind == ParamInt && !wholeLiteral(n.String()) {
+				// Not whole, though float64 may round it to one
+				// (21.9999999999999999): refused as --param refuses it.
+				return invalidParam(k, n.String(), errNotInteger.Error())
+			}
 			if f.kind != ParamDuration || v == nil { // null keeps the default, as for any type
 				continue
 			}

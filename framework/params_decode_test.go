@@ -156,6 +156,8 @@ func TestParamSpellingsAgree(t *testing.T) {
 	for _, tt := range []struct{ key, text string }{
 		{"port", "22"}, {"port", "22.0"}, {"port", "2.2e1"}, {"port", "-1"}, {"port", "22.5"}, {"port", "+22"},
 		{"port", "022"}, {"port", "1e30"}, {"port", "99999999999999999999"}, {"port", "0x16"},
+		// Not whole, though float64 rounds them to one: 22 would run.
+		{"port", "21.9999999999999999"}, {"port", "22.0000000000000001"}, {"port", "2.19999999999999999e1"},
 		{"verbose", "true"}, {"verbose", "false"}, {"verbose", "1"}, {"verbose", "0"}, {"verbose", "TRUE"},
 		{"verbose", "True"}, {"verbose", "t"},
 	} {
