@@ -64,15 +64,26 @@ func InjectWith(t testing.TB, ex framework.Executor, opts ...InjectOption) *fram
 }
 
 // WithTargets adds a target per configuration, whose asset ids are
-// asset-a, asset-b and so on in order; the inject takes their category.
+// asset-a, asset-b and so on in order, asset-aa after asset-z (as a
+// spreadsheet names its columns); the inject takes their category.
 func WithTargets(cfgs ...signatures.Config) InjectOption {
 	return func(in *framework.Inject) {
 		for _, c := range cfgs {
-			asset := "asset-" + string(rune('a'+len(in.Targets)))
+			asset := "asset-" + letters(len(in.Targets))
 			in.Targets = append(in.Targets, framework.Target{Config: c, Attribution: signatures.Attribution{Asset: asset}})
 			in.Category = c.Category()
 		}
 	}
+}
+
+// letters names the i-th asset (from 0) in lower-case letters: a … z,
+// aa … az, ba … zz, aaa …
+func letters(i int) string {
+	var b []byte
+	for i++; i > 0; i = (i - 1) / 26 {
+		b = append([]byte{byte('a' + (i-1)%26)}, b...)
+	}
+	return string(b)
 }
 
 // WithTarget adds one target as given; the inject takes its category.

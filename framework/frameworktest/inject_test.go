@@ -2,7 +2,9 @@ package frameworktest_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -140,5 +142,29 @@ func TestInjectWithReportsANewParamsPanic(t *testing.T) {
 				t.Errorf("inject = %+v, want none: the test stops at the failure", in)
 			}
 		})
+	}
+}
+
+// TestWithTargetsNamesManyAssets: past asset-z the asset ids go on in
+// letters, asset-aa, asset-ab…, as a spreadsheet names its columns:
+// each one distinct and printable, never asset-{ nor a control character.
+func TestWithTargetsNamesManyAssets(t *testing.T) {
+	cfgs := make([]signatures.Config, 0, 800)
+	for i := range 800 {
+		cfgs = append(cfgs, signatures.NetworkConfig{TargetIPv4: fmt.Sprintf("127.0.%d.%d", i/256, i%256)})
+	}
+	in := frameworktest.Inject(t, &frameworktest.Executor{}, cfgs...)
+	seen := map[string]bool{}
+	for i, tg := range in.Targets {
+		a := tg.Attribution.Asset
+		if !regexp.MustCompile(`^asset-[a-z]+$`).MatchString(a) || seen[a] {
+			t.Fatalf("target %d: asset %q; want asset- and letters, each once", i, a)
+		}
+		seen[a] = true
+	}
+	for i, want := range map[int]string{0: "asset-a", 25: "asset-z", 26: "asset-aa", 27: "asset-ab", 51: "asset-az", 52: "asset-ba", 701: "asset-zz", 702: "asset-aaa"} {
+		if got := in.Targets[i].Attribution.Asset; got != want {
+			t.Errorf("target %d: asset %q, want %q", i, got, want)
+		}
 	}
 }
