@@ -77,12 +77,16 @@ func printVersion(o Options, output string) error {
 	return err
 }
 
-// rootAction is the application's own action: --version, else the help,
+// rootAction is the application's own action: --version (no arguments:
+// `--version extra` is refused like `version extra`), else the help,
 // else an unknown command with a suggestion (`injectkit rn`).
 func rootAction(o Options) ucli.ActionFunc {
 	group := groupAction(o, o.name(), true)
 	return func(c *ucli.Context) error {
 		if c.Bool(versionFlag) {
+			if c.NArg() > 0 {
+				return argsError(c, o, "--"+versionFlag, "no arguments")
+			}
 			return printVersion(o, outputText)
 		}
 		return group(c)
