@@ -18,12 +18,23 @@ import (
 // it ("a, b" is a and b), but for a pair (key=value), whose value keeps its
 // own, as the inject file's would (--param 'greeting= ' is " "); the
 // environment's and the config file's pairs are trimmed whole before
-// (mergedPairs).
+// (mergedPairs). A pair whose key is white space alone (' =x') is kept as
+// written, for the run to refuse quoting what the user wrote (addParams).
 func (f field) item(s string) string {
 	if f.pairs {
+		if blankKey(s) {
+			return s
+		}
 		return strings.TrimLeftFunc(s, unicode.IsSpace)
 	}
 	return strings.TrimSpace(s)
+}
+
+// blankKey reports a pair (key=value) whose key is empty or white space
+// alone.
+func blankKey(s string) bool {
+	k, _, ok := strings.Cut(s, "=")
+	return ok && strings.TrimSpace(k) == ""
 }
 
 // trimmed is a setting's value without the white space around it, which

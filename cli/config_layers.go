@@ -90,12 +90,13 @@ func (f field) mergedPairs(layers []raw) (raw, error) {
 	for _, l := range slices.Backward(layers) {
 		seen := map[string]bool{}
 		for i, s := range l.vals {
-			if !strings.HasPrefix(l.from, "--") {
+			if !strings.HasPrefix(l.from, "--") && !blankKey(s) {
 				// The environment's and the config file's items lose the
 				// white space around them whole, as any list's do
 				// (ports=22 from 'ports=22 '): an environment file's
 				// trailing spaces are no part of a value. A flag's value
-				// is kept as written (item).
+				// is kept as written (item), as is a pair whose key is
+				// white space alone, refused quoting what was written.
 				s = strings.TrimSpace(s)
 			}
 			if s = f.item(s); strings.TrimSpace(s) == "" {

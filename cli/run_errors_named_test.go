@@ -72,6 +72,10 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"zero timeout: not the default in disguise", []string{"--target", "10.0.0.1", "--timeout", "0s"}, "", `invalid timeout "0s" (--timeout): must be positive`},
 		{"bad param", []string{"--target", "10.0.0.1", "--param", "delay=-3"}, "", `invalid param "delay=-3" (--param): negative duration`},
 		{"param without =", []string{"--target", "10.0.0.1", "--param", "delay"}, "", `invalid param "delay" (--param): want key=value`},
+		// A blank key is shown as written, its white space kept: " =x", not "=x".
+		{"param with an empty key", []string{"--target", "10.0.0.1", "--param", "=x"}, "", `invalid param "=x" (--param): want key=value: the key is blank`},
+		{"param with a white space key", []string{"--target", "10.0.0.1", "--param", " =x"}, "", `invalid param " =x" (--param): want key=value: the key is blank`},
+		{"param with a tab key", []string{"--target", "10.0.0.1", "--param", "\t=x"}, "", `invalid param "\t=x" (--param): want key=value: the key is blank`},
 		{"unknown expectation", []string{"--target", "10.0.0.1", "--expectation", "DETECT"}, "",
 			`invalid expectation "DETECT" (--expectation): want DETECTION, PREVENTION or VULNERABILITY`},
 		// An expectation type the injector's manifest does not declare.
@@ -143,6 +147,10 @@ func TestRunListItemErrorsNameWhereGiven(t *testing.T) {
 		{config: "target: [10.0.0.1]\nexpectation:\n  - DETECTION\n  - DETECT\n", want: `invalid expectation "DETECT" (config file %s:4)`},
 		{config: "target: [10.0.0.1]\nparam:\n  - outcome=failed\n  - delay=-3\n", want: `invalid param "delay=-3" (config file %s:4)`},
 		{config: "target: [10.0.0.1]\nparam:\n  - delay=1\n  - delay=2\n", want: `invalid param "delay=2" (config file %s:4): delay given twice`},
+		// A blank key is quoted as written, from any source.
+		{config: "target: [10.0.0.1]\nparam:\n  - ' =x'\n", want: `invalid param " =x" (config file %s:3): want key=value: the key is blank`},
+		{env: map[string]string{"INJECTKIT_PARAM": " =x"}, args: []string{"--target", "10.0.0.1"},
+			want: `invalid param " =x" (env INJECTKIT_PARAM): want key=value: the key is blank`},
 		{config: "cloud_provider: aws\ncloud_account: '1'\ncloud_region:\n  - eu-west-1\n  - -eu\n",
 			want: `invalid cloud_region "-eu" (config file %s:5)`},
 		{config: "query:\n  - apache\ntarget:\n  - 10.0.0.1\n  - ::1\n", want: `invalid target "::1" (config file %s:5)`},

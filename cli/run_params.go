@@ -40,8 +40,11 @@ func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
 	redact := cfg.redaction(set.manifests())
 	for i, kv := range params {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
+		switch {
+		case !ok:
 			return usageErr("invalid param %q%s: want key=value", kv, cfg.wherePair("param", i))
+		case strings.TrimSpace(k) == "":
+			return usageErr("invalid param %q%s: want key=value: the key is blank", kv, cfg.wherePair("param", i))
 		}
 		if seen[k] {
 			// One layer gave it twice (mergedPairs): refused, as a value
