@@ -5,7 +5,6 @@ package cloudscan
 import (
 	"os"
 	"os/exec"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,7 +27,12 @@ func (terminal) lend() (setup func(*exec.Cmd), done func()) {
 		return noLend()
 	}
 	defer tty.Close()
-	if pg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP); err != nil || pg != syscall.Getpgrp() {
+	// Getpgid(0), not Getpgrp, whose signature differs between systems.
+	own, err := unix.Getpgid(0)
+	if err != nil {
+		return noLend()
+	}
+	if pg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP); err != nil || pg != own {
 		return noLend()
 	}
 	return func(*exec.Cmd) {}, func() {}

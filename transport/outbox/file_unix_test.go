@@ -3,13 +3,14 @@
 package outbox
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // Open refuses at once a path naming something other than a regular
@@ -17,7 +18,7 @@ import (
 func TestOpenNotRegular(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo.db")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
 		t.Skip("no FIFO here:", err)
 	}
 	link := filepath.Join(dir, "link.db")
@@ -46,45 +47,6 @@ func TestOpenNotRegular(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q, want %q", err, tt.want)
-			}
-		})
-	}
-}
-
-// The temporary file of a creation a killed process cut short is removed
-// by the next process to open the outbox; one a live process holds locked
-// (a creation under way) is kept.
-func TestCreateLeftoverRemoved(t *testing.T) {
-	tests := []struct {
-		name   string
-		locked bool
-		want   bool // still there
-	}{
-		{"left by a killed process", false, false},
-		{"held by a live process", true, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "outbox.db")
-			left := filepath.Join(filepath.Dir(path), ".outbox.db.new-12345")
-			if err := os.WriteFile(left, nil, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if tt.locked {
-				f, err := os.Open(left)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer f.Close()
-				if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-					t.Fatal(err)
-				}
-			}
-			s := mustOpen(t, path, Options{})
-			defer s.Close()
-			_, err := os.Stat(left)
-			if there := !errors.Is(err, os.ErrNotExist); there != tt.want {
-				t.Errorf("leftover there: %v, want %v (%v)", there, tt.want, err)
 			}
 		})
 	}

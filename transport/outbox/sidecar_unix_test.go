@@ -6,8 +6,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // plants are what another user may leave at the name of a file the
@@ -24,7 +25,7 @@ func plants() []struct {
 		{"symlink", os.Symlink},
 		{"dangling symlink", func(victim, at string) error { return os.Symlink(victim+".absent", at) }},
 		{"hard link", os.Link},
-		{"fifo", func(_, at string) error { return syscall.Mkfifo(at, 0o600) }},
+		{"fifo", func(_, at string) error { return unix.Mkfifo(at, 0o600) }},
 	}
 }
 
@@ -153,7 +154,7 @@ func TestAttemptsRewriteRefusesPlanted(t *testing.T) {
 // that finds the file locked is told so at once.
 func TestLockedErrorReadsNoPlantedFIFO(t *testing.T) {
 	path := lockedWithoutRecord(t)
-	if err := syscall.Mkfifo(path+".lock", 0o600); err != nil {
+	if err := unix.Mkfifo(path+".lock", 0o600); err != nil {
 		t.Skip("no FIFO here:", err)
 	}
 	var err error
