@@ -32,6 +32,9 @@ type request struct {
 	injectID    string // for logs
 	// retryConflict retries a 409 ("not PENDING yet") like a 5xx.
 	retryConflict bool
+	// retrying is called with each failure another attempt follows (see
+	// httpx.Request.Retrying).
+	retrying func(error)
 	// before is called before each attempt (see httpx.Request.Before).
 	before func(ctx context.Context, n, unanswered int) error
 	// rewrite rebuilds the body before each attempt (see
@@ -106,8 +109,13 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	if r.retryConflict {
 		p.Retryable = retryConflict
 	}
+	var retrying func(*httpx.HTTPError)
+	if r.retrying != nil {
+		retrying = func(he *httpx.HTTPError) { r.retrying(apiError(r.op, url, he)) }
+	}
 	rep, err := p.Do(ctx, httpx.Request{Op: r.op, Method: r.method, URL: url, Header: h, Body: r.body, Fields: fields,
-		Before: r.before, Rewrite: r.rewrite, Unanswered: r.unanswered, StatusOnly: r.statusOnly, Decode: r.decode})
+		Before: r.before, Rewrite: r.rewrite, Unanswered: r.unanswered, StatusOnly: r.statusOnly, Decode: r.decode,
+		Retrying: retrying})
 	if err == nil {
 		if r.lost != nil {
 			*r.lost += rep.Unanswered
@@ -130,7 +138,12 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	// Only a refusal the platform will repeat (httpx's PermanentStatus) is
 	// permanent; a certificate refused, a redirect, a 409 are not retried
 	// now but worth a later try (a CA file fixed, a certificate rotated).
-	return nil, &APIError{Op: r.op, Path: url, Status: he.Status, Body: he.Body, Attempts: he.Attempts, Err: he.Err,
+	return nil, apiError(r.op, url, he)
+}
+
+// apiError is the *APIError of request op to url that failed with he.
+func apiError(op, url string, he *httpx.HTTPError) *APIError {
+	return &APIError{Op: op, Path: url, Status: he.Status, Body: he.Body, Attempts: he.Attempts, Err: he.Err,
 		permanent: he.Permanent(), cause: he}
 }
 

@@ -193,7 +193,7 @@ func (c *Client) register(ctx context.Context, manifests []framework.Manifest, w
 		before: func(_ context.Context, n, _ int) error {
 			retried = retried || n > 1
 			return nil
-		}})
+		}, retrying: func(err error) { serve.NoteRetry(ctx, err) }})
 	var ae *APIError
 	if err != nil && !errors.As(err, &ae) && ctx.Err() != nil {
 		// ctx ended (the caller's time limit, say) during the request:

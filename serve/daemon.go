@@ -292,7 +292,11 @@ func (r *runner) register(ctx context.Context, kind string) (Registration, error
 	cctx, cancel := context.WithTimeout(ctx, registerTimeout)
 	defer cancel()
 	t0 := time.Now()
-	reg, err := r.d.Registrar.Register(cctx)
+	reg, err := r.d.Registrar.Register(withRetryNote(cctx, func(err error) {
+		// An attempt failed, another follows: /healthz says why meanwhile.
+		why := registrationReason(err) + " (retrying)"
+		r.regFailure.Store(&why)
+	}))
 	if err != nil && cctx.Err() != nil && ctx.Err() == nil {
 		err = &registerTimeoutError{err: err}
 	}

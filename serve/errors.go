@@ -150,6 +150,28 @@ func (e *PauseError) Unwrap() error { return e.Err }
 // included.
 const registerTimeout = 30 * time.Second
 
+// retryNoteKey is the context key of a registration's retry note (see
+// NoteRetry).
+type retryNoteKey struct{}
+
+// withRetryNote returns ctx carrying note, which NoteRetry calls.
+func withRetryNote(ctx context.Context, note func(error)) context.Context {
+	return context.WithValue(ctx, retryNoteKey{}, note)
+}
+
+// NoteRetry tells the daemon that an attempt of the registration whose
+// context is ctx failed with err and that another attempt follows: while
+// the first registration has not succeeded, /healthz gives err's
+// HealthReason (see HealthReasoner) with "(retrying)", where it would
+// otherwise say only that the registration is failing until the last
+// attempt failed. A Registrar that retries calls it; it does nothing with
+// a context Register was not called with.
+func NoteRetry(ctx context.Context, err error) {
+	if note, ok := ctx.Value(retryNoteKey{}).(func(error)); ok && err != nil {
+		note(err)
+	}
+}
+
 // registerTimeoutError is a registration cut short by registerTimeout.
 type registerTimeoutError struct{ err error }
 

@@ -108,3 +108,45 @@ func TestRegistrationTimeoutNamesTheLimit(t *testing.T) {
 		}
 	})
 }
+
+// retryingRegistrar notes err as a failed attempt (NoteRetry), hands the
+// test a turn on noted, and waits on resume before answering the
+// registration with result.
+type retryingRegistrar struct {
+	err           error
+	noted, resume chan struct{}
+}
+
+func (s retryingRegistrar) Register(ctx context.Context) (Registration, error) {
+	NoteRetry(ctx, s.err)
+	s.noted <- struct{}{}
+	<-s.resume
+	return okRegistrar{}.Register(ctx)
+}
+
+// While the first registration's attempts fail and it retries, /healthz
+// says why already, not only once the last attempt failed; a success
+// makes it ok.
+func TestHealthNamesTheFailureOfARetriedRegistration(t *testing.T) {
+	reg := retryingRegistrar{err: statusError{"no response: connection refused"}, noted: make(chan struct{}), resume: make(chan struct{})}
+	r := newRunner(&Daemon{Registrar: reg})
+	r.connected.Store(true)
+	done := make(chan error)
+	go func() {
+		_, err := r.register(context.Background(), "registration")
+		done <- err
+	}()
+	<-reg.noted
+	want := ReasonRegistration + ": no response: connection refused (retrying)"
+	if h := r.health(); h.Status == "ok" || h.Reason != want {
+		t.Errorf("health while the registration retries: %+v, want the reason %q", h, want)
+	}
+	close(reg.resume)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if h := r.health(); h.Status != "ok" {
+		t.Errorf("health after the registration succeeded: %+v", h)
+	}
+	NoteRetry(context.Background(), reg.err) // no registration's context: nothing noted
+}

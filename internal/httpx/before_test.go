@@ -268,3 +268,33 @@ func TestPosterNotYetAfterAFailure(t *testing.T) {
 		t.Errorf("%d requests, want 1", got)
 	}
 }
+
+// TestPosterRetrying: Request.Retrying is called with each failure that
+// another attempt follows, not with the last one (Do returns it) nor with
+// a success.
+func TestPosterRetrying(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		fails   int // 503s before a 200
+		want    []int
+		wantErr bool
+	}{
+		{"success at once", 0, nil, false},
+		{"two failures, then success", 2, []int{503, 503}, false},
+		{"every attempt fails", 3, []int{503, 503}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, testkit.Repeat(tt.fails, 503, "")...)
+			var got []int
+			req := Request{URL: srv.URL, Retrying: func(he *HTTPError) { got = append(got, he.Status) }}
+			p := Poster{Client: NewDefaultClient(), Attempts: 3, Timer: &httpxtest.Timer{}}
+			_, err := p.Do(context.Background(), req)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error = %v, want one: %v", err, tt.wantErr)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Retrying called with %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -179,6 +179,9 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		}
 		wait := p.wait(n, f)
 		p.logRetry(&r, n, attempts, f, wait)
+		if r.Retrying != nil {
+			r.Retrying(f.httpError(r.Op, sent, lost))
+		}
 		resume = time.Now().Add(wait)
 		select {
 		case <-p.timer().After(wait):

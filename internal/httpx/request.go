@@ -36,6 +36,11 @@ type Request struct {
 	// may have become pointless while it waited (another process did the
 	// same, an attempt that got no answer was taken) checks that here.
 	Before func(ctx context.Context, n, unanswered int) error
+	// Retrying, when set, is called with an attempt's failure when
+	// another attempt follows it, before the wait, as the WARN "request
+	// failed, retrying" is logged: what a caller waiting on the retries
+	// may show meanwhile (serve's /healthz).
+	Retrying func(err *HTTPError)
 	// Rewrite, when set, is called after Before, before each attempt, with
 	// its n and unanswered and the body the attempt would send: the body
 	// it returns is sent by this attempt and the next ones. An error it
