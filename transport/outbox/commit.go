@@ -238,12 +238,17 @@ func (s *Store) commitQueue(db *bolt.DB, once bool) {
 }
 
 // joining takes the writes queued since the batch being run was taken
-// (see commit).
+// (see commit), with the lazy writes waiting: a write that joins may be
+// flushLazy's, which commits them, and the timer that would commit them
+// otherwise is gone.
 func (s *Store) joining() []*writeOp {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	ops := s.queue
-	s.queue = nil
+	if len(s.queue) == 0 {
+		return nil
+	}
+	ops := append(s.queue, s.lazy...)
+	s.queue, s.lazy = nil, nil
 	return ops
 }
 

@@ -1,0 +1,71 @@
+package outbox
+
+import (
+	"path/filepath"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestLazyWritesRideWithAJoiningWrite: the empty write that commits the
+// lazy writes (flushLazy, from Close or the lazy timer) may join a group
+// transaction whose writes run; the lazy writes waiting then join it too,
+// rather than stay queued with no timer left to commit them (Close would
+// wait for them for ever).
+func TestLazyWritesRideWithAJoiningWrite(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		s := mustOpen(t, filepath.Join(t.TempDir(), "outbox.db"), Options{Shared: shared})
+		queued := make(chan struct{}, 2)
+		s.hooks = commitHooks{queued: func() { queued <- struct{}{} }}
+		running, release := make(chan struct{}), make(chan struct{})
+		first := make(chan error, 1)
+		go func() {
+			first <- s.do(true, func(tx *bolt.Tx) error {
+				close(running)
+				<-release
+				_, err := tx.CreateBucketIfNotExists([]byte("first"))
+				return err
+			})
+		}()
+		<-queued
+		<-running
+		// Queued after the running batch was taken: it waits for the next.
+		if err := s.writeSoon("lazy", func(tx *bolt.Tx) error {
+			_, err := tx.CreateBucketIfNotExists([]byte("lazy"))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s.wmu.Lock()
+		s.lazyTimer.Stop() // only the flushLazy below commits it
+		s.wmu.Unlock()
+		flushed := make(chan struct{})
+		go func() { s.flushLazy(); close(flushed) }()
+		<-queued // flushLazy's empty write waits while the first one runs
+		close(release)
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		<-flushed
+		s.wmu.Lock()
+		left := len(s.lazy)
+		s.wmu.Unlock()
+		if left != 0 {
+			t.Errorf("shared=%t: %d lazy writes left queued after flushLazy's write committed, want 0", shared, left)
+			s.flushLazy() // so that Close does not wait for ever
+		}
+		s.later.Wait()
+		err := s.do(false, func(tx *bolt.Tx) error {
+			if tx.Bucket([]byte("lazy")) == nil {
+				t.Errorf("shared=%t: the lazy write is not in the file", shared)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
