@@ -8,9 +8,10 @@ import "testing"
 func (s *Store) Commits() int64 { return s.commits.Load() }
 
 // SetCommitHooks sets the committer's hooks; call it before any write.
-// queued is called by each write once it waits for a commit, before with
-// the number of writes of each transaction about to run, and fail, when
-// it returns an error, fails that transaction after its writes.
+// queued is called by each write once it waits for a commit, before in
+// each transaction once its writes ran, before it commits, with the number
+// of writes it holds (those that joined it included), and fail, when it
+// returns an error, fails that transaction after its writes.
 func (s *Store) SetCommitHooks(queued func(), before func(writes int), fail func() error) {
 	s.hooks = commitHooks{queued: queued, before: before, fail: fail}
 }
