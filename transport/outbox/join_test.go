@@ -89,3 +89,60 @@ func TestWriteJoinsTransactionNotYetCommitting(t *testing.T) {
 		})
 	}
 }
+
+// TestJoinedWriteSharesAFailedCommit: a write that joined a group
+// transaction whose commit then fails (a full disk) is told that error,
+// as the write that began it is, and neither is in the file.
+func TestJoinedWriteSharesAFailedCommit(t *testing.T) {
+	errDisk := errors.New("disk full")
+	for _, shared := range []bool{false, true} {
+		s := mustOpen(t, filepath.Join(t.TempDir(), "outbox.db"), Options{Shared: shared})
+		queued := make(chan struct{}, 2)
+		var writes []int
+		s.hooks = commitHooks{queued: func() { queued <- struct{}{} },
+			before: func(n int) { writes = append(writes, n) },
+			fail:   func() error { return errDisk }}
+		running, release := make(chan struct{}), make(chan struct{})
+		bucket := func(name string) func(*bolt.Tx) error {
+			return func(tx *bolt.Tx) error {
+				_, err := tx.CreateBucketIfNotExists([]byte(name))
+				return err
+			}
+		}
+		first := make(chan error, 1)
+		go func() {
+			first <- s.do(true, func(tx *bolt.Tx) error {
+				close(running)
+				<-release
+				return bucket("first")(tx)
+			})
+		}()
+		<-queued
+		<-running
+		second := make(chan error, 1)
+		go func() { second <- s.do(true, bucket("second")) }()
+		<-queued // the second write waits while the first one runs
+		close(release)
+		for name, errc := range map[string]chan error{"first": first, "second": second} {
+			if err := <-errc; !errors.Is(err, errDisk) {
+				t.Errorf("shared=%t: the %s write's error %v, want %v", shared, name, err, errDisk)
+			}
+		}
+		if c := s.Commits(); c != 1 || !slices.Equal(writes, []int{2}) {
+			t.Errorf("shared=%t: %d transactions holding %v writes, want 1 holding [2]", shared, c, writes)
+		}
+		s.hooks = commitHooks{}
+		err := s.do(false, func(tx *bolt.Tx) error {
+			if tx.Bucket([]byte("first")) != nil || tx.Bucket([]byte("second")) != nil {
+				return errors.New("a write of the failed commit is in the file")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
