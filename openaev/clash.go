@@ -197,8 +197,9 @@ const (
 // clashRefusal is the refusal to register contracts another type's
 // injector holds, each named by held; registered, when this injector
 // registered them already (at once with the other, both reading them
-// free: see clashSaid.check).
-func (c *Client) clashRefusal(held []string, registered bool) error {
+// free: see clashSaid.check), unread when a read before that registration
+// failed (the other may have held them before it).
+func (c *Client) clashRefusal(held []string, registered, unread bool) error {
 	why := ": a contract id is fixed by the injector's name alone, and OpenAEV sends every inject made with a contract " +
 		"to the injector linked to it first, while each registration replaces its content; registering it as " +
 		fmt.Sprintf("injector_type %q (injector_name %q) would run this binary's injects on the other one, or with its "+
@@ -208,7 +209,12 @@ func (c *Client) clashRefusal(held []string, registered bool) error {
 		"under an earlier injector_type, delete that injector on the platform or give that type back; " +
 		"nothing was registered"
 	if registered {
-		why = ": this daemon's first registration and the other's crossed, each reading the contract free, and the " +
+		how := "this daemon's first registration and the other's crossed, each reading the contract free"
+		if unread {
+			how = "this daemon's first registration went ahead with the contracts not all read (a read before it " +
+				"failed), or crossed the other's"
+		}
+		why = ": " + how + ", and the " +
 			"platform linked it to the other first: it sends every inject made with it there, while each registration " +
 			fmt.Sprintf("replaces its content, so serving it as injector_type %q (injector_name %q) would run this "+
 				"binary's injects on the other one, or with its fields; this daemon stops before consuming any inject. ",
@@ -228,6 +234,7 @@ func (c *Client) clashRefusal(held []string, registered bool) error {
 type clashSaid struct {
 	mu     sync.Mutex
 	unread bool
+	blind  bool     // the last read before a registration failed
 	shared []string // the contracts the last WARN of shared ones named
 	held   []string // the contracts the last WARN of held ones named
 }
@@ -236,7 +243,8 @@ type clashSaid struct {
 // Contracts other types' injectors hold are the refusal it returns before
 // the first registration that succeeds, and right after it (another
 // binary registered them at once with this one, both reading them free,
-// and was linked first), before the daemon consumes any inject; after
+// or before it while this one's read failed, and was linked first),
+// before the daemon consumes any inject; after
 // each heartbeat (another binary registered them since) they are said at
 // WARN:
 // this daemon keeps registering them and consuming its queue, as
@@ -248,6 +256,11 @@ type clashSaid struct {
 // at INFO.
 func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.Manifest, when clashMoment) error {
 	clashes, err := c.contractClashes(ctx, manifests)
+	if when == beforeStart {
+		s.mu.Lock()
+		s.blind = err != nil && !errors.Is(err, ErrDryRun)
+		s.mu.Unlock()
+	}
 	if err != nil && !errors.Is(err, ErrDryRun) && ctx.Err() == nil {
 		s.mu.Lock()
 		said := s.unread
@@ -269,7 +282,10 @@ func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.
 		}
 	}
 	if len(held) > 0 && when != afterHeartbeat {
-		return c.clashRefusal(held, when == afterStart)
+		s.mu.Lock()
+		blind := s.blind
+		s.mu.Unlock()
+		return c.clashRefusal(held, when == afterStart, blind)
 	}
 	allRead := err == nil
 	s.say(c, &s.held, held, allRead, "contracts this injector registers are held by another binary's injector "+

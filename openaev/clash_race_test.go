@@ -149,3 +149,37 @@ func TestRegistrarRefusesAHeldContractWhenAnInjectorIsUnread(t *testing.T) {
 		t.Errorf("the failed read said %d times, want once", said)
 	}
 }
+
+// TestRegistrarRefusalAfterAnUnreadContractSaysSo: the read of a contract
+// before the first registration fails (a 503: the registration goes
+// ahead), while another type's injector holds it already: the read right
+// after the registration finds it held and refuses, and the refusal says
+// that the read before the registration failed, not only that the two
+// registrations crossed, each reading the contract free, which this
+// daemon never saw.
+func TestRegistrarRefusalAfterAnUnreadContractSaysSo(t *testing.T) {
+	p := openaevtest.NewPlatform(t, testToken)
+	ctx := context.Background()
+	b, _ := binaryClient(t, p.URL, binaryBID, "InjectKit", "injectkit")
+	if _, err := b.Register(ctx, scanManifest(), false); err != nil {
+		t.Fatal(err)
+	}
+	p.FailInjectorContract(http.StatusServiceUnavailable, 1)
+	a, _ := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
+	_, err := openaev.NewRegistrar(a, scanManifest()).Register(ctx)
+	var ve *openaev.ValidationError
+	if !errors.As(err, &ve) || !serve.IsPermanent(err) || ve.Field != "injector_type" {
+		t.Fatalf("Register = %v, want a permanent *ValidationError on injector_type", err)
+	}
+	if n := len(p.CallsOf(openaevtest.KindRegistration)); n != 2 {
+		t.Fatalf("%d registrations, want B's and A's (its read failed, it went ahead)", n)
+	}
+	for _, want := range []string{binaryBID, "a read before it failed", "--injector-id"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %s: %v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "crossed, each reading the contract free") {
+		t.Errorf("error says both read the contract free, but this daemon's read failed: %v", err)
+	}
+}
