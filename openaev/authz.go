@@ -46,6 +46,20 @@ func (e *AuthorizationError) Error() string {
 	return fmt.Sprintf("the platform refuses the token (status %d; check its owner's rights on the platform): %v", e.Status, e.Err)
 }
 
+// RefusalReason says, for serve's /healthz, that the platform refuses
+// the tenant (403 TENANT_ACCESS_DENIED), not the token's rights; "" for
+// any other refusal (see serve.RefusalReasoner).
+func (e *AuthorizationError) RefusalReason() string {
+	if e.Status != http.StatusForbidden {
+		return ""
+	}
+	if tenant, ok := refusedTenant(e.Err); ok {
+		return fmt.Sprintf("platform refuses tenant %q to the token: status 403 (tenant refused: TENANT_ACCESS_DENIED): "+
+			"check the tenant setting", tenant)
+	}
+	return ""
+}
+
 // refusedTenant returns the tenant of a request err reports the platform
 // refused for it (403 TENANT_ACCESS_DENIED on a tenant's path).
 func refusedTenant(err error) (string, bool) {

@@ -41,7 +41,14 @@ func TestTenantRefusedSaysTheTenant(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Status != 403 {
 		t.Fatalf("Reception = %v, want a 403", err)
 	}
-	msg := (&openaev.AuthorizationError{InjectID: "i1", Status: ae.Status, Err: err}).Error()
+	auth := &openaev.AuthorizationError{InjectID: "i1", Status: ae.Status, Err: err}
+	msg := auth.Error()
+	// serve's /healthz says it (serve.RefusalReasoner), not "check its rights".
+	var rr serve.RefusalReasoner = auth
+	if r := rr.RefusalReason(); !strings.Contains(r, `tenant "t-gone"`) || !strings.Contains(r, "TENANT_ACCESS_DENIED") ||
+		strings.Contains(r, "rights") {
+		t.Errorf("RefusalReason = %q, want the tenant refused, not the token's rights", r)
+	}
 	for _, want := range []string{`tenant "t-gone"`, "TENANT_ACCESS_DENIED", "--tenant", "INJECTKIT_TENANT"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("authorization error %q does not say %q", msg, want)
@@ -49,5 +56,18 @@ func TestTenantRefusedSaysTheTenant(t *testing.T) {
 	}
 	if strings.Contains(msg, "owner's rights") {
 		t.Errorf("authorization error %q blames the token owner's rights", msg)
+	}
+}
+
+// TestRefusalReasonOfTheTokensRights: a 401, and a 403 that is no
+// tenant's refusal (the token's rights), have no RefusalReason: serve's
+// /healthz says its own, that the token is refused.
+func TestRefusalReasonOfTheTokensRights(t *testing.T) {
+	for _, status := range []int{401, 403} {
+		err := &openaev.APIError{Status: status, Path: "/api/tenants/t1/injects/execution/reception/i1",
+			Body: `{"message":"Access denied for user: a@b.c"}`}
+		if r := (&openaev.AuthorizationError{InjectID: "i1", Status: status, Err: err}).RefusalReason(); r != "" {
+			t.Errorf("status %d: RefusalReason = %q, want none", status, r)
+		}
 	}
 }

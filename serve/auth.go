@@ -2,6 +2,7 @@ package serve
 
 import (
 	"crypto/sha256"
+	"errors"
 	"strconv"
 	"sync"
 
@@ -24,6 +25,7 @@ type authState struct {
 	byKey   map[string]keyRefusals // the refusals of each message kept for one, by UnauthorizedError.Key
 	regs    uint64                 // registrations accepted so far
 	counted map[string]bool        // the messages refused and not yet settled, by refusedID: each is counted once
+	reason  string                 // the last refusal's RefusalReason, "" for ReasonUnauthorized
 	resume  chan struct{}          // non-nil while paused; closed by the next successful registration
 }
 
@@ -53,6 +55,25 @@ func (a *authState) failed(key string) (inARow int, pause bool) {
 		return a.inARow, false
 	}
 	return a.inARow, a.pauseLocked()
+}
+
+// because records why the last refusal was made (an error's
+// RefusalReason, "" for the token's rights).
+func (a *authState) because(reason string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reason = reason
+}
+
+// why is the /healthz reason of the token refused: the last refusal's
+// RefusalReason, else ReasonUnauthorized.
+func (a *authState) why() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.reason != "" {
+		return a.reason
+	}
+	return ReasonUnauthorized
 }
 
 // firstRefusal records a refusal of the message id names (see refusedID)
@@ -213,6 +234,12 @@ func (r *runner) refusalSettled(j *job) {
 // (a quorum queue's) while the token stays refused: it is handled again
 // after RequeueDelay, once the consumption is no longer paused.
 func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (again bool) {
+	var rr RefusalReasoner
+	if errors.As(ue.Err, &rr) {
+		r.auth.because(rr.RefusalReason())
+	} else {
+		r.auth.because("")
+	}
 	n, pause := r.auth.failed(ue.Key)
 	j.refusedAs = refusedID(ue.Key, j.dl.Body)
 	if r.auth.firstRefusal(j.refusedAs) {

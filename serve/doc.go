@@ -24,7 +24,8 @@
 //     AuthFailures times and a registration was accepted since the first
 //     refusal (the daemon registers at once to check the token when no
 //     heartbeat did): the token works, only that inject is refused.
-//     /healthz turns unhealthy with ReasonUnauthorized until a message is
+//     /healthz turns unhealthy with ReasonUnauthorized (or the refusal's
+//     own reason, a RefusalReasoner's: a tenant refused) until a message is
 //     handled without one, and after AuthFailures distinct messages
 //     refused in a row (a message refused again counts once) the daemon
 //     stops consuming until a registration, the next heartbeat, succeeds.

@@ -63,6 +63,16 @@ func (e *DroppedError) Unwrap() error { return e.Err }
 // the daemon's token.
 const ReasonUnauthorized = "platform refuses the token: check its rights"
 
+// A RefusalReasoner is an error saying why the platform refuses the
+// daemon's requests when the token's rights are not what to check (a
+// tenant the token's user is no member of): while such a refusal is the
+// last, /healthz says its RefusalReason instead of ReasonUnauthorized
+// ("" keeps ReasonUnauthorized).
+type RefusalReasoner interface {
+	error
+	RefusalReason() string
+}
+
 // UnauthorizedError is what a Handler returns when the platform refused a
 // request of the message's handling for authorization (a 401, a 403, or
 // the 404 a platform older than OpenAEV 2.0.0 answers for access denied). It is the token's
@@ -87,8 +97,8 @@ const ReasonUnauthorized = "platform refuses the token: check its rights"
 //     inject the token may not see (or that no longer exists) does not
 //     come back for ever.
 //
-// Either way /healthz turns unhealthy with ReasonUnauthorized until a
-// later message succeeds, and after Daemon.AuthFailures of them in a row
+// Either way /healthz turns unhealthy with ReasonUnauthorized (or the
+// RefusalReason of Err, when it has one) until a later message succeeds, and after Daemon.AuthFailures of them in a row
 // the daemon stops consuming until a registration succeeds again.
 type UnauthorizedError struct {
 	Err     error

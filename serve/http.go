@@ -30,8 +30,8 @@ type Health struct {
 	// Reason says why the status is "unavailable": a shutdown waiting
 	// for the injects in flight (ShuttingDownReason; BrokerConnected
 	// stays true while their messages settle on the connection),
-	// ReasonUnauthorized,
-	// a PauseError's reason as it is at the request (its Current, else
+	// ReasonUnauthorized (or the last refusal's RefusalReason: a tenant
+	// refused), a PauseError's reason as it is at the request (its Current, else
 	// its Reason: "outbox full: …"), the failing registration
 	// (ReasonRegistration, with what failed when its error is a
 	// HealthReasoner: "…: status 401 (token refused)"), the
@@ -101,7 +101,7 @@ func (r *runner) health() Health {
 		r.jobsMu.Unlock()
 		h.Reason = ShuttingDownReason(n)
 	case h.TokenRefused:
-		h.Reason = ReasonUnauthorized
+		h.Reason = r.auth.why()
 	case h.Paused:
 		h.Reason = paused
 	case !h.HeartbeatOK:

@@ -133,7 +133,7 @@ func (r *runner) pauseEnd() <-chan struct{} {
 // not paused.
 func (r *runner) pauseReason() string {
 	if _, paused := r.auth.state(); paused {
-		return ReasonUnauthorized
+		return r.auth.why()
 	}
 	return r.hold.now()
 }
@@ -151,7 +151,7 @@ func (r *runner) stoppedConsuming(s *session) {
 // ending), "" when not paused.
 func (r *runner) pauseCause() string {
 	if _, paused := r.auth.state(); paused {
-		return ReasonUnauthorized
+		return r.auth.why()
 	}
 	reason, _ := r.hold.state()
 	return reason
