@@ -234,11 +234,14 @@ func (r *runner) refusalSettled(j *job) {
 // (a quorum queue's) while the token stays refused: it is handled again
 // after RequeueDelay, once the consumption is no longer paused.
 func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (again bool) {
+	reason := ""
 	var rr RefusalReasoner
 	if errors.As(ue.Err, &rr) {
-		r.auth.because(rr.RefusalReason())
-	} else {
-		r.auth.because("")
+		reason = rr.RefusalReason()
+	}
+	r.auth.because(reason)
+	if reason == "" {
+		reason = ReasonUnauthorized
 	}
 	n, pause := r.auth.failed(ue.Key)
 	j.refusedAs = refusedID(ue.Key, j.dl.Body)
@@ -250,7 +253,7 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (a
 		// pause, and the gauge follows the state in that order.
 		r.syncPaused()
 		r.log.Error("consumption paused: the platform refused the token for "+strconv.Itoa(n)+" messages in a row; "+
-			"consuming again after the next successful registration", zap.String("reason", ReasonUnauthorized),
+			"consuming again after the next successful registration", zap.String("reason", reason),
 			zap.Int("auth_failures", r.auth.limit))
 	}
 	if ue.Key != "" && ue.Key != j.name() {
@@ -265,12 +268,12 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (a
 	switch {
 	case ue.Durable:
 		log.Error("the platform refuses the token; the result is kept for a resend and the message acknowledged",
-			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Error(ue.Err))
+			zap.String("reason", reason), zap.Int("in_a_row", n), zap.Error(ue.Err))
 		ack()
 		return false
 	case ue.Ran:
 		log.Error("the platform refuses the token; the inject ran and no outbox keeps its result: the message is acknowledged so that it does not run again",
-			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Error(ue.Err))
+			zap.String("reason", reason), zap.Int("in_a_row", n), zap.Error(ue.Err))
 		ack()
 		return false
 	}
@@ -284,12 +287,12 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (a
 			r.syncPaused()
 			r.log.Error("consumption paused: the platform refused a message's requests "+strconv.Itoa(times)+
 				" times and a registration failed; consuming again after the next successful registration",
-				zap.String("reason", ReasonUnauthorized), zap.Error(err))
+				zap.String("reason", reason), zap.Error(err))
 		}
 	}
 	if !due || !since {
 		log.Error("the platform refuses the token; the message is kept and handled again",
-			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Int("this_message", times),
+			zap.String("reason", reason), zap.Int("in_a_row", n), zap.Int("this_message", times),
 			zap.Duration("delay", r.requeueDelay), zap.Error(ue.Err))
 		return r.retryAfter(j, r.requeueDelay, true, log)
 	}
@@ -301,6 +304,6 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (a
 	}
 	log.Error("the platform refused this message's requests "+strconv.Itoa(times)+" times while it accepted the registration: "+
 		"message rejected without requeue (the platform does not know its inject, or the token has no rights on it)",
-		zap.String("reason", ReasonUnauthorized), zap.Error(ue.Err))
+		zap.String("reason", reason), zap.Error(ue.Err))
 	return false
 }

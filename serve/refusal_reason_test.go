@@ -48,6 +48,10 @@ func TestIntegrationUnauthorizedSaysTheRefusalReason(t *testing.T) {
 	if want := (tenantRefused{}).RefusalReason(); code != http.StatusServiceUnavailable || !hl.TokenRefused || hl.Reason != want {
 		t.Errorf("health after the tenant's refusal: %d %+v, want reason %q", code, hl, want)
 	}
+	if lines := f.logs.FilterMessageSnippet("the platform refuses the token").All(); len(lines) != 1 ||
+		lines[0].ContextMap()["reason"] != (tenantRefused{}).RefusalReason() {
+		t.Errorf("the refusal's log lines %v, want one whose reason is the tenant's", lines)
+	}
 
 	servetest.Publish(t, f.queue, []byte(`{"deny":2}`))
 	waitFor(t, "two refusals", func() bool { return servetest.Metric(t, f.metrics, "injectkit_auth_failures_total") == 2 })
