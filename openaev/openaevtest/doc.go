@@ -70,10 +70,10 @@
 //     inject is a 404, and Call.DeletedContracts and DeletedInjects name
 //     them (injectorcontracts.go). A contract id two injectors register
 //     is linked to both, its content the last's, its injects the first's
-//     (sharedcontract.go). Parts without a filename (the input) count against Tomcat's
-//     maxPostSize, Spring Boot's 2 MB (MaxFormPostSize): a registration
-//     over it is a 413, Spring Boot's error JSON, before anything binds.
-//     The queue it declares: register.go.
+//     (sharedcontract.go); an import's contract (ImportContract), its type's placeholder's until a new
+//     injector id of the type registers (placeholder.go). Parts without a filename (the input) count
+//     against Tomcat's maxPostSize, Spring Boot's 2 MB (MaxFormPostSize): a registration over it is a
+//     413, Spring Boot's error JSON, before anything binds. The queue it declares: register.go.
 //  3. Callbacks are queued (the platform's default inject-trace queue;
 //     ingest.go says where each part was read). A body that passes field
 //     validation is answered 200; with WithIngestEvery (the

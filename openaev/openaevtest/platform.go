@@ -106,6 +106,9 @@ type Platform struct {
 	// injectors_injector_contracts (injectorcontracts.go).
 	registeredInjectors map[string]contractInjector
 	linked              map[string]map[string]bool
+	// placeholders: an import's placeholder injector, by the type it
+	// stands for (placeholder.go).
+	placeholders map[string]contractInjector
 	// expectations: contract id → what the platform makes of its
 	// expectations (rule 13).
 	expectations map[string]ContractExpectations
@@ -170,7 +173,7 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	p := &Platform{token: token, seed: pagingSeed(t.Name()), version: Current, raw: Current.String(),
 		groups: map[string][]map[string]any{}, assets: map[string]bool{}, fails: map[failKey]*failure{},
 		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string][]contractInjector{}, registeredInjectors: map[string]contractInjector{},
-		linked: map[string]map[string]bool{}, breaking: map[string]bool{},
+		linked: map[string]map[string]bool{}, placeholders: map[string]contractInjector{}, breaking: map[string]bool{},
 		expectations: map[string]ContractExpectations{}, domains: domainSet(),
 		features: devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
 		maxMessage: DefaultMaxMessageSize, kick: make(chan struct{}, 1), threshold: DefaultPendingThreshold, now: time.Now,

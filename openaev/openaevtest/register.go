@@ -216,7 +216,8 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	owner := contractInjector{ID: names["injector_id"], Name: names["injector_name"], Type: names["injector_type"]}
 	p.mu.Lock()
 	maps.Copy(p.domains, domains)
-	if _, ok := p.registeredInjectors[owner.ID]; ok {
+	_, known := p.registeredInjectors[owner.ID]
+	if known {
 		// An update of the injector: the contracts it leaves out are
 		// deleted, with their injects (injectorcontracts.go).
 		c.DeletedContracts, c.DeletedInjects = p.dropLeftOutLocked(owner.ID, outputs)
@@ -229,6 +230,10 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		p.contracts[id] = outs
 		p.expectations[id] = expectations[id]
 		p.linkLocked(id, owner)
+	}
+	if !known {
+		// A new injector: its type's placeholder goes (placeholder.go).
+		p.dropPlaceholderLocked(owner.Type)
 	}
 	b := p.broker
 	p.mu.Unlock()

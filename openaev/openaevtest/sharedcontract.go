@@ -108,13 +108,16 @@ func isInjector(path string) bool {
 func (p *Platform) injector(c *Call) (int, string, []byte) {
 	id := strings.TrimPrefix(c.Path, injectorPrefix)
 	p.mu.Lock()
-	in, ok := p.registeredInjectors[id]
+	in, external := p.registeredInjectors[id]
+	ph, placeholder := p.placeholderLocked(id)
 	p.mu.Unlock()
-	if !ok {
+	if placeholder {
+		in = ph
+	} else if !external {
 		return fail(http.StatusNotFound, "Element not found: null")
 	}
 	b, _ := json.Marshal(map[string]any{"injector_id": in.ID, "injector_name": in.Name, "injector_type": in.Type,
-		"injector_external": true})
+		"injector_external": external})
 	return http.StatusOK, jsonType, b
 }
 
