@@ -49,11 +49,17 @@ import (
 // platform means them to. A read that fails is said once, at INFO, and
 // the registration goes ahead.
 
-// dummySuffix ends the injector_type of the placeholder injector an
-// import of scenarios makes for a type no injector registered yet
-// (InjectorService.createOrGetDummyInjector, DUMMY_SUFFIX): the first
-// injector of that type to register replaces it on its contracts
-// (deleteDummyInjectorIfItExists), so it is no clash.
+// dummySuffix ends the injector_type of the placeholder injector a
+// starter-pack import makes for a type no injector registered yet
+// (InjectorService.createOrGetDummyInjector, DUMMY_SUFFIX; the contracts
+// of the import's injects are linked to it): no clash, as the platform
+// deletes it, its links with it, when a new injector id of that type
+// registers (registerExternalInjector's branch of an id it does not hold,
+// deleteDummyInjectorIfItExists). An injector id it holds already that
+// registers such a contract later is linked after the placeholder, which
+// stays: the contract's injects are the placeholder's, no external
+// injector, which the platform fails without publishing them; the
+// Registrar says so at WARN once registered (see clashSaid.check).
 const dummySuffix = "_dummy"
 
 // linkedInjector is an injector a contract is linked to.
@@ -146,6 +152,9 @@ type contractClash struct {
 	injector, contract string // the manifest's name, its contract id
 	others             []linkedInjector
 	held               bool
+	// placeholder: the first linked is the placeholder of this type, and
+	// this injector id is linked after it (see dummySuffix).
+	placeholder bool
 }
 
 // String names the contract and the other injectors.
@@ -178,7 +187,9 @@ func (c *Client) contractClashes(ctx context.Context, manifests []framework.Mani
 				k.held = k.held || i == 0
 			}
 		}
-		if len(k.others) > 0 {
+		k.placeholder = len(links) > 0 && links[0].Type == c.cfg.InjectorType+dummySuffix &&
+			slices.ContainsFunc(links[1:], func(in linkedInjector) bool { return in.ID == c.cfg.InjectorID })
+		if len(k.others) > 0 || k.placeholder {
 			clashes = append(clashes, k)
 		}
 	}
@@ -237,6 +248,7 @@ type clashSaid struct {
 	blind  bool     // the last read before a registration failed
 	shared []string // the contracts the last WARN of shared ones named
 	held   []string // the contracts the last WARN of held ones named
+	behind []string // the contracts the last WARN of those a placeholder holds first named
 }
 
 // check reads the contracts of manifests (see contractClashes) at when.
@@ -273,12 +285,16 @@ func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.
 				zap.String("injector_id", c.cfg.InjectorID), zap.String("error", c.redact(err.Error())))
 		}
 	}
-	var held, shared []string
+	var held, shared, behind []string
 	for _, k := range clashes {
-		if k.held {
+		switch {
+		case k.held:
 			held = append(held, k.String())
-		} else {
+		case len(k.others) > 0:
 			shared = append(shared, k.String())
+		}
+		if k.placeholder {
+			behind = append(behind, k.contract)
 		}
 	}
 	if len(held) > 0 && when != afterHeartbeat {
@@ -288,6 +304,10 @@ func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.
 		return c.clashRefusal(held, when == afterStart, blind)
 	}
 	allRead := err == nil
+	if when != beforeStart {
+		// Registered: this injector id is linked to them now.
+		s.say(c, &s.behind, behind, allRead, placeholderFirst(c))
+	}
 	s.say(c, &s.held, held, allRead, "contracts this injector registers are held by another binary's injector "+
 		"(another injector_type), linked to them before this one: every inject made with them goes to that one's queue, "+
 		"with whichever content was registered last, and the registrations of both overwrite each other's at every "+
@@ -324,4 +344,22 @@ func (s *clashSaid) say(c *Client, last *[]string, contracts []string, allRead b
 	*last = contracts
 	c.log.Warn(msg, zap.String("injector_type", c.cfg.InjectorType), zap.String("injector_id", c.cfg.InjectorID),
 		zap.Strings("contracts", contracts))
+}
+
+// placeholderFirst is the WARN of contracts a placeholder holds first,
+// this injector id linked after it (see dummySuffix): what fixes it is a
+// new injector id of this type registering, the platform's one way to
+// delete a placeholder.
+func placeholderFirst(c *Client) string {
+	return fmt.Sprintf("contracts this injector registers were made by a starter-pack import and are linked first to "+
+		"the placeholder injector it made for injector_type %q (injector_type %q), this injector id after it: the platform "+
+		"runs every inject made with them on the placeholder, which is no external injector, and fails it; none reaches "+
+		"this daemon's queue. OpenAEV deletes the placeholder only when an injector id it does not hold yet registers "+
+		"with this injector_type, never on a registration of this one: start this binary once more under a new "+
+		"--injector-id, with this --injector-type and these injectors, until it has registered (then stop it, or keep "+
+		"it as a second deployment), and this injector, linked before the new one, is their first again. The "+
+		"placeholder's deletion deletes with it every inject made on the platform with them since it was first (its "+
+		"inject_injector is the placeholder); to keep one, first update it naming this injector id in inject_injector. "+
+		"Do not leave them out of --injectors: the platform would delete them, with every inject made with them",
+		c.cfg.InjectorType, c.cfg.InjectorType+dummySuffix)
 }

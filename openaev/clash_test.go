@@ -168,20 +168,25 @@ func TestRegistrarClashReadFails(t *testing.T) {
 	}
 }
 
-// TestRegistrarTakesADummyInjectorsContract: a contract held by the
-// placeholder injector an import makes for our type ("<type>_dummy") is
-// no clash: the platform replaces it with the first injector of the type
-// to register.
+// TestRegistrarTakesADummyInjectorsContract: a contract a starter-pack
+// import linked to the placeholder injector of our type ("<type>_dummy")
+// is no clash: the platform deletes the placeholder when our injector,
+// new to it, registers, and the contract's injects come here, unsaid.
 func TestRegistrarTakesADummyInjectorsContract(t *testing.T) {
 	p := openaevtest.NewPlatform(t, testToken)
 	ctx := context.Background()
-	dummy, _ := binaryClient(t, p.URL, binaryAID, "Dummy Acme", "acme-scanner_dummy")
-	if _, err := dummy.Register(ctx, scanManifest(), false); err != nil {
-		t.Fatal(err)
-	}
-	a, _ := binaryClient(t, p.URL, binaryBID, "Acme", "acme-scanner")
+	id := openaev.ContractID("scan")
+	p.ImportContract(id, "acme-scanner", "Acme", `{"label":{"en":"imported"}}`)
+	a, lines := binaryClient(t, p.URL, binaryBID, "Acme", "acme-scanner")
 	if _, err := openaev.NewRegistrar(a, scanManifest()).Register(ctx); err != nil {
 		t.Errorf("Register = %v, want the dummy's contract taken", err)
+	}
+	p.AddInject("i-1", id)
+	if _, injector, _ := p.InjectorOf("i-1"); injector != binaryBID {
+		t.Errorf("the contract's injects go to %q, want this injector", injector)
+	}
+	if warned := placeholderWarnings(lines()); len(warned) != 0 {
+		t.Errorf("said %q, want nothing", warned)
 	}
 }
 
