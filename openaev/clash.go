@@ -152,6 +152,9 @@ type contractClash struct {
 	injector, contract string // the manifest's name, its contract id
 	others             []linkedInjector
 	held               bool
+	// here: this injector id is linked to it too (after the first, when
+	// held): a registration of this id that leaves it out deletes it.
+	here bool
 	// placeholder: the first linked is the placeholder of this type, and
 	// this injector id is linked after it (see dummySuffix).
 	placeholder bool
@@ -187,6 +190,7 @@ func (c *Client) contractClashes(ctx context.Context, manifests []framework.Mani
 				k.held = k.held || i == 0
 			}
 		}
+		k.here = slices.ContainsFunc(links, func(in linkedInjector) bool { return in.ID == c.cfg.InjectorID })
 		k.placeholder = len(links) > 0 && links[0].Type == c.cfg.InjectorType+dummySuffix &&
 			slices.ContainsFunc(links[1:], func(in linkedInjector) bool { return in.ID == c.cfg.InjectorID })
 		if len(k.others) > 0 || k.placeholder {
@@ -209,16 +213,26 @@ const (
 // injector holds, each named by held; registered, when this injector
 // registered them already (at once with the other, both reading them
 // free: see clashSaid.check), unread when a read before that registration
-// failed (the other may have held them before it).
-func (c *Client) clashRefusal(held []string, registered, unread bool) error {
+// failed (the other may have held them before it); linked, when this
+// injector id is linked to one of them (registered, or an earlier daemon
+// of this id). Its advice is only what deletes no contract: a
+// registration that leaves out a contract its injector id is linked to
+// makes the platform delete it, with every inject made with it, for every
+// injector linked to it (updateExistingExternalInjector's toDeletes), so
+// neither the other binary nor, once linked, this injector id may leave it
+// out; nor deleting the other injector, which 2.4.0 offers no route for
+// (an external one) and which deletes every inject whose injector it is
+// (migration V4_78's ON DELETE CASCADE).
+func (c *Client) clashRefusal(held []string, registered, unread, linked bool) error {
 	why := ": a contract id is fixed by the injector's name alone, and OpenAEV sends every inject made with a contract " +
 		"to the injector linked to it first, while each registration replaces its content; registering it as " +
 		fmt.Sprintf("injector_type %q (injector_name %q) would run this binary's injects on the other one, or with its "+
 			"fields. ", c.cfg.InjectorType, c.cfg.InjectorName)
-	fix := "Serve that injector from one binary only (leave it out of --injectors here, or there), or rename it in one " +
-		"binary's code (its Manifest name) before scenarios use it; if that injector is this binary's own, registered " +
-		"under an earlier injector_type, delete that injector on the platform or give that type back; " +
-		"nothing was registered"
+	fix := "Serve that injector from the other binary only: leave it out of --injectors here, or rename it in this " +
+		"binary's code (its Manifest name) before scenarios use it; not in the other binary, which holds it: a " +
+		"registration of its injector id that leaves the contract out makes the platform delete it, with every inject " +
+		"made with it. If that injector is this binary's own, registered under an earlier injector_type, give that type " +
+		"back (--injector-type); nothing was registered"
 	if registered {
 		how := "this daemon's first registration and the other's crossed, each reading the contract free"
 		if unread {
@@ -230,10 +244,16 @@ func (c *Client) clashRefusal(held []string, registered, unread bool) error {
 			fmt.Sprintf("replaces its content, so serving it as injector_type %q (injector_name %q) would run this "+
 				"binary's injects on the other one, or with its fields; this daemon stops before consuming any inject. ",
 				c.cfg.InjectorType, c.cfg.InjectorName)
+	}
+	if linked {
 		fix = "This injector id is linked to it now, after the other: a registration of this id that leaves it out " +
 			"(that injector left out of --injectors, or renamed) makes the platform delete it, with every inject made " +
-			"with it, for the other binary too; so start this binary again under another --injector-id, without that " +
-			"injector (or with it renamed in its code), and serve it from the other binary only"
+			"with it, for the other binary too, and so does one of the other's; so start this binary again under " +
+			"another --injector-id, without that injector (or with it renamed in its code), and serve it from the other " +
+			"binary only"
+		if !registered {
+			fix += "; nothing was registered"
+		}
 	}
 	return &ValidationError{Field: "injector_type", Value: c.cfg.InjectorType, Reason: strings.Join(held, "; ") + why + fix}
 }
@@ -286,10 +306,12 @@ func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.
 		}
 	}
 	var held, shared, behind []string
+	linked := false
 	for _, k := range clashes {
 		switch {
 		case k.held:
 			held = append(held, k.String())
+			linked = linked || k.here
 		case len(k.others) > 0:
 			shared = append(shared, k.String())
 		}
@@ -301,7 +323,7 @@ func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.
 		s.mu.Lock()
 		blind := s.blind
 		s.mu.Unlock()
-		return c.clashRefusal(held, when == afterStart, blind)
+		return c.clashRefusal(held, when == afterStart, blind, linked || when == afterStart)
 	}
 	allRead := err == nil
 	if when != beforeStart {
@@ -312,10 +334,10 @@ func (s *clashSaid) check(ctx context.Context, c *Client, manifests []framework.
 		"(another injector_type), linked to them before this one: every inject made with them goes to that one's queue, "+
 		"with whichever content was registered last, and the registrations of both overwrite each other's at every "+
 		"heartbeat. This daemon keeps registering them and consuming its queue: stopping would route none of them back, "+
-		"and leaving them out would make the platform delete them, with every inject made with them, for both. Serve "+
-		"that injector from one binary only (leave it out of --injectors in one, or rename it in one binary's code), "+
-		"knowing the platform then deletes the contract with its injects; started again as it is, this daemon refuses "+
-		"to register (exit 2)")
+		"and leaving them out, here or in the other binary, would make the platform delete them, with every inject made "+
+		"with them, for both. Serve that injector from one binary only, the other one: start this binary again under another "+
+		"--injector-id, without that injector (or with it renamed in its code); started again as it is, this daemon "+
+		"refuses to register (exit 2)")
 	s.say(c, &s.shared, shared, allRead, "contracts this injector registers are linked to another binary's injector "+
 		"too (another injector_type): each registration of either, at every heartbeat, replaces the contract's content "+
 		"with its own (the fields scenarios show and injects carry), and every inject made with it comes here, the "+

@@ -122,7 +122,7 @@ func TestRegistrarRefusesAContractAnotherTypeHolds(t *testing.T) {
 		t.Fatalf("Register = %v, want a permanent *ValidationError on injector_type", err)
 	}
 	for _, want := range []string{id, `"Acme"`, binaryAID, `"acme-scanner"`, `"injectkit"`, `"InjectKit"`, "injector scan's",
-		"--injectors", "rename it", "delete that injector on the platform", "nothing was registered"} {
+		"--injectors", "rename it", "give that type back", "nothing was registered"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s: %v", want, err)
 		}
