@@ -371,17 +371,23 @@ func (s *clashSaid) say(c *Client, last *[]string, contracts []string, allRead b
 // placeholderFirst is the WARN of contracts a placeholder holds first,
 // this injector id linked after it (see dummySuffix): what fixes it is a
 // new injector id of this type registering, the platform's one way to
-// delete a placeholder.
+// delete a placeholder, once each inject made with them names this
+// injector (inject_injector, InjectService.updateInject): one naming the
+// placeholder is deleted with it (migration V4_78's ON DELETE CASCADE),
+// and one an import made names none, so Executor.execute looks its
+// injector up by type (InjectorRepository.findByTypeAndTenantId, one
+// result), which fails once two injectors have this type.
 func placeholderFirst(c *Client) string {
 	return fmt.Sprintf("contracts this injector registers were made by a starter-pack import and are linked first to "+
 		"the placeholder injector it made for injector_type %q (injector_type %q), this injector id after it: the platform "+
 		"runs every inject made with them on the placeholder, which is no external injector, and fails it; none reaches "+
 		"this daemon's queue. OpenAEV deletes the placeholder only when an injector id it does not hold yet registers "+
-		"with this injector_type, never on a registration of this one: start this binary once more under a new "+
-		"--injector-id, with this --injector-type and these injectors, until it has registered (then stop it, or keep "+
-		"it as a second deployment), and this injector, linked before the new one, is their first again. The "+
-		"placeholder's deletion deletes with it every inject made on the platform with them since it was first (its "+
-		"inject_injector is the placeholder); to keep one, first update it naming this injector id in inject_injector. "+
-		"Do not leave them out of --injectors: the platform would delete them, with every inject made with them",
+		"with this injector_type, never on a registration of this one. First update each inject made with them to name "+
+		"this injector id in inject_injector: the platform then runs it here (one naming the placeholder would be deleted "+
+		"with it, and one the import made names none, and is looked up by type, which fails once two injectors have "+
+		"it); then start this binary once more under a new --injector-id, with this --injector-type and these injectors, "+
+		"until it has registered, and stop it: the placeholder is deleted, and this injector, linked before the new "+
+		"one, is their first again for the injects made from then on. Do not leave them out of --injectors: the "+
+		"platform would delete them, with every inject made with them",
 		c.cfg.InjectorType, c.cfg.InjectorType+dummySuffix)
 }

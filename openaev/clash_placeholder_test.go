@@ -59,7 +59,7 @@ func TestRegistrarWarnsOfAContractAPlaceholderHoldsFirst(t *testing.T) {
 	if len(warned) != 1 || !strings.HasPrefix(warned[0], zapcore.WarnLevel.String()) {
 		t.Fatalf("said %q, want one WARN", warned)
 	}
-	for _, want := range []string{id, `"acme-scanner_dummy"`, "new --injector-id", "inject_injector", "Do not leave them out"} {
+	for _, want := range []string{id, `"acme-scanner_dummy"`, "First update each inject", "inject_injector", "new --injector-id", "Do not leave them out"} {
 		if !strings.Contains(warned[0], want) {
 			t.Errorf("WARN does not name %s: %s", want, warned[0])
 		}
