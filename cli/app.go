@@ -356,9 +356,9 @@ func commandOf(app *ucli.App, args []string) (*ucli.Command, int) {
 // (urfave/cli stops reading flags at the first positional argument).
 func interspersed(app *ucli.App, args []string) []string {
 	cmd, at := commandOf(app, args)
-	if cmd == nil || len(cmd.Subcommands) > 0 {
-		// No command, or a group whose subcommand is unknown: left as
-		// typed, so that the group reports it (`outbox lst`).
+	if cmd == nil || len(cmd.Subcommands) > 0 || cmd.SkipFlagParsing {
+		// No command, a group whose subcommand is unknown (reported by
+		// the group: `outbox lst`), or help (`help run --help`): as typed.
 		return args
 	}
 	takesValue := map[string]bool{}

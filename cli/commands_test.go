@@ -378,7 +378,8 @@ func TestThirdPartyHelpNamesItsOwnInjectors(t *testing.T) {
 
 // help --help, of the application or of a group, shows the help help
 // would show, exit 0: the help command has no flags of its own. It said
-// "Incorrect Usage: flag: help requested" and exited 2.
+// "Incorrect Usage: flag: help requested" and exited 2. The topic given
+// beside it is kept: help run --help is run's help.
 func TestHelpCommandHelpFlag(t *testing.T) {
 	for _, tt := range []struct {
 		args []string
@@ -390,6 +391,10 @@ func TestHelpCommandHelpFlag(t *testing.T) {
 		{[]string{"outbox", "h", "-h"}, "NAME:\n   injectkit outbox - "},
 		{[]string{"help", "outbox"}, "NAME:\n   injectkit outbox - "},
 		{[]string{"outbox", "help", "flush"}, "NAME:\n   injectkit outbox flush - "},
+		// The topic kept beside --help: it showed the application's help.
+		{[]string{"help", "run", "--help"}, "NAME:\n   injectkit run - "},
+		{[]string{"help", "-h", "run"}, "NAME:\n   injectkit run - "},
+		{[]string{"outbox", "help", "flush", "-h"}, "NAME:\n   injectkit outbox flush - "},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			t.Parallel()
