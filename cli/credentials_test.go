@@ -154,6 +154,23 @@ func TestShortTokenWarns(t *testing.T) {
 	}
 }
 
+// A short token's WARN says what follows from it: a target holding it as
+// a word is refused as one holding any token is (exit 2, nothing sent),
+// where the WARN spoke of redacted logs alone.
+func TestShortTokenWarnSaysTargetRefused(t *testing.T) {
+	be := newBackend(t, http.StatusOK)
+	env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")}
+	r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-short", "--target", "10.0.0.1",
+		"--backend-url", be.URL, "--token", "1")
+	if r.code != 2 || !strings.Contains(r.stderr, "holds a secret") ||
+		!strings.Contains(r.stderr, "an inject id or target holding it as a word is refused") {
+		t.Errorf("exit %d, want 2, refused as holding the token, the WARN saying why:\n%s", r.code, r.stderr)
+	}
+	if n := len(be.got()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+}
+
 // A backend URL's user:password goes as a Basic Authorization header when
 // no token is given: a 401 then names them, not a token, and the flush
 // hint says to give them right. Given with a token, whose Bearer header
