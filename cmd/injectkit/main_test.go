@@ -136,14 +136,17 @@ func TestBinaryDeliversAndExitCodes(t *testing.T) {
 // signatures delivered.
 func interrupt(t *testing.T, env []string, ready func(p *testkit.Process), args ...string) (body []byte, stderr string) {
 	t.Helper()
-	return interruptSig(t, env, syscall.SIGINT, ready, args...)
+	return interruptSig(t, env, syscall.SIGINT, nil, ready, args...)
 }
 
-// interruptSig is interrupt sending sig in place of SIGINT.
-func interruptSig(t *testing.T, env []string, sig syscall.Signal, ready func(p *testkit.Process), args ...string) (body []byte, stderr string) {
+// interruptSig is interrupt sending sig in place of SIGINT, to the run
+// started under the command under names (GNU timeout's words, say) when
+// it is not empty: sig then goes to that command.
+func interruptSig(t *testing.T, env []string, sig syscall.Signal, under []string, ready func(p *testkit.Process), args ...string) (body []byte, stderr string) {
 	t.Helper()
 	be := transporttest.NewBackend(t)
-	cmd := exec.Command(bin, append(args, "--backend-url", be.URL)...)
+	words := append(append(append([]string(nil), under...), bin), append(args, "--backend-url", be.URL)...)
+	cmd := exec.Command(words[0], words[1:]...)
 	cmd.Env = append(append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir()), env...)
 	p := testkit.Start(t, cmd)
 	ready(p)
@@ -160,13 +163,23 @@ func interruptSig(t *testing.T, env []string, sig syscall.Signal, ready func(p *
 // A signal delivered twice at once, as GNU timeout delivers it (to the
 // command, then to its process group), is one signal: the run delivers its
 // signatures as a timeout (exit 3), where it exited 130 at once with them
-// lost ("terminated again: exiting now"), tester t117's finding 1.
+// lost ("terminated again: exiting now"), tester t117's finding 1. The run
+// goes under timeout itself, which relays the signal it gets as it relays
+// its own at the end of its time: both deliveries come from timeout's two
+// kill calls in a row, not from two of this test's, which a busy machine
+// may hold apart longer than the run's 0.1 s. Most often the kernel merges
+// the repeat into the first, still pending (without settleRepeats this
+// failed 1 run in 20 here): TestSignalDeliveredTwiceIsOneSignal, in cli,
+// checks the two deliveries every time.
 func TestBinarySignalDeliveredTwiceAtOnce(t *testing.T) {
+	timeout, err := exec.LookPath("timeout")
+	if err != nil {
+		t.Skip("no GNU timeout:", err)
+	}
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			_, stderr := interruptSig(t, nil, sig, func(p *testkit.Process) {
+			_, stderr := interruptSig(t, nil, sig, []string{timeout, "10m"}, func(p *testkit.Process) {
 				p.Stderr.AwaitText(t, 30*time.Second, "pre-execution signatures compiled")
-				_ = p.Cmd.Process.Signal(sig) // the repeat follows at once (interruptSig)
 			}, "run", "noop", "--inject-id", "sig-twice", "--target", "127.0.0.1", "--param", "delay=1m")
 			if strings.Contains(stderr, " again: ") {
 				t.Errorf("the repeat was taken for a second signal:\n%s", stderr)
