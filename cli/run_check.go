@@ -9,6 +9,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport"
 )
 
@@ -86,7 +87,8 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 // with the run's WARN "inject rejected" line: that profile reports no
 // rejection, so nothing is lost. With it, any other invalid request is
 // left to the run, which tells the platform (its reception, then
-// INVALID_USAGE): nil here.
+// INVALID_USAGE): nil here; but for an inject id holding a secret
+// (withheldInjectID), refused here as without it.
 func (cr checkedRun) refused(ctx context.Context, o Options, cfg runConfig, log *zap.Logger) error {
 	rt := newRuntime(o, cfg.injectors, log, runtime.WithLogRedaction(cfg.redaction(o.injectors().manifests())))
 	_, err := rt.Validate(ctx, cr.req, cr.checks...)
@@ -94,7 +96,7 @@ func (cr checkedRun) refused(ctx context.Context, o Options, cfg runConfig, log 
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(cr.targets.relabel(err))}
 	}
 	var re *framework.RequestError
-	if cfg.openAEV() || !errors.As(err, &re) {
+	if !errors.As(err, &re) || cfg.openAEV() && !withheldInjectID(err) {
 		return nil
 	}
 	// No deliverer: Reject logs the refusal as the run would, and sends nothing.
@@ -114,4 +116,13 @@ func missingInjectID(cfg *runConfig) error {
 		return usageErr("%s: invalid inject_id \"\": %s", cfg.filePlaces.Of("inject_id"), reason)
 	}
 	return usageErr("no inject id: one is %s (give --inject-id, INJECTKIT_INJECT_ID, inject_id in the config file or \"inject_id\" in the inject file)", reason)
+}
+
+// withheldInjectID reports whether err refuses the inject id as holding a
+// secret (the token, say): the openaev profile's reception and
+// INVALID_USAGE of it would carry the secret in their paths to the
+// platform, and into the outbox should they wait there.
+func withheldInjectID(err error) bool {
+	var ve *signatures.ValidationError
+	return errors.As(err, &ve) && ve.Field == "inject_id" && ve.Withheld
 }

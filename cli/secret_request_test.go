@@ -13,6 +13,8 @@ import (
 // withheld, as a target holding an injector's Secret setting is: it went
 // on, the token in the callback's URL and body, in the outbox file (4
 // times) and in outbox list's INJECT column, the logs alone redacting it.
+// With the openaev profile, an inject id holding it gets no reception nor
+// INVALID_USAGE, as their paths would hold it.
 func TestRequestHoldingTheTokenRefused(t *testing.T) {
 	const token = "tok-9f3Kq27vLxP8"
 	for _, tt := range []struct {
@@ -22,6 +24,10 @@ func TestRequestHoldingTheTokenRefused(t *testing.T) {
 		{"inject id", "inject", []string{"--inject-id", token, "--target", "127.0.0.1"}},
 		{"inject id holding it", "inject", []string{"--inject-id", "run-" + token + "-1", "--target", "127.0.0.1"}},
 		{"target host name", "target", []string{"--inject-id", "inj-1", "--target", token + ".example.com"}},
+		// No reception nor INVALID_USAGE either, whose paths name the
+		// inject: they carried the token to the platform.
+		{"inject id, openaev profile", "inject", []string{"--inject-id", "run-" + token, "--target", "127.0.0.1",
+			"--profile", "openaev", "--openaev-version", "2.4.0"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			be := newBackend(t, http.StatusOK)
