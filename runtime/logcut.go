@@ -16,7 +16,10 @@ const MaxLoggedMessage = 8 << 10
 // across one (default: none; the executor's own Secret settings are
 // redacted from its output anyway). A param the injector refuses whose
 // value holds one of them is withheld too, with what is wrong with it
-// (signatures.WithholdSecret): its parser may quote a piece of it.
+// (signatures.WithholdSecret): its parser may quote a piece of it. An
+// inject id or a target holding one of them (redact changes it) is
+// refused before anything runs, a *framework.RequestError, the value
+// withheld: the wire profiles and the outbox would carry it.
 func WithLogRedaction(redact func(string) string) Option {
 	return func(rt *Runtime) { rt.logRedact = redact }
 }
