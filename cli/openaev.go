@@ -212,6 +212,9 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	if err := messageInjector(o, cfg, name, m.Injection.ContractID()); err != nil {
 		return err
 	}
+	if err := messageInjectID(o, cfg, m.Injection.InjectID); err != nil {
+		return err
+	}
 	runs := cmp.Or(name, contractInjector(o, m.Injection.ContractID())) // "" when unknown
 	if err := platformManifest(o, runs); err != nil {
 		return err
@@ -280,6 +283,19 @@ func messageInjector(o Options, cfg runConfig, name, contract string) error {
 	}
 	return usageErr("invalid openaev_message %q%s: the message is for contract %s, not %s's (no injector of %s has that contract)",
 		cfg.OpenAEVMessage, cfg.where("openaev_message"), contract, name, o.name())
+}
+
+// messageInjectID refuses, before the platform is asked anything, a
+// message whose inject id holds a secret (the token, say), as run refuses
+// an --inject-id holding one: its reception and INVALID_USAGE would carry
+// it in their paths to the platform, and into the outbox.
+func messageInjectID(o Options, cfg runConfig, id string) error {
+	redact := cfg.redaction(o.injectors().manifests())
+	if id == "" || redact == nil || redact(id) == id {
+		return nil
+	}
+	return usageErr("invalid openaev_message %q%s: %v", cfg.OpenAEVMessage, cfg.where("openaev_message"),
+		&signatures.ValidationError{Field: "inject_id", Reason: signatures.ReasonSecret, Withheld: true})
 }
 
 // urlNamed names the platform URL an openaev.ValidationError refuses (its

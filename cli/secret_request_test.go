@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/injectkit/injectkit/openaev"
 )
 
 // An inject id or a target holding the backend token is refused before
@@ -47,5 +49,30 @@ func TestRequestHoldingTheTokenRefused(t *testing.T) {
 				t.Errorf("the token stored in the outbox file")
 			}
 		})
+	}
+}
+
+// A platform message whose inject id holds the token is refused as an
+// --inject-id holding it is, before the platform is asked anything: its
+// reception and INVALID_USAGE carried the token in their paths, and the
+// outbox file held it.
+func TestMessageInjectIDHoldingTheTokenRefused(t *testing.T) {
+	const token = "tok-9f3Kq27vLxP8"
+	be := newBackend(t, http.StatusOK)
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": token}
+	msg := oneAssetMessage(t, "m-"+token, openaev.ContractID("noop"))
+	r := run(t, registry(), env, "run", "noop", "--openaev-message", msg, "--openaev-version", "2.4.0", "--backend-url", be.URL)
+	if r.code != 2 || !strings.Contains(r.stderr, "invalid inject_id (value withheld)") || !strings.Contains(r.stderr, msg) {
+		t.Errorf("exit %d, want 2 naming the message file and its inject id as holding a secret:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, token) {
+		t.Errorf("the token shown:\n%s%s", r.stdout, r.stderr)
+	}
+	if n := len(be.got()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	if b, err := os.ReadFile(box); err == nil && strings.Contains(string(b), token) {
+		t.Errorf("the token stored in the outbox file")
 	}
 }
