@@ -27,7 +27,7 @@ const InsecureMoot = "tls certificate verification setting (insecure) has no eff
 // given a CA file (TLS.CAFile) but built for a plain http:// URL: no TLS,
 // so no certificate to verify against it, and the requests (the token's
 // Authorization header among them) travel unencrypted.
-const CAFileMoot = "CA file (ca_file) has no effect: the URL is plain http://, without TLS: requests, the token's among them, are not encrypted"
+const CAFileMoot = "CA file (ca_file) has no effect: the URL is plain http://, without TLS: requests, and the token when there is one, are not encrypted"
 
 // TLS are the TLS options of a client.
 type TLS struct {
