@@ -95,14 +95,7 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 		}
 		left[base] = c
 	}
-	shown := httpx.StripCredentials(strings.TrimSpace(configured))
-	why := "not the backend of --backend-url " + shown
-	if sc, ok := e.cfg.(*outboxSendConfig); ok {
-		why = "not the backend of " + sc.backendGiven() + " " + shown
-	}
-	if configured == "" {
-		why = "no --backend-url given"
-	}
+	why := e.notTheBackend(configured)
 	var n profileCounts
 	for _, base := range order {
 		n[0] += left[base][0]
@@ -111,6 +104,20 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 			left[base], base, why, base, tokenSources)
 	}
 	return n, nil
+}
+
+// notTheBackend says why a body stored for another backend than the
+// configured one is not sent: "not the backend of --backend-url URL"
+// (naming where the URL was given), or "no --backend-url given".
+func (e *outboxEnv) notTheBackend(configured string) string {
+	if configured == "" {
+		return "no --backend-url given"
+	}
+	shown := httpx.StripCredentials(strings.TrimSpace(configured))
+	if sc, ok := e.cfg.(*outboxSendConfig); ok {
+		return "not the backend of " + sc.backendGiven() + " " + shown
+	}
+	return "not the backend of --backend-url " + shown
 }
 
 // callbackPoster is the callback client for a base URL, with the
@@ -181,6 +188,13 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	}
 	id := given.n
 	was, werr := e.store.Get(id) // as it is in the dead list, to put back there on a refused token
+	if werr == nil && was.State == outbox.Dead && !was.Unreadable() && flushes(was) && !sameBackend(was.BaseURL, e.cfg.backend().URL) {
+		// Each body goes only to its own backend, with its token: another
+		// backend's is left as it is, as a flush leaves its bodies.
+		shown := httpx.StripCredentials(was.BaseURL)
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%d (inject %s) not retried, still in the dead list: it belongs to %s, %s (retry it with its token, given by %s: %s outbox retry-dead %d --outbox %s --backend-url %s)",
+			id, was.InjectID, shown, e.notTheBackend(e.cfg.backend().URL), tokenSources, o.name(), id, shellWord(e.store.Path()), shellWord(shown))}
+	}
 	back, err := e.store.RetryDead(id)
 	if err != nil {
 		return idError(given, e.store, err)

@@ -179,9 +179,10 @@ func TestOutboxDeadList(t *testing.T) {
 		t.Errorf("after retry-dead:\n%s", l.stdout)
 	}
 
-	// Without the backend it belongs to, retry-dead moves a dead body back
-	// to pending but sends nothing: exit 1, naming the command that sends
-	// it.
+	// Without the backend it belongs to (none given, or another one),
+	// retry-dead leaves a dead body as it is and sends nothing, as a flush
+	// leaves another backend's bodies: exit 2, naming its backend and the
+	// command that retries it. It moved it back to pending, exit 1.
 	be.set(http.StatusBadRequest)
 	keepInOutbox(t, env, "inj-400b", be.URL)
 	be.set(http.StatusOK)
@@ -190,13 +191,25 @@ func TestOutboxDeadList(t *testing.T) {
 		t.Fatalf("no dead id in\n%s", l.stdout)
 	}
 	sent := len(be.got())
-	other := run(t, registry(), env, "outbox", "retry-dead", id[1], "--log-level", "error")
-	if other.code != 1 || !strings.Contains(other.stderr, "moved back to pending, not sent: it belongs to "+be.URL) ||
-		!strings.Contains(other.stderr, "outbox flush --outbox ") || len(be.got()) != sent {
-		t.Fatalf("retry-dead without its backend: exit %d, %d requests\n%s%s", other.code, len(be.got())-sent, other.stdout, other.stderr)
+	elsewhere := newBackend(t, http.StatusOK)
+	for _, tt := range []struct {
+		args []string
+		why  string
+	}{
+		{nil, "no --backend-url given"},
+		{[]string{"--backend-url", elsewhere.URL}, "not the backend of --backend-url " + elsewhere.URL},
+	} {
+		other := run(t, registry(), env, append([]string{"outbox", "retry-dead", id[1], "--log-level", "error"}, tt.args...)...)
+		if other.code != 2 || !strings.Contains(other.stderr, "not retried, still in the dead list: it belongs to "+be.URL+", "+tt.why) ||
+			!strings.Contains(other.stderr, "outbox retry-dead "+id[1]+" --outbox ") || len(be.got()) != sent || len(elsewhere.got()) != 0 {
+			t.Errorf("retry-dead %v: exit %d, %d requests\n%s%s", tt.args, other.code, len(be.got())-sent+len(elsewhere.got()), other.stdout, other.stderr)
+		}
+		if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 1 dead") {
+			t.Errorf("after retry-dead %v:\n%s", tt.args, l.stdout)
+		}
 	}
-	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "1 pending, 0 dead") {
-		t.Errorf("after retry-dead without its backend:\n%s", l.stdout)
+	if rd := run(t, registry(), env, "outbox", "retry-dead", id[1], "--backend-url", be.URL, "--log-level", "error"); rd.code != 0 || len(be.got()) != sent+1 {
+		t.Errorf("retry-dead with its backend: exit %d, %d requests\n%s%s", rd.code, len(be.got())-sent, rd.stdout, rd.stderr)
 	}
 }
 
