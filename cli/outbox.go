@@ -349,7 +349,8 @@ func outboxCommand(o Options) *ucli.Command {
 					"   0  the body was delivered (or superseded)\n" +
 					"   1  it was not delivered: pending again, or dead again when the backend rejected it for good\n" +
 					"   2  invalid usage, an id not in the dead list, a body of another backend than --backend-url (or none given:\n" +
-					"      it stays dead, nothing sent), or an outbox corrupt or locked\n" +
+					"      it stays dead, nothing sent), or an outbox corrupt, locked or not writable (a full disk: nothing was\n" +
+					"      sent, the body stays dead)\n" +
 					"   130  interrupted (SIGINT, SIGTERM or SIGHUP): the body stays pending, its last error saying the attempt\n" +
 					"        was cut short (the backend may have received it), or as it was when none was made",
 				Flags:  outboxFlags(o, send, sendUsage),

@@ -107,3 +107,32 @@ func TestFlushOnFullDiskNoteExitsUsage(t *testing.T) {
 		t.Errorf("%d pending after the flush, want the one as it was", got.Pending)
 	}
 }
+
+// A retry-dead whose outbox sits on a full disk where the outbox file
+// still has room moves the body back to pending and claims it, but cannot
+// note its attempt beside the outbox: nothing is posted. It exits 2, as a
+// flush does then, saying that nothing was sent, the body back in the
+// dead list as it was; it exited 1 and left the body pending.
+func TestRetryDeadOnFullDiskNoteExitsUsage(t *testing.T) {
+	dir := fullDisk(t, "256k")
+	be := newBackend(t, http.StatusOK)
+	box := filepath.Join(dir, "outbox.db")
+	recs := storeBodies(t, box, outbox.Entry{InjectID: "inj-full", Phase: "p", TotalChunks: 1, BaseURL: be.URL, Body: []byte(`{"a":1}`)})
+	withStore(t, box, func(s *outbox.Store) error {
+		return s.MoveToDead(recs[0].ID, 1, http.StatusUnprocessableEntity, "{}", `callback rejected: status 422: "{}"`)
+	})
+	fill(t, dir)
+	env := map[string]string{"INJECTKIT_OUTBOX": box}
+	r := run(t, registry(), env, "outbox", "retry-dead", "1", "--backend-url", be.URL)
+	if r.code != 2 || !strings.Contains(r.stderr, "no space left on device") || !strings.Contains(r.stderr, "nothing was sent") ||
+		!strings.Contains(r.stderr, "stays in the dead list as it was") {
+		t.Errorf("exit %d, want 2 saying the disk is full, nothing was sent and the body stays dead:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := len(be.got()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	got := listOutbox(t, env)
+	if got.Pending != 0 || got.Dead != 1 {
+		t.Errorf("%d pending, %d dead after the retry, want the one dead as it was", got.Pending, got.Dead)
+	}
+}

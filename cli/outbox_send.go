@@ -236,6 +236,9 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	if out == outbox.Failed && c.Context.Err() != nil {
 		return e.retryInterrupted(c, o, r, p, err)
 	}
+	if out == outbox.Failed && outbox.NotNoted(err) {
+		return e.retryUnnoted(o, r, err)
+	}
 	refused, fix := refusedCredentials(e.cfg.backend())
 	if werr == nil && out == outbox.Failed && outbox.TokenRefused(err) && errors.Is(err, outbox.ErrTakenMeanwhile) {
 		fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): token refused, and another process took it meanwhile\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks)
@@ -270,4 +273,17 @@ func (e *outboxEnv) retryInterrupted(c *ucli.Context, o Options, r outbox.Record
 	shown := httpx.StripCredentials(r.BaseURL)
 	return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("retry interrupted (%w): %d (inject %s) stays pending: %s (send it with: %s outbox flush --outbox %s --backend-url %s)",
 		context.Cause(c.Context), r.ID, r.InjectID, state, o.name(), shellWord(e.store.Path()), shellWord(shown))}
+}
+
+// retryUnnoted is the exit of a retry-dead that sent nothing because the
+// attempt of r could not be noted beside the outbox (a full disk, err
+// says): 2, as a flush's, the outbox unusable; the body stays dead as it
+// was, or pending when it could not be put back there.
+func (e *outboxEnv) retryUnnoted(o Options, r outbox.Record, err error) error {
+	state, again := "stays in the dead list as it was", "retry it again"
+	if now, gerr := e.store.Get(r.ID); gerr != nil || now.State != outbox.Dead {
+		state, again = "is pending", "flush again"
+	}
+	fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): not sent\n", r.ID, r.InjectID, r.ChunkIndex, r.TotalChunks)
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing was sent, %d (inject %s) %s (make room on its file system, then %s)", err, r.ID, r.InjectID, state, again)}
 }

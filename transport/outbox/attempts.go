@@ -68,6 +68,11 @@ type unnotedError struct{ err error }
 func (e *unnotedError) Error() string { return e.err.Error() }
 func (e *unnotedError) Unwrap() error { return e.err }
 
+// NotNoted reports whether err is that of a send that made no request
+// because its attempt could not be noted beside the outbox (a full disk,
+// a directory not writable): nothing was posted.
+func NotNoted(err error) bool { return unnoted(err) }
+
 // unnoted reports whether err ended a post before any request of it was
 // made, its note not written: an *unnotedError without the
 // *httpx.HTTPError of a request made before it.

@@ -106,26 +106,39 @@ func misjudged(tx *bolt.Tx, r Record) bool {
 // SendRetried sends r, a dead record RetryDead moved back to pending (was
 // is the record as it was in the dead list, read before), as Send does,
 // except that a backend refusing the token (401 or 403, TokenRefused)
-// refuses the token, not the body: the record goes back to the dead list
-// as it was (its reason, status, response body, attempts and last error),
-// and the outcome is Failed with the backend's error. It is put back only
-// while this process still owns it: one another process took meanwhile
-// (its lease over) is that process's to settle, and the error says so.
+// refuses the token, not the body, and an attempt that could not be noted
+// beside the outbox (a full disk: NotNoted, no request made) sends
+// nothing: either way the record goes back to the dead list as it was
+// (its reason, status, response body, attempts and last error), and the
+// outcome is Failed with that error. It is put back only while this
+// process still owns it (or, unnoted, holds it released and unclaimed):
+// one another process took meanwhile (its lease over) is that process's
+// to settle, and the error says so.
 func (s *Store) SendRetried(ctx context.Context, p Poster, r Record, was Record) (Outcome, error) {
 	out, posted, err := s.post(ctx, p, r)
 	red, _ := p.(Redactor)
 	switch {
+	case !posted && unnoted(err):
+		return Failed, s.putBackDead(r, was, err, true)
 	case !posted:
 		return out, err
 	case !TokenRefused(err) || ctx.Err() != nil:
 		return s.settle(ctx, r, err, 0, red, true)
 	}
-	err = s.redactErr(err, red)
+	return Failed, s.putBackDead(r, was, s.redactErr(err, red), false)
+}
+
+// putBackDead moves r back to the dead list as was, after err (returned,
+// joined with what kept it from being put back). released is r let go by
+// this process already (unposted): unowned then, not owned by it.
+func (s *Store) putBackDead(r Record, was Record, err error, released bool) error {
 	_, serr := s.update(r.ID, func(cur *Record) error {
 		switch {
 		case cur.State != Pending:
 			return fmt.Errorf("%w: it is in the dead list again", ErrTakenMeanwhile)
-		case cur.Owner != s.pid || cur.OwnerStart != s.start:
+		case released && cur.Owner != 0:
+			return fmt.Errorf("%w: it is pid %d's to send", ErrTakenMeanwhile, cur.Owner)
+		case !released && (cur.Owner != s.pid || cur.OwnerStart != s.start):
 			return fmt.Errorf("%w: it is pid %d's to send", ErrTakenMeanwhile, cur.Owner)
 		}
 		cur.State = Dead
@@ -134,15 +147,17 @@ func (s *Store) SendRetried(ctx context.Context, p Poster, r Record, was Record)
 		cur.Owner, cur.OwnerStart, cur.LeaseUntil = 0, 0, time.Time{}
 		return nil
 	})
-	s.endSettled(r.ID, &serr)
+	if !released {
+		s.endSettled(r.ID, &serr)
+	}
 	switch {
 	case errors.Is(serr, ErrNotFound):
 		serr = fmt.Errorf("%w: it is no longer in the outbox (delivered)", ErrTakenMeanwhile)
 		fallthrough
 	case errors.Is(serr, ErrTakenMeanwhile):
-		return Failed, errors.Join(err, fmt.Errorf("outbox %s: %d not put back in the dead list: %w", s.path, r.ID, serr))
+		return errors.Join(err, fmt.Errorf("outbox %s: %d not put back in the dead list: %w", s.path, r.ID, serr))
 	case serr != nil:
-		return Failed, errors.Join(err, fmt.Errorf("outbox %s: %d not put back in the dead list, pending instead: %w", s.path, r.ID, serr))
+		return errors.Join(err, fmt.Errorf("outbox %s: %d not put back in the dead list, pending instead: %w", s.path, r.ID, serr))
 	}
-	return Failed, err
+	return err
 }
