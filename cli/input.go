@@ -96,7 +96,7 @@ func (in *input) Read(p []byte) (int, error) {
 		n, err = in.f.Read(p)
 	}
 	if err != nil && !errors.Is(err, io.EOF) && in.ctx.Err() != nil {
-		return n, interrupted(in.ctx, in.key, in.Name())
+		return n, in.interrupted()
 	}
 	if in.read += int64(n); in.max > 0 && in.read > in.max {
 		return n - int(in.read-in.max), in.tooLarge()
@@ -112,8 +112,12 @@ func (in *input) bound(limit int64) *input {
 
 // tooLarge is the usage error of a file larger than its bound.
 func (in *input) tooLarge() error {
-	return usageErr("invalid %s %q%s: larger than %d bytes (%s), the most it may hold",
-		in.key, in.Name(), in.where, in.max, sizeText(in.max))
+	path, what := in.f.Name(), ""
+	if in.stdin {
+		path, what = stdinName, stdinShown+" is " // as the user wrote it, the reason naming stdin
+	}
+	return usageErr("invalid %s %q%s: %slarger than %d bytes (%s), the most it may hold",
+		in.key, path, in.where, what, in.max, sizeText(in.max))
 }
 
 // sizeText writes n bytes in MiB when it is a whole number of them, else

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 )
 
@@ -41,7 +42,7 @@ func (in *input) readStdin(p []byte) (int, error) {
 	case g := <-done:
 		return copy(p, g.b), g.err
 	case <-in.ctx.Done():
-		return 0, interrupted(in.ctx, in.key, in.Name())
+		return 0, in.interrupted()
 	}
 }
 
@@ -52,4 +53,15 @@ func shownInput(path string) string {
 		return stdinShown
 	}
 	return path
+}
+
+// interrupted is the error of a read of in the interrupt stopped: the
+// setting and its value as the user wrote it, "-" saying stdin as
+// errors about the setting's value do (targets_file "-" (stdin)).
+func (in *input) interrupted() error {
+	if !in.stdin {
+		return interrupted(in.ctx, in.key, in.f.Name())
+	}
+	return &ExitError{Code: ExitInterrupted,
+		Err: fmt.Errorf("interrupted while reading %s %q (%s): nothing was run, sent or stored: %w", in.key, stdinName, stdinShown, context.Cause(in.ctx))}
 }
