@@ -112,7 +112,9 @@ const exitHelp = `EXIT CODES:
       other stdout whose reader stops early (| head -n 1) drops the rest: its own code, nothing said
    2  invalid input, usage, or an unusable outbox (corrupt, locked, full, not writable):
       one line on stderr names the field and the value or the file; nothing was sent
-      (with the openaev profile, an inject that names its id still gets its reception and terminal INVALID_USAGE)
+      (with the openaev profile, an inject that names its id and whose targets or params the injector refuses
+      still gets its reception and terminal INVALID_USAGE; a setting that cannot be read at all, such as
+      a --param without =, an --expectation the injector does not declare or a --timeout of 0, sends nothing)
    3  the signatures were delivered (or printed), but the injector's outcome was failed or timeout
       (the deadline, or Ctrl-C): one WARN line on stderr says so; also a panic of one of the
       injector's methods (its factory, Manifest, Execute, ValidateTargets, its params' Validate,

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -198,4 +199,27 @@ func flagHelp(t *testing.T, args []string, flag, env string) string {
 		t.Fatalf("%v: no --%s in the help:\n%s", args, flag, r.stdout)
 	}
 	return line
+}
+
+// The exit-2 entry of the help said that, with the openaev profile, an
+// inject naming its id "still gets its reception and terminal
+// INVALID_USAGE", while a setting that cannot be read (an --expectation
+// the injector does not declare, a --timeout of 0) exits 2 with nothing
+// sent, as the README says. The help now says which refusals reach the
+// platform, and the run does as it says.
+func TestHelpExitUsageSaysWhatReachesThePlatform(t *testing.T) {
+	help := run(t, registry(), nil, "run", "--help").stdout
+	for _, want := range []string{"whose targets or params the injector refuses", "an --expectation the injector does not declare or a --timeout of 0, sends nothing"} {
+		if !strings.Contains(strings.Join(strings.Fields(help), " "), want) {
+			t.Errorf("run --help lacks %q", want)
+		}
+	}
+	be := newBackend(t, http.StatusOK)
+	for _, bad := range [][]string{{"--expectation", "VULNERABILITY"}, {"--timeout", "0"}} {
+		r := run(t, registry(), nil, append([]string{"run", "nmap", "--profile", "openaev", "--inject-id", "inj-1", "--target", "127.0.0.1",
+			"--backend-url", be.URL, "--outbox", "none"}, bad...)...)
+		if r.code != 2 || len(be.got()) != 0 {
+			t.Errorf("%v: exit %d, %d requests; want 2, none\n%s", bad, r.code, len(be.got()), r.stderr)
+		}
+	}
 }
