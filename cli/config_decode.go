@@ -149,6 +149,12 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 			// created (an outbox) nor looked for.
 			return f.invalid(r, text, errors.New(blankPath))
 		}
+		if f.path() && strings.HasPrefix(text, "~") {
+			// No shell reads a config file, the environment or a quoted
+			// flag: the ~ would be a directory of that name, made (an
+			// outbox) or looked for in the working directory.
+			return f.invalid(r, text, errors.New(tildePath))
+		}
 		if f.key == "outbox" {
 			if reason := garblingInPath(text); reason != "" {
 				return f.invalid(r, text, errors.New(reason))

@@ -47,6 +47,10 @@ import (
 // blankPath is why a file's path of white space alone is refused.
 const blankPath = "must not be blank: give a file's path"
 
+// tildePath is why a path setting starting with ~ is refused: only a
+// shell expands it, and none read it where it was given.
+const tildePath = "a leading ~ is not expanded here (only a shell expands it): write the home directory's absolute path (a file whose name starts with ~ as ./~name); a relative path is the working directory's"
+
 // blankDuration is the refusal of a blank duration.
 const blankDuration = "must not be blank: give a duration (30s, 5m, or 300 for seconds), or leave it out for the default"
 
