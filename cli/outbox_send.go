@@ -188,7 +188,7 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	}
 	id := given.n
 	was, werr := e.store.Get(id) // as it is in the dead list, to put back there on a refused token
-	if werr == nil && was.State == outbox.Dead && !was.Unreadable() && flushes(was) && !sameBackend(was.BaseURL, e.cfg.backend().URL) {
+	if werr == nil && was.State == outbox.Dead && !was.Corrupt() && flushes(was) && !sameBackend(was.BaseURL, e.cfg.backend().URL) {
 		// Each body goes only to its own backend, with its token: another
 		// backend's is left as it is, as a flush leaves its bodies.
 		shown := httpx.StripCredentials(was.BaseURL)
