@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+)
+
+// commandOf returns the innermost command args name (`outbox drop 7
+// --outbox f` names drop) and its index in args; nil and -1 when args name
+// none.
+func commandOf(app *ucli.App, args []string) (*ucli.Command, int) {
+	var cmd *ucli.Command
+	at := -1
+	cmds := app.Commands
+	for i := 1; i < len(args); i++ {
+		if strings.HasPrefix(args[i], "-") {
+			continue
+		}
+		var next *ucli.Command
+		for _, c := range cmds {
+			if c.HasName(args[i]) {
+				next = c
+				break
+			}
+		}
+		if next == nil {
+			break
+		}
+		cmd, at = next, i
+		if len(next.Subcommands) == 0 {
+			break
+		}
+		cmds = next.Subcommands
+	}
+	return cmd, at
+}
+
+// interspersed moves a subcommand's positional arguments after its flags,
+// so that `run noop --target x` parses like `run --target x noop`
+// (urfave/cli stops reading flags at the first positional argument).
+func interspersed(app *ucli.App, args []string) []string {
+	cmd, at := commandOf(app, args)
+	if cmd == nil || len(cmd.Subcommands) > 0 || cmd.SkipFlagParsing {
+		// No command, a group whose subcommand is unknown (reported by
+		// the group: `outbox lst`), or help (`help run --help`): as typed.
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			takesValue[n] = flagTakesValue(f)
+		}
+	}
+	out := append([]string(nil), args[:at+1]...)
+	var positional []string
+	help := false
+	rest := args[at+1:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			positional = append(positional, rest[i+1:]...)
+			i = len(rest)
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			out = append(out, a)
+			name := strings.TrimLeft(a, "-")
+			help = help || name == "help" || name == "h"
+			if !strings.Contains(name, "=") && takesValue[name] && i+1 < len(rest) {
+				i++
+				out = append(out, rest[i])
+			}
+		default:
+			positional = append(positional, a)
+		}
+	}
+	if len(positional) > 0 && !help {
+		// With --help the command's help is shown: its arguments are
+		// not the name of a help topic (`run nmap --help` is run's help,
+		// not "unknown command nmap").
+		out = append(out, "--")
+		out = append(out, positional...)
+	}
+	return out
+}
+
+// flagTakesValue reports whether a flag takes a value (every flag but a
+// boolean one: --insecure, --help).
+func flagTakesValue(f ucli.Flag) bool {
+	tv, ok := f.(interface{ TakesValue() bool })
+	return !ok || tv.TakesValue()
+}
