@@ -104,7 +104,7 @@ func TestBrokerTextEchoingASecretIsWithheld(t *testing.T) {
 			r := newRunner(&Daemon{Secrets: []string{token}})
 			reg := Registration{Queue: "q", Broker: Broker{Host: "127.0.0.1", Port: closingBroker(t, tt.reason),
 				User: "injector", Pass: pass}}
-			_, err := r.connect(reg)
+			_, err := r.connect(t.Context(), reg)
 			if err == nil {
 				t.Fatal("connect: no error, want the broker's refusal")
 			}

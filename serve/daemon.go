@@ -200,6 +200,7 @@ type runner struct {
 	lastBeat     atomic.Int64           // unix nanoseconds of the last successful registration
 
 	slots    chan struct{}
+	pf       prefetch      // the consumer's prefetch (see startConsumer)
 	idle     chan func()   // a job to a worker waiting for one (see worker)
 	stopping chan struct{} // closed when the shutdown starts
 	inflight sync.WaitGroup
@@ -258,6 +259,7 @@ func newRunner(d *Daemon) *runner {
 	}
 	r.auth = newAuthState(limit, r.pause)
 	r.slots = make(chan struct{}, r.workers)
+	r.pf.freed, r.pf.grow = make(chan struct{}, 1), make(chan struct{}, 1)
 	r.idle = make(chan func())
 	return r
 }

@@ -146,6 +146,7 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 			r.jobsMu.Unlock()
 			r.metrics.addInFlight(-1)
 			<-r.slots
+			r.settled(j)
 			s.wg.Done()
 			r.inflight.Done()
 		}()

@@ -195,13 +195,15 @@ func (r *runner) consumeAgain(ctx context.Context, s *session) endReason {
 		return endChanged
 	}
 	s.tag = fmt.Sprintf("%s-%d-%d", r.name, os.Getpid(), r.seq.Add(1))
-	var err error
-	if s.deliveries, err = s.ch.Consume(s.reg.Queue, s.tag, false, false, false, false, nil); err != nil {
+	if err := r.startConsumer(ctx, s); err != nil {
+		if ctx.Err() != nil {
+			return endStop
+		}
 		r.log.Warn("consume again after the pause", zap.String("queue", s.reg.Queue), zap.Error(brokerText(err, s.red)))
 		return endLost
 	}
 	s.consuming = true
 	r.log.Info("consuming", zap.Stringer("broker", s.reg.Broker), zap.String("queue", s.reg.Queue),
-		zap.Int("prefetch", r.workers), zap.String("consumer", s.tag))
+		zap.Int("prefetch", r.prefetchOf(s.tag)), zap.String("consumer", s.tag))
 	return r.consume(ctx, s)
 }

@@ -40,7 +40,7 @@ const (
 )
 
 // connect dials the broker, sets the prefetch and starts consuming.
-func (r *runner) connect(reg Registration) (*session, error) {
+func (r *runner) connect(ctx context.Context, reg Registration) (*session, error) {
 	red := httpx.NewRedactor(append(slices.Clone(r.d.Secrets), reg.Broker.Pass)...)
 	conn, err := dial(reg.Broker, r.d.TLSConfig, r.name, 30*time.Second)
 	if err != nil {
@@ -56,12 +56,9 @@ func (r *runner) connect(reg Registration) (*session, error) {
 		return fail("open channel", err)
 	}
 	s.channel = r.channels.Add(1)
-	if err := s.ch.Qos(r.workers, 0, false); err != nil {
-		return fail("set prefetch", err)
-	}
 	s.chClosed = s.ch.NotifyClose(make(chan *amqp.Error, 1))
 	s.closed = conn.NotifyClose(make(chan *amqp.Error, 1))
-	if s.deliveries, err = s.ch.Consume(reg.Queue, s.tag, false, false, false, false, nil); err != nil {
+	if err := r.startConsumer(ctx, s); err != nil {
 		return fail("consume queue "+reg.Queue, err)
 	}
 	s.consuming = true
@@ -98,7 +95,10 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 		if sessions > 0 || attempt > 0 {
 			reg = r.registration()
 		}
-		s, err := r.connect(reg)
+		s, err := r.connect(ctx, reg)
+		if err != nil && ctx.Err() != nil {
+			return // stopped while waiting for a free worker: no failure
+		}
 		if err != nil {
 			attempt++
 			msg := "broker connection failed"
@@ -126,14 +126,17 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 		r.track(s)
 		r.setConnected(true)
 		r.log.Info("consuming", zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
-			zap.Int("prefetch", r.workers), zap.String("consumer", s.tag))
+			zap.Int("prefetch", r.prefetchOf(s.tag)), zap.String("consumer", s.tag))
 
 		why := r.consume(ctx, s)
-		for why == endPaused {
+		for why == endPaused || why == endGrow {
 			// Paused: the connection stays (and is reported) up, only the
-			// consumer is cancelled; the same channel consumes again.
+			// consumer is cancelled; the same channel consumes again. A
+			// consumer that may take more (endGrow) is replaced at once.
 			r.stopConsuming(s)
-			if why = r.waitResume(ctx, s); why == endResumed {
+			if why == endGrow {
+				why = r.consumeAgain(ctx, s)
+			} else if why = r.waitResume(ctx, s); why == endResumed {
 				why = r.consumeAgain(ctx, s)
 			}
 		}
@@ -173,6 +176,8 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 			if r.registration() != s.reg {
 				return endChanged
 			}
+		case <-r.pf.grow:
+			return endGrow
 		case <-r.pause:
 			reason := r.pauseReason()
 			if reason == "" {

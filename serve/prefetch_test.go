@@ -1,0 +1,97 @@
+package serve_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/serve/servetest"
+)
+
+// TestIntegrationReconnectTakesNoMoreThanItsFreeWorkers: a daemon whose
+// consumer the broker cancelled (its queue deleted and declared again,
+// or the connection lost) consumed again with a prefetch of --workers
+// while its workers still ran the messages of the earlier connection: the
+// broker pushed it messages no worker could take, which waited there,
+// unacknowledged, while another daemon on the queue sat idle. Its one
+// worker busy, the daemon now takes none until the worker is free.
+func TestIntegrationReconnectTakesNoMoreThanItsFreeWorkers(t *testing.T) {
+	inFlight := make(chan struct{}, 1)
+	release := make(chan struct{})
+	rec := newRecorder(func(body string, n int) error {
+		if strings.Contains(body, "slow") {
+			inFlight <- struct{}{}
+			<-release
+		}
+		return nil
+	})
+	f := newFixture(t, rec)
+	f.d.Workers = 1
+	start(t, f.d)
+	released := false
+	t.Cleanup(func() { // before the daemon's stop
+		if !released {
+			close(release)
+		}
+	})
+
+	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
+	<-inFlight
+	servetest.DeleteQueue(t, f.queue)
+	servetest.DeclareQueue(t, f.queue)
+	waitFor(t, "the daemon consuming again, or waiting for its worker", func() bool {
+		_, consumers := servetest.Counts(t, f.queue)
+		return consumers == 1 || f.logs.FilterMessageSnippet("consuming once one is free").Len() == 1
+	})
+	servetest.Publish(t, f.queue, []byte(`{"n":"next"}`))
+	if ready, _ := servetest.Counts(t, f.queue); ready != 1 {
+		t.Errorf("messages ready = %d while the daemon's only worker is busy, want 1: it took one no worker can run", ready)
+	}
+	close(release)
+	released = true
+	waitFor(t, "the next message handled once the worker is free", func() bool { return rec.seen(`{"n":"next"}`) == 1 })
+}
+
+// TestIntegrationPrefetchGrowsAsEarlierMessagesSettle: the consumer that
+// started with the one worker free (the other running a message of the
+// consumer the broker cancelled) takes a second message once that one is
+// settled, while its own first still runs.
+func TestIntegrationPrefetchGrowsAsEarlierMessagesSettle(t *testing.T) {
+	running := make(chan string, 2)
+	release := map[string]chan struct{}{"slow": make(chan struct{}), "a": make(chan struct{})}
+	rec := newRecorder(func(body string, n int) error {
+		for name, ch := range release {
+			if strings.Contains(body, `"`+name+`"`) {
+				running <- name
+				<-ch
+			}
+		}
+		return nil
+	})
+	f := newFixture(t, rec)
+	f.d.Workers = 2
+	start(t, f.d)
+	open := map[string]bool{"slow": true, "a": true}
+	let := func(name string) { close(release[name]); open[name] = false }
+	t.Cleanup(func() { // before the daemon's stop
+		for name, o := range open {
+			if o {
+				close(release[name])
+			}
+		}
+	})
+
+	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
+	<-running
+	servetest.DeleteQueue(t, f.queue)
+	servetest.DeclareQueue(t, f.queue)
+	waitFor(t, "the daemon consuming again", func() bool { _, consumers := servetest.Counts(t, f.queue); return consumers == 1 })
+	servetest.Publish(t, f.queue, []byte(`{"n":"a"}`))
+	<-running
+	servetest.Publish(t, f.queue, []byte(`{"n":"b"}`))
+	if ready, _ := servetest.Counts(t, f.queue); ready != 1 {
+		t.Errorf("messages ready = %d while both workers are busy, want 1", ready)
+	}
+	let("slow")
+	waitFor(t, "b handled once the earlier consumer's message is settled, a still running", func() bool { return rec.seen(`{"n":"b"}`) == 1 })
+	let("a")
+}
