@@ -148,5 +148,11 @@ func TestHealthNamesTheFailureOfARetriedRegistration(t *testing.T) {
 	if h := r.health(); h.Status != "ok" {
 		t.Errorf("health after the registration succeeded: %+v", h)
 	}
-	NoteRetry(context.Background(), reg.err) // no registration's context: nothing noted
+	// A context Register was not called with carries no note: nothing
+	// is recorded.
+	before := r.regFailure.Load()
+	NoteRetry(context.Background(), reg.err)
+	if after := r.regFailure.Load(); after != before {
+		t.Errorf("NoteRetry outside a registration recorded %q", *after)
+	}
 }
