@@ -36,7 +36,7 @@ bench: ## package benchmarks
 # file without a unix build constraint (syscall.Mkfifo, Flock, Kill,
 # Setpgid) fails there. Solaris and AIX have no flock(2) in syscall (bbolt
 # takes fcntl locks there): vetted and built too. About 1 s with a warm build cache, 2 min cold.
-vet: ## go vet, here and with GOOS=windows
+vet: ## go vet, here and with GOOS=windows and solaris; go build for aix/ppc64
 	$(GO) vet $(PKGS)
 	GOOS=windows $(GO) vet $(PKGS)
 	GOOS=solaris $(GO) vet $(PKGS)
