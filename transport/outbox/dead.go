@@ -111,7 +111,8 @@ func misjudged(tx *bolt.Tx, r Record) bool {
 // nothing: either way the record goes back to the dead list as it was
 // (its reason, status, response body, attempts and last error), and the
 // outcome is Failed with that error. It is put back only while this
-// process still owns it (or, unnoted, holds it released and unclaimed):
+// process still owns it (or, unnoted, holds it released and unclaimed,
+// or still its own when the release could not be written):
 // one another process took meanwhile (its lease over) is that process's
 // to settle, and the error says so.
 func (s *Store) SendRetried(ctx context.Context, p Poster, r Record, was Record) (Outcome, error) {
@@ -130,15 +131,18 @@ func (s *Store) SendRetried(ctx context.Context, p Poster, r Record, was Record)
 
 // putBackDead moves r back to the dead list as was, after err (returned,
 // joined with what kept it from being put back). released is r let go by
-// this process already (unposted): unowned then, not owned by it.
+// this process already (unposted): unowned then, or still owned by it
+// when its release could not be written (the disk full for that commit
+// too), not owned by another.
 func (s *Store) putBackDead(r Record, was Record, err error, released bool) error {
 	_, serr := s.update(r.ID, func(cur *Record) error {
+		ours := cur.Owner == s.pid && cur.OwnerStart == s.start
 		switch {
 		case cur.State != Pending:
 			return fmt.Errorf("%w: it is in the dead list again", ErrTakenMeanwhile)
-		case released && cur.Owner != 0:
+		case released && cur.Owner != 0 && !ours:
 			return fmt.Errorf("%w: it is pid %d's to send", ErrTakenMeanwhile, cur.Owner)
-		case !released && (cur.Owner != s.pid || cur.OwnerStart != s.start):
+		case !released && !ours:
 			return fmt.Errorf("%w: it is pid %d's to send", ErrTakenMeanwhile, cur.Owner)
 		}
 		cur.State = Dead
