@@ -215,7 +215,7 @@ func TestHelpExitUsageSaysWhatReachesThePlatform(t *testing.T) {
 		}
 	}
 	be := newBackend(t, http.StatusOK)
-	for _, bad := range [][]string{{"--expectation", "VULNERABILITY"}, {"--timeout", "0"}} {
+	for _, bad := range [][]string{{"--expectation", "VULNERABILITY"}, {"--timeout", "0"}, {"--param", "timing"}} {
 		r := run(t, registry(), nil, append([]string{"run", "nmap", "--profile", "openaev", "--inject-id", "inj-1", "--target", "127.0.0.1",
 			"--backend-url", be.URL, "--outbox", "none"}, bad...)...)
 		if r.code != 2 || len(be.got()) != 0 {
