@@ -35,6 +35,10 @@ type configFile struct {
 // other key is a usage error naming it and the file.
 func readConfigFile(ctx context.Context, path, where string, known, lists, secret map[string]bool, ms []framework.Manifest) (configFile, error) {
 	cf := configFile{values: map[string]raw{}, injectors: map[string]string{}, injectorsFrom: map[string]string{}}
+	if strings.HasPrefix(path, "~") {
+		// As a path setting's (see field.decode): no shell expanded it.
+		return cf, usageErr("invalid config %q%s: %s", path, where, tildePath)
+	}
 	data, err := readInput(ctx, "config", where, path, maxConfigSize)
 	if err != nil {
 		return cf, err

@@ -8,7 +8,8 @@ import (
 )
 
 // A path setting starting with ~ (outbox, ca_file, targets_file,
-// inject_file, from a config file, the environment or a quoted flag) is
+// inject_file, from a config file, the environment or a quoted flag; the
+// config file's own path, --config or INJECTKIT_CONFIG) is
 // refused, exit 2, nothing made: no shell expands it there, and the outbox
 // was made under a directory literally named ~ in the working directory
 // (the others looked for one).
@@ -26,6 +27,8 @@ func TestPathSettingLeadingTildeRefused(t *testing.T) {
 		{"ca_file, config file", "ca_file: ~/ca.pem\n", nil, []string{"outbox", "flush"}, `invalid ca_file "~/ca.pem" (config file {cfg}:1)`},
 		{"targets_file, config file", "targets_file: ~user/t.txt\n", nil, []string{"run", "noop", "--outbox", "none"}, `invalid targets_file "~user/t.txt" (config file {cfg}:1)`},
 		{"inject_file, flag", "", nil, []string{"run", "--inject-file", "~/i.json"}, `invalid inject_file "~/i.json" (--inject-file)`},
+		{"config, flag", "", nil, []string{"outbox", "list", "--config", "~/c.yaml"}, `invalid config "~/c.yaml" (--config)`},
+		{"config, env", "", map[string]string{"INJECTKIT_CONFIG": "~/c.yaml"}, []string{"outbox", "list"}, `invalid config "~/c.yaml" (env INJECTKIT_CONFIG)`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
