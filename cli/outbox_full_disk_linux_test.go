@@ -54,57 +54,47 @@ func fill(t *testing.T, dir string) {
 	}
 }
 
-// A flush whose outbox sits on a full disk cannot even claim a body: it
-// exits 2, the outbox unusable as a full or read-only one is, saying that
-// nothing was sent (it used to exit 1, as for bodies the backend did not
-// take, the disk's error alone).
+// A flush whose outbox sits on a full disk exits 2, saying that the disk
+// is full and that nothing was sent, the bodies pending as they were.
+// Sixteen bodies of 2 KB: it cannot even claim one, the outbox unusable as
+// a full or read-only one is (it exited 1, as for bodies the backend did
+// not take, the disk's error alone). One small body, where the outbox file
+// itself still has room (bbolt reuses its free pages): it claims the body
+// but cannot note its attempt beside the outbox, and posts nothing (it
+// exited 1, "1 signature body not delivered (see: injectkit outbox
+// list)", while outbox list still showed the backend's earlier answer).
 func TestFlushOnFullDiskExitsUsage(t *testing.T) {
-	dir := fullDisk(t, "256k")
-	be := newBackend(t, http.StatusOK)
-	box := filepath.Join(dir, "outbox.db")
-	body := append([]byte(`{"pad":"`), append(bytes.Repeat([]byte("x"), 2000), `"}`...)...)
-	chunks := make([]outbox.Entry, 16)
-	for i := range chunks {
-		chunks[i] = outbox.Entry{InjectID: "inj-full", Phase: "p", ChunkIndex: i, TotalChunks: len(chunks), BaseURL: be.URL, Body: body}
-	}
-	storeBodies(t, box, chunks...)
-	fill(t, dir)
-	env := map[string]string{"INJECTKIT_OUTBOX": box}
-	r := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL)
-	if r.code != 2 || !strings.Contains(r.stderr, "no space left on device") || !strings.Contains(r.stderr, "nothing was sent") {
-		t.Errorf("exit %d, want 2 saying the disk is full and nothing was sent:\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	if n := len(be.got()); n != 0 {
-		t.Errorf("%d requests sent, want none", n)
-	}
-	if got := listOutbox(t, env); got.Pending != 16 {
-		t.Errorf("%d pending after the flush, want the 16 as they were", got.Pending)
-	}
-}
-
-// A flush whose outbox sits on a full disk where the outbox file itself
-// still has room (bbolt reuses its free pages) claims a body but cannot
-// note its attempt beside the outbox: nothing is posted. It exits 2 as a
-// flush that cannot claim it does, saying that the disk is full and that
-// nothing was sent; it exited 1, "1 signature body not delivered (see:
-// injectkit outbox list)", as for a backend that did not take it, while
-// outbox list still showed the backend's earlier answer.
-func TestFlushOnFullDiskNoteExitsUsage(t *testing.T) {
-	dir := fullDisk(t, "256k")
-	be := newBackend(t, http.StatusOK)
-	box := filepath.Join(dir, "outbox.db")
-	storeBodies(t, box, outbox.Entry{InjectID: "inj-full", Phase: "p", TotalChunks: 1, BaseURL: be.URL, Body: []byte(`{"a":1}`)})
-	fill(t, dir)
-	env := map[string]string{"INJECTKIT_OUTBOX": box}
-	r := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL)
-	if r.code != 2 || !strings.Contains(r.stderr, "no space left on device") || !strings.Contains(r.stderr, "nothing was sent") {
-		t.Errorf("exit %d, want 2 saying the disk is full and nothing was sent:\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	if n := len(be.got()); n != 0 {
-		t.Errorf("%d requests sent, want none", n)
-	}
-	if got := listOutbox(t, env); got.Pending != 1 {
-		t.Errorf("%d pending after the flush, want the one as it was", got.Pending)
+	pad := append([]byte(`{"pad":"`), append(bytes.Repeat([]byte("x"), 2000), `"}`...)...)
+	for _, tc := range []struct {
+		name string
+		n    int
+		body []byte
+	}{
+		{"no claim", 16, pad},
+		{"no note", 1, []byte(`{"a":1}`)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := fullDisk(t, "256k")
+			be := newBackend(t, http.StatusOK)
+			box := filepath.Join(dir, "outbox.db")
+			chunks := make([]outbox.Entry, tc.n)
+			for i := range chunks {
+				chunks[i] = outbox.Entry{InjectID: "inj-full", Phase: "p", ChunkIndex: i, TotalChunks: tc.n, BaseURL: be.URL, Body: tc.body}
+			}
+			storeBodies(t, box, chunks...)
+			fill(t, dir)
+			env := map[string]string{"INJECTKIT_OUTBOX": box}
+			r := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL)
+			if r.code != 2 || !strings.Contains(r.stderr, "no space left on device") || !strings.Contains(r.stderr, "nothing was sent") {
+				t.Errorf("exit %d, want 2 saying the disk is full and nothing was sent:\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if n := len(be.got()); n != 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+			if got := listOutbox(t, env); got.Pending != tc.n {
+				t.Errorf("%d pending after the flush, want the %d as they were", got.Pending, tc.n)
+			}
+		})
 	}
 }
 
