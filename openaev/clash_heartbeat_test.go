@@ -37,10 +37,7 @@ func TestRegistrarHeartbeatSeesAContractSharedSince(t *testing.T) {
 	if _, err := r.Register(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := binaryClient(t, p.URL, binaryBID, "InjectKit", "injectkit")
-	if _, err := b.Register(ctx, scanManifest(), false); err != nil {
-		t.Fatal(err)
-	}
+	b := registeredB(t, p)
 	for range 2 {
 		if _, err := r.Register(ctx); err != nil {
 			t.Fatalf("heartbeat: %v, want registered", err)

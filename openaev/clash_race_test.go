@@ -94,10 +94,7 @@ func TestRegistrarHeartbeatSaysAContractHeldSince(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Unlink(binaryAID)
-	b, _ := binaryClient(t, p.URL, binaryBID, "InjectKit", "injectkit")
-	if _, err := b.Register(ctx, scanManifest(), false); err != nil {
-		t.Fatal(err)
-	}
+	registeredB(t, p)
 	for range 2 {
 		if _, err := r.Register(ctx); err != nil {
 			t.Fatalf("heartbeat: %v, want registered", err)
@@ -160,10 +157,7 @@ func TestRegistrarRefusesAHeldContractWhenAnInjectorIsUnread(t *testing.T) {
 func TestRegistrarRefusalAfterAnUnreadContractSaysSo(t *testing.T) {
 	p := openaevtest.NewPlatform(t, testToken)
 	ctx := context.Background()
-	b, _ := binaryClient(t, p.URL, binaryBID, "InjectKit", "injectkit")
-	if _, err := b.Register(ctx, scanManifest(), false); err != nil {
-		t.Fatal(err)
-	}
+	registeredB(t, p)
 	p.FailInjectorContract(http.StatusServiceUnavailable, 1)
 	a, _ := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
 	_, err := openaev.NewRegistrar(a, scanManifest()).Register(ctx)

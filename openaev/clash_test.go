@@ -85,10 +85,7 @@ func TestSharedContractHarm(t *testing.T) {
 	if _, err := openaev.NewRegistrar(a, scanManifest()).Register(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := binaryClient(t, p.URL, binaryBID, "InjectKit", "injectkit")
-	if _, err := b.Register(ctx, scanManifest(), false); err != nil {
-		t.Fatal(err)
-	}
+	registeredB(t, p)
 	id := openaev.ContractID("scan")
 	p.AddInject("i-for-b", id)
 	if _, injector, _ := p.InjectorOf("i-for-b"); injector != binaryAID {
@@ -215,10 +212,7 @@ func TestRegistrarWarnsOfAContractAnotherTypeShares(t *testing.T) {
 	if _, err := openaev.NewRegistrar(a, scanManifest()).Register(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := binaryClient(t, p.URL, binaryBID, "InjectKit", "injectkit")
-	if _, err := b.Register(ctx, scanManifest(), false); err != nil {
-		t.Fatal(err)
-	}
+	registeredB(t, p)
 	id := openaev.ContractID("scan")
 	if got := contractLabel(t, p, id); got != "InjectKit - scan" {
 		t.Fatalf("contract label %q, want B's (B overwrote A's)", got)
@@ -241,4 +235,16 @@ func TestRegistrarWarnsOfAContractAnotherTypeShares(t *testing.T) {
 	if got := contractLabel(t, p, id); got != "Acme - scan" {
 		t.Errorf("contract label %q, want A's again", got)
 	}
+}
+
+// registeredB returns binary B's client (injector_type injectkit) once it
+// registered the scan injector on p bare (Client.Register, without the
+// Registrar's guard), as a binary of an earlier version would.
+func registeredB(t *testing.T, p *openaevtest.Platform) *openaev.Client {
+	t.Helper()
+	b, _ := binaryClient(t, p.URL, binaryBID, "InjectKit", "injectkit")
+	if _, err := b.Register(context.Background(), scanManifest(), false); err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
