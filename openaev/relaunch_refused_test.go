@@ -5,9 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"testing"
-	"time"
 
-	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
 )
 
@@ -23,13 +21,7 @@ func TestServeKeepsARelaunchWhoseStateTheTokenMayNotRead(t *testing.T) {
 	const id = "i-relaunch-refused"
 	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			s := newServeEnv(t, serveOpts{version: openaevtest.Version24, injectors: "nmap, noop", outbox: true,
-				platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, window: 30 * time.Second})
-			msg := nmapAssetsMessage(t, s.env, id, 2)
-			s.platform.Dispatch(id)
-			if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg}); err != nil {
-				t.Fatalf("first: %v", err)
-			}
+			s, msg := firstRunInWindow(t, id)
 			s.platform.Ingest()
 			s.platform.Launch(id)
 			s.platform.Dispatch(id)
@@ -50,15 +42,7 @@ func TestServeKeepsARelaunchWhoseStateTheTokenMayNotRead(t *testing.T) {
 			if n := len(s.platform.Receptions(id)); n != 2 {
 				t.Fatalf("%d receptions, want 2", n)
 			}
-			for range 6 {
-				s.platform.Ingest()
-			}
-			if st := s.platform.InjectStatus(id); st != "SUCCESS" {
-				t.Errorf("status %q, want SUCCESS", st)
-			}
-			for _, c := range s.platform.Dropped() {
-				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-			}
+			endsSuccess(t, s, id)
 			checkTakenOnceSince(t, s.platform, id)
 		})
 	}

@@ -32,13 +32,7 @@ func TestServeRunsAnInjectLaunchedAgain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServeEnv(t, serveOpts{version: openaevtest.Version24, injectors: "nmap, noop", outbox: true,
-				platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, window: 30 * time.Second})
-			msg := nmapAssetsMessage(t, s.env, id, 2)
-			s.platform.Dispatch(id)
-			if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg}); err != nil {
-				t.Fatalf("first: %v", err)
-			}
+			s, msg := firstRunInWindow(t, id)
 			s.platform.Ingest() // the worker's turn: the first complete taken
 			if st := s.platform.InjectStatus(id); st != "SUCCESS" {
 				t.Fatalf("status after the first run %q, want SUCCESS", st)
@@ -53,15 +47,7 @@ func TestServeRunsAnInjectLaunchedAgain(t *testing.T) {
 			if n := len(s.platform.Receptions(id)); n != tt.wantRuns {
 				t.Fatalf("%d receptions, want %d", n, tt.wantRuns)
 			}
-			for range 6 {
-				s.platform.Ingest()
-			}
-			if st := s.platform.InjectStatus(id); st != "SUCCESS" {
-				t.Errorf("status %q, want SUCCESS", st)
-			}
-			for _, c := range s.platform.Dropped() {
-				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-			}
+			endsSuccess(t, s, id)
 			if tt.launch {
 				checkTakenOnceSince(t, s.platform, id)
 			}
@@ -85,5 +71,36 @@ func checkTakenOnceSince(t *testing.T, p *openaevtest.Platform, id string) {
 	}
 	if completes != 1 {
 		t.Errorf("%d COMPLETE traces since the launch, want 1: %+v", completes, h.Traces)
+	}
+}
+
+// firstRunInWindow returns a serve environment on OpenAEV 2.4.0 whose
+// platform holds its ingestion back, with a 30 s ingestion window, and
+// the message of inject id (an nmap inject over two assets), which it
+// dispatched and handled once.
+func firstRunInWindow(t *testing.T, id string) (*serveEnv, []byte) {
+	t.Helper()
+	s := newServeEnv(t, serveOpts{version: openaevtest.Version24, injectors: "nmap, noop", outbox: true,
+		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, window: 30 * time.Second})
+	msg := nmapAssetsMessage(t, s.env, id, 2)
+	s.platform.Dispatch(id)
+	if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg}); err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	return s, msg
+}
+
+// endsSuccess lets s's platform ingest what it holds and fails t unless
+// inject id ends SUCCESS with no callback dropped.
+func endsSuccess(t *testing.T, s *serveEnv, id string) {
+	t.Helper()
+	for range 6 {
+		s.platform.Ingest()
+	}
+	if st := s.platform.InjectStatus(id); st != "SUCCESS" {
+		t.Errorf("status %q, want SUCCESS", st)
+	}
+	for _, c := range s.platform.Dropped() {
+		t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
 	}
 }

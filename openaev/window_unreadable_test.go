@@ -4,9 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
-	"time"
 
-	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
 )
 
@@ -19,13 +17,7 @@ import (
 // nothing read showed.
 func TestServeWithinWindowStateUnreadableSaysSo(t *testing.T) {
 	const id = "i-unreadable"
-	s := newServeEnv(t, serveOpts{version: openaevtest.Version24, injectors: "nmap, noop", outbox: true,
-		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, window: 30 * time.Second})
-	msg := nmapAssetsMessage(t, s.env, id, 2)
-	s.platform.Dispatch(id)
-	if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg}); err != nil {
-		t.Fatalf("first: %v", err)
-	}
+	s, msg := firstRunInWindow(t, id)
 	s.platform.FailInjectRead(id, http.StatusServiceUnavailable, 99)
 	if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg, Redelivered: true}); err != nil {
 		t.Fatalf("again: settled with %v, want acknowledged", err)
