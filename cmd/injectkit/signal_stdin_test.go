@@ -89,7 +89,7 @@ func TestBinaryFirstSignalWhileReadingStdin(t *testing.T) {
 			if code := p.Stop(t, tc.sig, time.Minute); code != cli.ExitInterrupted {
 				t.Fatalf("exit %d after one %s, want %d\n%s", code, tc.sig, cli.ExitInterrupted, p.Stderr.String())
 			}
-			if got := p.Stderr.String(); !strings.Contains(got, "interrupted while reading "+tc.key+` "stdin"`) {
+			if got := p.Stderr.String(); !strings.Contains(got, "interrupted while reading "+tc.key+` "-" (stdin)`) {
 				t.Errorf("stderr does not name %s and stdin:\n%s", tc.key, got)
 			}
 			if n := len(be.Requests()); n != 0 {
