@@ -3,6 +3,7 @@ package outbox
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -29,6 +30,16 @@ func TestLazyWritesRideWithAJoiningWrite(t *testing.T) {
 		}()
 		<-queued
 		<-running
+		// Only the flushLazy below commits the lazy write: a lazy timer
+		// already set (stopped) keeps writeLater from starting one, which
+		// would fire flushLazy on its own once lazyDelay passed (a busy
+		// machine holding the test that long between writeSoon and a
+		// Stop of it: a nil timer stopped, or a flush taking the lazy
+		// write before the one below).
+		s.wmu.Lock()
+		s.lazyTimer = time.AfterFunc(time.Hour, func() {})
+		s.lazyTimer.Stop()
+		s.wmu.Unlock()
 		// Queued after the running batch was taken: it waits for the next.
 		if err := s.writeSoon("lazy", func(tx *bolt.Tx) error {
 			_, err := tx.CreateBucketIfNotExists([]byte("lazy"))
@@ -36,9 +47,6 @@ func TestLazyWritesRideWithAJoiningWrite(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		s.wmu.Lock()
-		s.lazyTimer.Stop() // only the flushLazy below commits it
-		s.wmu.Unlock()
 		flushed := make(chan struct{})
 		go func() { s.flushLazy(); close(flushed) }()
 		<-queued // flushLazy's empty write waits while the first one runs
