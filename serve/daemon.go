@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -283,120 +282,5 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	case <-t.C:
 		return true
-	}
-}
-
-// register sends one registration and records its outcome. A registration
-// that differs from the current one is adopted and signalled on changed.
-func (r *runner) register(ctx context.Context, kind string) (Registration, error) {
-	r.regMu.Lock()
-	defer r.regMu.Unlock()
-	cctx, cancel := context.WithTimeout(ctx, registerTimeout)
-	defer cancel()
-	t0 := time.Now()
-	reg, err := r.d.Registrar.Register(withRetryNote(cctx, func(err error) {
-		// An attempt failed, another follows: /healthz says why meanwhile.
-		why := registrationReason(err) + " (retrying)"
-		r.regFailure.Store(&why)
-	}))
-	if err != nil && cctx.Err() != nil && ctx.Err() == nil {
-		err = &registerTimeoutError{err: err}
-	}
-	if err == nil {
-		if verr := reg.Validate(); verr != nil {
-			err = Permanent(fmt.Errorf("invalid registration reply: %w", verr))
-		}
-	}
-	if err != nil && ctx.Err() != nil {
-		return Registration{}, err // shutting down: not a platform failure
-	}
-	r.metrics.heartbeat(err == nil)
-	if err != nil {
-		why := registrationReason(err)
-		r.regFailure.Store(&why)
-		r.heartbeatOK.Store(false)
-		level := r.log.Warn
-		if IsPermanent(err) {
-			// What retrying cannot fix (a token refused, a bad
-			// configuration): the error says what to check.
-			level = r.log.Error
-		}
-		level(kind+" failed", zap.Duration("duration", time.Since(t0)), zap.Error(err))
-		return Registration{}, err
-	}
-	r.heartbeatOK.Store(true)
-	r.lastBeat.Store(time.Now().UnixNano())
-	r.auth.registered()
-	r.syncPaused()
-	r.mu.Lock()
-	prev := r.current
-	r.current = reg
-	r.mu.Unlock()
-	if reg.Broker.TLS != prev.Broker.TLS || prev == (Registration{}) {
-		r.logTLS(reg)
-	}
-	switch {
-	case prev == Registration{}:
-		r.log.Info("registered", zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
-			zap.Duration("duration", time.Since(t0)))
-	case prev != reg:
-		r.log.Info("registration changed", zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
-			zap.Stringer("previous_broker", prev.Broker), zap.String("previous_queue", prev.Queue))
-		select {
-		case r.changed <- struct{}{}:
-		default:
-		}
-	default:
-		r.log.Debug(kind+" ok", zap.Duration("duration", time.Since(t0)))
-	}
-	return reg, nil
-}
-
-// logTLS says, when the registration's use_ssl leaves the broker TLS
-// settings unused, that it does.
-func (r *runner) logTLS(reg Registration) {
-	if !reg.Broker.TLS && r.d.TLSConfig != nil {
-		r.log.Warn("the platform's registration says use_ssl false: the broker is reached without TLS and the broker TLS settings are unused",
-			zap.Stringer("broker", reg.Broker))
-	}
-}
-
-func (r *runner) registration() Registration {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.current
-}
-
-// registerFirst registers until it succeeds, ctx is done or the error is
-// permanent.
-func (r *runner) registerFirst(ctx context.Context) (Registration, error) {
-	for n := 1; ; n++ {
-		reg, err := r.register(ctx, "registration")
-		if err == nil {
-			return reg, nil
-		}
-		if IsPermanent(err) {
-			return Registration{}, fmt.Errorf("register: %w", err)
-		}
-		if !sleep(ctx, r.backoff(n)) {
-			return Registration{}, ctx.Err()
-		}
-	}
-}
-
-// heartbeats repeats the registration every heartbeatInterval, sooner
-// after a failure, until ctx is done.
-func (r *runner) heartbeats(ctx context.Context) {
-	wait := r.heartbeatInterval
-	for fails := 0; ; {
-		if !sleep(ctx, wait) {
-			return
-		}
-		if _, err := r.register(ctx, "heartbeat"); err != nil {
-			fails++
-			wait = min(r.backoff(fails+1), r.heartbeatInterval)
-			continue
-		}
-		fails, wait = 0, r.heartbeatInterval
 	}
 }
