@@ -90,6 +90,7 @@ func ValidateManifest(m Manifest) error {
 		outputs[o.Field] = o.Type
 	}
 	settings := map[string]string{} // folded key (FoldName): the key as declared
+	envs := map[string]string{}     // env: the key of the setting read from it
 	for i, s := range m.Settings {
 		if s.Key == "" {
 			errs = append(errs, bad(fmt.Sprintf("settings[%d]", i), "", "a setting needs a key"))
@@ -113,6 +114,11 @@ func ValidateManifest(m Manifest) error {
 		}
 		if s.Env != "" && !validEnvName(s.Env) {
 			errs = append(errs, bad("settings."+s.Key+".env", s.Env, "not an environment variable name: want upper-case letters, digits and underscores, not starting with a digit"))
+		}
+		if first, dup := envs[s.Env]; s.Env != "" && dup {
+			errs = append(errs, bad("settings."+s.Key+".env", s.Env, "also the env of setting "+first+": one variable would set both"))
+		} else if s.Env != "" {
+			envs[s.Env] = s.Key
 		}
 	}
 	return errors.Join(errs...)

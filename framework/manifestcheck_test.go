@@ -102,6 +102,9 @@ func TestValidateManifest(t *testing.T) {
 		{"env starting with a digit", manifestLike(func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: "region", Env: "1PROBE"}}
 		}), "probe.settings.region.env", "1PROBE"},
+		{"two settings read from one env", manifestLike(func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "region", Env: "PROBE_REGION"}, {Key: "zone", Env: "PROBE_REGION"}}
+		}), "probe.settings.zone.env", "PROBE_REGION"},
 		{"env and key as they should be", manifestLike(func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: "region_2", Env: "PROBE_REGION_2"}, {Key: "zone"}}
 		}), "", ""},
