@@ -60,6 +60,10 @@ type ConfigResult struct {
 	// cutOff is set when the engine counts more matches than were
 	// fetched (max_results reached): a CVE may be on one not fetched.
 	cutOff bool
+	// keyRefused is set when the engine refused the API key
+	// (ErrUnauthorized, not spent credits): no later query of the run is
+	// sent with it.
+	keyRefused bool
 }
 
 // Execute runs one query per target configuration, one after the other. A
@@ -84,9 +88,15 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	}
 	results := make([]ConfigResult, len(in.Targets))
 	red := httpx.NewRedactor(e.apiKey)
+	refused := "" // why no more queries are sent: the engine refused the key
 	for i, t := range in.Targets {
 		var d drops
-		results[i], d = e.runOne(ctx, p, i, t, params.MaxResults, red)
+		results[i], d = e.runOne(ctx, p, i, t, params.MaxResults, red, refused)
+		if results[i].keyRefused && refused == "" {
+			// Every later request would send the key the engine just
+			// refused, one a second, each refused alike.
+			refused = fmt.Sprintf("Shodan refused the API key on targets[%d] (HTTP 401)", i)
+		}
 		if d.banners > 0 {
 			in.Logger().Warn("banners dropped: ip_str or ip not an IP address, or port out of range",
 				zap.Int("target", i), zap.Int("dropped", d.banners))
@@ -111,8 +121,9 @@ type drops struct{ banners, names int }
 
 // runOne runs the query of one target configuration. What the provider
 // returned goes through cleanMatches, red redacting the API key; what was
-// dropped is counted.
-func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Target, limit int, red *httpx.Redactor) (ConfigResult, drops) {
+// dropped is counted. refused, when set, says why the query is not sent:
+// the engine refused the key on an earlier configuration.
+func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Target, limit int, red *httpx.Redactor, refused string) (ConfigResult, drops) {
 	c, ok := t.External()
 	if !ok {
 		cat := "none"
@@ -131,6 +142,10 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 	}
 	if err := ctx.Err(); err != nil {
 		r.Status, r.Error, r.notSent = ResultCancelled, fmt.Sprintf("targets[%d]: not run: %v", i, err), whyNotSent(err)
+		return r, drops{}
+	}
+	if refused != "" {
+		r.Status, r.Error, r.notSent = ResultFailed, fmt.Sprintf("targets[%d]: not run: %s", i, refused), notQueried+refused
 		return r, drops{}
 	}
 	res, err := p.Search(ctx, query, limit)
@@ -166,6 +181,7 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 	default:
 		r.Status, r.Error = ResultFailed, red.Redact(fmt.Sprintf("targets[%d]: %v", i, err))
 	}
+	r.keyRefused = errors.Is(err, ErrUnauthorized)
 	return r, d
 }
 

@@ -131,7 +131,7 @@ func TestExecuteNeverSentIsUnreached(t *testing.T) {
 // Unreached, why in its not_reached, and its signature holds nothing a
 // collector could match (no query, no time, no query_error); the run,
 // none reached, is failed. A key the engine answers 401 to reached it:
-// those signatures, query and query_error, are kept.
+// that configuration's signatures, query and query_error, are kept.
 func TestExecuteQueryThatNeverLeftIsUnreached(t *testing.T) {
 	two := []signatures.ExternalConfig{{Query: "nginx"}, {Query: "apache", TargetIPv4: "192.0.2.50"}}
 	tests := []struct {
@@ -172,6 +172,9 @@ func TestExecuteQueryThatNeverLeftIsUnreached(t *testing.T) {
 					got[v.SignatureType] = v.SignatureValue
 				}
 				if tt.want == "" {
+					if i > 0 {
+						continue // no query follows a refused key: TestRefusedKeyStopsTheRun
+					}
 					if got["query"] == nil || got["start_time"] == nil || got[ExtraQueryError] == nil {
 						t.Errorf("targets[%d] (queried, refused) = %v, want its query, times and query_error", i, got)
 					}
