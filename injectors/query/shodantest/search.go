@@ -50,28 +50,51 @@ func tokenize(q string) []string {
 	return out
 }
 
+// matches reports whether m matches one term of a query: a filter of
+// those the stand-in knows, any of its comma-separated values (Shodan
+// ORs a filter's values: port:80,443 is port 80 or 443), or a free-text
+// term.
 func (m match) matches(term string) bool {
 	name, value, isFilter := strings.Cut(term, ":")
-	if isFilter {
-		switch strings.ToLower(name) {
-		case "ip":
-			return m.IPStr == value
-		case "hostname":
-			for _, h := range m.Hostnames {
-				if strings.EqualFold(h, value) || strings.HasSuffix(strings.ToLower(h), "."+strings.ToLower(value)) {
-					return true
-				}
+	if isFilter && knownFilter(name) {
+		for _, v := range strings.Split(value, ",") {
+			if m.matchesFilter(strings.ToLower(name), v) {
+				return true
 			}
-			return false
-		case "port":
-			return strconv.Itoa(m.Port) == value
-		case "product":
-			return containsFold(m.Product, value)
-		case "org":
-			return containsFold(m.Org, value)
 		}
+		return false
 	}
 	return containsFold(m.Data, term) || containsFold(m.Product, term) || containsFold(m.Org, term)
+}
+
+// knownFilter reports whether name is a filter the stand-in searches.
+func knownFilter(name string) bool {
+	switch strings.ToLower(name) {
+	case "ip", "hostname", "port", "product", "org":
+		return true
+	}
+	return false
+}
+
+// matchesFilter reports whether m matches one value of the filter name
+// (lower case, one knownFilter accepts).
+func (m match) matchesFilter(name, value string) bool {
+	switch name {
+	case "ip":
+		return m.IPStr == value
+	case "hostname":
+		for _, h := range m.Hostnames {
+			if strings.EqualFold(h, value) || strings.HasSuffix(strings.ToLower(h), "."+strings.ToLower(value)) {
+				return true
+			}
+		}
+		return false
+	case "port":
+		return strconv.Itoa(m.Port) == value
+	case "product":
+		return containsFold(m.Product, value)
+	}
+	return containsFold(m.Org, value) // org
 }
 
 func containsFold(s, sub string) bool {

@@ -6,8 +6,12 @@
 //
 // The stand-in searches its corpus — every match of the fixture pages under
 // testdata/ — with a subset of Shodan's query language: the filters ip:,
-// hostname:, port:, product: and org:, and free-text words matched against
-// the banner, product and organisation.
+// hostname:, port:, product: and org:, each matching any of its
+// comma-separated values (port:80,443; org:"A,B"), the terms of the query
+// all matching ("query terms are always AND-ed together whereas filter
+// values are OR-ed together", blog.shodan.io/search-engine-improvements),
+// and free-text words matched against the banner, product and
+// organisation.
 //
 // Each rule it enforces, the behaviour of the real API it models, and the
 // source:

@@ -56,6 +56,9 @@ func TestServerSpeaksHostSearch(t *testing.T) {
 		{"ipv6 filter", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"nginx ip:2001:db8::15"}}, 200, "", 1, 1},
 		{"hostname suffix", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"nginx hostname:example.com"}}, 200, "", 8, 8},
 		{"port filter", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"port:443"}}, 200, "", 93, 93},
+		{"a filter's values OR-ed", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"port:80,443"}}, 200, "", 176, 100},
+		{"quoted values OR-ed", "/shodan/host/search", url.Values{"key": {"k"}, "query": {`org:"Sample Telecom KK,Example Hosting SAS"`}}, 200, "", 135, 100},
+		{"values OR-ed, filters AND-ed", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"port:80,8080 product:nginx"}}, 200, "", 0, 0},
 		{"quoted phrase", "/shodan/host/search", url.Values{"key": {"k"}, "query": {`"Apache/2.4.49 (Ubuntu)"`}}, 200, "", 48, 48},
 		{"no match", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"wordpress"}}, 200, "", 0, 0},
 	}
