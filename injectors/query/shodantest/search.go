@@ -53,7 +53,7 @@ func tokenize(q string) []string {
 // matches reports whether m matches one term of a query: a filter of
 // those the stand-in knows, any of its comma-separated values (Shodan
 // ORs a filter's values: port:80,443 is port 80 or 443), or a free-text
-// term.
+// term, searched in the banner's data alone, as Shodan searches it.
 func (m match) matches(term string) bool {
 	name, value, isFilter := strings.Cut(term, ":")
 	if isFilter && knownFilter(name) {
@@ -64,7 +64,7 @@ func (m match) matches(term string) bool {
 		}
 		return false
 	}
-	return containsFold(m.Data, term) || containsFold(m.Product, term) || containsFold(m.Org, term)
+	return containsFold(m.Data, term)
 }
 
 // knownFilter reports whether name is a filter the stand-in searches.

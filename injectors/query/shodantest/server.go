@@ -10,8 +10,10 @@
 // comma-separated values (port:80,443; org:"A,B"), the terms of the query
 // all matching ("query terms are always AND-ed together whereas filter
 // values are OR-ed together", blog.shodan.io/search-engine-improvements),
-// and free-text words matched against the banner, product and
-// organisation.
+// and free-text words matched against the banner's data alone ("by
+// default, only the data property is searched by Shodan",
+// help.shodan.io/the-basics/search-query-fundamentals: the product and
+// the organisation only through their filters).
 //
 // Each rule it enforces, the behaviour of the real API it models, and the
 // source:

@@ -61,6 +61,11 @@ func TestServerSpeaksHostSearch(t *testing.T) {
 		{"values OR-ed, filters AND-ed", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"port:80,8080 product:nginx"}}, 200, "", 0, 0},
 		{"quoted phrase", "/shodan/host/search", url.Values{"key": {"k"}, "query": {`"Apache/2.4.49 (Ubuntu)"`}}, 200, "", 48, 48},
 		{"no match", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"wordpress"}}, 200, "", 0, 0},
+		// Free text searches the banner's data alone: "Telecom" is in 76
+		// banners' org, "httpd" in 250 products, neither in any data.
+		{"free text not in org", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"Telecom"}}, 200, "", 0, 0},
+		{"free text not in product", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"httpd"}}, 200, "", 0, 0},
+		{"org filter", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"org:Telecom"}}, 200, "", 76, 76},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
