@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -141,7 +142,8 @@ func (c ExternalConfig) Validate() error {
 	if strings.TrimSpace(c.Query) == "" {
 		return &ValidationError{Field: "query", Value: c.Query, Reason: "required"}
 	}
-	if strings.ContainsFunc(c.Query, func(r rune) bool { return (r < ' ' || r == 0x7f) && r != '\t' && r != '\n' && r != '\r' }) {
+	// C0, DEL and C1 (U+0080 to U+009F: U+009B is a terminal's CSI).
+	if strings.ContainsFunc(c.Query, func(r rune) bool { return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' }) {
 		return &ValidationError{Field: "query", Value: c.Query, Reason: "must not hold control characters"}
 	}
 	if !utf8.ValidString(c.Query) {

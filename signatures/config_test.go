@@ -152,6 +152,10 @@ func TestExternalConfigValidate(t *testing.T) {
 		{name: "query with a control character", cfg: signatures.ExternalConfig{Query: "port:22\x01"}, wantField: "query", wantValue: "port:22\x01"},
 		{name: "query with DEL", cfg: signatures.ExternalConfig{Query: "a\x7fb"}, wantField: "query", wantValue: "a\x7fb"},
 		{name: "query with NUL", cfg: signatures.ExternalConfig{Query: "a\x00"}, wantField: "query", wantValue: "a\x00"},
+		// C1 control characters too: U+009B is a terminal's CSI, U+0085 no line break a text area sends.
+		{name: "query with a C1 CSI", cfg: signatures.ExternalConfig{Query: "apache\u009b31m"}, wantField: "query", wantValue: "apache\u009b31m",
+			wantReason: "must not hold control characters"},
+		{name: "query with a C1 NEL", cfg: signatures.ExternalConfig{Query: "port:22\u0085org:x"}, wantField: "query", wantValue: "port:22\u0085org:x"},
 		{name: "query not UTF-8", cfg: signatures.ExternalConfig{Query: "apache \xff"}, wantField: "query", wantValue: "apache \xff", wantReason: "not valid UTF-8"},
 		{name: "query in UTF-8", cfg: signatures.ExternalConfig{Query: "org:\"Zürich\""}},
 		{name: "bad ipv4", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "999.0.0.1"}, wantField: "target_ipv4", wantValue: "999.0.0.1"},
