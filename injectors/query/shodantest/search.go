@@ -3,6 +3,7 @@ package shodantest
 import (
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // search returns the corpus entries matching every term of query, in
@@ -25,8 +26,9 @@ func (s *Server) search(query string) []match {
 	return hits
 }
 
-// tokenize splits a query on spaces, keeping double-quoted runs together
-// and dropping the quotes.
+// tokenize splits a query on white space (spaces, tabs, line breaks: a
+// query typed in a text area spans lines), keeping double-quoted runs
+// together and dropping the quotes.
 func tokenize(q string) []string {
 	var out []string
 	var cur strings.Builder
@@ -35,7 +37,7 @@ func tokenize(q string) []string {
 		switch {
 		case r == '"':
 			quoted = !quoted
-		case r == ' ' && !quoted:
+		case unicode.IsSpace(r) && !quoted:
 			if cur.Len() > 0 {
 				out = append(out, cur.String())
 				cur.Reset()

@@ -8,6 +8,7 @@
 // testdata/ — with a subset of Shodan's query language: the filters ip:,
 // hostname:, port:, product: and org:, each matching any of its
 // comma-separated values (port:80,443; org:"A,B"), the terms of the query
+// (split on white space, line breaks included, outside double quotes)
 // all matching ("query terms are always AND-ed together whereas filter
 // values are OR-ed together", blog.shodan.io/search-engine-improvements),
 // and free-text words matched against the banner's data alone ("by

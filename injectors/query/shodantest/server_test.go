@@ -56,6 +56,7 @@ func TestServerSpeaksHostSearch(t *testing.T) {
 		{"ipv6 filter", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"nginx ip:2001:db8::15"}}, 200, "", 1, 1},
 		{"hostname suffix", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"nginx hostname:example.com"}}, 200, "", 8, 8},
 		{"port filter", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"port:443"}}, 200, "", 93, 93},
+		{"terms over lines", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"nginx\r\n\tport:443"}}, 200, "", 13, 13},
 		{"a filter's values OR-ed", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"port:80,443"}}, 200, "", 176, 100},
 		{"quoted values OR-ed", "/shodan/host/search", url.Values{"key": {"k"}, "query": {`org:"Sample Telecom KK,Example Hosting SAS"`}}, 200, "", 135, 100},
 		{"values OR-ed, filters AND-ed", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"port:80,8080 product:nginx"}}, 200, "", 0, 0},
@@ -189,8 +190,8 @@ func TestServerDelayedReplyHonoursCancellation(t *testing.T) {
 }
 
 func TestTokenize(t *testing.T) {
-	got := tokenize(`apache  "Index of /" port:80 `)
-	want := []string{"apache", "Index of /", "port:80"}
+	got := tokenize("apache  \"Index of /\" port:80 \r\n\torg:\"A\tB\"")
+	want := []string{"apache", "Index of /", "port:80", "org:A\tB"}
 	if len(got) != len(want) {
 		t.Fatalf("tokenize = %q, want %q", got, want)
 	}
