@@ -1,7 +1,5 @@
 package shodantest
 
-import "strings"
-
 // SetQueryCredits sets the key's query credits: a search costs one when
 // its query uses a filter or it asks for page 2 or later, and once they
 // are spent such a search gets a 401 MsgNoCredits (a first page without a
@@ -38,7 +36,7 @@ func (s *Server) charge(query string, page int) bool {
 // usesFilter reports whether query holds a filter (name:value).
 func usesFilter(query string) bool {
 	for _, t := range tokenize(query) {
-		if name, _, ok := strings.Cut(t, ":"); ok && name != "" {
+		if _, _, ok := splitTerm(t); ok {
 			return true
 		}
 	}

@@ -24,6 +24,8 @@ func TestServerQueryCredits(t *testing.T) {
 		{"first page without a filter is free", 0, []step{{"apache", "", 200}, {"apache", "1", 200}}, 0},
 		{"each page after the first costs one", 2, []step{{"apache", "", 200}, {"apache", "2", 200}, {"apache", "3", 200}, {"apache", "4", 401}}, 0},
 		{"a filter costs one on page 1", 1, []step{{"apache ip:127.0.0.1", "", 200}, {"port:443", "", 401}}, 0},
+		// A quoted phrase holding a colon is a phrase, no filter: free on page 1.
+		{"a quoted phrase with a colon is free", 0, []step{{`"Server: nginx"`, "", 200}, {`product:"Apache httpd"`, "", 401}}, 0},
 		{"a filter past page 1 costs one, not two", 2, []step{{"product:nginx", "2", 200}, {"product:nginx", "3", 200}}, 0},
 		{"a refused search spends nothing", 1, []step{{"apache", "2", 200}, {"apache", "3", 401}, {"apache", "", 200}}, 0},
 	}

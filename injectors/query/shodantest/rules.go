@@ -46,7 +46,7 @@ func (s *Server) refuses(query string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, t := range tokenize(query) {
-		if name, _, ok := strings.Cut(t, ":"); ok {
+		if name, _, ok := splitTerm(t); ok {
 			for _, f := range s.refused {
 				if strings.EqualFold(name, f) {
 					return true

@@ -95,6 +95,7 @@ func TestServerRefusesFilters(t *testing.T) {
 		{"any case", nil, "apache VULN:CVE-2021-41773", 403},
 		{"other filters allowed", nil, "apache ip:127.0.0.1", 200},
 		{"a word holding vuln is no filter", nil, "vuln", 200},
+		{"a quoted phrase is no filter", nil, `"vuln: none"`, 200},
 		{"refused set", []string{"port"}, "port:443", 403},
 		{"none refused", []string{}, "apache vuln:CVE-2021-41773", 200},
 	}

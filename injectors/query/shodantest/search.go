@@ -28,7 +28,7 @@ func (s *Server) search(query string) []match {
 
 // tokenize splits a query on white space (spaces, tabs, line breaks: a
 // query typed in a text area spans lines), keeping double-quoted runs
-// together and dropping the quotes.
+// together, quotes included: splitTerm reads each.
 func tokenize(q string) []string {
 	var out []string
 	var cur strings.Builder
@@ -37,6 +37,7 @@ func tokenize(q string) []string {
 		switch {
 		case r == '"':
 			quoted = !quoted
+			cur.WriteRune(r)
 		case unicode.IsSpace(r) && !quoted:
 			if cur.Len() > 0 {
 				out = append(out, cur.String())
@@ -52,12 +53,25 @@ func tokenize(q string) []string {
 	return out
 }
 
+// splitTerm reads one term of tokenize: a filter, name:value, its value
+// unquoted (product:"Apache httpd"), when a name comes before the colon
+// outside quotes; else free text, unquoted: a quoted phrase holding a
+// colon ("Server: nginx") is a phrase, no filter.
+func splitTerm(raw string) (name, value string, isFilter bool) {
+	unquote := func(s string) string { return strings.ReplaceAll(s, `"`, "") }
+	name, value, ok := strings.Cut(raw, ":")
+	if ok && name != "" && !strings.Contains(name, `"`) {
+		return name, unquote(value), true
+	}
+	return "", unquote(raw), false
+}
+
 // matches reports whether m matches one term of a query: a filter of
 // those the stand-in knows, any of its comma-separated values (Shodan
 // ORs a filter's values: port:80,443 is port 80 or 443), or a free-text
 // term, searched in the banner's data alone, as Shodan searches it.
 func (m match) matches(term string) bool {
-	name, value, isFilter := strings.Cut(term, ":")
+	name, value, isFilter := splitTerm(term)
 	if isFilter && knownFilter(name) {
 		for _, v := range strings.Split(value, ",") {
 			if m.matchesFilter(strings.ToLower(name), v) {
@@ -66,7 +80,10 @@ func (m match) matches(term string) bool {
 		}
 		return false
 	}
-	return containsFold(m.Data, term)
+	if isFilter { // a filter the stand-in does not know: searched as text
+		value = name + ":" + value
+	}
+	return containsFold(m.Data, value)
 }
 
 // knownFilter reports whether name is a filter the stand-in searches.

@@ -49,8 +49,10 @@
 //     second"). The wording of the message is the stand-in's: Shodan's is
 //     not documented.
 //   - Query credits, per key, unlimited unless set (SetQueryCredits): a
-//     search costs one credit when its query uses a filter or it asks for
-//     page 2 or later, a first page without a filter is free, and a
+//     search costs one credit when its query uses a filter (name:value,
+//     the name outside quotes: a quoted phrase holding a colon, "Server:
+//     nginx", is free text) or it asks for page 2 or later, a first
+//     page without a filter is free, and a
 //     search the credits left do not cover gets 401 "Insufficient query
 //     credits, please upgrade your API plan or wait for the monthly limit
 //     to reset" (help.shodan.io/the-basics/credit-types-explained: "query

@@ -61,6 +61,7 @@ func TestServerSpeaksHostSearch(t *testing.T) {
 		{"quoted values OR-ed", "/shodan/host/search", url.Values{"key": {"k"}, "query": {`org:"Sample Telecom KK,Example Hosting SAS"`}}, 200, "", 135, 100},
 		{"values OR-ed, filters AND-ed", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"port:80,8080 product:nginx"}}, 200, "", 0, 0},
 		{"quoted phrase", "/shodan/host/search", url.Values{"key": {"k"}, "query": {`"Apache/2.4.49 (Ubuntu)"`}}, 200, "", 48, 48},
+		{"quoted phrase holding a colon", "/shodan/host/search", url.Values{"key": {"k"}, "query": {`"Server: nginx/1.18.0"`}}, 200, "", 7, 7},
 		{"no match", "/shodan/host/search", url.Values{"key": {"k"}, "query": {"wordpress"}}, 200, "", 0, 0},
 		// Free text searches the banner's data alone: "Telecom" is in 76
 		// banners' org, "httpd" in 250 products, neither in any data.
@@ -191,7 +192,7 @@ func TestServerDelayedReplyHonoursCancellation(t *testing.T) {
 
 func TestTokenize(t *testing.T) {
 	got := tokenize("apache  \"Index of /\" port:80 \r\n\torg:\"A\tB\"")
-	want := []string{"apache", "Index of /", "port:80", "org:A\tB"}
+	want := []string{"apache", `"Index of /"`, "port:80", "org:\"A\tB\""}
 	if len(got) != len(want) {
 		t.Fatalf("tokenize = %q, want %q", got, want)
 	}
