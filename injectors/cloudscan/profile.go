@@ -151,7 +151,9 @@ const ssoSessionMissing = "failed to find SSO session section, "
 // credentials (it comes back to a profile it passed, a cycle, or ends at
 // one with none), or ends at a credential_source the SDK does not take
 // (checkCredentialSource), or that assumes a role with no region to call
-// STS in (checkRoleRegion): the SDK fails on each for sure when the
+// STS in (checkRoleRegion), or a section of whose chain gives one of the
+// two keys without the other (partialSection: whatever the source, the
+// SDK fails loading it): the SDK fails on each for sure when the
 // inject runs. The last two only when the SDK takes the profile's
 // credentials (src.resolved). Any other error of the loader is left to
 // the run.
@@ -195,6 +197,9 @@ func checkProfile(files *sdkFiles, src profileSource, endpoint string, refuse fu
 		session := strings.TrimSpace(err.Error()[i+len(ssoSessionMissing):])
 		return refuse(fmt.Sprintf("the sso_session %q it uses has no [sso-session …] section of that name in %s: add one, or name one of theirs",
 			signatures.Shorten(session, signatures.MaxQuoted), where))
+	}
+	if reason, ok := partialSection(files.read, err); ok {
+		return refuse("its credentials are partial in " + where + ": " + reason)
 	}
 	return nil
 }

@@ -1,0 +1,95 @@
+package cloudscan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// partialCredentials begins the SDK's error for a section holding an
+// aws_access_key_id without an aws_secret_access_key, or the other way
+// round (config's mergeSections), the raw section name after it
+// ("profile audit" in a config file, "audit" in a credentials file). The
+// SDK gives the error no type of its own; it fails on it whenever it
+// loads that section as the profile or one of its source profiles, even
+// when the environment's keys are the credentials it would take.
+const partialCredentials = "partial credentials found for profile "
+
+// The two keys of a profile's static credentials, as the SDK names them.
+const (
+	keyAccessKeyID     = "aws_access_key_id"
+	keySecretAccessKey = "aws_secret_access_key"
+)
+
+// partialSection returns the reason to refuse a profile whose loading
+// failed with err when err is the SDK's partial-credentials error: the
+// section, by file and line, the key it gives and the one it lacks (never
+// a value). ok is false for any other error.
+func partialSection(files []readFile, err error) (reason string, ok bool) {
+	msg := err.Error()
+	i := strings.Index(msg, partialCredentials)
+	if i < 0 {
+		return "", false
+	}
+	section, _, _ := strings.Cut(msg[i+len(partialCredentials):], "\n")
+	section = strings.TrimSpace(section)
+	// The credentials file's section is merged last: its error is the
+	// one the SDK keeps when both files hold the section.
+	var where []string
+	for _, kind := range []string{"credentials", "config"} {
+		for _, f := range files {
+			if f.kind != kind {
+				continue
+			}
+			for _, h := range f.headers {
+				if h.name == section {
+					where = append(where, describePartial(f, h))
+				}
+			}
+		}
+		if len(where) > 0 {
+			break
+		}
+	}
+	shown := "[" + signatures.Shorten(section, signatures.MaxQuoted) + "]"
+	if len(where) == 0 {
+		where = []string{shown + " gives " + keyAccessKeyID + " without " + keySecretAccessKey + ", or the other way round"}
+	}
+	return fmt.Sprintf("%s, which the SDK refuses (%q) whenever it loads the profile, even when the environment gives keys: "+
+		"every inject would fail; give both keys there, or neither", strings.Join(where, "; "),
+		strings.TrimSpace(partialCredentials)), true
+}
+
+// describePartial says what section h of f gives of the two keys:
+// "[audit] (/home/u/.aws/credentials:1) gives aws_access_key_id (line 2)
+// without aws_secret_access_key".
+func describePartial(f readFile, h sectionHeader) string {
+	head := fmt.Sprintf("[%s] (%s:%d)", signatures.Shorten(h.name, signatures.MaxQuoted), f.path, h.line)
+	lines := strings.Split(string(f.body), "\n")
+	end := len(lines)
+	for _, o := range f.headers {
+		if o.line > h.line {
+			end = o.line - 1
+			break
+		}
+	}
+	found := map[string]int{}
+	for n := h.line; n < end; n++ {
+		line := lines[n]
+		if line == "" || line[0] == ' ' || line[0] == '\t' || line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		key, _, ok := splitProperty(strings.TrimRight(cutPropertyComment(line), " \t"))
+		if key = strings.ToLower(key); ok && (key == keyAccessKeyID || key == keySecretAccessKey) {
+			found[key] = n + 1
+		}
+	}
+	switch {
+	case found[keyAccessKeyID] > 0 && found[keySecretAccessKey] == 0:
+		return fmt.Sprintf("%s gives %s (line %d) without %s", head, keyAccessKeyID, found[keyAccessKeyID], keySecretAccessKey)
+	case found[keySecretAccessKey] > 0 && found[keyAccessKeyID] == 0:
+		return fmt.Sprintf("%s gives %s (line %d) without %s", head, keySecretAccessKey, found[keySecretAccessKey], keyAccessKeyID)
+	}
+	return head + " gives " + keyAccessKeyID + " without " + keySecretAccessKey + ", or the other way round"
+}
