@@ -1,6 +1,7 @@
 package cloudscan
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -106,7 +107,8 @@ func (awsProvider) badRegion(name string) string {
 // The shared files the SDK reads are read and checked first
 // (openSDKFiles), as Configure checked them: one replaced since by a
 // FIFO, a device, a directory or a file too large fails the run, never
-// read; the SDK reads the bytes checked, not the files again.
+// read; the SDK reads the bytes checked, not the files again. So is the
+// CA bundle it loads (readCABundle), handed over as the bytes read.
 func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, s hostSettings, version string) (session, error) {
 	files, err := openSDKFiles()
 	if err != nil {
@@ -114,6 +116,10 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 	}
 	defer files.Close()
 	if err := checkConfiguredEndpoints(files, s.profile, s.endpointURL); err != nil {
+		return nil, fmt.Errorf("load aws configuration: %w", err)
+	}
+	bundle, err := readCABundle(files, s.profile)
+	if err != nil {
 		return nil, fmt.Errorf("load aws configuration: %w", err)
 	}
 	red := newRedactor()
@@ -135,6 +141,9 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 	opts = append(opts, sessionTokenSteps(red, s.endpointURL)...)
 	if s.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(s.profile))
+	}
+	if bundle != nil {
+		opts = append(opts, config.WithCustomCABundle(bytes.NewReader(bundle)))
 	}
 	if s.endpointURL != "" {
 		opts = append(opts, config.WithBaseEndpoint(s.endpointURL))

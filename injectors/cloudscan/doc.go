@@ -16,7 +16,8 @@
 // header the SDK reads as one and no value of which its reader panics on
 // (inisections.go), and on Linux the SDK
 // reads the bytes checked, held in memory, not the files again
-// (sdkfiles.go). The endpoint
+// (sdkfiles.go); so is the CA bundle it loads, AWS_CA_BUNDLE or a
+// profile's ca_bundle (cabundle.go). The endpoint
 // and the profile are the host's settings (Configure), never params: an
 // inject, which the platform's users or a forged message write, must not
 // choose where the host's credentials sign requests, nor which of them do; the

@@ -49,7 +49,9 @@ func settingsSpec() []framework.Setting {
 // network). Without the endpoint setting, the endpoints the SDK would
 // take from its own configuration (AWS_ENDPOINT_URL…, a profile's
 // endpoint_url or services section) are checked as the setting is
-// (checkConfiguredEndpoints). Unknown keys are errors. Errors are
+// (checkConfiguredEndpoints), and the CA bundle it would load
+// (AWS_CA_BUNDLE, a profile's ca_bundle: readCABundle) must be a regular
+// file holding certificates. Unknown keys are errors. Errors are
 // *signatures.ValidationError on "cloudscan.<key>", AWS_PROFILE, AWS_DEFAULT_PROFILE,
 // an endpoint's variable or "<file>:<profile>.endpoint_url", or,
 // whatever the settings, on the AWS shared file the SDK would read at run
@@ -89,6 +91,9 @@ func (e *Executor) Configure(settings map[string]string) error {
 		return err
 	}
 	if err := checkConfiguredEndpoints(files, s.profile, s.endpointURL); err != nil {
+		return err
+	}
+	if _, err := readCABundle(files, s.profile); err != nil {
 		return err
 	}
 	e.settings = s
