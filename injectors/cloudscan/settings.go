@@ -51,7 +51,8 @@ func settingsSpec() []framework.Setting {
 // endpoint_url or services section) are checked as the setting is
 // (checkConfiguredEndpoints), and the CA bundle it would load
 // (AWS_CA_BUNDLE, a profile's ca_bundle: readCABundle) must be a regular
-// file holding certificates. Unknown keys are errors. Errors are
+// file holding certificates; and the environment must be one the SDK's
+// reader of it takes (checkEnvConfig). Unknown keys are errors. Errors are
 // *signatures.ValidationError on "cloudscan.<key>", AWS_PROFILE, AWS_DEFAULT_PROFILE,
 // an endpoint's variable or "<file>:<profile>.endpoint_url", or,
 // whatever the settings, on the AWS shared file the SDK would read at run
@@ -81,6 +82,9 @@ func (e *Executor) Configure(settings map[string]string) error {
 			return &signatures.ValidationError{Field: Name + "." + k,
 				Reason: "unknown setting (valid: " + SettingEndpointURL + ", " + SettingProfile + ")"}
 		}
+	}
+	if err := checkEnvConfig(); err != nil {
+		return err
 	}
 	files, err := openSDKFiles()
 	if err != nil {
