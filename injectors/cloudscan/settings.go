@@ -49,7 +49,8 @@ func settingsSpec() []framework.Setting {
 // network). Without the endpoint setting, the endpoints the SDK would
 // take from its own configuration (AWS_ENDPOINT_URL…, a profile's
 // endpoint_url or services section) are checked as the setting is
-// (checkConfiguredEndpoints), and the CA bundle it would load
+// (checkConfiguredEndpoints), FIPS or dual-stack endpoints must not be
+// asked for beside one (checkEndpointVariants), and the CA bundle it would load
 // (AWS_CA_BUNDLE, a profile's ca_bundle: readCABundle) must be a regular
 // file holding certificates; and the environment must be one the SDK's
 // reader of it takes (checkEnvConfig). Unknown keys are errors. Errors are
@@ -95,6 +96,9 @@ func (e *Executor) Configure(settings map[string]string) error {
 		return err
 	}
 	if err := checkConfiguredEndpoints(files, s.profile, s.endpointURL); err != nil {
+		return err
+	}
+	if err := checkEndpointVariants(files, s.profile, s.endpointURL); err != nil {
 		return err
 	}
 	if _, err := readCABundle(files, s.profile); err != nil {

@@ -1,0 +1,75 @@
+package cloudscan
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// FIPS or dual-stack endpoints asked for beside an endpoint given (the
+// setting, or AWS_ENDPOINT_URL) leave the SDK no endpoint for any call:
+// every inject would fail unsent. They are refused when the executor is
+// configured, naming where they are asked for; without an endpoint
+// given, or switched off, they are not. The SDK is the judge: a call
+// through it to the stand-in fails exactly when the check refuses.
+func TestEndpointVariantsBesideAnEndpointRefused(t *testing.T) {
+	tests := []struct {
+		name         string
+		env          map[string]string
+		config       string
+		setting      bool // the endpoint_url setting, else AWS_ENDPOINT_URL
+		field, value string
+	}{
+		{name: "FIPS from the environment, the setting", env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true"}, setting: true,
+			field: "AWS_USE_FIPS_ENDPOINT", value: "true"},
+		{name: "FIPS from the environment, AWS_ENDPOINT_URL", env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true"},
+			field: "AWS_USE_FIPS_ENDPOINT", value: "true"},
+		{name: "dual-stack from the profile", config: "[default]\nuse_dualstack_endpoint = true\n", setting: true,
+			field: "config:default.use_dualstack_endpoint", value: "true"},
+		{name: "the profile's, switched off by the environment", config: "[default]\nuse_fips_endpoint = true\n",
+			env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "false"}, setting: true},
+		{name: "switched off", env: map[string]string{"AWS_USE_DUALSTACK_ENDPOINT": "false"}, setting: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			awsEnvWith(t, tt.env, tt.config, "")
+			st := newStandIn(t, nil, fixtures())
+			settings := map[string]string{SettingEndpointURL: st.URL()}
+			if !tt.setting {
+				settings[SettingEndpointURL] = ""
+				t.Setenv("AWS_ENDPOINT_URL", st.URL())
+			}
+			cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("eu-west-1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, sdkErr := sts.NewFromConfig(cfg, func(o *sts.Options) {
+				if tt.setting {
+					o.BaseEndpoint = aws.String(settings[SettingEndpointURL])
+				}
+			}).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+			if refused := tt.field != ""; refused != (sdkErr != nil && strings.Contains(sdkErr.Error(), "custom endpoint are not supported")) {
+				t.Fatalf("the SDK's call: %v; the case expects a refusal: %v", sdkErr, refused)
+			}
+
+			err = New().Configure(settings)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || !strings.HasSuffix(ve.Field, tt.field) || ve.Value != tt.value ||
+				!strings.Contains(ve.Reason, "which the AWS SDK does not resolve beside an endpoint given") {
+				t.Fatalf("error %v, want %s %q refused", err, tt.field, tt.value)
+			}
+		})
+	}
+}
