@@ -3,10 +3,12 @@ package cloudscan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -221,7 +223,27 @@ func (c *learningCredentials) Retrieve(ctx context.Context) (aws.Credentials, er
 		return creds, safeCredentialError(err)
 	}
 	c.red.learn(creds)
+	if creds.CanExpire && !creds.Expires.After(time.Now()) {
+		// The SDK's cache signs with credentials that expired before it
+		// got them, and asks its provider again for every request (a
+		// credential_process run again for each call): AWS refuses each
+		// (ExpiredToken). Not one is sent.
+		return aws.Credentials{}, expiredCredentials(creds)
+	}
 	return creds, nil
+}
+
+// expiredCredentials is the error of credentials that had expired when
+// their provider handed them out, naming the provider and when they
+// expired (never a value).
+func expiredCredentials(creds aws.Credentials) error {
+	from := "their provider"
+	if creds.Source != "" {
+		from = "their provider (" + creds.Source + ")"
+	}
+	return fmt.Errorf("the credentials %s handed out expired at %s, before any request signed with them: "+
+		"AWS would refuse each (ExpiredToken), so none is sent; renew them (a credential_process that gives cached credentials "+
+		"must renew them once expired)", from, creds.Expires.UTC().Format(time.RFC3339))
 }
 
 // ProviderSources keeps the credential source the SDK reports in its user
