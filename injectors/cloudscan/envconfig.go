@@ -39,3 +39,49 @@ func checkEnvConfig() error {
 		Reason: "the AWS SDK refuses it (" + err.Error() + ") when it reads its environment with each inject, " +
 			"and would fail every inject: correct it, or unset " + name}
 }
+
+// The variables the SDK reads a static key pair from, in its order: the
+// first not empty of each.
+var (
+	envKeyIDs  = []string{"AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY"}
+	envSecrets = []string{"AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY"}
+)
+
+// checkEnvKeyPair refuses half a key pair in the environment, when the
+// profile setting does not name the credentials (with it the SDK takes
+// the profile's, never the environment's): an access key id without its
+// secret key, or the other way round. The SDK ignores the half it finds
+// and takes other credentials, a profile's, a container's or an EC2
+// instance's role (reaching for the instance metadata service), not the
+// ones the variable says were meant. The error names the variable, its
+// value withheld (the key id signs no request then, but is the host's).
+func checkEnvKeyPair(setting string) error {
+	if setting != "" {
+		return nil
+	}
+	id, secret := firstSet(envKeyIDs), firstSet(envSecrets)
+	var set, missing []string
+	switch {
+	case id != "" && secret == "":
+		set, missing = []string{id}, envSecrets
+	case secret != "" && id == "":
+		set, missing = []string{secret}, envKeyIDs
+	default:
+		return nil
+	}
+	return &signatures.ValidationError{Field: set[0], Withheld: true,
+		Reason: "is set, but neither " + strings.Join(missing, " nor ") + " is: the AWS SDK ignores half a key pair and takes " +
+			"other credentials (a profile's of the shared files, a container's, an EC2 instance's role), not the ones " +
+			set[0] + " says were meant; set both, or unset " + set[0]}
+}
+
+// firstSet returns the first of names whose variable is not empty, "" for
+// none.
+func firstSet(names []string) string {
+	for _, n := range names {
+		if os.Getenv(n) != "" {
+			return n
+		}
+	}
+	return ""
+}

@@ -68,3 +68,62 @@ func TestCLIRefusesEnvConfig(t *testing.T) {
 		})
 	}
 }
+
+// Half a key pair in the environment (a key id without its secret key,
+// or the other way round) is ignored by the SDK, which takes other
+// credentials: the default profile's, here, not the key id the variable
+// names. Without the profile setting it is refused, naming the variable,
+// its value withheld; a whole pair (the legacy AWS_SECRET_KEY included)
+// is not, nor is half a pair beside the setting, whose profile the SDK
+// takes whatever the environment holds.
+func TestEnvHalfKeyPairRefused(t *testing.T) {
+	const envKeyID, envSecret = "AKIAENVHALFEXAMPLE01", "envHalfSecretEXAMPLEabcdefghij0123456789"
+	tests := []struct {
+		name    string
+		env     map[string]string
+		setting string
+		field   string // refused, "" for none
+	}{
+		{"key id alone", map[string]string{"AWS_ACCESS_KEY_ID": envKeyID, "AWS_SECRET_ACCESS_KEY": ""}, "", "AWS_ACCESS_KEY_ID"},
+		{"secret alone", map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_KEY": envSecret, "AWS_SECRET_ACCESS_KEY": ""}, "", "AWS_SECRET_KEY"},
+		{"legacy names, whole", map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_ACCESS_KEY": envKeyID, "AWS_SECRET_KEY": envSecret,
+			"AWS_SECRET_ACCESS_KEY": ""}, "", ""},
+		{"key id alone, the setting given", map[string]string{"AWS_ACCESS_KEY_ID": envKeyID, "AWS_SECRET_ACCESS_KEY": ""}, "default", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			awsEnvWith(t, tt.env, "", "[default]\naws_access_key_id = AKIAPROFILEEXAMPLE01\naws_secret_access_key = profileSecretEXAMPLEabcdefghij012345678\n")
+			// The SDK is the judge: half a pair, it signs with the
+			// profile's key, not the environment's.
+			cfg, err := config.LoadDefaultConfig(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			creds, err := cfg.Credentials.Retrieve(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			half := strings.Contains(tt.name, "alone")
+			if half != (creds.AccessKeyID == "AKIAPROFILEEXAMPLE01") {
+				t.Fatalf("the SDK signs with %s; the case expects the profile's key: %v", creds.AccessKeyID, half)
+			}
+
+			err = New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9", SettingProfile: tt.setting})
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tt.field || !ve.Withheld || !strings.Contains(ve.Reason, "the AWS SDK ignores half a key pair") {
+				t.Fatalf("error %v, want %s refused, its value withheld", err, tt.field)
+			}
+			for _, v := range []string{envKeyID, envSecret} {
+				if strings.Contains(err.Error(), v) {
+					t.Errorf("the error shows %q: %v", v, err)
+				}
+			}
+		})
+	}
+}

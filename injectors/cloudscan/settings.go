@@ -53,7 +53,8 @@ func settingsSpec() []framework.Setting {
 // asked for beside one (checkEndpointVariants), and the CA bundle it would load
 // (AWS_CA_BUNDLE, a profile's ca_bundle: readCABundle) must be a regular
 // file holding certificates; and the environment must be one the SDK's
-// reader of it takes (checkEnvConfig). Unknown keys are errors. Errors are
+// reader of it takes (checkEnvConfig), holding no half key pair
+// (checkEnvKeyPair). Unknown keys are errors. Errors are
 // *signatures.ValidationError on "cloudscan.<key>", AWS_PROFILE, AWS_DEFAULT_PROFILE,
 // an endpoint's variable or "<file>:<profile>.endpoint_url", or,
 // whatever the settings, on the AWS shared file the SDK would read at run
@@ -99,6 +100,9 @@ func (e *Executor) Configure(settings map[string]string) error {
 		return err
 	}
 	if err := checkEndpointVariants(files, s.profile, s.endpointURL); err != nil {
+		return err
+	}
+	if err := checkEnvKeyPair(s.profile); err != nil {
 		return err
 	}
 	if _, err := readCABundle(files, s.profile); err != nil {
