@@ -279,7 +279,9 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 		},
 	}
 	// The platform sets one VULNERABILITY verdict for the whole inject
-	// from the cves output (2.4.0's CVEOutputProcessor): an empty list is
+	// from the cves output (CVEOutputProcessor, read on 2.4.0, which
+	// creates no expectation for an injector's inject: the Current line
+	// does, from PR #6347 on): an empty list is
 	// "Not vulnerable" for every asset, those never queried too. So an
 	// empty list goes only when every configuration was answered in full,
 	// none cut at max_results with matches left unfetched; a CVE found

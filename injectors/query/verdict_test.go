@@ -17,7 +17,8 @@ import (
 )
 
 // TestNoVerdictForAnAssetNotQueried runs `run query --profile openaev`
-// against OpenAEV's stand-in (2.4.0, and the current line), whose cve output judges every
+// against OpenAEV's stand-in (the current line; 2.4.0 creates no
+// expectation for an injector's inject), whose cve output judges every
 // VULNERABILITY expectation of the inject at once (rule 18). A run whose
 // queries were not all answered (the query credits spent after the
 // first) must never have the platform store "Not vulnerable" on the
@@ -40,23 +41,25 @@ func TestNoVerdictForAnAssetNotQueried(t *testing.T) {
 		query    string   // each target's query ("" nginx)
 		max      int      // max_results (0 the default)
 	}{
-		{"partial, no CVE found: no verdict", openaevtest.Version24, 1, []string{"203.0.113.2", "203.0.113.4"}, "SUCCESS",
+		{"partial, no CVE found: no verdict", openaevtest.Current, 1, []string{"203.0.113.2", "203.0.113.4"}, "EXECUTED",
 			"", openaevtest.ResultFailed, false, "", 0},
-		{"partial, a CVE found: vulnerable", openaevtest.Version24, 1, []string{"203.0.113.1", "203.0.113.4"}, "SUCCESS",
+		{"partial, a CVE found: vulnerable", openaevtest.Current, 1, []string{"203.0.113.1", "203.0.113.4"}, "EXECUTED",
 			openaevtest.ResultVulnerable, openaevtest.ResultVulnerable, true, "", 0},
-		{"every asset queried, no CVE: not vulnerable", openaevtest.Version24, -1, []string{"203.0.113.2", "203.0.113.4"}, "SUCCESS",
+		{"every asset queried, no CVE: not vulnerable", openaevtest.Current, -1, []string{"203.0.113.2", "203.0.113.4"}, "EXECUTED",
 			openaevtest.ResultNotVulnerable, openaevtest.ResultNotVulnerable, true, "", 0},
-		{"none answered: nothing processed", openaevtest.Version24, 0, []string{"203.0.113.2", "203.0.113.4"}, "ERROR",
-			"", openaevtest.ResultFailed, false, "", 0},
 		// The current line processes the outputs of a failed complete too.
-		{"current line, none answered: no verdict", openaevtest.Current, 0, []string{"203.0.113.2", "203.0.113.4"}, "ERROR",
+		{"none answered: no verdict", openaevtest.Current, 0, []string{"203.0.113.2", "203.0.113.4"}, "ERROR",
 			"", openaevtest.ResultFailed, false, "", 0},
 		// Example Hosting SAS has 59 banners, the first with no CVE:
 		// max_results 1 fetches it alone.
-		{"cut at max_results, no CVE fetched: no verdict", openaevtest.Version24, -1, []string{"", ""}, "SUCCESS",
+		{"cut at max_results, no CVE fetched: no verdict", openaevtest.Current, -1, []string{"", ""}, "EXECUTED",
 			"", openaevtest.ResultFailed, false, `org:"Example Hosting SAS"`, 1},
-		{"every match fetched, a CVE: vulnerable", openaevtest.Version24, -1, []string{"", ""}, "SUCCESS",
+		{"every match fetched, a CVE: vulnerable", openaevtest.Current, -1, []string{"", ""}, "EXECUTED",
 			openaevtest.ResultVulnerable, openaevtest.ResultVulnerable, true, `org:"Example Hosting SAS"`, 100},
+		// 2.4.0 creates no expectation for an injector's inject: its
+		// CVE is stored as a finding, nothing is judged.
+		{"2.4.0, a CVE found: stored, no expectation to judge", openaevtest.Version24, 1, []string{"203.0.113.1", "203.0.113.4"}, "SUCCESS",
+			"", "", true, "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,6 +109,9 @@ func TestNoVerdictForAnAssetNotQueried(t *testing.T) {
 						t.Errorf("%s: asset %s: %v, want %q", when, e.Asset, v, want)
 					}
 				}
+			}
+			if v := p.Verdicts(injectID); tt.version == openaevtest.Version24 && len(v) != 0 {
+				t.Errorf("2.4.0 judged %v, want no expectation at all", v)
 			}
 			check("after the run", tt.want)
 			p.ExpireExpectations(injectID)

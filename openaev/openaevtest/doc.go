@@ -382,12 +382,12 @@
 //     Inject.clean, openaev-model …/Inject.java:390-396): a new status,
 //     QUEUING, its trackingSentDate now, its traces, findings and
 //     signatures gone; Dispatch publishes it again.
-//  18. Vulnerability verdicts (2.4.0 read; Current taken as alike;
-//     verdicts.go says what is modelled, and from where): a processed cve
-//     output judges every VULNERABILITY expectation of the inject not
-//     bound to an agent alike, whatever asset its CVEs name: Vulnerable
-//     when it holds one, else Not vulnerable; one left out leaves them
-//     pending, failed at expiry (ExpireExpectations). Verdicts answers.
+//  18. Vulnerability verdicts (the processing read on 2.4.0, which creates no
+//     expectation for an external injector's inject, so none is judged
+//     there: verdicts.go): a processed cve output judges every VULNERABILITY
+//     expectation of the inject not bound to an agent alike, whatever asset
+//     its CVEs name: Vulnerable when it holds one, else Not vulnerable; one
+//     left out leaves them pending, failed at expiry. Verdicts answers.
 //
 // Failures are scripted per inject and per route (failures.go); Message
 // builds the queue message the platform would send an injector.

@@ -58,9 +58,25 @@ func (v Verdict) String() string {
 // ExpectedScore: an asset's own (Expectation{Asset}), an asset group's
 // own (Expectation{AssetGroup}), or an agent's (Agent set). It replaces
 // those set before.
+//
+// On Version24 it gives none: OpenAEV 2.4.0 creates no expectation for
+// an external injector's inject, so no cve output ever judges one there.
+// Its Executor.executeExternal (openaev-api …/executors/Executor.java
+// :52-66) publishes the inject and adds the INFO trace, nothing else;
+// InjectExpectationService.buildAndSaveInjectExpectations (…/service/
+// InjectExpectationService.java:1008-1010) is called by the platform's own
+// executors only (challenge, channel, email, manual, the implant's,
+// OpenCTI, OVH: injectors/*/…Executor.java), and no route creates one.
+// matchesVulnerabilityExpectations then finds no expectation and returns
+// (:1197-1201). The platform creates them for an external inject from
+// the Current line on (openaev PR #6347, 2026-06-23), which the stand-in
+// models there.
 func (p *Platform) SetVulnerabilityExpectations(injectID string, es ...Expectation) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.version == Version24 {
+		return
+	}
 	if in := p.injects[injectID]; in != nil {
 		in.verdicts = make(map[Expectation]Verdict, len(es))
 		for _, e := range es {

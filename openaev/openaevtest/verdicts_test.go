@@ -6,12 +6,13 @@ import (
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
-// platformWithCVEs returns a 2.4.0 platform with a contract declaring a
-// cve output (cves) and an ipv4 one, inject "i1" received, and a
-// VULNERABILITY expectation for assets a1 and a2 and for group g1.
-func platformWithCVEs(t *testing.T) *openaevtest.Platform {
+// platformWithCVEs returns a platform of version v with a contract
+// declaring a cve output (cves) and an ipv4 one, inject "i1" received,
+// and a VULNERABILITY expectation for assets a1 and a2 and for group g1
+// (none on Version24, which creates none for an injector's inject).
+func platformWithCVEs(t *testing.T, v openaevtest.Version) *openaevtest.Platform {
 	t.Helper()
-	p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(openaevtest.Version24))
+	p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(v))
 	contract := nmapContract(func(c, _ map[string]any) {
 		c["outputs"] = []any{
 			map[string]any{"type": "ipv4", "field": "matched_ips", "isMultiple": true},
@@ -52,13 +53,13 @@ func TestVulnerabilityVerdicts(t *testing.T) {
 		{"cves left out: pending", "SUCCESS", map[string]any{"matched_ips": []any{"192.0.2.7"}}, false, "", ""},
 		{"cves left out, expired: failed", "SUCCESS", map[string]any{"matched_ips": []any{"192.0.2.7"}}, true,
 			openaevtest.ResultFailed, openaevtest.SourceExpirationManager},
-		{"ERROR: outputs not processed", "ERROR", map[string]any{"cves": []any{}}, false, "", ""},
-		{"WARNING: outputs not processed on 2.4.0", "WARNING", map[string]any{"cves": []any{}}, false, "", ""},
+		{"ERROR: outputs processed on the current line", "ERROR", map[string]any{"cves": []any{}}, false,
+			openaevtest.ResultNotVulnerable, openaevtest.SourceVulnerabilityManager},
 		{"a bad cve: the callback lost, nothing judged", "SUCCESS", map[string]any{"cves": []any{map[string]any{"id": "CVE-2021-44228"}}}, false, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := platformWithCVEs(t)
+			p := platformWithCVEs(t, openaevtest.Current)
 			postCallback(t, p, "i1", callback("complete", tt.status, tt.doc))
 			if tt.expire {
 				p.ExpireExpectations("i1")
@@ -88,7 +89,7 @@ func TestVulnerabilityVerdicts(t *testing.T) {
 // expiry makes that one Not vulnerable (processAgentExpectations); a
 // relaunch leaves every expectation pending again.
 func TestVulnerabilityVerdictOfAnAgent(t *testing.T) {
-	p := platformWithCVEs(t)
+	p := platformWithCVEs(t, openaevtest.Current)
 	agent := openaevtest.Expectation{Agent: "ag1", Asset: "a1"}
 	p.SetVulnerabilityExpectations("i1", vulnA1, agent)
 	postCallback(t, p, "i1", callback("complete", "SUCCESS", map[string]any{"cves": []any{}}))
@@ -104,5 +105,24 @@ func TestVulnerabilityVerdictOfAnAgent(t *testing.T) {
 		if !v.Pending() {
 			t.Errorf("%+v after a relaunch: %v, want pending", e, v)
 		}
+	}
+}
+
+// TestNoVerdictsOn24: 2.4.0 creates no expectation for an external
+// injector's inject (Executor.executeExternal), so a processed cve output
+// stores its findings and judges nothing; the expiry finds nothing either.
+func TestNoVerdictsOn24(t *testing.T) {
+	p := platformWithCVEs(t, openaevtest.Version24)
+	cve := map[string]any{"id": "CVE-2021-44228", "host": []any{"192.0.2.7"}, "asset_id": []any{"a1"}, "severity": "critical"}
+	if c := postCallback(t, p, "i1", callback("complete", "SUCCESS", map[string]any{"cves": []any{cve}})); !c.Processed() {
+		t.Fatalf("complete %s: %s", c.Outcome, c.Reason)
+	}
+	want := []openaevtest.FindingRow{{Type: "cve", Value: "CVE-2021-44228", Field: "cves"}}
+	if got := p.StoredFindings("i1"); len(got) != 1 || got[0].Type != want[0].Type || got[0].Value != want[0].Value || got[0].Field != want[0].Field {
+		t.Errorf("stored findings %+v, want %+v", got, want)
+	}
+	p.ExpireExpectations("i1")
+	if v := p.Verdicts("i1"); len(v) != 0 {
+		t.Errorf("verdicts on 2.4.0: %v, want none (it holds no expectation of an injector's inject)", v)
 	}
 }
