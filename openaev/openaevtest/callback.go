@@ -57,13 +57,11 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 // drop is returned (0 when processed or when the legacy ingestion answers
 // 200 too).
 func (p *Platform) applyLocked(c *Call, in *inject) int {
-	if in.status == "" && c.Body["execution_action"] != nil {
-		// No status (ResetInject): updateInjectStatus's
-		// getStatus().orElseThrow (InjectStatusService.java:189) throws
-		// ElementNotFoundException, which handleInjectExecutionError only
-		// logs (no status, no trace): 200 on both lines, the callback lost.
-		c.Outcome, c.Reason = Dropped, "the inject has no status (not dispatched, or its simulation reset): "+
-			"the platform logs ElementNotFoundException and the callback is lost"
+	if in.status == "" && c.AgentID != "" && c.Body["execution_action"] != nil {
+		// The implants' route looks its agent up first (rule 9), whose
+		// ElementNotFoundException adds no trace to an inject without a
+		// status: the callback is lost.
+		c.Outcome, c.Reason = Dropped, statuslessLost
 		return 0
 	}
 	if c.AgentID != "" && (p.legacy || c.Body["execution_action"] != nil) {
@@ -76,48 +74,6 @@ func (p *Platform) applyLocked(c *Call, in *inject) int {
 	}
 	c.Outcome = Processed
 	return 0
-}
-
-// hasInject reports whether the platform holds inject id.
-func (p *Platform) hasInject(id string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.injects[id] != nil
-}
-
-// lostCallback answers an admin token's callback for an inject that does
-// not exist: PermissionService let it through unlooked-up (2.4.0
-// :74), so the platform answers 200 and loses it. Queued, it publishes
-// the callback without reading the inject (InjectApi.java:425-437), and
-// the batch's ElementNotFoundException (BatchingInjectStatusService.java
-// :151-152) is only logged by handleInjectExecutionError
-// (InjectExecutionService.java:157-159: no inject, no trace); the legacy
-// ingestion catches the same (InjectExecutionService.java:77) and answers
-// 200 too.
-func (p *Platform) lostCallback(c *Call) (int, string, []byte) {
-	c.Outcome = Dropped
-	if c.Reason = p.brokerDrop(c); c.Reason == "" {
-		c.Reason = fmt.Sprintf("inject %q not found: the platform logs ElementNotFoundException "+
-			"(handleInjectExecutionError) and the callback is lost", c.InjectID)
-	}
-	return http.StatusOK, jsonType, nil
-}
-
-// agentNotFoundLocked applies a callback on the implants' route to the
-// inject, and returns why its content is lost. The stand-in holds no
-// agents, so the platform's lookup of the callback's agent fails
-// (2.4.0: BatchingInjectStatusService.java:179-188 in the queue,
-// after the null action of processLocked; InjectExecutionService.java:71
-// in the legacy ingestion, before it): ElementNotFoundException, caught
-// (:151-153; :77-78, a 200) by handleInjectExecutionError
-// (InjectExecutionService.java:157-177), which adds an ERROR trace of
-// action COMPLETE to the inject's status, leaving the status itself as
-// it was: that trace counts in the final status a later "complete" sets.
-func agentNotFoundLocked(c *Call, in *inject) string {
-	in.completes = append(in.completes, "ERROR")
-	in.traces = append(in.traces, trace{message: "Agent not found: " + c.AgentID, action: "COMPLETE", status: "ERROR"})
-	return fmt.Sprintf("agent %q not found (the stand-in holds no agents): the platform adds an ERROR trace "+
-		"to the inject (handleInjectExecutionError) and the callback's content is lost", c.AgentID)
 }
 
 // blank is @NotBlank's failure for a string present (Hibernate's
@@ -143,13 +99,29 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 		return "execution_action is null: the platform's processing throws a NullPointerException and the callback is lost",
 			http.StatusInternalServerError
 	}
+	if in.status == "" && p.legacy {
+		// The legacy ingestion looks the status up before it reads
+		// execution_status (InjectStatusService.java:189, then :173), and
+		// catches the ElementNotFoundException (InjectExecutionService
+		// .java:77-78): a 200, nothing stored.
+		return statuslessLost, 0
+	}
 	raw, _ := c.Body["execution_status"].(string)
 	status, ok := p.version.status(raw)
 	if !ok {
 		return fmt.Sprintf("execution_status %q is not an ExecutionTraceStatus of %s", raw, p.version), http.StatusBadRequest
 	}
-	if reason := traceNUL(p.version, c.Body); reason != "" {
-		return reason, http.StatusBadRequest
+	// What makes the trace's write fail, after the outputs were
+	// processed (lostAfterOutputs).
+	lost := traceNUL(p.version, c.Body)
+	if in.status == "" {
+		lost = statuslessLost
+	}
+	if lost != "" && p.legacy {
+		// One transaction (InjectExecutionService.java:42-43): the
+		// outputs roll back with it, and the trace's RuntimeException no
+		// handler of RestBehavior takes: a 500.
+		return lost, http.StatusInternalServerError
 	}
 	var outputs map[string]any
 	var rows []FindingRow
@@ -182,6 +154,12 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 		}
 		in.batches++
 		in.signatures = append(in.signatures, c.Signatures...)
+	}
+	if lost != "" {
+		if atCommit != "" {
+			return atCommit, atCommitStatus
+		}
+		return lostAfterOutputs(lost, len(rows) > 0 || len(outputs) > 0), 0
 	}
 	msg, _ := c.Body["execution_message"].(string)
 	action, _ := c.Body["execution_action"].(string)

@@ -314,17 +314,17 @@
 //     execution_traces.execution_message TEXT, the identifiers as a
 //     text[]), which wraps the SQLException in a RuntimeException;
 //     BatchingInjectStatusService catches it ("problem processing") and
-//     the callback is gone, the inject left PENDING. So a callback of any
-//     action is dropped when its execution_message or, on Current, an
-//     execution_context_identifiers entry holds U+0000 (2.4.0's
-//     InjectExecutionInput has no such field: unknown, ignored, the
-//     trace's identifiers null, InjectStatusService.java:172-182), and a processed
-//     output when a string of a finding it stores (findings.finding_value,
-//     TEXT) or the type or value of a signature (jsonb) does, those at
-//     the commit, the callback's trace and status kept (rule 14); the Call
-//     records Dropped with the reason (a message made only of chars up to
-//     U+0020, U+0000 among them, is blank: a 400, rule 3). U+0000 written as text (a backslash,
-//     then u0000) is stored as any text.
+//     the callback is gone, the inject left PENDING, its outputs, processed
+//     before the trace, stored all the same (as a "complete" for an inject
+//     without a status: lost.go; the legacy ingestion stores nothing and
+//     answers 500). So a callback is dropped when its execution_message or, on
+//     Current, an execution_context_identifiers entry (a field 2.4.0 ignores)
+//     holds U+0000, and a processed output when a string of a finding it stores
+//     (findings.finding_value, TEXT) or the type or value of a signature
+//     (jsonb) does, those at the commit, the callback's trace and status
+//     kept (rule 14); the Call records Dropped with the reason (a message of
+//     chars up to U+0020 only is blank: a 400, rule 3). U+0000 written as
+//     text (a backslash, then u0000) is stored as any text.
 //  13. Contract expectations (2.4.0 read; Current taken as alike): the
 //     platform never checks the expectation types a contract declares, and
 //     its inject form and atomic tests read them later, an unknown type or
