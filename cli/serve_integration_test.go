@@ -80,13 +80,27 @@ func TestIntegrationServePlatform(t *testing.T) {
 			// trace says (the service nmap names a random port varies).
 			checkServed(t, p, "sp-noop", "asset-web", "noop on web01.example.com: succeeded", tt.version, tt.final)
 			checkServed(t, p, "sp-nmap", "", "", tt.version, tt.final)
-			if s, _ := p.Findings("sp-noop")["summary"].(string); !strings.HasPrefix(s, "noop: 1 target(s), outcome success") {
-				t.Errorf("noop summary finding %v", p.Findings("sp-noop")["summary"])
+			// What the platform stores: its findings rows, each value as
+			// the output's processor renders it (a portscan row
+			// "host:port (service)"), not the fields sent.
+			if rows := p.StoredFindings("sp-noop"); len(rows) != 1 || rows[0].Type != "text" || rows[0].Field != "summary" ||
+				!strings.HasPrefix(rows[0].Value, "noop: 1 target(s), outcome success") {
+				t.Errorf("noop findings stored %+v, want its summary", rows)
 			}
-			nm := p.Findings("sp-nmap")
-			rows, _ := nm["scan_results"].([]any)
-			if len(rows) != 1 || rows[0].(map[string]any)["target"] != "127.0.0.1" || rows[0].(map[string]any)["port"] != float64(port) {
-				t.Errorf("nmap scan_results %v, want one row on 127.0.0.1, port %d", nm["scan_results"], port)
+			var scans, ports []string
+			for _, r := range p.StoredFindings("sp-nmap") {
+				switch {
+				case r.Type == "portscan" && r.Field == "scan_results":
+					scans = append(scans, r.Value)
+				case r.Type == "port" && r.Field == "ports":
+					ports = append(ports, r.Value)
+				}
+			}
+			wantScan := fmt.Sprintf("127.0.0.1:%d", port)
+			if len(scans) != 1 || (scans[0] != wantScan && !strings.HasPrefix(scans[0], wantScan+" (")) ||
+				len(ports) != 1 || ports[0] != fmt.Sprint(port) {
+				t.Errorf("nmap findings stored: portscan %q, port %q; want %s (its service) and %d",
+					scans, ports, wantScan, port)
 			}
 			if d := p.Dropped(); len(d) != 0 {
 				t.Errorf("%d callbacks dropped, first: %s %s", len(d), d[0].InjectID, d[0].Reason)

@@ -213,9 +213,16 @@ func TestIntegrationRealNmapThroughTheQueue(t *testing.T) {
 	if done.Body["execution_status"] != "SUCCESS" || fmt.Sprint(out["ports"]) != fmt.Sprintf("[%d]", port) {
 		t.Errorf("terminal callback = %v", done.Body)
 	}
-	rows, _ := p.Findings("nmap-1")["scan_results"].([]any)
-	if len(rows) != 1 || rows[0].(map[string]any)["target"] != "127.0.0.1" {
-		t.Errorf("port findings stored = %v, want one row on 127.0.0.1", rows)
+	// What the platform stores of the scan: one portscan row, its value
+	// as PortScanOutputProcessor renders it, "host:port (service)".
+	var scans []string
+	for _, r := range p.StoredFindings("nmap-1") {
+		if r.Type == "portscan" && r.Field == "scan_results" {
+			scans = append(scans, r.Value)
+		}
+	}
+	if want := fmt.Sprintf("127.0.0.1:%d", port); len(scans) != 1 || (scans[0] != want && !strings.HasPrefix(scans[0], want+" (")) {
+		t.Errorf("port findings stored = %q, want one row %s (its service)", scans, want)
 	}
 	if b := p.CollectorBreaking(); len(b) != 0 {
 		t.Errorf("signature types no collector can read: %v", b)
