@@ -45,7 +45,9 @@ type runVerdict struct {
 // injector (an inject made with cloudscan's contract run by query) is
 // refused too (exit 2 before anything is sent: the platform matches the
 // outputs of a result by the inject's contract, and would not store the
-// findings), and an answer naming no contract (an older platform) runs it.
+// findings), so is one the platform says has no contract (OpenAEV 2.4.0
+// loses every callback of it), and an answer naming no contract (an older
+// platform) runs it.
 func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, id, injector string) (runVerdict, error) {
 	v := runVerdict{warn: func() {}}
 	if cfg.Backend.URL == "" || id == "" {

@@ -23,7 +23,7 @@ func TestInjectStateContract(t *testing.T) {
 	e.platform.AddInject("without", "")
 	for id, want := range map[string]string{"with": openaev.ContractID("noop"), "without": ""} {
 		in, err := e.client.InjectState(context.Background(), id)
-		if err != nil || in.Status != "QUEUING" || in.ContractID != want {
+		if err != nil || in.Status != "QUEUING" || in.ContractID != want || in.NoContract != (want == "") {
 			t.Errorf("%s: state %+v, %v; want QUEUING and contract %q", id, in, err, want)
 		}
 	}
@@ -31,13 +31,14 @@ func TestInjectStateContract(t *testing.T) {
 	const c = "5b5f5ad8-7f0b-5c3e-9d6b-111111111111"
 	tests := []struct {
 		name, body, want string
+		none             bool // NoContract: the platform says the inject has none
 	}{
 		{"2.4.0: the contract entity", `{"inject_id":"i-1","inject_status":{"status_name":"PENDING"},"inject_type":"injectkit",` +
-			`"inject_injector_contract":{"injector_contract_id":"` + c + `","injector_contract_injectors":["inj"],"injector_contract_injector_type":"injectkit"}}`, c},
-		{"no such field (an older platform)", `{"inject_id":"i-1","inject_status":{"status_name":"PENDING"}}`, ""},
-		{"null", `{"inject_id":"i-1","inject_status":{"status_name":"PENDING"},"inject_injector_contract":null}`, ""},
-		{"an id", `{"inject_id":"i-1","inject_status":{"status_name":"PENDING"},"inject_injector_contract":"` + c + `"}`, c},
-		{"another shape", `{"inject_id":"i-1","inject_status":{"status_name":"PENDING"},"inject_injector_contract":[1]}`, ""},
+			`"inject_injector_contract":{"injector_contract_id":"` + c + `","injector_contract_injectors":["inj"],"injector_contract_injector_type":"injectkit"}}`, c, false},
+		{"no such field (an older platform)", `{"inject_id":"i-1","inject_status":{"status_name":"PENDING"}}`, "", false},
+		{"null", `{"inject_id":"i-1","inject_status":{"status_name":"PENDING"},"inject_injector_contract":null}`, "", true},
+		{"an id", `{"inject_id":"i-1","inject_status":{"status_name":"PENDING"},"inject_injector_contract":"` + c + `"}`, c, false},
+		{"another shape", `{"inject_id":"i-1","inject_status":{"status_name":"PENDING"},"inject_injector_contract":[1]}`, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,8 +55,8 @@ func TestInjectStateContract(t *testing.T) {
 				t.Fatal(err)
 			}
 			in, err := client.InjectState(context.Background(), "i-1")
-			if err != nil || in.Status != "PENDING" || in.ContractID != tt.want {
-				t.Errorf("state %+v, %v; want PENDING and contract %q", in, err, tt.want)
+			if err != nil || in.Status != "PENDING" || in.ContractID != tt.want || in.NoContract != tt.none {
+				t.Errorf("state %+v, %v; want PENDING, contract %q, no contract %v", in, err, tt.want, tt.none)
 			}
 		})
 	}
@@ -63,33 +64,41 @@ func TestInjectStateContract(t *testing.T) {
 
 // CheckContract refuses an inject whose contract is not the injector's,
 // naming the injector whose contract it is when one of names has it, and
-// lets through one that names no contract.
+// one the platform says has none (2.4.0 loses every callback of it); it
+// lets through a state that does not say.
 func TestCheckContract(t *testing.T) {
 	names := []string{"nmap", "noop", "query"}
 	other := "00000000-0000-4000-8000-000000000000"
 	tests := []struct {
 		name, contract, injector string
+		none                     bool   // the platform says the inject has no contract
 		owner                    string // "" with refused: none of names'
 		refused                  bool
 	}{
-		{"its own", openaev.ContractID("query"), "query", "", false},
-		{"its own, in upper case", strings.ToUpper(openaev.ContractID("query")), "query", "", false},
-		{"not said", "", "query", "", false},
-		{"no injector known", openaev.ContractID("nmap"), "", "", false},
-		{"another injector's", openaev.ContractID("nmap"), "query", "nmap", true},
-		{"no injector's of names", other, "query", "", true},
+		{"its own", openaev.ContractID("query"), "query", false, "", false},
+		{"its own, in upper case", strings.ToUpper(openaev.ContractID("query")), "query", false, "", false},
+		{"not said", "", "query", false, "", false},
+		{"none", "", "query", true, "", true},
+		{"none, no injector known", "", "", true, "", false},
+		{"no injector known", openaev.ContractID("nmap"), "", false, "", false},
+		{"another injector's", openaev.ContractID("nmap"), "query", false, "nmap", true},
+		{"no injector's of names", other, "query", false, "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := openaev.CheckContract(openaev.InjectState{ContractID: tt.contract}, "i-1", tt.injector, names)
+			err := openaev.CheckContract(openaev.InjectState{ContractID: tt.contract, NoContract: tt.none}, "i-1", tt.injector, names)
 			var cm *openaev.ContractMismatchError
+			why := "would not store " + tt.injector + "'s findings"
+			if tt.none {
+				why = "loses every callback"
+			}
 			switch {
 			case !tt.refused && err != nil:
 				t.Errorf("refused: %v", err)
 			case tt.refused && (!errors.As(err, &cm) || cm.Owner != tt.owner || cm.Contract != tt.contract || cm.Injector != tt.injector):
 				t.Errorf("error %#v, want a mismatch of %s owned by %q", err, tt.contract, tt.owner)
-			case tt.refused && !strings.Contains(err.Error(), "would not store "+tt.injector+"'s findings"):
-				t.Errorf("error %q does not say why", err)
+			case tt.refused && !strings.Contains(err.Error(), why):
+				t.Errorf("error %q does not say why (%s)", err, why)
 			}
 		})
 	}

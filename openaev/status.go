@@ -62,6 +62,12 @@ type InjectState struct {
 	// when the answer does not say (no such field, an inject without a
 	// contract).
 	ContractID string
+	// NoContract says that the answer gives inject_injector_contract as
+	// null: the inject has no contract, and OpenAEV 2.4.0 loses every
+	// callback of it (InjectService.getValueTargetedAssetMap's
+	// getInjectorContract().orElseThrow(), InjectService.java:1065, runs
+	// first for each: NoSuchElementException, no trace, nothing stored).
+	NoContract bool
 	// Sent is inject_status.tracking_sent_date, zero when the answer
 	// gives none (or one that does not parse): when the platform last
 	// dispatched the inject (OpenAEV 2.4.0: a launch's new status, then
@@ -109,6 +115,7 @@ func (c *Client) InjectState(ctx context.Context, injectID string) (InjectState,
 		}
 	}
 	in.ContractID = contractOf(doc.Contract)
+	in.NoContract = string(doc.Contract) == "null"
 	return in, nil
 }
 
@@ -183,17 +190,23 @@ func contractOf(raw json.RawMessage) string {
 // ContractMismatchError is an inject whose contract on the platform is not
 // that of the injector about to run it (see CheckContract): the platform
 // matches a result's outputs by the inject's contract, so the other
-// injector's findings would not be stored.
+// injector's findings would not be stored; or that has none, whose
+// callbacks the platform loses.
 type ContractMismatchError struct {
 	InjectID string
-	// Contract is the inject's contract id; Owner the injector of the
-	// names given whose contract it is, "" for none of them.
+	// Contract is the inject's contract id ("" for none: NoContract);
+	// Owner the injector of the names given whose contract it is, "" for
+	// none of them.
 	Contract, Owner string
 	// Injector is the injector about to run, Want its contract id.
 	Injector, Want string
 }
 
 func (e *ContractMismatchError) Error() string {
+	if e.Contract == "" {
+		return fmt.Sprintf("inject %s has no contract on the platform, which loses every callback of such an inject (its processing needs the contract first) and would keep nothing of %s's run",
+			e.InjectID, e.Injector)
+	}
 	owner := "no injector of this program's"
 	if e.Owner != "" {
 		owner = e.Owner + "'s"
@@ -204,11 +217,14 @@ func (e *ContractMismatchError) Error() string {
 
 // CheckContract refuses, with a *ContractMismatchError, to run inject id
 // with injector when the platform says (in) the inject has another
-// contract than ContractID(injector); names are the injectors whose
-// contracts the error may name. A state that names no contract (an older
-// platform, an inject without one) is not refused.
+// contract than ContractID(injector), or none (NoContract; the error's
+// Contract ""); names are the injectors whose contracts the error may
+// name. A state that does not say (an older platform) is not refused.
 func CheckContract(in InjectState, id, injector string, names []string) error {
 	want := ContractID(injector)
+	if in.NoContract && injector != "" {
+		return &ContractMismatchError{InjectID: id, Injector: injector, Want: want}
+	}
 	if in.ContractID == "" || injector == "" || SameContract(in.ContractID, want) {
 		return nil
 	}

@@ -99,6 +99,9 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 		return "execution_action is null: the platform's processing throws a NullPointerException and the callback is lost",
 			http.StatusInternalServerError
 	}
+	if in.contract == "" {
+		return noContractLost, http.StatusInternalServerError
+	}
 	if in.status == "" && p.legacy {
 		// The legacy ingestion looks the status up before it reads
 		// execution_status (InjectStatusService.java:189, then :173), and

@@ -158,11 +158,11 @@
 //     item when isMultiple. The structured output is its first JSON value, what
 //     follows ignored (readValue, no FAIL_ON_TRAILING_TOKENS); not an object,
 //     or not JSON: skipped, not dropped (the platform only warns); JSON null:
-//     skipped before the contract is read, so even one it cannot read. A real
-//     platform holds no inject without its contract, so every output is judged
-//     against a registration: a structured output for an inject whose contract
-//     no registration declared is dropped too (register the injector, as serve
-//     does, before testing what the platform makes of its outputs).
+//     skipped before the contract is read, so even one it cannot read. Every
+//     callback of an inject without a contract (AddInject's "") is lost
+//     (lost.go; the legacy ingestion's answer a 500); a structured output for
+//     an inject whose contract no registration declared is dropped too
+//     (register the injector, as serve does, before testing its outputs).
 //  5. Structured output is processed only from a "complete" with status
 //     SUCCESS on Version24 (ExecutionProcessingContext), and from "complete"
 //     and "data" callbacks on Current. Signatures exist on Current only,

@@ -78,3 +78,16 @@ func lostAfterOutputs(lost string, stored bool) string {
 	return lost + "; its outputs, processed before the trace, are stored all the same " +
 		"(the batch's transaction is not marked rollback-only and commits them)"
 }
+
+// noContractLost is why the platform loses every callback of an inject
+// without a contract (2.4.0 read), whatever its action, status or output:
+// InjectExecutionService.processInjectExecution first asks
+// InjectService.getValueTargetedAssetMap (InjectExecutionService.java
+// :107), whose inject.getInjectorContract().orElseThrow()
+// (InjectService.java:1065) throws NoSuchElementException before the
+// outputs or the trace. The batch catches it (BatchingInjectStatusService
+// .java:154-160), no trace written; the legacy ingestion catches only
+// ElementNotFoundException (InjectExecutionService.java:77), and no
+// handler of RestBehavior takes it: a 500.
+const noContractLost = "the inject has no contract: the platform's processing throws NoSuchElementException " +
+	"(InjectService.getValueTargetedAssetMap) before anything is stored, and the callback is lost"

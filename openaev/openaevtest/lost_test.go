@@ -78,3 +78,33 @@ func TestOutputsStoredWhenTheTraceIsLost(t *testing.T) {
 		})
 	}
 }
+
+// TestNoContractLosesEveryCallback: 2.4.0 loses every callback of an
+// inject without a contract, its trace and its "complete" alike
+// (InjectService.getValueTargetedAssetMap's orElseThrow, before anything
+// is stored); its reception is taken. The legacy ingestion answers 500.
+func TestNoContractLosesEveryCallback(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		p := openaevtest.NewPlatform(t, token, openaevtest.WithVariant(openaevtest.Version24, legacy))
+		p.AddInject("i0", "")
+		if st, _ := postJSON(t, p, "/api/injects/execution/reception/i0", map[string]any{"tracking_total_count": 1}); st != 200 {
+			t.Fatalf("legacy %v: reception %d, want 200", legacy, st)
+		}
+		want := 200
+		if legacy {
+			want = http.StatusInternalServerError
+		}
+		for _, body := range []map[string]any{callback("command_execution", "INFO", nil), callback("complete", "SUCCESS", map[string]any{})} {
+			postJSON(t, p, "/api/injects/execution/callback/i0", body)
+			calls := p.Calls("i0")
+			c := calls[len(calls)-1]
+			if c.Status != want || c.Processed() || !contains(c.Reason, "no contract") {
+				t.Errorf("legacy %v, %v: answered %d, %s (%s); want %d, the callback lost", legacy, body["execution_action"], c.Status, c.Outcome, c.Reason, want)
+			}
+		}
+		r := readStatus(t, p, "i0")
+		if r.Status == nil || r.Status.Name != "PENDING" || len(r.Status.Traces) != 0 {
+			t.Errorf("legacy %v: inject status %+v, want PENDING without a trace", legacy, r.Status)
+		}
+	}
+}
