@@ -40,6 +40,9 @@ type registered struct {
 	outputs     []contractOutput
 	fault       string
 	faultStatus int
+	// lostAll says why the platform loses every callback of its injects
+	// (callbacksLost), or is "".
+	lostAll string
 }
 
 // boundContract is one injector_contracts entry as Jackson binds it
@@ -152,7 +155,7 @@ func saveContract(v Version, bc boundContract, payloads bool, domains map[string
 		}
 	}
 	outs, fault, status := readOutputs(v, bc.content)
-	return registered{outputs: outs, fault: fault, faultStatus: status}, nil
+	return registered{outputs: outs, fault: fault, faultStatus: status, lostAll: callbacksLost(bc.content)}, nil
 }
 
 // bindString binds a String property as Jackson does: a string, null (or

@@ -10,12 +10,15 @@ import (
 )
 
 // TestContractReadWhenProcessing: the platform stores contract_content
-// as the string it is and reads its outputs only when it processes a
-// structured output of one of its injects. A content that is no JSON
-// object, or has no outputs, registers, and every such callback is then
-// dropped (a NullPointerException; 500 in the legacy ingestion), but one
-// whose structured output is JSON null, which the platform reads as no
-// output before it reads the contract; an output
+// as the string it is and reads it when it processes a callback of one of
+// its injects. A content that is no JSON object, or whose fields hold one
+// that is not, registers, and every callback of its injects is then lost,
+// whatever it holds (InjectService.getValueTargetedAssetMap: a
+// NullPointerException, a ClassCastException; 500 in the legacy
+// ingestion). One without outputs drops every callback with a structured
+// output (a NullPointerException; 500), but one whose structured output is
+// JSON null, which the platform reads as no output before it reads the
+// outputs; an output
 // type given as a JSON index binds the constant at that place on 2.4.0,
 // and one out of range drops the callback (400 in the legacy ingestion).
 func TestContractReadWhenProcessing(t *testing.T) {
@@ -32,13 +35,21 @@ func TestContractReadWhenProcessing(t *testing.T) {
 	}{
 		{"hello", openaevtest.Version24, "hello", nil, `{}`, openaevtest.Dropped, 500, ""},
 		{"hello on Current", openaevtest.Current, "hello", nil, `{"x":1}`, openaevtest.Dropped, 500, ""},
-		{"hello, no structured output", openaevtest.Version24, "hello", nil, ``, openaevtest.Processed, 200, ""},
-		// readValue("null", ObjectNode.class) is null: processContext
-		// returns before it reads the contract.
-		{"hello, structured output null", openaevtest.Version24, "hello", nil, `null`, openaevtest.Processed, 200, ""},
-		{"hello, structured output null and text", openaevtest.Current, "hello", nil, ` null done`, openaevtest.Processed, 200, ""},
-		{"a list", openaevtest.Version24, `[{"outputs":[]}]`, nil, `{}`, openaevtest.Dropped, 500, ""},
+		// getValueTargetedAssetMap reads the content first, for every
+		// callback: an unreadable one loses them all.
+		{"hello, no structured output", openaevtest.Version24, "hello", nil, ``, openaevtest.Dropped, 500, ""},
+		{"hello, structured output null", openaevtest.Version24, "hello", nil, `null`, openaevtest.Dropped, 500, ""},
+		{"a list", openaevtest.Version24, `[{"outputs":[]}]`, nil, ``, openaevtest.Dropped, 500, ""},
+		{"a field that is no object", openaevtest.Version24, `{"fields":["targets"],"outputs":[]}`, []string{}, ``,
+			openaevtest.Dropped, 500, ""},
+		{"fields no list: none read", openaevtest.Version24, `{"fields":{"a":"targets"},"outputs":[{"type":"port","field":"ports","isMultiple":true}]}`,
+			[]string{"port:ports"}, `{"ports":[22]}`, openaevtest.Processed, 200, "ports"},
 		{"no outputs", openaevtest.Version24, `{"fields":[]}`, nil, `{}`, openaevtest.Dropped, 500, ""},
+		{"no outputs, no structured output", openaevtest.Version24, `{"fields":[]}`, nil, ``, openaevtest.Processed, 200, ""},
+		// readValue("null", ObjectNode.class) is null: processContext
+		// returns before it reads the outputs.
+		{"no outputs, structured output null", openaevtest.Version24, `{"fields":[]}`, nil, `null`, openaevtest.Processed, 200, ""},
+		{"no outputs, structured output null and text", openaevtest.Current, `{"fields":[]}`, nil, ` null done`, openaevtest.Processed, 200, ""},
 		{"outputs null", openaevtest.Version24, `{"outputs":null}`, []string{}, `{}`, openaevtest.Processed, 200, ""},
 		{"trailing text", openaevtest.Version24, `{"outputs":[{"type":"port","field":"ports","isMultiple":true}]} v2`,
 			[]string{"port:ports"}, `{"ports":[22]}`, openaevtest.Processed, 200, "ports"},

@@ -43,9 +43,10 @@
 //     blank contract_id or contract_content, or the blank name or color of a
 //     domain not stored yet (the preset domains and those registered before
 //     are; domains.go), fails the entities' @NotBlank as they are saved:
-//     a 500. contract_content is stored as the string it is, read only when
-//     a result is processed: a content that is no JSON object or has no
-//     outputs, or an output Jackson cannot bind from the content's tree
+//     a 500. contract_content is stored as the string it is, read when a
+//     callback is processed: one that is no JSON object, or whose fields hold
+//     one that is not, loses every callback of its injects (lost.go); one
+//     without outputs, or an output Jackson cannot bind from the content's tree
 //     (treebind.go: field a String, a number its node's text, 1E2 "100.0";
 //     labels null or a list of scalars; isMultiple and isFindingCompatible
 //     booleans, "TRUE" and 2 true, "" and "null" false, "1" and 1.0
@@ -158,11 +159,10 @@
 //     item when isMultiple. The structured output is its first JSON value, what
 //     follows ignored (readValue, no FAIL_ON_TRAILING_TOKENS); not an object,
 //     or not JSON: skipped, not dropped (the platform only warns); JSON null:
-//     skipped before the contract is read, so even one it cannot read. Every
-//     callback of an inject without a contract (AddInject's "") is lost
-//     (lost.go; the legacy ingestion's answer a 500); a structured output for
-//     an inject whose contract no registration declared is dropped too
-//     (register the injector, as serve does, before testing its outputs).
+//     skipped before the outputs are read. Every callback of an inject
+//     without a contract (AddInject's "") is lost (lost.go; the legacy
+//     ingestion a 500); a structured output for an inject whose contract no
+//     registration declared is dropped (register the injector, as serve does).
 //  5. Structured output is processed only from a "complete" with status
 //     SUCCESS on Version24 (ExecutionProcessingContext), and from "complete"
 //     and "data" callbacks on Current. Signatures exist on Current only,

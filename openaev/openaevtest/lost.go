@@ -91,3 +91,33 @@ func lostAfterOutputs(lost string, stored bool) string {
 // handler of RestBehavior takes it: a 500.
 const noContractLost = "the inject has no contract: the platform's processing throws NoSuchElementException " +
 	"(InjectService.getValueTargetedAssetMap) before anything is stored, and the callback is lost"
+
+// callbacksLost returns why the platform loses every callback of an
+// inject made with a contract of this content, or "" (2.4.0 read):
+// InjectService.getValueTargetedAssetMap, which processing asks first
+// for every callback (see noContractLost), reads the content as
+// ContentConverter gave it (its first JSON value as an object, else null:
+// openaev-model …/database/converter/ContentConverter.java), calls
+// .get("fields") on it (InjectService.java:1067), a NullPointerException
+// on null, and casts each item of an array "fields" to an ObjectNode
+// (:1072-1075), a ClassCastException on any other. Either leaves before
+// the outputs and the trace: the callback is lost, its trace and result
+// alike (a 500 in the legacy ingestion: no handler of RestBehavior takes
+// either).
+func callbacksLost(content string) string {
+	doc, ok := readStructured(content)
+	if !ok || doc == nil {
+		return "contract_content is not a JSON object: ContentConverter gives null, and " +
+			"InjectService.getValueTargetedAssetMap's get(\"fields\") on it throws a NullPointerException " +
+			"before anything is stored: every callback of the inject is lost"
+	}
+	fields, _ := doc["fields"].([]any)
+	for i, f := range fields {
+		if _, ok := f.(map[string]any); !ok {
+			return fmt.Sprintf("contract_content's fields[%d] is not an object: InjectService.getValueTargetedAssetMap "+
+				"casts each field to an ObjectNode, a ClassCastException before anything is stored: "+
+				"every callback of the inject is lost", i)
+		}
+	}
+	return ""
+}
