@@ -162,6 +162,80 @@ func TestBuildReportOneRowPerTargetAndPort(t *testing.T) {
 	}
 }
 
+// TestBuildReportMatchesHostsToTheirTargets: each host goes to every
+// target of its own scan that names it, by address (any notation nmap
+// writes, a MAC address aside) or by the name nmap was given (any case, a
+// trailing dot), in the targets' order, and to no other; an inject of
+// 65,536 targets (--max-targets' default, a /16) gets each host on its
+// own target, as one of 3.
+func TestBuildReportMatchesHostsToTheirTargets(t *testing.T) {
+	v4 := func(i, scan int, a string) scanTarget {
+		return scanTarget{index: i, value: a, addr: netip.MustParseAddr(a), scan: scan}
+	}
+	name := func(i int, n string) scanTarget { return scanTarget{index: i, value: n, name: n} }
+	hostOf := func(scan int, addr, user string) host {
+		h := host{scan: scan, Addresses: []address{{Addr: "00:11:22:33:44:55", Type: "mac"}, {Addr: addr, Type: "ipv4"}}}
+		if strings.Contains(addr, ":") {
+			h.Addresses[1].Type = "ipv6"
+		}
+		if user != "" {
+			h.Hostnames = []hostname{{Name: user, Type: "user"}}
+		}
+		return h
+	}
+	tests := []struct {
+		name    string
+		targets []scanTarget
+		host    host
+		want    []int // the indexes of the targets matched, in order
+	}{
+		{"address", []scanTarget{v4(0, 0, "127.0.0.2"), v4(1, 0, "127.0.0.1")}, hostOf(0, "127.0.0.1", ""), []int{1}},
+		{"IPv4-mapped", []scanTarget{v4(0, 0, "127.0.0.1")}, hostOf(0, "::ffff:127.0.0.1", ""), []int{0}},
+		{"another scan's", []scanTarget{v4(0, 1, "127.0.0.1")}, hostOf(0, "127.0.0.1", ""), nil},
+		{"name in another case", []scanTarget{name(0, "localhost")}, hostOf(0, "127.0.0.1", "LocalHost."), []int{0}},
+		{"name and address", []scanTarget{name(0, "localhost"), v4(1, 0, "127.0.0.3"), v4(2, 0, "127.0.0.1")},
+			hostOf(0, "127.0.0.1", "localhost"), []int{0, 2}},
+		{"hostname not the user's", []scanTarget{name(0, "localhost")},
+			host{Addresses: []address{{Addr: "127.0.0.1", Type: "ipv4"}}, Hostnames: []hostname{{Name: "localhost", Type: "PTR"}}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []int
+			for _, m := range indexTargets(tt.targets).matching(tt.host) {
+				got = append(got, m.index)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("matched %v, want %v", got, tt.want)
+			}
+		})
+	}
+
+	t.Run("a /16", func(t *testing.T) {
+		const n = 1 << 16
+		targets, hosts := make([]scanTarget, n), make([]host, n)
+		for i := range n {
+			a := netip.AddrFrom4([4]byte{127, 0, byte(i >> 8), byte(i)})
+			targets[i] = scanTarget{index: i, value: a.String(), addr: a}
+			hosts[i] = host{Addresses: []address{{Addr: a.String(), Type: "ipv4"}}}
+			if i%3 == 0 {
+				hosts[i].Ports = []port{{Protocol: "tcp", ID: "22", State: portState{State: "open"}}}
+			}
+		}
+		r := buildReport(targets, hosts)
+		if len(r.scanned) != n || len(r.unscanned) != 0 || len(r.unmatched) != 0 {
+			t.Fatalf("scanned %d, unscanned %d, unmatched %d; want %d, 0, 0", len(r.scanned), len(r.unscanned), len(r.unmatched), n)
+		}
+		if len(r.results) != (n+2)/3 {
+			t.Fatalf("%d rows, want %d", len(r.results), (n+2)/3)
+		}
+		for _, row := range r.results {
+			if row.Target != row.Host {
+				t.Fatalf("row of host %s went to target %s", row.Host, row.Target)
+			}
+		}
+	})
+}
+
 func rowKeys(rows []ScanResult) []string {
 	var out []string
 	for _, r := range rows {

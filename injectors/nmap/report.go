@@ -3,6 +3,7 @@ package nmap
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -96,13 +97,11 @@ func buildReport(targets []scanTarget, hosts []host) report {
 		protocol     string
 	}
 	rows := map[rowKey]bool{}
+	idx := indexTargets(targets)
 	for _, h := range hosts {
-		var matched []scanTarget
-		for _, t := range targets {
-			if t.matches(h) {
-				matched = append(matched, t)
-				r.scanned[t.index] = true
-			}
+		matched := idx.matching(h)
+		for _, t := range matched {
+			r.scanned[t.index] = true
 		}
 		addr := hostAddr(h)
 		if len(matched) == 0 {
@@ -203,31 +202,72 @@ func (r report) targetExtras(targets []framework.Target) map[framework.Target]fr
 	return out
 }
 
-// matches reports whether h is t's host: a host of t's own scan, an
-// address target by any of the host's IP addresses (nmap's report writes
-// an address without its zone: the scan tells the zone), a host name
-// target by the name nmap was given.
-func (t scanTarget) matches(h host) bool {
-	if h.scan != t.scan {
-		return false
-	}
-	if t.addr.IsValid() {
-		for _, a := range h.Addresses {
-			if a.Type != "ipv4" && a.Type != "ipv6" {
-				continue
-			}
-			if ip, err := netip.ParseAddr(a.Addr); err == nil && ip.Unmap().WithZone("") == t.addr {
-				return true
-			}
+// targetIndex finds the targets a host matches (matching) without
+// comparing it with every target: a /16 is 65,536 hosts and as many
+// targets, which compared pairwise took minutes after nmap had finished
+// in seconds, past the inject's deadline.
+type targetIndex struct {
+	targets []scanTarget
+	byAddr  map[scanAddr][]int // positions in targets, in order
+	byName  map[scanName][]int
+}
+
+// scanAddr and scanName key a target by its scan and its address
+// (without its zone: nmap's report writes none, the scan tells it) or
+// its lower-case host name.
+type scanAddr struct {
+	scan int
+	addr netip.Addr
+}
+
+type scanName struct {
+	scan int
+	name string
+}
+
+func indexTargets(targets []scanTarget) targetIndex {
+	x := targetIndex{targets: targets, byAddr: map[scanAddr][]int{}, byName: map[scanName][]int{}}
+	for i, t := range targets {
+		if t.addr.IsValid() {
+			k := scanAddr{t.scan, t.addr}
+			x.byAddr[k] = append(x.byAddr[k], i)
+		} else {
+			k := scanName{t.scan, t.name}
+			x.byName[k] = append(x.byName[k], i)
 		}
-		return false
+	}
+	return x
+}
+
+// matching returns the targets h is the host of, in the targets' order:
+// those of h's own scan that are an address target of any of the host's
+// IP addresses, or a host name target of the name nmap was given
+// (hostname type user), in any case, with or without a trailing dot.
+func (x targetIndex) matching(h host) []scanTarget {
+	var at []int
+	for _, a := range h.Addresses {
+		if a.Type != "ipv4" && a.Type != "ipv6" {
+			continue
+		}
+		if ip, err := netip.ParseAddr(a.Addr); err == nil {
+			at = append(at, x.byAddr[scanAddr{h.scan, ip.Unmap().WithZone("")}]...)
+		}
 	}
 	for _, hn := range h.Hostnames {
-		if hn.Type == "user" && strings.EqualFold(strings.TrimSuffix(hn.Name, "."), t.name) {
-			return true
+		if hn.Type == "user" {
+			at = append(at, x.byName[scanName{h.scan, strings.ToLower(strings.TrimSuffix(hn.Name, "."))}]...)
 		}
 	}
-	return false
+	if len(at) == 0 {
+		return nil
+	}
+	slices.Sort(at)
+	at = slices.Compact(at)
+	out := make([]scanTarget, len(at))
+	for i, p := range at {
+		out[i] = x.targets[p]
+	}
+	return out
 }
 
 // hostAddr names a host: its first IP address, else its first address or
