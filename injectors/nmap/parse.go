@@ -77,6 +77,19 @@ type service struct {
 	Name    string `xml:"name,attr"`
 	Product string `xml:"product,attr"`
 	Version string `xml:"version,attr"`
+	// Tunnel is "ssl" when -sV found the service behind TLS: Name is
+	// then the service inside it (http for HTTPS).
+	Tunnel string `xml:"tunnel,attr"`
+}
+
+// label is the service's name as nmap's own port table writes it: the
+// service behind TLS prefixed "ssl/" ("ssl/http", HTTPS), so that it
+// never reads as its cleartext service; "" when nmap named none.
+func (s service) label() string {
+	if s.Tunnel == "ssl" && s.Name != "" {
+		return "ssl/" + s.Name
+	}
+	return s.Name
 }
 
 // number returns the port number, or 0 when the report holds no valid one.

@@ -109,7 +109,7 @@ func buildReport(targets []scanTarget, hosts []host) report {
 		}
 		for _, p := range openPorts(h) {
 			allPorts[p.number()] = true
-			row := ScanResult{Port: p.number(), Protocol: p.Protocol, Service: p.Service.Name,
+			row := ScanResult{Port: p.number(), Protocol: p.Protocol, Service: p.Service.label(),
 				Product: p.Service.Product, Version: p.Service.Version, Host: addr}
 			if len(matched) == 0 {
 				row.Unmatched = true
@@ -318,8 +318,8 @@ func partialLines(h host) []string {
 	var lines []string
 	for _, p := range openPorts(h) {
 		line := fmt.Sprintf("%s%s%d/%s open", head, sep, p.number(), p.Protocol)
-		if p.Service.Name != "" { // none named: the port alone, as services_discovered
-			line += " " + p.Service.Name
+		if name := p.Service.label(); name != "" { // none named: the port alone, as services_discovered
+			line += " " + name
 		}
 		lines = append(lines, line)
 	}
@@ -341,15 +341,16 @@ func userName(h host) string {
 }
 
 // serviceLabel is a services_discovered entry, and the end of a partial
-// line: "22/tcp ssh", the port alone ("12222/tcp") when nmap named no
+// line: "22/tcp ssh", "18443/tcp ssl/http" for a service nmap found behind
+// TLS (service.label), the port alone ("12222/tcp") when nmap named no
 // service (scan_results' service is "" then); a service nmap itself named
 // "unknown" keeps its name.
 func serviceLabel(p port) string {
 	label := fmt.Sprintf("%d/%s", p.number(), p.Protocol)
-	if p.Service.Name == "" {
-		return label
+	if name := p.Service.label(); name != "" {
+		return label + " " + name
 	}
-	return label + " " + p.Service.Name
+	return label
 }
 
 func sortedKeys(m map[int]bool) []int {

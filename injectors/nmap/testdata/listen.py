@@ -1,6 +1,23 @@
-import socket,sys,time,threading
-# usage: listen.py host:port:mode ...   mode: banner|silent|full
+import http.server,os,socket,ssl,sys,time,threading
+# usage: listen.py host:port:mode ...   mode: banner|silent|full|tls
+# tls: HTTP behind TLS, with the certificate and key $TLS_DIR/cert.pem, key.pem
 socks=[]
+class TLSHTTP(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.send_header('Content-Length','0'); self.end_headers()
+    def log_message(self,*a): pass
+def answer_tls(c, ctx):
+    try:
+        peer=c.getpeername()
+        TLSHTTP(ctx.wrap_socket(c, server_side=True), peer, None)
+    except Exception: pass
+def serve_tls(s):
+    ctx=ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    d=os.environ['TLS_DIR']
+    ctx.load_cert_chain(os.path.join(d,'cert.pem'), os.path.join(d,'key.pem'))
+    while True:
+        c,_=s.accept()
+        threading.Thread(target=answer_tls,args=(c,ctx),daemon=True).start()
 def serve(s, mode):
     while True:
         c,_=s.accept()
@@ -20,6 +37,9 @@ for spec in sys.argv[1:]:
             try: c.connect((h,int(p)))
             except: pass
             socks.append(c)
+    elif mode=='tls':
+        s.listen(16)
+        threading.Thread(target=serve_tls,args=(s,),daemon=True).start()
     else:
         s.listen(16)
         threading.Thread(target=serve,args=(s,mode),daemon=True).start()
