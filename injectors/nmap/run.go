@@ -86,6 +86,8 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	runtime.LockOSThread()
 	if err = cmd.Start(); err == nil {
 		err = waitGroup(cmd)
+	} else {
+		err = startError(path, err)
 	}
 	runtime.UnlockOSThread()
 	if ctxErr := ctx.Err(); err != nil && ctxErr != nil {
@@ -128,6 +130,31 @@ func lookNmap() (string, error) {
 		return "", fmt.Errorf("%w: %w", ErrNotInstalled, err)
 	}
 	return path, nil
+}
+
+// startError is why the nmap at path, which exists, could not be
+// started (err, from exec.Cmd.Start): when the kernel says it does not
+// exist (ENOENT), the missing file is the interpreter its #! line names (a
+// wrapper script), and the error names it, as the shell's "bad
+// interpreter" does, not nmap.
+func startError(path string, err error) error {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	f, openErr := os.Open(path)
+	if openErr != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 256)
+	n, _ := io.ReadFull(f, head)
+	line, _, _ := strings.Cut(string(head[:n]), "\n")
+	interp, ok := strings.CutPrefix(line, "#!")
+	if fields := strings.Fields(interp); ok && len(fields) > 0 {
+		return fmt.Errorf("%s found on PATH cannot be started: its interpreter %q (its #! line) does not exist: %w",
+			path, fields[0], err)
+	}
+	return err
 }
 
 // notExecutable returns the first regular file named nmap in the

@@ -155,7 +155,8 @@ func TestRunnerKilledBySignal(t *testing.T) {
 // TestRunnerCannotStart: an nmap on PATH that cannot be started exits
 // 126 naming its path, as the shell's "Permission denied" or "cannot
 // execute" (a file that is not a program, or one without the execute
-// bit); a directory named nmap is no command at all (127, as the shell's
+// bit), and a script whose #! interpreter does not exist says so, not
+// that nmap itself does not exist; a directory named nmap is no command at all (127, as the shell's
 // "command not found").
 func TestRunnerCannotStart(t *testing.T) {
 	tests := []struct {
@@ -168,6 +169,8 @@ func TestRunnerCannotStart(t *testing.T) {
 			ExitCannotRun, []string{"exec format error"}},
 		{"not executable (mode 644)", func(p string) error { return os.WriteFile(p, []byte("#!/bin/sh\nexit 0\n"), 0o644) },
 			ExitCannotRun, []string{"not executable", "permission denied"}},
+		{"its #! interpreter missing", func(p string) error { return os.WriteFile(p, []byte("#!/nonexistent/sh -e\nexit 0\n"), 0o755) },
+			ExitCannotRun, []string{`its interpreter "/nonexistent/sh" (its #! line) does not exist`}},
 		{"a directory", func(p string) error { return os.Mkdir(p, 0o755) },
 			ExitNotInstalled, []string{"apt-get install nmap"}},
 	}
