@@ -196,7 +196,7 @@ type scanGroup struct {
 	targets []scanTarget
 }
 
-// maxNamed bounds the targets a scan's name lists.
+// maxNamed bounds the targets a scan's name, or a message, lists.
 const maxNamed = 5
 
 // String names the scan in an error: its family and its targets
@@ -215,7 +215,13 @@ func (g scanGroup) String() string {
 			names = append(names, t.value)
 		}
 	}
-	s := family + " scan of " + strings.Join(names[:min(len(names), maxNamed)], ", ")
+	return family + " scan of " + nameSome(names)
+}
+
+// nameSome names the first maxNamed of names, joined with ", ", and
+// counts the others: "a, b, c, d, e and 3 more".
+func nameSome(names []string) string {
+	s := strings.Join(names[:min(len(names), maxNamed)], ", ")
 	if more := len(names) - maxNamed; more > 0 {
 		s += fmt.Sprintf(" and %d more", more)
 	}

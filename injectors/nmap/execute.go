@@ -144,7 +144,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		out.ErrorInfo = e.errorInfo(ExitBadOutput, runErr)
 	case len(hosts) == 0:
 		out.Status = framework.StatusFailed
-		msg := fmt.Sprintf("nmap reported no host for any target (%s)", strings.Join(r.unscanned, ", "))
+		msg := fmt.Sprintf("nmap reported no host for any target (%s)", nameSome(r.unscanned))
 		if len(said) > 0 {
 			msg += "; nmap said: " + strings.Join(said, "; ")
 		}

@@ -2,6 +2,7 @@ package nmap
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -184,5 +185,44 @@ func TestExecuteBrokenReport(t *testing.T) {
 				t.Errorf("scan_results %v, want %d rows", rows, tt.rows)
 			}
 		})
+	}
+}
+
+// TestNoHostMessageNamesAFewTargets: a run nmap reported no host for
+// names the first targets and counts the others, as a scan's name does
+// (maxNamed), then what nmap said: its whole target list (5,000 names a
+// name server could not resolve) would push nmap's words past every bound
+// the message meets (the platform's trace, the log line) and out of it.
+func TestNoHostMessageNamesAFewTargets(t *testing.T) {
+	report := readFixture(t, "no_host_up/nmap.xml") // a real report of no host
+	e := newTestExecutor(func(_ context.Context, _ []string, stdin io.Reader, stdout, stderr io.Writer) error {
+		in, err := io.ReadAll(stdin)
+		if err != nil {
+			return err
+		}
+		for _, name := range strings.Fields(string(in)) {
+			fmt.Fprintf(stderr, "Failed to resolve %q.\n", name)
+		}
+		fmt.Fprintln(stderr, "WARNING: No targets were specified, so 0 hosts scanned.")
+		_, err = stdout.Write(report)
+		return err
+	})
+	var names []string
+	for i := range 5000 {
+		names = append(names, fmt.Sprintf("h%d.invalid", i+1))
+	}
+	cfg, _ := newInject(t, nil, names...)
+	out := e.Execute(context.Background(), cfg)
+	if out.ExecutionStatus() != framework.StatusFailed || out.ErrorInfo == nil {
+		t.Fatalf("status %q, error %+v; want failed", out.ExecutionStatus(), out.ErrorInfo)
+	}
+	const want = "nmap reported no host for any target (h1.invalid, h2.invalid, h3.invalid, h4.invalid, h5.invalid and 4995 more); " +
+		"nmap said: …"
+	if msg := out.ErrorInfo.Message; !strings.HasPrefix(msg, want) ||
+		!strings.HasSuffix(msg, "WARNING: No targets were specified, so 0 hosts scanned.") || len(msg) > 1024 {
+		t.Errorf("message (%d bytes) = %.300q…, want %q then the end of nmap's standard error", len(msg), msg, want)
+	}
+	if len(out.Unreached) != len(names) {
+		t.Errorf("%d targets named not reached, want %d", len(out.Unreached), len(names))
 	}
 }
