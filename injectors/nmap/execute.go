@@ -242,6 +242,7 @@ func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g s
 	go func() {
 		run, err := parse(pr, parseHooks{
 			host: func(h host) {
+				markGuesses(&h, p.ServiceDetection)
 				for _, line := range partialLines(h) {
 					in.Partial(line)
 				}
@@ -257,6 +258,11 @@ func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g s
 	err := e.run(ctx, args, strings.NewReader(g.input()), io.MultiWriter(raw, pw), io.MultiWriter(stderr, unresolved))
 	pw.Close()
 	res := <-done
+	if res.run != nil {
+		for i := range res.run.Hosts {
+			markGuesses(&res.run.Hosts[i], p.ServiceDetection)
+		}
+	}
 	return scanOutcome{run: res.run, raw: rawScan{name: g.String(), kept: string(raw.buf), bytes: raw.total}, err: err,
 		parseErr: res.err, stderr: stderr.String(), unresolved: unresolved.names()}
 }

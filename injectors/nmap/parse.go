@@ -80,16 +80,45 @@ type service struct {
 	// Tunnel is "ssl" when -sV found the service behind TLS: Name is
 	// then the service inside it (http for HTTPS).
 	Tunnel string `xml:"tunnel,attr"`
+	// Method is how nmap named the service: "probed" (-sV identified
+	// it) or "table" (from its port list alone).
+	Method string `xml:"method,attr"`
+	// guess is set (markGuesses) when a version scan could not identify
+	// the service and nmap named it from its port list alone.
+	guess bool
 }
 
 // label is the service's name as nmap's own port table writes it: the
 // service behind TLS prefixed "ssl/" ("ssl/http", HTTPS), so that it
-// never reads as its cleartext service; "" when nmap named none.
+// never reads as its cleartext service, and one a version scan only
+// guessed from the port number followed by "?" ("sun-answerbook?"), so
+// that it never reads as identified; "" when nmap named none.
 func (s service) label() string {
-	if s.Tunnel == "ssl" && s.Name != "" {
-		return "ssl/" + s.Name
+	name := s.Name
+	if name == "" {
+		return ""
 	}
-	return s.Name
+	if s.Tunnel == "ssl" {
+		name = "ssl/" + name
+	}
+	if s.guess {
+		name += "?"
+	}
+	return name
+}
+
+// markGuesses marks the services of h a version scan (-sV) could not
+// identify, named from nmap's port list alone (method "table"), as nmap
+// marks them. Without a version scan every name is the port list's, and
+// nmap writes none with a "?".
+func markGuesses(h *host, versionScan bool) {
+	if !versionScan {
+		return
+	}
+	for i := range h.Ports {
+		s := &h.Ports[i].Service
+		s.guess = s.Method == "table" && s.Name != ""
+	}
 }
 
 // number returns the port number, or 0 when the report holds no valid one.

@@ -33,8 +33,8 @@ func TestParseHost(t *testing.T) {
 		Hostnames: []hostname{{Name: "localhost", Type: "user"}},
 		Ports: []port{
 			{Protocol: "tcp", ID: "18100", State: portState{"open"},
-				Service: service{Name: "ssh", Product: "OpenSSH", Version: "8.9p1 Ubuntu 3ubuntu0.1"}},
-			{Protocol: "tcp", ID: "18101", State: portState{"closed"}, Service: service{Name: "unknown"}},
+				Service: service{Name: "ssh", Product: "OpenSSH", Version: "8.9p1 Ubuntu 3ubuntu0.1", Method: "probed"}},
+			{Protocol: "tcp", ID: "18101", State: portState{"closed"}, Service: service{Name: "unknown", Method: "table"}},
 			{Protocol: "tcp", ID: "18102", State: portState{"filtered"}},
 		},
 	}}

@@ -9,8 +9,9 @@
 # Port 18100 answers with an SSH banner, 18101 has no listener (closed),
 # 18102 is a listener whose accept queue is full, so the kernel drops new
 # SYNs: nmap reports it filtered (no iptables needed). 18163 accepts and
-# never answers. 18120-18131 are twelve open ports on 127.0.0.1. 18143
-# answers HTTP behind TLS (a throwaway self-signed certificate, openssl).
+# never answers, as does 18104 (radpdf in nmap's port list). 18120-18131
+# are twelve open ports on 127.0.0.1. 18143 answers HTTP behind TLS (a
+# throwaway self-signed certificate, openssl).
 set -eu
 TLS_DIR=$(mktemp -d)
 export TLS_DIR
@@ -19,7 +20,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
 python3 listen.py 127.0.0.1:18100:banner 127.0.0.1:18102:full \
 	127.0.0.2:18100:banner 127.0.0.3:18102:full ::1:18100:banner \
 	127.0.0.1:18163:silent $(seq -f '127.0.0.1:%g:silent' 18120 18131) \
-	127.0.0.1:18143:tls &
+	127.0.0.1:18143:tls 127.0.0.1:18104:silent &
 lpid=$!
 trap 'kill $lpid; rm -rf "$TLS_DIR"' EXIT
 sleep 3 # let the listeners start and fill their queues
@@ -38,6 +39,10 @@ scan hostname nmap "$ports -sV" localhost
 # service_tls: -sV names a service behind TLS by the service inside it
 # (name="http" tunnel="ssl"), which nmap's own table writes ssl/http.
 scan service_tls nmap "-p 18100,18143 -sV" 127.0.0.1
+# service_guess: -sV cannot identify a port that never answers, and names
+# it from nmap's port list (method="table"), which nmap's table writes
+# radpdf?.
+scan service_guess nmap "-p 18100,18104 -sV" 127.0.0.1
 scan ipv6 nmap6 "$ports -6" ::1
 scan mixed nmap "$ports" 127.0.0.2
 scan mixed nmap6 "$ports -6" ::1

@@ -44,4 +44,4 @@ for spec in sys.argv[1:]:
         s.listen(16)
         threading.Thread(target=serve,args=(s,mode),daemon=True).start()
     socks.append(s)
-time.sleep(float(60))
+time.sleep(float(600)) # capture.sh kills it once done; its -sV scans take minutes
