@@ -47,6 +47,9 @@
 // written as an HTML or XML character reference, &#38; &#x26; &amp;; in
 // base64 inside
 // the base64 of a longer text, for secrets of 8 bytes or more) in error
-// bodies, error texts and log lines. The URL of a request appears in errors
+// bodies, error texts and log lines, and so are the credentials of the
+// proxy a Poster's client sends a request through (the user information
+// of HTTPS_PROXY or HTTP_PROXY), which a proxy's own error answer may
+// quote. The URL of a request appears in errors
 // only as Request.Shown, by default the URL without its user information.
 package httpx

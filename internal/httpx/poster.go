@@ -252,7 +252,7 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	}
 	req, err := http.NewRequestWithContext(actx, method, r.URL, nil)
 	if err != nil {
-		return Reply{}, &failure{err: p.hide(fmt.Errorf("build request: %w", err), r.shown())}
+		return Reply{}, &failure{err: hide(fmt.Errorf("build request: %w", err), r.shown(), p.Secrets)}
 	}
 	if body := r.Body; body != nil { // see wholeBody
 		req.Body, req.ContentLength = newBody(body), int64(len(body))
@@ -261,6 +261,7 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	for k, vs := range r.Header {
 		req.Header[k] = vs
 	}
+	secrets := p.secretsOf(req)
 	resp, err := p.Client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -274,21 +275,21 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 		// A certificate refused now is refused on the next try too: fail at
 		// once, though not permanently (a CA file can be fixed).
 		var cv *tls.CertificateVerificationError
-		return Reply{}, &failure{err: p.hide(err, r.shown()), retry: !errors.As(err, &cv) && p.retryable(0, r.Op),
+		return Reply{}, &failure{err: hide(err, r.shown(), secrets), retry: !errors.As(err, &cv) && p.retryable(0, r.Op),
 			unanswered: connected.Load()}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return p.reply(ctx, r, resp)
 	}
-	f := &failure{status: resp.StatusCode, body: ReadErrorBody(resp.Body, p.Secrets...), retry: p.retryable(resp.StatusCode, r.Op)}
+	f := &failure{status: resp.StatusCode, body: ReadErrorBody(resp.Body, secrets...), retry: p.retryable(resp.StatusCode, r.Op)}
 	f.unanswered = GatewayNoAnswer(f.status, f.body)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		f.after, f.hasAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
 	if Redirection(resp.StatusCode) {
 		if loc, err := resp.Location(); err == nil {
-			f.location = NewRedactor(p.Secrets...).ServerText(StripCredentials(loc.String()))
+			f.location = NewRedactor(secrets...).ServerText(StripCredentials(loc.String()))
 		}
 	}
 	return Reply{}, f
@@ -332,11 +333,28 @@ func seconds(d time.Duration) string {
 }
 
 // hide returns err with the URL of any *url.Error it holds replaced by the
-// shown URL and its text redacted of the poster's secrets.
-func (p *Poster) hide(err error, shown string) error {
+// shown URL and its text redacted of secrets.
+func hide(err error, shown string, secrets []string) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		ue.URL = shown
 	}
-	return RedactError(err, p.Secrets...)
+	return RedactError(err, secrets...)
+}
+
+// secretsOf returns what is redacted from what req's attempt produces:
+// the poster's Secrets and the credentials of the proxy its client sends
+// req through (HTTPS_PROXY, HTTP_PROXY with user information), which a
+// proxy answering in the server's place may quote in its own error
+// answer, decoded from its Proxy-Authorization header or as it came.
+func (p *Poster) secretsOf(req *http.Request) []string {
+	tr := Transport(p.Client)
+	if tr == nil || tr.Proxy == nil {
+		return p.Secrets
+	}
+	u, err := tr.Proxy(req)
+	if err != nil || u == nil || u.User == nil {
+		return p.Secrets
+	}
+	return append(append([]string(nil), p.Secrets...), URLSecrets(u.String())...)
 }

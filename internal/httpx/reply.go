@@ -82,7 +82,7 @@ func (p *Poster) reply(ctx context.Context, r *Request, resp *http.Response) (Re
 		// The server answered: the attempt had connected.
 		return Reply{}, &failure{err: ctx.Err(), cut: true, unanswered: true}
 	case body.err != nil:
-		return Reply{}, &failure{err: p.hide(fmt.Errorf("read reply: %w", p.noAnswer(body.err, body.err)), r.shown()),
+		return Reply{}, &failure{err: hide(fmt.Errorf("read reply: %w", p.noAnswer(body.err, body.err)), r.shown(), p.secretsOf(resp.Request)),
 			retry: p.retryable(0, r.Op)}
 	case err != nil:
 		return Reply{}, err

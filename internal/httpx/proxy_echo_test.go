@@ -1,0 +1,84 @@
+package httpx_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
+	"github.com/injectkit/injectkit/internal/testkit"
+)
+
+// A forward proxy of a plain-http backend that quotes the credentials it
+// was sent (its Proxy-Authorization header decoded, or as it came) in its
+// own error answer, or in the Location of a redirect: the proxy's password
+// (HTTPS_PROXY, HTTP_PROXY) is none of the Poster's Secrets, yet it is
+// redacted from the error and the retry lines as they are, since the
+// Poster knows the proxy its client sent the request through.
+func TestPosterRedactsTheProxyCredentials(t *testing.T) {
+	const user, pass = "alice", "Pr0xy+S3cret/Pass="
+	tests := []struct {
+		name   string
+		status int
+		echo   func(r *http.Request) string
+	}{
+		{"password in a 502", http.StatusBadGateway, func(r *http.Request) string {
+			b, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(r.Header.Get("Proxy-Authorization"), "Basic "))
+			return "upstream failed; your credentials " + string(b)
+		}},
+		{"header in a 407", http.StatusProxyAuthRequired, func(r *http.Request) string {
+			return "refused: " + r.Header.Get("Proxy-Authorization")
+		}},
+		{"password URL-encoded in a 400", http.StatusBadRequest, func(*http.Request) string {
+			return "bad user " + url.QueryEscape(pass)
+		}},
+		{"password in a redirect", http.StatusFound, func(*http.Request) string { return "" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.status == http.StatusFound {
+					w.Header().Set("Location", "http://127.0.0.1:1/login/"+url.PathEscape(pass))
+				}
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(tt.echo(r)))
+			}))
+			t.Cleanup(proxy.Close)
+			hc, err := httpx.NewClient(httpx.TLS{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pu, _ := url.Parse(proxy.URL)
+			pu.User = url.UserPassword(user, pass)
+			httpx.Transport(hc).Proxy = http.ProxyURL(pu)
+			log, logs := testkit.Logger()
+			p := httpx.Poster{Client: hc, Attempts: 2, Secrets: []string{"backend-token-1234"}, Log: log, Timer: &httpxtest.Timer{},
+				Retryable: func(int, string) bool { return true }}
+			_, err = p.Do(context.Background(), httpx.Request{Op: "callback", URL: "http://backend.invalid/cb", Body: []byte(`{}`)})
+			var he *httpx.HTTPError
+			if !errors.As(err, &he) {
+				t.Fatalf("Do = %v, want an *HTTPError", err)
+			}
+			basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+			texts := []string{err.Error(), he.Body, he.Location}
+			for _, e := range logs.All() {
+				line, _ := json.Marshal(e.ContextMap())
+				texts = append(texts, e.Message, string(line))
+			}
+			for _, s := range texts {
+				for _, secret := range []string{pass, url.QueryEscape(pass), url.PathEscape(pass), basic} {
+					if strings.Contains(s, secret) {
+						t.Errorf("%q shows the proxy's credentials (%q)", s, secret)
+					}
+				}
+			}
+		})
+	}
+}
