@@ -2,9 +2,11 @@ package cloudscan
 
 import (
 	"context"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
@@ -16,12 +18,18 @@ import (
 // The tokens a credential chain trades for credentials are secrets as
 // the credentials are: a web identity token (the contents of
 // AWS_WEB_IDENTITY_TOKEN_FILE, or a profile's web_identity_token_file),
-// sent in the AssumeRoleWithWebIdentity call, and an SSO access token
-// (from the SSO cache), sent to the SSO portal's GetRoleCredentials. Each
+// sent in the AssumeRoleWithWebIdentity call, an SSO access token
+// (from the SSO cache), sent to the SSO portal's GetRoleCredentials, and
+// a container credentials endpoint's authorization token
+// (AWS_CONTAINER_AUTHORIZATION_TOKEN, or the contents of
+// AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE as each request reads it). Each
 // is told to the redactor before its call is sent, and the call's errors
 // are made safe as every call's (addSafeErrors), so that an answer
-// echoing it reaches no error, log line or message. Both calls go to the
-// endpoint setting's endpoint, if any, as every call does.
+// echoing it reaches no error, log line or message (the container
+// endpoint's refusal reaches them as the error of the call whose
+// credentials it was asked for). The STS and SSO calls go to the endpoint
+// setting's endpoint, if any, as every call does; the container's request
+// goes where its variables say.
 
 // sessionStep is what makes the client of a step of the credential chain
 // part of the session: the session's redactor and endpoint setting.
@@ -73,6 +81,19 @@ func (c *sessionSSO) GetRoleCredentials(ctx context.Context, in *sso.GetRoleCred
 	})...)
 }
 
+// learningToken tells the redactor each token its provider gives, before
+// the request that carries it is sent.
+type learningToken struct {
+	provider endpointcreds.AuthTokenProvider
+	red      *redactor
+}
+
+func (l learningToken) GetToken() (string, error) {
+	token, err := l.provider.GetToken()
+	l.red.learnValues(token, strings.TrimSpace(token))
+	return token, err
+}
+
 // sessionTokenSteps are the SDK's options that make the web identity and
 // SSO steps of the credential chain part of the session. The SDK may call
 // each option twice on one step's options, first without a client (to
@@ -87,6 +108,18 @@ func sessionTokenSteps(red *redactor, endpoint string) []func(*config.LoadOption
 		config.WithSSOProviderOptions(func(o *ssocreds.Options) {
 			if _, done := o.Client.(*sessionSSO); o.Client != nil && !done {
 				o.Client = &sessionSSO{client: o.Client, sessionStep: sessionStep{red, endpoint}}
+			}
+		}),
+		// A container's credentials endpoint: its authorization token,
+		// AWS_CONTAINER_AUTHORIZATION_TOKEN's or read from
+		// AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE on each request (EKS Pod
+		// Identity's, rotated), sent as the request's Authorization header.
+		config.WithEndpointCredentialOptions(func(o *endpointcreds.Options) {
+			red.learnValues(o.AuthorizationToken)
+			if tp := o.AuthorizationTokenProvider; tp != nil {
+				if _, done := tp.(learningToken); !done {
+					o.AuthorizationTokenProvider = learningToken{provider: tp, red: red}
+				}
 			}
 		}),
 		// The refresh of an sso_session's token (SSO OIDC CreateToken),
