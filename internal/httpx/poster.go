@@ -271,7 +271,7 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 			// A proxy refusing its CONNECT's credentials: a 407, as for http.
 			return Reply{}, &failure{status: pc.Status, retry: p.retryable(pc.Status, r.Op)}
 		}
-		err = p.noAnswer(err, actx.Err())
+		err = unparsedLocation(p.noAnswer(err, actx.Err()), NewRedactor(secrets...))
 		// A certificate refused now is refused on the next try too: fail at
 		// once, though not permanently (a CA file can be fixed).
 		var cv *tls.CertificateVerificationError

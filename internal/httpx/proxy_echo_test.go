@@ -82,3 +82,48 @@ func TestPosterRedactsTheProxyCredentials(t *testing.T) {
 		})
 	}
 }
+
+// A server redirecting to a Location that does not parse, the token in
+// it: net/http fails the request quoting the Location, which redaction
+// cuts whole, and the parse error, which quotes a piece of it (the
+// escape "%\"<", the port "Tok+en"), which no redaction of the whole
+// token can find. The error shows neither piece.
+func TestPosterUnparsableLocationShowsNoPiece(t *testing.T) {
+	const token = `Tok+en/=&%"<>\abcdefGHIJ`
+	tests := []struct {
+		name, location string
+		pieces         []string
+	}{
+		{"escape in the fragment", "/login#" + token, []string{`%\"<`, `%"<`}},
+		{"escape in the path", "/login/" + token, []string{`%\"<`, `%"<`}},
+		{"the port", "http://127.0.0.1:" + token, []string{"Tok+en", "Tok"}},
+		{"escape in the host", "http://" + strings.ToLower(url.QueryEscape(token)) + ".example/", []string{"%2b", "%2f"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header()["Location"] = []string{tt.location}
+				w.WriteHeader(http.StatusFound)
+			}))
+			t.Cleanup(srv.Close)
+			log, logs := testkit.Logger()
+			p := httpx.Poster{Client: httpx.NewDefaultClient(), Attempts: 2, Secrets: []string{token}, Log: log, Timer: &httpxtest.Timer{}}
+			_, err := p.Do(context.Background(), httpx.Request{Op: "callback", URL: srv.URL + "/cb", Body: []byte(`{}`)})
+			if err == nil {
+				t.Fatal("Do = nil, want the redirect's failure")
+			}
+			texts := []string{err.Error()}
+			for _, e := range logs.All() {
+				line, _ := json.Marshal(e.ContextMap())
+				texts = append(texts, string(line))
+			}
+			for _, s := range texts {
+				for _, piece := range tt.pieces {
+					if strings.Contains(s, piece) {
+						t.Errorf("%q shows %q, a piece of the token", s, piece)
+					}
+				}
+			}
+		})
+	}
+}
