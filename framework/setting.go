@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // Setting returns the setting of m whose key is key as FoldName folds
@@ -60,9 +62,12 @@ const MinLibrarySecretLen = 16
 // their own, which no setting of its gives: the values, trimmed, of the
 // environment variables SecretEnv names that are set, and those
 // ReadSecrets reads as settings select them, each of MinLibrarySecretLen
-// characters or more.
+// characters or more; and, whatever their length, the credentials of the
+// proxy net/http reads from the environment for every HTTP client
+// (HTTPS_PROXY, HTTP_PROXY: httpx.ProxySecrets), which a proxy's answer,
+// quoted by the library that got it, may show in the injector's error.
 func (m Manifest) LibrarySecrets(settings map[string]string) []string {
-	var out []string
+	out := httpx.ProxySecrets(os.Getenv)
 	keep := func(v string) {
 		if v = strings.TrimSpace(v); utf8.RuneCountInString(v) >= MinLibrarySecretLen {
 			out = append(out, v)

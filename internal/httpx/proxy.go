@@ -74,6 +74,28 @@ func CheckProxyEnv(getenv func(string) string) error {
 	return nil
 }
 
+// ProxySecrets returns the secrets of the proxy variables of getenv
+// (HTTPS_PROXY, https_proxy, HTTP_PROXY, http_proxy, of each pair the one
+// net/http reads): the credentials of their user information, read as
+// net/http reads the value (with "http://" before it when it has no
+// scheme), in the forms URLSecrets gives. A proxy's answer, or a library
+// quoting one, may show them in an error: they are redacted wherever the
+// configured secrets are.
+func ProxySecrets(getenv func(string) string) []string {
+	var out []string
+	for _, pair := range proxyVars {
+		v := getenv(pair[0])
+		if v == "" {
+			v = getenv(pair[1])
+		}
+		if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme == "" || u.Host == "") {
+			v = "http://" + v
+		}
+		out = append(out, URLSecrets(v)...)
+	}
+	return out
+}
+
 // proxyProblem says why v is not the URL of a proxy net/http can dial,
 // "" when it is, with the parse error when v does not parse.
 func proxyProblem(v string) (string, error) {
