@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -123,6 +124,34 @@ func TestPosterUnparsableLocationShowsNoPiece(t *testing.T) {
 						t.Errorf("%q shows %q, a piece of the token", s, piece)
 					}
 				}
+			}
+		})
+	}
+}
+
+// A value holding a secret, quoted cut short (signatures.Shorten: its
+// first bytes and "…", as a refused inject id of 326 bytes is quoted by
+// its first 64), holds none of the secret's forms whole: the start of the
+// secret before the mark is redacted all the same, from 8 bytes of it,
+// and a text cut elsewhere keeps its bytes.
+func TestRedactSecretCutShort(t *testing.T) {
+	token := "eyJhbGciOiJIUzI1NiJ9." + strings.Repeat("QWxvbmdKV1RwYXlsb2Fk", 15) + ".sig9"
+	quoted := strings.Trim(strconv.Quote(`Tok"en\`+token), `"`)
+	tests := []struct {
+		name, text, want string
+	}{
+		{"the start of an inject id", `invalid inject_id "` + token[:64] + `…": 326 bytes long`, `invalid inject_id "[REDACTED]…": 326 bytes long`},
+		{"after other text", `invalid phase "run-` + token[:40] + `…"`, `invalid phase "run-[REDACTED]…"`},
+		{"upper case", `"` + strings.ToUpper(token[:30]) + `…"`, `"[REDACTED]…"`},
+		{"JSON-escaped", `"` + quoted[:50] + `…"`, `"[REDACTED]…"`},
+		{"twice", token[:20] + "… and " + token[:30] + "…", "[REDACTED]… and [REDACTED]…"},
+		{"fewer than 8 bytes", `"x` + token[:7] + `…"`, `"x` + token[:7] + `…"`},
+		{"not before the mark", token[:40] + " and more…", token[:40] + " and more…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := httpx.Redact(tt.text, token, `Tok"en\`+token); got != tt.want {
+				t.Errorf("Redact(%q)\n = %q\nwant %q", tt.text, got, tt.want)
 			}
 		})
 	}

@@ -19,7 +19,8 @@ const Redacted = "[REDACTED]"
 // character references, those escapes composed up to maxRounds deep
 // (standin%252Dtoken, standin&#37;2Dtoken; see unescapedSpans), and, for
 // a secret of ShortSecret bytes or more, its base64 inside the base64 of
-// a longer text (see base64Cores). Empty secrets are ignored.
+// a longer text (see base64Cores), and its start quoted cut short, before
+// a "…" (see cutSpans). Empty secrets are ignored.
 //
 // Every form is matched whatever the case of its letters, by Unicode
 // simple folding as strings.EqualFold compares ("ké" echoed "KÉ"; see
@@ -94,6 +95,7 @@ func (r *Redactor) spans(s string) [][2]int {
 	// A stack buffer for s lowercased, for a log line.
 	var buf [1024]byte
 	spans := decoded{text: s}.find(nil, s, buf[:0], &r.forms)
+	spans = r.cutSpans(spans, s)
 	return unescapedSpans(spans, s, &r.forms)
 }
 

@@ -1,0 +1,63 @@
+package httpx
+
+import "strings"
+
+// cutMark ends a value quoted cut short: signatures.Shorten writes its
+// first bytes and "…" (a refused inject id or phase of 300 bytes is
+// quoted by its first 64).
+const cutMark = "…"
+
+// cutSpans appends to spans, for each cutMark in s, the bytes right
+// before it that are the start of a long form of r's secrets, ShortSecret
+// bytes of it or more (ASCII case ignored): a value holding a secret,
+// quoted cut short, holds none of its forms whole for the other matches
+// to find, and shows the secret's start, up to all of it but a byte.
+func (r *Redactor) cutSpans(spans [][2]int, s string) [][2]int {
+	for i := strings.Index(s, cutMark); i >= ShortSecret; {
+		for _, f := range r.long {
+			if n := prefixEnding(f, s[max(0, i-len(f)):i]); n >= ShortSecret {
+				spans = append(spans, [2]int{i - n, i})
+			}
+		}
+		next := strings.Index(s[i+len(cutMark):], cutMark)
+		if next < 0 {
+			break
+		}
+		i += len(cutMark) + next
+	}
+	return spans
+}
+
+// prefixEnding returns the length of the longest prefix of f, a form
+// ASCII lowercased, that t ends with, t's ASCII letters compared
+// lowercased: Knuth, Morris and Pratt's failure function of f, t run
+// through it.
+func prefixEnding(f []byte, t string) int {
+	fail := make([]int, len(f))
+	for i, k := 1, 0; i < len(f); i++ {
+		for k > 0 && f[i] != f[k] {
+			k = fail[k-1]
+		}
+		if f[i] == f[k] {
+			k++
+		}
+		fail[i] = k
+	}
+	k := 0
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if k == len(f) {
+			k = fail[k-1]
+		}
+		for k > 0 && c != f[k] {
+			k = fail[k-1]
+		}
+		if c == f[k] {
+			k++
+		}
+	}
+	return k
+}
