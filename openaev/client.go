@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // Defaults of a Client: those of every injectkit HTTP client.
@@ -183,6 +184,9 @@ func (c *Client) check() error {
 	bad := func(field string, v any, reason string) error {
 		return &ValidationError{Field: field, Value: fmt.Sprint(v), Reason: reason}
 	}
+	if field := c.secretField(); field != "" {
+		return &ValidationError{Field: field, Reason: signatures.ReasonSecret, Withheld: true}
+	}
 	switch {
 	case c.attempts < 1:
 		return bad("retry_attempts", c.attempts, "at least 1 attempt is required")
@@ -229,6 +233,23 @@ func (c *Client) check() error {
 	c.root = strings.TrimRight(c.cfg.URL, "/") + "/api"
 	c.apiPath = c.apiPrefix(strings.TrimRight(u.Path, "/"))
 	return nil
+}
+
+// secretField names the setting of the client's that every request, or
+// the registration, carries and that holds the token or one of the
+// client's secrets (WithSecrets), "" when none does: the tenant in every
+// path, the injector id in paths and in the registration, its name and
+// type in the registration, which the platform shows its users. Sent,
+// the secret would reach the platform's and its proxies' access logs.
+func (c *Client) secretField() string {
+	red := httpx.NewRedactor(append([]string{c.cfg.Token}, c.secrets...)...)
+	for _, f := range []struct{ name, v string }{{"tenant", c.cfg.Tenant}, {"injector_id", c.cfg.InjectorID},
+		{"injector_name", c.cfg.InjectorName}, {"injector_type", c.cfg.InjectorType}} {
+		if f.v != "" && red.Redact(f.v) != f.v {
+			return f.name
+		}
+	}
+	return ""
 }
 
 // apiPrefix returns base + "/api" or base + "/api/tenants/{tenant}".
