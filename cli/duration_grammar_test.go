@@ -9,9 +9,10 @@ import (
 // One grammar for a duration wherever it is written: a JSON inject file's
 // timeout and params.delay, as a number or a string, take what --timeout,
 // the config file and --param take (a Go duration, or a bare number of
-// seconds: whole, fraction, exponent), to the same duration, and refuse
-// what they refuse (negative, past 292 years, rounding to 0s, not a
-// number), exit 2 naming the key and the file.
+// seconds: whole, fraction, exponent, in decimal), to the same duration,
+// and refuse what they refuse (negative, past 292 years, rounding to 0s,
+// not a number, a hex float or digit separators), exit 2 naming the key
+// and the file.
 func TestDurationGrammarOneForEverySource(t *testing.T) {
 	shown := regexp.MustCompile(`timeout (\S+);`)
 	tests := []struct {
@@ -34,6 +35,14 @@ func TestDurationGrammarOneForEverySource(t *testing.T) {
 		{`1e-10`, "1e-10", ""},
 		{`"abc"`, "abc", ""},
 		{`"1.5x"`, "1.5x", ""},
+		// A bare number is decimal, as JSON writes one: not Go's hex
+		// float nor its digit separators, which strconv.ParseFloat
+		// reads (16s and 16m40s), and which no JSON number holds.
+		{`"0x1p4"`, "0x1p4", ""},
+		{`"0X1P-2"`, "0X1P-2", ""},
+		{`"1_000"`, "1_000", ""},
+		{`"+90"`, "+90", "1m30s"},
+		{`".5"`, ".5", "500ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.json, func(t *testing.T) {

@@ -17,14 +17,17 @@ var errNotDuration = errors.New("not a duration (want one such as 30s or 1m30s, 
 const maxDurationSeconds = float64(math.MaxInt64 / int64(time.Second))
 
 // ParseDuration reads a duration param: a Go duration ("30s", "1m30s") or a
-// bare number of seconds ("90", "2.5"; "1e400", past float64's range, is
-// too long, as "1e300" is). Negative durations are rejected,
+// bare number of seconds, in decimal ("90", "2.5"; "1e400", past
+// float64's range, is too long, as "1e300" is; not "0x1p4" nor "1_000"). Negative durations are rejected,
 // and so is a non-zero one that rounds to 0s ("1e-10", "0.1ns"), even
 // below float64's smallest value ("1e-400", which parses to 0):
 // ErrRoundsToZero, which ZeroAdvice completes.
 // The error is a short reason, meant for a *signatures.ValidationError.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
+	if !decimalNumber(s) {
+		return goDuration(s)
+	}
 	secs, err := strconv.ParseFloat(s, 64)
 	switch {
 	case err == nil && secs == 0 && nonZeroMantissa(s):
@@ -40,6 +43,22 @@ func ParseDuration(s string) (time.Duration, error) {
 	case errors.Is(err, strconv.ErrRange):
 		return 0, errTooLong // "1e400": +Inf, a number of seconds all the same
 	}
+	return goDuration(s)
+}
+
+// decimalNumber reports whether s is written as a number of seconds is
+// documented: decimal digits, a point, an exponent and signs, which
+// strconv.ParseFloat then reads or refuses ("90", "2.5", "1e1", "-5").
+// ParseFloat alone reads more, which no JSON number holds and no doc
+// shows: Go's hex floats ("0x1p4", 16s) and its digit separators
+// ("1_000", 16m40s), so that --param delay=0x1p4 ran where the inject
+// file's "delay": 0x1p4 is refused.
+func decimalNumber(s string) bool {
+	return strings.Trim(s, "0123456789.eE+-") == ""
+}
+
+// goDuration reads s as time.ParseDuration does ("30s", "1m30s").
+func goDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	switch {
 	case err != nil && durationSyntax().MatchString(s):
@@ -116,17 +135,12 @@ func paramZeroAdvice(err error, def time.Duration, required bool) error {
 	return ZeroAdvice(err, def == 0, "the param")
 }
 
-// nonZeroMantissa reports whether the number s, as strconv.ParseFloat
-// reads it (decimal or hexadecimal), has a non-zero digit before its
-// exponent: a number that is not 0 even when it parses to 0.
+// nonZeroMantissa reports whether the decimal number s has a non-zero
+// digit before its exponent: a number that is not 0 even when it parses
+// to 0.
 func nonZeroMantissa(s string) bool {
-	s = strings.TrimLeft(s, "+-")
-	digits, exponent := "123456789", "eE"
-	if len(s) > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
-		s, digits, exponent = s[2:], "123456789abcdefABCDEF", "pP"
-	}
-	if i := strings.IndexAny(s, exponent); i >= 0 {
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
 		s = s[:i]
 	}
-	return strings.ContainsAny(s, digits)
+	return strings.ContainsAny(s, "123456789")
 }
