@@ -116,3 +116,50 @@ func TestConfigDirOthersWarned(t *testing.T) {
 		})
 	}
 }
+
+// A config file given by a link (--config /etc/injectkit/serve.yaml, a
+// link to a file elsewhere) is the file it names: a directory others may
+// write to holding that file lets them put another file in its place as
+// much as one holding the link does, and is said so, naming it; a link
+// whose file lies in a directory only its owner writes to is used silently.
+func TestConfigLinkedFileDirOthersWarned(t *testing.T) {
+	tests := []struct {
+		name string
+		mode os.FileMode // of the directory holding the file the link names
+		want string
+	}{
+		{"file's dir 0755", 0o755, ""},
+		{"file's dir 0777", 0o777, "is writable by group and others without the sticky bit (mode 0777): they may put another config file in its place"},
+		{"file's dir 01777", 0o777 | os.ModeSticky, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			top := t.TempDir()
+			shared, linkDir := filepath.Join(top, "shared"), filepath.Join(top, "conf")
+			for _, d := range []string{shared, linkDir} {
+				if err := os.Mkdir(d, 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg := filepath.Join(shared, "c.yaml")
+			if err := os.WriteFile(cfg, []byte("log_level: info\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(shared, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			link := filepath.Join(linkDir, "c.yaml")
+			if err := os.Symlink(cfg, link); err != nil {
+				t.Fatal(err)
+			}
+			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": filepath.Join(top, "outbox.db")}, "outbox", "list", "--config", link)
+			if r.code != 0 {
+				t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			warned := strings.Contains(r.stderr, "config file others may read or change")
+			if warned != (tt.want != "") || !strings.Contains(r.stderr, tt.want) || warned && !strings.Contains(r.stderr, "its directory "+shared+" ") {
+				t.Errorf("stderr:\n%s\nwant a warning naming %s and %q: %t", r.stderr, shared, tt.want, tt.want != "")
+			}
+		})
+	}
+}
