@@ -19,7 +19,7 @@ import (
 // readable by them; or its directory another user's, or writable by group
 // or others without the sticky bit (filekind.DirExposure: they may put
 // another file in its place, whatever the file's own mode), and so the
-// directory of the file a link names (configDirs). The caller
+// directory of the file a link names (filekind.LinkedDir). The caller
 // warns, as ssh does of a key file.
 func configExposure(path string, holdsSecrets bool) string {
 	fi, err := os.Stat(path)
@@ -41,30 +41,14 @@ func configExposure(path string, holdsSecrets bool) string {
 	if err != nil {
 		dir = filepath.Dir(path)
 	}
-	for _, d := range configDirs(path, dir) {
+	dirs := []string{dir}
+	if linked := filekind.LinkedDir(path, dir); linked != "" {
+		dirs = append(dirs, linked)
+	}
+	for _, d := range dirs {
 		for _, w := range filekind.DirExposure(d) {
 			why = append(why, w+": they may put another config file in its place, changing backend_url and receiving the token")
 		}
 	}
 	return strings.Join(why, "; ")
-}
-
-// configDirs returns the directories in which another file may take the
-// place of the config file at path, whose directory is dir: dir, and,
-// when path is a link, the directory of the file it names, when that is
-// another one (a link in /etc/injectkit to a file in a shared directory:
-// whoever may write there replaces the file the link names).
-func configDirs(path, dir string) []string {
-	file, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return []string{dir}
-	}
-	fileDir, err := filepath.Abs(filepath.Dir(file))
-	if err != nil {
-		return []string{dir}
-	}
-	if resolved, err := filepath.EvalSymlinks(dir); err == nil && resolved == fileDir {
-		return []string{dir} // the same directory, named as the user named it
-	}
-	return []string{dir, fileDir}
 }

@@ -75,3 +75,47 @@ func TestOutboxDanglingLinkRefused(t *testing.T) {
 		t.Errorf("the link's target: %v, want it not created", err)
 	}
 }
+
+// An outbox given by a link to a file in a directory others may write to
+// is said so too, naming that directory: whoever may write there puts
+// another outbox file in its place, its bodies posted with this process's
+// token, as much as in the link's own directory.
+func TestOutboxLinkedFileDirOthersWarned(t *testing.T) {
+	tests := []struct {
+		name string
+		mode os.FileMode // of the directory holding the file the link names
+		want string
+	}{
+		{"file's dir 0700", 0o700, ""},
+		{"file's dir 0777", 0o777, "is writable by group and others without the sticky bit (mode 0777)"},
+		{"file's dir 01777", 0o777 | os.ModeSticky, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			top := t.TempDir()
+			shared, linkDir := filepath.Join(top, "shared"), filepath.Join(top, "box")
+			for _, d := range []string{shared, linkDir} {
+				if err := os.Mkdir(d, 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			file := filepath.Join(shared, "outbox.db")
+			storeBodies(t, file, outbox.Entry{InjectID: "inj-a", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)})
+			if err := os.Chmod(shared, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			box := filepath.Join(linkDir, "outbox.db")
+			if err := os.Symlink(file, box); err != nil {
+				t.Fatal(err)
+			}
+			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "list")
+			if r.code != 0 || !strings.Contains(r.stdout, "1 pending") {
+				t.Fatalf("exit %d, want 0 and the body listed:\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			warned := strings.Contains(r.stderr, "outbox others may control")
+			if warned != (tt.want != "") || !strings.Contains(r.stderr, tt.want) || warned && !strings.Contains(r.stderr, "its directory "+shared+" ") {
+				t.Errorf("stderr:\n%s\nwant a warning naming %s and %q: %t", r.stderr, shared, tt.want, tt.want != "")
+			}
+		})
+	}
+}

@@ -16,7 +16,8 @@ import (
 // another user than this process's (but root), or writable by its group
 // or others, or its directory (where its files of attempts, its lock
 // record and the new file of a compaction are made) owned by another user
-// (but root), or writable by group or others without the sticky bit. A
+// (but root), or writable by group or others without the sticky bit, and
+// so the directory of the file a link names (filekind.LinkedDir). A
 // body another user stores there would be posted with this process's
 // token; the caller warns (as ssh does of a key file), it does not refuse:
 // a shared outbox may be meant.
@@ -31,6 +32,12 @@ func Exposure(path string) string {
 			why = append(why, fmt.Sprintf("the file is writable by %s (mode %#o)", filekind.Others(perm, 0o002), perm))
 		}
 	}
-	why = append(why, filekind.DirExposure(filepath.Dir(path))...)
+	dir := filepath.Dir(path)
+	why = append(why, filekind.DirExposure(dir)...)
+	if linked := filekind.LinkedDir(path, dir); linked != "" {
+		// A link to a file elsewhere: whoever may write to that
+		// directory puts another outbox file in its place.
+		why = append(why, filekind.DirExposure(linked)...)
+	}
 	return strings.Join(why, "; ")
 }
