@@ -111,6 +111,7 @@ func (f configFile) secrets(secret map[string]bool, ms []framework.Manifest) []s
 			if v = strings.TrimSpace(v); secret[key] && v != "" {
 				out = append(out, v)
 			}
+			out = append(out, urlSecrets(v)...)
 		}
 	}
 	for _, m := range ms {
@@ -120,7 +121,22 @@ func (f configFile) secrets(secret map[string]bool, ms []framework.Manifest) []s
 			}
 		}
 	}
+	for _, v := range f.injectors {
+		out = append(out, urlSecrets(v)...)
+	}
 	return out
+}
+
+// urlSecrets returns the secrets of v's user information when v is a URL
+// (backend_url, openaev_url, an injector's base URL): its password, sent
+// as a Basic Authorization header, is a secret of the file as its token
+// is, for the file's exposure (a file holding one readable by others is
+// warned of) as for redaction.
+func urlSecrets(v string) []string {
+	if !strings.Contains(v, "://") {
+		return nil
+	}
+	return httpx.URLSecrets(strings.TrimSpace(v))
 }
 
 // fileSecretsReader is a configuration that kept its config file's
