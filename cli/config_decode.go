@@ -172,8 +172,11 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		}
 		dst.SetString(text)
 	case f.isBool():
+		// Given empty (the config file's insecure: ""), it is refused as
+		// --insecure= is, not taken for false; an empty variable is
+		// unset and a key with no value left out before this.
 		b, err := strconv.ParseBool(text)
-		if err != nil && text != "" {
+		if err != nil && (text != "" || len(r.vals) > 0) {
 			return f.invalid(r, text, errors.New("not a boolean"))
 		}
 		dst.SetBool(b)
