@@ -34,7 +34,6 @@ func TestConfigFileOthersWarned(t *testing.T) {
 		// Basic Authorization header.
 		{"backend_url's password 0644", "backend_url: http://u:" + secret + "@127.0.0.1:1\n", 0o644, 0, "holding a secret and readable by group and others (mode 0644)"},
 		{"openaev_url's password 0640", "openaev_url: https://u:" + secret + "@127.0.0.1:1\n", 0o640, 0, "holding a secret and readable by group (mode 0640)"},
-		{"a setting's URL's password 0644", "query.shodan_base_url: http://u:" + secret + "@127.0.0.1:1\n", 0o644, 0, "holding a secret and readable by group and others (mode 0644)"},
 		{"backend_url without one 0644", "backend_url: http://127.0.0.1:1\n", 0o644, 0, ""},
 	}
 	for _, tt := range tests {
@@ -55,7 +54,7 @@ func TestConfigFileOthersWarned(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			r := run(t, registry(withQuery), map[string]string{"INJECTKIT_OUTBOX": filepath.Join(dir, "outbox.db")}, "outbox", "list", "--config", cfg)
+			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": filepath.Join(dir, "outbox.db")}, "outbox", "list", "--config", cfg)
 			if r.code != 0 {
 				t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 			}

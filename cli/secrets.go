@@ -128,7 +128,8 @@ func (f configFile) secrets(secret map[string]bool, ms []framework.Manifest) []s
 }
 
 // urlSecrets returns the secrets of v's user information when v is a URL
-// (backend_url, openaev_url, an injector's base URL): its password, sent
+// (backend_url, openaev_url; a third-party injector's URL setting that
+// takes user information; the reference injectors refuse it): its password, sent
 // as a Basic Authorization header, is a secret of the file as its token
 // is, for the file's exposure (a file holding one readable by others is
 // warned of) as for redaction.
