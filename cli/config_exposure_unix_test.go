@@ -168,3 +168,38 @@ func TestConfigLinkedFileDirOthersWarned(t *testing.T) {
 		})
 	}
 }
+
+// injectors reads the config file (it shows the settings it gives) and
+// says so of one others may read or change as the other commands do,
+// whether or not an unknown INJECTKIT_ variable is there too: the WARN
+// was written only beside that one's.
+func TestInjectorsConfigFileOthersWarned(t *testing.T) {
+	const secret = "CFGTOKEN-secret-1234567890"
+	for _, tt := range []struct {
+		name string
+		mode os.FileMode
+		env  map[string]string
+		want string
+	}{
+		{"token 0600", 0o600, nil, ""},
+		{"token 0644", 0o644, nil, "holding a secret and readable by group and others (mode 0644)"},
+		{"token 0644, a stray variable", 0o644, map[string]string{"INJECTKIT_VERSION": "1"}, "holding a secret and readable by group and others (mode 0644)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := writeFile(t, "c.yaml", "token: "+secret+"\n")
+			if err := os.Chmod(cfg, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{{"injectors"}, {"injectors", "noop"}} {
+				r := run(t, registry(), tt.env, append(args, "--config", cfg)...)
+				if r.code != 0 {
+					t.Fatalf("%v: exit %d:\n%s", args, r.code, r.stderr)
+				}
+				warned := strings.Contains(r.stderr, "config file others may read or change")
+				if warned != (tt.want != "") || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stdout+r.stderr, secret) {
+					t.Errorf("%v: stderr:\n%s\nwant a warning saying %q: %t, never the secret", args, r.stderr, tt.want, tt.want != "")
+				}
+			}
+		})
+	}
+}

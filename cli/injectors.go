@@ -43,7 +43,9 @@ func injectorsCommand(o Options) *ucli.Command {
 		if err != nil {
 			return err
 		}
-		if len(cfg.strayEnv) > 0 {
+		if len(cfg.strayEnv) > 0 || cfg.config != "" {
+			// The WARNs of unknown variables and of a config file others
+			// may read or change: each without the other too.
 			log, err := newLogger(o.Stderr, cfg.Log)
 			if err != nil {
 				return err
