@@ -70,8 +70,10 @@ func CutShort(ie *httpx.InterruptedError) error {
 // Retry-After asked); unless another live process owns it by
 // now (see ownedElsewhere). It returns that error, redacted: the
 // last attempt that failed on its own (the backend refused it, or did not
-// answer), else, when no request was in flight, r's last error (its last
-// answer still stands), else the attempt cut short. When no attempt was made (the
+// answer), followed, when the next was then cut short (in flight, or
+// while connecting), by what CutShort says of it; else, when no request
+// was in flight, r's last error (its last answer still stands), else the
+// attempt cut short. When no attempt was made (the
 // abort came first), r is left as it was and the result is nil: it was
 // not sent.
 func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff time.Duration) error {
@@ -83,6 +85,11 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff ti
 	last := CutShort(ie)
 	status := 0
 	switch {
+	case ie.Last != nil && !ie.Waiting:
+		// An attempt of this send failed, then the next was cut short:
+		// its answer stands, and the cut one may have reached the
+		// backend, which the error says too.
+		last, status = fmt.Errorf("%s; then %s", s.redact(ie.Last.Error(), red), s.redact(last.Error(), red)), ie.Last.Status
 	case ie.Last != nil:
 		last, status = errors.New(s.redact(ie.Last.Error(), red)), ie.Last.Status
 	case ie.Waiting && r.LastError != "":

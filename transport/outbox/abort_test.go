@@ -346,3 +346,71 @@ func TestCutShort(t *testing.T) {
 		})
 	}
 }
+
+// A flush whose retry an interrupt cuts short in flight, after an earlier
+// attempt of the same send failed on its own (a 503): the body's last
+// error keeps that answer (its status too) and says that the attempt
+// after it was cut short in flight, so that the backend may hold the
+// body, as the flush's line ("its last error says so") and retry-dead's
+// exit 130 say it does (tester t127: it said only "callback failed after
+// 1 attempt: status 503", two attempts made).
+func TestFlushCutShortAfterARefusalSaysSo(t *testing.T) {
+	ob := openStore(t, outbox.Options{})
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: client(t, down.URL, transport.WithRetry(1, time.Millisecond))}, Store: ob}
+	if err := d.Deliver(context.Background(), report(t, "inj-a", 1)); err == nil {
+		t.Fatal("delivered to a backend answering 503")
+	}
+	before, err := ob.List()
+	if err != nil || len(before) != 1 {
+		t.Fatalf("stored %v, %v; want one body", before, err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	var requests atomic.Int32
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if requests.Add(1) == 1 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		cancel() // the retry received: then the interrupt, which cuts it short
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}))
+	t.Cleanup(flaky.Close)
+	t.Cleanup(func() { close(done) }) // before flaky.Close
+	c := client(t, flaky.URL, transport.WithRetry(2, time.Millisecond))
+	rs := &outbox.Resender{Store: ob, Client: func(string) (outbox.Poster, error) { return c, nil }}
+	res, err := rs.Flush(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("flush: %v, want interrupted", err)
+	}
+	if res.Cut != 1 {
+		t.Errorf("flush result %+v: want 1 cut short in flight", res)
+	}
+	if n := requests.Load(); n != 2 {
+		t.Fatalf("%d requests, want 2 (a 503, then the retry cut short)", n)
+	}
+	after, err := ob.List()
+	if err != nil || len(after) != 1 {
+		t.Fatalf("after the flush: %v, %v", after, err)
+	}
+	r := after[0]
+	if r.State != outbox.Pending || r.Attempts != before[0].Attempts+2 || r.LastStatus != http.StatusServiceUnavailable {
+		t.Errorf("%s, %d attempts, last status %d; want pending, %d attempts, 503", r.State, r.Attempts, r.LastStatus, before[0].Attempts+2)
+	}
+	for _, want := range []string{"status 503", "attempt 2 cut short by the interrupt while in flight (the backend may have received it)"} {
+		if !strings.Contains(r.LastError, want) {
+			t.Errorf("last error %q: want %q in it", r.LastError, want)
+		}
+	}
+}
