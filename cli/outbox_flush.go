@@ -20,7 +20,7 @@ import (
 // a body it tried or could have tried was not delivered (2 for an outbox
 // found corrupt or locked).
 func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
-	res, byProfile, others, err := e.flush(c, o)
+	res, byProfile, others, kept, err := e.flush(c, o)
 	if err != nil && c.Context.Err() == nil && res == (outbox.FlushResult{}) {
 		// Failed before doing anything (a corrupt outbox, a full disk):
 		// no line of counts, the error only.
@@ -33,6 +33,9 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	left := ""
 	if others > 0 && e.cfg.backend().URL != "" {
 		left = fmt.Sprintf("; %d left pending for other backends (see the lines above)", others)
+	}
+	if kept > 0 {
+		left += fmt.Sprintf("; %d left pending for injectkit serve (see the line above)", kept)
 	}
 	corrupt := ""
 	if res.Corrupt > 0 {
@@ -197,8 +200,8 @@ func (c profileCounts) total() int { return c[0] + c[1] }
 // kept (those of a platform reached with a tenant are resent by the
 // `injectkit serve` that keeps them), its results summed (res) and by
 // profile. others counts the pending bodies of other backends, left
-// alone.
-func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, byProfile profileResults, others int, err error) {
+// alone, kept those a daemon with a tenant resends (see serveKept).
+func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, byProfile profileResults, others, kept int, err error) {
 	configured := e.cfg.backend().URL
 	mine := func(sel func(outbox.Record) bool) func(outbox.Record) bool {
 		return func(r outbox.Record) bool { return sel(r) && sameBackend(r.BaseURL, configured) }
@@ -209,13 +212,16 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, b
 	}
 	left, err := e.otherBackends(o.Stdout, configured, flushes)
 	if err != nil {
-		return res, byProfile, 0, err
+		return res, byProfile, 0, 0, err
+	}
+	if kept, err = e.serveKept(o.Stdout); err != nil {
+		return res, byProfile, 0, 0, err
 	}
 	others = left.total()
 	if configured == "" && others > 0 {
 		// Nothing can be sent without a backend to send it to: a flush
 		// that sent nothing while bodies wait did not succeed.
-		return outbox.FlushResult{Failed: others}, byProfile, others, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", left)
+		return outbox.FlushResult{Failed: others}, byProfile, others, kept, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", left)
 	}
 	warnNoToken(e.log, e.cfg.backend())
 	warnAPIRoute(e.log, e.cfg.backend().URL, e.cfg.source("backend_url"))
@@ -230,10 +236,10 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, b
 			// their bodies still pending.
 			interrupted = err
 		case err != nil:
-			return res, byProfile, others, err
+			return res, byProfile, others, kept, err
 		}
 	}
-	return res, byProfile, others, interrupted
+	return res, byProfile, others, kept, interrupted
 }
 
 // redaction is the redaction of the secrets the flush was given (its

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/transport/outbox"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -226,14 +227,18 @@ func cutLine(s string, n int) string {
 	return s
 }
 
-// owner names whom a record belongs to: its backend, its wire profile and,
-// for a daemon's record, the injector id.
+// owner names whom a record belongs to: its backend, its wire profile,
+// its platform's tenant when it has one and, for a daemon's record, the
+// injector id.
 func owner(r outbox.Record) string {
 	profile := r.Profile
 	if profile == "" {
 		profile = "callback"
 	}
 	s := r.BaseURL + " (" + profile
+	if tenant, ok := openaev.Tenant(r); ok {
+		s += ", tenant " + tenant
+	}
 	if r.InjectorID != "" {
 		s += ", injector " + r.InjectorID
 	}

@@ -106,6 +106,42 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 	return n, nil
 }
 
+// serveKept writes one line to w for each platform and tenant of the
+// pending terminal callbacks a daemon reached with a tenant kept (see
+// openaev.Tenant): a flush does not send them, the injectkit serve with
+// that tenant does. It returns how many there are.
+func (e *outboxEnv) serveKept(w io.Writer) (int, error) {
+	recs, err := e.store.List()
+	if err != nil {
+		return 0, err
+	}
+	type platform struct{ base, tenant string }
+	kept := map[platform]int{}
+	var order []platform
+	for _, r := range recs {
+		tenant, ok := openaev.Tenant(r)
+		if r.State != outbox.Pending || r.Unreadable() || !ok {
+			continue
+		}
+		p := platform{httpx.StripCredentials(r.BaseURL), tenant}
+		if kept[p] == 0 {
+			order = append(order, p)
+		}
+		kept[p]++
+	}
+	n := 0
+	for _, p := range order {
+		n += kept[p]
+		it := "it"
+		if kept[p] > 1 {
+			it = "them"
+		}
+		fmt.Fprintf(w, "%s for %s (tenant %s) left pending: a flush does not send a tenant's callbacks; the injectkit serve that stored %s resends %s (--openaev-url %s --tenant %s)\n",
+			terminalBodies(kept[p]), p.base, p.tenant, it, it, p.base, p.tenant)
+	}
+	return n, nil
+}
+
 // notTheBackend says why a body stored for another backend than the
 // configured one is not sent: "not the backend of --backend-url URL"
 // (naming where the URL was given), or "no --backend-url given".

@@ -1,6 +1,7 @@
 package openaev
 
 import (
+	"net/url"
 	"strings"
 
 	"go.uber.org/zap"
@@ -35,6 +36,29 @@ func (p *Profile) Owns(r outbox.Record) bool {
 // keeps them: a Profile over a Client for r.BaseURL resends it.
 func Untenanted(r outbox.Record) bool {
 	return r.Profile == ProfileName && r.URL == strings.TrimRight(r.BaseURL, "/")+"/api"+callbackPath(r.InjectID)
+}
+
+// Tenant returns the tenant of r, a terminal callback of this profile
+// for a platform reached with one (serve's --tenant), as its path names
+// it; ok is false for any other record. Only the injectkit serve with
+// that tenant resends it (see Owns): a flush leaves it alone.
+func Tenant(r outbox.Record) (tenant string, ok bool) {
+	if r.Profile != ProfileName {
+		return "", false
+	}
+	rest, found := strings.CutPrefix(r.URL, strings.TrimRight(r.BaseURL, "/")+"/api/tenants/")
+	if !found {
+		return "", false
+	}
+	escaped, tail, found := strings.Cut(rest, "/")
+	if !found || "/"+tail != callbackPath(r.InjectID) {
+		return "", false
+	}
+	tenant, err := url.PathUnescape(escaped)
+	if err != nil || tenant == "" {
+		return "", false
+	}
+	return tenant, true
 }
 
 // WarnPending logs one WARN when store holds a pending terminal callback

@@ -1,0 +1,58 @@
+package cli_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// A terminal callback `serve --tenant T` kept (its path under
+// /api/tenants/T/) is not a flush's to send: its daemon resends it. A
+// flush said "0 delivered, 0 still pending" of an outbox that `outbox
+// list` showed holding it pending, exit 0, as if nothing waited (tester
+// t127). The flush now names it and who sends it, and sends nothing;
+// `outbox list` names its tenant beside its backend.
+func TestOutboxFlushNamesATenantsCallbacks(t *testing.T) {
+	t.Parallel()
+	var posts atomic.Int32
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(be.Close)
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	const tenant = "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+	storeBodies(t, box, outbox.Entry{InjectID: "inj-t", Phase: "complete", BaseURL: be.URL, Body: []byte(`{}`),
+		Profile: openaev.ProfileName, Path: "/api/tenants/" + tenant + "/injects/execution/callback/inj-t",
+		InjectorID: "7c1d3e5f-0a2b-4c6d-8e9f-1a2b3c4d5e6f"})
+	env := map[string]string{"INJECTKIT_OUTBOX": box}
+
+	l := run(t, registry(), env, "outbox", "list")
+	if l.code != 0 || !strings.Contains(l.stdout, be.URL+" (openaev, tenant "+tenant+", injector 7c1d3e5f-0a2b-4c6d-8e9f-1a2b3c4d5e6f)") {
+		t.Errorf("list: exit %d, want its owner with the tenant\n%s%s", l.code, l.stdout, l.stderr)
+	}
+	want := "1 terminal callback body for " + be.URL + " (tenant " + tenant + ") left pending: a flush does not send a tenant's callbacks; " +
+		"the injectkit serve that stored it resends it (--openaev-url " + be.URL + " --tenant " + tenant + ")"
+	for _, args := range [][]string{
+		{"outbox", "flush", "--backend-url", be.URL, "--token", "standin-token", "--log-level", "error"},
+		{"outbox", "flush", "--log-level", "error"},
+	} {
+		f := run(t, registry(), env, args...)
+		if f.code != 0 || !strings.Contains(f.stdout, want) ||
+			!strings.Contains(f.stdout, "0 delivered, 0 still pending, 0 rejected (moved to the dead list), 0 being sent by another process; 1 left pending for injectkit serve (see the line above)") {
+			t.Errorf("%q: exit %d, want 0 and\n%s\n%s%s", args, f.code, want, f.stdout, f.stderr)
+		}
+	}
+	if n := posts.Load(); n != 0 {
+		t.Errorf("%d requests: a flush sent a tenant's callback", n)
+	}
+	if got := listOutbox(t, env); got.Pending != 1 {
+		t.Errorf("listing %+v: want the body still pending", got)
+	}
+}
