@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // `outbox move`: the bodies stored for a backend that moved (a 301 or 308,
@@ -76,10 +79,15 @@ func moveOutbox(o Options, e *outboxEnv) error {
 		return err
 	}
 	from, to := shownBase(mc.From), shownBase(mc.To)
+	tenanted, err := e.tenantsKept(mc.From)
+	if err != nil {
+		return flushError(err)
+	}
 	res, err := e.store.Move(func(base string) bool { return sameBackend(base, mc.From) }, mc.To)
 	if err != nil {
 		return flushError(err)
 	}
+	serveSends, kept := e.movedToServe(tenanted, mc.To)
 	out := outboxMoveJSON{Outbox: e.store.Path(), From: from, To: to, Moved: res.Moved(), Pending: res.Pending, Dead: res.Dead, Busy: res.Busy, Storing: res.Storing, Sends: res.Sends}
 	if res.Moved()+res.Busy+res.Storing+res.Sends == 0 {
 		if out.Backends, err = e.backends(); err != nil {
@@ -91,8 +99,12 @@ func moveOutbox(o Options, e *outboxEnv) error {
 			return err
 		}
 	} else if res.Moved()+res.Sends > 0 {
+		how := serveSends
+		if flushed := res.Pending - kept + res.Sends; flushed > 0 || res.Dead > 0 {
+			how = strings.TrimSuffix(sendMoved(o.name(), e.store.Path(), mc.To, flushed > 0, res.Dead > 0)+"; "+serveSends, "; ")
+		}
 		fmt.Fprintf(o.Stdout, "outbox %s: %s moved from %s to %s (%d pending, %d dead%s; nothing sent): %s\n",
-			e.store.Path(), profileCounts{res.Moved() - res.Profiled, res.Profiled}, from, to, res.Pending, res.Dead, movedSends(res.Sends), sendMoved(o.name(), e.store.Path(), mc.To, res.Pending+res.Sends > 0, res.Dead > 0))
+			e.store.Path(), profileCounts{res.Moved() - res.Profiled, res.Profiled}, from, to, res.Pending, res.Dead, movedSends(res.Sends), how)
 	}
 	switch {
 	case res.Storing > 0 && res.Busy == 0:
@@ -105,6 +117,52 @@ func moveOutbox(o Options, e *outboxEnv) error {
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("nothing moved: outbox %s holds no body stored for %s (%s)", e.store.Path(), from, heldFor(out.Backends))}
 	}
 	return nil
+}
+
+// tenantsKept returns the pending terminal callbacks stored for from
+// that a daemon reached with a tenant kept (see openaev.Tenant), by id,
+// each with its tenant: a flush does not send them once moved either.
+func (e *outboxEnv) tenantsKept(from string) (map[uint64]string, error) {
+	recs, err := e.store.List()
+	if err != nil {
+		return nil, err
+	}
+	kept := map[uint64]string{}
+	for _, r := range recs {
+		if tenant, ok := openaev.Tenant(r); ok && r.State == outbox.Pending && sameBackend(r.BaseURL, from) {
+			kept[r.ID] = tenant
+		}
+	}
+	return kept, nil
+}
+
+// movedToServe says who sends the bodies of tenanted (see tenantsKept)
+// the move gave the base URL to, pending still: the injectkit serve of
+// each tenant; "" when there are none. n counts them.
+func (e *outboxEnv) movedToServe(tenanted map[uint64]string, to string) (says string, n int) {
+	byTenant := map[string]int{}
+	var tenants []string
+	for id, tenant := range tenanted {
+		r, err := e.store.Get(id)
+		if err != nil || r.State != outbox.Pending || !sameBackend(r.BaseURL, to) {
+			continue // not moved: another process's, or gone since
+		}
+		if byTenant[tenant] == 0 {
+			tenants = append(tenants, tenant)
+		}
+		byTenant[tenant]++
+		n++
+	}
+	slices.Sort(tenants)
+	var parts []string
+	for _, tenant := range tenants {
+		parts = append(parts, fmt.Sprintf("the injectkit serve with --openaev-url %s --tenant %s resends the %s of tenant %s",
+			shownBase(to), tenant, terminalBodies(byTenant[tenant]), tenant))
+	}
+	if len(parts) == 0 {
+		return "", 0
+	}
+	return strings.Join(parts, "; ") + " (a flush does not send a tenant's callbacks)", n
 }
 
 // sendMoved is the command that sends the bodies moved to the base URL

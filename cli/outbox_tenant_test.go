@@ -56,3 +56,37 @@ func TestOutboxFlushNamesATenantsCallbacks(t *testing.T) {
 		t.Errorf("listing %+v: want the body still pending", got)
 	}
 }
+
+// `outbox move` of a terminal callback `serve --tenant T` kept said
+// "flush them with: injectkit outbox flush … --backend-url NEW", a flush
+// that leaves it pending (tester t127). It now names the daemon that
+// resends it; the callback profile's bodies moved with it still get the
+// flush.
+func TestOutboxMoveNamesWhoSendsATenantsCallbacks(t *testing.T) {
+	t.Parallel()
+	const tenant = "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+	const from, to = "http://127.0.0.1:1", "http://127.0.0.1:2"
+	tenanted := outbox.Entry{InjectID: "inj-t", Phase: "complete", BaseURL: from, Body: []byte(`{}`),
+		Profile: openaev.ProfileName, Path: "/api/tenants/" + tenant + "/injects/execution/callback/inj-t"}
+	serveSends := "the injectkit serve with --openaev-url " + to + " --tenant " + tenant + " resends the 1 terminal callback body of tenant " + tenant +
+		" (a flush does not send a tenant's callbacks)"
+	for _, tc := range []struct {
+		name    string
+		entries []outbox.Entry
+		want    string
+	}{
+		{"the tenant's alone", []outbox.Entry{tenanted}, "nothing sent): " + serveSends + "\n"},
+		{"beside a signature body", []outbox.Entry{tenanted, {InjectID: "inj-c", Phase: "p", BaseURL: from, Body: []byte(`{}`)}},
+			"nothing sent): flush them with: injectkit outbox flush --outbox "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			storeBodies(t, box, tc.entries...)
+			m := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "move", "--from", from, "--to", to)
+			if m.code != 0 || !strings.Contains(m.stdout, tc.want) || !strings.Contains(m.stdout, serveSends) {
+				t.Errorf("move: exit %d, want 0 and %q, %q\n%s%s", m.code, tc.want, serveSends, m.stdout, m.stderr)
+			}
+		})
+	}
+}
