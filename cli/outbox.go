@@ -222,8 +222,8 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 		// list only reads: the file is opened read-only, so that it
 		// writes nothing (no lock record, no compaction, the attempts of
 		// processes that ended left for the next command that writes to
-		// count), and a file it may not write (a read-only file system,
-		// say) is listed all the same.
+		// count, though shown as it will count them), and a file it may
+		// not write (a read-only file system, say) is listed all the same.
 		warnExposure(log, path)
 		s, err := outbox.Open(path, outbox.Options{MaxBytes: cfg.outbox().MaxBytes, Timeout: cfg.outbox().LockTimeout,
 			Shared: true, ReadOnly: true})

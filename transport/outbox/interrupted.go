@@ -134,16 +134,8 @@ func (s *Store) recoverAttempts() error {
 				case err != nil:
 					return err
 				}
-				if r.State != Pending || r.Interrupted.Equal(c.at) || s.ownedElsewhere(r) {
+				if !s.countInterrupted(&r, c) {
 					continue
-				}
-				r.Attempts++
-				r.Unanswered++
-				r.Interrupted = c.at
-				r.LastError = c.lastError()
-				r.LastStatus = 0
-				if r.Owner == c.pid {
-					r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
 				}
 				if err := put(tx, r); err != nil {
 					return err
@@ -161,4 +153,45 @@ func (s *Store) recoverAttempts() error {
 		}
 	}
 	return nil
+}
+
+// countInterrupted counts on r, unless it is not pending, counted already
+// or another live process's, the attempt c that a process which ended
+// started and did not end: the backend may hold the body. It reports
+// whether r changed.
+func (s *Store) countInterrupted(r *Record, c interruptedAttempt) bool {
+	if r.State != Pending || r.Interrupted.Equal(c.at) || s.ownedElsewhere(*r) {
+		return false
+	}
+	r.Attempts++
+	r.Unanswered++
+	r.Interrupted = c.at
+	r.LastError = c.lastError()
+	r.LastStatus = 0
+	if r.Owner == c.pid {
+		r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
+	}
+	return true
+}
+
+// withEndedAttempts shows on recs, as listed by a Store opened read-only
+// (which writes nothing, leaving the files of attempts of the processes
+// that ended to the next opener that writes), the attempts those
+// processes started and did not end, as that opener will count them
+// (see recoverAttempts): a file that cannot be read is passed over.
+func (s *Store) withEndedAttempts(recs []Record) []Record {
+	_, cut, _ := s.endedSending()
+	if len(cut) == 0 {
+		return recs
+	}
+	at := make(map[uint64]int, len(recs))
+	for i, r := range recs {
+		at[r.ID] = i
+	}
+	for _, c := range cut {
+		if i, ok := at[c.id]; ok {
+			s.countInterrupted(&recs[i], c)
+		}
+	}
+	return recs
 }

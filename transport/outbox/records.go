@@ -256,7 +256,11 @@ func (s *Store) List() ([]Record, error) {
 		}
 		return nil
 	})
-	return withoutDeferred(out, gone), err
+	out = withoutDeferred(out, gone)
+	if s.opts.ReadOnly && err == nil {
+		out = s.withEndedAttempts(out)
+	}
+	return out, err
 }
 
 // update applies fn to record id, in the state it is in, and writes it
