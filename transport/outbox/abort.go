@@ -106,6 +106,17 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff ti
 		if ie.Resume.After(next) {
 			next = ie.Resume
 		}
+		if ie.Last != nil && ie.Last.RetryAfter > 0 {
+			// The wait the backend asked for, which the client capped
+			// (30 s): not due before it ends, capped as settle caps it.
+			limit := maxBackoff
+			if limit <= 0 {
+				limit = MaxBackoff
+			}
+			if asked := s.opts.Now().Add(min(ie.Last.RetryAfter, limit)); asked.After(next) {
+				next = asked
+			}
+		}
 	}
 	attempts := failedAttempts{n: ie.Attempts, other: inOtherForm(err)}
 	if ie.Last != nil {

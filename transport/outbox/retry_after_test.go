@@ -2,9 +2,14 @@ package outbox
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/transporttest"
@@ -57,5 +62,52 @@ func TestSendKeepsRetryAfter(t *testing.T) {
 				t.Errorf("record %s, next in %s; want pending, next in %s", r.State, r.NextAttempt.Sub(now), tt.next)
 			}
 		})
+	}
+}
+
+// A send (a flush's, a retry-dead's) stopped while it waited to retry a body whose last answer asked
+// for a longer wait than the client waits between two attempts (capped
+// at 30 s) keeps it not due before that wait ends, capped as Send caps
+// it: it was due at the capped wait's end or the backoff, earlier than
+// had the flush not been interrupted (tester t127: a 429 asking 3600 s
+// was due again in 2m40s, where an uninterrupted flush keeps it 5 min).
+func TestInterruptedWaitKeepsRetryAfter(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	be := transporttest.NewBackend(t)
+	h := http.Header{}
+	h.Set("Retry-After", "120")
+	be.SetReply(transporttest.Reply{Status: http.StatusTooManyRequests, Header: h, Body: `{"error":"busy"}`})
+	s := openTemp(t, Options{})
+	recs, err := s.Put(Entry{InjectID: "inj", Phase: "p", BaseURL: be.URL, Body: []byte(`{"phase":"p"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The retry's WARN is logged before its wait: the interrupt comes then.
+	core := zapcore.RegisterHooks(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.DebugLevel),
+		func(e zapcore.Entry) error {
+			if e.Message == "request failed, retrying" {
+				cancel()
+			}
+			return nil
+		})
+	c, err := transport.New(be.URL, transport.WithRetry(2, time.Millisecond), transport.WithLogger(zap.New(core)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	out, err := s.Send(ctx, c, recs[0], 0)
+	if out != Failed || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Send = %s, %v; want interrupted while it waited", out, err)
+	}
+	if last := s.NoteInterrupted(recs[0], c, err); last == nil {
+		t.Fatal("NoteInterrupted = nil, want the 429")
+	}
+	r, err := s.Get(recs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.State != Pending || r.Attempts != 1 || r.NextAttempt.Before(start.Add(120*time.Second)) || r.NextAttempt.After(time.Now().Add(120*time.Second)) {
+		t.Errorf("record %s, %d attempts, next in %s; want pending, 1 attempt, next in 120s (the Retry-After)", r.State, r.Attempts, r.NextAttempt.Sub(start).Round(time.Second))
 	}
 }
