@@ -78,6 +78,8 @@ func moveOutbox(o Options, e *outboxEnv) error {
 	if err := mc.check(); err != nil {
 		return err
 	}
+	// --to is the next flush's --backend-url: warned of as that is.
+	warnAPIRoute(e.log, mc.To, mc.source("to"))
 	from, to := shownBase(mc.From), shownBase(mc.To)
 	tenanted, err := e.tenantsKept(mc.From)
 	if err != nil {
