@@ -325,11 +325,11 @@
 //     kept (rule 14); the Call records Dropped with the reason (a message of
 //     chars up to U+0020 only is blank: a 400, rule 3). U+0000 written as
 //     text (a backslash, then u0000) is stored as any text.
-//  13. Contract expectations (2.4.0 read; Current taken as alike): the
-//     platform never checks the expectation types a contract declares, and
-//     its inject form and atomic tests read them later, an unknown type or
-//     a duplicate as they are; ContractExpectations says what is modelled,
-//     and from where, and Platform.Expectations answers it per contract.
+//  13. Contract expectations (2.4.0 read; Current taken as alike): never
+//     checked at registration; the inject form and atomic tests read them
+//     later, an unknown type or a duplicate as they are, and the threat
+//     arsenal's detail fails on a list (the platform's own shape): see
+//     ContractExpectations, answered per contract by Platform.Expectations.
 //  14. Findings are unique per inject (2.4.0 read; the Current line's
 //     FindingService read up to 2026-08 alike): a callback whose findings
 //     hold one the inject already stores violates the findings table's

@@ -58,6 +58,23 @@ type ContractExpectations struct {
 	// Unreadable is why the form could not read the contract's
 	// expectations ("" when it could).
 	Unreadable string
+	// ArsenalDetail is why the threat arsenal's detail of the contract
+	// (GET /api/threat_arsenals/{id}; "" when it renders) fails: for a
+	// contract without payload, ThreatArsenalService.findById
+	// (service/threat_arsenal/ThreatArsenalService.java:51-67) maps it
+	// through ThreatArsenalMapper.toThreatArsenalActionFullOutput
+	// (utils/mapper/ThreatArsenalMapper.java:62), whose
+	// InjectorContractContentUtils.getPredefinedExpectations
+	// (rest/injector_contract/InjectorContractContentUtils.java:139-159)
+	// calls EXPECTATION_TYPE.valueOf on the asText of the
+	// predefinedExpectations of every "expectations" field: "" for a list,
+	// the list the platform's own ContractExpectations writes
+	// (openaev-framework …/fields/ContractExpectations.java:25), so a
+	// contract with such a field, the platform's own included, answers 400
+	// with the IllegalArgumentException's message (RestBehavior.java:143-
+	// 148); a field without key or predefinedExpectations, a 500 (a
+	// NullPointerException no handler takes).
+	ArsenalDetail string
 }
 
 // Expectations returns what the platform makes of the expectations of a
@@ -92,6 +109,7 @@ func contractExpectations(content string) ContractExpectations {
 			ce.Predefined, ce.Unreadable = readExpectationTypes(f.Predefined)
 		}
 	}
+	ce.ArsenalDetail = arsenalDetail(content)
 	if ce.Unreadable == "" {
 		ce.Offered = slices.Clone(ce.Predefined)
 	}
@@ -128,4 +146,59 @@ func readExpectationTypes(raw json.RawMessage) (types []string, unreadable strin
 		}
 	}
 	return types, unreadable
+}
+
+// arsenalDetail is why 2.4.0's threat arsenal detail of a contract fails
+// ("" when it renders; ContractExpectations.ArsenalDetail): content that
+// is no JSON object (getConvertedContent is null), or the first item of a
+// "fields" list that is no object with a key, or is keyed "expectations"
+// but has no predefinedExpectations, is a 500 (NullPointerException); an
+// "expectations" field whose predefinedExpectations, read as Jackson's
+// asText reads it ("" for a list or an object), names no EXPECTATION_TYPE
+// is a 400. A "fields" that is no list is skipped.
+func arsenalDetail(content string) string {
+	const npe = "500: NullPointerException"
+	var doc map[string]json.RawMessage
+	if json.Unmarshal([]byte(content), &doc) != nil || doc == nil {
+		return npe + " (content is no JSON object)"
+	}
+	var fields []json.RawMessage
+	if json.Unmarshal(doc["fields"], &fields) != nil {
+		return ""
+	}
+	for _, raw := range fields {
+		var f map[string]json.RawMessage
+		_ = json.Unmarshal(raw, &f)
+		key, ok := f["key"]
+		if !ok {
+			return npe + " (a field without key)"
+		}
+		if asText(key) != "expectations" {
+			continue
+		}
+		pe, ok := f["predefinedExpectations"]
+		if !ok {
+			return npe + " (an expectations field without predefinedExpectations)"
+		}
+		if name := asText(pe); !expectationTypes[name] {
+			return "400: No enum constant io.openaev.database.model.InjectExpectation.EXPECTATION_TYPE." + name
+		}
+	}
+	return ""
+}
+
+// asText is Jackson's JsonNode.asText of a JSON value: a string's text,
+// "" for an array or an object, a scalar's JSON text otherwise.
+func asText(raw json.RawMessage) string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any, map[string]any:
+		return ""
+	}
+	return string(raw)
 }

@@ -70,3 +70,50 @@ func TestContractExpectations(t *testing.T) {
 		t.Error("an unregistered contract has expectations")
 	}
 }
+
+// TestThreatArsenalDetail: 2.4.0's threat arsenal detail of a contract
+// without payload reads the predefinedExpectations of each expectations
+// field as one EXPECTATION_TYPE name (InjectorContractContentUtils
+// .getPredefinedExpectations): the list the platform's own contracts hold
+// fails it, and so does a field without key or predefinedExpectations.
+func TestThreatArsenalDetail(t *testing.T) {
+	const noEnum = "400: No enum constant io.openaev.database.model.InjectExpectation.EXPECTATION_TYPE."
+	fields := func(fs ...any) func(c, e map[string]any) {
+		return func(c, e map[string]any) { c["fields"] = fs }
+	}
+	exp := func(pe any) map[string]any {
+		return map[string]any{"key": "expectations", "type": "expectation", "predefinedExpectations": pe}
+	}
+	list := []any{map[string]any{"expectation_type": "DETECTION", "expectation_score": 100}}
+	tests := []struct {
+		name   string
+		mutate func(content, entry map[string]any)
+		want   string
+	}{
+		{"a list, as the platform's own ContractExpectations writes", fields(exp(list)), noEnum},
+		{"an empty list", fields(exp([]any{})), noEnum},
+		{"one type's name", fields(exp("DETECTION")), ""},
+		{"a lower-case name", fields(exp("detection")), noEnum + "detection"},
+		{"null", fields(exp(nil)), noEnum + "null"},
+		{"no predefinedExpectations", nil, "500: NullPointerException (an expectations field without predefinedExpectations)"},
+		{"a field without key before", fields(map[string]any{"type": "text"}, exp("DETECTION")), "500: NullPointerException (a field without key)"},
+		{"no expectations field", fields(map[string]any{"key": "targets", "type": "text"}), ""},
+		{"fields no list", func(c, e map[string]any) { c["fields"] = "none" }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(openaevtest.Version24))
+			contract := nmapContract(tt.mutate)
+			if st, reply := register(t, p, contract); st != 200 {
+				t.Fatalf("registration answered %d (%v), want 200", st, reply)
+			}
+			ce, ok := p.Expectations(contract["contract_id"].(string))
+			if !ok {
+				t.Fatal("contract not registered")
+			}
+			if ce.ArsenalDetail != tt.want {
+				t.Errorf("threat arsenal detail = %q, want %q", ce.ArsenalDetail, tt.want)
+			}
+		})
+	}
+}
