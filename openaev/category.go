@@ -48,6 +48,10 @@ func cloudTargets(in Injection, limit int) (*Selection, error) {
 	var vals [3]string
 	for i, key := range []string{KeyCloudProvider, KeyCloudAccountID, KeyCloudRegion} {
 		v, err := in.required(key)
+		var ve *ValidationError
+		if key == KeyCloudProvider && errors.As(err, &ve) && ve.Reason == "required" {
+			v, err = DefaultCloudProvider, nil // the field's default, as the platform reads it
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -25,6 +25,11 @@ const (
 	KeyCloudAccountID = "cloud_account_id"
 	KeyCloudRegion    = "cloud_region"
 	KeyTargetService  = "target_service"
+	// DefaultCloudProvider is the cloud_provider field's default, which
+	// an inject left without one (absent, null or blank) reads: the
+	// platform takes a mandatory text field's default for its value and
+	// runs such an inject (openaevtest.ContentChecks).
+	DefaultCloudProvider = "aws"
 )
 
 // Target selectors and properties (inject_content values).

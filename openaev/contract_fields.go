@@ -78,7 +78,7 @@ func categoryFields(c framework.Category) []field {
 		return append([]field{textField(KeyQuery, "Exposure query", true, "")}, targetFields(true)...)
 	case framework.Cloud:
 		return []field{
-			textField(KeyCloudProvider, "Cloud provider", true, "aws"),
+			textField(KeyCloudProvider, "Cloud provider", true, DefaultCloudProvider),
 			textField(KeyCloudAccountID, "Cloud account id", true, ""),
 			textField(KeyCloudRegion, "Cloud regions (comma-separated)", true, ""),
 			textField(KeyTargetService, "Target service (optional)", false, ""),

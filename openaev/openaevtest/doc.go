@@ -8,6 +8,8 @@
 // Processed or Dropped, Platform.Signatures, Platform.ExpectationSignatures,
 // Platform.Findings, Platform.CollectorBreaking, Platform.InjectStatus, Platform.Verdicts),
 // never on a 2xx alone: by default the platform answers 200 and drops a bad callback later.
+// FormContent is what 2.4.0's inject form sends, ContentChecks the fields it finds unset
+// before it runs an inject (2.4.0 read; each says where).
 //
 // # The rules, and the platform behaviour each models
 //
@@ -325,10 +327,9 @@
 //     kept (rule 14); the Call records Dropped with the reason (a message of
 //     chars up to U+0020 only is blank: a 400, rule 3). U+0000 written as
 //     text (a backslash, then u0000) is stored as any text.
-//  13. Contract expectations (2.4.0 read; Current taken as alike): never
-//     checked at registration; the inject form and atomic tests read them
-//     later, an unknown type or a duplicate as they are, and the threat
-//     arsenal's detail fails on a list (the platform's own shape): see
+//  13. Contract expectations (2.4.0 read; Current taken as alike): never checked
+//     at registration, read later as they are (inject form, atomic tests; the
+//     threat arsenal's detail fails on a list, the platform's own shape): see
 //     ContractExpectations, answered per contract by Platform.Expectations.
 //  14. Findings are unique per inject (2.4.0 read; the Current line's
 //     FindingService read up to 2026-08 alike): a callback whose findings
@@ -365,8 +366,7 @@
 //     invalid UTF-8, StreamReadConstraints' limits (MaxNestingDepth,
 //     MaxNameLen, MaxStringLen, MaxNumberLen) and an int field given no
 //     Java int a 400, each with Spring Boot's error JSON (timestamp,
-//     status, error, path; no message: errorbodies.go). jsonread.go says
-//     each rule and where it was read.
+//     status, error, path; no message: errorbodies.go); jsonread.go says where.
 //  17. The pending sweep (2.4.0 read; sweep.go says where): every minute,
 //     an inject PENDING for longer than inject.execution.threshold.minutes
 //     (10) since its dispatch is finalized without a result
