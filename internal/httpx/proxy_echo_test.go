@@ -145,6 +145,7 @@ func TestRedactSecretCutShort(t *testing.T) {
 		{"upper case", `"` + strings.ToUpper(token[:30]) + `…"`, `"[REDACTED]…"`},
 		{"JSON-escaped", `"` + quoted[:50] + `…"`, `"[REDACTED]…"`},
 		{"twice", token[:20] + "… and " + token[:30] + "…", "[REDACTED]… and [REDACTED]…"},
+		{"after a mark opening the text", `…: invalid inject_id "` + token[:30] + `…"`, `…: invalid inject_id "[REDACTED]…"`},
 		{"fewer than 8 bytes", `"x` + token[:7] + `…"`, `"x` + token[:7] + `…"`},
 		{"not before the mark", token[:40] + " and more…", token[:40] + " and more…"},
 	}

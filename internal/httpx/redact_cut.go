@@ -13,9 +13,12 @@ const cutMark = "…"
 // quoted cut short, holds none of its forms whole for the other matches
 // to find, and shows the secret's start, up to all of it but a byte.
 func (r *Redactor) cutSpans(spans [][2]int, s string) [][2]int {
-	for i := strings.Index(s, cutMark); i >= ShortSecret; {
+	// Every mark is looked at: one fewer than ShortSecret bytes into s
+	// ("…" opening it) has nothing to redact before it, but a later one
+	// may.
+	for i := strings.Index(s, cutMark); i >= 0; {
 		for _, f := range r.long {
-			if n := prefixEnding(f, s[max(0, i-len(f)):i]); n >= ShortSecret {
+			if n := prefixEnding(f, s[max(0, i-len(f)):i]); i >= ShortSecret && n >= ShortSecret {
 				spans = append(spans, [2]int{i - n, i})
 			}
 		}
