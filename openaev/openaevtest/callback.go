@@ -117,17 +117,21 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 	if !ok {
 		return fmt.Sprintf("execution_status %q is not an ExecutionTraceStatus of %s", raw, p.version), http.StatusBadRequest
 	}
+	if nul := traceNUL(p.version, c.Body); nul != "" {
+		if p.legacy {
+			// One transaction (InjectExecutionService.java:42-43): the
+			// outputs roll back with it, and the trace's RuntimeException
+			// no handler of RestBehavior takes: a 500.
+			return nul, http.StatusInternalServerError
+		}
+		return nul + "; " + nulTraceRollsBack, 0
+	}
 	// What makes the trace's write fail, after the outputs were
-	// processed (lostAfterOutputs).
-	lost := traceNUL(p.version, c.Body)
+	// processed (lostAfterOutputs): the status missing (the legacy
+	// ingestion's is above).
+	var lost string
 	if in.status == "" {
 		lost = statuslessLost
-	}
-	if lost != "" && p.legacy {
-		// One transaction (InjectExecutionService.java:42-43): the
-		// outputs roll back with it, and the trace's RuntimeException no
-		// handler of RestBehavior takes: a 500.
-		return lost, http.StatusInternalServerError
 	}
 	var outputs map[string]any
 	var rows []FindingRow

@@ -316,9 +316,9 @@
 //     execution_traces.execution_message TEXT, the identifiers as a
 //     text[]), which wraps the SQLException in a RuntimeException;
 //     BatchingInjectStatusService catches it ("problem processing") and
-//     the callback is gone, the inject left PENDING, its outputs, processed
-//     before the trace, stored all the same (as a "complete" for an inject
-//     without a status: lost.go; the legacy ingestion stores nothing and
+//     the callback is gone, the inject left PENDING, and nothing of its
+//     outputs stays: the trace, in the status's traces (CascadeType.ALL),
+//     fails the commit's flush alike (lost.go; the legacy ingestion
 //     answers 500). So a callback is dropped when its execution_message or, on
 //     Current, an execution_context_identifiers entry (a field 2.4.0 ignores)
 //     holds U+0000, and a processed output when a string of a finding it stores

@@ -60,17 +60,17 @@ const statuslessLost = "the inject has no status (not dispatched, or its simulat
 	"the platform logs ElementNotFoundException and the callback is lost"
 
 // lostAfterOutputs is the Reason of a callback whose trace the platform
-// fails to write (a status missing, U+0000 in the trace), lost says why.
-// In the batch (2.4.0 read) its outputs were processed first
+// cannot write for want of a status, lost says why. In the batch (2.4.0
+// read) its outputs were processed first
 // (InjectExecutionService.processInjectExecution: processContext at :112,
 // then updateInjectStatus at :114, which looks the status up at
-// InjectStatusService.java:189 and writes the trace at :198): the
-// exception leaves through no transactional proxy (processInjectExecution,
-// InjectStatusService.updateInjectStatus and ExecutionTraceRepositoryHelper
-// carry no @Transactional), so the batch catches it
-// (BatchingInjectStatusService.java:151-160) without marking its
-// transaction rollback-only, and commits what the outputs stored: their
-// findings, verdicts and signatures, with no trace and no new status.
+// InjectStatusService.java:189, before any trace is made): the
+// exception leaves through no transactional proxy (processInjectExecution
+// and InjectStatusService.updateInjectStatus carry no @Transactional), so
+// the batch catches it (BatchingInjectStatusService.java:151-153) without
+// marking its transaction rollback-only, and commits what the outputs
+// stored: their findings, verdicts and signatures, with no trace and no
+// new status.
 func lostAfterOutputs(lost string, stored bool) string {
 	if !stored {
 		return lost
@@ -78,6 +78,20 @@ func lostAfterOutputs(lost string, stored bool) string {
 	return lost + "; its outputs, processed before the trace, are stored all the same " +
 		"(the batch's transaction is not marked rollback-only and commits them)"
 }
+
+// nulTraceRollsBack is why a callback whose trace holds U+0000 (traceNUL)
+// keeps nothing of its outputs in the batch (2.4.0 read), though they are
+// processed before the trace: updateInjectStatus adds the trace to the
+// status's traces (InjectStatusService.java:196) before
+// ExecutionTraceRepositoryHelper's insert, on a connection of its own,
+// fails on it (:198). The status is managed by the batch's transaction
+// and maps its traces with CascadeType.ALL (InjectStatus.java:26-32), so
+// the commit's flush persists that trace, still without an id, and its
+// insert fails alike: the batch's transaction rolls back, the outputs'
+// findings, verdicts and signatures with it.
+const nulTraceRollsBack = "the trace, added to the inject's status before its insert failed, is inserted again " +
+	"when the batch's transaction is flushed (InjectStatus.traces, CascadeType.ALL), which fails alike and " +
+	"rolls the transaction back: nothing of the callback is stored"
 
 // noContractLost is why the platform loses every callback of an inject
 // without a contract (2.4.0 read), whatever its action, status or output:

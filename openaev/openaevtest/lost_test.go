@@ -10,13 +10,15 @@ import (
 
 // TestOutputsStoredWhenTheTraceIsLost: 2.4.0 processes a callback's
 // outputs before it writes its trace (InjectExecutionService.java:112,
-// then :114), and the trace's failure marks no transaction rollback-only.
-// A SUCCESS "complete" whose trace cannot be written (U+0000 in its
-// message; an inject without a status, after its requeues) is lost, no
-// trace, no new status, but the platform stores its findings all the
-// same. The legacy ingestion runs it in one transaction: nothing stored,
-// the U+0000 a 500 (no handler of RestBehavior takes the RuntimeException),
-// the missing status a 200 before the outputs.
+// then :114), and the status's absence marks no transaction rollback-only.
+// A SUCCESS "complete" for an inject without a status (after its
+// requeues) is lost, no trace, no new status, but the platform stores its
+// findings all the same. One whose message holds U+0000 stores nothing:
+// the trace, added to the status's traces before its insert failed, is
+// inserted again at the batch's commit (CascadeType.ALL), which fails and
+// rolls back. The legacy ingestion runs it in one transaction: nothing
+// stored, the U+0000 a 500 (no handler of RestBehavior takes the
+// RuntimeException), the missing status a 200 before the outputs.
 func TestOutputsStoredWhenTheTraceIsLost(t *testing.T) {
 	doc := map[string]any{"ports": []any{22}}
 	tests := []struct {
@@ -28,7 +30,7 @@ func TestOutputsStoredWhenTheTraceIsLost(t *testing.T) {
 		stored  bool   // the port finding stored
 		status  string // the inject's status afterwards
 	}{
-		{"U+0000 in the message", false, false, "scan\x00done", 200, true, "PENDING"},
+		{"U+0000 in the message: the commit rolls back", false, false, "scan\x00done", 200, false, "PENDING"},
 		{"no status", false, true, "m", 200, true, ""},
 		{"U+0000 in the message, legacy", true, false, "scan\x00done", http.StatusInternalServerError, false, "PENDING"},
 		{"no status, legacy: a trace", true, true, "m", 200, false, ""},
