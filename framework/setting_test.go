@@ -55,10 +55,43 @@ func TestLibrarySecretsFloor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			noProxy(t)
 			t.Setenv("INJECTKIT_TEST_LIBRARY_SECRET", tt.env)
 			m := framework.Manifest{Name: "probe", SecretEnv: []string{"INJECTKIT_TEST_LIBRARY_SECRET"},
 				ReadSecrets: func(map[string]string) []string { return []string{tt.read} }}
 			if got := m.LibrarySecrets(nil); !slices.Equal(got, tt.want) {
+				t.Errorf("LibrarySecrets = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// noProxy unsets the proxy variables of the test's environment, whose
+// credentials LibrarySecrets gives too.
+func noProxy(t *testing.T) {
+	t.Helper()
+	for _, name := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"} {
+		t.Setenv(name, "")
+	}
+}
+
+// LibrarySecrets gives the credentials of the proxy net/http reads from
+// the environment whatever their length, before the others; a proxy
+// without credentials gives none.
+func TestLibrarySecretsProxy(t *testing.T) {
+	tests := []struct {
+		name, env, value string
+		want             []string
+	}{
+		{"a short password", "HTTPS_PROXY", "http://alice:pw@proxy:3128", []string{"pw", "YWxpY2U6cHc="}},
+		{"lower case, no scheme", "http_proxy", "alice:pw@proxy:3128", []string{"pw", "YWxpY2U6cHc="}},
+		{"no credentials", "HTTPS_PROXY", "http://proxy:3128", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			noProxy(t)
+			t.Setenv(tt.env, tt.value)
+			if got := (framework.Manifest{Name: "probe"}).LibrarySecrets(nil); !slices.Equal(got, tt.want) {
 				t.Errorf("LibrarySecrets = %q, want %q", got, tt.want)
 			}
 		})
