@@ -55,10 +55,7 @@ func TestClashRefusalAdviceDeletesNothing(t *testing.T) {
 	}
 	setup := func(t *testing.T) *openaevtest.Platform {
 		p := openaevtest.NewPlatform(t, testToken)
-		a, _ := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
-		if _, err := openaev.NewRegistrar(a, scanManifest()).Register(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		registeredA(t, p)
 		return p
 	}
 

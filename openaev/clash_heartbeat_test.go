@@ -32,11 +32,7 @@ func heldWarnings(lines []string) []string {
 func TestRegistrarHeartbeatSeesAContractSharedSince(t *testing.T) {
 	p := openaevtest.NewPlatform(t, testToken)
 	ctx := context.Background()
-	a, lines := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
-	r := openaev.NewRegistrar(a, scanManifest())
-	if _, err := r.Register(ctx); err != nil {
-		t.Fatal(err)
-	}
+	r, lines := registeredA(t, p)
 	b := registeredB(t, p)
 	for range 2 {
 		if _, err := r.Register(ctx); err != nil {

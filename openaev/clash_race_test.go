@@ -88,11 +88,7 @@ func TestRegistrarRefusesARegistrationThatCrossedAnother(t *testing.T) {
 func TestRegistrarHeartbeatSaysAContractHeldSince(t *testing.T) {
 	p := openaevtest.NewPlatform(t, testToken)
 	ctx := context.Background()
-	a, lines := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
-	r := openaev.NewRegistrar(a, scanManifest())
-	if _, err := r.Register(ctx); err != nil {
-		t.Fatal(err)
-	}
+	r, lines := registeredA(t, p)
 	p.Unlink(binaryAID)
 	registeredB(t, p)
 	for range 2 {

@@ -80,11 +80,7 @@ func contractLabel(t *testing.T, p *openaevtest.Platform, id string) string {
 // made for B's injector is published to A's queue.
 func TestSharedContractHarm(t *testing.T) {
 	p := openaevtest.NewPlatform(t, testToken)
-	ctx := context.Background()
-	a, _ := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
-	if _, err := openaev.NewRegistrar(a, scanManifest()).Register(ctx); err != nil {
-		t.Fatal(err)
-	}
+	registeredA(t, p)
 	registeredB(t, p)
 	id := openaev.ContractID("scan")
 	p.AddInject("i-for-b", id)
@@ -106,10 +102,7 @@ func TestSharedContractHarm(t *testing.T) {
 func TestRegistrarRefusesAContractAnotherTypeHolds(t *testing.T) {
 	p := openaevtest.NewPlatform(t, testToken)
 	ctx := context.Background()
-	a, _ := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
-	if _, err := openaev.NewRegistrar(a, scanManifest()).Register(ctx); err != nil {
-		t.Fatal(err)
-	}
+	registeredA(t, p)
 	id := openaev.ContractID("scan")
 
 	b, _ := binaryClient(t, p.URL, binaryBID, "InjectKit", "injectkit")
@@ -208,10 +201,7 @@ func sharedWarnings(lines []string) []string {
 func TestRegistrarWarnsOfAContractAnotherTypeShares(t *testing.T) {
 	p := openaevtest.NewPlatform(t, testToken)
 	ctx := context.Background()
-	a, _ := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
-	if _, err := openaev.NewRegistrar(a, scanManifest()).Register(ctx); err != nil {
-		t.Fatal(err)
-	}
+	registeredA(t, p)
 	registeredB(t, p)
 	id := openaev.ContractID("scan")
 	if got := contractLabel(t, p, id); got != "InjectKit - scan" {
@@ -235,6 +225,19 @@ func TestRegistrarWarnsOfAContractAnotherTypeShares(t *testing.T) {
 	if got := contractLabel(t, p, id); got != "Acme - scan" {
 		t.Errorf("contract label %q, want A's again", got)
 	}
+}
+
+// registeredA returns binary A's Registrar (injector_type acme-scanner)
+// and its log lines once it registered the scan injector on p through
+// the Registrar's guard.
+func registeredA(t *testing.T, p *openaevtest.Platform) (*openaev.Registrar, func() []string) {
+	t.Helper()
+	a, lines := binaryClient(t, p.URL, binaryAID, "Acme", "acme-scanner")
+	r := openaev.NewRegistrar(a, scanManifest())
+	if _, err := r.Register(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return r, lines
 }
 
 // registeredB returns binary B's client (injector_type injectkit) once it
