@@ -273,16 +273,7 @@ func TestRetryDeadHoldsTheRecord(t *testing.T) {
 				t.Fatal(err)
 			}
 			id = recs[0].ID
-			if err := s.MoveToDead(id, 1, http.StatusUnprocessableEntity, "bad", "status 422"); err != nil {
-				t.Fatal(err)
-			}
-			was, err := s.Get(id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.RetryDead(id); err != nil {
-				t.Fatal(err)
-			}
+			was := retriedDead(t, s, id, 1, http.StatusUnprocessableEntity, "bad", "status 422")
 			// Another process's resender finds it held.
 			mine, start := s.pid, s.start
 			s.pid, s.start = other, processStart(other)

@@ -119,3 +119,23 @@ func lockedWithoutRecord(t *testing.T) string {
 	}
 	return path
 }
+
+// retriedDead moves body id to the dead list after attempts, as a platform
+// that refused it with status and body would (lastErr the error noted),
+// then back to
+// the pending list as `outbox retry-dead` does, and returns its record as
+// it stood dead.
+func retriedDead(t *testing.T, s *Store, id uint64, attempts, status int, body, lastErr string) Record {
+	t.Helper()
+	if err := s.MoveToDead(id, attempts, status, body, lastErr); err != nil {
+		t.Fatal(err)
+	}
+	was, err := s.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RetryDead(id); err != nil {
+		t.Fatal(err)
+	}
+	return was
+}

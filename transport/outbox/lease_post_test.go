@@ -45,12 +45,7 @@ func TestPostKeepsItsLease(t *testing.T) {
 				s, r := putOne(t, Options{Lease: lease})
 				id := r.ID
 				if tt.dead {
-					if err := s.MoveToDead(id, 1, 400, "no", "status 400"); err != nil {
-						t.Fatal(err)
-					}
-					if _, err := s.RetryDead(id); err != nil {
-						t.Fatal(err)
-					}
+					retriedDead(t, s, id, 1, 400, "no", "status 400")
 					var ok bool
 					var err error
 					if r, ok, err = s.Claim(id); !ok || err != nil {

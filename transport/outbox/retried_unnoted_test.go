@@ -29,16 +29,7 @@ func TestRetriedUnnotedGoesBackDead(t *testing.T) {
 				t.Fatal(err)
 			}
 			id := recs[0].ID
-			if err := s.MoveToDead(id, 3, 422, "{}", "rejected"); err != nil {
-				t.Fatal(err)
-			}
-			was, err := s.Get(id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.RetryDead(id); err != nil {
-				t.Fatal(err)
-			}
+			was := retriedDead(t, s, id, 3, 422, "{}", "rejected")
 			r, ok, err := s.Claim(id)
 			if err != nil || !ok {
 				t.Fatalf("claim: %v %v", ok, err)

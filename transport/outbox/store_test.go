@@ -355,12 +355,7 @@ func TestRetryDeadLostRace(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, rec := putOne(t, Options{})
 			id := rec.ID
-			if err := s.MoveToDead(id, 1, 400, `{"error":"bad"}`, "callback rejected: status 400"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.RetryDead(id); err != nil { // the winner
-				t.Fatal(err)
-			}
+			retriedDead(t, s, id, 1, 400, `{"error":"bad"}`, "callback rejected: status 400") // the winner
 			takeOver(t, s, id, tt.owner, time.Now().Add(time.Minute))
 			before, _ := s.Get(id)
 			_, err := s.RetryDead(id)
