@@ -179,12 +179,7 @@ func TestRegistrationFailureHealthReason(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = openaev.NewRegistrar(c, testManifests()).Register(context.Background())
-			var hr serve.HealthReasoner
-			if !errors.As(err, &hr) {
-				t.Fatalf("Register = %v, want an error saying what failed", err)
-			}
-			got := hr.HealthReason()
+			got := refusedRegistration(t, c)
 			if got != tt.want {
 				t.Errorf("HealthReason = %q, want %q", got, tt.want)
 			}
@@ -244,4 +239,17 @@ func manyChoices(n int) framework.Manifest {
 	}
 	return framework.Manifest{Name: "big", Params: []framework.Param{{Name: "pick", Type: framework.ParamEnum,
 		Default: choices[0], Enum: choices}}}
+}
+
+// refusedRegistration registers testManifests through c's Registrar, which
+// must fail with an error saying what failed (a serve.HealthReasoner),
+// and returns that reason, as serve's /healthz would show it.
+func refusedRegistration(t *testing.T, c *openaev.Client) string {
+	t.Helper()
+	_, err := openaev.NewRegistrar(c, testManifests()).Register(context.Background())
+	var hr serve.HealthReasoner
+	if !errors.As(err, &hr) {
+		t.Fatalf("Register = %v, want an error saying what failed", err)
+	}
+	return hr.HealthReason()
 }

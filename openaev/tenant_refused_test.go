@@ -28,12 +28,7 @@ func TestTenantRefusedSaysTheTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = openaev.NewRegistrar(c, testManifests()).Register(context.Background())
-	var hr serve.HealthReasoner
-	if !errors.As(err, &hr) {
-		t.Fatalf("Register = %v, want an error saying what failed", err)
-	}
-	if got, want := hr.HealthReason(), "status 403 (tenant refused: TENANT_ACCESS_DENIED)"; got != want {
+	if got, want := refusedRegistration(t, c), "status 403 (tenant refused: TENANT_ACCESS_DENIED)"; got != want {
 		t.Errorf("HealthReason = %q, want %q", got, want)
 	}
 	_, err = c.Reception(context.Background(), "i1")
