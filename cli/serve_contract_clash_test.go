@@ -10,8 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -51,23 +49,14 @@ func TestServeRefusesAContractAnotherBinaryHolds(t *testing.T) {
 // naming the other injector, before it consumes any inject.
 func TestServeRefusesARegistrationThatCrossedAnother(t *testing.T) {
 	p := openaevtest.NewPlatform(t, serveToken)
-	const otherID = "7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
-	other, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: serveToken, InjectorID: otherID,
-		InjectorName: "Acme scanners", InjectorType: "acme-scanner"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _, err := framework.NewRegistry().Manifest("noop", noop.New())
-	if err != nil {
-		t.Fatal(err)
-	}
+	other, otherID, manifests := acmeNoop(t, p)
 	target, _ := url.Parse(p.URL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	var once sync.Once
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method == http.MethodPost && req.URL.Path == "/api/injectors" {
 			once.Do(func() {
-				if _, err := other.Register(context.Background(), []framework.Manifest{m}, false); err != nil {
+				if _, err := other.Register(context.Background(), manifests, false); err != nil {
 					t.Errorf("the other binary's registration: %v", err)
 				}
 			})

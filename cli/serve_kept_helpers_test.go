@@ -19,6 +19,19 @@ import (
 // other injector's id.
 func acmeHoldsNoop(t *testing.T, p *openaevtest.Platform) string {
 	t.Helper()
+	other, otherID, manifests := acmeNoop(t, p)
+	if _, err := other.Register(context.Background(), manifests, false); err != nil {
+		t.Fatal(err)
+	}
+	return otherID
+}
+
+// acmeNoop returns, unregistered, the client on p of another binary
+// (injector_type "acme-scanner", named "Acme scanners"), its injector id
+// and the manifests it serves: noop's alone, whose contract id is the one
+// serve's noop registers.
+func acmeNoop(t *testing.T, p *openaevtest.Platform) (*openaev.Client, string, []framework.Manifest) {
+	t.Helper()
 	const otherID = "7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
 	other, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: serveToken, InjectorID: otherID,
 		InjectorName: "Acme scanners", InjectorType: "acme-scanner"})
@@ -29,10 +42,7 @@ func acmeHoldsNoop(t *testing.T, p *openaevtest.Platform) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.Register(context.Background(), []framework.Manifest{m}, false); err != nil {
-		t.Fatal(err)
-	}
-	return otherID
+	return other, otherID, []framework.Manifest{m}
 }
 
 // keptComplete returns a new outbox file holding the terminal complete of
