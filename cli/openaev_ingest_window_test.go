@@ -170,14 +170,7 @@ func TestFlushNotesTheCompleteItDelivers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			const id = "inj-flushed"
-			p := noopPlatform(t, id, openaevtest.WithHeldIngestion())
-			p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
-			env, _ := outboxEnv(t)
-			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
-			args := []string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL, "--log-level", "error"}
-			if r := run(t, registry(), env, args...); r.code != cli.ExitDelivery {
-				t.Fatalf("first run: exit %d, want 1 (its complete kept): %s", r.code, r.stderr)
-			}
+			p, env, _, args := keptCompleteRun(t, id)
 			flushEnv := maps.Clone(env)
 			maps.Copy(flushEnv, tt.env)
 			f := run(t, registry(), flushEnv, append([]string{"outbox", "flush", "--backend-url", p.URL, "--log-level", "error"}, tt.flush...)...)
@@ -333,14 +326,7 @@ func TestRunOpenAEVKilledCompleteWithinIngestWindow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			const id = "inj-killed"
-			p := noopPlatform(t, id, openaevtest.WithHeldIngestion())
-			p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
-			env, box := outboxEnv(t)
-			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
-			args := []string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL, "--log-level", "error"}
-			if r := run(t, registry(), env, args...); r.code != cli.ExitDelivery {
-				t.Fatalf("first run: exit %d, want 1 (its complete kept): %s", r.code, r.stderr)
-			}
+			p, env, box, args := keptCompleteRun(t, id)
 			var rec outbox.Record
 			withStore(t, box, func(s *outbox.Store) (err error) {
 				rec, _, err = s.PendingOf(id, nil)
@@ -377,4 +363,22 @@ func TestRunOpenAEVKilledCompleteWithinIngestWindow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// keptCompleteRun runs noop once for inject id, one asset, on a platform
+// that holds its callbacks for ingestion and answers each attempt of the
+// complete 503: the run keeps it in its outbox, exit 1. It returns the
+// platform, the run's environment and outbox, and its arguments, to run
+// the inject again.
+func keptCompleteRun(t *testing.T, id string) (p *openaevtest.Platform, env map[string]string, box string, args []string) {
+	t.Helper()
+	p = noopPlatform(t, id, openaevtest.WithHeldIngestion())
+	p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
+	env, box = outboxEnv(t)
+	msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
+	args = []string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL, "--log-level", "error"}
+	if r := run(t, registry(), env, args...); r.code != cli.ExitDelivery {
+		t.Fatalf("first run: exit %d, want 1 (its complete kept): %s", r.code, r.stderr)
+	}
+	return p, env, box, args
 }
