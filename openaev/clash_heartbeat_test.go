@@ -14,13 +14,7 @@ import (
 // heldWarnings returns the lines of lines that say a contract is held
 // by another type's injector after this daemon registered.
 func heldWarnings(lines []string) []string {
-	var out []string
-	for _, l := range lines {
-		if strings.Contains(l, "held by another binary's injector") {
-			out = append(out, l)
-		}
-	}
-	return out
+	return linesSaying(lines, "held by another binary's injector")
 }
 
 // TestRegistrarHeartbeatSeesAContractSharedSince: binary B's injector of

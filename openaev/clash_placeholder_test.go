@@ -15,13 +15,7 @@ import (
 // placeholderWarnings returns the lines of lines that say a contract is
 // linked first to the placeholder of an import.
 func placeholderWarnings(lines []string) []string {
-	var out []string
-	for _, l := range lines {
-		if strings.Contains(l, "starter-pack import") {
-			out = append(out, l)
-		}
-	}
-	return out
+	return linesSaying(lines, "starter-pack import")
 }
 
 // TestRegistrarWarnsOfAContractAPlaceholderHoldsFirst: an injector id

@@ -183,9 +183,14 @@ func TestRegistrarTakesADummyInjectorsContract(t *testing.T) {
 // sharedWarnings returns the WARN lines of lines that say a contract is
 // shared with another type's injector.
 func sharedWarnings(lines []string) []string {
+	return linesSaying(lines, "linked to another binary's injector too")
+}
+
+// linesSaying returns the lines of lines that hold s, in order.
+func linesSaying(lines []string, s string) []string {
 	var out []string
 	for _, l := range lines {
-		if strings.Contains(l, "linked to another binary's injector too") {
+		if strings.Contains(l, s) {
 			out = append(out, l)
 		}
 	}
