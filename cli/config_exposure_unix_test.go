@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // A config file others may read (holding a secret) or change (whatever
@@ -90,27 +92,12 @@ func TestConfigDirOthersWarned(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.owner != 0 && os.Geteuid() != 0 {
-				t.Skip("chown needs root")
-			}
-			top := t.TempDir()
-			dir := filepath.Join(top, "conf")
-			if err := os.Mkdir(dir, 0o700); err != nil {
-				t.Fatal(err)
-			}
+			dir := testkit.OwnedDir(t, tt.mode, tt.owner)
 			cfg := filepath.Join(dir, "c.yaml")
 			if err := os.WriteFile(cfg, []byte("log_level: info\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if tt.owner != 0 {
-				if err := os.Chown(dir, tt.owner, tt.owner); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := os.Chmod(dir, tt.mode); err != nil {
-				t.Fatal(err)
-			}
-			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": filepath.Join(top, "outbox.db")}, "outbox", "list", "--config", cfg)
+			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": filepath.Join(filepath.Dir(dir), "outbox.db")}, "outbox", "list", "--config", cfg)
 			if r.code != 0 {
 				t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 			}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // DirExposure judges a real directory by its mode and owner.
@@ -29,21 +31,7 @@ func TestDirExposure(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.owner != 0 && os.Geteuid() != 0 {
-				t.Skip("chown needs root")
-			}
-			dir := filepath.Join(t.TempDir(), "conf")
-			if err := os.Mkdir(dir, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			if tt.owner != 0 {
-				if err := os.Chown(dir, tt.owner, tt.owner); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := os.Chmod(dir, tt.mode); err != nil {
-				t.Fatal(err)
-			}
+			dir := testkit.OwnedDir(t, tt.mode, tt.owner)
 			want := make([]string, len(tt.want))
 			for i, w := range tt.want {
 				want[i] = "its directory " + dir + " is " + w

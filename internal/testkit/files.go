@@ -137,3 +137,27 @@ func ReadJSON(t testing.TB, path string, v any) {
 		t.Fatalf("%s: %v", path, err)
 	}
 }
+
+// OwnedDir makes a directory conf in a fresh temporary directory of t,
+// owned by uid owner (0: left as made) with mode, and returns its path:
+// the directory whose exposure a test judges. Handing it to another user
+// needs root: without it, t is skipped when owner is not 0.
+func OwnedDir(t testing.TB, mode os.FileMode, owner int) string {
+	t.Helper()
+	if owner != 0 && os.Geteuid() != 0 {
+		t.Skip("chown needs root")
+	}
+	dir := filepath.Join(t.TempDir(), "conf")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if owner != 0 {
+		if err := os.Chown(dir, owner, owner); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(dir, mode); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
