@@ -362,20 +362,3 @@ func peekBody(r *http.Request) ([]byte, error) {
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	return b, nil
 }
-
-// processedCompletes counts the completes of inject id p received, and
-// fails the test for each it did not take and process.
-func processedCompletes(t *testing.T, p *openaevtest.Platform, id string) int {
-	t.Helper()
-	completes := 0
-	for _, c := range p.Calls(id) {
-		if c.Kind != openaevtest.KindComplete {
-			continue
-		}
-		completes++
-		if !c.Processed() {
-			t.Errorf("complete %d %s: %s", completes, c.Outcome, c.Reason)
-		}
-	}
-	return completes
-}
