@@ -14,8 +14,9 @@ import (
 
 // serve counts each run by injector and outcome from the runtime's
 // observer (injectkit_injects_executed_total, on /metrics over loopback),
-// and says at WARN which run failed, naming its inject, injector and
-// status; a run that succeeds gets no such line.
+// and says at WARN which run failed, naming its inject, injector, status,
+// the message's delivery and the run's duration; a run that succeeds gets
+// no such line.
 func TestIntegrationServeCountsRunsAndWarnsOfFailed(t *testing.T) {
 	testkit.Integration(t) // and RabbitMQ
 	p := openaevtest.NewPlatform(t, serveToken)
@@ -48,6 +49,11 @@ func TestIntegrationServeCountsRunsAndWarnsOfFailed(t *testing.T) {
 	}
 	if l := failed[0]; l["level"] != "warn" || l["inject_id"] != "i-failed" || l["injector"] != "noop" || l["status"] != "failed" {
 		t.Errorf("failed run's line = %v, want WARN naming inject i-failed, injector noop, status failed", l)
+	}
+	// Like every line about one message (README, Deployment), it names
+	// the delivery, and it gives the run's duration.
+	if l := failed[0]; l["channel"] == nil || l["delivery_tag"] == nil || l["duration"] == nil {
+		t.Errorf("failed run's line = %v, want its channel, delivery_tag and duration", l)
 	}
 
 	text := scrapeMetrics(t, stderr.String())

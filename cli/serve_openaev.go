@@ -23,8 +23,9 @@ var _ runtime.Observer = metricsObserver{}
 
 // metricsObserver feeds the daemon's runs (injectkit_injects_executed_total)
 // and execution and delivery durations from the runtime, which times every
-// inject, and says at WARN which runs failed: the runtime's "executed"
-// line is INFO, one among many of a daemon's.
+// inject, and says at WARN which runs failed, with the message's delivery
+// (the report's LogFields) and the run's duration: the runtime's
+// "executed" line is INFO, one among many of a daemon's.
 type metricsObserver struct {
 	m      *serve.Metrics
 	log    *zap.Logger         // nil: no WARN
@@ -45,8 +46,8 @@ func (o metricsObserver) OnExecuted(r *runtime.Report, d time.Duration, err erro
 	if o.log == nil || r.Status != framework.StatusFailed {
 		return
 	}
-	fields := []zap.Field{zap.String("inject_id", r.InjectID), zap.String("injector", r.Injector),
-		zap.String("status", string(r.Status))}
+	fields := append([]zap.Field{zap.String("inject_id", r.InjectID), zap.String("injector", r.Injector)}, r.LogFields...)
+	fields = append(fields, zap.String("status", string(r.Status)), zap.Duration("duration", d))
 	if ei := r.Output.ErrorInfo; ei != nil && ei.Message != "" {
 		fields = append(fields, zap.String("error", runtime.LoggedMessage(ei.Message, o.redact)))
 	}

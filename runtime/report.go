@@ -4,6 +4,8 @@ import (
 	"iter"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -42,6 +44,10 @@ type Report struct {
 	Types    []framework.ExpectationType
 	Started  time.Time
 	Finished time.Time
+	// LogFields are the request's (Request.LogFields: a daemon's channel
+	// and delivery_tag), for a Deliverer or an Observer that logs about
+	// the inject to add after its inject_id, as the runtime's lines do.
+	LogFields []zap.Field
 
 	sigs   *signatures.Batch      // one post-execution signature per target
 	extras []framework.TypeExtras // Output.TargetExtras by position, checked

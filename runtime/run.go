@@ -238,7 +238,8 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	p.inject = nil
 
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
-		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1, Indirect: !p.direct}
+		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1, Indirect: !p.direct,
+		LogFields: p.Request.LogFields}
 	err = rt.build(r, pre, out, partial, notReached, keyedTwice, p.secrets, log)
 	if err != nil {
 		// Not an outcome of the tool's (compile makes a failed outcome of
