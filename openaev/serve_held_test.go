@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
@@ -207,7 +208,8 @@ func TestHandlerLetsGoOfSharedOutbox(t *testing.T) {
 }
 
 // The ERROR line of a result the platform refused (401) and nothing keeps
-// (no outbox) lists the undelivered signatures as its terminal callback
+// (no outbox), the daemon's, lists the undelivered signatures the Handler
+// returns (serve.UnauthorizedError.LogFields) as its terminal callback
 // carries them: as the platform would have got them, its signature names,
 // once per agent of an asset with several.
 func TestLostResultLogsThePlatformsSignatures(t *testing.T) {
@@ -216,12 +218,16 @@ func TestLostResultLogsThePlatformsSignatures(t *testing.T) {
 	content := map[string]any{"target_selector": "assets", "expectations": []map[string]any{{"expectation_type": "DETECTION"}}}
 	body := s.message(t, "i-1", "noop", content, []map[string]any{asset("asset", "a1", "", "192.0.2.1", nil, agents...)}, nil)
 	s.platform.FailComplete("i-1", http.StatusUnauthorized, 1)
-	_ = s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: body})
-	lines := s.logs.FilterMessageSnippet("not kept (no outbox)").All()
-	if len(lines) != 1 {
-		t.Fatalf("%d lines saying the result is lost, want 1: %v", len(lines), s.logs.All())
+	err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: body})
+	var ue *serve.UnauthorizedError
+	if !errors.As(err, &ue) || !ue.Ran || ue.Durable {
+		t.Fatalf("handling returned %v, want the refusal of a result that ran, nowhere kept", err)
 	}
-	raw, _ := lines[0].ContextMap()["undelivered_signatures"].(string)
+	fields := zapcore.NewMapObjectEncoder()
+	for _, f := range ue.LogFields {
+		f.AddTo(fields)
+	}
+	raw, _ := fields.Fields["undelivered_signatures"].(string)
 	var doc struct {
 		Targets []struct {
 			SignatureTarget struct {

@@ -39,7 +39,8 @@ func (h *Handler) settle(ctx context.Context, id, injector string, err error) er
 		if errors.As(err, &de) && de.Report != nil {
 			ue.Ran = true
 			if !ue.Durable {
-				h.lost(ctx, id, de.Report, err)
+				// The daemon's one line about the refusal says it is lost.
+				ue.LogFields = append(signatureFields(de.Report, unsentOf(err)), zap.Duration("duration", de.Duration))
 			}
 		}
 		switch {
@@ -81,12 +82,4 @@ func (h *Handler) settle(ctx context.Context, id, injector string, err error) er
 		return serve.PermanentFor(err, injector)
 	}
 	return err
-}
-
-// lost logs the result of an inject that ran and that nothing keeps (no
-// outbox) after the platform refused it, so that it is not lost without a
-// trace: its message is acknowledged, not run again.
-func (h *Handler) lost(ctx context.Context, id string, r *runtime.Report, err error) {
-	h.log.Error("terminal callback refused and not kept (no outbox): the inject's result is lost to the platform",
-		append([]zap.Field{injectField(ctx, id)}, signatureFields(r, unsentOf(err))...)...)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -101,7 +102,7 @@ func TestHandlerSettles(t *testing.T) {
 			complete: failure{http.StatusNotFound, 1},
 			want:     want{counted: "failed", settle: "reject", runs: 1, outbox: map[outbox.State]int{outbox.Dead: 1}}},
 		{name: "401 on complete, no outbox: acknowledged as unauthorized, not run again, the result logged", complete: failure{http.StatusUnauthorized, 1},
-			want: want{counted: "failed", settle: "unauthorized ran", runs: 1, log: "the inject's result is lost to the platform"}},
+			want: want{counted: "failed", settle: "unauthorized ran", runs: 1}},
 		{name: "1.x: 404 on the reception of a dispatched inject: authorization, nothing runs", opts: old(serveOpts{}),
 			reception: failure{http.StatusNotFound, 1}, want: want{settle: "unauthorized i-1", runs: 0}},
 		{name: "1.x: a token denied the inject (404): authorization, nothing runs", opts: old(serveOpts{}),
@@ -171,6 +172,20 @@ func TestHandlerSettles(t *testing.T) {
 			}
 			if ue := (*serve.UnauthorizedError)(nil); errors.As(err, &ue) && tt.body == "" && ue.Injector != "nmap" {
 				t.Errorf("refusal labelled injector %q, want nmap (counted failed under it once the daemon rejects it)", ue.Injector)
+			}
+			if ue := (*serve.UnauthorizedError)(nil); errors.As(err, &ue) && ue.Ran && !ue.Durable {
+				// The result lost: said once, by the daemon's line, which
+				// carries what was lost; the Handler logs nothing of it.
+				got := zapcore.NewMapObjectEncoder()
+				for _, f := range ue.LogFields {
+					f.AddTo(got)
+				}
+				if got.Fields["undelivered_signatures"] == nil || got.Fields["duration"] == nil {
+					t.Errorf("refusal's log fields %v, want undelivered_signatures and duration", got.Fields)
+				}
+				if n := s.logs.FilterLevelExact(zap.ErrorLevel).Len(); n != 0 {
+					t.Errorf("the Handler logged %d ERROR lines of a failure it returns: %v", n, s.logs.All())
+				}
 			}
 			if n := s.nmap.calls.Load(); n != tt.want.runs {
 				t.Errorf("nmap ran %d times, want %d", n, tt.want.runs)

@@ -268,12 +268,13 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (a
 	switch {
 	case ue.Durable:
 		log.Error("the platform refuses the token; the result is kept for a resend and the message acknowledged",
-			zap.String("reason", reason), zap.Int("in_a_row", n), zap.Error(ue.Err))
+			append(ue.LogFields, zap.String("reason", reason), zap.Int("in_a_row", n), zap.Error(ue.Err))...)
 		ack()
 		return false
 	case ue.Ran:
-		log.Error("the platform refuses the token; the inject ran and no outbox keeps its result: the message is acknowledged so that it does not run again",
-			zap.String("reason", reason), zap.Int("in_a_row", n), zap.Error(ue.Err))
+		log.Error("the platform refuses the token; the inject ran and no outbox keeps its result: the result is lost to the platform, "+
+			"the message acknowledged so that the inject does not run again",
+			append(ue.LogFields, zap.String("reason", reason), zap.Int("in_a_row", n), zap.Error(ue.Err))...)
 		ack()
 		return false
 	}

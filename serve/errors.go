@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/internal/httpx"
 )
 
@@ -84,7 +86,8 @@ type RefusalReasoner interface {
 //   - with Ran set and not Durable, the inject ran and its result was
 //     refused with nowhere to keep it (no outbox): the message is
 //     acknowledged all the same, so that the inject does not run again,
-//     and the Handler has logged the result;
+//     and the daemon's one ERROR line says the result is lost, with
+//     LogFields (the Handler logs nothing of it: log or return);
 //   - otherwise nothing ran: the message is kept unacknowledged by its
 //     worker (never returned to the broker, whose queue may drop it after
 //     a delivery limit) and handed to the Handler again, flagged
@@ -110,6 +113,10 @@ type UnauthorizedError struct {
 	// Injector labels the inject in the metrics when its message is
 	// rejected ("" when unknown).
 	Injector string
+	// LogFields are added to the daemon's line about the refusal: what
+	// a result refused with Ran set held (the signatures lost), and how
+	// long its delivery took.
+	LogFields []zap.Field
 }
 
 func (e *UnauthorizedError) Error() string { return e.Err.Error() }
