@@ -156,3 +156,19 @@ func TestHealthNamesTheFailureOfARetriedRegistration(t *testing.T) {
 		t.Errorf("NoteRetry outside a registration recorded %q", *after)
 	}
 }
+
+// Before its first registration has ended (sent, or its first attempt
+// failed), /healthz is unavailable for starting, not for a registration
+// failing: none failed yet (injectkit_heartbeats_total{result="error"} is
+// 0), and an operator reading "failing" at every start would look for a
+// fault that is not there.
+func TestHealthSaysStartingBeforeTheFirstRegistration(t *testing.T) {
+	r := newRunner(&Daemon{Registrar: &scriptedRegistrar{errs: []error{errors.New("down"), nil}}})
+	if h := r.health(); h.Status == "ok" || h.Reason != ReasonStarting {
+		t.Errorf("health before any registration: %+v, want the reason %q", h, ReasonStarting)
+	}
+	_, _ = r.register(context.Background(), "registration")
+	if h := r.health(); h.Reason != ReasonRegistration {
+		t.Errorf("health after the first registration failed: %+v, want the reason %q", h, ReasonRegistration)
+	}
+}

@@ -30,7 +30,7 @@ type Health struct {
 	// Reason says why the status is "unavailable": a shutdown waiting
 	// for the injects in flight (ShuttingDownReason; BrokerConnected
 	// stays true while their messages settle on the connection),
-	// ReasonUnauthorized (or the last refusal's RefusalReason: a tenant
+	// ReasonStarting before the first registration ended, ReasonUnauthorized (or the last refusal's RefusalReason: a tenant
 	// refused), a PauseError's reason as it is at the request (its Current, else
 	// its Reason: "outbox full: …"), the failing registration
 	// (ReasonRegistration, with what failed when its error is a
@@ -42,7 +42,10 @@ type Health struct {
 }
 
 // Reasons of an unavailable /healthz, besides ReasonUnauthorized.
+// ReasonStarting is the reason until the first registration ended or one
+// of its attempts failed: nothing failed yet.
 const (
+	ReasonStarting     = "starting: the first registration with the platform has not ended yet"
 	ReasonRegistration = "the platform's registration (heartbeat) is failing"
 	ReasonBroker       = "not connected to the broker"
 )
@@ -108,6 +111,8 @@ func (r *runner) health() Health {
 		h.Reason = ReasonRegistration
 		if why := r.regFailure.Load(); why != nil {
 			h.Reason = *why
+		} else if r.lastBeat.Load() == 0 {
+			h.Reason = ReasonStarting // no registration ended, no attempt failed
 		}
 	case !h.BrokerConnected:
 		h.Reason = ReasonBroker
