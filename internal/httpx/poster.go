@@ -307,8 +307,15 @@ func (p *Poster) logRetry(r *Request, attempt, attempts int, f *failure, wait ti
 		return
 	}
 	fields := make([]zap.Field, 0, 5+len(r.Fields))
-	fields = append(fields, zap.String("op", r.Op), zap.String("attempt", strconv.Itoa(attempt)+"/"+strconv.Itoa(attempts)),
-		zap.Int("status", f.status), zap.Duration("wait", wait))
+	fields = append(fields, zap.String("op", r.Op), zap.String("attempt", strconv.Itoa(attempt)+"/"+strconv.Itoa(attempts)))
+	if f.status > 0 {
+		// http_status, not status: a daemon's other lines carry a string
+		// status (an outcome, an inject's status), and a JSON log store
+		// maps one field to one type. None when no response came (error
+		// says why).
+		fields = append(fields, zap.Int("http_status", f.status))
+	}
+	fields = append(fields, zap.Duration("wait", wait))
 	if f.err != nil {
 		fields = append(fields, zap.String("error", f.err.Error()))
 	}
