@@ -281,7 +281,7 @@ func checkOneFailureLine(t *testing.T, stderr, id, op, final string) {
 		}
 		switch {
 		case m["msg"] == "request failed, retrying" && m["op"] == op:
-			retries = append(retries, fmt.Sprint(m["level"], " ", m["attempt"]))
+			retries = append(retries, fmt.Sprint(m["level"], " ", m["attempt"], "/", m["attempts"]))
 		case m["level"] == "warn" || m["level"] == "error":
 			above = append(above, fmt.Sprint(m["msg"]))
 			if m["msg"] == final && !strings.Contains(fmt.Sprint(m["error"]), "after 4 attempts") {

@@ -3,7 +3,6 @@ package transport
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -59,8 +58,8 @@ func TestSendRetriesThenFails(t *testing.T) {
 	for i, e := range retries {
 		f := e.ContextMap()
 		wantWait := time.Duration(10<<i) * time.Millisecond
-		if f["attempt"] != fmt.Sprintf("%d/4", i+1) || f["http_status"] != int64(503) || f["wait"] != wantWait {
-			t.Errorf("WARN %d fields = %v, want attempt %d/4 http_status 503 wait %v", i, f, i+1, wantWait)
+		if f["attempt"] != int64(i+1) || f["attempts"] != int64(4) || f["http_status"] != int64(503) || f["wait"] != wantWait {
+			t.Errorf("WARN %d fields = %v, want attempt %d of 4, http_status 503, wait %v", i, f, i+1, wantWait)
 		}
 		// "status" is a string in every other line of a daemon's JSON log
 		// (an outcome, an inject's status): one field, one JSON type, or a

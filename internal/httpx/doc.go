@@ -33,7 +33,7 @@
 //
 // # Logging
 //
-// A Poster logs each retry at WARN (op, attempt n/N, status, wait, without a
+// A Poster logs each retry at WARN (op, attempt and attempts, http_status, wait, without a
 // status the error, and, when a Retry-After header asked for another wait
 // than the one made, retry_after: "asked 3600s, waiting 30s") and never the final failure: it returns it, and the
 // caller decides who reports it, once.

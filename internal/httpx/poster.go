@@ -306,8 +306,11 @@ func (p *Poster) logRetry(r *Request, attempt, attempts int, f *failure, wait ti
 	if p.Log == nil {
 		return
 	}
-	fields := make([]zap.Field, 0, 5+len(r.Fields))
-	fields = append(fields, zap.String("op", r.Op), zap.String("attempt", strconv.Itoa(attempt)+"/"+strconv.Itoa(attempts)))
+	fields := make([]zap.Field, 0, 6+len(r.Fields))
+	// attempt a number, as in a daemon's other lines (its handlings, its
+	// connections), and attempts beside it: not "1/4", one field keeping
+	// one JSON type.
+	fields = append(fields, zap.String("op", r.Op), zap.Int("attempt", attempt), zap.Int("attempts", attempts))
 	if f.status > 0 {
 		// http_status, not status: a daemon's other lines carry a string
 		// status (an outcome, an inject's status), and a JSON log store

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -151,10 +150,12 @@ func checkRetryLines(t *testing.T, entries []observer.LoggedEntry, op string, wa
 	}
 	for i, e := range entries {
 		f := e.ContextMap()
-		attempt := strconv.Itoa(i+1) + "/" + strconv.Itoa(DefaultAttempts)
-		if e.Level != zapcore.WarnLevel || f["op"] != op || f["attempt"] != attempt || f["wait"] != waits[i] ||
-			f["inject_id"] != "i" {
-			t.Errorf("line %d: %s %q %v, want WARN op %s attempt %s wait %v", i, e.Level, e.Message, f, op, attempt, waits[i])
+		// attempt and attempts are numbers, as attempt is in every other
+		// line of a daemon's JSON log: one field, one JSON type.
+		attempt := int64(i + 1)
+		if e.Level != zapcore.WarnLevel || f["op"] != op || f["attempt"] != attempt || f["attempts"] != int64(DefaultAttempts) ||
+			f["wait"] != waits[i] || f["inject_id"] != "i" {
+			t.Errorf("line %d: %s %q %v, want WARN op %s attempt %d of %d, wait %v", i, e.Level, e.Message, f, op, attempt, DefaultAttempts, waits[i])
 		}
 	}
 }
