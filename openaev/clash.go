@@ -365,7 +365,7 @@ func (s *clashSaid) say(c *Client, last *[]string, contracts []string, allRead b
 	}
 	*last = contracts
 	c.log.Warn(msg, zap.String("injector_type", c.cfg.InjectorType), zap.String("injector_id", c.cfg.InjectorID),
-		zap.Strings("contracts", contracts))
+		zap.Strings("contract_ids", contracts))
 }
 
 // placeholderFirst is the WARN of contracts a placeholder holds first,

@@ -206,7 +206,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	var unknown []string
 	if out.TargetStatus, unknown = knownStatus(out.TargetStatus); len(unknown) > 0 {
 		log.Warn("executor gave targets outcomes that are none of success, partial, failed, timeout; ignored",
-			zap.String("targets", namedKeys(redactStrings(p.secrets, unknown))))
+			zap.String("target_names", namedKeys(redactStrings(p.secrets, unknown))))
 	}
 	// Waited for after the executor's time is taken, in the payload's: the
 	// host-wide address lookup the prefetch starts with may outlast a
@@ -215,7 +215,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	stopRoutes()
 	notReached, stray := byPosition(out.Unreached, targets) // keyed by ownOutput
 	if len(stray) > 0 {
-		log.Warn("executor named as not reached targets it was not given; ignored", zap.String("targets", namedKeys(stray)))
+		log.Warn("executor named as not reached targets it was not given; ignored", zap.String("target_names", namedKeys(stray)))
 	}
 	out = outcomeReached(out, notReached) // a run cut short stays a timeout
 	var partial []string
@@ -273,7 +273,7 @@ func (rt *Runtime) build(r *Report, pre *signatures.Batch, out framework.ToolOut
 	var stray []string
 	r.sigs, r.Status, r.notReached = post, out.Status, notReached
 	if r.targetStatus, stray = byPosition(out.TargetStatus, targets); len(stray) > 0 { // keyed by ownOutput
-		log.Warn("executor gave outcomes of targets it was not given; ignored", zap.String("targets", namedKeys(stray)))
+		log.Warn("executor gave outcomes of targets it was not given; ignored", zap.String("target_names", namedKeys(stray)))
 	}
 	if out.Status == framework.StatusTimeout {
 		r.Partial = partial

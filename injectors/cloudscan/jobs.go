@@ -43,8 +43,8 @@ func runJobs(ctx context.Context, log *zap.Logger, in *framework.Inject, jobs []
 			defer func() { <-sem }()
 			j.result = safeCheck(ctx, j)
 			log.Debug("check done", zap.String("check", j.label),
-				zap.Int("findings", len(j.result.Findings)), zap.Int("errors", len(j.result.Errors)),
-				zap.Bool("failed", j.result.Failed))
+				zap.Int("findings", len(j.result.Findings)), zap.Int("check_errors", len(j.result.Errors)),
+				zap.Bool("check_failed", j.result.Failed))
 			in.Partial(fmt.Sprintf("%s: %s, %s", j.label, count(len(j.result.Findings), "finding"), count(len(j.result.Errors), "error")))
 		}()
 	}
