@@ -41,9 +41,10 @@ const (
 
 // sdkEndpoint is an endpoint the SDK would send requests to, and where
 // it is given: a variable, or <file>:<profile>.endpoint_url,
-// <file>:services <name>.<service>.endpoint_url.
+// <file>:services <name>.<service>.endpoint_url; service is the SDK's id
+// of the service whose client takes it (sdkServices, chainServices).
 type sdkEndpoint struct {
-	field, value string
+	field, value, service string
 }
 
 // checkConfiguredEndpoints refuses an endpoint the SDK would take from
@@ -94,9 +95,9 @@ func configuredEndpoints(files *sdkFiles, setting string) []sdkEndpoint {
 	var global *sdkEndpoint
 	switch {
 	case env.BaseEndpoint != "":
-		global = &sdkEndpoint{envEndpointURL, env.BaseEndpoint}
+		global = &sdkEndpoint{field: envEndpointURL, value: env.BaseEndpoint}
 	case shared.BaseEndpoint != "":
-		global = &sdkEndpoint{files.where(profile+"."+keyEndpointURL, shared.BaseEndpoint), shared.BaseEndpoint}
+		global = &sdkEndpoint{field: files.where(profile+"."+keyEndpointURL, shared.BaseEndpoint), value: shared.BaseEndpoint}
 	}
 	_, globalSet := os.LookupEnv(envEndpointURL)
 	var out []sdkEndpoint
@@ -109,14 +110,16 @@ func configuredEndpoints(files *sdkFiles, setting string) []sdkEndpoint {
 		case globalSet && !set:
 			// The SDK's clients take the global endpoint alone then.
 		case v != "":
-			out = append(out, sdkEndpoint{name, v})
+			out = append(out, sdkEndpoint{name, v, id})
 			continue
 		case inSection:
-			out = append(out, sdkEndpoint{files.where("services "+shared.ServicesSectionName+"."+key+"."+keyEndpointURL, section), section})
+			out = append(out, sdkEndpoint{files.where("services "+shared.ServicesSectionName+"."+key+"."+keyEndpointURL, section), section, id})
 			continue
 		}
 		if global != nil {
-			out = append(out, *global)
+			ep := *global
+			ep.service = id
+			out = append(out, ep)
 		}
 	}
 	return out

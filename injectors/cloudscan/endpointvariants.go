@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -24,12 +25,17 @@ const (
 // checkEndpointVariants refuses FIPS or dual-stack endpoints asked for
 // (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, else the loaded
 // profile's use_fips_endpoint, use_dualstack_endpoint, as the SDK takes
-// them) beside an endpoint given: the endpoint_url setting, or one the
-// SDK takes from its configuration (configuredEndpoints). The SDK's
-// endpoint rules resolve no endpoint then ("Invalid Configuration: FIPS
-// and custom endpoint are not supported"), and every call of every
-// inject would fail before it is sent. The error names where the variant
-// is asked for, and the endpoint (its credentials masked).
+// them) beside an endpoint given that every inject needs: the
+// endpoint_url setting, or one the SDK takes from its configuration
+// (configuredEndpoints) for STS, which proves the credentials' account
+// before any check, or for a service of the credential chain (SSO,
+// Signin). The SDK's endpoint rules resolve no endpoint then ("Invalid
+// Configuration: FIPS and custom endpoint are not supported"), and every
+// inject would fail before any check is sent. One given for a checked
+// service alone (AWS_ENDPOINT_URL_S3, a VPC endpoint beside FIPS) is not
+// refused: only that service's checks fail, the others resolve theirs.
+// The error names where the variant is asked for, and the endpoint (its
+// credentials masked).
 func checkEndpointVariants(files *sdkFiles, setting, endpoint string) error {
 	env, err := config.NewEnvConfig()
 	if err != nil {
@@ -38,8 +44,13 @@ func checkEndpointVariants(files *sdkFiles, setting, endpoint string) error {
 	given := ""
 	if endpoint != "" {
 		given = fmt.Sprintf("%s.%s %q", Name, SettingEndpointURL, httpx.MaskURL(endpoint))
-	} else if eps := configuredEndpoints(files, setting); len(eps) > 0 {
-		given = fmt.Sprintf("%s %q", eps[0].field, httpx.MaskURL(eps[0].value))
+	} else {
+		for _, ep := range configuredEndpoints(files, setting) {
+			if ep.service == sdkServices[0] || !slices.Contains(sdkServices, ep.service) { // STS, or the chain's
+				given = fmt.Sprintf("%s %q", ep.field, httpx.MaskURL(ep.value))
+				break
+			}
+		}
 	}
 	if given == "" {
 		return nil
@@ -71,7 +82,7 @@ func checkEndpointVariants(files *sdkFiles, setting, endpoint string) error {
 		}
 		return &signatures.ValidationError{Field: field, Value: value,
 			Reason: fmt.Sprintf("asks for %s endpoints, which the AWS SDK does not resolve beside an endpoint given (%s): "+
-				"every call of every inject would fail unsent (%q); %s, or leave the endpoint out", v.name, given, v.sdkSays, undo)}
+				"every inject would fail unsent (%q); %s, or leave the endpoint out", v.name, given, v.sdkSays, undo)}
 	}
 	return nil
 }

@@ -3,11 +3,13 @@ package cloudscan
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -69,6 +71,65 @@ func TestEndpointVariantsBesideAnEndpointRefused(t *testing.T) {
 			if !errors.As(err, &ve) || !strings.HasSuffix(ve.Field, tt.field) || ve.Value != tt.value ||
 				!strings.Contains(ve.Reason, "which the AWS SDK does not resolve beside an endpoint given") {
 				t.Fatalf("error %v, want %s %q refused", err, tt.field, tt.value)
+			}
+		})
+	}
+}
+
+// An endpoint given for one checked service alone (AWS_ENDPOINT_URL_S3,
+// an S3 VPC endpoint beside FIPS) leaves STS, which proves the account
+// before any check, resolving its FIPS endpoint: only that service's
+// checks would fail, so FIPS is not refused beside it. Beside an
+// endpoint STS takes (AWS_ENDPOINT_URL_STS, a profile's services
+// section) it is. The SDK's endpoint rules are the judge, resolved
+// without a request.
+func TestEndpointVariantsBesideAServiceEndpoint(t *testing.T) {
+	const url = "http://127.0.0.1:9"
+	ctx := context.Background()
+	fips := &sts.EndpointParameters{Region: aws.String("us-gov-west-1"), UseFIPS: aws.Bool(true)}
+	if _, err := sts.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, *fips); err != nil {
+		t.Fatalf("the SDK resolves no FIPS endpoint for STS without one given: %v", err)
+	}
+	if _, err := s3.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, s3.EndpointParameters{
+		Region: aws.String("us-gov-west-1"), UseFIPS: aws.Bool(true), Endpoint: aws.String(url)}); err == nil {
+		t.Fatal("the SDK resolves S3 with FIPS beside an endpoint given; the case expects it not to")
+	}
+	fips.Endpoint = aws.String(url)
+	if _, err := sts.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, *fips); err == nil {
+		t.Fatal("the SDK resolves STS with FIPS beside an endpoint given; the case expects it not to")
+	}
+
+	tests := []struct {
+		name   string
+		env    map[string]string
+		config string
+		field  string // "": not refused
+	}{
+		{name: "S3's alone", env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true", "AWS_ENDPOINT_URL_S3": url}},
+		{name: "EC2's in the profile's services", config: "[default]\nuse_fips_endpoint = true\nservices = vpc\n" +
+			"[services vpc]\nec2 =\n  endpoint_url = " + url + "\n"},
+		{name: "STS's", env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true", "AWS_ENDPOINT_URL_STS": url},
+			field: "AWS_USE_FIPS_ENDPOINT"},
+		{name: "STS's in the profile's services", config: "[default]\nuse_dualstack_endpoint = true\nservices = vpc\n" +
+			"[services vpc]\nsts =\n  endpoint_url = " + url + "\n", field: "config:default.use_dualstack_endpoint"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			awsEnvWith(t, tt.env, tt.config, "")
+			if _, ok := tt.env["AWS_ENDPOINT_URL"]; !ok {
+				os.Unsetenv("AWS_ENDPOINT_URL") // set, even empty, it shadows the services section
+			}
+			err := New().Configure(map[string]string{})
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || !strings.HasSuffix(ve.Field, tt.field) ||
+				!strings.Contains(ve.Reason, "which the AWS SDK does not resolve beside an endpoint given") {
+				t.Fatalf("error %v, want %s refused", err, tt.field)
 			}
 		})
 	}
