@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -223,27 +224,41 @@ func (c *learningCredentials) Retrieve(ctx context.Context) (aws.Credentials, er
 		return creds, safeCredentialError(err)
 	}
 	c.red.learn(creds)
-	if creds.CanExpire && !creds.Expires.After(time.Now()) {
+	if expires := creds.Expires.Add(cacheExpiryWindow(creds)); creds.CanExpire && !expires.After(time.Now()) {
 		// The SDK's cache signs with credentials that expired before it
 		// got them, and asks its provider again for every request (a
 		// credential_process run again for each call): AWS refuses each
 		// (ExpiredToken). Not one is sent.
-		return aws.Credentials{}, expiredCredentials(creds)
+		return aws.Credentials{}, expiredCredentials(creds.Source, expires)
 	}
 	return creds, nil
 }
 
-// expiredCredentials is the error of credentials that had expired when
-// their provider handed them out, naming the provider and when they
-// expired (never a value).
-func expiredCredentials(creds aws.Credentials) error {
+// cacheExpiryWindow is how much earlier than their provider said the
+// SDK's cache, which Retrieve reads through, makes credentials expire
+// (aws.CredentialsCache's ExpiryWindow, to renew them before they do):
+// 5 minutes for a container's credentials endpoint (ECS, EKS Pod
+// Identity: config's resolveHTTPCredProvider), none for the others. The
+// SDK signs with them until Expires plus it, and AWS takes them: only
+// then have they expired.
+func cacheExpiryWindow(creds aws.Credentials) time.Duration {
+	if creds.Source == endpointcreds.ProviderName {
+		return 5 * time.Minute
+	}
+	return 0
+}
+
+// expiredCredentials is the error of credentials that had expired (at
+// expires) when their provider (source) handed them out, naming the
+// provider and when they expired (never a value).
+func expiredCredentials(source string, expires time.Time) error {
 	from := "their provider"
-	if creds.Source != "" {
-		from = "their provider (" + creds.Source + ")"
+	if source != "" {
+		from = "their provider (" + source + ")"
 	}
 	return fmt.Errorf("the credentials %s handed out expired at %s, before any request signed with them: "+
 		"AWS would refuse each (ExpiredToken), so none is sent; renew them (a credential_process that gives cached credentials "+
-		"must renew them once expired)", from, creds.Expires.UTC().Format(time.RFC3339))
+		"must renew them once expired)", from, expires.UTC().Format(time.RFC3339))
 }
 
 // ProviderSources keeps the credential source the SDK reports in its user

@@ -2,10 +2,14 @@ package cloudscan
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
@@ -84,6 +88,61 @@ func TestExpiredCredentialsSignNothing(t *testing.T) {
 				if strings.Contains(out.ErrorInfo.Message, v) {
 					t.Errorf("the message shows a credential: %s", out.ErrorInfo.Message)
 				}
+			}
+		})
+	}
+}
+
+// A container's credentials endpoint (ECS, EKS Pod Identity) hands out
+// credentials the SDK's cache makes expire 5 minutes early, to renew them
+// in time: it still signs with them until they truly expire, and AWS
+// takes them. Credentials 4 minutes from expiry are used, the inject
+// succeeds; ones expired a minute ago sign nothing, the message giving
+// the time they expired, not 5 minutes before.
+func TestContainerCredentialsNearExpiryUsed(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	for _, tt := range []struct {
+		name    string
+		expires time.Time
+		expired bool
+	}{
+		{"4 minutes left", now.Add(4 * time.Minute), false},
+		{"expired a minute ago", now.Add(-time.Minute), true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			t.Setenv("AWS_ACCESS_KEY_ID", "")
+			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+			body, err := json.Marshal(map[string]string{"AccessKeyId": procKeyID, "SecretAccessKey": procSecret,
+				"Token": procSessTok, "Expiration": tt.expires.Format(time.RFC3339)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			creds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(body)
+			}))
+			t.Cleanup(creds.Close)
+			t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", creds.URL+"/creds")
+			st := newStandIn(t, []string{"private-logs"}, fixtures())
+			e := New(WithVersion(testVersion))
+			p := decodeParams(t, e, nil, st.URL())
+			if err := e.Configure(map[string]string{SettingEndpointURL: st.URL()}); err != nil {
+				t.Fatal(err)
+			}
+			out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{euWest1}, p))
+			if !tt.expired {
+				if out.Status != framework.StatusSuccess || len(st.calls()) == 0 {
+					t.Fatalf("status %s (%+v), %d calls: want success, signed with the container's credentials", out.Status, out.ErrorInfo, len(st.calls()))
+				}
+				return
+			}
+			want := "expired at " + tt.expires.Format(time.RFC3339) + ", before any request signed with them"
+			if out.Status != framework.StatusFailed || out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, want) {
+				t.Fatalf("status %s, error %+v: want failed, %q", out.Status, out.ErrorInfo, want)
+			}
+			if calls := st.calls(); len(calls) != 0 {
+				t.Errorf("%d requests signed with expired credentials: %v", len(calls), calls)
 			}
 		})
 	}
