@@ -61,8 +61,8 @@ type ConfigResult struct {
 	// fetched (max_results reached): a CVE may be on one not fetched.
 	cutOff bool
 	// keyRefused is set when the engine refused the API key
-	// (ErrUnauthorized, not spent credits): no later query of the run is
-	// sent with it.
+	// (refusesKey: not spent credits, nor a request the key's plan does
+	// not allow): no later query of the run is sent with it.
 	keyRefused bool
 }
 
@@ -181,7 +181,7 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 	default:
 		r.Status, r.Error = ResultFailed, red.Redact(fmt.Sprintf("targets[%d]: %v", i, err))
 	}
-	r.keyRefused = errors.Is(err, ErrUnauthorized)
+	r.keyRefused = refusesKey(err)
 	return r, d
 }
 

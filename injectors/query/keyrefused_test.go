@@ -2,9 +2,14 @@ package query
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -70,5 +75,50 @@ func TestRefusedKeyStopsTheRun(t *testing.T) {
 	}
 	if out2.ExecutionStatus() != framework.StatusPartial {
 		t.Errorf("credits spent: status %q, want partial (the free query succeeded)", out2.ExecutionStatus())
+	}
+}
+
+// TestPlanRefusalDoesNotStopTheRun: a 401 whose message asks to upgrade
+// the key's plan for this request ("Please upgrade your API plan to use
+// filters or paging", Shodan's answer to a filter of a key without the
+// plan) refuses that request, not the key: the next configuration, a
+// first page without a filter, is still sent and answered.
+func TestPlanRefusalDoesNotStopTheRun(t *testing.T) {
+	var queries []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query().Get("query")
+		mu.Lock()
+		queries = append(queries, q)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if strings.Contains(q, ":") {
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"error": "Please upgrade your API plan to use filters or paging."}`)
+			return
+		}
+		io.WriteString(w, `{"matches": [], "total": 0}`)
+	}))
+	t.Cleanup(srv.Close)
+	e := New()
+	if err := e.Configure(map[string]string{SettingShodanBaseURL: srv.URL, SettingShodanAPIKey: testKey, SettingRequestTimeout: "30s"}); err != nil {
+		t.Fatal(err)
+	}
+	e.retry.timer = &recordTimer{}
+	e.minGap = time.Nanosecond
+	t.Cleanup(func() { _ = e.Close() })
+	in := newInject(t, zap.NewNop(), nil, signatures.ExternalConfig{Query: "port:443"}, signatures.ExternalConfig{Query: "nginx"})
+	out := e.Execute(context.Background(), in)
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"port:443", "nginx"}; !reflect.DeepEqual(queries, want) {
+		t.Errorf("the engine got %q, want %q: a plan's refusal is no refused key", queries, want)
+	}
+	if len(out.Unreached) != 0 {
+		t.Errorf("Unreached = %v, want none", out.Unreached)
+	}
+	rs := results(t, out)
+	if len(rs) != 2 || rs[0].Status != ResultFailed || rs[1].Status != ResultSuccess {
+		t.Errorf("results %+v, want the first failed, the second a success", rs)
 	}
 }

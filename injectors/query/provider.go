@@ -173,3 +173,18 @@ func (e *APIError) Unwrap() error { return e.kind }
 func retryable(status int, _ string) bool {
 	return status == http.StatusTooManyRequests || status >= 500
 }
+
+// refusesKey reports whether err is the engine refusing the API key
+// itself (ErrUnauthorized), after which every request of the key is
+// refused alike; not a 401 whose message asks to upgrade the key's plan
+// for this request ("Please upgrade your API plan to use filters or
+// paging", as Shodan answered a filter or a page past the first of a
+// key without the plan: shodan-python's APIError), after which a first
+// page without a filter still goes. Spent credits are ErrNoQueryCredits.
+func refusesKey(err error) bool {
+	if !errors.Is(err, ErrUnauthorized) {
+		return false
+	}
+	var ae *APIError
+	return !errors.As(err, &ae) || !strings.Contains(strings.ToLower(ae.Message), "upgrade your api plan")
+}
