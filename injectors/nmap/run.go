@@ -150,11 +150,18 @@ func startError(path string, err error) error {
 	n, _ := io.ReadFull(f, head)
 	line, _, _ := strings.Cut(string(head[:n]), "\n")
 	interp, ok := strings.CutPrefix(line, "#!")
-	if fields := strings.Fields(interp); ok && len(fields) > 0 {
-		return fmt.Errorf("%s found on PATH cannot be started: its interpreter %q (its #! line) does not exist: %w",
-			path, fields[0], err)
+	// The kernel ends the interpreter's path at a space or a tab only: a
+	// carriage return (a script saved with Windows line endings) is part
+	// of the name it looks for.
+	fields := strings.FieldsFunc(interp, func(r rune) bool { return r == ' ' || r == '\t' })
+	if !ok || len(fields) == 0 {
+		return err
 	}
-	return err
+	why := "does not exist"
+	if strings.HasSuffix(fields[0], "\r") {
+		why += " (the line ends in a carriage return: the script has Windows line endings)"
+	}
+	return fmt.Errorf("%s found on PATH cannot be started: its interpreter %q (its #! line) %s: %w", path, fields[0], why, err)
 }
 
 // notExecutable returns the first regular file named nmap in the

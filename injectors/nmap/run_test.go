@@ -171,6 +171,10 @@ func TestRunnerCannotStart(t *testing.T) {
 			ExitCannotRun, []string{"not executable", "permission denied"}},
 		{"its #! interpreter missing", func(p string) error { return os.WriteFile(p, []byte("#!/nonexistent/sh -e\nexit 0\n"), 0o755) },
 			ExitCannotRun, []string{`its interpreter "/nonexistent/sh" (its #! line) does not exist`}},
+		// A script saved with Windows line endings: the kernel looks for
+		// "/bin/sh\r", which does not exist; /bin/sh does.
+		{"its #! line ending in a carriage return", func(p string) error { return os.WriteFile(p, []byte("#!/bin/sh\r\nexit 0\r\n"), 0o755) },
+			ExitCannotRun, []string{`its interpreter "/bin/sh\r" (its #! line) does not exist`, "carriage return"}},
 		{"a directory", func(p string) error { return os.Mkdir(p, 0o755) },
 			ExitNotInstalled, []string{"apt-get install nmap"}},
 	}
