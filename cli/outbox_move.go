@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -140,26 +141,31 @@ func (e *outboxEnv) tenantsKept(from string) (map[uint64]string, error) {
 
 // movedToServe says who sends the bodies of tenanted (see tenantsKept)
 // the move gave the base URL to, pending still: the injectkit serve of
-// each tenant; "" when there are none. n counts them.
+// each tenant and injector id (openaev.Profile.Owns); "" when there are
+// none. n counts them.
 func (e *outboxEnv) movedToServe(tenanted map[uint64]string, to string) (says string, n int) {
-	byTenant := map[string]int{}
-	var tenants []string
+	type daemon struct{ tenant, injector string }
+	byDaemon := map[daemon]int{}
+	var daemons []daemon
 	for id, tenant := range tenanted {
 		r, err := e.store.Get(id)
 		if err != nil || r.State != outbox.Pending || !sameBackend(r.BaseURL, to) {
 			continue // not moved: another process's, or gone since
 		}
-		if byTenant[tenant] == 0 {
-			tenants = append(tenants, tenant)
+		d := daemon{tenant, r.InjectorID}
+		if byDaemon[d] == 0 {
+			daemons = append(daemons, d)
 		}
-		byTenant[tenant]++
+		byDaemon[d]++
 		n++
 	}
-	slices.Sort(tenants)
+	slices.SortFunc(daemons, func(a, b daemon) int {
+		return cmp.Or(cmp.Compare(a.tenant, b.tenant), cmp.Compare(a.injector, b.injector))
+	})
 	var parts []string
-	for _, tenant := range tenants {
-		parts = append(parts, fmt.Sprintf("the injectkit serve with --openaev-url %s --tenant %s resends the %s of tenant %s",
-			shownBase(to), tenant, terminalBodies(byTenant[tenant]), tenant))
+	for _, d := range daemons {
+		parts = append(parts, fmt.Sprintf("the injectkit serve with --openaev-url %s --tenant %s%s resends the %s of tenant %s",
+			shownBase(to), d.tenant, injectorFlag(d.injector), terminalBodies(byDaemon[d]), d.tenant))
 	}
 	if len(parts) == 0 {
 		return "", 0

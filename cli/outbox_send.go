@@ -106,16 +106,17 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 	return n, nil
 }
 
-// serveKept writes one line to w for each platform and tenant of the
-// pending terminal callbacks a daemon reached with a tenant kept (see
-// openaev.Tenant): a flush does not send them, the injectkit serve with
-// that tenant does. It returns how many there are.
+// serveKept writes one line to w for each platform, tenant and injector
+// of the pending terminal callbacks a daemon reached with a tenant kept
+// (see openaev.Tenant): a flush does not send them, the injectkit serve
+// with that tenant and injector id does (openaev.Profile.Owns). It
+// returns how many there are.
 func (e *outboxEnv) serveKept(w io.Writer) (int, error) {
 	recs, err := e.store.List()
 	if err != nil {
 		return 0, err
 	}
-	type platform struct{ base, tenant string }
+	type platform struct{ base, tenant, injector string }
 	kept := map[platform]int{}
 	var order []platform
 	for _, r := range recs {
@@ -123,7 +124,7 @@ func (e *outboxEnv) serveKept(w io.Writer) (int, error) {
 		if r.State != outbox.Pending || r.Unreadable() || !ok {
 			continue
 		}
-		p := platform{httpx.StripCredentials(r.BaseURL), tenant}
+		p := platform{httpx.StripCredentials(r.BaseURL), tenant, r.InjectorID}
 		if kept[p] == 0 {
 			order = append(order, p)
 		}
@@ -136,10 +137,21 @@ func (e *outboxEnv) serveKept(w io.Writer) (int, error) {
 		if kept[p] > 1 {
 			it = "them"
 		}
-		fmt.Fprintf(w, "%s for %s (tenant %s) left pending: a flush does not send a tenant's callbacks; the injectkit serve that stored %s resends %s (--openaev-url %s --tenant %s)\n",
-			terminalBodies(kept[p]), p.base, p.tenant, it, it, p.base, p.tenant)
+		fmt.Fprintf(w, "%s for %s (tenant %s) left pending: a flush does not send a tenant's callbacks; the injectkit serve that stored %s resends %s (--openaev-url %s --tenant %s%s)\n",
+			terminalBodies(kept[p]), p.base, p.tenant, it, it, p.base, p.tenant, injectorFlag(p.injector))
 	}
 	return n, nil
+}
+
+// injectorFlag is the --injector-id of the serve that resends a tenant's
+// terminal callback kept for injector id (" --injector-id ID"): another
+// injector's serve leaves it alone. "" for a record stored before ids
+// were kept, which any of them resends.
+func injectorFlag(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " --injector-id " + id
 }
 
 // notTheBackend says why a body stored for another backend than the

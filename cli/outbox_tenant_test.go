@@ -37,8 +37,10 @@ func TestOutboxFlushNamesATenantsCallbacks(t *testing.T) {
 	if l.code != 0 || !strings.Contains(l.stdout, be.URL+" (openaev, tenant "+tenant+", injector 7c1d3e5f-0a2b-4c6d-8e9f-1a2b3c4d5e6f)") {
 		t.Errorf("list: exit %d, want its owner with the tenant\n%s%s", l.code, l.stdout, l.stderr)
 	}
+	// The serve that resends it has its injector id too (another
+	// injector's leaves it alone): named with it.
 	want := "1 terminal callback body for " + be.URL + " (tenant " + tenant + ") left pending: a flush does not send a tenant's callbacks; " +
-		"the injectkit serve that stored it resends it (--openaev-url " + be.URL + " --tenant " + tenant + ")"
+		"the injectkit serve that stored it resends it (--openaev-url " + be.URL + " --tenant " + tenant + " --injector-id 7c1d3e5f-0a2b-4c6d-8e9f-1a2b3c4d5e6f)"
 	for _, args := range [][]string{
 		{"outbox", "flush", "--backend-url", be.URL, "--token", "standin-token", "--log-level", "error"},
 		{"outbox", "flush", "--log-level", "error"},
@@ -60,32 +62,39 @@ func TestOutboxFlushNamesATenantsCallbacks(t *testing.T) {
 // `outbox move` of a terminal callback `serve --tenant T` kept said
 // "flush them with: injectkit outbox flush … --backend-url NEW", a flush
 // that leaves it pending (tester t127). It now names the daemon that
-// resends it; the callback profile's bodies moved with it still get the
-// flush.
+// resends it, with the injector id it was kept for (a serve with another
+// leaves it alone); the callback profile's bodies moved with it still
+// get the flush.
 func TestOutboxMoveNamesWhoSendsATenantsCallbacks(t *testing.T) {
 	t.Parallel()
 	const tenant = "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 	const from, to = "http://127.0.0.1:1", "http://127.0.0.1:2"
 	tenanted := outbox.Entry{InjectID: "inj-t", Phase: "complete", BaseURL: from, Body: []byte(`{}`),
 		Profile: openaev.ProfileName, Path: "/api/tenants/" + tenant + "/injects/execution/callback/inj-t"}
-	serveSends := "the injectkit serve with --openaev-url " + to + " --tenant " + tenant + " resends the 1 terminal callback body of tenant " + tenant +
-		" (a flush does not send a tenant's callbacks)"
+	serveSends := "the injectkit serve with --openaev-url " + to + " --tenant " + tenant + " resends the 1 terminal callback body of tenant " + tenant
+	const unsent = " (a flush does not send a tenant's callbacks)"
 	for _, tc := range []struct {
 		name    string
 		entries []outbox.Entry
-		want    string
+		want    []string
 	}{
-		{"the tenant's alone", []outbox.Entry{tenanted}, "nothing sent): " + serveSends + "\n"},
+		{"the tenant's alone", []outbox.Entry{tenanted}, []string{"nothing sent): " + serveSends + unsent + "\n"}},
 		{"beside a signature body", []outbox.Entry{tenanted, {InjectID: "inj-c", Phase: "p", BaseURL: from, Body: []byte(`{}`)}},
-			"nothing sent): flush them with: injectkit outbox flush --outbox "},
+			[]string{"nothing sent): flush them with: injectkit outbox flush --outbox ", "; " + serveSends + unsent + "\n"}},
+		{"kept for an injector", []outbox.Entry{tenanted, {InjectID: "inj-i", Phase: "complete", BaseURL: from, Body: []byte(`{}`),
+			Profile: openaev.ProfileName, Path: "/api/tenants/" + tenant + "/injects/execution/callback/inj-i", InjectorID: "7c1d3e5f-0a2b-4c6d-8e9f-1a2b3c4d5e6f"}},
+			[]string{"nothing sent): " + serveSends + "; the injectkit serve with --openaev-url " + to + " --tenant " + tenant +
+				" --injector-id 7c1d3e5f-0a2b-4c6d-8e9f-1a2b3c4d5e6f resends the 1 terminal callback body of tenant " + tenant + unsent + "\n"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			box := filepath.Join(t.TempDir(), "outbox.db")
 			storeBodies(t, box, tc.entries...)
 			m := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "move", "--from", from, "--to", to)
-			if m.code != 0 || !strings.Contains(m.stdout, tc.want) || !strings.Contains(m.stdout, serveSends) {
-				t.Errorf("move: exit %d, want 0 and %q, %q\n%s%s", m.code, tc.want, serveSends, m.stdout, m.stderr)
+			for _, want := range tc.want {
+				if m.code != 0 || !strings.Contains(m.stdout, want) {
+					t.Errorf("move: exit %d, want 0 and %q\n%s%s", m.code, want, m.stdout, m.stderr)
+				}
 			}
 		})
 	}
