@@ -34,8 +34,8 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	if others > 0 && e.cfg.backend().URL != "" {
 		left = fmt.Sprintf("; %d left pending for other backends (see the lines above)", others)
 	}
-	if kept > 0 {
-		left += fmt.Sprintf("; %d left pending for injectkit serve (see the line above)", kept)
+	if kept.bodies > 0 {
+		left += fmt.Sprintf("; %d left pending for injectkit serve (see %s above)", kept.bodies, plural(kept.lines, "the line", "the lines"))
 	}
 	corrupt := ""
 	if res.Corrupt > 0 {
@@ -201,7 +201,7 @@ func (c profileCounts) total() int { return c[0] + c[1] }
 // `injectkit serve` that keeps them), its results summed (res) and by
 // profile. others counts the pending bodies of other backends, left
 // alone, kept those a daemon with a tenant resends (see serveKept).
-func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, byProfile profileResults, others, kept int, err error) {
+func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, byProfile profileResults, others int, kept serveLeft, err error) {
 	configured := e.cfg.backend().URL
 	mine := func(sel func(outbox.Record) bool) func(outbox.Record) bool {
 		return func(r outbox.Record) bool { return sel(r) && sameBackend(r.BaseURL, configured) }
@@ -212,10 +212,10 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, b
 	}
 	left, err := e.otherBackends(o.Stdout, configured, flushes)
 	if err != nil {
-		return res, byProfile, 0, 0, err
+		return res, byProfile, 0, serveLeft{}, err
 	}
 	if kept, err = e.serveKept(o.Stdout); err != nil {
-		return res, byProfile, 0, 0, err
+		return res, byProfile, 0, serveLeft{}, err
 	}
 	others = left.total()
 	if configured == "" && others > 0 {

@@ -110,11 +110,11 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 // of the pending terminal callbacks a daemon reached with a tenant kept
 // (see openaev.Tenant): a flush does not send them, the injectkit serve
 // with that tenant and injector id does (openaev.Profile.Owns). It
-// returns how many there are.
-func (e *outboxEnv) serveKept(w io.Writer) (int, error) {
+// returns how many there are, and how many lines it wrote.
+func (e *outboxEnv) serveKept(w io.Writer) (serveLeft, error) {
 	recs, err := e.store.List()
 	if err != nil {
-		return 0, err
+		return serveLeft{}, err
 	}
 	type platform struct{ base, tenant, injector string }
 	kept := map[platform]int{}
@@ -130,9 +130,9 @@ func (e *outboxEnv) serveKept(w io.Writer) (int, error) {
 		}
 		kept[p]++
 	}
-	n := 0
+	n := serveLeft{lines: len(order)}
 	for _, p := range order {
-		n += kept[p]
+		n.bodies += kept[p]
 		it := "it"
 		if kept[p] > 1 {
 			it = "them"
@@ -142,6 +142,10 @@ func (e *outboxEnv) serveKept(w io.Writer) (int, error) {
 	}
 	return n, nil
 }
+
+// serveLeft counts the bodies a flush leaves to injectkit serve, and the
+// lines saying so (see serveKept).
+type serveLeft struct{ bodies, lines int }
 
 // injectorFlag is the --injector-id of the serve that resends a tenant's
 // terminal callback kept for injector id (" --injector-id ID"): another

@@ -99,3 +99,28 @@ func TestOutboxMoveNamesWhoSendsATenantsCallbacks(t *testing.T) {
 		})
 	}
 }
+
+// The terminal callbacks of two serves (two injector ids of one tenant)
+// get a line each, and the flush's count refers to both lines.
+func TestOutboxFlushCountsEachServesLine(t *testing.T) {
+	t.Parallel()
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	const tenant, base = "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "http://127.0.0.1:1"
+	var entries []outbox.Entry
+	for _, injector := range []string{"7c1d3e5f-0a2b-4c6d-8e9f-1a2b3c4d5e6f", "0b9a8c7d-6e5f-4a3b-9c1d-2e3f4a5b6c7d"} {
+		id := "inj-" + injector[:4]
+		entries = append(entries, outbox.Entry{InjectID: id, Phase: "complete", BaseURL: base, Body: []byte(`{}`),
+			Profile: openaev.ProfileName, Path: "/api/tenants/" + tenant + "/injects/execution/callback/" + id, InjectorID: injector})
+	}
+	storeBodies(t, box, entries...)
+	f := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "flush", "--log-level", "error")
+	for _, want := range []string{
+		"(--openaev-url " + base + " --tenant " + tenant + " --injector-id 7c1d3e5f-0a2b-4c6d-8e9f-1a2b3c4d5e6f)\n",
+		"(--openaev-url " + base + " --tenant " + tenant + " --injector-id 0b9a8c7d-6e5f-4a3b-9c1d-2e3f4a5b6c7d)\n",
+		"; 2 left pending for injectkit serve (see the lines above)\n",
+	} {
+		if f.code != 0 || !strings.Contains(f.stdout, want) {
+			t.Errorf("flush: exit %d, want 0 and %q\n%s%s", f.code, want, f.stdout, f.stderr)
+		}
+	}
+}
