@@ -2,11 +2,9 @@ package outbox
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -120,51 +118,6 @@ type Record struct {
 }
 
 func key(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
-
-// storedRecord is a Record as the file keeps it. JSON replaces invalid
-// UTF-8 with U+FFFD, so a string field the resend needs byte for byte is
-// also kept raw (base64) when it is not valid UTF-8.
-type storedRecord struct {
-	Record
-	RawInjectID []byte `json:"raw_inject_id,omitempty"`
-	RawPhase    []byte `json:"raw_phase,omitempty"`
-	RawKey      []byte `json:"raw_idempotency_key,omitempty"`
-	OwnerFormat int    `json:"owner_format,omitempty"` // Record.ownerFormat; earlier versions ignore it
-}
-
-func encode(r Record) ([]byte, error) {
-	raw := func(s string) []byte {
-		if utf8.ValidString(s) {
-			return nil
-		}
-		return []byte(s)
-	}
-	sr := storedRecord{Record: r,
-		RawInjectID: raw(r.InjectID), RawPhase: raw(r.Phase), RawKey: raw(r.IdempotencyKey)}
-	if r.Owner != 0 {
-		sr.OwnerFormat = r.ownerFormat
-	}
-	return json.Marshal(sr)
-}
-
-func decode(raw []byte) (Record, error) {
-	var sr storedRecord
-	if err := json.Unmarshal(raw, &sr); err != nil {
-		return Record{}, err
-	}
-	r := sr.Record
-	r.ownerFormat = sr.OwnerFormat
-	if sr.RawInjectID != nil {
-		r.InjectID = string(sr.RawInjectID)
-	}
-	if sr.RawPhase != nil {
-		r.Phase = string(sr.RawPhase)
-	}
-	if sr.RawKey != nil {
-		r.IdempotencyKey = string(sr.RawKey)
-	}
-	return r, nil
-}
 
 // bucketOf returns the bucket holding records of a state.
 func bucketOf(tx *bolt.Tx, st State) *bolt.Bucket {
