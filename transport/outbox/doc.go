@@ -69,7 +69,9 @@
 // the file replaced opens the new one.
 //
 // With Options.ReadOnly an existing outbox is opened only to be read (a
-// listing on a read-only file system): no lock record, no write.
+// listing on a read-only file system): no lock record, no write; the
+// attempts processes that ended left in flight are counted by the next
+// opener that writes, and List shows them as it will count them.
 //
 // With Options.Shared the file is opened for each operation and closed
 // after it, so several processes (concurrent `injectkit run`s) can share one

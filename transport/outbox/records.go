@@ -190,6 +190,9 @@ func (s *Store) Get(id uint64) (Record, error) {
 }
 
 // List returns every record, pending then dead, each by id, without bodies.
+// On a store opened ReadOnly, which counts nothing, a record shows the
+// attempt a process that ended left in flight as the next opener that
+// writes will count it (see withEndedAttempts).
 func (s *Store) List() ([]Record, error) {
 	gone := s.deferredNow()
 	var out []Record
