@@ -61,9 +61,15 @@ func (f HandlerFunc) Handle(ctx context.Context, body []byte) error { return f(c
 type Daemon struct {
 	Registrar Registrar
 	Handler   Handler
-	// Workers bounds the messages handled at once; it is also the broker
-	// prefetch (default DefaultWorkers).
+	// Workers bounds the messages handled at once, but for those whose
+	// Handler said that only their delivery is left (see Executed and
+	// DeliverySlots) (default DefaultWorkers).
 	Workers int
+	// DeliverySlots bounds the messages whose Handler said that only
+	// their delivery is left (see Executed), each freeing its worker for
+	// the next message; 0, none: a message keeps its worker to its end.
+	// The broker's prefetch is Workers + DeliverySlots.
+	DeliverySlots int
 	// ShutdownTimeout is how long a shutdown waits for the injects in
 	// flight (default DefaultShutdownTimeout).
 	ShutdownTimeout time.Duration
@@ -198,7 +204,8 @@ type runner struct {
 	regFailure   atomic.Pointer[string] // the /healthz reason of the last registration's failure
 	lastBeat     atomic.Int64           // unix nanoseconds of the last successful registration
 
-	slots    chan struct{}
+	slots    chan struct{} // the workers held
+	delivery chan struct{} // the delivery slots held, nil without (see Executed)
 	pf       prefetch      // the consumer's prefetch (see startConsumer)
 	idle     chan func()   // a job to a worker waiting for one (see worker)
 	stopping chan struct{} // closed when the shutdown starts
@@ -258,6 +265,9 @@ func newRunner(d *Daemon) *runner {
 	}
 	r.auth = newAuthState(limit, r.pause)
 	r.slots = make(chan struct{}, r.workers)
+	if d.DeliverySlots > 0 {
+		r.delivery = make(chan struct{}, d.DeliverySlots)
+	}
 	r.pf.freed, r.pf.grow = make(chan struct{}, 1), make(chan struct{}, 1)
 	r.idle = make(chan func())
 	return r

@@ -97,6 +97,16 @@
 // Delivery is therefore at least once: a consumer that dies before
 // acknowledging leaves its messages to the broker, which redelivers them.
 //
+// A message holds one of Workers from its start. A Handler that calls
+// Executed once its inject has run (only its result's storing and POSTs
+// are left) moves it to one of DeliverySlots, waiting for one while all
+// are held, and its worker takes the next message meanwhile; the message
+// is still settled only once the Handler returns, and a handling the
+// daemon runs again takes a worker back first. The broker's prefetch is
+// Workers + DeliverySlots, so a message may wait in the daemon for a
+// worker; the daemon watches its connection, the pauses and the shutdown
+// meanwhile, as when it waits for a message.
+//
 // The broker is reached with TLS when the registration says so (use_ssl):
 // BrokerTLS builds the tls.Config of a private CA, a client certificate,
 // or no verification at all (logged at WARN when Run starts). The settings

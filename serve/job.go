@@ -42,6 +42,9 @@ type job struct {
 	// outcome is how the message was settled (OutcomeAcked or
 	// OutcomeRequeued, by settleAs), nil before.
 	outcome atomic.Pointer[string]
+	// stage is the slot the message holds: a worker, or, once its
+	// Handler said it only delivers, a delivery slot (see Executed).
+	stage stage
 }
 
 // name returns the message's key, "" before its worker named it.
@@ -145,7 +148,7 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 			delete(r.jobs, j)
 			r.jobsMu.Unlock()
 			r.metrics.addInFlight(-1)
-			<-r.slots
+			r.release(&j.stage)
 			r.settled(j)
 			s.wg.Done()
 			r.inflight.Done()
@@ -163,6 +166,7 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 		r.deliveredAgain(j, s)
 		for err := r.handle(j); r.finish(j, err); err = r.handle(j) {
 			j.retried++
+			r.toWorker(&j.stage)
 		}
 	}
 	select {
@@ -236,7 +240,7 @@ func (r *runner) handle(j *job) (err error) {
 	}()
 	decoded := j.decoded
 	j.decoded = nil // a handling again decodes the body afresh
-	ctx := withDelivery(r.base, j.delivery())
+	ctx := r.withStage(withDelivery(r.base, j.delivery()), &j.stage)
 	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
 		return dh.HandleDelivery(ctx, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(), Retries: j.retried,
 			Returned: j.returned && j.retried == 0, Lost: j.sess.ch.IsClosed, Decoded: decoded})

@@ -58,8 +58,9 @@ const messagesHelp = "Queue messages settled, by outcome: acked (its terminal re
 // what bounds it.
 const heldHelp = "Results of injects that ran held in memory, their terminal callback tried again until the platform " +
 	"(or the outbox) takes them: with --outbox none, or an outbox that failed to store them. Each keeps its worker " +
-	"and its message unacknowledged, so at most --workers are held; once every worker holds one, no other message " +
-	"is taken (the broker's prefetch is --workers): none is requeued, nor run again."
+	"(with an outbox, its delivery slot) and its message unacknowledged, so at most --workers are held; once every " +
+	"one holds one, no other message is taken (the broker's prefetch is --workers, twice it with an outbox): none is " +
+	"requeued, nor run again."
 
 // NewMetrics creates the metrics and registers them on reg. It panics if
 // they are already registered there (a programming error).
@@ -71,7 +72,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		reg:          reg,
 		messages:     r.counterVec("injectkit_messages_total", "outcome", messagesHelp),
 		redeliveries: r.counter("injectkit_redeliveries_total", "Queue messages received with the broker's redelivered flag set, or recognised by the handler as sent again without it."),
-		inFlight:     r.gauge("injectkit_injects_in_flight", "Messages taken from the broker and not yet settled: an inject running, or a message waiting for another copy of its inject to be handled, or to be handled again after a transient failure."),
+		inFlight:     r.gauge("injectkit_injects_in_flight", "Messages taken from the broker and not yet settled: an inject running or its result being stored and posted, or a message waiting for another copy of its inject to be handled, or to be handled again after a transient failure."),
 		heartbeats:   r.counterVec("injectkit_heartbeats_total", "result", "Registrations sent to the platform (the first one and every heartbeat), by result: ok or error."),
 		connected:    r.gauge("injectkit_broker_connected", "1 while the daemon is connected to the broker (consuming, or paused with its consumer cancelled), else 0."),
 		reconnects:   r.counter("injectkit_broker_reconnects_total", "Connections to the broker after the first one."),

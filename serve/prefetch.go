@@ -9,10 +9,11 @@ import (
 )
 
 // prefetch keeps the broker's prefetch of the daemon's consumer at the
-// workers free for it: --workers less the messages still in flight that
-// another consumer took (an earlier connection's, lost or left for a
-// changed registration, or the consumer a pause cancelled), which hold
-// their workers until they are settled. A consumer that asked the broker
+// workers and delivery slots free for it (see capacity): their number
+// less the messages still in flight that another consumer took (an
+// earlier connection's, lost or left for a changed registration, or the
+// consumer a pause cancelled), which hold their slots until they are
+// settled. A consumer that asked the broker
 // for --workers messages while some were still running was pushed
 // messages no worker could take: they waited, unacknowledged, in this
 // daemon while another daemon on the queue sat idle. RabbitMQ fixes a
@@ -57,7 +58,7 @@ func (r *runner) elsewhere(tag string) int {
 // broker's refusal.
 func (r *runner) startConsumer(ctx context.Context, s *session) error {
 	for waited := false; ; waited = true {
-		free := r.workers - r.elsewhere(s.tag)
+		free := r.capacity() - r.elsewhere(s.tag)
 		if free > 0 {
 			r.pf.mu.Lock()
 			defer r.pf.mu.Unlock()
@@ -101,7 +102,7 @@ func (r *runner) settled(j *job) {
 	if j.dl.ConsumerTag == r.pf.tag {
 		return
 	}
-	if r.pf.tag != "" && r.workers-r.elsewhere(r.pf.tag) > r.pf.limit {
+	if r.pf.tag != "" && r.capacity()-r.elsewhere(r.pf.tag) > r.pf.limit {
 		select {
 		case r.pf.grow <- struct{}{}:
 		default:
@@ -114,7 +115,7 @@ func (r *runner) prefetchOf(tag string) int {
 	r.pf.mu.Lock()
 	defer r.pf.mu.Unlock()
 	if r.pf.tag != tag {
-		return r.workers
+		return r.capacity()
 	}
 	return r.pf.limit
 }

@@ -193,37 +193,53 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 				r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
 				return endLost
 			}
-			if reason := r.pauseReason(); reason != "" {
-				// Pushed before the consumer is cancelled (prefetched):
-				// back to the queue unhandled.
-				if dl.Nack(false, true) == nil {
-					r.unhandled.returned(dl.Body, dl.Redelivered)
-					r.metrics.message(OutcomeRequeued)
-				}
-				r.stoppedConsuming(s)
-				return endPaused
+			if why, ok := r.take(ctx, s, dl); !ok {
+				return why
 			}
-			held := false
-			select {
-			case r.slots <- struct{}{}:
-				held = true
-			case <-ctx.Done():
-			}
-			if ctx.Err() != nil || s.conn.IsClosed() {
-				if held {
-					<-r.slots
-				}
-				if ctx.Err() == nil {
-					continue // lost while waiting for a worker: the broker redelivers it
-				}
-				// Shutting down: this one goes back unhandled.
-				if dl.Nack(false, true) == nil {
-					r.metrics.message(OutcomeRequeued)
-				}
-				return endStop
-			}
-			r.start(s, dl)
 		}
+	}
+}
+
+// take hands dl to a free worker, waiting for one (the prefetch counts the
+// delivery slots too: see Executed), and reports whether the consumption
+// goes on, else why it ends. While it waits the loop watches what it
+// would: a pause or the shutdown returns the message unhandled, a lost
+// connection leaves it to the broker to deliver again.
+func (r *runner) take(ctx context.Context, s *session, dl amqp.Delivery) (endReason, bool) {
+	for {
+		if reason := r.pauseReason(); reason != "" {
+			// Pushed before the consumer is cancelled (prefetched): back
+			// to the queue unhandled.
+			if dl.Nack(false, true) == nil {
+				r.unhandled.returned(dl.Body, dl.Redelivered)
+				r.metrics.message(OutcomeRequeued)
+			}
+			r.stoppedConsuming(s)
+			return endPaused, false
+		}
+		select {
+		case r.slots <- struct{}{}:
+			if ctx.Err() == nil && s.conn.IsClosed() {
+				<-r.slots
+				return 0, true // lost while waiting for a worker: the broker redelivers it
+			}
+			if ctx.Err() == nil {
+				r.start(s, dl)
+				return 0, true
+			}
+			<-r.slots
+		case <-ctx.Done():
+		case <-r.pause:
+			continue // the pause, if it still holds, is met above
+		case err := <-s.closed:
+			r.log.Warn("broker connection lost", zap.Stringer("broker", s.reg.Broker), zap.Error(brokerText(err, s.red)))
+			return endLost, false
+		}
+		// Shutting down: this one goes back unhandled.
+		if dl.Nack(false, true) == nil {
+			r.metrics.message(OutcomeRequeued)
+		}
+		return endStop, false
 	}
 }
 

@@ -1,0 +1,103 @@
+package serve
+
+import (
+	"context"
+	"sync"
+)
+
+// A message's handling holds a worker (one of Daemon.Workers: an
+// execution slot) from its start; once its Handler says that only the
+// delivery of its result is left (Executed), the daemon moves it to a
+// delivery slot (one of Daemon.DeliverySlots), waiting for one while
+// every one is held, and frees its worker for the next message. The
+// handling goes on in the same goroutine to its end: its result stored,
+// posted, its message settled; nothing of it changes but the slot it
+// holds. A handling the daemon runs again (a transient failure) takes a
+// worker back first.
+
+// Slot kinds a job holds.
+const (
+	slotWorker = iota
+	slotDelivery
+	slotNone // released: the job is settled
+)
+
+// stage is the slot of one job, shared by the goroutines of its handling.
+type stage struct {
+	mu   sync.Mutex
+	slot int
+}
+
+type stageKey struct{}
+
+// Executed tells the daemon that the handling of ctx's message (a
+// Handler's context, or one derived from it) has run its inject and only
+// delivers its result from now on: the message's worker is freed for the
+// next message once a delivery slot is free (see Daemon.DeliverySlots),
+// while the handling goes on, holding that slot, to its end; the message
+// is settled, as before, once the Handler returns. Executed returns once
+// the worker is freed, at once when the daemon has no delivery slots,
+// when ctx is not a Handler's, or after the first call of a handling.
+func Executed(ctx context.Context) {
+	if j, ok := ctx.Value(stageKey{}).(*staged); ok {
+		j.r.toDelivery(j.st)
+	}
+}
+
+// staged is what a Handler's context carries for Executed.
+type staged struct {
+	r  *runner
+	st *stage
+}
+
+// withStage returns ctx carrying st for Executed.
+func (r *runner) withStage(ctx context.Context, st *stage) context.Context {
+	if r.delivery == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, stageKey{}, &staged{r: r, st: st})
+}
+
+// toDelivery moves a job holding a worker to a delivery slot, waiting
+// for one, then frees its worker.
+func (r *runner) toDelivery(st *stage) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.slot != slotWorker {
+		return
+	}
+	r.delivery <- struct{}{}
+	st.slot = slotDelivery
+	<-r.slots
+}
+
+// toWorker moves a job holding a delivery slot back to a worker, before
+// its handling runs again: the delivery slot is freed first, so that a
+// handling waiting in toDelivery for one never waits on this one.
+func (r *runner) toWorker(st *stage) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.slot != slotDelivery {
+		return
+	}
+	<-r.delivery
+	r.slots <- struct{}{}
+	st.slot = slotWorker
+}
+
+// release frees the slot a job holds, once it is settled.
+func (r *runner) release(st *stage) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	switch st.slot {
+	case slotDelivery:
+		<-r.delivery
+	case slotWorker:
+		<-r.slots
+	}
+	st.slot = slotNone
+}
+
+// capacity is how many messages the daemon takes at once: its workers
+// and its delivery slots (the broker's prefetch; see startConsumer).
+func (r *runner) capacity() int { return r.workers + cap(r.delivery) }

@@ -1,0 +1,61 @@
+package serve_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/serve/servetest"
+)
+
+// TestIntegrationDeliverySlotsWidenThePrefetch: the broker's prefetch is
+// Workers + DeliverySlots, so a message may wait in the daemon for a
+// worker while every worker runs one; meanwhile the daemon still sees
+// its connection's loss (logged, reported, consumed again), as it does
+// when idle, and the waiting message, whose ack cannot land any more, is
+// delivered again by the broker, as is the one that ran. Before, the
+// loop waiting for a worker watched nothing but the shutdown: a lost
+// connection was seen once the worker was free.
+func TestIntegrationDeliverySlotsWidenThePrefetch(t *testing.T) {
+	inFlight := make(chan struct{}, 1)
+	release := make(chan struct{})
+	rec := newRecorder(func(body string, n int) error {
+		if strings.Contains(body, "slow") && n == 1 {
+			inFlight <- struct{}{}
+			<-release
+		}
+		return nil
+	})
+	f := newFixture(t, rec)
+	f.d.Workers, f.d.DeliverySlots = 1, 1
+	p := f.throughProxy(t, nil)
+	start(t, f.d)
+	released := false
+	t.Cleanup(func() { // before the daemon's stop
+		if !released {
+			close(release)
+		}
+	})
+
+	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
+	<-inFlight
+	servetest.Publish(t, f.queue, bodies("wait", 2)...)
+	waitFor(t, "the daemon holding two messages, the broker one", func() bool {
+		ready, _ := servetest.Counts(t, f.queue)
+		return ready == 1
+	})
+	p.cut()
+	waitFor(t, "the loss seen while the worker runs", func() bool {
+		return f.logs.FilterMessage("broker connection lost").Len() == 1
+	})
+	waitFor(t, "a reconnection while the worker runs", func() bool {
+		return servetest.Metric(t, f.metrics, "injectkit_broker_reconnects_total") == 1
+	})
+	if rec.seen(`{"n":"slow"}`) != 1 || rec.distinct() != 1 {
+		t.Fatalf("handled %d distinct messages before the worker was free, want the slow one alone", rec.distinct())
+	}
+	close(release)
+	released = true
+	waitFor(t, "every message handled, the slow one again (its ack lost)", func() bool {
+		return rec.distinct() == 3 && rec.seen(`{"n":"slow"}`) == 2
+	})
+}
