@@ -106,6 +106,11 @@ type Deliverer struct {
 	// this process has ended; the error is a *runtime.StoredError that
 	// Is ErrAborted, counting them.
 	Abort Aborter
+	// Executed, when not nil, is called by Deliver once the report's
+	// bodies are built, before they are stored: the inject has run, and
+	// only its delivery is left (serve.Executed frees the worker of a
+	// daemon's message then). It must not fail; it may wait.
+	Executed func(ctx context.Context)
 }
 
 // Aborter is a send's way to stop posting at once (see Deliverer.Abort).
@@ -149,6 +154,9 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 	b, err := d.Profile.Bodies(bctx, r)
 	if err != nil {
 		return err
+	}
+	if d.Executed != nil {
+		d.Executed(ctx)
 	}
 	return d.sendOrUnstored(ctx, b)
 }
