@@ -264,11 +264,15 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		// The shutdown timeout cuts the callbacks in flight short: kept, their
 		// messages are acknowledged, not run again by another daemon.
 		durable.Abort = handler.Abort()
+		// A worker runs the next inject while the result of the last is
+		// stored and posted (see serve.Executed).
+		durable.Executed = serve.Executed
 	}
 	d := &serve.Daemon{
 		Registrar:         registrar,
 		Handler:           handler,
 		Workers:           sc.Workers,
+		DeliverySlots:     deliverySlots(store != nil, sc.Workers),
 		ShutdownTimeout:   sc.ShutdownTimeout,
 		HandleTime:        handleTime(sc.Execution.Timeout),
 		HeartbeatInterval: sc.HeartbeatInterval,
@@ -344,4 +348,15 @@ func manifestNames(ms []framework.Manifest) []string {
 		out[i] = m.Name
 	}
 	return out
+}
+
+// deliverySlots is the daemon's delivery slots: with an outbox, one for
+// each worker, so that a worker runs the next inject while the result of
+// its last waits for its commit and its POST (see serve.Executed);
+// without one, none.
+func deliverySlots(outboxed bool, workers int) int {
+	if outboxed {
+		return workers
+	}
+	return 0
 }
