@@ -315,29 +315,34 @@ func TestIntegrationServeTimeout(t *testing.T) {
 // TestIntegrationServeWarnsOfTheBrokerConsumerTimeout checks that serve
 // warns at start, naming consumer_timeout and how to raise it, when an
 // inject's message may stay unacknowledged longer than RabbitMQ's default
-// consumer_timeout (30m): --timeout and 5 minutes for its callbacks. The
+// consumer_timeout (30m): --timeout and 5 minutes for its callbacks, twice
+// that with an outbox (a message taken while every worker runs one waits
+// for a worker as long: the prefetch counts the delivery slots). The
 // broker would close its channel and deliver the message again to another
 // daemon, which would run the inject a second time.
 func TestIntegrationServeWarnsOfTheBrokerConsumerTimeout(t *testing.T) {
 	testkit.Integration(t) // and RabbitMQ
 	const warning = "an inject may stay unacknowledged longer than RabbitMQ's default consumer_timeout"
+	none := []string{"--outbox", "none"}
 	tests := []struct {
-		name string
-		args []string
-		want time.Duration // handle_time logged, 0 for no warning
+		name    string
+		args    []string
+		want    time.Duration // handle_time logged, 0 for no warning
+		unacked time.Duration // consumer_timeout_ms logged
 	}{
-		{"default 10m", nil, 0},
-		{"25m: 30m with its callbacks", []string{"--timeout", "25m"}, 0},
-		{"26m", []string{"--timeout", "26m"}, 31 * time.Minute},
-		{"2h", []string{"--timeout", "2h"}, 2*time.Hour + 5*time.Minute},
+		{"default 10m", none, 0, 0},
+		{"25m: 30m with its callbacks", append([]string{"--timeout", "25m"}, none...), 0, 0},
+		{"26m", append([]string{"--timeout", "26m"}, none...), 31 * time.Minute, 31 * time.Minute},
+		{"2h", append([]string{"--timeout", "2h"}, none...), 2*time.Hour + 5*time.Minute, 2*time.Hour + 5*time.Minute},
+		{"default 10m with an outbox: 30m with the wait for a worker", nil, 0, 0},
+		{"11m with an outbox", []string{"--timeout", "11m"}, 16 * time.Minute, 32 * time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, serveToken)
 			servetest.PlatformQueue(t, p)
 			d := serveWith(t, serveRegistry(), nil, append([]string{"--openaev-url", p.URL, "--token", serveToken,
-				"--injector-id", injectorID, "--listen-addr", "127.0.0.1:0", "--log-format", "json",
-				"--outbox", "none"}, tt.args...)...)
+				"--injector-id", injectorID, "--listen-addr", "127.0.0.1:0", "--log-format", "json"}, tt.args...)...)
 			d.stderr.AwaitText(t, 30*time.Second, `"msg":"consuming"`)
 			if code := d.Stop(t); code != 0 {
 				t.Errorf("exit %d, want 0", code)
@@ -360,9 +365,9 @@ func TestIntegrationServeWarnsOfTheBrokerConsumerTimeout(t *testing.T) {
 				msg, _ := w["msg"].(string)
 				// JSON logs give durations in seconds.
 				if w["level"] != "warn" || w["handle_time"] != tt.want.Seconds() || w["consumer_timeout"] != (30*time.Minute).Seconds() ||
-					w["consumer_timeout_ms"] != float64(tt.want.Milliseconds()) ||
+					w["consumer_timeout_ms"] != float64(tt.unacked.Milliseconds()) ||
 					!strings.Contains(msg, "rabbitmq.conf") || !strings.Contains(msg, "x-consumer-timeout") {
-					t.Errorf("warning %v, want WARN with handle_time %s, consumer_timeout 30m, consumer_timeout_ms, how to raise it", w, tt.want)
+					t.Errorf("warning %v, want WARN with handle_time %s, consumer_timeout 30m, consumer_timeout_ms of %s, how to raise it", w, tt.want, tt.unacked)
 				}
 			}
 		})

@@ -107,10 +107,12 @@ type Daemon struct {
 	MaxMessageSize int64
 	// HandleTime is how long the Handler may take on one message (an
 	// inject's execution deadline and the delivery of its callbacks); 0
-	// when unknown. Run logs a WARN when it starts if it is longer than
-	// DefaultConsumerTimeout: the broker would close the channel of such
-	// a message before its acknowledgement, unless its consumer_timeout
-	// was raised.
+	// when unknown. Run logs a WARN when it starts if a message may stay
+	// unacknowledged longer than DefaultConsumerTimeout: HandleTime, twice
+	// it with DeliverySlots (a message taken while every worker runs one
+	// waits for a worker; see capacity): the broker would close the
+	// channel of such a message before its acknowledgement, unless its
+	// consumer_timeout was raised.
 	HandleTime time.Duration
 	// Name names the broker connection and prefixes consumer tags
 	// (default DefaultName).
@@ -135,13 +137,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.TLSConfig != nil && d.TLSConfig.InsecureSkipVerify {
 		r.log.Warn("broker TLS certificate verification disabled (broker_insecure): the broker is not authenticated")
 	}
-	if d.HandleTime > DefaultConsumerTimeout {
+	if unacked := r.unackedFor(d.HandleTime); unacked > DefaultConsumerTimeout {
 		r.log.Warn("an inject may stay unacknowledged longer than RabbitMQ's default consumer_timeout: "+
 			"the broker then closes its channel and delivers the message again, and another daemon runs the inject a second time; "+
 			"raise consumer_timeout to consumer_timeout_ms at least in rabbitmq.conf, or, on RabbitMQ 3.12 and later, "+
 			"with a policy (consumer-timeout) or the queue argument x-consumer-timeout",
 			zap.Duration("handle_time", d.HandleTime), zap.Duration("consumer_timeout", DefaultConsumerTimeout),
-			zap.Int64("consumer_timeout_ms", d.HandleTime.Milliseconds()))
+			zap.Int64("consumer_timeout_ms", unacked.Milliseconds()))
 	}
 	// Handlers keep ctx's values but not its cancellation.
 	r.ctx, r.base = ctx, context.WithoutCancel(ctx)

@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // A message's handling holds a worker (one of Daemon.Workers: an
@@ -101,3 +102,14 @@ func (r *runner) release(st *stage) {
 // capacity is how many messages the daemon takes at once: its workers
 // and its delivery slots (the broker's prefetch; see startConsumer).
 func (r *runner) capacity() int { return r.workers + cap(r.delivery) }
+
+// unackedFor is how long a message may stay unacknowledged when a
+// handling takes up to handle: that, and with delivery slots as long
+// again, the wait for a worker of a message taken while every worker
+// runs one (the prefetch is larger than the workers).
+func (r *runner) unackedFor(handle time.Duration) time.Duration {
+	if r.delivery != nil {
+		return 2 * handle
+	}
+	return handle
+}
