@@ -172,7 +172,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	if err != nil {
 		return sc.settingExit(err)
 	}
-	keepConnections(hc, sc.Workers)
+	keepConnections(hc, sc.Workers+sc.DeliverySlots)
 	defer collectLess(os.Getenv).release()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -264,15 +264,17 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		// The shutdown timeout cuts the callbacks in flight short: kept, their
 		// messages are acknowledged, not run again by another daemon.
 		durable.Abort = handler.Abort()
-		// A worker runs the next inject while the result of the last is
-		// stored and posted (see serve.Executed).
-		durable.Executed = serve.Executed
+		if sc.DeliverySlots > 0 {
+			// A worker runs the next inject while the result of the last
+			// is stored and posted (see serve.Executed).
+			durable.Executed = serve.Executed
+		}
 	}
 	d := &serve.Daemon{
 		Registrar:         registrar,
 		Handler:           handler,
 		Workers:           sc.Workers,
-		DeliverySlots:     deliverySlots(store != nil, sc.Workers),
+		DeliverySlots:     sc.DeliverySlots, // 0 with --outbox none (check)
 		ShutdownTimeout:   sc.ShutdownTimeout,
 		HandleTime:        handleTime(sc.Execution.Timeout),
 		HeartbeatInterval: sc.HeartbeatInterval,
@@ -288,7 +290,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	}
 	log.Info("starting", zap.String("version", o.Version), zap.String("openaev_url", httpx.StripCredentials(platform.URL)),
 		zap.String("injector_id", platform.InjectorID), zap.Strings("injectors", manifestNames(selected)),
-		zap.Int("workers", sc.Workers), zap.Int64("max_payload_size", profileOpts.MaxPayloadSize))
+		zap.Int("workers", sc.Workers), zap.Int("delivery_slots", sc.DeliverySlots), zap.Int64("max_payload_size", profileOpts.MaxPayloadSize))
 	for _, pe := range broken {
 		// Not named by --injectors (check refuses that): left out, said.
 		log.Warn("injector not served: broken", zap.Error(pe))
@@ -327,13 +329,14 @@ func watchOutbox(m *serve.Metrics, store *outbox.Store, log *zap.Logger) {
 }
 
 // keepConnections lets the platform client keep an idle connection for
-// every worker (each posts its callbacks one after the other) and for the
+// every worker and delivery slot (each posts its callbacks one after the
+// other; posters counts them) and for the
 // resender, the heartbeat and a status check beside them, instead of the
 // transport's default of 2 per host: 16 workers would otherwise dial a new
 // connection for most callbacks.
-func keepConnections(hc *http.Client, workers int) {
+func keepConnections(hc *http.Client, posters int) {
 	if tr := httpx.Transport(hc); tr != nil {
-		n := workers + 4
+		n := posters + 4
 		tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, n)
 		if tr.MaxIdleConns != 0 {
 			tr.MaxIdleConns = max(tr.MaxIdleConns, n)
@@ -348,15 +351,4 @@ func manifestNames(ms []framework.Manifest) []string {
 		out[i] = m.Name
 	}
 	return out
-}
-
-// deliverySlots is the daemon's delivery slots: with an outbox, one for
-// each worker, so that a worker runs the next inject while the result of
-// its last waits for its commit and its POST (see serve.Executed);
-// without one, none.
-func deliverySlots(outboxed bool, workers int) int {
-	if outboxed {
-		return workers
-	}
-	return 0
 }

@@ -24,6 +24,9 @@ const (
 	// maxWorkers bounds workers, also the AMQP prefetch count: a 16-bit
 	// field, in which 65 536 would wrap to 0 (unlimited).
 	maxWorkers = 1024
+	// maxDeliverySlots bounds delivery_slots, which the prefetch adds to
+	// the workers (2048 at most, well inside its 16-bit field).
+	maxDeliverySlots = 1024
 	// minHeartbeatInterval bounds heartbeat_interval: each heartbeat is a
 	// registration, and 1ns made thousands a second.
 	minHeartbeatInterval = 5 * time.Second
@@ -50,6 +53,13 @@ func (sc serveConfig) check(ctx context.Context, ms []framework.Manifest, broken
 	case sc.Workers < 1 || sc.Workers > maxWorkers:
 		return so, oo, nil, usageErr("invalid workers %q%s: must be between 1 and %d", sc.written("workers", strconv.Itoa(sc.Workers)),
 			sc.where("workers"), maxWorkers)
+	case sc.DeliverySlots < 0 || sc.DeliverySlots > maxDeliverySlots:
+		return so, oo, nil, usageErr("invalid delivery_slots %q%s: must be between 0 and %d", sc.written("delivery_slots", strconv.Itoa(sc.DeliverySlots)),
+			sc.where("delivery_slots"), maxDeliverySlots)
+	case sc.DeliverySlots > 0 && sc.Outbox.Path == noOutbox:
+		return so, oo, nil, usageErr("invalid delivery_slots %q%s: needs an outbox, and outbox is %s%s: a delivery slot takes a message "+
+			"once the outbox's Executed hook says its result's bodies are built; give an outbox or leave delivery_slots at 0",
+			sc.written("delivery_slots", strconv.Itoa(sc.DeliverySlots)), sc.where("delivery_slots"), noOutbox, sc.where("outbox"))
 	case sc.HeartbeatInterval < minHeartbeatInterval:
 		return so, oo, nil, usageErr("invalid heartbeat_interval %q%s: must be at least %s",
 			sc.written("heartbeat_interval", sc.HeartbeatInterval.String()), sc.where("heartbeat_interval"), minHeartbeatInterval)

@@ -17,7 +17,51 @@ import (
 	"github.com/injectkit/injectkit/serve/servetest"
 )
 
-// injectkit serve --workers 1 with an outbox: once an inject has run, its
+// TestIntegrationServeDeliverySlotsAreOptIn: the broker's prefetch is
+// --workers unless --delivery-slots asks for more, with an outbox (the
+// default) as without one: a daemon whose workers all run long scans
+// takes no message that another daemon on the queue could run. With
+// --delivery-slots N it is --workers + N, from the flag, the environment
+// or the config file alike.
+func TestIntegrationServeDeliverySlotsAreOptIn(t *testing.T) {
+	testkit.Integration(t) // and RabbitMQ
+	slotsFile := writeFile(t, "slots.yaml", "delivery_slots: 3\n")
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		prefetch float64
+		slots    float64
+	}{
+		{"default, with an outbox", nil, nil, 2, 0},
+		{"outbox none", []string{"--outbox", "none"}, nil, 2, 0},
+		{"zero given", []string{"--delivery-slots", "0"}, nil, 2, 0},
+		{"flag", []string{"--delivery-slots", "2"}, nil, 4, 2},
+		{"environment", nil, map[string]string{"INJECTKIT_DELIVERY_SLOTS": "1"}, 3, 1},
+		{"config file", []string{"--config", slotsFile}, nil, 5, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, serveToken)
+			servetest.PlatformQueue(t, p)
+			stderr, stop := serveRun(t, tt.env, append([]string{"--openaev-url", p.URL, "--token", serveToken,
+				"--injector-id", injectorID, "--listen-addr", "127.0.0.1:0", "--log-format", "json", "--injectors", "noop",
+				"--workers", "2"}, tt.args...)...)
+			waitUntil(t, "consuming", func() bool { return len(jsonLogs(stderr.String(), "consuming")) > 0 })
+			if code := stop(); code != 0 {
+				t.Errorf("exit %d, want 0; stderr:\n%s", code, stderr)
+			}
+			if c := jsonLogs(stderr.String(), "consuming")[0]; c["prefetch"] != tt.prefetch {
+				t.Errorf("consuming with prefetch %v, want %v", c["prefetch"], tt.prefetch)
+			}
+			if s := jsonLogs(stderr.String(), "starting"); len(s) != 1 || s[0]["delivery_slots"] != tt.slots {
+				t.Errorf("starting lines %v, want one with delivery_slots %v", s, tt.slots)
+			}
+		})
+	}
+}
+
+// injectkit serve --workers 1 --delivery-slots 1: once an inject has run, its
 // worker takes the next message while a delivery slot stores and posts
 // its "complete" and acknowledges its message. The first inject's
 // "complete" is held unanswered (a proxy before the platform): the second
@@ -58,7 +102,7 @@ func TestIntegrationServeRunsTheNextInjectWhileTheLastDelivers(t *testing.T) {
 	}()
 
 	stderr, stop := serveRun(t, nil, "--openaev-url", front.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--injectors", "noop",
+		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--delivery-slots", "1", "--log-format", "json", "--injectors", "noop",
 		"--outbox", filepath.Join(t.TempDir(), "outbox.db"), "--openaev-ingest-window", "0")
 	defer func() {
 		if t.Failed() {
@@ -69,7 +113,7 @@ func TestIntegrationServeRunsTheNextInjectWhileTheLastDelivers(t *testing.T) {
 	servetest.Publish(t, queue, noopMessage(t, "i-first", nil))
 	<-held // i-first ran; its complete is unanswered
 	servetest.Publish(t, queue, noopMessage(t, "i-second", nil))
-	// One delivery slot (as many as workers), held by i-first: i-second
+	// One delivery slot, held by i-first: i-second
 	// runs, then waits for it, its worker held.
 	waitUntil(t, "i-second run while i-first's complete is held", func() bool {
 		for _, l := range jsonLogs(stderr.String(), "executed") {

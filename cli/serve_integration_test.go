@@ -316,8 +316,8 @@ func TestIntegrationServeTimeout(t *testing.T) {
 // warns at start, naming consumer_timeout and how to raise it, when an
 // inject's message may stay unacknowledged longer than RabbitMQ's default
 // consumer_timeout (30m): --timeout and 5 minutes for its callbacks, twice
-// that with an outbox (a message taken while every worker runs one waits
-// for a worker as long: the prefetch counts the delivery slots). The
+// that with --delivery-slots (a message taken while every worker runs one
+// waits for a worker as long: the prefetch counts the delivery slots). The
 // broker would close its channel and deliver the message again to another
 // daemon, which would run the inject a second time.
 func TestIntegrationServeWarnsOfTheBrokerConsumerTimeout(t *testing.T) {
@@ -334,8 +334,9 @@ func TestIntegrationServeWarnsOfTheBrokerConsumerTimeout(t *testing.T) {
 		{"25m: 30m with its callbacks", append([]string{"--timeout", "25m"}, none...), 0, 0},
 		{"26m", append([]string{"--timeout", "26m"}, none...), 31 * time.Minute, 31 * time.Minute},
 		{"2h", append([]string{"--timeout", "2h"}, none...), 2*time.Hour + 5*time.Minute, 2*time.Hour + 5*time.Minute},
-		{"default 10m with an outbox: 30m with the wait for a worker", nil, 0, 0},
-		{"11m with an outbox", []string{"--timeout", "11m"}, 16 * time.Minute, 32 * time.Minute},
+		{"11m with an outbox, no delivery slots: 16m", []string{"--timeout", "11m"}, 0, 0},
+		{"default 10m with delivery slots: 30m with the wait for a worker", []string{"--delivery-slots", "4"}, 0, 0},
+		{"11m with delivery slots", []string{"--timeout", "11m", "--delivery-slots", "4"}, 16 * time.Minute, 32 * time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -98,11 +98,17 @@ func TestIntegrationServeOutbox(t *testing.T) {
 // the outbox, of room for two one-asset noop results (774 bytes to store
 // one, 262 kept once its data was sent), not three, runs two. The first
 // run reserves the room of the largest result, its size unknown: the
-// second waits unrun, the daemon paused, until the first is kept, its
-// worker free meanwhile (a delivery slot holds it while its complete is
-// retried).
+// second waits unrun, the daemon paused, until the first is kept: its
+// worker held meanwhile, or, with --delivery-slots, free (a delivery slot
+// holds the first while its complete is retried).
 func TestIntegrationServeOutboxRunsOnlyWhatItCanKeep(t *testing.T) {
 	testkit.Integration(t) // and RabbitMQ
+	for _, slots := range []string{"0", "1"} {
+		t.Run("delivery slots "+slots, func(t *testing.T) { runsOnlyWhatItCanKeep(t, slots) })
+	}
+}
+
+func runsOnlyWhatItCanKeep(t *testing.T, slots string) {
 	p := openaevtest.NewPlatform(t, serveToken)
 	queue := servetest.PlatformQueue(t, p)
 	const injects = 20
@@ -114,7 +120,7 @@ func TestIntegrationServeOutboxRunsOnlyWhatItCanKeep(t *testing.T) {
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
 		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box,
-		"--outbox-max-bytes", "1170", "--injectors", "noop")
+		"--outbox-max-bytes", "1170", "--injectors", "noop", "--delivery-slots", slots)
 	defer func() {
 		if t.Failed() {
 			t.Logf("stderr:\n%s", stderr)

@@ -58,9 +58,9 @@ const messagesHelp = "Queue messages settled, by outcome: acked (its terminal re
 // what bounds it.
 const heldHelp = "Results of injects that ran held in memory, their terminal callback tried again until the platform " +
 	"(or the outbox) takes them: with --outbox none, or an outbox that failed to store them. Each keeps its worker " +
-	"(with an outbox, its delivery slot) and its message unacknowledged, so at most --workers are held; once every " +
-	"one holds one, no other message is taken (the broker's prefetch is --workers, twice it with an outbox): none is " +
-	"requeued, nor run again."
+	"(with --delivery-slots, its delivery slot) and its message unacknowledged, so at most --workers are held (with " +
+	"--delivery-slots, that many); once every one holds one, no other message is taken (the broker's prefetch is " +
+	"--workers plus --delivery-slots): none is requeued, nor run again."
 
 // NewMetrics creates the metrics and registers them on reg. It panics if
 // they are already registered there (a programming error).

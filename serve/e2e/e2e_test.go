@@ -136,10 +136,9 @@ func TestIntegrationSIGTERMRequeuesWhatDidNotFinish(t *testing.T) {
 		t.Errorf("exit %d after SIGTERM, want 0", code)
 	}
 	t.Logf("stopped %v after SIGTERM", time.Since(start).Round(time.Millisecond))
-	// The two running injects were requeued at the timeout; the third,
-	// taken (prefetch 4: two workers, two delivery slots with the outbox)
-	// but waiting for a worker, went back unhandled at the stop: all three
-	// wait for the next consumer.
+	// The two running injects were requeued at the timeout; the third never
+	// left the broker (prefetch 2: no delivery slots by default, outbox or
+	// not): all three wait for the next consumer.
 	if ready, consumers := servetest.Counts(t, queue); ready != 3 || consumers != 0 {
 		t.Errorf("queue after SIGTERM: %d ready, %d consumers; want 3, 0", ready, consumers)
 	}
