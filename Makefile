@@ -82,7 +82,7 @@ endif
 WORKERS ?= 16
 SERVE_N    = $(if $(filter command line environment,$(origin N)),$(N),2000)
 SERVE_RUNS = $(if $(filter command line environment,$(origin RUNS)),$(RUNS),1)
-bench-serve: ## daemon yardstick: injectkit serve on a RabbitMQ queue against the platform stand-in, injects/s with and without the outbox (make bench-serve N=2000 WORKERS=16 RUNS=3; QUEUE_PREFIX=… begins the queue names, default injectkit_bench_serve_; PROFILE_DIR=… writes the daemon's cpu/allocs/block/mutex pprof files there)
+bench-serve: ## daemon yardstick: injectkit serve on a RabbitMQ queue against the platform stand-in, injects/s with and without the outbox (make bench-serve N=2000 WORKERS=16 RUNS=3; SLOTS=N passes --delivery-slots N to the outbox runs, default 0; QUEUE_PREFIX=… begins the queue names, default injectkit_bench_serve_; PROFILE_DIR=… writes the daemon's cpu/allocs/block/mutex pprof files there)
 	scripts/bench-serve.sh $(SERVE_N) $(WORKERS) $(SERVE_RUNS)
 
 bench-nmap: ## nmap overhead: bare `nmap -oX -` vs `injectkit run nmap` on loopback (make bench-nmap RUNS=5)

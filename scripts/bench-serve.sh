@@ -20,6 +20,8 @@
 #   run's daemon write cpu-, allocs-, block- and mutex-<pid>.pprof to DIR
 #   (go tool pprof -top bin/injectkit DIR/cpu-<pid>.pprof); profiling slows
 #   it, so figures taken with it are not comparable with those without.
+#   SLOTS=N (default 0) passes --delivery-slots N to serve in the outbox
+#   runs (serve refuses it with --outbox none): 0 to 1024.
 #   QUEUE_PREFIX=… begins each run's queue name (default injectkit_bench_serve_;
 #   12 hex digits follow).
 # Needs RabbitMQ on 127.0.0.1:5672 (guest/guest), as the integration tests.
@@ -34,6 +36,9 @@ positive bench-serve N "$N" 1000000
 positive bench-serve WORKERS "$WORKERS" 1024
 positive bench-serve RUNS "$RUNS" "$max_runs"
 OUTBOX=${OUTBOX:-both}
+SLOTS=${SLOTS:-0}
+# 0 (no delivery slots) or a positive count, at most serve's bound.
+[ "$SLOTS" = 0 ] || positive bench-serve SLOTS "$SLOTS" 1024
 QUEUE_PREFIX=${QUEUE_PREFIX:-injectkit_bench_serve_}
 cd "$(dirname "$0")/.."
 
@@ -50,4 +55,4 @@ mkdir -p bin
 go build -tags "$tags" -o bin/injectkit ./cmd/injectkit
 go build -o bin/benchserve ./internal/benchserve
 echo "# $(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/')"
-bin/benchserve -bin bin/injectkit -n "$N" -workers "$WORKERS" -runs "$RUNS" -outbox "$OUTBOX" -queue-prefix "$QUEUE_PREFIX" "${profile[@]}"
+bin/benchserve -bin bin/injectkit -n "$N" -workers "$WORKERS" -runs "$RUNS" -outbox "$OUTBOX" -delivery-slots "$SLOTS" -queue-prefix "$QUEUE_PREFIX" "${profile[@]}"

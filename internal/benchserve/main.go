@@ -7,7 +7,8 @@
 // broker and names it in the stand-in's registration reply, creates N noop
 // injects on the stand-in, and starts the serve binary as a subprocess
 // (--injectors noop, --workers W, --outbox FILE in a temporary directory or
-// none, no HTTP listener). Once the daemon consumes the queue, the clock
+// none, no HTTP listener; with -delivery-slots N above 0, the outbox runs
+// add --delivery-slots N, which serve refuses with --outbox none). Once the daemon consumes the queue, the clock
 // starts and the N messages are published (persistent, confirmed) while
 // the daemon consumes them; the clock stops when the stand-in has processed
 // the N-th inject's "complete" callback (publish= says when the last
@@ -48,8 +49,11 @@ type config struct {
 	queuePrefix string
 	n           int
 	workers     int
-	timeout     time.Duration
-	keep        bool // keep the daemon's log on success
+	// deliverySlots is serve's --delivery-slots of the outbox runs, not
+	// passed when 0 (a binary older than the flag runs as before).
+	deliverySlots int
+	timeout       time.Duration
+	keep          bool // keep the daemon's log on success
 	// profileDir, when set, is where a daemon built with -tags
 	// benchprofile writes its CPU, allocation, block and mutex profiles.
 	profileDir string
@@ -62,6 +66,7 @@ func main() {
 	flag.StringVar(&c.queuePrefix, "queue-prefix", defaultQueuePrefix, "the start of each run's queue name (12 hex digits follow)")
 	flag.IntVar(&c.n, "n", 2000, "noop injects per run")
 	flag.IntVar(&c.workers, "workers", 16, "serve --workers")
+	flag.IntVar(&c.deliverySlots, "delivery-slots", 0, "serve --delivery-slots of the outbox runs, 0 to 1024 (0: not passed)")
 	flag.DurationVar(&c.timeout, "timeout", 10*time.Minute, "longest a run may take")
 	flag.BoolVar(&c.keep, "keep-log", false, "print where the daemon's log is and keep it")
 	flag.StringVar(&c.profileDir, "profile-dir", "", "directory the daemon (built with -tags benchprofile) writes cpu-, allocs-, block- and mutex-<pid>.pprof to")
@@ -72,6 +77,9 @@ func main() {
 	modes, err := outboxModes(*outboxes)
 	if err == nil && (c.n < 1 || c.workers < 1 || *runs < 1) {
 		err = errors.New("-n, -workers and -runs must be at least 1")
+	}
+	if err == nil && (c.deliverySlots < 0 || c.deliverySlots > 1024) {
+		err = fmt.Errorf("-delivery-slots %d: must be between 0 and 1024", c.deliverySlots)
 	}
 	if err == nil {
 		err = checkQueuePrefix(c.queuePrefix)
@@ -130,8 +138,8 @@ func bench(ctx context.Context, c config, modes []bool, runs int) error {
 				return fmt.Errorf("outbox=%s run %d: %w", label(outbox), i+1, err)
 			}
 			results[m] = append(results[m], r)
-			fmt.Printf("outbox=%-4s workers=%d N=%d run=%d/%d injects/s=%.0f wall=%.3fs publish=%.3fs peak_rss=%dMB calls=%d\n",
-				label(outbox), c.workers, c.n, i+1, runs, float64(c.n)/r.wall.Seconds(), r.wall.Seconds(),
+			fmt.Printf("outbox=%-4s workers=%d slots=%d N=%d run=%d/%d injects/s=%.0f wall=%.3fs publish=%.3fs peak_rss=%dMB calls=%d\n",
+				label(outbox), c.workers, c.slots(outbox), c.n, i+1, runs, float64(c.n)/r.wall.Seconds(), r.wall.Seconds(),
 				r.pub.Seconds(), r.peakKB/1024, r.calls)
 		}
 	}
@@ -147,10 +155,19 @@ func bench(ctx context.Context, c config, modes []bool, runs int) error {
 		}
 		slices.Sort(walls)
 		med := median(walls)
-		fmt.Printf("outbox=%-4s workers=%d N=%d runs=%d median injects/s=%.0f (min %.0f, max %.0f) wall median=%.3fs min=%.3fs max=%.3fs peak_rss=%dMB\n",
-			label(outbox), c.workers, c.n, runs, float64(c.n)/med.Seconds(),
+		fmt.Printf("outbox=%-4s workers=%d slots=%d N=%d runs=%d median injects/s=%.0f (min %.0f, max %.0f) wall median=%.3fs min=%.3fs max=%.3fs peak_rss=%dMB\n",
+			label(outbox), c.workers, c.slots(outbox), c.n, runs, float64(c.n)/med.Seconds(),
 			float64(c.n)/walls[len(walls)-1].Seconds(), float64(c.n)/walls[0].Seconds(),
 			med.Seconds(), walls[0].Seconds(), walls[len(walls)-1].Seconds(), peak/1024)
 	}
 	return nil
+}
+
+// slots is the --delivery-slots of a run with the outbox or without: none
+// without, as serve requires.
+func (c config) slots(outbox bool) int {
+	if !outbox {
+		return 0
+	}
+	return c.deliverySlots
 }

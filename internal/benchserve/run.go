@@ -225,6 +225,9 @@ func startDaemon(c config, url, dir string, outbox bool) (*daemon, error) {
 	d.cmd = exec.Command(c.bin, "serve", "--openaev-url", url, "--injector-id", injectorID,
 		"--injectors", "noop", "--workers", strconv.Itoa(c.workers), "--outbox", ob,
 		"--listen-addr", "", "--log-format", "json")
+	if n := c.slots(outbox); n > 0 {
+		d.cmd.Args = append(d.cmd.Args, "--delivery-slots", strconv.Itoa(n))
+	}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "INJECTKIT_") && !strings.HasPrefix(kv, "XDG_STATE_HOME=") {
 			d.cmd.Env = append(d.cmd.Env, kv)

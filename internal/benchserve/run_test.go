@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -14,18 +15,23 @@ import (
 // TestIntegrationRunOnce runs the harness on a few injects with the real
 // serve binary and RabbitMQ, with and without the outbox: each run checks
 // itself (every inject completed once, nothing refused or dropped, the
-// queue empty), so a change to serve that breaks the harness fails here.
+// queue empty), so a change to serve that breaks the harness fails here;
+// with -delivery-slots too, which only the outbox run passes on (serve
+// exits 2 given it with --outbox none).
 func TestIntegrationRunOnce(t *testing.T) {
 	testkit.Integration(t)
 	servetest.Broker(t) // skips without a broker
 	bin, remove := testkit.Build("../../cmd/injectkit")
 	t.Cleanup(remove)
 	const n = 20
-	for _, outbox := range []bool{true, false} {
-		t.Run("outbox="+label(outbox), func(t *testing.T) {
+	for _, tc := range []struct {
+		outbox bool
+		slots  int // -delivery-slots: passed to the outbox run alone
+	}{{true, 0}, {false, 0}, {true, 2}, {false, 2}} {
+		t.Run(fmt.Sprintf("outbox=%s slots=%d", label(tc.outbox), tc.slots), func(t *testing.T) {
 			c := config{bin: bin, amqpURL: "amqp://guest:guest@" + servetest.Addr + "/", queuePrefix: defaultQueuePrefix,
-				n: n, workers: 2, timeout: 3 * time.Minute}
-			res, err := runOnce(context.Background(), c, outbox)
+				n: n, workers: 2, deliverySlots: tc.slots, timeout: 3 * time.Minute}
+			res, err := runOnce(context.Background(), c, tc.outbox)
 			if err != nil {
 				t.Fatal(err)
 			}
