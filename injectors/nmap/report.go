@@ -33,9 +33,16 @@ const (
 type ScanResult struct {
 	Port     int    `json:"port"`
 	Protocol string `json:"protocol"`
-	Service  string `json:"service"`
-	Product  string `json:"product"`
-	Version  string `json:"version"`
+	// Service is nmap's name of the service, bare as its XML gives it
+	// ("http" behind TLS too, with Tunnel "ssl"; no "?" for a guess):
+	// the platform hands it on as written to a chained inject's service
+	// argument, as OpenAEV's own nmap injector sends it.
+	Service string `json:"service"`
+	// Tunnel is "ssl" for a service -sV found behind TLS, else empty and
+	// left out of the row.
+	Tunnel  string `json:"tunnel,omitempty"`
+	Product string `json:"product"`
+	Version string `json:"version"`
 	// Host is the address nmap scanned.
 	Host string `json:"host"`
 	// AssetID is the platform asset id of the target the host belongs to;
@@ -109,8 +116,8 @@ func buildReport(targets []scanTarget, hosts []host) report {
 		}
 		for _, p := range openPorts(h) {
 			allPorts[p.number()] = true
-			row := ScanResult{Port: p.number(), Protocol: p.Protocol, Service: p.Service.label(),
-				Product: p.Service.Product, Version: p.Service.Version, Host: addr}
+			row := ScanResult{Port: p.number(), Protocol: p.Protocol, Service: p.Service.Name,
+				Tunnel: p.Service.Tunnel, Product: p.Service.Product, Version: p.Service.Version, Host: addr}
 			if len(matched) == 0 {
 				row.Unmatched = true
 				r.strays = append(r.strays, row)
