@@ -75,3 +75,26 @@ func nothingOfToken(t *testing.T, r result, be *backend, box, token string) {
 		t.Errorf("the token stored in the outbox file")
 	}
 }
+
+// A target holding the password of the proxy in HTTPS_PROXY (a secret at
+// any length: a proxy's refusal may quote it) is refused naming that
+// variable, not "a secret the injector's libraries read" of an injector
+// (noop) that reads none.
+func TestTargetHoldingTheProxyPasswordNamesTheVariable(t *testing.T) {
+	for _, name := range []string{"HTTPS_PROXY", "http_proxy"} {
+		t.Run(name, func(t *testing.T) {
+			for _, v := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"} {
+				t.Setenv(v, "")
+			}
+			t.Setenv(name, "http://u:hunter@127.0.0.1:9")
+			be := newBackend(t, http.StatusOK)
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box},
+				"run", "noop", "--backend-url", be.URL, "--inject-id", "inj-1", "--target", "hunter.example")
+			want := "holds a secret, the credentials of the proxy in the environment variable " + name
+			if r.code != 2 || !strings.Contains(r.stderr, want) {
+				t.Errorf("exit %d, want 2 saying %q:\n%s%s", r.code, want, r.stdout, r.stderr)
+			}
+		})
+	}
+}

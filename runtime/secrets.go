@@ -169,7 +169,8 @@ func secretInjectID(id string, r *httpx.Redactor, redact func(string) string) er
 // "the value of query's Secret setting shodan_api_key (env
 // INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)",
 // "the value of the environment variable AWS_SECRET_ACCESS_KEY" (a
-// SecretEnv's), else "a secret the injector's libraries read".
+// SecretEnv's), "the credentials of the proxy in the environment variable
+// HTTPS_PROXY", else "a secret the injector's libraries read".
 func secretNamed(m *framework.Manifest, settings map[string]string, v string) string {
 	holds := func(secret string) bool { return secret != "" && httpx.NewRedactor(secret).Redact(v) != v }
 	for _, s := range m.Settings {
@@ -180,6 +181,19 @@ func secretNamed(m *framework.Manifest, settings map[string]string, v string) st
 	for _, name := range m.SecretEnv {
 		if sv := strings.TrimSpace(os.Getenv(name)); utf8.RuneCountInString(sv) >= framework.MinLibrarySecretLen && holds(sv) {
 			return "the value of the environment variable " + name
+		}
+	}
+	for _, name := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"} {
+		one := func(k string) string { // name's alone, as net/http may read it
+			if k == name {
+				return os.Getenv(name)
+			}
+			return ""
+		}
+		for _, sv := range httpx.ProxySecrets(one) {
+			if holds(sv) {
+				return "the credentials of the proxy in the environment variable " + name
+			}
 		}
 	}
 	return "a secret the injector's libraries read"
