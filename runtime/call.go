@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime/debug"
 	"time"
 
@@ -26,7 +27,7 @@ func (rt *Runtime) callExecutor(ctx context.Context, p *Prepared, log *zap.Logge
 		defer close(returned) // last: after the output (or the panic's) is sent
 		defer func() {
 			if v := recover(); v != nil {
-				log.Debug("executor panic", zap.String("method", "Execute"), zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
+				log.Debug("executor panic", zap.String("method", "Execute"), zap.String("panic", fmt.Sprint(v)), zap.ByteString("stack", debug.Stack()))
 				done <- rt.panicOutput((&framework.PanicError{Injector: p.Request.Injector, Method: "Execute", Value: v}).Error())
 			}
 		}()
@@ -93,7 +94,7 @@ func (rt *Runtime) close(ex framework.Executor, req Request) *framework.PanicErr
 	err := framework.CallHook(req.Injector, "Close", c.Close)
 	var pe *framework.PanicError
 	if errors.As(err, &pe) {
-		rt.injectLog(req).Debug("executor panic", zap.String("method", pe.Method), zap.Any("panic", pe.Value),
+		rt.injectLog(req).Debug("executor panic", zap.String("method", pe.Method), zap.String("panic", fmt.Sprint(pe.Value)),
 			zap.ByteString("stack", pe.Stack))
 		return pe
 	}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.uber.org/zap"
@@ -181,7 +182,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		// No route is looked up, nor name resolved: a check panicked
 		// before the executor could say it sends to its targets
 		// (p.routes is nil), and it never ran.
-		log.Debug("executor panic", zap.String("method", pe.Method), zap.Any("panic", pe.Value), zap.ByteString("stack", pe.Stack))
+		log.Debug("executor panic", zap.String("method", pe.Method), zap.String("panic", fmt.Sprint(pe.Value)), zap.ByteString("stack", pe.Stack))
 		out = rt.panicOutput(pe.Error())
 	} else {
 		// Copied now, not when the request was prepared: the copy is not

@@ -1,10 +1,6 @@
 package serve
 
-import (
-	"context"
-
-	"go.uber.org/zap"
-)
+import "context"
 
 // Delivery is one message as the broker delivered it.
 type Delivery struct {
@@ -130,7 +126,7 @@ func (r *runner) messageKey(body []byte) (key string, decoded any) {
 func (r *runner) askKey(msg string, ask func() string) (key string) {
 	defer func() {
 		if v := recover(); v != nil {
-			r.log.Error(msg, zap.Any("panic", v))
+			r.log.Error(msg, panicFields(v)...)
 			key = ""
 		}
 	}()

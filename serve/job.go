@@ -231,7 +231,7 @@ func (r *runner) handle(j *job) (err error) {
 	j.started = time.Now()
 	defer func() {
 		if v := recover(); v != nil {
-			j.logger().Error("handler panic", zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
+			j.logger().Error("handler panic", append(panicFields(v), zap.ByteString("stack", debug.Stack()))...)
 			err = fmt.Errorf("handler panic: %v", v)
 			if j.redelivered() {
 				err = Permanent(err)

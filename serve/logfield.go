@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"fmt"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -60,3 +61,17 @@ const (
 	channelField     = "channel"
 	deliveryTagField = "delivery_tag"
 )
+
+// panicFields logs a recovered panic's value v as the string "panic",
+// whatever its type (zap.Any wrote a string for most, a number or an
+// object for others: a log store typing "panic" from its first line
+// refused the others), and, when v marshals itself as an object (the
+// detail a Handler gave it, such as the stack where it was raised
+// first), that object as "panic_detail".
+func panicFields(v any) []zap.Field {
+	fields := []zap.Field{zap.String("panic", fmt.Sprint(v))}
+	if m, ok := v.(zapcore.ObjectMarshaler); ok {
+		fields = append(fields, zap.Object("panic_detail", m))
+	}
+	return fields
+}
