@@ -164,9 +164,8 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 		j.decoded = decoded
 		j.named(key, r.log)
 		r.deliveredAgain(j, s)
-		for err := r.handle(j); r.finish(j, err); err = r.handle(j) {
+		for err := r.handle(j); r.finish(j, err) && r.toWorker(j); err = r.handle(j) {
 			j.retried++
-			r.toWorker(&j.stage)
 		}
 	}
 	select {

@@ -73,17 +73,40 @@ func (r *runner) toDelivery(st *stage) {
 }
 
 // toWorker moves a job holding a delivery slot back to a worker, before
-// its handling runs again: the delivery slot is freed first, so that a
-// handling waiting in toDelivery for one never waits on this one.
-func (r *runner) toWorker(st *stage) {
+// its handling runs again, and reports whether it runs again: the
+// delivery slot is freed first, so that a handling waiting in toDelivery
+// for one never waits on this one. While it waits for a worker it
+// watches what retryAfter watched: once the shutdown starts the message
+// is returned to the queue, and once its channel closes the broker has
+// taken it back; either way it is not handled again here (the inject
+// would run after the shutdown began, or beside the broker's copy).
+func (r *runner) toWorker(j *job) bool {
+	st := &j.stage
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.slot != slotDelivery {
-		return
+		return true
 	}
 	<-r.delivery
-	r.slots <- struct{}{}
-	st.slot = slotWorker
+	st.slot = slotNone
+	if !ready(r.stopping) && !ready(j.closed()) {
+		select {
+		case r.slots <- struct{}{}:
+			st.slot = slotWorker
+			return true
+		case <-r.stopping:
+		case <-j.closed():
+		}
+	}
+	if ready(r.stopping) {
+		if settled, nerr := j.settleAs(OutcomeRequeued, func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
+			r.metrics.message(OutcomeRequeued)
+			j.logger().Info("shutting down: the message waiting to be handled again is returned to the queue")
+		}
+		return false
+	}
+	j.logger().Warn("broker channel closed while the message waited to be handled again; the broker delivers it again")
+	return false
 }
 
 // release frees the slot a job holds, once it is settled.

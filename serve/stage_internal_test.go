@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -149,4 +150,62 @@ func (n *names) has(k string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.m[k]
+}
+
+// settlements counts the messages acknowledged and requeued.
+type settlements struct{ acked, requeued atomic.Int32 }
+
+func (s *settlements) Ack(uint64, bool) error        { s.acked.Add(1); return nil }
+func (s *settlements) Nack(uint64, bool, bool) error { s.requeued.Add(1); return nil }
+func (s *settlements) Reject(uint64, bool) error     { return errors.New("not rejected in these tests") }
+
+// TestShutdownWhileWaitingForAWorkerToHandleAgain: a handling that said
+// it only delivers, then failed transiently, waits for a worker to be
+// handled again; when the shutdown starts meanwhile its message is
+// returned to the queue, as one waiting out its retry delay is, and not
+// handled again once a worker is free: its inject would have run after
+// the shutdown began.
+func TestShutdownWhileWaitingForAWorkerToHandleAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var handled atomic.Int32
+		r := newRunner(&Daemon{Registrar: okRegistrar{}, Workers: 1, DeliverySlots: 1,
+			Handler: HandlerFunc(func(ctx context.Context, body []byte) error {
+				if string(body) == "b" {
+					<-release // runs its inject, holding the worker
+					return nil
+				}
+				if handled.Add(1) == 1 {
+					Executed(ctx)
+					return errors.New("platform unavailable") // transient
+				}
+				return nil
+			})})
+		r.ctx, r.base = t.Context(), t.Context()
+		s := &session{ch: &amqp.Channel{}}
+		a, b := &settlements{}, &settlements{}
+		r.slots <- struct{}{}
+		r.start(s, amqp.Delivery{Acknowledger: a, Body: []byte("a")})
+		synctest.Wait() // a waits out its retry delay in its delivery slot
+		r.slots <- struct{}{}
+		r.start(s, amqp.Delivery{Acknowledger: b, Body: []byte("b")})
+		time.Sleep(time.Minute) // a's retry delay passes: it waits for b's worker
+		synctest.Wait()
+		if w, d := r.held(); w != 1 || d != 0 || handled.Load() != 1 {
+			t.Fatalf("a waiting for a worker: %d workers, %d delivery slots held, a handled %d times; want 1, 0, 1", w, d, handled.Load())
+		}
+		close(r.stopping)
+		synctest.Wait()
+		if a.requeued.Load() != 1 || a.acked.Load() != 0 {
+			t.Errorf("a at the shutdown: %d requeued, %d acked; want 1 requeued", a.requeued.Load(), a.acked.Load())
+		}
+		close(release)
+		synctest.Wait()
+		if n := handled.Load(); n != 1 {
+			t.Errorf("a handled %d times, want once: not again after the shutdown started", n)
+		}
+		if w, d := r.held(); w != 0 || d != 0 || b.acked.Load() != 1 {
+			t.Errorf("all settled: %d workers, %d delivery slots held, b acked %d; want 0, 0, 1", w, d, b.acked.Load())
+		}
+	})
 }
