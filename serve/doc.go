@@ -102,7 +102,9 @@
 // are left) moves it to one of DeliverySlots, waiting for one while all
 // are held, and its worker takes the next message meanwhile; the message
 // is still settled only once the Handler returns, and a handling the
-// daemon runs again takes a worker back first. The broker's prefetch is
+// daemon runs again takes a worker back first (a shutdown or the loss of
+// its channel meanwhile settles it as during its retry delay: it does not
+// run again here). The broker's prefetch is
 // Workers + DeliverySlots, so a message may wait in the daemon for a
 // worker; the daemon watches its connection, the pauses and the shutdown
 // meanwhile, as when it waits for a message.

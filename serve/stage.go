@@ -14,7 +14,8 @@ import (
 // handling goes on in the same goroutine to its end: its result stored,
 // posted, its message settled; nothing of it changes but the slot it
 // holds. A handling the daemon runs again (a transient failure) takes a
-// worker back first.
+// worker back first, unless the shutdown starts or its channel closes
+// while it waits for one (see toWorker).
 
 // Slot kinds a job holds.
 const (
