@@ -127,23 +127,11 @@ func TestConfigLinkedFileDirOthersWarned(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			top := t.TempDir()
-			shared, linkDir := filepath.Join(top, "shared"), filepath.Join(top, "conf")
-			for _, d := range []string{shared, linkDir} {
-				if err := os.Mkdir(d, 0o700); err != nil {
+			shared, link := linkedFile(t, top, "c.yaml", tt.mode, func(cfg string) {
+				if err := os.WriteFile(cfg, []byte("log_level: info\n"), 0o600); err != nil {
 					t.Fatal(err)
 				}
-			}
-			cfg := filepath.Join(shared, "c.yaml")
-			if err := os.WriteFile(cfg, []byte("log_level: info\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Chmod(shared, tt.mode); err != nil {
-				t.Fatal(err)
-			}
-			link := filepath.Join(linkDir, "c.yaml")
-			if err := os.Symlink(cfg, link); err != nil {
-				t.Fatal(err)
-			}
+			})
 			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": filepath.Join(top, "outbox.db")}, "outbox", "list", "--config", link)
 			if r.code != 0 {
 				t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
@@ -189,4 +177,27 @@ func TestInjectorsConfigFileOthersWarned(t *testing.T) {
 			}
 		})
 	}
+}
+
+// linkedFile writes a file named name with write in the directory
+// top/shared, sets that directory's mode, and returns it with a link to
+// the file from another directory of top, only its owner's.
+func linkedFile(t *testing.T, top, name string, mode os.FileMode, write func(path string)) (shared, link string) {
+	t.Helper()
+	shared, linkDir := filepath.Join(top, "shared"), filepath.Join(top, "link")
+	for _, d := range []string{shared, linkDir} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(shared, name)
+	write(file)
+	if err := os.Chmod(shared, mode); err != nil {
+		t.Fatal(err)
+	}
+	link = filepath.Join(linkDir, name)
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	return shared, link
 }

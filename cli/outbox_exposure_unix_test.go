@@ -92,22 +92,9 @@ func TestOutboxLinkedFileDirOthersWarned(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			top := t.TempDir()
-			shared, linkDir := filepath.Join(top, "shared"), filepath.Join(top, "box")
-			for _, d := range []string{shared, linkDir} {
-				if err := os.Mkdir(d, 0o700); err != nil {
-					t.Fatal(err)
-				}
-			}
-			file := filepath.Join(shared, "outbox.db")
-			storeBodies(t, file, outbox.Entry{InjectID: "inj-a", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)})
-			if err := os.Chmod(shared, tt.mode); err != nil {
-				t.Fatal(err)
-			}
-			box := filepath.Join(linkDir, "outbox.db")
-			if err := os.Symlink(file, box); err != nil {
-				t.Fatal(err)
-			}
+			shared, box := linkedFile(t, t.TempDir(), "outbox.db", tt.mode, func(file string) {
+				storeBodies(t, file, outbox.Entry{InjectID: "inj-a", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)})
+			})
 			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "list")
 			if r.code != 0 || !strings.Contains(r.stdout, "1 pending") {
 				t.Fatalf("exit %d, want 0 and the body listed:\n%s%s", r.code, r.stdout, r.stderr)
