@@ -263,16 +263,7 @@ func (a *abortNil) Hold() (<-chan struct{}, func()) { return nil, func() {} }
 // pending.
 func TestFlushInterruptedRecordsTheAttemptInFlight(t *testing.T) {
 	ob := openStore(t, outbox.Options{})
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		http.Error(w, "busy", http.StatusServiceUnavailable)
-	}))
-	t.Cleanup(down.Close)
-	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: client(t, down.URL, transport.WithRetry(1, time.Millisecond))}, Store: ob}
-	if err := d.Deliver(context.Background(), report(t, "inj-a", 1)); err == nil {
-		t.Fatal("delivered to a backend answering 503")
-	}
-	before, err := ob.List()
+	before, err := storedAfterA503(t, ob)
 	if err != nil || len(before) == 0 {
 		t.Fatalf("stored %v, %v", before, err)
 	}
@@ -356,16 +347,7 @@ func TestCutShort(t *testing.T) {
 // 1 attempt: status 503", two attempts made).
 func TestFlushCutShortAfterARefusalSaysSo(t *testing.T) {
 	ob := openStore(t, outbox.Options{})
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		http.Error(w, "busy", http.StatusServiceUnavailable)
-	}))
-	t.Cleanup(down.Close)
-	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: client(t, down.URL, transport.WithRetry(1, time.Millisecond))}, Store: ob}
-	if err := d.Deliver(context.Background(), report(t, "inj-a", 1)); err == nil {
-		t.Fatal("delivered to a backend answering 503")
-	}
-	before, err := ob.List()
+	before, err := storedAfterA503(t, ob)
 	if err != nil || len(before) != 1 {
 		t.Fatalf("stored %v, %v; want one body", before, err)
 	}
@@ -413,4 +395,20 @@ func TestFlushCutShortAfterARefusalSaysSo(t *testing.T) {
 			t.Errorf("last error %q: want %q in it", r.LastError, want)
 		}
 	}
+}
+
+// storedAfterA503 delivers one body of inject inj-a to a backend
+// answering 503, once, so that ob keeps it, and lists ob.
+func storedAfterA503(t *testing.T, ob *outbox.Store) ([]outbox.Record, error) {
+	t.Helper()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: client(t, down.URL, transport.WithRetry(1, time.Millisecond))}, Store: ob}
+	if err := d.Deliver(context.Background(), report(t, "inj-a", 1)); err == nil {
+		t.Fatal("delivered to a backend answering 503")
+	}
+	return ob.List()
 }
