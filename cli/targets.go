@@ -239,6 +239,10 @@ func wrongFamily(spec runtime.TargetSpec, key string, p netip.Prefix) string {
 	case !p.IsValid():
 	case key == "target_ipv4" && spec.Query != "" && a.Is6() && !a.Is4In6():
 		return signatures.ReasonIPv6Narrowing // an IPv4-mapped range is the range it maps
+	case key == "target_ipv6" && spec.Query != "":
+		return signatures.ReasonIPv6Narrowing
+	case key == "value" && spec.Query != "":
+		return runtime.ReasonValueNarrowing
 	case key == "target_ipv4" && spec.Query == "" && a.Is6():
 		return "not an IPv4 address"
 	case key == "target_ipv6" && a.Is4():

@@ -169,6 +169,9 @@ func (t TargetSpec) Config() (signatures.Config, error) {
 	if err := t.blankError(); err != nil {
 		return nil, err
 	}
+	if err := t.narrowing(); err != nil {
+		return nil, err
+	}
 	cat, err := t.category()
 	if err != nil {
 		return nil, &signatures.ValidationError{Field: "target", Reason: err.Error()}
@@ -193,6 +196,28 @@ func (t TargetSpec) Config() (signatures.Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// ReasonValueNarrowing is the reason a query target's value is refused:
+// only target_ipv4 and target_hostname narrow a query.
+const ReasonValueNarrowing = "a query is narrowed by target_ipv4 or target_hostname, not value"
+
+// narrowing refuses a query narrowed by a field that cannot narrow one,
+// naming that field and its value: target_ipv6 with the reason a --target
+// narrowing a --query gets, value (which classifies as a network target)
+// with the fields that do narrow a query. Without it such a target was
+// refused as one mixing two categories, naming neither field nor value.
+func (t TargetSpec) narrowing() error {
+	if t.Query == "" || t.CloudProvider != "" || t.CloudAccountID != "" || t.CloudRegion != "" || t.TargetService != "" {
+		return nil
+	}
+	switch {
+	case t.TargetIPv6 != "":
+		return &signatures.ValidationError{Field: "target_ipv6", Value: t.TargetIPv6, Reason: signatures.ReasonIPv6Narrowing}
+	case t.Value != "":
+		return &signatures.ValidationError{Field: "value", Value: t.Value, Reason: ReasonValueNarrowing}
+	}
+	return nil
 }
 
 // badRange refuses a value, target_ipv4 or target_ipv6 holding "/" that

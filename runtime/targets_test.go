@@ -187,3 +187,20 @@ func TestSpecNamesTheCharacterNoFormAllows(t *testing.T) {
 		})
 	}
 }
+
+// A query target narrowed by target_ipv6 or value is refused naming that
+// field and its value, not as a target of two categories.
+func TestQueryNarrowedByAFieldThatCannot(t *testing.T) {
+	for _, tt := range []struct {
+		spec runtime.TargetSpec
+		want string
+	}{
+		{runtime.TargetSpec{Query: "q", TargetIPv6: "::1"}, `target_ipv6 "::1": ` + signatures.ReasonIPv6Narrowing},
+		{runtime.TargetSpec{Query: "q", Value: "10.0.0.1"}, `value "10.0.0.1": ` + runtime.ReasonValueNarrowing},
+		{runtime.TargetSpec{Query: "q", Value: "10.0.0.1", CloudRegion: "eu-west-1"}, "target mixes"},
+	} {
+		if _, err := tt.spec.Config(); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%+v: %v, want %q", tt.spec, err, tt.want)
+		}
+	}
+}
