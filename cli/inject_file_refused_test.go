@@ -60,6 +60,9 @@ func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
 	blankInjector := writeFile(t, "blank-injector.json", `{
  "targets": [{"value": "127.0.0.1"}],
    "injector": ""}`)
+	spaceInjector := writeFile(t, "space-injector.json", `{
+ "targets": [{"value": "127.0.0.1"}],
+   "injector": " "}`)
 	noInjector := writeFile(t, "no-injector.json", `{"targets": [{"value": "127.0.0.1"}]}`)
 	badPhase := writeFile(t, "bad-phase.json", `{"injector": "noop",
  "phase": "a\u0001",
@@ -84,6 +87,10 @@ func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
 		{"the injector", nil, []string{"--inject-file", injector}, "inject file " + injector + `:2:14: unknown injector "nope" (known: `},
 		{"the injector given blank", nil, []string{"--inject-file", blankInjector},
 			"inject file " + blankInjector + `:3:16: invalid injector "": name one (known: `},
+		{"the injector given as white space", nil, []string{"--inject-file", spaceInjector},
+			"inject file " + spaceInjector + `:3:16: invalid injector " ": name one (known: `},
+		{"the injector given as white space on the command line", nil, []string{" ", "--target", "127.0.0.1"},
+			`injectkit: invalid injector " ": name one (known: `},
 		{"the injector not given", nil, []string{"--inject-file", noInjector},
 			"inject file " + noInjector + `: invalid injector "": name one (known: `},
 		{"the phase", nil, []string{"--inject-file", phase}, "inject file " + phase + `:2:11: invalid phase "bogus": want execution_complete`},

@@ -60,14 +60,16 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 		req.Injector = injector
 	}
 	cfg.injectorFromFile = injector == "" && req.Injector != ""
-	if req.Injector == "" {
+	if strings.TrimSpace(req.Injector) == "" {
+		// None, "" or white space alone, from the file or the command
+		// line: refused as blank, not looked up as an unknown name.
 		prefix := ""
-		if cfg.InjectFile != "" {
-			// The file names none, or "": where it does first, as for its
-			// other values.
+		if cfg.InjectFile != "" && injector == "" {
+			// The file names none, or a blank one: where it does first,
+			// as for its other values.
 			prefix = cfg.filePlaces.Of("injector") + ": "
 		}
-		return req, nil, usageErr("%sinvalid injector \"\": name one (known: %s)", prefix, strings.Join(set.names(), ", "))
+		return req, nil, usageErr("%sinvalid injector %q: name one (known: %s)", prefix, req.Injector, strings.Join(set.names(), ", "))
 	}
 	if _, ok := set.get(req.Injector); !ok && injector == "" {
 		// The inject file named it: its line and column first, as for
