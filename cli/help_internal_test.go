@@ -58,6 +58,20 @@ func TestWrap(t *testing.T) {
 			}
 		}
 	}
+	// A word longer than a line (a setting's value: a long URL) is broken
+	// over lines, every character kept, not cut short.
+	long := "http://127.0.0.1:8080/" + strings.Repeat("seg/", 30) + "end"
+	for _, width := range []int{10, 20, 40} {
+		lines := wrap("set to "+long+" here", width)
+		if got := strings.Join(lines, ""); !strings.Contains(got, long) || !strings.HasSuffix(got, "here") {
+			t.Errorf("width %d: %q lost characters of %q", width, lines, long)
+		}
+		for _, l := range lines {
+			if utf8.RuneCountInString(l) > width {
+				t.Errorf("width %d: line %q is %d long", width, l, utf8.RuneCountInString(l))
+			}
+		}
+	}
 	if got := wrap("a b c", 100); len(got) != 1 || got[0] != "a b c" {
 		t.Errorf("wrap = %q", got)
 	}

@@ -29,14 +29,23 @@ func textWidth(o Options) int {
 }
 
 // wrap cuts text into lines of at most width runes, between words; a word
-// longer than a line is cut short with "…".
+// longer than a line (a setting's value: a long URL) starts a line and is
+// broken over as many as it needs, every character kept: cut short, the
+// value the configuration gives would be shown without its end.
 func wrap(text string, width int) []string {
 	width = max(width, 10)
 	var lines []string
 	line := ""
 	for _, w := range strings.Fields(text) {
 		if r := []rune(w); len(r) > width {
-			w = string(r[:width-1]) + "…"
+			if line != "" {
+				lines = append(lines, line)
+			}
+			for ; len(r) > width; r = r[width:] {
+				lines = append(lines, string(r[:width]))
+			}
+			line = string(r)
+			continue
 		}
 		switch {
 		case line == "":
