@@ -40,7 +40,7 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"inject file range past --max-targets", nil, `{"injector":"noop","targets":[{"target_ipv4":"10.0.0.0/8"}]}`,
 			`: invalid targets[0].target_ipv4 "10.0.0.0/8": CIDR ranges expand to 16777216 addresses`},
 		{"inject file mixed categories after a range", nil, `{"injector":"noop","targets":[{"value":"10.0.0.0/30"},{"query":"apache"}]}`,
-			`: invalid targets[1] "external": all targets must share one category (targets[0] is network)`},
+			`: invalid targets[1] (not shown): an external target, where all targets must share one category (targets[0] is network)`},
 		{"inject file param", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"}],"params":{"outcome":"bogus"}}`,
 			`inject.json:1:73: invalid params.outcome "bogus": not one of success, partial, failed`},
 		{"inject file negative timeout", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"}],"timeout":-300}`,

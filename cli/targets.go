@@ -284,8 +284,8 @@ func (l *targetList) appendOne(spec runtime.TargetSpec, o origin) error {
 		if l.sources[l.first.src].kind == fromInjectFile {
 			first = fmt.Sprintf("targets[%d]", l.first.at)
 		}
-		return l.invalid(o, spec, &signatures.ValidationError{Value: string(cat),
-			Reason: fmt.Sprintf("all targets must share one category (%s is %s)", first, l.category)})
+		return l.invalid(o, spec, &signatures.ValidationError{
+			Reason: signatures.ReasonOtherCategory(cat, first, l.category)})
 	}
 	if l.seen != nil {
 		if i, dup := l.seen.add(spec, addr, int32(l.len())); dup {

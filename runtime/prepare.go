@@ -268,8 +268,7 @@ func (p *Prepared) typeTargets() error {
 		if i == 0 {
 			cat = c.Category()
 		} else if c.Category() != cat {
-			return invalid(fmt.Sprintf("targets[%d]", i), string(c.Category()),
-				fmt.Sprintf("all targets must share one category (targets[0] is %s)", cat))
+			return invalid(fmt.Sprintf("targets[%d]", i), "", signatures.ReasonOtherCategory(c.Category(), "targets[0]", cat))
 		}
 		return nil
 	}

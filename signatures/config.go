@@ -170,6 +170,21 @@ func (c ExternalConfig) Validate() error {
 // read inside the quoted phrase, and the search no longer narrowed.
 const ReasonUnbalancedQuote = `holds an unclosed double quote: the narrowing to the target (ip:, hostname:) added after it would fall inside the quoted phrase; close the quote`
 
+// ReasonOtherCategory is the reason a target of category cat is refused
+// after the first target, written at first, was of category want: the
+// category is said in words, not quoted as if it were the value the user
+// wrote.
+func ReasonOtherCategory(cat Category, first string, want Category) string {
+	return fmt.Sprintf("%s %s target, where all targets must share one category (%s is %s)", article(string(cat)), cat, first, want)
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
 // ReasonIPv6Narrowing is the Reason of the *ValidationError of an
 // external target whose target_ipv4 holds an IPv6 address or range.
 const ReasonIPv6Narrowing = "a query is narrowed to an IPv4 address or a host name, not an IPv6 address"
