@@ -48,3 +48,22 @@ func TestConformanceManifestPanics(t *testing.T) {
 		}
 	}
 }
+
+// TestConformanceNamesRejectedDefaults: when no Options.Params were
+// given, the live injects' params are the defaults, and a refusal says so
+// rather than blaming an empty "Options.Params ()" the test never set
+// (tester t134, a default out of its range).
+func TestConformanceNamesRejectedDefaults(t *testing.T) {
+	ex := &probe{newParams: func() any { return &probeParams{Port: 0, Mode: "fast"} }}
+	msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, ex, fast) })
+	named := false
+	for _, m := range msgs {
+		if strings.Contains(m, "Options.Params") {
+			t.Errorf("Conformance blamed Options.Params, which were not given: %q", m)
+		}
+		named = named || strings.Contains(m, `the default params rejected: invalid params.port "0": out of range`)
+	}
+	if !named {
+		t.Errorf("Conformance reported %q; want the live injects' refusal of the default params", msgs)
+	}
+}
