@@ -95,7 +95,9 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     framework.ParamsSpec describes, whose defaults validate
 //     (framework.CheckParams), or, when Options.Params is given, the
 //     defaults with it (framework.DecodeParams: a required param must be
-//     given there), and the manifest's params agree with it on
+//     given there), no duration default is under a millisecond but
+//     not zero (a bare number in NewParams, Wait: 30, is 30ns, where
+//     --param wait=30 is 30s), and the manifest's params agree with it on
 //     names, types, defaults, enums, int ranges and required;
 //   - settings: a framework.Configurer's Configure accepts, without
 //     panicking, every declared setting, Options.Settings over the

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
@@ -74,6 +75,7 @@ func (c *checker) checkParams(t testing.TB) {
 	}
 	spec, err := framework.ParamsSpec(a)
 	c.checkDefaults(t, a, spec) // spec is nil on error: no required param known
+	checkDurationDefaults(t, spec)
 	if err != nil {
 		t.Fatalf("NewParams: %v", err)
 	}
@@ -231,4 +233,24 @@ func withArticle(word string) string {
 		return "an " + word
 	}
 	return "a " + word
+}
+
+// checkDurationDefaults reports a duration default under a millisecond
+// but not zero: written as a bare number in NewParams (Wait: 30), which Go
+// reads as nanoseconds, where --param wait=30 and the inject file's
+// "wait": 30 are seconds.
+func checkDurationDefaults(t testing.TB, spec []framework.Param) {
+	t.Helper()
+	for _, p := range spec {
+		if p.Type != framework.ParamDuration {
+			continue
+		}
+		d, err := time.ParseDuration(p.Default)
+		if err != nil || d <= 0 || d >= time.Millisecond {
+			continue
+		}
+		t.Errorf("param %q: default %s: a bare number in a time.Duration is nanoseconds (%d is %s), "+
+			"where --param %s=%d and an inject file's %d are seconds: write the default with its unit in NewParams (%d * time.Second)",
+			p.Name, d, d.Nanoseconds(), d, p.Name, d.Nanoseconds(), d.Nanoseconds(), d.Nanoseconds())
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
@@ -65,5 +66,39 @@ func TestConformanceNamesRejectedDefaults(t *testing.T) {
 	}
 	if !named {
 		t.Errorf("Conformance reported %q; want the live injects' refusal of the default params", msgs)
+	}
+}
+
+// TestConformanceBareDurationDefault: a time.Duration default written as
+// a bare number in NewParams (Wait: 30) is 30ns, where --param wait=30
+// and the inject file's "wait": 30 are 30s; the default ran at 30ns with
+// no check saying so (tester t134). Conformance now reports a non-zero
+// duration default under a millisecond, naming the param; one written
+// with its unit passes.
+func TestConformanceBareDurationDefault(t *testing.T) {
+	for _, tt := range []struct {
+		wait time.Duration
+		want string // "" when nothing is reported of it
+	}{
+		{30, `param "wait": default 30ns: a bare number in a time.Duration is nanoseconds`},
+		{999 * time.Microsecond, `param "wait": default 999µs`},
+		{time.Millisecond, ""},
+		{30 * time.Second, ""},
+		{0, ""},
+	} {
+		t.Run(tt.wait.String(), func(t *testing.T) {
+			ex := &probe{newParams: func() any { return &probeParams{Port: 8080, Mode: "fast", Wait: tt.wait} },
+				manifest: func(m *framework.Manifest) {
+					m.Params = framework.MustParamsSpec(&probeParams{Port: 8080, Mode: "fast", Wait: tt.wait})
+				}}
+			msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, ex, fast) })
+			reported := slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, `param "wait"`) })
+			switch {
+			case tt.want == "" && reported:
+				t.Errorf("Conformance reported %q; want nothing of wait", msgs)
+			case tt.want != "" && !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, tt.want) }):
+				t.Errorf("Conformance reported %q; want %q", msgs, tt.want)
+			}
+		})
 	}
 }
