@@ -115,7 +115,8 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     Options.Timeout returns within Timeout+Wait, without panicking, a
 //     valid output, not StatusTimeout while its deadline has not passed
 //     (the runtime marks a run cut short as timed out; an executor never
-//     does), whose findings and extras JSON can encode, whose extra
+//     does), not a success with an ErrorInfo.Message (which no profile
+//     sends), whose findings and extras JSON can encode, whose extra
 //     signatures collide with no core signature field nor its platform
 //     type, in any case, nor with one another in another case
 //     (signatures.ExtrasErrors), whose per-type
@@ -331,6 +332,7 @@ func (c *checker) checkLive(t testing.TB) {
 	checkOutput(t, "a live inject", r)
 	if r.panic == nil {
 		c.liveCoverage(r.out)
+		checkSuccessMessage(t, r.out)
 	}
 	for _, err := range extrasErrors(r.out, h) {
 		t.Error(err)

@@ -1,6 +1,7 @@
 package frameworktest_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -98,6 +99,37 @@ func TestConformanceBareDurationDefault(t *testing.T) {
 				t.Errorf("Conformance reported %q; want nothing of wait", msgs)
 			case tt.want != "" && !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, tt.want) }):
 				t.Errorf("Conformance reported %q; want %q", msgs, tt.want)
+			}
+		})
+	}
+}
+
+// TestConformanceSuccessWithMessage: an Execute that returns a success
+// with an ErrorInfo.Message (an error it met, the status left at its
+// zero value) had the message sent nowhere: the openaev profile's
+// terminal message says "succeeded", the default profile has no message,
+// and no check said so (tester t134). Conformance now reports it; a
+// partial run's or a failed run's message, and a success without one,
+// pass.
+func TestConformanceSuccessWithMessage(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		out    framework.ToolOutput
+		report bool
+	}{
+		{"zero status", framework.ToolOutput{ErrorInfo: &framework.ErrorInfo{Message: "connection refused on 127.0.0.1"}}, true},
+		{"success", framework.ToolOutput{Status: framework.StatusSuccess, ErrorInfo: &framework.ErrorInfo{Message: "dial failed"}}, true},
+		{"partial", framework.ToolOutput{Status: framework.StatusPartial, ErrorInfo: &framework.ErrorInfo{Message: "1 of 2 failed"}}, false},
+		{"failed", framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "boom"}}, false},
+		{"success, empty info", framework.ToolOutput{ErrorInfo: &framework.ErrorInfo{}}, false},
+		{"success", framework.ToolOutput{}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput { return tt.out }}
+			msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, ex, fast) })
+			const want = "a successful run's ErrorInfo.Message reaches no platform"
+			if got := slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, want) }); got != tt.report {
+				t.Errorf("Conformance reported %q; want %q reported: %v", msgs, want, tt.report)
 			}
 		})
 	}
