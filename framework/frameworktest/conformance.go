@@ -116,7 +116,8 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     valid output, not StatusTimeout while its deadline has not passed
 //     (the runtime marks a run cut short as timed out; an executor never
 //     does), not a success with an ErrorInfo.Message (which no profile
-//     sends), whose findings and extras JSON can encode, whose extra
+//     sends), holding the value of no Secret setting (which the runtime
+//     redacts), whose findings and extras JSON can encode, whose extra
 //     signatures collide with no core signature field nor its platform
 //     type, in any case, nor with one another in another case
 //     (signatures.ExtrasErrors), whose per-type
@@ -333,6 +334,7 @@ func (c *checker) checkLive(t testing.TB) {
 	if r.panic == nil {
 		c.liveCoverage(r.out)
 		checkSuccessMessage(t, r.out)
+		c.checkSecrets(t, in, r.out)
 	}
 	for _, err := range extrasErrors(r.out, h) {
 		t.Error(err)

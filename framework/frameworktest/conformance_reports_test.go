@@ -134,3 +134,82 @@ func TestConformanceSuccessWithMessage(t *testing.T) {
 		})
 	}
 }
+
+// secretProbe is a probe with a Secret setting, api_key, that its
+// Execute hands to leak.
+type secretProbe struct {
+	probe
+	key  string
+	leak func(key string, in *framework.Inject) framework.ToolOutput
+}
+
+func (s *secretProbe) Manifest() framework.Manifest {
+	m := s.probe.Manifest()
+	m.Settings = []framework.Setting{{Key: "api_key", Env: "PROBE_API_KEY", Secret: true, Doc: "API key"},
+		{Key: "region", Default: "eu-west-1", Doc: "region"}}
+	return m
+}
+
+func (s *secretProbe) Configure(settings map[string]string) error {
+	s.key = settings["api_key"]
+	return nil
+}
+
+func (s *secretProbe) Execute(_ context.Context, in *framework.Inject) framework.ToolOutput {
+	return s.leak(s.key, in)
+}
+
+// TestConformanceSecretInOutput: an Execute that put the value of a
+// Secret setting in its output (an error quoting the key, a finding)
+// passed every check, the runtime silently replacing it by [REDACTED]
+// in what it delivers (tester t134). Conformance now reports where the
+// output holds it, never the value; a setting that is no secret, or an
+// output without the value, passes.
+func TestConformanceSecretInOutput(t *testing.T) {
+	const key = "sk_live_0123456789abcdef"
+	for _, tt := range []struct {
+		name string
+		leak func(key string, in *framework.Inject) framework.ToolOutput
+		want string // "" when nothing is reported
+	}{
+		{"message", func(k string, _ *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "401 for key " + k}}
+		}, "ErrorInfo.Message"},
+		{"finding", func(k string, _ *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{Findings: map[string]any{"requests": []any{map[string]any{"url": "https://api.example/?key=" + k}}}}
+		}, "findings.requests"},
+		{"extra", func(k string, _ *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{ExtraSignatures: map[string]any{"command_line": "probe --key " + k}}
+		}, "extra_signatures.command_line"},
+		{"partial result", func(k string, in *framework.Inject) framework.ToolOutput {
+			in.Partial("127.0.0.1 answered " + k)
+			return framework.ToolOutput{}
+		}, "a partial result"},
+		{"unreached", func(k string, in *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{Status: framework.StatusPartial, Unreached: map[framework.Target]string{in.Targets[0]: "key " + k + " refused"}}
+		}, "Unreached"},
+		{"no secret", func(string, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{Findings: map[string]any{"region": "eu-west-1"}}
+		}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := &secretProbe{leak: tt.leak}
+			o := fast
+			o.Settings = map[string]string{"api_key": key}
+			msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, ex, o) })
+			const what = "holds the value of the Secret setting api_key"
+			reported := slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, what) })
+			for _, m := range msgs {
+				if strings.Contains(m, key) {
+					t.Errorf("Conformance quoted the secret: %q", m)
+				}
+			}
+			switch {
+			case tt.want == "" && reported:
+				t.Errorf("Conformance reported %q; want nothing of the secret", msgs)
+			case tt.want != "" && !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, what) && strings.Contains(m, tt.want) }):
+				t.Errorf("Conformance reported %q; want %q naming %s", msgs, what, tt.want)
+			}
+		})
+	}
+}
