@@ -72,7 +72,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		reg:          reg,
 		messages:     r.counterVec("injectkit_messages_total", "outcome", messagesHelp),
 		redeliveries: r.counter("injectkit_redeliveries_total", "Queue messages received with the broker's redelivered flag set, or recognised by the handler as sent again without it."),
-		inFlight:     r.gauge("injectkit_injects_in_flight", "Messages taken from the broker and not yet settled: an inject running or its result being stored and posted, or a message waiting for another copy of its inject to be handled, or to be handled again after a transient failure."),
+		inFlight:     r.gauge("injectkit_injects_in_flight", "Messages taken from the broker and not yet settled: an inject running or its result being stored and posted, or a message waiting for another copy of its inject to be handled, or to be handled again after a transient failure, or (with --delivery-slots) for a free worker."),
 		heartbeats:   r.counterVec("injectkit_heartbeats_total", "result", "Registrations sent to the platform (the first one, every heartbeat, a re-registration after the queue was lost, a check of a refused token), by result: ok or error."),
 		connected:    r.gauge("injectkit_broker_connected", "1 while the daemon is connected to the broker (consuming, or paused with its consumer cancelled), else 0."),
 		reconnects:   r.counter("injectkit_broker_reconnects_total", "Connections to the broker after the first one."),

@@ -206,6 +206,15 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 // would: a pause or the shutdown returns the message unhandled, a lost
 // connection leaves it to the broker to deliver again.
 func (r *runner) take(ctx context.Context, s *session, dl amqp.Delivery) (endReason, bool) {
+	// Taken from the broker and not settled: in flight while it waits
+	// (from its start on, its job counts it).
+	r.metrics.addInFlight(1)
+	waiting := true
+	defer func() {
+		if waiting {
+			r.metrics.addInFlight(-1)
+		}
+	}()
 	for {
 		if reason := r.pauseReason(); reason != "" {
 			// Pushed before the consumer is cancelled (prefetched): back
@@ -224,6 +233,8 @@ func (r *runner) take(ctx context.Context, s *session, dl amqp.Delivery) (endRea
 				return 0, true // lost while waiting for a worker: the broker redelivers it
 			}
 			if ctx.Err() == nil {
+				waiting = false
+				r.metrics.addInFlight(-1)
 				r.start(s, dl)
 				return 0, true
 			}

@@ -59,3 +59,43 @@ func TestIntegrationDeliverySlotsWidenThePrefetch(t *testing.T) {
 		return rec.distinct() == 3 && rec.seen(`{"n":"slow"}`) == 2
 	})
 }
+
+// A message the daemon took from the broker and holds while every worker
+// runs one (the prefetch counts the delivery slots) is in flight: the
+// gauge counted only those a worker had taken.
+func TestIntegrationInFlightCountsAMessageWaitingForAWorker(t *testing.T) {
+	running := make(chan struct{}, 1)
+	release := make(chan struct{})
+	rec := newRecorder(func(body string, n int) error {
+		if strings.Contains(body, "slow") {
+			running <- struct{}{}
+			<-release
+		}
+		return nil
+	})
+	f := newFixture(t, rec)
+	f.d.Workers, f.d.DeliverySlots = 1, 1
+	start(t, f.d)
+	released := false
+	t.Cleanup(func() {
+		if !released {
+			close(release)
+		}
+	})
+
+	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
+	<-running
+	servetest.Publish(t, f.queue, []byte(`{"n":"next"}`))
+	waitFor(t, "the daemon holding both messages", func() bool {
+		ready, _ := servetest.Counts(t, f.queue)
+		return ready == 0
+	})
+	waitFor(t, "both messages in flight", func() bool {
+		return servetest.Metric(t, f.metrics, "injectkit_injects_in_flight") == 2
+	})
+	close(release)
+	released = true
+	waitFor(t, "both handled and none in flight", func() bool {
+		return rec.distinct() == 2 && servetest.Metric(t, f.metrics, "injectkit_injects_in_flight") == 0
+	})
+}
