@@ -313,3 +313,18 @@ func TestInjectorsAndVersion(t *testing.T) {
 		t.Errorf("serve --help does not document exit codes 0 and 130 of SIGINT, SIGTERM and SIGHUP: %q", r.stdout)
 	}
 }
+
+// serve --help's --workers said the broker prefetch is --workers, where
+// --delivery-slots raises it by as many.
+func TestServeHelpWorkersNamesTheDeliverySlotsPrefetch(t *testing.T) {
+	r := run(t, registry(), nil, "serve", "--help")
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.Contains(line, "--workers value") {
+			if !strings.Contains(line, "plus --delivery-slots") {
+				t.Errorf("--workers help does not say the prefetch adds --delivery-slots: %q", line)
+			}
+			return
+		}
+	}
+	t.Fatalf("serve --help has no --workers line: %q", r.stdout)
+}

@@ -129,7 +129,7 @@ type brokerTLSConfig struct {
 type serveConfig struct {
 	Platform          platformConfig
 	Served            []string        `config:"injectors,commas" blank:"give an injector's name, or leave the setting out to serve every injector but noop" usage:"injectors to register and consume for, e.g. nmap,query (repeatable or comma-separated; default: every registered injector but noop, which is served only when named)"`
-	Workers           int             `config:"workers" default:"4" usage:"injects run at once, 1 to 1024; also the broker prefetch"`
+	Workers           int             `config:"workers" default:"4" usage:"injects run at once, 1 to 1024; also the broker prefetch, plus --delivery-slots"`
 	DeliverySlots     int             `config:"delivery_slots" default:"0" usage:"with an outbox, messages whose inject ran and whose result is being stored and posted, each freeing its worker for the next message, 0 to 1024 (0: a worker delivers its own result); raises the broker prefetch by as many, so messages may wait in this daemon behind busy workers: for short injects only, leave 0 for long scans with several daemons on one queue"`
 	ListenAddr        string          `config:"listen_addr" default:"127.0.0.1:9464" usage:"host:port serving /healthz and /metrics, without authentication (\"\": no HTTP server; an address other hosts reach gets a WARN at start)"`
 	ShutdownTimeout   time.Duration   `config:"shutdown_timeout,positive" default:"30s" usage:"on SIGTERM (or SIGINT, SIGHUP), how long injects in flight may finish before they are requeued; the shutdown then takes up to 2s more"`
