@@ -156,6 +156,7 @@ func NewApp(o Options) *ucli.App {
 			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s --help)", err, o.name()), Hint: flagHint(rootFlags(), nil, err)}
 		},
 		Flags:  rootFlags(),
+		Before: versionBefore(o),
 		Action: rootAction(o),
 		Commands: []*ucli.Command{
 			runCommand(o),

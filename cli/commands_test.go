@@ -3,7 +3,6 @@ package cli_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net/http"
 	goruntime "runtime"
 	"strings"
@@ -68,19 +67,6 @@ func TestVersion(t *testing.T) {
 	}
 	if r := runWith(t, o, nil, "version", "-o", "yaml"); r.code != 2 || !strings.Contains(r.stderr, `invalid output "yaml"`) {
 		t.Errorf("-o yaml: exit %d, stderr %q", r.code, r.stderr)
-	}
-}
-
-// --version given a word too is refused like `version extra`: exit 2,
-// the word named, no version printed.
-func TestVersionFlagRefusesArguments(t *testing.T) {
-	o := cli.Options{Registry: registry(), Version: "1.2.3"}
-	for _, args := range [][]string{{"--version", "extra"}, {"--version", "a", "b"}} {
-		r := runWith(t, o, nil, args...)
-		want := fmt.Sprintf("injectkit: --version takes no arguments, got %q", strings.Join(args[1:], " "))
-		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, want) {
-			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2, no stdout, %q", args, r.code, r.stdout, r.stderr, want)
-		}
 	}
 }
 

@@ -93,6 +93,23 @@ func rootAction(o Options) ucli.ActionFunc {
 	}
 }
 
+// versionBefore refuses --version given with a command (`injectkit
+// --version run noop`): urfave/cli runs the command and ignores the flag,
+// so the user who asked for the version would run an inject instead.
+// The words are refused as `--version extra` is, before the command runs.
+func versionBefore(o Options) ucli.BeforeFunc {
+	return func(c *ucli.Context) error {
+		if !c.Bool(versionFlag) || c.NArg() == 0 {
+			return nil
+		}
+		if cmd := c.App.Command(c.Args().First()); cmd != nil {
+			return wordsError(c, o, "--%s takes no command, got %q (%s --%s prints the version; give %s without --%s)",
+				versionFlag, cmd.Name, o.name(), versionFlag, cmd.Name, versionFlag)
+		}
+		return argsError(c, o, "--"+versionFlag, "no arguments")
+	}
+}
+
 // withShort gives the flag named name the one-letter alias short (-o for
 // --output), unless it has it already.
 func withShort(flags []ucli.Flag, name, short string) []ucli.Flag {
