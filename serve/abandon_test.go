@@ -1,6 +1,7 @@
 package serve_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -132,5 +133,69 @@ func TestIntegrationFailedAtShutdownSaidOnce(t *testing.T) {
 				t.Errorf("lines with the error: %v; want one %v %q naming i-held", said, tt.wantLevel, tt.wantMsg)
 			}
 		})
+	}
+}
+
+// outboxing is a keyed handler that stores each result (an outbox) once
+// its inject has run and it said so (serve.Executed), then delivers it;
+// Kept says so of the bodies stored. The delivery of a body holding
+// "slow" outlives the shutdown: it ignores Abandon.
+type outboxing struct {
+	keyed
+	stored sync.Map
+	block  chan struct{}
+}
+
+func (o *outboxing) Handle(ctx context.Context, body []byte) error {
+	_ = o.recorder.Handle(ctx, body) // counts the call
+	serve.Executed(ctx)
+	o.stored.Store(string(body), true)
+	if strings.Contains(string(body), "slow") {
+		<-o.block
+	}
+	return nil
+}
+
+func (o *outboxing) Abandon() {}
+
+func (o *outboxing) Kept(body []byte) bool { _, ok := o.stored.Load(string(body)); return ok }
+
+// TestIntegrationShutdownDeliversAResultWaitingForADeliverySlot: with
+// --workers 1 --delivery-slots 1, an inject that ran while the one
+// delivery slot delivers another's result waits for it; a shutdown then
+// has it deliver at once, holding its worker (no message is taken any
+// more), so its result is stored and its message acknowledged, even when
+// the delivery in the slot outlives the shutdown timeout (acknowledged
+// too, its result kept). Before, it waited for the slot through the
+// shutdown, its result not stored: its message was returned to the queue
+// to run again, and its result stored all the same once the slot freed.
+func TestIntegrationShutdownDeliversAResultWaitingForADeliverySlot(t *testing.T) {
+	h := &outboxing{block: make(chan struct{})}
+	t.Cleanup(func() { close(h.block) })
+	h.keyed = keyed{newRecorder(nil)}
+	f := newFixture(t, h)
+	f.d.Workers, f.d.DeliverySlots = 1, 1
+	f.d.ShutdownTimeout = 50 * time.Millisecond
+	stop := start(t, f.d)
+	servetest.Publish(t, f.queue, []byte(`{"injection":{"inject_id":"i-slow"}}`))
+	waitFor(t, "i-slow delivering in the delivery slot", func() bool { return h.Kept([]byte(`{"injection":{"inject_id":"i-slow"}}`)) })
+	servetest.Publish(t, f.queue, []byte(`{"injection":{"inject_id":"i-next"}}`))
+	waitFor(t, "i-next run by the freed worker", func() bool { return h.calls() == 2 })
+	if h.Kept([]byte(`{"injection":{"inject_id":"i-next"}}`)) {
+		t.Fatal("i-next stored while the delivery slot was held: it did not wait for it")
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if ready, _ := servetest.Counts(t, f.queue); ready != 0 {
+		t.Errorf("%d messages back in the queue, want none: both results are stored", ready)
+	}
+	for outcome, want := range map[string]float64{"acked": 2, "requeued": 0} {
+		if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", outcome); got != want {
+			t.Errorf("%s = %v, want %v", outcome, got, want)
+		}
+	}
+	if !h.Kept([]byte(`{"injection":{"inject_id":"i-next"}}`)) {
+		t.Error("i-next's result not stored by the end of the shutdown")
 	}
 }

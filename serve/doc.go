@@ -104,7 +104,12 @@
 // is still settled only once the Handler returns, and a handling the
 // daemon runs again takes a worker back first (a shutdown or the loss of
 // its channel meanwhile settles it as during its retry delay: it does not
-// run again here). The broker's prefetch is
+// run again here). Once the shutdown starts, a handling waiting for a
+// delivery slot goes on at once, keeping its worker (no message is taken
+// any more): its result is stored and posted now, not after the
+// deliveries holding the slots, which may outlast the shutdown timeout
+// (its message was then requeued, its result not stored, and the inject
+// ran again where it was taken). The broker's prefetch is
 // Workers + DeliverySlots, so a message may wait in the daemon for a
 // worker; the daemon watches its connection, the pauses and the shutdown
 // meanwhile, as when it waits for a message.
