@@ -40,14 +40,15 @@ type stageKey struct{}
 // is settled, as before, once the Handler returns. Executed returns once
 // the worker is freed, at once when the daemon has no delivery slots,
 // when ctx is not a Handler's, or after the first call of a handling that
-// freed its worker. Once the shutdown starts it returns without freeing
-// the worker, the handling going on holding it: no message is taken any
-// more, so the result is delivered, and stored, now, not after the
-// deliveries holding the slots, which the shutdown timeout may cut short,
-// its message then requeued with its result not stored.
+// freed its worker. It returns without freeing the worker, the handling
+// going on holding it, once ctx is done (a later call may still free it)
+// or the shutdown starts: no message is taken any more, so the result is
+// delivered, and stored, now, not after the deliveries holding the
+// slots, which the shutdown timeout may cut short, its message then
+// requeued with its result not stored.
 func Executed(ctx context.Context) {
 	if j, ok := ctx.Value(stageKey{}).(*staged); ok {
-		j.r.toDelivery(j.st)
+		j.r.toDelivery(ctx, j.st)
 	}
 }
 
@@ -67,8 +68,8 @@ func (r *runner) withStage(ctx context.Context, st *stage) context.Context {
 
 // toDelivery moves a job holding a worker to a delivery slot, waiting
 // for one, then frees its worker; it leaves the job with its worker when
-// the shutdown starts first (see Executed).
-func (r *runner) toDelivery(st *stage) {
+// ctx is done or the shutdown starts first (see Executed).
+func (r *runner) toDelivery(ctx context.Context, st *stage) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.slot != slotWorker || ready(r.stopping) {
@@ -77,6 +78,8 @@ func (r *runner) toDelivery(st *stage) {
 	select {
 	case r.delivery <- struct{}{}:
 	case <-r.stopping:
+		return
+	case <-ctx.Done():
 		return
 	}
 	st.slot = slotDelivery

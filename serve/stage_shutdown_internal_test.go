@@ -75,3 +75,44 @@ func TestShutdownStoresTheResultWaitingForADeliverySlot(t *testing.T) {
 		}
 	})
 }
+
+// TestExecutedReturnsWhenItsContextIsDone: a caller that cancels the
+// context it hands Executed, while every delivery slot is held, has it
+// return then, its handling still holding its worker; before, it waited
+// for a delivery slot all the same.
+func TestExecutedReturnsWhenItsContextIsDone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release, cancelB := make(chan struct{}), make(chan struct{})
+		var returned atomic.Bool
+		r, s := stageRunner(t, func(ctx context.Context, body []byte) error {
+			if string(body) == "a" {
+				Executed(ctx)
+				<-release
+				return nil
+			}
+			ctx, cancel := context.WithCancel(ctx)
+			go func() { <-cancelB; cancel() }()
+			Executed(ctx)
+			returned.Store(true)
+			return nil
+		})
+		ack := &counted{}
+		r.slots <- struct{}{}
+		r.start(s, amqp.Delivery{Acknowledger: ack, Body: []byte("a")})
+		synctest.Wait()
+		r.slots <- struct{}{}
+		r.start(s, amqp.Delivery{Acknowledger: ack, Body: []byte("b")})
+		synctest.Wait()
+		if returned.Load() {
+			t.Fatal("Executed returned while every delivery slot was held and its context live")
+		}
+		close(cancelB)
+		synctest.Wait()
+		if w, d := r.held(); !returned.Load() || ack.n.Load() != 1 || w != 0 || d != 1 {
+			t.Errorf("b's context cancelled: Executed returned %v, %d acks, %d workers and %d delivery slots held; want true, 1 (b's), 0, 1 (a's)",
+				returned.Load(), ack.n.Load(), w, d)
+		}
+		close(release)
+		synctest.Wait()
+	})
+}
