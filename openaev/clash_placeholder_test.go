@@ -59,13 +59,21 @@ func TestRegistrarWarnsOfAContractAPlaceholderHoldsFirst(t *testing.T) {
 		}
 	}
 
-	// The fix the WARN gives: a new injector id of the type registers.
+	// The fix the WARN gives: each inject made with the contract names
+	// this injector, then a new injector id of the type registers. One
+	// left naming none is looked up by type, of which the platform then
+	// holds two, and runs on none (openaevtest's injectinjector.go).
+	p.AddInject("i-2", id)
+	p.SetInjectInjector("i-1", binaryAID)
 	twin, _ := binaryClient(t, p.URL, binaryBID, "Acme 2", "acme-scanner")
 	if _, err := openaev.NewRegistrar(twin, scanManifest()).Register(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, injector, _ := p.InjectorOf("i-1"); injector != binaryAID {
 		t.Errorf("after a new injector id of the type: injects go to %q, want this injector %s", injector, binaryAID)
+	}
+	if _, injector, _ := p.InjectorOf("i-2"); injector != "" {
+		t.Errorf("an inject naming no injector goes to %q, want none: two injectors of its type", injector)
 	}
 	if _, err := r.Register(ctx); err != nil {
 		t.Fatal(err)

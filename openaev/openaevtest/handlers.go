@@ -222,11 +222,15 @@ func (p *Platform) injectAnswer(id string, in *inject) (int, string, []byte) {
 		status = map[string]any{"status_name": in.status, "status_traces": traces,
 			"tracking_sent_date": instant(in.sentAt), "tracking_end_date": instant(in.endAt)}
 	}
-	doc := map[string]any{"inject_id": id, "inject_status": status, "inject_injector_contract": nil, "inject_type": nil}
+	doc := map[string]any{"inject_id": id, "inject_status": status, "inject_injector_contract": nil, "inject_type": nil,
+		"inject_injector": nullable(in.injector)}
 	if in.contract != "" {
 		contract := p.contractDocLocked(in.contract)
 		doc["inject_type"] = contract["injector_contract_injector_type"]
 		doc["inject_injector_contract"] = contract
+	}
+	if in.injector != "" { // Inject.getType: the injector it names first
+		doc["inject_type"] = p.injectorTypeLocked(in.injector)
 	}
 	b, _ := json.Marshal(doc)
 	return http.StatusOK, jsonType, b

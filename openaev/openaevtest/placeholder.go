@@ -75,6 +75,7 @@ func (p *Platform) dropPlaceholderLocked(injectorType string) {
 		return
 	}
 	delete(p.placeholders, injectorType)
+	p.dropInjectsNamingLocked(ph.ID)
 	for cid, links := range p.injectors {
 		p.injectors[cid] = slices.DeleteFunc(links, func(in contractInjector) bool { return in.ID == ph.ID })
 		delete(p.linked[cid], ph.ID)

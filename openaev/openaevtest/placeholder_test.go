@@ -29,7 +29,9 @@ func contractInjectors(t *testing.T, p *openaevtest.Platform, id string) []strin
 // stay the placeholder's (2.4.0 deletes it only in the branch of a new
 // injector, registerExternalInjector); the first new injector of the
 // type to register deletes the placeholder, the injectors linked after
-// it moving up. A new injector registering first takes the contract at
+// it moving up; the import's inject, which names no injector, is looked
+// up by type, and runs on none while two injectors have it, until it
+// names one. A new injector registering first takes the contract at
 // once.
 func TestPlaceholderReplacedOnlyByANewInjector(t *testing.T) {
 	const placeholder = "vendor-a_dummy_default"
@@ -62,8 +64,14 @@ func TestPlaceholderReplacedOnlyByANewInjector(t *testing.T) {
 		if got := contractInjectors(t, p, "c-1"); !slices.Equal(got, []string{"inj-a", "inj-b"}) {
 			t.Errorf("after a new injector of the type: injectors %v, want [inj-a inj-b]", got)
 		}
+		// The import's inject names no injector: looked up by type, of
+		// which the platform holds two now (injectinjector.go).
+		if _, injector, _ := p.InjectorOf("i-1"); injector != "" {
+			t.Errorf("InjectorOf = %q, want none: two injectors of its type", injector)
+		}
+		p.SetInjectInjector("i-1", "inj-a")
 		if _, injector, _ := p.InjectorOf("i-1"); injector != "inj-a" {
-			t.Errorf("InjectorOf = %q, want inj-a", injector)
+			t.Errorf("named inj-a: InjectorOf = %q, want inj-a", injector)
 		}
 		if st, _ := get(t, p, "/api/injectors/"+placeholder); st != http.StatusNotFound {
 			t.Errorf("GET the placeholder after a new injector: status %d, want 404 (deleted)", st)

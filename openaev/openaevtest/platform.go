@@ -32,6 +32,7 @@ type failure struct{ status, n, skip int }
 // inject is the platform's state of one inject.
 type inject struct {
 	contract   string
+	injector   string // the injector it names (inject_injector), "" for none: injectinjector.go
 	status     string
 	denied     bool
 	reopenings int

@@ -32,13 +32,14 @@ func (p *Platform) declareQueue(id string) (string, error) {
 	return p.declarer.DeclareQueue(id)
 }
 
-// InjectorOf returns the contract of inject id and the id of the first
-// injector linked to that contract ("" when none is), the injector whose
-// queue the platform publishes the inject on (sharedcontract.go:
-// InjectUtils.resolveInjector's first linked injector, then
-// Executor.executeExternal: RabbitmqService.publish with the injector's
-// id as routing key), whichever registered the contract last; ok is
-// false when the platform knows no such inject.
+// InjectorOf returns the contract of inject id and the id of the
+// injector the platform publishes it on (Executor.executeExternal:
+// RabbitmqService.publish with the injector's id as routing key): the
+// injector it names (SetInjectInjector), else the one injector of its
+// contract's first linked injector's type, "" when there is none or
+// more than one, which fails the inject unpublished (injectinjector.go;
+// InjectorWhy says why); ok is false when the platform knows no such
+// inject.
 func (p *Platform) InjectorOf(injectID string) (contractID, injectorID string, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -46,5 +47,6 @@ func (p *Platform) InjectorOf(injectID string) (contractID, injectorID string, o
 	if in == nil {
 		return "", "", false
 	}
-	return in.contract, p.firstInjectorLocked(in.contract).ID, true
+	injectorID, _ = p.injectorOfLocked(in)
+	return in.contract, injectorID, true
 }

@@ -29,15 +29,18 @@ import (
 // may refuse the second, as the comment there, "All injectors sharing a
 // contract have the same type", assumes).
 //
-// An inject made with such a contract is the first linked injector's:
-// InjectUtils.resolveInjector (utils/InjectUtils.java:64-77) takes the
-// contract's first linked injector when the input names none (the
-// platform's forms name none), and Executor.execute
-// (executors/Executor.java:83-124) publishes it on that injector's queue,
-// whichever registered the contract last: an inject of the second
-// injector runs on the first, with the fields of whichever content was
-// registered last. InjectorOf names that injector; GET /api/injects/{id}
-// the contract's injectors, first linked first, and the first's type.
+// An inject made with such a contract is the first linked injector's
+// unless it names another: InjectUtils.resolveInjector
+// (utils/InjectUtils.java:64-77) takes the contract's first linked
+// injector when the input names none (the inject form names the one its
+// selector holds, the first by default: injectinjector.go), and
+// Executor.execute (executors/Executor.java:83-124) publishes it on that
+// injector's queue, whichever registered the contract last: an inject
+// meant for the second injector runs on the first unless the user picked
+// the second, with the fields of whichever content was registered last.
+// InjectorOf names the injector (AddInject's inject names none: looked up
+// by its type, the first linked injector's); GET /api/injects/{id} the
+// contract's injectors, first linked first, and the first's type.
 //
 // GET /api/injector_contracts/{id} (rest/injector_contract/
 // InjectorContractApi.java:103-113, READ on INJECTOR_CONTRACT, an open

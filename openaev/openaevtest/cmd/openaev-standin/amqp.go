@@ -203,6 +203,11 @@ func publishRoute(p *openaevtest.Platform, b *broker, groups map[string][]map[st
 			http.Error(w, "no inject "+strconv.Quote(id), http.StatusNotFound)
 			return
 		}
+		if injector == "" { // the platform fails it unpublished
+			http.Error(w, fmt.Sprintf("inject %q is published on no queue: %s (start serve with the injector, its registration "+
+				"declares the queue, then publish)", id, p.InjectorWhy(id)), http.StatusConflict)
+			return
+		}
 		b.mu.Lock()
 		declared := b.declared[injector]
 		b.mu.Unlock()

@@ -80,9 +80,10 @@
 // then publishes the platform's message for inject id (its body the
 // message's other parts, each optional: {"inject_content": {...},
 // "assets": [...], "assetGroups": [...]}) on the queue of the injector
-// first linked to the inject's contract, as the platform does (the first
-// to register it after the setup's registration, which links none:
-// Platform.Unlink; the stand-in then
+// of the inject's contract's type, as the platform does for an inject
+// naming none (the setup's registration links none: Platform.Unlink;
+// two deployments of one type make it none, a 409, as the platform's
+// lookup by type fails: openaevtest.Platform.InjectorOf; the stand-in then
 // holds the message's assets, as the platform holds those it sends: a
 // finding names them to be linked to them), and answers the
 // exchange, routing key and queue (an inject published before is launched
