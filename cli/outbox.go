@@ -301,15 +301,22 @@ func outboxCommand(o Options) *ucli.Command {
 					"      sending (\"being sent by another process\": that process delivers them, or keeps them pending)\n" +
 					"   1  a body was not delivered: it stays pending (injectkit outbox list); or a send to the backend lost\n" +
 					"      chunks never stored (another backend's is reported, as its pending bodies are, without exit 1)\n" +
-					"   2  invalid usage, or an outbox corrupt, locked or not writable (a full disk: nothing was sent)\n" +
+					"   2  invalid usage, or an outbox corrupt, locked or not writable (a full disk: nothing was sent), or a\n" +
+					"      --backend-url the outbox holds nothing for (no body, pending or dead) while it holds pending bodies\n" +
+					"      of other backends (a mistyped URL: nothing was sent; the error lists them)\n" +
 					"   130  interrupted (SIGINT, SIGTERM or SIGHUP): the bodies not delivered stay pending, the one cut short in flight\n" +
 					"        saying so (the backend may have received it), one stopped while it waited to be tried again (no request in\n" +
 					"        flight) due when its backoff or the Retry-After asked ends, the others as they were\n" +
 					"   A stdout that could not be written (a pipe closed early, a full disk) changes none of these, as it\n" +
 					"   only reports what was sent: one line on stderr says so (injectkit: stdout not written: …), but for\n" +
 					"   a reader that stopped early (| head): nothing is said",
-				Flags:  outboxFlags(o, send, sendUsage),
-				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error { return e.reportIncomplete(o, flushOutbox(c, o, e)) }),
+				Flags: outboxFlags(o, send, sendUsage),
+				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error {
+					if err := e.unknownBackend(); err != nil {
+						return err // a mistyped --backend-url: nothing sent
+					}
+					return e.reportIncomplete(o, flushOutbox(c, o, e))
+				}),
 			},
 			{
 				Name:      "drop",

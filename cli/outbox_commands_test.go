@@ -30,6 +30,13 @@ func TestFlushOtherBackendsHidesCredentials(t *testing.T) {
 	withUser := strings.Replace(other.URL, "http://", "http://bob:"+password+"@", 1) + "/base"
 	shown := other.URL + "/base"
 	conf := writeFile(t, "c.yaml", "backend_url: "+withUser+"\n")
+	// A dead body of the configured backend: one the outbox knows, so
+	// that the flush goes on (see
+	// TestFlushOfABackendTheOutboxHoldsNothingFor).
+	recs := storeBodies(t, box, outbox.Entry{InjectID: "inj-dead", Phase: "p", BaseURL: shown, Body: []byte(`{}`)})
+	withStore(t, box, func(s *outbox.Store) error {
+		return s.MoveToDead(recs[0].ID, 1, http.StatusBadRequest, "refused", "answer 400")
+	})
 	tests := []struct {
 		name  string
 		env   map[string]string

@@ -9,6 +9,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
@@ -248,4 +249,72 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, b
 func (e *outboxEnv) redaction() func(string) string {
 	file, _ := e.cfg.readFileSecrets()
 	return logRedaction(append(secretValues(e.cfg.backend(), nil, nil), file...))
+}
+
+// unknownBackend refuses a flush whose configured backend the outbox
+// holds nothing for (no body, pending or dead, nor the record of an
+// incomplete send) while it holds pending bodies that a flush with
+// another --backend-url would send: a mistyped URL, which would
+// otherwise send nothing and exit 0 as if the outbox had been flushed.
+// Exit 2 before anything is sent, naming the URL as given (without its
+// credentials) and where it was given, and the backends those bodies
+// were stored for, as retry-dead refuses a body of another backend. An
+// outbox holding no pending body of another backend (empty, or drained
+// by earlier flushes) is flushed as before: there is nothing to send.
+func (e *outboxEnv) unknownBackend() error {
+	configured := e.cfg.backend().URL
+	if configured == "" {
+		return nil // flush says it: no --backend-url given
+	}
+	recs, err := e.store.List()
+	if err != nil {
+		return nil // flush reports the outbox's error
+	}
+	sends, err := e.store.Incomplete()
+	if err != nil {
+		return nil
+	}
+	for _, in := range sends {
+		if sameBackend(in.BaseURL, configured) {
+			return nil
+		}
+	}
+	held := map[string]profileCounts{}
+	var order []string
+	for _, r := range recs {
+		if r.Unreadable() {
+			continue
+		}
+		if sameBackend(r.BaseURL, configured) {
+			return nil // a backend the outbox knows: flushed as usual
+		}
+		if r.State != outbox.Pending || !flushes(r) {
+			continue
+		}
+		base := httpx.StripCredentials(r.BaseURL)
+		c := held[base]
+		if c.total() == 0 {
+			order = append(order, base)
+		}
+		if callbackRecord(r) {
+			c[0]++
+		} else {
+			c[1]++ // an openaev terminal callback body
+		}
+		held[base] = c
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	var parts []string
+	for _, base := range order {
+		parts = append(parts, fmt.Sprintf("%s (%s)", base, held[base]))
+	}
+	given := "--backend-url"
+	if sc, ok := e.cfg.(*outboxSendConfig); ok {
+		given = sc.backendGiven()
+	}
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("nothing sent: outbox %s holds no body stored for %s %s; it holds pending bodies for: %s "+
+		"(check the URL, or flush those with their own --backend-url and token, given by %s)",
+		e.store.Path(), given, httpx.StripCredentials(strings.TrimSpace(configured)), strings.Join(parts, ", "), tokenSources)}
 }
