@@ -5,13 +5,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
-	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
@@ -20,34 +17,11 @@ import (
 var sysRead = map[string]string{"amd64": "0", "arm64": "63"}
 
 // blockedReadingStdin waits until one of p's threads is inside read(2) on
-// file descriptor 0, read from /proc/PID/task/*/syscall (the number, then
-// the first argument): the process waits for its standard input.
+// file descriptor 0 (its first argument): the process waits for its
+// standard input.
 func blockedReadingStdin(t *testing.T, p *testkit.Process) {
 	t.Helper()
-	nr, ok := sysRead[runtime.GOARCH]
-	if !ok {
-		t.Skipf("no read number for %s", runtime.GOARCH)
-	}
-	dir := "/proc/" + strconv.Itoa(p.Cmd.Process.Pid) + "/task"
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		tasks, _ := os.ReadDir(dir)
-		for _, task := range tasks {
-			b, err := os.ReadFile(filepath.Join(dir, task.Name(), "syscall"))
-			if os.IsPermission(err) {
-				t.Skip("/proc/PID/syscall is not readable here")
-			}
-			if strings.HasPrefix(string(b), nr+" 0x0 ") {
-				return
-			}
-		}
-		select {
-		case <-p.Exited():
-			t.Fatalf("exited before reading stdin: %v\n%s", p.Err(), p.Stderr.String())
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-	t.Fatalf("never blocked reading stdin\n%s", p.Stderr.String())
+	blockedIn(t, p, runtime.GOARCH, "read", sysRead, "reading stdin", func(_, args string) bool { return strings.HasPrefix(args, "0x0 ") })
 }
 
 // The first SIGINT or SIGTERM stops a run (or validate) blocked reading
@@ -86,19 +60,7 @@ func TestBinaryFirstSignalWhileReadingStdin(t *testing.T) {
 			p := testkit.Start(t, cmd)
 			r.Close()
 			blockedReadingStdin(t, p)
-			if code := p.Stop(t, tc.sig, time.Minute); code != cli.ExitInterrupted {
-				t.Fatalf("exit %d after one %s, want %d\n%s", code, tc.sig, cli.ExitInterrupted, p.Stderr.String())
-			}
-			if got := p.Stderr.String(); !strings.Contains(got, "interrupted while reading "+tc.key+` "-" (stdin)`) {
-				t.Errorf("stderr does not name %s and stdin:\n%s", tc.key, got)
-			}
-			if n := len(be.Requests()); n != 0 {
-				t.Errorf("%d requests sent, want none", n)
-			}
-			code, out, errOut := injectkit(t, []string{"XDG_STATE_HOME=" + state}, "outbox", "list", "-o", "json")
-			if code != 0 || strings.Contains(out, "sig-stdin") {
-				t.Errorf("outbox after the interrupt (exit %d): %s%s", code, out, errOut)
-			}
+			interruptedReading(t, p, tc.sig, be, state, "sig-stdin", "interrupted while reading "+tc.key+` "-" (stdin)`)
 		})
 	}
 }

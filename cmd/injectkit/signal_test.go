@@ -22,17 +22,28 @@ import (
 // (amd64; arm64's is 56).
 var sysOpenat = map[string]string{"amd64": "257", "arm64": "56"}
 
-// blockedInOpen waits until one of pid's threads is inside openat(2), read
-// from /proc/PID/task/*/syscall, sleeping where a FIFO's open waits for
-// its writer (wait_for_partner, from /proc/PID/task/*/wchan, when the
-// kernel shows it): the process waits for a FIFO's writer. A thread that
-// sleeps in openat of another file (disk I/O on a loaded machine) is not
-// taken for it, which would signal the process before it reads its input.
+// blockedInOpen waits until one of p's threads is inside openat(2),
+// sleeping where a FIFO's open waits for its writer (wait_for_partner,
+// from /proc/PID/task/*/wchan, when the kernel shows it): the process
+// waits for a FIFO's writer. A thread that sleeps in openat of another
+// file (disk I/O on a loaded machine) is not taken for it, which would
+// signal the process before it reads its input.
 func blockedInOpen(t *testing.T, p *testkit.Process, arch string) {
 	t.Helper()
-	nr, ok := sysOpenat[arch]
+	blockedIn(t, p, arch, "openat", sysOpenat, "opening the FIFO", func(task, _ string) bool { return waitsForWriter(task) })
+}
+
+// blockedIn waits until one of p's threads is inside the system call
+// named call (its number on arch in nrs) and waits as waiting says, given
+// the thread's /proc/PID/task/TID directory and the call's arguments as
+// /proc/PID/task/TID/syscall writes them (after the number): what names
+// the wait in the failures. It skips the test where the number is not
+// known or /proc does not show the system calls.
+func blockedIn(t *testing.T, p *testkit.Process, arch, call string, nrs map[string]string, what string, waiting func(task, args string) bool) {
+	t.Helper()
+	nr, ok := nrs[arch]
 	if !ok {
-		t.Skipf("no openat number for %s", arch)
+		t.Skipf("no %s number for %s", call, arch)
 	}
 	dir := "/proc/" + strconv.Itoa(p.Cmd.Process.Pid) + "/task"
 	deadline := time.Now().Add(30 * time.Second)
@@ -43,17 +54,17 @@ func blockedInOpen(t *testing.T, p *testkit.Process, arch string) {
 			if os.IsPermission(err) {
 				t.Skip("/proc/PID/syscall is not readable here")
 			}
-			if strings.HasPrefix(string(b), nr+" ") && waitsForWriter(filepath.Join(dir, task.Name())) {
+			if args, in := strings.CutPrefix(string(b), nr+" "); in && waiting(filepath.Join(dir, task.Name()), args) {
 				return
 			}
 		}
 		select {
 		case <-p.Exited():
-			t.Fatalf("exited before opening the FIFO: %v\n%s", p.Err(), p.Stderr.String())
+			t.Fatalf("exited before %s: %v\n%s", what, p.Err(), p.Stderr.String())
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	t.Fatalf("never blocked in openat\n%s", p.Stderr.String())
+	t.Fatalf("never blocked in %s %s\n%s", call, what, p.Stderr.String())
 }
 
 // waitsForWriter reports whether the thread at /proc/PID/task/TID sleeps
@@ -140,20 +151,31 @@ func TestBinaryFirstSignalWhileReadingInput(t *testing.T) {
 				}
 				defer w.Close()
 			}
-			if code := p.Stop(t, tc.sig, time.Minute); code != cli.ExitInterrupted {
-				t.Fatalf("exit %d after one %s, want %d\n%s", code, tc.sig, cli.ExitInterrupted, p.Stderr.String())
-			}
-			if got := p.Stderr.String(); !strings.Contains(got, "interrupted while reading "+tc.key) || !strings.Contains(got, fifo) {
-				t.Errorf("stderr does not name %s and the file:\n%s", tc.key, got)
-			}
-			if n := len(be.Requests()); n != 0 {
-				t.Errorf("%d requests sent, want none", n)
-			}
-			code, out, errOut := injectkit(t, []string{"XDG_STATE_HOME=" + state}, "outbox", "list", "-o", "json")
-			if code != 0 || strings.Contains(out, "sig-1") {
-				t.Errorf("outbox after the interrupt (exit %d): %s%s", code, out, errOut)
-			}
+			interruptedReading(t, p, tc.sig, be, state, "sig-1", "interrupted while reading "+tc.key, fifo)
 		})
+	}
+}
+
+// interruptedReading stops p, blocked reading its input, with sig and
+// checks that it exits 130 at once, its stderr saying each of names, and
+// sends nothing to be nor stores inject id in the outbox of state (its
+// XDG_STATE_HOME).
+func interruptedReading(t *testing.T, p *testkit.Process, sig syscall.Signal, be *transporttest.Backend, state, id string, names ...string) {
+	t.Helper()
+	if code := p.Stop(t, sig, time.Minute); code != cli.ExitInterrupted {
+		t.Fatalf("exit %d after one %s, want %d\n%s", code, sig, cli.ExitInterrupted, p.Stderr.String())
+	}
+	for _, name := range names {
+		if got := p.Stderr.String(); !strings.Contains(got, name) {
+			t.Errorf("stderr does not say %q:\n%s", name, got)
+		}
+	}
+	if n := len(be.Requests()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	code, out, errOut := injectkit(t, []string{"XDG_STATE_HOME=" + state}, "outbox", "list", "-o", "json")
+	if code != 0 || strings.Contains(out, id) {
+		t.Errorf("outbox after the interrupt (exit %d): %s%s", code, out, errOut)
 	}
 }
 
