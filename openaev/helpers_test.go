@@ -1,12 +1,9 @@
 package openaev_test
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -345,20 +342,4 @@ func (e *env) waitingCopy(t *testing.T, h *openaev.Handler, d serve.Delivery) <-
 		return e.logs.FilterMessageSnippet("waiting for that run, whose outcome settles it").Len() == 1
 	})
 	return errc
-}
-
-// peekBody returns the body of r, a request a test's transport is given,
-// and puts back a reader of the same bytes, so that r can still be sent.
-// A request without a body has none (nil).
-func peekBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil {
-		return nil, nil
-	}
-	b, err := io.ReadAll(r.Body)
-	r.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	return b, nil
 }

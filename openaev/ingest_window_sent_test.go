@@ -1,7 +1,6 @@
 package openaev_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"testing"
@@ -21,11 +20,11 @@ type slowComplete struct {
 }
 
 func (s slowComplete) RoundTrip(r *http.Request) (*http.Response, error) {
-	b, err := peekBody(r)
+	complete, err := isComplete(r)
 	if err != nil {
 		return nil, err
 	}
-	if bytes.Contains(b, []byte(`"execution_action":"complete"`)) {
+	if complete {
 		resp, err := http.DefaultTransport.RoundTrip(r)
 		s.clock.Add(s.answer)
 		return resp, err

@@ -1,11 +1,8 @@
 package openaev_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"net/http"
-	"net/http/httptrace"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,11 +27,11 @@ type loseComplete struct {
 }
 
 func (l *loseComplete) RoundTrip(r *http.Request) (*http.Response, error) {
-	b, err := peekBody(r)
+	complete, err := isComplete(r)
 	if err != nil {
 		return nil, err
 	}
-	if bytes.Contains(b, []byte(`"execution_action":"complete"`)) && l.n.Add(-1) >= 0 {
+	if complete && l.n.Add(-1) >= 0 {
 		if l.forward {
 			if resp, err := http.DefaultTransport.RoundTrip(r); err == nil {
 				resp.Body.Close()
@@ -45,12 +42,7 @@ func (l *loseComplete) RoundTrip(r *http.Request) (*http.Response, error) {
 				return nil, r.Context().Err()
 			}
 		}
-		// Sent on a connection, as a real one would be: the poster
-		// counts only such an attempt as unanswered.
-		if trace := httptrace.ContextClientTrace(r.Context()); trace != nil && trace.GotConn != nil {
-			trace.GotConn(httptrace.GotConnInfo{})
-		}
-		return nil, errors.New("connection reset by peer (the answer lost)")
+		return nil, answerLost(r)
 	}
 	return http.DefaultTransport.RoundTrip(r)
 }

@@ -32,13 +32,12 @@ type twinTransport struct {
 }
 
 func (tt *twinTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/execution/callback/") && r.Body != nil {
-		b, err := io.ReadAll(r.Body)
+	if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/execution/callback/") {
+		complete, err := isComplete(r)
 		if err != nil {
 			return nil, err
 		}
-		r.Body = io.NopCloser(strings.NewReader(string(b)))
-		if strings.Contains(string(b), `"execution_action":"complete"`) && tt.fired.CompareAndSwap(false, true) {
+		if complete && tt.fired.CompareAndSwap(false, true) {
 			if tt.cut {
 				resp, err := http.DefaultTransport.RoundTrip(r)
 				if err == nil {
@@ -48,9 +47,7 @@ func (tt *twinTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 				return nil, err
 			}
 			tt.twin()
-			return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable",
-				Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(`{}`)),
-				Request: r}, nil
+			return answer(r, http.StatusServiceUnavailable, `{}`), nil
 		}
 	}
 	return http.DefaultTransport.RoundTrip(r)
@@ -139,8 +136,7 @@ type earlyReception struct{ n atomic.Int32 }
 
 func (e *earlyReception) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/execution/reception/") && e.n.Add(1) == 2 {
-		return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Header: http.Header{"Content-Type": {"application/json"}},
-			Body: io.NopCloser(strings.NewReader(`{"inject_status":{"status_name":"PENDING"}}`)), Request: r}, nil
+		return answer(r, http.StatusOK, `{"inject_status":{"status_name":"PENDING"}}`), nil
 	}
 	return http.DefaultTransport.RoundTrip(r)
 }

@@ -1,7 +1,6 @@
 package openaev_test
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -36,11 +35,11 @@ type completeGate struct {
 
 func (g *completeGate) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.Method == http.MethodPost {
-		body, err := peekBody(req)
+		complete, err := isComplete(req)
 		if err != nil {
 			return nil, err
 		}
-		if bytes.Contains(body, []byte(`"execution_action":"complete"`)) {
+		if complete {
 			g.mu.Lock()
 			g.seen++
 			hold := g.seen > 1

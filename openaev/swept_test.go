@@ -1,12 +1,8 @@
 package openaev_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"net/http"
-	"net/http/httptrace"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -41,7 +37,7 @@ func (s *sweepAt) sweep() {
 }
 
 func (s *sweepAt) RoundTrip(r *http.Request) (*http.Response, error) {
-	body, err := peekBody(r)
+	complete, err := isComplete(r)
 	if err != nil {
 		return nil, err
 	}
@@ -50,20 +46,16 @@ func (s *sweepAt) RoundTrip(r *http.Request) (*http.Response, error) {
 		resp, err := http.DefaultTransport.RoundTrip(r)
 		s.sweep()
 		return resp, err
-	case !s.atReception && bytes.Contains(body, []byte(`"execution_action":"complete"`)) && s.fired.CompareAndSwap(false, true):
+	case !s.atReception && complete && s.fired.CompareAndSwap(false, true):
 		if !s.lose {
 			s.sweep()
-			return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable",
-				Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(`{}`)), Request: r}, nil
+			return answer(r, http.StatusServiceUnavailable, `{}`), nil
 		}
 		if resp, err := http.DefaultTransport.RoundTrip(r); err == nil {
 			resp.Body.Close()
 		}
 		s.sweep()
-		if trace := httptrace.ContextClientTrace(r.Context()); trace != nil && trace.GotConn != nil {
-			trace.GotConn(httptrace.GotConnInfo{}) // sent on a connection: unanswered, not refused
-		}
-		return nil, errors.New("connection reset by peer (the answer lost)")
+		return nil, answerLost(r)
 	}
 	return http.DefaultTransport.RoundTrip(r)
 }
