@@ -101,15 +101,8 @@ func TestIntegrationServeRunsTheNextInjectWhileTheLastDelivers(t *testing.T) {
 		}
 	}()
 
-	stderr, stop := serveRun(t, nil, "--openaev-url", front.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--delivery-slots", "1", "--log-format", "json", "--injectors", "noop",
+	stderr, stop := serveQueue(t, front.URL, queue, "--workers", "1", "--delivery-slots", "1", "--injectors", "noop",
 		"--outbox", filepath.Join(t.TempDir(), "outbox.db"), "--openaev-ingest-window", "0")
-	defer func() {
-		if t.Failed() {
-			t.Logf("stderr:\n%s", stderr)
-		}
-	}()
-	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
 	servetest.Publish(t, queue, noopMessage(t, "i-first", nil))
 	<-held // i-first ran; its complete is unanswered
 	servetest.Publish(t, queue, noopMessage(t, "i-second", nil))

@@ -24,14 +24,7 @@ func TestIntegrationServeCountsRunsAndWarnsOfFailed(t *testing.T) {
 	for _, id := range []string{"i-ok", "i-failed", "i-partial"} {
 		p.AddInject(id, openaev.ContractID("noop"))
 	}
-	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "127.0.0.1:0", "--log-format", "json", "--outbox", "none", "--injectors", "noop")
-	defer func() {
-		if t.Failed() {
-			t.Logf("stderr:\n%s", stderr)
-		}
-	}()
-	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
+	stderr, stop := serveQueue(t, p.URL, queue, "--outbox", "none", "--injectors", "noop")
 	servetest.Publish(t, queue, noopMessage(t, "i-ok", nil), noopMessage(t, "i-failed", map[string]any{"outcome": "failed"}),
 		noopMessage(t, "i-partial", map[string]any{"outcome": "partial"}))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

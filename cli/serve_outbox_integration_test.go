@@ -29,15 +29,8 @@ func TestIntegrationServeOutbox(t *testing.T) {
 
 	// The stand-in processes each callback before answering (the legacy
 	// ingestion): no window for its 503s.
-	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box, "--injectors", "noop",
+	stderr, stop := serveQueue(t, p.URL, queue, "--workers", "1", "--outbox", box, "--injectors", "noop",
 		"--openaev-ingest-window", "0")
-	defer func() {
-		if t.Failed() {
-			t.Logf("stderr:\n%s", stderr)
-		}
-	}()
-	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
 	servetest.Publish(t, queue, noopMessage(t, "i-down", nil))
 
 	waitUntil(t, "the message acknowledged with its callback kept", func() bool {
@@ -118,15 +111,8 @@ func runsOnlyWhatItCanKeep(t *testing.T, slots string) {
 		p.FailComplete(id, http.StatusInternalServerError, 1<<20)
 	}
 	box := filepath.Join(t.TempDir(), "outbox.db")
-	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box,
-		"--outbox-max-bytes", "1170", "--injectors", "noop", "--delivery-slots", slots)
-	defer func() {
-		if t.Failed() {
-			t.Logf("stderr:\n%s", stderr)
-		}
-	}()
-	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
+	stderr, stop := serveQueue(t, p.URL, queue, "--workers", "1", "--outbox", box, "--outbox-max-bytes", "1170",
+		"--injectors", "noop", "--delivery-slots", slots)
 	for i := range injects {
 		servetest.Publish(t, queue, noopMessage(t, fmt.Sprintf("j-%05d", i), nil))
 	}
@@ -204,19 +190,11 @@ func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
 				p.FailFindings("i-stop", http.StatusServiceUnavailable, 1<<20)
 			}
 			box := filepath.Join(t.TempDir(), "outbox.db")
-			args := []string{"--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-				"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box, "--injectors", "noop",
-				"--shutdown-timeout", "100ms"}
+			args := []string{"--workers", "1", "--outbox", box, "--injectors", "noop", "--shutdown-timeout", "100ms"}
 			if tc.window != "" {
 				args = append(args, "--openaev-ingest-window", tc.window)
 			}
-			stderr, stop := serveRun(t, nil, args...)
-			defer func() {
-				if t.Failed() {
-					t.Logf("stderr:\n%s", stderr)
-				}
-			}()
-			waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
+			stderr, stop := serveQueue(t, p.URL, queue, args...)
 			servetest.Publish(t, queue, noopMessage(t, "i-stop", nil))
 			waitUntil(t, "the "+tc.cutAt+" refused once", func() bool {
 				return len(p.CallsOf(tc.cutAt)) > 0

@@ -21,14 +21,7 @@ func TestIntegrationServeRefusedResultLostLoggedOnce(t *testing.T) {
 	queue := servetest.PlatformQueue(t, p)
 	p.AddInject("i-lost", openaev.ContractID("noop"))
 	p.FailComplete("i-lost", 401, 1)
-	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "127.0.0.1:0", "--log-format", "json", "--outbox", "none", "--injectors", "noop")
-	defer func() {
-		if t.Failed() {
-			t.Logf("stderr:\n%s", stderr)
-		}
-	}()
-	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
+	stderr, stop := serveQueue(t, p.URL, queue, "--outbox", "none", "--injectors", "noop")
 	servetest.Publish(t, queue, noopMessage(t, "i-lost", nil))
 	waitUntil(t, "the message settled", func() bool {
 		return strings.Contains(string(scrapeMetrics(t, stderr.String())), `injectkit_messages_total{outcome="acked"} 1`)

@@ -95,10 +95,8 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 		p.AddInject(id, openaev.ContractID(injector))
 	}
 
-	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "127.0.0.1:0", "--heartbeat-interval", "5s", "--workers", "2", "--log-format", "json",
+	stderr, stop := serveQueue(t, p.URL, queue, "--heartbeat-interval", "5s", "--workers", "2",
 		"--injectors", "portscan", "--injectors", "noop") // noop is served only when named
-	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
 
 	scan := openaevtest.Message(openaevtest.QueuedInject{ID: "i-scan", ContractID: openaev.ContractID("portscan"),
 		Content: map[string]any{"target_selector": "assets",

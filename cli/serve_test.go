@@ -16,6 +16,7 @@ import (
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve/servetest"
 )
 
 const (
@@ -68,6 +69,23 @@ func serveRun(t *testing.T, env map[string]string, args ...string) (stderr *test
 	t.Helper()
 	d := serveWith(t, serveRegistry(), env, args...)
 	return d.stderr, func() int { return d.Stop(t) }
+}
+
+// serveQueue runs `injectkit serve` (serveRun) against the platform at
+// url, which publishes to queue, with its /healthz and /metrics on a free
+// loopback port, JSON logs and args added; it logs the daemon's stderr
+// when the test fails, and returns once the daemon consumes the queue.
+func serveQueue(t *testing.T, url, queue string, args ...string) (stderr *testkit.Buffer, stop func() int) {
+	t.Helper()
+	stderr, stop = serveRun(t, nil, append([]string{"--openaev-url", url, "--token", serveToken, "--injector-id", injectorID,
+		"--listen-addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("stderr:\n%s", stderr)
+		}
+	})
+	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
+	return stderr, stop
 }
 
 // serveWith runs `injectkit serve` with the injectors of reg in memory
