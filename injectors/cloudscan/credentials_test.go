@@ -87,11 +87,7 @@ func TestCredentialsNeverShown(t *testing.T) {
 			if !strings.Contains(echoed, testAccessKeyID) && !strings.Contains(echoed, testSessionToken) {
 				t.Fatalf("the stand-in's answers quote no credential:\n%s", echoed)
 			}
-			for _, form := range credentialForms() {
-				if i := strings.Index(shown, form); i >= 0 {
-					t.Errorf("%q shown: …%s…", form, shown[max(0, i-80):min(len(shown), i+len(form)+20)])
-				}
-			}
+			notShown(t, shown, credentialForms()...)
 			if !strings.Contains(out.ErrorInfo.Message, tt.code) && tt.signature {
 				t.Errorf("message %q does not name %s", out.ErrorInfo.Message, tt.code)
 			}

@@ -174,6 +174,18 @@ func executeShown(t *testing.T, e *Executor, in *framework.Inject) (framework.To
 	return out, shown
 }
 
+// notShown fails t for each of forms (a secret, and its encodings)
+// that shown (what executeShown returns) holds, quoting it with its
+// surroundings.
+func notShown(t *testing.T, shown string, forms ...string) {
+	t.Helper()
+	for _, form := range forms {
+		if i := strings.Index(shown, form); i >= 0 {
+			t.Errorf("%q shown: …%s…", form, shown[max(0, i-80):min(len(shown), i+len(form)+20)])
+		}
+	}
+}
+
 // TestProfileSetting takes credentials from a profile of the shared
 // credentials file when the profile setting names it.
 func TestProfileSetting(t *testing.T) {
