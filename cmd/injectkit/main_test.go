@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -35,27 +32,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	remove()
 	os.Exit(code)
-}
-
-type capture struct {
-	mu     sync.Mutex
-	bodies [][]byte
-	paths  []string
-}
-
-func sink(t *testing.T, status int, delay time.Duration) (*httptest.Server, *capture) {
-	c := &capture{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		c.mu.Lock()
-		c.bodies = append(c.bodies, b)
-		c.paths = append(c.paths, r.URL.EscapedPath())
-		c.mu.Unlock()
-		time.Sleep(delay)
-		w.WriteHeader(status)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, c
 }
 
 func injectkit(t *testing.T, env []string, args ...string) (int, string, string) {

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // Bad input is refused before anything runs: exit 2, no request to the
@@ -108,7 +109,7 @@ func TestBinaryRefusesBadInputBeforeRunning(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			be, got := sink(t, http.StatusOK, 0)
+			be := transporttest.NewBackend(t)
 			box := filepath.Join(t.TempDir(), "outbox.db")
 			args := append(tt.args(t, be.URL), "--outbox", box)
 			code, stdout, stderr := injectkit(t, nil, args...)
@@ -119,10 +120,7 @@ func TestBinaryRefusesBadInputBeforeRunning(t *testing.T) {
 			if !strings.Contains(regexp.MustCompile(`at least \d+ bytes`).ReplaceAllString(stderr, "at least N bytes"), tt.want) {
 				t.Errorf("stderr does not say %q:\n%s", tt.want, stderr)
 			}
-			got.mu.Lock()
-			n := len(got.bodies)
-			got.mu.Unlock()
-			if n != 0 {
+			if n := be.Len(); n != 0 {
 				t.Errorf("the backend received %d requests", n)
 			}
 			for _, leak := range []string{"undelivered signatures", "signature_value", "expectation_signature", "hunter2"} {
