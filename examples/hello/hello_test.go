@@ -6,14 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +21,7 @@ import (
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 const (
@@ -146,11 +144,7 @@ func TestParams(t *testing.T) {
 // TestNamesItself checks that the binary calls itself hello, never
 // injectkit: in its version, help, errors and hints, and User-Agent.
 func TestNamesItself(t *testing.T) {
-	var agent atomic.Value
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		agent.Store(r.Header.Get("User-Agent"))
-	}))
-	defer backend.Close()
+	backend := transporttest.NewBackend(t)
 	for _, tt := range []struct {
 		args         []string
 		code         int
@@ -171,8 +165,14 @@ func TestNamesItself(t *testing.T) {
 			t.Errorf("%v: exit %d\n%s%s", tt.args, code, stdout, stderr)
 		}
 	}
-	if ua, _ := agent.Load().(string); ua != "hello-injector/1.0.0" {
-		t.Errorf("User-Agent %q, want hello-injector/1.0.0", ua)
+	reqs := backend.Requests()
+	if len(reqs) == 0 {
+		t.Error("no request reached the backend")
+	}
+	for _, r := range reqs {
+		if ua := r.Header.Get("User-Agent"); ua != "hello-injector/1.0.0" {
+			t.Errorf("User-Agent %q, want hello-injector/1.0.0", ua)
+		}
 	}
 }
 
