@@ -9,6 +9,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/cloudscan"
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // A token that cannot travel in an Authorization header is refused
@@ -90,6 +91,13 @@ func TestWarnTokenInClear(t *testing.T) {
 		box := filepath.Join(t.TempDir(), "outbox.db")
 		env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": "tok-clear-1"}
 		keepInOutbox(t, env, "inj-c", be.URL)
+		// A dead body of the flush's backend, which a flush never sends:
+		// a backend the outbox knows, so that the flush goes on (see
+		// TestFlushOfABackendTheOutboxHoldsNothingFor).
+		recs := storeBodies(t, box, outbox.Entry{InjectID: "inj-dead", Phase: "p", BaseURL: "http://192.0.2.10:8080", Body: []byte(`{}`)})
+		withStore(t, box, func(s *outbox.Store) error {
+			return s.MoveToDead(recs[0].ID, 1, http.StatusBadRequest, "refused", "answer 400")
+		})
 		before := len(be.got())
 		f := run(t, registry(), env, "outbox", "flush", "--backend-url", "http://192.0.2.10:8080")
 		if strings.Count(f.stderr, warn) != 1 || len(be.got()) != before {

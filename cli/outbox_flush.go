@@ -258,10 +258,12 @@ func (e *outboxEnv) redaction() func(string) string {
 // otherwise send nothing and exit 0 as if the outbox had been flushed.
 // Exit 2 before anything is sent, naming the URL as given (without its
 // credentials) and where it was given, and the backends those bodies
-// were stored for, as retry-dead refuses a body of another backend. An
-// outbox holding no pending body of another backend (empty, or drained
-// by earlier flushes) is flushed as before: there is nothing to send.
-func (e *outboxEnv) unknownBackend() error {
+// were stored for, as retry-dead refuses a body of another backend, and
+// the move that gives them this URL should their backend have moved to
+// it (a fixed --backend-url after a 301 or 308). An outbox holding no
+// pending body of another backend (empty, or drained by earlier
+// flushes) is flushed as before: there is nothing to send.
+func (e *outboxEnv) unknownBackend(name string) error {
 	configured := e.cfg.backend().URL
 	if configured == "" {
 		return nil // flush says it: no --backend-url given
@@ -314,7 +316,13 @@ func (e *outboxEnv) unknownBackend() error {
 	if sc, ok := e.cfg.(*outboxSendConfig); ok {
 		given = sc.backendGiven()
 	}
+	from := "OLD"
+	if len(order) == 1 {
+		from = shellWord(shownBase(order[0]))
+	}
+	move := fmt.Sprintf("%s outbox move --outbox %s --from %s --to %s", name, shellWord(e.store.Path()), from, shellWord(shownBase(configured)))
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("nothing sent: outbox %s holds no body stored for %s %s; it holds pending bodies for: %s "+
-		"(check the URL, or flush those with their own --backend-url and token, given by %s)",
-		e.store.Path(), given, httpx.StripCredentials(strings.TrimSpace(configured)), strings.Join(parts, ", "), tokenSources)}
+		"(check the URL; flush those with their own --backend-url and token, given by %s; or, if their backend moved to this URL, "+
+		"give them this one first with: %s)",
+		e.store.Path(), given, httpx.StripCredentials(strings.TrimSpace(configured)), strings.Join(parts, ", "), tokenSources, move)}
 }

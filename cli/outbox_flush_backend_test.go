@@ -49,12 +49,16 @@ func TestFlushOfABackendTheOutboxHoldsNothingFor(t *testing.T) {
 			storeBodies(t, box, callback("inj-a", stored.URL), callback("inj-b", stored.URL), terminal("inj-c", stored.URL+"/oaev"))
 		}, nil, []string{"--backend-url", typoURL}, 2,
 			"nothing sent: outbox BOX holds no body stored for --backend-url " + typoURL + "; it holds pending bodies for: " +
-				stored.URL + " (2 signature bodies), " + stored.URL + "/oaev (1 terminal callback body) (check the URL, or flush those " +
-				"with their own --backend-url and token, given by INJECTKIT_TOKEN, the config file's token or --token)"},
+				stored.URL + " (2 signature bodies), " + stored.URL + "/oaev (1 terminal callback body) (check the URL; flush those " +
+				"with their own --backend-url and token, given by INJECTKIT_TOKEN, the config file's token or --token; or, if their backend " +
+				"moved to this URL, give them this one first with: injectkit outbox move --outbox BOX --from OLD --to " + typoURL + ")"},
 		{"mistyped with a user:password, from the environment", func(t *testing.T, box string) {
 			storeBodies(t, box, callback("inj-a", stored.URL))
 		}, map[string]string{"INJECTKIT_BACKEND_URL": withUser}, nil, 2,
-			"holds no body stored for env INJECTKIT_BACKEND_URL " + typoURL + "; it holds pending bodies for: " + stored.URL + " (1 signature body)"},
+			"holds no body stored for env INJECTKIT_BACKEND_URL " + typoURL + "; it holds pending bodies for: " + stored.URL + " (1 signature body) " +
+				"(check the URL; flush those with their own --backend-url and token, given by INJECTKIT_TOKEN, the config file's token or --token; " +
+				"or, if their backend moved to this URL, give them this one first with: injectkit outbox move --outbox BOX --from " + stored.URL +
+				" --to " + typoURL + ")"},
 		{"mistyped in a config file", func(t *testing.T, box string) {
 			storeBodies(t, box, callback("inj-a", stored.URL))
 		}, nil, []string{"--config", conf}, 2,

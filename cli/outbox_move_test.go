@@ -57,7 +57,11 @@ func TestOutboxMoveAfterARedirect(t *testing.T) {
 	flushTo := func(url string) result {
 		return run(t, registry(), env, "outbox", "flush", "--backend-url", url, "--log-level", "error")
 	}
-	if f := flushTo(moved.URL); f.code != 0 || !strings.Contains(f.stdout, "2 signature bodies for "+old.URL+" left pending") || moved.Len() != 0 {
+	// The outbox holds nothing for the new URL: nothing sent, exit 2,
+	// naming the move.
+	if f := flushTo(moved.URL); f.code != 2 || f.stdout != "" || moved.Len() != 0 ||
+		!strings.Contains(f.stderr, "holds no body stored for --backend-url "+moved.URL+"; it holds pending bodies for: "+old.URL+" (2 signature bodies)") ||
+		!strings.Contains(f.stderr, "if their backend moved to this URL, give them this one first with: "+move+")") {
 		t.Fatalf("flush to the new URL before the move: exit %d, %d requests\n%s%s", f.code, moved.Len(), f.stdout, f.stderr)
 	}
 	redirectTo("inj-a") // the first body flushed

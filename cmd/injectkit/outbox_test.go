@@ -73,11 +73,13 @@ func TestBinaryOutboxDownThenFlush(t *testing.T) {
 		t.Fatalf("%d bodies in the outbox, the line says %d", len(stored), n)
 	}
 
-	// A token is bound to its backend: a flush for another backend leaves
-	// the bodies pending and names their backend.
+	// A token is bound to its backend: a flush for another backend, one
+	// the outbox holds nothing for (a mistyped URL), sends nothing, exit
+	// 2, and names the backend the bodies wait for.
 	other := transporttest.NewBackend(t)
 	code, out, errs = injectkit(t, env, "outbox", "flush", "--backend-url", other.URL, "--log-level", "error")
-	if code != 0 || !strings.Contains(out, "0 delivered") || !strings.Contains(out, "for "+down+" left pending") || other.Len() != 0 {
+	if code != 2 || out != "" || other.Len() != 0 ||
+		!strings.Contains(errs, "nothing sent: outbox "+box+" holds no body stored for --backend-url "+other.URL+"; it holds pending bodies for: "+down+" ("+strconv.Itoa(n)+" signature bodies)") {
 		t.Fatalf("flush to another backend: exit %d, %d requests\n%s%s", code, other.Len(), out, errs)
 	}
 	// Without a backend URL nothing can be sent: exit 1, the backend named.
