@@ -156,7 +156,13 @@ func chainServices(shared *config.SharedConfig, profileSet bool) []string {
 // endpointReason says why the endpoint_url setting would refuse raw, ""
 // when it would not: blank, no absolute http or https URL
 // (httpx.ParseBaseURL's rule, whose reasons quote nothing of the URL,
-// refusing a query and a fragment), or holding credentials.
+// refusing a query and a fragment), holding credentials, or plain http://
+// to a host that is not this machine's loopback (httpx.ClearToOtherHost):
+// every request the SDK sends there carries the host's access key id and
+// SigV4 signature, and with temporary credentials the session token
+// itself (X-Amz-Security-Token), an SSO client its bearer token, all
+// readable by anyone on the path. A loopback endpoint (a local stand-in,
+// an S3-compatible store or a TLS tunnel on this machine) never leaves it.
 func endpointReason(raw string) string {
 	u, err := httpx.ParseBaseURL(raw)
 	switch {
@@ -166,9 +172,17 @@ func endpointReason(raw string) string {
 		return err.Error()
 	case u.User != nil:
 		return "must not hold credentials"
+	case httpx.ClearToOtherHost(u):
+		return clearEndpoint
 	}
 	return ""
 }
+
+// clearEndpoint is why an http:// endpoint on another host than this
+// machine's loopback is refused (endpointReason).
+const clearEndpoint = "plain http:// to a host that is not this machine's loopback (127.0.0.0/8, ::1, localhost): " +
+	"the requests the AWS SDK signs with the host's credentials, and their session token (X-Amz-Security-Token), " +
+	"would cross the network in clear text; give https://, or a loopback address"
 
 // where names a key of the shared files: "<file>:<key>", the last file
 // read whose bytes hold value (a later file's key overrides an earlier

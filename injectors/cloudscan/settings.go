@@ -33,7 +33,7 @@ type hostSettings struct {
 func settingsSpec() []framework.Setting {
 	return []framework.Setting{
 		{Key: SettingEndpointURL, Env: "INJECTKIT_CLOUDSCAN_ENDPOINT_URL",
-			Doc: "endpoint for every service (S3-compatible stores, local testing; S3 goes path-style); unset: AWS's own endpoints"},
+			Doc: "endpoint for every service (S3-compatible stores, local testing; S3 goes path-style): https://, or http:// to this machine's loopback only; unset: AWS's own endpoints"},
 		{Key: SettingProfile, Env: "INJECTKIT_CLOUDSCAN_PROFILE",
 			Doc: "shared-config profile the credentials come from; unset: the SDK's standard chain"},
 	}
@@ -42,8 +42,9 @@ func settingsSpec() []framework.Setting {
 // Configure applies the settings declared in the manifest. A key left out
 // or empty keeps the default (AWS's own endpoints, the SDK's standard
 // chain); a value of white space alone is refused, never taken for the
-// default, as is an endpoint that is no absolute http or https URL or
-// holds credentials, and a profile that holds white space or that
+// default, as is an endpoint that is no absolute http or https URL,
+// holds credentials or is plain http:// to another host than this
+// machine's loopback (endpointReason), and a profile that holds white space or that
 // neither shared configuration file holds, nor, without that setting,
 // the profile AWS_PROFILE, else AWS_DEFAULT_PROFILE, names (checkProfiles: it reads those files and the environment, no
 // network). Without the endpoint setting, the endpoints the SDK would
