@@ -3,7 +3,6 @@ package frameworktest
 import (
 	"errors"
 	"maps"
-	"math/big"
 	"reflect"
 	"slices"
 	"strings"
@@ -80,7 +79,7 @@ func (c *checker) checkParams(t testing.TB) {
 		t.Fatalf("NewParams: %v", err)
 	}
 	if c.hasManifest {
-		compareParams(t, c.m.Params, spec, a)
+		compareParams(t, c.m.Params, a)
 	}
 }
 
@@ -142,97 +141,18 @@ func newParams(t testing.TB, pf framework.ParamsFactory) (v any) {
 }
 
 // compareParams reports where the manifest's params and those ParamsSpec
-// derives from the NewParams value differ.
-func compareParams(t testing.TB, manifest, spec []framework.Param, params any) {
+// derives from the NewParams value differ (framework.ParamsAgree, which
+// every command refuses such an injector with), one failure each.
+func compareParams(t testing.TB, manifest []framework.Param, params any) {
 	t.Helper()
-	const fix = " (derive Manifest.Params with framework.MustParamsSpec(x.NewParams()))"
-	derived := map[string]framework.Param{}
-	for _, p := range spec {
-		derived[p.Name] = p
-	}
-	declared := map[string]bool{}
-	for _, m := range manifest {
-		declared[m.Name] = true
-		s, ok := derived[m.Name]
-		if !ok {
-			t.Errorf("manifest param %q is not a field of %T"+fix, m.Name, params)
-			continue
+	err := framework.ParamsAgree(manifest, params)
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			t.Error(e)
 		}
-		if m.Type != s.Type {
-			t.Errorf("param %q: the manifest says %s, %T holds %s"+fix, m.Name, m.Type, params, withArticle(string(s.Type)))
-		}
-		if !sameDefault(m, s) {
-			t.Errorf("param %q: the manifest's default is %q, NewParams gives %q"+fix, m.Name, m.Default, s.Default)
-		}
-		if (m.Type == framework.ParamEnum || s.Type == framework.ParamEnum) && !slices.Equal(m.Enum, s.Enum) {
-			t.Errorf("param %q: the manifest's enum is %v, the field's %v"+fix, m.Name, m.Enum, s.Enum)
-		}
-		if !sameRange(m, s) {
-			t.Errorf("param %q: the manifest's range is %s, the field's %s"+fix, m.Name, rangeText(m), rangeText(s))
-		}
-		if m.Required != s.Required {
-			t.Errorf("param %q: required is %v in the manifest, %v on the field"+fix, m.Name, m.Required, s.Required)
-		}
+	} else if err != nil {
+		t.Error(err)
 	}
-	for _, s := range spec {
-		if !declared[s.Name] {
-			t.Errorf("field %q of %T is missing from the manifest"+fix, s.Name, params)
-		}
-	}
-}
-
-// sameDefault compares defaults as values: a duration written "1m" is
-// "1m0s".
-func sameDefault(m, s framework.Param) bool {
-	if m.Default == s.Default {
-		return true
-	}
-	if m.Type != framework.ParamDuration || s.Type != framework.ParamDuration {
-		return false
-	}
-	a, errA := framework.ParseDuration(m.Default)
-	b, errB := framework.ParseDuration(s.Default)
-	return errA == nil && errB == nil && a == b
-}
-
-// sameRange compares the ends of two int params' ranges as numbers: a
-// manifest's "05" is the field's "5". A range the manifest declares and
-// the field does not (or the reverse) differs: `injectors` and --param
-// would go by one, an inject file by the other.
-func sameRange(m, s framework.Param) bool {
-	return sameEnd(m.Min, s.Min) && sameEnd(m.Max, s.Max)
-}
-
-func sameEnd(a, b string) bool {
-	x, okA := new(big.Int).SetString(a, 10)
-	y, okB := new(big.Int).SetString(b, 10)
-	if okA && okB {
-		return x.Cmp(y) == 0
-	}
-	return a == b
-}
-
-// rangeText says a param's range as `injectors` shows it ("from 0 to
-// 255"), "none" when it has none.
-func rangeText(p framework.Param) string {
-	if p.Min == "" && p.Max == "" {
-		return "none"
-	}
-	end := func(v string) string {
-		if v == "" {
-			return "(none)"
-		}
-		return v
-	}
-	return "from " + end(p.Min) + " to " + end(p.Max)
-}
-
-// withArticle is word after "a" or "an": "an int", "a duration".
-func withArticle(word string) string {
-	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
-		return "an " + word
-	}
-	return "a " + word
 }
 
 // checkDurationDefaults reports a duration default under a millisecond
