@@ -172,12 +172,13 @@ func (s *injectorSet) closeExecutors() error {
 // sent, the injector registered under name whose manifest
 // framework.ValidateManifest refuses (an expectation type unknown or
 // declared twice, an output or setting declared twice, a reserved output,
-// a setting named like a param): exit 2 naming the injector, the field
-// and the value (manifestError). A name not registered, or whose factory
+// a setting named like a param), or whose params differ from its
+// NewParams struct's (framework.ParamsAgree): exit 2 naming the
+// injector, the field or param and the values (manifestError). A name not registered, or whose factory
 // or Manifest panics, is its caller's to report (executor, the runtime).
 func (s *injectorSet) check(name string) error {
 	if b, ok := s.get(name); ok && b.err == nil && b.ok {
-		return manifestError(b.m)
+		return manifestError(b)
 	}
 	return nil
 }

@@ -78,8 +78,9 @@ func injectorsCommand(o Options) *ucli.Command {
 			list := make([]injectorJSON, len(ms))
 			for i, m := range ms {
 				list[i] = injectorOf(m, settings[m.Name])
-				list[i].InvalidManifest = invalidManifest(m)
-				list[i].OpenAEVRefuses = openaevRefusal(m)
+				if list[i].InvalidManifest = set.invalidManifest(m.Name); list[i].InvalidManifest == "" {
+					list[i].OpenAEVRefuses = openaevRefusal(m)
+				}
 			}
 			for _, pe := range broken {
 				list = append(list, injectorJSON{Name: pe.Injector, Category: "any", Broken: pe.Error(),
@@ -89,20 +90,9 @@ func injectorsCommand(o Options) *ucli.Command {
 			sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 			return writeJSON(o, list)
 		}
-		return listInjectors(o, ms, broken)
+		return listInjectors(o, set)
 	}
 	return cmd
-}
-
-// invalidManifest is the errors framework.ValidateManifest finds in m,
-// as the listing marks it ("; " between them), "" for a valid manifest:
-// run, validate, injectors NAME and serve refuse the injector with them
-// (injectorSet.check).
-func invalidManifest(m framework.Manifest) string {
-	if err := framework.ValidateManifest(m); err != nil {
-		return joinedLine(err)
-	}
-	return ""
 }
 
 // openaevRefusal is the errors openaev.ValidateManifest finds in a
@@ -144,8 +134,9 @@ type injectorJSON struct {
 	// panicked (a bug of the injector). Absent for the others.
 	Broken string `json:"broken,omitempty"`
 	// InvalidManifest is the errors framework.ValidateManifest finds
-	// in its manifest, why every command that uses it exits 2 (listing
-	// only; absent for a valid one).
+	// in its manifest, or where its params differ from its NewParams
+	// struct's (framework.ParamsAgree), why every command that uses it
+	// exits 2 (listing only; absent for a valid one).
 	InvalidManifest string `json:"invalid_manifest,omitempty"`
 	// OpenAEVRefuses is what openaev.ValidateManifest finds in a manifest
 	// valid otherwise: why the openaev profile and serve refuse it, the

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,10 +71,12 @@ func para(w io.Writer, indent, text string, width int) {
 
 // listInjectors prints one entry an injector: its name, its category, and
 // in a column of their own its description, "invalid manifest: <first
-// error>" when framework.ValidateManifest refuses its manifest (every
-// command that uses it exits 2), and the names of its params, wrapped.
-func listInjectors(o Options, ms []framework.Manifest, broken []*framework.PanicError) error {
-	ms = slices.Clone(ms)
+// error>" when framework.ValidateManifest refuses its manifest or its
+// params differ from its NewParams struct's (every command that uses it
+// exits 2: injectorSet.invalidManifest), and the names of its params,
+// wrapped.
+func listInjectors(o Options, set *injectorSet) error {
+	ms, broken := set.manifests(), set.brokenInjectors()
 	for _, pe := range broken { // listed as such, its reason as its description
 		ms = append(ms, framework.Manifest{Name: pe.Injector, Category: "BROKEN", Description: pe.Error()})
 	}
@@ -98,10 +99,11 @@ func listInjectors(o Options, ms []framework.Manifest, broken []*framework.Panic
 		for _, l := range lines[1:] {
 			fmt.Fprintf(o.Stdout, "%s%s\n", indent, l)
 		}
-		if bad := invalidManifest(m); bad != "" {
-			para(o.Stdout, indent, "invalid manifest: "+bad, width)
+		invalid := set.invalidManifest(m.Name)
+		if invalid != "" {
+			para(o.Stdout, indent, "invalid manifest: "+invalid, width)
 		}
-		if bad := openaevRefusal(m); bad != "" && m.Category != "BROKEN" {
+		if bad := openaevRefusal(m); bad != "" && invalid == "" && m.Category != "BROKEN" {
 			para(o.Stdout, indent, "OpenAEV refuses it: "+bad, width)
 		}
 		if len(m.Params) > 0 {

@@ -150,8 +150,10 @@ func TestPlatformManifestRefusedOnTheOpenAEVProfile(t *testing.T) {
 		{"unknown platform", framework.Manifest{Expectations: []framework.ExpectationType{d}, Platforms: []string{"BeOS"}}},
 		{"unknown output type", framework.Manifest{Expectations: []framework.ExpectationType{d},
 			Outputs: []framework.Output{{Type: "bogus", Field: "o"}}}},
+		// A field of its NewParams struct (contractNamed): params that
+		// are none are refused whatever the profile (framework.ParamsAgree).
 		{"param named like a contract field", framework.Manifest{Expectations: []framework.ExpectationType{d},
-			Params: []framework.Param{{Name: "assets", Type: framework.ParamString}}}},
+			Params: framework.MustParamsSpec(contractNamed{}.NewParams())}},
 	}
 	for _, mt := range manifests {
 		m := mt.m
@@ -164,6 +166,9 @@ func TestPlatformManifestRefusedOnTheOpenAEVProfile(t *testing.T) {
 			for _, cmd := range []string{"run", "validate"} {
 				t.Run(mt.name+"/"+profile+"/"+cmd, func(t *testing.T) {
 					reg, ran := badRegistry(m)
+					if len(m.Params) > 0 {
+						reg, ran = contractNamedRegistry(m)
+					}
 					platform := testkit.NewBackend(t)
 					r := run(t, reg, nil, cmd, "bad", "--profile", profile, "--target", "127.0.0.1", "--backend-url", platform.URL,
 						"--inject-id", "i-1", "--token", "t", "--log-level", "error")

@@ -129,7 +129,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	if err := checkProxy(o); err != nil {
 		return err
 	}
-	daemonOpts, profileOpts, selected, err := sc.check(c.Context, ms, broken)
+	daemonOpts, profileOpts, selected, err := sc.check(c.Context, set)
 	if err != nil {
 		return err
 	}

@@ -43,8 +43,10 @@ func serveOutboxUsage() string {
 // (readCAFiles) and returns the manifests of the injectors to serve; an
 // error names the key and the value (exit 2), or is the interrupted exit.
 // An injector named that is broken (its factory or Manifest panicked) is
-// named as such, with the panic's message.
-func (sc serveConfig) check(ctx context.Context, ms []framework.Manifest, broken []*framework.PanicError) (serve.Options, openaev.ServeOptions, []framework.Manifest, error) {
+// named as such, with the panic's message; one whose manifest is invalid
+// is refused as every command refuses it (injectorSet.check).
+func (sc serveConfig) check(ctx context.Context, set *injectorSet) (serve.Options, openaev.ServeOptions, []framework.Manifest, error) {
+	ms, broken := set.manifests(), set.brokenInjectors()
 	so, oo := sc.daemonOptions()
 	if err := sc.checkBlank(); err != nil {
 		return so, oo, nil, err
@@ -100,7 +102,7 @@ func (sc serveConfig) check(ctx context.Context, ms []framework.Manifest, broken
 		return so, oo, nil, sc.settingExit(err)
 	}
 	for _, m := range selected {
-		if err := manifestError(m); err != nil {
+		if err := set.check(m.Name); err != nil {
 			return so, oo, nil, err
 		}
 	}
