@@ -110,6 +110,36 @@ func (in *input) bound(limit int64) *input {
 	return in
 }
 
+// readAll reads the rest of the file, as io.ReadAll, into one buffer made
+// for the whole of a regular file (at most its bound and one byte):
+// io.ReadAll, which cannot know the size, held an inject file of 64 MiB
+// twice over, its chunks and the copy it returns. Another input (a pipe,
+// a terminal), or a file that grows while read, is read into a buffer
+// grown as append grows it.
+func (in *input) readAll() ([]byte, error) {
+	size := int64(512)
+	if st, err := in.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size() + 1 // its EOF read into the byte past it
+		if in.max > 0 {
+			size = min(size, in.max+1)
+		}
+	}
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := in.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		switch {
+		case errors.Is(err, io.EOF):
+			return b, nil
+		case err != nil:
+			return b, err
+		}
+	}
+}
+
 // tooLarge is the usage error of a file larger than its bound.
 func (in *input) tooLarge() error {
 	path, what := in.f.Name(), ""
@@ -185,7 +215,7 @@ func readInput(ctx context.Context, key, where, path string, limit int64) ([]byt
 		return nil, err
 	}
 	defer in.Close()
-	b, err := io.ReadAll(in.bound(limit))
+	b, err := in.bound(limit).readAll()
 	var ee *ExitError
 	if err != nil && !errors.As(err, &ee) {
 		return nil, usageErr("invalid %s %q%s: %w", key, path, where, fileReason(err))

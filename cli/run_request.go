@@ -37,14 +37,15 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 			return req, nil, err
 		}
 		defer f.Close()
-		if req, fromFile, err = runtime.DecodeInjectFile(f.bound(maxInjectFileSize)); err != nil {
-			var ee *ExitError
-			switch {
-			case interruptedErr(err):
-				return req, nil, err
-			case errors.As(err, &ee):
-				return req, nil, ee // larger than its bound, named as the setting
-			}
+		data, err := f.bound(maxInjectFileSize).readAll()
+		var ee *ExitError
+		switch {
+		case err != nil && errors.As(err, &ee):
+			return req, nil, ee // interrupted, or larger than its bound, named as the setting
+		case err != nil:
+			return req, nil, usageErr("inject file %s: %w", f.Name(), err)
+		}
+		if req, fromFile, err = runtime.DecodeInjectFile(f.Name(), data); err != nil {
 			return req, nil, &ExitError{Code: ExitUsage, Err: err}
 		}
 		cfg.filePlaces = fromFile.Places()
@@ -263,7 +264,9 @@ func (l *targetList) limits(cfg runConfig) {
 // injectFileTargets types the inject file's targets, decoded one at a
 // time, and expands their CIDR ranges, dropping duplicates as the flags'
 // targets are (seenTargets: one identity for every source); nil when the
-// file has none.
+// file has none. The list is made for the file's count of entries once
+// the first is taken, as a targets file's once its first line is
+// (presize).
 func injectFileTargets(cfg runConfig, specs runtime.FileTargets) (*targetList, error) {
 	if specs.Len() == 0 {
 		return nil, nil
@@ -272,13 +275,21 @@ func injectFileTargets(cfg runConfig, specs runtime.FileTargets) (*targetList, e
 	l.limits(cfg)
 	l.lenient = cfg.openAEV()
 	src := l.source(fromInjectFile, shownInput(cfg.InjectFile))
-	l.grow(specs.Len())
 	var i int32
 	err := specs.Each(func(s runtime.TargetSpec, line int) error {
 		o := origin{src: src, at: i}
 		i++
 		l.fileLines.add(origin{at: int32(line)}) // a file of 64 MiB at most: fewer lines than an int32 holds
-		return l.add(s, o)
+		if err := l.add(s, o); err != nil {
+			return err
+		}
+		if i == 1 {
+			// Its first target taken (a file wrong from it is refused
+			// before the list is made), the list is made for the rest,
+			// at most maxPresized of it (presize).
+			l.presize(specs.Len() - 1)
+		}
+		return nil
 	})
 	var re *framework.RequestError
 	switch {

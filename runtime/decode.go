@@ -15,7 +15,9 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// DecodeInjectFile reads one request strictly, checking it whole: keys are
+// DecodeInjectFile decodes data, an inject file the caller has read
+// (whole, bounded: the CLI's inject_file), as one request strictly,
+// checking it whole: keys are
 // matched exactly (encoding/json alone would let "Inject_ID" fill
 // inject_id), and unknown fields, duplicate keys (in params, keys equal
 // but for case too), a value of the wrong JSON type, a duration that is
@@ -23,8 +25,8 @@ import (
 // bytes that are not UTF-8 and a \u escape of a lone UTF-16 surrogate
 // ("\ud800"), which encoding/json would read as U+FFFD, silently. Each
 // names the field as the file writes it (timeout, targets[2].value,
-// params.delay) and where it is: line and column, after the file name
-// when r is a file (it has a Name method, as *os.File has). A leading
+// params.delay) and where it is: line and column, after name when it is
+// not "" (the file's path, or stdin). A leading
 // UTF-8 byte order mark is passed over. An empty list or params object is
 // the same as none. A number in params is a json.Number, as written.
 // Every error is a *framework.RequestError.
@@ -32,17 +34,14 @@ import (
 // It leaves the request's Targets nil: they are returned to be decoded one
 // at a time (FileTargets.Each), so that a caller typing each target
 // itself (the CLI's inject file) holds the file's bytes and its own typed
-// form of each target, not a TargetSpec a target as well. White space
+// form of each target, not a TargetSpec a target as well; they read data,
+// which the caller must leave as it is. White space
 // around a target's address, host name, cloud provider and account,
 // region, service or query is dropped, as the command line drops it around
 // each --target and --cloud-* (see TargetSpec); its other fields are kept
 // as written.
-func DecodeInjectFile(r io.Reader) (Request, FileTargets, error) {
+func DecodeInjectFile(name string, data []byte) (Request, FileTargets, error) {
 	var req Request
-	name := ""
-	if f, ok := r.(interface{ Name() string }); ok {
-		name = f.Name()
-	}
 	at := func(data []byte, off int64) string {
 		line, col := Position(data, off)
 		return place(name, line, col)
@@ -50,10 +49,6 @@ func DecodeInjectFile(r io.Reader) (Request, FileTargets, error) {
 	where := strings.TrimSpace("inject file " + name)
 	fail := func(err error) (Request, FileTargets, error) {
 		return req, FileTargets{}, &framework.RequestError{Err: err}
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return fail(fmt.Errorf("%s: %w", where, err))
 	}
 	// A UTF-8 byte order mark, which editors on Windows write and show to
 	// no one, is passed over (RFC 8259 allows a parser to); positions are

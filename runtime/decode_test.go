@@ -326,12 +326,11 @@ func TestInjectFilePlaces(t *testing.T) {
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	_, targets, err := runtime.DecodeInjectFile(f)
+	_, targets, err := runtime.DecodeInjectFile(path, b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,15 @@ import "io"
 // decoded into Targets: the tests' way to read one whole. Production reads
 // an inject file's targets one at a time (FileTargets.Each).
 func DecodeRequest(r io.Reader) (Request, error) {
-	req, targets, err := DecodeInjectFile(r)
+	name := ""
+	if f, ok := r.(interface{ Name() string }); ok {
+		name = f.Name()
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return Request{}, err
+	}
+	req, targets, err := DecodeInjectFile(name, data)
 	if err != nil || !targets.given {
 		return req, err
 	}
