@@ -46,7 +46,8 @@ func (l *targetList) presize(n int) {
 
 // readTargetsFile calls fn with each target of a file, one a line: blank
 // lines are skipped, and a # starts a comment, on its own line or at the
-// end of one. where says where path was given.
+// end of one. A line ends at LF, CRLF or CR alone (nextLine). where says
+// where path was given.
 //
 // The file is read a block at a time, into a buffer of one line's bound
 // (maxLine and its line end): a file with no end (/dev/zero) is refused at
@@ -96,7 +97,13 @@ func readTargetsFile(ctx context.Context, l *targetList, path, where string, fn 
 		case err != nil:
 			return usageErr("invalid targets_file %q%s: %w", path, where, fileReason(err))
 		}
-		end := bytes.LastIndexByte(buf, '\n') + 1
+		// The complete lines: up to the last line end, but a CR that
+		// ends what was read, whose LF (a CRLF's) may come next.
+		complete := buf
+		if !eof && len(buf) > 0 && buf[len(buf)-1] == '\r' {
+			complete = buf[:len(buf)-1]
+		}
+		end := bytes.LastIndexAny(complete, "\r\n") + 1
 		if eof {
 			end = len(buf)
 		}
@@ -111,9 +118,9 @@ func readTargetsFile(ctx context.Context, l *targetList, path, where string, fn 
 		buf = buf[:copy(buf, buf[end:])]
 		for text := lines.text; text != ""; {
 			var line string
-			line, text, _ = strings.Cut(text, "\n")
+			line, text = nextLine(text)
 			n++
-			if len(strings.TrimSuffix(line, "\r")) > maxLine {
+			if len(line) > maxLine {
 				return usageErr("%s:%d: line longer than 1 MiB (%d bytes)", path, n, maxLine)
 			}
 			if line = targetOf(line); line == "" {
@@ -149,7 +156,7 @@ func countTargets(f io.ReaderAt, off, limit int64) int {
 		off += int64(m)
 		for b := buf[:m]; len(b) > 0; {
 			if !seeking {
-				i := bytes.IndexByte(b, '\n')
+				i := bytes.IndexAny(b, "\r\n")
 				if i < 0 {
 					break
 				}
@@ -188,19 +195,30 @@ func targetLines(b []byte, first bool) block {
 	if first {
 		b = bytes.TrimPrefix(b, []byte("\ufeff"))
 	}
+	text := string(b)
 	kept := 0
-	for rest := b; len(rest) > 0; {
-		var line []byte
-		line, rest, _ = bytes.Cut(rest, []byte("\n"))
-		if i := bytes.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		kept += len(bytes.TrimSpace(line))
+	for rest := text; rest != ""; {
+		var line string
+		line, rest = nextLine(rest)
+		kept += len(targetOf(line))
 	}
-	if 2*kept < len(b) {
-		return block{text: string(b), own: true}
+	return block{text: text, own: 2*kept < len(text)}
+}
+
+// nextLine returns the first line of text, without its line end, and the
+// text after it. A line ends at LF, CRLF or CR alone, as editors show a
+// file of each (CR: classic Mac OS), and a line number counts them so: a
+// file of CRs was one line, every error at line 1 and a file past 1 MiB
+// refused whole as a line too long. No target holds a CR.
+func nextLine(text string) (line, rest string) {
+	i := strings.IndexAny(text, "\r\n")
+	switch {
+	case i < 0:
+		return text, ""
+	case text[i] == '\r' && i+1 < len(text) && text[i+1] == '\n':
+		return text[:i], text[i+2:]
 	}
-	return block{text: string(b)}
+	return text[:i], text[i+1:]
 }
 
 // targetOf returns the target a line of a targets file holds: the line

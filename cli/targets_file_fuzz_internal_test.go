@@ -10,13 +10,14 @@ import (
 )
 
 // readTargetsFile reads any file as its rule says, whatever bytes it
-// holds: a byte order mark first passed over, each line cut at its # and
-// trimmed of white space, blank ones skipped, each target named by its
-// line. A file is input from outside; it is read in blocks, and the
-// result must not depend on where a block ends.
+// holds: a byte order mark first passed over, each line (ended by LF,
+// CRLF or CR alone) cut at its # and trimmed of white space, blank ones
+// skipped, each target named by its line. A file is input from outside;
+// it is read in blocks, and the result must not depend on where a block
+// ends (a CRLF cut by one is one line end).
 func FuzzReadTargetsFile(f *testing.F) {
 	for _, s := range []string{
-		"127.0.0.1\n::1\n", "\ufeff127.0.0.1\r\n# c\r\n\r\nweb.example.com # x\n", "a\rb\r", "\ufeff", "#\ufeffx\n \t\n",
+		"127.0.0.1\n::1\n", "\ufeff127.0.0.1\r\n# c\r\n\r\nweb.example.com # x\n", "a\rb\r", "a\r\r\nb\n\rc", "\ufeff", "#\ufeffx\n \t\n",
 		"x\n\ufeffy", "a\x00b\n", "h\xffx", "\u00a0a\u0085\n", "a#b#c\n\n\nd",
 	} {
 		f.Add([]byte(s))
@@ -52,7 +53,9 @@ func readsAsTheRuleSays(t *testing.T, dir string, data []byte) {
 		t.Fatalf("%q: %v", data[max(len(data)-200, 0):], err)
 	}
 	var want []target
-	for i, line := range strings.Split(string(bytes.TrimPrefix(data, []byte("\ufeff"))), "\n") {
+	text := string(bytes.TrimPrefix(data, []byte("\ufeff")))
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	for i, line := range strings.Split(text, "\n") {
 		if v, _, _ := strings.Cut(line, "#"); strings.TrimSpace(v) != "" {
 			want = append(want, target{strings.TrimSpace(v), int32(i + 1)})
 		}

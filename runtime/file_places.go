@@ -134,14 +134,23 @@ func skip(data []byte, off int64) int {
 }
 
 // advance returns the line and column of data[to], given those of
-// data[from] (from ≤ to), and to.
+// data[from] (from ≤ to), and to. A line ends at LF, CRLF or CR alone (a
+// file of classic Mac OS, which editors show line by line): JSON reads
+// each as white space, and every error was on line 1 of a file of CRs.
 func advance(data []byte, line, col, from, to int) (int, int, int) {
-	for _, b := range data[from:to] {
-		if b == '\n' {
+	for i := from; i < to; i++ {
+		switch {
+		case data[i] == '\r', data[i] == '\n' && (i == 0 || data[i-1] != '\r'):
 			line, col = line+1, 1
-		} else {
+		case data[i] != '\n': // the LF of a CRLF ended its line already
 			col++
 		}
 	}
 	return line, col, to
+}
+
+// lineEnds counts the line ends of data[from:to] as advance counts them.
+func lineEnds(data []byte, from, to int) int {
+	line, _, _ := advance(data, 0, 1, from, to)
+	return line
 }

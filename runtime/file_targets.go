@@ -50,7 +50,7 @@ func (t FileTargets) Each(fn func(s TargetSpec, line int) error) error {
 	for range t.n {
 		var s TargetSpec
 		r.space()
-		line += bytes.Count(t.data[last:r.i], newline)
+		line += lineEnds(t.data, last, r.i)
 		last = r.i
 		if err := r.target(&s); err != nil {
 			return t.fail(err)
@@ -61,8 +61,6 @@ func (t FileTargets) Each(fn func(s TargetSpec, line int) error) error {
 	}
 	return nil
 }
-
-var newline = []byte{'\n'}
 
 // fail is the error of a target Each cannot read, which checkJSON has
 // checked: none is known.
