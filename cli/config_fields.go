@@ -158,7 +158,8 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		idx := append(slices.Clone(index), i)
-		tag, tagged := sf.Tag.Lookup("config")
+		st := readSettingTag(sf.Tag)
+		tag, tagged := st.lookup(tagConfig)
 		switch {
 		case !sf.IsExported():
 			continue
@@ -169,8 +170,8 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 			panic(fmt.Sprintf("cli: %s.%s has no config key", t, sf.Name))
 		}
 		key, opts, _ := strings.Cut(tag, ",")
-		f := field{key: key, usage: sf.Tag.Get("usage"), def: sf.Tag.Get("default"), blank: sf.Tag.Get("blank"), index: idx, typ: sf.Type}
-		if e := sf.Tag.Get("enum"); e != "" {
+		f := field{key: key, usage: st.get(tagUsage), def: st.get(tagDefault), blank: st.get(tagBlank), index: idx, typ: sf.Type}
+		if e := st.get(tagEnum); e != "" {
 			f.enum = strings.Split(e, "|")
 		}
 		for o := range strings.SplitSeq(opts, ",") {
