@@ -187,23 +187,7 @@ func TestManifestParamsAgreeingWithNewParamsRun(t *testing.T) {
 // others unmarked.
 func TestInjectorsListMarksParamsDisagreeing(t *testing.T) {
 	reg, _ := handWrittenRegistry(param("port", func(p *framework.Param) { p.Default = "80" }))
-	refused := run(t, reg, nil, "validate", "bad", "--target", "127.0.0.1", "--log-level", "error")
-	_, why, ok := strings.Cut(strings.TrimSpace(refused.stderr), "has an invalid manifest: ")
-	if refused.code != cli.ExitUsage || !ok || !strings.Contains(why, `"80"`) {
-		t.Fatalf("validate bad: exit %d, want 2 refusing its port's default:\n%s", refused.code, refused.stderr)
-	}
-	bad, noop := badAndNoop(t, reg)
-	if want := "invalid manifest: " + why; !strings.Contains(bad, want) {
-		t.Errorf("bad's entry does not say %q:\n%s", want, bad)
-	}
-	if strings.Contains(noop, "invalid manifest") {
-		t.Errorf("noop's entry is marked invalid:\n%s", noop)
-	}
-	for _, e := range listInjectors(t, reg, nil) {
-		if want := map[bool]string{true: why}[e.Name == "bad"]; e.InvalidManifest != want {
-			t.Errorf("%s: invalid_manifest %q, want %q", e.Name, e.InvalidManifest, want)
-		}
-	}
+	listedInvalid(t, reg, `"80"`)
 }
 
 // The reference injectors' params agree with their NewParams structs:

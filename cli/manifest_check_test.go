@@ -46,6 +46,31 @@ func words(s string) string { return strings.Join(strings.Fields(s), " ") }
 // badAndNoop returns the entries of bad and noop in the text `injectors`
 // prints (100 columns wide) for a registry of badRegistry's, which must
 // exit 0, each as words reads it.
+// listedInvalid checks that validate refuses the injector "bad" of reg
+// (exit 2, "has an invalid manifest: <why>", why holding want) and that
+// injectors marks it "invalid manifest: <why>", in text and in JSON
+// (invalid_manifest), and noop not at all.
+func listedInvalid(t *testing.T, reg *framework.Registry, want string) {
+	t.Helper()
+	refused := run(t, reg, nil, "validate", "bad", "--target", "127.0.0.1", "--log-level", "error")
+	_, why, ok := strings.Cut(strings.TrimSpace(refused.stderr), "has an invalid manifest: ")
+	if refused.code != cli.ExitUsage || !ok || !strings.Contains(why, want) {
+		t.Fatalf("validate bad: exit %d, want 2 refusing its manifest (%q):\n%s", refused.code, want, refused.stderr)
+	}
+	bad, noop := badAndNoop(t, reg)
+	if want := "invalid manifest: " + why; !strings.Contains(bad, want) {
+		t.Errorf("bad's entry does not say %q:\n%s", want, bad)
+	}
+	if strings.Contains(noop, "invalid manifest") {
+		t.Errorf("noop's entry is marked invalid:\n%s", noop)
+	}
+	for _, e := range listInjectors(t, reg, nil) {
+		if want := map[bool]string{true: why}[e.Name == "bad"]; e.InvalidManifest != want {
+			t.Errorf("%s: invalid_manifest %q, want %q", e.Name, e.InvalidManifest, want)
+		}
+	}
+}
+
 func badAndNoop(t *testing.T, reg *framework.Registry) (bad, noop string) {
 	t.Helper()
 	r := run(t, reg, map[string]string{"COLUMNS": "100"}, "injectors")
@@ -207,25 +232,7 @@ func TestInjectorsListMarksInvalidManifests(t *testing.T) {
 			m := mt.m
 			m.Description = "a probe"
 			reg, ran := badRegistry(m)
-			refused := run(t, reg, nil, "validate", "bad", "--target", "127.0.0.1", "--log-level", "error")
-			_, why, ok := strings.Cut(strings.TrimSpace(refused.stderr), "has an invalid manifest: ")
-			if refused.code != cli.ExitUsage || !ok {
-				t.Fatalf("validate bad: exit %d, want 2 refusing its manifest:\n%s", refused.code, refused.stderr)
-			}
-
-			bad, noop := badAndNoop(t, reg)
-			if want := "invalid manifest: " + why; !strings.Contains(bad, want) {
-				t.Errorf("bad's entry does not say %q:\n%s", want, bad)
-			}
-			if strings.Contains(noop, "invalid manifest") {
-				t.Errorf("noop's entry is marked invalid:\n%s", noop)
-			}
-
-			for _, e := range listInjectors(t, reg, nil) {
-				if want := map[bool]string{true: why}[e.Name == "bad"]; e.InvalidManifest != want {
-					t.Errorf("%s: invalid_manifest %q, want %q", e.Name, e.InvalidManifest, want)
-				}
-			}
+			listedInvalid(t, reg, "")
 			if n := ran.Load(); n != 0 {
 				t.Errorf("the injector ran %d times, want none", n)
 			}
