@@ -72,9 +72,8 @@
 //     injects, V4_90's from the injector's join table): GET of such an
 //     inject is a 404, and Call.DeletedContracts and DeletedInjects name
 //     them (injectorcontracts.go). A contract id two injectors register
-//     is linked to both, its content the last's, its injects the first's
-//     but those naming another; one naming none, looked up by type, runs
-//     on none once two injectors have it (sharedcontract.go,
+//     is linked to both, its content the last's, its injects the first's but those naming another; one
+//     naming none, looked up by type, runs on none once two injectors have it (sharedcontract.go,
 //     injectinjector.go); an import's contract (ImportContract), its type's placeholder's until a new
 //     injector id of the type registers (placeholder.go). Parts without a filename (the input) count
 //     against Tomcat's maxPostSize, Spring Boot's 2 MB (MaxFormPostSize): a registration over it is a
