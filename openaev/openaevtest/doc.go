@@ -116,9 +116,8 @@
 //     those, a JSON body holding a string value longer than MaxStringLen
 //     (20,000,000) characters, decoded, is a 400 on every version (rule 16).
 //  4. Processing drops a callback for: an execution_action left out or null,
-//     which nothing requires (InjectExecutionInput.java:32-33) and the batch
-//     reads first, a NullPointerException
-//     (BatchingInjectStatusService.java:115-118, logged at :154-160; the legacy
+//     which nothing requires (InjectExecutionInput.java:32-33) and the batch reads first, a
+//     NullPointerException (BatchingInjectStatusService.java:115-118, logged at :154-160; the legacy
 //     ingestion's answer is a 500); an execution_status the version does not
 //     know (2.4.0 parses with valueOf, case-sensitive: SUCCESS,
 //     SUCCESS_WITH_CLEANUP_FAIL, WARNING, ACCESS_DENIED, ERROR,
