@@ -96,6 +96,17 @@ func callKinds(calls []openaevtest.Call) string {
 	return strings.Join(parts, ",")
 }
 
+// callBodies is the JSON of every call's body, one after another: what
+// the platform was sent, for a test looking for a value in it.
+func callBodies(calls []openaevtest.Call) string {
+	var all strings.Builder
+	for _, c := range calls {
+		b, _ := json.Marshal(c.Body)
+		all.Write(b)
+	}
+	return all.String()
+}
+
 func TestRunProfileOpenAEV(t *testing.T) {
 	p := noopPlatform(t, "inj-cli")
 	r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "inj-cli",

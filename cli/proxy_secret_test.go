@@ -3,7 +3,6 @@ package cli_test
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -73,15 +72,11 @@ func TestProxyCredentialsNeverShown(t *testing.T) {
 				if len(calls) < 2 {
 					t.Fatalf("exit %d, calls %s:\n%s", r.code, callKinds(calls), r.stderr)
 				}
-				var all strings.Builder
-				for _, c := range calls {
-					b, _ := json.Marshal(c.Body)
-					all.Write(b)
+				all := callBodies(calls)
+				if !strings.Contains(all, "ProxyDenied") {
+					t.Fatalf("the platform got no error message:\n%s", all)
 				}
-				if !strings.Contains(all.String(), "ProxyDenied") {
-					t.Fatalf("the platform got no error message:\n%s", all.String())
-				}
-				shows(t, "the platform's calls", all.String())
+				shows(t, "the platform's calls", all)
 				shows(t, "stderr", r.stderr)
 			})
 		}

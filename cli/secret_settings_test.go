@@ -154,12 +154,8 @@ func TestSecretSettingNeverLeavesTheProcess(t *testing.T) {
 			if len(calls) < 2 {
 				t.Fatalf("exit %d, calls %s:\n%s", r.code, callKinds(calls), r.stderr)
 			}
-			var all strings.Builder
-			for _, c := range calls {
-				b, _ := json.Marshal(c.Body)
-				all.Write(b)
-			}
-			check(t, "the platform's calls", all.String(), true)
+			all := callBodies(calls)
+			check(t, "the platform's calls", all, true)
 		})
 		for _, format := range []string{"json", "text"} {
 			t.Run(mode+"/stdout "+format, func(t *testing.T) {
