@@ -36,7 +36,9 @@ var ErrParamsSpec = errors.New("params spec")
 //     json name contributes its own fields, as encoding/json flattens them.
 //   - Type: from the Go type: string is ParamString (ParamEnum when the tag
 //     lists values), bool is ParamBool, every integer kind is ParamInt and
-//     time.Duration is ParamDuration. Any other type is an error.
+//     time.Duration is ParamDuration. Any other type is an error, a type
+//     of one's own on int64 too (type Timeout time.Duration is one, which
+//     reflection cannot tell from type Count int64).
 //   - Min and Max: an int param's range, the one DecodeParams and
 //     ParseParam refuse a value out of ("must be between 0 and 5"): the
 //     tag's min= and max= (below), an end it leaves out the Go type's;
@@ -282,6 +284,13 @@ func appendFields(out *[]paramField, t reflect.Type, index []int) error {
 func paramKind(t reflect.Type) (string, error) {
 	if t == durationType {
 		return ParamDuration, nil
+	}
+	if t.Kind() == reflect.Int64 && t.PkgPath() != "" {
+		// type Timeout time.Duration is, to reflect, a type on int64:
+		// taken for an int, a bare 30 would be 30ns and "30s" refused.
+		return "", fmt.Errorf("type %s is defined on int64, as a type defined on time.Duration is (reflection cannot tell them apart): "+
+			"its values would be read as whole numbers, a duration's as nanoseconds; "+
+			"declare the field time.Duration for a duration, int64 for a number", t)
 	}
 	if t.Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(jsonUnmarshaler) ||
 		t.Implements(textUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {

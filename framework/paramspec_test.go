@@ -31,6 +31,13 @@ type scanParams struct {
 	hidden  string        // an unexported field is no param
 }
 
+// timeout and count are types of their own on time.Duration and int64,
+// which reflect cannot tell apart.
+type (
+	timeout time.Duration
+	count   int64
+)
+
 func defaultScan() *scanParams {
 	return &scanParams{Mode: "fast", Port: 8080, Retries: 2, Wait: 1500 * time.Millisecond, hidden: "x"}
 }
@@ -137,6 +144,14 @@ func TestParamsSpecErrors(t *testing.T) {
 		{"embedded pointer", &struct {
 			*Common
 		}{}, "embedded pointers"},
+		// A type defined on time.Duration is, to reflect, one on int64:
+		// taken for an int, --param timeout=30 was 30ns and "30s" refused.
+		{"type defined on time.Duration", &struct {
+			T timeout `json:"t"`
+		}{T: timeout(time.Minute)}, "field T: type framework_test.timeout is defined on int64"},
+		{"type defined on int64", &struct {
+			N count `json:"n"`
+		}{}, "declare the field time.Duration for a duration, int64 for a number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
