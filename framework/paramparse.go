@@ -89,13 +89,11 @@ func intParam(text string, p Param) (int, error) {
 	if p.Min != "" || p.Max != "" {
 		lo, hi = p.Min, p.Max
 	}
-	v, _ := floatNumbers(json.Number(text), true)
-	b, err := json.Marshal(v)
-	if err != nil {
-		return 0, errNotInteger
-	}
+	// Its value, exact (9007199254740993.0 is not a float64's
+	// 9007199254740992), within int's range and p's.
+	digits, ok := exactInteger(text)
 	var n int
-	if err := json.Unmarshal(b, &n); err != nil || !inRange(big.NewInt(int64(n)), lo, hi) {
+	if !ok || json.Unmarshal([]byte(digits), &n) != nil || !inRange(big.NewInt(int64(n)), lo, hi) {
 		return 0, errors.New(outOfRange(lo, hi))
 	}
 	return n, nil

@@ -217,19 +217,66 @@ func wholeLiteral(literal string) bool {
 	return e >= len(fraction)-(len(all)-len(significant))
 }
 
+// maxIntegerDigits bounds the digits of a whole number exactInteger
+// writes out: 20, uint64's, which bounds every integer type's range.
+const maxIntegerDigits = 20
+
+// exactInteger returns literal, a JSON number that wholeLiteral says is
+// whole, as the decimal digits of its value, exact however it is written
+// (9007199254740993.0, 9.007199254740993e15 and 90071992547409930e-1 are
+// 9007199254740993, which a float64 rounds to 9007199254740992); false when
+// the value has more than maxIntegerDigits digits, past every integer
+// type's range, which it never writes out (1e1000000).
+func exactInteger(literal string) (string, bool) {
+	neg := strings.HasPrefix(literal, "-")
+	mantissa, exp, _ := strings.Cut(strings.ToLower(strings.TrimPrefix(literal, "-")), "e")
+	integer, fraction, _ := strings.Cut(mantissa, ".")
+	digits := strings.TrimLeft(integer+fraction, "0")
+	if strings.Trim(digits, "0") == "" {
+		return "0", true
+	}
+	shift := -len(fraction)
+	if exp != "" {
+		e, err := strconv.Atoi(exp)
+		if err != nil || e > maxIntegerDigits || e < -len(digits)-len(fraction) {
+			return "", false // past int's range: a whole value past every type's
+		}
+		shift += e
+	}
+	if len(digits)+shift > maxIntegerDigits {
+		return "", false
+	}
+	if shift >= 0 {
+		digits += strings.Repeat("0", shift)
+	} else {
+		digits = digits[:len(digits)+shift] // zeros, the value being whole
+	}
+	if neg {
+		return "-" + digits, true
+	}
+	return digits, true
+}
+
 // floatNumbers returns v, params as a request decoded them (a json.Number
 // for each number, as written), with each number a float64, in nested
 // objects and lists too, as encoding/json gives numbers to an any: the
 // params an executor without ParamsFactory receives. With keepIntegers an
 // integer written as one (no fraction, no exponent) stays as written, so
-// that it decodes into an integer field exact past 2^53; 1.0 and 1.5e3
-// are float64 as before. A map or list holding no number changed is
+// that it decodes into an integer field exact past 2^53, and another whole
+// number (1.0, 1.5e3) is its integer's digits (exactInteger), exact too;
+// 1.5 is float64 as before. A map or list holding no number changed is
 // returned as it is; changed says whether v held one.
 func floatNumbers(v any, keepIntegers bool) (out any, changed bool) {
 	switch x := v.(type) {
 	case json.Number:
 		if _, whole := new(big.Int).SetString(x.String(), 10); whole && keepIntegers {
 			return v, false
+		}
+		if keepIntegers && wholeLiteral(x.String()) {
+			// 1.0, 3e2: their value, exact, not a float64's 53 bits.
+			if digits, ok := exactInteger(x.String()); ok {
+				return json.Number(digits), true
+			}
 		}
 		if f, err := x.Float64(); err == nil {
 			return f, true
