@@ -1,7 +1,6 @@
 package framework
 
 import (
-	"encoding/json"
 	"errors"
 	"math/big"
 	"reflect"
@@ -78,25 +77,34 @@ func parseParam(m *Manifest, key, value string) (any, error) {
 // float64 first. A whole number out of p's range (Min, Max; int's when
 // it has none) is refused as DecodeParams refuses it (outOfRange), 1e300
 // as 6 for a param from 0 to 5.
-func intParam(text string, p Param) (int, error) {
+func intParam(text string, p Param) (any, error) {
 	if !isJSONNumber(text) {
-		return 0, errNotInteger
+		return nil, errNotInteger
 	}
 	if !wholeLiteral(text) {
-		return 0, errNotInteger
+		return nil, errNotInteger
 	}
 	lo, hi, _ := intRange(reflect.TypeFor[int]())
 	if p.Min != "" || p.Max != "" {
 		lo, hi = p.Min, p.Max
 	}
 	// Its value, exact (9007199254740993.0 is not a float64's
-	// 9007199254740992), within int's range and p's.
+	// 9007199254740992), within p's range, or int's when it has none: a
+	// uint64's reaches past int's (10000000000000000000).
 	digits, ok := exactInteger(text)
-	var n int
-	if !ok || json.Unmarshal([]byte(digits), &n) != nil || !inRange(big.NewInt(int64(n)), lo, hi) {
-		return 0, errors.New(outOfRange(lo, hi))
+	n, _ := new(big.Int).SetString(digits, 10)
+	if !ok || n == nil || !inRange(n, lo, hi) {
+		return nil, errors.New(outOfRange(lo, hi))
 	}
-	return n, nil
+	switch {
+	case n.IsInt64() && n.Int64() == int64(int(n.Int64())):
+		return int(n.Int64()), nil
+	case n.IsInt64():
+		return n.Int64(), nil
+	case n.IsUint64():
+		return n.Uint64(), nil
+	}
+	return nil, errors.New(outOfRange(lo, hi)) // a manifest's range past every type's
 }
 
 // errNotInteger is intParam's refusal of a text that is not a whole JSON

@@ -21,7 +21,9 @@ type wholeParams struct {
 // is written (22, 22.0, 2.2e1) and whichever intake reads it, --param
 // (ParseParam) or an inject file (DecodeParams), both taking or both
 // refusing it: never rounded to a float64's 53 bits (9007199254740993.0
-// was 9007199254740992).
+// was 9007199254740992), and a uint64 past int64's range is in its range
+// for --param as for an inject file (--param u=10000000000000000000 was
+// refused as not "between 0 and 18446744073709551615").
 func TestWholeParamsExactByEveryIntake(t *testing.T) {
 	ex := withParams[wholeParams]{}
 	m := framework.Manifest{Params: framework.MustParamsSpec(ex.NewParams())}
@@ -38,6 +40,10 @@ func TestWholeParamsExactByEveryIntake(t *testing.T) {
 		{"n", "-9.223372036854775808e18", ""},
 		{"n", "9223372036854775808", "must be between -9223372036854775808 and 9223372036854775807"},
 		{"n", "9.223372036854775808e18", "must be between -9223372036854775808 and 9223372036854775807"},
+		{"u", "10000000000000000000", ""},
+		{"u", "1e19", ""},
+		{"u", "18446744073709551615", ""},
+		{"u", "1.8446744073709551615e19", ""},
 		{"u", "18446744073709551616", "must be between 0 and 18446744073709551615"},
 		{"u", "-1", "must be between 0 and 18446744073709551615"},
 		{"u", "1e400", "must be between 0 and 18446744073709551615"},
