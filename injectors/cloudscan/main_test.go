@@ -12,9 +12,14 @@ import (
 // host goes to a proxy on a closed loopback port (loopback itself is
 // never proxied), set before the first request reads the variables: a
 // call the SDK would send to AWS's own endpoint (one the endpoint setting
-// did not reach) fails there, not on the network.
+// did not reach) fails there, not on the network. AWS_CA_BUNDLE is
+// unset: a machine's own (a system bundle of 150 certificates) was
+// checked by every Configure and parsed again by the SDK with every
+// inject, half the package's CPU under -race; the tests of the CA bundle
+// set their own.
 func TestMain(m *testing.M) {
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	os.Unsetenv("AWS_CA_BUNDLE")
 	for _, k := range []string{"HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"} {
 		os.Setenv(k, "http://127.0.0.1:9")
 	}
