@@ -88,7 +88,7 @@ func TestCompactKeepsOwnerAndGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := fileStat(t, path)
-	kept := filled(t, path, 24, 2, Options{}, nil)
+	kept := filled(t, path, mostlyFreeN, 2, Options{}, nil)
 	after := fileStat(t, path)
 	if after.Ino == before.Ino {
 		t.Fatalf("not compacted: %d bytes", fileSize(t, path))
