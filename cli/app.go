@@ -97,6 +97,12 @@ type Options struct {
 	// system resolver: a test seam, set by the tests that must send no DNS
 	// query (see export_test.go).
 	lookupHost func(ctx context.Context, host string) ([]string, error)
+	// now, when set, is the clock of the openaev profile's notes of the
+	// completes it sent (the ingestion window) and of the outbox that
+	// keeps them (default time.Now): a test seam, set by the tests that
+	// move the window's time by hand instead of waiting for it (see
+	// export_test.go).
+	now func() time.Time
 }
 
 const exitHelp = `EXIT CODES:

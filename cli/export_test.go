@@ -21,3 +21,12 @@ func WithHosts(o Options, lookup func(ctx context.Context, host string) ([]strin
 	o.lookupHost = lookup
 	return o
 }
+
+// WithClock returns o whose openaev profile and outbox read now, not
+// time.Now, for when a complete was sent and whether its ingestion window
+// has passed: a test moves the window's time by hand instead of waiting
+// for it, and what it checks holds however long the machine takes.
+func WithClock(o Options, now func() time.Time) Options {
+	o.now = now
+	return o
+}

@@ -60,7 +60,8 @@ func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Lo
 // callbacks kept in store when there is one. --timeout is the deadline of
 // every inject it runs, a platform message's included (as serve's).
 func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, store *outbox.Store, view *runView) *openaev.Processor {
-	popts := []openaev.ProfileOption{openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)), openaev.WithIngestWindow(cfg.IngestWindow)}
+	popts := []openaev.ProfileOption{openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)), openaev.WithIngestWindow(cfg.IngestWindow),
+		openaev.WithClock(o.now)}
 	if store != nil {
 		popts = append(popts, openaev.WithCompleteStore(store))
 	}

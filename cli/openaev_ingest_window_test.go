@@ -20,8 +20,9 @@ import (
 // Tester t94's case (b): against a platform that queues its callbacks
 // (2.4.0's default), `run --openaev-message` twice within the ingestion
 // window. The first run's complete is answered 200 and held, the inject
-// still PENDING; the second run, told by the outbox that the complete was
-// sent seconds ago, exits 2 before its reception, naming the window. Once
+// still PENDING; the second run, 29 s later by the window's clock, told by
+// the outbox that the complete was sent then, exits 2 before its
+// reception, naming the window. Once
 // the platform's worker runs, the inject is completed once, nothing
 // dropped. With a window of 0 (a platform on the legacy ingestion), or
 // without an outbox (nothing outlives a run), the second run runs, as
@@ -48,10 +49,12 @@ func TestRunOpenAEVWithinIngestWindow(t *testing.T) {
 			env, _ := outboxEnv(t)
 			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
 			args := append([]string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL, "--log-level", "error"}, tt.args...)
-			if r := run(t, registry(), env, args...); r.code != 0 {
+			clock := newWindowClock()
+			if r := runAt(t, clock, registry(), env, args...); r.code != 0 {
 				t.Fatalf("first run: exit %d: %s", r.code, r.stderr)
 			}
-			r := run(t, registry(), env, args...)
+			clock.Add(openaev.DefaultIngestWindow - time.Second)
+			r := runAt(t, clock, registry(), env, args...)
 			switch {
 			case tt.refused && r.code != cli.ExitUsage:
 				t.Fatalf("second run: exit %d, want 2: %s", r.code, r.stderr)
@@ -116,7 +119,8 @@ func TestRunOpenAEVLostCompleteWithinIngestWindow(t *testing.T) {
 			proxy := testkit.FaultProxy(t, p.URL, 1, []byte(`"execution_action":"complete"`), tt.fault)
 			env, box := outboxEnv(t)
 			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
-			r := run(t, registry(), env, "run", "noop", "--openaev-message", msg, "--backend-url", proxy.URL, "--log-level", "error")
+			clock := newWindowClock()
+			r := runAt(t, clock, registry(), env, "run", "noop", "--openaev-message", msg, "--backend-url", proxy.URL, "--log-level", "error")
 			if !tt.held {
 				if r.code != 0 {
 					t.Fatalf("run: exit %d, want 0: a complete never sent is retried\n%s", r.code, r.stderr)
@@ -135,7 +139,7 @@ func TestRunOpenAEVLostCompleteWithinIngestWindow(t *testing.T) {
 				t.Fatalf("the platform received %d completes, want the lost one only", n)
 			}
 			p.Ingest()
-			f := run(t, registry(), env, "outbox", "flush", "--backend-url", proxy.URL, "--log-level", "error")
+			f := runAt(t, clock, registry(), env, "outbox", "flush", "--backend-url", proxy.URL, "--log-level", "error")
 			if f.code != 0 || !strings.Contains(f.stdout, "1 delivered, 0 still pending") {
 				t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
 			}
@@ -151,7 +155,8 @@ func TestRunOpenAEVLostCompleteWithinIngestWindow(t *testing.T) {
 // (not taken) is kept; `outbox flush` delivers it to a platform that
 // queues it. The flush notes it in the outbox with its
 // --openaev-ingest-window (30s by default), as a run does: a run of the
-// inject right after exits 2 before its reception, instead of sending a
+// inject within that window after it (by the window's clock: 29 s, 59 s
+// with a window of 1m) exits 2 before its reception, instead of sending a
 // second complete the platform would drop with its batch. A flush given a
 // window of 0 (a platform on the legacy ingestion) notes nothing.
 func TestFlushNotesTheCompleteItDelivers(t *testing.T) {
@@ -160,24 +165,27 @@ func TestFlushNotesTheCompleteItDelivers(t *testing.T) {
 		name    string
 		flush   []string // added to the flush's arguments
 		env     map[string]string
+		after   time.Duration // from the flush to the run
 		refused bool
 	}{
-		{"default window", nil, nil, true},
-		{"--openaev-ingest-window 1m", []string{"--openaev-ingest-window", "1m"}, nil, true},
-		{"INJECTKIT_OPENAEV_INGEST_WINDOW=0", nil, map[string]string{"INJECTKIT_OPENAEV_INGEST_WINDOW": "0"}, false},
+		{"default window", nil, nil, 29 * time.Second, true},
+		{"--openaev-ingest-window 1m", []string{"--openaev-ingest-window", "1m"}, nil, 59 * time.Second, true},
+		{"INJECTKIT_OPENAEV_INGEST_WINDOW=0", nil, map[string]string{"INJECTKIT_OPENAEV_INGEST_WINDOW": "0"}, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			const id = "inj-flushed"
-			p, env, _, args := keptCompleteRun(t, id)
+			clock := newWindowClock()
+			p, env, _, args := keptCompleteRun(t, clock, id)
 			flushEnv := maps.Clone(env)
 			maps.Copy(flushEnv, tt.env)
-			f := run(t, registry(), flushEnv, append([]string{"outbox", "flush", "--backend-url", p.URL, "--log-level", "error"}, tt.flush...)...)
+			f := runAt(t, clock, registry(), flushEnv, append([]string{"outbox", "flush", "--backend-url", p.URL, "--log-level", "error"}, tt.flush...)...)
 			if f.code != 0 || !strings.Contains(f.stdout, "1 delivered, 0 still pending") {
 				t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
 			}
-			r := run(t, registry(), env, args...)
+			clock.Add(tt.after)
+			r := runAt(t, clock, registry(), env, args...)
 			refused := r.code == cli.ExitUsage && strings.Contains(r.stderr, "inject "+id+": its complete was sent ") &&
 				strings.Contains(r.stderr, "within the platform's ingestion window")
 			if refused != tt.refused {
@@ -214,17 +222,18 @@ func TestRunOpenAEVSweptHeldForTheRequeues(t *testing.T) {
 	tests := []struct {
 		name string
 		// complete sends the inject's complete, which the platform takes
-		// and queues, and notes it in the outbox at box.
-		complete func(t *testing.T, p *openaevtest.Platform, env map[string]string, box, id string)
+		// and queues, and notes it in the outbox at box, at the time of
+		// clock.
+		complete func(t *testing.T, clock *testkit.Clock, p *openaevtest.Platform, env map[string]string, box, id string)
 	}{
-		{"its complete delivered just now", func(t *testing.T, p *openaevtest.Platform, env map[string]string, _, id string) {
-			r := run(t, registry(), env, "run", "noop", "--openaev-message", oneAssetMessage(t, id, openaev.ContractID("noop")),
+		{"its complete delivered just now", func(t *testing.T, clock *testkit.Clock, p *openaevtest.Platform, env map[string]string, _, id string) {
+			r := runAt(t, clock, registry(), env, "run", "noop", "--openaev-message", oneAssetMessage(t, id, openaev.ContractID("noop")),
 				"--backend-url", p.URL, "--log-level", "error")
 			if r.code != 0 {
 				t.Fatalf("first run: exit %d: %s", r.code, r.stderr)
 			}
 		}},
-		{"its complete attempted 40s ago without an answer", func(t *testing.T, p *openaevtest.Platform, _ map[string]string, box, id string) {
+		{"its complete attempted 40s ago without an answer", func(t *testing.T, clock *testkit.Clock, p *openaevtest.Platform, _ map[string]string, box, id string) {
 			received(t, nil, p, id)
 			req, err := http.NewRequest(http.MethodPost, p.URL+"/api/injects/execution/callback/"+id, strings.NewReader(
 				`{"execution_message":"done [run 0123abcd]","execution_status":"SUCCESS","execution_duration":1,"execution_action":"complete"}`))
@@ -238,13 +247,13 @@ func TestRunOpenAEVSweptHeldForTheRequeues(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			st, err := outbox.Open(box, outbox.Options{})
+			st, err := outbox.Open(box, outbox.Options{Now: clock.Now})
 			if err != nil {
 				t.Fatal(err)
 			}
 			// As the run's note of it: the default window, and the
 			// requeue span after it.
-			note := outbox.CompleteNote{At: time.Now().Add(-40 * time.Second), Window: 155 * time.Second, IngestWindow: 30 * time.Second}
+			note := outbox.CompleteNote{At: clock.Now().Add(-40 * time.Second), Window: 155 * time.Second, IngestWindow: 30 * time.Second}
 			if err := st.NoteComplete(strings.TrimRight(p.URL, "/"), id, note); err != nil {
 				t.Fatal(err)
 			}
@@ -262,7 +271,8 @@ func TestRunOpenAEVSweptHeldForTheRequeues(t *testing.T) {
 			p.AddInject(id, openaev.ContractID("noop"))
 			p.Dispatch(id)
 			env, box := outboxEnv(t)
-			tt.complete(t, p, env, box, id)
+			clock := newWindowClock()
+			tt.complete(t, clock, p, env, box, id)
 			p.SweepPending(time.Now().Add(p.PendingThreshold() + time.Minute))
 			p.Ingest() // the complete requeued: the inject is not PENDING
 			if st := p.InjectStatus(id); st != "ERROR" || p.Queue() == 0 {
@@ -280,7 +290,7 @@ func TestRunOpenAEVSweptHeldForTheRequeues(t *testing.T) {
 					"requeuing it 5 times", "nothing ran or was sent", "wait until ", "the platform's requeue span after it have passed",
 					"--rerun-finished does not run it before then"}, []string{"give --rerun-finished", "WARN"}},
 			} {
-				r := run(t, registry(), env, append(args, rr.args...)...)
+				r := runAt(t, clock, registry(), env, append(args, rr.args...)...)
 				if r.code != cli.ExitUsage {
 					t.Fatalf("run %v: exit %d, want 2:\n%s", rr.args, r.code, r.stderr)
 				}
@@ -326,7 +336,8 @@ func TestRunOpenAEVKilledCompleteWithinIngestWindow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			const id = "inj-killed"
-			p, env, box, args := keptCompleteRun(t, id)
+			clock := newWindowClock()
+			p, env, box, args := keptCompleteRun(t, clock, id)
 			var rec outbox.Record
 			withStore(t, box, func(s *outbox.Store) (err error) {
 				rec, _, err = s.PendingOf(id, nil)
@@ -337,12 +348,12 @@ func TestRunOpenAEVKilledCompleteWithinIngestWindow(t *testing.T) {
 				t.Fatal(err)
 			}
 			sending := fmt.Sprintf("%s.sending-%d-1", box, ended.Process.Pid)
-			line := fmt.Appendf(nil, "s %d %d\n", rec.ID, time.Now().Add(-tt.ago).UnixNano())
+			line := fmt.Appendf(nil, "s %d %d\n", rec.ID, clock.Now().Add(-tt.ago).UnixNano())
 			if err := os.WriteFile(sending, line, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			receptions := len(p.Receptions(id))
-			r := run(t, registry(), env, args...)
+			r := runAt(t, clock, registry(), env, args...)
 			if !tt.refused {
 				if r.code == cli.ExitUsage {
 					t.Errorf("run: exit 2, want it run: %s", r.stderr)
@@ -367,17 +378,17 @@ func TestRunOpenAEVKilledCompleteWithinIngestWindow(t *testing.T) {
 
 // keptCompleteRun runs noop once for inject id, one asset, on a platform
 // that holds its callbacks for ingestion and answers each attempt of the
-// complete 503: the run keeps it in its outbox, exit 1. It returns the
-// platform, the run's environment and outbox, and its arguments, to run
-// the inject again.
-func keptCompleteRun(t *testing.T, id string) (p *openaevtest.Platform, env map[string]string, box string, args []string) {
+// complete 503: the run keeps it in its outbox, exit 1. The run reads
+// clock for the ingestion window. It returns the platform, the run's
+// environment and outbox, and its arguments, to run the inject again.
+func keptCompleteRun(t *testing.T, clock *testkit.Clock, id string) (p *openaevtest.Platform, env map[string]string, box string, args []string) {
 	t.Helper()
 	p = noopPlatform(t, id, openaevtest.WithHeldIngestion())
 	p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
 	env, box = outboxEnv(t)
 	msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
 	args = []string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL, "--log-level", "error"}
-	if r := run(t, registry(), env, args...); r.code != cli.ExitDelivery {
+	if r := runAt(t, clock, registry(), env, args...); r.code != cli.ExitDelivery {
 		t.Fatalf("first run: exit %d, want 1 (its complete kept): %s", r.code, r.stderr)
 	}
 	return p, env, box, args

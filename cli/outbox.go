@@ -83,7 +83,7 @@ func openOutboxHeld(oc outboxConfig, o Options, log *zap.Logger, command string,
 	}
 	s, release, err := outbox.OpenHeld(path, outbox.Options{MaxBytes: oc.MaxBytes, Timeout: oc.LockTimeout, Shared: shared,
 		Command: o.name() + " " + command, RemovalWaits: waits, LockUnrecorded: unrecorded, LeaseRenewal: renewal,
-		SidecarIgnored: ignored})
+		SidecarIgnored: ignored, Now: o.now})
 	if err != nil {
 		return nil, release, &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -226,7 +226,7 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 		// not write (a read-only file system, say) is listed all the same.
 		warnExposure(log, path)
 		s, err := outbox.Open(path, outbox.Options{MaxBytes: cfg.outbox().MaxBytes, Timeout: cfg.outbox().LockTimeout,
-			Shared: true, ReadOnly: true})
+			Shared: true, ReadOnly: true, Now: o.now})
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Err: err}
 		}

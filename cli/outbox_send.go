@@ -229,7 +229,7 @@ func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error)
 			window = sc.IngestWindow
 		}
 		return openaev.ResendPoster{Profile: openaev.NewProfile(client, nil, e.log, openaev.WithIngestWindow(window),
-			openaev.WithCompleteStore(e.store))}, nil
+			openaev.WithCompleteStore(e.store), openaev.WithClock(o.now))}, nil
 	}
 }
 

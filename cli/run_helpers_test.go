@@ -47,7 +47,8 @@ type session struct {
 	ctx            context.Context
 	env            map[string]string
 	stdout, stderr *console
-	hosts          *hostsResolver // nil: one over testHosts
+	hosts          *hostsResolver   // nil: one over testHosts
+	now            func() time.Time // the ingestion window's clock (nil: time.Now)
 }
 
 func newSession(stdoutTTY, stderrTTY bool) *session {
@@ -62,8 +63,29 @@ func (s *session) run(t *testing.T, reg *framework.Registry, args ...string) res
 		s.hosts = newHostsResolver(t, testHosts)
 	}
 	o = cli.WithHosts(o, s.hosts.LookupHost)
+	if s.now != nil {
+		o = cli.WithClock(o, s.now)
+	}
 	code := cli.Run(s.ctx, o, append([]string{"injectkit"}, args...))
 	return result{code, s.stdout.String(), s.stderr.String()}
+}
+
+// runAt is run with the clock of the ingestion window (the openaev
+// profile's and the outbox's) at clock: whether a complete was sent within
+// the window is told by the time the test sets, not by how long the
+// machine took between two runs.
+func runAt(t *testing.T, clock *testkit.Clock, reg *framework.Registry, env map[string]string, args ...string) result {
+	t.Helper()
+	s := newSession(false, false)
+	s.env, s.now = env, clock.Now
+	return s.run(t, reg, args...)
+}
+
+// newWindowClock returns a clock of the ingestion window a test moves by
+// hand, far from the real time: a part of a command reading time.Now
+// instead would see every note's window long passed.
+func newWindowClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC))
 }
 
 // getenv is the environment env as Options.Getenv reads it, with a

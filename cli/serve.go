@@ -227,7 +227,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	}
 	// Without an outbox, the notes of the completes sent stay in this
 	// process: a second message of an inject is told from them alone.
-	popts := append(profileOpts.ProfileOptions(), openaev.WithIngestWindow(sc.Platform.IngestWindow))
+	popts := append(profileOpts.ProfileOptions(), openaev.WithIngestWindow(sc.Platform.IngestWindow), openaev.WithClock(o.now))
 	if store != nil {
 		popts = append(popts, openaev.WithCompleteStore(store))
 	}

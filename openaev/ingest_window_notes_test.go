@@ -176,7 +176,7 @@ func TestNoteLastsItsOwnWindow(t *testing.T) {
 				return ok && err == nil
 			})
 			profile := openaev.NewProfile(s.client, s.selected, s.log, openaev.WithIngestWindow(reader),
-				openaev.WithCompleteStore(s.store), openaev.WithNow(clock.Now))
+				openaev.WithCompleteStore(s.store), openaev.WithClock(clock.Now))
 			proc := openaev.NewProcessor(newTestRuntime(s.registry, profile, s.log), profile)
 			for _, tt := range []struct {
 				after      time.Duration // since the complete

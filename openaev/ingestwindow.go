@@ -115,6 +115,22 @@ func WithCompleteStore(s CompleteStore) ProfileOption {
 	}
 }
 
+// WithClock sets the profile's clock (default time.Now): when each
+// "complete" was delivered or attempted, and whether a note's ingestion
+// window has passed; a Handler of the profile reads it too, for its memory
+// of the injects it handled. Give the outbox of WithCompleteStore the
+// same clock (outbox.Options.Now): the store drops a note whose window its
+// own clock says has passed. A nil now keeps time.Now. As
+// runtime.WithClock, it lets a caller move the window's time by hand (a
+// test, instead of waiting for the window or racing it).
+func WithClock(now func() time.Time) ProfileOption {
+	return func(p *Profile) {
+		if now != nil {
+			p.notes.now = now
+		}
+	}
+}
+
 // completeNotes is a profile's memory of the "complete" callbacks it
 // delivered or attempted without an answer.
 type completeNotes struct {

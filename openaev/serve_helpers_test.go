@@ -114,7 +114,7 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 		}
 	}
 	if o.now != nil {
-		popts = append(popts, openaev.WithNow(o.now))
+		popts = append(popts, openaev.WithClock(o.now))
 	}
 	e.profile = openaev.NewProfile(c, s.selected, e.log, popts...)
 	var d runtime.Deliverer = e.profile
