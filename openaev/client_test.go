@@ -170,7 +170,7 @@ func TestClientHonoursRetryAfter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), testkit.Hang)
 			defer cancel()
 			if _, err := c.Reception(ctx, "i"); err != nil || s.Len() != 2 {
 				t.Fatalf("Reception = %v after %d requests, want success after 2", err, s.Len())

@@ -338,7 +338,7 @@ func (e *env) waitingCopy(t *testing.T, h *openaev.Handler, d serve.Delivery) <-
 	t.Helper()
 	errc := make(chan error, 1)
 	go func() { errc <- h.HandleDelivery(t.Context(), d) }()
-	testkit.WaitFor(t, 10*time.Second, "the copy waiting for the run", func() bool {
+	testkit.WaitFor(t, testkit.Hang, "the copy waiting for the run", func() bool {
 		return e.logs.FilterMessageSnippet("waiting for that run, whose outcome settles it").Len() == 1
 	})
 	return errc

@@ -70,14 +70,14 @@ func TestRedeliveryJoinsTheHandlingHoldingItsResult(t *testing.T) {
 			msg := nmapAssetsMessage(t, s.env, id, 2)
 			first := make(chan error, 1)
 			go func() { first <- s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg}) }()
-			testkit.WaitFor(t, 10*time.Second, "the first handling holding its result", func() bool {
+			testkit.WaitFor(t, testkit.Hang, "the first handling holding its result", func() bool {
 				return s.logs.FilterMessageSnippet("no outbox to keep it").Len() > 0
 			})
 			again := make(chan error, 1)
 			go func() {
 				again <- s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg, Redelivered: true})
 			}()
-			testkit.WaitFor(t, 10*time.Second, "the redelivered copy joining the first handling", func() bool {
+			testkit.WaitFor(t, testkit.Hang, "the redelivered copy joining the first handling", func() bool {
 				return s.logs.FilterMessageSnippet("waiting for that run").Len() > 0 || len(again) > 0
 			})
 			if stop {
@@ -171,7 +171,7 @@ func TestNoteLastsItsOwnWindow(t *testing.T) {
 			}
 			// Another process reads the note once it is committed (with the
 			// outbox's next write, or within 20 ms).
-			testkit.WaitFor(t, 10*time.Second, "the complete's note written", func() bool {
+			testkit.WaitFor(t, testkit.Hang, "the complete's note written", func() bool {
 				_, ok, err := s.store.LastComplete(strings.TrimRight(s.platform.URL, "/"), id)
 				return ok && err == nil
 			})

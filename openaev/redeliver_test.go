@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
@@ -230,7 +229,7 @@ func TestRedeliveredWhileRunningWaitsForTheRun(t *testing.T) {
 			defer stopRun()
 			first := make(chan error, 1)
 			go func() { first <- e.proc.Process(runCtx, body) }()
-			testkit.WaitFor(t, 10*time.Second, "the first run executing", func() bool { return e.nmap.calls.Load() == 1 })
+			testkit.WaitFor(t, testkit.Hang, "the first run executing", func() bool { return e.nmap.calls.Load() == 1 })
 
 			h := openaev.NewHandler(openaev.HandlerConfig{Processor: e.proc, Log: e.log})
 			second := e.waitingCopy(t, h, serve.Delivery{Body: body, Redelivered: true})

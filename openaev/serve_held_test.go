@@ -142,7 +142,7 @@ func TestHandlerHeldResultDroppedAtShutdown(t *testing.T) {
 	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 	done := make(chan error, 1)
 	go func() { done <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
-	testkit.WaitFor(t, 10*time.Second, "the result held", func() bool { return heldResults(t, s) == 1 })
+	testkit.WaitFor(t, testkit.Hang, "the result held", func() bool { return heldResults(t, s) == 1 })
 	s.handler.Abandon()
 	checkDropped(t, s, <-done)
 }
@@ -302,7 +302,7 @@ func TestHandlerHeldResultDroppedAtShutdownDuringTry(t *testing.T) {
 	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 	done := make(chan error, 1)
 	go func() { done <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
-	testkit.WaitFor(t, 10*time.Second, "the result held", func() bool { return heldResults(t, s) == 1 })
+	testkit.WaitFor(t, testkit.Hang, "the result held", func() bool { return heldResults(t, s) == 1 })
 	tr.hold.Store(true)
 	<-tr.blocked
 	s.handler.Abandon()
@@ -327,7 +327,7 @@ func TestIntegrationServeHeldResultDroppedSaidOnce(t *testing.T) {
 	d.ShutdownTimeout = 50 * time.Millisecond
 	r := testkit.Go(t, "Run", d.Run)
 	servetest.Publish(t, queue, s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
-	testkit.WaitFor(t, 30*time.Second, "the result held", func() bool { return heldResults(t, s) == 1 })
+	testkit.WaitFor(t, testkit.Hang, "the result held", func() bool { return heldResults(t, s) == 1 })
 	if err := r.Stop(t); err != nil {
 		t.Fatalf("Run = %v", err)
 	}

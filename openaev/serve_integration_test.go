@@ -64,7 +64,7 @@ func TestIntegrationServeInjectorSelection(t *testing.T) {
 			s := newServeEnv(t, serveOpts{injectors: tt.setting})
 			d, _ := s.daemon(t, broker, queue)
 			run(t, d)
-			testkit.WaitFor(t, 30*time.Second, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
+			testkit.WaitFor(t, testkit.Hang, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
 			if _, ok := s.platform.ContractOutputs(openaev.ContractID(tt.served)); !ok {
 				t.Errorf("%s not registered", tt.served)
 			}
@@ -74,7 +74,7 @@ func TestIntegrationServeInjectorSelection(t *testing.T) {
 			servetest.Publish(t, queue,
 				s.message(t, "i-served", tt.served, map[string]any{"targets": "192.0.2.1"}, nil, nil),
 				s.message(t, "i-other", tt.other, map[string]any{"targets": "192.0.2.1"}, nil, nil))
-			testkit.WaitFor(t, 30*time.Second, "both terminal callbacks", func() bool {
+			testkit.WaitFor(t, testkit.Hang, "both terminal callbacks", func() bool {
 				return len(s.platform.Completions("i-served")) == 1 && len(s.platform.Completions("i-other")) == 1
 			})
 			if st := s.platform.InjectStatus("i-served"); st != "EXECUTED" {
@@ -101,7 +101,7 @@ func TestIntegrationServeRedeliveredFinishedInject(t *testing.T) {
 	servetest.Redeliver(t, queue)
 	d, _ := s.daemon(t, broker, queue)
 	run(t, d)
-	testkit.WaitFor(t, 30*time.Second, "the message settled", func() bool {
+	testkit.WaitFor(t, testkit.Hang, "the message settled", func() bool {
 		return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", "acked") == 1
 	})
 	if n := s.nmap.calls.Load(); n != 1 {
@@ -135,7 +135,7 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 			d, url := s.daemon(t, broker, queue)
 			d.HeartbeatInterval = 20 * time.Millisecond
 			run(t, d)
-			testkit.WaitFor(t, 30*time.Second, "healthy", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
+			testkit.WaitFor(t, testkit.Hang, "healthy", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
 			s.platform.FailRegistration(http.StatusServiceUnavailable, 1<<30)
 			var ids []string
 			for i := range serve.DefaultAuthFailures {
@@ -144,7 +144,7 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 				servetest.Publish(t, queue, s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
 				ids = append(ids, id)
 			}
-			testkit.WaitFor(t, 30*time.Second, "the consumption paused", func() bool {
+			testkit.WaitFor(t, testkit.Hang, "the consumption paused", func() bool {
 				return servetest.Metric(t, s.prom, "injectkit_consumption_paused") == 1
 			})
 			if n := s.nmap.calls.Load(); n != int32(len(ids)) {
@@ -159,7 +159,7 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 			}
 			// The gauge is set before the consume loop cancels its
 			// consumer: wait for the broker to see it gone.
-			testkit.WaitFor(t, 30*time.Second, "the refused acknowledged and no consumer", func() bool {
+			testkit.WaitFor(t, testkit.Hang, "the refused acknowledged and no consumer", func() bool {
 				ready, consumers := servetest.Counts(t, queue)
 				return ready == 0 && consumers == 0
 			})
@@ -168,8 +168,8 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 				t.Errorf("%d ready while paused", ready)
 			}
 			s.platform.FailRegistration(http.StatusServiceUnavailable, 0)
-			testkit.WaitFor(t, 30*time.Second, "the next inject completed", func() bool { return len(s.platform.Completions("i-next")) == 1 })
-			testkit.WaitFor(t, 30*time.Second, "healthy again", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
+			testkit.WaitFor(t, testkit.Hang, "the next inject completed", func() bool { return len(s.platform.Completions("i-next")) == 1 })
+			testkit.WaitFor(t, testkit.Hang, "healthy again", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
 
 			// The kept bodies are delivered once the platform accepts them.
 			rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
@@ -208,9 +208,9 @@ func TestIntegrationServeBodiesAndTraces(t *testing.T) {
 			s := newServeEnv(t, serveOpts{version: tt.version, outbox: true, limit: limit})
 			d, _ := s.daemon(t, broker, queue)
 			run(t, d)
-			testkit.WaitFor(t, 30*time.Second, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
+			testkit.WaitFor(t, testkit.Hang, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
 			servetest.Publish(t, queue, nmapAssetsMessage(t, s.env, "i-big", targets))
-			testkit.WaitFor(t, 30*time.Second, "the message settled", func() bool {
+			testkit.WaitFor(t, testkit.Hang, "the message settled", func() bool {
 				return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", "acked") == 1
 			})
 			var data, perTarget int
@@ -256,7 +256,7 @@ func TestIntegrationServeRejectsATooLargeMessage(t *testing.T) {
 	body := s.message(t, "i-huge", "nmap", map[string]any{"targets": "192.0.2.1",
 		"padding": strings.Repeat("x", serve.DefaultMaxMessageSize)}, nil, nil)
 	servetest.Publish(t, queue, body)
-	testkit.WaitFor(t, 30*time.Second, "the rejection", func() bool {
+	testkit.WaitFor(t, testkit.Hang, "the rejection", func() bool {
 		return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", "rejected") == 1
 	})
 	term, ok := s.platform.Terminal("i-huge")
@@ -307,7 +307,7 @@ func TestIntegrationServeAssetGroupPagingFailures(t *testing.T) {
 			settled := func(outcome string) float64 {
 				return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", outcome)
 			}
-			testkit.WaitFor(t, 30*time.Second, "the message settled", func() bool { return settled("acked")+settled("rejected") == 1 })
+			testkit.WaitFor(t, testkit.Hang, "the message settled", func() bool { return settled("acked")+settled("rejected") == 1 })
 			if acked := settled("acked") == 1; acked == tt.refused {
 				t.Fatalf("message acked: %v, want %v (rejected: %v)", acked, !tt.refused, settled("rejected"))
 			}
@@ -374,7 +374,7 @@ func TestIntegrationServeNoOutboxRunsOnce(t *testing.T) {
 	d, _ := s.daemon(t, broker, queue)
 	run(t, d)
 	servetest.Publish(t, queue, s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
-	testkit.WaitFor(t, 30*time.Second, "the message acknowledged", func() bool {
+	testkit.WaitFor(t, testkit.Hang, "the message acknowledged", func() bool {
 		return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", "acked") == 1
 	})
 	if n := s.nmap.calls.Load(); n != 1 {

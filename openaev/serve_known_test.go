@@ -76,7 +76,7 @@ func TestHandlerCopyWithoutRedeliveredFlag(t *testing.T) {
 				copyDone <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body, Redelivered: false})
 			}()
 			if release != nil {
-				testkit.WaitFor(t, 10*time.Second, "the copy waiting for the handling in flight", func() bool {
+				testkit.WaitFor(t, testkit.Hang, "the copy waiting for the handling in flight", func() bool {
 					return s.logs.FilterMessageSnippet("wait").Len() > 0
 				})
 				release()
@@ -136,7 +136,7 @@ func TestHandlerCopiesArrivingTogetherCounted(t *testing.T) {
 	go func() { first <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
 	<-started
 	close(gate)
-	testkit.WaitFor(t, 10*time.Second, "the second copy waiting for the first", func() bool {
+	testkit.WaitFor(t, testkit.Hang, "the second copy waiting for the first", func() bool {
 		return s.logs.FilterMessageSnippet("waiting for its handling to end").Len() > 0
 	})
 	if got := servetest.Metric(t, s.prom, "injectkit_redeliveries_total"); got != 1 {
@@ -225,7 +225,7 @@ func TestHandlerCopyAtTheFlightsEnd(t *testing.T) {
 		copyDone <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body,
 			Lost: func() bool { claimed.Store(true); return false }})
 	}()
-	testkit.WaitFor(t, 10*time.Second, "the copy decided", func() bool {
+	testkit.WaitFor(t, testkit.Hang, "the copy decided", func() bool {
 		return claimed.Load() || servetest.Metric(t, s.prom, "injectkit_redeliveries_total") == 1
 	})
 	close(gate)

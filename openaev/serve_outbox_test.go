@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -355,7 +354,7 @@ func TestHandlerUnfinishedRunsSayNoRunAgain(t *testing.T) {
 	// The end of that run is a lazy write, which removes with it the
 	// starts that ended unfinished so far: wait for it, or it may land
 	// after the child's starts below and remove them too.
-	testkit.WaitFor(t, 10*time.Second, "the first run's end written", func() bool {
+	testkit.WaitFor(t, testkit.Hang, "the first run's end written", func() bool {
 		st, err := s.store.Starts()
 		return err == nil && len(st) == 0
 	})

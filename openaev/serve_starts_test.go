@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
@@ -21,7 +22,7 @@ import (
 // the reception, the start would wait for ever (here until guard); the
 // run, not waiting for it, would find no start in the outbox.
 func TestHandlerRecordsFirstStartWhileReceived(t *testing.T) {
-	const guard = 10 * time.Second // only ends a wait that never would
+	const guard = testkit.Hang // only ends a wait that never would
 	traced := make(chan struct{})
 	var tracedOnce sync.Once
 	var held, gaveUp atomic.Bool

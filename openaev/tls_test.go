@@ -93,7 +93,7 @@ func TestIntegrationServeTLSPrivateCA(t *testing.T) {
 			r := testkit.Go(t, "Run", d.Run)
 			defer r.Stop(t)
 			if tt.refused {
-				testkit.WaitFor(t, 30*time.Second, "a refused connection", func() bool { return logs.FilterMessage("broker connection failed").Len() > 0 })
+				testkit.WaitFor(t, testkit.Hang, "a refused connection", func() bool { return logs.FilterMessage("broker connection failed").Len() > 0 })
 				msg, _ := logs.FilterMessage("broker connection failed").All()[0].ContextMap()["error"].(string)
 				if !slices.ContainsFunc(tt.wantError, func(w string) bool { return strings.Contains(msg, w) }) {
 					t.Errorf("error %q mentions none of %q", msg, tt.wantError)

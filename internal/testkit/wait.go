@@ -14,6 +14,13 @@ const (
 	maxPoll = 50 * time.Millisecond
 )
 
+// Hang bounds a test's wait for what correct code does at once (a line
+// logged, a record written, a child killed, a call returning after its
+// context ended): it ends a hang only, the step never coming. No load
+// makes a step of milliseconds take it, where a bound of seconds failed
+// the tests of a machine that stalled past it.
+const Hang = 2 * time.Minute
+
 // Signal tells whoever waits on it that something changed: a fake calls
 // Notify after each change of its state, and WaitFor checks its condition
 // again at once. The zero value is ready to use.
