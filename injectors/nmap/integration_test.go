@@ -196,41 +196,6 @@ func TestIntegrationDeadlineKeepsFinishedHosts(t *testing.T) {
 	}
 }
 
-// deadlineOn returns a context whose deadline passes when at delivers
-// (its Err then context.DeadlineExceeded, as a deadline's), not at a time.
-func deadlineOn[T any](t *testing.T, at <-chan T) context.Context {
-	ctx := &signalDeadline{Context: context.Background(), done: make(chan struct{})}
-	stop := make(chan struct{})
-	ended := make(chan struct{})
-	go func() {
-		defer close(ended)
-		select {
-		case <-at:
-			close(ctx.done)
-		case <-stop:
-		}
-	}()
-	t.Cleanup(func() { close(stop); <-ended })
-	return ctx
-}
-
-// signalDeadline is deadlineOn's context.
-type signalDeadline struct {
-	context.Context
-	done chan struct{}
-}
-
-func (c *signalDeadline) Done() <-chan struct{} { return c.done }
-
-func (c *signalDeadline) Err() error {
-	select {
-	case <-c.done:
-		return context.DeadlineExceeded
-	default:
-		return nil
-	}
-}
-
 // nmap 7.93 resolves a zone given as an interface index (::1%1) but not as
 // a name (::1%lo), and writes the host without its zone: the loopback's
 // name is given to nmap as its index, both targets get the listener's

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // fakeNmap puts an executable shell script named nmap first on PATH, so that
@@ -30,6 +32,33 @@ func fakeNmap(t *testing.T, body string) (dir string) {
 	}
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return dir
+}
+
+// written makes the named pipe path and returns a channel closed once a
+// fake nmap has written a line to it: what its script did before is done.
+func written(t *testing.T, path string) <-chan struct{} {
+	t.Helper()
+	testkit.FIFO(t, path)
+	wrote, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		f, err := os.Open(path) // waits for the script to open it
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		if _, err := io.ReadAll(f); err == nil {
+			close(wrote)
+		}
+	}()
+	t.Cleanup(func() {
+		// A script that never wrote: a writer of our own ends the wait.
+		if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+		<-ended
+	})
+	return wrote
 }
 
 func TestRunnerNotInstalled(t *testing.T) {
@@ -108,21 +137,21 @@ exit 3`)
 }
 
 // TestExecuteTimeoutKeepsFinishedHosts runs a fake nmap that writes a real
-// report up to its first host, then hangs: the deadline kills it, and the
-// host it finished is in the findings, the target extras and the partial
-// results; the host it never finished has no target extras.
+// report up to its first host, then hangs: the deadline, passing once it
+// has written that host (a signal, not a time: however slow the machine
+// is to start it), kills it, and the host it finished is in the findings,
+// the target extras and the partial results; the host it never finished
+// has no target extras.
 func TestExecuteTimeoutKeepsFinishedHosts(t *testing.T) {
 	doc := string(readFixture(t, "several_hosts/nmap.xml"))
 	head := doc[:strings.Index(doc, "</host>")+len("</host>\n")]
-	dir := fakeNmap(t, `cat "$DIR/head.xml"; exec sleep 300`)
+	dir := fakeNmap(t, `cat "$DIR/head.xml"; echo >"$DIR/wrote"; exec sleep 300`)
 	if err := os.WriteFile(filepath.Join(dir, "head.xml"), []byte(head), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	e := New()
 	cfg, _ := newInject(t, &Params{ScanType: ScanConnect, Ports: "18100-18102", Timing: 4}, "127.0.0.1", "127.0.0.2")
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
-	out := e.Execute(ctx, cfg)
+	out := e.Execute(deadlineOn(t, written(t, filepath.Join(dir, "wrote"))), cfg)
 	if out.ExecutionStatus() != "timeout" {
 		t.Fatalf("status %q; want a timeout", out.ExecutionStatus())
 	}
@@ -130,7 +159,7 @@ func TestExecuteTimeoutKeepsFinishedHosts(t *testing.T) {
 	if got := cfg.PartialResults(); !slices.Equal(got, want) {
 		t.Errorf("partial results = %q, want %q", got, want)
 	}
-	if got := out.TargetExtras[cfg.Targets[0]]["DETECTION"][KeyPortsDiscovered]; !slices.Equal(got.([]int), []int{18100}) {
+	if got, _ := out.TargetExtras[cfg.Targets[0]]["DETECTION"][KeyPortsDiscovered].([]int); !slices.Equal(got, []int{18100}) {
 		t.Errorf("target 0 ports_discovered = %v", got)
 	}
 	// Target 1 was never scanned: no ports_discovered at all, not [] (which
