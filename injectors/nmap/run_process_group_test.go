@@ -13,7 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/injectkit/injectkit/internal/testkit"
 )
@@ -94,7 +93,7 @@ func childDies(t *testing.T, dir, why string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
-	testkit.WaitFor(t, 5*time.Second, fmt.Sprintf("child %d to die %s", pid, why), func() bool { return !alive(pid) })
+	testkit.WaitFor(t, testkit.Hang, fmt.Sprintf("child %d to die %s", pid, why), func() bool { return !alive(pid) })
 }
 
 // alive reports whether pid runs (a zombie does not).
