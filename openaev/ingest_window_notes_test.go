@@ -121,7 +121,7 @@ func TestRerunRetriesWithinTheWindow(t *testing.T) {
 			lose := &loseComplete{}
 			s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true,
 				platform: []openaevtest.Option{openaevtest.WithLegacyIngestion()}, httpClient: &http.Client{Transport: lose},
-				window: 30 * time.Second})
+				window: 30 * time.Second, now: newWindowClock().Now})
 			msg := nmapAssetsMessage(t, s.env, id, 2)
 			if err := s.proc.Process(context.Background(), msg); err != nil {
 				t.Fatal(err)

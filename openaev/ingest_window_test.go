@@ -145,7 +145,7 @@ func TestServeWithinIngestWindow(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: tt.outbox,
-				platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, window: 30 * time.Second})
+				platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, window: 30 * time.Second, now: newWindowClock().Now})
 			msg := nmapAssetsMessage(t, s.env, id, 2)
 			if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg}); err != nil {
 				t.Fatalf("first: %v", err)

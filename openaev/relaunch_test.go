@@ -75,13 +75,14 @@ func checkTakenOnceSince(t *testing.T, p *openaevtest.Platform, id string) {
 }
 
 // firstRunInWindow returns a serve environment on OpenAEV 2.4.0 whose
-// platform holds its ingestion back, with a 30 s ingestion window, and
-// the message of inject id (an nmap inject over two assets), which it
-// dispatched and handled once.
+// platform holds its ingestion back, with a 30 s ingestion window on a
+// clock that stands still (however long the test takes, it is within the
+// window), and the message of inject id (an nmap inject over two assets),
+// which it dispatched and handled once.
 func firstRunInWindow(t *testing.T, id string) (*serveEnv, []byte) {
 	t.Helper()
 	s := newServeEnv(t, serveOpts{version: openaevtest.Version24, injectors: "nmap, noop", outbox: true,
-		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, window: 30 * time.Second})
+		platform: []openaevtest.Option{openaevtest.WithHeldIngestion()}, window: 30 * time.Second, now: newWindowClock().Now})
 	msg := nmapAssetsMessage(t, s.env, id, 2)
 	s.platform.Dispatch(id)
 	if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg}); err != nil {
