@@ -253,7 +253,9 @@ func (e *outboxEnv) redaction() func(string) string {
 
 // unknownBackend refuses a flush whose configured backend the outbox
 // holds nothing for (no body, pending or dead, nor the record of an
-// incomplete send) while it holds pending bodies that a flush with
+// incomplete send) and never held a body for (outbox.Store.Backends: a
+// backend whose bodies were delivered is flushed again, sending nothing)
+// while it holds pending bodies that a flush with
 // another --backend-url would send: a mistyped URL, which would
 // otherwise send nothing and exit 0 as if the outbox had been flushed.
 // Exit 2 before anything is sent, naming the URL as given (without its
@@ -279,6 +281,15 @@ func (e *outboxEnv) unknownBackend(name string) error {
 	for _, in := range sends {
 		if sameBackend(in.BaseURL, configured) {
 			return nil
+		}
+	}
+	known, err := e.store.Backends()
+	if err != nil {
+		return nil
+	}
+	for _, base := range known {
+		if sameBackend(base, configured) {
+			return nil // its bodies were delivered: flushed again, it sends nothing
 		}
 	}
 	held := map[string]profileCounts{}

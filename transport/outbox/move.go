@@ -118,6 +118,9 @@ func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, err
 				res.Profiled++
 			}
 		}
+		if err := s.moveBackends(tx, from, base, res); err != nil {
+			return err
+		}
 		for _, in := range sends {
 			raw, err := json.Marshal(in)
 			if err != nil {
@@ -133,6 +136,23 @@ func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, err
 		return MoveResult{}, err
 	}
 	return res, nil
+}
+
+// moveBackends records base, the URL records were moved to, among the
+// backends the file knows (see Backends), and forgets the ones from
+// picks when Move left nothing of theirs (no body another process holds,
+// no send still being stored): a flush of the old URL is then one the
+// outbox holds nothing for.
+func (s *Store) moveBackends(tx *bolt.Tx, from func(string) bool, base string, res MoveResult) error {
+	if res.Moved() == 0 && res.Sends == 0 {
+		return nil
+	}
+	if res.Busy == 0 && res.Storing == 0 {
+		if err := forgetBackends(tx, func(b string) bool { return b != base && from(b) }); err != nil {
+			return err
+		}
+	}
+	return noteBackends(tx, base)
 }
 
 // sendGroup is what the bodies of one send of several chunks share, as

@@ -56,6 +56,7 @@ func (s *Store) putGroup(entries []Entry, remaining int64, mark *sendMark) ([]Re
 		}
 		meta := tx.Bucket(bucketMeta)
 		var added int64
+		last := ""
 		for i, e := range entries {
 			id, err := meta.NextSequence()
 			if err != nil {
@@ -74,6 +75,12 @@ func (s *Store) putGroup(entries []Entry, remaining int64, mark *sendMark) ([]Re
 			s.own(&r, now)
 			if err := put(tx, r); err != nil {
 				return err
+			}
+			if base != last { // the entries of a send share theirs
+				if err := noteBackends(tx, base); err != nil {
+					return err
+				}
+				last = base
 			}
 			if err := tx.Bucket(bucketBodies).Put(key(id), e.packed); err != nil {
 				return err
