@@ -22,7 +22,10 @@
 // token is never stored: a resend uses the token of its own configuration,
 // and the tokens (Options.Secrets, or a poster's Redactor) are redacted in
 // their raw, JSON-escaped and URL-encoded forms from every error the store
-// keeps (last_error, dead_body), returns or logs.
+// keeps (last_error, dead_body), returns or logs. Beside the records, the
+// file remembers the base URL of every backend a body was stored for or
+// moved to, once its bodies are delivered too (Backends: a caller tells a
+// backend already flushed from a URL the outbox never held).
 //
 // # File
 //
