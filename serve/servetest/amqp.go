@@ -1,7 +1,9 @@
 package servetest
 
 import (
+	"cmp"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -33,10 +35,12 @@ func withChannelAt(t testing.TB, url, what string, f func(ch *amqp.Channel)) {
 }
 
 // declareQueue declares a durable queue at url with a fresh name, made of
-// the test's, and the arguments args (nil: none), and returns the name.
+// the test's after $SERVETEST_QUEUE_PREFIX (default injectkit_test_: tests
+// run side by side on one broker may each name theirs), and the arguments
+// args (nil: none), and returns the name.
 func declareQueue(t testing.TB, url, what string, args amqp.Table) string {
 	t.Helper()
-	name := "injectkit_test_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "_" + randomHex(6)
+	name := cmp.Or(os.Getenv("SERVETEST_QUEUE_PREFIX"), "injectkit_test_") + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "_" + randomHex(6)
 	if len(name) > 200 {
 		name = name[len(name)-200:]
 	}
