@@ -72,7 +72,8 @@ func (r *runner) settleUnfinished(done <-chan struct{}) {
 }
 
 // settleAtShutdown settles j at the shutdown timeout, acknowledged when
-// ab keeps its result, requeued otherwise, and returns how it was
+// ab keeps its result, requeued otherwise (the result of its inject
+// dropped if its delivery had not begun: see fate.go), and returns how it was
 // settled: by this call, or by its worker (its handling returned during
 // the grace); "" when rejected or not settled.
 func (r *runner) settleAtShutdown(j *job, ab Abandoner) string {
@@ -85,6 +86,11 @@ func (r *runner) settleAtShutdown(j *job, ab Abandoner) string {
 		}
 		return ""
 	}) == OutcomeAcked
+	if !keep {
+		// Requeued: the result of a run still going is dropped when it
+		// ends, unless its delivery began (see fate.go).
+		j.drop()
+	}
 	outcome, settle := OutcomeRequeued, func() error { return j.dl.Nack(false, true) }
 	if keep {
 		outcome, settle = OutcomeAcked, func() error { return j.dl.Ack(false) }

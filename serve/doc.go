@@ -140,5 +140,15 @@
 // first has the deliveries in flight cut short (their handlings awaited
 // up to AbandonGrace), and the message of an unfinished inject whose
 // result it keeps for a later delivery (Kept) is acknowledged instead:
-// requeued, it would be run again by another daemon.
+// requeued, it would be run again by another daemon. A message requeued
+// so, its inject still running, has that run's result dropped when it
+// ends: Executed, which a Handler calls before it stores or sends a
+// result, returns ErrRequeued, and the daemon says so in one WARN line.
+// The requeued inject runs again in full where the message is taken, and
+// its result is the inject's; this run's, cut short or late, stored and
+// sent too, would give the platform two results for one inject, one of
+// them claimed by a run the daemon gave up. The choice is made once, in
+// the order the two come: a result whose delivery began (Executed) before
+// the requeue is not dropped, and its message is acknowledged once it is
+// kept.
 package serve

@@ -45,6 +45,9 @@ type job struct {
 	// stage is the slot the message holds: a worker, or, once its
 	// Handler said it only delivers, a delivery slot (see Executed).
 	stage stage
+	// fate is what becomes of the inject's result: delivered or, its
+	// message requeued by the shutdown first, dropped (see fate.go).
+	fate fate
 }
 
 // name returns the message's key, "" before its worker named it.
@@ -239,7 +242,7 @@ func (r *runner) handle(j *job) (err error) {
 	}()
 	decoded := j.decoded
 	j.decoded = nil // a handling again decodes the body afresh
-	ctx := r.withStage(withDelivery(r.base, j.delivery()), &j.stage)
+	ctx := r.withStage(withDelivery(r.base, j.delivery()), j)
 	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
 		return dh.HandleDelivery(ctx, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(), Retries: j.retried,
 			Returned: j.returned && j.retried == 0, Lost: j.sess.ch.IsClosed, Decoded: decoded})
@@ -337,7 +340,12 @@ func (r *runner) requeueFailed(j *job, err error, dropped bool) {
 	}
 	// Returned to the queue, by this call, by the shutdown or by its
 	// channel's close.
-	if dropped {
+	switch {
+	case errors.Is(err, ErrRequeued):
+		log.Warn("shutdown timeout: the message was returned to the queue while its inject ran; this run's result is dropped, "+
+			"neither stored nor sent, and the inject runs again where the message is taken", fields...)
+		return
+	case dropped:
 		log.Error("shutdown timeout: the inject's result, held in memory and not delivered, is dropped; its message goes back to the queue and the inject will run again", fields...)
 		return
 	}

@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -46,24 +48,45 @@ type stageKey struct{}
 // delivered, and stored, now, not after the deliveries holding the
 // slots, which the shutdown timeout may cut short, its message then
 // requeued with its result not stored.
-func Executed(ctx context.Context) {
-	if j, ok := ctx.Value(stageKey{}).(*staged); ok {
-		j.r.toDelivery(ctx, j.st)
+//
+// It returns ErrRequeued, and frees nothing, once the shutdown timeout
+// returned the message to the queue while its inject was still running:
+// the inject runs again, in full, where the message is taken, so this
+// run's result (cut short, or late) is dropped, neither stored nor sent,
+// and the Handler returns the error. Once Executed returned nil, the
+// result's delivery has begun and is not dropped: the shutdown settles
+// the message as before, acknowledged once the result is kept (see
+// Abandoner). Which comes first is decided in one place (see fate.go).
+func Executed(ctx context.Context) error {
+	j, ok := ctx.Value(stageKey{}).(*staged)
+	if !ok {
+		return nil
 	}
+	if !j.j.delivering() {
+		return fmt.Errorf("inject %q: %w", j.j.name(), ErrRequeued)
+	}
+	if j.r.delivery != nil {
+		j.r.toDelivery(ctx, &j.j.stage)
+	}
+	return nil
 }
+
+// ErrRequeued is what Executed returns once the shutdown returned the
+// message to the queue before the inject's result was to be delivered:
+// the result must be neither stored nor sent. A Handler returns it (or an
+// error wrapping it); the daemon says so in one WARN line.
+var ErrRequeued = errors.New("the shutdown timeout returned the message to the queue while its inject ran: " +
+	"this run's result is dropped, neither stored nor sent; the inject runs again where the message is taken")
 
 // staged is what a Handler's context carries for Executed.
 type staged struct {
-	r  *runner
-	st *stage
+	r *runner
+	j *job
 }
 
-// withStage returns ctx carrying st for Executed.
-func (r *runner) withStage(ctx context.Context, st *stage) context.Context {
-	if r.delivery == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, stageKey{}, &staged{r: r, st: st})
+// withStage returns ctx carrying j for Executed.
+func (r *runner) withStage(ctx context.Context, j *job) context.Context {
+	return context.WithValue(ctx, stageKey{}, &staged{r: r, j: j})
 }
 
 // toDelivery moves a job holding a worker to a delivery slot, waiting

@@ -106,11 +106,15 @@ type Deliverer struct {
 	// this process has ended; the error is a *runtime.StoredError that
 	// Is ErrAborted, counting them.
 	Abort Aborter
-	// Executed, when not nil, is called by Deliver once the report's
-	// bodies are built, before they are stored: the inject has run, and
-	// only its delivery is left (serve.Executed frees the worker of a
-	// daemon's message then). It must not fail; it may wait.
-	Executed func(ctx context.Context)
+	// Executed, when not nil, is called by Deliver, with its caller's
+	// context, once the report's bodies are built, before they are
+	// stored: the inject has run, and only its delivery is left
+	// (serve.Executed frees the worker of a daemon's message then). It
+	// may wait. An error it returns means the result must not be
+	// delivered (serve.ErrRequeued: the daemon's shutdown returned the
+	// message to the queue, the inject runs again there): Deliver returns
+	// it, nothing stored, nothing posted.
+	Executed func(ctx context.Context) error
 }
 
 // Aborter is a send's way to stop posting at once (see Deliverer.Abort).
@@ -156,7 +160,9 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 		return err
 	}
 	if d.Executed != nil {
-		d.Executed(ctx)
+		if err := d.Executed(ctx); err != nil {
+			return err
+		}
 	}
 	return d.sendOrUnstored(ctx, b)
 }

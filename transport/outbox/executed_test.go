@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -28,7 +29,7 @@ func TestDelivererSaysExecutedBeforeStoring(t *testing.T) {
 	})
 	ob = openStore(t, outbox.Options{})
 	c := client(t, be.URL, transport.WithToken("tok-secret-1"))
-	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: c}, Store: ob, Executed: func(ctx context.Context) {
+	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: c}, Store: ob, Executed: func(ctx context.Context) error {
 		calls.Add(1)
 		if ctx.Value(ctxKey{}) != "handling" {
 			t.Error("Executed without its caller's context")
@@ -36,6 +37,7 @@ func TestDelivererSaysExecutedBeforeStoring(t *testing.T) {
 		if st, err := ob.Stats(); err != nil || st.Pending != 0 {
 			t.Errorf("Executed with %d bodies stored (%v), want none yet", st.Pending, err)
 		}
+		return nil
 	}}
 	rep := report(t, "inj-1", 40)
 	if err := d.Deliver(context.WithValue(context.Background(), ctxKey{}, "handling"), rep); err != nil {
@@ -48,4 +50,26 @@ func TestDelivererSaysExecutedBeforeStoring(t *testing.T) {
 		t.Errorf("%d requests for %d bodies", got, want)
 	}
 	wantEmpty(t, ob, "after delivery")
+}
+
+// TestDelivererExecutedRefusedStoresNothing: an Executed that refuses the
+// delivery (a serve daemon's shutdown returned the message to the queue
+// while the inject ran: serve.ErrRequeued) has Deliver return its error
+// with nothing stored and nothing posted: the inject runs again where its
+// message is taken, and this run's result must not reach the backend too.
+// Before, Executed could not refuse: the result was stored, and posted.
+func TestDelivererExecutedRefusedStoresNothing(t *testing.T) {
+	refused := errors.New("message requeued")
+	be := newCallbackSink(t, func(int) int { return http.StatusOK })
+	ob := openStore(t, outbox.Options{})
+	c := client(t, be.URL, transport.WithToken("tok-secret-1"))
+	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: c}, Store: ob,
+		Executed: func(context.Context) error { return refused }}
+	if err := d.Deliver(t.Context(), report(t, "inj-1", 40)); !errors.Is(err, refused) {
+		t.Errorf("Deliver = %v, want Executed's refusal", err)
+	}
+	if n := len(be.Requests()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	wantEmpty(t, ob, "after a refused delivery")
 }

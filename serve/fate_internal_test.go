@@ -1,0 +1,100 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+// TestShutdownDropsTheResultOfARequeuedRun: an inject still running at
+// the shutdown timeout, its result not kept, has its message returned to
+// the queue, where the inject runs again in full; when the run here ends
+// (cut short, or late), Executed refuses its result (ErrRequeued), which
+// is neither stored nor sent, and one WARN says the message was requeued
+// and the result dropped. Before, Executed let it through: the result was
+// stored (and posted) for a message that was requeued, and the platform
+// got a second result for the inject.
+func TestShutdownDropsTheResultOfARequeuedRun(t *testing.T) {
+	for _, slots := range []int{0, 1} {
+		t.Run(map[int]string{0: "no delivery slots", 1: "a delivery slot"}[slots], func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var stored names
+				release := make(chan struct{})
+				said := make(chan error, 1)
+				core, logs := observer.New(zapcore.WarnLevel)
+				r := newRunner(&Daemon{Registrar: okRegistrar{}, Workers: 1, DeliverySlots: slots, ShutdownTimeout: time.Minute,
+					Log: zap.New(core), Handler: outboxed{stored: &stored, HandlerFunc: func(ctx context.Context, body []byte) error {
+						<-release // the inject still runs at the shutdown timeout
+						err := Executed(ctx)
+						said <- err
+						if err != nil {
+							return err
+						}
+						stored.add(string(body)) // the result is durable, and posted
+						return nil
+					}}})
+				r.ctx, r.base = t.Context(), t.Context()
+				a := &settlements{}
+				r.slots <- struct{}{}
+				r.start(&session{ch: &amqp.Channel{}}, amqp.Delivery{Acknowledger: a, Body: []byte("a")})
+				synctest.Wait()
+				r.shutdown() // past the shutdown timeout and the grace
+				if a.requeued.Load() != 1 || a.acked.Load() != 0 {
+					t.Fatalf("at the shutdown: %d acked, %d requeued; want requeued once", a.acked.Load(), a.requeued.Load())
+				}
+				close(release)
+				if err := <-said; !errors.Is(err, ErrRequeued) {
+					t.Errorf("Executed after the requeue = %v, want ErrRequeued", err)
+				}
+				synctest.Wait()
+				if stored.has("a") {
+					t.Error("the result of a run whose message was requeued was stored: the inject runs again, and completes twice")
+				}
+				if a.requeued.Load() != 1 || a.acked.Load() != 0 {
+					t.Errorf("after the run: %d acked, %d requeued; want requeued once", a.acked.Load(), a.requeued.Load())
+				}
+				lines := logs.FilterMessageSnippet("this run's result is dropped").All()
+				if len(lines) != 1 || logs.Len() != 2 { // and the shutdown's "requeued the unfinished injects"
+					t.Errorf("logged %v; want one WARN saying the message was requeued and the result dropped", logs.All())
+				}
+			})
+		})
+	}
+}
+
+// TestExecutedBeforeTheShutdownTimeoutIsNotDropped: a result whose
+// delivery began (Executed) before the shutdown timeout is not dropped:
+// its message is acknowledged once it is kept.
+func TestExecutedBeforeTheShutdownTimeoutIsNotDropped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var stored names
+		release := make(chan struct{})
+		r := newRunner(&Daemon{Registrar: okRegistrar{}, Workers: 1, ShutdownTimeout: time.Minute,
+			Handler: outboxed{stored: &stored, HandlerFunc: func(ctx context.Context, body []byte) error {
+				if err := Executed(ctx); err != nil {
+					return err
+				}
+				stored.add(string(body))
+				<-release // its POST outlives the shutdown
+				return nil
+			}}})
+		r.ctx, r.base = t.Context(), t.Context()
+		a := &settlements{}
+		r.slots <- struct{}{}
+		r.start(&session{ch: &amqp.Channel{}}, amqp.Delivery{Acknowledger: a, Body: []byte("a")})
+		synctest.Wait()
+		r.shutdown()
+		close(release)
+		synctest.Wait()
+		if a.acked.Load() != 1 || a.requeued.Load() != 0 || !stored.has("a") {
+			t.Errorf("%d acked, %d requeued, stored %v; want acked once, its result stored", a.acked.Load(), a.requeued.Load(), stored.has("a"))
+		}
+	})
+}
