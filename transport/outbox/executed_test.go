@@ -73,3 +73,35 @@ func TestDelivererExecutedRefusedStoresNothing(t *testing.T) {
 	}
 	wantEmpty(t, ob, "after a refused delivery")
 }
+
+// TestDelivererExecutedGetsTheCallersContextOnceAborted: a send the abort
+// cut short before it began (a daemon's shutdown timeout) still calls
+// Executed with its caller's context, live, not the send's, which the
+// abort ended: a serve daemon decides from it whether the result is
+// delivered or dropped (serve.Executed), unaffected by the abort; the
+// bodies are stored, none posted, and the error Is ErrAborted.
+func TestDelivererExecutedGetsTheCallersContextOnceAborted(t *testing.T) {
+	be := newCallbackSink(t, func(int) int { return http.StatusOK })
+	ob := openStore(t, outbox.Options{})
+	c := client(t, be.URL, transport.WithToken("tok-secret-1"))
+	a := &abort{ch: make(chan struct{})}
+	a.fire()
+	var live atomic.Bool
+	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: c}, Store: ob, Abort: a, Executed: func(ctx context.Context) error {
+		live.Store(ctx.Value(ctxKey{}) == "handling" && ctx.Err() == nil)
+		return nil
+	}}
+	err := d.Deliver(context.WithValue(t.Context(), ctxKey{}, "handling"), report(t, "inj-1", 40))
+	if !errors.Is(err, outbox.ErrAborted) {
+		t.Errorf("Deliver = %v, want ErrAborted", err)
+	}
+	if !live.Load() {
+		t.Error("Executed got a context other than its caller's, or one the abort ended")
+	}
+	if n := len(be.Requests()); n != 0 {
+		t.Errorf("%d requests sent after the abort, want none", n)
+	}
+	if st, _ := ob.Stats(); st.Pending == 0 {
+		t.Error("nothing stored: the result of a run the abort cut short is lost")
+	}
+}
