@@ -42,3 +42,12 @@ func (j *job) drop() bool {
 	}
 	return j.fate.dropped
 }
+
+// handled starts a handling of j's message: whether its result's delivery
+// began is asked of this handling alone (one run again after a transient
+// failure runs its inject afresh).
+func (j *job) handled() {
+	j.fate.mu.Lock()
+	defer j.fate.mu.Unlock()
+	j.fate.delivering = false
+}

@@ -98,3 +98,51 @@ func TestExecutedBeforeTheShutdownTimeoutIsNotDropped(t *testing.T) {
 		}
 	})
 }
+
+// TestShutdownDropsTheResultOfARunAgain: a handling that said its
+// inject ran (Executed), then failed transiently, is handled again; that
+// handling runs the inject afresh, so when the shutdown timeout requeues
+// the message while it runs, its result is dropped too: the first
+// handling's Executed does not let it through.
+func TestShutdownDropsTheResultOfARunAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		said := make(chan error, 1)
+		var stored names
+		calls := 0
+		r := newRunner(&Daemon{Registrar: okRegistrar{}, Workers: 1, ShutdownTimeout: time.Minute, RequeueDelay: time.Second,
+			Handler: outboxed{stored: &stored, HandlerFunc: func(ctx context.Context, body []byte) error {
+				if calls++; calls == 1 {
+					if err := Executed(ctx); err != nil {
+						return err
+					}
+					return errors.New("platform unreachable") // nothing kept: handled again
+				}
+				<-release // the run again still runs at the shutdown timeout
+				err := Executed(ctx)
+				said <- err
+				if err == nil {
+					stored.add(string(body))
+				}
+				return err
+			}}})
+		r.ctx, r.base = t.Context(), t.Context()
+		a := &settlements{}
+		r.slots <- struct{}{}
+		r.start(&session{ch: &amqp.Channel{}}, amqp.Delivery{Acknowledger: a, Body: []byte("a")})
+		time.Sleep(2 * time.Second) // synctest's clock: past the retry delay
+		synctest.Wait()
+		if calls != 2 {
+			t.Fatalf("%d handlings, want 2: handled again after the failure", calls)
+		}
+		r.shutdown()
+		close(release)
+		if err := <-said; !errors.Is(err, ErrRequeued) {
+			t.Errorf("Executed of the run again after the requeue = %v, want ErrRequeued", err)
+		}
+		synctest.Wait()
+		if stored.has("a") || a.requeued.Load() != 1 || a.acked.Load() != 0 {
+			t.Errorf("stored %v, %d acked, %d requeued; want nothing stored, requeued once", stored.has("a"), a.acked.Load(), a.requeued.Load())
+		}
+	})
+}

@@ -45,9 +45,7 @@ type job struct {
 	// stage is the slot the message holds: a worker, or, once its
 	// Handler said it only delivers, a delivery slot (see Executed).
 	stage stage
-	// fate is what becomes of the inject's result: delivered or, its
-	// message requeued by the shutdown first, dropped (see fate.go).
-	fate fate
+	fate  fate // the result's: delivered, or dropped once requeued (fate.go)
 }
 
 // name returns the message's key, "" before its worker named it.
@@ -242,6 +240,7 @@ func (r *runner) handle(j *job) (err error) {
 	}()
 	decoded := j.decoded
 	j.decoded = nil // a handling again decodes the body afresh
+	j.handled()
 	ctx := r.withStage(withDelivery(r.base, j.delivery()), j)
 	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
 		return dh.HandleDelivery(ctx, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(), Retries: j.retried,
