@@ -121,6 +121,18 @@ func readConfigFile(ctx context.Context, path, where string, known, lists, secre
 					return cf, err
 				}
 			}
+		case names[key] && !known[key] && isNull(val):
+			// An injector's settings all left out (commented out under
+			// its name): as any key with no value.
+		case names[key] && !known[key]:
+			// Its settings expected, not a value: the name is no unknown
+			// key (the value is not shown: it may be a secret setting's).
+			what := "a value"
+			if val.Kind != yaml.ScalarNode {
+				what = "a " + kindName(val)
+			}
+			return cf, usageErr("invalid %s (%s): want a mapping of the %s injector's settings (%s: {KEY: …}, or %s.KEY: …), not %s",
+				key, at(root.Content[i]), key, key, key, what)
 		case known[key]:
 			if err := once(key, at(root.Content[i])); err != nil {
 				return cf, err

@@ -312,3 +312,32 @@ func TestConfigKeysOfEveryCommandKnown(t *testing.T) {
 		})
 	}
 }
+
+// An injector's name with no value (its settings all commented out under
+// it) is as if left out, as any key with no value is; given a value or a
+// list instead of its settings, it is refused saying so, not as an
+// unknown key: the name is the injector's. The value is never shown.
+func TestInjectorNameWithoutSettings(t *testing.T) {
+	for _, tt := range []struct{ name, yaml, want string }{
+		{"commented out", "noop:\n#  delay_setting: 1s\ntimeout: 5m\n", ""},
+		{"null", "noop: ~\n", ""},
+		{"empty mapping", "noop: {}\n", ""},
+		{"a value", "noop: s3cr3t\n", "c.yaml:1): want a mapping of the noop injector's settings (noop: {KEY: …}, or noop.KEY: …), not a value"},
+		{"a list", "timeout: 5m\nnoop: [s3cr3t]\n", "c.yaml:2): want a mapping of the noop injector's settings (noop: {KEY: …}, or noop.KEY: …), not a list"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), nil, "validate", "noop", "--target", "127.0.0.1", "--config", writeFile(t, "c.yaml", tt.yaml))
+			if tt.want == "" {
+				if r.code != 0 {
+					t.Errorf("exit %d, want 0: %s", r.code, r.stderr)
+				}
+				return
+			}
+			checkRefused(t, r, tt.want)
+			if !strings.Contains(r.stderr, "injectkit: invalid noop (config file ") {
+				t.Errorf("stderr %s, want the key and the file named first", r.stderr)
+			}
+			checkNotShown(t, r, "s3cr3t")
+		})
+	}
+}
