@@ -159,7 +159,7 @@ func readConfigFile(ctx context.Context, path, where string, known, lists, secre
 	}
 	if len(unknown) > 0 {
 		line, what := unknownKeys(unknown)
-		return cf, usageErr("config file %s:%d: %s%s", path, line, what, paramAdvice(unknown, params))
+		return cf, usageErr("config file %s:%d: %s%s%s", path, line, what, paramAdvice(unknown, params), settingAdvice(unknown, ms))
 	}
 	return cf, nil
 }

@@ -341,3 +341,20 @@ func TestInjectorNameWithoutSettings(t *testing.T) {
 		})
 	}
 }
+
+// An injector's setting written at the top of a config file, without the
+// injector's name before it, is refused naming where it goes, in any
+// case or style a setting's name is matched in; never its value.
+func TestInjectorSettingAtTheTopNamesItsInjector(t *testing.T) {
+	for _, tt := range []struct{ name, yaml, want string }{
+		{"as written", "timeout: 5m\nshodan_api_key: s3cr3t\n", "c.yaml:2: unknown key shodan_api_key; shodan_api_key is a setting of query: write it under the injector's name (query.shodan_api_key)"},
+		{"another style", "shodan-api-key: s3cr3t\n", "c.yaml:1: unknown key shodan-api-key; shodan_api_key is a setting of query: write it under the injector's name (query.shodan_api_key)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(withQuery), map[string]string{"INJECTKIT_SHODAN_API_KEY": "abcdefghijkl"},
+				"validate", "query", "--query", "port:80", "--config", writeFile(t, "c.yaml", tt.yaml))
+			checkRefused(t, r, tt.want)
+			checkNotShown(t, r, "s3cr3t")
+		})
+	}
+}

@@ -131,6 +131,32 @@ func paramAdvice(keys []unknownKey, params map[string]string) string {
 	return ""
 }
 
+// settingAdvice says, for the first unknown key of a config file that is
+// an injector's setting written without the injector's name before it
+// (shodan_api_key, or SHODAN-API-KEY, for query.shodan_api_key), where it
+// goes: under the name of each injector that has it. "" when none does.
+func settingAdvice(keys []unknownKey, ms []framework.Manifest) string {
+	for _, k := range keys {
+		if strings.Contains(k.name, ".") || !k.shown() {
+			continue
+		}
+		var owners, dotted []string
+		key := ""
+		for _, m := range ms {
+			if s, ok := m.Setting(k.name); ok {
+				key = s.Key
+				owners = append(owners, m.Name)
+				dotted = append(dotted, m.Name+"."+s.Key)
+			}
+		}
+		if len(owners) > 0 {
+			return fmt.Sprintf("; %s is a setting of %s: write it under the injector's name (%s)",
+				key, orList(owners), orList(dotted))
+		}
+	}
+	return ""
+}
+
 // perInject says that param of injector is given per inject, not where
 // (the config file, the environment): the advice of a config key and of an
 // environment variable naming it; also, when not "", how the environment
