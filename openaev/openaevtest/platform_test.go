@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/internal/cmdkit"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
@@ -250,7 +251,7 @@ func TestWaitTerminal(t *testing.T) {
 		send("/api/injects/execution/reception/w1", `{"tracking_total_count":1}`)
 		send("/api/injects/execution/callback/w1", `{"execution_message":"m","execution_status":"SUCCESS","execution_action":"complete"}`)
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Hang)
 	defer cancel()
 	c, err := p.WaitTerminal(ctx, "w1")
 	if err != nil || c.Body["execution_status"] != "SUCCESS" {
