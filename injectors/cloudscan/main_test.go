@@ -16,8 +16,12 @@ import (
 // unset: a machine's own (a system bundle of 150 certificates) was
 // checked by every Configure and parsed again by the SDK with every
 // inject, half the package's CPU under -race; the tests of the CA bundle
-// set their own.
+// set their own. The test binary started again on a terminal
+// (TestCredentialProcessPromptsOnTheTerminal) exits at once, not after
+// the race detector's second of atexit_sleep_ms, a GORACE of the user's
+// own still read after ours.
 func TestMain(m *testing.M) {
+	os.Setenv("GORACE", "atexit_sleep_ms=0 "+os.Getenv("GORACE"))
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	os.Unsetenv("AWS_CA_BUNDLE")
 	for _, k := range []string{"HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"} {
