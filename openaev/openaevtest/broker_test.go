@@ -34,16 +34,17 @@ func TestBrokerMessageSize(t *testing.T) {
 			p := openaevtest.NewPlatform(t, token, tt.opts...)
 			p.AddInject("i1", "c")
 			postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1})
-			body := callback("complete", "SUCCESS", nil)
 			// The message is the body's only variable part: it makes the
 			// body tt.body bytes.
-			body["execution_message"] = ""
-			fixed := len(mustJSON(t, body))
-			body["execution_message"] = strings.Repeat("m", tt.body-fixed)
-			if n := len(mustJSON(t, body)); n != tt.body {
+			message := func(n int) []byte {
+				return repeatedField(t, callback("complete", "SUCCESS", nil), "execution_message", "m", n)
+			}
+			fixed := len(message(0))
+			body := message(tt.body - fixed)
+			if n := len(body); n != tt.body {
 				t.Fatalf("a body of %d bytes, want %d", n, tt.body)
 			}
-			c := postCallback(t, p, "i1", body)
+			c := postCallbackBytes(t, p, "i1", body)
 			if c.Processed() != tt.processed {
 				t.Fatalf("processed %v, want %v (%s %s)", c.Processed(), tt.processed, c.Outcome, c.Reason)
 			}

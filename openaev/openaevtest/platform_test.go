@@ -49,7 +49,14 @@ func postJSON(t *testing.T, p *openaevtest.Platform, path string, body any) (int
 // recorded, with its outcome.
 func postCallback(t *testing.T, p *openaevtest.Platform, id string, body map[string]any) openaevtest.Call {
 	t.Helper()
-	if st, _ := postJSON(t, p, "/api/injects/execution/callback/"+id, body); st != 200 {
+	b, _ := json.Marshal(body)
+	return postCallbackBytes(t, p, id, b)
+}
+
+// postCallbackBytes is postCallback of a body already encoded.
+func postCallbackBytes(t *testing.T, p *openaevtest.Platform, id string, body []byte) openaevtest.Call {
+	t.Helper()
+	if st, _ := post(t, p, "/api/injects/execution/callback/"+id, token, "application/json", body); st != 200 {
 		t.Fatalf("status %d, want 200 (the queue takes it)", st)
 	}
 	calls := p.Calls(id)
