@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Close reports the delivered bodies whose removal failed only while the
@@ -91,10 +92,11 @@ func TestStatsDoesNotDecodeDeferredRemovals(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openTemp(t, Options{Shared: tt.shared})
-			armed, gate := make(chan struct{}), make(chan struct{})
+			armed, parked, gate := make(chan struct{}), make(chan struct{}), make(chan struct{})
 			s.SetCommitHooks(func() {}, func(int) {
 				select {
-				case <-armed: // the deferred removals' commit waits
+				case <-armed: // the deferred removals' commit waits, holding the file
+					close(parked)
 					<-gate
 				default:
 				}
@@ -111,7 +113,14 @@ func TestStatsDoesNotDecodeDeferredRemovals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Measured as the Stats below will be: the file held open by
+			// another user (the parked commit there; shared, each Stats
+			// would open it otherwise), nothing else of the store running.
+			if _, err := s.acquireWithin(time.Minute); err != nil {
+				t.Fatal(err)
+			}
 			allocsBefore := testing.AllocsPerRun(20, func() { _, _ = s.Stats() })
+			s.release()
 			close(armed)
 			var gone []removal
 			var size int64
@@ -121,6 +130,9 @@ func TestStatsDoesNotDecodeDeferredRemovals(t *testing.T) {
 			}
 			s.deleteLater(gone) // held: in flight during the Stats below
 			defer close(gate)
+			// Its commit, started by a timer, has run its writes and waits:
+			// none of its allocations fall in the measure below.
+			<-parked
 			st, err := s.Stats()
 			want := Stats{Pending: before.Pending - tt.deferred, Bytes: before.Bytes - size}
 			if err != nil || st != want {
