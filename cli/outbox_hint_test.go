@@ -206,8 +206,8 @@ func TestRunFlushHintPathsAbsolute(t *testing.T) {
 
 // t67: the token hint after a run whose body the backend rejected names
 // the command it follows, retry-dead, not flush. A 404 keeps it beside
-// the hint on the callback profile's route, as a 413 keeps it (t75: the
-// route's hint replaced it).
+// the hint on the callback profile's route, as a 413 keeps it after the
+// hint on what fixes a 413 (t75: the route's hint replaced it).
 func TestRunDeadHintNamesRetryDead(t *testing.T) {
 	const flagHint = "the retry-dead command needs the token this run was given by --token: set INJECTKIT_TOKEN for it (a --token TOKEN added to it shows in ps to every local user"
 	tests := []struct {
@@ -220,7 +220,10 @@ func TestRunDeadHintNamesRetryDead(t *testing.T) {
 		{"token from the flag", http.StatusBadRequest, []string{"--token", "tok-dead-1"}, nil, "hint: " + flagHint},
 		{"token from the environment", http.StatusBadRequest, nil, map[string]string{"INJECTKIT_TOKEN": "tok-dead-1"},
 			"hint: the retry-dead command needs INJECTKIT_TOKEN set, as this run had it"},
-		{"413, token from the flag", http.StatusRequestEntityTooLarge, []string{"--token", "tok-dead-1"}, nil, "hint: " + flagHint},
+		{"413, token from the flag", http.StatusRequestEntityTooLarge, []string{"--token", "tok-dead-1"}, nil,
+			"hint: the backend, or a proxy in front of it, refused the body as too large (413; "},
+		{"413, the token hint last", http.StatusRequestEntityTooLarge, []string{"--token", "tok-dead-1"}, nil,
+			"then retry-dead it there); " + flagHint + "; the token is never printed)\n"},
 		{"404, token from the flag", http.StatusNotFound, []string{"--token", "tok-dead-1"}, nil,
 			"hint: the backend answered 404 to POST /api/injects/{id}/callback, the callback profile's route; " +
 				"for an OpenAEV platform, run with --profile openaev; check the backend URL given by --backend-url, {URL}: " +

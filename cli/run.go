@@ -226,14 +226,14 @@ func deliveryExit(o Options, cfg *runConfig, err error, dump func(*runtime.Repor
 	if code == ExitInterrupted {
 		err = fmt.Errorf("sending stopped by a second interrupt: %w", err)
 	}
-	return &ExitError{Code: code, Err: err, Hint: joinHints(routeHint(err), cfg.deliveryURLHint(err))}
+	return &ExitError{Code: code, Err: err, Hint: joinHints(routeHint(err), cfg.deliveryURLHint(err), cfg.tooLargeHint(err, false))}
 }
 
 // storedHint is the hint of a delivery whose bodies were kept (de): what
 // to fix first (the route, a backend moved), then the token the command
 // printed needs.
 func storedHint(o Options, cfg *runConfig, err error, de *runtime.DeliveryError) string {
-	hint := joinHints(routeHint(err), cfg.deliveryURLHint(err))
+	hint := joinHints(routeHint(err), cfg.deliveryURLHint(err), cfg.tooLargeHint(err, true))
 	if moved, ok := permanentRedirect(err); ok {
 		// Fixing --backend-url leaves the bodies stored for the old
 		// one: they are moved to the new one by hand.
