@@ -16,36 +16,40 @@ import (
 // Content-Type it does not read) Spring Boot's error JSON, no message; an
 // inject it does not have RestBehavior's "Element not found: " and the
 // exception's message, PermissionService's for a token that is not an
-// admin's, none ("null") for the handler's own lookup.
+// admin's, none ("null") for the handler's own lookup; a scripted 404 on
+// an inject's callback (FailComplete) that same message, the only 404
+// 2.4.0 answers there.
 func TestErrorBodies(t *testing.T) {
 	const cb = "/api/injects/execution/callback/i1"
 	tests := []struct {
 		name, method, path, contentType, body string
-		admin, reset                          bool
+		admin, reset, gone                    bool
 		status                                int
 		want                                  map[string]any // the body's fields; "timestamp" only said present
 	}{
-		{"blank execution_message", http.MethodPost, cb, "application/json", `{"execution_message":" ","execution_status":"INFO"}`, false, false, 400,
+		{"blank execution_message", http.MethodPost, cb, "application/json", `{"execution_message":" ","execution_status":"INFO"}`, false, false, false, 400,
 			map[string]any{"code": 400.0, "message": "Validation Failed", "errors": map[string]any{"children": map[string]any{
 				"execution_message": map[string]any{"errors": []any{"must not be blank"}}}}}},
-		{"both blank", http.MethodPost, cb, "application/json", `{}`, false, false, 400,
+		{"both blank", http.MethodPost, cb, "application/json", `{}`, false, false, false, 400,
 			map[string]any{"code": 400.0, "message": "Validation Failed", "errors": map[string]any{"children": map[string]any{
 				"execution_message": map[string]any{"errors": []any{"must not be blank"}},
 				"execution_status":  map[string]any{"errors": []any{"must not be blank"}}}}}},
-		{"body not JSON", http.MethodPost, cb, "application/json", `{"execution_message":`, false, false, 400,
+		{"body not JSON", http.MethodPost, cb, "application/json", `{"execution_message":`, false, false, false, 400,
 			map[string]any{"timestamp": true, "status": 400.0, "error": "Bad Request", "path": cb}},
-		{"JSON not an object", http.MethodPost, cb, "application/json", `[1]`, false, false, 400,
+		{"JSON not an object", http.MethodPost, cb, "application/json", `[1]`, false, false, false, 400,
 			map[string]any{"timestamp": true, "status": 400.0, "error": "Bad Request", "path": cb}},
-		{"Content-Type not read", http.MethodPost, cb, "text/plain", `{}`, false, false, 415,
+		{"Content-Type not read", http.MethodPost, cb, "text/plain", `{}`, false, false, false, 415,
 			map[string]any{"timestamp": true, "status": 415.0, "error": "Unsupported Media Type", "path": cb}},
-		{"inject not held", http.MethodGet, "/api/injects/nope", "", "", false, false, 404,
+		{"inject not held", http.MethodGet, "/api/injects/nope", "", "", false, false, false, 404,
 			map[string]any{"message": "Element not found: Inject not found with id: nope"}},
-		{"inject not held, an admin's token", http.MethodGet, "/api/injects/nope", "", "", true, false, 404,
+		{"inject not held, an admin's token", http.MethodGet, "/api/injects/nope", "", "", true, false, false, 404,
 			map[string]any{"message": "Element not found: null"}},
-		{"reception JSON not an object", http.MethodPost, "/api/injects/execution/reception/i1", "application/json", `[]`, false, false, 400,
+		{"reception JSON not an object", http.MethodPost, "/api/injects/execution/reception/i1", "application/json", `[]`, false, false, false, 400,
 			map[string]any{"timestamp": true, "status": 400.0, "error": "Bad Request", "path": "/api/injects/execution/reception/i1"}},
 		{"reception of an inject without a status", http.MethodPost, "/api/injects/execution/reception/i1", "application/json",
-			`{"tracking_total_count":1}`, false, true, 404, map[string]any{"message": "Element not found: null"}},
+			`{"tracking_total_count":1}`, false, true, false, 404, map[string]any{"message": "Element not found: null"}},
+		{"complete scripted 404", http.MethodPost, cb, "application/json", `{"execution_message":"m","execution_status":"SUCCESS","execution_action":"complete"}`,
+			false, false, true, 404, map[string]any{"message": "Element not found: Inject not found with id: i1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,6 +61,9 @@ func TestErrorBodies(t *testing.T) {
 			p.AddInject("i1", "c1")
 			if tt.reset {
 				p.ResetInject("i1")
+			}
+			if tt.gone {
+				p.FailComplete("i1", http.StatusNotFound, 1)
 			}
 			req, err := http.NewRequest(tt.method, p.URL+tt.path, strings.NewReader(tt.body))
 			if err != nil {

@@ -136,6 +136,13 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		if c.Kind == KindRegistration {
 			p.readRegistration(r, c)
 		}
+		if st == http.StatusNotFound && c.InjectID != "" {
+			// The only 404 2.4.0 answers on an inject's route is
+			// RestBehavior's for ElementNotFoundException, the inject not
+			// found (PermissionService.hasPermission for @AccessControl,
+			// InjectService.inject): its message, as withInject gives it.
+			return fail(st, p.notFoundMessage(c))
+		}
 		return fail(st, "scripted failure")
 	}
 	if c.Kind != KindRegistration && c.Kind != KindInject && c.Kind != KindSettings && c.Kind != KindInjectorContracts &&
