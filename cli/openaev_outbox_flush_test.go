@@ -257,23 +257,3 @@ func TestOutboxMoveCountsByProfile(t *testing.T) {
 		})
 	}
 }
-
-// outbox flush of a stored "complete" the platform answers 404 names the
-// backend URL it sent to, as run does (TestNotFoundHintNamesTheBackendURL).
-func TestOutboxFlushNotFoundHintNamesTheURL(t *testing.T) {
-	t.Parallel()
-	p := openaevtest.NewPlatform(t, platformToken)
-	registered(t, p, platformToken, registry())
-	const id = "inj-gone"
-	p.AddInject(id, openaev.ContractID("noop"))
-	p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
-	env, box := outboxEnv(t)
-	checkKept(t, run(t, registry(), env, "run", "noop", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
-		"--backend-url", p.URL, "--log-level", "error"), box)
-	p.FailComplete(id, http.StatusNotFound, 1)
-	f := run(t, registry(), env, "outbox", "flush", "--backend-url", p.URL, "--log-level", "error")
-	hint := "injectkit: hint: check the backend URL given by --backend-url, " + p.URL + ": it must be the platform's root"
-	if f.code != cli.ExitDelivery || !strings.Contains(f.stderr, hint) {
-		t.Errorf("flush: exit %d\n%s%s\nwant 1 and %q", f.code, f.stdout, f.stderr, hint)
-	}
-}

@@ -70,7 +70,7 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	if n := res.Failed + res.Rejected; n > 0 {
 		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)",
 			byProfile.counted(func(r outbox.FlushResult) int { return r.Failed + r.Rejected }))}
-		ee.Hint = joinHints(e.urlHint(res.Rejection), e.tooLargeHint(res.Rejection))
+		ee.Hint = joinHints(e.notFoundHint(res.Rejection, res.Delivered), e.tooLargeHint(res.Rejection))
 		if res.Unnoted > 0 {
 			ee.Hint = joinHints(ee.Hint, fmt.Sprintf("%d of them not sent: %v (make room on its file system, then flush again)", res.Unnoted, unnotedErr(res)))
 		}
