@@ -226,7 +226,9 @@ func TestRunDeadHintNamesRetryDead(t *testing.T) {
 			"then retry-dead it there); " + flagHint + "; the token is never printed)\n"},
 		{"404, token from the flag", http.StatusNotFound, []string{"--token", "tok-dead-1"}, nil,
 			"hint: the backend answered 404 to POST /api/injects/{id}/callback, the callback profile's route; " +
-				"for an OpenAEV platform, run with --profile openaev; check the backend URL given by --backend-url, {URL}: " +
+				"for an OpenAEV platform, run with --profile openaev; there, the body kept in the dead list, in the callback profile's format, " +
+				"would be answered 404 again by retry-dead: once the inject ran with that profile, remove it with outbox drop <id>; " +
+				"check the backend URL given by --backend-url, {URL}: " +
 				"it must be the platform's root, to which each request adds /api/…; " + flagHint},
 	}
 	for _, tt := range tests {

@@ -233,7 +233,7 @@ func deliveryExit(o Options, cfg *runConfig, err error, dump func(*runtime.Repor
 // to fix first (the route, a backend moved), then the token the command
 // printed needs.
 func storedHint(o Options, cfg *runConfig, err error, de *runtime.DeliveryError) string {
-	hint := joinHints(routeHint(err), cfg.deliveryURLHint(err), cfg.tooLargeHint(err, true))
+	hint := joinHints(routeHint(err), routeKeptHint(err, de.Dead), cfg.deliveryURLHint(err), cfg.tooLargeHint(err, true))
 	if moved, ok := permanentRedirect(err); ok {
 		// Fixing --backend-url leaves the bodies stored for the old
 		// one: they are moved to the new one by hand.
@@ -323,6 +323,21 @@ func routeHint(err error) string {
 	}
 	return fmt.Sprintf("the backend answered %d to POST /api/injects/{id}/callback, the callback profile's route; "+
 		"for an OpenAEV platform, run with --profile %s", te.Status, ProfileOpenAEV)
+}
+
+// routeKeptHint follows routeHint when the run kept dead bodies (dead):
+// they are the callback profile's, which an OpenAEV platform answers with
+// the same status whatever the token or the time, so that retry-dead
+// cannot deliver them there; the inject is run again with the openaev
+// profile (the platform never received it: the callback profile sends no
+// reception) and the dead bodies dropped. "" when routeHint is.
+func routeKeptHint(err error, dead int) string {
+	var te *transport.TransmissionError
+	if dead == 0 || routeHint(err) == "" || !errors.As(err, &te) {
+		return ""
+	}
+	return fmt.Sprintf("there, the %s kept in the dead list, in the callback profile's format, would be answered %d again by retry-dead: "+
+		"once the inject ran with that profile, remove %s with outbox drop <id>", plural(dead, "body", "bodies"), te.Status, plural(dead, "it", "them"))
 }
 
 // newRuntime returns the runtime of `run` and `serve` over the
