@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
@@ -64,14 +65,34 @@ func receptionHint(err error) string {
 	return ""
 }
 
-// receptionHint is receptionHint, then, for a 404 of a platform that
-// showed no inject, urlHint: the backend URL may be wrong.
+// receptionHint is receptionHint and, for a 404 of a platform that
+// showed no inject, urlHint: the backend URL may be wrong. A reception's
+// 404 with the platform's own body (elementNotFound) is the platform's
+// word on the inject: no URL hint. Any other 404 (no such route, another
+// server, a proxy) is more likely a wrong URL: its hint comes first.
 func (c *runConfig) receptionHint(err error) string {
 	var me *openaev.MessageError
-	if errors.As(err, &me) && me.Statusless {
+	var ae *openaev.APIError
+	switch {
+	case errors.As(err, &me) && me.Statusless:
 		return receptionHint(err) // the platform answered for the inject
+	case errors.As(err, &ae) && ae.Op == "reception" && ae.Status == http.StatusNotFound:
+		if elementNotFound(ae) {
+			return receptionHint(err)
+		}
+		return joinHints(c.urlHint(err), receptionHint(err))
 	}
 	return joinHints(receptionHint(err), c.urlHint(err))
+}
+
+// elementNotFound reports whether ae, a 404, carries the body OpenAEV
+// (2.0.0 and later) answers for an element it does not hold: RestBehavior's
+// handleElementNotFoundException, {"message":"Element not found: …"},
+// which PermissionService.hasPermission's lookup of an inject
+// (InjectService.inject) throws for @AccessControl's routes. No route of
+// the platform, and no proxy, answers it for a wrong URL.
+func elementNotFound(ae *openaev.APIError) bool {
+	return strings.Contains(ae.Body, "Element not found")
 }
 
 // rejectionExit is the exit of an inject refused (bad input: exit 2, 130

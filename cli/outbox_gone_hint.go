@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/injectkit/injectkit/openaev"
 )
@@ -37,7 +36,7 @@ func (e *outboxEnv) notFoundHint(err error, delivered int) string {
 		return e.urlHint(err)
 	}
 	const resend = ": a resend gets 404 again; once the inject is seen gone on the platform, remove the body with outbox drop <id> (outbox list shows its id)"
-	if strings.Contains(ae.Body, "Element not found") {
+	if elementNotFound(ae) {
 		return "the platform at this URL answers that it does not hold the inject (404, Element not found): it was deleted on the platform since the run " +
 			"(OpenAEV 2.0.0 and later), or, for a body moved here with outbox move, this is not the platform the inject is on" + resend
 	}

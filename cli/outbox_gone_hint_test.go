@@ -50,7 +50,7 @@ func TestOutboxFlushNotFoundHintNamesTheURL(t *testing.T) {
 			env, box := outboxEnv(t)
 			url, gone404 := p.URL, &atomic.Bool{}
 			if tt.proxy {
-				url = notFoundProxy(t, p.URL, "/inj-gone", gone404)
+				url = notFoundProxy(t, p.URL, "/callback/inj-gone", gone404)
 			}
 			for _, id := range append([]string{"inj-gone"}, tt.others...) {
 				p.AddInject(id, openaev.ContractID("noop"))
@@ -86,8 +86,8 @@ func TestOutboxFlushNotFoundHintNamesTheURL(t *testing.T) {
 }
 
 // notFoundProxy is a proxy in front of the platform that, once on is set,
-// answers a plain 404 (no platform's body) to the callbacks whose path
-// ends with suffix, and forwards everything else.
+// answers a plain 404 (no platform's body) to the POSTs whose path ends
+// with suffix, and forwards everything else.
 func notFoundProxy(t *testing.T, platform, suffix string, on *atomic.Bool) string {
 	t.Helper()
 	u, err := neturl.Parse(platform)
@@ -96,7 +96,7 @@ func notFoundProxy(t *testing.T, platform, suffix string, on *atomic.Bool) strin
 	}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if on.Load() && strings.HasSuffix(r.URL.Path, suffix) && strings.Contains(r.URL.Path, "/callback/") {
+		if on.Load() && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, suffix) {
 			http.NotFound(w, r)
 			return
 		}
