@@ -264,12 +264,6 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		// The shutdown timeout cuts the callbacks in flight short: kept, their
 		// messages are acknowledged, not run again by another daemon.
 		durable.Abort = handler.Abort()
-		// The result of an inject whose message the shutdown timeout
-		// returned to the queue is dropped, not stored (the inject runs
-		// again there); with delivery slots, a worker runs the next inject
-		// while the result of the last is stored and posted (see
-		// serve.Executed).
-		durable.Executed = serve.Executed
 	}
 	d := &serve.Daemon{
 		Registrar:         registrar,

@@ -113,12 +113,18 @@ func (p *Profile) manifestOf(r *runtime.Report) *framework.Manifest {
 
 // terminalPlan plans the terminal callback of a report and the per-target
 // traces that precede it on the wire, sending nothing: the outbox stores
-// the terminal callback before the traces are sent (see Bodies).
+// the terminal callback before the traces are sent (see Bodies). Once it
+// is planned, the serve daemon whose message ctx handles is told that only
+// its delivery is left (see executed): an error means it must be neither
+// stored nor sent.
 func (p *Profile) terminalPlan(ctx context.Context, r *runtime.Report) (*plan, error) {
 	m := p.manifestOf(r)
 	v := p.client.Version(ctx)
 	pl, err := p.plan(ctx, r, m, v)
 	if err != nil {
+		return nil, err
+	}
+	if err := executed(ctx); err != nil {
 		return nil, err
 	}
 	pl.traces = p.targetTraces(r, m, v, pl.sentFindings())

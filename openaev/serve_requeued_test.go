@@ -8,7 +8,6 @@ import (
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/serve/servetest"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -26,28 +25,31 @@ func (h returning) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	return err
 }
 
-// executedHook wires the outbox deliverer as `injectkit serve` does: its
-// Executed hook is the daemon's.
-func executedHook(d *outbox.Deliverer) runtime.Deliverer {
-	d.Executed = serve.Executed
-	return d
-}
-
 // TestIntegrationServeShutdownRequeuedRunStoresNothing: daemon A's
 // shutdown timeout passes while an inject runs; its message goes back to
-// the queue, and daemon B, on another host (its own outbox), runs it in
-// full and completes it. When A's run ends afterwards, its result is
-// dropped: not stored in A's outbox, not sent, one WARN naming the inject
-// saying its message was requeued. The platform processes exactly one
-// complete, B's, and A's outbox, flushed once A restarts, sends nothing.
-// Before, A stored its result for a message it had requeued: its flush
-// found it superseded here (B's complete came first), but one landing
-// before B's run, or between B's check of the inject's status and its
-// POST, completed the inject with the result of a run given up.
+// the queue, and daemon B, on another host (its own outbox, if any), runs
+// it in full and completes it. When A's run ends afterwards, its result
+// is dropped: not stored in A's outbox, not sent, one WARN naming the
+// inject saying its message was requeued. The platform processes exactly
+// one complete, B's, and A's outbox, flushed once A restarts, sends
+// nothing. Before, A stored its result for a message it had requeued:
+// its flush found it superseded here (B's complete came first), but one
+// landing before B's run, or between B's check of the inject's status and
+// its POST, completed the inject with the result of a run given up. With
+// --outbox none, A posted its complete at once (the profile asked
+// nothing): the platform processed two completes of the inject, the
+// first of a run given up.
 func TestIntegrationServeShutdownRequeuedRunStoresNothing(t *testing.T) {
+	for _, durable := range []bool{true, false} {
+		name := map[bool]string{true: "outbox", false: "outbox none"}[durable]
+		t.Run(name, func(t *testing.T) { testShutdownRequeuedRun(t, durable) })
+	}
+}
+
+func testShutdownRequeuedRun(t *testing.T, durable bool) {
 	broker, queue := integration(t)
 	const id = "i-1"
-	a := newServeEnv(t, serveOpts{outbox: true, deliverer: executedHook})
+	a := newServeEnv(t, serveOpts{outbox: durable})
 	body := a.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 	started, release := a.nmap.holdNextRun()
 	t.Cleanup(release)
@@ -69,8 +71,10 @@ func TestIntegrationServeShutdownRequeuedRunStoresNothing(t *testing.T) {
 	}
 	release() // A's run ends, after its message was requeued
 	<-ha.returned
-	if got := a.records(t); len(got) != 0 {
-		t.Errorf("A's outbox holds %v: the result of a run whose message was requeued was stored", got)
+	if durable {
+		if got := a.records(t); len(got) != 0 {
+			t.Errorf("A's outbox holds %v: the result of a run whose message was requeued was stored", got)
+		}
 	}
 	// The daemon says it once the handling returned (before, it said the
 	// message was handled after the shutdown requeued it).
@@ -89,18 +93,9 @@ func TestIntegrationServeShutdownRequeuedRunStoresNothing(t *testing.T) {
 		t.Errorf("%d callbacks of %s before B ran it, want A's reception and trace only", len(calls), id)
 	}
 
-	// Daemon B: the same platform and broker, its own outbox.
-	storeB, err := outbox.Open(filepath.Join(t.TempDir(), "b.db"), outbox.Options{Secrets: []string{testToken}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { storeB.Close() })
-	durableB := &outbox.Deliverer{Profile: a.profile, Store: storeB, Executed: serve.Executed}
-	hb := openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(newTestRuntime(a.registry, durableB, a.log), a.profile),
-		Store: storeB, Metrics: a.metrics, Log: a.log})
-	durableB.Abort = hb.Abort()
+	// Daemon B: the same platform and broker, its own outbox, if any.
 	db, _ := a.daemon(t, broker, queue)
-	db.Handler = hb
+	db.Handler = daemonB(t, a, durable)
 	runB := testkit.Go(t, "Run B", db.Run)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -110,20 +105,10 @@ func TestIntegrationServeShutdownRequeuedRunStoresNothing(t *testing.T) {
 	if err := runB.Stop(t); err != nil {
 		t.Fatalf("Run B = %v", err)
 	}
-	// A restarts: its outbox, opened again, is flushed.
-	path := a.store.Path()
-	if err := a.store.Close(); err != nil {
-		t.Fatal(err)
-	}
-	storeA, err := outbox.Open(path, outbox.Options{Secrets: []string{testToken}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { storeA.Close() })
-	rs := &outbox.Resender{Store: storeA, Select: a.profile.Owns,
-		Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: a.profile}, nil }}
-	if res, err := rs.Flush(ctx); err != nil || res != (outbox.FlushResult{}) {
-		t.Errorf("A's flush: %+v, %v; want nothing to send", res, err)
+	if durable { // A restarts: its outbox, opened again, is flushed.
+		if res, err := flushAgain(t, a).Flush(ctx); err != nil || res != (outbox.FlushResult{}) {
+			t.Errorf("A's flush: %+v, %v; want nothing to send", res, err)
+		}
 	}
 	if n := a.nmap.calls.Load(); n != 2 {
 		t.Errorf("the inject ran %d times, want 2: A's, cut short, and B's", n)
@@ -140,4 +125,42 @@ func TestIntegrationServeShutdownRequeuedRunStoresNothing(t *testing.T) {
 	if _, ok := a.platform.Terminal(id); !ok {
 		t.Errorf("no terminal callback of %s", id)
 	}
+}
+
+// daemonB returns the Handler of a daemon on another host than a's: the
+// same platform, its own profile and outbox (none unless durable).
+func daemonB(t *testing.T, a *serveEnv, durable bool) serve.Handler {
+	t.Helper()
+	profile := openaev.NewProfile(a.client, a.selected, a.log)
+	if !durable {
+		return openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(newTestRuntime(a.registry, profile, a.log), profile),
+			Metrics: a.metrics, Log: a.log})
+	}
+	store, err := outbox.Open(filepath.Join(t.TempDir(), "b.db"), outbox.Options{Secrets: []string{testToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	d := &outbox.Deliverer{Profile: profile, Store: store}
+	h := openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(newTestRuntime(a.registry, d, a.log), profile),
+		Store: store, Metrics: a.metrics, Log: a.log})
+	d.Abort = h.Abort()
+	return h
+}
+
+// flushAgain closes a's outbox and returns the Resender of the outbox
+// opened again, as a restarted daemon flushes it.
+func flushAgain(t *testing.T, a *serveEnv) *outbox.Resender {
+	t.Helper()
+	path := a.store.Path()
+	if err := a.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	store, err := outbox.Open(path, outbox.Options{Secrets: []string{testToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return &outbox.Resender{Store: store, Select: a.profile.Owns,
+		Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: a.profile}, nil }}
 }

@@ -66,7 +66,9 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	// as an *outbox.UnstoredError: the inject ran, its result is kept here.
 	failed := older || errors.As(err, &ue)
 	held := h.cfg.Store == nil && !final(err) && ctx.Err() == nil && !errors.Is(err, context.Canceled)
-	if !errors.As(err, &de) || de.Report == nil || !held && (h.cfg.Store == nil || !failed) {
+	// A result the shutdown's requeue dropped (serve.ErrRequeued) is not
+	// tried again: the daemon says so (see executed).
+	if !errors.As(err, &de) || de.Report == nil || errors.Is(err, serve.ErrRequeued) || !held && (h.cfg.Store == nil || !failed) {
 		return false, nil
 	}
 	if full {

@@ -16,7 +16,11 @@ import (
 // into the bodies to send, and posts one stored body. A Profile that is a
 // KeyedPoster posts each body under the Idempotency-Key stored with it; one
 // that is a Redactor has its secrets removed from what the outbox keeps. A
-// Profile that is a runtime.Receiver is called through the Deliverer.
+// Profile that is a runtime.Receiver is called through the Deliverer. An
+// error from Bodies means the report must not be delivered (invalid, or,
+// for the openaev profile within a serve daemon, serve.ErrRequeued: its
+// message went back to the queue): Deliver returns it, nothing stored,
+// nothing posted; RejectionBodies likewise.
 type Profile interface {
 	Poster
 	Bodies(ctx context.Context, r *runtime.Report) (Bodies, error)
@@ -106,15 +110,6 @@ type Deliverer struct {
 	// this process has ended; the error is a *runtime.StoredError that
 	// Is ErrAborted, counting them.
 	Abort Aborter
-	// Executed, when not nil, is called by Deliver, with its caller's
-	// context, once the report's bodies are built, before they are
-	// stored: the inject has run, and only its delivery is left
-	// (serve.Executed frees the worker of a daemon's message then). It
-	// may wait. An error it returns means the result must not be
-	// delivered (serve.ErrRequeued: the daemon's shutdown returned the
-	// message to the queue, the inject runs again there): Deliver returns
-	// it, nothing stored, nothing posted.
-	Executed func(ctx context.Context) error
 }
 
 // Aborter is a send's way to stop posting at once (see Deliverer.Abort).
@@ -158,11 +153,6 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 	b, err := d.Profile.Bodies(bctx, r)
 	if err != nil {
 		return err
-	}
-	if d.Executed != nil {
-		if err := d.Executed(ctx); err != nil {
-			return err
-		}
 	}
 	return d.sendOrUnstored(ctx, b)
 }
