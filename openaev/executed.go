@@ -7,13 +7,18 @@ import (
 )
 
 // executed is asked before anything of an inject's result is stored or
-// posted (terminalPlan: Deliver, and Bodies, which an outbox stores),
-// whether an outbox keeps it or not: within a serve daemon's handling it
-// is serve.Executed, which frees the message's worker for the next one
-// (delivery slots) and returns serve.ErrRequeued once the shutdown
-// timeout returned the message to the queue, the inject then run again,
-// in full, where it is taken (its result would reach the platform
-// twice, once from a run given up). Outside a daemon's handling it
-// returns nil. Asked here, by the profile, it is asked on every path of
-// a result: the outbox's, and with --outbox none the profile's own posts.
+// posted, a run's terminal callback (terminalPlan: Deliver, and Bodies,
+// which an outbox stores) or a refusal's (RejectionBodies: Rejected, and
+// an outbox's, before the reception it may send), whether an outbox keeps
+// it or not: within a serve daemon's handling it is serve.Executed, which
+// frees the message's worker for the next one (delivery slots) and
+// returns serve.ErrRequeued once the shutdown timeout returned the
+// message to the queue, the inject then handled again, in full, where it
+// is taken: a result would reach the platform twice, once from a run
+// given up, and a refusal twice too (the next handling, checking the same
+// message, refuses it again; a refusal for good from the platform, such
+// as an asset group's listing answered 403, is met again). Outside a
+// daemon's handling it returns nil. Asked here, by the profile, it is
+// asked on every path: the outbox's, and with --outbox none the
+// profile's own posts.
 func executed(ctx context.Context) error { return serve.Executed(ctx) }

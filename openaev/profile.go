@@ -212,6 +212,9 @@ func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (
 	if signatures.ValidateID("inject_id", id) != nil {
 		return outbox.Bodies{}, nil
 	}
+	if err := executed(ctx); err != nil {
+		return outbox.Bodies{}, err // the next handling refuses it again
+	}
 	if !rej.Received {
 		if err := p.receive(ctx, id); err != nil {
 			return outbox.Bodies{}, err

@@ -143,7 +143,9 @@
 // requeued, it would be run again by another daemon. A message requeued
 // so, its inject still running, has that run's result dropped when it
 // ends: Executed, which a Handler calls before it stores or sends a
-// result, returns ErrRequeued, and the daemon says so in one WARN line.
+// result (or a refusal of the inject, which the next handling would
+// send again), returns ErrRequeued, and the daemon says so in one WARN
+// line.
 // The requeued inject runs again in full where the message is taken, and
 // its result is the inject's; this run's, cut short or late, stored and
 // sent too, would give the platform two results for one inject, one of
