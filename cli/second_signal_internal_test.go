@@ -43,7 +43,15 @@ func TestServeSecondSignalSaysWhatServeDoes(t *testing.T) {
 				defer cancel()
 				go onSignals(o, cancel, sigs, exit)
 				sigs <- syscall.SIGTERM
-				time.Sleep(sameSignal) // the second one after the notice: not a repeat of the first
+				// The second one after the notice, not a repeat of the first:
+				// onSignals waits for repeats until its timer (started when it
+				// read the first, at this instant) fires, then says the notice
+				// and waits for a second. Sent at the instant the timer fires,
+				// it could be read as a repeat, and the handler would wait for
+				// ever; synctest.Wait lets it settle first.
+				synctest.Wait()
+				time.Sleep(sameSignal)
+				synctest.Wait()
 				sigs <- syscall.SIGTERM
 				if code := <-exit; code != ExitInterrupted {
 					t.Errorf("exit %d, want %d", code, ExitInterrupted)
