@@ -60,7 +60,7 @@ func (sc serveConfig) check(ctx context.Context, set *injectorSet) (serve.Option
 			sc.where("delivery_slots"), maxDeliverySlots)
 	case sc.DeliverySlots > 0 && sc.Outbox.Path == noOutbox:
 		return so, oo, nil, usageErr("invalid delivery_slots %q%s: needs an outbox, and outbox is %s%s: a delivery slot takes a message "+
-			"once the outbox's Executed hook says its result's bodies are built; give an outbox or leave delivery_slots at 0",
+			"once its inject has run and the outbox is about to keep its result; give an outbox or leave delivery_slots at 0",
 			sc.written("delivery_slots", strconv.Itoa(sc.DeliverySlots)), sc.where("delivery_slots"), noOutbox, sc.where("outbox"))
 	case sc.HeartbeatInterval < minHeartbeatInterval:
 		return so, oo, nil, usageErr("invalid heartbeat_interval %q%s: must be at least %s",

@@ -43,13 +43,13 @@ func TestServeSettingBounds(t *testing.T) {
 		{"outbox below any result from env", nil, map[string]string{"INJECTKIT_OUTBOX_MAX_BYTES": "1023"},
 			`invalid outbox_max_bytes "1023" (env INJECTKIT_OUTBOX_MAX_BYTES): must be at least 1024`},
 		{"negative workers", []string{"--workers=-1"}, nil, `invalid workers "-1"`},
-		// Delivery slots raise the prefetch; they free a worker through
-		// the outbox's Executed hook, which --outbox none does not have.
+		// Delivery slots raise the prefetch; they take a message over
+		// once the outbox is about to keep its result (serve.Executed).
 		{"negative delivery slots", []string{"--delivery-slots=-1"}, nil, `invalid delivery_slots "-1" (--delivery-slots): must be between 0 and 1024`},
 		{"delivery slots above 1024 from env", nil, map[string]string{"INJECTKIT_DELIVERY_SLOTS": "1025"},
 			`invalid delivery_slots "1025" (env INJECTKIT_DELIVERY_SLOTS): must be between 0 and 1024`},
 		{"delivery slots without an outbox", []string{"--delivery-slots", "4", "--outbox", "none"}, nil,
-			`invalid delivery_slots "4" (--delivery-slots): needs an outbox, and outbox is none (--outbox): a delivery slot takes a message once the outbox's Executed hook`},
+			`invalid delivery_slots "4" (--delivery-slots): needs an outbox, and outbox is none (--outbox): a delivery slot takes a message once its inject has run and the outbox is about to keep its result`},
 		{"delivery slots in the file without an outbox from env", []string{"--config", slotsfile}, map[string]string{"INJECTKIT_OUTBOX": "none"},
 			`invalid delivery_slots "2" (config file ` + slotsfile + `:1): needs an outbox, and outbox is none (env INJECTKIT_OUTBOX)`},
 		{"heartbeat of 1ns", []string{"--heartbeat-interval", "1ns"}, nil, `invalid heartbeat_interval "1ns" (--heartbeat-interval): must be at least 5s`},
