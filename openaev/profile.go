@@ -113,10 +113,9 @@ func (p *Profile) manifestOf(r *runtime.Report) *framework.Manifest {
 
 // terminalPlan plans the terminal callback of a report and the per-target
 // traces that precede it on the wire, sending nothing: the outbox stores
-// the terminal callback before the traces are sent (see Bodies). Once it
-// is planned, the serve daemon whose message ctx handles is told that only
-// its delivery is left (see executed): an error means it must be neither
-// stored nor sent.
+// the terminal callback before the traces are sent (see Bodies). Once
+// planned, the serve daemon handling ctx's message is told only its
+// delivery is left (see executed): an error means neither store nor send.
 func (p *Profile) terminalPlan(ctx context.Context, r *runtime.Report) (*plan, error) {
 	m := p.manifestOf(r)
 	v := p.client.Version(ctx)

@@ -5,11 +5,9 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
-	"github.com/injectkit/injectkit/serve/servetest"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -58,22 +56,7 @@ func TestIntegrationServeShutdownRequeuedRefusalSendsNothing(t *testing.T) {
 			body := a.message(t, id, "nmap", map[string]any{"target_selector": "asset-groups"}, nil,
 				[]map[string]any{{"asset_group_id": "g", "asset_group_name": "Servers"}})
 			a.platform.FailTargets(http.StatusForbidden, 2) // A's listing, then B's
-			da, _ := a.daemon(t, broker, queue)
-			ha := returning{Handler: a.handler, returned: make(chan error, 1)}
-			da.Handler, da.ShutdownTimeout = ha, 50*time.Millisecond
-			run := testkit.Go(t, "Run", da.Run)
-			servetest.Publish(t, queue, body)
-			select {
-			case <-hold.arrived:
-			case <-run.Exited():
-				t.Fatal("Run returned before the asset group was listed")
-			}
-			if err := run.Stop(t); err != nil {
-				t.Fatalf("Run = %v", err)
-			}
-			if ready, _ := servetest.Counts(t, queue); ready != 1 {
-				t.Fatalf("%d messages back in the queue, want 1: the handling still listed the group at the shutdown timeout", ready)
-			}
+			ha := requeueWhileHeld(t, a, broker, queue, body, hold.arrived, "the asset group was listed")
 			open() // the platform refuses A's listing, after its message was requeued
 			<-ha.returned
 			if durable {

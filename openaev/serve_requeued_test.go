@@ -25,6 +25,32 @@ func (h returning) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	return err
 }
 
+// requeueWhileHeld runs daemon A of a on queue, publishes body, and once
+// held says A's handling of it is held (what names the step, for a
+// failure), stops A past a 50 ms shutdown timeout and checks its message
+// went back to the queue. It returns A's handler: the test lets the
+// handling go on, then reads its end from returned.
+func requeueWhileHeld(t *testing.T, a *serveEnv, broker serve.Broker, queue string, body []byte, held <-chan struct{}, what string) returning {
+	t.Helper()
+	da, _ := a.daemon(t, broker, queue)
+	ha := returning{Handler: a.handler, returned: make(chan error, 1)}
+	da.Handler, da.ShutdownTimeout = ha, 50*time.Millisecond
+	run := testkit.Go(t, "Run", da.Run)
+	servetest.Publish(t, queue, body)
+	select {
+	case <-held:
+	case <-run.Exited():
+		t.Fatalf("Run returned before %s", what)
+	}
+	if err := run.Stop(t); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if ready, _ := servetest.Counts(t, queue); ready != 1 {
+		t.Fatalf("%d messages back in the queue, want 1: the handling was still held (%s) at the shutdown timeout", ready, what)
+	}
+	return ha
+}
+
 // TestIntegrationServeShutdownRequeuedRunStoresNothing: daemon A's
 // shutdown timeout passes while an inject runs; its message goes back to
 // the queue, and daemon B, on another host (its own outbox, if any), runs
@@ -53,22 +79,7 @@ func testShutdownRequeuedRun(t *testing.T, durable bool) {
 	body := a.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 	started, release := a.nmap.holdNextRun()
 	t.Cleanup(release)
-	da, _ := a.daemon(t, broker, queue)
-	ha := returning{Handler: a.handler, returned: make(chan error, 1)}
-	da.Handler, da.ShutdownTimeout = ha, 50*time.Millisecond
-	run := testkit.Go(t, "Run", da.Run)
-	servetest.Publish(t, queue, body)
-	select {
-	case <-started:
-	case <-run.Exited():
-		t.Fatal("Run returned before the inject ran")
-	}
-	if err := run.Stop(t); err != nil {
-		t.Fatalf("Run = %v", err)
-	}
-	if ready, _ := servetest.Counts(t, queue); ready != 1 {
-		t.Fatalf("%d messages back in the queue, want 1: the inject still ran at the shutdown timeout", ready)
-	}
+	ha := requeueWhileHeld(t, a, broker, queue, body, started, "the inject ran")
 	release() // A's run ends, after its message was requeued
 	<-ha.returned
 	if durable {

@@ -20,8 +20,7 @@ type job struct {
 	once sync.Once
 	// returned: a redelivery of a message returned unhandled (unhandled)
 	returned bool
-	// retried counts the handlings of the message again by its worker
-	// after a transient failure.
+	// retried counts its worker's handlings again after a transient failure.
 	retried int
 	// key names the message (its inject id), set by its worker before it
 	// is handled; the shutdown reads it.
@@ -337,8 +336,7 @@ func (r *runner) requeueFailed(j *job, err error, dropped bool) {
 		log.Warn("shutting down: the message is not returned, its channel closed: the broker delivers it again", fields...)
 		return
 	}
-	// Returned to the queue, by this call, by the shutdown or by its
-	// channel's close.
+	// Returned to the queue: by this call, the shutdown or its channel's close.
 	switch {
 	case errors.Is(err, ErrRequeued):
 		log.Warn("shutdown timeout: the message was returned to the queue while its inject ran; this run's result is dropped, "+
