@@ -31,7 +31,7 @@ func buildArgs(p Params, ipv6 bool) []string {
 		"-iL", "-",
 	}
 	if p.Ports != "" {
-		args = append(args, "-p", p.Ports)
+		args = append(args, "-p", p.portSpec())
 	}
 	if p.ServiceDetection {
 		args = append(args, "-sV")

@@ -30,6 +30,8 @@ func TestBuildArgs(t *testing.T) {
 		{"defaults ipv6", DefaultParams(), true, with([]string{"-sT", "-T3"}, "-6")},
 		{"syn ports", Params{ScanType: ScanSYN, Ports: "22,80", Timing: 4}, false,
 			with([]string{"-sS", "-T4"}, "-p", "22,80")},
+		{"ports without the spaces around their items", Params{ScanType: ScanConnect, Ports: " 22, 80 ,\t8000-8100", Timing: 3}, false,
+			with([]string{"-sT", "-T3"}, "-p", "22,80,8000-8100")},
 		{"fin T0 service", Params{ScanType: ScanFIN, Timing: 0, ServiceDetection: true}, false,
 			with([]string{"-sF", "-T0"}, "-sV")},
 		{"everything", Params{ScanType: ScanConnect, Ports: "1-1024,8080", Timing: 5, ServiceDetection: true}, true,

@@ -33,9 +33,10 @@ type Params struct {
 	// ScanType is connect (default), syn or fin.
 	ScanType string `json:"scan_type" param:"enum=connect|syn|fin" doc:"connect (-sT, no privileges), syn (-sS, root) or fin (-sF, root)"`
 	// Ports is an nmap port specification made only of digits, commas and
-	// ranges (22,80,8000-8100), at most maxPortSpec characters (the doc
-	// says the number). Empty: nmap's default port list.
-	Ports string `json:"ports" doc:"ports to scan: digits, commas and ranges (22,80,8000-8100), each 1-65535 (leading zeros allowed), at most 1024 characters in all; empty: nmap's default list"`
+	// ranges (22,80,8000-8100), spaces and tabs around an item left out
+	// as nmap leaves them (22, 80), at most maxPortSpec characters (the
+	// doc says the number). Empty: nmap's default port list.
+	Ports string `json:"ports" doc:"ports to scan: digits, commas and ranges (22,80,8000-8100; spaces around an item are left out: 22, 80), each 1-65535 (leading zeros allowed), at most 1024 characters in all; empty: nmap's default list"`
 	// Timing is nmap's timing template, 0 (paranoid) to 5 (insane).
 	Timing int `json:"timing" param:"min=0,max=5" doc:"timing template -T0 (paranoid) to -T5 (insane)"`
 	// ServiceDetection turns on nmap's version detection (-sV).
@@ -67,9 +68,28 @@ func (p Params) Validate() error {
 // needsRoot reports whether the scan type needs raw sockets.
 func (p Params) needsRoot() bool { return p.ScanType == ScanSYN || p.ScanType == ScanFIN }
 
+// portSpace is the white space nmap skips before and after each item of a
+// port list (getpts_aux's isspace: "-p '22, 80'" scans 22 and 80), as a
+// user types a list in the platform's form, beside a manual targets field
+// that takes "10.0.0.1, 10.0.0.2". Within an item nmap takes none ("22 -
+// 80" is illegal to it), nor does validatePorts.
+const portSpace = " \t"
+
+// portSpec returns the ports param as nmap is given it: without the white
+// space around its items, which nmap leaves out too.
+func (p Params) portSpec() string {
+	return strings.Map(func(r rune) rune {
+		if strings.ContainsRune(portSpace, r) {
+			return -1
+		}
+		return r
+	}, p.Ports)
+}
+
 // validatePorts accepts an empty spec or comma-separated items, each a port
 // or a range lo-hi with 1 <= lo <= hi <= 65535 (leading zeros allowed, as
-// nmap allows them), the whole at most maxPortSpec characters.
+// nmap allows them), spaces and tabs around an item left out (portSpace),
+// the whole at most maxPortSpec characters.
 func validatePorts(spec string) error {
 	if spec == "" {
 		return nil
@@ -81,6 +101,7 @@ func validatePorts(spec string) error {
 		return bad(fmt.Sprintf("longer than %d characters", maxPortSpec))
 	}
 	for _, item := range strings.Split(spec, ",") {
+		item = strings.Trim(item, portSpace)
 		lo, hi, isRange := strings.Cut(item, "-")
 		a, err := parsePort(lo)
 		if err != nil {

@@ -43,7 +43,11 @@ func TestParamsValidate(t *testing.T) {
 		{"double range", ports("1-2-3"), "ports"},
 		{"empty item", ports("22,,80"), "ports"},
 		{"trailing comma", ports("22,"), "ports"},
-		{"space", ports("22, 80"), "ports"},
+		{"spaces around items, as nmap skips them", ports("22, 80 ,\t443 , 8000-8100 "), ""},
+		{"space within a range", ports("22 - 80"), "ports"},
+		{"space within a port", ports("2 2"), "ports"},
+		{"spaces alone", ports("  "), "ports"},
+		{"newline", ports("22,\n80"), "ports"},
 		{"protocol prefix", ports("T:22"), "ports"},
 		{"service name", ports("http"), "ports"},
 		{"option", ports("-oN/tmp/x"), "ports"},
@@ -178,6 +182,8 @@ func TestNewParamsStrictDecode(t *testing.T) {
 	}{
 		{`{}`, DefaultParams(), ""},
 		{`{"ports":"22,80","timing":1}`, Params{ScanType: ScanConnect, Ports: "22,80", Timing: 1}, ""},
+		// As the platform's form sends a list typed with spaces.
+		{`{"ports":"22, 80, 443"}`, Params{ScanType: ScanConnect, Ports: "22, 80, 443", Timing: 3}, ""},
 		{`{"scan_type":"syn","service_detection":true}`, Params{ScanType: ScanSYN, Timing: 3, ServiceDetection: true}, ""},
 		{`{"args":"--script=x"}`, Params{}, "params.args"},
 		{`{"timing":"3"}`, Params{}, "params.timing"},
