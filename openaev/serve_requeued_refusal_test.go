@@ -65,10 +65,10 @@ func TestIntegrationServeShutdownRequeuedRefusalSendsNothing(t *testing.T) {
 				}
 			}
 			testkit.WaitFor(t, testkit.Hang, "the line settling the message", func() bool {
-				return a.logs.FilterMessageSnippet("this run's result is dropped").Len()+
+				return a.logs.FilterMessageSnippet("this handling's refusal of the inject").Len()+
 					a.logs.FilterMessageSnippet("handled after the shutdown requeued the message").Len() > 0
 			})
-			warned := a.logs.FilterMessageSnippet("this run's result is dropped").All()
+			warned := a.logs.FilterMessageSnippet("this handling's refusal of the inject (which did not run) is dropped").All()
 			if len(warned) != 1 || warned[0].ContextMap()["inject_id"] != id {
 				t.Errorf("logged %v, want one WARN naming %s", warned, id)
 			}

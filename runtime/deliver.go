@@ -119,6 +119,10 @@ func DeliveryOf(d any) string {
 
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
+// OfRejection reports whether the delivery was of a rejection (the
+// inject did not run), not of a report (serve.RejectionTeller).
+func (e *DeliveryError) OfRejection() bool { return e.Report == nil && e.Rejection != nil }
+
 // StoredError reports bodies a deliverer could not deliver and kept in an
 // outbox for a later resend: from then on they survive a crash, and a
 // queue message can be acknowledged while Pending > 0.

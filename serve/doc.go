@@ -145,7 +145,8 @@
 // ends: Executed, which a Handler calls before it stores or sends a
 // result (or a refusal of the inject, which the next handling would
 // send again), returns ErrRequeued, and the daemon says so in one WARN
-// line.
+// line, naming a refusal when the Handler's error says it delivered one
+// (a RejectionTeller).
 // The requeued inject runs again in full where the message is taken, and
 // its result is the inject's; this run's, cut short or late, stored and
 // sent too, would give the platform two results for one inject, one of

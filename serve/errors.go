@@ -61,6 +61,16 @@ func (e *DroppedError) Error() string { return e.Err.Error() }
 // Unwrap returns the failure of the result's last try.
 func (e *DroppedError) Unwrap() error { return e.Err }
 
+// A RejectionTeller is a Handler's error that says whether the delivery
+// it failed was of an inject's refusal (the inject did not run: its
+// reception and INVALID_USAGE, say), not of a run's result
+// (runtime.DeliveryError is one). The daemon's line saying that the
+// shutdown's requeue dropped it (ErrRequeued) names which was dropped.
+type RejectionTeller interface {
+	error
+	OfRejection() bool
+}
+
 // ReasonUnauthorized is the /healthz reason while the platform refuses
 // the daemon's token.
 const ReasonUnauthorized = "platform refuses the token: check its rights"

@@ -146,3 +146,46 @@ func TestShutdownDropsTheResultOfARunAgain(t *testing.T) {
 		}
 	})
 }
+
+// refusalDelivery is a Handler's error of a refusal's delivery, as
+// runtime.DeliveryError says of one (OfRejection).
+type refusalDelivery struct{ err error }
+
+func (e refusalDelivery) Error() string     { return "deliver rejection: " + e.err.Error() }
+func (e refusalDelivery) Unwrap() error     { return e.err }
+func (e refusalDelivery) OfRejection() bool { return true }
+
+// TestShutdownDroppedRefusalSaysSo: a handling that refused its inject
+// (nothing ran) when the shutdown timeout requeued its message has its
+// refusal dropped, and the one WARN says a refusal was dropped, not
+// "this run's result": before, the line said the inject ran and its
+// result was dropped, though nothing ran.
+func TestShutdownDroppedRefusalSaysSo(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		core, logs := observer.New(zapcore.WarnLevel)
+		r := newRunner(&Daemon{Registrar: okRegistrar{}, Workers: 1, ShutdownTimeout: time.Minute, Log: zap.New(core),
+			Handler: HandlerFunc(func(ctx context.Context, body []byte) error {
+				<-release // the platform's listing answers after the shutdown timeout
+				if err := Executed(ctx); err != nil {
+					return refusalDelivery{err}
+				}
+				return errors.New("the refusal was let through")
+			})})
+		r.ctx, r.base = t.Context(), t.Context()
+		a := &settlements{}
+		r.slots <- struct{}{}
+		r.start(&session{ch: &amqp.Channel{}}, amqp.Delivery{Acknowledger: a, Body: []byte("a")})
+		synctest.Wait()
+		r.shutdown()
+		close(release)
+		synctest.Wait()
+		if a.requeued.Load() != 1 || a.acked.Load() != 0 {
+			t.Errorf("%d acked, %d requeued; want requeued once", a.acked.Load(), a.requeued.Load())
+		}
+		lines := logs.FilterMessageSnippet("this handling's refusal of the inject (which did not run) is dropped").All()
+		if len(lines) != 1 || logs.FilterMessageSnippet("this run's result").Len() != 0 {
+			t.Errorf("logged %v; want one WARN saying the refusal was dropped, none of a run's result", logs.All())
+		}
+	})
+}

@@ -317,38 +317,6 @@ func (r *runner) finish(j *job, err error) (again bool) {
 	return false
 }
 
-// requeueFailed settles a message whose handling failed transiently once
-// the shutdown started, or whose result the Handler dropped (a
-// *DroppedError): it is not handled again here but returned to the
-// queue, unless the shutdown settled it already, and one line says what
-// became of it.
-func (r *runner) requeueFailed(j *job, err error, dropped bool) {
-	settled, nerr := j.settleAs(OutcomeRequeued, func() error { return j.dl.Nack(false, true) })
-	log := j.logger()
-	fields := []zap.Field{zap.Duration("duration", time.Since(j.started)), zap.Error(err)}
-	switch {
-	case settled && nerr == nil:
-		r.metrics.message(OutcomeRequeued)
-	case !settled && j.kept():
-		log.Warn("shutting down: the message was acknowledged by the shutdown, its result kept", fields...)
-		return
-	case settled && !dropped:
-		log.Warn("shutting down: the message is not returned, its channel closed: the broker delivers it again", fields...)
-		return
-	}
-	// Returned to the queue: by this call, the shutdown or its channel's close.
-	switch {
-	case errors.Is(err, ErrRequeued):
-		log.Warn("shutdown timeout: the message was returned to the queue while its inject ran; this run's result is dropped, "+
-			"neither stored nor sent, and the inject runs again where the message is taken", fields...)
-		return
-	case dropped:
-		log.Error("shutdown timeout: the inject's result, held in memory and not delivered, is dropped; its message goes back to the queue and the inject will run again", fields...)
-		return
-	}
-	log.Warn("shutting down: the message is returned to the queue, not handled again here", fields...)
-}
-
 // retryAfter waits delay before a job's worker handles its message again,
 // then, with untilResumed, until the consumption is no longer paused, and
 // reports whether it should: the message stays unacknowledged with this

@@ -75,8 +75,8 @@ func Executed(ctx context.Context) error {
 // message to the queue before the inject's result was to be delivered:
 // the result must be neither stored nor sent. A Handler returns it (or an
 // error wrapping it); the daemon says so in one WARN line.
-var ErrRequeued = errors.New("the shutdown timeout returned the message to the queue while its inject ran: " +
-	"this run's result is dropped, neither stored nor sent; the inject runs again where the message is taken")
+var ErrRequeued = errors.New("the shutdown timeout returned the message to the queue while it was handled: " +
+	"what this handling would deliver is dropped, neither stored nor sent; the message is handled again where it is taken")
 
 // staged is what a Handler's context carries for Executed.
 type staged struct {
