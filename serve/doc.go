@@ -13,7 +13,9 @@
 //   - an error marked permanent (IsPermanent; see Permanent and
 //     PermanentFor): the message can never succeed (not JSON, no inject
 //     id); it is rejected without requeue and the reason logged, in one
-//     WARN line (the Handler logs nothing of it).
+//     WARN line (the Handler logs nothing of it), which says instead when
+//     the rejection was lost with its channel (the broker delivers the
+//     message again) or the shutdown settled the message first.
 //   - an *UnauthorizedError (see Unauthorized): the platform refused the
 //     daemon's token. The message is acknowledged when the result is kept
 //     for a resend (Durable) or its inject ran (Ran: never run again).

@@ -280,28 +280,14 @@ func (r *runner) finish(j *job, err error) (again bool) {
 			if n, ok := r.d.Handler.(AckLostNoter); ok {
 				n.NoteAckLost(j.name())
 			}
-			msg := "ack lost with the channel: the broker delivers the message again, unless it restarted meanwhile (it drops a " +
-				"transient message, the OpenAEV platform's, whose inject the platform's pending sweep then finalizes)"
-			if t, ok := r.d.Handler.(AckLostTeller); ok {
-				msg += "; " + t.AckLostCopy()
-			}
-			j.logger().Warn(msg, zap.Error(aerr))
+			j.logger().Warn(r.lostLine("ack"), zap.Error(aerr))
 		default:
 			r.metrics.message(OutcomeAcked)
 		}
 	case IsPermanent(err):
 		r.refusalSettled(j)
-		if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
-			r.metrics.message(OutcomeRejected)
-		} else if n, ok := r.d.Handler.(AckLostNoter); ok && settled {
-			n.NoteAckLost(j.name()) // the rejection lost with the channel
-		}
-		log := j.logger()
-		var pe *permanentError
-		if errors.As(err, &pe) && pe.injector != "" {
-			log = log.With(zap.String("injector", pe.injector))
-		}
-		log.Warn("message rejected without requeue", zap.Duration("duration", time.Since(j.started)), zap.String("reason", err.Error()))
+		settled, rerr := j.settle(func() error { return j.dl.Reject(false) })
+		r.rejected(j, err, settled, rerr)
 	default:
 		var de *DroppedError
 		if dropped := errors.As(err, &de); dropped || ready(r.stopping) {
