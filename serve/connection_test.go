@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,5 +252,61 @@ func TestIntegrationMissingQueueRegistersOncePerInterval(t *testing.T) {
 	waitFor(t, "five retries to consume the missing queue", func() bool { return f.logs.FilterMessageSnippet(missing).Len() >= 5 })
 	if got := f.reg.count(); got != 2 {
 		t.Errorf("%d registrations after 5 retries to consume a missing queue, want 2: the first and one re-registration", got)
+	}
+}
+
+// heldRegistrar answers the first registrations as its registrar does;
+// once hold is set, each one waits for its context to end, telling held.
+type heldRegistrar struct {
+	*registrar
+	hold atomic.Bool
+	held chan struct{}
+}
+
+func (r *heldRegistrar) Register(ctx context.Context) (serve.Registration, error) {
+	if !r.hold.Load() {
+		return r.registrar.Register(ctx)
+	}
+	select {
+	case r.held <- struct{}{}:
+	default:
+	}
+	<-ctx.Done()
+	return serve.Registration{}, ctx.Err()
+}
+
+// TestIntegrationStopDuringReconnectConsumesNothing: a stop that comes
+// while the daemon, its connection lost, registers again before it
+// reconnects (the platform slow to answer) ends the daemon. Before, the
+// registration cut short by the stop was followed by the reconnection
+// all the same: the daemon logged "consuming" after "stopping
+// gracefully", the broker pushed it the queue's messages, and the stop
+// returned them (requeued, flagged redelivered: on a quorum queue, one
+// delivery counted against its limit), or a worker took one after the
+// stop.
+func TestIntegrationStopDuringReconnectConsumesNothing(t *testing.T) {
+	var handled atomic.Int32
+	f := newFixture(t, serve.HandlerFunc(func(context.Context, []byte) error { handled.Add(1); return nil }))
+	p := f.throughProxy(t, nil)
+	reg := &heldRegistrar{registrar: f.reg, held: make(chan struct{}, 1)}
+	f.d.Registrar = reg
+	stop := start(t, f.d)
+	waitFor(t, "consuming", func() bool { return f.logs.FilterMessage("consuming").Len() == 1 })
+
+	reg.hold.Store(true)
+	p.cut()
+	<-reg.held // the re-registration before the reconnection waits on the platform
+	servetest.Publish(t, f.queue, []byte(`{"n":"after the loss"}`))
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if n := f.logs.FilterMessage("consuming").Len(); n != 1 {
+		t.Errorf("logged %d \"consuming\" lines, want 1: the daemon consumed again after the stop", n)
+	}
+	if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued"); got != 0 || handled.Load() != 0 {
+		t.Errorf("%v messages requeued, %d handled; want none: the message published is not the stopped daemon's", got, handled.Load())
+	}
+	if ready, consumers := servetest.Counts(t, f.queue); ready != 1 || consumers != 0 {
+		t.Errorf("the queue holds %d messages ready, %d consumers; want the message, no consumer", ready, consumers)
 	}
 }

@@ -58,6 +58,12 @@ func (r *runner) elsewhere(tag string) int {
 // broker's refusal.
 func (r *runner) startConsumer(ctx context.Context, s *session) error {
 	for waited := false; ; waited = true {
+		if ctx.Err() != nil {
+			// Stopped meanwhile (a registration or a dial the stop cut
+			// short, or outlasted): no consumer, for the broker would push
+			// it messages that the stop returns.
+			return ctx.Err()
+		}
 		free := r.capacity() - r.elsewhere(s.tag)
 		if free > 0 {
 			r.pf.mu.Lock()
