@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/serve"
@@ -46,6 +47,14 @@ func TestIntegrationReconnectsAfterBrokerLoss(t *testing.T) {
 	// The inject in flight finishes; its ack died with the channel, so the
 	// broker redelivers it: at least once, never lost.
 	close(release)
+	// Its worker freed, the consumer is replaced by one of the larger
+	// prefetch (a third "consuming"): a message it had pushed meanwhile
+	// goes back unhandled and comes back flagged, one more redelivery
+	// (README: counted received and redelivered). The later messages are
+	// published once it has been replaced.
+	waitFor(t, "the consumer replaced with the prefetch of both workers", func() bool {
+		return f.logs.FilterMessage("consuming").FilterField(zap.Int("prefetch", 2)).Len() == 2
+	})
 	servetest.Publish(t, f.queue, bodies("after", 5)...)
 	waitFor(t, "every message handled", func() bool { return rec.distinct() == 6 && rec.seen(`{"n":"slow"}`) == 2 })
 	if got := servetest.Metric(t, f.metrics, "injectkit_redeliveries_total"); got != 1 {
