@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -176,9 +177,9 @@ func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
 		// A gateway's 504: the complete may have been taken, and is not
 		// sent again within the default window (30s).
 		{"within the ingestion window", http.StatusGatewayTimeout, false, openaevtest.KindInject, ""},
-		// The search comes once the default window has passed (30s): the
-		// handling gave up on the complete within it, and acknowledged the
-		// message.
+		// The search comes once the default window has passed (30s, by
+		// the clock the test moves): the handling gave up on the complete
+		// within it, and acknowledged the message.
 		{"during the findings search's retries, the default window", http.StatusGatewayTimeout, true, openaevtest.KindFindings, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,8 +195,23 @@ func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
 			if tc.window != "" {
 				args = append(args, "--openaev-ingest-window", tc.window)
 			}
-			stderr, stop := serveQueue(t, p.URL, queue, args...)
+			// The window's time stands still unless the test moves it:
+			// what each case checks holds however long the machine takes.
+			clock := newWindowClock()
+			stderr, stop := serveQueueAt(t, clock, p.URL, queue, args...)
 			servetest.Publish(t, queue, noopMessage(t, "i-stop", nil))
+			if tc.findings && tc.window == "" {
+				// The handling runs out of attempts within the window and
+				// keeps the complete; the resender's search comes once
+				// the window has passed.
+				waitUntil(t, "the handling to keep the complete", func() bool {
+					return len(jsonLogs(stderr.String(), "terminal callback not delivered; kept in the outbox and acknowledged")) == 1
+				})
+				if n := len(p.CallsOf(tc.cutAt)); n != 0 {
+					t.Fatalf("%d %s calls within the window, want none", n, tc.cutAt)
+				}
+				clock.Add(openaev.DefaultIngestWindow)
+			}
 			waitUntil(t, "the "+tc.cutAt+" refused once", func() bool {
 				return len(p.CallsOf(tc.cutAt)) > 0
 			})
@@ -236,4 +252,21 @@ func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serveQueueAt is serveQueue with the clock of the ingestion window (the
+// openaev profile's and the outbox's) at clock: whether a complete was
+// sent within the window is told by the time the test sets.
+func serveQueueAt(t *testing.T, clock *testkit.Clock, url, queue string, args ...string) (stderr *testkit.Buffer, stop func() int) {
+	t.Helper()
+	o := cli.WithClock(cli.Options{Registry: serveRegistry()}, clock.Now)
+	d := serveOptions(t, o, nil, append([]string{"--openaev-url", url, "--token", serveToken, "--injector-id", injectorID,
+		"--listen-addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("stderr:\n%s", d.stderr)
+		}
+	})
+	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
+	return d.stderr, func() int { return d.Stop(t) }
 }
