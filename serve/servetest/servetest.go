@@ -19,6 +19,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/serve"
 )
 
@@ -120,16 +121,30 @@ func QueueWith(t testing.TB, args amqp.Table) string {
 	Broker(t)
 	name := declareQueue(t, guestURL, "broker", args)
 	t.Cleanup(func() {
-		conn, err := amqp.Dial(guestURL)
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		if ch, err := conn.Channel(); err == nil {
-			_, _ = ch.QueueDelete(name, false, false, false)
+		// A dial or a channel that failed once (a broker busy with the
+		// other packages' tests) left the queue on the broker, unsaid:
+		// the delete is tried again, and a queue left is a failure.
+		var err error
+		if !testkit.Within(StartTimeout, func() bool { err = deleteQueueAt(guestURL, name); return err == nil }) {
+			t.Errorf("queue %s left on the broker: %v", name, err)
 		}
 	})
 	return name
+}
+
+// deleteQueueAt deletes queue, with its messages, at url.
+func deleteQueueAt(url, queue string) error {
+	conn, err := amqp.DialConfig(url, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second)})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return err
+	}
+	_, err = ch.QueueDelete(queue, false, false, false)
+	return err
 }
 
 // DeleteQueue deletes queue, with its messages, as an operator or a
