@@ -28,7 +28,13 @@ const (
 // the run is -short.
 var bin string
 
+// TestMain builds the binary the tests start. A binary built with -race
+// sleeps a second before it exits (the race detector's atexit_sleep_ms,
+// 1000 by default): every daemon and command the tests start, which
+// inherit this environment, exits at once, a GORACE of the user's own
+// still read after ours.
 func TestMain(m *testing.M) {
+	os.Setenv("GORACE", "atexit_sleep_ms=0 "+os.Getenv("GORACE"))
 	flag.Parse()
 	if testing.Short() {
 		os.Exit(m.Run())
