@@ -110,7 +110,7 @@ func rejectionExit(o Options, cfg *runConfig, err error, de *runtime.DeliveryErr
 	rk := &rejectionKept{refused: de.Rejection.Err, kept: "its rejection callback was not delivered: " + de.Err.Error(), cause: de.Err}
 	hint := cfg.receptionHint(de.Err)
 	if de.Stored+de.Dead > 0 {
-		rk.kept, hint = storedMessage(de, cfg, o.name()).Error(), storedHint(o, cfg, err, de)
+		rk.kept, hint = storedMessage(o, de, cfg).Error(), storedHint(o, cfg, err, de)
 	}
 	return &ExitError{Code: code, Err: rk, Hint: hint}
 }

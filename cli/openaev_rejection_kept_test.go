@@ -35,7 +35,7 @@ func TestRunOpenAEVRejectionNotDelivered(t *testing.T) {
 			http.StatusServiceUnavailable, false, value,
 			"; delivery failed; its rejection callback stored in outbox BOX (flush with: injectkit outbox flush "},
 		{"message, callback refused", []string{"run", "--openaev-message", msg}, http.StatusBadRequest, false, value,
-			"; delivery failed; its rejection callback rejected by the backend, kept in the dead list of outbox BOX (see: injectkit outbox list"},
+			"; delivery failed; its rejection callback rejected by the backend (status 400: " + `"{\"message\":\"scripted failure\"}"` + "), kept in the dead list of outbox BOX (see: injectkit outbox list"},
 		{"message, no outbox", []string{"run", "--openaev-message", msg}, http.StatusServiceUnavailable, true, value,
 			"; its rejection callback was not delivered: inject " + id + ": terminal callback (complete): complete failed after 4 attempts: status 503"},
 	}

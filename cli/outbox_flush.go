@@ -68,9 +68,15 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	// The bodies another live process is sending are its to deliver, or
 	// to keep pending: not a failure of this flush (its line counts them).
 	if n := res.Failed + res.Rejected; n > 0 {
-		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)",
-			byProfile.counted(func(r outbox.FlushResult) int { return r.Failed + r.Rejected }))}
-		ee.Hint = joinHints(e.notFoundHint(res.Rejection, res.Delivered), e.tooLargeHint(res.Rejection))
+		refused := ""
+		if a := refusedAnswer(res.Rejection, e.redaction()); a != "" {
+			// What the backend answered, said here: the log line of each
+			// body it refused may be filtered out (--log-level error).
+			refused = fmt.Sprintf("%d rejected by the backend, moved to the dead list: %s%s; ", res.Rejected-res.Corrupt, a, firstOf(res.Rejected-res.Corrupt))
+		}
+		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (%ssee: injectkit outbox list)",
+			byProfile.counted(func(r outbox.FlushResult) int { return r.Failed + r.Rejected }), refused)}
+		ee.Hint = joinHints(e.notFoundHint(res.Rejection, res.Delivered), e.tooLargeHint(res.Rejection), refusedHint(res.Rejection, "<id>"))
 		if res.Unnoted > 0 {
 			ee.Hint = joinHints(ee.Hint, fmt.Sprintf("%d of them not sent: %v (make room on its file system, then flush again)", res.Unnoted, unnotedErr(res)))
 		}

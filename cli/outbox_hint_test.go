@@ -210,6 +210,11 @@ func TestRunFlushHintPathsAbsolute(t *testing.T) {
 // hint on what fixes a 413 (t75: the route's hint replaced it).
 func TestRunDeadHintNamesRetryDead(t *testing.T) {
 	const flagHint = "the retry-dead command needs the token this run was given by --token: set INJECTKIT_TOKEN for it (a --token TOKEN added to it shows in ps to every local user"
+	// refusedHint comes first for a 400, which no other hint covers.
+	const refusedHint = "the backend refused the body as it is (400) and will refuse it again: retry-dead it only once the backend changed " +
+		"(the inject relaunched, the platform upgraded), or outbox move it to a backend that takes it; if the run's own input is at fault " +
+		"(an OpenAEV platform answers 400 naming a field it refuses, 422 for content it cannot process), run the inject again with it fixed, " +
+		"then remove the dead body with outbox drop <id>"
 	tests := []struct {
 		name   string
 		status int
@@ -217,9 +222,9 @@ func TestRunDeadHintNamesRetryDead(t *testing.T) {
 		env    map[string]string
 		hint   string
 	}{
-		{"token from the flag", http.StatusBadRequest, []string{"--token", "tok-dead-1"}, nil, "hint: " + flagHint},
+		{"token from the flag", http.StatusBadRequest, []string{"--token", "tok-dead-1"}, nil, "hint: " + refusedHint + "; " + flagHint},
 		{"token from the environment", http.StatusBadRequest, nil, map[string]string{"INJECTKIT_TOKEN": "tok-dead-1"},
-			"hint: the retry-dead command needs INJECTKIT_TOKEN set, as this run had it"},
+			"hint: " + refusedHint + "; the retry-dead command needs INJECTKIT_TOKEN set, as this run had it"},
 		{"413, token from the flag", http.StatusRequestEntityTooLarge, []string{"--token", "tok-dead-1"}, nil,
 			"hint: the backend, or a proxy in front of it, refused the body as too large (413; "},
 		{"413, the token hint last", http.StatusRequestEntityTooLarge, []string{"--token", "tok-dead-1"}, nil,

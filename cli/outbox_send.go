@@ -307,7 +307,7 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	}
 	fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): %s\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks, said)
 	if out != outbox.Delivered && out != outbox.Superseded && out != outbox.SupersededSent {
-		return &ExitError{Code: ExitDelivery, Err: err, Hint: joinHints(e.notFoundHint(err, 0), e.tooLargeHint(err))}
+		return &ExitError{Code: ExitDelivery, Err: err, Hint: joinHints(e.notFoundHint(err, 0), e.tooLargeHint(err), refusedHint(err, strconv.FormatUint(r.ID, 10)))}
 	}
 	return nil
 }

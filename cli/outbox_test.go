@@ -149,7 +149,7 @@ func TestOutboxDeadList(t *testing.T) {
 	be := newSwitchable(t, http.StatusBadRequest)
 	env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")}
 	r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-400", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
-	if r.code != 1 || !strings.Contains(r.stderr, "1 signature body rejected by the backend, kept in the dead list") {
+	if r.code != 1 || !strings.Contains(r.stderr, `1 signature body rejected by the backend (status 400: "{\"error\":\"answer 400\"}"), kept in the dead list`) {
 		t.Fatalf("exit %d stderr %s", r.code, r.stderr)
 	}
 	if n := len(be.got()); n != 1 {

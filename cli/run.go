@@ -219,7 +219,7 @@ func deliveryExit(o Options, cfg *runConfig, err error, dump func(*runtime.Repor
 	var de *runtime.DeliveryError
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		return &ExitError{Code: code, Err: storedMessage(de, cfg, o.name()), Hint: storedHint(o, cfg, err, de)}
+		return &ExitError{Code: code, Err: storedMessage(o, de, cfg), Hint: storedHint(o, cfg, err, de)}
 	case errors.As(err, &de) && de.Report != nil:
 		dump(de.Report, err)
 	}
@@ -234,6 +234,9 @@ func deliveryExit(o Options, cfg *runConfig, err error, dump func(*runtime.Repor
 // printed needs.
 func storedHint(o Options, cfg *runConfig, err error, de *runtime.DeliveryError) string {
 	hint := joinHints(routeHint(err), routeKeptHint(err, de.Dead), cfg.deliveryURLHint(err), cfg.tooLargeHint(err, true))
+	if de.Dead > 0 {
+		hint = joinHints(hint, refusedHint(err, "<id>"))
+	}
 	if moved, ok := permanentRedirect(err); ok {
 		// Fixing --backend-url leaves the bodies stored for the old
 		// one: they are moved to the new one by hand.
@@ -253,8 +256,11 @@ func storedHint(o Options, cfg *runConfig, err error, de *runtime.DeliveryError)
 // signatures only on a platform that takes them, and its data
 // callbacks). A token the backend refused (401, 403) is said first, or
 // the backend URL's user:password when it went without a token: the
-// bodies wait for the right one.
-func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error {
+// bodies wait for the right one. Bodies in the dead list are said with
+// what the backend answered (refusedAnswer), redacted of the run's
+// secrets.
+func storedMessage(o Options, de *runtime.DeliveryError, cfg *runConfig) error {
+	name := o.name()
 	head, flush, what := "delivery failed; ", "flush with: ", bodies
 	switch {
 	case de.Rejection != nil:
@@ -279,8 +285,12 @@ func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error
 			what(de.Stored), de.Outbox, flush, cfg.outboxCommand(name, "flush", true)))
 	}
 	if de.Dead > 0 {
-		parts = append(parts, fmt.Sprintf("%s rejected by the backend, kept in the dead list of outbox %s (see: %s; resend with: %s)",
-			what(de.Dead), de.Outbox, cfg.outboxCommand(name, "list", false), cfg.outboxCommand(name, "retry-dead <id>", true)))
+		answered := ""
+		if a := refusedAnswer(de, cfg.redaction(o.injectors().manifests())); a != "" {
+			answered = " (" + a + ")"
+		}
+		parts = append(parts, fmt.Sprintf("%s rejected by the backend%s, kept in the dead list of outbox %s (see: %s; resend with: %s)",
+			what(de.Dead), answered, de.Outbox, cfg.outboxCommand(name, "list", false), cfg.outboxCommand(name, "retry-dead <id>", true)))
 	}
 	return errors.New(head + strings.Join(parts, "; "))
 }

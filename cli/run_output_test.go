@@ -86,7 +86,7 @@ func TestRunSummarySaysWhereTheSignaturesWent(t *testing.T) {
 		{"delivered, openaev 2.4.0", []string{"--backend-url", ok.URL, "--token", "t", "--profile", "openaev", "--openaev-version", "2.4.0"}, 0,
 			"result delivered to the OpenAEV platform at " + ok.URL + "; no expectation signatures: the platform's 2.4.0 predates them"},
 		{"dead list", []string{"--backend-url", rejected.URL, "--token", "t"}, 1,
-			"signatures not delivered: 1 signature body rejected by the backend, kept in the dead list of outbox"},
+			`signatures not delivered: 1 signature body rejected by the backend (status 400: "{\"error\":\"nope\"}"), kept in the dead list of outbox`},
 		{"no outbox", []string{"--backend-url", rejected.URL, "--token", "t", "--outbox", "none"}, 1,
 			"signatures NOT delivered: deliver signatures:"},
 	}

@@ -235,7 +235,7 @@ func (v *runView) where(r *runtime.Report, err error) string {
 	}
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		return what + " not delivered: " + strings.TrimPrefix(storedMessage(de, &v.cfg, v.o.name()).Error(), "delivery failed; ")
+		return what + " not delivered: " + strings.TrimPrefix(storedMessage(v.o, de, &v.cfg).Error(), "delivery failed; ")
 	case err != nil:
 		return what + " NOT delivered: " + oneLine(err.Error())
 	}

@@ -1,0 +1,70 @@
+package cli_test
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/internal/testkit"
+)
+
+// A body the backend refuses for good (400, 410, 422) goes to the dead
+// list; run, outbox flush and retry-dead each say what the backend
+// answered (its status and the start of its body, redacted of the token
+// the backend echoed) and that the same body will be refused again: what
+// can fix it (the backend changed, outbox move, the run's input) and
+// outbox drop, in both profiles.
+func TestRefusedBodySaysTheAnswerAndTheFix(t *testing.T) {
+	const token = "tok-refused-9876"
+	for _, status := range []int{http.StatusBadRequest, http.StatusGone, http.StatusUnprocessableEntity} {
+		for _, profile := range []string{"callback", "openaev"} {
+			t.Run(profile+"/"+strconv.Itoa(status), func(t *testing.T) {
+				t.Parallel()
+				env, _ := outboxEnv(t)
+				args := []string{"run", "noop", "--inject-id", "inj-r", "--target", "127.0.0.1", "--log-level", "error"}
+				var url, body string
+				var answer func(int)
+				if profile == "openaev" {
+					p := noopPlatform(t, "inj-r")
+					env["INJECTKIT_TOKEN"] = platformToken
+					url, body = p.URL, `"{\"message\":\"scripted failure\"}"`
+					answer = func(code int) { p.FailComplete("inj-r", code, 100) }
+					args = append(args, "--profile", "openaev")
+				} else {
+					be := testkit.NewScriptedBackend(t)
+					env["INJECTKIT_TOKEN"] = token
+					// The backend echoes the token, then says more than the line shows.
+					url, body = be.URL, `"{\"message\":\"refused for [REDACTED]\",\"pad\":\"`+strings.Repeat("x", 150)
+					answer = func(code int) {
+						be.SetReply(testkit.Reply{Status: code, Header: http.Header{"Retry-After": {"0"}},
+							Body: `{"message":"refused for ` + token + `","pad":"` + strings.Repeat("x", 300) + `"}`})
+					}
+				}
+				args = append(args, "--backend-url", url)
+				said := "the backend refused the body as it is (" + strconv.Itoa(status) + ") and will refuse it again: retry-dead it only once the backend changed"
+				check := func(what string, r result, code int, line, drop string) {
+					t.Helper()
+					if r.code != code || !strings.Contains(r.stderr, line) || !strings.Contains(r.stderr, said) ||
+						!strings.Contains(r.stderr, "outbox move it to a backend that takes it") || !strings.Contains(r.stderr, "outbox drop "+drop) ||
+						strings.Contains(r.stderr+r.stdout, token) {
+						t.Errorf("%s: exit %d, want %d, %q and the hint %q (drop %s), never the token:\n%s%s", what, r.code, code, line, said, drop, r.stdout, r.stderr)
+					}
+				}
+				answer(status)
+				check("run", run(t, registry(), env, args...), 1, "rejected by the backend (status "+strconv.Itoa(status)+": "+body, "<id>")
+				check("retry-dead", run(t, registry(), env, "outbox", "retry-dead", "1", "--backend-url", url, "--log-level", "error"), 1,
+					"rejected: status "+strconv.Itoa(status)+": ", "1")
+
+				// A body stored while the backend was down, refused by the flush.
+				answer(http.StatusServiceUnavailable)
+				if r := run(t, registry(), env, append(args[:len(args):len(args)], "--inject-id", "inj-r")...); r.code != 1 || !strings.Contains(r.stderr, "stored in outbox") {
+					t.Fatalf("run against 503: exit %d\n%s", r.code, r.stderr)
+				}
+				answer(status)
+				check("flush", run(t, registry(), env, "outbox", "flush", "--backend-url", url, "--log-level", "error"), 1,
+					"not delivered (1 rejected by the backend, moved to the dead list: status "+strconv.Itoa(status)+": "+body, "<id>")
+			})
+		}
+	}
+}
