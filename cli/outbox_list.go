@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -218,10 +219,15 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.0f %s", v, suffix)
 }
 
-// cutLine joins the lines of s and cuts it after n bytes.
+// cutLine joins the lines of s and cuts it after at most n bytes, on a
+// character's start: a backend's words in UTF-8 (é, 日本) are never cut
+// within a character, which would print bytes that are not UTF-8.
 func cutLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > n {
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
 		s = s[:n] + "…"
 	}
 	return s

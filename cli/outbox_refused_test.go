@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/internal/testkit"
 )
@@ -65,6 +66,22 @@ func TestRefusedBodySaysTheAnswerAndTheFix(t *testing.T) {
 				check("flush", run(t, registry(), env, "outbox", "flush", "--backend-url", url, "--log-level", "error"), 1,
 					"not delivered (1 rejected by the backend, moved to the dead list: status "+strconv.Itoa(status)+": "+body, "<id>")
 			})
+		}
+	}
+}
+
+// A backend's answer in UTF-8 longer than the line shows is cut on a
+// character's start, by outbox list's LAST ERROR and by the run's line
+// alike: never half a character, bytes that are not UTF-8.
+func TestRefusedAnswerCutOnACharacter(t *testing.T) {
+	be := testkit.NewScriptedBackend(t)
+	be.SetReply(testkit.Reply{Status: http.StatusBadRequest, Body: `{"message":"` + strings.Repeat("é", 300) + `"}`})
+	env, _ := outboxEnv(t)
+	r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-u", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
+	l := run(t, registry(), env, "outbox", "list")
+	for what, out := range map[string]string{"run": r.stderr, "outbox list": l.stdout} {
+		if !utf8.ValidString(out) || !strings.Contains(out, "é…") {
+			t.Errorf("%s: want the answer cut after a whole character, then …, all of it UTF-8:\n%q", what, out)
 		}
 	}
 }
