@@ -85,3 +85,22 @@ func TestRefusedAnswerCutOnACharacter(t *testing.T) {
 		}
 	}
 }
+
+// The outbox's help says which answers put a body in the dead list as a
+// run does: a 401 or 403 refuses the token, not the body, which stays
+// pending for a flush with the right one.
+func TestOutboxHelpSaysARefusedTokenKeepsBodiesPending(t *testing.T) {
+	h := run(t, registry(), nil, "outbox", "--help")
+	const says = "a 4xx other than 401, 403, 407, 408, 409 and 429) are dead"
+	if !strings.Contains(h.stdout, says) || !strings.Contains(h.stdout, "a token refused (401, 403) leaves them pending") {
+		t.Errorf("outbox --help does not say %q:\n%s", says, h.stdout)
+	}
+	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+		be := newSwitchable(t, status)
+		env, _ := outboxEnv(t)
+		run(t, registry(), env, "run", "noop", "--inject-id", "inj-t", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
+		if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, ": 1 pending, 0 dead") {
+			t.Errorf("a body answered %d, as the help says: want it pending, not dead:\n%s", status, l.stdout)
+		}
+	}
+}
