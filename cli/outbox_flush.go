@@ -74,8 +74,11 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 			// body it refused may be filtered out (--log-level error).
 			refused = fmt.Sprintf("%d rejected by the backend, moved to the dead list: %s%s; ", res.Rejected-res.Corrupt, a, firstOf(res.Rejected-res.Corrupt))
 		}
-		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (%ssee: injectkit outbox list)",
-			byProfile.counted(func(r outbox.FlushResult) int { return r.Failed + r.Rejected }), refused)}
+		// The list of this outbox, which the flush may have been given by
+		// --outbox, INJECTKIT_OUTBOX or the config file: a list without it
+		// would show the default one.
+		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (%ssee: %s outbox list --outbox %s)",
+			byProfile.counted(func(r outbox.FlushResult) int { return r.Failed + r.Rejected }), refused, o.name(), shellWord(e.store.Path()))}
 		ee.Hint = joinHints(e.notFoundHint(res.Rejection, res.Delivered), e.tooLargeHint(res.Rejection), refusedHint(res.Rejection, "<id>"))
 		if res.Unnoted > 0 {
 			ee.Hint = joinHints(ee.Hint, fmt.Sprintf("%d of them not sent: %v (make room on its file system, then flush again)", res.Unnoted, unnotedErr(res)))

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,5 +103,24 @@ func TestOutboxHelpSaysARefusedTokenKeepsBodiesPending(t *testing.T) {
 		if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, ": 1 pending, 0 dead") {
 			t.Errorf("a body answered %d, as the help says: want it pending, not dead:\n%s", status, l.stdout)
 		}
+	}
+}
+
+// A flush that leaves bodies names the list of its own outbox, given by
+// --outbox or INJECTKIT_OUTBOX: the list as printed shows them, where one
+// without --outbox would list the default outbox.
+func TestFlushIncompleteNamesItsOutbox(t *testing.T) {
+	be := newSwitchable(t, http.StatusServiceUnavailable)
+	env, box := outboxEnv(t)
+	env["HOME"], env["XDG_STATE_HOME"] = t.TempDir(), ""
+	run(t, registry(), env, "run", "noop", "--inject-id", "inj-l", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
+	f := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
+	m := regexp.MustCompile(`\(see: (injectkit outbox list[^)]*)\)`).FindStringSubmatch(f.stderr)
+	if f.code != 1 || m == nil || !strings.Contains(m[1], "--outbox "+box) {
+		t.Fatalf("flush: exit %d, want 1 and the list of %s:\n%s", f.code, box, f.stderr)
+	}
+	delete(env, "INJECTKIT_OUTBOX")
+	if l := run(t, registry(), env, strings.Fields(m[1])[1:]...); l.code != 0 || !strings.Contains(l.stdout, ": 1 pending, 0 dead") {
+		t.Errorf("%s: exit %d, want the body pending:\n%s%s", m[1], l.code, l.stdout, l.stderr)
 	}
 }
