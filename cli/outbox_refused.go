@@ -84,11 +84,12 @@ func refusedAnswer(err error, red func(string) string) string {
 // body gets the same answer, so retry-dead is for once the backend
 // changed, outbox move for another backend, and a new run for input at
 // fault. "" for an error holding no such refusal, or one whose status
-// has a hint of its own (404, 413; routeHint's 405). id names the body
-// for outbox drop ("<id>" when outbox list is to show it).
+// has a hint of its own (404, 413; a run's routeHint, for the callback
+// profile's 405, is its caller's to leave out). id names the body for
+// outbox drop ("<id>" when outbox list is to show it).
 func refusedHint(err error, id string) string {
 	he := refusal(err)
-	if he == nil || he.Status == http.StatusNotFound || he.Status == http.StatusRequestEntityTooLarge || routeHint(err) != "" {
+	if he == nil || he.Status == http.StatusNotFound || he.Status == http.StatusRequestEntityTooLarge {
 		return ""
 	}
 	return fmt.Sprintf("the backend refused the body as it is (%d) and will refuse it again: retry-dead it only once the backend changed "+

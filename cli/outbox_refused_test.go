@@ -124,3 +124,21 @@ func TestFlushIncompleteNamesItsOutbox(t *testing.T) {
 		t.Errorf("%s: exit %d, want the body pending:\n%s%s", m[1], l.code, l.stdout, l.stderr)
 	}
 }
+
+// A 405 to the callback profile's route gets the run's route hint (an
+// OpenAEV platform, most likely); a flush or retry-dead of such a body,
+// which says no route hint, says what can fix it as for any other
+// refusal.
+func TestRefused405HintedByFlushAndRetryDead(t *testing.T) {
+	be := newSwitchable(t, http.StatusServiceUnavailable)
+	env, _ := outboxEnv(t)
+	run(t, registry(), env, "run", "noop", "--inject-id", "inj-5", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
+	be.set(http.StatusMethodNotAllowed)
+	const said = "the backend refused the body as it is (405) and will refuse it again"
+	for _, args := range [][]string{{"outbox", "flush"}, {"outbox", "retry-dead", "1"}} {
+		r := run(t, registry(), env, append(args, "--backend-url", be.URL, "--log-level", "error")...)
+		if r.code != 1 || !strings.Contains(r.stderr, "hint: "+said) {
+			t.Errorf("%s: exit %d, want 1 and %q:\n%s%s", args[1], r.code, said, r.stdout, r.stderr)
+		}
+	}
+}

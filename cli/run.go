@@ -234,7 +234,9 @@ func deliveryExit(o Options, cfg *runConfig, err error, dump func(*runtime.Repor
 // printed needs.
 func storedHint(o Options, cfg *runConfig, err error, de *runtime.DeliveryError) string {
 	hint := joinHints(routeHint(err), routeKeptHint(err, de.Dead), cfg.deliveryURLHint(err), cfg.tooLargeHint(err, true))
-	if de.Dead > 0 {
+	if de.Dead > 0 && routeHint(err) == "" {
+		// routeHint says what a 405 to the callback profile's route
+		// means; a flush or retry-dead, which does not, says this one.
 		hint = joinHints(hint, refusedHint(err, "<id>"))
 	}
 	if moved, ok := permanentRedirect(err); ok {
