@@ -4,8 +4,8 @@ import (
 	"encoding"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -174,22 +174,17 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	case f.isBool():
 		// Given empty (the config file's insecure: ""), it is refused as
 		// --insecure= is, not taken for false; an empty variable is
-		// unset and a key with no value left out before this.
-		b, err := strconv.ParseBool(text)
+		// unset and a key with no value left out before this. One
+		// reading, a param's too (framework.ParseBool).
+		b, err := framework.ParseBool(text)
 		if err != nil && (text != "" || len(r.vals) > 0) {
-			return f.invalid(r, text, errors.New("not a boolean"))
+			return f.invalid(r, text, err)
 		}
 		dst.SetBool(b)
-	default: // int, int64
-		n, err := strconv.ParseInt(text, 10, f.typ.Bits())
-		switch {
-		case errors.Is(err, strconv.ErrRange) && n > 0:
-			// An integer all the same: say so, and the bound.
-			return f.invalid(r, text, fmt.Errorf("too large: at most %d", n))
-		case f.positive && (err != nil || n <= 0):
-			return f.invalid(r, text, errors.New("not a positive integer"))
-		case err != nil:
-			return f.invalid(r, text, errors.New("not an integer"))
+	default: // int, int64: read as an int param is (framework.ParseInteger)
+		n, err := f.integer(text)
+		if err != nil {
+			return f.invalid(r, text, err)
 		}
 		dst.SetInt(n)
 	}
@@ -206,4 +201,39 @@ func (f field) blankReason() string {
 		return "must not be blank: want " + orList(f.enum) + ", or leave it out for the default"
 	}
 	return "must not be blank: leave it out for the default"
+}
+
+// integer reads text, the value of int setting f, as an int param's is
+// read (framework.ParseInteger: 010 and +4 are refused, 3.0 and 1e3
+// taken), within the range of f's type, above 0 when f is positive.
+func (f field) integer(text string) (int64, error) {
+	n, err := framework.ParseInteger(text)
+	hi := int64(math.MaxInt64 >> (64 - f.typ.Bits()))
+	switch {
+	case errors.Is(err, framework.ErrPastDigits):
+		// An integer all the same: say so, and the bound.
+		if strings.HasPrefix(text, "-") {
+			return 0, errors.New(f.notPositive("too small"))
+		}
+		return 0, fmt.Errorf("too large: at most %d", hi)
+	case err != nil:
+		return 0, err
+	case f.positive && n.Sign() <= 0:
+		return 0, errors.New("not a positive integer")
+	case !n.IsInt64() || n.Int64() > hi:
+		if n.Sign() < 0 {
+			return 0, errors.New(f.notPositive("too small"))
+		}
+		return 0, fmt.Errorf("too large: at most %d", hi)
+	}
+	return n.Int64(), nil
+}
+
+// notPositive is the refusal of a negative integer past f's type's range:
+// a positive setting's own reason, else why.
+func (f field) notPositive(why string) string {
+	if f.positive {
+		return "not a positive integer"
+	}
+	return why
 }

@@ -202,7 +202,7 @@ func TestParamTypeRefusedOneWayInEveryProfile(t *testing.T) {
 	withNmap := registry(withNmapScanner)
 	for _, tt := range []struct{ param, reason string }{
 		{"timing=03", "not an integer as JSON writes one (3, 3.0 or 3e0; not +3, 03 nor 3.5)"},
-		{"service_detection=yes", "not a boolean (true or false)"},
+		{"service_detection=yes", "not a boolean: want true or false (also 1, 0, t, f, TRUE, FALSE, True, False, T, F)"},
 	} {
 		want := `invalid param "` + tt.param + `" (--param): ` + tt.reason
 		for _, profile := range []string{"callback", "openaev"} {

@@ -44,9 +44,10 @@ func TestParamsOfFactoryWithoutManifest(t *testing.T) {
 		{[]string{"port=8080", "verbose=true", "name=x", "wait=90"}, 0, `"signature_type":"got","signature_value":"8080 true x 1m30s"`},
 		{[]string{"port=http"}, 2, `invalid param "port=http" (--param): not an integer`},
 		{[]string{"verbose=sure"}, 2, `invalid param "verbose=sure" (--param): not a boolean`},
-		// The spellings of the inject file, no others.
-		{[]string{"verbose=1"}, 2, `invalid param "verbose=1" (--param): not a boolean (true or false)`},
-		{[]string{"verbose=TRUE"}, 2, `invalid param "verbose=TRUE" (--param): not a boolean (true or false)`},
+		// A bool setting's spellings (framework.ParseBool), no others.
+		{[]string{"port=1", "verbose=1"}, 0, `"signature_value":"1 true  0s"`},
+		{[]string{"port=1", "verbose=TRUE"}, 0, `"signature_value":"1 true  0s"`},
+		{[]string{"verbose=on"}, 2, `invalid param "verbose=on" (--param): not a boolean: want true or false`},
 		{[]string{"port=8080.0", "verbose=false"}, 0, `"signature_value":"8080 false  0s"`},
 		{[]string{"port=+8080"}, 2, `invalid param "port=+8080" (--param): not an integer`},
 		{[]string{"colour=red"}, 2, `unknown parameter (known: name, port, verbose, wait)`},

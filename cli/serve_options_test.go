@@ -58,7 +58,7 @@ func TestServeSettingBounds(t *testing.T) {
 		{"heartbeat of bare seconds", []string{"--heartbeat-interval", "4"}, nil, `invalid heartbeat_interval "4" (--heartbeat-interval): must be at least 5s`},
 		{"heartbeat of bare seconds in the file", []string{"--config", heartbeatfile}, nil,
 			`invalid heartbeat_interval "4" (config file ` + heartbeatfile + `:1): must be at least 5s`},
-		{"workers with a leading zero", []string{"--workers", "01025"}, nil, `invalid workers "01025" (--workers): must be between 1 and 1024`},
+		{"workers with a leading zero", []string{"--workers", "01025"}, nil, `invalid workers "01025" (--workers): not an integer as JSON writes one (3, 3.0 or 3e0; not +3, 03 nor 3.5): a leading 0 is octal`},
 		{"listen port out of range", []string{"--listen-addr", "127.0.0.1:65536"}, nil, `invalid listen_addr "127.0.0.1:65536" (--listen-addr): port "65536"`},
 		{"listen port not a number", []string{"--listen-addr", "127.0.0.1:metrics"}, nil, `invalid listen_addr "127.0.0.1:metrics"`},
 		{"listen address without a port", []string{"--listen-addr", "localhost"}, nil, `invalid listen_addr "localhost" (--listen-addr): want host:port`},

@@ -230,7 +230,9 @@ var badBool = sync.OnceValue(func() *regexp.Regexp {
 // badBoolFlag rewrites the flag package's error for a boolean flag given
 // a value it cannot read ("invalid boolean value "yes" for -insecure:
 // parse error") as the environment's and the config file's are read
-// (invalid insecure "yes" (--insecure): not a boolean); nil for any other
+// (invalid insecure "yes" (--insecure): not a boolean: want true or false …,
+// framework.ErrNotBool: the flag package reads strconv.ParseBool's forms,
+// framework.ParseBool's); nil for any other
 // error.
 func badBoolFlag(err error) error {
 	m := badBool().FindStringSubmatch(err.Error())
@@ -241,7 +243,7 @@ func badBoolFlag(err error) error {
 	if uerr != nil {
 		return nil
 	}
-	return usageErr("invalid %s %q (%s): not a boolean", strings.ReplaceAll(m[2], "-", "_"), value, dashed(m[2]))
+	return usageErr("invalid %s %q (%s): %w", strings.ReplaceAll(m[2], "-", "_"), value, dashed(m[2]), framework.ErrNotBool)
 }
 
 // dashed writes a flag's name as typed most often: -o, --target.

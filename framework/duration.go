@@ -28,6 +28,10 @@ func ParseDuration(s string) (time.Duration, error) {
 	if !decimalNumber(s) {
 		return goDuration(s)
 	}
+	if leadingZero(strings.TrimPrefix(s, "+")) {
+		// 010: 10 seconds, or 8? As for an integer (ParseInteger).
+		return 0, errDurationLeadingZero
+	}
 	secs, err := strconv.ParseFloat(s, 64)
 	switch {
 	case err == nil && secs == 0 && nonZeroMantissa(s):
@@ -79,6 +83,10 @@ func goDuration(s string) (time.Duration, error) {
 var durationSyntax = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`)
 })
+
+// errDurationLeadingZero refuses a number of seconds written with a
+// leading 0 (010, 00.5), as ParseInteger refuses such an integer.
+var errDurationLeadingZero = errors.New(leadingZeroReason + ": write the number of seconds without it (10, 0.5)")
 
 // errNegative refuses a duration below zero.
 var errNegative = errors.New("negative duration")

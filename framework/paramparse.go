@@ -2,7 +2,6 @@ package framework
 
 import (
 	"errors"
-	"math/big"
 	"reflect"
 	"regexp"
 	"strings"
@@ -41,14 +40,11 @@ func parseParam(m *Manifest, key, value string) (any, error) {
 		}
 		return n, nil
 	case ParamBool:
-		// The JSON literals, as an inject file writes them: not 1, TRUE.
-		switch value {
-		case "true":
-			return true, nil
-		case "false":
-			return false, nil
+		b, err := ParseBool(value)
+		if err != nil {
+			return nil, invalidParam(key, value, err.Error())
 		}
-		return nil, invalidParam(key, value, "not a boolean (true or false)")
+		return b, nil
 	case ParamDuration:
 		d, err := ParseDuration(value)
 		if err != nil {
@@ -71,29 +67,20 @@ func parseParam(m *Manifest, key, value string) (any, error) {
 }
 
 // intParam reads the text of int param p as DecodeParams reads the
-// number an inject file gives it, so that both take the same spellings: a
-// JSON number (not +3, nor 007) that is whole, 3.0 and 3e0 included, as
-// encoding/json reads a number with a fraction or an exponent into a
-// float64 first. A whole number out of p's range (Min, Max; int's when
-// it has none) is refused as DecodeParams refuses it (outOfRange), 1e300
-// as 6 for a param from 0 to 5.
+// number an inject file gives it, so that both take the same spellings
+// (ParseInteger, the int settings' reading too). A whole number out of
+// p's range (Min, Max; int's when it has none) is refused as DecodeParams
+// refuses it (outOfRange), 1e300 as 6 for a param from 0 to 5.
 func intParam(text string, p Param) (any, error) {
-	if !isJSONNumber(text) {
-		return nil, errNotInteger
-	}
-	if !wholeLiteral(text) {
-		return nil, errNotInteger
+	n, err := ParseInteger(text)
+	if err != nil && !errors.Is(err, ErrPastDigits) {
+		return nil, err
 	}
 	lo, hi, _ := intRange(reflect.TypeFor[int]())
 	if p.Min != "" || p.Max != "" {
 		lo, hi = p.Min, p.Max
 	}
-	// Its value, exact (9007199254740993.0 is not a float64's
-	// 9007199254740992), within p's range, or int's when it has none: a
-	// uint64's reaches past int's (10000000000000000000).
-	digits, ok := exactInteger(text)
-	n, _ := new(big.Int).SetString(digits, 10)
-	if !ok || n == nil || !inRange(n, lo, hi) {
+	if err != nil || !inRange(n, lo, hi) {
 		return nil, errors.New(outOfRange(lo, hi))
 	}
 	switch {
@@ -106,11 +93,6 @@ func intParam(text string, p Param) (any, error) {
 	}
 	return nil, errors.New(outOfRange(lo, hi)) // a manifest's range past every type's
 }
-
-// errNotInteger is intParam's refusal of a text that is not a whole JSON
-// number: it says the spellings taken, the inject file's, so that a user
-// who wrote 03 knows why 3.0 passes and it does not.
-var errNotInteger = errors.New("not an integer as JSON writes one (3, 3.0 or 3e0; not +3, 03 nor 3.5)")
 
 // jsonNumber is a JSON number's grammar (RFC 8259, section 6), compiled
 // on first use: a command that reads no int param, or only plain

@@ -125,7 +125,7 @@ func (f *paramField) paramRange(t reflect.Type) (lo, hi string) {
 // rangeReason is why a JSON number could not decode into an integer
 // field: a whole number out of its range (outOfRange), the one fields
 // give the param when they have it, else the Go type's; a number not
-// whole (1.5) not an integer, in --param's words (errNotInteger); "" when
+// whole (1.5) not an integer, in --param's words (ErrNotInteger); "" when
 // the value is no number or the field no integer. A number written with
 // an exponent (1e20, 1e300) is whole when its value is.
 func rangeReason(te *json.UnmarshalTypeError, fields []paramField) string {
@@ -138,7 +138,7 @@ func rangeReason(te *json.UnmarshalTypeError, fields []paramField) string {
 		return ""
 	}
 	if !wholeLiteral(literal) {
-		return errNotInteger.Error() // as --param and a platform message say it
+		return ErrNotInteger.Error() // as --param and a platform message say it
 	}
 	if f, found := fieldFor(fields, te.Field); found && f.kind == ParamInt {
 		lo, hi = f.paramRange(te.Type)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,7 +182,12 @@ func decodeInto(target any, raw map[string]any, fields []paramField) error {
 			if n, ok := v.(json.Number); ok && f.kind == ParamInt && !wholeLiteral(n.String()) {
 				// Not whole, though float64 may round it to one
 				// (21.9999999999999999): refused as --param refuses it.
-				return invalidParam(k, n.String(), errNotInteger.Error())
+				return invalidParam(k, n.String(), ErrNotInteger.Error())
+			}
+			if b, ok := boolNumber(v); ok && f.kind == ParamBool {
+				// 1 and 0, which --param takes for a bool (ParseBool).
+				norm[k] = b
+				continue
 			}
 			if f.kind != ParamDuration || v == nil { // null keeps the default, as for any type
 				continue
@@ -204,6 +210,25 @@ func decodeInto(target any, raw map[string]any, fields []paramField) error {
 		return paramsJSONError(err, raw, fields)
 	}
 	return nil
+}
+
+// boolNumber reads a bool param's JSON number as ParseBool reads its
+// text: 1 is true and 0 false, as --param verbose=1 gives; any other
+// number is no boolean, for the decoder to refuse as the wrong type.
+func boolNumber(v any) (bool, bool) {
+	var text string
+	switch x := v.(type) {
+	case json.Number:
+		text = x.String()
+	case float64:
+		text = strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		return false, false
+	}
+	if text != "1" && text != "0" {
+		return false, false
+	}
+	return text == "1", true
 }
 
 // durationValue reads a duration param's JSON value: a string (see

@@ -150,7 +150,8 @@ func (untyped) Execute(context.Context, *framework.Inject) framework.ToolOutput 
 // --param (ParseParam) and an inject file's "params" (DecodeParams) take
 // the same spellings of an int and a bool: ParseParam's value, given to
 // DecodeParams, decodes to what the inject file's JSON does, and either
-// refuses what the other refuses.
+// refuses what the other refuses. A bool's text forms that no JSON value
+// writes (TRUE, True, t: TestParseParam) are --param's alone.
 func TestParamSpellingsAgree(t *testing.T) {
 	m := scanner{}.Manifest()
 	for _, tt := range []struct{ key, text string }{
@@ -158,8 +159,8 @@ func TestParamSpellingsAgree(t *testing.T) {
 		{"port", "022"}, {"port", "1e30"}, {"port", "99999999999999999999"}, {"port", "0x16"},
 		// Not whole, though float64 rounds them to one: 22 would run.
 		{"port", "21.9999999999999999"}, {"port", "22.0000000000000001"}, {"port", "2.19999999999999999e1"},
-		{"verbose", "true"}, {"verbose", "false"}, {"verbose", "1"}, {"verbose", "0"}, {"verbose", "TRUE"},
-		{"verbose", "True"}, {"verbose", "t"},
+		{"verbose", "true"}, {"verbose", "false"}, {"verbose", "1"}, {"verbose", "0"}, {"verbose", "2"},
+		{"verbose", "1.0"}, {"port", "010"}, {"port", "-022"},
 	} {
 		t.Run(tt.key+"="+tt.text, func(t *testing.T) {
 			// The inject file's value, as a request decodes it.

@@ -162,9 +162,15 @@ func TestParseParam(t *testing.T) {
 		// not as JSON writes one.
 		{"port", "022", nil, "not an integer as JSON writes one (3, 3.0 or 3e0; not +3, 03 nor 3.5)"},
 		{"port", " 22", nil, "not an integer"},
-		{"verbose", "1", nil, "not a boolean (true or false)"},
-		{"verbose", "TRUE", nil, "not a boolean (true or false)"},
-		{"verbose", "t", nil, "not a boolean (true or false)"},
+		{"port", "010", nil, "a leading 0 is octal to some readers, decimal to others"},
+		// A bool's text is read as a bool setting's is (framework.ParseBool):
+		// strconv's forms, INJECTKIT_INSECURE=1's too; yes and on are not.
+		{"verbose", "1", true, ""},
+		{"verbose", "0", false, ""},
+		{"verbose", "TRUE", true, ""},
+		{"verbose", "False", false, ""},
+		{"verbose", "t", true, ""},
+		{"verbose", "on", nil, "not a boolean: want true or false (also 1, 0, t, f, TRUE, FALSE, True, False, T, F)"},
 		{"mode", "medium", nil, "not one of fast, slow"},
 		{"wait", "x", nil, "not a duration"},
 		{"wait", "-5s", nil, "negative duration"},
