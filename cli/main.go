@@ -26,7 +26,8 @@ const sameSignal = 100 * time.Millisecond
 // It owns the process's signals. The first SIGINT, SIGTERM or SIGHUP
 // (the terminal closed, or a supervisor's reload: its default would end
 // the process, a run's inject lost, serve's injects in flight not
-// requeued) stops the command gracefully ("NAME: terminated: stopping
+// requeued; a SIGHUP the process started with ignored, under nohup,
+// stays ignored) stops the command gracefully ("NAME: terminated: stopping
 // gracefully (send it again to exit now)"): a run that reads its input
 // exits ExitInterrupted, one whose injector runs delivers a timeout
 // (ExitFailed), serve stops taking injects and finishes those in flight.
@@ -54,12 +55,25 @@ func Main(o Options) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 3)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(sigs, handled()...)
 	defer signal.Stop(sigs)
 	exit := make(chan int, 2)
 	go onSignals(o, cancel, sigs, exit)
 	go func() { exit <- Run(ctx, o, os.Args) }()
 	return <-exit
+}
+
+// handled returns the signals Main handles: SIGINT, SIGTERM, and SIGHUP
+// unless the process was started with it ignored (nohup): handling it
+// would undo that (Go's signal.Notify installs a handler for an ignored
+// SIGHUP), and the terminal's close would stop a serve or a run that
+// nohup was asked to keep going.
+func handled() []os.Signal {
+	sigs := []os.Signal{syscall.SIGINT, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return sigs
 }
 
 // settleRepeats waits sameSignal after the first signal, first, dropping its
