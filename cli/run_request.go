@@ -170,11 +170,12 @@ type value struct {
 	o origin
 }
 
-// collectTargets returns the targets the flags give (--target,
+// gatherTargets returns the targets the flags give (--target,
 // --targets-file, --query, --cloud-*), which replace the inject file's, or,
 // when they give none, the inject file's own, typed, with their CIDR ranges
-// expanded (nil when it has none).
-func collectTargets(ctx context.Context, cfg runConfig, fromFile runtime.FileTargets) (*targetList, error) {
+// expanded (nil when it has none), and the refused ones noted in the list
+// (collectTargets names them).
+func gatherTargets(ctx context.Context, cfg runConfig, fromFile runtime.FileTargets) (*targetList, error) {
 	l := newTargetList(cfg.MaxTargets, true)
 	l.whereOf = cfg.whereItem
 	l.limits(cfg)
@@ -283,10 +284,11 @@ func injectFileTargets(cfg runConfig, specs runtime.FileTargets) (*targetList, e
 		if err := l.add(s, o); err != nil {
 			return err
 		}
-		if i == 1 {
+		if i == 1 && l.refused.count == 0 {
 			// Its first target taken (a file wrong from it is refused
-			// before the list is made), the list is made for the rest,
-			// at most maxPresized of it (presize).
+			// without the list made: the rest are only checked), the
+			// list is made for the rest, at most maxPresized of it
+			// (presize).
 			l.presize(specs.Len() - 1)
 		}
 		return nil

@@ -133,9 +133,13 @@ func readTargetsFile(ctx context.Context, l *targetList, path, where string, fn 
 				return err
 			}
 			if count {
-				// The block's targets, the one taken among them.
+				// The block's targets, the one taken among them. A
+				// target refused, the run is: the rest are only
+				// checked, never kept (appendOne), no room made.
 				count = false
-				l.presize(max(countTargets(f.f, at, maxCounted)-1, 0))
+				if l.refused.count == 0 {
+					l.presize(max(countTargets(f.f, at, maxCounted)-1, 0))
+				}
 			}
 		}
 	}

@@ -81,6 +81,9 @@ type targetList struct {
 	seen      *seenTargets
 	dropped   int
 	firstDrop string
+	// refused are the targets refused so far, named together once the
+	// list is made (refusal).
+	refused refusedTargets
 }
 
 func newTargetList(max int, dedupe bool) *targetList {
@@ -184,7 +187,9 @@ func (l *targetList) add(spec runtime.TargetSpec, o origin) error {
 		return l.appendOne(spec, o)
 	}
 	bad := func(reason string) error {
-		return l.invalid(o, spec, &signatures.ValidationError{Field: key, Value: text, Reason: reason})
+		return l.reject(func() error {
+			return l.invalid(o, spec, &signatures.ValidationError{Field: key, Value: text, Reason: reason})
+		})
 	}
 	p, err := netip.ParsePrefix(text)
 	wrong := wrongFamily(spec, key, p)
@@ -275,7 +280,7 @@ func (l *targetList) appendOne(spec runtime.TargetSpec, o origin) error {
 	}
 	switch {
 	case err != nil && !l.lenient:
-		return l.invalid(o, spec, err)
+		return l.reject(func() error { return l.invalid(o, spec, err) })
 	case l.lenient:
 	case l.category == "":
 		l.category, l.first = cat, o
@@ -284,8 +289,15 @@ func (l *targetList) appendOne(spec runtime.TargetSpec, o origin) error {
 		if l.sources[l.first.src].kind == fromInjectFile {
 			first = fmt.Sprintf("targets[%d]", l.first.at)
 		}
-		return l.invalid(o, spec, &signatures.ValidationError{
-			Reason: signatures.ReasonOtherCategory(cat, first, l.category)})
+		return l.reject(func() error {
+			return l.invalid(o, spec, &signatures.ValidationError{
+				Reason: signatures.ReasonOtherCategory(cat, first, l.category)})
+		})
+	}
+	if l.refused.count > 0 {
+		// The run is refused: the targets after are only checked, to be
+		// named if refused too, not kept.
+		return nil
 	}
 	if l.seen != nil {
 		if i, dup := l.seen.add(spec, addr, int32(l.len())); dup {

@@ -22,7 +22,8 @@ const validateExitHelp = `EXIT CODES:
       cannot run on this machine (nmap not on PATH), a WARN line on stderr says that run would fail
    1  it is valid, but that line could not be written to stdout (a full disk): one line on stderr
       says so (injectkit: stdout not written: …); a reader that stops early (| head) changes no code
-   2  it is not: one line on stderr names the flag, key, field or file, and the value
+   2  it is not: one line on stderr names the flag, key, field or file, and the value (several
+      invalid targets: a line saying how many, then each on a line of its own, the first 20)
    3  a method of the injector (its factory, Manifest, ValidateTargets, its params' Validate,
       Configure, Close…) panicked: a bug of the injector; one line on stderr names the injector
       and the method
