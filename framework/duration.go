@@ -16,9 +16,11 @@ var errNotDuration = errors.New("not a duration (want one such as 30s or 1m30s, 
 // maxDurationSeconds bounds a duration given in seconds.
 const maxDurationSeconds = float64(math.MaxInt64 / int64(time.Second))
 
-// ParseDuration reads a duration param: a Go duration ("30s", "1m30s") or a
+// ParseDuration reads a duration, a param's and a setting's of the host
+// alike (--timeout): a Go duration ("30s", "1m30s") or a
 // bare number of seconds, in decimal ("90", "2.5"; "1e400", past
-// float64's range, is too long, as "1e300" is; not "0x1p4" nor "1_000"). Negative durations are rejected,
+// float64's range, is too long, as "1e300" is; not "0x1p4" nor "1_000",
+// nor "010", octal or decimal as ParseInteger refuses it). Negative durations are rejected,
 // and so is a non-zero one that rounds to 0s ("1e-10", "0.1ns"), even
 // below float64's smallest value ("1e-400", which parses to 0):
 // ErrRoundsToZero, which ZeroAdvice completes.
