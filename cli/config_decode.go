@@ -11,6 +11,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/scalar"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -175,13 +176,13 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		// Given empty (the config file's insecure: ""), it is refused as
 		// --insecure= is, not taken for false; an empty variable is
 		// unset and a key with no value left out before this. One
-		// reading, a param's too (framework.ParseBool).
-		b, err := framework.ParseBool(text)
+		// reading, a param's too (scalar.Bool).
+		b, err := scalar.Bool(text)
 		if err != nil && (text != "" || len(r.vals) > 0) {
 			return f.invalid(r, text, err)
 		}
 		dst.SetBool(b)
-	default: // int, int64: read as an int param is (framework.ParseInteger)
+	default: // int, int64: read as an int param is (scalar.Integer)
 		n, err := f.integer(text)
 		if err != nil {
 			return f.invalid(r, text, err)
@@ -204,13 +205,13 @@ func (f field) blankReason() string {
 }
 
 // integer reads text, the value of int setting f, as an int param's is
-// read (framework.ParseInteger: 010 and +4 are refused, 3.0 and 1e3
+// read (scalar.Integer: 010 and +4 are refused, 3.0 and 1e3
 // taken), within the range of f's type, above 0 when f is positive.
 func (f field) integer(text string) (int64, error) {
-	n, err := framework.ParseInteger(text)
+	n, err := scalar.Integer(text)
 	hi := int64(math.MaxInt64 >> (64 - f.typ.Bits()))
 	switch {
-	case errors.Is(err, framework.ErrPastDigits):
+	case errors.Is(err, scalar.ErrPastDigits):
 		// An integer all the same: say so, and the bound.
 		if strings.HasPrefix(text, "-") {
 			return 0, errors.New(f.notPositive("too small"))

@@ -10,7 +10,7 @@ import (
 )
 
 // scalarCase is a text given to an int, a bool or a duration, and how the
-// one reading of each (framework.ParseInteger, ParseBool, ParseDuration)
+// one reading of each (scalar.Integer, ParseBool, ParseDuration)
 // takes it: the value read, as bare's findings show it, or the refusal.
 type scalarCase struct {
 	kind, text string

@@ -44,7 +44,7 @@ func TestParamsOfFactoryWithoutManifest(t *testing.T) {
 		{[]string{"port=8080", "verbose=true", "name=x", "wait=90"}, 0, `"signature_type":"got","signature_value":"8080 true x 1m30s"`},
 		{[]string{"port=http"}, 2, `invalid param "port=http" (--param): not an integer`},
 		{[]string{"verbose=sure"}, 2, `invalid param "verbose=sure" (--param): not a boolean`},
-		// A bool setting's spellings (framework.ParseBool), no others.
+		// A bool setting's spellings (scalar.Bool), no others.
 		{[]string{"port=1", "verbose=1"}, 0, `"signature_value":"1 true  0s"`},
 		{[]string{"port=1", "verbose=TRUE"}, 0, `"signature_value":"1 true  0s"`},
 		{[]string{"verbose=on"}, 2, `invalid param "verbose=on" (--param): not a boolean: want true or false`},

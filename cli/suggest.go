@@ -12,6 +12,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/scalar"
 )
 
 // "Did you mean": a mistyped command, flag or injector name is answered
@@ -231,8 +232,8 @@ var badBool = sync.OnceValue(func() *regexp.Regexp {
 // a value it cannot read ("invalid boolean value "yes" for -insecure:
 // parse error") as the environment's and the config file's are read
 // (invalid insecure "yes" (--insecure): not a boolean: want true or false …,
-// framework.ErrNotBool: the flag package reads strconv.ParseBool's forms,
-// framework.ParseBool's); nil for any other
+// scalar.ErrNotBool: the flag package reads strconv.ParseBool's forms,
+// scalar.Bool's); nil for any other
 // error.
 func badBoolFlag(err error) error {
 	m := badBool().FindStringSubmatch(err.Error())
@@ -243,7 +244,7 @@ func badBoolFlag(err error) error {
 	if uerr != nil {
 		return nil
 	}
-	return usageErr("invalid %s %q (%s): %w", strings.ReplaceAll(m[2], "-", "_"), value, dashed(m[2]), framework.ErrNotBool)
+	return usageErr("invalid %s %q (%s): %w", strings.ReplaceAll(m[2], "-", "_"), value, dashed(m[2]), scalar.ErrNotBool)
 }
 
 // dashed writes a flag's name as typed most often: -o, --target.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/injectkit/injectkit/internal/scalar"
 )
 
 var errNotDuration = errors.New("not a duration (want one such as 30s or 1m30s, or a number of seconds)")
@@ -20,7 +22,7 @@ const maxDurationSeconds = float64(math.MaxInt64 / int64(time.Second))
 // alike (--timeout): a Go duration ("30s", "1m30s") or a
 // bare number of seconds, in decimal ("90", "2.5"; "1e400", past
 // float64's range, is too long, as "1e300" is; not "0x1p4" nor "1_000",
-// nor "010", octal or decimal as ParseInteger refuses it). Negative durations are rejected,
+// nor "010", octal or decimal as scalar.Integer refuses it). Negative durations are rejected,
 // and so is a non-zero one that rounds to 0s ("1e-10", "0.1ns"), even
 // below float64's smallest value ("1e-400", which parses to 0):
 // ErrRoundsToZero, which ZeroAdvice completes.
@@ -30,8 +32,8 @@ func ParseDuration(s string) (time.Duration, error) {
 	if !decimalNumber(s) {
 		return goDuration(s)
 	}
-	if leadingZero(strings.TrimPrefix(s, "+")) {
-		// 010: 10 seconds, or 8? As for an integer (ParseInteger).
+	if scalar.LeadingZero(strings.TrimPrefix(s, "+")) {
+		// 010: 10 seconds, or 8? As for an integer (scalar.Integer).
 		return 0, errDurationLeadingZero
 	}
 	secs, err := strconv.ParseFloat(s, 64)
@@ -87,8 +89,8 @@ var durationSyntax = sync.OnceValue(func() *regexp.Regexp {
 })
 
 // errDurationLeadingZero refuses a number of seconds written with a
-// leading 0 (010, 00.5), as ParseInteger refuses such an integer.
-var errDurationLeadingZero = errors.New(leadingZeroReason + ": write the number of seconds without it (10, 0.5)")
+// leading 0 (010, 00.5), as scalar.Integer refuses such an integer.
+var errDurationLeadingZero = errors.New(scalar.LeadingZeroReason + ": write the number of seconds without it (10, 0.5)")
 
 // errNegative refuses a duration below zero.
 var errNegative = errors.New("negative duration")

@@ -3,9 +3,9 @@ package framework
 import (
 	"errors"
 	"reflect"
-	"regexp"
 	"strings"
-	"sync"
+
+	"github.com/injectkit/injectkit/internal/scalar"
 )
 
 // ParseParam converts a command-line "key=value" string into a typed value
@@ -40,7 +40,7 @@ func parseParam(m *Manifest, key, value string) (any, error) {
 		}
 		return n, nil
 	case ParamBool:
-		b, err := ParseBool(value)
+		b, err := scalar.Bool(value)
 		if err != nil {
 			return nil, invalidParam(key, value, err.Error())
 		}
@@ -68,12 +68,12 @@ func parseParam(m *Manifest, key, value string) (any, error) {
 
 // intParam reads the text of int param p as DecodeParams reads the
 // number an inject file gives it, so that both take the same spellings
-// (ParseInteger, the int settings' reading too). A whole number out of
+// (scalar.Integer, the int settings' reading too). A whole number out of
 // p's range (Min, Max; int's when it has none) is refused as DecodeParams
 // refuses it (outOfRange), 1e300 as 6 for a param from 0 to 5.
 func intParam(text string, p Param) (any, error) {
-	n, err := ParseInteger(text)
-	if err != nil && !errors.Is(err, ErrPastDigits) {
+	n, err := scalar.Integer(text)
+	if err != nil && !errors.Is(err, scalar.ErrPastDigits) {
 		return nil, err
 	}
 	lo, hi, _ := intRange(reflect.TypeFor[int]())
@@ -92,24 +92,4 @@ func intParam(text string, p Param) (any, error) {
 		return n.Uint64(), nil
 	}
 	return nil, errors.New(outOfRange(lo, hi)) // a manifest's range past every type's
-}
-
-// jsonNumber is a JSON number's grammar (RFC 8259, section 6), compiled
-// on first use: a command that reads no int param, or only plain
-// integers (isJSONNumber), never builds it.
-var jsonNumber = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$`)
-})
-
-// isJSONNumber reports whether text is a JSON number (jsonNumber). A
-// plain integer, the spelling nearly every int param is given in
-// (--param timing=4), is read without the grammar's regexp, whose
-// compilation would otherwise cost each such run more than the rest of
-// the param's reading.
-func isJSONNumber(text string) bool {
-	if digits := strings.TrimPrefix(text, "-"); digits != "" && (digits == "0" || digits[0] != '0') &&
-		strings.Trim(digits, "0123456789") == "" {
-		return true
-	}
-	return jsonNumber().MatchString(text)
 }

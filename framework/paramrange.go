@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/injectkit/injectkit/internal/scalar"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -125,7 +126,7 @@ func (f *paramField) paramRange(t reflect.Type) (lo, hi string) {
 // rangeReason is why a JSON number could not decode into an integer
 // field: a whole number out of its range (outOfRange), the one fields
 // give the param when they have it, else the Go type's; a number not
-// whole (1.5) not an integer, in --param's words (ErrNotInteger); "" when
+// whole (1.5) not an integer, in --param's words (scalar.ErrNotInteger); "" when
 // the value is no number or the field no integer. A number written with
 // an exponent (1e20, 1e300) is whole when its value is.
 func rangeReason(te *json.UnmarshalTypeError, fields []paramField) string {
@@ -137,8 +138,8 @@ func rangeReason(te *json.UnmarshalTypeError, fields []paramField) string {
 	if !ok {
 		return ""
 	}
-	if !wholeLiteral(literal) {
-		return ErrNotInteger.Error() // as --param and a platform message say it
+	if !scalar.Whole(literal) {
+		return scalar.ErrNotInteger.Error() // as --param and a platform message say it
 	}
 	if f, found := fieldFor(fields, te.Field); found && f.kind == ParamInt {
 		lo, hi = f.paramRange(te.Type)
@@ -191,79 +192,13 @@ func outOfRange(lo, hi string) string {
 // "too long".
 const ReasonNumberRange = "out of range: want a number from -1.7976931348623157e308 to 1.7976931348623157e308"
 
-// wholeLiteral reports whether literal, a JSON number, is a whole number
-// however it is written: 300, 3e2, 3.0e2, 1e+300 and 1e400 (which no
-// float64 holds) are; 3.5 and 1e-400 are not. It reads the digits and the
-// exponent, never building the number, so that an exponent of a million
-// costs no more than one of 2.
-func wholeLiteral(literal string) bool {
-	mantissa, exp, _ := strings.Cut(strings.ToLower(strings.TrimPrefix(literal, "-")), "e")
-	integer, fraction, _ := strings.Cut(mantissa, ".")
-	all := integer + fraction
-	significant := strings.TrimRight(all, "0")
-	if strings.Trim(significant, "0") == "" {
-		return true // 0, 0.0, 0e-400
-	}
-	// The value is significant's digits times 10 to the power of
-	// e - len(fraction) + its trailing zeros: whole when that is 0 or more.
-	e := 0
-	if exp != "" {
-		n, err := strconv.Atoi(exp)
-		if err != nil {
-			return !strings.HasPrefix(exp, "-") // an exponent past int's range
-		}
-		e = n
-	}
-	return e >= len(fraction)-(len(all)-len(significant))
-}
-
-// maxIntegerDigits bounds the digits of a whole number exactInteger
-// writes out: 20, uint64's, which bounds every integer type's range.
-const maxIntegerDigits = 20
-
-// exactInteger returns literal, a JSON number that wholeLiteral says is
-// whole, as the decimal digits of its value, exact however it is written
-// (9007199254740993.0, 9.007199254740993e15 and 90071992547409930e-1 are
-// 9007199254740993, which a float64 rounds to 9007199254740992); false when
-// the value has more than maxIntegerDigits digits, past every integer
-// type's range, which it never writes out (1e1000000).
-func exactInteger(literal string) (string, bool) {
-	neg := strings.HasPrefix(literal, "-")
-	mantissa, exp, _ := strings.Cut(strings.ToLower(strings.TrimPrefix(literal, "-")), "e")
-	integer, fraction, _ := strings.Cut(mantissa, ".")
-	digits := strings.TrimLeft(integer+fraction, "0")
-	if strings.Trim(digits, "0") == "" {
-		return "0", true
-	}
-	shift := -len(fraction)
-	if exp != "" {
-		e, err := strconv.Atoi(exp)
-		if err != nil || e > maxIntegerDigits || e < -len(digits)-len(fraction) {
-			return "", false // past int's range: a whole value past every type's
-		}
-		shift += e
-	}
-	if len(digits)+shift > maxIntegerDigits {
-		return "", false
-	}
-	if shift >= 0 {
-		digits += strings.Repeat("0", shift)
-	} else {
-		digits = digits[:len(digits)+shift] // zeros, the value being whole
-	}
-	if neg {
-		return "-" + digits, true
-	}
-	return digits, true
-}
-
 // floatNumbers returns v, params as a request decoded them (a json.Number
 // for each number, as written), with each number a float64, in nested
 // objects and lists too, as encoding/json gives numbers to an any: the
 // params an executor without ParamsFactory receives. With keepIntegers an
 // integer written as one (no fraction, no exponent) stays as written, so
 // that it decodes into an integer field exact past 2^53, and another whole
-// number (1.0, 1.5e3) is its integer's digits (exactInteger), exact too;
+// number (1.0, 1.5e3) is its integer's digits (scalar.Exact), exact too;
 // 1.5 is float64 as before. A map or list holding no number changed is
 // returned as it is; changed says whether v held one.
 func floatNumbers(v any, keepIntegers bool) (out any, changed bool) {
@@ -272,9 +207,9 @@ func floatNumbers(v any, keepIntegers bool) (out any, changed bool) {
 		if _, whole := new(big.Int).SetString(x.String(), 10); whole && keepIntegers {
 			return v, false
 		}
-		if keepIntegers && wholeLiteral(x.String()) {
+		if keepIntegers && scalar.Whole(x.String()) {
 			// 1.0, 3e2: their value, exact, not a float64's 53 bits.
-			if digits, ok := exactInteger(x.String()); ok {
+			if digits, ok := scalar.Exact(x.String()); ok {
 				return json.Number(digits), true
 			}
 		}

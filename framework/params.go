@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/internal/jsontype"
+	"github.com/injectkit/injectkit/internal/scalar"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -179,10 +180,10 @@ func decodeInto(target any, raw map[string]any, fields []paramField) error {
 			if !ok {
 				return unknownParam(k, paramText(v), fieldNames(fields))
 			}
-			if n, ok := v.(json.Number); ok && f.kind == ParamInt && !wholeLiteral(n.String()) {
+			if n, ok := v.(json.Number); ok && f.kind == ParamInt && !scalar.Whole(n.String()) {
 				// Not whole, though float64 may round it to one
 				// (21.9999999999999999): refused as --param refuses it.
-				return invalidParam(k, n.String(), ErrNotInteger.Error())
+				return invalidParam(k, n.String(), scalar.ErrNotInteger.Error())
 			}
 			if b, ok := boolNumber(v); ok && f.kind == ParamBool {
 				// 1 and 0, which --param takes for a bool (ParseBool).

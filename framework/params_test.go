@@ -163,7 +163,7 @@ func TestParseParam(t *testing.T) {
 		{"port", "022", nil, "not an integer as JSON writes one (3, 3.0 or 3e0; not +3, 03 nor 3.5)"},
 		{"port", " 22", nil, "not an integer"},
 		{"port", "010", nil, "a leading 0 is octal to some readers, decimal to others"},
-		// A bool's text is read as a bool setting's is (framework.ParseBool):
+		// A bool's text is read as a bool setting's is (scalar.Bool):
 		// strconv's forms, INJECTKIT_INSECURE=1's too; yes and on are not.
 		{"verbose", "1", true, ""},
 		{"verbose", "0", false, ""},
