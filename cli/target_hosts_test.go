@@ -138,23 +138,43 @@ func TestRunRefusesEmptyZone(t *testing.T) {
 	}
 }
 
-// A CIDR range in a platform message's manual targets is refused as a
-// range (exit 2, the field and the value named), not as a bad host name;
-// nothing runs.
-func TestRunOpenAEVManualRangeRefused(t *testing.T) {
+// A CIDR range in a platform message's manual targets expands as
+// --target's does, one target per address (the platform's own nmap
+// injector hands the range to nmap, which scans each); a range past
+// --max-targets and a value holding "/" that is no range are refused
+// (exit 2, the field, the item and the reason named) and nothing runs.
+func TestRunOpenAEVManualRange(t *testing.T) {
+	message := func(targets string) string {
+		return writeFile(t, "m.json", `{"injection":{"inject_id":"inj-r","inject_injector_contract":{"injector_contract_id":"`+
+			openaev.ContractID("scanner")+`"},"inject_content":{"target_selector":"manual","targets":"`+targets+`"}}}`)
+	}
+	t.Run("expands", func(t *testing.T) {
+		scanner := &frameworktest.Executor{Category: framework.Network}
+		r := run(t, withFake("scanner", scanner), nil, "run", "--openaev-message", message("127.0.0.9, 127.0.0.8/30"),
+			"--log-level", "error", "-o", "json")
+		calls := scanner.Calls()
+		if r.code != 0 || len(calls) != 1 {
+			t.Fatalf("exit %d, %d runs, stderr:\n%s", r.code, len(calls), r.stderr)
+		}
+		var got []string
+		for _, tg := range calls[0].Targets {
+			nc, _ := tg.Network()
+			got = append(got, nc.Value())
+		}
+		if want := []string{"127.0.0.9", "127.0.0.8", "127.0.0.10", "127.0.0.11"}; !slices.Equal(got, want) {
+			t.Errorf("targets %q, want %q: the range's addresses in order, a repeat dropped", got, want)
+		}
+	})
 	scanner := &frameworktest.Executor{Category: framework.Network}
 	reg := withFake("scanner", scanner)
-	for _, v := range []string{"10.0.0.0/16", "127.0.0.1, 2001:db8::/120"} {
-		msg := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-r","inject_injector_contract":{"injector_contract_id":"`+
-			openaev.ContractID("scanner")+`"},"inject_content":{"target_selector":"manual","targets":"`+v+`"}}}`)
-		r := run(t, reg, nil, "run", "--openaev-message", msg, "--log-level", "error")
-		rng, item := strings.TrimSpace(v[strings.LastIndexByte(v, ',')+1:]), ""
-		if rng != v {
-			item = "item 2 of 2: " // which of several the range is
-		}
-		if want := fmt.Sprintf(`invalid inject_content.targets %q: %sranges are not accepted in platform manual targets`, rng, item); r.code != 2 ||
-			!strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "host name may hold") {
-			t.Errorf("targets %q: exit %d, stderr:\n%s\nwant 2 and %q", v, r.code, r.stderr, want)
+	for _, tt := range []struct{ targets, max, want string }{
+		{"127.0.0.0/8", "65536", `invalid inject_content.targets "127.0.0.0/8": a range of 16777216 addresses, more than max_targets (65536)`},
+		{"127.0.0.1, 127.0.0.0/30", "4", `invalid inject_content.targets "127.0.0.0/30": item 2 of 2: a range of 4 addresses, 5 targets with the items before it, more than max_targets (4)`},
+		{"127.0.0.1, 10.0.0.0/33", "65536", `invalid inject_content.targets "10.0.0.0/33": item 2 of 2: ` + signatures.NotARange},
+	} {
+		r := run(t, reg, nil, "run", "--openaev-message", message(tt.targets), "--max-targets", tt.max, "--log-level", "error")
+		if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("targets %q: exit %d, stderr:\n%s\nwant 2 and %q", tt.targets, r.code, r.stderr, tt.want)
 		}
 	}
 	if calls := scanner.Calls(); len(calls) != 0 {

@@ -145,8 +145,9 @@
 //     host name in any case, is one target; the first is kept) (a value
 //     that is not an IP address or an RFC 1123 host name, such as "-oN/x",
 //     or that is an address naming no one host, unspecified, limited
-//     broadcast or multicast, rejects the inject, and so does a CIDR
-//     range: a manual target names one host);
+//     broadcast or multicast, rejects the inject; a CIDR range expands
+//     to its addresses as the CLI's --target does, counted against
+//     MaxTargets, one holding such an address rejecting the inject);
 //   - the property selector picks each asset's value: automatic (an
 //     agentless asset's host name, else its seen IP when usable, else its
 //     first usable IP, where usable excludes loopback, link-local,

@@ -21,12 +21,12 @@ func (nmapTargets) ValidateTargets(targets []framework.Target) error {
 
 // TestManualTargetRejectionsNameTheContentField: a manual target refused
 // by the injector (a host name nmap reads as an address) and one refused
-// by the profile (a range) name the same field, inject_content.targets,
+// by the profile (a range past max_targets) name the same field, inject_content.targets,
 // and the item refused, in the terminal callback and in Process's error.
 func TestManualTargetRejectionsNameTheContentField(t *testing.T) {
 	tests := []struct{ name, targets, item string }{
 		{"by the injector", "127.0.0.1,0x7f000001", "0x7f000001"},
-		{"by the profile", "127.0.0.1,192.0.2.0/24", "192.0.2.0/24"},
+		{"by the profile", "127.0.0.1,10.0.0.0/8", "10.0.0.0/8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +88,11 @@ func TestProcessMaxTargets(t *testing.T) {
 		{"manual, one past the limit", 3, map[string]any{"target_selector": "manual", "targets": "h0, h1,,h2 ,h3"}, nil, nil,
 			"invalid inject_content.targets: 4 targets, more than max_targets (3)"},
 		{"manual, at the limit", 3, map[string]any{"target_selector": "manual", "targets": "h0,h1,h2"}, nil, nil, ""},
+		{"manual, a range past the limit", 3, map[string]any{"target_selector": "manual", "targets": "127.0.0.0/30"}, nil, nil,
+			`invalid inject_content.targets "127.0.0.0/30": a range of 4 addresses, more than max_targets (3)`},
+		{"manual, a range at the limit", 4, map[string]any{"target_selector": "manual", "targets": "127.0.0.0/30"}, nil, nil, ""},
+		{"manual, a /8 past the default", 0, map[string]any{"target_selector": "manual", "targets": "127.0.0.0/8"}, nil, nil,
+			`invalid inject_content.targets "127.0.0.0/8": a range of 16777216 addresses, more than max_targets (65536)`},
 		{"manual, repeats counted", 3, map[string]any{"target_selector": "manual", "targets": "h0,h0,h0,h0"}, nil, nil,
 			"4 targets, more than max_targets (3)"},
 		{"assets, one past the limit", 3, map[string]any{"target_selector": "assets"}, assets(4), nil,

@@ -158,19 +158,24 @@ func TestTranslate(t *testing.T) {
 			want:    []runtime.TargetSpec{{Value: "127.0.0.1"}, {Value: "::1"}},
 		},
 		{
-			name:    "manual range is rejected",
-			content: map[string]any{"target_selector": "manual", "targets": "192.0.2.0/24"},
-			wantErr: `invalid inject_content.targets "192.0.2.0/24": ranges are not accepted in platform manual targets`,
+			name:    "manual range expands to its addresses",
+			content: map[string]any{"target_selector": "manual", "targets": "127.0.0.0/30"},
+			want:    []runtime.TargetSpec{{Value: "127.0.0.0"}, {Value: "127.0.0.1"}, {Value: "127.0.0.2"}, {Value: "127.0.0.3"}},
 		},
 		{
-			name:    "manual IPv6 range after an address is rejected",
-			content: map[string]any{"target_selector": "manual", "targets": "192.0.2.1, 2001:db8::/120"},
-			wantErr: `invalid inject_content.targets "2001:db8::/120": item 2 of 2: ranges are not accepted in platform manual targets`,
+			name:    "manual IPv6 range after an address expands",
+			content: map[string]any{"target_selector": "manual", "targets": "192.0.2.1, ::1/128"},
+			want:    []runtime.TargetSpec{{Value: "192.0.2.1"}, {Value: "::1"}},
+		},
+		{
+			name:    "manual range past max_targets is rejected",
+			content: map[string]any{"target_selector": "manual", "targets": "192.0.2.1, 10.0.0.0/8"},
+			wantErr: `invalid inject_content.targets "10.0.0.0/8": item 2 of 2: a range of 16777216 addresses, 16777217 targets with the items before it, more than max_targets (65536)`,
 		},
 		{
 			name:    "manual range of a bad length is rejected as a range",
 			content: map[string]any{"target_selector": "manual", "targets": "10.0.0.0/33"},
-			wantErr: `invalid inject_content.targets "10.0.0.0/33": ranges are not accepted in platform manual targets`,
+			wantErr: `invalid inject_content.targets "10.0.0.0/33": not an address nor a CIDR range (e.g. 10.0.0.0/24, 2001:db8::/120)`,
 		},
 		{
 			name:    "manual without targets",

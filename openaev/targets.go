@@ -45,8 +45,9 @@ var _ targetPager = (*Client)(nil)
 // selector: assets of the message, assets of its asset groups (paged from
 // the platform) or manual targets. Each target keeps its asset id, first
 // agent id and asset group id (Agents lists the agents of an asset with
-// several). Manual targets are split on commas, trimmed,
-// de-duplicated and validated; a bad one is a *ValidationError naming it.
+// several). Manual targets are split on commas, trimmed, a CIDR range
+// expanded, de-duplicated and validated (manualTargets); a bad one is a
+// *ValidationError naming it.
 // An asset without a usable value is skipped and listed in Skipped. No
 // target at all is an error, and so are more than limit (manual targets
 // and assets counted before a target is made, the endpoints of asset
@@ -247,54 +248,4 @@ func validAddr(s string) bool {
 // validTarget checks a value as a network target would be checked.
 func validTarget(v string) error {
 	return signatures.ClassifyNetworkTarget(v).Validate()
-}
-
-// manualTargets splits, trims, validates and de-duplicates manual targets
-// as the CLI does its own (runtime.TargetSpec.Key: 0:0:0:0:0:0:0:1 repeats
-// ::1, LOCALHOST repeats localhost), keeping the first as written. A CIDR
-// range is refused as such: the platform's manual targets name one host
-// each, as its assets do. More than limit items (repeats included) are
-// refused before any is made. Of several items, the one refused is named
-// by its position ("item 2 of 3: …"), and a byte an error names counts
-// within that item as trimmed.
-func manualTargets(raw string, limit int) ([]runtime.TargetSpec, error) {
-	n := countItems(raw)
-	if n > limit {
-		return nil, tooManyTargets("inject_content."+KeyTargets, n, limit)
-	}
-	var out []runtime.TargetSpec
-	seen := map[string]bool{}
-	k := 0 // the item's position, from 1, among the non-empty ones
-	bad := func(v, reason string) error {
-		if n > 1 {
-			reason = fmt.Sprintf("item %d of %d: %s", k, n, reason)
-		}
-		return &ValidationError{Field: "inject_content." + KeyTargets, Value: v, Reason: reason}
-	}
-	for _, item := range strings.Split(raw, ",") {
-		v := strings.TrimSpace(item)
-		if v == "" {
-			continue
-		}
-		k++
-		if addr, _, isRange := strings.Cut(v, "/"); isRange && validAddr(addr) {
-			return nil, bad(v, "ranges are not accepted in platform manual targets: give one address or host name per comma-separated item")
-		}
-		if err := validTarget(v); err != nil {
-			reason := err.Error()
-			var ve *ValidationError
-			if errors.As(err, &ve) {
-				reason = ve.Reason
-			}
-			return nil, bad(v, reason)
-		}
-		spec := runtime.TargetSpec{Value: v}
-		k := spec.Key()
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, spec)
-	}
-	return out, nil
 }

@@ -247,14 +247,19 @@ func TestAssetHostNameResolvingToLoopbackIsSkipped(t *testing.T) {
 
 // FuzzManualTargets checks that whatever the platform sends as manual
 // targets, every accepted target is a valid network target that cannot be
-// read as an option, and none is repeated.
+// read as an option, none is repeated, and they are no more than the
+// limit, a range's addresses counted.
 func FuzzManualTargets(f *testing.F) {
 	for _, s := range []string{"192.0.2.1, web.example.com", "-oN/x", "a,,a", " 2001:db8::1 ,fe80::1%eth0",
-		"192.0.2.0/24", "host name", "$(id)", "…", ""} {
+		"192.0.2.0/24", "127.0.0.0/30,::1/128", "10.0.0.0/8", "host name", "$(id)", "…", ""} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		specs, err := manualTargets(raw, DefaultMaxTargets)
+		const limit = 1024
+		specs, err := manualTargets(raw, limit)
+		if len(specs) > limit {
+			t.Fatalf("%d targets, more than the limit %d", len(specs), limit)
+		}
 		if err != nil {
 			if !strings.Contains(err.Error(), "inject_content.targets") {
 				t.Fatalf("error does not name the field: %v", err)
