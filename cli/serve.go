@@ -259,7 +259,8 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	handler := openaev.NewHandler(openaev.HandlerConfig{Processor: proc,
 		Store: store, Wake: wake, Metrics: metrics, Log: log})
 	if durable != nil {
-		// The room reserved for each run is that of the largest result.
+		// The room reserved for each run is that of the largest result,
+		// released once its result is stored.
 		durable.Sized = handler.Sized
 		// The shutdown timeout cuts the callbacks in flight short: kept, their
 		// messages are acknowledged, not run again by another daemon.

@@ -207,7 +207,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	if waited {
 		h.reopenAfterWait(ctx, id)
 	}
-	release, err := h.reserve(ctx, id)
+	ctx, release, err := h.reserve(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -130,10 +130,10 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 	s.handler = openaev.NewHandler(openaev.HandlerConfig{Processor: e.proc, Store: s.store, Wake: s.wake,
 		RetryWait: time.Millisecond, Metrics: s.metrics, Log: e.log})
 	if durable != nil {
-		durable.Sized = func(n int64) { // as serve wires it, the largest size kept
+		durable.Sized = func(ctx context.Context, n int64) func() { // as serve wires it, the largest size kept
 			for l := s.largest.Load(); n > l && !s.largest.CompareAndSwap(l, n); l = s.largest.Load() {
 			}
-			s.handler.Sized(n)
+			return s.handler.Sized(ctx, n)
 		}
 		durable.Abort = s.handler.Abort()
 	}

@@ -29,7 +29,11 @@ import (
 //     outbox.HeldByOlderError), its reason read anew at each
 //     /healthz request ("outbox full: N of M bytes stored, R reserved
 //     for K results in flight; the next needs X"). The reservation ends
-//     with the message's handling.
+//     once the result's bodies are all stored (outbox.Deliverer's Sized
+//     hook says when: from then on the outbox's bytes count them, and
+//     counting the reservation too would count them twice), else with
+//     the message's handling: a result the outbox refused keeps its
+//     room reserved while it is tried again (see unstored).
 //   - A result that finds the outbox full all the same (another process
 //     shares the file, or it is larger than any before it) is sent
 //     without being stored; when that fails, it is tried again, stored
@@ -52,8 +56,27 @@ const minRoom = 4 << 10
 type room struct {
 	mu       sync.Mutex
 	need     int64 // largest result stored or refused so far (0: none)
-	reserved int64 // reserved by the runs in flight
-	runs     int   // the runs in flight that reserved room
+	reserved int64 // reserved by the runs in flight, their results not stored yet
+	runs     int   // the runs in flight holding a reservation
+}
+
+// reservation is the room one run reserved; end releases it, once.
+type reservation struct {
+	once sync.Once
+	end  func()
+}
+
+// reservationKey carries a run's *reservation in its context, for the
+// Sized hook to end it once its result is stored.
+type reservationKey struct{}
+
+// reservationOf returns the end of the reservation of ctx's run, or nil.
+func reservationOf(ctx context.Context) func() {
+	r, _ := ctx.Value(reservationKey{}).(*reservation)
+	if r == nil {
+		return nil
+	}
+	return func() { r.once.Do(r.end) }
 }
 
 // fits reports whether the outbox has room for one more result, and the
@@ -140,20 +163,21 @@ func (h *Handler) holdOutbox(first bool) (letGo func()) {
 }
 
 // reserve reserves the room of inject id's result in the outbox, and
-// returns its release; a serve.PauseError, the message not run, when
+// returns ctx carrying it (for Sized to release it once the result is
+// stored) and its release; a serve.PauseError, the message not run, when
 // there is none. An outbox another process kept locked past the lock
 // timeout has room unknown: the message is not run either, and the error
 // (naming the lock's holder and the wait) keeps it for the daemon to
 // handle again.
-func (h *Handler) reserve(ctx context.Context, id string) (release func(), err error) {
+func (h *Handler) reserve(ctx context.Context, id string) (_ context.Context, release func(), err error) {
 	if h.cfg.Store == nil {
-		return func() {}, nil
+		return ctx, func() {}, nil
 	}
 	h.room.mu.Lock()
 	ok, need, _, _, reason, locked := h.fitsOrWhy()
 	if locked != nil {
 		h.room.mu.Unlock()
-		return nil, fmt.Errorf("inject %s not run: its outbox room not checked: %w", id, locked)
+		return ctx, nil, fmt.Errorf("inject %s not run: its outbox room not checked: %w", id, locked)
 	}
 	if ok {
 		h.room.reserved += need
@@ -162,12 +186,14 @@ func (h *Handler) reserve(ctx context.Context, id string) (release func(), err e
 	reserved := h.room.reserved
 	h.room.mu.Unlock()
 	if ok {
-		return func() {
+		r := &reservation{end: func() {
 			h.room.mu.Lock()
 			defer h.room.mu.Unlock()
 			h.room.reserved -= need
 			h.room.runs--
-		}, nil
+		}}
+		ctx = context.WithValue(ctx, reservationKey{}, r)
+		return ctx, reservationOf(ctx), nil
 	}
 	msg := "inject not run: the outbox has no room for its result; the message is kept and handled again once it has room"
 	if strings.HasPrefix(reason, notWritable) {
@@ -178,7 +204,7 @@ func (h *Handler) reserve(ctx context.Context, id string) (release func(), err e
 		injectField(ctx, id), zap.String("outbox", h.cfg.Store.Path()), zap.String("reason", reason),
 		zap.Int64("room_needed", need), zap.Int64("reserved_in_flight", reserved))
 	h.signal()
-	return nil, &serve.PauseError{Err: fmt.Errorf("inject %s not run: %s", id, reason), Reason: reason,
+	return ctx, nil, &serve.PauseError{Err: fmt.Errorf("inject %s not run: %s", id, reason), Reason: reason,
 		Current: h.fullness, Wait: h.waitRoom}
 }
 

@@ -50,14 +50,15 @@ func (l *lateBodies) failure(rec Record) error {
 	return l.errs[rec.ID]
 }
 
-// storeFirst stores every body of b, then calls b.Before (unless aborted),
+// storeFirst stores every body of b, then calls stored (when not nil) and
+// b.Before (unless aborted),
 // then hands the records to f, in order, each with its body read
 // again from b, for the send's POST loop to post (see above). Once settled
 // (a body failed) or aborted, the records left are handed over without
 // their bodies, which the loop does not post. It returns the store's
 // error: then nothing is stored, and nothing handed over.
 func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f *feed, late *lateBodies,
-	aborted func() bool, settled *atomic.Bool) error {
+	aborted func() bool, settled *atomic.Bool, stored func()) error {
 	seq, owned := b.Seq, b.SeqInto != nil
 	if owned {
 		seq = b.SeqInto(bodies.get)
@@ -74,6 +75,9 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f
 	}, bodies, owned)
 	if err != nil {
 		return err
+	}
+	if stored != nil {
+		stored()
 	}
 	if !aborted() {
 		b.Before(ctx)

@@ -100,9 +100,11 @@ type Deliverer struct {
 	Unstored func(injectID string, why error)
 	// Sized, when not nil, is told the bytes of each delivery's bodies
 	// (Bodies.Size: the room it needs in the outbox) before they are
-	// stored, for a caller that reserves room before running the next
-	// inject.
-	Sized func(size int64)
+	// stored, with the delivery's context, for a caller that reserves
+	// room before running the next inject; stored, when not nil, is
+	// called once they all are (from then on the outbox counts them), not
+	// when the store fails.
+	Sized func(ctx context.Context, size int64) (stored func())
 	// Abort, when not nil, is held by each send (see Aborter): once it
 	// fires (a second interrupt), no more body is posted (the POST in
 	// flight is cut short), the bodies not yet stored are stored still,
@@ -187,7 +189,8 @@ func (d *Deliverer) Rejected(ctx context.Context, r *runtime.Rejection) error {
 }
 
 // send stores b and posts each body once it is stored (see Deliver).
-func (d *Deliverer) send(ctx context.Context, b Bodies) error {
+// stored, when not nil, is called once every body is stored.
+func (d *Deliverer) send(ctx context.Context, b Bodies, stored func()) error {
 	f := newFeed()
 	var (
 		putErr  error
@@ -200,7 +203,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 	if b.Before != nil {
 		go func() {
 			defer f.close()
-			putErr = d.storeFirst(ctx, b, &bodies, f, &late, aborted, &settled)
+			putErr = d.storeFirst(ctx, b, &bodies, f, &late, aborted, &settled, stored)
 		}()
 	} else {
 		seq, owned := b.Seq, b.SeqInto != nil
@@ -210,6 +213,9 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		put := func() {
 			defer f.close()
 			_, putErr = d.Store.put(b.N, b.Size, seq, maxTxBytes, func(recs []Record) { f.push(recs, &bodies) }, &bodies, owned)
+			if putErr == nil && stored != nil {
+				stored()
+			}
 		}
 		if b.N == 1 {
 			// One body is one push, taken by the loop below: stored here,

@@ -20,10 +20,11 @@ import (
 func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
 	pctx, aborted, release := HoldAbort(ctx, d.Abort)
 	defer release()
+	var stored func()
 	if d.Sized != nil {
-		d.Sized(b.Size)
+		stored = d.Sized(ctx, b.Size)
 	}
-	err := d.send(ctx, b)
+	err := d.send(ctx, b, stored)
 	var ue *UnstoredError
 	if d.Unstored == nil || !errors.As(err, &ue) {
 		return err

@@ -1,0 +1,110 @@
+package openaev_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/injectkit/injectkit/serve"
+)
+
+// callbackGate is a transport that holds each POST of a "complete"
+// callback until open is called, saying on held which inject's it holds:
+// a platform that does not answer, the results' bodies stored by then.
+type callbackGate struct {
+	gate chan struct{}
+	once sync.Once
+	held chan string
+}
+
+func newCallbackGate() *callbackGate {
+	return &callbackGate{gate: make(chan struct{}), held: make(chan string, 8)}
+}
+
+func (g *callbackGate) open() { g.once.Do(func() { close(g.gate) }) }
+
+func (g *callbackGate) RoundTrip(req *http.Request) (*http.Response, error) {
+	_, id, ok := strings.Cut(req.URL.Path, "/callback/")
+	if ok && req.Method == http.MethodPost && req.Body != nil {
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		ok = bytes.Contains(body, []byte(`"execution_action":"complete"`))
+	}
+	if ok && req.Method == http.MethodPost {
+		select {
+		case g.held <- id:
+		default:
+		}
+		select {
+		case <-g.gate:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestHandlerStoredResultFreesItsRoom is helper h219's finding: a result
+// stored in the outbox kept the room its run reserved until its message's
+// handling ended, its bytes counted twice (stored, and reserved) while the
+// platform did not answer, so that the next inject was paused ("outbox
+// full: 277 of 1024 bytes stored, 1024 reserved for 1 result in flight")
+// with room for its result. The reservation now ends once the result is
+// stored: the next inject runs when the bytes stored and the room it needs
+// fit the bound, and both results are kept and delivered.
+func TestHandlerStoredResultFreesItsRoom(t *testing.T) {
+	const limit = 4 << 10 // the first run reserves all of it: 4 KiB
+	gate := newCallbackGate()
+	defer gate.open() // a failed test leaves no POST held
+	s := newServeEnv(t, serveOpts{outbox: true, outboxMax: limit, httpClient: &http.Client{Transport: gate}})
+	results := make(chan error, 2)
+	handle := func(id string) {
+		body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+		results <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
+	}
+	go handle("i-0")
+	if id := <-gate.held; id != "i-0" {
+		t.Fatalf("held a callback of %s, want i-0's", id)
+	}
+	stored := s.storedBytes(t)
+	if stored == 0 || 2*stored > limit {
+		t.Fatalf("i-0's result stored in %d bytes: want some, and room for another as large in %d", stored, limit)
+	}
+	go handle("i-1")
+	select {
+	case err := <-results:
+		var pe *serve.PauseError
+		if errors.As(err, &pe) {
+			t.Fatalf("i-1 paused beside i-0's stored result (%d of %d bytes): %v", stored, limit, err)
+		}
+		t.Fatalf("i-1 handled while i-0's callback is held: %v", err)
+	case id := <-gate.held:
+		if id != "i-1" {
+			t.Fatalf("held a callback of %s, want i-1's", id)
+		}
+	}
+	if now := s.storedBytes(t); now <= stored || now > limit {
+		t.Errorf("with both results stored the outbox holds %d bytes, want more than %d, at most %d", now, stored, limit)
+	}
+	gate.open()
+	for range 2 {
+		if err := <-results; err != nil {
+			t.Errorf("handled: %v, want each result delivered and its message acknowledged", err)
+		}
+	}
+	for _, id := range []string{"i-0", "i-1"} {
+		if _, ok := s.platform.Terminal(id); !ok {
+			t.Errorf("the platform holds no terminal callback of %s", id)
+		}
+	}
+	if n := s.storedBytes(t); n != 0 {
+		t.Errorf("the outbox holds %d bytes once both were delivered, want 0", n)
+	}
+}
