@@ -9,7 +9,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
 )
 
 // callbackGate is a transport that holds each POST of a "complete"
@@ -106,5 +108,47 @@ func TestHandlerStoredResultFreesItsRoom(t *testing.T) {
 	}
 	if n := s.storedBytes(t); n != 0 {
 		t.Errorf("the outbox holds %d bytes once both were delivered, want 0", n)
+	}
+}
+
+// TestIntegrationServeStoredResultFreesItsRoom is h219's run of serve
+// on the real broker: one inject's result stored and its "complete" held
+// by a platform that does not answer, the next inject published runs (its
+// own "complete" posted) instead of pausing the consumption for want of
+// room its result has; both are delivered once the platform answers.
+func TestIntegrationServeStoredResultFreesItsRoom(t *testing.T) {
+	broker, queue := integration(t)
+	gate := newCallbackGate()
+	defer gate.open()
+	s := newServeEnv(t, serveOpts{outbox: true, outboxMax: 4 << 10, httpClient: &http.Client{Transport: gate}})
+	d, _ := s.daemon(t, broker, queue)
+	run(t, d)
+	testkit.WaitFor(t, testkit.Hang, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
+	publish := func(id string) {
+		servetest.Publish(t, queue, s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
+	}
+	publish("i-0")
+	if id := <-gate.held; id != "i-0" {
+		t.Fatalf("held a callback of %s, want i-0's", id)
+	}
+	publish("i-1")
+	var held string
+	testkit.WaitFor(t, testkit.Hang, "i-1's complete posted, or the consumption paused", func() bool {
+		select {
+		case held = <-gate.held:
+			return true
+		default:
+			return servetest.Metric(t, s.prom, "injectkit_consumption_paused") == 1
+		}
+	})
+	if held != "i-1" {
+		t.Fatalf("with i-0's result stored (%d of %d bytes): the consumption paused (%d WARN lines), want i-1 run",
+			s.storedBytes(t), 4<<10, s.logs.FilterMessageSnippet("consumption paused").Len())
+	}
+	gate.open()
+	for _, id := range []string{"i-0", "i-1"} {
+		if _, err := s.platform.WaitTerminal(t.Context(), id); err != nil {
+			t.Errorf("%s: %v, want its terminal callback", id, err)
+		}
 	}
 }
