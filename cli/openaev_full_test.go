@@ -183,14 +183,29 @@ func TestRunTargetTooLargeForEitherProfile(t *testing.T) {
 			t.Run(profile+" "+cmd, func(t *testing.T) {
 				t.Parallel()
 				p := openaevtest.NewPlatform(t, platformToken)
+				id := "inj-" + profile + "-" + cmd
+				// A request naming another inject is another test's, sent
+				// to a port this server was given after that test's closed
+				// it; a request naming this inject, or none, is this run's.
 				var posts atomic.Int32
+				var mu sync.Mutex
+				var sent []string
+				named := regexp.MustCompile(`/injects/([^/]+)`)
+				ours := func(method, path string) {
+					if m := named.FindStringSubmatch(path); m != nil && m[1] != id && m[1] != "execution" {
+						return
+					}
+					mu.Lock()
+					sent = append(sent, method+" "+path)
+					mu.Unlock()
+				}
 				be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					posts.Add(1)
+					ours(r.Method, r.URL.Path)
 					w.WriteHeader(http.StatusOK)
 				}))
 				t.Cleanup(be.Close)
 				url := be.URL
-				id := "inj-" + profile + "-" + cmd
 				if profile == cli.ProfileOpenAEV {
 					registered(t, p, platformToken, registry())
 					p.AddInject(id, openaev.ContractID("noop"))
@@ -206,9 +221,13 @@ func TestRunTargetTooLargeForEitherProfile(t *testing.T) {
 				if r.code != cli.ExitUsage || m == nil {
 					t.Fatalf("exit %d, want 2 naming --max-payload-size 1024 and the least size; stderr:\n%s", r.code, r.stderr)
 				}
-				if n := len(p.AllCalls()) - calls + int(posts.Load()); n != 0 {
-					t.Fatalf("%d requests sent before the refusal", n)
+				for _, c := range p.AllCalls()[calls:] {
+					ours(c.Method, c.Path)
 				}
+				if mu.Lock(); len(sent) != 0 {
+					t.Fatalf("%d requests sent before the refusal: %q", len(sent), sent)
+				}
+				mu.Unlock()
 				if cmd == "validate" {
 					return
 				}
