@@ -278,6 +278,10 @@ func jsonReason(body []byte, err error) string {
 	switch {
 	case !errors.As(err, &se):
 		return err.Error()
+	case len(body) == 0:
+		return "empty body"
+	case len(bytes.TrimSpace(body)) == 0:
+		return fmt.Sprintf("empty body (%d bytes of white space only)", len(body))
 	case bytes.HasPrefix(body, utf8BOM):
 		return "not valid JSON: a UTF-8 byte order mark (EF BB BF) at byte 0, which the platform never writes"
 	}
@@ -287,10 +291,11 @@ func jsonReason(body []byte, err error) string {
 // syntaxOffset returns where body, which err says is not JSON, breaks:
 // the byte at fault (encoding/json's offset is just past it), or the end
 // of a message cut short; false for another error, and for a message
-// starting with a byte order mark, which jsonReason places itself.
+// starting with a byte order mark, which jsonReason places itself, or
+// empty (nothing to place).
 func syntaxOffset(body []byte, err error) (int64, bool) {
 	var se *json.SyntaxError
-	if !errors.As(err, &se) || bytes.HasPrefix(body, utf8BOM) {
+	if !errors.As(err, &se) || bytes.HasPrefix(body, utf8BOM) || len(bytes.TrimSpace(body)) == 0 {
 		return 0, false
 	}
 	if se.Offset >= int64(len(body)) {

@@ -96,3 +96,21 @@ func FuzzParseMessage(f *testing.F) {
 		}
 	})
 }
+
+// TestParseMessageEmptyBody checks a message with no JSON at all, empty or
+// white space only: said to be an empty body, not encoding/json's "not
+// valid JSON: unexpected end of JSON input" placed "at byte 0".
+func TestParseMessageEmptyBody(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"empty", "", "invalid message: malformed message: empty body"},
+		{"white space only", " \n\t", "invalid message: malformed message: empty body (3 bytes of white space only)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := openaev.ParseMessage([]byte(tc.body))
+			var me *openaev.MessageError
+			if !errors.As(err, &me) || me.Error() != tc.want || me.Placed {
+				t.Errorf("ParseMessage(%q) = %v, want %q, not placed", tc.body, err, tc.want)
+			}
+		})
+	}
+}
