@@ -15,12 +15,24 @@ import (
 
 // The human-readable messages of the trace and the terminal callback.
 
+// NotStoredFindings ends the findings summary of a run whose terminal
+// callback is not SUCCESS (ERROR, TIMEOUT): its rows are sent, and the
+// platform makes no finding of them. OpenAEV 2.4.0's
+// InjectorExecutionProcessingHandler.processContext returns before its
+// output processors (findings, expectation signatures) unless the
+// callback's status is SUCCESS and its action COMPLETE
+// (ExecutionProcessingContext.isSuccess); a partial run is sent SUCCESS,
+// its findings stored.
+const NotStoredFindings = "sent, not stored as findings: the platform stores those of a SUCCESS complete only"
+
 // completion returns the platform status and the message of a report:
 // SUCCESS for a success or a partial run (the message says partial), ERROR
 // for a failure, TIMEOUT for a timeout, with the detail in the message.
 // Its findings summary counts the items sent, and says how many the
 // profile left out and why: misfits, the values not of their output's
-// type, and the findings of tooLarge, too large for the terminal callback.
+// type, and the findings of tooLarge, too large for the terminal callback;
+// for a failure or a timeout, that the platform stores none of them
+// (NotStoredFindings).
 func completion(r *runtime.Report, m *framework.Manifest, misfits []misfit, tooLarge map[string]bool) (string, string) {
 	n := len(r.Targets)
 	head := fmt.Sprintf("%s on %d target%s", r.Injector, n, plural(n))
@@ -29,6 +41,9 @@ func completion(r *runtime.Report, m *framework.Manifest, misfits []misfit, tooL
 		detail = r.Output.ErrorInfo.Message
 	}
 	summary := findingsSummary(r.Output.Findings, m, misfits, tooLarge)
+	if summary != "" && (r.Status == signatures.StatusFailed || r.Status == signatures.StatusTimeout) {
+		summary = strings.TrimSuffix(summary, ")") + "; " + NotStoredFindings + ")"
+	}
 	switch r.Status {
 	case signatures.StatusFailed:
 		msg := head + ": failed"
