@@ -10,15 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
-	"github.com/injectkit/injectkit/runtime"
-	"github.com/injectkit/injectkit/signatures"
 )
 
 // TestIntegrationNmapMessage runs platform messages end to end with the
@@ -35,21 +29,7 @@ func TestIntegrationNmapMessage(t *testing.T) {
 	port := testkit.Listen(t, "tcp4", "127.0.0.1:0", "").Port
 
 	platform := openaevtest.NewPlatform(t, testToken)
-	log := zaptest.NewLogger(t)
-	client, err := openaev.NewClient(openaev.Config{URL: platform.URL, Token: testToken, InjectorID: testInjectorID},
-		openaev.WithLogger(log), openaev.WithRetry(4, 10*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := framework.NewRegistry()
-	reg.Register("nmap", func() framework.Executor { return nmap.New() })
-	profile := openaev.NewProfile(client, []framework.Manifest{nmap.New().Manifest()}, log)
-	rt := runtime.New(reg, runtime.WithDeliverer(profile), runtime.WithLogger(log),
-		runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }}))))
-	proc := openaev.NewProcessor(rt, profile)
-	if _, err := client.Register(context.Background(), []framework.Manifest{nmap.New().Manifest()}, false); err != nil {
-		t.Fatal(err)
-	}
+	proc, client := nmapProcessor(t, platform)
 	e := &env{client: client, platform: platform}
 	content := func(selector string) map[string]any {
 		return map[string]any{"target_selector": selector, "target_property_selector": "automatic", "scan_type": []string{"connect"},
