@@ -92,7 +92,7 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 	// message is the complete's message, its findings summary saying the
 	// findings of tooLarge left out as too large to send.
 	message := func(tooLarge map[string]bool) (string, string) {
-		status, msg := completion(r, m, misfits, tooLarge)
+		status, msg := completion(r, m, v, misfits, tooLarge)
 		return status, msg + rest
 	}
 	status, msg := message(nil)

@@ -22,7 +22,9 @@ import (
 // output processors (findings, expectation signatures) unless the
 // callback's status is SUCCESS and its action COMPLETE
 // (ExecutionProcessingContext.isSuccess); a partial run is sent SUCCESS,
-// its findings stored.
+// its findings stored. The current line processes the structured output
+// of every complete, whatever its status (openaevtest's rule 5): its
+// messages never say it.
 const NotStoredFindings = "sent, not stored as findings: the platform stores those of a SUCCESS complete only"
 
 // completion returns the platform status and the message of a report:
@@ -31,9 +33,9 @@ const NotStoredFindings = "sent, not stored as findings: the platform stores tho
 // Its findings summary counts the items sent, and says how many the
 // profile left out and why: misfits, the values not of their output's
 // type, and the findings of tooLarge, too large for the terminal callback;
-// for a failure or a timeout, that the platform stores none of them
-// (NotStoredFindings).
-func completion(r *runtime.Report, m *framework.Manifest, misfits []misfit, tooLarge map[string]bool) (string, string) {
+// for a failure or a timeout on a platform of version v older than the
+// current line, that the platform stores none of them (NotStoredFindings).
+func completion(r *runtime.Report, m *framework.Manifest, v PlatformVersion, misfits []misfit, tooLarge map[string]bool) (string, string) {
 	n := len(r.Targets)
 	head := fmt.Sprintf("%s on %d target%s", r.Injector, n, plural(n))
 	detail := ""
@@ -41,7 +43,7 @@ func completion(r *runtime.Report, m *framework.Manifest, misfits []misfit, tooL
 		detail = r.Output.ErrorInfo.Message
 	}
 	summary := findingsSummary(r.Output.Findings, m, misfits, tooLarge)
-	if summary != "" && (r.Status == signatures.StatusFailed || r.Status == signatures.StatusTimeout) {
+	if summary != "" && !v.Current && (r.Status == signatures.StatusFailed || r.Status == signatures.StatusTimeout) {
 		summary = strings.TrimSuffix(summary, ")") + "; " + NotStoredFindings + ")"
 	}
 	switch r.Status {

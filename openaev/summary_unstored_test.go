@@ -15,19 +15,25 @@ import (
 // sends its rows, and OpenAEV 2.4.0 makes no finding of them
 // (InjectorExecutionProcessingHandler.processContext): its message counts
 // them and says they are not stored, where a success's, whose rows are
-// stored, says nothing of the kind.
+// stored, says nothing of the kind. The current line stores the rows of
+// every complete, whatever its status (openaevtest's rule 5): its
+// message never says they are not stored.
 func TestCompleteMessageSaysUnstoredFindings(t *testing.T) {
 	for _, tt := range []struct {
+		version  openaevtest.Version
 		status   framework.ExecutionStatus
 		wire     string
 		findings int // rows the platform stores
 	}{
-		{framework.StatusTimeout, openaev.StatusTimeout, 0},
-		{framework.StatusFailed, openaev.StatusError, 0},
-		{framework.StatusSuccess, openaev.StatusSuccess, 2},
+		{openaevtest.Version24, framework.StatusTimeout, openaev.StatusTimeout, 0},
+		{openaevtest.Version24, framework.StatusFailed, openaev.StatusError, 0},
+		{openaevtest.Version24, framework.StatusSuccess, openaev.StatusSuccess, 2},
+		{openaevtest.Current, framework.StatusTimeout, openaev.StatusTimeout, 2},
+		{openaevtest.Current, framework.StatusFailed, openaev.StatusError, 2},
+		{openaevtest.Current, framework.StatusSuccess, openaev.StatusSuccess, 2},
 	} {
-		t.Run(string(tt.status), func(t *testing.T) {
-			e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersion(openaevtest.Version24)})
+		t.Run(fmt.Sprintf("%v/%s", tt.version, tt.status), func(t *testing.T) {
+			e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersion(tt.version)})
 			e.register(t) // the contract's outputs: the platform's findings
 			e.nmap.open["127.0.0.1"] = []int{18142}
 			e.nmap.status = tt.status
