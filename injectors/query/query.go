@@ -182,9 +182,11 @@ func asParams(params any) (*Params, error) {
 // Configure applies the settings declared in the manifest. A key left out
 // keeps the default; shodan_base_url given empty or blank is refused, so
 // that a value meant for a stand-in never turns into api.shodan.io, a
-// shodan_api_key holding a control character is refused without its
-// value, and a request_timeout given empty or blank is refused, as every
-// duration given empty is. Unknown keys are errors.
+// shodan_api_key holding a control character, or any other character
+// signatures.Garbling refuses (a byte order mark, a zero-width space),
+// is refused without its value, and a request_timeout given empty or
+// blank is refused, as every duration given empty is. Unknown keys are
+// errors.
 func (e *Executor) Configure(settings map[string]string) error {
 	for k, given := range settings {
 		v := strings.TrimSpace(given)
@@ -202,6 +204,13 @@ func (e *Executor) Configure(settings map[string]string) error {
 			if strings.ContainsFunc(v, unicode.IsControl) {
 				// It would go in the request URL: refused, never quoted.
 				return &signatures.ValidationError{Field: Name + "." + k, Withheld: true, Reason: "holds a control character"}
+			}
+			if why := signatures.Garbling(v); why != "" {
+				// An invisible character read or pasted with the key (a
+				// file's byte order mark, a zero-width space): the key
+				// reads right wherever it is printed, and Shodan refuses
+				// it (401). Named by its code point, the key withheld.
+				return &signatures.ValidationError{Field: Name + "." + k, Withheld: true, Reason: why}
 			}
 			e.apiKey = v
 		case SettingRequestTimeout:

@@ -155,6 +155,9 @@ func TestConfigure(t *testing.T) {
 		{"key with a control character", map[string]string{"shodan_api_key": "k3yk3y\x01"}, "query.shodan_api_key", nil},
 		{"key with DEL", map[string]string{"shodan_api_key": "k3y\x7fk3y"}, "query.shodan_api_key", nil},
 		{"key with a C1 control", map[string]string{"shodan_api_key": "k3y\u0085k3y"}, "query.shodan_api_key", nil},
+		{"key with a byte order mark", map[string]string{"shodan_api_key": "\ufeffk3yk3y"}, "query.shodan_api_key", nil},
+		{"key with a zero-width space", map[string]string{"shodan_api_key": "k3y\u200bk3y"}, "query.shodan_api_key", nil},
+		{"key not UTF-8", map[string]string{"shodan_api_key": "k3y\xffk3y"}, "query.shodan_api_key", nil},
 		{"key outside ASCII: sent escaped", map[string]string{"shodan_api_key": "kéy"}, "", func(e *Executor) bool {
 			return e.apiKey == "kéy"
 		}},

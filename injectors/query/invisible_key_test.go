@@ -1,0 +1,61 @@
+package query
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+)
+
+// TestInvisibleCharacterInKeyRefused: a key read from a file saved with
+// a byte order mark (export INJECTKIT_SHODAN_API_KEY="$(cat key.txt)"),
+// or pasted from a web page with a zero-width space, looks right wherever
+// it is printed, yet Shodan refuses it: the run sent a request and failed
+// with "invalid or unauthorised API key (HTTP 401)", the user left
+// checking a key that reads correctly. It is refused before anything is
+// sent, exit 2, naming where it was given and the character, never the
+// key, as a control character is (TestConfigure).
+func TestInvisibleCharacterInKeyRefused(t *testing.T) {
+	for _, tt := range []struct {
+		name, env, config, where, char string
+	}{
+		{"byte order mark, from the environment", "\ufeff" + testKey, "", "(env INJECTKIT_SHODAN_API_KEY)", "U+FEFF"},
+		{"zero-width space, from the environment", testKey[:6] + "\u200b" + testKey[6:], "", "(env INJECTKIT_SHODAN_API_KEY)", "U+200B"},
+		{"line separator, from the environment", testKey + "\u2028x", "", "(env INJECTKIT_SHODAN_API_KEY)", "U+2028"},
+		{"zero-width joiner, from the config file", "", "query:\n  shodan_api_key: \"" + testKey + "\\u200d\"\n", "(config file ", "U+200D"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newStandIn(t)
+			env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_OUTBOX": "none", "INJECTKIT_SHODAN_API_KEY": tt.env}
+			if tt.config != "" {
+				path := filepath.Join(t.TempDir(), "injectkit.yaml")
+				if err := os.WriteFile(path, []byte(tt.config), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				env["INJECTKIT_CONFIG"] = path
+			}
+			reg := framework.NewRegistry()
+			reg.Register(Name, func() framework.Executor { return New() })
+			var out, errs bytes.Buffer
+			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs,
+				Getenv: func(k string) string { return env[k] }},
+				[]string{"injectkit", "run", "query", "--query", "port:22", "-o", "json"})
+			shown := out.String() + errs.String()
+			if code != 2 || len(srv.Requests()) != 0 {
+				t.Fatalf("exit %d after %d requests; want 2 before any\n%s", code, len(srv.Requests()), shown)
+			}
+			want := "invalid query.shodan_api_key (secret) " + tt.where
+			if !strings.Contains(errs.String(), want) || !strings.Contains(errs.String(), "non-printable character "+tt.char) {
+				t.Errorf("stderr does not say %q and the character %s:\n%s", want, tt.char, errs.String())
+			}
+			if strings.Contains(shown, testKey[len(testKey)-10:]) {
+				t.Errorf("the key is shown:\n%s", shown)
+			}
+		})
+	}
+}
