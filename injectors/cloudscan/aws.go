@@ -148,12 +148,12 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 	if s.endpointURL != "" {
 		opts = append(opts, config.WithBaseEndpoint(s.endpointURL))
 	}
-	if command := ownCredentialProcess(ctx, files, s.profile); command != "" {
+	if command, where := ownCredentialProcess(ctx, files, s.profile); command != "" {
 		term := p.term
 		if term == nil {
 			term = &terminal{}
 		}
-		opts = append(opts, config.WithCredentialsProvider(newQuietProcess(ctx, command, log, term)))
+		opts = append(opts, config.WithCredentialsProvider(newQuietProcess(ctx, command, where, log, term)))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

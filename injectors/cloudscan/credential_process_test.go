@@ -364,7 +364,7 @@ func ttyChild(helper string) {
 	signal.Notify(sigs, syscall.SIGINT)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	creds, err := newQuietProcess(ctx, helper, zap.NewNop(), &terminal{}).Retrieve(ctx)
+	creds, err := newQuietProcess(ctx, helper, `profile "pp"`, zap.NewNop(), &terminal{}).Retrieve(ctx)
 	switch {
 	case err == nil:
 		fmt.Println("got=" + creds.SecretAccessKey)

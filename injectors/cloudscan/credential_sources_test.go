@@ -279,7 +279,7 @@ func TestProcessOutputFaultWithholdsTheCharacter(t *testing.T) {
 func TestQuietProcessLeavesItsChildren(t *testing.T) {
 	const command = `(sleep 2 >/dev/null &) ; echo 'warming' >&2; echo '{"Version":1,"AccessKeyId":"AKIACHILD","SecretAccessKey":"s"}'`
 	log, _ := testkit.Logger()
-	creds, err := newQuietProcess(context.Background(), command, log, &terminal{}).Retrieve(context.Background())
+	creds, err := newQuietProcess(context.Background(), command, `profile "pp"`, log, &terminal{}).Retrieve(context.Background())
 	if err != nil || creds.AccessKeyID != "AKIACHILD" {
 		t.Fatalf("Retrieve = %+v, %v; want the process's credentials", creds.AccessKeyID, err)
 	}

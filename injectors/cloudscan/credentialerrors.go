@@ -32,7 +32,10 @@ func safeCredentialError(err error) error {
 	if !strings.Contains(err.Error(), processParseFailure) {
 		return err
 	}
-	const prefix = "a credential_process the profile uses gave output the AWS SDK could not parse"
+	prefix := "a credential_process the profile uses gave output the AWS SDK could not parse"
+	if pe, ok := errors.AsType[*processError](err); ok {
+		prefix = "the credential_process of " + pe.where + " gave output the AWS SDK could not parse"
+	}
 	var pe *processcreds.ProviderError
 	if errors.As(err, &pe) && strings.HasPrefix(pe.Err.Error(), processParseFailure) {
 		if why := processOutputFault(errors.Unwrap(pe.Err)); why != "" {

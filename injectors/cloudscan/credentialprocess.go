@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // processWaitDelay bounds how long a credential_process's run waits, once
@@ -36,16 +38,18 @@ const processWaitDelay = time.Second
 // nothing the SDK takes before it, or that makes it a step of a chain
 // (source_profile, keys, credential_source, web identity, SSO, login,
 // role_arn: resolveCredsFromProfile). A profile the loader cannot load is
-// left to the SDK, which says what is wrong.
-func ownCredentialProcess(ctx context.Context, files *sdkFiles, setting string) string {
+// left to the SDK, which says what is wrong. where names the profile and
+// the file and line its credential_process is given on
+// (processWhere), for the process's errors.
+func ownCredentialProcess(ctx context.Context, files *sdkFiles, setting string) (command, where string) {
 	env, err := config.NewEnvConfig()
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	profile := setting
 	if profile == "" {
 		if env.Credentials.HasKeys() || env.WebIdentityTokenFilePath != "" {
-			return ""
+			return "", ""
 		}
 		profile = env.SharedConfigProfile
 	}
@@ -56,10 +60,10 @@ func ownCredentialProcess(ctx context.Context, files *sdkFiles, setting string) 
 	if err != nil || c.Source != nil || c.Credentials.HasKeys() || c.CredentialSource != "" ||
 		c.WebIdentityTokenFile != "" || c.SSOSessionName != "" || c.SSORegion != "" ||
 		c.SSOAccountID != "" || c.SSOStartURL != "" || c.SSORoleName != "" ||
-		c.LoginSession != "" || c.RoleARN != "" {
-		return ""
+		c.LoginSession != "" || c.RoleARN != "" || c.CredentialProcess == "" {
+		return "", ""
 	}
-	return c.CredentialProcess
+	return c.CredentialProcess, processWhere(files.read, profile)
 }
 
 // quietProcess runs a credential_process as the SDK's own provider does
@@ -88,12 +92,14 @@ type quietProcess struct {
 	scope context.Context
 	// term decides the process's group (terminal.lend).
 	term *terminal
+	// where names the profile the process is given in (processWhere).
+	where string
 }
 
-// newQuietProcess returns the provider running command, for the inject
-// whose context is scope.
-func newQuietProcess(scope context.Context, command string, log *zap.Logger, term *terminal) *quietProcess {
-	return &quietProcess{log: log, scope: scope, term: term, provider: processcreds.NewProviderCommand(processcreds.NewCommandBuilderFunc(
+// newQuietProcess returns the provider running command, given where
+// (processWhere), for the inject whose context is scope.
+func newQuietProcess(scope context.Context, command, where string, log *zap.Logger, term *terminal) *quietProcess {
+	return &quietProcess{log: log, scope: scope, term: term, where: where, provider: processcreds.NewProviderCommand(processcreds.NewCommandBuilderFunc(
 		func(ctx context.Context) (*exec.Cmd, error) {
 			shell := []string{"sh", "-c"}
 			if runtime.GOOS == "windows" {
@@ -181,7 +187,47 @@ func (q *quietProcess) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		q.log.Warn(fmt.Sprintf("aws sdk: the credential_process wrote %d bytes to its standard error, not shown (they may hold credentials): run it by hand to read them", written),
 			zap.Int64("stderr_bytes", written))
 	}
+	if err != nil {
+		err = &processError{where: q.where, err: err}
+	}
 	return creds, err
+}
+
+// processError is an error of the profile's own credential_process,
+// naming where it is given: the SDK's own says "error in
+// credential_process: exit status 1", not which profile's, nor where the
+// command is written.
+type processError struct {
+	where string
+	err   error
+}
+
+func (e *processError) Error() string {
+	return "the credential_process of " + e.where + ": " + e.err.Error()
+}
+func (e *processError) Unwrap() error { return e.err }
+
+// processWhere names profile and the file and line of its
+// credential_process, the last the SDK reads (a credentials file's over
+// a config file's, a later line over an earlier): `profile "pp"
+// (/home/u/.aws/config:6)`, the profile alone when no line is found.
+func processWhere(files []readFile, profile string) string {
+	where := ""
+	for _, f := range files {
+		for _, h := range f.headers {
+			if !profileSection(f, h, profile) {
+				continue
+			}
+			if n := sectionKeys(f, h)["credential_process"]; n > 0 {
+				where = fmt.Sprintf("%s:%d", f.path, n)
+			}
+		}
+	}
+	name := fmt.Sprintf("profile %q", signatures.Shorten(profile, signatures.MaxQuoted))
+	if where == "" {
+		return name
+	}
+	return name + " (" + where + ")"
 }
 
 // heldOutput reads the credentials of a credential_process that exited

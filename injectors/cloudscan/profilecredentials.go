@@ -126,12 +126,8 @@ func ignoredSections(files []readFile, profile string) []string {
 func profileSections(files []readFile, profile string) []string {
 	var out []string
 	for _, f := range files {
-		name := profile
-		if f.kind == "config" && profile != "default" {
-			name = "profile " + profile
-		}
 		for _, h := range f.headers {
-			if h.name == name || f.kind == "config" && profile == "default" && h.name == "profile default" {
+			if profileSection(f, h, profile) {
 				out = append(out, fmt.Sprintf("[%s] (%s:%d)", signatures.Shorten(h.name, signatures.MaxQuoted), f.path, h.line))
 			}
 		}

@@ -66,6 +66,21 @@ func partialSection(files []readFile, err error) (reason string, ok bool) {
 // without aws_secret_access_key".
 func describePartial(f readFile, h sectionHeader) string {
 	head := fmt.Sprintf("[%s] (%s:%d)", signatures.Shorten(h.name, signatures.MaxQuoted), f.path, h.line)
+	found := sectionKeys(f, h)
+	switch {
+	case found[keyAccessKeyID] > 0 && found[keySecretAccessKey] == 0:
+		return fmt.Sprintf("%s gives %s (line %d) without %s", head, keyAccessKeyID, found[keyAccessKeyID], keySecretAccessKey)
+	case found[keySecretAccessKey] > 0 && found[keyAccessKeyID] == 0:
+		return fmt.Sprintf("%s gives %s (line %d) without %s", head, keySecretAccessKey, found[keySecretAccessKey], keyAccessKeyID)
+	}
+	return head + " gives " + keyAccessKeyID + " without " + keySecretAccessKey + ", or the other way round"
+}
+
+// sectionKeys returns the keys section h of f gives, each with the line
+// (from 1) of its last value, as the SDK's reader of the file takes a
+// property: a line holding a key, "=" (or ":") and a value, not indented
+// nor a comment; the key lower-cased.
+func sectionKeys(f readFile, h sectionHeader) map[string]int {
 	lines := strings.Split(string(f.body), "\n")
 	end := len(lines)
 	for _, o := range f.headers {
@@ -80,16 +95,19 @@ func describePartial(f readFile, h sectionHeader) string {
 		if line == "" || line[0] == ' ' || line[0] == '\t' || line[0] == '#' || line[0] == ';' {
 			continue
 		}
-		key, _, ok := splitProperty(strings.TrimRight(cutPropertyComment(line), " \t"))
-		if key = strings.ToLower(key); ok && (key == keyAccessKeyID || key == keySecretAccessKey) {
-			found[key] = n + 1
+		if key, _, ok := splitProperty(strings.TrimRight(cutPropertyComment(line), " \t")); ok {
+			found[strings.ToLower(key)] = n + 1
 		}
 	}
-	switch {
-	case found[keyAccessKeyID] > 0 && found[keySecretAccessKey] == 0:
-		return fmt.Sprintf("%s gives %s (line %d) without %s", head, keyAccessKeyID, found[keyAccessKeyID], keySecretAccessKey)
-	case found[keySecretAccessKey] > 0 && found[keyAccessKeyID] == 0:
-		return fmt.Sprintf("%s gives %s (line %d) without %s", head, keySecretAccessKey, found[keySecretAccessKey], keyAccessKeyID)
+	return found
+}
+
+// profileSection reports whether h is a section of f the SDK reads for
+// profile: [profile name] in a config file ([default] or
+// [profile default] for default), [name] in a credentials file.
+func profileSection(f readFile, h sectionHeader, profile string) bool {
+	if f.kind != "config" {
+		return h.name == profile
 	}
-	return head + " gives " + keyAccessKeyID + " without " + keySecretAccessKey + ", or the other way round"
+	return h.name == "profile "+profile || profile == "default" && h.name == "default"
 }
