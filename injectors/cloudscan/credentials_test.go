@@ -168,7 +168,7 @@ func TestProfileWithoutCredentialsRefused(t *testing.T) {
 		{"AWS_PROFILE, keys in the environment", regionOnly, misnamedKeys,
 			map[string]string{"AWS_PROFILE": "keys", "AWS_ACCESS_KEY_ID": testAccessKeyID, "AWS_SECRET_ACCESS_KEY": testSecretKey}, nil, "", "", nil, ""},
 		{"AWS_PROFILE, web identity in the environment", regionOnly, "",
-			map[string]string{"AWS_PROFILE": "keys", "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/token"}, nil, "", "", nil, ""},
+			map[string]string{"AWS_PROFILE": "keys", "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/token", "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/scan"}, nil, "", "", nil, ""},
 		{"setting, keys in the environment", regionOnly, "",
 			map[string]string{"AWS_ACCESS_KEY_ID": testAccessKeyID, "AWS_SECRET_ACCESS_KEY": testSecretKey}, map[string]string{SettingProfile: "keys"},
 			"cloudscan.profile", "keys", []string{noCreds, ", or leave the setting out for the SDK's standard chain"}, ""},

@@ -85,3 +85,25 @@ func firstSet(names []string) string {
 	}
 	return ""
 }
+
+// checkEnvWebIdentity refuses AWS_WEB_IDENTITY_TOKEN_FILE without
+// AWS_ROLE_ARN when the SDK takes the environment's web identity for the
+// credentials: without the profile setting (AWS_PROFILE does not come
+// before it) and without keys in the environment, which come first
+// (config's resolveCredentialChain). The SDK then fails loading its
+// configuration with every inject ("role ARN is not set"), before any
+// call. The error names the variable and the path (a path, not the
+// token).
+func checkEnvWebIdentity(setting string) error {
+	if setting != "" {
+		return nil
+	}
+	env, err := config.NewEnvConfig()
+	if err != nil || env.Credentials.HasKeys() || env.WebIdentityTokenFilePath == "" || env.RoleARN != "" {
+		return nil
+	}
+	return &signatures.ValidationError{Field: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: env.WebIdentityTokenFilePath,
+		Reason: "is set, but AWS_ROLE_ARN is not: without keys in the environment the AWS SDK takes the web identity " +
+			"token for the credentials, and with no role to assume with it fails every inject (\"role ARN is not set\") " +
+			"before any call; set AWS_ROLE_ARN to the role, or unset AWS_WEB_IDENTITY_TOKEN_FILE"}
+}

@@ -55,7 +55,8 @@ func settingsSpec() []framework.Setting {
 // (AWS_CA_BUNDLE, a profile's ca_bundle: readCABundle) must be a regular
 // file holding certificates; and the environment must be one the SDK's
 // reader of it takes (checkEnvConfig), holding no half key pair
-// (checkEnvKeyPair). Unknown keys are errors. Errors are
+// (checkEnvKeyPair) nor a web identity token file without its role
+// (checkEnvWebIdentity). Unknown keys are errors. Errors are
 // *signatures.ValidationError on "cloudscan.<key>", AWS_PROFILE, AWS_DEFAULT_PROFILE,
 // an endpoint's variable or "<file>:<profile>.endpoint_url", or,
 // whatever the settings, on the AWS shared file the SDK would read at run
@@ -104,6 +105,9 @@ func (e *Executor) Configure(settings map[string]string) error {
 		return err
 	}
 	if err := checkEnvKeyPair(s.profile); err != nil {
+		return err
+	}
+	if err := checkEnvWebIdentity(s.profile); err != nil {
 		return err
 	}
 	if _, err := readCABundle(files, s.profile); err != nil {

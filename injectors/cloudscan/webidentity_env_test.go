@@ -1,0 +1,84 @@
+package cloudscan
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// TestEnvWebIdentityWithoutRole: AWS_WEB_IDENTITY_TOKEN_FILE without
+// AWS_ROLE_ARN, when the SDK takes the environment's web identity (no
+// profile setting, no keys in the environment come first), has the SDK
+// fail loading its configuration with every inject ("role ARN is not
+// set"), before any call. It is refused when the executor is configured,
+// naming the variable and the path, where every inject used to fail at
+// run time (exit 3, "load aws configuration: role ARN is not set"); with
+// the role, keys or the setting beside it, it is not. The SDK is the
+// judge.
+func TestEnvWebIdentityWithoutRole(t *testing.T) {
+	const profile = "[default]\naws_access_key_id = AKIAPROFILEEXAMPLE01\naws_secret_access_key = profileSecretEXAMPLEabcdefghij012345678\n"
+	for _, tt := range []struct {
+		name    string
+		env     map[string]string
+		setting string
+		refused bool
+	}{
+		{"token file alone", map[string]string{"AWS_ROLE_ARN": ""}, "", true},
+		{"with its role", map[string]string{"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/scan"}, "", false},
+		{"keys come first", map[string]string{"AWS_ROLE_ARN": "", "AWS_ACCESS_KEY_ID": testAccessKeyID,
+			"AWS_SECRET_ACCESS_KEY": testSecretKey}, "", false},
+		{"the setting's profile", map[string]string{"AWS_ROLE_ARN": ""}, "default", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			awsEnvWith(t, map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_REGION": "eu-west-1"}, "", profile)
+			token := filepath.Join(t.TempDir(), "token")
+			if err := os.WriteFile(token, []byte("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var opts []func(*config.LoadOptions) error
+			if tt.setting != "" {
+				opts = append(opts, config.WithSharedConfigProfile(tt.setting))
+			}
+			if _, sdkErr := config.LoadDefaultConfig(context.Background(), opts...); (sdkErr != nil) != tt.refused {
+				t.Fatalf("the SDK's loading: %v; the case expects a refusal: %v", sdkErr, tt.refused)
+			}
+
+			err := New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9", SettingProfile: tt.setting})
+			if !tt.refused {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Field != "AWS_WEB_IDENTITY_TOKEN_FILE" || ve.Value != token ||
+				!strings.Contains(ve.Reason, "AWS_ROLE_ARN is not") {
+				t.Fatalf("error %v, want AWS_WEB_IDENTITY_TOKEN_FILE %q refused for want of AWS_ROLE_ARN", err, token)
+			}
+		})
+	}
+}
+
+// run and validate refuse it with exit 2 before anything is sent or
+// stored.
+func TestCLIRefusesEnvWebIdentityWithoutRole(t *testing.T) {
+	awsEnvWith(t, map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_ROLE_ARN": "",
+		"AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"}, "", "")
+	st := newStandIn(t, nil, fixtures())
+	for _, cmd := range []string{"run", "validate"} {
+		t.Run(cmd, func(t *testing.T) {
+			refusedBeforeAnything(t, st, cmd, endpointEnv(st.URL()),
+				`invalid AWS_WEB_IDENTITY_TOKEN_FILE "/var/run/secrets/eks.amazonaws.com/serviceaccount/token": is set, but AWS_ROLE_ARN is not`)
+		})
+	}
+}
