@@ -153,8 +153,10 @@ const ssoSessionMissing = "failed to find SSO session section, "
 // (checkCredentialSource), or that assumes a role with no region to call
 // STS in (checkRoleRegion), or a section of whose chain gives one of the
 // two keys without the other (partialSection: whatever the source, the
-// SDK fails loading it): the SDK fails on each for sure when the
-// inject runs. The last two only when the SDK takes the profile's
+// SDK fails loading it), or whose loading the SDK's loader refuses for
+// a source_profile, credential_source or web_identity_token_file without
+// a role_arn, or more than one kind of credentials (loaderRefusal): the
+// SDK fails on each for sure when the inject runs. The last two only when the SDK takes the profile's
 // credentials (src.resolved). Any other error of the loader is left to
 // the run.
 func checkProfile(files *sdkFiles, src profileSource, endpoint string, refuse func(reason string) error) error {
@@ -200,6 +202,9 @@ func checkProfile(files *sdkFiles, src profileSource, endpoint string, refuse fu
 	}
 	if reason, ok := partialSection(files.read, err); ok {
 		return refuse("its credentials are partial in " + where + ": " + reason)
+	}
+	if reason, ok := loaderRefusal(files.read, profile, err); ok {
+		return refuse(reason)
 	}
 	return nil
 }
