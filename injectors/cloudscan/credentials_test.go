@@ -207,7 +207,7 @@ func TestProfileWithoutCredentialsRefused(t *testing.T) {
 			env := maps.Clone(noKeys)
 			maps.Copy(env, tt.env)
 			for k, v := range env {
-				t.Setenv(k, v)
+				t.Setenv(k, webIdentityTokenFile(t, k, v))
 			}
 			writeSharedFiles(t, tt.config, tt.credentials)
 			err := New().Configure(tt.settings)

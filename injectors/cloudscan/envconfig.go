@@ -1,12 +1,15 @@
 package cloudscan
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/injectkit/injectkit/internal/filekind"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -86,24 +89,41 @@ func firstSet(names []string) string {
 	return ""
 }
 
-// checkEnvWebIdentity refuses AWS_WEB_IDENTITY_TOKEN_FILE without
-// AWS_ROLE_ARN when the SDK takes the environment's web identity for the
-// credentials: without the profile setting (AWS_PROFILE does not come
-// before it) and without keys in the environment, which come first
-// (config's resolveCredentialChain). The SDK then fails loading its
-// configuration with every inject ("role ARN is not set"), before any
-// call. The error names the variable and the path (a path, not the
-// token).
+// checkEnvWebIdentity refuses AWS_WEB_IDENTITY_TOKEN_FILE when the SDK
+// takes the environment's web identity for the credentials (without the
+// profile setting, AWS_PROFILE not coming before it, and without keys in
+// the environment, which come first: config's resolveCredentialChain)
+// and fails every inject on it before any call: without AWS_ROLE_ARN
+// (its loading fails, "role ARN is not set"), or naming no file, or one
+// that is not a regular file (its reading of the token fails, "unable to
+// read file at …", or waits on a FIFO). The error names the variable and
+// the path (a path, not the token). A file there that cannot be read is
+// left to the run.
 func checkEnvWebIdentity(setting string) error {
 	if setting != "" {
 		return nil
 	}
 	env, err := config.NewEnvConfig()
-	if err != nil || env.Credentials.HasKeys() || env.WebIdentityTokenFilePath == "" || env.RoleARN != "" {
+	if err != nil || env.Credentials.HasKeys() || env.WebIdentityTokenFilePath == "" {
 		return nil
 	}
-	return &signatures.ValidationError{Field: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: env.WebIdentityTokenFilePath,
-		Reason: "is set, but AWS_ROLE_ARN is not: without keys in the environment the AWS SDK takes the web identity " +
+	path := env.WebIdentityTokenFilePath
+	refuse := func(reason string) error {
+		return &signatures.ValidationError{Field: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: path, Reason: reason}
+	}
+	if env.RoleARN == "" {
+		return refuse("is set, but AWS_ROLE_ARN is not: without keys in the environment the AWS SDK takes the web identity " +
 			"token for the credentials, and with no role to assume with it fails every inject (\"role ARN is not set\") " +
-			"before any call; set AWS_ROLE_ARN to the role, or unset AWS_WEB_IDENTITY_TOKEN_FILE"}
+			"before any call; set AWS_ROLE_ARN to the role, or unset AWS_WEB_IDENTITY_TOKEN_FILE")
+	}
+	const reads = ": without keys in the environment the AWS SDK reads the web identity token from it for the credentials " +
+		"with each inject, and would fail every inject before any call; give the file the token is written to, or unset AWS_WEB_IDENTITY_TOKEN_FILE"
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return refuse("no such file" + reads)
+	case err == nil && !fi.Mode().IsRegular():
+		return refuse(filekind.NotRegular(fi.Mode()) + reads)
+	}
+	return nil
 }

@@ -135,7 +135,7 @@ func TestAWSProfileChecked(t *testing.T) {
 			t.Setenv("AWS_PROFILE", tt.awsProfile)
 			t.Setenv("AWS_DEFAULT_PROFILE", tt.defaultProfile)
 			for k, v := range tt.env {
-				t.Setenv(k, v)
+				t.Setenv(k, webIdentityTokenFile(t, k, v))
 			}
 			e := New()
 			err := e.Configure(map[string]string{SettingProfile: tt.setting})

@@ -82,3 +82,76 @@ func TestCLIRefusesEnvWebIdentityWithoutRole(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvWebIdentityTokenFileUnreadable: AWS_WEB_IDENTITY_TOKEN_FILE
+// naming no file (or a directory), when the SDK takes the environment's
+// web identity, has every inject fail when the SDK reads the token for
+// the credentials, before any call ("unable to read file at …", naming
+// neither the variable nor where it was set). It is refused when the
+// executor is configured, naming the variable and the path; a file there,
+// or keys or the setting beside it, is not refused.
+func TestEnvWebIdentityTokenFileUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	token := filepath.Join(dir, "token")
+	if err := os.WriteFile(token, []byte("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const profile = "[default]\naws_access_key_id = AKIAPROFILEEXAMPLE01\naws_secret_access_key = profileSecretEXAMPLEabcdefghij012345678\n"
+	for _, tt := range []struct {
+		name, path, setting string
+		envKeys             bool
+		want                string // in the reason; "" for no refusal
+	}{
+		{"no such file", filepath.Join(dir, "gone"), "", false, "no such file"},
+		{"a directory", dir, "", false, "a directory, not a regular file"},
+		{"a file", token, "", false, ""},
+		{"no such file, keys come first", filepath.Join(dir, "gone"), "", true, ""},
+		{"no such file, the setting's profile", filepath.Join(dir, "gone"), "default", false, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_REGION": "eu-west-1",
+				"AWS_WEB_IDENTITY_TOKEN_FILE": tt.path, "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/scan"}
+			if tt.envKeys {
+				env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = testAccessKeyID, testSecretKey
+			}
+			awsEnvWith(t, env, "", profile)
+			if tt.want != "" {
+				// The SDK fails reading the token, before any call.
+				cfg, err := config.LoadDefaultConfig(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := cfg.Credentials.Retrieve(context.Background()); err == nil || !strings.Contains(err.Error(), "unable to read file at") {
+					t.Fatalf("the SDK's credentials: %v, want its failure to read the token file", err)
+				}
+			}
+			err := New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9", SettingProfile: tt.setting})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Field != "AWS_WEB_IDENTITY_TOKEN_FILE" || ve.Value != tt.path || !strings.Contains(ve.Reason, tt.want) {
+				t.Fatalf("error %v, want AWS_WEB_IDENTITY_TOKEN_FILE %q refused: %s", err, tt.path, tt.want)
+			}
+		})
+	}
+}
+
+// webIdentityTokenFile is v, the value of the variable k, but for a token
+// file the case names (AWS_WEB_IDENTITY_TOKEN_FILE): a file holding a
+// token is written there, as the SDK reads one with each inject and
+// Configure refuses a path naming none.
+func webIdentityTokenFile(t *testing.T, k, v string) string {
+	t.Helper()
+	if k != "AWS_WEB_IDENTITY_TOKEN_FILE" || v == "" {
+		return v
+	}
+	path := filepath.Join(t.TempDir(), filepath.Base(v))
+	if err := os.WriteFile(path, []byte("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
