@@ -209,7 +209,8 @@ func TestProfileWithoutCredentialsRefused(t *testing.T) {
 			for k, v := range env {
 				t.Setenv(k, webIdentityTokenFile(t, k, v))
 			}
-			writeSharedFiles(t, tt.config, tt.credentials)
+			// A web identity token file the SDK reads, there.
+			writeSharedFiles(t, strings.ReplaceAll(tt.config, "/var/run/token", webIdentityTokenFile(t, "AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token")), tt.credentials)
 			err := New().Configure(tt.settings)
 			if tt.field == "" {
 				if err != nil {

@@ -155,8 +155,10 @@ const ssoSessionMissing = "failed to find SSO session section, "
 // two keys without the other (partialSection: whatever the source, the
 // SDK fails loading it), or whose loading the SDK's loader refuses for
 // a source_profile, credential_source or web_identity_token_file without
-// a role_arn, or more than one kind of credentials (loaderRefusal): the
-// SDK fails on each for sure when the inject runs. The last two only when the SDK takes the profile's
+// a role_arn, or more than one kind of credentials (loaderRefusal), or
+// whose credentials are a web identity token read from a file that is
+// not there (checkWebIdentityFile, when the SDK takes the profile's
+// credentials): the SDK fails on each for sure when the inject runs. The last two only when the SDK takes the profile's
 // credentials (src.resolved). Any other error of the loader is left to
 // the run.
 func checkProfile(files *sdkFiles, src profileSource, endpoint string, refuse func(reason string) error) error {
@@ -174,6 +176,11 @@ func checkProfile(files *sdkFiles, src profileSource, endpoint string, refuse fu
 		}
 		if err := checkCredentialSource(&cfg, profile, where, refuse); err != nil {
 			return err
+		}
+		if src.field == Name+"."+SettingProfile || !envOverridesProfile() {
+			if err := checkWebIdentityFile(files.read, &cfg, refuse); err != nil {
+				return err
+			}
 		}
 		return checkRoleRegion(&cfg, profile, endpoint, where, refuse)
 	}

@@ -3,10 +3,13 @@ package cloudscan
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/injectkit/injectkit/internal/filekind"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -113,4 +116,46 @@ func sourceProfileOf(files []readFile, profile string) string {
 		}
 	}
 	return source
+}
+
+// checkWebIdentityFile refuses a loaded profile whose credentials, as
+// the SDK resolves them (its own, else its source profile's at the end
+// of its chain), are a web identity token read from a
+// web_identity_token_file that names no file, or no regular file: the
+// SDK reads it with each inject and fails every one before any call
+// ("unable to read file at …", or waits on a FIFO). The reason names the
+// path and the section and line giving it. A file there that cannot be
+// read is left to the run.
+func checkWebIdentityFile(files []readFile, cfg *config.SharedConfig, refuse func(reason string) error) error {
+	c := cfg
+	for c.Source != nil {
+		c = c.Source
+	}
+	if c.Credentials.HasKeys() || c.CredentialSource != "" || c.WebIdentityTokenFile == "" {
+		return nil
+	}
+	fi, err := os.Stat(c.WebIdentityTokenFile)
+	what := ""
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		what = "no such file"
+	case err == nil && !fi.Mode().IsRegular():
+		what = filekind.NotRegular(fi.Mode())
+	default:
+		return nil
+	}
+	where := givenIn(files, c.Profile, func(keys map[string]int) string {
+		if n := keys["web_identity_token_file"]; n > 0 {
+			return fmt.Sprintf("line %d", n)
+		}
+		return ""
+	})
+	if where == "" {
+		where = "[" + signatures.Shorten(c.Profile, signatures.MaxQuoted) + "]"
+	}
+	// givenIn says "[profile x] (file:1) line 3": put a comma before the line.
+	where = strings.ReplaceAll(where, ") line ", "), line ")
+	return refuse(fmt.Sprintf("its web_identity_token_file %q (%s): %s: the AWS SDK reads the web identity token from it for the "+
+		"credentials with each inject, and would fail every inject before any call; give the file the token is written to",
+		c.WebIdentityTokenFile, where, what))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,6 +73,65 @@ func TestCLIRefusesProfileTheLoaderRefuses(t *testing.T) {
 	for _, cmd := range []string{"run", "validate"} {
 		t.Run(cmd, func(t *testing.T) {
 			refusedBeforeAnything(t, st, cmd, endpointEnv(st.URL()), `invalid AWS_PROFILE "x": its section [profile x] (`)
+		})
+	}
+}
+
+// TestProfileWebIdentityTokenFileUnreadable: the web_identity_token_file
+// of the profile whose credentials the SDK takes (its own, or its source
+// profile's at the end of its chain) naming no file, or a directory, has
+// every inject fail when the SDK reads the token, before any call
+// ("unable to read file at …", naming neither the profile nor the file
+// and line it is given on). It is refused when the executor is
+// configured, naming both; a file there is not refused, nor is the
+// profile when keys in the environment come first.
+func TestProfileWebIdentityTokenFileUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	token := filepath.Join(dir, "token")
+	if err := os.WriteFile(token, []byte("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const role = "role_arn = arn:aws:iam::123456789012:role/scan\n"
+	gone := filepath.Join(dir, "gone")
+	for _, tt := range []struct {
+		name, config string
+		envKeys      bool
+		want         string // in the reason, CONFIG the config file; "" for no refusal
+	}{
+		{"no such file", "[profile x]\n" + role + "web_identity_token_file = " + gone + "\n", false,
+			`its web_identity_token_file "` + gone + `" ([profile x] (CONFIG:1), line 3): no such file`},
+		{"a directory, at the end of its chain", "[profile x]\n" + role + "source_profile = wi\n[profile wi]\n" + role + "web_identity_token_file = " + dir + "\n", false,
+			`its web_identity_token_file "` + dir + `" ([profile wi] (CONFIG:4), line 6): a directory, not a regular file`},
+		{"a file", "[profile x]\n" + role + "web_identity_token_file = " + token + "\n", false, ""},
+		{"no such file, keys in the environment", "[profile x]\n" + role + "web_identity_token_file = " + gone + "\n", true, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"AWS_PROFILE": "x", "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+			if tt.envKeys {
+				env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = testAccessKeyID, testSecretKey
+			}
+			awsEnvWith(t, env, tt.config, "")
+			if tt.want != "" {
+				cfg, err := config.LoadDefaultConfig(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := cfg.Credentials.Retrieve(context.Background()); err == nil || !strings.Contains(err.Error(), "unable to read file at") {
+					t.Fatalf("the SDK's credentials: %v, want its failure to read the token file", err)
+				}
+			}
+			err := New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9"})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			want := strings.ReplaceAll(tt.want, "CONFIG", os.Getenv("AWS_CONFIG_FILE"))
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Field != "AWS_PROFILE" || ve.Value != "x" || !strings.Contains(ve.Reason, want) {
+				t.Fatalf("error %v\nwant AWS_PROFILE \"x\" refused with %s", err, want)
+			}
 		})
 	}
 }
