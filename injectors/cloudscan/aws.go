@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -169,7 +170,11 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 		cfg.BaseEndpoint = aws.String(s.endpointURL)
 	}
 	if cfg.Credentials != nil {
-		cfg.Credentials = &learningCredentials{provider: cfg.Credentials, red: red}
+		paths := map[string]string{}
+		for i, path := range slices.Concat(files.config, files.credentials) {
+			paths[path] = files.read[i].path
+		}
+		cfg.Credentials = &learningCredentials{provider: cfg.Credentials, red: red, paths: paths}
 	}
 	cfg.APIOptions = append(cfg.APIOptions, addSafeErrors(red))
 	now := p.now

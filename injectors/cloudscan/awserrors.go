@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -216,6 +217,11 @@ func addSafeErrors(r *redactor) func(*middleware.Stack) error {
 type learningCredentials struct {
 	provider aws.CredentialsProvider
 	red      *redactor
+	// source is where the credentials last handed out came from (their
+	// Source), nil before any; paths maps the shared files' paths the
+	// SDK read to their own (credentialOrigin).
+	source atomic.Pointer[string]
+	paths  map[string]string
 }
 
 func (c *learningCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
@@ -224,6 +230,7 @@ func (c *learningCredentials) Retrieve(ctx context.Context) (aws.Credentials, er
 		return creds, safeCredentialError(err)
 	}
 	c.red.learn(creds)
+	c.source.Store(&creds.Source)
 	if expires := creds.Expires.Add(cacheExpiryWindow(creds)); creds.CanExpire && !expires.After(time.Now()) {
 		// The SDK's cache signs with credentials that expired before it
 		// got them, and asks its provider again for every request (a

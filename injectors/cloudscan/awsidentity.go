@@ -48,7 +48,11 @@ func (s *awsSession) callerAccount(ctx context.Context, region string) (string, 
 	c := sts.NewFromConfig(s.cfg, func(o *sts.Options) { o.Region = region })
 	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return "", fmt.Errorf("sts get caller identity: %w", err)
+		signed := ""
+		if lc, ok := s.cfg.Credentials.(*learningCredentials); ok {
+			signed = lc.signedWith(apiCode(err))
+		}
+		return "", fmt.Errorf("sts get caller identity: %w%s", err, signed)
 	}
 	if strings.TrimSpace(aws.ToString(out.Account)) == "" {
 		// Compared with the targets' accounts it would read "credentials
