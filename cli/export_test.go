@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"os"
 	"time"
 )
 
@@ -29,4 +30,11 @@ func WithHosts(o Options, lookup func(ctx context.Context, host string) ([]strin
 func WithClock(o Options, now func() time.Time) Options {
 	o.now = now
 	return o
+}
+
+// OnSignals is Main's handler of the process's signals on sigs, for a
+// test that runs the application with Run and sends it signals without
+// signalling the test process.
+func OnSignals(o Options, cancel context.CancelFunc, sigs <-chan os.Signal, exit chan<- int) {
+	onSignals(o, cancel, sigs, exit)
 }

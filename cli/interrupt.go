@@ -41,6 +41,9 @@ type Abort struct {
 	// notices, when set, writes Main's lines about the signals as JSON
 	// log lines: the command logs JSON (see logJSON).
 	notices *zap.Logger
+	// plain, when set, is where notice writes its plain lines instead of
+	// the writer Main gives it (see noticesThrough).
+	plain io.Writer
 	// name is the binary's name, which starts Main's plain lines about
 	// the signals (default injectkit).
 	name string
@@ -179,6 +182,9 @@ func (a *Abort) notice(w io.Writer, text string) {
 	if a != nil {
 		a.mu.Lock()
 		notices, name = a.notices, cmp.Or(a.name, defaultName)
+		if a.plain != nil {
+			w = a.plain
+		}
 		a.mu.Unlock()
 	}
 	if notices == nil {
@@ -186,6 +192,21 @@ func (a *Abort) notice(w io.Writer, text string) {
 		return
 	}
 	notices.Warn(text)
+}
+
+// noticesThrough has notice write its plain lines on w, the writer the
+// command's log lines go through: a run on a terminal gives its progress
+// line, which erases the line it draws before a notice and draws it again
+// below, where a notice written on stderr past it ran on from the
+// progress text ("nmap: running · 64 targets · 7sinjectkit: interrupt:
+// …").
+func (a *Abort) noticesThrough(w io.Writer) {
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	a.plain = w
+	a.mu.Unlock()
 }
 
 // logJSON has notice write JSON log lines on w when the command's log

@@ -68,6 +68,7 @@ func startRun(c *ucli.Context, o Options, stderrOf func(runConfig) io.Writer) (c
 		return cfg, secrets, nil, redactGiven(c, o, &cfg, err, secrets...)
 	}
 	o.Abort.logJSON(redacting(stderr, secrets), cfg.Log)
+	o.Abort.noticesThrough(stderr)
 	cfg.warnStrayEnv(log, o.name())
 	return cfg, secrets, log, nil
 }

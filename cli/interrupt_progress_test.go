@@ -1,0 +1,58 @@
+package cli_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+)
+
+// TestRunInterruptNoticeOnTerminalStartsItsOwnLine is h221's finding: on a
+// terminal, Ctrl-C's notice was written past the progress line, running on
+// from its text ("nmap: running · 64 targets · 7sinjectkit: interrupt:
+// stopping gracefully …"). The notice now goes through the progress line,
+// as the log lines do: the line is erased, the notice written on its own
+// line, and the progress drawn again below it.
+func TestRunInterruptNoticeOnTerminalStartsItsOwnLine(t *testing.T) {
+	const notice = "injectkit: interrupt: stopping gracefully"
+	reg := registry(func(r *framework.Registry) {
+		r.Register("wait", func() framework.Executor {
+			return &frameworktest.Executor{Run: func(ctx context.Context, _ *framework.Inject) framework.ToolOutput {
+				<-ctx.Done()
+				return framework.ToolOutput{}
+			}}
+		})
+	})
+	stdout, stderr := newConsole(false), newConsole(true)
+	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: stdout, Stderr: stderr, Abort: cli.NewAbort(),
+		Getenv: getenv(t, nil), Environ: environ(nil)}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	sigs, exit := make(chan os.Signal, 1), make(chan int, 1)
+	go cli.OnSignals(o, cancel, sigs, exit)
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(ctx, o, []string{"injectkit", "run", "wait", "--target", "127.0.0.1", "--log-level", "error"})
+	}()
+	stderr.await(t.Context(), "wait: running")
+	sigs <- syscall.SIGINT
+	if code := <-done; code != cli.ExitFailed {
+		t.Fatalf("exit %d, want %d (the interrupted run's timeout):\n%q", code, cli.ExitFailed, stderr.String())
+	}
+	out := stderr.String()
+	i := strings.Index(out, notice)
+	if i < 0 {
+		t.Fatalf("stderr does not say %q:\n%q", notice, out)
+	}
+	if before := out[:i]; !strings.HasSuffix(before, "\n") && !strings.HasSuffix(before, "\r\x1b[K") {
+		t.Errorf("the notice runs on from the progress line:\n%q", out)
+	}
+	if after := out[i:]; !strings.Contains(after, "wait: done in") {
+		t.Errorf("no progress line below the notice:\n%q", out)
+	}
+}
