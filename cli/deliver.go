@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -195,8 +196,27 @@ func cutShort(err error) error {
 		cut.Err = outbox.CutShort(ie)
 		return &cut
 	}
-	return err
+	// A profile's error around the send's (the openaev profile's
+	// "inject X: terminal callback (complete): context canceled"): the
+	// send's part of it is said as CutShort says it, the error kept
+	// (the openaev profile's undelivered result is read from it).
+	msg, said := err.Error(), ie.Error()
+	i := strings.LastIndex(msg, said)
+	if i < 0 {
+		return err
+	}
+	return &cutShortError{msg: msg[:i] + outbox.CutShort(ie).Error() + msg[i+len(said):], err: err}
 }
+
+// cutShortError is a profile's error whose send the abort cut short,
+// said as cutShort says it.
+type cutShortError struct {
+	msg string
+	err error
+}
+
+func (e *cutShortError) Error() string { return e.msg }
+func (e *cutShortError) Unwrap() error { return e.err }
 
 // Received calls the profile's Received hook, if it has one.
 func (a abortable) Received(ctx context.Context, p *runtime.Prepared) error {
