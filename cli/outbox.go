@@ -241,6 +241,21 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 	return &outboxEnv{cfg: cfg, log: log, store: s}, nil
 }
 
+// outboxExitSays is what a second signal, exiting at once, does to the
+// outbox command name (see Abort.ExitSays): run's line, which says the
+// signatures not yet stored are lost, is not true of a command that sends
+// or changes only what the outbox holds.
+func outboxExitSays(name string) string {
+	switch name {
+	case "list":
+		return "the outbox is unchanged (outbox list only reads it)"
+	case "flush", "retry-dead":
+		return "nothing more is sent: the bodies not delivered stay in the outbox, pending, one whose POST was in flight " +
+			"counted as an attempt that got no answer (the backend may have received it) (see: injectkit outbox list)"
+	}
+	return "the outbox holds what its last change left: each change is made whole or not at all (see: injectkit outbox list)"
+}
+
 func (e *outboxEnv) close() {
 	if e.store != nil {
 		_ = e.store.Close()
@@ -261,6 +276,7 @@ func outboxCommand(o Options) *ucli.Command {
 			if c.Command.ArgsUsage == "" && c.NArg() > 0 {
 				return argsError(c, o, "outbox "+name, "no arguments")
 			}
+			defer o.Abort.ExitSays(outboxExitSays(name))()
 			if name != "list" {
 				// flush, drop, compact, retry-dead and move change the outbox: their
 				// stdout only reports what they did.
