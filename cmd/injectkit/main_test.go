@@ -29,8 +29,11 @@ const shippedTags = "urfave_cli_no_docs"
 // sleeps a second before it exits (the race detector's atexit_sleep_ms,
 // 1000 by default), half the package's time: every binary the tests
 // start exits at once, a GORACE of the user's own still read after ours.
+// The binaries the tests stop with SIGHUP stop on it under `nohup go test`
+// too (testkit.DefaultHangup).
 func TestMain(m *testing.M) {
 	os.Setenv("GORACE", "atexit_sleep_ms=0 "+os.Getenv("GORACE"))
+	testkit.DefaultHangup()
 	var remove func()
 	bin, remove = testkit.Build(".", "-tags", shippedTags,
 		"-ldflags", "-X main.version=9.9.9 -X main.commit=c0ffee0123456789 -X main.goVersion=go9.9.9")

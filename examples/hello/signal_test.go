@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -26,6 +27,12 @@ func TestBinarySignalDeliversTimeout(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "hello")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// Under `nohup go test` hello would inherit the ignored SIGHUP and keep
+	// it so, as cli.Main does under nohup: its SIGHUP case waited for ever.
+	// A signal this process handles is reset to its default by exec.
+	if signal.Ignored(syscall.SIGHUP) {
+		signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP)
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
