@@ -2,10 +2,13 @@ package cloudscan
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
@@ -126,4 +129,51 @@ func checkEnvWebIdentity(setting string) error {
 		return refuse(filekind.NotRegular(fi.Mode()) + reads)
 	}
 	return nil
+}
+
+// envCredentialVars are the variables the SDK reads the credentials it signs
+// with from, without the profile setting: the key pair (either name) and
+// the session token.
+var envCredentialVars = append(append(append([]string{}, envKeyIDs...), envSecrets...), "AWS_SESSION_TOKEN")
+
+// checkEnvCredentials refuses, when the profile setting does not name the
+// credentials (with it the SDK takes the profile's), a credential variable
+// holding what the SDK would sign with as it is and AWS would never take:
+// a character signatures.Garbling refuses (a line end of a value read with
+// "$(cat key.txt)" from a file saved with CRLF, a byte order mark, a
+// zero-width space, bytes that are not UTF-8), or white space at either
+// end (a trailing no-break space pasted with the key). The SDK reads the
+// environment untrimmed: a key id goes in the Authorization header (AWS
+// refuses it, InvalidClientTokenId), a secret key signs (SignatureDoesNotMatch),
+// a session token with a line end is refused by net/http; every inject
+// would fail (exit 3) where the variable is refused here, before anything
+// runs. The error names the variable and the character, its value withheld.
+func checkEnvCredentials(setting string) error {
+	if setting != "" {
+		return nil
+	}
+	for _, name := range envCredentialVars {
+		v := os.Getenv(name)
+		why := signatures.Garbling(v)
+		if why == "" {
+			why = edgeSpace(v)
+		}
+		if why != "" {
+			return &signatures.ValidationError{Field: name, Withheld: true,
+				Reason: why + ": the AWS SDK signs with the variable as it is, and AWS would refuse every request; correct it, or unset " + name}
+		}
+	}
+	return nil
+}
+
+// edgeSpace says where v holds white space at its start or end, "" when
+// it does not.
+func edgeSpace(v string) string {
+	if r, _ := utf8.DecodeRuneInString(v); unicode.IsSpace(r) {
+		return fmt.Sprintf("holds the white space %U at byte 0, at its start", r)
+	}
+	if r, n := utf8.DecodeLastRuneInString(v); unicode.IsSpace(r) {
+		return fmt.Sprintf("holds the white space %U at byte %d, at its end", r, len(v)-n)
+	}
+	return ""
 }

@@ -107,6 +107,9 @@ func (e *Executor) Configure(settings map[string]string) error {
 	if err := checkEnvKeyPair(s.profile); err != nil {
 		return err
 	}
+	if err := checkEnvCredentials(s.profile); err != nil {
+		return err
+	}
 	if err := checkEnvWebIdentity(s.profile); err != nil {
 		return err
 	}
