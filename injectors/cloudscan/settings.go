@@ -110,6 +110,9 @@ func (e *Executor) Configure(settings map[string]string) error {
 	if err := checkEnvCredentials(s.profile); err != nil {
 		return err
 	}
+	if err := checkProfileKeys(files, s.profile); err != nil {
+		return err
+	}
 	if err := checkEnvWebIdentity(s.profile); err != nil {
 		return err
 	}
