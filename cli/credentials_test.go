@@ -19,6 +19,7 @@ import (
 func TestTokenErrorNamesItsSource(t *testing.T) {
 	conf := writeFile(t, "c.yaml", "backend_url: http://127.0.0.1:1\ntoken: \"sekrit\\0tok\"\n")
 	serveConf := writeFile(t, "s.yaml", "token: \"sekrit\\0tok\"\n")
+	crConf := writeFile(t, "cr.yaml", "token: \"sekrit\\rtok\"\n")
 	lineBreak := writeFile(t, "lb.yaml", "backend_url: http://127.0.0.1:1\ntoken: \"sekrit\\ntok\"\n")
 	run1 := []string{"run", "noop", "--target", "127.0.0.1", "--inject-id", "inj-tok", "--outbox", "none", "--log-level", "error"}
 	backend := []string{"--backend-url", "http://127.0.0.1:1"}
@@ -38,6 +39,15 @@ func TestTokenErrorNamesItsSource(t *testing.T) {
 		{"outbox flush", nil, append([]string{"outbox", "flush", "--outbox", "none", "--token", "sekrit\ttok"}, backend...),
 			`invalid token (secret) (--token): holds a control character`},
 		{"serve --token", nil, append(serve, "--token", "sekrit\ntok"), `invalid token (secret) (--token): holds a control character`},
+		// A token read from a file saved with a byte order mark
+		// (INJECTKIT_TOKEN="$(cat token.txt)"), a zero-width space pasted
+		// with it: the character is named, as it prints as nothing.
+		{"run env, a byte order mark", map[string]string{"INJECTKIT_TOKEN": "\ufeffsekrittok"}, append(run1, backend...),
+			`invalid token (secret) (env INJECTKIT_TOKEN): holds a character outside ASCII, U+FEFF at byte 0`},
+		{"serve env, a zero-width space", map[string]string{"INJECTKIT_TOKEN": "sekrit\u200btok"}, serve,
+			`invalid token (secret) (env INJECTKIT_TOKEN): holds a character outside ASCII, U+200B at byte 6`},
+		{"serve config file, a carriage return", nil, append(serve, "--config", crConf),
+			`invalid token (secret) (config file ` + crConf + `:1): holds a control character, U+000D at byte 6`},
 		{"serve config file", nil, append(serve, "--config", serveConf), `invalid token (secret) (config file ` + serveConf + `:1): holds a control character`},
 	}
 	for _, tt := range tests {

@@ -4,11 +4,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 )
@@ -177,18 +179,23 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 // TokenProblem says why token cannot go in an Authorization header, ""
 // when it can: a control character, a line break among them (it would
 // end the header), or a character outside ASCII (a server may read the
-// header as Latin-1 and echo the token in a form no redaction knows).
-// Each is refused before anything runs: net/http would refuse the request
-// only once the inject ran, and the body could never be sent. A control
-// character is named so whichever it is, as the query injector names one
-// in its Shodan key.
+// header as Latin-1 and echo the token in a form no redaction knows), a
+// byte order mark read from a token file saved with one and a zero-width
+// space pasted with the token among them. Each is refused before anything
+// runs: net/http would refuse the request only once the inject ran, and
+// the body could never be sent. The reason names the character by its
+// code point (a byte that is not UTF-8 by its value) and its byte offset,
+// as signatures.Garbling names one of the query injector's Shodan key:
+// the token reads right wherever it is printed. Never the token itself.
 func TokenProblem(token string) string {
-	for _, r := range token {
+	for i, r := range token {
 		switch {
 		case r < 0x20 || r == 0x7f:
-			return "holds a control character"
+			return fmt.Sprintf("holds a control character, %U at byte %d", r, i)
+		case r == utf8.RuneError && !strings.HasPrefix(token[i:], string(utf8.RuneError)):
+			return fmt.Sprintf("holds a character outside ASCII, the byte 0x%02X at byte %d, not UTF-8 (an HTTP header carries ASCII)", token[i], i)
 		case r >= 0x80:
-			return "holds a character outside ASCII (an HTTP header carries ASCII)"
+			return fmt.Sprintf("holds a character outside ASCII, %U at byte %d (an HTTP header carries ASCII)", r, i)
 		}
 	}
 	return ""

@@ -115,13 +115,19 @@ func TestTokenProblem(t *testing.T) {
 	for tok, want := range map[string]string{
 		"":                   "",
 		"abc-DEF_123.~+/= x": "",
-		"a\nb":               "holds a control character",
-		"a\rb":               "holds a control character",
-		"a\x01b":             "holds a control character",
-		"a\x7fb":             "holds a control character",
-		"a\tb":               "holds a control character",
-		"tökén":              "holds a character outside ASCII (an HTTP header carries ASCII)",
-		"\xff":               "holds a character outside ASCII (an HTTP header carries ASCII)",
+		"a\nb":               "holds a control character, U+000A at byte 1",
+		"a\rb":               "holds a control character, U+000D at byte 1",
+		"a\x01b":             "holds a control character, U+0001 at byte 1",
+		"a\x7fb":             "holds a control character, U+007F at byte 1",
+		"a\tb":               "holds a control character, U+0009 at byte 1",
+		"tökén":              "holds a character outside ASCII, U+00F6 at byte 1 (an HTTP header carries ASCII)",
+		"\xff":               "holds a character outside ASCII, the byte 0xFF at byte 0, not UTF-8 (an HTTP header carries ASCII)",
+		// What prints as nothing: a token file's byte order mark, a
+		// zero-width space pasted with the token, a line separator.
+		"\ufefftoken":  "holds a character outside ASCII, U+FEFF at byte 0 (an HTTP header carries ASCII)",
+		"to\u200bken":  "holds a character outside ASCII, U+200B at byte 2 (an HTTP header carries ASCII)",
+		"token\u2028x": "holds a character outside ASCII, U+2028 at byte 5 (an HTTP header carries ASCII)",
+		"\uFFFDtoken":  "holds a character outside ASCII, U+FFFD at byte 0 (an HTTP header carries ASCII)",
 	} {
 		if got := TokenProblem(tok); got != want {
 			t.Errorf("TokenProblem(%q) = %q, want %q", tok, got, want)
