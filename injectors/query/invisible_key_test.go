@@ -3,6 +3,7 @@ package query
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // TestInvisibleCharacterInKeyRefused: a key read from a file saved with
@@ -57,5 +59,27 @@ func TestInvisibleCharacterInKeyRefused(t *testing.T) {
 				t.Errorf("the key is shown:\n%s", shown)
 			}
 		})
+	}
+}
+
+// TestControlCharacterInKeyNamed: a key holding a control character (a
+// carriage return inside it, a pasted escape) was refused as "holds a
+// control character", without saying which nor where, where a token's
+// refusal names it: it is named by its code point and byte, the key
+// withheld.
+func TestControlCharacterInKeyNamed(t *testing.T) {
+	for key, want := range map[string]string{
+		testKey[:5] + "\r" + testKey[5:]:     "holds a control character, U+000D at byte 5",
+		"\x1b[2J" + testKey:                  "holds a control character, U+001B at byte 0",
+		testKey[:3] + "\u0085" + testKey[3:]: "holds a control character, U+0085 at byte 3",
+	} {
+		err := New().Configure(map[string]string{SettingShodanAPIKey: key})
+		var ve *signatures.ValidationError
+		if !errors.As(err, &ve) || !ve.Withheld || ve.Reason != want {
+			t.Errorf("Configure(%q): %v, want %q, the key withheld", key, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), testKey[len(testKey)-10:]) {
+			t.Errorf("the key is shown: %v", err)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -201,9 +202,12 @@ func (e *Executor) Configure(settings map[string]string) error {
 			}
 			e.baseURL = u
 		case SettingShodanAPIKey:
-			if strings.ContainsFunc(v, unicode.IsControl) {
-				// It would go in the request URL: refused, never quoted.
-				return &signatures.ValidationError{Field: Name + "." + k, Withheld: true, Reason: "holds a control character"}
+			if i := strings.IndexFunc(v, unicode.IsControl); i >= 0 {
+				// It would go in the request URL: refused, never quoted;
+				// named as a token's is (httpx.TokenProblem).
+				r, _ := utf8.DecodeRuneInString(v[i:])
+				return &signatures.ValidationError{Field: Name + "." + k, Withheld: true,
+					Reason: fmt.Sprintf("holds a control character, %U at byte %d", r, i)}
 			}
 			if why := signatures.Garbling(v); why != "" {
 				// An invisible character read or pasted with the key (a
