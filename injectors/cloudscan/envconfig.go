@@ -148,11 +148,20 @@ var envCredentialVars = append(append(append([]string{}, envKeyIDs...), envSecre
 // a session token with a line end is refused by net/http; every inject
 // would fail (exit 3) where the variable is refused here, before anything
 // runs. The error names the variable and the character, its value withheld.
+//
+// AWS_CONTAINER_AUTHORIZATION_TOKEN, which the SDK sends as it is in the
+// Authorization header of its call to a container's credentials endpoint,
+// is checked alike whenever such an endpoint is set, whatever the setting
+// (a profile's credential_source = EcsContainer reaches it too).
 func checkEnvCredentials(setting string) error {
-	if setting != "" {
-		return nil
+	names := []string{}
+	if setting == "" {
+		names = envCredentialVars
 	}
-	for _, name := range envCredentialVars {
+	if os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" || os.Getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != "" {
+		names = append(names[:len(names):len(names)], "AWS_CONTAINER_AUTHORIZATION_TOKEN")
+	}
+	for _, name := range names {
 		v := os.Getenv(name)
 		why := signatures.Garbling(v)
 		if why == "" {

@@ -33,10 +33,15 @@ func TestEnvCredentialInvisibleRefused(t *testing.T) {
 		{"session token, line separator", "AWS_SESSION_TOKEN", "FwoGZXIvYXdzEJr\u2028", "U+2028 at byte 15", ""},
 		{"session token, clean", "AWS_SESSION_TOKEN", "FwoGZXIvYXdzEJr+/=", "", ""},
 		{"key id, byte order mark, the setting given", "AWS_ACCESS_KEY_ID", "\ufeff" + testAccessKeyID, "", "default"},
+		{"container token, byte order mark", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "\ufeffcontainerTokenEXAMPLE", "U+FEFF at byte 0", "default"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			awsEnvWith(t, map[string]string{tt.variable: tt.value}, "",
+			env := map[string]string{tt.variable: tt.value}
+			if tt.variable == "AWS_CONTAINER_AUTHORIZATION_TOKEN" {
+				env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://127.0.0.1:9/creds"
+			}
+			awsEnvWith(t, env, "",
 				"[default]\naws_access_key_id = AKIAPROFILEEXAMPLE01\naws_secret_access_key = profileSecretEXAMPLEabcdefghij012345678\n")
 			err := New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9", SettingProfile: tt.setting})
 			if tt.why == "" {
