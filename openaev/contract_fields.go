@@ -146,8 +146,19 @@ func paramField(p framework.Param) (field, *ValidationError) {
 			f.DefaultValue = n
 		}
 	case framework.ParamBool:
+		// ContractCheckbox's defaultValue is a boolean (false when none).
+		// The default is read as the param itself is (framework.ParseParam:
+		// "1", "True", "t" are true), so that the box shows what the
+		// injector runs with when left alone.
 		f = newField(p.Name, label, "checkbox")
-		f.DefaultValue = p.Default == "true"
+		f.DefaultValue = false
+		if p.Default != "" {
+			b, err := framework.ParseParam(&framework.Manifest{Params: []framework.Param{p}}, p.Name, p.Default)
+			if err != nil {
+				return f, &ValidationError{Value: p.Default, Reason: "default is not a boolean (true, false, 1, 0, t, f, any case)"}
+			}
+			f.DefaultValue = b
+		}
 	case framework.ParamEnum:
 		if len(p.Enum) == 0 {
 			return f, &ValidationError{Value: p.Type, Reason: "enum declares no values"}

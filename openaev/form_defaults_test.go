@@ -3,6 +3,7 @@ package openaev_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -154,5 +155,51 @@ func TestFormEditsDecode(t *testing.T) {
 				t.Errorf("the form sent %v: params %#v, want %#v", content, req.Params, tt.want)
 			}
 		})
+	}
+}
+
+// TestCheckboxDefaultAsTheParamReads registers bool params whose manifest
+// default is written in each spelling the param itself reads
+// (framework.ParseParam, internal/scalar.Bool): the checkbox's
+// defaultValue (ContractCheckbox's boolean) is what the injector runs
+// with when the box is left alone. "1" and "True" showed unchecked while
+// the param read true. A default no bool reads is refused before
+// registration, naming the param and the value.
+func TestCheckboxDefaultAsTheParamReads(t *testing.T) {
+	tests := []struct {
+		def  string
+		want bool
+	}{
+		{"", false}, {"true", true}, {"false", false}, {"1", true}, {"0", false},
+		{"True", true}, {"TRUE", true}, {"t", true}, {"F", false}, {"False", false},
+	}
+	m := framework.Manifest{Name: "toggles", Category: framework.Network}
+	for i, tt := range tests {
+		m.Params = append(m.Params, framework.Param{Name: fmt.Sprintf("flag_%d", i), Type: framework.ParamBool, Default: tt.def})
+	}
+	c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := c.Contracts([]framework.Manifest{m}, current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		name := fmt.Sprintf("flag_%d", i)
+		runs, err := framework.ParseParam(&m, name, tt.def)
+		if tt.def != "" && (err != nil || runs != tt.want) {
+			t.Fatalf("param %s default %q reads %v (%v), want %v", name, tt.def, runs, err, tt.want)
+		}
+		if got := fieldDefault(t, cs[0].Content, name); got != tt.want {
+			t.Errorf("default %q: checkbox defaultValue %#v, want %v", tt.def, got, tt.want)
+		}
+	}
+
+	m.Params = []framework.Param{{Name: "verbose", Type: framework.ParamBool, Default: "yes"}}
+	_, err = c.Contracts([]framework.Manifest{m}, current)
+	var ve *openaev.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "toggles.params.verbose" || ve.Value != "yes" {
+		t.Errorf("default yes: err = %v, want a validation error on toggles.params.verbose \"yes\"", err)
 	}
 }
