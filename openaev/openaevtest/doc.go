@@ -266,7 +266,10 @@
 //     trace the platform adds for an unknown agent (agentNotFoundLocked).
 //     Any other method on /api/injects/{a}/{b} is 405 (the only
 //     route of that shape is PUT /api/injects/{exerciseId}/{injectId}),
-//     unknown paths 404. Before any route, the security layer (security.go
+//     unknown paths 404. Before everything, the HTTP firewall (firewall.go: 2.4.0 keeps Spring
+//     Security's StrictHttpFirewall): a path holding an encoded slash, backslash, semicolon, period or
+//     percent sign, or a dot segment, is a 400, Spring Boot's error JSON, nothing of it read; so is an
+//     id holding / \ ; or % in a path. Then, before any route, the security layer (security.go
 //     says how, from config/AppSecurityConfig.java:74-79, 143-148, 255-262
 //     and security/TokenAuthenticationFilter.java:30, 57-88): a POST
 //     without exactly "Bearer " or with a cookie is refused by CSRF (403,

@@ -67,6 +67,16 @@ func (p *Platform) serve(w http.ResponseWriter, r *http.Request) {
 	tenant, path := route(r.URL.Path)
 	c := Call{Kind: KindUnknown, Method: r.Method, Path: path, Tenant: tenant, Header: r.Header.Clone()}
 	classify(r.Method, path, &c)
+	if reason := firewallRejects(r); reason != "" {
+		// StrictHttpFirewall, before any filter or route (firewall.go):
+		// nothing of the request is read or acted on.
+		c.Reason, c.Status = "request rejected by the HTTP firewall: "+reason, http.StatusBadRequest
+		p.record(c)
+		w.Header().Set("Content-Type", jsonType)
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(p.bootError(http.StatusBadRequest, "Bad Request", r.URL.Path))
+		return
+	}
 	status, ctype, reply := p.handle(r, &c)
 	if c.Kind == KindComplete && (c.Outcome == Processed || c.Outcome == Queued) {
 		if st := p.takeFailure(kindLostComplete, c.InjectID); st != 0 {
