@@ -3,6 +3,7 @@ package openaev
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/url"
 	"strings"
@@ -38,11 +39,50 @@ type Execution struct {
 	OutputStructured string `json:"execution_output_structured,omitempty"`
 }
 
+// CheckInjectID checks an inject id given to the profile (a run's
+// --inject-id) as every call carrying one does: the check a caller makes
+// before asking the platform anything about it. A failure is a
+// *ValidationError on inject_id.
+func CheckInjectID(id string) error { return checkInjectID(id) }
+
 func checkInjectID(id string) error {
 	if strings.TrimSpace(id) == "" {
 		return &ValidationError{Field: "inject_id", Reason: "required"}
 	}
-	return signatures.ValidateID("inject_id", id)
+	return validInjectID("inject_id", id)
+}
+
+// validInjectID checks an inject id that goes into the platform's URL
+// paths (reception, callbacks, status, findings): one signatures.ValidateID
+// accepts (printable ASCII, at most signatures.MaxIDLength bytes, no dot
+// segment) and that the platform's HTTP firewall lets through (pathRefusal).
+// A failure is a *ValidationError on field.
+func validInjectID(field, id string) error {
+	if err := signatures.ValidateID(field, id); err != nil {
+		return err
+	}
+	if reason := pathRefusal(id); reason != "" {
+		return &ValidationError{Field: field, Value: signatures.Shorten(id, 64), Reason: reason}
+	}
+	return nil
+}
+
+// pathRefusal says why the platform would refuse a URL path holding v as
+// one segment, "" when it would route it. Escaped (url.PathEscape), a
+// '/', '\', ';' or '%' becomes %2F, %5C, %3B or %25, which 2.4.0 refuses
+// before any route: it keeps Spring Security's default StrictHttpFirewall
+// (config/AppSecurityConfig.java declares no HttpFirewall), whose
+// RequestRejectedException FilterChainProxy answers 400 (Tomcat 10.1
+// refuses %2F first, 400 too). The platform's own ids never hold one: an
+// inject's is a UUID (Inject.java: @UuidGenerator), a tenant's too
+// (Tenant.java: GenerationType.UUID). openaevtest models the firewall.
+func pathRefusal(v string) string {
+	i := strings.IndexAny(v, `/\;%`)
+	if i < 0 {
+		return ""
+	}
+	return fmt.Sprintf("holds %q at byte %d, which the platform's HTTP firewall refuses in a URL path "+
+		"(OpenAEV 2.4.0 answers 400 before any route; its ids are UUIDs)", v[i:i+1], i)
 }
 
 // notBlank refuses a field value the platform's @NotBlank refuses

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-
-	"github.com/injectkit/injectkit/signatures"
 )
 
 // Message is a platform message (an ExecutableInject), as consumed from the
@@ -197,8 +195,9 @@ type messageWire struct {
 
 // ParseMessage decodes a platform message. Malformed JSON, a message
 // without injection.inject_id or with one no call can carry (longer than
-// signatures.MaxIDLength bytes, not printable ASCII: InjectID empty,
-// nothing sent), or one repeating a key in an object (equal
+// signatures.MaxIDLength bytes, not printable ASCII, holding a character
+// the platform's HTTP firewall refuses in a path (pathRefusal): InjectID
+// empty, nothing sent), or one repeating a key in an object (equal
 // but for case or exactly, which encoding/json would take as one key), is
 // a *MessageError (with InjectID empty when none could be read, or when the
 // inject id itself is repeated); so is a malformed asset.
@@ -247,7 +246,7 @@ func ParseMessage(body []byte) (*Message, error) {
 	// stored for it, and errors quote it cut.
 	var idErr error
 	if m.Injection.InjectID != "" {
-		idErr = signatures.ValidateID("injection.inject_id", m.Injection.InjectID)
+		idErr = validInjectID("injection.inject_id", m.Injection.InjectID)
 	}
 	named := m.Injection.InjectID
 	if idErr != nil {

@@ -24,6 +24,15 @@ func TestParseMessageErrors(t *testing.T) {
 		{"empty inject id, written in upper case", `{"Injection":{"INJECT_ID":""}}`, "", "injection.inject_id is empty (at byte 26)"},
 		// A field of the wrong JSON type is named in the project's words,
 		// not encoding/json's Go ones.
+		// Ids the platform's HTTP firewall refuses once escaped into a path
+		// (2.4.0: StrictHttpFirewall, 400 before any route): named, with
+		// the value, and nothing sent (no inject id).
+		{"inject id with a slash", `{"injection":{"inject_id":"../x"}}`, "", `invalid injection.inject_id "../x": holds "/" at byte 2, which the platform's HTTP firewall refuses`},
+		{"inject id with two slashes", `{"injection":{"inject_id":"a/b/c"}}`, "", `invalid injection.inject_id "a/b/c": holds "/" at byte 1`},
+		{"inject id with an escaped slash", `{"injection":{"inject_id":"a%2Fb"}}`, "", `invalid injection.inject_id "a%2Fb": holds "%" at byte 1`},
+		{"inject id with a semicolon", `{"injection":{"inject_id":"a;b"}}`, "", `invalid injection.inject_id "a;b": holds ";" at byte 1`},
+		{"inject id with a backslash", `{"injection":{"inject_id":"a\\b"}}`, "", `invalid injection.inject_id "a\\b": holds "\\" at byte 1`},
+		{"inject id with a slash, the message cut short", `{"injection":{"inject_id":"a/b",`, "", "malformed message"},
 		{"numeric inject id", `{"injection":{"inject_id":42}}`, "", "malformed message: injection.inject_id: a number, want a string"},
 		{"content a list", `{"injection":{"inject_id":"inj-9","inject_content":[1]}}`, "inj-9",
 			"malformed message: injection.inject_content: a list, want an object"},

@@ -208,7 +208,7 @@ func (p *Profile) Rejected(ctx context.Context, rej *runtime.Rejection) error {
 // would name another route).
 func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (outbox.Bodies, error) {
 	id := rej.Request.InjectID
-	if signatures.ValidateID("inject_id", id) != nil {
+	if checkInjectID(id) != nil {
 		return outbox.Bodies{}, nil
 	}
 	if err := executed(ctx); err != nil {
