@@ -93,6 +93,11 @@ func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) 
 // refusals named as req names them (runtime.Request.NameRejection: as the
 // command line wrote them).
 func runOpenAEVRequest(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, req runtime.Request) error {
+	// An id no call can carry (one the platform's HTTP firewall refuses
+	// in a path) is refused before the platform is asked anything.
+	if err := openaev.CheckInjectID(req.InjectID); err != nil {
+		return &ExitError{Code: ExitUsage, Err: cfg.named(err)}
+	}
 	return withOpenAEVProcessor(c, o, cfg, log, view, req.InjectID, req.Injector, func(p *openaev.Processor) error {
 		return refusedRequest(p.RunRequest(c.Context, req))
 	})
