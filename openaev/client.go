@@ -198,6 +198,12 @@ func (c *Client) check() error {
 		return &ValidationError{Field: "token", Reason: httpx.TokenProblem(c.cfg.Token)}
 	case c.cfg.Tenant != "" && (strings.ContainsAny(c.cfg.Tenant, "/?#%") || strings.TrimSpace(c.cfg.Tenant) != c.cfg.Tenant):
 		return bad("tenant", c.cfg.Tenant, "must be a bare identifier")
+	case c.cfg.Tenant == "." || c.cfg.Tenant == "..":
+		// Every path carries it: a dot segment, which the platform's HTTP
+		// firewall refuses (400), or would resolve to another route.
+		return bad("tenant", c.cfg.Tenant, "must be a bare identifier, not a dot segment")
+	case c.cfg.Tenant != "" && pathRefusal(c.cfg.Tenant) != "":
+		return bad("tenant", c.cfg.Tenant, "must be a bare identifier: it "+pathRefusal(c.cfg.Tenant))
 	case javaBlank(c.cfg.InjectorName):
 		return bad("injector_name", c.cfg.InjectorName, blankName)
 	case javaBlank(c.cfg.InjectorType):

@@ -150,6 +150,13 @@ func TestNewClientValidation(t *testing.T) {
 		{"bad injector id", openaev.Config{URL: "http://127.0.0.1", InjectorID: "nmap-1"}, nil, "injector_id"},
 		{"token with newline", openaev.Config{URL: "http://127.0.0.1", Token: "a\nb"}, nil, "token"},
 		{"tenant with slash", openaev.Config{URL: "http://127.0.0.1", Tenant: "a/b"}, nil, "tenant"},
+		// Escaped into every path (/api/tenants/{tenant}/…), refused by
+		// 2.4.0's HTTP firewall (StrictHttpFirewall: %3B, %5C, a dot
+		// segment) with a 400 before any route: openaevtest models it.
+		{"tenant with a semicolon", openaev.Config{URL: "http://127.0.0.1", Tenant: "a;b"}, nil, "tenant"},
+		{"tenant with a backslash", openaev.Config{URL: "http://127.0.0.1", Tenant: `a\b`}, nil, "tenant"},
+		{"tenant a dot segment", openaev.Config{URL: "http://127.0.0.1", Tenant: ".."}, nil, "tenant"},
+		{"tenant a dot", openaev.Config{URL: "http://127.0.0.1", Tenant: "."}, nil, "tenant"},
 		{"zero attempts", openaev.Config{URL: "http://127.0.0.1"}, []openaev.Option{openaev.WithRetry(0, 0)}, "retry_attempts"},
 		// The registration's @NotBlank trims as Java does: every char up
 		// to U+0020, control chars included, is blank (a 400 from 2.4.0).
