@@ -365,37 +365,3 @@ func TestRunOpenAEVInjectOfAnotherContractRefused(t *testing.T) {
 		t.Errorf("scanner ran %d times", n)
 	}
 }
-
-// Every param an inject's injector refuses is refused one way, whichever
-// step refuses it: the decoding of --param (an enum value, an unknown key,
-// a wrong type, a key given twice), the range or the params' Validate, as
-// the inject file's are: one WARN "inject rejected" line, then the error
-// naming the pair, exit 2, nothing run, sent or stored.
-func TestParamRefusalsLoggedOneWay(t *testing.T) {
-	reg := registry()
-	for _, tc := range []struct{ param, want string }{
-		{"outcome=maybe", `invalid param "outcome=maybe" (--param): not one of success, partial, failed`},
-		{"nope=1", `invalid param "nope" (value withheld) (--param): unknown parameter`},
-		{"delay=soon", `invalid param "delay=soon" (--param)`},
-		{"delay=-3", `invalid param "delay=-3" (--param): negative duration`},
-		{"outcome=success outcome=failed", `invalid param "outcome=failed" (--param): outcome given twice`},
-	} {
-		t.Run(tc.param, func(t *testing.T) {
-			b := newBackend(t, http.StatusOK)
-			path := filepath.Join(t.TempDir(), "outbox.db")
-			args := []string{"run", "noop", "--target", "127.0.0.1", "--log-level", "warn",
-				"--backend-url", b.URL, "--inject-id", "i-param", "--token", "t", "--outbox", path}
-			for p := range strings.FieldsSeq(tc.param) {
-				args = append(args, "--param", p)
-			}
-			r := run(t, reg, nil, args...)
-			if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
-				t.Errorf("exit %d, want 2 saying %q:\n%s", r.code, tc.want, r.stderr)
-			}
-			if n := strings.Count(r.stderr, "inject rejected"); n != 1 || !strings.Contains(r.stderr, `"inject_id": "i-param"`) {
-				t.Errorf("%d WARN inject rejected lines naming the inject, want 1:\n%s", n, r.stderr)
-			}
-			nothingSentOrStored(t, b, path)
-		})
-	}
-}
