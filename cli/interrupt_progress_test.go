@@ -52,7 +52,47 @@ func TestRunInterruptNoticeOnTerminalStartsItsOwnLine(t *testing.T) {
 	if before := out[:i]; !strings.HasSuffix(before, "\n") && !strings.HasSuffix(before, "\r\x1b[K") {
 		t.Errorf("the notice runs on from the progress line:\n%q", out)
 	}
-	if after := out[i:]; !strings.Contains(after, "wait: done in") {
+	if after := out[i:]; !strings.Contains(after, "wait: timeout after") {
 		t.Errorf("no progress line below the notice:\n%q", out)
+	}
+}
+
+// TestRunInterruptedOnTerminalProgressSaysTimeout is h222's finding: a
+// scan interrupted on a terminal left "nmap: done in 7.1s" as the progress
+// line's last state, then the summary said "nmap: timeout". The last state
+// now names the run's outcome, as the summary does.
+func TestRunInterruptedOnTerminalProgressSaysTimeout(t *testing.T) {
+	reg := registry(func(r *framework.Registry) {
+		r.Register("wait", func() framework.Executor {
+			return &frameworktest.Executor{Run: func(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+				in.Partial("127.0.0.1:22/tcp open ssh")
+				<-ctx.Done()
+				return framework.ToolOutput{}
+			}}
+		})
+	})
+	stdout, stderr := newConsole(true), newConsole(true)
+	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: stdout, Stderr: stderr, Abort: cli.NewAbort(),
+		Getenv: getenv(t, nil), Environ: environ(nil)}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	sigs, exit := make(chan os.Signal, 1), make(chan int, 1)
+	go cli.OnSignals(o, cancel, sigs, exit)
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(ctx, o, []string{"injectkit", "run", "wait", "--target", "127.0.0.1", "--log-level", "error"})
+	}()
+	stderr.await(t.Context(), "wait: running")
+	sigs <- syscall.SIGINT
+	if code := <-done; code != cli.ExitFailed {
+		t.Fatalf("exit %d, want %d:\n%q", code, cli.ExitFailed, stderr.String())
+	}
+	if out := stdout.String(); !strings.Contains(out, "wait: timeout ·") {
+		t.Fatalf("the summary does not say timeout:\n%q", out)
+	}
+	out := stderr.String()
+	last := out[strings.LastIndex(out, "\r\x1b[K")+len("\r\x1b[K"):]
+	if !strings.HasPrefix(last, "wait: timeout after ") || !strings.Contains(last, "1/1 target reported · 1 result\n") {
+		t.Errorf("the progress line's last state is %q, want it to say timeout as the summary does:\n%q", last, out)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 )
 
@@ -69,11 +70,18 @@ func (p *progressLine) update(s runtime.Progress) {
 //
 //	nmap: 12/256 targets reported · 40 results · 1m2s · 10.0.0.12:22/tcp open ssh
 //	nmap: done in 4.2s · 256/256 targets reported · 301 results
+//	nmap: timeout after 7.1s · 12/64 targets reported · 40 results
+//
+// The last one says "done" only of a run that succeeded (in full or in
+// part); otherwise it names the outcome, as the summary does.
 func progressText(s runtime.Progress) string {
 	var parts []string
-	if s.Done {
+	switch {
+	case s.Done && (s.Status == "" || s.Status == framework.StatusSuccess || s.Status == framework.StatusPartial):
 		parts = append(parts, s.Injector+": done in "+roundElapsed(s.Elapsed))
-	} else {
+	case s.Done:
+		parts = append(parts, s.Injector+": "+string(s.Status)+" after "+roundElapsed(s.Elapsed))
+	default:
 		parts = append(parts, s.Injector+": running")
 	}
 	if s.Results > 0 {

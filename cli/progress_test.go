@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 )
 
@@ -50,6 +51,16 @@ func TestProgressText(t *testing.T) {
 			"x: running · 1/1 target reported · 1 result · 0s · a b [2J"},
 		{"done", runtime.Progress{Injector: "noop", Targets: 3, Elapsed: 4200 * time.Millisecond, Done: true}, 80,
 			"noop: done in 4.2s · 3 targets"},
+		{"partial success is done", runtime.Progress{Injector: "nmap", Targets: 2, Reported: 1, Results: 1, Elapsed: time.Second,
+			Done: true, Status: framework.StatusPartial}, 80,
+			"nmap: done in 1s · 1/2 targets reported · 1 result"},
+		// h222: an interrupted scan's last state read "done in 7.1s" above
+		// a summary saying "timeout".
+		{"cut short", runtime.Progress{Injector: "nmap", Targets: 64, Reported: 12, Results: 40, Elapsed: 7100 * time.Millisecond,
+			Done: true, Status: framework.StatusTimeout}, 80,
+			"nmap: timeout after 7.1s · 12/64 targets reported · 40 results"},
+		{"failed", runtime.Progress{Injector: "nmap", Targets: 1, Elapsed: time.Second, Done: true, Status: framework.StatusFailed}, 80,
+			"nmap: failed after 1s · 1 target"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

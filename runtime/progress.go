@@ -32,6 +32,21 @@ type Progress struct {
 	// Done is set on the last snapshot, taken when the executor returned
 	// (or was abandoned after its deadline).
 	Done bool
+	// Status is the outcome on the last snapshot, as the report has it
+	// (timeout for a run cut short by its deadline or an interrupt,
+	// failed for one that reached no target or returned invalid output);
+	// "" on the others.
+	Status framework.ExecutionStatus
+}
+
+// snapshotStatus is the outcome the last snapshot shows for out, the
+// runtime's copy of the executor's output once the targets it did not
+// reach are counted: compile makes invalid output a failure.
+func snapshotStatus(out framework.ToolOutput) framework.ExecutionStatus {
+	if out.Validate() != nil {
+		return framework.StatusFailed
+	}
+	return out.ExecutionStatus()
 }
 
 // ProgressFunc receives the snapshots of a running inject.
@@ -63,13 +78,13 @@ func WithProgress(f ProgressFunc, every time.Duration) Option {
 }
 
 // watch reports the progress of the executor running in, started at
-// start, until the function it returns is called; that call takes the last
-// snapshot (Done) and returns once f has returned. Without WithProgress it
-// does nothing.
-func (rt *Runtime) watch(p *Prepared, in *framework.Inject, start time.Time) (stop func()) {
+// start, until the function it returns is called with the run's outcome;
+// that call takes the last snapshot (Done) and returns once f has
+// returned. Without WithProgress it does nothing.
+func (rt *Runtime) watch(p *Prepared, in *framework.Inject, start time.Time) (stop func(framework.ExecutionStatus)) {
 	pc := rt.progress
 	if pc == nil {
-		return func() {}
+		return func(framework.ExecutionStatus) {}
 	}
 	w := &watcher{rt: rt, in: in, start: start, match: newTargetMatcher(p.Targets), // the runtime's, which the executor cannot change
 		secrets: p.secrets,
@@ -89,11 +104,13 @@ func (rt *Runtime) watch(p *Prepared, in *framework.Inject, start time.Time) (st
 		}
 	}()
 	var once sync.Once
-	return func() {
+	return func(status framework.ExecutionStatus) {
 		once.Do(func() {
 			close(quit)
 			<-done
-			pc.f(w.take(true))
+			s := w.take(true)
+			s.Status = status
+			pc.f(s)
 		})
 	}
 }

@@ -50,7 +50,7 @@ func TestProgressSnapshots(t *testing.T) {
 	}
 	last := snaps[len(snaps)-1]
 	want := runtime.Progress{InjectID: "p-1", Injector: "fake", Targets: 2, Reported: 1, Results: 1,
-		Last: "10.0.0.1:22/tcp open ssh", Elapsed: last.Elapsed, Done: true}
+		Last: "10.0.0.1:22/tcp open ssh", Elapsed: last.Elapsed, Done: true, Status: framework.StatusSuccess}
 	if last != want {
 		t.Errorf("last snapshot = %+v, want %+v", last, want)
 	}
@@ -60,7 +60,7 @@ func TestProgressSnapshots(t *testing.T) {
 }
 
 // A run cut short still gets its last snapshot, with the partial results
-// reported before the deadline.
+// reported before the deadline and the outcome the report has (timeout).
 func TestProgressLastSnapshotOnTimeout(t *testing.T) {
 	var last runtime.Progress
 	calls := 0
@@ -75,7 +75,7 @@ func TestProgressLastSnapshotOnTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if calls != 1 || !last.Done || last.Reported != 1 || last.Results != 1 || r.Status != framework.StatusTimeout {
+	if calls != 1 || !last.Done || last.Status != framework.StatusTimeout || last.Reported != 1 || last.Results != 1 || r.Status != framework.StatusTimeout {
 		t.Errorf("%d calls, last %+v, status %s", calls, last, r.Status)
 	}
 }

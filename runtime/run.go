@@ -203,22 +203,22 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	// executor returns: every profile, stdout and the outbox are made from
 	// this copy.
 	out, keyedTwice := ownOutput(out, p.secrets, keyOf)
-	stopWatch()
 	var unknown []string
 	if out.TargetStatus, unknown = knownStatus(out.TargetStatus); len(unknown) > 0 {
 		log.Warn("executor gave targets outcomes that are none of success, partial, failed, timeout; ignored",
 			zap.String("target_names", namedKeys(redactStrings(p.secrets, unknown))))
 	}
-	// Waited for after the executor's time is taken, in the payload's: the
-	// host-wide address lookup the prefetch starts with may outlast a
-	// short run, and a slow one shows in the "payload built" duration.
-	t2 := rt.now()
-	stopRoutes()
 	notReached, stray := byPosition(out.Unreached, targets) // keyed by ownOutput
 	if len(stray) > 0 {
 		log.Warn("executor named as not reached targets it was not given; ignored", zap.String("target_names", namedKeys(stray)))
 	}
 	out = outcomeReached(out, notReached) // a run cut short stays a timeout
+	stopWatch(snapshotStatus(out))
+	// Waited for after the executor's time is taken, in the payload's: the
+	// host-wide address lookup the prefetch starts with may outlast a
+	// short run, and a slow one shows in the "payload built" duration.
+	t2 := rt.now()
+	stopRoutes()
 	var partial []string
 	if out.Status == framework.StatusTimeout {
 		partial = redactStrings(p.secrets, in.PartialResults())
