@@ -257,15 +257,18 @@ func cacheExpiryWindow(creds aws.Credentials) time.Duration {
 
 // expiredCredentials is the error of credentials that had expired (at
 // expires) when their provider (source) handed them out, naming the
-// provider and when they expired (never a value).
+// provider, when they expired and what renews them (never a value).
 func expiredCredentials(source string, expires time.Time) error {
 	from := "their provider"
 	if source != "" {
 		from = "their provider (" + source + ")"
 	}
+	renew := "renew them"
+	if how := renewal(source); how != "" {
+		renew += " (" + how + ")"
+	}
 	return fmt.Errorf("the credentials %s handed out expired at %s, before any request signed with them: "+
-		"AWS would refuse each (ExpiredToken), so none is sent; renew them (a credential_process that gives cached credentials "+
-		"must renew them once expired)", from, expires.UTC().Format(time.RFC3339))
+		"AWS would refuse each (ExpiredToken), so none is sent; %s", from, expires.UTC().Format(time.RFC3339), renew)
 }
 
 // ProviderSources keeps the credential source the SDK reports in its user

@@ -74,3 +74,23 @@ func (c *learningCredentials) signedWith(code string) string {
 	}
 	return " (credentials: " + credentialOrigin(*source, c.paths) + ")"
 }
+
+// renewal says, in the user's terms, what renews expired credentials from
+// source, for the error of credentials handed out already expired
+// (expiredCredentials); "" when no more can be said than to renew them.
+// A container's endpoint is named by the variable the SDK took it from
+// (config's resolveHTTPCredProvider prefers the relative URI).
+func renewal(source string) string {
+	switch source {
+	case processcreds.ProviderName:
+		return "a credential_process that gives cached credentials must renew them once expired"
+	case endpointcreds.ProviderName:
+		name := "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+		if env, err := config.NewEnvConfig(); err == nil && env.ContainerCredentialsRelativePath != "" {
+			name = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+		}
+		return "the container credentials endpoint (" + name + ") must hand out credentials not yet expired: " +
+			"the agent serving it (the ECS agent, the EKS Pod Identity agent) renews them"
+	}
+	return ""
+}

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -75,8 +78,9 @@ func TestExpiredCredentialsSignNothing(t *testing.T) {
 				return
 			}
 			if out.Status != framework.StatusFailed || out.ErrorInfo == nil ||
-				!strings.Contains(out.ErrorInfo.Message, "expired at 2020-01-01T00:00:00Z, before any request signed with them") {
-				t.Fatalf("status %s, error %+v: want failed, saying when the credentials expired", out.Status, out.ErrorInfo)
+				!strings.Contains(out.ErrorInfo.Message, "expired at 2020-01-01T00:00:00Z, before any request signed with them") ||
+				!strings.Contains(out.ErrorInfo.Message, "a credential_process that gives cached credentials must renew them") {
+				t.Fatalf("status %s, error %+v: want failed, saying when the credentials expired and what renews them", out.Status, out.ErrorInfo)
 			}
 			if calls := st.calls(); len(calls) != 0 {
 				t.Errorf("%d requests signed with expired credentials: %v", len(calls), calls)
@@ -145,5 +149,67 @@ func TestContainerCredentialsNearExpiryUsed(t *testing.T) {
 				t.Errorf("%d requests signed with expired credentials: %v", len(calls), calls)
 			}
 		})
+	}
+}
+
+// TestExpiredContainerCredentialsHintNamesTheEndpoint is h222's finding:
+// credentials a container's endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI)
+// handed out expired (in 2020) failed the inject with a hint meant for a
+// credential_process ("a credential_process that gives cached credentials
+// must renew them"), which the host has none of. The hint now names the
+// endpoint by its variable and what renews its credentials.
+func TestExpiredContainerCredentialsHintNamesTheEndpoint(t *testing.T) {
+	setAWSEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	body, err := json.Marshal(map[string]string{"AccessKeyId": procKeyID, "SecretAccessKey": procSecret,
+		"Token": procSessTok, "Expiration": "2020-01-01T00:00:00Z"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	t.Cleanup(creds.Close)
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", creds.URL+"/creds")
+	st := newStandIn(t, []string{"private-logs"}, fixtures())
+	e := New(WithVersion(testVersion))
+	p := decodeParams(t, e, nil, st.URL())
+	if err := e.Configure(map[string]string{SettingEndpointURL: st.URL()}); err != nil {
+		t.Fatal(err)
+	}
+	out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{euWest1}, p))
+	if out.Status != framework.StatusFailed || out.ErrorInfo == nil {
+		t.Fatalf("status %s, error %+v: want failed", out.Status, out.ErrorInfo)
+	}
+	msg := out.ErrorInfo.Message
+	want := "renew them (the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) must hand out credentials " +
+		"not yet expired: the agent serving it (the ECS agent, the EKS Pod Identity agent) renews them)"
+	if !strings.Contains(msg, want) || strings.Contains(msg, "credential_process") {
+		t.Errorf("message %q\nwant it to hold %q, and no credential_process", msg, want)
+	}
+	if calls := st.calls(); len(calls) != 0 {
+		t.Errorf("%d requests signed with expired credentials: %v", len(calls), calls)
+	}
+}
+
+// The endpoint is named by the variable the SDK took it from: the
+// relative URI (ECS) before the full one. Nothing is sent: the hint only
+// reads the environment.
+func TestRenewalNamesTheContainerVariable(t *testing.T) {
+	for _, tt := range []struct{ relative, full, want string }{
+		{"", "http://127.0.0.1:9/creds", "(AWS_CONTAINER_CREDENTIALS_FULL_URI)"},
+		{"/v2/credentials/x", "", "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)"},
+		{"/v2/credentials/x", "http://127.0.0.1:9/creds", "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)"},
+	} {
+		t.Setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", tt.relative)
+		t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", tt.full)
+		if got := renewal(endpointcreds.ProviderName); !strings.Contains(got, tt.want) {
+			t.Errorf("relative %q, full %q: %q, want it to name %s", tt.relative, tt.full, got, tt.want)
+		}
+	}
+	if got := renewal(stscreds.WebIdentityProviderName); got != "" {
+		t.Errorf("web identity: %q, want no credential_process hint", got)
 	}
 }
