@@ -63,15 +63,22 @@ func partialSection(files []readFile, err error) (reason string, ok bool) {
 
 // describePartial says what section h of f gives of the two keys:
 // "[audit] (/home/u/.aws/credentials:1) gives aws_access_key_id (line 2)
-// without aws_secret_access_key".
+// without aws_secret_access_key", and the line that names the key lacking
+// but has no "=", which the SDK ignores (" (line 3 names
+// aws_secret_access_key but has no "=" …)"; never the line's value).
 func describePartial(f readFile, h sectionHeader) string {
 	head := fmt.Sprintf("[%s] (%s:%d)", signatures.Shorten(h.name, signatures.MaxQuoted), f.path, h.line)
-	found := sectionKeys(f, h)
-	switch {
-	case found[keyAccessKeyID] > 0 && found[keySecretAccessKey] == 0:
-		return fmt.Sprintf("%s gives %s (line %d) without %s", head, keyAccessKeyID, found[keyAccessKeyID], keySecretAccessKey)
-	case found[keySecretAccessKey] > 0 && found[keyAccessKeyID] == 0:
-		return fmt.Sprintf("%s gives %s (line %d) without %s", head, keySecretAccessKey, found[keySecretAccessKey], keyAccessKeyID)
+	found, bare := sectionKeys(f, h), bareKeys(f, h)
+	for _, k := range [][2]string{{keyAccessKeyID, keySecretAccessKey}, {keySecretAccessKey, keyAccessKeyID}} {
+		given, lacking := k[0], k[1]
+		if found[given] == 0 || found[lacking] > 0 {
+			continue
+		}
+		reason := fmt.Sprintf("%s gives %s (line %d) without %s", head, given, found[given], lacking)
+		if n := bare[lacking]; n > 0 {
+			reason += fmt.Sprintf(" (line %d names %s but has no \"=\" before its value: the SDK ignores that line)", n, lacking)
+		}
+		return reason
 	}
 	return head + " gives " + keyAccessKeyID + " without " + keySecretAccessKey + ", or the other way round"
 }
@@ -81,6 +88,35 @@ func describePartial(f readFile, h sectionHeader) string {
 // property: a line holding a key, "=" (or ":") and a value, not indented
 // nor a comment; the key lower-cased.
 func sectionKeys(f readFile, h sectionHeader) map[string]int {
+	found := map[string]int{}
+	eachProperty(f, h, func(n int, property string) {
+		if key, _, ok := splitProperty(property); ok {
+			found[strings.ToLower(key)] = n
+		}
+	})
+	return found
+}
+
+// bareKeys returns the lines of section h of f that would be properties
+// but for their "=" (or ":"), which the SDK's reader ignores, by their
+// first word lower-cased: the line (from 1) of the first of each.
+func bareKeys(f readFile, h sectionHeader) map[string]int {
+	bare := map[string]int{}
+	eachProperty(f, h, func(n int, property string) {
+		if _, _, ok := splitProperty(property); ok {
+			return
+		}
+		if words := strings.Fields(property); len(words) > 0 && bare[strings.ToLower(words[0])] == 0 {
+			bare[strings.ToLower(words[0])] = n
+		}
+	})
+	return bare
+}
+
+// eachProperty calls visit with each line of section h of f that the
+// SDK's reader reads as a property, if it holds one (neither indented nor
+// a comment), with its line number (from 1), its comment cut.
+func eachProperty(f readFile, h sectionHeader, visit func(n int, property string)) {
 	lines := strings.Split(string(f.body), "\n")
 	end := len(lines)
 	for _, o := range f.headers {
@@ -89,17 +125,13 @@ func sectionKeys(f readFile, h sectionHeader) map[string]int {
 			break
 		}
 	}
-	found := map[string]int{}
 	for n := h.line; n < end; n++ {
 		line := lines[n]
 		if line == "" || line[0] == ' ' || line[0] == '\t' || line[0] == '#' || line[0] == ';' {
 			continue
 		}
-		if key, _, ok := splitProperty(strings.TrimRight(cutPropertyComment(line), " \t")); ok {
-			found[strings.ToLower(key)] = n + 1
-		}
+		visit(n+1, strings.TrimRight(cutPropertyComment(line), " \t"))
 	}
-	return found
 }
 
 // profileSection reports whether h is a section of f the SDK reads for

@@ -47,6 +47,20 @@ func TestPartialProfileCredentialsRefused(t *testing.T) {
 			env:         noKeys, setting: "role",
 			field: "cloudscan.profile", value: "role",
 			want: []string{"[base] (", "credentials:1) gives aws_access_key_id (line 2)"}},
+		// h222: the SDK ignores a line with no "=": the user was pointed
+		// at line 2 only, not at the line that lost its "=".
+		{name: "secret key line without =",
+			credentials: "[audit]\naws_access_key_id = AKIAPARTIALEXAMPLE01\naws_secret_access_key partialSecretEXAMPLE0123456789abcdefghij\n",
+			env:         map[string]string{"AWS_PROFILE": "audit"},
+			field:       "AWS_PROFILE", value: "audit",
+			want: []string{"credentials:1) gives aws_access_key_id (line 2) without aws_secret_access_key " +
+				`(line 3 names aws_secret_access_key but has no "=" before its value: the SDK ignores that line)`}},
+		{name: "key id line without =, upper case",
+			config: "[profile audit]\nAWS_ACCESS_KEY_ID\tAKIAPARTIALEXAMPLE01\naws_secret_access_key = partialSecretEXAMPLE0123456789abcdefghij\n",
+			env:    noKeys, setting: "audit",
+			field: "cloudscan.profile", value: "audit",
+			want: []string{"config:1) gives aws_secret_access_key (line 3) without aws_access_key_id " +
+				`(line 2 names aws_access_key_id but has no "="`}},
 		{name: "both keys",
 			credentials: "[audit]\naws_access_key_id = AKIAPARTIALEXAMPLE01\naws_secret_access_key = partialSecretEXAMPLE0123456789abcdefghij\n",
 			env:         map[string]string{"AWS_PROFILE": "audit"}},
@@ -85,7 +99,7 @@ func TestPartialProfileCredentialsRefused(t *testing.T) {
 					t.Errorf("reason %q lacks %q", ve.Reason, w)
 				}
 			}
-			if strings.Contains(err.Error(), "partialSecretEXAMPLE") {
+			if strings.Contains(err.Error(), "partialSecretEXAMPLE") || strings.Contains(err.Error(), "AKIAPARTIAL") {
 				t.Errorf("the error quotes the secret key: %v", err)
 			}
 		})
