@@ -102,7 +102,11 @@ func TestExpiredCredentialsSignNothing(t *testing.T) {
 // in time: it still signs with them until they truly expire, and AWS
 // takes them. Credentials 4 minutes from expiry are used, the inject
 // succeeds; ones expired a minute ago sign nothing, the message giving
-// the time they expired, not 5 minutes before.
+// the time they expired, not 5 minutes before, and a hint naming the
+// endpoint by its variable and what renews its credentials (h222's
+// finding: it was a hint meant for a credential_process, "a
+// credential_process that gives cached credentials must renew them",
+// which the host has none of).
 func TestContainerCredentialsNearExpiryUsed(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	for _, tt := range []struct {
@@ -145,52 +149,15 @@ func TestContainerCredentialsNearExpiryUsed(t *testing.T) {
 			if out.Status != framework.StatusFailed || out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, want) {
 				t.Fatalf("status %s, error %+v: want failed, %q", out.Status, out.ErrorInfo, want)
 			}
+			hint := "renew them (the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) must hand out credentials " +
+				"not yet expired: the agent serving it (the ECS agent, the EKS Pod Identity agent) renews them)"
+			if msg := out.ErrorInfo.Message; !strings.Contains(msg, hint) || strings.Contains(msg, "credential_process") {
+				t.Errorf("message %q\nwant it to hold %q, and no credential_process", msg, hint)
+			}
 			if calls := st.calls(); len(calls) != 0 {
 				t.Errorf("%d requests signed with expired credentials: %v", len(calls), calls)
 			}
 		})
-	}
-}
-
-// TestExpiredContainerCredentialsHintNamesTheEndpoint is h222's finding:
-// credentials a container's endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI)
-// handed out expired (in 2020) failed the inject with a hint meant for a
-// credential_process ("a credential_process that gives cached credentials
-// must renew them"), which the host has none of. The hint now names the
-// endpoint by its variable and what renews its credentials.
-func TestExpiredContainerCredentialsHintNamesTheEndpoint(t *testing.T) {
-	setAWSEnv(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-	body, err := json.Marshal(map[string]string{"AccessKeyId": procKeyID, "SecretAccessKey": procSecret,
-		"Token": procSessTok, "Expiration": "2020-01-01T00:00:00Z"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
-	}))
-	t.Cleanup(creds.Close)
-	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", creds.URL+"/creds")
-	st := newStandIn(t, []string{"private-logs"}, fixtures())
-	e := New(WithVersion(testVersion))
-	p := decodeParams(t, e, nil, st.URL())
-	if err := e.Configure(map[string]string{SettingEndpointURL: st.URL()}); err != nil {
-		t.Fatal(err)
-	}
-	out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{euWest1}, p))
-	if out.Status != framework.StatusFailed || out.ErrorInfo == nil {
-		t.Fatalf("status %s, error %+v: want failed", out.Status, out.ErrorInfo)
-	}
-	msg := out.ErrorInfo.Message
-	want := "renew them (the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) must hand out credentials " +
-		"not yet expired: the agent serving it (the ECS agent, the EKS Pod Identity agent) renews them)"
-	if !strings.Contains(msg, want) || strings.Contains(msg, "credential_process") {
-		t.Errorf("message %q\nwant it to hold %q, and no credential_process", msg, want)
-	}
-	if calls := st.calls(); len(calls) != 0 {
-		t.Errorf("%d requests signed with expired credentials: %v", len(calls), calls)
 	}
 }
 
