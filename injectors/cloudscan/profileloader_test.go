@@ -49,18 +49,7 @@ func TestProfileLoaderRefusalsChecked(t *testing.T) {
 			if _, sdkErr := config.LoadDefaultConfig(context.Background()); (sdkErr != nil) != (tt.want != "") {
 				t.Fatalf("the SDK's loading: %v; the case expects a refusal: %v", sdkErr, tt.want != "")
 			}
-			err := New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9"})
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
-				return
-			}
-			want := strings.ReplaceAll(tt.want, "CONFIG", os.Getenv("AWS_CONFIG_FILE"))
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || ve.Field != "AWS_PROFILE" || ve.Value != "x" || !strings.Contains(ve.Reason, want) {
-				t.Fatalf("error %v\nwant AWS_PROFILE \"x\" refused with %s", err, want)
-			}
+			configuredAsProfileX(t, tt.want)
 		})
 	}
 }
@@ -120,18 +109,27 @@ func TestProfileWebIdentityTokenFileUnreadable(t *testing.T) {
 					t.Fatalf("the SDK's credentials: %v, want its failure to read the token file", err)
 				}
 			}
-			err := New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9"})
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
-				return
-			}
-			want := strings.ReplaceAll(tt.want, "CONFIG", os.Getenv("AWS_CONFIG_FILE"))
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || ve.Field != "AWS_PROFILE" || ve.Value != "x" || !strings.Contains(ve.Reason, want) {
-				t.Fatalf("error %v\nwant AWS_PROFILE \"x\" refused with %s", err, want)
-			}
+			configuredAsProfileX(t, tt.want)
 		})
+	}
+}
+
+// configuredAsProfileX configures an executor (AWS_PROFILE=x, its shared
+// files set up by the case) and checks that it is taken when want is
+// empty, else refused naming AWS_PROFILE "x" with a reason holding want
+// (CONFIG in it read as the config file's path).
+func configuredAsProfileX(t *testing.T, want string) {
+	t.Helper()
+	err := New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9"})
+	if want == "" {
+		if err != nil {
+			t.Fatalf("refused: %v", err)
+		}
+		return
+	}
+	want = strings.ReplaceAll(want, "CONFIG", os.Getenv("AWS_CONFIG_FILE"))
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "AWS_PROFILE" || ve.Value != "x" || !strings.Contains(ve.Reason, want) {
+		t.Fatalf("error %v\nwant AWS_PROFILE \"x\" refused with %s", err, want)
 	}
 }
