@@ -60,6 +60,8 @@ type commitHooks struct {
 	// id by a stalled send (see Store.readBack), as a file that cannot be
 	// read would.
 	readBack func(id uint64) error
+	// stalled is called once a send's feed stalls (see feed.stall).
+	stalled func()
 	// rewritten is called once a rewrite of the file of attempts is
 	// renamed over it (see rewriteAttempts).
 	rewritten func()

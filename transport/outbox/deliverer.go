@@ -191,7 +191,7 @@ func (d *Deliverer) Rejected(ctx context.Context, r *runtime.Rejection) error {
 // send stores b and posts each body once it is stored (see Deliver).
 // stored, when not nil, is called once every body is stored.
 func (d *Deliverer) send(ctx context.Context, b Bodies, stored func()) error {
-	f := newFeed()
+	f := newFeed(d.Store.hooks.stalled)
 	var (
 		putErr  error
 		bodies  bufPool // the buffers of the bodies posted are reused
@@ -241,12 +241,12 @@ func (d *Deliverer) send(ctx context.Context, b Bodies, stored func()) error {
 	if ip, ok := d.Profile.(InOrderPoster); ok {
 		ordered = ip.InOrder()
 	}
+	var unread []uint64 // of an item of ids, not read back yet
 	for {
-		it, ok := f.next()
+		recs, ok := d.nextRecords(f, &unread, index, func() bool { return failed != nil || aborted() }, &late, &bodies)
 		if !ok {
 			break
 		}
-		recs := d.records(it, index, failed != nil || aborted(), &late, &bodies)
 		if large && len(delivered) > 0 {
 			// The bodies of a large send posted so far are removed in the
 			// commit that stores the next ones: the file keeps only the

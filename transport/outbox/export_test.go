@@ -43,6 +43,11 @@ func (s *Store) SetStoredHook(stored func()) { s.hooks.stored = stored }
 // any write.
 func (s *Store) SetReadBackHook(read func(id uint64) error) { s.hooks.readBack = read }
 
+// SetStalledHook sets the hook called once a send's POST stalls (or fails,
+// or the abort fires) and its put stops waiting for the posts; call it
+// before any write.
+func (s *Store) SetStalledHook(stalled func()) { s.hooks.stalled = stalled }
+
 // DamageRecord replaces old with new in the stored metadata of record id
 // (see damageRecord).
 func DamageRecord(t *testing.T, s *Store, id uint64, old, new string) {

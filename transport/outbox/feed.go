@@ -33,6 +33,7 @@ type feed struct {
 	held    int  // items holding bodies
 	stalled bool // the put no longer waits
 	closed  bool // the put is done
+	onStall func()
 }
 
 // feedItem is one transaction's records with their bodies, or, once the
@@ -47,8 +48,9 @@ type feedItem struct {
 // waits: one, as the buffered channel it replaces.
 const feedHeld = 1
 
-func newFeed() *feed {
-	f := &feed{}
+// newFeed returns a feed that calls onStall, when not nil, once it stalls.
+func newFeed(onStall func()) *feed {
+	f := &feed{onStall: onStall}
 	f.cond.L = &f.mu
 	return f
 }
@@ -70,7 +72,9 @@ func (f *feed) push(recs []Record, bodies *bufPool) {
 			bodies.put(r.Body)
 			// Ids join the last item of ids, up to a transaction's
 			// worth (maxTxBodies bodies, maxTxBytes): storeFirst pushes
-			// one record at a time, and an item is read back whole.
+			// one record at a time, and an item is read back in one
+			// transaction, or in parts when the send holds fewer free
+			// buffers (see nextRecords).
 			if k := len(f.items) - 1; k < 0 || f.items[k].recs != nil || f.items[k].ids.n >= maxTxBodies ||
 				(f.items[k].ids.n > 0 && f.items[k].bytes+int64(r.Size) > maxTxBytes) {
 				f.items = append(f.items, feedItem{})
@@ -89,9 +93,13 @@ func (f *feed) push(recs []Record, bodies *bufPool) {
 // stall lets the put run to its end without waiting for the loop.
 func (f *feed) stall() {
 	f.mu.Lock()
+	first := !f.stalled
 	f.stalled = true
 	f.cond.Broadcast()
 	f.mu.Unlock()
+	if first && f.onStall != nil {
+		f.onStall()
+	}
 }
 
 // close says the put is done: next returns false once the items are taken.
@@ -209,16 +217,46 @@ func (s *Store) keepUnread(rec Record, err error, red Redactor) (Outcome, error)
 	return Failed, s.redactErr(err, red)
 }
 
-// records returns the records of it: its own, or, for an item of ids,
-// those read back from the outbox, unless skip (the send failed or was
-// aborted: they are not posted, their ids are all it needs). A record
-// that cannot be read back fails the send there, as its POST would (see
-// lateBodies); index is the first record's place in the send.
-func (d *Deliverer) records(it feedItem, index int, skip bool, late *lateBodies, bodies *bufPool) []Record {
-	if it.recs != nil {
-		return it.recs
+// nextRecords returns the records the send's loop posts next, waiting
+// for them; false once the put is done and every record returned. They
+// are the next item's own, or, for an item of ids, those read back from
+// the outbox (see records): *unread holds the item's ids not returned yet.
+// An item is read back in parts of as many bodies as bodies holds free
+// buffers (one at least), each posted (its buffer given back) before the
+// next part is read: the bodies read back reuse the buffers the send
+// already holds, whatever the timing of the stall. A feed that stalled
+// before the put's pipeline filled (the put no longer waiting, each
+// transaction's buffers given back at once) holds fewer buffers than an
+// item of ids holds bodies (up to a transaction's worth, 8 MiB): read
+// whole, the item allocated the difference, five 512 KiB bodies of an
+// 8 MiB send.
+func (d *Deliverer) nextRecords(f *feed, unread *[]uint64, index int, skip func() bool, late *lateBodies, bodies *bufPool) ([]Record, bool) {
+	if len(*unread) == 0 {
+		it, ok := f.next()
+		switch {
+		case !ok:
+			return nil, false
+		case it.recs != nil:
+			return it.recs, true
+		}
+		*unread = it.ids.list()
 	}
-	ids := it.ids.list()
+	skipped := skip()
+	k := len(*unread)
+	if !skipped {
+		k = min(k, max(bodies.idle(), 1))
+	}
+	ids := (*unread)[:k]
+	*unread = (*unread)[k:]
+	return d.records(ids, index, skipped, late, bodies), true
+}
+
+// records returns the records ids, read back from the outbox, unless skip
+// (the send failed or was aborted: they are not posted, their ids are
+// all it needs). A record that cannot be read back fails the send there,
+// as its POST would (see lateBodies); index is the first record's place
+// in the send.
+func (d *Deliverer) records(ids []uint64, index int, skip bool, late *lateBodies, bodies *bufPool) []Record {
 	if skip {
 		recs := make([]Record, len(ids))
 		for i, id := range ids {

@@ -162,14 +162,31 @@ func TestLargeSend(t *testing.T) {
 // second read each of its 1 MB bodies back into a fresh buffer and peaked
 // at 530-600 MB instead of 260. Here the posts after the stall, most of
 // the 8 MB of bodies read back, allocate less than a quarter of that, and
-// every body is posted, byte for byte, in order.
+// every body is posted, byte for byte, in order; whenever the stall comes:
+// once the put waits for the posts with its pipeline full, or while it
+// stores its second transaction (then it never waits, each transaction's
+// buffers go back at once, and the send holds fewer buffers than the
+// bodies stored meanwhile: read back at once, they took five more).
 func TestStalledSendReadsBackIntoItsBuffers(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		early bool // the second transaction commits once the feed stalled
+	}{
+		{"stalled once the put waits", false},
+		{"stalled before the second transaction", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) { testStalledReadBack(t, tt.early) })
+	}
+}
+
+func testStalledReadBack(t *testing.T, early bool) {
 	const n = largeN
 	var (
 		mu      sync.Mutex
 		posted  [][sha256.Size]byte
 		got     = make(chan struct{}) // the first POST arrived
 		release = make(chan struct{}) // it is answered
+		stalled = make(chan struct{}) // the feed stalled
 	)
 	// The server's copy buffers are reused: the measure below is of the
 	// whole process, and is the send's.
@@ -192,7 +209,16 @@ func TestStalledSendReadsBackIntoItsBuffers(t *testing.T) {
 	defer closeOnce(release)
 	s := openStore(t, outbox.Options{})
 	stored := make(chan struct{})
+	if early { // first: it sets every commit hook
+		var txs atomic.Int32 // run by the committer goroutine
+		s.SetCommitHooks(func() {}, func(int) {
+			if txs.Add(1) == 2 {
+				<-stalled
+			}
+		}, func() error { return nil })
+	}
 	s.SetStoredHook(func() { close(stored) })
+	s.SetStalledHook(func() { close(stalled) })
 	d := &outbox.Deliverer{Profile: largeProfile{n: n, url: srv.URL}, Store: s}
 	errc := make(chan error, 1)
 	go func() { errc <- d.Deliver(context.Background(), &runtime.Report{InjectID: "large", Phase: "complete"}) }()

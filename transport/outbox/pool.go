@@ -39,6 +39,16 @@ func (p *bufPool) get(n int) []byte {
 	return make([]byte, 0, 1<<bits.Len(uint(max(n, 64)-1)))
 }
 
+// idle returns how many buffers p holds, free.
+func (p *bufPool) idle() int {
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.free)
+}
+
 // clone returns a copy of b in a buffer of the pool.
 func (p *bufPool) clone(b []byte) []byte { return append(p.get(len(b)), b...) }
 
