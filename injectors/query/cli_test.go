@@ -188,14 +188,7 @@ func TestRefusedKeyHintNamesWhatItsBinaryReads(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStandIn(t)
-			env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_OUTBOX": "none", "INJECTKIT_SHODAN_API_KEY": tt.env}
-			if tt.config != "" {
-				path := filepath.Join(t.TempDir(), "acme.yaml")
-				if err := os.WriteFile(path, []byte(tt.config), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				env["INJECTKIT_CONFIG"] = path
-			}
+			env := keyEnv(t, srv.URL, tt.env, tt.config, "acme.yaml")
 			reg := framework.NewRegistry()
 			reg.Register("shodan", func() framework.Executor { return New() })
 			var out, errs bytes.Buffer
@@ -244,4 +237,20 @@ func TestRefusedSettingNamesWhatItsBinaryReads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// keyEnv is the environment of a run against the stand-in at url, without
+// an outbox, its key key in INJECTKIT_SHODAN_API_KEY and, when config is
+// not empty, a config file of that text named name.
+func keyEnv(t *testing.T, url, key, config, name string) map[string]string {
+	t.Helper()
+	env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": url, "INJECTKIT_OUTBOX": "none", "INJECTKIT_SHODAN_API_KEY": key}
+	if config != "" {
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env["INJECTKIT_CONFIG"] = path
+	}
+	return env
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,14 +31,7 @@ func TestInvisibleCharacterInKeyRefused(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStandIn(t)
-			env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_OUTBOX": "none", "INJECTKIT_SHODAN_API_KEY": tt.env}
-			if tt.config != "" {
-				path := filepath.Join(t.TempDir(), "injectkit.yaml")
-				if err := os.WriteFile(path, []byte(tt.config), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				env["INJECTKIT_CONFIG"] = path
-			}
+			env := keyEnv(t, srv.URL, tt.env, tt.config, "injectkit.yaml")
 			reg := framework.NewRegistry()
 			reg.Register(Name, func() framework.Executor { return New() })
 			var out, errs bytes.Buffer
