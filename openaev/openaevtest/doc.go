@@ -256,22 +256,19 @@
 //     covers Spring Security's exception only, which these routes no longer
 //     throw. A 404 there is an inject that does not exist (PermissionService
 //     looks it up for a token that is not an admin's, throwing the same; an
-//     admin token is never denied). Before 2.0.0 (1.18.x, given with
-//     WithVersionString) the reception and callback routes carry
-//     @Secured(ROLE_ADMIN), whose AccessDeniedException RestBehavior answers
-//     404, as for an inject that does not exist; GET checks none.
+//     admin token is never denied). Before 2.0.0 (1.18.x, given with WithVersionString) the
+//     reception and callback routes carry @Secured(ROLE_ADMIN), whose AccessDeniedException
+//     RestBehavior answers 404, as for an inject that does not exist; GET checks none.
 //  9. Routes: the implants' POST /api/injects/execution/{agentId}/callback/{injectId}
 //     (InjectApi.java:393-400) is a callback (Call.AgentID); the stand-in
 //     holds no agents, so it is Dropped after the 200 with the ERROR
 //     trace the platform adds for an unknown agent (agentNotFoundLocked).
 //     Any other method on /api/injects/{a}/{b} is 405 (the only
 //     route of that shape is PUT /api/injects/{exerciseId}/{injectId}),
-//     unknown paths 404. Before everything, the HTTP firewall (firewall.go: 2.4.0 keeps Spring
-//     Security's StrictHttpFirewall): a path holding an encoded slash, backslash, semicolon, period or
-//     percent sign, or a dot segment, is a 400, Spring Boot's error JSON, nothing of it read; so is an
-//     id holding / \ ; or % in a path. Then, before any route, the security layer (security.go
-//     says how, from config/AppSecurityConfig.java:74-79, 143-148, 255-262
-//     and security/TokenAuthenticationFilter.java:30, 57-88): a POST
+//     unknown paths 404. First of all, the HTTP firewall (Spring Security's StrictHttpFirewall;
+//     firewall.go lists what it refuses) answers a 400, Spring Boot's error JSON. Then, before any
+//     route, the security layer (security.go says how, from config/AppSecurityConfig.java:74-79,
+//     143-148, 255-262 and security/TokenAuthenticationFilter.java:30, 57-88): a POST
 //     without exactly "Bearer " or with a cookie is refused by CSRF (403,
 //     Spring Boot's error JSON), whatever its token; an unauthenticated
 //     request a 401 with an empty body, but the public settings.
