@@ -74,10 +74,10 @@ pair() {
   done
 }
 
-stats() { printf 'median=%.3fs min=%.3fs max=%.3fs' "$(median < "$1")" "$(sort -g "$1" | head -1)" "$(sort -g "$1" | tail -1)"; }
+stats() { printf 'median=%.3fs min=%.3fs max=%.3fs' "$(median < "$1")" "$(least < "$1")" "$(most < "$1")"; }
 peak_mb() { sort -g "$1" | tail -1 | awk '{ printf "%dMB", $1 / 1024 }'; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.1fms", s * 1000 }'; }
-stats_ms() { printf 'median=%s min=%s max=%s' "$(ms "$(median < "$1")")" "$(ms "$(sort -g "$1" | head -1)")" "$(ms "$(sort -g "$1" | tail -1)")"; }
+stats_ms() { printf 'median=%s min=%s max=%s' "$(ms "$(median < "$1")")" "$(ms "$(least < "$1")")" "$(ms "$(most < "$1")")"; }
 
 # shape LABEL PORTS BARE_TARGETS INJECTKIT_TARGET_ARGS...
 shape() {

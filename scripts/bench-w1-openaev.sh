@@ -124,8 +124,8 @@ summary() {
   local label=$1 runs="$work/$1.runs"
   local sorted; sorted=$(cut -d' ' -f1 "$runs" | sort -g)
   med=$(echo "$sorted" | median)
-  local min; min=$(echo "$sorted" | head -1)
-  local max; max=$(echo "$sorted" | tail -1)
+  local min; min=$(echo "$sorted" | least)
+  local max; max=$(echo "$sorted" | most)
   local peak; peak=$(cut -d' ' -f2 "$runs" | sort -g | tail -1)
   local posts bytes; read -r _ _ posts bytes < <(tail -1 "$runs")
   printf '%-6s N=%-8s runs=%s wall median=%ss min=%ss max=%ss posts=%s bytes=%s peak_rss=%sMB per_target=%sus\n' \

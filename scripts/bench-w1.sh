@@ -86,8 +86,8 @@ summary() {
   local label=$1
   local sorted; sorted=$(printf '%s\n' ${walls[$label]} | sort -g)
   local med; med=$(echo "$sorted" | median)
-  local min; min=$(echo "$sorted" | head -1)
-  local max; max=$(echo "$sorted" | tail -1)
+  local min; min=$(echo "$sorted" | least)
+  local max; max=$(echo "$sorted" | most)
   local peak; peak=$(printf '%s\n' ${rss[$label]} | sort -g | tail -1)
   medians[$label]=$med
   printf '%-6s N=%-8s runs=%s wall median=%ss min=%ss max=%ss posts=%s bytes=%s peak_rss=%sMB per_target=%sus\n' \

@@ -37,6 +37,14 @@ median() {
   sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# least, most: the smallest and the largest of the numbers on stdin, one a
+# line. Read to the end, never `| head -1`: bash writes an echoed
+# multi-line string a line at a time, and a head that exits after the
+# first line kills the echo with SIGPIPE, which pipefail and set -e turn
+# into the script's exit 141 (1 run in about 100).
+least() { sort -g | awk 'NR == 1 { v = $1 } END { print v }'; }
+most() { sort -g | awk '{ v = $1 } END { print v }'; }
+
 # oneof SCRIPT NAME VALUE CHOICE...: exit 2 naming SCRIPT, NAME, VALUE and
 # the choices unless VALUE is one of them.
 oneof() {

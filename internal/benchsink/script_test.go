@@ -43,3 +43,29 @@ func TestBenchBounds(t *testing.T) {
 		})
 	}
 }
+
+// benchlib's least and most read their input to the end: a reader that
+// stops after the first line (`| head -1`) killed the writer with SIGPIPE,
+// which the scripts' pipefail and set -e made their exit 141, now and then
+// (bash echoes a multi-line string a line at a time). 200 000 lines are
+// more than a pipe holds, so a reader that stops early fails every time.
+func TestBenchLeastMostReadToTheEnd(t *testing.T) {
+	tests := []struct {
+		input, fn, want string
+	}{
+		{"seq 200000 | sort -r", "least", "1"},
+		{"seq 200000", "most", "200000"},
+		{"printf '0.3\\n0.10\\n0.2\\n'", "least", "0.10"},
+		{"printf '0.3\\n0.10\\n0.2\\n'", "most", "0.3"},
+		{"printf '7\\n'", "least", "7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fn+" of "+tt.input, func(t *testing.T) {
+			script := `set -euo pipefail; source ../../scripts/benchlib.sh; v=$(` + tt.input + ` | ` + tt.fn + `); echo "$v"`
+			out, err := exec.Command("bash", "-c", script).CombinedOutput()
+			if err != nil || string(out) != tt.want+"\n" {
+				t.Errorf("%v: %q; want %q", err, out, tt.want)
+			}
+		})
+	}
+}
