@@ -56,7 +56,8 @@ var ErrParamsSpec = errors.New("params spec")
 //     leaves it empty (no default); required means the param must be
 //     given a value (DecodeParams rejects an inject without it, with null,
 //     or, a string, with ""); example=v is the value the CLI help's
-//     examples give the param (Param.Example), one the param takes;
+//     examples give the param (Param.Example), one the param takes
+//     (of its enum, within its range);
 //     min=n and max=n bound an int field (either may be left out), in
 //     its Go type's range, min at most max, its default within them
 //     (unless required and left at 0). An unknown option is an error.
@@ -95,11 +96,6 @@ func ParamsSpec(v any) ([]Param, error) {
 		field := rv.FieldByIndex(f.index)
 		p := Param{Name: f.name, Type: f.kind, Doc: f.doc, Enum: f.enum, Required: f.required,
 			Default: formatDefault(field), Example: f.example}
-		if p.Example != "" {
-			if _, err := ParseParam(&Manifest{Params: []Param{p}}, p.Name, p.Example); err != nil {
-				return nil, fmt.Errorf("%w: field %s: example: %w", ErrParamsSpec, f.goName, err)
-			}
-		}
 		if f.required && field.IsZero() {
 			p.Default = "" // a required param has no default: its zero value is no choice
 		}
@@ -107,6 +103,13 @@ func ParamsSpec(v any) ([]Param, error) {
 			p.Min, p.Max = f.paramRange(field.Type())
 			if err := f.checkDefault(field, f.required && field.IsZero()); err != nil {
 				return nil, fmt.Errorf("%w: field %s: %w", ErrParamsSpec, f.goName, err)
+			}
+		}
+		// The example is read as the help's example gives it, range
+		// included: one out of min= and max= makes an example that exits 2.
+		if p.Example != "" {
+			if _, err := ParseParam(&Manifest{Params: []Param{p}}, p.Name, p.Example); err != nil {
+				return nil, fmt.Errorf("%w: field %s: example: %w", ErrParamsSpec, f.goName, err)
 			}
 		}
 		if f.kind == ParamDuration {

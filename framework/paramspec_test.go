@@ -119,6 +119,14 @@ func TestParamsSpecErrors(t *testing.T) {
 		{"example outside the enum", &struct {
 			S string `json:"s" param:"required,enum=a|b,example=c"`
 		}{}, `field S: example: invalid params.s "c"`},
+		// Tester t148: an example out of the tag's range passed, and the
+		// CLI help's example (--param port=80800) then exited 2.
+		{"example out of the range", &struct {
+			N int `json:"n" param:"required,min=1,max=5,example=9"`
+		}{}, `field N: example: invalid params.n "9": must be between 1 and 5`},
+		{"example out of the type's range", &struct {
+			N uint8 `json:"n" param:"required,example=300"`
+		}{}, `field N: example: invalid params.n "300": must be between 0 and 255`},
 		{"duplicate name", &struct {
 			Common
 			Loud bool `json:"verbose"`
