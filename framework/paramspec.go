@@ -48,6 +48,7 @@ var ErrParamsSpec = errors.New("params spec")
 //     it (strconv for numbers and booleans, time.Duration.String for
 //     durations, "0s" included); "" (no default) for a required param
 //     NewParams leaves at its zero value (0, false, "0s" are no choice).
+//     A duration's default is 0 or more, as ParseDuration reads one.
 //   - Doc: the `doc:"…"` tag, free text (commas allowed). A duration param's
 //     doc ends with DurationDoc.
 //   - Enum and Required: the `param:"…"` tag, comma-separated options:
@@ -114,6 +115,14 @@ func ParamsSpec(v any) ([]Param, error) {
 		}
 		if f.kind == ParamDuration {
 			p.Doc = durationDoc(p.Doc)
+			// ParseDuration refuses a negative duration wherever a param
+			// is written: such a default could never be given back (the
+			// platform's form sends it pre-filled, and the inject is refused).
+			if field.Int() < 0 {
+				return nil, fmt.Errorf("%w: field %s: default %s is negative, which the param refuses wherever it is given "+
+					"(--param, an inject file, the platform's form pre-filled with it): make it 0 or more",
+					ErrParamsSpec, f.goName, p.Default)
+			}
 		}
 		// A required param has no default: its zero value is no choice.
 		if p.Type == ParamEnum && !(p.Required && p.Default == "") && !slices.Contains(p.Enum, p.Default) {

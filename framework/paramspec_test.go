@@ -127,6 +127,12 @@ func TestParamsSpecErrors(t *testing.T) {
 		{"example out of the type's range", &struct {
 			N uint8 `json:"n" param:"required,example=300"`
 		}{}, `field N: example: invalid params.n "300": must be between 0 and 255`},
+		// Tester t148: a negative duration default passed, shown by
+		// injectors (default -1s) and pre-filled in the platform's form,
+		// where --param wait=-1s and the form's value are refused.
+		{"negative duration default", &struct {
+			D time.Duration `json:"d"`
+		}{D: -time.Second}, "field D: default -1s is negative"},
 		{"duplicate name", &struct {
 			Common
 			Loud bool `json:"verbose"`
