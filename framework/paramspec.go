@@ -325,8 +325,15 @@ func (f *paramField) parseTag(tag string) error {
 	if tag == "" {
 		return nil
 	}
+	given := map[string]bool{}
 	for opt := range strings.SplitSeq(tag, ",") {
 		key, val, hasVal := strings.Cut(strings.TrimSpace(opt), "=")
+		// An option given twice is a slip (enum=a|b,enum=c; min=1,min=2):
+		// one of the two would be dropped without a word.
+		if given[key] && slices.Contains([]string{"required", "example", "min", "max", "enum"}, key) {
+			return fmt.Errorf("param tag option %s given twice in %q: give it once", key, tag)
+		}
+		given[key] = true
 		switch {
 		case key == "required" && !hasVal:
 			f.required = true

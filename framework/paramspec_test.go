@@ -133,6 +133,18 @@ func TestParamsSpecErrors(t *testing.T) {
 		{"negative duration default", &struct {
 			D time.Duration `json:"d"`
 		}{D: -time.Second}, "field D: default -1s is negative"},
+		// Tester t148: enum given twice was refused as "enum on a field
+		// that is not a string" (it is one), min and example given twice
+		// kept the last without a word.
+		{"enum given twice", &struct {
+			S string `json:"s" param:"enum=a|b,enum=c"`
+		}{S: "a"}, `field S: param tag option enum given twice in "enum=a|b,enum=c": give it once`},
+		{"min given twice", &struct {
+			N int `json:"n" param:"min=1,min=2"`
+		}{N: 3}, `field N: param tag option min given twice`},
+		{"example given twice", &struct {
+			N int `json:"n" param:"required,example=1,example=2"`
+		}{}, `field N: param tag option example given twice`},
 		{"duplicate name", &struct {
 			Common
 			Loud bool `json:"verbose"`
