@@ -62,6 +62,10 @@ var ErrParamsSpec = errors.New("params spec")
 //     min=n and max=n bound an int field (either may be left out), in
 //     its Go type's range, min at most max, its default within them
 //     (unless required and left at 0). An unknown option is an error.
+//     So is a tag key that misses param or doc (params:"required",
+//     Doc:"…"), an option written as a key (required:"true",
+//     default:"80") and a tag malformed (param: "required"): reflect
+//     would not read them, and the param lose what they declare.
 //
 // For example:
 //
@@ -280,6 +284,9 @@ func appendFields(out *[]paramField, t reflect.Type, index []int) error {
 		}
 		if !validParamName(name) {
 			return fmt.Errorf("%w: field %s: param name %q: want lowercase letters, digits and underscores", ErrParamsSpec, sf.Name, name)
+		}
+		if err := checkTagKeys(sf.Tag); err != nil {
+			return fmt.Errorf("%w: field %s: %w", ErrParamsSpec, sf.Name, err)
 		}
 		if err := f.parseTag(sf.Tag.Get("param")); err != nil {
 			return fmt.Errorf("%w: field %s: %w", ErrParamsSpec, sf.Name, err)

@@ -1,0 +1,111 @@
+package framework
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// A params field's struct tag is read by key, as reflect.StructTag.Get
+// reads it: a key misspelt (params:"required", Doc:"…"), a tag malformed
+// (param: "required", a space after the colon) or an option written as a
+// key of its own (required:"true", default:"80") is never read, and the
+// param silently loses what the author declared. checkTagKeys names it.
+
+// tagOptionKeys are the param tag's options, which an author may write as
+// keys of their own.
+var tagOptionKeys = map[string]string{
+	"required": `param:"required"`,
+	"enum":     `param:"enum=a|b"`,
+	"example":  `param:"example=v"`,
+	"min":      `param:"min=n"`,
+	"max":      `param:"max=n"`,
+	"default":  "the value NewParams sets: no tag gives a default",
+}
+
+// checkTagKeys refuses, in a params field's tag, a key that is a near
+// miss of param or doc, a param option written as a key, and a tag whose
+// syntax reflect stops reading at.
+func checkTagKeys(tag reflect.StructTag) error {
+	keys, err := tagKeys(string(tag))
+	if err != nil {
+		return err
+	}
+	for _, key := range keys {
+		lower := strings.ToLower(key)
+		if key == "param" || key == "doc" {
+			continue
+		}
+		if want, ok := tagOptionKeys[lower]; ok {
+			return fmt.Errorf("tag key %q is read by nothing: write %s", key, want)
+		}
+		for _, want := range []string{"param", "doc"} {
+			if lower == want || lower == want+"s" || editDistance(lower, want) == 1 ||
+				(want == "param" && (lower == "pram" || strings.HasPrefix(lower, "parameter"))) {
+				return fmt.Errorf("tag key %q is read by nothing: did you mean %s:\"…\"?", key, want)
+			}
+		}
+	}
+	return nil
+}
+
+// tagKeys lists the keys of a struct tag, in the conventional syntax
+// reflect.StructTag.Lookup reads (key:"value" pairs separated by spaces);
+// an error where that syntax breaks, since Lookup reads nothing past it.
+func tagKeys(tag string) ([]string, error) {
+	var keys []string
+	orig := tag
+	for {
+		tag = strings.TrimLeft(tag, " ")
+		if tag == "" {
+			return keys, nil
+		}
+		i := 0
+		for i < len(tag) && tag[i] > ' ' && tag[i] != ':' && tag[i] != '"' && tag[i] != 0x7f {
+			i++
+		}
+		if i == 0 || i+1 >= len(tag) || tag[i] != ':' || tag[i+1] != '"' {
+			return nil, fmt.Errorf("struct tag `%s` is malformed at %q (key:\"value\" pairs separated by spaces, no space after the colon): "+
+				"what follows is never read", orig, tag)
+		}
+		key := tag[:i]
+		tag = tag[i+1:]
+		i = 1
+		for i < len(tag) && tag[i] != '"' {
+			if tag[i] == '\\' {
+				i++
+			}
+			i++
+		}
+		if i >= len(tag) {
+			return nil, fmt.Errorf("struct tag `%s` is malformed: the value of %s is not closed", orig, key)
+		}
+		if _, err := strconv.Unquote(tag[:i+1]); err != nil {
+			return nil, fmt.Errorf("struct tag `%s` is malformed: the value of %s is no Go string", orig, key)
+		}
+		keys = append(keys, key)
+		tag = tag[i+1:]
+	}
+}
+
+// editDistance is the Levenshtein distance of two short ASCII words.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

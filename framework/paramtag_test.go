@@ -1,0 +1,59 @@
+package framework_test
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// TestParamsSpecTagKeys refuses a params field's tag that reflect would
+// not read as its author meant.
+func TestParamsSpecTagKeys(t *testing.T) {
+	tests := []struct {
+		name string
+		v    any
+		want string
+	}{
+		// Tester t148: a misspelt or malformed tag was never read, and
+		// the param silently lost its options (not required, no enum).
+		{"tag key params", &struct {
+			S string `json:"s" params:"required"`
+		}{}, `field S: tag key "params" is read by nothing: did you mean param:"…"?`},
+		{"tag key Param", &struct {
+			S string `json:"s" Param:"enum=a|b"`
+		}{}, `field S: tag key "Param" is read by nothing: did you mean param:"…"?`},
+		{"tag key parm", &struct {
+			S string `json:"s" parm:"required"`
+		}{}, `did you mean param:"…"?`},
+		{"tag key docs", &struct {
+			S string `json:"s" docs:"what to say"`
+		}{}, `field S: tag key "docs" is read by nothing: did you mean doc:"…"?`},
+		{"option as a key", &struct {
+			S string `json:"s" required:"true"`
+		}{}, `field S: tag key "required" is read by nothing: write param:"required"`},
+		{"default as a key", &struct {
+			N int `json:"n" default:"80"`
+		}{}, `field N: tag key "default" is read by nothing: write the value NewParams sets`},
+		// (go vet refuses such a tag in source; go test does not vet it.)
+		{"space after the colon", reflect.New(reflect.StructOf([]reflect.StructField{{Name: "S",
+			Type: reflect.TypeFor[string](), Tag: `json:"s" param: "required"`}})).Interface(),
+			"field S: struct tag `json:\"s\" param: \"required\"` is malformed at"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := framework.ParamsSpec(tt.v)
+			if !errors.Is(err, framework.ErrParamsSpec) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("ParamsSpec = %v, want ErrParamsSpec saying %q", err, tt.want)
+			}
+		})
+	}
+	// Other keys (yaml, koanf) and well-formed param and doc tags pass.
+	if _, err := framework.ParamsSpec(&struct {
+		S string `json:"s" yaml:"s" koanf:"s" param:"required" doc:"d"`
+	}{}); err != nil {
+		t.Errorf("ParamsSpec = %v, want no error", err)
+	}
+}
