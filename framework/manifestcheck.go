@@ -15,7 +15,8 @@ import (
 const ReservedOutputField = "expectation_signatures"
 
 // ValidateManifest checks what a manifest declares, whatever the profile
-// that reports its injects: each expectation type is one of
+// that reports its injects: its category is one of network, cloud and
+// external, spelt so, or empty (any); each expectation type is one of
 // signatures.ExpectationTypes, spelt as it is (DETECTION, not detection),
 // and declared once; each param has a name, a param name (lowercase
 // letters, digits and underscores, as a Params struct's fields must be
@@ -37,13 +38,21 @@ const ReservedOutputField = "expectation_signatures"
 // registration) and frameworktest's Conformance call it too. Every bad
 // value is reported, joined (errors.Join; errors.As finds the first),
 // each a *signatures.ValidationError whose Field is
-// "<name>.<field>" (the manifest's name, then expectations, params,
+// "<name>.<field>" (the manifest's name, then category, expectations, params,
 // outputs or settings; with the index, params[i], when the name, field or
 // key is empty) and whose Value is the value.
 func ValidateManifest(m Manifest) error {
 	var errs []error
 	bad := func(field, value, reason string) error {
 		return &signatures.ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason}
+	}
+	switch m.Category {
+	case "", Network, Cloud, External:
+	default:
+		// The runtime would refuse every target as not of this category
+		// (blaming the target), and a contract of it has network fields.
+		errs = append(errs, bad("category", string(m.Category),
+			"not a category (want framework.Network, Cloud or External: network, cloud or external; empty for any)"))
 	}
 	seen := map[ExpectationType]bool{}
 	for _, t := range m.Expectations {

@@ -38,6 +38,11 @@ func TestValidateManifest(t *testing.T) {
 	}{
 		{"valid", manifestLike(nil), "", ""},
 		{"no expectations", manifestLike(func(m *framework.Manifest) { m.Expectations = nil }), "", ""},
+		// Tester t148: an unknown category passed every command, whose run
+		// then refused each target ("injector probe takes web targets").
+		{"no category: any", manifestLike(func(m *framework.Manifest) { m.Category = "" }), "", ""},
+		{"unknown category", manifestLike(func(m *framework.Manifest) { m.Category = "web" }), "probe.category", "web"},
+		{"category capitalised", manifestLike(func(m *framework.Manifest) { m.Category = "Network" }), "probe.category", "Network"},
 		{"unknown expectation type", manifestLike(func(m *framework.Manifest) {
 			m.Expectations = []framework.ExpectationType{framework.Detection, "BOGUS"}
 		}), "probe.expectations", "BOGUS"},

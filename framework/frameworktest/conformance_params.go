@@ -35,11 +35,6 @@ func (c *checker) checkManifest(t testing.TB) {
 	if err := framework.ValidateManifest(m); err != nil {
 		t.Errorf("the manifest: %v", err)
 	}
-	switch m.Category {
-	case "", framework.Network, framework.Cloud, framework.External:
-	default:
-		t.Errorf("unknown category %q", m.Category)
-	}
 	for _, p := range m.Params { // names: framework.ValidateManifest
 		switch p.Type {
 		case framework.ParamString, framework.ParamInt, framework.ParamBool, framework.ParamDuration:

@@ -286,7 +286,7 @@ func TestConformanceFails(t *testing.T) {
 		{"manifest name like a flag", &probe{manifest: func(m *framework.Manifest) { m.Name = "-x" }}, fast,
 			`invalid injector name "-x"`},
 		{"unknown category", &probe{manifest: func(m *framework.Manifest) { m.Category = "quantum" }}, fast,
-			`unknown category "quantum"`},
+			`category "quantum": not a category`},
 		{"expectation type unknown", &probe{manifest: func(m *framework.Manifest) {
 			m.Expectations = []framework.ExpectationType{framework.Detection, "BOGUS"}
 		}}, fast, `invalid probe.expectations "BOGUS": not an expectation type`},
@@ -360,7 +360,7 @@ func TestConformanceReportsAtTheCallersLine(t *testing.T) {
 	if err == nil {
 		t.Fatalf("the failing conformance run passed:\n%s", out)
 	}
-	for _, want := range []string{`unknown category "quantum"`, `param "port": the manifest says string`} {
+	for _, want := range []string{`category "quantum": not a category`, `param "port": the manifest says string`} {
 		found := false
 		for _, l := range strings.Split(string(out), "\n") {
 			if strings.Contains(l, want) {
