@@ -102,8 +102,8 @@ func TestManifestParamsDisagreeingWithNewParamsRefused(t *testing.T) {
 			`param "port": the manifest's default is "80", NewParams gives "8080"`},
 		{"enum", param("mode", func(p *framework.Param) { p.Enum = append(p.Enum, "stealth") }),
 			`param "mode": the manifest's enum is [fast slow stealth], the field's [fast slow]`},
-		{"range", param("port", func(p *framework.Param) { p.Max = "1024" }),
-			`param "port": the manifest's range is from 1 to 1024, the field's from 1 to 65535`},
+		{"range", param("port", func(p *framework.Param) { p.Max = "9000" }),
+			`param "port": the manifest's range is from 1 to 9000, the field's from 1 to 65535`},
 		{"required", param("label", func(p *framework.Param) { p.Required = true }),
 			`param "label": required is true in the manifest, false on the field`},
 	}

@@ -21,7 +21,9 @@ const ReservedOutputField = "expectation_signatures"
 // and declared once; each param has a name, a param name (lowercase
 // letters, digits and underscores, as a Params struct's fields must be
 // tagged: a name written by hand is held to the same rule), declared once
-// (the contract would carry two form fields of one key); each output has a field,
+// (the contract would carry two form fields of one key), whose default,
+// when given, is a value the param takes (ParseParam: an int's within its
+// range, a bool, a duration not negative, one of an enum's values); each output has a field,
 // declared once (a platform reads the key with the processor of each type
 // it is declared with, and drops the result one of them refuses), that is
 // not ReservedOutputField; each setting has a key, declared once (the
@@ -38,7 +40,8 @@ const ReservedOutputField = "expectation_signatures"
 // registration) and frameworktest's Conformance call it too. Every bad
 // value is reported, joined (errors.Join; errors.As finds the first),
 // each a *signatures.ValidationError whose Field is
-// "<name>.<field>" (the manifest's name, then category, expectations, params,
+// "<name>.<field>" (the manifest's name, then category, expectations, params
+// (params.<param> for its default),
 // outputs or settings; with the index, params[i], when the name, field or
 // key is empty) and whose Value is the value.
 func ValidateManifest(m Manifest) error {
@@ -81,6 +84,18 @@ func ValidateManifest(m Manifest) error {
 			continue
 		}
 		params[p.Name] = true
+		// A default is a value of the param: the contract pre-fills the
+		// platform's form with it, and the platform sends it back.
+		if p.Default != "" && p.Type != ParamString {
+			if _, err := parseParam(&Manifest{Params: []Param{p}}, p.Name, p.Default); err != nil {
+				reason := err.Error()
+				var ve *signatures.ValidationError
+				if errors.As(err, &ve) {
+					reason = ve.Reason
+				}
+				errs = append(errs, bad("params."+p.Name, p.Default, "default is no value of the param ("+p.Type+"): "+reason))
+			}
+		}
 	}
 	outputs := map[string]string{}
 	for i, o := range m.Outputs {

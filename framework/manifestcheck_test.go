@@ -55,6 +55,16 @@ func TestValidateManifest(t *testing.T) {
 		{"the tester's: twice, then unknown", manifestLike(func(m *framework.Manifest) {
 			m.Expectations = []framework.ExpectationType{framework.Detection, framework.Detection, "BOGUS"}
 		}), "probe.expectations", "DETECTION"},
+		// Tester t148: a hand-written default that is no value of its
+		// param passed, and the openaev profile refused the manifest (an
+		// int, a bool) or the runtime the value the platform sent back.
+		{"int default not a number", paramAdded(framework.Param{Name: "rate", Type: framework.ParamInt, Default: "fast"}), "probe.params.rate", "fast"},
+		{"int default out of its range", paramAdded(framework.Param{Name: "rate", Type: framework.ParamInt, Default: "9", Min: "0", Max: "5"}), "probe.params.rate", "9"},
+		{"bool default yes", paramAdded(framework.Param{Name: "verbose", Type: framework.ParamBool, Default: "yes"}), "probe.params.verbose", "yes"},
+		{"bool default 1", paramAdded(framework.Param{Name: "verbose", Type: framework.ParamBool, Default: "1"}), "", ""},
+		{"negative duration default", paramAdded(framework.Param{Name: "wait", Type: framework.ParamDuration, Default: "-1s"}), "probe.params.wait", "-1s"},
+		{"duration default in seconds", paramAdded(framework.Param{Name: "wait", Type: framework.ParamDuration, Default: "90"}), "", ""},
+		{"enum default not among its values", paramAdded(framework.Param{Name: "mode", Type: framework.ParamEnum, Enum: []string{"a", "b"}, Default: "c"}), "probe.params.mode", "c"},
 		{"param twice", paramAdded(framework.Param{Name: "port", Type: framework.ParamString}), "probe.params", "port"},
 		{"param without a name", paramAdded(framework.Param{Type: framework.ParamString}), "probe.params[1]", ""},
 		{"param name hand-written, lowercase with digits and underscores", paramAdded(framework.Param{Name: "max_rate_2", Type: framework.ParamInt}), "", ""},

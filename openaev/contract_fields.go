@@ -137,12 +137,10 @@ func paramField(p framework.Param) (field, *ValidationError) {
 	case framework.ParamString, framework.ParamDuration, "":
 		f = textField(p.Name, label, p.Required, p.Default)
 	case framework.ParamInt:
+		// A default that is no value of the param is refused by
+		// framework.ValidateManifest, which ValidateManifest calls first.
 		f = newField(p.Name, label, "number")
-		if p.Default != "" {
-			n, err := framework.ParseParam(&framework.Manifest{Params: []framework.Param{p}}, p.Name, p.Default)
-			if err != nil {
-				return f, &ValidationError{Value: p.Default, Reason: "default is not an integer"}
-			}
+		if n, err := framework.ParseParam(&framework.Manifest{Params: []framework.Param{p}}, p.Name, p.Default); p.Default != "" && err == nil {
 			f.DefaultValue = n
 		}
 	case framework.ParamBool:
@@ -152,11 +150,7 @@ func paramField(p framework.Param) (field, *ValidationError) {
 		// injector runs with when left alone.
 		f = newField(p.Name, label, "checkbox")
 		f.DefaultValue = false
-		if p.Default != "" {
-			b, err := framework.ParseParam(&framework.Manifest{Params: []framework.Param{p}}, p.Name, p.Default)
-			if err != nil {
-				return f, &ValidationError{Value: p.Default, Reason: "default is not a boolean (true, false, 1, 0, t, f, any case)"}
-			}
+		if b, err := framework.ParseParam(&framework.Manifest{Params: []framework.Param{p}}, p.Name, p.Default); p.Default != "" && err == nil {
 			f.DefaultValue = b
 		}
 	case framework.ParamEnum:

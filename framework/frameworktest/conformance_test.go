@@ -318,7 +318,7 @@ func TestConformanceFails(t *testing.T) {
 			m.Settings = []framework.Setting{{Key: "mode", Env: "PROBE_MODE"}}
 		}}, fast, `invalid probe.settings "mode": also the name of a param`},
 		{"enum default outside its values", &probe{manifest: func(m *framework.Manifest) { m.Params[1].Default = "medium" }}, fast,
-			`enum param mode: default "medium" is not one of [fast slow]`},
+			`invalid probe.params.mode "medium": default is no value of the param (enum): not one of fast, slow`},
 		{"live targets of another category", &probe{}, frameworktest.Options{Targets: []signatures.Config{
 			signatures.ExternalConfig{Query: "apache"}}}, "target 0 is a external target; the manifest declares network"},
 		{"live params rejected", &probe{}, frameworktest.Options{Params: map[string]any{"port": 0}},
