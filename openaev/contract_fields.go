@@ -163,11 +163,18 @@ func paramField(p framework.Param) (field, *ValidationError) {
 		for _, v := range p.Enum {
 			f.Choices[v] = v
 		}
+		// A required enum without a default has none on the form either:
+		// 2.4.0's InjectForm pre-fills it empty and its mandatory rule
+		// (utils.ts getValidatingRule: a non-empty string) makes the user
+		// choose, where its first value would run unchosen.
 		def := p.Default
-		if def == "" {
+		if def == "" && !p.Required {
 			def = p.Enum[0]
 		}
-		f.DefaultValue = []string{def}
+		f.DefaultValue = []string{}
+		if def != "" {
+			f.DefaultValue = []string{def}
+		}
 	default:
 		return f, &ValidationError{Value: p.Type, Reason: "unknown param type"}
 	}

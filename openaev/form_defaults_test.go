@@ -203,3 +203,36 @@ func TestCheckboxDefaultAsTheParamReads(t *testing.T) {
 		t.Errorf("default yes: err = %v, want a validation error on toggles.params.verbose \"yes\"", err)
 	}
 }
+
+// TestRequiredEnumAsksTheUser registers a required enum param without a
+// default (`param:"enum=aws|gcp,required"`, NewParams leaving it empty):
+// its select has no default, so that the platform's form pre-fills it
+// empty and its mandatory rule makes the user choose (2.4.0's
+// InjectForm.tsx defaultValues, utils.ts getValidatingRule: a mandatory
+// select is a non-empty string). Tester t148: it was pre-filled with the
+// enum's first value, so that every inject ran with a value nobody chose.
+// An optional enum keeps its default.
+func TestRequiredEnumAsksTheUser(t *testing.T) {
+	m := framework.Manifest{Name: "chooser", Category: framework.Network, Params: []framework.Param{
+		{Name: "provider", Type: framework.ParamEnum, Enum: []string{"aws", "gcp"}, Required: true},
+		{Name: "mode", Type: framework.ParamEnum, Enum: []string{"fast", "slow"}, Default: "slow"},
+		{Name: "level", Type: framework.ParamEnum, Enum: []string{"low", "high"}, Default: "high", Required: true},
+	}}
+	c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := c.Contracts([]framework.Manifest{m}, current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, err := openaevtest.FormContent(cs[0].Content, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{"provider": "", "mode": "slow", "level": "high"} {
+		if got := content[key]; got != want {
+			t.Errorf("%s: the form pre-fills %#v (defaultValue %#v), want %q", key, got, fieldDefault(t, cs[0].Content, key), want)
+		}
+	}
+}
