@@ -236,12 +236,13 @@ func paramFields(t reflect.Type) ([]paramField, error) {
 	if err := appendFields(&out, t, nil); err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
+	seen := map[string]paramField{}
 	for _, f := range out {
-		if seen[f.name] {
-			return nil, fmt.Errorf("%w: two fields are named %q", ErrParamsSpec, f.name)
+		if first, dup := seen[f.name]; dup {
+			return nil, fmt.Errorf("%w: two fields are named %q: %s and %s (rename one's json tag, or tag it `json:\"-\"`)",
+				ErrParamsSpec, f.name, fieldPath(t, first.index), fieldPath(t, f.index))
 		}
-		seen[f.name] = true
+		seen[f.name] = f
 	}
 	return out, nil
 }
@@ -366,6 +367,17 @@ func (f *paramField) parseTag(tag string) error {
 		}
 	}
 	return nil
+}
+
+// fieldPath names the field of struct type t at index as Go would select
+// it, through the embedded structs it is promoted from (Common.Verbose).
+func fieldPath(t reflect.Type, index []int) string {
+	names := make([]string, len(index))
+	for i, n := range index {
+		f := t.Field(n)
+		names[i], t = f.Name, f.Type
+	}
+	return strings.Join(names, ".")
 }
 
 // formatDefault formats a field's value the way ParseParam reads it back.

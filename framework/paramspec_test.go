@@ -148,7 +148,7 @@ func TestParamsSpecErrors(t *testing.T) {
 		{"duplicate name", &struct {
 			Common
 			Loud bool `json:"verbose"`
-		}{}, `two fields are named "verbose"`},
+		}{}, `two fields are named "verbose": Common.Verbose and Loud`}, // tester t148: it named neither
 		{"no json tag", &struct {
 			NoTag string
 		}{}, "field NoTag: no json name (tag it `json:\"no_tag\"`"},
