@@ -101,6 +101,11 @@ func ParamsSpec(v any) ([]Param, error) {
 		field := rv.FieldByIndex(f.index)
 		p := Param{Name: f.name, Type: f.kind, Doc: f.doc, Enum: f.enum, Required: f.required,
 			Default: formatDefault(field), Example: f.example}
+		if f.hasTagDefault {
+			if err := checkTagDefault(p, f.tagDefault, p.Default); err != nil {
+				return nil, fmt.Errorf("%w: field %s: %w", ErrParamsSpec, f.goName, err)
+			}
+		}
 		if f.required && field.IsZero() {
 			p.Default = "" // a required param has no default: its zero value is no choice
 		}
@@ -215,7 +220,11 @@ type paramField struct {
 	enum     []string
 	required bool
 	example  string
-	bounds   // the tag's min= and max= (an int field only)
+	// tagDefault is the field's default:"…" tag, when it has one
+	// (checkTagDefault).
+	tagDefault    string
+	hasTagDefault bool
+	bounds        // the tag's min= and max= (an int field only)
 }
 
 var (
@@ -289,6 +298,7 @@ func appendFields(out *[]paramField, t reflect.Type, index []int) error {
 		if err := checkTagKeys(sf.Tag); err != nil {
 			return fmt.Errorf("%w: field %s: %w", ErrParamsSpec, sf.Name, err)
 		}
+		f.tagDefault, f.hasTagDefault = sf.Tag.Lookup("default")
 		if err := f.parseTag(sf.Tag.Get("param")); err != nil {
 			return fmt.Errorf("%w: field %s: %w", ErrParamsSpec, sf.Name, err)
 		}
@@ -326,47 +336,6 @@ func paramKind(t reflect.Type) (string, error) {
 		return ParamInt, nil
 	}
 	return "", fmt.Errorf("unsupported type %s (want string, bool, an integer or time.Duration)", t)
-}
-
-// parseTag reads the param tag's options: enum=a|b, required, example=v.
-func (f *paramField) parseTag(tag string) error {
-	if tag == "" {
-		return nil
-	}
-	given := map[string]bool{}
-	for opt := range strings.SplitSeq(tag, ",") {
-		key, val, hasVal := strings.Cut(strings.TrimSpace(opt), "=")
-		// An option given twice is a slip (enum=a|b,enum=c; min=1,min=2):
-		// one of the two would be dropped without a word.
-		if given[key] && slices.Contains([]string{"required", "example", "min", "max", "enum"}, key) {
-			return fmt.Errorf("param tag option %s given twice in %q: give it once", key, tag)
-		}
-		given[key] = true
-		switch {
-		case key == "required" && !hasVal:
-			f.required = true
-		case key == "example" && hasVal && val != "":
-			f.example = val
-		case (key == "min" || key == "max") && hasVal:
-			if err := f.setBound(key, val); err != nil {
-				return err
-			}
-		case key == "enum" && hasVal:
-			if f.kind != ParamString {
-				return errors.New("enum on a field that is not a string")
-			}
-			for e := range strings.SplitSeq(val, "|") {
-				if e == "" || slices.Contains(f.enum, e) {
-					return fmt.Errorf("enum %q holds an empty or repeated value", val)
-				}
-				f.enum = append(f.enum, e)
-			}
-			f.kind = ParamEnum
-		default:
-			return fmt.Errorf("unknown param tag option %q (valid: enum=a|b, min=n, max=n, required, example=v)", opt)
-		}
-	}
-	return nil
 }
 
 // fieldPath names the field of struct type t at index as Go would select

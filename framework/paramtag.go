@@ -1,17 +1,24 @@
 package framework
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
 
+// The tags of a params field: parseTag reads the param tag's options;
+// checkTagKeys and checkTagDefault refuse what would not be read as meant.
+//
 // A params field's struct tag is read by key, as reflect.StructTag.Get
 // reads it: a key misspelt (params:"required", Doc:"…"), a tag malformed
 // (param: "required", a space after the colon) or an option written as a
-// key of its own (required:"true", default:"80") is never read, and the
-// param silently loses what the author declared. checkTagKeys names it.
+// key of its own (required:"true") is never read, and the param silently
+// loses what the author declared. checkTagKeys names it. A default:"…"
+// tag may be read by a library NewParams calls (creasty/defaults): it is
+// refused only when it disagrees with NewParams' value (checkTagDefault).
 
 // tagOptionKeys are the param tag's options, which an author may write as
 // keys of their own.
@@ -21,7 +28,47 @@ var tagOptionKeys = map[string]string{
 	"example":  `param:"example=v"`,
 	"min":      `param:"min=n"`,
 	"max":      `param:"max=n"`,
-	"default":  "the value NewParams sets: no tag gives a default",
+}
+
+// parseTag reads the param tag's options: enum=a|b, required, example=v.
+func (f *paramField) parseTag(tag string) error {
+	if tag == "" {
+		return nil
+	}
+	given := map[string]bool{}
+	for opt := range strings.SplitSeq(tag, ",") {
+		key, val, hasVal := strings.Cut(strings.TrimSpace(opt), "=")
+		// An option given twice is a slip (enum=a|b,enum=c; min=1,min=2):
+		// one of the two would be dropped without a word.
+		if given[key] && slices.Contains([]string{"required", "example", "min", "max", "enum"}, key) {
+			return fmt.Errorf("param tag option %s given twice in %q: give it once", key, tag)
+		}
+		given[key] = true
+		switch {
+		case key == "required" && !hasVal:
+			f.required = true
+		case key == "example" && hasVal && val != "":
+			f.example = val
+		case (key == "min" || key == "max") && hasVal:
+			if err := f.setBound(key, val); err != nil {
+				return err
+			}
+		case key == "enum" && hasVal:
+			if f.kind != ParamString {
+				return errors.New("enum on a field that is not a string")
+			}
+			for e := range strings.SplitSeq(val, "|") {
+				if e == "" || slices.Contains(f.enum, e) {
+					return fmt.Errorf("enum %q holds an empty or repeated value", val)
+				}
+				f.enum = append(f.enum, e)
+			}
+			f.kind = ParamEnum
+		default:
+			return fmt.Errorf("unknown param tag option %q (valid: enum=a|b, min=n, max=n, required, example=v)", opt)
+		}
+	}
+	return nil
 }
 
 // checkTagKeys refuses, in a params field's tag, a key that is a near
@@ -87,6 +134,22 @@ func tagKeys(tag string) ([]string, error) {
 		keys = append(keys, key)
 		tag = tag[i+1:]
 	}
+}
+
+// checkTagDefault refuses a default:"…" tag that is not the default
+// NewParams gives the param p (the field's value formatted, def), as the
+// param reads both.
+func checkTagDefault(p Param, tag, def string) error {
+	if tag == def {
+		return nil
+	}
+	m := &Manifest{Params: []Param{p}}
+	if a, err := parseParam(m, p.Name, tag); err == nil {
+		if b, err := parseParam(m, p.Name, def); err == nil && reflect.DeepEqual(a, b) {
+			return nil
+		}
+	}
+	return fmt.Errorf("tag default:%q is not the default, which is the value NewParams sets (%q here): set the field there", tag, def)
 }
 
 // editDistance is the Levenshtein distance of two short ASCII words.

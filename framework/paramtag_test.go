@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/framework"
 )
@@ -34,9 +35,9 @@ func TestParamsSpecTagKeys(t *testing.T) {
 		{"option as a key", &struct {
 			S string `json:"s" required:"true"`
 		}{}, `field S: tag key "required" is read by nothing: write param:"required"`},
-		{"default as a key", &struct {
+		{"default tag NewParams does not set", &struct {
 			N int `json:"n" default:"80"`
-		}{}, `field N: tag key "default" is read by nothing: write the value NewParams sets`},
+		}{}, `field N: tag default:"80" is not the default, which is the value NewParams sets ("0" here): set the field there`},
 		// (go vet refuses such a tag in source; go test does not vet it.)
 		{"space after the colon", reflect.New(reflect.StructOf([]reflect.StructField{{Name: "S",
 			Type: reflect.TypeFor[string](), Tag: `json:"s" param: "required"`}})).Interface(),
@@ -50,10 +51,14 @@ func TestParamsSpecTagKeys(t *testing.T) {
 			}
 		})
 	}
-	// Other keys (yaml, koanf) and well-formed param and doc tags pass.
+	// Other keys (yaml, koanf), well-formed param and doc tags, and a
+	// default tag NewParams agrees with (a library such as creasty/defaults
+	// reading it there) pass.
 	if _, err := framework.ParamsSpec(&struct {
-		S string `json:"s" yaml:"s" koanf:"s" param:"required" doc:"d"`
-	}{}); err != nil {
+		S string        `json:"s" yaml:"s" koanf:"s" param:"required" doc:"d"`
+		N int           `json:"n" default:"80"`
+		D time.Duration `json:"d" default:"90"`
+	}{N: 80, D: 90 * time.Second}); err != nil {
 		t.Errorf("ParamsSpec = %v, want no error", err)
 	}
 }
