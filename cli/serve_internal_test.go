@@ -111,7 +111,10 @@ func TestOpenAEVHandlerSettlement(t *testing.T) {
 		{"delivered", "", nil, false, true},
 		{"not JSON", `{"injection":`, nil, true, false},
 		{"no inject id", `{"injection":{}}`, nil, true, false},
-		{"terminal callback refused for good", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusBadRequest, 1) }, true, false},
+		// The inject ran: its result lost (logged), its message
+		// acknowledged, not run again (with an outbox: its dead list,
+		// TestOpenAEVHandlerOutbox).
+		{"terminal callback refused for good, no outbox: acknowledged", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusBadRequest, 1) }, false, true},
 		{"token refused: unauthorized, the inject ran", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusUnauthorized, 1) }, false, false},
 		{"platform down a while: the result held until it answers, delivered", "", func(p *openaevtest.Platform) {
 			p.FailComplete("i-1", http.StatusServiceUnavailable, 5)

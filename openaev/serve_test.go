@@ -116,6 +116,9 @@ func TestHandlerSettles(t *testing.T) {
 			setup: deny, want: want{settle: "unauthorized i-1", runs: 0}},
 		{name: "400 on complete: rejected, dead", opts: withOutbox, complete: failure{http.StatusBadRequest, 1},
 			want: want{counted: "failed", settle: "reject", runs: 1, outbox: map[outbox.State]int{outbox.Dead: 1}}},
+		{name: "400 on complete, no outbox: the result lost, logged at ERROR with its signatures, acknowledged, not run again",
+			complete: failure{http.StatusBadRequest, 1},
+			want:     want{counted: "failed", settle: "ack", runs: 1, log: "terminal callback refused and no outbox: the inject's result is lost to the platform"}},
 		{name: "503 on complete, outbox: kept and acknowledged", opts: withOutbox,
 			complete: failure{http.StatusServiceUnavailable, 9}, want: want{counted: "completed", settle: "ack", runs: 1, outbox: pending,
 				log: "terminal callback not delivered; kept in the outbox and acknowledged"}},
@@ -241,6 +244,11 @@ func TestHandlerSettles(t *testing.T) {
 					if _, ok := e.ContextMap()[f]; !ok || e.Level != zap.WarnLevel {
 						t.Errorf("kept in the outbox: %s line without %s: %v", e.Level, f, e.ContextMap())
 					}
+				}
+			}
+			for _, e := range s.logs.FilterMessageSnippet("the inject's result is lost to the platform").All() {
+				if _, ok := e.ContextMap()["undelivered_signatures"]; !ok || e.Level != zap.ErrorLevel {
+					t.Errorf("result lost: a %s line without undelivered_signatures: %v", e.Level, e.ContextMap())
 				}
 			}
 			assertNoSecret(t, s.logs, testToken)

@@ -71,6 +71,9 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	// as an *outbox.UnstoredError: the inject ran, its result is kept here.
 	failed := older || errors.As(err, &ue)
 	held := h.cfg.Store == nil && !final(err) && ctx.Err() == nil && !errors.Is(err, context.Canceled)
+	if h.refusedUnkept(ctx, id, injector, err) {
+		return true, nil
+	}
 	// A result the shutdown's requeue dropped (serve.ErrRequeued) is not
 	// tried again: the daemon says so (see executed).
 	if !errors.As(err, &de) || de.Report == nil || errors.Is(err, serve.ErrRequeued) || !held && (h.cfg.Store == nil || !failed) {
@@ -276,6 +279,26 @@ func failedBody(err error, i, n int) error {
 		return &PartialError{Delivered: i, Total: n, Err: err}
 	}
 	return err
+}
+
+// refusedUnkept settles the result of an inject that ran and that the
+// platform refused for good at its first delivery (a 400), with no
+// outbox to keep it: lost, said once at ERROR with its signatures, and
+// its message acknowledged, the inject not run again, as a result held in
+// memory and refused on a later try is (README, serve: "A refusal no
+// retry can change (a 4xx for good) loses it"; injectkit_messages_total
+// counts it acked). A refused token is not this: the daemon settles it
+// (see settle). It reports whether it settled err.
+func (h *Handler) refusedUnkept(ctx context.Context, id, injector string, err error) bool {
+	var de *runtime.DeliveryError
+	var auth *AuthorizationError
+	if h.cfg.Store != nil || !errors.As(err, &de) || de.Report == nil || !errors.Is(err, ErrPermanent) ||
+		errors.As(err, &auth) || errors.Is(err, serve.ErrRequeued) {
+		return false
+	}
+	h.lostResult(h.log.With(injectField(ctx, id)), de.Report, unsentOf(err), err, true)
+	h.cfg.Metrics.InjectFailed(injector)
+	return true
 }
 
 // lostResult logs the result of an inject that ran and that neither the
