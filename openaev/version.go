@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/serve"
 )
 
 // SignatureVersion is the first platform version of the Current line: the
@@ -295,7 +296,11 @@ func (c *Client) refreshVersion(ctx context.Context) (changed bool, err error) {
 // request one time, without retries. The settings routes are not
 // tenant-scoped.
 func (c *Client) readVersion(ctx context.Context, once bool) (PlatformVersion, []byte, error) {
-	body, err := c.do(ctx, request{op: "version", method: http.MethodGet, root: true, path: "/settings/version", once: once})
+	// Read before a registration of serve's, its failed attempts are the
+	// registration's: /healthz says why while it retries (serve.NoteRetry
+	// does nothing in another context).
+	note := func(err error) { serve.NoteRetry(ctx, err) }
+	body, err := c.do(ctx, request{op: "version", method: http.MethodGet, root: true, path: "/settings/version", once: once, retrying: note})
 	if err == nil {
 		v, perr := parseVersionBody(body)
 		if perr == nil {
@@ -307,7 +312,7 @@ func (c *Client) readVersion(ctx context.Context, once bool) (PlatformVersion, [
 		// would fail alike.
 		return PlatformVersion{}, nil, err
 	}
-	body, err2 := c.do(ctx, request{op: "settings", method: http.MethodGet, root: true, path: "/settings", once: once})
+	body, err2 := c.do(ctx, request{op: "settings", method: http.MethodGet, root: true, path: "/settings", once: once, retrying: note})
 	if err2 != nil {
 		return PlatformVersion{}, nil, fmt.Errorf("%w; %w", err, err2)
 	}
