@@ -159,7 +159,16 @@ func (r *runner) serveHTTP() (stop func(), err error) {
 			return nil, fmt.Errorf("listen on %s: %w", r.d.ListenAddr, err)
 		}
 	}
-	srv := &http.Server{Handler: r.mux(), ReadHeaderTimeout: 10 * time.Second}
+	// What the server itself reports (an Accept that failed, the process
+	// out of file descriptors; a handler's panic) goes to the daemon's
+	// log at WARN, in its format: Go's standard logger would write a
+	// plain-text line on stderr among the JSON ones (--log-format json).
+	errLog, err := zap.NewStdLogAt(r.log.With(zap.Stringer("addr", ln.Addr())), zap.WarnLevel)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	srv := &http.Server{Handler: r.mux(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
