@@ -102,8 +102,10 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 }
 
 // Declare starts at 0 the counters of each injector served (received,
-// completed, failed) and of each callback status expected (the platform's
-// answer to an accepted callback, say), so that rate() and increase() see
+// executed, completed, failed, and the durations' histograms, whose
+// _count and _bucket are counters too) and of each callback status
+// expected (the platform's answer to an accepted callback, say), so that
+// rate() and increase() see
 // their first event: a series that appears at its first event has no
 // earlier sample to count it from. NewMetrics declares the label values
 // it knows (the outcomes, the heartbeat results, the "error" status, the
@@ -119,6 +121,9 @@ func (m *Metrics) Declare(injectors []string, statuses ...int) {
 		}
 		m.completed.WithLabelValues(injectorLabel(n))
 		m.failed.WithLabelValues(injectorLabel(n))
+		// A histogram's _count and _bucket series are counters too.
+		m.execution.WithLabelValues(injectorLabel(n))
+		m.delivery.WithLabelValues(injectorLabel(n))
 	}
 	for _, st := range statuses {
 		m.attempts.WithLabelValues(strconv.Itoa(st))

@@ -64,6 +64,25 @@ func TestCountersStartAtZero(t *testing.T) {
 			t.Errorf("%s before any event: present %v, value %v; want present at 0", name, ok, v)
 		}
 	}
+	// The histograms' series too: their _count and _bucket series are
+	// counters, which increase() reads the same way.
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	histograms := map[string]int{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			if h := m.GetHistogram(); h != nil && h.GetSampleCount() == 0 {
+				histograms[mf.GetName()]++
+			}
+		}
+	}
+	for _, name := range []string{"injectkit_execution_duration_seconds", "injectkit_delivery_duration_seconds"} {
+		if histograms[name] != 2 {
+			t.Errorf("%s before any event: %d series at 0, want one per injector served (2)", name, histograms[name])
+		}
+	}
 	// The first event then counts from 0.
 	m.InjectFailed("nmap")
 	if v := series(t, reg)[`injectkit_injects_failed_total{injector="nmap"}`]; v != 1 {
