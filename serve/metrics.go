@@ -65,7 +65,11 @@ const heldHelp = "Results of injects that ran held in memory, their terminal cal
 // NewMetrics creates the metrics and registers them on reg. It panics if
 // they are already registered there (a programming error).
 func NewMetrics(reg *prometheus.Registry) *Metrics {
-	durations := []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
+	// Up to an hour: a run ends a little after its deadline, 10 min by
+	// default (runtime.DefaultTimeout), which the 900 bucket holds; longer
+	// scans, up to RabbitMQ's default consumer_timeout (30 min) and past
+	// it, the next ones.
+	durations := []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600}
 	r := registrar{reg}
 	m := &Metrics{
 		gatherer:     reg,

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -173,6 +174,35 @@ func TestMetricsHelpSaysWhatIsCounted(t *testing.T) {
 	} {
 		if !strings.Contains(help[tc.metric], tc.says) {
 			t.Errorf("HELP of %s = %q, want it to say %q", tc.metric, help[tc.metric], tc.says)
+		}
+	}
+}
+
+// A run that ends at its deadline lasts a little more than its --timeout:
+// with the default (10m, runtime.DefaultTimeout) and with longer ones
+// (nmap scans of up to half an hour, RabbitMQ's default consumer_timeout),
+// it falls in a finite bucket of the execution histogram, not only in
+// +Inf, where histogram_quantile cannot place it.
+func TestExecutionBucketsHoldLongRuns(t *testing.T) {
+	for _, d := range []time.Duration{10*time.Minute + time.Millisecond, 20 * time.Minute, 30*time.Minute + time.Millisecond} {
+		reg := prometheus.NewRegistry()
+		m := serve.NewMetrics(reg)
+		m.ObserveExecution("nmap", d)
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		finite := false
+		for _, mf := range mfs {
+			if mf.GetName() != "injectkit_execution_duration_seconds" {
+				continue
+			}
+			for _, b := range mf.GetMetric()[0].GetHistogram().GetBucket() {
+				finite = finite || b.GetCumulativeCount() == 1
+			}
+		}
+		if !finite {
+			t.Errorf("a run of %v is in no finite bucket of injectkit_execution_duration_seconds", d)
 		}
 	}
 }
