@@ -85,13 +85,13 @@ func TestDecodeRequestRefuses(t *testing.T) {
 		// t100: 0300 is not JSON; the decoder reads 0 then fails on 300,
 		// which must not be reported as a timeout of 0.
 		{"timeout with a leading zero", `{"injector":"noop",` + okTarget + `,"timeout":0300}`,
-			[]string{"line 1, column 64", "invalid JSON", "invalid character '3'"}, ""},
+			[]string{"line 1, column 65", "invalid JSON", "invalid character '3'"}, ""},
 		{"negative timeout with a leading zero", `{"injector":"noop",` + okTarget + `,"timeout":-05}`,
-			[]string{"line 1, column 65", "invalid JSON", "invalid character '5'"}, ""},
+			[]string{"line 1, column 66", "invalid JSON", "invalid character '5'"}, ""},
 		{"timeout string with data after it", `{"injector":"noop",` + okTarget + `,"timeout":"0"x}`,
-			[]string{"line 1, column 66", "invalid JSON", "invalid character 'x'"}, ""},
+			[]string{"line 1, column 67", "invalid JSON", "invalid character 'x'"}, ""},
 		{"inject_id number with a leading zero", `{"inject_id":0300,"injector":"noop",` + okTarget + `}`,
-			[]string{"line 1, column 14", "invalid JSON", "invalid character '3'"}, ""},
+			[]string{"line 1, column 15", "invalid JSON", "invalid character '3'"}, ""},
 		{"timeout below float64's smallest", `{"injector":"noop",` + okTarget + `,"timeout":1e-400}`,
 			[]string{`invalid timeout "1e-400": rounds to 0s`}, "timeout"},
 		{"timeout text below float64's smallest", `{"injector":"noop",` + okTarget + `,"timeout":"1e-99999"}`,
@@ -126,6 +126,16 @@ func TestDecodeRequestRefuses(t *testing.T) {
 		{"long key is cut in the message", `{"` + strings.Repeat("k", 1000) + `":1}`, []string{"…", "unknown field"}, ""},
 		{"empty expectation_types", `{"injector":"noop",` + okTarget + `,"expectation_types":[]}`,
 			[]string{`invalid expectation_types "[]": an empty list asks for no expectation`}, "expectation_types"},
+		// Each error of the JSON is at the character it names, however
+		// far down the file: the decoder's offset counted the bytes of
+		// the values it read alone.
+		{"bad escape on a later line", "{\"injector\":\"noop\",\n" + okTarget + ",\n\"inject_id\":\"x\",\n \"phase\":\"a\\x\"}",
+			[]string{"line 4, column 13", "invalid JSON", "invalid character 'x' in string escape code"}, ""},
+		{"bad literal on a later line", "{\"injector\":\"noop\",\n" + okTarget + ",\n \"phase\":tru}",
+			[]string{"line 3, column 13", "invalid JSON", "invalid character '}' in literal true"}, ""},
+		{"bad number after many values", `{"injector":"noop","targets":[{"value":"1.1.1.1"},{"value":"1.1.1.2"}],"params":{"a":"b","n":1.x}}`,
+			[]string{"line 1, column 96", "invalid JSON", "invalid character 'x' after decimal point"}, ""},
+		{"a character after a value", `{"injector":"noop"x}`, []string{"line 1, column 19", "invalid JSON", "invalid character 'x' after object key:value pair"}, ""},
 		{"multi-line position", "{\n  \"injector\": \"noop\",\n  \"timeout\": -5\n}", []string{"line 3, column 14", "invalid timeout"}, "timeout"},
 	}
 	for _, tt := range tests {

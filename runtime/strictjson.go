@@ -254,12 +254,26 @@ func (c *checker) syntax(err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &se):
-		// The offset is just past the character at fault.
-		return &posError{off: max(se.Offset-1, 0), err: fmt.Errorf("invalid JSON: %w", err)}
+		return &posError{off: badByte(c.data, se), err: fmt.Errorf("invalid JSON: %w", err)}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return &posError{off: int64(len(c.data)), err: fmt.Errorf("invalid JSON: %w", io.ErrUnexpectedEOF)}
 	}
 	return &posError{off: c.dec.InputOffset(), err: err}
+}
+
+// badByte returns the offset of the byte at fault in data, which the
+// decoder found is not JSON (se): where encoding/json's scanner, reading
+// data whole, stops. The decoder's own offset counts the bytes of the
+// values it decoded alone, not the delimiters, keys' colons, commas and
+// white space between them, nor the byte at fault when it is one of them:
+// an error far down a file was placed near its top.
+func badByte(data []byte, se *json.SyntaxError) int64 {
+	var whole *json.SyntaxError
+	if errors.As(json.Unmarshal(data, new(json.RawMessage)), &whole) {
+		// The offset is just past the byte at fault.
+		return max(whole.Offset-1, 0)
+	}
+	return max(se.Offset-1, 0) // not reached: the decoder and the scanner read JSON alike
 }
 
 // join returns the path of key in the object at path: path.key, or
