@@ -64,18 +64,18 @@ func place(name string, line, col int) string {
 	return fmt.Sprintf("inject file %s:%d:%d", name, line, col)
 }
 
-// mark records where the value of key, in the object at path, starts
-// (off, or the white space or colon before it), when an error found after
-// decoding may name it: a key of the request but its targets, or a param;
-// and, for a param, where its key starts (keyOff, or the white space or
-// comma before it).
-func (c *checker) mark(path, key string, keyOff, off int64) {
+// mark records where the value of key, in the object being checked,
+// starts (off, or the white space or colon before it), when an error
+// found after decoding may name it: a key of the request but its targets,
+// or a param; and, for a param, where its key starts (keyOff, or the
+// white space or comma before it).
+func (c *checker) mark(key []byte, keyOff, off int64) {
 	switch {
-	case path == "" && key != "targets":
-		c.places[key] = off
-	case path == "params":
-		c.places["params."+key] = off
-		c.keys["params."+key] = keyOff
+	case len(c.path) == 0 && string(key) != "targets":
+		c.places[string(key)] = off
+	case c.topKey("params"):
+		c.places["params."+string(key)] = off
+		c.keys["params."+string(key)] = keyOff
 	}
 }
 

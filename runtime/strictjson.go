@@ -5,12 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
-	"unicode"
+	"strconv"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/signatures"
 )
 
 // maxDepth bounds the nesting of an inject file, as encoding/json does.
@@ -28,12 +25,23 @@ type posError struct {
 func (e *posError) Error() string { return e.err.Error() }
 func (e *posError) Unwrap() error { return e.err }
 
-// checker walks an inject file token by token, checking what
-// encoding/json lets through: the exact case of keys, duplicate keys,
-// the JSON type of each value, durations, trailing data.
+// errSyntax stops the walk at bytes that are not JSON; checkJSON then
+// words the error as encoding/json does (wordSyntax). It never leaves
+// checkJSON.
+var errSyntax = errors.New("invalid JSON")
+
+// checker walks an inject file byte by byte, checking what encoding/json
+// lets through: the exact case of keys, duplicate keys, the JSON type of
+// each value, durations, trailing data. It allocates no token: a key is
+// compared as the file writes it (decoded only when it holds an escape),
+// and a value's path is spelled only for an error. Its errors, and the
+// offsets it keeps, are those the walk with encoding/json's Decoder.Token
+// it replaced gave (FuzzCheckJSON compares the two): an offset is where
+// that decoder stood, past white space, at the comma or colon before a
+// value.
 type checker struct {
 	data  []byte
-	dec   *json.Decoder
+	i     int // the next byte to read
 	depth int
 	// list is where the request's targets array starts (its '[', or
 	// white space or a colon before it) and n its length, for
@@ -43,278 +51,274 @@ type checker struct {
 	// places holds where each value a later error may name is written,
 	// keys where each param's key is (see mark).
 	places, keys map[string]int64
+	// path is where the value being checked is: a key or an index for
+	// each object or array it is in.
+	path []step
+	// seen holds the keys of the objects being checked, innermost last,
+	// but those of an object with many keys, which it maps itself.
+	seen []seenKey
 }
 
-// checkJSON checks data, one JSON object of Request's shape and nothing
-// after it. A failure is a *posError.
-// It returns the checker, which says where the targets array is.
+// step is one step of a path: a key, decoded, or an index (not below 0).
+type step struct {
+	key   []byte
+	index int
+}
+
+// seenKey is a key of an object and where it is (as step and seen).
+type seenKey struct {
+	key []byte
+	off int64
+}
+
+// manyKeys is the number of keys past which an object's keys are mapped,
+// not looked through.
+const manyKeys = 8
+
+// checkJSON checks data, valid UTF-8 (DecodeInjectFile checks it first),
+// one JSON object of Request's shape and nothing after it. A failure is a
+// *posError. It returns the checker, which says where the targets array
+// is.
 func checkJSON(data []byte) (*checker, error) {
-	c := &checker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), list: -1,
-		places: map[string]int64{}, keys: map[string]int64{}}
-	c.dec.UseNumber()
-	if err := c.value("", requestShape()); err != nil {
+	c := &checker{data: data, list: -1, places: map[string]int64{}, keys: map[string]int64{}}
+	if err := c.value(0, requestShape()); err != nil {
+		if errors.Is(err, errSyntax) {
+			return nil, wordSyntax(data)
+		}
 		return nil, err
 	}
-	end := c.dec.InputOffset()
-	if _, err := c.dec.Token(); err != io.EOF {
-		return nil, &posError{off: end, err: errors.New("trailing data after the JSON object")}
+	end := c.i
+	if c.space(); c.i < len(data) {
+		return nil, &posError{off: int64(end), err: errors.New("trailing data after the JSON object")}
 	}
 	return c, nil
 }
 
-// value checks the next value, at path, against s.
-func (c *checker) value(path string, s *shape) error {
-	start := c.dec.InputOffset()
-	tok, err := c.dec.Token()
-	if err != nil {
-		return c.syntax(err)
+// value checks the value at c.i against s; start is where it is placed
+// (the comma or colon before it, or its first byte).
+func (c *checker) value(start int, s *shape) error {
+	if c.space(); c.i == len(c.data) {
+		return errSyntax
 	}
-	switch t := tok.(type) {
-	case json.Delim:
+	if b := c.data[c.i]; b == '{' || b == '[' {
+		c.i++
 		if c.depth++; c.depth > maxDepth {
-			return &posError{off: start, err: fmt.Errorf("exceeded max depth %d", maxDepth)}
+			return &posError{off: int64(start), err: fmt.Errorf("exceeded max depth %d", maxDepth)}
 		}
-		defer func() { c.depth-- }()
-		if t == '{' {
-			return c.object(path, s, start)
+		var err error
+		if b == '{' {
+			err = c.object(start, s)
+		} else {
+			err = c.array(start, s)
 		}
-		return c.array(path, s, start)
+		c.depth--
+		return err
 	}
-	err = c.scalar(start, path, s, tok)
+	tok := c.i
+	kind, esc, err := c.scalarToken()
 	if err != nil {
-		// The value refused may be the start of a malformed one: the
-		// decoder reads 0300 as 0 then fails on 300, -05 as -0. The
-		// JSON's own error comes first, as for any other value.
-		var se *json.SyntaxError
-		if _, next := c.dec.Token(); errors.As(next, &se) {
-			return c.syntax(next)
-		}
+		return err
 	}
-	return err
+	if err := c.scalar(start, s, c.data[tok:c.i], kind, esc); err != nil {
+		return c.ahead(err)
+	}
+	return nil
 }
 
-// scalar checks tok, a value other than an object or array read at
-// start, at path, against s.
-func (c *checker) scalar(start int64, path string, s *shape, tok json.Token) error {
-	switch t := tok.(type) {
-	case nil:
+// scalar checks raw, a value other than an object or array placed at
+// start, of kind (scalarToken's), against s.
+func (c *checker) scalar(start int, s *shape, raw []byte, kind byte, esc bool) error {
+	off := int64(start)
+	switch kind {
+	case 'n':
 		switch {
-		case path == "":
-			return c.wrongType(start, path, s, "null", "")
-		case strings.HasSuffix(path, "]") && s.kind != anyJSON:
+		case len(c.path) == 0:
+			return c.wrongType(off, "", s, "null", "")
+		case c.inList() && s.kind != anyJSON:
 			// An item of a list is not left out by a null: it is there,
 			// and of no kind the list holds.
-			return c.wrongType(start, path, s, "null", "null")
-		case !strings.ContainsAny(path, ".["):
+			return c.wrongType(off, c.pathString(), s, "null", "null")
+		case len(c.path) == 1:
 			// A key of the request: not written, for FilePlaces.Writes.
-			delete(c.places, path)
+			delete(c.places, string(c.path[0].key))
 		}
 		return nil // null is the same as the field left out
-	case string:
-		if err := c.surrogates(start, path, "holds"); err != nil {
-			return err
+	case '"':
+		if esc {
+			if err := c.surrogates(c.i-len(raw), raw, "holds"); err != nil {
+				return err
+			}
 		}
 		switch s.kind {
 		case text, anyJSON:
 			return nil
 		case duration:
-			_, err := durationOf(fieldName(path), t)
-			return c.at(start, err)
+			_, err := durationOf(fieldName(c.pathString()), decoded(raw, esc))
+			return at(off, err)
 		}
-		return c.wrongType(start, path, s, "a string", t)
-	case json.Number:
+		return c.wrongType(off, c.pathString(), s, "a string", decoded(raw, esc))
+	case '0':
 		switch s.kind {
 		case anyJSON:
-			if _, err := t.Float64(); err != nil && !s.param {
+			if s.param {
+				return nil
+			}
+			if _, err := strconv.ParseFloat(string(raw), 64); err != nil {
 				// encoding/json would refuse it naming the map alone.
-				return c.invalid(start, path, t.String(), framework.ReasonNumberRange)
+				return c.invalid(off, c.pathString(), string(raw), framework.ReasonNumberRange)
 			}
 			return nil
 		case duration:
-			_, err := durationOf(fieldName(path), t)
-			return c.at(start, err)
+			_, err := durationOf(fieldName(c.pathString()), json.Number(raw))
+			return at(off, err)
 		}
-		return c.wrongType(start, path, s, "a number", t.String())
-	case bool:
-		if s.kind == anyJSON {
-			return nil
-		}
-		return c.wrongType(start, path, s, "a boolean", fmt.Sprint(t))
+		return c.wrongType(off, c.pathString(), s, "a number", string(raw))
 	}
-	return &posError{off: start, err: fmt.Errorf("unexpected JSON token %v", tok)}
+	if s.kind == anyJSON {
+		return nil
+	}
+	return c.wrongType(off, c.pathString(), s, "a boolean", string(raw))
 }
 
-// object checks the members of an object whose '{' was read.
-func (c *checker) object(path string, s *shape, start int64) error {
+// object checks the members of an object whose '{' was read, placed at
+// start.
+func (c *checker) object(start int, s *shape) error {
 	if s.kind != object && s.kind != dict && s.kind != anyJSON {
-		return c.wrongType(start, path, s, "an object", "")
+		return c.wrongType(int64(start), c.pathString(), s, "an object", "")
 	}
-	seen := map[string]int64{}
+	base := len(c.seen)
+	var many map[string]int64    // the keys, once there are many
 	var folded map[string]string // dict: lower-case key -> key
 	if s.kind == dict {
 		folded = map[string]string{}
 	}
-	for c.dec.More() {
-		off := c.dec.InputOffset()
-		tok, err := c.dec.Token()
-		if err != nil {
-			return c.syntax(err)
+	for first := true; ; first = false {
+		if c.space(); c.i == len(c.data) {
+			return errSyntax
 		}
-		key, _ := tok.(string)
-		kpath := join(path, key)
-		if err := c.surrogates(off, path, "has a key holding"); err != nil {
+		off := c.i // the key, or the comma before it
+		switch b := c.data[c.i]; {
+		case b == '}':
+			c.i++
+			c.seen = c.seen[:base]
+			return nil
+		case !first && b == ',':
+			c.i++
+			c.space()
+		case !first:
+			return errSyntax
+		}
+		if c.i == len(c.data) || c.data[c.i] != '"' {
+			return errSyntax
+		}
+		kstart := c.i
+		esc, err := c.str()
+		if err != nil {
 			return err
 		}
-		if first, dup := seen[key]; dup {
-			return c.invalid(off, kpath, "", "duplicate key (first at "+lineCol(c.data, first)+")")
+		raw := c.data[kstart:c.i]
+		if esc {
+			if err := c.surrogates(kstart, raw, "has a key holding"); err != nil {
+				return err
+			}
 		}
-		seen[key] = off
+		key := raw[1 : len(raw)-1]
+		if esc {
+			key = []byte(decoded(raw, true))
+		}
+		if first, dup := c.find(base, many, key); dup {
+			return c.invalid(int64(off), c.keyPath(key), "", "duplicate key (first at "+lineCol(c.data, first)+")")
+		}
+		if many != nil {
+			many[string(key)] = int64(off)
+		} else if c.seen = append(c.seen, seenKey{key, int64(off)}); len(c.seen)-base > manyKeys {
+			many = make(map[string]int64, 2*manyKeys)
+			for _, k := range c.seen[base:] {
+				many[string(k.key)] = k.off
+			}
+			c.seen = c.seen[:base]
+		}
 		next := freeShape
 		switch s.kind {
 		case object:
-			if next = s.fields[key]; next == nil {
-				return c.unknown(off, kpath, key, s)
+			if next = s.fields[string(key)]; next == nil {
+				return c.unknown(int64(off), c.keyPath(key), string(key), s)
 			}
 		case dict:
 			// Params are matched to an injector's fields whatever their
 			// case: two keys equal but for case would be one param.
-			low := foldKey(key)
+			low := foldKey(string(key))
 			if other, dup := folded[low]; dup {
-				return c.invalid(off, kpath, "", fmt.Sprintf("duplicate key: %s names the same parameter (first at %s)",
-					join(path, other), lineCol(c.data, seen[other])))
+				first, _ := c.find(base, many, []byte(other))
+				return c.invalid(int64(off), c.keyPath(key), "", fmt.Sprintf("duplicate key: %s names the same parameter (first at %s)",
+					join(c.pathString(), other), lineCol(c.data, first)))
 			}
-			folded[low] = key
+			folded[low] = string(key)
 			next = s.elem
 		}
-		c.mark(path, key, off, c.dec.InputOffset())
-		if err := c.value(kpath, next); err != nil {
+		after := c.i // past the key: where the value is placed
+		c.mark(key, int64(off), int64(after))
+		if c.space(); c.i == len(c.data) || c.data[c.i] != ':' {
+			return errSyntax
+		}
+		c.i++
+		c.path = append(c.path, step{key: key, index: -1})
+		if err := c.value(after, next); err != nil {
 			return err
 		}
+		c.path = c.path[:len(c.path)-1]
 	}
-	_, err := c.dec.Token() // '}'
-	return c.syntax(err)
 }
 
-// array checks the items of an array whose '[' was read.
-func (c *checker) array(path string, s *shape, start int64) error {
+// find returns where key is among the keys of the object whose keys seen
+// holds from base on, or many maps.
+func (c *checker) find(base int, many map[string]int64, key []byte) (int64, bool) {
+	if many != nil {
+		off, ok := many[string(key)]
+		return off, ok
+	}
+	for _, k := range c.seen[base:] {
+		if bytes.Equal(k.key, key) {
+			return k.off, true
+		}
+	}
+	return 0, false
+}
+
+// array checks the items of an array whose '[' was read, placed at start.
+func (c *checker) array(start int, s *shape) error {
 	if s.kind != list && s.kind != anyJSON {
-		return c.wrongType(start, path, s, "an array", "")
+		return c.wrongType(int64(start), c.pathString(), s, "an array", "")
 	}
 	next := freeShape
 	if s.kind == list {
 		next = s.elem
 	}
-	i := 0
-	for ; c.dec.More(); i++ {
-		if path == "expectation_types" {
-			c.places[fmt.Sprintf("%s[%d]", path, i)] = c.dec.InputOffset()
+	types := c.topKey("expectation_types")
+	for i := 0; ; i++ {
+		if c.space(); c.i == len(c.data) {
+			return errSyntax
 		}
-		if err := c.value(fmt.Sprintf("%s[%d]", path, i), next); err != nil {
+		place := c.i // the item, or the comma before it
+		switch b := c.data[c.i]; {
+		case b == ']':
+			c.i++
+			if c.topKey("targets") {
+				c.list, c.n = int64(start), i
+			}
+			return nil
+		case i > 0 && b != ',':
+			return errSyntax
+		case i > 0:
+			c.i++
+		}
+		if types {
+			c.places[fmt.Sprintf("expectation_types[%d]", i)] = int64(place)
+		}
+		c.path = append(c.path, step{index: i})
+		if err := c.value(place, next); err != nil {
 			return err
 		}
+		c.path = c.path[:len(c.path)-1]
 	}
-	if path == "targets" {
-		c.list, c.n = start, i
-	}
-	_, err := c.dec.Token() // ']'
-	return c.syntax(err)
-}
-
-func (c *checker) unknown(off int64, path, key string, s *shape) error {
-	if want := s.keyOf(key); want != "" {
-		return c.invalid(off, path, "", fmt.Sprintf("unknown field; keys are case-sensitive: write %s", want))
-	}
-	return c.invalid(off, path, "", "unknown field (known: "+s.known()+")")
-}
-
-func (c *checker) wrongType(off int64, path string, s *shape, got, value string) error {
-	if path == "" {
-		return &posError{off: off, err: fmt.Errorf("the file holds %s, want a JSON object", got)}
-	}
-	return c.invalid(off, path, value, fmt.Sprintf("wrong JSON type: %s, want %s", got, s.describe()))
-}
-
-func (c *checker) invalid(off int64, path, value, reason string) error {
-	return &posError{off: off, err: &signatures.ValidationError{Field: fieldName(path),
-		Value: signatures.Shorten(value, maxEcho), Reason: reason}}
-}
-
-// at places err, when not nil, at off.
-func (c *checker) at(off int64, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &posError{off: off, err: err}
-}
-
-// syntax turns a decoder error into a *posError at its offset.
-func (c *checker) syntax(err error) error {
-	var se *json.SyntaxError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &se):
-		return &posError{off: badByte(c.data, se), err: fmt.Errorf("invalid JSON: %w", err)}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &posError{off: int64(len(c.data)), err: fmt.Errorf("invalid JSON: %w", io.ErrUnexpectedEOF)}
-	}
-	return &posError{off: c.dec.InputOffset(), err: err}
-}
-
-// badByte returns the offset of the byte at fault in data, which the
-// decoder found is not JSON (se): where encoding/json's scanner, reading
-// data whole, stops. The decoder's own offset counts the bytes of the
-// values it decoded alone, not the delimiters, keys' colons, commas and
-// white space between them, nor the byte at fault when it is one of them:
-// an error far down a file was placed near its top.
-func badByte(data []byte, se *json.SyntaxError) int64 {
-	var whole *json.SyntaxError
-	if errors.As(json.Unmarshal(data, new(json.RawMessage)), &whole) {
-		// The offset is just past the byte at fault.
-		return max(whole.Offset-1, 0)
-	}
-	return max(se.Offset-1, 0) // not reached: the decoder and the scanner read JSON alike
-}
-
-// join returns the path of key in the object at path: path.key, or
-// path["key"] for a key that is not a short plain name (cut short when
-// long).
-func join(path, key string) string {
-	plain := key != "" && len(key) <= maxEcho
-	for _, r := range key {
-		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			plain = false
-			break
-		}
-	}
-	if !plain {
-		return fmt.Sprintf("%s[%q]", path, signatures.Shorten(key, maxEcho))
-	}
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// fieldName is the name an error gives path: the path itself, or
-// "request" for the whole object.
-func fieldName(path string) string {
-	if path == "" {
-		return "request"
-	}
-	return path
-}
-
-// foldKey returns a key equal for any two strings strings.EqualFold
-// matches: each character replaced by the least of its case-folding orbit.
-func foldKey(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		least := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			least = min(least, f)
-		}
-		b.WriteRune(least)
-	}
-	return b.String()
 }

@@ -1,16 +1,24 @@
 package runtime
 
-import "strconv"
-
-// surrogates refuses a string token, the one just read from start on (the
-// value at path, or a key of the object at path: holds says which), that
-// holds a \u escape of a lone UTF-16 surrogate (\ud800 without a low
+// surrogates refuses raw, a string read from off on (the value being
+// checked, or a key of the object being checked: holds says which), when
+// it holds a \u escape of a lone UTF-16 surrogate (\ud800 without a low
 // surrogate after it, or \udc00 without a high one before it):
 // encoding/json reads it as U+FFFD, silently, and an asset id "a\ud800"
-// would travel as another id. The error is at the escape, naming path
-// and the escape as written.
-func (c *checker) surrogates(start int64, path, holds string) error {
-	raw := c.data[start:c.dec.InputOffset()]
+// would travel as another id. The error is at the escape, naming the
+// value's path (the object's, for a key) and the escape as written.
+func (c *checker) surrogates(off int, raw []byte, holds string) error {
+	i := loneSurrogate(raw)
+	if i < 0 {
+		return nil
+	}
+	return c.invalid(int64(off+i), c.pathString(), "", holds+" "+string(raw[i:i+6])+
+		", a lone UTF-16 surrogate, which is no character (it would be read as U+FFFD, changing the value); write the character itself, or a surrogate pair")
+}
+
+// loneSurrogate returns the index in raw of the first \u escape of a lone
+// surrogate, or -1.
+func loneSurrogate(raw []byte) int {
 	for i := 0; i < len(raw); i++ {
 		if raw[i] != '\\' {
 			continue
@@ -34,20 +42,7 @@ func (c *checker) surrogates(start int64, path, holds string) error {
 			i += 5
 			continue
 		}
-		return c.invalid(start+int64(i), path, "", holds+" "+string(raw[i:i+6])+
-			", a lone UTF-16 surrogate, which is no character (it would be read as U+FFFD, changing the value); write the character itself, or a surrogate pair")
+		return i
 	}
-	return nil
-}
-
-// hex4 returns the value of the four hex digits of b at i.
-func hex4(b []byte, i int) (rune, bool) {
-	if i+4 > len(b) {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(string(b[i:i+4]), 16, 16)
-	if err != nil {
-		return 0, false
-	}
-	return rune(n), true
+	return -1
 }
