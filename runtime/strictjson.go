@@ -25,9 +25,8 @@ type posError struct {
 func (e *posError) Error() string { return e.err.Error() }
 func (e *posError) Unwrap() error { return e.err }
 
-// errSyntax stops the walk at bytes that are not JSON; checkJSON then
-// words the error as encoding/json does (wordSyntax). It never leaves
-// checkJSON.
+// errSyntax is a token's error where it is not JSON; the checker turns it
+// into a *malformed, saying where the decoder would stand.
 var errSyntax = errors.New("invalid JSON")
 
 // checker walks an inject file byte by byte, checking what encoding/json
@@ -82,8 +81,9 @@ const manyKeys = 8
 func checkJSON(data []byte) (*checker, error) {
 	c := &checker{data: data, list: -1, places: map[string]int64{}, keys: map[string]int64{}}
 	if err := c.value(0, requestShape()); err != nil {
-		if errors.Is(err, errSyntax) {
-			return nil, wordSyntax(data)
+		var m *malformed
+		if errors.As(err, &m) {
+			return nil, m.word(data)
 		}
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func checkJSON(data []byte) (*checker, error) {
 // (the comma or colon before it, or its first byte).
 func (c *checker) value(start int, s *shape) error {
 	if c.space(); c.i == len(c.data) {
-		return errSyntax
+		return c.malformedValue(start)
 	}
 	if b := c.data[c.i]; b == '{' || b == '[' {
 		c.i++
@@ -117,7 +117,7 @@ func (c *checker) value(start int, s *shape) error {
 	tok := c.i
 	kind, esc, err := c.scalarToken()
 	if err != nil {
-		return err
+		return c.malformedValue(start)
 	}
 	if err := c.scalar(start, s, c.data[tok:c.i], kind, esc); err != nil {
 		return c.ahead(err)
@@ -193,8 +193,12 @@ func (c *checker) object(start int, s *shape) error {
 		folded = map[string]string{}
 	}
 	for first := true; ; first = false {
+		stands := afterObjectValue
+		if first {
+			stands = afterObjectStart
+		}
 		if c.space(); c.i == len(c.data) {
-			return errSyntax
+			return &malformed{c.i, stands}
 		}
 		off := c.i // the key, or the comma before it
 		switch b := c.data[c.i]; {
@@ -206,15 +210,15 @@ func (c *checker) object(start int, s *shape) error {
 			c.i++
 			c.space()
 		case !first:
-			return errSyntax
+			return &malformed{off, stands}
 		}
 		if c.i == len(c.data) || c.data[c.i] != '"' {
-			return errSyntax
+			return &malformed{off, stands}
 		}
 		kstart := c.i
 		esc, err := c.str()
 		if err != nil {
-			return err
+			return &malformed{off, stands}
 		}
 		raw := c.data[kstart:c.i]
 		if esc {
@@ -259,7 +263,7 @@ func (c *checker) object(start int, s *shape) error {
 		after := c.i // past the key: where the value is placed
 		c.mark(key, int64(off), int64(after))
 		if c.space(); c.i == len(c.data) || c.data[c.i] != ':' {
-			return errSyntax
+			return &malformed{after, afterKey}
 		}
 		c.i++
 		c.path = append(c.path, step{key: key, index: -1})
@@ -296,8 +300,12 @@ func (c *checker) array(start int, s *shape) error {
 	}
 	types := c.topKey("expectation_types")
 	for i := 0; ; i++ {
+		stands := afterItem
+		if i == 0 {
+			stands = afterArrayStart
+		}
 		if c.space(); c.i == len(c.data) {
-			return errSyntax
+			return &malformed{c.i, stands}
 		}
 		place := c.i // the item, or the comma before it
 		switch b := c.data[c.i]; {
@@ -308,7 +316,7 @@ func (c *checker) array(start int, s *shape) error {
 			}
 			return nil
 		case i > 0 && b != ',':
-			return errSyntax
+			return &malformed{place, stands}
 		case i > 0:
 			c.i++
 		}

@@ -16,7 +16,8 @@ import (
 // for an error, and the wording of what is not JSON, which is
 // encoding/json's: its Decoder.Token walked the file before the checker
 // read the bytes itself, and every error of an inject file's JSON has
-// read so since.
+// read so since. The decoder words it reading the file from where the
+// checker found it, not from the top.
 
 // pathString is the path of the value being checked: targets[2].value,
 // params["odd key"], "" for the request.
@@ -79,66 +80,138 @@ func at(off int64, err error) error {
 // it, fails as the JSON is malformed: the value refused may be the start
 // of a malformed one (the decoder reads 0300 as 0 then fails on 300, -05
 // as -0), and the JSON's own error comes first, as for any other value.
-// The decoder reads from the value's end on, after a null standing for
-// the value where the decoder would be (a list's item, an object's member
-// or the request itself).
 func (c *checker) ahead(err error) error {
-	prefix, tokens := "null", 1 // where the decoder stands, in JSON
+	s := afterRequest
 	switch {
 	case len(c.path) == 0:
 	case c.path[len(c.path)-1].index >= 0:
-		prefix, tokens = "[null", 2
+		s = afterItem
 	default:
-		prefix, tokens = `{"":null`, 3
+		s = afterObjectValue
 	}
-	dec := json.NewDecoder(io.MultiReader(strings.NewReader(prefix), bytes.NewReader(c.data[c.i:])))
-	dec.UseNumber()
-	for range tokens {
-		if _, err := dec.Token(); err != nil {
-			return err // not reached: the prefix is JSON
-		}
-	}
-	_, next := dec.Token()
+	off, next := nextToken(c.data, c.i, s)
 	var se *json.SyntaxError
 	if !errors.As(next, &se) {
 		return err
 	}
-	return &posError{off: badByte(c.data, se), err: fmt.Errorf("invalid JSON: %w", next)}
+	return &posError{off: off, err: fmt.Errorf("invalid JSON: %w", next)}
 }
 
-// wordSyntax returns the error of data, which is not JSON, as
-// encoding/json's decoder words it, at its offset.
-func wordSyntax(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
+// stand is where encoding/json's decoder stands between two tokens.
+type stand uint8
+
+const (
+	atStart          stand = iota // before the request
+	afterObjectStart              // after a '{'
+	afterKey                      // after an object's key
+	afterObjectValue              // after the value of an object's key
+	afterArrayStart               // after a '['
+	afterItem                     // after an item of an array
+	afterRequest                  // after a value that is the whole file
+)
+
+// json is JSON that sets the decoder standing as s, a null standing for
+// any value, and the number of its tokens.
+func (s stand) json() (prefix string, tokens int) {
+	switch s {
+	case afterObjectStart:
+		return "{", 1
+	case afterKey:
+		return `{""`, 2
+	case afterObjectValue:
+		return `{"":null`, 3
+	case afterArrayStart:
+		return "[", 1
+	case afterItem:
+		return "[null", 2
+	case afterRequest:
+		return "null", 1
+	}
+	return "", 0
+}
+
+// malformed is where the checker found that the file is not JSON: the
+// decoder, standing at from as stands says, fails to read its next token.
+type malformed struct {
+	from   int
+	stands stand
+}
+
+func (m *malformed) Error() string { return "invalid JSON" }
+
+// malformedValue is the malformed value at start, read where the value
+// being checked is.
+func (c *checker) malformedValue(start int) error {
+	switch {
+	case len(c.path) == 0:
+		return &malformed{start, atStart}
+	case c.path[len(c.path)-1].index == 0:
+		return &malformed{start, afterArrayStart}
+	case c.path[len(c.path)-1].index > 0:
+		return &malformed{start, afterItem}
+	}
+	return &malformed{start, afterKey}
+}
+
+// word returns the error of data where m is, as encoding/json's decoder
+// words it, at the byte at fault.
+func (m *malformed) word(data []byte) error {
+	off, err := nextToken(data, m.from, m.stands)
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return &posError{off: off, err: fmt.Errorf("invalid JSON: %w", err)}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &posError{off: int64(len(data)), err: fmt.Errorf("invalid JSON: %w", io.ErrUnexpectedEOF)}
+	case err == nil:
+		err = errSyntax // not reached: the checker and the decoder read JSON alike
+	}
+	return &posError{off: int64(m.from), err: err}
+}
+
+// nextToken returns the offset of the byte at fault, for a syntax error,
+// and the error of the token encoding/json's decoder reads next in data
+// from from on, standing as s says. It reads the file from there alone,
+// after JSON that sets it standing so: an error at the end of a large
+// file costs no walk of the file.
+func nextToken(data []byte, from int, s stand) (int64, error) {
+	prefix, tokens := s.json()
+	dec := json.NewDecoder(io.MultiReader(strings.NewReader(prefix), bytes.NewReader(data[from:])))
 	dec.UseNumber()
-	for {
-		_, err := dec.Token()
-		var se *json.SyntaxError
-		switch {
-		case err == nil:
-			continue
-		case errors.As(err, &se):
-			return &posError{off: badByte(data, se), err: fmt.Errorf("invalid JSON: %w", err)}
-		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-			return &posError{off: int64(len(data)), err: fmt.Errorf("invalid JSON: %w", io.ErrUnexpectedEOF)}
+	for range tokens {
+		if _, err := dec.Token(); err != nil {
+			return int64(from), err // not reached: the prefix is JSON
 		}
-		return &posError{off: dec.InputOffset(), err: err}
 	}
+	_, err := dec.Token()
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return 0, err
+	}
+	return badByte(data, from, prefix), err
 }
 
-// badByte returns the offset of the byte at fault in data, which the
-// decoder found is not JSON (se): where encoding/json's scanner, reading
-// data whole, stops. The decoder's own offset counts the bytes of the
-// values it decoded alone, not the delimiters, keys' colons, commas and
-// white space between them, nor the byte at fault when it is one of them:
-// an error far down a file was placed near its top.
-func badByte(data []byte, se *json.SyntaxError) int64 {
-	var whole *json.SyntaxError
-	if errors.As(json.Unmarshal(data, new(json.RawMessage)), &whole) {
+// badByte returns the offset of the byte at fault in data from from on,
+// read after prefix (as nextToken reads it): where encoding/json's scanner
+// stops. The decoder's own offset counts the bytes of the values it
+// decoded alone, not the delimiters, keys' colons, commas and white space
+// between them, nor the byte at fault when it is one of them: an error
+// far down a file was placed near its top. The scanner reads a growing
+// window of the file, the error being in the token after from.
+func badByte(data []byte, from int, prefix string) int64 {
+	for n := 512; ; n *= 8 {
+		end := min(from+n, len(data))
+		b := append([]byte(prefix), data[from:end]...)
+		var se *json.SyntaxError
+		if !errors.As(json.Unmarshal(b, new(json.RawMessage)), &se) {
+			return int64(end) // not reached: the decoder found an error there
+		}
+		if se.Offset >= int64(len(b)) && end < len(data) {
+			continue // the window may have cut the token short
+		}
 		// The offset is just past the byte at fault.
-		return max(whole.Offset-1, 0)
+		return int64(from) + max(se.Offset-1, 0) - int64(len(prefix))
 	}
-	return max(se.Offset-1, 0) // not reached: the decoder and the scanner read JSON alike
 }
 
 // plain reports whether key is a short plain name: a path spells it

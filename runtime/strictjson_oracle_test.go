@@ -5,7 +5,7 @@ package runtime
 // large inject file: kept as the oracle FuzzCheckJSON compares checkJSON
 // with, and BenchmarkCheckJSON's "before". It is the thirty-eighth
 // session's strictjson.go and surrogates.go, renamed, with its errors of
-// the JSON placed at the byte at fault (badByte), as they are since.
+// the JSON placed at the byte at fault (oracleBadByte), as they are since.
 
 import (
 	"bytes"
@@ -245,7 +245,7 @@ func (c *oracleChecker) syntax(err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &se):
-		return &posError{off: badByte(c.data, se), err: fmt.Errorf("invalid JSON: %w", err)}
+		return &posError{off: oracleBadByte(c.data, se), err: fmt.Errorf("invalid JSON: %w", err)}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return &posError{off: int64(len(c.data)), err: fmt.Errorf("invalid JSON: %w", io.ErrUnexpectedEOF)}
 	}
@@ -299,4 +299,15 @@ func (c *oracleChecker) mark(path, key string, keyOff, off int64) {
 		c.places["params."+key] = off
 		c.keys["params."+key] = keyOff
 	}
+}
+
+// oracleBadByte returns the offset of the byte at fault in data, which the
+// decoder found is not JSON (se): where encoding/json's scanner, reading
+// data whole, stops.
+func oracleBadByte(data []byte, se *json.SyntaxError) int64 {
+	var whole *json.SyntaxError
+	if errors.As(json.Unmarshal(data, new(json.RawMessage)), &whole) {
+		return max(whole.Offset-1, 0)
+	}
+	return max(se.Offset-1, 0)
 }

@@ -37,6 +37,13 @@ var checkJSONSeeds = []string{
 	`{"params":{"n":1.}}`, `{"params":{"n":1.e5}}`, `{"params":{"n":1e}}`, `{"params":{"n":1e+}}`, `{"params":{"n":.5}}`, `{"params":{"n":+1}}`,
 	`{"params":{"n":[[[[[]]]]]}}`, "\ufeff{}", `{"targets":[{"value":"1.1.1.1"},{"value":"1.1.1.1"}]}`,
 	strings.Repeat(`{"params":`, 3) + `1` + strings.Repeat(`}`, 3),
+	// Errors in a long token, past the window the byte at fault is first
+	// looked for in (badByte), and far down a file.
+	`{"phase":"` + strings.Repeat("x", 509) + `\x"}`, `{"phase":"` + strings.Repeat("x", 600) + `\x"}`,
+	`{"phase":"` + strings.Repeat("é", 3000) + `\n\t\u00e9\u12x4`, `{"phase":` + strings.Repeat("1", 5000) + `.e}`,
+	`{"targets":[` + strings.Repeat(`{"value":"1.1.1.1"},`, 500) + `{"value":tru}]}`,
+	`{"targets":[` + strings.Repeat(`{"value":"1.1.1.1"} , `, 500) + `{"value":"x"}x]}`,
+	`{"targets":[` + strings.Repeat(`{"value":"1.1.1.1"},`, 500) + `{"value":"x"}],"phase":5 ]`,
 	`{"params":{"x":` + strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth) + `}}`,
 	`{"params":{"x":` + strings.Repeat("[", maxDepth-1) + strings.Repeat("]", maxDepth-1) + `}}`,
 }
