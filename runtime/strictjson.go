@@ -34,10 +34,10 @@ var errSyntax = errors.New("invalid JSON")
 // each value, durations, trailing data. It allocates no token: a key is
 // compared as the file writes it (decoded only when it holds an escape),
 // and a value's path is spelled only for an error. Its errors, and the
-// offsets it keeps, are those the walk with encoding/json's Decoder.Token
-// it replaced gave (FuzzCheckJSON compares the two): an offset is where
-// that decoder stood, past white space, at the comma or colon before a
-// value.
+// offsets it keeps, are those of the walk with encoding/json's
+// Decoder.Token it replaced (FuzzCheckJSON compares the two; an error of
+// the JSON is at the byte at fault, see badByte): an offset is where that
+// decoder stood, past white space, at the comma or colon before a value.
 type checker struct {
 	data  []byte
 	i     int // the next byte to read
@@ -58,7 +58,7 @@ type checker struct {
 	seen []seenKey
 }
 
-// step is one step of a path: a key, decoded, or an index (not below 0).
+// step is one step of a path: a key, decoded (index -1), or an index.
 type step struct {
 	key   []byte
 	index int
