@@ -2,11 +2,8 @@ package openaev
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -61,83 +58,6 @@ import (
 // injector, which the platform fails without publishing them; the
 // Registrar says so at WARN once registered (see clashSaid.check).
 const dummySuffix = "_dummy"
-
-// linkedInjector is an injector a contract is linked to.
-type linkedInjector struct{ ID, Name, Type string }
-
-// contractLinks reads the injectors contract id is linked to, first
-// linked first, as GET /api/injector_contracts/{id} names them; a
-// contract the platform does not hold (a 404) has none. The contract
-// names the first's type alone: the type of each other one, unless it is
-// this injector, is its Injector's (see injector; one the platform no
-// longer holds, a 404, is left out; one that fails is left out too, the
-// links read returned with its error). Each read is sent once, not
-// retried. Failures are an *APIError or ErrDryRun.
-func (c *Client) contractLinks(ctx context.Context, id string) ([]linkedInjector, error) {
-	if c.dry != nil {
-		return nil, ErrDryRun
-	}
-	reply, err := c.do(ctx, request{op: "injector contract", method: http.MethodGet, once: true,
-		path: "/injector_contracts/" + url.PathEscape(id)})
-	var ae *APIError
-	if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var doc struct {
-		Injectors []string          `json:"injector_contract_injectors"`
-		Names     map[string]string `json:"injector_contract_injector_names"`
-		Type      *string           `json:"injector_contract_injector_type"`
-	}
-	if err := json.Unmarshal(reply, &doc); err != nil {
-		return nil, fmt.Errorf("injector contract %s: %w", id, err)
-	}
-	if len(doc.Injectors) == 0 || doc.Type == nil {
-		return nil, nil
-	}
-	links := []linkedInjector{{ID: doc.Injectors[0], Name: doc.Names[doc.Injectors[0]], Type: *doc.Type}}
-	var unread error
-	for _, other := range doc.Injectors[1:] {
-		if other == c.cfg.InjectorID {
-			links = append(links, linkedInjector{ID: other, Name: doc.Names[other], Type: c.cfg.InjectorType})
-			continue
-		}
-		in, err := c.injector(ctx, other)
-		if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
-			continue
-		}
-		if err != nil {
-			// READ on INJECTOR, which a token may lack: the first's
-			// type, from the open contract, still counts.
-			if unread == nil {
-				unread = err
-			}
-			continue
-		}
-		links = append(links, in)
-	}
-	return links, unread
-}
-
-// injector reads injector id, GET /api/injectors/{id}
-// (InjectorApi.java:135-142, READ on INJECTOR), sent once.
-func (c *Client) injector(ctx context.Context, id string) (linkedInjector, error) {
-	reply, err := c.do(ctx, request{op: "injector", method: http.MethodGet, once: true,
-		path: "/injectors/" + url.PathEscape(id)})
-	if err != nil {
-		return linkedInjector{}, err
-	}
-	var doc struct {
-		Name string `json:"injector_name"`
-		Type string `json:"injector_type"`
-	}
-	if err := json.Unmarshal(reply, &doc); err != nil {
-		return linkedInjector{}, fmt.Errorf("injector %s: %w", id, err)
-	}
-	return linkedInjector{ID: id, Name: doc.Name, Type: doc.Type}, nil
-}
 
 // ours reports whether in is this injector, another deployment of its
 // type, or the placeholder an import made for its type.
