@@ -64,6 +64,9 @@ type ConfigResult struct {
 	// (refusesKey: not spent credits, nor a request the key's plan does
 	// not allow): no later query of the run is sent with it.
 	keyRefused bool
+	// creditsOut is the HTTP status of the engine's answer that the key's
+	// query credits are spent, 0 when it gave none (see credits.go).
+	creditsOut int
 }
 
 // Execute runs one query per target configuration, one after the other. A
@@ -88,10 +91,21 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	}
 	results := make([]ConfigResult, len(in.Targets))
 	red := httpx.NewRedactor(e.apiKey)
-	refused := "" // why no more queries are sent: the engine refused the key
+	refused := ""           // why no more queries are sent: the engine refused the key
+	spent, unspent := "", 0 // why no more queries costing a credit are sent, and how many were not
 	for i, t := range in.Targets {
 		var d drops
-		results[i], d = e.runOne(ctx, p, i, t, params.MaxResults, red, refused)
+		skip := refused
+		if skip == "" && spent != "" && costsCredit(t) {
+			skip = spent
+		}
+		results[i], d = e.runOne(ctx, p, i, t, params.MaxResults, red, skip)
+		if spent != "" && results[i].notSent == notQueried+spent {
+			unspent++
+		}
+		if spent == "" {
+			spent = creditsSpent(i, results[i])
+		}
 		if results[i].keyRefused && refused == "" {
 			// Every later request would send the key the engine just
 			// refused, one a second, each refused alike.
@@ -111,6 +125,11 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 			in.Partial(fmt.Sprintf("%s: %d of %d matches", r.Query, len(r.Matches), r.Total))
 		}
 	}
+	if unspent > 0 {
+		in.Logger().Warn("Shodan's query credits are spent: the later queries using a filter were not sent "+
+			"(each would be refused alike until the credits reset); those without one were", zap.String("reason", spent),
+			zap.Int("not_sent", unspent))
+	}
 	return buildOutput(results, in.Targets, in.ExpectationTypes, params.Provider)
 }
 
@@ -122,7 +141,8 @@ type drops struct{ banners, names int }
 // runOne runs the query of one target configuration. What the provider
 // returned goes through cleanMatches, red redacting the API key; what was
 // dropped is counted. refused, when set, says why the query is not sent:
-// the engine refused the key on an earlier configuration.
+// the engine refused the key, or said its query credits were spent, on an
+// earlier configuration.
 func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Target, limit int, red *httpx.Redactor, refused string) (ConfigResult, drops) {
 	c, ok := t.External()
 	if !ok {
@@ -181,7 +201,7 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 	default:
 		r.Status, r.Error = ResultFailed, red.Redact(fmt.Sprintf("targets[%d]: %v", i, err))
 	}
-	r.keyRefused = refusesKey(err)
+	r.keyRefused, r.creditsOut = refusesKey(err), creditsStatus(err)
 	return r, d
 }
 
