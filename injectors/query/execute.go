@@ -156,7 +156,11 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 	}
 	query := composeQuery(c)
 	r := ConfigResult{Query: red.Redact(query), TargetIPv4: c.TargetIPv4, TargetHostname: c.TargetHostname, Matches: []Match{}}
-	if err := c.Validate(); err != nil {
+	err := c.Validate()
+	if long := queryTooLong(c); err == nil && long != nil {
+		err = long // refused by ValidateTargets when the runtime runs it
+	}
+	if err != nil {
 		r.Status, r.Error, r.notSent = ResultFailed, fmt.Sprintf("targets[%d]: %v", i, err), notQueried+err.Error()
 		return r, drops{}
 	}
