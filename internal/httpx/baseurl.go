@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -17,7 +18,9 @@ import (
 // allow or refuse: the OpenAEV platform takes only its token, a callback
 // backend may also take Basic credentials from the URL.
 //
-// A URL holding a byte that is not UTF-8 is refused.
+// A URL holding a byte that is not UTF-8 is refused, and so is user
+// information that, percent-decoded, holds one or an invisible character
+// (userinfoProblem).
 //
 // The error says what is wrong without the URL, which the caller names
 // with StripCredentials, and without any piece of it: url.Parse's own
@@ -52,7 +55,45 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	if err := checkHost(u); err != nil {
 		return nil, err
 	}
+	if why := userinfoProblem(u, "the Basic Authorization header"); why != "" {
+		return nil, errors.New(why)
+	}
 	return u, nil
+}
+
+// userinfoProblem says why the user information of u, percent-decoded as
+// net/http sends it (goesIn: the Basic Authorization header, base64 of
+// user:password, or a proxy's credentials), would
+// not go as it reads, "" when it would: a control (Cc) or format (Cf)
+// character, a line (Zl) or paragraph (Zp) separator (a byte order mark,
+// a zero-width space, a line end, written %EF%BB%BF, %E2%80%8B, %0A), or
+// a byte that is not UTF-8 (%FF). The credential reads right wherever it
+// is printed and the server refuses it; every other secret is refused
+// alike (TokenProblem, the query injector's Shodan key). The character is
+// named by its code point and place, never the value.
+func userinfoProblem(u *url.URL, goesIn string) string {
+	if u.User == nil {
+		return ""
+	}
+	pass, _ := u.User.Password()
+	for _, part := range [...]struct{ name, v string }{{"user name", u.User.Username()}, {"password", pass}} {
+		for i, r := range part.v {
+			switch {
+			case r == utf8.RuneError && !strings.HasPrefix(part.v[i:], string(utf8.RuneError)):
+				return fmt.Sprintf("the %s, percent-decoded, holds the byte 0x%02X at byte %d, not UTF-8%s",
+					part.name, part.v[i], i, basicHint(goesIn))
+			case unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp):
+				return fmt.Sprintf("the %s, percent-decoded, holds the non-printable character %U at byte %d (control and "+
+					"format characters, line and paragraph separators are refused)%s", part.name, r, i, basicHint(goesIn))
+			}
+		}
+	}
+	return ""
+}
+
+// basicHint ends userinfoProblem's reasons: where the credentials go.
+func basicHint(goesIn string) string {
+	return ": it would go as it is in " + goesIn + ", a credential that reads right and is refused; remove it from the URL"
 }
 
 // userinfoHint is what a URL refused for a user name or password written

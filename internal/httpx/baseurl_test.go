@@ -28,6 +28,16 @@ func TestParseBaseURL(t *testing.T) {
 		{"http://127.0.0.1/?", "query or fragment"},
 		{"http://127.0.0.1/#top", "query or fragment"},
 		{"https://user:pw@127.0.0.1/", ""},
+		// User information that, percent-decoded, would go garbled in the
+		// Basic Authorization header (userinfoProblem); one outside ASCII
+		// that prints goes.
+		{"https://user:%E2%80%8Bpw@127.0.0.1/", "the password, percent-decoded, holds the non-printable character U+200B at byte 0"},
+		{"https://%EF%BB%BFuser:pw@127.0.0.1/", "the user name, percent-decoded, holds the non-printable character U+FEFF at byte 0"},
+		{"https://%E2%80%8Btoken@127.0.0.1/", "the user name, percent-decoded, holds the non-printable character U+200B"},
+		{"https://user:pw%0D@127.0.0.1/", "U+000D at byte 2"},
+		{"https://user:pw%E2%80%A8@127.0.0.1/", "U+2028 at byte 2"},
+		{"https://user:pw%FF@127.0.0.1/", "the password, percent-decoded, holds the byte 0xFF at byte 2, not UTF-8"},
+		{"https://us%C3%A9r:p%C3%A4ss%C2%A0@127.0.0.1/", ""},
 		{"http://127.0.0.1:99999", `invalid port "99999"`},
 		{"http://127.0.0.1:0/x", `invalid port "0"`},
 		{"http://127.0.0.1:", "empty port"},

@@ -55,7 +55,10 @@ func (e *ProxyEnvError) Unwrap() error { return e.Err }
 //     short, dialling the user name ("alice:1234") as the proxy and
 //     sending every request, token and all, there;
 //   - a URL whose scheme is not http, https, socks5 or socks5h, which has
-//     no host, or whose port is not a number from 1 to 65535.
+//     no host, or whose port is not a number from 1 to 65535;
+//   - user information that, percent-decoded, holds an invisible or
+//     control character or a byte that is not UTF-8 (userinfoProblem):
+//     the proxy would refuse credentials that read right.
 //
 // NO_PROXY is not checked: it only lists hosts reached direct.
 func CheckProxyEnv(getenv func(string) string) error {
@@ -130,7 +133,7 @@ func proxyProblem(v string) (string, error) {
 	if err := checkHost(used); err != nil {
 		return err.Error(), nil
 	}
-	return "", nil
+	return userinfoProblem(used, "the proxy's credentials (its Proxy-Authorization header, or SOCKS5's login)"), nil
 }
 
 // ProxyConnectError is the error of a request whose proxy answered the

@@ -73,6 +73,13 @@ func TestCheckProxyEnv(t *testing.T) {
 		{"no host", map[string]string{"HTTPS_PROXY": "//proxy:3128"}, "HTTPS_PROXY", "//proxy:3128", "no host"},
 		{"no scheme, port a word", map[string]string{"HTTPS_PROXY": "proxy:port"}, "HTTPS_PROXY", "proxy:REDACTED", "not a URL"},
 		{"no scheme, password for a port", map[string]string{"HTTPS_PROXY": "u:" + pw}, "HTTPS_PROXY", "u:REDACTED", "not a URL"},
+		// Credentials that, percent-decoded, hold a character that
+		// prints as nothing: the proxy would refuse them as they read.
+		{"a zero-width space in the password", map[string]string{"HTTPS_PROXY": "http://u:%E2%80%8B" + pw + "@127.0.0.1:3128"},
+			"HTTPS_PROXY", "http://REDACTED@127.0.0.1:3128",
+			"the password, percent-decoded, holds the non-printable character U+200B at byte 0"},
+		{"a byte order mark, no scheme", map[string]string{"HTTP_PROXY": "%EF%BB%BF" + pw + ":x@proxy:3128"},
+			"HTTP_PROXY", "REDACTED@proxy:3128", "the user name, percent-decoded, holds the non-printable character U+FEFF"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
