@@ -113,7 +113,8 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		lost    int        // attempts that got no answer (Reply.Unanswered)
 		waiting bool       // ctx ended a wait between two attempts
 		resume  time.Time  // when the next attempt was due then
-		sending = sendingOf(ctx)
+		hooks   = sendingOf(ctx)
+		sending = hooks.sending
 	)
 	for n < attempts {
 		if ctx.Err() != nil {
@@ -176,6 +177,13 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		}
 		if f == nil || !f.retry || n >= attempts {
 			break
+		}
+		if hooks.answered != nil && f.status >= 300 && !f.unanswered {
+			// A retryable answer of the server's (or a proxy's that
+			// never forwarded it): the request was not taken. Noted
+			// before the WARN line that says it, which a caller may wait
+			// for.
+			hooks.answered(f.status)
 		}
 		wait := p.wait(n, f)
 		p.logRetry(&r, n, attempts, f, wait)

@@ -38,8 +38,11 @@ import (
 // that ended (see liveness): each attempt they started and did not end
 // counts, on its record, as an attempt that got no answer
 // (Record.Unanswered), its last request started at Record.Interrupted
-// (each request of an attempt is noted: see noteRequest); the file is
-// then removed.
+// (each request of an attempt is noted: see noteRequest), unless each of
+// its requests got an answer saying the backend did not take the body
+// (noteAnswer: a 503 say, the process killed in the wait before the next
+// request), which counts as an attempt so answered; the file is then
+// removed.
 
 // maxAttemptsFile is the size past which a process's file of attempts
 // is rewritten with only the attempts in flight; cutAttemptsFile the size
@@ -56,8 +59,12 @@ type attemptLog struct {
 	f        *os.File
 	size     int64
 	inflight map[uint64]time.Time // record id to the start of its attempt
-	closed   bool                 // Close was called: no attempt is made any more
-	told     map[string]bool      // the files beside the outbox not read, told of (see tellIgnored)
+	// asking: the attempts whose last request started has no answer
+	// noted (see noteAnswer); mayHold: those of which a request may
+	// have been taken (one started before the last got none noted).
+	asking, mayHold map[uint64]bool
+	closed          bool            // Close was called: no attempt is made any more
+	told            map[string]bool // the files beside the outbox not read, told of (see tellIgnored)
 }
 
 // unnotedError is an attempt of a stored body not made: its note could
@@ -105,6 +112,8 @@ func (s *Store) startAttempt(r Record) error {
 			return s.unnotedErr(r.ID, err)
 		}
 	}
+	delete(a.asking, r.ID)
+	delete(a.mayHold, r.ID)
 	return s.noteStart(r.ID)
 }
 
@@ -120,7 +129,39 @@ func (s *Store) noteRequest(id uint64) error {
 	if a.closed || a.f == nil {
 		return s.unnotedErr(id, ErrClosed)
 	}
+	if a.asking[id] {
+		a.mayHold[id] = true // the request before it got no answer noted
+	}
+	a.asking[id] = true
 	return s.noteStart(id)
+}
+
+// noteAnswer notes that the last request of the attempt of record id in
+// flight got an answer saying the backend did not take the body, a
+// status its Poster retries (httpx.WithSendingAnswered), before the wait
+// for its next request: should the process be killed during that wait,
+// the next opener counts an attempt whose every request was so answered
+// as one that got its answer (see countInterrupted), not as one the
+// backend may hold. It is noted only while every request of the attempt
+// was answered so: one that got none (a 502, 504, a cut connection)
+// leaves the attempt one the backend may hold. A line that cannot be
+// written leaves it so too.
+func (s *Store) noteAnswer(id uint64, status int) {
+	a := &s.attempts
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.inflight[id]; !ok || a.f == nil || !a.asking[id] {
+		return
+	}
+	delete(a.asking, id)
+	if a.mayHold[id] {
+		return
+	}
+	line := append(strconv.AppendUint(append(make([]byte, 0, 32), "a "...), id, 10), ' ')
+	line = append(strconv.AppendInt(line, int64(status), 10), '\n')
+	if n, err := a.f.Write(line); err == nil {
+		a.size += int64(n)
+	}
 }
 
 // noteStart writes the line of an attempt of record id starting now; the
@@ -157,6 +198,7 @@ func (s *Store) openAttempts() error {
 		return err
 	}
 	a.f, a.size, a.inflight = f, 0, map[uint64]time.Time{}
+	a.asking, a.mayHold = map[uint64]bool{}, map[uint64]bool{}
 	return nil
 }
 
@@ -182,6 +224,8 @@ func (s *Store) endAttempts(ids ...uint64) {
 	for _, id := range ids {
 		if _, ok := a.inflight[id]; ok {
 			delete(a.inflight, id)
+			delete(a.asking, id)
+			delete(a.mayHold, id)
 			lines = append(strconv.AppendUint(append(lines, "e "...), id, 10), '\n')
 		}
 	}
@@ -211,7 +255,9 @@ func (s *Store) endSettled(id uint64, err *error) {
 }
 
 // rewriteAttempts replaces the file with one holding the attempts in
-// flight alone, and goes on writing to the file it created: the path,
+// flight alone (their starts, not the answers noted: an attempt
+// interrupted after it counts as one the backend may hold, until an
+// answer is noted again), and goes on writing to the file it created: the path,
 // once renamed over, is not opened again (what it names then may be
 // another's). The caller holds a.mu.
 func (s *Store) rewriteAttempts() error {

@@ -90,6 +90,11 @@ func (c interruptedAttempt) lastError() string {
 			"its file of attempts %s cannot be read (%v), so the attempt counts as started at %s, its last change: "+
 			"the backend may hold the body", c.pid, c.unread.path, c.unread.err, c.at.UTC().Format(time.RFC3339Nano))
 	}
+	if c.answered != 0 {
+		return fmt.Sprintf("attempt by pid %d, which ended in its wait for the next request before its outcome was "+
+			"recorded: each request was answered that the backend did not take the body, the last (started at %s) HTTP %d",
+			c.pid, c.at.UTC().Format(time.RFC3339Nano), c.answered)
+	}
 	return fmt.Sprintf("attempt started at %s by pid %d, which ended before its outcome was recorded: "+
 		"the backend may hold the body", c.at.UTC().Format(time.RFC3339Nano), c.pid)
 }

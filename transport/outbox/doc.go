@@ -124,7 +124,12 @@
 // record gets it from InterruptedAt), so that a poster that holds a body
 // after an attempt without an answer (the openaev profile, for the
 // platform's ingestion window) holds it from then; a body never attempted
-// gets nothing of the kind, and is sent at once. PendingOf finds an
+// gets nothing of the kind, and is sent at once, and so is one whose
+// every request of that attempt was answered that the backend did not
+// take it (a 503 of the server's own, a 429: noted through
+// httpx.WithSendingAnswered before the wait for the retry), the process
+// killed in that wait: the attempt counts as answered, its status
+// Record.LastStatus. PendingOf finds an
 // inject's pending records, and InterruptedOf its such records, through
 // indexes the writes keep (see index.go), not a walk of every pending
 // body.

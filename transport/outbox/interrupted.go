@@ -27,6 +27,10 @@ type interruptedAttempt struct {
 	pid    int
 	at     time.Time
 	unread *heldFile
+	// answered, when not 0, is the status that answered the last request
+	// of the attempt, each of its requests so answered (see noteAnswer):
+	// the backend did not take the body.
+	answered int
 }
 
 // endedSending returns the files of attempts of the processes that
@@ -73,6 +77,7 @@ func (s *Store) endedSending() (files []string, cut []interruptedAttempt, held [
 // power loss) is passed over.
 func parseAttempts(raw []byte, pid int) []interruptedAttempt {
 	open := map[uint64]time.Time{}
+	answered := map[uint64]int{} // an answer line after the attempt's last start
 	var order []uint64
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	for sc.Scan() {
@@ -94,14 +99,21 @@ func parseAttempts(raw []byte, pid int) []interruptedAttempt {
 				order = append(order, id)
 			}
 			open[id] = time.Unix(0, ns)
+			delete(answered, id)
+		case f[0] == "a" && len(f) == 3:
+			status, err := strconv.Atoi(f[2])
+			if _, ok := open[id]; ok && err == nil && status >= 300 && status <= 999 {
+				answered[id] = status
+			}
 		case f[0] == "e":
 			delete(open, id)
+			delete(answered, id)
 		}
 	}
 	var out []interruptedAttempt
 	for _, id := range order {
 		if at, ok := open[id]; ok {
-			out = append(out, interruptedAttempt{id: id, pid: pid, at: at})
+			out = append(out, interruptedAttempt{id: id, pid: pid, at: at, answered: answered[id]})
 			delete(open, id)
 		}
 	}
@@ -162,6 +174,21 @@ func (s *Store) recoverAttempts() error {
 func (s *Store) countInterrupted(r *Record, c interruptedAttempt) bool {
 	if r.State != Pending || r.Interrupted.Equal(c.at) || s.ownedElsewhere(*r) {
 		return false
+	}
+	if c.answered != 0 {
+		// Each request answered that the backend did not take it, the
+		// process ended in the wait for the next one: an attempt that got
+		// its answer, resent at once. Counted once: its last error names
+		// its start.
+		if r.LastError == c.lastError() {
+			return false
+		}
+		r.Attempts++
+		r.LastError, r.LastStatus = c.lastError(), c.answered
+		if r.Owner == c.pid {
+			r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
+		}
+		return true
 	}
 	r.Attempts++
 	r.Unanswered++

@@ -78,7 +78,8 @@ func InterruptedAt(ctx context.Context) (at time.Time, ok bool) {
 // postContext returns ctx for a post of r (see EarlierUnanswered and
 // InterruptedAt), whose requests note their start (see noteRequest).
 func (s *Store) postContext(ctx context.Context, r Record) context.Context {
-	ctx = httpx.WithSending(ctx, func() error { return s.noteRequest(r.ID) })
+	ctx = httpx.WithSendingAnswered(ctx, func() error { return s.noteRequest(r.ID) },
+		func(status int) { s.noteAnswer(r.ID, status) })
 	if r.Unanswered == 0 && r.UnansweredOther == 0 {
 		return ctx
 	}

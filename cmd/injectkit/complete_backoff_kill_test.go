@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// answeringFront is a proxy to the platform at target that answers the
+// first "complete" callback 503 (the platform's own, with a Retry-After
+// of 30 s, which the run's retry waits) without passing it on, and counts
+// the "complete" callbacks that reach it; the other calls pass.
+func answeringFront(t *testing.T, target string) (front string, completes *atomic.Int32) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		if strings.Contains(r.URL.Path, "/execution/callback/") && aComplete(body) && n.Add(1) == 1 {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"status":503,"error":"Service Unavailable","path":"`+r.URL.Path+`"}`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &n
+}
+
+// kill -9 of `injectkit run --openaev-message` in the wait before its
+// "complete"'s retry, the platform having answered it 503: the platform
+// did not take it, and the attempt's answer is noted beside the outbox
+// before the WARN line that says the retry. A flush after the restart
+// counts that attempt as answered, not as one the platform may hold: it
+// sends the "complete" at once, whatever the ingestion window (1 h here),
+// and the inject is finished by it, once. Before, the attempt counted as
+// one that got no answer, and the flush held the "complete" for the
+// window (exit 1).
+func TestBinaryKill9InCompleteBackoffThenFlush(t *testing.T) {
+	const id = "inj-complete-backoff-kill"
+	p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithVersion(openaevtest.Current), openaevtest.WithHeldIngestion())
+	registerContracts(t, p)
+	p.AddInject(id, openaev.ContractID("noop"))
+	assets := []map[string]any{{"asset_id": "asset-01", "asset_name": "web01.example.com",
+		"asset_hostname": "web01.example.com", "asset_ips": []string{"192.0.2.1"}}}
+	msg := testkit.WriteFile(t, "message.json", platformMessage(id, "noop", map[string]any{"target_selector": "assets",
+		"target_property_selector": "hostname", "expectations": expectations("DETECTION")}, assets))
+	front, sent := answeringFront(t, p.URL)
+	box := filepath.Join(t.TempDir(), "outbox.db")
+
+	cmd := exec.Command(bin, "run", "noop", "--openaev-message", msg, "--backend-url", front, "--token", platformToken,
+		"--outbox", box, "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir())
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	retrying := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		said := false
+		for sc.Scan() {
+			if !said && strings.Contains(sc.Text(), "request failed, retrying") && strings.Contains(sc.Text(), `"http_status": 503`) {
+				said = true
+				close(retrying)
+			}
+		}
+	}()
+	select {
+	case <-retrying:
+	case <-time.After(time.Minute):
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatal("the run never said it retries its complete")
+	}
+	_ = cmd.Process.Signal(os.Kill)
+	_ = cmd.Wait()
+	if n := sent.Load(); n != 1 {
+		t.Fatalf("%d completes reached the front before the kill, want 1 (the retry waits 30 s)", n)
+	}
+	if got := p.StatsFrom(0).ByKind[openaevtest.KindComplete]; got != 0 {
+		t.Fatalf("the platform got %d completes before the flush, want 0", got)
+	}
+
+	code, out, errs := injectkit(t, nil, "outbox", "flush", "--outbox", box, "--backend-url", front, "--token", platformToken,
+		"--openaev-ingest-window", "1h")
+	if code != 0 || strings.Contains(out+errs, "ingestion window") {
+		t.Fatalf("flush: exit %d, want 0, the complete sent at once (its one attempt was answered 503)\n%s%s", code, out, errs)
+	}
+	p.Ingest()
+	if got := p.StatsFrom(0).ByKind[openaevtest.KindComplete]; got != 1 {
+		t.Errorf("the platform got %d completes, want 1", got)
+	}
+	if c := len(p.Completions(id)); c != 1 {
+		t.Errorf("%d completions processed, want 1", c)
+	}
+	if st := p.InjectStatus(id); st != "EXECUTED" {
+		t.Errorf("inject %s, want EXECUTED", st)
+	}
+	if d := p.Dropped(); len(d) != 0 {
+		t.Errorf("%d callbacks dropped, first: %s", len(d), d[0].Reason)
+	}
+}
