@@ -16,16 +16,16 @@ import (
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/signatures"
 )
 
 // oracleChecker walks an inject file token by token, checking what
 // encoding/json lets through: the exact case of keys, duplicate keys,
 // the JSON type of each value, durations, trailing data.
 type oracleChecker struct {
-	data  []byte
-	dec   *json.Decoder
-	depth int
+	checker // its errors' wording (unknown, wrongType, invalid): the walk is the oracle's own
+	data    []byte
+	dec     *json.Decoder
+	depth   int
 	// list is where the request's targets array starts (its '[', or
 	// white space or a colon before it) and n its length, for
 	// FileTargets; list is -1 when there is none (left out or null).
@@ -110,7 +110,7 @@ func (c *oracleChecker) scalar(start int64, path string, s *shape, tok json.Toke
 			return nil
 		case duration:
 			_, err := durationOf(fieldName(path), t)
-			return c.at(start, err)
+			return at(start, err)
 		}
 		return c.wrongType(start, path, s, "a string", t)
 	case json.Number:
@@ -123,7 +123,7 @@ func (c *oracleChecker) scalar(start int64, path string, s *shape, tok json.Toke
 			return nil
 		case duration:
 			_, err := durationOf(fieldName(path), t)
-			return c.at(start, err)
+			return at(start, err)
 		}
 		return c.wrongType(start, path, s, "a number", t.String())
 	case bool:
@@ -211,33 +211,6 @@ func (c *oracleChecker) array(path string, s *shape, start int64) error {
 	return c.syntax(err)
 }
 
-func (c *oracleChecker) unknown(off int64, path, key string, s *shape) error {
-	if want := s.keyOf(key); want != "" {
-		return c.invalid(off, path, "", fmt.Sprintf("unknown field; keys are case-sensitive: write %s", want))
-	}
-	return c.invalid(off, path, "", "unknown field (known: "+s.known()+")")
-}
-
-func (c *oracleChecker) wrongType(off int64, path string, s *shape, got, value string) error {
-	if path == "" {
-		return &posError{off: off, err: fmt.Errorf("the file holds %s, want a JSON object", got)}
-	}
-	return c.invalid(off, path, value, fmt.Sprintf("wrong JSON type: %s, want %s", got, s.describe()))
-}
-
-func (c *oracleChecker) invalid(off int64, path, value, reason string) error {
-	return &posError{off: off, err: &signatures.ValidationError{Field: fieldName(path),
-		Value: signatures.Shorten(value, maxEcho), Reason: reason}}
-}
-
-// at places err, when not nil, at off.
-func (c *oracleChecker) at(off int64, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &posError{off: off, err: err}
-}
-
 // syntax turns a decoder error into a *posError at its offset.
 func (c *oracleChecker) syntax(err error) error {
 	var se *json.SyntaxError
@@ -261,29 +234,7 @@ func (c *oracleChecker) syntax(err error) error {
 // and the escape as written.
 func (c *oracleChecker) surrogates(start int64, path, holds string) error {
 	raw := c.data[start:c.dec.InputOffset()]
-	for i := 0; i < len(raw); i++ {
-		if raw[i] != '\\' {
-			continue
-		}
-		if i+1 >= len(raw) || raw[i+1] != 'u' {
-			i++ // \" \\ \n …: the escaped character is not an escape
-			continue
-		}
-		r, ok := hex4(raw, i+2)
-		if !ok {
-			continue // encoding/json refuses it
-		}
-		switch {
-		case r >= 0xd800 && r < 0xdc00:
-			if lo, ok := hex4(raw, i+8); ok && i+7 < len(raw) && raw[i+6] == '\\' && raw[i+7] == 'u' && lo >= 0xdc00 && lo < 0xe000 {
-				i += 11 // a pair: one character
-				continue
-			}
-		case r >= 0xdc00 && r < 0xe000:
-		default:
-			i += 5
-			continue
-		}
+	if i := loneSurrogate(raw); i >= 0 {
 		return c.invalid(start+int64(i), path, "", holds+" "+string(raw[i:i+6])+
 			", a lone UTF-16 surrogate, which is no character (it would be read as U+FFFD, changing the value); write the character itself, or a surrogate pair")
 	}
