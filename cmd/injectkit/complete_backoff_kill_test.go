@@ -115,13 +115,5 @@ func TestBinaryKill9InCompleteBackoffThenFlush(t *testing.T) {
 	if got := p.StatsFrom(0).ByKind[openaevtest.KindComplete]; got != 1 {
 		t.Errorf("the platform got %d completes, want 1", got)
 	}
-	if c := len(p.Completions(id)); c != 1 {
-		t.Errorf("%d completions processed, want 1", c)
-	}
-	if st := p.InjectStatus(id); st != "EXECUTED" {
-		t.Errorf("inject %s, want EXECUTED", st)
-	}
-	if d := p.Dropped(); len(d) != 0 {
-		t.Errorf("%d callbacks dropped, first: %s", len(d), d[0].Reason)
-	}
+	finishedOnce(t, p, id)
 }

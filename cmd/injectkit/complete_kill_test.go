@@ -86,15 +86,22 @@ func TestBinaryKill9DuringCompleteThenFlush(t *testing.T) {
 			if got := completes(); got != 1 {
 				t.Errorf("%d completes received in all, want 1", got)
 			}
-			if c := len(p.Completions(id)); c != 1 {
-				t.Errorf("%d completions processed, want 1", c)
-			}
-			if st := p.InjectStatus(id); st != "EXECUTED" {
-				t.Errorf("inject %s, want EXECUTED", st)
-			}
-			if d := p.Dropped(); len(d) != 0 {
-				t.Errorf("%d callbacks dropped, first: %s", len(d), d[0].Reason)
-			}
+			finishedOnce(t, p, id)
 		})
+	}
+}
+
+// finishedOnce checks that the platform processed one completion of
+// inject id, which finished it (EXECUTED), and dropped no callback.
+func finishedOnce(t *testing.T, p *openaevtest.Platform, id string) {
+	t.Helper()
+	if c := len(p.Completions(id)); c != 1 {
+		t.Errorf("%d completions processed, want 1", c)
+	}
+	if st := p.InjectStatus(id); st != "EXECUTED" {
+		t.Errorf("inject %s, want EXECUTED", st)
+	}
+	if d := p.Dropped(); len(d) != 0 {
+		t.Errorf("%d callbacks dropped, first: %s", len(d), d[0].Reason)
 	}
 }
