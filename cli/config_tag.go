@@ -3,6 +3,8 @@ package cli
 import (
 	"reflect"
 	"strconv"
+
+	"github.com/injectkit/injectkit/internal/structtag"
 )
 
 // settingTagKeys are the keys of a config struct field's tag that
@@ -41,36 +43,12 @@ const (
 func readSettingTag(tag reflect.StructTag) settingTag {
 	var t settingTag
 	var done [len(settingTagKeys)]bool
-	for tag != "" {
-		i := 0
-		for i < len(tag) && tag[i] == ' ' {
-			i++
-		}
-		tag = tag[i:]
-		if tag == "" {
+	for rest := string(tag); ; {
+		name, quoted, r, ok := structtag.Next(rest)
+		if !ok {
 			break
 		}
-		i = 0
-		for i < len(tag) && tag[i] > ' ' && tag[i] != ':' && tag[i] != '"' && tag[i] != 0x7f {
-			i++
-		}
-		if i == 0 || i+1 >= len(tag) || tag[i] != ':' || tag[i+1] != '"' {
-			break
-		}
-		name := string(tag[:i])
-		tag = tag[i+1:]
-		i = 1
-		for i < len(tag) && tag[i] != '"' {
-			if tag[i] == '\\' {
-				i++
-			}
-			i++
-		}
-		if i >= len(tag) {
-			break
-		}
-		quoted := string(tag[:i+1])
-		tag = tag[i+1:]
+		rest = r
 		for k, key := range settingTagKeys {
 			if key != name || done[k] {
 				continue

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/injectkit/injectkit/internal/structtag"
 )
 
 // The tags of a params field: parseTag reads the param tag's options;
@@ -102,38 +104,22 @@ func checkTagKeys(tag reflect.StructTag) error {
 // an error where that syntax breaks, since Lookup reads nothing past it.
 func tagKeys(tag string) ([]string, error) {
 	var keys []string
-	orig := tag
-	for {
-		tag = strings.TrimLeft(tag, " ")
-		if tag == "" {
-			return keys, nil
-		}
-		i := 0
-		for i < len(tag) && tag[i] > ' ' && tag[i] != ':' && tag[i] != '"' && tag[i] != 0x7f {
-			i++
-		}
-		if i == 0 || i+1 >= len(tag) || tag[i] != ':' || tag[i+1] != '"' {
+	for rest := tag; strings.TrimLeft(rest, " ") != ""; {
+		key, quoted, r, ok := structtag.Next(rest)
+		switch {
+		case !ok && key == "":
 			return nil, fmt.Errorf("struct tag `%s` is malformed at %q (key:\"value\" pairs separated by spaces, no space after the colon): "+
-				"what follows is never read", orig, tag)
+				"what follows is never read", tag, r)
+		case !ok:
+			return nil, fmt.Errorf("struct tag `%s` is malformed: the value of %s is not closed", tag, key)
 		}
-		key := tag[:i]
-		tag = tag[i+1:]
-		i = 1
-		for i < len(tag) && tag[i] != '"' {
-			if tag[i] == '\\' {
-				i++
-			}
-			i++
-		}
-		if i >= len(tag) {
-			return nil, fmt.Errorf("struct tag `%s` is malformed: the value of %s is not closed", orig, key)
-		}
-		if _, err := strconv.Unquote(tag[:i+1]); err != nil {
-			return nil, fmt.Errorf("struct tag `%s` is malformed: the value of %s is no Go string", orig, key)
+		if _, err := strconv.Unquote(quoted); err != nil {
+			return nil, fmt.Errorf("struct tag `%s` is malformed: the value of %s is no Go string", tag, key)
 		}
 		keys = append(keys, key)
-		tag = tag[i+1:]
+		rest = r
 	}
+	return keys, nil
 }
 
 // checkTagDefault refuses a default:"…" tag that is not the default
