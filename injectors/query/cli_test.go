@@ -31,22 +31,8 @@ func TestQueryHoldingTheKeyRefused(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStandIn(t)
-			getenv := func(k string) string {
-				return map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": testKey,
-					"INJECTKIT_OUTBOX": "none"}[k]
-			}
-			args := []string{tt.command, "query", "--log-level", "debug"}
-			if tt.file {
-				args = append(args, "--inject-file", testkit.WriteJSON(t, "inject.json", map[string]any{
-					"inject_id": "q-1", "targets": []map[string]any{{"query": tt.query}}}))
-			} else {
-				args = append(args, "--query", tt.query)
-			}
-			reg := framework.NewRegistry()
-			reg.Register(Name, func() framework.Executor { return New() })
-			var out, errs bytes.Buffer
-			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs, Getenv: getenv},
-				append([]string{"injectkit"}, args...))
+			code, out, errs := runCLI(t, Name, map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": testKey,
+				"INJECTKIT_OUTBOX": "none"}, append([]string{"injectkit", tt.command, "query", "--log-level", "debug"}, queryArgs(t, tt.query, tt.file)...)...)
 			if code != 2 {
 				t.Errorf("exit %d, want 2; stderr:\n%s", code, errs.String())
 			}
@@ -82,15 +68,8 @@ func TestOverriddenConfigFileKeyRedactedFromTheLog(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStandIn(t)
 			cfg := testkit.WriteFile(t, "injectkit.yaml", tt.config)
-			getenv := func(k string) string {
-				return map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": testKey,
-					"INJECTKIT_OUTBOX": "none"}[k]
-			}
-			reg := framework.NewRegistry()
-			reg.Register(Name, func() framework.Executor { return New() })
-			var out, errs bytes.Buffer
-			args := append([]string{"injectkit", "run", "query", "--query", "port:22", "--config", cfg, "--log-level", "debug"}, tt.args...)
-			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs, Getenv: getenv}, args)
+			code, out, errs := runCLI(t, Name, map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": testKey,
+				"INJECTKIT_OUTBOX": "none"}, append([]string{"injectkit", "run", "query", "--query", "port:22", "--config", cfg, "--log-level", "debug"}, tt.args...)...)
 			if code != 2 {
 				t.Errorf("exit %d, want 2; stderr:\n%s", code, errs.String())
 			}
@@ -118,14 +97,8 @@ func TestREADMESaysWhatAMissingKeyDoes(t *testing.T) {
 	readme := strings.Join(strings.Fields(string(b)), " ")
 	for _, command := range []string{"run", "validate"} {
 		srv := newStandIn(t)
-		getenv := func(k string) string {
-			return map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_OUTBOX": "none"}[k]
-		}
-		reg := framework.NewRegistry()
-		reg.Register(Name, func() framework.Executor { return New() })
-		var out, errs bytes.Buffer
-		code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs, Getenv: getenv},
-			[]string{"injectkit", command, "query", "--query", "port:22"})
+		code, _, errs := runCLI(t, Name, map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_OUTBOX": "none"},
+			"injectkit", command, "query", "--query", "port:22")
 		if code != 2 || len(srv.Requests()) != 0 {
 			t.Errorf("%s: exit %d, %d requests; want 2, none", command, code, len(srv.Requests()))
 		}
@@ -143,15 +116,9 @@ func TestREADMESaysWhatAMissingKeyDoes(t *testing.T) {
 // missing one.
 func TestMissingAndRefusedKeyExitCodes(t *testing.T) {
 	srv := newStandIn(t)
-	getenv := func(k string) string {
-		return map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_OUTBOX": "none",
-			"INJECTKIT_SHODAN_API_KEY": "not-" + testKey, "INJECTKIT_LOG_LEVEL": "error"}[k]
-	}
-	reg := framework.NewRegistry()
-	reg.Register(Name, func() framework.Executor { return New() })
-	var out, errs bytes.Buffer
-	code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs, Getenv: getenv},
-		[]string{"injectkit", "run", "query", "--query", "port:22"})
+	code, _, errs := runCLI(t, Name, map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_OUTBOX": "none",
+		"INJECTKIT_SHODAN_API_KEY": "not-" + testKey, "INJECTKIT_LOG_LEVEL": "error"},
+		"injectkit", "run", "query", "--query", "port:22")
 	if code != 3 || len(srv.Requests()) == 0 {
 		t.Errorf("a refused key: exit %d, %d requests; want 3 after a request\n%s", code, len(srv.Requests()), errs.String())
 	}
@@ -189,12 +156,7 @@ func TestRefusedKeyHintNamesWhatItsBinaryReads(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStandIn(t)
 			env := keyEnv(t, srv.URL, tt.env, tt.config, "acme.yaml")
-			reg := framework.NewRegistry()
-			reg.Register("shodan", func() framework.Executor { return New() })
-			var out, errs bytes.Buffer
-			code := cli.Run(context.Background(), cli.Options{Registry: reg, Name: "acme-injector", Version: "9.9.9",
-				Stdout: &out, Stderr: &errs, Getenv: func(k string) string { return env[k] }},
-				[]string{"acme-injector", "run", "shodan", "--query", "port:22", "-o", "json"})
+			code, out, errs := runCLI(t, "shodan", env, "acme-injector", "run", "shodan", "--query", "port:22", "-o", "json")
 			if code != tt.code || len(srv.Requests()) == 0 {
 				t.Fatalf("exit %d, %d requests; want %d after a request\n%s", code, len(srv.Requests()), tt.code, errs.String())
 			}
@@ -226,12 +188,7 @@ func TestRefusedSettingNamesWhatItsBinaryReads(t *testing.T) {
 		{"serve", "--injectors", "shodan", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "2cf5a8ad-7d3e-4a9b-9b0c-3f1e2d4c5b6a"},
 	} {
 		t.Run(args[0], func(t *testing.T) {
-			reg := framework.NewRegistry()
-			reg.Register("shodan", func() framework.Executor { return New() })
-			var out, errs bytes.Buffer
-			code := cli.Run(context.Background(), cli.Options{Registry: reg, Name: "acme-injector", Version: "9.9.9",
-				Stdout: &out, Stderr: &errs, Getenv: func(k string) string { return env[k] }},
-				append([]string{"acme-injector"}, args...))
+			code, _, errs := runCLI(t, "shodan", env, append([]string{"acme-injector"}, args...)...)
 			if code != 2 || !strings.Contains(errs.String(), want) || strings.Contains(errs.String(), "query.request_timeout") {
 				t.Errorf("exit %d, want 2 and %q alone:\n%s", code, want, errs.String())
 			}
@@ -253,4 +210,31 @@ func keyEnv(t *testing.T, url, key, config, name string) map[string]string {
 		env["INJECTKIT_CONFIG"] = path
 	}
 	return env
+}
+
+// runCLI runs the command line args (args[0] the binary's name, which a
+// binary other than injectkit gives as cli.Options.Name) with query
+// registered as name and the environment env, and returns the exit code,
+// stdout and stderr.
+func runCLI(t *testing.T, name string, env map[string]string, args ...string) (code int, stdout, stderr *bytes.Buffer) {
+	t.Helper()
+	reg := framework.NewRegistry()
+	reg.Register(name, func() framework.Executor { return New() })
+	var out, errs bytes.Buffer
+	opts := cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs, Getenv: func(k string) string { return env[k] }}
+	if args[0] != "injectkit" {
+		opts.Name = args[0]
+	}
+	return cli.Run(context.Background(), opts, args), &out, &errs
+}
+
+// queryArgs gives query as --query, or in an inject file of one target
+// when file is set.
+func queryArgs(t *testing.T, query string, file bool) []string {
+	t.Helper()
+	if file {
+		return []string{"--inject-file", testkit.WriteJSON(t, "inject.json", map[string]any{
+			"inject_id": "q-1", "targets": []map[string]any{{"query": query}}})}
+	}
+	return []string{"--query", query}
 }

@@ -1,14 +1,10 @@
 package query
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/cli"
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -32,12 +28,7 @@ func TestInvisibleCharacterInKeyRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStandIn(t)
 			env := keyEnv(t, srv.URL, tt.env, tt.config, "injectkit.yaml")
-			reg := framework.NewRegistry()
-			reg.Register(Name, func() framework.Executor { return New() })
-			var out, errs bytes.Buffer
-			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs,
-				Getenv: func(k string) string { return env[k] }},
-				[]string{"injectkit", "run", "query", "--query", "port:22", "-o", "json"})
+			code, out, errs := runCLI(t, Name, env, "injectkit", "run", "query", "--query", "port:22", "-o", "json")
 			shown := out.String() + errs.String()
 			if code != 2 || len(srv.Requests()) != 0 {
 				t.Fatalf("exit %d after %d requests; want 2 before any\n%s", code, len(srv.Requests()), shown)

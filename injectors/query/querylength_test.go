@@ -1,16 +1,12 @@
 package query
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -33,22 +29,8 @@ func TestLongQueryRefused(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStandIn(t)
-			getenv := func(k string) string {
-				return map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": testKey,
-					"INJECTKIT_OUTBOX": "none"}[k]
-			}
-			args := []string{tt.command, "query"}
-			if tt.file {
-				args = append(args, "--inject-file", testkit.WriteJSON(t, "inject.json", map[string]any{
-					"inject_id": "q-1", "targets": []map[string]any{{"query": tt.query}}}))
-			} else {
-				args = append(args, "--query", tt.query)
-			}
-			reg := framework.NewRegistry()
-			reg.Register(Name, func() framework.Executor { return New() })
-			var out, errs bytes.Buffer
-			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs, Getenv: getenv},
-				append([]string{"injectkit"}, args...))
+			code, out, errs := runCLI(t, Name, map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": testKey,
+				"INJECTKIT_OUTBOX": "none"}, append([]string{"injectkit", tt.command, "query"}, queryArgs(t, tt.query, tt.file)...)...)
 			if code != 2 {
 				t.Errorf("exit %d, want 2; stderr:\n%.500s", code, errs.String())
 			}

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"testing"
@@ -9,7 +8,6 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
-	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
@@ -87,13 +85,8 @@ func TestNoVerdictForAnAssetNotQueried(t *testing.T) {
 			}
 			file := testkit.WriteJSON(t, "inject.json", req)
 			env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": testKey, "INJECTKIT_OUTBOX": "none"}
-			reg := framework.NewRegistry()
-			reg.Register(Name, func() framework.Executor { return New() })
-			var out, errs bytes.Buffer
-			cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs,
-				Getenv: func(k string) string { return env[k] }},
-				[]string{"injectkit", "run", Name, "--inject-file", file, "--profile", "openaev", "--openaev-version", p.Version().String(),
-					"--backend-url", p.URL, "--token", token, "--log-level", "error"})
+			_, _, errs := runCLI(t, Name, env, "injectkit", "run", Name, "--inject-file", file, "--profile", "openaev", "--openaev-version", p.Version().String(),
+				"--backend-url", p.URL, "--token", token, "--log-level", "error")
 			if call, ok := p.Terminal(injectID); !ok || call.Outcome != openaevtest.Processed {
 				t.Fatalf("no complete processed (%+v):\n%s", call, errs.String())
 			}
