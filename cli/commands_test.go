@@ -304,7 +304,7 @@ type authParams struct {
 // auth is an injector whose every param but one is required.
 type auth struct{ frameworktest.Executor }
 
-func (*auth) NewParams() any { return &authParams{Mode: "full", Extra: 5} }
+func (*auth) NewParams() any { return &authParams{Extra: 5} }
 func (a *auth) Manifest() framework.Manifest {
 	return framework.Manifest{Name: "auth", Category: framework.Network, Params: framework.MustParamsSpec(a.NewParams())}
 }

@@ -23,7 +23,8 @@ const ReservedOutputField = "expectation_signatures"
 // tagged: a name written by hand is held to the same rule), declared once
 // (the contract would carry two form fields of one key), whose default,
 // when given, is a value the param takes (ParseParam: an int's within its
-// range, a bool, a duration not negative, one of an enum's values); each output has a field,
+// range, a bool, a duration not negative, one of an enum's values) and
+// that has none when required (ParamsSpec's rule); each output has a field,
 // declared once (a platform reads the key with the processor of each type
 // it is declared with, and drops the result one of them refuses), that is
 // not ReservedOutputField; each setting has a key, declared once (the
@@ -84,6 +85,13 @@ func ValidateManifest(m Manifest) error {
 			continue
 		}
 		params[p.Name] = true
+		// A required param has no default: the run refuses it missing
+		// whatever the default, and the contract would pre-fill the
+		// platform's form with it, sent back unchosen.
+		if p.Required && p.Default != "" {
+			errs = append(errs, bad("params."+p.Name, p.Default, requiredDefault(p)))
+			continue
+		}
 		// A default is a value of the param: the contract pre-fills the
 		// platform's form with it, and the platform sends it back.
 		if p.Default != "" && p.Type != ParamString {

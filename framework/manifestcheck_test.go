@@ -65,6 +65,12 @@ func TestValidateManifest(t *testing.T) {
 		{"negative duration default", paramAdded(framework.Param{Name: "wait", Type: framework.ParamDuration, Default: "-1s"}), "probe.params.wait", "-1s"},
 		{"duration default in seconds", paramAdded(framework.Param{Name: "wait", Type: framework.ParamDuration, Default: "90"}), "", ""},
 		{"enum default not among its values", paramAdded(framework.Param{Name: "mode", Type: framework.ParamEnum, Enum: []string{"a", "b"}, Default: "c"}), "probe.params.mode", "c"},
+		// Tester t148 (h224): a required param with a default was shown
+		// "default 80, required", refused missing by run, and pre-filled
+		// on the platform's form.
+		{"required int with a default", paramAdded(framework.Param{Name: "rate", Type: framework.ParamInt, Default: "80", Required: true}), "probe.params.rate", "80"},
+		{"required enum with a default", paramAdded(framework.Param{Name: "mode", Type: framework.ParamEnum, Enum: []string{"a", "b"}, Default: "b", Required: true}), "probe.params.mode", "b"},
+		{"required without a default", paramAdded(framework.Param{Name: "rate", Type: framework.ParamInt, Required: true}), "", ""},
 		{"param twice", paramAdded(framework.Param{Name: "port", Type: framework.ParamString}), "probe.params", "port"},
 		{"param without a name", paramAdded(framework.Param{Type: framework.ParamString}), "probe.params[1]", ""},
 		{"param name hand-written, lowercase with digits and underscores", paramAdded(framework.Param{Name: "max_rate_2", Type: framework.ParamInt}), "", ""},

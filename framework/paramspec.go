@@ -46,22 +46,26 @@ var ErrParamsSpec = errors.New("params spec")
 //     and 255 for a uint8), none for int and int64.
 //   - Default: the field's value in v, formatted as the command line takes
 //     it (strconv for numbers and booleans, time.Duration.String for
-//     durations, "0s" included); "" (no default) for a required param
-//     NewParams leaves at its zero value (0, false, "0s" are no choice).
+//     durations, "0s" included); "" (no default) for a required param,
+//     which NewParams must leave at its zero value (0, false, "0s" are
+//     no choice): a required param with a default (Port: 80) is an
+//     error, since every profile must then ask for it (--param and an
+//     inject file refuse it missing; the platform's form would send the
+//     default pre-filled, unchosen).
 //     A duration's default is 0 or more, as ParseDuration reads one.
 //   - Doc: the `doc:"…"` tag, free text (commas allowed). A duration param's
 //     doc ends with DurationDoc.
 //   - Enum and Required: the `param:"…"` tag, comma-separated options:
 //     enum=a|b|c lists the only valid values of a string field, its
-//     default among them unless the param is required and NewParams
-//     leaves it empty (no default); required means the param must be
+//     default among them unless the param is required (no default);
+//     required means the param must be
 //     given a value (DecodeParams rejects an inject without it, with null,
 //     or, a string, with ""); example=v is the value the CLI help's
 //     examples give the param (Param.Example), one the param takes
 //     (of its enum, within its range);
 //     min=n and max=n bound an int field (either may be left out), in
 //     its Go type's range, min at most max, its default within them
-//     (unless required and left at 0). An unknown option is an error.
+//     (unless required: no default). An unknown option is an error.
 //     So is a tag key that misses param or doc (params:"required",
 //     Doc:"…"), an option written as a key (required:"true",
 //     default:"80") and a tag malformed (param: "required"): reflect
@@ -106,12 +110,20 @@ func ParamsSpec(v any) ([]Param, error) {
 				return nil, fmt.Errorf("%w: field %s: %w", ErrParamsSpec, f.goName, err)
 			}
 		}
-		if f.required && field.IsZero() {
-			p.Default = "" // a required param has no default: its zero value is no choice
+		if f.required {
+			// A required param has no default: every profile must ask for
+			// it. One NewParams sets would be shown by `injectors`,
+			// pre-filled on the platform's form (so sent without anyone
+			// choosing it), and refused as missing by --param and an
+			// inject file alike.
+			if !field.IsZero() {
+				return nil, fmt.Errorf("%w: field %s: param %s: %s", ErrParamsSpec, f.goName, f.name, requiredDefault(p))
+			}
+			p.Default = "" // its zero value is no choice
 		}
 		if f.kind == ParamInt {
 			p.Min, p.Max = f.paramRange(field.Type())
-			if err := f.checkDefault(field, f.required && field.IsZero()); err != nil {
+			if err := f.checkDefault(field, f.required); err != nil {
 				return nil, fmt.Errorf("%w: field %s: %w", ErrParamsSpec, f.goName, err)
 			}
 		}
@@ -134,13 +146,24 @@ func ParamsSpec(v any) ([]Param, error) {
 			}
 		}
 		// A required param has no default: its zero value is no choice.
-		if p.Type == ParamEnum && !(p.Required && p.Default == "") && !slices.Contains(p.Enum, p.Default) {
+		if p.Type == ParamEnum && !p.Required && !slices.Contains(p.Enum, p.Default) {
 			return nil, fmt.Errorf("%w: field %s: default %q is not one of %s",
 				ErrParamsSpec, f.goName, p.Default, strings.Join(p.Enum, ", "))
 		}
 		params[i] = p
 	}
 	return params, nil
+}
+
+// requiredDefault says why p, required, may not have its default: the
+// rule ParamsSpec and ValidateManifest hold a param to.
+func requiredDefault(p Param) string {
+	def := p.Default
+	if p.Type == ParamString || p.Type == ParamEnum {
+		def = strconv.Quote(def)
+	}
+	return "required and a default of " + def + ": a required param takes no default " +
+		"(drop `required`, or leave the field zero in NewParams)"
 }
 
 // CheckEnums checks that every enum field of v (a params struct or a

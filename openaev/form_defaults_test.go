@@ -211,12 +211,13 @@ func TestCheckboxDefaultAsTheParamReads(t *testing.T) {
 // InjectForm.tsx defaultValues, utils.ts getValidatingRule: a mandatory
 // select is a non-empty string). Tester t148: it was pre-filled with the
 // enum's first value, so that every inject ran with a value nobody chose.
-// An optional enum keeps its default.
+// An optional enum keeps its default. A required one with a default is
+// no manifest (framework.ValidateManifest, which Contracts calls first):
+// its form would send the default unchosen, where run refuses it missing.
 func TestRequiredEnumAsksTheUser(t *testing.T) {
 	m := framework.Manifest{Name: "chooser", Category: framework.Network, Params: []framework.Param{
 		{Name: "provider", Type: framework.ParamEnum, Enum: []string{"aws", "gcp"}, Required: true},
 		{Name: "mode", Type: framework.ParamEnum, Enum: []string{"fast", "slow"}, Default: "slow"},
-		{Name: "level", Type: framework.ParamEnum, Enum: []string{"low", "high"}, Default: "high", Required: true},
 	}}
 	c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID})
 	if err != nil {
@@ -230,9 +231,14 @@ func TestRequiredEnumAsksTheUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for key, want := range map[string]string{"provider": "", "mode": "slow", "level": "high"} {
+	for key, want := range map[string]string{"provider": "", "mode": "slow"} {
 		if got := content[key]; got != want {
 			t.Errorf("%s: the form pre-fills %#v (defaultValue %#v), want %q", key, got, fieldDefault(t, cs[0].Content, key), want)
 		}
+	}
+	m.Params = append(m.Params, framework.Param{Name: "level", Type: framework.ParamEnum, Enum: []string{"low", "high"}, Default: "high", Required: true})
+	var ve *openaev.ValidationError
+	if _, err := c.Contracts([]framework.Manifest{m}, current); !errors.As(err, &ve) || ve.Field != "chooser.params.level" || ve.Value != "high" {
+		t.Errorf("a required enum with a default: Contracts err = %v, want one on chooser.params.level \"high\"", err)
 	}
 }
