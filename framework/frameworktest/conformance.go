@@ -25,8 +25,13 @@ const (
 // Options tunes ConformanceWith. The zero value runs every check with the
 // defaults.
 type Options struct {
-	// Name is the name the executor is registered under; when set, its
-	// manifest must carry the same name (RegistryConformance sets it).
+	// Name is the name the executor is registered under (RegistryConformance
+	// sets it). When set, the executor is checked as the runtime names it:
+	// the live inject's Injector, the manifest checked (framework.ManifestOf
+	// under that name). A manifest naming itself otherwise is logged, not
+	// failed: a binary may register an injector under another name
+	// (reg.Register("shodan", query.New…)), which then names it everywhere
+	// (the command line, its settings' keys, the platform's contract).
 	Name string
 	// Targets of the live inject. Default: one target of the manifest's
 	// category: loopback 127.0.0.1 for network (and for an executor of no
@@ -67,7 +72,8 @@ func Conformance(t testing.TB, ex framework.Executor, targets ...signatures.Conf
 }
 
 // RegistryConformance checks the executor reg builds under name, as the
-// runtime would build it, and that its manifest carries that name.
+// runtime would build it and name it (Options.Name): one registered
+// under another name than its manifest's passes, as the runtime runs it.
 func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o Options) {
 	t.Helper()
 	ex, err := reg.New(name)
@@ -82,8 +88,9 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 // testing/fstest.TestFS checks a file system. It reports every broken rule
 // through t (any testing.TB; with a *testing.T each group is a subtest):
 //   - manifest, as the runtime sees it (framework.ManifestOf: params left
-//     empty are those of NewParams): a name (the registered one when
-//     Options.Name is set) that is an injector name
+//     empty are those of NewParams; named Options.Name when it is set,
+//     the manifest's own name logged when it differs): the manifest's
+//     own name given, an injector name
 //     (framework.ValidateInjectorName), a known category, params of known
 //     types, enums with values and a default among them (a required one
 //     may have none), and what framework.ValidateManifest checks

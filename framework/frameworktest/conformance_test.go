@@ -154,8 +154,6 @@ func TestConformanceFails(t *testing.T) {
 			}
 			return framework.ToolOutput{}
 		}}, short, "did not return within 100ms of its context being cancelled while it ran"},
-		{"registered under another name", &probe{}, frameworktest.Options{Name: "prober"},
-			`the manifest names "probe", the executor is registered as "prober"`},
 		{"extra collides with a core field", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{ExtraSignatures: map[string]any{signatures.FieldTargetIPv4: "10.0.0.1"}}
 		}}, fast, `ExtraSignatures key "target_ipv4": collides with a core signature field`},

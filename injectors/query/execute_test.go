@@ -318,6 +318,18 @@ func TestConformance(t *testing.T) {
 		Targets: []signatures.Config{signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"}}})
 }
 
+// TestRegistryConformanceUnderAnotherName: query registered as "shodan",
+// as a binary built on injectkit may (TestRefusedKeyHintNamesWhatItsBinaryReads),
+// conforms as the runtime runs it: under the registered name.
+func TestRegistryConformanceUnderAnotherName(t *testing.T) {
+	srv := newStandIn(t)
+	e, _ := newTestExecutor(t, srv, nil)
+	reg := framework.NewRegistry()
+	reg.Register("shodan", func() framework.Executor { return e })
+	frameworktest.RegistryConformance(t, reg, "shodan", frameworktest.Options{
+		Targets: []signatures.Config{signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"}}})
+}
+
 // TestAPIKeyEchoedBeyondASCIICaseIsRedacted: a key with non-ASCII letters
 // that the server echoes in another case ("ké" as "KÉ") is redacted from
 // the error, each target's query_error and the whole output, as an ASCII
