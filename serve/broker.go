@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -73,6 +74,20 @@ func (r Registration) Validate() error {
 		return errors.New("registration names no queue")
 	}
 	return nil
+}
+
+// connectionName is the name the broker shows for the daemon's
+// connection (its client-provided connection_name: rabbitmqctl
+// list_connections name, the management UI): name, the host and the
+// process id, "injectkit-nmap on scanner-1 pid 4242", so that the daemons
+// of one injector, on one host or many, are told apart. The consumer tags
+// carry the same pid (see connect).
+func connectionName(name string) string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	return fmt.Sprintf("%s on %s pid %d", name, host, os.Getpid())
 }
 
 // dial opens a connection. The credentials travel in the SASL config, never

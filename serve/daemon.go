@@ -114,8 +114,9 @@ type Daemon struct {
 	// channel of such a message before its acknowledgement, unless its
 	// consumer_timeout was raised.
 	HandleTime time.Duration
-	// Name names the broker connection and prefixes consumer tags
-	// (default DefaultName).
+	// Name begins the broker connection's name, followed by the host and
+	// the process id ("injectkit-nmap on scanner-1 pid 4242"), and
+	// prefixes consumer tags (default DefaultName).
 	Name string
 	// Secrets are never shown (the platform's token): a broker's text
 	// quoted in an error, a log line or /healthz is withheld when it
