@@ -2,10 +2,13 @@ package serve_test
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/serve/servetest"
 )
 
@@ -44,5 +47,60 @@ func TestIntegrationConnectionNamesHostAndPid(t *testing.T) {
 	c := ownConnection(t, f)
 	if !strings.HasPrefix(c.Property("connection_name"), f.d.Name+" on ") {
 		t.Errorf("connection name %q does not begin with the daemon's name %q", c.Property("connection_name"), f.d.Name)
+	}
+}
+
+// An operator closing the daemon's connection (rabbitmqctl
+// close_connection, a reason given) is seen in /healthz with the broker's
+// close, code and reason, as a failed dial is, the reason redacted as
+// every broker text is: a secret it quotes is not shown.
+func TestIntegrationHealthSaysWhyTheBrokerClosedTheConnection(t *testing.T) {
+	const secret = "h225-token-0123456789abcdef"
+	for _, tt := range []struct {
+		name, reason string
+		want         []string
+	}{
+		{"operator's reason", "h225 maintenance window",
+			[]string{serve.ReasonBroker + ": connection to amqp://127.0.0.1:5672/%2F lost: ",
+				"Exception (320)", "CONNECTION_FORCED - h225 maintenance window"}},
+		{"reason echoing a secret", "h225 closed for " + secret,
+			[]string{serve.ReasonBroker + ": connection to amqp://127.0.0.1:5672/%2F lost: ",
+				"Exception (320)", "CONNECTION_FORCED - h225 closed for [REDACTED]"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, newRecorder(nil))
+			url := f.listen(t, time.Hour)
+			f.d.Secrets = []string{secret}
+			// Not connected again before the test ends: /healthz keeps the
+			// loss's reason.
+			f.d.MinBackoff, f.d.MaxBackoff = time.Hour, time.Hour
+			start(t, f.d)
+			waitFor(t, "the broker connected", func() bool {
+				return servetest.Metric(t, f.metrics, "injectkit_broker_connected") == 1
+			})
+			servetest.CloseConnection(t, ownConnection(t, f), tt.reason)
+			waitFor(t, "the broker disconnected", func() bool {
+				return servetest.Metric(t, f.metrics, "injectkit_broker_connected") == 0
+			})
+			code, h := servetest.Health(t, url)
+			if code != http.StatusServiceUnavailable || h.BrokerConnected {
+				t.Errorf("/healthz: %d, broker_connected %v; want 503, false", code, h.BrokerConnected)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(h.Reason, w) {
+					t.Errorf("/healthz reason %q does not say %q", h.Reason, w)
+				}
+			}
+			if strings.Contains(h.Reason, secret) {
+				t.Errorf("/healthz reason %q shows the secret", h.Reason)
+			}
+			lost := f.logs.FilterMessage("broker connection lost").All()
+			if len(lost) != 1 {
+				t.Fatalf("%d WARN broker connection lost, want 1", len(lost))
+			}
+			if got := fmt.Sprint(lost[0].ContextMap()["error"]); strings.Contains(got, secret) || !strings.Contains(got, "Exception (320)") {
+				t.Errorf("WARN broker connection lost: error %q", got)
+			}
+		})
 	}
 }

@@ -202,7 +202,7 @@ type runner struct {
 
 	connected    atomic.Bool
 	missingQueue atomic.Pointer[string] // the queue the broker said does not exist, nil once consumed
-	brokerErr    atomic.Pointer[string] // why the last connection failed (no secret), nil once connected
+	brokerErr    atomic.Pointer[string] // why the last connection failed or was lost (no secret), nil once connected
 	heartbeatOK  atomic.Bool
 	regFailure   atomic.Pointer[string] // the /healthz reason of the last registration's failure
 	lastBeat     atomic.Int64           // unix nanoseconds of the last successful registration

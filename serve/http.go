@@ -37,7 +37,8 @@ type Health struct {
 	// HealthReasoner: "…: status 401 (token refused)"), the
 	// queue missing on the broker (QueueMissingReason), or the broker
 	// connection (ReasonBroker, followed by why the last attempt failed,
-	// without the broker's password).
+	// or how the last connection was lost: the broker's close code and
+	// text, redacted; without the broker's password).
 	Reason string `json:"reason,omitempty"`
 }
 

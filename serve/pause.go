@@ -177,7 +177,7 @@ func (r *runner) waitResume(ctx context.Context, s *session) endReason {
 		case <-ctx.Done():
 			return endStop
 		case err := <-s.closed:
-			r.log.Warn("broker connection lost while paused", zap.Stringer("broker", s.reg.Broker), zap.Error(brokerText(err, s.red)))
+			r.lost(s, "broker connection lost while paused", err)
 			return endLost
 		case <-r.changed:
 			if r.registration() != s.reg {

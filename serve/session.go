@@ -186,7 +186,7 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 			r.stoppedConsuming(s)
 			return endPaused
 		case err := <-s.closed:
-			r.log.Warn("broker connection lost", zap.Stringer("broker", s.reg.Broker), zap.Error(brokerText(err, s.red)))
+			r.lost(s, "broker connection lost", err)
 			return endLost
 		case dl, ok := <-s.deliveries:
 			if !ok {
@@ -243,7 +243,7 @@ func (r *runner) take(ctx context.Context, s *session, dl amqp.Delivery) (endRea
 		case <-r.pause:
 			continue // the pause, if it still holds, is met above
 		case err := <-s.closed:
-			r.log.Warn("broker connection lost", zap.Stringer("broker", s.reg.Broker), zap.Error(brokerText(err, s.red)))
+			r.lost(s, "broker connection lost", err)
 			return endLost, false
 		}
 		// Shutting down: this one goes back unhandled.
@@ -299,6 +299,23 @@ func (r *runner) track(s *session) {
 	r.jobsMu.Lock()
 	r.sessions[s] = struct{}{}
 	r.jobsMu.Unlock()
+}
+
+// lost logs msg for the loss of the connection of s, with what its close
+// said (err: the broker's connection.close code and reason, 320
+// CONNECTION_FORCED and the operator's text for a rabbitmqctl
+// close_connection; nil when it said nothing), and keeps it, redacted as
+// the broker's texts are (brokerText), as /healthz's reason until the
+// next connection is made or fails.
+func (r *runner) lost(s *session, msg string, err *amqp.Error) {
+	why := "connection to " + s.reg.Broker.String() + " lost"
+	var shown error
+	if err != nil {
+		shown = brokerText(err, s.red)
+		why += ": " + shown.Error()
+	}
+	r.brokerErr.Store(&why)
+	r.log.Warn(msg, zap.Stringer("broker", s.reg.Broker), zap.Error(shown))
 }
 
 // watchDrain watches the connection of s while a stop drains the

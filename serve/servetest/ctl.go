@@ -12,10 +12,11 @@ import (
 )
 
 // Connection is a client connection as the broker at Addr lists it
-// (rabbitmqctl list_connections pid name client_properties).
+// (rabbitmqctl list_connections name pid client_properties).
 type Connection struct {
-	// Pid is the connection's Erlang process, what close_connection takes.
-	Pid string `json:"pid"`
+	// Pid is the connection's Erlang process, what close_connection takes
+	// ("<rabbit@host.1605.0>").
+	Pid string `json:"-"`
 	// Name is the broker's: "<client address> -> <broker address>". The
 	// name the client gave is its client property connection_name (what
 	// the management UI shows).
@@ -42,13 +43,29 @@ func (c Connection) Property(key string) string {
 func Connections(t testing.TB) []Connection {
 	t.Helper()
 	Broker(t)
-	out, err := ctl("list_connections", "pid", "name", "client_properties", "--formatter", "json", "--quiet")
+	out, err := ctl("list_connections", "name", "client_properties", "--formatter", "json", "--quiet")
 	if err != nil {
 		t.Skip(err)
 	}
 	var conns []Connection
 	if err := json.Unmarshal([]byte(out), &conns); err != nil {
 		t.Fatalf("rabbitmqctl list_connections: %v: %s", err, out)
+	}
+	// The JSON formatter writes a pid as Erlang prints it ("#PID<1.2.3>"),
+	// which close_connection does not read; the table names its node
+	// ("<rabbit@host.2.3>").
+	table, err := ctl("list_connections", "name", "pid", "--silent")
+	if err != nil {
+		t.Skip(err)
+	}
+	pids := map[string]string{}
+	for line := range strings.Lines(table) {
+		if name, pid, ok := strings.Cut(strings.TrimRight(line, "\n"), "\t"); ok {
+			pids[name] = pid
+		}
+	}
+	for i := range conns {
+		conns[i].Pid = pids[conns[i].Name] // "" for one closed meanwhile
 	}
 	return conns
 }
