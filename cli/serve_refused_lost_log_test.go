@@ -43,6 +43,10 @@ func TestIntegrationServeRefusedResultLostLoggedOnce(t *testing.T) {
 			t.Errorf("the ERROR line lacks %s: %v", k, l)
 		}
 	}
+	// Nested in the line: a shipper parsing it once reads the targets.
+	if sigs, ok := l["undelivered_signatures"].(map[string]any); !ok || sigs["targets"] == nil {
+		t.Errorf("undelivered_signatures is %#v, want an object with targets", l["undelivered_signatures"])
+	}
 	if msg, _ := l["msg"].(string); !strings.Contains(msg, "lost") {
 		t.Errorf("the ERROR line says %q, want it to say the result is lost", msg)
 	}

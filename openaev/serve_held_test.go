@@ -223,11 +223,29 @@ func TestLostResultLogsThePlatformsSignatures(t *testing.T) {
 	if !errors.As(err, &ue) || !ue.Ran || ue.Durable {
 		t.Fatalf("handling returned %v, want the refusal of a result that ran, nowhere kept", err)
 	}
-	fields := zapcore.NewMapObjectEncoder()
-	for _, f := range ue.LogFields {
-		f.AddTo(fields)
+	// As --log-format json writes the line: the signatures nested in it,
+	// an object a log shipper reads with the line, not a string to parse
+	// again.
+	line, err := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()).EncodeEntry(zapcore.Entry{Message: "lost"}, ue.LogFields)
+	if err != nil {
+		t.Fatal(err)
 	}
-	raw, _ := fields.Fields["undelivered_signatures"].(string)
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(line.Bytes(), &fields); err != nil {
+		t.Fatalf("log line %s: %v", line, err)
+	}
+	raw := fields["undelivered_signatures"]
+	if !strings.HasPrefix(string(raw), "{") {
+		t.Fatalf("undelivered_signatures is %s in the JSON line, want an object", raw)
+	}
+	// The console's: the same JSON, readable, not quoted again.
+	console, err := zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()).EncodeEntry(zapcore.Entry{Message: "lost"}, ue.LogFields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(console.String(), `"undelivered_signatures": {"targets":[{`) {
+		t.Errorf("console line %s: undelivered_signatures not as JSON", console)
+	}
 	var doc struct {
 		Targets []struct {
 			SignatureTarget struct {

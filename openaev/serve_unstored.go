@@ -332,7 +332,11 @@ func unsentOf(err error) []json.RawMessage {
 // signatureFields are the log fields of a report's status and the
 // signatures the platform did not get, as its callbacks carry them (the platform's names, once per agent of an asset
 // with several), unsent when not nil, else all of r's as
-// platformSignaturesOf converts them; {"targets": [...]}, as a payload.
+// platformSignaturesOf converts them; {"targets": [...]}, as a payload,
+// nested in the line as JSON (not a string holding it: a log shipper
+// reading a --log-format json line parses it once; the console's fields
+// are JSON too). A secret in it is redacted as any other field's: the
+// log's writer redacts the line whole.
 func signatureFields(r *runtime.Report, unsent []json.RawMessage) []zap.Field {
 	fields := []zap.Field{zap.String("status", string(r.Status))}
 	if unsent == nil {
@@ -349,7 +353,7 @@ func signatureFields(r *runtime.Report, unsent []json.RawMessage) []zap.Field {
 		}
 	}
 	if b, err := json.Marshal(map[string]any{"targets": unsent}); err == nil {
-		fields = append(fields, zap.ByteString("undelivered_signatures", b))
+		fields = append(fields, zap.Reflect("undelivered_signatures", json.RawMessage(b)))
 	}
 	return fields
 }
