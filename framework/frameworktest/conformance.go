@@ -26,12 +26,11 @@ const (
 // defaults.
 type Options struct {
 	// Name is the name the executor is registered under (RegistryConformance
-	// sets it). When set, the executor is checked as the runtime names it:
-	// the live inject's Injector, the manifest checked (framework.ManifestOf
-	// under that name). A manifest naming itself otherwise is logged, not
-	// failed: a binary may register an injector under another name
-	// (reg.Register("shodan", query.New…)), which then names it everywhere
-	// (the command line, its settings' keys, the platform's contract).
+	// sets it): when set, the executor is checked as the runtime names it
+	// (the live inject's Injector; framework.ManifestOf under that name). A
+	// manifest naming itself otherwise is logged, not failed: a binary may
+	// register an injector under another name (reg.Register("shodan", …)),
+	// which names it everywhere (command line, settings' keys, contract).
 	Name string
 	// Targets of the live inject. Default: one target of the manifest's
 	// category: loopback 127.0.0.1 for network (and for an executor of no
