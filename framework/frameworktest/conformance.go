@@ -88,11 +88,10 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 // through t (any testing.TB; with a *testing.T each group is a subtest):
 //   - manifest, as the runtime sees it (framework.ManifestOf: params left
 //     empty are those of NewParams; named Options.Name when it is set,
-//     the manifest's own name logged when it differs): the manifest's
-//     own name given, an injector name
-//     (framework.ValidateInjectorName), a known category, params of known
-//     types, enums with values and a default among them (a required one
-//     may have none), and what framework.ValidateManifest checks
+//     the manifest's own name logged when it differs): its own name
+//     given, an injector name (framework.ValidateInjectorName), a known
+//     category, params of known types, enums with values and a default
+//     among them (a required one has none), and what ValidateManifest checks
 //     (expectation types known and declared once, param names, output
 //     fields and setting keys given and declared once, no output field
 //     reserved, no setting named like a param); a panic of Manifest fails
