@@ -28,6 +28,7 @@ type outboxIncompleteJSON struct {
 func incompleteJSON(s *outbox.Store, sends []outbox.Incomplete) []outboxIncompleteJSON {
 	out := make([]outboxIncompleteJSON, len(sends))
 	for i, in := range sends {
+		in.Created = in.Created.UTC() // as utcRecord
 		out[i] = outboxIncompleteJSON{Incomplete: in, State: "incomplete"}
 		if s.Storing(in) {
 			out[i].State = "storing"

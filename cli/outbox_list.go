@@ -59,6 +59,17 @@ func (r outboxRecordJSON) MarshalJSON() ([]byte, error) {
 	}{plain: plain(r)})
 }
 
+// utcRecord returns r with its times in UTC, as list's table and every
+// other time injectkit prints: a record stores the offset of the process
+// that wrote it (run under TZ=America/New_York: -05:00), which -o json
+// would print as is.
+func utcRecord(r outbox.Record) outbox.Record {
+	for _, t := range []*time.Time{&r.Interrupted, &r.NextAttempt, &r.Created, &r.LeaseUntil, &r.DeadAt} {
+		*t = t.UTC()
+	}
+	return r
+}
+
 // listOutbox prints the outbox's counts and its records, as a table or,
 // with -o json, one JSON object.
 func listOutbox(o Options, e *outboxEnv) error {
@@ -85,7 +96,7 @@ func listOutbox(o Options, e *outboxEnv) error {
 			MaxBytes: e.store.MaxBytes(), Records: make([]outboxRecordJSON, len(recs)), Incomplete: incompleteJSON(e.store, sends),
 			UnfinishedRuns: starts}
 		for i, r := range recs {
-			out.Records[i] = outboxRecordJSON{Record: r, Next: nextAttempt(e.store, r, now)}
+			out.Records[i] = outboxRecordJSON{Record: utcRecord(r), Next: nextAttempt(e.store, r, now)}
 		}
 		return writeJSON(o, out)
 	}

@@ -48,6 +48,7 @@ func startsByInject(s *outbox.Store, runs []outbox.StartedRun) []outboxStartsJSO
 			state = "unfinished"
 			g.Unfinished++
 		}
+		r.Started = r.Started.UTC() // as utcRecord
 		g.Runs = append(g.Runs, outboxStartedJSON{StartedRun: r, ID: outbox.RunID(r.ID), State: state})
 	}
 	return out
