@@ -289,11 +289,18 @@ func run(ctx context.Context, o Options, args []string) (int, bool) {
 }
 
 // encoderConfig is the encoding of every log line: zap's production
-// fields, times in ISO 8601.
+// fields, times in RFC 3339 UTC to the millisecond (logTime).
 func encoderConfig() zapcore.EncoderConfig {
 	encCfg := zap.NewProductionEncoderConfig()
-	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
+	encCfg.EncodeTime = logTime
 	return encCfg
+}
+
+// logTime writes a log line's time as 2026-12-05T09:17:41.518Z, in UTC as
+// every time injectkit prints: zap's ISO 8601 encoder writes the local
+// zone as -0500, which RFC 3339 parsers (a pipeline's) refuse.
+func logTime(t time.Time, enc zapcore.PrimitiveArrayEncoder) {
+	enc.AppendString(t.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
 }
 
 // newLogger builds the stderr logger of one command, which writes a

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,4 +88,40 @@ func TestBinaryOutboxListJSONTimesInUTC(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkUTC(t, "list", doc)
+}
+
+// A run's log lines say their time in RFC 3339 UTC, `--log-format json`'s
+// "ts" as the console's first column, whatever the machine's zone: zap's
+// ISO 8601 encoder wrote 2026-12-05T04:17:41.518-0500, which an RFC 3339
+// parser refuses.
+func TestBinaryLogTimesInUTC(t *testing.T) {
+	needZone(t)
+	env := []string{"TZ=" + farZone}
+	code, _, errs := injectkit(t, env, "run", "noop", "--target", "127.0.0.1", "--log-format", "json")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := 0
+	for line := range strings.Lines(errs) {
+		var l map[string]any
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("stderr line not JSON: %v: %q", err, line)
+		}
+		if _, ok := l["ts"].(string); !ok {
+			t.Fatalf("log line without its ts: %q", line)
+		}
+		checkUTC(t, "log line", map[string]any{"ts": l["ts"]})
+		lines++
+	}
+	if lines == 0 {
+		t.Fatal("no log line")
+	}
+	code, _, errs = injectkit(t, env, "run", "noop", "--target", "127.0.0.1")
+	if code != cli.ExitOK {
+		t.Fatalf("console: exit %d: %s", code, errs)
+	}
+	for line := range strings.Lines(errs) {
+		ts, _, _ := strings.Cut(line, "\t")
+		checkUTC(t, "console log line", ts)
+	}
 }
