@@ -68,10 +68,8 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	if c.dry != nil {
 		return nil, c.printDry(c.apiPath+r.path, r.body)
 	}
-	if c.echo != nil && (r.method == "" || r.method == http.MethodPost) {
-		if err := c.printTo(c.echo, c.apiPath+r.path, r.body); err != nil {
-			c.log.Warn("request not printed", zap.String("path", c.apiPath+r.path), zap.Error(err))
-		}
+	if c.echo != nil && ctx.Value(callbackKey{}) != nil {
+		r = c.echoed(r)
 	}
 	url := c.base + r.path
 	if r.root {
