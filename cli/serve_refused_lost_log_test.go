@@ -44,8 +44,8 @@ func TestIntegrationServeRefusedResultLostLoggedOnce(t *testing.T) {
 		}
 	}
 	// Nested in the line: a shipper parsing it once reads the targets.
-	if sigs, ok := l["undelivered_signatures"].(map[string]any); !ok || sigs["targets"] == nil {
-		t.Errorf("undelivered_signatures is %#v, want an object with targets", l["undelivered_signatures"])
+	if _, ok := l["undelivered_signatures"].([]any); !ok {
+		t.Errorf("undelivered_signatures is %#v, want an array (the targets' signatures)", l["undelivered_signatures"])
 	}
 	if msg, _ := l["msg"].(string); !strings.Contains(msg, "lost") {
 		t.Errorf("the ERROR line says %q, want it to say the result is lost", msg)

@@ -235,19 +235,19 @@ func TestLostResultLogsThePlatformsSignatures(t *testing.T) {
 		t.Fatalf("log line %s: %v", line, err)
 	}
 	raw := fields["undelivered_signatures"]
-	if !strings.HasPrefix(string(raw), "{") {
-		t.Fatalf("undelivered_signatures is %s in the JSON line, want an object", raw)
+	if !strings.HasPrefix(string(raw), "[") {
+		t.Fatalf("undelivered_signatures is %s in the JSON line, want an array", raw)
 	}
 	// The console's: the same JSON, readable, not quoted again.
 	console, err := zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()).EncodeEntry(zapcore.Entry{Message: "lost"}, ue.LogFields)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(console.String(), `"undelivered_signatures": {"targets":[{`) {
+	if !strings.Contains(console.String(), `"undelivered_signatures": [{"signature_target":{`) {
 		t.Errorf("console line %s: undelivered_signatures not as JSON", console)
 	}
 	var doc struct {
-		Targets []struct {
+		Targets []struct { // the array, read as the callback's "targets"
 			SignatureTarget struct {
 				Agent string `json:"agent"`
 				Asset string `json:"asset"`
@@ -257,9 +257,9 @@ func TestLostResultLogsThePlatformsSignatures(t *testing.T) {
 					Type string `json:"signature_type"`
 				} `json:"values"`
 			} `json:"signature_values"`
-		} `json:"targets"`
+		}
 	}
-	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+	if err := json.Unmarshal([]byte(raw), &doc.Targets); err != nil {
 		t.Fatalf("undelivered_signatures %q: %v", raw, err)
 	}
 	got := map[string]bool{}

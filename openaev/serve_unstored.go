@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/serve"
@@ -352,8 +353,19 @@ func signatureFields(r *runtime.Report, unsent []json.RawMessage) []zap.Field {
 			unsent = append(unsent, b)
 		}
 	}
-	if b, err := json.Marshal(map[string]any{"targets": unsent}); err == nil {
-		fields = append(fields, zap.Reflect("undelivered_signatures", json.RawMessage(b)))
+	return append(fields, zap.Array("undelivered_signatures", unsentTargets(unsent)))
+}
+
+// unsentTargets logs as an array of each target's signatures as the JSON
+// they would have been sent as (the terminal callback's "targets"):
+// nested in a JSON line, not a string of JSON, and always an array.
+type unsentTargets []json.RawMessage
+
+func (u unsentTargets) MarshalLogArray(a zapcore.ArrayEncoder) error {
+	for _, t := range u {
+		if err := a.AppendReflected(t); err != nil {
+			return err
+		}
 	}
-	return fields
+	return nil
 }

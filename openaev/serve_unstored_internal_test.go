@@ -42,20 +42,18 @@ func TestUndeliveredSignaturesRedacted(t *testing.T) {
 			shown := line
 			if name == "json" {
 				var doc struct {
-					Undelivered struct {
-						Targets []struct {
-							SignatureValues []struct {
-								Values []struct {
-									Value string `json:"signature_value"`
-								} `json:"values"`
-							} `json:"signature_values"`
-						} `json:"targets"`
+					Undelivered []struct {
+						SignatureValues []struct {
+							Values []struct {
+								Value string `json:"signature_value"`
+							} `json:"values"`
+						} `json:"signature_values"`
 					} `json:"undelivered_signatures"`
 				}
 				if err := json.Unmarshal([]byte(line), &doc); err != nil {
 					t.Fatalf("redacted line %s: %v", line, err)
 				}
-				shown = doc.Undelivered.Targets[0].SignatureValues[0].Values[0].Value
+				shown = doc.Undelivered[0].SignatureValues[0].Values[0].Value
 			}
 			if strings.Contains(shown, secret) || strings.Contains(line, secret) {
 				t.Errorf("%s line shows the secret %q: %s", name, secret, line)
