@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/internal/testkit"
-	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
@@ -59,13 +57,7 @@ func answeringFront(t *testing.T, target string) (front string, completes *atomi
 // window (exit 1).
 func TestBinaryKill9InCompleteBackoffThenFlush(t *testing.T) {
 	const id = "inj-complete-backoff-kill"
-	p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithVersion(openaevtest.Current), openaevtest.WithHeldIngestion())
-	registerContracts(t, p)
-	p.AddInject(id, openaev.ContractID("noop"))
-	assets := []map[string]any{{"asset_id": "asset-01", "asset_name": "web01.example.com",
-		"asset_hostname": "web01.example.com", "asset_ips": []string{"192.0.2.1"}}}
-	msg := testkit.WriteFile(t, "message.json", platformMessage(id, "noop", map[string]any{"target_selector": "assets",
-		"target_property_selector": "hostname", "expectations": expectations("DETECTION")}, assets))
+	p, msg := heldNoopInject(t, id)
 	front, sent := answeringFront(t, p.URL)
 	box := filepath.Join(t.TempDir(), "outbox.db")
 

@@ -37,13 +37,7 @@ func TestBinaryKill9DuringCompleteThenFlush(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			id := fmt.Sprintf("inj-complete-kill-%d", i)
-			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithVersion(openaevtest.Current), openaevtest.WithHeldIngestion())
-			registerContracts(t, p)
-			p.AddInject(id, openaev.ContractID("noop"))
-			assets := []map[string]any{{"asset_id": "asset-01", "asset_name": "web01.example.com",
-				"asset_hostname": "web01.example.com", "asset_ips": []string{"192.0.2.1"}}}
-			msg := testkit.WriteFile(t, "message.json", platformMessage(id, "noop", map[string]any{"target_selector": "assets",
-				"target_property_selector": "hostname", "expectations": expectations("DETECTION")}, assets))
+			p, msg := heldNoopInject(t, id)
 			front, held := holdingFront(t, p.URL, aComplete, tt.pass)
 			box := filepath.Join(t.TempDir(), "outbox.db")
 			killRunOnceHeld(t, held, "its complete", "run", "noop", "--openaev-message", msg, "--backend-url", front,
@@ -104,4 +98,18 @@ func finishedOnce(t *testing.T, p *openaevtest.Platform, id string) {
 	if d := p.Dropped(); len(d) != 0 {
 		t.Errorf("%d callbacks dropped, first: %s", len(d), d[0].Reason)
 	}
+}
+
+// heldNoopInject returns a platform of the current line that holds what
+// it ingests (openaevtest.WithHeldIngestion), holding inject id of the
+// noop contract, and the file of the message dispatching it to one asset.
+func heldNoopInject(t *testing.T, id string) (*openaevtest.Platform, string) {
+	t.Helper()
+	p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithVersion(openaevtest.Current), openaevtest.WithHeldIngestion())
+	registerContracts(t, p)
+	p.AddInject(id, openaev.ContractID("noop"))
+	assets := []map[string]any{{"asset_id": "asset-01", "asset_name": "web01.example.com",
+		"asset_hostname": "web01.example.com", "asset_ips": []string{"192.0.2.1"}}}
+	return p, testkit.WriteFile(t, "message.json", platformMessage(id, "noop", map[string]any{"target_selector": "assets",
+		"target_property_selector": "hostname", "expectations": expectations("DETECTION")}, assets))
 }
