@@ -17,7 +17,7 @@ import (
 func (c *Client) echoed(r request) request {
 	var last []byte
 	printed := false
-	print := func(body []byte) {
+	show := func(body []byte) {
 		if printed && bytes.Equal(body, last) {
 			return
 		}
@@ -35,7 +35,7 @@ func (c *Client) echoed(r request) request {
 			}
 			body = b
 		}
-		print(body)
+		show(body)
 		return body, nil
 	}
 	return r
