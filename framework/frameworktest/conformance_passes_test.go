@@ -92,3 +92,27 @@ func TestRegistryConformance(t *testing.T) {
 		t.Errorf("nope: %q", msgs)
 	}
 }
+
+// TestConformanceNamesTheLiveInject: Conformance, with no registry, runs the
+// live inject under the manifest's name, as the runtime would once the
+// executor is registered under it, never under an empty name the runtime
+// never gives (an executor naming its logs or findings after
+// Inject.Injector saw "" only under Conformance).
+func TestConformanceNamesTheLiveInject(t *testing.T) {
+	var mu sync.Mutex
+	injectors := map[string]bool{}
+	p := &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+		mu.Lock()
+		injectors[in.Injector] = true
+		mu.Unlock()
+		return framework.ToolOutput{}
+	}}
+	if msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, p, fast) }); len(msgs) != 0 {
+		t.Errorf("Conformance reported %q", msgs)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !injectors["probe"] || len(injectors) != 1 {
+		t.Errorf("the injects named %v, want probe, the manifest's name", injectors)
+	}
+}
