@@ -43,6 +43,9 @@ func ValidateHostname(field, v string) error {
 	if name == "" {
 		return bad("empty host name")
 	}
+	if NmapRange(name) {
+		return bad(ReasonNmapRange)
+	}
 	if len(name) > 253 {
 		return bad("host name longer than 253 characters")
 	}
@@ -223,4 +226,44 @@ func numeric(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// ReasonNmapRange is why a value written in nmap's IPv4 octet-range
+// syntax (NmapRange) is refused wherever a target is given: it is no host
+// name, and a target is one address.
+const ReasonNmapRange = "an nmap address range (10.0.0.1-20, 10.0.0.*, 10.0.0.1,5): address ranges are not accepted; " +
+	"give a CIDR range (10.0.0.0/24) or each address"
+
+// NmapRange reports whether v is written in nmap's IPv4 octet-range
+// syntax, as nmap 7.93 reads a target (TargetGroup.cc,
+// parse_ipv4_ranges): four dot-separated octets, each "*" or items joined
+// by "," (a number, or a range "1-20", "-5", "250-", "-"), at least one
+// octet more than a number (10.0.0.1 is an address). nmap would scan
+// every address it spans; a target is refused as the range it is, not
+// judged as the host name it is not.
+func NmapRange(v string) bool {
+	octets := strings.Split(v, ".")
+	if len(octets) != 4 {
+		return false
+	}
+	ranged := false
+	for _, o := range octets {
+		if o == "*" {
+			ranged = true
+			continue
+		}
+		for _, item := range strings.Split(o, ",") {
+			lo, hi, isRange := strings.Cut(item, "-")
+			if !digits(hi) || !digits(lo) || lo == "" && !isRange {
+				return false
+			}
+		}
+		ranged = ranged || strings.ContainsAny(o, "-,")
+	}
+	return ranged
+}
+
+// digits reports whether s holds ASCII digits alone ("" too).
+func digits(s string) bool {
+	return strings.Trim(s, "0123456789") == ""
 }

@@ -42,10 +42,14 @@ func addressField(field string) bool {
 // the spaces and commas between several, at most 253 bytes (the longest
 // host name; an IPv6 zone aside, refused for its own length) in pieces of
 // at most 63 (the longest label), and colons only as an IPv6 address or a
-// host and a port write them. Anything else (a line such as TOKEN=s3cret,
+// host and a port write them; or a range in nmap's syntax (NmapRange:
+// 10.0.0.*, 10.0.0.1,5) of at most 253 bytes. Anything else (a line such as TOKEN=s3cret,
 // root:$6$…:19000:0:::, ghp_…, a token of 64 characters and more) may be
 // a secret of a file given by mistake, and is not echoed.
 func ReadsAsTarget(v string) bool {
+	if NmapRange(strings.TrimSuffix(v, ".")) && len(v) <= 253 { // 10.0.0.*: digits, dots, "*", "," and "-" alone
+		return true
+	}
 	for i := 0; i < len(v); i++ {
 		ch := v[i]
 		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' ||
