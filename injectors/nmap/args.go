@@ -51,8 +51,11 @@ type scanTarget struct {
 	name  string     // lower-case host name, for a host name target
 	ipv6  bool
 	zone  string // an IPv6 target's zone, as given
-	scan  int    // the scan (scanGroup) it is in, once grouped
-	meta  signatures.Attribution
+	// noIface is set (zoneIndexes) when the zone is a name no interface
+	// of the machine has: nmap cannot resolve the target.
+	noIface bool
+	scan    int // the scan (scanGroup) it is in, once grouped
+	meta    signatures.Attribution
 }
 
 // nmapInput returns what nmap is given for t.
@@ -259,18 +262,24 @@ func (g scanGroup) input() string {
 // without a zone (which need -6), then one scan per zone. nmap's report
 // names a host by its address without the zone (fe80::1%eth0 and
 // fe80::1%eth1 are both "fe80::1"), so that a host is matched to the
-// targets of its own scan only.
+// targets of its own scan only. The zones that name no interface of the
+// machine (noIface), which nmap cannot resolve, share one scan: nmap
+// reports each "Failed to resolve" and no host for any, so nothing is
+// matched across them, and an inject of many such zones (fe80::1%a,
+// fe80::1%b, …) starts nmap once for them, not once each.
 func groupTargets(targets []scanTarget) []scanGroup {
-	const v4, v6 = "4", "6"
+	const v4, v6, noIface = "4", "6", "6?"
 	order := []string{v4, v6}
 	byKey := map[string][]int{} // positions in targets, by scan
 	for i, t := range targets {
 		k := v4
-		if t.ipv6 {
+		switch in := t.nmapInput(); {
+		case t.ipv6 && t.noIface:
+			k = noIface
+		case t.ipv6 && t.zone != "":
+			k = v6 + in[strings.IndexByte(in, '%'):] // the zone nmap is given
+		case t.ipv6:
 			k = v6
-			if in := t.nmapInput(); t.zone != "" {
-				k += in[strings.IndexByte(in, '%'):] // the zone nmap is given
-			}
 		}
 		if _, ok := byKey[k]; !ok && k != v4 && k != v6 {
 			order = append(order, k)
@@ -295,7 +304,8 @@ func groupTargets(targets []scanTarget) []scanGroup {
 // zoneIndexes gives nmap each IPv6 zone that names an interface as that
 // interface's index (fe80::1%eth0 as fe80::1%2): nmap 7.93 resolves an
 // index but not a name ("Failed to resolve"). A name ifIndex does not know
-// is given as it is, and nmap reports the target unscanned.
+// is given as it is, the target marked noIface, and nmap reports it
+// unscanned.
 func zoneIndexes(targets []scanTarget, ifIndex func(name string) (int, error)) {
 	if ifIndex == nil {
 		return
@@ -306,6 +316,8 @@ func zoneIndexes(targets []scanTarget, ifIndex func(name string) (int, error)) {
 		}
 		if n, err := ifIndex(t.zone); err == nil && n > 0 {
 			targets[i].input = t.addr.WithZone(strconv.Itoa(n)).String()
+		} else {
+			targets[i].noIface = true
 		}
 	}
 }

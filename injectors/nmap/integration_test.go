@@ -3,10 +3,12 @@ package nmap
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -199,30 +201,46 @@ func TestIntegrationDeadlineKeepsFinishedHosts(t *testing.T) {
 // nmap 7.93 resolves a zone given as an interface index (::1%1) but not as
 // a name (::1%lo), and writes the host without its zone: the loopback's
 // name is given to nmap as its index, both targets get the listener's
-// port, and a zone naming no interface is unscanned, with no port.
+// port, and the zones naming no interface are unscanned, with no port,
+// nmap started once for them both (two scans in all: the loopback's,
+// theirs).
 func TestIntegrationZonedIPv6(t *testing.T) {
 	testkit.Integration(t, "nmap")
 	lo := loopbackInterface(t)
 	ssh := testkit.Listen(t, "tcp6", "[::1]:0", testkit.SSHBanner).Port
 	cfg, _ := newInject(t, &Params{ScanType: ScanConnect, Ports: strconv.Itoa(ssh), Timing: 4},
-		"::1%"+lo.Name, "::1%"+strconv.Itoa(lo.Index), "::1%nosuchif0")
+		"::1%"+lo.Name, "::1%"+strconv.Itoa(lo.Index), "::1%nosuchif0", "::1%nosuchif1")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	out := New().Execute(ctx, cfg)
+	e := New()
+	var runs atomic.Int32
+	e.run = func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+		runs.Add(1)
+		return runNmap(ctx, args, stdin, stdout, stderr)
+	}
+	out := e.Execute(ctx, cfg)
 	for i := range 2 {
 		x, ok := out.TargetExtras[cfg.Targets[i]][framework.Detection]
 		if !ok || !slices.Equal(x[KeyPortsDiscovered].([]int), []int{ssh}) {
 			t.Errorf("target %d: extras %v, want port %d", i, x, ssh)
 		}
 	}
-	if x, ok := out.TargetExtras[cfg.Targets[2]]; ok {
-		t.Errorf("::1%%nosuchif0: extras %v, want none (unscanned)", x)
+	for i := 2; i < 4; i++ {
+		if x, ok := out.TargetExtras[cfg.Targets[i]]; ok {
+			t.Errorf("%s: extras %v, want none (unscanned)", cfg.Targets[i], x)
+		}
+		if why := out.Unreached[cfg.Targets[i]]; why != "not scanned: nmap could not resolve it" {
+			t.Errorf("%s: not reached %q, want nmap could not resolve it", cfg.Targets[i], why)
+		}
 	}
-	if got, _ := out.Findings[FieldUnscannedTargets].([]string); !slices.Equal(got, []string{"::1%nosuchif0"}) {
-		t.Errorf("unscanned_targets %v, want ::1%%nosuchif0", got)
+	if got, _ := out.Findings[FieldUnscannedTargets].([]string); !slices.Equal(got, []string{"::1%nosuchif0", "::1%nosuchif1"}) {
+		t.Errorf("unscanned_targets %v, want ::1%%nosuchif0, ::1%%nosuchif1", got)
 	}
 	if out.Status != framework.StatusPartial {
-		t.Errorf("status %s, want partial (one target unscanned)", out.Status)
+		t.Errorf("status %s, want partial (two targets unscanned)", out.Status)
+	}
+	if n := runs.Load(); n != 2 {
+		t.Errorf("nmap started %d times, want 2 (the loopback's zone, the zones no interface has)", n)
 	}
 }
 

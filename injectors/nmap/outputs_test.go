@@ -303,6 +303,10 @@ func TestZonedTargetsMatchTheirOwnInterface(t *testing.T) {
 			map[int][]int{0: {22}, 1: {22}}, []string{"::1%1\n"}},
 		{"one address on two interfaces", known, map[string]int{"2": 22, "3": 80}, []string{"fe80::1%eth0", "fe80::1%eth1"},
 			map[int][]int{0: {22}, 1: {80}}, []string{"fe80::1%2\n", "fe80::1%3\n"}},
+		// Zones no interface has, which nmap cannot resolve, share one
+		// scan (an inject of many such zones starts nmap once for them).
+		{"names no interface has, one scan", known, map[string]int{"1": 22}, []string{"::1%za", "::1%lo", "fe80::1%zb", "::1%za9"},
+			map[int][]int{1: {22}}, []string{"::1%za\nfe80::1%zb\n::1%za9\n", "::1%1\n"}},
 		{"zoned and unzoned", known, map[string]int{"": 443, "3": 80}, []string{"fe80::1", "FE80::1%eth1", "127.0.0.1"},
 			map[int][]int{0: {443}, 1: {80}, 2: {443}}, []string{"127.0.0.1\n", "fe80::1\n", "fe80::1%3\n"}},
 	}
