@@ -47,16 +47,10 @@ func TestAnsweredAttemptCountsAsAnswered(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "outbox.db")
-			s, err := Open(path, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			recs, err := s.Put(Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			id := recs[0].ID
-			mustNote(t, s.startAttempt(recs[0]))
+			s := mustOpen(t, path, Options{})
+			rec := putComplete(t, s)
+			id := rec.ID
+			mustNote(t, s.startAttempt(rec))
 			tt.steps(s, id)
 			raw, err := os.ReadFile(s.attemptsPath())
 			if err != nil {

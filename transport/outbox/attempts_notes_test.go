@@ -18,21 +18,16 @@ import (
 // attempt is counted, and the record stays pending, released, due now,
 // the error saying why.
 func TestUnnotedAttemptIsNotCounted(t *testing.T) {
-	entry := Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)}
 	tests := []struct {
 		name string
 		send func(s *Store, p posterFunc) error
 	}{
 		{"send", func(s *Store, p posterFunc) error {
-			recs, err := s.Put(entry)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = s.Send(context.Background(), p, recs[0], time.Minute)
+			_, err := s.Send(context.Background(), p, putComplete(t, s), time.Minute)
 			return err
 		}},
 		{"deliverer", func(s *Store, p posterFunc) error {
-			d := &Deliverer{Store: s, Profile: oneBody{posterFunc: p, e: entry}, MaxBackoff: time.Minute}
+			d := &Deliverer{Store: s, Profile: oneBody{posterFunc: p, e: completeEntry()}, MaxBackoff: time.Minute}
 			return d.Deliver(context.Background(), nil)
 		}},
 	}
@@ -81,16 +76,13 @@ func TestCutSendKeepsItsNoteUntilCounted(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openTemp(t, Options{})
-			recs, err := s.Put(Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)})
-			if err != nil {
-				t.Fatal(err)
-			}
+			rec := putComplete(t, s)
 			ctx, cancel := context.WithCancel(context.Background())
 			p := posterFunc(func(ctx context.Context, _ string, _ int, _ []byte) error {
 				cancel() // the interrupt, during the post
 				return tt.err(ctx)
 			})
-			_, serr := s.Send(ctx, p, recs[0], time.Minute)
+			_, serr := s.Send(ctx, p, rec, time.Minute)
 			open := func() []interruptedAttempt {
 				raw, err := os.ReadFile(s.attemptsPath())
 				if err != nil {
@@ -101,8 +93,8 @@ func TestCutSendKeepsItsNoteUntilCounted(t *testing.T) {
 			if got := len(open()); got != tt.unanswered {
 				t.Errorf("after Send: %d attempts noted in flight, want %d", got, tt.unanswered)
 			}
-			_ = s.NoteInterrupted(recs[0], p, serr)
-			r, err := s.Get(recs[0].ID)
+			_ = s.NoteInterrupted(rec, p, serr)
+			r, err := s.Get(rec.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,16 +112,9 @@ func TestCutSendKeepsItsNoteUntilCounted(t *testing.T) {
 // counts the attempt.
 func TestCloseKeepsNotesOfAttemptsInFlight(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	entry := Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)}
-	recs, err := s.Put(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	release := sendHeld(s, recs[0])
+	s := mustOpen(t, path, Options{})
+	rec := putComplete(t, s)
+	release := sendHeld(s, rec)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -137,22 +122,15 @@ func TestCloseKeepsNotesOfAttemptsInFlight(t *testing.T) {
 	noted := func(when string) {
 		t.Helper()
 		raw, err := os.ReadFile(s.attemptsPath())
-		if got := parseAttempts(raw, 0); err != nil || len(got) != 1 || got[0].id != recs[0].ID {
-			t.Fatalf("%s: attempts noted in flight %v (%v), want record %d's", when, got, err, recs[0].ID)
+		if got := parseAttempts(raw, 0); err != nil || len(got) != 1 || got[0].id != rec.ID {
+			t.Fatalf("%s: attempts noted in flight %v (%v), want record %d's", when, got, err, rec.ID)
 		}
 	}
 	noted("after Close and the post's end")
 
 	// Another Store of the same process keeps the note.
-	again, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	more, err := again.Put(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out, err := again.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error { return nil }), more[0], time.Minute); out != Delivered {
+	again := mustOpen(t, path, Options{})
+	if out, err := again.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error { return nil }), putComplete(t, again), time.Minute); out != Delivered {
 		t.Fatalf("send: %s %v", out, err)
 	}
 	if err := again.Close(); err != nil {
@@ -165,7 +143,7 @@ func TestCloseKeepsNotesOfAttemptsInFlight(t *testing.T) {
 	if err := os.Rename(s.attemptsPath(), fmt.Sprintf("%s.sending-%d-%d", path, pid, start)); err != nil {
 		t.Fatal(err)
 	}
-	r := reopenedRecord(t, path, recs[0].ID)
+	r := reopenedRecord(t, path, rec.ID)
 	if r.Attempts != 1 || r.Unanswered != 1 || r.Interrupted.IsZero() {
 		t.Errorf("after the process ended: %d attempts, %d unanswered, interrupted %s; want the attempt counted", r.Attempts, r.Unanswered, r.Interrupted)
 	}
@@ -278,34 +256,20 @@ func BenchmarkAttemptNote(b *testing.B) {
 // own, which an ended process's opener still reads.
 func TestTwoStoresOfOneProcessKeepTheirNotes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
-	a, err := Open(path, Options{Shared: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Open(path, Options{Shared: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	entry := Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)}
-	ra, err := a.Put(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out, err := a.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error { return nil }), ra[0], time.Minute); out != Delivered {
+	a := mustOpen(t, path, Options{Shared: true})
+	b := mustOpen(t, path, Options{Shared: true})
+	if out, err := a.Send(context.Background(), posterFunc(func(context.Context, string, int, []byte) error { return nil }), putComplete(t, a), time.Minute); out != Delivered {
 		t.Fatalf("a: %s %v", out, err)
 	}
-	rb, err := b.Put(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	release := sendHeld(b, rb[0])
+	rb := putComplete(t, b)
+	release := sendHeld(b, rb)
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
 	// A kill -9 now: the next opener finds b's attempt.
 	raw, err := os.ReadFile(b.attemptsPath())
-	if got := parseAttempts(raw, 0); len(got) != 1 || got[0].id != rb[0].ID {
-		t.Errorf("after a's Close, b's post on the wire: attempts noted in flight %v (%v), want b's record %d", got, err, rb[0].ID)
+	if got := parseAttempts(raw, 0); len(got) != 1 || got[0].id != rb.ID {
+		t.Errorf("after a's Close, b's post on the wire: attempts noted in flight %v (%v), want b's record %d", got, err, rb.ID)
 	}
 	pid, start := endedProcess(t)
 	if err := os.WriteFile(fmt.Sprintf("%s.sending-%d-%d-KILLED00", path, pid, start), raw, 0o600); err != nil {
@@ -315,7 +279,7 @@ func TestTwoStoresOfOneProcessKeepTheirNotes(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r := reopenedRecord(t, path, rb[0].ID)
+	r := reopenedRecord(t, path, rb.ID)
 	if r.Unanswered < 1 || r.Interrupted.IsZero() {
 		t.Errorf("the ended process's file of <pid>-<start>-<store>: %d unanswered, interrupted %s; want b's attempt counted", r.Unanswered, r.Interrupted)
 	}

@@ -89,15 +89,8 @@ func TestAttemptCutByKill(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "outbox.db")
-			s, err := Open(path, Options{Shared: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			recs, err := s.Put(Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			id := recs[0].ID
+			s := mustOpen(t, path, Options{Shared: true})
+			id := putComplete(t, s).ID
 			// Stored, and let go of: a flush's to take.
 			if err := s.MarkFailed(id, 0, "", time.Now()); err != nil {
 				t.Fatal(err)
@@ -205,15 +198,12 @@ func TestResenderCountsAttemptsOfProcessesEndedSinceOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	recs, err := s.Put(Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.MarkFailed(recs[0].ID, 0, "", time.Now()); err != nil {
+	id := putComplete(t, s).ID
+	if err := s.MarkFailed(id, 0, "", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	started := time.Now()
-	cmd := childSending(t, path, recs[0].ID, "post", "posting")
+	cmd := childSending(t, path, id, "post", "posting")
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

@@ -74,6 +74,22 @@ func endedProcess(t *testing.T) (pid int, start uint64) {
 	return pid, start
 }
 
+// completeEntry is the body the tests of attempts store and send: inject
+// i-1's "complete", for a backend nothing listens on.
+func completeEntry() Entry {
+	return Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)}
+}
+
+// putComplete puts completeEntry in s and returns its record.
+func putComplete(t *testing.T, s *Store) Record {
+	t.Helper()
+	recs, err := s.Put(completeEntry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs[0]
+}
+
 // reopenedRecord opens the outbox at path afresh, as the next process
 // would, and returns its record id.
 func reopenedRecord(t *testing.T, path string, id uint64) Record {

@@ -19,21 +19,15 @@ import (
 // counts the attempt once.
 func TestReadOnlyListShowsTheAttemptOfAnEndedProcess(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := s.Put(Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpen(t, path, Options{})
+	id := putComplete(t, s).ID
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	pid, start := endedProcess(t)
 	at := time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC)
 	killed := fmt.Sprintf("%s.sending-%d-%d-ABCDEFGH", path, pid, start)
-	if err := os.WriteFile(killed, fmt.Appendf(nil, "s %d %d\n", recs[0].ID, at.UnixNano()), 0o600); err != nil {
+	if err := os.WriteFile(killed, fmt.Appendf(nil, "s %d %d\n", id, at.UnixNano()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	want := fmt.Sprintf("attempt started at %s by pid %d, which ended before its outcome was recorded", at.Format(time.RFC3339Nano), pid)
@@ -56,7 +50,7 @@ func TestReadOnlyListShowsTheAttemptOfAnEndedProcess(t *testing.T) {
 		t.Errorf("the read-only list touched the file of attempts: %v", err)
 	}
 
-	if r := reopenedRecord(t, path, recs[0].ID); r.Attempts != 1 || r.Unanswered != 1 || !strings.Contains(r.LastError, want) {
+	if r := reopenedRecord(t, path, id); r.Attempts != 1 || r.Unanswered != 1 || !strings.Contains(r.LastError, want) {
 		t.Errorf("counted by the next opener: %d attempts (%d unanswered), last error %q; want 1 (1), %q", r.Attempts, r.Unanswered, r.LastError, want)
 	}
 }

@@ -24,11 +24,7 @@ func TestRetriedUnnotedGoesBackDead(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			s := openTemp(t, Options{})
-			recs, err := s.Put(Entry{InjectID: "i-1", Phase: "execution_complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			id := recs[0].ID
+			id := putComplete(t, s).ID
 			was := retriedDead(t, s, id, 3, 422, "{}", "rejected")
 			r, ok, err := s.Claim(id)
 			if err != nil || !ok {
