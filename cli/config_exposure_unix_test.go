@@ -60,10 +60,7 @@ func TestConfigFileOthersWarned(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 			}
-			warned := strings.Contains(r.stderr, "config file others may read or change")
-			if warned != (tt.want != "") || !strings.Contains(r.stderr, tt.want) || warned && !strings.Contains(r.stderr, cfg) {
-				t.Errorf("stderr:\n%s\nwant a warning naming %s and %q: %t", r.stderr, cfg, tt.want, tt.want != "")
-			}
+			checkWarned(t, r.stderr, "config file others may read or change", tt.want, cfg)
 			if strings.Contains(r.stdout+r.stderr, secret) {
 				t.Errorf("the secret printed:\n%s%s", r.stdout, r.stderr)
 			}
@@ -101,10 +98,7 @@ func TestConfigDirOthersWarned(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 			}
-			warned := strings.Contains(r.stderr, "config file others may read or change")
-			if warned != (tt.want != "") || !strings.Contains(r.stderr, tt.want) || warned && !strings.Contains(r.stderr, "its directory "+dir+" ") {
-				t.Errorf("stderr:\n%s\nwant a warning naming %s and %q: %t", r.stderr, dir, tt.want, tt.want != "")
-			}
+			checkWarned(t, r.stderr, "config file others may read or change", tt.want, "its directory "+dir+" ")
 		})
 	}
 }
@@ -136,10 +130,7 @@ func TestConfigLinkedFileDirOthersWarned(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 			}
-			warned := strings.Contains(r.stderr, "config file others may read or change")
-			if warned != (tt.want != "") || !strings.Contains(r.stderr, tt.want) || warned && !strings.Contains(r.stderr, "its directory "+shared+" ") {
-				t.Errorf("stderr:\n%s\nwant a warning naming %s and %q: %t", r.stderr, shared, tt.want, tt.want != "")
-			}
+			checkWarned(t, r.stderr, "config file others may read or change", tt.want, "its directory "+shared+" ")
 		})
 	}
 }
@@ -176,6 +167,17 @@ func TestInjectorsConfigFileOthersWarned(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkWarned fails t unless stderr holds the warning headed head, saying
+// want and naming named, when want is given, and no such warning when want
+// is "".
+func checkWarned(t *testing.T, stderr, head, want, named string) {
+	t.Helper()
+	warned := strings.Contains(stderr, head)
+	if warned != (want != "") || !strings.Contains(stderr, want) || warned && !strings.Contains(stderr, named) {
+		t.Errorf("stderr:\n%s\nwant a warning naming %q and %q: %t", stderr, named, want, want != "")
 	}
 }
 

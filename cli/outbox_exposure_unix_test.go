@@ -48,10 +48,7 @@ func TestOutboxOthersControlWarned(t *testing.T) {
 			if r.code != 0 || !strings.Contains(r.stdout, "1 pending") {
 				t.Fatalf("exit %d, want 0 and the body listed:\n%s%s", r.code, r.stdout, r.stderr)
 			}
-			warned := strings.Contains(r.stderr, "outbox others may control")
-			if warned != (tt.want != "") || !strings.Contains(r.stderr, tt.want) || warned && !strings.Contains(r.stderr, box) {
-				t.Errorf("stderr:\n%s\nwant a warning naming %s and %q: %t", r.stderr, box, tt.want, tt.want != "")
-			}
+			checkWarned(t, r.stderr, "outbox others may control", tt.want, box)
 		})
 	}
 }
@@ -99,10 +96,7 @@ func TestOutboxLinkedFileDirOthersWarned(t *testing.T) {
 			if r.code != 0 || !strings.Contains(r.stdout, "1 pending") {
 				t.Fatalf("exit %d, want 0 and the body listed:\n%s%s", r.code, r.stdout, r.stderr)
 			}
-			warned := strings.Contains(r.stderr, "outbox others may control")
-			if warned != (tt.want != "") || !strings.Contains(r.stderr, tt.want) || warned && !strings.Contains(r.stderr, "its directory "+shared+" ") {
-				t.Errorf("stderr:\n%s\nwant a warning naming %s and %q: %t", r.stderr, shared, tt.want, tt.want != "")
-			}
+			checkWarned(t, r.stderr, "outbox others may control", tt.want, "its directory "+shared+" ")
 		})
 	}
 }
