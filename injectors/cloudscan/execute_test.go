@@ -186,6 +186,21 @@ func notShown(t *testing.T, shown string, forms ...string) {
 	}
 }
 
+// refusedRedacted fails t unless out, the run a refused call (what: the
+// token, the AssumeRole) ended, failed, and shown (what executeShown
+// returns) holds none of forms, the secret's, and redactedText in their
+// place.
+func refusedRedacted(t *testing.T, out framework.ToolOutput, shown, what string, forms ...string) {
+	t.Helper()
+	if out.ExecutionStatus() == framework.StatusSuccess {
+		t.Fatalf("the refused %s did not fail the scan: %+v", what, out)
+	}
+	notShown(t, shown, forms...)
+	if !strings.Contains(shown, redactedText) {
+		t.Errorf("no %s where the secret of the refused %s was:\n%s", redactedText, what, shown)
+	}
+}
+
 // TestProfileSetting takes credentials from a profile of the shared
 // credentials file when the profile setting names it.
 func TestProfileSetting(t *testing.T) {
