@@ -34,10 +34,7 @@ func TestContractIDsGolden(t *testing.T) {
 	if openaev.ContractNamespace != ns {
 		t.Errorf("ContractNamespace = %s, want %s", openaev.ContractNamespace, ns)
 	}
-	a, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := offlineClient(t)
 	b, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: "0b6c0b9c-1d0e-4c8e-9a43-5e0f9c3f2a10"})
 	if err != nil {
 		t.Fatal(err)
@@ -149,11 +146,7 @@ func TestContractsValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.Contracts([]framework.Manifest{tt.manifest}, tt.version)
+			_, err := offlineClient(t).Contracts([]framework.Manifest{tt.manifest}, tt.version)
 			// ValidateManifest applies every check of a contract.
 			if verr := openaev.ValidateManifest(tt.manifest, tt.version); fmt.Sprint(verr) != fmt.Sprint(err) {
 				t.Errorf("ValidateManifest: %v; Contracts: %v", verr, err)
@@ -222,11 +215,7 @@ func TestContractsByVersion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID})
-			if err != nil {
-				t.Fatal(err)
-			}
-			contracts, err := c.Contracts([]framework.Manifest{nmapShaped(),
+			contracts, err := offlineClient(t).Contracts([]framework.Manifest{nmapShaped(),
 				{Name: "plain", Expectations: []framework.ExpectationType{framework.Detection}}}, tt.version)
 			if err != nil {
 				t.Fatal(err)

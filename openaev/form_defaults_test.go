@@ -177,10 +177,7 @@ func TestCheckboxDefaultAsTheParamReads(t *testing.T) {
 	for i, tt := range tests {
 		m.Params = append(m.Params, framework.Param{Name: fmt.Sprintf("flag_%d", i), Type: framework.ParamBool, Default: tt.def})
 	}
-	c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := offlineClient(t)
 	cs, err := c.Contracts([]framework.Manifest{m}, current)
 	if err != nil {
 		t.Fatal(err)
@@ -219,10 +216,7 @@ func TestRequiredEnumAsksTheUser(t *testing.T) {
 		{Name: "provider", Type: framework.ParamEnum, Enum: []string{"aws", "gcp"}, Required: true},
 		{Name: "mode", Type: framework.ParamEnum, Enum: []string{"fast", "slow"}, Default: "slow"},
 	}}
-	c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := offlineClient(t)
 	cs, err := c.Contracts([]framework.Manifest{m}, current)
 	if err != nil {
 		t.Fatal(err)

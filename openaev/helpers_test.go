@@ -163,6 +163,17 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 	return out
 }
 
+// offlineClient is a client of the test injector for a platform nothing
+// listens on: for what a client builds without sending (Contracts).
+func offlineClient(t *testing.T) *openaev.Client {
+	t.Helper()
+	c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // env is one test's platform, client, profile and processor, over a
 // runtime running the registry's injectors.
 type env struct {
