@@ -40,10 +40,7 @@ func TestShutdownDropsTheResultOfARequeuedRun(t *testing.T) {
 						stored.add(string(body)) // the result is durable, and posted
 						return nil
 					}}})
-				r.ctx, r.base = t.Context(), t.Context()
-				a := &settlements{}
-				r.slots <- struct{}{}
-				r.start(&session{ch: &amqp.Channel{}}, amqp.Delivery{Acknowledger: a, Body: []byte("a")})
+				a := startA(t, r)
 				synctest.Wait()
 				r.shutdown() // past the shutdown timeout and the grace
 				if a.requeued.Load() != 1 || a.acked.Load() != 0 {
@@ -69,6 +66,16 @@ func TestShutdownDropsTheResultOfARequeuedRun(t *testing.T) {
 	}
 }
 
+// startA starts the handling of one message, "a", on r, in a worker slot
+// taken for it, the test's context its run's, and returns what settles it.
+func startA(t *testing.T, r *runner) *settlements {
+	r.ctx, r.base = t.Context(), t.Context()
+	a := &settlements{}
+	r.slots <- struct{}{}
+	r.start(&session{ch: &amqp.Channel{}}, amqp.Delivery{Acknowledger: a, Body: []byte("a")})
+	return a
+}
+
 // TestExecutedBeforeTheShutdownTimeoutIsNotDropped: a result whose
 // delivery began (Executed) before the shutdown timeout is not dropped:
 // its message is acknowledged once it is kept.
@@ -85,10 +92,7 @@ func TestExecutedBeforeTheShutdownTimeoutIsNotDropped(t *testing.T) {
 				<-release // its POST outlives the shutdown
 				return nil
 			}}})
-		r.ctx, r.base = t.Context(), t.Context()
-		a := &settlements{}
-		r.slots <- struct{}{}
-		r.start(&session{ch: &amqp.Channel{}}, amqp.Delivery{Acknowledger: a, Body: []byte("a")})
+		a := startA(t, r)
 		synctest.Wait()
 		r.shutdown()
 		close(release)
@@ -126,10 +130,7 @@ func TestShutdownDropsTheResultOfARunAgain(t *testing.T) {
 				}
 				return err
 			}}})
-		r.ctx, r.base = t.Context(), t.Context()
-		a := &settlements{}
-		r.slots <- struct{}{}
-		r.start(&session{ch: &amqp.Channel{}}, amqp.Delivery{Acknowledger: a, Body: []byte("a")})
+		a := startA(t, r)
 		time.Sleep(2 * time.Second) // synctest's clock: past the retry delay
 		synctest.Wait()
 		if calls != 2 {
@@ -172,10 +173,7 @@ func TestShutdownDroppedRefusalSaysSo(t *testing.T) {
 				}
 				return errors.New("the refusal was let through")
 			})})
-		r.ctx, r.base = t.Context(), t.Context()
-		a := &settlements{}
-		r.slots <- struct{}{}
-		r.start(&session{ch: &amqp.Channel{}}, amqp.Delivery{Acknowledger: a, Body: []byte("a")})
+		a := startA(t, r)
 		synctest.Wait()
 		r.shutdown()
 		close(release)
