@@ -23,16 +23,23 @@ import (
 // Tests of the daemon's broker connection and platform registration:
 // broker loss, TLS, heartbeats and health, a moved queue, credentials.
 
-func TestIntegrationReconnectsAfterBrokerLoss(t *testing.T) {
-	inFlight := make(chan struct{}, 1)
-	release := make(chan struct{})
-	rec := newRecorder(func(body string, n int) error {
+// holdingSlow is a recorder whose first handling of a body saying "slow"
+// waits until release is closed: inFlight receives once it waits.
+func holdingSlow() (rec *recorder, inFlight <-chan struct{}, release chan struct{}) {
+	held := make(chan struct{}, 1)
+	release = make(chan struct{})
+	rec = newRecorder(func(body string, n int) error {
 		if strings.Contains(body, "slow") && n == 1 {
-			inFlight <- struct{}{}
+			held <- struct{}{}
 			<-release
 		}
 		return nil
 	})
+	return rec, held, release
+}
+
+func TestIntegrationReconnectsAfterBrokerLoss(t *testing.T) {
+	rec, inFlight, release := holdingSlow()
 	f := newFixture(t, rec)
 	p := f.throughProxy(t, nil)
 	start(t, f.d)

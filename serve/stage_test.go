@@ -16,15 +16,7 @@ import (
 // loop waiting for a worker watched nothing but the shutdown: a lost
 // connection was seen once the worker was free.
 func TestIntegrationDeliverySlotsWidenThePrefetch(t *testing.T) {
-	inFlight := make(chan struct{}, 1)
-	release := make(chan struct{})
-	rec := newRecorder(func(body string, n int) error {
-		if strings.Contains(body, "slow") && n == 1 {
-			inFlight <- struct{}{}
-			<-release
-		}
-		return nil
-	})
+	rec, inFlight, release := holdingSlow()
 	f := newFixture(t, rec)
 	f.d.Workers, f.d.DeliverySlots = 1, 1
 	p := f.throughProxy(t, nil)
