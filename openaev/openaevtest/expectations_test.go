@@ -50,14 +50,7 @@ func TestContractExpectations(t *testing.T) {
 		for _, v := range []openaevtest.Version{openaevtest.Version24, openaevtest.Current} {
 			t.Run(tt.name+" on "+v.String(), func(t *testing.T) {
 				p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(v))
-				contract := nmapContract(tt.mutate)
-				if st, reply := register(t, p, contract); st != 200 {
-					t.Fatalf("registration answered %d (%v), want 200: the platform stores contract_content as it is", st, reply)
-				}
-				ce, ok := p.Expectations(contract["contract_id"].(string))
-				if !ok {
-					t.Fatal("contract not registered")
-				}
+				ce := registeredExpectations(t, p, tt.mutate)
 				if !slices.Equal(ce.Offered, tt.offered) || !slices.Equal(ce.Predefined, tt.predefined) ||
 					(ce.Unreadable != "") != tt.unreadable {
 					t.Errorf("expectations %+v; want offered %v, predefined %v, unreadable %v",
@@ -69,6 +62,22 @@ func TestContractExpectations(t *testing.T) {
 	if _, ok := openaevtest.NewPlatform(t, token).Expectations("nope"); ok {
 		t.Error("an unregistered contract has expectations")
 	}
+}
+
+// registeredExpectations registers the nmap contract changed by mutate
+// on p, which must take it (200), and returns what p holds of its
+// expectations.
+func registeredExpectations(t *testing.T, p *openaevtest.Platform, mutate func(content, entry map[string]any)) openaevtest.ContractExpectations {
+	t.Helper()
+	contract := nmapContract(mutate)
+	if st, reply := register(t, p, contract); st != 200 {
+		t.Fatalf("registration answered %d (%v), want 200: the platform stores contract_content as it is", st, reply)
+	}
+	ce, ok := p.Expectations(contract["contract_id"].(string))
+	if !ok {
+		t.Fatal("contract not registered")
+	}
+	return ce
 }
 
 // TestThreatArsenalDetail: 2.4.0's threat arsenal detail of a contract
@@ -103,14 +112,7 @@ func TestThreatArsenalDetail(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(openaevtest.Version24))
-			contract := nmapContract(tt.mutate)
-			if st, reply := register(t, p, contract); st != 200 {
-				t.Fatalf("registration answered %d (%v), want 200", st, reply)
-			}
-			ce, ok := p.Expectations(contract["contract_id"].(string))
-			if !ok {
-				t.Fatal("contract not registered")
-			}
+			ce := registeredExpectations(t, p, tt.mutate)
 			if ce.ArsenalDetail != tt.want {
 				t.Errorf("threat arsenal detail = %q, want %q", ce.ArsenalDetail, tt.want)
 			}
