@@ -10,6 +10,30 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// heldWrite starts a write of bucket "first" on s and returns once its
+// group transaction runs it (queued receives from s's queued hook): the
+// write holds that transaction, uncommitted, until release is called, and
+// first receives its outcome. Run again (alone, after a joined write
+// failed), it holds nothing.
+func heldWrite(s *Store, queued <-chan struct{}) (first <-chan error, release func()) {
+	running, released := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	done := make(chan error, 1)
+	go func() {
+		done <- s.do(true, func(tx *bolt.Tx) error {
+			once.Do(func() { // only the first time it runs
+				close(running)
+				<-released
+			})
+			_, err := tx.CreateBucketIfNotExists([]byte("first"))
+			return err
+		})
+	}()
+	<-queued
+	<-running
+	return done, func() { close(released) }
+}
+
 // TestWriteJoinsTransactionNotYetCommitting: a write queued while the
 // writes of a group transaction run, before it commits, joins it: one
 // commit (one pair of fsyncs) for both, each caller told once it is
@@ -25,21 +49,7 @@ func TestWriteJoinsTransactionNotYetCommitting(t *testing.T) {
 				queued := make(chan struct{}, 2)
 				var writes []int
 				s.hooks = commitHooks{queued: func() { queued <- struct{}{} }, before: func(n int) { writes = append(writes, n) }}
-				running, release := make(chan struct{}), make(chan struct{})
-				var once sync.Once
-				first := make(chan error, 1)
-				go func() {
-					first <- s.do(true, func(tx *bolt.Tx) error {
-						once.Do(func() { // only the first time it runs
-							close(running)
-							<-release
-						})
-						_, err := tx.CreateBucketIfNotExists([]byte("first"))
-						return err
-					})
-				}()
-				<-queued
-				<-running
+				first, release := heldWrite(s, queued)
 				second := make(chan error, 1)
 				go func() {
 					second <- s.do(true, func(tx *bolt.Tx) error {
@@ -51,7 +61,7 @@ func TestWriteJoinsTransactionNotYetCommitting(t *testing.T) {
 					})
 				}()
 				<-queued // the second write waits while the first one runs
-				close(release)
+				release()
 				if err := <-first; err != nil {
 					t.Fatal(err)
 				}
@@ -102,28 +112,17 @@ func TestJoinedWriteSharesAFailedCommit(t *testing.T) {
 		s.hooks = commitHooks{queued: func() { queued <- struct{}{} },
 			before: func(n int) { writes = append(writes, n) },
 			fail:   func() error { return errDisk }}
-		running, release := make(chan struct{}), make(chan struct{})
-		bucket := func(name string) func(*bolt.Tx) error {
-			return func(tx *bolt.Tx) error {
-				_, err := tx.CreateBucketIfNotExists([]byte(name))
-				return err
-			}
-		}
-		first := make(chan error, 1)
+		first, release := heldWrite(s, queued)
+		second := make(chan error, 1)
 		go func() {
-			first <- s.do(true, func(tx *bolt.Tx) error {
-				close(running)
-				<-release
-				return bucket("first")(tx)
+			second <- s.do(true, func(tx *bolt.Tx) error {
+				_, err := tx.CreateBucketIfNotExists([]byte("second"))
+				return err
 			})
 		}()
-		<-queued
-		<-running
-		second := make(chan error, 1)
-		go func() { second <- s.do(true, bucket("second")) }()
 		<-queued // the second write waits while the first one runs
-		close(release)
-		for name, errc := range map[string]chan error{"first": first, "second": second} {
+		release()
+		for name, errc := range map[string]<-chan error{"first": first, "second": second} {
 			if err := <-errc; !errors.Is(err, errDisk) {
 				t.Errorf("shared=%t: the %s write's error %v, want %v", shared, name, err, errDisk)
 			}

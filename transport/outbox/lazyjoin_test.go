@@ -18,18 +18,7 @@ func TestLazyWritesRideWithAJoiningWrite(t *testing.T) {
 		s := mustOpen(t, filepath.Join(t.TempDir(), "outbox.db"), Options{Shared: shared})
 		queued := make(chan struct{}, 2)
 		s.hooks = commitHooks{queued: func() { queued <- struct{}{} }}
-		running, release := make(chan struct{}), make(chan struct{})
-		first := make(chan error, 1)
-		go func() {
-			first <- s.do(true, func(tx *bolt.Tx) error {
-				close(running)
-				<-release
-				_, err := tx.CreateBucketIfNotExists([]byte("first"))
-				return err
-			})
-		}()
-		<-queued
-		<-running
+		first, release := heldWrite(s, queued)
 		// Only the flushLazy below commits the lazy write: a lazy timer
 		// already set (stopped) keeps writeLater from starting one, which
 		// would fire flushLazy on its own once lazyDelay passed (a busy
@@ -50,7 +39,7 @@ func TestLazyWritesRideWithAJoiningWrite(t *testing.T) {
 		flushed := make(chan struct{})
 		go func() { s.flushLazy(); close(flushed) }()
 		<-queued // flushLazy's empty write waits while the first one runs
-		close(release)
+		release()
 		if err := <-first; err != nil {
 			t.Fatal(err)
 		}
