@@ -15,15 +15,7 @@ import (
 // unacknowledged, while another daemon on the queue sat idle. Its one
 // worker busy, the daemon now takes none until the worker is free.
 func TestIntegrationReconnectTakesNoMoreThanItsFreeWorkers(t *testing.T) {
-	inFlight := make(chan struct{}, 1)
-	release := make(chan struct{})
-	rec := newRecorder(func(body string, n int) error {
-		if strings.Contains(body, "slow") {
-			inFlight <- struct{}{}
-			<-release
-		}
-		return nil
-	})
+	rec, inFlight, release := holdingSlow() // its one message: never redelivered (its queue is replaced)
 	f := newFixture(t, rec)
 	f.d.Workers = 1
 	start(t, f.d)

@@ -1,7 +1,6 @@
 package serve_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/serve/servetest"
@@ -56,15 +55,7 @@ func TestIntegrationDeliverySlotsWidenThePrefetch(t *testing.T) {
 // runs one (the prefetch counts the delivery slots) is in flight: the
 // gauge counted only those a worker had taken.
 func TestIntegrationInFlightCountsAMessageWaitingForAWorker(t *testing.T) {
-	running := make(chan struct{}, 1)
-	release := make(chan struct{})
-	rec := newRecorder(func(body string, n int) error {
-		if strings.Contains(body, "slow") {
-			running <- struct{}{}
-			<-release
-		}
-		return nil
-	})
+	rec, running, release := holdingSlow() // no connection lost: handled once
 	f := newFixture(t, rec)
 	f.d.Workers, f.d.DeliverySlots = 1, 1
 	start(t, f.d)
