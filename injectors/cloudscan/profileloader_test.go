@@ -76,10 +76,7 @@ func TestCLIRefusesProfileTheLoaderRefuses(t *testing.T) {
 // profile when keys in the environment come first.
 func TestProfileWebIdentityTokenFileUnreadable(t *testing.T) {
 	dir := t.TempDir()
-	token := filepath.Join(dir, "token")
-	if err := os.WriteFile(token, []byte("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	token := writeWebIdentityToken(t, filepath.Join(dir, "token"))
 	const role = "role_arn = arn:aws:iam::123456789012:role/scan\n"
 	gone := filepath.Join(dir, "gone")
 	for _, tt := range []struct {

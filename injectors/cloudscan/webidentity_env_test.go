@@ -37,10 +37,7 @@ func TestEnvWebIdentityWithoutRole(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			awsEnvWith(t, map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_REGION": "eu-west-1"}, "", profile)
-			token := filepath.Join(t.TempDir(), "token")
-			if err := os.WriteFile(token, []byte("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			token := writeWebIdentityToken(t, filepath.Join(t.TempDir(), "token"))
 			t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token)
 			for k, v := range tt.env {
 				t.Setenv(k, v)
@@ -92,10 +89,7 @@ func TestCLIRefusesEnvWebIdentityWithoutRole(t *testing.T) {
 // or keys or the setting beside it, is not refused.
 func TestEnvWebIdentityTokenFileUnreadable(t *testing.T) {
 	dir := t.TempDir()
-	token := filepath.Join(dir, "token")
-	if err := os.WriteFile(token, []byte("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	token := writeWebIdentityToken(t, filepath.Join(dir, "token"))
 	const profile = "[default]\naws_access_key_id = AKIAPROFILEEXAMPLE01\naws_secret_access_key = profileSecretEXAMPLEabcdefghij012345678\n"
 	for _, tt := range []struct {
 		name, path, setting string
@@ -149,7 +143,13 @@ func webIdentityTokenFile(t *testing.T, k, v string) string {
 	if k != "AWS_WEB_IDENTITY_TOKEN_FILE" || v == "" {
 		return v
 	}
-	path := filepath.Join(t.TempDir(), filepath.Base(v))
+	return writeWebIdentityToken(t, filepath.Join(t.TempDir(), filepath.Base(v)))
+}
+
+// writeWebIdentityToken writes a web identity token (a JWT, as a token
+// file holds one) to path and returns path.
+func writeWebIdentityToken(t *testing.T, path string) string {
+	t.Helper()
 	if err := os.WriteFile(path, []byte("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), 0o600); err != nil {
 		t.Fatal(err)
 	}
