@@ -68,11 +68,7 @@ func TestIntegrationShutdownTimeoutAcksKeptResults(t *testing.T) {
 	if ready, _ := servetest.Counts(t, f.queue); ready != 1 {
 		t.Errorf("%d messages back in the queue, want 1: the inject without a result", ready)
 	}
-	for outcome, want := range map[string]float64{"acked": 2, "requeued": 1} {
-		if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", outcome); got != want {
-			t.Errorf("%s = %v, want %v", outcome, got, want)
-		}
-	}
+	f.messagesCounted(t, map[string]float64{"acked": 2, "requeued": 1})
 	for msg, want := range map[string]string{
 		"shutdown timeout: acknowledged the unfinished injects whose result is kept for a later delivery": "[i-cut i-kept]",
 		"shutdown timeout: requeued the unfinished injects":                                               "[i-running]",
@@ -190,11 +186,7 @@ func TestIntegrationShutdownDeliversAResultWaitingForADeliverySlot(t *testing.T)
 	if ready, _ := servetest.Counts(t, f.queue); ready != 0 {
 		t.Errorf("%d messages back in the queue, want none: both results are stored", ready)
 	}
-	for outcome, want := range map[string]float64{"acked": 2, "requeued": 0} {
-		if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", outcome); got != want {
-			t.Errorf("%s = %v, want %v", outcome, got, want)
-		}
-	}
+	f.messagesCounted(t, map[string]float64{"acked": 2, "requeued": 0})
 	if !h.Kept([]byte(`{"injection":{"inject_id":"i-next"}}`)) {
 		t.Error("i-next's result not stored by the end of the shutdown")
 	}

@@ -100,6 +100,17 @@ func newFixture(t *testing.T, h serve.Handler) *fixture {
 	return f
 }
 
+// messagesCounted checks the daemon's injectkit_messages_total of each
+// outcome of want.
+func (f *fixture) messagesCounted(t *testing.T, want map[string]float64) {
+	t.Helper()
+	for outcome, n := range want {
+		if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", outcome); got != n {
+			t.Errorf("%s = %v, want %v", outcome, got, n)
+		}
+	}
+}
+
 // listen serves the daemon's /healthz and /metrics on a loopback port,
 // heartbeats every interval, and returns its base URL.
 func (f *fixture) listen(t *testing.T, interval time.Duration) string {
@@ -191,11 +202,7 @@ func TestIntegrationSettlesByHandlerResult(t *testing.T) {
 			if got := rec.calls(); got != tt.wantCalls {
 				t.Errorf("handler called %d times, want %d", got, tt.wantCalls)
 			}
-			for outcome, want := range map[string]float64{"acked": tt.wantAcked, "rejected": tt.wantReject, "requeued": tt.wantRequeu} {
-				if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", outcome); got != want {
-					t.Errorf("%s = %v, want %v", outcome, got, want)
-				}
-			}
+			f.messagesCounted(t, map[string]float64{"acked": tt.wantAcked, "rejected": tt.wantReject, "requeued": tt.wantRequeu})
 			if got := servetest.Metric(t, f.metrics, "injectkit_redeliveries_total"); got != tt.wantRequeu {
 				t.Errorf("redeliveries = %v, want %v", got, tt.wantRequeu)
 			}
