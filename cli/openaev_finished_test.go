@@ -132,9 +132,7 @@ func TestRunOpenAEVFinishedInject(t *testing.T) {
 			// A run again repeats the earlier run's finding (noop's summary),
 			// which the platform stores once: its "complete" leaves it out,
 			// and is processed, not dropped.
-			for _, c := range p.Dropped() {
-				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-			}
+			noneDropped(t, p)
 			if rows := p.StoredFindings(id); len(rows) != 1 {
 				t.Errorf("stored findings %v, want noop's summary once", rows)
 			}
@@ -271,9 +269,7 @@ func TestRunOpenAEVSweptInject(t *testing.T) {
 					t.Errorf("stored findings %v, want noop's summary", rows)
 				}
 			}
-			for _, c := range p.Dropped() {
-				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-			}
+			noneDropped(t, p)
 		})
 	}
 }
@@ -326,9 +322,7 @@ func TestRunRerunFindingsUnreadable(t *testing.T) {
 				t.Fatalf("exit %d, want 0: %s", r.code, r.stderr)
 			}
 			wantOutboxEmpty(t, registry(), env, "at the end")
-			for _, c := range p.Dropped() {
-				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-			}
+			noneDropped(t, p)
 			if n := len(p.Completions(id)); n != 2 {
 				t.Errorf("%d completes processed, want 2", n)
 			}

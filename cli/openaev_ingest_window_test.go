@@ -200,9 +200,7 @@ func TestFlushNotesTheCompleteItDelivers(t *testing.T) {
 			if n := len(p.Completions(id)); n != 1 {
 				t.Errorf("the platform completed the inject %d times, want once", n)
 			}
-			for _, c := range p.Dropped() {
-				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-			}
+			noneDropped(t, p)
 		})
 	}
 }
@@ -308,9 +306,7 @@ func TestRunOpenAEVSweptHeldForTheRequeues(t *testing.T) {
 			if n, all := len(p.Completions(id)), len(p.CallsOf(openaevtest.KindComplete)); n != 1 || all != 1 {
 				t.Errorf("the platform completed the inject %d times of %d completes received, want once of 1", n, all)
 			}
-			for _, c := range p.Dropped() {
-				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-			}
+			noneDropped(t, p)
 		})
 	}
 }

@@ -65,6 +65,15 @@ func noopPlatform(t *testing.T, injectID string, opts ...openaevtest.Option) *op
 	return p
 }
 
+// noneDropped fails t for each callback p dropped, naming its kind and
+// why.
+func noneDropped(t *testing.T, p *openaevtest.Platform) {
+	t.Helper()
+	for _, c := range p.Dropped() {
+		t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+	}
+}
+
 type printed struct {
 	Method string         `json:"method"`
 	Path   string         `json:"path"`

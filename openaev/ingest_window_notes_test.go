@@ -42,9 +42,7 @@ func TestCompleteCutInFlightNoted(t *testing.T) {
 		s.platform.Ingest()
 	}
 	checkTakenOnce(t, s.platform, id)
-	for _, c := range s.platform.Dropped() {
-		t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-	}
+	noneDropped(t, s.platform)
 }
 
 // TestRedeliveryJoinsTheHandlingHoldingItsResult is reviewer r15's third
@@ -143,9 +141,7 @@ func TestRerunRetriesWithinTheWindow(t *testing.T) {
 			if got := s.records(t)[outbox.Pending]; got != map[bool]int{true: 0, false: 1}[tt.delivered] {
 				t.Errorf("outbox: %d pending", got)
 			}
-			for _, c := range s.platform.Dropped() {
-				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-			}
+			noneDropped(t, s.platform)
 		})
 	}
 }

@@ -109,9 +109,7 @@ func TestLostCompleteWaitsForTheIngestWindow(t *testing.T) {
 				t.Errorf("the platform received %d completes and processed %d, want 1 and 1", got, processed)
 			}
 			checkTakenOnce(t, s.platform, id)
-			for _, c := range s.platform.Dropped() {
-				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-			}
+			noneDropped(t, s.platform)
 			if st := s.platform.InjectStatus(id); !openaev.Finished(st) {
 				t.Errorf("inject %s, want it finished", st)
 			}
@@ -163,9 +161,7 @@ func TestServeWithinIngestWindow(t *testing.T) {
 				s.platform.Ingest()
 			}
 			checkTakenOnce(t, s.platform, id)
-			for _, c := range s.platform.Dropped() {
-				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-			}
+			noneDropped(t, s.platform)
 		})
 	}
 }
@@ -299,7 +295,5 @@ func TestIngestWindowRunsFromTheLastUnansweredAttempt(t *testing.T) {
 	if got, processed := completeCalls(w.platform, id); got != 1 || processed != 1 {
 		t.Errorf("the platform received %d completes and processed %d, want 1 and 1", got, processed)
 	}
-	for _, c := range w.platform.Dropped() {
-		t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-	}
+	noneDropped(t, w.platform)
 }

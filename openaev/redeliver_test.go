@@ -293,9 +293,7 @@ func TestSecondCopyWaitsForTheFirst(t *testing.T) {
 			if n := s.nmap.calls.Load(); n != 1 {
 				t.Errorf("nmap ran %d times, want 1", n)
 			}
-			for _, c := range s.platform.Dropped() {
-				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-			}
+			noneDropped(t, s.platform)
 			if st := s.platform.InjectStatus("i-1"); !openaev.Finished(st) {
 				t.Errorf("inject %s, want a final status", st)
 			}

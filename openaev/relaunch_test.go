@@ -101,7 +101,5 @@ func endsSuccess(t *testing.T, s *serveEnv, id string) {
 	if st := s.platform.InjectStatus(id); st != "SUCCESS" {
 		t.Errorf("status %q, want SUCCESS", st)
 	}
-	for _, c := range s.platform.Dropped() {
-		t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-	}
+	noneDropped(t, s.platform)
 }

@@ -223,3 +223,12 @@ func (s *serveEnv) checkRefusedNamed(t *testing.T, wantID, reason string) bool {
 	}
 	return true
 }
+
+// noneDropped fails t for each callback p dropped, naming its kind and
+// why.
+func noneDropped(t *testing.T, p *openaevtest.Platform) {
+	t.Helper()
+	for _, c := range p.Dropped() {
+		t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+	}
+}

@@ -135,9 +135,7 @@ func TestSweptInjectGetsItsResult(t *testing.T) {
 			if st := s.platform.InjectStatus(id); st != tt.want {
 				t.Errorf("inject %s, want %s (the result's status with the sweep's traces)", st, tt.want)
 			}
-			for _, c := range s.platform.Dropped() {
-				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-			}
+			noneDropped(t, s.platform)
 			if n := s.logs.FilterMessageSnippet(tt.said).Len(); n != 1 {
 				t.Errorf("%d log lines %q, want 1", n, tt.said)
 			}
@@ -230,9 +228,7 @@ func TestSweptInjectWaitsForThePlatformsRequeues(t *testing.T) {
 	if st := s.platform.InjectStatus(id); st != "EXECUTED" {
 		t.Errorf("inject %s, want EXECUTED", st)
 	}
-	for _, c := range s.platform.Dropped() {
-		t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-	}
+	noneDropped(t, s.platform)
 }
 
 // sweptEnv is a serve environment on a platform that queues its
@@ -333,7 +329,5 @@ func heldForTheRequeues(t *testing.T, s *serveEnv, clock *testkit.Clock, window 
 		s.platform.Ingest()
 	}
 	checkTakenOnce(t, s.platform, id)
-	for _, c := range s.platform.Dropped() {
-		t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
-	}
+	noneDropped(t, s.platform)
 }
