@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -88,6 +89,28 @@ func connectionName(name string) string {
 		host = "unknown-host"
 	}
 	return fmt.Sprintf("%s on %s pid %d", name, host, os.Getpid())
+}
+
+// maxShortStr is the most bytes of an AMQP short string (0-9-1, 4.2.5.3:
+// a length octet), such as a consumer tag: the client refuses to send a
+// longer one.
+const maxShortStr = 255
+
+// consumerTag is the tag of the daemon's seq-th consumer: name, the
+// process id and seq, "injectkit-nmap-4242-1", the name cut (at a
+// character's boundary) so that the tag is an AMQP short string: a name
+// the platform takes (an injector name of up to 255 characters) would
+// otherwise fail every consume, the daemon retrying without end.
+func consumerTag(name string, seq int64) string {
+	suffix := fmt.Sprintf("-%d-%d", os.Getpid(), seq)
+	if room := maxShortStr - len(suffix); len(name) > room {
+		cut := room
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		name = name[:cut]
+	}
+	return name + suffix
 }
 
 // dial opens a connection. The credentials travel in the SASL config, never

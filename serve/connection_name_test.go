@@ -104,3 +104,28 @@ func TestIntegrationHealthSaysWhyTheBrokerClosedTheConnection(t *testing.T) {
 		})
 	}
 }
+
+// A daemon whose name is as long as the platform takes an injector name
+// (255 characters, here 250 of which many take two bytes) consumes: its
+// consumer tags, the name then the pid and a sequence number, are AMQP
+// short strings (at most 255 bytes), which the client refuses to send
+// longer, so that every consume failed and the daemon retried without end.
+func TestIntegrationConsumesUnderALongName(t *testing.T) {
+	rec := newRecorder(nil)
+	f := newFixture(t, rec)
+	f.d.Name = "injectkit-" + strings.Repeat("né", 120)
+	stop := start(t, f.d)
+	servetest.Publish(t, f.queue, []byte(`{"n":"long-name"}`))
+	waitFor(t, "the message handled", func() bool { return rec.distinct() == 1 })
+	if _, consumers := servetest.Counts(t, f.queue); consumers != 1 {
+		t.Errorf("%d consumers on the queue, want 1", consumers)
+	}
+	// Its connection keeps the whole name (a client property, a long string).
+	ownConnection(t, f)
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if n := f.logs.FilterMessage("broker connection failed").Len(); n != 0 {
+		t.Errorf("%d WARN broker connection failed, want 0: %v", n, f.logs.FilterMessage("broker connection failed").All()[0].ContextMap())
+	}
+}

@@ -2,8 +2,6 @@ package serve
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"sync"
 
 	"go.uber.org/zap"
@@ -194,7 +192,7 @@ func (r *runner) consumeAgain(ctx context.Context, s *session) endReason {
 	if r.registration() != s.reg {
 		return endChanged
 	}
-	s.tag = fmt.Sprintf("%s-%d-%d", r.name, os.Getpid(), r.seq.Add(1))
+	s.tag = consumerTag(r.name, r.seq.Add(1))
 	if err := r.startConsumer(ctx, s); err != nil {
 		if ctx.Err() != nil {
 			return endStop

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -47,7 +46,7 @@ func (r *runner) connect(ctx context.Context, reg Registration) (*session, error
 		return nil, brokerText(err, red)
 	}
 	s := &session{reg: reg, conn: conn, red: red,
-		tag: fmt.Sprintf("%s-%d-%d", r.name, os.Getpid(), r.seq.Add(1))}
+		tag: consumerTag(r.name, r.seq.Add(1))}
 	fail := func(step string, err error) (*session, error) {
 		_ = conn.Close()
 		return nil, fmt.Errorf("%s on %s: %w", step, reg.Broker, brokerText(err, red))
