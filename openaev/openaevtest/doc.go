@@ -77,7 +77,9 @@
 //     injectinjector.go); an import's contract (ImportContract), its type's placeholder's until a new
 //     injector id of the type registers (placeholder.go). Parts without a filename (the input) count
 //     against Tomcat's maxPostSize, Spring Boot's 2 MB (MaxFormPostSize): a registration over it is a
-//     413, Spring Boot's error JSON, before anything binds. The queue it declares: register.go.
+//     413, Spring Boot's error JSON, before anything binds. The queue it declares: register.go. An
+//     injector_id, injector_name or injector_type of more than 255 characters (varchar(255)) fails
+//     as it is saved: a 500 for a new injector, a 409 for an update, nothing stored (columns.go).
 //  3. Callbacks are queued (the platform's default inject-trace queue;
 //     ingest.go says where each part was read). A body that passes field
 //     validation is answered 200; with WithIngestEvery (the

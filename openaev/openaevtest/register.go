@@ -213,6 +213,17 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		// Stored as they are, whatever they hold (rule 13).
 		expectations[bc.id] = contractExpectations(bc.content)
 	}
+	if reason := injectorColumnRefusal(names); reason != "" {
+		// The injectors table's varchar(255) (columns.go).
+		c.Reason = reason
+		p.mu.Lock()
+		_, known := p.registeredInjectors[names["injector_id"]]
+		p.mu.Unlock()
+		if known {
+			return http.StatusConflict, jsonType, violationBag(reason)
+		}
+		return http.StatusInternalServerError, jsonType, p.bootError(http.StatusInternalServerError, "Internal Server Error", r.URL.Path)
+	}
 	owner := contractInjector{ID: names["injector_id"], Name: names["injector_name"], Type: names["injector_type"]}
 	p.mu.Lock()
 	maps.Copy(p.domains, domains)
