@@ -251,3 +251,24 @@ func TestServeInjectorNameBlank(t *testing.T) {
 		})
 	}
 }
+
+// TestServeInjectorNameTooLong: a name or type of more than the 255
+// characters the platform stores is refused before anything is sent,
+// exit 2 naming the flag; the platform would fail the registration.
+func TestServeInjectorNameTooLong(t *testing.T) {
+	for _, flag := range []string{"--injector-name", "--injector-type"} {
+		t.Run(flag, func(t *testing.T) {
+			backend := testkit.NewBackend(t)
+			r := run(t, registry(), nil, "serve", "--token", "tok", "--injector-id", "00000000-0000-4000-8000-000000000000",
+				"--openaev-url", backend.URL, "--outbox", "none", "--injectors", "noop", "--log-level", "error",
+				flag, strings.Repeat("é", 256))
+			want := "(" + flag + "): is 256 characters, longer than the 255 the platform stores"
+			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, want) {
+				t.Errorf("exit %d, want %d saying %q:\n%s", r.code, cli.ExitUsage, want, r.stderr)
+			}
+			if n := backend.Len(); n != 0 {
+				t.Errorf("%d requests reached the platform", n)
+			}
+		})
+	}
+}

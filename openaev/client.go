@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
@@ -174,6 +175,21 @@ func javaBlank(s string) bool {
 // platform's lists, in logs and in queue names is a mistake, not a name.
 const controlName = "must not hold control characters"
 
+// MaxInjectorName is the most characters of an injector name or type the
+// platform stores: its injectors table's injector_name and injector_type
+// are varchar(255) (2.4.0's migration V2_79__Injectors), which nothing
+// checks before the save, so that a longer one fails the registration
+// (a 500 for a new injector, a 409 for an update; openaevtest's
+// MaxInjectorColumn), serve retrying it without end.
+const MaxInjectorName = 255
+
+// longName is why a name or type of more than MaxInjectorName
+// characters is refused.
+func longName(s string) string {
+	return fmt.Sprintf("is %d characters, longer than the %d the platform stores (its injectors table's varchar(%d)): "+
+		"the registration would fail", utf8.RuneCountInString(s), MaxInjectorName, MaxInjectorName)
+}
+
 // hasControl reports whether s holds a control character (C0, DEL or C1,
 // unicode.IsControl).
 func hasControl(s string) bool {
@@ -212,6 +228,10 @@ func (c *Client) check() error {
 		return bad("injector_name", c.cfg.InjectorName, controlName)
 	case hasControl(c.cfg.InjectorType):
 		return bad("injector_type", c.cfg.InjectorType, controlName)
+	case utf8.RuneCountInString(c.cfg.InjectorName) > MaxInjectorName:
+		return bad("injector_name", c.cfg.InjectorName, longName(c.cfg.InjectorName))
+	case utf8.RuneCountInString(c.cfg.InjectorType) > MaxInjectorName:
+		return bad("injector_type", c.cfg.InjectorType, longName(c.cfg.InjectorType))
 	}
 	if len(c.cfg.Icon) > 0 {
 		if err := CheckIcon(c.cfg.Icon); err != nil {
