@@ -152,7 +152,8 @@
 //     nothing), dropped for the other finding types (hasNonNull, or an address
 //     check, fails on it). A declared output type the version does not know
 //     (InjectorContractContentUtils throws on every processed callback); a
-//     finding whose index row is over MaxFindingRow (2704) bytes, on both
+//     finding whose index row is over MaxFindingRow (2704) bytes, or whose
+//     output's field is over MaxFindingField (255) characters, on both
 //     lines: the insert throws at the commit and the batch's REQUIRES_NEW
 //     transaction rolls back, the callback's trace and status kept (rule
 //     14; MaxFindingRow says how the row is measured, and why the

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/internal/findingrow"
 )
@@ -28,6 +29,20 @@ import (
 // the stand-in measures the raw value, and so refuses some compressible
 // values the platform would store, never one it would refuse.
 const MaxFindingRow = findingrow.MaxRow
+
+// MaxFindingField is the most characters of a declared output's field
+// the platform stores as a finding's finding_field: the findings table's
+// column is varchar(255) (migration V3_68__Add_Findings; 2.4.0 read,
+// Current taken as alike), set from the output's field
+// (FindingUtils.createFinding, ContractOutputContext.from) and checked
+// for nothing but @NotBlank (Finding.java:42-46). A finding of a longer
+// field fails its insert ("value too long for type character
+// varying(255)", Hibernate's DataException) when the batch commits, which
+// rolls back as for any finding the database refuses; the legacy
+// ingestion answers 409, the exception translated to a
+// DataIntegrityViolationException (RestBehavior.java:250-278). An output
+// that stores no finding (an asset, an empty list) is never inserted.
+const MaxFindingField = 255
 
 // noFindings are the output types whose processor stores no finding.
 var noFindings = set("asset", "expectation_signature", "action_output")
@@ -95,6 +110,10 @@ func findingValue(outputType string, v any) string {
 func checkFindings(injectID string, o contractOutput, value any) (string, int) {
 	typ := findingrow.TypeName(o.Type)
 	for i, f := range findingValues(o.Type, o.Multiple, value) {
+		if n := utf8.RuneCountInString(o.Field); n > MaxFindingField {
+			return fmt.Sprintf("output field of %d characters: value too long for type character varying(%d) (findings.finding_field, V3_68__Add_Findings): the insert fails and "+txRollsBack,
+				n, MaxFindingField), http.StatusConflict
+		}
 		if outputs24[o.Type] && blank(f) {
 			what := "the value"
 			if _, ok := value.([]any); ok && o.Multiple {
