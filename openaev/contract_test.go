@@ -131,6 +131,15 @@ func TestContractsValidation(t *testing.T) {
 		{"param without a name", with(func(m *framework.Manifest) {
 			m.Params = []framework.Param{{Type: framework.ParamString}}
 		}), v24, "nmap.params[0]", ""},
+		{"output field of 256 characters", with(func(m *framework.Manifest) {
+			m.Outputs = append(m.Outputs, framework.Output{Type: "text", Field: strings.Repeat("f", 256)})
+		}), v24, "nmap.outputs", strings.Repeat("f", 256)},
+		{"output field of 255 two-byte characters", with(func(m *framework.Manifest) {
+			m.Outputs = append(m.Outputs, framework.Output{Type: "text", Field: strings.Repeat("é", 255)})
+		}), current, "", ""},
+		{"asset output field of 256 characters: no finding", with(func(m *framework.Manifest) {
+			m.Outputs = append(m.Outputs, framework.Output{Type: "asset", Field: strings.Repeat("f", 256)})
+		}), current, "", ""},
 		{"output without a field", with(func(m *framework.Manifest) {
 			m.Outputs = []framework.Output{{Type: "text"}}
 		}), current, "nmap.outputs[0]", ""},

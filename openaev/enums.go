@@ -99,6 +99,7 @@ func member(list []string, v string) bool {
 // output named expectation_signatures, no setting named like a param);
 // each platform is one of PlatformTypes(v), each output type one of OutputTypes
 // of the Current line (an older platform gets the newer types as text),
+// each finding's output field at most MaxOutputField characters,
 // each domain has a name and a colour, and each security platform type is
 // one of SecurityPlatformTypes (values the platform parses into closed
 // enums); no param is named like a field of the contract's target
@@ -115,6 +116,7 @@ func ValidateManifest(m framework.Manifest, v PlatformVersion) error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, validateEnums(m, v)...)
+	errs = append(errs, validateOutputFields(m)...)
 	if _, err := contractFields(m); err != nil {
 		errs = append(errs, err)
 	}
