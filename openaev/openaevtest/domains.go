@@ -1,6 +1,13 @@
 package openaevtest
 
-import "fmt"
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
+// MaxDomainColumn is the most characters the platform stores of a domain's
+// name and color (see below).
+const MaxDomainColumn = 255
 
 // How the platform stores a registered contract's domains (2.4.0 read;
 // Current taken as alike; files under openaev-api/src/main/java/io/openaev/).
@@ -19,6 +26,18 @@ import "fmt"
 // exactly, case included. The platform's set of a contract's domains has no
 // order (a HashSet of DTOs without equals); the stand-in takes them in the
 // order written.
+//
+// The domains table stores at most 255 characters of a name and of a
+// color (domain_name and domain_color varchar(255), V4_58), which nothing
+// checks before the insert: a domain not stored yet with a longer one
+// fails the registration when its insert is flushed, by the next query
+// of the domains table (the next domain lookup, upserts' findByNameIn or
+// upsert's findByName) or of the injectors table (a new injector's
+// deleteDummyInjectorIfItExists, InjectorService.java:241, :421-424), the
+// exception caught and wrapped in a RuntimeException (:244-245): a 500.
+// An update whose save of such a domain no later query follows fails
+// only at the commit, a 409 (columns.go); the stand-in answers 500 for
+// both, the registration failed and nothing stored either way.
 
 // presetDomains are the domain names the platform stores before any
 // registration (PresetDomain, inserted by V4_58).
@@ -44,6 +63,10 @@ func upsertDomain(stored map[string]bool, d any, name, color string, colorGiven 
 	}
 	if blank(name) || colorGiven && blank(color) {
 		return fmt.Errorf("contract_domains: %v: a domain not stored yet must not have a blank domain_name or domain_color (Domain's @NotBlank, ConstraintViolationException)", d)
+	}
+	if utf8.RuneCountInString(name) > MaxDomainColumn || colorGiven && utf8.RuneCountInString(color) > MaxDomainColumn {
+		return fmt.Errorf("contract_domains: a domain not stored yet of a name of %d characters, a color of %d: value too long for type character varying(%d) (domains.domain_name, domain_color, V4_58)",
+			utf8.RuneCountInString(name), utf8.RuneCountInString(color), MaxDomainColumn)
 	}
 	stored[name] = true
 	return nil

@@ -33,6 +33,10 @@ func TestDomainsStored(t *testing.T) {
 		{"preset name, blank color", nil, []map[string]any{withID("a", domain("To classify", " \t"))}, 200},
 		{"preset name in another case", nil, []map[string]any{withID("a", domain("network", ""))}, 500},
 		{"new name, empty color", nil, []map[string]any{withID("a", domain("Recon", ""))}, 500},
+		// domains.domain_name and domain_color are varchar(255), in characters.
+		{"new name of 256 characters", nil, []map[string]any{withID("a", domain(strings.Repeat("r", 256), "#123456"))}, 500},
+		{"new color of 256 characters", nil, []map[string]any{withID("a", domain("Recon", strings.Repeat("#", 256)))}, 500},
+		{"new name of 255 two-byte characters", nil, []map[string]any{withID("a", domain(strings.Repeat("é", 255), "#123456"))}, 200},
 		{"new name stored by an earlier registration", [][]map[string]any{{withID("a", domain("Recon", "#123456"))}},
 			[]map[string]any{withID("b", domain("Recon", ""))}, 200},
 		{"new name saved by an earlier contract of the same registration", nil,
