@@ -17,6 +17,13 @@ import (
 // (openaevtest's MaxFindingField). PostgreSQL counts characters.
 const MaxOutputField = 255
 
+// MaxDomainField is the most characters of a domain's name and colour
+// the platform stores: its domains table's domain_name and domain_color
+// are varchar(255) (2.4.0's migration V4_58__Implement_Domains_notion),
+// so that a new domain with a longer one fails the registration as it is
+// saved (openaevtest's MaxDomainColumn).
+const MaxDomainField = 255
+
 // noFindingOutputs are the output types whose processor stores no
 // finding (an asset creates an endpoint; a tool's raw output and the
 // signatures are kept otherwise), whose field is no finding's.

@@ -101,6 +101,15 @@ func TestContractsValidation(t *testing.T) {
 		{"domain without a colour", with(func(m *framework.Manifest) {
 			m.Domains = []framework.Domain{{Name: "Network"}}
 		}), current, "nmap.domains[0]", `name "Network", color ""`},
+		{"domain name of 256 characters", with(func(m *framework.Manifest) {
+			m.Domains = []framework.Domain{{Name: strings.Repeat("d", 256), Color: "#123456"}}
+		}), current, "nmap.domains[0]", "name of 256 characters, color of 7"},
+		{"domain colour of 256 characters", with(func(m *framework.Manifest) {
+			m.Domains = []framework.Domain{{Name: "Recon", Color: strings.Repeat("#", 256)}}
+		}), v24, "nmap.domains[0]", "name of 5 characters, color of 256"},
+		{"domain name of 255 two-byte characters", with(func(m *framework.Manifest) {
+			m.Domains = []framework.Domain{{Name: strings.Repeat("é", 255), Color: "#123456"}}
+		}), current, "", ""},
 		{"unknown expectation type", with(func(m *framework.Manifest) {
 			m.Expectations = []framework.ExpectationType{framework.Detection, "BOGUS"}
 		}), current, "nmap.expectations", "BOGUS"},

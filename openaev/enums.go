@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/framework"
 )
@@ -100,7 +101,7 @@ func member(list []string, v string) bool {
 // each platform is one of PlatformTypes(v), each output type one of OutputTypes
 // of the Current line (an older platform gets the newer types as text),
 // each finding's output field at most MaxOutputField characters,
-// each domain has a name and a colour, and each security platform type is
+// each domain has a name and a colour of at most MaxDomainField characters, and each security platform type is
 // one of SecurityPlatformTypes (values the platform parses into closed
 // enums); no param is named like a field of the contract's target
 // selection or expectations (targets, assets…), each param's type has
@@ -163,6 +164,12 @@ func validateEnums(m framework.Manifest, v PlatformVersion) []error {
 		if strings.TrimSpace(d.Name) == "" || strings.TrimSpace(d.Color) == "" {
 			bad(fmt.Sprintf("domains[%d]", i), fmt.Sprintf("name %q, color %q", d.Name, d.Color),
 				"a domain needs a name and a colour")
+		} else if n, c := utf8.RuneCountInString(d.Name), utf8.RuneCountInString(d.Color); max(n, c) > MaxDomainField {
+			// The platform's domains table: domain_name and domain_color
+			// varchar(255) (2.4.0's V4_58); a new domain's insert fails
+			// the registration (openaevtest.MaxDomainColumn).
+			bad(fmt.Sprintf("domains[%d]", i), fmt.Sprintf("name of %d characters, color of %d", n, c),
+				fmt.Sprintf("longer than the %d characters the platform stores of a domain's name and colour: the registration would fail", MaxDomainField))
 		}
 	}
 	known := SecurityPlatformTypes()
