@@ -200,15 +200,32 @@ func NoteRetry(ctx context.Context, err error) {
 }
 
 // registerTimeoutError is a registration cut short by registerTimeout.
-type registerTimeoutError struct{ err error }
+// last is, when the limit ended a wait between two attempts (no request
+// in flight: a Retry-After, a backoff), the failure of the attempt before
+// it, which the platform answered; nil when an attempt was cut short.
+type registerTimeoutError struct{ err, last error }
 
 func (e *registerTimeoutError) Error() string {
+	if e.last != nil {
+		return fmt.Sprintf("not accepted within %s (the limit of a registration), which ended while waiting to retry after: %v",
+			registerTimeout, e.last)
+	}
 	return fmt.Sprintf("%s (the limit of a registration): %v", httpx.NoAnswer(registerTimeout), e.err)
 }
 
 func (e *registerTimeoutError) Unwrap() error { return e.err }
 
-// HealthReason says that the platform did not answer in time.
+// HealthReason says that the platform did not answer in time, or, when it
+// answered and the limit ended the wait for the next attempt, what it
+// answered.
 func (e *registerTimeoutError) HealthReason() string {
-	return httpx.NoAnswer(registerTimeout)
+	if e.last == nil {
+		return httpx.NoAnswer(registerTimeout)
+	}
+	why := "not accepted"
+	var hr HealthReasoner
+	if errors.As(e.last, &hr) && hr.HealthReason() != "" {
+		why = hr.HealthReason()
+	}
+	return why + " (its retry was due after the registration's limit of " + registerTimeout.String() + ")"
 }

@@ -2,10 +2,14 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // register sends one registration and records its outcome. A registration
@@ -16,13 +20,22 @@ func (r *runner) register(ctx context.Context, kind string) (Registration, error
 	cctx, cancel := context.WithTimeout(ctx, registerTimeout)
 	defer cancel()
 	t0 := time.Now()
+	var retried atomic.Pointer[error] // the last attempt's failure another was to follow
 	reg, err := r.d.Registrar.Register(withRetryNote(cctx, func(err error) {
 		// An attempt failed, another follows: /healthz says why meanwhile.
+		retried.Store(&err)
 		why := registrationReason(err) + " (retrying)"
 		r.regFailure.Store(&why)
 	}))
 	if err != nil && cctx.Err() != nil && ctx.Err() == nil {
-		err = &registerTimeoutError{err: err}
+		te := &registerTimeoutError{err: err}
+		var ie *httpx.InterruptedError
+		if last := retried.Load(); last != nil && errors.As(err, &ie) && ie.Waiting {
+			// The limit ended the wait for the next attempt (a
+			// Retry-After as long as the limit): the platform answered.
+			te.last = *last
+		}
+		err = te
 	}
 	if err == nil {
 		if verr := reg.Validate(); verr != nil {
