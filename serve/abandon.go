@@ -97,6 +97,7 @@ func (r *runner) settleAtShutdown(j *job, ab Abandoner) string {
 	}
 	if settled, err := j.settleAs(outcome, settle); settled {
 		if err != nil {
+			r.metrics.message(OutcomeChannelClosed) // the broker has it back
 			return ""
 		}
 		r.metrics.message(outcome)

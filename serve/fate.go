@@ -67,6 +67,9 @@ func (r *runner) requeueFailed(j *job, err error, dropped bool) {
 	settled, nerr := j.settleAs(OutcomeRequeued, func() error { return j.dl.Nack(false, true) })
 	log := j.logger()
 	fields := []zap.Field{zap.Duration("duration", time.Since(j.started)), zap.Error(err)}
+	if settled && nerr != nil {
+		r.metrics.message(OutcomeChannelClosed) // back with the broker all the same
+	}
 	switch {
 	case settled && nerr == nil:
 		r.metrics.message(OutcomeRequeued)

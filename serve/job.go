@@ -280,6 +280,7 @@ func (r *runner) finish(j *job, err error) (again bool) {
 			if n, ok := r.d.Handler.(AckLostNoter); ok {
 				n.NoteAckLost(j.name())
 			}
+			r.metrics.message(OutcomeChannelClosed)
 			j.logger().Warn(r.lostLine("ack"), zap.Error(aerr))
 		default:
 			r.metrics.message(OutcomeAcked)
@@ -331,12 +332,17 @@ func (r *runner) retryAfter(j *job, delay time.Duration, untilResumed bool, log 
 	}
 	switch {
 	case ready(r.stopping):
-		if settled, nerr := j.settleAs(OutcomeRequeued, func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
+		settled, nerr := j.settleAs(OutcomeRequeued, func() error { return j.dl.Nack(false, true) })
+		switch {
+		case settled && nerr == nil:
 			r.metrics.message(OutcomeRequeued)
 			log.Info("shutting down: the message waiting to be handled again is returned to the queue")
+		case settled:
+			r.metrics.message(OutcomeChannelClosed)
 		}
 		return false
 	case ready(j.closed()):
+		r.channelClosed(j)
 		log.Warn("broker channel closed while the message waited to be handled again; the broker delivers it again")
 		return false
 	}
@@ -350,5 +356,15 @@ func ready[T any](ch <-chan T) bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// channelClosed counts, once, a message its worker leaves unsettled because
+// its channel closed (the broker has it back): settled here with nothing
+// sent, so that the shutdown, settling the jobs left, does not count it
+// again.
+func (r *runner) channelClosed(j *job) {
+	if settled, _ := j.settle(func() error { return nil }); settled {
+		r.metrics.message(OutcomeChannelClosed)
 	}
 }

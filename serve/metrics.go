@@ -45,6 +45,11 @@ const (
 	OutcomeAcked    = "acked"
 	OutcomeRejected = "rejected"
 	OutcomeRequeued = "requeued"
+	// OutcomeChannelClosed is a message this daemon could not settle:
+	// its channel closed first (a connection closed by the broker, or
+	// lost), or with its acknowledgement or rejection. The broker
+	// delivers it again, a redelivery for the daemon that takes it.
+	OutcomeChannelClosed = "channel_closed"
 )
 
 // messagesHelp is the HELP of injectkit_messages_total: what each
@@ -52,7 +57,9 @@ const (
 const messagesHelp = "Queue messages settled, by outcome: acked (its terminal result delivered or stored in the outbox; " +
 	"a redelivery acknowledged without a run, its result already stored or its inject finished; " +
 	"or a run whose result the platform refused with nowhere to keep it), " +
-	"rejected (malformed, too large, or refused for good; not requeued), requeued (returned to the queue, to be handled again)."
+	"rejected (malformed, too large, or refused for good; not requeued), requeued (returned to the queue, to be handled again), " +
+	"channel_closed (not settled: its channel closed before, or with, its acknowledgement or rejection; the broker delivers it " +
+	"again, counted in injectkit_redeliveries_total where it is taken)."
 
 // heldHelp is the HELP of injectkit_results_held: what it counts, and
 // what bounds it.
@@ -94,7 +101,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 	}
 	// The label values known ahead start at 0, so that rate() and
 	// increase() see the first event of each (see Declare for the rest).
-	for _, outcome := range []string{OutcomeAcked, OutcomeRejected, OutcomeRequeued} {
+	for _, outcome := range []string{OutcomeAcked, OutcomeRejected, OutcomeRequeued, OutcomeChannelClosed} {
 		m.messages.WithLabelValues(outcome)
 	}
 	m.heartbeats.WithLabelValues("ok")

@@ -48,6 +48,7 @@ func TestCountersStartAtZero(t *testing.T) {
 		{"injectkit_messages_total", "outcome", serve.OutcomeAcked},
 		{"injectkit_messages_total", "outcome", serve.OutcomeRejected},
 		{"injectkit_messages_total", "outcome", serve.OutcomeRequeued},
+		{"injectkit_messages_total", "outcome", serve.OutcomeChannelClosed},
 		{"injectkit_heartbeats_total", "result", "ok"},
 		{"injectkit_heartbeats_total", "result", "error"},
 		{"injectkit_delivery_attempts_total", "status", "error"},

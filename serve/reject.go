@@ -30,6 +30,7 @@ func (r *runner) rejected(j *job, err error, settled bool, rerr error) {
 		if n, ok := r.d.Handler.(AckLostNoter); ok {
 			n.NoteAckLost(j.name())
 		}
+		r.metrics.message(OutcomeChannelClosed)
 		log.Warn(r.lostLine("rejection"), append(fields, zap.Error(rerr))...)
 	case j.kept():
 		log.Warn("refused after the shutdown acknowledged the message, its result kept: not rejected", fields...)

@@ -136,12 +136,17 @@ func (r *runner) toWorker(j *job) bool {
 		}
 	}
 	if ready(r.stopping) {
-		if settled, nerr := j.settleAs(OutcomeRequeued, func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
+		settled, nerr := j.settleAs(OutcomeRequeued, func() error { return j.dl.Nack(false, true) })
+		switch {
+		case settled && nerr == nil:
 			r.metrics.message(OutcomeRequeued)
 			j.logger().Info("shutting down: the message waiting to be handled again is returned to the queue")
+		case settled:
+			r.metrics.message(OutcomeChannelClosed)
 		}
 		return false
 	}
+	r.channelClosed(j)
 	j.logger().Warn("broker channel closed while the message waited to be handled again; the broker delivers it again")
 	return false
 }
