@@ -198,7 +198,10 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, error) {
 		v, body, err := c.readVersion(ctx, false)
 		settings = body
 		if err != nil && ctx.Err() != nil {
-			return PlatformVersion{Current: true}, ctx.Err()
+			// As it is (errors.Is ctx's end): an *httpx.InterruptedError
+			// ended during a wait holds the platform's last answer, which
+			// serve names when its limit of a registration ended it.
+			return PlatformVersion{Current: true}, err
 		}
 		if err != nil && errors.Is(err, ErrRetriesExhausted) {
 			// The platform is unreachable for now: ask again next time.
