@@ -34,9 +34,9 @@ func outcomeCount(t *testing.T, reg *prometheus.Registry, outcome string) float6
 // A message handled while its channel closed (rabbitmqctl close_connection,
 // a broker restart) could not be settled: its acknowledgement or rejection
 // was lost with the channel, and the broker delivers it again, counted
-// then as a redelivery. It is counted as channel_closed, so that
-// injectkit_injects_received_total plus injectkit_redeliveries_total adds
-// up to the messages settled (and those in flight) on each daemon: before,
+// then as a redelivery. It is counted as channel_closed, so that each
+// message a daemon began to handle (injectkit_injects_received_total plus
+// injectkit_redeliveries_total) is counted once in an outcome: before,
 // every ack lost with its channel vanished from injectkit_messages_total,
 // and an operator summing the daemons' counters after a broker
 // maintenance found messages gone unaccounted for.
