@@ -62,7 +62,9 @@ type Configurer interface {
 // host-wide address the targets of every other executor share; a target
 // given as a host name is resolved by the system resolver, as the tool
 // resolves it, and gets the source on the route to its first address of
-// each family it resolves to. The openaev profile
+// each family it resolves to, first in the order the C library's
+// getaddrinfo returns them (RFC 6724 section 6, as glibc applies it: the
+// address nmap scans), not the resolver's. The openaev profile
 // (runtime.Request.TrafficSources) sends one family's source alone, the
 // family nmap's traffic uses: an address's own, and IPv4 for a host name
 // whatever it resolves to (nmap, given a name without -6, scans its

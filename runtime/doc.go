@@ -45,7 +45,9 @@
 //  3. Pre-execution signatures, stamped with the start time and, for
 //     network targets, the source IP: the host-wide one, or, for a
 //     framework.DirectSender, each target's on the route to it, a host
-//     name's resolved first (signatures.RouteSources, looked up while the
+//     name's to the address a scanner scans of those it resolves to, the
+//     first in glibc getaddrinfo's RFC 6724 order
+//     (signatures.RouteSources, looked up while the
 //     executor runs, step 4, the names left when it returns within one
 //     name-lookup timeout, 5 s, of its return). Failure: a
 //     *framework.RequestError, as in step 1.

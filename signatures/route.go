@@ -48,10 +48,13 @@ type RouteSources struct {
 	traffic bool
 }
 
-// resolved is what one host name resolves to, looked up once.
+// resolved is what one host name resolves to, looked up once, and the
+// address of each family a scanner scans (scanned), ordered once.
 type resolved struct {
-	once   sync.Once
-	v4, v6 netip.Addr // the first address of each family, invalid when none
+	once  sync.Once
+	addrs [2][]netip.Addr // each family's addresses (IPv4, IPv6), as the resolver gave them
+	order [2]sync.Once
+	first [2]netip.Addr // the address scanned of each family, invalid when none
 }
 
 // RouteSources returns an empty RouteSources over the Manager's resolver.
@@ -68,7 +71,9 @@ func (m *Manager) RouteSources() *RouteSources {
 // name, by the system resolver (Resolver.LookupHost, the resolution the
 // injector's own traffic goes through: /etc/hosts, then DNS), and gets,
 // for each family the name resolves to, the source on the route to its
-// first address of that family, the one a scanner such as nmap scans. The
+// first address of that family in the order glibc's getaddrinfo returns
+// them (byScanOrder, from the routes to each), the one a scanner such as
+// nmap scans. The
 // other family, like a name that does not resolve, a target with no route
 // or a Resolver without Route, gets the Manager's host-wide address
 // (ResolveSourceIP). CONTAINER_IP, when set, is the IPv4 address of every
@@ -105,7 +110,8 @@ func (r *RouteSources) For(c Config) SourceIPs {
 // its traffic uses, and nothing for the other: an IPv4 address's
 // source_ipv4 alone, an IPv6 address's source_ipv6 alone, and a host
 // name's source_ipv4 alone, the family a DirectSender's scan of a name
-// uses (nmap, given a name without -6, scans its first IPv4 address; a
+// uses (nmap, given a name without -6, scans its first IPv4 address in
+// getaddrinfo's order; a
 // name with no IPv4 address it does not scan at all). A profile whose
 // receivers match a signature on any of its source addresses (the
 // openaev collectors OR them) asks for it, so that an address the
@@ -127,9 +133,9 @@ func trafficFamily(nc NetworkConfig, src SourceIPs) SourceIPs {
 }
 
 // dests returns the addresses whose routes For looks up for the canonical
-// nc: its address, or the first address of each family its host name
-// resolves to (its IPv4 one alone after TrafficOnly); an IPv4 one only
-// when CONTAINER_IP does not pin the IPv4 source.
+// nc: its address, or the address scanned of each family its host name
+// resolves to (scanned; its IPv4 one alone after TrafficOnly); an IPv4
+// one only when CONTAINER_IP does not pin the IPv4 source.
 func (r *RouteSources) dests(nc NetworkConfig) []netip.Addr {
 	var as []netip.Addr
 	switch {
@@ -139,8 +145,11 @@ func (r *RouteSources) dests(nc NetworkConfig) []netip.Addr {
 		as = appendAddr(as, nc.TargetIPv6)
 	case nc.TargetHostname != "":
 		if n := r.resolve(nc.TargetHostname); n != nil {
-			for _, a := range [...]netip.Addr{n.v4, n.v6} {
-				if a.IsValid() && !(r.traffic && a.Is6()) {
+			for f := range n.first {
+				if f == family6 && r.traffic || f == family4 && r.m.pinned {
+					continue // its routes are not looked up
+				}
+				if a := r.scanned(n, f); a.IsValid() {
 					as = append(as, a)
 				}
 			}
@@ -198,16 +207,46 @@ func (r *RouteSources) resolve(name string) *resolved {
 	return n
 }
 
-// set keeps the first address of each family of addrs.
+// Address families, as resolved indexes them.
+const (
+	family4 = iota
+	family6
+)
+
+// set keeps the addresses of addrs, each in its family.
 func (n *resolved) set(addrs []netip.Addr) {
 	for _, a := range addrs {
-		switch a = a.Unmap(); {
-		case a.Is4() && !n.v4.IsValid():
-			n.v4 = a
-		case a.Is6() && !n.v6.IsValid():
-			n.v6 = a
+		f := family6
+		if a = a.Unmap(); a.Is4() {
+			f = family4
 		}
+		n.addrs[f] = append(n.addrs[f], a)
 	}
+}
+
+// scanned returns the address of the family f a scanner given the name
+// n resolved to scans, invalid when it resolved to none: the first of the
+// family in the order glibc's getaddrinfo returns them (byScanOrder, the
+// routes looked up for each), ordered once. A single address has no route
+// looked up here.
+func (r *RouteSources) scanned(n *resolved, f int) netip.Addr {
+	n.order[f].Do(func() {
+		switch as := n.addrs[f]; len(as) {
+		case 0:
+		case 1:
+			n.first[f] = as[0]
+		default:
+			n.first[f] = byScanOrder(as, r.source)[0]
+		}
+	})
+	return n.first[f]
+}
+
+// source returns the source address on the route to dst (route),
+// invalid when there is none.
+func (r *RouteSources) source(dst netip.Addr) netip.Addr {
+	a, _ := netip.ParseAddr(r.route(dst))
+	return a
 }
 
 // Resolved records what host names resolve to, as Manager.LookupHosts

@@ -30,6 +30,9 @@ func TestRouteSourcesResolveHostNames(t *testing.T) {
 		"v6only":  {"fd68::2"},
 		"mapped":  {"::ffff:10.70.0.2"},
 		"garbage": {"not-an-address"},
+		// nmap scans the address glibc's getaddrinfo puts first:
+		// loopback before a global one (RFC 6724 rule 8).
+		"several": {"10.68.0.2", "127.0.0.5", "fd68::2", "::1"},
 	}
 	lookup := func(_ context.Context, h string) ([]string, error) {
 		if as, ok := names[h]; ok {
@@ -37,7 +40,8 @@ func TestRouteSourcesResolveHostNames(t *testing.T) {
 		}
 		return nil, &net.DNSError{Err: "no such host", Name: h, IsNotFound: true}
 	}
-	routes := map[string]string{"10.68.0.2": "10.68.0.1", "10.68.0.9": "10.68.0.8", "10.70.0.2": "10.70.0.1", "fd68::2": "fd68::1"}
+	routes := map[string]string{"10.68.0.2": "10.68.0.1", "10.68.0.9": "10.68.0.8", "10.70.0.2": "10.70.0.1", "fd68::2": "fd68::1",
+		"127.0.0.5": "127.0.0.1", "::1": "::1"}
 	route := func(a netip.Addr) (netip.Addr, error) {
 		if s, ok := routes[a.String()]; ok {
 			return netip.MustParseAddr(s), nil
@@ -53,6 +57,7 @@ func TestRouteSourcesResolveHostNames(t *testing.T) {
 		{"first address's route", "", "tgt", signatures.SourceIPs{IPv4: "10.68.0.1", IPv6: host.IPv6}},
 		{"another network's", "", "OTHER", signatures.SourceIPs{IPv4: "10.70.0.1", IPv6: host.IPv6}},
 		{"both families", "", "dual", signatures.SourceIPs{IPv4: "10.68.0.1", IPv6: "fd68::1"}},
+		{"the address nmap scans", "", "several", signatures.SourceIPs{IPv4: "127.0.0.1", IPv6: "::1"}},
 		{"IPv6 only", "", "v6only", signatures.SourceIPs{IPv4: host.IPv4, IPv6: "fd68::1"}},
 		{"IPv4-mapped", "", "mapped", signatures.SourceIPs{IPv4: "10.70.0.1", IPv6: host.IPv6}},
 		{"not resolved", "", "nowhere", host},
