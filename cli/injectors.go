@@ -232,7 +232,7 @@ func injectorOf(m framework.Manifest, values map[string]string) injectorJSON {
 	for _, s := range m.Settings {
 		v := values[s.Key]
 		js := settingJSON{Key: s.Key, ConfigKey: m.Name + "." + s.Key, Env: s.Env, Secret: s.Secret,
-			Required: s.Required, Set: v != "", Doc: s.Doc}
+			Required: s.Required, Set: settingSet(s, v), Doc: s.Doc}
 		if !s.Secret {
 			def, shown := shownSetting(s.Default), shownSetting(v)
 			js.Default, js.Value = &def, &shown
@@ -254,6 +254,17 @@ func injectorOf(m framework.Manifest, values map[string]string) injectorJSON {
 			Multiple: op.Multiple, Finding: op.Finding})
 	}
 	return out
+}
+
+// settingSet reports whether the setting s has a value, as run reads
+// value: a required setting given white space alone has none, and run
+// refuses it as unset (unsetRequired: every inject of its injector fails
+// without it), so the listing does not call it set.
+func settingSet(s framework.Setting, value string) bool {
+	if s.Required {
+		return strings.TrimSpace(value) != ""
+	}
+	return value != ""
 }
 
 // shownSetting is the value of a setting as injectors prints it: a URL

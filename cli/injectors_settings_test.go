@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -60,6 +61,64 @@ func TestInjectorsRefusesAnInvalidSetting(t *testing.T) {
 			r := run(t, registry(withQuery), env, append([]string{"run", "query", "--query", "port:80", "--log-level", "error"}, tt.args...)...)
 			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "injectkit: "+tt.want+"\n") {
 				t.Errorf("run: exit %d, stderr:\n%s", r.code, r.stderr)
+			}
+		})
+	}
+}
+
+// A required setting given white space alone (the environment's, the
+// config file's) is unset to `run`, which refuses it as such (`required,
+// every inject of query fails without it`): `injectkit injectors query`
+// lists it not set, in the text and as "set": false, where it said
+// "secret, set" and "set": true of a key every run refuses. A key given
+// is set, one left out not set.
+func TestInjectorsRequiredSettingGivenBlank(t *testing.T) {
+	t.Parallel()
+	conf := writeFile(t, "c.yaml", "query:\n  shodan_api_key: \"  \"\n")
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		text string // the setting's line
+		set  bool
+	}{
+		{"env blank", map[string]string{"INJECTKIT_SHODAN_API_KEY": " "}, nil,
+			"shodan_api_key, env INJECTKIT_SHODAN_API_KEY, secret, not set (given blank), required", false},
+		{"config file blank", nil, []string{"--config", conf},
+			"shodan_api_key, env INJECTKIT_SHODAN_API_KEY, secret, not set (given blank), required", false},
+		{"given", map[string]string{"INJECTKIT_SHODAN_API_KEY": "k-0123456789"}, nil,
+			"shodan_api_key, env INJECTKIT_SHODAN_API_KEY, secret, set, required", true},
+		{"left out", nil, nil,
+			"shodan_api_key, env INJECTKIT_SHODAN_API_KEY, secret, not set, required", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, registry(withQuery), tt.env, append([]string{"injectors", "query", "-o", "text"}, tt.args...)...)
+			if r.code != 0 || !strings.Contains(r.stdout, "   "+tt.text+"\n") {
+				t.Errorf("text: exit %d, want the line %q in:\n%s%s", r.code, tt.text, r.stdout, r.stderr)
+			}
+			r = run(t, registry(withQuery), tt.env, append([]string{"injectors", "query", "-o", "json"}, tt.args...)...)
+			var got struct {
+				Settings []struct {
+					Key string `json:"key"`
+					Set bool   `json:"set"`
+				} `json:"settings"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || r.code != 0 {
+				t.Fatalf("json: exit %d, %v:\n%s%s", r.code, err, r.stdout, r.stderr)
+			}
+			for _, s := range got.Settings {
+				if s.Key == "shodan_api_key" && s.Set != tt.set {
+					t.Errorf("json: shodan_api_key set %v, want %v", s.Set, tt.set)
+				}
+			}
+			if tt.set {
+				return
+			}
+			// run refuses the key it lists not set.
+			r = run(t, registry(withQuery), tt.env, append([]string{"validate", "query", "--query", "port:80"}, tt.args...)...)
+			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "required, every inject of query fails without it") {
+				t.Errorf("validate: exit %d, stderr:\n%s", r.code, r.stderr)
 			}
 		})
 	}

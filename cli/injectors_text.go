@@ -208,13 +208,17 @@ func paramLine(p framework.Param) string {
 // settingLine is "key, env VAR, default d[, required][, set to v]" ("no
 // default" in place of "default d" when it has none): for a secret,
 // "secret, set" or "secret, not set" in place of the default and the
-// value, never shown.
+// value, never shown. A required setting given white space alone is "not
+// set (given blank)", as run refuses it (settingSet).
 func settingLine(s framework.Setting, value string) string {
 	line := s.Key
 	if s.Env != "" {
 		line += ", env " + s.Env
 	}
+	blank := value != "" && !settingSet(s, value)
 	switch {
+	case s.Secret && blank:
+		line += ", secret, not set (given blank)"
 	case s.Secret && value != "":
 		line += ", secret, set"
 	case s.Secret:
@@ -227,7 +231,11 @@ func settingLine(s framework.Setting, value string) string {
 	if s.Required {
 		line += ", required"
 	}
-	if !s.Secret && value != s.Default {
+	switch {
+	case s.Secret || value == s.Default:
+	case blank:
+		line += ", not set (given blank)"
+	default:
 		line += ", set to " + strconv.Quote(shownSetting(value))
 	}
 	return line
