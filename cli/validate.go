@@ -39,6 +39,9 @@ func validateCommand(o Options) *ucli.Command {
 		"", validateExitHelp)
 	cmd.Flags = withShort(flagsOf(o.name(), reflect.TypeFor[runConfig](), map[string]string{
 		"openaev_message": "refused by validate, set here, in the environment or in the config file: exit 2 (validate checks an inject file and flags, not a platform message, whose targets are the platform's to resolve; run takes it)",
+		// validate's own stdout is its one verdict line, whatever the
+		// output: said so, not run's summary or wire bodies.
+		"output": "run's stdout, text (a summary) or json (the wire bodies), checked as run checks it (another value: exit 2); validate's own stdout is its one line of text (valid: …) either way",
 	}), "output", "o")
 	cmd.Action = func(c *ucli.Context) error { return validateAction(c, o) }
 	return cmd

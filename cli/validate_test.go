@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 )
@@ -121,6 +122,34 @@ func TestValidateNamesWhereThePlatformMessageCameFrom(t *testing.T) {
 	}
 	if !strings.Contains(line, "refused by validate") || strings.Contains(line, "for debugging") {
 		t.Errorf("validate --help describes --openaev-message as %q, want what validate does with it", line)
+	}
+}
+
+// validate's --output is run's, checked (xml: exit 2), while validate
+// prints its one verdict line of text whatever it says: its --help says
+// so. It described run's stdout (a summary, each wire body), and
+// `validate -o json` printed text.
+func TestValidateOutputHelpSaysItsVerdictIsText(t *testing.T) {
+	reg := registry()
+	r := run(t, reg, nil, "validate", "--help")
+	var line string
+	for l := range strings.SplitSeq(r.stdout, "\n") {
+		if strings.Contains(l, "--output value") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "validate's own stdout is its one line of text") {
+		t.Errorf("validate --help describes --output as %q, want what validate prints with it", line)
+	}
+	for _, o := range []string{"json", "text"} {
+		r := run(t, reg, nil, "validate", "noop", "--target", "127.0.0.1", "-o", o)
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "valid: noop on 1 network target") {
+			t.Errorf("-o %s: exit %d, stdout %q; want the verdict line", o, r.code, r.stdout)
+		}
+	}
+	if r := run(t, reg, nil, "validate", "noop", "--target", "127.0.0.1", "-o", "xml"); r.code != cli.ExitUsage ||
+		!strings.Contains(r.stderr, `invalid output "xml" (--output): want text or json`) {
+		t.Errorf("-o xml: exit %d, stderr %q; want 2", r.code, r.stderr)
 	}
 }
 
