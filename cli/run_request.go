@@ -154,7 +154,12 @@ func checkPhase(cfg runConfig, fromFile string) error {
 		return nil
 	}
 	if err := signatures.ValidateID("phase", phase); err != nil {
-		return usageErr("%s%w%s", prefix, err, where)
+		if prefix == "" {
+			// Where it was given right after the value, as every refused
+			// setting (an inject id) is named.
+			return &ExitError{Code: ExitUsage, Err: cfg.named(err)}
+		}
+		return usageErr("%s%w", prefix, err)
 	}
 	if !cfg.PhaseAny && phase != runtime.DefaultPhase {
 		return usageErr("%sinvalid phase %q%s: want %s, the phase docs/wire-format.md documents (--phase-any sends any other)",
