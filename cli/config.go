@@ -41,7 +41,7 @@ type backendConfig struct {
 
 // outboxConfig is the outbox of `run`, `serve` and the outbox commands.
 type outboxConfig struct {
-	Path string `config:"outbox" usage:"outbox file keeping every body (of serve: every terminal callback) until the backend accepts it (default $XDG_STATE_HOME/{name}/outbox.db, else ~/.local/state/{name}/outbox.db; \"none\" keeps none)"`
+	Path string `config:"outbox,none" usage:"outbox file keeping every body (of serve: every terminal callback) until the backend accepts it (default $XDG_STATE_HOME/{name}/outbox.db, else ~/.local/state/{name}/outbox.db; \"none\" keeps none)"`
 	// MaxBytes is the most bytes of bodies the outbox holds. Its help
 	// says what run does with it; serve's (serveOutboxUsage) what serve
 	// does.

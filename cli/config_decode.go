@@ -162,7 +162,13 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 			}
 			if text != noOutbox && text != "" {
 				if err := outbox.CheckFile(text); err != nil {
-					return f.invalid(r, text, fmt.Errorf("%w: give an outbox file's path, or none to keep no outbox", err))
+					// none only where it keeps no outbox (run, serve): the
+					// outbox commands refuse it.
+					hint := "give an outbox file's path"
+					if f.none {
+						hint += ", or none to keep no outbox"
+					}
+					return f.invalid(r, text, fmt.Errorf("%w: %s", err, hint))
 				}
 			}
 		}

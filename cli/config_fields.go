@@ -36,7 +36,8 @@ import (
 // its message instead), commas (a list each flag or file item of which may
 // name several, comma-separated: --injectors nmap,query), nonblank (a
 // string refused when given blank, as an enum is: --phase '' is a slip,
-// not the default).
+// not the default), none (run's and serve's outbox, which none keeps
+// away: the outbox commands have a file to work on).
 //
 // Field types: string; []string, a repeatable flag, comma-separated in the
 // environment, a YAML scalar or list in the file; bool; int; int64;
@@ -69,11 +70,11 @@ var (
 
 // field is one setting of a config struct.
 type field struct {
-	key, usage, def, blank                                                  string
-	enum                                                                    []string
-	secret, required, positive, url, pairs, inject, whole, commas, nonblank bool
-	index                                                                   []int // reflect.Value.FieldByIndex
-	typ                                                                     reflect.Type
+	key, usage, def, blank                                                        string
+	enum                                                                          []string
+	secret, required, positive, url, pairs, inject, whole, commas, nonblank, none bool
+	index                                                                         []int // reflect.Value.FieldByIndex
+	typ                                                                           reflect.Type
 }
 
 // nameVar is the binary's name: a third-party one keeps its own outbox.
@@ -219,6 +220,8 @@ func (f *field) option(o string) *bool {
 		return &f.commas
 	case "nonblank":
 		return &f.nonblank
+	case "none":
+		return &f.none
 	}
 	return nil
 }

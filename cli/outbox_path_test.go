@@ -244,3 +244,38 @@ func TestOutboxRelativeHomeRefused(t *testing.T) {
 		}
 	}
 }
+
+// An outbox that is no regular file (a directory here) is refused by
+// every command; only run and serve, where none keeps no outbox, offer
+// none in the refusal: the outbox commands refuse none ("no outbox to work
+// on"), and offered it all the same.
+func TestOutboxNotAFileOffersNoneOnlyWhereItKeepsNone(t *testing.T) {
+	dir := t.TempDir()
+	const file = ": a directory, not a regular file: give an outbox file's path"
+	const none = ", or none to keep no outbox"
+	for _, tt := range []struct {
+		args  []string
+		offer bool
+	}{
+		{[]string{"run", "noop", "--target", "127.0.0.1"}, true},
+		{[]string{"serve", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10", "--token", "tok"}, true},
+		{[]string{"outbox", "list"}, false},
+		{[]string{"outbox", "flush", "--backend-url", "http://127.0.0.1:1"}, false},
+		{[]string{"outbox", "drop", "1"}, false},
+		{[]string{"outbox", "compact"}, false},
+		{[]string{"outbox", "retry-dead", "1", "--backend-url", "http://127.0.0.1:1"}, false},
+		{[]string{"outbox", "move", "--from", "http://a.example.com", "--to", "http://b.example.com"}, false},
+	} {
+		t.Run(strings.Join(tt.args[:2], " "), func(t *testing.T) {
+			r := run(t, registry(), nil, append(tt.args, "--outbox", dir)...)
+			want := `invalid outbox "` + dir + `" (--outbox)` + file
+			if tt.offer {
+				want += none
+			}
+			checkRefused(t, r, want+"\n")
+			if !tt.offer && strings.Contains(r.stderr, none) {
+				t.Errorf("offers none, which it refuses: %s", r.stderr)
+			}
+		})
+	}
+}
