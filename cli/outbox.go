@@ -198,7 +198,7 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 	}
 	o.Abort.logJSON(o.Stderr, cfg.logging())
 	cfg.warnStrayEnv(log, o.name())
-	path, err := outboxPath(cfg.outbox(), o)
+	path, err := outboxPathOf(cfg.outbox(), o, false)
 	if err != nil {
 		return nil, err
 	}

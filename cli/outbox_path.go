@@ -13,7 +13,16 @@ import (
 // its bodies or its lock. A relative XDG_STATE_HOME is ignored, as the
 // XDG spec says; a relative HOME (HOME=.) is refused, exit 2: the
 // default outbox would move with each command's working directory.
-func outboxPath(oc outboxConfig, o Options) (string, error) {
+func outboxPath(oc outboxConfig, o Options) (string, error) { return outboxPathOf(oc, o, true) }
+
+// outboxPathOf is outboxPath; none says whether the command may be given
+// --outbox none (run, serve), which its refusals then offer: the outbox
+// commands refuse none (no outbox to work on).
+func outboxPathOf(oc outboxConfig, o Options, none bool) (string, error) {
+	orNone, setNone := "", ""
+	if none {
+		orNone, setNone = " (or --outbox none to keep no outbox)", ", or --outbox none to keep no outbox"
+	}
 	switch p := oc.Path; p {
 	case noOutbox:
 		return "", nil
@@ -33,15 +42,14 @@ func outboxPath(oc outboxConfig, o Options) (string, error) {
 			// HOME=. would put the outbox under each command's working
 			// directory: a flush run elsewhere would not find its bodies.
 			return "", usageErr("invalid HOME %q (environment, the default outbox's directory): not an absolute path, "+
-				"so the outbox would move with the working directory: set HOME to an absolute path, or give --outbox "+
-				"(or --outbox none to keep no outbox)", dir)
+				"so the outbox would move with the working directory: set HOME to an absolute path, or give --outbox%s", dir, orNone)
 		}
 		if v == "HOME" {
 			return filepath.Join(dir, ".local", "state", o.name(), "outbox.db"), nil
 		}
 		return filepath.Join(dir, o.name(), "outbox.db"), nil
 	}
-	return "", usageErr("invalid outbox \"\": no default without XDG_STATE_HOME or HOME (set --outbox, or --outbox none to keep no outbox)")
+	return "", usageErr("invalid outbox \"\": no default without XDG_STATE_HOME or HOME (set --outbox%s)", setNone)
 }
 
 // garblingInPath says why an outbox's path cannot be printed as it is

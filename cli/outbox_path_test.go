@@ -279,3 +279,37 @@ func TestOutboxNotAFileOffersNoneOnlyWhereItKeepsNone(t *testing.T) {
 		})
 	}
 }
+
+// A default outbox that cannot be made (HOME relative, or neither HOME
+// nor XDG_STATE_HOME set) is refused by every command; only run (and
+// serve), where none keeps no outbox, offer --outbox none in the refusal:
+// the outbox commands refuse none, and offered it all the same.
+func TestOutboxNoDefaultOffersNoneOnlyWhereItKeepsNone(t *testing.T) {
+	t.Chdir(t.TempDir())
+	const none = "--outbox none"
+	for _, env := range []map[string]string{{"HOME": ".", "XDG_STATE_HOME": ""}, {"XDG_STATE_HOME": ""}} {
+		for _, tt := range []struct {
+			args  []string
+			offer bool
+		}{
+			{[]string{"run", "noop", "--target", "127.0.0.1", "--backend-url", "http://127.0.0.1:1", "--inject-id", "x", "--token", "tok"}, true},
+			{[]string{"outbox", "list"}, false},
+			{[]string{"outbox", "flush", "--backend-url", "http://127.0.0.1:1", "--token", "tok"}, false},
+			{[]string{"outbox", "drop", "1"}, false},
+			{[]string{"outbox", "compact"}, false},
+			{[]string{"outbox", "move", "--from", "http://a.example.com", "--to", "http://b.example.com"}, false},
+		} {
+			t.Run(strings.Join(tt.args[:2], " ")+" HOME="+env["HOME"], func(t *testing.T) {
+				r := run(t, registry(), env, tt.args...)
+				want := `invalid outbox "": no default without XDG_STATE_HOME or HOME (set --outbox`
+				if env["HOME"] != "" {
+					want = `invalid HOME "." (environment, the default outbox's directory): not an absolute path`
+				}
+				checkRefused(t, r, want)
+				if got := strings.Contains(r.stderr, none); got != tt.offer {
+					t.Errorf("offers %s: %v, want %v: %s", none, got, tt.offer, r.stderr)
+				}
+			})
+		}
+	}
+}
