@@ -9,28 +9,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// outcomeCount reads injectkit_messages_total{outcome} from reg.
-func outcomeCount(t *testing.T, reg *prometheus.Registry, outcome string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "injectkit_messages_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if lp.GetName() == "outcome" && lp.GetValue() == outcome {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
-}
-
 // A message handled while its channel closed (rabbitmqctl close_connection,
 // a broker restart) could not be settled: its acknowledgement or rejection
 // was lost with the channel, and the broker delivers it again, counted

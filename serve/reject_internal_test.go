@@ -57,15 +57,15 @@ func TestRefusalSaysWhatBecameOfTheMessage(t *testing.T) {
 			if f := lines[0].ContextMap(); f["reason"] != "invalid inject_content.targets" || f["inject_id"] != "i-1" || f["injector"] != "noop" {
 				t.Errorf("the WARN's fields %v do not name the inject, its injector and the reason", f)
 			}
-			if got := rejectedCount(t, reg); got != tt.wantRejected {
+			if got := outcomeCount(t, reg, OutcomeRejected); got != tt.wantRejected {
 				t.Errorf("injectkit_messages_total{outcome=rejected} = %v, want %v", got, tt.wantRejected)
 			}
 		})
 	}
 }
 
-// rejectedCount reads injectkit_messages_total{outcome="rejected"} from reg.
-func rejectedCount(t *testing.T, reg *prometheus.Registry) float64 {
+// outcomeCount reads injectkit_messages_total{outcome} from reg.
+func outcomeCount(t *testing.T, reg *prometheus.Registry, outcome string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -77,7 +77,7 @@ func rejectedCount(t *testing.T, reg *prometheus.Registry) float64 {
 		}
 		for _, m := range mf.GetMetric() {
 			for _, lp := range m.GetLabel() {
-				if lp.GetName() == "outcome" && lp.GetValue() == OutcomeRejected {
+				if lp.GetName() == "outcome" && lp.GetValue() == outcome {
 					return m.GetCounter().GetValue()
 				}
 			}
