@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"syscall"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -25,7 +24,7 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	if err != nil && c.Context.Err() == nil && res == (outbox.FlushResult{}) {
 		// Failed before doing anything (a corrupt outbox, a full disk):
 		// no line of counts, the error only.
-		if notWritable(err) {
+		if outbox.NotWritable(err) {
 			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing was sent, the bodies stay pending (make room on its file system, then flush again)", err)}
 		}
 		return flushError(err)
@@ -130,13 +129,6 @@ func unnotedErr(res outbox.FlushResult) error {
 		return res.NoteErr
 	}
 	return errors.New("the attempts cannot be noted beside the outbox")
-}
-
-// notWritable reports whether err is the file system refusing to write
-// the outbox (a full disk or quota, a read-only mount): an outbox as
-// unusable as a full one.
-func notWritable(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EROFS)
 }
 
 // supersededSummary says, for the flush's line, what became of the

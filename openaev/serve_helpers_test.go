@@ -32,6 +32,9 @@ type serveOpts struct {
 	// bytes when set.
 	outbox    bool
 	outboxMax int64
+	// outboxDir, when set, is the directory of the outbox file (a test's
+	// own tempdir otherwise).
+	outboxDir string
 	// shared opens the outbox as serve does, closed between operations,
 	// waiting lockTimeout for another process's lock.
 	shared      bool
@@ -101,7 +104,10 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 		popts = append(popts, openaev.WithMaxPayloadSize(o.limit))
 	}
 	if o.outbox {
-		if s.store, err = outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Secrets: []string{testToken}, MaxBytes: o.outboxMax,
+		if o.outboxDir == "" {
+			o.outboxDir = t.TempDir()
+		}
+		if s.store, err = outbox.Open(filepath.Join(o.outboxDir, "outbox.db"), outbox.Options{Secrets: []string{testToken}, MaxBytes: o.outboxMax,
 			Shared: o.shared, Timeout: o.lockTimeout, Now: o.now}); err != nil {
 			t.Fatal(err)
 		}

@@ -34,6 +34,13 @@ import (
 //     counting the reservation too would count them twice), else with
 //     the message's handling: a result the outbox refused keeps its
 //     room reserved while it is tried again (see unstored).
+//   - An outbox whose file system refused its last write (full, over a
+//     quota, read-only: outbox.Usage.Unwritable) has no room either,
+//     whatever its bound: the pause's reason is "outbox not writable: "
+//     and the write's error, until a write succeeds again or the file
+//     system has free (Usage.Free, read on Linux) a result's room and
+//     diskSlack more. Nothing is written to find out: a probe that wrote
+//     would need the room it probes.
 //   - A result that finds the outbox full all the same (another process
 //     shares the file, or it is larger than any before it) is sent
 //     without being stored; when that fails, it is tried again, stored
@@ -44,8 +51,15 @@ import (
 const roomPoll = 500 * time.Millisecond
 
 // notWritable begins the reason of a pause while a process of an earlier
-// version keeps results from being stored.
+// version keeps results from being stored, or while the outbox's file
+// system refuses writes.
 const notWritable = "outbox not writable: "
+
+// diskSlack is the free room a file system that refused a write of the
+// outbox needs, beyond a result's, to be taken as writable again: the
+// pages a transaction copies (branches, freelist, meta) besides its
+// bodies'.
+const diskSlack = 64 << 10
 
 // minRoom is the room reserved for a result before any was seen; once
 // one was, the largest so far is, however small.
@@ -58,6 +72,9 @@ type room struct {
 	need     int64 // largest result stored or refused so far (0: none)
 	reserved int64 // reserved by the runs in flight, their results not stored yet
 	runs     int   // the runs in flight holding a reservation
+	// refused: the last check found the outbox's file system refusing
+	// writes (see fitsOrWhy).
+	refused bool
 }
 
 // reservation is the room one run reserved; end releases it, once.
@@ -120,6 +137,13 @@ func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string, loc
 		need = minRoom // no result seen yet: its size is unknown
 	}
 	need = min(need, limit)
+	h.room.refused = st.Unwritable != nil && st.Free < need+diskSlack
+	if h.room.refused {
+		// Its result could not be stored either: the message waits, as
+		// for a full outbox, until a write succeeds again or the file
+		// system has room (Free: read on Linux only).
+		return false, need, used, limit, notWritable + st.Unwritable.Error(), nil
+	}
 	results := "results"
 	if h.room.runs == 1 {
 		results = "result"
@@ -183,7 +207,7 @@ func (h *Handler) reserve(ctx context.Context, id string) (_ context.Context, re
 		h.room.reserved += need
 		h.room.runs++
 	}
-	reserved := h.room.reserved
+	reserved, refused := h.room.reserved, h.room.refused
 	h.room.mu.Unlock()
 	if ok {
 		r := &reservation{end: func() {
@@ -196,7 +220,11 @@ func (h *Handler) reserve(ctx context.Context, id string) (_ context.Context, re
 		return ctx, reservationOf(ctx), nil
 	}
 	msg := "inject not run: the outbox has no room for its result; the message is kept and handled again once it has room"
-	if strings.HasPrefix(reason, notWritable) {
+	switch {
+	case refused:
+		msg = "inject not run: the outbox's file system refuses writes (full, over quota or read-only), which keeps its result from being stored; " +
+			"the message is kept and handled again once a write succeeds or the file system has room"
+	case strings.HasPrefix(reason, notWritable):
 		msg = "inject not run: a process of an earlier injectkit sends bodies from the outbox, which keeps its result from being stored; " +
 			"the message is kept and handled again once that process has ended"
 	}

@@ -290,6 +290,7 @@ func (s *Store) commit(db *bolt.DB, batch []*writeOp) []*writeOp {
 			}
 			return nil
 		})
+		s.noteWrite(err)
 		if err == nil || failed < 0 || len(batch) == 1 {
 			// Done, or the commit itself failed: every op shares the outcome.
 			for _, op := range batch {
@@ -300,6 +301,7 @@ func (s *Store) commit(db *bolt.DB, batch []*writeOp) []*writeOp {
 		solo := batch[failed]
 		s.commits.Add(1)
 		solo.err = s.tx(db, true, solo.fn)
+		s.noteWrite(solo.err)
 		ran = append(ran, solo)
 		batch = append(batch[:failed:failed], batch[failed+1:]...)
 	}

@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,6 +34,14 @@ func (s *Store) StatsNow() (Stats, error) { return s.stats(0, true) }
 type Usage struct {
 	Bytes int64 // bytes of bodies stored, as Stats.Bytes
 	Older error // as Stats.Older
+	// Unwritable is the error of the last write, when the file system
+	// refused it (full, over quota or read-only: see NotWritable), nil
+	// once a write succeeded since; Free is then the bytes its file
+	// system has free for the outbox (0 when mounted read-only, -1 where
+	// that cannot be read): a caller may take Free above the room it
+	// needs as the end of the refusal, no write having tried since.
+	Unwritable error
+	Free       int64
 }
 
 // Usage returns the bytes stored and whether a process of an earlier
@@ -41,7 +50,11 @@ type Usage struct {
 // and counting walks every page of the records' buckets.
 func (s *Store) Usage() (Usage, error) {
 	st, err := s.stats(s.opts.Timeout, false)
-	return Usage{Bytes: st.Bytes, Older: st.Older}, err
+	u := Usage{Bytes: st.Bytes, Older: st.Older}
+	if p := s.refused.Load(); p != nil {
+		u.Unwritable, u.Free = *p, diskFree(filepath.Dir(s.path))
+	}
+	return u, err
 }
 
 // stats is Stats waiting at most wait for another process's lock, the

@@ -134,8 +134,9 @@ type Store struct {
 	leading   bool
 	lazy      []*writeOp // writes riding with the next commit (see writeLater)
 	lazyTimer *time.Timer
-	commits   atomic.Int64 // group transactions run (see commit)
-	attempts  attemptLog   // the attempts of this process in flight (see startAttempt)
+	commits   atomic.Int64          // group transactions run (see commit)
+	refused   atomic.Pointer[error] // the file system refused the last write (see noteWrite)
+	attempts  attemptLog            // the attempts of this process in flight (see startAttempt)
 	hooks     commitHooks
 }
 

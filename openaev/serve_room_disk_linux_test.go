@@ -1,0 +1,152 @@
+//go:build linux
+
+package openaev_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/injectkit/injectkit/serve"
+)
+
+// maxOnFullDisk bounds the injects TestHandlerPausesOnFullDisk runs
+// before one pauses: each result is stored in the outbox's free pages
+// until its file must grow, the first or second.
+const maxOnFullDisk = 8
+
+// smallDisk mounts a tmpfs of size bytes of the test's own, unmounted at
+// its end; the test is skipped where mounting is not allowed (not root, a
+// container without the right).
+func smallDisk(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+		t.Skipf("mount a tmpfs: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(dir, 0); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+		}
+	})
+	return dir
+}
+
+// fillDisk writes the file filler in dir until its file system has no
+// room left.
+func fillDisk(t *testing.T, dir string) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	block := make([]byte, 512)
+	for {
+		if _, err := f.Write(block); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+}
+
+// TestHandlerPausesOnFullDisk is helper h227's finding: with the outbox's
+// file system full (its writes failing "no space left on device"), new
+// injects still ran, their results held in memory, the room check
+// reading --outbox-max-bytes alone, and /healthz said ok throughout.
+// Once a write of the outbox fails so, the next inject is not run: a
+// serve.PauseError whose reason, the one /healthz gives, names the outbox
+// and the error, until the file system has room again; then it runs, and
+// every inject that ran has its terminal callback on the platform.
+func TestHandlerPausesOnFullDisk(t *testing.T) {
+	dir := smallDisk(t, "256k")
+	gate := newCallbackGate()
+	defer gate.open() // a failed test leaves no POST held
+	s := newServeEnv(t, serveOpts{outbox: true, outboxDir: dir, httpClient: &http.Client{Transport: gate}})
+	fillDisk(t, dir)
+	results := make(chan error, maxOnFullDisk+1)
+	handle := func(id string) {
+		body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+		results <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
+	}
+	var ran []string // the injects run, their results held or settled
+	var pe *serve.PauseError
+	var paused string
+	waiting := 0 // handlings whose outcome is not read yet
+	for i := 0; pe == nil; i++ {
+		if i == maxOnFullDisk {
+			t.Fatalf("%d injects ran with the outbox's file system full, none paused", i)
+		}
+		id := fmt.Sprintf("i-%d", i)
+		go handle(id)
+		waiting++
+		select {
+		case <-gate.held: // run: a "complete" held, its result kept somewhere
+			ran = append(ran, id)
+		case err := <-results:
+			waiting--
+			if !errors.As(err, &pe) {
+				if err != nil {
+					t.Fatalf("%s on a full disk: %v, want it run or paused", id, err)
+				}
+				ran = append(ran, id)
+			}
+			paused = id
+		}
+	}
+	for _, want := range []string{"outbox not writable: ", s.store.Path(), "no space left on device"} {
+		if !strings.Contains(pe.Reason, want) {
+			t.Errorf("pause reason %q, want it to name %q", pe.Reason, want)
+		}
+	}
+	if now := pe.Current(); now != pe.Reason {
+		t.Errorf("while the disk is full /healthz would say %q, want %q", now, pe.Reason)
+	}
+	if c := s.platform.Calls(paused); len(c) != 0 {
+		t.Errorf("the paused inject %s reached the platform: %v, want it not run", paused, c)
+	}
+	if n := s.nmap.calls.Load(); int(n) != len(ran) {
+		t.Errorf("the injector ran %d times for %d injects run, want the paused one not run", n, len(ran))
+	}
+	if err := os.Remove(filepath.Join(dir, "filler")); err != nil {
+		t.Fatal(err)
+	}
+	if err := pe.Wait(t.Context()); err != nil {
+		t.Fatalf("the pause did not end once the disk had room: %v", err)
+	}
+	if now := pe.Current(); !strings.HasPrefix(now, "outbox room freed") {
+		t.Errorf("once the disk has room /healthz would say %q, want the room freed", now)
+	}
+	go handle(paused)
+	waiting++
+	gate.open()
+	for range waiting {
+		if err := <-results; err != nil {
+			t.Errorf("handled: %v, want each result delivered and its message acknowledged", err)
+		}
+	}
+	// A result stored is posted after its message is acknowledged; one
+	// whose attempt could not be noted beside the outbox (the disk full)
+	// waits there for the resender.
+	if _, err := s.resender().Flush(t.Context()); err != nil {
+		t.Errorf("flush once the disk has room: %v", err)
+	}
+	if n := s.nmap.calls.Load(); int(n) != len(ran)+1 {
+		t.Errorf("the injector ran %d times, want %d: once for each inject, the paused one once the disk had room", n, len(ran)+1)
+	}
+	for _, id := range append(ran, paused) {
+		if _, err := s.platform.WaitTerminal(t.Context(), id); err != nil {
+			t.Errorf("the platform holds no terminal callback of %s: %v", id, err)
+		}
+	}
+}
