@@ -12,7 +12,10 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // maxOnFullDisk bounds the injects TestHandlerPausesOnFullDisk runs
@@ -145,6 +148,65 @@ func TestHandlerPausesOnFullDisk(t *testing.T) {
 		t.Errorf("the injector ran %d times, want %d: once for each inject, the paused one once the disk had room", n, len(ran)+1)
 	}
 	for _, id := range append(ran, paused) {
+		if _, err := s.platform.WaitTerminal(t.Context(), id); err != nil {
+			t.Errorf("the platform holds no terminal callback of %s: %v", id, err)
+		}
+	}
+}
+
+// TestIntegrationServePausesOnFullDisk is h227's run of serve on the real
+// broker with its outbox's file system full: /healthz said ok while the
+// injects ran, their results held in memory. The consumption now pauses,
+// /healthz 503 naming the outbox and the error, until the disk has room;
+// then every inject published is run and its result delivered.
+func TestIntegrationServePausesOnFullDisk(t *testing.T) {
+	broker, queue := integration(t)
+	dir := smallDisk(t, "256k")
+	gate := newCallbackGate()
+	defer gate.open()
+	s := newServeEnv(t, serveOpts{outbox: true, outboxDir: dir, httpClient: &http.Client{Transport: gate}})
+	d, url := s.daemon(t, broker, queue)
+	run(t, d)
+	testkit.WaitFor(t, testkit.Hang, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
+	fillDisk(t, dir)
+	// One at a time, each run until its "complete" is held or kept in the
+	// outbox (its result stored or refused by then): two workers, and a
+	// result refused keeps its worker while it is tried again.
+	paused := func() bool { return servetest.Metric(t, s.prom, "injectkit_consumption_paused") == 1 }
+	var ids []string
+	for i := 0; !paused(); i++ {
+		if i == maxOnFullDisk {
+			t.Fatalf("%d injects ran with the outbox's file system full, none paused", i)
+		}
+		ids = append(ids, fmt.Sprintf("i-%d", i))
+		pending := s.records(t)[outbox.Pending]
+		servetest.Publish(t, queue, s.message(t, ids[i], "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
+		testkit.WaitFor(t, testkit.Hang, ids[i]+" run or the consumption paused", func() bool {
+			select {
+			case <-gate.held:
+				return true
+			default: // or kept in the outbox, its post not made
+				return paused() || s.records(t)[outbox.Pending] > pending
+			}
+		})
+	}
+	code, h := servetest.Health(t, url)
+	if code != http.StatusServiceUnavailable || !strings.HasPrefix(h.Reason, "outbox not writable: ") ||
+		!strings.Contains(h.Reason, "no space left on device") || !strings.Contains(h.Reason, s.store.Path()) {
+		t.Errorf("/healthz on a full disk: %d %+v, want 503 naming the outbox and the error", code, h)
+	}
+	if err := os.Remove(filepath.Join(dir, "filler")); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitFor(t, testkit.Hang, "the consumption resumed", func() bool {
+		return servetest.Metric(t, s.prom, "injectkit_consumption_paused") == 0
+	})
+	gate.open()
+	testkit.WaitFor(t, testkit.Hang, "every inject run", func() bool { return int(s.nmap.calls.Load()) >= len(ids) })
+	if _, err := s.resender().Flush(t.Context()); err != nil { // serve's resender, for the bodies left pending
+		t.Errorf("flush once the disk has room: %v", err)
+	}
+	for _, id := range ids {
 		if _, err := s.platform.WaitTerminal(t.Context(), id); err != nil {
 			t.Errorf("the platform holds no terminal callback of %s: %v", id, err)
 		}

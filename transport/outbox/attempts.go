@@ -184,9 +184,12 @@ func (s *Store) noteStart(id uint64) error {
 }
 
 // unnotedErr is the *unnotedError of record id's attempt, its note not
-// written for err.
+// written for err; a file system refusing it refuses the outbox's writes
+// too (see noteWrite), a file beside it.
 func (s *Store) unnotedErr(id uint64, err error) error {
-	return &unnotedError{fmt.Errorf("outbox %s: note the attempt of record %d before its post: %w", s.path, id, err)}
+	err = fmt.Errorf("outbox %s: note the attempt of record %d before its post: %w", s.path, id, err)
+	s.noteWrite(err) // err is not nil: a refusal is kept, nothing forgotten
+	return &unnotedError{err}
 }
 
 // openAttempts creates this Store's file of attempts, empty (see
