@@ -68,7 +68,14 @@ func TestIntegrationNmapManualRange(t *testing.T) {
 		t.Errorf("row %v, want host and target 127.0.0.2, no asset_id", row)
 	}
 	r := held["inj-range"]
-	want := []openaevtest.FindingRow{{Type: "portscan", Value: "127.0.0.2:" + strconv.Itoa(port), Field: "scan_results"},
+	// The platform renders a portscan row "host:port (service)": nmap names
+	// the service of a port its nmap-services lists, as it does 901 of the
+	// ephemeral ports the listener's comes from (32811 "retp").
+	scan := "127.0.0.2:" + strconv.Itoa(port)
+	if svc, _ := row["service"].(string); svc != "" {
+		scan += " (" + svc + ")"
+	}
+	want := []openaevtest.FindingRow{{Type: "portscan", Value: scan, Field: "scan_results"},
 		{Type: "port", Value: strconv.Itoa(port), Field: "ports"}}
 	if !reflect.DeepEqual(r.Findings, want) {
 		t.Errorf("findings stored %+v, want %+v", r.Findings, want)
