@@ -80,43 +80,33 @@
 //     413, Spring Boot's error JSON, before anything binds. The queue it declares: register.go. An
 //     injector_id, injector_name or injector_type of more than 255 characters (varchar(255)) fails
 //     as it is saved: a 500 for a new injector, a 409 for an update, nothing stored (columns.go).
-//  3. Callbacks are queued (the platform's default inject-trace queue;
-//     ingest.go says where each part was read). A body that passes field
-//     validation is answered 200; with WithIngestEvery (the
-//     openaev-standin command's default, 10 s as 2.4.0's) or
-//     WithHeldIngestion it is held, its Call Queued, and changes nothing
-//     GET /api/injects/{id} or the findings search answers until the
-//     batch worker (Ingest) processes it; by default it is processed
-//     before the answer, as by a worker already run (the legacy path's
-//     timing, rule 7's answers aside). Held callbacks are batched per
-//     worker group (WorkerGroup: Java's injectId.hashCode() % 8, the sign
-//     kept, so 15 groups; openaev-model …/service/queue/BatchQueueService.java
-//     :165-169, 435-438, worker-number 8 at application.properties:99),
-//     each group one batch and one transaction of its own, all it holds
-//     (processBufferedBatch(workerId) :329-395, drainTo :338), run every
-//     worker-frequency and at once when it holds more than MaxBatch
-//     (:180-183): a batch that fails loses nothing of another group's
-//     callbacks. Each Call then records Processed,
-//     or Dropped with the Reason (the batch worker rejects it without
-//     requeue; the Reason says what of it the platform kept: rule 14). Field validation answers 400 at once:
-//     execution_message and execution_status must not be blank
-//     (@NotBlank, InjectExecutionInput.java:13,24: Hibernate's trim()
-//     strips every char up to U+0020, control chars and U+0000 included,
-//     not U+00A0; RestBehavior's ValidationErrorBag names each blank field:
-//     {"code":400,"message":"Validation Failed","errors":{"children":{…}}},
-//     rest/helper/RestBehavior.java:57-75); execution_action, when given and not null, must bind
-//     to an InjectExecutionAction (prerequisite_check,
-//     prerequisite_execution, cleanup_execution, command_execution,
-//     dns_resolution, file_execution, file_drop, complete; Current adds
-//     data) as Jackson 2.19 binds it (bindAction: " complete" trimmed; 3
-//     and "3" the constant at that index on 2.4.0); a String field takes
-//     a scalar as its text (123 → "123", true → "true"), not an object or
-//     a list (bindField). Current's execution_context_identifiers is a
-//     List<String> (InjectExecutionInput.java:41-42 on the platform's main,
-//     b8ce023): null, or a list of nulls and such scalars; a string or any
-//     other value is a 400 (no ACCEPT_SINGLE_VALUE_AS_ARRAY). Before
-//     those, a JSON body holding a string value longer than MaxStringLen
-//     (20,000,000) characters, decoded, is a 400 on every version (rule 16).
+//  3. Callbacks are queued (the platform's default inject-trace queue; ingest.go says where each
+//     part was read). A body that passes field validation is answered 200; with WithIngestEvery
+//     (the openaev-standin command's default, 10 s as 2.4.0's) or WithHeldIngestion it is held, its
+//     Call Queued, and changes nothing GET /api/injects/{id} or the findings search answers until
+//     the batch worker (Ingest) processes it; by default it is processed before the answer, as by a
+//     worker already run (the legacy path's timing, rule 7's answers aside). Held callbacks are
+//     batched per worker group (WorkerGroup: Java's injectId.hashCode() % 8, the sign kept, so 15
+//     groups; openaev-model …/service/queue/BatchQueueService.java :165-169, 435-438, worker-number
+//     8 at application.properties:99), each group one batch and one transaction of its own, all it
+//     holds (processBufferedBatch(workerId) :329-395, drainTo :338), run every worker-frequency and
+//     at once when it holds more than MaxBatch (:180-183): a batch that fails loses nothing of
+//     another group's callbacks. Each Call then records Processed, or Dropped with the Reason (the
+//     batch worker rejects it without requeue; the Reason says what of it the platform kept: rule
+//     14). Field validation answers 400 at once: execution_message and execution_status must not be
+//     blank (@NotBlank, InjectExecutionInput.java:13,24: Hibernate's trim() strips every char up to
+//     U+0020, control chars and U+0000 included, not U+00A0; RestBehavior's ValidationErrorBag
+//     names each blank field: {"code":400,"message":"Validation Failed","errors":{"children":{…}}},
+//     rest/helper/RestBehavior.java:57-75); execution_action, when given and not null, must bind to
+//     an InjectExecutionAction (prerequisite_check, prerequisite_execution, cleanup_execution,
+//     command_execution, dns_resolution, file_execution, file_drop, complete; Current adds data) as
+//     Jackson 2.19 binds it (bindAction: " complete" trimmed; 3 and "3" the constant at that index
+//     on 2.4.0); a String field takes a scalar as its text (123 → "123", true → "true"), not an
+//     object or a list (bindField). Current's execution_context_identifiers is a List<String>
+//     (InjectExecutionInput.java:41-42 on the platform's main, b8ce023): null, or a list of nulls
+//     and such scalars; a string or any other value is a 400 (no ACCEPT_SINGLE_VALUE_AS_ARRAY).
+//     Before those, a JSON body holding a string value longer than MaxStringLen (20,000,000)
+//     characters, decoded, is a 400 on every version (rule 16).
 //  4. Processing drops a callback for: an execution_action left out or null,
 //     which nothing requires (InjectExecutionInput.java:32-33) and the batch reads first, a
 //     NullPointerException (BatchingInjectStatusService.java:115-118, logged at :154-160; the legacy
