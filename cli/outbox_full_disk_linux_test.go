@@ -4,55 +4,14 @@ package cli_test
 
 import (
 	"bytes"
-	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
-
-// fullDisk mounts a tmpfs of size bytes of the test's own, unmounted at
-// its end; the test is skipped where mounting is not allowed (not root, a
-// container without the right).
-func fullDisk(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
-	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
-		t.Skipf("mount a tmpfs: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// fill writes a file in dir until its file system has no room left.
-func fill(t *testing.T, dir string) {
-	t.Helper()
-	f, err := os.Create(filepath.Join(dir, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	block := make([]byte, 512)
-	for {
-		if _, err := f.Write(block); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			return
-		}
-	}
-}
 
 // A flush whose outbox sits on a full disk exits 2, saying that the disk
 // is full and that nothing was sent, the bodies pending as they were.
@@ -74,7 +33,7 @@ func TestFlushOnFullDiskExitsUsage(t *testing.T) {
 		{"no note", 1, []byte(`{"a":1}`)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := fullDisk(t, "256k")
+			dir := testkit.SmallDisk(t, "256k")
 			be := newBackend(t, http.StatusOK)
 			box := filepath.Join(dir, "outbox.db")
 			chunks := make([]outbox.Entry, tc.n)
@@ -82,7 +41,7 @@ func TestFlushOnFullDiskExitsUsage(t *testing.T) {
 				chunks[i] = outbox.Entry{InjectID: "inj-full", Phase: "p", ChunkIndex: i, TotalChunks: tc.n, BaseURL: be.URL, Body: tc.body}
 			}
 			storeBodies(t, box, chunks...)
-			fill(t, dir)
+			testkit.FillDisk(t, dir)
 			env := map[string]string{"INJECTKIT_OUTBOX": box}
 			r := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL)
 			if r.code != 2 || !strings.Contains(r.stderr, "no space left on device") || !strings.Contains(r.stderr, "nothing was sent") {
@@ -104,14 +63,14 @@ func TestFlushOnFullDiskExitsUsage(t *testing.T) {
 // flush does then, saying that nothing was sent, the body back in the
 // dead list as it was; it exited 1 and left the body pending.
 func TestRetryDeadOnFullDiskNoteExitsUsage(t *testing.T) {
-	dir := fullDisk(t, "256k")
+	dir := testkit.SmallDisk(t, "256k")
 	be := newBackend(t, http.StatusOK)
 	box := filepath.Join(dir, "outbox.db")
 	recs := storeBodies(t, box, outbox.Entry{InjectID: "inj-full", Phase: "p", TotalChunks: 1, BaseURL: be.URL, Body: []byte(`{"a":1}`)})
 	withStore(t, box, func(s *outbox.Store) error {
 		return s.MoveToDead(recs[0].ID, 1, http.StatusUnprocessableEntity, "{}", `callback rejected: status 422: "{}"`)
 	})
-	fill(t, dir)
+	testkit.FillDisk(t, dir)
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
 	r := run(t, registry(), env, "outbox", "retry-dead", "1", "--backend-url", be.URL)
 	if r.code != 2 || !strings.Contains(r.stderr, "no space left on device") || !strings.Contains(r.stderr, "nothing was sent") ||

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/testkit"
@@ -23,46 +22,6 @@ import (
 // until its file must grow, the first or second.
 const maxOnFullDisk = 8
 
-// smallDisk mounts a tmpfs of size bytes of the test's own, unmounted at
-// its end; the test is skipped where mounting is not allowed (not root, a
-// container without the right).
-func smallDisk(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
-	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
-		t.Skipf("mount a tmpfs: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// fillDisk writes the file filler in dir until its file system has no
-// room left.
-func fillDisk(t *testing.T, dir string) {
-	t.Helper()
-	f, err := os.Create(filepath.Join(dir, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	block := make([]byte, 512)
-	for {
-		if _, err := f.Write(block); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			return
-		}
-	}
-}
-
 // TestHandlerPausesOnFullDisk is helper h227's finding: with the outbox's
 // file system full (its writes failing "no space left on device"), new
 // injects still ran, their results held in memory, the room check
@@ -72,11 +31,11 @@ func fillDisk(t *testing.T, dir string) {
 // and the error, until the file system has room again; then it runs, and
 // every inject that ran has its terminal callback on the platform.
 func TestHandlerPausesOnFullDisk(t *testing.T) {
-	dir := smallDisk(t, "256k")
+	dir := testkit.SmallDisk(t, "256k")
 	gate := newCallbackGate()
 	defer gate.open() // a failed test leaves no POST held
 	s := newServeEnv(t, serveOpts{outbox: true, outboxDir: dir, httpClient: &http.Client{Transport: gate}})
-	fillDisk(t, dir)
+	testkit.FillDisk(t, dir)
 	results := make(chan error, maxOnFullDisk+1)
 	handle := func(id string) {
 		body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
@@ -161,14 +120,14 @@ func TestHandlerPausesOnFullDisk(t *testing.T) {
 // then every inject published is run and its result delivered.
 func TestIntegrationServePausesOnFullDisk(t *testing.T) {
 	broker, queue := integration(t)
-	dir := smallDisk(t, "256k")
+	dir := testkit.SmallDisk(t, "256k")
 	gate := newCallbackGate()
 	defer gate.open()
 	s := newServeEnv(t, serveOpts{outbox: true, outboxDir: dir, httpClient: &http.Client{Transport: gate}})
 	d, url := s.daemon(t, broker, queue)
 	run(t, d)
 	testkit.WaitFor(t, testkit.Hang, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
-	fillDisk(t, dir)
+	testkit.FillDisk(t, dir)
 	// One at a time, each run until its "complete" is held or kept in the
 	// outbox (its result stored or refused by then): two workers, and a
 	// result refused keeps its worker while it is tried again.
