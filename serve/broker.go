@@ -63,6 +63,14 @@ func (b Broker) Validate() error {
 	case b.Port <= 0 || b.Port > 65535:
 		return fmt.Errorf("broker port %d is out of range", b.Port)
 	}
+	// amqp.DialConfig reads the host and port back from the URI dial
+	// hands it: a host with a "/", "?", "#" or "@" would be cut there
+	// (the port then 5672, or the host what follows the "@"), one with a
+	// space or brackets refused. OpenAEV's own injectors (client-python's
+	// pika.ConnectionParameters) take the host as is, no URI.
+	if u, err := amqp.ParseURI(b.dialURL()); err != nil || u.Host != b.Host || u.Port != b.Port {
+		return fmt.Errorf("broker host %q is not a host name or an IP address", b.Host)
+	}
 	return nil
 }
 
@@ -113,13 +121,24 @@ func consumerTag(name string, seq int64) string {
 	return name + suffix
 }
 
+// dialURL is the URI dial hands amqp.DialConfig: the scheme, the host and
+// the port; the credentials and the vhost travel in its Config. The host
+// is escaped as net/url escapes one (an IPv6 zone's "%" as "%25").
+func (b Broker) dialURL() string {
+	scheme := "amqp"
+	if b.TLS {
+		scheme = "amqps"
+	}
+	u := url.URL{Scheme: scheme, Host: net.JoinHostPort(b.Host, strconv.Itoa(b.Port)), Path: "/"}
+	return u.String()
+}
+
 // dial opens a connection. The credentials travel in the SASL config, never
 // in a URL that could end up in an error message.
 func dial(b Broker, tlsConfig *tls.Config, name string, timeout time.Duration) (*amqp.Connection, error) {
 	if err := b.Validate(); err != nil {
 		return nil, err
 	}
-	scheme := "amqp"
 	cfg := amqp.Config{
 		SASL:       []amqp.Authentication{&amqp.PlainAuth{Username: b.User, Password: b.Pass}},
 		Vhost:      b.vhost(),
@@ -129,14 +148,13 @@ func dial(b Broker, tlsConfig *tls.Config, name string, timeout time.Duration) (
 	}
 	cfg.Properties.SetClientConnectionName(name)
 	if b.TLS {
-		scheme = "amqps"
 		if tlsConfig != nil {
 			cfg.TLSClientConfig = tlsConfig.Clone()
 		} else {
 			cfg.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		}
 	}
-	conn, err := amqp.DialConfig(scheme+"://"+net.JoinHostPort(b.Host, strconv.Itoa(b.Port))+"/", cfg)
+	conn, err := amqp.DialConfig(b.dialURL(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w%s", b, err, tlsHint(err, cfg.TLSClientConfig))
 	}

@@ -78,6 +78,7 @@ func TestRegistrationValidate(t *testing.T) {
 		{"no host", serve.Registration{Broker: serve.Broker{Port: 5672}, Queue: "q"}, "host"},
 		{"port zero", serve.Registration{Broker: serve.Broker{Host: "h"}, Queue: "q"}, "port 0"},
 		{"port too big", serve.Registration{Broker: serve.Broker{Host: "h", Port: 70000}, Queue: "q"}, "port 70000"},
+		{"host with a slash", serve.Registration{Broker: serve.Broker{Host: "rabbit/x", Port: 5673}, Queue: "q"}, `host "rabbit/x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
