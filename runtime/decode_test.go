@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 const okTarget = `"targets":[{"value":"127.0.0.1"}]`
@@ -278,10 +280,36 @@ func FuzzDecodeRequest(f *testing.F) {
 		if err != nil {
 			t.Fatalf("accepted %q, but not its encoding %s: %v", data, b, err)
 		}
+		for i := range req.Targets {
+			// A field written blank is noted for Config to refuse, naming
+			// it. The encoding leaves the field out (omitempty) and cannot
+			// carry the note: the rest of the target must come back.
+			var ve *signatures.ValidationError
+			if _, err := req.Targets[i].Config(); !errors.As(err, &ve) || strings.TrimSpace(ve.Value) != "" ||
+				!strings.HasPrefix(ve.Reason, "blank") || i >= len(again.Targets) {
+				continue
+			}
+			if !bytes.Contains(data, []byte(ve.Field)) && !bytes.Contains(data, []byte(`\u`)) {
+				t.Fatalf("accepted %q: target %d refused as blank field %q, which the input does not write", data, i, ve.Field)
+			}
+			if x, y := mustMarshal(t, req.Targets[i]), mustMarshal(t, again.Targets[i]); x != y {
+				t.Fatalf("accepted %q: target %d encodes as %s, and decoded again as %s", data, i, x, y)
+			}
+			again.Targets[i] = req.Targets[i]
+		}
 		if !reflect.DeepEqual(req, again) {
 			t.Fatalf("accepted %q as %#v; its encoding %s decodes to %#v", data, req, b, again)
 		}
 	})
+}
+
+func mustMarshal(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestDecodeRequestTargetFields: each field of a target is read, whatever
