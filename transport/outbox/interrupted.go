@@ -1,7 +1,6 @@
 package outbox
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -73,15 +72,22 @@ func (s *Store) endedSending() (files []string, cut []interruptedAttempt, held [
 }
 
 // parseAttempts returns the attempts started and not ended in raw, a
-// file of attempts of process pid. A line that cannot be read (cut by a
-// power loss) is passed over.
+// file of attempts of process pid. A line that cannot be read is passed
+// over, and so is a last line without its newline: every line is written
+// whole with its newline, one without it was cut by a power loss, and
+// would read as another ("e 12" cut to "e 1" would end attempt 1, a
+// start's time cut end in 1970).
 func parseAttempts(raw []byte, pid int) []interruptedAttempt {
 	open := map[uint64]time.Time{}
 	answered := map[uint64]int{} // an answer line after the attempt's last start
 	var order []uint64
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+	for {
+		line, rest, whole := bytes.Cut(raw, []byte{'\n'})
+		if !whole {
+			break
+		}
+		raw = rest
+		f := strings.Fields(string(line))
 		if len(f) < 2 {
 			continue
 		}
