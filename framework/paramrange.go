@@ -64,13 +64,16 @@ func (f *paramField) checkBounds(t reflect.Type) error {
 
 // checkDefault checks that the default NewParams gives the field is in
 // the tag's range, unless skip (a required param's zero value is no
-// default).
+// default). The error names the param by its json name, as every other
+// message does, and says what to change: the field names only the Go
+// field, which a newcomer's NewParams sets (tester t155).
 func (f *paramField) checkDefault(v reflect.Value, skip bool) error {
 	if skip || f.inBounds(v) {
 		return nil
 	}
 	lo, hi := f.paramRange(v.Type())
-	return fmt.Errorf("default %s is out of its range (%s to %s)", intText(v), lo, hi)
+	return fmt.Errorf("param %s: default %s is out of its range (%s to %s): set a default within it in NewParams, "+
+		"or change the tag's min= or max=", f.name, intText(v), lo, hi)
 }
 
 // inBounds reports whether the int field's value v is in the tag's range

@@ -112,7 +112,7 @@ func TestParamsSpecErrors(t *testing.T) {
 		}{N: 3}, "field N: min=-1 is out of uint's range"},
 		{"default out of the range", &struct {
 			N int `json:"n" param:"min=1,max=5"`
-		}{N: 6}, "field N: default 6 is out of its range (1 to 5)"},
+		}{N: 6}, "field N: param n: default 6 is out of its range (1 to 5): set a default within it in NewParams, or change the tag's min= or max="},
 		{"example not of the param's type", &struct {
 			N int `json:"n" param:"required,example=many"`
 		}{}, `field N: example: invalid params.n "many"`},
