@@ -271,7 +271,7 @@ func (c *checker) checkCancelled(t testing.TB) {
 	cancel()
 	r, ok := c.execute(ctx, in, c.o.Wait)
 	if !ok {
-		t.Errorf("Execute did not return within %s of its context being cancelled: it must honour ctx", c.o.Wait)
+		t.Errorf("Execute did not return within %s of its context being cancelled: %s", c.o.Wait, honourCtx)
 		return
 	}
 	checkOutput(t, "a cancelled context", r)
@@ -286,7 +286,7 @@ func (c *checker) checkLive(t testing.TB) {
 	defer cancel()
 	r, ok := c.execute(ctx, in, c.o.Timeout+c.o.Wait)
 	if !ok {
-		t.Errorf("Execute did not return within %s of its %s deadline: it must honour ctx", c.o.Wait, c.o.Timeout)
+		t.Errorf("Execute did not return within %s of its %s deadline: %s", c.o.Wait, c.o.Timeout, honourCtx)
 		return
 	}
 	if r.panic == nil && r.out.Status == framework.StatusTimeout && ctx.Err() == nil {

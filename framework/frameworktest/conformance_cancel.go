@@ -7,6 +7,13 @@ import (
 	"time"
 )
 
+// honourCtx is what Conformance's failure of an Execute that did not
+// return in time says it must do, and how: "it must honour ctx" alone
+// left a newcomer whose Execute slept (time.Sleep) or dialed without ctx
+// to find out what honouring it takes (tester t155).
+const honourCtx = "it must honour ctx: return what it has once ctx.Done() is closed, waiting in a select on it " +
+	"(not time.Sleep), and pass ctx to each call that blocks (net.Dialer.DialContext, a lookup, exec.CommandContext)"
+
 // cancelAfter is how long the running check waits, at most, for Execute
 // to consult its context before cancelling it anyway.
 const cancelAfter = 50 * time.Millisecond
@@ -43,7 +50,7 @@ func (c *checker) checkCancelledWhileRunning(t testing.TB) {
 	select {
 	case r = <-done:
 	case <-wait.C:
-		t.Errorf("Execute did not return within %s of its context being cancelled while it ran: it must honour ctx all along, not only on entry", c.o.Wait)
+		t.Errorf("Execute did not return within %s of its context being cancelled while it ran (checking it on entry is not enough): %s", c.o.Wait, honourCtx)
 		return
 	}
 	checkOutput(t, "a context cancelled while it ran", r)

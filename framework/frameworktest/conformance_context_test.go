@@ -33,7 +33,7 @@ func TestConformanceChecksEachOnItsOwn(t *testing.T) {
 			}
 			<-ctx.Done()
 			return framework.ToolOutput{}
-		}}, short, "did not return within 100ms of its context being cancelled: it must honour ctx"},
+		}}, short, "did not return within 100ms of its context being cancelled: it must honour ctx: return what it has once ctx.Done() is closed, waiting in a select on it (not time.Sleep)"},
 		// Honours a cancellation, before it starts or while it runs, but
 		// takes its deadline for a hint: the runtime's deadline is the
 		// one a run ends by.
@@ -43,7 +43,7 @@ func TestConformanceChecksEachOnItsOwn(t *testing.T) {
 				<-block
 			}
 			return framework.ToolOutput{}
-		}}, short, "did not return within 100ms of its 300ms deadline: it must honour ctx"},
+		}}, short, "did not return within 100ms of its 300ms deadline: it must honour ctx: return what it has once ctx.Done() is closed"},
 		{"NewParams panics", &probe{newParams: func() any { panic("params boom") }}, fast, "NewParams panicked: params boom"},
 	}
 	for _, tt := range tests {
