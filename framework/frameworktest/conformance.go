@@ -252,11 +252,18 @@ func (c *checker) liveTargets(t testing.TB) []signatures.Config {
 	return targets
 }
 
+// panicAdvice is what a panic of Execute's failure says to do: the stack
+// shows where, not that a run would be reported failed, nor what to
+// return instead (tester t155).
+const panicAdvice = "a run reports it as a failed run, its message the panic's: fix the bug the stack below shows, " +
+	"and return a failure you expect as ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{Message: …}}; " +
+	"a goroutine Execute starts must recover its own panics, which end the process"
+
 // checkOutput reports a panic or an invalid output.
 func checkOutput(t testing.TB, what string, r result) {
 	t.Helper()
 	if r.panic != nil {
-		t.Errorf("Execute panicked on %s: %v\n%s", what, r.panic, r.stack)
+		t.Errorf("Execute panicked on %s: %v (%s)\n%s", what, r.panic, panicAdvice, r.stack)
 		return
 	}
 	if err := r.out.Validate(); err != nil {

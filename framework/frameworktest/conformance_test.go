@@ -129,7 +129,8 @@ func TestConformanceFails(t *testing.T) {
 	}{
 		{"panicking executor", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			panic("boom")
-		}}, fast, "Execute panicked on a live inject: boom"},
+		}}, fast, "Execute panicked on a live inject: boom (a run reports it as a failed run, its message the panic's: fix the bug the stack below shows, " +
+			"and return a failure you expect as ToolOutput{Status: framework.StatusFailed"},
 		{"manifest default 80, struct default 8080", &probe{manifest: func(m *framework.Manifest) {
 			m.Params[0].Default = "80"
 		}}, fast, `param "port": the manifest's default is "80", NewParams gives "8080" (derive Manifest.Params with framework.MustParamsSpec(x.NewParams()))`},
