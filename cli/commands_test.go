@@ -92,6 +92,12 @@ func TestDidYouMean(t *testing.T) {
 		{"value form", []string{"run", "noop", "--taget=127.0.0.1"}, "flag provided but not defined: --taget (see", "did you mean --target?"},
 		{"flag of run given to serve", []string{"serve", "--profile", "openaev"}, "flag provided but not defined: --profile (see injectkit serve --help)",
 			"injectkit: hint: serve always speaks the openaev profile; --profile is a flag of run"},
+		// Tester t155: the docs' "dry run" is a run without --backend-url,
+		// and --dry-run got no hint.
+		{"dry run of run", []string{"run", "noop", "--target", "127.0.0.1", "--dry-run"}, "flag provided but not defined: --dry-run (see injectkit run --help)",
+			"injectkit: hint: a run without --backend-url is the dry run: it prints each body it would send to stdout and sends nothing"},
+		{"dry run of validate", []string{"validate", "noop", "--dry-run"}, "flag provided but not defined: --dry-run (see injectkit validate --help)",
+			"injectkit: hint: validate runs nothing and sends nothing: drop --dry-run"},
 		{"injector of run", []string{"run", "nmpa", "--target", "127.0.0.1", "--log-level", "error"}, `unknown injector "nmpa"`, "did you mean nmap?"},
 		{"injector of validate", []string{"validate", "nopo", "--target", "127.0.0.1", "--log-level", "error"}, `unknown injector "nopo"`, "did you mean noop?"},
 		{"injector of injectors", []string{"injectors", "nmp"}, `unknown injector "nmp"`, "did you mean nmap?"},

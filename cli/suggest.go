@@ -123,7 +123,20 @@ const undefinedFlag = "flag provided but not defined: "
 // flagNotes explains, by command path, a flag that the command lacks and
 // a user may look for in it (another command's): the hint says why rather
 // than suggest a flag that only looks alike.
-var flagNotes = map[string]map[string]string{"serve": serveFlagNotes}
+var flagNotes = map[string]map[string]string{"serve": serveFlagNotes, "run": runFlagNotes, "validate": validateFlagNotes}
+
+// runFlagNotes are the hints of flags other tools have and run does not:
+// the README and the guide speak of "a dry run", which is a run without
+// --backend-url, and a newcomer tried --dry-run (tester t155).
+var runFlagNotes = map[string]string{
+	"dry-run": "a run without --backend-url is the dry run: it prints each body it would send to stdout and sends nothing " +
+		"(with --profile openaev, the platform's calls); validate checks the inject without running it",
+}
+
+// validateFlagNotes are validate's: it is a dry run already.
+var validateFlagNotes = map[string]string{
+	"dry-run": "validate runs nothing and sends nothing: drop --dry-run",
+}
 
 // flagHint suggests the flag of flags closest to the one err says is not
 // defined (or gives its note of notes), "" when err is about something
