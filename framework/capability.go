@@ -243,8 +243,11 @@ type Param struct {
 	Min, Max string
 }
 
-// Setting is a per-injector configuration value, read from the config file
-// key "<injector>.<Key>" or the environment variable Env.
+// Setting is a per-injector configuration value, given per deployment,
+// never per inject. Its value is the environment variable Env's when that
+// is set and not empty, else the config file's key "<injector>.<Key>"
+// (<injector> the name the executor is registered under), else Default:
+// the variable wins over the file.
 type Setting struct {
 	Key     string
 	Env     string
