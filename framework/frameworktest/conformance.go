@@ -201,7 +201,7 @@ func (c *checker) inject(t testing.TB, targets []signatures.Config) *framework.I
 	params, err := framework.DecodeParams(c.ex, c.o.Params)
 	if err != nil {
 		if len(c.o.Params) == 0 { // none given: the defaults are refused
-			t.Fatalf("the default params rejected: %v%s", err, requiredHint(err))
+			t.Fatalf("the default params rejected: %v%s", err, defaultsHint(err))
 		}
 		t.Fatalf("Options.Params (%s) rejected: %v%s", paramNames(c.o.Params), err, requiredHint(err))
 	}

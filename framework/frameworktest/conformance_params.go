@@ -103,7 +103,7 @@ func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Par
 		return
 	}
 	if err := framework.CheckParams(c.ex, defaults); err != nil {
-		t.Errorf("the default params do not validate: %v", err)
+		t.Errorf("the default params do not validate: %v%s", err, defaultsHint(err))
 	}
 }
 
@@ -111,6 +111,17 @@ func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Par
 // test's log would otherwise show a secret given there (an api_token).
 func paramNames(params map[string]any) string {
 	return strings.Join(slices.Sorted(maps.Keys(params)), ", ")
+}
+
+// defaultsHint tells what to change when the defaults NewParams sets are
+// refused (no Options.Params given): a missing required param goes in
+// Options.Params (requiredHint); any other refusal is of a default, which
+// "the default params" alone did not say is NewParams's (tester t155).
+func defaultsHint(err error) string {
+	if h := requiredHint(err); h != "" {
+		return h
+	}
+	return " (the defaults are the values NewParams sets: make this one valid there)"
 }
 
 // requiredHint tells where to give a missing required param, when err
