@@ -2,6 +2,28 @@
 // injector: a scriptable fake executor, Inject, and Conformance, which
 // checks the contract every executor must keep (and, given a testing.TB
 // that records failures, can itself be tested).
+//
+// Which to call:
+//
+//   - Conformance(t, ex, targets...): the contract, on the executor's
+//     default params and its settings' defaults. It fails on a required
+//     param (which has no default), and wherever Configure refuses a
+//     required setting left empty.
+//   - ConformanceWith(t, ex, Options{Targets, Params, Settings}): the
+//     same, the live inject given those targets, params (decoded over the
+//     defaults as the runtime decodes them) and settings (handed to
+//     Configure). ConformanceWith's doc lists every check.
+//   - RegistryConformance(t, reg, name, Options{…}): the executor as a
+//     framework.Registry builds it under name, the name the runtime gives
+//     it (a manifest naming itself otherwise is logged, not failed).
+//   - Inject(t, ex, targets...) and InjectWith: an inject for calling
+//     Execute directly, with the default params and a logger writing to t.
+//     It configures nothing: call a Configurer's Configure before Execute.
+//   - WantInvalid(t, err, field): the error of a check (Validate,
+//     Configure) refuses field, as a *signatures.ValidationError.
+//
+// Checking what the OpenAEV platform accepts is openaev.ValidateManifest's
+// and openaevtest's, not this package's.
 package frameworktest
 
 import (
