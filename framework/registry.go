@@ -62,7 +62,12 @@ func (r *Registry) Register(name string, f Factory) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, dup := r.factories[name]; dup {
-		panic("framework: Register called twice for " + name)
+		// "Register called twice" misled a binary that registered its own
+		// injector once, under a name builtin.Register had taken (tester
+		// t155): the message says the name is taken, by what, and what to do.
+		panic(fmt.Sprintf("framework: Register: injector name %q is taken (registered: %s): register each injector once, "+
+			"under a name of its own (builtin.Register registers the reference injectors under theirs)",
+			name, strings.Join(slices.Sorted(maps.Keys(r.factories)), ", ")))
 	}
 	r.factories[name] = f
 	r.derived[name] = &derived{}

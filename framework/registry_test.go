@@ -112,6 +112,25 @@ func TestManifestOfParamsFactory(t *testing.T) {
 	}
 }
 
+// A name already registered is refused saying it is taken and by which
+// names, not "Register called twice", which misled a binary registering
+// its own injector once under a name builtin.Register had taken (tester
+// t155).
+func TestRegisterRefusesATakenName(t *testing.T) {
+	f := func() framework.Executor { return &frameworktest.Executor{} }
+	r := framework.NewRegistry()
+	r.Register("noop", f)
+	r.Register("nmap", f)
+	defer func() {
+		const want = `framework: Register: injector name "noop" is taken (registered: nmap, noop): register each injector once, ` +
+			"under a name of its own (builtin.Register registers the reference injectors under theirs)"
+		if v := recover(); fmt.Sprint(v) != want {
+			t.Errorf("Register of a taken name panicked with %v, want %s", v, want)
+		}
+	}()
+	r.Register("noop", f)
+}
+
 // A name that is not a command-line word is refused by Register, naming
 // it: the help's example `injectkit run -x …` would fail.
 func TestRegisterRefusesNamesThatAreNotCommandNames(t *testing.T) {
