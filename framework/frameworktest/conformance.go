@@ -302,7 +302,7 @@ func (c *checker) checkLive(t testing.TB) {
 	}
 	checkOutput(t, "a live inject", r)
 	if r.panic == nil {
-		c.liveCoverage(r.out)
+		c.liveCoverage(t, r.out)
 		checkSuccessMessage(t, r.out)
 		c.checkSecrets(t, in, r.out)
 	}

@@ -2,6 +2,8 @@ package frameworktest
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
@@ -30,12 +32,21 @@ func (c *checker) notExercised(rule, why string) {
 
 // liveCoverage records the rules of the live output's parts that out,
 // the live inject's, did not exercise: every one of them when it failed
-// (its failure alone was checked), else each part it left empty.
-func (c *checker) liveCoverage(out framework.ToolOutput) {
+// (its failure alone was checked), else each part it left empty. A
+// failure is told with its message, the values of the Secret settings
+// given replaced by [REDACTED] as the runtime replaces them: the exit code
+// alone left a newcomer whose ParamsOf named another type than NewParams
+// returns to guess why (tester t155).
+func (c *checker) liveCoverage(t testing.TB, out framework.ToolOutput) {
+	t.Helper()
 	if out.ExecutionStatus() == framework.StatusFailed {
 		why := "the live inject failed"
 		if out.ErrorInfo != nil {
-			why += fmt.Sprintf(" (exit code %d)", out.ErrorInfo.ExitCode)
+			why += fmt.Sprintf(" (exit code %d", out.ErrorInfo.ExitCode)
+			if out.ErrorInfo.Message != "" {
+				why += ", message " + strconv.Quote(c.redacted(t, out.ErrorInfo.Message))
+			}
+			why += ")"
 		}
 		c.notExercised(RuleSucceededOutput, why+": give Options.Targets, Params and Settings it can run with")
 		return
@@ -69,4 +80,17 @@ func (c *checker) reportCoverage(t testing.TB) {
 			t.Logf("Conformance did not cover a rule: %s", u)
 		}
 	}
+}
+
+// redacted is msg with the value of each Secret setting the live inject
+// was configured with replaced by [REDACTED].
+func (c *checker) redacted(t testing.TB, msg string) string {
+	t.Helper()
+	settings := c.settings(t)
+	for _, s := range c.m.Settings {
+		if v := settings[s.Key]; s.Secret && v != "" {
+			msg = strings.ReplaceAll(msg, v, "[REDACTED]")
+		}
+	}
+	return msg
 }

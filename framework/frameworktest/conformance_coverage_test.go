@@ -96,3 +96,35 @@ func TestConformanceReportsRulesNotExercised(t *testing.T) {
 		}
 	}
 }
+
+// TestConformanceTellsWhyTheLiveInjectFailed: a live inject that failed
+// was logged with its exit code alone ("the live inject failed (exit code
+// 0)"), and a newcomer whose ParamsOf named another struct than NewParams
+// returns could not tell why (tester t155). The line now quotes the
+// failure's message, the value of a Secret setting replaced by
+// [REDACTED], as the runtime replaces it.
+func TestConformanceTellsWhyTheLiveInjectFailed(t *testing.T) {
+	const key = "sk_live_0123456789abcdef"
+	ex := &secretProbe{leak: func(k string, _ *framework.Inject) framework.ToolOutput {
+		return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "401 for key " + k}}
+	}}
+	o := fast
+	o.Settings = map[string]string{"api_key": key}
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		frameworktest.ConformanceWith(r, ex, o)
+	}()
+	<-done
+	const want = `rule "the output of a live inject that did not fail" never triggered: the live inject failed ` +
+		`(exit code 1, message "401 for key [REDACTED]"): give Options.Targets, Params and Settings it can run with`
+	if !slices.ContainsFunc(r.logged(), func(l string) bool { return strings.Contains(l, want) }) {
+		t.Errorf("Conformance logged %q; want a line saying %s", r.logged(), want)
+	}
+	for _, l := range append(r.logged(), r.messages()...) {
+		if strings.Contains(l, key) {
+			t.Errorf("Conformance quoted the secret: %q", l)
+		}
+	}
+}
