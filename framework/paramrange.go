@@ -25,6 +25,12 @@ type bounds struct {
 
 // setBound reads the tag option min=val or max=val of an int field.
 func (f *paramField) setBound(key, val string) error {
+	if f.kind == ParamDuration {
+		// The guide says so; the error did not, and a newcomer's
+		// `param:"min=1s"` got "not an integer" alone (tester t155).
+		return fmt.Errorf("%s= on a field that is not an integer: a duration takes no range; check it in the params' Validate, "+
+			"and say it in the doc tag", key)
+	}
 	if f.kind != ParamInt {
 		return fmt.Errorf("%s= on a field that is not an integer", key)
 	}

@@ -97,7 +97,7 @@ func TestParamsSpecErrors(t *testing.T) {
 		}{}, "field S: min= on a field that is not an integer"},
 		{"max on a duration", &struct {
 			D time.Duration `json:"d" param:"max=10"`
-		}{D: 1}, "field D: max= on a field that is not an integer"},
+		}{D: 1}, "field D: max= on a field that is not an integer: a duration takes no range; check it in the params' Validate, and say it in the doc tag"},
 		{"min not a number", &struct {
 			N int `json:"n" param:"min=one"`
 		}{N: 1}, "field N: min=one is not a whole number"},
