@@ -32,7 +32,11 @@ func (c *checker) checkManifest(t testing.TB) {
 	if c.o.Name != "" && m.Name != c.o.Name {
 		// The runtime names it as registered (framework.ManifestOf), and
 		// renames its settings' keys in Configure's refusals.
-		t.Logf("the manifest names %q, the executor is registered as %q: checked under %q, as the runtime runs it",
+		// The line says what the difference does and how to end it: a
+		// typo in either name read as a choice (tester t155).
+		t.Logf("the manifest names %q, the executor is registered as %q: checked under %q, as the runtime runs it: "+
+			"the registered name is its name everywhere (the command line, its settings' keys, the OpenAEV contract id); "+
+			"unless you rename it on purpose, give Manifest's Name and Register the same name",
 			m.Name, c.o.Name, c.o.Name)
 		m.Name = c.o.Name
 	}

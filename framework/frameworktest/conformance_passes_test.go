@@ -79,7 +79,9 @@ func TestRegistryConformance(t *testing.T) {
 	if msgs := r.messages(); len(msgs) != 0 {
 		t.Errorf("prober: %q, want none: the runtime runs it as prober", msgs)
 	}
-	if logs := strings.Join(r.logged(), "\n"); !strings.Contains(logs, `the manifest names "probe", the executor is registered as "prober"`) {
+	if logs := strings.Join(r.logged(), "\n"); !strings.Contains(logs, `the manifest names "probe", the executor is registered as "prober": `+
+		`checked under "prober", as the runtime runs it: the registered name is its name everywhere (the command line, `+
+		`its settings' keys, the OpenAEV contract id); unless you rename it on purpose, give Manifest's Name and Register the same name`) {
 		t.Errorf("prober: logs do not say the manifest's name differs:\n%s", logs)
 	}
 	mu.Lock()
