@@ -215,9 +215,12 @@ func TestRunOpenAEVBadTargetNamesItsLine(t *testing.T) {
 }
 
 // A host name nmap reads as an address (inet_aton) is refused naming where
-// it was written, the flag or the file and line, never its index.
+// it was written, the flag or the file and line, never its index, and
+// quoting it as written, not in the canonical form nmap was handed.
 func TestRunNmapNumericHostNameNamesItsOrigin(t *testing.T) {
 	hosts := writeFile(t, "hosts.txt", "localhost\n0x7f000001\n")
+	written := writeFile(t, "written.txt", "localhost\n0X7F000001.\n")
+	injectFile := writeFile(t, "inject.json", `{"targets":[{"target_hostname":"0X7F000001."}]}`)
 	tests := []struct {
 		args []string
 		env  map[string]string
@@ -226,12 +229,19 @@ func TestRunNmapNumericHostNameNamesItsOrigin(t *testing.T) {
 		{args: []string{"--target", "0x7f000001"}, want: `invalid --target "0x7f000001": nmap reads this host name as the IPv4 address 127.0.0.1`},
 		{env: map[string]string{"INJECTKIT_TARGET": "0x7f000001"}, want: `invalid target "0x7f000001" (env INJECTKIT_TARGET)`},
 		{args: []string{"--targets-file", hosts}, want: hosts + `:2: invalid target "0x7f000001": nmap reads`},
+		// The injector is handed the canonical form (0x7f000001); the
+		// refusal quotes what the user wrote.
+		{args: []string{"--target", "0X7F000001."}, want: `invalid --target "0X7F000001.": nmap reads this host name as the IPv4 address 127.0.0.1`},
+		{args: []string{"--targets-file", written}, want: written + `:2: invalid target "0X7F000001.": nmap reads`},
+		{args: []string{"--inject-file", injectFile}, want: injectFile + `:1: invalid targets[0] "0X7F000001.": nmap reads`},
+		{args: []string{"--target", "0X7F000001.", "--profile", "openaev"}, want: `invalid --target "0X7F000001.": nmap reads`},
 	}
 	reg := registry(withNmapScanner)
 	for _, tt := range tests {
 		for _, cmd := range []string{"run", "validate"} {
 			r := run(t, reg, tt.env, append([]string{cmd, "nmap", "--log-level", "error"}, tt.args...)...)
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "targets[") {
+			indexed := strings.Contains(r.stderr, "targets[") && tt.args[0] != "--inject-file" // its own key
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) || indexed {
 				t.Errorf("%s %v %v: exit %d, stderr:\n%s\nwant 2 and %q", cmd, tt.args, tt.env, r.code, r.stderr, tt.want)
 			}
 		}

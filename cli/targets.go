@@ -84,6 +84,12 @@ type targetList struct {
 	// refused are the targets refused so far, named together once the
 	// list is made (refusal).
 	refused refusedTargets
+	// written holds, by index, a typed target whose address or host name
+	// was written otherwise than its canonical form (0X7F000001., a
+	// mapped ::ffff:127.0.0.1), as written, so that the injector's
+	// refusal of its canonical form quotes what the user wrote (writtenAs);
+	// the common target, written canonical, is not held.
+	written map[int32]runtime.TargetSpec
 }
 
 func newTargetList(max int, dedupe bool) *targetList {
@@ -314,6 +320,12 @@ func (l *targetList) appendOne(spec runtime.TargetSpec, o origin) error {
 	if l.lenient {
 		l.specs = append(l.specs, spec)
 	} else {
+		if writtenOtherwise(spec) {
+			if l.written == nil {
+				l.written = map[int32]runtime.TargetSpec{}
+			}
+			l.written[int32(len(l.typed))] = spec
+		}
 		l.typed = append(l.typed, framework.Target{Config: c, Attribution: spec.Attribution()})
 	}
 	l.from.add(o)

@@ -194,6 +194,9 @@ func (l *targetList) relabel(err error) error {
 	}
 	reason := strings.ReplaceAll(ve.Reason, "targets[0]", name)
 	field, value := strings.TrimPrefix(rest, "."), ve.Value
+	if w, ok := l.writtenAs(n, value); ok {
+		value = w // the injector saw the canonical form: 0x7f000001 written 0X7F000001.
+	}
 	if value == "" && l.lenient && n < len(l.specs) {
 		value, _ = specField(l.specs[n], field) // as written: a blank provider is " "
 	}
@@ -244,4 +247,47 @@ func (l *targetList) categoryOrigin() (origin, string) {
 		return o, c.CloudRegion
 	}
 	return o, ""
+}
+
+// networkFields are the fields of a target spec that hold an address or a
+// host name, which the runtime hands an injector in canonical form.
+func networkFields(s runtime.TargetSpec) [4]string {
+	return [4]string{s.Value, s.TargetIPv4, s.TargetIPv6, s.TargetHostname}
+}
+
+// writtenOtherwise reports whether an address or host name of s is
+// written otherwise than its canonical form (signatures.CanonicalTarget).
+func writtenOtherwise(s runtime.TargetSpec) bool {
+	for _, v := range networkFields(s) {
+		if v != "" && signatures.CanonicalTarget(v) != v {
+			return true
+		}
+	}
+	return false
+}
+
+// writtenAs returns the address or host name of target n as the user
+// wrote it, when value is its canonical form written otherwise (the
+// injector refuses what it was handed, the canonical form), and false
+// when value is as written or none of the target's.
+func (l *targetList) writtenAs(n int, value string) (string, bool) {
+	var spec runtime.TargetSpec
+	switch {
+	case value == "":
+		return "", false
+	case l.lenient && n < len(l.specs):
+		spec = l.specs[n]
+	default:
+		s, ok := l.written[int32(n)]
+		if !ok {
+			return "", false
+		}
+		spec = s
+	}
+	for _, v := range networkFields(spec) {
+		if v != "" && v != value && signatures.CanonicalTarget(v) == value {
+			return v, true
+		}
+	}
+	return "", false
 }
