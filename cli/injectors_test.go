@@ -65,6 +65,25 @@ func TestInjectorsListFitsTheTerminal(t *testing.T) {
 	}
 }
 
+// One injector's page fits the terminal too, its PARAMS and SETTINGS
+// headers wrapped as its lines are.
+func TestInjectorShownFitsTheTerminal(t *testing.T) {
+	reg := registry(withNmapScanner, withQuery, withDemo)
+	for _, name := range []string{"nmap", "query", "demo", "noop"} {
+		for _, width := range []int{40, 60, 100} {
+			r := run(t, reg, map[string]string{"COLUMNS": fmt.Sprint(width)}, "injectors", name)
+			if r.code != 0 || !strings.Contains(r.stdout, "SETTINGS") || !strings.Contains(r.stdout, "PARAMS") {
+				t.Fatalf("%s at %d: exit %d\n%s%s", name, width, r.code, r.stdout, r.stderr)
+			}
+			for _, l := range strings.Split(r.stdout, "\n") {
+				if utf8.RuneCountInString(l) > width {
+					t.Errorf("%s at COLUMNS=%d: a line of %d columns: %q", name, width, utf8.RuneCountInString(l), l)
+				}
+			}
+		}
+	}
+}
+
 // One injector: its params and settings with their defaults, and the
 // value the configuration gives each setting; never a secret's value.
 func TestInjectorsShowsOne(t *testing.T) {

@@ -162,7 +162,8 @@ func showInjector(o Options, m framework.Manifest, values map[string]string) err
 	for _, f := range facts {
 		para(w, "   ", f, width)
 	}
-	fmt.Fprintf(w, "\nPARAMS (--param KEY=VALUE, or \"params\" in the inject file):\n")
+	fmt.Fprintln(w)
+	para(w, "", `PARAMS (--param KEY=VALUE, or "params" in the inject file):`, width)
 	if len(m.Params) == 0 {
 		fmt.Fprintln(w, "   none")
 	}
@@ -170,7 +171,8 @@ func showInjector(o Options, m framework.Manifest, values map[string]string) err
 		para(w, "   ", paramLine(p), width)
 		para(w, "      ", p.Doc, width)
 	}
-	fmt.Fprintf(w, "\nSETTINGS (key %s.KEY in the config file, or the environment variable):\n", m.Name)
+	fmt.Fprintln(w)
+	para(w, "", "SETTINGS (key "+m.Name+".KEY in the config file, or the environment variable):", width)
 	if len(m.Settings) == 0 {
 		fmt.Fprintln(w, "   none")
 	}
