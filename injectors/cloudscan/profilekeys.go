@@ -3,6 +3,7 @@ package cloudscan
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/injectkit/injectkit/signatures"
@@ -53,7 +54,8 @@ func checkProfileKeys(files *sdkFiles, setting string) error {
 
 // keyLine says where key of profile's section is given, "<file>:<line>",
 // the credentials file's first (the SDK merges it last: its value wins),
-// else the file's name alone, else the shared files.
+// in a file the last section of the profile holding it (the SDK merges a
+// section given twice, the later value winning), else the shared files.
 func keyLine(files []readFile, profile, key string) string {
 	for _, kind := range []string{"credentials", "config"} {
 		for _, f := range files {
@@ -64,7 +66,9 @@ func keyLine(files []readFile, profile, key string) string {
 			if kind == "config" && profile != config.DefaultSharedConfigProfile {
 				name = "profile " + profile
 			}
-			for _, h := range f.headers {
+			// A section given twice is merged, the later one's value
+			// winning: the last section holding the key names it.
+			for _, h := range slices.Backward(f.headers) {
 				if h.name == name {
 					if n := propertyLine(f, h, key); n > 0 {
 						return fmt.Sprintf("%s:%d", f.path, n)
