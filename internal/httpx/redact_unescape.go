@@ -58,7 +58,27 @@ func unescapedSpans(spans [][2]int, s string, fs *forms) [][2]int {
 		}
 	}
 	d, json := decoded{text: s}, false
+	// js is a text holding escapes of JSON's and another encoding's with
+	// its JSON escapes alone decoded, then decoded so round after round: a
+	// secret holding what reads as another encoding's escape ("%41",
+	// "&lt;"), echoed inside quotings (its \u escapes' backslashes
+	// doubled), is found there, those left as they are.
+	var js decoded
+	jsLive, dLive := false, true
 	for range maxRounds {
+		if jsLive {
+			var next decoded
+			if next, jsLive = js.unescape(); jsLive {
+				search(next)
+				js = next
+			}
+		}
+		if !dLive {
+			if !jsLive {
+				break
+			}
+			continue
+		}
 		var heldBuf [len(encodings)]encoding
 		held := heldBuf[:0]
 		for _, e := range encodings {
@@ -70,12 +90,15 @@ func unescapedSpans(spans [][2]int, s string, fs *forms) [][2]int {
 			for i := range held {
 				if one, ok := d.decode(held[i : i+1]); ok {
 					search(one)
+					if i == 0 && held[0].start == '\\' && !jsLive {
+						js, jsLive = one, true
+					}
 				}
 			}
 		}
 		next, ok := d.decode(held)
-		if !ok {
-			break
+		if dLive = ok; !ok {
+			continue
 		}
 		search(next)
 		d, json = next, held[0].start == '\\'
