@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -108,22 +110,37 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
+// FuzzParseRetryAfter checks the reading of a Retry-After header (RFC
+// 9110, 10.2.3: delay-seconds, 1*DIGIT, or an HTTP-date) against a second
+// reading: digits (a "+" before them taken too) are that many seconds, at
+// most mostRetryAfter; a date net/http reads (http.ParseTime: IMF-fixdate,
+// RFC 850, asctime) is the time until it rounded up to whole seconds, at
+// most mostRetryAfter, 0 when past; anything else, a negative number
+// included, is refused with no wait.
 func FuzzParseRetryAfter(f *testing.F) {
 	for _, s := range []string{"", "0", "30", "-5", "99999999999999999999", "Fri, 27 Nov 2026 00:00:09 GMT",
-		"Friday, 27-Nov-26 00:00:09 GMT", "soon", http.TimeFormat} {
+		"Friday, 27-Nov-26 00:00:09 GMT", "soon", http.TimeFormat, " 7 ", "+3", "1e3", "0x10", "Thu Nov 26 23:59:59 2026"} {
 		f.Add(s)
 	}
-	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 11, 27, 0, 0, 0, 400_000_000, time.UTC)
 	f.Fuzz(func(t *testing.T, s string) {
 		d, ok := ParseRetryAfter(s, now)
-		if d < 0 {
-			t.Fatalf("ParseRetryAfter(%q) = %v, negative", s, d)
+		var want time.Duration
+		wantOK := false
+		v := strings.TrimSpace(s)
+		if digits := strings.TrimPrefix(v, "+"); digits != "" && strings.Trim(digits, "0123456789") == "" {
+			wantOK, want = true, mostRetryAfter
+			if n, err := strconv.ParseInt(digits, 10, 64); err == nil && n < int64(mostRetryAfter/time.Second) {
+				want = time.Duration(n) * time.Second
+			}
+		} else if at, err := http.ParseTime(v); err == nil {
+			wantOK = true
+			if left := min(at.Sub(now), mostRetryAfter); left > 0 {
+				want = (left + time.Second - 1) / time.Second * time.Second
+			}
 		}
-		if !ok && d != 0 {
-			t.Fatalf("ParseRetryAfter(%q) = %v without ok", s, d)
-		}
-		if s == "" && ok {
-			t.Fatal("empty header accepted")
+		if d != want || ok != wantOK {
+			t.Fatalf("ParseRetryAfter(%q) = %v, %t; want %v, %t", s, d, ok, want, wantOK)
 		}
 	})
 }

@@ -155,8 +155,11 @@ func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 		return time.Duration(min(secs, most)) * time.Second, true
 	case err == nil:
 		return 0, false // negative
-	case errors.Is(err, strconv.ErrRange) && v[0] != '-':
-		return mostRetryAfter, true // more seconds than an int64 holds
+	case errors.Is(err, strconv.ErrRange) && strings.Trim(strings.TrimPrefix(v, "+"), "0123456789") == "":
+		// More seconds than an int64 holds. ParseInt says so at the
+		// first digit too many, before it reads the rest: a value
+		// that goes on with anything but digits is malformed.
+		return mostRetryAfter, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return untilDate(t.Sub(now)), true
