@@ -23,4 +23,7 @@
 // script against hello and the OpenAEV stand-in (TestStandInBlock), and
 // the query injector README's Example against the Shodan stand-in
 // (TestQueryExampleBlock).
+//
+// docs/fuzzing.md's table of fuzz targets has a row for each target of the
+// module, under its package, and no other (TestFuzzingTargets).
 package doccheck
