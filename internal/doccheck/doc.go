@@ -20,7 +20,9 @@
 // arguments as the function takes (TestDocSpans).
 //
 // The guide's stand-in block (section 8, a ```sh block) is run as a
-// script against hello and the OpenAEV stand-in (TestStandInBlock), and
+// script against hello and the OpenAEV stand-in (TestStandInBlock), the
+// stand-in command's first doc example against injectkit
+// (TestStandInCommandBlock), and
 // the query injector README's Example against the Shodan stand-in
 // (TestQueryExampleBlock).
 //

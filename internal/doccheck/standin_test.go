@@ -82,3 +82,48 @@ func fenced(t *testing.T, md, lang, what string) string {
 		rest = rest[end:]
 	}
 }
+
+// TestStandInCommandBlock runs the first example of the stand-in
+// command's doc (go doc ./openaev/openaevtest/cmd/openaev-standin) as a
+// script, as TestStandInBlock runs the guide's: it built nothing, ran
+// `go run … &` and the run at once (which then read a URL file not yet
+// written: an empty --backend-url, a dry run), and stopped the stand-in
+// with `kill %1`, which a script has no job control for (tester t155).
+// It must print the platform's calls summed up: one inject completed,
+// none dropped.
+func TestStandInCommandBlock(t *testing.T) {
+	bash, root, src := blockDoc(t, "builds injectkit and the stand-in", "openaev", "openaevtest", "cmd", "openaev-standin", "main.go")
+	var lines []string // the first run of the doc's indented lines
+	for l := range strings.Lines(src) {
+		code, ok := strings.CutPrefix(l, "//\t")
+		if !ok && len(lines) > 0 {
+			break
+		}
+		if ok {
+			lines = append(lines, code)
+		}
+	}
+	if len(lines) == 0 {
+		t.Fatal("the command's doc has no indented example")
+	}
+	w := t.TempDir()
+	script := strings.NewReplacer("bin/", w+"/bin/", "/tmp/oaev.url", w+"/oaev.url").Replace(strings.Join(lines, ""))
+	build := exec.Command("go", "build", "-o", filepath.Join(w, "bin", "injectkit"), "./cmd/injectkit")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build injectkit: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bash, "-c", script)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(w, "state")) // injectkit's outbox
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("the example failed: %v\n%s", err, stderr.String())
+	}
+	out := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	last := out[len(out)-1]
+	if !strings.Contains(last, `"dropped":0`) || !strings.Contains(last, `"completed_injects":1`) {
+		t.Errorf("the stand-in summed up %s; want one inject completed, none dropped\n%s", last, stderr.String())
+	}
+}

@@ -2,10 +2,19 @@
 // package openaevtest on a loopback port, for benchmarks and manual runs of
 // the openaev profile that must not reach a real platform:
 //
-//	go run ./openaev/openaevtest/cmd/openaev-standin -url-file /tmp/oaev.url \
-//	  -register noop -inject bench-openaev-001 &
-//	injectkit run --openaev-message msg.json --backend-url "$(cat /tmp/oaev.url)" --token standin-token
-//	kill %1    # prints the stats as one JSON line
+//	go build -o bin/openaev-standin ./openaev/openaevtest/cmd/openaev-standin
+//	rm -f /tmp/oaev.url
+//	bin/openaev-standin -url-file /tmp/oaev.url -register noop -inject bench-openaev-001 -ingest-every 0 &
+//	standin=$!
+//	for i in $(seq 100); do [ -s /tmp/oaev.url ] && break; sleep 0.1; done  # written once listening
+//	bin/injectkit run noop --target 127.0.0.1 --profile openaev --inject-id bench-openaev-001 \
+//	  --backend-url "$(cat /tmp/oaev.url)" --token standin-token
+//	kill "$standin"; wait "$standin"    # prints the stats as one JSON line
+//
+// It is built first and waited for, as the guide's block (section 8) is:
+// a `go run … &` would still be compiling when the run reads the URL file,
+// which is then missing (an empty --backend-url: a dry run, nothing sent)
+// or a stale one's; and a script has no job control for `kill %1`.
 //
 // -max-message-size sets the max_message_size of the platform's broker
 // (default 16777216, RabbitMQ 4.x's): a callback whose queued message is
@@ -64,10 +73,13 @@
 // (docs/writing-an-injector.md, section 8) runs it:
 //
 //	bin/hello injectors hello -o json > hello.json
-//	go run ./openaev/openaevtest/cmd/openaev-standin -url-file /tmp/oaev.url \
-//	  -manifest hello.json -contract-of hello -inject inj-hello-1 &
+//	rm -f /tmp/oaev.url
+//	bin/openaev-standin -url-file /tmp/oaev.url -manifest hello.json -contract-of hello -inject inj-hello-1 -ingest-every 0 &
+//	standin=$!
+//	for i in $(seq 100); do [ -s /tmp/oaev.url ] && break; sleep 0.1; done
 //	bin/hello run hello --inject-file hello-inject.json --profile openaev \
 //	  --backend-url "$(cat /tmp/oaev.url)" --token standin-token
+//	kill "$standin"; wait "$standin"
 //
 // -amqp URL names the platform's RabbitMQ broker, on loopback
 // (amqp://guest:guest@127.0.0.1:5672/): each registration then declares
@@ -93,13 +105,21 @@
 // serve first) or without -amqp. A manual serve, as the guide
 // (docs/writing-an-injector.md, section 8) runs it:
 //
+//	rm -f /tmp/oaev.url /tmp/oaev-stats.url
 //	bin/openaev-standin -url-file /tmp/oaev.url -stats-url-file /tmp/oaev-stats.url \
-//	  -amqp amqp://guest:guest@127.0.0.1:5672/ -inject inj-serve-1 &
+//	  -amqp amqp://guest:guest@127.0.0.1:5672/ -inject inj-serve-1 -ingest-every 0 &
+//	standin=$!
+//	for i in $(seq 100); do [ -s /tmp/oaev-stats.url ] && break; sleep 0.1; done
 //	bin/injectkit serve --openaev-url "$(cat /tmp/oaev.url)" --token standin-token \
-//	  --injector-id 7c1d3e5f-0a2b-4c6d-8e9f-1a2b3c4d5e6f --injectors noop &
-//	curl -X POST "$(cat /tmp/oaev-stats.url)/injects/inj-serve-1/publish" \
-//	  -d '{"inject_content": {"target_selector": "manual", "targets": "127.0.0.1"}}'
-//	curl "$(cat /tmp/oaev-stats.url)/injects/inj-serve-1"
+//	  --injector-id 7c1d3e5f-0a2b-4c6d-8e9f-1a2b3c4d5e6f --injectors noop --outbox none &
+//	serve=$!
+//	for i in $(seq 100); do   # 409 until serve has registered
+//	  curl -sf -X POST "$(cat /tmp/oaev-stats.url)/injects/inj-serve-1/publish" \
+//	    -d '{"inject_content": {"target_selector": "manual", "targets": "127.0.0.1"}}' && break
+//	  sleep 0.2
+//	done
+//	curl -s "$(cat /tmp/oaev-stats.url)/injects/inj-serve-1"
+//	kill "$serve"; wait "$serve"; kill "$standin"; wait "$standin"
 //
 // -asset-groups names a JSON file mapping each asset group id to its
 // endpoints, as POST /api/endpoints/targets pages them (the fields of
