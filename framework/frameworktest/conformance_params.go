@@ -103,12 +103,31 @@ func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Par
 		}
 	}
 	if len(required) > 0 {
-		t.Errorf("required params %s have no default: give them in Options.Params, with ConformanceWith", strings.Join(required, ", "))
+		t.Errorf("%s: give %s in Options.Params, with ConformanceWith: frameworktest.ConformanceWith(t, ex, "+
+			"frameworktest.Options{Params: map[string]any{%q: …}})", requiredNoDefault(required), pronoun(required), required[0])
 		return
 	}
 	if err := framework.CheckParams(c.ex, defaults); err != nil {
 		t.Errorf("the default params do not validate: %v%s", err, defaultsHint(err))
 	}
+}
+
+// requiredNoDefault says that the required params have no default, in
+// the singular for one: "required params attempts have" read as a typo to
+// a newcomer with one (tester t155).
+func requiredNoDefault(required []string) string {
+	if len(required) == 1 {
+		return "required param " + required[0] + " has no default"
+	}
+	return "required params " + strings.Join(required, ", ") + " have no default"
+}
+
+// pronoun is "it" for one param, "them" for more.
+func pronoun(params []string) string {
+	if len(params) == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // paramNames lists the names of params, sorted, never their values: a
