@@ -43,7 +43,9 @@ func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Lo
 			return nil, nil, err
 		}
 		wait = watchPlatform(hc)
-		opts = append(opts, openaev.WithHTTPClient(hc))
+		// A platform found unreachable costs the run one retry budget, not
+		// one a request.
+		opts = append(opts, openaev.WithHTTPClient(hc), openaev.WithUnreachableOnce())
 		if w := view.echo(); w != nil {
 			opts = append(opts, openaev.WithEcho(w))
 		}

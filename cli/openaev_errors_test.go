@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"net"
 	"strings"
 	"testing"
 
@@ -130,5 +131,27 @@ func TestRunOpenAEVMaxPayloadSizeOverTheBroker(t *testing.T) {
 				t.Errorf("terminal callback %v", done)
 			}
 		})
+	}
+}
+
+// A platform that refuses every connection (a closed loopback port) costs
+// the run one retry budget: the version read retries, then the inject's
+// status and the reception are tried once each, one WARN line saying
+// why, and the run ends not received (exit 1) as before.
+func TestRunOpenAEVUnreachableRetriesOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "inj-down", "--target", "127.0.0.1",
+		"--backend-url", closed, "--token", platformToken, "--outbox", "none")
+	retried := strings.Count(r.stderr, "request failed, retrying")
+	said := strings.Count(r.stderr, "the platform is unreachable: the requests that follow are sent once each")
+	if r.code != cli.ExitDelivery || retried != openaev.DefaultAttempts-1 || said != 1 ||
+		!strings.Contains(r.stderr, "inject status failed after 1 attempt") || !strings.Contains(r.stderr, "reception failed after 1 attempt") {
+		t.Errorf("exit %d, %d retries, said unreachable %d times; want %d, %d retries (the version's), said once; stderr:\n%s",
+			r.code, retried, said, cli.ExitDelivery, openaev.DefaultAttempts-1, r.stderr)
 	}
 }

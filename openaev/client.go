@@ -76,6 +76,8 @@ type Client struct {
 	verGiven bool // set by WithPlatformVersion
 	verKnown bool
 
+	down *unreachable // WithUnreachableOnce's state, nil without it
+
 	// The sort fields the platform refused (paging.go), under sortMu.
 	sortMu       sync.Mutex
 	refusedSorts map[string]bool

@@ -101,6 +101,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		ctx = httpx.WithSending(ctx, nil)
 	}
 	p := c.poster()
+	p.Attempts = c.down.attempts(p.Attempts)
 	if r.once {
 		p.Attempts = 1
 	}
@@ -114,6 +115,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	rep, err := p.Do(ctx, httpx.Request{Op: r.op, Method: r.method, URL: url, Header: h, Body: r.body, Fields: fields,
 		Before: r.before, Rewrite: r.rewrite, Unanswered: r.unanswered, StatusOnly: r.statusOnly, Decode: r.decode,
 		Retrying: retrying})
+	c.down.after(c.log, r.op, p.Attempts, err)
 	if err == nil {
 		if r.lost != nil {
 			*r.lost += rep.Unanswered
