@@ -123,6 +123,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	}
 	abandoned, _ := h.abandon.Hold()
 	defer h.cfg.Metrics.HoldResult()()
+	defer serve.HoldingResult(ctx)() // /healthz counts it
 	// Every try follows one that may have reached the platform (the
 	// first delivery, or the outbox's send before its store failed) and
 	// been taken, its answer lost (a 502, a timeout): the "complete" asks

@@ -89,6 +89,12 @@
 // to Handle, so nothing decodes it; an OversizeHandler is shown its first
 // bytes to name it in the log (and tell its platform).
 //
+// A Handler that holds the result of an inject that ran in memory, tried
+// again until its platform takes it (nothing could store it), says so
+// with HoldingResult: /healthz counts those results, and is unhealthy
+// (HeldReason) once every worker, or with DeliverySlots every delivery
+// slot, holds one, as no message is taken then.
+//
 // While paused (the token, or a PauseError) the daemon stays connected to
 // the broker with its consumer cancelled (prefetched messages go back to
 // the queue, and come back flagged redelivered with Delivery.Returned

@@ -32,7 +32,9 @@ type Health struct {
 	// stays true while their messages settle on the connection),
 	// ReasonStarting before the first registration ended, ReasonUnauthorized (or the last refusal's RefusalReason: a tenant
 	// refused), a PauseError's reason as it is at the request (its Current, else
-	// its Reason: "outbox full: …"), the failing registration
+	// its Reason: "outbox full: …"), every worker (or delivery slot)
+	// holding a result it cannot deliver nor store (HeldReason), the
+	// failing registration
 	// (ReasonRegistration, with what failed when its error is a
 	// HealthReasoner: "…: status 401 (token refused)"), the
 	// queue missing on the broker (QueueMissingReason), or the broker
@@ -40,6 +42,17 @@ type Health struct {
 	// or how the last connection was lost: the broker's close code and
 	// text, redacted; without the broker's password).
 	Reason string `json:"reason,omitempty"`
+	// ResultsHeld counts the results of injects that ran held in memory,
+	// neither delivered nor stored, each tried again by the handling
+	// holding its worker (with delivery slots, its delivery slot: see
+	// HoldingResult); ResultsHeldSince (RFC 3339) is when the oldest began
+	// to be. Once every one holds one no message is taken: the status is
+	// "unavailable", its Reason a HeldReason line; before, Warning is
+	// that line and the status stays "ok" (the other slots take
+	// messages), as it is when another reason makes it unavailable.
+	ResultsHeld      int    `json:"results_held,omitempty"`
+	ResultsHeldSince string `json:"results_held_since,omitempty"`
+	Warning          string `json:"warning,omitempty"`
 }
 
 // Reasons of an unavailable /healthz, besides ReasonUnauthorized.
@@ -98,6 +111,7 @@ func (r *runner) health() Health {
 	h.TokenRefused, _ = r.auth.state()
 	paused := r.pauseReason()
 	h.Paused = paused != ""
+	held, stuck := r.heldHealth(&h)
 	switch {
 	case r.ctx != nil && r.ctx.Err() != nil: // Run's context: the stop began
 		r.jobsMu.Lock()
@@ -108,6 +122,8 @@ func (r *runner) health() Health {
 		h.Reason = r.auth.why()
 	case h.Paused:
 		h.Reason = paused
+	case stuck:
+		h.Reason = held
 	case !h.HeartbeatOK:
 		h.Reason = ReasonRegistration
 		if why := r.regFailure.Load(); why != nil {
@@ -125,6 +141,9 @@ func (r *runner) health() Health {
 	default:
 		h.Status = "ok"
 	}
+	if held != "" && h.Reason != held {
+		h.Warning = held
+	}
 	if ns := r.lastBeat.Load(); ns != 0 {
 		h.LastHeartbeat = time.Unix(0, ns).UTC().Format(time.RFC3339)
 	}
@@ -132,8 +151,9 @@ func (r *runner) health() Health {
 }
 
 // mux serves /healthz (200 when the broker is connected, the last
-// registration succeeded, the platform did not refuse the token since and
-// no stop began, 503 with the reason otherwise) and /metrics.
+// registration succeeded, the platform did not refuse the token since, no
+// stop began and not every slot holds a result it cannot deliver nor
+// store, 503 with the reason otherwise) and /metrics.
 func (r *runner) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -44,7 +44,11 @@ type job struct {
 	// stage is the slot the message holds: a worker, or, once its
 	// Handler said it only delivers, a delivery slot (see Executed).
 	stage stage
-	fate  fate // the result's: delivered, or dropped once requeued (fate.go)
+	// heldSince is when its handling began to hold a result neither
+	// delivered nor stored (unix nanoseconds), 0 when it holds none (see
+	// HoldingResult).
+	heldSince atomic.Int64
+	fate      fate // the result's: delivered, or dropped once requeued (fate.go)
 }
 
 // name returns the message's key, "" before its worker named it.
