@@ -211,7 +211,6 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 				log.Warn("exiting now: the starts of the injects in flight not removed; each counts as a run that ended the process", zap.Error(err))
 			}
 		})()
-		watchOutbox(metrics, store, log)
 	}
 	// The listen address is bound before the resender starts: a daemon
 	// that cannot start (the address in use: exit 1) sends nothing, no
@@ -232,6 +231,10 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		popts = append(popts, openaev.WithCompleteStore(store))
 	}
 	profile := openaev.NewProfile(client, selected, log, popts...)
+	if store != nil {
+		// This daemon's bodies: those its resender sends.
+		watchOutbox(metrics, store, profile.Owns, log)
+	}
 	wake := make(chan struct{}, 1)
 	var deliverer runtime.Deliverer = profile
 	var durable *outbox.Deliverer
@@ -315,12 +318,31 @@ func serveExitSays(outboxed bool) string {
 }
 
 // watchOutbox exports the counts of store in metrics, read at each scrape
-// (a few milliseconds: the file is opened, its two lists counted), and its
-// bound, a fixed setting.
-func watchOutbox(m *serve.Metrics, store *outbox.Store, log *zap.Logger) {
+// (a few milliseconds: the file is opened, its records listed, without
+// their bodies), and its bound, a fixed setting. The bodies counted are
+// those owns picks, the ones this daemon's resender sends (its platform,
+// tenant and injector): an outbox shared with the daemons of other
+// platforms holds theirs too, which this daemon neither sends nor can
+// make its platform take, so its alert would fire for their outage. The
+// bytes are the whole file's, those --outbox-max-bytes bounds.
+func watchOutbox(m *serve.Metrics, store *outbox.Store, owns func(outbox.Record) bool, log *zap.Logger) {
 	m.WatchOutbox(store.MaxBytes(), func() (serve.OutboxStats, error) {
-		st, err := store.Stats()
-		return serve.OutboxStats{Pending: st.Pending, Dead: st.Dead, Bytes: st.Bytes}, err
+		recs, err := store.List()
+		if err != nil {
+			return serve.OutboxStats{}, err
+		}
+		u, err := store.Usage()
+		st := serve.OutboxStats{Bytes: u.Bytes}
+		for _, r := range recs {
+			switch {
+			case !owns(r):
+			case r.State == outbox.Pending:
+				st.Pending++
+			case r.State == outbox.Dead:
+				st.Dead++
+			}
+		}
+		return st, err
 	}, log)
 }
 

@@ -47,7 +47,7 @@ func newTestHandler(t *testing.T, client *openaev.Client, store *outbox.Store) t
 	var d runtime.Deliverer = profile
 	if store != nil {
 		d = &outbox.Deliverer{Profile: profile, Store: store, Failed: wake}
-		watchOutbox(metrics, store, zap.NewNop())
+		watchOutbox(metrics, store, profile.Owns, zap.NewNop())
 	}
 	rt := runtime.New(reg, runtime.WithDeliverer(d), runtime.WithObserver(metricsObserver{m: metrics}))
 	h := openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(rt, profile), Store: store, Wake: wake,

@@ -201,3 +201,66 @@ func kindsOf(calls []openaevtest.Call) []string {
 	}
 	return out
 }
+
+// Two daemons of two platforms sharing one outbox file: each one's
+// injectkit_outbox_bodies counts the bodies it keeps for its own platform,
+// those its resender sends, not the other's: platform A down, A's
+// daemon shows its body pending and B's shows none, so that B's alert
+// does not fire for A's outage. The bytes are the file's, both
+// platforms' (what --outbox-max-bytes bounds).
+func TestOutboxGaugeCountsThisDaemonsBackend(t *testing.T) {
+	const token = "tok-serve-shared-outbox-2c9e"
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	daemon := func(id string, fail bool) (testHandler, *outbox.Store) {
+		p := openaevtest.NewPlatform(t, token)
+		p.AddInject(id, openaev.ContractID("noop"))
+		if fail {
+			p.FailComplete(id, http.StatusServiceUnavailable, 1<<20)
+		}
+		store, err := outbox.Open(path, outbox.Options{Shared: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = store.Close() })
+		client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token, InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
+			openaev.WithRetry(2, time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		registerNoop(t, client)
+		return newTestHandler(t, client, store), store
+	}
+	a, storeA := daemon("i-a", true)
+	b, storeB := daemon("i-b", false)
+	if err := a.Handle(context.Background(), noopBody("i-a")); err != nil {
+		t.Fatalf("A's Handle = %v, want its result kept and acknowledged", err)
+	}
+	if err := b.Handle(context.Background(), noopBody("i-b")); err != nil {
+		t.Fatalf("B's Handle = %v, want delivered", err)
+	}
+	for _, d := range []struct {
+		name    string
+		h       testHandler
+		store   *outbox.Store
+		pending float64
+	}{{"B", b, storeB, 0}, {"A (its platform down)", a, storeA, 1}} {
+		// Each reads the file through its own store, as its process
+		// would: B's delivered body is gone for B at once, while its
+		// removal is written, and for A once it is (B's store closed).
+		if d.store == storeA {
+			if err := storeB.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, err := d.store.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := servetest.Metric(t, d.h.metrics, "injectkit_outbox_bodies", "state", "pending"); got != d.pending {
+			t.Errorf("daemon %s: injectkit_outbox_bodies{state=\"pending\"} = %v, want %v", d.name, got, d.pending)
+		}
+		if got := servetest.Metric(t, d.h.metrics, "injectkit_outbox_bytes"); got != float64(st.Bytes) || st.Bytes == 0 {
+			t.Errorf("daemon %s: injectkit_outbox_bytes = %v, want the file's %d", d.name, got, st.Bytes)
+		}
+	}
+}

@@ -10,10 +10,12 @@ import (
 	"go.uber.org/zap"
 )
 
-// OutboxStats are the counts of a Handler's outbox, the callback bodies
-// it keeps for a later delivery: pending ones (to be sent again), dead
-// ones (refused for good, kept for a person to look at) and the bytes of
-// bodies stored.
+// OutboxStats are the counts of a Handler's outbox: the callback bodies
+// it keeps for a later delivery to its own platform, those its resender
+// sends (an outbox file shared with daemons of other platforms holds
+// theirs too, which they count), pending ones (to be sent again) and dead
+// ones (refused for good, kept for a person to look at), and the bytes of
+// bodies stored in the whole file (what its bound limits).
 type OutboxStats struct {
 	Pending, Dead int
 	Bytes         int64
@@ -52,10 +54,10 @@ func (m *Metrics) WatchOutbox(maxBytes int64, stats func() (OutboxStats, error),
 		log:      log,
 		budget:   outboxReadBudget,
 		bodies: prometheus.NewDesc("injectkit_outbox_bodies",
-			"Callback bodies kept in the outbox, by state: pending (not delivered yet, resent with backoff) or dead (refused by the platform for good).",
+			"Callback bodies kept in the outbox for this daemon's platform (those its resender sends; another daemon sharing the file counts its own), by state: pending (not delivered yet, resent with backoff) or dead (refused by the platform for good).",
 			[]string{"state"}, nil),
 		bytes: prometheus.NewDesc("injectkit_outbox_bytes",
-			"Bytes of bodies stored in the outbox, pending and dead.", nil, nil),
+			"Bytes of bodies stored in the outbox file, pending and dead, every daemon's sharing it (what --outbox-max-bytes bounds).", nil, nil),
 		max: prometheus.NewDesc("injectkit_outbox_max_bytes",
 			"The most bytes of bodies the outbox holds (--outbox-max-bytes): past it, consumption pauses.", nil, nil),
 	})
