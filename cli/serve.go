@@ -247,7 +247,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	var registrar serve.Registrar = openaev.NewRegistrar(client, selected)
 	if store != nil {
 		r := &resendOnceRegistered{Registrar: registrar,
-			start: func() func() { return startResender(c.Context, store, profile, wake, log) }}
+			start: func() func() { return startResender(c.Context, store, profile, wake, metrics, log) }}
 		registrar = r
 		defer r.Stop()
 	}

@@ -32,6 +32,7 @@ import (
 type testHandler struct {
 	*openaev.Handler
 	profile *openaev.Profile
+	m       *serve.Metrics
 	metrics *prometheus.Registry
 	wake    chan struct{}
 }
@@ -52,7 +53,7 @@ func newTestHandler(t *testing.T, client *openaev.Client, store *outbox.Store) t
 	rt := runtime.New(reg, runtime.WithDeliverer(d), runtime.WithObserver(metricsObserver{m: metrics}))
 	h := openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(rt, profile), Store: store, Wake: wake,
 		RetryWait: time.Millisecond, Metrics: metrics, Log: zap.NewNop()})
-	return testHandler{Handler: h, profile: profile, metrics: promReg, wake: wake}
+	return testHandler{Handler: h, profile: profile, m: metrics, metrics: promReg, wake: wake}
 }
 
 // histograms returns the sample counts of the histograms gathered from reg.

@@ -75,8 +75,11 @@ func handleTime(timeout time.Duration) time.Duration {
 
 // startResender resends the terminal callbacks the profile keeps in store
 // in the background until the returned stop is called.
-func startResender(ctx context.Context, store *outbox.Store, p *openaev.Profile, wake <-chan struct{}, log *zap.Logger) (stop func()) {
+func startResender(ctx context.Context, store *outbox.Store, p *openaev.Profile, wake <-chan struct{}, m *serve.Metrics,
+	log *zap.Logger) (stop func()) {
 	rs := &outbox.Resender{Store: store, Log: log, Wake: wake, Select: p.Owns,
+		// How late each body it delivers reached the platform.
+		Delivered: func(r outbox.Record) { m.ObserveResend(time.Since(r.Created)) },
 		// A stored "complete" of an inject the platform shows finished
 		// (another daemon ran its redelivered message) is not sent twice.
 		Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: p}, nil }}

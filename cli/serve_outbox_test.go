@@ -6,11 +6,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
@@ -262,5 +266,54 @@ func TestOutboxGaugeCountsThisDaemonsBackend(t *testing.T) {
 		if got := servetest.Metric(t, d.h.metrics, "injectkit_outbox_bytes"); got != float64(st.Bytes) || st.Bytes == 0 {
 			t.Errorf("daemon %s: injectkit_outbox_bytes = %v, want the file's %d", d.name, got, st.Bytes)
 		}
+	}
+}
+
+// A terminal callback the platform did not take, kept in the outbox, and
+// delivered later by serve's resender once the platform is back, is
+// observed in injectkit_resend_delay_seconds (how long after its storing
+// the platform took it); injectkit_delivery_duration_seconds keeps its one
+// sample, the first delivery's, which ended with the body stored.
+func TestResendObservedInTheResendDelay(t *testing.T) {
+	const token = "tok-serve-resend-delay-4b1d"
+	p := openaevtest.NewPlatform(t, token)
+	p.AddInject("i-1", openaev.ContractID("noop"))
+	p.FailComplete("i-1", http.StatusServiceUnavailable, 2) // the first delivery's 2 attempts
+	var later atomic.Bool                                   // the store's clock past the body's next attempt
+	store, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Shared: true, Now: func() time.Time {
+		if later.Load() {
+			return time.Now().Add(time.Hour)
+		}
+		return time.Now()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token, InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
+		openaev.WithRetry(2, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	registerNoop(t, client)
+	h := newTestHandler(t, client, store)
+	if err := h.Handle(context.Background(), noopBody("i-1")); err != nil {
+		t.Fatalf("Handle = %v, want the result kept and acknowledged", err)
+	}
+	if got := histograms(t, h.metrics); got["injectkit_delivery_duration_seconds"] != 1 || got["injectkit_resend_delay_seconds"] != 0 {
+		t.Fatalf("histogram samples %v once stored, want one delivery, no resend", got)
+	}
+	later.Store(true)
+	stop := startResender(context.Background(), store, h.profile, h.wake, h.m, zap.NewNop())
+	defer stop()
+	testkit.WaitFor(t, 60*time.Second, "the resend observed", func() bool {
+		return histograms(t, h.metrics)["injectkit_resend_delay_seconds"] == 1
+	})
+	calls := p.Calls("i-1")
+	if last := calls[len(calls)-1]; last.Kind != openaevtest.KindComplete || !last.Processed() {
+		t.Errorf("last call %s processed %v, want the resent complete processed", last.Kind, last.Processed())
+	}
+	if got := histograms(t, h.metrics); got["injectkit_delivery_duration_seconds"] != 1 {
+		t.Errorf("histogram samples %v after the resend, want the delivery's one sample kept", got)
 	}
 }

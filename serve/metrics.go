@@ -13,7 +13,8 @@ import (
 // The rest is fed from outside the daemon: a Handler counts each inject and
 // its outcome by injector (the Inject* methods); the durations of execution
 // and delivery come from the runtime, which times every inject, through
-// ObserveExecution and ObserveDelivery (cli's runtime.Observer calls them);
+// ObserveExecution and ObserveDelivery (cli's runtime.Observer calls them),
+// and of a resend from the outbox through ObserveResend (cli's resender);
 // the callback attempts through DeliveryAttempt, which the HTTP client's
 // transport calls (openaev.CountAttempts). All methods are safe for
 // concurrent use and do nothing on a nil *Metrics.
@@ -37,6 +38,7 @@ type Metrics struct {
 	failed    *prometheus.CounterVec
 	execution *prometheus.HistogramVec
 	delivery  *prometheus.HistogramVec
+	resend    prometheus.Histogram
 	attempts  *prometheus.CounterVec
 }
 
@@ -69,6 +71,10 @@ const heldHelp = "Results of injects that ran held in memory, their terminal cal
 	"--delivery-slots, that many); once every one holds one, no other message is taken (the broker's prefetch is " +
 	"--workers plus --delivery-slots): none is requeued, nor run again."
 
+// resendHelp is the HELP of injectkit_resend_delay_seconds.
+const resendHelp = "For each callback body the outbox's resender of this daemon delivered (its platform back), the time from its " +
+	"storing in the outbox to the platform taking it: how late the platform got it."
+
 // NewMetrics creates the metrics and registers them on reg. It panics if
 // they are already registered there (a programming error).
 func NewMetrics(reg *prometheus.Registry) *Metrics {
@@ -96,8 +102,11 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		completed: r.counterVec("injectkit_injects_completed_total", "injector", "Runs whose terminal callback was delivered, or stored in the outbox for a later delivery, by injector."),
 		failed:    r.counterVec("injectkit_injects_failed_total", "injector", "Injects whose message was rejected, or whose result is lost (not delivered, nowhere to keep it), by injector; a requeue is not a failure."),
 		execution: r.histogramVec("injectkit_execution_duration_seconds", "injector", durations, "Time an injector spent executing an inject."),
-		delivery:  r.histogramVec("injectkit_delivery_duration_seconds", "injector", durations, "Time spent delivering an inject's callbacks, retries included."),
-		attempts:  r.counterVec("injectkit_delivery_attempts_total", "status", "Callback HTTP attempts, by status: the HTTP status code, or \"error\" when no response came back."),
+		delivery: r.histogramVec("injectkit_delivery_duration_seconds", "injector", durations,
+			"Time an inject's first delivery took, retries included, until its callbacks were delivered or, not taken, stored in the outbox "+
+				"(a resend is in injectkit_resend_delay_seconds)."),
+		resend:   r.histogram("injectkit_resend_delay_seconds", append(durations, 7200, 14400, 43200, 86400), resendHelp),
+		attempts: r.counterVec("injectkit_delivery_attempts_total", "status", "Callback HTTP attempts, by status: the HTTP status code, or \"error\" when no response came back."),
 	}
 	// The label values known ahead start at 0, so that rate() and
 	// increase() see the first event of each (see Declare for the rest).
@@ -166,6 +175,12 @@ func (r registrar) counterVecs(name string, labels []string, help string) *prome
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 	r.reg.MustRegister(c)
 	return c
+}
+
+func (r registrar) histogram(name string, buckets []float64, help string) prometheus.Histogram {
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets})
+	r.reg.MustRegister(h)
+	return h
 }
 
 func (r registrar) histogramVec(name, label string, buckets []float64, help string) *prometheus.HistogramVec {
@@ -247,6 +262,14 @@ func (m *Metrics) ObserveExecution(injector string, d time.Duration) {
 func (m *Metrics) ObserveDelivery(injector string, d time.Duration) {
 	if m != nil {
 		m.delivery.WithLabelValues(injectorLabel(injector)).Observe(d.Seconds())
+	}
+}
+
+// ObserveResend records how long after its storing in the outbox a
+// callback body was delivered by the outbox's resend.
+func (m *Metrics) ObserveResend(d time.Duration) {
+	if m != nil {
+		m.resend.Observe(d.Seconds())
 	}
 }
 

@@ -71,6 +71,7 @@ func TestMetricsAsTheREADMEDocumentsThem(t *testing.T) {
 		{"injectkit_injects_failed_total", "COUNTER", []string{"injector"}},
 		{"injectkit_execution_duration_seconds", "HISTOGRAM", []string{"injector"}},
 		{"injectkit_delivery_duration_seconds", "HISTOGRAM", []string{"injector"}},
+		{"injectkit_resend_delay_seconds", "HISTOGRAM", nil},
 		{"injectkit_delivery_attempts_total", "COUNTER", []string{"status"}},
 		{"injectkit_messages_total", "COUNTER", []string{"outcome"}},
 		{"injectkit_redeliveries_total", "COUNTER", nil},

@@ -29,6 +29,11 @@ type Resender struct {
 	// Select, when not nil, picks the records this Resender sends (for
 	// example those of one wire profile); the others are left alone.
 	Select func(Record) bool
+	// Delivered, when not nil, is called with the record of each body a
+	// pass delivered: sent as stored (Delivered), or its content sent in
+	// another form (SupersededSent); not one superseded unsent. Its
+	// Created is when it was stored. It must not block.
+	Delivered func(Record)
 
 	clients map[string]Poster
 	// downUntil holds, per base URL found down by Run (a connection-level
@@ -269,6 +274,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 			delete(rs.downUntil, r.BaseURL)
 			res.Delivered++
 			log.Info("outbox body delivered")
+			rs.delivered(r)
 		case out == Superseded:
 			res.Superseded++
 			log.Info("outbox body superseded: not sent, the backend no longer needs it")
@@ -276,6 +282,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 			res.Superseded++
 			res.SupersededSent++
 			log.Info("outbox body superseded: not sent as it was, its content sent in another form")
+			rs.delivered(r)
 		case out == Rejected && errors.As(err, &re):
 			res.unsent(re)
 			log.Error("outbox body not sent; moved to the dead list", zap.String("reason", re.Reason), zap.Error(err))
@@ -336,6 +343,13 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		return res, ctx.Err()
 	}
 	return res, nil
+}
+
+// delivered tells Delivered of r, a body a pass delivered.
+func (rs *Resender) delivered(r Record) {
+	if rs.Delivered != nil {
+		rs.Delivered(r)
+	}
 }
 
 // noteHeld holds every body back after an attempt that could not be
