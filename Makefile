@@ -12,7 +12,7 @@ LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.goVersio
 TAGS     ?= urfave_cli_no_docs
 export TAGS
 
-.PHONY: help build test test-short test-integration bench bench-w1 bench-floor bench-serve bench-nmap fuzz release vet fmtcheck tidy golden demo check
+.PHONY: help build test test-short test-integration bench bench-w1 bench-floor bench-serve bench-serve-memory bench-nmap fuzz release vet fmtcheck tidy golden demo check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -84,6 +84,11 @@ SERVE_N    = $(if $(filter command line environment,$(origin N)),$(N),2000)
 SERVE_RUNS = $(if $(filter command line environment,$(origin RUNS)),$(RUNS),1)
 bench-serve: ## daemon yardstick: injectkit serve on a RabbitMQ queue against the platform stand-in, injects/s with and without the outbox (make bench-serve N=2000 WORKERS=16 RUNS=3; SLOTS=N passes --delivery-slots N to the outbox runs, default 0; QUEUE_PREFIX=… begins the queue names, default injectkit_bench_serve_; PROFILE_DIR=… writes the daemon's cpu/allocs/block/mutex pprof files there)
 	scripts/bench-serve.sh $(SERVE_N) $(WORKERS) $(SERVE_RUNS)
+
+SIZES ?= 1 4 16
+WORKER_COUNTS ?= 1 4 16
+bench-serve-memory: ## serve's peak RSS with large injects: per worker count, as many injects as workers at once, each a message of SIZES MiB of assets (make bench-serve-memory SIZES="1 4 16" WORKER_COUNTS="1 4 16"; QUEUE_PREFIX=… as bench-serve)
+	scripts/bench-serve-memory.sh "$(SIZES)" "$(WORKER_COUNTS)"
 
 bench-nmap: ## nmap overhead: bare `nmap -oX -` vs `injectkit run nmap` on loopback (make bench-nmap RUNS=5)
 	scripts/bench-nmap.sh $(RUNS)

@@ -57,6 +57,9 @@ type config struct {
 	// profileDir, when set, is where a daemon built with -tags
 	// benchprofile writes its CPU, allocation, block and mutex profiles.
 	profileDir string
+	// messageSize, when above 0, is about how many bytes each message
+	// weighs, its targets assets (largeAssets).
+	messageSize int
 }
 
 func main() {
@@ -70,6 +73,7 @@ func main() {
 	flag.DurationVar(&c.timeout, "timeout", 10*time.Minute, "longest a run may take")
 	flag.BoolVar(&c.keep, "keep-log", false, "print where the daemon's log is and keep it")
 	flag.StringVar(&c.profileDir, "profile-dir", "", "directory the daemon (built with -tags benchprofile) writes cpu-, allocs-, block- and mutex-<pid>.pprof to")
+	flag.IntVar(&c.messageSize, "message-size", 0, "about how many bytes each inject's message weighs, its targets assets (0: one manual target)")
 	outboxes := flag.String("outbox", "both", "on, none or both (on first)")
 	runs := flag.Int("runs", 1, "runs per outbox setting; the median is printed when more than 1")
 	flag.Parse()

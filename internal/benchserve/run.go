@@ -56,7 +56,7 @@ func runOnce(ctx context.Context, c config, outbox bool) (res result, err error)
 		fmt.Fprintf(os.Stderr, "benchserve: the daemon's log and outbox are in %s\n", dir)
 	}()
 	p.SetBroker(openaevtest.Broker{Host: b.host, Port: b.port, VHost: b.vhost, User: b.user, Pass: b.pass, Queue: b.queue})
-	ids, bodies := injects(p, c.n)
+	ids, bodies := injects(p, c.n, c.messageSize)
 
 	d, err := startDaemon(c, p.URL, dir, outbox)
 	if err != nil {
@@ -99,13 +99,15 @@ func runOnce(ctx context.Context, c config, outbox bool) (res result, err error)
 	if res.peakKB, err = d.stop(); err != nil {
 		return res, d.explain(err)
 	}
-	res.calls, err = verify(p, b, c.n)
+	res.calls, err = verify(p, b, c.n, c.messageSize > 0)
 	return res, d.explain(err)
 }
 
 // injects creates n noop injects on the platform and returns their ids and
-// their queue messages, shaped as the platform's: one manual target.
-func injects(p *openaevtest.Platform, n int) (ids []string, bodies [][]byte) {
+// their queue messages, shaped as the platform's: one manual target, or,
+// with size above 0, assets until the message weighs about size bytes
+// (largeAssets), which the platform holds.
+func injects(p *openaevtest.Platform, n, size int) (ids []string, bodies [][]byte) {
 	var r [4]byte
 	_, _ = rand.Read(r[:])
 	prefix := "bench-" + hex.EncodeToString(r[:])
@@ -114,6 +116,14 @@ func injects(p *openaevtest.Platform, n int) (ids []string, bodies [][]byte) {
 		id := fmt.Sprintf("%s-%06d", prefix, i)
 		p.AddInject(id, contract)
 		ids = append(ids, id)
+		if size > 0 {
+			assets, body := largeAssets(id, "bench noop "+strconv.Itoa(i), contract, size)
+			for _, a := range assets {
+				p.AddAssets(a["asset_id"].(string))
+			}
+			bodies = append(bodies, body)
+			continue
+		}
 		bodies = append(bodies, openaevtest.Message(openaevtest.QueuedInject{ID: id, Title: "bench noop " + strconv.Itoa(i),
 			ContractID: contract, Content: map[string]any{"target_selector": "manual", "targets": "127.0.0.1"}}))
 	}
@@ -159,8 +169,10 @@ func waitCompleted(ctx context.Context, p *openaevtest.Platform, ids []string, a
 
 // verify checks, after the daemon stopped, that each inject made its three
 // calls once and was completed once, nothing was refused or dropped, and
-// the queue is empty. It returns the calls the stand-in received.
-func verify(p *openaevtest.Platform, b *broker, n int) (int, error) {
+// the queue is empty. With assets, each inject also sends one trace per
+// asset (the platform's per-target view): at least n traces then. It
+// returns the calls the stand-in received.
+func verify(p *openaevtest.Platform, b *broker, n int, assets bool) (int, error) {
 	s := p.Stats()
 	var problems []string
 	// serve's reads before its first registration, of the contracts it
@@ -186,7 +198,7 @@ func verify(p *openaevtest.Platform, b *broker, n int) (int, error) {
 		problems = append(problems, fmt.Sprintf("%d completions of %d injects, want %d of %d", s.Completions, s.CompletedInjects, n, n))
 	}
 	for _, k := range []string{openaevtest.KindReception, openaevtest.KindTrace, openaevtest.KindComplete} {
-		if s.ByKind[k] != n {
+		if s.ByKind[k] != n && !(assets && k == openaevtest.KindTrace && s.ByKind[k] > n) {
 			problems = append(problems, fmt.Sprintf("%d %s calls, want %d", s.ByKind[k], k, n))
 		}
 	}

@@ -150,3 +150,22 @@ func TestCheckQueuePrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeAssetsWithinSize: the messages of -message-size weigh at most
+// the size asked (serve rejects one past its --max-message-size unread),
+// and within a tenth of it, their assets all distinct.
+func TestLargeAssetsWithinSize(t *testing.T) {
+	for _, size := range []int{1 << 10, 1 << 20, 16 << 20} {
+		assets, body := largeAssets("bench-0-000001", "bench noop 1", "c5df9442-3be3-5c6d-8cf5-31a58dabebfb", size)
+		if len(body) > size || len(body) < size-size/10 {
+			t.Errorf("size %d: a message of %d bytes", size, len(body))
+		}
+		ips := map[any]bool{}
+		for _, a := range assets {
+			ips[a["endpoint_seen_ip"]] = true
+		}
+		if len(ips) != len(assets) {
+			t.Errorf("size %d: %d assets, %d distinct addresses", size, len(assets), len(ips))
+		}
+	}
+}
