@@ -139,6 +139,10 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	// the message (or settle's) says each once.
 	ctx = AckLost(Dispatched(ctx), d.Lost)
 	m, ok := d.Decoded.(*Message)
+	// d lives as long as the handling (the deferred function reads it):
+	// the run takes what it needs of m (its targets) before it starts, and
+	// m, its assets about the body's size again, is not kept meanwhile.
+	d.Decoded = nil
 	if !ok || m == nil {
 		m, err = ParseMessage(d.Body)
 	}
