@@ -87,7 +87,7 @@ bench-serve: ## daemon yardstick: injectkit serve on a RabbitMQ queue against th
 
 SIZES ?= 1 4 16
 WORKER_COUNTS ?= 1 4 16
-bench-serve-memory: ## serve's peak RSS with large injects: per worker count, as many injects as workers at once, each a message of SIZES MiB of assets (make bench-serve-memory SIZES="1 4 16" WORKER_COUNTS="1 4 16"; QUEUE_PREFIX=… as bench-serve)
+bench-serve-memory: ## serve's peak RSS with large injects: per worker count, as many injects as workers at once, each a message of SIZES MiB of assets (make bench-serve-memory SIZES="1 4 16" WORKER_COUNTS="1 4 16"; GOMEMLIMIT_SERVE=400MiB sets the daemons' GOMEMLIMIT; QUEUE_PREFIX=… as bench-serve)
 	scripts/bench-serve-memory.sh "$(SIZES)" "$(WORKER_COUNTS)"
 
 bench-nmap: ## nmap overhead: bare `nmap -oX -` vs `injectkit run nmap` on loopback (make bench-nmap RUNS=5)

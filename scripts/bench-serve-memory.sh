@@ -12,6 +12,8 @@
 #   scripts/bench-serve-memory.sh "SIZES_MIB" "WORKERS"
 #   (make bench-serve-memory SIZES="1 4 16" WORKER_COUNTS="1 4 16")
 #   QUEUE_PREFIX=… begins each run's queue name (default injectkit_bench_serve_).
+#   GOMEMLIMIT_SERVE=400MiB runs each daemon with that GOMEMLIMIT (the
+#   harness keeps its own environment's).
 # Needs RabbitMQ on 127.0.0.1:5672 (guest/guest), as bench-serve.
 set -euo pipefail
 source "$(dirname "$0")/benchlib.sh"
@@ -30,7 +32,7 @@ echo "# $(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/')"
 # peak W BYTES: the peak RSS (MB) of one run of W injects of BYTES each.
 peak() {
     bin/benchserve -bin bin/injectkit -n "$1" -workers "$1" -runs 1 -outbox on -message-size "$2" \
-        -queue-prefix "$QUEUE_PREFIX" | sed -n 's/.*peak_rss=\([0-9]*\)MB.*/\1/p'
+        -queue-prefix "$QUEUE_PREFIX" -gomemlimit "${GOMEMLIMIT_SERVE:-}" | sed -n 's/.*peak_rss=\([0-9]*\)MB.*/\1/p'
 }
 printf '%-9s %-8s %-13s %s\n' size_MiB workers peak_rss_MiB k
 for w in $COUNTS; do

@@ -60,6 +60,9 @@ type config struct {
 	// messageSize, when above 0, is about how many bytes each message
 	// weighs, its targets assets (largeAssets).
 	messageSize int
+	// memLimit, when set, is the daemon's GOMEMLIMIT (the harness's own
+	// environment is not changed: its stand-in holds every call).
+	memLimit string
 }
 
 func main() {
@@ -74,6 +77,7 @@ func main() {
 	flag.BoolVar(&c.keep, "keep-log", false, "print where the daemon's log is and keep it")
 	flag.StringVar(&c.profileDir, "profile-dir", "", "directory the daemon (built with -tags benchprofile) writes cpu-, allocs-, block- and mutex-<pid>.pprof to")
 	flag.IntVar(&c.messageSize, "message-size", 0, "about how many bytes each inject's message weighs, its targets assets (0: one manual target)")
+	flag.StringVar(&c.memLimit, "gomemlimit", "", "the daemon's GOMEMLIMIT (e.g. 400MiB; empty: the harness's environment's)")
 	outboxes := flag.String("outbox", "both", "on, none or both (on first)")
 	runs := flag.Int("runs", 1, "runs per outbox setting; the median is printed when more than 1")
 	flag.Parse()

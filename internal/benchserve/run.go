@@ -249,6 +249,9 @@ func startDaemon(c config, url, dir string, outbox bool) (*daemon, error) {
 	if c.profileDir != "" {
 		d.cmd.Env = append(d.cmd.Env, "INJECTKIT_PROFILE_DIR="+c.profileDir)
 	}
+	if c.memLimit != "" {
+		d.cmd.Env = append(d.cmd.Env, "GOMEMLIMIT="+c.memLimit)
+	}
 	d.cmd.Stdout, d.cmd.Stderr = logf, logf
 	if err := d.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s serve: %w", c.bin, err)
