@@ -34,7 +34,8 @@ func (c *checker) notExercised(rule, why string) {
 // the live inject's, did not exercise: every one of them when it failed
 // (its failure alone was checked), else each part it left empty. A
 // failure is told with its message, the values of the Secret settings
-// given replaced by [REDACTED] as the runtime replaces them: the exit code
+// given replaced by [REDACTED] (as written; the runtime also replaces
+// their encodings, which checkSecrets reports apart): the exit code
 // alone left a newcomer whose ParamsOf named another type than NewParams
 // returns to guess why (tester t155).
 func (c *checker) liveCoverage(t testing.TB, out framework.ToolOutput) {
