@@ -151,7 +151,7 @@ func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	const most = int64(mostRetryAfter / time.Second)
 	secs, err := strconv.ParseInt(v, 10, 64)
 	switch {
-	case err == nil && secs >= 0:
+	case err == nil && secs >= 0 && v[0] != '-': // "-0" is no delay-seconds either
 		return time.Duration(min(secs, most)) * time.Second, true
 	case err == nil:
 		return 0, false // negative
