@@ -127,6 +127,12 @@ func TestInvalidManifestRefusedWhateverTheProfile(t *testing.T) {
 			Outputs: []framework.Output{{Type: "text", Field: "o"}, {Type: "ipv4", Field: "o"}}}, "outputs", "o"},
 		{"param name written by hand, not a param name", framework.Manifest{Expectations: []framework.ExpectationType{d},
 			Params: []framework.Param{{Name: "Scan-Mode", Type: framework.ParamString}}}, "params", "Scan-Mode"},
+		// U+0000, which the platform's database refuses: the value
+		// quoted as %q quotes it.
+		{"NUL in the description", framework.Manifest{Expectations: []framework.ExpectationType{d}, Description: "scan\x00s"},
+			"description", `scan\x00s`},
+		{"NUL in a domain", framework.Manifest{Expectations: []framework.ExpectationType{d},
+			Domains: []framework.Domain{{Name: "Net\x00work", Color: "#009933"}}}, "domains[0].name", `Net\x00work`},
 	}
 	commands := []struct {
 		name string

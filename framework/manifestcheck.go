@@ -46,7 +46,7 @@ const ReservedOutputField = "expectation_signatures"
 // outputs or settings; with the index, params[i], when the name, field or
 // key is empty) and whose Value is the value.
 func ValidateManifest(m Manifest) error {
-	var errs []error
+	errs := nulTexts(m)
 	bad := func(field, value, reason string) error {
 		return &signatures.ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason}
 	}

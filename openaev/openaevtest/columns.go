@@ -34,9 +34,13 @@ const MaxInjectorColumn = 255
 
 // injectorColumnRefusal names the first of the registration's injector_id,
 // injector_name and injector_type longer than MaxInjectorColumn
-// characters, "" when none is.
+// characters or holding U+0000, "" when none is.
 func injectorColumnRefusal(names map[string]string) string {
 	for _, k := range []string{"injector_id", "injector_name", "injector_type"} {
+		if hasNUL(names[k]) {
+			// The JDBC driver's refusal fails the flush alike (nul.go).
+			return fmt.Sprintf("%s holds U+0000 (injectors.%s): %s", k, k, errZeroBytes)
+		}
 		if n := utf8.RuneCountInString(names[k]); n > MaxInjectorColumn {
 			return fmt.Sprintf("%s is %d characters: value too long for type character varying(%d) (injectors.%s, V2_79__Injectors)",
 				k, n, MaxInjectorColumn, k)

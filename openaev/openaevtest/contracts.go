@@ -2,6 +2,7 @@ package openaevtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -53,6 +54,8 @@ type boundContract struct {
 	// attackNull: contract_attack_patterns_external_ids given as null,
 	// which the handler reads as a list (a NullPointerException).
 	attackNull bool
+	// nul and labelsNUL say why its save fails on U+0000 (nul.go), or "".
+	nul, labelsNUL string
 }
 
 // boundDomain is one contract_domains entry (InjectorContractDomainDTO),
@@ -123,6 +126,7 @@ func bindContract(v Version, m map[string]any) (boundContract, error) {
 		bc.domains = append(bc.domains, boundDomain{d, name, color, dm["domain_color"] != nil})
 		return nil
 	})
+	bc.nul, bc.labelsNUL = registrationNUL(m), labelsNUL(m)
 	return bc, err
 }
 
@@ -134,6 +138,9 @@ func bindContract(v Version, m map[string]any) (boundContract, error) {
 func saveContract(v Version, bc boundContract, payloads bool, domains map[string]bool) (registered, error) {
 	if bc.attackNull {
 		return registered{}, fmt.Errorf("contract_attack_patterns_external_ids null: NullPointerException (InjectorContractService.convertInjectorFromInput)")
+	}
+	if bc.nul != "" {
+		return registered{}, errors.New(bc.nul)
 	}
 	if !payloads {
 		// upserts reads every name before it saves any: a null entry

@@ -319,7 +319,11 @@
 //     (jsonb) does, those at the commit, the callback's trace and status
 //     kept (rule 14); the Call records Dropped with the reason (a message of
 //     chars up to U+0020 only is blank: a 400, rule 3). U+0000 written as
-//     text (a backslash, then u0000) is stored as any text.
+//     text (a backslash, then u0000) is stored as any text. A registration
+//     (nul.go) fails on U+0000 in the injector's name or type or a contract's
+//     labels (hstore) at the flush (a 500 new, a 409 update: columns.go), in
+//     an attack pattern's id or a domain in the handler's query (a 500); the
+//     content, TEXT, holds it as the escape, stored.
 //  13. Contract expectations (2.4.0 read; Current taken as alike): never checked
 //     at registration, read later as they are (inject form, atomic tests; the
 //     threat arsenal's detail fails on a list, the platform's own shape): see

@@ -86,3 +86,48 @@ func anyNUL(v any) bool {
 	}
 	return false
 }
+
+// errZeroBytes is the PostgreSQL JDBC driver's refusal of a string
+// parameter holding U+0000 (PSQLException, SQLState 22, which Hibernate
+// translates to a DataException and Spring to a
+// DataIntegrityViolationException).
+const errZeroBytes = "Zero bytes may not occur in string parameters."
+
+// registrationNUL returns why the registration's save of a contract fails
+// on U+0000 in what the handler binds to a query's parameter, or "": an
+// attack pattern's external id (attackPatternRepository.findAllByExternalIdInIgnoreCaseAndTenantId)
+// or a domain's name (DomainService.upserts' findByNameIn) or colour (its
+// insert), each inside registerExternalInjector's try, wrapped in a
+// RuntimeException: a 500 for a new injector and an update alike.
+func registrationNUL(m map[string]any) string {
+	ids, _ := m["contract_attack_patterns_external_ids"].([]any)
+	for _, id := range ids {
+		if s, _ := id.(string); hasNUL(s) {
+			return "contract_attack_patterns_external_ids holds U+0000 (the attack patterns' query): " + errZeroBytes
+		}
+	}
+	ds, _ := m["contract_domains"].([]any)
+	for _, d := range ds {
+		dm, _ := d.(map[string]any)
+		for _, k := range []string{"domain_name", "domain_color"} {
+			if s, _ := dm[k].(string); hasNUL(s) {
+				return "contract_domains: " + k + " holds U+0000 (DomainService.upserts): " + errZeroBytes
+			}
+		}
+	}
+	return ""
+}
+
+// labelsNUL returns why the save of a contract whose contract_labels (an
+// hstore, PostgreSQLHStoreType) hold U+0000 in a key or a value fails, or
+// "": it fails as the injectors table's columns do (columns.go), at the
+// flush: a 500 for a new injector, a 409 for an update.
+func labelsNUL(m map[string]any) string {
+	labels, _ := m["contract_labels"].(map[string]any)
+	for k, v := range labels {
+		if s, _ := v.(string); hasNUL(k) || hasNUL(s) {
+			return "contract_labels holds U+0000 (injectors_contracts.injector_contract_labels hstore): " + errZeroBytes
+		}
+	}
+	return ""
+}

@@ -213,8 +213,15 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		// Stored as they are, whatever they hold (rule 13).
 		expectations[bc.id] = contractExpectations(bc.content)
 	}
-	if reason := injectorColumnRefusal(names); reason != "" {
-		// The injectors table's varchar(255) (columns.go).
+	reason := injectorColumnRefusal(names)
+	for _, bc := range bound {
+		if reason == "" {
+			reason = bc.labelsNUL
+		}
+	}
+	if reason != "" {
+		// The injectors table's varchar(255), or U+0000 in its columns
+		// or a contract's labels (columns.go, nul.go).
 		c.Reason = reason
 		p.mu.Lock()
 		_, known := p.registeredInjectors[names["injector_id"]]
