@@ -272,3 +272,23 @@ func TestServeInjectorNameTooLong(t *testing.T) {
 		})
 	}
 }
+
+// A type the platform stores (255 characters) but too long, in bytes, to
+// name the icon the platform would upload as <type>.png (MinIO takes 255
+// bytes of a segment) is refused with an icon before anything is sent,
+// exit 2; without an icon the same type is kept.
+func TestServeInjectorTypeTooLongForItsIcon(t *testing.T) {
+	icon := writeFile(t, "icon.png", "\x89PNG\r\n\x1a\n....")
+	wide := strings.Repeat("\U0001F600", 255) // 1020 bytes
+	backend := testkit.NewBackend(t)
+	r := run(t, registry(), nil, "serve", "--token", "tok", "--injector-id", "00000000-0000-4000-8000-000000000000",
+		"--openaev-url", backend.URL, "--outbox", "none", "--injectors", "noop", "--log-level", "error",
+		"--injector-type", wide, "--icon-file", icon)
+	want := "(--injector-type): is 1020 bytes, too long to name its icon"
+	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, want) {
+		t.Errorf("exit %d, want %d saying %q:\n%s", r.code, cli.ExitUsage, want, r.stderr)
+	}
+	if n := backend.Len(); n != 0 {
+		t.Errorf("%d requests reached the platform", n)
+	}
+}

@@ -239,6 +239,9 @@ func (c *Client) check() error {
 		if err := CheckIcon(c.cfg.Icon); err != nil {
 			return err
 		}
+		if why := iconObjectName(c.cfg.InjectorType); why != "" {
+			return bad("injector_type", c.cfg.InjectorType, why)
+		}
 	}
 	if c.cfg.InjectorID != "" {
 		if _, err := uuid.Parse(c.cfg.InjectorID); err != nil {

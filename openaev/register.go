@@ -123,6 +123,32 @@ func CheckIcon(b []byte) error {
 	return nil
 }
 
+// MaxIconObjectName is the most bytes of the name the platform stores an
+// injector's icon under, <injector_type>.png: OpenAEV 2.4.0 uploads the
+// icon to its object store (InjectorService.registerExternalInjector,
+// FileService.uploadFile) as <tenant>/injectors/images/<injector_type>.png
+// (FileService.INJECTORS_IMAGES_BASE_PATH, MinioService.getTenantPath),
+// and MinIO, the store the platform ships with, keeps an object as a
+// directory of that name on its drives, refusing a path segment of more
+// than 255 characters itself (checkPathLength) and the file system one of
+// more than 255 bytes (NAME_MAX): XMinioInvalidObjectName, which the
+// handler wraps in a RuntimeException, a 500 for the whole registration.
+// A type of 252 bytes or more (its 255 characters of up to 4 bytes each
+// fit the injectors table) is refused so with an icon; the key, prefixed
+// by the tenant's UUID and /injectors/images/ (58 bytes in all), is then
+// far under S3's 1024 bytes.
+const MaxIconObjectName = 255
+
+// iconObjectName is why an injector type is refused with an icon, or "".
+func iconObjectName(typ string) string {
+	if n := len(typ) + len(".png"); n > MaxIconObjectName {
+		return fmt.Sprintf("is %d bytes, too long to name its icon: the platform stores the icon as the object "+
+			"…/injectors/images/<injector_type>.png, whose name of %d bytes its object store (MinIO) refuses past %d: "+
+			"the registration would fail (give a shorter type, or no icon)", len(typ), n, MaxIconObjectName)
+	}
+	return ""
+}
+
 // Register registers (or, called again, heartbeats) the injector with one
 // contract per manifest: a multipart POST to /api/injectors whose "input"
 // part is the registration JSON and, when withIcon is true and Config.Icon

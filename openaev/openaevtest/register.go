@@ -178,6 +178,10 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		c.Reason = "the token's user lacks CREATE on INJECTOR"
 		return http.StatusForbidden, jsonType, p.bootError(http.StatusForbidden, "Forbidden", r.URL.Path)
 	}
+	if reason := iconObjectRefusal(c.Icon, c.IconType, names["injector_type"]); reason != "" {
+		c.Reason = reason
+		return fail(http.StatusInternalServerError, c.Reason)
+	}
 	// The handler declares the injector's queue first
 	// (InjectorService.java:202, RabbitmqService.registerQueue), then
 	// stores the injector and its contracts.
