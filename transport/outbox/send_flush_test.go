@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -97,7 +98,9 @@ func TestFlush(t *testing.T) {
 // A body the poster finds no longer needed (ErrSuperseded in its error's
 // chain) is deleted unsent and counted apart from the delivered ones; one
 // whose content the poster sent in another form instead
-// (ErrSupersededSent) is counted superseded and apart again.
+// (ErrSupersededSent) is counted superseded and apart again. Delivered
+// is told of the bodies whose content reached the backend: the one
+// delivered and the one sent in another form, each with its record.
 func TestFlushSuperseded(t *testing.T) {
 	s := openTemp(t, Options{})
 	var entries []Entry
@@ -122,10 +125,19 @@ func TestFlushSuperseded(t *testing.T) {
 		}
 		return nil
 	})
-	rs := &Resender{Store: s, Client: func(string) (Poster, error) { return p, nil }}
+	var told []string
+	rs := &Resender{Store: s, Client: func(string) (Poster, error) { return p, nil }, Delivered: func(r Record) {
+		if r.Created.IsZero() || len(r.Body) != 0 {
+			t.Errorf("Delivered told of %+v, want its record, stored at Created, without its body", r)
+		}
+		told = append(told, r.InjectID)
+	}}
 	res, err := rs.Flush(context.Background())
 	if want := (FlushResult{Delivered: 1, Superseded: 2, SupersededSent: 1}); err != nil || res != want {
 		t.Fatalf("flush: %+v, %v; want %+v", res, err, want)
+	}
+	if want := []string{"done-sent-otherwise", "pending"}; !slices.Equal(told, want) {
+		t.Errorf("Delivered told of %v, want %v", told, want)
 	}
 	if recs, err := s.List(); err != nil || len(recs) != 0 {
 		t.Errorf("records left: %+v %v", recs, err)
