@@ -90,6 +90,13 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     ValidateTargets, ReadsTargetsOnly or Close is a failure naming the
 //     method.
 //
+// Each root cause is reported once: when the live injects' params are
+// refused (a default out of its range, a required param not given), the
+// params group says why and the groups that run Execute are skipped, in
+// one logged line; a panic of Execute prints its stack once, and a later
+// group's panic of the same value at the same place says "panics as
+// above".
+//
 // Last, in a group "not exercised" (logged; failures with
 // Options.FailNotExercised), it names each rule whose case never came up
 // (Rule* constants: "rule … never triggered: why"): an Execute that
@@ -123,6 +130,9 @@ func ConformanceWith(t testing.TB, ex framework.Executor, o Options) {
 	if run(t, "settings", c.checkSettings); c.unconfigured {
 		return // every Execute would run unconfigured
 	}
+	if !c.liveParams(t) {
+		return // every inject would be refused its params
+	}
 	run(t, "cancelled context", c.checkCancelled)
 	run(t, "cancelled while running", c.checkCancelledWhileRunning)
 	run(t, "live inject", c.checkLive)
@@ -155,8 +165,13 @@ type checker struct {
 	m            framework.Manifest
 	hasManifest  bool
 	manifestErr  error
-	unconfigured bool     // Configure refused the settings (checkSettings)
-	uncovered    []string // the rules not exercised (notExercised)
+	unconfigured bool // Configure refused the settings (checkSettings)
+	// paramsRefused is set when the params group reported why the live
+	// params are refused (liveParams: the groups that run Execute are
+	// skipped, saying so once).
+	paramsRefused bool
+	panicked      []panicSeen // the panics of Execute reported (reportPanic)
+	uncovered     []string    // the rules not exercised (notExercised)
 }
 
 // result is what one Execute call gave.
@@ -259,18 +274,6 @@ const panicAdvice = "a run reports it as a failed run, its message the panic's: 
 	"and return a failure you expect as ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{Message: …}}; " +
 	"a goroutine Execute starts must recover its own panics, which end the process"
 
-// checkOutput reports a panic or an invalid output.
-func checkOutput(t testing.TB, what string, r result) {
-	t.Helper()
-	if r.panic != nil {
-		t.Errorf("Execute panicked on %s: %v (%s)\n%s", what, r.panic, panicAdvice, r.stack)
-		return
-	}
-	if err := r.out.Validate(); err != nil {
-		t.Errorf("invalid output on %s: %v", what, err)
-	}
-}
-
 func (c *checker) checkCancelled(t testing.TB) {
 	t.Helper()
 	in := c.inject(t, c.liveTargets(t))
@@ -281,7 +284,7 @@ func (c *checker) checkCancelled(t testing.TB) {
 		t.Errorf("Execute did not return within %s of its context being cancelled: %s", c.o.Wait, honourCtx)
 		return
 	}
-	checkOutput(t, "a cancelled context", r)
+	c.checkOutput(t, "a cancelled context", r)
 }
 
 func (c *checker) checkLive(t testing.TB) {
@@ -300,7 +303,7 @@ func (c *checker) checkLive(t testing.TB) {
 		t.Errorf("Execute returned StatusTimeout on a live inject nobody cancelled (its %s deadline not passed): "+
 			"never build the timeout yourself; when ctx is done, return what you have, and the runtime marks the run as timed out", c.o.Timeout)
 	}
-	checkOutput(t, "a live inject", r)
+	c.checkOutput(t, "a live inject", r)
 	if r.panic == nil {
 		c.liveCoverage(t, r.out)
 		checkSuccessMessage(t, r.out)

@@ -38,7 +38,7 @@ func (c *checker) checkCancelledWhileRunning(t testing.TB) {
 	var r result
 	select {
 	case r = <-done: // returned before the cancellation: nothing to honour
-		checkOutput(t, "a context cancelled while it ran", r)
+		c.checkOutput(t, "a context cancelled while it ran", r)
 		c.notExercised(RuleCancelledWhileRunning, "Execute returned before its context was cancelled")
 		return
 	case <-ctx.seen:
@@ -53,7 +53,7 @@ func (c *checker) checkCancelledWhileRunning(t testing.TB) {
 		t.Errorf("Execute did not return within %s of its context being cancelled while it ran (checking it on entry is not enough): %s", c.o.Wait, honourCtx)
 		return
 	}
-	checkOutput(t, "a context cancelled while it ran", r)
+	c.checkOutput(t, "a context cancelled while it ran", r)
 }
 
 // watchedCtx is a context that tells, by closing seen, the first time

@@ -65,18 +65,23 @@ func (c *checker) checkParams(t testing.TB) {
 		}
 		return
 	}
+	// Until NewParams has given a struct, each failure is fatal and
+	// refuses the live params too (liveParams).
+	c.paramsRefused = true
 	a, b := newParams(t, pf), newParams(t, pf)
 	va := reflect.ValueOf(a)
 	if va.Kind() != reflect.Pointer || va.Elem().Kind() != reflect.Struct {
 		t.Fatalf("NewParams returned %T; it must return a pointer to a struct", a)
 	}
+	c.paramsRefused = false
 	if va.Pointer() == reflect.ValueOf(b).Pointer() {
 		t.Error("NewParams returned the same pointer twice; it must return a fresh value each call")
 	}
 	spec, err := framework.ParamsSpec(a)
-	c.checkDefaults(t, a, spec) // spec is nil on error: no required param known
+	c.paramsRefused = c.checkDefaults(t, a, spec, err) // spec is nil on error: no required param known
 	checkDurationDefaults(t, spec)
 	if err != nil {
+		c.paramsRefused = true
 		t.Fatalf("NewParams: %v", err)
 	}
 	if c.hasManifest {
@@ -87,14 +92,17 @@ func (c *checker) checkParams(t testing.TB) {
 // checkDefaults checks that the params the live inject gets validate:
 // the defaults, with Options.Params over them when given, decoded as the
 // runtime does (a required param must be in Options.Params: it has no
-// default).
-func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Param) {
+// default). It reports whether they are refused: reported here, or left
+// to specErr (ParamsSpec's error, reported by checkParams) when that names
+// the same param, as it does of an int default out of its tag's range.
+func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Param, specErr error) (refused bool) {
 	t.Helper()
 	if len(c.o.Params) > 0 {
-		if _, err := framework.DecodeParams(c.ex, c.o.Params); err != nil {
+		_, err := framework.DecodeParams(c.ex, c.o.Params)
+		if err != nil && !sameParam(specErr, err) {
 			t.Errorf("the default params with Options.Params (%s) do not validate: %v%s", paramNames(c.o.Params), err, requiredHint(err))
 		}
-		return
+		return err != nil
 	}
 	var required []string
 	for _, p := range spec {
@@ -105,11 +113,30 @@ func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Par
 	if len(required) > 0 {
 		t.Errorf("%s: give %s in Options.Params, with ConformanceWith: frameworktest.ConformanceWith(t, ex, "+
 			"frameworktest.Options{Params: map[string]any{%q: …}})", requiredNoDefault(required), pronoun(required), required[0])
-		return
+		return true
 	}
-	if err := framework.CheckParams(c.ex, defaults); err != nil {
+	err := framework.CheckParams(c.ex, defaults)
+	if err == nil { // the runtime decodes them too: a default out of its range
+		_, err = framework.DecodeParams(c.ex, nil)
+	}
+	if err != nil && !sameParam(specErr, err) {
 		t.Errorf("the default params do not validate: %v%s", err, defaultsHint(err))
 	}
+	return err != nil
+}
+
+// sameParam reports whether specErr, ParamsSpec's refusal of the NewParams
+// value ("param attempts: default 9 is out of its range"), is about the
+// param whose value refusal (a *signatures.ValidationError of
+// "params.attempts") refuses: one default, reported once, by ParamsSpec,
+// whose message says what to change.
+func sameParam(specErr, refusal error) bool {
+	var ve *signatures.ValidationError
+	if specErr == nil || !errors.As(refusal, &ve) {
+		return false
+	}
+	name, ok := strings.CutPrefix(ve.Field, "params.")
+	return ok && strings.Contains(specErr.Error(), "param "+name+": ")
 }
 
 // requiredNoDefault says that the required params have no default, in

@@ -129,7 +129,7 @@ func TestConformanceFails(t *testing.T) {
 	}{
 		{"panicking executor", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			panic("boom")
-		}}, fast, "Execute panicked on a live inject: boom (a run reports it as a failed run, its message the panic's: fix the bug the stack below shows, " +
+		}}, fast, "Execute panicked on a cancelled context: boom (a run reports it as a failed run, its message the panic's: fix the bug the stack below shows, " +
 			"and return a failure you expect as ToolOutput{Status: framework.StatusFailed"},
 		{"manifest default 80, struct default 8080", &probe{manifest: func(m *framework.Manifest) {
 			m.Params[0].Default = "80"
@@ -321,7 +321,7 @@ func TestConformanceFails(t *testing.T) {
 		{"live targets of another category", &probe{}, frameworktest.Options{Targets: []signatures.Config{
 			signatures.ExternalConfig{Query: "apache"}}}, "target 0 is a external target; the manifest declares network"},
 		{"live params rejected", &probe{}, frameworktest.Options{Params: map[string]any{"port": 0}},
-			`Options.Params (port) rejected: invalid params.port "0": out of range`},
+			`the default params with Options.Params (port) do not validate: invalid params.port "0": out of range`},
 		{"Close fails", &probe{closeErr: errors.New("leak")}, fast, "Close: leak"},
 		{"Close panics", &probe{closeErr: errors.New("panic")}, fast, "Close panicked: leak"},
 		{"ValidateTargets panics", &targetsPanic{}, fast, "ValidateTargets panicked: bad target"},
