@@ -22,8 +22,23 @@ type Connection struct {
 	// the management UI shows).
 	Name string `json:"name"`
 	// ClientProperties are the properties the client sent: [key, type,
-	// value] triples as rabbitmqctl's JSON formatter writes them.
-	ClientProperties [][]any `json:"client_properties"`
+	// value] triples as rabbitmqctl's JSON formatter writes them; none for
+	// a connection still opening, which the formatter lists with the
+	// string "none" (another process's, on a shared broker).
+	ClientProperties clientProperties `json:"client_properties"`
+}
+
+// clientProperties reads rabbitmqctl's client_properties column: the list
+// of triples, or the word it prints for a connection whose handshake has
+// not given them yet ("none"), read as no properties.
+type clientProperties [][]any
+
+func (p *clientProperties) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		*p = nil
+		return nil
+	}
+	return json.Unmarshal(b, (*[][]any)(p))
 }
 
 // Property returns the client property key as the broker holds it, "" when
