@@ -64,6 +64,10 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     below run the executor so configured, and are left out when it
 //     refused, or when Manifest panicked (its settings unknown: the
 //     manifest group's failure alone);
+//   - live targets: Options.Targets (or the default target) validate, are
+//     of the manifest's category, and a framework.TargetsValidator's
+//     ValidateTargets accepts them without panicking; checked once, the
+//     groups below left out when they are refused;
 //   - cancelled context: Execute with a context already cancelled returns
 //     within Options.Wait, without panicking;
 //   - cancelled while running: Execute on the live inject, its context
@@ -93,7 +97,8 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 // Each root cause is reported once: when the live injects' params are
 // refused (a default out of its range, a required param not given), the
 // params group says why and the groups that run Execute are skipped, in
-// one logged line; a panic of Execute prints its stack once, and a later
+// one logged line, as they are when the live targets are refused; a
+// panic of Execute prints its stack once, and a later
 // group's panic of the same value at the same place says "panics as
 // above".
 //
@@ -133,6 +138,10 @@ func ConformanceWith(t testing.TB, ex framework.Executor, o Options) {
 	if !c.liveParams(t) {
 		return // every inject would be refused its params
 	}
+	if run(t, "live targets", c.checkLiveTargets); c.targets == nil {
+		t.Logf("%s skipped: the live targets are refused, see live targets above", liveGroups)
+		return
+	}
 	run(t, "cancelled context", c.checkCancelled)
 	run(t, "cancelled while running", c.checkCancelledWhileRunning)
 	run(t, "live inject", c.checkLive)
@@ -171,7 +180,10 @@ type checker struct {
 	// skipped, saying so once).
 	paramsRefused bool
 	panicked      []panicSeen // the panics of Execute reported (reportPanic)
-	uncovered     []string    // the rules not exercised (notExercised)
+	// targets are the live injects' targets, checked once
+	// (checkLiveTargets); nil when refused.
+	targets   []signatures.Config
+	uncovered []string // the rules not exercised (notExercised)
 }
 
 // result is what one Execute call gave.
@@ -230,43 +242,6 @@ func (c *checker) inject(t testing.TB, targets []signatures.Config) *framework.I
 	return in
 }
 
-// liveTargets returns Options.Targets, or one target of the manifest's
-// category.
-func (c *checker) liveTargets(t testing.TB) []signatures.Config {
-	t.Helper()
-	targets := c.o.Targets
-	if len(targets) == 0 {
-		switch c.m.Category {
-		case framework.Cloud:
-			targets = []signatures.Config{signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east-1"}}
-		case framework.External:
-			targets = []signatures.Config{signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"}}
-		default:
-			targets = []signatures.Config{signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}
-		}
-	}
-	for i, cfg := range targets {
-		if err := cfg.Validate(); err != nil {
-			t.Fatalf("target %d: %v", i, err)
-		}
-		if c.m.Category != "" && cfg.Category() != c.m.Category {
-			t.Errorf("target %d is a %s target; the manifest declares %s", i, cfg.Category(), c.m.Category)
-		}
-	}
-	if v, ok := c.ex.(framework.TargetsValidator); ok {
-		in := c.inject(t, targets)
-		err := framework.CallHook(c.o.Name, "ValidateTargets", func() error { return v.ValidateTargets(in.Targets) })
-		var pe *framework.PanicError
-		if errors.As(err, &pe) {
-			t.Fatalf("%v\n%s", pe, pe.Stack)
-		}
-		if err != nil {
-			t.Fatalf("ValidateTargets rejected the live targets (give valid ones in Options.Targets): %v", err)
-		}
-	}
-	return targets
-}
-
 // panicAdvice is what a panic of Execute's failure says to do: the stack
 // shows where, not that a run would be reported failed, nor what to
 // return instead (tester t155).
@@ -276,7 +251,7 @@ const panicAdvice = "a run reports it as a failed run, its message the panic's: 
 
 func (c *checker) checkCancelled(t testing.TB) {
 	t.Helper()
-	in := c.inject(t, c.liveTargets(t))
+	in := c.inject(t, c.targets)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	r, ok := c.execute(ctx, in, c.o.Wait)
@@ -289,8 +264,7 @@ func (c *checker) checkCancelled(t testing.TB) {
 
 func (c *checker) checkLive(t testing.TB) {
 	t.Helper()
-	targets := c.liveTargets(t)
-	in := c.inject(t, targets)
+	in := c.inject(t, c.targets)
 	h := handOver(in.Targets) // before Execute may write there, as the runtime
 	ctx, cancel := context.WithTimeout(context.Background(), c.o.Timeout)
 	defer cancel()

@@ -25,7 +25,7 @@ const cancelAfter = 50 * time.Millisecond
 // entry, then blocks, ignores a cancellation that comes while it runs.
 func (c *checker) checkCancelledWhileRunning(t testing.TB) {
 	t.Helper()
-	in := c.inject(t, c.liveTargets(t))
+	in := c.inject(t, c.targets)
 	// A deadline as the runtime gives one; the cancellation comes first.
 	deadline, stop := context.WithTimeout(context.Background(), c.o.Timeout)
 	defer stop()

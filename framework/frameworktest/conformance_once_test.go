@@ -10,6 +10,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // attemptsParams are a newcomer's params whose int has a range.
@@ -40,20 +41,28 @@ func (r retrier) Execute(ctx context.Context, _ *framework.Inject) framework.Too
 // onceCases are the executors the child run of
 // TestConformanceReportsEachCauseOnce checks, as a newcomer's test does,
 // with a *testing.T: each group a subtest.
-var onceCases = map[string]framework.Executor{
-	"bad default": retrier{attempts: 9},
-	"panics":      retrier{attempts: 3, exec: func(context.Context) framework.ToolOutput { panic("boom") }},
+var onceCases = map[string]struct {
+	ex   framework.Executor
+	opts frameworktest.Options
+}{
+	"bad default":            {retrier{attempts: 9}, fast},
+	"panics":                 {retrier{attempts: 3, exec: func(context.Context) framework.ToolOutput { panic("boom") }}, fast},
+	"ValidateTargets panics": {&targetsPanic{}, fast},
+	"target of another category": {&probe{}, frameworktest.Options{Timeout: fast.Timeout, Wait: fast.Wait,
+		Targets: []signatures.Config{signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east-1"}}}},
 }
 
 // TestConformanceReportsEachCauseOnce: a default out of its tag's range
 // was reported five times (the params group twice, then "the default
 // params rejected" by each group that runs Execute), and a panicking
-// Execute's stack three times (tester t157). Each is now reported once,
+// Execute's stack three times, and so were a target refused, a
+// ValidateTargets panicking (with its stack) and a target of another
+// category (tester t157). Each is now reported once,
 // in a *testing.T's subtests as a newcomer runs them: the test binary
 // runs itself on each executor and its output is read.
 func TestConformanceReportsEachCauseOnce(t *testing.T) {
 	if name := os.Getenv("FRAMEWORKTEST_ONCE_CHILD"); name != "" {
-		frameworktest.ConformanceWith(t, onceCases[name], fast)
+		frameworktest.ConformanceWith(t, onceCases[name].ex, onceCases[name].opts)
 		return
 	}
 	tests := []struct {
@@ -69,6 +78,9 @@ func TestConformanceReportsEachCauseOnce(t *testing.T) {
 			"cancelled context, cancelled while running and live inject skipped: the default params are refused, see params above"},
 		{"panics", "runtime/debug.Stack()", "Execute panicked on a live inject: boom: panics as above (on a cancelled context",
 			[]string{"cancelled_context", "cancelled_while_running", "live_inject"}, ""},
+		{"ValidateTargets panics", "ValidateTargets panicked: bad target", "", []string{"live_targets"},
+			"cancelled context, cancelled while running and live inject skipped: the live targets are refused, see live targets above"},
+		{"target of another category", "target 0 is a cloud target; the manifest declares network", "", []string{"live_targets"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
