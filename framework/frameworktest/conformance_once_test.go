@@ -2,6 +2,7 @@ package frameworktest_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
@@ -48,6 +49,8 @@ var onceCases = map[string]struct {
 	"bad default":            {retrier{attempts: 9}, fast},
 	"panics":                 {retrier{attempts: 3, exec: func(context.Context) framework.ToolOutput { panic("boom") }}, fast},
 	"ValidateTargets panics": {&targetsPanic{}, fast},
+	"map params refused": {&frameworktest.Executor{}, frameworktest.Options{Timeout: fast.Timeout, Wait: fast.Wait,
+		Params: map[string]any{"n": json.Number("1e400")}}},
 	"target of another category": {&probe{}, frameworktest.Options{Timeout: fast.Timeout, Wait: fast.Wait,
 		Targets: []signatures.Config{signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east-1"}}}},
 }
@@ -80,6 +83,9 @@ func TestConformanceReportsEachCauseOnce(t *testing.T) {
 			[]string{"cancelled_context", "cancelled_while_running", "live_inject"}, ""},
 		{"ValidateTargets panics", "ValidateTargets panicked: bad target", "", []string{"live_targets"},
 			"cancelled context, cancelled while running and live inject skipped: the live targets are refused, see live targets above"},
+		// No ParamsFactory: no params group says it; the live params'
+		// refusal does, once.
+		{"map params refused", `Options.Params (n) are rejected: invalid params.n "1e400"`, "", nil, ""},
 		{"target of another category", "target 0 is a cloud target; the manifest declares network", "", []string{"live_targets"}, ""},
 	}
 	for _, tt := range tests {
