@@ -98,9 +98,8 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 // refused (a default out of its range, a required param not given), the
 // params group says why and the groups that run Execute are skipped, in
 // one logged line, as they are when the live targets are refused; a
-// panic of Execute prints its stack once, and a later
-// group's panic of the same value at the same place says "panics as
-// above".
+// panic of Execute prints its stack once, and a later group's panic of
+// the same value at the same place says "panics as above".
 //
 // Last, in a group "not exercised" (logged; failures with
 // Options.FailNotExercised), it names each rule whose case never came up
