@@ -112,7 +112,7 @@ func externalTargets(ctx context.Context, m *Message, pager targetPager, hosts h
 	}
 	t.Specs = specs
 	if len(specs) == 0 {
-		return t, errors.New("no targets: every target is an IPv6 address (skipped: " + strings.Join(t.Skipped, "; ") + ")")
+		return t, errors.New("no targets: every target is an IPv6 address (skipped: " + skipList(t.Skipped) + ")")
 	}
 	return t, nil
 }

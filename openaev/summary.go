@@ -223,6 +223,22 @@ func targetLabel(s runtime.TargetSpec) string {
 	return "(empty)"
 }
 
+// skipListMax and skipListBudget bound a list of what an inject skipped
+// (assets, asset groups that gave no target) in a reason or a log field:
+// the first skipListMax items, in at most skipListBudget bytes once
+// JSON-escaped, then how many more. Such a list grows with the message
+// (1 MiB of unusable assets named them in 225 KB) and log pipelines cut
+// or drop long lines (journald's LineMax 48K, Docker's 16K).
+const (
+	skipListMax    = 10
+	skipListBudget = 2048
+)
+
+// skipList joins items with "; " within the bounds above.
+func skipList(items []string) string {
+	return fitListSep(items, "; ", skipListMax, skipListBudget)
+}
+
 // list joins at most max items and says how many were left out.
 func list(items []string, max int) string {
 	if len(items) <= max {

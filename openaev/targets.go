@@ -110,10 +110,10 @@ func resolveTargets(ctx context.Context, m *Message, pager targetPager, hosts ho
 	if len(t.Specs) == 0 {
 		reason := "no targets for selector " + sel
 		if len(t.Barren) > 0 {
-			reason += " (" + strings.Join(t.Barren, "; ") + ")"
+			reason += " (" + skipList(t.Barren) + ")"
 		}
 		if len(t.Skipped) > 0 {
-			reason += " (skipped: " + strings.Join(t.Skipped, "; ") + ")"
+			reason += " (skipped: " + skipList(t.Skipped) + ")"
 		}
 		return t, fmt.Errorf("%w: %s", errNoTargets, reason)
 	}
