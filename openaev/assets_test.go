@@ -186,12 +186,8 @@ func TestProcessAssetGroupsThatGiveNoTarget(t *testing.T) {
 			}
 			var warned []string
 			for _, l := range e.logs.FilterMessage("asset groups gave no target").All() {
-				gs, _ := l.ContextMap()["groups"].([]any)
-				var lines []string
-				for _, g := range gs {
-					lines = append(lines, g.(string))
-				}
-				warned = append(warned, strings.Join(lines, "\n"))
+				gs, _ := l.ContextMap()["groups"].(string)
+				warned = append(warned, gs)
 			}
 			for _, g := range tt.wantBarren {
 				if !strings.Contains(trace, "asset group "+g) {

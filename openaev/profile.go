@@ -90,7 +90,10 @@ func (p *Profile) Received(ctx context.Context, prep *runtime.Prepared) error {
 	receivedNow(ctx) // the serve Handler's "running it" of a message handled again
 	t := targetsOf(ctx)
 	if t != nil && len(t.Barren) > 0 {
-		p.log.Warn("asset groups gave no target", injectField(ctx, id), zap.Strings("groups", t.Barren))
+		// The first few named, the rest counted (skipList): one line
+		// whatever the number of groups the message gives.
+		p.log.Warn("asset groups gave no target", injectField(ctx, id), zap.Int("count", len(t.Barren)),
+			zap.String("groups", skipList(t.Barren)))
 	}
 	if err := p.client.Trace(ctx, id, describeRun(prep.Request, t, p.maxPayload-traceEnvelope)); err != nil {
 		// A lost trace loses nothing the terminal callback does not carry.
