@@ -62,12 +62,14 @@ func (r *runner) settleUnfinished(done <-chan struct{}) {
 		}
 	}
 	if len(kept) > 0 {
+		fields := append([]zap.Field{zap.Int("acked", len(kept))}, injectIDs(kept)...)
 		r.log.Info("shutdown timeout: acknowledged the unfinished injects whose result is kept for a later delivery",
-			zap.Int("acked", len(kept)), zap.Strings("inject_ids", named(kept)), zap.Duration("timeout", r.shutdownTimeout))
+			append(fields, zap.Duration("timeout", r.shutdownTimeout))...)
 	}
 	if len(requeued) > 0 || len(kept) == 0 {
-		r.log.Warn("shutdown timeout: requeued the unfinished injects", zap.Int("requeued", len(requeued)),
-			zap.Strings("inject_ids", named(requeued)), zap.Duration("timeout", r.shutdownTimeout))
+		fields := append([]zap.Field{zap.Int("requeued", len(requeued))}, injectIDs(requeued)...)
+		r.log.Warn("shutdown timeout: requeued the unfinished injects",
+			append(fields, zap.Duration("timeout", r.shutdownTimeout))...)
 	}
 }
 
@@ -109,9 +111,18 @@ func (r *runner) settleAtShutdown(j *job, ab Abandoner) string {
 	return ""
 }
 
-// named returns the non-empty keys of ids, sorted.
-func named(ids []string) []string {
+// maxIDsNamed is the most inject ids a line names: a shutdown may leave
+// as many in flight as there are workers (up to 1024), each id up to 256
+// bytes, a line log pipelines would cut or drop.
+const maxIDsNamed = 10
+
+// injectIDs returns the fields naming the non-empty ids, sorted: the
+// first maxIDsNamed as inject_ids, how many more as inject_ids_not_named.
+func injectIDs(ids []string) []zap.Field {
 	out := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" })
 	slices.Sort(out)
-	return out
+	if len(out) <= maxIDsNamed {
+		return []zap.Field{zap.Strings("inject_ids", out)}
+	}
+	return []zap.Field{zap.Strings("inject_ids", out[:maxIDsNamed]), zap.Int("inject_ids_not_named", len(out)-maxIDsNamed)}
 }
