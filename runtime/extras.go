@@ -1,10 +1,13 @@
 package runtime
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
 	"strings"
+
+	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
@@ -76,6 +79,21 @@ func typeExtras(where string, te framework.TypeExtras) (framework.TypeExtras, []
 	return kept, errs
 }
 
+// errorsNamed is the most of the errors of an executor's output a
+// message or a log line names (failedFor, unencodableFields), the rest
+// counted: one per target whose extras JSON cannot encode, 10 000 targets
+// made a message of 1 MB, a line log pipelines cut or drop.
+const errorsNamed = 10
+
+// unencodableFields are the fields of the ERROR line saying what errs
+// left out: the first errorsNamed, and how many more.
+func unencodableFields(errs []error) []zap.Field {
+	if len(errs) <= errorsNamed {
+		return []zap.Field{zap.Errors("errors", errs)}
+	}
+	return []zap.Field{zap.Errors("errors", errs[:errorsNamed]), zap.Int("errors_not_named", len(errs)-errorsNamed)}
+}
+
 // failedFor makes out a failed outcome for the malformed parts errs,
 // everything else kept: the exit code (1 when there was none), the
 // executor's message after the errors.
@@ -91,7 +109,10 @@ func failedFor(out framework.ToolOutput, errs []error) framework.ToolOutput {
 			info.ExitCode = 1
 		}
 	}
-	msg := "invalid executor output: " + strings.Join(msgs, "; ")
+	msg := "invalid executor output: " + strings.Join(msgs[:min(len(msgs), errorsNamed)], "; ")
+	if more := len(msgs) - errorsNamed; more > 0 {
+		msg += fmt.Sprintf("; and %d more", more)
+	}
 	if info.Message != "" {
 		msg += "; " + info.Message
 	}

@@ -306,7 +306,7 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 	if err == nil {
 		var bad []error
 		if out, bad = unencodable(out); len(bad) > 0 {
-			log.Error("executor extras or findings JSON cannot encode left out", zap.Errors("errors", bad))
+			log.Error("executor extras or findings JSON cannot encode left out", unencodableFields(bad)...)
 			out, partial = redactMessage(secrets, failedFor(out, bad)), nil
 		}
 	}
