@@ -25,24 +25,7 @@ func TestStandInBlock(t *testing.T) {
 	}
 	script = strings.NewReplacer("bin/", w+"/bin/", "/tmp/oaev.url", w+"/oaev.url",
 		" hello.json", " "+filepath.Join(w, "hello.json"), "hello-inject.json", filepath.Join(w, "hello-inject.json")).Replace(script)
-	build := exec.Command("go", "build", "-o", filepath.Join(w, "bin", "hello"), "./examples/hello")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build hello: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bash, "-c", script)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(w, "state")) // hello's outbox
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("the block failed: %v\n%s", err, stderr.String())
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	last := lines[len(lines)-1]
-	if !strings.Contains(last, `"dropped":0`) || !strings.Contains(last, `"completed_injects":1`) {
-		t.Errorf("the stand-in summed up %s; want one inject completed, none dropped\n%s", last, stderr.String())
-	}
+	runStandInScript(t, bash, root, w, "hello", "./examples/hello", script)
 }
 
 // blockDoc readies a test that runs a document's shell block as a script:
@@ -108,21 +91,30 @@ func TestStandInCommandBlock(t *testing.T) {
 	}
 	w := t.TempDir()
 	script := strings.NewReplacer("bin/", w+"/bin/", "/tmp/oaev.url", w+"/oaev.url").Replace(strings.Join(lines, ""))
-	build := exec.Command("go", "build", "-o", filepath.Join(w, "bin", "injectkit"), "./cmd/injectkit")
+	runStandInScript(t, bash, root, w, "injectkit", "./cmd/injectkit", script)
+}
+
+// runStandInScript builds the binary name of pkg into w/bin, runs script
+// with bash in the repository's root (the binary's outbox under w), and
+// wants its last line of stdout to be the stand-in's calls summed up: one
+// inject completed, none dropped.
+func runStandInScript(t *testing.T, bash, root, w, name, pkg, script string) {
+	t.Helper()
+	build := exec.Command("go", "build", "-o", filepath.Join(w, "bin", name), pkg)
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build injectkit: %v\n%s", err, out)
+		t.Fatalf("go build %s: %v\n%s", name, err, out)
 	}
 	cmd := exec.Command(bash, "-c", script)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(w, "state")) // injectkit's outbox
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(w, "state")) // the binary's outbox
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("the example failed: %v\n%s", err, stderr.String())
+		t.Fatalf("the script failed: %v\n%s", err, stderr.String())
 	}
-	out := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	last := out[len(out)-1]
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	last := lines[len(lines)-1]
 	if !strings.Contains(last, `"dropped":0`) || !strings.Contains(last, `"completed_injects":1`) {
 		t.Errorf("the stand-in summed up %s; want one inject completed, none dropped\n%s", last, stderr.String())
 	}
