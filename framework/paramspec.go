@@ -107,7 +107,7 @@ func ParamsSpec(v any) ([]Param, error) {
 			Default: formatDefault(field), Example: f.example}
 		if f.hasTagDefault {
 			if err := checkTagDefault(p, f.tagDefault, p.Default); err != nil {
-				return nil, fmt.Errorf("%w: field %s: %w", ErrParamsSpec, f.goName, err)
+				return nil, &paramDefaultError{f.goName, f.name, err}
 			}
 		}
 		if f.required {
@@ -117,14 +117,14 @@ func ParamsSpec(v any) ([]Param, error) {
 			// choosing it), and refused as missing by --param and an
 			// inject file alike.
 			if !field.IsZero() {
-				return nil, fmt.Errorf("%w: field %s: param %s: %s", ErrParamsSpec, f.goName, f.name, requiredDefault(p))
+				return nil, &paramDefaultError{f.goName, f.name, fmt.Errorf("param %s: %s", f.name, requiredDefault(p))}
 			}
 			p.Default = "" // its zero value is no choice
 		}
 		if f.kind == ParamInt {
 			p.Min, p.Max = f.paramRange(field.Type())
 			if err := f.checkDefault(field, f.required); err != nil {
-				return nil, fmt.Errorf("%w: field %s: %w", ErrParamsSpec, f.goName, err)
+				return nil, &paramDefaultError{f.goName, f.name, err}
 			}
 		}
 		// The example is read as the help's example gives it, range
@@ -140,15 +140,14 @@ func ParamsSpec(v any) ([]Param, error) {
 			// is written: such a default could never be given back (the
 			// platform's form sends it pre-filled, and the inject is refused).
 			if field.Int() < 0 {
-				return nil, fmt.Errorf("%w: field %s: default %s is negative, which the param refuses wherever it is given "+
-					"(--param, an inject file, the platform's form pre-filled with it): make it 0 or more",
-					ErrParamsSpec, f.goName, p.Default)
+				return nil, &paramDefaultError{f.goName, f.name, fmt.Errorf("default %s is negative, which the param refuses wherever it is given "+
+					"(--param, an inject file, the platform's form pre-filled with it): make it 0 or more", p.Default)}
 			}
 		}
 		// A required param has no default: its zero value is no choice.
 		if p.Type == ParamEnum && !p.Required && !slices.Contains(p.Enum, p.Default) {
-			return nil, fmt.Errorf("%w: field %s: default %q is not one of %s",
-				ErrParamsSpec, f.goName, p.Default, strings.Join(p.Enum, ", "))
+			return nil, &paramDefaultError{f.goName, f.name, fmt.Errorf("default %q is not one of %s: set one of them in NewParams, "+
+				"or add it to the tag's enum=", p.Default, strings.Join(p.Enum, ", "))}
 		}
 		params[i] = p
 	}

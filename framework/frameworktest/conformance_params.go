@@ -125,18 +125,22 @@ func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Par
 	return err != nil
 }
 
-// sameParam reports whether specErr, ParamsSpec's refusal of the NewParams
-// value ("param attempts: default 9 is out of its range"), is about the
-// param whose value refusal (a *signatures.ValidationError of
-// "params.attempts") refuses: one default, reported once, by ParamsSpec,
-// whose message says what to change.
+// paramDefaultRefused is ParamsSpec's error refusing one param's default
+// (out of its tag's range, say), which names the param.
+type paramDefaultRefused interface{ ParamName() string }
+
+// sameParam reports whether specErr, ParamsSpec's refusal of a default of
+// the NewParams value, is about the param whose value refusal (a
+// *signatures.ValidationError of "params.attempts") refuses: one default,
+// reported once, by ParamsSpec, whose message says what to change.
 func sameParam(specErr, refusal error) bool {
+	var spec paramDefaultRefused
 	var ve *signatures.ValidationError
-	if specErr == nil || !errors.As(refusal, &ve) {
+	if !errors.As(specErr, &spec) || !errors.As(refusal, &ve) {
 		return false
 	}
 	name, ok := strings.CutPrefix(ve.Field, "params.")
-	return ok && strings.Contains(specErr.Error(), "param "+name+": ")
+	return ok && name == spec.ParamName()
 }
 
 // requiredNoDefault says that the required params have no default, in

@@ -270,7 +270,7 @@ func TestConformanceFails(t *testing.T) {
 		{"defaults do not validate", &probe{newParams: func() any { return &probeParams{Mode: "fast"} }}, fast,
 			`the default params do not validate: invalid params.port "0": out of range (the defaults are the values NewParams sets: make this one valid there)`},
 		{"default outside the enum", &probe{newParams: func() any { return &probeParams{Port: 1, Mode: "medium"} }}, fast,
-			`the default params do not validate: invalid params.mode "medium": not one of fast, slow (the defaults are the values NewParams sets: make this one valid there)`},
+			`NewParams: params spec: field Mode: default "medium" is not one of fast, slow: set one of them in NewParams, or add it to the tag's enum=`},
 		{"same params twice", &probe{newParams: func() any { return shared }}, fast,
 			"NewParams returned the same pointer twice"},
 		{"params not a pointer", &probe{newParams: func() any { return *defaultProbe() }}, fast,
