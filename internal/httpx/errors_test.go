@@ -84,6 +84,15 @@ func TestParseRetryAfter(t *testing.T) {
 		{"", 0, false, 0},
 		{"7", 7 * time.Second, true, 0},
 		{" 10 ", 10 * time.Second, true, 0},
+		{"\t5", 5 * time.Second, true, 0}, // OWS is SP or HTAB
+		{"05", 5 * time.Second, true, 0},  // 1*DIGIT: a leading zero is a digit
+		{"+5", 0, false, 0},               // delay-seconds has no sign
+		{"+0", 0, false, 0},
+		{"\v5", 0, false, 0}, // not OWS
+		{"5\n", 0, false, 0},
+		{"5\u00a0", 0, false, 0},
+		{"+99999999999999999999", 0, false, 0},
+		{"\u0665", 0, false, 0}, // an Arabic-Indic five is no DIGIT
 		{"0", 0, true, 0},
 		{"-1", 0, false, 0},
 		{"1.5", 0, false, 0},
@@ -112,14 +121,15 @@ func TestParseRetryAfter(t *testing.T) {
 
 // FuzzParseRetryAfter checks the reading of a Retry-After header (RFC
 // 9110, 10.2.3: delay-seconds, 1*DIGIT, or an HTTP-date) against a second
-// reading: digits (a "+" before them taken too) are that many seconds, at
-// most mostRetryAfter; a date net/http reads (http.ParseTime: IMF-fixdate,
+// reading: ASCII digits alone, with optional whitespace (SP, HTAB) around
+// them, are that many seconds, at most mostRetryAfter (a sign before them
+// is no delay-seconds); a date net/http reads (http.ParseTime: IMF-fixdate,
 // RFC 850, asctime) is the time until it rounded up to whole seconds, at
 // most mostRetryAfter, 0 when past; anything else, a negative number
 // included, is refused with no wait.
 func FuzzParseRetryAfter(f *testing.F) {
 	for _, s := range []string{"", "0", "30", "-5", "99999999999999999999", "Fri, 27 Nov 2026 00:00:09 GMT",
-		"Friday, 27-Nov-26 00:00:09 GMT", "soon", http.TimeFormat, " 7 ", "+3", "1e3", "0x10", "Thu Nov 26 23:59:59 2026"} {
+		"Friday, 27-Nov-26 00:00:09 GMT", "soon", http.TimeFormat, " 7 ", "+3", "\t05", "\v5", "1e3", "0x10", "Thu Nov 26 23:59:59 2026"} {
 		f.Add(s)
 	}
 	now := time.Date(2026, 11, 27, 0, 0, 0, 400_000_000, time.UTC)
@@ -127,8 +137,8 @@ func FuzzParseRetryAfter(f *testing.F) {
 		d, ok := ParseRetryAfter(s, now)
 		var want time.Duration
 		wantOK := false
-		v := strings.TrimSpace(s)
-		if digits := strings.TrimPrefix(v, "+"); digits != "" && strings.Trim(digits, "0123456789") == "" {
+		v := strings.Trim(s, " \t")
+		if digits := v; digits != "" && strings.Trim(digits, "0123456789") == "" {
 			wantOK, want = true, mostRetryAfter
 			if n, err := strconv.ParseInt(digits, 10, 64); err == nil && n < int64(mostRetryAfter/time.Second) {
 				want = time.Duration(n) * time.Second

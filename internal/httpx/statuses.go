@@ -5,7 +5,6 @@ package httpx
 // proxy's refusal, and how long a Retry-After asks to wait.
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -133,33 +132,32 @@ const ProxyHint = "the proxy refused its credentials (407 Proxy Authentication R
 // seconds, a little more than 12 days.
 const mostRetryAfter = 1 << 20 * time.Second
 
-// ParseRetryAfter parses a Retry-After header value: a number of seconds or
-// an HTTP date. ok is false for an empty, negative or malformed value. A
-// date names a whole second, and the server wrote it truncated (one second
-// ahead, sent at 12:00:00.8, reads 12:00:01): the time left until it is
-// rounded up to whole seconds, so that it asks what the seconds form
-// would (1s there, not 0.2s). A date not after now (a clock apart from
-// ours, most likely) asks for no wait, as 0 does: d is 0, and the Poster
-// waits its backoff step then, never a retry at once. Either form is
-// capped at 2^20 seconds (about 12 days) so that the duration cannot
-// overflow; a caller caps the wait further.
+// ParseRetryAfter parses a Retry-After header value (RFC 9110, 10.2.3): a
+// number of seconds (delay-seconds, 1*DIGIT: ASCII digits alone, no sign,
+// a leading zero allowed) or an HTTP date, with optional whitespace (SP,
+// HTAB, as net/http's HTTP/1 reader already trims) around it. ok is false
+// for an empty or malformed value ("+5", "-1", "1.5", "5" after a vertical
+// tab): the Poster waits its backoff step then. A date names a whole
+// second, and the server wrote it truncated (one second ahead, sent at
+// 12:00:00.8, reads 12:00:01): the time left until it is rounded up to
+// whole seconds, so that it asks what the seconds form would (1s there,
+// not 0.2s). A date not after now (a clock apart from ours, most likely)
+// asks for no wait, as 0 does: d is 0, and the Poster waits its backoff
+// step then, never a retry at once. Either form is capped at 2^20 seconds
+// (about 12 days) so that the duration cannot overflow; a caller caps the
+// wait further.
 func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
-	v = strings.TrimSpace(v)
+	v = strings.Trim(v, " \t")
 	if v == "" {
 		return 0, false
 	}
-	const most = int64(mostRetryAfter / time.Second)
-	secs, err := strconv.ParseInt(v, 10, 64)
-	switch {
-	case err == nil && secs >= 0 && v[0] != '-': // "-0" is no delay-seconds either
-		return time.Duration(min(secs, most)) * time.Second, true
-	case err == nil:
-		return 0, false // negative
-	case errors.Is(err, strconv.ErrRange) && strings.Trim(strings.TrimPrefix(v, "+"), "0123456789") == "":
-		// More seconds than an int64 holds. ParseInt says so at the
-		// first digit too many, before it reads the rest: a value
-		// that goes on with anything but digits is malformed.
-		return mostRetryAfter, true
+	if strings.Trim(v, "0123456789") == "" {
+		const most = int64(mostRetryAfter / time.Second)
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > most { // only digits: err is ErrRange, more seconds than an int64 holds
+			return mostRetryAfter, true
+		}
+		return time.Duration(secs) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return untilDate(t.Sub(now)), true
