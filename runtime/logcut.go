@@ -14,7 +14,10 @@ const MaxLoggedMessage = 8 << 10
 // caller's log writer redacts (a backend token, another injector's
 // secret), which the writer could no longer find whole in a message cut
 // across one (default: none; the executor's own Secret settings are
-// redacted from its output anyway). A param the injector refuses whose
+// redacted from its output anyway). What the executor returns (its
+// message, findings, extras, reasons, partial results, a panic's message)
+// is redacted of them too, as of its own Secret settings: the wire
+// profiles send it and the outbox keeps it (see outputRedaction). A param the injector refuses whose
 // value holds one of them is withheld too, with what is wrong with it
 // (signatures.WithholdSecret): its parser may quote a piece of it. An
 // inject id or a target holding one of them (redact changes it) is

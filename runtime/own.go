@@ -41,8 +41,8 @@ import (
 // The copy is as large as the output's maps and lists, however often they
 // are shared, and goes as deep as they do (as deep as JSON encodes them
 // after).
-func ownOutput(out framework.ToolOutput, r *httpx.Redactor, keyOf func(framework.Target) framework.Target) (framework.ToolOutput, []framework.Target) {
-	w := walk{r: r}
+func ownOutput(out framework.ToolOutput, redact func(string) string, keyOf func(framework.Target) framework.Target) (framework.ToolOutput, []framework.Target) {
+	w := walk{redact: redact}
 	if out.ErrorInfo != nil {
 		info := *out.ErrorInfo
 		info.Message = w.text(info.Message)
@@ -62,7 +62,7 @@ func ownOutput(out framework.ToolOutput, r *httpx.Redactor, keyOf func(framework
 // and lists that hold a list or an object (the only ones that can be
 // reached twice at a cost, or hold themselves), by their identity.
 type walk struct {
-	r       *httpx.Redactor
+	redact  func(string) string // nil: no secret to redact
 	objects map[unsafe.Pointer]map[string]any
 	lists   map[listID][]any
 }
@@ -75,10 +75,10 @@ type listID struct {
 
 // text returns s with the secrets redacted; s itself without a secret.
 func (w *walk) text(s string) string {
-	if w.r == nil {
+	if w.redact == nil {
 		return s
 	}
-	return w.r.Redact(s)
+	return w.redact(s)
 }
 
 func (w *walk) typeExtras(te framework.TypeExtras) framework.TypeExtras {
@@ -198,17 +198,17 @@ func (w *walk) value(v any) any {
 	case map[string]any:
 		return w.object(x)
 	}
-	if w.r == nil {
+	if w.redact == nil {
 		return v
 	}
-	return redactJSON(w.r, v)
+	return redactJSON(w.redact, v)
 }
 
 // number returns v, a number, as it is, or the string [REDACTED] when its
 // JSON form holds a secret (a PIN, a numeric account id given as a Secret
 // setting): the number is the secret, or shows it.
 func (w *walk) number(v any) any {
-	if w.r == nil {
+	if w.redact == nil {
 		return v
 	}
 	var buf [24]byte
@@ -224,7 +224,7 @@ func (w *walk) number(v any) any {
 			return v // NaN, ±Inf: left out (see unencodable)
 		}
 	}
-	if s := string(b); w.r.Redact(s) != s {
+	if s := string(b); w.redact(s) != s {
 		return httpx.Redacted
 	}
 	return v

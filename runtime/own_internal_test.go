@@ -27,7 +27,7 @@ func TestOwnOutputKeepsShape(t *testing.T) {
 		shared := map[string]any{"x": leaf, "y": leaf}
 		findings := map[string]any{"loop": loop, "list": list, "shared": shared, "again": shared,
 			"nil list": []any(nil), "nil strings": []string(nil), "nil map": map[string]any(nil)}
-		out, _ := ownOutput(framework.ToolOutput{Findings: findings, ExtraSignatures: map[string]any{"shared": shared}}, r, framework.Target.ExtrasKey)
+		out, _ := ownOutput(framework.ToolOutput{Findings: findings, ExtraSignatures: map[string]any{"shared": shared}}, outputRedaction(r, nil), framework.Target.ExtrasKey)
 		f := out.Findings
 		cl, cs := f["loop"].(map[string]any), f["shared"].(map[string]any)
 		checks := map[string]bool{
@@ -62,7 +62,7 @@ func TestOwnOutputCopiesSharedOnce(t *testing.T) {
 	}
 	for _, r := range []*httpx.Redactor{nil, httpx.NewRedactor("TopSecretValue42")} {
 		allocs := testing.AllocsPerRun(3, func() {
-			ownOutput(framework.ToolOutput{Findings: map[string]any{"dag": dag}}, r, framework.Target.ExtrasKey)
+			ownOutput(framework.ToolOutput{Findings: map[string]any{"dag": dag}}, outputRedaction(r, nil), framework.Target.ExtrasKey)
 		})
 		if allocs > 6*links {
 			t.Errorf("secret %v: %.0f allocations for %d links", r != nil, allocs, links)
@@ -92,7 +92,7 @@ func TestOwnOutputRedactsNumbersAndKeepsKeys(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for range 5 { // the same each time, whatever the map's order
-				if got, _ := ownOutput(framework.ToolOutput{Findings: tt.in}, r, framework.Target.ExtrasKey); !reflect.DeepEqual(got.Findings, tt.want) {
+				if got, _ := ownOutput(framework.ToolOutput{Findings: tt.in}, outputRedaction(r, nil), framework.Target.ExtrasKey); !reflect.DeepEqual(got.Findings, tt.want) {
 					t.Fatalf("got %v\nwant %v", got.Findings, tt.want)
 				}
 			}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // DefaultProgressInterval is how often WithProgress reports a running
@@ -87,8 +86,8 @@ func (rt *Runtime) watch(p *Prepared, in *framework.Inject, start time.Time) (st
 		return func(framework.ExecutionStatus) {}
 	}
 	w := &watcher{rt: rt, in: in, start: start, match: newTargetMatcher(p.Targets), // the runtime's, which the executor cannot change
-		secrets: p.secrets,
-		snap:    Progress{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Targets: len(p.Targets)}}
+		redact: outputRedaction(p.secrets, rt.logRedact),
+		snap:   Progress{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Targets: len(p.Targets)}}
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
@@ -124,8 +123,9 @@ type watcher struct {
 	match *targetMatcher
 	seen  int // partial results matched so far
 	snap  Progress
-	// secrets are redacted from Last (see ownOutput).
-	secrets *httpx.Redactor
+	// redact removes the secrets from Last, as from the output
+	// (outputRedaction); nil: none.
+	redact func(string) string
 }
 
 func (w *watcher) take(done bool) Progress {
@@ -138,8 +138,8 @@ func (w *watcher) take(done bool) Progress {
 	s.Results, s.Reported, s.Elapsed, s.Done = len(results), w.match.reported, w.rt.now().Sub(w.start), done
 	if len(results) > 0 {
 		s.Last = results[len(results)-1]
-		if w.secrets != nil {
-			s.Last = w.secrets.Redact(s.Last)
+		if w.redact != nil {
+			s.Last = w.redact(s.Last)
 		}
 	}
 	return s

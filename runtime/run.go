@@ -9,7 +9,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -202,11 +201,12 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	// ownOutput). A Secret setting leaves the process in none of what the
 	// executor returns: every profile, stdout and the outbox are made from
 	// this copy.
-	out, keyedTwice := ownOutput(out, p.secrets, keyOf)
+	redact := outputRedaction(p.secrets, rt.logRedact)
+	out, keyedTwice := ownOutput(out, redact, keyOf)
 	var unknown []string
 	if out.TargetStatus, unknown = knownStatus(out.TargetStatus); len(unknown) > 0 {
 		log.Warn("executor gave targets outcomes that are none of success, partial, failed, timeout; ignored",
-			zap.String("target_names", namedKeys(redactStrings(p.secrets, unknown))))
+			zap.String("target_names", namedKeys(redactStrings(redact, unknown))))
 	}
 	notReached, stray := byPosition(out.Unreached, targets) // keyed by ownOutput
 	if len(stray) > 0 {
@@ -221,7 +221,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	stopRoutes()
 	var partial []string
 	if out.Status == framework.StatusTimeout {
-		partial = redactStrings(p.secrets, in.PartialResults())
+		partial = redactStrings(redact, in.PartialResults())
 	}
 	fields := []zap.Field{zap.Int("targets", pre.Len()), zap.String("status", string(out.ExecutionStatus())),
 		zap.Int("results_reported", len(in.PartialResults())), zap.Duration("duration", ran)}
@@ -241,7 +241,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
 		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1, Indirect: !p.direct,
 		LogFields: p.Request.LogFields}
-	err = rt.build(r, pre, out, partial, notReached, keyedTwice, p.secrets, log)
+	err = rt.build(r, pre, out, partial, notReached, keyedTwice, redact, log)
 	if err != nil {
 		// Not an outcome of the tool's (compile makes a failed outcome of
 		// any output it returns): the inject ran all the same, and its
@@ -264,9 +264,9 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 // and keyedTwice the targets its extras keyed twice; secrets are the
 // Secret settings' values, redacted from the messages it makes. On an
 // error r's Output is the one compiled so far.
-func (rt *Runtime) build(r *Report, pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, keyedTwice []framework.Target, secrets *httpx.Redactor, log *zap.Logger) error {
+func (rt *Runtime) build(r *Report, pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, keyedTwice []framework.Target, redact func(string) string, log *zap.Logger) error {
 	targets := r.Targets
-	post, out, err := rt.compile(pre, out, partial, notReached, secrets, log)
+	post, out, err := rt.compile(pre, out, partial, notReached, redact, log)
 	r.Output = out
 	if err != nil {
 		return err
@@ -301,13 +301,13 @@ func (rt *Runtime) build(r *Report, pre *signatures.Batch, out framework.ToolOut
 // JSON cannot encode are left out of it, the rest kept. The output
 // returned has its Status set to the outcome; the messages it makes
 // (which quote what the executor returned) are redacted of secrets.
-func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, secrets *httpx.Redactor, log *zap.Logger) (*signatures.Batch, framework.ToolOutput, error) {
+func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, redact func(string) string, log *zap.Logger) (*signatures.Batch, framework.ToolOutput, error) {
 	err := out.Validate()
 	if err == nil {
 		var bad []error
 		if out, bad = unencodable(out); len(bad) > 0 {
 			log.Error("executor extras or findings JSON cannot encode left out", unencodableFields(bad)...)
-			out, partial = redactMessage(secrets, failedFor(out, bad)), nil
+			out, partial = redactMessage(redact, failedFor(out, bad)), nil
 		}
 	}
 	var post *signatures.Batch
@@ -319,7 +319,7 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 		findings, _ := signatures.UnencodableExtras("findings", out.Findings) // the run fails already
 		out = framework.ToolOutput{Status: framework.StatusFailed, Findings: findings,
 			ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "invalid executor output: " + err.Error()}}
-		out = redactMessage(secrets, out)
+		out = redactMessage(redact, out)
 		if post, err = rt.sigs.Post(pre, compileInput(out, nil), signatures.PostLogger(log), notReachedOption(notReached)); err != nil {
 			return nil, out, err
 		}

@@ -39,27 +39,46 @@ func secretsOf(m *framework.Manifest, settings map[string]string) *httpx.Redacto
 	return httpx.NewRedactor(secrets...)
 }
 
-// redactMessage returns out with r's secrets redacted from its error
-// message, its ErrorInfo copied; out itself when r is nil.
-func redactMessage(r *httpx.Redactor, out framework.ToolOutput) framework.ToolOutput {
-	if r == nil || out.ErrorInfo == nil {
+// outputRedaction returns what redacts an executor's output (ownOutput)
+// and the messages made of it: r's secrets (the executor's own Secret
+// settings and library secrets), then caller's (WithLogRedaction's: the
+// token the wire profiles send with, another injector's Secret setting,
+// which the executor may read from the environment, or quote from a
+// library's error). What the executor returns goes to the platform in its
+// callbacks, and to the outbox while the platform is down: a secret of
+// the caller's there would leave the process as one of its own would.
+// nil when neither redacts anything.
+func outputRedaction(r *httpx.Redactor, caller func(string) string) func(string) string {
+	switch {
+	case r == nil:
+		return caller
+	case caller == nil:
+		return r.Redact
+	}
+	return func(s string) string { return caller(r.Redact(s)) }
+}
+
+// redactMessage returns out with redact's secrets redacted from its error
+// message, its ErrorInfo copied; out itself when redact is nil.
+func redactMessage(redact func(string) string, out framework.ToolOutput) framework.ToolOutput {
+	if redact == nil || out.ErrorInfo == nil {
 		return out
 	}
 	info := *out.ErrorInfo
-	info.Message = r.Redact(info.Message)
+	info.Message = redact(info.Message)
 	out.ErrorInfo = &info
 	return out
 }
 
-// redactStrings returns ss with r's secrets redacted, a copy when one is
-// found; ss itself when r is nil or none is.
-func redactStrings(r *httpx.Redactor, ss []string) []string {
-	if r == nil {
+// redactStrings returns ss with redact's secrets redacted, a copy when
+// one is found; ss itself when redact is nil or none is.
+func redactStrings(redact func(string) string, ss []string) []string {
+	if redact == nil {
 		return ss
 	}
 	var out []string
 	for i, s := range ss {
-		if red := r.Redact(s); red != s {
+		if red := redact(s); red != s {
 			if out == nil {
 				out = append([]string(nil), ss...)
 			}
@@ -74,16 +93,16 @@ func redactStrings(r *httpx.Redactor, ss []string) []string {
 
 // redactJSON returns v, a value ownOutput does not walk (a struct, a
 // json.Marshaler, a map[string]string), redacted
-// of r's secrets in its JSON form: when that held a secret, the redacted
+// of redact's secrets in its JSON form: when that held a secret, the redacted
 // JSON decoded (the same JSON on the wire; the string [REDACTED] should
 // the redaction have cut its syntax), else v itself. A value JSON cannot
 // encode is kept as it is: the runtime leaves it out (see unencodable).
-func redactJSON(r *httpx.Redactor, v any) any {
+func redactJSON(redact func(string) string, v any) any {
 	b, ok := encoded(v)
 	if !ok {
 		return v
 	}
-	red := r.Redact(string(b))
+	red := redact(string(b))
 	if red == string(b) {
 		return v
 	}
