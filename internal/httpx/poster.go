@@ -85,7 +85,8 @@ type Reply struct {
 // Do sends r until a 2xx answer, a failure Retryable rejects, or the
 // attempts run out, and returns the 2xx answer. Between attempts it waits
 // the Backoff, or what a Retry-After header on a 429 or 503 asks for,
-// capped by MaxRetryAfter; it logs each retry at WARN and never the final
+// capped by MaxRetryAfter (with a ctx of WithLongWaitEnds, one asking
+// more ends the attempts instead); it logs each retry at WARN and never the final
 // failure, which it returns as an *HTTPError (or, for an answer Request.Decode
 // refuses, Decode's error as it is). Cancelling ctx stops at once,
 // during a request or a wait, and returns ctx.Err(), or, once a request
@@ -175,7 +176,7 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 			}
 			break
 		}
-		if f == nil || !f.retry || n >= attempts {
+		if f == nil || !f.retry || n >= attempts || p.longWaitEnds(ctx, f) {
 			break
 		}
 		if hooks.answered != nil && f.status >= 300 && !f.unanswered {

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/transport"
 )
 
@@ -54,7 +55,8 @@ type Resender struct {
 // alone. Once a body's backend is found down (a connection-level failure:
 // refused, reset or cut, timed out, no route, not resolved), asking to
 // wait (its last answer a 429 or 503: the next bodies would only add to
-// its load) or moved for good (a 301 or 308: the next bodies would meet
+// its load; one whose Retry-After asks more than its poster waits ends
+// that body's attempts at once, see httpx.WithLongWaitEnds) or moved for good (a 301 or 308: the next bodies would meet
 // the same redirect), the other bodies for the same base URL are counted
 // Failed and Untried without being tried; a body that fails otherwise
 // (another HTTP status, a request that cannot be built for it) fails
@@ -263,7 +265,11 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		if !ok {
 			continue
 		}
-		out, err := rs.Store.send(ctx, p, full, rs.MaxBackoff, true, !rs.inOrder(r.BaseURL))
+		// A Retry-After past the poster's cap ends the body's attempts
+		// at once: kept, due when the backend asked (at most MaxBackoff
+		// away), its backend's other bodies held, rather than waited
+		// capped into the same answer.
+		out, err := rs.Store.send(httpx.WithLongWaitEnds(ctx), p, full, rs.MaxBackoff, true, !rs.inOrder(r.BaseURL))
 		settled[r.ID] = out
 		if noted = !unnoted(err) || ctx.Err() != nil; noted {
 			rs.unnoted = 0
