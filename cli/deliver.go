@@ -25,7 +25,7 @@ func openRunOutbox(ctx context.Context, cfg runConfig, o Options, log *zap.Logge
 		return nil, nil
 	}
 	path, _ := outboxPath(cfg.Outbox, o)
-	return openInterruptibly(ctx, path, "nothing was run, sent or stored", func() (*outbox.Store, error) {
+	store, err := openInterruptibly(ctx, path, "nothing was run, sent or stored", func() (*outbox.Store, error) {
 		// The room check reads the file Open opened (one opening, not two);
 		// it is let go of before the inject runs.
 		store, release, err := openOutboxHeld(cfg.Outbox, o, log, "run", true)
@@ -39,6 +39,16 @@ func openRunOutbox(ctx context.Context, cfg runConfig, o Options, log *zap.Logge
 		}
 		return store, err
 	})
+	var (
+		ee *ExitError
+		fe *outbox.FullError
+	)
+	if errors.As(err, &ee) && ee.Hint == "" && errors.As(err, &fe) {
+		// The line says flush or drop: which bodies, and the commands.
+		ee.Hint = fmt.Sprintf("nothing ran; see what it holds with: %s; send this backend's with: %s", cfg.outboxCommand(o.name(), "list", false),
+			cfg.outboxCommand(o.name(), "flush", true))
+	}
+	return store, err
 }
 
 // closeOutbox closes the outbox of `run` or `serve` once its delivered

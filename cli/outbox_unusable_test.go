@@ -42,7 +42,10 @@ func TestOutboxUnusable(t *testing.T) {
 		{"corrupt", map[string]string{"INJECTKIT_OUTBOX": corrupt}, nil, 2, []string{"outbox " + corrupt + " is corrupt"}, false, 0},
 		{"locked", map[string]string{"INJECTKIT_OUTBOX": locked}, []string{"--outbox-lock-timeout", "200ms"}, 2,
 			[]string{"outbox " + locked + " is locked by process " + strconv.Itoa(os.Getpid()) + " (test holder)"}, false, 0},
-		{"already full", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "1024"}, 2, []string{"outbox " + full + " full: 1024 of 1024 bytes"}, false, 0},
+		{"already full", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "1024"}, 2, []string{"outbox " + full + " full: 1024 of 1024 bytes",
+			// h232: the line said "flush or drop entries", not which nor how.
+			"hint: nothing ran; see what it holds with: injectkit outbox list --outbox " + full + "; send this backend's with: injectkit outbox flush --outbox " +
+				full + " --backend-url " + be.URL}, false, 0},
 		// A result the outbox has no room for is sent without being stored,
 		// as serve sends it; only when that fails are its signatures printed.
 		{"no room for the result", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "1100", "--log-level", "warn"}, 0,
