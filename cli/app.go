@@ -271,14 +271,14 @@ func run(ctx context.Context, o Options, args []string) (int, bool) {
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		if ee.Err != nil {
-			fmt.Fprintf(o.Stderr, "%s: %s\n", name, o.rename(dashesAsTyped(ee.Err.Error(), args)))
+			fmt.Fprintf(o.Stderr, "%s: %s\n", name, shown(o.rename(dashesAsTyped(ee.Err.Error(), args))))
 		}
 		if ee.Hint != "" {
-			fmt.Fprintf(o.Stderr, "%s: hint: %s\n", name, o.rename(ee.Hint))
+			fmt.Fprintf(o.Stderr, "%s: hint: %s\n", name, shown(o.rename(ee.Hint)))
 		}
 		return ee.Code, said && ee.Err != nil
 	}
-	fmt.Fprintf(o.Stderr, "%s: %s\n", name, o.rename(dashesAsTyped(err.Error(), args)))
+	fmt.Fprintf(o.Stderr, "%s: %s\n", name, shown(o.rename(dashesAsTyped(err.Error(), args))))
 	if said {
 		// A command's output not written (version, validate, completion…):
 		// its product lost, not a usage error.
@@ -313,7 +313,7 @@ func newLogger(w io.Writer, lc logConfig) (*zap.Logger, error) {
 		enc = zapcore.NewJSONEncoder(encCfg)
 	case "console", "":
 		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder
-		enc = zapcore.NewConsoleEncoder(encCfg)
+		enc = shownConsole{zapcore.NewConsoleEncoder(encCfg)}
 	default:
 		return nil, usageErr("invalid log_format %q: want console or json", lc.Format)
 	}

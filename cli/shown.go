@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.uber.org/zap/buffer"
+	"go.uber.org/zap/zapcore"
+)
+
+// shown returns s as a line of stderr may show it: every character a
+// terminal would act on rather than show (C0 controls but the line feed
+// and the tab, DEL, C1 controls) written as Go escapes it (\x1b,
+// \u009b), and every byte that is not UTF-8 as \xff. A value injectkit
+// quotes is escaped already (%q); a file's path is named as written
+// (x.json:3:25), and a path may hold anything: an escape sequence in it
+// would recolour, retitle or clear the user's terminal, and a CI log
+// would hold invalid UTF-8. s is returned as it is when nothing needs
+// escaping.
+func shown(s string) string {
+	if !strings.ContainsFunc(s, unshowable) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\x` + strconv.FormatUint(uint64(s[i])|0x100, 16)[1:])
+		case unshowable(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// unshowable reports whether r is a control character shown escaped.
+func unshowable(r rune) bool {
+	return r != '\n' && r != '\t' && (r < ' ' || r == 0x7f || (r >= 0x80 && r <= 0x9f))
+}
+
+// shownConsole is the console encoder of the logs, each message through
+// shown: its fields are quoted JSON already, its message is written as it
+// is, and some name a file's path (`a token was given (config file
+// x.yaml:1)`). The JSON encoder escapes the message itself.
+type shownConsole struct{ zapcore.Encoder }
+
+func (e shownConsole) Clone() zapcore.Encoder { return shownConsole{e.Encoder.Clone()} }
+
+func (e shownConsole) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Buffer, error) {
+	ent.Message = shown(ent.Message)
+	return e.Encoder.EncodeEntry(ent, fields)
+}
