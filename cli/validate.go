@@ -18,8 +18,9 @@ import (
 )
 
 const validateExitHelp = `EXIT CODES:
-   0  the inject is valid: run would execute it (one line on stdout says how); when the injector
-      cannot run on this machine (nmap not on PATH), a WARN line on stderr says that run would fail
+   0  the inject is valid: run would execute it (one line on stdout says how; with -o json, one
+      JSON object); when the injector cannot run on this machine (nmap not on PATH), a WARN line
+      on stderr says that run would fail
    1  it is valid, but that line could not be written to stdout (a full disk): one line on stderr
       says so (injectkit: stdout not written: …); a reader that stops early (| head) changes no code
    2  it is not: one line on stderr names the flag, key, field or file, and the value (several
@@ -39,9 +40,9 @@ func validateCommand(o Options) *ucli.Command {
 		"", validateExitHelp)
 	cmd.Flags = withShort(flagsOf(o.name(), reflect.TypeFor[runConfig](), map[string]string{
 		"openaev_message": "refused by validate, set here, in the environment or in the config file: exit 2 (validate checks an inject file and flags, not a platform message, whose targets are the platform's to resolve; run takes it)",
-		// validate's own stdout is its one verdict line, whatever the
-		// output: said so, not run's summary or wire bodies.
-		"output": "run's stdout, text (a summary) or json (the wire bodies), checked as run checks it (another value: exit 2); validate's own stdout is its one line of text (valid: …) either way",
+		// validate's own stdout is its verdict, not run's summary or
+		// wire bodies: text, or JSON when JSON was asked.
+		"output": "run's stdout, text (a summary) or json (the wire bodies), checked as run checks it (another value: exit 2); validate's own stdout is its verdict: one line of text (valid: …), or with json one JSON object (valid, injector, targets, category, expectations, timeout, profile, backend_url, destination)",
 	}), "output", "o")
 	cmd.Action = func(c *ucli.Context) error { return validateAction(c, o) }
 	return cmd
@@ -87,6 +88,10 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 		if err := o.injectors().closeExecutors(); err != nil {
 			log.Warn("injectors not closed after the preflight", zap.Error(err))
 		}
+	}
+	if cfg.Output == outputJSON {
+		// Asked for JSON: one JSON object, not the line of text.
+		return writeJSON(o, verdictOf(p, cfg, dest))
 	}
 	_, err = fmt.Fprintf(o.Stdout, "valid: %s; %s\n", describe(p), dest)
 	return err

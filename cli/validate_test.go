@@ -1,7 +1,9 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,10 +127,12 @@ func TestValidateNamesWhereThePlatformMessageCameFrom(t *testing.T) {
 	}
 }
 
-// validate's --output is run's, checked (xml: exit 2), while validate
-// prints its one verdict line of text whatever it says: its --help says
-// so. It described run's stdout (a summary, each wire body), and
-// `validate -o json` printed text.
+// validate's --output is run's, checked (xml: exit 2), and says how
+// validate's own verdict is printed: its one line of text, or one JSON
+// object when JSON was asked (-o json, INJECTKIT_OUTPUT, the config
+// file's output); unset, the line. It described run's stdout (a summary,
+// each wire body), and then `validate -o json` printed text, which a
+// script reading stdout as JSON failed to parse.
 func TestValidateOutputHelpSaysItsVerdictIsText(t *testing.T) {
 	reg := registry()
 	r := run(t, reg, nil, "validate", "--help")
@@ -138,17 +142,45 @@ func TestValidateOutputHelpSaysItsVerdictIsText(t *testing.T) {
 			line = l
 		}
 	}
-	if !strings.Contains(line, "validate's own stdout is its one line of text") {
+	if !strings.Contains(line, "validate's own stdout is its verdict: one line of text (valid: …), or with json one JSON object") {
 		t.Errorf("validate --help describes --output as %q, want what validate prints with it", line)
 	}
-	for _, o := range []string{"json", "text"} {
-		r := run(t, reg, nil, "validate", "noop", "--target", "127.0.0.1", "-o", o)
-		if r.code != 0 || !strings.HasPrefix(r.stdout, "valid: noop on 1 network target") {
-			t.Errorf("-o %s: exit %d, stdout %q; want the verdict line", o, r.code, r.stdout)
-		}
+	config := filepath.Join(t.TempDir(), "run.yaml")
+	if err := os.WriteFile(config, []byte("output: json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		json bool
+	}{
+		{"-o text", nil, []string{"-o", "text"}, false},
+		{"unset", nil, nil, false},
+		{"-o json", nil, []string{"-o", "json"}, true},
+		{"--output json", nil, []string{"--output", "json"}, true},
+		{"env", map[string]string{"INJECTKIT_OUTPUT": "json"}, nil, true},
+		{"config file", nil, []string{"--config", config}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, reg, tt.env, append([]string{"validate", "noop", "--target", "127.0.0.1"}, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
+			}
+			var v map[string]any
+			err := json.Unmarshal([]byte(r.stdout), &v)
+			switch {
+			case tt.json && err != nil:
+				t.Errorf("stdout %q is not one JSON document: %v", r.stdout, err)
+			case tt.json && (v["valid"] != true || v["injector"] != "noop" || v["targets"] != 1.0):
+				t.Errorf("stdout %q; want valid, injector noop, 1 target", r.stdout)
+			case !tt.json && !strings.HasPrefix(r.stdout, "valid: noop on 1 network target"):
+				t.Errorf("stdout %q; want the verdict line", r.stdout)
+			}
+		})
 	}
 	if r := run(t, reg, nil, "validate", "noop", "--target", "127.0.0.1", "-o", "xml"); r.code != cli.ExitUsage ||
-		!strings.Contains(r.stderr, `invalid output "xml" (--output): want text or json`) {
+		!strings.Contains(r.stderr, `invalid output "xml" (--output): want text or json`) || r.stdout != "" {
 		t.Errorf("-o xml: exit %d, stderr %q; want 2", r.code, r.stderr)
 	}
 }

@@ -1,0 +1,72 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// documentedKeys are the field names the README gives a command's JSON
+// object where it says "<command> prints `{"a","b",…}`", in that order.
+func documentedKeys(t *testing.T, command string) []string {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	m := regexp.MustCompile("`" + regexp.QuoteMeta(command) + "` prints `\\{([^}`]*)\\}`").FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("README.md does not say \"`%s` prints `{\"…\"}`\"", command)
+	}
+	var keys []string
+	if err := json.Unmarshal([]byte("["+m[1]+"]"), &keys); err != nil {
+		t.Fatalf("README.md's fields of %s, %q: %v", command, m[1], err)
+	}
+	return keys
+}
+
+// The JSON object version and validate print is one document whose keys
+// are the ones the README lists for it, no more and no fewer: a script
+// goes by that list, and a field added, renamed or dropped without it
+// fails here. Checked on the output itself, decoded as a script would.
+func TestJSONObjectsCarryTheREADMEsFields(t *testing.T) {
+	for _, tt := range []struct {
+		command string
+		args    []string
+	}{
+		{"injectkit version -o json", []string{"version", "-o", "json"}},
+		{"validate -o json", []string{"validate", "noop", "--target", "127.0.0.1", "-o", "json"}},
+		{"validate -o json", []string{"validate", "noop", "--target", "127.0.0.1", "-o", "json", "--profile", "openaev",
+			"--backend-url", "http://127.0.0.1:9/", "--inject-id", "i1", "--outbox", "none"}},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := run(t, registry(), nil, tt.args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
+			}
+			var v map[string]any
+			dec := json.NewDecoder(strings.NewReader(r.stdout))
+			if err := dec.Decode(&v); err != nil {
+				t.Fatalf("stdout %q is not a JSON object: %v", r.stdout, err)
+			}
+			if dec.More() {
+				t.Fatalf("stdout %q holds more than one JSON document", r.stdout)
+			}
+			var got []string
+			for k := range v {
+				got = append(got, k)
+			}
+			want := documentedKeys(t, tt.command)
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("keys %q, the README lists %q", got, want)
+			}
+		})
+	}
+}
