@@ -70,7 +70,11 @@ func injectorsCommand(o Options) *ucli.Command {
 				return err
 			}
 			if cfg.Output == outputJSON {
-				return writeJSON(o, injectorOf(ms[0], settings[name]))
+				// Marked as the listing marks it, and as the text says
+				// under its description.
+				one := injectorOf(ms[0], settings[name])
+				one.OpenAEVRefuses = openaevRefusal(ms[0])
+				return writeJSON(o, one)
 			}
 			return showInjector(o, ms[0], settings[name])
 		}
@@ -140,7 +144,7 @@ type injectorJSON struct {
 	InvalidManifest string `json:"invalid_manifest,omitempty"`
 	// OpenAEVRefuses is what openaev.ValidateManifest finds in a manifest
 	// valid otherwise: why the openaev profile and serve refuse it, the
-	// platform its contract (listing only; absent when it finds nothing).
+	// platform its contract (absent when it finds nothing).
 	OpenAEVRefuses string `json:"openaev_refuses,omitempty"`
 }
 

@@ -394,4 +394,17 @@ func TestInjectorsMarkWhatOpenAEVRefuses(t *testing.T) {
 	if r.code != cli.ExitOK || !strings.Contains(words(r.stdout), "OpenAEV refuses it") || !strings.Contains(words(r.stdout), wants[1]) {
 		t.Errorf("injectors bad: exit %d, want 0 saying OpenAEV refuses it:\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// `injectors bad -o json` carries the mark too: it said nothing of it.
+	for _, name := range []string{"bad", "noop"} {
+		r = run(t, reg, nil, "injectors", name, "-o", "json")
+		var e injectorJSON
+		if err := json.Unmarshal([]byte(r.stdout), &e); r.code != cli.ExitOK || err != nil {
+			t.Fatalf("injectors %s -o json: exit %d, %v\n%s%s", name, r.code, err, r.stdout, r.stderr)
+		}
+		for _, w := range wants {
+			if got := strings.Contains(e.OpenAEVRefuses, w); got != (name == "bad") {
+				t.Errorf("injectors %s -o json: openaev_refuses %q; want %q in it: %v", name, e.OpenAEVRefuses, w, name == "bad")
+			}
+		}
+	}
 }
