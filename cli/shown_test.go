@@ -29,13 +29,19 @@ func TestStderrShowsAPathsControlCharactersEscaped(t *testing.T) {
 			[]string{"validate", "--inject-file"}, 2},
 		{"WARN naming a config file", name + ".yaml", "token: abcdefghijkl\n",
 			[]string{"validate", "noop", "--target", "127.0.0.1", "--config"}, 0},
+		// No file: a flag of that name, which urfave/cli names as typed.
+		{"unknown flag", "", "", []string{"validate", "noop", "--" + name}, 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), tt.file)
-			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
-				t.Fatal(err)
+			args := tt.args
+			if tt.file != "" {
+				path := filepath.Join(t.TempDir(), tt.file)
+				if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				args = append(args, path)
 			}
-			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": "none"}, append(tt.args, path)...)
+			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": "none"}, args...)
 			if r.code != tt.code {
 				t.Fatalf("exit %d, want %d\n%s", r.code, tt.code, r.stderr)
 			}
