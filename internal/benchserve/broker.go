@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -59,27 +59,16 @@ func startHint(err error) string {
 // openBroker dials rawURL (loopback only) and declares a durable queue
 // whose name is prefix and a fresh suffix.
 func openBroker(rawURL, prefix string) (*broker, error) {
-	u, err := url.Parse(rawURL)
+	uri, err := cmdkit.ParseBrokerURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("broker url: %w", err)
 	}
-	host, port, err := net.SplitHostPort(u.Host)
-	if err != nil {
-		return nil, fmt.Errorf("broker url %s: %w", u.Redacted(), err)
-	}
-	if err := cmdkit.CheckLoopback(u.Host); err != nil {
+	if err := cmdkit.CheckLoopback(net.JoinHostPort(uri.Host, strconv.Itoa(uri.Port))); err != nil {
 		return nil, fmt.Errorf("broker: loopback only: %w", err)
 	}
-	b := &broker{host: host, user: u.User.Username(), vhost: "/"}
-	b.pass, _ = u.User.Password()
-	if _, err := fmt.Sscan(port, &b.port); err != nil {
-		return nil, fmt.Errorf("broker port %q: %w", port, err)
-	}
-	if v := u.Path; len(v) > 1 {
-		b.vhost = v[1:]
-	}
+	b := &broker{host: uri.Host, port: uri.Port, user: uri.Username, pass: uri.Password, vhost: uri.Vhost}
 	if b.conn, err = amqp.Dial(rawURL); err != nil {
-		return nil, fmt.Errorf("dial broker %s: %w%s", u.Redacted(), err, startHint(err))
+		return nil, fmt.Errorf("dial broker %s: %w%s", cmdkit.ShownBroker(uri), err, startHint(err))
 	}
 	if b.ch, err = b.conn.Channel(); err != nil {
 		b.conn.Close()

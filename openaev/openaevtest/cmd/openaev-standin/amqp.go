@@ -8,9 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -51,40 +49,14 @@ type broker struct {
 // parseBroker checks -amqp: an amqp:// or amqps:// URL whose host is a
 // loopback address.
 func parseBroker(raw, own string) (*broker, error) {
-	uri, err := amqp.ParseURI(raw)
+	uri, err := cmdkit.ParseBrokerURL(raw)
 	if err != nil {
-		return nil, fmt.Errorf("-amqp: %s", maskedParseError(raw, err))
+		return nil, fmt.Errorf("-amqp: %w", err)
 	}
 	if err := cmdkit.CheckLoopback(net.JoinHostPort(uri.Host, strconv.Itoa(uri.Port))); err != nil {
 		return nil, fmt.Errorf("-amqp: the broker must be on loopback: %w", err)
 	}
 	return &broker{url: raw, uri: uri, own: own, declared: map[string]bool{}}, nil
-}
-
-// maskedParseError says why amqp.ParseURI refused raw without its
-// password: the URL it quotes has the password masked ("xxxxx"), and
-// the password is masked wherever else the reason holds it.
-func maskedParseError(raw string, err error) string {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	at := strings.LastIndex(rest, "@")
-	if !ok || at < 0 {
-		return err.Error()
-	}
-	user, pass, ok := strings.Cut(rest[:at], ":")
-	if !ok || pass == "" {
-		return err.Error()
-	}
-	masked := scheme + "://" + user + ":xxxxx" + rest[at:]
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return strings.ReplaceAll(err.Error(), pass, "xxxxx")
-	}
-	reason := strings.ReplaceAll(err.Error(), ue.Error(), ue.Err.Error()) // what ParseURI adds to url's reason
-	var esc url.EscapeError
-	if errors.As(ue.Err, &esc) {
-		reason = strings.ReplaceAll(reason, ue.Err.Error(), "invalid URL escape")
-	}
-	return fmt.Sprintf("parse %q: %s", masked, strings.ReplaceAll(reason, pass, "xxxxx"))
 }
 
 // reply is the broker part of a registration's reply.
@@ -94,13 +66,7 @@ func (b *broker) reply() openaevtest.Broker {
 }
 
 // shown is the broker's address without its credentials.
-func (b *broker) shown() string {
-	shown := b.uri.Scheme + "://" + net.JoinHostPort(b.uri.Host, strconv.Itoa(b.uri.Port)) + "/"
-	if b.uri.Vhost != "/" {
-		shown += url.PathEscape(b.uri.Vhost)
-	}
-	return shown
-}
+func (b *broker) shown() string { return cmdkit.ShownBroker(b.uri) }
 
 // withChannel runs f on a channel of a fresh connection, as the platform
 // opens one for each declaration and each publication.
