@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
@@ -115,5 +116,22 @@ func TestOutputRedactedOfTheCallersSecrets(t *testing.T) {
 				t.Errorf("the output lost what held the secret instead of redacting it: %s", out)
 			}
 		})
+	}
+}
+
+// A progress snapshot's Last, which run prints on a terminal as it
+// comes, cut to the terminal's width, never shows a secret of the
+// caller's, in any form: it is redacted as the output is.
+func TestProgressLastRedactedOfTheCallersSecrets(t *testing.T) {
+	var last runtime.Progress
+	red := httpx.NewRedactor(callerToken)
+	rt, _ := newRuntime(t, echoing{partial: true}, nil, runtime.WithLogRedaction(red.Redact),
+		runtime.WithProgress(func(p runtime.Progress) { last = p }, time.Hour))
+	req := runtime.Request{Injector: "fake", Targets: loopback(), Timeout: runtime.Duration(1)}
+	if _, err := rt.Run(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if !last.Done || red.Redact(last.Last) != last.Last || !strings.HasPrefix(last.Last, "sent with "+httpx.Redacted) {
+		t.Errorf("last snapshot %+v, want its Last redacted of the caller's secret", last)
 	}
 }
