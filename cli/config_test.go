@@ -23,9 +23,19 @@ import (
 type readmeRow struct {
 	line           int
 	flag, env, key string
+	// def is the default cell's value when the cell starts with one
+	// (`30s`, `4`, `text` (a summary) …), else "": a cell that starts
+	// with words (required, none, system roots) or says what a value does
+	// (`-` reads stdin) names no default to check.
+	def string
 }
 
-var backticked = regexp.MustCompile("`([^`]*)`")
+var (
+	backticked = regexp.MustCompile("`([^`]*)`")
+	// defaultCell reads the value a default cell starts with, followed by
+	// its end or by what qualifies it.
+	defaultCell = regexp.MustCompile("^`([^`]+)`(?:$|[;:,]| \\(| or )")
+)
 
 // readmeFlagTables returns the rows of the README's flag tables by the
 // heading they stand under.
@@ -59,7 +69,11 @@ func readmeFlagTables(t *testing.T) map[string][]readmeRow {
 				return ""
 			}
 			flag, _, _ := strings.Cut(first(cells[1]), " ") // `--param key=value`
-			tables[heading] = append(tables[heading], readmeRow{line: n, flag: flag, env: first(cells[2]), key: first(cells[3])})
+			row := readmeRow{line: n, flag: flag, env: first(cells[2]), key: first(cells[3])}
+			if m := defaultCell.FindStringSubmatch(strings.TrimSpace(cells[4])); m != nil {
+				row.def = m[1]
+			}
+			tables[heading] = append(tables[heading], row)
 		default:
 			inTable = false
 		}
@@ -72,7 +86,8 @@ func readmeFlagTables(t *testing.T) map[string][]readmeRow {
 
 // The README's flag tables and the flags generated from the config structs
 // agree both ways: every row names a flag of a command of its table with
-// the same environment variable and config key, and every flag of those
+// the same environment variable and config key (and, when its default cell
+// starts with a value, the flag's default: see defaultIs), and every flag of those
 // commands has its row. One table may document several commands (the
 // outbox commands): each row then belongs to at least one of them.
 func TestREADMEFlagTablesMatchTheConfig(t *testing.T) {
@@ -122,6 +137,8 @@ func TestREADMEFlagTablesMatchTheConfig(t *testing.T) {
 					}
 				case r.env != f.env() || r.key != f.key:
 					t.Errorf("README.md:%d: %s: env %q key %q, the code has %q and %q", r.line, r.flag, r.env, r.key, f.env(), f.key)
+				case r.def != "" && !defaultIs(f.named(o.name()), r.def):
+					t.Errorf("README.md:%d: %s: default %q, the code has %q (usage %q)", r.line, r.flag, r.def, f.named(o.name()).def, f.usage)
 				}
 			}
 			for _, c := range cs {
@@ -141,6 +158,28 @@ func TestREADMEFlagTablesMatchTheConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// defaultIs reports whether a flag table's default cell, def, is f's
+// default: its declared one (a bool's false when it declares none, a path
+// default's first choice before ", else"), or, for a setting whose default
+// depends on others (run's max_payload_size on the profile), the one its
+// usage states ("default 1048576; …", "default text on a terminal",
+// "text (default) or json").
+func defaultIs(f field, def string) bool {
+	switch {
+	case f.def != "":
+		first, _, _ := strings.Cut(f.def, ", else ")
+		return first == def
+	case f.isBool():
+		return def == "false"
+	}
+	if strings.Contains(f.usage, def+" (default)") { // "text (default) or json"
+		return true
+	}
+	_, after, ok := strings.Cut(f.usage, "default ")
+	return ok && (after == def || strings.HasPrefix(after, def+";") || strings.HasPrefix(after, def+",") ||
+		strings.HasPrefix(after, def+")") || strings.HasPrefix(after, def+" "))
 }
 
 // Every config struct is well formed, its defaults decode, and the help
