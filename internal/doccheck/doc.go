@@ -26,6 +26,11 @@
 // the query injector README's Example against the Shodan stand-in
 // (TestQueryExampleBlock).
 //
+// Each reference injector's README has a params table and, when it
+// declares settings, a settings table that agree with its manifest: every
+// param and setting, no other, with its default and environment variable
+// (TestInjectorREADMETables).
+//
 // docs/fuzzing.md's table of fuzz targets has a row for each target of the
 // module, under its package, and no other (TestFuzzingTargets).
 package doccheck
