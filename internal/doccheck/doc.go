@@ -31,6 +31,10 @@
 // param and setting, no other, with its default and environment variable
 // (TestInjectorREADMETables).
 //
+// docs/wire-format.md's example of the openaev profile's complete is what
+// a dry run of the inject it names prints, but for the run's mark and times
+// (TestOpenAEVCompleteExample).
+//
 // docs/fuzzing.md's table of fuzz targets has a row for each target of the
 // module, under its package, and no other (TestFuzzingTargets).
 package doccheck
