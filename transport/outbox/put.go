@@ -86,6 +86,9 @@ func (s *Store) PutEach(n int, need int64, seq iter.Seq[Entry], stored func([]Re
 // previous one is compressed, and both while earlier ones are fsync'd and
 // posted. A put of one transaction commits it itself.
 func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored func([]Record), bodies *bufPool, owned bool) ([]Record, error) {
+	if n == 1 && need < parallelBytes {
+		return s.putOne(need, seq, stored, bodies, owned)
+	}
 	var (
 		recs      []Record // returned, when there is no stored
 		ids       idRuns   // every record stored
