@@ -59,16 +59,16 @@ func startHint(err error) string {
 // openBroker dials rawURL (loopback only) and declares a durable queue
 // whose name is prefix and a fresh suffix.
 func openBroker(rawURL, prefix string) (*broker, error) {
-	uri, err := cmdkit.ParseBrokerURL(rawURL)
+	uri, err := amqp.ParseURI(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("broker url: %w", err)
+		return nil, fmt.Errorf("broker url: %w", cmdkit.MaskURLError(rawURL, err))
 	}
 	if err := cmdkit.CheckLoopback(net.JoinHostPort(uri.Host, strconv.Itoa(uri.Port))); err != nil {
 		return nil, fmt.Errorf("broker: loopback only: %w", err)
 	}
 	b := &broker{host: uri.Host, port: uri.Port, user: uri.Username, pass: uri.Password, vhost: uri.Vhost}
 	if b.conn, err = amqp.Dial(rawURL); err != nil {
-		return nil, fmt.Errorf("dial broker %s: %w%s", cmdkit.ShownBroker(uri), err, startHint(err))
+		return nil, fmt.Errorf("dial broker %s://%s/: %w%s", uri.Scheme, net.JoinHostPort(uri.Host, strconv.Itoa(uri.Port)), err, startHint(err))
 	}
 	if b.ch, err = b.conn.Channel(); err != nil {
 		b.conn.Close()

@@ -3,53 +3,40 @@ package cmdkit
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
-	"strconv"
 	"strings"
-
-	amqp "github.com/rabbitmq/amqp091-go"
-
-	"github.com/injectkit/injectkit/internal/httpx"
 )
 
-// ParseBrokerURL parses raw, the amqp:// or amqps:// URL of a loopback
-// RabbitMQ broker a command is given (-amqp), as amqp091 dials it
-// (amqp.ParseURI). Its error never shows the password: url.Parse's
-// quotes the whole input, password and all; this one names the URL with
-// the password masked ("xxxxx") and says what is wrong without quoting
-// it (see maskedParseError). The parse error is wrapped all the same.
-func ParseBrokerURL(raw string) (amqp.URI, error) {
-	uri, err := amqp.ParseURI(raw)
-	if err != nil {
-		return amqp.URI{}, httpx.RedactErrorWith(err, func(string) string { return maskedParseError(raw, err) })
-	}
-	return uri, nil
+// MaskURLError is err, the error of parsing raw, a URL with a password
+// that a command is given (-amqp, which amqp.ParseURI parses with
+// url.Parse), as it may be shown: url.Parse's error quotes the whole
+// input, password and all. Its message names the URL with the password
+// masked ("xxxxx") and says what is wrong without quoting the password
+// (see maskedParseError); it wraps err.
+func MaskURLError(raw string, err error) error {
+	return &maskedError{msg: maskedParseError(raw, err), err: err}
 }
 
-// ShownBroker is uri as a log line or an error names the broker: its
-// scheme, host, port and vhost, without user nor password.
-func ShownBroker(uri amqp.URI) string {
-	shown := uri.Scheme + "://" + net.JoinHostPort(uri.Host, strconv.Itoa(uri.Port)) + "/"
-	if uri.Vhost != "/" {
-		shown += url.PathEscape(uri.Vhost)
-	}
-	return shown
+type maskedError struct {
+	msg string
+	err error
 }
 
-// maskedParseError says why amqp.ParseURI refused raw without its
-// password: the URL it quotes has the password masked ("xxxxx"), and
-// the password is masked wherever else the reason holds it. A password
-// whose user name lost its '@' ("amqp://guest:S3cret") reads as the port:
-// such a URL is quoted as httpx.MaskURL shows it (its port "REDACTED"),
-// and the reason does not quote the port.
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
+
+// maskedParseError says why raw did not parse without its password: the
+// URL it quotes has the password masked ("xxxxx"), and the password is
+// masked wherever else the reason holds it. A password whose user name
+// lost its '@' ("amqp://guest:S3cret") reads as the port: such a URL is
+// quoted up to that ':' alone ("amqp://guest:REDACTED…"), and the reason
+// does not quote the port.
 func maskedParseError(raw string, err error) string {
-	masked, pass := httpx.MaskURL(raw), ""
-	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			if user, p, ok := strings.Cut(rest[:at], ":"); ok && p != "" {
-				masked, pass = scheme+"://"+user+":xxxxx"+rest[at:], p
-			}
+	masked, pass := raw, ""
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if at := strings.LastIndex(rest, "@"); ok && at >= 0 {
+		if user, p, ok := strings.Cut(rest[:at], ":"); ok && p != "" {
+			masked, pass = scheme+"://"+user+":xxxxx"+rest[at:], p
 		}
 	}
 	hide := func(s string) string {
@@ -69,6 +56,15 @@ func maskedParseError(raw string, err error) string {
 		why = "invalid URL escape"
 	case strings.Contains(why, "invalid port"):
 		why = "invalid port after the host's ':', not a number"
+		if pass == "" && ok {
+			auth := rest
+			if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+				auth = rest[:i]
+			}
+			if i := strings.LastIndex(auth, ":"); i >= 0 {
+				masked = scheme + "://" + auth[:i] + ":REDACTED…"
+			}
+		}
 	}
 	reason := strings.ReplaceAll(err.Error(), ue.Error(), why) // what ParseURI adds to url's reason
 	return fmt.Sprintf("parse %q: %s", masked, hide(reason))

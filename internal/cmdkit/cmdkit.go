@@ -3,8 +3,8 @@
 // Shodan stand-ins' commands) with each other and with their tests: a POST
 // of a JSON body whose answer is drained, so that the connection is
 // reused; a file written at once, for a script that polls for it; the
-// loopback-only check of an address to listen on or dial; the parse of a
-// broker's amqp:// URL, whose errors never show its password; a command's main
+// loopback-only check of an address to listen on or dial; the error of a
+// broker's amqp:// URL that does not parse, its password masked; a command's main
 // (Main: the signals that stop it, exit 2 for a UsageError, exit 0 for
 // -h or --help). It measures and
 // serves nothing itself.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -49,8 +50,9 @@ type broker struct {
 // parseBroker checks -amqp: an amqp:// or amqps:// URL whose host is a
 // loopback address.
 func parseBroker(raw, own string) (*broker, error) {
-	uri, err := cmdkit.ParseBrokerURL(raw)
+	uri, err := amqp.ParseURI(raw)
 	if err != nil {
+		err = cmdkit.MaskURLError(raw, err)
 		return nil, fmt.Errorf("-amqp: %w", err)
 	}
 	if err := cmdkit.CheckLoopback(net.JoinHostPort(uri.Host, strconv.Itoa(uri.Port))); err != nil {
@@ -66,7 +68,13 @@ func (b *broker) reply() openaevtest.Broker {
 }
 
 // shown is the broker's address without its credentials.
-func (b *broker) shown() string { return cmdkit.ShownBroker(b.uri) }
+func (b *broker) shown() string {
+	shown := b.uri.Scheme + "://" + net.JoinHostPort(b.uri.Host, strconv.Itoa(b.uri.Port)) + "/"
+	if b.uri.Vhost != "/" {
+		shown += url.PathEscape(b.uri.Vhost)
+	}
+	return shown
+}
 
 // withChannel runs f on a channel of a fresh connection, as the platform
 // opens one for each declaration and each publication.
