@@ -221,7 +221,7 @@ func TestOutboxGaugeCountsThisDaemonsBackend(t *testing.T) {
 		if fail {
 			p.FailComplete(id, http.StatusServiceUnavailable, 1<<20)
 		}
-		store, err := outbox.Open(path, outbox.Options{Shared: true})
+		store, err := outbox.Open(path, outbox.Options{Shared: true, Timeout: outbox.DefaultTimeout})
 		if err != nil {
 			t.Fatal(err)
 		}
