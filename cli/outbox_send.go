@@ -279,11 +279,14 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	if err != nil {
 		return err
 	}
+	// A Retry-After past the client's cap ends its attempts: the body
+	// stays pending, due when the backend asked, as a flush leaves it.
+	ctx := httpx.WithLongWaitEnds(c.Context)
 	var out outbox.Outcome
 	if werr == nil {
-		out, err = e.store.SendRetried(c.Context, p, r, was)
+		out, err = e.store.SendRetried(ctx, p, r, was)
 	} else {
-		out, err = e.store.Send(c.Context, p, r, 0)
+		out, err = e.store.Send(ctx, p, r, 0)
 	}
 	if out == outbox.Failed && c.Context.Err() != nil {
 		return e.retryInterrupted(c, o, r, p, err)
@@ -306,6 +309,16 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 		said = "superseded, its signatures sent as data"
 	}
 	fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): %s\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks, said)
+	if out == outbox.Failed {
+		// Out of the dead list, kept pending: the error says so, when it
+		// is due, and the flush that sends it (or serve's resender, for
+		// the bodies it stored), as an interrupted retry says.
+		now, shown := time.Now(), httpx.StripCredentials(r.BaseURL)
+		if back, gerr := e.store.Get(r.ID); gerr == nil {
+			err = fmt.Errorf("retry-dead incomplete: %d (inject %s) stays pending, out of the dead list, next try %s (send it with: %s outbox flush --outbox %s --backend-url %s): %w",
+				r.ID, r.InjectID, nextAttempt(e.store, back, now), o.name(), shellWord(e.store.Path()), shellWord(shown), err)
+		}
+	}
 	if out != outbox.Delivered && out != outbox.Superseded && out != outbox.SupersededSent {
 		return &ExitError{Code: ExitDelivery, Err: err, Hint: joinHints(e.notFoundHint(err, 0), e.tooLargeHint(err), refusedHint(err, strconv.FormatUint(r.ID, 10)))}
 	}
