@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -82,12 +83,26 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 		if res.Unnoted > 0 {
 			ee.Hint = joinHints(ee.Hint, fmt.Sprintf("%d of them not sent: %v (make room on its file system, then flush again)", res.Unnoted, unnotedErr(res)))
 		}
+		if res.AskedWait > 0 && res.Failed > 0 {
+			ee.Hint = joinHints(ee.Hint, askedWaitHint(res.AskedWait))
+		}
 		if res.Moved > 0 {
 			ee.Hint = joinHints(ee.Hint, movedHint(o.name(), e.cfg.outbox().Path, e.cfg.backend().URL, res.MovedTo, res.MovedInject, e.redaction()))
 		}
 		return ee
 	}
 	return nil
+}
+
+// askedWaitHint says how long the backend asked a flush to wait (the
+// longest Retry-After of a 429 or 503 that held its bodies), so that the
+// operator knows when a flush is worth running again.
+func askedWaitHint(d time.Duration) string {
+	asked := d.String()
+	if d >= 1<<20*time.Second { // ParseRetryAfter's cap: the header may ask far more
+		asked = "more than 12 days"
+	}
+	return fmt.Sprintf("the backend asked to wait %s (the Retry-After of its 429 or 503): flush again once that has passed", asked)
 }
 
 // interruptedFlush is the exit of a flush an interrupt stopped: the

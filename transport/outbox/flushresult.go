@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"errors"
+	"time"
 
 	"github.com/injectkit/injectkit/internal/httpx"
 )
@@ -50,6 +51,10 @@ type FlushResult struct {
 	// error.
 	Unnoted int
 	NoteErr error
+	// AskedWait is the longest wait a Retry-After of a 429 or 503 that
+	// held a body (and its backend's other bodies) asked for in full,
+	// past any cap: when a flush is worth running again. 0: none asked.
+	AskedWait time.Duration
 	// Rejection is the error the backend rejected the first body of
 	// Rejected with (nil: none was), as the poster returned it: a 404 of
 	// a base URL that is not the platform's root, say.
@@ -72,6 +77,7 @@ func (res *FlushResult) Add(r FlushResult) {
 	res.Waited += r.Waited
 	res.Moved += r.Moved
 	res.Unnoted += r.Unnoted
+	res.AskedWait = max(res.AskedWait, r.AskedWait)
 	if res.NoteErr == nil {
 		res.NoteErr = r.NoteErr
 	}
@@ -102,6 +108,14 @@ func (res *FlushResult) movedBy(err error, injectID string) {
 	res.Moved++
 	if res.Moved == 1 {
 		res.MovedTo, res.MovedInject = he.Location, injectID
+	}
+}
+
+// askedBy keeps the wait err's Retry-After asked for, the longest.
+func (res *FlushResult) askedBy(err error) {
+	var he *httpx.HTTPError
+	if errors.As(err, &he) && askedToWait(he.Status) {
+		res.AskedWait = max(res.AskedWait, he.RetryAfter)
 	}
 }
 

@@ -39,12 +39,13 @@ func TestFlushStopsAtALongRetryAfter(t *testing.T) {
 		wantRequests int
 		wantWaits    int
 		wantNext     time.Duration // of the body tried; 0: not checked
+		wantAsked    time.Duration // FlushResult.AskedWait
 	}{
-		{"503 asking an hour", http.StatusServiceUnavailable, "3600", 1, 0, MaxBackoff},
-		{"429 asking an hour", http.StatusTooManyRequests, "3600", 1, 0, MaxBackoff},
-		{"503 asking 31 s", http.StatusServiceUnavailable, "31", 1, 0, 31 * time.Second},
-		{"503 asking the client's cap", http.StatusServiceUnavailable, "30", 4, 3, 0},
-		{"503 asking nothing", http.StatusServiceUnavailable, "", 4, 3, 0},
+		{"503 asking an hour", http.StatusServiceUnavailable, "3600", 1, 0, MaxBackoff, time.Hour},
+		{"429 asking an hour", http.StatusTooManyRequests, "3600", 1, 0, MaxBackoff, time.Hour},
+		{"503 asking 31 s", http.StatusServiceUnavailable, "31", 1, 0, 31 * time.Second, 31 * time.Second},
+		{"503 asking the client's cap", http.StatusServiceUnavailable, "30", 4, 3, 0, 30 * time.Second},
+		{"503 asking nothing", http.StatusServiceUnavailable, "", 4, 3, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,8 +76,8 @@ func TestFlushStopsAtALongRetryAfter(t *testing.T) {
 			if got := len(be.Requests()); got != tt.wantRequests || len(timer.Waits()) != tt.wantWaits {
 				t.Errorf("%d requests, waits %v; want %d requests, %d waits", got, timer.Waits(), tt.wantRequests, tt.wantWaits)
 			}
-			if res.Failed != 3 || res.Untried != 2 || res.Delivered != 0 {
-				t.Errorf("flush %+v; want 3 failed, 2 of them untried", res)
+			if res.Failed != 3 || res.Untried != 2 || res.Delivered != 0 || res.AskedWait != tt.wantAsked {
+				t.Errorf("flush %+v; want 3 failed, 2 of them untried, a wait of %s asked", res, tt.wantAsked)
 			}
 			recs, err := s.List()
 			if err != nil {
@@ -91,5 +92,19 @@ func TestFlushStopsAtALongRetryAfter(t *testing.T) {
 				t.Errorf("first body due in %s, want %s", first.NextAttempt.Sub(now), tt.wantNext)
 			}
 		})
+	}
+}
+
+// Add keeps the longest wait a backend asked of two flushes (the two
+// profiles' passes of one `outbox flush`).
+func TestFlushResultAddKeepsTheLongestWaitAsked(t *testing.T) {
+	for _, tt := range []struct{ a, b, want time.Duration }{
+		{0, 0, 0}, {time.Hour, 0, time.Hour}, {0, time.Minute, time.Minute}, {time.Minute, time.Hour, time.Hour}, {time.Hour, time.Minute, time.Hour},
+	} {
+		res := FlushResult{AskedWait: tt.a}
+		res.Add(FlushResult{AskedWait: tt.b})
+		if res.AskedWait != tt.want {
+			t.Errorf("%s added to %s: %s, want %s", tt.b, tt.a, res.AskedWait, tt.want)
+		}
 	}
 }

@@ -327,6 +327,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 			}
 			cut = cut || ctx.Err() != nil
 			res.movedBy(err, r.InjectID)
+			res.askedBy(err)
 			if ctx.Err() == nil && askedToWait(r.LastStatus) && asksToWait(err) && !probed[r.BaseURL] {
 				// Refused again, as before this pass: maybe for its own
 				// payload alone (a WAF's 429 or 503), so the next body

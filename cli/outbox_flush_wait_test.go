@@ -1,0 +1,59 @@
+package cli_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// A flush against a backend in maintenance (503, Retry-After: 3600) stops
+// at the first body, tried once, and says how long the backend asked to
+// wait, so that the operator knows when to flush again (h232: 91 s and 4
+// requests for 220 bodies, then "flush again later" alone); one asking no
+// more than the client waits gets its retries and no such hint.
+func TestFlushSaysTheWaitAsked(t *testing.T) {
+	tests := []struct {
+		name       string
+		retryAfter string
+		requests   int64
+		hint       string // "": none
+	}{
+		{"an hour", "3600", 1, "injectkit: hint: the backend asked to wait 1h0m0s (the Retry-After of its 429 or 503): flush again once that has passed\n"},
+		{"past 12 days", "99999999999", 1, "injectkit: hint: the backend asked to wait more than 12 days (the Retry-After of its 429 or 503)"},
+		{"none", "0", 4, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var down atomic.Bool
+			var posts atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !down.Load() {
+					w.WriteHeader(http.StatusConflict) // the runs' bodies: kept pending
+					return
+				}
+				posts.Add(1)
+				w.Header().Set("Retry-After", tt.retryAfter)
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}))
+			t.Cleanup(srv.Close)
+			env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")}
+			for _, id := range []string{"inj-1", "inj-2", "inj-3"} {
+				keepInOutbox(t, env, id, srv.URL)
+			}
+			down.Store(true)
+			f := run(t, registry(), env, "outbox", "flush", "--backend-url", srv.URL, "--log-level", "error")
+			if f.code != 1 || !strings.Contains(f.stdout, "3 still pending (2 of them not tried") {
+				t.Errorf("exit %d, want 1, 3 pending, 2 untried:\n%s%s", f.code, f.stdout, f.stderr)
+			}
+			if got := strings.Contains(f.stderr, "the backend asked to wait"); got != (tt.hint != "") || !strings.Contains(f.stderr, tt.hint) {
+				t.Errorf("stderr %q, want the hint %q", f.stderr, tt.hint)
+			}
+			if n := posts.Load(); n != tt.requests {
+				t.Errorf("%d requests, want %d", n, tt.requests)
+			}
+		})
+	}
+}
