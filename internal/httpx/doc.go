@@ -19,7 +19,9 @@
 //   - Poster: one request with retries: a number of attempts, a backoff
 //     (1 s doubling by default), a Retry-After header on a 429 or 503
 //     honoured up to a cap (one asking for no wait, 0 or a date not
-//     after now, waits the backoff step), a least wait between attempts (MinWait), a
+//     after now, waits the backoff step; with WithLongWaitEnds, one asking
+//     more than the cap ends the attempts instead, for a caller that keeps
+//     the request for later), a least wait between attempts (MinWait), a
 //     Retryable(status, op) predicate, a 2xx reply bounded (MaxReply) and
 //     kept whole or read as it arrives (Request.Decode), and the redaction
 //     of secrets from everything kept or logged;
