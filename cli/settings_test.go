@@ -80,7 +80,7 @@ func TestCaseFreeSettingsAsTheREADMESays(t *testing.T) {
 		env  map[string]string
 		want string // on stdout
 	}{
-		{key: "output", args: []string{"--output", "JSON"}, want: "valid: noop"},
+		{key: "output", args: []string{"--output", "JSON"}, want: `"injector": "noop"`}, // the JSON verdict
 		{key: "profile", args: []string{"--profile", "CALLBACK"}, want: "valid: noop"},
 		{key: "log_format", args: []string{"--log-format", "Json"}, want: "valid: noop"},
 		{key: "log_level", args: []string{"--log-level", "ERROR"}, want: "valid: noop"},

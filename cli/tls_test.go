@@ -49,8 +49,8 @@ func TestRunCAFileReadOnce(t *testing.T) {
 		{"run, callback profile", false, []string{"run", "noop", "--target", "192.0.2.1", "--inject-id", id}, ""},
 		{"run, openaev profile", true, []string{"run", "noop", "--profile", "openaev", "--target", "192.0.2.1", "--inject-id", id}, ""},
 		{"run, openaev message", true, []string{"run", "noop", "--openaev-message", msg}, ""},
-		{"validate, callback profile", false, []string{"validate", "noop", "--target", "192.0.2.1", "--inject-id", id}, "valid: "},
-		{"validate, openaev profile", true, []string{"validate", "noop", "--profile", "openaev", "--target", "192.0.2.1", "--inject-id", id}, "valid: "},
+		{"validate, callback profile", false, []string{"validate", "noop", "--target", "192.0.2.1", "--inject-id", id}, `"valid": true`},
+		{"validate, openaev profile", true, []string{"validate", "noop", "--profile", "openaev", "--target", "192.0.2.1", "--inject-id", id}, `"valid": true`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
