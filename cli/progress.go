@@ -115,10 +115,11 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// oneLine replaces the line breaks and control characters of s by spaces.
+// oneLine replaces the line breaks and control characters of s by spaces:
+// C0, DEL and C1 (U+0080 to U+009F: U+009B is an 8-bit terminal's CSI).
 func oneLine(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
+		if r < ' ' || (r >= 0x7f && r <= 0x9f) {
 			return ' '
 		}
 		return r
