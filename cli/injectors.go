@@ -52,6 +52,7 @@ func injectorsCommand(o Options) *ucli.Command {
 			}
 			cfg.warnStrayEnv(log, o.name())
 		}
+		shown := shownSettings(c, o, &cfg, settings, ms)
 		if name := c.Args().First(); name != "" {
 			if _, err := set.executor(name); err != nil {
 				return err
@@ -72,16 +73,16 @@ func injectorsCommand(o Options) *ucli.Command {
 			if cfg.Output == outputJSON {
 				// Marked as the listing marks it, and as the text says
 				// under its description.
-				one := injectorOf(ms[0], settings[name])
+				one := injectorOf(ms[0], shown[name])
 				one.OpenAEVRefuses = openaevRefusal(ms[0])
 				return writeJSON(o, one)
 			}
-			return showInjector(o, ms[0], settings[name])
+			return showInjector(o, ms[0], shown[name])
 		}
 		if cfg.Output == outputJSON {
 			list := make([]injectorJSON, len(ms))
 			for i, m := range ms {
-				list[i] = injectorOf(m, settings[m.Name])
+				list[i] = injectorOf(m, shown[m.Name])
 				if list[i].InvalidManifest = set.invalidManifest(m.Name); list[i].InvalidManifest == "" {
 					list[i].OpenAEVRefuses = openaevRefusal(m)
 				}
