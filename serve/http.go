@@ -164,7 +164,8 @@ func (r *runner) mux() *http.ServeMux {
 		}
 		_ = json.NewEncoder(w).Encode(h)
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(r.metrics.gatherer, promhttp.HandlerOpts{}))
+	// Uncompressed: redactedAnswers redacts the body as written.
+	mux.Handle("GET /metrics", promhttp.HandlerFor(r.metrics.gatherer, promhttp.HandlerOpts{DisableCompression: true}))
 	return mux
 }
 
@@ -189,7 +190,7 @@ func (r *runner) serveHTTP() (stop func(), err error) {
 		ln.Close()
 		return nil, err
 	}
-	srv := &http.Server{Handler: r.mux(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
+	srv := &http.Server{Handler: redactedAnswers(r.mux(), r.d.Secrets), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
