@@ -248,6 +248,12 @@ type Inject struct {
 	Params any
 	// Log is a logger scoped with the injector and the inject id.
 	Log *zap.Logger
+	// SecretEnv names the environment variables that hold a secret of
+	// the process: the Env of every Secret setting of every registered
+	// injector, and the variables each manifest names as its libraries'
+	// secrets (Manifest.SecretEnv), set by the runtime. A child process the executor starts
+	// inherits none of them: give it ChildEnv's environment.
+	SecretEnv []string
 
 	mu      sync.Mutex
 	partial []string

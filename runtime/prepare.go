@@ -113,7 +113,7 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 		p.Timeout = rt.timeout
 	}
 	p.inject = &framework.Inject{ID: req.InjectID, Injector: req.Injector, Category: p.category,
-		ExpectationTypes: slices.Clone(p.types)}
+		ExpectationTypes: slices.Clone(p.types), SecretEnv: rt.secretEnv()}
 	settings := rt.settings(req.Injector)
 	p.secrets = secretsOf(p.Manifest, settings)
 	rt.warnWeakSecrets(p.Manifest, settings)

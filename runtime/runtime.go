@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"net/netip"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -34,6 +35,7 @@ type Runtime struct {
 	logRedact func(string) string // WithLogRedaction
 	weak      *weakWarned         // the weak Secret settings' values warned of
 	checked   bool                // WithCheckPass
+	secretEnv func() []string     // secretEnvOf the registry, read once
 }
 
 // Option configures a Runtime.
@@ -85,7 +87,8 @@ func New(reg *framework.Registry, opts ...Option) *Runtime {
 	if reg == nil {
 		panic("runtime: New with a nil registry")
 	}
-	rt := &Runtime{registry: reg, weak: &weakWarned{seen: map[string]bool{}}}
+	rt := &Runtime{registry: reg, weak: &weakWarned{seen: map[string]bool{}},
+		secretEnv: sync.OnceValue(func() []string { return secretEnvOf(reg) })}
 	for _, o := range opts {
 		o(rt)
 	}

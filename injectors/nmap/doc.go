@@ -11,7 +11,9 @@
 // runner) over exec.CommandContext, without a shell, in its own process
 // group so that cancellation kills nmap and anything it started, with the
 // process's environment less every INJECTKIT_* and AWS_* variable (the
-// token, the API keys, the cloud credentials: nmap reads none of them).
+// token, the API keys, the cloud credentials: nmap reads none of them)
+// and less what framework.Inject.ChildEnv withholds from a child (every
+// injector's Secret settings, a URL with a password such as a proxy's).
 // Parsing is a pure, streaming encoding/xml reader of nmap's XML output
 // that tolerates a document cut short, so that a scan ended by its
 // deadline still reports every host it finished.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ import (
 // the scan killed and those. Each failure names its scan (scanGroup).
 // The targets no packet went to are named in Unreached (see unreached).
 func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+	ctx = withEnviron(ctx, in.ChildEnv(os.Environ()))
 	p, err := paramsOf(in.Params)
 	if err == nil {
 		err = e.validate(p)

@@ -60,8 +60,8 @@ func (e *ExitError) Error() string {
 type runFunc func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
 
 // runNmap is the real runner: nmap from PATH, no shell, in its own process
-// group, with the process's environment less injectkit's settings and
-// the AWS credentials (childEnv). Once nmap ends, on its own or killed,
+// group, with the process's environment (as Execute gave it: environOf)
+// less injectkit's settings and the AWS credentials (childEnv). Once nmap ends, on its own or killed,
 // what is left of its process group is killed (waitGroup): nothing it
 // started outlives it but a process that left the group (setsid), and the
 // report it wrote is kept.
@@ -71,7 +71,7 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Env = childEnv(os.Environ())
+	cmd.Env = childEnv(environOf(ctx))
 	cmd.Stdin = stdin
 	cmd.Stdout = chunked(stdout)
 	tail := &tailBuffer{max: maxStderr}
