@@ -97,6 +97,7 @@ func injectorsCommand(o Options) *ucli.Command {
 		}
 		return listInjectors(o, set)
 	}
+	cmd.Action = redactedInjectors(o, cmd.Action)
 	return cmd
 }
 

@@ -20,11 +20,7 @@ import (
 // defaults, written by the injector's author, are not the
 // configuration's and are printed as they are.
 func shownSettings(c *ucli.Context, o Options, cfg *injectorsConfig, settings injectorSettings, ms []framework.Manifest) injectorSettings {
-	secrets := everySecret(c, o, cfg)
-	secrets = append(secrets, secretValues(backendConfig{}, settings, ms)...)
-	for _, key := range []string{"BACKEND_URL", "OPENAEV_URL"} {
-		secrets = append(secrets, urlSecrets(o.Getenv(envPrefix+key))...)
-	}
+	secrets := append(everySecret(c, o, cfg, envURLSecrets(o)...), secretValues(backendConfig{}, settings, ms)...)
 	if len(secrets) == 0 {
 		return settings
 	}
@@ -48,4 +44,24 @@ func shownSettings(c *ucli.Context, o Options, cfg *injectorsConfig, settings in
 		out[name] = shown
 	}
 	return out
+}
+
+// envURLSecrets are the secrets of the user information of the backend's
+// and the platform's URLs as the environment gives them: `injectors`
+// decodes neither.
+func envURLSecrets(o Options) []string {
+	var out []string
+	for _, key := range []string{"BACKEND_URL", "OPENAEV_URL"} {
+		out = append(out, urlSecrets(o.Getenv(envPrefix+key))...)
+	}
+	return out
+}
+
+// redactedInjectors returns action with the error it exits with redacted
+// as run's and validate's are (redactGiven): a setting it refuses is
+// quoted as given, which may hold a secret pasted into it.
+func redactedInjectors(o Options, action ucli.ActionFunc) ucli.ActionFunc {
+	return func(c *ucli.Context) error {
+		return redactGiven(c, o, nil, action(c), envURLSecrets(o)...)
+	}
 }

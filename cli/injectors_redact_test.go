@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/injectkit/injectkit/cli"
 )
 
 // `injectkit injectors` shows the value of a setting that is not a secret
@@ -92,4 +94,34 @@ func shownBaseURL(t *testing.T, out string, listing bool) string {
 	}
 	t.Fatalf("no query.shodan_base_url value in:\n%s", out)
 	return ""
+}
+
+// A setting `injectors` refuses is quoted redacted of the process's
+// secrets, as validate quotes it: it was quoted whole
+// (`invalid query.shodan_base_url "ftp://127.0.0.1/tok-0123456789/"`).
+func TestInjectorsRefusalRedactsSecrets(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		env    map[string]string
+		secret string
+	}{
+		{"the token", map[string]string{"INJECTKIT_TOKEN": "tok-0123456789", "INJECTKIT_SHODAN_BASE_URL": "ftp://127.0.0.1/tok-0123456789/"},
+			"tok-0123456789"},
+		{"its own secret", map[string]string{"INJECTKIT_SHODAN_API_KEY": "KEY0123456789", "INJECTKIT_SHODAN_BASE_URL": "ftp://127.0.0.1/KEY0123456789/"},
+			"KEY0123456789"},
+		{"another injector's secret", map[string]string{"DEMO_TOKEN": "demo-s3cret-value", "INJECTKIT_SHODAN_BASE_URL": "ftp://127.0.0.1/demo-s3cret-value/"},
+			"demo-s3cret-value"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for _, output := range []string{"text", "json"} {
+				r := run(t, registry(withQuery, withDemo), tt.env, "injectors", "query", "-o", output)
+				want := `invalid query.shodan_base_url "ftp://127.0.0.1/[REDACTED]/" (env INJECTKIT_SHODAN_BASE_URL): scheme must be http or https`
+				if r.code != cli.ExitUsage || r.stderr != "injectkit: "+want+"\n" || strings.Contains(r.stderr, tt.secret) {
+					t.Errorf("%s: exit %d, stderr:\n%s\nwant exit %d and: injectkit: %s", output, r.code, r.stderr, cli.ExitUsage, want)
+				}
+			}
+		})
+	}
 }
