@@ -54,7 +54,11 @@ func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Lo
 	if err != nil {
 		return nil, nil, &ExitError{Code: ExitUsage, Err: urlNamed(err, "backend_url")}
 	}
-	view.setPlatform(client.Version(ctx))
+	v, err := client.CheckVersion(ctx)
+	if err != nil {
+		return nil, nil, err // the token refused (see tokenRefused)
+	}
+	view.setPlatform(v)
 	return client, wait, nil
 }
 
@@ -150,7 +154,7 @@ func onRefusal(err error, rewrite func(error) error) error {
 func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, injectID, injector string, fn func(*openaev.Processor) error) error {
 	client, wait, err := newOpenAEVClient(c.Context, o, cfg, log, view)
 	if err != nil {
-		return err
+		return tokenRefused(injectID, err)
 	}
 	verdict, err := unfinished(c.Context, o, cfg, log, client, injectID, injector)
 	if err != nil {

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 
 	"go.uber.org/zap"
 
@@ -40,7 +42,8 @@ type runVerdict struct {
 // late, or not at all, and the platform shows it ERROR), saying so (see
 // swept), and rerun_finished runs it, whose "complete" the platform saves.
 // A status that cannot be read runs the inject, as serve does, with a
-// WARN, as a rerun (it may have finished); a dry run asks nothing. The
+// WARN, as a rerun (it may have finished), but for a 401, the token
+// refused, which stops the run (tokenRefused); a dry run asks nothing. The
 // same GET gives the inject's contract: one of another injector than
 // injector (an inject made with cloudscan's contract run by query) is
 // refused too (exit 2 before anything is sent: the platform matches the
@@ -54,6 +57,10 @@ func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, 
 		return v, nil
 	}
 	state, err := client.InjectState(ctx, id)
+	var ae *openaev.APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+		return v, tokenRefused(id, &openaev.AuthorizationError{InjectID: id, Status: ae.Status, Err: err, NoToken: cfg.Backend.Token == ""})
+	}
 	if err == nil {
 		if err := openaev.CheckContract(state, id, injector, o.Registry.Names()); err != nil {
 			return v, contractRefused(o, cfg, err)
@@ -121,4 +128,23 @@ func swept(cfg runConfig, log *zap.Logger, v *runVerdict, id, status string) err
 		"its pending sweep ends an inject left PENDING past its threshold (10 minutes from its dispatch by default), and no run's complete is there; "+
 		"nothing ran or was sent; give --rerun-finished to run it: the platform reopens it and saves its complete, "+
 		"after its requeues should the sweep finalize it again first", id, status)}
+}
+
+// tokenRefused stops a run whose token the platform refuses (err, an
+// *openaev.AuthorizationError of a 401: it does not know the token, or
+// none was given) at its first answer, the version read or, the version
+// given, the inject's status read: said once, as the reception's refusal
+// would say it after a WARN that the inject runs, with its exit code (1,
+// a delivery failure: the same run succeeds with the right token), before
+// the outbox is opened: nothing ran, nothing was sent or stored. Any
+// other err is returned as it is.
+func tokenRefused(id string, err error) error {
+	var ae *openaev.AuthorizationError
+	if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized {
+		return err
+	}
+	if id == "" {
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("%w; nothing ran, nothing was sent or stored", err)}
+	}
+	return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("inject %s not run: %w; nothing was sent or stored", id, err)}
 }

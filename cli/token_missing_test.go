@@ -9,8 +9,8 @@ import (
 	"github.com/injectkit/injectkit/internal/testkit"
 )
 
-// A 401 from a backend, or a platform's 403 (OpenAEV 2.4.0's CSRF
-// refuses a POST without "Bearer "), given no token at all, says
+// A 401 from a backend, or a platform's 401 (its first answer, the
+// version read: a run stops there), given no token at all, says
 // that no token was given, and where to give one, not that it refused
 // the token: run with either profile, and a flush. With a token given,
 // the line still says the token was refused.
@@ -42,14 +42,14 @@ func TestUnauthorizedWithoutATokenSaysNoneWasGiven(t *testing.T) {
 			"not moved to the dead list (flush again with a token, given by INJECTKIT_TOKEN, the config file's token or --token)"},
 		{"openaev profile", "", func(*testing.T) []string {
 			return []string{"run", "noop", "--profile", "openaev", "--backend-url", platform.URL, "--outbox", "none"}
-		}, 1, "reception: the platform refuses a request without a token (status 403): no token was given " +
+		}, 1, "not run: the platform refuses a request without a token (status 401): no token was given " +
 			"(set INJECTKIT_TOKEN, the config file's token or --token)"},
 		{"callback profile, a token", "wrong-token-1", func(t *testing.T) []string {
 			return []string{"run", "noop", "--backend-url", backend.URL, "--outbox", filepath.Join(t.TempDir(), "o.db")}
 		}, 1, "delivery failed: the backend refused the token (401 or 403); "},
 		{"openaev profile, a token", "wrong-token-1", func(*testing.T) []string {
 			return []string{"run", "noop", "--profile", "openaev", "--backend-url", platform.URL, "--outbox", "none"}
-		}, 1, "reception: the platform refuses the token (status 401: it does not know it; check that INJECTKIT_TOKEN"},
+		}, 1, "not run: the platform refuses the token (status 401: it does not know it; check that INJECTKIT_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -169,12 +169,33 @@ func WithPlatformVersion(v PlatformVersion) Option {
 // that the next call (a registration retry, a heartbeat, a terminal
 // callback) asks again.
 func (c *Client) Version(ctx context.Context) PlatformVersion {
-	v, err := c.version(ctx)
+	v, _ := c.checkedVersion(ctx, false)
+	return v
+}
+
+// CheckVersion is Version for a command that runs one inject and stops
+// when the platform refuses its token: a version read answered 401 (the
+// platform does not know the token, or none was given: every release
+// answers so on its settings routes too) returns that refusal, an
+// *AuthorizationError, and logs nothing; the version is not remembered.
+// Version, which serve's registrations read, logs a WARN for it instead
+// and assumes the 2.4 line: serve tries again until the token is fixed.
+func (c *Client) CheckVersion(ctx context.Context) (PlatformVersion, error) {
+	return c.checkedVersion(ctx, true)
+}
+
+// checkedVersion is Version and, when stopRefused, CheckVersion.
+func (c *Client) checkedVersion(ctx context.Context, stopRefused bool) (PlatformVersion, error) {
+	v, err := c.readKnown(ctx, stopRefused)
+	var refused *AuthorizationError
+	if errors.As(err, &refused) {
+		return v, err
+	}
 	if errors.Is(err, ErrRetriesExhausted) && ctx.Err() == nil {
 		c.log.Warn("OpenAEV platform version not read (platform unreachable or failing); assuming the current line ("+SignatureVersion+" or later) for what is sent now; read again at the next registration or callback",
 			zap.String("error", c.redact(err.Error())))
 	}
-	return v
+	return v, nil
 }
 
 // version is Version, and, when the version it returns is not remembered
@@ -182,6 +203,12 @@ func (c *Client) Version(ctx context.Context) PlatformVersion {
 // not logged (a registration is postponed for it, see Register; a
 // callback goes as the current line's, see Version).
 func (c *Client) version(ctx context.Context) (PlatformVersion, error) {
+	return c.readKnown(ctx, false)
+}
+
+// readKnown is version; when stopRefused, a read the platform answers 401
+// returns its *AuthorizationError, not remembered (see CheckVersion).
+func (c *Client) readKnown(ctx context.Context, stopRefused bool) (PlatformVersion, error) {
 	c.verMu.Lock()
 	defer c.verMu.Unlock()
 	if c.verKnown {
@@ -206,6 +233,9 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, error) {
 		if err != nil && errors.Is(err, ErrRetriesExhausted) {
 			// The platform is unreachable for now: ask again next time.
 			return PlatformVersion{Current: true}, err
+		}
+		if tokenRefused(err) && stopRefused {
+			return PlatformVersion{Current: true}, authorization(err, "", false, c.cfg.Token == "")
 		}
 		if tokenRefused(err) {
 			// 401: the platform does not know the token (every release
