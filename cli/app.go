@@ -111,7 +111,8 @@ const exitHelp = `EXIT CODES:
       count and the injectkit outbox flush command that resends them), or, without an
       outbox (or room in it: they are sent unstored first), printed to stderr as JSON; with the openaev profile, also a reception the platform never
       acknowledged, or asset groups whose members the platform failed to list (5xx, 429, unreachable):
-      the inject did not run, nothing was stored (a hint line says so); for every command, a stdout
+      the inject did not run, nothing was stored (a hint line says so), or a token the platform
+      refuses (401) at its first answer: one line says so, nothing ran, was sent or stored; for every command, a stdout
       that could not be written (a full disk; for a run without a backend URL, a pipe closed early
       too) when it was the command's output: one line on stderr says so (a run with a backend URL,
       outbox flush, retry-dead and drop keep their code: stdout only reported what they sent); any
