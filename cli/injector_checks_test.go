@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -279,6 +281,37 @@ func TestValidateWarnsOfAnInjectorThatCannotRun(t *testing.T) {
 			r := run(t, reg, nil, "validate", "nmap", "--target", "127.0.0.1")
 			if r.code != 0 || !strings.HasPrefix(r.stdout, "valid: nmap on 1 network target") {
 				t.Fatalf("exit %d, stdout %q, want 0 and valid:\n%s", r.code, r.stdout, r.stderr)
+			}
+			checkPreflightWarn(t, "validate", tt, r.stderr)
+		})
+	}
+}
+
+// validate -o json says in its verdict, as cannot_run, what the WARN says
+// of an injector that cannot run here, for a script that reads stdout
+// alone; it leaves the field out when the injector can run. Not parallel:
+// PATH is the process's.
+func TestValidateJSONSaysAnInjectorCannotRun(t *testing.T) {
+	reg, tests := preflightCases(t, true)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("PATH", tt.path)
+			r := run(t, reg, nil, "validate", "nmap", "--target", "127.0.0.1", "-o", "json")
+			if r.code != 0 {
+				t.Fatalf("exit %d, want 0:\n%s", r.code, r.stderr)
+			}
+			var v map[string]any
+			if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+				t.Fatalf("stdout %q: %v", r.stdout, err)
+			}
+			got, has := v["cannot_run"]
+			switch {
+			case tt.want == "" && has:
+				t.Errorf("nmap on PATH, yet cannot_run is %q", got)
+			case tt.want != "" && !has:
+				t.Errorf("no cannot_run in %s, want one saying %q", r.stdout, tt.want)
+			case tt.want != "" && !strings.Contains(fmt.Sprint(got), tt.want):
+				t.Errorf("cannot_run %q, want it to say %q", got, tt.want)
 			}
 			checkPreflightWarn(t, "validate", tt, r.stderr)
 		})

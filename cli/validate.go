@@ -20,7 +20,7 @@ import (
 const validateExitHelp = `EXIT CODES:
    0  the inject is valid: run would execute it (one line on stdout says how; with -o json, one
       JSON object); when the injector cannot run on this machine (nmap not on PATH), a WARN line
-      on stderr says that run would fail
+      on stderr says that run would fail (in the JSON object too, as cannot_run)
    1  it is valid, but that line could not be written to stdout (a full disk): one line on stderr
       says so (injectkit: stdout not written: …); a reader that stops early (| head) changes no code
    2  it is not: one line on stderr names the flag, key, field or file, and the value (several
@@ -83,15 +83,23 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	}
 	// Valid all the same: the machine, not the inject, is at fault, and the
 	// tool may be installed before the run.
+	var notHere error
 	if b, ok := o.injectors().get(req.Injector); ok && b.ok {
-		warnPreflight(log, o.injectors(), []framework.Manifest{b.m})
+		if notHere = cannotRun(o.injectors(), b.m.Name); notHere != nil {
+			warnCannotRun(log, b.m.Name, notHere)
+		}
 		if err := o.injectors().closeExecutors(); err != nil {
 			log.Warn("injectors not closed after the preflight", zap.Error(err))
 		}
 	}
 	if cfg.Output == outputJSON {
-		// Asked for JSON: one JSON object, not the line of text.
-		return writeJSON(o, verdictOf(p, cfg, dest))
+		// Asked for JSON: one JSON object, not the line of text, saying
+		// too (cannot_run) what the WARN says to a reader of stderr.
+		v := verdictOf(p, cfg, dest)
+		if notHere != nil {
+			v.CannotRun = notHere.Error()
+		}
+		return writeJSON(o, v)
 	}
 	_, err = fmt.Fprintf(o.Stdout, "valid: %s; %s\n", describe(p), dest)
 	return err
@@ -171,19 +179,30 @@ func warnUnsetRequired(log *zap.Logger, served []framework.Manifest, settings in
 // injector, and still says the inject is valid (exit 0).
 func warnPreflight(log *zap.Logger, set *injectorSet, served []framework.Manifest) {
 	for _, m := range served {
-		ex, err := set.executor(m.Name)
-		if err != nil {
-			continue // said already: checkSettings built it
-		}
-		p, ok := ex.(framework.Preflighter)
-		if !ok {
-			continue
-		}
-		if err := set.callHook(m.Name, "Preflight", p.Preflight); err != nil {
-			log.Warn("injector cannot run on this machine: every inject of "+m.Name+" fails until it can",
-				zap.String("injector", m.Name), zap.Error(err))
+		if err := cannotRun(set, m.Name); err != nil {
+			warnCannotRun(log, m.Name, err)
 		}
 	}
+}
+
+// cannotRun is why the injector name cannot run on this machine (its
+// Preflight's error), nil when it can or does not say.
+func cannotRun(set *injectorSet, name string) error {
+	ex, err := set.executor(name)
+	if err != nil {
+		return nil // said already: checkSettings built it
+	}
+	p, ok := ex.(framework.Preflighter)
+	if !ok {
+		return nil
+	}
+	return set.callHook(name, "Preflight", p.Preflight)
+}
+
+// warnCannotRun logs the WARN line of an injector that cannot run here.
+func warnCannotRun(log *zap.Logger, name string, err error) {
+	log.Warn("injector cannot run on this machine: every inject of "+name+" fails until it can",
+		zap.String("injector", name), zap.Error(err))
 }
 
 // deliveryChecks builds what run would deliver with, without contacting

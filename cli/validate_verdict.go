@@ -25,6 +25,10 @@ type verdictJSON struct {
 	BackendURL string `json:"backend_url"`
 	// Destination is the line of text's words on where the results go.
 	Destination string `json:"destination"`
+	// CannotRun says why the injector cannot run on this machine (nmap
+	// not on PATH), as validate's WARN line does: the inject is valid,
+	// its run would fail until the tool is there. Left out when it can.
+	CannotRun string `json:"cannot_run,omitempty"`
 }
 
 // verdictOf is the verdict of p, whose results would go to dest.

@@ -87,7 +87,13 @@ func rootAction(o Options) ucli.ActionFunc {
 			if c.NArg() > 0 {
 				return argsError(c, o, "--"+versionFlag, "no arguments")
 			}
-			return printVersion(o, outputText)
+			// As `version`: INJECTKIT_OUTPUT=json (the only source of the
+			// output here, --version taking no flag of its own) gives JSON.
+			var cfg versionConfig
+			if err := decodeFields(&cfg, c, o.name(), o.Getenv, nil); err != nil {
+				return err
+			}
+			return printVersion(o, cfg.Output)
 		}
 		return group(c)
 	}
