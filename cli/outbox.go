@@ -329,10 +329,12 @@ func outboxCommand(o Options) *ucli.Command {
 					"   a reader that stopped early (| head): nothing is said",
 				Flags: outboxFlags(o, send, sendUsage),
 				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error {
-					if err := e.unknownBackend(o.name()); err != nil {
+					recs, err := e.store.List()
+					before := listing{recs, err}
+					if err := e.unknownBackend(o.name(), before); err != nil {
 						return err // a mistyped --backend-url: nothing sent
 					}
-					return e.reportIncomplete(o, flushOutbox(c, o, e))
+					return e.reportIncomplete(o, flushOutbox(c, o, e, before))
 				}),
 			},
 			{

@@ -20,8 +20,8 @@ import (
 // flushOutbox runs `outbox flush`: one line of counts, and an exit 1 when
 // a body it tried or could have tried was not delivered (2 for an outbox
 // found corrupt or locked).
-func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
-	res, byProfile, others, kept, err := e.flush(c, o)
+func flushOutbox(c *ucli.Context, o Options, e *outboxEnv, before listing) error {
+	res, byProfile, others, kept, err := e.flush(c, o, before)
 	if err != nil && c.Context.Err() == nil && res == (outbox.FlushResult{}) {
 		// Failed before doing anything (a corrupt outbox, a full disk):
 		// no line of counts, the error only.
@@ -212,13 +212,23 @@ func (c profileCounts) String() string {
 // total is the number of bodies of both profiles.
 func (c profileCounts) total() int { return c[0] + c[1] }
 
+// listing is the outbox's records as a flush reads them once before it
+// sends anything (Store.List), or the error reading them: the refusal of
+// an unknown backend (unknownBackend) and the lines about the bodies the
+// flush leaves alone (otherBackends, serveKept) share it, where each read
+// the whole file again (a fifth of the CPU of a flush of 10 000 bodies).
+type listing struct {
+	recs []outbox.Record
+	err  error
+}
+
 // flush sends every pending body of the two profiles now: the callback
 // profile's, and the openaev terminal callbacks `run --profile openaev`
 // kept (those of a platform reached with a tenant are resent by the
 // `injectkit serve` that keeps them), its results summed (res) and by
 // profile. others counts the pending bodies of other backends, left
 // alone, kept those a daemon with a tenant resends (see serveKept).
-func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, byProfile profileResults, others int, kept serveLeft, err error) {
+func (e *outboxEnv) flush(c *ucli.Context, o Options, before listing) (res outbox.FlushResult, byProfile profileResults, others int, kept serveLeft, err error) {
 	configured := e.cfg.backend().URL
 	mine := func(sel func(outbox.Record) bool) func(outbox.Record) bool {
 		return func(r outbox.Record) bool { return sel(r) && sameBackend(r.BaseURL, configured) }
@@ -227,13 +237,11 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, b
 		{Store: e.store, Client: e.callbackPoster(o), Log: e.log, Select: mine(callbackRecord)},
 		{Store: e.store, Client: e.openaevPoster(o), Log: e.log, Select: mine(openaev.Untenanted)},
 	}
-	left, err := e.otherBackends(o.Stdout, configured, flushes)
-	if err != nil {
-		return res, byProfile, 0, serveLeft{}, err
+	if before.err != nil {
+		return res, byProfile, 0, serveLeft{}, before.err
 	}
-	if kept, err = e.serveKept(o.Stdout); err != nil {
-		return res, byProfile, 0, serveLeft{}, err
-	}
+	left := e.otherBackends(o.Stdout, before.recs, configured, flushes)
+	kept = e.serveKept(o.Stdout, before.recs)
 	others = left.total()
 	if configured == "" && others > 0 {
 		// Nothing can be sent without a backend to send it to: a flush
@@ -281,13 +289,13 @@ func (e *outboxEnv) redaction() func(string) string {
 // it (a fixed --backend-url after a 301 or 308). An outbox holding no
 // pending body of another backend (empty, or drained by earlier
 // flushes) is flushed as before: there is nothing to send.
-func (e *outboxEnv) unknownBackend(name string) error {
+func (e *outboxEnv) unknownBackend(name string, before listing) error {
 	configured := e.cfg.backend().URL
 	if configured == "" {
 		return nil // flush says it: no --backend-url given
 	}
-	recs, err := e.store.List()
-	if err != nil {
+	recs := before.recs
+	if before.err != nil {
 		return nil // flush reports the outbox's error
 	}
 	sends, err := e.store.Incomplete()

@@ -67,14 +67,10 @@ func backendKey(s string) string {
 	return key
 }
 
-// otherBackends writes one line per backend whose pending bodies this
-// flush leaves alone, and returns how many bodies that is, by profile
-// (each line counts them so: see profileCounts).
-func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func(outbox.Record) bool) (profileCounts, error) {
-	recs, err := e.store.List()
-	if err != nil {
-		return profileCounts{}, err
-	}
+// otherBackends writes one line per backend whose pending bodies among
+// recs this flush leaves alone, and returns how many bodies that is, by
+// profile (each line counts them so: see profileCounts).
+func (e *outboxEnv) otherBackends(w io.Writer, recs []outbox.Record, configured string, flushable func(outbox.Record) bool) profileCounts {
 	left := map[string]profileCounts{}
 	var order []string
 	for _, r := range recs {
@@ -103,19 +99,16 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 		fmt.Fprintf(w, "%s for %s left pending: %s (flush it with --backend-url %s and its token, given by %s)\n",
 			left[base], base, why, base, tokenSources)
 	}
-	return n, nil
+	return n
 }
 
 // serveKept writes one line to w for each platform, tenant and injector
-// of the pending terminal callbacks a daemon reached with a tenant kept
-// (see openaev.Tenant): a flush does not send them, the injectkit serve
-// with that tenant and injector id does (openaev.Profile.Owns). It
-// returns how many there are, and how many lines it wrote.
-func (e *outboxEnv) serveKept(w io.Writer) (serveLeft, error) {
-	recs, err := e.store.List()
-	if err != nil {
-		return serveLeft{}, err
-	}
+// of the pending terminal callbacks among recs a daemon reached with a
+// tenant kept (see openaev.Tenant): a flush does not send them, the
+// injectkit serve with that tenant and injector id does
+// (openaev.Profile.Owns). It returns how many there are, and how many
+// lines it wrote.
+func (e *outboxEnv) serveKept(w io.Writer, recs []outbox.Record) serveLeft {
 	type platform struct{ base, tenant, injector string }
 	kept := map[platform]int{}
 	var order []platform
@@ -140,7 +133,7 @@ func (e *outboxEnv) serveKept(w io.Writer) (serveLeft, error) {
 		fmt.Fprintf(w, "%s for %s (tenant %s) left pending: a flush does not send a tenant's callbacks; the injectkit serve that stored %s resends %s (--openaev-url %s --tenant %s%s)\n",
 			terminalBodies(kept[p]), p.base, p.tenant, it, it, p.base, p.tenant, injectorFlag(p.injector))
 	}
-	return n, nil
+	return n
 }
 
 // serveLeft counts the bodies a flush leaves to injectkit serve, and the
