@@ -30,24 +30,32 @@ func documentedKeys(t *testing.T, command string) []string {
 	return keys
 }
 
-// The JSON object version and validate print is one document whose keys
-// are the ones the README lists for it, no more and no fewer: a script
+// The JSON object version, validate, outbox list (of an empty outbox) and
+// outbox move (of nothing) print is one document whose keys are the ones
+// the README lists for it, no more and no fewer (those it says are left out
+// when they do not apply are checked in TestOutboxJSONFieldsAsTheREADMESays
+// and TestValidateJSONSaysAnInjectorCannotRun): a script
 // goes by that list, and a field added, renamed or dropped without it
 // fails here. Checked on the output itself, decoded as a script would.
 func TestJSONObjectsCarryTheREADMEsFields(t *testing.T) {
+	ob := filepath.Join(t.TempDir(), "outbox.db")
 	for _, tt := range []struct {
 		command string
 		args    []string
+		code    int // 1: move's nothing moved, its object printed all the same
 	}{
-		{"injectkit version -o json", []string{"version", "-o", "json"}},
-		{"validate -o json", []string{"validate", "noop", "--target", "127.0.0.1", "-o", "json"}},
+		{"outbox list -o json", []string{"outbox", "list", "--outbox", ob, "-o", "json"}, 0},
+		{"outbox move -o json", []string{"outbox", "move", "--outbox", ob, "--from", "http://127.0.0.1:9/",
+			"--to", "http://127.0.0.1:10/", "-o", "json"}, 1},
+		{"injectkit version -o json", []string{"version", "-o", "json"}, 0},
+		{"validate -o json", []string{"validate", "noop", "--target", "127.0.0.1", "-o", "json"}, 0},
 		{"validate -o json", []string{"validate", "noop", "--target", "127.0.0.1", "-o", "json", "--profile", "openaev",
-			"--backend-url", "http://127.0.0.1:9/", "--inject-id", "i1", "--outbox", "none"}},
+			"--backend-url", "http://127.0.0.1:9/", "--inject-id", "i1", "--outbox", "none"}, 0},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			r := run(t, registry(), nil, tt.args...)
-			if r.code != 0 {
-				t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s", r.code, tt.code, r.stderr)
 			}
 			var v map[string]any
 			dec := json.NewDecoder(strings.NewReader(r.stdout))
