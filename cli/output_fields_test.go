@@ -78,3 +78,51 @@ func TestJSONObjectsCarryTheREADMEsFields(t *testing.T) {
 		})
 	}
 }
+
+// A run without a backend URL prints, with -o json, one JSON document per
+// line: a body of the callback profile, `{"phase","expectation_signature"}`
+// as docs/wire-format.md gives it (an unchunked one: no chunk_index nor
+// total_chunks), or, with --profile openaev, each platform call as
+// `{"method","path","body"}`, as the README says. A key added or
+// renamed, or the page's example changed, fails here.
+func TestRunJSONLinesCarryTheDocumentedFields(t *testing.T) {
+	for _, tt := range []struct {
+		name, doc, example string
+		args               []string
+		keys               []string
+	}{
+		{"callback", "docs/wire-format.md", `{"phase": "execution_complete", "expectation_signature": {`,
+			[]string{"run", "noop", "--target", "127.0.0.1", "-o", "json"}, []string{"expectation_signature", "phase"}},
+		{"openaev", "README.md", "`{\"method\",\"path\",\"body\"}`",
+			[]string{"run", "noop", "--target", "127.0.0.1", "-o", "json", "--profile", "openaev"}, []string{"body", "method", "path"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := os.ReadFile(filepath.Join("..", tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(doc), tt.example) {
+				t.Fatalf("%s no longer gives a line as %s", tt.doc, tt.example)
+			}
+			r := run(t, registry(), nil, tt.args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+			for _, line := range lines {
+				var v map[string]json.RawMessage
+				if err := json.Unmarshal([]byte(line), &v); err != nil {
+					t.Fatalf("line %q is not a JSON object: %v", line, err)
+				}
+				var got []string
+				for k := range v {
+					got = append(got, k)
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, tt.keys) {
+					t.Errorf("line %q has keys %q, %s gives %q", line, got, tt.doc, tt.keys)
+				}
+			}
+		})
+	}
+}
