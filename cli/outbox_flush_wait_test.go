@@ -27,18 +27,8 @@ func TestFlushSaysTheWaitAsked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var down atomic.Bool
-			var posts atomic.Int64
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if !down.Load() {
-					w.WriteHeader(http.StatusConflict) // the runs' bodies: kept pending
-					return
-				}
-				posts.Add(1)
-				w.Header().Set("Retry-After", tt.retryAfter)
-				w.WriteHeader(http.StatusServiceUnavailable)
-			}))
-			t.Cleanup(srv.Close)
+			m := newMaintenance(t, http.StatusConflict, tt.retryAfter) // the runs' bodies: kept pending
+			srv, down, posts := m.srv, &m.down, &m.posts
 			env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")}
 			for _, id := range []string{"inj-1", "inj-2", "inj-3"} {
 				keepInOutbox(t, env, id, srv.URL)
@@ -56,4 +46,28 @@ func TestFlushSaysTheWaitAsked(t *testing.T) {
 			}
 		})
 	}
+}
+
+// maintenance is a backend that answers its first status to the runs
+// that store the bodies, then, once down, 503 with a Retry-After to
+// each POST, which it counts.
+type maintenance struct {
+	srv   *httptest.Server
+	down  atomic.Bool
+	posts atomic.Int64
+}
+
+func newMaintenance(t *testing.T, first int, retryAfter string) *maintenance {
+	m := &maintenance{}
+	m.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !m.down.Load() {
+			w.WriteHeader(first)
+			return
+		}
+		m.posts.Add(1)
+		w.Header().Set("Retry-After", retryAfter)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(m.srv.Close)
+	return m
 }

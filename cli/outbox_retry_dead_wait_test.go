@@ -2,10 +2,8 @@ package cli_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 )
 
@@ -27,18 +25,8 @@ func TestRetryDeadFailedStaysPending(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var down atomic.Bool
-			var posts atomic.Int64
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if !down.Load() {
-					w.WriteHeader(http.StatusUnprocessableEntity) // the run's body: dead
-					return
-				}
-				posts.Add(1)
-				w.Header().Set("Retry-After", tt.retryAfter)
-				w.WriteHeader(http.StatusServiceUnavailable)
-			}))
-			t.Cleanup(srv.Close)
+			m := newMaintenance(t, http.StatusUnprocessableEntity, tt.retryAfter) // the run's body: dead
+			srv, down, posts := m.srv, &m.down, &m.posts
 			box := filepath.Join(t.TempDir(), "outbox.db")
 			env := map[string]string{"INJECTKIT_OUTBOX": box}
 			keepInOutbox(t, env, "inj-rd", srv.URL)
