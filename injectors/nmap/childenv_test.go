@@ -5,7 +5,6 @@ package nmap
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,21 +37,12 @@ func TestExecuteEnvironmentHoldsNoSecretOfTheFramework(t *testing.T) {
 	in, _ := newInject(t, nil, "127.0.0.1")
 	in.SecretEnv = []string{"ACME_API_KEY", "INJECTKIT_SHODAN_API_KEY"}
 	New().Execute(context.Background(), in)
-	raw, err := os.ReadFile(filepath.Join(dir, "env"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok {
-			got[k] = v
-		}
-	}
+	got, raw := envWritten(t, dir)
 	for _, tt := range tests {
 		if v, ok := got[tt.key]; ok != tt.kept || (ok && v != tt.value) {
 			t.Errorf("nmap's environment: %s=%q (set: %v), want set: %v", tt.key, v, ok, tt.kept)
 		}
-		if !tt.kept && strings.Contains(string(raw), tt.value) {
+		if !tt.kept && strings.Contains(raw, tt.value) {
 			t.Errorf("nmap's environment holds the value of %s", tt.key)
 		}
 	}

@@ -264,21 +264,12 @@ func TestRunnerEnvironmentHoldsNoSecret(t *testing.T) {
 	if err := runNmap(context.Background(), nil, strings.NewReader(""), &bytes.Buffer{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "env"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok {
-			got[k] = v
-		}
-	}
+	got, raw := envWritten(t, dir)
 	for _, tt := range tests {
 		if v, ok := got[tt.key]; ok != tt.kept || (ok && v != "value-of-"+tt.key) {
 			t.Errorf("nmap's environment: %s=%q (set: %v), want set: %v", tt.key, v, ok, tt.kept)
 		}
-		if !tt.kept && strings.Contains(string(raw), "value-of-"+tt.key+"\n") {
+		if !tt.kept && strings.Contains(raw, "value-of-"+tt.key+"\n") {
 			t.Errorf("nmap's environment holds the value of %s", tt.key)
 		}
 	}
@@ -351,4 +342,21 @@ esac
 			}
 		})
 	}
+}
+
+// envWritten reads the environment a fake nmap running `env >"$DIR/env"`
+// wrote into dir, by variable name, and as written.
+func envWritten(t *testing.T, dir string) (map[string]string, string) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			got[k] = v
+		}
+	}
+	return got, string(raw)
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
-	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // httpxPoster posts each body to URL with an httpx.Poster whose waits
@@ -49,12 +48,7 @@ func TestFlushStopsAtALongRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			be := transporttest.NewBackend(t)
-			h := http.Header{}
-			if tt.after != "" {
-				h.Set("Retry-After", tt.after)
-			}
-			be.SetReply(transporttest.Reply{Status: tt.status, Header: h, Body: `{"error":"maintenance"}`})
+			be := retryAfterBackend(t, tt.status, tt.after, `{"error":"maintenance"}`)
 			s := openTemp(t, Options{Now: func() time.Time { return now }})
 			for _, inj := range []string{"a", "b", "c"} {
 				recs, err := s.Put(Entry{InjectID: inj, Phase: "p", BaseURL: be.URL, Body: []byte(`{"phase":"p"}`)})

@@ -36,12 +36,7 @@ func TestSendKeepsRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			be := transporttest.NewBackend(t)
-			h := http.Header{}
-			if tt.after != "" {
-				h.Set("Retry-After", tt.after)
-			}
-			be.SetReply(transporttest.Reply{Status: tt.status, Header: h, Body: `{"error":"busy"}`})
+			be := retryAfterBackend(t, tt.status, tt.after, `{"error":"busy"}`)
 			s := openTemp(t, Options{Now: func() time.Time { return now }})
 			recs, err := s.Put(Entry{InjectID: "inj", Phase: "p", BaseURL: be.URL, Body: []byte(`{"phase":"p"}`)})
 			if err != nil {
@@ -110,4 +105,16 @@ func TestInterruptedWaitKeepsRetryAfter(t *testing.T) {
 	if r.State != Pending || r.Attempts != 1 || r.NextAttempt.Before(start.Add(120*time.Second)) || r.NextAttempt.After(time.Now().Add(120*time.Second)) {
 		t.Errorf("record %s, %d attempts, next in %s; want pending, 1 attempt, next in 120s (the Retry-After)", r.State, r.Attempts, r.NextAttempt.Sub(start).Round(time.Second))
 	}
+}
+
+// retryAfterBackend is a backend answering every POST status with body
+// and, unless after is "", a Retry-After of after.
+func retryAfterBackend(t *testing.T, status int, after, body string) *transporttest.Backend {
+	be := transporttest.NewBackend(t)
+	h := http.Header{}
+	if after != "" {
+		h.Set("Retry-After", after)
+	}
+	be.SetReply(transporttest.Reply{Status: status, Header: h, Body: body})
+	return be
 }
