@@ -11,8 +11,9 @@
 # stand-in has processed the N-th "complete". Registration and start-up are
 # not timed. A run fails loudly unless every inject was completed exactly
 # once and the stand-in refused and dropped nothing. Prints injects/s and
-# wall time per run, the median (and min/max) when RUNS > 1, and the
-# daemon's peak RSS.
+# wall time per run, the median (and min/max) when RUNS > 1, the
+# daemon's peak RSS and its CPU time (user and system, start-up included)
+# shared over the N injects, cpu/inject.
 #
 #   scripts/bench-serve.sh N WORKERS [RUNS]   (make bench-serve N=2000 WORKERS=16 RUNS=3)
 #   OUTBOX=on|none|both (default both) picks the settings.

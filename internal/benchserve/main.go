@@ -13,7 +13,11 @@
 // the daemon consumes them; the clock stops when the stand-in has processed
 // the N-th inject's "complete" callback (publish= says when the last
 // confirmation came: a figure whose publish is close to its wall is bound
-// by the publisher, not the daemon). Each inject makes three calls:
+// by the publisher, not the daemon; cpu= is the daemon's CPU time, user
+// and system, from its start to its exit, start-up and registration
+// included, and cpu/inject that shared over the N injects: on a loaded
+// machine a steadier measure of the daemon's own cost than its rate).
+// Each inject makes three calls:
 // reception, an INFO trace and the "complete" (its one manual target has
 // no asset, so no per-target trace).
 //
@@ -115,6 +119,11 @@ func median(sorted []time.Duration) time.Duration {
 	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
+// perInject is the daemon's CPU time cpu shared over n injects, in ms.
+func perInject(cpu time.Duration, n int) float64 {
+	return cpu.Seconds() * 1000 / float64(n)
+}
+
 func outboxModes(s string) ([]bool, error) {
 	switch s {
 	case "on":
@@ -146,9 +155,9 @@ func bench(ctx context.Context, c config, modes []bool, runs int) error {
 				return fmt.Errorf("outbox=%s run %d: %w", label(outbox), i+1, err)
 			}
 			results[m] = append(results[m], r)
-			fmt.Printf("outbox=%-4s workers=%d slots=%d N=%d run=%d/%d injects/s=%.0f wall=%.3fs publish=%.3fs peak_rss=%dMB calls=%d\n",
+			fmt.Printf("outbox=%-4s workers=%d slots=%d N=%d run=%d/%d injects/s=%.0f wall=%.3fs publish=%.3fs peak_rss=%dMB calls=%d cpu=%.2fs cpu/inject=%.3fms\n",
 				label(outbox), c.workers, c.slots(outbox), c.n, i+1, runs, float64(c.n)/r.wall.Seconds(), r.wall.Seconds(),
-				r.pub.Seconds(), r.peakKB/1024, r.calls)
+				r.pub.Seconds(), r.peakKB/1024, r.calls, r.cpu.Seconds(), perInject(r.cpu, c.n))
 		}
 	}
 	if runs == 1 {
@@ -156,17 +165,20 @@ func bench(ctx context.Context, c config, modes []bool, runs int) error {
 	}
 	for m, outbox := range modes {
 		walls := make([]time.Duration, len(results[m]))
+		cpus := make([]time.Duration, len(results[m]))
 		peak := int64(0)
 		for i, r := range results[m] {
-			walls[i] = r.wall
+			walls[i], cpus[i] = r.wall, r.cpu
 			peak = max(peak, r.peakKB)
 		}
 		slices.Sort(walls)
+		slices.Sort(cpus)
 		med := median(walls)
-		fmt.Printf("outbox=%-4s workers=%d slots=%d N=%d runs=%d median injects/s=%.0f (min %.0f, max %.0f) wall median=%.3fs min=%.3fs max=%.3fs peak_rss=%dMB\n",
+		fmt.Printf("outbox=%-4s workers=%d slots=%d N=%d runs=%d median injects/s=%.0f (min %.0f, max %.0f) wall median=%.3fs min=%.3fs max=%.3fs peak_rss=%dMB cpu/inject median=%.3fms (min %.3f, max %.3f)\n",
 			label(outbox), c.workers, c.slots(outbox), c.n, runs, float64(c.n)/med.Seconds(),
 			float64(c.n)/walls[len(walls)-1].Seconds(), float64(c.n)/walls[0].Seconds(),
-			med.Seconds(), walls[0].Seconds(), walls[len(walls)-1].Seconds(), peak/1024)
+			med.Seconds(), walls[0].Seconds(), walls[len(walls)-1].Seconds(), peak/1024,
+			perInject(median(cpus), c.n), perInject(cpus[0], c.n), perInject(cpus[len(cpus)-1], c.n))
 	}
 	return nil
 }

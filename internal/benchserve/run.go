@@ -29,6 +29,7 @@ type result struct {
 	wall   time.Duration // first publish to the N-th processed completion
 	pub    time.Duration // first publish to the last confirmation
 	peakKB int64         // the daemon's peak RSS
+	cpu    time.Duration // the daemon's CPU time (user and system), start to exit
 	calls  int           // calls the stand-in received
 }
 
@@ -96,7 +97,7 @@ func runOnce(ctx context.Context, c config, outbox bool) (res result, err error)
 		return res, err
 	}
 	res.pub = pub
-	if res.peakKB, err = d.stop(); err != nil {
+	if res.peakKB, res.cpu, err = d.stop(); err != nil {
 		return res, d.explain(err)
 	}
 	res.calls, err = verify(p, b, c.n, c.messageSize > 0)
@@ -273,18 +274,20 @@ func (d *daemon) alive() error {
 	}
 }
 
-// stop sends SIGTERM, waits for the exit and returns the peak RSS in KiB.
-func (d *daemon) stop() (int64, error) {
+// stop sends SIGTERM, waits for the exit and returns the peak RSS in KiB
+// and the CPU time (user and system) the daemon used in its life.
+func (d *daemon) stop() (int64, time.Duration, error) {
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-d.done:
 	case <-time.After(60 * time.Second):
-		return 0, errors.New("serve did not stop within 60s of SIGTERM")
+		return 0, 0, errors.New("serve did not stop within 60s of SIGTERM")
 	}
 	if d.err != nil {
-		return 0, fmt.Errorf("serve exited: %w", d.err)
+		return 0, 0, fmt.Errorf("serve exited: %w", d.err)
 	}
-	return peakKiB(d.cmd.ProcessState), nil
+	st := d.cmd.ProcessState
+	return peakKiB(st), st.UserTime() + st.SystemTime(), nil
 }
 
 // kill ends a daemon still running (after a failure).

@@ -87,6 +87,24 @@ func TestMedian(t *testing.T) {
 	}
 }
 
+// TestPerInject: the daemon's CPU time shared over the injects, in ms.
+func TestPerInject(t *testing.T) {
+	tests := []struct {
+		cpu  time.Duration
+		n    int
+		want float64
+	}{
+		{2 * time.Second, 2000, 1},
+		{1500 * time.Millisecond, 3000, 0.5},
+		{0, 10, 0},
+	}
+	for _, tt := range tests {
+		if got := perInject(tt.cpu, tt.n); got != tt.want {
+			t.Errorf("perInject(%v, %d) = %v ms, want %v", tt.cpu, tt.n, got, tt.want)
+		}
+	}
+}
+
 // TestOpenBroker: the queue's name begins with the prefix given, and a
 // broker where nothing listens gets the hint to start RabbitMQ.
 func TestOpenBroker(t *testing.T) {
