@@ -28,7 +28,9 @@
 //
 // With -profile-dir DIR, a daemon built with -tags benchprofile (make
 // bench-serve PROFILE_DIR=DIR) writes its CPU profile and, at its exit,
-// its allocation, block and mutex profiles there, named by its pid.
+// its allocation, block and mutex profiles there, named by its pid. With
+// -cpuprofile FILE, the harness writes its own CPU profile (the stand-in's
+// handling of the calls, the publisher, the wait) to FILE.
 //
 //	benchserve -bin bin/injectkit -n 2000 -workers 16 -outbox both -runs 3
 package main
@@ -40,6 +42,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -84,6 +87,7 @@ func main() {
 	flag.StringVar(&c.memLimit, "gomemlimit", "", "the daemon's GOMEMLIMIT (e.g. 400MiB; empty: the harness's environment's)")
 	outboxes := flag.String("outbox", "both", "on, none or both (on first)")
 	runs := flag.Int("runs", 1, "runs per outbox setting; the median is printed when more than 1")
+	cpuProfile := flag.String("cpuprofile", "", "write the harness's own CPU profile (the stand-in's, the publisher's) to `file`")
 	flag.Parse()
 
 	modes, err := outboxModes(*outboxes)
@@ -102,11 +106,33 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := bench(ctx, c, modes, *runs); err != nil {
+	if err := profiled(*cpuProfile, func() error { return bench(ctx, c, modes, *runs) }); err != nil {
 		fmt.Fprintln(os.Stderr, "benchserve:", err)
 		stop()
 		os.Exit(1)
 	}
+}
+
+// profiled runs f, writing the harness's CPU profile to file meanwhile
+// when file is not empty.
+func profiled(file string, f func() error) error {
+	if file == "" {
+		return f()
+	}
+	out, err := os.Create(file)
+	if err != nil {
+		return fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return fmt.Errorf("-cpuprofile: %w", err)
+	}
+	ferr := f()
+	pprof.StopCPUProfile()
+	if err := out.Close(); err != nil && ferr == nil {
+		return fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return ferr
 }
 
 // median is the median of sorted: its middle value, or the mean of its two

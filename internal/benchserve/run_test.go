@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -185,5 +188,49 @@ func TestLargeAssetsWithinSize(t *testing.T) {
 		if len(ips) != len(assets) {
 			t.Errorf("size %d: %d assets, %d distinct addresses", size, len(assets), len(ips))
 		}
+	}
+}
+
+// TestProfiled: f runs and its error is returned, with or without a
+// profile; with a file, the file holds a CPU profile once f has returned;
+// a file that cannot be created fails before f runs.
+func TestProfiled(t *testing.T) {
+	dir := t.TempDir()
+	ferr := errors.New("the run failed")
+	tests := []struct {
+		name    string
+		file    string
+		f       error
+		ran     bool
+		wantErr string
+		profile bool
+	}{
+		{name: "no profile", file: "", f: nil, ran: true},
+		{name: "no profile, f fails", file: "", f: ferr, ran: true, wantErr: "the run failed"},
+		{name: "profile", file: filepath.Join(dir, "cpu.pprof"), ran: true, profile: true},
+		{name: "profile, f fails", file: filepath.Join(dir, "cpu2.pprof"), f: ferr, ran: true, wantErr: "the run failed", profile: true},
+		{name: "file cannot be created", file: filepath.Join(dir, "missing", "cpu.pprof"), wantErr: "-cpuprofile: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ran := false
+			err := profiled(tt.file, func() error { ran = true; return tt.f })
+			if ran != tt.ran {
+				t.Errorf("f ran: %v, want %v", ran, tt.ran)
+			}
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("error %v, want one holding %q", err, tt.wantErr)
+			}
+			if !tt.profile {
+				return
+			}
+			b, err := os.ReadFile(tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b { // a profile is gzipped protobuf
+				t.Errorf("%s: %d bytes, not a gzipped profile", tt.file, len(b))
+			}
+		})
 	}
 }
