@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -14,6 +15,20 @@ import (
 // client's connections are *wholeConns, which write what is left of such
 // a body in one call, from the caller's bytes. The bytes on the wire are
 // the same.
+//
+// A body that is not one of net/http's own in-memory readers has its
+// headers flushed to the connection before it is copied (a write of their
+// own, a TCP segment the server reads alone). A small body is one instead
+// (bytes.Reader), written into the transport's write buffer behind its
+// headers: the request leaves in one write, as net/http does for its own
+// readers. A large one stays a *wholeBody, written from the caller's bytes.
+
+// smallBody is the largest body sent as a *bytes.Reader: with its request
+// line and headers (a few hundred bytes, a token among them) it fits the
+// 4 KiB write buffer of an http.Transport (WriteBufferSize 0). A request
+// that does not fit still goes whole, in two writes (the buffer, then the
+// rest through a *wholeConn's copy, sized to what is left).
+const smallBody = 3 << 10
 
 // wholeBody is a request body read from b.
 type wholeBody struct {
@@ -22,10 +37,14 @@ type wholeBody struct {
 }
 
 // newBody returns b as a request body: http.NoBody when empty, as
-// http.NewRequest makes it.
+// http.NewRequest makes it, a *bytes.Reader up to smallBody bytes, a
+// *wholeBody above.
 func newBody(b []byte) io.ReadCloser {
-	if len(b) == 0 {
+	switch {
+	case len(b) == 0:
 		return http.NoBody
+	case len(b) <= smallBody:
+		return io.NopCloser(bytes.NewReader(b))
 	}
 	return &wholeBody{b: b}
 }
