@@ -42,6 +42,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"syscall"
@@ -100,6 +101,9 @@ func main() {
 	if err == nil {
 		err = checkQueuePrefix(c.queuePrefix)
 	}
+	if err == nil && c.profileDir != "" {
+		c.profileDir, err = profileDir(c.profileDir)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchserve:", err)
 		os.Exit(2)
@@ -111,6 +115,20 @@ func main() {
 		stop()
 		os.Exit(1)
 	}
+}
+
+// profileDir returns dir made absolute (the daemon runs elsewhere), after
+// creating it when missing: the daemon only says in its log, removed
+// after a run that succeeds, that it cannot create its profiles there.
+func profileDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err == nil {
+		err = os.MkdirAll(abs, 0o755)
+	}
+	if err != nil {
+		return "", fmt.Errorf("-profile-dir: %w", err)
+	}
+	return abs, nil
 }
 
 // profiled runs f, writing the harness's CPU profile to file meanwhile

@@ -234,3 +234,40 @@ func TestProfiled(t *testing.T) {
 		})
 	}
 }
+
+// TestProfileDir: the daemon's profile directory is made absolute and
+// created when missing (the daemon cannot say, but in a log a successful
+// run removes, that it failed to create its profiles); a path under a
+// file is refused before anything runs.
+func TestProfileDir(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	tests := []struct {
+		name, dir, want, wantErr string
+	}{
+		{name: "missing, relative", dir: "p/q", want: filepath.Join(dir, "p", "q")},
+		{name: "existing, absolute", dir: dir, want: dir},
+		{name: "under a file", dir: filepath.Join(file, "p"), wantErr: "-profile-dir: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := profileDir(tt.dir)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("profileDir(%q) = %q, %v; want an error holding %q", tt.dir, got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("profileDir(%q) = %q, %v; want %q", tt.dir, got, err, tt.want)
+			}
+			if fi, err := os.Stat(got); err != nil || !fi.IsDir() {
+				t.Errorf("%s: not a directory after profileDir: %v", got, err)
+			}
+		})
+	}
+}
