@@ -149,3 +149,18 @@ func TestParseMessageMemoryBounded(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkReception posts an inject's reception to the stand-in over a
+// kept-alive connection and reads its answer (the first of serve's three
+// calls an inject); the allocations are the client's and the stand-in's.
+func BenchmarkReception(b *testing.B) {
+	e := newEnv(b)
+	e.platform.AddInject("inj-bench", openaev.ContractID("noop"))
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.client.Reception(ctx, "inj-bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -101,6 +101,10 @@ func notBlank(field, v string) error {
 		Reason: "blank to the platform, which trims every character up to U+0020 (@NotBlank): required"}
 }
 
+// receptionBody is the body of every reception, written once rather than
+// encoded for each inject: one execution to track.
+const receptionBody = `{"tracking_total_count":1}`
+
 // Reception tells the platform the inject was received:
 // POST /api/injects/execution/reception/{id} {"tracking_total_count": 1}.
 // The platform sets the inject PENDING; a terminal callback needs it. Its
@@ -111,10 +115,9 @@ func (c *Client) Reception(ctx context.Context, injectID string) (Receipt, error
 	if err := checkInjectID(injectID); err != nil {
 		return Receipt{}, err
 	}
-	body, _ := json.Marshal(map[string]int{"tracking_total_count": 1})
 	var r Receipt
 	_, err := c.do(callbackContext(ctx), request{op: "reception", path: "/injects/execution/reception/" + url.PathEscape(injectID),
-		contentType: "application/json", body: body, injectID: injectID, statusOnly: true,
+		contentType: "application/json", body: []byte(receptionBody), injectID: injectID, statusOnly: true,
 		decode: func(_ int, rd io.Reader) error {
 			r = readReceipt(rd)
 			return nil
