@@ -17,10 +17,12 @@ const Redacted = "[REDACTED]"
 // secret JSON-escaped holds it escaped twice), with any of its
 // characters \u-escaped, percent-encoded or written as HTML or XML
 // character references, those escapes composed up to maxRounds deep
-// (standin%252Dtoken, standin&#37;2Dtoken; see unescapedSpans), and, for
-// a secret of ShortSecret bytes or more, its base64 inside the base64 of
-// a longer text (see base64Cores), and its start quoted cut short, before
-// a "…" (see cutSpans). Empty secrets are ignored.
+// (standin%252Dtoken, standin&#37;2Dtoken; see unescapedSpans), its
+// bytes in base64, base32 and hex, its characters reversed (see
+// secretForms), and, for a secret of ShortSecret bytes or more, its
+// base64 or base32 inside the base64 or base32 of a longer text (see
+// base64Cores, base32Cores), and its start quoted cut short, before a
+// "…" (see cutSpans). Empty secrets are ignored.
 //
 // Every form is matched whatever the case of its letters, by Unicode
 // simple folding as strings.EqualFold compares ("ké" echoed "KÉ"; see
@@ -50,11 +52,13 @@ type Redactor struct {
 }
 
 // forms are the forms of a Redactor's secrets, ASCII lowercased, longest
-// first: long match anywhere, short as words only (see wordAt); fold are
-// those that may match beyond ASCII case (see foldSpans).
+// first: long match anywhere, short as words only (see wordAt); longIn
+// and shortIn are the alphabet each is written in (see alphabetOf); fold
+// are those that may match beyond ASCII case (see foldSpans).
 type forms struct {
-	long, short [][]byte
-	fold        []foldForm
+	long, short     [][]byte
+	longIn, shortIn []uint8
+	fold            []foldForm
 }
 
 // NewRedactor returns a Redactor of secrets: of each, the forms it
@@ -73,12 +77,14 @@ func NewRedactor(secrets ...string) *Redactor {
 			default:
 				long = append(long, secretForms(t)...)
 				long = append(long, base64Cores(t)...)
+				long = append(long, base32Cores(t)...)
 			}
 		}
 	}
 	long, short = folded(long), folded(short)
-	return &Redactor{forms: forms{long: asBytes(long), short: asBytes(short), fold: foldForms(long, short)},
-		echo: echoFinder{secrets: whole}}
+	fs := forms{long: asBytes(long), short: asBytes(short), fold: foldForms(long, short)}
+	fs.longIn, fs.shortIn = alphabetsOf(fs.long), alphabetsOf(fs.short)
+	return &Redactor{forms: fs, echo: echoFinder{secrets: whole}}
 }
 
 // Redact returns s with r's secrets replaced by [REDACTED] (see Redact).

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"bytes"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -36,8 +37,11 @@ func travelForms(secret string) []string {
 }
 
 // secretForms returns secret, its escaped forms and their escaped forms,
-// and its bytes in base64 (standard and URL alphabets, padded or not) and
-// in hex, as a server may echo a token it decoded or logged as bytes.
+// its bytes in base64 (standard and URL alphabets, padded or not), in
+// base32 (standard and extended hex alphabets, padded or not) and in hex,
+// as a server may echo a token it decoded or logged as bytes, and secret
+// reversed (character by character), as a server hiding it badly may
+// write it.
 func secretForms(secret string) []string {
 	forms := []string{secret}
 	for _, once := range escapes(secret) {
@@ -49,7 +53,36 @@ func secretForms(secret string) []string {
 	return append(forms,
 		base64.StdEncoding.EncodeToString(b), base64.URLEncoding.EncodeToString(b),
 		base64.RawStdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
-		hex.EncodeToString(b))
+		base32.StdEncoding.EncodeToString(b), base32.HexEncoding.EncodeToString(b),
+		base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b),
+		base32.HexEncoding.WithPadding(base32.NoPadding).EncodeToString(b),
+		hex.EncodeToString(b), reversed(secret))
+}
+
+// reversed returns s with its characters in reverse order.
+func reversed(s string) string {
+	r := []rune(s)
+	slices.Reverse(r)
+	return string(r)
+}
+
+// base32Cores is base64Cores for base32 (standard and extended hex
+// alphabets), whose characters hold 5 bits: for k filler bytes before the
+// secret, at each of the five alignments a secret may take in a longer
+// text, the characters of base32(filler + secret) from ceil(8k/5) to
+// floor(8(k+len)/5). Letters are matched whatever their case, so a
+// lower-cased base32 (as DNS names carry it) is found too.
+func base32Cores(secret string) []string {
+	out := make([]string, 0, 10)
+	for k := range 5 {
+		b := make([]byte, k+len(secret))
+		copy(b[k:], secret)
+		lo, hi := (8*k+4)/5, 8*(k+len(secret))/5
+		for _, enc := range []*base32.Encoding{base32.StdEncoding, base32.HexEncoding} {
+			out = append(out, enc.EncodeToString(b)[lo:hi])
+		}
+	}
+	return out
 }
 
 // base64Cores returns the base64 of secret as it stands inside the base64

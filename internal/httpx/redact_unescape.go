@@ -306,14 +306,20 @@ func hex4(s string) (rune, bool) {
 // fs.short standing as a word in s, came from in d's text, whatever its case
 // (the forms are ASCII lowercased; see foldSpans beyond ASCII). buf is
 // scratch space for the text lowercased in ASCII, byte for byte: a match
-// in it is a match in d's text at the same offsets.
+// in it is a match in d's text at the same offsets. A form longer than
+// the text's longest run of its alphabet is not searched (see runs).
 func (d decoded) find(spans [][2]int, s string, buf []byte, fs *forms) [][2]int {
 	low := appendLower(buf, d.text)
-	for _, f := range fs.long {
-		spans = d.matches(spans, s, low, f, false)
+	runs := longestRuns(low)
+	for i, f := range fs.long {
+		if len(f) <= runs[fs.longIn[i]] {
+			spans = d.matches(spans, s, low, f, false)
+		}
 	}
-	for _, f := range fs.short {
-		spans = d.matches(spans, s, low, f, true)
+	for i, f := range fs.short {
+		if len(f) <= runs[fs.shortIn[i]] {
+			spans = d.matches(spans, s, low, f, true)
+		}
 	}
 	return d.foldSpans(spans, s, fs.fold)
 }
