@@ -365,6 +365,9 @@ func newRuntime(o Options, settings injectorSettings, log *zap.Logger, opts ...r
 		runtime.WithLogger(log),
 		runtime.WithSignatures(signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(resolver))),
 		runtime.WithSettings(func(name string) map[string]string { return settings[name] }),
+		// The backend token's variable: no child process an executor
+		// starts inherits it (framework.Inject.ChildEnv).
+		runtime.WithSecretEnv(envPrefix + "TOKEN"),
 	}, opts...)...)
 }
 

@@ -23,16 +23,20 @@ func (*acme) Manifest() framework.Manifest {
 }
 
 // The inject an executor is handed names, in SecretEnv, the variable of
-// every Secret setting of every registered injector, its own or not, and
-// the variables of its libraries' secrets (Manifest.SecretEnv): what
+// every Secret setting of every registered injector, its own or not, the
+// variables of its libraries' secrets (Manifest.SecretEnv), and the
+// caller's own (WithSecretEnv), each once: what
 // a child process it starts must not inherit (framework.Inject.ChildEnv).
 func TestInjectNamesEverySecretSettingsVariable(t *testing.T) {
 	tests := []struct {
 		name     string
-		injector string // the one run
+		injector string   // the one run
+		own      []string // WithSecretEnv's
+		want     []string
 	}{
-		{"another injector's", "fake"},
-		{"its own", "acme"},
+		{"another injector's", "fake", nil, []string{"ACME_API_KEY", "ACME_SDK_TOKEN"}},
+		{"its own", "acme", nil, []string{"ACME_API_KEY", "ACME_SDK_TOKEN"}},
+		{"the caller's too", "fake", []string{"INJECTKIT_TOKEN", "ACME_API_KEY"}, []string{"ACME_API_KEY", "ACME_SDK_TOKEN", "INJECTKIT_TOKEN"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,7 +44,7 @@ func TestInjectNamesEverySecretSettingsVariable(t *testing.T) {
 			reg := framework.NewRegistry()
 			reg.Register("fake", func() framework.Executor { return fake })
 			reg.Register("acme", func() framework.Executor { return other })
-			rt := runtime.New(reg, runtime.WithSignatures(pinnedManager()))
+			rt := runtime.New(reg, runtime.WithSignatures(pinnedManager()), runtime.WithSecretEnv(tt.own...))
 			if _, err := rt.Run(context.Background(), runtime.Request{InjectID: "i-env", Injector: tt.injector, Targets: loopback()}); err != nil {
 				t.Fatal(err)
 			}
@@ -48,8 +52,8 @@ func TestInjectNamesEverySecretSettingsVariable(t *testing.T) {
 			if len(calls) != 1 {
 				t.Fatalf("%d calls, want 1", len(calls))
 			}
-			if got := calls[0].SecretEnv; !slices.Equal(got, []string{"ACME_API_KEY", "ACME_SDK_TOKEN"}) {
-				t.Errorf("SecretEnv %q, want [ACME_API_KEY ACME_SDK_TOKEN]", got)
+			if got := calls[0].SecretEnv; !slices.Equal(got, tt.want) {
+				t.Errorf("SecretEnv %q, want %q", got, tt.want)
 			}
 		})
 	}

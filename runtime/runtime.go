@@ -36,6 +36,8 @@ type Runtime struct {
 	weak      *weakWarned         // the weak Secret settings' values warned of
 	checked   bool                // WithCheckPass
 	secretEnv func() []string     // secretEnvOf the registry, read once
+	// ownSecretEnv are the caller's secrets' variables (WithSecretEnv).
+	ownSecretEnv []string
 }
 
 // Option configures a Runtime.
@@ -87,11 +89,12 @@ func New(reg *framework.Registry, opts ...Option) *Runtime {
 	if reg == nil {
 		panic("runtime: New with a nil registry")
 	}
-	rt := &Runtime{registry: reg, weak: &weakWarned{seen: map[string]bool{}},
-		secretEnv: sync.OnceValue(func() []string { return secretEnvOf(reg) })}
+	rt := &Runtime{registry: reg, weak: &weakWarned{seen: map[string]bool{}}}
 	for _, o := range opts {
 		o(rt)
 	}
+	own := rt.ownSecretEnv
+	rt.secretEnv = sync.OnceValue(func() []string { return secretEnvOf(reg, own) })
 	if rt.log == nil {
 		rt.log = zap.NewNop()
 	}
