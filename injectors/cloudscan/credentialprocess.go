@@ -67,7 +67,8 @@ func ownCredentialProcess(ctx context.Context, files *sdkFiles, setting string) 
 }
 
 // quietProcess runs a credential_process as the SDK's own provider does
-// (the system's shell, the environment), but for its standard error,
+// (the system's shell, the environment less injectkit's own variables and
+// secrets: see processEnv), but for its standard error,
 // which the SDK's hands to this process's own, raw: whatever the process
 // writes there (a prompt, a warning, a line forged to look like one of
 // ours, its credentials) would reach the terminal and the logs read from
@@ -106,7 +107,7 @@ func newQuietProcess(scope context.Context, command, where string, log *zap.Logg
 				shell = []string{"cmd.exe", "/C"}
 			}
 			cmd := exec.CommandContext(ctx, shell[0], shell[1], command)
-			cmd.Env = os.Environ()
+			cmd.Env = processEnvOf(scope)
 			cmd.WaitDelay = processWaitDelay
 			if r, ok := ctx.Value(runKey{}).(*processRun); ok {
 				cmd.Stderr, cmd.Stdout = r.stderr, &r.stdout // the SDK adds its own buffer beside it

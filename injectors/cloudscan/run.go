@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"go.uber.org/zap"
 
@@ -34,7 +35,7 @@ type configRun struct {
 // started (a credential_process still running when every call gave up)
 // ends with it: its context is cancelled on return.
 func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(withProcessEnv(ctx, os.Environ(), in.SecretEnv))
 	defer cancel()
 	params, err := e.params(in.Params)
 	if err != nil {
