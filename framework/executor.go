@@ -250,9 +250,11 @@ type Inject struct {
 	Log *zap.Logger
 	// SecretEnv names the environment variables that hold a secret of
 	// the process: the Env of every Secret setting of every registered
-	// injector, and the variables each manifest names as its libraries'
-	// secrets (Manifest.SecretEnv), set by the runtime. A child process the executor starts
-	// inherits none of them: give it ChildEnv's environment.
+	// injector, the variables each manifest names as its libraries'
+	// secrets (Manifest.SecretEnv), and the caller's own (the backend
+	// token's INJECTKIT_TOKEN: runtime.WithSecretEnv), set by the runtime.
+	// A child process the executor starts inherits none of them: give it
+	// ChildEnv's environment.
 	SecretEnv []string
 
 	mu      sync.Mutex
