@@ -65,24 +65,6 @@ func TestRunOpenAEVErrors(t *testing.T) {
 	}
 }
 
-// An inject the platform does not know (or, before OpenAEV 2.0.0, the
-// token may not see: the platform answered both 404) is refused at the reception: exit 2, with a
-// hint saying which two things to check; nothing runs.
-func TestRunOpenAEVUnknownInject(t *testing.T) {
-	p := openaevtest.NewPlatform(t, platformToken)
-	r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "never-given", "--target", "127.0.0.1",
-		"--backend-url", p.URL, "--token", platformToken, "--outbox", "none", "--log-level", "error")
-	// The inject is the platform's to refuse: the message is not invalid.
-	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "injectkit: inject never-given: the platform refused the reception: reception rejected: status 404") ||
-		strings.Contains(r.stderr, "invalid message") ||
-		!strings.Contains(r.stderr, "hint: the platform answers 404 for an inject it does not know (or deleted; before OpenAEV 2.0.0, also for one the token has no rights on)") {
-		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
-	}
-	if _, sent := p.Terminal("never-given"); sent {
-		t.Error("a terminal callback was sent")
-	}
-}
-
 // An inject the platform holds without a status (a scenario's inject not
 // dispatched yet, or a simulation reset since) is refused at the
 // reception with a 404 too (2.4.0, InjectApi.java:374), while its GET

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"go.uber.org/zap"
 
@@ -43,7 +45,9 @@ type runVerdict struct {
 // swept), and rerun_finished runs it, whose "complete" the platform saves.
 // A status that cannot be read runs the inject, as serve does, with a
 // WARN, as a rerun (it may have finished), but for a 401, the token
-// refused, which stops the run (tokenRefused); a dry run asks nothing. The
+// refused, which stops the run (tokenRefused), and the platform's own 404
+// for an inject it does not hold, which stops it too (unknownInject); a
+// dry run asks nothing. The
 // same GET gives the inject's contract: one of another injector than
 // injector (an inject made with cloudscan's contract run by query) is
 // refused too (exit 2 before anything is sent: the platform matches the
@@ -60,6 +64,9 @@ func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, 
 	var ae *openaev.APIError
 	if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
 		return v, tokenRefused(id, &openaev.AuthorizationError{InjectID: id, Status: ae.Status, Err: err, NoToken: cfg.Backend.Token == ""})
+	}
+	if errors.As(err, &ae) && ae.Status == http.StatusNotFound && elementNotFound(ae) {
+		return v, unknownInject(id, ae)
 	}
 	if err == nil {
 		if err := openaev.CheckContract(state, id, injector, o.Registry.Names()); err != nil {
@@ -147,4 +154,35 @@ func tokenRefused(id string, err error) error {
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("%w; nothing ran, nothing was sent or stored", err)}
 	}
 	return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("inject %s not run: %w; nothing was sent or stored", id, err)}
+}
+
+// unknownInject refuses to run inject id, which the platform answers it
+// does not hold (ae: GET /api/injects/{id}'s 404 with RestBehavior's
+// {"message":"Element not found: …"}, elementNotFound). Every version
+// answers so only for an inject it does not have: 1.18's handler and
+// 2.4.0's (InjectApi.inject, findById(…).orElseThrow(ElementNotFoundException::new)),
+// and 2.4.0's @AccessControl lookup for a token that is not an admin's
+// (PermissionService.resolveTarget, InjectService.inject); a token
+// without the rights is a 403 from 2.0.0 on, and 1.x checks none on that
+// route. Its reception would be refused the same 404 (InjectApi
+// injectExecutionReception's own lookup), so the run stops here, exit 2
+// as for that refusal, in one line, before the outbox is opened: nothing
+// ran, nothing was sent or stored (a body for an inject the platform does
+// not hold could never be delivered).
+func unknownInject(id string, ae *openaev.APIError) error {
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("inject %s not run: the platform does not hold it (its status read answered 404: %s): "+
+		"check the inject id, and that the backend URL is the platform the inject is on; nothing ran, nothing was sent or stored",
+		id, platformMessage(ae.Body))}
+}
+
+// platformMessage is the "message" of a platform's error body, quoted,
+// or the body itself quoted when it holds none.
+func platformMessage(body string) string {
+	var doc struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal([]byte(body), &doc) == nil && doc.Message != "" {
+		return strconv.Quote(doc.Message)
+	}
+	return strconv.Quote(body)
 }

@@ -68,11 +68,6 @@ func TestRunOpenAEVFinishedInject(t *testing.T) {
 			p.FailInjectRead(id, http.StatusForbidden, 1)
 		}, code: cli.ExitOK, want: []string{"WARN", "the inject's status cannot be read from the platform; running it", "403"},
 			reopened: true, received: true},
-		{name: "finished, no inject route (older platform): runs as serve does", state: func(t *testing.T, r func(...string) result, p *openaevtest.Platform, id string) {
-			ranOnce(t, r, p, id)
-			p.FailInjectRead(id, http.StatusNotFound, 1)
-		}, code: cli.ExitOK, want: []string{"WARN", "the inject's status cannot be read from the platform; running it", "404"},
-			reopened: true, received: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

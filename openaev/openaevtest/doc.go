@@ -251,7 +251,9 @@
 //     looks it up for a token that is not an admin's, throwing the same; an
 //     admin token is never denied). Before 2.0.0 (1.18.x, given with WithVersionString) the
 //     reception and callback routes carry @Secured(ROLE_ADMIN), whose AccessDeniedException
-//     RestBehavior answers 404, as for an inject that does not exist; GET checks none.
+//     RestBehavior answers 404, as for an inject that does not exist; GET checks none,
+//     and both answer an inject that does not exist with the handler's own
+//     "Element not found: null" (1.18.19 InjectApi.java:79-82, 309-316).
 //  9. Routes: the implants' POST /api/injects/execution/{agentId}/callback/{injectId}
 //     (InjectApi.java:393-400) is a callback (Call.AgentID); the stand-in
 //     holds no agents, so it is Dropped after the 200 with the ERROR

@@ -90,3 +90,31 @@ func TestErrorBodies(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorBodiesBeforeRBAC: on 1.x (1.18.19) the inject routes look
+// nothing up before the handler, whatever the token: an inject the
+// platform does not have is the handler's ElementNotFoundException,
+// without a message, on its GET and its reception.
+func TestErrorBodiesBeforeRBAC(t *testing.T) {
+	tests := []struct{ name, method, path, body string }{
+		{"GET", http.MethodGet, "/api/injects/nope", ""},
+		{"reception", http.MethodPost, "/api/injects/execution/reception/nope", `{"tracking_total_count":1}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersionString("1.18.19"))
+			req, err := http.NewRequest(tt.method, p.URL+tt.path, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			if tt.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			resp, b := doRequest(t, req)
+			if want := `{"message":"Element not found: null"}`; resp.StatusCode != http.StatusNotFound || string(b) != want {
+				t.Errorf("%d %s, want 404 %s", resp.StatusCode, b, want)
+			}
+		})
+	}
+}

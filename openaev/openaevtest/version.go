@@ -67,14 +67,21 @@ func Classify(s string) (Version, error) {
 // 0 on GET /api/injects/{id}, which checks no right there. A string whose
 // major version cannot be read is the newest behaviour.
 func deniedStatus(s, kind string) int {
-	major, err := strconv.Atoi(strings.Split(strings.TrimPrefix(strings.TrimSpace(s), "v"), ".")[0])
 	switch {
-	case err == nil && major < 2 && (kind == KindInject || kind == KindFindings):
+	case preRBAC(s) && (kind == KindInject || kind == KindFindings):
 		return 0
-	case err == nil && major < 2:
+	case preRBAC(s):
 		return http.StatusNotFound
 	}
 	return http.StatusForbidden
+}
+
+// preRBAC reports whether version string s is a 1.x platform's, before
+// the inject routes carried @RBAC (2.0.0); false for a string whose
+// major version cannot be read (the newest behaviour).
+func preRBAC(s string) bool {
+	major, err := strconv.Atoi(strings.Split(strings.TrimPrefix(strings.TrimSpace(s), "v"), ".")[0])
+	return err == nil && major < 2
 }
 
 func set(vs ...string) map[string]bool {
