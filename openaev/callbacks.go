@@ -12,8 +12,9 @@ import (
 )
 
 // Execution statuses and actions of the callbacks this profile sends.
-// Every version accepts them: SUCCESS is the only success name 2.4.x
-// knows, and an alias of EXECUTED on the Current line.
+// SUCCESS is the only success name 2.4.x knows, and an alias of EXECUTED
+// on the Current line; TIMEOUT and INVALID_USAGE are unknown to 1.x,
+// which gets ERROR in their place (PlatformVersion.TerminalStatus).
 const (
 	StatusSuccess      = "SUCCESS"       // a success or a partial run
 	StatusError        = "ERROR"         // a failed run

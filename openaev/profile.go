@@ -225,6 +225,7 @@ func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (
 	// A platform message's refusal names its fields as the message does
 	// already (namedFields).
 	e := rejection(rej.Err)
+	e.Status = p.client.Version(ctx).TerminalStatus(e.Status)
 	// The reason may quote what the message held: the body stays under
 	// the max payload size, and never holds the token (a file given by
 	// mistake may hold it), as the platform shows it to its users.

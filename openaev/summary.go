@@ -62,7 +62,7 @@ func completion(r *runtime.Report, m *framework.Manifest, v PlatformVersion, mis
 		if len(partial) > 0 {
 			msg += ": " + list(partial, 10)
 		}
-		return StatusTimeout, msg + summary
+		return v.TerminalStatus(StatusTimeout), msg + summary
 	case signatures.StatusPartial:
 		msg := head + ": partially succeeded"
 		if detail != "" {

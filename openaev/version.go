@@ -66,6 +66,23 @@ func (v PlatformVersion) DeniedNotFound() bool {
 	return !ok || major < 2
 }
 
+// TerminalStatus returns status, a terminal callback's, as the platform of
+// version v reads it: 1.x platforms parse execution_status with valueOf
+// over 1.18.19's ExecutionTraceStatus (SUCCESS, ERROR, WARNING, PARTIAL,
+// INFO and the implants' statuses: no TIMEOUT, no INVALID_USAGE), and
+// answer any other name 500 (InjectStatusService.java:123's
+// IllegalArgumentException, which their RestBehavior does not handle):
+// the callback is never taken, and the inject stays PENDING. They get
+// ERROR in place of TIMEOUT and INVALID_USAGE (the message says which),
+// and so does a platform whose version was not read (DeniedNotFound's
+// rule: 1.x is not ruled out); 2.0.0 and later know both.
+func (v PlatformVersion) TerminalStatus(status string) string {
+	if (status == StatusTimeout || status == StatusInvalidUsage) && v.DeniedNotFound() {
+		return StatusError
+	}
+	return status
+}
+
 // majorOf returns the major number of a version string.
 func majorOf(raw string) (int, bool) {
 	core := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(raw), "v"), "V")

@@ -114,6 +114,12 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 	}
 	raw, _ := c.Body["execution_status"].(string)
 	status, ok := p.version.status(raw)
+	if ok && preRBAC(p.raw) && !statuses1x[status] {
+		// 1.x's valueOf over its own enum (1.18.19 InjectStatusService
+		// .java:123): an IllegalArgumentException its RestBehavior has no
+		// handler for, a 500.
+		return fmt.Sprintf("execution_status %q is not an ExecutionTraceStatus of %s", raw, p.raw), http.StatusInternalServerError
+	}
 	if !ok {
 		return fmt.Sprintf("execution_status %q is not an ExecutionTraceStatus of %s", raw, p.version), http.StatusBadRequest
 	}

@@ -118,7 +118,8 @@
 //     INFO, PARTIAL, MAYBE_PREVENTED, MAYBE_PARTIAL_PREVENTED; Current's
 //     fromName trims and upper-cases, adds EXECUTED,
 //     EXECUTED_WITH_CLEANUP_FAILURE and AGENT_OVERLOADED, and reads SUCCESS as
-//     EXECUTED); a declared output whose value fails its processor's validation
+//     EXECUTED; 1.x's (1.18.19, WithVersionString) lacks TIMEOUT, INVALID_USAGE and the
+//     other 2.x additions, a 500 in legacy ingestion); a declared output whose value fails its processor's validation
 //     (FindingService throws; see ValidateOutput), which loses the
 //     findings of its whole batch too (rule 14). Known, from 2.4.0's
 //     processors (read): ipv4 and ipv6 addresses of that family, as
@@ -251,9 +252,8 @@
 //     looks it up for a token that is not an admin's, throwing the same; an
 //     admin token is never denied). Before 2.0.0 (1.18.x, given with WithVersionString) the
 //     reception and callback routes carry @Secured(ROLE_ADMIN), whose AccessDeniedException
-//     RestBehavior answers 404, as for an inject that does not exist; GET checks none,
-//     and both answer an inject that does not exist with the handler's own
-//     "Element not found: null" (1.18.19 InjectApi.java:79-82, 309-316).
+//     RestBehavior answers 404, as for an inject that does not exist; GET checks none, and both
+//     answer one that does not exist "Element not found: null" (1.18.19 InjectApi.java:79-82, 309-316).
 //  9. Routes: the implants' POST /api/injects/execution/{agentId}/callback/{injectId}
 //     (InjectApi.java:393-400) is a callback (Call.AgentID); the stand-in
 //     holds no agents, so it is Dropped after the 200 with the ERROR
