@@ -118,3 +118,40 @@ func TestErrorBodiesBeforeRBAC(t *testing.T) {
 		})
 	}
 }
+
+// TestSettingsBeforeRBAC: 1.x maps GET /api/settings alone, its
+// platform_version there; /api/settings/version and /api/settings/public,
+// added since, are no route: Spring Boot's 404.
+func TestSettingsBeforeRBAC(t *testing.T) {
+	tests := []struct {
+		path    string
+		status  int
+		version any // the body's platform_version; nil: Boot's 404
+	}{
+		{"/api/settings", http.StatusOK, "1.18.19"},
+		{"/api/settings/version", http.StatusNotFound, nil},
+		{"/api/settings/public", http.StatusNotFound, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersionString("1.18.19"))
+			req, err := http.NewRequest(http.MethodGet, p.URL+tt.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Accept", "application/json")
+			resp, b := doRequest(t, req)
+			var got map[string]any
+			if resp.StatusCode != tt.status || json.Unmarshal(b, &got) != nil {
+				t.Fatalf("%d %s, want %d and JSON", resp.StatusCode, b, tt.status)
+			}
+			if tt.version != nil && got["platform_version"] != tt.version {
+				t.Errorf("platform_version %v, want %v", got["platform_version"], tt.version)
+			}
+			if tt.version == nil && (got["error"] != "Not Found" || got["path"] != tt.path) {
+				t.Errorf("body %s, want Spring Boot's 404 for %s", b, tt.path)
+			}
+		})
+	}
+}

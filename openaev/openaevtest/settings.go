@@ -26,6 +26,12 @@ const publicSettingsPath = "/api/settings/public"
 // body. enabled_dev_features is among the public fields on both lines
 // (rule 11; 2.4.0: PublicPlatformSettings.java:83-85).
 func (p *Platform) settings(c *Call) (int, string, []byte) {
+	if preRBAC(p.raw) && c.Path != "/api/settings" {
+		// 1.x maps GET /api/settings alone (1.18.19
+		// PlatformSettingsApi.java:47-52): /version and /public, added
+		// since, are no route, Spring Boot's 404.
+		return http.StatusNotFound, jsonType, p.bootError(http.StatusNotFound, "Not Found", c.Path)
+	}
 	accept := strings.Join(c.Header.Values("Accept"), ",")
 	if c.Path == "/api/settings/version" {
 		ctype, ok := negotiate(accept, stringTypes, true)
