@@ -223,6 +223,11 @@ func (s *Store) copyInto(path string, src *bolt.DB) (err error) {
 			err = fmt.Errorf("copy: %w", errPageDamaged)
 		}
 	}()
+	// bolt.Compact descends into every bucket and reads every key: the
+	// pages it follows are checked first, whole (see checkPages).
+	if err := checkFile(src, true); err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
 	var fresh []bool
 	if err := src.View(func(tx *bolt.Tx) error { fresh = freshIndexes(tx, pathIdent(src.Path())); return nil }); err != nil {
 		return err

@@ -209,7 +209,7 @@ type CorruptError struct {
 
 func (e *CorruptError) Error() string {
 	if errors.Is(e.Err, errPageDamaged) {
-		return fmt.Sprintf("outbox %s is damaged: %v (move it aside to start an empty one)", e.Path, e.Err)
+		return fmt.Sprintf("outbox %s is damaged: %v (move it aside to start an empty one)", e.Path, errPageDamaged)
 	}
 	return fmt.Sprintf("outbox %s is corrupt or not an outbox: %v (move it aside to start an empty one)", e.Path, e.Err)
 }

@@ -319,12 +319,13 @@ func (s *Store) openDB(wait time.Duration) (db *bolt.DB, err error) {
 		// small", …: the file's content is at fault.
 		return nil, &CorruptError{Path: s.path, Err: err}
 	}
-	if s.replaced(file) {
-		// Compacted while this process waited for its lock (see compact).
+	if s.replaced(file) { // compacted while this process waited for its lock (see compact)
 		_ = db.Close()
 		return s.openDB(wait)
 	}
-	s.fileID = heldIdent(file)
+	if err := s.adopt(db, file); err != nil {
+		return nil, err
+	}
 	if s.opts.ReadOnly {
 		if err := s.check(db); err != nil {
 			_ = db.Close()
@@ -333,9 +334,8 @@ func (s *Store) openDB(wait time.Duration) (db *bolt.DB, err error) {
 		return db, nil
 	}
 	if err := s.writeLockRecord(); err != nil && !s.unrecorded {
-		// Best effort: the lock (flock) is held, only its holder is not
-		// named to others. A full disk must not keep an operator from
-		// listing or draining the outbox.
+		// Best effort: the lock (flock) is held, only its holder is not named to
+		// others. A full disk must not keep an operator from listing or draining it.
 		s.unrecorded = true
 		if s.opts.LockUnrecorded != nil {
 			s.opts.LockUnrecorded(err)
