@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/injectkit/injectkit/internal/findingrow"
 	"github.com/injectkit/injectkit/internal/inetaddr"
 )
 
@@ -50,7 +51,9 @@ import (
 // TestFindingRulesAgainstThePlatformsCode states the platform's outcomes a
 // third time, by hand from its code, and fails a copy that strays. Of
 // these rules only the address ones are shared (package inetaddr): they
-// are checked against the validator's own answers.
+// are checked against the validator's own answers; and the facts of the
+// Active Directory types, which fields each requires, are one table
+// (findingrow.RequiredFields), as the names of the types are.
 
 // misfit is a finding value the platform would refuse for its output, or
 // (assumed) one a stricter platform could.
@@ -78,15 +81,6 @@ func (m misfit) String() string {
 // maxMisfitValue bounds the value a misfit quotes, in bytes.
 const maxMisfitValue = 200
 
-// adFields are the fields the platform's Active Directory output
-// processors require (JsonNode.hasNonNull) in each object.
-var adFields = map[string][]string{
-	"username": {"username"}, "admin_username": {"username"}, "asreproastable_account": {"username"},
-	"kerberoastable_account": {"username"}, "share": {"share_name", "permissions"}, "sid": {"sid"},
-	"vulnerability": {"name", "status"}, "computer": {"computer_name"}, "password_policy": {"key", "value"},
-	"group": {"group_name"}, "delegation": {"account"}, "account_with_password_not_required": {"account"},
-}
-
 // outputRule is how the profile checks one value of an output type.
 type outputRule struct {
 	// known is the platform's own check, as 2.4.0's processor makes it; nil
@@ -102,7 +96,7 @@ type outputRule struct {
 // ruleOf returns the rule of output type typ on v (see the rules above).
 func ruleOf(typ string, v PlatformVersion) outputRule {
 	var r outputRule
-	switch fields, ad := adFields[typ]; {
+	switch fields, ad := findingrow.RequiredFields(typ); {
 	case ad:
 		r = outputRule{known: objectWith(typ, fields), needsValue: true}
 	case typ == "ipv4" || typ == "ipv6":

@@ -6,7 +6,9 @@
 // inject's stored findings and the stand-in stores), and the
 // size of the row it makes in the findings unique index (Size, ValueRoom:
 // the profile truncates text findings to fit, the stand-in refuses what
-// does not fit).
+// does not fit); and which fields the processor of an Active Directory
+// output type requires in a finding (RequiredFields: the profile leaves
+// out a finding without them, the stand-in refuses it).
 //
 // The platform keeps findings in a table with the unique index
 // unique_finding_constraint, on (finding_inject_id, finding_type,

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/injectkit/injectkit/internal/findingrow"
 	"github.com/injectkit/injectkit/internal/inetaddr"
 )
 
@@ -19,7 +20,9 @@ import (
 // shared copy would pass both. TestFindingRulesAgainstThePlatformsCode
 // checks both copies against a third, written by hand from the platform's
 // code. Of these rules only the address ones are shared (package
-// inetaddr): they are checked against the validator's own answers.
+// inetaddr): they are checked against the validator's own answers; and
+// the Active Directory types' required fields, a fact, are one table
+// (findingrow.RequiredFields).
 
 // ValidateOutput checks one structured output value, as decoded from JSON
 // (see Call.Structured), the way the platform's output processor of
@@ -42,7 +45,7 @@ func ValidateOutput(v Version, outputType string, multiple bool, value any) erro
 	if value == nil {
 		return nil
 	}
-	fields, ok := requiredFields[outputType]
+	fields, ok := findingrow.RequiredFields(outputType)
 	if v == Version24 {
 		if f24, ok24 := presence24[outputType]; ok24 {
 			fields, ok = f24, len(f24) > 0
@@ -129,15 +132,6 @@ func findingShape(outputType string, multiple bool, value any) error {
 // included, is a finding. file and action_output are Current's, assumed
 // alike.
 var anyValueTypes = set("text", "number", "port", "file", "action_output")
-
-// requiredFields are the fields the platform's processors of the Active
-// Directory output types require (hasNonNull) in each object.
-var requiredFields = map[string][]string{
-	"username": {"username"}, "admin_username": {"username"}, "asreproastable_account": {"username"},
-	"kerberoastable_account": {"username"}, "share": {"share_name", "permissions"}, "sid": {"sid"},
-	"vulnerability": {"name", "status"}, "computer": {"computer_name"}, "password_policy": {"key", "value"},
-	"group": {"group_name"}, "delegation": {"account"}, "account_with_password_not_required": {"account"},
-}
 
 // presence24 are the output types whose 2.4.0 processors check less than
 // the stand-in does on Current (where the stand-in assumes stricter rules,
