@@ -16,11 +16,12 @@ import (
 	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/injectors/query"
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // backend is a callback backend answering every request with one status,
 // recording each with its JSON body decoded.
-type backend struct{ *testkit.Backend }
+type backend struct{ *transporttest.Backend }
 
 type recorded struct {
 	Method, Path string
@@ -29,8 +30,8 @@ type recorded struct {
 }
 
 func newBackend(t *testing.T, status int) *backend {
-	b := testkit.NewScriptedBackend(t)
-	b.SetReply(testkit.Reply{Status: status, Body: `{"error":"nope"}`})
+	b := transporttest.NewScriptedBackend(t)
+	b.SetReply(transporttest.Reply{Status: status, Body: `{"error":"nope"}`})
 	return &backend{b}
 }
 

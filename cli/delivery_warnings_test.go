@@ -12,6 +12,7 @@ import (
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/transport/outbox"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // A request refused at every attempt reaches the user once: each retry
@@ -22,7 +23,7 @@ import (
 // by TestIntegrationServeOutbox.
 func TestOneFailureOneLine(t *testing.T) {
 	down := func(t *testing.T) string {
-		return testkit.NewScriptedBackend(t, testkit.Repeat(4, 503, `{"message":"down"}`)...).URL
+		return transporttest.NewScriptedBackend(t, transporttest.Repeat(4, 503, `{"message":"down"}`)...).URL
 	}
 	// stored puts one body of inject i-down for url in a new outbox, dead
 	// when dead, and returns the outbox's environment and the body's id.

@@ -3,15 +3,15 @@ package cli_test
 import (
 	"testing"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // What the README says of the Idempotency-Key header: every POST of the
 // callback profile carries one; no call of the openaev profile does.
 func TestIdempotencyKeyByProfile(t *testing.T) {
 	t.Run("callback profile: every POST", func(t *testing.T) {
-		be := testkit.NewBackend(t)
+		be := transporttest.NewBackend(t)
 		r := run(t, registry(), nil, "run", "noop", "--target", "192.0.2.1", "--target", "192.0.2.2", "--inject-id", "inj-k",
 			"--backend-url", be.URL, "--token", "tok", "--outbox", "none", "--max-payload-size", "700", "--log-level", "error")
 		reqs := be.Requests()

@@ -12,10 +12,10 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // countedParams are the params of counted.
@@ -46,7 +46,7 @@ func (counted) Configure(s map[string]string) error {
 // or have side effects. Each command line here stops right after those
 // checks, before the runtime builds the executor of the inject itself.
 func TestInjectorBuiltOncePerCommand(t *testing.T) {
-	backend := testkit.NewBackend(t)
+	backend := transporttest.NewBackend(t)
 	msg := contractMessage(t, openaev.ContractID("counted"))
 	line := []string{"--target", "127.0.0.1", "--param", "mode=x", "--backend-url", backend.URL, "--log-level", "error"}
 	tests := []struct {

@@ -10,8 +10,8 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/builtin"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // probeParams is the NewParams struct of handWritten: a param of each
@@ -138,7 +138,7 @@ func TestManifestParamsDisagreeingWithNewParamsRefused(t *testing.T) {
 		for _, ct := range commands {
 			t.Run(tc.name+"/"+ct.name, func(t *testing.T) {
 				reg, ran := handWrittenRegistry(tc.edit)
-				platform := testkit.NewBackend(t)
+				platform := transporttest.NewBackend(t)
 				r := run(t, reg, nil, append(ct.args(platform.URL), "--log-level", "error")...)
 				checkRefused(t, r, "injector bad has an invalid manifest: "+tc.want+fix)
 				nothingRanOrSent(t, ran, platform)

@@ -8,8 +8,8 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 type badManifestParams struct {
@@ -93,7 +93,7 @@ type namedManifest struct {
 
 // nothingRanOrSent checks that the injector never ran and the platform
 // got no request.
-func nothingRanOrSent(t *testing.T, ran *atomic.Int32, platform *testkit.Backend) {
+func nothingRanOrSent(t *testing.T, ran *atomic.Int32, platform *transporttest.Backend) {
 	t.Helper()
 	if n := ran.Load(); n != 0 {
 		t.Errorf("the injector ran %d times, want none", n)
@@ -158,7 +158,7 @@ func TestInvalidManifestRefusedWhateverTheProfile(t *testing.T) {
 		for _, ct := range commands {
 			t.Run(mt.name+"/"+ct.name, func(t *testing.T) {
 				reg, ran := badRegistry(mt.m)
-				platform := testkit.NewBackend(t)
+				platform := transporttest.NewBackend(t)
 				r := run(t, reg, nil, ct.args(platform.URL)...)
 				want := `injector bad has an invalid manifest: invalid bad.` + mt.field + ` "` + mt.value + `"`
 				if r.code != cli.ExitUsage || !strings.Contains(r.stderr, want) || r.stdout != "" {
@@ -200,7 +200,7 @@ func TestPlatformManifestRefusedOnTheOpenAEVProfile(t *testing.T) {
 					if len(m.Params) > 0 {
 						reg, ran = contractNamedRegistry(m)
 					}
-					platform := testkit.NewBackend(t)
+					platform := transporttest.NewBackend(t)
 					r := run(t, reg, nil, cmd, "bad", "--profile", profile, "--target", "127.0.0.1", "--backend-url", platform.URL,
 						"--inject-id", "i-1", "--token", "t", "--log-level", "error")
 					if profile == "callback" {

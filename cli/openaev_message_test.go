@@ -12,9 +12,9 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // contractMessage writes a platform message of the contract given, over
@@ -72,7 +72,7 @@ func TestRunOpenAEVMessageOtherInjectorRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(scanner.Calls())
-			backend := testkit.NewBackend(t)
+			backend := transporttest.NewBackend(t)
 			ob := filepath.Join(t.TempDir(), "outbox.db")
 			msg := contractMessage(t, tt.contract)
 			args := []string{"run"}
@@ -242,7 +242,7 @@ func TestRunOpenAEVMessageConflictNamesItsSource(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			backend := testkit.NewBackend(t)
+			backend := transporttest.NewBackend(t)
 			ob := filepath.Join(t.TempDir(), "outbox.db")
 			args := []string{"run", "--backend-url", backend.URL, "--token", "tok", "--outbox", ob, "--log-level", "error"}
 			if !strings.Contains(tt.name, "message and profile") {

@@ -18,6 +18,7 @@ import (
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport/outbox"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // The openaev profile keeps its terminal callback in the outbox, as the
@@ -52,7 +53,7 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 				forward := testkit.ReverseProxy(t, p.URL)
 				proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if down.Load() {
-						testkit.Cut(w)
+						transporttest.Cut(w)
 						return
 					}
 					forward.ServeHTTP(w, r)

@@ -14,9 +14,9 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 const platformToken = "pl4tform-token-xyz"
@@ -295,7 +295,7 @@ func checkTargetTrace(t *testing.T, body map[string]any, asset, message string) 
 // is asked anything, its version included, and nothing is stored.
 func TestRunOpenAEVMessageMalformedContactsNothing(t *testing.T) {
 	broken := writeFile(t, "broken.json", `{"injection":{"inject_id":`)
-	backend := testkit.NewBackend(t)
+	backend := transporttest.NewBackend(t)
 	ob := filepath.Join(t.TempDir(), "outbox.db")
 	r := run(t, registry(), nil, "run", "noop", "--openaev-message", broken, "--backend-url", backend.URL,
 		"--token", "tok", "--outbox", ob)

@@ -15,9 +15,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/transport/outbox/outboxtest"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // flushWith is the command a run that kept bodies says to flush them with.
@@ -353,7 +353,7 @@ func TestFlushIncompleteCountsBodiesAsRunDoes(t *testing.T) {
 		want string
 	}{
 		{"callback profile", func(t *testing.T, env map[string]string, box string) string {
-			url := testkit.NewScriptedBackend(t, testkit.Repeat(20, 503, `{"message":"down"}`)...).URL
+			url := transporttest.NewScriptedBackend(t, transporttest.Repeat(20, 503, `{"message":"down"}`)...).URL
 			if r := run(t, registry(), env, "run", "noop", "--target", "127.0.0.1", "--inject-id", "i-down",
 				"--backend-url", url, "--log-level", "error"); r.code != 1 || !strings.Contains(r.stderr, "1 signature body stored") {
 				t.Fatalf("run: exit %d\n%s", r.code, r.stderr)

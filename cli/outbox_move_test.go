@@ -13,10 +13,10 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/outbox"
 	"github.com/injectkit/injectkit/transport/outbox/outboxtest"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // A backend that moved for good (301): the run keeps its bodies and its
@@ -40,7 +40,7 @@ func TestOutboxMoveAfterARedirect(t *testing.T) {
 	// base URL: only a Location ending in this inject's callback path
 	// fills --to.
 	redirectTo := func(id string) {
-		old.SetReply(testkit.Reply{Status: http.StatusMovedPermanently,
+		old.SetReply(transporttest.Reply{Status: http.StatusMovedPermanently,
 			Header: http.Header{"Location": {moved.URL + "/api/injects/" + id + "/callback"}}})
 	}
 	move := "injectkit outbox move --outbox " + box + " --from " + old.URL + " --to " + moved.URL
@@ -228,7 +228,7 @@ func TestRunMovedHintInjectID(t *testing.T) {
 			const id = "inj-moved-file"
 			moved := newSwitchable(t, http.StatusOK)
 			old := newSwitchable(t, http.StatusOK)
-			old.SetReply(testkit.Reply{Status: http.StatusMovedPermanently,
+			old.SetReply(transporttest.Reply{Status: http.StatusMovedPermanently,
 				Header: http.Header{"Location": {moved.URL + "/api/injects/" + id + "/callback"}}})
 			box := filepath.Join(t.TempDir(), "outbox.db")
 			env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": "tok-move-2"}
@@ -250,7 +250,7 @@ func TestMovedHintWithholdsARedactedURL(t *testing.T) {
 	const id, token = "inj-moved-secret", "tok-in-the-location-7f3a"
 	moved := newSwitchable(t, http.StatusOK)
 	old := newSwitchable(t, http.StatusOK)
-	old.SetReply(testkit.Reply{Status: http.StatusMovedPermanently,
+	old.SetReply(transporttest.Reply{Status: http.StatusMovedPermanently,
 		Header: http.Header{"Location": {moved.URL + "/" + token + "/api/injects/" + id + "/callback"}}})
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": token}

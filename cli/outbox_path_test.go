@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/cli"
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // TestOutboxPathControlCharacters checks the outside tester's forged
@@ -184,7 +184,7 @@ func TestOutboxCommandsOnNoneNameItsSource(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			backend := testkit.NewBackend(t)
+			backend := transporttest.NewBackend(t)
 			args := append([]string{"outbox"}, tt.args...)
 			if tt.args[0] == "flush" || tt.args[0] == "retry-dead" {
 				args = append(args, "--backend-url", backend.URL, "--token", "tok")

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // A body the backend refuses for good (400, 410, 422) goes to the dead
@@ -34,12 +34,12 @@ func TestRefusedBodySaysTheAnswerAndTheFix(t *testing.T) {
 					answer = func(code int) { p.FailComplete("inj-r", code, 100) }
 					args = append(args, "--profile", "openaev")
 				} else {
-					be := testkit.NewScriptedBackend(t)
+					be := transporttest.NewScriptedBackend(t)
 					env["INJECTKIT_TOKEN"] = token
 					// The backend echoes the token, then says more than the line shows.
 					url, body = be.URL, `"{\"message\":\"refused for [REDACTED]\",\"pad\":\"`+strings.Repeat("x", 150)
 					answer = func(code int) {
-						be.SetReply(testkit.Reply{Status: code, Header: http.Header{"Retry-After": {"0"}},
+						be.SetReply(transporttest.Reply{Status: code, Header: http.Header{"Retry-After": {"0"}},
 							Body: `{"message":"refused for ` + token + `","pad":"` + strings.Repeat("x", 300) + `"}`})
 					}
 				}
@@ -75,8 +75,8 @@ func TestRefusedBodySaysTheAnswerAndTheFix(t *testing.T) {
 // character's start, by outbox list's LAST ERROR and by the run's line
 // alike: never half a character, bytes that are not UTF-8.
 func TestRefusedAnswerCutOnACharacter(t *testing.T) {
-	be := testkit.NewScriptedBackend(t)
-	be.SetReply(testkit.Reply{Status: http.StatusBadRequest, Body: `{"message":"` + strings.Repeat("é", 300) + `"}`})
+	be := transporttest.NewScriptedBackend(t)
+	be.SetReply(transporttest.Reply{Status: http.StatusBadRequest, Body: `{"message":"` + strings.Repeat("é", 300) + `"}`})
 	env, _ := outboxEnv(t)
 	r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-u", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
 	l := run(t, registry(), env, "outbox", "list")

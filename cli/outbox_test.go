@@ -11,13 +11,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // switchable is a backend whose answer a test changes (set), recording
 // the raw body and idempotency key of every request.
-type switchable struct{ *testkit.Backend }
+type switchable struct{ *transporttest.Backend }
 
 type rawRequest struct {
 	Key, Path, Auth string
@@ -26,7 +26,7 @@ type rawRequest struct {
 }
 
 func newSwitchable(t *testing.T, code int) *switchable {
-	s := &switchable{testkit.NewScriptedBackend(t)}
+	s := &switchable{transporttest.NewScriptedBackend(t)}
 	s.set(code)
 	return s
 }
@@ -34,7 +34,7 @@ func newSwitchable(t *testing.T, code int) *switchable {
 // set makes the backend answer code; a 503 asks for no wait (Retry-After
 // 0): the retries wait the backoff step, short in these tests (fastRetry).
 func (s *switchable) set(code int) {
-	r := testkit.Reply{Status: code, Body: `{"error":"answer ` + strconv.Itoa(code) + `"}`}
+	r := transporttest.Reply{Status: code, Body: `{"error":"answer ` + strconv.Itoa(code) + `"}`}
 	if code == http.StatusServiceUnavailable {
 		r.Header = http.Header{"Retry-After": {"0"}}
 	}
@@ -276,7 +276,7 @@ func TestOutboxDefaultPath(t *testing.T) {
 	}
 	// The chunks the backend accepted before one failed are not dumped:
 	// each target is either delivered or dumped, never both.
-	part := testkit.NewBackend(t, 200, 200, 400)
+	part := transporttest.NewBackend(t, 200, 200, 400)
 	args := []string{"run", "noop", "--inject-id", "inj-part", "--backend-url", part.URL, "--outbox", "none", "--max-payload-size", "1200", "--log-level", "error"}
 	for i := range 6 {
 		args = append(args, "--target", "127.0.0."+strconv.Itoa(i+1))

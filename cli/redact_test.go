@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // pipedConfig returns a path that gives content once, as --config
@@ -246,7 +246,7 @@ func TestEchoedTokenRedactedEverywhere(t *testing.T) {
 	for name, echo := range echoes {
 		for _, format := range []string{"console", "json"} {
 			t.Run(name+"/"+format, func(t *testing.T) {
-				be := testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+				be := transporttest.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 					w.WriteHeader(http.StatusUnprocessableEntity)
 					_, _ = io.WriteString(w, echo(r.Header.Get("Authorization")))
 				})

@@ -7,14 +7,14 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // Bad input to run is refused (exit 2, naming it) before the outbox is
 // opened: no outbox file is created, nothing reaches the backend.
 func TestRunBadInputCreatesNoOutbox(t *testing.T) {
-	backend := testkit.NewBackend(t)
+	backend := transporttest.NewBackend(t)
 	https := strings.Replace(backend.URL, "http://", "https://", 1)
 	noPEM := writeFile(t, "ca.pem", "no certificate here\n")
 	msg := contractMessage(t, openaev.ContractID("noop"))
@@ -50,7 +50,7 @@ func TestRunBadInputCreatesNoOutbox(t *testing.T) {
 // validate exits 2 with the error run would give: over the same bad
 // input, both print the same stderr (they share one check).
 func TestValidateGivesRunsError(t *testing.T) {
-	backend := testkit.NewBackend(t)
+	backend := transporttest.NewBackend(t)
 	noPEM := writeFile(t, "ca.pem", "no certificate here\n")
 	creds := strings.Replace(backend.URL, "http://", "http://u:p@", 1)
 	tests := []struct {

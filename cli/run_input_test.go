@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // A bare number is seconds wherever a duration is written: the inject
@@ -259,7 +259,7 @@ func TestDurationRoundingToZeroAdvice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			backend := testkit.NewBackend(t)
+			backend := transporttest.NewBackend(t)
 			args := append([]string{}, tt.args...)
 			switch args[0] {
 			case "serve":

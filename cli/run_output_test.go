@@ -13,8 +13,8 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // stdout carries the wire JSON unless it is a terminal (or --output text
@@ -325,7 +325,7 @@ func TestRunPrintsOnlyUndeliveredSignatures(t *testing.T) {
 	full := filepath.Join(t.TempDir(), "full.db")
 	for _, box := range [][]string{{"--outbox", "none"}, {"--outbox", full, "--outbox-max-bytes", crampOutbox(t, full)}} {
 		// One target a body: the first accepted, the second refused for good.
-		be := testkit.NewScriptedBackend(t, testkit.Reply{}, testkit.Reply{Status: http.StatusBadRequest})
+		be := transporttest.NewScriptedBackend(t, transporttest.Reply{}, transporttest.Reply{Status: http.StatusBadRequest})
 		r := run(t, registry(), nil, append([]string{"run", "noop", "--inject-id", "i", "--backend-url", be.URL, "--max-payload-size", "700",
 			"--target", "127.0.0.1", "--target", "127.0.0.2", "--target", "127.0.0.3", "--log-level", "error"}, box...)...)
 		_, line, ok := strings.Cut(r.stderr, "undelivered signatures: ")

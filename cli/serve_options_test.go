@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // Every serve setting out of its bounds exits 2 before anything is
@@ -250,7 +250,7 @@ func TestServeBlankInjectorsRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			platform := testkit.NewBackend(t)
+			platform := transporttest.NewBackend(t)
 			args := append([]string{"serve", "--openaev-url", platform.URL, "--token", "tok",
 				"--injector-id", "00000000-0000-4000-8000-000000000000", "--listen-addr", "", "--log-level", "error"}, tt.args...)
 			r := run(t, registry(), tt.env, args...)

@@ -13,6 +13,7 @@ import (
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // keyedSettings refuses its settings in Configure: a plain error when
@@ -232,7 +233,7 @@ func TestServeInjectorNameBlank(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			backend := testkit.NewBackend(t)
+			backend := transporttest.NewBackend(t)
 			args := []string{"serve", "--token", "tok", "--injector-id", "00000000-0000-4000-8000-000000000000",
 				"--openaev-url", backend.URL, "--outbox", "none", "--injectors", "noop", "--log-level", "error", "--injector-name", tt.value}
 			want := tt.want
@@ -258,7 +259,7 @@ func TestServeInjectorNameBlank(t *testing.T) {
 func TestServeInjectorNameTooLong(t *testing.T) {
 	for _, flag := range []string{"--injector-name", "--injector-type"} {
 		t.Run(flag, func(t *testing.T) {
-			backend := testkit.NewBackend(t)
+			backend := transporttest.NewBackend(t)
 			r := run(t, registry(), nil, "serve", "--token", "tok", "--injector-id", "00000000-0000-4000-8000-000000000000",
 				"--openaev-url", backend.URL, "--outbox", "none", "--injectors", "noop", "--log-level", "error",
 				flag, strings.Repeat("é", 256))
@@ -280,7 +281,7 @@ func TestServeInjectorNameTooLong(t *testing.T) {
 func TestServeInjectorTypeTooLongForItsIcon(t *testing.T) {
 	icon := writeFile(t, "icon.png", "\x89PNG\r\n\x1a\n....")
 	wide := strings.Repeat("\U0001F600", 255) // 1020 bytes
-	backend := testkit.NewBackend(t)
+	backend := transporttest.NewBackend(t)
 	r := run(t, registry(), nil, "serve", "--token", "tok", "--injector-id", "00000000-0000-4000-8000-000000000000",
 		"--openaev-url", backend.URL, "--outbox", "none", "--injectors", "noop", "--log-level", "error",
 		"--injector-type", wide, "--icon-file", icon)

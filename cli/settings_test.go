@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // Every message that says where a setting came from says it one way: its
@@ -129,7 +129,7 @@ func TestBadBooleanFlagReadsAsTheEnvironments(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			backend := testkit.NewBackend(t)
+			backend := transporttest.NewBackend(t)
 			url := "--backend-url"
 			if tt.cmd[0] == "serve" {
 				url = "--openaev-url"

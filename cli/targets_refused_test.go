@@ -9,7 +9,7 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // Every bad target is named, each where it was written, from one run: a
@@ -69,7 +69,7 @@ func TestEveryBadTargetNamed(t *testing.T) {
 					ran.Store(true)
 					return framework.ToolOutput{}
 				})
-				backend := testkit.NewBackend(t)
+				backend := transporttest.NewBackend(t)
 				args := append([]string{cmd, "probe", "--outbox", "none", "--backend-url", backend.URL, "--inject-id", "inj-b"}, tt.args...)
 				r := run(t, reg, nil, args...)
 				if r.code != cli.ExitUsage || !strings.HasPrefix(r.stderr, "injectkit: "+tt.header) {

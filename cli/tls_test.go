@@ -17,6 +17,7 @@ import (
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // A CA file that can be read once only (a pipe, a process substitution)
@@ -273,12 +274,12 @@ func TestRefusedCertificateNamesTheCAFile(t *testing.T) {
 // http:// backend there is no TLS to verify: no such WARN (it warned all
 // the same), one INFO line saying the setting has no effect.
 func TestInsecureWarnedOncePerCommand(t *testing.T) {
-	backends := map[string]struct{ up, down *testkit.Backend }{
-		"https": {testkit.NewTLSBackend(t), testkit.NewTLSBackend(t)},
-		"http":  {testkit.NewBackend(t), testkit.NewBackend(t)},
+	backends := map[string]struct{ up, down *transporttest.Backend }{
+		"https": {transporttest.NewTLSBackend(t), transporttest.NewTLSBackend(t)},
+		"http":  {transporttest.NewBackend(t), transporttest.NewBackend(t)},
 	}
 	for _, b := range backends {
-		b.down.SetReply(testkit.Reply{Status: http.StatusServiceUnavailable, Header: http.Header{"Retry-After": {"0"}}})
+		b.down.SetReply(transporttest.Reply{Status: http.StatusServiceUnavailable, Header: http.Header{"Retry-After": {"0"}}})
 	}
 	common := []string{"--target", "10.0.0.1", "--inject-id", "inj-insecure", "--token", "abcdefgh12", "--insecure"}
 	tests := []struct {
@@ -334,7 +335,7 @@ func TestInsecureWarnedOncePerCommand(t *testing.T) {
 // INFO line now says the CA file has no effect, once, and an https://
 // backend verified with it gets none.
 func TestCAFileOnPlainHTTPSaid(t *testing.T) {
-	tlsBackend := testkit.NewTLSBackend(t)
+	tlsBackend := transporttest.NewTLSBackend(t)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsBackend.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
@@ -345,8 +346,8 @@ func TestCAFileOnPlainHTTPSaid(t *testing.T) {
 		profile   string
 		said      bool
 	}{
-		{"http, callback profile", testkit.NewBackend(t).URL, "callback", true},
-		{"http, openaev profile", testkit.NewBackend(t).URL, "openaev", true},
+		{"http, callback profile", transporttest.NewBackend(t).URL, "callback", true},
+		{"http, openaev profile", transporttest.NewBackend(t).URL, "openaev", true},
 		{"https", tlsBackend.URL, "callback", false},
 	}
 	for _, tt := range tests {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // A 401 from a backend, or a platform's 401 (its first answer, the
@@ -17,8 +17,8 @@ import (
 func TestUnauthorizedWithoutATokenSaysNoneWasGiven(t *testing.T) {
 	t.Parallel()
 	const id = "inj-tokenless"
-	backend := testkit.NewScriptedBackend(t)
-	backend.SetReply(testkit.Reply{Status: http.StatusUnauthorized})
+	backend := transporttest.NewScriptedBackend(t)
+	backend.SetReply(transporttest.Reply{Status: http.StatusUnauthorized})
 	platform := noopPlatform(t, id)
 	tests := []struct {
 		name  string

@@ -12,14 +12,15 @@ import (
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // echoServer answers status with a body that repeats the request's
 // Authorization header.
-func echoServer(t *testing.T, status int) *testkit.Backend {
+func echoServer(t *testing.T, status int) *transporttest.Backend {
 	t.Helper()
-	s := testkit.NewBackend(t)
-	s.SetReply(testkit.Reply{Status: status, Body: `{"error":"bad header %s"}`, Echo: "Authorization"})
+	s := transporttest.NewBackend(t)
+	s.SetReply(transporttest.Reply{Status: status, Body: `{"error":"bad header %s"}`, Echo: "Authorization"})
 	return s
 }
 
@@ -126,7 +127,7 @@ func TestCallbackRefusesWhatNotBlankRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := testkit.NewBackend(t)
+			s := transporttest.NewBackend(t)
 			c, _ := openaev.NewClient(openaev.Config{URL: s.URL})
 			tt.e.Action = openaev.ActionCommandExecution
 			err := c.Callback(context.Background(), "i", tt.e)
@@ -150,7 +151,7 @@ func TestCallbackRefusesWhatNotBlankRefuses(t *testing.T) {
 // answers 400 before any route) is refused before any request, naming
 // inject_id.
 func TestClientEscapesInjectID(t *testing.T) {
-	s := testkit.NewBackend(t)
+	s := transporttest.NewBackend(t)
 	c, _ := openaev.NewClient(openaev.Config{URL: s.URL + "/prefix/"})
 	if _, err := c.Reception(context.Background(), "a b?c#d"); err != nil {
 		t.Fatal(err)
@@ -171,7 +172,7 @@ func TestClientHonoursRetryAfter(t *testing.T) {
 			t.Parallel()
 			// 1 s, the least a Retry-After asks for: 0 asks for no wait,
 			// and the backoff step applies.
-			s := testkit.NewScriptedBackend(t, testkit.Reply{Status: status, Header: http.Header{"Retry-After": {"1"}}})
+			s := transporttest.NewScriptedBackend(t, transporttest.Reply{Status: status, Header: http.Header{"Retry-After": {"1"}}})
 			// The backoff alone would wait an hour: only Retry-After lets the
 			// retry happen before the deadline.
 			c, err := openaev.NewClient(openaev.Config{URL: s.URL, Token: testToken}, openaev.WithRetry(2, time.Hour))

@@ -17,9 +17,9 @@ import (
 	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/injectors/query"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 var (
@@ -186,8 +186,8 @@ func TestContractsValidation(t *testing.T) {
 // TestRegisterRefusedBeforeSending checks that a manifest no platform
 // accepts fails before any request, the version read included.
 func TestRegisterRefusedBeforeSending(t *testing.T) {
-	srv := testkit.NewBackend(t)
-	srv.SetReply(testkit.Reply{Status: http.StatusTeapot, Body: "unexpected"})
+	srv := transporttest.NewBackend(t)
+	srv.SetReply(transporttest.Reply{Status: http.StatusTeapot, Body: "unexpected"})
 	c, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken, InjectorID: testInjectorID},
 		openaev.WithRetry(1, 0))
 	if err != nil {

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // InjectState reads the inject's contract from the same GET as its
@@ -42,7 +42,7 @@ func TestInjectStateContract(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			be := testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+			be := transporttest.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path != "/api/injects/i-1" {
 					http.NotFound(w, r)
 					return
@@ -154,8 +154,8 @@ func TestReceptionReceipt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := testkit.NewBackend(t)
-			s.SetReply(testkit.Reply{Status: 200, Body: tt.body})
+			s := transporttest.NewBackend(t)
+			s.SetReply(transporttest.Reply{Status: 200, Body: tt.body})
 			c, err := openaev.NewClient(openaev.Config{URL: s.URL, Token: testToken}, openaev.WithRetry(2, time.Millisecond))
 			if err != nil {
 				t.Fatal(err)

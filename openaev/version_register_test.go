@@ -18,13 +18,14 @@ import (
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // TestRegisterOn24 registers against a 2.4.0 platform: the version is read
 // first, and the contracts declare only what 2.4.0 knows.
 func TestRegisterOn24(t *testing.T) {
 	var input []byte // written by the handler, read once the requests are done
-	srv := testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+	srv := transporttest.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/settings/version":
 			_, _ = io.WriteString(w, "2.4.0")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 func TestParseVersion(t *testing.T) {
@@ -64,8 +65,8 @@ func TestParseVersion(t *testing.T) {
 
 // newVersionServer answers the settings routes from a table of path →
 // status and body.
-func newVersionServer(t *testing.T, replies map[string]reply) *testkit.Backend {
-	return testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+func newVersionServer(t *testing.T, replies map[string]reply) *transporttest.Backend {
+	return transporttest.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+testToken {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
@@ -81,7 +82,7 @@ func newVersionServer(t *testing.T, replies map[string]reply) *testkit.Backend {
 }
 
 // asked lists the requests srv received, "METHOD /path", comma-separated.
-func asked(srv *testkit.Backend) string {
+func asked(srv *transporttest.Backend) string {
 	var paths []string
 	for _, r := range srv.Requests() {
 		paths = append(paths, r.Method+" "+r.Path)
@@ -232,8 +233,8 @@ func TestClientVersionWithoutAsking(t *testing.T) {
 	}
 
 	// A platform down is asked again next time; then the answer is kept.
-	flaky := testkit.NewBackend(t)
-	flaky.SetReply(testkit.Reply{Status: http.StatusServiceUnavailable, Body: "starting"})
+	flaky := transporttest.NewBackend(t)
+	flaky.SetReply(transporttest.Reply{Status: http.StatusServiceUnavailable, Body: "starting"})
 	fc, err := openaev.NewClient(openaev.Config{URL: flaky.URL}, openaev.WithRetry(1, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +242,7 @@ func TestClientVersionWithoutAsking(t *testing.T) {
 	if got := fc.Version(context.Background()); got != (openaev.PlatformVersion{Current: true}) {
 		t.Errorf("version of a platform down = %+v", got)
 	}
-	flaky.SetReply(testkit.Reply{Body: "2.4.0"})
+	flaky.SetReply(transporttest.Reply{Body: "2.4.0"})
 	for range 2 {
 		if got := fc.Version(context.Background()); got != v24 {
 			t.Errorf("version once up = %+v", got)

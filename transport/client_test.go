@@ -16,6 +16,7 @@ import (
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // fast retries for tests: 4 attempts, waits of 10, 20 and 40 ms.
@@ -72,7 +73,7 @@ func TestSendSuccess(t *testing.T) {
 }
 
 func TestSendRequestShape(t *testing.T) {
-	be := testkit.NewBackend(t)
+	be := recorder.New(t)
 	tests := []struct {
 		name, base, id, wantPath string
 		opts                     []Option
@@ -107,7 +108,7 @@ func TestSendRequestShape(t *testing.T) {
 }
 
 func TestSendChunked(t *testing.T) {
-	be := testkit.NewBackend(t)
+	be := recorder.New(t)
 	p := payloadOf(200)
 	whole, _ := Bodies("inj", "post", p, 1<<30)
 	limit := len(whole[0]) / 4
@@ -133,7 +134,7 @@ func TestSendChunked(t *testing.T) {
 }
 
 func TestSendChunkFailureReportsDelivered(t *testing.T) {
-	be := testkit.NewBackend(t, http.StatusOK, http.StatusOK, http.StatusUnprocessableEntity)
+	be := recorder.New(t, http.StatusOK, http.StatusOK, http.StatusUnprocessableEntity)
 	p := payloadOf(200)
 	whole, _ := Bodies("inj", "post", p, 1<<30)
 	c, err := New(be.URL, WithMaxPayloadSize(len(whole[0])/4), fastRetry)
@@ -157,7 +158,7 @@ func TestSendChunkFailureReportsDelivered(t *testing.T) {
 }
 
 func TestSendNothingWhenInvalid(t *testing.T) {
-	be := testkit.NewBackend(t)
+	be := recorder.New(t)
 	c, err := New(be.URL, WithMaxPayloadSize(4096))
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +197,7 @@ func TestSendNothingWhenInvalid(t *testing.T) {
 }
 
 func TestHeaderHook(t *testing.T) {
-	be := testkit.NewBackend(t, http.StatusOK, http.StatusBadGateway)
+	be := recorder.New(t, http.StatusOK, http.StatusBadGateway)
 	p := payloadOf(60)
 	whole, _ := Bodies("inj", "post", p, 1<<30)
 	hook := func(i int, body []byte) http.Header {
@@ -231,7 +232,7 @@ func TestHeaderHook(t *testing.T) {
 }
 
 func TestPostBody(t *testing.T) {
-	be := testkit.NewBackend(t)
+	be := recorder.New(t)
 	c, err := New(be.URL, WithToken("tok"))
 	if err != nil {
 		t.Fatal(err)
@@ -331,7 +332,7 @@ func TestTokenNeverLogged(t *testing.T) {
 	for _, code := range []int{400, 503} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
 			log, logs := testkit.Logger()
-			be := testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+			be := recorder.NewFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(code)
 				_ = json.NewEncoder(w).Encode(map[string]string{"error": "denied", "echo": r.Header.Get("Authorization")})
 			})

@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // answering starts a recording backend answering every request with code
 // and body.
-func answering(t *testing.T, code int, body string) *testkit.Backend {
+func answering(t *testing.T, code int, body string) *recorder.Backend {
 	t.Helper()
-	be := testkit.NewBackend(t)
-	be.SetReply(testkit.Reply{Status: code, Body: body})
+	be := recorder.New(t)
+	be.SetReply(recorder.Reply{Status: code, Body: body})
 	return be
 }
 

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 func TestIdempotencyKey(t *testing.T) {
@@ -79,7 +79,7 @@ func validUTF8(s string) bool {
 
 // Every POST carries its key; a retry carries the same one; chunks differ.
 func TestIdempotencyKeyOnEveryPost(t *testing.T) {
-	be := testkit.NewBackend(t, http.StatusServiceUnavailable)
+	be := recorder.New(t, http.StatusServiceUnavailable)
 	p := payloadOf(40)
 	whole, _ := Bodies("inj", "post", p, 1<<30)
 	c, err := New(be.URL, WithMaxPayloadSize(len(whole[0])/3), fastRetry)
@@ -130,7 +130,7 @@ func TestBaseURLWithoutCredentials(t *testing.T) {
 }
 
 func TestIdempotencyKeySendEncoded(t *testing.T) {
-	be := testkit.NewBackend(t)
+	be := recorder.New(t)
 	c, err := New(be.URL, fastRetry)
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // failedSend sends a one-target payload to base with a client of opts, and
@@ -77,7 +78,7 @@ func TestSendRetriesThenFails(t *testing.T) {
 func TestSendRetryableStatuses(t *testing.T) {
 	for _, code := range []int{500, 502, 503, 504, 408, 429} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
-			be := testkit.NewBackend(t, code, code)
+			be := recorder.New(t, code, code)
 			c, err := New(be.URL, fastRetry)
 			if err != nil {
 				t.Fatal(err)
@@ -161,7 +162,7 @@ func TestRetryAfter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log, logs := testkit.Logger()
-			be := testkit.NewScriptedBackend(t, testkit.Reply{Status: tt.code, Header: http.Header{"Retry-After": {tt.header}}})
+			be := recorder.NewScripted(t, recorder.Reply{Status: tt.code, Header: http.Header{"Retry-After": {tt.header}}})
 			c, err := New(be.URL, fastRetry, WithMaxRetryAfter(50*time.Millisecond), WithLogger(log))
 			if err != nil {
 				t.Fatal(err)
@@ -182,7 +183,7 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func TestSendConnectionErrorRetried(t *testing.T) {
-	be := testkit.NewBackend(t)
+	be := recorder.New(t)
 	url := be.URL
 	be.Close() // nothing listens any more
 	log, logs := testkit.Logger()
@@ -213,8 +214,8 @@ func TestSendConnectionErrorRetried(t *testing.T) {
 // leave), and the last answered, no request made after it.
 func TestSendTimeoutRetried(t *testing.T) {
 	log, logs := testkit.Logger()
-	be := testkit.NewScriptedBackend(t, testkit.Reply{Delay: time.Hour})
-	be.SetReply(testkit.Reply{Status: http.StatusAccepted})
+	be := recorder.NewScripted(t, recorder.Reply{Delay: time.Hour})
+	be.SetReply(recorder.Reply{Status: http.StatusAccepted})
 	c, err := New(be.URL, fastRetry, WithTimeout(50*time.Millisecond), WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +247,7 @@ func TestSendTimeoutRetried(t *testing.T) {
 
 func TestSendCancelDuringWait(t *testing.T) {
 	first := make(chan struct{}, 1)
-	be := testkit.NewBackendFunc(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+	be := recorder.NewFunc(t, func(n int, w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		first <- struct{}{}
 	})
@@ -275,7 +276,7 @@ func TestSendCancelDuringWait(t *testing.T) {
 }
 
 func TestSendCancelledBeforeStart(t *testing.T) {
-	be := testkit.NewBackend(t)
+	be := recorder.New(t)
 	c, err := New(be.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -291,7 +292,7 @@ func TestSendCancelledBeforeStart(t *testing.T) {
 }
 
 func TestRedirectNotFollowed(t *testing.T) {
-	be := testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+	be := recorder.NewFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/elsewhere", http.StatusFound)
 	})
 	c, err := New(be.URL, WithRetry(4, time.Hour))
@@ -314,7 +315,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 func TestSendCancelAfterDeliveredChunks(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	be := testkit.NewBackendFunc(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+	be := recorder.NewFunc(t, func(n int, w http.ResponseWriter, _ *http.Request) {
 		if n == 1 {
 			cancel() // the second chunk is cut off by the caller
 			w.WriteHeader(http.StatusServiceUnavailable)

@@ -65,7 +65,7 @@ func TestBinarySecondInterruptWhileSendingKeepsEveryChunk(t *testing.T) {
 			be := transporttest.NewBackendFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
 				if n >= answered && slow.Load() {
 					<-r.Context().Done() // the run cuts its POST short
-					testkit.Cut(w)
+					transporttest.Cut(w)
 				}
 			})
 			dir := t.TempDir()

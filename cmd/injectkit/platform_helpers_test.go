@@ -19,6 +19,7 @@ import (
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // Helpers of platform_test.go: the injectkit binary against the strict
@@ -117,7 +118,7 @@ func awsEnv(t *testing.T) []string {
 // awsAccount) and EC2 DescribeSecurityGroups (one group open to the world
 // on port 22). Any other call is a 400 and recorded.
 type awsStandIn struct {
-	*testkit.Backend
+	*transporttest.Backend
 }
 
 var credentialService = regexp.MustCompile(`Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request`)
@@ -133,7 +134,7 @@ func awsCall(h http.Header, body []byte) string {
 }
 
 func newAWSStandIn(t *testing.T) awsStandIn {
-	return awsStandIn{testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+	return awsStandIn{transporttest.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		w.Header().Set("Content-Type", "text/xml")
 		switch awsCall(r.Header, body) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework/frameworktest"
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // The hosts below are never dialled: every endpoint naming one is refused
@@ -133,7 +133,7 @@ func TestCLIClearEndpointRefusedBeforeAnythingRuns(t *testing.T) {
 				}
 			}
 			writeSharedFiles(t, tt.config, "")
-			backend := testkit.NewBackend(t)
+			backend := transporttest.NewBackend(t)
 			box := filepath.Join(t.TempDir(), "outbox.db")
 			code, stdout, stderr := runCLI(func(k string) string { return tt.env[k] }, "run", "cloudscan", "--cloud-provider", "aws",
 				"--cloud-account", "123456789012", "--cloud-region", "eu-west-1", "--inject-id", "cs-clear", "--backend-url", backend.URL,

@@ -23,8 +23,8 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // endpointSecret is the password of the endpoints with credentials
@@ -157,7 +157,7 @@ func TestCLIConfiguredEndpointWithCredentialsRefused(t *testing.T) {
 	setAWSEnv(t)
 	st := newStandIn(t, nil, fixtures())
 	t.Setenv("AWS_ENDPOINT_URL", credURL(st.URL()))
-	backend := testkit.NewBackend(t)
+	backend := transporttest.NewBackend(t)
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	code, stdout, stderr := runCLI(func(string) string { return "" }, "run", "cloudscan", "--cloud-provider", "aws",
 		"--cloud-account", "123456789012", "--cloud-region", "eu-west-1", "--inject-id", "cs-ep", "--backend-url", backend.URL,

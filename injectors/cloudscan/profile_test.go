@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // awsEnvWith sets the test's AWS environment (setAWSEnv), then the
@@ -216,7 +216,7 @@ func TestCLIRefusesMissingAWSProfile(t *testing.T) {
 // outbox created.
 func refusedBeforeAnything(t *testing.T, st *standIn, cmd string, getenv func(string) string, want string) {
 	t.Helper()
-	be := testkit.NewBackend(t)
+	be := transporttest.NewBackend(t)
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	code, _, stderr := runCLI(getenv, cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
 		"--cloud-region", "eu-west-1",

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // TestPosterBefore: Request.Before is called before each attempt with its
@@ -31,7 +31,7 @@ func TestPosterBefore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newServer(t, testkit.Repeat(2, 503, "")...)
+			srv := newServer(t, recorder.Repeat(2, 503, "")...)
 			var calls []int
 			req := Request{URL: srv.URL, Before: func(_ context.Context, n, _ int) error {
 				calls = append(calls, n)
@@ -77,7 +77,7 @@ func TestPosterSending(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newServer(t, testkit.Repeat(3, 503, "")...)
+			srv := newServer(t, recorder.Repeat(3, 503, "")...)
 			var calls []string
 			n := 0
 			ctx := WithSending(context.Background(), func() error {
@@ -129,11 +129,11 @@ func TestPosterSending(t *testing.T) {
 // the request): a connection cut and a gateway's 504 count, a 503 does
 // not.
 func TestPosterBeforeUnanswered(t *testing.T) {
-	srv := testkit.NewBackendFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
+	srv := recorder.NewFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		switch n {
 		case 0:
-			testkit.Cut(w)
+			recorder.Cut(w)
 		case 1:
 			w.WriteHeader(http.StatusServiceUnavailable)
 		case 2:
@@ -166,7 +166,7 @@ func TestPosterBeforeUnanswered(t *testing.T) {
 // error it returns ends Do without that attempt, returned as is.
 func TestPosterRewrite(t *testing.T) {
 	errStop := errors.New("body unusable")
-	srv := newServer(t, testkit.Repeat(2, 503, "")...)
+	srv := newServer(t, recorder.Repeat(2, 503, "")...)
 	var given []string
 	req := Request{URL: srv.URL, Body: []byte("v1"), Rewrite: func(_ context.Context, n, _ int, body []byte) ([]byte, error) {
 		given = append(given, string(body))
@@ -244,7 +244,7 @@ func TestPosterNotYet(t *testing.T) {
 // request made, the one without an answer, and the server's last answer,
 // not only the reason it waits.
 func TestPosterNotYetAfterAFailure(t *testing.T) {
-	srv := newServer(t, testkit.Repeat(1, http.StatusGatewayTimeout, "upstream request timeout")...)
+	srv := newServer(t, recorder.Repeat(1, http.StatusGatewayTimeout, "upstream request timeout")...)
 	req := Request{Op: "callback", URL: srv.URL, Before: func(_ context.Context, n, _ int) error {
 		if n > 1 {
 			return &NotYetError{Err: errors.New("the server may not show it yet")}
@@ -284,7 +284,7 @@ func TestPosterRetrying(t *testing.T) {
 		{"every attempt fails", 3, []int{503, 503}, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newServer(t, testkit.Repeat(tt.fails, 503, "")...)
+			srv := newServer(t, recorder.Repeat(tt.fails, 503, "")...)
 			var got []int
 			req := Request{URL: srv.URL, Retrying: func(he *HTTPError) { got = append(got, he.Status) }}
 			p := Poster{Client: NewDefaultClient(), Attempts: 3, Timer: &httpxtest.Timer{}}

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // ctx ending while a 2xx answer's body is read cuts an attempt the server
@@ -165,7 +165,7 @@ func TestPosterEndedBeforeAnAttempt(t *testing.T) {
 		{"rewrite before the first attempt, ctx ended", true, nil, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newServer(t, testkit.Repeat(4, 503, "")...)
+			srv := newServer(t, recorder.Repeat(4, 503, "")...)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			fail := func(ctx context.Context, n, _ int) error {
@@ -226,7 +226,7 @@ func TestPosterEndedAfterAnAnswer(t *testing.T) {
 		{"the last attempt", 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newServer(t, testkit.Repeat(2, 503, "busy")...)
+			srv := newServer(t, recorder.Repeat(2, 503, "busy")...)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			hc := NewDefaultClient()

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // r16 F6: an attempt Request.Before holds back (a *NotYetError) takes one
@@ -38,7 +38,7 @@ func TestPosterAttemptsCountRequestsOnly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newServer(t, testkit.Repeat(tt.failing, http.StatusGatewayTimeout, "")...)
+			srv := newServer(t, recorder.Repeat(tt.failing, http.StatusGatewayTimeout, "")...)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			p := Poster{Client: NewDefaultClient(), Attempts: len(tt.plan), Timer: &stopTimer{at: tt.stopAt, stop: cancel}}

@@ -5,15 +5,15 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // newServer starts a recording backend answering steps in order, then 200
 // "done" to any further request.
-func newServer(t *testing.T, steps ...testkit.Reply) *testkit.Backend {
+func newServer(t *testing.T, steps ...recorder.Reply) *recorder.Backend {
 	t.Helper()
-	be := testkit.NewScriptedBackend(t, steps...)
-	be.SetReply(testkit.Reply{Body: "done"})
+	be := recorder.NewScripted(t, steps...)
+	be.SetReply(recorder.Reply{Body: "done"})
 	return be
 }
 

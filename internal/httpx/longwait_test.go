@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // TestPosterLongWaitEnds: with a ctx of WithLongWaitEnds, a 503 or 429
@@ -37,11 +37,11 @@ func TestPosterLongWaitEnds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reply := testkit.Reply{Status: tt.status, Body: "busy"}
+			reply := recorder.Reply{Status: tt.status, Body: "busy"}
 			if tt.retryAfter != "" {
 				reply.Header = http.Header{"Retry-After": {tt.retryAfter}}
 			}
-			srv := testkit.NewScriptedBackend(t)
+			srv := recorder.NewScripted(t)
 			srv.SetReply(reply)
 			timer := &httpxtest.Timer{}
 			p := Poster{Client: NewDefaultClient(), Timer: timer}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // t67: an attempt its timeout cuts short, before the answer or while its
@@ -85,7 +86,7 @@ func TestPosterUnanswered(t *testing.T) {
 		first func(w http.ResponseWriter) // the first attempt's answer, the second's 200
 		want  int
 	}{
-		{"connection cut", func(w http.ResponseWriter) { testkit.Cut(w) }, 1},
+		{"connection cut", func(w http.ResponseWriter) { recorder.Cut(w) }, 1},
 		{"answered 503", func(w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) }, 0},
 		{"Envoy's 503 after a reset", func(w http.ResponseWriter) { testkit.EnvoyAnswer(w, testkit.EnvoyResetBody) }, 1},
 		{"Envoy's 503, never sent", func(w http.ResponseWriter) { testkit.EnvoyAnswer(w, testkit.EnvoyNeverSentBody) }, 0},
@@ -96,7 +97,7 @@ func TestPosterUnanswered(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := testkit.NewBackendFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
+			srv := recorder.NewFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
 				_, _ = io.Copy(io.Discard, r.Body)
 				if n == 0 {
 					tt.first(w)
@@ -122,10 +123,10 @@ func TestPosterUnansweredOnError(t *testing.T) {
 		answer func(n int, w http.ResponseWriter)
 		want   int
 	}{
-		{"every connection cut", func(_ int, w http.ResponseWriter) { testkit.Cut(w) }, 3},
+		{"every connection cut", func(_ int, w http.ResponseWriter) { recorder.Cut(w) }, 3},
 		{"cut, then 503", func(n int, w http.ResponseWriter) {
 			if n == 0 {
-				testkit.Cut(w)
+				recorder.Cut(w)
 				return
 			}
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -134,7 +135,7 @@ func TestPosterUnansweredOnError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := testkit.NewBackendFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
+			srv := recorder.NewFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
 				_, _ = io.Copy(io.Discard, r.Body)
 				tt.answer(n, w)
 			})
@@ -188,9 +189,9 @@ func TestPosterUnansweredOnlyOnceSent(t *testing.T) {
 			return "https://127.0.0.1:" + strconv.Itoa(testkit.ClosedPort(t, "tcp4", "127.0.0.1:0")) + "/x", hc
 		}, 0},
 		{"connection cut once the request went out", func(t *testing.T, reached *atomic.Int32) (string, *http.Client) {
-			srv := testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+			srv := recorder.NewFunc(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 				reached.Add(1)
-				testkit.Cut(w)
+				recorder.Cut(w)
 			})
 			return srv.URL + "/x", NewDefaultClient()
 		}, 2},

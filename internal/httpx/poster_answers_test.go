@@ -12,6 +12,7 @@ import (
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // TestPosterDecode: a Request's Decode reads a 2xx body as it arrives,
@@ -31,14 +32,14 @@ func TestPosterDecode(t *testing.T) {
 		wantRead  string // what the last call read
 		attempts  int
 	}{
-		{"read as it arrives", newServer(t, testkit.Reply{Status: 200, Body: strings.Repeat("x", 99)}).URL,
+		{"read as it arrives", newServer(t, recorder.Reply{Status: 200, Body: strings.Repeat("x", 99)}).URL,
 			nil, "", 1, strings.Repeat("x", 99), 1},
-		{"longer than MaxReply", newServer(t, testkit.Reply{Status: 200, Body: strings.Repeat("x", 100)}).URL,
+		{"longer than MaxReply", newServer(t, recorder.Reply{Status: 200, Body: strings.Repeat("x", 100)}).URL,
 			nil, "search failed: status 200: reply larger than 99 bytes", 1, strings.Repeat("x", 99), 1},
-		{"longer than MaxReply, Decode failing on it", newServer(t, testkit.Reply{Status: 200, Body: strings.Repeat("x", 100)}).URL,
+		{"longer than MaxReply, Decode failing on it", newServer(t, recorder.Reply{Status: 200, Body: strings.Repeat("x", 100)}).URL,
 			errRefused, "search failed: status 200: reply larger than 99 bytes", 1, strings.Repeat("x", 99), 1},
 		{"cut short", cut.URL, nil, "search failed after 2 attempts: read reply: unexpected EOF", 2, "start", 2},
-		{"refused by Decode", newServer(t, testkit.Reply{Status: 201, Body: "{}"}).URL, errRefused, "not a page", 1, "{}", 1},
+		{"refused by Decode", newServer(t, recorder.Reply{Status: 201, Body: "{}"}).URL, errRefused, "not a page", 1, "{}", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,7 +100,7 @@ func TestPosterRedirect(t *testing.T) {
 			if tt.location != "" {
 				h.Set("Location", tt.location)
 			}
-			srv := newServer(t, testkit.Reply{Status: tt.status, Header: h, Body: "<html>moved</html>"})
+			srv := newServer(t, recorder.Reply{Status: tt.status, Header: h, Body: "<html>moved</html>"})
 			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}, Secrets: []string{secret}}
 			_, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL + "/x", Body: []byte(`{}`)})
 			var he *HTTPError
@@ -149,7 +150,7 @@ func TestPosterRetryAfterLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.value+" "+tt.minWait.String(), func(t *testing.T) {
-			srv := newServer(t, testkit.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {tt.value}}})
+			srv := newServer(t, recorder.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {tt.value}}})
 			log, logs := testkit.Logger()
 			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}, MinWait: tt.minWait, Log: log}
 			if _, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL, Body: []byte(`{}`)}); err != nil {
@@ -191,7 +192,7 @@ func TestPosterRetryAfterDate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			date := midnight.Add(tt.date).Format(http.TimeFormat)
-			srv := newServer(t, testkit.Reply{Status: http.StatusServiceUnavailable, Header: http.Header{"Retry-After": {date}}})
+			srv := newServer(t, recorder.Reply{Status: http.StatusServiceUnavailable, Header: http.Header{"Retry-After": {date}}})
 			synctest.Test(t, func(t *testing.T) {
 				if !time.Now().Equal(midnight) {
 					t.Fatalf("synctest's clock starts at %v, want %v", time.Now(), midnight)

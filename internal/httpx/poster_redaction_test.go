@@ -16,6 +16,7 @@ import (
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -32,7 +33,7 @@ func TestPosterRedaction(t *testing.T) {
 	for name, echo := range echoes {
 		for _, status := range []int{400, 503} {
 			t.Run(name+"/"+http.StatusText(status), func(t *testing.T) {
-				srv := newServer(t, testkit.Repeat(2, status, `{"error":"denied","echo":`+echo+`}`)...)
+				srv := newServer(t, recorder.Repeat(2, status, `{"error":"denied","echo":`+echo+`}`)...)
 				log, logs := testkit.Logger()
 				p := Poster{Client: NewDefaultClient(), Attempts: 2, Secrets: []string{token}, Log: log, Timer: &httpxtest.Timer{}}
 				_, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL})
@@ -134,7 +135,7 @@ func TestPosterRedactsEchoedToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := testkit.NewBackendFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
+			srv := recorder.NewFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(map[bool]int{true: 503, false: 422}[n == 0])
 				_, _ = io.WriteString(w, tt.echo(r.Header.Get("Authorization")))
 			})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -22,8 +23,8 @@ import (
 const token = `tok-Zq81"<&>/x y`
 
 func TestPosterDo(t *testing.T) {
-	retryAfter := func(status int, v string) testkit.Reply {
-		return testkit.Reply{Status: status, Header: http.Header{"Retry-After": {v}}}
+	retryAfter := func(status int, v string) recorder.Reply {
+		return recorder.Reply{Status: status, Header: http.Header{"Retry-After": {v}}}
 	}
 	future := time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
 	past := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
@@ -32,7 +33,7 @@ func TestPosterDo(t *testing.T) {
 	}
 	tests := []struct {
 		name      string
-		steps     []testkit.Reply
+		steps     []recorder.Reply
 		op        string
 		retryable func(int, string) bool
 		minWait   time.Duration
@@ -42,49 +43,49 @@ func TestPosterDo(t *testing.T) {
 		status    int   // of the *HTTPError
 	}{
 		{name: "success at once", attempts: 1},
-		{name: "500 retried", steps: testkit.Repeat(1, 500, ""), attempts: 2, waits: ms(1000)},
-		{name: "502 then 504 retried", steps: []testkit.Reply{{Status: 502}, {Status: 504}}, attempts: 3, waits: ms(1000, 2000)},
-		{name: "408 retried", steps: testkit.Repeat(1, 408, ""), attempts: 2, waits: ms(1000)},
-		{name: "429 retried", steps: testkit.Repeat(1, 429, ""), attempts: 2, waits: ms(1000)},
-		{name: "5xx exhausted", steps: testkit.Repeat(4, 503, "down"), attempts: 4, waits: ms(1000, 2000, 4000),
+		{name: "500 retried", steps: recorder.Repeat(1, 500, ""), attempts: 2, waits: ms(1000)},
+		{name: "502 then 504 retried", steps: []recorder.Reply{{Status: 502}, {Status: 504}}, attempts: 3, waits: ms(1000, 2000)},
+		{name: "408 retried", steps: recorder.Repeat(1, 408, ""), attempts: 2, waits: ms(1000)},
+		{name: "429 retried", steps: recorder.Repeat(1, 429, ""), attempts: 2, waits: ms(1000)},
+		{name: "5xx exhausted", steps: recorder.Repeat(4, 503, "down"), attempts: 4, waits: ms(1000, 2000, 4000),
 			wantErr: ErrRetriesExhausted, status: 503},
-		{name: "Retry-After seconds on 429", steps: []testkit.Reply{retryAfter(429, "7")}, attempts: 2, waits: ms(7000)},
-		{name: "Retry-After seconds on 503", steps: []testkit.Reply{retryAfter(503, " 3 ")}, attempts: 2, waits: ms(3000)},
-		{name: "Retry-After capped", steps: []testkit.Reply{retryAfter(429, "120")}, attempts: 2, waits: ms(50_000)},
-		{name: "Retry-After HTTP-date capped", steps: []testkit.Reply{retryAfter(503, future)}, attempts: 2, waits: ms(50_000)},
+		{name: "Retry-After seconds on 429", steps: []recorder.Reply{retryAfter(429, "7")}, attempts: 2, waits: ms(7000)},
+		{name: "Retry-After seconds on 503", steps: []recorder.Reply{retryAfter(503, " 3 ")}, attempts: 2, waits: ms(3000)},
+		{name: "Retry-After capped", steps: []recorder.Reply{retryAfter(429, "120")}, attempts: 2, waits: ms(50_000)},
+		{name: "Retry-After HTTP-date capped", steps: []recorder.Reply{retryAfter(503, future)}, attempts: 2, waits: ms(50_000)},
 		// t67: a date past is no retry at once, but the backoff step.
-		{name: "Retry-After HTTP-date past", steps: []testkit.Reply{retryAfter(429, past)}, attempts: 2, waits: ms(1000)},
-		{name: "Retry-After HTTP-date past, second retry", steps: []testkit.Reply{retryAfter(503, past), retryAfter(503, past)},
+		{name: "Retry-After HTTP-date past", steps: []recorder.Reply{retryAfter(429, past)}, attempts: 2, waits: ms(1000)},
+		{name: "Retry-After HTTP-date past, second retry", steps: []recorder.Reply{retryAfter(503, past), retryAfter(503, past)},
 			attempts: 3, waits: ms(1000, 2000)},
 		// h78: 0 asks for no wait, as a date past: the backoff step, never a retry at once.
-		{name: "Retry-After zero", steps: []testkit.Reply{retryAfter(503, "0")}, attempts: 2, waits: ms(1000)},
-		{name: "Retry-After zero, second retry", steps: []testkit.Reply{retryAfter(429, "0"), retryAfter(503, "0")},
+		{name: "Retry-After zero", steps: []recorder.Reply{retryAfter(503, "0")}, attempts: 2, waits: ms(1000)},
+		{name: "Retry-After zero, second retry", steps: []recorder.Reply{retryAfter(429, "0"), retryAfter(503, "0")},
 			attempts: 3, waits: ms(1000, 2000)},
-		{name: "Retry-After zero raised to MinWait", steps: []testkit.Reply{retryAfter(429, "0")}, minWait: time.Second,
+		{name: "Retry-After zero raised to MinWait", steps: []recorder.Reply{retryAfter(429, "0")}, minWait: time.Second,
 			attempts: 2, waits: ms(1000)},
-		{name: "Retry-After past raised to MinWait", steps: []testkit.Reply{retryAfter(429, past)}, minWait: 1500 * time.Millisecond,
+		{name: "Retry-After past raised to MinWait", steps: []recorder.Reply{retryAfter(429, past)}, minWait: 1500 * time.Millisecond,
 			attempts: 2, waits: ms(1500)},
-		{name: "Retry-After above MinWait", steps: []testkit.Reply{retryAfter(429, "3")}, minWait: time.Second,
+		{name: "Retry-After above MinWait", steps: []recorder.Reply{retryAfter(429, "3")}, minWait: time.Second,
 			attempts: 2, waits: ms(3000)},
-		{name: "backoff below MinWait", steps: []testkit.Reply{{Status: 502}, {Status: 504}}, minWait: 1500 * time.Millisecond,
+		{name: "backoff below MinWait", steps: []recorder.Reply{{Status: 502}, {Status: 504}}, minWait: 1500 * time.Millisecond,
 			attempts: 3, waits: ms(1500, 2000)},
-		{name: "Retry-After garbage", steps: []testkit.Reply{retryAfter(503, "soon")}, attempts: 2, waits: ms(1000)},
-		{name: "Retry-After ignored on 500", steps: []testkit.Reply{retryAfter(500, "9")}, attempts: 2, waits: ms(1000)},
-		{name: "Retry-After on every retry", steps: []testkit.Reply{retryAfter(429, "1"), retryAfter(429, "1"), retryAfter(429, "1"), retryAfter(429, "1")},
+		{name: "Retry-After garbage", steps: []recorder.Reply{retryAfter(503, "soon")}, attempts: 2, waits: ms(1000)},
+		{name: "Retry-After ignored on 500", steps: []recorder.Reply{retryAfter(500, "9")}, attempts: 2, waits: ms(1000)},
+		{name: "Retry-After on every retry", steps: []recorder.Reply{retryAfter(429, "1"), retryAfter(429, "1"), retryAfter(429, "1"), retryAfter(429, "1")},
 			attempts: 4, waits: ms(1000, 1000, 1000), wantErr: ErrRetriesExhausted, status: 429},
-		{name: "400 permanent", steps: testkit.Repeat(1, 400, "bad"), attempts: 1, wantErr: ErrPermanent, status: 400},
-		{name: "401 permanent", steps: testkit.Repeat(1, 401, ""), attempts: 1, wantErr: ErrPermanent, status: 401},
-		{name: "404 permanent", steps: testkit.Repeat(1, 404, ""), attempts: 1, wantErr: ErrPermanent, status: 404},
-		{name: "422 permanent", steps: testkit.Repeat(1, 422, ""), attempts: 1, wantErr: ErrPermanent, status: 422},
-		{name: "409 not retried by default", steps: testkit.Repeat(1, 409, ""), op: "complete", attempts: 1, wantErr: errOther, status: 409},
-		{name: "409 retried when the predicate says so", steps: testkit.Repeat(1, 409, ""), op: "complete", retryable: conflictToo,
+		{name: "400 permanent", steps: recorder.Repeat(1, 400, "bad"), attempts: 1, wantErr: ErrPermanent, status: 400},
+		{name: "401 permanent", steps: recorder.Repeat(1, 401, ""), attempts: 1, wantErr: ErrPermanent, status: 401},
+		{name: "404 permanent", steps: recorder.Repeat(1, 404, ""), attempts: 1, wantErr: ErrPermanent, status: 404},
+		{name: "422 permanent", steps: recorder.Repeat(1, 422, ""), attempts: 1, wantErr: ErrPermanent, status: 422},
+		{name: "409 not retried by default", steps: recorder.Repeat(1, 409, ""), op: "complete", attempts: 1, wantErr: errOther, status: 409},
+		{name: "409 retried when the predicate says so", steps: recorder.Repeat(1, 409, ""), op: "complete", retryable: conflictToo,
 			attempts: 2, waits: ms(1000)},
-		{name: "409 on another op", steps: testkit.Repeat(1, 409, ""), op: "trace", retryable: conflictToo, attempts: 1, wantErr: errOther, status: 409},
-		{name: "409 exhausted", steps: testkit.Repeat(4, 409, ""), op: "complete", retryable: conflictToo, attempts: 4,
+		{name: "409 on another op", steps: recorder.Repeat(1, 409, ""), op: "trace", retryable: conflictToo, attempts: 1, wantErr: errOther, status: 409},
+		{name: "409 exhausted", steps: recorder.Repeat(4, 409, ""), op: "complete", retryable: conflictToo, attempts: 4,
 			waits: ms(1000, 2000, 4000), wantErr: ErrRetriesExhausted, status: 409},
-		{name: "302 not followed", steps: []testkit.Reply{{Status: 302, Header: http.Header{"Location": {"/elsewhere"}}}},
+		{name: "302 not followed", steps: []recorder.Reply{{Status: 302, Header: http.Header{"Location": {"/elsewhere"}}}},
 			attempts: 1, wantErr: errOther, status: 302},
-		{name: "predicate refuses 5xx", steps: testkit.Repeat(1, 503, ""), retryable: func(int, string) bool { return false },
+		{name: "predicate refuses 5xx", steps: recorder.Repeat(1, 503, ""), retryable: func(int, string) bool { return false },
 			attempts: 1, wantErr: errOther, status: 503},
 	}
 	for _, tt := range tests {
@@ -194,7 +195,7 @@ func TestPosterCancel(t *testing.T) {
 		}
 	})
 	t.Run("during a wait", func(t *testing.T) {
-		srv := newServer(t, testkit.Repeat(4, 503, "")...)
+		srv := newServer(t, recorder.Repeat(4, 503, "")...)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		p := Poster{Client: NewDefaultClient(), Timer: httpxtest.TimerFunc(cancel)}
@@ -246,7 +247,7 @@ func TestPosterCancel(t *testing.T) {
 }
 
 func TestPosterReplyLimit(t *testing.T) {
-	srv := newServer(t, testkit.Reply{Status: 200, Body: strings.Repeat("x", 100)})
+	srv := newServer(t, recorder.Reply{Status: 200, Body: strings.Repeat("x", 100)})
 	p := Poster{Client: NewDefaultClient(), MaxReply: 99, Timer: &httpxtest.Timer{}}
 	_, err := p.Do(context.Background(), Request{Op: "search", URL: srv.URL})
 	var he *HTTPError
@@ -265,7 +266,7 @@ func TestPosterReplyLimit(t *testing.T) {
 func TestPosterStatusOnly(t *testing.T) {
 	cut := cutReply(t, "accepted")
 	large := newServer(t)
-	large.SetReply(testkit.Reply{Status: 200, Body: strings.Repeat("x", 100)}) // every request's
+	large.SetReply(recorder.Reply{Status: 200, Body: strings.Repeat("x", 100)}) // every request's
 	for _, tt := range []struct {
 		name string
 		url  string
@@ -299,7 +300,7 @@ func TestPosterStatusOnly(t *testing.T) {
 
 func TestErrorBodyCut(t *testing.T) {
 	long := strings.Repeat("é", 3000) // 6000 bytes
-	srv := newServer(t, testkit.Reply{Status: 400, Body: long})
+	srv := newServer(t, recorder.Reply{Status: 400, Body: long})
 	p := Poster{Client: NewDefaultClient()}
 	_, err := p.Do(context.Background(), Request{URL: srv.URL})
 	var he *HTTPError

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // TestPosterAnswered: ctx's Answered hook (WithSendingAnswered) is called
@@ -20,18 +20,18 @@ func TestPosterAnswered(t *testing.T) {
 	envoy := "upstream connect error or disconnect/reset before headers. reset reason: connection termination"
 	tests := []struct {
 		name   string
-		steps  []testkit.Reply
+		steps  []recorder.Reply
 		remove bool
 		want   []string
 	}{
-		{"503, 429, then 200", []testkit.Reply{{Status: 503}, {Status: 429}}, false,
+		{"503, 429, then 200", []recorder.Reply{{Status: 503}, {Status: 429}}, false,
 			[]string{"sending", "answered 503", "sending", "answered 429", "sending"}},
-		{"504 and 502: no answer", []testkit.Reply{{Status: 504}, {Status: 502}}, false, []string{"sending", "sending", "sending"}},
-		{"Envoy's reset 503: no answer", []testkit.Reply{{Status: 503, Body: envoy}}, false, []string{"sending", "sending"}},
-		{"a cut connection", []testkit.Reply{{Cut: true}}, false, []string{"sending", "sending"}},
-		{"the last request answered 503", testkit.Repeat(3, 503, ""), false,
+		{"504 and 502: no answer", []recorder.Reply{{Status: 504}, {Status: 502}}, false, []string{"sending", "sending", "sending"}},
+		{"Envoy's reset 503: no answer", []recorder.Reply{{Status: 503, Body: envoy}}, false, []string{"sending", "sending"}},
+		{"a cut connection", []recorder.Reply{{Cut: true}}, false, []string{"sending", "sending"}},
+		{"the last request answered 503", recorder.Repeat(3, 503, ""), false,
 			[]string{"sending", "answered 503", "sending", "answered 503", "sending"}},
-		{"removed", []testkit.Reply{{Status: 503}}, true, nil},
+		{"removed", []recorder.Reply{{Status: 503}}, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

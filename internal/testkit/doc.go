@@ -1,7 +1,7 @@
 // Package testkit holds the helpers the tests of every package share, so
-// that none of them keeps its own copy: a recording HTTP backend with
-// scripted answers (Backend), a reverse proxy to put in front of one
-// (ReverseProxy), a forward proxy that tunnels a CONNECT or refuses its
+// that none of them keeps its own copy: a reverse proxy to put in front
+// of a server (ReverseProxy), a proxy that cuts a connection (FaultProxy,
+// Cut), a forward proxy that tunnels a CONNECT or refuses its
 // credentials (ConnectProxy), WaitFor and the Signal that wakes it, a loopback TCP
 // listener (Listen) and the address a loopback target sees this host as
 // (SeenFrom), a clock a test moves by hand (Clock), a buffer safe to
@@ -16,5 +16,6 @@
 // It imports nothing of injectkit, so that the tests of any package, the
 // internal ones included, may use it without an import cycle. Helpers tied
 // to one package's API live beside it: transport/transporttest for the
-// callback wire, framework/frameworktest for executors.
+// callback wire and the one recording HTTP backend (its package
+// recorder), framework/frameworktest for executors.
 package testkit

@@ -183,3 +183,12 @@ func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// Cut closes the connection of w's request without an answer. In a
+// handler of transporttest's recording backend, call its Cut instead, so
+// that the backend records no status.
+func Cut(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+	}
+}

@@ -10,18 +10,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // newRouter starts a loopback backend answering each inject's callback as
 // its mode says: "drop" cuts the connection, a number is the status; 200
 // when no mode is set.
-func newRouter(t *testing.T, modes map[string]string) *testkit.Backend {
-	return testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+func newRouter(t *testing.T, modes map[string]string) *transporttest.Backend {
+	return transporttest.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/api/injects/"), "/callback")
 		switch mode := modes[id]; mode {
 		case "drop":
-			testkit.Cut(w)
+			transporttest.Cut(w)
 		case "", "200":
 		default:
 			w.WriteHeader(map[string]int{"400": 400, "401": 401, "403": 403, "429": 429, "503": 503}[mode])

@@ -19,6 +19,7 @@ import (
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // tokenForms are the forms a backend echoes a token in: raw, JSON-escaped
@@ -83,7 +84,7 @@ func tokenForms(tok string) map[string]string {
 // in each of tokenForms, with status 400 for inject "dead" and 503 for the
 // others.
 func echoBackend(t testing.TB) string {
-	srv := testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+	srv := transporttest.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		var b strings.Builder
 		for name, f := range tokenForms(tok) {

@@ -2,130 +2,63 @@ package transporttest
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
-// Reply and Request repeat the fields of testkit's, whose recording
-// backend serves Backend, on purpose: a module other than injectkit must
-// see and write them, and can name no type of an internal package (an
-// alias would make it one: TestAPINamesNoInternalType), while testkit,
-// which the in-package tests of transport and httpx use, cannot import
-// this package. The conversions below keep the two alike: a field added
-// to one and not the other fails to compile.
-
 // Reply is one scripted answer of a Backend.
-type Reply struct {
-	// Status defaults to 200.
-	Status int
-	Header http.Header
-	Body   string
-	// Echo names a request header whose value replaces each "%s" of Body:
-	// a backend echoing a secret, for the tests that it is redacted.
-	Echo string
-	// Delay holds the answer back; a client that leaves meanwhile gets
-	// none.
-	Delay time.Duration
-	// Cut closes the connection instead of answering.
-	Cut bool
-}
+type Reply = recorder.Reply
 
 // Request is one request a Backend received.
-type Request struct {
-	Method string
-	// Path is the escaped path, as sent.
-	Path   string
-	Query  string
-	Header http.Header
-	Body   []byte
-	// At is when the request came in.
-	At time.Time
-	// Chunked: the body came with Transfer-Encoding chunked rather than a
-	// Content-Length.
-	Chunked bool
-	// Status is what the backend answered; 0 while it has not, and when it
-	// never did (the connection cut, or the client gone before the answer).
-	Status int
-	// Left: the client went away while its request was held or delayed,
-	// and got no answer.
-	Left bool
-}
+type Request = recorder.Request
 
 // Backend is a callback backend for tests: a loopback HTTP server, closed
 // with the test, that records every request and answers from a script
 // (replies, holds, cut connections), read as the callbacks
 // transport.Client posts. The n-th request (from 0) gets the n-th reply;
 // later ones get the reply SetReply chose (200 with no body unless set).
+// Its other methods are those of package recorder's Backend, the one
+// recording backend, which it adds Delivered to.
 type Backend struct {
-	*httptest.Server
-	kit *testkit.Backend
+	*recorder.Backend
 }
-
-func wrap(kit *testkit.Backend) *Backend { return &Backend{Server: kit.Server, kit: kit} }
 
 // NewBackend starts a callback backend answering the statuses given, in
 // order, then 200.
 func NewBackend(t testing.TB, statuses ...int) *Backend {
 	t.Helper()
-	return wrap(testkit.NewBackend(t, statuses...))
+	return &Backend{recorder.New(t, statuses...)}
 }
 
 // NewScriptedBackend starts a callback backend answering the replies
 // given, in order, then 200.
 func NewScriptedBackend(t testing.TB, replies ...Reply) *Backend {
 	t.Helper()
-	script := make([]testkit.Reply, len(replies))
-	for i, r := range replies {
-		script[i] = testkit.Reply(r)
-	}
-	return wrap(testkit.NewScriptedBackend(t, script...))
+	return &Backend{recorder.NewScripted(t, replies...)}
 }
 
 // NewBackendFunc starts a callback backend whose answers h writes; n counts
 // the requests from 0.
 func NewBackendFunc(t testing.TB, h func(n int, w http.ResponseWriter, r *http.Request)) *Backend {
 	t.Helper()
-	return wrap(testkit.NewBackendFunc(t, h))
+	return &Backend{recorder.NewFunc(t, h)}
 }
 
-// SetReply sets the answer to the requests after the script.
-func (b *Backend) SetReply(r Reply) { b.kit.SetReply(testkit.Reply(r)) }
-
-// Hold makes the requests that come in wait, unanswered, until Release or
-// until their client leaves (then they get no answer): a slow backend.
-func (b *Backend) Hold() { b.kit.Hold() }
-
-// Release answers the requests Hold kept waiting, and lets later ones
-// through.
-func (b *Backend) Release() { b.kit.Release() }
-
-// Requests returns the requests received so far, in order.
-func (b *Backend) Requests() []Request { return requests(b.kit.Requests()) }
-
-// Answered returns the requests answered with a 2xx status, in order.
-func (b *Backend) Answered() []Request { return requests(b.kit.Answered()) }
-
-// Len returns the number of requests received so far.
-func (b *Backend) Len() int { return b.kit.Len() }
-
-// Await waits until n requests have come in, and fails t when a minute
-// passes first.
-func (b *Backend) Await(t testing.TB, n int) {
+// NewTLSBackend is NewBackend over HTTPS: httptest's certificate, which a
+// client trusts with its CA (Certificate) or with verification off.
+func NewTLSBackend(t testing.TB, statuses ...int) *Backend {
 	t.Helper()
-	b.kit.Await(t, n)
+	return &Backend{recorder.NewTLS(t, statuses...)}
 }
 
-func requests(in []testkit.Request) []Request {
-	out := make([]Request, len(in))
-	for i, r := range in {
-		out[i] = Request(r)
-	}
-	return out
-}
+// Repeat returns n replies of status with body.
+func Repeat(n, status int, body string) []Reply { return recorder.Repeat(n, status, body) }
+
+// Cut closes the connection of w's request without an answer: a handler
+// given to NewBackendFunc records no status then.
+func Cut(w http.ResponseWriter) { recorder.Cut(w) }
 
 // Delivered returns the bodies the backend answered 2xx to, in order, by
 // idempotency key: a key with more than one body was delivered twice.
@@ -157,10 +90,4 @@ func Delivered(reqs []Request) map[string][][]byte {
 		}
 	}
 	return out
-}
-
-// Within reports whether cond holds before timeout passes, checking it
-// again each time a request comes in or is answered.
-func (b *Backend) Within(timeout time.Duration, cond func() bool) bool {
-	return testkit.Within(timeout, cond, &b.kit.Signal)
 }

@@ -1,6 +1,7 @@
 // Package transporttest holds test helpers over package transport for the
 // tests of other packages: Bodies, what a client posts for a payload, and
-// Backend, a callback backend that records what it was posted.
+// Backend, a callback backend that records what it was posted (package
+// recorder's, the one recording backend of the repository's tests).
 package transporttest
 
 import (

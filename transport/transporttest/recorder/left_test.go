@@ -1,16 +1,18 @@
-package testkit
+package recorder
 
 import (
 	"context"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // A held request whose client goes away is recorded as left, unanswered,
 // and stays so after the release.
 func TestBackendHeldClientLeaves(t *testing.T) {
-	b := NewBackend(t)
+	b := New(t)
 	b.Hold()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -30,7 +32,7 @@ func TestBackendHeldClientLeaves(t *testing.T) {
 	if err := <-done; err == nil {
 		t.Fatal("the cancelled client got an answer")
 	}
-	WaitFor(t, time.Minute, "the request recorded as left", func() bool { return b.Requests()[0].Left }, &b.Signal)
+	testkit.WaitFor(t, time.Minute, "the request recorded as left", func() bool { return b.Requests()[0].Left }, &b.sig)
 	b.Release()
 	if r := b.Requests()[0]; r.Status != 0 || len(b.Answered()) != 0 {
 		t.Errorf("a request left unanswered recorded as answered: status %d", r.Status)

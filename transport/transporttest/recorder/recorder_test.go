@@ -1,4 +1,4 @@
-package testkit
+package recorder
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 func get(t *testing.T, url string) (int, string, error) {
@@ -27,18 +29,18 @@ func TestBackendScript(t *testing.T) {
 		backend func(t *testing.T) *Backend
 		want    []string // status and body of each answer
 	}{
-		{"statuses then 200", func(t *testing.T) *Backend { return NewBackend(t, 503, 429) },
+		{"statuses then 200", func(t *testing.T) *Backend { return New(t, 503, 429) },
 			[]string{"503 ", "429 ", "200 ", "200 "}},
 		{"replies then 200", func(t *testing.T) *Backend {
-			return NewScriptedBackend(t, append(Repeat(2, 502, "busy"), Reply{Body: "ok"})...)
+			return NewScripted(t, append(Repeat(2, 502, "busy"), Reply{Body: "ok"})...)
 		}, []string{"502 busy", "502 busy", "200 ok", "200 "}},
 		{"a later reply", func(t *testing.T) *Backend {
-			b := NewBackend(t, 500)
+			b := New(t, 500)
 			b.SetReply(Reply{Status: 404, Body: "gone (%s)", Echo: "User-Agent"})
 			return b
 		}, []string{"500 ", "404 gone (Go-http-client/1.1)", "404 gone (Go-http-client/1.1)"}},
 		{"a handler", func(t *testing.T) *Backend {
-			return NewBackendFunc(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+			return NewFunc(t, func(n int, w http.ResponseWriter, _ *http.Request) {
 				if n == 1 {
 					w.WriteHeader(http.StatusConflict)
 				}
@@ -75,7 +77,7 @@ func TestBackendScript(t *testing.T) {
 }
 
 func TestBackendCutAndAnswered(t *testing.T) {
-	b := NewScriptedBackend(t, Reply{Cut: true}, Reply{Status: 201, Header: http.Header{"X-Seen": {"yes"}}})
+	b := NewScripted(t, Reply{Cut: true}, Reply{Status: 201, Header: http.Header{"X-Seen": {"yes"}}})
 	if _, _, err := get(t, b.URL); err == nil {
 		t.Fatal("a cut connection gave an answer")
 	}
@@ -98,7 +100,7 @@ func TestBackendCutAndAnswered(t *testing.T) {
 }
 
 func TestBackendHold(t *testing.T) {
-	b := NewBackend(t)
+	b := New(t)
 	b.Hold()
 	done := make(chan int, 1)
 	go func() {
@@ -118,12 +120,12 @@ func TestBackendHold(t *testing.T) {
 	if code := <-done; code != 200 {
 		t.Errorf("answer %d after release", code)
 	}
-	WaitFor(t, time.Minute, "the status recorded", func() bool { return b.Requests()[0].Status == 200 }, &b.Signal)
+	testkit.WaitFor(t, time.Minute, "the status recorded", func() bool { return b.Requests()[0].Status == 200 }, &b.sig)
 }
 
 // A handler reads the body the backend recorded.
 func TestBackendFuncReadsBody(t *testing.T) {
-	b := NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+	b := NewFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		_, _ = w.Write(body)
 	})
@@ -141,10 +143,10 @@ func TestBackendFuncReadsBody(t *testing.T) {
 // A request through ReverseProxy reaches the backend behind it, path and
 // body as sent, and its answer comes back.
 func TestReverseProxy(t *testing.T) {
-	b := NewBackendFunc(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+	b := NewFunc(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 	})
-	front := httptest.NewServer(ReverseProxy(t, b.URL))
+	front := httptest.NewServer(testkit.ReverseProxy(t, b.URL))
 	defer front.Close()
 	resp, err := http.Post(front.URL+"/api/x", "text/plain", strings.NewReader("ping"))
 	if err != nil {
