@@ -4,16 +4,12 @@ import (
 	"bufio"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -24,26 +20,18 @@ import (
 // the "complete" callbacks that reach it; the other calls pass.
 func answeringFront(t *testing.T, target string) (front string, completes *atomic.Int32) {
 	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(u)
 	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(strings.NewReader(string(body)))
-		if strings.Contains(r.URL.Path, "/execution/callback/") && aComplete(body) && n.Add(1) == 1 {
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Retry-After", "30")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, `{"status":503,"error":"Service Unavailable","path":"`+r.URL.Path+`"}`)
-			return
+	front = callbackFront(t, target, func(w http.ResponseWriter, r *http.Request, body []byte, _ http.Handler) bool {
+		if !aComplete(body) || n.Add(1) != 1 {
+			return false
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, &n
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"status":503,"error":"Service Unavailable","path":"`+r.URL.Path+`"}`)
+		return true
+	})
+	return front, &n
 }
 
 // kill -9 of `injectkit run --openaev-message` in the wait before its
@@ -82,15 +70,7 @@ func TestBinaryKill9InCompleteBackoffThenFlush(t *testing.T) {
 			}
 		}
 	}()
-	select {
-	case <-retrying:
-	case <-time.After(time.Minute):
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatal("the run never said it retries its complete")
-	}
-	_ = cmd.Process.Signal(os.Kill)
-	_ = cmd.Wait()
+	killWhen(t, cmd, retrying, "said it retries its complete")
 	if n := sent.Load(); n != 1 {
 		t.Fatalf("%d completes reached the front before the kill, want 1 (the retry waits 30 s)", n)
 	}

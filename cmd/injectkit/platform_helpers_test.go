@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -262,4 +264,41 @@ func checkTargetTraces(t *testing.T, calls []openaevtest.Call, prefix string, as
 	if !slices.Equal(got, assets) {
 		t.Errorf("per-target traces about %v, want %v", got, assets)
 	}
+}
+
+// callbackFront starts a front, closed with the test, to the platform at
+// target, for the tests that kill a run mid-callback: each callback
+// (/execution/callback/) goes to intercept with its body, which answers
+// it (or holds it) and reports true, or reports false to let it pass;
+// every other call passes. intercept may pass the call on itself through
+// platform; the request's body is left to be read again.
+func callbackFront(t *testing.T, target string, intercept func(w http.ResponseWriter, r *http.Request, body []byte, platform http.Handler) bool) string {
+	t.Helper()
+	proxy := testkit.ReverseProxy(t, target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if strings.Contains(r.URL.Path, "/execution/callback/") && intercept(w, r, body, proxy) {
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// killWhen kills cmd, started, with SIGKILL once ready is closed, then
+// reaps it; when a minute passes first, it kills it and fails t, saying
+// the run never did what it waited for ("the run never " + did).
+func killWhen(t *testing.T, cmd *exec.Cmd, ready <-chan struct{}, did string) {
+	t.Helper()
+	select {
+	case <-ready:
+	case <-time.After(time.Minute):
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatal("the run never " + did)
+	}
+	_ = cmd.Process.Signal(os.Kill)
+	_ = cmd.Wait()
 }

@@ -4,18 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
@@ -29,28 +24,20 @@ import (
 // it otherwise. The other calls pass.
 func holdingFront(t *testing.T, target string, hold func(body []byte) bool, pass bool) (front string, held <-chan struct{}) {
 	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(u)
 	h := make(chan struct{})
 	var taken atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		if strings.Contains(r.URL.Path, "/execution/callback/") && hold(body) && taken.CompareAndSwap(false, true) {
-			if pass {
-				proxy.ServeHTTP(httptest.NewRecorder(), r.Clone(r.Context()))
-			}
-			close(h)
-			<-r.Context().Done() // the run killed
-			return
+	front = callbackFront(t, target, func(_ http.ResponseWriter, r *http.Request, body []byte, platform http.Handler) bool {
+		if !hold(body) || !taken.CompareAndSwap(false, true) {
+			return false
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, h
+		if pass {
+			platform.ServeHTTP(httptest.NewRecorder(), r.Clone(r.Context()))
+		}
+		close(h)
+		<-r.Context().Done() // the run killed
+		return true
+	})
+	return front, h
 }
 
 // killRunOnceHeld starts the binary with args and kills it (SIGKILL) once
@@ -63,15 +50,7 @@ func killRunOnceHeld(t *testing.T, held <-chan struct{}, what string, args ...st
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-held:
-	case <-time.After(time.Minute):
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatalf("the run never sent %s", what)
-	}
-	_ = cmd.Process.Signal(os.Kill)
-	_ = cmd.Wait()
+	killWhen(t, cmd, held, "sent "+what)
 }
 
 // nthTrace picks the nth per-target trace (a callback naming
