@@ -185,15 +185,9 @@ func FuzzScanSections(f *testing.F) {
 	}
 	path := f.TempDir() + "/credentials"
 	f.Fuzz(func(t *testing.T, body string) {
-		headers, bad := scanSections([]byte(body))
-		if bad != nil {
+		headers, files, ok := sdkCredentialsFile(t, path, body)
+		if !ok {
 			return
-		}
-		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		files := func(o *awsconfig.LoadSharedConfigOptions) {
-			o.ConfigFiles, o.CredentialsFiles = []string{}, []string{path}
 		}
 		found := map[string]bool{}
 		for _, h := range headers {

@@ -29,16 +29,11 @@ func FuzzKeyLine(f *testing.F) {
 	}
 	path := f.TempDir() + "/credentials"
 	f.Fuzz(func(t *testing.T, body string) {
-		headers, bad := scanSections([]byte(body))
-		if bad != nil {
+		headers, files, ok := sdkCredentialsFile(t, path, body)
+		if !ok {
 			return
 		}
-		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := awsconfig.LoadSharedConfigProfile(context.Background(), "keys", func(o *awsconfig.LoadSharedConfigOptions) {
-			o.ConfigFiles, o.CredentialsFiles = []string{}, []string{path}
-		})
+		cfg, err := awsconfig.LoadSharedConfigProfile(context.Background(), "keys", files)
 		if err != nil {
 			return
 		}
@@ -74,4 +69,23 @@ func FuzzKeyLine(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sdkCredentialsFile writes body to path, for the fuzz tests that check
+// the scanner against the SDK, when the scanner does not refuse it (ok
+// false: it did, and nothing is written): its sections as the scanner
+// finds them, and the option that makes the SDK read that file alone as
+// the credentials file, no config file.
+func sdkCredentialsFile(t *testing.T, path, body string) (headers []sectionHeader, files func(*awsconfig.LoadSharedConfigOptions), ok bool) {
+	t.Helper()
+	headers, bad := scanSections([]byte(body))
+	if bad != nil {
+		return nil, nil, false
+	}
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return headers, func(o *awsconfig.LoadSharedConfigOptions) {
+		o.ConfigFiles, o.CredentialsFiles = []string{}, []string{path}
+	}, true
 }
