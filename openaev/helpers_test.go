@@ -354,3 +354,19 @@ func (e *env) waitingCopy(t *testing.T, h *openaev.Handler, d serve.Delivery) <-
 	})
 	return errc
 }
+
+// registerOnce registers testManifests (withIcon: and the icon) on a new
+// stand-in with cfg, its URL, token and injector id set to the stand-in's
+// and the tests', retrying twice a millisecond apart: the registration
+// calls the stand-in received, and the error of the client or of its
+// registration.
+func registerOnce(t *testing.T, cfg openaev.Config, withIcon bool) ([]openaevtest.Call, error) {
+	t.Helper()
+	p := openaevtest.NewPlatform(t, testToken)
+	cfg.URL, cfg.Token, cfg.InjectorID = p.URL, testToken, testInjectorID
+	c, err := openaev.NewClient(cfg, openaev.WithRetry(2, time.Millisecond))
+	if err == nil {
+		_, err = c.Register(context.Background(), testManifests(), withIcon)
+	}
+	return p.Registrations(), err
+}

@@ -1,14 +1,11 @@
 package openaev_test
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
 // TestRegisterIconNamedByTheType: with an icon, the platform uploads it as
@@ -31,13 +28,7 @@ func TestRegisterIconNamedByTheType(t *testing.T) {
 		{"255 four-byte characters, no icon", wide, nil, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			p := openaevtest.NewPlatform(t, testToken)
-			c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: testToken, InjectorID: testInjectorID,
-				InjectorType: tt.typ, Icon: tt.icon}, openaev.WithRetry(2, time.Millisecond))
-			if err == nil {
-				_, err = c.Register(context.Background(), testManifests(), true)
-			}
-			regs := p.Registrations()
+			regs, err := registerOnce(t, openaev.Config{InjectorType: tt.typ, Icon: tt.icon}, true)
 			var ve *openaev.ValidationError
 			switch {
 			case !tt.refused && (err != nil || len(regs) != 1 || !regs[0].Accepted()):

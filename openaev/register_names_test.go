@@ -1,14 +1,11 @@
 package openaev_test
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
 // TestRegisterNamesThePlatformStores: the platform stores at most 255
@@ -28,13 +25,7 @@ func TestRegisterNamesThePlatformStores(t *testing.T) {
 		{"type of 256 two-byte characters", "InjectKit", strings.Repeat("é", 256), "injector_type"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			p := openaevtest.NewPlatform(t, testToken)
-			c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: testToken, InjectorID: testInjectorID,
-				InjectorName: tt.injName, InjectorType: tt.injType}, openaev.WithRetry(2, time.Millisecond))
-			if err == nil {
-				_, err = c.Register(context.Background(), testManifests(), false)
-			}
-			regs := p.Registrations()
+			regs, err := registerOnce(t, openaev.Config{InjectorName: tt.injName, InjectorType: tt.injType}, false)
 			var ve *openaev.ValidationError
 			switch {
 			case tt.wantField == "" && (err != nil || len(regs) != 1 || !regs[0].Accepted()):
