@@ -3,13 +3,12 @@ package cli_test
 import (
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	neturl "net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -90,11 +89,7 @@ func TestOutboxFlushNotFoundHintNamesTheURL(t *testing.T) {
 // with suffix, and forwards everything else.
 func notFoundProxy(t *testing.T, platform, suffix string, on *atomic.Bool) string {
 	t.Helper()
-	u, err := neturl.Parse(platform)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(u)
+	rp := testkit.ReverseProxy(t, platform)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if on.Load() && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, suffix) {
 			http.NotFound(w, r)

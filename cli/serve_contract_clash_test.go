@@ -4,12 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -50,8 +49,7 @@ func TestServeRefusesAContractAnotherBinaryHolds(t *testing.T) {
 func TestServeRefusesARegistrationThatCrossedAnother(t *testing.T) {
 	p := openaevtest.NewPlatform(t, serveToken)
 	other, otherID, manifests := acmeNoop(t, p)
-	target, _ := url.Parse(p.URL)
-	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy := testkit.ReverseProxy(t, p.URL)
 	var once sync.Once
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method == http.MethodPost && req.URL.Path == "/api/injectors" {

@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,11 +74,7 @@ func TestIntegrationServeRunsTheNextInjectWhileTheLastDelivers(t *testing.T) {
 	p.AddInject("i-first", openaev.ContractID("noop"))
 	p.AddInject("i-second", openaev.ContractID("noop"))
 	held, release := make(chan struct{}, 1), make(chan struct{})
-	target, err := url.Parse(p.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forward := httputil.NewSingleHostReverseProxy(target)
+	forward := testkit.ReverseProxy(t, p.URL)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))

@@ -4,12 +4,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -20,11 +19,7 @@ import (
 // rest (the version, the inject, its reception).
 func tooLargeProxy(t *testing.T, platform string) string {
 	t.Helper()
-	u, err := url.Parse(platform)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(u)
+	rp := testkit.ReverseProxy(t, platform)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/callback") {
 			_, _ = io.Copy(io.Discard, r.Body)

@@ -5,14 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 
 	"go.uber.org/zap/zapcore"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
@@ -34,8 +33,7 @@ func TestRegistrarRefusesARegistrationThatCrossedAnother(t *testing.T) {
 
 	// A's platform is p behind a proxy that, when A's first registration
 	// arrives (A having read the contract free), lets B start whole first.
-	target, _ := url.Parse(p.URL)
-	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy := testkit.ReverseProxy(t, p.URL)
 	var once sync.Once
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method == http.MethodPost && req.URL.Path == "/api/injectors" {
