@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,9 +12,11 @@ import (
 )
 
 // A reception answered 404 with the platform's body (Element not found:
-// 2.0.0 and later, the inject not held) says to check the inject id and
-// nothing of the URL, which reached the platform; a 404 without it (no
-// such route: a proxy, another server) names the backend URL first.
+// 2.0.0 and later, the inject not held: deleted since its status read,
+// which stops the run first for an inject never held) says to check the
+// inject id and nothing of the URL, which reached the platform; a 404
+// without it (no such route: a proxy, another server) names the backend
+// URL first.
 func TestReceptionNotFoundHintOrder(t *testing.T) {
 	t.Parallel()
 	const (
@@ -31,8 +34,11 @@ func TestReceptionNotFoundHintOrder(t *testing.T) {
 			registered(t, p, platformToken, registry())
 			const id = "inj-404"
 			url, want := p.URL, "injectkit: hint: "+unknown+"\n"
+			p.AddInject(id, openaev.ContractID("noop"))
+			if !tt.proxy {
+				p.FailReception(id, http.StatusNotFound, 1)
+			}
 			if tt.proxy {
-				p.AddInject(id, openaev.ContractID("noop"))
 				on := &atomic.Bool{}
 				on.Store(true)
 				url = notFoundProxy(t, p.URL, "/reception/"+id, on)
