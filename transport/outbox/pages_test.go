@@ -86,6 +86,15 @@ func TestMalformedPagesRefused(t *testing.T) {
 			}
 			binary.LittleEndian.PutUint64(p[pageHeaderSize+8:], uint64(root))
 		}, "is reached twice"},
+		{"branch page's last child naming it", 60, false, func(t *testing.T, raw []byte, l boltLayout) {
+			root := int(binary.LittleEndian.Uint64(raw[l.values["bodies"]:]))
+			p := raw[root*l.pageSize:]
+			last := int(binary.LittleEndian.Uint16(p[10:])) - 1
+			if binary.LittleEndian.Uint16(p[8:]) != pageBranch || last < 1 {
+				t.Fatalf("the bodies bucket's root page %d is not a branch of several pages", root)
+			}
+			binary.LittleEndian.PutUint64(p[pageHeaderSize+last*pageElemSize+8:], uint64(root))
+		}, "is reached twice"},
 		{"bucket's root out of the file", 1, false, func(t *testing.T, raw []byte, l boltLayout) {
 			binary.LittleEndian.PutUint64(raw[l.values["pending"]:], uint64(l.high+1000))
 		}, "out of the file's pages"},
