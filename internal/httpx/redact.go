@@ -52,13 +52,13 @@ type Redactor struct {
 }
 
 // forms are the forms of a Redactor's secrets, ASCII lowercased, longest
-// first: long match anywhere, short as words only (see wordAt); longIn
-// and shortIn are the alphabet each is written in (see alphabetOf); fold
-// are those that may match beyond ASCII case (see foldSpans).
+// first: long match anywhere, short as words only (see wordAt); scan
+// finds them all in one pass over a text (see pairScanner); fold are
+// those that may match beyond ASCII case (see foldSpans).
 type forms struct {
-	long, short     [][]byte
-	longIn, shortIn []uint8
-	fold            []foldForm
+	long, short [][]byte
+	scan        formScanner
+	fold        []foldForm
 }
 
 // NewRedactor returns a Redactor of secrets: of each, the forms it
@@ -83,7 +83,7 @@ func NewRedactor(secrets ...string) *Redactor {
 	}
 	long, short = folded(long), folded(short)
 	fs := forms{long: asBytes(long), short: asBytes(short), fold: foldForms(long, short)}
-	fs.longIn, fs.shortIn = alphabetsOf(fs.long), alphabetsOf(fs.short)
+	fs.scan = newPairScanner(fs.all())
 	return &Redactor{forms: fs, echo: echoFinder{secrets: whole}}
 }
 
@@ -98,9 +98,7 @@ func (r *Redactor) Redact(s string) string {
 // spans returns the bytes of s that hold a form of r's secrets, possibly
 // overlapping, in no order.
 func (r *Redactor) spans(s string) [][2]int {
-	// A stack buffer for s lowercased, for a log line.
-	var buf [1024]byte
-	spans := decoded{text: s}.find(nil, s, buf[:0], &r.forms)
+	spans := decoded{text: s}.find(nil, s, &r.forms)
 	spans = r.cutSpans(spans, s)
 	return unescapedSpans(spans, s, &r.forms)
 }

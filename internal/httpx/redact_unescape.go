@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"bytes"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,7 +53,7 @@ func unescapedSpans(spans [][2]int, s string, fs *forms) [][2]int {
 	search := func(d decoded) {
 		if !slices.Contains(seen, d.text) {
 			seen = append(seen, d.text)
-			spans = d.find(spans, s, nil, fs)
+			spans = d.find(spans, s, fs)
 		}
 	}
 	d, json := decoded{text: s}, false
@@ -304,42 +303,17 @@ func hex4(s string) (rune, bool) {
 
 // find appends to spans the bytes of s that each of fs.long, and each of
 // fs.short standing as a word in s, came from in d's text, whatever its case
-// (the forms are ASCII lowercased; see foldSpans beyond ASCII). buf is
-// scratch space for the text lowercased in ASCII, byte for byte: a match
-// in it is a match in d's text at the same offsets. A form longer than
-// the text's longest run of its alphabet is not searched (see runs).
-func (d decoded) find(spans [][2]int, s string, buf []byte, fs *forms) [][2]int {
-	low := appendLower(buf, d.text)
-	runs := longestRuns(low)
-	for i, f := range fs.long {
-		if len(f) <= runs[fs.longIn[i]] {
-			spans = d.matches(spans, s, low, f, false)
-		}
-	}
-	for i, f := range fs.short {
-		if len(f) <= runs[fs.shortIn[i]] {
-			spans = d.matches(spans, s, low, f, true)
-		}
-	}
-	return d.foldSpans(spans, s, fs.fold)
-}
-
-// matches appends to spans the bytes of s each match of the folded form f
-// in low, d's text lowercased, came from; as a word of s only when word is
-// true (see wordAt).
-func (d decoded) matches(spans [][2]int, s string, low, f []byte, word bool) [][2]int {
-	for off := 0; ; {
-		i := bytes.Index(low[off:], f)
-		if i < 0 {
-			return spans
-		}
-		i += off
-		off = i + 1
-		start, end := d.span(i, i+len(f))
+// (the forms are ASCII lowercased; see foldSpans beyond ASCII): fs.scan
+// finds them all in one pass over the text.
+func (d decoded) find(spans [][2]int, s string, fs *forms) [][2]int {
+	for _, h := range fs.scan.matches(nil, d.text) {
+		f, word := fs.form(int(h.form))
+		start, end := d.span(int(h.at), int(h.at)+len(f))
 		if !word || wordAt(s, start, end, f) {
 			spans = append(spans, [2]int{start, end})
 		}
 	}
+	return d.foldSpans(spans, s, fs.fold)
 }
 
 // replaceSpans replaces the bytes of s in spans, overlapping ones merged,
