@@ -21,35 +21,44 @@ type formScanner interface {
 type formHit struct{ form, at int32 }
 
 // pairScanner is a formScanner indexing the forms by their first two
-// bytes: a form of one byte is indexed under it followed by every byte,
-// and by the end of the text (a pair whose second byte is 0, which the
-// comparison tells from a real 0).
+// bytes: a bitmap of the pairs that start a form tells at each offset of
+// the text whether any may start there, and the forms starting with the
+// offset's byte are listed with their second, so that only those starting
+// with the pair are compared. A form of one byte starts with any pair
+// whose first byte is its own, the end of the text included.
 type pairScanner struct {
 	forms [][]byte
-	// starts has bit p set when a form starts with pair p (its first
-	// byte times 256 plus its second).
+	// starts has bit p set when a form may start with pair p (its first
+	// byte times 256 plus its second, 0 at the end of the text).
 	starts [1 << 16 / 64]uint64
-	// heads are the indexes into forms of the forms starting with each
-	// pair whose bit is set.
-	heads map[uint16][]int32
+	// heads are the forms starting with each byte.
+	heads [256][]pairHead
+}
+
+// pairHead is a form of a pairScanner: its index and second byte, none
+// (one false) for a form of one byte.
+type pairHead struct {
+	form   int32
+	second byte
+	two    bool
 }
 
 // newPairScanner returns the scanner of forms.
 func newPairScanner(forms [][]byte) *pairScanner {
-	sc := &pairScanner{forms: forms, heads: make(map[uint16][]int32)}
-	add := func(p uint16, i int) {
-		sc.starts[p/64] |= 1 << (p % 64)
-		sc.heads[p] = append(sc.heads[p], int32(i))
-	}
+	sc := &pairScanner{forms: forms}
 	for i, f := range forms {
 		switch len(f) {
 		case 0:
 		case 1:
 			for c := range 256 {
-				add(uint16(f[0])<<8|uint16(c), i)
+				p := uint16(f[0])<<8 | uint16(c)
+				sc.starts[p/64] |= 1 << (p % 64)
 			}
+			sc.heads[f[0]] = append(sc.heads[f[0]], pairHead{form: int32(i)})
 		default:
-			add(uint16(f[0])<<8|uint16(f[1]), i)
+			p := uint16(f[0])<<8 | uint16(f[1])
+			sc.starts[p/64] |= 1 << (p % 64)
+			sc.heads[f[0]] = append(sc.heads[f[0]], pairHead{form: int32(i), second: f[1], two: true})
 		}
 	}
 	return sc
@@ -57,16 +66,16 @@ func newPairScanner(forms [][]byte) *pairScanner {
 
 func (sc *pairScanner) matches(hits []formHit, text string) []formHit {
 	for i := range len(text) {
-		p := uint16(lowerByte(text[i])) << 8
+		c, next := lowerByte(text[i]), byte(0)
 		if i+1 < len(text) {
-			p |= uint16(lowerByte(text[i+1]))
+			next = lowerByte(text[i+1])
 		}
-		if sc.starts[p/64]&(1<<(p%64)) == 0 {
+		if p := uint16(c)<<8 | uint16(next); sc.starts[p/64]&(1<<(p%64)) == 0 {
 			continue
 		}
-		for _, j := range sc.heads[p] {
-			if hasLowerPrefix(text[i:], sc.forms[j]) {
-				hits = append(hits, formHit{form: j, at: int32(i)})
+		for _, h := range sc.heads[c] {
+			if (!h.two || h.second == next) && hasLowerPrefix(text[i:], sc.forms[h.form]) {
+				hits = append(hits, formHit{form: h.form, at: int32(i)})
 			}
 		}
 	}
