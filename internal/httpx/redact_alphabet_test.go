@@ -1,12 +1,13 @@
 package httpx
 
-// Most forms of a secret are written in a small alphabet: its hex, base32
-// and base64 (and the secret itself, often letters, digits and a dash).
-// Such a form matches only inside a run of the text's characters of its
-// alphabet at least as long as itself, and an ordinary log line holds no
-// long run of base32 or hex: the longest run of each alphabet, measured
-// in one pass over the text, lets find skip those forms without searching
-// for them.
+// The oracle's skip (see oracleScanner), from the search pairScanner
+// replaced. Most forms of a secret are written in a small alphabet: its
+// hex, base32 and base64 (and the secret itself, often letters, digits
+// and a dash). Such a form matches only inside a run of the text's
+// characters of its alphabet at least as long as itself, and an ordinary
+// log line holds no long run of base32 or hex: the longest run of each
+// alphabet, measured in one pass over the text, let the search skip those
+// forms without searching for them.
 
 // The alphabets forms are sorted into, lowercased as the forms are: hex,
 // base32 (standard and extended hex), base64 (standard and URL). A form
