@@ -83,7 +83,7 @@ func NewRedactor(secrets ...string) *Redactor {
 	}
 	long, short = folded(long), folded(short)
 	fs := forms{long: asBytes(long), short: asBytes(short), fold: foldForms(long, short)}
-	fs.scan = newPairScanner(fs.all())
+	fs.scan = newPairScanner(fs.all(), fs.fold)
 	return &Redactor{forms: fs, echo: echoFinder{secrets: whole}}
 }
 

@@ -48,42 +48,6 @@ func foldForms(long, short []string) []foldForm {
 	return out
 }
 
-// foldSpans appends to spans the bytes of s that matches of the forms in
-// d's text by Unicode simple folding came from (see decoded.span), when
-// the text holds a non-ASCII character (and, for an ASCII form, K or ſ);
-// short forms only where they stand as words in s (see wordAt).
-func (d decoded) foldSpans(spans [][2]int, s string, forms []foldForm) [][2]int {
-	if len(forms) == 0 || !hasNonASCII(d.text) {
-		return spans
-	}
-	ks := strings.Contains(d.text, kelvin) || strings.Contains(d.text, longS)
-	for _, f := range forms {
-		if !f.ks || ks {
-			spans = d.foldForm(spans, s, f.f, f.word)
-		}
-	}
-	return spans
-}
-
-// foldForm appends the spans of s each match of f in d's text by simple
-// folding came from.
-func (d decoded) foldForm(spans [][2]int, s, f string, word bool) [][2]int {
-	first, _ := utf8.DecodeRuneInString(f)
-	for i := 0; i < len(d.text); {
-		r, n := utf8.DecodeRuneInString(d.text[i:])
-		if foldEqual(r, first) {
-			if m := foldPrefix(d.text[i:], f); m > 0 {
-				start, end := d.span(i, i+m)
-				if !word || wordAt(s, start, end, []byte(f)) {
-					spans = append(spans, [2]int{start, end})
-				}
-			}
-		}
-		i += n
-	}
-	return spans
-}
-
 // foldPrefix returns the length of the prefix of t equal to f under
 // simple folding, or 0. A byte that is not UTF-8 matches itself only.
 func foldPrefix(t, f string) int {

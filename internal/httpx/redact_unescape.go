@@ -313,7 +313,7 @@ func (d decoded) find(spans [][2]int, s string, fs *forms) [][2]int {
 			spans = append(spans, [2]int{start, end})
 		}
 	}
-	return d.foldSpans(spans, s, fs.fold)
+	return d.foldSpans(spans, s, fs)
 }
 
 // replaceSpans replaces the bytes of s in spans, overlapping ones merged,

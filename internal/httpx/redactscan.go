@@ -14,6 +14,9 @@ type formScanner interface {
 	// forms.form), overlapping ones included, the text's ASCII letters
 	// compared lowercased: the forms are.
 	matches(hits []formHit, text string) []formHit
+	// foldMatches appends to hits every match in text of a form that
+	// may match beyond ASCII case (see forms.fold), by simple folding.
+	foldMatches(hits []foldHit, text string) []foldHit
 }
 
 // formHit is a match of form (its index in forms.form's order) at offset
@@ -27,6 +30,7 @@ type formHit struct{ form, at int32 }
 // with the pair are compared. A form of one byte starts with any pair
 // whose first byte is its own, the end of the text included.
 type pairScanner struct {
+	*foldIndex
 	forms [][]byte
 	// starts has bit p set when a form may start with pair p (its first
 	// byte times 256 plus its second, 0 at the end of the text).
@@ -44,8 +48,8 @@ type pairHead struct {
 }
 
 // newPairScanner returns the scanner of forms.
-func newPairScanner(forms [][]byte) *pairScanner {
-	sc := &pairScanner{forms: forms}
+func newPairScanner(forms [][]byte, fold []foldForm) *pairScanner {
+	sc := &pairScanner{forms: forms, foldIndex: newFoldIndex(fold)}
 	for i, f := range forms {
 		switch len(f) {
 		case 0:

@@ -12,19 +12,43 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // oracleScanner is the search the scanner replaced, kept as the oracle it
 // is compared with: each form searched for in turn with bytes.Index, a
 // form skipped when it is longer than the text's longest run of its
 // alphabet (see longestRuns).
+// Beyond ASCII case, each fold form is searched for in turn along the
+// text's characters.
 type oracleScanner struct {
 	long, short     [][]byte
 	longIn, shortIn []uint8
+	fold            []foldForm
 }
 
 func newOracleScanner(fs *forms) oracleScanner {
-	return oracleScanner{long: fs.long, short: fs.short, longIn: alphabetsOf(fs.long), shortIn: alphabetsOf(fs.short)}
+	return oracleScanner{long: fs.long, short: fs.short, longIn: alphabetsOf(fs.long), shortIn: alphabetsOf(fs.short), fold: fs.fold}
+}
+
+func (o oracleScanner) foldMatches(hits []foldHit, text string) []foldHit {
+	ks := strings.Contains(text, kelvin) || strings.Contains(text, longS)
+	for j, f := range o.fold {
+		if f.ks && !ks {
+			continue
+		}
+		first, _ := utf8.DecodeRuneInString(f.f)
+		for i := 0; i < len(text); {
+			r, n := utf8.DecodeRuneInString(text[i:])
+			if foldEqual(r, first) {
+				if m := foldPrefix(text[i:], f.f); m > 0 {
+					hits = append(hits, foldHit{form: int32(j), at: int32(i), end: int32(i + m)})
+				}
+			}
+			i += n
+		}
+	}
+	return hits
 }
 
 func (o oracleScanner) matches(hits []formHit, text string) []formHit {
@@ -100,7 +124,7 @@ func TestPairScannerMatchesOracle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := forms{long: asBytes(tt.forms)}
-			got := sortedHits(newPairScanner(fs.all()).matches(nil, tt.text))
+			got := sortedHits(newPairScanner(fs.all(), nil).matches(nil, tt.text))
 			want := sortedHits(newOracleScanner(&fs).matches(nil, tt.text))
 			if !slices.Equal(got, want) {
 				t.Fatalf("forms %q in %q: scanner %v, oracle %v", tt.forms, tt.text, got, want)
@@ -244,4 +268,37 @@ func randomForm(rng *rand.Rand, secret string) string {
 		return fmt.Sprintf("&#%d;%s", secret[0], secret[1:])
 	}
 	return secret
+}
+
+func TestFoldIndexMatchesOracle(t *testing.T) {
+	tests := []struct {
+		name, text string
+		forms      []foldForm
+		want       int // hits
+	}{
+		{"another case beyond ASCII", "KÉ ké Ké", []foldForm{{f: "ké"}}, 3},
+		{"the Kelvin sign for k", "\u212aey kEY", []foldForm{{f: "key", ks: true}}, 2},
+		{"k or s without K or ſ in the text", "key é", []foldForm{{f: "key", ks: true}}, 0},
+		{"the long s for s", "\u017fecret", []foldForm{{f: "secret", ks: true}}, 1},
+		{"a form starting with K", "kx \u212ax Kx", []foldForm{{f: "\u212ax"}}, 3},
+		{"an invalid byte", "a\xffé \xffÉ", []foldForm{{f: "\xffé"}}, 2},
+		{"U+FFFD", "\ufffdé \xffé", []foldForm{{f: "\ufffdé"}}, 1},
+		{"overlapping forms", "ééé", []foldForm{{f: "éé"}, {f: "é"}}, 5},
+		{"a form cut by the end", "xé", []foldForm{{f: "éx"}}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := newFoldIndex(tt.forms).foldMatches(nil, tt.text)
+			want := oracleScanner{fold: tt.forms}.foldMatches(nil, tt.text)
+			for _, hs := range [][]foldHit{got, want} {
+				slices.SortFunc(hs, func(a, b foldHit) int { return int(a.at-b.at)*64 + int(a.form-b.form) })
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("forms %+v in %q: index %v, oracle %v", tt.forms, tt.text, got, want)
+			}
+			if len(got) != tt.want {
+				t.Fatalf("forms %+v in %q: %d hits %v, want %d", tt.forms, tt.text, len(got), got, tt.want)
+			}
+		})
+	}
 }
