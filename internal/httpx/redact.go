@@ -54,11 +54,13 @@ type Redactor struct {
 // forms are the forms of a Redactor's secrets, ASCII lowercased, longest
 // first: long match anywhere, short as words only (see wordAt); scan
 // finds them all in one pass over a text (see pairScanner); fold are
-// those that may match beyond ASCII case (see foldSpans).
+// those that may match beyond ASCII case (see foldSpans); fails are the
+// failure functions of long, for their starts cut short (see cutSpans).
 type forms struct {
 	long, short [][]byte
 	scan        formScanner
 	fold        []foldForm
+	fails       [][]int32
 }
 
 // NewRedactor returns a Redactor of secrets: of each, the forms it
@@ -84,6 +86,9 @@ func NewRedactor(secrets ...string) *Redactor {
 	long, short = folded(long), folded(short)
 	fs := forms{long: asBytes(long), short: asBytes(short), fold: foldForms(long, short)}
 	fs.scan = newPairScanner(fs.all(), fs.fold)
+	for _, f := range fs.long {
+		fs.fails = append(fs.fails, kmpFailure(f))
+	}
 	return &Redactor{forms: fs, echo: echoFinder{secrets: whole}}
 }
 

@@ -17,8 +17,8 @@ func (r *Redactor) cutSpans(spans [][2]int, s string) [][2]int {
 	// ("…" opening it) has nothing to redact before it, but a later one
 	// may.
 	for i := strings.Index(s, cutMark); i >= 0; {
-		for _, f := range r.long {
-			if n := prefixEnding(f, s[max(0, i-len(f)):i]); i >= ShortSecret && n >= ShortSecret {
+		for j, f := range r.long {
+			if n := prefixEnding(f, r.fails[j], s[max(0, i-len(f)):i]); i >= ShortSecret && n >= ShortSecret {
 				spans = append(spans, [2]int{i - n, i})
 			}
 		}
@@ -33,19 +33,8 @@ func (r *Redactor) cutSpans(spans [][2]int, s string) [][2]int {
 
 // prefixEnding returns the length of the longest prefix of f, a form
 // ASCII lowercased, that t ends with, t's ASCII letters compared
-// lowercased: Knuth, Morris and Pratt's failure function of f, t run
-// through it.
-func prefixEnding(f []byte, t string) int {
-	fail := make([]int, len(f))
-	for i, k := 1, 0; i < len(f); i++ {
-		for k > 0 && f[i] != f[k] {
-			k = fail[k-1]
-		}
-		if f[i] == f[k] {
-			k++
-		}
-		fail[i] = k
-	}
+// lowercased: t run through fail, f's failure function (see kmpFailure).
+func prefixEnding(f []byte, fail []int32, t string) int {
 	k := 0
 	for i := 0; i < len(t); i++ {
 		c := t[i]
@@ -53,14 +42,31 @@ func prefixEnding(f []byte, t string) int {
 			c += 'a' - 'A'
 		}
 		if k == len(f) {
-			k = fail[k-1]
+			k = int(fail[k-1])
 		}
 		for k > 0 && c != f[k] {
-			k = fail[k-1]
+			k = int(fail[k-1])
 		}
 		if c == f[k] {
 			k++
 		}
 	}
 	return k
+}
+
+// kmpFailure returns Knuth, Morris and Pratt's failure function of f: at i,
+// the length of the longest proper prefix of f[:i+1] that it ends with.
+// A Redactor builds those of its long forms once (see forms.fails).
+func kmpFailure(f []byte) []int32 {
+	fail := make([]int32, len(f))
+	for i, k := 1, 0; i < len(f); i++ {
+		for k > 0 && f[i] != f[k] {
+			k = int(fail[k-1])
+		}
+		if f[i] == f[k] {
+			k++
+		}
+		fail[i] = int32(k)
+	}
+	return fail
 }
