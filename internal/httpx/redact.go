@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Redacted is what Redact puts in place of a secret.
@@ -54,13 +55,14 @@ type Redactor struct {
 // forms are the forms of a Redactor's secrets, ASCII lowercased, longest
 // first: long match anywhere, short as words only (see wordAt); scan
 // finds them all in one pass over a text (see pairScanner); fold are
-// those that may match beyond ASCII case (see foldSpans); fails are the
-// failure functions of long, for their starts cut short (see cutSpans).
+// those that may match beyond ASCII case (see foldSpans); fails returns
+// the failure functions of long, for their starts cut short (see
+// cutSpans), built on the first text holding a cut mark.
 type forms struct {
 	long, short [][]byte
 	scan        formScanner
 	fold        []foldForm
-	fails       [][]int32
+	fails       func() [][]int32
 }
 
 // NewRedactor returns a Redactor of secrets: of each, the forms it
@@ -86,9 +88,13 @@ func NewRedactor(secrets ...string) *Redactor {
 	long, short = folded(long), folded(short)
 	fs := forms{long: asBytes(long), short: asBytes(short), fold: foldForms(long, short)}
 	fs.scan = newPairScanner(fs.all(), fs.fold)
-	for _, f := range fs.long {
-		fs.fails = append(fs.fails, kmpFailure(f))
-	}
+	fs.fails = sync.OnceValue(func() [][]int32 {
+		fails := make([][]int32, len(fs.long))
+		for i, f := range fs.long {
+			fails[i] = kmpFailure(f)
+		}
+		return fails
+	})
 	return &Redactor{forms: fs, echo: echoFinder{secrets: whole}}
 }
 

@@ -17,8 +17,9 @@ func (r *Redactor) cutSpans(spans [][2]int, s string) [][2]int {
 	// ("…" opening it) has nothing to redact before it, but a later one
 	// may.
 	for i := strings.Index(s, cutMark); i >= 0; {
+		fails := r.fails()
 		for j, f := range r.long {
-			if n := prefixEnding(f, r.fails[j], s[max(0, i-len(f)):i]); i >= ShortSecret && n >= ShortSecret {
+			if n := prefixEnding(f, fails[j], s[max(0, i-len(f)):i]); i >= ShortSecret && n >= ShortSecret {
 				spans = append(spans, [2]int{i - n, i})
 			}
 		}
