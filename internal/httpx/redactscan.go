@@ -40,7 +40,7 @@ type pairScanner struct {
 }
 
 // pairHead is a form of a pairScanner: its index and second byte, none
-// (one false) for a form of one byte.
+// (two false) for a form of one byte.
 type pairHead struct {
 	form   int32
 	second byte
