@@ -73,16 +73,7 @@ func reversed(s string) string {
 // floor(8(k+len)/5). Letters are matched whatever their case, so a
 // lower-cased base32 (as DNS names carry it) is found too.
 func base32Cores(secret string) []string {
-	out := make([]string, 0, 10)
-	for k := range 5 {
-		b := make([]byte, k+len(secret))
-		copy(b[k:], secret)
-		lo, hi := (8*k+4)/5, 8*(k+len(secret))/5
-		for _, enc := range []*base32.Encoding{base32.StdEncoding, base32.HexEncoding} {
-			out = append(out, enc.EncodeToString(b)[lo:hi])
-		}
-	}
-	return out
+	return encodedCores(make([]string, 0, 10), secret, 5, 5, base32.StdEncoding, base32.HexEncoding)
 }
 
 // base64Cores returns the base64 of secret as it stands inside the base64
@@ -104,13 +95,23 @@ func base32Cores(secret string) []string {
 func base64Cores(secret string) []string {
 	out := make([]string, 0, 18)
 	for _, form := range jsonForms(secret) {
-		for k := range 3 {
-			b := make([]byte, k+len(form))
-			copy(b[k:], form)
-			lo, hi := (8*k+5)/6, 8*(k+len(form))/6
-			for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
-				out = append(out, enc.EncodeToString(b)[lo:hi])
-			}
+		out = encodedCores(out, form, 6, 3, base64.StdEncoding, base64.URLEncoding)
+	}
+	return out
+}
+
+// encodedCores appends to out, for each encoding of bits bits a character
+// and each of the alignments a text may give form in it (k filler bytes
+// before it, k < alignments), the characters of the encoding of filler +
+// form that hold bits of form alone: from ceil(8k/bits) to
+// floor(8(k+len)/bits).
+func encodedCores(out []string, form string, bits, alignments int, encs ...interface{ EncodeToString([]byte) string }) []string {
+	for k := range alignments {
+		b := make([]byte, k+len(form))
+		copy(b[k:], form)
+		lo, hi := (8*k+bits-1)/bits, 8*(k+len(form))/bits
+		for _, enc := range encs {
+			out = append(out, enc.EncodeToString(b)[lo:hi])
 		}
 	}
 	return out
