@@ -142,8 +142,8 @@ func TestIntegrationServePausesOnFullDisk(t *testing.T) {
 		servetest.Publish(t, queue, s.message(t, ids[i], "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
 		testkit.WaitFor(t, testkit.Hang, ids[i]+" run or the consumption paused", func() bool {
 			select {
-			case <-gate.held:
-				return true
+			case held := <-gate.held: // an earlier inject's post tried again says nothing of this one
+				return held == ids[i]
 			default: // or kept in the outbox, its post not made
 				return paused() || s.records(t)[outbox.Pending] > pending
 			}

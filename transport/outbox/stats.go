@@ -36,7 +36,9 @@ type Usage struct {
 	Older error // as Stats.Older
 	// Unwritable is the error of the last write, when the file system
 	// refused it (full, over quota or read-only: see NotWritable), nil
-	// once a write succeeded since; Free is then the bytes its file
+	// once a write succeeded since with the file system showing room (a
+	// write that only rewrote the file's own pages succeeds on a full
+	// disk, and ends nothing); Free is then the bytes its file
 	// system has free for the outbox (0 when mounted read-only, -1 where
 	// that cannot be read): a caller may take Free above the room it
 	// needs as the end of the refusal, no write having tried since.
