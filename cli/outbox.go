@@ -85,7 +85,15 @@ func openOutboxHeld(oc outboxConfig, o Options, log *zap.Logger, command string,
 		Command: o.name() + " " + command, RemovalWaits: waits, LockUnrecorded: unrecorded, LeaseRenewal: renewal,
 		SidecarIgnored: ignored, Now: o.now})
 	if err != nil {
-		return nil, release, &ExitError{Code: ExitUsage, Err: err}
+		ee := &ExitError{Code: ExitUsage, Err: err}
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) && (command == "run" || command == "serve") {
+			// The file system's refusal (read-only, not a directory, no
+			// permission): the line names the path; this says what was
+			// not done and the two ways on.
+			ee.Hint = "nothing ran, nothing was sent or stored: the outbox must be a file this user can create and write " +
+				"(--outbox PATH), or --outbox none goes without one (a delivery that fails is then kept for no flush)"
+		}
+		return nil, release, ee
 	}
 	return s, release, nil
 }

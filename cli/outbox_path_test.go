@@ -313,3 +313,33 @@ func TestOutboxNoDefaultOffersNoneOnlyWhereItKeepsNone(t *testing.T) {
 		}
 	}
 }
+
+// An outbox the file system will not let be made (its directory a regular
+// file here; a read-only mount or a directory of another user the same)
+// was refused with the system's error alone: run and serve now say that
+// nothing ran, was sent or stored, and the two ways on (a writable path,
+// or none); the outbox commands, which refuse none, do not offer it.
+func TestOutboxUnmakeableSaysNothingRan(t *testing.T) {
+	notDir := writeFile(t, "not-a-dir", "x")
+	box := filepath.Join(notDir, "outbox.db")
+	const said = "nothing ran, nothing was sent or stored: the outbox must be a file this user can create and write (--outbox PATH), or --outbox none"
+	for _, tt := range []struct {
+		args  []string
+		offer bool
+	}{
+		{[]string{"run", "noop", "--target", "127.0.0.1", "--backend-url", "http://127.0.0.1:1", "--inject-id", "x", "--token", "tok-12345678"}, true},
+		{[]string{"serve", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10", "--token", "tok-12345678", "--injectors", "noop"}, true},
+		{[]string{"outbox", "flush", "--backend-url", "http://127.0.0.1:1", "--token", "tok-12345678"}, false},
+		{[]string{"outbox", "compact"}, false},
+	} {
+		t.Run(strings.Join(tt.args[:2], " "), func(t *testing.T) {
+			r := run(t, registry(), nil, append(tt.args, "--outbox", box, "--log-level", "error")...)
+			if r.code != 2 || !strings.Contains(r.stderr, box) || !strings.Contains(r.stderr, "not a directory") {
+				t.Fatalf("exit %d, want 2 naming %s and the system's refusal:\n%s", r.code, box, r.stderr)
+			}
+			if got := strings.Contains(r.stderr, said); got != tt.offer {
+				t.Errorf("says %q: %t, want %t:\n%s", said, got, tt.offer, r.stderr)
+			}
+		})
+	}
+}
