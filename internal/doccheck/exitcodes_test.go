@@ -18,12 +18,16 @@ var (
 	exitRow = regexp.MustCompile(`(?m)^\| (\d+) \|`)
 	// helpExitLine is a code of run --help's EXIT CODES: "      2  …".
 	helpExitLine = regexp.MustCompile(`(?m)^\s+(\d+)  \S`)
+	// archExitCode is a code of docs/architecture.md's list of the typed
+	// codes a run exits with: "(`cli.ExitError`: 1 delivery, 2 usage, …)".
+	archExitCode = regexp.MustCompile(`(?:^|, )(\d+) `)
 )
 
 // TestExitCodesTable checks that the README's exit codes table and run
 // --help's EXIT CODES each list every exit code the command line has
-// (cli.ExitOK … cli.ExitInterrupted), and no other, so that a code added
-// to the command line is documented in both places.
+// (cli.ExitOK … cli.ExitInterrupted), and no other, and that
+// docs/architecture.md's failures list names every code but 0, so that a
+// code added to the command line is documented in each place.
 func TestExitCodesTable(t *testing.T) {
 	want := []int{cli.ExitOK, cli.ExitDelivery, cli.ExitUsage, cli.ExitFailed, cli.ExitInterrupted}
 	slices.Sort(want)
@@ -49,6 +53,16 @@ func TestExitCodesTable(t *testing.T) {
 	}
 	if got := codes(helpExitLine, help); !slices.Equal(got, want) {
 		t.Errorf("run --help's EXIT CODES lists %v, the command line has %v:\n%s", got, want, help)
+	}
+
+	arch := strings.Join(strings.Fields(string(readRepoFile(t, repoRoot(t), "docs", "architecture.md"))), " ")
+	_, list, ok := strings.Cut(arch, "(`cli.ExitError`: ")
+	list, _, _ = strings.Cut(list, ")")
+	if !ok {
+		t.Fatal("docs/architecture.md does not list the codes of cli.ExitError")
+	}
+	if got := codes(archExitCode, list); !slices.Equal(got, want[1:]) {
+		t.Errorf("docs/architecture.md lists the codes %v of cli.ExitError (%q), a run exits with %v", got, list, want[1:])
 	}
 }
 
