@@ -18,6 +18,8 @@ import (
 type readmeRow struct {
 	line           int
 	flag, env, key string
+	// cell is the default cell as written, trimmed.
+	cell string
 	// def is the default cell's value when the cell starts with one
 	// (`30s`, `4`, `text` (a summary) …), else "": a cell that starts
 	// with words (required, none, system roots) or says what a value does
@@ -64,7 +66,7 @@ func readmeFlagTables(t *testing.T) map[string][]readmeRow {
 				return ""
 			}
 			flag, _, _ := strings.Cut(first(cells[1]), " ") // `--param key=value`
-			row := readmeRow{line: n, flag: flag, env: first(cells[2]), key: first(cells[3])}
+			row := readmeRow{line: n, flag: flag, env: first(cells[2]), key: first(cells[3]), cell: strings.TrimSpace(cells[4])}
 			if m := defaultCell.FindStringSubmatch(strings.TrimSpace(cells[4])); m != nil {
 				row.def = m[1]
 			}
