@@ -1,4 +1,14 @@
 # injectkit — build, test and benchmark targets. `make help` lists them.
+# Go from PATH, else from /usr/local/go, where the README's fresh Debian
+# machine has it: Go's archive leaves PATH alone, and root's PATH there has no
+# /usr/local/go/bin (.ci/run adds it). The recipes, the scripts they run
+# (which call go and gofmt) and $(shell) below then find it all the same.
+ifeq ($(shell command -v go),)
+ifneq ($(wildcard /usr/local/go/bin/go),)
+export PATH := /usr/local/go/bin:$(PATH)
+GO       ?= /usr/local/go/bin/go
+endif
+endif
 GO       ?= go
 PKGS     ?= ./...
 BIN      ?= bin/injectkit
@@ -42,8 +52,10 @@ vet: ## go vet, here and with GOOS=windows and solaris; go build for aix/ppc64
 	GOOS=solaris $(GO) vet $(PKGS)
 	GOOS=aix GOARCH=ppc64 $(GO) build $(PKGS)
 
+# gofmt's own failure (not found, a file it cannot parse) fails it too: a
+# pipeline into grep would take grep's status and pass.
 fmtcheck: ## fail if gofmt would change a file
-	@out=$$(gofmt -l . | grep -v '^vendor/'); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l .) || exit 1; out=$$(printf '%s\n' "$$out" | grep -v '^vendor/'); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 tidy: ## fail if go mod tidy would change go.mod or go.sum (changes nothing; prints the diff)
 	$(GO) mod tidy -diff

@@ -5,6 +5,11 @@
 # Only 127.0.0.1 is ever scanned.
 set -eu
 cd "$(dirname "$0")/.."
+# Go from PATH, else from /usr/local/go, where the README's fresh Debian
+# machine has it (Go's archive leaves PATH alone).
+if [ -z "${GO:-}" ] && ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+	PATH=/usr/local/go/bin:$PATH
+fi
 GO=${GO:-go}
 if ! command -v nmap >/dev/null 2>&1; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -37,4 +37,9 @@
 //
 // docs/fuzzing.md's table of fuzz targets has a row for each target of the
 // module, under its package, and no other (TestFuzzingTargets).
+//
+// The README's first commands work with the PATH of a fresh Debian
+// machine's root, Go at /usr/local/go and not on it: make finds that Go for
+// its recipes and scripts, and scripts/demo.sh runs without make
+// (TestFreshDebianPathFindsGo).
 package doccheck
