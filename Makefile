@@ -22,7 +22,7 @@ LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.goVersio
 TAGS     ?= urfave_cli_no_docs
 export TAGS
 
-.PHONY: help build test test-short test-integration bench bench-w1 bench-floor bench-serve bench-serve-memory bench-nmap fuzz release vet fmtcheck tidy golden demo check
+.PHONY: help build testdeps test test-short test-integration bench bench-w1 bench-floor bench-serve bench-serve-memory bench-nmap fuzz release vet fmtcheck tidy golden demo check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -30,13 +30,16 @@ help: ## list the targets
 build: ## build bin/injectkit
 	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/injectkit
 
-test: ## all tests, race detector on, shuffled
+testdeps: ## what the tests need: as root, apt-get installs what is missing (gcc, nmap, rabbitmq-server…) and RabbitMQ is started
+	@scripts/testdeps.sh
+
+test: testdeps ## all tests, race detector on, shuffled
 	$(GO) test -race -shuffle=on -count=1 -timeout 30m $(PKGS)
 
 test-short: ## unit tests only (skips TestIntegration…)
 	$(GO) test -race -shuffle=on -short $(PKGS)
 
-test-integration: ## integration tests only (real nmap, RabbitMQ)
+test-integration: testdeps ## integration tests only (real nmap, RabbitMQ)
 	$(GO) test -race -count=1 -run Integration $(PKGS)
 
 bench: ## package benchmarks
