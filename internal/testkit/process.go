@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -31,18 +32,19 @@ type Process struct {
 }
 
 // Start starts cmd, whose Stderr it sets, and waits for it in the
-// background.
+// background. cmd gets SIGKILL when the test binary dies without its
+// cleanups (StartBound).
 func Start(t testing.TB, cmd *exec.Cmd) *Process {
 	t.Helper()
 	p := &Process{Cmd: cmd, Stderr: &Buffer{}, Name: filepath.Base(cmd.Path), exited: make(chan struct{})}
 	cmd.Stderr = p.Stderr
-	if err := cmd.Start(); err != nil {
+	// SIGKILL if the test binary dies before the cleanup below.
+	if err := StartBound(cmd, syscall.SIGKILL, func(err error) {
+		p.err = err
+		close(p.exited)
+	}); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.exited)
-	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-p.exited

@@ -13,11 +13,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/serve"
 )
 
@@ -210,15 +212,15 @@ func startNode(t testing.TB, prefix, server, ctl string, cfg nodeConfig) (*Node,
 	n.cmd = exec.Command(server)
 	n.cmd.Dir, n.cmd.Env, n.cmd.Stdout, n.cmd.Stderr = dir, n.env, out, out
 	n.cmd.SysProcAttr = ownGroup() // for a last-resort kill of the node and its helpers
-	if err := n.cmd.Start(); err != nil {
+	// A test binary that dies without its cleanups (a go test -timeout)
+	// stops the node too: rabbitmq-server stops the VM on SIGTERM.
+	if err := testkit.StartBound(n.cmd, syscall.SIGTERM, func(error) {
+		out.Close()
+		close(n.done)
+	}); err != nil {
 		out.Close()
 		return nil, fmt.Errorf("%s: %w", server, err)
 	}
-	go func() {
-		_ = n.cmd.Wait()
-		out.Close()
-		close(n.done)
-	}()
 	t.Cleanup(func() { n.stop(t) })
 
 	deadline := time.Now().Add(NodeStartTimeout)
