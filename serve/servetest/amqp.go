@@ -34,10 +34,27 @@ func withChannelAt(t testing.TB, url, what string, f func(ch *amqp.Channel)) {
 	f(ch)
 }
 
+// queueExpiry is how long a test's queue stays on the broker unused (no
+// consumer, no declaration, no get) before the broker deletes it
+// (x-expires): longer than any test leaves its queue so (make test's whole
+// run may take 30 minutes), and the end of a queue whose test was killed
+// before its cleanup (go test -timeout). Left, it stayed for ever on the
+// shared broker with its persistent messages.
+const queueExpiry = 30 * time.Minute
+
+// expiring is args (nil: none) with x-expires set to queueExpiry.
+func expiring(args amqp.Table) amqp.Table {
+	out := amqp.Table{"x-expires": queueExpiry.Milliseconds()}
+	for k, v := range args {
+		out[k] = v
+	}
+	return out
+}
+
 // declareQueue declares a durable queue at url with a fresh name, made of
 // the test's after $SERVETEST_QUEUE_PREFIX (default injectkit_test_: tests
 // run side by side on one broker may each name theirs), and the arguments
-// args (nil: none), and returns the name.
+// args (nil: none) with x-expires (queueExpiry), and returns the name.
 func declareQueue(t testing.TB, url, what string, args amqp.Table) string {
 	t.Helper()
 	name := cmp.Or(os.Getenv("SERVETEST_QUEUE_PREFIX"), "injectkit_test_") + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "_" + randomHex(6)
@@ -45,7 +62,7 @@ func declareQueue(t testing.TB, url, what string, args amqp.Table) string {
 		name = name[len(name)-200:]
 	}
 	withChannelAt(t, url, what, func(ch *amqp.Channel) {
-		if _, err := ch.QueueDeclare(name, true, false, false, false, args); err != nil {
+		if _, err := ch.QueueDeclare(name, true, false, false, false, expiring(args)); err != nil {
 			t.Fatalf("declare queue %s: %v", name, err)
 		}
 	})

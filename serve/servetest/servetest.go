@@ -1,7 +1,9 @@
 // Package servetest gives tests a real RabbitMQ broker on loopback: it
 // finds the one listening on 127.0.0.1:5672 or starts the installed
 // rabbitmq-server, declares a fresh durable queue per test and deletes it
-// afterwards, and publishes and counts messages.
+// afterwards (the broker deletes one whose test died before its cleanup
+// once it has been unused for 30 minutes: x-expires), and publishes and
+// counts messages.
 package servetest
 
 import (
@@ -159,11 +161,11 @@ func DeleteQueue(t testing.TB, queue string) {
 }
 
 // DeclareQueue declares the durable queue named queue (again), as a
-// platform does when it registers its injector.
+// platform does when it registers its injector, with x-expires as Queue's.
 func DeclareQueue(t testing.TB, queue string) {
 	t.Helper()
 	withChannel(t, func(ch *amqp.Channel) {
-		if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
+		if _, err := ch.QueueDeclare(queue, true, false, false, false, expiring(nil)); err != nil {
 			t.Fatalf("declare queue %s: %v", queue, err)
 		}
 	})
