@@ -11,8 +11,8 @@ import (
 
 // bbolt maps the file into memory and reads its pages there: a page past
 // the end of a truncated file is a SIGBUS, which no recover catches. The
-// file's size is therefore checked, before bolt.Open, against the high
-// water mark its meta pages record.
+// file's size is therefore checked, once bbolt opened it and before it
+// reads or maps it, against the high water mark its meta pages record.
 
 // The layout of a bbolt meta page: a 16-byte page header, then the meta
 // (magic, version, page size, flags, root bucket, freelist page, high
@@ -28,16 +28,12 @@ const (
 	metaTxid     = 48
 )
 
-// checkSize returns a *CorruptError when the file at path is shorter than
-// the pages its newest valid meta page says it holds. A file that does not
-// exist, is empty, or has no valid meta page is left to bolt.Open, which
-// creates it or says what is wrong; so is a file it cannot read.
-func checkSize(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
+// checkSize returns a *CorruptError when f, the file at path that bbolt
+// opened (see Store.openDB), is shorter than the pages its newest valid
+// meta page says it holds. A file that is empty (bbolt creates an outbox
+// in it) or has no valid meta page is left to bolt.Open, which says what
+// is wrong; so is a file it cannot read.
+func checkSize(f *os.File, path string) error {
 	fi, err := f.Stat()
 	if err != nil || fi.Size() == 0 {
 		return nil
