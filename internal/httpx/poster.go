@@ -263,9 +263,11 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	if err != nil {
 		return Reply{}, &failure{err: hide(fmt.Errorf("build request: %w", err), r.shown(), p.Secrets)}
 	}
-	if body := r.Body; body != nil { // see wholeBody
-		req.Body, req.ContentLength = newBody(body), int64(len(body))
-		req.GetBody = func() (io.ReadCloser, error) { return newBody(body), nil }
+	var held heldBodies
+	defer held.release() // after the answer's body is closed: see heldBodies
+	if body := r.Body; body != nil {
+		req.Body, req.ContentLength = held.body(body), int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return held.body(body), nil }
 	}
 	for k, vs := range r.Header {
 		req.Header[k] = vs
