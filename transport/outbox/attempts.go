@@ -241,6 +241,9 @@ func (s *Store) endAttempts(ids ...uint64) {
 		// that ended.
 		a.size = 0
 	default:
+		if s.hooks.ended != nil {
+			s.hooks.ended(lines)
+		}
 		if n, err := a.f.Write(lines); err == nil {
 			a.size += int64(n)
 		}

@@ -20,6 +20,11 @@ type writeOp struct {
 	err  error
 	done chan struct{}
 	then func(error) // when not nil, called in the committer with err
+	// ends are the records whose attempts this write, once durable,
+	// ends (the removal of bodies delivered): the end lines of every
+	// write of one commit share one write of the file of attempts (see
+	// Store.settleWrites).
+	ends []uint64
 }
 
 // finish settles op with its err.
@@ -65,6 +70,9 @@ type commitHooks struct {
 	// rewritten is called once a rewrite of the file of attempts is
 	// renamed over it (see rewriteAttempts).
 	rewritten func()
+	// ended is called with each write of end lines to the file of
+	// attempts (see endAttempts).
+	ended func(lines []byte)
 }
 
 // write runs fn in a writable transaction on db, which the caller holds
@@ -110,8 +118,8 @@ func (s *Store) retain() {
 // writeLater queues fn to share the commit of the next writes, without
 // starting one: after lazyDelay with no other write, it is committed
 // alone. then is called in the committer with its outcome.
-func (s *Store) writeLater(fn func(*bolt.Tx) error, then func(error)) {
-	op := &writeOp{fn: fn, done: make(chan struct{}), then: then}
+func (s *Store) writeLater(fn func(*bolt.Tx) error, ends []uint64, then func(error)) {
+	op := &writeOp{fn: fn, done: make(chan struct{}), then: then, ends: ends}
 	s.wmu.Lock()
 	s.lazy = append(s.lazy, op)
 	if s.lazyTimer == nil {
@@ -135,7 +143,7 @@ func (s *Store) writeSoon(what string, fn func(*bolt.Tx) error) error {
 	if closing {
 		return s.do(true, fn)
 	}
-	s.writeLater(fn, func(err error) {
+	s.writeLater(fn, nil, func(err error) {
 		s.noteUnwritten(what, err)
 		s.later.Done()
 	})
@@ -219,7 +227,7 @@ func (s *Store) commitQueue(db *bolt.DB, once bool) {
 			// what queued meanwhile, and holds the file from now on.
 			s.wmu.Unlock()
 			go s.commitQueue(db, false)
-			finishAll(settled)
+			s.settleWrites(settled)
 			return
 		}
 		batch := s.queue
@@ -228,13 +236,13 @@ func (s *Store) commitQueue(db *bolt.DB, once bool) {
 			s.leading = false
 			s.wmu.Unlock()
 			s.release()
-			finishAll(settled)
+			s.settleWrites(settled)
 			return
 		}
 		batch = append(batch, s.lazy...)
 		s.lazy = nil
 		s.wmu.Unlock()
-		finishAll(settled)
+		s.settleWrites(settled)
 		settled = s.commit(db, batch)
 	}
 }
@@ -254,15 +262,26 @@ func (s *Store) joining() []*writeOp {
 	return ops
 }
 
-// finishAll settles the writes commit ran.
-func finishAll(ops []*writeOp) {
+// settleWrites settles the writes commit ran. The attempts the durable ones
+// end are ended first, together: one write of their end lines, not one a
+// removal (each of a commit's removals is its own write, see deleteLater).
+func (s *Store) settleWrites(ops []*writeOp) {
+	var ends []uint64
+	for _, op := range ops {
+		if op.err == nil {
+			ends = append(ends, op.ends...)
+		}
+	}
+	if len(ends) > 0 {
+		s.endAttempts(ends...)
+	}
 	for _, op := range ops {
 		op.finish()
 	}
 }
 
 // commit runs a batch of writes in one transaction and returns them with
-// their outcomes set, to be settled by finishAll.
+// their outcomes set, to be settled by settleWrites.
 func (s *Store) commit(db *bolt.DB, batch []*writeOp) []*writeOp {
 	ran := make([]*writeOp, 0, len(batch))
 	for len(batch) > 0 {

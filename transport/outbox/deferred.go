@@ -50,11 +50,10 @@ func (s *Store) deleteLater(gone []removal) {
 	s.later.Add(1)
 	s.mu.Unlock()
 	var missing []uint64
-	s.writeLater(deleteRecords(gone, &missing), func(err error) {
+	// Their attempts end once their removal is durable, with the other
+	// attempts its commit ends (see settleWrites).
+	s.writeLater(deleteRecords(gone, &missing), removalIDs(gone), func(err error) {
 		s.noteUnremoved(gone, err)
-		if err == nil {
-			s.endAttempts(removalIDs(gone)...) // their removal is durable
-		}
 		s.mu.Lock()
 		for _, g := range gone {
 			delete(s.deferred, g.id)

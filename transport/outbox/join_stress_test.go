@@ -67,7 +67,7 @@ func TestGroupCommitStressSettlesEachWriteOnce(t *testing.T) {
 						switch {
 						case i%6 == 5:
 							lazyDone.Add(1)
-							s.writeLater(put(k), func(err error) {
+							s.writeLater(put(k), nil, func(err error) {
 								mu.Lock()
 								settles[k]++
 								outcome[k] = err
