@@ -36,10 +36,14 @@ func TestHandlerPausesOnFullDisk(t *testing.T) {
 	defer gate.open() // a failed test leaves no POST held
 	s := newServeEnv(t, serveOpts{outbox: true, outboxDir: dir, httpClient: &http.Client{Transport: gate}})
 	testkit.FillDisk(t, dir)
-	results := make(chan error, maxOnFullDisk+1)
+	type handled struct {
+		id  string
+		err error
+	}
+	results := make(chan handled, maxOnFullDisk+1)
 	handle := func(id string) {
 		body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-		results <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
+		results <- handled{id, s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})}
 	}
 	var ran []string // the injects run, their results held or settled
 	var pe *serve.PauseError
@@ -52,18 +56,31 @@ func TestHandlerPausesOnFullDisk(t *testing.T) {
 		id := fmt.Sprintf("i-%d", i)
 		go handle(id)
 		waiting++
-		select {
-		case <-gate.held: // run: a "complete" held, its result kept somewhere
-			ran = append(ran, id)
-		case err := <-results:
-			waiting--
-			if !errors.As(err, &pe) {
-				if err != nil {
-					t.Fatalf("%s on a full disk: %v, want it run or paused", id, err)
+		// What an earlier inject does meanwhile (its result stored, its
+		// "complete" posted and held once its message was acknowledged)
+		// says nothing of this one.
+		for decided := false; !decided; {
+			select {
+			case held := <-gate.held: // run: a "complete" held, its result kept somewhere
+				if decided = held == id; decided {
+					ran = append(ran, id)
 				}
-				ran = append(ran, id)
+			case r := <-results:
+				waiting--
+				var rpe *serve.PauseError
+				stopped := errors.As(r.err, &rpe)
+				if r.err != nil && (!stopped || r.id != id) {
+					t.Fatalf("%s on a full disk: %v, want it run or paused", r.id, r.err)
+				}
+				if decided = r.id == id; !decided {
+					continue // an earlier inject, run and counted, settled
+				}
+				if stopped {
+					pe, paused = rpe, id
+				} else {
+					ran = append(ran, id)
+				}
 			}
-			paused = id
 		}
 	}
 	for _, want := range []string{"outbox not writable: ", s.store.Path(), "no space left on device"} {
@@ -93,8 +110,8 @@ func TestHandlerPausesOnFullDisk(t *testing.T) {
 	waiting++
 	gate.open()
 	for range waiting {
-		if err := <-results; err != nil {
-			t.Errorf("handled: %v, want each result delivered and its message acknowledged", err)
+		if r := <-results; r.err != nil {
+			t.Errorf("%s handled: %v, want its result delivered and its message acknowledged", r.id, r.err)
 		}
 	}
 	// A result stored is posted after its message is acknowledged; one

@@ -2,9 +2,11 @@ package openaev_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,14 +19,31 @@ import (
 // callbackGate is a transport that holds each POST of a "complete"
 // callback until open is called, saying on held which inject's it holds:
 // a platform that does not answer, the results' bodies stored by then.
+// It says so once an inject: a post held past the client's limit of one
+// attempt (30 s, on a loaded machine) is tried again, and that try says
+// nothing new (an earlier inject's, read as the one just run, failed the
+// tests that wait on held).
 type callbackGate struct {
 	gate chan struct{}
 	once sync.Once
 	held chan string
+	mu   sync.Mutex
+	told map[string]bool // the injects said on held
 }
 
 func newCallbackGate() *callbackGate {
-	return &callbackGate{gate: make(chan struct{}), held: make(chan string, 8)}
+	return &callbackGate{gate: make(chan struct{}), held: make(chan string, 8), told: map[string]bool{}}
+}
+
+// first reports whether id's complete is held for the first time.
+func (g *callbackGate) first(id string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.told[id] {
+		return false
+	}
+	g.told[id] = true
+	return true
 }
 
 func (g *callbackGate) open() { g.once.Do(func() { close(g.gate) }) }
@@ -40,9 +59,11 @@ func (g *callbackGate) RoundTrip(req *http.Request) (*http.Response, error) {
 		ok = bytes.Contains(body, []byte(`"execution_action":"complete"`))
 	}
 	if ok && req.Method == http.MethodPost {
-		select {
-		case g.held <- id:
-		default:
+		if g.first(id) {
+			select {
+			case g.held <- id:
+			default:
+			}
 		}
 		select {
 		case <-g.gate:
@@ -51,6 +72,37 @@ func (g *callbackGate) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestCallbackGateSaysEachInjectOnce checks the gate the room tests wait
+// on: a "complete" tried again after its held try ended (the client's
+// limit of one attempt passed) is held again but not said again on held,
+// so that the next inject said is the next one held.
+func TestCallbackGateSaysEachInjectOnce(t *testing.T) {
+	gate := newCallbackGate()
+	defer gate.open()
+	post := func(id string) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel() // the try ended, as at the client's limit of one attempt
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1:1/api/injects/execution/callback/"+id,
+			strings.NewReader(`{"execution_action":"complete"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gate.RoundTrip(req); !errors.Is(err, context.Canceled) {
+			t.Fatalf("held post of %s ended with %v, want its context's end", id, err)
+		}
+	}
+	for _, id := range []string{"i-0", "i-0", "i-1", "i-0", "i-1"} {
+		post(id)
+	}
+	var said []string
+	for len(gate.held) > 0 {
+		said = append(said, <-gate.held)
+	}
+	if !slices.Equal(said, []string{"i-0", "i-1"}) {
+		t.Errorf("held said %v, want each inject once: [i-0 i-1]", said)
+	}
 }
 
 // TestHandlerStoredResultFreesItsRoom is helper h219's finding: a result
@@ -141,6 +193,9 @@ func TestIntegrationServeStoredResultFreesItsRoom(t *testing.T) {
 			return servetest.Metric(t, s.prom, "injectkit_consumption_paused") == 1
 		}
 	})
+	if held != "" && held != "i-1" {
+		t.Fatalf("held a callback of %s, want i-1's", held)
+	}
 	if held != "i-1" {
 		t.Fatalf("with i-0's result stored (%d of %d bytes): the consumption paused (%d WARN lines), want i-1 run",
 			s.storedBytes(t), 4<<10, s.logs.FilterMessageSnippet("consumption paused").Len())
