@@ -28,6 +28,25 @@ const (
 	metaTxid     = 48
 )
 
+// openChecked is bbolt's OpenFile for the outbox at path: the size of
+// the file it opens is checked (see checkSize) before bbolt reads or maps
+// it, on the descriptor bbolt goes on with (one opening of the file, not
+// two), which it keeps in *file.
+func openChecked(path string, file **os.File) func(string, int, os.FileMode) (*os.File, error) {
+	return func(name string, flag int, mode os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, mode)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkSize(f, path); err != nil {
+			_ = f.Close()
+			return nil, err
+		}
+		*file = f
+		return f, nil
+	}
+}
+
 // checkSize returns a *CorruptError when f, the file at path that bbolt
 // opened (see Store.openDB), is shorter than the pages its newest valid
 // meta page says it holds. A file that is empty (bbolt creates an outbox

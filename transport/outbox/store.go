@@ -285,23 +285,10 @@ func (s *Store) openDB(wait time.Duration) (db *bolt.DB, err error) {
 	var file *os.File
 	// bbolt waits for ever on a zero timeout, and tries the lock only once
 	// on a timeout shorter than its 50 ms retry interval.
-	// The file's size is checked on the descriptor bbolt opens, before
-	// bbolt reads it: one opening of the file an operation, not two.
 	bopts := &bolt.Options{
 		ReadOnly: s.opts.ReadOnly,
 		Timeout:  max(wait, time.Nanosecond),
-		OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
-			f, err := os.OpenFile(name, flag, mode)
-			if err != nil {
-				return nil, err
-			}
-			if err := checkSize(f, s.path); err != nil {
-				_ = f.Close()
-				return nil, err
-			}
-			file = f
-			return f, nil
-		},
+		OpenFile: openChecked(s.path, &file),
 	}
 	// A page bbolt reads past the end of a file truncated meanwhile is a
 	// fault: a panic, recovered below, instead of a crash.
