@@ -77,17 +77,7 @@ func BenchmarkRoomCheck(b *testing.B) {
 			{"Stats", func(s *Store) error { _, err := s.Stats(); return err }},
 		} {
 			b.Run(fmt.Sprintf("stored=%d/%s", stored, read.name), func(b *testing.B) {
-				s, err := Open(filepath.Join(b.TempDir(), "outbox.db"), Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer s.Close()
-				for i := range stored {
-					if _, err := s.Put(Entry{InjectID: fmt.Sprintf("inj-%d", i), Phase: "execution_complete",
-						BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)}); err != nil {
-						b.Fatal(err)
-					}
-				}
+				s := storedFor(b, Options{}, stored)
 				b.ReportAllocs()
 				for b.Loop() {
 					if err := read.fn(s); err != nil {
@@ -97,4 +87,22 @@ func BenchmarkRoomCheck(b *testing.B) {
 			})
 		}
 	}
+}
+
+// storedFor opens an outbox of opts in a temporary directory for b, closed
+// when b ends, with n small bodies stored.
+func storedFor(b *testing.B, opts Options, n int) *Store {
+	b.Helper()
+	s, err := Open(filepath.Join(b.TempDir(), "outbox.db"), opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	for i := range n {
+		if _, err := s.Put(Entry{InjectID: fmt.Sprintf("inj-%d", i), Phase: "execution_complete",
+			BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
 }
