@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport/outbox"
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
@@ -128,7 +129,7 @@ func startUntilPosted(t *testing.T, cmd *exec.Cmd, be *transporttest.Backend) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if !be.Within(time.Minute, func() bool { return be.Len() > 0 }) {
+	if !be.Within(testkit.Hang, func() bool { return be.Len() > 0 }) {
 		_ = cmd.Process.Kill()
 		t.Fatal("the run never posted")
 	}
@@ -155,7 +156,7 @@ func TestBinaryKill9ThenFlush(t *testing.T) {
 	}
 	// The backend learns of the dead client asynchronously: released before
 	// that, it would answer the dead client's request as if delivered.
-	if !be.Within(time.Minute, func() bool {
+	if !be.Within(testkit.Hang, func() bool {
 		reqs := be.Requests()
 		return len(reqs) > 0 && reqs[0].Left
 	}) {
@@ -211,7 +212,7 @@ func TestBinaryKill9WhileStoringIsReported(t *testing.T) {
 	// then waits for it too, the others never stored.
 	_ = cmd.Process.Signal(os.Kill)
 	_ = cmd.Wait()
-	if !be.Within(time.Minute, func() bool {
+	if !be.Within(testkit.Hang, func() bool {
 		reqs := be.Requests()
 		return len(reqs) > 0 && reqs[0].Left
 	}) {

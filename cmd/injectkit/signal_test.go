@@ -235,7 +235,7 @@ func stoppedTwice(t *testing.T, id string, args ...string) (*testkit.Process, st
 	be, box, cmd := heldRun(t, id)
 	cmd.Args = append(cmd.Args, args...)
 	p := testkit.Start(t, cmd)
-	if !be.Within(time.Minute, func() bool { return be.Len() > 0 }) {
+	if !be.Within(testkit.Hang, func() bool { return be.Len() > 0 }) {
 		t.Fatalf("the run never posted: %s", p.State())
 	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
