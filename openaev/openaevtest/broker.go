@@ -13,7 +13,7 @@ import (
 // In queued mode the platform answers a callback that passes field
 // validation (rule 3) with 200 once it has published it to RabbitMQ
 // (openaev-api …/rest/inject/InjectApi.java:425-436), wrapped in an
-// InjectExecutionCallback (an id, agent_id, inject_id, the input as
+// InjectExecutionCallback (its id null: queuedCallback; agent_id, inject_id, the input as
 // Jackson binds (rule 16: an unknown property dropped) and writes it,
 // nulls included, an emission date, retry_count;
 // …/rest/inject/form/InjectExecutionCallback.java:15-32), on a channel
@@ -63,9 +63,14 @@ func WithMaxMessageSize(n int) Option {
 // rest/inject/form/InjectExecutionCallback.java:15-32), whose input is the
 // callback's body as Jackson binds it (bind.go) and writes it again with
 // the platform's ObjectMapper (BatchQueueService.java:408), nulls
-// included.
+// included. Its id is null: the class's id field has a UUID initializer
+// (:17) but no @Builder.Default, and InjectApi makes the callback with
+// its builder (InjectApi.java:427-433), which Lombok's @Builder fills
+// from its own fields only, the initializer ignored; the mapper writes
+// "id":null (ObjectMapperHelper.openAEVJsonMapper sets no inclusion),
+// 34 bytes fewer than a UUID.
 type queuedCallback struct {
-	ID           string  `json:"id"`
+	ID           *string `json:"id"` // always nil
 	AgentID      *string `json:"agent_id"`
 	InjectID     string  `json:"inject_id"`
 	Input        any     `json:"inject_execution_input"`
@@ -117,10 +122,10 @@ func boundInput(v Version, body map[string]any) any {
 // queuedLen returns the size of the message the platform of version v
 // publishes for a callback of inject id (from agent, or none: "") whose
 // body, as bound, is body: its input written inside its
-// InjectExecutionCallback, with a UUID id and a 13-digit emission date,
+// InjectExecutionCallback, with a null id and a 13-digit emission date,
 // and, as Jackson writes it, no HTML escape.
 func queuedLen(v Version, id, agent string, body map[string]any) int {
-	q := queuedCallback{ID: "00000000-0000-0000-0000-000000000000", InjectID: id, Input: boundInput(v, body),
+	q := queuedCallback{InjectID: id, Input: boundInput(v, body),
 		EmissionDate: 1_779_000_000_000}
 	if agent != "" {
 		q.AgentID = &agent

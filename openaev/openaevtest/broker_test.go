@@ -115,3 +115,50 @@ func TestBrokerSizesBoundBody(t *testing.T) {
 		})
 	}
 }
+
+// TestBrokerMessageSizeToTheByte: the message the platform publishes for a
+// queued callback is its InjectExecutionCallback as 2.4.0 writes it, the
+// id null (InjectApi builds it with Lombok's @Builder, which ignores the
+// field's UUID initializer), so a body whose message is exactly the
+// broker's max_message_size is taken, one byte more refused. The want
+// is written out here as the platform writes it, not computed by the
+// stand-in.
+func TestBrokerMessageSizeToTheByte(t *testing.T) {
+	const limit = 64 << 10
+	// message is the platform's message for a "complete" of inject i1
+	// whose execution_message is m, and body that callback's body.
+	message := func(m string) string {
+		return `{"id":null,"agent_id":null,"inject_id":"i1","inject_execution_input":{"execution_message":"` + m +
+			`","execution_output_structured":null,"execution_output_raw":null,"execution_status":"SUCCESS",` +
+			`"execution_duration":0,"execution_action":"complete"},"execution_emission_date":1779000000000,"retry_count":0}`
+	}
+	body := func(m string) []byte {
+		return []byte(`{"execution_message":"` + m + `","execution_status":"SUCCESS","execution_action":"complete"}`)
+	}
+	fits := strings.Repeat("m", limit-len(message("")))
+	tests := []struct {
+		name string
+		m    string
+		want string
+	}{
+		{"a message of max_message_size bytes", fits, openaevtest.Processed},
+		{"a message one byte larger", fits + "m", openaevtest.Dropped},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if n := len(message(tt.m)); n != limit && n != limit+1 {
+				t.Fatalf("the test's message is %d bytes", n)
+			}
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(openaevtest.Version24), openaevtest.WithMaxMessageSize(limit))
+			p.AddInject("i1", "c")
+			postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1})
+			c := postCallbackBytes(t, p, "i1", body(tt.m))
+			if c.Outcome != tt.want {
+				t.Fatalf("a message of %d bytes: %s (%s), want %s", len(message(tt.m)), c.Outcome, c.Reason, tt.want)
+			}
+			if done := p.InjectStatus("i1") == "SUCCESS"; done != (tt.want == openaevtest.Processed) {
+				t.Errorf("inject %s after the callback", p.InjectStatus("i1"))
+			}
+		})
+	}
+}
