@@ -45,6 +45,9 @@ type Call struct {
 	// (POST /api/injects/execution/{agentId}/callback/{injectId}), or "".
 	AgentID string
 	Header  http.Header
+	// allow is the Allow header of a 405: the methods the path's route
+	// maps.
+	allow string
 	// Raw is the body; for a registration, the "input" part.
 	Raw []byte
 	// Body is the first JSON value of Raw decoded, when it is an object

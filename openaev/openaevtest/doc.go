@@ -258,10 +258,10 @@
 //     (InjectApi.java:393-400) is a callback (Call.AgentID); the stand-in
 //     holds no agents, so it is Dropped after the 200 with the ERROR
 //     trace the platform adds for an unknown agent (agentNotFoundLocked).
-//     Any other method on /api/injects/{a}/{b} is 405 (the only
-//     route of that shape is PUT /api/injects/{exerciseId}/{injectId}),
-//     unknown paths 404. First of all, the HTTP firewall (Spring Security's StrictHttpFirewall;
-//     firewall.go lists what it refuses) answers a 400, Spring Boot's error JSON. Then, before any
+//     Any other method on /api/injects/{a}/{b} is 405 (the only route of that shape is PUT
+//     /api/injects/{exerciseId}/{injectId}), as is one but GET on /api/injects/{id} or another route's,
+//     Allow naming the route's (otherMethods), unknown paths 404, both Spring Boot's error JSON. First of
+//     all, the HTTP firewall (StrictHttpFirewall; firewall.go) answers a 400, Boot's error JSON. Then, before any
 //     route, the security layer (security.go says how, from config/AppSecurityConfig.java:74-79,
 //     143-148, 255-262 and security/TokenAuthenticationFilter.java:30, 57-88): a POST
 //     without exactly "Bearer " or with a cookie is refused by CSRF (403,

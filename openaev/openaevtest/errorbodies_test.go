@@ -155,3 +155,53 @@ func TestSettingsBeforeRBAC(t *testing.T) {
 		})
 	}
 }
+
+// TestNoRouteAnswers: what Spring itself answers a request no route of
+// 2.4.0 takes, after the security layer: a path no controller maps is
+// Spring Boot's 404 (NoResourceFoundException; HomeApi's SPA catch-all
+// leaves /api alone), and a path a route maps for other methods Boot's
+// 405 naming them in Allow (HttpRequestMethodNotSupportedException),
+// neither in RestBehavior's {"message": …} (it handles neither).
+func TestNoRouteAnswers(t *testing.T) {
+	tests := []struct {
+		name, method, path string
+		status             int
+		allow              string // the Allow header of a 405
+	}{
+		{"the seed's callback route: PUT /api/injects/{exerciseId}/{injectId} only", http.MethodPost, "/api/injects/i1/callback",
+			http.StatusMethodNotAllowed, "PUT"},
+		{"a tenant's seed callback route", http.MethodPost, "/api/tenants/t1/injects/i1/callback", http.StatusMethodNotAllowed, "PUT"},
+		{"POST on GET /api/injects/{injectId}", http.MethodPost, "/api/injects/i1", http.StatusMethodNotAllowed, "GET"},
+		{"GET on the callback route", http.MethodGet, "/api/injects/execution/callback/i1", http.StatusMethodNotAllowed, "POST"},
+		{"GET on the reception route", http.MethodGet, "/api/injects/execution/reception/i1", http.StatusMethodNotAllowed, "POST"},
+		{"no route", http.MethodPost, "/api/nothing/here", http.StatusNotFound, ""},
+		{"no route under injects", http.MethodPost, "/api/injects/i1/callback/more", http.StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token)
+			p.AddInject("i1", "c")
+			req, err := http.NewRequest(tt.method, p.URL+tt.path, strings.NewReader(`{"tracking_total_count":1}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+			resp, b := doRequest(t, req)
+			var got map[string]any
+			if resp.StatusCode != tt.status || json.Unmarshal(b, &got) != nil {
+				t.Fatalf("%d %s, want %d and JSON", resp.StatusCode, b, tt.status)
+			}
+			if got["status"] != float64(tt.status) || got["error"] != http.StatusText(tt.status) || got["path"] != tt.path ||
+				got["timestamp"] == nil || got["message"] != nil {
+				t.Errorf("body %s, want Spring Boot's error JSON for %d on %s", b, tt.status, tt.path)
+			}
+			if a := resp.Header.Get("Allow"); a != tt.allow {
+				t.Errorf("Allow %q, want %q", a, tt.allow)
+			}
+			if st := p.InjectStatus("i1"); st != "QUEUING" {
+				t.Errorf("inject %s after the call, want it untouched (QUEUING)", st)
+			}
+		})
+	}
+}

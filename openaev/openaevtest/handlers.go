@@ -85,6 +85,9 @@ func (p *Platform) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	c.Status = status
 	p.record(c)
+	if c.allow != "" {
+		w.Header().Set("Allow", c.allow)
+	}
 	if ctype != "" {
 		w.Header().Set("Content-Type", ctype)
 	}
@@ -93,6 +96,37 @@ func (p *Platform) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 const jsonType = "application/json"
+
+// otherMethods returns the methods of 2.4.0's route whose pattern a path
+// that names no route of the stand-in matches, comma-separated, or "" for
+// none (InjectApi.java's mappings): PUT /api/injects/{exerciseId}/{injectId}
+// (:463-466) is the only route of two segments after /api/injects (the
+// seed profile's /api/injects/{id}/callback among them), GET
+// /api/injects/{injectId} (:132) the only one of one segment, but the
+// literal POST /export (:165) and /options (:575), which the stand-in
+// does not model (no route for it either).
+func otherMethods(path string) string {
+	rest, ok := strings.CutPrefix(path, "/api/injects/")
+	switch {
+	case !ok || rest == "":
+		return ""
+	case strings.Count(rest, "/") == 1:
+		return http.MethodPut
+	case !strings.Contains(rest, "/") && rest != "export" && rest != "options":
+		return http.MethodGet
+	}
+	return ""
+}
+
+// methodNotAllowed is Spring's answer to a method the route of the path
+// does not map: RequestMappingInfoHandlerMapping.handleNoMatch throws
+// HttpRequestMethodNotSupportedException with the route's methods, which
+// RestBehavior does not handle: DefaultHandlerExceptionResolver sets them
+// in Allow and sends a 405, Boot's error JSON.
+func (p *Platform) methodNotAllowed(r *http.Request, c *Call, allow string) (int, string, []byte) {
+	c.allow = allow
+	return http.StatusMethodNotAllowed, jsonType, p.bootError(http.StatusMethodNotAllowed, "Method Not Allowed", r.URL.Path)
+}
 
 func errorBody(msg string) []byte {
 	b, _ := json.Marshal(map[string]string{"message": msg})
@@ -129,15 +163,22 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		wantMethod = http.MethodGet
 	}
 	if c.Kind == KindUnknown {
-		// PUT /api/injects/{exerciseId}/{injectId} is the only route of that
-		// shape: Spring answers other methods 405.
-		if rest, ok := strings.CutPrefix(c.Path, "/api/injects/"); ok && strings.Count(rest, "/") == 1 {
-			return fail(http.StatusMethodNotAllowed, "method not allowed")
+		if allow := otherMethods(c.Path); allow != "" {
+			return p.methodNotAllowed(r, c, allow)
 		}
-		return fail(http.StatusNotFound, "no route "+c.Path)
+		// No controller maps it (HomeApi's SPA catch-all leaves /api
+		// alone: rest/HomeApi.java:41-46): Spring's
+		// NoResourceFoundException, which RestBehavior does not handle,
+		// Boot's 404.
+		return http.StatusNotFound, jsonType, p.bootError(http.StatusNotFound, "Not Found", r.URL.Path)
 	}
 	if r.Method != wantMethod {
-		return fail(http.StatusMethodNotAllowed, "method not allowed")
+		if c.Kind == KindRegistration {
+			// GET /api/injectors, the injectors' list, is a route the
+			// stand-in does not model.
+			return fail(http.StatusMethodNotAllowed, "method not allowed")
+		}
+		return p.methodNotAllowed(r, c, wantMethod)
 	}
 	if p.tenantDenied(c) {
 		return fail(http.StatusForbidden, "TENANT_ACCESS_DENIED")
