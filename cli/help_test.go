@@ -223,3 +223,49 @@ func TestHelpExitUsageSaysWhatReachesThePlatform(t *testing.T) {
 		}
 	}
 }
+
+// The help command shows what --help shows, for every command it names:
+// `injectkit help outbox` stopped after the group's description (no
+// COMMANDS, no OPTIONS, no EXAMPLES: urfave/cli's template read the
+// group's categories, set only when the group runs), and `injectkit help
+// outbox flush` showed the outbox group's help instead of flush's. A name
+// that is no command exits 2 naming the group it is not in.
+func TestHelpCommandShowsWhatHelpFlagShows(t *testing.T) {
+	tests := []struct {
+		help, flag []string
+	}{
+		{[]string{"help", "run"}, []string{"run", "--help"}},
+		{[]string{"help", "run", "noop"}, []string{"run", "--help"}},
+		{[]string{"help", "outbox"}, []string{"outbox", "--help"}},
+		{[]string{"h", "outbox"}, []string{"outbox", "--help"}},
+		{[]string{"help", "outbox", "flush"}, []string{"outbox", "flush", "--help"}},
+		{[]string{"help", "outbox", "retry-dead"}, []string{"outbox", "retry-dead", "--help"}},
+		{[]string{"outbox", "help", "list"}, []string{"outbox", "list", "--help"}},
+		{[]string{"outbox", "help"}, []string{"outbox", "--help"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.help, " "), func(t *testing.T) {
+			want := run(t, registry(), nil, tt.flag...)
+			got := run(t, registry(), nil, tt.help...)
+			if want.code != 0 || !strings.Contains(want.stdout, "EXAMPLES:") {
+				t.Fatalf("%q: exit %d, no EXAMPLES:\n%s%s", tt.flag, want.code, want.stdout, want.stderr)
+			}
+			if got.code != 0 || got.stdout != want.stdout {
+				t.Errorf("%q: exit %d, its help:\n%s\nwant %q's:\n%s", tt.help, got.code, got.stdout, tt.flag, want.stdout)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help", "outbox", "flsh"}, `unknown command "flsh" (see injectkit outbox --help)`},
+		{[]string{"outbox", "help", "nosuch"}, `unknown command "nosuch" (see injectkit outbox --help)`},
+		{[]string{"help", "nosuch"}, `unknown command "nosuch" (see injectkit --help)`},
+	} {
+		r := run(t, registry(), nil, tt.args...)
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr:\n%s\nwant exit 2 saying %q", tt.args, r.code, r.stdout, r.stderr, tt.want)
+		}
+	}
+}
