@@ -14,7 +14,6 @@ import (
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
-	"github.com/injectkit/injectkit/transport/callback"
 )
 
 const validateExitHelp = `EXIT CODES:
@@ -244,14 +243,15 @@ func deliveryChecks(cfg runConfig, o Options, log *zap.Logger) ([]runtime.Receiv
 		return []runtime.Receiver{openaev.SizeCheck{MaxPayloadSize: int64(cfg.MaxPayloadSize)}}, dest, nil
 	}
 	if cfg.Backend.URL == "" {
-		return []runtime.Receiver{callback.Printer{W: io.Discard, MaxPayloadSize: cfg.MaxPayloadSize}},
-			"the signatures would be printed to stdout", nil
+		return []runtime.Receiver{sizeCheck{cfg.MaxPayloadSize}}, "the signatures would be printed to stdout", nil
 	}
-	client, err := newClient(cfg.Backend, o, log, cfg.Backend.URL, cfg.MaxPayloadSize)
+	// The size limit is the inject's to check (sizeCheck), with its phase:
+	// the client checks the rest of the configuration.
+	client, err := newClient(cfg.Backend, o, log, cfg.Backend.URL, 0)
 	if err != nil {
 		return nil, "", cfg.namedExit(err)
 	}
-	return []runtime.Receiver{callback.Deliverer{Client: client}},
+	return []runtime.Receiver{sizeCheck{cfg.MaxPayloadSize}},
 		"the signatures would be sent to " + httpx.StripCredentials(client.BaseURL()), nil
 }
 
