@@ -199,9 +199,10 @@ func gatherTargets(ctx context.Context, cfg runConfig, fromFile runtime.FileTarg
 			return nil, err
 		case given > 0:
 			return l, nil
-		case cfg.TargetsFile != "" && fromFile.Len() == 0:
+		case cfg.TargetsFile != "":
 			// Say which input came up empty, rather than that no
-			// target was given at all.
+			// target was given at all; and never fall back to the
+			// inject file's targets, which a targets file replaces.
 			return nil, usageErr("invalid targets_file %q%s: holds no target (only blank lines and # comments)",
 				cfg.TargetsFile, cfg.where("targets_file"))
 		}
