@@ -87,6 +87,10 @@ type Options struct {
 	// built are the injectors of Registry, built once for the
 	// application (NewApp): see injectors.
 	built *injectorSet
+	// args is the command line as typed (Run's), which an error about a
+	// command's arguments reads for the flag a word followed
+	// (boolValueHint).
+	args []string
 	// retryDelay, when positive, is the first wait between the attempts of
 	// a request to a backend or the platform, doubling after each retry
 	// (default the clients' 1 s): a test seam for fast retries.
@@ -193,7 +197,8 @@ func command(name, argsUsage, usage string, description ...string) *ucli.Command
 // be the token pasted in the wrong place. Every usage error quoting the
 // command's words is made here.
 func argsError(c *ucli.Context, o Options, name, takes string) error {
-	return wordsError(c, o, "%s takes %s, got %q", name, takes, strings.Join(c.Args().Slice(), " "))
+	return redactGiven(c, o, nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s takes %s, got %q", name, takes, strings.Join(c.Args().Slice(), " ")),
+		Hint: boolValueHint(c.Command.Flags, o.args)})
 }
 
 // wordsError is usageErr redacted of the secrets as given: the usage
@@ -254,6 +259,7 @@ func Run(ctx context.Context, o Options, args []string) int {
 // run is Run but for stdout's failure: it returns the exit code, and
 // whether the error it printed was stdout's.
 func run(ctx context.Context, o Options, args []string) (int, bool) {
+	o.args = args
 	app := NewApp(o)
 	if isCompletion(args) {
 		complete(o, app, args)

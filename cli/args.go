@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/injectkit/injectkit/internal/scalar"
 )
 
 // commandOf returns the innermost command args name (`outbox drop 7
@@ -89,4 +93,31 @@ func interspersed(app *ucli.App, args []string) []string {
 func flagTakesValue(f ucli.Flag) bool {
 	tv, ok := f.(interface{ TakesValue() bool })
 	return !ok || tv.TakesValue()
+}
+
+// boolValueHint is the hint of a command given an argument it does not
+// take where a boolean flag of flags was given its value after a space
+// (`--insecure true`, as `--timeout 5m` is written): a boolean flag takes
+// none, and the word was left as an argument. It names the flag as typed
+// in args and how to write it; "" when no boolean flag is followed by a
+// boolean's word.
+func boolValueHint(flags []ucli.Flag, args []string) string {
+	for i := 0; i+1 < len(args) && args[i] != "--"; i++ {
+		a := args[i]
+		name := strings.TrimLeft(a, "-")
+		if !strings.HasPrefix(a, "-") || name == "" || strings.Contains(name, "=") {
+			continue
+		}
+		j := slices.IndexFunc(flags, func(f ucli.Flag) bool { return slices.Contains(f.Names(), name) })
+		switch {
+		case j < 0:
+		case flagTakesValue(flags[j]):
+			i++ // its value, whatever it reads as
+		case name != "help" && name != "h":
+			if _, err := scalar.Bool(args[i+1]); err == nil {
+				return fmt.Sprintf("%s takes no value after a space: write %s=%s", a, a, args[i+1])
+			}
+		}
+	}
+	return ""
 }
