@@ -110,16 +110,23 @@ func (s service) label() string {
 // markGuesses marks the services of h a version scan (-sV) could not
 // identify, named from nmap's port list alone (method "table"), as nmap
 // marks them. Without a version scan every name is the port list's, and
-// nmap writes none with a "?".
+// nmap writes none with a "?". Nor is "unknown" a guess: it is what nmap's
+// report names a service it could not identify on a port its list has no
+// name for (its table writes it "unknown", no "?"), and it names no
+// service that a "?" could doubt on a port the list calls so.
 func markGuesses(h *host, versionScan bool) {
 	if !versionScan {
 		return
 	}
 	for i := range h.Ports {
 		s := &h.Ports[i].Service
-		s.guess = s.Method == "table" && s.Name != ""
+		s.guess = s.Method == "table" && s.Name != "" && s.Name != unknownService
 	}
 }
+
+// unknownService is the name nmap's report gives a service it has no name
+// for.
+const unknownService = "unknown"
 
 // number returns the port number, or 0 when the report holds no valid one.
 func (p port) number() int {

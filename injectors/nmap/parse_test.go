@@ -193,6 +193,37 @@ func TestPortNumber(t *testing.T) {
 	}
 }
 
+// TestServiceLabel checks the service names of services_discovered and
+// the partial lines against nmap's own table: a name -sV only took from
+// nmap's port list ends in "?", unless it is "unknown", which nmap's report
+// gives a service it could not name on a port its list has none for
+// (nmap's table writes "18105/tcp open unknown"); without -sV no name does.
+func TestServiceLabel(t *testing.T) {
+	tests := []struct {
+		name        string
+		service     service
+		versionScan bool
+		want        string
+	}{
+		{"identified", service{Name: "ssh", Method: "probed"}, true, "18105/tcp ssh"},
+		{"guessed from the port list", service{Name: "radpdf", Method: "table"}, true, "18105/tcp radpdf?"},
+		{"no name nmap could give", service{Name: "unknown", Method: "table"}, true, "18105/tcp unknown"},
+		{"closed at once", service{Name: "tcpwrapped", Method: "probed"}, true, "18105/tcp tcpwrapped"},
+		{"behind TLS", service{Name: "http", Method: "probed", Tunnel: "ssl"}, true, "18105/tcp ssl/http"},
+		{"port list without -sV", service{Name: "radpdf", Method: "table"}, false, "18105/tcp radpdf"},
+		{"no name at all", service{}, true, "18105/tcp"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := host{Ports: []port{{Protocol: "tcp", ID: "18105", Service: tt.service}}}
+			markGuesses(&h, tt.versionScan)
+			if got := serviceLabel(h.Ports[0]); got != tt.want {
+				t.Errorf("serviceLabel = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 // FuzzParse checks that no input makes the parser panic, and that what it
 // returns is consistent: a complete report carries no error.
 func FuzzParse(f *testing.F) {

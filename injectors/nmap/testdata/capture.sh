@@ -11,7 +11,8 @@
 # SYNs: nmap reports it filtered (no iptables needed). 18163 accepts and
 # never answers, as does 18104 (radpdf in nmap's port list). 18120-18131
 # are twelve open ports on 127.0.0.1. 18143 answers HTTP behind TLS (a
-# throwaway self-signed certificate, openssl).
+# throwaway self-signed certificate, openssl). 18105 answers a banner of no
+# protocol nmap knows; 18106 closes each connection as soon as it accepts it.
 set -eu
 TLS_DIR=$(mktemp -d)
 export TLS_DIR
@@ -20,7 +21,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
 python3 listen.py 127.0.0.1:18100:banner 127.0.0.1:18102:full \
 	127.0.0.2:18100:banner 127.0.0.3:18102:full ::1:18100:banner \
 	127.0.0.1:18163:silent $(seq -f '127.0.0.1:%g:silent' 18120 18131) \
-	127.0.0.1:18143:tls 127.0.0.1:18104:silent &
+	127.0.0.1:18143:tls 127.0.0.1:18104:silent \
+	127.0.0.1:18105:unknown 127.0.0.1:18106:close &
 lpid=$!
 trap 'kill $lpid; rm -rf "$TLS_DIR"' EXIT
 sleep 3 # let the listeners start and fill their queues
@@ -43,6 +45,12 @@ scan service_tls nmap "-p 18100,18143 -sV" 127.0.0.1
 # it from nmap's port list (method="table"), which nmap's table writes
 # radpdf?.
 scan service_guess nmap "-p 18100,18104 -sV" 127.0.0.1
+# service_unrecognized: -sV on a port answering a protocol nmap has no
+# match for (its guess from the port list, method="table", and the
+# fingerprint it asks users to submit, servicefp, a long attribute of
+# escaped bytes) and on one closing each connection as soon as it is
+# accepted (name="tcpwrapped", method="probed").
+scan service_unrecognized nmap "-p 18105,18106 -sV" 127.0.0.1
 scan ipv6 nmap6 "$ports -6" ::1
 scan mixed nmap "$ports" 127.0.0.2
 scan mixed nmap6 "$ports -6" ::1

@@ -1,5 +1,7 @@
 import http.server,os,socket,ssl,sys,time,threading
-# usage: listen.py host:port:mode ...   mode: banner|silent|full|tls
+# usage: listen.py host:port:mode ...   mode: banner|silent|full|tls|unknown|close
+# unknown: a banner of a protocol nmap knows no probe match for; close: each
+# connection closed as soon as accepted (nmap -sV: tcpwrapped)
 # tls: HTTP behind TLS, with the certificate and key $TLS_DIR/cert.pem, key.pem
 socks=[]
 class TLSHTTP(http.server.BaseHTTPRequestHandler):
@@ -24,6 +26,12 @@ def serve(s, mode):
         if mode=='banner':
             try: c.sendall(b'SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1\r\n')
             except: pass
+        elif mode=='unknown':
+            try: c.sendall(b'\x00\x01ZQXW-weird-proto 7.1 ready\r\n\xff\xfe')
+            except: pass
+        elif mode=='close':
+            c.close()
+            continue
         socks.append(c)
 for spec in sys.argv[1:]:
     h,p,mode=spec.rsplit(':',2)
