@@ -7,7 +7,11 @@ import (
 	"sync/atomic"
 )
 
-// Bodies that follow other posts (Bodies.Before). The openaev profile
+// Bodies stored whole before the first is posted: those of more than one
+// transaction (oneTx), as the next ones would be stored only as the posts
+// keep up, and a process killed at the first POST of a large send lost
+// every chunk not stored yet; and bodies that follow other posts
+// (Bodies.Before). The openaev profile
 // sends one trace per target before its terminal callback, thousands of
 // POSTs for a large inject: were they sent before the bodies are stored,
 // a process killed meanwhile would lose the terminal callback, its
@@ -79,7 +83,7 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f
 	if stored != nil {
 		stored()
 	}
-	if !aborted() {
+	if b.Before != nil && !aborted() {
 		b.Before(ctx)
 		// Their leases started as they were stored: they run again from
 		// the end of the traces, however long those took. Should this
@@ -132,4 +136,10 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f
 		f.push([]Record{rec}, bodies)
 	}
 	return nil
+}
+
+// oneTx reports whether the put of b commits in one transaction: a send
+// of more is stored whole before its first body is posted (storeFirst).
+func oneTx(b Bodies) bool {
+	return b.Size <= firstTxBytes && b.N <= maxTxBodies
 }

@@ -129,12 +129,14 @@ var (
 )
 
 // Deliver stores the bodies of the report and posts them in order, each
-// only once it is durably stored: the bodies are written a few MiB per
-// fsync'd transaction while those already stored are posted, so that
-// storing overlaps sending, a transaction ahead while the posts keep up;
-// once a POST goes unanswered for 250 ms or fails, the bodies left are
-// stored without waiting for it, and posted (if they are) read back from
-// the outbox (see feed). Delivered bodies are removed without waiting
+// only once it is durably stored. Bodies stored in more than one
+// transaction (more than 1 MiB, or 512 bodies: written a few MiB per
+// fsync'd transaction) are all stored before the first is posted, then
+// read again from the profile to be posted (storeFirst), so that a
+// process killed at any POST leaves every body the backend did not take
+// in the outbox; once a POST goes unanswered for 250 ms or fails, the
+// bodies after it are read back from the outbox instead (see feed).
+// Delivered bodies are removed without waiting
 // for that removal's commit: it shares the commit of the next bodies
 // stored (of this send or another delivery), and a crash before it only
 // makes them resent; a large send (more than 64 bodies) commits its last
@@ -144,9 +146,9 @@ var (
 // the backend accepted before it, with nothing left stored. After the
 // first body not accepted, the bodies after it are not sent now: they are
 // all stored, and wait with it; the error is a *runtime.StoredError.
-// Bodies with a Before hook are all stored before it runs and before the
-// first is posted: a process killed meanwhile leaves every one of them
-// stored, for a flush. The abort is held from the start: one that fires
+// Bodies with a Before hook, however few, are all stored before it runs
+// and before the first is posted: a process killed meanwhile leaves every
+// one of them stored, for a flush. The abort is held from the start: one that fires
 // while Before posts cuts those posts short, and the bodies stay stored,
 // none posted.
 func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
@@ -200,7 +202,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies, stored func()) error {
 	)
 	ctx, aborted, release := HoldAbort(ctx, d.Abort)
 	defer release()
-	if b.Before != nil {
+	if b.Before != nil || b.N > 1 && !oneTx(b) {
 		go func() {
 			defer f.close()
 			putErr = d.storeFirst(ctx, b, &bodies, f, &late, aborted, &settled, stored)

@@ -153,11 +153,14 @@
 // or alone 20 ms later at most; a large send commits its last removals
 // before it returns), a crash before it only makes them resent under their
 // Idempotency-Key, and within the process they are gone at once (List,
-// Stats and Get leave them out; Close commits them). Bodies with a Before
-// hook (posts that precede them on the wire, kept nowhere: the openaev
-// per-target traces) are all stored before it runs, then posted: storing
-// does not overlap sending, and a process killed during Before leaves
-// every body stored.
+// Stats and Get leave them out; Close commits them). A Deliverer's
+// bodies stored in more than one transaction are all stored before the
+// first is posted (storing does not overlap sending: a process killed
+// at any POST of the send leaves every body the backend did not take
+// stored, none lost), and so are bodies with a Before hook (posts that
+// precede them on the wire, kept nowhere: the openaev per-target traces),
+// before it runs: a process killed during Before leaves every body
+// stored.
 //
 // # Redelivery
 //

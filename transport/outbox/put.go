@@ -60,7 +60,8 @@ func (s *Store) PutAll(n int, need int64, seq iter.Seq[Entry]) ([]Record, error)
 // PutEach is PutAll that hands over each transaction's records, with their
 // bodies (copies), as soon as they are durable, so that the caller can post
 // them while the next ones are compressed and written: each body is still
-// stored before it is sent, and storing overlaps sending. stored is called
+// stored before it is sent (a Deliverer's send of more than one
+// transaction calls it only to store them all first). stored is called
 // from one goroutine, in order, and PutEach returns after its last call.
 // If a later transaction fails, every record already stored is removed
 // again (the caller may have sent some) and the error is returned: the

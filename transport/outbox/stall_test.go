@@ -194,8 +194,9 @@ func TestDelivererKeepsABodyItCouldNotReadBack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStallServer(t, 0)
 			s := openStore(t, outbox.Options{Shared: true})
-			stored := make(chan struct{})
+			stored, stalled := make(chan struct{}), make(chan struct{})
 			s.SetStoredHook(func() { close(stored) })
+			s.SetStalledHook(func() { close(stalled) })
 			var unread atomic.Uint64 // the id whose read back fails, once
 			s.SetReadBackHook(func(id uint64) error {
 				if id != 0 && unread.CompareAndSwap(id, 0) {
@@ -213,8 +214,9 @@ func TestDelivererKeepsABodyItCouldNotReadBack(t *testing.T) {
 				errc <- d.Deliver(context.Background(), &ikruntime.Report{InjectID: "small", Phase: "complete"})
 			}()
 
+			<-stored // every body, before the first POST
 			<-srv.got
-			<-stored // the first POST unanswered: the tail is stored by its ids
+			<-stalled // the first POST unanswered: the tail is read back
 			recs, err := s.List()
 			if err != nil || len(recs) != n {
 				t.Fatalf("%d of %d bodies stored, %v", len(recs), n, err)
