@@ -176,3 +176,39 @@ func TestInjectOfGroupPagedShortFails(t *testing.T) {
 		t.Errorf("the platform shows the inject %s, want ERROR", st)
 	}
 }
+
+// TestGroupAssetsCountedPerAgent: 2.4.0 counts a search's endpoints once
+// per primary agent when its page is full (openaevtest's rule 10: its
+// count query groups the agents join), so a group of exactly 1000
+// endpoints of two agents each reads 2000 on its full page and on the
+// empty one after: paging reads it again with 999-row pages, whose short
+// last page gives the true count, and returns each endpoint once rather
+// than a *PagingError.
+func TestGroupAssetsCountedPerAgent(t *testing.T) {
+	e := newEnv(t)
+	const n = openaev.TargetsPageSize
+	var group []map[string]any
+	for i := range n {
+		a := asset("asset", fmt.Sprintf("e%04d", i), fmt.Sprintf("host-%04d", i), "", nil,
+			fmt.Sprintf("agent-%04d", i), fmt.Sprintf("executor-%04d", i))
+		a["endpoint_hostname"] = a["asset_hostname"]
+		group = append(group, a)
+	}
+	e.platform.SetAssetGroup("g", group...)
+	got, err := e.client.GroupAssets(context.Background(), "g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEachOnce(t, got, n)
+	var counted []int
+	for _, c := range e.platform.CallsOf(openaevtest.KindTargets) {
+		var q struct{ Size int }
+		if err := json.Unmarshal(c.Raw, &q); err != nil {
+			t.Fatal(err)
+		}
+		counted = append(counted, q.Size)
+	}
+	if want := []int{n, n, n - 1, n - 1}; fmt.Sprint(counted) != fmt.Sprint(want) {
+		t.Errorf("pages of %v rows asked for, want %v (the search read again once)", counted, want)
+	}
+}

@@ -269,13 +269,13 @@
 //     request a 401 with an empty body, but the public settings.
 //     Paths but the settings' may carry a tenant (/api/tenants/{tenant}/…):
 //     one the token's user is no member of (WithTenants) is a 403, TENANT_ACCESS_DENIED.
-//  10. A search page (POST /api/endpoints/targets, an asset group's
-//     endpoints; the findings search, rule 14) asks for 1 to 1000 rows
-//     from page 0 on, page and size bound as ints (rule 16), 0 and 20 when
-//     left out (Pagination.java:17-25), "sorts" on sortable fields only
-//     (no id is: a 400); a Spring page answers. An unsorted page, and rows
-//     a sort leaves tied, come in a new order each request (no ORDER BY),
-//     seeded per test; DropSort plays a newer platform's: paging.go.
+//  10. A search page (POST /api/endpoints/targets, an asset group's endpoints; the findings
+//     search, rule 14) asks for 1 to 1000 rows from page 0 on, page and size bound as ints (rule
+//     16), 0 and 20 when left out (Pagination.java:17-25), "sorts" on sortable fields only (no id
+//     is: a 400); a Spring page answers. An unsorted page, and rows a sort leaves tied, come in a
+//     new order each request (no ORDER BY), seeded per test; DropSort plays a newer platform's:
+//     paging.go. The targets are the endpoints without agents or with a primary one, a full page's
+//     totalElements counting each once per primary agent: targets.go.
 //  11. Preview features (both lines; 2.4.0 read: PreviewFeature.java
 //     :15-23 has no SIGNATURE_OUTPUT_PROCESSOR, and drops it as
 //     unrecognised; features.go's lineFeatures). The platform stores expectation

@@ -1,9 +1,12 @@
 package openaevtest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"strings"
 )
@@ -152,4 +155,81 @@ func endpointText(row map[string]any, property string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// searchInput is the platform's SearchPaginationInput, the body of its
+// search routes (asset groups' targets, an inject's findings), but its
+// page and size (pageRequest): a filter group and sorts (paging.go).
+type searchInput struct {
+	Sorts       []sortField `json:"sorts"`
+	FilterGroup struct {
+		Mode    string `json:"mode"`
+		Filters []struct {
+			Key      string   `json:"key"`
+			Operator string   `json:"operator"`
+			Values   []string `json:"values"`
+		} `json:"filters"`
+	} `json:"filterGroup"`
+}
+
+// readSearch decodes the search body of c and its page request; bad is
+// the 400 answer's message when either is refused, else empty.
+func readSearch(c *Call) (q searchInput, page, size int, bad string) {
+	if err := json.NewDecoder(bytes.NewReader(c.Raw)).Decode(&q); err != nil {
+		return q, 0, 0, "malformed search input"
+	}
+	page, size, ok := pageRequest(c.Body)
+	if !ok {
+		return q, 0, 0, "page must be >= 0 and size 1 to 1000"
+	}
+	return q, page, size, ""
+}
+
+// pageRequest returns the page and size a search body asks for, its
+// Pagination's int fields as bound (rule 16: "5" and 5.5 are 5; null is
+// 0), their defaults when left out (0 and 20, Pagination.java:17-25), and
+// false when they are outside what the stand-in pages (page 0 on, size 1
+// to 1000: @Min(0), @Max(1000)).
+func pageRequest(body map[string]any) (page, size int, ok bool) {
+	page, size = 0, 20
+	if v, given := body["page"]; given {
+		page = javaInt(v)
+	}
+	if v, given := body["size"]; given {
+		size = javaInt(v)
+	}
+	return page, size, page >= 0 && size >= 1 && size <= 1000
+}
+
+// pageOf answers page (from 0) of all, size rows a page, as Spring pages
+// a search result whose count query counts len(all).
+func pageOf(all []map[string]any, page, size int) (int, string, []byte) {
+	return pageCounted(all, page, size, len(all))
+}
+
+// pageCounted answers page (from 0) of all, size rows a page, as Spring
+// Data pages a search (SimpleJpaRepository.findAll(Specification,
+// Pageable) → PageableExecutionUtils.getPage): its totalElements is the
+// page's own rows when the first page is short, its offset and rows when
+// a later page is short and not empty, else what the count query
+// answers, counted.
+func pageCounted(all []map[string]any, page, size, counted int) (int, string, []byte) {
+	lo := min(page*size, len(all))
+	content := all[lo:min(lo+size, len(all))]
+	if content == nil {
+		content = []map[string]any{}
+	}
+	total := counted
+	switch {
+	case page == 0 && len(content) < size:
+		total = len(content)
+	case page > 0 && len(content) > 0 && len(content) < size:
+		total = page*size + len(content)
+	}
+	totalPages := (total + size - 1) / size
+	reply, _ := json.Marshal(map[string]any{
+		"content": content, "number": page, "size": size, "totalElements": total,
+		"totalPages": totalPages, "first": page == 0, "last": page >= totalPages-1, "empty": len(content) == 0,
+	})
+	return http.StatusOK, jsonType, reply
 }

@@ -13,9 +13,12 @@ import (
 // asset group (groups, by id: the -asset-groups file's), each agent once,
 // those alone that are primary (AgentUtils.isPrimaryAgent: no
 // agent_parent and no agent_inject, which only Caldera's implants have).
-// The message carries an endpoint's agents whole (Endpoint.asset_agents,
-// MultiModelSerializer); an -asset-groups file's carry no parent or
-// inject (AgentOutput), so all of theirs are primary.
+// The platform's message carries every agent of an asset as AgentOutput
+// writes it, without a parent or an inject (Executor.executeExternal →
+// ExecutableInjectDTOMapper → EndpointMapper.toEndpointTargetOutput): a
+// published asset's agent_parent or agent_inject is the stand-in's own
+// mark of an implant; an -asset-groups file's agents carry neither
+// (AgentOutput's keys only), so all of theirs are primary.
 func primaryAgents(assets, assetGroups []map[string]any, groups map[string][]map[string]any) []openaevtest.Agent {
 	var agents []openaevtest.Agent
 	seen := map[string]bool{}

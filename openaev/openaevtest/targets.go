@@ -1,0 +1,152 @@
+package openaevtest
+
+import "net/http"
+
+// The endpoints the asset-group search answers (rule 10), 2.4.0 read
+// (openaev-api …/rest/asset/endpoint/EndpointApi.java:155-166, …/service/
+// EndpointService.java:226-266; openaev-model …/database/specification/
+// EndpointSpecification.java:17-36): POST /api/endpoints/targets runs
+// searchManagedEndpoints, whose specification keeps an endpoint without
+// agents (findAgentlessEndpoints) or one that a LEFT JOIN on its agents
+// finds a primary agent for, agent_parent and agent_inject null
+// (findEndpointsForInjection, GROUP BY the endpoint's id). An endpoint
+// whose agents are all Caldera's implants (a child of another agent, or
+// an inject's own) is no target. Its count query (Spring Data's, made of
+// the same specification: GROUP BY endpoint, count per group, summed by
+// SimpleJpaRepository.executeCountQuery) counts an endpoint once per
+// primary agent, an agentless one once; Spring Data asks it for a full
+// page or an empty later one (pageCounted). Each row is
+// EndpointTargetOutput (EndpointMapper.toEndpointTargetOutput): every
+// agent of the endpoint, primary or not, as AgentOutput writes it,
+// without agent_parent or agent_inject. The stand-in reads an endpoint's
+// agents from its asset_agents, each primary unless it has a non-null
+// agent_parent or agent_inject, which it does not answer.
+
+// targets answers the targets search: the managed endpoints of the
+// asset groups its filter names, each once, sorted and paged (paging.go).
+func (p *Platform) targets(c *Call) (int, string, []byte) {
+	q, page, size, bad := readSearch(c)
+	if bad != "" {
+		return fail(http.StatusBadRequest, bad)
+	}
+	want := map[string]bool{}
+	for _, f := range q.FilterGroup.Filters {
+		if f.Key == "assetGroups" {
+			for _, v := range f.Values {
+				want[v] = true
+			}
+		}
+	}
+	p.mu.Lock()
+	var all []map[string]any
+	seen := map[any]bool{}
+	for _, id := range p.order {
+		if !want[id] {
+			continue
+		}
+		for _, a := range managed(p.groups[id]) {
+			if key := a["asset_id"]; key != nil {
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+			}
+			all = append(all, a)
+		}
+	}
+	p.mu.Unlock()
+	all, bad = ordered(p, all, q.Sorts, endpointSorts, endpointText)
+	if bad != "" {
+		return fail(http.StatusBadRequest, bad)
+	}
+	counted := 0
+	for _, e := range all {
+		counted += agentRows(e)
+	}
+	for i, e := range all {
+		all[i] = asTargetOutput(e)
+	}
+	return pageCounted(all, page, size, counted)
+}
+
+// endpointAgents returns the agents of endpoint e (asset_agents), each
+// an object.
+func endpointAgents(e map[string]any) []map[string]any {
+	var out []map[string]any
+	switch list := e["asset_agents"].(type) {
+	case []any:
+		for _, a := range list {
+			if m, ok := a.(map[string]any); ok {
+				out = append(out, m)
+			}
+		}
+	case []map[string]any:
+		out = list
+	}
+	return out
+}
+
+// primary reports an agent AgentUtils.isPrimaryAgent takes: no parent,
+// no inject.
+func primary(agent map[string]any) bool {
+	return agent["agent_parent"] == nil && agent["agent_inject"] == nil
+}
+
+// agentRows is how many rows of the search's agents join endpoint e
+// keeps: 1 for an agentless endpoint, else its primary agents.
+func agentRows(e map[string]any) int {
+	agents := endpointAgents(e)
+	if len(agents) == 0 {
+		return 1
+	}
+	n := 0
+	for _, a := range agents {
+		if primary(a) {
+			n++
+		}
+	}
+	return n
+}
+
+// managed returns the endpoints of a group the targets search returns:
+// those agentRows keeps a row of.
+func managed(group []map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, e := range group {
+		if agentRows(e) > 0 {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// asTargetOutput returns endpoint e as the search answers it: its agents
+// without agent_parent and agent_inject (a copy when it had them).
+func asTargetOutput(e map[string]any) map[string]any {
+	agents := endpointAgents(e)
+	marked := false
+	for _, a := range agents {
+		_, parent := a["agent_parent"]
+		_, inject := a["agent_inject"]
+		marked = marked || parent || inject
+	}
+	if !marked {
+		return e
+	}
+	out := make(map[string]any, len(e))
+	for k, v := range e {
+		out[k] = v
+	}
+	list := make([]any, len(agents))
+	for i, a := range agents {
+		c := make(map[string]any, len(a))
+		for k, v := range a {
+			if k != "agent_parent" && k != "agent_inject" {
+				c[k] = v
+			}
+		}
+		list[i] = c
+	}
+	out["asset_agents"] = list
+	return out
+}

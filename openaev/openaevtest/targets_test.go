@@ -1,0 +1,114 @@
+package openaevtest_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// agents is an asset_agents list: each id primary, but "child:ID" (an
+// agent_parent) and "inject:ID" (an agent_inject), Caldera's implants.
+func agents(ids ...string) []any {
+	var out []any
+	for _, id := range ids {
+		a := map[string]any{"agent_id": id}
+		if rest, ok := strings.CutPrefix(id, "child:"); ok {
+			a["agent_id"], a["agent_parent"] = rest, "primary"
+		}
+		if rest, ok := strings.CutPrefix(id, "inject:"); ok {
+			a["agent_id"], a["agent_inject"] = rest, "inj-caldera"
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// targetsPage asks page of group g, size rows, sorted on the host name.
+func targetsPage(t *testing.T, p *openaevtest.Platform, g string, page, size int) map[string]any {
+	t.Helper()
+	st, r := postJSON(t, p, "/api/endpoints/targets", map[string]any{"page": page, "size": size,
+		"sorts": []map[string]any{{"property": "endpoint_hostname"}},
+		"filterGroup": map[string]any{"mode": "or", "filters": []map[string]any{{"key": "assetGroups", "mode": "or",
+			"operator": "contains", "values": []string{g}}}}})
+	if st != 200 {
+		t.Fatalf("page %d: %d %v", page, st, r)
+	}
+	return r
+}
+
+// TestTargetsManagedEndpoints (rule 10): 2.4.0's targets search returns
+// an endpoint only when it has no agent or a primary one
+// (EndpointService.searchManagedEndpoints, findEndpointsForInjectionOrAgentlessEndpoints),
+// and answers its agents as AgentOutput writes them, which says nothing
+// of a parent or an inject.
+func TestTargetsManagedEndpoints(t *testing.T) {
+	p := openaevtest.NewPlatform(t, token)
+	p.SetAssetGroup("g",
+		map[string]any{"asset_id": "agentless", "endpoint_hostname": "h1"},
+		map[string]any{"asset_id": "primary", "endpoint_hostname": "h2", "asset_agents": agents("a1")},
+		map[string]any{"asset_id": "children-only", "endpoint_hostname": "h3", "asset_agents": agents("child:a2")},
+		map[string]any{"asset_id": "inject-only", "endpoint_hostname": "h4", "asset_agents": agents("inject:a3", "child:a4")},
+		map[string]any{"asset_id": "mixed", "endpoint_hostname": "h5", "asset_agents": agents("a5", "child:a6")},
+	)
+	r := targetsPage(t, p, "g", 0, 1000)
+	var ids []string
+	for _, row := range r["content"].([]any) {
+		e := row.(map[string]any)
+		ids = append(ids, e["asset_id"].(string))
+		list, _ := e["asset_agents"].([]any)
+		for _, a := range list {
+			if _, ok := a.(map[string]any)["agent_parent"]; ok {
+				t.Errorf("%s: agent %v carries agent_parent, which AgentOutput does not write", e["asset_id"], a)
+			}
+			if _, ok := a.(map[string]any)["agent_inject"]; ok {
+				t.Errorf("%s: agent %v carries agent_inject, which AgentOutput does not write", e["asset_id"], a)
+			}
+		}
+		if e["asset_id"] == "mixed" && len(list) != 2 {
+			t.Errorf("mixed: agents %v, want both (its endpoint's agents, all of them)", list)
+		}
+	}
+	if want := []string{"agentless", "primary", "mixed"}; !slices.Equal(ids, want) {
+		t.Errorf("endpoints %v, want %v: one whose agents are all Caldera's implants is no target", ids, want)
+	}
+	if r["totalElements"] != float64(3) {
+		t.Errorf("totalElements %v, want 3", r["totalElements"])
+	}
+}
+
+// TestTargetsCountsAgentRows (rule 10): Spring Data computes a page's
+// totalElements from its rows when the page is short, else with a count
+// query, which the search's GROUP BY over its agents join turns into one
+// count per endpoint, summed: an endpoint counts once per primary agent.
+func TestTargetsCountsAgentRows(t *testing.T) {
+	p := openaevtest.NewPlatform(t, token)
+	var group []map[string]any
+	for i := range 3 { // each with two primary agents and a child
+		group = append(group, map[string]any{"asset_id": fmt.Sprintf("e%d", i), "endpoint_hostname": fmt.Sprintf("h%d", i),
+			"asset_agents": agents(fmt.Sprintf("p%d", i), fmt.Sprintf("q%d", i), fmt.Sprintf("child:c%d", i))})
+	}
+	p.SetAssetGroup("g", group...)
+	tests := []struct {
+		name        string
+		page, size  int
+		rows, total int
+		last        bool
+	}{
+		{"one short page: its rows", 0, 1000, 3, 3, true},
+		{"a full first page: the count query", 0, 2, 2, 6, false},
+		{"a short later page: its offset and rows", 1, 2, 1, 3, true},
+		{"a full page, all rows: the count query", 0, 3, 3, 6, false},
+		{"the empty page after: the count query", 1, 3, 0, 6, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := targetsPage(t, p, "g", tt.page, tt.size)
+			if n := len(r["content"].([]any)); n != tt.rows || r["totalElements"] != float64(tt.total) || r["last"] != tt.last {
+				t.Errorf("%d rows, totalElements %v, last %v; want %d, %d, %v", n, r["totalElements"], r["last"], tt.rows, tt.total, tt.last)
+			}
+		})
+	}
+}
