@@ -147,6 +147,22 @@ type published struct {
 	Bytes      int    `json:"bytes"`
 }
 
+// platformMessage is the message 2.4.0 publishes for inject id of
+// contract: Executor.executeExternal writes its ExecutableInjectDTO, whose
+// assets and assetGroups its mapper collects into sets, never null
+// (execution/ExecutableInjectDTOMapper.java:17-28), so both are listed,
+// empty when the publish's body leaves them out.
+func platformMessage(id, contract string, in publishInput) []byte {
+	if in.Assets == nil {
+		in.Assets = []map[string]any{}
+	}
+	if in.AssetGroups == nil {
+		in.AssetGroups = []map[string]any{}
+	}
+	return openaevtest.Message(openaevtest.QueuedInject{ID: id, Title: in.Title, ContractID: contract,
+		Content: in.Content, Assets: in.Assets, AssetGroups: in.AssetGroups})
+}
+
 // publishRoute answers POST /injects/{id}/publish: it dispatches inject
 // id (openaevtest.Platform.Dispatch: EXECUTING, its trackingSentDate now;
 // one dispatched before is launched again first, Platform.Launch, as the
@@ -204,8 +220,7 @@ func publishRoute(p *openaevtest.Platform, b *broker, groups map[string][]map[st
 			}
 		}
 		p.SetInjectAgents(id, primaryAgents(in.Assets, in.AssetGroups, groups)...)
-		msg := openaevtest.Message(openaevtest.QueuedInject{ID: id, Title: in.Title, ContractID: contract,
-			Content: in.Content, Assets: in.Assets, AssetGroups: in.AssetGroups})
+		msg := platformMessage(id, contract, in)
 		if p.InjectStatus(id) != "QUEUING" {
 			// Dispatched before: the platform dispatches an inject id
 			// again only once launched again (Platform.Launch: a new

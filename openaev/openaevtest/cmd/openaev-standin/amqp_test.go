@@ -216,3 +216,35 @@ func checkDeclared(t *testing.T, queue string) {
 		t.Errorf("queue %s declared again as transient", queue)
 	}
 }
+
+// TestPublishedMessageListsAssetsAlways: 2.4.0 publishes an inject's
+// ExecutableInjectDTO, whose assets and assetGroups are the sets its
+// mapper collects, never null (ExecutableInjectDTOMapper): the message
+// names both, empty when the inject has none, whatever the publish's body
+// leaves out.
+func TestPublishedMessageListsAssetsAlways(t *testing.T) {
+	tests := []struct {
+		name       string
+		in         publishInput
+		assets     int
+		assetGroup int
+	}{
+		{"neither given", publishInput{Content: map[string]any{"target_selector": "manual"}}, 0, 0},
+		{"assets given", publishInput{Assets: []map[string]any{{"asset_id": "a1"}}}, 1, 0},
+		{"groups given", publishInput{AssetGroups: []map[string]any{{"asset_group_id": "g1", "asset_group_name": "G"}}}, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(platformMessage("inj-1", "c1", tt.in), &m); err != nil {
+				t.Fatal(err)
+			}
+			for key, n := range map[string]int{"assets": tt.assets, "assetGroups": tt.assetGroup} {
+				var list []any
+				if err := json.Unmarshal(m[key], &list); err != nil || list == nil || len(list) != n {
+					t.Errorf("%s: %s, want a list of %d", key, m[key], n)
+				}
+			}
+		})
+	}
+}
