@@ -274,8 +274,8 @@
 //     16), 0 and 20 when left out (Pagination.java:17-25), "sorts" on sortable fields only (no id
 //     is: a 400); a Spring page answers. An unsorted page, and rows a sort leaves tied, come in a
 //     new order each request (no ORDER BY), seeded per test; DropSort plays a newer platform's:
-//     paging.go. The targets are the endpoints without agents or with a primary one, a full page's
-//     totalElements counting each once per primary agent: targets.go.
+//     paging.go. The targets are the endpoints without agents or with a primary one (TargetOutput's
+//     rows), a full page's totalElements counting each once per primary agent: targets.go.
 //  11. Preview features (both lines; 2.4.0 read: PreviewFeature.java
 //     :15-23 has no SIGNATURE_OUTPUT_PROCESSOR, and drops it as
 //     unrecognised; features.go's lineFeatures). The platform stores expectation

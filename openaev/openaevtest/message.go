@@ -27,6 +27,8 @@ type QueuedInject struct {
 // inject_injector_contract), so that the inject id comes first however
 // large the rest. It panics when Content, Assets or AssetGroups hold a
 // value encoding/json cannot encode, a mistake of the test that built it.
+// Assets are written as given; TargetOutput gives one as the platform
+// writes it (its endpoint_ips filtered and in its set's order).
 func Message(in QueuedInject) []byte {
 	type contract struct {
 		ID string `json:"injector_contract_id"`

@@ -1,6 +1,10 @@
 package openaevtest
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+	"unicode/utf16"
+)
 
 // The endpoints the asset-group search answers (rule 10), 2.4.0 read
 // (openaev-api …/rest/asset/endpoint/EndpointApi.java:155-166, …/service/
@@ -64,7 +68,7 @@ func (p *Platform) targets(c *Call) (int, string, []byte) {
 		counted += agentRows(e)
 	}
 	for i, e := range all {
-		all[i] = asTargetOutput(e)
+		all[i] = TargetOutput(e)
 	}
 	return pageCounted(all, page, size, counted)
 }
@@ -120,9 +124,21 @@ func managed(group []map[string]any) []map[string]any {
 	return out
 }
 
-// asTargetOutput returns endpoint e as the search answers it: its agents
-// without agent_parent and agent_inject (a copy when it had them).
-func asTargetOutput(e map[string]any) map[string]any {
+// TargetOutput returns endpoint e, a row of an asset group or an asset
+// of a message, as 2.4.0 writes it in both (EndpointTargetOutput, from
+// EndpointMapper.toEndpointTargetOutput; the message's assets through
+// ExecutableInjectDTOMapper): its agents without agent_parent and
+// agent_inject (AgentOutput has neither), and its endpoint_ips as
+// EndpointMapper.setIps and the set holding them leave them (javaIPs).
+// e itself is left as it is.
+func TargetOutput(e map[string]any) map[string]any {
+	out := make(map[string]any, len(e))
+	for k, v := range e {
+		out[k] = v
+	}
+	if ips, ok := e["endpoint_ips"]; ok && ips != nil {
+		out["endpoint_ips"] = javaIPs(ips)
+	}
 	agents := endpointAgents(e)
 	marked := false
 	for _, a := range agents {
@@ -131,11 +147,7 @@ func asTargetOutput(e map[string]any) map[string]any {
 		marked = marked || parent || inject
 	}
 	if !marked {
-		return e
-	}
-	out := make(map[string]any, len(e))
-	for k, v := range e {
-		out[k] = v
+		return out
 	}
 	list := make([]any, len(agents))
 	for i, a := range agents {
@@ -149,4 +161,76 @@ func asTargetOutput(e map[string]any) map[string]any {
 	}
 	out["asset_agents"] = list
 	return out
+}
+
+// badIPs are Endpoint.BAD_IP_ADDRESSES (openaev-model …/database/model/
+// Endpoint.java:28-29): addresses the platform never writes among an
+// endpoint's.
+var badIPs = set("127.0.0.1", "::1", "169.254.0.0")
+
+// javaIPs returns the strings of ips as 2.4.0 writes an endpoint's
+// endpoint_ips: EndpointMapper.setIps lower-cases them (String
+// .toLowerCase), leaves out badIPs and repeats (distinct), and
+// toEndpointTargetOutput puts them in a HashSet (new HashSet<>(
+// Arrays.asList(…))), which Jackson writes in its iteration order
+// (javaHashSetOrder). A value that is no string is left out.
+func javaIPs(ips any) []string {
+	var in []string
+	switch list := ips.(type) {
+	case []any:
+		for _, v := range list {
+			if s, ok := v.(string); ok {
+				in = append(in, s)
+			}
+		}
+	case []string:
+		in = list
+	}
+	seen := map[string]bool{}
+	var kept []string
+	for _, ip := range in {
+		ip = strings.ToLower(ip)
+		if badIPs[ip] || seen[ip] {
+			continue
+		}
+		seen[ip] = true
+		kept = append(kept, ip)
+	}
+	return javaHashSetOrder(kept)
+}
+
+// javaHashSetOrder returns distinct strings in the order Java's
+// HashSet(Collection) iterates them: a table of the least power of two
+// at least max(len/0.75+1, 16) buckets (no resize while it is filled),
+// each string in bucket (h ^ h>>>16) & (buckets-1) of its String.hashCode
+// h, buckets in order, each in the order its strings were added. (Eight
+// or more strings in one bucket would make the table grow instead: an
+// endpoint's addresses never collide so.)
+func javaHashSetOrder(in []string) []string {
+	want := max(int(float32(len(in))/0.75)+1, 16)
+	n := 1
+	for n < want {
+		n <<= 1
+	}
+	buckets := make([][]string, n)
+	for _, s := range in {
+		h := javaStringHash(s)
+		i := int((h ^ h>>16) & uint32(n-1))
+		buckets[i] = append(buckets[i], s)
+	}
+	out := make([]string, 0, len(in))
+	for _, b := range buckets {
+		out = append(out, b...)
+	}
+	return out
+}
+
+// javaStringHash is Java's String.hashCode: s[0]*31^(n-1) + … + s[n-1]
+// over its UTF-16 code units, in 32 bits.
+func javaStringHash(s string) uint32 {
+	var h uint32
+	for _, u := range utf16.Encode([]rune(s)) {
+		h = 31*h + uint32(u)
+	}
+	return h
 }

@@ -112,3 +112,52 @@ func TestTargetsCountsAgentRows(t *testing.T) {
 		})
 	}
 }
+
+// TestTargetOutputAddresses: 2.4.0 writes an endpoint's endpoint_ips
+// (EndpointMapper.toEndpointTargetOutput) lower-cased, without
+// 127.0.0.1, ::1 and 169.254.0.0 (Endpoint.BAD_IP_ADDRESSES), each once,
+// in the order Java's HashSet of them iterates (String.hashCode's
+// buckets), and its seen IP as stored.
+func TestTargetOutputAddresses(t *testing.T) {
+	tests := []struct {
+		name string
+		ips  []any
+		want []string
+	}{
+		// The wants are what Java 17's HashSet printed for these lists.
+		{"loopback and the link-local network left out", []any{"127.0.0.1", "192.0.2.5", "::1", "169.254.0.0", "169.254.0.1"},
+			[]string{"192.0.2.5", "169.254.0.1"}},
+		{"lower-cased, each once", []any{"FE80::1", "fe80::1", "2001:DB8::7"}, []string{"2001:db8::7", "fe80::1"}},
+		{"in HashSet order, not as stored", []any{"10.0.0.2", "10.0.0.1", "192.168.1.10"},
+			[]string{"192.168.1.10", "10.0.0.2", "10.0.0.1"}},
+		{"twenty, a table of 32 buckets", twentyIPs(), []string{"10.1.2.16", "10.1.3.17", "10.1.2.2", "10.1.0.14", "10.1.1.15",
+			"10.1.1.1", "10.1.4.18", "10.1.5.19", "10.1.1.8", "10.1.4.4", "10.1.0.7", "10.1.3.3", "10.1.4.11", "10.1.5.12",
+			"10.1.6.13", "10.1.3.10", "10.1.6.20", "10.1.6.6", "10.1.2.9", "10.1.5.5"}},
+		{"none left", []any{"127.0.0.1"}, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := map[string]any{"asset_id": "a1", "endpoint_ips": tt.ips, "endpoint_seen_ip": "127.0.0.1"}
+			out := openaevtest.TargetOutput(e)
+			got, _ := out["endpoint_ips"].([]string)
+			if got == nil || !slices.Equal(got, tt.want) {
+				t.Errorf("endpoint_ips %#v, want %q", out["endpoint_ips"], tt.want)
+			}
+			if out["endpoint_seen_ip"] != "127.0.0.1" {
+				t.Errorf("endpoint_seen_ip %v, want it as stored", out["endpoint_seen_ip"])
+			}
+			if ips := e["endpoint_ips"].([]any); len(ips) != len(tt.ips) {
+				t.Errorf("the endpoint itself changed: %v", ips)
+			}
+		})
+	}
+}
+
+// twentyIPs is 10.1.(i%7).i for i from 1 to 20.
+func twentyIPs() []any {
+	var out []any
+	for i := 1; i <= 20; i++ {
+		out = append(out, fmt.Sprintf("10.1.%d.%d", i%7, i))
+	}
+	return out
+}

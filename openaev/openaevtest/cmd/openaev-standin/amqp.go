@@ -151,11 +151,14 @@ type published struct {
 // contract: Executor.executeExternal writes its ExecutableInjectDTO, whose
 // assets and assetGroups its mapper collects into sets, never null
 // (execution/ExecutableInjectDTOMapper.java:17-28), so both are listed,
-// empty when the publish's body leaves them out.
+// empty when the publish's body leaves them out; each asset as
+// EndpointMapper.toEndpointTargetOutput writes it (openaevtest.TargetOutput).
 func platformMessage(id, contract string, in publishInput) []byte {
-	if in.Assets == nil {
-		in.Assets = []map[string]any{}
+	assets := make([]map[string]any, 0, len(in.Assets))
+	for _, a := range in.Assets {
+		assets = append(assets, openaevtest.TargetOutput(a))
 	}
+	in.Assets = assets
 	if in.AssetGroups == nil {
 		in.AssetGroups = []map[string]any{}
 	}

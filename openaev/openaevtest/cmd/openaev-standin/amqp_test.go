@@ -248,3 +248,24 @@ func TestPublishedMessageListsAssetsAlways(t *testing.T) {
 		})
 	}
 }
+
+// TestPublishedAssetsAsThePlatformWritesThem: a published asset's
+// endpoint_ips are 2.4.0's (openaevtest.TargetOutput): lower-cased,
+// loopback left out, in its HashSet's order (Java 17's for this list).
+func TestPublishedAssetsAsThePlatformWritesThem(t *testing.T) {
+	in := publishInput{Assets: []map[string]any{{"asset_id": "a1", "endpoint_ips": []any{"10.0.0.2", "127.0.0.1", "10.0.0.1", "192.168.1.10"}}}}
+	var m struct {
+		Assets []struct {
+			IPs []string `json:"endpoint_ips"`
+		} `json:"assets"`
+	}
+	if err := json.Unmarshal(platformMessage("inj-1", "c1", in), &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Assets) != 1 || strings.Join(m.Assets[0].IPs, ",") != "192.168.1.10,10.0.0.2,10.0.0.1" {
+		t.Errorf("assets %+v, want one, its endpoint_ips 192.168.1.10, 10.0.0.2, 10.0.0.1", m.Assets)
+	}
+	if ips := in.Assets[0]["endpoint_ips"].([]any); len(ips) != 4 {
+		t.Errorf("the publish's asset changed: %v", ips)
+	}
+}
