@@ -219,6 +219,13 @@ type runner struct {
 	watching sync.WaitGroup // the watch of the connection a stop drains on (see watchDrain)
 	seq      atomic.Int64
 	channels atomic.Uint64 // the broker channels opened (see delivery)
+
+	// cancelled is closed once the stop's cancel of the consumer of
+	// cancelledOn, sent at cancelSent, returned (see stopConsumingAtStop);
+	// nil when there was none.
+	cancelled   chan struct{}
+	cancelledOn *session
+	cancelSent  time.Time
 }
 
 func newRunner(d *Daemon) *runner {

@@ -144,7 +144,13 @@
 // with ShuttingDownReason (not ready), and the broker is still reported
 // connected (injectkit_broker_connected 1) while the connection is: the
 // messages in flight settle on it, closed once they are (lost meanwhile,
-// it is reported so, with one WARN line). An Abandoner Handler
+// it is reported so, with one WARN line). The broker's answers to the
+// consumer's cancel and to the close are awaited as StopGrace says: a
+// broker that answers nothing (a node stopped, a partition) does not hold
+// the shutdown past its timeout, one WARN line says so, and the messages
+// it has not seen settled go back to the queue once it reads again,
+// delivered again flagged redelivered (see DeliveryHandler). An Abandoner
+// Handler
 // first has the deliveries in flight cut short (their handlings awaited
 // up to AbandonGrace), and the message of an unfinished inject whose
 // result it keeps for a later delivery (Kept) is acknowledged instead:

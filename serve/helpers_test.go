@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"io"
 	"net"
 	"strings"
 	"sync"
@@ -62,12 +61,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // proxy forwards loopback TCP connections to the broker, optionally
-// terminating TLS, and can cut them all to simulate a broker loss.
+// terminating TLS, and can cut them all to simulate a broker loss, or
+// freeze them: a broker that stops answering (a node stopped with SIGSTOP,
+// a partition dropping packets), its connections left open.
 type proxy struct {
 	ln     net.Listener
 	target string
 	mu     sync.Mutex
 	conns  []net.Conn
+	thawed chan struct{} // closed while the proxy forwards; replaced by freeze
 }
 
 func newProxy(t *testing.T, target string, cfg *tls.Config) *proxy {
@@ -79,10 +81,12 @@ func newProxy(t *testing.T, target string, cfg *tls.Config) *proxy {
 	if cfg != nil {
 		ln = tls.NewListener(ln, cfg)
 	}
-	p := &proxy{ln: ln, target: target}
+	p := &proxy{ln: ln, target: target, thawed: make(chan struct{})}
+	close(p.thawed)
 	go p.accept()
 	t.Cleanup(func() {
 		ln.Close()
+		p.thaw()
 		p.cut()
 	})
 	return p
@@ -116,8 +120,53 @@ func (p *proxy) accept() {
 		p.mu.Lock()
 		p.conns = append(p.conns, c, up)
 		p.mu.Unlock()
-		go func() { _, _ = io.Copy(up, c); up.Close() }()
-		go func() { _, _ = io.Copy(c, up); c.Close() }()
+		go p.pipe(up, c)
+		go p.pipe(c, up)
+	}
+}
+
+// pipe copies src to dst, holding what it read while the proxy is frozen,
+// and closes dst once src ends.
+func (p *proxy) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			thawed := p.thawed
+			p.mu.Unlock()
+			<-thawed
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// freeze stops forwarding, both ways, until thaw: the connections stay
+// open and what either side sends is held.
+func (p *proxy) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.thawed:
+		p.thawed = make(chan struct{})
+	default: // frozen already
+	}
+}
+
+// thaw forwards again, what was held first.
+func (p *proxy) thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.thawed:
+	default:
+		close(p.thawed)
 	}
 }
 

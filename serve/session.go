@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -27,6 +28,7 @@ type session struct {
 	chClosed   <-chan *amqp.Error // closed when the channel closes (the connection's loss included)
 	red        *httpx.Redactor    // of the broker's password and Daemon.Secrets, for the broker's texts
 	wg         sync.WaitGroup     // this session's messages in flight
+	cut        atomic.Bool        // the shutdown closed it without waiting for the broker's answer
 }
 
 type endReason int
@@ -143,13 +145,14 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 		// until shutdown closes it once the injects in flight are settled
 		// (they ack on it) or it is lost meanwhile (watchDrain), on a
 		// registration change until the next connection is made or fails.
-		if why != endLost {
-			r.stopConsuming(s)
-		}
 		if why == endStop {
+			r.stopConsumingAtStop(s) // its wait for the broker bounded by shutdown
 			r.watching.Add(1)
 			go r.watchDrain(s)
 			return
+		}
+		if why != endLost {
+			r.stopConsuming(s)
 		}
 		if why == endLost {
 			r.setConnected(false)
@@ -261,7 +264,9 @@ func (r *runner) stopConsuming(s *session) {
 	}
 	s.consuming = false
 	if err := s.ch.Cancel(s.tag, false); err != nil {
-		r.log.Warn("cancel consumer", zap.String("consumer", s.tag), zap.Error(brokerText(err, s.red)))
+		if !s.cut.Load() { // else the shutdown stopped waiting for the answer, and said so
+			r.log.Warn("cancel consumer", zap.String("consumer", s.tag), zap.Error(brokerText(err, s.red)))
+		}
 		return
 	}
 	n := 0
@@ -315,61 +320,4 @@ func (r *runner) lost(s *session, msg string, err *amqp.Error) {
 	}
 	r.brokerErr.Store(&why)
 	r.log.Warn(msg, zap.Stringer("broker", s.reg.Broker), zap.Error(shown))
-}
-
-// watchDrain watches the connection of s while a stop drains the
-// injects in flight on it: lost meanwhile, the broker is reported
-// disconnected then, not once the drain ends. It returns when the
-// connection closes, shutdown's close included.
-func (r *runner) watchDrain(s *session) {
-	defer r.watching.Done()
-	if err, ok := <-s.closed; ok && err != nil {
-		r.setConnected(false)
-		r.log.Warn("broker connection lost while stopping", zap.Stringer("broker", s.reg.Broker), zap.Error(brokerText(err, s.red)))
-	}
-}
-
-func (r *runner) closeSession(s *session) {
-	r.jobsMu.Lock()
-	delete(r.sessions, s)
-	r.jobsMu.Unlock()
-	_ = s.conn.Close()
-}
-
-// shutdown waits for the messages in flight up to shutdownTimeout, settles
-// the unfinished ones (see settleUnfinished: returned to the queue unless
-// their result is kept) and closes every connection.
-func (r *runner) shutdown() {
-	close(r.stopping)
-	done := make(chan struct{})
-	go func() {
-		r.inflight.Wait()
-		close(done)
-	}()
-	r.jobsMu.Lock()
-	n := len(r.jobs)
-	r.jobsMu.Unlock()
-	if n > 0 {
-		r.log.Info("shutting down: waiting for injects in flight", zap.Int("in_flight", n),
-			zap.Duration("timeout", r.shutdownTimeout))
-	}
-	t := time.NewTimer(r.shutdownTimeout)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		r.settleUnfinished(done)
-	}
-	r.jobsMu.Lock()
-	sessions := make([]*session, 0, len(r.sessions))
-	for s := range r.sessions {
-		sessions = append(sessions, s)
-	}
-	r.jobsMu.Unlock()
-	for _, s := range sessions {
-		r.closeSession(s)
-	}
-	r.watching.Wait()
-	r.setConnected(false)
-	r.log.Info("stopped")
 }

@@ -1,0 +1,83 @@
+package serve_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/serve/servetest"
+)
+
+// TestIntegrationStopWithTheBrokerNotAnswering stops the daemon while the
+// broker answers nothing (a node stopped with SIGSTOP, a partition
+// dropping packets: its connection open, silent). The stop asked the
+// broker to cancel the consumer and waited for its answer without bound:
+// the shutdown, --shutdown-timeout included, began only once the client
+// library gave the connection up for lost (its heartbeat's 15 s), and the
+// daemon said so as a failed cancel (`cancel consumer … i/o timeout`).
+// Now the cancel and the close wait at most a second for the broker once
+// the injects in flight are settled: the shutdown keeps its timeout, one
+// WARN says the broker did not answer, and nothing is lost or run twice
+// (the message of an inject that finished is acknowledged, the one of an
+// inject still running requeued, once the broker reads again).
+func TestIntegrationStopWithTheBrokerNotAnswering(t *testing.T) {
+	cases := []struct {
+		name      string
+		finishes  bool // the inject in flight ends during the stop
+		wantReady int  // messages back in the queue once the broker reads again
+		wantLine  string
+	}{
+		{name: "inject finishes", finishes: true, wantReady: 0},
+		{name: "inject outlasts the timeout", finishes: false, wantReady: 1,
+			wantLine: "shutdown timeout: requeued the unfinished injects"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, inFlight, release := holdingSlow()
+			f := newFixture(t, rec)
+			f.d.ShutdownTimeout = time.Second
+			p := f.throughProxy(t, nil)
+			stop := start(t, f.d)
+			servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
+			<-inFlight
+
+			p.freeze()
+			stopped := make(chan error, 1)
+			go func() { stopped <- stop() }()
+			if tc.finishes {
+				close(release)
+			}
+			if err := <-stopped; err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			logs := f.logs.All()
+			if !tc.finishes {
+				close(release)
+			}
+			p.thaw()
+
+			for _, e := range logs {
+				if err := fmt.Sprint(e.ContextMap()["error"]); strings.Contains(err, "i/o timeout") {
+					t.Errorf("the stop waited for the broker until its connection timed out: %s: %s", e.Message, err)
+				}
+			}
+			if n := f.logs.FilterMessageSnippet("the broker did not answer").Len(); n != 1 {
+				t.Errorf("%d lines say the broker did not answer, want 1", n)
+			}
+			if tc.wantLine != "" && f.logs.FilterMessage(tc.wantLine).Len() != 1 {
+				t.Errorf("no line %q", tc.wantLine)
+			}
+			waitFor(t, "the broker to see the daemon gone", func() bool {
+				_, consumers := servetest.Counts(t, f.queue)
+				return consumers == 0
+			})
+			if ready, _ := servetest.Counts(t, f.queue); ready != tc.wantReady {
+				t.Errorf("%d messages back in the queue, want %d", ready, tc.wantReady)
+			}
+			if got := rec.seen(`{"n":"slow"}`); got != 1 {
+				t.Errorf("the inject was handled %d times, want 1", got)
+			}
+		})
+	}
+}
