@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -134,16 +136,43 @@ func (b Broker) dialURL() string {
 }
 
 // dial opens a connection. The credentials travel in the SASL config, never
-// in a URL that could end up in an error message.
-func dial(b Broker, tlsConfig *tls.Config, name string, timeout time.Duration) (*amqp.Connection, error) {
+// in a URL that could end up in an error message. timeout bounds the TCP
+// connect and then the TLS and AMQP handshakes, as amqp.DefaultDial does;
+// ctx's end ends either at once (its error then wraps ctx.Err()): a broker
+// that accepts connections and answers nothing (a node stopped with
+// SIGSTOP, whose kernel still accepts) would otherwise hold a stop for the
+// whole timeout.
+func dial(ctx context.Context, b Broker, tlsConfig *tls.Config, name string, timeout time.Duration) (*amqp.Connection, error) {
 	if err := b.Validate(); err != nil {
 		return nil, err
 	}
+	var (
+		mu  sync.Mutex
+		raw net.Conn // the TCP connection, once made
+	)
 	cfg := amqp.Config{
-		SASL:       []amqp.Authentication{&amqp.PlainAuth{Username: b.User, Password: b.Pass}},
-		Vhost:      b.vhost(),
-		Heartbeat:  10 * time.Second,
-		Dial:       amqp.DefaultDial(timeout),
+		SASL:      []amqp.Authentication{&amqp.PlainAuth{Username: b.User, Password: b.Pass}},
+		Vhost:     b.vhost(),
+		Heartbeat: 10 * time.Second,
+		Dial: func(network, addr string) (net.Conn, error) {
+			d := net.Dialer{Timeout: timeout}
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			// The handshakes' deadline, cleared by amqp once they are done.
+			if err := c.SetDeadline(time.Now().Add(timeout)); err != nil {
+				c.Close()
+				return nil, err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			raw = c
+			if ctx.Err() != nil { // ended before raw was set: the AfterFunc saw none
+				_ = c.SetDeadline(time.Now())
+			}
+			return c, nil
+		},
 		Properties: amqp.NewConnectionProperties(),
 	}
 	cfg.Properties.SetClientConnectionName(name)
@@ -154,7 +183,20 @@ func dial(b Broker, tlsConfig *tls.Config, name string, timeout time.Duration) (
 			cfg.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		}
 	}
+	ended := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if raw != nil {
+			_ = raw.SetDeadline(time.Now()) // the handshake's reads and writes fail at once
+		}
+	})
 	conn, err := amqp.DialConfig(b.dialURL(), cfg)
+	if !ended() { // ctx ended during the dial: whatever it made is not used
+		if err == nil {
+			_ = conn.CloseDeadline(time.Now())
+		}
+		return nil, fmt.Errorf("dial %s: %w", b, ctx.Err())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w%s", b, err, tlsHint(err, cfg.TLSClientConfig))
 	}

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"net"
@@ -40,7 +41,7 @@ func TestDialNamesTheTLSSettingToFix(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := dial(b, tt.cfg, "test", 5*time.Second)
+			_, err := dial(context.Background(), b, tt.cfg, "test", 5*time.Second)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "guest") {
 				t.Errorf("dial: %v, want %q", err, tt.want)
 			}
@@ -60,7 +61,7 @@ func TestHealthNamesTheBrokerFailure(t *testing.T) {
 	r := newRunner(&Daemon{TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}})
 	r.heartbeatOK.Store(true)
 	b := Broker{Host: host, Port: p, VHost: "/", User: "guest", Pass: "s3cret", TLS: true}
-	_, derr := dial(b, r.d.TLSConfig, "test", 5*time.Second)
+	_, derr := dial(context.Background(), b, r.d.TLSConfig, "test", 5*time.Second)
 	why := derr.Error()
 	r.brokerErr.Store(&why) // as the session loop records a failed connection
 	h := r.health()

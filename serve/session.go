@@ -43,7 +43,7 @@ const (
 // connect dials the broker, sets the prefetch and starts consuming.
 func (r *runner) connect(ctx context.Context, reg Registration) (*session, error) {
 	red := httpx.NewRedactor(append(slices.Clone(r.d.Secrets), reg.Broker.Pass)...)
-	conn, err := dial(reg.Broker, r.d.TLSConfig, connectionName(r.name), 30*time.Second)
+	conn, err := dial(ctx, reg.Broker, r.d.TLSConfig, connectionName(r.name), 30*time.Second)
 	if err != nil {
 		return nil, brokerText(err, red)
 	}
