@@ -52,21 +52,29 @@ func (r *runner) settleUnfinished(done <-chan struct{}) {
 		}
 		t.Stop()
 	}
-	kept, requeued := []string{}, []string{}
+	kept, requeued, lost := []string{}, []string{}, []string{}
 	for _, j := range jobs {
 		switch r.settleAtShutdown(j, ab) {
 		case OutcomeAcked:
 			kept = append(kept, j.name())
 		case OutcomeRequeued:
 			requeued = append(requeued, j.name())
+		case OutcomeChannelClosed:
+			lost = append(lost, j.name())
 		}
+	}
+	if len(lost) > 0 {
+		fields := append([]zap.Field{zap.Int("lost", len(lost))}, injectIDs(lost)...)
+		r.log.Warn("shutdown timeout: the unfinished injects' channel had closed: the broker delivers their messages again, "+
+			"unless it restarted meanwhile (it drops a transient message, the OpenAEV platform's, whose inject the platform's "+
+			"pending sweep then finalizes)", append(fields, zap.Duration("timeout", r.shutdownTimeout))...)
 	}
 	if len(kept) > 0 {
 		fields := append([]zap.Field{zap.Int("acked", len(kept))}, injectIDs(kept)...)
 		r.log.Info("shutdown timeout: acknowledged the unfinished injects whose result is kept for a later delivery",
 			append(fields, zap.Duration("timeout", r.shutdownTimeout))...)
 	}
-	if len(requeued) > 0 || len(kept) == 0 {
+	if len(requeued) > 0 || len(kept) == 0 && len(lost) == 0 {
 		fields := append([]zap.Field{zap.Int("requeued", len(requeued))}, injectIDs(requeued)...)
 		r.log.Warn("shutdown timeout: requeued the unfinished injects",
 			append(fields, zap.Duration("timeout", r.shutdownTimeout))...)
@@ -77,7 +85,9 @@ func (r *runner) settleUnfinished(done <-chan struct{}) {
 // ab keeps its result, requeued otherwise (the result of its inject
 // dropped if its delivery had not begun: see fate.go), and returns how it was
 // settled: by this call, or by its worker (its handling returned during
-// the grace); "" when rejected or not settled.
+// the grace); OutcomeChannelClosed when its channel had closed (the
+// broker has the message back, or dropped it restarting); "" when
+// rejected or not settled.
 func (r *runner) settleAtShutdown(j *job, ab Abandoner) string {
 	if o := j.outcome.Load(); o != nil {
 		return *o
@@ -100,7 +110,7 @@ func (r *runner) settleAtShutdown(j *job, ab Abandoner) string {
 	if settled, err := j.settleAs(outcome, settle); settled {
 		if err != nil {
 			r.metrics.message(OutcomeChannelClosed) // the broker has it back
-			return ""
+			return OutcomeChannelClosed
 		}
 		r.metrics.message(outcome)
 		return outcome

@@ -81,3 +81,38 @@ func TestIntegrationStopWithTheBrokerNotAnswering(t *testing.T) {
 		})
 	}
 }
+
+// TestIntegrationShutdownTimeoutNamesInjectsLostWithTheirChannel: an
+// inject still running at the shutdown timeout whose channel had closed
+// (the broker restarted under it: serve against a node stopped with
+// rabbitmqctl stop_app and started again, two nmap scans in flight)
+// cannot be requeued, and the shutdown said "shutdown timeout: requeued
+// the unfinished injects" with requeued 0 and no inject named: as if
+// none had been left unfinished. It now names them in a line of their
+// own, saying the broker delivers their messages again unless it
+// restarted meanwhile.
+func TestIntegrationShutdownTimeoutNamesInjectsLostWithTheirChannel(t *testing.T) {
+	rec, inFlight, release := holdingSlow()
+	t.Cleanup(func() { close(release) })
+	f := newFixture(t, rec)
+	f.d.ShutdownTimeout = 50 * time.Millisecond
+	p := f.throughProxy(t, nil)
+	stop := start(t, f.d)
+	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
+	<-inFlight
+	p.cut()
+	waitFor(t, "the broker loss", func() bool { return f.logs.FilterMessage("broker connection lost").Len() == 1 })
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := f.logs.FilterMessage("shutdown timeout: requeued the unfinished injects").Len(); n != 0 {
+		t.Errorf("%d lines say the unfinished injects were requeued; none was: %v", n, f.logs.All())
+	}
+	lines := f.logs.FilterMessageSnippet("shutdown timeout: the unfinished injects' channel had closed").All()
+	if len(lines) != 1 {
+		t.Fatalf("%d lines name the injects lost with their channel, want 1: %v", len(lines), f.logs.All())
+	}
+	if got := lines[0].ContextMap()["lost"]; got != int64(1) {
+		t.Errorf("lost = %v, want 1", got)
+	}
+}
