@@ -50,15 +50,28 @@ func interspersed(app *ucli.App, args []string) []string {
 		// the group: `outbox lst`), or help (`help run --help`): as typed.
 		return args
 	}
+	// --help written before the command (`injectkit -h outbox flush`) asks
+	// for the command's page: urfave/cli would show the page of the first
+	// word after it, the group.
+	out := make([]string, 0, len(args)+1)
+	help := false
+	for i, a := range args[:at+1] {
+		if i > 0 && (a == "-h" || a == "--help") {
+			help = true
+			continue
+		}
+		out = append(out, a)
+	}
+	if help {
+		out = append(out, "--help")
+	}
 	takesValue := map[string]bool{}
 	for _, f := range cmd.Flags {
 		for _, n := range f.Names() {
 			takesValue[n] = flagTakesValue(f)
 		}
 	}
-	out := append([]string(nil), args[:at+1]...)
 	var positional []string
-	help := false
 	rest := args[at+1:]
 	for i := 0; i < len(rest); i++ {
 		a := rest[i]

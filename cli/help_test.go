@@ -229,7 +229,9 @@ func TestHelpExitUsageSaysWhatReachesThePlatform(t *testing.T) {
 // COMMANDS, no OPTIONS, no EXAMPLES: urfave/cli's template read the
 // group's categories, set only when the group runs), and `injectkit help
 // outbox flush` showed the outbox group's help instead of flush's. A name
-// that is no command exits 2 naming the group it is not in.
+// that is no command exits 2 naming the group it is not in. So does
+// --help written before the path (`injectkit -h outbox flush` showed the
+// outbox group's page).
 func TestHelpCommandShowsWhatHelpFlagShows(t *testing.T) {
 	tests := []struct {
 		help, flag []string
@@ -242,6 +244,10 @@ func TestHelpCommandShowsWhatHelpFlagShows(t *testing.T) {
 		{[]string{"help", "outbox", "retry-dead"}, []string{"outbox", "retry-dead", "--help"}},
 		{[]string{"outbox", "help", "list"}, []string{"outbox", "list", "--help"}},
 		{[]string{"outbox", "help"}, []string{"outbox", "--help"}},
+		// --help before the command path asks for the same page.
+		{[]string{"--help", "outbox"}, []string{"outbox", "--help"}},
+		{[]string{"-h", "outbox", "flush"}, []string{"outbox", "flush", "--help"}},
+		{[]string{"--help", "run", "noop"}, []string{"run", "--help"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.help, " "), func(t *testing.T) {
