@@ -317,10 +317,10 @@ func newLogger(w io.Writer, lc logConfig) (*zap.Logger, error) {
 	var enc zapcore.Encoder
 	switch lc.Format {
 	case "json":
-		enc = zapcore.NewJSONEncoder(encCfg)
+		enc = shownEncoder{Encoder: zapcore.NewJSONEncoder(encCfg)}
 	case "console", "":
 		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder
-		enc = shownConsole{zapcore.NewConsoleEncoder(encCfg)}
+		enc = shownEncoder{Encoder: zapcore.NewConsoleEncoder(encCfg), console: true}
 	default:
 		return nil, usageErr("invalid log_format %q: want console or json", lc.Format)
 	}

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"go.uber.org/zap/buffer"
@@ -44,15 +46,47 @@ func unshowable(r rune) bool {
 	return r != '\n' && r != '\t' && (r < ' ' || r == 0x7f || (r >= 0x80 && r <= 0x9f))
 }
 
-// shownConsole is the console encoder of the logs, each message through
-// shown: its fields are quoted JSON already, its message is written as it
-// is, and some name a file's path (`a token was given (config file
-// x.yaml:1)`). The JSON encoder escapes the message itself.
-type shownConsole struct{ zapcore.Encoder }
+// shownEncoder is the encoder of the log lines, either format: the
+// console's message through shown (its fields are quoted JSON already,
+// its message is written as it is, and some name a file's path: `a token
+// was given (config file x.yaml:1)`; the JSON encoder escapes a message
+// itself), then, in the whole line, each Unicode format character (U+202E,
+// which reverses what a terminal or a log viewer shows after it; U+200B,
+// U+FEFF…) and line or paragraph separator written as a JSON escape
+// (\u202e), which zap writes as they are: valid in a JSON string, and
+// decoded back to the value by a reader of the JSON lines.
+type shownEncoder struct {
+	zapcore.Encoder
+	console bool
+}
 
-func (e shownConsole) Clone() zapcore.Encoder { return shownConsole{e.Encoder.Clone()} }
+func (e shownEncoder) Clone() zapcore.Encoder { return shownEncoder{e.Encoder.Clone(), e.console} }
 
-func (e shownConsole) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Buffer, error) {
-	ent.Message = shown(ent.Message)
-	return e.Encoder.EncodeEntry(ent, fields)
+func (e shownEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Buffer, error) {
+	if e.console {
+		ent.Message = shown(ent.Message)
+	}
+	buf, err := e.Encoder.EncodeEntry(ent, fields)
+	if err != nil || !bytes.ContainsFunc(buf.Bytes(), invisible) {
+		return buf, err
+	}
+	line := buf.String()
+	buf.Reset()
+	for i := 0; i < len(line); {
+		r, size := utf8.DecodeRuneInString(line[i:])
+		if invisible(r) {
+			buf.AppendString(`\u` + strconv.FormatUint(uint64(r)|0x10000, 16)[1:])
+		} else {
+			buf.AppendString(line[i : i+size])
+		}
+		i += size
+	}
+	return buf, nil
+}
+
+// invisible reports whether r is a format character (Cf), a line or a
+// paragraph separator of the Basic Multilingual Plane, escaped in a log
+// line.
+func invisible(r rune) bool {
+	return r > 0x7f && r <= 0xffff && (unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029')
 }
