@@ -42,8 +42,8 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 		switch {
 		case err != nil && errors.As(err, &ee):
 			return req, nil, ee // interrupted, or larger than its bound, named as the setting
-		case err != nil:
-			return req, nil, usageErr("inject file %s: %w", f.Name(), err)
+		case err != nil: // named as readInput names another input's failure
+			return req, nil, usageErr("invalid inject_file %q%s: %w", cfg.InjectFile, cfg.where("inject_file"), fileReason(err))
 		}
 		if req, fromFile, err = runtime.DecodeInjectFile(f.Name(), data); err != nil {
 			return req, nil, &ExitError{Code: ExitUsage, Err: err}
