@@ -99,7 +99,7 @@ func parseSearchPage(status int, body io.Reader) (searchPage, error) {
 // with it.
 func decodePage(dec *json.Decoder) (p searchPage, msg string, err error) {
 	if err := openValue(dec, '{', "the answer"); err != nil {
-		return p, "", err
+		return p, "", notJSON(err)
 	}
 	for dec.More() {
 		tok, err := dec.Token()
@@ -229,6 +229,22 @@ func openValue(dec *json.Decoder, delim json.Delim, what string) error {
 		want = "a list"
 	}
 	return fmt.Errorf("%s: want %s", what, want)
+}
+
+// notJSON says what an answer whose first token failed is: empty (a 200
+// with no body), or no JSON at all (an HTML page a proxy, a captive
+// portal or a maintenance page answered with in the engine's stead),
+// rather than the decoder's "EOF" or "invalid character '<' looking for
+// beginning of value" alone. Its bytes are not quoted: an engine may echo
+// the key there.
+func notJSON(err error) error {
+	if errors.Is(err, io.EOF) {
+		return errors.New("the answer is empty")
+	}
+	if _, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return fmt.Errorf("the answer is not JSON: %w", err)
+	}
+	return err
 }
 
 // unexpectedEOF is err, or io.ErrUnexpectedEOF for a body that ends
