@@ -113,6 +113,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		}
 	}
 
+	hosts, none := splitNoRoute(hosts)
 	r := buildReport(targets, hosts)
 	for _, h := range r.unmatched {
 		in.Logger().Warn("nmap reported a host that matches no target", zap.String("host", h))
@@ -132,7 +133,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	if reported {
 		out.TargetExtras = r.targetExtras(in.Targets)
 	}
-	out.Unreached = unreached(in.Targets, targets, r, groups, started, timedOut, finished, quit)
+	out.Unreached = noRouteUnreached(unreached(in.Targets, targets, r, groups, started, timedOut, finished, quit), in.Targets, targets, r, none)
 	out.TargetStatus = r.targetStatus(in.Targets)
 	var ee *ExitError
 	switch {
@@ -147,6 +148,9 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	case len(hosts) == 0:
 		out.Status = framework.StatusFailed
 		msg := fmt.Sprintf("nmap reported no host for any target (%s)", nameSome(r.unscanned))
+		if len(none) > 0 {
+			msg = noRouteMessage(none)
+		}
 		if len(said) > 0 {
 			msg += "; nmap said: " + strings.Join(said, "; ")
 		}
@@ -235,6 +239,7 @@ func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g s
 	args := buildArgs(p, g.ipv6)
 	log.Debug("nmap scan started", zap.Strings("args", args), zap.Int("targets", len(g.targets)))
 
+	check := e.newNoRouteCheck() // the parser's goroutine, then this one once it is done
 	pr, pw := io.Pipe()
 	type parsed struct {
 		run *nmapRun
@@ -245,6 +250,9 @@ func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g s
 		run, err := parse(pr, parseHooks{
 			host: func(h host) {
 				markGuesses(&h, p.ServiceDetection)
+				if check.mark(&h); h.noRoute {
+					return // no packet went to it: nothing found there
+				}
 				for _, line := range partialLines(h) {
 					in.Partial(line)
 				}
@@ -263,6 +271,7 @@ func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g s
 	if res.run != nil {
 		for i := range res.run.Hosts {
 			markGuesses(&res.run.Hosts[i], p.ServiceDetection)
+			check.mark(&res.run.Hosts[i])
 		}
 	}
 	return scanOutcome{run: res.run, raw: rawScan{name: g.String(), kept: string(raw.buf), bytes: raw.total}, err: err,

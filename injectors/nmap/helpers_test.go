@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,7 +42,18 @@ func newTestExecutor(run runFunc) *Executor {
 		}
 		return 0, errors.New("no such network interface")
 	}
+	e.routeTo = loopbackRoutes
 	return e
+}
+
+// loopbackRoutes models the routes of the captures' machine, or of the
+// network namespace of those that ran in one (no_route): loopback
+// addresses are routed, no other.
+func loopbackRoutes(a netip.Addr) error {
+	if a.Unmap().IsLoopback() {
+		return nil
+	}
+	return syscall.ENETUNREACH
 }
 
 // call is one recorded runner invocation.

@@ -3,6 +3,7 @@ package nmap
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -34,11 +35,15 @@ type Executor struct {
 	// ifIndex returns the index of the interface an IPv6 zone names
 	// (nil: zones are given to nmap as they are).
 	ifIndex func(name string) (int, error)
+	// routeTo returns the kernel's error when it has no route to an
+	// address (kernelRoute; nil: every host nmap reports is taken as
+	// reached).
+	routeTo func(netip.Addr) error
 }
 
 // New returns an Executor that runs the nmap found on PATH.
 func New() *Executor {
-	return &Executor{run: runNmap, privileges: currentPrivileges, now: time.Now, ifIndex: interfaceIndex}
+	return &Executor{run: runNmap, privileges: currentPrivileges, now: time.Now, ifIndex: interfaceIndex, routeTo: kernelRoute}
 }
 
 // interfaceIndex returns the index of the interface named name.

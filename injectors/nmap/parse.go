@@ -43,9 +43,26 @@ type host struct {
 	Addresses []address  `xml:"address"`
 	Hostnames []hostname `xml:"hostnames>hostname"`
 	Ports     []port     `xml:"ports>port"`
+	// Extra are the ports nmap counts rather than lists, by state.
+	Extra []extraPorts `xml:"ports>extraports"`
 	// scan is the scan (scanGroup) that reported the host: its targets
 	// are the only ones it may match.
 	scan int
+	// noRoute is set (markNoRoute) when no packet could go to the host.
+	noRoute bool
+}
+
+// extraPorts is one <extraports> element: ports of one state nmap
+// counts, with why (extrareasons).
+type extraPorts struct {
+	State   string        `xml:"state,attr"`
+	Count   int           `xml:"count,attr"`
+	Reasons []extraReason `xml:"extrareasons"`
+}
+
+type extraReason struct {
+	Reason string `xml:"reason,attr"`
+	Count  int    `xml:"count,attr"`
 }
 
 type hostStatus struct {
@@ -70,7 +87,8 @@ type port struct {
 }
 
 type portState struct {
-	State string `xml:"state,attr"` // open, closed, filtered, open|filtered…
+	State  string `xml:"state,attr"`  // open, closed, filtered, open|filtered…
+	Reason string `xml:"reason,attr"` // syn-ack, conn-refused, net-unreach…
 }
 
 type service struct {

@@ -32,10 +32,10 @@ func TestParseHost(t *testing.T) {
 		Addresses: []address{{Addr: "127.0.0.1", Type: "ipv4"}},
 		Hostnames: []hostname{{Name: "localhost", Type: "user"}},
 		Ports: []port{
-			{Protocol: "tcp", ID: "18100", State: portState{"open"},
+			{Protocol: "tcp", ID: "18100", State: portState{"open", "syn-ack"},
 				Service: service{Name: "ssh", Product: "OpenSSH", Version: "8.9p1 Ubuntu 3ubuntu0.1", Method: "probed"}},
-			{Protocol: "tcp", ID: "18101", State: portState{"closed"}, Service: service{Name: "unknown", Method: "table"}},
-			{Protocol: "tcp", ID: "18102", State: portState{"filtered"}},
+			{Protocol: "tcp", ID: "18101", State: portState{"closed", "conn-refused"}, Service: service{Name: "unknown", Method: "table"}},
+			{Protocol: "tcp", ID: "18102", State: portState{"filtered", "no-response"}},
 		},
 	}}
 	if !reflect.DeepEqual(run.Hosts, want) {

@@ -89,7 +89,7 @@ func countContaining(lines []string, sub string) int {
 // run attributes results by: the host name nmap was given, and the
 // address; never a name nmap found (PTR).
 func TestPartialLinesNameTheirTarget(t *testing.T) {
-	open22 := []port{{Protocol: "tcp", ID: "22", State: portState{"open"}}}
+	open22 := []port{{Protocol: "tcp", ID: "22", State: portState{State: "open"}}}
 	tests := []struct {
 		name  string
 		host  host

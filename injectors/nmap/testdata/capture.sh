@@ -81,6 +81,22 @@ printf '%s\n' 127.0.0.1 nosuchhost.invalid | unshare -n sh -c '
 	[ "$rc" != 99 ] || exit 1
 	echo "$rc" >name_unresolved/nmap.exit
 }
+# no_route, no_route_only: an address the machine has no route to (a
+# documentation address, in a network namespace of its own holding loopback
+# alone: no packet can leave it), beside 127.0.0.1 with the injector's own
+# arguments, and alone with nmap's default ports: nmap's connect scan
+# reports its host all the same, every port filtered for net-unreach, listed
+# (two ports) or counted (<extraports>, the default thousand).
+for c in no_route no_route_only; do
+	mkdir -p "$c"
+	rm -f "$c/nmap.exit"
+done
+printf '%s\n' 127.0.0.1 198.51.100.7 | unshare -n sh -c 'ip link set lo up
+	exec nmap -sT -T4 -Pn -n --stats-every 5s -oX - -iL - -p 22,80' \
+	>no_route/nmap.xml 2>no_route/nmap.stderr || echo $? >no_route/nmap.exit
+echo 198.51.100.7 | unshare -n sh -c 'ip link set lo up
+	exec nmap -sT -T4 -Pn -n --stats-every 5s -oX - -iL -' \
+	>no_route_only/nmap.xml 2>no_route_only/nmap.stderr || echo $? >no_route_only/nmap.exit
 # scan_syn, scan_fin: the SYN (-sS) and FIN (-sF) scans, as root, that
 # OpenAEV's own nmap injector offers as contracts of their own, on an IPv4
 # and an IPv6 target. A SYN scan finds 18100 open and 127.0.0.1's full
