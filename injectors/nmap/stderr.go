@@ -12,7 +12,8 @@ const maxStderrLine = 1 << 10
 
 // unresolvedNames reads nmap's standard error as it streams in and keeps
 // the targets of one scan nmap says it failed to resolve (its line
-// `Failed to resolve "NAME".`), among those it was given (want, as nmap
+// `Failed to resolve "NAME".`), or skipped for want of a route to them
+// (`setup_target: failed to determine route to …`), among those it was given (want, as nmap
 // was given them): its memory is bounded by the scan's targets and one
 // line, however much nmap writes, and no line is lost to a tail.
 type unresolvedNames struct {
@@ -63,6 +64,15 @@ func (u *unresolvedNames) endLine() {
 				u.fail(name, whyUnresolved)
 			}
 		}
+		// A SYN or FIN scan skips a target it finds no route to
+		// (setup_target): NameIP's "198.51.100.7", "name (198.51.100.7)".
+		if t, ok := strings.CutPrefix(line, "setup_target: failed to determine route to "); ok {
+			if name, _, named := strings.Cut(t, " ("); named && u.want[name] {
+				u.fail(name, whyNoRouteSkipped)
+			} else if u.want[t] {
+				u.fail(t, whyNoRouteSkipped)
+			}
+		}
 		// Written before its "Failed to resolve" line: the name resolves
 		// to IPv6 addresses alone.
 		if name, ok := strings.CutPrefix(line, "Warning: Hostname "); ok {
@@ -84,7 +94,8 @@ func (u *unresolvedNames) fail(name, why string) {
 
 // names returns the targets nmap said it failed to resolve, by what nmap
 // was given, with why (whyUnresolved, or whyNoIPv4 for a name nmap said
-// resolves to no IPv4 address), a last line without its newline read
+// resolves to no IPv4 address, whyNoRouteSkipped for one it found no route
+// to), a last line without its newline read
 // too; nil when none.
 func (u *unresolvedNames) names() map[string]string {
 	if len(u.line) > 0 || u.long {

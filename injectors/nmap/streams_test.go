@@ -39,8 +39,16 @@ func TestUnresolvedNames(t *testing.T) {
 		// naming v6only.test ::1 alone): its warning comes first.
 		{"a name of IPv6 addresses alone", "Warning: Hostname v6only.test resolves, but not to any IPv4 address. Try scanning with -6\n" +
 			"Failed to resolve \"v6only.test\".\n", 5, map[string]string{"v6only.test": whyNoIPv4}},
+		// Captured from nmap 7.93's SYN scan in a network namespace of
+		// loopback alone (testdata/no_route_syn); a name is written with
+		// its address (NameIP).
+		{"an address with no route", "setup_target: failed to determine route to 198.51.100.7\n", 3,
+			map[string]string{"198.51.100.7": whyNoRouteSkipped}},
+		{"a name with no route", "setup_target: failed to determine route to v6only.test (2001:db8::1)\n", 0,
+			map[string]string{"v6only.test": whyNoRouteSkipped}},
+		{"an address not of the scan with no route", "setup_target: failed to determine route to 198.51.100.8\n", 0, nil},
 	}
-	g := scanGroup{targets: []scanTarget{{value: "nosuchhost.invalid"}, {value: "::1%nosuchif0"}, {value: "v6only.test"}}}
+	g := scanGroup{targets: []scanTarget{{value: "nosuchhost.invalid"}, {value: "::1%nosuchif0"}, {value: "v6only.test"}, {value: "198.51.100.7"}}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			u := newUnresolvedNames(g)

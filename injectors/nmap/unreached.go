@@ -5,16 +5,19 @@ import "github.com/injectkit/injectkit/framework"
 // Why a target got no packet (framework.ToolOutput.Unreached), in words
 // that finish "nmap on <target>: ".
 const (
-	whyUnresolved    = "not scanned: the name does not resolve"
-	whyNoIPv4        = "not scanned: the name resolves to no IPv4 address (nmap scans names over IPv4)"
-	whyUnresolvedIP  = "not scanned: nmap could not resolve it"
-	whySkipped       = "not scanned: nmap finished its scan without it"
-	whyCutBefore     = "not scanned: the run was cut short before its scan started"
-	whyStoppedBefore = "not scanned: the run stopped before its scan started (an earlier scan was killed)"
-	whyQuit          = "not scanned: nmap quit before its scan started"
-	whyNotInstalled  = "not scanned: nmap is not installed"
-	whyCannotRun     = "not scanned: nmap could not be started"
-	whyRefused       = "not scanned: the inject was refused before nmap ran"
+	whyUnresolved   = "not scanned: the name does not resolve"
+	whyNoIPv4       = "not scanned: the name resolves to no IPv4 address (nmap scans names over IPv4)"
+	whyUnresolvedIP = "not scanned: nmap could not resolve it"
+	whySkipped      = "not scanned: nmap finished its scan without it"
+	// whyNoRouteSkipped: a SYN or FIN scan skips a target it finds no
+	// route to, and says so on its standard error (unresolvedNames).
+	whyNoRouteSkipped = "not scanned: no route to it (nmap: failed to determine route)"
+	whyCutBefore      = "not scanned: the run was cut short before its scan started"
+	whyStoppedBefore  = "not scanned: the run stopped before its scan started (an earlier scan was killed)"
+	whyQuit           = "not scanned: nmap quit before its scan started"
+	whyNotInstalled   = "not scanned: nmap is not installed"
+	whyCannotRun      = "not scanned: nmap could not be started"
+	whyRefused        = "not scanned: the inject was refused before nmap ran"
 )
 
 // allUnreached names every target of in not reached, with why; nil when
@@ -72,7 +75,7 @@ func unreached(in []framework.Target, targets []scanTarget, r report, groups []s
 			// this one's: it may have been probed.
 		case !failed:
 			add(t.index, whySkipped)
-		case t.name != "":
+		case t.name != "" || why == whyNoRouteSkipped:
 			add(t.index, why)
 		default:
 			add(t.index, whyUnresolvedIP)

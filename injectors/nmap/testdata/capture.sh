@@ -97,6 +97,14 @@ printf '%s\n' 127.0.0.1 198.51.100.7 | unshare -n sh -c 'ip link set lo up
 echo 198.51.100.7 | unshare -n sh -c 'ip link set lo up
 	exec nmap -sT -T4 -Pn -n --stats-every 5s -oX - -iL -' \
 	>no_route_only/nmap.xml 2>no_route_only/nmap.stderr || echo $? >no_route_only/nmap.exit
+# no_route_syn: the same beside 127.0.0.1, as root with a SYN scan, which
+# skips the target it finds no route to and says so on its standard error
+# (setup_target: failed to determine route to 198.51.100.7).
+mkdir -p no_route_syn
+rm -f no_route_syn/nmap.exit
+printf '%s\n' 127.0.0.1 198.51.100.7 | unshare -n sh -c 'ip link set lo up
+	exec nmap -sS -T4 -Pn -n --stats-every 5s -oX - -iL - -p 22,80' \
+	>no_route_syn/nmap.xml 2>no_route_syn/nmap.stderr || echo $? >no_route_syn/nmap.exit
 # scan_syn, scan_fin: the SYN (-sS) and FIN (-sF) scans, as root, that
 # OpenAEV's own nmap injector offers as contracts of their own, on an IPv4
 # and an IPv6 target. A SYN scan finds 18100 open and 127.0.0.1's full
