@@ -250,7 +250,7 @@ func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g s
 		run, err := parse(pr, parseHooks{
 			host: func(h host) {
 				markGuesses(&h, p.ServiceDetection)
-				if check.mark(&h); h.noRoute {
+				if check.mark(&h); h.unsent != "" {
 					return // no packet went to it: nothing found there
 				}
 				for _, line := range partialLines(h) {

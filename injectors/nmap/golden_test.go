@@ -7,11 +7,13 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +32,9 @@ type goldenInject struct {
 		Meta   signatures.Attribution   `json:"meta"`
 	} `json:"targets"`
 	Params json.RawMessage `json:"params"`
+	// NoIPv6 is set when the capture ran where IPv6 is disabled: the
+	// kernel has no source address for an IPv6 address.
+	NoIPv6 bool `json:"no_ipv6"`
 }
 
 // goldenResult is what a case's expected.json holds: the runner calls, the
@@ -100,6 +105,14 @@ func executeCase(t *testing.T, dir string) (*framework.Inject, *recorder, framew
 	testkit.ReadJSON(t, filepath.Join(dir, "inject.json"), &gi)
 	rec := &recorder{next: replay(dir)}
 	e := newTestExecutor(rec.run)
+	if gi.NoIPv6 {
+		e.routeTo = func(a netip.Addr) error {
+			if a.Is6() && !a.Is4In6() {
+				return syscall.EADDRNOTAVAIL
+			}
+			return loopbackRoutes(a)
+		}
+	}
 	params := e.NewParams()
 	dec := json.NewDecoder(bytes.NewReader(gi.Params))
 	dec.DisallowUnknownFields()

@@ -5,26 +5,36 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"syscall"
 
 	"github.com/injectkit/injectkit/framework"
 )
 
-// A target this machine has no route to gets no packet: a connect scan's
-// connect() fails at once (ENETUNREACH), and nmap, with -Pn, still
-// reports the host, every port of it filtered for "net-unreach" (a SYN or
-// FIN scan skips such a target instead, "failed to determine route").
-// Reported as nmap reports it, the target would read as scanned with no
-// open port: ports_discovered [], a success of its own. A router's ICMP
-// "network unreachable" reads the same in nmap's report, though the probe
-// left the machine: so the host is taken for one no packet went to only
-// when the kernel also has no route to its address (routeTo).
+// A target this machine has no route to, or no address to send to from
+// (an IPv6 target where IPv6 is disabled), gets no packet: a connect
+// scan's connect() fails at once (ENETUNREACH, EADDRNOTAVAIL), and nmap,
+// with -Pn, still reports the host, every port filtered (for
+// "net-unreach", or "no-response" beside a "Strange read error" on its
+// standard error). A SYN or FIN scan skips such a target instead
+// ("failed to determine route", unresolvedNames). Reported as nmap reports
+// it, the target would read as scanned with no open port: ports_discovered
+// [], a success of its own. So a host every port of which nmap found
+// filtered is taken for one no packet went to when the kernel, asked for
+// the route to its address (routeTo), says it has none, or no source
+// address for it. A router's ICMP "network unreachable", which reads as
+// net-unreach in nmap's report too, comes with a route: the probe left,
+// the host stays reached, as a host that answered nothing does.
 
-// whyNoRoute says why a target that has no route got no packet.
-const whyNoRoute = "not scanned: no route to it (nmap found every port network unreachable)"
+// Why a host got no packet, by the kernel's answer to its route.
+const (
+	whyNoRoute  = "not scanned: no route to it (network is unreachable)"
+	whyNoSource = "not scanned: the machine has no address to send to it from (cannot assign requested address)"
+)
 
-// kernelRoute returns the kernel's error when it has no route to addr:
-// connecting a UDP socket looks the route up and sends no packet.
+// kernelRoute returns the kernel's error when it has no route to addr, or
+// no source address for it: connecting a UDP socket looks the route up and
+// sends no packet.
 func kernelRoute(addr netip.Addr) error {
 	network := "udp4"
 	if addr.Is6() && !addr.Is4In6() {
@@ -37,12 +47,24 @@ func kernelRoute(addr netip.Addr) error {
 	return c.Close()
 }
 
-// allNetUnreach reports whether nmap found every port of h, listed or
-// counted, filtered for "net-unreach", and at least one.
-func allNetUnreach(h host) bool {
+// unsentWhy is why no packet could go to an address the kernel answered
+// err for; "" when one could.
+func unsentWhy(err error) string {
+	switch {
+	case errors.Is(err, syscall.ENETUNREACH):
+		return whyNoRoute
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return whyNoSource
+	}
+	return ""
+}
+
+// allFiltered reports whether nmap found every port of h, listed or
+// counted, filtered, and at least one: no port answered.
+func allFiltered(h host) bool {
 	n := 0
 	for _, p := range h.Ports {
-		if p.State.State != "filtered" || p.State.Reason != "net-unreach" {
+		if p.State.State != "filtered" {
 			return false
 		}
 		n++
@@ -51,50 +73,43 @@ func allNetUnreach(h host) bool {
 		if x.State != "filtered" {
 			return false
 		}
-		for _, r := range x.Reasons {
-			if r.Reason != "net-unreach" {
-				return false
-			}
-		}
-		if len(x.Reasons) == 0 {
-			return false
-		}
 		n += x.Count
 	}
 	return n > 0
 }
 
-// noRouteCheck marks the hosts no packet could go to (host.noRoute): those
-// nmap found every port of network unreachable and the kernel has no route
-// to, each address asked once.
+// noRouteCheck marks the hosts no packet could go to (host.unsent): those
+// nmap found every port of filtered and the kernel has no route, or no
+// source address, to, each address asked once.
 type noRouteCheck struct {
 	route func(netip.Addr) error
-	seen  map[string]bool
+	seen  map[string]string // why, by address
 }
 
 func (e *Executor) newNoRouteCheck() *noRouteCheck {
-	return &noRouteCheck{route: e.routeTo, seen: map[string]bool{}}
+	return &noRouteCheck{route: e.routeTo, seen: map[string]string{}}
 }
 
 func (c *noRouteCheck) mark(h *host) {
-	if c.route == nil || !allNetUnreach(*h) {
+	if c.route == nil || !allFiltered(*h) {
 		return
 	}
 	addr := hostAddr(*h)
-	none, ok := c.seen[addr]
+	why, ok := c.seen[addr]
 	if !ok {
-		a, err := netip.ParseAddr(addr)
-		none = err == nil && a.Zone() == "" && errors.Is(c.route(a), syscall.ENETUNREACH)
-		c.seen[addr] = none
+		if a, err := netip.ParseAddr(addr); err == nil && a.Zone() == "" {
+			why = unsentWhy(c.route(a))
+		}
+		c.seen[addr] = why
 	}
-	h.noRoute = none
+	h.unsent = why
 }
 
-// splitNoRoute returns the hosts a packet could go to, and the addresses
-// of those none could.
+// splitNoRoute returns the hosts a packet could go to, and those none
+// could.
 func splitNoRoute(hosts []host) (reached []host, none []host) {
 	for _, h := range hosts {
-		if h.noRoute {
+		if h.unsent != "" {
 			none = append(none, h)
 		} else {
 			reached = append(reached, h)
@@ -105,8 +120,8 @@ func splitNoRoute(hosts []host) (reached []host, none []host) {
 
 // noRouteUnreached names not reached, in out (Unreached, keyed by the
 // inject's targets in), the targets that the hosts none (splitNoRoute)
-// match and nmap reported no other host for (r.scanned), with whyNoRoute;
-// it returns out, made when nil and needed.
+// match and nmap reported no other host for (r.scanned), with the host's
+// why; it returns out, made when nil and needed.
 func noRouteUnreached(out map[framework.Target]string, in []framework.Target, targets []scanTarget, r report, none []host) map[framework.Target]string {
 	if len(none) == 0 {
 		return out
@@ -120,7 +135,7 @@ func noRouteUnreached(out map[framework.Target]string, in []framework.Target, ta
 			if out == nil {
 				out = map[framework.Target]string{}
 			}
-			out[in[t.index]] = whyNoRoute
+			out[in[t.index]] = h.unsent
 		}
 	}
 	return out
@@ -131,7 +146,7 @@ func noRouteUnreached(out map[framework.Target]string, in []framework.Target, ta
 func noRouteMessage(none []host) string {
 	addrs := make([]string, 0, len(none))
 	for _, h := range none {
-		addrs = append(addrs, hostAddr(h))
+		addrs = append(addrs, hostAddr(h)+" ("+strings.TrimPrefix(h.unsent, "not scanned: ")+")")
 	}
-	return fmt.Sprintf("no route to any target (%s): nmap found every port network unreachable", nameSome(addrs))
+	return fmt.Sprintf("no packet could go to any target: %s", nameSome(addrs))
 }

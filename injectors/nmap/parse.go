@@ -48,8 +48,9 @@ type host struct {
 	// scan is the scan (scanGroup) that reported the host: its targets
 	// are the only ones it may match.
 	scan int
-	// noRoute is set (markNoRoute) when no packet could go to the host.
-	noRoute bool
+	// unsent says why no packet could go to the host (noRouteCheck);
+	// "" when one could.
+	unsent string
 }
 
 // extraPorts is one <extraports> element: ports of one state nmap

@@ -105,6 +105,23 @@ rm -f no_route_syn/nmap.exit
 printf '%s\n' 127.0.0.1 198.51.100.7 | unshare -n sh -c 'ip link set lo up
 	exec nmap -sS -T4 -Pn -n --stats-every 5s -oX - -iL - -p 22,80' \
 	>no_route_syn/nmap.xml 2>no_route_syn/nmap.stderr || echo $? >no_route_syn/nmap.exit
+# no_source_ipv6: 127.0.0.1 and ::1 in a network namespace whose IPv6 is
+# disabled: nmap's -6 connect scan cannot send (connect: EADDRNOTAVAIL),
+# says "Strange read error from ::1 (99 - 'Cannot assign requested
+# address')" and reports the host, every port filtered for no-response.
+mkdir -p no_source_ipv6
+rm -f no_source_ipv6/*.exit
+for v in 4 6; do
+	f=nmap
+	extra=
+	[ "$v" = 4 ] || { f=nmap6; extra=-6; }
+	[ "$v" = 4 ] && t=127.0.0.1 || t=::1
+	echo "$t" | unshare -n sh -c 'sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		sysctl -qw net.ipv6.conf.lo.disable_ipv6=1
+		ip link set lo up
+		exec nmap -sT -T4 -Pn -n --stats-every 5s -oX - -iL - -p 22,80 '"$extra" \
+		>"no_source_ipv6/$f.xml" 2>"no_source_ipv6/$f.stderr" || echo $? >"no_source_ipv6/$f.exit"
+done
 # scan_syn, scan_fin: the SYN (-sS) and FIN (-sF) scans, as root, that
 # OpenAEV's own nmap injector offers as contracts of their own, on an IPv4
 # and an IPv6 target. A SYN scan finds 18100 open and 127.0.0.1's full
