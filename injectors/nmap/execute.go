@@ -88,6 +88,10 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 			timedOut = true
 		case o.err != nil && runErr == nil:
 			runErr = fmt.Errorf("%s: %w", g, o.err)
+		case o.err != nil:
+			// A later scan failed too, for its own reason (its own
+			// stderr): named after the first, whose code the run keeps.
+			runErr = fmt.Errorf("%w; %s: %w", runErr, g, o.err)
 		case o.err == nil && o.parseErr != nil && runErr == nil:
 			runErr = fmt.Errorf("%s: %w", g, o.parseErr)
 		case o.err == nil && o.run != nil && !o.run.Complete && len(o.run.Hosts) == 0 && runErr == nil:

@@ -301,7 +301,9 @@ func TestCrashTimestampKeepsTheFraction(t *testing.T) {
 // as the script says: killed by a signal (the operator's kill), the IPv6
 // scan is not run and the error names the scan killed and the one not
 // run, with the code the signal gives; an nmap that exits non-zero leaves
-// the other scan to run, the error naming the scan that failed.
+// the other scan to run, the error naming the scan that failed, and the
+// other too when it fails (each with what its nmap said), the code the
+// first's.
 func TestKilledScanStopsTheInject(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -316,6 +318,8 @@ func TestKilledScanStopsTheInject(t *testing.T) {
 		{"SIGTERM", "kill -TERM $$", "", 128 + int(syscall.SIGTERM), false,
 			[]string{"IPv4 scan of 127.0.0.1, localhost: nmap was killed by a signal (terminated, code 143)", "not run: IPv6 scan of ::1"}},
 		{"exit 1", "exit 1", "", 1, true, []string{"IPv4 scan of 127.0.0.1, localhost: nmap exited with code 1"}},
+		{"exit 1, then the IPv6 scan exits 2", "echo 'IPv4 says no' >&2; exit 1", "echo 'IPv6 says no' >&2; exit 2", 1, true,
+			[]string{"IPv4 scan of 127.0.0.1, localhost: nmap exited with code 1: IPv4 says no", "IPv6 scan of ::1: nmap exited with code 2: IPv6 says no"}},
 		{"exit 1, then the IPv6 scan killed", "exit 1", "kill -KILL $$", 1, true,
 			[]string{"IPv4 scan of 127.0.0.1, localhost: nmap exited with code 1", "IPv6 scan of ::1: nmap was killed by a signal (killed, code 137)"}},
 	}
