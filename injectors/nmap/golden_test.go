@@ -35,6 +35,10 @@ type goldenInject struct {
 	// NoIPv6 is set when the capture ran where IPv6 is disabled: the
 	// kernel has no source address for an IPv6 address.
 	NoIPv6 bool `json:"no_ipv6"`
+	// Routes are the kernel's answers, by address, where the capture's
+	// machine had a route of its own refusing it (ip route add
+	// unreachable, prohibit, blackhole): EHOSTUNREACH, EACCES, EINVAL.
+	Routes map[string]string `json:"routes"`
 }
 
 // goldenResult is what a case's expected.json holds: the runner calls, the
@@ -105,13 +109,18 @@ func executeCase(t *testing.T, dir string) (*framework.Inject, *recorder, framew
 	testkit.ReadJSON(t, filepath.Join(dir, "inject.json"), &gi)
 	rec := &recorder{next: replay(dir)}
 	e := newTestExecutor(rec.run)
-	if gi.NoIPv6 {
-		e.routeTo = func(a netip.Addr) error {
-			if a.Is6() && !a.Is4In6() {
-				return syscall.EADDRNOTAVAIL
+	errnos := map[string]error{"EHOSTUNREACH": syscall.EHOSTUNREACH, "EACCES": syscall.EACCES, "EINVAL": syscall.EINVAL}
+	e.routeTo = func(a netip.Addr) error {
+		if name, ok := gi.Routes[a.String()]; ok {
+			if err := errnos[name]; err != nil {
+				return err
 			}
-			return loopbackRoutes(a)
+			t.Errorf("routes: %s: no errno %q", a, name) // the parser's goroutine: no Fatal
 		}
+		if gi.NoIPv6 && a.Is6() && !a.Is4In6() {
+			return syscall.EADDRNOTAVAIL
+		}
+		return loopbackRoutes(a)
 	}
 	params := e.NewParams()
 	dec := json.NewDecoder(bytes.NewReader(gi.Params))

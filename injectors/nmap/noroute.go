@@ -21,8 +21,8 @@ import (
 // it, the target would read as scanned with no open port: ports_discovered
 // [], a success of its own. So a host every port of which nmap found
 // filtered is taken for one no packet went to when the kernel, asked for
-// the route to its address (routeTo), says it has none, or no source
-// address for it. A router's ICMP "network unreachable", which reads as
+// the route to its address (routeTo), says it has none, no source
+// address for it, or a route of its own refusing it. A router's ICMP "network unreachable", which reads as
 // net-unreach in nmap's report too, comes with a route: the probe left,
 // the host stays reached, as a host that answered nothing does.
 
@@ -30,6 +30,8 @@ import (
 const (
 	whyNoRoute  = "not scanned: no route to it (network is unreachable)"
 	whyNoSource = "not scanned: the machine has no address to send to it from (cannot assign requested address)"
+	// whyRefusedRoute is followed by the kernel's word for it.
+	whyRefusedRoute = "not scanned: the machine's routes send nothing to it"
 )
 
 // kernelRoute returns the kernel's error when it has no route to addr, or
@@ -48,13 +50,19 @@ func kernelRoute(addr netip.Addr) error {
 }
 
 // unsentWhy is why no packet could go to an address the kernel answered
-// err for; "" when one could.
+// err for; "" when one could. Besides no route and no source address, a
+// route of the machine's own may refuse the address: unreachable (no
+// route to host), prohibit (permission denied), blackhole (invalid
+// argument), each of which a connect() meets as the lookup does.
 func unsentWhy(err error) string {
+	var errno syscall.Errno
 	switch {
 	case errors.Is(err, syscall.ENETUNREACH):
 		return whyNoRoute
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		return whyNoSource
+	case errors.As(err, &errno):
+		return whyRefusedRoute + " (" + errno.Error() + ")"
 	}
 	return ""
 }

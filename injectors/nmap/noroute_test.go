@@ -39,7 +39,16 @@ func TestNoRouteMark(t *testing.T) {
 		{"one port closed", "198.51.100.7", []port{{ID: "22", State: unreach}, {ID: "80", State: portState{State: "closed", Reason: "conn-refused"}}}, nil, noRoute, ""},
 		{"ports counted closed", "198.51.100.7", []port{{ID: "22", State: unreach}}, []extraPorts{{State: "closed", Count: 999}}, noRoute, ""},
 		{"no port at all", "198.51.100.7", nil, nil, noRoute, ""},
-		{"another routing error", "198.51.100.7", []port{{ID: "22", State: unreach}}, nil, func(netip.Addr) error { return errors.New("invalid argument") }, ""},
+		// ip route add unreachable|prohibit|blackhole: the machine's own
+		// routes refuse the address, nmap reports host-unreach,
+		// admin-prohibited, or no-response beside a "Strange read error".
+		{"an unreachable route", "10.10.0.7", []port{{ID: "22", State: portState{State: "filtered", Reason: "host-unreach"}}}, nil,
+			func(netip.Addr) error { return syscall.EHOSTUNREACH }, whyRefusedRoute + " (no route to host)"},
+		{"a prohibit route", "10.11.0.7", []port{{ID: "22", State: portState{State: "filtered", Reason: "admin-prohibited"}}}, nil,
+			func(netip.Addr) error { return syscall.EACCES }, whyRefusedRoute + " (permission denied)"},
+		{"a blackhole route", "10.12.0.7", []port{{ID: "22", State: silent}}, nil,
+			func(netip.Addr) error { return syscall.EINVAL }, whyRefusedRoute + " (invalid argument)"},
+		{"an error no kernel gave", "198.51.100.7", []port{{ID: "22", State: unreach}}, nil, func(netip.Addr) error { return errors.New("invalid argument") }, ""},
 		{"a zone's address", "fe80::1%eth0", []port{{ID: "22", State: unreach}}, nil, noRoute, ""},
 	}
 	for _, tt := range tests {

@@ -122,6 +122,19 @@ for v in 4 6; do
 		exec nmap -sT -T4 -Pn -n --stats-every 5s -oX - -iL - -p 22,80 '"$extra" \
 		>"no_source_ipv6/$f.xml" 2>"no_source_ipv6/$f.stderr" || echo $? >"no_source_ipv6/$f.exit"
 done
+# refused_routes: in a network namespace of loopback alone, routes of the
+# machine's own refusing three addresses (unreachable, prohibit,
+# blackhole), beside 127.0.0.1: nmap reports each host all the same,
+# filtered for host-unreach, admin-prohibited, and no-response beside a
+# "Strange read error".
+mkdir -p refused_routes
+rm -f refused_routes/nmap.exit
+printf '%s\n' 10.10.0.7 10.11.0.7 10.12.0.7 127.0.0.1 | unshare -n sh -c 'ip link set lo up
+	ip route add unreachable 10.10.0.0/16
+	ip route add prohibit 10.11.0.0/16
+	ip route add blackhole 10.12.0.0/16
+	exec nmap -sT -T4 -Pn -n --stats-every 5s -oX - -iL - -p 22' \
+	>refused_routes/nmap.xml 2>refused_routes/nmap.stderr || echo $? >refused_routes/nmap.exit
 # scan_syn, scan_fin: the SYN (-sS) and FIN (-sF) scans, as root, that
 # OpenAEV's own nmap injector offers as contracts of their own, on an IPv4
 # and an IPv6 target. A SYN scan finds 18100 open and 127.0.0.1's full
