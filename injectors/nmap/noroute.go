@@ -12,19 +12,20 @@ import (
 )
 
 // A target this machine has no route to, or no address to send to from
-// (an IPv6 target where IPv6 is disabled), gets no packet: a connect
-// scan's connect() fails at once (ENETUNREACH, EADDRNOTAVAIL), and nmap,
-// with -Pn, still reports the host, every port filtered (for
-// "net-unreach", or "no-response" beside a "Strange read error" on its
-// standard error). A SYN or FIN scan skips such a target instead
-// ("failed to determine route", unresolvedNames). Reported as nmap reports
-// it, the target would read as scanned with no open port: ports_discovered
-// [], a success of its own. So a host every port of which nmap found
-// filtered is taken for one no packet went to when the kernel, asked for
-// the route to its address (routeTo), says it has none, no source
-// address for it, or a route of its own refusing it. A router's ICMP "network unreachable", which reads as
+// (an IPv6 target where IPv6 is disabled), or one a route of its own
+// refuses, gets no packet: a connect scan's connect() fails at once
+// (ENETUNREACH, EADDRNOTAVAIL, EHOSTUNREACH…), and nmap, with -Pn, still
+// reports the host, every port filtered (for "net-unreach", or
+// "no-response" beside a "Strange read error" on its standard error). A
+// SYN or FIN scan skips such a target instead ("failed to determine
+// route", unresolvedNames). Reported as nmap reports it, the target would
+// read as scanned with no open port: ports_discovered [], a success of
+// its own. So a host every port of which nmap found filtered is taken for
+// one no packet went to when the kernel, asked for the route to its
+// address (routeTo), says it has none, no source address for it, or a
+// route refusing it. A router's ICMP "network unreachable", which reads as
 // net-unreach in nmap's report too, comes with a route: the probe left,
-// the host stays reached, as a host that answered nothing does.
+// and the host stays reached, as a host that answered nothing does.
 
 // Why a host got no packet, by the kernel's answer to its route.
 const (

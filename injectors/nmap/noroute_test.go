@@ -16,7 +16,7 @@ import (
 func TestNoRouteMark(t *testing.T) {
 	unreach := portState{State: "filtered", Reason: "net-unreach"}
 	silent := portState{State: "filtered", Reason: "no-response"}
-	counted := []extraPorts{{State: "filtered", Count: 1000, Reasons: []extraReason{{Reason: "net-unreach", Count: 1000}}}}
+	counted := []extraPorts{{State: "filtered", Count: 1000}}
 	noRoute := func(netip.Addr) error { return syscall.ENETUNREACH }
 	noSource := func(netip.Addr) error { return syscall.EADDRNOTAVAIL }
 	routed := func(netip.Addr) error { return nil }

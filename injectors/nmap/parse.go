@@ -54,16 +54,10 @@ type host struct {
 }
 
 // extraPorts is one <extraports> element: ports of one state nmap
-// counts, with why (extrareasons).
+// counts rather than lists.
 type extraPorts struct {
-	State   string        `xml:"state,attr"`
-	Count   int           `xml:"count,attr"`
-	Reasons []extraReason `xml:"extrareasons"`
-}
-
-type extraReason struct {
-	Reason string `xml:"reason,attr"`
-	Count  int    `xml:"count,attr"`
+	State string `xml:"state,attr"`
+	Count int    `xml:"count,attr"`
 }
 
 type hostStatus struct {
