@@ -57,6 +57,9 @@ type commitHooks struct {
 	// step (see compact: 0 copy, 1 fsync the new file, 2 rename, 3 fsync
 	// the directory).
 	compact func(step int) error
+	// dirSynced is called each time the store fsyncs its directory
+	// (see syncDir).
+	dirSynced func(dir string)
 	// opened is called each time the store opens the file.
 	opened func()
 	// stored is called by a put once it stored every body.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -70,12 +71,34 @@ func (s *Store) createOnce() error {
 	// is the outbox. ENOENT: the temporary file was removed before this
 	// process locked it. Any other failure (no hard links here): bbolt
 	// creates the file in place.
-	if err := os.Link(tmp, s.path); errors.Is(err, fs.ErrNotExist) {
+	err = os.Link(tmp, s.path)
+	if errors.Is(err, fs.ErrNotExist) {
 		if _, lerr := os.Lstat(tmp); errors.Is(lerr, fs.ErrNotExist) {
 			return errTempGone
 		}
 	}
+	if err != nil {
+		return nil
+	}
+	// The link is made durable before a body is stored under it: each
+	// commit fsyncs the file, not the directory entry naming it, and a
+	// power cut could lose that name with every body fsync'd into the
+	// file since (a compaction syncs its rename likewise). A file system
+	// that cannot sync a directory (EINVAL) keeps the link as it can.
+	if err := s.syncDir(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return fmt.Errorf("outbox %s: create: sync its directory: %w", s.path, err)
+	}
 	return nil
+}
+
+// syncDir fsyncs the outbox's directory.
+func (s *Store) syncDir() error {
+	dir := filepath.Dir(s.path)
+	err := syncPath(dir)
+	if s.hooks.dirSynced != nil {
+		s.hooks.dirSynced(dir)
+	}
+	return err
 }
 
 // removeLeftovers removes the files a killed process left beside the

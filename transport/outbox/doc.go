@@ -29,7 +29,10 @@
 //
 // # File
 //
-// The store is one bbolt file, opened with its commits fsync'd. bbolt locks
+// The store is one bbolt file, opened with its commits fsync'd; a new
+// file is initialised under a temporary name beside it, linked to its
+// path once whole, and the directory fsync'd before a body is stored in
+// it (create.go). bbolt locks
 // the file for one process at a time; Open waits up to Options.Timeout for
 // the lock (0: tries it once), except to remove bodies the backend
 // accepted, which waits as long as the lock is held (left pending, they
