@@ -192,8 +192,11 @@ func (p *downProfile) PostBody(ctx context.Context, id string, chunk int, body [
 	return errors.New("connection refused")
 }
 
-// The disk full while chunk 0 fails against a backend down: the error
-// still says which chunks were delivered (none) and which are lost.
+// The disk full while a send is stored, its backend down: the error
+// still says which chunks were delivered (none) and which are lost. (Its
+// bodies are all stored before the first is posted: chunk 0's post, which
+// would fail once the disk is full, never starts; the error is the
+// store's alone.)
 func TestDelivererDiskFullWhileTheFirstChunkFails(t *testing.T) {
 	ob, full, hit := fullOnThirdCommit(t)
 	p := &downProfile{full: hit}
@@ -205,6 +208,9 @@ func TestDelivererDiskFullWhileTheFirstChunkFails(t *testing.T) {
 	}
 	if st, _ := ob.Stats(); st.Pending != 0 || st.Bytes != 0 {
 		t.Errorf("left stored: %+v", st)
+	}
+	if len(p.posted) != 0 {
+		t.Errorf("posted %v before every body was stored", p.posted)
 	}
 }
 
