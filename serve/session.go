@@ -29,6 +29,7 @@ type session struct {
 	red        *httpx.Redactor    // of the broker's password and Daemon.Secrets, for the broker's texts
 	wg         sync.WaitGroup     // this session's messages in flight
 	cut        atomic.Bool        // the shutdown closed it without waiting for the broker's answer
+	atStop     bool               // its consumer is cancelled by the stop (see stopConsumingAtStop)
 }
 
 type endReason int
@@ -264,7 +265,9 @@ func (r *runner) stopConsuming(s *session) {
 	}
 	s.consuming = false
 	if err := s.ch.Cancel(s.tag, false); err != nil {
-		if !s.cut.Load() { // else the shutdown stopped waiting for the answer, and said so
+		// Not when the shutdown stopped waiting for the answer (it said so),
+		// nor at a stop whose connection is gone: watchDrain says the loss.
+		if !s.cut.Load() && !(s.atStop && s.conn.IsClosed()) {
 			r.log.Warn("cancel consumer", zap.String("consumer", s.tag), zap.Error(brokerText(err, s.red)))
 		}
 		return

@@ -31,6 +31,7 @@ const StopGrace = 2 * time.Second
 func (r *runner) stopConsumingAtStop(s *session) {
 	done := make(chan struct{})
 	r.cancelled, r.cancelledOn, r.cancelSent = done, s, time.Now()
+	s.atStop = true
 	go func() {
 		defer close(done)
 		r.stopConsuming(s)
@@ -95,12 +96,14 @@ func (r *runner) shutdown() {
 	r.jobsMu.Unlock()
 	var unanswered string
 	var where Broker
-	if r.cancelled != nil {
+	if r.cancelled != nil && !ready(r.cancelled) { // its grace may be over, the answer in
 		grace := time.NewTimer(time.Until(r.cancelSent.Add(StopGrace)))
 		select {
 		case <-r.cancelled:
 		case <-grace.C:
-			unanswered, where = "the consumer's cancel", r.cancelledOn.reg.Broker
+			if !r.cancelledOn.conn.IsClosed() { // else lost, and said so (watchDrain)
+				unanswered, where = "the consumer's cancel", r.cancelledOn.reg.Broker
+			}
 		}
 		grace.Stop()
 	}

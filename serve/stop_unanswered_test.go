@@ -116,3 +116,47 @@ func TestIntegrationShutdownTimeoutNamesInjectsLostWithTheirChannel(t *testing.T
 		t.Errorf("lost = %v, want 1", got)
 	}
 }
+
+// TestIntegrationConnectionLostDuringTheStopIsSaidOnce: the broker lost
+// while the stop awaits its answer to the consumer's cancel (a node
+// stopped, then killed: kill -STOP, SIGTERM to serve, kill -9 of the
+// node) was said twice, WARN "broker connection lost while stopping" and
+// WARN "cancel consumer", both with the same "connection reset by peer".
+// A cancel that fails because the connection is gone says nothing now,
+// nor does the shutdown say the broker did not answer it: the loss is
+// said once.
+func TestIntegrationConnectionLostDuringTheStopIsSaidOnce(t *testing.T) {
+	rec, inFlight, release := holdingSlow()
+	f := newFixture(t, rec)
+	p := f.throughProxy(t, nil)
+	stop := start(t, f.d)
+	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
+	<-inFlight
+
+	p.freeze()
+	stopped := f.stopInFlight(t, stop, closedChan())
+	p.cut() // the broker gone while the cancel awaits its answer
+	waitFor(t, "the loss seen", func() bool {
+		return f.logs.FilterMessage("broker connection lost while stopping").Len() > 0
+	})
+	close(release)
+	if err := <-stopped; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := f.logs.FilterMessage("broker connection lost while stopping").Len(); n != 1 {
+		t.Errorf("%d lines say the connection was lost while stopping, want 1", n)
+	}
+	if n := f.logs.FilterMessage("cancel consumer").Len(); n != 0 {
+		t.Errorf("the cancel's failure is said too: %v", f.logs.FilterMessage("cancel consumer").All())
+	}
+	if n := f.logs.FilterMessageSnippet("the broker did not answer").Len(); n != 0 {
+		t.Errorf("the lost connection is said to be unanswered too: %v", f.logs.FilterMessageSnippet("the broker did not answer").All())
+	}
+}
+
+// closedChan is a channel closed already.
+func closedChan() <-chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}
