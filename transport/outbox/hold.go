@@ -42,6 +42,20 @@ func (h *hold) take() error {
 	return nil
 }
 
+// tryTake holds the file open, if it is not already, trying its lock once
+// (not waited for): a file another process holds is not held, and each
+// operation waits for it as it would have.
+func (h *hold) tryTake() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.on {
+		return
+	}
+	if _, err := h.s.acquireWithin(0); err == nil {
+		h.on = true
+	}
+}
+
 // drop lets go of the file, if it is held.
 func (h *hold) drop() {
 	h.mu.Lock()
