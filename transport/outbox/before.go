@@ -2,7 +2,7 @@ package outbox
 
 import (
 	"context"
-	"fmt"
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,9 +20,13 @@ import (
 // say so. So the bodies are all stored (fsync'd) first, Before posts next,
 // and the stored bodies are posted last: a kill during Before leaves them
 // all pending, for a flush, which loses only what Before did not send.
-// The bodies are not held in memory meanwhile: Seq is read again, and
-// each body checked against the SHA-256 stored with it (the stored body is
-// read back, and posted, should they differ).
+// The bodies are not held in memory meanwhile: they are read back from
+// the outbox as the posts take them, a part of up to firstTxBytes at a
+// time, each checked against a digest kept as it was stored (see sums).
+// Reading back (S2 decompression) costs less than encoding them again
+// from Seq, which the first version did (checking each against its
+// SHA-256), and posts the bytes stored, whatever a second pass over Seq
+// would yield.
 
 // lateBodies is what storeFirst and the read-back of a stalled send tell
 // the send's POST loop of the bodies they could not read back: each
@@ -57,11 +61,14 @@ func (l *lateBodies) failure(rec Record) error {
 
 // storeFirst stores every body of b, then calls stored (when not nil) and
 // b.Before (unless aborted),
-// then hands the records to f, in order, each with its body read
-// again from b, for the send's POST loop to post (see above). Once settled
-// (a body failed) or aborted, the records left are handed over without
-// their bodies, which the loop does not post. It returns the store's
-// error: then nothing is stored, and nothing handed over.
+// then hands the records to f, in order, each with its body read back
+// from the outbox, for the send's POST loop to post (see above); a body
+// that cannot be read back fails the send there (see lateBodies). Once
+// settled (a body failed) or aborted, the records left are handed over
+// without their bodies, which the loop does not post; once the feed
+// stalled, without their bodies too, which the loop reads back. It
+// returns the store's error: then nothing is stored, and nothing handed
+// over.
 func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f *feed, late *lateBodies,
 	aborted func() bool, settled *atomic.Bool, stored func()) error {
 	seq, owned := b.Seq, b.SeqInto != nil
@@ -78,16 +85,19 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f
 	// posts (a long while): another process may use the file meanwhile.
 	held := hold{s: d.Store}
 	defer held.drop()
-	// The records handed back as each transaction commits are kept, but
-	// not their bodies: they are built again to be posted.
-	recs := make([]Record, 0, b.N)
+	// Of the records handed back as each transaction commits, their ids
+	// and sizes are kept (16 bytes a body, not a Record's few hundred),
+	// and the digests of their bodies (see sums): they are read back to be
+	// posted, records and bodies.
+	kept := make([]Record, 0, b.N)
+	sums := sums{seed: maphash.MakeSeed(), of: make([]uint64, 0, b.N)}
 	_, err := d.Store.put(b.N, b.Size, seq, maxTxBytes, func(stored []Record) {
 		for _, r := range stored {
+			sums.add(r.Body)
 			bodies.put(r.Body)
-			r.Body = nil
-			recs = append(recs, r)
+			kept = append(kept, Record{ID: r.ID, Size: r.Size, ChunkIndex: r.ChunkIndex})
 		}
-		if len(recs) == b.N && b.Before == nil {
+		if len(kept) == b.N && b.Before == nil {
 			held.tryTake() // open: the put holds it
 		}
 	}, bodies, owned)
@@ -101,61 +111,67 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f
 		b.Before(ctx)
 		held.tryTake()
 		// Their leases started as they were stored: they run again from
-		// the end of the traces, however long those took. Should this
-		// fail, the leases stay as they were: another process may then
-		// resend a body this one posts, under the same Idempotency-Key.
-		ids := make([]uint64, len(recs))
-		for i, r := range recs {
+		// the end of the traces, however long those took (the records
+		// read back carry the lease renewed). Should this fail, the
+		// leases stay as they were: another process may then resend a
+		// body this one posts, under the same Idempotency-Key.
+		ids := make([]uint64, len(kept))
+		for i, r := range kept {
 			ids[i] = r.ID
 		}
-		if until, _, err := d.Store.renew(ids); err == nil {
-			for i := range recs {
-				recs[i].LeaseUntil = until // renewed from here while posted (see keepLease)
-			}
-		}
+		_, _, _ = d.Store.renew(ids)
 	}
-	seq = b.Seq
-	if owned {
-		seq = b.SeqInto(bodies.get)
-	}
-	i := 0
-	for e := range seq {
-		if i == len(recs) || aborted() || settled.Load() {
+	for i := 0; i < len(kept); {
+		if aborted() || settled.Load() || f.isStalled() {
+			// Handed over by their ids alone: not posted, waiting
+			// (settled) or cut (aborted), or, once a POST stalled,
+			// read back by the loop when it reaches them (see feed).
+			f.push(kept[i:], bodies)
 			break
 		}
-		rec := recs[i]
-		i++
-		rec.Body = e.Body
-		if !owned {
-			rec.Body = bodies.clone(e.Body)
+		// A part of up to firstTxBytes of bodies is read back in one
+		// transaction, and handed over one body at a time.
+		k, size := i, 0
+		for k < len(kept) && (k == i || size+kept[k].Size <= firstTxBytes && k-i < maxTxBodies) {
+			size += kept[k].Size
+			k++
 		}
-		if checkBody(rec, rec.Body) != nil {
-			// Not the body stored: the stored one is what is posted.
-			bodies.put(rec.Body)
-			rec.Body = nil
-			if got, gerr := d.Store.Get(rec.ID); gerr == nil {
-				rec.Body = got.Body
-			} else {
-				late.fail(rec, fmt.Errorf("outbox %s: chunk %d read back: %w", d.Store.Path(), rec.ChunkIndex, gerr))
-			}
+		ids := make([]uint64, k-i)
+		for j := range ids {
+			ids[j] = kept[i+j].ID
 		}
-		// Let go of while the loop is slow to take it (a POST retried):
-		// taken again for the next one.
-		held.tryTake()
-		t := time.AfterFunc(stallDelay, held.drop)
-		f.push([]Record{rec}, bodies)
-		t.Stop()
-	}
-	for k, rec := range recs[i:] {
-		// Not posted: waiting (settled) or cut (aborted), or, read back
-		// short, the first fails the send.
-		if k == 0 {
-			late.fail(rec, fmt.Errorf("outbox %s: chunk %d of %d not read back: %d bodies read again, %d stored",
-				d.Store.Path(), rec.ChunkIndex, b.N, i, len(recs)))
+		for _, rec := range d.records(ids, i, false, late, bodies, sums.from(i)) {
+			i++
+			// Let go of while the loop is slow to take it (a POST retried):
+			// taken again for the next one.
+			held.tryTake()
+			t := time.AfterFunc(stallDelay, held.drop)
+			f.push([]Record{rec}, bodies)
+			t.Stop()
 		}
-		f.push([]Record{rec}, bodies)
 	}
 	return nil
+}
+
+// sums are the digests (hash/maphash) of the bodies a storeFirst stored,
+// in order, taken as each transaction commits: a body read back that has
+// the same is the one stored, and its SHA-256, which costs ten times as
+// much (0.7 s of CPU for the gigabyte of a million-target `run`), is not
+// computed again. They check what the SHA-256 would here, that the bytes
+// read back are those stored moments ago, under the lock of this process
+// (an error of the file system, a damaged page); a body whose digest
+// differs is checked against its SHA-256 as a flush checks it.
+type sums struct {
+	seed maphash.Seed
+	of   []uint64
+}
+
+func (s *sums) add(body []byte) { s.of = append(s.of, maphash.Bytes(s.seed, body)) }
+
+// from returns the check of the bodies read back from the send's body
+// first on: readBack's same.
+func (s *sums) from(first int) func(i int, body []byte) bool {
+	return func(i int, body []byte) bool { return maphash.Bytes(s.seed, body) == s.of[first+i] }
 }
 
 // oneTx reports whether the put of b commits in one transaction: a send

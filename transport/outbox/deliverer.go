@@ -132,10 +132,10 @@ var (
 // only once it is durably stored. Bodies stored in more than one
 // transaction (more than 1 MiB, or 512 bodies: written a few MiB per
 // fsync'd transaction) are all stored before the first is posted, then
-// read again from the profile to be posted (storeFirst), so that a
+// read back from the outbox to be posted (storeFirst), so that a
 // process killed at any POST leaves every body the backend did not take
 // in the outbox; once a POST goes unanswered for 250 ms or fails, the
-// bodies after it are read back from the outbox instead (see feed).
+// loop reads back the bodies after it itself (see feed).
 // Delivered bodies are removed without waiting
 // for that removal's commit: it shares the commit of the next bodies
 // stored (of this send or another delivery), and a crash before it only

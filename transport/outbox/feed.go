@@ -102,6 +102,14 @@ func (f *feed) stall() {
 	}
 }
 
+// isStalled reports whether the feed stalled: records pushed from then on
+// are kept by their ids alone, their bodies read back by the loop.
+func (f *feed) isStalled() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.stalled
+}
+
 // close says the put is done: next returns false once the items are taken.
 func (f *feed) close() {
 	f.mu.Lock()
@@ -138,7 +146,10 @@ func (f *feed) next() (feedItem, bool) {
 // returned has its ID; when one cannot be read (or its body, or the
 // transaction fails), bad is its index and err says why: the records
 // from bad on carry no body.
-func (s *Store) readBack(ids []uint64, bodies *bufPool) (recs []Record, bad int, err error) {
+// same, when not nil, tells whether the body read back for ids[i] is
+// the one this process stored (see storeFirst): then its SHA-256 is not
+// computed again.
+func (s *Store) readBack(ids []uint64, bodies *bufPool, same func(i int, body []byte) bool) (recs []Record, bad int, err error) {
 	recs = make([]Record, len(ids))
 	bad = -1
 	err = s.do(false, func(tx *bolt.Tx) error {
@@ -156,7 +167,7 @@ func (s *Store) readBack(ids []uint64, bodies *bufPool) (recs []Record, bad int,
 			}
 			if err == nil {
 				var re *RecordError
-				if r.Body, re = readBody(tx, r, bodies.get); re != nil {
+				if r.Body, re = readKnown(tx, r, bodies.get, i, same); re != nil {
 					err = re
 				}
 			}
@@ -177,6 +188,20 @@ func (s *Store) readBack(ids []uint64, bodies *bufPool) (recs []Record, bad int,
 		}
 	}
 	return recs, bad, err
+}
+
+// readKnown is readBody, sparing the SHA-256 of a body same says this
+// process stored (checked against a digest it kept: see storeFirst); one
+// it does not is read, and checked, as readBody reads it.
+func readKnown(tx *bolt.Tx, r Record, alloc func(n int) []byte, i int, same func(i int, body []byte) bool) ([]byte, *RecordError) {
+	if same != nil {
+		if v := tx.Bucket(bucketBodies).Get(key(r.ID)); v != nil {
+			if b, err := unpackBody(v, alloc); err == nil && len(b) == r.Size && same(i, b) {
+				return b, nil
+			}
+		}
+	}
+	return readBody(tx, r, alloc)
 }
 
 // keepUnread settles rec, a record of this process's send that was stored
@@ -248,15 +273,15 @@ func (d *Deliverer) nextRecords(f *feed, unread *[]uint64, index int, skip func(
 	}
 	ids := (*unread)[:k]
 	*unread = (*unread)[k:]
-	return d.records(ids, index, skipped, late, bodies), true
+	return d.records(ids, index, skipped, late, bodies, nil), true
 }
 
 // records returns the records ids, read back from the outbox, unless skip
 // (the send failed or was aborted: they are not posted, their ids are
 // all it needs). A record that cannot be read back fails the send there,
 // as its POST would (see lateBodies); index is the first record's place
-// in the send.
-func (d *Deliverer) records(ids []uint64, index int, skip bool, late *lateBodies, bodies *bufPool) []Record {
+// in the send; same is readBack's.
+func (d *Deliverer) records(ids []uint64, index int, skip bool, late *lateBodies, bodies *bufPool, same func(i int, body []byte) bool) []Record {
 	if skip {
 		recs := make([]Record, len(ids))
 		for i, id := range ids {
@@ -264,7 +289,7 @@ func (d *Deliverer) records(ids []uint64, index int, skip bool, late *lateBodies
 		}
 		return recs
 	}
-	recs, bad, err := d.Store.readBack(ids, bodies)
+	recs, bad, err := d.Store.readBack(ids, bodies, same)
 	if err != nil {
 		err = fmt.Errorf("outbox %s: chunk %d read back: %w", d.Store.Path(), index+bad, err)
 		for k := bad; k < len(recs); k++ {
