@@ -86,7 +86,8 @@ type Reply struct {
 // attempts run out, and returns the 2xx answer. Between attempts it waits
 // the Backoff, or what a Retry-After header on a 429 or 503 asks for,
 // capped by MaxRetryAfter (with a ctx of WithLongWaitEnds, one asking
-// more ends the attempts instead); it logs each retry at WARN and never the final
+// more ends the attempts instead; one whose wait reaches ctx's deadline
+// ends them too, a *LateRetryError); it logs each retry at WARN and never the final
 // failure, which it returns as an *HTTPError (or, for an answer Request.Decode
 // refuses, Decode's error as it is). Cancelling ctx stops at once,
 // during a request or a wait, and returns ctx.Err(), or, once a request
@@ -179,6 +180,10 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		if f == nil || !f.retry || n >= attempts || p.longWaitEnds(ctx, f) {
 			break
 		}
+		wait := p.wait(n, f)
+		if lerr := late(ctx, r.Op, f, wait, sent, lost); lerr != nil {
+			return Reply{Attempts: sent}, lerr
+		}
 		if hooks.answered != nil && f.status >= 300 && !f.unanswered {
 			// A retryable answer of the server's (or a proxy's that
 			// never forwarded it): the request was not taken. Noted
@@ -186,7 +191,6 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 			// for.
 			hooks.answered(f.status)
 		}
-		wait := p.wait(n, f)
 		p.logRetry(&r, n, attempts, f, wait)
 		if r.Retrying != nil {
 			r.Retrying(f.httpError(r.Op, sent, lost))
@@ -337,11 +341,7 @@ func (p *Poster) logRetry(r *Request, attempt, attempts int, f *failure, wait ti
 		// Capped, raised to MinWait, or no wait asked (0, a date past)
 		// and the backoff step waited: the line says what the server
 		// asked for, and what is waited instead.
-		asked := seconds(f.after)
-		if f.after >= mostRetryAfter {
-			asked = "more than 12 days" // capped there: the header may ask far more
-		}
-		fields = append(fields, zap.String("retry_after", "asked "+asked+", waiting "+seconds(wait)))
+		fields = append(fields, zap.String("retry_after", "asked "+askedWait(f.after)+", waiting "+seconds(wait)))
 	}
 	// WARN (issue 14 point 11): the final failure is returned, not logged.
 	p.Log.Warn("request failed, retrying", append(fields, r.Fields...)...)

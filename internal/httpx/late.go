@@ -1,0 +1,71 @@
+package httpx
+
+import (
+	"context"
+	"time"
+)
+
+// A retry the context's deadline leaves no room for.
+
+// LateRetryError is Poster.Do's error when a 429 or 503 asked, with its
+// Retry-After, for a wait that ends at or after the deadline of Do's ctx:
+// the retry could never be made, so Do ends at that answer rather than
+// wait into the deadline and return its bare "context deadline exceeded",
+// which hides that the server asked for a wait at all. Last is the
+// answer's *HTTPError (errors.As finds it; it matches
+// ErrRetriesExhausted: the request may succeed once the wait has passed),
+// Last.RetryAfter the wait asked, uncapped. The ctx has not ended: the
+// error is not ctx's.
+type LateRetryError struct {
+	Last *HTTPError
+	// Wait is the wait the Poster would have made: the one asked, capped
+	// by MaxRetryAfter, at least MinWait.
+	Wait time.Duration
+	// Left is the time that was left before the deadline.
+	Left time.Duration
+}
+
+func (e *LateRetryError) Error() string {
+	return e.Last.Error() + "; " + e.Reason()
+}
+
+// Reason says what the server asked and why it was not waited, for a
+// caller that words the rest of its error itself: "the server asked to
+// retry in 100s (Retry-After), more than the 4.9s left before the
+// deadline: not retried".
+func (e *LateRetryError) Reason() string {
+	s := "the server asked to retry in " + askedWait(e.Last.RetryAfter) + " (Retry-After)"
+	if e.Wait < e.Last.RetryAfter {
+		s += ", at least " + seconds(e.Wait) + " here"
+	}
+	return s + ", more than the " + seconds(e.Left.Truncate(time.Millisecond)) + " left before the deadline: not retried"
+}
+
+// Unwrap returns Last.
+func (e *LateRetryError) Unwrap() error { return e.Last }
+
+// askedWait writes the wait a Retry-After asked for, as the WARN line of
+// a retry does.
+func askedWait(d time.Duration) string {
+	if d >= mostRetryAfter {
+		return "more than 12 days" // capped there: the header may ask far more
+	}
+	return seconds(d)
+}
+
+// late returns the *LateRetryError ending Do when wait, the wait before
+// the retry after f (the request's attempt sent, lost of them unanswered),
+// is one f's Retry-After asked for and reaches ctx's deadline; nil
+// otherwise: no deadline, a wait of the backoff (no Retry-After, 0, a date
+// past), or a retry due before the deadline.
+func late(ctx context.Context, op string, f *failure, wait time.Duration, sent, lost int) error {
+	deadline, ok := ctx.Deadline()
+	if !ok || !f.hasAfter || f.after <= 0 {
+		return nil
+	}
+	left := time.Until(deadline)
+	if wait < left {
+		return nil
+	}
+	return &LateRetryError{Last: f.httpError(op, sent, lost), Wait: wait, Left: max(left, 0)}
+}
