@@ -190,7 +190,8 @@ func (s *shodan) poster() *httpx.Poster {
 }
 
 // requestError classifies a failed request: the caller's cancellation is
-// returned as it is, an error answer as an *APIError, the per-request
+// returned as it is, an error answer as an *APIError (wrapped with what
+// the engine asked when its Retry-After outlasts the deadline), the per-request
 // deadline as ErrRequestTimeout, and any other failure with its URL and
 // text redacted.
 func (s *shodan) requestError(ctx context.Context, err error) error {
@@ -202,7 +203,14 @@ func (s *shodan) requestError(ctx context.Context, err error) error {
 	case !errors.As(err, &he):
 		return redactError(err, s.key)
 	case he.Err == nil:
-		return newAPIError(he.Status, s.errorText(he.Body), he.RetryAfter)
+		ae := newAPIError(he.Status, s.errorText(he.Body), he.RetryAfter)
+		if le, ok := errors.AsType[*httpx.LateRetryError](err); ok {
+			// The engine's wait outlasts the inject: not slept into its
+			// deadline, said with what would let the query through.
+			return fmt.Errorf("%w; %s (give the inject a timeout past that wait, or run it again once the wait has passed)",
+				ae, strings.Replace(le.Reason(), "the server", "the engine", 1))
+		}
+		return ae
 	case errors.Is(he.Err, context.DeadlineExceeded):
 		return fmt.Errorf("%w after %s", ErrRequestTimeout, s.timeout)
 	}

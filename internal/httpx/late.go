@@ -32,11 +32,17 @@ func (e *LateRetryError) Error() string {
 // Reason says what the server asked and why it was not waited, for a
 // caller that words the rest of its error itself: "the server asked to
 // retry in 100s (Retry-After), more than the 4.9s left before the
-// deadline: not retried".
+// deadline: not retried", with the wait the Poster would have made when
+// it is not the one asked ("(Retry-After, capped to 30s)").
 func (e *LateRetryError) Reason() string {
-	s := "the server asked to retry in " + askedWait(e.Last.RetryAfter) + " (Retry-After)"
-	if e.Wait < e.Last.RetryAfter {
-		s += ", at least " + seconds(e.Wait) + " here"
+	s := "the server asked to retry in " + askedWait(e.Last.RetryAfter) + " (Retry-After"
+	switch {
+	case e.Wait < e.Last.RetryAfter:
+		s += ", capped to " + seconds(e.Wait) + ")"
+	case e.Wait > e.Last.RetryAfter:
+		s += "; " + seconds(e.Wait) + " between two requests at the least)"
+	default:
+		s += ")"
 	}
 	return s + ", more than the " + seconds(e.Left.Truncate(time.Millisecond)) + " left before the deadline: not retried"
 }

@@ -30,25 +30,28 @@ func TestPosterLateRetry(t *testing.T) {
 		retryAfter string
 		deadline   time.Duration // 0: none
 		maxAfter   time.Duration // Poster.MaxRetryAfter
+		minWait    time.Duration // Poster.MinWait
 		late       bool
 		wantWait   time.Duration // LateRetryError.Wait, or the first wait
 		wantAfter  time.Duration
 		wantText   string // in the error, when late
 	}{
-		{"429 asking 100s, 5s left", 429, "100", 5 * time.Second, 2 * time.Minute, true, 100 * time.Second, 100 * time.Second,
+		{"429 asking 100s, 5s left", 429, "100", 5 * time.Second, 2 * time.Minute, 0, true, 100 * time.Second, 100 * time.Second,
 			`shodan search failed after 1 attempt: status 429: "busy"; the server asked to retry in 100s (Retry-After), more than the 5s left before the deadline: not retried`},
-		{"503 asking an hour, capped wait past the deadline", 503, "3600", 5 * time.Second, 0, true, 30 * time.Second, time.Hour,
-			"asked to retry in 3600s (Retry-After), at least 30s here, more than the 5s left"},
-		{"a wait ending at the deadline", 503, "5", 5 * time.Second, 0, true, 5 * time.Second, 5 * time.Second, "retry in 5s (Retry-After), more than the 5s left"},
-		{"a date 100s ahead", 429, "Sat, 01 Jan 2000 00:01:40 GMT", 5 * time.Second, 2 * time.Minute, true, 100 * time.Second, 100 * time.Second, "retry in 100s"},
-		{"a huge number", 503, "99999999999999999999", 20 * time.Second, 0, true, 30 * time.Second, mostRetryAfter, "retry in more than 12 days (Retry-After)"},
-		{"a wait ending before the deadline", 503, "4", 5 * time.Second, 0, false, 4 * time.Second, 4 * time.Second, ""},
-		{"the capped wait ending before the deadline", 503, "3600", time.Minute, 0, false, 30 * time.Second, time.Hour, ""},
-		{"no deadline", 429, "100", 0, 0, false, 30 * time.Second, 100 * time.Second, ""},
-		{"Retry-After 0 is the backoff", 503, "0", 500 * time.Millisecond + time.Second, 0, false, time.Second, 0, ""},
-		{"a date past is the backoff", 503, "Fri, 31 Dec 1999 23:00:00 GMT", 2 * time.Second, 0, false, time.Second, 0, ""},
-		{"a negative number is ignored", 503, "-100", 2 * time.Second, 0, false, time.Second, 0, ""},
-		{"garbage is ignored", 429, "100s", 2 * time.Second, 0, false, time.Second, 0, ""},
+		{"503 asking an hour, capped wait past the deadline", 503, "3600", 5 * time.Second, 0, 0, true, 30 * time.Second, time.Hour,
+			"asked to retry in 3600s (Retry-After, capped to 30s), more than the 5s left"},
+		{"a wait ending at the deadline", 503, "5", 5 * time.Second, 0, 0, true, 5 * time.Second, 5 * time.Second, "retry in 5s (Retry-After), more than the 5s left"},
+		{"a date 100s ahead", 429, "Sat, 01 Jan 2000 00:01:40 GMT", 5 * time.Second, 2 * time.Minute, 0, true, 100 * time.Second, 100 * time.Second, "retry in 100s"},
+		{"a huge number", 503, "99999999999999999999", 20 * time.Second, 0, 0, true, 30 * time.Second, mostRetryAfter, "retry in more than 12 days (Retry-After, capped to 30s), more than the 20s left"},
+		{"MinWait raising a wait past the deadline", 429, "2", 5 * time.Second, 0, 10 * time.Second, true, 10 * time.Second, 2 * time.Second,
+			"retry in 2s (Retry-After; 10s between two requests at the least), more than the 5s left"},
+		{"a wait ending before the deadline", 503, "4", 5 * time.Second, 0, 0, false, 4 * time.Second, 4 * time.Second, ""},
+		{"the capped wait ending before the deadline", 503, "3600", time.Minute, 0, 0, false, 30 * time.Second, time.Hour, ""},
+		{"no deadline", 429, "100", 0, 0, 0, false, 30 * time.Second, 100 * time.Second, ""},
+		{"Retry-After 0 is the backoff", 503, "0", 500*time.Millisecond + time.Second, 0, 0, false, time.Second, 0, ""},
+		{"a date past is the backoff", 503, "Fri, 31 Dec 1999 23:00:00 GMT", 2 * time.Second, 0, 0, false, time.Second, 0, ""},
+		{"a negative number is ignored", 503, "-100", 2 * time.Second, 0, 0, false, time.Second, 0, ""},
+		{"garbage is ignored", 429, "100s", 2 * time.Second, 0, 0, false, time.Second, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,7 +62,7 @@ func TestPosterLateRetry(t *testing.T) {
 					t.Fatalf("synctest's clock starts at %v, want %v", time.Now(), midnight)
 				}
 				timer := &httpxtest.Timer{}
-				p := Poster{Client: NewDefaultClient(), Timer: timer, MaxRetryAfter: tt.maxAfter}
+				p := Poster{Client: NewDefaultClient(), Timer: timer, MaxRetryAfter: tt.maxAfter, MinWait: tt.minWait}
 				defer p.Client.CloseIdleConnections() // its connection's goroutines end in the bubble
 				ctx := context.Background()
 				if tt.deadline > 0 {
