@@ -21,7 +21,9 @@
 //     honoured up to a cap (one asking for no wait, 0 or a date not
 //     after now, waits the backoff step; with WithLongWaitEnds, one asking
 //     more than the cap ends the attempts instead, for a caller that keeps
-//     the request for later), a least wait between attempts (MinWait), a
+//     the request for later; one whose wait reaches the deadline of the
+//     request's context ends them too, a LateRetryError naming the wait
+//     asked, rather than a sleep into that deadline), a least wait between attempts (MinWait), a
 //     Retryable(status, op) predicate, a 2xx reply bounded (MaxReply) and
 //     kept whole or read as it arrives (Request.Decode), and the redaction
 //     of secrets from everything kept or logged;
