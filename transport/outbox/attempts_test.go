@@ -167,19 +167,7 @@ func TestAttemptCutByKill(t *testing.T) {
 // path in mode, and returns once it said say.
 func childSending(t *testing.T, path string, id uint64, mode, say string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSendKilled$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("OUTBOX_SENDKILL_CHILD=%s|%d|%s", path, id, mode))
-	if _, err := cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	cmd, out := StartChild(t, "TestHelperSendKilled", fmt.Sprintf("OUTBOX_SENDKILL_CHILD=%s|%d|%s", path, id, mode))
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if strings.TrimSpace(line) != say {
 		t.Fatalf("the child said %q (%v), want %q", line, err, say)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -93,19 +92,8 @@ func TestSendKilledMidDelivery(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "outbox.db")
-			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperDeliverKilled$")
-			cmd.Env = append(os.Environ(), fmt.Sprintf("OUTBOX_KILLSEND_CHILD=%s|%d|%d|%d", path, tt.n, tt.size, tt.killAt))
-			if _, err := cmd.StdinPipe(); err != nil {
-				t.Fatal(err)
-			}
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+			cmd, out := outbox.StartChild(t, "TestHelperDeliverKilled",
+				fmt.Sprintf("OUTBOX_KILLSEND_CHILD=%s|%d|%d|%d", path, tt.n, tt.size, tt.killAt))
 			var took []int
 			sc := bufio.NewScanner(out)
 			for sc.Scan() && sc.Text() != "posting" {
