@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/runtime"
 )
 
@@ -387,7 +388,9 @@ func (d *Deliverer) post(ctx context.Context, rec Record) error {
 		return err
 	}
 	defer d.Store.keepLease(rec.ID, until).stop()
-	ctx = d.Store.postContext(ctx, rec)
+	// Stored: a Retry-After past the client's cap ends its attempts, the
+	// body due when the backend asked, as a flush's is (no 3 × 30 s waits).
+	ctx = httpx.WithLongWaitEnds(d.Store.postContext(ctx, rec))
 	if kp, ok := d.Profile.(KeyedPoster); ok && rec.IdempotencyKey != "" {
 		return kp.PostKeyed(ctx, rec.InjectID, rec.IdempotencyKey, rec.ChunkIndex, rec.Body)
 	}
