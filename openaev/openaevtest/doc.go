@@ -276,31 +276,23 @@
 //     new order each request (no ORDER BY), seeded per test; DropSort plays a newer platform's:
 //     paging.go. The targets are the endpoints without agents or with a primary one (TargetOutput's
 //     rows), a full page's totalElements counting each once per primary agent: targets.go.
-//  11. Preview features (both lines; 2.4.0 read: PreviewFeature.java
-//     :15-23 has no SIGNATURE_OUTPUT_PROCESSOR, and drops it as
-//     unrecognised; features.go's lineFeatures). The platform stores expectation
-//     signatures only when an operator enabled SIGNATURE_OUTPUT_PROCESSOR:
-//     SignatureOutputProcessor.process returns at once ("Signature
-//     processing disabled", a DEBUG line) unless
-//     PreviewFeatureService.isFeatureEnabled finds the feature, or
-//     FEATURE_FLAG_ALL, among the settings' enabledDevFeatures. Those come
-//     from the configuration openaev.enabled-dev-features, comma-separated
-//     and empty by default (PlatformSettingsService: values matched case
-//     aside against PreviewFeature's, "*" for FEATURE_FLAG_ALL,
-//     unrecognised ones dropped), and GET /api/settings lists them by enum
-//     name in enabled_dev_features, a public field (PublicPlatformSettings),
-//     [] by default, which GET /api/settings/public lists too, to any
-//     token. With the feature off, an expectation_signature output
-//     is ignored whatever it holds (not read, so not refused): the
-//     callback is processed, its other outputs and status too, no
-//     signature is stored or replaced, and the Call records
-//     SignaturesSkipped (Stats.SignaturesSkipped counts them). The
-//     stand-in's default, unlike the platform's, is
-//     SIGNATURE_OUTPUT_PROCESSOR on: it models a platform configured with
-//     openaev.enabled-dev-features=SIGNATURE_OUTPUT_PROCESSOR, which the
-//     tests of stored signatures need. WithDevFeatures and
-//     SetDevFeatures set the features (none: the platform's default);
-//     WithLegacyIngestion lists LEGACY_INGESTION_EXECUTION_TRACE among them.
+//  11. Preview features (both lines; 2.4.0 read: PreviewFeature.java :15-23 has no
+//     SIGNATURE_OUTPUT_PROCESSOR, and drops it as unrecognised; features.go's lineFeatures). The
+//     platform stores expectation signatures only when an operator enabled SIGNATURE_OUTPUT_PROCESSOR:
+//     SignatureOutputProcessor.process returns at once ("Signature processing disabled", a DEBUG line)
+//     unless PreviewFeatureService.isFeatureEnabled finds the feature, or FEATURE_FLAG_ALL, among the
+//     settings' enabledDevFeatures. Those come from the configuration openaev.enabled-dev-features,
+//     comma-separated and empty by default (PlatformSettingsService: values matched case aside against
+//     PreviewFeature's, "*" for FEATURE_FLAG_ALL, unrecognised ones dropped), and GET /api/settings
+//     lists them by enum name in enabled_dev_features, a public field (PublicPlatformSettings), [] by
+//     default, which GET /api/settings/public lists too, to any token. With the feature off, an
+//     expectation_signature output is ignored whatever it holds (not read, so not refused): the
+//     callback is processed, its other outputs and status too, no signature is stored or replaced, and
+//     the Call records SignaturesSkipped (Stats.SignaturesSkipped counts them). The stand-in's
+//     default, unlike the platform's, is SIGNATURE_OUTPUT_PROCESSOR on: it models a platform
+//     configured with openaev.enabled-dev-features=SIGNATURE_OUTPUT_PROCESSOR, which the tests of
+//     stored signatures need. WithDevFeatures and SetDevFeatures set the features (none: the
+//     platform's default); WithLegacyIngestion lists LEGACY_INGESTION_EXECUTION_TRACE among them.
 //  12. No U+0000 in stored text (2.4.0 read; Current taken as alike). The
 //     PostgreSQL JDBC driver refuses a string parameter holding U+0000
 //     ("Zero bytes may not occur in string parameters") and PostgreSQL
@@ -387,9 +379,14 @@
 //     expectation of the inject not bound to an agent alike, whatever asset
 //     its CVEs name: Vulnerable when it holds one, else Not vulnerable; one
 //     left out leaves them pending, failed at expiry. Verdicts answers.
+//  19. The order of an inject's targets (2.4.0 read): its message lists its assets, each asset's
+//     agents (in the asset-group search's rows too) and its asset groups as HashSets; the assets
+//     and agents come in an arbitrary order, the groups in their hashes' order: Platform.Message
+//     publishes them so, order.go says where.
 //
 // Failures are scripted per inject and per route (failures.go); Message
-// builds the queue message the platform would send an injector.
+// builds the queue message the platform would send an injector, in the
+// order given, Platform.Message in 2.4.0's (rule 19).
 //
 // # Trying serve by hand
 //

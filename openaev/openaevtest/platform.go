@@ -84,6 +84,9 @@ type Platform struct {
 	// searches answered (paging.go); the searches hold mu or not.
 	seed     uint64
 	searches atomic.Uint64
+	// orders counts the arbitrary orders drawn for messages and search
+	// rows (order.go).
+	orders atomic.Uint64
 	// dropped are the sort fields DropSort took away, under droppedMu.
 	droppedMu sync.Mutex
 	dropped   map[string]bool

@@ -67,8 +67,9 @@ func (p *Platform) targets(c *Call) (int, string, []byte) {
 	for _, e := range all {
 		counted += agentRows(e)
 	}
+	r := p.orderRand()
 	for i, e := range all {
-		all[i] = TargetOutput(e)
+		all[i] = shuffleAgents(TargetOutput(e), r) // a set of agents (order.go)
 	}
 	return pageCounted(all, page, size, counted)
 }

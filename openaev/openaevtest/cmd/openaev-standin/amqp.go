@@ -152,17 +152,12 @@ type published struct {
 // assets and assetGroups its mapper collects into sets, never null
 // (execution/ExecutableInjectDTOMapper.java:17-28), so both are listed,
 // empty when the publish's body leaves them out; each asset as
-// EndpointMapper.toEndpointTargetOutput writes it (openaevtest.TargetOutput).
-func platformMessage(id, contract string, in publishInput) []byte {
-	assets := make([]map[string]any, 0, len(in.Assets))
-	for _, a := range in.Assets {
-		assets = append(assets, openaevtest.TargetOutput(a))
-	}
-	in.Assets = assets
-	if in.AssetGroups == nil {
-		in.AssetGroups = []map[string]any{}
-	}
-	return openaevtest.Message(openaevtest.QueuedInject{ID: id, Title: in.Title, ContractID: contract,
+// EndpointMapper.toEndpointTargetOutput writes it, and the assets, each
+// one's agents and the asset groups in their sets' orders
+// (openaevtest.Platform.Message): the order of the publish's body is not
+// kept.
+func platformMessage(p *openaevtest.Platform, id, contract string, in publishInput) []byte {
+	return p.Message(openaevtest.QueuedInject{ID: id, Title: in.Title, ContractID: contract,
 		Content: in.Content, Assets: in.Assets, AssetGroups: in.AssetGroups})
 }
 
@@ -223,7 +218,7 @@ func publishRoute(p *openaevtest.Platform, b *broker, groups map[string][]map[st
 			}
 		}
 		p.SetInjectAgents(id, primaryAgents(in.Assets, in.AssetGroups, groups)...)
-		msg := platformMessage(id, contract, in)
+		msg := platformMessage(p, id, contract, in)
 		if p.InjectStatus(id) != "QUEUING" {
 			// Dispatched before: the platform dispatches an inject id
 			// again only once launched again (Platform.Launch: a new

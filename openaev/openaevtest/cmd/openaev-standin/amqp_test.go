@@ -236,7 +236,7 @@ func TestPublishedMessageListsAssetsAlways(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var m map[string]json.RawMessage
-			if err := json.Unmarshal(platformMessage("inj-1", "c1", tt.in), &m); err != nil {
+			if err := json.Unmarshal(platformMessage(openaevtest.NewPlatform(t, "tok"), "inj-1", "c1", tt.in), &m); err != nil {
 				t.Fatal(err)
 			}
 			for key, n := range map[string]int{"assets": tt.assets, "assetGroups": tt.assetGroup} {
@@ -259,7 +259,7 @@ func TestPublishedAssetsAsThePlatformWritesThem(t *testing.T) {
 			IPs []string `json:"endpoint_ips"`
 		} `json:"assets"`
 	}
-	if err := json.Unmarshal(platformMessage("inj-1", "c1", in), &m); err != nil {
+	if err := json.Unmarshal(platformMessage(openaevtest.NewPlatform(t, "tok"), "inj-1", "c1", in), &m); err != nil {
 		t.Fatal(err)
 	}
 	if len(m.Assets) != 1 || strings.Join(m.Assets[0].IPs, ",") != "192.168.1.10,10.0.0.2,10.0.0.1" {
