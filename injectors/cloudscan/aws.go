@@ -219,10 +219,7 @@ type awsSession struct {
 func (s *awsSession) check(ctx context.Context, service, region, account string) *CheckResult {
 	switch service {
 	case ServiceS3:
-		c := s3.NewFromConfig(s.cfg, func(o *s3.Options) {
-			o.Region = region
-			o.UsePathStyle = s.pathStyle
-		})
+		c := s.s3Client(region)
 		ctl := newS3Control(s.cfg, region, s.pathStyle)
 		return s.regionalCheck(ctx, region, func(ctx context.Context) *CheckResult { return checkS3(ctx, c, ctl, region, account) })
 	case ServiceEC2:
@@ -235,6 +232,18 @@ func (s *awsSession) check(ctx context.Context, service, region, account string)
 	r := newCheckResult()
 	r.fail("check", fmt.Errorf("unknown aws service %q", service))
 	return r
+}
+
+// s3Client returns an S3 client for region, addressing buckets
+// path-style at the endpoint setting's endpoint, and at an endpoint of the
+// SDK's own configuration whose host takes no bucket name in front of it
+// (labelFree: an IP address, for which the SDK's rules do so themselves,
+// localhost or a name under it).
+func (s *awsSession) s3Client(region string) *s3.Client {
+	return s3.NewFromConfig(s.cfg, func(o *s3.Options) {
+		o.Region = region
+		o.UsePathStyle = s.pathStyle || labelFree(o.BaseEndpoint)
+	})
 }
 
 // iamRegion returns the region IAM requests are signed for in region's

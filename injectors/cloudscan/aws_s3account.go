@@ -63,26 +63,35 @@ func readAccountBlock(ctx context.Context, c s3ControlAPI, account string, res *
 // request goes to the endpoint as given, the account in its
 // x-amz-account-id header only, as S3 is addressed path-style there. So
 // too at an endpoint of the SDK's own configuration (AWS_ENDPOINT_URL,
-// AWS_ENDPOINT_URL_S3_CONTROL…) whose host is an IP address, which takes
-// no label in front of it either (and, for the SDK, is invalid with one
-// when it is IPv6); one with a host name keeps the SDK's.
+// AWS_ENDPOINT_URL_S3_CONTROL…) that takes no label in front of its host
+// (labelFree); one with another host name keeps the SDK's.
 func newS3Control(cfg aws.Config, region string, asGiven bool) *s3control.Client {
 	return s3control.NewFromConfig(cfg, func(o *s3control.Options) {
 		o.Region = region
-		if asGiven || ipEndpoint(o.BaseEndpoint) {
+		if asGiven || labelFree(o.BaseEndpoint) {
 			o.EndpointResolverV2 = endpointAsGiven{next: o.EndpointResolverV2}
 		}
 	})
 }
 
-// ipEndpoint reports whether endpoint, an endpoint URL, has an IP address
-// for its host.
-func ipEndpoint(endpoint *string) bool {
+// labelFree reports whether endpoint, an endpoint URL, has a host that
+// takes no label in front of it: an IP address (for the SDK an IPv6 one
+// is invalid with one), or localhost or a name under it (RFC 6761: a
+// loopback name, which the endpoint checks take for this machine). Go's
+// resolver keeps "localhost" on this machine (the hosts file) but asks
+// the network's DNS server for a name under it: S3's bucket in front
+// ("west-logs.localhost") and S3 Control's account ("123456789012.
+// localhost") would leave the machine in a DNS query and resolve nowhere.
+func labelFree(endpoint *string) bool {
 	if endpoint == nil {
 		return false
 	}
 	u, err := url.Parse(*endpoint)
-	return err == nil && net.ParseIP(u.Hostname()) != nil
+	if err != nil {
+		return false
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	return net.ParseIP(host) != nil || host == "localhost" || strings.HasSuffix(host, ".localhost")
 }
 
 // endpointAsGiven resolves S3 Control's endpoint without the account
