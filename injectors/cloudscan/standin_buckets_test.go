@@ -15,31 +15,36 @@ var listedName = regexp.MustCompile(`<Name>([^<]+)</Name>`)
 
 // TestStandInListsTheBucketsOfTheRegionAsked checks the stand-in's
 // ListBuckets filter: with bucket-region, only that region's buckets, as
-// S3 answers (ListBuckets: BucketRegion); without, every bucket.
+// S3 answers (ListBuckets: BucketRegion), signed for that region only;
+// without, every bucket.
 func TestStandInListsTheBucketsOfTheRegionAsked(t *testing.T) {
 	st := newStandIn(t, nil, filepath.Join("testdata", "standin", "two_regions"))
 	tests := []struct {
-		query string
-		want  []string
+		query, signed string
+		wantStatus    int
+		want          []string
 	}{
-		{"?bucket-region=eu-west-1", []string{"west-logs"}},
-		{"?bucket-region=us-east-1", []string{"east-logs"}},
-		{"?bucket-region=ap-east-1", nil},
-		{"", []string{"east-logs", "west-logs"}},
+		{"?bucket-region=eu-west-1", "eu-west-1", http.StatusOK, []string{"west-logs"}},
+		{"?bucket-region=us-east-1", "us-east-1", http.StatusOK, []string{"east-logs"}},
+		{"?bucket-region=ap-east-1", "ap-east-1", http.StatusOK, []string{"hk-logs"}},
+		{"?bucket-region=eu-west-2", "eu-west-2", http.StatusOK, nil},
+		{"", "eu-west-1", http.StatusOK, []string{"east-logs", "west-logs", "hk-logs"}},
+		// Not at the filter's regional endpoint: S3 refuses it.
+		{"?bucket-region=us-east-1", "eu-west-1", http.StatusBadRequest, nil},
 	}
 	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
+		t.Run(tt.query+" "+tt.signed, func(t *testing.T) {
 			req, err := http.NewRequest(http.MethodGet, st.URL()+"/"+tt.query, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			code, body := sendSigned(t, req, "s3", "eu-west-1")
+			code, body := sendSigned(t, req, "s3", tt.signed)
 			var got []string
 			for _, m := range listedName.FindAllSubmatch(body, -1) {
 				got = append(got, string(m[1]))
 			}
-			if code != http.StatusOK || !slices.Equal(got, tt.want) {
-				t.Errorf("%d, buckets %q; want 200, %q", code, got, tt.want)
+			if code != tt.wantStatus || !slices.Equal(got, tt.want) {
+				t.Errorf("%d, buckets %q; want %d, %q", code, got, tt.wantStatus, tt.want)
 			}
 		})
 	}

@@ -61,9 +61,21 @@ import (
 //     code, so the status decides what is retried.
 //   - ListBuckets with bucket-region lists the buckets of that region
 //     only (Amazon S3 API Reference, ListBuckets: "BucketRegion limits the
-//     response to buckets that are located in the specified AWS Region").
+//     response to buckets that are located in the specified AWS Region"),
+//     and must be signed for that region: another answers 400
+//     InvalidArgument (ListBuckets: "Requests made to a Regional endpoint
+//     that is different from the bucket-region parameter are not
+//     supported"; refusesBucketRegion).
 //     A fixture's bucket is in its <BucketRegion>; a gofakes3 bucket,
 //     which has none, is listed for every region.
+//   - A bucket call (?acl, ?publicAccessBlock, ?policyStatus) signed
+//     for another region than the bucket's (its <BucketRegion> in a
+//     ListBuckets fixture) answers 301 PermanentRedirect, the bucket's
+//     region in x-amz-bucket-region, no Location (Amazon S3 API
+//     Reference, "Error responses": PermanentRedirect, 301), or for a
+//     bucket of an opt-in Region 400 IllegalLocationConstraintException
+//     (redirects). One endpoint stands in for every region, so the
+//     region signed for is the endpoint's.
 //   - IAM GetLoginProfile of a user without a fixture (no console
 //     password) answers 404 NoSuchEntity "Login Profile for User <name>
 //     cannot be found." (IAM API Reference, GetLoginProfile: "If the
@@ -309,6 +321,9 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 		if s.echoes(w, r, "s3.amazonaws.com:ListBuckets", "s3", "") {
 			return
 		}
+		if refusesBucketRegion(w, q.Get("bucket-region"), region) {
+			return
+		}
 		base, ok := s.page(w, r, filepath.Join("s3", "ListBuckets"), q.Get("continuation-token"))
 		if !ok {
 			return
@@ -322,12 +337,15 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 		writeBuckets(w, rec, q.Get("bucket-region"))
 	case r.Method == http.MethodGet && q.Has("acl"):
 		s.record("s3.amazonaws.com:GetBucketAcl", region, r)
-		if s.echoes(w, r, "s3.amazonaws.com:GetBucketAcl", "s3", bucket) {
+		if s.echoes(w, r, "s3.amazonaws.com:GetBucketAcl", "s3", bucket) || s.redirects(w, bucket, region) {
 			return
 		}
 		s.serve(w, filepath.Join("s3", bucket, "acl"), nil, filepath.Join("s3", "acl"))
 	case r.Method == http.MethodGet && q.Has("publicAccessBlock"):
 		s.record("s3.amazonaws.com:GetBucketPublicAccessBlock", region, r)
+		if s.redirects(w, bucket, region) {
+			return
+		}
 		if s.find(filepath.Join("s3", bucket, "publicAccessBlock"), nil, "") == "" {
 			s3Error(w, http.StatusNotFound, "NoSuchPublicAccessBlockConfiguration",
 				"The public access block configuration was not found", bucket)
@@ -336,6 +354,9 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 		s.serve(w, filepath.Join("s3", bucket, "publicAccessBlock"), nil, "")
 	case r.Method == http.MethodGet && q.Has("policyStatus"):
 		s.record("s3.amazonaws.com:GetBucketPolicyStatus", region, r)
+		if s.redirects(w, bucket, region) {
+			return
+		}
 		if s.find(filepath.Join("s3", bucket, "policyStatus"), nil, "") == "" {
 			s3Error(w, http.StatusNotFound, "NoSuchBucketPolicy", "The bucket policy does not exist", bucket)
 			return
