@@ -272,7 +272,7 @@ func run(ctx context.Context, o Options, args []string) (int, bool) {
 	if err == nil {
 		return ExitOK, false
 	}
-	err = explain(o, app, err)
+	err = explain(o, app, args, err)
 	name := o.name()
 	said := isStdoutError(err)
 	var ee *ExitError

@@ -268,6 +268,12 @@ func TestHelpCommandShowsWhatHelpFlagShows(t *testing.T) {
 		{[]string{"help", "outbox", "flsh"}, `unknown command "flsh" (see injectkit outbox --help)`},
 		{[]string{"outbox", "help", "nosuch"}, `unknown command "nosuch" (see injectkit outbox --help)`},
 		{[]string{"help", "nosuch"}, `unknown command "nosuch" (see injectkit --help)`},
+		{[]string{"-h", "nosuch"}, `unknown command "nosuch" (see injectkit --help)`},
+		// The group's help flag looks the topic up in the group: its
+		// error points to the group's help and suggests its command.
+		{[]string{"outbox", "-h", "nosuch"}, `unknown command "nosuch" (see injectkit outbox --help)`},
+		{[]string{"outbox", "--help", "lst"}, `unknown command "lst" (see injectkit outbox --help)`},
+		{[]string{"outbox", "-h", "lst"}, `hint: did you mean injectkit outbox list?`},
 	} {
 		r := run(t, registry(), nil, tt.args...)
 		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, tt.want) {

@@ -312,8 +312,9 @@ func missingFlagValue(c *ucli.Context, full string) error {
 
 // explain adds a "did you mean" to the errors that name something
 // unknown: an injector (any command naming one), or a help topic
-// (`injectkit help rn`).
-func explain(o Options, app *ucli.App, err error) error {
+// (`injectkit -h rn`, `injectkit outbox -h lst`: the group args name, whose
+// commands the topic is looked for in and whose help the error points to).
+func explain(o Options, app *ucli.App, args []string, err error) error {
 	var ee *ExitError
 	var ue *framework.UnknownInjectorError
 	switch {
@@ -324,7 +325,11 @@ func explain(o Options, app *ucli.App, err error) error {
 	case ee == nil:
 		const topic = "No help topic for '"
 		if msg := err.Error(); strings.HasPrefix(msg, topic) && strings.HasSuffix(msg, "'") {
-			return unknownCommand(o.name(), strings.TrimSuffix(strings.TrimPrefix(msg, topic), "'"), app.Commands)
+			path, cmds := o.name(), app.Commands
+			if group, _ := commandOf(app, args); group != nil && len(group.Subcommands) > 0 {
+				path, cmds = o.name()+" "+group.Name, group.Subcommands
+			}
+			return unknownCommand(path, strings.TrimSuffix(strings.TrimPrefix(msg, topic), "'"), cmds)
 		}
 	}
 	return err
