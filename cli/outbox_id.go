@@ -14,8 +14,10 @@ import (
 
 // outboxID is the id an outbox command was given: the number of a body
 // or of a send's record, or, run, of a start ("run-57"); given is the id
-// as written, which its errors quote. Leading zeros are read alike in
-// both forms ("07", "run-07").
+// as written, which its errors quote. An id is taken only as list prints
+// it: "017" or "run-07" is refused, saying the id it would read, since an
+// operator who typed a zero list never printed may have meant another id
+// (1017), and drop cannot be undone.
 type outboxID struct {
 	n     uint64
 	run   bool
@@ -32,14 +34,25 @@ func parseID(c *ucli.Context, o Options, runs bool) (outboxID, error) {
 	id := outboxID{given: c.Args().First()}
 	if seq, ok := outbox.ParseRunID(id.given); ok && runs {
 		id.n, id.run = seq, true
-		return id, nil
+		return id, unlisted(c, o, id, outbox.RunID(seq))
 	}
 	n, err := strconv.ParseUint(id.given, 10, 64)
 	if err != nil || n == 0 {
 		return outboxID{}, wordsError(c, o, "invalid id %q: not an outbox id (see: injectkit outbox list)", id.given)
 	}
 	id.n = n
-	return id, nil
+	return id, unlisted(c, o, id, strconv.FormatUint(n, 10))
+}
+
+// unlisted refuses id when it is not written as list prints it, listed
+// (leading zeros): the error says which id it would read, for the user to
+// give if that is the one meant.
+func unlisted(c *ucli.Context, o Options, id outboxID, listed string) error {
+	if id.given == listed {
+		return nil
+	}
+	return wordsError(c, o, "invalid id %q: not an id as outbox list prints it (ids have no leading zero): "+
+		"give %s if that is the one meant (see: injectkit outbox list)", id.given, listed)
 }
 
 func idError(id outboxID, s *outbox.Store, err error) error {

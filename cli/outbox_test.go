@@ -228,11 +228,16 @@ func TestOutboxDropAndIDs(t *testing.T) {
 		{[]string{"outbox", "flush", "1", "2"}, 2, `outbox flush takes no arguments, got "1 2"`},
 		{[]string{"outbox", "drop", "x1"}, 2, `invalid id "x1"`},
 		{[]string{"outbox", "drop", "99"}, 2, `invalid id "99": no such outbox entry`},
-		{[]string{"outbox", "drop", "099"}, 2, `invalid id "099": no such outbox entry`},
-		{[]string{"outbox", "drop", "run-099"}, 2, `invalid id "run-099": no such outbox entry`},
+		// An id is taken only as list prints it: 01 may be a 1 typed
+		// with a stray zero, or 1001 with the ones lost.
+		{[]string{"outbox", "drop", "099"}, 2, `invalid id "099": not an id as outbox list prints it (ids have no leading zero): give 99 if that is the one meant`},
+		{[]string{"outbox", "drop", "01"}, 2, `invalid id "01": not an id as outbox list prints it (ids have no leading zero): give 1 if`},
+		{[]string{"outbox", "retry-dead", "01"}, 2, `invalid id "01": not an id as outbox list prints it`},
+		{[]string{"outbox", "drop", "run-099"}, 2, `invalid id "run-099": not an id as outbox list prints it (ids have no leading zero): give run-99 if`},
+		{[]string{"outbox", "drop", "run-99"}, 2, `invalid id "run-99": no such outbox entry`},
 		{[]string{"outbox", "drop", "run-x"}, 2, `invalid id "run-x": not an outbox id`},
 		{[]string{"outbox", "retry-dead", "1"}, 2, "1 is pending, not dead; not retried"},
-		{[]string{"outbox", "drop", "01"}, 0, "dropped 1 (pending inject inj-drop chunk 0/1)"},
+		{[]string{"outbox", "drop", "1"}, 0, "dropped 1 (pending inject inj-drop chunk 0/1)"},
 		{[]string{"outbox", "drop", "1"}, 2, "no such outbox entry"},
 	}
 	for _, tt := range tests {

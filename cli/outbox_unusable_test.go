@@ -163,8 +163,8 @@ func TestOutboxCommandsOnAMissingFile(t *testing.T) {
 		{[]string{"flush", "--backend-url", "ftp://h"}, 2, "", `invalid backend_url "ftp://h" (--backend-url)`},
 		{[]string{"drop", "3"}, 2, "", `invalid id "3": not found in outbox ` + box + " (no such file"},
 		{[]string{"drop", "run-57"}, 2, "", `invalid id "run-57": not found in outbox ` + box + " (no such file"},
-		{[]string{"drop", "03"}, 2, "", `invalid id "03": not found in outbox ` + box + " (no such file"},
-		{[]string{"drop", "run-057"}, 2, "", `invalid id "run-057": not found in outbox ` + box + " (no such file"},
+		{[]string{"drop", "03"}, 2, "", `invalid id "03": not an id as outbox list prints it (ids have no leading zero): give 3 if`},
+		{[]string{"drop", "run-057"}, 2, "", `invalid id "run-057": not an id as outbox list prints it (ids have no leading zero): give run-57 if`},
 		{[]string{"retry-dead", "x"}, 2, "", `invalid id "x": not an outbox id`},
 		{[]string{"retry-dead", "run-57"}, 2, "", `invalid id "run-57": not an outbox id`},
 	}
