@@ -234,7 +234,8 @@ func deliveryExit(o Options, cfg *runConfig, err error, dump func(*runtime.Repor
 // to fix first (the route, a backend moved), then the token the command
 // printed needs.
 func storedHint(o Options, cfg *runConfig, err error, de *runtime.DeliveryError) string {
-	hint := joinHints(routeHint(err), routeKeptHint(err, de.Dead), cfg.deliveryURLHint(err), cfg.tooLargeHint(err, true))
+	hint := joinHints(routeHint(err), routeKeptHint(err, de.Dead), cfg.deliveryURLHint(err), cfg.tooLargeHint(err, true),
+		keptAtLongWaitHint(err))
 	if de.Dead > 0 && routeHint(err) == "" {
 		// routeHint says what a 405 to the callback profile's route
 		// means; a flush or retry-dead, which does not, says this one.
