@@ -105,6 +105,11 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 	if ct, ok := p.contracts[in.contract]; ok && ct.lostAll != "" {
 		return ct.lostAll, http.StatusInternalServerError
 	}
+	if ct, ok := p.contracts[in.contract]; ok {
+		if lost, legacyStatus := targetedAssetsLost(ct.content, in.content); lost != "" {
+			return lost, legacyStatus
+		}
+	}
 	if in.status == "" && p.legacy {
 		// The legacy ingestion looks the status up before it reads
 		// execution_status (InjectStatusService.java:189, then :173), and

@@ -383,6 +383,8 @@
 //     agents (in the asset-group search's rows too) and its asset groups as HashSets; the assets
 //     and agents come in an arbitrary order, the groups in their hashes' order: Platform.Message
 //     publishes them so, order.go says where.
+//  20. A contract's targeted-asset fields are resolved against the inject's content before each
+//     callback is stored; one that cannot be loses the callback (2.4.0 read): targeted.go.
 //
 // Failures are scripted per inject and per route (failures.go); Message
 // builds the queue message the platform would send an injector, in the

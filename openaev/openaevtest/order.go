@@ -42,9 +42,15 @@ import (
 // 19): each asset as TargetOutput writes it, the assets and each one's
 // asset_agents in an arbitrary order (seeded: see above), the asset groups
 // in their HashSet's order, both lists written even when empty or nil (the
-// mapper's sets are never null). The inject is not touched: AddInject,
+// mapper's sets are never null). The inject, when the platform holds it,
+// keeps the message's content as its own (rule 20 reads it); AddInject,
 // AddAssets and Dispatch are the caller's.
 func (p *Platform) Message(in QueuedInject) []byte {
+	p.mu.Lock()
+	if held := p.injects[in.ID]; held != nil {
+		held.content = in.Content
+	}
+	p.mu.Unlock()
 	r := p.orderRand()
 	assets := make([]map[string]any, 0, len(in.Assets))
 	for _, a := range in.Assets {

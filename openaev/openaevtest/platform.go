@@ -45,6 +45,7 @@ type inject struct {
 	rows       []FindingRow            // the same, in the order stored, with their assets
 	agents     []Agent                 // the primary agents of its assets (SetInjectAgents)
 	verdicts   map[Expectation]Verdict // its VULNERABILITY expectations (rule 18)
+	content    map[string]any          // its inject_content, as its message carries it (Platform.Message)
 	// sentAt and endAt are its status's trackingSentDate (AddInject,
 	// Dispatch) and trackingEndDate (a final status computed), zero for
 	// none.
