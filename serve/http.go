@@ -40,7 +40,8 @@ type Health struct {
 	// queue missing on the broker (QueueMissingReason), or the broker
 	// connection (ReasonBroker, followed by why the last attempt failed,
 	// or how the last connection was lost: the broker's close code and
-	// text, redacted; without the broker's password).
+	// text, redacted, or that the broker cancelled the consumer:
+	// ConsumerCancelledReason; without the broker's password).
 	Reason string `json:"reason,omitempty"`
 	// ResultsHeld counts the results of injects that ran held in memory,
 	// neither delivered nor stored, each tried again by the handling
@@ -97,6 +98,15 @@ func ShuttingDownReason(n int) string {
 		return "shutting down: waiting for 1 inject in flight"
 	}
 	return fmt.Sprintf("shutting down: waiting for %d injects in flight", n)
+}
+
+// ConsumerCancelledReason is what follows ReasonBroker in the /healthz
+// reason once the broker cancelled the consumer of queue (RabbitMQ's
+// basic.cancel: the queue was deleted, or its leader moved to another
+// node), until the next connection is made or fails: the daemon then
+// closes the connection and consumes again.
+func ConsumerCancelledReason(queue string) string {
+	return "the broker cancelled the consumer of the queue " + queue + " (the queue deleted, or moved to another node); consuming it again"
 }
 
 // QueueMissingReason is the /healthz reason while the broker answers that
