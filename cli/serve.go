@@ -110,13 +110,15 @@ func (sc serveConfig) daemonOptions() (serve.Options, openaev.ServeOptions) {
 }
 
 func serveAction(c *ucli.Context, o Options) (err error) {
+	var sc serveConfig
+	defer func() { err = jsonExit(c, o, sc.Log.Format, err) }() // last: after the redaction below
 	set := o.injectors()
 	// The set's executors are configured and preflighted by the checks
 	// at start, and closed once they are done; here when serve exits
 	// before, with an error of its own that a Close error would add to.
 	defer func() { _ = set.closeExecutors() }()
 	ms, broken := set.manifests(), set.brokenInjectors()
-	sc, err := loadServeConfig(c, o, ms)
+	sc, err = loadServeConfig(c, o, ms)
 	if err != nil {
 		return redactGiven(c, o, &sc, err)
 	}
