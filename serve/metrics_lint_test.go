@@ -1,7 +1,10 @@
 package serve_test
 
 import (
+	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,62 +51,99 @@ func TestMetricsPassPromtoolLint(t *testing.T) {
 	}
 }
 
+// readmeMetrics returns the metrics of the README's table (Health and
+// metrics): each row's first cell names one or more, in backquotes, each
+// with its labels in braces, "injectkit_messages_total{outcome}".
+func readmeMetrics(t *testing.T) map[string][]string {
+	t.Helper()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := regexp.MustCompile("`(injectkit_[a-z_]+)(?:\\{([a-z_,]+)\\})?`")
+	out := map[string][]string{}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if !strings.HasPrefix(line, "| `injectkit_") {
+			continue
+		}
+		first, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " |")
+		for _, m := range named.FindAllStringSubmatch(first, -1) {
+			var labels []string
+			if m[2] != "" {
+				labels = strings.Split(m[2], ",")
+			}
+			out[m[1]] = labels
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no metric found in the README's table")
+	}
+	return out
+}
+
 // Each metric of the README's table ("Health and metrics") is exported
-// with the type and the labels it documents: an alert or a dashboard
-// written from the README finds its series.
+// with the labels it documents, and the type it has (typ: an alert or a
+// dashboard written from the README finds its series); and every metric
+// of the daemon's exported is in that table. The names and labels are
+// read from the README itself: a metric added, renamed or relabelled
+// without it fails here.
 func TestMetricsAsTheREADMEDocumentsThem(t *testing.T) {
 	mfs, err := gatheredAll(t).Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]int{}
-	for i, mf := range mfs {
-		got[mf.GetName()] = i
+	typ := map[string]string{ // the family's type, as dto.MetricType names it
+		"injectkit_injects_received_total":     "COUNTER",
+		"injectkit_injects_executed_total":     "COUNTER",
+		"injectkit_injects_completed_total":    "COUNTER",
+		"injectkit_injects_failed_total":       "COUNTER",
+		"injectkit_execution_duration_seconds": "HISTOGRAM",
+		"injectkit_delivery_duration_seconds":  "HISTOGRAM",
+		"injectkit_resend_delay_seconds":       "HISTOGRAM",
+		"injectkit_delivery_attempts_total":    "COUNTER",
+		"injectkit_messages_total":             "COUNTER",
+		"injectkit_redeliveries_total":         "COUNTER",
+		"injectkit_injects_in_flight":          "GAUGE",
+		"injectkit_results_held":               "GAUGE",
+		"injectkit_heartbeats_total":           "COUNTER",
+		"injectkit_broker_connected":           "GAUGE",
+		"injectkit_broker_reconnects_total":    "COUNTER",
+		"injectkit_auth_failures_total":        "COUNTER",
+		"injectkit_consumption_paused":         "GAUGE",
+		"injectkit_outbox_bodies":              "GAUGE",
+		"injectkit_outbox_bytes":               "GAUGE",
+		"injectkit_outbox_max_bytes":           "GAUGE",
 	}
-	for _, tc := range []struct {
-		name   string
-		typ    string // the family's type, as dto.MetricType names it
-		labels []string
-	}{
-		{"injectkit_injects_received_total", "COUNTER", []string{"injector"}},
-		{"injectkit_injects_executed_total", "COUNTER", []string{"injector", "status"}},
-		{"injectkit_injects_completed_total", "COUNTER", []string{"injector"}},
-		{"injectkit_injects_failed_total", "COUNTER", []string{"injector"}},
-		{"injectkit_execution_duration_seconds", "HISTOGRAM", []string{"injector"}},
-		{"injectkit_delivery_duration_seconds", "HISTOGRAM", []string{"injector"}},
-		{"injectkit_resend_delay_seconds", "HISTOGRAM", nil},
-		{"injectkit_delivery_attempts_total", "COUNTER", []string{"status"}},
-		{"injectkit_messages_total", "COUNTER", []string{"outcome"}},
-		{"injectkit_redeliveries_total", "COUNTER", nil},
-		{"injectkit_injects_in_flight", "GAUGE", nil},
-		{"injectkit_results_held", "GAUGE", nil},
-		{"injectkit_heartbeats_total", "COUNTER", []string{"result"}},
-		{"injectkit_broker_connected", "GAUGE", nil},
-		{"injectkit_broker_reconnects_total", "COUNTER", nil},
-		{"injectkit_auth_failures_total", "COUNTER", nil},
-		{"injectkit_consumption_paused", "GAUGE", nil},
-		{"injectkit_outbox_bodies", "GAUGE", []string{"state"}},
-		{"injectkit_outbox_bytes", "GAUGE", nil},
-		{"injectkit_outbox_max_bytes", "GAUGE", nil},
-	} {
-		i, ok := got[tc.name]
+	documented := readmeMetrics(t)
+	exported := map[string]bool{}
+	for _, mf := range mfs {
+		name := mf.GetName()
+		if !strings.HasPrefix(name, "injectkit_") {
+			continue // the Go runtime's and the process's collectors
+		}
+		exported[name] = true
+		want, ok := documented[name]
 		if !ok {
-			t.Errorf("%s: not exported", tc.name)
+			t.Errorf("%s: exported, not in the README's table", name)
 			continue
 		}
-		mf := mfs[i]
-		if mf.GetType().String() != tc.typ {
-			t.Errorf("%s: a %s, the README's is a %s", tc.name, mf.GetType(), tc.typ)
+		if got := mf.GetType().String(); got != typ[name] {
+			t.Errorf("%s: a %s, want a %s", name, got, typ[name])
 		}
 		for _, m := range mf.GetMetric() {
 			var labels []string
 			for _, lp := range m.GetLabel() {
 				labels = append(labels, lp.GetName())
 			}
-			if !slices.Equal(labels, tc.labels) {
-				t.Errorf("%s: labels %v, the README's are %v", tc.name, labels, tc.labels)
+			if !slices.Equal(labels, want) {
+				t.Errorf("%s: labels %v, the README's are %v", name, labels, want)
 				break
 			}
+		}
+	}
+	for name := range documented {
+		if !exported[name] {
+			t.Errorf("%s: in the README's table, not exported", name)
 		}
 	}
 }
