@@ -193,11 +193,15 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 			return endLost
 		case dl, ok := <-s.deliveries:
 			if !ok {
-				// The connection works; the broker ended the consumer (its
-				// queue deleted, say): /healthz says so until the next
-				// connection is made or fails, not a bare "not connected".
-				why := ConsumerCancelledReason(s.reg.Queue)
-				r.brokerErr.Store(&why)
+				// Its channel open, the broker ended the consumer (its
+				// queue deleted, say: basic.cancel): /healthz says so until
+				// the next connection is made or fails, not a bare "not
+				// connected". A channel closed (the connection's loss
+				// included) closes the deliveries too: not a cancel.
+				if !s.ch.IsClosed() {
+					why := ConsumerCancelledReason(s.reg.Queue)
+					r.brokerErr.Store(&why)
+				}
 				r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
 				return endLost
 			}
