@@ -9,12 +9,18 @@ import (
 // region it was signed for does not take credentials another region took:
 // STS and the other query APIs InvalidClientTokenId, EC2 AuthFailure
 // ("AWS was not able to validate the provided access credentials"), the
-// JSON APIs UnrecognizedClientException. Asked in an opt-in region the
-// account has not enabled, every service answers so (AWS Account
-// Management Reference Guide, "Enable or disable AWS Regions in your
-// account": disabling a Region "will remove all IAM access to any
-// resources that reside in that Region"; boto/boto3#2022, #3975).
-var credentialRefusals = []string{"InvalidClientTokenId", "AuthFailure", "UnrecognizedClientException"}
+// JSON APIs UnrecognizedClientException, S3 (and S3 Control)
+// InvalidAccessKeyId ("The AWS access key ID you provided does not exist
+// in our records") or, for a session token, InvalidToken ("The provided
+// token is malformed or otherwise invalid": aws/aws-cli#8413). Asked in
+// an opt-in region the account has not enabled, every service answers so
+// (AWS Account Management Reference Guide, "Enable or disable AWS Regions
+// in your account": disabling a Region "will remove all IAM access to any
+// resources that reside in that Region"; boto/boto3#2022, #3975). A
+// check's refusal is taken for the region's only once STS there refuses
+// the credentials too (regionalCheck).
+var credentialRefusals = []string{"InvalidClientTokenId", "AuthFailure", "UnrecognizedClientException",
+	"InvalidAccessKeyId", "InvalidToken"}
 
 // optInRefusal is how a region refused credentials another region took.
 type optInRefusal struct {

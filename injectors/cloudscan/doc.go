@@ -50,10 +50,11 @@
 //     access_key_max_age_days.
 //
 // An opt-in region that refuses credentials another region took
-// (InvalidClientTokenId, AuthFailure) is one the account has not enabled
-// (a default Region, which no account can disable, is never judged so): its
-// configurations get one error naming it, its regional checks stop, and its
-// calls are in no signature, since no trail logs them (awsoptin.go). With
+// (InvalidClientTokenId, AuthFailure, S3's InvalidAccessKeyId) is one the
+// account has not enabled (a default Region, which no account can disable,
+// is never judged so): its configurations get one error naming it, its
+// regional checks stop, and its calls are in no signature, since no trail
+// logs them (awsoptin.go). With
 // temporary credentials the error says the region may instead not take
 // their session token (a global STS endpoint's version 1 token is valid in
 // the Regions enabled by default only).

@@ -103,8 +103,9 @@ func (s *standIn) dropped(w http.ResponseWriter, event string) bool {
 // AuthFailure, as AWS answers credentials that are valid in the enabled
 // regions only (AWS Account Management Reference Guide, "Enable or disable
 // AWS Regions in your account"; the answers as AWS sends them:
-// boto/boto3#3975, aws/aws-sdk-ruby#2850). S3 in such a region is not
-// modelled.
+// boto/boto3#3975, aws/aws-sdk-ruby#2850). S3 (S3 Control's account
+// calls included) answers as it answers credentials it does not know
+// (refusesS3).
 func (s *standIn) disableRegion(region string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -137,5 +138,33 @@ func (s *standIn) refusesRegion(w http.ResponseWriter, service, region string) b
 		queryError(w, http.StatusForbidden, "https://"+service+".amazonaws.com/doc/2011-06-15/", "InvalidClientTokenId",
 			"The security token included in the request is invalid.")
 	}
+	return true
+}
+
+// refusesS3 answers an S3 request (an S3 Control one when control is
+// set) signed for a region disableRegion disabled, or refuseKeyIn
+// refuses, as S3 answers credentials its region does not know (Amazon S3
+// API Reference, "Error responses"): 403 InvalidAccessKeyId "The AWS
+// access key ID you provided does not exist in our records.", the key id
+// in AWSAccessKeyId; with a session token, 400 InvalidToken "The provided
+// token is malformed or otherwise invalid." (the answer of S3 in an
+// opt-in region to a session token it does not take: aws/aws-cli#8413,
+// aws/aws-sdk-java#2684). It reports whether it did.
+func (s *standIn) refusesS3(w http.ResponseWriter, r *http.Request, region string, control bool) bool {
+	s.mu.Lock()
+	off := s.disabled[region] || s.refusing[region]
+	s.mu.Unlock()
+	if !off {
+		return false
+	}
+	status, code, msg := http.StatusForbidden, "InvalidAccessKeyId", "The AWS access key ID you provided does not exist in our records."
+	if r.Header.Get("X-Amz-Security-Token") != "" {
+		status, code, msg = http.StatusBadRequest, "InvalidToken", "The provided token is malformed or otherwise invalid."
+	}
+	if control {
+		s3ControlError(w, status, code, msg)
+		return true
+	}
+	s3Error(w, status, code, msg, "")
 	return true
 }

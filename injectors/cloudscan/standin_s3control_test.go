@@ -23,7 +23,7 @@ const accountBlockPath = "/v20180820/configuration/publicAccessBlock"
 func (s *standIn) accountBlock(w http.ResponseWriter, r *http.Request, region string) {
 	const event = "s3.amazonaws.com:GetAccountPublicAccessBlock"
 	s.record(event, region, r)
-	if s.echoes(w, r, event, "s3control", "") { // S3 Control's error document
+	if s.echoes(w, r, event, "s3control", "") || s.refusesS3(w, r, region, true) { // S3 Control's error document
 		return
 	}
 	account := r.Header.Get("X-Amz-Account-Id")

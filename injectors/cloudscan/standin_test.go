@@ -90,7 +90,8 @@ import (
 //     NoSuchPublicAccessBlockConfiguration without one; it is logged as
 //     s3.amazonaws.com:GetAccountPublicAccessBlock (accountBlock).
 //   - A region disableRegion names is an opt-in region the account has not
-//     enabled: STS and EC2 refuse a request signed for it (disableRegion),
+//     enabled: STS, EC2 and S3 refuse a request signed for it
+//     (disableRegion, refusesS3),
 //     and no call signed for it is logged (seenCall.Unlogged): a trail
 //     logs the regions enabled in the account only (AWS CloudTrail User
 //     Guide, "Understanding multi-Region trails and opt-in Regions": a
@@ -318,7 +319,7 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 		s.accountBlock(w, r, region)
 	case r.Method == http.MethodGet && bucket == "":
 		s.record("s3.amazonaws.com:ListBuckets", region, r)
-		if s.echoes(w, r, "s3.amazonaws.com:ListBuckets", "s3", "") {
+		if s.echoes(w, r, "s3.amazonaws.com:ListBuckets", "s3", "") || s.refusesS3(w, r, region, false) {
 			return
 		}
 		if refusesBucketRegion(w, q.Get("bucket-region"), region) {
@@ -337,13 +338,14 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 		writeBuckets(w, rec, q.Get("bucket-region"))
 	case r.Method == http.MethodGet && q.Has("acl"):
 		s.record("s3.amazonaws.com:GetBucketAcl", region, r)
-		if s.echoes(w, r, "s3.amazonaws.com:GetBucketAcl", "s3", bucket) || s.redirects(w, bucket, region) {
+		if s.echoes(w, r, "s3.amazonaws.com:GetBucketAcl", "s3", bucket) || s.refusesS3(w, r, region, false) ||
+			s.redirects(w, bucket, region) {
 			return
 		}
 		s.serve(w, filepath.Join("s3", bucket, "acl"), nil, filepath.Join("s3", "acl"))
 	case r.Method == http.MethodGet && q.Has("publicAccessBlock"):
 		s.record("s3.amazonaws.com:GetBucketPublicAccessBlock", region, r)
-		if s.redirects(w, bucket, region) {
+		if s.refusesS3(w, r, region, false) || s.redirects(w, bucket, region) {
 			return
 		}
 		if s.find(filepath.Join("s3", bucket, "publicAccessBlock"), nil, "") == "" {
@@ -354,7 +356,7 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 		s.serve(w, filepath.Join("s3", bucket, "publicAccessBlock"), nil, "")
 	case r.Method == http.MethodGet && q.Has("policyStatus"):
 		s.record("s3.amazonaws.com:GetBucketPolicyStatus", region, r)
-		if s.redirects(w, bucket, region) {
+		if s.refusesS3(w, r, region, false) || s.redirects(w, bucket, region) {
 			return
 		}
 		if s.find(filepath.Join("s3", bucket, "policyStatus"), nil, "") == "" {
