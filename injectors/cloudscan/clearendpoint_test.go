@@ -65,6 +65,17 @@ func TestClearEndpointRefused(t *testing.T) {
 			map[string]string{"AWS_ENDPOINT_URL_SSO_OIDC": "http://sso.corp.example"}, ssoProfile,
 			"AWS_ENDPOINT_URL_SSO_OIDC", "http://sso.corp.example", clearEndpoint},
 
+		// A name under localhost, and localhost with the root's dot, are
+		// looked up in the network's DNS by Go and sent through
+		// HTTP_PROXY: not this machine's loopback.
+		{"setting to a name under localhost", map[string]string{SettingEndpointURL: "http://aws.localhost:4566"}, nil, "",
+			"cloudscan.endpoint_url", "http://aws.localhost:4566", localhostNameEndpoint},
+		{"setting to localhost with the root's dot", map[string]string{SettingEndpointURL: "http://LOCALHOST.:4566"}, nil, "",
+			"cloudscan.endpoint_url", "http://LOCALHOST.:4566", localhostNameEndpoint},
+		{"AWS_ENDPOINT_URL_S3 to a name under localhost", nil, map[string]string{"AWS_ENDPOINT_URL_S3": "http://s3.localhost.:4566"}, "",
+			"AWS_ENDPOINT_URL_S3", "http://s3.localhost.:4566", localhostNameEndpoint},
+
+		{"setting in https to a name under localhost", map[string]string{SettingEndpointURL: "https://aws.localhost:4566"}, nil, "", "", "", ""},
 		{"setting to 127.0.0.1", map[string]string{SettingEndpointURL: "http://127.0.0.1:9000"}, nil, "", "", "", ""},
 		{"setting to another loopback address", map[string]string{SettingEndpointURL: "http://127.31.0.9:9000"}, nil, "", "", "", ""},
 		{"setting to ::1", map[string]string{SettingEndpointURL: "http://[::1]:9000"}, nil, "", "", "", ""},

@@ -174,8 +174,21 @@ func endpointReason(raw string) string {
 		return "must not hold credentials"
 	case httpx.ClearToOtherHost(u):
 		return clearEndpoint
+	case strings.EqualFold(u.Scheme, "http") && localhostName(u.Hostname()):
+		return localhostNameEndpoint
 	}
 	return ""
+}
+
+// localhostName reports whether host is a name under localhost
+// ("s3.localhost"), or localhost written with the root's dot
+// ("localhost."): names RFC 6761 reserves for loopback, but which Go's
+// resolver, reading only "localhost" in the hosts file, asks the
+// network's DNS server for, and for which the proxy of HTTP_PROXY is
+// used (Go's proxy rules spare "localhost" and loopback addresses only).
+func localhostName(host string) bool {
+	h := strings.ToLower(host)
+	return h != "localhost" && (strings.TrimSuffix(h, ".") == "localhost" || strings.HasSuffix(strings.TrimSuffix(h, "."), ".localhost"))
 }
 
 // clearEndpoint is why an http:// endpoint on another host than this
@@ -183,6 +196,13 @@ func endpointReason(raw string) string {
 const clearEndpoint = "plain http:// to a host that is not this machine's loopback (127.0.0.0/8, ::1, localhost): " +
 	"the requests the AWS SDK signs with the host's credentials, and their session token (X-Amz-Security-Token), " +
 	"would cross the network in clear text; give https://, or a loopback address"
+
+// localhostNameEndpoint is why an http:// endpoint on a name under
+// localhost is refused (endpointReason).
+const localhostNameEndpoint = "plain http:// to a name under localhost (or localhost with a final dot), which Go looks up " +
+	"in the network's DNS, not in this machine's hosts file, and sends through the proxy of HTTP_PROXY if one is set: " +
+	"the requests the AWS SDK signs with the host's credentials, and their session token, would leave the machine in clear text; " +
+	"give http://localhost, a loopback address, or https://"
 
 // where names a key of the shared files: "<file>:<key>", the last file
 // read whose bytes hold value (a later file's key overrides an earlier

@@ -54,10 +54,12 @@ func TestS3AddressingAtLoopbackName(t *testing.T) {
 	}{
 		{"AWS_ENDPOINT_URL localhost", map[string]string{"AWS_ENDPOINT_URL": "http://localhost:4566"},
 			"localhost:4566/west-logs", "localhost:4566/v20180820/configuration/publicAccessBlock"},
-		{"AWS_ENDPOINT_URL LOCALHOST.", map[string]string{"AWS_ENDPOINT_URL": "http://LOCALHOST.:4566"},
+		// In https only: cloudscan refuses either in plain http://
+		// (endpointReason).
+		{"AWS_ENDPOINT_URL LOCALHOST.", map[string]string{"AWS_ENDPOINT_URL": "https://LOCALHOST.:4566"},
 			"LOCALHOST.:4566/west-logs", "LOCALHOST.:4566/v20180820/configuration/publicAccessBlock"},
-		{"AWS_ENDPOINT_URL_S3 under localhost", map[string]string{"AWS_ENDPOINT_URL_S3": "http://s3.localhost:4566",
-			"AWS_ENDPOINT_URL_S3_CONTROL": "http://control.localhost:4566"},
+		{"AWS_ENDPOINT_URL_S3 under localhost", map[string]string{"AWS_ENDPOINT_URL_S3": "https://s3.localhost:4566",
+			"AWS_ENDPOINT_URL_S3_CONTROL": "https://control.localhost:4566"},
 			"s3.localhost:4566/west-logs", "control.localhost:4566/v20180820/configuration/publicAccessBlock"},
 		{"AWS_ENDPOINT_URL IPv4", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"},
 			"127.0.0.1:4566/west-logs", "127.0.0.1:4566/v20180820/configuration/publicAccessBlock"},
