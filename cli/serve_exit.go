@@ -33,7 +33,7 @@ func jsonExit(c *ucli.Context, o Options, format string, err error) error {
 	if format != "json" {
 		return err
 	}
-	err = explain(o, c.App, err)
+	err = explain(o, c.App, o.args, err)
 	code, text, hint := ExitUsage, err.Error(), ""
 	var ee *ExitError
 	if errors.As(err, &ee) {
