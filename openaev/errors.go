@@ -47,6 +47,9 @@ type APIError struct {
 
 	permanent bool
 	cause     *httpx.HTTPError
+	// late says the wait a 429's or 503's Retry-After asked that the
+	// deadline left no room for (httpx.LateReason), "" otherwise.
+	late string
 }
 
 func (e *APIError) Error() string {
@@ -61,6 +64,9 @@ func (e *APIError) Error() string {
 		b.WriteString(" failed " + httpx.AfterAttempts(e.Attempts))
 	}
 	b.WriteString(httpx.Detail(e.Status, httpx.Location(e.cause), e.Body, e.Err))
+	if e.late != "" {
+		b.WriteString("; " + e.late)
+	}
 	return b.String()
 }
 

@@ -138,7 +138,9 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	// Only a refusal the platform will repeat (httpx's PermanentStatus) is
 	// permanent; a certificate refused, a redirect, a 409 are not retried
 	// now but worth a later try (a CA file fixed, a certificate rotated).
-	return nil, apiError(r.op, url, he)
+	ae := apiError(r.op, url, he)
+	ae.late = httpx.LateReason(err, "the platform") // the wait asked, once, after the status
+	return nil, ae
 }
 
 // apiError is the *APIError of request op to url that failed with he.

@@ -119,12 +119,16 @@ type TransmissionError struct {
 
 	kind  failure
 	cause *httpx.HTTPError // nil when no request failed (ctx ended)
+	// late says the wait a 429's or 503's Retry-After asked that the
+	// deadline left no room for (httpx.LateReason), "" otherwise.
+	late string
 }
 
-// transmissionError returns the error of chunk i from the request's error.
-func transmissionError(he *httpx.HTTPError, i int) *TransmissionError {
+// transmissionError returns the error of chunk i from the request's error
+// err, whose *httpx.HTTPError is he.
+func transmissionError(err error, he *httpx.HTTPError, i int) *TransmissionError {
 	te := &TransmissionError{Status: he.Status, Body: he.Body, Err: he.Err, Chunk: i, Total: 1,
-		Attempts: he.Attempts, cause: he}
+		Attempts: he.Attempts, cause: he, late: httpx.LateReason(err, "the backend")}
 	switch {
 	case he.Exhausted:
 		te.kind = failExhausted
@@ -158,6 +162,9 @@ func (e *TransmissionError) Error() string {
 		b.WriteString(": " + httpx.Redirect(e.Status, httpx.Location(e.cause), "the backend URL (--backend-url)"))
 	} else {
 		b.WriteString(httpx.Detail(e.Status, "", e.Body, e.Err))
+	}
+	if e.late != "" {
+		b.WriteString("; " + e.late)
 	}
 	if e.Total > 1 {
 		fmt.Fprintf(&b, " (chunk %d of %d; delivered chunks %s)", e.Chunk, e.Total, formatIndices(e.Delivered))

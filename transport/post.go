@@ -52,7 +52,7 @@ func (c *Client) post(ctx context.Context, injectID, key string, chunkIndex int,
 	if !errors.As(err, &he) {
 		return rep.Attempts, err // ctx ended
 	}
-	return rep.Attempts, transmissionError(he, chunkIndex)
+	return rep.Attempts, transmissionError(err, he, chunkIndex)
 }
 
 // headers returns the headers of a callback POST.

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -34,8 +35,23 @@ func (e *LateRetryError) Error() string {
 // retry in 100s (Retry-After), more than the 4.9s left before the
 // deadline: not retried", with the wait the Poster would have made when
 // it is not the one asked ("(Retry-After, capped to 30s)").
-func (e *LateRetryError) Reason() string {
-	s := "the server asked to retry in " + askedWait(e.Last.RetryAfter) + " (Retry-After"
+func (e *LateRetryError) Reason() string { return e.reason("the server") }
+
+// LateReason returns the Reason of the *LateRetryError in err's chain,
+// the server named who ("the backend", "the platform"), or "" when err
+// holds none: for an error type of another package that rebuilds its text
+// from the request's *HTTPError (transport's TransmissionError, openaev's
+// APIError), which says the wait asked once, after the status.
+func LateReason(err error, who string) string {
+	var le *LateRetryError
+	if !errors.As(err, &le) {
+		return ""
+	}
+	return le.reason(who)
+}
+
+func (e *LateRetryError) reason(who string) string {
+	s := who + " asked to retry in " + askedWait(e.Last.RetryAfter) + " (Retry-After"
 	switch {
 	case e.Wait < e.Last.RetryAfter:
 		s += ", capped to " + seconds(e.Wait) + ")"
