@@ -15,6 +15,15 @@ import (
 // register sends one registration and records its outcome. A registration
 // that differs from the current one is adopted and signalled on changed.
 func (r *runner) register(ctx context.Context, kind string) (Registration, error) {
+	return r.registerThen(ctx, kind, nil)
+}
+
+// registerThen is register; retryIn, when not nil, gives the wait before
+// the caller's next try after a failure that is not permanent, which the
+// failure's line names (retry_in): one line says what the platform
+// answered, the wait its Retry-After asked included, and when the next
+// try comes.
+func (r *runner) registerThen(ctx context.Context, kind string, retryIn func(error) time.Duration) (Registration, error) {
 	r.regMu.Lock()
 	defer r.regMu.Unlock()
 	cctx, cancel := context.WithTimeout(ctx, registerTimeout)
@@ -51,12 +60,20 @@ func (r *runner) register(ctx context.Context, kind string) (Registration, error
 		r.regFailure.Store(&why)
 		r.heartbeatOK.Store(false)
 		level := r.log.Warn
-		if IsPermanent(err) {
+		fields := []zap.Field{zap.Duration("duration", time.Since(t0)), zap.Error(err)}
+		var next time.Duration
+		if retryIn != nil {
+			next = retryIn(err)
+		}
+		switch {
+		case IsPermanent(err):
 			// What retrying cannot fix (a token refused, a bad
 			// configuration): the error says what to check.
 			level = r.log.Error
+		case retryIn != nil:
+			fields = append(fields, zap.Duration("retry_in", next))
 		}
-		level(kind+" failed", zap.Duration("duration", time.Since(t0)), zap.Error(err))
+		level(kind+" failed", fields...)
 		return Registration{}, err
 	}
 	r.heartbeatOK.Store(true)
@@ -106,32 +123,58 @@ func (r *runner) registration() Registration {
 // permanent.
 func (r *runner) registerFirst(ctx context.Context) (Registration, error) {
 	for n := 1; ; n++ {
-		reg, err := r.register(ctx, "registration")
+		var wait time.Duration
+		reg, err := r.registerThen(ctx, "registration", func(err error) time.Duration {
+			wait = askedOr(err, r.backoff(n))
+			return wait
+		})
 		if err == nil {
 			return reg, nil
 		}
 		if IsPermanent(err) {
 			return Registration{}, fmt.Errorf("register: %w", err)
 		}
-		if !sleep(ctx, r.backoff(n)) {
+		if ctx.Err() != nil || !sleep(ctx, wait) {
 			return Registration{}, ctx.Err()
 		}
 	}
 }
 
 // heartbeats repeats the registration every heartbeatInterval, sooner
-// after a failure, until ctx is done.
+// after a failure (unless the platform asked for a longer wait), until
+// ctx is done.
 func (r *runner) heartbeats(ctx context.Context) {
 	wait := r.heartbeatInterval
 	for fails := 0; ; {
 		if !sleep(ctx, wait) {
 			return
 		}
-		if _, err := r.register(ctx, "heartbeat"); err != nil {
+		_, err := r.registerThen(ctx, "heartbeat", func(err error) time.Duration {
+			wait = askedOr(err, min(r.backoff(fails+2), r.heartbeatInterval))
+			return wait
+		})
+		if err != nil {
 			fails++
-			wait = min(r.backoff(fails+1), r.heartbeatInterval)
 			continue
 		}
 		fails, wait = 0, r.heartbeatInterval
 	}
+}
+
+// mostAskedWait caps the wait a Retry-After asks of serve's next
+// registration: a platform in maintenance asking an hour is asked again
+// every 10 minutes, a header asking days (ParseRetryAfter reads up to 12)
+// does not stall the daemon for them.
+const mostAskedWait = 10 * time.Minute
+
+// askedOr returns the wait before the next registration after err: the
+// one the platform's last answer asked with a Retry-After (a 429 or 503,
+// httpx.HTTPError.RetryAfter), at most mostAskedWait, when longer than
+// backoff; backoff otherwise.
+func askedOr(err error, backoff time.Duration) time.Duration {
+	var he *httpx.HTTPError
+	if errors.As(err, &he) && he.RetryAfter > backoff {
+		return min(he.RetryAfter, max(mostAskedWait, backoff))
+	}
+	return backoff
 }
