@@ -16,11 +16,18 @@ type ec2API interface {
 	DescribeSecurityGroups(context.Context, *ec2.DescribeSecurityGroupsInput, ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error)
 }
 
+// ec2PageSize is how many security groups a DescribeSecurityGroups page
+// asks for: EC2's most. Without MaxResults EC2 answers every group of the
+// region at once, however many (Amazon EC2 API Reference,
+// DescribeSecurityGroups: MaxResults), one answer that call_timeout
+// bounds whole; in pages, each is a call of its own.
+const ec2PageSize = 1000
+
 // checkEC2 reports the region's security-group ingress rules open to the
 // whole IPv4 or IPv6 internet.
 func checkEC2(ctx context.Context, c ec2API) *CheckResult {
 	res := newCheckResult()
-	p := ec2.NewDescribeSecurityGroupsPaginator(c, &ec2.DescribeSecurityGroupsInput{},
+	p := ec2.NewDescribeSecurityGroupsPaginator(c, &ec2.DescribeSecurityGroupsInput{MaxResults: aws.Int32(ec2PageSize)},
 		func(o *ec2.DescribeSecurityGroupsPaginatorOptions) { o.StopOnDuplicateToken = true })
 	var groups []ec2types.SecurityGroup
 	next := func(page *ec2.DescribeSecurityGroupsOutput) *string { return page.NextToken }

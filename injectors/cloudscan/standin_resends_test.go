@@ -50,7 +50,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func TestStandInCountsResendsOnce(t *testing.T) {
 	st := newStandIn(t, nil, filepath.Join("testdata", "fixtures"))
 	post := func(invocation string) int {
-		return postEC2(t, st.URL(), "Action=DescribeSecurityGroups&Version=2016-11-15", invocation)
+		return postEC2(t, st.URL(), "Action=DescribeSecurityGroups&MaxResults=1000&Version=2016-11-15", invocation)
 	}
 	const event = "ec2.amazonaws.com:DescribeSecurityGroups"
 	if got := post("call-1"); got != http.StatusOK {
@@ -83,7 +83,7 @@ func TestStandInRefollowedLeavesOutResends(t *testing.T) {
 			st := newStandIn(t, nil, filepath.Join("testdata", "cases", "repeated_token_ec2", "fixtures"))
 			pages := append([]string{"call-1"}, tt.invocations...)
 			for i, inv := range pages {
-				form := "Action=DescribeSecurityGroups&Version=2016-11-15"
+				form := "Action=DescribeSecurityGroups&MaxResults=1000&Version=2016-11-15"
 				if i > 0 {
 					form += "&NextToken=again"
 				}

@@ -42,7 +42,9 @@ import (
 //     IsTruncated true and a Marker, the next request sends Marker (IAM API
 //     Reference, ListUsers: IsTruncated, Marker); EC2
 //     DescribeSecurityGroups answers nextToken, the next request sends
-//     NextToken (Amazon EC2 API Reference, DescribeSecurityGroups); S3
+//     NextToken, and pages only a request that gives MaxResults (5 to
+//     1000; without it EC2 answers every item at once: ec2Paging)
+//     (Amazon EC2 API Reference, DescribeSecurityGroups); S3
 //     ListBuckets answers ContinuationToken, the next request sends
 //     continuation-token (Amazon S3 API Reference, ListBuckets). A token
 //     the stand-in did not issue fails the test (AWS hands out the only
@@ -298,7 +300,7 @@ func (s *standIn) query(w http.ResponseWriter, r *http.Request, service, region 
 		token = r.PostForm.Get("Marker")
 	}
 	base, ok := s.page(w, r, filepath.Join(service, action), token)
-	if !ok {
+	if !ok || (service == "ec2" && !s.ec2Paging(w, r, base, qualifiers)) {
 		return
 	}
 	if service == "iam" && action == "GetLoginProfile" && s.find(base, qualifiers, "") == "" {
