@@ -12,6 +12,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
+	"go.uber.org/zap"
 )
 
 // TestCallsListedInTheRegionThatRecordsThem checks that each target lists,
@@ -258,5 +259,25 @@ func TestRepeatedPageTokenEndsTheListing(t *testing.T) {
 				t.Errorf("error_info %+v does not name %s", out.ErrorInfo, tt.op)
 			}
 		})
+	}
+}
+
+// TestIAMCheckAnsweredInEveryPartition runs the IAM check for a region of
+// each partition the SDK knows against the stand-in, which answers IAM
+// only signed for a partition's global region, as IAM does: the check of
+// every one of them is answered, none refused for its signature.
+func TestIAMCheckAnsweredInEveryPartition(t *testing.T) {
+	setAWSEnv(t)
+	st := newStandIn(t, nil, fixtures())
+	sess, err := awsProvider{}.open(context.Background(), zap.NewNop(), defaultParams(), hostSettings{endpointURL: st.URL()}, testVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, region := range []string{"eu-west-1", "cn-northwest-1", "us-gov-east-1", "us-iso-east-1", "us-isob-east-1",
+		"us-isof-south-1", "eu-isoe-west-1", "eusc-de-east-1"} {
+		res := sess.check(context.Background(), ServiceIAM, region, "123456789012")
+		if res.Failed || len(res.Errors) > 0 {
+			t.Errorf("%s (IAM signed for %s): failed %v, errors %+v", region, iamRegion(context.Background(), region), res.Failed, res.Errors)
+		}
 	}
 }

@@ -216,10 +216,14 @@ func (s *standIn) unfollowed() []string {
 }
 
 // iamSigningRegions are the regions IAM accepts a request signed for: its
-// partitions' global regions (the stand-in serves every partition at one
-// endpoint). AWS answers any other with SignatureDoesNotMatch.
+// partitions' global regions, the credential scope of each partition's
+// IAM endpoint in the SDK's endpoint data (aws, aws-cn, aws-us-gov,
+// aws-iso, aws-iso-b, aws-iso-f, aws-iso-e, aws-eusc; the stand-in serves
+// every partition at one endpoint). AWS answers any other with
+// SignatureDoesNotMatch.
 var iamSigningRegions = map[string]bool{
 	"us-east-1": true, "cn-north-1": true, "us-gov-west-1": true, "us-iso-east-1": true, "us-isob-east-1": true,
+	"us-isof-south-1": true, "eu-isoe-west-1": true, "eusc-de-east-1": true,
 }
 
 // queryError answers a query-protocol (IAM, STS) error document.

@@ -31,7 +31,8 @@ import (
 //     CloudFront events are recorded in us-east-1).
 //   - IAM answers only a request signed for its partition's global region
 //     (us-east-1; cn-north-1, us-gov-west-1, us-iso-east-1,
-//     us-isob-east-1, since one endpoint stands in for every partition);
+//     us-isob-east-1, us-isof-south-1, eu-isoe-west-1, eusc-de-east-1,
+//     since one endpoint stands in for every partition);
 //     any other gets 403 SignatureDoesNotMatch "Credential should be
 //     scoped to a valid region, not '<region>'. " (AWS General Reference,
 //     SigV4: "a service like IAM that uses a globally unique endpoint, use
