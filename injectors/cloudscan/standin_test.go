@@ -22,6 +22,11 @@ import (
 // Rules it enforces, each with the behaviour of AWS it models and where
 // that behaviour is written down:
 //
+//   - Every request is signed (SigV4), but STS's AssumeRoleWithWebIdentity,
+//     whose token is its credential: an unsigned one fails the test and is
+//     answered 403, MissingAuthenticationToken for a query API, AccessDenied
+//     for S3 (IAM and STS API Reference, "Common Errors"); so is an S3 or
+//     S3 Control request signed for another service than s3.
 //   - Service and region come from the SigV4 credential scope
 //     (Credential=<key>/<date>/<region>/<service>/aws4_request), as AWS
 //     reads them (AWS General Reference, "Elements of an AWS API request
@@ -157,6 +162,11 @@ type standIn struct {
 	// each.
 	issued   map[string]bool
 	followed map[string]int
+	// violations holds the requests the stand-in refused as AWS would,
+	// which no client of it should send (violation); expectViolations,
+	// set by a test of those rules, keeps them from failing the test.
+	violations       []string
+	expectViolations bool
 	// disabled holds the opt-in regions the account has not enabled
 	// (disableRegion); refusing, the enabled regions that refuse the
 	// credentials all the same (refuseKeyIn).
@@ -240,6 +250,13 @@ func (s *standIn) route(w http.ResponseWriter, r *http.Request) {
 		s.query(w, r, service, region)
 		return
 	}
+	if service != "s3" {
+		// S3 and S3 Control sign for s3 alone; a request signed for no
+		// service or another one AWS refuses unanswered.
+		s.violation("%s %s signed for service %q, not s3", r.Method, r.URL, service)
+		s3Error(w, http.StatusForbidden, "AccessDenied", "Access Denied", "")
+		return
+	}
 	s.rest(w, r, region)
 }
 
@@ -266,6 +283,12 @@ func (s *standIn) query(w http.ResponseWriter, r *http.Request, service, region 
 	action := r.PostForm.Get("Action")
 	if service == "" && action == "AssumeRoleWithWebIdentity" {
 		service = "sts" // an unsigned call: its token is its credential
+	}
+	if service == "" {
+		s.violation("%s sent unsigned", action)
+		queryError(w, http.StatusForbidden, "https://sts.amazonaws.com/doc/2011-06-15/", "MissingAuthenticationToken",
+			"The request must contain either a valid (registered) AWS access key ID or X.509 certificate.")
+		return
 	}
 	event := service + ".amazonaws.com:" + action
 	if s.dropped(w, event) {
