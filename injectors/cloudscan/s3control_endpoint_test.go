@@ -2,33 +2,12 @@ package cloudscan
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 )
-
-// hostRecorder is an HTTP client that sends nothing: it records the host
-// of each request and answers S3 Control's 404 for an account without a
-// block.
-type hostRecorder struct {
-	mu    sync.Mutex
-	hosts []string
-}
-
-func (h *hostRecorder) Do(r *http.Request) (*http.Response, error) {
-	h.mu.Lock()
-	h.hosts = append(h.hosts, r.URL.Host)
-	h.mu.Unlock()
-	body := `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Code>NoSuchPublicAccessBlockConfiguration</Code><Message>none</Message></Error></ErrorResponse>`
-	return &http.Response{StatusCode: http.StatusNotFound, Header: http.Header{"Content-Type": {"application/xml"}},
-		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
-}
 
 // TestS3ControlHostAtConfiguredEndpoint: S3 Control puts the account id in
 // front of its endpoint's host. An endpoint the SDK takes from its own
@@ -62,7 +41,7 @@ func TestS3ControlHostAtConfiguredEndpoint(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			rec := &hostRecorder{}
+			rec := &urlRecorder{}
 			cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryMaxAttempts(1))
 			if err != nil {
 				t.Fatal(err)
@@ -73,8 +52,8 @@ func TestS3ControlHostAtConfiguredEndpoint(t *testing.T) {
 			if apiCode(err) != "NoSuchPublicAccessBlockConfiguration" {
 				t.Fatalf("err = %v, want the stand-in's NoSuchPublicAccessBlockConfiguration", err)
 			}
-			if len(rec.hosts) != 1 || rec.hosts[0] != tc.want {
-				t.Errorf("hosts = %q, want [%q]", rec.hosts, tc.want)
+			if want := tc.want + "/v20180820/configuration/publicAccessBlock"; len(rec.urls) != 1 || rec.urls[0] != want {
+				t.Errorf("sent to %q, want [%q]", rec.urls, want)
 			}
 		})
 	}
