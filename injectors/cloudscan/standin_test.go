@@ -24,9 +24,10 @@ import (
 //
 //   - Every request is signed (SigV4), but STS's AssumeRoleWithWebIdentity,
 //     whose token is its credential: an unsigned one fails the test and is
-//     answered 403, MissingAuthenticationToken for a query API, AccessDenied
-//     for S3 (IAM and STS API Reference, "Common Errors"); so is an S3 or
-//     S3 Control request signed for another service than s3.
+//     answered 403, MissingAuthenticationToken for a query API (IAM and
+//     STS API Reference, "Common Errors"), AccessDenied for S3 (Amazon S3
+//     API Reference, "Error responses"); so is an S3 or S3 Control request
+//     signed for another service than s3 (violation).
 //   - Service and region come from the SigV4 credential scope
 //     (Credential=<key>/<date>/<region>/<service>/aws4_request), as AWS
 //     reads them (AWS General Reference, "Elements of an AWS API request
