@@ -105,7 +105,7 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 	if ct, ok := p.contracts[in.contract]; ok && ct.lostAll != "" {
 		return ct.lostAll, http.StatusInternalServerError
 	}
-	if ct, ok := p.contracts[in.contract]; ok {
+	if ct, ok := p.contracts[in.contract]; ok && ct.targeted {
 		if lost, legacyStatus := targetedAssetsLost(ct.content, in.content); lost != "" {
 			return lost, legacyStatus
 		}

@@ -44,6 +44,9 @@ type registered struct {
 	// lostAll says why the platform loses every callback of its injects
 	// (callbacksLost), or is "".
 	lostAll string
+	// targeted: its content declares a targeted-asset field, which each
+	// callback resolves (targeted.go).
+	targeted bool
 }
 
 // boundContract is one injector_contracts entry as Jackson binds it
@@ -162,7 +165,8 @@ func saveContract(v Version, bc boundContract, payloads bool, domains map[string
 		}
 	}
 	outs, fault, status := readOutputs(v, bc.content)
-	return registered{outputs: outs, fault: fault, faultStatus: status, lostAll: callbacksLost(bc.content)}, nil
+	return registered{outputs: outs, fault: fault, faultStatus: status, lostAll: callbacksLost(bc.content),
+		targeted: targetedFields(bc.content) > 0}, nil
 }
 
 // bindString binds a String property as Jackson does: a string, null (or

@@ -61,7 +61,7 @@ func (p *Platform) ImportContract(id, injectorType, injectorName, content string
 			Name: "Dummy " + injectorName, Type: injectorType + placeholderSuffix}
 		p.placeholders[injectorType] = ph
 	}
-	p.contracts[id] = registered{content: content}
+	p.contracts[id] = registered{content: content, targeted: targetedFields(content) > 0}
 	p.expectations[id] = contractExpectations(content)
 	p.linkLocked(id, ph)
 }

@@ -45,6 +45,23 @@ import (
 // one its message carries (Platform.Message); an inject whose message the
 // stand-in did not write is taken to have none of those keys.
 
+// targetedFields counts the targeted-asset fields of a contract's content.
+func targetedFields(contract string) int {
+	doc, ok := readStructured(contract)
+	if !ok || doc == nil {
+		return 0
+	}
+	n := 0
+	fields, _ := doc["fields"].([]any)
+	for _, f := range fields {
+		fm, _ := f.(map[string]any)
+		if typ, _ := fm["type"].(string); typ == "targeted-asset" {
+			n++
+		}
+	}
+	return n
+}
+
 // targetedAssetsLost returns why the platform loses every callback of an
 // inject of content (nil: none known) made with a contract of content
 // contract, and the legacy ingestion's answer, or "" (see above).
