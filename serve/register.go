@@ -59,6 +59,11 @@ func (r *runner) registerThen(ctx context.Context, kind string, retryIn func(err
 		why := registrationReason(err)
 		r.regFailure.Store(&why)
 		r.heartbeatOK.Store(false)
+		if kind == firstRegistration && IsPermanent(err) {
+			// registerFirst returns it, and Run with it: its caller says
+			// it (injectkit serve's exit line), not this log as well.
+			return Registration{}, err
+		}
 		level := r.log.Warn
 		fields := []zap.Field{zap.Duration("duration", time.Since(t0)), zap.Error(err)}
 		var next time.Duration
@@ -119,12 +124,16 @@ func (r *runner) registration() Registration {
 	return r.current
 }
 
+// firstRegistration is the kind of registerFirst's registrations: a
+// permanent failure of one is returned by Run, not logged.
+const firstRegistration = "registration"
+
 // registerFirst registers until it succeeds, ctx is done or the error is
 // permanent.
 func (r *runner) registerFirst(ctx context.Context) (Registration, error) {
 	for n := 1; ; n++ {
 		var wait time.Duration
-		reg, err := r.registerThen(ctx, "registration", func(err error) time.Duration {
+		reg, err := r.registerThen(ctx, firstRegistration, func(err error) time.Duration {
 			wait = askedOr(err, r.backoff(n))
 			return wait
 		})
