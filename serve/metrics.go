@@ -94,7 +94,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		connected:    r.gauge("injectkit_broker_connected", "1 while the daemon is connected to the broker (consuming, or paused with its consumer cancelled), else 0."),
 		reconnects:   r.counter("injectkit_broker_reconnects_total", "Connections to the broker after the first one."),
 		authFailures: r.counter("injectkit_auth_failures_total", "Messages whose handling the platform refused for authorization (401, 403, or 404 for access denied before OpenAEV 2.0.0), each counted once however often it is refused."),
-		paused:       r.gauge("injectkit_consumption_paused", "1 while consumption is paused (the platform refuses the token, the outbox is full, or a process of an earlier injectkit sends bodies from the outbox, which keeps results from being stored: see /healthz reason), else 0."),
+		paused:       r.gauge("injectkit_consumption_paused", "1 while consumption is paused (the platform refuses the token, the outbox is full or its file system refuses writes, or a process of an earlier injectkit sends bodies from the outbox, which keeps results from being stored: see /healthz reason), else 0."),
 		held:         r.gauge("injectkit_results_held", heldHelp),
 		received:     r.counterVec("injectkit_injects_received_total", "injector", "Injects received for the first time (redeliveries are counted in injectkit_redeliveries_total), by injector (\"unknown\" when the message names none that is registered, or cannot be decoded: malformed or too large, whatever contract it names)."),
 		executed: r.counterVecs("injectkit_injects_executed_total", []string{"injector", "status"},
