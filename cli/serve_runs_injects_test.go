@@ -265,4 +265,11 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	if strings.Contains(stderr.String(), serveToken) {
 		t.Error("token leaked to the logs")
 	}
+	// --log-format json: every line of stderr is a JSON log line, from
+	// the start to the stop.
+	for line := range strings.SplitSeq(strings.TrimSuffix(stderr.String(), "\n"), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("a stderr line is not JSON: %s", line)
+		}
+	}
 }
