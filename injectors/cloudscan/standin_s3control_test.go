@@ -19,7 +19,11 @@ const accountBlockPath = "/v20180820/configuration/publicAccessBlock"
 // s3.amazonaws.com:GetAccountPublicAccessBlock, S3 Control's calls being
 // S3 events named after their IAM action, in the region it was signed
 // for. A request without x-amz-account-id fails the test: the API
-// requires it.
+// requires it; so does one naming another account than the one
+// GetCallerIdentity answered, refused 403 AccessDenied (S3 Control API
+// Reference, GetPublicAccessBlock: "the account ID for the Amazon Web
+// Services account whose PublicAccessBlock configuration you want to
+// retrieve", which takes s3:GetAccountPublicAccessBlock in that account).
 func (s *standIn) accountBlock(w http.ResponseWriter, r *http.Request, region string) {
 	const event = "s3.amazonaws.com:GetAccountPublicAccessBlock"
 	s.record(event, region, r)
@@ -30,6 +34,14 @@ func (s *standIn) accountBlock(w http.ResponseWriter, r *http.Request, region st
 	if account == "" {
 		s.t.Errorf("stand-in: %s without x-amz-account-id", event)
 		s3ControlError(w, http.StatusBadRequest, "InvalidRequest", "Missing required header for this request: x-amz-account-id")
+		return
+	}
+	if proved := s.identity(); proved != "" && account != proved {
+		// The credentials' account may read its own block only: another
+		// account's is refused, as any call on a resource of an account
+		// that grants the caller nothing.
+		s.violation("%s for account %s, the credentials' being %s", event, account, proved)
+		s3ControlError(w, http.StatusForbidden, "AccessDenied", "Access Denied")
 		return
 	}
 	base := filepath.Join("s3control", "publicAccessBlock")
