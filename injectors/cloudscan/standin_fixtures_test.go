@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"testing"
 )
 
 // The stand-in's answers: fixtures looked up in its dirs, errors with the
@@ -118,7 +119,13 @@ func errorStatus(body []byte) int {
 	switch m[1] {
 	case "AccessDenied", "UnauthorizedOperation", "AccessDeniedException", "InvalidClientTokenId":
 		return http.StatusForbidden
-	case "Throttling", "ThrottlingException", "ExpiredToken":
+	case "ExpiredToken":
+		// A query API's (IAM, STS: <ErrorResponse>) is 403, S3's 400.
+		if strings.Contains(s, "<ErrorResponse") {
+			return http.StatusForbidden
+		}
+		return http.StatusBadRequest
+	case "Throttling", "ThrottlingException":
 		return http.StatusBadRequest
 	case "RequestLimitExceeded", "SlowDown", "ServiceUnavailable":
 		return http.StatusServiceUnavailable
@@ -322,4 +329,36 @@ func writeBuckets(w http.ResponseWriter, rec *httptest.ResponseRecorder, region 
 	}
 	w.WriteHeader(rec.Code)
 	_, _ = w.Write(body)
+}
+
+// TestStandInErrorStatus: a fixture's error document is served with the
+// status AWS answers its code with, by service where they differ.
+func TestStandInErrorStatus(t *testing.T) {
+	query := func(code string) string {
+		return `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>` + code +
+			`</Code><Message>m</Message></Error><RequestId>r</RequestId></ErrorResponse>`
+	}
+	s3 := func(code string) string {
+		return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>` + code + `</Code><Message>m</Message></Error>`
+	}
+	ec2 := func(code string) string {
+		return `<Response><Errors><Error><Code>` + code + `</Code><Message>m</Message></Error></Errors></Response>`
+	}
+	for _, tt := range []struct {
+		name, body string
+		want       int
+	}{
+		{"STS ExpiredToken", query("ExpiredToken"), http.StatusForbidden},
+		{"S3 ExpiredToken", s3("ExpiredToken"), http.StatusBadRequest},
+		{"IAM Throttling", query("Throttling"), http.StatusBadRequest},
+		{"EC2 RequestLimitExceeded", ec2("RequestLimitExceeded"), http.StatusServiceUnavailable},
+		{"EC2 UnauthorizedOperation", ec2("UnauthorizedOperation"), http.StatusForbidden},
+		{"S3 SlowDown", s3("SlowDown"), http.StatusServiceUnavailable},
+		{"IAM NoSuchEntity", query("NoSuchEntity"), http.StatusNotFound},
+		{"a result", `<GetCallerIdentityResponse><GetCallerIdentityResult/></GetCallerIdentityResponse>`, http.StatusOK},
+	} {
+		if got := errorStatus([]byte(tt.body)); got != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, got, tt.want)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package cloudscan
 import (
 	"net/http"
 	"path/filepath"
+	"testing"
 )
 
 // accountBlockPath is the path of S3 Control's GetPublicAccessBlock (Amazon
@@ -61,4 +62,42 @@ func s3ControlError(w http.ResponseWriter, status int, code, msg string) {
 	_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>
 <ErrorResponse><Error><Code>` + code + `</Code><Message>` + msg +
 		`</Message></Error><RequestId>5B8A0F2D9C3E7A16</RequestId><HostId>c3RhbmQtaW4taG9zdA==</HostId></ErrorResponse>`))
+}
+
+// TestStandInRefusesAnotherAccountsBlock: once GetCallerIdentity has
+// answered, S3 Control's GetPublicAccessBlock for another account than
+// the credentials' is refused 403 AccessDenied and recorded as a
+// violation; the credentials' own account's is served.
+func TestStandInRefusesAnotherAccountsBlock(t *testing.T) {
+	st := newStandIn(t, nil, fixtures())
+	st.expectViolations = true
+	if code, body := st.postQuery(t, "sts", "eu-west-1", "Action=GetCallerIdentity&Version=2011-06-15"); code != http.StatusOK {
+		t.Fatalf("identity: %d %s", code, body)
+	}
+	for _, tt := range []struct {
+		account    string
+		wantStatus int
+		violations int
+	}{
+		{"111111111111", http.StatusForbidden, 1},
+		{st.identity(), http.StatusNotFound, 0}, // no block: NoSuchPublicAccessBlockConfiguration
+	} {
+		t.Run(tt.account, func(t *testing.T) {
+			st.mu.Lock()
+			before := len(st.violations)
+			st.mu.Unlock()
+			req, err := http.NewRequest(http.MethodGet, st.URL()+accountBlockPath, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Amz-Account-Id", tt.account)
+			code, body := sendSigned(t, req, "s3", "eu-west-1")
+			st.mu.Lock()
+			got := len(st.violations) - before
+			st.mu.Unlock()
+			if code != tt.wantStatus || got != tt.violations {
+				t.Errorf("status %d, %d violations: %s; want %d, %d", code, got, body, tt.wantStatus, tt.violations)
+			}
+		})
+	}
 }

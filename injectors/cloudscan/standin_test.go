@@ -63,10 +63,12 @@ import (
 //     never ends).
 //   - An error document is served with the HTTP status AWS gives its code:
 //     AccessDenied, UnauthorizedOperation, InvalidClientTokenId 403;
-//     Throttling, ExpiredToken 400; RequestLimitExceeded, SlowDown,
-//     ServiceUnavailable 503; NoSuch… 404 (IAM and STS API Reference,
-//     "Common Errors"; Amazon EC2 API Reference, "Error codes"; Amazon S3
-//     API Reference, "Error responses"). The SDK retries by status and
+//     ExpiredToken 403 from a query API, 400 from S3 (the answers as AWS
+//     sends them: cfn-sphere/cfn-sphere#55, romange/helio#15); Throttling
+//     400; RequestLimitExceeded, SlowDown, ServiceUnavailable 503; NoSuch…
+//     404 (IAM and STS API Reference, "Common Errors"; Amazon EC2 API
+//     Reference, "Error codes"; Amazon S3 API Reference, "Error
+//     responses"). The SDK retries by status and
 //     code, so the status decides what is retried.
 //   - ListBuckets with bucket-region lists the buckets of that region
 //     only (Amazon S3 API Reference, ListBuckets: "BucketRegion limits the
