@@ -172,10 +172,10 @@ func endpointReason(raw string) string {
 		return err.Error()
 	case u.User != nil:
 		return "must not hold credentials"
+	case strings.EqualFold(u.Scheme, "http") && localhostName(u.Hostname()):
+		return localhostNameEndpoint // the why of this ClearToOtherHost case
 	case httpx.ClearToOtherHost(u):
 		return clearEndpoint
-	case strings.EqualFold(u.Scheme, "http") && localhostName(u.Hostname()):
-		return localhostNameEndpoint
 	}
 	return ""
 }

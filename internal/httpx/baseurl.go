@@ -165,15 +165,18 @@ func checkHost(u *url.URL) error {
 }
 
 // ClearToOtherHost reports whether a request to u goes in clear (plain
-// http://) to another host than this machine's loopback: localhost (or a
-// name under .localhost) or a loopback address never leaves the machine.
-// A secret it carries can then be read by anyone on the path.
+// http://) to another host than this machine's loopback: only localhost
+// itself or a loopback address never leaves the machine. A name under
+// .localhost, or localhost. with its final dot, does: Go's resolver asks
+// the DNS server for it (/etc/hosts holds only localhost), and
+// http.ProxyFromEnvironment sends it to HTTP_PROXY. A secret it carries
+// can then be read by anyone on the path.
 func ClearToOtherHost(u *url.URL) bool {
 	if u == nil || !strings.EqualFold(u.Scheme, "http") {
 		return false
 	}
-	h := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+	h := strings.ToLower(u.Hostname())
+	if h == "localhost" {
 		return false
 	}
 	a, err := netip.ParseAddr(h)
