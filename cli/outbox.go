@@ -308,7 +308,7 @@ func outboxCommand(o Options) *ucli.Command {
 		Usage: "list, resend or drop the bodies the backend has not accepted (signatures, terminal callbacks)",
 		Description: "Every body `injectkit run` sends is first stored in the outbox (--outbox) and removed\n" +
 			"once the backend answered 2xx. Bodies whose retries ran out are pending; bodies the\n" +
-			"backend rejected for good (a 4xx other than 401, 403, 407, 408, 409 and 429) are dead and\n" +
+			"backend rejected for good (a 4xx other than 401, 403, 407, 408, 409 and 429, a 501 or 505) are dead and\n" +
 			"never resent unless retry-dead is asked; a token refused (401, 403) leaves them pending, for a\n" +
 			"flush with the right one. A resend uses the token of the configuration: none is stored.",
 		Subcommands: []*ucli.Command{

@@ -15,7 +15,8 @@ import (
 // Sentinels matched with errors.Is on an *APIError.
 var (
 	// ErrPermanent matches a request the platform refused in a way it will
-	// repeat: a 4xx other than 407, 408, 409 and 429 (httpx.PermanentStatus).
+	// repeat: a 4xx other than 407, 408, 409 and 429, or a 501 or 505
+	// (httpx.PermanentStatus).
 	// Sending the same request again is pointless. It is
 	// httpx.ErrPermanent, the one permanent marker of every injectkit
 	// client.

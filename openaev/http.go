@@ -58,7 +58,7 @@ type request struct {
 }
 
 // do sends r with retries (see httpx.Poster) and returns the reply body of
-// a 2xx answer. A 5xx, 408 or 429 status, a network error or a timeout is
+// a 2xx answer. A 5xx (but 501 and 505), 408 or 429 status, a network error or a timeout is
 // retried after waits doubling from the initial delay, or what a
 // Retry-After header on a 429 or 503 asks for (at most 30 s); a 409 too
 // when r.retryConflict. Any other status, or a certificate refused, fails

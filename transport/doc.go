@@ -54,7 +54,7 @@
 // (errors.Is ErrTargetTooLarge), also returned before the first POST. A
 // failed delivery is a *TransmissionError; errors.Is(err, ErrPermanent)
 // tells a rejection the backend will repeat (a 4xx other than 407, 408, 409 and
-// 429) from a failure worth trying again later (ErrRetriesExhausted).
+// 429, a 501 or 505) from a failure worth trying again later (ErrRetriesExhausted).
 // Cancelling the context stops at once and yields the context's error.
 //
 // The HTTP client, the retries, Retry-After and the redaction are those of

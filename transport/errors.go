@@ -22,7 +22,7 @@ var (
 	ErrTargetTooLarge = errors.New("target too large for one body")
 	// ErrPermanent matches a *TransmissionError the backend will repeat
 	// whatever the number of tries: a 4xx status other than 407, 408, 409 and
-	// 429. A caller keeping bodies for later (an outbox) drops those and
+	// 429, or a 501 or 505. A caller keeping bodies for later (an outbox) drops those and
 	// keeps the others. It is httpx.ErrPermanent, the one permanent
 	// marker of every injectkit client (openaev.ErrPermanent too).
 	ErrPermanent = httpx.ErrPermanent

@@ -11,8 +11,8 @@ import (
 )
 
 // PostBody posts one body, as Encoding.Bodies yields it, for chunk
-// chunkIndex of an inject's callback. A 2xx status is success. A 5xx, 408
-// or 429 status, a connection error or a timeout is retried after waits
+// chunkIndex of an inject's callback. A 2xx status is success. A 5xx (but
+// 501 and 505), 408 or 429 status, a connection error or a timeout is retried after waits
 // doubling from the initial delay; a Retry-After header on a 429 or 503
 // replaces the wait, capped at 30 s (one asking for no wait, 0 or a date
 // past, leaves it: never a retry at once). Each retry is logged at WARN; the

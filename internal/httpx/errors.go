@@ -15,7 +15,7 @@ var (
 	// ErrPermanent matches a request the server refused in a way it will
 	// repeat whatever the number of tries: sending it again is pointless.
 	// For an *HTTPError, that is a final 4xx status other than 407, 408,
-	// 409 and 429 (see PermanentStatus).
+	// 409 and 429, or a 501 or 505 (see PermanentStatus).
 	ErrPermanent = errors.New("permanent failure")
 	// ErrRetriesExhausted matches a request whose every attempt failed
 	// with a status or a network error worth retrying: it may succeed

@@ -64,7 +64,8 @@ func TestStatusClasses(t *testing.T) {
 		{0, true, false}, {200, false, false}, {302, false, false}, {400, false, true}, {401, false, true},
 		{403, false, true}, {404, false, true}, {408, true, false}, {409, false, false}, {410, false, true},
 		{413, false, true}, {422, false, true}, {429, true, false}, {499, false, true}, {500, true, false},
-		{502, true, false}, {503, true, false}, {504, true, false}, {599, true, false}, {600, false, false},
+		{501, false, true}, {502, true, false}, {503, true, false}, {504, true, false}, {505, false, true}, {507, true, false},
+		{599, true, false}, {600, false, false},
 	}
 	for _, tt := range tests {
 		if r, p := RetryableStatus(tt.code, "op"), PermanentStatus(tt.code); r != tt.retry || p != tt.perm {

@@ -45,12 +45,21 @@ func Redirect(status int, location, what string) string {
 // a final status for which PermanentStatus holds.
 func (e *HTTPError) Permanent() bool { return !e.Exhausted && PermanentStatus(e.Status) }
 
-// RetryableStatus is the default Retryable predicate: a 5xx, a 408 Request
-// Timeout, a 429 Too Many Requests, or 0, no response at all (a network
-// error or a timeout).
+// RetryableStatus is the default Retryable predicate: a 5xx but 501 and
+// 505 (see Unsupported), a 408 Request Timeout, a 429 Too Many Requests,
+// or 0, no response at all (a network error or a timeout).
 func RetryableStatus(status int, _ string) bool {
-	return status == 0 || status >= 500 && status < 600 ||
+	return status == 0 || status >= 500 && status < 600 && !Unsupported(status) ||
 		status == http.StatusRequestTimeout || status == http.StatusTooManyRequests
+}
+
+// Unsupported reports whether status is a 5xx that says the server, or a
+// proxy in front of it, does not support the request at all, rather than
+// fails it for now: 501 Not Implemented (the method is not supported,
+// RFC 9110 15.6.2) and 505 HTTP Version Not Supported. A retry meets the
+// same answer until the server changes: it is refused for good, as a 405.
+func Unsupported(status int) bool {
+	return status == http.StatusNotImplemented || status == http.StatusHTTPVersionNotSupported
 }
 
 // GatewayNoAnswer reports whether an answer of status with body is a
@@ -111,10 +120,10 @@ func EnvoyReset(body string) bool {
 // repeat: any 4xx except 407 Proxy Authentication Required (a proxy in
 // between refused its own credentials, see ProxyRefused), 408 Request
 // Timeout, 409 Conflict (a state that may change) and 429 Too Many
-// Requests.
+// Requests; and a 501 or 505 (see Unsupported).
 func PermanentStatus(status int) bool {
 	return status >= 400 && status < 500 && status != http.StatusRequestTimeout && !ProxyRefused(status) &&
-		status != http.StatusConflict && status != http.StatusTooManyRequests
+		status != http.StatusConflict && status != http.StatusTooManyRequests || Unsupported(status)
 }
 
 // ProxyRefused reports whether status is 407 Proxy Authentication

@@ -7,7 +7,7 @@
 // time of its next attempt (and how many attempts got no answer once sent,
 // the backend perhaps holding the body already: Record.Unanswered, which
 // a post of the body gets with EarlierUnanswered); a body the backend
-// rejected for good (a 4xx other than 407, 408, 409 and 429) moves to the dead list with the status and
+// rejected for good (a 4xx other than 407, 408, 409 and 429, a 501 or 505) moves to the dead list with the status and
 // response body, and is never resent unless RetryDead moves it back.
 //
 // Each record keeps what a resend needs and nothing secret: the inject id,
