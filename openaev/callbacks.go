@@ -3,11 +3,13 @@ package openaev
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"strings"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -157,10 +159,22 @@ func (c *Client) Callback(ctx context.Context, injectID string, e Execution) err
 // id: op is "complete" or "data" for the bodies of a terminal callback
 // (retried on a 409, see Callback), "trace" for a trace. The final failure
 // is returned, not logged: the caller's caller logs it once.
+//
+// A trace is kept nowhere, and a lost one loses nothing the terminal
+// callback does not carry: a 429 or 503 whose Retry-After asks more than
+// a retry waits (30 s) ends its attempts at that answer
+// (httpx.WithLongWaitEnds), the error saying the wait asked, rather than
+// hold the run 3 × 30 s into the same answer before its injector starts.
 func (c *Client) postCallback(ctx context.Context, op, injectID string, body []byte) error {
 	terminal := op == ActionComplete || op == ActionData
+	if !terminal {
+		ctx = httpx.WithLongWaitEnds(ctx)
+	}
 	_, err := c.do(callbackContext(ctx), request{op: op, path: callbackPath(injectID),
 		contentType: "application/json", body: body, injectID: injectID, retryConflict: terminal, statusOnly: true})
+	if he := (*httpx.HTTPError)(nil); !terminal && errors.As(err, &he) && he.RetryAfter > httpx.DefaultMaxRetryAfter {
+		return fmt.Errorf("%w; the platform asked to retry in %s (Retry-After): not retried, a trace is kept nowhere", err, he.RetryAfter)
+	}
 	return err
 }
 
