@@ -316,7 +316,7 @@ func outboxCommand(o Options) *ucli.Command {
 				Name:   "list",
 				Usage:  "list pending and dead bodies",
 				Flags:  outboxFlags(o, list, ""),
-				Action: action("list", list, func(c *ucli.Context, e *outboxEnv) error { return listOutbox(o, e) }),
+				Action: action("list", list, func(c *ucli.Context, e *outboxEnv) error { return listOutbox(c, o, e) }),
 			},
 			{
 				Name:  "flush",
@@ -351,6 +351,9 @@ func outboxCommand(o Options) *ucli.Command {
 				ArgsUsage: "<id>",
 				Flags:     outboxFlags(o, drop, ""),
 				Action: action("drop", drop, func(c *ucli.Context, e *outboxEnv) error {
+					if dropSelected(e.cfg) {
+						return dropMany(c, o, e) // every body of a backend, or stored before a date
+					}
 					id, err := parseID(c, o, true)
 					switch {
 					case err != nil:
@@ -372,8 +375,8 @@ func outboxCommand(o Options) *ucli.Command {
 			{
 				Name:   "compact",
 				Usage:  "copy what the outbox holds into a new file that replaces it: the bodies delivered or dropped, readable in its free pages until then, are no longer in it",
-				Flags:  outboxFlags(o, drop, ""),
-				Action: action("compact", drop, func(c *ucli.Context, e *outboxEnv) error { return compactOutbox(o, e) }),
+				Flags:  outboxFlags(o, &outboxCompactConfig{}, ""),
+				Action: action("compact", &outboxCompactConfig{}, func(c *ucli.Context, e *outboxEnv) error { return compactOutbox(o, e) }),
 			},
 			{
 				Name:      "retry-dead",

@@ -33,9 +33,11 @@ type outboxListFileConfig struct {
 
 // outboxListConfig is the configuration of `outbox list`.
 type outboxListConfig struct {
-	Outbox outboxListFileConfig
-	Output string `config:"output" enum:"text|json" usage:"output format: text (default) or json"`
-	Log    logConfig
+	Outbox  outboxListFileConfig
+	Output  string `config:"output" enum:"text|json" usage:"output format: text (default) or json"`
+	Summary bool   `config:"summary" usage:"count the bodies by backend (pending, dead, size, oldest) instead of listing each, reading the outbox a page at a time: an outbox of any size"`
+	Limit   int    `config:"limit" usage:"list the first N records alone (pending, then dead, each by id), reading no more of the outbox, and say how many were not shown (default: every record)"`
+	Log     logConfig
 	origins
 }
 
@@ -44,12 +46,28 @@ type outboxListConfig struct {
 // processes that write it, so list knows it only then.
 func (c *outboxListConfig) limitGiven() bool { return c.where("outbox_max_bytes") != "" }
 
-// outboxDropConfig is the configuration of `outbox drop`.
+// outboxDropConfig is the configuration of `outbox drop`: an id, or, in
+// its place, the bodies stored for a backend (from) or before a time
+// (before), or both (outbox_drop_many.go).
 type outboxDropConfig struct {
+	Outbox outboxFileConfig
+	From   string `config:"from,url" usage:"instead of an id: drop every body, pending or dead, stored for this base URL (a backend decommissioned; compared as flush compares its --backend-url)"`
+	Before string `config:"before,nonblank" usage:"instead of an id: drop every body stored before this time (2026-11-30, midnight UTC, or RFC 3339: 2026-11-30T08:00:00Z), of the --from backend when given, else of every backend"`
+	Log    logConfig
+	origins
+}
+
+// outboxCompactConfig is the configuration of `outbox compact`.
+type outboxCompactConfig struct {
 	Outbox outboxFileConfig
 	Log    logConfig
 	origins
 }
+
+func (c *outboxCompactConfig) outbox() outboxConfig   { return c.Outbox.config() }
+func (c *outboxCompactConfig) logging() logConfig     { return c.Log }
+func (c *outboxCompactConfig) backend() backendConfig { return backendConfig{} }
+func (c *outboxCompactConfig) output() string         { return "" }
 
 // outboxSendConfig is the configuration of `outbox flush` and `outbox
 // retry-dead`: they send to the backend.

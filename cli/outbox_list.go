@@ -22,6 +22,9 @@ type outboxListJSON struct {
 	Bytes    int64              `json:"bytes"`
 	MaxBytes int64              `json:"max_bytes"`
 	Records  []outboxRecordJSON `json:"records"`
+	// NotShown counts the records --limit left out; omitted when none
+	// were.
+	NotShown int `json:"not_shown,omitempty"`
 	// Incomplete are the sends of several bodies not all stored (see
 	// outbox_incomplete.go); omitted when there are none.
 	Incomplete []outboxIncompleteJSON `json:"incomplete,omitempty"`
@@ -71,9 +74,22 @@ func utcRecord(r outbox.Record) outbox.Record {
 }
 
 // listOutbox prints the outbox's counts and its records, as a table or,
-// with -o json, one JSON object.
-func listOutbox(o Options, e *outboxEnv) error {
-	recs, err := e.store.List()
+// with -o json, one JSON object: every record, the first --limit, or, with
+// --summary, the counts by backend (outbox_summary.go).
+func listOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
+	summary, limit, err := listBounds(e.cfg)
+	switch {
+	case err != nil:
+		return err
+	case summary:
+		return listSummary(o, e)
+	}
+	var recs []outbox.Record
+	if limit > 0 {
+		recs, err = firstRecords(e.store, limit)
+	} else {
+		recs, err = e.store.List()
+	}
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -91,22 +107,21 @@ func listOutbox(o Options, e *outboxEnv) error {
 	}
 	starts := startsByInject(e.store, started)
 	now := time.Now()
+	hidden := 0
+	if limit > 0 {
+		hidden = max(st.Pending+st.Dead-len(recs), 0)
+	}
 	if e.cfg.output() == outputJSON {
 		out := outboxListJSON{Outbox: e.store.Path(), Pending: st.Pending, Dead: st.Dead, Bytes: st.Bytes,
-			MaxBytes: e.store.MaxBytes(), Records: make([]outboxRecordJSON, len(recs)), Incomplete: incompleteJSON(e.store, sends),
-			UnfinishedRuns: starts}
+			MaxBytes: e.store.MaxBytes(), Records: make([]outboxRecordJSON, len(recs)), NotShown: hidden,
+			Incomplete: incompleteJSON(e.store, sends), UnfinishedRuns: starts}
 		for i, r := range recs {
 			out.Records[i] = outboxRecordJSON{Record: utcRecord(r), Next: nextAttempt(e.store, r, now)}
 		}
 		return writeJSON(o, out)
 	}
-	limit := "of " + humanBytes(e.store.MaxBytes())
-	if lc, ok := e.cfg.(*outboxListConfig); ok && !lc.limitGiven() {
-		// The file does not say the limit run and serve were given.
-		limit = "stored (limit: the --outbox-max-bytes of run and serve, " + humanBytes(e.store.MaxBytes()) + " by default)"
-	}
-	fmt.Fprintf(o.Stdout, "outbox %s: %d pending, %d dead, %s %s\n", e.store.Path(), st.Pending, st.Dead,
-		humanBytes(st.Bytes), limit)
+	listHeader(o, e, st)
+	defer notShown(o, hidden, limit)
 	writeIncomplete(o.Stdout, o, e.store, sends, false)
 	writeStarts(o.Stdout, o, starts)
 	if len(recs) == 0 {
@@ -158,6 +173,11 @@ func (e *outboxEnv) none(c *ucli.Context, o Options, command string) error {
 	why := e.why
 	switch command {
 	case "list":
+		if summary, _, err := listBounds(e.cfg); err != nil {
+			return err
+		} else if summary && e.cfg.output() == outputJSON {
+			return writeJSON(o, outboxSummaryJSON{Outbox: e.absent, MaxBytes: e.cfg.outbox().MaxBytes, Backends: []backendSummary{}})
+		}
 		if e.cfg.output() == outputJSON {
 			return writeJSON(o, outboxListJSON{Outbox: e.absent, MaxBytes: e.cfg.outbox().MaxBytes, Records: []outboxRecordJSON{}})
 		}
@@ -171,6 +191,14 @@ func (e *outboxEnv) none(c *ucli.Context, o Options, command string) error {
 		return nil
 	case "move":
 		return e.moveNone(o)
+	case "drop":
+		if dropSelected(e.cfg) {
+			if _, err := readDropSelection(c, o, e.cfg, time.Now()); err != nil {
+				return err
+			}
+			fmt.Fprintf(o.Stdout, "outbox %s: nothing to drop (%s)\n", e.absent, why)
+			return nil
+		}
 	}
 	id, err := parseID(c, o, command == "drop")
 	if err != nil {

@@ -207,22 +207,21 @@ func movedSends(n int) string {
 }
 
 // backends lists the backends the outbox holds bodies for, pending or
-// dead, as list shows them (without credentials), each once, in order.
+// dead, as list shows them (without credentials), each once, in order. It
+// reads the records a page at a time (outbox.Store.Walk): an outbox of a
+// million bodies is never held in memory whole.
 func (e *outboxEnv) backends() ([]string, error) {
-	recs, err := e.store.List()
-	if err != nil {
-		return nil, err
-	}
 	var out []string
 	seen := map[string]bool{}
-	for _, r := range recs {
+	err := e.store.Walk(func(r outbox.Record) error {
 		if r.MetadataLost() || seen[backendKey(r.BaseURL)] {
-			continue
+			return nil
 		}
 		seen[backendKey(r.BaseURL)] = true
 		out = append(out, httpx.StripCredentials(r.BaseURL))
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // heldFor says which backends an outbox holds bodies for.

@@ -54,3 +54,7 @@ func DamageRecord(t *testing.T, s *Store, id uint64, old, new string) {
 	t.Helper()
 	damageRecord(t, s, id, old, new)
 }
+
+// SetWalkPage sets how many records a page of Walk holds, and DropWhere
+// removes in a transaction; call it before any walk.
+func (s *Store) SetWalkPage(n int) { s.hooks.page = n }
