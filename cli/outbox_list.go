@@ -84,12 +84,9 @@ func listOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	case summary:
 		return listSummary(o, e)
 	}
-	var recs []outbox.Record
-	if limit > 0 {
-		recs, err = firstRecords(e.store, limit)
-	} else {
-		recs, err = e.store.List()
-	}
+	// Read a page at a time even whole: a run or serve storing meanwhile
+	// waits for one page, never for the whole listing.
+	recs, err := firstRecords(e.store, limit)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}

@@ -150,12 +150,13 @@ func listHeader(o Options, e *outboxEnv, st outbox.Stats) {
 		humanBytes(st.Bytes), limit)
 }
 
-// firstRecords returns the first limit records of s, a page at a time.
+// firstRecords returns the first limit records of s (every one for 0), a
+// page at a time.
 func firstRecords(s *outbox.Store, limit int) ([]outbox.Record, error) {
 	var recs []outbox.Record
 	err := s.Walk(func(r outbox.Record) error {
 		recs = append(recs, r)
-		if len(recs) == limit {
+		if limit > 0 && len(recs) == limit {
 			return outbox.ErrStopWalk
 		}
 		return nil

@@ -82,6 +82,9 @@ func (s *Store) DropWhere(ctx context.Context, pick func(Record) bool) (DropResu
 		if done.Busy > 0 {
 			res.Busy, res.Owner = res.Busy+done.Busy, done.Owner
 		}
+		if len(ids) > 0 {
+			s.between()
+		}
 	}
 	return res, nil
 }

@@ -22,11 +22,24 @@ import (
 // records spent most of a walk opening the file, and one of a second's
 // reading holds the lock for about that long. DropWhere removes walkPage
 // records a transaction.
+//
+// Between two pages of a Store opened Shared the lock is let go for
+// walkGap: a process waiting for it (bbolt tries the lock every 50 ms)
+// otherwise found it held again at each try, and gave up after its
+// --outbox-lock-timeout while a listing read on.
 const (
 	walkPage = 4096
 	walkMax  = 1 << 16
 	walkSpan = time.Second
+	walkGap  = 120 * time.Millisecond
 )
+
+// between lets go of the file between two pages (see walkGap).
+func (s *Store) between() {
+	if s.opts.Shared {
+		time.Sleep(walkGap)
+	}
+}
 
 // ErrStopWalk, returned by Walk's fn, ends the walk without an error.
 var ErrStopWalk = errors.New("outbox: walk stopped")
@@ -100,6 +113,7 @@ func (s *Store) Walk(fn func(Record) error) error {
 			if !more {
 				break
 			}
+			s.between()
 		}
 	}
 	return nil
