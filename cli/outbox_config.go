@@ -51,7 +51,7 @@ func (c *outboxListConfig) limitGiven() bool { return c.where("outbox_max_bytes"
 // (before), or both (outbox_drop_many.go).
 type outboxDropConfig struct {
 	Outbox outboxFileConfig
-	From   string `config:"from,url" usage:"instead of an id: drop every body, pending or dead, stored for this base URL (a backend decommissioned; compared as flush compares its --backend-url)"`
+	From   string `config:"from,url" usage:"instead of an id: drop every body, pending or dead, stored for this base URL (a backend decommissioned; compared as flush compares its backend URL)"`
 	Before string `config:"before,nonblank" usage:"instead of an id: drop every body stored before this time (2026-11-30, midnight UTC, or RFC 3339: 2026-11-30T08:00:00Z), of the --from backend when given, else of every backend"`
 	Log    logConfig
 	origins
