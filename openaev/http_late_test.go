@@ -33,11 +33,11 @@ func TestRequestSaysTheWaitTheDeadlineLeftNoRoomFor(t *testing.T) {
 		want       string // the whole error
 	}{
 		{"503 asking 60s, 30s left", http.StatusServiceUnavailable, "60", 30 * time.Second, 4,
-			`trace failed after 1 attempt: status 503: "busy"; the platform asked to retry in 60s (Retry-After, capped to 30s), more than the 30s left before the deadline: not retried`},
+			`reception failed after 1 attempt: status 503: "busy"; the platform asked to retry in 60s (Retry-After, capped to 30s), more than the 30s left before the deadline: not retried`},
 		{"429 asking 20s, 10s left", http.StatusTooManyRequests, "20", 10 * time.Second, 4,
-			`trace failed after 1 attempt: status 429: "busy"; the platform asked to retry in 20s (Retry-After), more than the 10s left before the deadline: not retried`},
+			`reception failed after 1 attempt: status 429: "busy"; the platform asked to retry in 20s (Retry-After), more than the 10s left before the deadline: not retried`},
 		{"no retry left to wait for", http.StatusServiceUnavailable, "60", 30 * time.Second, 1,
-			`trace failed after 1 attempt: status 503: "busy"`},
+			`reception failed after 1 attempt: status 503: "busy"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,7 +53,7 @@ func TestRequestSaysTheWaitTheDeadlineLeftNoRoomFor(t *testing.T) {
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), tt.deadline)
 				defer cancel()
-				err = c.Trace(ctx, "inj-1", "running")
+				_, err = c.Reception(ctx, "inj-1")
 				var ae *openaev.APIError
 				if !errors.As(err, &ae) || !errors.Is(err, openaev.ErrRetriesExhausted) {
 					t.Fatalf("error %v, want an *APIError, retries exhausted", err)
