@@ -49,6 +49,19 @@ func readDropSelection(c *ucli.Context, o Options, cfg outboxCommandConfig, now 
 		return sel, wordsError(c, o, "outbox drop takes an id or a selection (--from, --before), not both: got %q and %s "+
 			"(drop that one id, or leave it out to drop every body selected)", strings.Join(c.Args().Slice(), " "), strings.Join(given, " and "))
 	}
+	if from, before := dc.source("from"), dc.source("before"); !from.flag() && !before.flag() {
+		// Both from the environment or a config file: INJECTKIT_FROM
+		// exported for a move, or a file's from, would otherwise turn a
+		// bare `outbox drop` into the loss of that backend's bodies.
+		var given []string
+		for _, s := range []source{from, before} {
+			if s.given() {
+				given = append(given, s.named())
+			}
+		}
+		return sel, usageErr("outbox drop without an id drops every body selected, so it takes its selection as a flag (--from, --before): "+
+			"%s alone selects nothing (give the flag, or an id to drop one body)", strings.Join(given, " and "))
+	}
 	if dc.Before != "" {
 		t, err := time.Parse(time.RFC3339Nano, dc.Before)
 		if err != nil {

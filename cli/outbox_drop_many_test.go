@@ -76,6 +76,14 @@ func TestOutboxDropMany(t *testing.T) {
 		{"a URL not one", []string{"--from", "ftp://h"}, nil, 2, `invalid from "ftp://h" (--from)`, nil},
 		{"a URL the outbox holds nothing for", []string{"--from", "http://127.0.0.1:3"}, nil, 2,
 			`nothing dropped: outbox BOX holds no body stored for from "http://127.0.0.1:3" (--from); it holds bodies for: ` + old + ", " + kept, nil},
+		// move's INJECTKIT_FROM, or a config file's from, never drops by
+		// itself: a bulk drop is asked for with a flag.
+		{"the environment's from alone", nil, map[string]string{"INJECTKIT_FROM": old}, 2,
+			"outbox drop without an id drops every body selected, so it takes its selection as a flag (--from, --before): env INJECTKIT_FROM alone selects nothing", nil},
+		{"the environment's from and before alone", nil, map[string]string{"INJECTKIT_FROM": old, "INJECTKIT_BEFORE": before}, 2,
+			"env INJECTKIT_FROM and env INJECTKIT_BEFORE alone selects nothing", nil},
+		{"the environment's from with --before", []string{"--before", before}, map[string]string{"INJECTKIT_FROM": kept}, 0,
+			"dropped 2 signature bodies stored for " + kept + ", stored before " + before, []string{"new-1", "old-1", "old-2"}},
 		// flush's backend is not drop's: the environment a flush was
 		// given never turns a drop into one of every body.
 		{"the backend of the environment", nil, map[string]string{"INJECTKIT_BACKEND_URL": old}, 2, "want one outbox id", nil},
