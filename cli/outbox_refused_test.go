@@ -92,7 +92,7 @@ func TestRefusedAnswerCutOnACharacter(t *testing.T) {
 // pending for a flush with the right one.
 func TestOutboxHelpSaysARefusedTokenKeepsBodiesPending(t *testing.T) {
 	h := run(t, registry(), nil, "outbox", "--help")
-	const says = "a 4xx other than 401, 403, 407, 408, 409 and 429) are dead"
+	const says = "a 4xx other than 401, 403, 407, 408, 409 and 429, a 501 or 505) are dead"
 	if !strings.Contains(h.stdout, says) || !strings.Contains(h.stdout, "a token refused (401, 403) leaves them pending") {
 		t.Errorf("outbox --help does not say %q:\n%s", says, h.stdout)
 	}
