@@ -35,6 +35,26 @@ func (u *urlRecorder) Do(r *http.Request) (*http.Response, error) {
 		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
 }
 
+// recordedConfig is the SDK's configuration from the environment of
+// setAWSEnv, env over it (AWS_ENDPOINT_URL_S3 and _S3_CONTROL cleared
+// first), one attempt a call, its requests going to a urlRecorder.
+func recordedConfig(t *testing.T, env map[string]string) (aws.Config, *urlRecorder) {
+	t.Helper()
+	setAWSEnv(t)
+	t.Setenv("AWS_ENDPOINT_URL_S3", "")
+	t.Setenv("AWS_ENDPOINT_URL_S3_CONTROL", "")
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryMaxAttempts(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &urlRecorder{}
+	cfg.HTTPClient = rec
+	return cfg, rec
+}
+
 // TestS3AddressingAtLoopbackName: at an endpoint of the SDK's own
 // configuration (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3…) named localhost
 // or a name under it (RFC 6761), which the endpoint rules take for a
@@ -69,21 +89,10 @@ func TestS3AddressingAtLoopbackName(t *testing.T) {
 			"west-logs.s3.eu-west-1.amazonaws.com/", "123456789012.s3-control.eu-west-1.amazonaws.com/v20180820/configuration/publicAccessBlock"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			setAWSEnv(t)
-			t.Setenv("AWS_ENDPOINT_URL_S3", "")
-			t.Setenv("AWS_ENDPOINT_URL_S3_CONTROL", "")
-			for k, v := range tc.env {
-				t.Setenv(k, v)
-			}
-			rec := &urlRecorder{}
-			cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryMaxAttempts(1))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.HTTPClient = rec
+			cfg, rec := recordedConfig(t, tc.env)
 			sess := &awsSession{cfg: cfg}
 			c := sess.s3Client("eu-west-1")
-			_, err = c.GetPublicAccessBlock(context.Background(), &s3.GetPublicAccessBlockInput{Bucket: aws.String("west-logs")})
+			_, err := c.GetPublicAccessBlock(context.Background(), &s3.GetPublicAccessBlockInput{Bucket: aws.String("west-logs")})
 			if apiCode(err) != "NoSuchPublicAccessBlockConfiguration" {
 				t.Fatalf("bucket: err = %v, want the recorder's NoSuchPublicAccessBlockConfiguration", err)
 			}

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 )
 
@@ -36,19 +35,9 @@ func TestS3ControlHostAtConfiguredEndpoint(t *testing.T) {
 		{"setting host name", map[string]string{"AWS_ENDPOINT_URL": "http://localhost:4566"}, true, "localhost:4566"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			setAWSEnv(t)
-			t.Setenv("AWS_ENDPOINT_URL_S3_CONTROL", "")
-			for k, v := range tc.env {
-				t.Setenv(k, v)
-			}
-			rec := &urlRecorder{}
-			cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryMaxAttempts(1))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.HTTPClient = rec
+			cfg, rec := recordedConfig(t, tc.env)
 			ctl := newS3Control(cfg, "eu-west-1", tc.asGiven)
-			_, err = ctl.GetPublicAccessBlock(context.Background(), &s3control.GetPublicAccessBlockInput{AccountId: aws.String("123456789012")})
+			_, err := ctl.GetPublicAccessBlock(context.Background(), &s3control.GetPublicAccessBlockInput{AccountId: aws.String("123456789012")})
 			if apiCode(err) != "NoSuchPublicAccessBlockConfiguration" {
 				t.Fatalf("err = %v, want the stand-in's NoSuchPublicAccessBlockConfiguration", err)
 			}
