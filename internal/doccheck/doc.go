@@ -1,6 +1,8 @@
-// Package doccheck keeps the Go code of the documentation true. Its test
-// reads every ```go block of README.md and docs/*.md and checks it by the
-// block's info string, the words after ```go:
+// Package doccheck keeps the documentation true: its Go code, and what
+// it says of the repository (its packages, their imports, the exit codes,
+// the fuzz targets, the injectors' params, the figures), checked against
+// the code. TestDocs reads every ```go block of README.md and docs/*.md
+// and checks it by the block's info string, the words after ```go:
 //
 //   - ```go examples/hello/main.go: the block comes from that repository
 //     file, which is compiled and tested with its own package. A block
@@ -41,5 +43,22 @@
 // The README's first commands work with the PATH of a fresh Debian
 // machine's root, Go at /usr/local/go and not on it: make finds that Go for
 // its recipes and scripts, and scripts/demo.sh runs without make
-// (TestFreshDebianPathFindsGo).
+// (TestFreshDebianPathFindsGo); scripts/testdeps.sh, which make test runs
+// first, installs what is missing as root and names it to another user
+// (TestTestDepsOnAFreshMachine).
+//
+// The README's package table names every package of the module, and only
+// packages of it (TestPackageTable); docs/architecture.md's list of imports
+// is what go list says each package imports (TestArchitectureArrows), and
+// each log line it quotes with its level is one the code writes
+// (TestArchitectureLogLines). The exit codes of the command line are each
+// in the README's table, in run --help and in docs/architecture.md's list
+// (TestExitCodesTable); every optional capability of package framework is
+// named in its package doc and in the guide's capability table
+// (TestCapabilityLists). Every figure of the README's Performance section
+// stands in BENCHMARKS.md (TestPerformanceFiguresAreInBenchmarks).
+//
+// One check reads the code alone: each log field name is written as one
+// JSON type wherever it is logged, as a JSON log store that types a field
+// from its first line needs (TestLogFieldsKeepOneType).
 package doccheck

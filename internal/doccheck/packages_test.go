@@ -15,7 +15,9 @@ import (
 // package's row by its whole path (`openaev/openaevtest/cmd/openaev-standin`),
 // which a reader can build or run as written: its path under the package
 // alone (`cmd/openaev-standin`) reads as a directory of the repository's
-// root, which does not exist.
+// root, which does not exist. And that each path of its first column is a
+// package of the module: a row left behind by a package moved or removed
+// sends a newcomer to a directory that is not there.
 func TestPackageTable(t *testing.T) {
 	root := repoRoot(t)
 	readme := readRepoFile(t, root, "README.md")
@@ -23,14 +25,22 @@ func TestPackageTable(t *testing.T) {
 	if len(rows) == 0 {
 		t.Fatal("README.md has no package table (| package | owns |)")
 	}
+	pkgs := goPackages(t, root)
 	var missing []string
-	for _, dir := range goPackages(t, root) {
+	for _, dir := range pkgs {
 		if !slices.ContainsFunc(rows, func(r packageRow) bool { return r.names(dir) }) {
 			missing = append(missing, dir)
 		}
 	}
 	if len(missing) > 0 {
 		t.Errorf("README.md's package table does not name %s", strings.Join(missing, ", "))
+	}
+	for _, r := range rows {
+		for _, p := range r.paths {
+			if !slices.Contains(pkgs, p) {
+				t.Errorf("README.md's package table names `%s`, no package of the module", p)
+			}
+		}
 	}
 }
 
