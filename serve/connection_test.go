@@ -271,6 +271,34 @@ func TestIntegrationMissingQueueRegistersOncePerInterval(t *testing.T) {
 	}
 }
 
+// TestIntegrationEachOutageRegistersAtItsFirstRetry: a queue deleted a
+// second time within a heartbeat interval has the daemon register again
+// at its first retry, as the first deletion did: the registration is
+// what has the platform create the queue, and the platform's messages
+// for it meanwhile are routed nowhere and lost. The second outage
+// registered only once a heartbeat interval had passed since the first
+// outage's registration (40 s by default: 35 s of a missing queue, an
+// inject published then lost, seen against the real broker and the
+// stand-in).
+func TestIntegrationEachOutageRegistersAtItsFirstRetry(t *testing.T) {
+	f := newFixture(t, newRecorder(nil))
+	f.listen(t, time.Hour)
+	start(t, f.d)
+	missing := serve.QueueMissingReason(f.queue)
+	for outage := 1; outage <= 2; outage++ {
+		waitFor(t, "consuming", func() bool { return f.logs.FilterMessage("consuming").Len() == outage })
+		before := f.logs.FilterMessageSnippet(missing).Len()
+		servetest.DeleteQueue(t, f.queue)
+		waitFor(t, "three retries to consume the missing queue", func() bool {
+			return f.logs.FilterMessageSnippet(missing).Len() >= before+3
+		})
+		if got, want := f.reg.count(), 1+outage; got != want {
+			t.Fatalf("outage %d: %d registrations, want %d: the first and one at the first retry of each outage", outage, got, want)
+		}
+		servetest.DeclareQueue(t, f.queue) // as the platform does on the registration
+	}
+}
+
 // heldRegistrar answers the first registrations as its registrar does;
 // once hold is set, each one waits for its context to end, telling held.
 type heldRegistrar struct {

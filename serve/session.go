@@ -120,6 +120,12 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 		}
 		r.missingQueue.Store(nil)
 		r.brokerErr.Store(nil)
+		// The next outage registers again at its first retry, however
+		// soon: a queue deleted again (a consumer cancelled) is created
+		// only by a registration, and the platform's messages meanwhile
+		// are routed nowhere and lost. The interval bounds the retries
+		// of one outage, not the outages.
+		reregistered = time.Time{}
 		if sessions > 0 {
 			r.metrics.reconnected()
 		}
