@@ -26,6 +26,7 @@ type session struct {
 	consuming  bool // deliveries is open: stopConsuming has not run since the last Consume
 	closed     chan *amqp.Error
 	chClosed   <-chan *amqp.Error // closed when the channel closes (the connection's loss included)
+	chErr      <-chan *amqp.Error // the broker's close of the channel, read by deliveriesEnded alone
 	red        *httpx.Redactor    // of the broker's password and Daemon.Secrets, for the broker's texts
 	wg         sync.WaitGroup     // this session's messages in flight
 	cut        atomic.Bool        // the shutdown closed it without waiting for the broker's answer
@@ -59,6 +60,7 @@ func (r *runner) connect(ctx context.Context, reg Registration) (*session, error
 	}
 	s.channel = r.channels.Add(1)
 	s.chClosed = s.ch.NotifyClose(make(chan *amqp.Error, 1))
+	s.chErr = s.ch.NotifyClose(make(chan *amqp.Error, 1))
 	s.closed = conn.NotifyClose(make(chan *amqp.Error, 1))
 	if err := r.startConsumer(ctx, s); err != nil {
 		return fail("consume queue "+reg.Queue, err)
@@ -199,16 +201,7 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 			return endLost
 		case dl, ok := <-s.deliveries:
 			if !ok {
-				// Its channel open, the broker ended the consumer (its
-				// queue deleted, say: basic.cancel): /healthz says so until
-				// the next connection is made or fails, not a bare "not
-				// connected". A channel closed (the connection's loss
-				// included) closes the deliveries too: not a cancel.
-				if !s.ch.IsClosed() {
-					why := ConsumerCancelledReason(s.reg.Queue)
-					r.brokerErr.Store(&why)
-				}
-				r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
+				r.deliveriesEnded(s)
 				return endLost
 			}
 			if why, ok := r.take(ctx, s, dl); !ok {
@@ -338,4 +331,44 @@ func (r *runner) lost(s *session, msg string, err *amqp.Error) {
 	}
 	r.brokerErr.Store(&why)
 	r.log.Warn(msg, zap.Stringer("broker", s.reg.Broker), zap.Error(shown))
+}
+
+// deliveriesEnded logs why the deliveries of s ended while the daemon
+// consumed, and keeps it as /healthz's reason until the next connection
+// is made or fails. Three ends close them alike: the connection's loss,
+// its close not read yet (said as consume says it); the broker closing
+// the channel alone, with its reason (406 PRECONDITION_FAILED when a
+// message outlasted its consumer_timeout: its copy is delivered again);
+// and, the channel open, the broker cancelling the consumer (its queue
+// deleted: basic.cancel). Each was said as a cancel, the broker's reason
+// for a channel's close dropped.
+func (r *runner) deliveriesEnded(s *session) {
+	if s.conn.IsClosed() {
+		var err *amqp.Error
+		select {
+		case err = <-s.closed:
+		default:
+		}
+		r.lost(s, "broker connection lost", err)
+		return
+	}
+	if s.ch.IsClosed() {
+		why := "the broker closed the channel consuming the queue " + s.reg.Queue + "; consuming it again"
+		var shown error
+		select {
+		case err := <-s.chErr:
+			if err != nil {
+				shown = brokerText(err, s.red)
+				why += ": " + shown.Error()
+			}
+		default:
+		}
+		r.brokerErr.Store(&why)
+		r.log.Warn("broker channel closed: its unacknowledged messages go back to the queue; consuming again on a new connection",
+			zap.Stringer("broker", s.reg.Broker), zap.String("queue", s.reg.Queue), zap.Error(shown))
+		return
+	}
+	why := ConsumerCancelledReason(s.reg.Queue)
+	r.brokerErr.Store(&why)
+	r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
 }

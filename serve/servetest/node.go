@@ -180,6 +180,9 @@ func startNode(t testing.TB, prefix, server, ctl string, cfg nodeConfig) (*Node,
 		filepath.Join(dir, "enabled_plugins"):   "[].\n",
 		filepath.Join(dir, "rabbitmq-env.conf"): "", // not /etc/rabbitmq/rabbitmq-env.conf
 	}
+	if cfg.consumerTimeout > 0 {
+		files[filepath.Join(dir, "advanced.config")] = cfg.advanced()
+	}
 	for p, s := range files {
 		if err := os.WriteFile(p, []byte(s), 0o400); err != nil {
 			return nil, err

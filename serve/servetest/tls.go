@@ -23,7 +23,8 @@ import (
 type NodeOption func(*nodeConfig)
 
 type nodeConfig struct {
-	tls *NodeTLS
+	tls             *NodeTLS
+	consumerTimeout time.Duration // 0: the broker's default
 }
 
 // NodeTLS is the TLS listener of a node: PEM files of the CA that signed
