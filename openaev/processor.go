@@ -97,7 +97,7 @@ func (p *Processor) process(ctx context.Context, body []byte, callerLogs bool) e
 	if err != nil {
 		var me *MessageError
 		if errors.As(err, &me) && me.InjectID != "" {
-			p.logReceived(ctx, me.InjectID, "") // as a message of an unknown contract is
+			p.logReceived(ctx, me.InjectID, "", "") // as a message of an unknown contract is
 			return p.refuse(ctx, runtime.Request{InjectID: me.InjectID, CallerLogs: callerLogs}, me)
 		}
 		return err
@@ -107,10 +107,14 @@ func (p *Processor) process(ctx context.Context, body []byte, callerLogs bool) e
 
 // logReceived logs the INFO "message received" of a message naming inject
 // id, whether it runs or is refused (malformed, too large, of an unknown
-// contract), with its contract id (omitted when the message could not be
-// read that far).
-func (p *Processor) logReceived(ctx context.Context, id, contract string) {
+// contract), with the injector its contract is served by, as the run's
+// lines name it, and its contract id (each omitted when the message could
+// not be read that far, the injector when none serves the contract).
+func (p *Processor) logReceived(ctx context.Context, id, contract, injector string) {
 	fields := []zap.Field{injectField(ctx, id)}
+	if injector != "" {
+		fields = append(fields, zap.String("injector", injector))
+	}
 	if contract != "" {
 		fields = append(fields, zap.String("contract_id", contract))
 	}
@@ -146,7 +150,7 @@ func (p *Processor) processMessage(ctx context.Context, m *Message, callerLogs b
 		}
 		end(err)
 	}()
-	p.logReceived(ctx, id, shownID(m.Injection.ContractID()))
+	p.logReceived(ctx, id, shownID(m.Injection.ContractID()), p.injectorOf(m))
 	req, targets, err := p.Translate(ctx, m)
 	req.CallerLogs = callerLogs
 	if err != nil && ctx.Err() != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
 // TestProcessSignatureGroupsOfMessageTypes checks that a message listing
@@ -104,6 +106,45 @@ func TestProcessMalformedMessageReceived(t *testing.T) {
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("message received lines name %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMessageReceivedNamesItsInjector: the "message received" line names
+// the injector that serves the message's contract, as every later line
+// of its run does, so that a search by injector finds when its messages
+// came; a contract served by none names none. It named the contract id
+// alone.
+func TestMessageReceivedNamesItsInjector(t *testing.T) {
+	tests := []struct {
+		name, injector string // injector: the contract's; "" for one no injector serves
+		want           any    // the line's injector field, nil for none
+	}{
+		{"noop", "noop", "noop"},
+		{"nmap", "nmap", "nmap"},
+		{"unknown contract", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.register(t)
+			content := map[string]any{"target_selector": "manual", "targets": "192.0.2.1"}
+			body := e.message(t, "i-1", tt.injector, content, nil, nil)
+			if tt.injector == "" {
+				body = openaevtest.Message(openaevtest.QueuedInject{ID: "i-1", ContractID: "b3a1c9f0-0000-4000-8000-000000000000", Content: content})
+			}
+			_ = e.proc.Process(context.Background(), body)
+			lines := e.logs.FilterMessage("message received").All()
+			if len(lines) != 1 {
+				t.Fatalf("%d message received lines, want 1", len(lines))
+			}
+			fields := lines[0].ContextMap()
+			if got := fields["injector"]; got != tt.want {
+				t.Errorf("message received names the injector %v, want %v (fields %v)", got, tt.want, fields)
+			}
+			if fields["contract_id"] == nil {
+				t.Errorf("message received names no contract: %v", fields)
 			}
 		})
 	}

@@ -307,7 +307,7 @@ func (h *Handler) HandleOversize(ctx context.Context, head serve.Delivery, size,
 	if id == "" {
 		return ""
 	}
-	h.cfg.Processor.logReceived(ctx, id, "")
+	h.cfg.Processor.logReceived(ctx, id, "", "")
 	reason := fmt.Sprintf("message of %d bytes, more than the max message size of %d bytes (max_message_size): not read", size, limit)
 	me := &MessageError{InjectID: id, Reason: reason, Err: errors.New(reason)}
 	if err := h.cfg.Processor.refuse(Dispatched(ctx), runtime.Request{InjectID: id, CallerLogs: true}, me); !errors.Is(err, me) {
