@@ -107,6 +107,9 @@ type Options struct {
 	// move the window's time by hand instead of waiting for it (see
 	// export_test.go).
 	now func() time.Time
+	// exits is how Run writes the lines the command exits with (plain, or
+	// JSON log lines for a command that logs JSON): Run makes it.
+	exits *exitLines
 }
 
 const exitHelp = `EXIT CODES:
@@ -252,6 +255,7 @@ func Run(ctx context.Context, o Options, args []string) int {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	out := &stdoutWriter{w: o.Stdout}
 	o.Stdout = out
+	o.exits = &exitLines{}
 	code, said := run(ctx, o, args)
 	return stdoutExit(o, out, code, said)
 }
@@ -265,34 +269,34 @@ func run(ctx context.Context, o Options, args []string) (int, bool) {
 		complete(o, app, args)
 		return ExitOK, false
 	}
-	if cmd, _ := commandOf(app, args); cmd != nil {
+	cmd, _ := commandOf(app, args)
+	if cmd != nil {
 		namesOnce(cmd)
 	}
 	err := app.RunContext(ctx, interspersed(app, args))
 	if err == nil {
 		return ExitOK, false
 	}
+	o.exits.fallback(cmd, o.Getenv)
 	err = explain(o, app, args, err)
-	name := o.name()
 	said := isStdoutError(err)
 	var ee *ExitError
 	if errors.As(err, &ee) {
+		text := ""
 		if ee.Err != nil {
-			fmt.Fprintf(o.Stderr, "%s: %s\n", name, shown(o.rename(dashesAsTyped(ee.Err.Error(), args))))
+			text = o.rename(dashesAsTyped(ee.Err.Error(), args))
 		}
-		if ee.Hint != "" {
-			fmt.Fprintf(o.Stderr, "%s: hint: %s\n", name, shown(o.rename(ee.Hint)))
-		}
+		o.sayExit(ee.Code, text, o.rename(ee.Hint))
 		return ee.Code, said && ee.Err != nil
 	}
-	fmt.Fprintf(o.Stderr, "%s: %s\n", name, shown(o.rename(dashesAsTyped(err.Error(), args))))
+	code := ExitUsage // urfave/cli usage errors (unknown flag, bad value)
 	if said {
 		// A command's output not written (version, validate, completion…):
 		// its product lost, not a usage error.
-		return ExitDelivery, true
+		code = ExitDelivery
 	}
-	// urfave/cli usage errors (unknown flag, bad value).
-	return ExitUsage, false
+	o.sayExit(code, o.rename(dashesAsTyped(err.Error(), args)), "")
+	return code, said
 }
 
 // encoderConfig is the encoding of every log line: zap's production

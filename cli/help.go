@@ -32,6 +32,7 @@ func finishApp(o Options, app *ucli.App) {
 	app.CustomAppHelpTemplate = o.rename(app.CustomAppHelpTemplate) + examplesSection(o, examples(ex, ""))
 	for _, cmd := range app.Commands {
 		finishCommand(o, ex, cmd, cmd.Name)
+		exitsAsLogged(o, cmd)
 	}
 	// urfave/cli adds one help command, a package variable it writes to,
 	// to every command: two applications running at once in one process

@@ -76,6 +76,8 @@ func startRun(c *ucli.Context, o Options, stderrOf func(runConfig) io.Writer) (c
 func runAction(c *ucli.Context, o Options) (err error) {
 	heap := collectLess(os.Getenv) // the heap floor serve holds: a short run collects less
 	defer heap.release()
+	var cfg runConfig
+	defer func() { err = jsonExit(c, o, cfg.Log.Format, err) }() // its exit line as its log lines
 	var view *runView
 	cfg, secrets, log, err := startRun(c, o, func(cfg runConfig) io.Writer {
 		view = newRunView(o, cfg)

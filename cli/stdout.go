@@ -146,11 +146,11 @@ func stdoutExit(o Options, out *stdoutWriter, code int, said bool) int {
 	if err == nil {
 		return code
 	}
-	if !said {
-		_, _ = io.WriteString(o.Stderr, o.name()+": "+err.Error()+"\n")
-	}
 	if code == ExitOK && !reports {
-		return ExitDelivery
+		code = ExitDelivery
+	}
+	if !said {
+		o.sayExit(code, err.Error(), "")
 	}
 	return code
 }

@@ -51,6 +51,8 @@ func validateCommand(o Options) *ucli.Command {
 // the same configuration, request and deliverer checks, then
 // runtime.Validate instead of runtime.Run.
 func validateAction(c *ucli.Context, o Options) (err error) {
+	var cfg runConfig
+	defer func() { err = jsonExit(c, o, cfg.Log.Format, err) }() // its exit line as its log lines
 	cfg, secrets, log, err := startRun(c, o, func(runConfig) io.Writer { return o.Stderr })
 	if err != nil {
 		return err
