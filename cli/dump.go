@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport/callback"
@@ -81,6 +85,9 @@ func (v *runView) dump(r *runtime.Report, err error) {
 // printDump prints the line of dump, redacted.
 func (v *runView) printDump(what string, doc []byte) {
 	line := fmt.Sprintf("undelivered %s: %s\n", what, doc)
+	if normalLogFormat(v.cfg.Log.Format) == "json" {
+		line = dumpLogLine(what, doc)
+	}
 	if v.redact != nil {
 		line = v.redact(line)
 	}
@@ -105,4 +112,20 @@ func unprintable(r *runtime.Report, err error) []byte {
 		NotPrinted string   `json:"not_printed"`
 	}{r.InjectID, r.Injector, r.Phase, string(r.Status), targets, "the signatures could not be printed: " + err.Error()})
 	return b
+}
+
+// dumpLogLine is the line printDump writes under --log-format json: an
+// ERROR log line "undelivered signatures" (or "undelivered result") whose
+// undelivered_signatures (undelivered_result) field holds doc nested, as
+// serve logs the signatures it could not deliver, not a string to parse
+// again: the plain "undelivered signatures: {…}" line was the one line of
+// stderr a log pipeline could not read, and the one holding the result.
+func dumpLogLine(what string, doc []byte) string {
+	var b strings.Builder
+	log, err := newLogger(&b, logConfig{Level: logLevel{zapcore.DebugLevel}, Format: "json"})
+	if err != nil {
+		return fmt.Sprintf("undelivered %s: %s\n", what, doc) // "json" is a format newLogger knows
+	}
+	log.Error("undelivered "+what, zap.Any("undelivered_"+what, json.RawMessage(doc)))
+	return b.String()
 }

@@ -55,6 +55,7 @@ func TestExitLineIsJSONUnderJSONLogs(t *testing.T) {
 		want   string // in the error (the JSON line's, or the plain line's)
 		hint   string // in the hint, when there is one
 		json   bool
+		dump   bool // the signatures not delivered are on stderr
 	}{
 		{name: "run, invalid setting", args: []string{"run", "noop", "--target", "10.0.0.1", "--timeout", "0", "--log-format", "json"},
 			code: cli.ExitUsage, want: `invalid timeout "0" (--timeout): must be positive`, json: true},
@@ -68,6 +69,11 @@ func TestExitLineIsJSONUnderJSONLogs(t *testing.T) {
 			code: cli.ExitDelivery, want: "1 signature body stored in outbox " + box, hint: "INJECTKIT_TOKEN", json: true},
 		{name: "validate, stdout not written", args: []string{"validate", "noop", "--target", "10.0.0.1", "--log-format", "json"},
 			stdout: fullWriter{}, code: cli.ExitDelivery, want: "stdout not written: ", json: true},
+		{name: "run, stdout not written", args: []string{"run", "noop", "--target", "10.0.0.1", "--outbox", "none", "--log-format", "json"},
+			stdout: fullWriter{}, code: cli.ExitDelivery, want: "stdout not written: ", json: true, dump: true},
+		{name: "run, backend down, no outbox", env: map[string]string{"INJECTKIT_TOKEN": "tok-t183-exit-json"},
+			args: []string{"run", "noop", "--target", "10.0.0.1", "--backend-url", down.URL, "--inject-id", "i2", "--outbox", "none", "--log-format", "json"},
+			code: cli.ExitDelivery, want: "deliver signatures: callback failed after 4 attempts: status 503", json: true, dump: true},
 		{name: "validate, invalid target", args: []string{"validate", "noop", "--target", "10.0.0.0/8", "--log-format", "json"},
 			code: cli.ExitUsage, want: `invalid --target "10.0.0.0/8"`, json: true},
 		{name: "outbox drop, invalid id", args: []string{"outbox", "drop", "017", "--outbox", box, "--log-format", "json"},
@@ -110,6 +116,41 @@ func TestExitLineIsJSONUnderJSONLogs(t *testing.T) {
 			if !strings.Contains(hint, tt.hint) || (tt.hint == "") != (hint == "") {
 				t.Errorf("exit line's hint %q, want one saying %q", hint, tt.hint)
 			}
+			if got := undeliveredInLogs(t, r.stderr); got != tt.dump {
+				t.Errorf("undelivered signatures on stderr: %v, want %v:\n%s", got, tt.dump, r.stderr)
+			}
 		})
 	}
+}
+
+// undeliveredInLogs reports whether stderr holds one ERROR JSON log line
+// "undelivered signatures" whose undelivered_signatures field is the
+// callback body not delivered, nested (its inject_id and targets), not a
+// string to parse again.
+func undeliveredInLogs(t *testing.T, stderr string) bool {
+	t.Helper()
+	n := 0
+	for line := range strings.Lines(stderr) {
+		var m struct {
+			Level string `json:"level"`
+			Msg   string `json:"msg"`
+			Sigs  *struct {
+				InjectID  string `json:"inject_id"`
+				Signature struct {
+					Targets []json.RawMessage `json:"targets"`
+				} `json:"expectation_signature"`
+			} `json:"undelivered_signatures"`
+		}
+		if json.Unmarshal([]byte(line), &m) != nil || m.Msg != "undelivered signatures" {
+			continue
+		}
+		n++
+		if m.Level != "error" || m.Sigs == nil || m.Sigs.InjectID == "" || len(m.Sigs.Signature.Targets) != 1 {
+			t.Errorf("undelivered signatures line without its body nested: %s", line)
+		}
+	}
+	if n > 1 {
+		t.Errorf("%d undelivered signatures lines, want 1:\n%s", n, stderr)
+	}
+	return n > 0
 }
