@@ -56,7 +56,10 @@
 // (TestExitCodesTable); every optional capability of package framework is
 // named in its package doc and in the guide's capability table
 // (TestCapabilityLists). Every figure of the README's Performance section
-// stands in BENCHMARKS.md (TestPerformanceFiguresAreInBenchmarks).
+// stands in BENCHMARKS.md (TestPerformanceFiguresAreInBenchmarks). Each
+// long flag and INJECTKIT_ variable the documents write is one a command's
+// --help lists or an injector's setting reads, but those listed as written
+// on purpose (TestDocFlagsAndVariables).
 //
 // One check reads the code alone: each log field name is written as one
 // JSON type wherever it is logged, as a JSON log store that types a field
