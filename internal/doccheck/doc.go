@@ -59,7 +59,8 @@
 // stands in BENCHMARKS.md (TestPerformanceFiguresAreInBenchmarks). Each
 // long flag and INJECTKIT_ variable the documents write is one a command's
 // --help lists or an injector's setting reads, but those listed as written
-// on purpose (TestDocFlagsAndVariables).
+// on purpose (TestDocFlagsAndVariables); each config key of the README's
+// tables of settings is one a config file may give (TestConfigKeysInTables).
 //
 // One check reads the code alone: each log field name is written as one
 // JSON type wherever it is logged, as a JSON log store that types a field
