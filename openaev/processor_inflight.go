@@ -2,6 +2,7 @@ package openaev
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -75,7 +76,34 @@ func (fl *flight) wait(ctx context.Context) error {
 		return fl.err
 	case <-ctx.Done():
 		return fmt.Errorf("inject %s: waiting for its run in flight: %w", fl.id, ctx.Err())
+	case <-goneOf(ctx):
+		return fmt.Errorf("inject %s: %w while it waited for the inject's run in flight here", fl.id, errGone)
 	}
+}
+
+// goneKey is the key of the channel closed once the broker channel of
+// ctx's message closed (see withGone).
+type goneKey struct{}
+
+// errGone ends the wait of a message whose broker channel closed: the
+// broker has it back and delivers it again, and that copy waits (or
+// takes the outcome) in its place. Held, each copy a consumer_timeout
+// delivers again during a long run, or a result held in memory, would
+// hold one more worker, until no worker took messages.
+var errGone = errors.New("the channel of the message closed (the broker delivers it again)")
+
+// withGone returns ctx carrying gone (serve.Delivery.Gone), nil for none.
+func withGone(ctx context.Context, gone <-chan struct{}) context.Context {
+	if gone == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, goneKey{}, gone)
+}
+
+// goneOf returns the channel of withGone, nil (never ready) without one.
+func goneOf(ctx context.Context) <-chan struct{} {
+	gone, _ := ctx.Value(goneKey{}).(<-chan struct{})
+	return gone
 }
 
 // panicked is the outcome of a run whose handling panicked with v, for

@@ -137,7 +137,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	// The runtime returns its failures without logging them (each
 	// request's runtime.Request.CallerLogs): the daemon's line settling
 	// the message (or settle's) says each once.
-	ctx = AckLost(Dispatched(ctx), d.Lost)
+	ctx = withGone(AckLost(Dispatched(ctx), d.Lost), d.Gone)
 	m, ok := d.Decoded.(*Message)
 	// d lives as long as the handling (the deferred function reads it):
 	// the run takes what it needs of m (its targets) before it starts, and

@@ -79,6 +79,8 @@ func (h *Handler) claim(ctx context.Context, id string, lost func() bool, count 
 			injectField(ctx, id))
 		select {
 		case <-running.done:
+		case <-goneOf(ctx):
+			// lost reports it at the loop's next turn
 		case <-ctx.Done():
 			return nil, waited, fmt.Errorf("inject %s: waiting for the handling of another message of the inject: %w", id, ctx.Err())
 		case <-abandoned:

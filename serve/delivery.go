@@ -29,6 +29,14 @@ type Delivery struct {
 	// land, and the broker delivers it again, to this consumer or another,
 	// which may run it too.
 	Lost func() bool
+	// Gone, when set, is closed once the channel the message came on has
+	// closed (Lost then reports true): a Handler that only waits (for a
+	// run of the same inject in flight in this process) gives the
+	// message up then, returning an error, rather than hold its worker
+	// for a copy the broker has taken back. The broker delivers the
+	// message again; held, each copy a consumer_timeout delivers again
+	// would hold one more worker, until none took messages.
+	Gone <-chan struct{}
 	// Decoded is what the Handler's MessageKey decoded the body into
 	// (see KeyNamer), on the message's first handling by its worker; nil
 	// on a handling again, or when MessageKey decoded nothing.

@@ -247,7 +247,7 @@ func (r *runner) handle(j *job) (err error) {
 	ctx := r.withStage(withDelivery(r.base, j.delivery()), j)
 	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
 		return dh.HandleDelivery(ctx, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(), Retries: j.retried,
-			Returned: j.returned && j.retried == 0, Lost: j.sess.ch.IsClosed, Decoded: decoded})
+			Returned: j.returned && j.retried == 0, Lost: j.sess.ch.IsClosed, Gone: j.sess.gone, Decoded: decoded})
 	}
 	return r.d.Handler.Handle(ctx, j.dl.Body)
 }
@@ -297,6 +297,14 @@ func (r *runner) finish(j *job, err error) (again bool) {
 		var de *DroppedError
 		if dropped := errors.As(err, &de); dropped || ready(r.stopping) {
 			r.requeueFailed(j, err, dropped)
+			return false
+		}
+		if ready(j.closed()) {
+			// Its channel closed: the broker has it back and delivers it
+			// again, so it is not kept, nor counted a failure of its body.
+			r.channelClosed(j)
+			j.logger().Warn("handling ended after the message's channel closed; the broker delivers it again",
+				zap.Duration("duration", time.Since(j.started)), zap.Error(err))
 			return false
 		}
 		attempt, delay := r.retries.failed(j.dl.Body, r.requeueDelay)

@@ -27,6 +27,7 @@ type session struct {
 	closed     chan *amqp.Error
 	chClosed   <-chan *amqp.Error // closed when the channel closes (the connection's loss included)
 	chErr      <-chan *amqp.Error // the broker's close of the channel, read by deliveriesEnded alone
+	gone       chan struct{}      // closed once the channel has closed (Delivery.Gone)
 	red        *httpx.Redactor    // of the broker's password and Daemon.Secrets, for the broker's texts
 	wg         sync.WaitGroup     // this session's messages in flight
 	cut        atomic.Bool        // the shutdown closed it without waiting for the broker's answer
@@ -61,6 +62,8 @@ func (r *runner) connect(ctx context.Context, reg Registration) (*session, error
 	s.channel = r.channels.Add(1)
 	s.chClosed = s.ch.NotifyClose(make(chan *amqp.Error, 1))
 	s.chErr = s.ch.NotifyClose(make(chan *amqp.Error, 1))
+	s.gone = make(chan struct{})
+	go closeWhenClosed(s.ch.NotifyClose(make(chan *amqp.Error, 1)), s.gone)
 	s.closed = conn.NotifyClose(make(chan *amqp.Error, 1))
 	if err := r.startConsumer(ctx, s); err != nil {
 		return fail("consume queue "+reg.Queue, err)
@@ -371,4 +374,13 @@ func (r *runner) deliveriesEnded(s *session) {
 	why := ConsumerCancelledReason(s.reg.Queue)
 	r.brokerErr.Store(&why)
 	r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
+}
+
+// closeWhenClosed closes gone once closes, a channel's NotifyClose, is
+// closed: the client library closes it when the channel closes, however
+// (the broker's close, the connection's loss, the daemon's own close).
+func closeWhenClosed(closes <-chan *amqp.Error, gone chan<- struct{}) {
+	for range closes {
+	}
+	close(gone)
 }
