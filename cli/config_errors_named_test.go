@@ -16,7 +16,7 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 		yaml string   // the config file, when set
 		want []string // in stderr; "FILE" is the config file's path
 	}{
-		{name: "unknown key", yaml: "phase: x\nexpectations: [PREVENTION]\n", want: []string{"config file FILE:2: unknown key expectations\n"}},
+		{name: "unknown key", yaml: "phase: x\nexpectations: [PREVENTION]\n", want: []string{"config file FILE:2: unknown key expectations (did you mean expectation?)\n"}},
 		{name: "bad flag", args: []string{"--max-payload-size", "-1"}, want: []string{`invalid max_payload_size "-1" (--max-payload-size): not a positive integer`}},
 		{name: "bad env", env: map[string]string{"INJECTKIT_TIMEOUT": "soon"}, want: []string{`invalid timeout "soon" (env INJECTKIT_TIMEOUT)`}},
 		{name: "bad file value", yaml: "insecure: maybe\n", want: []string{`invalid insecure "maybe" (config file FILE:1): not a boolean`}},

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -97,6 +99,13 @@ func readConfigFile(ctx context.Context, path, where string, known, lists, secre
 		return nil
 	}
 	lines := map[string]int{} // the line of each key of the mapping
+	// The keys an unknown one may be a slip of: every command's, and each
+	// injector's settings, dotted (sorted: closest's ties go to the first).
+	topKeys := slices.Sorted(maps.Keys(known))
+	for _, m := range ms {
+		topKeys = append(topKeys, m.Name)
+	}
+	settingKeys := slices.Sorted(maps.Keys(settings))
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, written := root.Content[i].Value, root.Content[i+1]
 		val := deref(written)
@@ -114,7 +123,8 @@ func readConfigFile(ctx context.Context, path, where string, known, lists, secre
 			for j := 0; j+1 < len(val.Content); j += 2 {
 				full := key + "." + val.Content[j].Value
 				if !settings[full] {
-					unknown = append(unknown, unknownKey{full, val.Content[j].Line, spelledSetting(ms, key, val.Content[j].Value)})
+					want := spelledSetting(ms, key, val.Content[j].Value)
+					unknown = append(unknown, unknownKey{full, val.Content[j].Line, want, nearKey(full, want, settingKeys)})
 					continue
 				}
 				if err := cf.injector(full, val.Content[j+1], at(val.Content[j]), once); err != nil {
@@ -154,7 +164,8 @@ func readConfigFile(ctx context.Context, path, where string, known, lists, secre
 				return cf, err
 			}
 		default:
-			unknown = append(unknown, unknownKey{key, root.Content[i].Line, spelledKey(ms, known, key)})
+			want := spelledKey(ms, known, key)
+			unknown = append(unknown, unknownKey{key, root.Content[i].Line, want, nearKey(key, want, append(topKeys, settingKeys...))})
 		}
 	}
 	if len(unknown) > 0 {

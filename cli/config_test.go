@@ -85,7 +85,20 @@ func TestReadConfigFile(t *testing.T) {
 		{name: "empty file", yaml: "", want: map[string]raw{}},
 		{name: "injector settings nested and dotted", yaml: "query:\n  api_key: 0042\nquery.base_url: http://x\n",
 			want: map[string]raw{}, injectors: map[string]string{"query.api_key": "0042", "query.base_url": "http://x"}},
-		{name: "unknown keys", yaml: "bakend_url: x\nquery:\n  nope: 1\nlog:\n  level: x\n", err: []string{"c.yaml:1: unknown key bakend_url, query.nope (line 3), log (line 4)"}},
+		{name: "unknown keys", yaml: "bakend_url: x\nquery:\n  nope: 1\nlog:\n  level: x\n",
+			err: []string{"c.yaml:1: unknown key bakend_url (did you mean backend_url?), query.nope (line 3), log (line 4)"}},
+		// A likely slip of a key is answered with the key, as a flag's and
+		// an environment variable's are; the value is never shown.
+		{name: "a slip of a key", yaml: "timout: s3cr3t\n", err: []string{"c.yaml:1: unknown key timout (did you mean timeout?)\x00"}},
+		{name: "a slip of a list key", yaml: "targets: [s3cr3t]\n", err: []string{"c.yaml:1: unknown key targets (did you mean target?)\x00"}},
+		{name: "a slip of an injector's setting", yaml: "query:\n  api_ky: s3cr3t\n",
+			err: []string{"c.yaml:2: unknown key query.api_ky (did you mean query.api_key?)\x00"}},
+		{name: "a slip of a dotted setting, after another key", yaml: "inject_id: x\nquery.bse_url: s3cr3t\n",
+			err: []string{"c.yaml:2: unknown key query.bse_url (did you mean query.base_url?)\x00"}},
+		{name: "a slip of an injector's name", yaml: "qurey:\n  api_key: s3cr3t\n", err: []string{"c.yaml:1: unknown key qurey (did you mean query?)\x00"}},
+		{name: "slips after the first", yaml: "nope: 1\ntimout: s3cr3t\n",
+			err: []string{"c.yaml:1: unknown key nope, timout (line 2; did you mean timeout?)\x00"}},
+		{name: "nothing close", yaml: "frobnicate: s3cr3t\n", err: []string{"c.yaml:1: unknown key frobnicate\x00"}},
 		{name: "param in the settings section", yaml: "query:\n  zone: x\n", err: []string{"c.yaml:2: unknown key query.zone; zone is a param of query, " +
 			"given per inject, not in the config file: --param zone=VALUE, or the inject file's params"}},
 		{name: "param dotted", yaml: "query.zone: x\n", err: []string{"c.yaml:1: unknown key query.zone; zone is a param of query"}},
@@ -135,7 +148,7 @@ func TestReadConfigFile(t *testing.T) {
 					t.Fatalf("err = %v, want a usage error", err)
 				}
 				for _, s := range append(tt.err, path) {
-					if !strings.Contains(err.Error(), s) {
+					if !strings.Contains(err.Error()+"\x00", s) { // a NUL: the error ends there
 						t.Errorf("error %q does not mention %q", err, s)
 					}
 				}

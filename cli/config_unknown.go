@@ -23,6 +23,9 @@ type unknownKey struct {
 	name string
 	line int
 	want string
+	// near is the known key closest to name, a likely slip of it
+	// ("timeout" for timout), when want is "" (see nearKey).
+	near string
 }
 
 // shown reports whether k's name is quoted in an error: it reads as a
@@ -73,8 +76,11 @@ func unknownKeys(keys []unknownKey) (line int, what string) {
 		if i > 0 { // the first one's line is the error's
 			detail = append(detail, "line "+strconv.Itoa(k.line))
 		}
-		if k.want != "" {
+		switch {
+		case k.want != "":
 			detail = append(detail, "keys are written exactly, case and separators included: write "+k.want)
+		case k.near != "":
+			detail = append(detail, "did you mean "+k.near+"?")
 		}
 		switch {
 		case !k.shown():
@@ -210,4 +216,16 @@ func spelledKey(ms []framework.Manifest, known map[string]bool, key string) stri
 		}
 	}
 	return ""
+}
+
+// nearKey returns the key of candidates closest to key, a likely slip of
+// it (see closest: "timeout" for timout, "backend_url" for bakend_url),
+// when key reads as a setting's name and want (the key it names but for
+// case and separators) is ""; else "". The flags and the environment's
+// variables are answered so too.
+func nearKey(key, want string, candidates []string) string {
+	if want != "" || !settingName(key) {
+		return ""
+	}
+	return closest(key, candidates)
 }
