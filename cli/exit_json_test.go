@@ -74,6 +74,9 @@ func TestExitLineIsJSONUnderJSONLogs(t *testing.T) {
 		{name: "run, backend down, no outbox", env: map[string]string{"INJECTKIT_TOKEN": "tok-t183-exit-json"},
 			args: []string{"run", "noop", "--target", "10.0.0.1", "--backend-url", down.URL, "--inject-id", "i2", "--outbox", "none", "--log-format", "json"},
 			code: cli.ExitDelivery, want: "deliver signatures: callback failed after 4 attempts: status 503", json: true, dump: true},
+		// An inject that failed says so in its WARN line: no exit line.
+		{name: "run, inject failed", args: []string{"run", "noop", "--target", "10.0.0.1", "--param", "outcome=failed", "--log-format", "json"},
+			code: cli.ExitFailed, json: true},
 		{name: "validate, invalid target", args: []string{"validate", "noop", "--target", "10.0.0.0/8", "--log-format", "json"},
 			code: cli.ExitUsage, want: `invalid --target "10.0.0.0/8"`, json: true},
 		{name: "outbox drop, invalid id", args: []string{"outbox", "drop", "017", "--outbox", box, "--log-format", "json"},
@@ -104,6 +107,12 @@ func TestExitLineIsJSONUnderJSONLogs(t *testing.T) {
 				return
 			}
 			exits := jsonExitLines(t, r.stderr)
+			if tt.want == "" {
+				if len(exits) != 0 {
+					t.Errorf("%d exit lines, want none:\n%s", len(exits), r.stderr)
+				}
+				return
+			}
 			if len(exits) != 1 {
 				t.Fatalf("%d exit lines, want 1:\n%s", len(exits), r.stderr)
 			}

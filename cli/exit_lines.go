@@ -100,7 +100,11 @@ func (e *exitLines) json() bool { return e != nil && e.format == "json" }
 // (none when "") and its hint (none when ""), both renamed already
 // (Options.rename) and redacted of the command's secrets.
 func (o Options) sayExit(code int, text, hint string) {
-	if !o.exits.json() {
+	switch {
+	case text == "" && hint == "":
+		// Nothing to say: the command said why (a failed inject's WARN).
+		return
+	case !o.exits.json():
 		if text != "" {
 			fmt.Fprintf(o.Stderr, "%s: %s\n", o.name(), shown(text))
 		}
