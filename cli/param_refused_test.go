@@ -323,7 +323,8 @@ func TestRefusedParamQuotedAsWritten(t *testing.T) {
 			r := run(t, withFake("waiter", waiter{}), nil, "run", "waiter", "--target", "127.0.0.1", "--param", tt.param,
 				"--log-format", "json")
 			_, written, _ := strings.Cut(tt.param, "=")
-			human := `invalid param "wait=` + written + `" (--param): must be greater than 0`
+			// The exit line is a JSON log line too, its quotes escaped.
+			human := `invalid param \"wait=` + written + `\" (--param): must be greater than 0`
 			if r.code != 2 || !strings.Contains(r.stderr, `"msg":"inject rejected"`) || !strings.Contains(r.stderr, tt.want) ||
 				!strings.Contains(r.stderr, human) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit 2, the WARN saying %s and the line %s", r.code, r.stderr, tt.want, human)
