@@ -16,7 +16,14 @@
 // by the publisher, not the daemon; cpu= is the daemon's CPU time, user
 // and system, from its start to its exit, start-up and registration
 // included, and cpu/inject that shared over the N injects: on a loaded
-// machine a steadier measure of the daemon's own cost than its rate).
+// machine a steadier measure of the daemon's own cost than its rate;
+// then what the load hardly moves, shared over the N injects: syscw/inject,
+// the daemon's write-class system calls (write, pwrite64, writev…) and
+// wKiB/inject, the KiB it sent to the storage layer (the outbox's pages,
+// the files beside it, its log), from its start to the N-th completion
+// (/proc/<pid>/io, n/a elsewhere than Linux), and faults/inject and
+// ctxsw/inject, its minor page faults and context switches from its start
+// to its exit (rusage)).
 // Each inject makes three calls:
 // reception, an INFO trace and the "complete" (its one manual target has
 // no asset, so no per-target trace).
@@ -45,6 +52,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -163,6 +171,21 @@ func median(sorted []time.Duration) time.Duration {
 	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
+// perInject says the counts shared over n injects: syscw/inject (write-class
+// system calls), wKiB/inject (KiB sent to the storage layer: the outbox's
+// pages, its files beside it, the log), faults/inject, ctxsw/inject; n/a
+// for a count the system does not give.
+func (c counts) perInject(n int) string {
+	per := func(v int64, unit float64) string {
+		if v < 0 {
+			return "n/a"
+		}
+		return strconv.FormatFloat(float64(v)/unit/float64(n), 'f', 2, 64)
+	}
+	return fmt.Sprintf("syscw/inject=%s wKiB/inject=%s faults/inject=%s ctxsw/inject=%s",
+		per(c.syscw, 1), per(c.wbytes, 1024), per(c.minflt, 1), per(c.ctxsw, 1))
+}
+
 // perInject is the daemon's CPU time cpu shared over n injects, in ms.
 func perInject(cpu time.Duration, n int) float64 {
 	return cpu.Seconds() * 1000 / float64(n)
@@ -199,9 +222,9 @@ func bench(ctx context.Context, c config, modes []bool, runs int) error {
 				return fmt.Errorf("outbox=%s run %d: %w", label(outbox), i+1, err)
 			}
 			results[m] = append(results[m], r)
-			fmt.Printf("outbox=%-4s workers=%d slots=%d N=%d run=%d/%d injects/s=%.0f wall=%.3fs publish=%.3fs peak_rss=%dMB calls=%d cpu=%.2fs cpu/inject=%.3fms\n",
+			fmt.Printf("outbox=%-4s workers=%d slots=%d N=%d run=%d/%d injects/s=%.0f wall=%.3fs publish=%.3fs peak_rss=%dMB calls=%d cpu=%.2fs cpu/inject=%.3fms %s\n",
 				label(outbox), c.workers, c.slots(outbox), c.n, i+1, runs, float64(c.n)/r.wall.Seconds(), r.wall.Seconds(),
-				r.pub.Seconds(), r.peakKB/1024, r.calls, r.cpu.Seconds(), perInject(r.cpu, c.n))
+				r.pub.Seconds(), r.peakKB/1024, r.calls, r.cpu.Seconds(), perInject(r.cpu, c.n), r.counts.perInject(c.n))
 		}
 	}
 	if runs == 1 {

@@ -31,6 +31,18 @@ type result struct {
 	peakKB int64         // the daemon's peak RSS
 	cpu    time.Duration // the daemon's CPU time (user and system), start to exit
 	calls  int           // calls the stand-in received
+	counts counts        // what the daemon did, whatever the machine's load
+}
+
+// counts are what the daemon did that the machine's load hardly moves, to
+// compare two builds on a busy machine (see bench's per-run line): its
+// write-class system calls and the bytes it sent to the storage layer from
+// its start to the N-th processed completion (syscw and write_bytes of
+// /proc/<pid>/io, -1 where the system does not say), and its minor page
+// faults and context switches from its start to its exit (rusage).
+type counts struct {
+	syscw, wbytes int64
+	minflt, ctxsw int64
 }
 
 // runOnce runs one measured run: stand-in, queue, daemon, N injects.
@@ -97,7 +109,7 @@ func runOnce(ctx context.Context, c config, outbox bool) (res result, err error)
 		return res, err
 	}
 	res.pub = pub
-	if res.peakKB, res.cpu, err = d.stop(); err != nil {
+	if res.peakKB, res.cpu, res.counts, err = d.stop(); err != nil {
 		return res, d.explain(err)
 	}
 	res.calls, err = verify(p, b, c.n, c.messageSize > 0)
@@ -274,20 +286,26 @@ func (d *daemon) alive() error {
 	}
 }
 
-// stop sends SIGTERM, waits for the exit and returns the peak RSS in KiB
-// and the CPU time (user and system) the daemon used in its life.
-func (d *daemon) stop() (int64, time.Duration, error) {
+// stop sends SIGTERM, waits for the exit and returns the peak RSS in KiB,
+// the CPU time (user and system) the daemon used in its life and its
+// counts (the system calls and bytes written read before the SIGTERM: a
+// system that does not say leaves them -1).
+func (d *daemon) stop() (int64, time.Duration, counts, error) {
+	var c counts
+	c.syscw, c.wbytes, _ = readIO(d.cmd.Process.Pid)
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-d.done:
 	case <-time.After(60 * time.Second):
-		return 0, 0, errors.New("serve did not stop within 60s of SIGTERM")
+		return 0, 0, c, errors.New("serve did not stop within 60s of SIGTERM")
 	}
 	if d.err != nil {
-		return 0, 0, fmt.Errorf("serve exited: %w", d.err)
+		return 0, 0, c, fmt.Errorf("serve exited: %w", d.err)
 	}
 	st := d.cmd.ProcessState
-	return peakKiB(st), st.UserTime() + st.SystemTime(), nil
+	peak, minflt, ctxsw := usage(st)
+	c.minflt, c.ctxsw = minflt, ctxsw
+	return peak, st.UserTime() + st.SystemTime(), c, nil
 }
 
 // kill ends a daemon still running (after a failure).

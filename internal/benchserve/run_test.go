@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,11 @@ func TestIntegrationRunOnce(t *testing.T) {
 			}
 			if res.wall <= 0 || res.calls < 3*n {
 				t.Errorf("result %+v: want a wall time and at least %d calls", res, 3*n)
+			}
+			// The daemon wrote its log and posted its calls, and slept
+			// waiting for work: counts a system that says them must show.
+			if goruntime.GOOS == "linux" && (res.counts.syscw < 3*n || res.counts.wbytes < 0 || res.counts.ctxsw <= 0) {
+				t.Errorf("counts %+v: want at least %d write-class system calls, the bytes written and some context switches", res.counts, 3*n)
 			}
 		})
 	}
