@@ -40,8 +40,11 @@ type HandlerConfig struct {
 	// for, not delivered either, is tried again (default 1s; see
 	// unstored).
 	RetryWait time.Duration
-	Metrics   *serve.Metrics
-	Log       *zap.Logger
+	// MaxAskedWait bounds the wait a platform's Retry-After asks before
+	// such a result's next try (default DefaultMaxAskedWait).
+	MaxAskedWait time.Duration
+	Metrics      *serve.Metrics
+	Log          *zap.Logger
 }
 
 // Handler runs the platform messages a serve.Daemon consumes: at most one

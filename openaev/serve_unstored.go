@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -41,6 +42,27 @@ import (
 
 // maxRetryWait caps the wait between two tries of a result sent unstored.
 const maxRetryWait = time.Minute
+
+// DefaultMaxAskedWait is HandlerConfig.MaxAskedWait's default: as long
+// as serve waits a Retry-After before its next registration.
+const DefaultMaxAskedWait = 10 * time.Minute
+
+// askedWait returns the wait before the next try of a result sent
+// unstored after err: the one the platform asked with a Retry-After (a
+// 429 or 503, httpx.HTTPError.RetryAfter) when longer than backoff, at
+// most most (DefaultMaxAskedWait when 0); backoff otherwise. A platform
+// in maintenance answering 503 Retry-After: 3600 was tried again 4 times
+// every minute and a half (a try's attempts, 30 s apart, then backoff).
+func askedWait(err error, backoff, most time.Duration) time.Duration {
+	if most <= 0 {
+		most = DefaultMaxAskedWait
+	}
+	var he *httpx.HTTPError
+	if errors.As(err, &he) && he.RetryAfter > backoff {
+		return max(min(he.RetryAfter, most), backoff)
+	}
+	return backoff
+}
 
 // Sized records the bytes of a result about to be stored (an
 // outbox.Deliverer's Sized hook): the room reserved for each run is at
@@ -136,7 +158,9 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 		if !held || attempt > 1 {
 			// The shutdown's abandon cuts the try short, the Poster's
 			// own retries with it (see dropped below).
-			tctx, _, release := outbox.HoldAbort(ctx, &h.abandon)
+			// A Retry-After asking more than a retry waits (30 s) ends
+			// the try at that answer: the wait below keeps to it.
+			tctx, _, release := outbox.HoldAbort(httpx.WithLongWaitEnds(ctx), &h.abandon)
 			n, kept, serr = h.keep(tctx, p, pl, r, from)
 			release()
 		}
@@ -160,14 +184,16 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 			return true, nil
 		case fired(abandoned):
 			return true, dropped(attempt, serr, prev)
-		case attempt == 1:
-			fields := append(signatureFields(r, pl.unsent(from)), zap.Error(serr), zap.Duration("retry_in", wait))
-			log.Error("terminal callback not delivered and "+why+": retrying until "+takes+"; the message stays unacknowledged so that the inject does not run again", fields...)
-		default:
-			log.Warn("terminal callback still not delivered, "+why+": retrying", zap.Int("attempt", attempt),
-				zap.Error(serr), zap.Duration("retry_in", wait))
 		}
-		t := time.NewTimer(wait)
+		next := askedWait(serr, wait, h.cfg.MaxAskedWait)
+		if attempt == 1 {
+			fields := append(signatureFields(r, pl.unsent(from)), zap.Error(serr), zap.Duration("retry_in", next))
+			log.Error("terminal callback not delivered and "+why+": retrying until "+takes+"; the message stays unacknowledged so that the inject does not run again", fields...)
+		} else {
+			log.Warn("terminal callback still not delivered, "+why+": retrying", zap.Int("attempt", attempt),
+				zap.Error(serr), zap.Duration("retry_in", next))
+		}
+		t := time.NewTimer(next)
 		select {
 		case <-ctx.Done():
 			t.Stop()
