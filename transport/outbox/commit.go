@@ -123,7 +123,9 @@ func (s *Store) retain() {
 
 // writeLater queues fn to share the commit of the next writes, without
 // starting one: after lazyDelay with no other write, it is committed
-// alone. then is called in the committer with its outcome.
+// alone (the timer runs from the first lazy write a commit has not taken:
+// a commit that takes them stops it, see takeLazy). then is called in the
+// committer with its outcome.
 func (s *Store) writeLater(fn func(*bolt.Tx) error, ends []uint64, then func(error)) {
 	op := &writeOp{fn: fn, done: make(chan struct{}), then: then, ends: ends}
 	s.wmu.Lock()
@@ -192,10 +194,7 @@ func (s *Store) unwrittenLeft() error {
 // own. When the file cannot be opened they fail.
 func (s *Store) flushLazy() {
 	s.wmu.Lock()
-	if s.lazyTimer != nil {
-		s.lazyTimer.Stop()
-		s.lazyTimer = nil
-	}
+	s.stopLazyTimer()
 	waiting := len(s.lazy) > 0
 	s.wmu.Unlock()
 	if !waiting {
@@ -245,8 +244,7 @@ func (s *Store) commitQueue(db *bolt.DB, once bool) {
 			s.settleWrites(settled)
 			return
 		}
-		batch = append(batch, s.lazy...)
-		s.lazy = nil
+		batch = append(batch, s.takeLazy()...)
 		s.wmu.Unlock()
 		s.settleWrites(settled)
 		settled = s.commit(db, batch)
@@ -263,9 +261,31 @@ func (s *Store) joining() []*writeOp {
 	if len(s.queue) == 0 {
 		return nil
 	}
-	ops := append(s.queue, s.lazy...)
-	s.queue, s.lazy = nil, nil
+	ops := append(s.queue, s.takeLazy()...)
+	s.queue = nil
 	return ops
+}
+
+// takeLazy takes the lazy writes waiting, for the commit being made, and
+// stops their timer: left running, it would fire lazyDelay after the first
+// of them and commit on its own the lazy writes queued since, a few
+// milliseconds old, which the next commit would carry (in a busy serve,
+// one commit and often one opening of the file in thirty, the timer firing
+// every 20 ms). The caller holds wmu.
+func (s *Store) takeLazy() []*writeOp {
+	ops := s.lazy
+	s.lazy = nil
+	s.stopLazyTimer()
+	return ops
+}
+
+// stopLazyTimer stops the timer of the lazy writes, if any: the next lazy
+// write starts another. The caller holds wmu.
+func (s *Store) stopLazyTimer() {
+	if s.lazyTimer != nil {
+		s.lazyTimer.Stop()
+		s.lazyTimer = nil
+	}
 }
 
 // settleWrites settles the writes commit ran. The attempts the durable ones
