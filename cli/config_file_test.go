@@ -176,7 +176,11 @@ func TestConfigErrorsNameTheProblemLine(t *testing.T) {
 		line       string // where the problem is
 	}{
 		{"key indented under a flow value", "target: [127.0.0.1]\n  bad: 1\n", ":2: yaml: "},
-		{"tab after a value", "target: [127.0.0.1]\nlog_level: info\nphase: x\n\tbad: 1\n", ":4: yaml: "},
+		{"tab after a value", "target: [127.0.0.1]\nlog_level: info\nphase: x\n\tbad: 1\n", ":4: yaml: found a tab character that violates indentation\n"},
+		// The decoder's words do not always name the tab: the error does.
+		{"tab before a key, after a flow value", "target: [127.0.0.1]\n\tinject_id: abc\n",
+			":2: yaml: found character that cannot start any token; a tab indents this line: YAML indents with spaces only\n"},
+		{"tab inside a value, not an indent", "target: [127.0.0.1]\nphase: x\t@y\n@z\n", ":3: yaml: found character that cannot start any token\n"},
 		{"flow list broken on its third line", "target: [127.0.0.1,\n  127.0.0.2,\n  : x]\n", ":3: yaml: "},
 		{"character that starts no token", "target: 127.0.0.1\n@bad\n", ":2: yaml: "},
 		{"alias bomb", bomb, ":6): want a value or a list of values, not a nested list"},

@@ -45,7 +45,28 @@ func yamlError(path string, data []byte, err error) error {
 	if line == 0 {
 		return usageErr("config file %s: yaml: %s", path, problem)
 	}
-	return usageErr("config file %s:%d: yaml: %s", path, line, problem)
+	advice := ""
+	if !strings.Contains(problem, "tab") {
+		advice = tabAdvice(data, line)
+	}
+	return usageErr("config file %s:%d: yaml: %s%s", path, line, problem, advice)
+}
+
+// tabAdvice says, for a problem on line (counted from 1) of data that a
+// tab indents, that YAML indents with spaces only: the decoder's own words
+// ("found character that cannot start any token", for a key a tab
+// indents after a flow value) do not always name the tab, in a file an
+// editor indented with tabs. "" for any other line.
+func tabAdvice(data []byte, line int) string {
+	lines := bytes.Split(data, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return ""
+	}
+	indent := lines[line-1][:len(lines[line-1])-len(bytes.TrimLeft(lines[line-1], " \t"))]
+	if !bytes.ContainsRune(indent, '\t') {
+		return ""
+	}
+	return "; a tab indents this line: YAML indents with spaces only"
 }
 
 // lineCount returns the number of lines of data, the last one counted
