@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/injectkit/injectkit/internal/httpx"
@@ -57,6 +58,11 @@ func openInput(ctx context.Context, key, where, path string) (*input, error) {
 	}()
 	select {
 	case o := <-done:
+		if o.err != nil && path == stdinName && errors.Is(o.err, fs.ErrNotExist) {
+			// Not stdin: a config, CA or message file is read from its path.
+			return nil, usageErr("invalid %s %q%s: %w; %q reads stdin for inject_file and targets_file only: give the file's path "+
+				"(a process substitution <(…) works too)", key, path, where, fileReason(o.err), stdinName)
+		}
 		if o.err != nil {
 			return nil, usageErr("invalid %s %q%s: %w", key, path, where, fileReason(o.err))
 		}
