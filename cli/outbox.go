@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -107,40 +106,6 @@ func warnExposure(log *zap.Logger, path string) {
 	}
 }
 
-// openInterruptibly returns what open returns (an outbox opened, which
-// may wait for another process's lock), unless ctx ends first (the first
-// interrupt): then an exit 130 saying that the opening of the outbox at
-// path was interrupted, and what was not done; the store the abandoned
-// open returns is closed when it completes.
-func openInterruptibly(ctx context.Context, path, nothing string, open func() (*outbox.Store, error)) (*outbox.Store, error) {
-	type opened struct {
-		store *outbox.Store
-		err   error
-	}
-	done := make(chan opened, 1)
-	go func() {
-		s, err := open()
-		done <- opened{s, err}
-	}()
-	select {
-	case r := <-done:
-		return r.store, r.err
-	case <-ctx.Done():
-		select {
-		case r := <-done: // opened meanwhile: the command goes on
-			return r.store, r.err
-		default:
-		}
-		go func() {
-			if r := <-done; r.store != nil {
-				r.store.Close()
-			}
-		}()
-		return nil, &ExitError{Code: ExitInterrupted,
-			Err: fmt.Errorf("interrupted while opening outbox %s: %s: %w", path, nothing, context.Cause(ctx))}
-	}
-}
-
 // checkRoom fails when the outbox is already full, or may not be stored
 // to (a process of an earlier version sends from it, see
 // outbox.HeldByOlderError), before an inject runs. It reads the bytes
@@ -178,6 +143,10 @@ type outboxEnv struct {
 	// read an outbox, and never create one where a path mistyped would
 	// leave it, nor write a file that holds nothing.
 	absent, why string
+	// abandoned is set once an interrupt left a read of the outbox
+	// running (see readInterruptibly): its file is let go by the
+	// process's exit, a close waiting for that read to end.
+	abandoned bool
 }
 
 // openOutboxEnv decodes the configuration into cfg and opens its outbox.
@@ -249,23 +218,8 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 	return &outboxEnv{cfg: cfg, log: log, store: s}, nil
 }
 
-// outboxExitSays is what a second signal, exiting at once, does to the
-// outbox command name (see Abort.ExitSays): run's line, which says the
-// signatures not yet stored are lost, is not true of a command that sends
-// or changes only what the outbox holds.
-func outboxExitSays(name string) string {
-	switch name {
-	case "list":
-		return "the outbox is unchanged (outbox list only reads it)"
-	case "flush", "retry-dead":
-		return "nothing more is sent: the bodies not delivered stay in the outbox, pending, one whose POST was in flight " +
-			"counted as an attempt that got no answer (the backend may have received it) (see: injectkit outbox list)"
-	}
-	return "the outbox holds what its last change left: each change is made whole or not at all (see: injectkit outbox list)"
-}
-
 func (e *outboxEnv) close() {
-	if e.store != nil {
+	if e.store != nil && !e.abandoned {
 		_ = e.store.Close()
 	}
 	_ = e.log.Sync()
@@ -337,8 +291,10 @@ func outboxCommand(o Options) *ucli.Command {
 					"   a reader that stopped early (| head): nothing is said",
 				Flags: outboxFlags(o, send, sendUsage),
 				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error {
-					recs, err := e.store.List()
-					before := listing{recs, err}
+					before, err := e.readListing(c.Context)
+					if err != nil {
+						return err // interrupted: nothing sent
+					}
 					if err := e.unknownBackend(o.name(), before); err != nil {
 						return err // a mistyped --backend-url: nothing sent
 					}

@@ -117,7 +117,7 @@ func dropMany(c *ucli.Context, o Options, e *outboxEnv) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	if err == nil && res.Dropped() == 0 && res.Busy == 0 && sel.backend != "" {
-		held, herr := e.backends()
+		held, herr := e.backends(c.Context)
 		if herr != nil {
 			return &ExitError{Code: ExitUsage, Err: herr}
 		}

@@ -222,6 +222,23 @@ type listing struct {
 	err  error
 }
 
+// readListing reads the outbox's records for a flush, a page at a time
+// (outbox.Store.Walk), the error reading them kept in the listing. The
+// first interrupt stops it: exit 130, nothing sent (a flush of a million
+// bodies read them all for a minute before the interrupt was seen).
+func (e *outboxEnv) readListing(ctx context.Context) (listing, error) {
+	var recs []outbox.Record
+	err := e.store.Walk(ctx, func(r outbox.Record) error {
+		recs = append(recs, r)
+		return nil
+	})
+	if err != nil && ctx.Err() != nil {
+		return listing{}, &ExitError{Code: ExitInterrupted,
+			Err: fmt.Errorf("flush interrupted while reading outbox %s: nothing was sent, the bodies stay as they were: %w", e.store.Path(), context.Cause(ctx))}
+	}
+	return listing{recs, err}, nil
+}
+
 // flush sends every pending body of the two profiles now: the callback
 // profile's, and the openaev terminal callbacks `run --profile openaev`
 // kept (those of a platform reached with a tenant are resent by the

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode/utf8"
 
@@ -75,64 +74,61 @@ func utcRecord(r outbox.Record) outbox.Record {
 
 // listOutbox prints the outbox's counts and its records, as a table or,
 // with -o json, one JSON object: every record, the first --limit, or, with
-// --summary, the counts by backend (outbox_summary.go).
+// --summary, the counts by backend (outbox_summary.go). The records are
+// written as they are read, a page at a time (outbox_list_stream.go): a
+// run or serve storing meanwhile waits for one page, never for the whole
+// listing, and the first interrupt stops it (exit 130).
 func listOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	summary, limit, err := listBounds(e.cfg)
 	switch {
 	case err != nil:
 		return err
 	case summary:
-		return listSummary(o, e)
+		return listSummary(c.Context, o, e)
 	}
-	// Read a page at a time even whole: a run or serve storing meanwhile
-	// waits for one page, never for the whole listing.
-	recs, err := firstRecords(e.store, limit)
+	var (
+		st      outbox.Stats
+		sends   []outbox.Incomplete
+		started []outbox.StartedRun
+	)
+	err = e.readInterruptibly(c.Context, "outbox list", func() (err error) {
+		if st, err = e.store.Stats(); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		if sends, err = e.store.Incomplete(); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		if started, err = e.store.Starts(); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		return nil
+	})
 	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	st, err := e.store.Stats()
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	sends, err := e.store.Incomplete()
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	started, err := e.store.Starts()
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return err
 	}
 	starts := startsByInject(e.store, started)
-	now := time.Now()
-	hidden := 0
-	if limit > 0 {
-		hidden = max(st.Pending+st.Dead-len(recs), 0)
+	l := recordListing{ctx: c.Context, e: e, limit: limit, total: st.Pending + st.Dead, now: time.Now()}
+	hidden := func(listed int) int {
+		if limit == 0 {
+			return 0
+		}
+		return max(st.Pending+st.Dead-listed, 0)
 	}
 	if e.cfg.output() == outputJSON {
-		out := outboxListJSON{Outbox: e.store.Path(), Pending: st.Pending, Dead: st.Dead, Bytes: st.Bytes,
-			MaxBytes: e.store.MaxBytes(), Records: make([]outboxRecordJSON, len(recs)), NotShown: hidden,
-			Incomplete: incompleteJSON(e.store, sends), UnfinishedRuns: starts}
-		for i, r := range recs {
-			out.Records[i] = outboxRecordJSON{Record: utcRecord(r), Next: nextAttempt(e.store, r, now)}
-		}
-		return writeJSON(o, out)
+		head := outboxListJSON{Outbox: e.store.Path(), Pending: st.Pending, Dead: st.Dead, Bytes: st.Bytes,
+			MaxBytes: e.store.MaxBytes(), Incomplete: incompleteJSON(e.store, sends), UnfinishedRuns: starts}
+		_, err := l.writeJSON(o.Stdout, head, hidden)
+		return err
 	}
 	listHeader(o, e, st)
-	defer notShown(o, hidden, limit)
 	writeIncomplete(o.Stdout, o, e.store, sends, false)
 	writeStarts(o.Stdout, o, starts)
-	if len(recs) == 0 {
-		return nil
+	n, err := l.writeTable(o.Stdout)
+	if err != nil {
+		return err
 	}
-	tw := tabwriter.NewWriter(o.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tINJECT\tPHASE\tCHUNK\tSIZE\tATTEMPTS\tAGE\tNEXT\tLAST ERROR\tOWNER")
-	for _, r := range recs {
-		f := shownFields(r)
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", r.ID, r.State, f.inject, f.phase,
-			f.chunk, humanBytes(int64(r.Size)), r.Attempts, age(r, now),
-			nextAttempt(e.store, r, now), cutLine(r.LastError, 120), f.owner)
-	}
-	return tw.Flush()
+	notShown(o, hidden(n), limit)
+	return nil
 }
 
 // droppedRecord says what drop removed, r: "pending inject X chunk 0/1",

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -74,7 +75,7 @@ type outboxMoveJSON struct {
 // moveOutbox runs `outbox move`: exit 0 once every body stored for --from
 // has --to as its base URL; 1 when none is stored for it, or when another
 // live process was sending some (left as they were).
-func moveOutbox(o Options, e *outboxEnv) error {
+func moveOutbox(ctx context.Context, o Options, e *outboxEnv) error {
 	mc := e.cfg.(*outboxMoveConfig)
 	if err := mc.check(); err != nil {
 		return err
@@ -93,7 +94,7 @@ func moveOutbox(o Options, e *outboxEnv) error {
 	serveSends, kept := e.movedToServe(tenanted, mc.To)
 	out := outboxMoveJSON{Outbox: e.store.Path(), From: from, To: to, Moved: res.Moved(), Pending: res.Pending, Dead: res.Dead, Busy: res.Busy, Storing: res.Storing, Sends: res.Sends}
 	if res.Moved()+res.Busy+res.Storing+res.Sends == 0 {
-		if out.Backends, err = e.backends(); err != nil {
+		if out.Backends, err = e.backends(ctx); err != nil {
 			return flushError(err)
 		}
 	}
@@ -210,10 +211,10 @@ func movedSends(n int) string {
 // dead, as list shows them (without credentials), each once, in order. It
 // reads the records a page at a time (outbox.Store.Walk): an outbox of a
 // million bodies is never held in memory whole.
-func (e *outboxEnv) backends() ([]string, error) {
+func (e *outboxEnv) backends(ctx context.Context) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
-	err := e.store.Walk(func(r outbox.Record) error {
+	err := e.store.Walk(ctx, func(r outbox.Record) error {
 		if r.MetadataLost() || seen[backendKey(r.BaseURL)] {
 			return nil
 		}
@@ -351,6 +352,6 @@ func moveCommand(o Options, action func(string, outboxCommandConfig, func(*ucli.
 			"   2  invalid usage (a URL refused, --to the backend of --from or holding [REDACTED]), or an outbox corrupt or\n" +
 			"      locked: nothing changed",
 		Flags:  outboxFlags(o, move, ""),
-		Action: action("move", move, func(c *ucli.Context, e *outboxEnv) error { return moveOutbox(o, e) }),
+		Action: action("move", move, func(c *ucli.Context, e *outboxEnv) error { return moveOutbox(c.Context, o, e) }),
 	}
 }

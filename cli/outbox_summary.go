@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -68,9 +69,9 @@ type outboxSummaryJSON struct {
 // summarize counts the records of s by owner, a page at a time, the
 // owners in the order of their oldest body (those whose metadata is lost
 // last, as "-").
-func summarize(s *outbox.Store) ([]backendSummary, error) {
+func summarize(ctx context.Context, s *outbox.Store) ([]backendSummary, error) {
 	by := map[string]*backendSummary{}
-	err := s.Walk(func(r outbox.Record) error {
+	err := s.Walk(ctx, func(r outbox.Record) error {
 		key := unknownField
 		if !r.MetadataLost() {
 			key = owner(r)
@@ -107,14 +108,25 @@ func summarize(s *outbox.Store) ([]backendSummary, error) {
 	return out, err
 }
 
-// listSummary prints the outbox's counts, then a line per owner.
-func listSummary(o Options, e *outboxEnv) error {
-	st, err := e.store.Stats()
+// listSummary prints the outbox's counts, then a line per owner; the
+// first interrupt stops it before it printed either (exit 130).
+func listSummary(ctx context.Context, o Options, e *outboxEnv) error {
+	var st outbox.Stats
+	err := e.readInterruptibly(ctx, "outbox list --"+summaryFlag, func() (err error) {
+		if st, err = e.store.Stats(); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		return nil
+	})
 	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return err
 	}
-	sum, err := summarize(e.store)
-	if err != nil {
+	sum, err := summarize(ctx, e.store)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("outbox list --%s interrupted: nothing listed; %s: %w",
+			summaryFlag, outboxExitSays("list"), context.Cause(ctx))}
+	case err != nil:
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	if e.cfg.output() == outputJSON {
@@ -148,20 +160,6 @@ func listHeader(o Options, e *outboxEnv, st outbox.Stats) {
 	}
 	fmt.Fprintf(o.Stdout, "outbox %s: %d pending, %d dead, %s %s\n", e.store.Path(), st.Pending, st.Dead,
 		humanBytes(st.Bytes), limit)
-}
-
-// firstRecords returns the first limit records of s (every one for 0), a
-// page at a time.
-func firstRecords(s *outbox.Store, limit int) ([]outbox.Record, error) {
-	var recs []outbox.Record
-	err := s.Walk(func(r outbox.Record) error {
-		recs = append(recs, r)
-		if limit > 0 && len(recs) == limit {
-			return outbox.ErrStopWalk
-		}
-		return nil
-	})
-	return recs, err
 }
 
 // notShown is the line that ends a listing cut at limit, when the outbox

@@ -33,10 +33,7 @@ func (d DropResult) Dropped() int { return d.Pending + d.Dead }
 // removed stay removed, counted in the result returned with ctx's error.
 func (s *Store) DropWhere(ctx context.Context, pick func(Record) bool) (DropResult, error) {
 	var ids []uint64
-	err := s.Walk(func(r Record) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	err := s.Walk(ctx, func(r Record) error {
 		if !r.Unreadable() && pick(r) {
 			ids = append(ids, r.ID)
 		}

@@ -2,7 +2,9 @@ package outbox
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -44,6 +46,14 @@ func (s *Store) between() {
 // ErrStopWalk, returned by Walk's fn, ends the walk without an error.
 var ErrStopWalk = errors.New("outbox: walk stopped")
 
+// errWalkStopped ends a page's transaction when the walk's context ended.
+var errWalkStopped = errors.New("outbox: walk's context ended")
+
+// walkCheck is how many records a page reads between two looks at the
+// walk's context: a page may read for walkSpan, and an operator's Ctrl-C
+// stops a listing at once, not a second later.
+const walkCheck = 256
+
 // Walk calls fn with each record, pending then dead, each by id, without
 // its body, as List lists them, until fn returns an error: ErrStopWalk
 // ends the walk and Walk returns nil; another error is returned as it is.
@@ -51,8 +61,13 @@ var ErrStopWalk = errors.New("outbox: walk stopped")
 // its own, so that a process storing or sending waits for one page at
 // most: a record stored, settled or moved to the dead list meanwhile may
 // be walked in its new state, in its old one, or not at all (one that was
-// already pending and still is is walked once).
-func (s *Store) Walk(fn func(Record) error) error {
+// already pending and still is is walked once). ctx ending stops the walk
+// at once, between two records, even within a page: Walk returns an error
+// wrapping ctx's cause, fn having been called with the records before.
+func (s *Store) Walk(ctx context.Context, fn func(Record) error) error {
+	stopped := func() error {
+		return fmt.Errorf("outbox %s: walk stopped: %w", s.path, context.Cause(ctx))
+	}
 	gone := s.deferredNow()
 	var ended map[uint64][]interruptedAttempt
 	if s.opts.ReadOnly {
@@ -65,6 +80,9 @@ func (s *Store) Walk(fn func(Record) error) error {
 	for _, st := range []State{Pending, Dead} {
 		var after []byte // the last key walked in this state
 		for {
+			if ctx.Err() != nil {
+				return stopped()
+			}
 			page, last, more := make([]Record, 0, walkPage), []byte(nil), false
 			err := s.do(false, func(tx *bolt.Tx) error {
 				page, last, more = page[:0], nil, false // a transaction may be run again
@@ -80,6 +98,9 @@ func (s *Store) Walk(fn func(Record) error) error {
 					least, most = s.hooks.page, s.hooks.page
 				}
 				for ; k != nil && len(page) < most && (len(page) < least || time.Since(start) < walkSpan); k, v = c.Next() {
+					if len(page)%walkCheck == walkCheck-1 && ctx.Err() != nil {
+						return errWalkStopped
+					}
 					r := readRecord(tx, k, v, st)
 					if misjudged(tx, r) {
 						r.DeadReason = "" // as List
@@ -89,7 +110,10 @@ func (s *Store) Walk(fn func(Record) error) error {
 				more = k != nil // false once the bucket was read to its end
 				return nil
 			})
-			if err != nil {
+			switch {
+			case errors.Is(err, errWalkStopped):
+				return stopped()
+			case err != nil:
 				return err
 			}
 			if len(page) == 0 {
@@ -102,6 +126,9 @@ func (s *Store) Walk(fn func(Record) error) error {
 				}
 				for _, c := range ended[r.ID] {
 					s.countInterrupted(&r, c)
+				}
+				if ctx.Err() != nil {
+					return stopped()
 				}
 				if err := fn(r); err != nil {
 					if errors.Is(err, ErrStopWalk) {

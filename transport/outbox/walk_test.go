@@ -72,7 +72,7 @@ func TestWalk(t *testing.T) {
 				t.Fatal(err)
 			}
 			var walked []outbox.Record
-			err = s.Walk(func(r outbox.Record) error {
+			err = s.Walk(context.Background(), func(r outbox.Record) error {
 				walked = append(walked, r)
 				if len(walked) == tt.stopAfter {
 					return outbox.ErrStopWalk
@@ -91,7 +91,7 @@ func TestWalk(t *testing.T) {
 	}
 	s, _ := walkStore(t, 2, []string{"http://127.0.0.1:1"}, 5)
 	boom := errors.New("boom")
-	if err := s.Walk(func(outbox.Record) error { return boom }); !errors.Is(err, boom) {
+	if err := s.Walk(context.Background(), func(outbox.Record) error { return boom }); !errors.Is(err, boom) {
 		t.Errorf("an error of fn: Walk returned %v", err)
 	}
 }
@@ -140,5 +140,41 @@ func TestDropWhere(t *testing.T) {
 	cancel()
 	if got, err := s.DropWhere(ctx, func(outbox.Record) bool { return true }); !errors.Is(err, context.Canceled) || got.Dropped() != 0 {
 		t.Errorf("DropWhere with its context ended: %+v, %v", got, err)
+	}
+}
+
+// A walk whose context ends stops between two records, within a page as
+// between pages, and returns an error wrapping the context's.
+func TestWalkContextEnded(t *testing.T) {
+	tests := []struct {
+		name       string
+		page, stop int
+	}{
+		{"within a page", 100, 3},
+		{"between pages", 2, 2},
+		{"before the first", 100, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := walkStore(t, tt.page, []string{"http://127.0.0.1:1"}, 8)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.stop == 0 {
+				cancel()
+			}
+			walked := 0
+			err := s.Walk(ctx, func(outbox.Record) error {
+				if walked++; walked == tt.stop {
+					cancel()
+				}
+				return nil
+			})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("error = %v, want the context's", err)
+			}
+			if walked != tt.stop {
+				t.Errorf("walked %d, want %d", walked, tt.stop)
+			}
+		})
 	}
 }
