@@ -163,7 +163,10 @@ func (e *FullError) Is(target error) bool { return target == ErrFull }
 // than the timeout (Waited 0: the lock was tried once). PID is 0 when the
 // holder left no record; Stale when the process the record names has
 // ended (the lock is held by another program, or an injectkit process
-// opening the outbox).
+// opening the outbox). Listed is set when the holder left no record and
+// the system's list of file locks named it (see lockHolderOf): PID is
+// then that process, Command its program's name, and Shared says it holds
+// a read lock, as outbox list does while it reads.
 type LockedError struct {
 	Path    string
 	Waited  time.Duration
@@ -171,6 +174,8 @@ type LockedError struct {
 	Command string
 	Since   time.Time
 	Stale   bool
+	Listed  bool
+	Shared  bool
 }
 
 func (e *LockedError) Error() string {
@@ -187,6 +192,13 @@ func (e *LockedError) Error() string {
 		if !e.Since.IsZero() {
 			holder += " since " + e.Since.UTC().Format(time.RFC3339)
 		}
+	}
+	switch {
+	case e.Listed && e.Shared:
+		holder += ", reading it (a shared lock, as outbox list holds while it reads, writing no record in " + e.Path + ".lock)"
+	case e.Listed:
+		holder += ", which left no record in " + e.Path + ".lock (an injectkit process opening or closing the outbox, " +
+			"one holding it that could not write its record (a full disk), or another program)"
 	}
 	if e.PID != 0 && e.Stale {
 		holder = "another program, or an injectkit process opening the outbox (no injectkit process holds it: " +

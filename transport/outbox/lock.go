@@ -57,6 +57,13 @@ func (s *Store) lockedError(waited time.Duration) error {
 		e.PID, e.Command, e.Since = parseLockRecord(raw)
 		e.Stale = e.PID != 0 && !alive(e.PID, lockRecordStart(raw))
 	}
+	if e.PID == 0 {
+		// No record: an outbox list (which writes none), or a holder that
+		// could not write it. The system may name it (lockholder.go).
+		if h, program, ok := lockHolderOf(s.path); ok {
+			e.PID, e.Command, e.Listed, e.Shared = h.pid, program, true, h.shared
+		}
+	}
 	return e
 }
 
