@@ -123,17 +123,38 @@ func (s *Store) retain() {
 
 // writeLater queues fn to share the commit of the next writes, without
 // starting one: after lazyDelay with no other write, it is committed
-// alone (the timer runs from the first lazy write a commit has not taken:
-// a commit that takes them stops it, see takeLazy). then is called in the
-// committer with its outcome.
+// alone (lazyDelay from the first lazy write a commit has not taken, see
+// lazyDue). then is called in the committer with its outcome.
 func (s *Store) writeLater(fn func(*bolt.Tx) error, ends []uint64, then func(error)) {
 	op := &writeOp{fn: fn, done: make(chan struct{}), then: then, ends: ends}
 	s.wmu.Lock()
+	if len(s.lazy) == 0 {
+		s.lazySince = time.Now()
+	}
 	s.lazy = append(s.lazy, op)
 	if s.lazyTimer == nil {
-		s.lazyTimer = time.AfterFunc(lazyDelay, s.flushLazy)
+		s.lazyTimer = time.AfterFunc(lazyDelay, s.lazyDue)
 	}
 	s.wmu.Unlock()
+}
+
+// lazyDue is the lazy writes' timer: it commits those waiting once the
+// first of them has waited lazyDelay. Those a commit took meanwhile do not
+// count: the timer waits again for the rest, so that it does not commit on
+// its own lazy writes a few milliseconds old that the next commit would
+// carry (in a busy serve, one commit and often one opening of the file in
+// thirty, the timer firing every 20 ms).
+func (s *Store) lazyDue() {
+	s.wmu.Lock()
+	if len(s.lazy) > 0 && s.lazyTimer != nil {
+		if wait := lazyDelay - time.Since(s.lazySince); wait > 0 {
+			s.lazyTimer.Reset(wait)
+			s.wmu.Unlock()
+			return
+		}
+	}
+	s.wmu.Unlock()
+	s.flushLazy()
 }
 
 // writeSoon runs fn in a lazy write (see writeLater) that Close waits
@@ -266,16 +287,12 @@ func (s *Store) joining() []*writeOp {
 	return ops
 }
 
-// takeLazy takes the lazy writes waiting, for the commit being made, and
-// stops their timer: left running, it would fire lazyDelay after the first
-// of them and commit on its own the lazy writes queued since, a few
-// milliseconds old, which the next commit would carry (in a busy serve,
-// one commit and often one opening of the file in thirty, the timer firing
-// every 20 ms). The caller holds wmu.
+// takeLazy takes the lazy writes waiting, for the commit being made: the
+// next one queued starts lazyDelay again (see lazyDue). The timer runs on,
+// not stopped and started again by each commit. The caller holds wmu.
 func (s *Store) takeLazy() []*writeOp {
 	ops := s.lazy
 	s.lazy = nil
-	s.stopLazyTimer()
 	return ops
 }
 

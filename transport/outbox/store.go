@@ -134,6 +134,7 @@ type Store struct {
 	leading   bool
 	lazy      []*writeOp // writes riding with the next commit (see writeLater)
 	lazyTimer *time.Timer
+	lazySince time.Time             // when the first of the lazy writes waiting was queued
 	commits   atomic.Int64          // group transactions run (see commit)
 	refused   atomic.Pointer[error] // the file system refused the last write (see noteWrite)
 	attempts  attemptLog            // the attempts of this process in flight (see startAttempt)
