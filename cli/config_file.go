@@ -90,12 +90,14 @@ func readConfigFile(ctx context.Context, path, where string, known, lists, secre
 	// at names a key the way an editor finds it: the file and the key's line.
 	at := func(key *yaml.Node) string { return fmt.Sprintf("config file %s:%d", path, key.Line) }
 	var unknown []unknownKey
-	seen := map[string]bool{}
+	seen := map[string]string{} // where each setting was first given (config file c.yaml:2)
 	once := func(key, from string) error {
-		if seen[key] {
-			return usageErr("%s: key %s given twice", from, key)
+		if first, dup := seen[key]; dup {
+			// Nested and dotted (query: {api_key: …} and query.api_key: …),
+			// two lines apart: both named, as a top-level key's are.
+			return usageErr("%s: key %s given twice (first on line %s)", from, key, first[strings.LastIndex(first, ":")+1:])
 		}
-		seen[key] = true
+		seen[key] = from
 		return nil
 	}
 	lines := map[string]int{} // the line of each key of the mapping
