@@ -163,3 +163,27 @@ func undeliveredInLogs(t *testing.T, stderr string) bool {
 	}
 	return n > 0
 }
+
+// A run with a backend URL whose stdout, which only reports what it sent,
+// cannot be written keeps its code 0: under --log-format json the line
+// saying so is a WARN "stdout not written" log line, no exit on an error.
+func TestStdoutNotWrittenWarnsUnderJSONLogs(t *testing.T) {
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	defer ok.Close()
+	code, stderr := runTo(t, registry(), map[string]string{"INJECTKIT_TOKEN": "tok-t183-exit-json"}, fullWriter{},
+		"run", "noop", "--target", "10.0.0.1", "--backend-url", ok.URL, "--inject-id", "i3", "--outbox", "none", "-o", "json", "--log-format", "json")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d, want %d:\n%s", code, cli.ExitOK, stderr)
+	}
+	exits := jsonExitLines(t, stderr)
+	if len(exits) != 1 {
+		t.Fatalf("%d lines saying stdout was not written, want 1:\n%s", len(exits), stderr)
+	}
+	msg, _ := exits[0]["error"].(string)
+	if exits[0]["level"] != "warn" || exits[0]["msg"] != "stdout not written" || exits[0]["exit_code"] != float64(0) ||
+		!strings.Contains(msg, "stdout not written: ") {
+		t.Errorf("line %v, want a WARN \"stdout not written\" with exit_code 0 and the write's error", exits[0])
+	}
+}
