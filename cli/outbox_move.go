@@ -83,12 +83,15 @@ func moveOutbox(ctx context.Context, o Options, e *outboxEnv) error {
 	// --to is the next flush's --backend-url: warned of as that is.
 	warnAPIRoute(e.log, mc.To, mc.source("to"))
 	from, to := shownBase(mc.From), shownBase(mc.To)
-	tenanted, err := e.tenantsKept(mc.From)
-	if err != nil {
-		return flushError(err)
+	var res outbox.MoveResult
+	tenanted, err := e.tenantsKept(ctx, mc.From)
+	if err == nil {
+		res, err = e.store.Move(ctx, func(base string) bool { return sameBackend(base, mc.From) }, mc.To)
 	}
-	res, err := e.store.Move(func(base string) bool { return sameBackend(base, mc.From) }, mc.To)
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("move interrupted: nothing moved, the outbox is as it was: %w", context.Cause(ctx))}
+	case err != nil:
 		return flushError(err)
 	}
 	serveSends, kept := e.movedToServe(tenanted, mc.To)
@@ -126,18 +129,15 @@ func moveOutbox(ctx context.Context, o Options, e *outboxEnv) error {
 // tenantsKept returns the pending terminal callbacks stored for from
 // that a daemon reached with a tenant kept (see openaev.Tenant), by id,
 // each with its tenant: a flush does not send them once moved either.
-func (e *outboxEnv) tenantsKept(from string) (map[uint64]string, error) {
-	recs, err := e.store.List()
-	if err != nil {
-		return nil, err
-	}
+func (e *outboxEnv) tenantsKept(ctx context.Context, from string) (map[uint64]string, error) {
 	kept := map[uint64]string{}
-	for _, r := range recs {
+	err := e.store.Walk(ctx, func(r outbox.Record) error {
 		if tenant, ok := openaev.Tenant(r); ok && r.State == outbox.Pending && sameBackend(r.BaseURL, from) {
 			kept[r.ID] = tenant
 		}
-	}
-	return kept, nil
+		return nil
+	})
+	return kept, err
 }
 
 // movedToServe says who sends the bodies of tenanted (see tenantsKept)

@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -45,13 +46,13 @@ func TestBackends(t *testing.T) {
 	}
 	s = mustOpen(t, path, Options{})
 	t.Cleanup(func() { _ = s.Close() })
-	res, err := s.Move(func(b string) bool { return strings.TrimRight(b, "/") == oldBase }, movedBase+"/")
+	res, err := s.Move(context.Background(), func(b string) bool { return strings.TrimRight(b, "/") == oldBase }, movedBase+"/")
 	if err != nil || res.Moved() != 1 {
 		t.Fatalf("Move = %+v, %v", res, err)
 	}
 	backends(otherBase, movedBase)
 	// A move that finds nothing changes nothing.
-	if _, err := s.Move(func(b string) bool { return b == otherBase+"/none" }, "http://127.0.0.1:1"); err != nil {
+	if _, err := s.Move(context.Background(), func(b string) bool { return b == otherBase+"/none" }, "http://127.0.0.1:1"); err != nil {
 		t.Fatal(err)
 	}
 	backends(otherBase, movedBase)

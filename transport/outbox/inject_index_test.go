@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -221,7 +222,7 @@ func TestPendingOfIndexed(t *testing.T) {
 			if err := s.MoveToDead(recs[1].ID, 2, 400, "no", "rejected"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Move(func(string) bool { return true }, "http://127.0.0.1:2"); err != nil {
+			if _, err := s.Move(context.Background(), func(string) bool { return true }, "http://127.0.0.1:2"); err != nil {
 				t.Fatal(err)
 			}
 		}, wantA: 0},

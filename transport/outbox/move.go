@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -52,8 +53,9 @@ func (m MoveResult) Moved() int { return m.Pending + m.Dead }
 // still storing (counted Storing). The records of the backend's
 // incomplete sends (see Incomplete) move with its bodies, so that a flush
 // to the new base URL still reports the chunks they lost. It is one
-// transaction: an error changes nothing.
-func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, error) {
+// transaction: an error changes nothing, and so does ctx ending before it
+// commits (the first interrupt: an error wrapping ctx's cause).
+func (s *Store) Move(ctx context.Context, from func(baseURL string) bool, to string) (MoveResult, error) {
 	base := strings.TrimRight(httpx.StripCredentials(to), "/")
 	gone := s.deferredNow()
 	now := s.opts.Now()
@@ -66,8 +68,12 @@ func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, err
 		}
 		res.Sends, res.Storing = len(sends), len(storing)
 		var found []Record
+		read := 0
 		for _, st := range []State{Pending, Dead} {
 			err := bucketOf(tx, st).ForEach(func(k, v []byte) error {
+				if read++; read%walkCheck == 0 && ctx.Err() != nil {
+					return fmt.Errorf("outbox %s: move stopped, nothing moved: %w", s.path, context.Cause(ctx))
+				}
 				r := readRecord(tx, k, v, st)
 				if _, ok := gone[r.ID]; ok || r.Unreadable() || !from(r.BaseURL) {
 					return nil
@@ -120,6 +126,9 @@ func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, err
 		}
 		if err := s.moveBackends(tx, from, base, res); err != nil {
 			return err
+		}
+		if ctx.Err() != nil { // the last look before the commit
+			return fmt.Errorf("outbox %s: move stopped, nothing moved: %w", s.path, context.Cause(ctx))
 		}
 		for _, in := range sends {
 			raw, err := json.Marshal(in)

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -69,7 +70,7 @@ func TestMove(t *testing.T) {
 				}
 				before = append(before, got)
 			}
-			res, err := s.Move(func(base string) bool { return strings.TrimRight(base, "/") == oldBase }, "https://u:secret@127.0.0.1:8443/prefix/")
+			res, err := s.Move(context.Background(), func(base string) bool { return strings.TrimRight(base, "/") == oldBase }, "https://u:secret@127.0.0.1:8443/prefix/")
 			if err != nil || res != tt.want {
 				t.Fatalf("Move = %+v, %v; want %+v", res, err, tt.want)
 			}
@@ -208,7 +209,7 @@ func TestMoveIncompleteSends(t *testing.T) {
 			s := openTemp(t, Options{})
 			in := storeSend(t, s, Incomplete{InjectID: "a", Phase: "p", TotalChunks: 3, Stored: 1, BaseURL: tt.base, URL: tt.url})
 			deadOwner(t, s, in.ID)
-			res, err := s.Move(func(base string) bool { return base == oldBase }, movedBase)
+			res, err := s.Move(context.Background(), func(base string) bool { return base == oldBase }, movedBase)
 			if err != nil || res.Sends != tt.sends {
 				t.Fatalf("Move = %+v, %v; want %d sends movedBase", res, err, tt.sends)
 			}
@@ -266,7 +267,7 @@ func TestMoveLeavesASendInProgress(t *testing.T) {
 			if tt.sending0 {
 				takeOver(t, s, recs[0].ID, live, now.Add(time.Minute))
 			}
-			res, err := s.Move(func(base string) bool { return base == old }, moved)
+			res, err := s.Move(context.Background(), func(base string) bool { return base == old }, moved)
 			if err != nil || res != tt.want {
 				t.Fatalf("Move = %+v, %v; want %+v", res, err, tt.want)
 			}
@@ -312,7 +313,7 @@ func TestRunTriesAMovedBodyAtItsNextPass(t *testing.T) {
 		go func() { done <- rs.Run(ctx) }()
 		synctest.Wait() // Run sleeps: nothing of its backend is due
 		moved := time.Now()
-		if res, err := s.Move(func(base string) bool { return base == oldBase }, movedBase); err != nil || res.Pending != 1 {
+		if res, err := s.Move(context.Background(), func(base string) bool { return base == oldBase }, movedBase); err != nil || res.Pending != 1 {
 			t.Fatalf("Move = %+v, %v; want 1 pending moved", res, err)
 		}
 		synctest.Wait()
@@ -360,5 +361,44 @@ func TestReadmeMoveSaysWhenServeTriesIt(t *testing.T) {
 	}
 	if strings.Contains(sec, "tries the new URL at once") {
 		t.Errorf("README.md says serve's resender tries a moved body at once: %s", sec)
+	}
+}
+
+// A move whose context ends (the first interrupt) before it commits moves
+// nothing: each record keeps its base URL, and the error wraps the
+// context's.
+func TestMoveContextEnded(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int
+	}{
+		{"a few bodies", 3},
+		{"more than a look's worth", walkCheck + 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := mustOpen(t, filepath.Join(t.TempDir(), "outbox.db"), Options{})
+			defer s.Close()
+			for i := range tt.n {
+				if _, err := s.Put(Entry{InjectID: fmt.Sprint("i", i), Phase: "p", TotalChunks: 1, BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			res, err := s.Move(ctx, func(string) bool { return true }, "http://127.0.0.1:2")
+			if !errors.Is(err, context.Canceled) || res.Moved() != 0 {
+				t.Fatalf("Move = %+v, %v; want nothing moved and the context's error", res, err)
+			}
+			recs, err := s.List()
+			if err != nil || len(recs) != tt.n {
+				t.Fatalf("listed %d, %v; want %d", len(recs), err, tt.n)
+			}
+			for _, r := range recs {
+				if r.BaseURL != "http://127.0.0.1:1" {
+					t.Errorf("record %d moved to %s", r.ID, r.BaseURL)
+				}
+			}
+		})
 	}
 }
