@@ -46,6 +46,7 @@ func TestExitLineIsJSONUnderJSONLogs(t *testing.T) {
 	dir := t.TempDir()
 	box := filepath.Join(dir, "outbox.db")
 	conf := writeFile(t, "c.yaml", "log_format: json\ntarget: [10.0.0.0/8]\n")
+	logConf := writeFile(t, "l.yaml", "log_format: json\n")
 	tests := []struct {
 		name   string
 		env    map[string]string
@@ -80,6 +81,10 @@ func TestExitLineIsJSONUnderJSONLogs(t *testing.T) {
 		{name: "validate, invalid target", args: []string{"validate", "noop", "--target", "10.0.0.0/8", "--log-format", "json"},
 			code: cli.ExitUsage, want: `invalid --target "10.0.0.0/8"`, json: true},
 		{name: "outbox drop, invalid id", args: []string{"outbox", "drop", "017", "--outbox", box, "--log-format", "json"},
+			code: cli.ExitUsage, want: `invalid id "017"`, json: true},
+		// The outbox commands' exit line ignored a config file's
+		// log_format (forty-seventh session).
+		{name: "outbox drop, format from the config file", args: []string{"outbox", "drop", "017", "--outbox", box, "--config", logConf},
 			code: cli.ExitUsage, want: `invalid id "017"`, json: true},
 		{name: "console log", args: []string{"run", "noop", "--target", "10.0.0.1", "--timeout", "0"},
 			code: cli.ExitUsage, want: `invalid timeout "0" (--timeout): must be positive`},

@@ -34,8 +34,8 @@ type exitLines struct {
 // err (else, when format is "", the one its command line or the
 // environment gives: an error met before its configuration was decoded),
 // so that Run writes err's exit line in that format. It returns err. run,
-// validate and serve call it with the format their configuration decoded,
-// their config file's included.
+// validate, serve and the outbox commands call it with the format their
+// configuration decoded, their config file's included.
 func jsonExit(c *ucli.Context, o Options, format string, err error) error {
 	if o.exits == nil {
 		return err
@@ -54,7 +54,7 @@ func normalLogFormat(s string) string { return strings.ToLower(strings.TrimSpace
 // exitsAsLogged makes cmd, and each of its subcommands, that returns an
 // error without having said its log format (jsonExit) exit in the format
 // its command line or the environment gives (--log-format,
-// INJECTKIT_LOG_FORMAT): the outbox commands and injectors.
+// INJECTKIT_LOG_FORMAT): injectors.
 func exitsAsLogged(o Options, cmd *ucli.Command) {
 	for _, sub := range cmd.Subcommands {
 		exitsAsLogged(o, sub)

@@ -234,6 +234,9 @@ func outboxCommand(o Options) *ucli.Command {
 	action := func(name string, cfg outboxCommandConfig, fn func(c *ucli.Context, e *outboxEnv) error) ucli.ActionFunc {
 		return func(c *ucli.Context) (err error) {
 			fresh := reflect.New(reflect.TypeOf(cfg).Elem()).Interface().(outboxCommandConfig)
+			// Its exit line as its log lines, a config file's log_format
+			// included; last: after the redaction below.
+			defer func() { err = jsonExit(c, o, fresh.logging().Format, err) }()
 			defer func() { err = redactGiven(c, o, fresh, err) }()
 			if c.Command.ArgsUsage == "" && c.NArg() > 0 {
 				return argsError(c, o, "outbox "+name, "no arguments")
