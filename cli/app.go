@@ -321,7 +321,7 @@ func newLogger(w io.Writer, lc logConfig) (*zap.Logger, error) {
 	var enc zapcore.Encoder
 	switch lc.Format {
 	case "json":
-		enc = shownEncoder{Encoder: zapcore.NewJSONEncoder(encCfg)}
+		enc = jsonEncoder()
 	case "console", "":
 		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder
 		enc = shownEncoder{Encoder: zapcore.NewConsoleEncoder(encCfg), console: true}
@@ -329,6 +329,18 @@ func newLogger(w io.Writer, lc logConfig) (*zap.Logger, error) {
 		return nil, usageErr("invalid log_format %q: want console or json", lc.Format)
 	}
 	return zap.New(newOnceCore(zapcore.NewCore(enc, logSink(w), lc.Level.Level))), nil
+}
+
+// jsonEncoder is the encoder of the JSON log lines.
+func jsonEncoder() zapcore.Encoder {
+	return shownEncoder{Encoder: zapcore.NewJSONEncoder(encoderConfig())}
+}
+
+// jsonLineLogger writes each entry, at every level, to w as one JSON log
+// line: the lines a command writes beside its own logger, in its format
+// (its exit line, the signatures it could not deliver).
+func jsonLineLogger(w io.Writer) *zap.Logger {
+	return zap.New(newOnceCore(zapcore.NewCore(jsonEncoder(), logSink(w), zapcore.DebugLevel)))
 }
 
 // logSink is w as a logger writes to it, an entry a Write: Sync has nothing

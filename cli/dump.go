@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport/callback"
@@ -122,10 +121,6 @@ func unprintable(r *runtime.Report, err error) []byte {
 // stderr a log pipeline could not read, and the one holding the result.
 func dumpLogLine(what string, doc []byte) string {
 	var b strings.Builder
-	log, err := newLogger(&b, logConfig{Level: logLevel{zapcore.DebugLevel}, Format: "json"})
-	if err != nil {
-		return fmt.Sprintf("undelivered %s: %s\n", what, doc) // "json" is a format newLogger knows
-	}
-	log.Error("undelivered "+what, zap.Any("undelivered_"+what, json.RawMessage(doc)))
+	jsonLineLogger(&b).Error("undelivered "+what, zap.Any("undelivered_"+what, json.RawMessage(doc)))
 	return b.String()
 }

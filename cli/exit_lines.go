@@ -7,7 +7,6 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 )
 
 // ExitMessage is the msg of the JSON log line a command that logs JSON
@@ -113,10 +112,7 @@ func (o Options) sayExit(code int, text, hint string) {
 		}
 		return
 	}
-	log, err := newLogger(o.Stderr, logConfig{Level: logLevel{zapcore.DebugLevel}, Format: "json"})
-	if err != nil {
-		return // "json" is a format newLogger knows
-	}
+	log := jsonLineLogger(o.Stderr)
 	fields := []zap.Field{zap.Int("exit_code", code)}
 	if text != "" {
 		fields = append(fields, zap.String("error", text))
