@@ -43,15 +43,26 @@ type recordListing struct {
 	now          time.Time // the time AGE and NEXT are counted from
 }
 
+// errReaderLeft ends a listing whose stdout's reader stopped reading
+// (see readerLeft): the listing exits as it would have had it been read
+// to its end, saying nothing, as `ls | head` does.
+var errReaderLeft = errors.New("stdout's reader stopped reading")
+
 // walk calls fn with the records listed, a page at a time, and returns how
-// many it was called with. An interrupt stops it between two records.
-func (l recordListing) walk(fn func(outbox.Record) error) (int, error) {
+// many it was called with. An interrupt stops it between two records, and
+// so does out's reader leaving (errReaderLeft): `outbox list | head` walked
+// a million records after head had exited, for a minute, their rows
+// dropped.
+func (l recordListing) walk(out io.Writer, fn func(outbox.Record) error) (int, error) {
 	n := 0
 	err := l.e.store.Walk(l.ctx, func(r outbox.Record) error {
 		if err := fn(r); err != nil {
 			return err
 		}
 		n++
+		if readerLeft(out) {
+			return errReaderLeft
+		}
 		if l.limit > 0 && n == l.limit {
 			return outbox.ErrStopWalk
 		}
@@ -61,12 +72,13 @@ func (l recordListing) walk(fn func(outbox.Record) error) (int, error) {
 }
 
 // error is the exit of a listing that failed after it wrote listed
-// records: 130 when an interrupt (its ctx ending) stopped it, saying how
-// many of its total it wrote; a stdout not written as it is (Run says so); 2
-// otherwise (the outbox could not be read).
+// records: none when its reader left (errReaderLeft); 130 when an interrupt
+// (its ctx ending) stopped it, saying how many of its total it wrote; a
+// stdout not written as it is (Run says so); 2 otherwise (the outbox could
+// not be read).
 func (l recordListing) error(listed int, err error) error {
 	switch total := l.total; {
-	case err == nil:
+	case err == nil, errors.Is(err, errReaderLeft):
 		return nil
 	case l.ctx.Err() != nil:
 		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("outbox list interrupted: %d of %d %s listed; %s: %w",
@@ -94,7 +106,7 @@ func (l recordListing) writeTable(w io.Writer) (int, error) {
 		}
 	}
 	measure(listColumns)
-	n, err := l.walk(func(r outbox.Record) error {
+	n, err := l.walk(w, func(r outbox.Record) error {
 		measure(listRow(l.e.store, r, l.now))
 		return nil
 	})
@@ -116,7 +128,7 @@ func (l recordListing) writeTable(w io.Writer) (int, error) {
 	if err := row(listColumns); err != nil {
 		return 0, err
 	}
-	n, err = l.walk(func(r outbox.Record) error { return row(listRow(l.e.store, r, l.now)) })
+	n, err = l.walk(w, func(r outbox.Record) error { return row(listRow(l.e.store, r, l.now)) })
 	// The rows walked are written whole, those of a listing interrupted
 	// included: it ends after a row, never within one.
 	if ferr := bw.Flush(); err == nil {
@@ -152,7 +164,7 @@ func (l recordListing) writeJSON(w io.Writer, head outboxListJSON, notShown func
 	if _, err := bw.Write(before[:open+1]); err != nil {
 		return 0, err
 	}
-	n, err := l.walk(func(r outbox.Record) error {
+	n, err := l.walk(w, func(r outbox.Record) error {
 		b, err := json.MarshalIndent(outboxRecordJSON{Record: utcRecord(r), Next: nextAttempt(l.e.store, r, l.now)}, "    ", "  ")
 		if err != nil {
 			return fmt.Errorf("encode JSON: %w", err)

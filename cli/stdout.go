@@ -77,6 +77,20 @@ func (s *stdoutWriter) Write(p []byte) (int, error) {
 // closed it (EPIPE).
 func readerGone(err error) bool { return errors.Is(err, syscall.EPIPE) }
 
+// readerLeft reports whether w is Run's stdout and its reader stopped
+// reading (`| head`), its output dropped since: a command whose stdout
+// is only for that reader (outbox list) stops making it at once, rather
+// than walk a million records nobody reads.
+func readerLeft(w io.Writer) bool {
+	s, ok := w.(*stdoutWriter)
+	if !ok {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gone != nil
+}
+
 // stdoutProduct marks w, the command's stdout, as its product, kept
 // nowhere else (a run without a backend URL: the bodies it would have
 // sent, or its summary): a reader that stops reading early fails it, as
