@@ -212,33 +212,6 @@ func (c profileCounts) String() string {
 // total is the number of bodies of both profiles.
 func (c profileCounts) total() int { return c[0] + c[1] }
 
-// listing is the outbox's records as a flush reads them once before it
-// sends anything (Store.List), or the error reading them: the refusal of
-// an unknown backend (unknownBackend) and the lines about the bodies the
-// flush leaves alone (otherBackends, serveKept) share it, where each read
-// the whole file again (a fifth of the CPU of a flush of 10 000 bodies).
-type listing struct {
-	recs []outbox.Record
-	err  error
-}
-
-// readListing reads the outbox's records for a flush, a page at a time
-// (outbox.Store.Walk), the error reading them kept in the listing. The
-// first interrupt stops it: exit 130, nothing sent (a flush of a million
-// bodies read them all for a minute before the interrupt was seen).
-func (e *outboxEnv) readListing(ctx context.Context) (listing, error) {
-	var recs []outbox.Record
-	err := e.store.Walk(ctx, func(r outbox.Record) error {
-		recs = append(recs, r)
-		return nil
-	})
-	if err != nil && ctx.Err() != nil {
-		return listing{}, &ExitError{Code: ExitInterrupted,
-			Err: fmt.Errorf("flush interrupted while reading outbox %s: nothing was sent, the bodies stay as they were: %w", e.store.Path(), context.Cause(ctx))}
-	}
-	return listing{recs, err}, nil
-}
-
 // flush sends every pending body of the two profiles now: the callback
 // profile's, and the openaev terminal callbacks `run --profile openaev`
 // kept (those of a platform reached with a tenant are resent by the
@@ -257,8 +230,8 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options, before listing) (res outbo
 	if before.err != nil {
 		return res, byProfile, 0, serveLeft{}, before.err
 	}
-	left := e.otherBackends(o.Stdout, before.recs, configured, flushes)
-	kept = e.serveKept(o.Stdout, before.recs)
+	left := e.otherBackends(o.Stdout, before, configured)
+	kept = e.serveKept(o.Stdout, before)
 	others = left.total()
 	if configured == "" && others > 0 {
 		// Nothing can be sent without a backend to send it to: a flush
@@ -311,7 +284,6 @@ func (e *outboxEnv) unknownBackend(name string, before listing) error {
 	if configured == "" {
 		return nil // flush says it: no --backend-url given
 	}
-	recs := before.recs
 	if before.err != nil {
 		return nil // flush reports the outbox's error
 	}
@@ -333,30 +305,10 @@ func (e *outboxEnv) unknownBackend(name string, before listing) error {
 			return nil // its bodies were delivered: flushed again, it sends nothing
 		}
 	}
-	held := map[string]profileCounts{}
-	var order []string
-	for _, r := range recs {
-		if r.Unreadable() {
-			continue
-		}
-		if sameBackend(r.BaseURL, configured) {
-			return nil // a backend the outbox knows: flushed as usual
-		}
-		if r.State != outbox.Pending || !flushes(r) {
-			continue
-		}
-		base := httpx.StripCredentials(r.BaseURL)
-		c := held[base]
-		if c.total() == 0 {
-			order = append(order, base)
-		}
-		if callbackRecord(r) {
-			c[0]++
-		} else {
-			c[1]++ // an openaev terminal callback body
-		}
-		held[base] = c
+	if before.knows(configured) {
+		return nil // a backend the outbox knows: flushed as usual
 	}
+	order, held := before.pendingElsewhere(configured)
 	if len(order) == 0 {
 		return nil
 	}

@@ -67,30 +67,11 @@ func backendKey(s string) string {
 	return key
 }
 
-// otherBackends writes one line per backend whose pending bodies among
-// recs this flush leaves alone, and returns how many bodies that is, by
+// otherBackends writes one line per backend whose pending bodies before
+// counted this flush leaves alone, and returns how many bodies that is, by
 // profile (each line counts them so: see profileCounts).
-func (e *outboxEnv) otherBackends(w io.Writer, recs []outbox.Record, configured string, flushable func(outbox.Record) bool) profileCounts {
-	left := map[string]profileCounts{}
-	var order []string
-	for _, r := range recs {
-		if r.State != outbox.Pending || r.Unreadable() || !flushable(r) || sameBackend(r.BaseURL, configured) {
-			continue
-		}
-		// The outbox keeps no credentials; stripped all the same, as the
-		// configured URL is, which may hold a user:password.
-		base := httpx.StripCredentials(r.BaseURL)
-		if left[base].total() == 0 {
-			order = append(order, base)
-		}
-		c := left[base]
-		if callbackRecord(r) {
-			c[0]++
-		} else {
-			c[1]++ // an openaev terminal callback body
-		}
-		left[base] = c
-	}
+func (e *outboxEnv) otherBackends(w io.Writer, before listing, configured string) profileCounts {
+	order, left := before.pendingElsewhere(configured)
 	why := e.notTheBackend(configured)
 	var n profileCounts
 	for _, base := range order {
@@ -103,35 +84,21 @@ func (e *outboxEnv) otherBackends(w io.Writer, recs []outbox.Record, configured 
 }
 
 // serveKept writes one line to w for each platform, tenant and injector
-// of the pending terminal callbacks among recs a daemon reached with a
-// tenant kept (see openaev.Tenant): a flush does not send them, the
+// of the pending terminal callbacks before counted that a daemon reached
+// with a tenant kept (see openaev.Tenant): a flush does not send them, the
 // injectkit serve with that tenant and injector id does
 // (openaev.Profile.Owns). It returns how many there are, and how many
 // lines it wrote.
-func (e *outboxEnv) serveKept(w io.Writer, recs []outbox.Record) serveLeft {
-	type platform struct{ base, tenant, injector string }
-	kept := map[platform]int{}
-	var order []platform
-	for _, r := range recs {
-		tenant, ok := openaev.Tenant(r)
-		if r.State != outbox.Pending || r.Unreadable() || !ok {
-			continue
-		}
-		p := platform{httpx.StripCredentials(r.BaseURL), tenant, r.InjectorID}
-		if kept[p] == 0 {
-			order = append(order, p)
-		}
-		kept[p]++
-	}
-	n := serveLeft{lines: len(order)}
-	for _, p := range order {
-		n.bodies += kept[p]
+func (e *outboxEnv) serveKept(w io.Writer, before listing) serveLeft {
+	n := serveLeft{lines: len(before.kept)}
+	for _, p := range before.kept {
+		n.bodies += p.n
 		it := "it"
-		if kept[p] > 1 {
+		if p.n > 1 {
 			it = "them"
 		}
 		fmt.Fprintf(w, "%s for %s (tenant %s) left pending: a flush does not send a tenant's callbacks; the injectkit serve that stored %s resends %s (--openaev-url %s --tenant %s%s)\n",
-			terminalBodies(kept[p]), p.base, p.tenant, it, it, p.base, p.tenant, injectorFlag(p.injector))
+			terminalBodies(p.n), p.base, p.tenant, it, it, p.base, p.tenant, injectorFlag(p.injector))
 	}
 	return n
 }

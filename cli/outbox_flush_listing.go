@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// What a flush reads of the outbox before it sends anything: one walk,
+// its counts kept, never its records. A flush of a million bodies held
+// every record it read (some 1 KB each) until it ended.
+
+// listing is what a flush reads once of the outbox's records before it
+// sends anything, or the error reading them: the refusal of an unknown
+// backend (unknownBackend) and the lines about the bodies the flush
+// leaves alone (otherBackends, serveKept) share it, where each read the
+// whole file again (a fifth of the CPU of a flush of 10 000 bodies). It
+// counts the records, a few per backend, and holds none.
+type listing struct {
+	// bases are the backends of the readable records, as stored (with
+	// credentials, should a record hold any), in the order of their first
+	// pending body a flush sends (flushes), then of their first record.
+	bases []*baseCount
+	// kept are the pending terminal callbacks of a daemon reached with a
+	// tenant (see serveKept), by platform, tenant and injector, in the
+	// order of their first record.
+	kept []keptCount
+	err  error
+}
+
+// baseCount counts the records of one backend.
+type baseCount struct {
+	base string
+	// pending counts its pending bodies a flush sends, by profile.
+	pending profileCounts
+	// first is the rank of its first pending body a flush sends (see
+	// add); 0 when none is.
+	first int
+}
+
+// keptCount counts the pending terminal callbacks a daemon keeps for one
+// platform, tenant and injector.
+type keptCount struct {
+	base, tenant, injector string
+	n                      int
+}
+
+// add counts r, the walk's next record; seen is how many bodies a flush
+// sends were counted before it.
+func (l *listing) add(r outbox.Record, seen *int) {
+	if r.Unreadable() {
+		return
+	}
+	b := l.base(r.BaseURL)
+	if r.State != outbox.Pending {
+		return
+	}
+	if flushes(r) {
+		if b.pending.total() == 0 {
+			*seen++
+			b.first = *seen
+		}
+		if callbackRecord(r) {
+			b.pending[0]++
+		} else {
+			b.pending[1]++ // an openaev terminal callback body
+		}
+	}
+	if tenant, ok := openaev.Tenant(r); ok {
+		l.keep(httpx.StripCredentials(r.BaseURL), tenant, r.InjectorID)
+	}
+}
+
+// base returns the count of the records of base, a new one if none was
+// counted yet.
+func (l *listing) base(base string) *baseCount {
+	for _, b := range l.bases {
+		if b.base == base {
+			return b
+		}
+	}
+	b := &baseCount{base: base}
+	l.bases = append(l.bases, b)
+	return b
+}
+
+// keep counts a pending terminal callback a daemon keeps.
+func (l *listing) keep(base, tenant, injector string) {
+	for i, k := range l.kept {
+		if k.base == base && k.tenant == tenant && k.injector == injector {
+			l.kept[i].n++
+			return
+		}
+	}
+	l.kept = append(l.kept, keptCount{base: base, tenant: tenant, injector: injector, n: 1})
+}
+
+// knows reports whether the outbox holds a readable record of configured,
+// in any state.
+func (l listing) knows(configured string) bool {
+	for _, b := range l.bases {
+		if sameBackend(b.base, configured) {
+			return true
+		}
+	}
+	return false
+}
+
+// pendingElsewhere returns, for each backend but configured (credentials
+// stripped), its pending bodies a flush sends, by profile, in the order
+// of its first one; backends with none are left out.
+func (l listing) pendingElsewhere(configured string) (order []string, counts map[string]profileCounts) {
+	sorted := make([]*baseCount, 0, len(l.bases))
+	for _, b := range l.bases {
+		if b.first > 0 && !sameBackend(b.base, configured) {
+			sorted = append(sorted, b)
+		}
+	}
+	// By the rank of their first body, as the records were walked.
+	slices.SortFunc(sorted, func(a, b *baseCount) int { return cmp.Compare(a.first, b.first) })
+	counts = map[string]profileCounts{}
+	for _, b := range sorted {
+		base := httpx.StripCredentials(b.base)
+		c, ok := counts[base]
+		if !ok {
+			order = append(order, base)
+		}
+		c[0] += b.pending[0]
+		c[1] += b.pending[1]
+		counts[base] = c
+	}
+	return order, counts
+}
+
+// readListing reads the outbox's records for a flush, a page at a time
+// (outbox.Store.Walk), counting them (see listing), the error reading
+// them kept in the listing. The first interrupt stops it: exit 130,
+// nothing sent (a flush of a million bodies read them all for a minute
+// before the interrupt was seen).
+func (e *outboxEnv) readListing(ctx context.Context) (listing, error) {
+	var l listing
+	seen := 0
+	err := e.store.Walk(ctx, func(r outbox.Record) error {
+		l.add(r, &seen)
+		return nil
+	})
+	if err != nil && ctx.Err() != nil {
+		return listing{}, &ExitError{Code: ExitInterrupted,
+			Err: fmt.Errorf("flush interrupted while reading outbox %s: nothing was sent, the bodies stay as they were: %w", e.store.Path(), context.Cause(ctx))}
+	}
+	l.err = err
+	return l, nil
+}
