@@ -34,7 +34,10 @@ const AbandonGrace = 2 * time.Second
 // handlings awaited up to AbandonGrace, done closed once none is left);
 // then a message whose result the Handler keeps is acknowledged, any
 // other returned to the queue. It logs which were acknowledged and
-// which requeued.
+// which requeued, each line only when it names one: a message whose
+// handling ended meanwhile (its result delivered, its message rejected,
+// its acknowledgement lost) was not unfinished, and its own lines said
+// what became of it.
 func (r *runner) settleUnfinished(done <-chan struct{}) {
 	r.jobsMu.Lock()
 	jobs := make([]*job, 0, len(r.jobs))
@@ -74,7 +77,7 @@ func (r *runner) settleUnfinished(done <-chan struct{}) {
 		r.log.Info("shutdown timeout: acknowledged the unfinished injects whose result is kept for a later delivery",
 			append(fields, zap.Duration("timeout", r.shutdownTimeout))...)
 	}
-	if len(requeued) > 0 || len(kept) == 0 && len(lost) == 0 {
+	if len(requeued) > 0 {
 		fields := append([]zap.Field{zap.Int("requeued", len(requeued))}, injectIDs(requeued)...)
 		r.log.Warn("shutdown timeout: requeued the unfinished injects",
 			append(fields, zap.Duration("timeout", r.shutdownTimeout))...)
@@ -85,19 +88,14 @@ func (r *runner) settleUnfinished(done <-chan struct{}) {
 // ab keeps its result, requeued otherwise (the result of its inject
 // dropped if its delivery had not begun: see fate.go), and returns how it was
 // settled: by this call, or by its worker (its handling returned during
-// the grace); OutcomeChannelClosed when its channel had closed (the
-// broker has the message back, or dropped it restarting); "" when
-// rejected or not settled.
+// the grace: see byWorker); OutcomeChannelClosed when its channel had
+// closed (the broker has the message back, or dropped it restarting); ""
+// when rejected or not settled.
 func (r *runner) settleAtShutdown(j *job, ab Abandoner) string {
 	if o := j.outcome.Load(); o != nil {
-		return *o
+		return r.byWorker(j, *o, ab)
 	}
-	keep := ab != nil && r.askKey("handler panic checking whether a result is kept", func() string {
-		if ab.Kept(j.dl.Body) {
-			return OutcomeAcked
-		}
-		return ""
-	}) == OutcomeAcked
+	keep := r.kept(j, ab)
 	if !keep {
 		// Requeued: the result of a run still going is dropped when it
 		// ends, unless its delivery began (see fate.go).
@@ -116,9 +114,34 @@ func (r *runner) settleAtShutdown(j *job, ab Abandoner) string {
 		return outcome
 	}
 	if o := j.outcome.Load(); o != nil {
-		return *o // settled by its worker meanwhile
+		return r.byWorker(j, *o, ab) // settled by its worker meanwhile
 	}
 	return ""
+}
+
+// byWorker returns the outcome the shutdown reports of j, which its
+// worker settled as outcome: acknowledged, it counts as acknowledged with
+// its result kept only when ab keeps it (its delivery cut short by
+// Abandon, the result stored); else its handling ended before the
+// shutdown settled it, its result delivered, and it is no unfinished
+// inject (""), as a message its worker rejected, or whose
+// acknowledgement was lost with its channel, is not.
+func (r *runner) byWorker(j *job, outcome string, ab Abandoner) string {
+	if outcome == OutcomeAcked && !r.kept(j, ab) {
+		return ""
+	}
+	return outcome
+}
+
+// kept reports whether ab keeps the result of j's inject for a later
+// delivery (see Abandoner.Kept), false without an Abandoner.
+func (r *runner) kept(j *job, ab Abandoner) bool {
+	return ab != nil && r.askKey("handler panic checking whether a result is kept", func() string {
+		if ab.Kept(j.dl.Body) {
+			return OutcomeAcked
+		}
+		return ""
+	}) == OutcomeAcked
 }
 
 // maxIDsNamed is the most inject ids a line names: a shutdown may leave

@@ -17,8 +17,9 @@ import (
 )
 
 // abandoning is a keyed handler that keeps some results for a later
-// delivery (an outbox): Kept says so of the bodies holding "kept", and
-// Abandon cuts short the handlings waiting on it.
+// delivery (an outbox): Kept says so of the bodies holding "kept", and,
+// once Abandon cut their sends short, of those holding "cut"; Abandon
+// cuts short the handlings waiting on it.
 type abandoning struct {
 	keyed
 	once      sync.Once
@@ -27,7 +28,15 @@ type abandoning struct {
 
 func (a *abandoning) Abandon() { a.once.Do(func() { close(a.abandoned) }) }
 
-func (a *abandoning) Kept(body []byte) bool { return strings.Contains(string(body), "kept") }
+func (a *abandoning) Kept(body []byte) bool {
+	cut := false
+	select {
+	case <-a.abandoned:
+		cut = strings.Contains(string(body), "cut")
+	default:
+	}
+	return cut || strings.Contains(string(body), "kept")
+}
 
 var _ serve.Abandoner = (*abandoning)(nil)
 
@@ -77,6 +86,61 @@ func TestIntegrationShutdownTimeoutAcksKeptResults(t *testing.T) {
 		if len(lines) != 1 || fmt.Sprint(lines[0].ContextMap()["inject_ids"]) != want {
 			t.Errorf("%q logged %v, want one line naming %s", msg, lines, want)
 		}
+	}
+}
+
+// TestIntegrationEndedInTheGraceIsNoUnfinishedInject: a handling that
+// ends after the shutdown timeout, in the grace Abandon gives it, settled
+// by its worker otherwise than with a result kept or a requeue, was said
+// as unfinished all the same: delivered, WARN "requeued the unfinished
+// injects" with requeued 0 and no id when rejected or its acknowledgement
+// lost, INFO "acknowledged the unfinished injects whose result is kept
+// for a later delivery" naming it when its result was delivered (with
+// --outbox none too). Neither line is logged now: its own lines said
+// what became of it.
+func TestIntegrationEndedInTheGraceIsNoUnfinishedInject(t *testing.T) {
+	tests := []struct {
+		name   string
+		err    error // the handling's, once abandoned
+		queued int   // messages back in the queue
+		counts map[string]float64
+	}{
+		{"its result delivered", nil, 0, map[string]float64{"acked": 1, "rejected": 0, "requeued": 0}},
+		{"its message rejected", serve.Permanent(errors.New("inject deleted on the platform")), 0,
+			map[string]float64{"acked": 0, "rejected": 1, "requeued": 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &abandoning{abandoned: make(chan struct{})}
+			h.keyed = keyed{newRecorder(func(string, int) error {
+				<-h.abandoned
+				return tt.err
+			})}
+			f := newFixture(t, h)
+			f.d.Workers = 1
+			f.d.ShutdownTimeout = 50 * time.Millisecond
+			stop := start(t, f.d)
+			servetest.Publish(t, f.queue, []byte(`{"injection":{"inject_id":"i-ends"}}`))
+			waitFor(t, "in flight", func() bool { return h.calls() == 1 })
+			if err := stop(); err != nil {
+				t.Fatalf("Run = %v", err)
+			}
+			if ready, _ := servetest.Counts(t, f.queue); ready != tt.queued {
+				t.Errorf("%d messages back in the queue, want %d", ready, tt.queued)
+			}
+			f.messagesCounted(t, tt.counts)
+			for _, msg := range []string{
+				"shutdown timeout: requeued the unfinished injects",
+				"shutdown timeout: acknowledged the unfinished injects whose result is kept for a later delivery",
+				"shutdown timeout: the unfinished injects' channel had closed: the broker delivers their messages again, " +
+					"unless it restarted meanwhile (it drops a transient message, the OpenAEV platform's, whose inject the platform's " +
+					"pending sweep then finalizes)",
+			} {
+				if lines := f.logs.FilterMessage(msg).All(); len(lines) != 0 {
+					t.Errorf("%q logged %v: the handling ended, no unfinished inject", msg, lines[0].ContextMap())
+				}
+			}
+		})
 	}
 }
 
