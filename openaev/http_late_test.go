@@ -2,16 +2,13 @@ package openaev_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/latetest"
 	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // A platform request whose answer asks, with a 429's or 503's
@@ -24,47 +21,25 @@ import (
 // answer, no retry left to wait for, says nothing of it. synctest's
 // clock: the time left is exact.
 func TestRequestSaysTheWaitTheDeadlineLeftNoRoomFor(t *testing.T) {
-	tests := []struct {
-		name       string
-		status     int
-		retryAfter string
-		deadline   time.Duration
-		attempts   int
-		want       string // the whole error
-	}{
-		{"503 asking 60s, 30s left", http.StatusServiceUnavailable, "60", 30 * time.Second, 4,
-			`reception failed after 1 attempt: status 503: "busy"; the platform asked to retry in 60s (Retry-After, capped to 30s), more than the 30s left before the deadline: not retried`},
-		{"429 asking 20s, 10s left", http.StatusTooManyRequests, "20", 10 * time.Second, 4,
-			`reception failed after 1 attempt: status 429: "busy"; the platform asked to retry in 20s (Retry-After), more than the 10s left before the deadline: not retried`},
-		{"no retry left to wait for", http.StatusServiceUnavailable, "60", 30 * time.Second, 1,
-			`reception failed after 1 attempt: status 503: "busy"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			be := recorder.NewScripted(t)
-			be.SetReply(recorder.Reply{Status: tt.status, Body: "busy", Header: http.Header{"Retry-After": {tt.retryAfter}}})
-			synctest.Test(t, func(t *testing.T) {
-				hc := httpx.NewDefaultClient()
-				defer hc.CloseIdleConnections() // its connection's goroutines end in the bubble
-				c, err := openaev.NewClient(openaev.Config{URL: be.URL, InjectorID: testInjectorID},
-					openaev.WithHTTPClient(hc), openaev.WithRetry(tt.attempts, time.Second))
-				if err != nil {
-					t.Fatal(err)
-				}
-				ctx, cancel := context.WithTimeout(context.Background(), tt.deadline)
-				defer cancel()
-				_, err = c.Reception(ctx, "inj-1")
-				var ae *openaev.APIError
-				if !errors.As(err, &ae) || !errors.Is(err, openaev.ErrRetriesExhausted) {
-					t.Fatalf("error %v, want an *APIError, retries exhausted", err)
-				}
-				if err.Error() != tt.want {
-					t.Errorf("error\n%s\nwant\n%s", err, tt.want)
-				}
-				if n := strings.Count(err.Error(), "asked to retry"); n > 1 {
-					t.Errorf("the wait asked said %d times: %s", n, err)
-				}
-			})
-		})
-	}
+	latetest.Late{
+		NewClient: httpx.NewDefaultClient,
+		Do: func(ctx context.Context, url string, hc *http.Client, attempts int) error {
+			c, err := openaev.NewClient(openaev.Config{URL: url, InjectorID: testInjectorID},
+				openaev.WithHTTPClient(hc), openaev.WithRetry(attempts, time.Second))
+			if err != nil {
+				return err
+			}
+			_, err = c.Reception(ctx, "inj-1")
+			return err
+		},
+		As:        new(*openaev.APIError),
+		Exhausted: openaev.ErrRetriesExhausted,
+	}.Run(t, []latetest.Case{
+		{Name: "503 asking 60s, 30s left", Status: http.StatusServiceUnavailable, RetryAfter: "60", Deadline: 30 * time.Second, Attempts: 4,
+			Want: `reception failed after 1 attempt: status 503: "busy"; the platform asked to retry in 60s (Retry-After, capped to 30s), more than the 30s left before the deadline: not retried`},
+		{Name: "429 asking 20s, 10s left", Status: http.StatusTooManyRequests, RetryAfter: "20", Deadline: 10 * time.Second, Attempts: 4,
+			Want: `reception failed after 1 attempt: status 429: "busy"; the platform asked to retry in 20s (Retry-After), more than the 10s left before the deadline: not retried`},
+		{Name: "no retry left to wait for", Status: http.StatusServiceUnavailable, RetryAfter: "60", Deadline: 30 * time.Second, Attempts: 1,
+			Want: `reception failed after 1 attempt: status 503: "busy"`},
+	})
 }

@@ -6,11 +6,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"testing/synctest"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/latetest"
 	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/transport/transporttest/recorder"
 )
 
 // A trace the platform answers 503 asking, with its Retry-After, for more
@@ -36,12 +35,8 @@ func TestTraceEndsAtALongRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			be := recorder.NewScripted(t)
-			be.SetReply(recorder.Reply{Status: http.StatusServiceUnavailable, Body: "busy", Header: http.Header{"Retry-After": {tt.retryAfter}}})
-			synctest.Test(t, func(t *testing.T) {
-				hc := httpx.NewDefaultClient()
-				httpx.Transport(hc).DisableKeepAlives = true
-				defer hc.CloseIdleConnections()
+			be := latetest.Busy(t, http.StatusServiceUnavailable, tt.retryAfter)
+			latetest.InBubble(t, noKeepAlive, func(t *testing.T, hc *http.Client) {
 				c, err := openaev.NewClient(openaev.Config{URL: be.URL, InjectorID: testInjectorID}, openaev.WithHTTPClient(hc))
 				if err != nil {
 					t.Fatal(err)
@@ -56,4 +51,11 @@ func TestTraceEndsAtALongRetryAfter(t *testing.T) {
 			})
 		})
 	}
+}
+
+// noKeepAlive is the default client, its connections not kept alive.
+func noKeepAlive() *http.Client {
+	hc := httpx.NewDefaultClient()
+	httpx.Transport(hc).DisableKeepAlives = true
+	return hc
 }

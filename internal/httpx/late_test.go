@@ -6,11 +6,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
-	"github.com/injectkit/injectkit/transport/transporttest/recorder"
+	"github.com/injectkit/injectkit/internal/latetest"
 )
 
 // TestPosterLateRetry: a 429 or 503 whose Retry-After asks for a wait
@@ -55,15 +54,13 @@ func TestPosterLateRetry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := recorder.NewScripted(t)
-			srv.SetReply(recorder.Reply{Status: tt.status, Body: "busy", Header: http.Header{"Retry-After": {tt.retryAfter}}})
-			synctest.Test(t, func(t *testing.T) {
+			srv := latetest.Busy(t, tt.status, tt.retryAfter)
+			latetest.InBubble(t, NewDefaultClient, func(t *testing.T, hc *http.Client) {
 				if !time.Now().Equal(midnight) {
 					t.Fatalf("synctest's clock starts at %v, want %v", time.Now(), midnight)
 				}
 				timer := &httpxtest.Timer{}
-				p := Poster{Client: NewDefaultClient(), Timer: timer, MaxRetryAfter: tt.maxAfter, MinWait: tt.minWait}
-				defer p.Client.CloseIdleConnections() // its connection's goroutines end in the bubble
+				p := Poster{Client: hc, Timer: timer, MaxRetryAfter: tt.maxAfter, MinWait: tt.minWait}
 				ctx := context.Background()
 				if tt.deadline > 0 {
 					var cancel context.CancelFunc
