@@ -1,0 +1,98 @@
+package cloudscan
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// throttlingAWS answers every request 503 RequestLimitExceeded with the
+// x-amz-retry-after it is given (none when empty), in memory, noting the
+// bubble's time of each attempt.
+type throttlingAWS struct {
+	retryAfter string
+	mu         sync.Mutex
+	attempts   []time.Time
+}
+
+func (a *throttlingAWS) Do(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		_ = req.Body.Close()
+	}
+	a.mu.Lock()
+	a.attempts = append(a.attempts, time.Now())
+	a.mu.Unlock()
+	body := `<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r-1</RequestID></Response>`
+	h := http.Header{"Content-Type": {"text/xml"}}
+	if a.retryAfter != "" {
+		h.Set(retryAfterHeader, a.retryAfter)
+	}
+	return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable", Header: h,
+		Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: req}, nil
+}
+
+// TestRetryWaitsAtMostMaxBackoff runs an EC2 check whose every attempt is
+// throttled with an x-amz-retry-after, in a synctest bubble (the SDK's
+// waits take no real time, and the gap between two attempts is exactly
+// the wait): no wait is longer than retry_max_backoff, whatever the header
+// asks, and a header within it is still waited for. Before, the SDK's
+// clamp (its own backoff plus five seconds) made a 60000 ms header wait
+// about six seconds with retry_max_backoff 1s.
+func TestRetryWaitsAtMostMaxBackoff(t *testing.T) {
+	setAWSEnv(t)
+	for _, tc := range []struct {
+		name, retryAfter string
+		maxBackoff       time.Duration
+		// minWait is the least each wait must last: the header, as far
+		// as the max and the SDK's own clamp let it.
+		minWait time.Duration
+	}{
+		{"header far over the max", "60000", time.Second, time.Second},
+		{"header just over the max", "1001", time.Second, time.Second},
+		// The SDK's clamp (its backoff plus five seconds) bounds the
+		// wait under a max of minutes.
+		{"header over a max of minutes", "600000", 2 * time.Minute, 5 * time.Second},
+		{"header under the max", "300", time.Second, 300 * time.Millisecond},
+		{"no header", "", time.Second, 0},
+		{"header not a number", "soon", time.Second, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				params := defaultParams()
+				params.RetryMaxAttempts = 3
+				params.RetryMaxBackoff = tc.maxBackoff
+				params.CallTimeout = time.Hour
+				sess, err := awsProvider{}.open(context.Background(), zap.NewNop(), params,
+					hostSettings{endpointURL: "http://127.0.0.1:9"}, testVersion)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fake := &throttlingAWS{retryAfter: tc.retryAfter}
+				s := sess.(*awsSession)
+				s.cfg.HTTPClient = fake
+				res := s.check(context.Background(), ServiceEC2, "us-east-1", "123456789012")
+				if !res.Failed || len(res.Errors) == 0 || res.Errors[0].Code != "RequestLimitExceeded" {
+					t.Fatalf("check: failed %v, errors %+v; want failed on RequestLimitExceeded", res.Failed, res.Errors)
+				}
+				if len(fake.attempts) != 3 {
+					t.Fatalf("%d attempts, want 3", len(fake.attempts))
+				}
+				for i := 1; i < len(fake.attempts); i++ {
+					wait := fake.attempts[i].Sub(fake.attempts[i-1])
+					if wait > tc.maxBackoff || wait < tc.minWait {
+						t.Errorf("wait before attempt %d: %v, want from %v to retry_max_backoff %v", i+1, wait, tc.minWait, tc.maxBackoff)
+					}
+				}
+			})
+		})
+	}
+}
