@@ -8,9 +8,35 @@ import (
 	"testing"
 )
 
-// bucketHome returns the region a ListBuckets fixture of the stand-in's
-// dirs places bucket in, "" when none does (a gofakes3 bucket).
+// standInBucketRegion is the region a bucket given to newStandIn by its
+// name alone is created in: as a client configured for eu-west-1 creates
+// it (CreateBucket, its LocationConstraint that region), the region most
+// cases target.
+const standInBucketRegion = "eu-west-1"
+
+// bucketSpec reads a bucket given to newStandIn: "name@region", or "name"
+// for one in standInBucketRegion.
+func bucketSpec(spec string) (name, region string) {
+	name, region, ok := strings.Cut(spec, "@")
+	if !ok {
+		region = standInBucketRegion
+	}
+	return name, region
+}
+
+// bucketHome returns the region bucket is in: the one a ListBuckets
+// fixture of the stand-in's dirs places it in, else the one it was
+// created in (a gofakes3 bucket), "" for a bucket of neither.
 func (s *standIn) bucketHome(bucket string) string {
+	if home := s.fixtureHome(bucket); home != "" {
+		return home
+	}
+	return s.homes[bucket]
+}
+
+// fixtureHome returns the region a ListBuckets fixture of the stand-in's
+// dirs places bucket in, "" when none does.
+func (s *standIn) fixtureHome(bucket string) string {
 	for _, dir := range s.dirs {
 		paths, err := filepath.Glob(filepath.Join(dir, "s3", "ListBuckets*.xml"))
 		if err != nil {
@@ -83,10 +109,11 @@ func refusesBucketRegion(w http.ResponseWriter, filter, region string) bool {
 // region other than the bucket's is redirected, 301 PermanentRedirect
 // with the bucket's region, as S3 answers it (400
 // IllegalLocationConstraintException for a bucket of an opt-in Region);
-// signed for the bucket's own region, or on a bucket no fixture places,
-// it is served.
+// signed for the bucket's own region, it is served. A bucket the stand-in
+// was given by name (a gofakes3 one) has its region too: eu-west-1, or
+// the one after its @.
 func TestStandInRedirectsABucketOfAnotherRegion(t *testing.T) {
-	st := newStandIn(t, []string{"private-logs"}, filepath.Join("testdata", "standin", "two_regions"), fixtures())
+	st := newStandIn(t, []string{"private-logs", "east-archive@us-east-1"}, filepath.Join("testdata", "standin", "two_regions"), fixtures())
 	tests := []struct {
 		path, region string
 		wantStatus   int
@@ -99,7 +126,11 @@ func TestStandInRedirectsABucketOfAnotherRegion(t *testing.T) {
 		{"/east-logs?policyStatus", "eu-west-1", http.StatusMovedPermanently, "us-east-1"},
 		{"/west-logs?acl", "eu-west-1", http.StatusOK, ""},
 		{"/east-logs?publicAccessBlock", "us-east-1", http.StatusNotFound, ""},
-		{"/private-logs?policyStatus", "ap-east-1", http.StatusOK, ""},
+		{"/private-logs?policyStatus", "eu-west-1", http.StatusOK, ""},
+		{"/private-logs?policyStatus", "ap-east-1", http.StatusMovedPermanently, "eu-west-1"},
+		{"/private-logs?acl", "us-east-1", http.StatusMovedPermanently, "eu-west-1"},
+		{"/east-archive?acl", "us-east-1", http.StatusOK, ""},
+		{"/east-archive?publicAccessBlock", "eu-west-1", http.StatusMovedPermanently, "us-east-1"},
 		{"/hk-logs?acl", "eu-west-1", http.StatusBadRequest, "IllegalLocationConstraintException"},
 	}
 	for _, tt := range tests {

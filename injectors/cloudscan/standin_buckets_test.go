@@ -50,6 +50,45 @@ func TestStandInListsTheBucketsOfTheRegionAsked(t *testing.T) {
 	}
 }
 
+// TestStandInListsItsBucketsInTheirRegion checks the buckets the stand-in
+// was given by name (gofakes3's, which it lists without a region): each
+// is in one region, as every S3 bucket is, listed with it
+// (Bucket.BucketRegion) and for that region's bucket-region only; without
+// the filter ListBuckets is global: every bucket, whatever region the
+// request is signed for. Before, such a bucket was listed for every
+// region, so a scan of two regions read it twice, once from a region S3
+// would have redirected.
+func TestStandInListsItsBucketsInTheirRegion(t *testing.T) {
+	st := newStandIn(t, []string{"private-logs", "east-archive@us-east-1"}, fixtures())
+	bucketWithRegion := regexp.MustCompile(`(?s)<Name>([^<]+)</Name>.*?<BucketRegion>([^<]*)</BucketRegion>`)
+	tests := []struct {
+		query, signed string
+		want          []string
+	}{
+		{"?bucket-region=eu-west-1", "eu-west-1", []string{"private-logs@eu-west-1"}},
+		{"?bucket-region=us-east-1", "us-east-1", []string{"east-archive@us-east-1"}},
+		{"?bucket-region=eu-west-2", "eu-west-2", nil},
+		{"", "ap-south-1", []string{"east-archive@us-east-1", "private-logs@eu-west-1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query+" "+tt.signed, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, st.URL()+"/"+tt.query, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, body := sendSigned(t, req, "s3", tt.signed)
+			var got []string
+			for _, m := range bucketWithRegion.FindAllSubmatch(body, -1) {
+				got = append(got, string(m[1])+"@"+string(m[2]))
+			}
+			slices.Sort(got) // gofakes3 lists in the order the buckets were made
+			if n := len(listedName.FindAll(body, -1)); code != http.StatusOK || n != len(got) || !slices.Equal(got, tt.want) {
+				t.Errorf("%d, buckets %q (%d listed); want 200, %q", code, got, n, tt.want)
+			}
+		})
+	}
+}
+
 // TestCheckS3AsksForItsRegionsBuckets checks that the S3 check sends the
 // bucket-region filter of the region it checks, and reads only the
 // buckets S3 lists for it.

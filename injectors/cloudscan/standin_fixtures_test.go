@@ -1,6 +1,7 @@
 package cloudscan
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
@@ -309,14 +310,25 @@ var (
 	bucketRegion = regexp.MustCompile(`<BucketRegion>([^<]*)</BucketRegion>`)
 )
 
-// writeBuckets writes the ListBuckets answer rec holds to w, without the
-// buckets of a region other than region when it is not "" (the
-// bucket-region filter); a bucket naming no region is kept.
-func writeBuckets(w http.ResponseWriter, rec *httptest.ResponseRecorder, region string) {
+// writeBuckets writes the ListBuckets answer rec holds to w, each bucket
+// naming no region given its home (a gofakes3 bucket, which gofakes3
+// lists without one), without the buckets of a region other than region
+// when it is not "" (the bucket-region filter). A bucket with no region
+// at all fails the test: every S3 bucket has one.
+func (s *standIn) writeBuckets(w http.ResponseWriter, rec *httptest.ResponseRecorder, region string) {
 	body := rec.Body.Bytes()
-	if region != "" && rec.Code == http.StatusOK {
+	if rec.Code == http.StatusOK {
 		body = listedBucket.ReplaceAllFunc(body, func(b []byte) []byte {
-			if m := bucketRegion.FindSubmatch(b); m != nil && string(m[1]) != region {
+			name := listedName.FindSubmatch(b)
+			if name != nil && bucketRegion.Find(b) == nil && s.homes[string(name[1])] != "" {
+				b = bytes.Replace(b, []byte("</Bucket>"), []byte("<BucketRegion>"+s.homes[string(name[1])]+"</BucketRegion></Bucket>"), 1)
+			}
+			m := bucketRegion.FindSubmatch(b)
+			if m == nil {
+				s.t.Errorf("stand-in: ListBuckets lists %q with no region; every S3 bucket has one", b)
+				return b
+			}
+			if region != "" && string(m[1]) != region {
 				return nil
 			}
 			return b

@@ -77,11 +77,16 @@ import (
 //     InvalidArgument (ListBuckets: "Requests made to a Regional endpoint
 //     that is different from the bucket-region parameter are not
 //     supported"; refusesBucketRegion).
-//     A fixture's bucket is in its <BucketRegion>; a gofakes3 bucket,
-//     which has none, is listed for every region.
+//     Every bucket has one region, as every S3 bucket does: a fixture's
+//     bucket is in its <BucketRegion>, a gofakes3 bucket in the region
+//     newStandIn was given it with ("name@region"), eu-west-1 for a name
+//     alone (bucketSpec), and ListBuckets answers each bucket's
+//     BucketRegion, with the filter or without: ListBuckets is global,
+//     every bucket of the account listed whatever region the request is
+//     signed for (ListBuckets: "Returns a list of all buckets owned by
+//     the authenticated sender"; the response's Bucket.BucketRegion).
 //   - A bucket call (?acl, ?publicAccessBlock, ?policyStatus) signed
-//     for another region than the bucket's (its <BucketRegion> in a
-//     ListBuckets fixture) answers 301 PermanentRedirect, the bucket's
+//     for another region than the bucket's answers 301 PermanentRedirect, the bucket's
 //     region in x-amz-bucket-region, no Location (Amazon S3 API
 //     Reference, "Error responses": PermanentRedirect, 301), or for a
 //     bucket of an opt-in Region 400 IllegalLocationConstraintException
@@ -138,6 +143,9 @@ type standIn struct {
 	dirs []string
 	s3   http.Handler
 	srv  *httptest.Server
+	// homes holds the region each gofakes3 bucket was created in
+	// (bucketSpec).
+	homes map[string]string
 
 	mu     sync.Mutex
 	events []seenCall
@@ -200,12 +208,15 @@ type seenCall struct {
 func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
 	t.Helper()
 	backend := s3mem.New()
+	homes := map[string]string{}
 	for _, b := range buckets {
-		if err := backend.CreateBucket(b); err != nil {
+		name, home := bucketSpec(b)
+		if err := backend.CreateBucket(name); err != nil {
 			t.Fatalf("create bucket %s: %v", b, err)
 		}
+		homes[name] = home
 	}
-	s := &standIn{t: t, dirs: dirs, served: map[string]int{}, answered: map[string]int{}, hang: map[string]bool{},
+	s := &standIn{t: t, dirs: dirs, homes: homes, served: map[string]int{}, answered: map[string]int{}, hang: map[string]bool{},
 		drop: map[string]bool{}, echo: map[string]string{},
 		echoWith: map[string]func(*http.Request) string{}, issued: map[string]bool{}, followed: map[string]int{},
 		disabled: map[string]bool{}, refusing: map[string]bool{},
@@ -364,7 +375,7 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 		} else {
 			s.s3.ServeHTTP(rec, r)
 		}
-		writeBuckets(w, rec, q.Get("bucket-region"))
+		s.writeBuckets(w, rec, q.Get("bucket-region"))
 	case r.Method == http.MethodGet && q.Has("acl"):
 		s.record("s3.amazonaws.com:GetBucketAcl", region, r)
 		if s.echoes(w, r, "s3.amazonaws.com:GetBucketAcl", "s3", bucket) || s.refusesS3(w, r, region, false) ||
