@@ -180,5 +180,8 @@ func errorNote(label string, ce CheckError) string {
 	if ce.RetryBudgetExhausted && ce.Code != "" {
 		what += " (not retried: the inject's retry budget ran out)"
 	}
+	if ce.cutWait > 0 && ce.Code != "" {
+		what += " (not retried: call_timeout " + ce.cutWait.String() + " ran out while waiting to retry)"
+	}
 	return fmt.Sprintf("%s: %s: %s", label, call, what)
 }

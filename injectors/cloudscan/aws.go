@@ -99,7 +99,7 @@ func (awsProvider) badRegion(name string) string {
 // open loads the SDK configuration: credentials from the standard chain (or
 // the profile setting), the endpoint setting's endpoint if any, one standard retryer shared by every client of the inject
 // (so the retry token bucket bounds the inject's retries) whose waits an
-// answer's x-amz-retry-after lengthens up to retry_max_backoff only (addRetryAfterCap), the injectkit
+// answer's x-amz-retry-after lengthens up to retry_max_backoff only (addRetryWaits), the injectkit
 // user-agent token, a per-call timeout, the call recorder, and the inject's
 // logger for what the SDK logs (it writes to stderr on its own otherwise,
 // past the log level and format: the IMDSv1 fallback warning, say); the
@@ -137,7 +137,7 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 		config.WithAPIOptions([]func(*middleware.Stack) error{
 			awsmiddleware.AddUserAgentKeyValue("injectkit", version),
 			addCallTimeout(time.Duration(params.CallTimeout)),
-			addRetryAfterCap(time.Duration(params.RetryMaxBackoff)),
+			addRetryWaits(time.Duration(params.RetryMaxBackoff)),
 			addRecordCalls,
 		}),
 	}

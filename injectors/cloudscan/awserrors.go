@@ -134,6 +134,10 @@ func (r *redactor) serverText(s string) string {
 // holds none is returned as is. The original is not wrapped: its text is
 // what must not travel.
 func (r *redactor) safeError(err error) error {
+	var cut *CallTimeoutError
+	if errors.As(err, &cut) {
+		return &CallTimeoutError{Last: r.safeText(cut.Last), Timeout: cut.Timeout}
+	}
 	safe := r.safeText(err)
 	var quota ratelimit.QuotaExceededError
 	if errors.As(err, &quota) {

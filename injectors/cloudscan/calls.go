@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go/middleware"
@@ -144,18 +143,4 @@ func signingRegion(authorization string) string {
 func answered(out middleware.DeserializeOutput) bool {
 	resp, ok := out.RawResponse.(*smithyhttp.Response)
 	return ok && resp != nil && resp.Response != nil && resp.StatusCode > 0
-}
-
-// addCallTimeout bounds each call, its retries included, to d.
-func addCallTimeout(d time.Duration) func(*middleware.Stack) error {
-	return func(stack *middleware.Stack) error {
-		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("injectkitCallTimeout",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
-				middleware.InitializeOutput, middleware.Metadata, error,
-			) {
-				ctx, cancel := context.WithTimeout(ctx, d)
-				defer cancel()
-				return next.HandleInitialize(ctx, in)
-			}), middleware.Before)
-	}
 }

@@ -3,6 +3,7 @@ package cloudscan
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/aws/smithy-go"
 )
@@ -53,6 +54,9 @@ type CheckError struct {
 	// RetryBudgetExhausted is set when the call was not retried because
 	// the inject's retry budget had run out (RetryBudgetError).
 	RetryBudgetExhausted bool `json:"retry_budget_exhausted,omitempty"`
+	// cutWait is the call_timeout that ran out while the SDK waited to
+	// retry the call (CallTimeoutError), 0 otherwise; its message says so.
+	cutWait time.Duration
 }
 
 // CheckResult is the outcome of one check.
@@ -85,6 +89,13 @@ func (r *CheckResult) addError(op, resource string, err error) {
 		ce.Code, ce.Message = ae.ErrorCode(), ae.ErrorMessage()
 		if ce.Message == "" {
 			ce.Message = ae.Error()
+		}
+	}
+	var cut *CallTimeoutError
+	if errors.As(err, &cut) {
+		ce.cutWait = cut.Timeout
+		if !strings.Contains(ce.Message, cut.note()) { // an API error's own message
+			ce.Message += " (" + cut.note() + ")"
 		}
 	}
 	var rb *RetryBudgetError

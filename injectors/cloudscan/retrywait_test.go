@@ -96,3 +96,57 @@ func TestRetryWaitsAtMostMaxBackoff(t *testing.T) {
 		})
 	}
 }
+
+// TestCallTimeoutDuringARetryWaitNamesTheAnswer runs an EC2 check whose
+// every attempt is throttled, with a call_timeout that runs out during
+// the SDK's wait before a retry (in a synctest bubble): the check's error
+// keeps the answer that made it wait, its code RequestLimitExceeded, and
+// says call_timeout ended the wait, as does the run's message. Before, it
+// was the SDK's bare "request canceled, context deadline exceeded", no
+// code, as if AWS had never answered.
+func TestCallTimeoutDuringARetryWaitNamesTheAnswer(t *testing.T) {
+	setAWSEnv(t)
+	for _, tc := range []struct {
+		name, retryAfter string
+		attempts         int
+		maxBackoff       time.Duration
+		callTimeout      time.Duration
+	}{
+		{"header asks past call_timeout", "60000", 3, 5 * time.Minute, 3 * time.Second},
+		{"backoff grows past call_timeout", "", 10, 5 * time.Minute, 5 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				params := defaultParams()
+				params.RetryMaxAttempts = tc.attempts
+				params.RetryMaxBackoff = tc.maxBackoff
+				params.CallTimeout = tc.callTimeout
+				sess, err := awsProvider{}.open(context.Background(), zap.NewNop(), params,
+					hostSettings{endpointURL: "http://127.0.0.1:9"}, testVersion)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fake := &throttlingAWS{retryAfter: tc.retryAfter}
+				s := sess.(*awsSession)
+				s.cfg.HTTPClient = fake
+				res := s.check(context.Background(), ServiceEC2, "us-east-1", "123456789012")
+				if !res.Failed || len(res.Errors) != 1 {
+					t.Fatalf("check: failed %v, errors %+v; want failed, one error", res.Failed, res.Errors)
+				}
+				if len(fake.attempts) >= tc.attempts {
+					t.Fatalf("%d attempts: call_timeout never cut a wait", len(fake.attempts))
+				}
+				ce := res.Errors[0]
+				want := "not retried: call_timeout " + tc.callTimeout.String() + " ran out while waiting to retry"
+				if ce.Code != "RequestLimitExceeded" || !strings.Contains(ce.Message, "Request limit exceeded.") ||
+					!strings.Contains(ce.Message, want) {
+					t.Errorf("error %+v; want code RequestLimitExceeded, a message with AWS's and %q", ce, want)
+				}
+				note := "aws us-east-1 ec2: DescribeSecurityGroups: RequestLimitExceeded (" + want + ")"
+				if got := errorNote("aws us-east-1 ec2", ce); got != note {
+					t.Errorf("run's note %q, want %q", got, note)
+				}
+			})
+		})
+	}
+}
