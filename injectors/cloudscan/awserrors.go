@@ -136,7 +136,13 @@ func (r *redactor) serverText(s string) string {
 func (r *redactor) safeError(err error) error {
 	var cut *CallTimeoutError
 	if errors.As(err, &cut) {
-		return &CallTimeoutError{Last: r.safeText(cut.Last), Timeout: cut.Timeout}
+		safe := *cut
+		if cut.waitCut() {
+			safe.Last = r.safeText(cut.Last)
+		} else {
+			safe.Attempt = r.safeText(cut.Attempt)
+		}
+		return &safe
 	}
 	safe := r.safeText(err)
 	var quota ratelimit.QuotaExceededError

@@ -93,7 +93,9 @@ func (r *CheckResult) addError(op, resource string, err error) {
 	}
 	var cut *CallTimeoutError
 	if errors.As(err, &cut) {
-		ce.cutWait = cut.Timeout
+		if cut.waitCut() {
+			ce.cutWait = cut.Timeout
+		}
 		if !strings.Contains(ce.Message, cut.note()) { // an API error's own message
 			ce.Message += " (" + cut.note() + ")"
 		}

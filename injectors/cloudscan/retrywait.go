@@ -32,9 +32,9 @@ func addRetryWaits(max time.Duration) func(*middleware.Stack) error {
 					capRetryAfter(resp, max)
 				}
 				if last, ok := ctx.Value(lastAnswerKey{}).(*lastAnswer); ok {
-					last.err = nil
+					last.err, last.answered = nil, answered(out)
 					var ae smithy.APIError
-					if answered(out) && errors.As(err, &ae) {
+					if last.answered && errors.As(err, &ae) {
 						last.err = err
 					}
 				}
@@ -62,18 +62,27 @@ func capRetryAfter(resp *smithyhttp.Response, max time.Duration) {
 	resp.Header.Set(retryAfterHeader, strconv.FormatInt(max.Milliseconds(), 10))
 }
 
-// lastAnswer holds the AWS error the last attempt of one call was
-// answered with, nil when it got none or a success. A call's attempts run
-// one after the other, on the call's goroutine.
-type lastAnswer struct{ err error }
+// lastAnswer holds whether the last attempt of one call got an answer
+// (its status, at least), and the AWS error it was answered with, nil when
+// it got none or a success. A call's attempts run one after the other, on
+// the call's goroutine.
+type lastAnswer struct {
+	err      error
+	answered bool
+}
 
 type lastAnswerKey struct{}
 
 // addCallTimeout bounds each call, its retries included, to d. When d
-// runs out during the SDK's wait before another attempt, the SDK ends the
-// call with a bare "request canceled, context deadline exceeded", the
-// answer that made it wait (RequestLimitExceeded, SlowDown…) dropped:
-// the call's error is then a CallTimeoutError holding that answer.
+// runs out, the SDK's error does not say so, and may say otherwise: during
+// its wait before another attempt, a bare "request canceled, context
+// deadline exceeded", the answer that made it wait (RequestLimitExceeded,
+// SlowDown…) dropped; during an attempt whose answer was being read, that
+// attempt's error joined, on a second line, to "failed to get rate limit
+// token, canceled", as if the inject's retry budget were the matter. The
+// call's error is then a CallTimeoutError: the answer that made it wait,
+// or the attempt's own error alone, and which it was. A call the inject's
+// own end cut short (its deadline, an interrupt) keeps the SDK's error.
 func addCallTimeout(d time.Duration) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
 		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("injectkitCallTimeout",
@@ -84,29 +93,53 @@ func addCallTimeout(d time.Duration) func(*middleware.Stack) error {
 				defer cancel()
 				last := &lastAnswer{}
 				out, md, err := next.HandleInitialize(context.WithValue(ctx, lastAnswerKey{}, last), in)
-				var canceled *aws.RequestCanceledError
-				if err != nil && last.err != nil && parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) &&
-					errors.As(err, &canceled) {
-					err = &CallTimeoutError{Last: last.err, Timeout: d}
+				if err == nil || parent.Err() != nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+					return out, md, err
 				}
-				return out, md, err
+				var canceled *aws.RequestCanceledError
+				if last.err != nil && errors.As(err, &canceled) {
+					return out, md, &CallTimeoutError{Last: last.err, Timeout: d}
+				}
+				if joined, ok := err.(interface{ Unwrap() []error }); ok && len(joined.Unwrap()) > 0 {
+					err = joined.Unwrap()[0] // the attempt's, before the retry token's
+				}
+				return out, md, &CallTimeoutError{Attempt: err, Answered: last.answered, Timeout: d}
 			}), middleware.Before)
 	}
 }
 
-// CallTimeoutError is a call's error when call_timeout ran out while the
-// SDK waited to retry it: Last is the answer that made it wait (its code
-// the call's: RequestLimitExceeded, SlowDown…), Timeout the call_timeout.
+// CallTimeoutError is a call's error when its call_timeout ran out. Last
+// is the answer that made the SDK wait to retry it, when the time ran out
+// during that wait (its code is the call's: RequestLimitExceeded,
+// SlowDown…); otherwise Attempt is the error of the attempt the time ran
+// out in, Answered whether AWS had answered it (its body still being
+// read). Timeout is the call_timeout.
 type CallTimeoutError struct {
-	Last    error
-	Timeout time.Duration
+	Last     error
+	Attempt  error
+	Answered bool
+	Timeout  time.Duration
 }
 
-func (e *CallTimeoutError) Error() string { return e.Last.Error() + " (" + e.note() + ")" }
+func (e *CallTimeoutError) Error() string { return e.Unwrap().Error() + " (" + e.note() + ")" }
 
-func (e *CallTimeoutError) Unwrap() error { return e.Last }
+func (e *CallTimeoutError) Unwrap() error {
+	if e.Last != nil {
+		return e.Last
+	}
+	return e.Attempt
+}
 
-// note says why the call was not retried.
+// waitCut reports whether the time ran out during a wait to retry.
+func (e *CallTimeoutError) waitCut() bool { return e.Last != nil }
+
+// note says what the time ran out in.
 func (e *CallTimeoutError) note() string {
-	return "not retried: call_timeout " + e.Timeout.String() + " ran out while waiting to retry"
+	switch {
+	case e.waitCut():
+		return "not retried: call_timeout " + e.Timeout.String() + " ran out while waiting to retry"
+	case e.Answered:
+		return "call_timeout " + e.Timeout.String() + " ran out while its answer was read"
+	}
+	return "call_timeout " + e.Timeout.String() + " ran out before AWS answered"
 }

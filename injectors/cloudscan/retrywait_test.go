@@ -150,3 +150,73 @@ func TestCallTimeoutDuringARetryWaitNamesTheAnswer(t *testing.T) {
 		})
 	}
 }
+
+// stallingAWS holds every request until the request's context ends:
+// unanswered, or answered 200 with a body that stops after its first
+// bytes.
+type stallingAWS struct{ answer bool }
+
+func (a stallingAWS) Do(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		_ = req.Body.Close()
+	}
+	if !a.answer {
+		<-req.Context().Done()
+		return nil, req.Context().Err()
+	}
+	body := io.MultiReader(strings.NewReader(`<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">`),
+		stalledReader{req.Context()})
+	return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Header: http.Header{"Content-Type": {"text/xml"}},
+		Body: io.NopCloser(body), ContentLength: -1, Request: req}, nil
+}
+
+// stalledReader reads nothing until its context ends, then its error.
+type stalledReader struct{ ctx context.Context }
+
+func (r stalledReader) Read([]byte) (int, error) {
+	<-r.ctx.Done()
+	return 0, r.ctx.Err()
+}
+
+// TestCallTimeoutDuringAnAttemptSaysSo runs an EC2 check whose one
+// attempt call_timeout cuts (in a synctest bubble): never answered, or
+// answered with a body that stops coming. The check's error says
+// call_timeout ran out, before AWS answered or while its answer was read,
+// on one line. Before, it did not name call_timeout, and the second case
+// ended on a second line, "failed to get rate limit token, canceled,
+// context deadline exceeded", as if the inject's retry budget were the
+// matter.
+func TestCallTimeoutDuringAnAttemptSaysSo(t *testing.T) {
+	setAWSEnv(t)
+	for _, tc := range []struct {
+		name   string
+		answer bool
+		want   string
+	}{
+		{"never answered", false, "call_timeout 3s ran out before AWS answered"},
+		{"body stops coming", true, "call_timeout 3s ran out while its answer was read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				params := defaultParams()
+				params.CallTimeout = 3 * time.Second
+				sess, err := awsProvider{}.open(context.Background(), zap.NewNop(), params,
+					hostSettings{endpointURL: "http://127.0.0.1:9"}, testVersion)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := sess.(*awsSession)
+				s.cfg.HTTPClient = stallingAWS{answer: tc.answer}
+				res := s.check(context.Background(), ServiceEC2, "us-east-1", "123456789012")
+				if !res.Failed || len(res.Errors) != 1 {
+					t.Fatalf("check: failed %v, errors %+v; want failed, one error", res.Failed, res.Errors)
+				}
+				msg := res.Errors[0].Message
+				if !strings.HasSuffix(msg, "("+tc.want+")") || strings.Contains(msg, "\n") || strings.Contains(msg, "rate limit token") {
+					t.Errorf("error message %q: want one line ending (%s), nothing of the retry token", msg, tc.want)
+				}
+			})
+		})
+	}
+}
