@@ -196,11 +196,20 @@ type sdkLogger struct {
 
 func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
 	msg := l.red.serverText(fmt.Sprintf(format, v...))
-	if c == logging.Warn {
+	if c == logging.Warn && !connectionReuseNote(msg) {
 		l.log.Warn("aws sdk: " + msg)
 		return
 	}
 	l.log.Debug("aws sdk: " + msg)
+}
+
+// connectionReuseNote reports whether msg is the SDK's note that a
+// response body it closed could not be drained or closed ("this may affect
+// connection reuse"): it writes it at WARN when a call_timeout cut the
+// body short, which the call's error already says (CallTimeoutError), with
+// nothing for an operator to do. It goes to DEBUG.
+func connectionReuseNote(msg string) bool {
+	return strings.HasSuffix(strings.SplitN(msg, ":", 2)[0], "this may affect connection reuse")
 }
 
 // awsSession holds one inject's SDK configuration; clients are built per

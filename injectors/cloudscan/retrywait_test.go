@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // throttlingAWS answers every request 503 RequestLimitExceeded with the
@@ -183,10 +185,12 @@ func (r stalledReader) Read([]byte) (int, error) {
 // attempt call_timeout cuts (in a synctest bubble): never answered, or
 // answered with a body that stops coming. The check's error says
 // call_timeout ran out, before AWS answered or while its answer was read,
-// on one line. Before, it did not name call_timeout, and the second case
-// ended on a second line, "failed to get rate limit token, canceled,
-// context deadline exceeded", as if the inject's retry budget were the
-// matter.
+// on one line, and nothing is logged past DEBUG. Before, it did not name
+// call_timeout, and the second case ended on a second line, "failed to
+// get rate limit token, canceled, context deadline exceeded", as if the
+// inject's retry budget were the matter, and the SDK logged at WARN that
+// the body it closed could not be drained ("this may affect connection
+// reuse").
 func TestCallTimeoutDuringAnAttemptSaysSo(t *testing.T) {
 	setAWSEnv(t)
 	for _, tc := range []struct {
@@ -201,7 +205,8 @@ func TestCallTimeoutDuringAnAttemptSaysSo(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				params := defaultParams()
 				params.CallTimeout = 3 * time.Second
-				sess, err := awsProvider{}.open(context.Background(), zap.NewNop(), params,
+				core, logs := observer.New(zapcore.InfoLevel)
+				sess, err := awsProvider{}.open(context.Background(), zap.New(core), params,
 					hostSettings{endpointURL: "http://127.0.0.1:9"}, testVersion)
 				if err != nil {
 					t.Fatal(err)
@@ -215,6 +220,9 @@ func TestCallTimeoutDuringAnAttemptSaysSo(t *testing.T) {
 				msg := res.Errors[0].Message
 				if !strings.HasSuffix(msg, "("+tc.want+")") || strings.Contains(msg, "\n") || strings.Contains(msg, "rate limit token") {
 					t.Errorf("error message %q: want one line ending (%s), nothing of the retry token", msg, tc.want)
+				}
+				for _, e := range logs.All() {
+					t.Errorf("logged %s %q: the error says it all", e.Level, e.Message)
 				}
 			})
 		})
