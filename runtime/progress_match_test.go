@@ -37,7 +37,15 @@ func TestTargetMatcher(t *testing.T) {
 		{"cloud region", []framework.Target{
 			{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "eu-west-1"}},
 			{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "us-east-1"}},
-		}, []string{"aws eu-west-1 s3: 2 findings, 0 errors", "aws global iam: 1 finding, 0 errors"}, 1},
+		}, []string{"aws eu-west-1 s3: 2 findings, 0 errors"}, 1},
+		{"cloud service", []framework.Target{
+			{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "eu-west-1", TargetService: "ec2"}},
+			{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "eu-west-1", TargetService: "s3"}},
+		}, []string{"aws eu-west-1 s3: 2 findings, 0 errors"}, 1},
+		{"a global service checked for every target", []framework.Target{
+			{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "eu-west-1"}},
+			{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "us-east-1"}},
+		}, []string{"aws global iam: 1 finding, 0 errors"}, 2},
 		{"nothing named", net("10.0.0.1"), []string{"scan 50% done"}, 0},
 	}
 	for _, tt := range tests {

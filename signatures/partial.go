@@ -25,7 +25,12 @@ const (
 
 // TargetNames indexes the words that name targets in a partial result:
 // a target's address or host name, its query (before ": "), its cloud
-// provider and region (the first two words). A result's words are split
+// provider and region (the first two words) or, when the third word is
+// a service some target names, its provider, region and service: such a
+// result goes to that service's targets and to those naming no service
+// (they check every one), not to another service's ("aws us-east-1 ec2:
+// …" is not an s3 target's; "aws global iam: …" is an iam target's, in
+// whatever region). A result's words are split
 // at white space and at , ; ( ) [ ] { } " ' < > | =, their trailing ":"
 // and "." dropped; a word names a target by address or host name when,
 // in any letter case (an IPv6 address in any of its spellings), it is the
@@ -68,12 +73,22 @@ func newTargetNames(n int, identity func(i int, s *Signature)) *TargetNames {
 	return tn
 }
 
+// anyService stands for the service of a cloud target naming none: it
+// checks every service of its region, and every global one.
+const anyService = "*"
+
 // nameKeys returns the words that name the target of s's identity fields.
 func nameKeys(s *Signature) []string {
 	switch {
 	case s.CloudProvider != "":
 		p, r := strings.ToLower(s.CloudProvider), strings.ToLower(s.CloudRegion)
-		return []string{p + " " + r, p + ":" + strings.ToLower(s.CloudAccountID) + ":" + r}
+		keys := []string{p + " " + r, p + ":" + strings.ToLower(s.CloudAccountID) + ":" + r}
+		if svc := strings.ToLower(s.TargetService); svc != "" {
+			// Its region's service, and the service where it is global.
+			return append(keys, p+" "+r+" "+svc, p+" global "+svc)
+		}
+		// Every service of its region, and every global one.
+		return append(keys, p+" "+r+" "+anyService, p+" global "+anyService)
 	case s.Query != "":
 		q := strings.ToLower(strings.TrimSpace(s.Query))
 		narrowed := q
@@ -117,9 +132,11 @@ func (tn *TargetNames) Named(result string) iter.Seq[[]int] {
 			off += i + 2
 			rest = r[off:]
 		}
-		// A cloud provider and region: the first two words.
-		if f := strings.Fields(r); len(f) >= 2 && !try(f[0]+" "+f[1]) {
-			return
+		// A cloud provider and region, and its service.
+		for _, k := range tn.cloudKeys(strings.Fields(r)) {
+			if !try(k) {
+				return
+			}
 		}
 		// An address or a host name: bare, bracketed, before ":port", in
 		// a URL or before a path.
@@ -135,6 +152,25 @@ func (tn *TargetNames) Named(result string) iter.Seq[[]int] {
 			}
 		}
 	}
+}
+
+// cloudKeys returns the keys of the cloud targets that a result's words
+// f name: its first three words when the third is a service some target
+// names, or a service's label ("aws us-east-1 ec2:") and some target of
+// that region names every service, with the targets of every service;
+// else its first two words, a provider and region.
+func (tn *TargetNames) cloudKeys(f []string) []string {
+	if len(f) < 2 {
+		return nil
+	}
+	region := f[0] + " " + f[1]
+	if len(f) >= 3 {
+		service, every := region+" "+strings.TrimRight(f[2], ":.,"), region+" "+anyService
+		if len(tn.byKey[service]) > 0 || len(tn.byKey[every]) > 0 && strings.HasSuffix(f[2], ":") {
+			return []string{service, every}
+		}
+	}
+	return []string{region}
 }
 
 // hostWords returns the distinct forms of word w that may name a target

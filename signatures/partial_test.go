@@ -133,6 +133,9 @@ func TestTimeoutPartialResultsPerTarget(t *testing.T) {
 
 // Which partial results go to which target.
 func TestPartialResultsAttribution(t *testing.T) {
+	cloud := func(region, service string) signatures.Config {
+		return signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: region, TargetService: service}
+	}
 	netw := func(vs ...string) []signatures.Config {
 		var out []signatures.Config
 		for _, v := range vs {
@@ -180,6 +183,21 @@ func TestPartialResultsAttribution(t *testing.T) {
 			signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "eu-west-1"},
 			signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "us-east-1"},
 		}, timedOut("aws eu-west-1 s3: 2 findings, 0 errors"), [][]string{{"aws eu-west-1 s3: 2 findings, 0 errors"}, nil}},
+		{"a cloud service's result goes to its service's targets and those of every service", []signatures.Config{
+			cloud("us-east-1", "s3"), cloud("us-east-1", "ec2"), cloud("us-east-1", ""), cloud("eu-west-1", "s3"),
+		}, timedOut("aws us-east-1 ec2: 1 finding, 0 errors", "aws us-east-1 s3: 2 findings, 0 errors"),
+			[][]string{{"aws us-east-1 s3: 2 findings, 0 errors"}, {"aws us-east-1 ec2: 1 finding, 0 errors"},
+				{"aws us-east-1 ec2: 1 finding, 0 errors", "aws us-east-1 s3: 2 findings, 0 errors"}, nil}},
+		{"a service no target names goes to those of every service", []signatures.Config{
+			cloud("us-east-1", "s3"), cloud("us-east-1", ""),
+		}, timedOut("aws us-east-1 ec2: 1 finding, 0 errors"), [][]string{nil, {"aws us-east-1 ec2: 1 finding, 0 errors"}}},
+		{"a global service's result goes to its targets in every region", []signatures.Config{
+			cloud("eu-west-1", "iam"), cloud("eu-west-1", "s3"), cloud("us-east-1", ""),
+		}, timedOut("aws global iam: 0 findings, 1 error"),
+			[][]string{{"aws global iam: 0 findings, 1 error"}, nil, {"aws global iam: 0 findings, 1 error"}}},
+		{"a region's free text goes to each of its targets", []signatures.Config{
+			cloud("us-east-1", "s3"), cloud("us-east-1", ""), cloud("eu-west-1", ""),
+		}, timedOut("aws us-east-1 throttled twice"), [][]string{{"aws us-east-1 throttled twice"}, {"aws us-east-1 throttled twice"}, nil}},
 		{"only a timeout keeps its results", netw("10.0.0.1", "10.0.0.2"),
 			signatures.ToolOutput{ErrorInfo: &signatures.ErrorInfo{ExitCode: 1}, TimeoutInfo: &signatures.TimeoutInfo{PartialResults: []string{"10.0.0.1 up"}}},
 			[][]string{nil, nil}},
