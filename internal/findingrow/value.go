@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/injectkit/injectkit/internal/javatext"
 )
 
 // Value returns the finding_value the platform stores for one finding of
@@ -72,23 +73,10 @@ var keyed = map[string]func(m map[string]any) string{
 // optional is before+s+after when s has text (StringUtils.hasText: a
 // char Java's Character.isWhitespace does not take), else "".
 func optional(before, s, after string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return !javaWhitespace(r) }) < 0 {
+	if !javatext.HasText(s) {
 		return ""
 	}
 	return before + s + after
-}
-
-// javaWhitespace is Java's Character.isWhitespace: a Unicode space,
-// line or paragraph separator but the no-break ones (U+00A0, U+2007,
-// U+202F), or one of U+0009-U+000D and U+001C-U+001F; not U+0085.
-func javaWhitespace(r rune) bool {
-	switch {
-	case r >= '\t' && r <= '\r', r >= 0x1C && r <= 0x1F:
-		return true
-	case r == 0xA0 || r == 0x2007 || r == 0x202F:
-		return false
-	}
-	return unicode.In(r, unicode.Zs, unicode.Zl, unicode.Zp)
 }
 
 // Text is the output processors' AbstractOutputProcessor.buildString: a

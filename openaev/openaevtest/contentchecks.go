@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"unicode"
+
+	"github.com/injectkit/injectkit/internal/javatext"
 )
 
 // ContentChecks returns the keys of the contract fields OpenAEV 2.4.0
@@ -169,7 +170,7 @@ func (c checker) isSet(f map[string]json.RawMessage) (bool, error) {
 		if json.Unmarshal(def, &s) != nil {
 			return false, fmt.Errorf("field %s: defaultValue %s is no string: NullPointerException", key, def)
 		}
-		return !javaBlank(s), nil
+		return javatext.HasText(s), nil
 	}
 	if !ok {
 		return false, nil
@@ -219,28 +220,4 @@ func (c checker) value(f map[string]json.RawMessage) []string {
 		return []string{fmt.Sprint(x)}
 	}
 	return nil
-}
-
-// javaBlank is Java's String.isBlank: empty or only white space
-// (Character.isWhitespace).
-func javaBlank(s string) bool {
-	for _, r := range s {
-		if !javaWhitespace(r) {
-			return false
-		}
-	}
-	return true
-}
-
-// javaWhitespace is Java's Character.isWhitespace: a Unicode space,
-// line or paragraph separator but the no-break ones (U+00A0, U+2007,
-// U+202F), or U+0009 to U+000D, U+001C to U+001F.
-func javaWhitespace(r rune) bool {
-	switch {
-	case r >= '\t' && r <= '\r', r >= 0x1c && r <= 0x1f:
-		return true
-	case r == 0xa0 || r == 0x2007 || r == 0x202f:
-		return false
-	}
-	return unicode.In(r, unicode.Zs, unicode.Zl, unicode.Zp)
 }
