@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/injectkit/injectkit/internal/javatext"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -55,7 +56,10 @@ func platformSignaturesOf(r *runtime.Report) (out signatures.Payload, dropped []
 // members of the collectors' closed enum (KnownSignatureType; so
 // execution_status and partial_results are never sent), values kept only
 // when they are scalars (strings as they are, numbers and booleans
-// formatted; lists, objects and nulls dropped), source addresses dropped
+// formatted; lists, objects and nulls dropped) that have text (Spring's
+// StringUtils.hasText, with which the platform's SignatureOutputProcessor
+// drops a value blank to Java: "", spaces, a tab, U+2003, not U+00A0),
+// source addresses dropped
 // when unknown, only DETECTION and PREVENTION groups kept, and only targets
 // that name an agent, an asset or an asset group (the platform attaches
 // signatures to those). Targets or groups left empty are dropped. The
@@ -123,8 +127,8 @@ func platformTarget(t signatures.PayloadTarget, types map[signatures.Expectation
 				return
 			}
 			s, ok := scalar(v)
-			if !ok || s == "" {
-				return
+			if !ok || !javatext.HasText(s) {
+				return // the platform's processor drops a value without text
 			}
 			if (name == signatures.FieldSourceIPv4 || name == signatures.FieldSourceIPv6) && s == signatures.UnknownSourceIP {
 				return

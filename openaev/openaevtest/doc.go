@@ -163,8 +163,8 @@
 //     SUCCESS on Version24 (ExecutionProcessingContext), and from "complete"
 //     and "data" callbacks on Current. Signatures exist on Current only,
 //     stored when rule 11 allows (SignatureOutputProcessor): DETECTION and PREVENTION groups, scalar
-//     values, targets naming an agent, asset or asset group (agent_id or
-//     agent, asset_id or asset, asset_group_id or asset_group); the first
+//     values with text (StringUtils.hasText: "", spaces, a tab dropped), targets naming an agent, asset or
+//     asset group (agent_id or agent, asset_id or asset, asset_group_id or asset_group): parseSignatures; the first
 //     batch replaces the inject's signatures and later batches append
 //     (InjectExpectationLockService, issue #5447). Each target's signatures
 //     go to the expectations its most precise id names, looked up alone

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+
+	"github.com/injectkit/injectkit/internal/javatext"
 )
 
 // Signature is one expectation signature the platform stored for an
@@ -64,11 +67,27 @@ func (p *Platform) ExpectationSignatures(injectID string, e Expectation) map[str
 	return out
 }
 
-// parseSignatures models SignatureOutputProcessor: an envelope
-// {"targets":[{"signature_target":{…},"signature_values":[{"expectation_type",
-// "values":[{"signature_type","signature_value"}]}]}]}. Only targets naming
-// an agent, asset or asset group, only DETECTION and PREVENTION groups and
-// only scalar values are kept. A malformed envelope is an error.
+// parseSignatures models SignatureOutputProcessor (openaev-api
+// …/output_processor/SignatureOutputProcessor.java, both Current versions
+// read: the one behind the SIGNATURE_OUTPUT_PROCESSOR flag and the later
+// ungated one): an envelope {"targets":[{"signature_target":{…},
+// "signature_values":[{"expectation_type","values":[{"signature_type",
+// "signature_value"}]}]}]}. Its readText reads each of a target's ids
+// (agent_id, else agent; asset_id, else asset; asset_group_id, else
+// asset_group), a value's type (signature_type, else type) and its value
+// (signature_value, else value) as the first of its keys whose node is a
+// value node (a string, number, boolean or null: a list or an object is
+// skipped) and whose text (asText: "null" for null) has text
+// (StringUtils.hasText: a char Java's Character.isWhitespace does not
+// take; javatext.HasText), so a blank one is passed over for the next
+// key, and a value without a type and a value that have text is dropped
+// (extractSignatures). Its mapExpectationType reads the expectation_type
+// Java-trimmed and upper-cased (" detection " is DETECTION); only
+// DETECTION and PREVENTION groups are kept (the earlier version's filter;
+// the later one's appendExpectationSignatures warns of and ignores the
+// others). Only targets naming an agent, asset or asset group are kept
+// (the platform has nothing else to attach them to). A malformed envelope
+// is an error.
 func parseSignatures(value any) ([]Signature, error) {
 	env, ok := value.(map[string]any)
 	if !ok {
@@ -86,9 +105,9 @@ func parseSignatures(value any) ([]Signature, error) {
 		}
 		st, _ := tm["signature_target"].(map[string]any)
 		base := Signature{
-			Agent:      firstString(st, "agent_id", "agent"),
-			Asset:      firstString(st, "asset_id", "asset"),
-			AssetGroup: firstString(st, "asset_group_id", "asset_group"),
+			Agent:      readText(st, "agent_id", "agent"),
+			Asset:      readText(st, "asset_id", "asset"),
+			AssetGroup: readText(st, "asset_group_id", "asset_group"),
 		}
 		if base.Agent == "" && base.Asset == "" && base.AssetGroup == "" {
 			continue // the platform has nothing to attach it to
@@ -96,16 +115,15 @@ func parseSignatures(value any) ([]Signature, error) {
 		groups, _ := tm["signature_values"].([]any)
 		for _, g := range groups {
 			gm, _ := g.(map[string]any)
-			et, _ := gm["expectation_type"].(string)
+			et := expectationTypeOf(gm["expectation_type"])
 			if et != "DETECTION" && et != "PREVENTION" {
 				continue
 			}
 			values, _ := gm["values"].([]any)
 			for _, v := range values {
 				vm, _ := v.(map[string]any)
-				typ, _ := vm["signature_type"].(string)
-				val, ok := scalarText(vm["signature_value"])
-				if typ == "" || !ok {
+				typ, val := readText(vm, "signature_type", "type"), readText(vm, "signature_value", "value")
+				if typ == "" || val == "" {
 					continue
 				}
 				s := base
@@ -117,19 +135,38 @@ func parseSignatures(value any) ([]Signature, error) {
 	return out, nil
 }
 
-func firstString(m map[string]any, keys ...string) string {
+// readText is the processor's readText (see parseSignatures): the text
+// of the first of m's keys holding a value node whose text has text, or
+// "".
+func readText(m map[string]any, keys ...string) string {
 	for _, k := range keys {
-		if s, _ := m[k].(string); s != "" {
+		v, ok := m[k]
+		if !ok {
+			continue
+		}
+		if s, ok := scalarText(v); ok && javatext.HasText(s) {
 			return s
 		}
 	}
 	return ""
 }
 
-// scalarText renders a JSON value node; lists, objects and nulls are not
-// values.
+// expectationTypeOf is the processor's mapExpectationType before its
+// valueOf: a string's text, trimmed as Java's String.trim trims (every
+// char up to U+0020) and upper-cased (Locale.ROOT); any other node's
+// text names no expectation type.
+func expectationTypeOf(v any) string {
+	s, _ := v.(string)
+	return strings.ToUpper(strings.TrimFunc(s, func(r rune) bool { return r <= ' ' }))
+}
+
+// scalarText renders a JSON value node as Jackson's asText does: a
+// string as it is, a boolean, a number, and null as "null"; lists and
+// objects are no value nodes.
 func scalarText(v any) (string, bool) {
 	switch x := v.(type) {
+	case nil:
+		return "null", true
 	case string:
 		return x, true
 	case float64:
