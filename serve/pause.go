@@ -160,7 +160,9 @@ const endResumed endReason = -1
 
 // waitResume waits, while the consumption is paused, until every pause
 // has ended (endResumed), ctx is done (endStop), the session's connection
-// is lost (endLost) or the registration changed (endChanged).
+// is lost or its channel closed (endLost: the broker's close of the
+// channel, a message kept past its consumer_timeout, is said with its
+// reason, as when consuming) or the registration changed (endChanged).
 func (r *runner) waitResume(ctx context.Context, s *session) endReason {
 	was := r.pauseCause()
 	for waited := false; ; waited = true {
@@ -176,6 +178,9 @@ func (r *runner) waitResume(ctx context.Context, s *session) endReason {
 			return endStop
 		case err := <-s.closed:
 			r.lost(s, "broker connection lost while paused", err)
+			return endLost
+		case <-s.chClosed:
+			r.deliveriesEnded(s) // the channel closed: said with the broker's reason, or as the connection's loss
 			return endLost
 		case <-r.changed:
 			if r.registration() != s.reg {
