@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -205,12 +206,19 @@ func dial(ctx context.Context, b Broker, tlsConfig *tls.Config, name string, tim
 
 // tlsHint names, for a broker connection that failed on a certificate,
 // the settings to check: the broker's certificate refused (the CAs
-// trusted), or the client's refused by the broker (a TLS alert about it,
-// or a handshake failure when no client certificate was given: what a
-// broker wanting one answers over TLS 1.2).
+// trusted; or, signed by a trusted CA, for other names than the host the
+// registration gives, which no CA file changes), or the client's refused
+// by the broker (a TLS alert about it, or a handshake failure when no
+// client certificate was given: what a broker wanting one answers over
+// TLS 1.2).
 func tlsHint(err error, cfg *tls.Config) string {
 	var cv *tls.CertificateVerificationError
 	if errors.As(err, &cv) {
+		if _, ok := errors.AsType[x509.HostnameError](err); ok {
+			return " (the broker's certificate does not name the host the platform's registration gives, its " +
+				"openaev.rabbitmq.hostname; no broker_ca_file changes that: name the broker there by a name its " +
+				"certificate holds, or give the broker a certificate for that host)"
+		}
 		return " (check broker_ca_file, --broker-ca-file: the CAs trusted for the broker's certificate)"
 	}
 	const client = "check broker_cert_file and broker_key_file, --broker-cert-file and --broker-key-file"
