@@ -207,13 +207,17 @@ func dial(ctx context.Context, b Broker, tlsConfig *tls.Config, name string, tim
 // tlsHint names, for a broker connection that failed on a certificate,
 // the settings to check: the broker's certificate refused (the CAs
 // trusted; or, signed by a trusted CA, for other names than the host the
-// registration gives, which no CA file changes), or the client's refused
+// registration gives, or expired, which no CA file changes), or the client's refused
 // by the broker (a TLS alert about it, or a handshake failure when no
 // client certificate was given: what a broker wanting one answers over
 // TLS 1.2).
 func tlsHint(err error, cfg *tls.Config) string {
 	var cv *tls.CertificateVerificationError
 	if errors.As(err, &cv) {
+		if ci, ok := errors.AsType[x509.CertificateInvalidError](err); ok && ci.Reason == x509.Expired {
+			return " (the broker's certificate has expired, or is not valid yet: renew it on the broker, or check " +
+				"this host's clock; no broker_ca_file changes that)"
+		}
 		if _, ok := errors.AsType[x509.HostnameError](err); ok {
 			return " (the broker's certificate does not name the host the platform's registration gives, its " +
 				"openaev.rabbitmq.hostname; no broker_ca_file changes that: name the broker there by a name its " +
