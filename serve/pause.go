@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	amqp "github.com/rabbitmq/amqp091-go"
 	"go.uber.org/zap"
 )
 
@@ -177,10 +178,10 @@ func (r *runner) waitResume(ctx context.Context, s *session) endReason {
 		case <-ctx.Done():
 			return endStop
 		case err := <-s.closed:
-			r.lost(s, "broker connection lost while paused", err)
+			r.pausedSessionEnded(s, err, true)
 			return endLost
 		case <-s.chClosed:
-			r.deliveriesEnded(s) // the channel closed: said with the broker's reason, or as the connection's loss
+			r.pausedSessionEnded(s, nil, false)
 			return endLost
 		case <-r.changed:
 			if r.registration() != s.reg {
@@ -189,6 +190,34 @@ func (r *runner) waitResume(ctx context.Context, s *session) endReason {
 		case <-ch:
 		}
 	}
+}
+
+// pausedSessionEnded says why the session s ended while paused: the
+// broker closed its channel (a message kept past its consumer_timeout:
+// 406 PRECONDITION_FAILED), said with the broker's reason even when the
+// connection's loss followed at once (RabbitMQ 3.10 closes it, 504
+// CHANNEL_ERROR, on the client's close-ok), or the connection was lost
+// (connErr, read from s.closed when connRead).
+func (r *runner) pausedSessionEnded(s *session, connErr *amqp.Error, connRead bool) {
+	var chErr *amqp.Error
+	select {
+	case chErr = <-s.chErr:
+	default:
+	}
+	if !connRead {
+		select {
+		case connErr, connRead = <-s.closed:
+		default:
+		}
+	}
+	// A connection's loss closes its channels with its own error: the
+	// channel's close is the broker's own when its error is another.
+	if chErr != nil && (!connRead || connErr == nil || chErr.Code != connErr.Code || chErr.Reason != connErr.Reason) ||
+		chErr == nil && !connRead {
+		r.channelClosedBy(s, chErr)
+		return
+	}
+	r.lost(s, "broker connection lost while paused", connErr)
 }
 
 // consumeAgain starts a new consumer on the channel of s after a pause

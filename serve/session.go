@@ -356,24 +356,32 @@ func (r *runner) deliveriesEnded(s *session) {
 		return
 	}
 	if s.ch.IsClosed() {
-		why := "the broker closed the channel consuming the queue " + s.reg.Queue + "; consuming it again"
-		var shown error
+		var err *amqp.Error
 		select {
-		case err := <-s.chErr:
-			if err != nil {
-				shown = brokerText(err, s.red)
-				why += ": " + shown.Error()
-			}
+		case err = <-s.chErr:
 		default:
 		}
-		r.brokerErr.Store(&why)
-		r.log.Warn("broker channel closed: its unacknowledged messages go back to the queue; consuming again on a new connection",
-			zap.Stringer("broker", s.reg.Broker), zap.String("queue", s.reg.Queue), zap.Error(shown))
+		r.channelClosedBy(s, err)
 		return
 	}
 	why := ConsumerCancelledReason(s.reg.Queue)
 	r.brokerErr.Store(&why)
 	r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
+}
+
+// channelClosedBy logs that the broker closed the channel of s, with its
+// reason err (nil when it gave none), and keeps it as /healthz's reason
+// until the next connection is made or fails.
+func (r *runner) channelClosedBy(s *session, err *amqp.Error) {
+	why := "the broker closed the channel consuming the queue " + s.reg.Queue + "; consuming it again"
+	var shown error
+	if err != nil {
+		shown = brokerText(err, s.red)
+		why += ": " + shown.Error()
+	}
+	r.brokerErr.Store(&why)
+	r.log.Warn("broker channel closed: its unacknowledged messages go back to the queue; consuming again on a new connection",
+		zap.Stringer("broker", s.reg.Broker), zap.String("queue", s.reg.Queue), zap.Error(shown))
 }
 
 // closeWhenClosed closes gone once closes, a channel's NotifyClose, is
