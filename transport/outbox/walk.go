@@ -77,13 +77,17 @@ func (s *Store) Walk(ctx context.Context, fn func(Record) error) error {
 			ended[c.id] = append(ended[c.id], c)
 		}
 	}
+	// One page's records, its array reused from page to page: a page
+	// made anew grew by doubling from walkPage to walkMax records, each
+	// growth copying the records read so far (a fifth of a walk's CPU).
+	buf := make([]Record, 0, walkPage)
 	for _, st := range []State{Pending, Dead} {
 		var after []byte // the last key walked in this state
 		for {
 			if ctx.Err() != nil {
 				return stopped()
 			}
-			page, last, more := make([]Record, 0, walkPage), []byte(nil), false
+			page, last, more := buf[:0], []byte(nil), false
 			err := s.do(false, func(tx *bolt.Tx) error {
 				page, last, more = page[:0], nil, false // a transaction may be run again
 				c := bucketOf(tx, st).Cursor()
@@ -116,6 +120,7 @@ func (s *Store) Walk(ctx context.Context, fn func(Record) error) error {
 			case err != nil:
 				return err
 			}
+			buf = page[:0]
 			if len(page) == 0 {
 				break
 			}
