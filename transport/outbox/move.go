@@ -90,7 +90,9 @@ func (s *Store) Move(ctx context.Context, from func(baseURL string) bool, to str
 		}
 		sends = slices.DeleteFunc(sends, func(in Incomplete) bool { return storing[groupOf(in.Record())] })
 		res.Sends = len(sends)
-		var moved []Record
+		// Filtered in place: a second slice of the moved records held a
+		// move of a million bodies twice over.
+		moved := found[:0]
 		for _, r := range found {
 			if s.Busy(r) || r.TotalChunks > 1 && storing[groupOf(r)] {
 				res.Busy++
