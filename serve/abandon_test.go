@@ -89,6 +89,28 @@ func TestIntegrationShutdownTimeoutAcksKeptResults(t *testing.T) {
 	}
 }
 
+// stopWhileHandling starts a one-worker daemon with a 50 ms shutdown
+// timeout, publishes inject id, and stops the daemon while its handling
+// runs: the handling ends with err once the shutdown abandons it.
+func stopWhileHandling(t *testing.T, id string, err error) *fixture {
+	t.Helper()
+	h := &abandoning{abandoned: make(chan struct{})}
+	h.keyed = keyed{newRecorder(func(string, int) error {
+		<-h.abandoned
+		return err
+	})}
+	f := newFixture(t, h)
+	f.d.Workers = 1
+	f.d.ShutdownTimeout = 50 * time.Millisecond
+	stop := start(t, f.d)
+	servetest.Publish(t, f.queue, []byte(`{"injection":{"inject_id":"`+id+`"}}`))
+	waitFor(t, "in flight", func() bool { return h.calls() == 1 })
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	return f
+}
+
 // TestIntegrationEndedInTheGraceIsNoUnfinishedInject: a handling that
 // ends after the shutdown timeout, in the grace Abandon gives it, settled
 // by its worker otherwise than with a result kept or a requeue, was said
@@ -111,20 +133,7 @@ func TestIntegrationEndedInTheGraceIsNoUnfinishedInject(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := &abandoning{abandoned: make(chan struct{})}
-			h.keyed = keyed{newRecorder(func(string, int) error {
-				<-h.abandoned
-				return tt.err
-			})}
-			f := newFixture(t, h)
-			f.d.Workers = 1
-			f.d.ShutdownTimeout = 50 * time.Millisecond
-			stop := start(t, f.d)
-			servetest.Publish(t, f.queue, []byte(`{"injection":{"inject_id":"i-ends"}}`))
-			waitFor(t, "in flight", func() bool { return h.calls() == 1 })
-			if err := stop(); err != nil {
-				t.Fatalf("Run = %v", err)
-			}
+			f := stopWhileHandling(t, "i-ends", tt.err)
 			if ready, _ := servetest.Counts(t, f.queue); ready != tt.queued {
 				t.Errorf("%d messages back in the queue, want %d", ready, tt.queued)
 			}
@@ -165,20 +174,7 @@ func TestIntegrationFailedAtShutdownSaidOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := &abandoning{abandoned: make(chan struct{})}
-			h.keyed = keyed{newRecorder(func(string, int) error {
-				<-h.abandoned
-				return tt.err
-			})}
-			f := newFixture(t, h)
-			f.d.Workers = 1
-			f.d.ShutdownTimeout = 50 * time.Millisecond
-			stop := start(t, f.d)
-			servetest.Publish(t, f.queue, []byte(`{"injection":{"inject_id":"i-held"}}`))
-			waitFor(t, "in flight", func() bool { return h.calls() == 1 })
-			if err := stop(); err != nil {
-				t.Fatalf("Run = %v", err)
-			}
+			f := stopWhileHandling(t, "i-held", tt.err)
 			if ready, _ := servetest.Counts(t, f.queue); ready != 1 {
 				t.Errorf("%d messages back in the queue, want 1", ready)
 			}
