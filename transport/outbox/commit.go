@@ -123,32 +123,46 @@ func (s *Store) retain() {
 
 // writeLater queues fn to share the commit of the next writes, without
 // starting one: after lazyDelay with no other write, it is committed
-// alone (lazyDelay from the first lazy write a commit has not taken, see
-// lazyDue). then is called in the committer with its outcome.
+// alone (see writeLaterWithin). then is called in the committer with its
+// outcome.
 func (s *Store) writeLater(fn func(*bolt.Tx) error, ends []uint64, then func(error)) {
+	s.writeLaterWithin(lazyDelay, fn, ends, then)
+}
+
+// writeLaterWithin is writeLater, committed alone once wait passed with no
+// other write: the lazy writes waiting are due when the first of them a
+// commit has not taken is (see lazyDue).
+func (s *Store) writeLaterWithin(wait time.Duration, fn func(*bolt.Tx) error, ends []uint64, then func(error)) {
 	op := &writeOp{fn: fn, done: make(chan struct{}), then: then, ends: ends}
+	due := time.Now().Add(wait)
 	s.wmu.Lock()
-	if len(s.lazy) == 0 {
-		s.lazySince = time.Now()
+	if len(s.lazy) == 0 || due.Before(s.lazyAt) {
+		s.lazyAt = due
 	}
 	s.lazy = append(s.lazy, op)
-	if s.lazyTimer == nil {
-		s.lazyTimer = time.AfterFunc(lazyDelay, s.lazyDue)
+	switch {
+	case s.lazyTimer == nil:
+		s.lazyTimer = time.AfterFunc(wait, s.lazyDue)
+		s.timerAt = due
+	case due.Before(s.timerAt):
+		s.lazyTimer.Reset(wait) // due before the timer fires
+		s.timerAt = due
 	}
 	s.wmu.Unlock()
 }
 
 // lazyDue is the lazy writes' timer: it commits those waiting once the
-// first of them has waited lazyDelay. Those a commit took meanwhile do not
-// count: the timer waits again for the rest, so that it does not commit on
-// its own lazy writes a few milliseconds old that the next commit would
-// carry (in a busy serve, one commit and often one opening of the file in
-// thirty, the timer firing every 20 ms).
+// first of them is due. Those a commit took meanwhile do not count: the
+// timer waits again for the rest, so that it does not commit on its own
+// lazy writes a few milliseconds old that the next commit would carry (in
+// a busy serve, one commit and often one opening of the file in thirty,
+// the timer firing every 20 ms).
 func (s *Store) lazyDue() {
 	s.wmu.Lock()
 	if len(s.lazy) > 0 && s.lazyTimer != nil {
-		if wait := lazyDelay - time.Since(s.lazySince); wait > 0 {
+		if wait := time.Until(s.lazyAt); wait > 0 {
 			s.lazyTimer.Reset(wait)
+			s.timerAt = s.lazyAt
 			s.wmu.Unlock()
 			return
 		}

@@ -31,7 +31,24 @@ const maxDeferred = 64
 // they stay claimed until the removal is committed. A removal that fails
 // leaves them pending, to be resent. After Close was called they are
 // removed at once.
-func (s *Store) deleteLater(gone []removal) {
+func (s *Store) deleteLater(gone []removal) { s.deleteLaterWithin(lazyDelay, gone) }
+
+// rideDelay is how long the removals of the bodies a large send posted
+// wait for another write's commit before they are committed together
+// (see Deliverer.send). Such a send stored its bodies first (see
+// storeFirst), so no commit of its own comes while it posts them: with
+// lazyDelay the timer committed a removal of a few bodies alone every
+// 20 ms (W1 at 1M: about 45 commits of its 170, two fdatasyncs and
+// bbolt's freelist written each, more the slower the posts). It is as
+// long as a POST may go unanswered before the send stops waiting for it
+// (stallPost); a crash meanwhile leaves the bodies delivered since the
+// last commit pending, resent under their Idempotency-Key, as the README
+// says of a send's accepted bodies.
+const rideDelay = stallPost
+
+// deleteLaterWithin is deleteLater, the removal committed alone once wait
+// passed with no other write (see writeLaterWithin).
+func (s *Store) deleteLaterWithin(wait time.Duration, gone []removal) {
 	if len(gone) == 0 {
 		return
 	}
@@ -52,7 +69,7 @@ func (s *Store) deleteLater(gone []removal) {
 	var missing []uint64
 	// Their attempts end once their removal is durable, with the other
 	// attempts its commit ends (see settleWrites).
-	s.writeLater(deleteRecords(gone, &missing), removalIDs(gone), func(err error) {
+	s.writeLaterWithin(wait, deleteRecords(gone, &missing), removalIDs(gone), func(err error) {
 		s.noteUnremoved(gone, err)
 		s.mu.Lock()
 		for _, g := range gone {

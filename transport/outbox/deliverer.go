@@ -251,10 +251,11 @@ func (d *Deliverer) send(ctx context.Context, b Bodies, stored func()) error {
 			break
 		}
 		if large && len(delivered) > 0 {
-			// The bodies of a large send posted so far are removed in the
-			// commit that stores the next ones: the file keeps only the
-			// bodies in flight, and its freed pages are reused.
-			d.Store.deleteLater(delivered)
+			// The bodies of a large send posted so far are removed
+			// together, at most rideDelay later (with another write's
+			// commit, if one comes first): the file's freed pages are
+			// reused.
+			d.Store.deleteLaterWithin(rideDelay, delivered)
 			delivered = nil
 		}
 		for _, rec := range recs {

@@ -134,7 +134,8 @@ type Store struct {
 	leading   bool
 	lazy      []*writeOp // writes riding with the next commit (see writeLater)
 	lazyTimer *time.Timer
-	lazySince time.Time             // when the first of the lazy writes waiting was queued
+	lazyAt    time.Time             // when the lazy writes waiting are due: the first of them
+	timerAt   time.Time             // when lazyTimer fires
 	commits   atomic.Int64          // group transactions run (see commit)
 	refused   atomic.Pointer[error] // the file system refused the last write (see noteWrite)
 	attempts  attemptLog            // the attempts of this process in flight (see startAttempt)
