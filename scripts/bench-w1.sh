@@ -5,7 +5,11 @@
 # Prints wall time (median/min/max), POSTs, bytes and peak RSS of each, then
 # the ratios of the medians: W1/floor, W1-none/floor (OUTBOX=both or none)
 # and the outbox's share of W1, (W1 - W1-none) / W1 (OUTBOX=both, the
-# default).
+# default). Each label's line ends with what the other jobs of a shared
+# machine hardly move, medians of its runs: cpu= (user + system seconds),
+# wMB= (MB the process wrote to the file system: the outbox's pages and the
+# files beside it) and minflt= (minor page faults), from /usr/bin/time; the
+# last line with the outbox's share of W1's CPU, outbox_cpu_share=, too.
 #
 #   scripts/bench-w1.sh N [RUNS]        (make bench-w1 N=100000)
 set -euo pipefail
@@ -52,7 +56,7 @@ url="http://$(cat "$work/addr")"
 # LABEL, and the sink's counts of this run, which must be those of every
 # run before it, of any label: W1, W1-none and the floor send the same
 # bodies, or the ratios compare different work.
-declare -A walls rss posts bytes
+declare -A walls rss posts bytes cpus wmbs faults
 labels=()
 first=
 once() {
@@ -63,11 +67,14 @@ once() {
   # resolution of 10 ms, a third of the floor at 10k); peak RSS from
   # /usr/bin/time.
   local t0=${EPOCHREALTIME/./}
-  /usr/bin/time -f "%M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+  /usr/bin/time -f "%M %U %S %O %R" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
   local t1=${EPOCHREALTIME/./}
   walls[$label]+=" $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')"
-  local kb; read -r kb < "$work/time"
+  local kb user sys out minflt; read -r kb user sys out minflt < "$work/time"
   rss[$label]+=" $kb"
+  cpus[$label]+=" $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
+  wmbs[$label]+=" $(awk -v o="$out" 'BEGIN { printf "%.1f", o * 512 / 1e6 }')" # %O counts 512-byte blocks
+  faults[$label]+=" $minflt"
   local stats; stats=$(curl -fsS "$url/stats")
   posts[$label]=$(echo "$stats" | sed -E 's/.*"posts":([0-9]+).*/\1/')
   bytes[$label]=$(echo "$stats" | sed -E 's/.*"bytes":([0-9]+).*/\1/')
@@ -81,7 +88,7 @@ once() {
 }
 
 # summary LABEL: the summary line of LABEL's runs; sets medians[LABEL].
-declare -A medians
+declare -A medians cpu_medians
 summary() {
   local label=$1
   local sorted; sorted=$(printf '%s\n' ${walls[$label]} | sort -g)
@@ -90,9 +97,11 @@ summary() {
   local max; max=$(echo "$sorted" | most)
   local peak; peak=$(printf '%s\n' ${rss[$label]} | sort -g | tail -1)
   medians[$label]=$med
-  printf '%-6s N=%-8s runs=%s wall median=%ss min=%ss max=%ss posts=%s bytes=%s peak_rss=%sMB per_target=%sus\n' \
+  cpu_medians[$label]=$(printf '%s\n' ${cpus[$label]} | median)
+  printf '%-6s N=%-8s runs=%s wall median=%ss min=%ss max=%ss posts=%s bytes=%s peak_rss=%sMB per_target=%sus cpu=%ss wMB=%s minflt=%s\n' \
     "$label" "$N" "$RUNS" "$med" "$min" "$max" "${posts[$label]}" "${bytes[$label]}" "$((peak / 1024))" \
-    "$(awk -v m="$med" -v n="$N" 'BEGIN { printf "%.2f", m * 1e6 / n }')"
+    "$(awk -v m="$med" -v n="$N" 'BEGIN { printf "%.2f", m * 1e6 / n }')" \
+    "${cpu_medians[$label]}" "$(printf '%s\n' ${wmbs[$label]} | median)" "$(printf '%s\n' ${faults[$label]} | median)"
 }
 
 w1() { # w1 LABEL OUTBOX_PATH
@@ -124,5 +133,6 @@ line="N=$N"
 [ -n "${medians[W1-none]:-}" ] && [ -n "${medians[floor]:-}" ] && line+=" W1-none/floor=$(ratio "${medians[W1-none]}" "${medians[floor]}")x"
 if [ -n "${medians[W1]:-}" ] && [ -n "${medians[W1-none]:-}" ]; then
   line+=" outbox_share=$(awk -v a="${medians[W1]}" -v b="${medians[W1-none]}" 'BEGIN { if (a > 0) printf "%.0f", (a - b) * 100 / a }')%"
+  line+=" outbox_cpu_share=$(awk -v a="${cpu_medians[W1]}" -v b="${cpu_medians[W1-none]}" 'BEGIN { if (a > 0) printf "%.0f", (a - b) * 100 / a }')%"
 fi
 echo "$line"

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -70,5 +72,54 @@ func TestBenchW1StoppedWhileWritingTargets(t *testing.T) {
 				t.Errorf("work directory %s left", left[0].Name())
 			}
 		})
+	}
+}
+
+// bench-w1's lines end with the counts the other jobs of a shared machine
+// hardly move (the outbox's share of W1's wall time went from 2 % to 19 %
+// between runs of one build): each label's CPU, MB written and minor
+// faults, and the outbox's share of W1's CPU. W1 writes its outbox; the
+// floor writes nothing.
+func TestBenchW1PrintsCounts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds injectkit and runs W1")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "scripts/bench-w1.sh", "500", "1")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("bench-w1: %v\n%s", err, out)
+	}
+	label := regexp.MustCompile(`(?m)^(W1|W1-none|floor)\s+N=500 .* cpu=[0-9.]+s wMB=([0-9.]+) minflt=[0-9.]+$`)
+	wrote := map[string]string{}
+	for _, m := range label.FindAllStringSubmatch(string(out), -1) {
+		wrote[m[1]] = m[2]
+	}
+	for _, tc := range []struct {
+		label  string
+		writes bool
+	}{
+		{"W1", true},
+		{"W1-none", false},
+		{"floor", false},
+	} {
+		w, ok := wrote[tc.label]
+		mb, _ := strconv.ParseFloat(w, 64)
+		switch {
+		case !ok:
+			t.Errorf("no %s line ending with cpu=, wMB= and minflt= in:\n%s", tc.label, out)
+		case tc.writes && mb == 0:
+			t.Errorf("%s wrote wMB=%s, want its outbox's pages counted", tc.label, w)
+		case tc.label == "floor" && mb != 0:
+			t.Errorf("floor wrote wMB=%s, want 0: it writes no file", w)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^N=500 .* outbox_share=-?[0-9]+% outbox_cpu_share=-?[0-9]+%$`).Match(out) {
+		t.Errorf("no last line with outbox_cpu_share= in:\n%s", out)
 	}
 }
