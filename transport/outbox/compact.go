@@ -86,7 +86,7 @@ func (s *Store) holdsNoBody(db *bolt.DB) bool {
 // outbox does. It is not an error of the outbox, and nobody is told. The
 // caller holds s.mu.
 func (s *Store) compactIfFree(db *bolt.DB) {
-	if s.opts.ReadOnly || s.compactFailed || s.sends.Load() > 0 { // see posting
+	if s.opts.ReadOnly || s.compactFailed {
 		return
 	}
 	// A link, or a file of another user, is left as it is: the new file

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -46,23 +45,6 @@ func (s *Store) deleteLater(gone []removal) { s.deleteLaterWithin(lazyDelay, gon
 // last commit pending, resent under their Idempotency-Key, as the README
 // says of a send's accepted bodies.
 const rideDelay = stallPost
-
-// posting counts a send of several bodies (many true) as posting them
-// until end is called (once; then it does nothing): meanwhile the file
-// is not compacted when let go of (see compactIfFree), as the bodies it
-// would copy are being posted, their removals on the way (W1 at 1M copied
-// 4-16 MiB of them into a new file, fsync'd, in about one run in two,
-// depending on when its reads and removals left the file unused, and
-// then left a file of 2 MiB, free, for the next run to map). The removal
-// of its last bodies lets go of it after end, and compacts it then.
-func (s *Store) posting(many bool) (end func()) {
-	if !many {
-		return func() {}
-	}
-	s.sends.Add(1)
-	var once sync.Once
-	return func() { once.Do(func() { s.sends.Add(-1) }) }
-}
 
 // deleteLaterWithin is deleteLater, the removal committed alone once wait
 // passed with no other write (see writeLaterWithin).

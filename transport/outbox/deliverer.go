@@ -240,8 +240,6 @@ func (d *Deliverer) send(ctx context.Context, b Bodies, stored func()) error {
 	)
 	red, _ := d.Profile.(Redactor)
 	large := b.N > maxDeferred
-	endPosting := d.Store.posting(b.N > 1) // no compaction while it posts (see compactIfFree)
-	defer endPosting()
 	ordered := false // later bodies append to what the backend took
 	if ip, ok := d.Profile.(InOrderPoster); ok {
 		ordered = ip.InOrder()
@@ -253,8 +251,10 @@ func (d *Deliverer) send(ctx context.Context, b Bodies, stored func()) error {
 			break
 		}
 		if large && len(delivered) > 0 {
-			// The bodies of a large send posted so far are removed together, at most
-			// rideDelay later (another write's commit, if one comes first).
+			// The bodies of a large send posted so far are removed
+			// together, at most rideDelay later (with another write's
+			// commit, if one comes first): the file's freed pages are
+			// reused.
 			d.Store.deleteLaterWithin(rideDelay, delivered)
 			delivered = nil
 		}
@@ -346,11 +346,11 @@ func (d *Deliverer) send(ctx context.Context, b Bodies, stored func()) error {
 	// Delivered bodies are removed in the background, in the commit of the
 	// next writes (see deleteLater): the delivery is complete once the
 	// backend accepted them, and a removal that fails only leaves them to
-	// be resent under the same Idempotency-Key.
+	// be resent under the same Idempotency-Key. A large send commits its
+	// last removals before it returns.
 	d.Store.deleteLater(delivered)
 	if large {
-		// The last removals of a large send are committed now (see posting).
-		endPosting()
+		// The last removals of a large send are committed now.
 		d.Store.flushLazy()
 	}
 	if failed != nil {

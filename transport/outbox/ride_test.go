@@ -3,8 +3,6 @@ package outbox
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -123,67 +121,4 @@ func TestLazyTimerFiresForTheFirstDue(t *testing.T) {
 			t.Errorf("%d bodies pending, want both removed by that commit", st.Pending)
 		}
 	})
-}
-
-// noisyProfile is pacedProfile with bodies of random hex, which S2 halves
-// only: a send of n bodies fills a file of about n*size/2 bytes.
-type noisyProfile struct{ pacedProfile }
-
-func (p *noisyProfile) Bodies(context.Context, *runtime.Report) (Bodies, error) {
-	return Bodies{N: p.n, Size: int64(p.n * (p.size + 16)), Seq: func(yield func(Entry) bool) {
-		rnd := rand.New(rand.NewPCG(1, 2))
-		raw := make([]byte, p.size/2)
-		for i := range p.n {
-			for j := range raw {
-				raw[j] = byte(rnd.Uint32())
-			}
-			body := fmt.Appendf(nil, `{"i":%6d,"p":"%x"}`, i, raw)
-			if !yield(Entry{InjectID: "noisy", Phase: "complete", ChunkIndex: i, TotalChunks: p.n, BaseURL: "http://127.0.0.1:1", Body: body}) {
-				return
-			}
-		}
-	}}, nil
-}
-
-// TestSendCompactsOnceAtItsEnd: a Shared store lets go of its file
-// between the reads and removals of a send of several transactions; it is not compacted then,
-// though most of it is free once most bodies are posted (that copied
-// the bodies still to post into a new file, fsync'd, in about one W1 run
-// in two), but once, when the send's last removal lets go of it, empty.
-func TestSendCompactsOnceAtItsEnd(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		n    int
-		pace time.Duration
-	}{
-		{name: "100 bodies of 256 KiB, posts of 20 ms", n: 100, pace: 20 * time.Millisecond},
-		{name: "40 bodies of 256 KiB, posts of 50 ms", n: 40, pace: 50 * time.Millisecond},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				s := openTemp(t, Options{Shared: true})
-				var compactions int
-				s.hooks.compact = func(step int) error {
-					if step == 0 {
-						compactions++
-					}
-					return nil
-				}
-				p := &noisyProfile{pacedProfile{n: tc.n, size: 256 << 10, pace: tc.pace}}
-				if err := (&Deliverer{Profile: p, Store: s}).Deliver(context.Background(), &runtime.Report{}); err != nil {
-					t.Fatal(err)
-				}
-				s.later.Wait()
-				synctest.Wait() // the removal's commit lets go of the file after it settled
-				fi, err := os.Stat(s.Path())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if compactions != 1 || fi.Size() >= compactEmptyFloor {
-					t.Errorf("%d compactions, the file left at %d bytes, want one, at the end (a file under %d bytes)",
-						compactions, fi.Size(), compactEmptyFloor)
-				}
-			})
-		})
-	}
 }

@@ -137,7 +137,6 @@ type Store struct {
 	lazyAt    time.Time             // when the lazy writes waiting are due: the first of them
 	timerAt   time.Time             // when lazyTimer fires
 	commits   atomic.Int64          // group transactions run (see commit)
-	sends     atomic.Int32          // sends posting their bodies (see posting)
 	refused   atomic.Pointer[error] // the file system refused the last write (see noteWrite)
 	attempts  attemptLog            // the attempts of this process in flight (see startAttempt)
 	hooks     commitHooks
