@@ -357,6 +357,11 @@ func paramKind(t reflect.Type) (string, error) {
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return ParamInt, nil
 	}
+	if k := t.Kind(); k == reflect.Slice || k == reflect.Array {
+		// A list is the first param a newcomer reaches for: say how.
+		return "", fmt.Errorf("unsupported type %s: a param is no list (the platform's form gives one value per field); "+
+			"declare a string holding the items separated by commas (nmap's ports: \"22,80\") and split it in Validate and Execute", t)
+	}
 	return "", fmt.Errorf("unsupported type %s (want string, bool, an integer or time.Duration)", t)
 }
 
