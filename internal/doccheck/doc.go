@@ -20,6 +20,8 @@
 // Its inline code naming an injectkit API, `pkg.Name`, `pkg.Type.Member` or
 // `pkg.Func(a, b)`, must name what the package exports, a call with as many
 // arguments as the function takes (TestDocSpans).
+// The guide gives the import path of every injectkit package its
+// excerpts of a repository file use (TestGuideGivesImportPaths).
 //
 // The guide's stand-in block (section 8, a ```sh block) is run as a
 // script against hello and the OpenAEV stand-in (TestStandInBlock), the
