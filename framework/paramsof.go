@@ -44,5 +44,12 @@ func ParamsAs[T any](v any) (*T, error) {
 	case nil:
 		return nil, fmt.Errorf("%w: want *%s", ErrNoParams, reflect.TypeFor[T]())
 	}
+	if _, isMap := v.(map[string]any); isMap {
+		// What the runtime hands an executor that is no ParamsFactory:
+		// most often NewParams declared on *E while E is registered.
+		return nil, fmt.Errorf("%w: got %T, want *%s: the runtime decodes params into a map for an executor "+
+			"with no NewParams method (one declared on a pointer receiver is not the value's: register a pointer, "+
+			"or declare NewParams on the value)", ErrParamsType, v, reflect.TypeFor[T]())
+	}
 	return nil, fmt.Errorf("%w: got %T, want *%s", ErrParamsType, v, reflect.TypeFor[T]())
 }

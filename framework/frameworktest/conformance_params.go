@@ -20,7 +20,7 @@ func (c *checker) checkManifest(t testing.TB) {
 		return
 	}
 	if !c.hasManifest {
-		t.Logf("no manifest: %T does not implement framework.Manifester", c.ex)
+		t.Logf("no manifest: %T does not implement framework.Manifester%s", c.ex, pointerOnly(c.ex, "Manifest"))
 		return
 	}
 	m := c.m
