@@ -49,7 +49,7 @@ func (c *checker) liveCoverage(t testing.TB, out framework.ToolOutput) {
 			}
 			why += ")"
 		}
-		c.notExercised(RuleSucceededOutput, why+": give Options.Targets, Params and Settings it can run with")
+		c.notExercised(RuleSucceededOutput, why+": give Options.Targets, Params and Settings it can run with (ConformanceWith: Conformance takes targets alone)")
 		return
 	}
 	parts := []struct {
