@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -40,6 +41,21 @@ func (a *throttlingAWS) Do(req *http.Request) (*http.Response, error) {
 	}
 	return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable", Header: h,
 		Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: req}, nil
+}
+
+// checkEC2Through runs one EC2 check (us-east-1, account 123456789012)
+// of a session opened with params and log, every request of which client
+// answers, and returns its result.
+func checkEC2Through(t *testing.T, log *zap.Logger, params *Params, client aws.HTTPClient) *CheckResult {
+	t.Helper()
+	sess, err := awsProvider{}.open(context.Background(), log, params,
+		hostSettings{endpointURL: "http://127.0.0.1:9"}, testVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sess.(*awsSession)
+	s.cfg.HTTPClient = client
+	return s.check(context.Background(), ServiceEC2, "us-east-1", "123456789012")
 }
 
 // TestRetryWaitsAtMostMaxBackoff runs an EC2 check whose every attempt is
@@ -73,15 +89,8 @@ func TestRetryWaitsAtMostMaxBackoff(t *testing.T) {
 				params.RetryMaxAttempts = 3
 				params.RetryMaxBackoff = tc.maxBackoff
 				params.CallTimeout = time.Hour
-				sess, err := awsProvider{}.open(context.Background(), zap.NewNop(), params,
-					hostSettings{endpointURL: "http://127.0.0.1:9"}, testVersion)
-				if err != nil {
-					t.Fatal(err)
-				}
 				fake := &throttlingAWS{retryAfter: tc.retryAfter}
-				s := sess.(*awsSession)
-				s.cfg.HTTPClient = fake
-				res := s.check(context.Background(), ServiceEC2, "us-east-1", "123456789012")
+				res := checkEC2Through(t, zap.NewNop(), params, fake)
 				if !res.Failed || len(res.Errors) == 0 || res.Errors[0].Code != "RequestLimitExceeded" {
 					t.Fatalf("check: failed %v, errors %+v; want failed on RequestLimitExceeded", res.Failed, res.Errors)
 				}
@@ -123,15 +132,8 @@ func TestCallTimeoutDuringARetryWaitNamesTheAnswer(t *testing.T) {
 				params.RetryMaxAttempts = tc.attempts
 				params.RetryMaxBackoff = tc.maxBackoff
 				params.CallTimeout = tc.callTimeout
-				sess, err := awsProvider{}.open(context.Background(), zap.NewNop(), params,
-					hostSettings{endpointURL: "http://127.0.0.1:9"}, testVersion)
-				if err != nil {
-					t.Fatal(err)
-				}
 				fake := &throttlingAWS{retryAfter: tc.retryAfter}
-				s := sess.(*awsSession)
-				s.cfg.HTTPClient = fake
-				res := s.check(context.Background(), ServiceEC2, "us-east-1", "123456789012")
+				res := checkEC2Through(t, zap.NewNop(), params, fake)
 				if !res.Failed || len(res.Errors) != 1 {
 					t.Fatalf("check: failed %v, errors %+v; want failed, one error", res.Failed, res.Errors)
 				}
@@ -206,14 +208,7 @@ func TestCallTimeoutDuringAnAttemptSaysSo(t *testing.T) {
 				params := defaultParams()
 				params.CallTimeout = 3 * time.Second
 				core, logs := observer.New(zapcore.InfoLevel)
-				sess, err := awsProvider{}.open(context.Background(), zap.New(core), params,
-					hostSettings{endpointURL: "http://127.0.0.1:9"}, testVersion)
-				if err != nil {
-					t.Fatal(err)
-				}
-				s := sess.(*awsSession)
-				s.cfg.HTTPClient = stallingAWS{answer: tc.answer}
-				res := s.check(context.Background(), ServiceEC2, "us-east-1", "123456789012")
+				res := checkEC2Through(t, zap.New(core), params, stallingAWS{answer: tc.answer})
 				if !res.Failed || len(res.Errors) != 1 {
 					t.Fatalf("check: failed %v, errors %+v; want failed, one error", res.Failed, res.Errors)
 				}
