@@ -135,11 +135,7 @@ func TestStandInRedirectsABucketOfAnotherRegion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path+" "+tt.region, func(t *testing.T) {
-			req, err := http.NewRequest(http.MethodGet, st.URL()+tt.path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			code, body := sendSigned(t, req, "s3", tt.region)
+			code, body := st.getSigned(t, tt.path, "s3", tt.region)
 			if code != tt.wantStatus {
 				t.Fatalf("status %d, want %d: %s", code, tt.wantStatus, body)
 			}

@@ -79,6 +79,18 @@ func (s *standIn) postQuery(t *testing.T, service, region, form string) (int, st
 	return code, string(body)
 }
 
+// getSigned sends a GET of path (with its query) to the stand-in,
+// signed (in its credential scope only) for service in region, and
+// returns the answer's status and body.
+func (s *standIn) getSigned(t *testing.T, path, service, region string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.URL()+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sendSigned(t, req, service, region)
+}
+
 // sendSigned sends req signed (in its credential scope only) for service
 // in region, as the SDK would with the example key, and returns the
 // answer's status and body.
