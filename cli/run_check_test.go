@@ -92,6 +92,32 @@ func TestValidateGivesRunsError(t *testing.T) {
 	}
 }
 
+// outboxLimitCase is one way of giving outbox_max_bytes and what a
+// command taking it says: want, in its stderr with exit 2, or "" when the
+// value is taken (exit 0).
+type outboxLimitCase struct {
+	name string
+	env  map[string]string
+	args []string
+	want string
+}
+
+// outboxLimitCases are the ways of giving an outbox_max_bytes below 1024
+// (flagValue by the flag, then the environment and a config file), each
+// refused naming the setting, the value and where it was given, and the
+// least value, taken: the one check of run, validate and outbox list.
+func outboxLimitCases(t *testing.T, flagValue string) []outboxLimitCase {
+	file := writeFile(t, "c.yaml", "outbox_max_bytes: 512\n")
+	return []outboxLimitCase{
+		{"flag", nil, []string{"--outbox-max-bytes", flagValue},
+			`invalid outbox_max_bytes "` + flagValue + `" (--outbox-max-bytes): must be at least 1024: a smaller outbox keeps next to no inject's result`},
+		{"environment", map[string]string{"INJECTKIT_OUTBOX_MAX_BYTES": "1023"}, nil,
+			`invalid outbox_max_bytes "1023" (env INJECTKIT_OUTBOX_MAX_BYTES): must be at least 1024`},
+		{"config file", nil, []string{"--config", file}, `invalid outbox_max_bytes "512" (config file ` + file},
+		{"the least", nil, []string{"--outbox-max-bytes", "1024"}, ""},
+	}
+}
+
 // run (and validate) refuse an outbox limit below the least that holds a
 // result, as serve does, with serve's one check: exit 2 naming the
 // setting, the value and where it was given; nothing is sent and nothing
@@ -100,22 +126,8 @@ func TestValidateGivesRunsError(t *testing.T) {
 // nothing and is taken.
 func TestRunRefusesOutboxBelowAnyResult(t *testing.T) {
 	be := newSwitchable(t, http.StatusOK)
-	file := writeFile(t, "c.yaml", "outbox_max_bytes: 512\n")
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string // "" : taken, exit 0
-	}{
-		{"flag", nil, []string{"--outbox-max-bytes", "10"},
-			`invalid outbox_max_bytes "10" (--outbox-max-bytes): must be at least 1024: a smaller outbox keeps next to no inject's result`},
-		{"environment", map[string]string{"INJECTKIT_OUTBOX_MAX_BYTES": "1023"}, nil,
-			`invalid outbox_max_bytes "1023" (env INJECTKIT_OUTBOX_MAX_BYTES): must be at least 1024`},
-		{"config file", nil, []string{"--config", file}, `invalid outbox_max_bytes "512" (config file ` + file},
-		{"openaev profile", nil, []string{"--profile", "openaev", "--outbox-max-bytes", "1000"},
-			`invalid outbox_max_bytes "1000" (--outbox-max-bytes): must be at least 1024`},
-		{"the least", nil, []string{"--outbox-max-bytes", "1024"}, ""},
-	}
+	tests := append(outboxLimitCases(t, "10"), outboxLimitCase{"openaev profile", nil, []string{"--profile", "openaev", "--outbox-max-bytes", "1000"},
+		`invalid outbox_max_bytes "1000" (--outbox-max-bytes): must be at least 1024`})
 	for _, tt := range tests {
 		for _, cmd := range []string{"run", "validate"} {
 			t.Run(cmd+" "+tt.name, func(t *testing.T) {
@@ -162,20 +174,7 @@ func TestRunRefusesOutboxBelowAnyResult(t *testing.T) {
 // and serve's rule: below 1024 it exits 2 naming the setting, the value
 // and where it was given, listing nothing. It took 5.
 func TestOutboxListRefusesOutboxBelowAnyResult(t *testing.T) {
-	file := writeFile(t, "c.yaml", "outbox_max_bytes: 512\n")
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string // "" : taken, exit 0
-	}{
-		{"flag", nil, []string{"--outbox-max-bytes", "5"},
-			`invalid outbox_max_bytes "5" (--outbox-max-bytes): must be at least 1024: a smaller outbox keeps next to no inject's result`},
-		{"environment", map[string]string{"INJECTKIT_OUTBOX_MAX_BYTES": "1023"}, nil,
-			`invalid outbox_max_bytes "1023" (env INJECTKIT_OUTBOX_MAX_BYTES): must be at least 1024`},
-		{"config file", nil, []string{"--config", file}, `invalid outbox_max_bytes "512" (config file ` + file},
-		{"the least", nil, []string{"--outbox-max-bytes", "1024"}, ""},
-	}
+	tests := outboxLimitCases(t, "5")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")}
