@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -79,16 +78,12 @@ func TestCABundleChecked(t *testing.T) {
 					t.Fatalf("the SDK's loading: %v; the case expects a refusal: %v", sdkErr, tt.field != "")
 				}
 			}
-			err := New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9"})
-			if tt.field == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
+			ve, msg := configureRefusal(t, map[string]string{SettingEndpointURL: "http://127.0.0.1:9"}, tt.field != "")
+			if ve == nil {
 				return
 			}
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || !strings.HasSuffix(ve.Field, tt.field) || !strings.Contains(ve.Reason, tt.reason) {
-				t.Fatalf("error %v, want %s refused: %s", err, tt.field, tt.reason)
+			if !strings.HasSuffix(ve.Field, tt.field) || !strings.Contains(ve.Reason, tt.reason) {
+				t.Fatalf("error %v, want %s refused: %s", msg, tt.field, tt.reason)
 			}
 			if want := tt.env + tt.profileBundle; ve.Value != want {
 				t.Errorf("value %q, want the path %q", ve.Value, want)

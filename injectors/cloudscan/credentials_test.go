@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"maps"
 	"net/url"
 	"os"
@@ -211,16 +210,12 @@ func TestProfileWithoutCredentialsRefused(t *testing.T) {
 			}
 			// A web identity token file the SDK reads, there.
 			writeSharedFiles(t, strings.ReplaceAll(tt.config, "/var/run/token", webIdentityTokenFile(t, "AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token")), tt.credentials)
-			err := New().Configure(tt.settings)
-			if tt.field == "" {
-				if err != nil {
-					t.Errorf("refused: %v", err)
-				}
+			ve, msg := configureRefusal(t, tt.settings, tt.field != "")
+			if ve == nil {
 				return
 			}
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || ve.Field != tt.field || ve.Value != tt.value {
-				t.Fatalf("error %v, want %s %q refused", err, tt.field, tt.value)
+			if ve.Field != tt.field || ve.Value != tt.value {
+				t.Fatalf("error %v, want %s %q refused", msg, tt.field, tt.value)
 			}
 			if !strings.HasSuffix(ve.Reason, tt.end) {
 				t.Errorf("reason %q, want it to end with %q", ve.Reason, tt.end)
@@ -230,8 +225,8 @@ func TestProfileWithoutCredentialsRefused(t *testing.T) {
 					t.Errorf("reason %q, want it to hold %q", ve.Reason, w)
 				}
 			}
-			if strings.Contains(err.Error(), "S3cr3tAwsSec96") || strings.Contains(err.Error(), testSecretKey) {
-				t.Errorf("a secret key is in the error: %v", err)
+			if strings.Contains(msg, "S3cr3tAwsSec96") || strings.Contains(msg, testSecretKey) {
+				t.Errorf("a secret key is in the error: %v", msg)
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package cloudscan
 
 import (
 	"context"
-	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/injectkit/injectkit/signatures"
 )
 
 // FIPS or dual-stack endpoints asked for beside an endpoint given (the
@@ -60,17 +58,13 @@ func TestEndpointVariantsBesideAnEndpointRefused(t *testing.T) {
 				t.Fatalf("the SDK's call: %v; the case expects a refusal: %v", sdkErr, refused)
 			}
 
-			err = New().Configure(settings)
-			if tt.field == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
+			ve, msg := configureRefusal(t, settings, tt.field != "")
+			if ve == nil {
 				return
 			}
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || !strings.HasSuffix(ve.Field, tt.field) || ve.Value != tt.value ||
+			if !strings.HasSuffix(ve.Field, tt.field) || ve.Value != tt.value ||
 				!strings.Contains(ve.Reason, "which the AWS SDK does not resolve beside an endpoint given") {
-				t.Fatalf("error %v, want %s %q refused", err, tt.field, tt.value)
+				t.Fatalf("error %v, want %s %q refused", msg, tt.field, tt.value)
 			}
 		})
 	}
@@ -119,17 +113,13 @@ func TestEndpointVariantsBesideAServiceEndpoint(t *testing.T) {
 			if _, ok := tt.env["AWS_ENDPOINT_URL"]; !ok {
 				os.Unsetenv("AWS_ENDPOINT_URL") // set, even empty, it shadows the services section
 			}
-			err := New().Configure(map[string]string{})
-			if tt.field == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
+			ve, msg := configureRefusal(t, map[string]string{}, tt.field != "")
+			if ve == nil {
 				return
 			}
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || !strings.HasSuffix(ve.Field, tt.field) ||
+			if !strings.HasSuffix(ve.Field, tt.field) ||
 				!strings.Contains(ve.Reason, "which the AWS SDK does not resolve beside an endpoint given") {
-				t.Fatalf("error %v, want %s refused", err, tt.field)
+				t.Fatalf("error %v, want %s refused", msg, tt.field)
 			}
 		})
 	}

@@ -2,12 +2,10 @@ package cloudscan
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/injectkit/injectkit/signatures"
 )
 
 // A variable the SDK's reader of its environment refuses fails its
@@ -39,17 +37,13 @@ func TestEnvConfigChecked(t *testing.T) {
 			if _, sdkErr := config.LoadDefaultConfig(context.Background()); (sdkErr != nil) != tt.refused {
 				t.Fatalf("the SDK's loading: %v; the case expects a refusal: %v", sdkErr, tt.refused)
 			}
-			err := New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9"})
-			if !tt.refused {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
+			ve, msg := configureRefusal(t, map[string]string{SettingEndpointURL: "http://127.0.0.1:9"}, tt.refused)
+			if ve == nil {
 				return
 			}
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || ve.Field != tt.name || ve.Value != tt.value ||
+			if ve.Field != tt.name || ve.Value != tt.value ||
 				!strings.Contains(ve.Reason, "would fail every inject: correct it, or unset "+tt.name) {
-				t.Fatalf("error %v, want %s %q refused", err, tt.name, tt.value)
+				t.Fatalf("error %v, want %s %q refused", msg, tt.name, tt.value)
 			}
 		})
 	}
@@ -108,20 +102,16 @@ func TestEnvHalfKeyPairRefused(t *testing.T) {
 				t.Fatalf("the SDK signs with %s; the case expects the profile's key: %v", creds.AccessKeyID, half)
 			}
 
-			err = New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9", SettingProfile: tt.setting})
-			if tt.field == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
+			ve, msg := configureRefusal(t, map[string]string{SettingEndpointURL: "http://127.0.0.1:9", SettingProfile: tt.setting}, tt.field != "")
+			if ve == nil {
 				return
 			}
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || ve.Field != tt.field || !ve.Withheld || !strings.Contains(ve.Reason, "the AWS SDK ignores half a key pair") {
-				t.Fatalf("error %v, want %s refused, its value withheld", err, tt.field)
+			if ve.Field != tt.field || !ve.Withheld || !strings.Contains(ve.Reason, "the AWS SDK ignores half a key pair") {
+				t.Fatalf("error %v, want %s refused, its value withheld", msg, tt.field)
 			}
 			for _, v := range []string{envKeyID, envSecret} {
-				if strings.Contains(err.Error(), v) {
-					t.Errorf("the error shows %q: %v", v, err)
+				if strings.Contains(msg, v) {
+					t.Errorf("the error shows %q: %v", v, msg)
 				}
 			}
 		})

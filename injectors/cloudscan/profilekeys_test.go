@@ -3,12 +3,9 @@ package cloudscan
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/injectkit/injectkit/signatures"
 )
 
 // A key of the shared credentials file holding a byte order mark, a
@@ -43,22 +40,18 @@ func TestProfileKeyInvisibleRefused(t *testing.T) {
 				env = nil
 			}
 			awsEnvWith(t, env, "", tt.credentials)
-			err := New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9", SettingProfile: tt.setting})
-			if tt.field == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
+			ve, msg := configureRefusal(t, map[string]string{SettingEndpointURL: "http://127.0.0.1:9", SettingProfile: tt.setting}, tt.field != "")
+			if ve == nil {
 				return
 			}
-			var ve *signatures.ValidationError
 			want := strings.TrimSuffix(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), "credentials") + tt.field
-			if !errors.As(err, &ve) || ve.Field != want || !ve.Withheld || !strings.Contains(ve.Reason, tt.why) {
-				t.Fatalf("error %v, want %s refused for %q, its value withheld", err, want, tt.why)
+			if ve.Field != want || !ve.Withheld || !strings.Contains(ve.Reason, tt.why) {
+				t.Fatalf("error %v, want %s refused for %q, its value withheld", msg, want, tt.why)
 			}
 			for _, v := range []string{keyID, secret, secret[:8], "FwoG"} {
 				for _, enc := range []string{v, hex.EncodeToString([]byte(v)), base64.StdEncoding.EncodeToString([]byte(v))} {
-					if strings.Contains(err.Error(), enc) {
-						t.Errorf("the error shows %q: %v", enc, err)
+					if strings.Contains(msg, enc) {
+						t.Errorf("the error shows %q: %v", enc, msg)
 					}
 				}
 			}

@@ -2,13 +2,11 @@ package cloudscan
 
 import (
 	"context"
-	"errors"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/injectkit/injectkit/signatures"
 )
 
 // A profile whose section gives aws_access_key_id without
@@ -83,24 +81,20 @@ func TestPartialProfileCredentialsRefused(t *testing.T) {
 			if (sdkErr != nil) != (tt.field != "") {
 				t.Fatalf("the SDK's loading: %v; the case expects a refusal: %v", sdkErr, tt.field != "")
 			}
-			err := New().Configure(map[string]string{SettingProfile: tt.setting, SettingEndpointURL: ""})
-			if tt.field == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
+			ve, msg := configureRefusal(t, map[string]string{SettingProfile: tt.setting, SettingEndpointURL: ""}, tt.field != "")
+			if ve == nil {
 				return
 			}
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || ve.Field != tt.field || ve.Value != tt.value {
-				t.Fatalf("error %v, want %s %q refused", err, tt.field, tt.value)
+			if ve.Field != tt.field || ve.Value != tt.value {
+				t.Fatalf("error %v, want %s %q refused", msg, tt.field, tt.value)
 			}
 			for _, w := range append(tt.want, "partial credentials", "give both keys there") {
 				if !strings.Contains(ve.Reason, w) {
 					t.Errorf("reason %q lacks %q", ve.Reason, w)
 				}
 			}
-			if strings.Contains(err.Error(), "partialSecretEXAMPLE") || strings.Contains(err.Error(), "AKIAPARTIAL") {
-				t.Errorf("the error quotes the secret key: %v", err)
+			if strings.Contains(msg, "partialSecretEXAMPLE") || strings.Contains(msg, "AKIAPARTIAL") {
+				t.Errorf("the error quotes the secret key: %v", msg)
 			}
 		})
 	}

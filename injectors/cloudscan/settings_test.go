@@ -3,6 +3,7 @@ package cloudscan
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // endpointEnv is an environment whose only variable is the endpoint_url
@@ -197,4 +199,26 @@ func TestInjectCannotChooseEndpoint(t *testing.T) {
 			}
 		})
 	}
+}
+
+// configureRefusal runs Configure of a new cloudscan on settings. A case
+// that expects them taken (refused false) fails on any error and gets
+// nil; one that expects a refusal fails unless it is a
+// *signatures.ValidationError, which it gets for its own checks of the
+// field, value and reason, with the whole error's text (where no secret
+// may stand).
+func configureRefusal(t *testing.T, settings map[string]string, refused bool) (*signatures.ValidationError, string) {
+	t.Helper()
+	err := New().Configure(settings)
+	if !refused {
+		if err != nil {
+			t.Fatalf("refused: %v", err)
+		}
+		return nil, ""
+	}
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("error %v, want a *signatures.ValidationError", err)
+	}
+	return ve, err.Error()
 }

@@ -50,17 +50,13 @@ func TestEnvWebIdentityWithoutRole(t *testing.T) {
 				t.Fatalf("the SDK's loading: %v; the case expects a refusal: %v", sdkErr, tt.refused)
 			}
 
-			err := New().Configure(map[string]string{SettingEndpointURL: "http://127.0.0.1:9", SettingProfile: tt.setting})
-			if !tt.refused {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
+			ve, msg := configureRefusal(t, map[string]string{SettingEndpointURL: "http://127.0.0.1:9", SettingProfile: tt.setting}, tt.refused)
+			if ve == nil {
 				return
 			}
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || ve.Field != "AWS_WEB_IDENTITY_TOKEN_FILE" || ve.Value != token ||
+			if ve.Field != "AWS_WEB_IDENTITY_TOKEN_FILE" || ve.Value != token ||
 				!strings.Contains(ve.Reason, "AWS_ROLE_ARN is not") {
-				t.Fatalf("error %v, want AWS_WEB_IDENTITY_TOKEN_FILE %q refused for want of AWS_ROLE_ARN", err, token)
+				t.Fatalf("error %v, want AWS_WEB_IDENTITY_TOKEN_FILE %q refused for want of AWS_ROLE_ARN", msg, token)
 			}
 		})
 	}
