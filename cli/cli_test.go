@@ -141,6 +141,20 @@ func bodyValues(t *testing.T, body map[string]any, i int) map[string]any {
 	return out
 }
 
+// printedBody checks that r exited code and returns the JSON body it
+// printed (run without a backend), decoded.
+func printedBody(t *testing.T, r result, code int) map[string]any {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &body); err != nil {
+		t.Fatalf("stdout is no JSON body: %v\n%s", err, r.stdout)
+	}
+	return body
+}
+
 func TestRunPrintsBodiesWithoutBackend(t *testing.T) {
 	r := run(t, registry(), nil, "run", "noop", "--target", "127.0.0.1", "--target", "web.example.com", "--log-level", "error")
 	if r.code != 0 {
@@ -257,11 +271,7 @@ func TestPanickingExecutorIsReported(t *testing.T) {
 		})
 	})
 	r := run(t, reg, nil, "run", "crash", "--target", "127.0.0.1", "--log-level", "error")
-	if r.code != cli.ExitFailed {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	var body map[string]any
-	_ = json.Unmarshal([]byte(r.stdout), &body)
+	body := printedBody(t, r, cli.ExitFailed)
 	if v := bodyValues(t, body, 0); v["execution_status"] != "failed" {
 		t.Errorf("values = %v", v)
 	}
@@ -282,11 +292,7 @@ func TestHungExecutorTimesOut(t *testing.T) {
 	// The grace period is the runtime's default (5 s): a hung executor costs
 	// the test that long, once.
 	r := run(t, reg, nil, "run", "hang", "--target", "127.0.0.1", "--timeout", "10ms", "--log-level", "error")
-	if r.code != cli.ExitFailed {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	var body map[string]any
-	_ = json.Unmarshal([]byte(r.stdout), &body)
+	body := printedBody(t, r, cli.ExitFailed)
 	v := bodyValues(t, body, 0)
 	if v["execution_status"] != "timeout" {
 		t.Errorf("execution_status = %v", v["execution_status"])

@@ -42,13 +42,7 @@ func TestRunDurationsAreSeconds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, reg, tt.env, append([]string{"run", "--log-level", "error"}, tt.args...)...)
-			if r.code != 0 {
-				t.Fatalf("exit %d: %s", r.code, r.stderr)
-			}
-			var body map[string]any
-			if err := json.Unmarshal([]byte(r.stdout), &body); err != nil {
-				t.Fatal(err)
-			}
+			body := printedBody(t, r, 0)
 			// The deadline is a little less than the timeout when read.
 			if got := bodyValues(t, body, 0)["deadline_s"]; got != tt.want {
 				t.Errorf("deadline in %v s, want %v", got, tt.want)

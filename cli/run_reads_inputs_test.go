@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -42,13 +41,7 @@ func TestRunInjectFileAndFlagOverride(t *testing.T) {
 	f := writeFile(t, "inject.json", `{"inject_id":"from-file","injector":"noop","expectation_types":["PREVENTION"],
 		"targets":[{"value":"10.0.0.1","asset":"asset-1"}],"params":{"outcome":"partial"},"phase":"file_phase"}`)
 	r := run(t, registry(), nil, "run", "--inject-file", f, "--phase", "flag_phase", "--phase-any", "--log-level", "error")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	var body map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &body); err != nil {
-		t.Fatal(err)
-	}
+	body := printedBody(t, r, 0)
 	if body["phase"] != "flag_phase" {
 		t.Errorf("flag did not override the file's phase: %v", body["phase"])
 	}
@@ -68,11 +61,7 @@ func TestRunInjectFileAndFlagOverride(t *testing.T) {
 func TestTargetsFile(t *testing.T) {
 	f := writeFile(t, "targets.txt", "# lab hosts\n127.0.0.1\n\n  ::1  \nweb.example.com\n")
 	r := run(t, registry(), nil, "run", "noop", "--targets-file", f, "--log-level", "error")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	var body map[string]any
-	_ = json.Unmarshal([]byte(r.stdout), &body)
+	body := printedBody(t, r, 0)
 	if n := len(body["expectation_signature"].(map[string]any)["targets"].([]any)); n != 3 {
 		t.Errorf("want 3 targets, got %d", n)
 	}
@@ -95,13 +84,7 @@ func TestQueryKeepsCommas(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := run(t, registry(), tc.env, append([]string{"run", "noop", "--log-level", "error"}, tc.args...)...)
-			if r.code != 0 {
-				t.Fatalf("exit %d: %s", r.code, r.stderr)
-			}
-			var body map[string]any
-			if err := json.Unmarshal([]byte(r.stdout), &body); err != nil {
-				t.Fatal(err)
-			}
+			body := printedBody(t, r, 0)
 			if n := len(body["expectation_signature"].(map[string]any)["targets"].([]any)); n != 1 {
 				t.Errorf("%d targets, want 1: %s", n, r.stdout)
 			}
@@ -129,13 +112,7 @@ func TestParamValuesKeepCommas(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := run(t, reg, tc.env, append([]string{"run", "echo", "--target", "127.0.0.1", "--target", "::1", "--log-level", "error"}, tc.args...)...)
-			if r.code != 0 {
-				t.Fatalf("exit %d: %s", r.code, r.stderr)
-			}
-			var body map[string]any
-			if err := json.Unmarshal([]byte(r.stdout), &body); err != nil {
-				t.Fatal(err)
-			}
+			body := printedBody(t, r, 0)
 			if v := bodyValues(t, body, 0); v["ports_param"] != "22,80,8000-8100" {
 				t.Errorf("ports param = %v", v["ports_param"])
 			}
