@@ -182,10 +182,7 @@ func TestReadTargetsFileInBlocks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "targets.txt")
-			if err := os.WriteFile(path, []byte(tt.text), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			path := targetsFile(t, tt.text)
 			var want []string
 			for n, line := range strings.Split(strings.TrimPrefix(tt.text, "\ufeff"), "\n") {
 				if v := strings.TrimSpace(strings.SplitN(line, "#", 2)[0]); v != "" {
@@ -241,15 +238,8 @@ func TestTargetsFileListSizedOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "targets.txt")
-			if err := os.WriteFile(path, []byte(tt.text), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			l := newTargetList(1, false)
-			l.source(fromFlags, "--target")
-			err := readTargetsFile(context.Background(), l, path, "", func(v string, o origin) error {
-				return l.add(runtime.TargetSpec{Value: v}, o)
-			})
+			path := targetsFile(t, tt.text)
+			l, err := readTargets(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -273,15 +263,8 @@ func TestTargetsFileRefusedBeforeTheListIsMade(t *testing.T) {
 	for i := range 200_000 {
 		fmt.Fprintf(&b, "10.%d.%d.%d\n", i>>16, (i>>8)&255, i&255)
 	}
-	path := filepath.Join(t.TempDir(), "targets.txt")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	l := newTargetList(1, false)
-	l.source(fromFlags, "--target")
-	err := readTargetsFile(context.Background(), l, path, "", func(v string, o origin) error {
-		return l.add(runtime.TargetSpec{Value: v}, o)
-	})
+	path := targetsFile(t, b.String())
+	l, err := readTargets(path)
 	if err == nil {
 		err = l.refusal() // the lines after it read, none kept
 	}
@@ -377,4 +360,26 @@ func TestLenientDuplicateNamesTheFirst(t *testing.T) {
 	if want := "10.0.0.4 at inject file x.json: targets[2] (first at inject file x.json: targets[1])"; l.dropped != 1 || l.firstDrop != want {
 		t.Errorf("dropped %d, first %q; want 1, %q", l.dropped, l.firstDrop, want)
 	}
+}
+
+// targetsFile writes text to a targets file of its own and returns its
+// path.
+func targetsFile(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "targets.txt")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// readTargets reads the targets file at path into a new list, each line
+// added as a --target is, and returns the list and the read's error.
+func readTargets(path string) (*targetList, error) {
+	l := newTargetList(1, false)
+	l.source(fromFlags, "--target")
+	err := readTargetsFile(context.Background(), l, path, "", func(v string, o origin) error {
+		return l.add(runtime.TargetSpec{Value: v}, o)
+	})
+	return l, err
 }

@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unsafe"
@@ -19,10 +17,7 @@ import (
 // of 512 MB for the one target kept.
 func TestTargetsFileListSizedAtMostItsBound(t *testing.T) {
 	limit := maxPresized / int(unsafe.Sizeof(framework.Target{}))
-	path := filepath.Join(t.TempDir(), "targets.txt")
-	if err := os.WriteFile(path, []byte(strings.Repeat("a\n", limit+1000)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := targetsFile(t, strings.Repeat("a\n", limit+1000))
 	l := newTargetList(1, true)
 	l.source(fromFlags, "--target")
 	lines := 0
