@@ -126,6 +126,15 @@ func decodeOne(t *testing.T, typ reflect.Type, key, source, written string) (ref
 			file = map[string]raw{key: {vals: []string{written}, from: "config file c.yaml:1"}}
 		}
 	}
+	return decodeFrom(t, typ, args, env, file)
+}
+
+// decodeFrom decodes into a new config of type typ what the flags in
+// args, env and file give, through the command line's parser as a
+// command does, and returns it with decodeFields's error; args the parser
+// refuses fail the test.
+func decodeFrom(t *testing.T, typ reflect.Type, args []string, env map[string]string, file map[string]raw) (reflect.Value, error) {
+	t.Helper()
 	dst := reflect.New(typ)
 	var err error
 	app := &ucli.App{Writer: io.Discard, ErrWriter: io.Discard, Flags: flagsOf(defaultName, typ, nil), Action: func(c *ucli.Context) error {
@@ -133,7 +142,7 @@ func decodeOne(t *testing.T, typ reflect.Type, key, source, written string) (ref
 		return nil
 	}}
 	if runErr := app.Run(append([]string{"x"}, args...)); runErr != nil {
-		t.Fatalf("%s: %v", key, runErr)
+		t.Fatalf("%q: %v", args, runErr)
 	}
 	return dst.Elem(), err
 }

@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"io"
 	"reflect"
 	"testing"
-
-	ucli "github.com/urfave/cli/v2"
 )
 
 // twoValues are two different values field f accepts, as a user writes
@@ -60,16 +57,11 @@ func layered(t *testing.T, typ reflect.Type, key string, by map[string]string) r
 			file = map[string]raw{key: {vals: []string{v}, from: "config file c.yaml:1"}}
 		}
 	}
-	dst := reflect.New(typ)
-	var err error
-	app := &ucli.App{Writer: io.Discard, ErrWriter: io.Discard, Flags: flagsOf(defaultName, typ, nil), Action: func(c *ucli.Context) error {
-		err = decodeFields(dst.Interface(), c, defaultName, func(k string) string { return env[k] }, file)
-		return nil
-	}}
-	if runErr := app.Run(append([]string{"x"}, args...)); runErr != nil || err != nil {
-		t.Fatalf("%s %v: %v, %v", key, by, runErr, err)
+	dst, err := decodeFrom(t, typ, args, env, file)
+	if err != nil {
+		t.Fatalf("%s %v: %v", key, by, err)
 	}
-	return dst.Elem()
+	return dst
 }
 
 // Every setting of every command, a list's too, is taken from the highest
