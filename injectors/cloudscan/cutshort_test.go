@@ -5,39 +5,15 @@ package cloudscan
 import (
 	"context"
 	"reflect"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
-
-// expiring is a context whose deadline comes when the test says: Err is
-// context.DeadlineExceeded once expire is called, as a run's --timeout
-// gives it, with no clock involved.
-type expiring struct {
-	context.Context
-	once sync.Once
-	done chan struct{}
-}
-
-func newExpiring() *expiring {
-	return &expiring{Context: context.Background(), done: make(chan struct{})}
-}
-
-func (c *expiring) expire()               { c.once.Do(func() { close(c.done) }) }
-func (c *expiring) Done() <-chan struct{} { return c.done }
-func (c *expiring) Err() error {
-	select {
-	case <-c.done:
-		return context.DeadlineExceeded
-	default:
-		return nil
-	}
-}
 
 // TestCutShortBeforeTheIdentity: the deadline or an interrupt comes while
 // the profile's credential_process still runs, before the credentials'
@@ -53,7 +29,7 @@ func TestCutShortBeforeTheIdentity(t *testing.T) {
 		cut  func() (context.Context, func())
 		want string
 	}{
-		{"deadline", func() (context.Context, func()) { c := newExpiring(); return c, c.expire },
+		{"deadline", func() (context.Context, func()) { c := testkit.NewDeadline(); return c, c.Expire },
 			"no check run: the deadline came before the credentials' account was proved"},
 		{"interrupt", func() (context.Context, func()) { return context.WithCancel(context.Background()) },
 			"no check run: the run was interrupted before the credentials' account was proved"},

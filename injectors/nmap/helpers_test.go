@@ -112,34 +112,17 @@ func newInject(t *testing.T, params *Params, values ...string) (*framework.Injec
 // deadlineOn returns a context whose deadline passes when at delivers
 // (its Err then context.DeadlineExceeded, as a deadline's), not at a time.
 func deadlineOn[T any](t *testing.T, at <-chan T) context.Context {
-	ctx := &signalDeadline{Context: context.Background(), done: make(chan struct{})}
+	ctx := testkit.NewDeadline()
 	stop := make(chan struct{})
 	ended := make(chan struct{})
 	go func() {
 		defer close(ended)
 		select {
 		case <-at:
-			close(ctx.done)
+			ctx.Expire()
 		case <-stop:
 		}
 	}()
 	t.Cleanup(func() { close(stop); <-ended })
 	return ctx
-}
-
-// signalDeadline is deadlineOn's context.
-type signalDeadline struct {
-	context.Context
-	done chan struct{}
-}
-
-func (c *signalDeadline) Done() <-chan struct{} { return c.done }
-
-func (c *signalDeadline) Err() error {
-	select {
-	case <-c.done:
-		return context.DeadlineExceeded
-	default:
-		return nil
-	}
 }

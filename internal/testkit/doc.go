@@ -4,7 +4,8 @@
 // Cut), a forward proxy that tunnels a CONNECT or refuses its
 // credentials (ConnectProxy), WaitFor and the Signal that wakes it, a loopback TCP
 // listener (Listen) and the address a loopback target sees this host as
-// (SeenFrom), a clock a test moves by hand (Clock), a buffer safe to
+// (SeenFrom), a clock a test moves by hand (Clock), a
+// context whose deadline passes when the test says (Deadline), a buffer safe to
 // read while a process writes to it (Buffer), a command or a function run until the test stops it (Process,
 // Routine), an observed logger (Logger), temporary files (WriteFile,
 // WriteJSON), pipes standing for a process substitution or a stdout whose
