@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,29 +14,16 @@ import (
 // manyRecordsOutbox stores n small bodies in one transaction and returns
 // the outbox opened as outbox list opens it.
 func manyRecordsOutbox(t *testing.T, n int) *outbox.Store {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "outbox.db")
-	s, err := outbox.Open(path, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries := make([]outbox.Entry, n)
-	for i := range entries {
-		entries[i] = outbox.Entry{InjectID: fmt.Sprintf("inject-%d", i), Phase: "execution_complete", TotalChunks: 1,
-			BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)}
-	}
-	if _, err := s.Put(entries...); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ro, err := outbox.Open(path, outbox.Options{Shared: true, ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ro.Close() })
-	return ro
+	return filledOutbox(t, func(s *outbox.Store) {
+		entries := make([]outbox.Entry, n)
+		for i := range entries {
+			entries[i] = outbox.Entry{InjectID: fmt.Sprintf("inject-%d", i), Phase: "execution_complete", TotalChunks: 1,
+				BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)}
+		}
+		if _, err := s.Put(entries...); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // `outbox list | head`: once the reader is gone (EPIPE on a real pipe),

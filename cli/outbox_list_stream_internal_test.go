@@ -20,25 +20,33 @@ import (
 // whose index is a multiple of 3, and returns it opened as outbox list
 // opens it.
 func streamedOutbox(t *testing.T, n int) *outbox.Store {
+	return filledOutbox(t, func(s *outbox.Store) {
+		for i := range n {
+			recs, err := s.Put(outbox.Entry{InjectID: "inject-" + strings.Repeat("x", i%7), Phase: []string{"p", "execution_complete"}[i%2],
+				ChunkIndex: 0, TotalChunks: 1 + i%12, BaseURL: fmt.Sprintf("http://127.0.0.1:%d", 1+i%3),
+				Body: bytes.Repeat([]byte("{}"), 1+i*37)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i%3 == 0 {
+				if err := s.MoveToDead(recs[0].ID, i%5, 422, "no", "status 422: champ «"+strings.Repeat("é", i%9)+"» refusé"); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+// filledOutbox makes a new outbox, fill writes its records, and returns it
+// closed and opened again as outbox list opens it (shared, read-only).
+func filledOutbox(t *testing.T, fill func(*outbox.Store)) *outbox.Store {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "outbox.db")
 	s, err := outbox.Open(path, outbox.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range n {
-		recs, err := s.Put(outbox.Entry{InjectID: "inject-" + strings.Repeat("x", i%7), Phase: []string{"p", "execution_complete"}[i%2],
-			ChunkIndex: 0, TotalChunks: 1 + i%12, BaseURL: fmt.Sprintf("http://127.0.0.1:%d", 1+i%3),
-			Body: bytes.Repeat([]byte("{}"), 1+i*37)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i%3 == 0 {
-			if err := s.MoveToDead(recs[0].ID, i%5, 422, "no", "status 422: champ «"+strings.Repeat("é", i%9)+"» refusé"); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	fill(s)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
