@@ -3,7 +3,9 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
+	"regexp"
 	goruntime "runtime"
 	"strings"
 	"testing"
@@ -145,12 +147,25 @@ func TestHelpShowsExamples(t *testing.T) {
 			if strings.Contains(examples, "--token ") {
 				t.Errorf("an example gives --token:\n%s", examples)
 			}
+			loopbackTargets(t, examples)
 		})
 	}
 	r := run(t, registry(), nil, "--help")
 	for _, w := range []string{"--version", "EXIT CODES", "validate", "completion"} {
 		if !strings.Contains(r.stdout, w) {
 			t.Errorf("--help lacks %q", w)
+		}
+	}
+}
+
+// loopbackTargets fails t for each --target of a help's examples not on
+// loopback: a user copies an example into a real scan, and the help named
+// web.example.com and 10.0.0.1.
+func loopbackTargets(t *testing.T, examples string) {
+	t.Helper()
+	for _, m := range regexp.MustCompile(`--target[ =](\S+)`).FindAllStringSubmatch(examples, -1) {
+		if ip := net.ParseIP(m[1]); m[1] != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			t.Errorf("an example targets %s, not a loopback address:\n%s", m[1], examples)
 		}
 	}
 }
@@ -347,6 +362,7 @@ func TestThirdPartyHelpNamesItsOwnInjectors(t *testing.T) {
 						t.Errorf("%v: the examples name injectkit's %q:\n%s", path, strings.TrimSpace(theirs), examples)
 					}
 				}
+				loopbackTargets(t, examples)
 				if len(path) == 0 || path[0] == "serve" {
 					continue
 				}

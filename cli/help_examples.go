@@ -36,9 +36,9 @@ type injectorExamples struct {
 func exampleInjectors(set *injectorSet) injectorExamples {
 	ex := injectorExamples{
 		run:        "noop --target 127.0.0.1",
-		runMore:    "noop --target 127.0.0.1 --target web.example.com",
+		runMore:    "noop --target 127.0.0.1 --target localhost",
 		params:     "nmap --target 127.0.0.1 --param ports=22,80 --param service_detection=true",
-		validate:   "nmap --target 10.0.0.1 --param ports=22,80",
+		validate:   "nmap --target 127.0.0.1 --param ports=22,80",
 		show:       "nmap",
 		settings:   "query",
 		injectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10",
@@ -97,7 +97,7 @@ func exampleTargets(c framework.Category) (one, two string) {
 	case framework.External:
 		return "--query apache", "--query apache --query nginx"
 	}
-	return "--target 127.0.0.1", "--target 127.0.0.1 --target web.example.com"
+	return "--target 127.0.0.1", "--target 127.0.0.1 --target localhost"
 }
 
 // exampleParam returns a --param flag of m's first param that is not

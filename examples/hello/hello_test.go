@@ -57,11 +57,11 @@ func TestManifestOnThePlatform(t *testing.T) {
 // TestExecute calls Execute directly, as a unit test: a limit below the
 // number of targets makes a partial run.
 func TestExecute(t *testing.T) {
-	in := frameworktest.Inject(t, Hello{}, signatures.NetworkConfig{TargetIPv4: "192.0.2.1"},
-		signatures.NetworkConfig{TargetHostname: "web.example.com"})
+	in := frameworktest.Inject(t, Hello{}, signatures.NetworkConfig{TargetIPv4: "127.0.0.1"},
+		signatures.NetworkConfig{TargetHostname: "localhost"})
 	in.Params.(*Params).Limit = 1
 	out := Hello{}.Execute(context.Background(), in)
-	if out.Status != framework.StatusPartial || !slices.Equal(in.PartialResults(), []string{"hello 192.0.2.1"}) {
+	if out.Status != framework.StatusPartial || !slices.Equal(in.PartialResults(), []string{"hello 127.0.0.1"}) {
 		t.Errorf("status %q, partial results %q", out.Status, in.PartialResults())
 	}
 }
