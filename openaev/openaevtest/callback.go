@@ -69,7 +69,7 @@ func (p *Platform) applyLocked(c *Call, in *inject) int {
 		return 0
 	}
 	if reason, legacyStatus := p.processLocked(c, in); reason != "" {
-		c.Outcome, c.Reason, c.UnlinkedAssets = Dropped, reason, nil
+		c.Outcome, c.Reason, c.UnlinkedAssets, c.SignaturesUnattached = Dropped, reason, nil, nil
 		return legacyStatus
 	}
 	c.Outcome = Processed
@@ -156,7 +156,7 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 				return reason, legacyStatus
 			}
 			atCommit, atCommitStatus = reason, legacyStatus
-			outputs, rows, c.Signatures = nil, nil, nil
+			outputs, rows, c.Signatures, c.SignaturesUnattached = nil, nil, nil, nil
 		}
 	}
 	for field, v := range outputs {
@@ -307,7 +307,9 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 				commitFails(reason, http.StatusBadRequest)
 				continue
 			}
-			c.Signatures = append(c.Signatures, sigs...)
+			kept, unattached := in.attachable(sigs)
+			c.Signatures = append(c.Signatures, kept...)
+			c.SignaturesUnattached = append(c.SignaturesUnattached, unattached...)
 		}
 	}
 	if atCommit != "" {

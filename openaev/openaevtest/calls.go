@@ -70,6 +70,13 @@ type Call struct {
 	Reason  string
 	// Signatures are the signatures this callback stored.
 	Signatures []Signature
+	// SignaturesUnattached are the signatures of this callback the
+	// platform found no expectation for (no expectation of their type on
+	// the agent, asset or asset group they name: a Caldera implant's
+	// agent, a target the inject does not have, a type its content does
+	// not list) and so did not store ("No inject expectation found for
+	// structured signatures"; targetexpectations.go).
+	SignaturesUnattached []Signature
 	// SignaturesSkipped says why the platform ignored the callback's
 	// expectation signatures, processing the rest (SignaturesDisabled),
 	// or is empty.

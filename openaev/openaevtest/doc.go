@@ -177,6 +177,7 @@
 //     expectations (findAllByInjectAndAsset: agent IS NULL), never its
 //     agents'; else an asset group → the group's own
 //     (findAllByInjectAndAssetGroup: asset and agent IS NULL).
+//     None there, none stored (Call.SignaturesUnattached; targetexpectations.go).
 //     ExpectationSignatures answers per expectation. Two targets
 //     resolving to the same expectations may store their signatures
 //     twice (InjectExpectationLockService.applySignaturesForExpectationWithLock

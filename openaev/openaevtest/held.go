@@ -25,6 +25,10 @@ type Held struct {
 	// again (Stored less the distinct ones).
 	Stored     int `json:"signatures_stored"`
 	Duplicates int `json:"signatures_duplicated"`
+	// Unattached counts the signatures of its processed callbacks the
+	// platform found no expectation for, and so did not store
+	// (Call.SignaturesUnattached).
+	Unattached int `json:"signatures_unattached"`
 	// Findings are the findings rows, in the order stored, each with the
 	// assets it is linked to.
 	Findings []FindingRow `json:"findings"`
@@ -94,6 +98,7 @@ func (p *Platform) Held(id string) (h Held, ok bool) {
 		if c.InjectID != id {
 			continue
 		}
+		h.Unattached += len(c.SignaturesUnattached)
 		outcome := c.Outcome
 		if !c.Accepted() {
 			outcome = "refused " + strconv.Itoa(c.Status)

@@ -43,12 +43,14 @@ import (
 // asset_agents in an arbitrary order (seeded: see above), the asset groups
 // in their HashSet's order, both lists written even when empty or nil (the
 // mapper's sets are never null). The inject, when the platform holds it,
-// keeps the message's content as its own (rule 20 reads it); AddInject,
+// keeps the message's content as its own (rule 20 reads it) and the
+// expectations the platform creates for it (rule 5: targetexpectations.go); AddInject,
 // AddAssets and Dispatch are the caller's.
 func (p *Platform) Message(in QueuedInject) []byte {
 	p.mu.Lock()
 	if held := p.injects[in.ID]; held != nil {
 		held.content = in.Content
+		held.expected = p.expectationsOfLocked(held, in)
 	}
 	p.mu.Unlock()
 	r := p.orderRand()

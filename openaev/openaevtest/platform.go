@@ -46,6 +46,7 @@ type inject struct {
 	agents     []Agent                 // the primary agents of its assets (SetInjectAgents)
 	verdicts   map[Expectation]Verdict // its VULNERABILITY expectations (rule 18)
 	content    map[string]any          // its inject_content, as its message carries it (Platform.Message)
+	expected   *targetExpectations     // its technical expectations, nil until Platform.Message (targetexpectations.go)
 	// sentAt and endAt are its status's trackingSentDate (AddInject,
 	// Dispatch) and trackingEndDate (a final status computed), zero for
 	// none.
