@@ -25,6 +25,11 @@ type writeOp struct {
 	// write of one commit share one write of the file of attempts (see
 	// Store.settleWrites).
 	ends []uint64
+	// due is when a lazy write is committed alone; a patient one rides
+	// only with a commit from then on, or once patientBatch wait (see
+	// takeLazy).
+	due     time.Time
+	patient bool
 }
 
 // finish settles op with its err.
@@ -34,10 +39,6 @@ func (op *writeOp) finish() {
 		op.then(op.err)
 	}
 }
-
-// lazyDelay is how long a lazy write (see writeLater) waits for another
-// write to share a commit with before it is committed alone.
-const lazyDelay = 20 * time.Millisecond
 
 // commitHooks are the committer's test seams (see export_test.go).
 type commitHooks struct {
@@ -121,136 +122,6 @@ func (s *Store) retain() {
 	s.mu.Unlock()
 }
 
-// writeLater queues fn to share the commit of the next writes, without
-// starting one: after lazyDelay with no other write, it is committed
-// alone (see writeLaterWithin). then is called in the committer with its
-// outcome.
-func (s *Store) writeLater(fn func(*bolt.Tx) error, ends []uint64, then func(error)) {
-	s.writeLaterWithin(lazyDelay, fn, ends, then)
-}
-
-// writeLaterWithin is writeLater, committed alone once wait passed with no
-// other write: the lazy writes waiting are due when the first of them a
-// commit has not taken is (see lazyDue).
-func (s *Store) writeLaterWithin(wait time.Duration, fn func(*bolt.Tx) error, ends []uint64, then func(error)) {
-	op := &writeOp{fn: fn, done: make(chan struct{}), then: then, ends: ends}
-	due := time.Now().Add(wait)
-	s.wmu.Lock()
-	if len(s.lazy) == 0 || due.Before(s.lazyAt) {
-		s.lazyAt = due
-	}
-	s.lazy = append(s.lazy, op)
-	switch {
-	case s.lazyTimer == nil:
-		s.lazyTimer = time.AfterFunc(wait, s.lazyDue)
-		s.timerAt = due
-	case due.Before(s.timerAt):
-		s.lazyTimer.Reset(wait) // due before the timer fires
-		s.timerAt = due
-	}
-	s.wmu.Unlock()
-}
-
-// lazyDue is the lazy writes' timer: it commits those waiting once the
-// first of them is due. Those a commit took meanwhile do not count: the
-// timer waits again for the rest, so that it does not commit on its own
-// lazy writes a few milliseconds old that the next commit would carry (in
-// a busy serve, one commit and often one opening of the file in thirty,
-// the timer firing every 20 ms).
-func (s *Store) lazyDue() {
-	s.wmu.Lock()
-	if len(s.lazy) > 0 && s.lazyTimer != nil {
-		if wait := time.Until(s.lazyAt); wait > 0 {
-			s.lazyTimer.Reset(wait)
-			s.timerAt = s.lazyAt
-			s.wmu.Unlock()
-			return
-		}
-	}
-	s.wmu.Unlock()
-	s.flushLazy()
-}
-
-// writeSoon runs fn in a lazy write (see writeLater) that Close waits
-// for, or, once Close was called, in a write of its own, whose error it
-// returns. A lazy write returns nil, nobody waiting for it: when it fails
-// (a full disk, a file that cannot be opened), Close reports it, named by
-// what (see noteUnwritten).
-func (s *Store) writeSoon(what string, fn func(*bolt.Tx) error) error {
-	s.mu.Lock()
-	closing := s.closing
-	if !closing {
-		s.later.Add(1)
-	}
-	s.mu.Unlock()
-	if closing {
-		return s.do(true, fn)
-	}
-	s.writeLater(fn, nil, func(err error) {
-		s.noteUnwritten(what, err)
-		s.later.Done()
-	})
-	return nil
-}
-
-// maxUnwrittenNamed is how many of the failed lazy writes Close names.
-const maxUnwrittenNamed = 10
-
-// noteUnwritten keeps, for Close to report once, that the lazy write what
-// failed with err (nil: it did not).
-func (s *Store) noteUnwritten(what string, err error) {
-	if err == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.unwritten) < maxUnwrittenNamed {
-		s.unwritten = append(s.unwritten, what)
-	}
-	s.unwrittenN++
-	s.unwrittenErr = err
-}
-
-// unwrittenLeft is what Close reports of the lazy writes that failed: an
-// *UnwrittenError, nil when none did. It forgets them: each is reported
-// once.
-func (s *Store) unwrittenLeft() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.unwrittenN == 0 {
-		return nil
-	}
-	err := &UnwrittenError{Path: s.path, N: s.unwrittenN, What: s.unwritten, Err: s.unwrittenErr}
-	s.unwritten, s.unwrittenN, s.unwrittenErr = nil, 0, nil
-	return err
-}
-
-// flushLazy commits the lazy writes waiting, with an empty write of its
-// own. When the file cannot be opened they fail.
-func (s *Store) flushLazy() {
-	s.wmu.Lock()
-	s.stopLazyTimer()
-	waiting := len(s.lazy) > 0
-	s.wmu.Unlock()
-	if !waiting {
-		return
-	}
-	db, err := s.acquireToRemove() // the lazy writes remove delivered bodies
-	if err != nil {
-		s.wmu.Lock()
-		ops := s.lazy
-		s.lazy = nil
-		s.wmu.Unlock()
-		for _, op := range ops {
-			op.err = err
-			op.finish()
-		}
-		return
-	}
-	defer s.release()
-	_ = s.write(db, func(*bolt.Tx) error { return nil }) // each lazy write gets its own outcome
-}
-
 // commitQueue commits the queued writes, a batch per transaction, until
 // the queue is empty; with once, it commits one batch and hands the rest,
 // if any, to a committer goroutine. Each batch carries the lazy writes
@@ -299,24 +170,6 @@ func (s *Store) joining() []*writeOp {
 	ops := append(s.queue, s.takeLazy()...)
 	s.queue = nil
 	return ops
-}
-
-// takeLazy takes the lazy writes waiting, for the commit being made: the
-// next one queued starts lazyDelay again (see lazyDue). The timer runs on,
-// not stopped and started again by each commit. The caller holds wmu.
-func (s *Store) takeLazy() []*writeOp {
-	ops := s.lazy
-	s.lazy = nil
-	return ops
-}
-
-// stopLazyTimer stops the timer of the lazy writes, if any: the next lazy
-// write starts another. The caller holds wmu.
-func (s *Store) stopLazyTimer() {
-	if s.lazyTimer != nil {
-		s.lazyTimer.Stop()
-		s.lazyTimer = nil
-	}
 }
 
 // settleWrites settles the writes commit ran. The attempts the durable ones

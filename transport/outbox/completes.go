@@ -83,8 +83,8 @@ func endKey(until time.Time, key []byte) []byte {
 // earlier note of it is replaced, and notes whose window has passed are
 // removed (through their index by the end of their window, so that a note
 // costs the notes it removes, not all the file holds). A window of 0 or
-// less records nothing. The note is durable once the next commit is (within
-// lazyDelay) or the Store closes; another process reads it from then. The
+// less records nothing. The note is durable within lazyDelay (with the
+// first commit from then, or one of its own) or once the Store closes; another process reads it from then. The
 // error is that of a note written once Close was called; a note written
 // lazily that fails is reported by Close (an *UnwrittenError).
 func (s *Store) NoteComplete(baseURL, injectID string, note CompleteNote) error {
@@ -122,10 +122,12 @@ func (s *Store) NoteComplete(baseURL, injectID string, note CompleteNote) error 
 		}
 		return b.Put(key, raw)
 	}
-	// Written lazily, with the removal of the delivered body it follows or
-	// the next write (see writeLater): a caller does not wait for a commit
-	// of its own. Close waits for it, and reports its failure.
-	return s.writeSoon("the note of inject "+injectID+"'s complete", fn)
+	// Written lazily, patient: with the first commit once it is due
+	// (lazyDelay after now) or once patientBatch notes wait (see
+	// takeLazy): a caller does not wait for a commit of its own, and the
+	// notes' pages are rewritten by one commit in several, not by each.
+	// Close waits for it, and reports its failure.
+	return s.writeSoonAs(true, "the note of inject "+injectID+"'s complete", fn)
 }
 
 // pruneCompletes removes the notes whose window ended by now, in the

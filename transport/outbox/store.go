@@ -133,6 +133,8 @@ type Store struct {
 	queue     []*writeOp
 	leading   bool
 	lazy      []*writeOp // writes riding with the next commit (see writeLater)
+	patient   int        // how many of lazy are patient (see takeLazy)
+	flushing  bool       // flushLazy commits every lazy write (see takeLazy)
 	lazyTimer *time.Timer
 	lazyAt    time.Time             // when the lazy writes waiting are due: the first of them
 	timerAt   time.Time             // when lazyTimer fires
