@@ -96,11 +96,23 @@ func (r *runner) settleAtShutdown(j *job, ab Abandoner) string {
 		return r.byWorker(j, *o, ab)
 	}
 	keep := r.kept(j, ab)
-	if !keep {
-		// Requeued: the result of a run still going is dropped when it
-		// ends, unless its delivery began (see fate.go).
-		j.drop()
+	if !keep && !j.drop() && ab != nil && j.ended != nil {
+		// Its delivery began (see fate.go) and its result is not kept
+		// yet: the Handler is storing it, a commit slower than the
+		// grace. Requeued now, the inject would run again where the
+		// message is taken while this result is stored all the same,
+		// and sent later: a second "complete". Its worker settles it
+		// once the store answers: acknowledged once kept, requeued when
+		// storing failed.
+		j.logger().Info("shutdown timeout: the inject's result is being stored; its message is settled once the store answers")
+		<-j.ended
+		if o := j.outcome.Load(); o != nil {
+			return r.byWorker(j, *o, ab)
+		}
+		return ""
 	}
+	// Else requeued: the result of a run still going is dropped when it
+	// ends (see fate.go).
 	outcome, settle := OutcomeRequeued, func() error { return j.dl.Nack(false, true) }
 	if keep {
 		outcome, settle = OutcomeAcked, func() error { return j.dl.Ack(false) }

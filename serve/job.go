@@ -49,6 +49,9 @@ type job struct {
 	// HoldingResult).
 	heldSince atomic.Int64
 	fate      fate // the result's: delivered, or dropped once requeued (fate.go)
+	// ended is closed once its worker is done with it, the message
+	// settled (see start); nil for a job no worker runs.
+	ended chan struct{}
 }
 
 // name returns the message's key, "" before its worker named it.
@@ -136,7 +139,7 @@ func (j *job) closed() <-chan *amqp.Error {
 // A message whose handling fails transiently is handled again by the same
 // worker (see finish) until it is settled.
 func (r *runner) start(s *session, dl amqp.Delivery) {
-	j := &job{dl: dl, sess: s, returned: dl.Redelivered && r.unhandled.take(dl.Body)}
+	j := &job{dl: dl, sess: s, returned: dl.Redelivered && r.unhandled.take(dl.Body), ended: make(chan struct{})}
 	r.jobsMu.Lock()
 	r.jobs[j] = struct{}{}
 	r.jobsMu.Unlock()
@@ -148,6 +151,7 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 	}
 	fn := func() {
 		defer func() {
+			close(j.ended)
 			r.jobsMu.Lock()
 			delete(r.jobs, j)
 			r.jobsMu.Unlock()
