@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -204,31 +201,10 @@ func publishRoute(p *openaevtest.Platform, b *broker, groups map[string][]map[st
 				"start serve with the injector (its registration declares the queue), then publish", contract, id), http.StatusConflict)
 			return
 		}
-		var in publishInput
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<20))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil && !errors.Is(err, io.EOF) {
-			http.Error(w, "body: "+err.Error()+` (give {"inject_content": {...}, "assets": [...], "assetGroups": [...]}, each optional)`,
-				http.StatusBadRequest)
+		msg, ok := dispatch(w, r, p, id, contract, groups)
+		if !ok {
 			return
 		}
-		for _, a := range in.Assets { // the platform holds the assets it sends
-			if aid, _ := a["asset_id"].(string); aid != "" {
-				p.AddAssets(aid)
-			}
-		}
-		p.SetInjectAgents(id, primaryAgents(in.Assets, in.AssetGroups, groups)...)
-		msg := platformMessage(p, id, contract, in)
-		if p.InjectStatus(id) != "QUEUING" {
-			// Dispatched before: the platform dispatches an inject id
-			// again only once launched again (Platform.Launch: a new
-			// status, its traces and findings gone).
-			p.Launch(id)
-		}
-		// Its status before the message can be consumed, as the platform
-		// sets it (EXECUTING, its trackingSentDate now, which the pending
-		// sweep counts from).
-		p.Dispatch(id)
 		err := b.withChannel(func(ch *amqp.Channel) error {
 			if err := ch.Confirm(false); err != nil {
 				return err

@@ -102,7 +102,9 @@
 // again first, as 2.4.0's POST /api/atomic_testings/{id}/launch does: a
 // new status, its traces and findings gone): 404 for an inject the stand-in does not
 // know, 409 before an injector's registration declared the contract (start
-// serve first) or without -amqp. A manual serve, as the guide
+// serve first) or without -amqp. POST /injects/{id}/message does the same
+// without a broker and answers the message, for `injectkit run
+// --openaev-message`. A manual serve, as the guide
 // (docs/writing-an-injector.md, section 8) runs it:
 //
 //	rm -f /tmp/oaev.url /tmp/oaev-stats.url

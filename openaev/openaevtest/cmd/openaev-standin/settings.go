@@ -48,6 +48,8 @@ To try serve by hand, give -amqp (a loopback broker: each registration declares 
 and -stats-url-file, start serve against -url-file's URL, then publish an -inject's message on serve's queue:
   curl -X POST STATS_URL/injects/ID/publish -d '{"inject_content": {"target_selector": "manual", "targets": "127.0.0.1"}}'
 and read what the platform made of it: curl STATS_URL/injects/ID (docs/writing-an-injector.md, section 8).
+Without a broker, POST STATS_URL/injects/ID/message (the same body) answers the message instead, dispatching
+the inject as a publish does, for injectkit run --openaev-message.
 
 Flags:
 `)
@@ -57,7 +59,8 @@ Flags:
 	fs.StringVar(&s.urlFile, "url-file", "", "write the platform's base URL (http://127.0.0.1:PORT) to this file once ready")
 	fs.StringVar(&s.statsFile, "stats-url-file", "", "serve, on another loopback port whose URL is written to this file, "+
 		"GET /stats (the calls summed up), GET /injects (the injects), GET /injects/{id} (what the platform holds for one) "+
-		"and, with -amqp, POST /injects/{id}/publish (the platform's message for an inject put on its injector's queue)")
+		"and, with -amqp, POST /injects/{id}/publish (the platform's message for an inject put on its injector's queue); "+
+		"POST /injects/{id}/message answers that message instead, without a broker")
 	fs.StringVar(&s.amqp, "amqp", "", "the platform's RabbitMQ broker, a loopback amqp:// URL (amqp://guest:guest@127.0.0.1:5672/): "+
 		"each registration declares its injector's queue there, "+queueOf("ID")+", as the platform does, and names it")
 	fs.StringVar(&s.version, "version", "", "the platform version to report and model (default: the current line)")

@@ -19,8 +19,9 @@ import (
 // /injects/{id} (what it holds for one, openaevtest.Held; 404 for an
 // inject it does not know) on a loopback port, and writes its URL to
 // file. Those routes only read; POST /injects/{id}/publish puts the
-// platform's message for an inject on the broker b (publishRoute), the
-// agents of an asset group's endpoints read from groups.
+// platform's message for an inject on the broker b (publishRoute), and
+// POST /injects/{id}/message answers it without a broker (messageRoute),
+// the agents of an asset group's endpoints read from groups.
 func serveStats(p *openaevtest.Platform, base int, file string, b *broker, groups map[string][]map[string]any) (stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -38,6 +39,7 @@ func serveStats(p *openaevtest.Platform, base int, file string, b *broker, group
 		writeJSON(w, h)
 	})
 	mux.HandleFunc("POST /injects/{id}/publish", publishRoute(p, b, groups))
+	mux.HandleFunc("POST /injects/{id}/message", messageRoute(p, groups))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	if err := cmdkit.WriteFile(file, "http://"+ln.Addr().String()); err != nil {
