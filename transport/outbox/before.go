@@ -91,16 +91,15 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f
 	// posted, records and bodies.
 	kept := make([]Record, 0, b.N)
 	sums := sums{seed: maphash.MakeSeed(), of: make([]uint64, 0, b.N)}
-	_, err := d.Store.put(b.N, b.Size, seq, maxTxBytes, func(stored []Record) {
+	_, err := d.Store.putAs(b.N, b.Size, seq, maxTxBytes, func(stored []Record) {
 		for _, r := range stored {
-			sums.add(r.Body)
-			bodies.put(r.Body)
+			sums.add(r.Body) // as stored: the body went back to bodies once compressed
 			kept = append(kept, Record{ID: r.ID, Size: r.Size, ChunkIndex: r.ChunkIndex})
 		}
 		if len(kept) == b.N && b.Before == nil {
 			held.tryTake() // open: the put holds it
 		}
-	}, bodies, owned)
+	}, bodies, owned, true)
 	if err != nil {
 		return err
 	}
@@ -130,9 +129,14 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f
 			break
 		}
 		// A part of up to firstTxBytes of bodies is read back in one
-		// transaction, and handed over one body at a time.
-		k, size := i, 0
-		for k < len(kept) && (k == i || size+kept[k].Size <= firstTxBytes && k-i < maxTxBodies) {
+		// transaction, and handed over one body at a time; of no more
+		// bodies than bodies holds free buffers (one at least), as the
+		// loop reads a stalled send's back (see nextRecords): the put gave
+		// each body's buffer back once it was compressed, so that the
+		// send holds a few (six for bodies of 64 KiB), which the bodies
+		// read back reuse, not a part's worth of new ones.
+		k, size, most := i, 0, max(bodies.idle(), 1)
+		for k < len(kept) && (k == i || size+kept[k].Size <= firstTxBytes && k-i < min(maxTxBodies, most)) {
 			size += kept[k].Size
 			k++
 		}
@@ -154,13 +158,15 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f
 }
 
 // sums are the digests (hash/maphash) of the bodies a storeFirst stored,
-// in order, taken as each transaction commits: a body read back that has
-// the same is the one stored, and its SHA-256, which costs ten times as
-// much (0.7 s of CPU for the gigabyte of a million-target `run`), is not
-// computed again. They check what the SHA-256 would here, that the bytes
-// read back are those stored moments ago, under the lock of this process
-// (an error of the file system, a damaged page); a body whose digest
-// differs is checked against its SHA-256 as a flush checks it.
+// in order, taken as each transaction commits, of each body as stored
+// (compressed, see packInto: a twentieth of W1's bodies): a body whose
+// stored bytes read back have the same is the one stored, and its
+// SHA-256, which costs ten times as much (0.7 s of CPU for the gigabyte of
+// a million-target `run`), is not computed again. They check what the
+// SHA-256 would here, that the bytes read back are those stored moments
+// ago, under the lock of this process (an error of the file system, a
+// damaged page); a body whose digest differs is checked against its
+// SHA-256 as a flush checks it.
 type sums struct {
 	seed maphash.Seed
 	of   []uint64
@@ -169,9 +175,9 @@ type sums struct {
 func (s *sums) add(body []byte) { s.of = append(s.of, maphash.Bytes(s.seed, body)) }
 
 // from returns the check of the bodies read back from the send's body
-// first on: readBack's same.
-func (s *sums) from(first int) func(i int, body []byte) bool {
-	return func(i int, body []byte) bool { return maphash.Bytes(s.seed, body) == s.of[first+i] }
+// first on, each as stored: readBack's same.
+func (s *sums) from(first int) func(i int, stored []byte) bool {
+	return func(i int, stored []byte) bool { return maphash.Bytes(s.seed, stored) == s.of[first+i] }
 }
 
 // oneTx reports whether the put of b commits in one transaction: a send

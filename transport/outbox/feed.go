@@ -146,10 +146,10 @@ func (f *feed) next() (feedItem, bool) {
 // returned has its ID; when one cannot be read (or its body, or the
 // transaction fails), bad is its index and err says why: the records
 // from bad on carry no body.
-// same, when not nil, tells whether the body read back for ids[i] is
-// the one this process stored (see storeFirst): then its SHA-256 is not
-// computed again.
-func (s *Store) readBack(ids []uint64, bodies *bufPool, same func(i int, body []byte) bool) (recs []Record, bad int, err error) {
+// same, when not nil, tells whether the body read back for ids[i], as
+// stored (compressed), is the one this process stored (see storeFirst):
+// then its SHA-256 is not computed again.
+func (s *Store) readBack(ids []uint64, bodies *bufPool, same func(i int, stored []byte) bool) (recs []Record, bad int, err error) {
 	recs = make([]Record, len(ids))
 	bad = -1
 	err = s.do(false, func(tx *bolt.Tx) error {
@@ -191,12 +191,12 @@ func (s *Store) readBack(ids []uint64, bodies *bufPool, same func(i int, body []
 }
 
 // readKnown is readBody, sparing the SHA-256 of a body same says this
-// process stored (checked against a digest it kept: see storeFirst); one
-// it does not is read, and checked, as readBody reads it.
-func readKnown(tx *bolt.Tx, r Record, alloc func(n int) []byte, i int, same func(i int, body []byte) bool) ([]byte, *RecordError) {
+// process stored (its stored bytes checked against a digest it kept: see
+// storeFirst); one it does not is read, and checked, as readBody reads it.
+func readKnown(tx *bolt.Tx, r Record, alloc func(n int) []byte, i int, same func(i int, stored []byte) bool) ([]byte, *RecordError) {
 	if same != nil {
-		if v := tx.Bucket(bucketBodies).Get(key(r.ID)); v != nil {
-			if b, err := unpackBody(v, alloc); err == nil && len(b) == r.Size && same(i, b) {
+		if v := tx.Bucket(bucketBodies).Get(key(r.ID)); v != nil && same(i, v) {
+			if b, err := unpackBody(v, alloc); err == nil && len(b) == r.Size {
 				return b, nil
 			}
 		}
@@ -281,7 +281,7 @@ func (d *Deliverer) nextRecords(f *feed, unread *[]uint64, index int, skip func(
 // all it needs). A record that cannot be read back fails the send there,
 // as its POST would (see lateBodies); index is the first record's place
 // in the send; same is readBack's.
-func (d *Deliverer) records(ids []uint64, index int, skip bool, late *lateBodies, bodies *bufPool, same func(i int, body []byte) bool) []Record {
+func (d *Deliverer) records(ids []uint64, index int, skip bool, late *lateBodies, bodies *bufPool, same func(i int, stored []byte) bool) []Record {
 	if skip {
 		recs := make([]Record, len(ids))
 		for i, id := range ids {

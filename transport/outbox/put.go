@@ -71,7 +71,12 @@ func (s *Store) PutEach(n int, need int64, seq iter.Seq[Entry], stored func([]Re
 	return err
 }
 
-// put stores the n entries of seq in transactions of about txBytes. When
+// put is putAs, handing stored the bodies themselves (packedOut false).
+func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored func([]Record), bodies *bufPool, owned bool) ([]Record, error) {
+	return s.putAs(n, need, seq, txBytes, stored, bodies, owned, false)
+}
+
+// putAs stores the n entries of seq in transactions of about txBytes. When
 // stored is not nil, each body is copied (into a buffer of bodies, which
 // the caller may give back once it is done with it; not when owned: seq
 // wrote it into one already, and handed it over) and each transaction's
@@ -80,14 +85,22 @@ func (s *Store) PutEach(n int, need int64, seq iter.Seq[Entry], stored func([]Re
 // remove them again should a later transaction fail, and returns no
 // records.
 //
+// With packedOut (a send stored whole before its first POST, which reads
+// its bodies back: see storeFirst), each body goes back to bodies as soon
+// as it is compressed, and each record handed to stored carries, as its
+// Body, the body as stored (compressed), valid only during the call:
+// a put of 8 MiB transactions then holds a few bodies' buffers, not the
+// three or four transactions' worth in flight.
+//
 // The calling goroutine reads seq and hashes each body; a large put
 // (stored set, parallelBytes or more) compresses them in a packer
 // goroutine, and once there is more than one transaction, a committer
 // goroutine commits them and calls stored: a body is hashed while the
 // previous one is compressed, and both while earlier ones are fsync'd and
 // posted. A put of one transaction commits it itself.
-func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored func([]Record), bodies *bufPool, owned bool) ([]Record, error) {
-	if n == 1 && need < parallelBytes {
+func (s *Store) putAs(n int, need int64, seq iter.Seq[Entry], txBytes int, stored func([]Record), bodies *bufPool, owned, packedOut bool) ([]Record, error) {
+	packedOut = packedOut && stored != nil
+	if n == 1 && need < parallelBytes && !packedOut {
 		return s.putOne(need, seq, stored, bodies, owned)
 	}
 	var (
@@ -124,9 +137,11 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 			return
 		}
 		got, err := s.putGroup(group, remaining, mark)
-		for _, e := range group {
-			packs.put(e.packed)
-		}
+		defer func() {
+			for _, e := range group {
+				packs.put(e.packed)
+			}
+		}()
 		if err != nil {
 			commitErr = err
 			return
@@ -142,6 +157,9 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 		} else {
 			for i, e := range group {
 				got[i].Body = e.Body
+				if packedOut {
+					got[i].Body = e.packed
+				}
 			}
 			held.handOver(stored, got)
 		}
@@ -203,6 +221,11 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 	// failed.
 	add := func(e Entry) bool {
 		e.packed = packInto(packs.get(len(e.Body)/8+64), e.Body)
+		if packedOut {
+			// Stored from its packed form: its buffer is reused at once,
+			// only its length read from here on.
+			bodies.put(e.Body)
+		}
 		group = append(group, e)
 		size += len(e.Body)
 		return (size < limit && len(group) < perTx) || hand(false)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -14,15 +15,22 @@ import (
 // from what was stored (a damaged page) is checked against its SHA-256,
 // as a flush checks it, and is corrupt; and a body read back with no digest
 // to compare with (a stalled send's) is checked as a flush checks it.
+// The digests are of the bodies as stored (compressed), a twentieth of
+// W1's bodies to hash twice: a body whose stored bytes have the digest
+// kept is not checked against its SHA-256 (a record whose SHA-256 is
+// wrong passes then; it is corrupt with no digest to compare with).
 func TestReadBackChecksTheDigestsKept(t *testing.T) {
 	body := bytes.Repeat([]byte(`{"target":"10.0.0.1","ok":true},`), 256)
 	for _, tt := range []struct {
-		name    string
-		damaged bool
-		kept    bool // the send kept the body's digest
-		corrupt bool
+		name     string
+		damaged  bool
+		wrongSum bool // the record's SHA-256 is not the body's
+		kept     bool // the send kept the body's digest
+		corrupt  bool
 	}{
 		{name: "as stored", kept: true},
+		{name: "as stored, its SHA-256 not checked", wrongSum: true, kept: true},
+		{name: "as stored, no digest kept, its SHA-256 checked", wrongSum: true, corrupt: true},
 		{name: "damaged", damaged: true, kept: true, corrupt: true},
 		{name: "damaged, no digest kept", damaged: true, corrupt: true},
 		{name: "as stored, no digest kept"},
@@ -38,9 +46,12 @@ func TestReadBackChecksTheDigestsKept(t *testing.T) {
 				t.Fatal(err)
 			}
 			kept := sums{seed: maphash.MakeSeed()}
-			kept.add(body)
+			kept.add(packInto(nil, body))
 			if tt.damaged {
 				editStored(t, s, recs[0].ID, nil, func(b []byte) []byte { return flipInflating(t, b) })
+			}
+			if tt.wrongSum {
+				editStored(t, s, recs[0].ID, func(r *Record) { r.SHA256 = strings.Repeat("0", 64) }, nil)
 			}
 			var same func(int, []byte) bool
 			if tt.kept {
