@@ -3,6 +3,7 @@ package frameworktest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -73,12 +74,14 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //   - cancelled while running: Execute on the live inject, its context
 //     cancelled once Execute has consulted it (Done, Err) or after 50ms,
 //     returns within Options.Wait of the cancellation, without panicking,
-//     a valid output;
+//     a valid output, not StatusFailed (the runtime marks a run cut short
+//     as timed out, keeping its partial results, unless it failed: the
+//     errors the cancellation causes are no failure of the tool);
 //   - live inject: Execute on an inject of the manifest's category under
 //     Options.Timeout returns within Timeout+Wait, without panicking, a
 //     valid output, not StatusTimeout while its deadline has not passed
 //     (the runtime marks a run cut short as timed out; an executor never
-//     does), not a success with an ErrorInfo.Message (which no profile
+//     does), nor StatusFailed once it has, not a success with an ErrorInfo.Message (which no profile
 //     sends), holding the value of no Secret setting (which the runtime
 //     redacts), whose findings and extras JSON can encode, whose extra
 //     signatures collide with no core signature field nor its platform
@@ -276,6 +279,7 @@ func (c *checker) checkLive(t testing.TB) {
 		t.Errorf("Execute returned StatusTimeout on a live inject nobody cancelled (its %s deadline not passed): "+
 			"never build the timeout yourself; when ctx is done, return what you have, and the runtime marks the run as timed out", c.o.Timeout)
 	}
+	checkNotFailedByCtx(t, r, ctx.Err(), fmt.Sprintf("once its %s deadline had passed", c.o.Timeout), len(in.PartialResults()))
 	c.checkOutput(t, "a live inject", r)
 	if r.panic == nil {
 		c.liveCoverage(t, r.out)

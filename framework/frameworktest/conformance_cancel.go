@@ -53,6 +53,7 @@ func (c *checker) checkCancelledWhileRunning(t testing.TB) {
 		t.Errorf("Execute did not return within %s of its context being cancelled while it ran (checking it on entry is not enough): %s", c.o.Wait, honourCtx)
 		return
 	}
+	checkNotFailedByCtx(t, r, ctx.Err(), "once its context was cancelled while it ran (as Ctrl-C does)", len(in.PartialResults()))
 	c.checkOutput(t, "a context cancelled while it ran", r)
 }
 

@@ -117,6 +117,15 @@ var short = frameworktest.Options{Timeout: 300 * time.Millisecond, Wait: 100 * t
 // live is the target of Conformance's live inject of a network executor.
 var live = framework.Target{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}
 
+// failsOnCtx is a newcomer's Execute that reports a partial result, then
+// fails on what the cancellation of its work caused (a request's "context
+// deadline exceeded").
+func failsOnCtx(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+	in.Partial("127.0.0.1 answered")
+	<-ctx.Done()
+	return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{Message: "GET: " + ctx.Err().Error()}}
+}
+
 func TestConformanceFails(t *testing.T) {
 	shared := defaultProbe()
 	block := make(chan struct{})
@@ -176,6 +185,12 @@ func TestConformanceFails(t *testing.T) {
 		{"executor builds the timeout itself", &probe{exec: func(ctx context.Context, _ *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{Status: framework.StatusTimeout} // ctx not done
 		}}, fast, "Execute returned StatusTimeout on a live inject nobody cancelled"},
+		{"executor fails when its deadline passes", &probe{exec: failsOnCtx}, fast,
+			"Execute returned StatusFailed once its 300ms deadline had passed (ctx.Err(): context deadline exceeded): the runtime reports such a run failed (OpenAEV ERROR), not timed out, and drops its partial results (1 reported)"},
+		{"executor fails when cancelled", &probe{exec: failsOnCtx}, fast,
+			"Execute returned StatusFailed once its context was cancelled while it ran (as Ctrl-C does) (ctx.Err(): context canceled): " +
+				"the runtime reports such a run failed (OpenAEV ERROR), not timed out, and drops its partial results (1 reported); " +
+				"the errors the cancellation causes (context deadline exceeded, signal: killed) are no failure of the tool: ask ctx.Err() before returning StatusFailed"},
 		{"type extra named like a core platform type", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{ExtraByType: framework.TypeExtras{framework.Detection: {string(signatures.StartDate): "x"}}}
 		}}, fast, `ExtraByType[DETECTION] key "start_date": collides with a core signature type`},
