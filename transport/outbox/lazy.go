@@ -193,6 +193,15 @@ func (s *Store) takeLazy() []*writeOp {
 	return take
 }
 
+// withNextCommit has the next commit carry every lazy write waiting, the
+// patient ones not yet due included: a process about to exit without
+// Close (see EndOpenRuns) loses none of them with its timer.
+func (s *Store) withNextCommit() {
+	s.wmu.Lock()
+	s.flushing = len(s.lazy) > 0
+	s.wmu.Unlock()
+}
+
 // patientBatch is how many patient writes waiting ride with the next
 // commit before they are due (see takeLazy).
 const patientBatch = 32

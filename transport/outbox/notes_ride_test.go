@@ -94,3 +94,30 @@ func TestCloseCommitsTheNotesWaiting(t *testing.T) {
 		})
 	}
 }
+
+// TestEndOpenRunsCommitsTheNotesWaiting: a process about to exit without
+// Close (an operator's second signal) removes its runs' starts in one
+// commit (EndOpenRuns), which carries the notes of completes not yet due:
+// another opening of the file reads them. Their messages go back to the
+// queue; the note is what keeps a daemon given one again from running an
+// inject whose complete was just sent.
+func TestEndOpenRunsCommitsTheNotesWaiting(t *testing.T) {
+	const base = "http://127.0.0.1:8080"
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	s := mustOpen(t, path, Options{Shared: true}) // another opening reads the file while it is open
+	t.Cleanup(func() { _ = s.Close() })
+	if _, _, err := s.StartRun("i1", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.NoteComplete(base, "i1", CompleteNote{At: time.Now(), Window: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EndOpenRuns(); err != nil {
+		t.Fatal(err)
+	}
+	other := mustOpen(t, path, Options{Shared: true})
+	t.Cleanup(func() { _ = other.Close() })
+	if _, ok, err := other.LastComplete(base, "i1"); err != nil || !ok {
+		t.Errorf("after EndOpenRuns, LastComplete from another opening = %v, %v; want the note", ok, err)
+	}
+}

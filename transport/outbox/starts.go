@@ -160,6 +160,7 @@ func (s *Store) EndOpenRuns() error {
 	if len(runs) == 0 {
 		return nil
 	}
+	s.withNextCommit() // the notes of completes just sent go too
 	err := s.do(true, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStarts)
 		if b == nil {
