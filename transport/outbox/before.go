@@ -71,6 +71,9 @@ func (l *lateBodies) failure(rec Record) error {
 // over.
 func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f *feed, late *lateBodies,
 	aborted func() bool, settled *atomic.Bool, stored func()) error {
+	// Not compacted until the loop has posted the last body: see
+	// compactIfFree.
+	d.Store.emptyingFor(f)
 	seq, owned := b.Seq, b.SeqInto != nil
 	if owned {
 		seq = b.SeqInto(bodies.get)

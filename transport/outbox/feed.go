@@ -34,6 +34,7 @@ type feed struct {
 	stalled bool // the put no longer waits
 	closed  bool // the put is done
 	onStall func()
+	drained func() // called once next has returned every item (see whenDrained)
 }
 
 // feedItem is one transaction's records with their bodies, or, once the
@@ -110,6 +111,14 @@ func (f *feed) isStalled() bool {
 	return f.stalled
 }
 
+// whenDrained has fn called once, when next returns false the first time:
+// the send's loop has taken every item, and has posted them.
+func (f *feed) whenDrained(fn func()) {
+	f.mu.Lock()
+	f.drained = fn
+	f.mu.Unlock()
+}
+
 // close says the put is done: next returns false once the items are taken.
 func (f *feed) close() {
 	f.mu.Lock()
@@ -127,6 +136,10 @@ func (f *feed) next() (feedItem, bool) {
 		f.cond.Wait()
 	}
 	if len(f.items) == 0 {
+		if fn := f.drained; fn != nil {
+			f.drained = nil
+			fn()
+		}
 		return feedItem{}, false
 	}
 	it := f.items[0]

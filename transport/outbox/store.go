@@ -105,6 +105,7 @@ type Store struct {
 	users           int
 	closing, closed bool // Close was called; it closed the store
 	compactFailed   bool // a compaction failed: this Store tries no other
+	emptying        int  // sends stored whole whose bodies are still being posted: no compaction meanwhile (see storeFirst)
 	unrecorded      bool // a lock record could not be written (see LockUnrecorded)
 	// claims are the pending records this process is delivering now.
 	claims map[uint64]bool
