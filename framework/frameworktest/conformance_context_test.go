@@ -3,11 +3,9 @@ package frameworktest_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/framework/frameworktest"
 )
 
 // Each of Conformance's context checks, and its check of a panicking
@@ -18,12 +16,7 @@ import (
 func TestConformanceChecksEachOnItsOwn(t *testing.T) {
 	block := make(chan struct{})
 	t.Cleanup(func() { close(block) })
-	tests := []struct {
-		name string
-		ex   framework.Executor
-		opts frameworktest.Options
-		want string
-	}{
+	tests := []failCase{
 		// Honours a cancellation that comes while it runs, and its
 		// deadline, but a context already cancelled when it starts sends
 		// it into a clean-up that never ends.
@@ -46,13 +39,5 @@ func TestConformanceChecksEachOnItsOwn(t *testing.T) {
 		}}, short, "did not return within 100ms of its 300ms deadline: it must honour ctx: return what it has once ctx.Done() is closed"},
 		{"NewParams panics", &probe{newParams: func() any { panic("params boom") }}, fast, "NewParams panicked: params boom"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, tt.ex, tt.opts) })
-			if !strings.Contains(strings.Join(got, "\n"), tt.want) {
-				t.Errorf("Conformance reported:\n%s\nwant a failure saying %q", strings.Join(got, "\n"), tt.want)
-			}
-		})
-	}
+	expectFailures(t, tests)
 }

@@ -30,6 +30,33 @@ func check(t *testing.T, fn func(testing.TB)) []string {
 	return r.messages()
 }
 
+// failCase is an executor Conformance must fail, run with opts: one of
+// the failures it reports holds want.
+type failCase struct {
+	name string
+	ex   framework.Executor
+	opts frameworktest.Options
+	want string
+}
+
+// expectFailures runs each case as a parallel subtest, failing it when
+// none of Conformance's failures holds its want.
+func expectFailures(t *testing.T, tests []failCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, tt.ex, tt.opts) })
+			for _, m := range msgs {
+				if strings.Contains(m, tt.want) {
+					return
+				}
+			}
+			t.Errorf("Conformance reported %q; want a failure containing %q", msgs, tt.want)
+		})
+	}
+}
+
 // probeParams are the params of probe.
 type probeParams struct {
 	Port int           `json:"port" doc:"port to probe"`
@@ -130,12 +157,7 @@ func TestConformanceFails(t *testing.T) {
 	shared := defaultProbe()
 	block := make(chan struct{})
 	t.Cleanup(func() { close(block) })
-	tests := []struct {
-		name string
-		ex   framework.Executor
-		opts frameworktest.Options
-		want string // in one of the reported failures
-	}{
+	tests := []failCase{
 		{"panicking executor", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			panic("boom")
 		}}, fast, "Execute panicked on a cancelled context: boom (a run reports it as a failed run, its message the panic's: fix the bug the stack below shows, " +
@@ -343,18 +365,7 @@ func TestConformanceFails(t *testing.T) {
 		{"ValidateTargets of a registered executor panics", &targetsPanic{}, frameworktest.Options{Name: "probe"},
 			"injector probe: ValidateTargets panicked: bad target"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, tt.ex, tt.opts) })
-			for _, m := range msgs {
-				if strings.Contains(m, tt.want) {
-					return
-				}
-			}
-			t.Errorf("Conformance reported %q; want a failure containing %q", msgs, tt.want)
-		})
-	}
+	expectFailures(t, tests)
 }
 
 // A failure is reported at the line of the test that called Conformance,
