@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -144,47 +145,76 @@ func TestFlushInOrder(t *testing.T) {
 		{"first superseded: the others sent after it", true, fmt.Errorf("i: %w", ErrSuperseded), FlushResult{Superseded: 1, Delivered: 2}, []int{0, 1, 2}, 0},
 		{"not in order: each body alone", false, errDown, FlushResult{Delivered: 2, Failed: 1}, []int{0, 1, 2}, 1},
 	}
+	// A pass reads the records a page at a time: a send's later bodies
+	// follow its first read pages before them alike.
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-			s := openTemp(t, Options{Now: func() time.Time { return now }})
-			recs, err := s.Put(entry("i", 0, 3, `{"n":0}`), entry("i", 1, 3, `{"n":1}`), entry("i", 2, 3, `{"n":2}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range recs { // left pending by a run that failed to send them
-				if err := s.MarkFailed(r.ID, 1, "down", now); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var posted []int
-			var p Poster = posterFunc(func(_ context.Context, _ string, chunk int, _ []byte) error {
-				posted = append(posted, chunk)
-				if chunk == 0 {
-					return tt.first
-				}
-				return nil
+		for _, page := range []int{0, 1, 2} {
+			t.Run(fmt.Sprintf("%s/page=%d", tt.name, page), func(t *testing.T) {
+				flushInOrder(t, page, tt.ordered, tt.first, tt.want, tt.posted, tt.left)
 			})
-			if tt.ordered {
-				p = inOrder{p.(posterFunc)}
-			}
-			rs := &Resender{Store: s, Client: func(string) (Poster, error) { return p, nil }}
-			res, err := rs.Flush(context.Background())
-			if err != nil || res != tt.want || !slices.Equal(posted, tt.posted) {
-				t.Fatalf("flush: %+v %v, posted %v; want %+v, posted %v", res, err, posted, tt.want, tt.posted)
-			}
-			left, err := s.List()
-			if err != nil || len(left) != tt.left {
-				t.Fatalf("%d records left, want %d (%v)", len(left), tt.left, err)
-			}
-			// A body held back is due with its first, not before.
-			for _, r := range left[min(1, len(left)):] {
-				if tt.ordered && !r.NextAttempt.Equal(left[0].NextAttempt) {
-					t.Errorf("chunk %d due at %v, its first at %v", r.ChunkIndex, r.NextAttempt, left[0].NextAttempt)
-				}
-			}
-		})
+		}
 	}
+}
+
+// flushInOrder flushes a send of three bodies left pending, the first
+// answered first, through pages of page records (0: the default): want
+// the result, posted the chunks posted in order, left the records left.
+func flushInOrder(t *testing.T, page int, ordered bool, first error, want FlushResult, posted []int, left int) {
+	t.Helper()
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	s := openTemp(t, Options{Now: func() time.Time { return now }})
+	s.hooks.page = page
+	recs, err := s.Put(entry("i", 0, 3, `{"n":0}`), entry("i", 1, 3, `{"n":1}`), entry("i", 2, 3, `{"n":2}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs { // left pending by a run that failed to send them
+		if err := s.MarkFailed(r.ID, 1, "down", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []int
+	var p Poster = posterFunc(func(_ context.Context, _ string, chunk int, _ []byte) error {
+		got = append(got, chunk)
+		if chunk == 0 {
+			return first
+		}
+		return nil
+	})
+	if ordered {
+		p = inOrder{p.(posterFunc)}
+	}
+	rs := &Resender{Store: s, Client: func(string) (Poster, error) { return p, nil }}
+	res, err := rs.Flush(context.Background())
+	if err != nil || res != want || !slices.Equal(got, posted) {
+		t.Fatalf("flush: %+v %v, posted %v; want %+v, posted %v", res, err, got, want, posted)
+	}
+	kept, err := s.List()
+	if err != nil || len(kept) != left {
+		t.Fatalf("%d records left, want %d (%v)", len(kept), left, err)
+	}
+	// A body held back is due with its first, not before.
+	for _, r := range kept[min(1, len(kept)):] {
+		if ordered && !r.NextAttempt.Equal(kept[0].NextAttempt) {
+			t.Errorf("chunk %d due at %v, its first at %v", r.ChunkIndex, r.NextAttempt, kept[0].NextAttempt)
+		}
+	}
+}
+
+// firstChunks maps each later body of recs (chunk index > 0) whose first
+// body is among them to that first body, as a pass reading them finds it
+// (see chunkOrder).
+func firstChunks(recs []Record) map[uint64]firstChunk {
+	sorted := slices.Clone(recs)
+	slices.SortFunc(sorted, func(a, b Record) int { return cmp.Compare(a.ID, b.ID) })
+	order := chunkOrder{}
+	firsts := map[uint64]firstChunk{}
+	for i := range sorted {
+		if first, ok := order.see(&sorted[i]); ok {
+			firsts[sorted[i].ID] = first
+		}
+	}
+	return firsts
 }
 
 // A later body belongs to the nearest first body stored before it, unless

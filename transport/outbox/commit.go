@@ -54,8 +54,9 @@ type commitHooks struct {
 	// locked is called each time the removal of delivered bodies finds
 	// the file locked by another process, and waits for it again.
 	locked func()
-	// page, when set, is how many records a page of Walk holds, and
-	// DropWhere removes in a transaction (see walkPage).
+	// page, when set, is how many records a page of Walk or of a
+	// resend pass holds, and DropWhere removes in a transaction (see
+	// walkPage, passPage).
 	page int
 	// compact, when it returns an error, fails a compaction before its
 	// step (see compact: 0 copy, 1 fsync the new file, 2 rename, 3 fsync

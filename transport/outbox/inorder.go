@@ -1,9 +1,7 @@
 package outbox
 
 import (
-	"cmp"
 	"errors"
-	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -31,46 +29,45 @@ type sendKey struct {
 	total                  int
 }
 
-// firstChunks maps each later body of a send (chunk index > 0) whose first
-// body is still stored to that first body's record. The bodies of a send
-// are stored in order, so a later body belongs to the nearest first body
-// stored before it of the same inject, URL, profile and chunk count, unless
-// a body of an index not above its own lies between them (a later send,
-// whose first body is gone).
-func firstChunks(recs []Record) map[uint64]firstChunk {
-	// The records in the order of their ids, by index: a copy of the
-	// records themselves (some 450 bytes each) doubled a flush's memory
-	// of a million bodies for the sort.
-	sorted := make([]int, len(recs))
-	for i := range sorted {
-		sorted[i] = i
+// chunkOrder finds the first body of each later body of a send, given
+// the records one at a time in the order of their ids (pending and dead
+// alike). The bodies of a send are stored in order, so a later body
+// belongs to the nearest first body stored before it of the same inject,
+// URL, profile and chunk count, unless a body of an index not above its
+// own lies between them (a later send, whose first body is gone). It
+// holds the sends whose last chunk was not seen yet, not the records: a
+// pass reads a store of a million bodies a page at a time.
+type chunkOrder map[sendKey]*openSend
+
+// openSend is a send whose first body was seen, and not yet its last.
+type openSend struct {
+	first firstChunk
+	last  int // the highest chunk index seen since first
+}
+
+// see takes r, the next record by id, and returns the first body of its
+// send when r is a later body whose first is still stored.
+func (o chunkOrder) see(r *Record) (firstChunk, bool) {
+	if r.Unreadable() || r.TotalChunks < 2 {
+		return firstChunk{}, false
 	}
-	slices.SortFunc(sorted, func(a, b int) int { return cmp.Compare(recs[a].ID, recs[b].ID) })
-	type open struct {
-		first firstChunk
-		last  int // the highest chunk index seen since first
+	k := sendKey{r.InjectID, r.URL, r.Profile, r.TotalChunks}
+	if r.ChunkIndex == 0 {
+		o[k] = &openSend{first: firstChunk{ID: r.ID, State: r.State}}
+		return firstChunk{}, false
 	}
-	sends := map[sendKey]*open{}
-	firsts := map[uint64]firstChunk{}
-	for _, i := range sorted {
-		r := &recs[i]
-		if r.Unreadable() || r.TotalChunks < 2 {
-			continue
-		}
-		k := sendKey{r.InjectID, r.URL, r.Profile, r.TotalChunks}
-		if r.ChunkIndex == 0 {
-			sends[k] = &open{first: firstChunk{ID: r.ID, State: r.State}}
-			continue
-		}
-		o := sends[k]
-		if o == nil || r.ChunkIndex <= o.last {
-			delete(sends, k)
-			continue
-		}
-		o.last = r.ChunkIndex
-		firsts[r.ID] = o.first
+	s := o[k]
+	if s == nil || r.ChunkIndex <= s.last {
+		delete(o, k)
+		return firstChunk{}, false
 	}
-	return firsts
+	s.last = r.ChunkIndex
+	if r.ChunkIndex >= r.TotalChunks-1 {
+		// Its last body: no later one follows this first (a record of
+		// an index not above it would end the send anyway).
+		delete(o, k)
+	}
+	return s.first, true
 }
 
 // firstChunk is what a pass needs of the first body of a send: its id

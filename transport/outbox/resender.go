@@ -6,9 +6,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-
-	"github.com/injectkit/injectkit/internal/httpx"
-	"github.com/injectkit/injectkit/transport"
 )
 
 // Resender resends the pending bodies of a Store. Run and Flush must not be
@@ -117,30 +114,36 @@ func (rs *Resender) log() *zap.Logger {
 }
 
 // nextDue returns the earliest next attempt among pending bodies; a body
-// another delivery owns is due when its lease ends.
+// another delivery owns is due when its lease ends. It reads the records a
+// page at a time (see passPage).
 func (rs *Resender) nextDue() (time.Time, bool) {
-	recs, err := rs.Store.List()
-	if err != nil {
-		return time.Time{}, false
-	}
 	var next time.Time
 	found := false
-	for _, r := range recs {
-		if r.State != Pending || (rs.Select != nil && !rs.Select(r)) {
-			continue
+	var cur pageCursor
+	var buf []Record
+	for !cur.done {
+		recs, err := rs.Store.passPage(&cur, buf)
+		if err != nil {
+			return time.Time{}, false
 		}
-		at := r.NextAttempt
-		if rs.Store.Busy(r) && r.LeaseUntil.After(at) {
-			at = r.LeaseUntil
-		}
-		if until := rs.downUntil[r.BaseURL]; until.After(at) {
-			at = until
-		}
-		if rs.heldUntil.After(at) {
-			at = rs.heldUntil
-		}
-		if !found || at.Before(next) {
-			next, found = at, true
+		buf = recs
+		for _, r := range recs {
+			if r.State != Pending || (rs.Select != nil && !rs.Select(r)) {
+				continue
+			}
+			at := r.NextAttempt
+			if rs.Store.Busy(r) && r.LeaseUntil.After(at) {
+				at = r.LeaseUntil
+			}
+			if until := rs.downUntil[r.BaseURL]; until.After(at) {
+				at = until
+			}
+			if rs.heldUntil.After(at) {
+				at = rs.heldUntil
+			}
+			if !found || at.Before(next) {
+				next, found = at, true
+			}
 		}
 	}
 	return next, found
@@ -169,187 +172,6 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 		err = errors.Join(err, gerr)
 	}
 	return res, err
-}
-
-func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error) {
-	var res FlushResult
-	// The attempts of processes that ended since the store was opened (a
-	// concurrent run killed) count before their bodies are read.
-	if err := rs.Store.recoverAttempts(); err != nil {
-		return res, err
-	}
-	recs, err := rs.Store.List()
-	if err != nil {
-		return res, err
-	}
-	now := rs.Store.opts.Now()
-	down := map[string]bool{}    // base URLs found down in this pass
-	refused := map[string]bool{} // base URLs that refused the token in this pass
-	held := map[string]bool{}    // base URLs down, asking to wait or moved, in this pass
-	probed := map[string]bool{}  // base URLs whose body tried before was refused again (429, 503) in this pass
-	if rs.downUntil == nil {
-		rs.downUntil = map[string]time.Time{}
-	}
-	firsts := firstChunks(recs)
-	settled := map[uint64]Outcome{}           // what became of the bodies sent in this pass
-	cut := false                              // a send ended by ctx: the pass was interrupted
-	noted := all || !now.Before(rs.heldUntil) // attempts can be noted, as far as is known
-	sendable := rs.sendableNow(now, all, down)
-	for i, r := range recs {
-		if ctx.Err() != nil {
-			// Interrupted: the bodies not tried are still pending.
-			for _, left := range recs[i:] {
-				if left.State == Pending && !left.Unreadable() && rs.due(left, now, all) {
-					res.Failed++
-				}
-			}
-			return res, ctx.Err()
-		}
-		if r.State == Pending && r.Unreadable() {
-			// Nobody can send it (its backend and profile are unknown):
-			// Claim moves it to the dead list, and the next ones are sent.
-			if _, _, err := rs.Store.Claim(r.ID); err != nil && !errors.Is(err, ErrNotFound) {
-				if !errors.Is(err, ErrBodyCorrupt) {
-					return res, err
-				}
-				res.Rejected++
-				res.Corrupt++
-				rs.log().Error("outbox record not sent; moved to the dead list", zap.Uint64("id", r.ID),
-					zap.String("reason", ReasonCorrupt), zap.Error(err))
-			}
-			continue
-		}
-		if r.State != Pending || (rs.Select != nil && !rs.Select(r)) {
-			continue
-		}
-		// A later body of an in-order send follows its first (see
-		// InOrderPoster).
-		first, follows := firsts[r.ID]
-		follows = follows && first.State == Pending && rs.inOrder(r.BaseURL)
-		if !all && r.NextAttempt.After(now) {
-			continue
-		}
-		if !noted || down[r.BaseURL] || (!all && now.Before(rs.downUntil[r.BaseURL])) {
-			res.Failed++ // not tried: its backend was just found down, or notes cannot be written
-			switch {
-			case !noted:
-				res.Unnoted++
-			case refused[r.BaseURL]:
-				res.Refused++
-			case held[r.BaseURL]:
-				res.Untried++
-			}
-			continue
-		}
-		if err := rs.claimAhead(recs, i, sendable); err != nil {
-			return res, err
-		}
-		log := rs.recordLog(r)
-		if out, tried := settled[first.ID]; follows && (!tried || out == Failed) {
-			if err := rs.holdBack(r, first, &res, log); err != nil {
-				return res, err
-			}
-			continue
-		}
-		p, err := rs.poster(r.BaseURL)
-		if err != nil {
-			res.Failed++
-			log.Error("outbox: no client for the body's base URL", zap.String("base_url", r.BaseURL),
-				zap.Error(rs.Store.redactErr(err, nil)))
-			continue
-		}
-		full, ok, err := rs.claim(r, &res, log)
-		if err != nil {
-			return res, err
-		}
-		if !ok {
-			continue
-		}
-		// A Retry-After past the poster's cap ends the body's attempts
-		// at once: kept, due when the backend asked (at most MaxBackoff
-		// away), its backend's other bodies held, rather than waited
-		// capped into the same answer.
-		out, err := rs.Store.send(httpx.WithLongWaitEnds(ctx), p, full, rs.MaxBackoff, true, !rs.inOrder(r.BaseURL))
-		settled[r.ID] = out
-		if noted = !unnoted(err) || ctx.Err() != nil; noted {
-			rs.unnoted = 0
-		}
-		var re *RecordError
-		switch {
-		case out == Delivered:
-			delete(rs.downUntil, r.BaseURL)
-			res.Delivered++
-			log.Info("outbox body delivered")
-			rs.delivered(r)
-		case out == Superseded:
-			res.Superseded++
-			log.Info("outbox body superseded: not sent, the backend no longer needs it")
-		case out == SupersededSent:
-			res.Superseded++
-			res.SupersededSent++
-			log.Info("outbox body superseded: not sent as it was, its content sent in another form")
-			rs.delivered(r)
-		case out == Rejected && errors.As(err, &re):
-			res.unsent(re)
-			log.Error("outbox body not sent; moved to the dead list", zap.String("reason", re.Reason), zap.Error(err))
-		case out == Rejected:
-			res.rejectedBy(err)
-			log.Error("outbox body rejected; moved to the dead list", zap.Error(err))
-		case TokenRefused(err):
-			res.Failed++
-			res.Refused++
-			log.Error("outbox body not delivered: the backend refused the request's credentials (401 or 403: its token, or none given); kept, and its other bodies not tried",
-				zap.String("base_url", r.BaseURL), zap.Error(err))
-			down[r.BaseURL], refused[r.BaseURL] = true, true
-			if failed, gerr := rs.Store.Get(r.ID); gerr == nil {
-				rs.downUntil[r.BaseURL] = failed.NextAttempt
-			}
-		case !noted:
-			res.Failed++
-			res.Unnoted++
-			if res.NoteErr == nil {
-				res.NoteErr = err
-			}
-			log.Warn("outbox body not sent: its attempt cannot be noted beside the outbox (a full disk, a directory not writable); kept, and no body tried before the retry",
-				zap.Duration("retry_in", rs.noteHeld(now)), zap.Error(err))
-		default:
-			res.Failed++
-			log.Warn("outbox body not delivered; kept", zap.Error(err))
-			if ctx.Err() != nil {
-				// Cut short in flight: the record says so, as a run's
-				// and a retry-dead's do (the backend may have received
-				// it); or cut short waiting to retry: it keeps its
-				// schedule.
-				red, _ := p.(Redactor)
-				if rs.Store.noteInterrupted(full, err, red, rs.MaxBackoff) != nil {
-					res.interrupted(err)
-				}
-			}
-			cut = cut || ctx.Err() != nil
-			res.movedBy(err, r.InjectID)
-			res.askedBy(err)
-			if ctx.Err() == nil && askedToWait(r.LastStatus) && asksToWait(err) && !probed[r.BaseURL] {
-				// Refused again, as before this pass: maybe for its own
-				// payload alone (a WAF's 429 or 503), so the next body
-				// of the backend tries it, which otherwise waits for this
-				// one for ever. Refused too, the backend is held.
-				probed[r.BaseURL] = true
-			} else if ctx.Err() == nil && (connectionFailure(err) || holdsBack(err)) {
-				down[r.BaseURL], held[r.BaseURL] = true, true
-				if failed, gerr := rs.Store.Get(r.ID); gerr == nil {
-					rs.downUntil[r.BaseURL] = failed.NextAttempt
-				}
-			}
-		}
-		if err != nil && !errors.Is(err, transport.ErrPermanent) && (out == Delivered || out == Superseded || out == SupersededSent) {
-			return res, err
-		}
-	}
-	if cut {
-		// The last body sent was cut short: interrupted all the same.
-		return res, ctx.Err()
-	}
-	return res, nil
 }
 
 // delivered tells Delivered of r, a body a pass delivered.
