@@ -48,7 +48,7 @@ func TestExampleTargetsOnLoopback(t *testing.T) {
 // loopback address nor localhost.
 func offLoopback(line string) []string {
 	var bad []string
-	for _, m := range regexp.MustCompile(`--target[ =]([^\s` + "`" + `]+)`).FindAllStringSubmatch(line, -1) {
+	for _, m := range regexp.MustCompile(`--target[ =]([^\s`+"`"+`]+)`).FindAllStringSubmatch(line, -1) {
 		v := strings.Trim(m[1], `"'`)
 		if ip := net.ParseIP(v); v != "localhost" && (ip == nil || !ip.IsLoopback()) {
 			bad = append(bad, fmt.Sprintf("%q", v))
