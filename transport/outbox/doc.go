@@ -69,7 +69,8 @@
 // store lets go of the file (Close; in Shared mode, the end of each
 // operation) while more than half of it, and at least 8 MiB, is free (when
 // it holds no body, pending or dead: more than half of a file of 4 MiB or
-// more), it compacts it: what it holds is copied into a new file beside it, fsync'd
+// more; not while a send stored whole posts its bodies, see compactIfFree),
+// it compacts it: what it holds is copied into a new file beside it, fsync'd
 // and renamed over it, the file locked throughout; a crash leaves the old
 // file or the new one, each whole. A process that waited for the lock of
 // the file replaced opens the new one.
