@@ -152,7 +152,7 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f
 			// Let go of while the loop is slow to take it (a POST retried):
 			// taken again for the next one.
 			held.tryTake()
-			t := time.AfterFunc(stallDelay, held.drop)
+			t := time.AfterFunc(held.stallAfter(), held.drop)
 			f.push([]Record{rec}, bodies)
 			t.Stop()
 		}

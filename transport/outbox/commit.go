@@ -81,6 +81,8 @@ type commitHooks struct {
 	// ended is called with each write of end lines to the file of
 	// attempts (see endAttempts).
 	ended func(lines []byte)
+	// stall, when set, replaces stallDelay (see hold).
+	stall time.Duration
 }
 
 // write runs fn in a writable transaction on db, which the caller holds

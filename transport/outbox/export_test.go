@@ -1,6 +1,9 @@
 package outbox
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // Test seams of the group commit (see commitHooks).
 
@@ -54,6 +57,11 @@ func DamageRecord(t *testing.T, s *Store, id uint64, old, new string) {
 	t.Helper()
 	damageRecord(t, s, id, old, new)
 }
+
+// SetStallDelay sets how long a put or a send stored whole waits for its
+// caller to take a body before it lets go of the file (stallDelay unless
+// set); call it before any write.
+func (s *Store) SetStallDelay(d time.Duration) { s.hooks.stall = d }
 
 // SetWalkPage sets how many records a page of Walk holds, and DropWhere
 // removes in a transaction; call it before any walk.

@@ -9,6 +9,15 @@ import (
 // (stored) before it lets go of the file it holds (see hold).
 const stallDelay = 50 * time.Millisecond
 
+// stallAfter is how long h waits for its caller before it lets go of the
+// file: stallDelay, unless a test set another.
+func (h *hold) stallAfter() time.Duration {
+	if d := h.s.hooks.stall; d > 0 {
+		return d
+	}
+	return stallDelay
+}
+
 // hold keeps the file open across the transactions of one put. In Shared
 // mode each operation otherwise opens, locks, maps, unmaps and closes the
 // file, writes and removes the lock record, and bbolt reads its freelist
@@ -69,7 +78,7 @@ func (h *hold) drop() {
 // handOver calls stored with recs, letting go of the file if stored takes
 // longer than stallDelay.
 func (h *hold) handOver(stored func([]Record), recs []Record) {
-	t := time.AfterFunc(stallDelay, h.drop)
+	t := time.AfterFunc(h.stallAfter(), h.drop)
 	stored(recs)
 	t.Stop()
 }
