@@ -81,3 +81,36 @@ func (s *Store) passPage(cur *pageCursor, buf []Record) ([]Record, error) {
 	cur.after, cur.done = last, !more
 	return page, nil
 }
+
+// countAfter counts the records after cur that pick picks, pending and
+// dead, in one transaction, holding none of them: what an interrupted
+// pass has left to count. A page at a time, each transaction of a Store
+// opened Shared opening the file again (some 2.5 s for a file of a million
+// bodies), the count of a flush interrupted at its start took 11 minutes.
+func (s *Store) countAfter(cur *pageCursor, pick func(Record) bool) (int, error) {
+	if cur.done {
+		return 0, nil
+	}
+	gone := s.deferredNow()
+	n := 0
+	err := s.do(false, func(tx *bolt.Tx) error {
+		n = 0 // a transaction may be run again
+		for _, st := range []State{Pending, Dead} {
+			c := bucketOf(tx, st).Cursor()
+			k, v := c.First()
+			if cur.after != nil {
+				if k, v = c.Seek(cur.after); bytes.Equal(k, cur.after) {
+					k, v = c.Next()
+				}
+			}
+			for ; k != nil; k, v = c.Next() {
+				r := readRecord(tx, k, v, st)
+				if _, removed := gone[r.ID]; !removed && pick(r) {
+					n++
+				}
+			}
+		}
+		return nil
+	})
+	return n, err
+}

@@ -78,27 +78,17 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 }
 
 // countLeft counts the bodies an interrupted pass did not try: those of
-// rest, then of the pages after cur, each pending, readable and due.
+// rest, then of the records after cur, each pending, readable and due.
 func (rs *Resender) countLeft(rest []Record, cur *pageCursor, now time.Time, all bool) (int, error) {
+	left := func(r Record) bool { return r.State == Pending && !r.Unreadable() && rs.due(r, now, all) }
 	n := 0
-	count := func(recs []Record) {
-		for _, left := range recs {
-			if left.State == Pending && !left.Unreadable() && rs.due(left, now, all) {
-				n++
-			}
+	for _, r := range rest {
+		if left(r) {
+			n++
 		}
 	}
-	count(rest)
-	var buf []Record
-	for !cur.done {
-		page, err := rs.Store.passPage(cur, buf)
-		if err != nil {
-			return n, err
-		}
-		count(page)
-		buf = page
-	}
-	return n, nil
+	after, err := rs.Store.countAfter(cur, left)
+	return n + after, err
 }
 
 // sendOne sends page[i], the next record of pass p, if it is to be sent.
