@@ -24,6 +24,7 @@ func TestReferenceManifests(t *testing.T) {
 	)
 	tests := []struct {
 		ex        framework.Manifester
+		expects   []framework.ExpectationType // nil: DETECTION and PREVENTION
 		platforms []string
 		domains   []framework.Domain
 		security  map[framework.ExpectationType][]string
@@ -36,8 +37,10 @@ func TestReferenceManifests(t *testing.T) {
 			security: map[framework.ExpectationType][]string{framework.Detection: {ndr, siem, xdr}, framework.Prevention: {ndr, xdr}},
 			outputs:  map[string]string{nmap.FieldScanResults: "portscan", nmap.FieldPorts: "port", nmap.FieldActionOutput: "action_output"},
 			multiple: []string{nmap.FieldPorts, nmap.FieldScanResults}},
+		// A lookup sends nothing to its targets: VULNERABILITY only, no
+		// security platform.
 		{ex: query.New(), domains: []framework.Domain{framework.DomainNetwork},
-			security: map[framework.ExpectationType][]string{framework.Detection: {siem, xdr}, framework.Prevention: {ndr, xdr}},
+			expects:  []framework.ExpectationType{framework.Vulnerability},
 			outputs:  map[string]string{query.FieldMatchedIPs: "ipv4", query.FieldMatchedIPv6: "ipv6", query.FieldCVEs: "cve"},
 			multiple: []string{query.FieldCVEs, query.FieldMatchedIPs, query.FieldMatchedIPv6}},
 		{ex: cloudscan.New(), domains: []framework.Domain{framework.DomainCloud},
@@ -48,6 +51,13 @@ func TestReferenceManifests(t *testing.T) {
 	for _, tt := range tests {
 		m := tt.ex.Manifest()
 		t.Run(m.Name, func(t *testing.T) {
+			expects := tt.expects
+			if expects == nil {
+				expects = []framework.ExpectationType{framework.Detection, framework.Prevention}
+			}
+			if !slices.Equal(m.Expectations, expects) {
+				t.Errorf("expectations = %v, want %v", m.Expectations, expects)
+			}
 			if !reflect.DeepEqual(m.Platforms, tt.platforms) {
 				t.Errorf("platforms = %v, want %v", m.Platforms, tt.platforms)
 			}

@@ -55,7 +55,7 @@ func runBanners(t *testing.T, key string, page shodantest.Reply) (framework.Tool
 	e, _ := newTestExecutor(t, srv, map[string]string{SettingShodanAPIKey: key})
 	log, logs := observedLogger()
 	in := newInject(t, log, nil, signatures.ExternalConfig{Query: "echo"})
-	in.ExpectationTypes = []framework.ExpectationType{framework.Detection, framework.Vulnerability}
+	in.ExpectationTypes = []framework.ExpectationType{framework.Vulnerability}
 	out := e.Execute(context.Background(), in)
 	if out.ExecutionStatus() != framework.StatusSuccess {
 		t.Fatalf("status %s (%+v), want success", out.ExecutionStatus(), out.ErrorInfo)
@@ -70,8 +70,8 @@ func TestExecuteNormalisesBannerAddresses(t *testing.T) {
 	out, _ := runBanners(t, testKey, bannerPage(t,
 		banner("::ffff:192.0.2.9", nil), banner("192.0.2.9", nil), banner("fe80::1%eth0", nil), banner("2001:db8::1", nil)))
 	want := []string{"192.0.2.9", "2001:db8::1", "fe80::1"}
-	if got := out.TargetExtras[echoTarget][framework.Detection][ExtraMatchedIPs].([]string); !slices.Equal(got, want) {
-		t.Errorf("target matched_ips = %q, want %q", got, want)
+	if got := matchedIPs(results(t, out)[0].Matches); !slices.Equal(got, want) {
+		t.Errorf("target matched addresses = %q, want %q", got, want)
 	}
 	cves, _ := out.Findings[FieldCVEs].([]CVE)
 	if len(cves) != 1 || !slices.Equal(cves[0].Host, want) {
@@ -227,8 +227,8 @@ func TestExecuteDropsUnusableBanners(t *testing.T) {
 			page = append(page, banner("192.0.2.2", nil))
 			out, logs := runBanners(t, testKey, bannerPage(t, page...))
 			want := []string{"192.0.2.1", "192.0.2.2"}
-			if got := out.TargetExtras[echoTarget][framework.Detection][ExtraMatchedIPs].([]string); !slices.Equal(got, want) {
-				t.Errorf("matched_ips = %q, want %q", got, want)
+			if got := matchedIPs(results(t, out)[0].Matches); !slices.Equal(got, want) {
+				t.Errorf("matched addresses = %q, want %q", got, want)
 			}
 			if r := results(t, out)[0]; r.Status != ResultSuccess || len(r.Matches) != 2 || r.Total != len(page) {
 				t.Errorf("result %s with %d matches of %d, want success with 2 of %d", r.Status, len(r.Matches), r.Total, len(page))

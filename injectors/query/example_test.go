@@ -26,7 +26,7 @@ func Example() {
 		Injector:         query.Name,
 		Category:         framework.External,
 		Targets:          []framework.Target{{Config: signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"}}},
-		ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Vulnerability},
+		ExpectationTypes: []framework.ExpectationType{framework.Vulnerability},
 		Params:           e.NewParams(),
 	}
 	out := e.Execute(context.Background(), in)
@@ -35,7 +35,7 @@ func Example() {
 	for _, r := range out.Findings["results"].([]query.ConfigResult) {
 		fmt.Printf("%q: %d of %d matches\n", r.Query, len(r.Matches), r.Total)
 	}
-	fmt.Println("matched_ips:", out.TargetExtras[in.Targets[0]][framework.Detection]["matched_ips"])
+	fmt.Println("matched_ips:", out.Findings[query.FieldMatchedIPs])
 	fmt.Println("cves:", out.TargetExtras[in.Targets[0]][framework.Vulnerability]["cves"])
 	// Output:
 	// status: success

@@ -27,9 +27,9 @@ const (
 // fieldResults is the Findings key of the ConfigResults.
 const fieldResults = "results"
 
-// Extra signature keys.
+// Extra signature keys. VULNERABILITY, the only type query declares,
+// carries the CVEs; the matched addresses are findings, not signatures.
 const (
-	ExtraMatchedIPs = "matched_ips"
 	ExtraCVEs       = "cves"
 	ExtraQueryError = "query_error"
 )
@@ -253,15 +253,12 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 	own := make(map[framework.Target]framework.ExecutionStatus, len(results))
 	metas := make([]signatures.Attribution, len(targets))
 	for i, r := range results {
-		ips, cves := matchedIPs(r.Matches), matchedCVEs(r.Matches)
-		allIPs = append(allIPs, ips...)
+		allIPs = append(allIPs, matchedIPs(r.Matches)...)
+		cves := matchedCVEs(r.Matches)
 		te := framework.TypeExtras{}
 		for _, t := range types {
 			m := map[string]any{}
-			switch t {
-			case framework.Detection, framework.Prevention:
-				m[ExtraMatchedIPs] = ips
-			case framework.Vulnerability:
+			if t == framework.Vulnerability {
 				m[ExtraCVEs] = cves
 			}
 			if r.Status != ResultSuccess {

@@ -84,29 +84,25 @@ func TestExecute(t *testing.T) {
 	if rs[2].Total != 250 || len(rs[2].Matches) != 200 {
 		t.Errorf("results[2] = total %d, %d matches; want 250, 200 (max_results)", rs[2].Total, len(rs[2].Matches))
 	}
-	// Extras: one entry per target, in order; IPs for DETECTION and
-	// PREVENTION, CVEs for VULNERABILITY.
+	// Extras: one entry per target, in order, for VULNERABILITY only (the
+	// one type query declares): its CVEs, never the matched addresses.
 	if len(out.TargetExtras) != 3 {
 		t.Fatalf("%d target extras, want 3", len(out.TargetExtras))
 	}
 	first := out.TargetExtras[in.Targets[0]]
-	for _, et := range []framework.ExpectationType{framework.Detection, framework.Prevention} {
-		if got := first[et][ExtraMatchedIPs]; !slices.Equal(got.([]string), []string{"127.0.0.1"}) {
-			t.Errorf("%s matched_ips = %v", et, got)
-		}
-		if _, ok := first[et][ExtraCVEs]; ok {
-			t.Errorf("%s carries cves", et)
-		}
+	if len(first) != 1 {
+		t.Errorf("target_extras[0] types = %v, want VULNERABILITY only", first)
 	}
 	wantCVEs := []string{"CVE-2021-41773", "CVE-2021-42013", "CVE-2023-25690", "CVE-2024-38476"}
 	if got := first[framework.Vulnerability][ExtraCVEs]; !slices.Equal(got.([]string), wantCVEs) {
 		t.Errorf("VULNERABILITY cves = %v, want %v", got, wantCVEs)
 	}
+	if got, ok := first[framework.Vulnerability]["matched_ips"]; ok {
+		t.Errorf("VULNERABILITY carries matched_ips %v", got)
+	}
 	for i, tg := range in.Targets {
-		te := out.TargetExtras[tg]
-		ips := te[framework.Detection][ExtraMatchedIPs].([]string)
-		cves := te[framework.Vulnerability][ExtraCVEs].([]string)
-		if !slices.Equal(ips, matchedIPs(rs[i].Matches)) || !slices.Equal(cves, matchedCVEs(rs[i].Matches)) {
+		cves := out.TargetExtras[tg][framework.Vulnerability][ExtraCVEs].([]string)
+		if !slices.Equal(cves, matchedCVEs(rs[i].Matches)) {
 			t.Errorf("target_extras[%d] do not match results[%d]", i, i)
 		}
 		if !slices.IsSorted(cves) || len(slices.Compact(slices.Clone(cves))) != len(cves) {
@@ -176,7 +172,7 @@ func TestExecuteOutcomes(t *testing.T) {
 					if !strings.HasPrefix(rs[i].Error, "targets[") {
 						t.Errorf("results[%d].error = %q, want it to name the target", i, rs[i].Error)
 					}
-					if msg := out.TargetExtras[externalTargets(tt.cfgs...)[i]][framework.Detection][ExtraQueryError]; msg != rs[i].Error {
+					if msg := out.TargetExtras[externalTargets(tt.cfgs...)[i]][framework.Vulnerability][ExtraQueryError]; msg != rs[i].Error {
 						t.Errorf("target_extras[%d] query_error = %v", i, msg)
 					}
 				}
@@ -220,7 +216,7 @@ func TestExecuteRefusesToStart(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, _ := newTestExecutor(t, srv, map[string]string{SettingShodanAPIKey: tt.key})
-			in := &framework.Inject{ID: "x", Targets: tt.targets, ExpectationTypes: []framework.ExpectationType{framework.Detection}, Params: tt.params}
+			in := &framework.Inject{ID: "x", Targets: tt.targets, ExpectationTypes: []framework.ExpectationType{framework.Vulnerability}, Params: tt.params}
 			out := e.Execute(context.Background(), in)
 			if out.ExecutionStatus() != framework.StatusFailed || out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, tt.wantMsg) {
 				t.Errorf("output = %+v %+v, want failed with %q", out.Status, out.ErrorInfo, tt.wantMsg)

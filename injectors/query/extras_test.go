@@ -17,7 +17,7 @@ func TestQueryErrorExtra(t *testing.T) {
 		{Query: "iis", Status: ResultPartial, Error: "targets[2]: shodan: page 2: server error (HTTP 500 …)"},
 		{Query: "tomcat", Status: ResultCancelled, Error: "targets[3]: not run: context canceled"},
 	}
-	types := []framework.ExpectationType{framework.Detection, framework.Vulnerability}
+	types := []framework.ExpectationType{framework.Vulnerability}
 	targets := make([]framework.Target, len(results))
 	for i, r := range results {
 		targets[i] = framework.Target{Config: signatures.ExternalConfig{Query: r.Query}}

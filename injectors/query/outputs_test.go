@@ -166,10 +166,10 @@ func TestExecuteOutputs(t *testing.T) {
 			t.Errorf("cve object %v lacks %s", first, k)
 		}
 	}
-	// The per-target extras keep their shape: ids for VULNERABILITY, every
-	// matched address for DETECTION.
-	if got := out.TargetExtras[externalTargets(realConfigs...)[1]][framework.Detection][ExtraMatchedIPs].([]string); !slices.Contains(got, "2001:db8::15") {
-		t.Errorf("nginx matched_ips extra = %q, want the IPv6 address too", got)
+	// The per-target extra keeps its shape: ids for VULNERABILITY; every
+	// matched address of the target, IPv6 too, is in its result.
+	if got := matchedIPs(results(t, out)[1].Matches); !slices.Contains(got, "2001:db8::15") {
+		t.Errorf("nginx matched addresses = %q, want the IPv6 address too", got)
 	}
 	if got := out.TargetExtras[externalTargets(realConfigs...)[1]][framework.Vulnerability][ExtraCVEs].([]string); !slices.Equal(got, []string{"CVE-2019-20372", "CVE-2021-23017"}) {
 		t.Errorf("nginx cves extra = %q", got)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,9 +72,9 @@ func TestExecuteLaterPageFails(t *testing.T) {
 			}
 			for i := range tt.wantEach {
 				target := externalTargets(tt.cfgs...)[i]
-				ips, _ := out.TargetExtras[target][framework.Detection][ExtraMatchedIPs].([]string)
-				if len(ips) != len(matchedIPs(rs[i].Matches)) {
-					t.Errorf("target_extras[%d] matched_ips = %v, want the matches kept", i, ips)
+				cves, _ := out.TargetExtras[target][framework.Vulnerability][ExtraCVEs].([]string)
+				if !slices.Equal(cves, matchedCVEs(rs[i].Matches)) {
+					t.Errorf("target_extras[%d] cves = %v, want those of the matches kept", i, cves)
 				}
 				// Its own outcome, whatever the run's: a query that got
 				// every page succeeded beside one refused.
@@ -88,7 +89,7 @@ func TestExecuteLaterPageFails(t *testing.T) {
 			if !strings.Contains(rs[last].Error, tt.wantErr) || (tt.wantNot != "" && strings.Contains(rs[last].Error, tt.wantNot)) {
 				t.Errorf("error = %q, want it to hold %q and not %q", rs[last].Error, tt.wantErr, tt.wantNot)
 			}
-			if got := out.TargetExtras[externalTargets(tt.cfgs...)[last]][framework.Detection][ExtraQueryError]; got != rs[last].Error {
+			if got := out.TargetExtras[externalTargets(tt.cfgs...)[last]][framework.Vulnerability][ExtraQueryError]; got != rs[last].Error {
 				t.Errorf("query_error = %v, want %q", got, rs[last].Error)
 			}
 		})
@@ -125,11 +126,11 @@ func TestExecuteRunsOutOfQueryCredits(t *testing.T) {
 			if !strings.Contains(rs[0].Error, tt.wantErr) || strings.Contains(rs[0].Error, "invalid or unauthorised") {
 				t.Errorf("error = %q, want it to hold %q and not name the key", rs[0].Error, tt.wantErr)
 			}
-			if got := out.TargetExtras[externalTargets(tt.cfgs...)[0]][framework.Detection][ExtraQueryError]; got != rs[0].Error {
+			if got := out.TargetExtras[externalTargets(tt.cfgs...)[0]][framework.Vulnerability][ExtraQueryError]; got != rs[0].Error {
 				t.Errorf("query_error = %v, want %q", got, rs[0].Error)
 			}
-			if ips, _ := out.TargetExtras[externalTargets(tt.cfgs...)[0]][framework.Detection][ExtraMatchedIPs].([]string); len(ips) != len(matchedIPs(rs[0].Matches)) {
-				t.Errorf("matched_ips = %v, want the matches of the pages received", ips)
+			if cves, _ := out.TargetExtras[externalTargets(tt.cfgs...)[0]][framework.Vulnerability][ExtraCVEs].([]string); !slices.Equal(cves, matchedCVEs(rs[0].Matches)) {
+				t.Errorf("cves = %v, want those of the pages received", cves)
 			}
 		})
 	}

@@ -135,7 +135,13 @@ func (e *Executor) Manifest() framework.Manifest {
 			{Key: SettingRequestTimeout, Env: "INJECTKIT_QUERY_REQUEST_TIMEOUT", Default: DefaultRequestTimeout.String(),
 				Doc: "timeout of one API request, body included"},
 		},
-		Expectations: []signatures.ExpectationType{framework.Detection, framework.Prevention, framework.Vulnerability},
+		// A lookup sends nothing to the targets: no SIEM, EDR or NDR
+		// watching them sees it, so DETECTION and PREVENTION would be
+		// judged on alerts it did not cause (a collector matching the
+		// source address, ours, or counting any alert). Only what the
+		// engine records of them, VULNERABILITY, is declared, as the
+		// platform's own Shodan injector declares it.
+		Expectations: []signatures.ExpectationType{framework.Vulnerability},
 		Outputs: []framework.Output{
 			{Type: "ipv4", Field: FieldMatchedIPs, Labels: []string{"shodan"}, Multiple: true, Finding: true},
 			{Type: "ipv6", Field: FieldMatchedIPv6, Labels: []string{"shodan"}, Multiple: true, Finding: true},
@@ -145,10 +151,9 @@ func (e *Executor) Manifest() framework.Manifest {
 		Platforms:      nil,
 		AttackPatterns: []string{"T1596.005"},
 		Domains:        []framework.Domain{framework.DomainNetwork},
-		SecurityPlatforms: map[framework.ExpectationType][]string{
-			framework.Detection:  {framework.SecuritySIEM, framework.SecurityXDR},
-			framework.Prevention: {framework.SecurityNDR, framework.SecurityXDR},
-		},
+		// VULNERABILITY is judged from the cves output, by no security
+		// platform: none is named.
+		SecurityPlatforms: nil,
 	}
 }
 

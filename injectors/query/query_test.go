@@ -38,8 +38,14 @@ func TestManifest(t *testing.T) {
 	if p := params["provider"]; p.Default != "shodan" || !slices.Equal(p.Enum, []string{"shodan"}) {
 		t.Errorf("provider param = %+v", p)
 	}
-	if !slices.Equal(m.Expectations, []framework.ExpectationType{framework.Detection, framework.Prevention, framework.Vulnerability}) {
-		t.Errorf("expectations = %v", m.Expectations)
+	// A lookup sends nothing to the targets: nothing a SIEM, EDR or NDR
+	// watching them could see, so VULNERABILITY only, judged by no
+	// security platform.
+	if !slices.Equal(m.Expectations, []framework.ExpectationType{framework.Vulnerability}) {
+		t.Errorf("expectations = %v, want VULNERABILITY only", m.Expectations)
+	}
+	if len(m.SecurityPlatforms) != 0 {
+		t.Errorf("security platforms = %v, want none", m.SecurityPlatforms)
 	}
 }
 
