@@ -255,7 +255,7 @@ func runOnPlatform(t *testing.T, c runCase) {
 		}
 	case sc.signature == "":
 		if len(stored) != 0 {
-			t.Errorf("signatures stored for targets without an asset: %v", stored)
+			t.Errorf("signatures stored for targets without an asset, or of a type the injector does not declare: %v", stored)
 		}
 	default:
 		var got []string
@@ -341,13 +341,15 @@ func scenarioFor(t *testing.T, c runCase) scenario {
 		srv := shodantest.NewServer(shodanKey)
 		t.Cleanup(srv.Close)
 		sc.env = []string{"INJECTKIT_SHODAN_BASE_URL=" + srv.URL, "INJECTKIT_SHODAN_API_KEY=" + shodanKey}
-		sc.inject = map[string]any{"injector": "query", "expectation_types": []string{"DETECTION", "VULNERABILITY"},
+		sc.inject = map[string]any{"injector": "query", "expectation_types": []string{"VULNERABILITY"},
 			"targets": []map[string]any{{"query": "apache", "target_ipv4": "127.0.0.1", "asset": "asset-1"}}}
-		// web0.example.net is the corpus's 127.0.0.1.
+		// web0.example.net is the corpus's 127.0.0.1. The message lists
+		// DETECTION, as the platform's form adds it to every contract:
+		// query declares VULNERABILITY only, so none is stored.
 		sc.content = map[string]any{"query": "apache", "target_selector": "assets", "target_property_selector": "hostname",
 			"expectations": expectations("DETECTION", "VULNERABILITY")}
 		sc.assets = asset("web0.example.net")
-		sc.signature, sc.target = "query=apache", "127.0.0.1"
+		sc.signature, sc.target = "", "127.0.0.1"
 		if msg {
 			sc.target = "web0.example.net"
 		}

@@ -45,7 +45,7 @@ func strs(v any) []string {
 	return out
 }
 
-const queryInject = `{"inject_id":"q-1","injector":"query","expectation_types":["DETECTION","VULNERABILITY"],` +
+const queryInject = `{"inject_id":"q-1","injector":"query","expectation_types":["VULNERABILITY"],` +
 	`"targets":[{"query":"apache","target_ipv4":"127.0.0.1"}],"params":{"max_results":200}}`
 
 func TestQueryRunPrintsPayload(t *testing.T) {
@@ -64,14 +64,18 @@ func TestQueryRunPrintsPayload(t *testing.T) {
 	if body.Phase == "" || len(body.ExpectationSignature.Targets) != 1 {
 		t.Fatalf("body = %s", stdout)
 	}
-	det := body.Values(t, 0, "DETECTION")
-	if det["query"] != "apache" || det["target_ipv4"] != "127.0.0.1" || det["execution_status"] != "success" {
-		t.Errorf("DETECTION values = %v, want query apache, target_ipv4 127.0.0.1, success", det)
-	}
-	if got := strs(det["matched_ips"]); !slices.Equal(got, []string{"127.0.0.1"}) {
-		t.Errorf("matched_ips = %v", det["matched_ips"])
+	// query declares VULNERABILITY only: its group alone, the matched
+	// addresses in the findings, not the signatures.
+	if n := len(body.ExpectationSignature.Targets[0].SignatureValues); n != 1 {
+		t.Errorf("%d signature groups, want VULNERABILITY's alone:\n%s", n, stdout)
 	}
 	vuln := body.Values(t, 0, "VULNERABILITY")
+	if vuln["query"] != "apache" || vuln["target_ipv4"] != "127.0.0.1" || vuln["execution_status"] != "success" {
+		t.Errorf("VULNERABILITY values = %v, want query apache, target_ipv4 127.0.0.1, success", vuln)
+	}
+	if got, ok := vuln["matched_ips"]; ok {
+		t.Errorf("matched_ips = %v in the signatures", got)
+	}
 	if got := strs(vuln["cves"]); !slices.Equal(got, []string{"CVE-2021-41773", "CVE-2021-42013", "CVE-2023-25690", "CVE-2024-38476"}) {
 		t.Errorf("cves = %v", vuln["cves"])
 	}
@@ -121,7 +125,7 @@ func TestQueryRunDeliversToBackend(t *testing.T) {
 			srv.Enqueue(tt.replies...)
 			backend := transporttest.NewBackend(t)
 			conf := testkit.WriteFile(t, "injectkit.yaml", "query:\n  shodan_base_url: "+srv.URL+"\n  shodan_api_key: "+shodanKey+"\n")
-			inject := testkit.WriteFile(t, "inject.json", `{"inject_id":"q-2","injector":"query","expectation_types":["DETECTION","VULNERABILITY"],`+
+			inject := testkit.WriteFile(t, "inject.json", `{"inject_id":"q-2","injector":"query","expectation_types":["VULNERABILITY"],`+
 				`"targets":`+tt.targets+`,"params":{"max_results":200}}`)
 			code, stdout, stderr := runApp(t, nil, "run", "query", "--config", conf, "--inject-file", inject,
 				"--backend-url", backend.URL, "--log-level", "debug")
@@ -144,7 +148,7 @@ func TestQueryRunDeliversToBackend(t *testing.T) {
 				t.Errorf("body has no phase: %s", raw)
 			}
 			for i := range body.ExpectationSignature.Targets {
-				if got := body.Values(t, i, "DETECTION")["execution_status"]; got != tt.wantStatus {
+				if got := body.Values(t, i, "VULNERABILITY")["execution_status"]; got != tt.wantStatus {
 					t.Errorf("target %d execution_status = %v, want %s", i, got, tt.wantStatus)
 				}
 			}
@@ -227,8 +231,8 @@ func TestQueryBinaryReadsEnvironment(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", code, stderr)
 	}
-	if v := transporttest.PrintedBody(t, stdout).Values(t, 0, "DETECTION"); v["execution_status"] != "success" || !slices.Equal(strs(v["matched_ips"]), []string{"127.0.0.1"}) {
-		t.Errorf("DETECTION values = %v", v)
+	if v := transporttest.PrintedBody(t, stdout).Values(t, 0, "VULNERABILITY"); v["execution_status"] != "success" || len(strs(v["cves"])) != 4 {
+		t.Errorf("VULNERABILITY values = %v", v)
 	}
 	if strings.Contains(stdout+stderr, shodanKey) {
 		t.Error("the API key leaked into stdout or stderr")
@@ -249,9 +253,9 @@ func TestQueryBinarySIGINTDeliversTimeout(t *testing.T) {
 				t.Fatalf("no search within 30s:\n%s", p.Stderr.String())
 			}
 		}, "run", "query", "--inject-file", testkit.WriteFile(t, "inject.json", queryInject))
-	v := transporttest.ParseBody(t, raw).Values(t, 0, "DETECTION")
+	v := transporttest.ParseBody(t, raw).Values(t, 0, "VULNERABILITY")
 	if v["execution_status"] != "timeout" || v["query"] != "apache" {
-		t.Errorf("DETECTION values = %v, want query apache, status timeout", v)
+		t.Errorf("VULNERABILITY values = %v, want query apache, status timeout", v)
 	}
 	if msg, _ := v["query_error"].(string); !strings.Contains(msg, "context canceled") {
 		t.Errorf("query_error = %v, want the cancellation", v["query_error"])
