@@ -42,7 +42,7 @@ const checkEvery = 1024
 //     a host name, is dropped and counted, never sent; those kept are in
 //     a target's form, lower case without a trailing dot, each once;
 //   - each banner's address is canonical (canonicalAddr), so that the
-//     per-target matched_ips, the CVE hosts and the findings agree.
+//     matched addresses, the CVE hosts and the findings agree.
 //
 // Its work is linear in the names an answer holds, and an answer may hold
 // millions: it checks ctx every checkEvery names, so that the inject's

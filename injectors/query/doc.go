@@ -2,7 +2,10 @@
 // an internet search engine (Shodan) for each external target configuration
 // of an inject and reports what the engine knows about the targets — the
 // hosts that match, their open services and the vulnerabilities recorded
-// against them.
+// against them. It declares one expectation type, VULNERABILITY, judged
+// from the CVEs it reports: a lookup sends nothing to the targets, so no
+// SIEM, EDR or NDR watching them could see it, and a DETECTION or
+// PREVENTION of it would be judged on alerts it did not cause.
 //
 // The package has three seams. Building a request is pure (composeQuery,
 // searchURL); talking to the engine goes through a Provider, whose Shodan
