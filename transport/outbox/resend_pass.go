@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/transport"
@@ -160,6 +161,9 @@ func (rs *Resender) sendOne(ctx context.Context, p *passState, page []Record, i 
 	if p.noted = !unnoted(err) || ctx.Err() != nil; p.noted {
 		rs.unnoted = 0
 	}
+	if !unnoted(err) && ctx.Err() == nil {
+		rs.recovered("", p.now, troubleNotes)
+	}
 	rs.settle(ctx, p, r, full, poster, out, err, res, log)
 	if err != nil && !errors.Is(err, transport.ErrPermanent) && (out == Delivered || out == Superseded || out == SupersededSent) {
 		return err
@@ -174,6 +178,7 @@ func (rs *Resender) settle(ctx context.Context, p *passState, r, full Record, po
 	switch {
 	case out == Delivered:
 		delete(rs.downUntil, r.BaseURL)
+		rs.recovered(r.BaseURL, p.now, troubleBackend, troubleToken)
 		res.Delivered++
 		log.Info("outbox body delivered")
 		rs.delivered(r)
@@ -183,6 +188,7 @@ func (rs *Resender) settle(ctx context.Context, p *passState, r, full Record, po
 	case out == SupersededSent:
 		res.Superseded++
 		res.SupersededSent++
+		rs.recovered(r.BaseURL, p.now, troubleBackend, troubleToken)
 		log.Info("outbox body superseded: not sent as it was, its content sent in another form")
 		rs.delivered(r)
 	case out == Rejected && errors.As(err, &re):
@@ -194,8 +200,10 @@ func (rs *Resender) settle(ctx context.Context, p *passState, r, full Record, po
 	case TokenRefused(err):
 		res.Failed++
 		res.Refused++
-		log.Error("outbox body not delivered: the backend refused the request's credentials (401 or 403: its token, or none given); kept, and its other bodies not tried",
-			zap.String("base_url", r.BaseURL), zap.Error(err))
+		level, still, fields := rs.failing(troubleKey{troubleToken, r.BaseURL}, p.now, zapcore.ErrorLevel)
+		say(log, level, still, "outbox body not delivered: the backend refused the request's credentials (401 or 403: its token, or none given); kept, and its other bodies not tried",
+			"outbox bodies still not delivered: the backend still refuses the request's credentials (401 or 403: its token, or none given); kept",
+			append(fields, zap.String("base_url", r.BaseURL), zap.Error(err))...)
 		p.down[r.BaseURL], p.refused[r.BaseURL] = true, true
 		if failed, gerr := rs.Store.Get(r.ID); gerr == nil {
 			rs.downUntil[r.BaseURL] = failed.NextAttempt
@@ -206,12 +214,14 @@ func (rs *Resender) settle(ctx context.Context, p *passState, r, full Record, po
 		if res.NoteErr == nil {
 			res.NoteErr = err
 		}
-		log.Warn("outbox body not sent: its attempt cannot be noted beside the outbox (a full disk, a directory not writable); kept, and no body tried before the retry",
-			zap.Duration("retry_in", rs.noteHeld(p.now)), zap.Error(err))
+		level, still, fields := rs.failing(troubleKey{kind: troubleNotes}, p.now, zapcore.WarnLevel)
+		say(log, level, still, "outbox body not sent: its attempt cannot be noted beside the outbox (a full disk, a directory not writable); kept, and no body tried before the retry",
+			"outbox bodies still not sent: their attempts still cannot be noted beside the outbox (a full disk, a directory not writable); kept",
+			append(fields, zap.Duration("retry_in", rs.noteHeld(p.now)), zap.Error(err))...)
 	default:
 		res.Failed++
-		log.Warn("outbox body not delivered; kept", zap.Error(err))
 		if ctx.Err() != nil {
+			log.Warn("outbox body not delivered; kept", zap.Error(err))
 			// Cut short in flight: the record says so, as a run's
 			// and a retry-dead's do (the backend may have received
 			// it); or cut short waiting to retry: it keeps its
@@ -220,6 +230,10 @@ func (rs *Resender) settle(ctx context.Context, p *passState, r, full Record, po
 			if rs.Store.noteInterrupted(full, err, red, rs.MaxBackoff) != nil {
 				res.interrupted(err)
 			}
+		} else {
+			level, still, fields := rs.failing(troubleKey{troubleBackend, r.BaseURL}, p.now, zapcore.WarnLevel)
+			say(log, level, still, "outbox body not delivered; kept", "outbox bodies still not delivered; kept",
+				append(fields, zap.Error(err))...)
 		}
 		p.cut = p.cut || ctx.Err() != nil
 		res.movedBy(err, r.InjectID)

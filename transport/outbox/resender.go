@@ -45,6 +45,8 @@ type Resender struct {
 	// (see noteHeld); heldUntil is when Run tries a body again after one.
 	unnoted   int
 	heldUntil time.Time
+	// troubles holds the failures said that go on (see failing).
+	troubles map[troubleKey]*trouble
 }
 
 // Flush sends every pending body now, whatever its next-attempt time, one
@@ -74,7 +76,11 @@ func (rs *Resender) Flush(ctx context.Context) (FlushResult, error) {
 // Run resends due bodies until ctx is done, sleeping until the next one is
 // due (at most MaxBackoff). Failures are logged and retried with backoff;
 // once a base URL is found down (see Flush), its other bodies wait until
-// the failed one's next attempt. Run returns ctx's error.
+// the failed one's next attempt. A failure that lasts (a backend down or
+// refusing the token, attempts that cannot be noted) is logged as it
+// starts, again every StillFailingEvery with the attempts failed so far,
+// and once, an INFO line, as it ends; its retries in between are DEBUG
+// lines. Run returns ctx's error.
 func (rs *Resender) Run(ctx context.Context) error {
 	limit := rs.MaxBackoff
 	if limit <= 0 {

@@ -20,7 +20,9 @@ import (
 // other bodies too: the note is the directory's, not the body's. It
 // tried the body again every 10 ms, each a WARN line and a write to the
 // file, for as long as the disk stayed full. Once notes can be written,
-// the body is sent at its next try.
+// the body is sent at its next try. The full disk is said once, a WARN,
+// its retries DEBUG lines, and its end once, an INFO (see
+// TestRunSaysADownBackendOnceThenWhileItLasts).
 func TestRunWaitsWhileAttemptsCannotBeNoted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := openTemp(t, Options{})
@@ -40,7 +42,7 @@ func TestRunWaitsWhileAttemptsCannotBeNoted(t *testing.T) {
 		if err := os.MkdirAll(blocker, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		core, logs := observer.New(zapcore.WarnLevel)
+		core, all := observer.New(zapcore.DebugLevel)
 		p := postedPoster{posted: make(chan string, 2)}
 		rs := &Resender{Store: s, Client: func(string) (Poster, error) { return p, nil }, Log: zap.New(core)}
 		ctx, cancel := context.WithCancel(context.Background())
@@ -48,9 +50,11 @@ func TestRunWaitsWhileAttemptsCannotBeNoted(t *testing.T) {
 		go func() { done <- rs.Run(ctx) }()
 		time.Sleep(MinBackoff + time.Second) // two tries: now, then MinBackoff later
 		synctest.Wait()
-		if n := logs.Len(); n != 2 {
-			t.Errorf("%d WARN lines in %s while the attempts could not be noted, want 2 (one a try, the second body not tried); the first: %v",
-				n, MinBackoff+time.Second, first(logs))
+		const unnotedLine = "outbox body not sent: its attempt cannot be noted beside the outbox (a full disk, a directory not writable); kept, and no body tried before the retry"
+		logs := all.FilterLevelExact(zapcore.WarnLevel)
+		if n, tries := logs.Len(), all.FilterMessage(unnotedLine).Len(); n != 1 || tries != 2 {
+			t.Errorf("%d WARN lines for %d tries in %s while the attempts could not be noted, want 1 for 2 (one a try, the second body not tried); the first: %v",
+				n, tries, MinBackoff+time.Second, first(logs))
 		}
 		if err := os.RemoveAll(s.attemptsPath()); err != nil {
 			t.Fatal(err)
@@ -59,6 +63,9 @@ func TestRunWaitsWhileAttemptsCannotBeNoted(t *testing.T) {
 		synctest.Wait()
 		if len(p.posted) != 2 {
 			t.Errorf("%d bodies posted once the attempts could be noted, want 2", len(p.posted))
+		}
+		if n := all.FilterMessage("outbox attempts can be noted again; bodies are sent").FilterLevelExact(zapcore.InfoLevel).Len(); n != 1 {
+			t.Errorf("%d INFO lines saying the attempts can be noted again, want 1", n)
 		}
 		cancel()
 		<-done
@@ -98,7 +105,8 @@ func TestRunUnnotedWaitStartsAgainOnceNoted(t *testing.T) {
 		}
 		put("a")
 		block() // a directory where the file of attempts is to be
-		core, logs := observer.New(zapcore.WarnLevel)
+		// A retry's line is DEBUG.
+		core, logs := observer.New(zapcore.DebugLevel)
 		p := postedPoster{posted: make(chan string, 2)}
 		wake := make(chan struct{}, 1)
 		rs := &Resender{Store: s, Client: func(string) (Poster, error) { return p, nil }, Log: zap.New(core), Wake: wake}
