@@ -151,9 +151,12 @@ func (r *runner) registerFirst(ctx context.Context) (Registration, error) {
 
 // heartbeats repeats the registration every heartbeatInterval, sooner
 // after a failure (unless the platform asked for a longer wait), until
-// ctx is done.
+// ctx is done. The first heartbeat that succeeds after failures says so,
+// once: each failure had its WARN, and an operator reading them needs the
+// line that says they ended.
 func (r *runner) heartbeats(ctx context.Context) {
 	wait := r.heartbeatInterval
+	var since time.Time // the first failure of those in a row
 	for fails := 0; ; {
 		if !sleep(ctx, wait) {
 			return
@@ -163,8 +166,15 @@ func (r *runner) heartbeats(ctx context.Context) {
 			return wait
 		})
 		if err != nil {
+			if fails == 0 {
+				since = time.Now()
+			}
 			fails++
 			continue
+		}
+		if fails > 0 && ctx.Err() == nil {
+			r.log.Info("heartbeat succeeded again", zap.Int("failed_heartbeats", fails),
+				zap.Time("failing_since", since), zap.Duration("failed_for", time.Since(since)))
 		}
 		fails, wait = 0, r.heartbeatInterval
 	}

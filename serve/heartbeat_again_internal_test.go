@@ -1,0 +1,72 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/internal/testkit"
+)
+
+// flakyRegistrar fails every registration while down is set, as a
+// platform that is down, and answers reg otherwise.
+type flakyRegistrar struct {
+	down *atomic.Bool
+	reg  Registration
+}
+
+func (f flakyRegistrar) Register(context.Context) (Registration, error) {
+	if f.down.Load() {
+		return Registration{}, errors.New("registration: connection refused")
+	}
+	return f.reg, nil
+}
+
+// Heartbeats that fail, then succeed, say that they succeed again, once,
+// as an INFO line counting the failures: each failure had its WARN
+// "heartbeat failed", and the success after them was a DEBUG line, so an
+// operator reading the log at its default level never learnt that the
+// platform was back (/healthz alone said so).
+func TestHeartbeatSaysItSucceedsAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		log, logs := testkit.LoggerAt(zap.InfoLevel)
+		down := &atomic.Bool{}
+		reg := Registration{Queue: "q", Broker: Broker{Host: "127.0.0.1", Port: 5672}}
+		r := newRunner(&Daemon{Registrar: flakyRegistrar{down: down, reg: reg}, Log: log, HeartbeatInterval: 40 * time.Second})
+		if _, err := r.register(context.Background(), firstRegistration); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { r.heartbeats(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+
+		time.Sleep(time.Minute) // one heartbeat succeeds: nothing said at INFO
+		synctest.Wait()
+		down.Store(true)
+		time.Sleep(3 * time.Minute)
+		synctest.Wait()
+		failed := logs.FilterMessage("heartbeat failed").Len()
+		if failed < 2 {
+			t.Fatalf("%d heartbeats failed in 3 minutes, want several", failed)
+		}
+		if n := logs.FilterMessage("heartbeat succeeded again").Len(); n != 0 {
+			t.Fatalf("%d lines say the heartbeat succeeds again while it fails", n)
+		}
+		down.Store(false)
+		time.Sleep(2 * time.Minute) // the next heartbeat, and another
+		synctest.Wait()
+		again := logs.FilterMessage("heartbeat succeeded again").All()
+		if len(again) != 1 {
+			t.Fatalf("%d lines say the heartbeat succeeds again, want 1; lines: %v", len(again), logs.All())
+		}
+		if n, _ := again[0].ContextMap()["failed_heartbeats"].(int64); int(n) != failed {
+			t.Errorf("failed_heartbeats %d, want the %d heartbeats that failed", n, failed)
+		}
+	})
+}
