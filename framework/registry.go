@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // Factory builds a new executor.
@@ -183,11 +185,14 @@ func (r *Registry) Names() []string {
 }
 
 // UnknownInjectorError is returned for a name no factory is registered under.
+// Its text quotes at most signatures.MaxQuoted bytes of Name, as a
+// ValidationError quotes a value: a name of 1 MB (an inject file's
+// "injector", a pasted file) is named, not echoed whole.
 type UnknownInjectorError struct {
 	Name  string
 	Known []string
 }
 
 func (e *UnknownInjectorError) Error() string {
-	return fmt.Sprintf("unknown injector %q (known: %s)", e.Name, strings.Join(e.Known, ", "))
+	return fmt.Sprintf("unknown injector %q (known: %s)", signatures.Shorten(e.Name, signatures.MaxQuoted), strings.Join(e.Known, ", "))
 }

@@ -221,3 +221,31 @@ func TestRegistryDecodeParams(t *testing.T) {
 		t.Errorf("Registry.DecodeParams allocates %v a decode, DecodeParams %v: the tags are parsed again", derived, parsed)
 	}
 }
+
+// An unknown injector's name is quoted at most signatures.MaxQuoted bytes:
+// an inject file's "injector" of 1 MB, or a pasted file given as the
+// command line's injector, is named, not echoed whole on stderr.
+func TestUnknownInjectorQuotesItsNameShortened(t *testing.T) {
+	r := framework.NewRegistry()
+	r.Register("nmap", func() framework.Executor { return &frameworktest.Executor{} })
+	long := strings.Repeat("x", 1<<20)
+	for _, tc := range []struct {
+		name, injector, want string
+	}{
+		{"short", "nmapp", `unknown injector "nmapp" (known: nmap)`},
+		{"at the limit", strings.Repeat("y", 128), `unknown injector "` + strings.Repeat("y", 128) + `" (known: nmap)`},
+		{"1 MiB", long, `unknown injector "` + strings.Repeat("x", 128) + `…" (known: nmap)`},
+		{"cut inside a character", strings.Repeat("z", 127) + "é" + long, `unknown injector "` + strings.Repeat("z", 127) + `…" (known: nmap)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := r.New(tc.injector)
+			var ue *framework.UnknownInjectorError
+			if !errors.As(err, &ue) || ue.Name != tc.injector {
+				t.Fatalf("New() error = %v, want an *UnknownInjectorError keeping the whole name", err)
+			}
+			if got := err.Error(); got != tc.want {
+				t.Errorf("Error() = %.300q (%d bytes)\nwant     %.300q", got, len(got), tc.want)
+			}
+		})
+	}
+}
