@@ -62,11 +62,17 @@ func (e *ValidationError) Error() string {
 //
 // A params key given blank ("params." and "", or white space alone) is
 // shown as params[""] (params[" "]): "params." reads as a cut-off path.
+// A printable params key longer than MaxQuoted bytes (an inject file's
+// key of 100 KB) is cut to MaxQuoted bytes, as its value would be.
 func shownField(f string) string {
-	if key, ok := strings.CutPrefix(f, "params."); ok && strings.TrimSpace(key) == "" {
+	key, isParam := strings.CutPrefix(f, "params.")
+	if isParam && strings.TrimSpace(key) == "" {
 		return fmt.Sprintf("params[%q]", key)
 	}
 	if Unprintable(f) == "" {
+		if isParam {
+			return "params." + Shorten(key, MaxQuoted)
+		}
 		return f
 	}
 	return fmt.Sprintf("%q", Shorten(f, MaxQuoted))

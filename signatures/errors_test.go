@@ -12,7 +12,8 @@ import (
 // A field path holding what a user wrote that a terminal would obey or
 // garble (an inject file's params key with a line break, an escape
 // sequence, a line separator, bytes that are not UTF-8) is Go-quoted in
-// the error, as a --param key is; a printable one is shown as it is.
+// the error, as a --param key is; a printable one is shown as it is, cut
+// to MaxQuoted bytes (an inject file's params key of 100 KB).
 func TestValidationErrorQuotesUnprintableField(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -33,6 +34,10 @@ func TestValidationErrorQuotesUnprintableField(t *testing.T) {
 			`invalid inject_content.targets (not shown): bad host`},
 		{"message target typo shown", signatures.ValidationError{Field: "inject_content.targets", Value: "10.0.0.300", Reason: "bad host"},
 			`invalid inject_content.targets "10.0.0.300": bad host`},
+		{"long printable key", signatures.ValidationError{Field: "params." + strings.Repeat("k", 100000), Reason: "unknown parameter", Withheld: true},
+			`invalid params.` + strings.Repeat("k", signatures.MaxQuoted) + `… (value withheld): unknown parameter`},
+		{"printable key at the limit", signatures.ValidationError{Field: "params." + strings.Repeat("k", signatures.MaxQuoted), Value: "1", Reason: "unknown"},
+			`invalid params.` + strings.Repeat("k", signatures.MaxQuoted) + ` "1": unknown`},
 		{"long", signatures.ValidationError{Field: "params.\n" + string(make([]byte, 300)), Reason: "unknown"},
 			`invalid "params.\n` + strings.Repeat(`\x00`, signatures.MaxQuoted-len("params.\n")) + `…": unknown`},
 	} {
