@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // The form fields of a contract: target selection by category, the
@@ -87,13 +88,28 @@ func categoryFields(c framework.Category) []field {
 	return targetFields(false)
 }
 
+// expectationName is the expectation_name a contract gives an expectation
+// of type t, the name the platform shows for the inject's expectation:
+// "Detection" and "Prevention", and "Not vulnerable" for VULNERABILITY, the
+// name the platform's own contracts and injects hold (2.4.0's migration
+// V4_06__Fix_vulnerability_expectations renamed every other one so; the
+// official injectors' contracts, shodan, nuclei, censys, netexec, name it
+// so; ExpectationType.VULNERABILITY's success label). Any other type is its
+// name capitalised.
+func expectationName(t signatures.ExpectationType) string {
+	if t == framework.Vulnerability {
+		return "Not vulnerable"
+	}
+	return title(strings.ToLower(string(t)))
+}
+
 func contractFields(m framework.Manifest) ([]field, error) {
 	fields := categoryFields(m.Category)
 	if len(m.Expectations) > 0 {
 		exp := newField(KeyExpectations, "Expectations", "expectation")
 		exp.Cardinality, exp.DefaultValue = "n", []string{}
 		for _, t := range m.Expectations {
-			e := expectation{Type: string(t), Name: title(strings.ToLower(string(t))), Score: 100, Predefined: true,
+			e := expectation{Type: string(t), Name: expectationName(t), Score: 100, Predefined: true,
 				SecurityPlatforms: nonNilStrings(m.SecurityPlatforms[t])}
 			exp.Available = append(exp.Available, e)
 			exp.Predefined = append(exp.Predefined, e)

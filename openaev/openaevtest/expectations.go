@@ -55,6 +55,13 @@ type ContractExpectations struct {
 	// (AtomicTestingService.setExpectations): the contract's, copied as
 	// they are, an unknown type or a duplicate included.
 	Predefined []string
+	// Names are the expectation_name of each of Predefined, as the atomic
+	// test copies it: the name the inject's expectation then holds and
+	// the platform shows (InjectExpectation's name). The platform's own
+	// contracts and injects name VULNERABILITY "Not vulnerable" (2.4.0's
+	// migration V4_06__Fix_vulnerability_expectations renamed every
+	// other), as the official injectors' contracts do.
+	Names []string
 	// Unreadable is why the form could not read the contract's
 	// expectations ("" when it could).
 	Unreadable string
@@ -84,7 +91,7 @@ func (p *Platform) Expectations(contractID string) (ContractExpectations, bool) 
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ce, ok := p.expectations[contractID]
-	ce.Offered, ce.Predefined = slices.Clone(ce.Offered), slices.Clone(ce.Predefined)
+	ce.Offered, ce.Predefined, ce.Names = slices.Clone(ce.Offered), slices.Clone(ce.Predefined), slices.Clone(ce.Names)
 	return ce, ok
 }
 
@@ -106,7 +113,7 @@ func contractExpectations(content string) ContractExpectations {
 		case "teams":
 			human = true
 		case "expectations": // the last such field wins, as in the platform's loop
-			ce.Predefined, ce.Unreadable = readExpectationTypes(f.Predefined)
+			ce.Predefined, ce.Names, ce.Unreadable = readExpectationTypes(f.Predefined)
 		}
 	}
 	ce.ArsenalDetail = arsenalDetail(content)
@@ -125,27 +132,30 @@ func contractExpectations(content string) ContractExpectations {
 	return ce
 }
 
-// readExpectationTypes returns the expectation_type of each item of a
-// predefinedExpectations list, and why Jackson's binding of the list to
-// List<Expectation> fails ("" when it does not).
-func readExpectationTypes(raw json.RawMessage) (types []string, unreadable string) {
+// readExpectationTypes returns the expectation_type and expectation_name
+// of each item of a predefinedExpectations list, and why Jackson's binding
+// of the list to List<Expectation> fails ("" when it does not).
+func readExpectationTypes(raw json.RawMessage) (types, names []string, unreadable string) {
 	var items []struct {
 		Type any `json:"expectation_type"`
+		Name any `json:"expectation_name"`
 	}
 	if len(raw) == 0 {
-		return nil, "no predefinedExpectations"
+		return nil, nil, "no predefinedExpectations"
 	}
 	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, "predefinedExpectations is not a list of expectations"
+		return nil, nil, "predefinedExpectations is not a list of expectations"
 	}
 	for _, it := range items {
 		s, _ := it.Type.(string)
 		types = append(types, s)
+		name, _ := it.Name.(string)
+		names = append(names, name)
 		if !expectationTypes[s] && unreadable == "" {
 			unreadable = fmt.Sprintf("expectation_type %v is not an EXPECTATION_TYPE", it.Type)
 		}
 	}
-	return types, unreadable
+	return types, names, unreadable
 }
 
 // arsenalDetail is why 2.4.0's threat arsenal detail of a contract fails
