@@ -81,7 +81,7 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 	limit := p.maxPayload
 	pieces, misfits, err := findingPieces(r, m, v)
 	rest := unreachedSummary(r) + undeclaredSummary(r.Output.Findings, m, unreachedLabels(r))
-	base := plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx), mark: runMarkOf(ctx)}
+	base := plan{r: r, sigs: signaturesDeclared(m, v), types: signatureTypesOf(ctx), agents: agentsOf(ctx), mark: runMarkOf(ctx)}
 	if err != nil {
 		// Findings that cannot be encoded: keep the signatures.
 		p.log.Error("findings not encodable; sending the signatures alone", injectField(ctx, r.InjectID), zap.Error(err))

@@ -3,6 +3,7 @@ package openaev
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
@@ -255,11 +256,32 @@ func contractOutputs(m framework.Manifest, v PlatformVersion) []output {
 		out = append(out, output{Type: typ, Field: o.Field, Labels: labels, Finding: o.Finding,
 			Multiple: o.Multiple && typ == o.Type})
 	}
-	if !v.Current {
-		return out // no signature processing before the Current line
+	if !signaturesDeclared(&m, v) {
+		return out
 	}
 	return append(out, output{Type: OutputExpectationSignature, Field: FieldExpectationSignatures,
 		Labels: []string{m.Name}, Multiple: true})
+}
+
+// signaturesDeclared reports whether the contract of m on a platform of
+// version v declares the expectation_signature output, and so whether its
+// callbacks carry expectation_signatures: on the Current line (no
+// signature processing before it), for a manifest declaring DETECTION or
+// PREVENTION, or no expectation type at all (it takes any; nil: unknown,
+// taken alike). The platform's SignatureOutputProcessor applies the
+// DETECTION and PREVENTION groups only (mapExpectationType; any other
+// skipped), so the output of an injector declaring neither (query:
+// VULNERABILITY alone) could never hold a signature the platform keeps:
+// it is not declared, as the platform's own Shodan injector declares none,
+// and such an injector's callbacks carry no expectation_signatures.
+func signaturesDeclared(m *framework.Manifest, v PlatformVersion) bool {
+	if !v.Current {
+		return false
+	}
+	if m == nil || len(m.Expectations) == 0 {
+		return true
+	}
+	return slices.Contains(m.Expectations, framework.Detection) || slices.Contains(m.Expectations, framework.Prevention)
 }
 
 func title(s string) string {

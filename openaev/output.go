@@ -31,9 +31,10 @@ type Structured struct {
 
 // StructuredOutput returns the execution_output_structured document of a
 // report for a platform of version v: the Findings keys the manifest
-// declares as outputs (every key when it declares none) and, on the
-// Current line, expectation_signatures, the report's payload in the
-// platform's shape (see platformSignaturesOf). On an older platform there
+// declares as outputs (every key when it declares none) and, when its
+// contract declares them (signaturesDeclared: on the Current line),
+// expectation_signatures, the report's payload in the platform's shape
+// (see platformSignaturesOf). On an older platform there
 // are no signatures, no action_output (a tool's raw output, which it would
 // store as a finding), and a finding of another output type it does not
 // know (see ContractOutputType) is sent as the text its contract declares:
@@ -57,7 +58,7 @@ func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersio
 	for _, mf := range misfits {
 		out.LeftOut = append(out.LeftOut, mf.String())
 	}
-	if v.Current {
+	if signaturesDeclared(m, v) {
 		sig := signatures.Payload{Targets: []signatures.PayloadTarget{}}
 		var drops map[string]bool
 		for _, t := range r.PayloadTargets() {
