@@ -3,11 +3,13 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -41,6 +43,9 @@ type recordListing struct {
 	// one), of the total the outbox counted before the listing began.
 	limit, total int
 	now          time.Time // the time AGE and NEXT are counted from
+	// firstRows is how many rows a table holds to size its columns
+	// (listFirstRows when 0).
+	firstRows int
 }
 
 // errReaderLeft ends a listing whose stdout's reader stopped reading
@@ -89,29 +94,26 @@ func (l recordListing) error(listed int, err error) error {
 	return &ExitError{Code: ExitUsage, Err: err}
 }
 
-// writeTable writes list's table of the records listed, aligned as text/tabwriter aligns it (each column as wide as
-// its widest cell, header included, then listPadding spaces; the last
-// column not padded), and returns how many rows it wrote. Aligning needs
-// every cell's width before the first row is written, so the records are
-// walked twice, a page at a time: once to measure the columns, once to
-// write the rows, never all held at once. A row stored, or changed, between
-// the two walks may be wider than its column: it is written with
-// listPadding spaces after each wider cell, never cut. Nothing is written
-// when the outbox holds no record.
+// listFirstRows is how many rows list's table holds before it writes
+// its first: their cells size the columns (a page of outbox.Store.Walk).
+const listFirstRows = 4096
+
+// writeTable writes list's table of the records listed and returns how
+// many rows it wrote. A table of at most firstRows rows (listFirstRows
+// when 0) is aligned as text/tabwriter aligns it: each column as wide as
+// its widest cell, header included, then listPadding spaces, the last
+// column not padded. A longer one is written as it is read: the columns
+// are sized by the first firstRows rows, the ID column by the highest id
+// stored, and a later cell wider than its column is followed by
+// listPadding spaces, never cut. It measured every record before writing
+// the first (14 s before the first row at 100 000 bodies, minutes at a
+// million). Nothing is written when the outbox holds no record.
 func (l recordListing) writeTable(w io.Writer) (int, error) {
 	widths := make([]int, len(listColumns)-1)
 	measure := func(cells []string) {
 		for i, c := range cells[:len(widths)] {
 			widths[i] = max(widths[i], utf8.RuneCountInString(c))
 		}
-	}
-	measure(listColumns)
-	n, err := l.walk(w, func(r outbox.Record) error {
-		measure(listRow(l.e.store, r, l.now))
-		return nil
-	})
-	if err != nil || n == 0 {
-		return 0, l.error(0, err)
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var line []byte
@@ -125,12 +127,61 @@ func (l recordListing) writeTable(w io.Writer) (int, error) {
 		_, err := bw.Write(line)
 		return err
 	}
-	if err := row(listColumns); err != nil {
-		return 0, err
+	firstRows := cmp.Or(l.firstRows, listFirstRows)
+	var first [][]string // the rows held until the columns are sized
+	held := true
+	// writeFirst sizes the columns by the rows held, more after them or
+	// not, and writes the header and those rows.
+	writeFirst := func(more bool) error {
+		held = false
+		measure(listColumns)
+		for _, cells := range first {
+			measure(cells)
+		}
+		if more {
+			highest, err := l.e.store.HighestID()
+			if err != nil {
+				return err
+			}
+			widths[0] = max(widths[0], len(strconv.FormatUint(highest, 10)))
+		}
+		if err := row(listColumns); err != nil {
+			return err
+		}
+		for _, cells := range first {
+			if err := row(cells); err != nil {
+				return err
+			}
+		}
+		first = nil
+		if more {
+			// The first page is on the screen at once, not once 64 KiB
+			// of rows more were read.
+			return bw.Flush()
+		}
+		return nil
 	}
-	n, err = l.walk(w, func(r outbox.Record) error { return row(listRow(l.e.store, r, l.now)) })
-	// The rows walked are written whole, those of a listing interrupted
-	// included: it ends after a row, never within one.
+	n, err := l.walk(w, func(r outbox.Record) error {
+		cells := listRow(l.e.store, r, l.now)
+		if !held {
+			return row(cells)
+		}
+		if len(first) == firstRows {
+			if err := writeFirst(true); err != nil {
+				return err
+			}
+			return row(cells)
+		}
+		first = append(first, cells)
+		return nil
+	})
+	if held && len(first) > 0 && !errors.Is(err, errReaderLeft) {
+		// Read to its end (or interrupted, or failed): the rows read
+		// are written whole, a listing cut short ending after a row.
+		if ferr := writeFirst(false); err == nil {
+			err = ferr
+		}
+	}
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}

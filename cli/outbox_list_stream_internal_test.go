@@ -11,6 +11,7 @@ import (
 	"testing"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/transport/outbox"
 )
@@ -86,6 +87,7 @@ func TestListTableAsTabwriter(t *testing.T) {
 		{"a limit past the records", 4, 10},
 		{"one record", 1, 0},
 		{"none", 0, 0},
+		{"as many as the first rows", 8, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,7 +104,10 @@ func TestListTableAsTabwriter(t *testing.T) {
 				}
 			}
 			var got bytes.Buffer
-			l := recordListing{ctx: context.Background(), e: &outboxEnv{store: s}, limit: tt.limit, total: tt.n, now: now}
+			l := recordListing{ctx: context.Background(), e: &outboxEnv{store: s}, limit: tt.limit, total: tt.n, now: now, firstRows: 8}
+			if tt.n > 8 && tt.limit == 0 {
+				l.firstRows = 0 // listFirstRows: more than the records
+			}
 			n, err := l.writeTable(&got)
 			if err != nil {
 				t.Fatal(err)
@@ -114,6 +119,74 @@ func TestListTableAsTabwriter(t *testing.T) {
 				t.Errorf("rows = %d, want %d", n, want)
 			}
 		})
+	}
+}
+
+// A table longer than its first rows is written as the records are
+// read: the columns sized by the header and the first rows, the ID column
+// by the highest id stored, each later cell wider than its column
+// followed by listPadding spaces.
+func TestListTableStreamed(t *testing.T) {
+	const n, first = 120, 8
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	s := streamedOutbox(t, n)
+	recs := listed(t, s, 0)
+	widths := make([]int, len(listColumns)-1)
+	for _, cells := range append([][]string{listColumns}, rowsOf(s, recs[:first], now)...) {
+		for i := range widths {
+			widths[i] = max(widths[i], utf8.RuneCountInString(cells[i]))
+		}
+	}
+	widths[0] = max(widths[0], len(fmt.Sprint(n))) // the highest id, past the first rows
+	var want strings.Builder
+	for _, cells := range append([][]string{listColumns}, rowsOf(s, recs, now)...) {
+		for i, c := range cells[:len(widths)] {
+			want.WriteString(c + strings.Repeat(" ", max(widths[i]-utf8.RuneCountInString(c), 0)+listPadding))
+		}
+		want.WriteString(cells[len(widths)] + "\n")
+	}
+	var got bytes.Buffer
+	l := recordListing{ctx: context.Background(), e: &outboxEnv{store: s}, total: n, now: now, firstRows: first}
+	rows, err := l.writeTable(&got)
+	if err != nil || rows != n {
+		t.Fatalf("writeTable: %d rows, %v; want %d", rows, err, n)
+	}
+	if got.String() != want.String() {
+		t.Errorf("table:\n%s\nwant:\n%s", got.String(), want.String())
+	}
+}
+
+// rowsOf returns the cells of recs' rows of list's table.
+func rowsOf(s *outbox.Store, recs []outbox.Record, now time.Time) [][]string {
+	var rows [][]string
+	for _, r := range recs {
+		rows = append(rows, listRow(s, r, now))
+	}
+	return rows
+}
+
+// list writes the header and the first rows of a long table, and so its
+// first byte, once it read them, not once it read every record: it read
+// them all to size the columns (14 s before the first row at 100 000
+// bodies). The interrupt given at the first write stops the walk there.
+func TestListTableFirstRowsBeforeTheWalkEnds(t *testing.T) {
+	const n, first = 60, 10
+	s := streamedOutbox(t, n)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &cancelling{cancel: cancel}
+	l := recordListing{ctx: ctx, e: &outboxEnv{store: s}, total: n, now: time.Now(), firstRows: first}
+	got, err := l.writeTable(out)
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != ExitInterrupted {
+		t.Fatalf("error = %v, want exit %d", err, ExitInterrupted)
+	}
+	// The record past the first rows is the one that had them written.
+	if got != first+1 {
+		t.Errorf("%d of %d records read when the first row was written, want %d", got, n, first+1)
+	}
+	if lines := strings.Count(out.String(), "\n"); lines != got+1 {
+		t.Errorf("%d lines written, want the header and %d rows", lines, got)
 	}
 }
 
@@ -180,7 +253,7 @@ func TestListInterrupted(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			out := &cancelling{cancel: cancel}
-			l := recordListing{ctx: ctx, e: &outboxEnv{store: s}, total: n, now: time.Now()}
+			l := recordListing{ctx: ctx, e: &outboxEnv{store: s}, total: n, now: time.Now(), firstRows: 100}
 			var (
 				got int
 				err error

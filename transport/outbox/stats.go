@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"encoding/binary"
 	"path/filepath"
 	"time"
 
@@ -75,4 +76,21 @@ func (s *Store) stats(wait time.Duration, counts bool) (Stats, error) {
 		return countDeferred(tx, &st, gone)
 	})
 	return st, err
+}
+
+// HighestID returns the highest id of a record stored, pending or dead (0
+// when there is none): what `outbox list` sizes its ID column by when it
+// writes its table before it has read every record.
+func (s *Store) HighestID() (uint64, error) {
+	var highest uint64
+	err := s.do(false, func(tx *bolt.Tx) error {
+		highest = 0 // a transaction may be run again
+		for _, st := range []State{Pending, Dead} {
+			if k, _ := bucketOf(tx, st).Cursor().Last(); len(k) == 8 {
+				highest = max(highest, binary.BigEndian.Uint64(k))
+			}
+		}
+		return nil
+	})
+	return highest, err
 }
