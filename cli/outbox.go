@@ -292,17 +292,8 @@ func outboxCommand(o Options) *ucli.Command {
 					"   A stdout that could not be written (a pipe closed early, a full disk, closed: >&-) changes none of these, as it\n" +
 					"   only reports what was sent: one line on stderr says so (injectkit: stdout not written: …), but for\n" +
 					"   a reader that stopped early (| head): nothing is said",
-				Flags: outboxFlags(o, send, sendUsage),
-				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error {
-					before, err := e.readListing(c.Context)
-					if err != nil {
-						return err // interrupted: nothing sent
-					}
-					if err := e.unknownBackend(o.name(), before); err != nil {
-						return err // a mistyped --backend-url: nothing sent
-					}
-					return e.reportIncomplete(o, flushOutbox(c, o, e, before))
-				}),
+				Flags:  outboxFlags(o, send, sendUsage),
+				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error { return e.flushCommand(c, o) }),
 			},
 			{
 				Name:      "drop",

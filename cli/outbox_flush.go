@@ -20,7 +20,7 @@ import (
 // flushOutbox runs `outbox flush`: one line of counts, and an exit 1 when
 // a body it tried or could have tried was not delivered (2 for an outbox
 // found corrupt or locked).
-func flushOutbox(c *ucli.Context, o Options, e *outboxEnv, before listing) error {
+func flushOutbox(c *ucli.Context, o Options, e *outboxEnv, before *laterListing) error {
 	res, byProfile, others, kept, err := e.flush(c, o, before)
 	if err != nil && c.Context.Err() == nil && res == (outbox.FlushResult{}) {
 		// Failed before doing anything (a corrupt outbox, a full disk):
@@ -218,7 +218,7 @@ func (c profileCounts) total() int { return c[0] + c[1] }
 // `injectkit serve` that keeps them), its results summed (res) and by
 // profile. others counts the pending bodies of other backends, left
 // alone, kept those a daemon with a tenant resends (see serveKept).
-func (e *outboxEnv) flush(c *ucli.Context, o Options, before listing) (res outbox.FlushResult, byProfile profileResults, others int, kept serveLeft, err error) {
+func (e *outboxEnv) flush(c *ucli.Context, o Options, later *laterListing) (res outbox.FlushResult, byProfile profileResults, others int, kept serveLeft, err error) {
 	configured := e.cfg.backend().URL
 	mine := func(sel func(outbox.Record) bool) func(outbox.Record) bool {
 		return func(r outbox.Record) bool { return sel(r) && sameBackend(r.BaseURL, configured) }
@@ -227,16 +227,19 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options, before listing) (res outbo
 		{Store: e.store, Client: e.callbackPoster(o), Log: e.log, Select: mine(callbackRecord)},
 		{Store: e.store, Client: e.openaevPoster(o), Log: e.log, Select: mine(openaev.Untenanted)},
 	}
-	if before.err != nil {
-		return res, byProfile, 0, serveLeft{}, before.err
-	}
-	left := e.otherBackends(o.Stdout, before, configured)
-	kept = e.serveKept(o.Stdout, before)
-	others = left.total()
-	if configured == "" && others > 0 {
-		// Nothing can be sent without a backend to send it to: a flush
-		// that sent nothing while bodies wait did not succeed.
-		return outbox.FlushResult{Failed: others}, byProfile, others, kept, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", left)
+	if configured == "" {
+		// Read before: nothing is sent without a backend.
+		before, _ := later.wait()
+		if before.err != nil {
+			return res, byProfile, 0, serveLeft{}, before.err
+		}
+		left := e.otherBackends(o.Stdout, before, configured)
+		kept = e.serveKept(o.Stdout, before)
+		if others = left.total(); others > 0 {
+			// Nothing can be sent without a backend to send it to: a
+			// flush that sent nothing while bodies wait did not succeed.
+			return outbox.FlushResult{Failed: others}, byProfile, others, kept, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", left)
+		}
 	}
 	warnNoToken(e.log, e.cfg.backend())
 	warnAPIRoute(e.log, e.cfg.backend().URL, e.cfg.source("backend_url"))
@@ -254,6 +257,21 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options, before listing) (res outbo
 			return res, byProfile, others, kept, err
 		}
 	}
+	if configured != "" {
+		// Read while the passes sent: the bodies of other backends
+		// and of daemons are not this flush's, and the counts are
+		// theirs. An interrupt stops the read too: nothing is said
+		// of them then, rather than counts cut short.
+		before, ierr := later.wait()
+		switch {
+		case ierr != nil:
+		case before.err != nil && interrupted == nil:
+			return res, byProfile, others, kept, before.err
+		case before.err == nil:
+			others = e.otherBackends(o.Stdout, before, configured).total()
+			kept = e.serveKept(o.Stdout, before)
+		}
+	}
 	return res, byProfile, others, kept, interrupted
 }
 
@@ -263,6 +281,32 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options, before listing) (res outbo
 func (e *outboxEnv) redaction() func(string) string {
 	file, _ := e.cfg.readFileSecrets()
 	return logRedaction(append(secretValues(e.cfg.backend(), nil, nil), file...))
+}
+
+// knownBackend reports whether the outbox holds the record of an
+// incomplete send to configured, or knows it stored bodies for it
+// (outbox.Store.Backends: those delivered since included), read without
+// reading the records; false when that cannot be read.
+func (e *outboxEnv) knownBackend(configured string) bool {
+	sends, err := e.store.Incomplete()
+	if err != nil {
+		return false
+	}
+	for _, in := range sends {
+		if sameBackend(in.BaseURL, configured) {
+			return true
+		}
+	}
+	known, err := e.store.Backends()
+	if err != nil {
+		return false
+	}
+	for _, base := range known {
+		if sameBackend(base, configured) {
+			return true // its bodies were delivered: flushed again, it sends nothing
+		}
+	}
+	return false
 }
 
 // unknownBackend refuses a flush whose configured backend the outbox
@@ -287,23 +331,8 @@ func (e *outboxEnv) unknownBackend(name string, before listing) error {
 	if before.err != nil {
 		return nil // flush reports the outbox's error
 	}
-	sends, err := e.store.Incomplete()
-	if err != nil {
+	if e.knownBackend(configured) {
 		return nil
-	}
-	for _, in := range sends {
-		if sameBackend(in.BaseURL, configured) {
-			return nil
-		}
-	}
-	known, err := e.store.Backends()
-	if err != nil {
-		return nil
-	}
-	for _, base := range known {
-		if sameBackend(base, configured) {
-			return nil // its bodies were delivered: flushed again, it sends nothing
-		}
 	}
 	if before.knows(configured) {
 		return nil // a backend the outbox knows: flushed as usual

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	ucli "github.com/urfave/cli/v2"
+
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -135,6 +137,65 @@ func (l listing) pendingElsewhere(configured string) (order []string, counts map
 		counts[base] = c
 	}
 	return order, counts
+}
+
+// laterListing is a flush's listing, read while it sends (see
+// flushCommand), or before.
+type laterListing struct {
+	done chan struct{} // closed once l and err are set
+	l    listing
+	err  error
+}
+
+// readListingLater reads the outbox's listing in a goroutine of its own
+// (readListing), for a flush to wait for once it sent.
+func (e *outboxEnv) readListingLater(ctx context.Context) *laterListing {
+	ll := &laterListing{done: make(chan struct{})}
+	go func() {
+		defer close(ll.done)
+		ll.l, ll.err = e.readListing(ctx)
+	}()
+	return ll
+}
+
+// readNow is a listing read already: l.
+func readNow(l listing) *laterListing {
+	ll := &laterListing{done: make(chan struct{}), l: l}
+	close(ll.done)
+	return ll
+}
+
+// wait returns the listing once it was read, and the error that
+// stopped it (an interrupt: see readListing).
+func (ll *laterListing) wait() (listing, error) {
+	<-ll.done
+	return ll.l, ll.err
+}
+
+// flushCommand runs `outbox flush`. The listing of every record (the lines
+// about the bodies the flush leaves alone, and the refusal of a mistyped
+// --backend-url) is read before anything is sent only when it decides
+// what is sent: no --backend-url, or one the outbox never stored a body
+// for (outbox.Store.Backends) nor holds an incomplete send of. Otherwise
+// it is read while the flush sends, and its lines written after: a flush
+// of a million bodies posted its first only once it had read them all,
+// two minutes and more.
+func (e *outboxEnv) flushCommand(c *ucli.Context, o Options) error {
+	if configured := e.cfg.backend().URL; configured != "" && e.knownBackend(configured) {
+		// A flush that ends before the listing does (an error) stops
+		// it, rather than wait for it to read on.
+		ctx, cancel := context.WithCancel(c.Context)
+		defer cancel()
+		return e.reportIncomplete(o, flushOutbox(c, o, e, e.readListingLater(ctx)))
+	}
+	before, err := e.readListing(c.Context)
+	if err != nil {
+		return err // interrupted: nothing sent
+	}
+	if err := e.unknownBackend(o.name(), before); err != nil {
+		return err // a mistyped --backend-url: nothing sent
+	}
+	return e.reportIncomplete(o, flushOutbox(c, o, e, readNow(before)))
 }
 
 // readListing reads the outbox's records for a flush, a page at a time
