@@ -364,3 +364,33 @@ func TestIntegrationServeHeldResultDroppedSaidOnce(t *testing.T) {
 		t.Errorf("lines with the dropped result's error: %q, want one: %s", said, want)
 	}
 }
+
+// TestHandlerHeldRetriesSaidOnce: a result held in memory (no outbox)
+// whose platform keeps failing its terminal callback is said once, the
+// first try's ERROR; the tries after it, within outbox.StillFailingEvery
+// of it, are DEBUG lines, not a WARN each (a try a minute for hours:
+// issue 14 point 11), and the line that settles it says it was sent.
+func TestHandlerHeldRetriesSaidOnce(t *testing.T) {
+	s := newServeEnv(t, serveOpts{})
+	s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 8) // 4 tries of 2 attempts (newServeEnv)
+	body := nmapAssetsMessage(t, s.env, "i-1", 2)
+	if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: body}); err != nil {
+		t.Fatalf("settled with %v, want acknowledged", err)
+	}
+	checkTakenOnce(t, s.platform, "i-1")
+	tries := s.logs.FilterMessageSnippet("terminal callback still not delivered").All()
+	if len(tries) < 2 {
+		t.Fatalf("%d tries after the first said, want at least 2", len(tries))
+	}
+	for _, l := range tries {
+		if l.Level != zapcore.DebugLevel {
+			t.Errorf("try %v said at %s, want DEBUG: the first try's ERROR said it", l.ContextMap()["attempt"], l.Level)
+		}
+	}
+	if n := s.logs.FilterMessageSnippet("terminal callback not delivered and").FilterLevelExact(zapcore.ErrorLevel).Len(); n != 1 {
+		t.Errorf("%d ERROR lines for the first try, want 1", n)
+	}
+	if n := s.logs.FilterMessage("the inject's result sent without storing it; message acknowledged").Len(); n != 1 {
+		t.Errorf("%d lines saying the result was sent, want 1", n)
+	}
+}
