@@ -153,7 +153,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	// noteRunMark).
 	ctx = context.WithValue(ctx, markTriedBefore, true)
 	var prev error     // the error of the try before this one
-	var said time.Time // when a line last said the failure at WARN or ERROR
+	said := time.Now() // when a line last said the failure at WARN or ERROR (the first try's)
 	for attempt := 1; ; attempt++ {
 		n, kept, serr := from, false, err // without an outbox, the first delivery was attempt 1
 		if !held || attempt > 1 {
@@ -190,17 +190,9 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 		if attempt == 1 {
 			fields := append(signatureFields(r, pl.unsent(from)), zap.Error(serr), zap.Duration("retry_in", next))
 			log.Error("terminal callback not delivered and "+why+": retrying until "+takes+"; the message stays unacknowledged so that the inject does not run again", fields...)
-			said = time.Now()
-		} else {
-			// Said once, then every StillFailingEvery: a try a minute
-			// for hours is not a WARN a minute (issue 14 point 11).
-			level := zapcore.DebugLevel
-			if time.Since(said) >= outbox.StillFailingEvery {
-				level, said = zapcore.WarnLevel, time.Now()
-			}
-			if ce := log.Check(level, "terminal callback still not delivered, "+why+": retrying"); ce != nil {
-				ce.Write(zap.Int("attempt", attempt), zap.Error(serr), zap.Duration("retry_in", next))
-			}
+		} else if ce := log.Check(outbox.StillLevel(&said, time.Now()), "terminal callback still not delivered, "+why+": retrying"); ce != nil {
+			// A WARN every StillFailingEvery, DEBUG between (issue 14 point 11).
+			ce.Write(zap.Int("attempt", attempt), zap.Error(serr), zap.Duration("retry_in", next))
 		}
 		t := time.NewTimer(next)
 		select {

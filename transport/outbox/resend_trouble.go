@@ -104,3 +104,15 @@ func say(log *zap.Logger, level zapcore.Level, still bool, msg, stillMsg string,
 		ce.Write(fields...)
 	}
 }
+
+// StillLevel is the level of a line that says again a failure last said
+// at *said, now: WARN once StillFailingEvery has passed, *said then set
+// to now; DEBUG before. A loop retrying for hours says its failure every
+// StillFailingEvery, not at every try.
+func StillLevel(said *time.Time, now time.Time) zapcore.Level {
+	if now.Sub(*said) < StillFailingEvery {
+		return zapcore.DebugLevel
+	}
+	*said = now
+	return zapcore.WarnLevel
+}
