@@ -63,6 +63,7 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 		cr.req.InjectID = uuid.NewString()
 	}
 	warnNoToken(log, cfg.Backend)
+	warnSecretArgs(log, &cfg.origins, cfg.Backend.Token, "backend_url", cfg.Backend.URL)
 	if err := checkProxy(o); err != nil {
 		return cr, err
 	}

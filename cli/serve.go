@@ -160,6 +160,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		log.Warn("injectors not closed after the checks at start", zap.Error(err))
 	}
 	warnClearToken(log, sc.Platform.URL, sc.Platform.Token)
+	warnSecretArgs(log, &sc.origins, sc.Platform.Token, "openaev_url", sc.Platform.URL)
 	warnAPIRoute(log, sc.Platform.URL, sc.source("openaev_url"))
 	lookup := net.DefaultResolver.LookupHost
 	if o.lookupHost != nil {

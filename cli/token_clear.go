@@ -32,3 +32,25 @@ func warnClearToken(log *zap.Logger, rawURL, token string) {
 	log.Warn("the token goes in clear over http:// to a host that is not this machine: use https:// for this URL",
 		zap.String("url", httpx.StripCredentials(rawURL)))
 }
+
+// warnSecretArgs logs one WARN line for each secret the command line
+// gave: the token by --token, a user:password in the URL of urlKey
+// (--backend-url, --openaev-url) given by its flag. A command's
+// arguments are in /proc/PID/cmdline, which ps shows to every local user
+// for the whole life of the process (a daemon's, a retrying run's), and
+// in the shell's history; the environment and the config file are not.
+// The line names the flag, never the value, and where to give it instead.
+func warnSecretArgs(log *zap.Logger, o *origins, token, urlKey, rawURL string) {
+	const shown = " in ps (/proc/PID/cmdline) to every local user while the process runs, and in the shell's history: "
+	if from := o.secretFrom["token"]; strings.TrimSpace(token) != "" && strings.HasPrefix(from, "-") {
+		log.Warn("the token given by " + from + " shows" + shown + "give it by " + envPrefix + "TOKEN or the config file's token")
+	}
+	from := o.from[urlKey]
+	if !strings.HasPrefix(from, "-") {
+		return
+	}
+	if u, err := url.Parse(strings.TrimSpace(rawURL)); err == nil && u.User != nil {
+		log.Warn("the credentials (user:password@) of the URL given by " + from + " show" + shown + "give the URL by " +
+			envPrefix + strings.ToUpper(urlKey) + " or the config file's " + urlKey)
+	}
+}
