@@ -80,7 +80,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 	if cfg.InjectID != "" {
 		req.InjectID = cfg.InjectID
 	}
-	if err := checkPhase(*cfg, req.Phase); err != nil {
+	if err := checkPhase(*cfg, req.Phase, cfg.redaction(set.manifests())); err != nil {
 		return req, nil, err
 	}
 	switch {
@@ -133,8 +133,12 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 // inject file, named first by its line and column, as the file's other
 // values are (`inject file x.json:3:10: invalid phase "x": …`). The
 // openaev profile ignores the phase, wherever it is given (a flag of it
-// is refused, otherProfileFlags): nothing to check.
-func checkPhase(cfg runConfig, fromFile string) error {
+// is refused, otherProfileFlags): nothing to check. A phase holding a
+// secret redact removes (the token, a Secret setting) is refused first,
+// its value withheld, as an inject id holding one is: the phase travels
+// in every body, in its Idempotency-Key, in the outbox and in a dry
+// run's output.
+func checkPhase(cfg runConfig, fromFile string, redact func(string) string) error {
 	if cfg.openAEV() {
 		return nil
 	}
@@ -152,6 +156,13 @@ func checkPhase(cfg runConfig, fromFile string) error {
 		return usageErr("%sinvalid phase \"\": must not be blank: leave the key out for the default", prefix)
 	case phase == "":
 		return nil
+	}
+	if redact != nil && redact(phase) != phase {
+		secret := &signatures.ValidationError{Field: "phase", Reason: signatures.ReasonSecret, Withheld: true}
+		if prefix == "" {
+			return &ExitError{Code: ExitUsage, Err: cfg.named(secret)}
+		}
+		return usageErr("%s%w", prefix, secret)
 	}
 	if err := signatures.ValidateID("phase", phase); err != nil {
 		if prefix == "" {

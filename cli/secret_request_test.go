@@ -10,7 +10,7 @@ import (
 	"github.com/injectkit/injectkit/openaev"
 )
 
-// An inject id or a target holding the backend token is refused before
+// An inject id, a target or a phase holding the backend token is refused before
 // anything runs (exit 2, nothing sent, nothing stored), its value
 // withheld, as a target holding an injector's Secret setting is: it went
 // on, the token in the callback's URL and body, in the outbox file (4
@@ -26,6 +26,12 @@ func TestRequestHoldingTheTokenRefused(t *testing.T) {
 		{"inject id", "inject", []string{"--inject-id", token, "--target", "127.0.0.1"}},
 		{"inject id holding it", "inject", []string{"--inject-id", "run-" + token + "-1", "--target", "127.0.0.1"}},
 		{"target host name", "target", []string{"--inject-id", "inj-1", "--target", token + ".example.com"}},
+		// The phase is in every body, its Idempotency-Key and the
+		// outbox's record (outbox list's PHASE column).
+		{"phase", "phase (value withheld) (--phase)", []string{"--inject-id", "inj-1", "--target", "127.0.0.1", "--phase", token, "--phase-any"}},
+		{"phase holding it", "phase (value withheld) (--phase)", []string{"--inject-id", "inj-1", "--target", "127.0.0.1", "--phase", "done-" + token}},
+		{"phase of the inject file", ".json:1:28: invalid phase (value withheld)", []string{"--inject-id", "inj-1", "--phase-any", "--inject-file",
+			writeFile(t, "phase.json", `{"injector":"noop","phase":"`+token+`","targets":[{"value":"127.0.0.1"}]}`)}},
 		// No reception nor INVALID_USAGE either, whose paths name the
 		// inject: they carried the token to the platform.
 		{"inject id, openaev profile", "inject", []string{"--inject-id", "run-" + token, "--target", "127.0.0.1",
