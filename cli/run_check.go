@@ -62,6 +62,9 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 		}
 		cr.req.InjectID = uuid.NewString()
 	}
+	if err := secretURL("backend_url", cfg.where("backend_url"), cfg.Backend.URL, cfg.redaction(o.injectors().manifests())); err != nil {
+		return cr, err
+	}
 	warnNoToken(log, cfg.Backend)
 	warnSecretArgs(log, &cfg.origins, cfg.Backend.Token, "backend_url", cfg.Backend.URL)
 	if err := checkProxy(o); err != nil {

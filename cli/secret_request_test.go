@@ -104,3 +104,52 @@ func TestTargetHoldingTheProxyPasswordNamesTheVariable(t *testing.T) {
 		})
 	}
 }
+
+// A base URL holding the token in its host or path is refused before
+// anything runs or is sent (exit 2, nothing stored), its value withheld,
+// as an inject id holding it is: the outbox keeps the URL as the record's
+// backend, which outbox list's OWNER column showed in full and the file
+// held in clear, and a failed run's flush command named it with the
+// token [REDACTED], a command that could not be run. serve refuses an
+// --openaev-url holding it so.
+func TestBaseURLHoldingTheTokenRefused(t *testing.T) {
+	const token = "tok-9f3Kq27vLxP8"
+	be := newBackend(t, http.StatusServiceUnavailable)
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"run, path", nil, []string{"run", "noop", "--target", "127.0.0.1", "--inject-id", "inj-1", "--backend-url", be.URL + "/" + token},
+			"invalid backend_url (value withheld) (--backend-url): holds a secret"},
+		{"validate, path segment holding it", nil, []string{"validate", "noop", "--target", "127.0.0.1", "--inject-id", "inj-1", "--backend-url", be.URL + "/hook-" + token + "/x"},
+			"invalid backend_url (value withheld) (--backend-url): holds a secret"},
+		{"run, from the environment", map[string]string{"INJECTKIT_BACKEND_URL": be.URL + "/" + token}, []string{"run", "noop", "--target", "127.0.0.1", "--inject-id", "inj-1"},
+			"invalid backend_url (value withheld) (env INJECTKIT_BACKEND_URL): holds a secret"},
+		{"run, the openaev profile", nil, []string{"run", "noop", "--target", "127.0.0.1", "--inject-id", "inj-1", "--profile", "openaev", "--openaev-version", "2.4.0",
+			"--backend-url", be.URL + "/" + token}, "invalid backend_url (value withheld) (--backend-url): holds a secret"},
+		// Its outbox under a file, which it refuses after the URL: it
+		// exits either way, and only the URL's refusal is the one wanted.
+		{"serve", map[string]string{"INJECTKIT_OUTBOX": filepath.Join(writeFile(t, "file", ""), "outbox.db")},
+			[]string{"serve", "--openaev-url", be.URL + "/" + token, "--injector-id", injectorID, "--injectors", "noop", "--listen-addr", ""},
+			"invalid openaev_url (value withheld) (--openaev-url): holds a secret"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": token}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			box = env["INJECTKIT_OUTBOX"]
+			r := run(t, registry(), env, tt.args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, want 2 saying %q:\n%s%s", r.code, tt.want, r.stdout, r.stderr)
+			}
+			nothingOfToken(t, r, be, box, token)
+			if _, err := os.Stat(box); err == nil {
+				t.Errorf("outbox file %s created, want none", box)
+			}
+		})
+	}
+}

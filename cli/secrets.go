@@ -10,6 +10,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // secretValues returns the values no output of a command may show, in any
@@ -233,4 +234,20 @@ func redactExit(err error, secrets []string) error {
 		return err
 	}
 	return httpx.RedactError(err, secrets...)
+}
+
+// secretURL refuses a base URL (backend_url, openaev_url) whose host,
+// path or port, its user:password left out, holds a secret redact removes
+// (the token, an injector's Secret setting), its value withheld, as an
+// inject id holding one is: the URL is the outbox's record of each body
+// it keeps, which outbox list shows, and the flush command a failed run
+// prints names it.
+func secretURL(key, where, raw string, redact func(string) string) error {
+	if raw == "" || redact == nil {
+		return nil
+	}
+	if u := httpx.StripCredentials(raw); redact(u) != u {
+		return usageErr("invalid %s (value withheld)%s: %s", key, where, signatures.ReasonSecret)
+	}
+	return nil
 }

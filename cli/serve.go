@@ -131,6 +131,9 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	if err := checkProxy(o); err != nil {
 		return err
 	}
+	if err := secretURL("openaev_url", sc.where("openaev_url"), sc.Platform.URL, logRedaction(secrets)); err != nil {
+		return err
+	}
 	daemonOpts, profileOpts, selected, err := sc.check(c.Context, set)
 	if err != nil {
 		return err
