@@ -62,7 +62,7 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 		}
 		cr.req.InjectID = uuid.NewString()
 	}
-	if err := secretURL("backend_url", cfg.where("backend_url"), cfg.Backend.URL, cfg.redaction(o.injectors().manifests())); err != nil {
+	if err := secretURL("backend_url", cfg.where("backend_url"), cfg.Backend.URL, cfg.secrets(o.injectors().manifests())); err != nil {
 		return cr, err
 	}
 	warnNoToken(log, cfg.Backend)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -39,8 +40,14 @@ func secretValues(bc backendConfig, settings injectorSettings, ms []framework.Ma
 // config file's as it gave them): the runtime's (runtime.WithLogRedaction), which withholds a refused param
 // holding one.
 func (cfg runConfig) redaction(ms []framework.Manifest) func(string) string {
-	file, _ := cfg.readFileSecrets() // one the environment overrides too
-	return logRedaction(append(secretValues(cfg.Backend, cfg.injectors, ms), file...))
+	return logRedaction(cfg.secrets(ms))
+}
+
+// secrets returns the run's secrets redaction redacts: secretValues, and
+// the config file's as it gave them (one the environment overrides too).
+func (cfg runConfig) secrets(ms []framework.Manifest) []string {
+	file, _ := cfg.readFileSecrets()
+	return append(secretValues(cfg.Backend, cfg.injectors, ms), file...)
 }
 
 // rawSecrets returns the secrets as the flags and the environment give
@@ -237,12 +244,15 @@ func redactExit(err error, secrets []string) error {
 }
 
 // secretURL refuses a base URL (backend_url, openaev_url) whose host,
-// path or port, its user:password left out, holds a secret redact removes
-// (the token, an injector's Secret setting), its value withheld, as an
-// inject id holding one is: the URL is the outbox's record of each body
-// it keeps, which outbox list shows, and the flush command a failed run
-// prints names it.
-func secretURL(key, where, raw string, redact func(string) string) error {
+// path or port, its user:password left out, holds one of secrets (the
+// token, an injector's Secret setting), its value withheld, as an inject
+// id holding one is: the URL is the outbox's record of each body it
+// keeps, which outbox list shows, and the flush command a failed run
+// prints names it. A secret shorter than httpx.ShortSecret, hardly a real
+// one, is left out: the token "1" is a word of http://127.0.0.1:8080.
+func secretURL(key, where, raw string, secrets []string) error {
+	long := slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return len(strings.TrimSpace(s)) < httpx.ShortSecret })
+	redact := logRedaction(long)
 	if raw == "" || redact == nil {
 		return nil
 	}

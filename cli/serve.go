@@ -131,7 +131,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	if err := checkProxy(o); err != nil {
 		return err
 	}
-	if err := secretURL("openaev_url", sc.where("openaev_url"), sc.Platform.URL, logRedaction(secrets)); err != nil {
+	if err := secretURL("openaev_url", sc.where("openaev_url"), sc.Platform.URL, secrets); err != nil {
 		return err
 	}
 	daemonOpts, profileOpts, selected, err := sc.check(c.Context, set)
