@@ -202,11 +202,14 @@ func newRecentSet(max int) *recentSet {
 	return &recentSet{max: max, ids: map[string]struct{}{}, ring: make([]string, 0, max)}
 }
 
-func (s *recentSet) add(id string) {
+func (s *recentSet) add(id string) { s.addNew(id) }
+
+// addNew adds id and reports whether it was not held already.
+func (s *recentSet) addNew(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.ids[id]; ok {
-		return
+		return false
 	}
 	if len(s.ring) < s.max {
 		s.ring = append(s.ring, id)
@@ -216,6 +219,7 @@ func (s *recentSet) add(id string) {
 		s.next = (s.next + 1) % s.max
 	}
 	s.ids[id] = struct{}{}
+	return true
 }
 
 func (s *recentSet) has(id string) bool {

@@ -39,6 +39,10 @@ type Profile struct {
 	// process runs again (Processor.Reopened): their "complete" leaves
 	// out the findings the platform stores already.
 	reopened *recentSet
+	// unreportedSaid holds the "complete" bodies (inject id and hash)
+	// whose inject the platform finalized without a result, said once
+	// (sayUnreported).
+	unreportedSaid *recentSet
 	// unreadSeen is set by the first answer to a reception that cannot be
 	// read (see earlier).
 	unreadSeen atomic.Bool
@@ -64,7 +68,8 @@ func NewProfile(c *Client, manifests []framework.Manifest, log *zap.Logger, opts
 		log = zap.NewNop()
 	}
 	p := &Profile{client: c, log: log, manifests: map[string]framework.Manifest{}, maxPayload: DefaultMaxPayloadSize,
-		received: newRecentSet(recentInjects), reopened: newRecentSet(recentInjects), notes: newCompleteNotes()}
+		received: newRecentSet(recentInjects), reopened: newRecentSet(recentInjects),
+		unreportedSaid: newRecentSet(recentInjects), notes: newCompleteNotes()}
 	for _, m := range manifests {
 		p.manifests[m.Name] = m
 	}

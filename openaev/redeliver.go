@@ -136,7 +136,7 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 				}
 			}
 			if unreported != "" {
-				p.sayUnreported(ctx, injectID, unreported, &warned)
+				p.sayUnreported(ctx, injectID, unreported, body, &warned)
 			}
 			return nil
 		}

@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -172,14 +174,22 @@ func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []b
 	return "", errors.Join(errSuperseded, errUnsure)
 }
 
-// sayUnreported logs, once per "complete" (said), the WARN that the
+// sayUnreported logs, once per "complete" (body), the WARN that the
 // platform finalized inject id without a result (status) and that the
-// "complete" about to be sent is saved all the same.
-func (p *Profile) sayUnreported(ctx context.Context, injectID, status string, said *verdictSaid) {
+// "complete" about to be sent is saved all the same: once for the
+// attempts of one send (said), and once for the sends of one body, which
+// a result serve holds in memory makes about once a minute (it was said
+// at each: 26 times in a 40-minute full-disk run).
+func (p *Profile) sayUnreported(ctx context.Context, injectID, status string, body []byte, said *verdictSaid) {
 	if said.unreported {
 		return
 	}
 	said.unreported = true
+	h := fnv.New64a()
+	h.Write(body)
+	if !p.unreportedSaid.addNew(injectID + "\x00" + strconv.FormatUint(h.Sum64(), 16)) {
+		return
+	}
 	p.log.Warn("the platform finalized the inject without a result (its pending sweep: no complete trace, status "+
 		status+"); the result is sent all the same, and the platform saves it", injectField(ctx, injectID),
 		zap.String("status", status))

@@ -331,3 +331,32 @@ func heldForTheRequeues(t *testing.T, s *serveEnv, clock *testkit.Clock, window 
 	checkTakenOnce(t, s.platform, id)
 	noneDropped(t, s.platform)
 }
+
+// TestSweptHeldResultSaidOnce: a result serve holds in memory (no outbox)
+// for an inject the platform finalized without a result is tried about
+// once a minute; each try asked the platform again and logged the WARN
+// that the inject was finalized without one, 26 times in a 40-minute
+// full-disk run. The WARN is said once per "complete", whatever the
+// number of tries.
+func TestSweptHeldResultSaidOnce(t *testing.T) {
+	const id = "i-held"
+	var s *serveEnv
+	sweep := &sweepAt{atReception: true, platform: func() *openaevtest.Platform { return s.platform }}
+	s = newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop",
+		httpClient: &http.Client{Transport: sweep}})
+	s.platform.FailComplete(id, http.StatusServiceUnavailable, 6) // 3 tries of 2 attempts (newServeEnv)
+	msg := nmapAssetsMessage(t, s.env, id, 2)
+	if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg}); err != nil {
+		t.Fatalf("settled with %v, want acknowledged", err)
+	}
+	if !sweep.fired.Load() {
+		t.Fatal("the platform's sweep never ran")
+	}
+	checkTakenOnce(t, s.platform, id)
+	if tries := s.logs.FilterMessageSnippet("terminal callback still not delivered").Len(); tries < 2 {
+		t.Fatalf("%d tries after the first, want at least 2", tries)
+	}
+	if n := s.logs.FilterMessageSnippet(msgSwept).Len(); n != 1 {
+		t.Errorf("%d WARN lines %q over the held result's tries, want 1", n, msgSwept)
+	}
+}
