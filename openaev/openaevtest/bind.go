@@ -75,18 +75,22 @@ func fieldsOf(v Version, kind, name string) (fieldType, bool) {
 }
 
 // readBody reads body b of a call of kind as the platform of version v
-// does.
+// does. An object is read in one pass, its members taken as the decoder
+// meets them: a body of tens of MiB is scanned twice for its members and
+// twice for their values, not twice more for the object first.
 func readBody(v Version, kind string, b []byte) bodyRead {
 	dec := json.NewDecoder(bytes.NewReader(b))
-	var first json.RawMessage
-	if dec.Decode(&first) != nil {
-		return bodyRead{value: b}
+	members, ok := readObject(dec)
+	if !ok {
+		// Not an object, or not JSON: the first value, if Go reads one.
+		dec = json.NewDecoder(bytes.NewReader(b))
+		var first json.RawMessage
+		if dec.Decode(&first) != nil {
+			return bodyRead{value: b}
+		}
+		return bodyRead{value: b[:dec.InputOffset()]}
 	}
 	r := bodyRead{value: b[:dec.InputOffset()]}
-	members, ok := objectMembers(first)
-	if !ok {
-		return r
-	}
 	r.body = make(map[string]any, len(members))
 	for _, m := range members {
 		t, known := fieldsOf(v, kind, m.name)
@@ -109,7 +113,13 @@ func readBody(v Version, kind string, b []byte) bodyRead {
 // objectMembers returns the members of a JSON object in the order
 // written, duplicates included, or false when v is not an object.
 func objectMembers(v json.RawMessage) ([]member, bool) {
-	dec := json.NewDecoder(bytes.NewReader(v))
+	return readObject(json.NewDecoder(bytes.NewReader(v)))
+}
+
+// readObject reads the JSON object dec reads next, returning its members
+// in the order written, duplicates included, or false when that value is
+// no object or no valid JSON.
+func readObject(dec *json.Decoder) ([]member, bool) {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, false
 	}
@@ -125,6 +135,9 @@ func objectMembers(v json.RawMessage) ([]member, bool) {
 			return nil, false
 		}
 		ms = append(ms, member{name, raw})
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, false
 	}
 	return ms, true
 }

@@ -1,6 +1,7 @@
 package openaevtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -138,11 +139,23 @@ func fail(status int, msg string) (int, string, []byte) {
 	return status, jsonType, errorBody(msg)
 }
 
+// maxRequestBody bounds what the stand-in reads of a request's body.
+const maxRequestBody = 256 << 20
+
+// readRequestBody reads r's body, up to maxRequestBody bytes, into a
+// buffer of the length the request declares: io.ReadAll grows its buffer
+// by copies, a second or more of a body of tens of MiB under -race.
+func readRequestBody(r *http.Request) []byte {
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 0), maxRequestBody)+bytes.MinRead))
+	_, _ = buf.ReadFrom(io.LimitReader(r.Body, maxRequestBody))
+	return buf.Bytes()
+}
+
 // handle checks and answers one call, filling c.
 func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 	var read bodyRead
 	if c.Kind != KindRegistration {
-		c.Raw, _ = io.ReadAll(io.LimitReader(r.Body, 256<<20))
+		c.Raw = readRequestBody(r)
 		read = readBody(p.version, c.Kind, c.Raw)
 		c.Body = read.body
 		if c.Kind == KindTrace {
