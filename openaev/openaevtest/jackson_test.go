@@ -13,37 +13,46 @@ import (
 // string value of which is longer than 20,000,000 characters (decoded,
 // UTF-16 units) with a 400, on every line: nothing of the callback is
 // kept and the inject stays PENDING. A string at the limit, or one whose
-// UTF-8 bytes only are over it, is read.
+// UTF-8 bytes or escaped form only are over it, is read.
+//
+// Each value is the limit's worth of "x" save one, then one character
+// that tells a count of characters from a count of bytes: written one
+// byte over as an escape, one byte over as UTF-8, one unit over as
+// UTF-16. A body is made once, by bytes.Repeat (json.Marshal encodes a
+// string byte by byte, seconds per 20 MB under -race), and the cases run
+// in parallel: each posts 20 MB, which the stand-in reads as Jackson does.
 func TestOverlongStringRefused(t *testing.T) {
 	n := openaevtest.MaxStringLen
 	tests := []struct {
 		name  string
 		field string
-		unit  string // the value is unit, count times
-		count int
+		fill  int    // the value is fill "x"
+		tail  string // then tail
 		want  int
 	}{
-		{"structured output at the limit", "execution_output_structured", "x", n, 200},
-		{"structured output one over", "execution_output_structured", "x", n + 1, 400},
-		{"escapes count decoded", "execution_output_structured", `"`, n, 200},
-		{"2-byte characters, bytes over, characters under", "execution_output_structured", "é", n/2 + 1, 200},
-		{"characters outside the BMP take two units", "execution_output_structured", "😀", n/2 + 1, 400},
-		{"message one over", "execution_message", "m", n + 1, 400},
+		{"structured output at the limit", "execution_output_structured", n, "", 200},
+		{"structured output one over", "execution_output_structured", n + 1, "", 400},
+		{"an escape counts decoded: written one over, read at the limit", "execution_output_structured", n - 1, `"`, 200},
+		{"a 2-byte character counts once: bytes one over, characters at the limit", "execution_output_structured", n - 1, "é", 200},
+		{"a character outside the BMP takes two units: one over", "execution_output_structured", n - 1, "😀", 400},
+		{"message one over", "execution_message", n + 1, "", 400},
 	}
 	for _, tt := range tests {
-		// Made once for both versions, as json.Marshal makes it.
-		var body []byte
+		tail, err := json.Marshal(tt.tail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		value := append(bytes.Repeat([]byte("x"), tt.fill), tail[1:len(tail)-1]...)
+		body := fieldValue(t, callback("complete", "SUCCESS", nil), tt.field, value)
 		for _, v := range []openaevtest.Version{openaevtest.Current, openaevtest.Version24} {
 			if v == openaevtest.Version24 && !strings.HasPrefix(tt.name, "structured output") {
 				continue // the same rule: the limit and one over suffice
 			}
 			t.Run(v.String()+" "+tt.name, func(t *testing.T) {
+				t.Parallel()
 				// A broker whose max_message_size was raised (RabbitMQ
 				// 3.x's default, 128 MiB): rule 15 does not apply.
 				p := platformWithNmap(t, openaevtest.WithVersion(v), openaevtest.WithMaxMessageSize(128<<20))
-				if body == nil {
-					body = repeatedField(t, callback("complete", "SUCCESS", nil), tt.field, tt.unit, tt.count)
-				}
 				if st, _ := post(t, p, "/api/injects/execution/callback/i1", token, "application/json", body); st != tt.want {
 					t.Fatalf("status %d, want %d", st, tt.want)
 				}
@@ -56,13 +65,23 @@ func TestOverlongStringRefused(t *testing.T) {
 	}
 }
 
-// repeatedField returns body as JSON, its field set to unit count times:
-// the bytes json.Marshal gives, made in one buffer of their size, where
-// strings.Repeat and json.Marshal copied the tens of MiB of the value
-// three times (a third of TestOverlongStringRefused's time under -race).
+// repeatedField returns body as JSON, its field set to unit count times.
 // json.Marshal encodes a string character by character, so the encoded
 // value is the encoded unit count times.
 func repeatedField(t *testing.T, body map[string]any, field, unit string, count int) []byte {
+	t.Helper()
+	enc, err := json.Marshal(unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fieldValue(t, body, field, bytes.Repeat(enc[1:len(enc)-1], count))
+}
+
+// fieldValue returns body as JSON, its field set to the string whose
+// encoded form, quotes aside, is value: the bytes json.Marshal gives,
+// made in one buffer of their size, where json.Marshal, which encodes a
+// string byte by byte, takes seconds per 20 MB under -race.
+func fieldValue(t *testing.T, body map[string]any, field string, value []byte) []byte {
 	t.Helper()
 	body[field] = ""
 	b, err := json.Marshal(body)
@@ -71,17 +90,13 @@ func repeatedField(t *testing.T, body map[string]any, field, unit string, count 
 	}
 	empty := []byte(`"` + field + `":""`)
 	at := bytes.Index(b, empty)
-	enc, err := json.Marshal(unit)
-	if at < 0 || err != nil {
-		t.Fatalf("%s not in %s (%v)", empty, b, err)
+	if at < 0 {
+		t.Fatalf("%s not in %s", empty, b)
 	}
-	enc = enc[1 : len(enc)-1]
 	at += len(empty) - 1 // at the closing quote
-	out := make([]byte, 0, len(b)+len(enc)*count)
+	out := make([]byte, 0, len(b)+len(value))
 	out = append(out, b[:at]...)
-	for range count {
-		out = append(out, enc...)
-	}
+	out = append(out, value...)
 	return append(out, b[at:]...)
 }
 
