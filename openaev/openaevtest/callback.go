@@ -169,13 +169,7 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 			p.breaking[s.Type] = true
 		}
 	}
-	if len(c.Signatures) > 0 || p.declaresSignaturesLocked(in, outputs) {
-		if in.batches == 0 {
-			in.signatures = nil // the first batch replaces the platform's own
-		}
-		in.batches++
-		in.signatures = append(in.signatures, c.Signatures...)
-	}
+	in.appendSignaturesLocked(c.Signatures) // ownsignatures.go
 	if lost != "" {
 		if atCommit != "" {
 			return atCommit, atCommitStatus
@@ -317,17 +311,6 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 		return nil, nil, atCommit, atCommitStatus
 	}
 	return out, rows, "", 0
-}
-
-// declaresSignaturesLocked reports whether the processed outputs held a
-// signature envelope (even an empty one, which still replaces).
-func (p *Platform) declaresSignaturesLocked(in *inject, outputs map[string]any) bool {
-	for _, o := range p.contracts[in.contract].outputs {
-		if _, ok := outputs[o.Field]; ok && o.Type == "expectation_signature" {
-			return true
-		}
-	}
-	return false
 }
 
 // finalStatus is the inject's status after a processed "complete", from

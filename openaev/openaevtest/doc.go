@@ -164,20 +164,15 @@
 //     and "data" callbacks on Current. Signatures exist on Current only,
 //     stored when rule 11 allows (SignatureOutputProcessor): DETECTION and PREVENTION groups, scalar
 //     values with text (StringUtils.hasText: "", spaces, a tab dropped), targets naming an agent, asset or
-//     asset group (agent_id or agent, asset_id or asset, asset_group_id or asset_group): parseSignatures; the first
-//     batch replaces the inject's signatures and later batches append
-//     (InjectExpectationLockService, issue #5447). Each target's signatures
-//     go to the expectations its most precise id names, looked up alone
-//     (InjectExpectationService.appendExpectationSignatures →
-//     findTechnicalExpectationsForTarget over InjectExpectationRepository;
-//     earlier named applySignaturesFromStructuredOutput): an agent → that
-//     agent's expectations only (findAllByInjectAndAgent), whatever asset
-//     or asset group the target also names, so the other agents of a
-//     multi-agent asset get none; else an asset → the asset's own
-//     expectations (findAllByInjectAndAsset: agent IS NULL), never its
-//     agents'; else an asset group → the group's own
-//     (findAllByInjectAndAssetGroup: asset and agent IS NULL).
-//     None there, none stored (Call.SignaturesUnattached; targetexpectations.go).
+//     asset group (agent_id or agent, asset_id or asset, asset_group_id or asset_group): parseSignatures.
+//     At publish the platform signs each agent's expectations itself (parent_process_name, source
+//     IPs); an injector's signatures replace an expectation's the first time it receives some,
+//     then append; an empty envelope touches nothing (ownsignatures.go's file comment has the
+//     detail). Each target's signatures go to the expectations its most precise id names
+//     (appendExpectationSignatures → findTechnicalExpectationsForTarget): an agent → that
+//     agent's only, whatever asset or group it also names; else an asset → the asset's own
+//     (agent IS NULL), never its agents'; else an asset group → the group's own. None there,
+//     none stored (Call.SignaturesUnattached; targetexpectations.go).
 //     ExpectationSignatures answers per expectation. Two targets
 //     resolving to the same expectations may store their signatures
 //     twice (InjectExpectationLockService.applySignaturesForExpectationWithLock

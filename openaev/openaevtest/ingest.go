@@ -229,7 +229,7 @@ func (p *Platform) batchLocked(batch []queuedCall) int {
 // transaction.
 func (in *inject) rollBack(before inject) {
 	in.findings, in.stored, in.rows = before.findings, before.stored, before.rows
-	in.signatures, in.batches = before.signatures, before.batches
+	in.signatures, in.initialized = before.signatures, before.initialized
 }
 
 // clone returns a copy of in sharing nothing that processing changes.
@@ -238,6 +238,7 @@ func (in *inject) clone() inject {
 	out.completes = slices.Clone(in.completes)
 	out.traces = slices.Clone(in.traces)
 	out.signatures = slices.Clone(in.signatures)
+	out.initialized = maps.Clone(in.initialized)
 	out.findings = maps.Clone(in.findings)
 	out.stored = maps.Clone(in.stored)
 	out.rows = slices.Clone(in.rows)

@@ -51,6 +51,7 @@ func (p *Platform) Message(in QueuedInject) []byte {
 	if held := p.injects[in.ID]; held != nil {
 		held.content = in.Content
 		held.expected = p.expectationsOfLocked(held, in)
+		p.publishSignaturesLocked(held, in)
 	}
 	p.mu.Unlock()
 	r := p.orderRand()

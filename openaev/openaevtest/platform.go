@@ -31,22 +31,22 @@ type failure struct{ status, n, skip int }
 
 // inject is the platform's state of one inject.
 type inject struct {
-	contract   string
-	injector   string // the injector it names (inject_injector), "" for none: injectinjector.go
-	status     string
-	denied     bool
-	reopenings int
-	completes  []string // the statuses of its processed "complete" callbacks
-	traces     []trace  // its execution traces (status_traces), in order
-	batches    int      // signature batches stored
-	signatures []Signature
-	findings   map[string]any
-	stored     map[findingKey]bool     // the findings table's rows of the inject (rule 14)
-	rows       []FindingRow            // the same, in the order stored, with their assets
-	agents     []Agent                 // the primary agents of its assets (SetInjectAgents)
-	verdicts   map[Expectation]Verdict // its VULNERABILITY expectations (rule 18)
-	content    map[string]any          // its inject_content, as its message carries it (Platform.Message)
-	expected   *targetExpectations     // its technical expectations, nil until Platform.Message (targetexpectations.go)
+	contract    string
+	injector    string // the injector it names (inject_injector), "" for none: injectinjector.go
+	status      string
+	denied      bool
+	reopenings  int
+	completes   []string // the statuses of its processed "complete" callbacks
+	traces      []trace  // its execution traces (status_traces), in order
+	signatures  []Signature
+	initialized map[string]bool // the expectations that received an injector's signatures (ownsignatures.go)
+	findings    map[string]any
+	stored      map[findingKey]bool     // the findings table's rows of the inject (rule 14)
+	rows        []FindingRow            // the same, in the order stored, with their assets
+	agents      []Agent                 // the primary agents of its assets (SetInjectAgents)
+	verdicts    map[Expectation]Verdict // its VULNERABILITY expectations (rule 18)
+	content     map[string]any          // its inject_content, as its message carries it (Platform.Message)
+	expected    *targetExpectations     // its technical expectations, nil until Platform.Message (targetexpectations.go)
 	// sentAt and endAt are its status's trackingSentDate (AddInject,
 	// Dispatch) and trackingEndDate (a final status computed), zero for
 	// none.

@@ -1,0 +1,160 @@
+// How the platform holds an inject's expectation signatures (rule 5 of
+// the package doc, in detail; Current read, files under openaev-api/src/
+// main/java/io/openaev/):
+//
+//   - Its own, at publish. Before it publishes an inject to an external
+//     injector the platform creates the inject's expectations
+//     (Executor.executeExternal → InjectExpectationService
+//     .computeAndSaveExpectationsFromInjectContent, with the injector's
+//     type as implant type) and computes signatures on each leaf
+//     (ExpectationUtils.computeSignatures): an agent's expectation gets
+//     parent_process_name "<injector type><inject id>-agent-<agent id>",
+//     source_ipv4_address or source_ipv6_address for each of its
+//     endpoint's IPs (endpoint_ips, then endpoint_seen_ip; a value that is
+//     no IP gives none), and target signatures for the values of the
+//     contract's targeted-asset fields (getValueTargetedAssetMap, not
+//     modelled: the stand-in's injects resolve none at publish). The
+//     asset's and asset group's own expectations get none. 2.4.0's
+//     Executor creates no expectation for an external injector's inject
+//     (only OpenAEVImplantExecutor computes signatures): none there.
+//   - An injector's, per expectation. SignatureOutputProcessor calls
+//     appendExpectationSignatures once per target and expectation type;
+//     an empty list returns at once (an empty envelope, or one whose
+//     values all lack text, touches nothing). Otherwise, for each
+//     expectation the target resolves to (attaches), InjectExpectation
+//     LockService.applySignaturesForExpectationWithLock clears that
+//     expectation's signatures the first time it receives some
+//     (signatures_initialized false: the platform's own go) and appends
+//     afterwards. An expectation no injector signature reached keeps the
+//     platform's own.
+//
+// The stand-in keys both by the class of expectations a target resolves
+// to (an agent's, an asset's own, an asset group's own) and the
+// expectation type: every expectation of a class receives the same
+// signatures, and a class is cleared or kept whole.
+
+package openaevtest
+
+import (
+	"net/netip"
+	"slices"
+)
+
+// signedTypes are the expectation types whose agent expectations the
+// platform signs at publish (computeSignatures' callers: prevention,
+// detection, vulnerability).
+var signedTypes = []string{"DETECTION", "PREVENTION", "VULNERABILITY"}
+
+// publishSignaturesLocked sets in's signatures to those the platform
+// computes when it publishes in to its injector with the expectations
+// in.expected holds, and marks no expectation as having received an
+// injector's signatures.
+func (p *Platform) publishSignaturesLocked(in *inject, q QueuedInject) {
+	in.signatures, in.initialized = nil, nil
+	if in.expected == nil || p.version == Version24 {
+		return
+	}
+	prefix := p.injectTypeLocked(in)
+	ips := map[string][]string{} // the IPs of each endpoint, by asset id
+	endpoints := slices.Clone(q.Assets)
+	for _, g := range q.AssetGroups {
+		gid, _ := g["asset_group_id"].(string)
+		endpoints = append(endpoints, p.groups[gid]...)
+	}
+	for _, e := range endpoints {
+		if id := assetID(e); id != "" {
+			ips[id] = endpointIPs(e)
+		}
+	}
+	seen := map[string]bool{}
+	for _, e := range in.expected.targets {
+		if e.Agent == "" || seen[e.Agent] {
+			continue // an agent's signatures are the same under each group
+		}
+		seen[e.Agent] = true
+		for _, t := range signedTypes {
+			if !in.expected.types[t] {
+				continue
+			}
+			base := Signature{Agent: e.Agent, Asset: e.Asset, ExpectationType: t}
+			s := base
+			s.Type, s.Value = "parent_process_name", prefix+q.ID+"-agent-"+e.Agent
+			in.signatures = append(in.signatures, s)
+			for _, ip := range ips[e.Asset] {
+				if typ := sourceIPType(ip); typ != "" {
+					s := base
+					s.Type, s.Value = typ, ip
+					in.signatures = append(in.signatures, s)
+				}
+			}
+		}
+	}
+}
+
+// endpointIPs returns an endpoint's IPs as Endpoint.getIps, then its
+// seen IP (ExpectationUtils.getIpsFromAsset).
+func endpointIPs(e map[string]any) []string {
+	var out []string
+	if v, ok := e["endpoint_ips"]; ok && v != nil {
+		out = javaIPs(v)
+	}
+	if s, ok := e["endpoint_seen_ip"].(string); ok {
+		out = append(out, s)
+	}
+	return out
+}
+
+// sourceIPType is createIpSignature's type for a source IP, "" for a
+// value that is neither IPv4 nor IPv6.
+func sourceIPType(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	switch {
+	case err != nil || a.Zone() != "":
+		return ""
+	case a.Is4():
+		return "source_ipv4_address"
+	}
+	return "source_ipv6_address"
+}
+
+// injectTypeLocked is the type of the injector in is published to: the
+// injector it names, else its contract's.
+func (p *Platform) injectTypeLocked(in *inject) string {
+	if in.injector != "" {
+		return p.injectorTypeLocked(in.injector)
+	}
+	if in.contract == "" {
+		return ""
+	}
+	t, _ := p.contractDocLocked(in.contract)["injector_contract_injector_type"].(string)
+	return t
+}
+
+// classOf names the expectations signature s goes to (attaches) and its
+// expectation type: the unit the platform clears once.
+func classOf(s Signature) string {
+	switch {
+	case s.Agent != "":
+		return "agent\x00" + s.Agent + "\x00" + s.ExpectationType
+	case s.Asset != "":
+		return "asset\x00" + s.Asset + "\x00" + s.ExpectationType
+	}
+	return "group\x00" + s.AssetGroup + "\x00" + s.ExpectationType
+}
+
+// appendSignaturesLocked stores a processed callback's signatures on in:
+// each class of expectations they reach is cleared the first time it
+// receives some, then they are appended. No signatures, nothing touched.
+func (in *inject) appendSignaturesLocked(sigs []Signature) {
+	for _, s := range sigs {
+		k := classOf(s)
+		if !in.initialized[k] {
+			in.signatures = slices.DeleteFunc(in.signatures, func(o Signature) bool { return classOf(o) == k })
+			if in.initialized == nil {
+				in.initialized = map[string]bool{}
+			}
+			in.initialized[k] = true
+		}
+		in.signatures = append(in.signatures, s)
+	}
+}
