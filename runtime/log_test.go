@@ -133,3 +133,36 @@ func TestRunExecutedLine(t *testing.T) {
 		})
 	}
 }
+
+// An unknown injector's name and a refused inject id are the caller's
+// input, as long as its command line or inject file allows (a 3 000-byte
+// name made a 3 343-byte WARN "inject rejected", a 3 000-byte id 3 248):
+// the lines of a run carry the name cut at signatures.MaxQuoted bytes, as
+// the error quotes it, and the id past the longest valid one.
+func TestLoggedInjectorNameCut(t *testing.T) {
+	long := strings.Repeat("a", 3000)
+	for _, tc := range []struct{ name, id, injector, wantID, want string }{
+		{"known", "i-1", "fake", "i-1", "fake"},
+		{"unknown, at the limit", "i-1", long[:signatures.MaxQuoted], "i-1", long[:signatures.MaxQuoted]},
+		{"unknown, past it", "i-1", long, "i-1", long[:signatures.MaxQuoted] + "…"},
+		{"id at the limit", long[:signatures.MaxIDLength], "fake", long[:signatures.MaxIDLength], "fake"},
+		{"id past it", long, "fake", long[:signatures.MaxIDLength] + "…", "fake"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rt, logs := newRuntime(t, &frameworktest.Executor{}, &recorder{})
+			_, _ = rt.Run(context.Background(), runtime.Request{InjectID: tc.id, Injector: tc.injector, Targets: loopback()})
+			if logs.Len() == 0 {
+				t.Fatal("no line logged")
+			}
+			for _, e := range logs.All() {
+				m := e.ContextMap()
+				if got := m["injector"]; got != tc.want {
+					t.Errorf("%q carries injector of %d bytes, want %d", e.Message, len(got.(string)), len(tc.want))
+				}
+				if got := m["inject_id"]; got != tc.wantID {
+					t.Errorf("%q carries inject_id of %d bytes, want %d", e.Message, len(got.(string)), len(tc.wantID))
+				}
+			}
+		})
+	}
+}

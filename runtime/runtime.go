@@ -127,7 +127,11 @@ func (noObserver) OnDelivered(*Report, time.Duration, error) {}
 // injectLog returns the runtime's logger scoped to one request: its
 // inject_id, injector and LogFields.
 func (rt *Runtime) injectLog(req Request) *zap.Logger {
-	fields := append([]zap.Field{zap.String("inject_id", req.InjectID), zap.String("injector", req.Injector)}, req.LogFields...)
+	// The injector's name is cut as an error quotes it (an unknown one is
+	// the caller's input, of any length), the inject id past the longest
+	// a valid one is (a refused one is too).
+	fields := append([]zap.Field{zap.String("inject_id", signatures.Shorten(req.InjectID, signatures.MaxIDLength)),
+		zap.String("injector", signatures.Shorten(req.Injector, signatures.MaxQuoted))}, req.LogFields...)
 	return rt.log.With(fields...)
 }
 
