@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // An INJECTKIT_ variable of the environment is a setting: one that no
@@ -270,7 +271,14 @@ func slipOf(name string, known []string) string {
 	return ""
 }
 
-func (o *origins) setStrayEnv(names []string) { o.strayEnv = names }
+// setStrayEnv keeps names for warnStrayEnv, each cut as an error quotes a
+// value: a name is as long as the environment allows.
+func (o *origins) setStrayEnv(names []string) {
+	o.strayEnv = make([]string, len(names))
+	for i, n := range names {
+		o.strayEnv[i] = signatures.Shorten(n, signatures.MaxQuoted)
+	}
+}
 
 // warnStrayEnv writes one WARN line naming the unknown INJECTKIT_
 // variables checkEnv let pass (never their values), if any: name is the

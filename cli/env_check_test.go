@@ -9,6 +9,7 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport"
 )
 
@@ -82,6 +83,10 @@ func TestUnknownEnvironmentVariableRefused(t *testing.T) {
 		{"a port without its service's host", map[string]string{"INJECTKIT_PORT": "tcp://10.0.0.9:9464"},
 			append([]string{"validate"}, warned...), "", `"names": ["INJECTKIT_PORT"]`},
 		{"injectors", map[string]string{"INJECTKIT_ZZZ_QQQ": "s3cret"}, []string{"injectors"}, "", `"names": ["INJECTKIT_ZZZ_QQQ"]`},
+		// A name as long as the environment allows is cut as an error
+		// quotes a value (a 3 000-byte name made a 3 135-byte line).
+		{"a long name unlike any", map[string]string{"INJECTKIT_" + strings.Repeat("Q", 3000): "s3cret"},
+			append([]string{"run"}, warned...), "", `"names": ["INJECTKIT_` + strings.Repeat("Q", signatures.MaxQuoted-len("INJECTKIT_")) + `…"]`},
 		{"outbox list, a lower case name unlike any", map[string]string{"injectkit_zzz": "s3cret", "INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "o.db")},
 			[]string{"outbox", "list"}, "", `"names": ["injectkit_zzz"]`},
 	}
