@@ -39,7 +39,7 @@ type inject struct {
 	completes   []string // the statuses of its processed "complete" callbacks
 	traces      []trace  // its execution traces (status_traces), in order
 	signatures  []Signature
-	initialized map[string]bool // the expectations that received an injector's signatures (ownsignatures.go)
+	initialized map[string]bool // by class: true once it received an injector's signatures, false while it holds only the platform's (ownsignatures.go)
 	findings    map[string]any
 	stored      map[findingKey]bool     // the findings table's rows of the inject (rule 14)
 	rows        []FindingRow            // the same, in the order stored, with their assets
