@@ -3,11 +3,9 @@ package cli_test
 import (
 	"bytes"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
@@ -19,15 +17,15 @@ import (
 type firstWrite struct {
 	mu     sync.Mutex
 	buf    bytes.Buffer
-	posts  *atomic.Int64
-	before int64 // the POSTs taken at the first write; -1 before it
+	posts  func() int
+	before int // the POSTs taken at the first write; -1 before it
 }
 
 func (w *firstWrite) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.before < 0 {
-		w.before = w.posts.Load()
+		w.before = w.posts()
 	}
 	return w.buf.Write(p)
 }
@@ -38,12 +36,7 @@ func (w *firstWrite) Write(p []byte) (int, error) {
 // before its first POST, two minutes and more at a million bodies. Its
 // lines are the same, written after the sends.
 func TestFlushSendsBeforeItReadsTheOthers(t *testing.T) {
-	var posts atomic.Int64
-	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		posts.Add(1)
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(be.Close)
+	be := newBackend(t, http.StatusOK)
 	const other = "http://127.0.0.1:1"
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	var entries []outbox.Entry
@@ -52,7 +45,7 @@ func TestFlushSendsBeforeItReadsTheOthers(t *testing.T) {
 	}
 	storeBodies(t, box, entries...)
 	env := map[string]string{"INJECTKIT_TOKEN": "tok-later"}
-	out := &firstWrite{posts: &posts, before: -1}
+	out := &firstWrite{posts: func() int { return len(be.Requests()) }, before: -1}
 	var stderr bytes.Buffer
 	o := cli.FastRetries(cli.Options{Registry: registry(), Stdout: out, Stderr: &stderr, Getenv: getenv(t, env), Environ: environ(env)}, fastRetry)
 	code := cli.Run(t.Context(), o, []string{"injectkit", "outbox", "flush", "--outbox", box, "--backend-url", be.URL, "--log-level", "error"})
