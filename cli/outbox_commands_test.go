@@ -266,8 +266,22 @@ func TestOutboxCompactPurgesDeliveredBodies(t *testing.T) {
 			if r := run(t, registry(), env, args...); r.code != 0 {
 				t.Fatalf("%v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
 			}
+			// A drop frees the body's page in its one transaction and
+			// writes nothing after: the page keeps the bytes, so the
+			// check below proves something. A flush removes a delivered
+			// body lazily and notes its complete (writes the outbox
+			// commits together, on a timer or at close), and the listing
+			// it reads while it sends holds a read transaction for a
+			// while: whether a later commit of the same process is handed
+			// the freed page depends on timing, and it sometimes is
+			// (make test at load 20, seed 1796583515504022475). That run
+			// of the flush case proves only that compact keeps it gone;
+			// the drop case always proves the purge.
 			if raw, _ := os.ReadFile(box); !bytes.Contains(raw, []byte(marker)) {
-				t.Fatal("the body is not in the file once gone: the test proves nothing")
+				if gone == "drop" {
+					t.Fatal("the body is not in the file once dropped: the test proves nothing")
+				}
+				t.Log("the flush's own later transactions reused the body's page")
 			}
 			r := run(t, registry(), env, "outbox", "compact")
 			if r.code != 0 || !strings.Contains(r.stdout, "outbox "+box+": compacted, ") {
