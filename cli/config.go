@@ -31,7 +31,7 @@ type logConfig struct {
 type backendConfig struct {
 	URL      string `config:"backend_url,url" usage:"backend base URL; without it, each body is printed to stdout"`
 	Token    string `config:"token,secret" usage:"backend bearer token"`
-	CAFile   string `config:"ca_file" usage:"PEM file of CA certificates trusted for the backend (with a plain http:// URL, which has no TLS, an INFO line says it has no effect)"`
+	CAFile   string `config:"ca_file" usage:"PEM file of CA certificates trusted for the backend, besides the system roots (with a plain http:// URL, which has no TLS, an INFO line says it has no effect)"`
 	Insecure bool   `config:"insecure" usage:"skip TLS verification of the backend (a WARN; with a plain http:// URL, which has no TLS, an INFO line says it has no effect)"`
 
 	// caPEM is the content of CAFile, read once by readCA: every client
