@@ -134,8 +134,9 @@ const exitHelp = `EXIT CODES:
       injector's methods (its factory, Manifest, Execute, ValidateTargets, its params' Validate,
       Configure, Close):
       one line names the injector and the method
-   130  interrupted (SIGINT, SIGTERM or SIGHUP) while reading the run's input files or waiting for the
-      outbox's lock: nothing ran, was sent or stored (once the injector runs, the first signal
+   130  interrupted (SIGINT, SIGTERM or SIGHUP) while reading the run's input files, waiting for the
+      outbox's lock or, with the openaev profile, waiting on the platform (its version, the inject's
+      status): nothing ran, was sent or stored (once the injector runs, the first signal
       makes it a timeout: exit 3); or a second signal: while the signatures are sent, nothing
       more is posted and every body not delivered is kept in the outbox (stored first if it was
       not; one line counts them), or without an outbox printed to stderr; a third exits at once

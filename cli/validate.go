@@ -30,7 +30,7 @@ const validateExitHelp = `EXIT CODES:
    130  interrupted (SIGINT, SIGTERM or SIGHUP) while reading its input files (a FIFO), as run: nothing was checked`
 
 func validateCommand(o Options) *ucli.Command {
-	cmd := command("validate", "[<injector>]", "check an inject as run would, without running or sending anything: exit 0 (valid), 1 (valid, stdout not written), 2 (not) or 3 (the injector panicked)",
+	cmd := command("validate", "[<injector>]", "check an inject as run would, without running or sending anything: exit 0 (valid), 1 (valid, stdout not written), 2 (not), 3 (the injector panicked) or 130 (interrupted while reading its input)",
 		"Takes the flags, environment variables and config file of run (but --openaev-message, refused:",
 		"exit 2), and checks everything run",
 		"checks before it starts the injector: the configuration, the inject file, the targets, the",
