@@ -55,7 +55,9 @@
 // each log line it quotes with its level is one the code writes
 // (TestArchitectureLogLines). The exit codes of the command line are each
 // in the README's table, in run --help and in docs/architecture.md's list
-// (TestExitCodesTable); every optional capability of package framework is
+// (TestExitCodesTable), and a line summing up a command's codes (its line
+// in injectkit --help, the README's comment on validate) names those its
+// --help lists (TestSummaryExitCodes); every optional capability of package framework is
 // named in its package doc and in the guide's capability table
 // (TestCapabilityLists). Every figure of the README's Performance section
 // stands in BENCHMARKS.md (TestPerformanceFiguresAreInBenchmarks). Each
