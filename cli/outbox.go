@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"syscall"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -60,10 +61,7 @@ func openOutboxHeld(oc outboxConfig, o Options, log *zap.Logger, command string,
 		log.Warn("waiting for outbox "+path+", held by another process, to remove the bodies the backend accepted "+
 			"(left there, a flush would post them again)", zap.Duration("outbox_lock_timeout", oc.LockTimeout))
 	}
-	unrecorded := func(err error) {
-		log.Warn("outbox lock held without its record: another process waiting for it cannot be told which process holds it",
-			zap.Error(err))
-	}
+	unrecorded := lockUnrecorded(log, path)
 	renewal := func(id uint64, err error) {
 		if err != nil {
 			log.Warn("outbox lease of a body being posted not renewed: past its end, another process may take the body and post it too "+
@@ -95,6 +93,28 @@ func openOutboxHeld(oc outboxConfig, o Options, log *zap.Logger, command string,
 		return nil, release, ee
 	}
 	return s, release, nil
+}
+
+// lockUnrecorded returns the outbox's LockUnrecorded of the outbox at
+// path: one WARN that says why the record was not written and where.
+func lockUnrecorded(log *zap.Logger, path string) func(error) {
+	return func(err error) {
+		log.Warn("outbox lock held without its record: "+unrecordedWhy(err)+"; another process waiting for the outbox "+
+			"cannot be told which process holds it", zap.String("outbox", path), zap.String("lock_record", path+".lock"), zap.Error(err))
+	}
+}
+
+// unrecordedWhy says why the lock record beside the outbox was not
+// written: the full disk (or read-only file system) in the message itself,
+// as the other lines of a full disk say it, not in the error field alone.
+func unrecordedWhy(err error) string {
+	switch {
+	case errors.Is(err, syscall.EROFS):
+		return "the file system is read-only, the record beside the outbox cannot be written"
+	case outbox.NotWritable(err):
+		return "the disk is full, the record beside the outbox cannot be written"
+	}
+	return "the record beside the outbox cannot be written"
 }
 
 // warnExposure warns, once as the outbox at path is opened, when another
