@@ -103,8 +103,14 @@ func (r *runner) settleAtShutdown(j *job, ab Abandoner) string {
 		// message is taken while this result is stored all the same,
 		// and sent later: a second "complete". Its worker settles it
 		// once the store answers: acknowledged once kept, requeued when
-		// storing failed.
-		j.logger().Info("shutdown timeout: the inject's result is being stored; its message is settled once the store answers")
+		// storing failed. Said only when so: a handling that ended
+		// meanwhile, or that holds its result (nothing could store it:
+		// a full disk, the platform down), has its worker's line alone
+		// say what became of it (the Handler drops a held result at
+		// Abandon, and the inject runs again), not this one as well.
+		if !j.endedYet() && !j.held.Load() {
+			j.logger().Info("shutdown timeout: the inject's result is being stored; its message is settled once the store answers")
+		}
 		<-j.ended
 		if o := j.outcome.Load(); o != nil {
 			return r.byWorker(j, *o, ab)
@@ -129,6 +135,16 @@ func (r *runner) settleAtShutdown(j *job, ab Abandoner) string {
 		return r.byWorker(j, *o, ab) // settled by its worker meanwhile
 	}
 	return ""
+}
+
+// endedYet reports whether j's worker is done with it.
+func (j *job) endedYet() bool {
+	select {
+	case <-j.ended:
+		return true
+	default:
+		return false
+	}
 }
 
 // byWorker returns the outcome the shutdown reports of j, which its

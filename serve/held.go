@@ -25,6 +25,7 @@ func HoldingResult(ctx context.Context) (release func()) {
 	if !ok {
 		return func() {}
 	}
+	s.j.held.Store(true)
 	s.j.heldSince.Store(time.Now().UnixNano())
 	return func() { s.j.heldSince.Store(0) }
 }

@@ -48,7 +48,10 @@ type job struct {
 	// delivered nor stored (unix nanoseconds), 0 when it holds none (see
 	// HoldingResult).
 	heldSince atomic.Int64
-	fate      fate // the result's: delivered, or dropped once requeued (fate.go)
+	// held is set once its handling held a result (see HoldingResult),
+	// and stays set: the shutdown then does not say it is being stored.
+	held atomic.Bool
+	fate fate // the result's: delivered, or dropped once requeued (fate.go)
 	// ended is closed once its worker is done with it, the message
 	// settled (see start); nil for a job no worker runs.
 	ended chan struct{}
