@@ -296,7 +296,7 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 		}
 		out[o.Field] = v
 		if o.Type == "expectation_signature" && v != nil {
-			sigs, _ := parseSignatures(v) // validated above
+			sigs := parseSignatures(v)
 			if reason := signatureNUL(o, sigs); reason != "" {
 				commitFails(reason, http.StatusBadRequest)
 				continue

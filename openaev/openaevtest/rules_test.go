@@ -250,7 +250,10 @@ func TestValidateOutput(t *testing.T) {
 		{"cloud_finding", `[]`, openaevtest.Current, true, false},
 		{"expectation_signature", `{"targets":[]}`, openaevtest.Current, true, true},
 		{"expectation_signature", `{"targets":[]}`, openaevtest.Version24, true, false},
-		{"expectation_signature", `[1]`, openaevtest.Current, true, false},
+		// SignatureOutputProcessor.process reads targets with JsonNode.path
+		// and returns when it finds no array: no shape is refused.
+		{"expectation_signature", `[1]`, openaevtest.Current, true, true},
+		{"expectation_signature", `{"targets":null}`, openaevtest.Current, true, true},
 		{"asset", `[{"name":"web01","type":"Endpoint"}]`, openaevtest.Current, true, true},
 		// FindingService.buildFindings validates a list item by item only
 		// under isMultiple, else as one value, which a list of cves, rows

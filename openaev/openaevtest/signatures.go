@@ -1,8 +1,6 @@
 package openaevtest
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -50,9 +48,9 @@ func attaches(s Signature, e Expectation) bool {
 }
 
 // ExpectationSignatures returns the signatures the platform attached to
-// the inject's expectations of e, by expectation type (rule 5). A
-// signature two targets attach to the same expectations is listed twice,
-// as the platform may store it: a test asserts a client sends it once.
+// the inject's expectations of e, by expectation type (rule 5), each type
+// and value once, as the platform holds them (Call.SignaturesRepeated
+// lists what arrived again).
 func (p *Platform) ExpectationSignatures(injectID string, e Expectation) map[string][]Signature {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -86,23 +84,25 @@ func (p *Platform) ExpectationSignatures(injectID string, e Expectation) map[str
 // DETECTION and PREVENTION groups are kept (the earlier version's filter;
 // the later one's appendExpectationSignatures warns of and ignores the
 // others). Only targets naming an agent, asset or asset group are kept
-// (the platform has nothing else to attach them to). A malformed envelope
-// is an error.
-func parseSignatures(value any) ([]Signature, error) {
-	env, ok := value.(map[string]any)
-	if !ok {
-		return nil, errors.New("expectation signatures must be an object with targets")
-	}
-	targets, ok := env["targets"].([]any)
-	if !ok {
-		return nil, errors.New("expectation signatures: targets must be a list")
-	}
+// (findTechnicalExpectationsForTarget finds nothing for none).
+//
+// Nothing in the envelope is refused: the processor reads it with
+// JsonNode.path, which gives a MissingNode for a key absent or read on a
+// null, a scalar or a list, and it returns or skips where it finds no
+// array, so a null or non-object envelope, "targets" null or no list, a
+// target null or no object, "signature_target" null, "signature_values",
+// a group or "values" null: each is read as having no signatures, and the
+// callback is processed (AbstractExecutionProcessingHandler
+// .dispatchToProcessors hands a JSON null over as a NullNode, only a
+// missing key is skipped). A null where a text is read (signature_type,
+// signature_value, an id) is a value node whose asText is "null": kept as
+// that text (readText).
+func parseSignatures(value any) []Signature {
+	env, _ := value.(map[string]any)
+	targets, _ := env["targets"].([]any)
 	var out []Signature
-	for i, t := range targets {
-		tm, ok := t.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("expectation signatures: target %d is not an object", i)
-		}
+	for _, t := range targets {
+		tm, _ := t.(map[string]any)
 		st, _ := tm["signature_target"].(map[string]any)
 		base := Signature{
 			Agent:      readText(st, "agent_id", "agent"),
@@ -132,7 +132,7 @@ func parseSignatures(value any) ([]Signature, error) {
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // readText is the processor's readText (see parseSignatures): the text
