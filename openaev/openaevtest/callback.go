@@ -169,7 +169,7 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 			p.breaking[s.Type] = true
 		}
 	}
-	in.appendSignaturesLocked(c.Signatures) // ownsignatures.go
+	c.Signatures, c.SignaturesRepeated = in.appendSignaturesLocked(c.Signatures) // ownsignatures.go
 	if lost != "" {
 		if atCommit != "" {
 			return atCommit, atCommitStatus

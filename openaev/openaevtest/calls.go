@@ -70,6 +70,12 @@ type Call struct {
 	Reason  string
 	// Signatures are the signatures this callback stored.
 	Signatures []Signature
+	// SignaturesRepeated are the signatures of this callback the
+	// expectations they reach held already, from an earlier callback or
+	// earlier in this one: the platform stores one row per expectation,
+	// type and value (ownsignatures.go), so they were not stored again. A
+	// sender that means each signature once sends none.
+	SignaturesRepeated []Signature
 	// SignaturesUnattached are the signatures of this callback the
 	// platform found no expectation for (no expectation of their type on
 	// the agent, asset or asset group they name: a Caldera implant's

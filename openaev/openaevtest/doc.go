@@ -173,12 +173,13 @@
 //     agent's only, whatever asset or group it also names; else an asset → the asset's own
 //     (agent IS NULL), never its agents'; else an asset group → the group's own. None there,
 //     none stored (Call.SignaturesUnattached; targetexpectations.go).
-//     ExpectationSignatures answers per expectation. Two targets
-//     resolving to the same expectations may store their signatures
-//     twice (InjectExpectationLockService.applySignaturesForExpectationWithLock
-//     has added the merged list onto the existing one; a later release
-//     replaces it with the de-duplicated union): the stand-in lists them
-//     twice. A "data" callback is processed whatever the inject's state,
+//     ExpectationSignatures answers per expectation, each type and value once (the rows' key is
+//     expectation, type, value; applySignaturesForExpectationWithLock replaces an initialized
+//     expectation's with the de-duplicated union, mergeExpectationSignatures): a repeat, from a later
+//     callback, another target reaching the same expectations or the same group, is not stored
+//     again, and Call.SignaturesRepeated lists it (ownsignatures.go: earlier releases stored it or
+//     failed on it). A null or a node of another shape in the envelope reads as no signatures,
+//     never a refusal (parseSignatures). A "data" callback is processed whatever the inject's state,
 //     on a finished inject too: the platform (InjectExecutionService)
 //     checks the PENDING state for a "complete" only, so its signatures
 //     append and the inject stays finished.

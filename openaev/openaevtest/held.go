@@ -9,9 +9,9 @@ import (
 
 // Held is what the platform holds for an inject, as an operator reads it
 // back after a run: its status and traces, the signatures stored per
-// target with how often each was stored (a "data" callback sent twice
-// stores its signatures twice), the findings rows, and the callbacks it
-// took, dropped or refused.
+// target with how often each arrived (a "data" callback sent twice sends
+// its signatures twice; the platform stores them once), the findings rows,
+// and the callbacks it took, dropped or refused.
 type Held struct {
 	InjectID   string `json:"inject_id"`
 	Status     string `json:"status"`
@@ -21,8 +21,9 @@ type Held struct {
 	// Signatures are the distinct signatures stored, sorted by target
 	// (agent, asset, asset group), then expectation type, type and value.
 	Signatures []HeldSignature `json:"signatures"`
-	// Stored counts the signatures stored, Duplicates those stored
-	// again (Stored less the distinct ones).
+	// Stored counts the signatures stored, each once (rule 5),
+	// Duplicates those its callbacks sent again to expectations that held
+	// them already (Call.SignaturesRepeated), stored no second time.
 	Stored     int `json:"signatures_stored"`
 	Duplicates int `json:"signatures_duplicated"`
 	// Unattached counts the signatures of its processed callbacks the
@@ -47,8 +48,8 @@ type HeldTrace struct {
 	Agent string `json:"agent,omitempty"`
 }
 
-// HeldSignature is one distinct signature stored for an inject, and how
-// many times it was stored.
+// HeldSignature is one signature stored for an inject, and how many
+// times it arrived: once stored, then each repeat.
 type HeldSignature struct {
 	Agent           string `json:"agent,omitempty"`
 	Asset           string `json:"asset,omitempty"`
@@ -84,6 +85,23 @@ func (p *Platform) Held(id string) (h Held, ok bool) {
 	for _, s := range in.signatures {
 		counts[s]++
 	}
+	for _, c := range p.calls {
+		if c.InjectID != id {
+			continue
+		}
+		h.Unattached += len(c.SignaturesUnattached)
+		h.Duplicates += len(c.SignaturesRepeated)
+		for _, s := range c.SignaturesRepeated {
+			if _, ok := counts[s]; ok {
+				counts[s]++
+			}
+		}
+		outcome := c.Outcome
+		if !c.Accepted() {
+			outcome = "refused " + strconv.Itoa(c.Status)
+		}
+		h.Callbacks[c.Kind+" "+cmp.Or(outcome, "answered")]++
+	}
 	h.Signatures = make([]HeldSignature, 0, len(counts))
 	for s, n := range counts {
 		h.Signatures = append(h.Signatures, HeldSignature{Agent: s.Agent, Asset: s.Asset, AssetGroup: s.AssetGroup,
@@ -93,17 +111,5 @@ func (p *Platform) Held(id string) (h Held, ok bool) {
 		return cmp.Or(cmp.Compare(a.Agent, b.Agent), cmp.Compare(a.Asset, b.Asset), cmp.Compare(a.AssetGroup, b.AssetGroup),
 			cmp.Compare(a.ExpectationType, b.ExpectationType), cmp.Compare(a.Type, b.Type), cmp.Compare(a.Value, b.Value))
 	})
-	h.Duplicates = h.Stored - len(counts)
-	for _, c := range p.calls {
-		if c.InjectID != id {
-			continue
-		}
-		h.Unattached += len(c.SignaturesUnattached)
-		outcome := c.Outcome
-		if !c.Accepted() {
-			outcome = "refused " + strconv.Itoa(c.Status)
-		}
-		h.Callbacks[c.Kind+" "+cmp.Or(outcome, "answered")]++
-	}
 	return h, true
 }

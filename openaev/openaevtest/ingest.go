@@ -215,7 +215,7 @@ func (p *Platform) batchLocked(batch []queuedCall) int {
 		"its findings and signatures lost; a callback of inject %s failed: %s", failed.InjectID, failed.Reason)
 	for _, i := range done {
 		c := &p.calls[i]
-		c.Signatures, c.SignaturesSkipped, c.UnlinkedAssets = nil, "", nil
+		c.Signatures, c.SignaturesRepeated, c.SignaturesSkipped, c.UnlinkedAssets = nil, nil, "", nil
 		if c.Outcome == Processed {
 			c.Outcome, c.Reason = Dropped, reason
 		}
@@ -229,7 +229,7 @@ func (p *Platform) batchLocked(batch []queuedCall) int {
 // transaction.
 func (in *inject) rollBack(before inject) {
 	in.findings, in.stored, in.rows = before.findings, before.stored, before.rows
-	in.signatures, in.initialized = before.signatures, before.initialized
+	in.signatures, in.initialized, in.held = before.signatures, before.initialized, nil
 }
 
 // clone returns a copy of in sharing nothing that processing changes.
@@ -239,6 +239,7 @@ func (in *inject) clone() inject {
 	out.traces = slices.Clone(in.traces)
 	out.signatures = slices.Clone(in.signatures)
 	out.initialized = maps.Clone(in.initialized)
+	out.held = nil // built again from signatures when needed
 	out.findings = maps.Clone(in.findings)
 	out.stored = maps.Clone(in.stored)
 	out.rows = slices.Clone(in.rows)

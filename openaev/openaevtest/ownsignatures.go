@@ -24,9 +24,18 @@
 //     expectation the target resolves to (attaches), InjectExpectation
 //     LockService.applySignaturesForExpectationWithLock clears that
 //     expectation's signatures the first time it receives some
-//     (signatures_initialized false: the platform's own go) and appends
-//     afterwards. An expectation no injector signature reached keeps the
-//     platform's own.
+//     (signatures_initialized false: the platform's own go) and afterwards
+//     replaces them with the de-duplicated union of the held and the new
+//     (mergeExpectationSignatures): a type and value an expectation holds
+//     already is not stored again (the table's key is expectation, type,
+//     value). An expectation no injector signature reached keeps the
+//     platform's own. Earlier releases kept signatures as a JSON list the
+//     repository concatenated onto (a repeat stored twice), then added the
+//     merged list onto the held one (every held row met twice in one
+//     flush, NonUniqueObjectException by the platform's own comment); and
+//     the first batch an expectation receives is still added as it is, a
+//     repeat inside it meeting the same key twice. Call.SignaturesRepeated
+//     lists every repeat, so a test can require a sender to send none.
 //
 // The stand-in keys both by the class of expectations a target resolves
 // to (an agent's, an asset's own, an asset group's own) and the
@@ -50,7 +59,7 @@ var signedTypes = []string{"DETECTION", "PREVENTION", "VULNERABILITY"}
 // in.expected holds, and marks no expectation as having received an
 // injector's signatures.
 func (p *Platform) publishSignaturesLocked(in *inject, q QueuedInject) {
-	in.signatures, in.initialized = nil, nil
+	in.signatures, in.initialized, in.held = nil, nil, nil
 	if in.expected == nil || p.version == Version24 {
 		return
 	}
@@ -150,25 +159,57 @@ func classOf(s Signature) string {
 	return "group\x00" + s.AssetGroup + "\x00" + s.ExpectationType
 }
 
+// heldKey names one stored row: the expectations signature s reaches
+// (classOf), its type and its value, the primary key of the platform's
+// injects_expectations_signatures (inject expectation id, type, value).
+func heldKey(s Signature) string {
+	return classOf(s) + "\x00" + s.Type + "\x00" + s.Value
+}
+
 // appendSignaturesLocked stores a processed callback's signatures on in:
 // each class of expectations they reach is cleared the first time it
-// receives some, then they are appended. No signatures, nothing touched.
-// Only a class the platform signed at publish (in.initialized false) has
-// signatures to clear: the others are not searched for (a search per
-// class made an inject of 10 000 assets, each a class, quadratic: 30 s
-// for the openaev W1 bench's 10 004 callbacks, 4 s without).
-func (in *inject) appendSignaturesLocked(sigs []Signature) {
+// receives some, then they are added, a signature the class holds already
+// (same type and value) not added again: it returns those. No signatures,
+// nothing touched. Only a class the platform signed at publish
+// (in.initialized false) has signatures to clear: the others are not
+// searched for (a search per class made an inject of 10 000 assets, each a
+// class, quadratic: 30 s for the openaev W1 bench's 10 004 callbacks, 4 s
+// without); in.held, the stored rows' keys, is built once and kept.
+func (in *inject) appendSignaturesLocked(sigs []Signature) (stored, repeated []Signature) {
+	if len(sigs) == 0 {
+		return nil, nil
+	}
+	if in.held == nil {
+		in.held = make(map[string]bool, len(in.signatures)+len(sigs))
+		for _, s := range in.signatures {
+			in.held[heldKey(s)] = true
+		}
+	}
 	for _, s := range sigs {
 		k := classOf(s)
 		if done, signed := in.initialized[k]; !done {
 			if signed {
-				in.signatures = slices.DeleteFunc(in.signatures, func(o Signature) bool { return classOf(o) == k })
+				in.signatures = slices.DeleteFunc(in.signatures, func(o Signature) bool {
+					if classOf(o) != k {
+						return false
+					}
+					delete(in.held, heldKey(o))
+					return true
+				})
 			}
 			if in.initialized == nil {
 				in.initialized = map[string]bool{}
 			}
 			in.initialized[k] = true
 		}
+		hk := heldKey(s)
+		if in.held[hk] {
+			repeated = append(repeated, s)
+			continue
+		}
+		in.held[hk] = true
 		in.signatures = append(in.signatures, s)
+		stored = append(stored, s)
 	}
+	return stored, repeated
 }

@@ -40,6 +40,7 @@ type inject struct {
 	traces      []trace  // its execution traces (status_traces), in order
 	signatures  []Signature
 	initialized map[string]bool // by class: true once it received an injector's signatures, false while it holds only the platform's (ownsignatures.go)
+	held        map[string]bool // the keys (heldKey) of signatures, nil until appendSignaturesLocked needs them
 	findings    map[string]any
 	stored      map[findingKey]bool     // the findings table's rows of the inject (rule 14)
 	rows        []FindingRow            // the same, in the order stored, with their assets

@@ -100,6 +100,11 @@ type Stats struct {
 	// (SignaturesDisabled).
 	SignaturesSkipped   int    `json:"signatures_skipped"`
 	SignatureSkipReason string `json:"signature_skip_reason,omitempty"`
+	// SignaturesStored counts the signatures processed callbacks stored,
+	// and SignaturesRepeated those they sent to expectations that held
+	// them already, which the platform stores no second time (rule 5).
+	SignaturesStored   int `json:"signatures_stored"`
+	SignaturesRepeated int `json:"signatures_repeated"`
 }
 
 // Stats returns the sums of every call received so far.
@@ -141,6 +146,8 @@ func (p *Platform) StatsFrom(i int) Stats {
 			s.Queued++
 		case c.Outcome == Processed:
 			s.Processed++
+			s.SignaturesStored += len(c.Signatures)
+			s.SignaturesRepeated += len(c.SignaturesRepeated)
 			if c.SignaturesSkipped != "" {
 				s.SignaturesSkipped++
 				s.SignatureSkipReason = c.SignaturesSkipped

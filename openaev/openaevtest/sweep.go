@@ -160,7 +160,7 @@ func (p *Platform) Launch(injectID string) {
 func (in *inject) clean() {
 	in.status, in.completes, in.traces, in.sentAt, in.endAt = "", nil, nil, time.Time{}, time.Time{}
 	in.findings, in.stored, in.rows = map[string]any{}, map[findingKey]bool{}, nil
-	in.signatures, in.initialized = nil, nil
+	in.signatures, in.initialized, in.held = nil, nil, nil
 	for e := range in.verdicts { // cleared, then created again pending
 		in.verdicts[e] = Verdict{}
 	}
