@@ -195,6 +195,11 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 	}
 	o.Abort.logJSON(o.Stderr, cfg.logging())
 	cfg.warnStrayEnv(log, o.name())
+	if sc, ok := cfg.(*outboxSendConfig); ok {
+		// flush and retry-dead, often run by hand or from cron, show
+		// their command line in ps as run and serve do.
+		warnSecretArgs(log, &sc.origins, sc.Backend.Token, "backend_url", sc.Backend.URL)
+	}
 	path, err := outboxPathOf(cfg.outbox(), o, false)
 	if err != nil {
 		return nil, err
