@@ -200,6 +200,9 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 		// their command line in ps as run and serve do.
 		warnSecretArgs(log, &sc.origins, sc.Backend.Token, "backend_url", sc.Backend.URL)
 	}
+	if err := checkArgs(c, o, name, cfg); err != nil {
+		return nil, err
+	}
 	path, err := outboxPathOf(cfg.outbox(), o, false)
 	if err != nil {
 		return nil, err

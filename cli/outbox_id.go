@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -42,6 +43,30 @@ func parseID(c *ucli.Context, o Options, runs bool) (outboxID, error) {
 	}
 	id.n = n
 	return id, unlisted(c, o, id, strconv.FormatUint(n, 10))
+}
+
+// checkArgs refuses what outbox command name was given that is judged
+// without its outbox (drop's and retry-dead's id, drop's selection, move's
+// URLs) before the outbox is opened: a bad id exits 2 naming it at once,
+// not after waiting for the lock a running serve holds (then saying the
+// outbox is locked, never the id), and writes nothing to the file (a
+// first writer counts the attempts of processes that ended). The
+// command checks them again as it works, on the same words.
+func checkArgs(c *ucli.Context, o Options, name string, cfg outboxCommandConfig) error {
+	var err error
+	switch name {
+	case "drop":
+		if dropSelected(cfg) {
+			_, err = readDropSelection(c, o, cfg, time.Now())
+		} else {
+			_, err = parseID(c, o, true)
+		}
+	case "retry-dead":
+		_, err = parseID(c, o, false)
+	case "move":
+		err = cfg.(*outboxMoveConfig).check()
+	}
+	return err
 }
 
 // unlisted refuses id when it is not written as list prints it, listed
