@@ -185,7 +185,10 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	metrics := serve.NewMetrics(reg)
 	// The platform answers an accepted callback 200.
 	metrics.Declare(manifestNames(selected), http.StatusOK)
-	hc.Transport = openaev.CountAttempts(hc.Transport, metrics.DeliveryAttempt)
+	// Each callback the platform accepts also tells the outbox's resender
+	// that the platform is back (see platformUp).
+	up := &platformUp{}
+	hc.Transport = openaev.CountAttempts(hc.Transport, up.counting(metrics.DeliveryAttempt))
 
 	// The contracts depend on the platform's version: the client reads it
 	// (unless --openaev-version gives it) before the first registration.
@@ -252,8 +255,8 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	// platform refuses at start (exit 2) sends nothing.
 	var registrar serve.Registrar = openaev.NewRegistrar(client, selected)
 	if store != nil {
-		r := &resendOnceRegistered{Registrar: registrar,
-			start: func() func() { return startResender(c.Context, store, profile, wake, metrics, log) }}
+		r := &resendOnceRegistered{Registrar: registrar, up: up,
+			start: func() func() { return startResender(c.Context, store, profile, wake, metrics, log, up) }}
 		registrar = r
 		defer r.Stop()
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -76,13 +77,14 @@ func handleTime(timeout time.Duration) time.Duration {
 // startResender resends the terminal callbacks the profile keeps in store
 // in the background until the returned stop is called.
 func startResender(ctx context.Context, store *outbox.Store, p *openaev.Profile, wake <-chan struct{}, m *serve.Metrics,
-	log *zap.Logger) (stop func()) {
+	log *zap.Logger, up *platformUp) (stop func()) {
 	rs := &outbox.Resender{Store: store, Log: log, Wake: wake, Select: p.Owns,
 		// How late each body it delivers reached the platform.
 		Delivered: func(r outbox.Record) { m.ObserveResend(time.Since(r.Created)) },
 		// A stored "complete" of an inject the platform shows finished
 		// (another daemon ran its redelivered message) is not sent twice.
 		Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: p}, nil }}
+	up.rs.Store(rs)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -95,6 +97,33 @@ func startResender(ctx context.Context, store *outbox.Store, p *openaev.Profile,
 	}
 }
 
+// platformUp tells the outbox's resender, once it runs, of each answer of
+// the platform that shows it back: a registration (heartbeat) that
+// succeeded, a callback it accepted. The callbacks kept while it was down
+// are then sent at once, in order, until one fails (see
+// outbox.Resender.Up), rather than each at the end of its own backoff, up
+// to 5 minutes later. The resender selects this platform's bodies alone.
+type platformUp struct {
+	rs atomic.Pointer[outbox.Resender]
+}
+
+func (u *platformUp) tell() {
+	if rs := u.rs.Load(); rs != nil {
+		rs.Up("")
+	}
+}
+
+// counting returns count, which also tells the resender of each callback
+// the platform accepted (a 2xx).
+func (u *platformUp) counting(count func(status int)) func(status int) {
+	return func(status int) {
+		count(status)
+		if status >= 200 && status < 300 {
+			u.tell()
+		}
+	}
+}
+
 // resendOnceRegistered is the daemon's Registrar: the outbox's resender
 // (start) starts once a registration succeeded, so that a daemon the
 // platform refuses at start (exit 2: a contract another binary's injector
@@ -104,6 +133,7 @@ func startResender(ctx context.Context, store *outbox.Store, p *openaev.Profile,
 type resendOnceRegistered struct {
 	serve.Registrar
 	start func() (stop func())
+	up    *platformUp // told of each registration that succeeded
 
 	mu   sync.Mutex
 	stop func()
@@ -118,6 +148,9 @@ func (r *resendOnceRegistered) Register(ctx context.Context) (serve.Registration
 			r.stop = r.start()
 		}
 		r.mu.Unlock()
+		if r.up != nil {
+			r.up.tell() // a heartbeat: the platform answers
+		}
 	}
 	return reg, err
 }

@@ -304,7 +304,7 @@ func TestResendObservedInTheResendDelay(t *testing.T) {
 		t.Fatalf("histogram samples %v once stored, want one delivery, no resend", got)
 	}
 	later.Store(true)
-	stop := startResender(context.Background(), store, h.profile, h.wake, h.m, zap.NewNop())
+	stop := startResender(context.Background(), store, h.profile, h.wake, h.m, zap.NewNop(), &platformUp{})
 	defer stop()
 	testkit.WaitFor(t, 60*time.Second, "the resend observed", func() bool {
 		return histograms(t, h.metrics)["injectkit_resend_delay_seconds"] == 1

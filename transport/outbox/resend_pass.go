@@ -27,6 +27,9 @@ type passState struct {
 	cut      bool // a send ended by ctx: the pass was interrupted
 	noted    bool // attempts can be noted, as far as is known
 	sendable func(Record) bool
+	// up holds the backends found up since the last pass started, or by
+	// a delivery of this one (see Up): base URL ("": every one) → stamp.
+	up map[string]uint64
 }
 
 func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error) {
@@ -49,8 +52,9 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		// body's, a million of them a flush's.
 		settled: map[uint64]Outcome{},
 		noted:   all || !now.Before(rs.heldUntil),
+		up:      rs.upSince(),
 	}
-	p.sendable = rs.sendableNow(now, all, p.down)
+	p.sendable = rs.sendableNow(p)
 	var cur pageCursor
 	var buf []Record
 	for !cur.done {
@@ -117,10 +121,12 @@ func (rs *Resender) sendOne(ctx context.Context, p *passState, page []Record, i 
 		return nil
 	}
 	follows = follows && first.State == Pending && rs.inOrder(r.BaseURL)
-	if !p.all && r.NextAttempt.After(p.now) {
+	// A backend found up has its bodies sent whatever their schedule.
+	early := !p.all && rs.early(p, r)
+	if !p.all && !early && r.NextAttempt.After(p.now) {
 		return nil
 	}
-	if !p.noted || p.down[r.BaseURL] || (!p.all && p.now.Before(rs.downUntil[r.BaseURL])) {
+	if !p.noted || p.down[r.BaseURL] || (!p.all && !early && p.now.Before(rs.downUntil[r.BaseURL])) {
 		res.Failed++ // not tried: its backend was just found down, or notes cannot be written
 		switch {
 		case !p.noted:
@@ -178,6 +184,7 @@ func (rs *Resender) settle(ctx context.Context, p *passState, r, full Record, po
 	switch {
 	case out == Delivered:
 		delete(rs.downUntil, r.BaseURL)
+		rs.deliveredTo(p, r.BaseURL)
 		rs.recovered(r.BaseURL, p.now, troubleBackend, troubleToken)
 		res.Delivered++
 		log.Info("outbox body delivered")
@@ -188,6 +195,7 @@ func (rs *Resender) settle(ctx context.Context, p *passState, r, full Record, po
 	case out == SupersededSent:
 		res.Superseded++
 		res.SupersededSent++
+		rs.deliveredTo(p, r.BaseURL)
 		rs.recovered(r.BaseURL, p.now, troubleBackend, troubleToken)
 		log.Info("outbox body superseded: not sent as it was, its content sent in another form")
 		rs.delivered(r)
@@ -198,6 +206,7 @@ func (rs *Resender) settle(ctx context.Context, p *passState, r, full Record, po
 		res.rejectedBy(err)
 		log.Error("outbox body rejected; moved to the dead list", zap.Error(err))
 	case TokenRefused(err):
+		rs.failedAt(r.BaseURL)
 		res.Failed++
 		res.Refused++
 		level, still, fields := rs.failing(troubleKey{troubleToken, r.BaseURL}, p.now, zapcore.ErrorLevel)
@@ -219,6 +228,7 @@ func (rs *Resender) settle(ctx context.Context, p *passState, r, full Record, po
 			"outbox bodies still not sent: their attempts still cannot be noted beside the outbox (a full disk, a directory not writable); kept",
 			append(fields, zap.Duration("retry_in", rs.noteHeld(p.now)), zap.Error(err))...)
 	default:
+		rs.failedAt(r.BaseURL)
 		res.Failed++
 		if ctx.Err() != nil {
 			log.Warn("outbox body not delivered; kept", zap.Error(err))

@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"slices"
-	"time"
 )
 
 // A pass claims the bodies it is about to send a window at a time (see
@@ -70,10 +69,17 @@ func (rs *Resender) giveBack() error {
 	return rs.Store.unclaimMany(left)
 }
 
-// sendableNow returns whether a pass at now sends a record (all: whatever
-// its next attempt), given the backends it found down so far.
-func (rs *Resender) sendableNow(now time.Time, all bool, down map[string]bool) func(Record) bool {
+// sendableNow returns whether pass p sends a record (p.all: whatever its
+// next attempt; a backend found up: whatever its schedule, see Up), given
+// the backends it found down so far.
+func (rs *Resender) sendableNow(p *passState) func(Record) bool {
 	return func(r Record) bool {
-		return rs.due(r, now, all) && !down[r.BaseURL] && (all || !now.Before(rs.downUntil[r.BaseURL]))
+		if p.down[r.BaseURL] {
+			return false
+		}
+		if !p.all && rs.early(p, r) {
+			return rs.Select == nil || rs.Select(r)
+		}
+		return rs.due(r, p.now, p.all) && (p.all || !p.now.Before(rs.downUntil[r.BaseURL]))
 	}
 }

@@ -47,6 +47,8 @@ type Resender struct {
 	heldUntil time.Time
 	// troubles holds the failures said that go on (see failing).
 	troubles map[troubleKey]*trouble
+	// ups holds the backends found up (see Up).
+	ups upState
 }
 
 // Flush sends every pending body now, whatever its next-attempt time, one
@@ -76,7 +78,9 @@ func (rs *Resender) Flush(ctx context.Context) (FlushResult, error) {
 // Run resends due bodies until ctx is done, sleeping until the next one is
 // due (at most MaxBackoff). Failures are logged and retried with backoff;
 // once a base URL is found down (see Flush), its other bodies wait until
-// the failed one's next attempt. A failure that lasts (a backend down or
+// the failed one's next attempt, or until the backend is found up again
+// (see Up; a body of it delivered counts too): then they are sent at once,
+// in order, until one is not delivered. A failure that lasts (a backend down or
 // refusing the token, attempts that cannot be noted) is logged as it
 // starts, again every StillFailingEvery with the attempts failed so far,
 // and once, an INFO line, as it ends; its retries in between are DEBUG
@@ -86,6 +90,7 @@ func (rs *Resender) Run(ctx context.Context) error {
 	if limit <= 0 {
 		limit = MaxBackoff
 	}
+	up := rs.upWake()
 	for {
 		if _, err := rs.pass(ctx, false); err != nil && ctx.Err() == nil {
 			rs.log().Error("outbox resend pass failed", zap.String("outbox", rs.Store.Path()), zap.Error(err))
@@ -100,6 +105,8 @@ func (rs *Resender) Run(ctx context.Context) error {
 			t.Stop()
 			return ctx.Err()
 		case <-rs.Wake:
+			t.Stop()
+		case <-up:
 			t.Stop()
 		case <-t.C:
 		}
