@@ -195,10 +195,13 @@ type runner struct {
 	pause                  chan struct{} // asks the consume loop to stop consuming
 	pauseMu                sync.Mutex    // orders the updates of the paused gauge
 
-	regMu   sync.Mutex // serializes Register calls
-	mu      sync.Mutex
-	current Registration
-	changed chan struct{}
+	regMu sync.Mutex // serializes Register calls
+	// beatSaid is when a WARN last said the heartbeats failing, zero
+	// while they succeed (see beatLevel); held under regMu.
+	beatSaid time.Time
+	mu       sync.Mutex
+	current  Registration
+	changed  chan struct{}
 
 	connected    atomic.Bool
 	missingQueue atomic.Pointer[string] // the queue the broker said does not exist, nil once consumed

@@ -28,13 +28,15 @@ func (f flakyRegistrar) Register(context.Context) (Registration, error) {
 }
 
 // Heartbeats that fail, then succeed, say that they succeed again, once,
-// as an INFO line counting the failures: each failure had its WARN
-// "heartbeat failed", and the success after them was a DEBUG line, so an
-// operator reading the log at its default level never learnt that the
-// platform was back (/healthz alone said so).
+// as an INFO line counting the failures: the success after them was a
+// DEBUG line, so an operator reading the log at its default level never
+// learnt that the platform was back (/healthz alone said so). The
+// failures are said once at WARN, again every stillFailingEvery, DEBUG
+// between: each retry had its WARN "heartbeat failed", every few seconds
+// to 40 s for as long as the platform was down.
 func TestHeartbeatSaysItSucceedsAgain(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		log, logs := testkit.LoggerAt(zap.InfoLevel)
+		log, logs := testkit.LoggerAt(zap.DebugLevel)
 		down := &atomic.Bool{}
 		reg := Registration{Queue: "q", Broker: Broker{Host: "127.0.0.1", Port: 5672}}
 		r := newRunner(&Daemon{Registrar: flakyRegistrar{down: down, reg: reg}, Log: log, HeartbeatInterval: 40 * time.Second})
@@ -55,6 +57,9 @@ func TestHeartbeatSaysItSucceedsAgain(t *testing.T) {
 		if failed < 2 {
 			t.Fatalf("%d heartbeats failed in 3 minutes, want several", failed)
 		}
+		if warned := logs.FilterMessage("heartbeat failed").FilterLevelExact(zap.WarnLevel).Len(); warned != 1 {
+			t.Fatalf("%d of %d failed heartbeats said at WARN within 3 minutes, want the first alone (DEBUG after it)", warned, failed)
+		}
 		if n := logs.FilterMessage("heartbeat succeeded again").Len(); n != 0 {
 			t.Fatalf("%d lines say the heartbeat succeeds again while it fails", n)
 		}
@@ -67,6 +72,37 @@ func TestHeartbeatSaysItSucceedsAgain(t *testing.T) {
 		}
 		if n, _ := again[0].ContextMap()["failed_heartbeats"].(int64); int(n) != failed {
 			t.Errorf("failed_heartbeats %d, want the %d heartbeats that failed", n, failed)
+		}
+	})
+}
+
+// Heartbeats failing for an hour are said at WARN as they start and again
+// every stillFailingEvery, no more: not at every retry.
+func TestHeartbeatFailingSaysItEveryQuarterHour(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		log, logs := testkit.LoggerAt(zap.DebugLevel)
+		down := &atomic.Bool{}
+		reg := Registration{Queue: "q", Broker: Broker{Host: "127.0.0.1", Port: 5672}}
+		r := newRunner(&Daemon{Registrar: flakyRegistrar{down: down, reg: reg}, Log: log, HeartbeatInterval: 40 * time.Second})
+		if _, err := r.register(context.Background(), firstRegistration); err != nil {
+			t.Fatal(err)
+		}
+		down.Store(true)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { r.heartbeats(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		time.Sleep(time.Hour - time.Second)
+		synctest.Wait()
+		all := logs.FilterMessage("heartbeat failed")
+		warns := all.FilterLevelExact(zap.WarnLevel).All()
+		if len(warns) != 4 || all.Len() < 60 {
+			t.Fatalf("%d of %d failed heartbeats in an hour said at WARN, want 4 (one every %s)", len(warns), all.Len(), stillFailingEvery)
+		}
+		for i, w := range warns[1:] {
+			if gap := w.Time.Sub(warns[i].Time); gap < stillFailingEvery {
+				t.Errorf("WARN %d %s after the one before, want at least %s", i+2, gap, stillFailingEvery)
+			}
 		}
 	})
 }
