@@ -65,6 +65,9 @@ func TestEveryAgentOfAnAssetGetsItsSignatures(t *testing.T) {
 				if (c.Kind == openaevtest.KindComplete || c.Kind == openaevtest.KindData) && !c.Processed() {
 					t.Fatalf("%s callback %s: %s", c.Kind, c.Outcome, c.Reason)
 				}
+				if len(c.SignaturesRepeated) > 0 { // stored once all the same (openaevtest, rule 5)
+					t.Errorf("%s callback sent %d signatures its expectations held already", c.Kind, len(c.SignaturesRepeated))
+				}
 			}
 			if (data > 0) != tt.data {
 				t.Errorf("%d data callbacks", data)

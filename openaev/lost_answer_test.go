@@ -27,7 +27,7 @@ import (
 // (the processor), `outbox flush` of a stored complete taken earlier, and
 // serve's resender whose resent complete has its answer lost. A stored
 // complete without a mark (an older injectkit's) cannot be told from
-// another run's: its signatures go as data, said at WARN, stored twice.
+// another run's: its signatures go as data, said at WARN, sent twice (stored once).
 func TestLostCompleteAnswerStoresOnce(t *testing.T) {
 	const id, targets = "i-lost", 2
 	tests := []struct {
@@ -36,7 +36,7 @@ func TestLostCompleteAnswerStoresOnce(t *testing.T) {
 		// deliver brings the complete to the platform with its answer
 		// lost, then delivers the run as the path does.
 		deliver func(t *testing.T, s *serveEnv, msg []byte)
-		twice   bool // each signature stored twice (the platform cannot tell)
+		twice   bool // each signature sent twice (the platform cannot tell; it stores it once)
 		said    string
 	}{
 		{"run", false, func(t *testing.T, s *serveEnv, msg []byte) {
@@ -79,18 +79,25 @@ func TestLostCompleteAnswerStoresOnce(t *testing.T) {
 			s.register(t)
 			msg := nmapAssetsMessage(t, s.env, id, targets)
 			tt.deliver(t, s, msg)
-			completed := 0 // answered or not
+			completed, repeated := 0, 0 // answered or not
 			for _, c := range s.platform.Calls(id) {
 				if c.Kind == openaevtest.KindComplete && c.Outcome == openaevtest.Processed {
 					completed++
 				}
+				repeated += len(c.SignaturesRepeated)
 			}
 			if completed != 1 {
 				t.Errorf("the inject was completed %d times, want once", completed)
 			}
+			// The platform stores each signature of an expectation once
+			// (openaevtest, rule 5: the de-duplicated union); what was
+			// sent twice shows as repeats.
 			copies := 1
 			if tt.twice {
 				copies = 2
+			}
+			if want := (copies - 1) * 4 * targets * 2; repeated != want {
+				t.Errorf("%d signatures sent again to expectations holding them, want %d", repeated, want)
 			}
 			for _, typ := range []string{"DETECTION", "PREVENTION"} {
 				sigs := s.platform.Signatures(id)[typ]
@@ -99,9 +106,9 @@ func TestLostCompleteAnswerStoresOnce(t *testing.T) {
 					seen[sig]++
 				}
 				// 4 per target: source, target, start and end.
-				if len(seen) != 4*targets || len(sigs) != copies*4*targets {
-					t.Errorf("the platform holds %d %s signatures, %d distinct; want %d, each %d time(s)",
-						len(sigs), typ, len(seen), copies*4*targets, copies)
+				if len(seen) != 4*targets || len(sigs) != 4*targets {
+					t.Errorf("the platform holds %d %s signatures, %d distinct; want %d, each once",
+						len(sigs), typ, len(seen), 4*targets)
 				}
 			}
 			if warned := s.logs.FilterMessageSnippet("may be stored twice").Len(); warned != 0 != tt.twice {
