@@ -298,10 +298,11 @@ func outboxCommand(o Options) *ucli.Command {
 			"flush with the right one. A resend uses the token of the configuration: none is stored.",
 		Subcommands: []*ucli.Command{
 			{
-				Name:   "list",
-				Usage:  "list pending and dead bodies",
-				Flags:  outboxFlags(o, list, ""),
-				Action: action("list", list, func(c *ucli.Context, e *outboxEnv) error { return listOutbox(c, o, e) }),
+				Name:        "list",
+				Usage:       "list pending and dead bodies",
+				Description: listDescription,
+				Flags:       outboxFlags(o, list, ""),
+				Action:      action("list", list, func(c *ucli.Context, e *outboxEnv) error { return listOutbox(c, o, e) }),
 			},
 			{
 				Name:  "flush",

@@ -13,6 +13,24 @@ import (
 	ucli "github.com/urfave/cli/v2"
 )
 
+// listDescription is the help of `outbox list`: what its -o json prints,
+// every field name (TestListHelpNamesEveryJSONField), and how it bounds
+// what it cannot show whole.
+const listDescription = "OUTPUT (-o json): one JSON object, its field names stable:\n" +
+	"   outbox, pending, dead, bytes, max_bytes, records ([] when empty), and only when they apply not_shown (the records\n" +
+	"   --limit left out), incomplete (sends not all stored: id, inject_id, phase, total_chunks, stored, base_url, created,\n" +
+	"   owner, state, and when known url, profile, injector_id, owner_start) and unfinished_runs (inject_id, unfinished,\n" +
+	"   runs: id, inject_id, owner, started, state, owner_start).\n" +
+	"   A record: id, state (pending or dead), inject_id, phase, chunk_index, total_chunks, base_url, url, idempotency_key,\n" +
+	"   size (bytes), attempts, next_attempt, created (UTC, RFC 3339), next (the NEXT column); and only when they apply\n" +
+	"   profile, injector_id, sha256, unanswered, unanswered_other, interrupted, last_error, last_status, owner,\n" +
+	"   owner_start, lease_until, dead_status, dead_body, dead_reason, dead_at.\n" +
+	"   With --summary: outbox, pending, dead, bytes, max_bytes, backends, each with owner, pending, dead, bytes, and\n" +
+	"   when known base_url, profile, oldest.\n" +
+	"   No body is shown: its size and sha256 only. dead_body, the backend's answer, is its first 4 KiB at most, secrets\n" +
+	"   redacted, bytes that are not UTF-8 as U+FFFD; the table quotes last_error with Go escapes and cuts it short.\n" +
+	"   URLs never show their credentials (user:password@)."
+
 // outboxListJSON is what `outbox list -o json` prints.
 type outboxListJSON struct {
 	Outbox   string             `json:"outbox"`
