@@ -28,7 +28,7 @@ const listDescription = "OUTPUT (-o json): one JSON object, its field names stab
 	"   With --summary: outbox, pending, dead, bytes, max_bytes, backends, each with owner, pending, dead, bytes, and\n" +
 	"   when known base_url, profile, oldest.\n" +
 	"   No body is shown: its size and sha256 only. dead_body, the backend's answer, is its first 4 KiB at most, secrets\n" +
-	"   redacted, bytes that are not UTF-8 as U+FFFD; the table quotes last_error with Go escapes and cuts it short.\n" +
+	"   withheld, bytes that are not UTF-8 as U+FFFD; the table quotes last_error with Go escapes and cuts it short.\n" +
 	"   URLs never show their credentials (user:password@)."
 
 // outboxListJSON is what `outbox list -o json` prints.
