@@ -13,6 +13,7 @@ import (
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // TestLargestPayloadDeliveredWhole: with the largest max payload size,
@@ -25,7 +26,17 @@ func TestLargestPayloadDeliveredWhole(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends over 20 MB of signatures")
 	}
-	const targets = 36_000 // noop's signatures carry no target address: about 600 bytes each
+	// noop's signatures carry no target address: a target's share of the
+	// structured output is its attribution and its two groups of source
+	// address and times, some 600 bytes with a short asset id. Asset and
+	// agent ids of the most bytes the profile takes (signatures.MaxIDLength)
+	// make it some 1,110, so that 18,500 targets carry the 20,000,000 and
+	// more that a split needs: half the targets a short id needed (36,000),
+	// each a per-target trace, a stored signature row and its share of
+	// every body's encoding and decoding. What is checked is the same: the
+	// structured output is over the limit (asserted below), split into
+	// bodies the platform takes, and every target's signatures stored.
+	const targets = 18_500
 	// A deployment that raised its broker's max_message_size: RabbitMQ
 	// drops a larger callback by default (16 MiB).
 	// The stand-in reads each 20 MB body before it answers: under the
@@ -34,12 +45,14 @@ func TestLargestPayloadDeliveredWhole(t *testing.T) {
 	e := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", limit: openaev.MaxMaxPayloadSize, timeout: 10 * time.Minute,
 		platform: []openaevtest.Option{openaevtest.WithMaxMessageSize(openaev.MaxMaxPayloadSize + 1<<20)}}).env
 	e.register(t)
-	// Long host names make each target's findings and trace longer.
-	label := strings.Repeat("h", 60)
+	// Host names are not in the structured output: short ones keep the
+	// per-target traces short.
 	hosts := make([]map[string]any, targets)
 	for i := range hosts {
-		name := fmt.Sprintf("t%05d.%s.%s.%s.example", i, label, label, label)
-		hosts[i] = asset("asset", fmt.Sprintf("a%05d", i), name, "", nil)
+		id := func(prefix string) string { // signatures.MaxIDLength bytes
+			return fmt.Sprintf("%s%05d-", prefix, i) + strings.Repeat("x", signatures.MaxIDLength-7)
+		}
+		hosts[i] = asset("asset", id("a"), fmt.Sprintf("t%05d.example", i), "", nil, id("g"))
 	}
 	msg := e.message(t, "inj-big", "noop", map[string]any{"target_selector": "assets", "target_property_selector": "hostname",
 		"expectations": []map[string]any{{"expectation_type": "DETECTION"}, {"expectation_type": "PREVENTION"}}}, hosts, nil)
