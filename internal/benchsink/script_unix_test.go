@@ -18,6 +18,20 @@ import (
 	"github.com/injectkit/injectkit/internal/testkit"
 )
 
+// raceBuildEnv is the environment the tests run bench-w1 in: its builds
+// (injectkit, benchsink, benchfloor, written to the repository's bin/)
+// with -race and no build tags, as go test -race and testkit.Build build
+// the packages of every other test, so that they link what the build
+// cache holds. Built as the script builds by default (no -race,
+// urfave_cli_no_docs), every package was compiled again: 119 s of the
+// first subtest's 123 on a loaded machine, the WaitFor below ticking. What
+// the tests check (the script's traps and its printed counts) does not
+// depend on how the binaries are built; the race detector's one-second
+// sleep at exit (atexit_sleep_ms) is left out of each W1 run.
+func raceBuildEnv() []string {
+	return append(os.Environ(), "GOFLAGS=-race "+os.Getenv("GOFLAGS"), "TAGS=", "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"))
+}
+
 // A bench-w1 stopped by SIGTERM while awk writes its targets (from make,
 // as `timeout 25 make bench-w1 …` stops it, or itself) removes its work
 // directory and leaves nothing running: awk, in the foreground, outlived
@@ -42,7 +56,7 @@ func TestBenchW1StoppedWhileWritingTargets(t *testing.T) {
 			tmp := t.TempDir()
 			cmd := exec.Command(tt.cmd[0], tt.cmd[1:]...)
 			cmd.Dir = root
-			cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "OUTBOX=on")
+			cmd.Env = append(raceBuildEnv(), "TMPDIR="+tmp, "OUTBOX=on")
 			// Its own process group: what is left of it is found, and
 			// ended at the end of the test.
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -90,7 +104,7 @@ func TestBenchW1PrintsCounts(t *testing.T) {
 	}
 	cmd := exec.Command("bash", "scripts/bench-w1.sh", "500", "1")
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
+	cmd.Env = append(raceBuildEnv(), "TMPDIR="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("bench-w1: %v\n%s", err, out)
