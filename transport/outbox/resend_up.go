@@ -28,7 +28,10 @@ type upState struct {
 	up     map[string]uint64 // base URL ("": every one) → the stamp of its last success told
 	failed map[string]uint64 // base URL → the stamp of its last failed attempt
 	seen   uint64            // the stamp when the last pass started: the successes before it were acted on
-	wake   chan struct{}
+	// waiting is whether the last pass left bodies pending: Up wakes
+	// Run only then, not at every callback a busy daemon delivers.
+	waiting bool
+	wake    chan struct{}
 }
 
 // Up tells Run that the backend at baseURL ("": every backend this
@@ -45,12 +48,22 @@ func (rs *Resender) Up(baseURL string) {
 		u.up = map[string]uint64{}
 	}
 	u.up[baseURL] = u.seq
-	wake := u.wakeChan()
+	wake, waiting := u.wakeChan(), u.waiting
 	u.mu.Unlock()
+	if !waiting {
+		return // nothing pending: the next pass acts on it, if a body comes
+	}
 	select {
 	case wake <- struct{}{}:
 	default:
 	}
+}
+
+// setWaiting notes whether bodies are left pending after a pass.
+func (rs *Resender) setWaiting(waiting bool) {
+	rs.ups.mu.Lock()
+	rs.ups.waiting = waiting
+	rs.ups.mu.Unlock()
 }
 
 // wakeChan is the channel Up wakes Run with; u.mu is held.

@@ -96,9 +96,11 @@ func (rs *Resender) Run(ctx context.Context) error {
 			rs.log().Error("outbox resend pass failed", zap.String("outbox", rs.Store.Path()), zap.Error(err))
 		}
 		wait := limit
-		if next, ok := rs.nextDue(); ok {
+		next, ok := rs.nextDue()
+		if ok {
 			wait = min(max(time.Until(next), 0), limit)
 		}
+		rs.setWaiting(ok)
 		t := time.NewTimer(max(wait, 10*time.Millisecond))
 		select {
 		case <-ctx.Done():
