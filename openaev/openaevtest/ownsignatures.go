@@ -13,7 +13,9 @@
 //     endpoint's IPs (endpoint_ips, then endpoint_seen_ip; a value that is
 //     no IP gives none), and target signatures for the values of the
 //     contract's targeted-asset fields (getValueTargetedAssetMap, not
-//     modelled: the stand-in's injects resolve none at publish). The
+//     modelled: the stand-in's injects resolve none at publish, and
+//     injectkit's contracts hold no such field,
+//     TestContractsHoldNoTargetedAssetField). The
 //     asset's and asset group's own expectations get none. 2.4.0's
 //     Executor creates no expectation for an external injector's inject
 //     (only OpenAEVImplantExecutor computes signatures): none there.

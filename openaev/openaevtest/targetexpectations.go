@@ -32,6 +32,15 @@ import (
 // agent_inject in the assets it gives Platform.Message, which writes the
 // message without them.
 //
+// Not modelled: the newest line (AbstractTechnicalBehavior) creates an
+// agent's expectations only for its active agents (AgentUtils
+// .getActiveAgents: primary, agent.isActive(), no ERROR or AGENT_INACTIVE
+// trace of it for the inject), and computes the platform's signatures on
+// the asset's own expectation when none is (isAgentlessAssetExpectation
+// Necessary); here every primary agent has its expectations, whatever its
+// agent_active, so a signature naming an inactive agent is stored where
+// that platform would find no expectation for it.
+//
 // The stand-in knows an inject's expectations only once Platform.Message
 // wrote its message (a test's, or the stand-in command's publish route);
 // before that, as for an inject created with AddInject alone, every
