@@ -19,19 +19,28 @@ import (
 // built with -tags benchprofile writes its four profiles there, each a
 // pprof file (gzip), named by its pid; one built without the tag writes
 // nothing, the directory named all the same.
+//
+// The daemons are built without urfave_cli_no_docs, which make's builds
+// add: only cmd/injectkit reads benchprofile (profile_bench.go,
+// profile_none.go) and urfave_cli_no_docs changes urfave/cli alone, so
+// that the tag decides what is written either way. Built so, they share
+// the -race packages every other test's build of cmd/injectkit has
+// compiled (TestIntegrationRunOnce's here): with urfave_cli_no_docs,
+// urfave/cli and every package importing it were compiled again, 109 s of
+// the test's 113 on a loaded machine.
 func TestIntegrationProfileDir(t *testing.T) {
 	testkit.Integration(t)
 	servetest.Broker(t) // skips without a broker
-	tagged, removeTagged := testkit.Build("../../cmd/injectkit", "-tags", "urfave_cli_no_docs benchprofile")
+	tagged, removeTagged := testkit.Build("../../cmd/injectkit", "-tags", "benchprofile")
 	t.Cleanup(removeTagged)
-	plain, removePlain := testkit.Build("../../cmd/injectkit", "-tags", "urfave_cli_no_docs")
+	plain, removePlain := testkit.Build("../../cmd/injectkit")
 	t.Cleanup(removePlain)
 	for _, tt := range []struct {
 		name, bin string
 		want      []string
 	}{
 		{"benchprofile", tagged, []string{"allocs", "block", "cpu", "mutex"}},
-		{"release tags", plain, nil},
+		{"without benchprofile", plain, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
