@@ -126,12 +126,16 @@ func runsOnlyWhatItCanKeep(t *testing.T, slots string) {
 	}
 	// A result still retried at the stop is kept by the shutdown.
 	kept := len(jsonLogs(stderr.String(), "terminal callback not delivered; kept in the outbox and acknowledged"))
-	for _, msg := range []string{
-		"outbox full when storing the inject's result: sending it without storing it (the inject is not run again)",
-		"terminal callback refused and the outbox failed to store it: the inject's result is lost to the platform; message acknowledged so that the inject does not run again",
+	// Matched by a part of each line: the first was matched whole, and
+	// its text had changed, so the check could not fail.
+	for _, part := range []string{
+		"the outbox failed to store the inject's result",
+		"terminal callback refused and the outbox failed to store it",
 	} {
-		if n := len(jsonLogs(stderr.String(), msg)); n > 0 {
-			t.Errorf("%d results found no room after their run: %q", n, msg)
+		for _, line := range strings.Split(stderr.String(), "\n") {
+			if strings.Contains(line, part) {
+				t.Errorf("a result found no room after its run: %s", line)
+			}
 		}
 	}
 	s, err := outbox.Open(box, outbox.Options{})

@@ -115,7 +115,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	log := h.log.With(injectField(ctx, id))
 	if !held {
 		log.Warn("the outbox failed to store the inject's result (full, locked, held by an earlier version, a write failure): "+
-			"sending it without storing it (the inject is not run again)", zap.Error(err))
+			"sending it without storing it; its message is acknowledged once the platform takes it", zap.Error(err))
 	}
 	r := de.Report
 	p := h.cfg.Processor.profile
