@@ -205,7 +205,7 @@ func (c NetworkConfig) appendIdentity(dst []Field, boxes *boxCache) []Field {
 		}
 	}
 	add(2, FieldTargetIPv4, c.TargetIPv4)
-	add(3, FieldTargetIPv6, c.TargetIPv6)
+	add(3, FieldTargetIPv6, unzoned(c.TargetIPv6))
 	add(4, FieldTargetHostname, c.TargetHostname)
 	return dst
 }
@@ -221,7 +221,7 @@ func (s *Signature) appendCoreBoxed(dst []Field, c *boxCache) []Field {
 	add(FieldSourceIPv4, s.SourceIPv4)
 	add(FieldSourceIPv6, s.SourceIPv6)
 	add(FieldTargetIPv4, s.TargetIPv4)
-	add(FieldTargetIPv6, s.TargetIPv6)
+	add(FieldTargetIPv6, unzoned(s.TargetIPv6))
 	add(FieldTargetHostname, s.TargetHostname)
 	add(FieldCloudProvider, s.CloudProvider)
 	add(FieldCloudAccountID, s.CloudAccountID)
@@ -238,6 +238,19 @@ func (s *Signature) appendCoreBoxed(dst []Field, c *boxCache) []Field {
 		dst = append(dst, Field{FieldNotReached, s.NotReached})
 	}
 	return dst
+}
+
+// unzoned returns an IPv6 address without its zone (fe80::1%eth0 is
+// fe80::1): the zone names an interface of the machine that scans, which
+// no packet carries and no defence logs, so that target_ipv6 on the wire
+// is the address alone. The configuration keeps the zone: the executor
+// needs it to reach the target, and ExtrasKey to tell fe80::1%eth0 from
+// fe80::1%eth1.
+func unzoned(v string) string {
+	if i := strings.IndexByte(v, '%'); i >= 0 {
+		return v[:i]
+	}
+	return v
 }
 
 // NotReachedSignature is the signature of a target the tool sent nothing
