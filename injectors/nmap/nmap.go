@@ -127,10 +127,14 @@ func (e *Executor) ValidateParams(params any) error {
 // ValidateTargets checks, before anything runs, every target Execute would
 // refuse (see scanTargets): a value that is not one target nmap reads as
 // given, such as an address range or a host name inet_aton reads as an
-// address. It never touches the network.
-func (*Executor) ValidateTargets(targets []framework.Target) error {
-	_, err := scanTargets(targets)
-	return err
+// address, or an IPv6 zone that names no network interface of this
+// machine (checkZones). It never touches the network.
+func (e *Executor) ValidateTargets(targets []framework.Target) error {
+	st, err := scanTargets(targets)
+	if err != nil {
+		return err
+	}
+	return checkZones(targets, st, e.ifIndex)
 }
 
 // validate is, for an Execute called without the framework, what the

@@ -1,0 +1,70 @@
+package nmap
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// A zone that names no interface of the machine is refused before nmap
+// runs, naming the target's position and its value, with a hint when it
+// reads as a URL's escape of '%'; a zone an interface has, an interface
+// index and an address without a zone pass. The test executor's machine
+// has the interfaces lo and eth0 (newTestExecutor).
+func TestValidateTargetsZone(t *testing.T) {
+	tests := []struct {
+		name    string
+		targets []string
+		field   string   // "": valid
+		value   string   // the value named
+		says    []string // in the error's text
+		notSays []string
+	}{
+		{name: "zone of an interface", targets: []string{"fe80::1%lo", "FE80::1%eth0", "::1%lo"}},
+		{name: "interface index", targets: []string{"fe80::1%1", "fe80::1%25"}},
+		{name: "no zone", targets: []string{"fe80::1", "::1", "127.0.0.1", "localhost"}},
+		{name: "URL-escaped percent", targets: []string{"fe80::1%25lo"}, field: "targets[0]", value: "fe80::1%25lo",
+			says: []string{`"25lo"`, "this machine", "%25", "fe80::1%lo"}},
+		{name: "URL-escaped percent, upper case address", targets: []string{"127.0.0.1", "FE80::A%25eth0"}, field: "targets[1]",
+			value: "fe80::a%25eth0", says: []string{`"25eth0"`, "fe80::a%eth0"}},
+		{name: "no such interface", targets: []string{"fe80::1%lo", "fe80::1%nosuchif"}, field: "targets[1]", value: "fe80::1%nosuchif",
+			says: []string{`"nosuchif"`, "checked against the interfaces of the machine"}, notSays: []string{"%25"}},
+		{name: "25 alone is an index", targets: []string{"fe80::1%25"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var in []framework.Target
+			for _, v := range tt.targets {
+				in = append(in, framework.Target{Config: signatures.ClassifyNetworkTarget(v)})
+			}
+			// The runtime hands an executor canonical configurations.
+			for i := range in {
+				in[i].Config = signatures.Canonical(in[i].Config)
+			}
+			err := newTestExecutor(nil).ValidateTargets(in)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("ValidateTargets(%q) = %v, want nil", tt.targets, err)
+				}
+				return
+			}
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tt.field || ve.Value != tt.value || !errors.Is(err, ErrNoInterface) {
+				t.Fatalf("ValidateTargets(%q) = %#v, want a ValidationError of %s %q wrapping ErrNoInterface", tt.targets, err, tt.field, tt.value)
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not say %q", err, s)
+				}
+			}
+			for _, s := range tt.notSays {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("error %q says %q", err, s)
+				}
+			}
+		})
+	}
+}
