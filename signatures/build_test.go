@@ -124,6 +124,7 @@ func FuzzBuildNetworkConfigs(f *testing.F) {
 		"fe80::1%eth0", "fe80::1%a b", "::ffff:10.0.0.1", "127.0.0.1", "::1", "localhost",
 		"010.0.0.1", "10.0.0.256", "1.2.3", "a..b", "web-.example", "xn--bcher-kva.example",
 		"1e10", "0x0a.0.0.1", "::", "0.0.0.0", "web.example.com.", "a;id", "$(id)", "\x00",
+		"fe80::1%lo", "fe80::1%25lo", "fe80::1%nosuchif",
 	} {
 		for form := range uint8(4) {
 			f.Add(s, form)

@@ -66,7 +66,8 @@ func TestCanonicalExternalConfig(t *testing.T) {
 // never an IPv4 address in an IPv6 field, and is its own canonical form.
 func FuzzCanonicalTarget(f *testing.F) {
 	for _, s := range []string{"10.0.0.1", "::1", "0:0:0:0:0:0:0:1", "FD00::2", "::ffff:127.0.0.1",
-		"fe80::1%eth0", "FE80::1%2", "::ffff:10.0.0.4%lo", "localhost.", "WEB.example.COM", "[::1]", "a..b", "."} {
+		"fe80::1%eth0", "FE80::1%2", "::ffff:10.0.0.4%lo", "localhost.", "WEB.example.COM", "[::1]", "a..b", ".",
+		"fe80::1%lo", "fe80::1%25lo", "FE80::1%nosuchif"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
@@ -92,6 +93,14 @@ func FuzzCanonicalTarget(f *testing.F) {
 			}
 			if got.TargetIPv6 != "" && b.Is4In6() {
 				t.Fatalf("%q: IPv4 address in target_ipv6 %q", v, got.TargetIPv6)
+			}
+			// On the wire, the address the defences log: no zone.
+			var s signatures.Signature
+			s.TargetIPv4, s.TargetIPv6 = got.TargetIPv4, got.TargetIPv6
+			for _, f := range s.Fields() {
+				if w, err := netip.ParseAddr(f.Value.(string)); err != nil || w != b.WithZone("") {
+					t.Fatalf("%q: %s on the wire %q, want %s", v, f.Name, f.Value, b.WithZone(""))
+				}
 			}
 			return
 		}
