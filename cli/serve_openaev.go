@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,8 +56,25 @@ func (o metricsObserver) OnExecuted(r *runtime.Report, d time.Duration, err erro
 	o.log.Warn("inject failed: its injector returned the failed status, which its terminal callback reports", fields...)
 }
 
-func (o metricsObserver) OnDelivered(r *runtime.Report, d time.Duration, _ error) {
+// OnDelivered observes the delivery's duration and counts a result the
+// outbox failed to store (injectkit_outbox_store_failures_total): the
+// Handler then sends it unstored and holds it in memory, and once the
+// platform takes it nothing else in the metrics shows the outbox failed.
+func (o metricsObserver) OnDelivered(r *runtime.Report, d time.Duration, err error) {
 	o.m.ObserveDelivery(r.Injector, d)
+	if storeFailed(err) {
+		o.m.OutboxStoreFailed(r.Injector)
+	}
+}
+
+// storeFailed reports whether err, a delivery's, is the outbox's failure
+// to store the result (outbox.UnstoredError: full, a write refused, locked
+// past its lock timeout), or its refusal to while a process of an earlier
+// injectkit holds it (outbox.HeldByOlderError).
+func storeFailed(err error) bool {
+	var ue *outbox.UnstoredError
+	var oe *outbox.HeldByOlderError
+	return errors.As(err, &ue) || errors.As(err, &oe)
 }
 
 // callbackMargin is the time an inject's message is held beside its

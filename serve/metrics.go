@@ -15,6 +15,8 @@ import (
 // and delivery come from the runtime, which times every inject, through
 // ObserveExecution and ObserveDelivery (cli's runtime.Observer calls them),
 // and of a resend from the outbox through ObserveResend (cli's resender);
+// the results the outbox failed to store through OutboxStoreFailed (cli's
+// runtime.Observer, from the delivery's error);
 // the callback attempts through DeliveryAttempt, which the HTTP client's
 // transport calls (openaev.CountAttempts). All methods are safe for
 // concurrent use and do nothing on a nil *Metrics.
@@ -36,6 +38,7 @@ type Metrics struct {
 	executed  *prometheus.CounterVec
 	completed *prometheus.CounterVec
 	failed    *prometheus.CounterVec
+	unstored  *prometheus.CounterVec
 	execution *prometheus.HistogramVec
 	delivery  *prometheus.HistogramVec
 	resend    prometheus.Histogram
@@ -101,6 +104,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			"Injects run, by injector and outcome (success, partial, failed, timeout; error: the runtime could not build the run's report, and reported the inject refused), counted as the runtime ends each run (its observer's OnExecuted); a rejected inject is not run."),
 		completed: r.counterVec("injectkit_injects_completed_total", "injector", "Runs whose terminal callback was delivered, or stored in the outbox for a later delivery, by injector."),
 		failed:    r.counterVec("injectkit_injects_failed_total", "injector", "Injects whose message was rejected, or whose result is lost (not delivered, nowhere to keep it), by injector; a requeue is not a failure."),
+		unstored:  r.counterVec("injectkit_outbox_store_failures_total", "injector", unstoredHelp),
 		execution: r.histogramVec("injectkit_execution_duration_seconds", "injector", durations, "Time an injector spent executing an inject."),
 		delivery: r.histogramVec("injectkit_delivery_duration_seconds", "injector", durations,
 			"Time an inject's first delivery took, retries included, until its callbacks were delivered or, not taken, stored in the outbox "+
@@ -141,6 +145,7 @@ func (m *Metrics) Declare(injectors []string, statuses ...int) {
 		}
 		m.completed.WithLabelValues(injectorLabel(n))
 		m.failed.WithLabelValues(injectorLabel(n))
+		m.unstored.WithLabelValues(injectorLabel(n))
 		// A histogram's _count and _bucket series are counters too.
 		m.execution.WithLabelValues(injectorLabel(n))
 		m.delivery.WithLabelValues(injectorLabel(n))
