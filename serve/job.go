@@ -315,6 +315,7 @@ func (r *runner) finish(j *job, err error) (again bool) {
 			return false
 		}
 		attempt, delay := r.retries.failed(j.dl.Body, r.requeueDelay)
+		r.metrics.handlingRetried()
 		log := j.logger()
 		log.Warn("handling failed; the message is kept and handled again", zap.Int("attempt", attempt),
 			zap.Duration("delay", delay), zap.Duration("duration", time.Since(j.started)), zap.Error(err))

@@ -26,6 +26,7 @@ type Metrics struct {
 
 	messages     *prometheus.CounterVec
 	redeliveries prometheus.Counter
+	retried      prometheus.Counter
 	inFlight     prometheus.Gauge
 	heartbeats   *prometheus.CounterVec
 	connected    prometheus.Gauge
@@ -66,6 +67,12 @@ const messagesHelp = "Queue messages settled, by outcome: acked (its terminal re
 	"channel_closed (not settled: its channel closed before, or with, its acknowledgement or rejection; the broker delivers it " +
 	"again, counted in injectkit_redeliveries_total where it is taken)."
 
+// retriedHelp is the HELP of injectkit_handling_retries_total.
+const retriedHelp = "Handlings of a message that failed for a reason that may pass (the platform unreachable, or answering 5xx, " +
+	"for its inject; the outbox locked by another process past --outbox-lock-timeout when its room is checked), each failure " +
+	"counted: the message is kept by its worker and handled again after a delay (doubled at each failure, 1 min at most); " +
+	"while it fails no inject of it runs, and /healthz may stay ok."
+
 // heldHelp is the HELP of injectkit_results_held: what it counts, and
 // what bounds it.
 const heldHelp = "Results of injects that ran held in memory, their terminal callback tried again until the platform " +
@@ -92,6 +99,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		reg:          reg,
 		messages:     r.counterVec("injectkit_messages_total", "outcome", messagesHelp),
 		redeliveries: r.counter("injectkit_redeliveries_total", "Queue messages received with the broker's redelivered flag set, or recognised by the handler as sent again without it."),
+		retried:      r.counter("injectkit_handling_retries_total", retriedHelp),
 		inFlight:     r.gauge("injectkit_injects_in_flight", "Messages taken from the broker and not yet settled: an inject running or its result being stored and posted, or a message waiting for another copy of its inject to be handled, or to be handled again after a transient failure, or (with --delivery-slots) for a free worker."),
 		heartbeats:   r.counterVec("injectkit_heartbeats_total", "result", "Registrations sent to the platform (the first one, every heartbeat, a re-registration after the queue was lost, a check of a refused token), by result: ok or error."),
 		connected:    r.gauge("injectkit_broker_connected", "1 while the daemon is connected to the broker (consuming, or paused with its consumer cancelled), else 0."),
@@ -306,6 +314,13 @@ func (m *Metrics) Redelivery() { m.redelivered() }
 func (m *Metrics) redelivered() {
 	if m != nil {
 		m.redeliveries.Inc()
+	}
+}
+
+// handlingRetried counts a handling that failed and is tried again.
+func (m *Metrics) handlingRetried() {
+	if m != nil {
+		m.retried.Inc()
 	}
 }
 

@@ -103,6 +103,7 @@ func TestMetricsAsTheREADMEDocumentsThem(t *testing.T) {
 		"injectkit_delivery_attempts_total":     "COUNTER",
 		"injectkit_messages_total":              "COUNTER",
 		"injectkit_redeliveries_total":          "COUNTER",
+		"injectkit_handling_retries_total":      "COUNTER",
 		"injectkit_injects_in_flight":           "GAUGE",
 		"injectkit_results_held":                "GAUGE",
 		"injectkit_outbox_store_failures_total": "COUNTER",
