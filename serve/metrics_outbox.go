@@ -152,7 +152,8 @@ func (c *outboxCollector) fail(err error) {
 const unstoredHelp = "Results of injects that ran which the outbox failed to store (--outbox-max-bytes reached, its file system " +
 	"refusing writes, its lock held by another process past --outbox-lock-timeout, held by an earlier injectkit), by injector: " +
 	"each is sent without being stored, held in memory (injectkit_results_held) until the platform or the outbox takes it, " +
-	"and lost if the daemon stops or dies meanwhile. Alert on any increase: the outbox does not keep what it should."
+	"its message unacknowledged: a daemon stopped or dead meanwhile leaves it to the broker, and the inject runs again. " +
+	"Alert on any increase: the outbox does not keep what it should."
 
 // OutboxStoreFailed counts a result of an inject that ran which the
 // outbox failed to store (see injectkit_outbox_store_failures_total); cli's
