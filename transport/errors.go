@@ -53,27 +53,57 @@ type TargetTooLargeError struct {
 // LeastFit returns the least size from lo to hi for which fits holds, or 0
 // when none does. fits must be monotone (a larger size fits what a smaller
 // one does), and is called O(log(answer-lo)) times: steps doubling from
-// lo, then a binary search between the last two.
+// lo, then a binary search between the last two. It is LeastFitFrom
+// starting at lo.
 func LeastFit(lo, hi int, fits func(size int) bool) int {
+	return LeastFitFrom(lo, hi, lo, fits)
+}
+
+// LeastFitFrom is LeastFit searching from guess (taken into lo..hi): the
+// same least size, for O(log|answer-guess|) calls of fits instead of
+// O(log(answer-lo)). Steps doubling from guess, down while they fit, up
+// while they do not, then a binary search between the last two; two calls
+// when guess is the answer. A caller that knows a size near the answer
+// (a lower bound, say) gives it as guess; a wrong guess costs calls,
+// never the answer.
+func LeastFitFrom(lo, hi, guess int, fits func(size int) bool) int {
 	if lo > hi {
 		return 0
 	}
-	below, n := lo-1, lo // below does not fit (lo-1 is assumed not to)
-	for !fits(n) {
-		if n == hi {
-			return 0
+	guess = min(max(guess, lo), hi)
+	below, fit := lo-1, guess // below does not fit (lo-1 is assumed not to); fit does
+	if fits(guess) {
+		for step := 1; fit-below > 1; step *= 2 {
+			n := fit - min(step, fit-below-1)
+			if !fits(n) {
+				below = n
+				break
+			}
+			fit = n
 		}
-		below, n = n, lo+min(hi-lo, 2*(n-lo)+1)
+	} else {
+		below = guess
+		for step := 1; ; step *= 2 {
+			if below == hi {
+				return 0
+			}
+			n := below + min(step, hi-below)
+			if fits(n) {
+				fit = n
+				break
+			}
+			below = n
+		}
 	}
-	for n-below > 1 {
-		mid := below + (n-below)/2
+	for fit-below > 1 {
+		mid := below + (fit-below)/2
 		if fits(mid) {
-			n = mid
+			fit = mid
 		} else {
 			below = mid
 		}
 	}
-	return n
+	return fit
 }
 
 func (e *TargetTooLargeError) Error() string {
