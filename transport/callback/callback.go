@@ -180,7 +180,7 @@ func received(p *runtime.Prepared, room int, err error, exact func() error) erro
 			err := exact()
 			var tl *transport.TargetTooLargeError
 			if errors.As(err, &tl) && tl.Need == 0 {
-				tl.Need = leastFit(p, tl.Max)
+				tl.Need = leastFit(tl, leastPlan(p))
 			}
 			return Refuse(p, err)
 		}
@@ -188,15 +188,51 @@ func received(p *runtime.Prepared, room int, err error, exact func() error) erro
 	return nil
 }
 
-// leastFit is the least max payload size above limit with which the least
-// payload of p plans, by the planning that refused it at limit; 0 past
-// maxFit.
-func leastFit(p *runtime.Prepared, limit int) int {
-	return transport.LeastFit(limit+1, max(limit+1, maxFit), func(size int) bool {
+// leastPlan plans the least payload of p under a max payload size: nil
+// when it fits.
+func leastPlan(p *runtime.Prepared) func(size int) error {
+	return func(size int) error {
 		_, err := transport.Encode(p.Request.InjectID, p.Request.Phase, p.LeastPayloadTargets(), size)
-		return err == nil
-	})
+		return err
+	}
 }
+
+// leastFit is the least max payload size above tl.Max with which plan
+// succeeds, plan having refused tl.Max with tl; 0 past maxFit. Each
+// refusal names a target and the room it lacked: the next size tried is
+// where that target first has it, often the answer (two or three plans,
+// where a search up from tl.Max+1 made some 17 for a limit a few hundred
+// bytes short). A size refused raises the least candidate (plan is
+// monotone); one that plans bounds the answer, searched down from it.
+// After followGuesses refusals, or one naming no room, a search up from
+// the least candidate decides.
+func leastFit(tl *transport.TargetTooLargeError, plan func(size int) error) int {
+	fits := func(size int) bool { return plan(size) == nil }
+	lo, hi := tl.Max+1, max(tl.Max+1, maxFit)
+	for range followGuesses {
+		next := tl.Max + tl.Size - tl.Room
+		if tl.Room <= 0 || next < lo || next > hi {
+			break
+		}
+		err := plan(next)
+		if err == nil { // the answer is next, or a size below it
+			if least := transport.LeastFitFrom(lo, next-1, next-1, fits); least > 0 {
+				return least
+			}
+			return next
+		}
+		lo = next + 1
+		if !errors.As(err, &tl) {
+			break
+		}
+	}
+	return transport.LeastFit(lo, hi, fits)
+}
+
+// followGuesses bounds the sizes leastFit tries from the refusals' rooms:
+// targets refused one after the other, each a little larger, would have
+// it plan once per target.
+const followGuesses = 4
 
 // maxFit is the largest max payload size leastFit tries: 2 GiB less one.
 const maxFit = 1<<31 - 1
