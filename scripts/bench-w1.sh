@@ -12,6 +12,7 @@
 # last line with the outbox's share of W1's CPU, outbox_cpu_share=, too.
 #
 #   scripts/bench-w1.sh N [RUNS]        (make bench-w1 N=100000)
+#   BIN_DIR=DIR scripts/bench-w1.sh N   (builds its binaries in DIR, not bin/)
 set -euo pipefail
 source "$(dirname "$0")/benchlib.sh"
 N=${1:?usage: bench-w1.sh N [RUNS]}
@@ -28,10 +29,16 @@ cd "$(dirname "$0")/.."
 require bench-w1 /usr/bin/time time
 require bench-w1 curl curl
 
-mkdir -p bin
-go build -tags "${TAGS-urfave_cli_no_docs}" -o bin/injectkit ./cmd/injectkit
-go build -o bin/benchsink ./internal/benchsink
-go build -o bin/benchfloor ./internal/benchfloor
+# BIN_DIR: where the binaries are built (bin/, as make build's, unless
+# given; relative to the checkout). The tests give one of their own: they
+# build with GOFLAGS=-race, and a race build left in bin/ is what a user's
+# bin/injectkit then runs, several times slower.
+BIN_DIR=${BIN_DIR:-bin}
+mkdir -p "$BIN_DIR"
+go build -tags "${TAGS-urfave_cli_no_docs}" -o "$BIN_DIR/injectkit" ./cmd/injectkit
+go build -o "$BIN_DIR/benchsink" ./internal/benchsink
+go build -o "$BIN_DIR/benchfloor" ./internal/benchfloor
+raced bench-w1 "$BIN_DIR/injectkit" "$BIN_DIR/benchsink" "$BIN_DIR/benchfloor"
 
 sink_pid= awk_pid=
 work=$(mktemp -d)
@@ -47,7 +54,7 @@ awk_pid=$!
 wait "$awk_pid"
 awk_pid=
 
-bin/benchsink -addr 127.0.0.1:0 -addr-file "$work/addr" > "$work/sink.out" &
+"$BIN_DIR/benchsink" -addr 127.0.0.1:0 -addr-file "$work/addr" > "$work/sink.out" &
 sink_pid=$!
 for _ in $(seq 100); do [ -s "$work/addr" ] && break; sleep 0.05; done
 url="http://$(cat "$work/addr")"
@@ -105,7 +112,7 @@ summary() {
 }
 
 w1() { # w1 LABEL OUTBOX_PATH
-  once "$1" env CONTAINER_IP=172.17.0.2 INJECTKIT_OUTBOX="$2" bin/injectkit run noop --targets-file "$targets" \
+  once "$1" env CONTAINER_IP=172.17.0.2 INJECTKIT_OUTBOX="$2" "$BIN_DIR/injectkit" run noop --targets-file "$targets" \
     --expectation DETECTION --expectation PREVENTION --inject-id inject-bench-001 \
     --backend-url "$url" --max-payload-size 1048576
 }
@@ -120,7 +127,7 @@ for r in $(seq "$RUNS"); do
     [ "$OUTBOX" = on ] || w1 W1-none none
   fi
   if [ "$MODE" != w1 ]; then
-    once floor env CONTAINER_IP=172.17.0.2 bin/benchfloor -n "$N" -backend "$url" -max-payload-size 1048576
+    once floor env CONTAINER_IP=172.17.0.2 "$BIN_DIR/benchfloor" -n "$N" -backend "$url" -max-payload-size 1048576
   fi
 done
 for label in "${labels[@]}"; do

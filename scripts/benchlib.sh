@@ -53,3 +53,17 @@ oneof() {
   echo "$script: $name must be one of $*: $value" >&2
   exit 2
 }
+
+# raced SCRIPT BINARY...: one WARN on stderr naming the BINARYs built with
+# the race detector (GOFLAGS=-race in the environment, as the tests
+# build): they run several times slower, and their figures are not
+# BENCHMARKS.md's. The build settings are read whole, not piped to grep -q
+# (see least).
+raced() {
+  local script=$1 bin info raced=(); shift
+  for bin in "$@"; do
+    info=$(go version -m "$bin") || continue
+    case $info in *$'\tbuild\t-race=true'*) raced+=("$bin") ;; esac
+  done
+  [ ${#raced[@]} -eq 0 ] || echo "$script: WARN built with -race (GOFLAGS holding -race?), figures not comparable with BENCHMARKS.md's: ${raced[*]}" >&2
+}

@@ -6,6 +6,9 @@ package main_test
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,8 +22,7 @@ import (
 )
 
 // raceBuildEnv is the environment the tests run bench-w1 in: its builds
-// (injectkit, benchsink, benchfloor, written to the repository's bin/)
-// with -race and no build tags, as go test -race and testkit.Build build
+// (injectkit, benchsink, benchfloor) with -race and no build tags, as go test -race and testkit.Build build
 // the packages of every other test, so that they link what the build
 // cache holds. Built as the script builds by default (no -race,
 // urfave_cli_no_docs), every package was compiled again: 119 s of the
@@ -28,8 +30,57 @@ import (
 // the tests check (the script's traps and its printed counts) does not
 // depend on how the binaries are built; the race detector's one-second
 // sleep at exit (atexit_sleep_ms) is left out of each W1 run.
+// They are written to binDir (BIN_DIR), never to the checkout's bin/,
+// where make test left a race build of bin/injectkit for a user to run.
 func raceBuildEnv() []string {
-	return append(os.Environ(), "GOFLAGS=-race "+os.Getenv("GOFLAGS"), "TAGS=", "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"))
+	return append(os.Environ(), "GOFLAGS=-race "+os.Getenv("GOFLAGS"), "TAGS=", "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"),
+		"BIN_DIR="+binDir)
+}
+
+// binDir holds the tests' builds of bench-w1's binaries, one directory for
+// the package's tests: a build up to date is not linked again.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "benchsink-bin")
+	if err != nil {
+		panic(err)
+	}
+	binDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// leavesBinAlone fails t unless, when t ends, the checkout's bin/ (root's)
+// holds what it held when t began, and bench-w1 built its binaries in
+// binDir instead.
+func leavesBinAlone(t *testing.T, root string) {
+	t.Helper()
+	state := func() map[string]string {
+		files := map[string]string{}
+		entries, err := os.ReadDir(filepath.Join(root, "bin"))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if fi, err := e.Info(); err == nil {
+				files[e.Name()] = fmt.Sprint(fi.Size(), fi.ModTime(), fi.Mode())
+			}
+		}
+		return files
+	}
+	before := state()
+	t.Cleanup(func() {
+		if after := state(); !maps.Equal(before, after) {
+			t.Errorf("the checkout's bin/ changed: %v before, %v after", before, after)
+		}
+		for _, name := range []string{"injectkit", "benchsink", "benchfloor"} {
+			if _, err := os.Stat(filepath.Join(binDir, name)); err != nil {
+				t.Errorf("bench-w1 did not build %s in BIN_DIR: %v", name, err)
+			}
+		}
+	})
 }
 
 // A bench-w1 stopped by SIGTERM while awk writes its targets (from make,
@@ -54,6 +105,7 @@ func TestBenchW1StoppedWhileWritingTargets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tmp := t.TempDir()
+			leavesBinAlone(t, root)
 			cmd := exec.Command(tt.cmd[0], tt.cmd[1:]...)
 			cmd.Dir = root
 			cmd.Env = append(raceBuildEnv(), "TMPDIR="+tmp, "OUTBOX=on")
@@ -102,6 +154,7 @@ func TestBenchW1PrintsCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	leavesBinAlone(t, root)
 	cmd := exec.Command("bash", "scripts/bench-w1.sh", "500", "1")
 	cmd.Dir = root
 	cmd.Env = append(raceBuildEnv(), "TMPDIR="+t.TempDir())
@@ -135,5 +188,9 @@ func TestBenchW1PrintsCounts(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^N=500 .* outbox_share=-?[0-9]+% outbox_cpu_share=-?[0-9]+%$`).Match(out) {
 		t.Errorf("no last line with outbox_cpu_share= in:\n%s", out)
+	}
+	// Its figures are a race build's (raceBuildEnv), and it says so.
+	if !regexp.MustCompile(`(?m)^bench-w1: WARN built with -race .*/injectkit .*/benchsink .*/benchfloor$`).Match(out) {
+		t.Errorf("no WARN naming the race builds in:\n%s", out)
 	}
 }
