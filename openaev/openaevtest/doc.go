@@ -166,13 +166,14 @@
 //     values with text (StringUtils.hasText: "", spaces, a tab dropped), targets naming an agent, asset or
 //     asset group (agent_id or agent, asset_id or asset, asset_group_id or asset_group): parseSignatures.
 //     At publish the platform signs each agent's expectations itself (parent_process_name, source
-//     IPs); an injector's signatures replace an expectation's the first time it receives some,
+//     IPs), and an asset's own where it has no active agent; an injector's signatures replace an expectation's the first time it receives some,
 //     then append; an empty envelope touches nothing (ownsignatures.go's file comment has the
 //     detail). Each target's signatures go to the expectations its most precise id names
 //     (appendExpectationSignatures → findTechnicalExpectationsForTarget): an agent → that
 //     agent's only, whatever asset or group it also names; else an asset → the asset's own
 //     (agent IS NULL), never its agents'; else an asset group → the group's own. None there,
-//     none stored (Call.SignaturesUnattached; targetexpectations.go).
+//     none stored (Call.SignaturesUnattached; targetexpectations.go): on Current, an agent the
+//     message marks agent_active false has none (AgentUtils.getActiveAgents).
 //     ExpectationSignatures answers per expectation, each type and value once (the rows' key is
 //     expectation, type, value; applySignaturesForExpectationWithLock replaces an initialized
 //     expectation's with the de-duplicated union, mergeExpectationSignatures): a repeat, from a later

@@ -15,8 +15,17 @@
 //     contract's targeted-asset fields (getValueTargetedAssetMap, not
 //     modelled: the stand-in's injects resolve none at publish, and
 //     injectkit's contracts hold no such field,
-//     TestContractsHoldNoTargetedAssetField). The
-//     asset's and asset group's own expectations get none. 2.4.0's
+//     TestContractsHoldNoTargetedAssetField). The newest line signs
+//     the asset's own expectation too where it is a leaf, an asset with
+//     no active agent (AbstractTechnicalBehavior
+//     .initializeAndSaveInjectExpectationsFromExecutableInject signs each
+//     expectation but the asset groups' own that is an agent's or
+//     passes ExpectationUtils.isAgentlessAssetExpectationNecessary:
+//     targetexpectations.go), with no agent: parent_process_name
+//     "<injector type><inject id>-agent-null" (Java's string
+//     concatenation of a null agent id) and the source addresses alike.
+//     An asset with an active agent and the asset groups' own get none.
+//     2.4.0's
 //     Executor creates no expectation for an external injector's inject
 //     (only OpenAEVImplantExecutor computes signatures): none there.
 //   - An injector's, per expectation. SignatureOutputProcessor calls
@@ -77,19 +86,26 @@ func (p *Platform) publishSignaturesLocked(in *inject, q QueuedInject) {
 			ips[id] = endpointIPs(e)
 		}
 	}
-	seen := map[string]bool{}
+	seen := map[Expectation]bool{}
 	for _, e := range in.expected.targets {
-		if e.Agent == "" || seen[e.Agent] {
-			continue // an agent's signatures are the same under each group
+		leaf := Expectation{Agent: e.Agent, Asset: e.Asset} // the same under each group
+		agent := e.Agent
+		switch {
+		case seen[leaf] || e.Asset == "" && e.Agent == "":
+			continue
+		case agent == "" && !in.expected.leaves[e.Asset]:
+			continue
+		case agent == "":
+			agent = "null"
 		}
-		seen[e.Agent] = true
+		seen[leaf] = true
 		for _, t := range signedTypes {
 			if !in.expected.types[t] {
 				continue
 			}
 			base := Signature{Agent: e.Agent, Asset: e.Asset, ExpectationType: t}
 			s := base
-			s.Type, s.Value = "parent_process_name", prefix+q.ID+"-agent-"+e.Agent
+			s.Type, s.Value = "parent_process_name", prefix+q.ID+"-agent-"+agent
 			in.signatures = append(in.signatures, s)
 			for _, ip := range ips[e.Asset] {
 				if typ := sourceIPType(ip); typ != "" {

@@ -52,7 +52,9 @@ func own(ag string) []string {
 // signs each agent's expectations of each type (ExpectationUtils
 // .computeSignatures): the parent process name from the injector's type,
 // the inject and the agent, and the endpoint's IPs as source addresses.
-// The asset's own expectations get none.
+// The asset's own expectations get none but where the asset has no active
+// agent (agentless a2: its own is a leaf, signed with a null agent,
+// ExpectationUtils.isAgentlessAssetExpectationNecessary).
 func TestPlatformSignaturesAtPublish(t *testing.T) {
 	p := publishedI1(t)
 	for _, tt := range []struct {
@@ -64,7 +66,7 @@ func TestPlatformSignaturesAtPublish(t *testing.T) {
 		{ag1, "PREVENTION", own("ag1")},
 		{ag2, "DETECTION", own("ag2")},
 		{a1, "DETECTION", nil},
-		{a2, "DETECTION", nil},
+		{a2, "DETECTION", []string{"parent_process_name=ti1-agent-null", "source_ipv4_address=127.0.0.6"}},
 	} {
 		if got := held(p, tt.e, tt.et); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%+v %s: %v, want %v", tt.e, tt.et, got, tt.want)

@@ -16,7 +16,8 @@ import (
 // contract's predefined ones, resolveExpectationsWithContractFallback; an
 // empty list, none), for each asset (its own, agent IS NULL), each of its
 // primary agents (AgentUtils.getPrimaryAgents: no parent, no inject; a
-// Caldera implant has no expectation), each asset group (its own) and
+// Caldera implant has no expectation; the newest line, its active ones
+// only: below), each asset group (its own) and
 // each endpoint of the group with its primary agents. A structured-output
 // signature goes to the expectations of its type that its target names
 // (appendExpectationSignatures → findTechnicalExpectationsForTarget:
@@ -32,14 +33,45 @@ import (
 // agent_inject in the assets it gives Platform.Message, which writes the
 // message without them.
 //
-// Not modelled: the newest line (AbstractTechnicalBehavior) creates an
-// agent's expectations only for its active agents (AgentUtils
-// .getActiveAgents: primary, agent.isActive(), no ERROR or AGENT_INACTIVE
-// trace of it for the inject), and computes the platform's signatures on
-// the asset's own expectation when none is (isAgentlessAssetExpectation
-// Necessary); here every primary agent has its expectations, whatever its
-// agent_active, so a signature naming an inactive agent is stored where
-// that platform would find no expectation for it.
+// Which agents have expectations depends on the line. Version24 (which
+// stores no signature: the stand-in keeps the expectations for its
+// bookkeeping alone) keeps every primary agent, as the build of PR #6347
+// above does. Current, the newest line read, creates them through the expectation behaviours
+// (InjectExpectationService.doComputeAndSaveExpectationsUsingBehaviors →
+// service/expectation/AbstractTechnicalBehavior
+// .initializeAndSaveInjectExpectationsFromExecutableInject, once per
+// expectation type): per asset, an expectation for each of its active
+// agents only (utils/AgentUtils.getActiveAgents → isValidAgent: primary,
+// agent.isActive(), and no trace of the agent for the inject with status
+// ERROR, AGENT_INACTIVE or AGENT_OVERLOADED, hasOnlyValidTraces), then
+// its own, alike under each of its asset groups. So on Current a
+// signature naming an inactive agent finds no expectation and is lost
+// (Call.SignaturesUnattached), while one naming the asset alone is stored
+// on the asset's own. An asset with no active agent is skipped whole
+// unless utils/ExpectationUtils.isAgentlessAssetExpectationNecessary
+// holds: for an endpoint, when the inject does not run through agents
+// (injectRunsThroughAgents: the contract's injector_contract_needs_executor,
+// else the injector's payloads) and getActiveAgents finds none; the
+// stand-in's contracts never need an executor (registration binds no
+// contract_needs_executor, InjectorContract's default false), so such an
+// asset keeps its own expectation, which is then a leaf: the platform
+// computes its signatures on it at publish (ownsignatures.go). An inject
+// without a contract falls back on its injector's payloads there: not
+// modelled (taken as one with a contract). An earlier build
+// (ExpectationUtils at 07e84ee: an injector without payloads and
+// endpoint.getAgents().isEmpty()) left an asset whose agents are all
+// inactive no expectation at all, which the newest one's comment names as
+// the bug it fixes: not modelled.
+//
+// The message tells an agent's activeness: AgentMapper.toAgentOutput sets
+// AgentOutput's agent_active from agent.isActive(), the same call
+// getActiveAgents makes, a primitive boolean written for every agent
+// (EndpointMapper.toEndpointTargetOutput, the message's assets), read at
+// publish right after the expectations are created (Executor
+// .executeExternal). An agent a test gives without agent_active counts as
+// active (the platform always writes it). The traces getActiveAgents
+// reads name no agent in the stand-in but rule 17's TIMEOUT ones, which it
+// does not count, so agent_active alone decides.
 //
 // The stand-in knows an inject's expectations only once Platform.Message
 // wrote its message (a test's, or the stand-in command's publish route);
@@ -49,6 +81,10 @@ import (
 type targetExpectations struct {
 	types   map[string]bool // the expectation types created
 	targets []Expectation   // the targets that have them
+	// leaves are the assets whose own expectation is a leaf on Current
+	// (no active agent: isAgentlessAssetExpectationNecessary), which the
+	// platform signs at publish.
+	leaves map[string]bool
 }
 
 // expectationsOfLocked returns the technical expectations the platform
@@ -73,10 +109,18 @@ func (p *Platform) expectationsOfLocked(in *inject, q QueuedInject) *targetExpec
 			return
 		}
 		x.targets = append(x.targets, Expectation{Asset: id, AssetGroup: group})
+		agents := 0
 		for _, a := range endpointAgents(e) {
-			if aid, _ := a["agent_id"].(string); strings.TrimSpace(aid) != "" && primary(a) {
+			if aid, _ := a["agent_id"].(string); strings.TrimSpace(aid) != "" && p.hasExpectationsLocked(a) {
 				x.targets = append(x.targets, Expectation{Agent: aid, Asset: id, AssetGroup: group})
+				agents++
 			}
+		}
+		if agents == 0 && p.version != Version24 {
+			if x.leaves == nil {
+				x.leaves = map[string]bool{}
+			}
+			x.leaves[id] = true
 		}
 	}
 	for _, a := range q.Assets {
@@ -93,6 +137,20 @@ func (p *Platform) expectationsOfLocked(in *inject, q QueuedInject) *targetExpec
 		}
 	}
 	return x
+}
+
+// hasExpectationsLocked reports whether the platform creates expectations
+// for agent a of an inject's asset: a primary agent on Version24
+// (getPrimaryAgents), an active one too on Current (getActiveAgents).
+func (p *Platform) hasExpectationsLocked(a map[string]any) bool {
+	return primary(a) && (p.version == Version24 || active(a))
+}
+
+// active reports whether agent a is active as the message writes it:
+// agent_active not false (left out, a test's shorthand: active).
+func active(a map[string]any) bool {
+	v, ok := a["agent_active"]
+	return !ok || v != false
 }
 
 // objects returns the objects of a list a test wrote ([]any or
