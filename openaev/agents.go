@@ -19,7 +19,9 @@ import (
 // its agents). So the profile sends the signatures of such a target once
 // per agent, each naming that agent and the asset (and asset group), and
 // nothing more: two entries resolving to the same expectations would store
-// their signatures twice.
+// their signatures twice. The agents are those the message does not mark
+// inactive (Asset.signingAgents): the current platform keeps no
+// expectation for an inactive one.
 
 // agentsKey carries the agents of a message's assets that have several
 // (*assetAgents) to its terminal callback.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -50,6 +51,10 @@ type Asset struct {
 	IPs      []string
 	SeenIP   string
 	Agents   []string // agent ids, in order
+	// Inactive lists the agents of Agents the message marks inactive
+	// (agent_active false): the current platform creates no expectation
+	// for them, so no signature names them (signingAgents).
+	Inactive []string
 }
 
 // assetWire is an asset as the platform sends it, in both spellings. A
@@ -71,7 +76,20 @@ type assetWire struct {
 }
 
 type agentWire struct {
-	ID string `json:"agent_id"`
+	ID       string       `json:"agent_id"`
+	Inactive inactiveMark `json:"agent_active"`
+}
+
+// inactiveMark is true for an agent_active of false, and false for any
+// other value: the platform writes a boolean (AgentOutput's primitive
+// agent_active), and a message that says nothing else of an agent's
+// activeness is not refused for it.
+type inactiveMark bool
+
+// UnmarshalJSON reads agent_active.
+func (m *inactiveMark) UnmarshalJSON(b []byte) error {
+	*m = string(b) == "false"
+	return nil
 }
 
 // UnmarshalJSON reads asset_* or endpoint_* fields; asset_* wins when
@@ -111,6 +129,9 @@ func (w *assetWire) asset() Asset {
 		for _, ag := range *agents {
 			if ag.ID != "" {
 				a.Agents = append(a.Agents, ag.ID)
+				if ag.Inactive {
+					a.Inactive = append(a.Inactive, ag.ID)
+				}
 			}
 		}
 	}
@@ -170,11 +191,24 @@ func fieldTypeError(te *json.UnmarshalTypeError) error {
 // agentless reports whether no agent runs on the asset.
 func (a Asset) agentless() bool { return len(a.Agents) == 0 }
 
-func (a Asset) firstAgent() string {
-	if len(a.Agents) == 0 {
-		return ""
+// signingAgents returns the agents of the asset a signature may name, each
+// once, in order: its agents but those the message marks inactive. The
+// current platform creates an agent's expectations only for the active
+// ones (AbstractTechnicalBehavior
+// .initializeAndSaveInjectExpectationsFromExecutableInject →
+// AgentUtils.getActiveAgents), so a signature naming an inactive agent
+// finds none and is lost; with no agent left, the signatures name the
+// asset alone and reach its own expectation, which that platform creates
+// for an asset with no active agent (ExpectationUtils
+// .isAgentlessAssetExpectationNecessary) and keeps beside its agents'.
+func (a Asset) signingAgents() []string {
+	var out []string
+	for _, id := range a.Agents {
+		if !slices.Contains(a.Inactive, id) && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
 	}
-	return a.Agents[0]
+	return out
 }
 
 // AssetGroup is one asset group of a message.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"github.com/injectkit/injectkit/runtime"
@@ -26,10 +25,12 @@ type Selection struct {
 	// each: the group and why), each once.
 	Barren []string
 	// Agents maps the id of each selected asset that has several agents
-	// to their ids, de-duplicated, in the message's order: its target's
-	// Agent is the first, and the profile sends its signatures once per
-	// agent (the platform attaches a signature naming an agent to that
-	// agent's expectations only).
+	// a signature may name (Asset.signingAgents: those the message does
+	// not mark inactive) to their ids, de-duplicated, in the message's
+	// order: its target's Agent is the first, and the profile sends its
+	// signatures once per agent (the platform attaches a signature naming
+	// an agent to that agent's expectations only). An asset with no such
+	// agent has a target naming no agent.
 	Agents map[string][]string
 }
 
@@ -44,8 +45,8 @@ var _ targetPager = (*Client)(nil)
 // resolveTargets applies the inject's target selector and property
 // selector: assets of the message, assets of its asset groups (paged from
 // the platform) or manual targets. Each target keeps its asset id, first
-// agent id and asset group id (Agents lists the agents of an asset with
-// several). Manual targets are split on commas, trimmed, a CIDR range
+// active agent id and asset group id (Agents lists the active agents of
+// an asset with several; an agent marked inactive is named by none). Manual targets are split on commas, trimmed, a CIDR range
 // expanded, de-duplicated and validated (manualTargets); a bad one is a
 // *ValidationError naming it.
 // An asset without a usable value is skipped and listed in Skipped. No
@@ -151,25 +152,19 @@ func (t *Selection) add(a Asset, groupID, prop string, seen map[string]bool, loc
 		t.Skipped = append(t.Skipped, skippedAsset(a.ID, why))
 		return false
 	}
-	t.Specs = append(t.Specs, runtime.TargetSpec{Value: value, Asset: a.ID, Agent: a.firstAgent(), AssetGroup: groupID})
-	if ids := uniqueAgents(a.Agents); len(ids) > 1 && a.ID != "" {
+	ids := a.signingAgents()
+	spec := runtime.TargetSpec{Value: value, Asset: a.ID, AssetGroup: groupID}
+	if len(ids) > 0 {
+		spec.Agent = ids[0]
+	}
+	t.Specs = append(t.Specs, spec)
+	if len(ids) > 1 && a.ID != "" {
 		if t.Agents == nil {
 			t.Agents = map[string][]string{}
 		}
 		t.Agents[a.ID] = ids
 	}
 	return true
-}
-
-// uniqueAgents returns ids without repeats, in order.
-func uniqueAgents(ids []string) []string {
-	var out []string
-	for _, id := range ids {
-		if !slices.Contains(out, id) {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // assetValue picks the asset's target value for the property; an empty
