@@ -46,8 +46,9 @@ var _ targetPager = (*Client)(nil)
 // selector: assets of the message, assets of its asset groups (paged from
 // the platform) or manual targets. Each target keeps its asset id, first
 // active agent id and asset group id (Agents lists the active agents of
-// an asset with several; an agent marked inactive is named by none). Manual targets are split on commas, trimmed, a CIDR range
-// expanded, de-duplicated and validated (manualTargets); a bad one is a
+// an asset with several; an agent marked inactive is named by none).
+// Manual targets are split on commas, trimmed, a CIDR range expanded,
+// de-duplicated and validated (manualTargets); a bad one is a
 // *ValidationError naming it.
 // An asset without a usable value is skipped and listed in Skipped. No
 // target at all is an error, and so are more than limit (manual targets
