@@ -305,13 +305,14 @@ func groupTargets(targets []scanTarget) []scanGroup {
 // interface's index (fe80::1%eth0 as fe80::1%2): nmap 7.93 resolves an
 // index but not a name ("Failed to resolve"). A name ifIndex does not know
 // is given as it is, the target marked noIface, and nmap reports it
-// unscanned.
-func zoneIndexes(targets []scanTarget, ifIndex func(name string) (int, error)) {
+// unscanned. An index is given as it is (ValidateTargets refused one no
+// interface has).
+func zoneIndexes(targets []scanTarget, ifIndex func(zone string) (int, error)) {
 	if ifIndex == nil {
 		return
 	}
 	for i, t := range targets {
-		if t.zone == "" || strings.Trim(t.zone, "0123456789") == "" {
+		if t.zone == "" || numericZone(t.zone) {
 			continue
 		}
 		if n, err := ifIndex(t.zone); err == nil && n > 0 {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,8 +37,11 @@ func newTestExecutor(run runFunc) *Executor {
 	e.run = run
 	e.privileges = func() privileges { return asRoot }
 	e.now = func() time.Time { return fixedNow }
-	e.ifIndex = func(name string) (int, error) {
-		if i := slices.Index([]string{"", "lo", "eth0"}, name); i > 0 {
+	e.ifIndex = func(zone string) (int, error) {
+		if i := slices.Index([]string{"", "lo", "eth0"}, zone); i > 0 {
+			return i, nil
+		}
+		if i, err := strconv.Atoi(zone); err == nil && numericZone(zone) && i >= 1 && i <= 2 {
 			return i, nil
 		}
 		return 0, errors.New("no such network interface")

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -32,9 +34,10 @@ type Executor struct {
 	// raw sockets.
 	privileges func() privileges
 	now        func() time.Time // clock for ErrorInfo.CrashTimestamp
-	// ifIndex returns the index of the interface an IPv6 zone names
-	// (nil: zones are given to nmap as they are).
-	ifIndex func(name string) (int, error)
+	// ifIndex returns the index of the interface an IPv6 zone names, a
+	// name or an index of digits (nil: zones are given to nmap as they
+	// are).
+	ifIndex func(zone string) (int, error)
 	// routeTo returns the kernel's error when it has no route to an
 	// address (kernelRoute; nil: every host nmap reports is taken as
 	// reached).
@@ -46,13 +49,32 @@ func New() *Executor {
 	return &Executor{run: runNmap, privileges: currentPrivileges, now: time.Now, ifIndex: interfaceIndex, routeTo: kernelRoute}
 }
 
-// interfaceIndex returns the index of the interface named name.
-func interfaceIndex(name string) (int, error) {
-	ifc, err := net.InterfaceByName(name)
+// interfaceIndex returns the index of the interface an IPv6 zone names:
+// a zone of digits is an interface index, which some interface must
+// have (net.InterfaceByIndex), any other zone an interface's name.
+func interfaceIndex(zone string) (int, error) {
+	if !numericZone(zone) {
+		ifc, err := net.InterfaceByName(zone)
+		if err != nil {
+			return 0, err
+		}
+		return ifc.Index, nil
+	}
+	n, err := strconv.Atoi(zone)
+	if err != nil {
+		return 0, err
+	}
+	ifc, err := net.InterfaceByIndex(n)
 	if err != nil {
 		return 0, err
 	}
 	return ifc.Index, nil
+}
+
+// numericZone reports whether an IPv6 zone is an interface index: digits
+// only, as the resolver reads it.
+func numericZone(zone string) bool {
+	return zone != "" && strings.Trim(zone, "0123456789") == ""
 }
 
 // Interface guards.

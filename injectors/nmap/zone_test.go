@@ -2,6 +2,8 @@ package nmap
 
 import (
 	"errors"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,7 +15,7 @@ import (
 // runs, naming the target's position and its value, with a hint when it
 // reads as a URL's escape of '%'; a zone an interface has, an interface
 // index and an address without a zone pass. The test executor's machine
-// has the interfaces lo and eth0 (newTestExecutor).
+// has the interfaces lo (index 1) and eth0 (2) (newTestExecutor).
 func TestValidateTargetsZone(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -24,7 +26,17 @@ func TestValidateTargetsZone(t *testing.T) {
 		notSays []string
 	}{
 		{name: "zone of an interface", targets: []string{"fe80::1%lo", "FE80::1%eth0", "::1%lo"}},
-		{name: "interface index", targets: []string{"fe80::1%1", "fe80::1%25"}},
+		{name: "interface index", targets: []string{"fe80::1%1", "fe80::1%2", "::1%01", "fe80::1%002"}},
+		{name: "index no interface has", targets: []string{"fe80::1%1", "fe80::1%99"}, field: "targets[1]", value: "fe80::1%99",
+			says: []string{`"99"`, "interface index", "checked against the interfaces of the machine"}, notSays: []string{"%25"}},
+		{name: "index 0 is no interface", targets: []string{"::1%0"}, field: "targets[0]", value: "::1%0", says: []string{`"0"`, "interface index"}},
+		// 2^32+1, which a 32-bit scope id would wrap to lo's 1.
+		{name: "index past 32 bits", targets: []string{"fe80::1%4294967297"}, field: "targets[0]",
+			value: "fe80::1%4294967297", says: []string{"interface index"}},
+		{name: "25 alone is an index no interface has", targets: []string{"fe80::1%25"}, field: "targets[0]", value: "fe80::1%25",
+			says: []string{`"25"`, "interface index", "%25 is how a URL escapes"}},
+		{name: "URL-escaped percent before an index", targets: []string{"fe80::1%251"}, field: "targets[0]", value: "fe80::1%251",
+			says: []string{`"251"`, "fe80::1%1"}},
 		{name: "no zone", targets: []string{"fe80::1", "::1", "127.0.0.1", "localhost"}},
 		{name: "URL-escaped percent", targets: []string{"fe80::1%25lo"}, field: "targets[0]", value: "fe80::1%25lo",
 			says: []string{`"25lo"`, "this machine", "%25", "fe80::1%lo"}},
@@ -32,7 +44,6 @@ func TestValidateTargetsZone(t *testing.T) {
 			value: "fe80::a%25eth0", says: []string{`"25eth0"`, "fe80::a%eth0"}},
 		{name: "no such interface", targets: []string{"fe80::1%lo", "fe80::1%nosuchif"}, field: "targets[1]", value: "fe80::1%nosuchif",
 			says: []string{`"nosuchif"`, "checked against the interfaces of the machine"}, notSays: []string{"%25"}},
-		{name: "25 alone is an index", targets: []string{"fe80::1%25"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,5 +77,30 @@ func TestValidateTargetsZone(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// interfaceIndex, the machine's own lookup, finds each interface of this
+// machine by its name and by its index, leading zeros included, and no
+// interface for an index none has: 0, one past the largest, one that a
+// 32-bit scope id would wrap to an interface's.
+func TestInterfaceIndex(t *testing.T) {
+	ifcs, err := net.Interfaces()
+	if err != nil || len(ifcs) == 0 {
+		t.Skipf("no interfaces to check against: %v", err)
+	}
+	largest := 0
+	for _, ifc := range ifcs {
+		largest = max(largest, ifc.Index)
+		for _, zone := range []string{ifc.Name, strconv.Itoa(ifc.Index), "0" + strconv.Itoa(ifc.Index)} {
+			if n, err := interfaceIndex(zone); err != nil || n != ifc.Index {
+				t.Errorf("interfaceIndex(%q) = %d, %v, want %d", zone, n, err, ifc.Index)
+			}
+		}
+	}
+	for _, zone := range []string{"0", strconv.Itoa(largest + 1), strconv.Itoa(1<<32 + ifcs[0].Index), "99999999999999999999", "nosuchif"} {
+		if n, err := interfaceIndex(zone); err == nil {
+			t.Errorf("interfaceIndex(%q) = %d, want an error", zone, n)
+		}
 	}
 }
