@@ -104,3 +104,54 @@ func TestInterfaceIndex(t *testing.T) {
 		}
 	}
 }
+
+// FuzzZoneNamesAnInterface: an IPv6 target's zone, as a flag, a file or a
+// platform message gives it, passes ValidateTargets (this machine's own
+// interface lookup, interfaceIndex) only when it names an interface of
+// this machine, by its name or by its index written in decimal; a zone
+// refused for naming none wraps ErrNoInterface and names the target's
+// position and value, and no interface has it.
+func FuzzZoneNamesAnInterface(f *testing.F) {
+	for _, z := range []string{"lo", "1", "01", "0", "99", "4294967297", "25", "25lo", "eth0", "nosuchif", "-1", "1e3", "lo.5", "0x1"} {
+		f.Add(z)
+	}
+	ifcs, err := net.Interfaces()
+	if err != nil {
+		f.Skipf("no interfaces to check against: %v", err)
+	}
+	names := func(zone string) bool {
+		for _, ifc := range ifcs {
+			if ifc.Name == zone {
+				return true
+			}
+			if n, err := strconv.Atoi(zone); err == nil && numericZone(zone) && n == ifc.Index {
+				return true
+			}
+		}
+		return false
+	}
+	e := New()
+	f.Fuzz(func(t *testing.T, zone string) {
+		v := "fe80::1%" + zone
+		in := []framework.Target{{Config: signatures.ClassifyNetworkTarget("::1")}, {Config: signatures.ClassifyNetworkTarget(v)}}
+		if in[1].Config.Validate() != nil {
+			return // not a zoned address the runtime would hand nmap
+		}
+		for i := range in {
+			in[i].Config = signatures.Canonical(in[i].Config)
+		}
+		err := e.ValidateTargets(in)
+		var ve *signatures.ValidationError
+		switch {
+		case err == nil && !names(zone):
+			t.Fatalf("ValidateTargets(%q) accepted a zone no interface of this machine has", v)
+		case err == nil:
+		case !errors.Is(err, ErrNoInterface):
+			// Refused for another reason: the zone's form.
+		case names(zone):
+			t.Fatalf("ValidateTargets(%q) = %v, but an interface of this machine has the zone", v, err)
+		case !errors.As(err, &ve) || ve.Field != "targets[1]" || !strings.Contains(err.Error(), strconv.Quote(zone)):
+			t.Fatalf("ValidateTargets(%q) = %#v, want a ValidationError of targets[1] quoting the zone", v, err)
+		}
+	})
+}
