@@ -51,16 +51,16 @@ type outboxConfig struct {
 
 // runConfig is the configuration of `injectkit run`, in help order.
 type runConfig struct {
-	InjectID       string          `config:"inject_id,inject" usage:"inject id (default: a fresh UUID when printing to stdout; required with a backend URL)"`
+	InjectID       string          `config:"inject_id,inject,once" usage:"inject id (default: a fresh UUID when printing to stdout; required with a backend URL)"`
 	Targets        []string        `config:"target,inject" blank:"give an address, a host name or a CIDR range" usage:"a target: IPv4, IPv6, host name or CIDR range, one target per address (repeatable)"`
-	TargetsFile    string          `config:"targets_file,inject" usage:"file with one target a line, as --target (blank lines and # comments skipped, duplicates dropped; a line of at most 1 MiB, else exit 2; - reads stdin)"`
+	TargetsFile    string          `config:"targets_file,inject,once" usage:"file with one target a line, as --target (blank lines and # comments skipped, duplicates dropped; a line of at most 1 MiB, else exit 2; - reads stdin)"`
 	Queries        []string        `config:"query,inject,whole" blank:"a query is the target" usage:"an external target: an exposure query (repeatable; its environment variable holds one query, commas included); each --target narrows every query to that IPv4 address or host name"`
-	CloudProvider  string          `config:"cloud_provider,inject" usage:"a cloud target's provider (e.g. aws), with --cloud-account and --cloud-region"`
-	CloudAccount   string          `config:"cloud_account,inject" usage:"a cloud target's account, subscription or project id"`
+	CloudProvider  string          `config:"cloud_provider,inject,once" usage:"a cloud target's provider (e.g. aws), with --cloud-account and --cloud-region"`
+	CloudAccount   string          `config:"cloud_account,inject,once" usage:"a cloud target's account, subscription or project id"`
 	CloudRegions   []string        `config:"cloud_region,inject" blank:"each region is a target" usage:"a cloud target's region (repeatable: one target per region)"`
 	TargetServices []string        `config:"target_service,inject" blank:"each service narrows the cloud targets" usage:"narrow each cloud target to a service, e.g. s3 (repeatable: one target per region and service)"`
 	MaxTargets     int             `config:"max_targets,positive" default:"65536" usage:"most targets CIDR ranges may expand to, all ranges together, and an --openaev-message may give; past it the run exits 2 (a message's inject gets its INVALID_USAGE)"`
-	InjectFile     string          `config:"inject_file,inject" usage:"inject request as JSON, at most 64 MiB, else exit 2 (flags override its fields; - reads stdin)"`
+	InjectFile     string          `config:"inject_file,inject,once" usage:"inject request as JSON, at most 64 MiB, else exit 2 (flags override its fields; - reads stdin)"`
 	Expectations   []string        `config:"expectation,inject" blank:"give DETECTION, PREVENTION or VULNERABILITY, or leave the setting out for the injector's default" usage:"expectation type: DETECTION, PREVENTION, VULNERABILITY (repeatable; default DETECTION, or the injector's declared types when it does not declare DETECTION)"`
 	Params         []string        `config:"param,inject,pairs" blank:"give key=value" usage:"injector parameter key=value (repeatable, each key once)"`
 	Backend        backendConfig   // backend_url, token, ca_file, insecure
@@ -68,7 +68,7 @@ type runConfig struct {
 	PhaseAny       bool            `config:"phase_any" usage:"send a phase the wire format does not document"`
 	Output         string          `config:"output" enum:"text|json" usage:"stdout: text (a summary: each target's status and findings, where the signatures went) or json (each wire body, one a line; given with --backend-url, each body sent); default text on a terminal, else json"`
 	Profile        string          `config:"profile" default:"callback" enum:"callback|openaev" usage:"wire profile: callback (one POST /api/injects/{id}/callback) or openaev (the platform's reception, trace and terminal callbacks)"`
-	OpenAEVMessage string          `config:"openaev_message" usage:"run one OpenAEV platform message (a JSON file of at most 16 MiB, serve's default --max-message-size) with the openaev profile, for debugging, with the injector its contract id names (naming another injector exits 2)"`
+	OpenAEVMessage string          `config:"openaev_message,once" usage:"run one OpenAEV platform message (a JSON file of at most 16 MiB, serve's default --max-message-size) with the openaev profile, for debugging, with the injector its contract id names (naming another injector exits 2)"`
 	OpenAEVVersion platformVersion `config:"openaev_version" usage:"OpenAEV platform version (e.g. 2.4.0, 3.260821.0) for the openaev profile, instead of asking the platform; before 2.260624 no signatures are sent (default: read from the platform; the current line without a backend)"`
 	RerunFinished  bool            `config:"rerun_finished" usage:"with the openaev profile, run an inject the platform reports finished all the same (the platform reopens it and merges this run's status with the earlier run's; without it such a run exits 2 before anything is sent)"`
 	IngestWindow   time.Duration   `config:"openaev_ingest_window" default:"30s" usage:"with the openaev profile, how long the platform may take to process a callback it answered 200 (OpenAEV 2.4.0 queues them and processes its queue every 10 s): within it after a complete was sent (answered or not), what the platform shows of the inject proves nothing about it: a complete whose answer was lost is not sent again until it passed, and a run of the inject exits 2 unless --rerun-finished; 0 for a platform that processes each callback before answering (its legacy ingestion)"`
@@ -251,6 +251,9 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any) (i
 	if p, ok := c.Generic(configFlag).(*configPath); ok && len(p.paths) > 1 {
 		return nil, usageErr("--%s given twice (%q, then %q): files don't merge; give one config file, and the settings "+
 			"to change as flags or environment variables, which take precedence over it", configFlag, p.paths[0], p.paths[1])
+	}
+	if err := onceGiven(c, o.name(), dst); err != nil {
+		return nil, err
 	}
 	path, where := configGiven(c, o.Getenv)
 	file := configFile{}

@@ -37,7 +37,7 @@ import (
 // name several, comma-separated: --injectors nmap,query), nonblank (a
 // string refused when given blank, as an enum is: --phase '' is a slip,
 // not the default), none (run's and serve's outbox, which none keeps
-// away: the outbox commands have a file to work on).
+// away: the outbox commands have a file to work on), once (see onceGiven).
 //
 // Field types: string; []string, a repeatable flag, comma-separated in the
 // environment, a YAML scalar or list in the file; bool; int; int64;
@@ -70,11 +70,11 @@ var (
 
 // field is one setting of a config struct.
 type field struct {
-	key, usage, def, blank                                                        string
-	enum                                                                          []string
-	secret, required, positive, url, pairs, inject, whole, commas, nonblank, none bool
-	index                                                                         []int // reflect.Value.FieldByIndex
-	typ                                                                           reflect.Type
+	key, usage, def, blank                                                              string
+	enum                                                                                []string
+	secret, required, positive, url, pairs, inject, whole, commas, nonblank, none, once bool
+	index                                                                               []int // reflect.Value.FieldByIndex
+	typ                                                                                 reflect.Type
 }
 
 // nameVar is the binary's name: a third-party one keeps its own outbox.
@@ -222,6 +222,8 @@ func (f *field) option(o string) *bool {
 		return &f.nonblank
 	case "none":
 		return &f.none
+	case "once":
+		return &f.once
 	}
 	return nil
 }
@@ -244,6 +246,8 @@ func flagsOf(name string, t reflect.Type, usage map[string]string) []ucli.Flag {
 			flags = append(flags, &ucli.GenericFlag{Name: f.flag(), Usage: u, Value: &repeated{}})
 		case f.isBool():
 			flags = append(flags, &ucli.BoolFlag{Name: f.flag(), Usage: u})
+		case f.once:
+			flags = append(flags, &ucli.GenericFlag{Name: f.flag(), Usage: u, DefaultText: f.def, TakesFile: f.path(), Value: &once{}})
 		default:
 			flags = append(flags, &ucli.StringFlag{Name: f.flag(), Usage: u, DefaultText: f.def, TakesFile: f.path()})
 		}
