@@ -94,7 +94,7 @@ func (s *Store) sendingPrefix() string { return filepath.Base(s.path) + ".sendin
 
 // attemptsPath is this Store's file of attempts.
 func (s *Store) attemptsPath() string {
-	return filepath.Join(filepath.Dir(s.path), fmt.Sprintf("%s%d-%d-%s", s.sendingPrefix(), s.pid, s.start, s.sending))
+	return filepath.Join(filepath.Dir(s.path), fmt.Sprintf("%s%d-%d-%s", s.sendingPrefix(), s.pid, s.start, s.nonce))
 }
 
 // startAttempt notes that an attempt of r starts now, before its POST.

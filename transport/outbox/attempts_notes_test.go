@@ -138,8 +138,23 @@ func TestCloseKeepsNotesOfAttemptsInFlight(t *testing.T) {
 	}
 	noted("after another Store of the process closed")
 
-	// The process ended: its file is an ended process's.
+	// The process ended: its file, and its claim of the record (the
+	// closed Store's, kept while its post was on the wire), are an ended
+	// process's.
 	pid, start := endedProcess(t)
+	ended := mustOpen(t, path, Options{})
+	if _, err := ended.update(rec.ID, func(r *Record) error {
+		if !s.mine(*r) {
+			return fmt.Errorf("record %d is not the closed Store's: owner %d", rec.ID, r.Owner)
+		}
+		r.Owner, r.OwnerStart = pid, start
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ended.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Rename(s.attemptsPath(), fmt.Sprintf("%s.sending-%d-%d", path, pid, start)); err != nil {
 		t.Fatal(err)
 	}

@@ -83,9 +83,11 @@ func (s *Store) updateOwn(id uint64, change func(r *Record)) error {
 }
 
 // Busy reports whether another delivery owns r (see Claim): a goroutine of
-// this process, or another process whose lease has not ended and that
-// still runs. A process that exited, a zombie, and a process that reuses
-// the owner's pid (it started at another time) do not own r.
+// this Store, or another Store, of this process or another, whose lease
+// has not ended and whose process still runs. A process that exited, a
+// zombie, and a process that reuses the owner's pid (it started at
+// another time) do not own r, nor does a Store of this process that
+// closed (Close gives back its claims, see giveBack).
 func (s *Store) Busy(r Record) bool {
 	s.mu.Lock()
 	mine := s.claims[r.ID]
@@ -93,16 +95,19 @@ func (s *Store) Busy(r Record) bool {
 	return mine || s.ownedElsewhere(r)
 }
 
-// ownedElsewhere reports whether another live process holds r's lease:
-// one that is not this process (see mine), though it may have its pid.
+// ownedElsewhere reports whether another Store of a live process holds
+// r's lease: one that is not this Store (see mine), though it may be of
+// this process, or of another with its pid.
 func (s *Store) ownedElsewhere(r Record) bool {
 	return r.Owner != 0 && !s.mine(r) && s.opts.Now().Before(r.LeaseUntil) && alive(r.Owner, r.OwnerStart)
 }
 
-// mine reports whether r is owned by this process: its pid, and its start
-// time (another container's process may have the same pid).
+// mine reports whether r is owned by this Store: its process's pid and
+// start time (another container's process may have the same pid), and its
+// nonce (another Store of this process, on the same file, has its own: its
+// claims are not this Store's to post).
 func (s *Store) mine(r Record) bool {
-	return r.Owner == s.pid && r.OwnerStart == s.start
+	return r.Owner == s.pid && r.OwnerStart == s.start && r.ownerStore == s.nonce
 }
 
 // body reads and unpacks the body of r (see bodyOf); a body that cannot be

@@ -3,6 +3,8 @@ package outbox
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -110,4 +112,36 @@ func (s *Store) unclaimMany(ids []uint64) error {
 			func(r *Record) { r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{} })
 		return err
 	})
+}
+
+// giveBack gives back, as Close ends, the records this Store holds (put
+// for its caller to send, or claimed by a Resender) and is not posting:
+// no longer owned, their attempts, last error and next attempt as they
+// were, so that another Store of this process takes them at once, as any
+// Store takes those of a process that ended. A record whose POST is
+// still in flight (its attempt noted, its outcome not written) keeps its
+// lease until it ends: this Store can no longer settle it, and posted
+// meanwhile by another it could go twice. Close calls it once no attempt
+// can start any more (see closeAttempts). Nothing is lost when it fails
+// (the file held by another process past Timeout, a full disk): the
+// records stay pending, taken over once their lease ends, as a live
+// process's; so the failure is not reported.
+func (s *Store) giveBack() {
+	s.attempts.mu.Lock()
+	posting := maps.Clone(s.attempts.inflight)
+	s.attempts.mu.Unlock()
+	s.mu.Lock()
+	ids := make([]uint64, 0, len(s.claims))
+	for id := range s.claims {
+		if _, ok := posting[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	s.mu.Unlock()
+	slices.Sort(ids)
+	for chunk := range slices.Chunk(ids, maxTxBodies) {
+		if s.unclaimMany(chunk) != nil {
+			return
+		}
+	}
 }

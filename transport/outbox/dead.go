@@ -136,7 +136,7 @@ func (s *Store) SendRetried(ctx context.Context, p Poster, r Record, was Record)
 // too), not owned by another.
 func (s *Store) putBackDead(r Record, was Record, err error, released bool) error {
 	_, serr := s.update(r.ID, func(cur *Record) error {
-		ours := cur.Owner == s.pid && cur.OwnerStart == s.start
+		ours := s.mine(*cur)
 		switch {
 		case cur.State != Pending:
 			return fmt.Errorf("%w: it is in the dead list again", ErrTakenMeanwhile)

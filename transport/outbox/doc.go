@@ -86,7 +86,12 @@
 // last, letting go while its caller is slow to take the bodies stored; Hold
 // keeps it open across operations a caller makes one right after another,
 // serve's room check and start record of an inject); a body being delivered carries its owner's pid and start time,
-// and no other process resends it while that process lives and its
+// and the random name of the Store that claimed it (two Stores one
+// process opens on one file, a library user's two runtimes, are two
+// owners: without it each took the other's bodies for its own, and a body
+// went twice), and no other Store resends it while that process lives,
+// the Store is open (Close gives back the bodies it holds and is not
+// posting; one whose POST is on the wire keeps its lease) and its
 // lease runs (Options.Lease, renewed while a POST of Send, SendRetried,
 // a Resender or a Deliverer (a run's own) lasts, half a lease before it ends, at once when the POST
 // starts with less than half left; a Deliverer's body that waited its

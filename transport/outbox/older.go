@@ -15,10 +15,11 @@ import (
 // upgradeMark): marked, the file would be refused to it, and the bodies
 // the backend accepted from it would stay pending, to be posted twice.
 
-// own makes this process the owner of r, from now on for a lease.
+// own makes this Store of this process the owner of r, from now on for
+// a lease.
 func (s *Store) own(r *Record, now time.Time) {
 	r.Owner, r.OwnerStart, r.LeaseUntil = s.pid, s.start, now.Add(s.opts.Lease)
-	r.ownerFormat = formatVersion
+	r.ownerFormat, r.ownerStore = formatVersion, s.nonce
 }
 
 // HeldByOlderError reports a write that would mark a version 1 file as

@@ -115,6 +115,10 @@ type Record struct {
 	// record (see own): 0 for an owner of an earlier version, which does
 	// not write it (see olderHolder).
 	ownerFormat int
+	// ownerStore names, among the Stores of the owning process, the one
+	// that owns the record (Store.nonce, see own): "" for an owner of an
+	// earlier version, which does not write it.
+	ownerStore string
 }
 
 func key(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }

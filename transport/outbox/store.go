@@ -94,10 +94,9 @@ type Store struct {
 	opts  Options
 	pid   int
 	start uint64 // this process's start time (see processStart), 0 when unknown
-	// sending names this Store's file of attempts among its process's
-	// (see attemptsPath): random, so that two Stores of one process on
-	// one file keep their notes apart.
-	sending string
+	// nonce names this Store among its process's, at random: its notes of
+	// attempts (see attemptsPath) and its claims (see mine) are its own.
+	nonce string
 
 	mu              sync.Mutex
 	db              *bolt.DB
@@ -183,7 +182,7 @@ func open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("outbox %s: create directory: %w", abs, err)
 	}
 	pid := os.Getpid()
-	s := &Store{path: abs, opts: opts, pid: pid, start: processStart(pid), sending: rand.Text()[:8],
+	s := &Store{path: abs, opts: opts, pid: pid, start: processStart(pid), nonce: rand.Text()[:8],
 		claims: map[uint64]bool{}, runs: map[uint64]string{}}
 	if _, err := os.Lstat(abs); !opts.ReadOnly && errors.Is(err, fs.ErrNotExist) {
 		if err := s.create(); err != nil {
@@ -209,13 +208,13 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) MaxBytes() int64 { return s.opts.MaxBytes }
 
 // Close closes the file, once the removals of delivered bodies still in
-// flight are committed. Records a process was delivering stay pending. A
-// removal of delivered bodies that failed (not for a lock: that is waited
-// for) is reported here, as an *UnremovedError joined to the error of the
-// close, if any, and so is a lazy write that failed (a note of a
-// complete, the end of a run's start), as an *UnwrittenError: nobody
-// waited for it. The starts of runs still in flight are removed (see
-// StartRun): the process did not end because of them.
+// flight are committed; records it holds stay pending, those it is not
+// posting given back (see giveBack). A removal of delivered bodies that
+// failed (not for a lock: that is waited for) is reported here, as an
+// *UnremovedError joined to the error of the close, if any, and so is a
+// lazy write that failed (a note of a complete, the end of a run's start),
+// as an *UnwrittenError: nobody waited for it. The starts of runs still in
+// flight are removed (see StartRun): the process did not end because of them.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	s.closing = true // no removal is deferred from now on
@@ -225,6 +224,7 @@ func (s *Store) Close() error {
 	unremoved, unwritten := s.unremovedLeft(), s.unwrittenLeft()
 	ended := s.EndOpenRuns()
 	s.closeAttempts()
+	s.giveBack()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

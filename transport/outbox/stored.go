@@ -17,6 +17,7 @@ type storedRecord struct {
 	RawPhase    []byte `json:"raw_phase,omitempty"`
 	RawKey      []byte `json:"raw_idempotency_key,omitempty"`
 	OwnerFormat int    `json:"owner_format,omitempty"` // Record.ownerFormat; earlier versions ignore it
+	OwnerStore  string `json:"owner_store,omitempty"`  // Record.ownerStore; earlier versions ignore it
 }
 
 func encode(r Record) ([]byte, error) {
@@ -29,7 +30,7 @@ func encode(r Record) ([]byte, error) {
 	sr := storedRecord{Record: r,
 		RawInjectID: raw(r.InjectID), RawPhase: raw(r.Phase), RawKey: raw(r.IdempotencyKey)}
 	if r.Owner != 0 {
-		sr.OwnerFormat = r.ownerFormat
+		sr.OwnerFormat, sr.OwnerStore = r.ownerFormat, r.ownerStore
 	}
 	return json.Marshal(sr)
 }
@@ -40,7 +41,7 @@ func decode(raw []byte) (Record, error) {
 		return Record{}, err
 	}
 	r := sr.Record
-	r.ownerFormat = sr.OwnerFormat
+	r.ownerFormat, r.ownerStore = sr.OwnerFormat, sr.OwnerStore
 	if sr.RawInjectID != nil {
 		r.InjectID = string(sr.RawInjectID)
 	}

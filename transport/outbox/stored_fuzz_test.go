@@ -11,8 +11,8 @@ import (
 // FuzzRecordMetadata checks a record's metadata as the file keeps it
 // (encode, decode): the strings a resend needs byte for byte (inject id,
 // phase, idempotency key) read back byte for byte, valid UTF-8 or not;
-// every other string as encoding/json reads it back; the owner and its
-// format, the counts and the times as they were. And a stored value of any
+// every other string as encoding/json reads it back; the owner, its
+// format and its Store, the counts and the times as they were. And a stored value of any
 // bytes (a damaged one) decodes, or fails, without panic, and what it
 // decodes to is kept as itself: stored again, it reads back the same.
 func FuzzRecordMetadata(f *testing.F) {
@@ -22,7 +22,7 @@ func FuzzRecordMetadata(f *testing.F) {
 	f.Fuzz(func(t *testing.T, injectID, phase, idKey, baseURL, lastErr string, owner, format int, at int64, stored []byte) {
 		when := time.Unix(0, at).UTC()
 		r := Record{ID: 7, State: Pending, InjectID: injectID, Phase: phase, IdempotencyKey: idKey, BaseURL: baseURL,
-			LastError: lastErr, Owner: owner, ownerFormat: format, Attempts: format, NextAttempt: when, Created: when,
+			LastError: lastErr, Owner: owner, ownerFormat: format, ownerStore: "K7QX2M4B", Attempts: format, NextAttempt: when, Created: when,
 			LeaseUntil: when, Interrupted: when}
 		raw, err := encode(r)
 		if err != nil {
@@ -41,12 +41,13 @@ func FuzzRecordMetadata(f *testing.F) {
 		if want := jsonString(t, lastErr); got.LastError != want {
 			t.Fatalf("last error %q read back as %q, want %q", lastErr, got.LastError, want)
 		}
-		wantFormat := format
+		wantFormat, wantStore := format, "K7QX2M4B"
 		if owner == 0 {
-			wantFormat = 0 // no owner: no format kept
+			wantFormat, wantStore = 0, "" // no owner: no format or Store kept
 		}
-		if got.Owner != owner || got.ownerFormat != wantFormat || got.Attempts != format {
-			t.Fatalf("owner %d (format %d), attempts %d read back as %d (format %d), %d", owner, format, format, got.Owner, got.ownerFormat, got.Attempts)
+		if got.Owner != owner || got.ownerFormat != wantFormat || got.ownerStore != wantStore || got.Attempts != format {
+			t.Fatalf("owner %d (format %d, store %q), attempts %d read back as %d (format %d, store %q), %d",
+				owner, format, wantStore, format, got.Owner, got.ownerFormat, got.ownerStore, got.Attempts)
 		}
 		for _, tm := range []time.Time{got.NextAttempt, got.Created, got.LeaseUntil, got.Interrupted} {
 			if !tm.Equal(when) {
