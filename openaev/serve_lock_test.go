@@ -10,13 +10,16 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -106,38 +109,119 @@ func TestHandlerHeldRetryFailsFastOnALockedOutbox(t *testing.T) {
 
 // TestHandlerOutboxLockedNotRun checks an inject whose outbox another
 // process keeps locked past the lock timeout: its room cannot be checked,
-// so it is not run; its message is kept (a transient failure naming the
-// lock), and runs once, after the lock is released.
+// so it is not run; its message is kept by a pause of the consumption
+// (not a failure, which the daemon would retry blind while /healthz said
+// ok), whose reason names the lock, its holder and the outbox, and which
+// ends once the lock is released; then it runs once.
 func TestHandlerOutboxLockedNotRun(t *testing.T) {
 	s := newServeEnv(t, serveOpts{outbox: true, shared: true})
-	f, err := os.OpenFile(s.store.Path(), os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		t.Fatal(err)
-	}
+	f := lockOutbox(t, s.store.Path())
 	body := s.message(t, "i-locked", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-	err = s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
+	err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
 	var pe *serve.PauseError
 	switch {
 	case !errors.Is(err, outbox.ErrLocked):
 		t.Fatalf("handled with the outbox locked: %v, want the lock's error", err)
-	case serve.IsPermanent(err) || errors.As(err, &pe):
-		t.Fatalf("handled with the outbox locked: %v, want a transient failure, the message kept", err)
+	case !errors.As(err, &pe):
+		t.Fatalf("handled with the outbox locked: %v, want a pause, the message kept", err)
+	}
+	for _, want := range []string{"outbox locked: ", s.store.Path(), "is locked by "} {
+		if !strings.Contains(pe.Reason, want) {
+			t.Errorf("pause reason %q, want it to name %q", pe.Reason, want)
+		}
+	}
+	if now := pe.Current(); !strings.HasPrefix(now, "outbox locked: ") {
+		t.Errorf("while the lock is held /healthz would say %q, want the lock", now)
 	}
 	if n := s.nmap.calls.Load(); n != 0 {
 		t.Fatalf("the inject ran %d times without its outbox room checked", n)
 	}
+	if c := s.platform.Calls("i-locked"); len(c) != 0 {
+		t.Errorf("the platform got %v for an inject not run, want nothing", c)
+	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_UN); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+	if err := pe.Wait(t.Context()); err != nil {
+		t.Fatalf("the pause did not end once the lock was released: %v", err)
+	}
+	if now := pe.Current(); strings.HasPrefix(now, "outbox locked: ") {
+		t.Errorf("once the lock is released /healthz would say %q, want the lock no more", now)
+	}
+	d := serve.Delivery{Body: body, Redelivered: true, Retries: 1} // as the daemon hands it again
+	if err := s.handler.HandleDelivery(t.Context(), d); err != nil {
 		t.Fatalf("handled again once the lock was released: %v", err)
 	}
 	if n := s.nmap.calls.Load(); n != 1 {
 		t.Errorf("the inject ran %d times, want once", n)
+	}
+	if _, err := s.platform.WaitTerminal(t.Context(), "i-locked"); err != nil {
+		t.Errorf("the platform holds no terminal callback of i-locked: %v", err)
+	}
+}
+
+// lockOutbox takes the outbox file's lock on a second open of it, as
+// another process (an outbox flush) would, until the test ends or the
+// caller lets go of it.
+func lockOutbox(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestIntegrationServePausesOnLockedOutbox is the acceptance check's run
+// of serve on the real broker while another process holds the outbox's
+// lock past the lock timeout: each inject failed its room check, was
+// retried blind with growing delays (injectkit_handling_retries_total),
+// and /healthz said ok. The consumption now pauses, /healthz 503 naming
+// the lock, no retry spent; once the lock is free the inject runs once
+// and its result reaches the platform.
+func TestIntegrationServePausesOnLockedOutbox(t *testing.T) {
+	broker, queue := integration(t)
+	s := newServeEnv(t, serveOpts{outbox: true, shared: true, lockTimeout: 20 * time.Millisecond})
+	d, url := s.daemon(t, broker, queue)
+	run(t, d)
+	testkit.WaitFor(t, testkit.Hang, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
+	f := lockOutbox(t, s.store.Path())
+	servetest.Publish(t, queue, s.message(t, "i-locked", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
+	testkit.WaitFor(t, testkit.Hang, "the consumption paused", func() bool {
+		return servetest.Metric(t, s.prom, "injectkit_consumption_paused") == 1
+	})
+	code, h := servetest.Health(t, url)
+	if code != http.StatusServiceUnavailable || !strings.HasPrefix(h.Reason, "outbox locked: ") ||
+		!strings.Contains(h.Reason, s.store.Path()) {
+		t.Errorf("/healthz with the outbox locked: %d %+v, want 503 naming the lock and the outbox", code, h)
+	}
+	if n := servetest.Metric(t, s.prom, "injectkit_handling_retries_total"); n != 0 {
+		t.Errorf("injectkit_handling_retries_total %v while paused, want 0: no retry spent", n)
+	}
+	if n := s.nmap.calls.Load(); n != 0 {
+		t.Fatalf("the inject ran %d times with its outbox locked", n)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_UN); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.platform.WaitTerminal(t.Context(), "i-locked"); err != nil {
+		t.Fatalf("the platform holds no terminal callback of i-locked once the lock was released: %v", err)
+	}
+	testkit.WaitFor(t, testkit.Hang, "the consumption resumed", func() bool {
+		return servetest.Metric(t, s.prom, "injectkit_consumption_paused") == 0
+	})
+	if code, h := servetest.Health(t, url); code != http.StatusOK {
+		t.Errorf("/healthz once the lock was released: %d %+v, want 200", code, h)
+	}
+	if n := s.nmap.calls.Load(); n != 1 {
+		t.Errorf("the inject ran %d times, want once", n)
+	}
+	if n := servetest.Metric(t, s.prom, "injectkit_handling_retries_total"); n != 0 {
+		t.Errorf("injectkit_handling_retries_total %v, want 0", n)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -41,6 +42,12 @@ import (
 //     system has free (Usage.Free, read on Linux) a result's room and
 //     diskSlack more. Nothing is written to find out: a probe that wrote
 //     would need the room it probes.
+//   - An outbox another process keeps locked past the lock timeout (an
+//     `outbox flush` against a slow platform, say) has room unknown: the
+//     message is not run and the consumption pauses the same way, its
+//     reason "outbox locked: " and the lock's error (its holder, the
+//     wait), until a check finds the lock free. A /healthz request reads
+//     the reason the last check left, never waiting for the lock itself.
 //   - A result that finds the outbox full all the same (another process
 //     shares the file, or it is larger than any before it) is sent
 //     without being stored; when that fails, it is tried again, stored
@@ -54,6 +61,10 @@ const roomPoll = 500 * time.Millisecond
 // version keeps results from being stored, or while the outbox's file
 // system refuses writes.
 const notWritable = "outbox not writable: "
+
+// lockedOut begins the reason of a pause while another process keeps the
+// outbox locked past the lock timeout.
+const lockedOut = "outbox locked: "
 
 // diskSlack is the free room a file system that refused a write of the
 // outbox needs, beyond a result's, to be taken as writable again: the
@@ -75,6 +86,10 @@ type room struct {
 	// refused: the last check found the outbox's file system refusing
 	// writes (see fitsOrWhy).
 	refused bool
+	// locked is the reason of a pause the last check left when it found
+	// the outbox locked by another process, nil when it did not: read
+	// without mu, which a check holds while it waits for the lock.
+	locked atomic.Pointer[string]
 }
 
 // reservation is the room one run reserved; end releases it, once.
@@ -114,8 +129,11 @@ func (h *Handler) fits() (ok bool, need, used, limit int64) {
 func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string, locked error) {
 	st, err := h.cfg.Store.Usage()
 	if errors.Is(err, outbox.ErrLocked) {
-		return false, 0, 0, 0, fmt.Sprintf("outbox room unknown: %v", err), err
+		why = lockedOut + err.Error()
+		h.room.locked.Store(&why)
+		return false, 0, 0, 0, why, err
 	}
+	h.room.locked.Store(nil)
 	if err != nil {
 		// A broken outbox fails the run, which says why.
 		return true, 0, 0, 0, fmt.Sprintf("outbox full (its bytes unreadable now: %v)", err), nil
@@ -167,6 +185,17 @@ func (h *Handler) fullness() string {
 	return why
 }
 
+// lockedNow returns the reason of a pause for an outbox locked by another
+// process as the last check left it (a serve.PauseError's Current),
+// without waiting for the lock: once a check found it free, the outbox's
+// room as it is now.
+func (h *Handler) lockedNow() string {
+	if why := h.room.locked.Load(); why != nil {
+		return *why
+	}
+	return h.fullness()
+}
+
 // sized records the bytes of a result stored, or refused for want of room.
 func (h *Handler) sized(n int64) {
 	h.room.mu.Lock()
@@ -189,10 +218,10 @@ func (h *Handler) holdOutbox(first bool) (letGo func()) {
 // reserve reserves the room of inject id's result in the outbox, and
 // returns ctx carrying it (for Sized to release it once the result is
 // stored) and its release; a serve.PauseError, the message not run, when
-// there is none. An outbox another process kept locked past the lock
-// timeout has room unknown: the message is not run either, and the error
-// (naming the lock's holder and the wait) keeps it for the daemon to
-// handle again.
+// there is none, or when another process kept the outbox locked past the
+// lock timeout (its room unknown; the error names the lock's holder and
+// the wait, and is outbox.ErrLocked): the daemon keeps the message and
+// handles it again once the pause ends, none of its retries spent.
 func (h *Handler) reserve(ctx context.Context, id string) (_ context.Context, release func(), err error) {
 	if h.cfg.Store == nil {
 		return ctx, func() {}, nil
@@ -201,7 +230,11 @@ func (h *Handler) reserve(ctx context.Context, id string) (_ context.Context, re
 	ok, need, _, _, reason, locked := h.fitsOrWhy()
 	if locked != nil {
 		h.room.mu.Unlock()
-		return ctx, nil, fmt.Errorf("inject %s not run: its outbox room not checked: %w", id, locked)
+		h.log.Warn("inject not run: another process holds the outbox's lock past the lock timeout, so the room for its result "+
+			"cannot be checked; the message is kept and handled again once the lock is free",
+			injectField(ctx, id), zap.String("outbox", h.cfg.Store.Path()), zap.String("reason", reason))
+		return ctx, nil, &serve.PauseError{Err: fmt.Errorf("inject %s not run: its outbox room not checked: %w", id, locked),
+			Reason: reason, Current: h.lockedNow, Wait: h.waitRoom}
 	}
 	if ok {
 		h.room.reserved += need
@@ -236,7 +269,8 @@ func (h *Handler) reserve(ctx context.Context, id string) (_ context.Context, re
 		Current: h.fullness, Wait: h.waitRoom}
 }
 
-// waitRoom returns once the outbox has room for a result again.
+// waitRoom returns once the outbox has room for a result again (and is
+// not locked by another process).
 func (h *Handler) waitRoom(ctx context.Context) error {
 	t := time.NewTicker(roomPoll)
 	defer t.Stop()
