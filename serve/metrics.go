@@ -69,7 +69,7 @@ const messagesHelp = "Queue messages settled, by outcome: acked (its terminal re
 
 // retriedHelp is the HELP of injectkit_handling_retries_total.
 const retriedHelp = "Handlings of a message that failed for a reason that may pass (the platform unreachable, or answering 5xx, " +
-	"for its inject; the outbox locked by another process past --outbox-lock-timeout when its room is checked), each failure " +
+	"for its inject; an outbox locked by another process pauses the consumption instead), each failure " +
 	"counted: the message is kept by its worker and handled again after a delay (doubled at each failure, 1 min at most); " +
 	"while it fails no inject of it runs, and /healthz may stay ok."
 
@@ -105,7 +105,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		connected:    r.gauge("injectkit_broker_connected", "1 while the daemon is connected to the broker (consuming, or paused with its consumer cancelled), else 0."),
 		reconnects:   r.counter("injectkit_broker_reconnects_total", "Connections to the broker after the first one."),
 		authFailures: r.counter("injectkit_auth_failures_total", "Messages whose handling the platform refused for authorization (401, 403, or 404 for access denied before OpenAEV 2.0.0), each counted once however often it is refused."),
-		paused:       r.gauge("injectkit_consumption_paused", "1 while consumption is paused (the platform refuses the token, the outbox is full or its file system refuses writes, or a process of an earlier injectkit sends bodies from the outbox, which keeps results from being stored: see /healthz reason), else 0."),
+		paused:       r.gauge("injectkit_consumption_paused", "1 while consumption is paused (the platform refuses the token, the outbox is full or its file system refuses writes, another process holds the outbox's lock past --outbox-lock-timeout, or a process of an earlier injectkit sends bodies from the outbox, which keeps results from being stored: see /healthz reason), else 0."),
 		held:         r.gauge("injectkit_results_held", heldHelp),
 		received:     r.counterVec("injectkit_injects_received_total", "injector", "Injects received for the first time (redeliveries are counted in injectkit_redeliveries_total), by injector (\"unknown\" when the message names none that is registered, or cannot be decoded: malformed or too large, whatever contract it names)."),
 		executed: r.counterVecs("injectkit_injects_executed_total", []string{"injector", "status"},

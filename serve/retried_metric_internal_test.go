@@ -35,14 +35,17 @@ func retriedCount(t *testing.T, reg *prometheus.Registry) (float64, bool) {
 
 // A message whose handling keeps failing for a reason that may pass is
 // kept by its worker and handled again, its inject never run: found from
-// outside with serve's outbox locked by flock past --outbox-lock-timeout,
-// every message failing its room check for as long, while /healthz said
-// ok and nothing in /metrics counted a failure (injects_in_flight alone
-// stayed up, as it does for a long inject). Each such failure is counted,
-// from 0 at the start; a message acknowledged or rejected for good is not.
+// outside with serve's outbox locked by flock past --outbox-lock-timeout
+// (which now pauses the consumption instead: openaev's
+// TestIntegrationServePausesOnLockedOutbox), every message failing for as
+// long while /healthz said ok and nothing in /metrics counted a failure
+// (injects_in_flight alone stayed up, as it does for a long inject); a
+// platform unreachable for its inject still fails so. Each such failure
+// is counted, from 0 at the start; a message acknowledged or rejected for
+// good is not.
 func TestHandlingRetriesCounted(t *testing.T) {
-	locked := errors.New("inject i-1 not run: its outbox room not checked: outbox /var/lib/injectkit/outbox.db " +
-		"is locked by process 4242 (flock); gave up after 30s")
+	unreachable := errors.New("inject i-1: reception: Post \"https://aev.example.com/api/injects/execution/reception/i-1\": " +
+		"dial tcp 192.0.2.10:443: connect: connection refused")
 	for _, tc := range []struct {
 		name string
 		errs []error // each handling's outcome, in turn
@@ -50,7 +53,7 @@ func TestHandlingRetriesCounted(t *testing.T) {
 	}{
 		{"handled", []error{nil}, 0},
 		{"rejected for good", []error{Permanent(errors.New("invalid message: injection.inject_id is missing"))}, 0},
-		{"outbox locked, then handled", []error{locked, locked, locked, nil}, 3},
+		{"platform unreachable, then handled", []error{unreachable, unreachable, unreachable, nil}, 3},
 		{"platform answering 503 to the reception", []error{errors.New("reception: status 503")}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
