@@ -1,6 +1,7 @@
 package query
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -75,7 +76,7 @@ func TestExpectationsFromTheCLI(t *testing.T) {
 // stored): the inject form adds DETECTION and PREVENTION to every
 // contract, and a message listing them is run as for any type the
 // injector does not declare: they are ignored, and the platform stores no
-// signature of theirs, which a collector matching our source address (or
+// signature of theirs (only its own, computed at publish), which a collector matching our source address (or
 // counting any alert) would mark "detected" on alerts the lookup did not
 // cause. The asset's CVEs still reach the platform.
 func TestPlatformMessageListingDetection(t *testing.T) {
@@ -102,6 +103,9 @@ func TestPlatformMessageListingDetection(t *testing.T) {
 					"expectations": expectations},
 				Assets: []map[string]any{{"asset_id": "a1", "endpoint_seen_ip": "203.0.113.1"}}})
 			p.Dispatch(injectID)
+			// The platform's own, computed at publish: the current line signs
+			// an asset with no active agent itself (-agent-null, its IPs).
+			own := p.Signatures(injectID)
 			file := testkit.WriteFile(t, "message.json", string(msg))
 			env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": testKey, "INJECTKIT_OUTBOX": "none"}
 			code, _, errs := runCLI(t, Name, env, "injectkit", "run", "--openaev-message", file, "--openaev-version", p.Version().String(),
@@ -115,8 +119,8 @@ func TestPlatformMessageListingDetection(t *testing.T) {
 			if n := len(srv.Requests()); n == 0 {
 				t.Fatal("no query reached the engine")
 			}
-			if got := p.Signatures(injectID); len(got) != 0 {
-				t.Errorf("the platform stored signatures %v, want none", got)
+			if got := p.Signatures(injectID); !reflect.DeepEqual(got, own) {
+				t.Errorf("the platform holds signatures %v, want only its own from publish %v", got, own)
 			}
 			if _, ok := p.Findings(injectID)[FieldCVEs]; !ok {
 				t.Errorf("no cves stored (findings %v)", p.Findings(injectID))
