@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -135,20 +134,34 @@ type ExternalConfig struct {
 // Category returns External.
 func (ExternalConfig) Category() Category { return External }
 
-// Validate checks that the query is set, holds no control character but
-// white space (a query typed in a platform's text area may span lines),
-// and that the optional targets are well formed.
+// Validate checks that the query is set, is valid UTF-8, holds no
+// character Garbling refuses, and that the optional targets are well
+// formed.
+//
+// A query is one line of printable text: it is shown to analysts in the
+// platform's UI and in log lines, and matched by collectors against what
+// the defences logged. So every control character (C0 including tab, line
+// feed, carriage return and NUL; DEL; C1, U+009B being a terminal's CSI),
+// every format character (Cf: U+00AD, U+200B to U+200F, the bidi
+// embeddings and overrides U+202A to U+202E, the isolates U+2066 to
+// U+2069, U+FEFF …) and the line and paragraph separators U+2028, U+2029
+// are refused: a bidi control makes what an analyst reads differ from
+// what was sent ("Trojan Source"), a zero-width character makes two
+// queries that read alike differ, and a line break splits the log lines
+// the collectors match. A tab is refused too: a search engine reads it as
+// the space the user can type instead, while the signature would keep a
+// character that shows as no fixed width and splits a tab-separated log
+// line. Spaces (Zs: U+00A0, U+3000 …) and every printable character pass.
 func (c ExternalConfig) Validate() error {
 	if strings.TrimSpace(c.Query) == "" {
 		return &ValidationError{Field: "query", Value: c.Query, Reason: "required"}
 	}
-	// C0, DEL and C1 (U+0080 to U+009F: U+009B is a terminal's CSI).
-	if strings.ContainsFunc(c.Query, func(r rune) bool { return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' }) {
-		return &ValidationError{Field: "query", Value: c.Query, Reason: "must not hold control characters"}
-	}
 	if !utf8.ValidString(c.Query) {
 		// Sent as it is (%FF), reported as U+FFFD: the two would differ.
 		return &ValidationError{Field: "query", Value: c.Query, Reason: "not valid UTF-8"}
+	}
+	if why := Garbling(c.Query); why != "" {
+		return &ValidationError{Field: "query", Value: c.Query, Reason: why}
 	}
 	if (c.TargetIPv4 != "" || c.TargetHostname != "") && strings.Count(c.Query, `"`)%2 != 0 {
 		return &ValidationError{Field: "query", Value: c.Query, Reason: ReasonUnbalancedQuote}
