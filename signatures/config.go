@@ -148,10 +148,9 @@ func (ExternalConfig) Category() Category { return External }
 // are refused: a bidi control makes what an analyst reads differ from
 // what was sent ("Trojan Source"), a zero-width character makes two
 // queries that read alike differ, and a line break splits the log lines
-// the collectors match. A tab is refused too: a search engine reads it as
-// the space the user can type instead, while the signature would keep a
-// character that shows as no fixed width and splits a tab-separated log
-// line. Spaces (Zs: U+00A0, U+3000 …) and every printable character pass.
+// the collectors match. A tab is refused too: it stands where a space was
+// meant, which can be typed instead, and in the signature it has no fixed
+// width on screen and splits a tab-separated log line. Spaces (Zs: U+00A0, U+3000 …) and every printable character pass.
 func (c ExternalConfig) Validate() error {
 	if strings.TrimSpace(c.Query) == "" {
 		return &ValidationError{Field: "query", Value: c.Query, Reason: "required"}

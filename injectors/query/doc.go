@@ -18,6 +18,16 @@
 // (cleanMatches: text redacted, host names that are not RFC 1123 host names
 // dropped).
 //
+// A query is one line of printable text, checked where every intake
+// checks it (signatures.ExternalConfig.Validate, the one rule): a control
+// character (C0 including tab, line feed, carriage return and NUL; DEL;
+// C1), a format character (U+00AD, U+200B to U+200F, U+202A to U+202E,
+// U+2066 to U+2069, U+FEFF …), a line or paragraph separator (U+2028,
+// U+2029) is refused before anything is sent: the signature is shown to
+// analysts and matched by collectors, and a bidi override would make what
+// they read differ from what was searched, a line break split the log
+// lines they match.
+//
 // A configuration whose query never reached the engine (no API key, its
 // first request refused a connection, the deadline first) is named not
 // reached (framework.ToolOutput.Unreached): a query that never left is no

@@ -26,8 +26,9 @@ func (s *Server) search(query string) []match {
 	return hits
 }
 
-// tokenize splits a query on white space (spaces, tabs, line breaks: a
-// query typed in a text area spans lines), keeping double-quoted runs
+// tokenize splits a query on white space (a query reaching the stand-in
+// holds no tab nor line break, ExternalConfig.Validate refuses them, but
+// a test may send one), keeping double-quoted runs
 // together, quotes included: splitTerm reads each.
 func tokenize(q string) []string {
 	var out []string
