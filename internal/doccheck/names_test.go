@@ -107,32 +107,11 @@ func TestDocFlagsAndVariables(t *testing.T) {
 // registered injector's settings.
 func commandLineNames(t *testing.T) map[string]bool {
 	t.Helper()
-	reg := framework.NewRegistry()
-	builtin.Register(reg)
-	run := func(args ...string) string {
-		var stdout, stderr bytes.Buffer
-		code := cli.Run(context.Background(), cli.Options{Registry: reg, Stdout: &stdout, Stderr: &stderr,
-			Getenv: func(string) string { return "" }}, append([]string{"injectkit"}, args...))
-		if code != cli.ExitOK {
-			t.Fatalf("injectkit %s: exit %d: %s", strings.Join(args, " "), code, stderr.String())
-		}
-		return stdout.String()
-	}
 	var help strings.Builder
-	queue := [][]string{nil}
-	for len(queue) > 0 {
-		cmd := queue[0]
-		queue = queue[1:]
-		out := run(append(slices.Clone(cmd), "--help")...)
+	for _, out := range commandHelps(t) {
 		help.WriteString(out)
-		_, commands, ok := strings.Cut(out, "\nCOMMANDS:\n")
-		commands, _, _ = strings.Cut(commands, "\n\n")
-		for _, m := range helpCommand.FindAllStringSubmatch(commands, -1) {
-			if ok && m[1] != "help" {
-				queue = append(queue, append(slices.Clone(cmd), m[1]))
-			}
-		}
 	}
+	run := injectkitRun(t)
 	var injectors []struct {
 		Settings []struct {
 			Env string `json:"env"`
@@ -156,4 +135,47 @@ func commandLineNames(t *testing.T) map[string]bool {
 		t.Fatalf("the command line's help and settings read no --backend-url, --openaev-url, --to or INJECTKIT_SHODAN_API_KEY: the reading broke")
 	}
 	return known
+}
+
+// injectkitRun returns a function running the command line of the
+// built-in injectors with args, in an empty environment, failing t unless
+// it exits 0; it returns its stdout.
+func injectkitRun(t *testing.T) func(args ...string) string {
+	t.Helper()
+	reg := framework.NewRegistry()
+	builtin.Register(reg)
+	return func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		code := cli.Run(context.Background(), cli.Options{Registry: reg, Stdout: &stdout, Stderr: &stderr,
+			Getenv: func(string) string { return "" }}, append([]string{"injectkit"}, args...))
+		if code != cli.ExitOK {
+			t.Fatalf("injectkit %s: exit %d: %s", strings.Join(args, " "), code, stderr.String())
+		}
+		return stdout.String()
+	}
+}
+
+// commandHelps returns the --help of every command of the command line,
+// found from the application's own help down, by the command's words
+// ("" for the application, "run", "outbox flush").
+func commandHelps(t *testing.T) map[string]string {
+	t.Helper()
+	run := injectkitRun(t)
+	helps := map[string]string{}
+	queue := [][]string{nil}
+	for len(queue) > 0 {
+		cmd := queue[0]
+		queue = queue[1:]
+		out := run(append(slices.Clone(cmd), "--help")...)
+		helps[strings.Join(cmd, " ")] = out
+		_, commands, ok := strings.Cut(out, "\nCOMMANDS:\n")
+		commands, _, _ = strings.Cut(commands, "\n\n")
+		for _, m := range helpCommand.FindAllStringSubmatch(commands, -1) {
+			if ok && m[1] != "help" {
+				queue = append(queue, append(slices.Clone(cmd), m[1]))
+			}
+		}
+	}
+	return helps
 }
