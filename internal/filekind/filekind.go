@@ -1,10 +1,10 @@
 // Package filekind owns the one wording of what a path names when it is
 // not a regular file (a directory, a FIFO, a device, a socket): the outbox
-// and cloudscan's shared AWS files refuse such paths in the same words;
-// and of who besides this process may control a file (ForeignOwner,
-// Others) or replace it in its directory (DirExposure), that of the file
-// a link names included (LinkedDir): the outbox and the config file are
-// warned of in the same words.
+// and cloudscan's shared AWS files and CA bundle refuse such paths in the
+// same words; and of who besides this process may control a file
+// (ForeignOwner, Others) or replace it in its directory (DirExposure),
+// that of the file a link names included (LinkedDir): the outbox and the
+// config file are warned of in the same words.
 package filekind
 
 import "io/fs"
