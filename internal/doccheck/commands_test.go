@@ -171,8 +171,8 @@ func misplacedFlags(invs []docInvocation, helps map[string]string) []error {
 
 // TestDocCommandFlags checks that each command line of injectkit that
 // README.md, docs/*.md and the injectors' READMEs write, in a code block
-// or an inline code span, gives its command only flags that command's
-// --help lists: TestDocFlagsAndVariables takes a flag some command has,
+// or an inline code span, and each command's --help in its EXAMPLES,
+// gives its command only flags that command's --help lists: TestDocFlagsAndVariables takes a flag some command has,
 // where a reader copying `injectkit outbox list --backend-url URL` is
 // refused (flag provided but not defined, exit 2).
 func TestDocCommandFlags(t *testing.T) {
@@ -199,6 +199,25 @@ func TestDocCommandFlags(t *testing.T) {
 	for _, path := range append(append([]string{filepath.Join(root, "README.md")}, docs...), readmes...) {
 		rel, _ := filepath.Rel(root, path)
 		invs := invocations(filepath.ToSlash(rel), readRepoFile(t, path), commands)
+		for _, inv := range invs {
+			flags += len(inv.flags)
+		}
+		n += len(invs)
+		for _, err := range misplacedFlags(invs, helps) {
+			t.Error(err)
+		}
+	}
+	// Each command's --help ends with examples, command lines too.
+	for c, help := range helps {
+		_, examples, ok := strings.Cut(help, "\nEXAMPLES:\n")
+		if !ok {
+			t.Errorf("injectkit %s --help has no EXAMPLES", c)
+			continue
+		}
+		invs := invocations(strings.TrimSpace("injectkit "+c)+" --help", []byte("```sh\n"+examples+"\n```\n"), commands)
+		if len(invs) == 0 {
+			t.Errorf("injectkit %s --help: no command line of injectkit read in its EXAMPLES", c)
+		}
 		for _, inv := range invs {
 			flags += len(inv.flags)
 		}
