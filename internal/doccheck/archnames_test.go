@@ -1,9 +1,9 @@
 package doccheck
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -16,24 +16,44 @@ import (
 // directory (slash-separated, from the root), and whether it is a
 // command; its doc comment beside.
 type dirAPI struct {
-	api  map[string]*pkgAPI
-	main map[string]bool
-	doc  map[string]string
+	api   map[string]*pkgAPI
+	main  map[string]bool
+	doc   map[string]string
+	tests map[string]bool // the Test, Fuzz, Benchmark and Example functions of every package
 }
 
-// loadDirAPI parses the non-test files of every package of the module.
+// loadDirAPI parses every package of the module: the API of its non-test
+// files, and the test functions of its test files.
 func loadDirAPI(t *testing.T, root string) dirAPI {
 	t.Helper()
-	out := dirAPI{api: map[string]*pkgAPI{}, main: map[string]bool{}, doc: map[string]string{}}
+	out := dirAPI{api: map[string]*pkgAPI{}, main: map[string]bool{}, doc: map[string]string{}, tests: map[string]bool{}}
 	for _, dir := range goPackages(t, root) {
-		pkgs, err := parser.ParseDir(token.NewFileSet(), filepath.Join(root, filepath.FromSlash(dir)), func(fi fs.FileInfo) bool {
-			return !strings.HasSuffix(fi.Name(), "_test.go")
-		}, parser.SkipObjectResolution|parser.ParseComments)
+		pkgs, err := parser.ParseDir(token.NewFileSet(), filepath.Join(root, filepath.FromSlash(dir)), nil, parser.SkipObjectResolution|parser.ParseComments)
 		if err != nil {
 			t.Fatal(err)
 		}
+		for _, pkg := range pkgs {
+			for file, f := range pkg.Files {
+				if !strings.HasSuffix(file, "_test.go") {
+					continue
+				}
+				delete(pkg.Files, file)
+				for _, d := range f.Decls {
+					if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && testFunc.MatchString(fn.Name.Name) {
+						out.tests[fn.Name.Name] = true
+					}
+				}
+			}
+		}
+		var names []string // the packages of dir's non-test files
 		for name, pkg := range pkgs {
-			if name == "main" && len(pkgs) > 1 {
+			if len(pkg.Files) > 0 {
+				names = append(names, name)
+			}
+		}
+		for _, name := range names {
+			pkg := pkgs[name]
+			if name == "main" && len(names) > 1 {
 				continue // a generator beside the package (go:build ignore)
 			}
 			out.api[dir] = exported(pkg)
@@ -47,6 +67,9 @@ func loadDirAPI(t *testing.T, root string) dirAPI {
 	}
 	return out
 }
+
+// testFunc is the name of a test function go test runs.
+var testFunc = regexp.MustCompile(`^(?:Test|Fuzz|Benchmark|Example)[A-Z_]?`)
 
 // has reports whether the package in dir exports name, or, with member,
 // a type name with that field or method.
@@ -76,12 +99,15 @@ func (d dirAPI) resolve(text string) (found, ours bool) {
 	qual, name, member := m[1], m[2], m[3]
 	var dirs []string
 	for dir := range d.api {
-		if !d.main[dir] && (qual == "" || dir == qual || !strings.Contains(qual, "/") && path.Base(dir) == qual) {
+		if qual == "" || !d.main[dir] && (dir == qual || !strings.Contains(qual, "/") && path.Base(dir) == qual) {
 			dirs = append(dirs, dir)
 		}
 	}
 	if len(dirs) == 0 {
 		return false, false
+	}
+	if qual == "" && member == "" && d.tests[name] {
+		return true, true
 	}
 	for _, dir := range dirs {
 		if d.has(dir, name, member) {
@@ -208,10 +234,30 @@ func TestArchitectureNamesFails(t *testing.T) {
 	}
 }
 
-// notGo are the names the README's package table writes of a package that
-// are no Go name of it, each on purpose.
+// notGo are the names the documents write in code spans that read as Go
+// names of the module and are not, each on purpose: another system's.
 var notGo = map[string]string{
-	"InetAddressValidator": "commons-validator's Java class, whose rules internal/inetaddr keeps",
+	"InetAddressValidator":     "commons-validator's Java class, whose rules internal/inetaddr keeps",
+	"ExecutionTraceStatus":     "the OpenAEV platform's Java enum of trace statuses",
+	"AgentOutput":              "the OpenAEV platform's Java class",
+	"InjectExpectationService": "the OpenAEV platform's Java service",
+	"ExpectationUtils":         "the OpenAEV platform's Java class",
+	"PublicPlatformSettings":   "the OpenAEV platform's Java class",
+	"Linux":                    "an OpenAEV platform name (its Endpoint.PLATFORM_TYPE)",
+	"Windows":                  "an OpenAEV platform name",
+	"MacOS":                    "an OpenAEV platform name",
+	"Container":                "an OpenAEV platform name",
+	"Generic":                  "an OpenAEV platform name",
+	"Internal":                 "an OpenAEV platform name",
+	"Unknown":                  "an OpenAEV platform name",
+	"Android":                  "an OpenAEV platform name",
+	"Source_Ipv4_Address":      "an extra signature's name in another case, which the check of names refuses",
+	"Authorization":            "the HTTP header",
+	"True":                     "a spelling of true strconv.ParseBool takes",
+	"False":                    "a spelling of false strconv.ParseBool takes",
+	"TimeoutStopSec":           "systemd's setting",
+	"Proxy":                    "net/http.Transport's field",
+	"Keyed":                    "the guide's own example type, declared in its section 3 code block",
 }
 
 // TestPackageTableNames checks the README's package table against the
@@ -224,7 +270,6 @@ func TestPackageTableNames(t *testing.T) {
 	root := repoRoot(t)
 	d := loadDirAPI(t, root)
 	rows := packageRows(string(readRepoFile(t, root, "README.md")))
-	written := map[string]bool{}
 	checked := 0
 	for _, r := range rows {
 		for _, m := range codeSpan.FindAllStringSubmatch(r.owns, -1) {
@@ -233,18 +278,12 @@ func TestPackageTableNames(t *testing.T) {
 				continue // a qualified name, or CONTAINER_IP, CONNECT
 			}
 			if _, ok := notGo[g[2]]; ok {
-				written[g[2]] = true
 				continue
 			}
 			checked++
 			if !slices.ContainsFunc(r.paths, func(dir string) bool { return d.has(dir, g[2], g[3]) }) {
 				t.Errorf("README.md's package table: the row of %s writes `%s`, which none of its packages exports", strings.Join(r.paths, ", "), m[1])
 			}
-		}
-	}
-	for name := range notGo {
-		if !written[name] {
-			t.Errorf("notGo lists %s, which the package table no longer writes: drop it", name)
 		}
 	}
 	if checked < 10 {
@@ -259,4 +298,59 @@ func TestPackageTableNames(t *testing.T) {
 			t.Errorf("%s: its doc comment does not start %q, saying what it owns: %.60q", dir, want, d.doc[dir])
 		}
 	}
+}
+
+// TestDocGoNames checks that each inline code span of README.md and
+// docs/*.md that reads as a Go name of the module is one: written with a
+// package's path (transport/callback.Deliverer), or without a package
+// (FindingValueRoom, Observer.OnExecuted), which TestDocSpans does not
+// check, so that a name renamed in the code cannot stay in the documents;
+// but the names of other systems they quote (notGo).
+func TestDocGoNames(t *testing.T) {
+	root := repoRoot(t)
+	d := loadDirAPI(t, root)
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	written := map[string]bool{}
+	checked := 0
+	for _, p := range append([]string{filepath.Join(root, "README.md")}, docs...) {
+		rel, _ := filepath.Rel(root, p)
+		names, lines := archNames(spansOnly(string(readRepoFile(t, p))))
+		for i, name := range names {
+			if _, ok := notGo[strings.TrimPrefix(name, "*")]; ok {
+				written[strings.TrimPrefix(name, "*")] = true
+				continue
+			}
+			found, ours := d.resolve(name)
+			if !ours {
+				continue
+			}
+			checked++
+			if !found {
+				t.Errorf("%s:%d: `%s` is no exported name of the module (a name of another system: list it in notGo)", filepath.ToSlash(rel), lines[i], name)
+			}
+		}
+	}
+	for name := range notGo {
+		if !written[name] {
+			t.Errorf("notGo lists %s, which no document writes any more: drop it", name)
+		}
+	}
+	if checked < 200 {
+		t.Fatalf("the documents write %d Go names of the module: the reading broke", checked)
+	}
+}
+
+// spansOnly returns md with the info string of each fence made "text",
+// so that archNames reads no diagram in it, its code spans alone.
+func spansOnly(md string) string {
+	lines := strings.Split(md, "\n")
+	for i, line := range lines {
+		if strings.TrimSpace(line) == "```" && !strings.HasPrefix(strings.TrimSpace(line), "```text") {
+			lines[i] = strings.Replace(line, "```", "```text", 1)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
