@@ -63,8 +63,20 @@
 // stands in BENCHMARKS.md (TestPerformanceFiguresAreInBenchmarks). Each
 // long flag and INJECTKIT_ variable the documents write is one a command's
 // --help lists or an injector's setting reads, but those listed as written
-// on purpose (TestDocFlagsAndVariables); each config key of the README's
-// tables of settings is one a config file may give (TestConfigKeysInTables).
+// on purpose (TestDocFlagsAndVariables), and each command line of
+// injectkit they write, and each --help's EXAMPLES, gives its command only
+// flags that command's --help lists (TestDocCommandFlags); each config
+// key of the README's tables of settings is one a config file may give
+// (TestConfigKeysInTables), and each table agrees with its commands'
+// --help both ways: a row per option, with its variable and default
+// (TestSettingsTablesAgreeWithHelp). Each Go name docs/architecture.md
+// writes, its diagram's included, is one of the module, and each package
+// its step table names one (TestArchitectureNames); so is each Go name
+// any document writes without its package or with its path, but the
+// names of other systems they quote (TestDocGoNames); each name a row of
+// the README's package table writes is its package's, and every package
+// says what it owns in a doc comment starting "Package name" or "Command
+// name" (TestPackageTableNames).
 //
 // One check reads the code alone: each log field name is written as one
 // JSON type wherever it is logged, as a JSON log store that types a field
