@@ -177,6 +177,7 @@ func TestSettingsTablesAgreeWithHelp(t *testing.T) {
 	if rows < 60 {
 		t.Fatalf("README.md's tables of settings have %d rows: the reading broke", rows)
 	}
+	t.Logf("%d tables of settings, %d rows", len(tables), rows)
 }
 
 // TestSettingsTablesAgreeWithHelpFails proves the table check fails where
