@@ -49,8 +49,9 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     among them (a required one has none), and what ValidateManifest checks
 //     (expectation types known and declared once, param names, output
 //     fields and setting keys given and declared once, no output field
-//     reserved, no setting named like a param); a panic of Manifest fails
-//     this group, naming it;
+//     reserved, no setting named like a param), each param and setting
+//     documented (a doc tag, a Doc: "injectors NAME" shows it as its
+//     help); a panic of Manifest fails this group, naming it;
 //   - params: NewParams returns a fresh pointer to a struct each call, that
 //     framework.ParamsSpec describes, whose defaults validate
 //     (framework.CheckParams), or, when Options.Params is given, the
@@ -82,7 +83,9 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     valid output, not StatusTimeout while its deadline has not passed
 //     (the runtime marks a run cut short as timed out; an executor never
 //     does), nor StatusFailed once it has, not a success with an ErrorInfo.Message (which no profile
-//     sends), holding the value of no Secret setting (which the runtime
+//     sends) nor a failure without one (the platform would show "failed"
+//     and nothing else), no CrashTimestamp on a run that did not fail
+//     (read only on a failed one), holding the value of no Secret setting (which the runtime
 //     redacts), whose findings and extras JSON can encode, whose extra
 //     signatures collide with no core signature field nor its platform
 //     type, in any case, nor with one another in another case
@@ -283,7 +286,7 @@ func (c *checker) checkLive(t testing.TB) {
 	c.checkOutput(t, "a live inject", r)
 	if r.panic == nil {
 		c.liveCoverage(t, r.out)
-		checkSuccessMessage(t, r.out)
+		checkErrorInfo(t, r.out)
 		c.checkSecrets(t, in, r.out)
 	}
 	for _, err := range extrasErrors(r.out, h) {

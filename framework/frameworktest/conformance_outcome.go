@@ -7,22 +7,36 @@ import (
 	"github.com/injectkit/injectkit/framework"
 )
 
-// checkSuccessMessage reports a success carrying an ErrorInfo.Message:
-// no profile sends a successful run's message (the openaev one says
-// "succeeded", the default one has none), so an error an executor met,
-// its status left at success, is lost. The message itself is not quoted:
-// it may hold a setting's value.
-func checkSuccessMessage(t testing.TB, out framework.ToolOutput) {
+// checkErrorInfo reports an ErrorInfo its Status contradicts, which the
+// runtime takes without a word and no platform sees: a success carrying
+// an ErrorInfo.Message (no profile sends a successful run's message: the
+// openaev one says "succeeded", the default one has none, so an error an
+// executor met, its status left at success, is lost); a CrashTimestamp
+// on a run that did not fail (read only on a failed run, as its
+// signatures' end time); a failure with no message (the platform shows
+// "NAME on N targets: failed" and nothing else). The message itself is
+// not quoted: it may hold a setting's value.
+func checkErrorInfo(t testing.TB, out framework.ToolOutput) {
 	t.Helper()
-	if out.Status != "" && out.Status != framework.StatusSuccess {
-		return
+	status := out.ExecutionStatus()
+	info := out.ErrorInfo
+	if info == nil {
+		info = &framework.ErrorInfo{}
 	}
-	if out.ErrorInfo == nil || strings.TrimSpace(out.ErrorInfo.Message) == "" {
-		return
+	message := strings.TrimSpace(info.Message) != ""
+	switch {
+	case status == framework.StatusSuccess && message:
+		t.Errorf("Execute returned a success with an ErrorInfo.Message: a successful run's ErrorInfo.Message reaches no platform " +
+			"(the openaev profile's message says \"succeeded\", the default profile sends none): return StatusPartial when part of " +
+			"the work failed, StatusFailed when all of it did, or leave the message out")
+	case status == framework.StatusFailed && !message:
+		t.Errorf("Execute returned StatusFailed with no ErrorInfo.Message: the platform shows the run as \"failed\" and nothing else; " +
+			"say why in ErrorInfo.Message (framework.JoinErrors joins the targets' errors)")
 	}
-	t.Errorf("Execute returned a success with an ErrorInfo.Message: a successful run's ErrorInfo.Message reaches no platform " +
-		"(the openaev profile's message says \"succeeded\", the default profile sends none): return StatusPartial when part of " +
-		"the work failed, StatusFailed when all of it did, or leave the message out")
+	if info.CrashTimestamp != "" && status != framework.StatusFailed {
+		t.Errorf("Execute returned status %s with an ErrorInfo.CrashTimestamp: the runtime reads it only on a failed run "+
+			"(its signatures' end time), and drops it on any other: set Status to StatusFailed, or leave it out", status)
+	}
 }
 
 // checkNotFailedByCtx reports a run that returned StatusFailed once its

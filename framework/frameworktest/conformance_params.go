@@ -54,6 +54,29 @@ func (c *checker) checkManifest(t testing.TB) {
 			t.Errorf("param %s has unknown type %q", p.Name, p.Type)
 		}
 	}
+	checkDocs(t, m)
+}
+
+// checkDocs reports a param or a setting without a doc: the help of
+// "injectors NAME" shows it alone, a name and a type, and a user is left
+// guessing what it does (a duration's doc is DurationDoc alone, how to
+// write one, not what it is for).
+func checkDocs(t testing.TB, m framework.Manifest) {
+	t.Helper()
+	for _, p := range m.Params {
+		doc := strings.TrimSpace(p.Doc)
+		if p.Type == framework.ParamDuration { // ParamsSpec appends how to write one
+			doc = strings.TrimSuffix(strings.TrimSuffix(doc, "("+framework.DurationDoc+")"), framework.DurationDoc)
+		}
+		if strings.TrimSpace(doc) == "" {
+			t.Errorf("param %s has no doc: say what it does in its field's `doc:\"…\"` tag (injectors %s shows it as its help)", p.Name, m.Name)
+		}
+	}
+	for _, s := range m.Settings {
+		if strings.TrimSpace(s.Doc) == "" {
+			t.Errorf("setting %s has no doc: say what it does in its Doc (injectors %s shows it as its help)", s.Key, m.Name)
+		}
+	}
 }
 
 func (c *checker) checkParams(t testing.TB) {
