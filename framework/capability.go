@@ -135,11 +135,16 @@ type Closer interface {
 type Manifest struct {
 	// Name is the name the injector is registered under, a command-line
 	// word (ValidateInjectorName).
-	Name        string
-	Category    Category // empty: accepts any category (noop)
+	Name     string
+	Category Category // empty: accepts any category (noop)
+	// Description is one sentence saying what the injector does, shown
+	// by "injectors" and as the contract's description.
 	Description string
-	Params      []Param
-	Settings    []Setting
+	// Params are the per-inject parameters: MustParamsSpec(NewParams()),
+	// never written by hand (left empty, ManifestOf derives them).
+	Params []Param
+	// Settings are the per-deployment values handed to Configure.
+	Settings []Setting
 	// SecretEnv names the environment variables holding secrets the
 	// injector's libraries read on their own, no setting of its giving
 	// them (AWS_SECRET_ACCESS_KEY, which the AWS SDK reads). Their values
@@ -182,8 +187,8 @@ type Manifest struct {
 // Domain is a security domain of a contract, as the platform shows it: a
 // name and a colour.
 type Domain struct {
-	Name  string
-	Color string
+	Name  string // as the platform names it ("Network")
+	Color string // as the platform shows it ("#009933")
 }
 
 // The platform's security domains (the names and colours of pyoaev's
@@ -226,12 +231,12 @@ const (
 // Param documents one parameter. An executor with a ParamsFactory derives
 // its list with ParamsSpec rather than writing it by hand.
 type Param struct {
-	Name     string
-	Type     string // one of the Param* constants
-	Default  string
+	Name     string   // the json tag's name: --param NAME=…, the inject file's key
+	Type     string   // one of the Param* constants
+	Default  string   // the value NewParams sets, as --param writes it; "" for a required param
 	Enum     []string // valid values of an enum
-	Doc      string
-	Required bool
+	Doc      string   // the doc tag: the help of "injectors NAME"
+	Required bool     // the param tag's required: an inject must give it
 	// Example is a value of the param that the CLI help's examples give it
 	// (the `param:"example=v"` tag option), for a required param without
 	// a default; "" for none.
@@ -249,10 +254,10 @@ type Param struct {
 // (<injector> the name the executor is registered under), else Default:
 // the variable wins over the file.
 type Setting struct {
-	Key     string
-	Env     string
-	Default string
-	Doc     string
+	Key     string // the config file's key under the injector's name
+	Env     string // the environment variable that sets it, "" for none
+	Default string // the value when neither sets it
+	Doc     string // the help of "injectors NAME"
 	// Secret settings never leave the process: the runtime redacts
 	// their values from its logs and from everything the executor
 	// returns (its messages, findings, extras and partial results).
@@ -264,9 +269,9 @@ type Setting struct {
 
 // Output is one structured output field of an injector's findings.
 type Output struct {
-	Type     string // platform output type: portscan, port, action_output, text…
-	Field    string // key in Findings
-	Labels   []string
-	Multiple bool
-	Finding  bool // the contract's isFindingCompatible: the platform stores it, and makes findings of every output but asset and action_output whatever it says
+	Type     string   // platform output type: portscan, port, action_output, text…
+	Field    string   // key in Findings
+	Labels   []string // labels of its findings (default: the injector's name)
+	Multiple bool     // the value is a list, each item checked against Type
+	Finding  bool     // the contract's isFindingCompatible: the platform stores it, and makes findings of every output but asset and action_output whatever it says
 }

@@ -5,7 +5,7 @@ package framework
 // (a wire profile may still report the refusal, see runtime.Rejecter). The
 // runtime wraps what a validator returns in one.
 type RequestError struct {
-	Err error
+	Err error // why: a *signatures.ValidationError names the field
 }
 
 func (e *RequestError) Error() string { return e.Err.Error() }

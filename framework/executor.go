@@ -159,8 +159,8 @@ func (o ToolOutput) Validate() error {
 // platform's attribution of it (agent, asset, asset group), which its
 // signature carries.
 type Target struct {
-	Config      signatures.Config
-	Attribution signatures.Attribution
+	Config      signatures.Config      // Network, Cloud or External: read it with those methods
+	Attribution signatures.Attribution // the agent, asset and asset group; empty for a manual target
 }
 
 // ExtrasKey is the target as a key of ToolOutput.TargetExtras names it: its

@@ -189,8 +189,8 @@ func (r *Registry) Names() []string {
 // ValidationError quotes a value: a name of 1 MB (an inject file's
 // "injector", a pasted file) is named, not echoed whole.
 type UnknownInjectorError struct {
-	Name  string
-	Known []string
+	Name  string   // the name asked for
+	Known []string // the names registered
 }
 
 func (e *UnknownInjectorError) Error() string {
