@@ -2,6 +2,7 @@ package frameworktest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/injectkit/injectkit/signatures"
@@ -21,7 +22,24 @@ func WantInvalid(t testing.TB, err error, field string) *signatures.ValidationEr
 	}
 	var ve *signatures.ValidationError
 	if !errors.As(err, &ve) || ve.Field != field {
-		t.Fatalf("err = %v, want a validation error on %s", err, field)
+		t.Fatalf("err = %v, want a validation error on %s%s", err, field, prefixHint(ve, field))
 	}
 	return ve
+}
+
+// prefixHint says why a param's refusal named it otherwise: a params
+// struct's Validate names the param ("ports"), framework.DecodeParams and
+// framework.CheckParams name it as the runtime reports it ("params.ports").
+// A newcomer's WantInvalid(t, DecodeParams(…), "ports") failed with no
+// word of it (helper t219).
+func prefixHint(ve *signatures.ValidationError, field string) string {
+	switch {
+	case ve == nil:
+		return ""
+	case ve.Field == "params."+field:
+		return fmt.Sprintf(" (the error names it %s, as framework.DecodeParams and CheckParams name a param: want %q)", ve.Field, ve.Field)
+	case "params."+ve.Field == field:
+		return fmt.Sprintf(" (the error names it %s, as a params struct's Validate names a param; DecodeParams and CheckParams say %s)", ve.Field, field)
+	}
+	return ""
 }

@@ -3,6 +3,8 @@ package frameworktest_test
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework/frameworktest"
@@ -33,6 +35,37 @@ func TestWantInvalid(t *testing.T) {
 			}
 			if !tt.fails && tt.field != "" && (got == nil || got.Field != tt.field) {
 				t.Errorf("returned %v, want the error on %s", got, tt.field)
+			}
+		})
+	}
+}
+
+// TestWantInvalidNamesTheParamsPrefix: framework.DecodeParams refuses a
+// param as params.NAME, a params struct's Validate as NAME; a newcomer's
+// WantInvalid(t, DecodeParams(…), "ports") failed "want a validation error
+// on ports" of an error on params.ports, and left them guessing (helper
+// t219). The failure now says which name to give; the check stays exact.
+func TestWantInvalidNamesTheParamsPrefix(t *testing.T) {
+	decoded := &signatures.ValidationError{Field: "params.ports", Value: "abc", Reason: "no port"}
+	validated := &signatures.ValidationError{Field: "ports", Value: "abc", Reason: "no port"}
+	for _, tt := range []struct {
+		name  string
+		err   error
+		field string
+		want  string
+	}{
+		{"decoded, bare name", decoded, "ports", `want "params.ports"`},
+		{"validated, prefixed name", validated, "params.ports", "as a params struct's Validate names a param"},
+		{"another param", decoded, "mode", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			msgs := check(t, func(tb testing.TB) { frameworktest.WantInvalid(tb, tt.err, tt.field) })
+			if len(msgs) == 0 {
+				t.Fatalf("WantInvalid passed an error on another field")
+			}
+			hinted := slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, "(the error names it") })
+			if tt.want == "" && hinted || tt.want != "" && !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, tt.want) }) {
+				t.Errorf("WantInvalid reported %q; want %q", msgs, tt.want)
 			}
 		})
 	}
