@@ -42,5 +42,22 @@
 //
 // Injectors return what happened; they log progress with Inject.Logger,
 // never their failures (the runtime logs each failure once), and never
-// exit the process.
+// exit the process. docs/writing-an-injector.md is the guide, step by
+// step; package frameworktest tests an injector against this contract.
+//
+// # What an injector uses
+//
+// Of the rest of this package an injector needs: MustParamsSpec (its
+// manifest's params), ParamsOf (its params in Execute; ParamsAs in a
+// ParamsValidator), NewEnumCheck, DecodeParams and CheckParams (its tests),
+// JoinErrors, ParseDuration (a duration it reads itself), the Manifest
+// types and constants, and NewRegistry in its binary's main.
+//
+// # What the runtime uses
+//
+// ManifestOf, ParseParam, ParamsAgree, CallHook, WithholdParam, ZeroAdvice,
+// FoldName, RequestError, PanicError and UnknownInjectorError serve the
+// runtime and the command line, which share them with the injectors' rules
+// so that both read a param, a setting or a refusal alike. An injector
+// has no use for them.
 package framework
