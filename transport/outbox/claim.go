@@ -110,6 +110,32 @@ func (s *Store) mine(r Record) bool {
 	return r.Owner == s.pid && r.OwnerStart == s.start && r.ownerStore == s.nonce
 }
 
+// ownerOf names the owner of r, a record another delivery owns (see
+// Busy), as an error names it: 0 when it is this Store, other when it is
+// another Store of this process (its pid is this process's: named as
+// such, not as the pid of another process).
+func (s *Store) ownerOf(r Record) (owner int, other bool) {
+	s.mu.Lock()
+	own := s.claims[r.ID]
+	s.mu.Unlock()
+	switch {
+	case own || s.mine(r):
+		return 0, false
+	case r.Owner == s.pid && r.OwnerStart == s.start:
+		return r.Owner, true
+	}
+	return r.Owner, false
+}
+
+// otherProcess is pid, the process (started at start) storing a send or
+// running an inject, as a *BusyError names it: 0 when it is this one.
+func (s *Store) otherProcess(pid int, start uint64) int {
+	if pid == s.pid && start == s.start {
+		return 0
+	}
+	return pid
+}
+
 // body reads and unpacks the body of r (see bodyOf); a body that cannot be
 // read back is a *CorruptError naming the file; one that does not match r
 // is returned as it unpacks.
@@ -175,7 +201,9 @@ func (s *Store) Drop(id uint64) (Record, error) {
 			return err
 		}
 		if r.State == Pending && s.Busy(r) {
-			return &BusyError{Path: s.path, ID: id, Owner: r.Owner}
+			e := &BusyError{Path: s.path, ID: id}
+			e.Owner, e.OtherStore = s.ownerOf(r)
+			return e
 		}
 		var missing []uint64
 		return deleteRecords([]removal{{id: id, size: -1}}, &missing)(tx)

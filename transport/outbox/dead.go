@@ -65,7 +65,7 @@ func (s *Store) RetryDead(id uint64) (Record, error) {
 			// Moved back already (another retry-dead won the race).
 			e := &NotDeadError{Path: s.path, ID: id}
 			if s.Busy(*r) {
-				e.Owner = r.Owner
+				e.Owner, e.OtherStore = s.ownerOf(*r)
 			}
 			return e
 		case r.State != Dead:

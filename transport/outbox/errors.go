@@ -59,18 +59,29 @@ func (e *CorruptEntryError) Is(target error) bool { return target == ErrCorruptE
 
 // NotDeadError reports a RetryDead of a record that is pending (another
 // process moved it back first): nothing was changed. Owner is the live
-// process sending it, 0 when none is.
+// process sending it, 0 when none is; OtherStore, that it is this
+// process, through another Store it opened on the same file.
 type NotDeadError struct {
-	Path  string
-	ID    uint64
-	Owner int
+	Path       string
+	ID         uint64
+	Owner      int
+	OtherStore bool
 }
 
 func (e *NotDeadError) Error() string {
-	if e.Owner != 0 {
+	switch {
+	case e.OtherStore:
+		return fmt.Sprintf("outbox %s: %d is pending, not dead: being sent by %s; not retried", e.Path, e.ID, otherStore(e.Owner))
+	case e.Owner != 0:
 		return fmt.Sprintf("outbox %s: %d is pending, not dead: being sent by pid %d; not retried", e.Path, e.ID, e.Owner)
 	}
 	return fmt.Sprintf("outbox %s: %d is pending, not dead; not retried (outbox flush sends it)", e.Path, e.ID)
+}
+
+// otherStore names, in an error, another Store of this process (pid) on
+// the same file as the owner of a record.
+func otherStore(pid int) string {
+	return "another Store of this process (pid " + strconv.Itoa(pid) + ") open on the same outbox"
 }
 
 // Is reports whether target is ErrNotDead.
@@ -78,21 +89,27 @@ func (e *NotDeadError) Is(target error) bool { return target == ErrNotDead }
 
 // BusyError reports a record Drop (or DropSend) left alone: a live process
 // (Owner, 0 when it is this one) is sending it, or, Storing, storing the
-// bodies of its send.
+// bodies of its send. OtherStore: Owner is this process, sending it
+// through another Store it opened on the same file (a library user's
+// two runtimes): that Store's to settle, or to give back as it closes.
 type BusyError struct {
-	Path    string
-	ID      uint64
-	Owner   int
-	Storing bool
+	Path       string
+	ID         uint64
+	Owner      int
+	OtherStore bool
+	Storing    bool
 	// Running: ID is the start of a run its process still runs (see
 	// DropStart).
 	Running bool
 }
 
 func (e *BusyError) Error() string {
-	by := "this process"
-	if e.Owner != 0 {
-		by = "pid " + strconv.Itoa(e.Owner)
+	by, remedy := "pid "+strconv.Itoa(e.Owner), "drop it once that process has ended"
+	switch {
+	case e.OtherStore:
+		by, remedy = otherStore(e.Owner), "drop it once that Store has closed: Close gives back what it holds and is not posting"
+	case e.Owner == 0:
+		by, remedy = "this process", "drop it once this process is done with it"
 	}
 	doing := "sent"
 	switch {
@@ -105,7 +122,7 @@ func (e *BusyError) Error() string {
 	if e.Running {
 		id = RunID(e.ID)
 	}
-	return fmt.Sprintf("outbox %s: %s is being %s by %s; not dropped (drop it once that process has ended)", e.Path, id, doing, by)
+	return fmt.Sprintf("outbox %s: %s is being %s by %s; not dropped (%s)", e.Path, id, doing, by, remedy)
 }
 
 // ErrAmbiguous matches an *AmbiguousError.
