@@ -15,7 +15,13 @@ import (
 // ended. A body that cannot be read back, or whose SHA-256 is not the one
 // recorded, is never handed out: the record moves to the dead list as
 // ReasonCorrupt and the error is a *RecordError (errors.Is ErrBodyCorrupt).
+// Once Close has started, the error is ErrClosed and nothing is claimed.
 func (s *Store) Claim(id uint64) (r Record, ok bool, err error) {
+	done, err := s.beginClaim()
+	if err != nil {
+		return Record{}, false, err
+	}
+	defer done()
 	s.mu.Lock()
 	if s.claims[id] {
 		s.mu.Unlock()
@@ -59,7 +65,17 @@ func (s *Store) Claim(id uint64) (r Record, ok bool, err error) {
 		}
 		return Record{}, false, err
 	}
+	s.claimedRetried(id)
 	return r, true, nil
+}
+
+// claimedRetried notes that record id, perhaps one RetryDead moved back
+// for this Store, is claimed: Close gives it back as a claim (see
+// giveBack) from now on.
+func (s *Store) claimedRetried(id uint64) {
+	s.mu.Lock()
+	delete(s.retried, id)
+	s.mu.Unlock()
 }
 
 var errOwned = errors.New("owned by another delivery")

@@ -3,8 +3,6 @@ package outbox
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,8 +24,14 @@ type claimed struct {
 // in Shared mode, one open of the file) each. The records it could not
 // claim are not in s.claims afterwards; those it claimed are, until they
 // are settled or given back (see unclaimMany). The error is the
-// transaction's: then none is claimed.
+// transaction's (ErrClosed once Close has started: see beginClaim): then
+// none is claimed.
 func (s *Store) claimMany(ids []uint64) (map[uint64]claimed, error) {
+	done, err := s.beginClaim()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	out := make(map[uint64]claimed, len(ids))
 	var mine []uint64 // claimed by this call in s.claims
 	s.mu.Lock()
@@ -42,7 +46,7 @@ func (s *Store) claimMany(ids []uint64) (map[uint64]claimed, error) {
 	s.mu.Unlock()
 	now := s.opts.Now()
 	got := map[uint64]claimed{}
-	err := s.do(true, func(tx *bolt.Tx) error {
+	err = s.do(true, func(tx *bolt.Tx) error {
 		clear(got) // the write may run again (see write)
 		for _, id := range mine {
 			c, err := s.claimIn(tx, id, now)
@@ -57,6 +61,8 @@ func (s *Store) claimMany(ids []uint64) (map[uint64]claimed, error) {
 		c := got[id]
 		if err != nil || !c.ok {
 			s.unclaim(id)
+		} else {
+			s.claimedRetried(id)
 		}
 		if err == nil && !c.corrupt {
 			out[id] = c
@@ -112,36 +118,4 @@ func (s *Store) unclaimMany(ids []uint64) error {
 			func(r *Record) { r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{} })
 		return err
 	})
-}
-
-// giveBack gives back, as Close ends, the records this Store holds (put
-// for its caller to send, or claimed by a Resender) and is not posting:
-// no longer owned, their attempts, last error and next attempt as they
-// were, so that another Store of this process takes them at once, as any
-// Store takes those of a process that ended. A record whose POST is
-// still in flight (its attempt noted, its outcome not written) keeps its
-// lease until it ends: this Store can no longer settle it, and posted
-// meanwhile by another it could go twice. Close calls it once no attempt
-// can start any more (see closeAttempts). Nothing is lost when it fails
-// (the file held by another process past Timeout, a full disk): the
-// records stay pending, taken over once their lease ends, as a live
-// process's; so the failure is not reported.
-func (s *Store) giveBack() {
-	s.attempts.mu.Lock()
-	posting := maps.Clone(s.attempts.inflight)
-	s.attempts.mu.Unlock()
-	s.mu.Lock()
-	ids := make([]uint64, 0, len(s.claims))
-	for id := range s.claims {
-		if _, ok := posting[id]; !ok {
-			ids = append(ids, id)
-		}
-	}
-	s.mu.Unlock()
-	slices.Sort(ids)
-	for chunk := range slices.Chunk(ids, maxTxBodies) {
-		if s.unclaimMany(chunk) != nil {
-			return
-		}
-	}
 }

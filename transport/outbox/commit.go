@@ -83,6 +83,9 @@ type commitHooks struct {
 	ended func(lines []byte)
 	// stall, when set, replaces stallDelay (see hold).
 	stall time.Duration
+	// gaveBack is called by Close once it gave back what the Store
+	// holds, before it marks the Store closed (see giveBack).
+	gaveBack func()
 }
 
 // write runs fn in a writable transaction on db, which the caller holds

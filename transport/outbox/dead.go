@@ -54,9 +54,17 @@ func (s *Store) bury(r *Record, attempts int, status int, body, lastErr, reason 
 // read, pending or dead) stays, a *CorruptEntryError: nothing in it can
 // be sent, Drop removes it; but
 // one whose body reads back and matches its record (see misjudged) is an
-// ordinary dead body.
+// ordinary dead body. Once Close has started, the error is ErrClosed and
+// nothing is moved; a record moved back and not claimed when this Store
+// closes is given back (see giveBack): pending, due, another Store's to
+// send at once.
 func (s *Store) RetryDead(id uint64) (Record, error) {
-	return s.updateTx(id, func(tx *bolt.Tx, r *Record) error {
+	done, err := s.beginClaim()
+	if err != nil {
+		return Record{}, err
+	}
+	defer done()
+	r, err := s.updateTx(id, func(tx *bolt.Tx, r *Record) error {
 		switch {
 		case r.Unreadable():
 			// Pending or dead, nothing in it can be sent.
@@ -85,6 +93,14 @@ func (s *Store) RetryDead(id uint64) (Record, error) {
 		r.DeadStatus, r.DeadBody, r.DeadReason, r.DeadAt = 0, "", "", time.Time{}
 		return nil
 	})
+	if err == nil {
+		s.mu.Lock()
+		if !s.claims[id] {
+			s.retried[id] = true
+		}
+		s.mu.Unlock()
+	}
+	return r, err
 }
 
 // misjudged reports whether r, in the dead list as corrupt, holds a body

@@ -91,7 +91,9 @@
 // owners: without it each took the other's bodies for its own, and a body
 // went twice), and no other Store resends it while that process lives,
 // the Store is open (Close gives back the bodies it holds and is not
-// posting; one whose POST is on the wire keeps its lease) and its
+// posting, those RetryDead moved back for it included, and refuses a
+// claim made once it started, ErrClosed; one whose POST is on the wire
+// keeps its lease) and its
 // lease runs (Options.Lease, renewed while a POST of Send, SendRetried,
 // a Resender or a Deliverer (a run's own) lasts, half a lease before it ends, at once when the POST
 // starts with less than half left; a Deliverer's body that waited its

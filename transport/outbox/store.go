@@ -108,6 +108,11 @@ type Store struct {
 	unrecorded      bool // a lock record could not be written (see LockUnrecorded)
 	// claims are the pending records this process is delivering now.
 	claims map[uint64]bool
+	// retried are the records RetryDead moved back to pending for this
+	// Store, not claimed since (see giveBack); taking counts the claims
+	// in flight, which Close waits for (see beginClaim).
+	retried map[uint64]bool
+	taking  sync.WaitGroup
 	// runs are the starts this Store recorded whose run has not ended
 	// (seq to inject id, see StartRun); Close removes them.
 	runs  map[uint64]string
@@ -183,7 +188,7 @@ func open(path string, opts Options) (*Store, error) {
 	}
 	pid := os.Getpid()
 	s := &Store{path: abs, opts: opts, pid: pid, start: processStart(pid), nonce: rand.Text()[:8],
-		claims: map[uint64]bool{}, runs: map[uint64]string{}}
+		claims: map[uint64]bool{}, retried: map[uint64]bool{}, runs: map[uint64]string{}}
 	if _, err := os.Lstat(abs); !opts.ReadOnly && errors.Is(err, fs.ErrNotExist) {
 		if err := s.create(); err != nil {
 			return nil, err
@@ -206,36 +211,6 @@ func (s *Store) Path() string { return s.path }
 
 // MaxBytes returns the bound on stored bodies.
 func (s *Store) MaxBytes() int64 { return s.opts.MaxBytes }
-
-// Close closes the file, once the removals of delivered bodies still in
-// flight are committed; records it holds stay pending, those it is not
-// posting given back (see giveBack). A removal of delivered bodies that
-// failed (not for a lock: that is waited for) is reported here, as an
-// *UnremovedError joined to the error of the close, if any, and so is a
-// lazy write that failed (a note of a complete, the end of a run's start),
-// as an *UnwrittenError: nobody waited for it. The starts of runs still in
-// flight are removed (see StartRun): the process did not end because of them.
-func (s *Store) Close() error {
-	s.mu.Lock()
-	s.closing = true // no removal is deferred from now on
-	s.mu.Unlock()
-	s.flushLazy()
-	s.later.Wait()
-	unremoved, unwritten := s.unremovedLeft(), s.unwrittenLeft()
-	ended := s.EndOpenRuns()
-	s.closeAttempts()
-	s.giveBack()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	if s.db == nil {
-		return errors.Join(unremoved, unwritten, ended)
-	}
-	return errors.Join(unremoved, unwritten, ended, s.closeDB())
-}
 
 // acquire returns the open database, opening it if needed. Each acquire is
 // paired with a release.
