@@ -48,9 +48,12 @@ import (
 // is rewritten with only the attempts in flight; cutAttemptsFile the size
 // from which it is cut to nothing once none is (an end line costs less
 // than a truncation).
+// attemptsReserve is the room kept set aside in the file ahead of its
+// notes (see reserveAttempts).
 const (
 	maxAttemptsFile = 1 << 20
 	cutAttemptsFile = 64 << 10
+	attemptsReserve = 2 * cutAttemptsFile
 )
 
 // attemptLog is this Store's file of attempts in flight.
@@ -58,6 +61,7 @@ type attemptLog struct {
 	mu       sync.Mutex
 	f        *os.File
 	size     int64
+	reserved int64                // the file's blocks set aside up to there (see reserveAttempts)
 	inflight map[uint64]time.Time // record id to the start of its attempt
 	// asking: the attempts whose last request started has no answer
 	// noted (see noteAnswer); mayHold: those of which a request may
@@ -180,7 +184,29 @@ func (s *Store) noteStart(id uint64) error {
 	}
 	a.size += int64(len(line))
 	a.inflight[id] = now
+	s.reserveAttempts()
 	return nil
+}
+
+// reserveAttempts keeps room set aside in the file ahead of its notes,
+// attemptsReserve past its end, topped up once less than half of it is
+// left (see reserve): the disk filled meanwhile (by another program, a
+// log, the outbox's own bodies), the notes of the next attempts still
+// find the blocks they need. Without it, the first note that needed a
+// block the file did not have (every 4 KiB of notes on a tmpfs) failed,
+// and so did every one after it: no body was resent, though delivering
+// them is what lets the outbox free its room. Best effort: a file system
+// that cannot set blocks aside, or that has none left, takes the blocks
+// as the notes are written, as before. The caller holds a.mu, the file
+// open.
+func (s *Store) reserveAttempts() {
+	a := &s.attempts
+	if a.reserved-a.size >= attemptsReserve/2 {
+		return
+	}
+	if end := a.size + attemptsReserve; reserve(a.f, end) == nil {
+		a.reserved = end
+	}
 }
 
 // unnotedErr is the *unnotedError of record id's attempt, its note not
@@ -200,8 +226,9 @@ func (s *Store) openAttempts() error {
 	if err != nil {
 		return err
 	}
-	a.f, a.size, a.inflight = f, 0, map[uint64]time.Time{}
+	a.f, a.size, a.reserved, a.inflight = f, 0, 0, map[uint64]time.Time{}
 	a.asking, a.mayHold = map[uint64]bool{}, map[uint64]bool{}
+	s.reserveAttempts()
 	return nil
 }
 
@@ -238,8 +265,10 @@ func (s *Store) endAttempts(ids ...uint64) {
 		// Nothing in flight: the file is cut to nothing (O_APPEND
 		// writes go on at its new end). A cut that fails writes the
 		// end lines instead: without them a kill would count attempts
-		// that ended.
-		a.size = 0
+		// that ended. The cut gave back the room set aside: it is
+		// taken again at once.
+		a.size, a.reserved = 0, 0
+		s.reserveAttempts()
 	default:
 		if s.hooks.ended != nil {
 			s.hooks.ended(lines)
@@ -292,7 +321,8 @@ func (s *Store) rewriteAttempts() error {
 		s.hooks.rewritten()
 	}
 	_ = a.f.Close()
-	a.f, a.size = f, int64(len(b))
+	a.f, a.size, a.reserved = f, int64(len(b)), 0
+	s.reserveAttempts()
 	return nil
 }
 

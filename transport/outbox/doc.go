@@ -128,7 +128,15 @@
 // attempt is in flight once it holds 64 KiB, rewritten with those in
 // flight past 1 MiB, and removed by Close once none is in flight (the
 // notes of attempts Close abandoned in flight stay, counted once the
-// process has ended). Opening the outbox for writing,
+// process has ended). On Linux the file keeps 128 KiB of the disk set
+// aside ahead of its notes (fallocate, see reserveAttempts), so that a
+// disk filled meanwhile does not stop a daemon's resends: they are what
+// empties the outbox. No attempt is ever made without its note, not even
+// by a Store that holds the file's lock alone: the lock rules out another
+// sender, but the note is there for this one, killed during its POST,
+// after which a body resent at once could go twice. A Store that cannot
+// write it (a disk already full as the file is created) holds its bodies
+// until it can. Opening the outbox for writing,
 // and each pass of a Resender, counts, on its record, each attempt a
 // process that ended started and did not end as one that got no answer
 // (Record.Unanswered, Record.Interrupted: when its last request started; a post of the

@@ -66,3 +66,11 @@ func (s *Store) SetStallDelay(d time.Duration) { s.hooks.stall = d }
 // SetWalkPage sets how many records a page of Walk holds, and DropWhere
 // removes in a transaction; call it before any walk.
 func (s *Store) SetWalkPage(n int) { s.hooks.page = n }
+
+// attemptsSize is how many bytes the notes of this Store's file of
+// attempts hold.
+func (s *Store) attemptsSize() int64 {
+	s.attempts.mu.Lock()
+	defer s.attempts.mu.Unlock()
+	return s.attempts.size
+}
