@@ -259,3 +259,59 @@ func TestHandlerOutboxLockedAfterRunNotRunAgain(t *testing.T) {
 		t.Errorf("outbox %v, want empty", got)
 	}
 }
+
+// TestPauseReasonNeverWaitsForTheLock is the acceptance check's probe of
+// /healthz during a pause that began for a full outbox, the outbox then
+// locked by another process: its reason (the PauseError's Current, which
+// /healthz reads at each request) waited for the lock, up to the lock
+// timeout (an hour here), where a probe must answer at once. It now reads
+// the reason the last check left, for either cause, without the outbox.
+func TestPauseReasonNeverWaitsForTheLock(t *testing.T) {
+	tests := []struct {
+		name   string
+		locked bool   // the outbox locked before the inject: the cause of the pause
+		want   string // the reason's start, the lock held
+	}{
+		{name: "full, then locked", want: "outbox full: "},
+		{name: "locked", locked: true, want: "outbox locked: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lockTimeout := time.Hour
+			if tt.locked {
+				lockTimeout = 20 * time.Millisecond // the room check that pauses waits for it
+			}
+			s := newServeEnv(t, serveOpts{outbox: true, shared: true, outboxMax: 64 << 10, lockTimeout: lockTimeout})
+			if tt.locked {
+				lockOutbox(t, s.store.Path())
+			} else {
+				s.fillOutbox(t)
+			}
+			body := s.message(t, "i-probe", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			var pe *serve.PauseError
+			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); !errors.As(err, &pe) {
+				t.Fatalf("handled with %v, want a pause", err)
+			}
+			if !tt.locked {
+				lockOutbox(t, s.store.Path()) // another process: an outbox flush, say
+			}
+			answered := make(chan string, 1)
+			go func() { answered <- pe.Current() }()
+			var got string
+			testkit.WaitFor(t, testkit.Hang, "the pause's reason, read while another process holds the lock", func() bool {
+				select {
+				case got = <-answered:
+					return true
+				default:
+					return false
+				}
+			})
+			if !strings.HasPrefix(got, tt.want) {
+				t.Errorf("reason %q, want the last check's, %q…", got, tt.want)
+			}
+			if n := s.nmap.calls.Load(); n != 0 {
+				t.Errorf("the inject ran %d times while paused", n)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package openaev_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -91,7 +92,9 @@ func (s *serveEnv) storedBytes(t *testing.T) int64 {
 // TestHandlerPauseReasonNow checks the reason of a pause for a full
 // outbox, as /healthz reads it (serve.PauseError's Current): it counts
 // the room the runs in flight reserved beside the bytes stored, and says
-// the outbox as it is when read, not when the pause started.
+// the outbox as the paused Handler's last check found it (its Wait checks
+// every half second), not as when the pause started; reading it reads
+// nothing of the outbox (see TestPauseReasonNeverWaitsForTheLock).
 func TestHandlerPauseReasonNow(t *testing.T) {
 	const limit = 6000 // room for one run in flight, of 4 KiB, not two
 	s := newServeEnv(t, serveOpts{outbox: true, outboxMax: limit})
@@ -117,7 +120,17 @@ func TestHandlerPauseReasonNow(t *testing.T) {
 	if err := <-first; err != nil {
 		t.Fatalf("the run in flight: %v, want its result stored and acknowledged", err)
 	}
-	stored, now := s.storedBytes(t), pe.Current()
+	stored := s.storedBytes(t)
+	checking, stop := context.WithCancel(t.Context())
+	waited := make(chan error, 1)
+	go func() { waited <- pe.Wait(checking) }() // its checks, as while paused
+	var now string
+	testkit.WaitFor(t, testkit.Hang, "a check of the outbox since the result was stored", func() bool {
+		now = pe.Current()
+		return strings.Contains(now, " 0 reserved for 0 results in flight")
+	})
+	stop()
+	<-waited
 	for _, w := range []string{fmt.Sprintf(": %d of %d bytes stored, ", stored, limit), " 0 reserved for 0 results in flight"} {
 		if stored == 0 || !strings.Contains(now, w) {
 			t.Errorf("once the run's result is stored (%d bytes): reason now %q, want %q in it", stored, now, w)
@@ -170,8 +183,11 @@ func TestHandlerOutboxAnEarlierVersionSendsFrom(t *testing.T) {
 	_ = older.Process.Kill()
 	_ = older.Wait()
 	ended = true
+	if err := pe.Wait(t.Context()); err != nil { // its checks, as while paused
+		t.Fatalf("the pause did not end once that process ended: %v", err)
+	}
 	if now := pe.Current(); strings.Contains(now, want) {
-		t.Errorf("once that process ended: reason now %q, want it no longer named", now)
+		t.Errorf("once that process ended, checked: reason now %q, want it no longer named", now)
 	}
 	if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
 		t.Fatalf("handled again once that process ended: %v", err)

@@ -27,9 +27,11 @@ import (
 //     broker) and pauses the consumption until the resender, a
 //     flush or a drop has freed room (or a process of an earlier
 //     version, which keeps bodies from being stored, has ended: see
-//     outbox.HeldByOlderError), its reason read anew at each
-//     /healthz request ("outbox full: N of M bytes stored, R reserved
-//     for K results in flight; the next needs X"). The reservation ends
+//     outbox.HeldByOlderError), its reason the one the last check left
+//     ("outbox full: N of M bytes stored, R reserved for K results in
+//     flight; the next needs X"; a paused Handler checks every roomPoll),
+//     which a /healthz request reads without reading the outbox: it
+//     never waits for the outbox's lock nor for its disk. The reservation ends
 //     once the result's bodies are all stored (outbox.Deliverer's Sized
 //     hook says when: from then on the outbox's bytes count them, and
 //     counting the reservation too would count them twice), else with
@@ -47,7 +49,7 @@ import (
 //     message is not run and the consumption pauses the same way, its
 //     reason "outbox locked: " and the lock's error (its holder, the
 //     wait), until a check finds the lock free. A /healthz request reads
-//     the reason the last check left, never waiting for the lock itself.
+//     the reason the last check left, as for a full outbox.
 //   - A result that finds the outbox full all the same (another process
 //     shares the file, or it is larger than any before it) is sent
 //     without being stored; when that fails, it is tried again, stored
@@ -86,10 +88,11 @@ type room struct {
 	// refused: the last check found the outbox's file system refusing
 	// writes (see fitsOrWhy).
 	refused bool
-	// locked is the reason of a pause the last check left when it found
-	// the outbox locked by another process, nil when it did not: read
-	// without mu, which a check holds while it waits for the lock.
-	locked atomic.Pointer[string]
+	// last is the reason of a pause as the last check left it (see
+	// fitsOrWhy), nil before any: read without mu, which a check holds
+	// while it waits for the outbox's lock (up to the lock timeout) or
+	// for its disk, by a /healthz request, which must answer at once.
+	last atomic.Pointer[string]
 }
 
 // reservation is the room one run reserved; end releases it, once.
@@ -127,13 +130,12 @@ func (h *Handler) fits() (ok bool, need, used, limit int64) {
 // locked is the error of an outbox another process kept locked past the
 // lock timeout: its room is unknown. It is called with the lock held.
 func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string, locked error) {
+	defer func() { h.room.last.Store(&why) }()
 	st, err := h.cfg.Store.Usage()
 	if errors.Is(err, outbox.ErrLocked) {
 		why = lockedOut + err.Error()
-		h.room.locked.Store(&why)
 		return false, 0, 0, 0, why, err
 	}
-	h.room.locked.Store(nil)
 	if err != nil {
 		// A broken outbox fails the run, which says why.
 		return true, 0, 0, 0, fmt.Sprintf("outbox full (its bytes unreadable now: %v)", err), nil
@@ -143,7 +145,7 @@ func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string, loc
 		// full outbox, until that process has ended.
 		// The reason a probe reads: not the advice Error gives a
 		// command's user ("run this once …").
-		why := st.Older.Error()
+		why = st.Older.Error()
 		if he := (*outbox.HeldByOlderError)(nil); errors.As(st.Older, &he) {
 			why = he.Reason()
 		}
@@ -160,7 +162,8 @@ func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string, loc
 		// Its result could not be stored either: the message waits, as
 		// for a full outbox, until a write succeeds again or the file
 		// system has room (Free: read on Linux only).
-		return false, need, used, limit, notWritable + st.Unwritable.Error(), nil
+		why = notWritable + st.Unwritable.Error()
+		return false, need, used, limit, why, nil
 	}
 	results := "results"
 	if h.room.runs == 1 {
@@ -176,24 +179,15 @@ func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string, loc
 	return ok, need, used, limit, why, nil
 }
 
-// fullness returns the reason of a pause for a full outbox as it is now
-// (a serve.PauseError's Current).
-func (h *Handler) fullness() string {
-	h.room.mu.Lock()
-	defer h.room.mu.Unlock()
-	_, _, _, _, why, _ := h.fitsOrWhy()
-	return why
-}
-
-// lockedNow returns the reason of a pause for an outbox locked by another
-// process as the last check left it (a serve.PauseError's Current),
-// without waiting for the lock: once a check found it free, the outbox's
-// room as it is now.
-func (h *Handler) lockedNow() string {
-	if why := h.room.locked.Load(); why != nil {
+// lastCheck returns the reason of a pause as the last check of the
+// outbox left it (a serve.PauseError's Current, which /healthz calls):
+// it reads neither the outbox nor its lock, so a probe answers at once
+// while another process holds the lock or a check waits for it.
+func (h *Handler) lastCheck() string {
+	if why := h.room.last.Load(); why != nil {
 		return *why
 	}
-	return h.fullness()
+	return ""
 }
 
 // sized records the bytes of a result stored, or refused for want of room.
@@ -234,7 +228,7 @@ func (h *Handler) reserve(ctx context.Context, id string) (_ context.Context, re
 			"cannot be checked; the message is kept and handled again once the lock is free",
 			injectField(ctx, id), zap.String("outbox", h.cfg.Store.Path()), zap.String("reason", reason))
 		return ctx, nil, &serve.PauseError{Err: fmt.Errorf("inject %s not run: its outbox room not checked: %w", id, locked),
-			Reason: reason, Current: h.lockedNow, Wait: h.waitRoom}
+			Reason: reason, Current: h.lastCheck, Wait: h.waitRoom}
 	}
 	if ok {
 		h.room.reserved += need
@@ -266,7 +260,7 @@ func (h *Handler) reserve(ctx context.Context, id string) (_ context.Context, re
 		zap.Int64("room_needed", need), zap.Int64("reserved_in_flight", reserved))
 	h.signal()
 	return ctx, nil, &serve.PauseError{Err: fmt.Errorf("inject %s not run: %s", id, reason), Reason: reason,
-		Current: h.fullness, Wait: h.waitRoom}
+		Current: h.lastCheck, Wait: h.waitRoom}
 }
 
 // waitRoom returns once the outbox has room for a result again (and is
