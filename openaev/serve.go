@@ -270,7 +270,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			// runs: a handling that fails before (its targets not listed,
 			// the reception refused) runs nothing.
 			rctx := ctx
-			ctx = onReceived(ctx, func() { h.runAgain(rctx, id, d.Retries, status, statusErr) })
+			ctx = onReceived(ctx, func() { h.runAgain(rctx, id, d, status, statusErr) })
 		}
 	}
 	// The signature types, the assets' agents and the run mark also reach
@@ -362,30 +362,6 @@ func receivedNow(ctx context.Context) {
 	if f, ok := ctx.Value(receivedKey{}).(func()); ok {
 		f()
 	}
-}
-
-// runAgain logs that a message that may have been handled before runs
-// its inject (its reception taken): the platform does not say it finished (status), or its
-// status could not be read (err). retries > 0: this daemon handles it
-// again after its handling failed (nothing of it ran), else the broker
-// redelivered it.
-func (h *Handler) runAgain(ctx context.Context, id string, retries int, status string, err error) {
-	log := h.log.With(injectField(ctx, id))
-	what, unfinished := "redelivered message", "redelivered message of an unfinished inject: running it"
-	if retries > 0 {
-		what, unfinished = "message handled again after its handling failed", "message handled again after its handling failed, the inject unfinished: running it"
-		log = log.With(zap.Int("attempt", retries+1))
-	}
-	if err != nil {
-		log.Warn(what+": the inject's status cannot be read; running it", zap.Error(err))
-		return
-	}
-	if Finished(status) { // InjectState.Unreported: finished without a run's result
-		log.Warn(what+" of an inject the platform finalized without a result (its pending sweep: no complete trace): running it",
-			zap.String("status", status))
-		return
-	}
-	log.Info(unfinished, zap.String("status", status))
 }
 
 func (h *Handler) signal() {

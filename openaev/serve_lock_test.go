@@ -148,9 +148,16 @@ func TestHandlerOutboxLockedNotRun(t *testing.T) {
 	if now := pe.Current(); strings.HasPrefix(now, "outbox locked: ") {
 		t.Errorf("once the lock is released /healthz would say %q, want the lock no more", now)
 	}
-	d := serve.Delivery{Body: body, Redelivered: true, Retries: 1} // as the daemon hands it again
+	d := serve.Delivery{Body: body, Redelivered: true, Pauses: 1} // as the daemon hands it again
 	if err := s.handler.HandleDelivery(t.Context(), d); err != nil {
 		t.Fatalf("handled again once the lock was released: %v", err)
+	}
+	// Nothing failed: the pause stopped the handling before anything ran.
+	if n := s.logs.FilterMessageSnippet("after its handling failed").Len(); n != 0 {
+		t.Errorf("%d lines say its handling failed, want none: it paused", n)
+	}
+	if n := s.logs.FilterMessageSnippet("message kept through a pause of the consumption (not run before), the inject unfinished: running it").Len(); n != 1 {
+		t.Errorf("%d lines say the message kept through the pause runs, want 1; logged %v", n, s.logs.All())
 	}
 	if n := s.nmap.calls.Load(); n != 1 {
 		t.Errorf("the inject ran %d times, want once", n)
@@ -222,6 +229,21 @@ func TestIntegrationServePausesOnLockedOutbox(t *testing.T) {
 	}
 	if n := servetest.Metric(t, s.prom, "injectkit_handling_retries_total"); n != 0 {
 		t.Errorf("injectkit_handling_retries_total %v, want 0", n)
+	}
+	// The log agrees: one pause begun, one ended, no failure.
+	for _, tt := range []struct {
+		line string
+		want int
+	}{
+		{"consumption paused: outbox locked: ", 1},
+		{"consumption resumed after ", 1},
+		{"handling failed", 0},
+		{"after its handling failed", 0},
+		{"message kept through a pause of the consumption (not run before)", 1},
+	} {
+		if n := s.logs.FilterMessageSnippet(tt.line).Len(); n != tt.want {
+			t.Errorf("%d lines %q, want %d", n, tt.line, tt.want)
+		}
 	}
 }
 

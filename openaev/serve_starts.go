@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/serve"
 )
 
 // What a Handler does with an inject whose runs end the process: a panic
@@ -205,4 +206,38 @@ func (h *Handler) forgetStarts(id string) {
 		h.cfg.Store.ForgetStarts(id)
 		h.endedUnfinished(id)
 	}
+}
+
+// runAgain logs that a message that may have been handled before runs
+// its inject (its reception taken): the platform does not say it finished (status), or its
+// status could not be read (err). d.Retries > 0: this daemon handles it
+// again after its handling failed (nothing of it ran); else d.Pauses >
+// 0: it was kept through a pause of the consumption, which stopped its
+// handling before anything ran (no failure); else the broker redelivered
+// it.
+func (h *Handler) runAgain(ctx context.Context, id string, d serve.Delivery, status string, err error) {
+	log := h.log.With(injectField(ctx, id))
+	what := "redelivered message"
+	switch {
+	case d.Retries > 0:
+		what = "message handled again after its handling failed"
+		log = log.With(zap.Int("attempt", d.Retries+1))
+	case d.Pauses > 0:
+		what = "message kept through a pause of the consumption (not run before)"
+		log = log.With(zap.Int("pauses", d.Pauses))
+	}
+	unfinished := what + ", the inject unfinished: running it"
+	if what == "redelivered message" {
+		unfinished = "redelivered message of an unfinished inject: running it"
+	}
+	if err != nil {
+		log.Warn(what+": the inject's status cannot be read; running it", zap.Error(err))
+		return
+	}
+	if Finished(status) { // InjectState.Unreported: finished without a run's result
+		log.Warn(what+" of an inject the platform finalized without a result (its pending sweep: no complete trace): running it",
+			zap.String("status", status))
+		return
+	}
+	log.Info(unfinished, zap.String("status", status))
 }

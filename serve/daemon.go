@@ -194,10 +194,15 @@ type runner struct {
 	hold                   hold          // the pause a Handler asked for
 	pause                  chan struct{} // asks the consume loop to stop consuming
 	pauseMu                sync.Mutex    // orders the updates of the paused gauge
+	// pausedSince is when the consumption last began to be paused, zero
+	// while it is not, and pausedWhy the reason it began with: held
+	// under pauseMu (see syncPaused).
+	pausedSince time.Time
+	pausedWhy   string
 
 	regMu sync.Mutex // serializes Register calls
 	// beatSaid is when a WARN last said the heartbeats failing, zero
-	// while they succeed (see beatLevel); held under regMu.
+	// while they succeed (see reminder.Level); held under regMu.
 	beatSaid time.Time
 	mu       sync.Mutex
 	current  Registration

@@ -10,16 +10,21 @@ type Delivery struct {
 	// acknowledged. It may have been handled already (a consumer that
 	// died between the platform's answer and its acknowledgement). It is
 	// set too when the daemon hands the message again after its handling
-	// failed transiently. Unset, it proves nothing: AMQP 0-9-1 says a
+	// failed transiently, or after a pause (Retries, Pauses). Unset, it
+	// proves nothing: AMQP 0-9-1 says a
 	// client must not rely on it, and RabbitMQ 3.10 leaves it unset on
 	// the messages of a closed channel once the node restarted with a
 	// transient message queued (see AckLostNoter).
 	Redelivered bool
 	// Retries counts the handlings of the message by its worker before
-	// this one (failed transiently, or paused): 0 on the first handling
-	// of a delivery. A broker redelivery has Redelivered set and Retries
-	// 0 until its own handling fails.
+	// this one that failed (transiently, or the token refused): 0 on the
+	// first handling of a delivery. A broker redelivery has Redelivered
+	// set and Retries 0 until its own handling fails.
 	Retries int
+	// Pauses counts the handlings of the message by its worker before
+	// this one that a PauseError ended, nothing of it run (its outbox
+	// full, say): no failure, so not in Retries.
+	Pauses int
 	// Returned, on a redelivered message, says that this daemon returned
 	// it to the queue unhandled (prefetched when it paused) after a first
 	// delivery: no Handler has seen it, it is received for the first time.

@@ -151,7 +151,8 @@ func Unauthorized(err error, durable bool) error {
 // with Reason; it consumes again once Wait returns nil. The message's
 // worker keeps it unacknowledged meanwhile, never returning it to the
 // broker, whose queue may drop it after a delivery limit when pauses
-// repeat, and hands it to the Handler again, flagged redelivered, once
+// repeat, and hands it to the Handler again, flagged redelivered (with
+// Delivery.Pauses counting the pauses, not Retries: no failure), once
 // every pause has ended.
 type PauseError struct {
 	Err error
@@ -160,8 +161,10 @@ type PauseError struct {
 	// of 1000 bytes stored, 0 reserved for 0 results in flight; the next
 	// needs 200" say.
 	Reason string
-	// Current, when not nil, is the reason as it is now: /healthz reads
-	// it at each request while paused (Reason when it returns "").
+	// Current, when not nil, is the reason as the Handler last found it:
+	// /healthz reads it at each request while paused (Reason when it
+	// returns ""). It must answer at once, from memory: a probe that
+	// waits (for a lock, a disk) past its timeout gets the pod killed.
 	Current func() string
 	// Wait returns nil once the Handler can take messages again, or
 	// ctx's error when ctx ends first.

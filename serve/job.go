@@ -20,8 +20,11 @@ type job struct {
 	once sync.Once
 	// returned: a redelivery of a message returned unhandled (unhandled)
 	returned bool
-	// retried counts its worker's handlings again after a transient failure.
-	retried int
+	// retried counts its worker's handlings again after a failure (a
+	// transient one, or a refused token); pauses, after a pause that
+	// stopped its handling before anything ran (a PauseError): not a
+	// failure.
+	retried, pauses int
 	// key names the message (its inject id), set by its worker before it
 	// is handled; the shutdown reads it.
 	key atomic.Pointer[string]
@@ -126,7 +129,7 @@ func (j *job) delivery() delivery {
 
 // redelivered reports whether the message may have been handled before:
 // the broker delivered it before, or its worker handles it again.
-func (j *job) redelivered() bool { return j.dl.Redelivered || j.retried > 0 }
+func (j *job) redelivered() bool { return j.dl.Redelivered || j.retried > 0 || j.pauses > 0 }
 
 // closed returns the channel closed when the job's broker channel closes
 // (nil, never ready, without one).
@@ -176,7 +179,7 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 		j.named(key, r.log)
 		r.deliveredAgain(j, s)
 		for err := r.handle(j); r.finish(j, err) && r.toWorker(j); err = r.handle(j) {
-			j.retried++
+			j.again(err)
 		}
 	}
 	select {
@@ -235,15 +238,16 @@ func deliveryCount(h amqp.Table) int64 {
 }
 
 // handle calls the Handler, turning a panic into an error: transient the
-// first time, permanent on a message redelivered or handled again, so a
-// message that crashes the handler cannot loop for ever.
+// first time, permanent on a message redelivered or handled again after
+// a failure, so a message that crashes the handler cannot loop for ever
+// (a pause, before which nothing ran, is no failure).
 func (r *runner) handle(j *job) (err error) {
 	j.started = time.Now()
 	defer func() {
 		if v := recover(); v != nil {
 			j.logger().Error("handler panic", append(panicFields(v), zap.ByteString("stack", debug.Stack()))...)
 			err = fmt.Errorf("handler panic: %v", v)
-			if j.redelivered() {
+			if j.failedBefore() {
 				err = Permanent(err)
 			}
 		}
@@ -253,8 +257,8 @@ func (r *runner) handle(j *job) (err error) {
 	j.handled()
 	ctx := r.withStage(withDelivery(r.base, j.delivery()), j)
 	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
-		return dh.HandleDelivery(ctx, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(), Retries: j.retried,
-			Returned: j.returned && j.retried == 0, Lost: j.sess.ch.IsClosed, Gone: j.sess.gone, Decoded: decoded})
+		return dh.HandleDelivery(ctx, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(), Retries: j.retried, Pauses: j.pauses,
+			Returned: j.returned && j.retried == 0 && j.pauses == 0, Lost: j.sess.ch.IsClosed, Gone: j.sess.gone, Decoded: decoded})
 	}
 	return r.d.Handler.Handle(ctx, j.dl.Body)
 }

@@ -2,7 +2,9 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 	"go.uber.org/zap"
@@ -70,6 +72,20 @@ func (h *hold) state() (reason string, done <-chan struct{}) {
 	return h.reason, h.done
 }
 
+// failedBefore reports whether the message was redelivered by the broker
+// or its handling failed before: a pause is no failure.
+func (j *job) failedBefore() bool { return j.dl.Redelivered || j.retried > 0 }
+
+// again counts the handling that ended with err, its message handed to
+// the Handler again.
+func (j *job) again(err error) {
+	if pe := (*PauseError)(nil); errors.As(err, &pe) {
+		j.pauses++
+		return
+	}
+	j.retried++
+}
+
 // requestPause asks the consume loop to stop consuming; a request made
 // between two sessions is seen by the next one.
 func requestPause(ch chan<- struct{}) {
@@ -82,12 +98,28 @@ func requestPause(ch chan<- struct{}) {
 // syncPaused sets injectkit_consumption_paused from the pauses. It is
 // called after every change of them, under pauseMu, so the last call
 // sets the gauge from the last state whatever the order of the callers.
+// The end of a pause is said here, once, whichever pause ended last (the
+// start of each is said where it begins): INFO "consumption resumed",
+// with how long the consumption was paused and the reason it began with.
 func (r *runner) syncPaused() {
 	r.pauseMu.Lock()
 	defer r.pauseMu.Unlock()
 	_, authPaused := r.auth.state()
 	reason, _ := r.hold.state()
-	r.metrics.setPaused(authPaused || reason != "")
+	paused := authPaused || reason != ""
+	defer r.metrics.setPaused(paused) // after the line: a reader of the gauge finds it
+	switch {
+	case paused && r.pausedSince.IsZero():
+		r.pausedSince, r.pausedWhy = time.Now(), reason
+		if authPaused {
+			r.pausedWhy = r.auth.why()
+		}
+	case !paused && !r.pausedSince.IsZero():
+		d := time.Since(r.pausedSince)
+		r.log.Info("consumption resumed after "+d.Round(time.Millisecond).String()+" paused",
+			zap.String("reason", r.pausedWhy), zap.Duration("paused_for", d))
+		r.pausedSince, r.pausedWhy = time.Time{}, ""
+	}
 }
 
 // paused keeps the job of a Handler's PauseError: nothing ran, and the
@@ -165,14 +197,10 @@ const endResumed endReason = -1
 // channel, a message kept past its consumer_timeout, is said with its
 // reason, as when consuming) or the registration changed (endChanged).
 func (r *runner) waitResume(ctx context.Context, s *session) endReason {
-	was := r.pauseCause()
-	for waited := false; ; waited = true {
+	for {
 		ch := r.pauseEnd()
 		if ch == nil {
-			if waited {
-				r.log.Info("consumption resumed", zap.String("reason", was))
-			}
-			return endResumed
+			return endResumed // said by syncPaused
 		}
 		select {
 		case <-ctx.Done():
