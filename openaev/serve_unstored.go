@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/reminder"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -190,8 +191,8 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 		if attempt == 1 {
 			fields := append(signatureFields(r, pl.unsent(from)), zap.Error(serr), zap.Duration("retry_in", next))
 			log.Error("terminal callback not delivered and "+why+": retrying until "+takes+"; the message stays unacknowledged so that the inject does not run again", fields...)
-		} else if ce := log.Check(outbox.StillLevel(&said, time.Now()), "terminal callback still not delivered, "+why+": retrying"); ce != nil {
-			// A WARN every StillFailingEvery, DEBUG between (issue 14 point 11).
+		} else if ce := log.Check(reminder.Level(&said, time.Now()), "terminal callback still not delivered, "+why+": retrying"); ce != nil {
+			// A WARN every reminder.Every, DEBUG between (issue 14 point 11).
 			ce.Write(zap.Int("attempt", attempt), zap.Error(serr), zap.Duration("retry_in", next))
 		}
 		t := time.NewTimer(next)

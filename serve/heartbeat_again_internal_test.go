@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/internal/reminder"
 	"github.com/injectkit/injectkit/internal/testkit"
 )
 
@@ -31,7 +32,7 @@ func (f flakyRegistrar) Register(context.Context) (Registration, error) {
 // as an INFO line counting the failures: the success after them was a
 // DEBUG line, so an operator reading the log at its default level never
 // learnt that the platform was back (/healthz alone said so). The
-// failures are said once at WARN, again every stillFailingEvery, DEBUG
+// failures are said once at WARN, again every reminder.Every, DEBUG
 // between: each retry had its WARN "heartbeat failed", every few seconds
 // to 40 s for as long as the platform was down.
 func TestHeartbeatSaysItSucceedsAgain(t *testing.T) {
@@ -77,7 +78,7 @@ func TestHeartbeatSaysItSucceedsAgain(t *testing.T) {
 }
 
 // Heartbeats failing for an hour are said at WARN as they start and again
-// every stillFailingEvery, no more: not at every retry.
+// every reminder.Every, no more: not at every retry.
 func TestHeartbeatFailingSaysItEveryQuarterHour(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log, logs := testkit.LoggerAt(zap.DebugLevel)
@@ -97,11 +98,11 @@ func TestHeartbeatFailingSaysItEveryQuarterHour(t *testing.T) {
 		all := logs.FilterMessage("heartbeat failed")
 		warns := all.FilterLevelExact(zap.WarnLevel).All()
 		if len(warns) != 4 || all.Len() < 60 {
-			t.Fatalf("%d of %d failed heartbeats in an hour said at WARN, want 4 (one every %s)", len(warns), all.Len(), stillFailingEvery)
+			t.Fatalf("%d of %d failed heartbeats in an hour said at WARN, want 4 (one every %s)", len(warns), all.Len(), reminder.Every)
 		}
 		for i, w := range warns[1:] {
-			if gap := w.Time.Sub(warns[i].Time); gap < stillFailingEvery {
-				t.Errorf("WARN %d %s after the one before, want at least %s", i+2, gap, stillFailingEvery)
+			if gap := w.Time.Sub(warns[i].Time); gap < reminder.Every {
+				t.Errorf("WARN %d %s after the one before, want at least %s", i+2, gap, reminder.Every)
 			}
 		}
 	})

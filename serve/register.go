@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/reminder"
 )
 
 // register sends one registration and records its outcome. A registration
@@ -79,7 +80,7 @@ func (r *runner) registerThen(ctx context.Context, kind string, retryIn func(err
 		case retryIn != nil:
 			fields = append(fields, zap.Duration("retry_in", next))
 		}
-		if kind == heartbeatKind && !IsPermanent(err) && r.beatLevel(t0) == zapcore.DebugLevel {
+		if kind == heartbeatKind && !IsPermanent(err) && reminder.Level(&r.beatSaid, t0) == zapcore.DebugLevel {
 			level = r.log.Debug
 		}
 		level(kind+" failed", fields...)
@@ -158,8 +159,10 @@ func (r *runner) registerFirst(ctx context.Context) (Registration, error) {
 // after a failure (unless the platform asked for a longer wait), until
 // ctx is done. The first heartbeat that succeeds after failures says so,
 // once: the failures had their WARN (the first, then one every
-// stillFailingEvery, see beatLevel), and an operator reading them needs
-// the line that says they ended.
+// reminder.Every, DEBUG between: a platform down for an hour said
+// "heartbeat failed" at WARN every few seconds to 40 s, one line per
+// retry), and an operator reading them needs the line that says they
+// ended.
 func (r *runner) heartbeats(ctx context.Context) {
 	wait := r.heartbeatInterval
 	var since time.Time // the first failure of those in a row
@@ -188,23 +191,6 @@ func (r *runner) heartbeats(ctx context.Context) {
 
 // heartbeatKind is the kind of the heartbeats' registrations.
 const heartbeatKind = "heartbeat"
-
-// stillFailingEvery is how often heartbeats that keep failing are said
-// again at WARN, as outbox.StillFailingEvery is for the outbox's resends.
-const stillFailingEvery = 15 * time.Minute
-
-// beatLevel is the level of the line of a heartbeat that failed at now,
-// regMu held: WARN for the first of a run of failures and again once
-// stillFailingEvery passed since the last WARN, DEBUG between. A platform
-// down for an hour said "heartbeat failed" at WARN every few seconds to
-// 40 s, one line per retry; its return is said once (heartbeats).
-func (r *runner) beatLevel(now time.Time) zapcore.Level {
-	if !r.beatSaid.IsZero() && now.Sub(r.beatSaid) < stillFailingEvery {
-		return zapcore.DebugLevel
-	}
-	r.beatSaid = now
-	return zapcore.WarnLevel
-}
 
 // mostAskedWait caps the wait a Retry-After asks of serve's next
 // registration: a platform in maintenance asking an hour is asked again
