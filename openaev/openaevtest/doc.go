@@ -166,14 +166,17 @@
 //     values with text (StringUtils.hasText: "", spaces, a tab dropped), targets naming an agent, asset or
 //     asset group (agent_id or agent, asset_id or asset, asset_group_id or asset_group): parseSignatures.
 //     At publish the platform signs each agent's expectations itself (parent_process_name, source
-//     IPs), and an asset's own where it has no active agent; an injector's signatures replace an expectation's the first time it receives some,
+//     IPs), and an asset's own where it has no active agent and the contract needs no executor; an injector's signatures replace an expectation's the first time it receives some,
 //     then append; an empty envelope touches nothing (ownsignatures.go's file comment has the
 //     detail). Each target's signatures go to the expectations its most precise id names
 //     (appendExpectationSignatures → findTechnicalExpectationsForTarget): an agent → that
 //     agent's only, whatever asset or group it also names; else an asset → the asset's own
 //     (agent IS NULL), never its agents'; else an asset group → the group's own. None there,
 //     none stored (Call.SignaturesUnattached; targetexpectations.go): on Current, an agent the
-//     message marks agent_active false has none (AgentUtils.getActiveAgents).
+//     message marks agent_active false, or one its status holds an ERROR, AGENT_INACTIVE or
+//     AGENT_OVERLOADED trace of, has none (AgentUtils.getActiveAgents); an asset without such an
+//     agent none when the contract needs an executor (SetContractNeedsExecutor); a group none
+//     unless one of its assets has one (AbstractTechnicalBehavior).
 //     ExpectationSignatures answers per expectation, each type and value once (the rows' key is
 //     expectation, type, value; applySignaturesForExpectationWithLock replaces an initialized
 //     expectation's with the de-duplicated union, mergeExpectationSignatures): a repeat, from a later
@@ -359,10 +362,10 @@
 //  17. The pending sweep (2.4.0 read; sweep.go says where): every minute,
 //     an inject PENDING for longer than inject.execution.threshold.minutes
 //     (10) since its dispatch is finalized without a result
-//     (InjectsExecutionJob.java:164-193): a COMPLETE TIMEOUT trace for each
-//     primary agent of its assets without one, every other trace kept, its
-//     status as rule 8 computes it (no COMPLETE trace: ERROR). SweepPending
-//     runs it at a given time (WithPendingThreshold, SetInjectAgents,
+//     (InjectsExecutionJob.java:164-193): a COMPLETE TIMEOUT trace for each primary agent of its
+//     assets without one (on Current, one agentless TIMEOUT trace when it has no such agent and
+//     no COMPLETE trace), every other trace kept, its status as rule 8 computes it (no COMPLETE
+//     trace: ERROR). SweepPending runs it at a given time (WithPendingThreshold, SetInjectAgents,
 //     Dispatch); GET answers tracking_sent_date and tracking_end_date.
 //     ResetInject leaves an inject without a status (not dispatched, a
 //     simulation reset): reception 404, GET inject_status null.

@@ -50,6 +50,7 @@ func (p *Platform) Message(in QueuedInject) []byte {
 	p.mu.Lock()
 	if held := p.injects[in.ID]; held != nil {
 		held.content = in.Content
+		p.executorTracesLocked(held, in)
 		held.expected = p.expectationsOfLocked(held, in)
 		p.publishSignaturesLocked(held, in)
 	}

@@ -119,6 +119,9 @@ type Platform struct {
 	// expectations: contract id → what the platform makes of its
 	// expectations (rule 13).
 	expectations map[string]ContractExpectations
+	// needsExecutor: the contracts whose injector_contract_needs_executor
+	// is true (SetContractNeedsExecutor; targetexpectations.go).
+	needsExecutor map[string]bool
 	// domains: the domain names stored (domains.go).
 	domains  map[string]bool
 	breaking map[string]bool // stored signature types no collector can read

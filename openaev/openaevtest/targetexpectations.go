@@ -1,6 +1,7 @@
 package openaevtest
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -35,30 +36,58 @@ import (
 //
 // Which agents have expectations depends on the line. Version24 (which
 // stores no signature: the stand-in keeps the expectations for its
-// bookkeeping alone) keeps every primary agent, as the build of PR #6347
-// above does. Current, the newest line read, creates them through the expectation behaviours
+// bookkeeping alone) keeps every primary agent and every asset group's
+// own, as the build of PR #6347 above does. Current, the newest line read
+// (OpenAEV-Platform/openaev, the index's newest copies of
+// service/expectation/AbstractTechnicalBehavior.java, utils/AgentUtils.java,
+// utils/ExpectationUtils.java, executors/Executor.java), creates them
+// through the expectation behaviours
 // (InjectExpectationService.doComputeAndSaveExpectationsUsingBehaviors →
-// service/expectation/AbstractTechnicalBehavior
+// AbstractTechnicalBehavior
 // .initializeAndSaveInjectExpectationsFromExecutableInject, once per
-// expectation type): per asset, an expectation for each of its active
-// agents only (utils/AgentUtils.getActiveAgents → isValidAgent: primary,
-// agent.isActive(), and no trace of the agent for the inject with status
-// ERROR, AGENT_INACTIVE or AGENT_OVERLOADED, hasOnlyValidTraces), then
-// its own, alike under each of its asset groups. So on Current a
-// signature naming an inactive agent finds no expectation and is lost
-// (Call.SignaturesUnattached), while one naming the asset alone is stored
-// on the asset's own. An asset with no active agent is skipped whole
-// unless utils/ExpectationUtils.isAgentlessAssetExpectationNecessary
-// holds: for an endpoint, when the inject does not run through agents
-// (injectRunsThroughAgents: the contract's injector_contract_needs_executor,
-// else the injector's payloads) and getActiveAgents finds none; the
-// stand-in's contracts never need an executor (registration binds no
-// contract_needs_executor, InjectorContract's default false), so such an
-// asset keeps its own expectation, which is then a leaf: the platform
-// computes its signatures on it at publish (ownsignatures.go). An inject
-// without a contract falls back on its injector's payloads there: not
-// modelled (taken as one with a contract). An earlier build
-// (ExpectationUtils at 07e84ee: an injector without payloads and
+// expectation type), per asset to execute:
+//
+//   - its valid agents (AgentUtils.getActiveAgents → isValidAgent: a
+//     primary agent, agent.isActive(), and hasOnlyValidTraces: no trace of
+//     the agent in the inject's status with status ERROR, AGENT_INACTIVE or
+//     AGENT_OVERLOADED). The status is the one Executor.execute has just
+//     set EXECUTING (InjectStatusService.initializeInjectStatus keeps an
+//     existing status and its traces); for a contract that needs an
+//     executor, ExecutionExecutorService.launchExecutorContext has then
+//     added an AGENT_INACTIVE trace for each inactive agent, an ERROR one
+//     for each agent without executor and an AGENT_OVERLOADED one for each
+//     overloaded agent, before the expectations are computed
+//     (executeExternal; executorTracesLocked writes the AGENT_INACTIVE
+//     ones). Such a trace outlives a later execution of the inject that
+//     does not clean it, and drops the agent then even once it is active
+//     again. For any other contract, every contract of an external
+//     injector among them, no such trace is written before publish:
+//     Launch cleans the status (rule 17), and the only other traces naming
+//     an agent the stand-in writes are the sweep's TIMEOUT ones, which
+//     hasOnlyValidTraces does not count. So for injectkit's contracts
+//     agent_active alone decides.
+//   - its own expectation, beside its agents', or alone when it has no
+//     valid agent and ExpectationUtils.isAgentlessAssetExpectationNecessary
+//     holds: for an endpoint, when the inject does not run through agents
+//     (injectRunsThroughAgents: the contract's
+//     injector_contract_needs_executor, getNeedsExecutorEffective) and
+//     getActiveAgents finds none. That own expectation is then a leaf: the
+//     platform computes its signatures on it at publish (ownsignatures.go).
+//     An asset with no valid agent whose contract needs an executor is
+//     skipped whole: no expectation of its own, none of its agents'
+//     (SetContractNeedsExecutor marks such a contract; registration never
+//     does). An inject without a contract falls back on its injector's
+//     payloads there: not modelled (taken as one with a contract).
+//   - alike under each of its asset groups, and each group's own created
+//     once, after every asset was walked, and only for a group one of
+//     whose assets produced an expectation (assetGroupsToInitialize): a
+//     group without endpoints, or whose endpoints were all skipped, has
+//     none, and a signature naming the group alone is lost.
+//
+// So on Current a signature naming an inactive agent finds no expectation
+// and is lost (Call.SignaturesUnattached), while one naming the asset
+// alone is stored on the asset's own. An earlier build (ExpectationUtils
+// at 07e84ee: an injector without payloads and
 // endpoint.getAgents().isEmpty()) left an asset whose agents are all
 // inactive no expectation at all, which the newest one's comment names as
 // the bug it fixes: not modelled.
@@ -69,9 +98,8 @@ import (
 // (EndpointMapper.toEndpointTargetOutput, the message's assets), read at
 // publish right after the expectations are created (Executor
 // .executeExternal). An agent a test gives without agent_active counts as
-// active (the platform always writes it). The traces getActiveAgents
-// reads name no agent in the stand-in but rule 17's TIMEOUT ones, which it
-// does not count, so agent_active alone decides.
+// active (the platform always writes it). The message says nothing of an
+// agent's traces.
 //
 // The stand-in knows an inject's expectations only once Platform.Message
 // wrote its message (a test's, or the stand-in command's publish route);
@@ -91,7 +119,7 @@ type targetExpectations struct {
 // creates for in, published with q's content, assets and asset groups
 // (the asset groups' endpoints are those SetAssetGroup gave).
 func (p *Platform) expectationsOfLocked(in *inject, q QueuedInject) *targetExpectations {
-	x := &targetExpectations{types: map[string]bool{}}
+	x := &targetExpectations{types: map[string]bool{}, leaves: map[string]bool{}}
 	if list, ok := q.Content["expectations"]; ok && list != nil {
 		for _, m := range objects(list) {
 			if t, ok := m["expectation_type"].(string); ok {
@@ -103,25 +131,35 @@ func (p *Platform) expectationsOfLocked(in *inject, q QueuedInject) *targetExpec
 			x.types[t] = true
 		}
 	}
-	endpoint := func(e map[string]any, group string) {
+	current, needsExecutor := p.version != Version24, p.needsExecutor[in.contract]
+	// endpoint appends the expectations of endpoint e under group ("":
+	// one of the inject's own assets) and reports whether it has any.
+	endpoint := func(e map[string]any, group string) bool {
 		id := assetID(e)
 		if id == "" {
-			return
+			return false
+		}
+		var agents []string
+		for _, a := range endpointAgents(e) {
+			if aid, _ := a["agent_id"].(string); strings.TrimSpace(aid) != "" && p.hasExpectationsLocked(in, a) {
+				agents = append(agents, aid)
+			}
+		}
+		// isAgentlessAssetExpectationNecessary: no active agent, and a
+		// contract that does not need an executor; an asset with no active
+		// agent whose contract needs one is skipped whole.
+		agentless := current && len(agents) == 0
+		if agentless && needsExecutor {
+			return false
+		}
+		for _, aid := range agents {
+			x.targets = append(x.targets, Expectation{Agent: aid, Asset: id, AssetGroup: group})
 		}
 		x.targets = append(x.targets, Expectation{Asset: id, AssetGroup: group})
-		agents := 0
-		for _, a := range endpointAgents(e) {
-			if aid, _ := a["agent_id"].(string); strings.TrimSpace(aid) != "" && p.hasExpectationsLocked(a) {
-				x.targets = append(x.targets, Expectation{Agent: aid, Asset: id, AssetGroup: group})
-				agents++
-			}
-		}
-		if agents == 0 && p.version != Version24 {
-			if x.leaves == nil {
-				x.leaves = map[string]bool{}
-			}
+		if agentless {
 			x.leaves[id] = true
 		}
+		return true
 	}
 	for _, a := range q.Assets {
 		endpoint(a, "")
@@ -131,9 +169,23 @@ func (p *Platform) expectationsOfLocked(in *inject, q QueuedInject) *targetExpec
 		if gid == "" {
 			continue
 		}
-		x.targets = append(x.targets, Expectation{AssetGroup: gid})
-		for _, e := range managed(p.groups[gid]) {
-			endpoint(e, gid)
+		produced := false
+		// Current walks every asset of the group (resolveAllAssetsToExecute
+		// → assetsFromAssetGroup); Version24's read kept the endpoints the
+		// targets search returns.
+		eps := p.groups[gid]
+		if !current {
+			eps = managed(eps)
+		}
+		for _, e := range eps {
+			if endpoint(e, gid) {
+				produced = true
+			}
+		}
+		// On Current the group's own is created once, after its assets,
+		// and only when one of them produced an expectation.
+		if produced || !current {
+			x.targets = append(x.targets, Expectation{AssetGroup: gid})
 		}
 	}
 	return x
@@ -141,9 +193,88 @@ func (p *Platform) expectationsOfLocked(in *inject, q QueuedInject) *targetExpec
 
 // hasExpectationsLocked reports whether the platform creates expectations
 // for agent a of an inject's asset: a primary agent on Version24
-// (getPrimaryAgents), an active one too on Current (getActiveAgents).
-func (p *Platform) hasExpectationsLocked(a map[string]any) bool {
-	return primary(a) && (p.version == Version24 || active(a))
+// (getPrimaryAgents); on Current a valid one (getActiveAgents →
+// isValidAgent): primary, active, and no trace of it for the inject
+// with a status hasOnlyValidTraces refuses.
+func (p *Platform) hasExpectationsLocked(in *inject, a map[string]any) bool {
+	if !primary(a) {
+		return false
+	}
+	if p.version == Version24 {
+		return true
+	}
+	aid, _ := a["agent_id"].(string)
+	return active(a) && in.validTraces(aid)
+}
+
+// invalidTraceStatuses are the statuses of an agent's trace for which
+// AgentUtils.hasOnlyValidTraces leaves the agent out.
+var invalidTraceStatuses = map[string]bool{"ERROR": true, "AGENT_INACTIVE": true, "AGENT_OVERLOADED": true}
+
+// validTraces reports whether in's status holds no trace of agent aid
+// with one of invalidTraceStatuses (hasOnlyValidTraces; no status: true).
+func (in *inject) validTraces(aid string) bool {
+	for _, t := range in.traces {
+		if t.agent == aid && invalidTraceStatuses[t.status] {
+			return false
+		}
+	}
+	return true
+}
+
+// executorTracesLocked writes the traces ExecutionExecutorService
+// .launchExecutorContext adds on Current before an inject whose contract
+// needs an executor is published (Executor.execute, then executeExternal
+// creates the expectations): a COMPLETE trace of status AGENT_INACTIVE
+// naming each inactive primary agent of the inject's assets and of its
+// groups' assets, once per agent (saveInactiveAgentsTraces: "Agent
+// <executed by user> is inactive for the asset <name>"), which rule 8
+// leaves out of the status. The ASSET_AGENTLESS traces of agentless assets
+// and the ERROR and AGENT_OVERLOADED ones of agents without executor or
+// overloaded are not modelled: the message says nothing of an agent's
+// executor or load.
+func (p *Platform) executorTracesLocked(in *inject, q QueuedInject) {
+	if p.version == Version24 || !p.needsExecutor[in.contract] {
+		return
+	}
+	endpoints := slices.Clone(q.Assets)
+	for _, g := range q.AssetGroups {
+		gid, _ := g["asset_group_id"].(string)
+		endpoints = append(endpoints, p.groups[gid]...)
+	}
+	seen := map[string]bool{}
+	for _, e := range endpoints {
+		name, _ := e["asset_name"].(string)
+		for _, a := range endpointAgents(e) {
+			aid, _ := a["agent_id"].(string)
+			if strings.TrimSpace(aid) == "" || seen[aid] || !primary(a) || active(a) {
+				continue
+			}
+			seen[aid] = true
+			user, _ := a["agent_executed_by_user"].(string)
+			in.traces = append(in.traces, trace{message: "Agent " + user + " is inactive for the asset " + name,
+				action: "COMPLETE", status: "AGENT_INACTIVE", agent: aid})
+			in.completes = append(in.completes, "AGENT_INACTIVE")
+		}
+	}
+}
+
+// SetContractNeedsExecutor marks a contract as one whose
+// injector_contract_needs_executor is true: the payload contracts the
+// platform builds for itself (setInjectorContractPropertyBasedOnPayload).
+// An external injector's registration cannot set it
+// (InjectorContractInput binds no such field, and the column defaults to
+// false), so no contract injectkit registers needs an executor. On Current
+// an asset of such a contract's inject with no active agent has no
+// expectation at all, and an asset group none when that holds for each of
+// its assets (targetexpectations.go's comment).
+func (p *Platform) SetContractNeedsExecutor(contractID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.needsExecutor == nil {
+		p.needsExecutor = map[string]bool{}
+	}
+	p.needsExecutor[contractID] = true
 }
 
 // active reports whether agent a is active as the message writes it:
