@@ -124,6 +124,7 @@ func (c *Client) InjectState(ctx context.Context, injectID string) (InjectState,
 type statusTrace struct {
 	Message string          `json:"execution_message"`
 	Action  string          `json:"execution_action"`
+	Status  string          `json:"execution_status"`
 	Agent   json.RawMessage `json:"agent"`
 }
 
@@ -134,11 +135,29 @@ type statusTrace struct {
 // /api/injects/execution/callback/{injectId}; ExecutionTrace writes its
 // agent by id, null for none). One naming an agent is an implant's, or
 // the platform's own (its pending sweep's TIMEOUT trace of an agent).
-// The reception's answer (readReceipt) and the inject's state
-// (completeTraces) both count by it.
+// The current line's sweep also writes one naming no agent, for an
+// inject none of whose assets has an agent (sweptAgentless): not an
+// injector's either. The reception's answer (readReceipt) and the
+// inject's state (completeTraces) both count by it.
 func (t statusTrace) injectorComplete() bool {
 	agentless := len(t.Agent) == 0 || string(t.Agent) == "null"
-	return agentless && strings.EqualFold(strings.TrimSpace(t.Action), "COMPLETE")
+	return agentless && strings.EqualFold(strings.TrimSpace(t.Action), "COMPLETE") && !t.sweptAgentless()
+}
+
+// sweptAgentless reports whether t is the COMPLETE trace the current
+// line's pending sweep gives an inject without agent
+// (InjectsExecutionJob.handlePendingInject →
+// ExecutionTraceUtils.addAgentlessTimeoutTrace): status TIMEOUT, no
+// agent, "The inject did not complete within the <N> minutes threshold
+// and was marked as timed out.". Read as an injector's "complete", it
+// would hide that the platform finalized the inject without a result.
+func (t statusTrace) sweptAgentless() bool {
+	rest, ok := strings.CutPrefix(t.Message, "The inject did not complete within the ")
+	if !ok || t.Status != "TIMEOUT" {
+		return false
+	}
+	n, ok := strings.CutSuffix(rest, " minutes threshold and was marked as timed out.")
+	return ok && n != "" && strings.Trim(n, "0123456789") == ""
 }
 
 // completeTraces returns the messages of the injectors' "complete"
