@@ -191,12 +191,13 @@ func TestRunOpenAEVSweptInject(t *testing.T) {
 			want: []string{refusal, "no run's complete is there", "nothing ran or was sent",
 				"give --rerun-finished to run it: the platform reopens it and saves its complete, after its requeues should the sweep finalize it again first"},
 			status: "ERROR"},
-		{name: "refused, no agent (no TIMEOUT trace)", code: cli.ExitUsage, want: []string{refusal}, status: "ERROR"},
+		{name: "refused, no agent (the sweep's agentless TIMEOUT trace)", code: cli.ExitUsage, want: []string{refusal}, status: "ERROR"},
 		{name: "--rerun-finished: reopened, its complete saved", agents: []openaevtest.Agent{{ID: "agent-1", ExecutedByUser: "admin"}},
 			args: []string{"--rerun-finished"}, code: cli.ExitOK,
 			want:   []string{"WARN", "the platform finalized the inject without a result (its pending sweep", "running it as rerun_finished asks"},
 			status: "PARTIAL"}, // its EXECUTED beside the agent's TIMEOUT
-		{name: "--rerun-finished, no agent", args: []string{"--rerun-finished"}, code: cli.ExitOK, status: "EXECUTED"},
+		{name: "--rerun-finished, no agent", args: []string{"--rerun-finished"}, code: cli.ExitOK,
+			status: "PARTIAL"}, // its EXECUTED beside the current line's agentless TIMEOUT
 		{name: "--rerun-finished, swept again before its complete: saved after the requeues", args: []string{"--rerun-finished"},
 			agents: []openaevtest.Agent{{ID: "agent-1", ExecutedByUser: "admin"}}, sweptAgain: true, code: cli.ExitOK, status: "PARTIAL"},
 	}

@@ -29,6 +29,20 @@ import (
 // is ERROR. An injector's "complete" sent afterwards finds the inject
 // not PENDING: requeued, then saved (rule 7), its status computed from
 // every COMPLETE trace, the sweep's too.
+//
+// Current (OpenAEV-Platform/openaev, the index's newest
+// scheduler/jobs/InjectsExecutionJob.java and utils/ExecutionTraceUtils
+// .java) sweeps alike: the agents are InjectService.getAgentsByInject's,
+// every primary agent of the inject's assets and of its groups' assets,
+// active or not (isPrimaryAgent alone: an inactive agent gets its TIMEOUT
+// trace too), each without a COMPLETE trace given one. An inject with no
+// such agent at all (a network scanner's, targets without agents) gets
+// instead one agentless COMPLETE trace of status TIMEOUT, agent null, "The
+// inject did not complete within the <N> minutes threshold and was marked
+// as timed out." (addAgentlessTimeoutTrace), unless its status already
+// holds a COMPLETE trace; the status is then ERROR as before. The sweep
+// touches no expectation: an expectation waits for its collectors or its
+// expiry whatever the inject's status.
 
 // DefaultPendingThreshold is the platform's inject.execution.threshold.minutes
 // by default (InjectsExecutionJob.DEFAULT_EXECUTION_THRESHOLD_TIME_IN_MINUTES).
@@ -109,6 +123,11 @@ func (p *Platform) sweepLocked(in *inject, now time.Time) {
 		}
 	}
 	minutes := strconv.FormatFloat(p.threshold.Minutes(), 'f', -1, 64)
+	if len(in.agents) == 0 && p.version != Version24 && !slices.ContainsFunc(in.traces, func(t trace) bool { return t.action == "COMPLETE" }) {
+		in.traces = append(in.traces, trace{message: "The inject did not complete within the " + minutes +
+			" minutes threshold and was marked as timed out.", action: "COMPLETE", status: "TIMEOUT"})
+		in.completes = append(in.completes, "TIMEOUT")
+	}
 	for _, a := range in.agents {
 		if completed[a.ID] {
 			continue

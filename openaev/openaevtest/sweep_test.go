@@ -216,3 +216,55 @@ func TestLaunch(t *testing.T) {
 		t.Errorf("status %s, want ERROR: the new run's complete alone", got)
 	}
 }
+
+// TestPendingSweepAgentless: on the current line the sweep finalizes an
+// inject none of whose assets has a primary agent with one agentless
+// COMPLETE TIMEOUT trace (addAgentlessTimeoutTrace), status ERROR; one
+// with agents gets a TIMEOUT trace per agent instead, inactive ones too;
+// 2.4.0 adds nothing to an agentless inject.
+func TestPendingSweepAgentless(t *testing.T) {
+	const agentless = "The inject did not complete within the 10 minutes threshold and was marked as timed out."
+	for _, tt := range []struct {
+		name    string
+		version openaevtest.Version
+		agents  []openaevtest.Agent
+		want    []string // the traces the sweep adds: agent or "-", then message
+	}{
+		{"no agent", openaevtest.Current, nil, []string{"- " + agentless}},
+		{"an agent", openaevtest.Current, []openaevtest.Agent{{ID: "ag1", ExecutedByUser: "root"}},
+			[]string{"ag1 Agent root did not respond within the 10 minutes threshold."}},
+		{"no agent, 2.4.0", openaevtest.Version24, nil, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(tt.version))
+			p.AddInject("i1", nmapContractID)
+			p.SetInjectAgents("i1", tt.agents...)
+			p.Dispatch("i1")
+			if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1}); st != 200 {
+				t.Fatalf("reception %d", st)
+			}
+			before := len(readStatus(t, p, "i1").Status.Traces)
+			if swept := p.SweepPending(time.Now().Add(11 * time.Minute)); !slices.Equal(swept, []string{"i1"}) {
+				t.Fatalf("swept %v", swept)
+			}
+			read := readStatus(t, p, "i1").Status
+			var added []string
+			for _, tr := range read.Traces[before:] {
+				if tr.Action != "COMPLETE" || tr.Status != "TIMEOUT" {
+					t.Errorf("trace %+v: want COMPLETE TIMEOUT", tr)
+				}
+				who := "-"
+				if tr.Agent != nil {
+					who = *tr.Agent
+				}
+				added = append(added, who+" "+tr.Message)
+			}
+			if !slices.Equal(added, tt.want) {
+				t.Errorf("the sweep added %q, want %q", added, tt.want)
+			}
+			if read.Name != "ERROR" {
+				t.Errorf("status %s, want ERROR", read.Name)
+			}
+		})
+	}
+}
