@@ -33,8 +33,9 @@
 // PENDING for longer since its dispatch (its creation, or its publish) is
 // finalized without a result, ERROR, as 2.4.0's pending sweep does
 // (openaevtest's rule 17), with a COMPLETE TIMEOUT trace for each primary
-// agent of a published message's assets and asset groups' endpoints; a
-// "complete" sent afterwards is still saved (PARTIAL beside those traces).
+// agent of a published message's assets and asset groups' endpoints (on
+// the current line, one agentless TIMEOUT trace for an inject with none);
+// a "complete" sent afterwards is still saved (PARTIAL beside those traces).
 //
 // -dev-features sets the platform's openaev.enabled-dev-features: the
 // stand-in stores expectation signatures only with SIGNATURE_OUTPUT_PROCESSOR
