@@ -51,9 +51,10 @@
 //
 // The README's package table names every package of the module, and only
 // packages of it (TestPackageTable); docs/architecture.md's list of imports
-// is what go list says each package imports (TestArchitectureArrows), and
-// each log line it quotes with its level is one the code writes
-// (TestArchitectureLogLines). The exit codes of the command line are each
+// is what go list says each package imports (TestArchitectureArrows); each
+// log line the documents quote with its level is one the code writes at
+// that level, the values it puts in it standing for any text
+// (TestDocLogLines). The exit codes of the command line are each
 // in the README's table, in run --help and in docs/architecture.md's list
 // (TestExitCodesTable), and a line summing up a command's codes (its line
 // in injectkit --help, the README's comment on validate) names those its
