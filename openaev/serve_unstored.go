@@ -147,11 +147,10 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	abandoned, _ := h.abandon.Hold()
 	defer h.cfg.Metrics.HoldResult()()
 	defer serve.HoldingResult(ctx)() // /healthz counts it
-	// Every try follows one that may have reached the platform (the
-	// first delivery, or the outbox's send before its store failed) and
-	// been taken, its answer lost (a 502, a timeout): the "complete" asks
-	// it first, and knows its own by the run mark, the plan's again (see
-	// noteRunMark).
+	// Every try follows one that may have reached the platform (the first delivery, or the
+	// outbox's send before its store failed) and been taken, its answer lost (a 502, a
+	// timeout): the "complete" asks it first, and knows its own by the run mark, the plan's
+	// again (see noteRunMark).
 	ctx = context.WithValue(ctx, markTriedBefore, true)
 	var prev error     // the error of the try before this one
 	said := time.Now() // when a line last said the failure at WARN or ERROR (the first try's)
