@@ -143,15 +143,6 @@ func (s *Store) ownerOf(r Record) (owner int, other bool) {
 	return r.Owner, false
 }
 
-// otherProcess is pid, the process (started at start) storing a send or
-// running an inject, as a *BusyError names it: 0 when it is this one.
-func (s *Store) otherProcess(pid int, start uint64) int {
-	if pid == s.pid && start == s.start {
-		return 0
-	}
-	return pid
-}
-
 // body reads and unpacks the body of r (see bodyOf); a body that cannot be
 // read back is a *CorruptError naming the file; one that does not match r
 // is returned as it unpacks.

@@ -189,7 +189,7 @@ func (s *Store) DropSend(id uint64) (Incomplete, error) {
 			return fmt.Errorf("%w: %d", ErrNotFound, id)
 		}
 		if s.Storing(in) {
-			return &BusyError{Path: s.path, ID: id, Owner: s.otherProcess(in.Owner, in.OwnerStart), Storing: true}
+			return &BusyError{Path: s.path, ID: id, Owner: in.Owner, Storing: true}
 		}
 		return deleteSend(tx, id)
 	})

@@ -131,7 +131,7 @@ func (s *Store) DropStart(id uint64) (StartedRun, error) {
 		case len(injects) > 1:
 			return &AmbiguousError{Path: s.path, ID: RunID(id), Names: injects}
 		case s.Running(out):
-			return &BusyError{Path: s.path, ID: id, Owner: s.otherProcess(out.Owner, out.OwnerStart), Running: true}
+			return &BusyError{Path: s.path, ID: id, Owner: out.Owner, Running: true}
 		}
 		found.Runs = slices.DeleteFunc(found.Runs, func(r startRun) bool { return r.Seq == id })
 		return writeStarts(b, *found)
