@@ -273,12 +273,8 @@ func TestOutboxUnfinishedRuns(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "dropped "+id+" (unfinished run of inject inj-crashed by pid ") {
 		t.Errorf("drop %s: exit %d: %s%s", id, r.code, r.stdout, r.stderr)
 	}
-	// The run is this test process's own (StartRun above), so the drop,
-	// run in the same process, says so rather than naming its own pid;
-	// another process's run is named by its pid (cmd/injectkit's outbox_test and transport/outbox's
-	// TestBusyErrorNamesItsOwner).
 	r = run(t, registry(), env, "outbox", "drop", runningID)
-	if want := runningID + " is being run by this process; not dropped"; r.code != 2 || !strings.Contains(r.stderr, want) {
+	if want := runningID + " is being run by pid " + strconv.Itoa(os.Getpid()) + "; not dropped"; r.code != 2 || !strings.Contains(r.stderr, want) {
 		t.Errorf("drop of a run still running: exit %d, want 2 saying %q: %s", r.code, want, r.stderr)
 	}
 	r = run(t, registry(), env, "outbox", "drop", id)
