@@ -3,7 +3,8 @@
 // failing): WARN when it begins and again every Every while it lasts,
 // DEBUG between, so that a condition lasting hours is said a few times an
 // hour at WARN, not at every try. serve's heartbeats and openaev's held
-// results share it.
+// results share it; the outbox's Resender says its failures again at the
+// same interval (outbox.StillFailingEvery is Every).
 package reminder
 
 import (

@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/reminder"
 )
 
 // How a Resender says a failure that lasts: once when it starts, again
@@ -17,8 +18,10 @@ import (
 
 // StillFailingEvery is how often a Resender says again, as a WARN, a
 // failure it said that goes on (a backend down or refusing the token, the
-// attempts not noted); the retries in between are DEBUG lines.
-const StillFailingEvery = 15 * time.Minute
+// attempts not noted); the retries in between are DEBUG lines. It is
+// reminder.Every, the interval serve's heartbeats and the openaev
+// profile's held results say a lasting condition again.
+const StillFailingEvery = reminder.Every
 
 // troubleKind names what fails: one backend (by base URL), its token, or
 // the notes beside the outbox (every body's).
@@ -103,16 +106,4 @@ func say(log *zap.Logger, level zapcore.Level, still bool, msg, stillMsg string,
 	if ce := log.Check(level, msg); ce != nil {
 		ce.Write(fields...)
 	}
-}
-
-// StillLevel is the level of a line that says again a failure last said
-// at *said, now: WARN once StillFailingEvery has passed, *said then set
-// to now; DEBUG before. A loop retrying for hours says its failure every
-// StillFailingEvery, not at every try.
-func StillLevel(said *time.Time, now time.Time) zapcore.Level {
-	if now.Sub(*said) < StillFailingEvery {
-		return zapcore.DebugLevel
-	}
-	*said = now
-	return zapcore.WarnLevel
 }
