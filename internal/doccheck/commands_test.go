@@ -187,16 +187,8 @@ func TestDocCommandFlags(t *testing.T) {
 	if !commands["outbox flush"] || len(helpOptions(helps["run"])) < 30 {
 		t.Fatalf("read %d commands and %d options of run from the helps: the reading broke", len(commands), len(helpOptions(helps["run"])))
 	}
-	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	readmes, err := filepath.Glob(filepath.Join(root, "injectors", "*", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	n, flags := 0, 0
-	for _, path := range append(append([]string{filepath.Join(root, "README.md")}, docs...), readmes...) {
+	for _, path := range readerDocs(t, root) {
 		rel, _ := filepath.Rel(root, path)
 		invs := invocations(filepath.ToSlash(rel), readRepoFile(t, path), commands)
 		for _, inv := range invs {

@@ -366,3 +366,18 @@ func repoRoot(t *testing.T) string {
 		dir = parent
 	}
 }
+
+// readerDocs returns the documents a reader types commands from: README.md,
+// docs/*.md and each injector's README.md, in that order.
+func readerDocs(t *testing.T, root string) []string {
+	t.Helper()
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readmes, err := filepath.Glob(filepath.Join(root, "injectors", "*", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(append([]string{filepath.Join(root, "README.md")}, docs...), readmes...)
+}

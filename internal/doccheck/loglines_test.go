@@ -294,16 +294,8 @@ func docLogLine(quoted string) string {
 func TestDocLogLines(t *testing.T) {
 	root := repoRoot(t)
 	messages := logMessages(t, root)
-	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	readmes, err := filepath.Glob(filepath.Join(root, "injectors", "*", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	n, unchecked := 0, 0
-	for _, path := range append(append([]string{filepath.Join(root, "README.md")}, docs...), readmes...) {
+	for _, path := range readerDocs(t, root) {
 		rel, _ := filepath.Rel(root, path)
 		md := string(readRepoFile(t, path))
 		for _, loc := range quotedLogLine.FindAllStringSubmatchIndex(md, -1) {

@@ -64,17 +64,8 @@ var notOurs = map[string]string{
 func TestDocFlagsAndVariables(t *testing.T) {
 	root := repoRoot(t)
 	known := commandLineNames(t)
-	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	readmes, err := filepath.Glob(filepath.Join(root, "injectors", "*", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs = append(docs, readmes...)
 	written := map[string]string{} // name → the first document writing it
-	for _, path := range append([]string{filepath.Join(root, "README.md")}, docs...) {
+	for _, path := range readerDocs(t, root) {
 		rel, _ := filepath.Rel(root, path)
 		text := string(readRepoFile(t, path))
 		for _, name := range append(docFlag.FindAllString(text, -1), docEnv.FindAllString(text, -1)...) {
