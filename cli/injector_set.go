@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 )
 
 // injectorSet is every registered injector built once for one command
@@ -25,7 +26,7 @@ type injectorSet struct {
 	// the broken ones' (their factory or Manifest panicked), in broken.
 	built  map[string]builtInjector
 	ms     []framework.Manifest
-	broken []*framework.PanicError
+	broken []*hook.PanicError
 
 	closeOnce sync.Once // closeExecutors'
 	// hooked are the names of the executors a check configured or
@@ -37,7 +38,7 @@ type injectorSet struct {
 // builtInjector is one injector as the set built it: its executor (nil
 // when its factory panicked), its manifest (framework.ManifestOf; ok when
 // it has one and Manifest did not panic), and the panic of its factory or
-// Manifest, a *framework.PanicError naming it and the method.
+// Manifest, a *hook.PanicError naming it and the method.
 type builtInjector struct {
 	ex  framework.Executor
 	m   framework.Manifest
@@ -65,7 +66,7 @@ func (s *injectorSet) load() {
 					s.ms = append(s.ms, b.m)
 				}
 			}
-			var pe *framework.PanicError
+			var pe *hook.PanicError
 			if errors.As(b.err, &pe) {
 				s.broken = append(s.broken, pe)
 			}
@@ -84,7 +85,7 @@ func (s *injectorSet) manifests() []framework.Manifest {
 
 // brokenInjectors returns the panics of the broken injectors' factory or
 // Manifest, by name.
-func (s *injectorSet) brokenInjectors() []*framework.PanicError {
+func (s *injectorSet) brokenInjectors() []*hook.PanicError {
 	s.load()
 	return s.broken
 }
@@ -116,7 +117,7 @@ func (s *injectorSet) unknown(name string) error {
 // refuses exits 2 (check).
 func (s *injectorSet) executor(name string) (framework.Executor, error) {
 	b, ok := s.get(name)
-	var pe *framework.PanicError
+	var pe *hook.PanicError
 	switch {
 	case !ok:
 		return nil, &ExitError{Code: ExitUsage, Err: s.unknown(name)}
@@ -132,7 +133,7 @@ func (s *injectorSet) executor(name string) (framework.Executor, error) {
 }
 
 // callHook calls fn, the hook method of the executor registered under
-// name (framework.CallHook), for a check outside the runtime, and keeps
+// name (hook.Call), for a check outside the runtime, and keeps
 // name for closeExecutors.
 func (s *injectorSet) callHook(name, method string, fn func() error) error {
 	s.mu.Lock()
@@ -141,7 +142,7 @@ func (s *injectorSet) callHook(name, method string, fn func() error) error {
 	}
 	s.hooked[name] = true
 	s.mu.Unlock()
-	return framework.CallHook(name, method, fn)
+	return hook.Call(name, method, fn)
 }
 
 // closeExecutors closes, once, each executor of the set that is a
@@ -150,7 +151,7 @@ func (s *injectorSet) callHook(name, method string, fn func() error) error {
 // (checkSettings) and preflights (warnPreflight) them outside the
 // runtime, validate preflights one, and a Closer may hold what its
 // Configure opened, as the runtime closes the executor it builds for
-// each inject. A panic of Close is a *framework.PanicError naming the
+// each inject. A panic of Close is a *hook.PanicError naming the
 // injector; the errors are joined. The executors still give their
 // manifests afterwards; their hooks are not called again.
 func (s *injectorSet) closeExecutors() error {
@@ -161,7 +162,7 @@ func (s *injectorSet) closeExecutors() error {
 		defer s.mu.Unlock()
 		for _, name := range slices.Sorted(maps.Keys(s.hooked)) {
 			if c, ok := s.built[name].ex.(framework.Closer); ok {
-				errs = append(errs, framework.CallHook(name, "Close", c.Close))
+				errs = append(errs, hook.Call(name, "Close", c.Close))
 			}
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 )
@@ -66,7 +67,7 @@ func injectorsCommand(o Options) *ucli.Command {
 			// as run refuses it, before anything is shown; one unset,
 			// even required, is shown as such, and so is the injector
 			// whose Configure panics (a bug, not a setting).
-			var pe *framework.PanicError
+			var pe *hook.PanicError
 			if err := checkSettings(set, ms, settings, &cfg.origins); err != nil && !errors.As(err, &pe) {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 )
 
 // manifestError is injectorSet.check's error for b, an injector the set
@@ -34,7 +35,7 @@ func (b builtInjector) manifestFault() error {
 		return nil
 	}
 	var params any
-	if framework.CallHook(b.m.Name, "NewParams", func() error { params = pf.NewParams(); return nil }) != nil {
+	if hook.Call(b.m.Name, "NewParams", func() error { params = pf.NewParams(); return nil }) != nil {
 		return nil
 	}
 	if err := framework.ParamsAgree(b.m.Params, params); !errors.Is(err, framework.ErrParamsSpec) {

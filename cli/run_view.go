@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
@@ -157,7 +158,7 @@ func (v *runView) finish(log *zap.Logger, err error, exit func(error) error) err
 	if r == nil && errors.As(err, &de) {
 		r = de.Report
 	}
-	var pe *framework.PanicError
+	var pe *hook.PanicError
 	if errors.As(err, &pe) && !errors.As(err, &de) {
 		// A bug of the injector (its factory, Manifest or Close panicked):
 		// exit as when Execute panics, whatever was delivered.

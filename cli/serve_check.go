@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/internal/settingkey"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/serve"
@@ -171,7 +172,7 @@ func checkSettings(set *injectorSet, selected []framework.Manifest, settings inj
 		}
 		err = set.callHook(m.Name, "Configure", func() error { return c.Configure(settings[m.Name]) })
 		err = settingkey.Configured(err, m.Name, ex, &m)
-		var pe *framework.PanicError
+		var pe *hook.PanicError
 		switch {
 		case errors.As(err, &pe):
 			return &ExitError{Code: ExitUsage, Err: pe}

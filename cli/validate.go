@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
@@ -75,7 +76,7 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 		openaev.WarnBrokerLimit(log, int64(cfg.MaxPayloadSize)) // as run's profile does, once made
 	}
 	p, err := newRuntime(o, cfg.injectors, log, runtime.WithLogRedaction(cfg.redaction(o.injectors().manifests()))).Validate(c.Context, req, checks...)
-	var pe *framework.PanicError
+	var pe *hook.PanicError
 	if errors.As(err, &pe) {
 		return &ExitError{Code: ExitFailed, Err: pe}
 	}

@@ -56,7 +56,7 @@
 // # What the runtime uses
 //
 // ManifestOf, ParseParam, ParamsAgree, CallHook, WithholdParam, ZeroAdvice,
-// FoldName, RequestError, PanicError and UnknownInjectorError serve the
+// FoldName, RequestError, hook.PanicError and UnknownInjectorError serve the
 // runtime and the command line, which share them with the injectors' rules
 // so that both read a param, a setting or a refusal alike. An injector
 // has no use for them.

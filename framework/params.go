@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/internal/jsontype"
 	"github.com/injectkit/injectkit/internal/scalar"
 	"github.com/injectkit/injectkit/signatures"
@@ -92,7 +93,7 @@ func (m Manifest) ParamNames() []string {
 //
 // A parameter error is a *signatures.ValidationError on "params.<name>";
 // NewParams returning nil is an error wrapping ErrParamsSpec; a panic of
-// NewParams, the params' Validate or ValidateParams is a *PanicError. The
+// NewParams, the params' Validate or ValidateParams is a *hook.PanicError. The
 // refused value of a param named as a setting of ex's manifest, or like a
 // secret, is withheld from the error (see withhold).
 func DecodeParams(ex Executor, raw map[string]any) (any, error) {
@@ -115,14 +116,14 @@ func decodeParams(ex Executor, raw map[string]any, fieldsOf func(reflect.Type) [
 		raw = mapParams(raw)
 		// A ParamsValidator without a ParamsFactory checks the map.
 		if v, ok := ex.(ParamsValidator); ok {
-			if err := CallHook("", "ValidateParams", func() error { return v.ValidateParams(raw) }); err != nil {
+			if err := hook.Call("", "ValidateParams", func() error { return v.ValidateParams(raw) }); err != nil {
 				return nil, prefixParamsErr(err)
 			}
 		}
 		return raw, nil
 	}
 	var target any
-	if err := CallHook("", "NewParams", func() error { target = pf.NewParams(); return nil }); err != nil {
+	if err := hook.Call("", "NewParams", func() error { target = pf.NewParams(); return nil }); err != nil {
 		return nil, err
 	}
 	if target == nil {
@@ -325,7 +326,7 @@ func paramsJSONError(err error, raw map[string]any, fields []paramField) error {
 // for checks that depend on the executor (privileges, say). Neither may
 // touch the network. A *signatures.ValidationError is returned with its
 // Field on "params.<field>"; other errors are returned as they are, and
-// a panic of a check is a *PanicError naming its method. A value is
+// a panic of a check is a *hook.PanicError naming its method. A value is
 // withheld as DecodeParams withholds it.
 func CheckParams(ex Executor, params any) error {
 	return withhold(ex, checkParams(ex, params, nil))
@@ -338,12 +339,12 @@ func checkParams(ex Executor, params any, fields []paramField) error {
 		return prefixParamsErr(err)
 	}
 	if v, ok := params.(Validator); ok && !isNilPointer(params) {
-		if err := CallHook("", "Validate", v.Validate); err != nil {
+		if err := hook.Call("", "Validate", v.Validate); err != nil {
 			return prefixParamsErr(err)
 		}
 	}
 	if v, ok := ex.(ParamsValidator); ok {
-		if err := CallHook("", "ValidateParams", func() error { return v.ValidateParams(params) }); err != nil {
+		if err := hook.Call("", "ValidateParams", func() error { return v.ValidateParams(params) }); err != nil {
 			return prefixParamsErr(err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -77,7 +78,7 @@ func (r *Registry) Register(name string, f Factory) {
 
 // New builds the executor registered under name. An unknown name is an
 // *UnknownInjectorError listing the known ones; a panic of the factory, a
-// bug of the injector, is a *PanicError naming it (method "its factory").
+// bug of the injector, is a *hook.PanicError naming it (method "its factory").
 func (r *Registry) New(name string) (ex Executor, err error) {
 	r.mu.RLock()
 	f, ok := r.factories[name]
@@ -85,7 +86,7 @@ func (r *Registry) New(name string) (ex Executor, err error) {
 	if !ok {
 		return nil, &UnknownInjectorError{Name: name, Known: r.Names()}
 	}
-	err = CallHook(name, "its factory", func() error { ex = f(); return nil })
+	err = hook.Call(name, "its factory", func() error { ex = f(); return nil })
 	return ex, err
 }
 
@@ -149,14 +150,14 @@ func (r *Registry) derivedOf(name string) *derived {
 // of an executor that is a ParamsFactory gets those of its NewParams
 // struct (ParamsSpec), and true: the params a run decodes values against,
 // and the ones the injector's listing and its platform contract show. A
-// panic of Manifest, a bug of the injector, is a *PanicError naming it
+// panic of Manifest, a bug of the injector, is a *hook.PanicError naming it
 // (one of NewParams, or a struct ParamsSpec refuses, leaves the params
 // out: the runtime reports it when the injector runs). With name "" (a
 // caller that does not know it) the manifest keeps the name Manifest
 // gives.
 func ManifestOf(name string, ex Executor) (m Manifest, ok bool, err error) {
 	if mf, isManifester := ex.(Manifester); isManifester {
-		if err := CallHook(name, "Manifest", func() error { m = mf.Manifest(); return nil }); err != nil {
+		if err := hook.Call(name, "Manifest", func() error { m = mf.Manifest(); return nil }); err != nil {
 			return Manifest{Name: name}, true, err
 		}
 		ok = true
@@ -166,7 +167,7 @@ func ManifestOf(name string, ex Executor) (m Manifest, ok bool, err error) {
 	}
 	if pf, isFactory := ex.(ParamsFactory); isFactory && len(m.Params) == 0 {
 		var spec []Param
-		err := CallHook(name, "NewParams", func() (err error) {
+		err := hook.Call(name, "NewParams", func() (err error) {
 			spec, err = ParamsSpec(pf.NewParams())
 			return err
 		})

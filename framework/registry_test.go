@@ -10,6 +10,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/hook"
 )
 
 func TestRegistry(t *testing.T) {
@@ -55,7 +56,7 @@ func TestRegistryRecoversFactoryAndManifestPanics(t *testing.T) {
 	r.Register("f", func() framework.Executor { panic("bug") })
 	r.Register("m", func() framework.Executor { return &panickingManifest{} })
 	_, err := r.New("f")
-	var pe *framework.PanicError
+	var pe *hook.PanicError
 	if !errors.As(err, &pe) || err.Error() != "injector f: its factory panicked: bug" {
 		t.Errorf("New(f) error = %v", err)
 	}

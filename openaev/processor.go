@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -171,7 +172,7 @@ func (p *Processor) processMessage(ctx context.Context, m *Message, callerLogs b
 	}
 	req.NameRejection = namedFields(targets)
 	err = p.run(context.WithValue(withAgents(withTargets(withSignatureTypes(ctx, m), targets), targets), markMessage, true), req)
-	var pe *framework.PanicError
+	var pe *hook.PanicError
 	if errors.As(err, &pe) {
 		// The executor's Close panicked once its terminal callback was
 		// delivered: the message is settled.
@@ -184,7 +185,7 @@ func (p *Processor) processMessage(ctx context.Context, m *Message, callerLogs b
 // RunRequest runs one inject request through the profile: reception,
 // trace, execution, terminal callback. It returns nil once the terminal
 // callback was delivered; a *MessageError (after a terminal INVALID_USAGE)
-// when the request is invalid; a *framework.PanicError when the executor's
+// when the request is invalid; a *hook.PanicError when the executor's
 // Close panicked after it; otherwise the delivery error.
 func (p *Processor) RunRequest(ctx context.Context, req runtime.Request) error {
 	if err := checkInjectID(req.InjectID); err != nil {

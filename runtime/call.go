@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 )
 
 // callExecutor calls p's executor on its inject under p's deadline,
@@ -28,7 +29,7 @@ func (rt *Runtime) callExecutor(ctx context.Context, p *Prepared, log *zap.Logge
 		defer func() {
 			if v := recover(); v != nil {
 				log.Debug("executor panic", zap.String("method", "Execute"), zap.String("panic", fmt.Sprint(v)), zap.ByteString("stack", debug.Stack()))
-				done <- rt.panicOutput((&framework.PanicError{Injector: p.Request.Injector, Method: "Execute", Value: v}).Error())
+				done <- rt.panicOutput((&hook.PanicError{Injector: p.Request.Injector, Method: "Execute", Value: v}).Error())
 			}
 		}()
 		done <- ex.Execute(ctx, in)
@@ -85,14 +86,14 @@ func (rt *Runtime) closed(p *Prepared, err error) error {
 }
 
 // close calls the Closer of ex, req's executor, once per run. An error is
-// logged; a panic is returned, a *framework.PanicError.
-func (rt *Runtime) close(ex framework.Executor, req Request) *framework.PanicError {
+// logged; a panic is returned, a *hook.PanicError.
+func (rt *Runtime) close(ex framework.Executor, req Request) *hook.PanicError {
 	c, ok := ex.(framework.Closer)
 	if !ok {
 		return nil
 	}
-	err := framework.CallHook(req.Injector, "Close", c.Close)
-	var pe *framework.PanicError
+	err := hook.Call(req.Injector, "Close", c.Close)
+	var pe *hook.PanicError
 	if errors.As(err, &pe) {
 		rt.injectLog(req).Debug("executor panic", zap.String("method", pe.Method), zap.String("panic", fmt.Sprint(pe.Value)),
 			zap.ByteString("stack", pe.Stack))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -179,7 +180,7 @@ func TestRunRecoversPanicOfClose(t *testing.T) {
 	rec := &recorder{}
 	rt, _ := newRuntime(t, &hooked{panics: "Close"}, rec)
 	rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: loopback()})
-	var pe *framework.PanicError
+	var pe *hook.PanicError
 	if !errors.As(err, &pe) || pe.Injector != "fake" || pe.Method != "Close" {
 		t.Fatalf("err = %v, want a PanicError of fake's Close", err)
 	}
@@ -193,7 +194,7 @@ func TestValidateRecoversPanic(t *testing.T) {
 		t.Run(method, func(t *testing.T) {
 			rt, _ := newRuntime(t, &hooked{panics: method}, nil)
 			_, err := rt.Validate(context.Background(), runtime.Request{Injector: "fake", Targets: loopback()})
-			var pe *framework.PanicError
+			var pe *hook.PanicError
 			if !errors.As(err, &pe) || pe.Method != method || !strings.Contains(err.Error(), "injector fake: "+method+" panicked") {
 				t.Fatalf("err = %v, want a PanicError of fake's %s", err, method)
 			}

@@ -122,7 +122,7 @@
 //
 // The executor's Closer, if any, is called once the run is over, and
 // never while its Execute runs: a panic of Close is recovered and
-// returned, a *framework.PanicError (the CLI exits 3). An executor
+// returned, a *hook.PanicError (the CLI exits 3). An executor
 // abandoned after its deadline is closed only when its Execute returns,
 // if ever, after Run returned: its Close's error (WARN "close executor")
 // or panic (ERROR "executor Close panicked") is logged then.

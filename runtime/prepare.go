@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/internal/settingkey"
 	"github.com/injectkit/injectkit/signatures"
@@ -49,7 +50,7 @@ type Prepared struct {
 	secrets *httpx.Redactor
 	// panicked is set when one of the executor's checks panicked: the
 	// inject is not executed and fails with the panic's message.
-	panicked *framework.PanicError
+	panicked *hook.PanicError
 	// running is closed when the executor's Execute returns; set when the
 	// run abandoned it (callExecutor): Close waits for it (closed).
 	running <-chan struct{}
@@ -71,14 +72,14 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if err := checkFields(req); err != nil {
 		return nil, err
 	}
-	ex, err := rt.registry.New(req.Injector) // a panic of the factory is a *framework.PanicError
+	ex, err := rt.registry.New(req.Injector) // a panic of the factory is a *hook.PanicError
 	if err != nil {
 		return nil, requestError(err)
 	}
 	p := &Prepared{Request: req, executor: ex, source: rt.sigs.ResolveSourceIP}
 	// The manifest the injector's listing and its platform contract show
 	// (framework.ManifestOf, derived once per injector by the registry); a
-	// panic of Manifest is a *framework.PanicError.
+	// panic of Manifest is a *hook.PanicError.
 	m, hasManifest, err := rt.registry.Manifest(req.Injector, ex)
 	if err != nil {
 		return nil, err
@@ -118,7 +119,7 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	p.secrets = secretsOf(p.Manifest, settings)
 	rt.warnWeakSecrets(p.Manifest, settings)
 	if err := p.check(rt.registry, settings, rt.logRedact); err != nil {
-		var pe *framework.PanicError
+		var pe *hook.PanicError
 		if !errors.As(err, &pe) {
 			return nil, err
 		}
@@ -144,7 +145,7 @@ func (p *Prepared) Indirect() bool { return !p.direct }
 // one of its secrets (secretTarget), its TargetsValidator, the params' decoding and checks (enums, Validate,
 // ParamsValidator), then its Configurer, and asks a DirectSender whether
 // it sends to its targets. A refusal is a *framework.RequestError; a
-// panic of one of them a *framework.PanicError. A param refused whose
+// panic of one of them a *hook.PanicError. A param refused whose
 // value holds a secret, the executor's Secret settings' or one redact
 // removes (the caller's: WithLogRedaction), is withheld
 // (signatures.WithholdSecret).
@@ -157,7 +158,7 @@ func (p *Prepared) check(reg *framework.Registry, settings map[string]string, re
 		return requestError(err)
 	}
 	if r, ok := ex.(framework.TargetsReader); ok {
-		err := framework.CallHook(name, "ReadsTargetsOnly", func() error { p.readsOnly = r.ReadsTargetsOnly(); return nil })
+		err := hook.Call(name, "ReadsTargetsOnly", func() error { p.readsOnly = r.ReadsTargetsOnly(); return nil })
 		if err != nil {
 			return requestError(err)
 		}
@@ -167,12 +168,12 @@ func (p *Prepared) check(reg *framework.Registry, settings map[string]string, re
 		// there reaches neither the checks that follow (a Receiver's),
 		// nor Execute, nor the report.
 		targets := p.handed()
-		err := framework.CallHook(name, "ValidateTargets", func() error { return v.ValidateTargets(targets) })
+		err := hook.Call(name, "ValidateTargets", func() error { return v.ValidateTargets(targets) })
 		if err != nil {
 			return requestError(err)
 		}
 	}
-	err := framework.CallHook(name, "decoding its params", func() (err error) {
+	err := hook.Call(name, "decoding its params", func() (err error) {
 		in.Params, err = reg.DecodeParams(name, ex, p.Request.Params)
 		return err
 	})
@@ -188,13 +189,13 @@ func (p *Prepared) check(reg *framework.Registry, settings map[string]string, re
 		}))
 	}
 	if c, ok := ex.(framework.Configurer); ok {
-		if err := framework.CallHook(name, "Configure", func() error { return c.Configure(settings) }); err != nil {
+		if err := hook.Call(name, "Configure", func() error { return c.Configure(settings) }); err != nil {
 			// Its own key (query.x) said as the user sets it (shodan.x).
 			return requestError(fmt.Errorf("configure %s: %w", name, settingkey.Configured(err, name, ex, p.Manifest)))
 		}
 	}
 	if d, ok := ex.(framework.DirectSender); ok {
-		err := framework.CallHook(name, "SendsToTargets", func() error { p.direct = d.SendsToTargets(); return nil })
+		err := hook.Call(name, "SendsToTargets", func() error { p.direct = d.SendsToTargets(); return nil })
 		if err != nil {
 			return requestError(err)
 		}
@@ -203,9 +204,9 @@ func (p *Prepared) check(reg *framework.Registry, settings map[string]string, re
 }
 
 // requestError wraps a check's refusal in a *framework.RequestError; a
-// *framework.PanicError is returned as it is.
+// *hook.PanicError is returned as it is.
 func requestError(err error) error {
-	var pe *framework.PanicError
+	var pe *hook.PanicError
 	if errors.As(err, &pe) {
 		return pe
 	}

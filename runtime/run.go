@@ -22,7 +22,7 @@ import (
 // *framework.RequestError from Received is one too. Any other error from
 // Received is returned as it is. A delivery failure is a
 // *DeliveryError carrying the report. Otherwise the report is returned,
-// whatever the tool's outcome; with a *framework.PanicError when the
+// whatever the tool's outcome; with a *hook.PanicError when the
 // executor's Close panicked after the delivery.
 //
 // A panic of the executor's checks (ValidateTargets, the params'

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -167,7 +168,7 @@ func (rt *Runtime) sendsToTargets(injector string) bool {
 		return false
 	}
 	if c, ok := ex.(framework.Closer); ok {
-		_ = framework.CallHook(injector, "Close", c.Close) // built only to be asked: the run builds, closes and reports its own
+		_ = hook.Call(injector, "Close", c.Close) // built only to be asked: the run builds, closes and reports its own
 	}
 	_, ok := ex.(framework.DirectSender)
 	return ok

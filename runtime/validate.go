@@ -17,7 +17,7 @@ import (
 //
 // An invalid request is a *framework.RequestError; a check's error that is
 // not one is wrapped in one. A panic of one of the executor's methods is a
-// *framework.PanicError. The prepared inject is returned for a summary
+// *hook.PanicError. The prepared inject is returned for a summary
 // (its executor already closed).
 func (rt *Runtime) Validate(ctx context.Context, req Request, checks ...Receiver) (_ *Prepared, err error) {
 	p, err := rt.prepare(req)

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -294,7 +295,7 @@ func (c *checker) checkLive(t testing.TB) {
 	}
 	if tr, ok := c.ex.(framework.TargetsReader); ok {
 		var reads bool
-		if err := framework.CallHook(c.o.Name, "ReadsTargetsOnly", func() error { reads = tr.ReadsTargetsOnly(); return nil }); err != nil {
+		if err := hook.Call(c.o.Name, "ReadsTargetsOnly", func() error { reads = tr.ReadsTargetsOnly(); return nil }); err != nil {
 			t.Errorf("%v", err)
 		} else if reads {
 			// The runtime hands it its own targets: what it changes
@@ -305,8 +306,8 @@ func (c *checker) checkLive(t testing.TB) {
 		}
 	}
 	if cl, ok := c.ex.(framework.Closer); ok {
-		err := framework.CallHook(c.o.Name, "Close", cl.Close)
-		var pe *framework.PanicError
+		err := hook.Call(c.o.Name, "Close", cl.Close)
+		var pe *hook.PanicError
 		switch {
 		case errors.As(err, &pe):
 			t.Errorf("%v\n%s", pe, pe.Stack)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 )
 
 // settings returns the settings the runtime would hand the executor:
@@ -53,8 +54,8 @@ func (c *checker) checkSettings(t testing.TB) {
 		return
 	}
 	settings := c.settings(t)
-	err := framework.CallHook(c.o.Name, "Configure", func() error { return cf.Configure(settings) })
-	var pe *framework.PanicError
+	err := hook.Call(c.o.Name, "Configure", func() error { return cf.Configure(settings) })
+	var pe *hook.PanicError
 	switch {
 	case errors.As(err, &pe):
 		t.Fatalf("%v\n%s", pe, pe.Stack)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -43,8 +44,8 @@ func (c *checker) liveTargets(t testing.TB) []signatures.Config {
 	}
 	if v, ok := c.ex.(framework.TargetsValidator); ok {
 		in := c.inject(t, targets)
-		err := framework.CallHook(c.o.Name, "ValidateTargets", func() error { return v.ValidateTargets(in.Targets) })
-		var pe *framework.PanicError
+		err := hook.Call(c.o.Name, "ValidateTargets", func() error { return v.ValidateTargets(in.Targets) })
+		var pe *hook.PanicError
 		if errors.As(err, &pe) {
 			t.Fatalf("%v\n%s", pe, pe.Stack)
 		}

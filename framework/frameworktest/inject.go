@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -51,7 +52,7 @@ func InjectWith(t testing.TB, ex framework.Executor, opts ...InjectOption) *fram
 		if name == "" {
 			name = fmt.Sprintf("%T", ex)
 		}
-		if err := framework.CallHook(name, "NewParams", func() error { in.Params = pf.NewParams(); return nil }); err != nil {
+		if err := hook.Call(name, "NewParams", func() error { in.Params = pf.NewParams(); return nil }); err != nil {
 			t.Fatalf("frameworktest: %v", err)
 		}
 	} else {

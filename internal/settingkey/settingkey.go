@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -27,7 +28,7 @@ func Configured(err error, name string, ex framework.Executor, m *framework.Mani
 		return err
 	}
 	own := ""
-	if framework.CallHook(name, "Manifest", func() error { own = mf.Manifest().Name; return nil }) != nil {
+	if hook.Call(name, "Manifest", func() error { own = mf.Manifest().Name; return nil }) != nil {
 		return err
 	}
 	var keys []string

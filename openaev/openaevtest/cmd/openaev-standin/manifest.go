@@ -180,7 +180,7 @@ func paramDefault(raw json.RawMessage) (string, error) {
 
 // manifestsOf returns the manifests of the named injectors of r. An
 // unknown one, or one whose factory or Manifest panics (a
-// *framework.PanicError naming it), is an error naming -register.
+// *hook.PanicError naming it), is an error naming -register.
 func manifestsOf(r *framework.Registry, names []string) ([]framework.Manifest, error) {
 	var out []framework.Manifest
 	for _, name := range names {

@@ -1,4 +1,13 @@
-package framework
+// Package hook owns the calling of an injector's methods other than
+// Execute, its hooks (its factory, Manifest, NewParams, the params'
+// Validate, ValidateParams, ValidateTargets, Configure, Close…): Call runs
+// one and turns a panic, a bug of the injector and never bad input, into
+// a *PanicError naming the injector and the method. Package framework
+// calls the hooks a registry and DecodeParams call, package runtime the
+// ones of an inject's lifecycle, the command line the ones of its checks,
+// and package frameworktest those it tests; all report a panic alike. An
+// injector never calls it.
+package hook
 
 import (
 	"fmt"
@@ -13,7 +22,7 @@ import (
 // the injector and the method.
 type PanicError struct {
 	// Injector is the registered name of the executor, "" when the caller
-	// did not know it (DecodeParams); the runtime fills it in.
+	// did not know it (framework.DecodeParams); the runtime fills it in.
 	Injector string
 	// Method is the method that panicked ("Validate", "Configure"…).
 	Method string
@@ -30,11 +39,11 @@ func (e *PanicError) Error() string {
 	return fmt.Sprintf("injector %s: %s panicked: %v", e.Injector, e.Method, e.Value)
 }
 
-// CallHook calls f, one of the executor's methods named method, and turns
+// Call calls f, one of the executor's methods named method, and turns
 // a panic into a *PanicError naming the injector and the method. An error
 // f returns is returned as it is; a *PanicError without an injector (from
-// DecodeParams) gets this one.
-func CallHook(injector, method string, f func() error) (err error) {
+// framework.DecodeParams) gets this one.
+func Call(injector, method string, f func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = &PanicError{Injector: injector, Method: method, Value: v, Stack: debug.Stack()}
