@@ -45,6 +45,9 @@ func readConfigFile(ctx context.Context, path, where string, known, lists, secre
 	if err != nil {
 		return cf, err
 	}
+	if err := textError(path, data); err != nil {
+		return cf, err
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {

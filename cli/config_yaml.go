@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -112,4 +113,48 @@ func decodeAll(data []byte) error {
 			return err
 		}
 	}
+}
+
+// textError is the usage error of a config file whose bytes the YAML
+// decoder refuses as text, before it parses anything: a byte that is not
+// UTF-8 (a file saved as Latin-1, a binary file) or a character YAML does
+// not allow (a NUL, an escape). It names the line and column (counted in
+// characters from 1) and the byte or code point, never the text around
+// it: the decoder's own words ("invalid trailing UTF-8 octet") name no
+// column, and their line is often the next one. A file starting with a
+// UTF-16 byte order mark is left to the decoder, which reads UTF-16.
+func textError(path string, data []byte) error {
+	if bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || bytes.HasPrefix(data, []byte{0xFF, 0xFE}) {
+		return nil
+	}
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return usageErr("config file %s:%d: the byte 0x%02X (column %d) is not UTF-8: save the file as UTF-8 "+
+				"(or UTF-16 with a byte order mark), the encodings YAML reads", path, line, data[i], col)
+		case !yamlChar(r):
+			return usageErr("config file %s:%d: the control character %U (column %d) is not allowed in YAML: "+
+				"is it a config file?", path, line, r, col)
+		case r == '\n':
+			line, col = line+1, 1
+		default:
+			col++
+		}
+		i += size
+	}
+	return nil
+}
+
+// yamlChar reports whether YAML allows r in a file: tab, the line ends,
+// and the printable characters (YAML 1.2, 5.1), as the decoder checks.
+func yamlChar(r rune) bool {
+	switch {
+	case r == 0x09, r == 0x0A, r == 0x0D, r == 0x85:
+		return true
+	case r >= 0x20 && r <= 0x7E, r >= 0xA0 && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD, r >= 0x10000 && r <= 0x10FFFF:
+		return true
+	}
+	return false
 }

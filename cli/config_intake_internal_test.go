@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// A config file a security engineer gets wrong is refused as it is read,
+// exit 2, with one line naming the file, the line and what is wrong: the
+// bytes the YAML decoder refuses as text, with their column; a YAML
+// feature injectkit does not read; a key written at the wrong level or as
+// its environment variable's name, with the key to write. Never a value.
+func TestConfigFileMistakesNamed(t *testing.T) {
+	ms := []framework.Manifest{{Name: "query", Settings: []framework.Setting{
+		{Key: "shodan_api_key", Env: "INJECTKIT_SHODAN_API_KEY", Secret: true}, {Key: "shodan_base_url", Env: "INJECTKIT_SHODAN_BASE_URL"}}}}
+	types := commandConfigTypes()
+	known, lists, secret := keysOf(types...), listKeysOf(types...), secretKeysOf(types...)
+	for _, tt := range []struct {
+		name  string
+		file  string
+		want  []string // in the error; FILE is the file's path
+		never []string // nowhere in the error
+	}{
+		{name: "Latin-1 comment", file: "# caf\xe9\ntimeout: 1m\n",
+			want: []string{"config file FILE:1: the byte 0xE9 (column 6) is not UTF-8: save the file as UTF-8"}},
+		{name: "binary byte in a value", file: "timeout: 1m\ninject_id: ab\xff\xfe\n",
+			want: []string{"config file FILE:2: the byte 0xFF (column 14) is not UTF-8"}},
+		{name: "non-UTF-8 in a token", file: "token: s3cr3t\xc0\n",
+			want: []string{"config file FILE:1: the byte 0xC0 (column 14) is not UTF-8"}, never: []string{"s3cr3t"}},
+		{name: "NUL byte", file: "timeout: 1m\n\ninject_id: a\x00b\n",
+			want: []string{"config file FILE:3: the control character U+0000 (column 13) is not allowed in YAML"}},
+		{name: "escape after a multi-byte character", file: "inject_id: \u00e9\x1b\n",
+			want: []string{"config file FILE:1: the control character U+001B (column 13)"}},
+		{name: "DEL", file: "timeout: 1m\x7f\n", want: []string{"config file FILE:1: the control character U+007F (column 12)"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.yaml")
+			if err := os.WriteFile(path, []byte(tt.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := readConfigFile(t.Context(), path, "", known, lists, secret, ms)
+			var ee *ExitError
+			if !errors.As(err, &ee) || ee.Code != ExitUsage {
+				t.Fatalf("err = %v, want a usage error", err)
+			}
+			for _, s := range tt.want {
+				if s = strings.ReplaceAll(s, "FILE", path); !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q\ndoes not say %q", err, s)
+				}
+			}
+			for _, s := range tt.never {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("error %q shows %q", err, s)
+				}
+			}
+		})
+	}
+}
+
+// The text a YAML file may hold is still read: UTF-8 with or without its
+// byte order mark, UTF-16 with one, tabs inside values, CRLF line ends and
+// characters beyond the BMP.
+func TestConfigFileTextTaken(t *testing.T) {
+	utf16 := []byte{0xFF, 0xFE}
+	for _, r := range "inject_id: a1\n" {
+		utf16 = append(utf16, byte(r), 0)
+	}
+	for _, tt := range []struct {
+		name string
+		file string
+	}{
+		{"UTF-8 BOM", "\xef\xbb\xbfinject_id: a1\n"},
+		{"UTF-16 BOM", string(utf16)},
+		{"CRLF", "inject_id: a1\r\n"},
+		{"tab in a quoted value, emoji in a comment", "inject_id: \"a1\"\t# \U0001F600 \u00e9\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.yaml")
+			if err := os.WriteFile(path, []byte(tt.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cf, err := readConfigFile(t.Context(), path, "", keysOf(reflect.TypeFor[runConfig]()), nil, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cf.values["inject_id"].vals; !reflect.DeepEqual(got, []string{"a1"}) {
+				t.Errorf("inject_id = %q, want a1", got)
+			}
+		})
+	}
+}
