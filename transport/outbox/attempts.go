@@ -218,11 +218,37 @@ func (s *Store) unnotedErr(id uint64, err error) error {
 	return &unnotedError{err}
 }
 
+// prepareAttempts creates this Store's file of attempts as Open ends, its
+// room set aside (see reserveAttempts), rather than at its first note: a
+// daemon's first resend, or a run's first post after its inject, may come
+// once the disk is full, when the file could be created but not written
+// (a tmpfs gives a file its first page at its first write), and every
+// body was held although the outbox could send it. One that cannot be
+// created now (a disk already full, a directory not writable) does not
+// fail Open: listing, dropping, compacting and a daemon's pause on a full
+// outbox must work on a full disk, and no body is posted without its note
+// anyway: the first note tries again (see startAttempt), and its error,
+// naming the file, says why the body was not sent.
+func (s *Store) prepareAttempts() {
+	a := &s.attempts
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.f == nil && !a.closed {
+		_ = s.openAttempts() // met again, and said, by the first note
+	}
+}
+
 // openAttempts creates this Store's file of attempts, empty (see
 // newSidecar); the caller holds a.mu.
 func (s *Store) openAttempts() error {
 	a := &s.attempts
-	f, err := newSidecar(s.attemptsPath())
+	path := s.attemptsPath()
+	if s.hooks.attemptsFile != nil {
+		if err := s.hooks.attemptsFile(); err != nil {
+			return &os.PathError{Op: "open", Path: path, Err: err}
+		}
+	}
+	f, err := newSidecar(path)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ func TestUnnotedAttemptIsNotCounted(t *testing.T) {
 			s := openTemp(t, Options{})
 			// The note cannot be written: a directory that is not empty
 			// cannot be removed to create the file.
+			withoutAttemptsFile(t, s)
 			if err := os.MkdirAll(filepath.Join(s.attemptsPath(), "held"), 0o700); err != nil {
 				t.Fatal(err)
 			}

@@ -83,6 +83,10 @@ type commitHooks struct {
 	ended func(lines []byte)
 	// stall, when set, replaces stallDelay (see hold).
 	stall time.Duration
+	// attemptsFile, when it returns an error, fails each creation of
+	// the file of attempts (see openAttempts) with it, as a full disk
+	// would.
+	attemptsFile func() error
 	// gaveBack is called by Close once it gave back what the Store
 	// holds, before it marks the Store closed (see giveBack).
 	gaveBack func()

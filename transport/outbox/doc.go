@@ -134,9 +134,19 @@
 // empties the outbox. No attempt is ever made without its note, not even
 // by a Store that holds the file's lock alone: the lock rules out another
 // sender, but the note is there for this one, killed during its POST,
-// after which a body resent at once could go twice. A Store that cannot
-// write it (a disk already full as the file is created) holds its bodies
-// until it can. Opening the outbox for writing,
+// after which a body resent at once could go twice. Open (but
+// ReadOnly) creates the file and sets its room aside, not the first
+// note: a disk that fills after Open (a daemon's resends during an
+// outage, a run's result once its inject ran) no longer holds every
+// body for want of a file it can no longer create. On a disk already
+// full at Open, Open succeeds all the same (listing, dropping,
+// compacting and a daemon's pause on a full outbox are what free the
+// disk), and the Store posts nothing until the file can be written: each
+// send is refused unposted (NotNoted, FlushResult.Unnoted), its error
+// naming the file and the cause, the body kept pending as it was, and
+// the next send tries to create it again. A body sent twice after a
+// crash is worse than a body held: failing Open instead would stop the
+// commands that free the disk, and guarantee nothing more. Opening the outbox for writing,
 // and each pass of a Resender, counts, on its record, each attempt a
 // process that ended started and did not end as one that got no answer
 // (Record.Unanswered, Record.Interrupted: when its last request started; a post of the

@@ -74,3 +74,7 @@ func (s *Store) attemptsSize() int64 {
 	defer s.attempts.mu.Unlock()
 	return s.attempts.size
 }
+
+// SetAttemptsFileHook sets the hook called before each creation of the
+// file of attempts: an error fails that creation, as a full disk would.
+func (s *Store) SetAttemptsFileHook(create func() error) { s.hooks.attemptsFile = create }

@@ -38,6 +38,7 @@ func TestRunWaitsWhileAttemptsCannotBeNoted(t *testing.T) {
 		}
 		// The note cannot be written: a directory that is not empty
 		// cannot be removed to create the file.
+		withoutAttemptsFile(t, s)
 		blocker := filepath.Join(s.attemptsPath(), "held")
 		if err := os.MkdirAll(blocker, 0o700); err != nil {
 			t.Fatal(err)
@@ -99,6 +100,7 @@ func TestRunUnnotedWaitStartsAgainOnceNoted(t *testing.T) {
 		}
 		block := func() {
 			t.Helper()
+			withoutAttemptsFile(t, s)
 			if err := os.MkdirAll(filepath.Join(s.attemptsPath(), "held"), 0o700); err != nil {
 				t.Fatal(err)
 			}

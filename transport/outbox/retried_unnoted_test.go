@@ -30,6 +30,7 @@ func TestRetriedUnnotedGoesBackDead(t *testing.T) {
 			if err != nil || !ok {
 				t.Fatalf("claim: %v %v", ok, err)
 			}
+			withoutAttemptsFile(t, s)
 			if err := os.MkdirAll(filepath.Join(s.attemptsPath(), "held"), 0o700); err != nil {
 				t.Fatal(err)
 			}

@@ -92,6 +92,7 @@ func TestAttemptsFileCreatedNew(t *testing.T) {
 		t.Run("uid="+strconv.Itoa(uid), func(t *testing.T) {
 			s := mustOpen(t, filepath.Join(t.TempDir(), "outbox.db"), Options{})
 			defer s.Close()
+			withoutAttemptsFile(t, s) // as Open left it on a full disk: the first note creates it
 			planted := plantRegular(t, s.attemptsPath(), uid, 0o666, "s 1 1\n")
 			if err := s.startAttempt(Record{ID: 2}); err != nil {
 				t.Fatal(err)

@@ -101,6 +101,7 @@ func TestAttemptsFileRefusesPlanted(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, victim, untouched := storeBesideVictim(t)
 			var err error
+			withoutAttemptsFile(t, s) // as Open left it on a full disk: the first note creates it
 			if err := tt.plant(victim, s.attemptsPath()); err != nil {
 				t.Skip("cannot plant:", err)
 			}

@@ -203,6 +203,9 @@ func open(path string, opts Options) (*Store, error) {
 		// Resent now, a body of an attempt cut short could go twice.
 		return nil, errors.Join(err, s.Close())
 	}
+	if !opts.ReadOnly {
+		s.prepareAttempts()
+	}
 	return s, nil
 }
 
