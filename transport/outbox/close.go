@@ -14,13 +14,17 @@ import (
 // lazy write that failed (a note of a complete, the end of a run's start),
 // as an *UnwrittenError: nobody waited for it. The starts of runs still in
 // flight are removed (see StartRun): the process did not end because of them.
-// A claim (Claim, a Resender's pass, RetryDead) made once Close has started
-// is refused, ErrClosed, nothing written; one in flight as it starts is
-// waited for, then given back (see beginClaim).
+// A claim (Claim, a Resender's pass, RetryDead, and a put: Put, PutAll,
+// PutEach, a Deliverer's) made once Close has started is refused,
+// ErrClosed, nothing written; one in flight as it starts is waited for,
+// then given back (see beginClaim).
 func (s *Store) Close() error {
 	s.mu.Lock()
 	s.closing = true // no removal is deferred, no claim admitted, from now on
 	s.mu.Unlock()
+	if s.hooks.closing != nil {
+		s.hooks.closing()
+	}
 	s.flushLazy()
 	s.later.Wait()
 	unremoved, unwritten := s.unremovedLeft(), s.unwrittenLeft()
@@ -44,7 +48,8 @@ func (s *Store) Close() error {
 }
 
 // beginClaim admits a claim, a write that makes pending records this
-// Store's (Claim, a Resender's claimMany, RetryDead), unless Close has
+// Store's (Claim, a Resender's claimMany, RetryDead, a put's
+// transaction: see putGroup), unless Close has
 // started: then the error is ErrClosed, and the claim must write nothing.
 // Admitted before, it is waited for by Close (done, called once its
 // transaction is over, ends it) before Close gives back what this Store

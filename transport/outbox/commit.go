@@ -87,6 +87,8 @@ type commitHooks struct {
 	// the file of attempts (see openAttempts) with it, as a full disk
 	// would.
 	attemptsFile func() error
+	// closing is called by Close once it refuses claims (see beginClaim).
+	closing func()
 	// gaveBack is called by Close once it gave back what the Store
 	// holds, before it marks the Store closed (see giveBack).
 	gaveBack func()

@@ -92,8 +92,9 @@
 // went twice), and no other Store resends it while that process lives,
 // the Store is open (Close gives back the bodies it holds and is not
 // posting, those RetryDead moved back for it included, and refuses a
-// claim made once it started, ErrClosed; one whose POST is on the wire
-// keeps its lease) and its
+// claim, a put's transaction included, made once it started, ErrClosed,
+// nothing written, waiting for one in flight before it gives back; one
+// whose POST is on the wire keeps its lease) and its
 // lease runs (Options.Lease, renewed while a POST of Send, SendRetried,
 // a Resender or a Deliverer (a run's own) lasts, half a lease before it ends, at once when the POST
 // starts with less than half left; a Deliverer's body that waited its

@@ -4,6 +4,7 @@ package outbox
 // a failed put stored.
 
 import (
+	"fmt"
 	"iter"
 	"slices"
 
@@ -39,15 +40,26 @@ func (s *Store) unput(ids idRuns, sendID uint64) error {
 
 // putGroup stores entries in one transaction if remaining bytes, theirs
 // and those still to come, fit, and updates the record of the send, mark
-// (see sendMark.write), in the same transaction.
+// (see sendMark.write), in the same transaction. Its records are this
+// Store's, so it is a claim (see beginClaim): once Close has started it
+// writes nothing, ErrClosed; begun before, Close waits for its commit,
+// then gives its records back with the others. A put whose transaction
+// ran after the give-back left its records owned by a closed Store, sent
+// by no other until their lease ended, or failed on a file already
+// closed.
 func (s *Store) putGroup(entries []Entry, remaining int64, mark *sendMark) ([]Record, error) {
+	done, err := s.beginClaim()
+	if err != nil {
+		return nil, fmt.Errorf("outbox %s: store %d bodies: %w", s.path, len(entries), err)
+	}
+	defer done()
 	now := s.opts.Now()
 	recs := make([]Record, len(entries))
 	// Each id is claimed as soon as it is allocated, before the commit
 	// makes the record visible: this process's own Resender must never
 	// take a record its deliverer is about to send.
 	var held []uint64
-	err := s.do(true, func(tx *bolt.Tx) error {
+	err = s.do(true, func(tx *bolt.Tx) error {
 		if u := used(tx); u+remaining > s.opts.MaxBytes {
 			return &FullError{Path: s.path, Used: u, Max: s.opts.MaxBytes, Need: remaining}
 		}
