@@ -15,7 +15,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
@@ -123,7 +122,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	opts := append(view.runtimeOptions(), runtime.WithDeliverer(deliverer))
 	settle(targets, heap)
 	_, err = newRuntime(o, cfg.injectors, log, opts...).Run(c.Context, req)
-	var re *framework.RequestError
+	var re *runtime.RequestError
 	if errors.As(err, &re) {
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: cfg.categoryHint(err)}
 	}

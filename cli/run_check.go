@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport"
@@ -99,7 +98,7 @@ func (cr checkedRun) refused(ctx context.Context, o Options, cfg runConfig, log 
 	if errors.Is(err, transport.ErrTargetTooLarge) {
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(cr.targets.relabel(err))}
 	}
-	var re *framework.RequestError
+	var re *runtime.RequestError
 	if !errors.As(err, &re) || cfg.openAEV() && !withheldInjectID(err) {
 		return nil
 	}

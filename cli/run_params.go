@@ -136,10 +136,10 @@ func (c *runConfig) paramTypeReason(err error) error {
 }
 
 // rewrap is ve in place of err's validation error: a
-// *framework.RequestError still, when err was one.
+// *runtime.RequestError still, when err was one.
 func rewrap(err error, ve *signatures.ValidationError) error {
-	if re := (*framework.RequestError)(nil); errors.As(err, &re) {
-		return &framework.RequestError{Err: ve}
+	if re := (*runtime.RequestError)(nil); errors.As(err, &re) {
+		return &runtime.RequestError{Err: ve}
 	}
 	return ve
 }

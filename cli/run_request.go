@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"strings"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 	"go.uber.org/zap"
@@ -310,7 +309,7 @@ func injectFileTargets(cfg runConfig, specs runtime.FileTargets) (*targetList, e
 		}
 		return nil
 	})
-	var re *framework.RequestError
+	var re *runtime.RequestError
 	switch {
 	case errors.As(err, &re):
 		return nil, &ExitError{Code: ExitUsage, Err: err} // the file's, not l.add's

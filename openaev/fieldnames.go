@@ -4,7 +4,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
 )
 
 // namedFields names a refused field of the request a platform message
@@ -14,8 +14,8 @@ import (
 func namedFields(sel *Selection) func(error) error {
 	return func(err error) error {
 		named := contentFields(err, sel)
-		if re := (*framework.RequestError)(nil); named != err && errors.As(err, &re) {
-			return &framework.RequestError{Err: named}
+		if re := (*runtime.RequestError)(nil); named != err && errors.As(err, &re) {
+			return &runtime.RequestError{Err: named}
 		}
 		return named
 	}

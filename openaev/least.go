@@ -18,7 +18,7 @@ import (
 // (runtime.Prepared.LeastPayloadTargets), that fit in no callback body of
 // at most MaxPayloadSize bytes: the profile would leave them out of its
 // callbacks. The refusal is transport/callback's for the callback profile
-// (callback.Refuse): a *framework.RequestError holding a
+// (callback.Refuse): a *runtime.RequestError holding a
 // *callback.TooLargeError that names the target, the least size its
 // signatures take in a body (escaped, as the callback carries them), the
 // limit and the run's timeout: the body measured keeps room for the

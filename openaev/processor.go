@@ -206,7 +206,7 @@ func (p *Processor) run(ctx context.Context, req runtime.Request) error {
 	if errors.As(err, &de) {
 		return de
 	}
-	var re *framework.RequestError
+	var re *runtime.RequestError
 	if errors.As(err, &re) {
 		return &MessageError{InjectID: req.InjectID, Reason: err.Error(), Err: err}
 	}

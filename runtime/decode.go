@@ -29,7 +29,7 @@ import (
 // not "" (the file's path, or stdin). A leading
 // UTF-8 byte order mark is passed over. An empty list or params object is
 // the same as none. A number in params is a json.Number, as written.
-// Every error is a *framework.RequestError.
+// Every error is a *RequestError.
 //
 // It leaves the request's Targets nil: they are returned to be decoded one
 // at a time (FileTargets.Each), so that a caller typing each target
@@ -48,7 +48,7 @@ func DecodeInjectFile(name string, data []byte) (Request, FileTargets, error) {
 	}
 	where := strings.TrimSpace("inject file " + name)
 	fail := func(err error) (Request, FileTargets, error) {
-		return req, FileTargets{}, &framework.RequestError{Err: err}
+		return req, FileTargets{}, &RequestError{Err: err}
 	}
 	// A UTF-8 byte order mark, which editors on Windows write and show to
 	// no one, is passed over (RFC 8259 allows a parser to); positions are

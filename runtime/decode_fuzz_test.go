@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -30,9 +29,9 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		req, err := runtime.DecodeRequest(strings.NewReader(string(data)))
 		if err != nil {
-			var re *framework.RequestError
+			var re *runtime.RequestError
 			if !errors.As(err, &re) {
-				t.Fatalf("error %v is not a *framework.RequestError", err)
+				t.Fatalf("error %v is not a *runtime.RequestError", err)
 			}
 			return
 		}

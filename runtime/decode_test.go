@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/runtime"
 )
@@ -141,9 +140,9 @@ func TestDecodeRequestRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := runtime.DecodeRequest(strings.NewReader(tt.in))
-			var re *framework.RequestError
+			var re *runtime.RequestError
 			if !errors.As(err, &re) {
-				t.Fatalf("err = %v, want a *framework.RequestError", err)
+				t.Fatalf("err = %v, want a *runtime.RequestError", err)
 			}
 			msg, rest := err.Error(), err.Error()
 			for _, w := range tt.want {

@@ -19,7 +19,7 @@ type Deliverer interface {
 // trace), or checks before the run that it can send the report (the
 // callback profile's size limit). Run calls Received once the request is
 // prepared (valid, its executor built) and before the executor runs; an
-// error stops the run: nothing is executed. A *framework.RequestError
+// error stops the run: nothing is executed. A *RequestError
 // says the request itself cannot be served: Run refuses it as an invalid
 // request (logged once, handed to a Rejecter with Rejection.Received
 // unset, so the hook returns one only before acknowledging anything); any
@@ -42,7 +42,7 @@ type Rejection struct {
 	// Request is the request as given; an intake that could not build one
 	// gives what it knows (the inject id).
 	Request Request
-	// Err says why: a *framework.RequestError, or the intake's own error.
+	// Err says why: a *RequestError, or the intake's own error.
 	Err error
 	// Received is set when the deliverer's Received hook already ran for
 	// this inject.

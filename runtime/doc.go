@@ -28,7 +28,7 @@
 //     category, the injector's; a TargetsValidator checks them. Params are
 //     decoded strictly into the injector's struct and checked
 //     (framework.DecodeParams); settings are handed to Configure. Failure:
-//     a *framework.RequestError, logged once (WARN "inject rejected");
+//     a *RequestError, logged once (WARN "inject rejected");
 //     nothing runs, nothing is sent, except that a Rejecter deliverer
 //     reports the refusal (the openaev profile's reception and terminal
 //     INVALID_USAGE). The CLI exits 2. A panic of one of the executor's
@@ -41,7 +41,7 @@
 //     report (the callback profile plans the least payload,
 //     Prepared.LeastPayloadTargets, under its size limit). Failure:
 //     returned as it is, logged once; nothing runs. A
-//     *framework.RequestError from it is a refusal as in step 1 (exit 2).
+//     *RequestError from it is a refusal as in step 1 (exit 2).
 //  3. Pre-execution signatures, stamped with the start time and, for
 //     network targets, the source IP: the host-wide one, or, for a
 //     framework.DirectSender, each target's on the route to it, a host
@@ -50,7 +50,7 @@
 //     (signatures.RouteSources, looked up while the
 //     executor runs, step 4, the names left when it returns within one
 //     name-lookup timeout, 5 s, of its return). Failure: a
-//     *framework.RequestError, as in step 1.
+//     *RequestError, as in step 1.
 //  4. Execute under the deadline (the request's timeout, else WithTimeout,
 //     default DefaultTimeout, 10 m). The executor is handed its own copy
 //     of the targets, the expectation types and the params (its checks

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/injectkit/injectkit/framework"
 )
 
 // FileTargets are the targets of an inject file DecodeInjectFile has
@@ -65,7 +63,7 @@ func (t FileTargets) Each(fn func(s TargetSpec, line int) error) error {
 // fail is the error of a target Each cannot read, which checkJSON has
 // checked: none is known.
 func (t FileTargets) fail(err error) error {
-	return &framework.RequestError{Err: fmt.Errorf("%s: targets: %w", t.where, err)}
+	return &RequestError{Err: fmt.Errorf("%s: targets: %w", t.where, err)}
 }
 
 // targetReader reads the targets of a list checkJSON has checked: objects

@@ -107,14 +107,14 @@ func values(t *testing.T, r *runtime.Report, target int) map[string]any {
 func loopback() []runtime.TargetSpec { return []runtime.TargetSpec{{Value: "10.0.0.1"}} }
 
 // rejected runs req on a runtime over ex and checks that it was refused
-// before running: a *framework.RequestError, nothing executed or
+// before running: a *runtime.RequestError, nothing executed or
 // delivered, one "inject rejected" line. It returns the error.
 func rejected(t *testing.T, ex *frameworktest.Executor, req runtime.Request) error {
 	t.Helper()
 	rec := &recorder{}
 	rt, logs := newRuntime(t, ex, rec)
 	_, err := rt.Run(context.Background(), req)
-	var re *framework.RequestError
+	var re *runtime.RequestError
 	if !errors.As(err, &re) {
 		t.Fatalf("err = %v, want a *RequestError", err)
 	}

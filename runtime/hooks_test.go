@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/runtime"
 )
@@ -72,7 +71,7 @@ func TestRunHooks(t *testing.T) {
 			req:       runtime.Request{InjectID: "i-3", Injector: "fake"},
 			wantEvent: "rejected i-3 received=false",
 			check: func(t *testing.T, err error) {
-				var re *framework.RequestError
+				var re *runtime.RequestError
 				var de *runtime.DeliveryError
 				if !errors.As(err, &re) || errors.As(err, &de) {
 					t.Fatalf("err = %v, want the *RequestError alone", err)
@@ -84,7 +83,7 @@ func TestRunHooks(t *testing.T) {
 			wantEvent: "rejected i-4 received=false",
 			check: func(t *testing.T, err error) {
 				var de *runtime.DeliveryError
-				var re *framework.RequestError
+				var re *runtime.RequestError
 				if !errors.As(err, &de) || !errors.Is(err, down) || de.Report != nil || de.Rejection == nil ||
 					!errors.As(de.Rejection.Err, &re) || !strings.HasPrefix(err.Error(), "deliver rejection: ") {
 					t.Fatalf("err = %v", err)

@@ -21,7 +21,7 @@ const MaxLoggedMessage = 8 << 10
 // value holds one of them is withheld too, with what is wrong with it
 // (signatures.WithholdSecret): its parser may quote a piece of it. An
 // inject id or a target holding one of them (redact changes it) is
-// refused before anything runs, a *framework.RequestError, the value
+// refused before anything runs, a *RequestError, the value
 // withheld: the wire profiles and the outbox would carry it.
 func WithLogRedaction(redact func(string) string) Option {
 	return func(rt *Runtime) { rt.logRedact = redact }

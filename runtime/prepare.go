@@ -63,7 +63,7 @@ func (p *Prepared) ExpectationTypes() []framework.ExpectationType { return slice
 
 // prepare validates a request and builds everything execute needs: typed
 // configs, decoded params, the executor. Every error is a
-// *framework.RequestError. A panic of the executor's checks once the
+// *RequestError. A panic of the executor's checks once the
 // targets are typed is not an error: Prepared.panicked holds it.
 func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if strings.TrimSpace(req.Injector) == "" {
@@ -144,7 +144,7 @@ func (p *Prepared) Indirect() bool { return !p.direct }
 // by reg, which derives their fields once per injector): no target holding
 // one of its secrets (secretTarget), its TargetsValidator, the params' decoding and checks (enums, Validate,
 // ParamsValidator), then its Configurer, and asks a DirectSender whether
-// it sends to its targets. A refusal is a *framework.RequestError; a
+// it sends to its targets. A refusal is a *RequestError; a
 // panic of one of them a *hook.PanicError. A param refused whose
 // value holds a secret, the executor's Secret settings' or one redact
 // removes (the caller's: WithLogRedaction), is withheld
@@ -203,14 +203,14 @@ func (p *Prepared) check(reg *framework.Registry, settings map[string]string, re
 	return nil
 }
 
-// requestError wraps a check's refusal in a *framework.RequestError; a
+// requestError wraps a check's refusal in a *RequestError; a
 // *hook.PanicError is returned as it is.
 func requestError(err error) error {
 	var pe *hook.PanicError
 	if errors.As(err, &pe) {
 		return pe
 	}
-	return &framework.RequestError{Err: err}
+	return &RequestError{Err: err}
 }
 
 // typeTargets turns the request's target specs (or checks its typed
@@ -247,7 +247,7 @@ func (p *Prepared) typeTargets() error {
 				return invalid(fmt.Sprintf("targets[%d]", i), "", "no configuration")
 			}
 			if err := c.Validate(); err != nil {
-				return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
+				return &RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
 			}
 			if cc := signatures.Canonical(c); cc != c {
 				*changed = append(*changed, canon{i, cc})
@@ -257,14 +257,14 @@ func (p *Prepared) typeTargets() error {
 			spec := p.Request.Targets[i]
 			var err error
 			if c, err = spec.Config(); err != nil {
-				return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
+				return &RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
 			}
 			c = signatures.Canonical(c)
 			attr = spec.Attribution()
 			targets[i] = framework.Target{Config: c, Attribution: attr} // its own index: parts never share one
 		}
 		if err := attr.Validate(); err != nil {
-			return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
+			return &RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
 		}
 		if i == 0 {
 			cat = c.Category()
@@ -309,12 +309,12 @@ func (p *Prepared) typeTargets() error {
 func checkFields(req Request) error {
 	if req.InjectID != "" {
 		if err := signatures.ValidateID("inject_id", req.InjectID); err != nil {
-			return &framework.RequestError{Err: err}
+			return &RequestError{Err: err}
 		}
 	}
 	if req.Phase != "" {
 		if err := signatures.ValidateID("phase", req.Phase); err != nil {
-			return &framework.RequestError{Err: err}
+			return &RequestError{Err: err}
 		}
 	}
 	if req.Timeout < 0 {
@@ -337,7 +337,7 @@ func parseTypes(raw []string, m *framework.Manifest) ([]framework.ExpectationTyp
 	var out []framework.ExpectationType
 	for i, s := range raw {
 		if strings.TrimSpace(s) == "" {
-			return nil, &framework.RequestError{Err: &signatures.ValidationError{Field: fmt.Sprintf("expectation_types[%d]", i), Value: s,
+			return nil, &RequestError{Err: &signatures.ValidationError{Field: fmt.Sprintf("expectation_types[%d]", i), Value: s,
 				Reason: "must not be blank: give DETECTION, PREVENTION or VULNERABILITY, or leave expectation_types out for the injector's default"}}
 		}
 		t, err := signatures.ParseExpectationType(s)
@@ -345,10 +345,10 @@ func parseTypes(raw []string, m *framework.Manifest) ([]framework.ExpectationTyp
 		if errors.As(err, &ve) {
 			named := *ve // the entry itself: expectation_types[i], as the request names it
 			named.Field = fmt.Sprintf("expectation_types[%d]", i)
-			return nil, &framework.RequestError{Err: &named}
+			return nil, &RequestError{Err: &named}
 		}
 		if err != nil {
-			return nil, &framework.RequestError{Err: prefixField(fmt.Sprintf("expectation_types[%d]", i), err)}
+			return nil, &RequestError{Err: prefixField(fmt.Sprintf("expectation_types[%d]", i), err)}
 		}
 		if !seen[t] {
 			seen[t] = true
@@ -380,7 +380,7 @@ func declaredTypes(m *framework.Manifest, raw []string) error {
 }
 
 func invalid(field, value, reason string) error {
-	return &framework.RequestError{Err: &signatures.ValidationError{Field: field, Value: value, Reason: reason}}
+	return &RequestError{Err: &signatures.ValidationError{Field: field, Value: value, Reason: reason}}
 }
 
 func prefixField(prefix string, err error) error {

@@ -63,7 +63,7 @@ type Request struct {
 	// platform message's inject_content.ports, the request's
 	// params.ports) has the refusal name it one way everywhere. It
 	// returns its argument when it has nothing to rename, and keeps a
-	// *framework.RequestError one. It is never encoded.
+	// *RequestError one. It is never encoded.
 	NameRejection func(error) error `json:"-"`
 	// LogFields are added to every line the runtime logs about the
 	// request (its executor's included), after its inject_id and

@@ -10,7 +10,6 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
@@ -43,7 +42,7 @@ func TestRequestCallerLogs(t *testing.T) {
 	reject := func(rt *runtime.Runtime, callerLogs bool) error {
 		return rt.Reject(context.Background(), runtime.Request{InjectID: "i-3", CallerLogs: callerLogs}, errors.New("unknown contract"))
 	}
-	isRequestError := func(err error) bool { var re *framework.RequestError; return errors.As(err, &re) }
+	isRequestError := func(err error) bool { var re *runtime.RequestError; return errors.As(err, &re) }
 	isDeliveryError := func(err error) bool { var de *runtime.DeliveryError; return errors.As(err, &de) }
 	tests := []struct {
 		name      string
@@ -112,8 +111,8 @@ func TestRequestNameRejection(t *testing.T) {
 		}
 		n := *ve
 		n.Field = named
-		if re := (*framework.RequestError)(nil); errors.As(err, &re) {
-			return &framework.RequestError{Err: &n}
+		if re := (*runtime.RequestError)(nil); errors.As(err, &re) {
+			return &runtime.RequestError{Err: &n}
 		}
 		return &n
 	}
@@ -131,7 +130,7 @@ func TestRequestNameRejection(t *testing.T) {
 				return err
 			},
 			wantErr: func(t *testing.T, err error, want string) {
-				var re *framework.RequestError
+				var re *runtime.RequestError
 				if !errors.As(err, &re) || !strings.HasPrefix(err.Error(), want) {
 					t.Errorf("error returned %v, want a *RequestError starting %q", err, want)
 				}

@@ -17,9 +17,9 @@ import (
 // deadline, compile the signatures, deliver the report. It is the only
 // lifecycle: every wire profile runs through it.
 //
-// An invalid request is a *framework.RequestError, nothing runs, and a
+// An invalid request is a *RequestError, nothing runs, and a
 // Rejecter deliverer reports it (a *DeliveryError when that failed); a
-// *framework.RequestError from Received is one too. Any other error from
+// *RequestError from Received is one too. Any other error from
 // Received is returned as it is. A delivery failure is a
 // *DeliveryError carrying the report. Otherwise the report is returned,
 // whatever the tool's outcome; with a *hook.PanicError when the
@@ -42,7 +42,7 @@ func (rt *Runtime) Run(ctx context.Context, req Request) (_ *Report, err error) 
 	defer func() { err = rt.closed(p, err) }()
 	if r, ok := rt.deliverer.(Receiver); ok {
 		if err := r.Received(ctx, p); err != nil {
-			var re *framework.RequestError
+			var re *RequestError
 			if errors.As(err, &re) {
 				// The profile refuses the request itself (a target its
 				// size limit can never hold): an invalid request.
@@ -153,7 +153,7 @@ func deliveryError(r *Report, err error) *DeliveryError {
 
 // execute runs a prepared inject and compiles its signatures and payload,
 // without delivering them, logging on log, the inject's (injectLog). An
-// error is a *framework.RequestError when the pre-execution signatures
+// error is a *RequestError when the pre-execution signatures
 // refuse the targets; the inject did not run.
 func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*Report, error) {
 	in := p.inject
@@ -167,7 +167,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	pre, err := rt.sigs.Batch(len(targets), func(i int) signatures.Config { return targets[i].Config },
 		signatures.PerRoute(p.routes))
 	if err != nil {
-		return nil, &framework.RequestError{Err: err}
+		return nil, &RequestError{Err: err}
 	}
 	log.Info("pre-execution signatures compiled", zap.Int("targets", pre.Len()),
 		zap.String("category", string(p.category)), zap.Duration("duration", rt.now().Sub(t0)))

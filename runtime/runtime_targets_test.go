@@ -176,7 +176,7 @@ func TestRunTargetsValidator(t *testing.T) {
 	rt, _ := newRuntime(t, ex, rec)
 	_, err := rt.Run(context.Background(), runtime.Request{Injector: "fake",
 		Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}, {Value: "10.0.0.1"}}})
-	var re *framework.RequestError
+	var re *runtime.RequestError
 	if !errors.As(err, &re) || !strings.Contains(err.Error(), `targets[1].target_ipv4 "10.0.0.1"`) {
 		t.Fatalf("want a request error naming targets[1], got %v", err)
 	}

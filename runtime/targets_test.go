@@ -150,7 +150,7 @@ func TestTypedTargets(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.req.InjectID, tt.req.Injector = "inj-1", "fake"
 			if err := rejected(t, &frameworktest.Executor{}, tt.req); !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error %v, want a *framework.RequestError with %q", err, tt.want)
+				t.Errorf("error %v, want a *runtime.RequestError with %q", err, tt.want)
 			}
 		})
 	}

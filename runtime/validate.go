@@ -3,8 +3,6 @@ package runtime
 import (
 	"context"
 	"errors"
-
-	"github.com/injectkit/injectkit/framework"
 )
 
 // Validate checks req as Run would before executing it, and stops there:
@@ -15,7 +13,7 @@ import (
 // does), and the executor is closed before Validate returns. Give as checks only hooks that send nothing: transport/callback's
 // Deliverer and Printer check the size limit that way.
 //
-// An invalid request is a *framework.RequestError; a check's error that is
+// An invalid request is a *RequestError; a check's error that is
 // not one is wrapped in one. A panic of one of the executor's methods is a
 // *hook.PanicError. The prepared inject is returned for a summary
 // (its executor already closed).
@@ -30,12 +28,24 @@ func (rt *Runtime) Validate(ctx context.Context, req Request, checks ...Receiver
 	}
 	for _, c := range checks {
 		if err := c.Received(ctx, p); err != nil {
-			var re *framework.RequestError
+			var re *RequestError
 			if !errors.As(err, &re) {
-				err = &framework.RequestError{Err: err}
+				err = &RequestError{Err: err}
 			}
 			return nil, err
 		}
 	}
 	return p, nil
 }
+
+// RequestError reports an inject that cannot run as requested: an unknown
+// injector, bad targets, params or settings. Nothing was executed or sent
+// (a wire profile may still report the refusal, see Rejecter). Run,
+// Validate and DecodeInjectFile return one for every refusal of the request; the
+// runtime wraps what a validator returns in one.
+type RequestError struct {
+	Err error // why: a *signatures.ValidationError names the field
+}
+
+func (e *RequestError) Error() string { return e.Err.Error() }
+func (e *RequestError) Unwrap() error { return e.Err }

@@ -32,7 +32,7 @@ func (r *receiving) Received(context.Context, *runtime.Prepared) error {
 
 // Validate makes the checks of Run before it executes, and stops there:
 // nothing executes, the runtime's deliverer is not called, the executor is
-// closed, and every refusal is a *framework.RequestError.
+// closed, and every refusal is a *runtime.RequestError.
 func TestValidateChecksWithoutRunning(t *testing.T) {
 	tooBig := errors.New("target too big for a body")
 	tests := []struct {
@@ -52,7 +52,7 @@ func TestValidateChecksWithoutRunning(t *testing.T) {
 		{"check refuses", runtime.Request{Injector: "fake", Targets: loopback()},
 			func(context.Context, *runtime.Prepared) error { return tooBig }, "target too big"},
 		{"check refuses as a request error", runtime.Request{Injector: "fake", Targets: loopback()},
-			func(context.Context, *runtime.Prepared) error { return &framework.RequestError{Err: tooBig} }, "target too big"},
+			func(context.Context, *runtime.Prepared) error { return &runtime.RequestError{Err: tooBig} }, "target too big"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,14 +68,14 @@ func TestValidateChecksWithoutRunning(t *testing.T) {
 				}))
 			}
 			p, err := rt.Validate(context.Background(), tt.req, checks...)
-			var re *framework.RequestError
+			var re *runtime.RequestError
 			switch {
 			case tt.want == "" && (err != nil || p == nil):
 				t.Fatalf("Validate: %v", err)
 			case tt.want == "" && (len(p.Targets) != 1 || p.Timeout != runtime.DefaultTimeout || p.Request.Phase != runtime.DefaultPhase):
 				t.Errorf("prepared: %d targets, timeout %s, phase %q", len(p.Targets), p.Timeout, p.Request.Phase)
 			case tt.want != "" && (!errors.As(err, &re) || !strings.Contains(err.Error(), tt.want)):
-				t.Errorf("error %v (%T), want a *framework.RequestError containing %q", err, err, tt.want)
+				t.Errorf("error %v (%T), want a *runtime.RequestError containing %q", err, err, tt.want)
 			}
 			if tt.check != nil && checked == nil {
 				t.Error("the check was not called")

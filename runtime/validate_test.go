@@ -74,7 +74,7 @@ func TestRunAcceptsPrintableIDs(t *testing.T) {
 func TestRunReceivedRequestErrorIsARejection(t *testing.T) {
 	ex := &frameworktest.Executor{}
 	p := &profile{executorRan: func() bool { return len(ex.Calls()) > 0 }}
-	tooBig := &framework.RequestError{Err: errors.New("targets[0] too large")}
+	tooBig := &runtime.RequestError{Err: errors.New("targets[0] too large")}
 	p.receiveErr = tooBig
 	rt, logs := newRuntime(t, ex, p)
 	_, err := rt.Run(context.Background(), runtime.Request{InjectID: "i-5", Injector: "fake", Targets: loopback()})

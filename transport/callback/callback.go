@@ -19,7 +19,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport"
@@ -47,7 +46,7 @@ var (
 // Idempotency-Key, the client's size limit holds a body with one target,
 // and each target, as little as it will ever weigh
 // (runtime.Prepared.LeastPayloadTargets), fits in one body. It sends
-// nothing. A failure is a *framework.RequestError, so the run is refused
+// nothing. A failure is a *runtime.RequestError, so the run is refused
 // like any invalid request: nothing runs, nothing is stored.
 func (d Deliverer) Received(_ context.Context, p *runtime.Prepared) error {
 	room, err := d.Client.Room(p.Request.InjectID, p.Request.Phase)
@@ -238,7 +237,7 @@ const followGuesses = 4
 const maxFit = 1<<31 - 1
 
 // Refuse turns the failure of planning a prepared inject's least payload
-// into a *framework.RequestError: a target too large for any body (a
+// into a *runtime.RequestError: a target too large for any body (a
 // *transport.TargetTooLargeError, its Index in p.Targets) is named with its
 // value (cut short) and the least size it takes (a *TooLargeError). The
 // openaev profile's size check (openaev.SizeCheck) refuses through it too.
@@ -254,7 +253,7 @@ func Refuse(p *runtime.Prepared, err error) error {
 	case tl.Index < len(p.Targets):
 		err = &TooLargeError{Value: configValue(p.Targets[tl.Index].Config), Err: tl}
 	}
-	return &framework.RequestError{Err: err}
+	return &runtime.RequestError{Err: err}
 }
 
 // TooLargeError reports a target whose signatures can never fit in one

@@ -185,9 +185,9 @@ func TestReceivedRefusesWhatCannotBeSent(t *testing.T) {
 
 func check(t *testing.T, err error, want string, tooBig bool) {
 	t.Helper()
-	var re *framework.RequestError
+	var re *runtime.RequestError
 	if !errors.As(err, &re) {
-		t.Fatalf("err = %v, want a *framework.RequestError", err)
+		t.Fatalf("err = %v, want a *runtime.RequestError", err)
 	}
 	if !strings.Contains(err.Error(), want) || len(err.Error()) > 400 {
 		t.Errorf("error %q does not say %q, or is too long", err, want)
