@@ -12,6 +12,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/injectors/query"
+	"github.com/injectkit/injectkit/internal/fold"
 )
 
 // TestFieldsOfWorkedOutOnce: a config type's settings are worked out once
@@ -58,7 +59,7 @@ func TestSpelledKeyFoldsAsManifestSetting(t *testing.T) {
 			}
 			t.Run(name+"."+key, func(t *testing.T) {
 				want := ""
-				if s, ok := m.Setting(key); ok && framework.FoldName(name) == framework.FoldName(m.Name) {
+				if s, ok := m.Setting(key); ok && fold.Name(name) == fold.Name(m.Name) {
 					want = m.Name + "." + s.Key
 				}
 				if got := spelledKey(ms, map[string]bool{}, name+"."+key); got != want {
@@ -68,7 +69,7 @@ func TestSpelledKeyFoldsAsManifestSetting(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			want := ""
-			if framework.FoldName(name) == framework.FoldName(m.Name) && name != m.Name {
+			if fold.Name(name) == fold.Name(m.Name) && name != m.Name {
 				want = m.Name
 			}
 			if got := spelledKey(ms, map[string]bool{}, name); got != want {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/fold"
 )
 
 // maxUnknownShown is how many unknown keys of a config file its error
@@ -182,7 +183,7 @@ func spelledSetting(ms []framework.Manifest, name, key string) string {
 		return ""
 	}
 	for _, m := range ms {
-		if framework.FoldName(m.Name) != framework.FoldName(name) {
+		if fold.Name(m.Name) != fold.Name(name) {
 			continue
 		}
 		if s, ok := m.Setting(key); ok {
@@ -204,14 +205,14 @@ func spelledKey(ms []framework.Manifest, known map[string]bool, key string) stri
 			return want
 		}
 	}
-	folded := framework.FoldName(key)
+	folded := fold.Name(key)
 	for _, k := range slices.Sorted(maps.Keys(known)) {
-		if framework.FoldName(k) == folded && k != key {
+		if fold.Name(k) == folded && k != key {
 			return k
 		}
 	}
 	for _, m := range ms {
-		if framework.FoldName(m.Name) == folded && m.Name != key {
+		if fold.Name(m.Name) == folded && m.Name != key {
 			return m.Name
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/injectkit/injectkit/internal/fold"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -121,21 +122,21 @@ func ValidateManifest(m Manifest) error {
 		}
 		outputs[o.Field] = o.Type
 	}
-	settings := map[string]string{} // folded key (FoldName): the key as declared
+	settings := map[string]string{} // folded key (fold.Name): the key as declared
 	envs := map[string]string{}     // env: the key of the setting read from it
 	for i, s := range m.Settings {
 		if s.Key == "" {
 			errs = append(errs, bad(fmt.Sprintf("settings[%d]", i), "", "a setting needs a key"))
 			continue
 		}
-		folded := FoldName(s.Key)
+		folded := fold.Name(s.Key)
 		if first, dup := settings[folded]; dup {
 			errs = append(errs, bad("settings", s.Key, "declared twice (as "+first+" and as "+s.Key+", one key in another spelling)"))
 			continue
 		}
 		settings[folded] = s.Key
 		for _, p := range m.Params {
-			if FoldName(p.Name) == folded {
+			if fold.Name(p.Name) == folded {
 				errs = append(errs, bad("settings", s.Key, "also the name of a param ("+p.Name+"), in that spelling or another"))
 				break
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/fold"
 	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/internal/jsontype"
 	"github.com/injectkit/injectkit/internal/scalar"
@@ -267,7 +268,7 @@ func fieldFor(fields []paramField, key string) (paramField, bool) {
 // unknownParam is the error of a key no param has: the params known, or
 // the one it names but for case, or but for its separators and case
 // (call-timeout, callTimeout, Call.Timeout for call_timeout), as a
-// setting's name folds (FoldName); the key itself stays exact.
+// setting's name folds (fold.Name); the key itself stays exact.
 func unknownParam(key, value string, known []string) error {
 	if strings.TrimSpace(key) == "" {
 		return invalidParam(key, value, ReasonUnknown+": a blank key names none (known: "+strings.Join(known, ", ")+")")
@@ -278,7 +279,7 @@ func unknownParam(key, value string, known []string) error {
 		}
 	}
 	for _, n := range known {
-		if FoldName(n) == FoldName(key) {
+		if fold.Name(n) == fold.Name(key) {
 			return invalidParam(key, value, ReasonUnknown+"; keys are written exactly, case and separators included: write "+n)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/injectkit/injectkit/internal/fold"
 )
 
 // MinSecretLen is the length, in characters, under which the value given
@@ -13,7 +15,7 @@ import (
 // of a short word garbles every log line holding it.
 const MinSecretLen = 8
 
-// placeholders are values, folded (FoldName), that stand for a secret
+// placeholders are values, folded (fold.Name), that stand for a secret
 // to write in: what a template or an example left there.
 var placeholders = map[string]bool{
 	"changeme": true, "changeit": true, "replaceme": true, "secret": true, "password": true,
@@ -39,11 +41,11 @@ func (s Setting) WeakSecret(v string) string {
 		return ""
 	}
 	t := strings.TrimSpace(v)
-	folded := FoldName(t)
+	folded := fold.Name(t)
 	switch {
 	case t == "":
 		return "blank: spaces alone"
-	case folded == FoldName(s.Key) || (s.Env != "" && folded == FoldName(s.Env)) || (s.Default != "" && t == s.Default):
+	case folded == fold.Name(s.Key) || (s.Env != "" && folded == fold.Name(s.Env)) || (s.Default != "" && t == s.Default):
 		return "the setting's documented example (its own name, as the help's examples write it, or its default), not a value of its own"
 	case placeholders[folded] || placeholderShape(t):
 		return "a placeholder a template or an example left, not a real value"

@@ -3,39 +3,24 @@ package framework
 import (
 	"os"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/injectkit/injectkit/internal/fold"
 	"github.com/injectkit/injectkit/internal/httpx"
 )
 
-// Setting returns the setting of m whose key is key as FoldName folds
+// Setting returns the setting of m whose key is key as fold.Name folds
 // them: the one rule by which a param, an inject's content key or a
 // config key names a setting (endpoint_url, endpoint-url, Endpoint.URL
 // and endpointUrl alike).
 func (m Manifest) Setting(key string) (Setting, bool) {
-	folded := FoldName(key)
+	folded := fold.Name(key)
 	for _, s := range m.Settings {
-		if FoldName(s.Key) == folded {
+		if fold.Name(s.Key) == folded {
 			return s, true
 		}
 	}
 	return Setting{}, false
-}
-
-// FoldName folds a setting's name for comparison: lower case, without
-// the separators '-', '_', '.' and space, so that a name in any spelling
-// (kebab, snake, dotted, camelCase, spaced) folds to the same. It is the
-// one rule by which a host matches a name the user spelled otherwise (a
-// config key, an injector's name) to the one declared.
-func FoldName(name string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case '-', '_', '.', ' ':
-			return -1
-		}
-		return unicode.ToLower(r)
-	}, name)
 }
 
 // SettingWhere says where the host gives the setting s of m, as the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/fold"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
@@ -64,7 +65,7 @@ func TestWeakSecretSettingWarnedOnce(t *testing.T) {
 			}
 			for _, w := range warned {
 				want := "fake.api_key"
-				if framework.FoldName(tt.key) == "apikey" { // see TestWeakSecretNamedByWhatItsValueLeaves
+				if fold.Name(tt.key) == "apikey" { // see TestWeakSecretNamedByWhatItsValueLeaves
 					want = "KEYED_API_KEY"
 				}
 				if got := w.ContextMap()["setting"]; got != want {
