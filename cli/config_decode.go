@@ -136,7 +136,7 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 			}
 			if !strings.HasPrefix(err.Error(), "not a duration") {
 				// Too long, or rounds to 0s: 0 is none, or refused.
-				return f.invalid(r, text, framework.ZeroAdvice(err, !f.positive, "the setting"))
+				return f.invalid(r, text, scalar.ZeroAdvice(err, !f.positive, "the setting"))
 			}
 			return f.invalid(r, text, errors.New("not a duration (e.g. 30s, 5m, or 300 for seconds)"))
 		}

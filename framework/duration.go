@@ -2,7 +2,6 @@ package framework
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -25,7 +24,7 @@ const maxDurationSeconds = float64(math.MaxInt64 / int64(time.Second))
 // nor "010", octal or decimal as scalar.Integer refuses it). Negative durations are rejected,
 // and so is a non-zero one that rounds to 0s ("1e-10", "0.1ns"), even
 // below float64's smallest value ("1e-400", which parses to 0):
-// ErrRoundsToZero, which ZeroAdvice completes.
+// ErrRoundsToZero.
 // The error is a short reason, meant for a *signatures.ValidationError.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
@@ -114,37 +113,19 @@ func secondsDuration(secs float64) (time.Duration, error) {
 }
 
 // ErrRoundsToZero is ParseDuration's error for a duration that is not 0
-// but rounds to 0s ("1e-10", "0.1ns", "1e-400"). It gives no advice: what
-// to write instead depends on what 0 does to the setting (ZeroAdvice).
-var ErrRoundsToZero = errors.New("rounds to 0s: the shortest duration is 1ns")
+// but rounds to 0s ("1e-10", "0.1ns", "1e-400"): errors.Is tells it apart.
+// The command line and the runtime complete it with what to write
+// instead, which depends on what 0 does to the value.
+var ErrRoundsToZero = scalar.ErrRoundsToZero
 
-// ZeroAdvice returns err, an error of ParseDuration, with what to write
-// instead of a duration that rounds to 0s, one rule for every duration
-// setting: where 0 is taken, as none (no delay, no wait), "write 0 for
-// none"; where 0 is refused, "leave <what> out for the default", what
-// naming the setting as the user gives it ("the field"); "" gives no
-// advice (a required param has no default). Any other error is returned
-// as it is.
-func ZeroAdvice(err error, zeroTaken bool, what string) error {
-	switch {
-	case !errors.Is(err, ErrRoundsToZero):
-		return err
-	case zeroTaken:
-		return fmt.Errorf("%w (write 0 for none)", err)
-	case what != "":
-		return fmt.Errorf("%w (leave %s out for the default)", err, what)
-	}
-	return err
-}
-
-// paramZeroAdvice is ZeroAdvice for a duration param whose default is def:
+// paramZeroAdvice is scalar.ZeroAdvice for a duration param whose default is def:
 // a default of 0 is a param that takes 0 (noop's delay); a required one
 // has no default to leave it out for.
 func paramZeroAdvice(err error, def time.Duration, required bool) error {
 	if required {
-		return ZeroAdvice(err, false, "")
+		return scalar.ZeroAdvice(err, false, "")
 	}
-	return ZeroAdvice(err, def == 0, "the param")
+	return scalar.ZeroAdvice(err, def == 0, "the param")
 }
 
 // nonZeroMantissa reports whether the decimal number s has a non-zero

@@ -340,29 +340,3 @@ func TestParamRoundsToZeroAdvice(t *testing.T) {
 		})
 	}
 }
-
-// ZeroAdvice completes ParseDuration's ErrRoundsToZero alone.
-func TestZeroAdvice(t *testing.T) {
-	_, rounds := framework.ParseDuration("0.1ns")
-	_, other := framework.ParseDuration("soon")
-	tests := []struct {
-		name      string
-		err       error
-		zeroTaken bool
-		what      string
-		want      string
-	}{
-		{"0 taken", rounds, true, "the setting", framework.ErrRoundsToZero.Error() + " (write 0 for none)"},
-		{"0 refused", rounds, false, "the field", framework.ErrRoundsToZero.Error() + " (leave the field out for the default)"},
-		{"no default", rounds, false, "", framework.ErrRoundsToZero.Error()},
-		{"another error", other, true, "the field", other.Error()},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := framework.ZeroAdvice(tt.err, tt.zeroTaken, tt.what)
-			if err.Error() != tt.want || !errors.Is(err, tt.err) {
-				t.Errorf("got %q, want %q wrapping %v", err, tt.want, tt.err)
-			}
-		})
-	}
-}

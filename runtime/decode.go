@@ -12,6 +12,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/jsontype"
+	"github.com/injectkit/injectkit/internal/scalar"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -203,7 +204,7 @@ func durationOf(field string, v any) (time.Duration, error) {
 		return 0, bad(s, "must be positive; leave the field out for the default")
 	case err != nil && !strings.HasPrefix(err.Error(), "not a duration"):
 		// Too long, or rounds to 0s, which is refused as 0 is.
-		return 0, bad(s, framework.ZeroAdvice(err, false, "the field").Error())
+		return 0, bad(s, scalar.ZeroAdvice(err, false, "the field").Error())
 	case err != nil:
 		return 0, bad(s, "not a duration (e.g. 30s, 5m, or 300 for seconds)")
 	case d <= 0:

@@ -5,7 +5,9 @@
 // (a flag, an INJECTKIT_… variable, the config file, read by package cli),
 // so that a value one accepts the other accepts, and one refused is
 // refused everywhere for the same reason. It also holds the JSON number
-// grammar both read whole numbers by (JSONNumber, Whole, Exact).
+// grammar both read whole numbers by (JSONNumber, Whole, Exact), and the
+// advice given for a duration that rounds to 0s (ErrRoundsToZero,
+// ZeroAdvice), whoever reads it.
 package scalar
 
 import (
