@@ -174,7 +174,7 @@ func (s *injectorSet) closeExecutors() error {
 // framework.ValidateManifest refuses (an expectation type unknown or
 // declared twice, an output or setting declared twice, a reserved output,
 // a setting named like a param), or whose params differ from its
-// NewParams struct's (framework.ParamsAgree): exit 2 naming the
+// NewParams struct's (drift.Params): exit 2 naming the
 // injector, the field or param and the values (manifestError). A name not registered, or whose factory
 // or Manifest panics, is its caller's to report (executor, the runtime).
 func (s *injectorSet) check(name string) error {

@@ -142,7 +142,7 @@ type injectorJSON struct {
 	Broken string `json:"broken,omitempty"`
 	// InvalidManifest is the errors framework.ValidateManifest finds
 	// in its manifest, or where its params differ from its NewParams
-	// struct's (framework.ParamsAgree), why every command that uses it
+	// struct's (drift.Params), why every command that uses it
 	// exits 2 (listing only; absent for a valid one).
 	InvalidManifest string `json:"invalid_manifest,omitempty"`
 	// OpenAEVRefuses is what openaev.ValidateManifest finds in a manifest

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/drift"
 	"github.com/injectkit/injectkit/internal/hook"
 )
 
@@ -20,7 +21,7 @@ func manifestError(b builtInjector) error {
 // manifestFault is what makes b's manifest invalid whatever the command
 // and the profile: what framework.ValidateManifest refuses in it; else,
 // when b is a framework.ParamsFactory, where the params it declares
-// differ from those of its NewParams struct (framework.ParamsAgree), as
+// differ from those of its NewParams struct (drift.Params), as
 // a manifest written by hand may: the contract's form and `injectors`
 // would show params the run does not take (a default it does not use, a
 // param it refuses). A NewParams that panics or returns what
@@ -38,7 +39,7 @@ func (b builtInjector) manifestFault() error {
 	if hook.Call(b.m.Name, "NewParams", func() error { params = pf.NewParams(); return nil }) != nil {
 		return nil
 	}
-	if err := framework.ParamsAgree(b.m.Params, params); !errors.Is(err, framework.ErrParamsSpec) {
+	if err := drift.Params(b.m.Params, params); !errors.Is(err, framework.ErrParamsSpec) {
 		return err
 	}
 	return nil

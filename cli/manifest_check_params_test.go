@@ -83,7 +83,7 @@ func param(name string, f func(*framework.Param)) func([]framework.Param) []fram
 // parameter) and took one the struct lacks only to fail its decoding,
 // and serve registered that contract. Every command now refuses it
 // before anything runs, exit 2 naming the injector, the param and both
-// values (framework.ParamsAgree), as Conformance reports it.
+// values (drift.Params), as Conformance reports it.
 func TestManifestParamsDisagreeingWithNewParamsRefused(t *testing.T) {
 	const fix = " (derive Manifest.Params with framework.MustParamsSpec(x.NewParams()))"
 	cases := []struct {

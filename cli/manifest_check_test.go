@@ -182,7 +182,7 @@ func TestPlatformManifestRefusedOnTheOpenAEVProfile(t *testing.T) {
 		{"unknown output type", framework.Manifest{Expectations: []framework.ExpectationType{d},
 			Outputs: []framework.Output{{Type: "bogus", Field: "o"}}}},
 		// A field of its NewParams struct (contractNamed): params that
-		// are none are refused whatever the profile (framework.ParamsAgree).
+		// are none are refused whatever the profile (drift.Params).
 		{"param named like a contract field", framework.Manifest{Expectations: []framework.ExpectationType{d},
 			Params: framework.MustParamsSpec(contractNamed{}.NewParams())}},
 	}

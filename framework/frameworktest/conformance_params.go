@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/drift"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -226,11 +227,11 @@ func newParams(t testing.TB, pf framework.ParamsFactory) (v any) {
 }
 
 // compareParams reports where the manifest's params and those ParamsSpec
-// derives from the NewParams value differ (framework.ParamsAgree, which
+// derives from the NewParams value differ (drift.Params, which
 // every command refuses such an injector with), one failure each.
 func compareParams(t testing.TB, manifest []framework.Param, params any) {
 	t.Helper()
-	err := framework.ParamsAgree(manifest, params)
+	err := drift.Params(manifest, params)
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range joined.Unwrap() {
 			t.Error(e)

@@ -1,4 +1,4 @@
-package framework_test
+package drift_test
 
 import (
 	"errors"
@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/drift"
 )
 
-// agreeParams is the NewParams struct of the ParamsAgree tests: one
+// agreeParams is the NewParams struct of the drift tests: one
 // param of each type, a range, a required one.
 type agreeParams struct {
 	Mode    string        `json:"mode" param:"enum=fast|slow|stealth" doc:"how to scan"`
@@ -49,7 +50,7 @@ func edit(name string, f func(*framework.Param)) func([]framework.Param) []frame
 
 const derive = " (derive Manifest.Params with framework.MustParamsSpec(x.NewParams()))"
 
-func TestParamsAgree(t *testing.T) {
+func TestParams(t *testing.T) {
 	tests := []struct {
 		name     string
 		manifest []framework.Param
@@ -62,12 +63,12 @@ func TestParamsAgree(t *testing.T) {
 		}), nil},
 		{"extra param", agreeManifest(func(ps []framework.Param) []framework.Param {
 			return append(ps, framework.Param{Name: "retries", Type: framework.ParamInt, Default: "3"})
-		}), []string{`manifest param "retries" is not a field of *framework_test.agreeParams`}},
+		}), []string{`manifest param "retries" is not a field of *drift_test.agreeParams`}},
 		{"missing param", agreeManifest(func(ps []framework.Param) []framework.Param {
 			return slices.DeleteFunc(ps, func(p framework.Param) bool { return p.Name == "label" })
-		}), []string{`field "label" of *framework_test.agreeParams is missing from the manifest`}},
+		}), []string{`field "label" of *drift_test.agreeParams is missing from the manifest`}},
 		{"type", agreeManifest(edit("wait", func(p *framework.Param) { p.Type, p.Default = framework.ParamInt, "60" })),
-			[]string{`param "wait": the manifest says int, *framework_test.agreeParams holds a duration`}},
+			[]string{`param "wait": the manifest says int, *drift_test.agreeParams holds a duration`}},
 		{"default", agreeManifest(edit("port", func(p *framework.Param) { p.Default = "80" })),
 			[]string{`param "port": the manifest's default is "80", NewParams gives "8080"`}},
 		{"default of a string", agreeManifest(edit("label", func(p *framework.Param) { p.Default = "" })),
@@ -98,8 +99,8 @@ func TestParamsAgree(t *testing.T) {
 		}), []string{
 			`param "port": the manifest's default is "80", NewParams gives "8080"`,
 			`param "port": required is true in the manifest, false on the field`,
-			`manifest param "retries" is not a field of *framework_test.agreeParams`,
-			`field "mode" of *framework_test.agreeParams is missing from the manifest`,
+			`manifest param "retries" is not a field of *drift_test.agreeParams`,
+			`field "mode" of *drift_test.agreeParams is missing from the manifest`,
 		}},
 		{"declared twice or without a name: ValidateManifest's", agreeManifest(func(ps []framework.Param) []framework.Param {
 			return append(ps, ps[0], framework.Param{Type: framework.ParamString})
@@ -107,7 +108,7 @@ func TestParamsAgree(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := framework.ParamsAgree(tt.manifest, newAgreeParams())
+			err := drift.Params(tt.manifest, newAgreeParams())
 			var got []string
 			if err != nil {
 				for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
@@ -119,7 +120,7 @@ func TestParamsAgree(t *testing.T) {
 				want[i] = w + derive
 			}
 			if !slices.Equal(got, want) {
-				t.Errorf("ParamsAgree:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+				t.Errorf("Params:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 		})
 	}
@@ -127,10 +128,10 @@ func TestParamsAgree(t *testing.T) {
 
 // A params value ParamsSpec cannot describe gives ParamsSpec's error: the
 // runtime and Conformance report it where NewParams is called.
-func TestParamsAgreeParamsSpecRefuses(t *testing.T) {
+func TestParamsSpecRefuses(t *testing.T) {
 	for _, v := range []any{nil, (*agreeParams)(nil), &struct{ F float64 }{}} {
-		if err := framework.ParamsAgree(nil, v); !errors.Is(err, framework.ErrParamsSpec) {
-			t.Errorf("ParamsAgree(%T) = %v, want an ErrParamsSpec", v, err)
+		if err := drift.Params(nil, v); !errors.Is(err, framework.ErrParamsSpec) {
+			t.Errorf("Params(%T) = %v, want an ErrParamsSpec", v, err)
 		}
 	}
 }

@@ -1,4 +1,11 @@
-package framework
+// Package drift owns the check that an injector's manifest declares the
+// params its NewParams struct holds, with the same types, defaults, enums,
+// ranges and required flags: Params. A manifest that drifted from its
+// struct (written by hand, or derived from another struct) shows a form
+// and a listing of params the run does not take. The command line
+// refuses such an injector before anything runs (its manifest check), and
+// frameworktest.Conformance reports each drift to the injector's author.
+package drift
 
 import (
 	"errors"
@@ -6,13 +13,15 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+
+	"github.com/injectkit/injectkit/framework"
 )
 
-// paramsFix ends each error ParamsAgree gives: how the injector's author
+// paramsFix ends each error Params gives: how the injector's author
 // makes the manifest's params agree with its NewParams struct.
 const paramsFix = " (derive Manifest.Params with framework.MustParamsSpec(x.NewParams()))"
 
-// ParamsAgree reports where the params a manifest declares differ from
+// Params reports where the params a manifest declares differ from
 // those ParamsSpec derives from params, a NewParams value: a param only
 // one of them has, or one whose type, default, enum, int range or
 // required flag differs. Such a manifest, written by hand or derived from
@@ -30,14 +39,14 @@ const paramsFix = " (derive Manifest.Params with framework.MustParamsSpec(x.NewP
 // enum's values in another order are the same values. A param the
 // manifest declares without a name or twice is ValidateManifest's to
 // report, and skipped here. Every command refuses an injector whose
-// manifest ParamsAgree finds fault with, before anything runs (the cli's
+// manifest Params finds fault with, before anything runs (the cli's
 // manifest check); frameworktest.Conformance reports each error.
-func ParamsAgree(manifest []Param, params any) error {
-	spec, err := ParamsSpec(params)
+func Params(manifest []framework.Param, params any) error {
+	spec, err := framework.ParamsSpec(params)
 	if err != nil {
 		return err
 	}
-	derived := map[string]Param{}
+	derived := map[string]framework.Param{}
 	for _, p := range spec {
 		derived[p.Name] = p
 	}
@@ -64,7 +73,7 @@ func ParamsAgree(manifest []Param, params any) error {
 		if !sameDefault(m, s) {
 			bad("param %q: the manifest's default is %q, NewParams gives %q", m.Name, m.Default, s.Default)
 		}
-		if m.Type == ParamEnum && !sameValues(m.Enum, s.Enum) {
+		if m.Type == framework.ParamEnum && !sameValues(m.Enum, s.Enum) {
 			bad("param %q: the manifest's enum is %v, the field's %v", m.Name, m.Enum, s.Enum)
 		}
 		if !sameEnd(m.Min, s.Min) || !sameEnd(m.Max, s.Max) {
@@ -83,16 +92,16 @@ func ParamsAgree(manifest []Param, params any) error {
 }
 
 // sameDefault compares two defaults of one type as the run reads them.
-func sameDefault(m, s Param) bool {
+func sameDefault(m, s framework.Param) bool {
 	if m.Default == s.Default {
 		return true
 	}
 	switch m.Type {
-	case ParamDuration:
-		a, errA := ParseDuration(m.Default)
-		b, errB := ParseDuration(s.Default)
+	case framework.ParamDuration:
+		a, errA := framework.ParseDuration(m.Default)
+		b, errB := framework.ParseDuration(s.Default)
 		return errA == nil && errB == nil && a == b
-	case ParamBool:
+	case framework.ParamBool:
 		return (m.Default == "" || m.Default == "false") && (s.Default == "" || s.Default == "false")
 	}
 	return false
@@ -117,7 +126,7 @@ func sameEnd(a, b string) bool {
 
 // rangeText says a param's range as `injectors` shows it ("from 0 to
 // 255"), "none" when it has none.
-func rangeText(p Param) string {
+func rangeText(p framework.Param) string {
 	if p.Min == "" && p.Max == "" {
 		return "none"
 	}
