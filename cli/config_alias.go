@@ -72,3 +72,25 @@ func secretKeysOf(types ...reflect.Type) map[string]bool {
 	}
 	return out
 }
+
+// mergeKey returns the first YAML merge key (`<<: *base`) of root, a
+// config file's mapping, or of the mapping of an injector's settings in
+// it; nil when there is none. A merge key is no setting: the keys it
+// merges are not read one by one (each checked, given twice, named by its
+// line), so it is refused naming itself, where the unknown-key error would
+// show it as a key that is no setting name.
+func mergeKey(root *yaml.Node) *yaml.Node {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].ShortTag() == "!!merge" {
+			return root.Content[i]
+		}
+		if v := deref(root.Content[i+1]); v.Kind == yaml.MappingNode {
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				if v.Content[j].ShortTag() == "!!merge" {
+					return v.Content[j]
+				}
+			}
+		}
+	}
+	return nil
+}

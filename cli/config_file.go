@@ -74,6 +74,10 @@ func readConfigFile(ctx context.Context, path, where string, known, lists, secre
 	if root.Kind != yaml.MappingNode {
 		return cf, usageErr("config file %s:%d: want a mapping of keys (key: value), not %s", path, root.Line, rootKind(root))
 	}
+	if k := mergeKey(root); k != nil {
+		return cf, usageErr("config file %s:%d: a YAML merge key (<<) is not read here: write each setting as a key of its own "+
+			"(an anchor and alias may still give one value to two keys)", path, k.Line)
+	}
 	names, settings, secrets := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	params := map[string]string{} // NAME.PARAM: the param's name
 	for _, m := range ms {

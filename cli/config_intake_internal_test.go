@@ -37,6 +37,12 @@ func TestConfigFileMistakesNamed(t *testing.T) {
 			want: []string{"config file FILE:3: the control character U+0000 (column 13) is not allowed in YAML"}},
 		{name: "escape after a multi-byte character", file: "inject_id: \u00e9\x1b\n",
 			want: []string{"config file FILE:1: the control character U+001B (column 13)"}},
+		{name: "merge key", file: "base: &b\n  timeout: 30s\n<<: *b\n",
+			want: []string{"config file FILE:3: a YAML merge key (<<) is not read here: write each setting as a key of its own"}},
+		{name: "merge key of a flow mapping, secret inside", file: "timeout: 1m\n<<: {token: s3cr3t, insecure: yes}\n",
+			want: []string{"config file FILE:2: a YAML merge key (<<)"}, never: []string{"s3cr3t"}},
+		{name: "merge key in an injector's settings", file: "query:\n  <<: {shodan_base_url: http://127.0.0.1:1}\n",
+			want: []string{"config file FILE:2: a YAML merge key (<<)"}},
 		{name: "DEL", file: "timeout: 1m\x7f\n", want: []string{"config file FILE:1: the control character U+007F (column 12)"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
