@@ -43,6 +43,16 @@ func TestConfigFileMistakesNamed(t *testing.T) {
 			want: []string{"config file FILE:2: a YAML merge key (<<)"}, never: []string{"s3cr3t"}},
 		{name: "merge key in an injector's settings", file: "query:\n  <<: {shodan_base_url: http://127.0.0.1:1}\n",
 			want: []string{"config file FILE:2: a YAML merge key (<<)"}},
+		{name: "a setting's environment variable as its key", file: "INJECTKIT_TIMEOUT: 1m\n",
+			want:  []string{"config file FILE:1: unknown key INJECTKIT_TIMEOUT (an environment variable's name: the config file's key is timeout)"},
+			never: []string{"is it a YAML config file"}},
+		{name: "an injector's secret setting's environment variable as its key", file: "timeout: 1m\nINJECTKIT_SHODAN_API_KEY: s3cr3t\n",
+			want:  []string{"config file FILE:2: unknown key INJECTKIT_SHODAN_API_KEY (an environment variable's name: the config file's key is query.shodan_api_key)"},
+			never: []string{"s3cr3t", "is it a YAML config file"}},
+		{name: "an environment file's line", file: "INJECTKIT_BACKEND_URL=http://127.0.0.1:1\n",
+			want: []string{"config file FILE:1: want a mapping of keys (key: value), not plain text"}},
+		{name: "an unknown variable's name is not shown", file: "INJECTKIT_NOPE: x\n",
+			want: []string{"config file FILE:1: a key that is no setting name (not shown)"}, never: []string{"NOPE"}},
 		{name: "DEL", file: "timeout: 1m\x7f\n", want: []string{"config file FILE:1: the control character U+007F (column 12)"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -78,6 +78,9 @@ func unknownKeys(keys []unknownKey) (line int, what string) {
 			detail = append(detail, "line "+strconv.Itoa(k.line))
 		}
 		switch {
+		case k.want != "" && framework.FoldName(k.name) != framework.FoldName(k.want):
+			// Not a spelling of the key: its environment variable's name.
+			detail = append(detail, "an environment variable's name: the config file's key is "+k.want)
 		case k.want != "":
 			detail = append(detail, "keys are written exactly, case and separators included: write "+k.want)
 		case k.near != "":
@@ -197,8 +200,10 @@ func spelledSetting(ms []framework.Manifest, name, key string) string {
 // unknown top-level key names but for case and separators: an injector's
 // setting, dotted ("query.shodan_api_key" for Query.SHODAN_API_KEY), a
 // setting of the command among known ("log_level" for LOG_LEVEL,
-// logLevel or log-level) or an injector's name ("query" for QUERY:);
-// "" when it names none.
+// logLevel or log-level) or an injector's name ("query" for QUERY:), or
+// whose environment variable it names ("timeout" for INJECTKIT_TIMEOUT,
+// "query.shodan_api_key" for INJECTKIT_SHODAN_API_KEY); "" when it names
+// none.
 func spelledKey(ms []framework.Manifest, known map[string]bool, key string) string {
 	if name, sub, dotted := strings.Cut(key, "."); dotted {
 		if want := spelledSetting(ms, name, sub); want != "" {
@@ -214,6 +219,18 @@ func spelledKey(ms []framework.Manifest, known map[string]bool, key string) stri
 	for _, m := range ms {
 		if fold.Name(m.Name) == folded && m.Name != key {
 			return m.Name
+		}
+	}
+	// An environment variable's name (INJECTKIT_TIMEOUT, an injector's
+	// INJECTKIT_SHODAN_API_KEY), copied from an environment file.
+	if rest, ok := strings.CutPrefix(key, envPrefix); ok && known[strings.ToLower(rest)] {
+		return strings.ToLower(rest)
+	}
+	for _, m := range ms {
+		for _, s := range m.Settings {
+			if s.Env != "" && s.Env == key {
+				return m.Name + "." + s.Key
+			}
 		}
 	}
 	return ""
