@@ -133,7 +133,7 @@ func readConfigFile(ctx context.Context, path, where string, known, lists, secre
 				full := key + "." + val.Content[j].Value
 				if !settings[full] {
 					want := spelledSetting(ms, key, val.Content[j].Value)
-					unknown = append(unknown, unknownKey{full, val.Content[j].Line, want, nearKey(full, want, settingKeys)})
+					unknown = append(unknown, unknownKey{name: full, line: val.Content[j].Line, want: want, near: nearKey(full, want, settingKeys)})
 					continue
 				}
 				if err := cf.injector(full, val.Content[j+1], at(val.Content[j]), once); err != nil {
@@ -174,7 +174,11 @@ func readConfigFile(ctx context.Context, path, where string, known, lists, secre
 			}
 		default:
 			want := spelledKey(ms, known, key)
-			unknown = append(unknown, unknownKey{key, root.Content[i].Line, want, nearKey(key, want, append(topKeys, settingKeys...))})
+			k := unknownKey{name: key, line: root.Content[i].Line, want: want}
+			if k.flat = flattened(key, val, func(s string) bool { return known[s] || settings[s] || names[s] }); k.flat == nil {
+				k.near = nearKey(key, want, append(topKeys, settingKeys...))
+			}
+			unknown = append(unknown, k)
 		}
 	}
 	if len(unknown) > 0 {

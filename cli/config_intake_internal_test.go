@@ -53,6 +53,18 @@ func TestConfigFileMistakesNamed(t *testing.T) {
 			want: []string{"config file FILE:1: want a mapping of keys (key: value), not plain text"}},
 		{name: "an unknown variable's name is not shown", file: "INJECTKIT_NOPE: x\n",
 			want: []string{"config file FILE:1: a key that is no setting name (not shown)"}, never: []string{"NOPE"}},
+		{name: "settings nested under their prefix", file: "timeout: 1m\nlog:\n  level: debug\n  format: json\n",
+			want: []string{"config file FILE:2: unknown key log (settings are not nested: write log_level, log_format at the top level)"}},
+		{name: "settings nested under a command", file: "run:\n  timeout: 1m\n  target: [127.0.0.1]\n  nope: 1\n  query:\n    shodan_api_key: s3cr3t\n",
+			want:  []string{"config file FILE:1: unknown key run (settings are not nested: write timeout, target, query at the top level)"},
+			never: []string{"s3cr3t", "nope"}},
+		{name: "settings nested under serve, more than three", file: "serve:\n  workers: 2\n  delivery_slots: 1\n  listen_addr: ''\n  heartbeat_interval: 40s\n",
+			want: []string{"unknown key serve (settings are not nested: write workers, delivery_slots, listen_addr and 1 more at the top level)"}},
+		{name: "a backend block", file: "backend:\n  url: http://127.0.0.1:1\n  token: s3cr3t\n",
+			want:  []string{"config file FILE:1: unknown key backend (settings are not nested: write backend_url, token at the top level)"},
+			never: []string{"s3cr3t"}},
+		{name: "a nested mapping of no setting keeps the nearest key", file: "timout:\n  a: 1\n",
+			want: []string{"config file FILE:1: unknown key timout (did you mean timeout?)"}},
 		{name: "DEL", file: "timeout: 1m\x7f\n", want: []string{"config file FILE:1: the control character U+007F (column 12)"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

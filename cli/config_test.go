@@ -86,7 +86,7 @@ func TestReadConfigFile(t *testing.T) {
 		{name: "injector settings nested and dotted", yaml: "query:\n  api_key: 0042\nquery.base_url: http://x\n",
 			want: map[string]raw{}, injectors: map[string]string{"query.api_key": "0042", "query.base_url": "http://x"}},
 		{name: "unknown keys", yaml: "bakend_url: x\nquery:\n  nope: 1\nlog:\n  level: x\n",
-			err: []string{"c.yaml:1: unknown key bakend_url (did you mean backend_url?), query.nope (line 3), log (line 4)"}},
+			err: []string{"c.yaml:1: unknown key bakend_url (did you mean backend_url?), query.nope (line 3), log (line 4; settings are not nested: write log_level at the top level)"}},
 		// A likely slip of a key is answered with the key, as a flag's and
 		// an environment variable's are; the value is never shown.
 		{name: "a slip of a key", yaml: "timout: s3cr3t\n", err: []string{"c.yaml:1: unknown key timout (did you mean timeout?)\x00"}},

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/fold"
 )
@@ -27,6 +29,39 @@ type unknownKey struct {
 	// near is the known key closest to name, a likely slip of it
 	// ("timeout" for timout), when want is "" (see nearKey).
 	near string
+	// flat are the keys the settings nested under name are written as
+	// (see flattened): log_level for `log: {level: debug}`, timeout for
+	// `run: {timeout: 1m}`.
+	flat []string
+}
+
+// maxFlatShown is how many of the keys a nested mapping's settings are
+// written as an error names.
+const maxFlatShown = 3
+
+// flattened returns, for an unknown key whose value is a mapping, the
+// keys its nested keys are written as, in the file's order: KEY_SUB when
+// that is a setting (log: {level: …} is log_level), else SUB when it is
+// one (settings grouped under a command's name, run: {timeout: …}); nil
+// when val is no mapping or none of its keys is a setting. isKey reports
+// the keys the config file takes: the commands' settings, the injectors'
+// dotted settings and their names.
+func flattened(key string, val *yaml.Node, isKey func(string) bool) []string {
+	if val = deref(val); val.Kind != yaml.MappingNode || !settingName(key) {
+		return nil
+	}
+	var out []string
+	for j := 0; j+1 < len(val.Content); j += 2 {
+		sub := val.Content[j].Value
+		switch {
+		case !settingName(sub):
+		case isKey(key + "_" + sub):
+			out = append(out, key+"_"+sub)
+		case isKey(sub):
+			out = append(out, sub)
+		}
+	}
+	return out
 }
 
 // shown reports whether k's name is quoted in an error: it reads as a
@@ -85,6 +120,12 @@ func unknownKeys(keys []unknownKey) (line int, what string) {
 			detail = append(detail, "keys are written exactly, case and separators included: write "+k.want)
 		case k.near != "":
 			detail = append(detail, "did you mean "+k.near+"?")
+		case len(k.flat) > 0:
+			keys := strings.Join(k.flat[:min(len(k.flat), maxFlatShown)], ", ")
+			if len(k.flat) > maxFlatShown {
+				keys += fmt.Sprintf(" and %d more", len(k.flat)-maxFlatShown)
+			}
+			detail = append(detail, "settings are not nested: write "+keys+" at the top level")
 		}
 		switch {
 		case !k.shown():
