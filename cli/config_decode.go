@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding"
 	"errors"
 	"fmt"
@@ -100,7 +101,7 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		// A secret (a token) travels in an Authorization header: one
 		// that cannot is refused here, where it is known where it was
 		// given (never its value).
-		if p := httpx.TokenProblem(text); p != "" {
+		if p := cmp.Or(httpx.TokenProblem(text), tokenSpace(text)); p != "" {
 			return f.invalid(r, text, errors.New(p))
 		}
 	}
@@ -196,6 +197,22 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		dst.SetInt(n)
 	}
 	return nil
+}
+
+// tokenSpace is why a token holding a space is refused: a bearer token
+// has none (RFC 6750's b64token), and the header would read "Bearer
+// Bearer …" for a token copied with the word the header adds ("Bearer
+// abc", or "Token abc"), which the backend refuses, 401, after the inject
+// ran. "" for a token without one. The position is said, never the text.
+func tokenSpace(token string) string {
+	i := strings.IndexByte(token, ' ')
+	switch {
+	case i < 0:
+		return ""
+	case strings.EqualFold(token[:i], "bearer"):
+		return "starts with the word Bearer: give the token alone, the Authorization header adds Bearer before it"
+	}
+	return fmt.Sprintf("holds a space at byte %d: a bearer token has none; give the token alone", i)
 }
 
 // blankReason is why a blank value of f, a duration, an enum, a text
