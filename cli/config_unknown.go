@@ -113,7 +113,7 @@ func unknownKeys(keys []unknownKey) (line int, what string) {
 			detail = append(detail, "line "+strconv.Itoa(k.line))
 		}
 		switch {
-		case k.want != "" && framework.FoldName(k.name) != framework.FoldName(k.want):
+		case k.want != "" && fold.Name(k.name) != fold.Name(k.want):
 			// Not a spelling of the key: its environment variable's name.
 			detail = append(detail, "an environment variable's name: the config file's key is "+k.want)
 		case k.want != "":
