@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -132,6 +133,9 @@ func (s *Store) Move(ctx context.Context, from func(baseURL string) bool, to str
 		if ctx.Err() != nil { // the last look before the commit
 			return fmt.Errorf("outbox %s: move stopped, nothing moved: %w", s.path, context.Cause(ctx))
 		}
+		if len(moved) == 0 && len(sends) == 0 {
+			return errNothingMoved // rolled back: not even a commit
+		}
 		for _, in := range sends {
 			raw, err := json.Marshal(in)
 			if err != nil {
@@ -143,11 +147,18 @@ func (s *Store) Move(ctx context.Context, from func(baseURL string) bool, to str
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errNothingMoved) {
 		return MoveResult{}, err
 	}
 	return res, nil
 }
+
+// errNothingMoved ends the transaction of a Move that found nothing to
+// move (a backend the outbox holds no body for, or all of them being
+// sent): it changes nothing, and it is not committed either, which
+// would have written the file all the same (bbolt's meta page, its
+// transaction id).
+var errNothingMoved = errors.New("nothing to move")
 
 // moveBackends records base, the URL records were moved to, among the
 // backends the file knows (see Backends), and forgets the ones from
