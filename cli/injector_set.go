@@ -36,7 +36,7 @@ type injectorSet struct {
 }
 
 // builtInjector is one injector as the set built it: its executor (nil
-// when its factory panicked), its manifest (framework.ManifestOf; ok when
+// when its factory panicked), its manifest (framework.Registry.Manifest; ok when
 // it has one and Manifest did not panic), and the panic of its factory or
 // Manifest, a *hook.PanicError naming it and the method.
 type builtInjector struct {
@@ -61,7 +61,7 @@ func (s *injectorSet) load() {
 			b.ex, b.err = s.reg.New(name)
 			if b.err == nil {
 				var has bool
-				if b.m, has, b.err = framework.ManifestOf(name, b.ex); b.err == nil {
+				if b.m, has, b.err = s.reg.Manifest(name, b.ex); b.err == nil {
 					b.ok = has
 					s.ms = append(s.ms, b.m)
 				}
@@ -185,7 +185,7 @@ func (s *injectorSet) check(name string) error {
 }
 
 // paramsManifest is what --param values are decoded against: the
-// manifest of the injector registered under name (framework.ManifestOf:
+// manifest of the injector registered under name (framework.Registry.Manifest:
 // its params derived from its NewParams struct when it lists none), nil
 // when it has none. A panic of Manifest is the runtime's to report (exit
 // 3).

@@ -141,7 +141,7 @@ type Manifest struct {
 	// by "injectors" and as the contract's description.
 	Description string
 	// Params are the per-inject parameters: MustParamsSpec(NewParams()),
-	// never written by hand (left empty, ManifestOf derives them).
+	// never written by hand (left empty, Registry.Manifest derives them).
 	Params []Param
 	// Settings are the per-deployment values handed to Configure.
 	Settings []Setting

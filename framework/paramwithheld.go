@@ -45,7 +45,7 @@ func withhold(ex Executor, err error) error {
 	if !ok {
 		return err
 	}
-	m, _, merr := ManifestOf("", ex)
+	m, _, merr := manifestOf("", ex)
 	if merr != nil { // a panicking Manifest the runtime reports of its own
 		return WithholdParam(nil, name, err)
 	}

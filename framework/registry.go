@@ -25,7 +25,7 @@ type Registry struct {
 }
 
 // derived holds what is derived once from the executors built under one
-// name: its manifest (ManifestOf, kept once derived without a panic) and
+// name: its manifest (manifestOf, kept once derived without a panic) and
 // its params struct's fields (by the type NewParams returned last).
 type derived struct {
 	manifest atomic.Pointer[manifestOK]
@@ -38,7 +38,7 @@ type typeFields struct {
 	fields []paramField
 }
 
-// manifestOK is ManifestOf's manifest and ok.
+// manifestOK is manifestOf's manifest and ok.
 type manifestOK struct {
 	m  Manifest
 	ok bool
@@ -90,20 +90,31 @@ func (r *Registry) New(name string) (ex Executor, err error) {
 	return ex, err
 }
 
-// Manifest returns ManifestOf(name, ex) for ex, an executor New built
-// under name, derived once per name: the params struct's tags are parsed
-// by the first call, and later ones return that manifest (its slices and
+// Manifest returns the manifest of ex, an executor New built under name:
+// its Manifest, named name, and true; a manifest holding only the name and
+// false when ex has no Manifester. A manifest listing no params of an
+// executor that is a ParamsFactory gets those of its NewParams struct
+// (ParamsSpec), and true: the params a run decodes values against, and
+// the ones the injector's listing and its platform contract show. A panic
+// of Manifest, a bug of the injector, is an error naming the injector and
+// the method (a panic of NewParams, or a struct ParamsSpec refuses, leaves
+// the params out: the runtime reports it when the injector runs).
+//
+// It is derived once per name: the params struct's tags are parsed by
+// the first call, and later ones return that manifest (its slices and
 // maps shared: read-only). A panic of Manifest is not kept: the next call
-// derives it again. A name not registered here is derived each time.
+// derives it again. A name not registered here is derived each time; with
+// name "" (a caller that does not know it, as frameworktest) the manifest
+// keeps the name Manifest gives.
 func (r *Registry) Manifest(name string, ex Executor) (Manifest, bool, error) {
 	d := r.derivedOf(name)
 	if d == nil {
-		return ManifestOf(name, ex)
+		return manifestOf(name, ex)
 	}
 	if got := d.manifest.Load(); got != nil {
 		return got.m, got.ok, nil
 	}
-	m, ok, err := ManifestOf(name, ex)
+	m, ok, err := manifestOf(name, ex)
 	if err != nil {
 		return m, ok, err
 	}
@@ -144,18 +155,8 @@ func (r *Registry) derivedOf(name string) *derived {
 	return r.derived[name]
 }
 
-// ManifestOf returns the manifest of ex, the executor registered under
-// name: its Manifest, named name, and true; a manifest holding only the
-// name and false when ex has no Manifester. A manifest listing no params
-// of an executor that is a ParamsFactory gets those of its NewParams
-// struct (ParamsSpec), and true: the params a run decodes values against,
-// and the ones the injector's listing and its platform contract show. A
-// panic of Manifest, a bug of the injector, is a *hook.PanicError naming it
-// (one of NewParams, or a struct ParamsSpec refuses, leaves the params
-// out: the runtime reports it when the injector runs). With name "" (a
-// caller that does not know it) the manifest keeps the name Manifest
-// gives.
-func ManifestOf(name string, ex Executor) (m Manifest, ok bool, err error) {
+// manifestOf derives the manifest Registry.Manifest returns.
+func manifestOf(name string, ex Executor) (m Manifest, ok bool, err error) {
 	if mf, isManifester := ex.(Manifester); isManifester {
 		if err := hook.Call(name, "Manifest", func() error { m = mf.Manifest(); return nil }); err != nil {
 			return Manifest{Name: name}, true, err

@@ -64,20 +64,20 @@ func TestRegistryRecoversFactoryAndManifestPanics(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New(m) error = %v", err)
 	}
-	m, ok, err := framework.ManifestOf("m", ex)
+	m, ok, err := r.Manifest("m", ex)
 	if !errors.As(err, &pe) || !ok || m.Name != "m" || err.Error() != "injector m: Manifest panicked: bug" {
-		t.Errorf("ManifestOf(m) = %v, %v, %v", m, ok, err)
+		t.Errorf("Manifest(m) = %v, %v, %v", m, ok, err)
 	}
 }
 
-// ManifestOf names the manifest after the registered name; a caller that
+// Registry.Manifest names the manifest after the registered name; a caller that
 // does not know it ("") gets the name Manifest gives.
-func TestManifestOfName(t *testing.T) {
+func TestManifestName(t *testing.T) {
 	ex := &frameworktest.Executor{}
 	own := ex.Manifest().Name
 	for _, tt := range []struct{ name, want string }{{"registered", "registered"}, {"", own}} {
-		if m, ok, err := framework.ManifestOf(tt.name, ex); err != nil || !ok || m.Name != tt.want {
-			t.Errorf("ManifestOf(%q) = %q, %v, %v; want %q", tt.name, m.Name, ok, err, tt.want)
+		if m, ok, err := framework.NewRegistry().Manifest(tt.name, ex); err != nil || !ok || m.Name != tt.want {
+			t.Errorf("Manifest(%q) = %q, %v, %v; want %q", tt.name, m.Name, ok, err, tt.want)
 		}
 	}
 }
@@ -99,10 +99,10 @@ func (factoryOnly) NewParams() any { return &factoryOnlyParams{Port: 80} }
 // The manifest of an injector with a ParamsFactory and no Manifester lists
 // its struct's params: what run decodes against, the listing shows and the
 // platform contract declares.
-func TestManifestOfParamsFactory(t *testing.T) {
-	m, ok, err := framework.ManifestOf("bare", factoryOnly{})
+func TestManifestParamsFactory(t *testing.T) {
+	m, ok, err := framework.NewRegistry().Manifest("bare", factoryOnly{})
 	if err != nil || !ok || m.Name != "bare" {
-		t.Fatalf("ManifestOf = %+v, %v, %v", m, ok, err)
+		t.Fatalf("Manifest = %+v, %v, %v", m, ok, err)
 	}
 	var names []string
 	for _, p := range m.Params {

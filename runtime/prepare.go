@@ -78,7 +78,7 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	}
 	p := &Prepared{Request: req, executor: ex, source: rt.sigs.ResolveSourceIP}
 	// The manifest the injector's listing and its platform contract show
-	// (framework.ManifestOf, derived once per injector by the registry); a
+	// (framework.Registry.Manifest, derived once per injector by the registry); a
 	// panic of Manifest is a *hook.PanicError.
 	m, hasManifest, err := rt.registry.Manifest(req.Injector, ex)
 	if err != nil {

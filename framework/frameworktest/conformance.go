@@ -42,7 +42,7 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 // ConformanceWith checks that ex keeps the Executor contract, the way
 // testing/fstest.TestFS checks a file system. It reports every broken rule
 // through t (any testing.TB; with a *testing.T each group is a subtest):
-//   - manifest, as the runtime sees it (framework.ManifestOf: params left
+//   - manifest, as the runtime sees it (framework.Registry.Manifest: params left
 //     empty are those of NewParams; named Options.Name when it is set,
 //     the manifest's own name logged when it differs): its own name
 //     given, an injector name (framework.ValidateInjectorName), a known
@@ -129,7 +129,7 @@ func ConformanceWith(t testing.TB, ex framework.Executor, o Options) {
 	defer log.close()
 	c := &checker{ex: ex, o: o, log: zaptest.NewLogger(log)}
 	if _, ok := ex.(framework.Manifester); ok {
-		c.m, _, c.manifestErr = framework.ManifestOf("", ex)
+		c.m, _, c.manifestErr = framework.NewRegistry().Manifest("", ex)
 		c.hasManifest = c.manifestErr == nil
 	}
 	if c.o.Name == "" {
@@ -173,7 +173,7 @@ type checker struct {
 	ex  framework.Executor
 	o   Options
 	log *zap.Logger
-	// m is the manifest of ex as the runtime sees it (framework.ManifestOf:
+	// m is the manifest of ex as the runtime sees it (framework.Registry.Manifest:
 	// params left empty are those of NewParams), with the name Manifest
 	// gives; hasManifest is false when ex has none or when Manifest
 	// panicked (manifestErr).

@@ -17,7 +17,7 @@ const (
 type Options struct {
 	// Name is the name the executor is registered under (RegistryConformance
 	// sets it; default: its manifest's name): the executor is checked as the
-	// runtime names it (the live inject's Injector; framework.ManifestOf
+	// runtime names it (the live inject's Injector; framework.Registry.Manifest
 	// under that name). A
 	// manifest naming itself otherwise is logged, not failed: a binary may
 	// register an injector under another name (reg.Register("shodan", …)),

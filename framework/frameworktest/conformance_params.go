@@ -31,7 +31,7 @@ func (c *checker) checkManifest(t testing.TB) {
 		t.Errorf("the manifest's name: %v", err)
 	}
 	if c.o.Name != "" && m.Name != c.o.Name {
-		// The runtime names it as registered (framework.ManifestOf), and
+		// The runtime names it as registered (framework.Registry.Manifest), and
 		// renames its settings' keys in Configure's refusals.
 		// The line says what the difference does and how to end it: a
 		// typo in either name read as a choice (tester t155).

@@ -53,7 +53,7 @@ func TestConformancePassesAnExecutorWaitingOnCtx(t *testing.T) {
 }
 
 // TestRegistryConformance: an executor passes under its manifest's name
-// and, as the runtime runs it (framework.ManifestOf names it as
+// and, as the runtime runs it (framework.Registry.Manifest names it as
 // registered; its settings' keys are renamed), under another one, which
 // the live inject carries and a log line says. Tester t148 (h224): one
 // registered under another name, as docs/writing-an-injector.md offers

@@ -38,7 +38,7 @@ func InjectWith(t testing.TB, ex framework.Executor, opts ...InjectOption) *fram
 	t.Helper()
 	in := &framework.Inject{ID: InjectID, Log: zaptest.NewLogger(t),
 		ExpectationTypes: []framework.ExpectationType{framework.Detection}}
-	switch m, ok, err := framework.ManifestOf("", ex); {
+	switch m, ok, err := framework.NewRegistry().Manifest("", ex); {
 	case err != nil:
 		t.Errorf("frameworktest: %v", err)
 	case ok:

@@ -188,7 +188,7 @@ func manifestsOf(r *framework.Registry, names []string) ([]framework.Manifest, e
 		if err != nil {
 			return nil, fmt.Errorf("-register: %w", err)
 		}
-		m, _, err := framework.ManifestOf(name, ex)
+		m, _, err := r.Manifest(name, ex)
 		if err != nil {
 			return nil, fmt.Errorf("-register: %w", err)
 		}
