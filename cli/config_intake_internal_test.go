@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -121,5 +122,59 @@ func TestConfigFileTextTaken(t *testing.T) {
 				t.Errorf("inject_id = %q, want a1", got)
 			}
 		})
+	}
+}
+
+// problemLine, which decodes each prefix of a refused file again, stops
+// past maxProblemBytes decoded, the decoder's own line named then: a
+// config file of a few megabytes with a problem at its end cost minutes of
+// CPU before its error (BenchmarkYAMLErrorLargeFile). A small file's
+// problem is still found on its line.
+func TestProblemLineBounded(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		lines     int // comment lines of 2 KiB before the problem
+		wantFound bool
+	}{
+		{"small file", 3, true},
+		{"prefixes past the bound", 200, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			data := bigYAMLProblem(tt.lines)
+			err := decodeAll(data)
+			m := yamlProblem().FindStringSubmatch(err.Error())
+			if m == nil {
+				t.Fatalf("decoder error %v", err)
+			}
+			got := problemLine(data, m[2])
+			if want := tt.lines + 1; tt.wantFound && got != want {
+				t.Errorf("problemLine = %d, want %d", got, want)
+			}
+			if !tt.wantFound && got != 0 {
+				t.Errorf("problemLine = %d, want 0: past %d bytes decoded", got, maxProblemBytes)
+			}
+			// Either way the error names the problem's line.
+			path := filepath.Join(t.TempDir(), "c.yaml")
+			if want := path + ":" + strconv.Itoa(tt.lines+1) + ": yaml: did not find expected"; !strings.Contains(yamlError(path, data, err).Error(), want) {
+				t.Errorf("error %q does not say %q", yamlError(path, data, err), want)
+			}
+		})
+	}
+}
+
+// bigYAMLProblem is a config file of lines comment lines of 2 KiB, then a
+// flow list left open: a problem at its end.
+func bigYAMLProblem(lines int) []byte {
+	comment := "# " + strings.Repeat("x", 2<<10-3) + "\n"
+	return []byte(strings.Repeat(comment, lines) + "timeout: [1m\n")
+}
+
+// BenchmarkYAMLErrorLargeFile: the error of a config file of nearly
+// maxConfigSize (2000 lines of 2 KiB) with a problem on its last line.
+func BenchmarkYAMLErrorLargeFile(b *testing.B) {
+	data := bigYAMLProblem(2000)
+	err := decodeAll(data)
+	for b.Loop() {
+		_ = yamlError("c.yaml", data, err)
 	}
 }

@@ -23,6 +23,13 @@ var yamlProblem = sync.OnceValue(func() *regexp.Regexp {
 // few dozen.
 const maxProblemLines = 5000
 
+// maxProblemBytes bounds the bytes yamlError decodes again, all the
+// prefixes it tries together (a tenth of a second): each prefix is decoded
+// whole, so the lines alone let a file of maxConfigSize with a problem at
+// its end cost thousands of decodes of megabytes, minutes of CPU before
+// the error. Past it, the decoder's own line is named.
+const maxProblemBytes = 2 << 20
+
 // yamlError is the usage error of a config file the YAML decoder refused
 // with err: "config file c.yaml:2: yaml: <problem>", naming the line of
 // the problem. The decoder's own line is often an earlier one: it counts
@@ -81,14 +88,18 @@ func lineCount(data []byte) int {
 }
 
 // problemLine returns the first line n such that the YAML decoder refuses
-// the first n lines of data with problem, 0 when none does.
+// the first n lines of data with problem, 0 when none does or finding it
+// would decode more than maxProblemBytes.
 func problemLine(data []byte, problem string) int {
-	end := 0
+	end, decoded := 0, 0
 	for n := 1; end < len(data) && n <= maxProblemLines; n++ {
 		if i := bytes.IndexByte(data[end:], '\n'); i >= 0 {
 			end += i + 1
 		} else {
 			end = len(data)
+		}
+		if decoded += end; decoded > maxProblemBytes {
+			return 0
 		}
 		err := decodeAll(data[:end])
 		if err == nil {
