@@ -159,7 +159,10 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	// A message may have been delivered before when the broker says so,
 	// or when this process knows its inject (see sentBefore): the flag
 	// alone is not to be relied on.
-	redelivered := d.Redelivered || h.sentBefore(id)
+	redelivered, startsErr := d.Redelivered, error(nil)
+	if !redelivered {
+		redelivered, startsErr = h.sentBefore(id) // outbox.ErrLocked: paused below
+	}
 	if redelivered {
 		h.received(d, true, injector)
 	}
@@ -187,15 +190,25 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			endFlight(err)
 		}
 	}()
+	if startsErr != nil {
+		h.received(d, false, injector) // counted once, as a room check's pause is
+		return h.lockedPause(ctx, id, "the injects' starts", startsErr)
+	}
 	// Only a message that may have been delivered before can find its
 	// callback stored by an earlier run: a message nothing knows of costs
 	// no outbox read.
-	if redelivered && h.cfg.Store != nil && h.waiting(id) {
-		h.log.Info("terminal callback already in the outbox; message acknowledged without running the inject again",
-			injectField(ctx, id), zap.String("outbox", h.cfg.Store.Path()))
-		h.forgetStarts(id)
-		h.signal()
-		return nil
+	if redelivered && h.cfg.Store != nil {
+		found, err := h.waiting(id)
+		if errors.Is(err, outbox.ErrLocked) {
+			return h.lockedPause(ctx, id, "its stored callback", err)
+		}
+		if found {
+			h.log.Info("terminal callback already in the outbox; message acknowledged without running the inject again",
+				injectField(ctx, id), zap.String("outbox", h.cfg.Store.Path()))
+			h.forgetStarts(id)
+			h.signal()
+			return nil
+		}
 	}
 	waited := false
 	if !redelivered {
@@ -206,19 +219,26 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			return err
 		}
 	}
-	letGo := h.holdOutbox(!redelivered) // the note read below rides on it
+	ctx, letGo, release, err := h.holdOrReserve(ctx, id, !redelivered) // the note read below rides on the hold
 	defer letGo()
+	if err != nil {
+		return err
+	}
+	if release != nil {
+		defer release()
+	}
 	if !redelivered && h.sentRecently(ctx, id, false, nil) {
 		return nil
 	}
 	if waited {
 		h.reopenAfterWait(ctx, id)
 	}
-	ctx, release, err := h.reserve(ctx, id)
-	if err != nil {
-		return err
+	if release == nil {
+		if ctx, release, err = h.reserve(ctx, id); err != nil {
+			return err
+		}
+		defer release()
 	}
-	defer release()
 	joined := false
 	var status string
 	var statusErr error

@@ -63,5 +63,9 @@ func (h *Handler) Abandon() { h.abandon.fire() }
 // acknowledged by the shutdown, the result resent from the outbox.
 func (h *Handler) Kept(body []byte) bool {
 	id := injectIDOf(body)
-	return h.cfg.Store != nil && id != "" && h.waiting(id)
+	if h.cfg.Store == nil || id == "" {
+		return false
+	}
+	found, _ := h.waiting(id) // not known to wait: the message goes back to the queue
+	return found
 }

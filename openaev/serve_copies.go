@@ -170,8 +170,10 @@ func (h *Handler) launchedAgain(ctx context.Context, id string, in InjectState, 
 
 // waiting reports whether a terminal callback of inject id already waits
 // in the outbox: its message is a redelivery after the consumer that ran
-// it stopped, and the result will be resent from the outbox.
-func (h *Handler) waiting(id string) bool {
-	_, found, err := h.cfg.Store.PendingOf(id, h.cfg.Processor.profile.Owns)
-	return err == nil && found
+// it stopped, and the result will be resent from the outbox. err is the
+// outbox's failure to say (outbox.ErrLocked: another process keeps it
+// locked past the lock timeout), found false then.
+func (h *Handler) waiting(id string) (found bool, err error) {
+	_, found, err = h.cfg.Store.PendingOf(id, h.cfg.Processor.profile.Owns)
+	return err == nil && found, err
 }

@@ -1,12 +1,14 @@
 package openaev
 
 import (
+	"errors"
 	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // Which messages may have been delivered before. The broker's redelivered
@@ -42,22 +44,34 @@ const lostMemory = 24 * time.Hour
 
 // known is what a Handler remembers of the injects it handled (see above).
 type known struct {
-	loaded sync.Once // the outbox's starts read into unfinished
-
 	mu         sync.Mutex
+	loaded     bool                 // the outbox's starts read into unfinished (see startsLoaded)
+	loading    *startsRead          // the read of them in flight, nil when none
 	unfinished map[string]struct{}  // starts of earlier processes that ended during the run
 	lost       map[string]time.Time // when each lost handling is forgotten
 	pruneAt    time.Time
 }
 
+// startsRead is a read of the outbox's starts in flight: err, set before
+// done is closed, is the lock of another process it met (nil once read).
+type startsRead struct {
+	done chan struct{}
+	err  error
+}
+
 // sentBefore reports whether this process knows inject id (see above):
 // its message may have been delivered before, whatever the broker's flag.
-func (h *Handler) sentBefore(id string) bool {
+// It fails only when another process keeps the outbox locked past the
+// lock timeout at the process's first read of its starts (outbox.ErrLocked):
+// that read is made again by the next message, and this one is paused.
+func (h *Handler) sentBefore(id string) (bool, error) {
 	if h.cfg.Processor.flights.running(id) != nil {
-		return true
+		return true, nil
 	}
 	if h.cfg.Store != nil {
-		h.known.loaded.Do(h.loadStarts)
+		if err := h.startsLoaded(); err != nil {
+			return false, err
+		}
 	}
 	k := &h.known
 	k.mu.Lock()
@@ -65,19 +79,60 @@ func (h *Handler) sentBefore(id string) bool {
 	until, lost := k.lost[id]
 	k.mu.Unlock()
 	if unfinished || lost && h.now().Before(until) {
-		return true
+		return true, nil
 	}
-	return h.cfg.Processor.profile.knowsComplete(id)
+	return h.cfg.Processor.profile.knowsComplete(id), nil
 }
 
-// loadStarts reads once the injects whose starts ended unfinished with
-// their process (see startRun).
-func (h *Handler) loadStarts() {
+// startsLoaded reads the outbox's starts once (see loadStarts). A read
+// that met another process's lock past the lock timeout is not the one:
+// its error is returned, to the messages that waited for that read too
+// (none waits for the lock twice), and the next message reads them again.
+// Any other failure is said once, and the starts are not read again.
+func (h *Handler) startsLoaded() error {
+	k := &h.known
+	k.mu.Lock()
+	if k.loaded {
+		k.mu.Unlock()
+		return nil
+	}
+	if r := k.loading; r != nil {
+		k.mu.Unlock()
+		<-r.done
+		return r.err
+	}
+	r := &startsRead{done: make(chan struct{})}
+	k.loading = r
+	k.mu.Unlock()
+	defer func() {
+		k.mu.Lock()
+		k.loading = nil
+		k.mu.Unlock()
+		close(r.done)
+	}()
+	if err := h.loadStarts(); errors.Is(err, outbox.ErrLocked) {
+		r.err = err
+		return err
+	}
+	k.mu.Lock()
+	k.loaded = true
+	k.mu.Unlock()
+	return nil
+}
+
+// loadStarts reads the injects whose starts ended unfinished with their
+// process (see startRun). It returns the lock of another process that
+// kept the outbox past the lock timeout, saying nothing (the pause it
+// starts says it); another failure is logged.
+func (h *Handler) loadStarts() error {
 	runs, err := h.cfg.Store.Starts()
+	if errors.Is(err, outbox.ErrLocked) {
+		return err
+	}
 	if err != nil {
 		h.log.Warn("the injects' starts cannot be read from the outbox: a message sent again without the broker's redelivered flag "+
 			"is not recognised by them", zap.String("outbox", h.cfg.Store.Path()), zap.Error(err))
-		return
+		return nil
 	}
 	k := &h.known
 	k.mu.Lock()
@@ -91,6 +146,7 @@ func (h *Handler) loadStarts() {
 		}
 		k.unfinished[r.InjectID] = struct{}{}
 	}
+	return nil
 }
 
 // NoteAckLost remembers inject id, whose message's acknowledgement was lost

@@ -23,7 +23,7 @@ func BenchmarkSentBefore(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if h.sentBefore("i-unknown") {
+		if known, _ := h.sentBefore("i-unknown"); known {
 			b.Fatal("an unknown inject known")
 		}
 	}

@@ -200,13 +200,51 @@ func (h *Handler) sized(n int64) {
 // holdOutbox keeps the outbox file open, when first (a first delivery:
 // nothing is waited for between its room check and its start's record),
 // until the function returned is called: the two share one opening of a
-// shared file. A file another process holds is not waited for here.
-func (h *Handler) holdOutbox(first bool) (letGo func()) {
+// shared file. A file another process holds is not waited for here:
+// locked says so, and the room check, which waits for it up to the lock
+// timeout, then comes before any other read (see HandleDelivery), so
+// that a lock held past it pauses the consumption after one wait.
+func (h *Handler) holdOutbox(first bool) (letGo func(), locked bool) {
 	if h.cfg.Store == nil || !first {
-		return func() {}
+		return func() {}, false
 	}
-	release, _ := h.cfg.Store.Hold() // a failure is met again by the room check
-	return release
+	release, err := h.cfg.Store.Hold() // any other failure is met again by the room check
+	return release, errors.Is(err, outbox.ErrLocked)
+}
+
+// holdOrReserve holds the outbox file for a first delivery (see
+// holdOutbox). When another process holds it, the room is checked at once
+// (see reserve), before the notes of the completes sent are read: that
+// check waits for the lock up to the lock timeout and pauses the
+// consumption if it lasts, where each read would wait as long. release,
+// then set, ends the room reserved (nil: not reserved yet).
+func (h *Handler) holdOrReserve(ctx context.Context, id string, first bool) (_ context.Context, letGo, release func(), err error) {
+	letGo, locked := h.holdOutbox(first)
+	if !locked {
+		return ctx, letGo, nil, nil
+	}
+	if ctx, release, err = h.reserve(ctx, id); err != nil {
+		return ctx, letGo, nil, err
+	}
+	letGo, _ = h.holdOutbox(true) // the lock was let go within the wait
+	return ctx, letGo, release, nil
+}
+
+// lockedPause is the serve.PauseError of a message of inject id whose
+// handling found the outbox locked by another process past the lock
+// timeout (err, outbox.ErrLocked) as it read it (what: its room, the
+// injects' starts, its stored callback): the first read to meet the lock
+// pauses the consumption, so the message is kept after one lock timeout,
+// not one per read, and /healthz says it from then on (see lastCheck).
+// It is said once, one WARN. Nothing of the inject has run.
+func (h *Handler) lockedPause(ctx context.Context, id, what string, err error) error {
+	reason := lockedOut + err.Error()
+	h.room.last.Store(&reason)
+	h.log.Warn("inject not run: another process holds the outbox's lock past the lock timeout, so the room for its result "+
+		"cannot be checked; the message is kept and handled again once the lock is free",
+		injectField(ctx, id), zap.String("outbox", h.cfg.Store.Path()), zap.String("reading", what), zap.String("reason", reason))
+	return &serve.PauseError{Err: fmt.Errorf("inject %s not run: the outbox not read (%s): %w", id, what, err),
+		Reason: reason, Current: h.lastCheck, Wait: h.waitRoom}
 }
 
 // reserve reserves the room of inject id's result in the outbox, and
@@ -224,11 +262,7 @@ func (h *Handler) reserve(ctx context.Context, id string) (_ context.Context, re
 	ok, need, _, _, reason, locked := h.fitsOrWhy()
 	if locked != nil {
 		h.room.mu.Unlock()
-		h.log.Warn("inject not run: another process holds the outbox's lock past the lock timeout, so the room for its result "+
-			"cannot be checked; the message is kept and handled again once the lock is free",
-			injectField(ctx, id), zap.String("outbox", h.cfg.Store.Path()), zap.String("reason", reason))
-		return ctx, nil, &serve.PauseError{Err: fmt.Errorf("inject %s not run: its outbox room not checked: %w", id, locked),
-			Reason: reason, Current: h.lastCheck, Wait: h.waitRoom}
+		return ctx, nil, h.lockedPause(ctx, id, "room", locked)
 	}
 	if ok {
 		h.room.reserved += need
