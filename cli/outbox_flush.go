@@ -26,7 +26,7 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv, before *laterListing)
 		// Failed before doing anything (a corrupt outbox, a full disk):
 		// no line of counts, the error only.
 		if outbox.NotWritable(err) {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing was sent, the bodies stay pending (make room on its file system, then flush again)", err)}
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing was sent, the bodies stay pending (%s, then flush again)", err, roomFix(err))}
 		}
 		return flushError(err)
 	}
@@ -53,13 +53,10 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv, before *laterListing)
 		return flushError(err)
 	case err != nil && c.Context.Err() != nil:
 		return interruptedFlush(c, res, byProfile)
+	case unnotedOnly(res, err):
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing was sent, the bodies stay pending (%s, then flush again)", unnotedErr(res), roomFix(unnotedErr(res)))}
 	case err != nil:
 		return flushError(err)
-	case res.Unnoted > 0 && res.Unnoted == res.Failed && res.Delivered+res.Superseded+res.Rejected == 0:
-		// Claimed, but the attempt could not be noted beside the outbox
-		// (a full disk): nothing was posted, as for a flush that could
-		// not claim a body.
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing was sent, the bodies stay pending (make room on its file system, then flush again)", unnotedErr(res))}
 	case res.Refused > 0:
 		refused, fix := refusedCredentials(e.cfg.backend())
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s: %s left pending, not moved to the dead list (flush again with %s)", refused,
@@ -81,7 +78,7 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv, before *laterListing)
 			byProfile.counted(func(r outbox.FlushResult) int { return r.Failed + r.Rejected }), refused, o.name(), shellWord(e.store.Path()))}
 		ee.Hint = joinHints(e.notFoundHint(res.Rejection, res.Delivered), e.tooLargeHint(res.Rejection), refusedHint(res.Rejection, "<id>"))
 		if res.Unnoted > 0 {
-			ee.Hint = joinHints(ee.Hint, fmt.Sprintf("%d of them not sent: %v (make room on its file system, then flush again)", res.Unnoted, unnotedErr(res)))
+			ee.Hint = joinHints(ee.Hint, fmt.Sprintf("%d of them not sent: %v (%s, then flush again)", res.Unnoted, unnotedErr(res), roomFix(unnotedErr(res))))
 		}
 		if res.AskedWait > 0 && res.Failed > 0 {
 			ee.Hint = joinHints(ee.Hint, askedWaitHint(res.AskedWait))

@@ -15,9 +15,12 @@ import (
 
 // A flush whose outbox sits on a full disk exits 2, saying that the disk
 // is full and that nothing was sent, the bodies pending as they were.
-// Sixteen bodies of 2 KB: it cannot even claim one, the outbox unusable as
-// a full or read-only one is (it exited 1, as for bodies the backend did
-// not take, the disk's error alone). One small body, where the outbox file
+// Sixteen bodies of 2 KB: it mostly cannot even claim one, the outbox
+// unusable as a full or read-only one is (it exited 1, as for bodies the
+// backend did not take, the disk's error alone); about one time in twenty
+// bbolt finds room for the claim, and the give-back of the bodies claimed
+// ahead fails once no note could be written (see unnotedOnly: it exited
+// 1 then). One small body, where the outbox file
 // itself still has room (bbolt reuses its free pages): it claims the body
 // but cannot note its attempt beside the outbox, and posts nothing (it
 // exited 1, "1 signature body not delivered (see: injectkit outbox

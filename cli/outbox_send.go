@@ -310,5 +310,5 @@ func (e *outboxEnv) retryUnnoted(o Options, r outbox.Record, err error) error {
 		state, again = "is pending", "flush again"
 	}
 	fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): not sent\n", r.ID, r.InjectID, r.ChunkIndex, r.TotalChunks)
-	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing was sent, %d (inject %s) %s (make room on its file system, then %s)", err, r.ID, r.InjectID, state, again)}
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing was sent, %d (inject %s) %s (%s, then %s)", err, r.ID, r.InjectID, state, roomFix(err), again)}
 }
