@@ -170,7 +170,7 @@ func (o *origins) namedExit(err error) error {
 // paramErr is the error of the --param pair c.Params[i] (key=value) that
 // its injector refuses: the pair as the user wrote it and where, then why.
 // A value the refusal withholds (a setting's, a secret's: see
-// framework.ParseParam) is never quoted: the pair is shown as its key.
+// framework.Manifest.ParseParam) is never quoted: the pair is shown as its key.
 func (c *runConfig) paramErr(i int, err error) error {
 	kv := c.Params[i]
 	reason := err.Error()

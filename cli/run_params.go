@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -51,10 +50,10 @@ func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
 			// the injector refuses (a secret's withheld), whatever the
 			// profile.
 			err := &signatures.ValidationError{Field: "params." + k, Value: v, Reason: k + " given twice"}
-			return &paramRefusal{i: i, err: signatures.WithholdSecret(framework.WithholdParam(m, k, err), redact)}
+			return &paramRefusal{i: i, err: signatures.WithholdSecret(m.WithholdParam(k, err), redact)}
 		}
 		seen[k] = true
-		val, err := framework.ParseParam(m, k, v)
+		val, err := m.ParseParam(k, v)
 		switch {
 		case err != nil && cfg.openAEV():
 			// The runtime refuses it, as an inject file's param, and the

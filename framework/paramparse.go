@@ -15,11 +15,16 @@ import (
 // gives "1m30s"; negative durations are rejected). Without a manifest entry
 // the value stays a string. An error is a *signatures.ValidationError on
 // "params.<key>", without the value for a key named as one of m's settings
-// or like a secret (see withhold).
-func ParseParam(m *Manifest, key, value string) (any, error) {
+// or like a secret (see WithholdParam). m may be nil: no manifest.
+//
+// The command line (--param, the config file's and INJECTKIT_PARAM's
+// pairs) and the openaev profile (a form's fields) read a param's text
+// with it, as DecodeParams reads an inject file's values; an injector has
+// no need of it: its params reach it decoded.
+func (m *Manifest) ParseParam(key, value string) (any, error) {
 	v, err := parseParam(m, key, value)
 	if err != nil {
-		return nil, WithholdParam(m, key, err)
+		return nil, m.WithholdParam(key, err)
 	}
 	return v, nil
 }

@@ -78,7 +78,7 @@ func TestDecodeParamsOutOfRange(t *testing.T) {
 			}
 			// --param: the same reason, said by ParseParam or, past it,
 			// by DecodeParams (the ranges of types narrower than int).
-			v, err := framework.ParseParam(&m, tt.key, tt.value)
+			v, err := m.ParseParam(tt.key, tt.value)
 			if err == nil {
 				_, err = framework.DecodeParams(sized{}, map[string]any{tt.key: v})
 			}
@@ -104,7 +104,7 @@ func TestParseParamOutOfRange(t *testing.T) {
 		{"wait", "1e400", "too long: at most 2562047h (292 years)"},
 		{"wait", "-1e400", "negative duration"},
 	} {
-		_, err := framework.ParseParam(m, tt.key, tt.value)
+		_, err := m.ParseParam(tt.key, tt.value)
 		var ve *signatures.ValidationError
 		if !errors.As(err, &ve) || ve.Value != tt.value || ve.Reason != tt.reason {
 			t.Errorf("%s=%s: err = %v, want %s", tt.key, tt.value, err, tt.reason)
@@ -173,7 +173,7 @@ func TestParamSpellingsAgree(t *testing.T) {
 				fromFile, fileErr = framework.DecodeParams(scanner{}, file)
 			}
 			var fromFlag any
-			v, flagErr := framework.ParseParam(&m, tt.key, tt.text)
+			v, flagErr := m.ParseParam(tt.key, tt.text)
 			if flagErr == nil {
 				fromFlag, flagErr = framework.DecodeParams(scanner{}, map[string]any{"token": "t", tt.key: v})
 			}
@@ -281,7 +281,7 @@ func TestParamSpellingHint(t *testing.T) {
 	} {
 		t.Run(tt.key, func(t *testing.T) {
 			m := timed{}.Manifest()
-			_, perr := framework.ParseParam(&m, tt.key, "5s")
+			_, perr := m.ParseParam(tt.key, "5s")
 			_, derr := framework.DecodeParams(timed{}, map[string]any{tt.key: "5s"})
 			for how, err := range map[string]error{"ParseParam": perr, "DecodeParams": derr} {
 				var ve *signatures.ValidationError
@@ -328,7 +328,7 @@ func TestParamRoundsToZeroAdvice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
-			_, perr := framework.ParseParam(m, tt.key, "1e-10")
+			_, perr := m.ParseParam(tt.key, "1e-10")
 			raw := map[string]any{"need": "1s", tt.key: 1e-10}
 			_, derr := framework.DecodeParams(pauser{}, raw)
 			for name, err := range map[string]error{"ParseParam": perr, "DecodeParams": derr} {

@@ -58,7 +58,7 @@ func TestWholeParamsExactByEveryIntake(t *testing.T) {
 			}
 			fromFile, fileErr := framework.DecodeParams(ex, file)
 			var fromFlag any
-			v, flagErr := framework.ParseParam(&m, tt.key, tt.text)
+			v, flagErr := m.ParseParam(tt.key, tt.text)
 			if flagErr == nil {
 				fromFlag, flagErr = framework.DecodeParams(ex, map[string]any{tt.key: v})
 			}

@@ -178,7 +178,7 @@ func TestParseParam(t *testing.T) {
 		{"PORT", "22", nil, "unknown parameter; keys are case-sensitive: write port"},
 	}
 	for _, tt := range tests {
-		got, err := framework.ParseParam(&m, tt.key, tt.value)
+		got, err := m.ParseParam(tt.key, tt.value)
 		if tt.reason != "" {
 			wantValue := tt.value
 			if strings.HasPrefix(tt.reason, "unknown parameter") {
@@ -196,12 +196,12 @@ func TestParseParam(t *testing.T) {
 	}
 	// What ParseParam returns decodes to what it said.
 	raw := map[string]any{"token": "t"}
-	raw["wait"], _ = framework.ParseParam(&m, "wait", "90")
+	raw["wait"], _ = m.ParseParam("wait", "90")
 	v, err := framework.DecodeParams(scanner{}, raw)
 	if err != nil || v.(*scanParams).Wait != 90*time.Second {
 		t.Errorf("wait=90 decoded to %+v, %v; want 90s", v, err)
 	}
-	if got, err := framework.ParseParam(nil, "anything", "x"); got != "x" || err != nil {
+	if got, err := (*framework.Manifest)(nil).ParseParam("anything", "x"); got != "x" || err != nil {
 		t.Errorf("ParseParam without a manifest = %v, %v", got, err)
 	}
 }

@@ -130,7 +130,7 @@ func ParamsSpec(v any) ([]Param, error) {
 		// The example is read as the help's example gives it, range
 		// included: one out of min= and max= makes an example that exits 2.
 		if p.Example != "" {
-			if _, err := ParseParam(&Manifest{Params: []Param{p}}, p.Name, p.Example); err != nil {
+			if _, err := (&Manifest{Params: []Param{p}}).ParseParam(p.Name, p.Example); err != nil {
 				return nil, fmt.Errorf("%w: field %s: example: %w", ErrParamsSpec, f.goName, err)
 			}
 		}

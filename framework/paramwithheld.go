@@ -34,7 +34,7 @@ func secretName(name string) bool {
 }
 
 // withhold returns a param's refusal err (a *signatures.ValidationError
-// on "params.<name>") as WithholdParam returns it with the manifest ex
+// on "params.<name>") as Manifest.WithholdParam returns it with the manifest ex
 // gives; any other error as it is.
 func withhold(ex Executor, err error) error {
 	var ve *signatures.ValidationError
@@ -47,9 +47,9 @@ func withhold(ex Executor, err error) error {
 	}
 	m, _, merr := manifestOf("", ex)
 	if merr != nil { // a panicking Manifest the runtime reports of its own
-		return WithholdParam(nil, name, err)
+		return (*Manifest)(nil).WithholdParam(name, err)
 	}
-	return WithholdParam(&m, name, err)
+	return m.WithholdParam(name, err)
 }
 
 // WithholdParam returns err, the refusal of the value given to the param
@@ -64,8 +64,11 @@ func withhold(ex Executor, err error) error {
 // its Reason says, in every path it takes (error, log, the platform's message). An unknown
 // param naming a setting is told where the setting is given.
 // m may be nil (no settings); any other error is returned as it is.
-// ParseParam, DecodeParams and CheckParams withhold their refusals so.
-func WithholdParam(m *Manifest, name string, err error) error {
+// ParseParam, DecodeParams and CheckParams withhold their refusals so,
+// and the command line and the openaev profile a refusal of their own of
+// a param (one given twice, a form field that is not text); an injector
+// has no need of it.
+func (m *Manifest) WithholdParam(name string, err error) error {
 	var ve *signatures.ValidationError
 	if !errors.As(err, &ve) {
 		return err

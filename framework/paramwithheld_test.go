@@ -77,7 +77,7 @@ func TestParamValueWithheld(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
 			var refusals []error
-			if _, err := framework.ParseParam(&m, tt.key, tt.value); err != nil || tt.key != "auth_token" {
+			if _, err := m.ParseParam(tt.key, tt.value); err != nil || tt.key != "auth_token" {
 				refusals = append(refusals, err) // auth_token's value is refused by Validate alone
 			}
 			_, err := framework.DecodeParams(ex, map[string]any{tt.key: tt.value})

@@ -156,17 +156,17 @@ func paramField(p framework.Param) (field, *ValidationError) {
 		// A default that is no value of the param is refused by
 		// framework.ValidateManifest, which ValidateManifest calls first.
 		f = newField(p.Name, label, "number")
-		if n, err := framework.ParseParam(&framework.Manifest{Params: []framework.Param{p}}, p.Name, p.Default); p.Default != "" && err == nil {
+		if n, err := (&framework.Manifest{Params: []framework.Param{p}}).ParseParam(p.Name, p.Default); p.Default != "" && err == nil {
 			f.DefaultValue = n
 		}
 	case framework.ParamBool:
 		// ContractCheckbox's defaultValue is a boolean (false when none).
-		// The default is read as the param itself is (framework.ParseParam:
+		// The default is read as the param itself is (framework.Manifest.ParseParam:
 		// "1", "True", "t" are true), so that the box shows what the
 		// injector runs with when left alone.
 		f = newField(p.Name, label, "checkbox")
 		f.DefaultValue = false
-		if b, err := framework.ParseParam(&framework.Manifest{Params: []framework.Param{p}}, p.Name, p.Default); p.Default != "" && err == nil {
+		if b, err := (&framework.Manifest{Params: []framework.Param{p}}).ParseParam(p.Name, p.Default); p.Default != "" && err == nil {
 			f.DefaultValue = b
 		}
 	case framework.ParamEnum:

@@ -66,7 +66,7 @@ func TestFormDefaultsDecodeToManifestDefaults(t *testing.T) {
 						if !sent {
 							continue // the injector's default applies
 						}
-						want, err := framework.ParseParam(&m, p.Name, p.Default)
+						want, err := m.ParseParam(p.Name, p.Default)
 						if p.Default == "" || err != nil {
 							t.Errorf("param %s: the form sent %q, decoded to %#v; the manifest has no default",
 								p.Name, content[p.Name], got)
@@ -160,7 +160,7 @@ func TestFormEditsDecode(t *testing.T) {
 
 // TestCheckboxDefaultAsTheParamReads registers bool params whose manifest
 // default is written in each spelling the param itself reads
-// (framework.ParseParam, internal/scalar.Bool): the checkbox's
+// (framework.Manifest.ParseParam, internal/scalar.Bool): the checkbox's
 // defaultValue (ContractCheckbox's boolean) is what the injector runs
 // with when the box is left alone. "1" and "True" showed unchecked while
 // the param read true. A default no bool reads is refused before
@@ -184,7 +184,7 @@ func TestCheckboxDefaultAsTheParamReads(t *testing.T) {
 	}
 	for i, tt := range tests {
 		name := fmt.Sprintf("flag_%d", i)
-		runs, err := framework.ParseParam(&m, name, tt.def)
+		runs, err := m.ParseParam(name, tt.def)
 		if tt.def != "" && (err != nil || runs != tt.want) {
 			t.Fatalf("param %s default %q reads %v (%v), want %v", name, tt.def, runs, err, tt.want)
 		}

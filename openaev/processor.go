@@ -295,12 +295,12 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 			}
 			s, err := in.contentString(prm.Name)
 			if err != nil {
-				return req, targets, framework.WithholdParam(manifest, prm.Name, err)
+				return req, targets, manifest.WithholdParam(prm.Name, err)
 			}
 			if s == "" {
 				continue // the platform's empty field: the default applies
 			}
-			v, err := framework.ParseParam(manifest, prm.Name, s)
+			v, err := manifest.ParseParam(prm.Name, s)
 			if err != nil {
 				return req, targets, err
 			}
