@@ -84,8 +84,9 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     valid output, not StatusTimeout while its deadline has not passed
 //     (the runtime marks a run cut short as timed out; an executor never
 //     does), nor StatusFailed once it has, not a success with an ErrorInfo.Message (which no profile
-//     sends) nor a failure without one (the platform would show "failed"
-//     and nothing else), no CrashTimestamp on a run that did not fail
+//     sends) nor a failure or a partial run without one (the platform
+//     would show "failed", or "partially succeeded", and nothing else),
+//     no CrashTimestamp on a run that did not fail
 //     (read only on a failed one), holding the value of no Secret setting (which the runtime
 //     redacts), whose findings and extras JSON can encode, whose extra
 //     signatures collide with no core signature field nor its platform

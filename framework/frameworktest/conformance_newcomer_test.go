@@ -18,7 +18,9 @@ import (
 // CrashTimestamp on a run that did not fail was dropped without a word
 // (helper t219, writing an injector from the guide). Conformance now
 // reports both, as it reports a success with a message; the outcomes the
-// guide shows pass.
+// guide shows pass. A partial run with no message, shown as "partially
+// succeeded" and nothing else (SUCCESS with the openaev profile), still
+// passed (fifty-fourth session): it is reported too.
 func TestConformanceStatusAndErrorInfoDisagree(t *testing.T) {
 	const at = "2026-12-07T00:00:00.5Z"
 	for _, tt := range []struct {
@@ -31,6 +33,11 @@ func TestConformanceStatusAndErrorInfoDisagree(t *testing.T) {
 			"StatusFailed with no ErrorInfo.Message"},
 		{"failed, blank message", framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{Message: "  "}},
 			"StatusFailed with no ErrorInfo.Message"},
+		{"partial, no info", framework.ToolOutput{Status: framework.StatusPartial}, "StatusPartial with no ErrorInfo.Message"},
+		{"partial, exit code alone", framework.ToolOutput{Status: framework.StatusPartial, ErrorInfo: &framework.ErrorInfo{ExitCode: 1}},
+			"StatusPartial with no ErrorInfo.Message"},
+		{"partial, blank message", framework.ToolOutput{Status: framework.StatusPartial, ErrorInfo: &framework.ErrorInfo{Message: "\n"}},
+			"StatusPartial with no ErrorInfo.Message"},
 		{"success, crash time", framework.ToolOutput{ErrorInfo: &framework.ErrorInfo{CrashTimestamp: at}},
 			"status success with an ErrorInfo.CrashTimestamp"},
 		{"partial, crash time", framework.ToolOutput{Status: framework.StatusPartial,

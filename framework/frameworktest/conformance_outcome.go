@@ -14,8 +14,11 @@ import (
 // executor met, its status left at success, is lost); a CrashTimestamp
 // on a run that did not fail (read only on a failed run, as its
 // signatures' end time); a failure with no message (the platform shows
-// "NAME on N targets: failed" and nothing else). The message itself is
-// not quoted: it may hold a setting's value.
+// "NAME on N targets: failed" and nothing else); a partial run with no
+// message (the platform shows "NAME on N targets: partially succeeded",
+// its status SUCCESS with the openaev profile, and nothing says what
+// failed). The message itself is not quoted: it may hold a setting's
+// value.
 func checkErrorInfo(t testing.TB, out framework.ToolOutput) {
 	t.Helper()
 	status := out.ExecutionStatus()
@@ -32,6 +35,10 @@ func checkErrorInfo(t testing.TB, out framework.ToolOutput) {
 	case status == framework.StatusFailed && !message:
 		t.Errorf("Execute returned StatusFailed with no ErrorInfo.Message: the platform shows the run as \"failed\" and nothing else; " +
 			"say why in ErrorInfo.Message (framework.JoinErrors joins the targets' errors)")
+	case status == framework.StatusPartial && !message:
+		t.Errorf("Execute returned StatusPartial with no ErrorInfo.Message: the platform shows the run as \"partially succeeded\" " +
+			"(the openaev profile's status is SUCCESS) and nothing says what failed; say which targets or steps failed, and why, in " +
+			"ErrorInfo.Message (framework.JoinErrors joins the targets' errors)")
 	}
 	if info.CrashTimestamp != "" && status != framework.StatusFailed {
 		t.Errorf("Execute returned status %s with an ErrorInfo.CrashTimestamp: the runtime reads it only on a failed run "+
