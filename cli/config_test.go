@@ -205,6 +205,12 @@ func FuzzReadConfigFile(f *testing.F) {
 		"phase: !!binary aGk=\n",
 		"~\n",
 		"",
+		"# caf\xe9\ntimeout: 1m\n",
+		"inject_id: a\x00b\n",
+		"\xff\xfei\x00d\x00:\x00 \x00x\x00\n\x00",
+		"base: &b {timeout: 1m}\n<<: *b\n",
+		"log:\n  level: debug\nINJECTKIT_TIMEOUT: 1m\n",
+		"timeout: [1m\n",
 	} {
 		f.Add(s)
 	}
