@@ -88,9 +88,19 @@ func TestHandlerLockedOutboxPausesAtTheFirstWait(t *testing.T) {
 			if err := pe.Wait(t.Context()); err != nil {
 				t.Fatalf("the pause did not end once the lock was released: %v", err)
 			}
-			d := serve.Delivery{Body: body, Redelivered: true, Pauses: 1} // as the daemon hands it again
+			// As the daemon hands it again, with the broker's flag it came with.
+			d := serve.Delivery{Body: body, Redelivered: true, BrokerRedelivered: tt.redelivered, Pauses: 1}
 			if err := s.handler.HandleDelivery(t.Context(), d); err != nil {
 				t.Fatalf("handled again once the lock was released: %v", err)
+			}
+			// A message the broker redelivered may have run on another
+			// consumer (one killed during the run): not said "not run before".
+			said := "message kept through a pause of the consumption (not run before), the inject unfinished: running it"
+			if tt.redelivered {
+				said = "redelivered message kept through a pause of the consumption, the inject unfinished: running it"
+			}
+			if n := s.logs.FilterMessage(said).Len(); n != 1 {
+				t.Errorf("%d lines %q, want 1; logged %v", n, said, s.logs.FilterLevelExact(zapcore.InfoLevel).All())
 			}
 			if n := len(s.platform.Completions("i-locked")); n != 1 {
 				t.Errorf("%d completions of the inject, want 1", n)

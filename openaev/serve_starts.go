@@ -213,8 +213,9 @@ func (h *Handler) forgetStarts(id string) {
 // status could not be read (err). d.Retries > 0: this daemon handles it
 // again after its handling failed (nothing of it ran); else d.Pauses >
 // 0: it was kept through a pause of the consumption, which stopped its
-// handling before anything ran (no failure); else the broker redelivered
-// it.
+// handling before anything ran (no failure), a handling by another
+// consumer before it only when the broker flagged it
+// (d.BrokerRedelivered); else the broker redelivered it.
 func (h *Handler) runAgain(ctx context.Context, id string, d serve.Delivery, status string, err error) {
 	log := h.log.With(injectField(ctx, id))
 	what := "redelivered message"
@@ -222,6 +223,9 @@ func (h *Handler) runAgain(ctx context.Context, id string, d serve.Delivery, sta
 	case d.Retries > 0:
 		what = "message handled again after its handling failed"
 		log = log.With(zap.Int("attempt", d.Retries+1))
+	case d.Pauses > 0 && d.BrokerRedelivered: // another consumer may have run it
+		what = "redelivered message kept through a pause of the consumption"
+		log = log.With(zap.Int("pauses", d.Pauses))
 	case d.Pauses > 0:
 		what = "message kept through a pause of the consumption (not run before)"
 		log = log.With(zap.Int("pauses", d.Pauses))

@@ -16,6 +16,11 @@ type Delivery struct {
 	// the messages of a closed channel once the node restarted with a
 	// transient message queued (see AckLostNoter).
 	Redelivered bool
+	// BrokerRedelivered is the broker's flag alone, as it delivered the
+	// message: a message the daemon hands again after a pause (Pauses)
+	// was handled before by another consumer only when it is set (or
+	// when the Handler knows its inject), whatever Redelivered says.
+	BrokerRedelivered bool
 	// Retries counts the handlings of the message by its worker before
 	// this one that failed (transiently, or the token refused): 0 on the
 	// first handling of a delivery. A broker redelivery has Redelivered

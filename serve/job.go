@@ -257,7 +257,8 @@ func (r *runner) handle(j *job) (err error) {
 	j.handled()
 	ctx := r.withStage(withDelivery(r.base, j.delivery()), j)
 	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
-		return dh.HandleDelivery(ctx, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(), Retries: j.retried, Pauses: j.pauses,
+		return dh.HandleDelivery(ctx, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(), BrokerRedelivered: j.dl.Redelivered,
+			Retries: j.retried, Pauses: j.pauses,
 			Returned: j.returned && j.retried == 0 && j.pauses == 0, Lost: j.sess.ch.IsClosed, Gone: j.sess.gone, Decoded: decoded})
 	}
 	return r.d.Handler.Handle(ctx, j.dl.Body)
