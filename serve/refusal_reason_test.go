@@ -43,7 +43,11 @@ func TestIntegrationUnauthorizedSaysTheRefusalReason(t *testing.T) {
 	f.reg.set(f.reg.reg, errors.New("platform: 502")) // no registration ends the refusal meanwhile
 
 	servetest.Publish(t, f.queue, []byte(`{"tenant":1}`))
-	waitFor(t, "one refusal", func() bool { return servetest.Metric(t, f.metrics, "injectkit_auth_failures_total") == 1 })
+	// The counter moves before the refusal's line is written: wait for both.
+	waitFor(t, "one refusal, logged", func() bool {
+		return servetest.Metric(t, f.metrics, "injectkit_auth_failures_total") == 1 &&
+			f.logs.FilterMessageSnippet("the platform refuses the token").Len() > 0
+	})
 	code, hl := servetest.Health(t, url)
 	if want := (tenantRefused{}).RefusalReason(); code != http.StatusServiceUnavailable || !hl.TokenRefused || hl.Reason != want {
 		t.Errorf("health after the tenant's refusal: %d %+v, want reason %q", code, hl, want)
