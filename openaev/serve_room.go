@@ -48,8 +48,13 @@ import (
 //     `outbox flush` against a slow platform, say) has room unknown: the
 //     message is not run and the consumption pauses the same way, its
 //     reason "outbox locked: " and the lock's error (its holder, the
-//     wait), until a check finds the lock free. A /healthz request reads
-//     the reason the last check left, as for a full outbox.
+//     wait), until a check finds the lock free. The first read of the
+//     outbox that meets the lock pauses (see lockedPause: the injects'
+//     starts, a redelivered message's stored callback, the room, which a
+//     first delivery checks before its notes when the file is held), so
+//     the message waits one lock timeout before the pause, not one per
+//     read. A /healthz request reads the reason the last check left, as
+//     for a full outbox.
 //   - A result that finds the outbox full all the same (another process
 //     shares the file, or it is larger than any before it) is sent
 //     without being stored; when that fails, it is tried again, stored
