@@ -180,3 +180,39 @@ func outsideBubble(s *serveEnv) {
 	_, release := s.handler.Abort().Hold()
 	release()
 }
+
+// TestHandlerLockedOutboxStartsReadSharedByConcurrentMessages: messages
+// handled at once, at the process's first, share its read of the outbox's
+// starts: each is paused after the one lock timeout that read waited, none
+// waits for the lock again behind it.
+func TestHandlerLockedOutboxStartsReadSharedByConcurrentMessages(t *testing.T) {
+	const lockTimeout = time.Hour
+	s := newServeEnv(t, serveOpts{outbox: true, shared: true, lockTimeout: lockTimeout})
+	bodies := [][]byte{
+		s.message(t, "i-one", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil),
+		s.message(t, "i-two", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil),
+	}
+	lockOutbox(t, s.store.Path())
+	outsideBubble(s)
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		waited := make(chan time.Duration, len(bodies))
+		for _, body := range bodies {
+			go func() {
+				var pe *serve.PauseError
+				if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); !errors.As(err, &pe) {
+					t.Errorf("handled with the outbox locked: %v, want a pause", err)
+				}
+				waited <- time.Since(start)
+			}()
+		}
+		for range bodies {
+			if w := <-waited; math.Round(float64(w)/float64(lockTimeout)) != 1 {
+				t.Errorf("a handling waited %v for the lock before its pause, want one lock timeout", w)
+			}
+		}
+	})
+	if n := s.nmap.calls.Load(); n != 0 {
+		t.Errorf("%d runs with the outbox locked", n)
+	}
+}
