@@ -53,11 +53,21 @@
 // JoinErrors, ParseDuration (a duration it reads itself), the Manifest
 // types and constants, and NewRegistry in its binary's main.
 //
-// # What the runtime uses
+// # What serves the runtime
 //
-// ManifestOf, ParseParam, ParamsAgree, CallHook, WithholdParam, ZeroAdvice,
-// FoldName, RequestError, hook.PanicError and UnknownInjectorError serve the
-// runtime and the command line, which share them with the injectors' rules
-// so that both read a param, a setting or a refusal alike. An injector
-// has no use for them.
+// What only the lifecycle uses lives outside this package: a request's
+// refusal is runtime.RequestError; an injector's method called with its
+// panic turned into an error is internal/hook's (hook.Call,
+// hook.PanicError), which this package's Registry and DecodeParams share
+// with the runtime; the folding of a setting's name, the advice for a
+// duration that rounds to 0s and the check that a manifest's params
+// agree with NewParams are internal/fold's, internal/scalar's and
+// internal/drift's. Of this package the runtime and the command line
+// also use Registry.Manifest (an injector's manifest, derived once),
+// Manifest.ParseParam (a param given as text, as --param and the
+// platform's form give it) and Manifest.WithholdParam (a param's refusal
+// without a secret's value), so that they read a param, a setting or a
+// refusal as the injector's own checks do; an injector has no use for
+// them. UnknownInjectorError is the Registry's: a binary's main may
+// branch on it.
 package framework

@@ -186,7 +186,9 @@ func (r *Registry) Names() []string {
 	return slices.Sorted(maps.Keys(r.factories))
 }
 
-// UnknownInjectorError is returned for a name no factory is registered under.
+// UnknownInjectorError is Registry.New's error for a name no factory is
+// registered under: a binary's main may branch on it (to list the names
+// it knows, as the command line does).
 // Its text quotes at most signatures.MaxQuoted bytes of Name, as a
 // ValidationError quotes a value: a name of 1 MB (an inject file's
 // "injector", a pasted file) is named, not echoed whole.
