@@ -2,6 +2,7 @@ package openaev
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -138,7 +139,11 @@ type completeNotes struct {
 	windowSet bool
 	store     CompleteStore
 	now       func() time.Time
-	loaded    sync.Once // the store's notes read into notes (see lastComplete)
+	// The store's notes read into notes (see notesLoaded): loaded once
+	// read, loading the read in flight (nil when none).
+	loadMu  sync.Mutex
+	loaded  bool
+	loading *notesRead
 
 	mu    sync.Mutex
 	notes map[string]outbox.CompleteNote // by platform URL and inject id
@@ -223,67 +228,6 @@ func (p *Profile) noteCompleteAt(ctx context.Context, id string, at, sent time.T
 	}
 }
 
-// lastComplete returns the latest note of inject id's "complete" whose
-// window has not passed, in memory or in the store; ok is false when
-// there is none, or the profile's window is 0 (the platform processes
-// each callback before its answer).
-func (p *Profile) lastComplete(id string) (last outbox.CompleteNote, ok bool) {
-	n := p.notes
-	if n.windowSet && n.window <= 0 {
-		return last, false
-	}
-	now, base := n.now(), noteKey(p.client)
-	n.mu.Lock()
-	if v, found := n.notes[base+"\x00"+id]; found && now.Before(v.Until()) {
-		last, ok = v, true
-	}
-	n.mu.Unlock()
-	// A profile with a window of its own (run's, a daemon's, a flush's)
-	// reads the notes the store holds once, at its first question, and
-	// its memory afterwards: a daemon does not open the file for each
-	// message. A note another process makes later (an outbox flush
-	// resending a complete meanwhile) is not seen. One without a window
-	// reads the store.
-	if n.store != nil && n.windowSet {
-		n.loaded.Do(func() { p.loadNotes(base) })
-		n.mu.Lock()
-		if v, found := n.notes[base+"\x00"+id]; found && now.Before(v.Until()) {
-			last, ok = v, true
-		}
-		n.mu.Unlock()
-		return last, ok
-	}
-	if n.store != nil {
-		v, found, err := n.store.LastComplete(base, id)
-		if err != nil {
-			p.log.Warn("the time of the inject's last complete cannot be read from the outbox", zap.String("inject_id", id), zap.Error(err))
-		}
-		if found && (!ok || v.At.After(last.At)) {
-			last, ok = v, true
-		}
-	}
-	return last, ok
-}
-
-// loadNotes adds the store's live notes of the platform at base to the
-// profile's memory, keeping the later of two.
-func (p *Profile) loadNotes(base string) {
-	n := p.notes
-	stored, err := n.store.Completes(base)
-	if err != nil {
-		p.log.Warn("the times of the injects' last completes cannot be read from the outbox", zap.Error(err))
-		return
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for id, v := range stored {
-		k := base + "\x00" + id
-		if old, found := n.notes[k]; !found || v.At.After(old.At) {
-			n.notes[k] = v
-		}
-	}
-}
-
 // RecentComplete reports whether a "complete" of inject id was delivered,
 // or attempted without an answer, less than its ingestion window ago (by
 // this process, or by another the outbox noted it for), and when: what
@@ -300,38 +244,44 @@ func (p *Profile) loadNotes(base string) {
 // attempt a killed process left unended counts as attempted without an
 // answer when that attempt started (see storedInterrupted).
 func (p *Processor) RecentComplete(id string, unreported bool) (*RecentCompleteError, bool) {
-	p.profile.storedInterrupted(id)
-	return p.profile.recentComplete(id, unreported)
-}
-
-// storedInterrupted notes the attempt of inject id's stored "complete"
-// that a process killed during it left unended (outbox.Record.Interrupted,
-// counted when the outbox was opened) as attempted without an answer when
-// it started (noteInterrupted): that process made no note of it, and the
-// platform may hold that "complete" since then.
-func (p *Profile) storedInterrupted(id string) {
-	n := p.notes
-	if n.store == nil || n.windowSet && n.window <= 0 {
-		return
-	}
-	r, found, err := n.store.InterruptedOf(id, func(r outbox.Record) bool {
-		return r.Phase == ActionComplete && p.Owns(r)
-	})
+	recent, ok, err := p.recentCompleteRead(id, unreported)
 	if err != nil {
-		p.log.Warn("the outbox cannot be read for a complete of the inject a killed process attempted", zap.String("inject_id", id), zap.Error(err))
-		return
+		p.profile.log.Warn("the outbox cannot be read for the completes of the inject sent", zap.String("inject_id", id), zap.Error(err))
 	}
-	if found {
-		p.noteInterrupted(context.Background(), id, r.Interrupted)
-	}
+	return recent, ok
 }
 
-// recentComplete is RecentComplete.
+// recentCompleteRead is RecentComplete, a read of the outbox that met
+// another process's lock past the lock timeout returned (outbox.ErrLocked),
+// unsaid: its caller pauses rather than take the inject as one no
+// complete of which was sent. It is read again at the next question.
+func (p *Processor) recentCompleteRead(id string, unreported bool) (*RecentCompleteError, bool, error) {
+	if err := p.profile.storedInterrupted(id); err != nil {
+		return nil, false, err
+	}
+	last, ok, err := p.profile.readComplete(id)
+	if err != nil && !errors.Is(err, outbox.ErrLocked) {
+		p.profile.log.Warn("the time of the inject's last complete cannot be read from the outbox", zap.String("inject_id", id), zap.Error(err))
+		err = nil
+	}
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	recent, ok := p.profile.recentOf(id, last, unreported)
+	return recent, ok, nil
+}
+
+// recentComplete is RecentComplete of the notes alone.
 func (p *Profile) recentComplete(id string, unreported bool) (*RecentCompleteError, bool) {
 	last, ok := p.lastComplete(id)
 	if !ok {
 		return nil, false
 	}
+	return p.recentOf(id, last, unreported)
+}
+
+// recentOf is recentComplete of inject id's latest note, last.
+func (p *Profile) recentOf(id string, last outbox.CompleteNote, unreported bool) (*RecentCompleteError, bool) {
 	// The window the note was made with, whatever the reader's: a run's
 	// with --openaev-ingest-window 1m holds a flush with the default for
 	// a minute.

@@ -159,9 +159,9 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	// A message may have been delivered before when the broker says so,
 	// or when this process knows its inject (see sentBefore): the flag
 	// alone is not to be relied on.
-	redelivered, startsErr := d.Redelivered, error(nil)
+	redelivered, what, startsErr := d.Redelivered, "", error(nil)
 	if !redelivered {
-		redelivered, startsErr = h.sentBefore(id) // outbox.ErrLocked: paused below
+		redelivered, what, startsErr = h.sentBefore(id) // outbox.ErrLocked: paused below
 	}
 	if redelivered {
 		h.received(d, true, injector)
@@ -192,7 +192,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	}()
 	if startsErr != nil {
 		h.received(d, false, injector) // counted once, as a room check's pause is
-		return h.lockedPause(ctx, id, "the injects' starts", startsErr)
+		return h.lockedPause(ctx, id, what, startsErr)
 	}
 	// Only a message that may have been delivered before can find its
 	// callback stored by an earlier run: a message nothing knows of costs
@@ -227,8 +227,10 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	if release != nil {
 		defer release()
 	}
-	if !redelivered && h.sentRecently(ctx, id, false, nil) {
-		return nil
+	if !redelivered {
+		if sent, err := h.sentRecently(ctx, id, false, nil); sent || err != nil {
+			return err
+		}
 	}
 	if waited {
 		h.reopenAfterWait(ctx, id)
@@ -262,8 +264,8 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 					injectField(ctx, id), zap.String("status", status))
 				h.forgetStarts(id)
 			}
-			if finished || !h.launchedAgain(ctx, id, in, statusErr) && h.sentRecently(ctx, id, statusErr != nil || Finished(status), statusErr) {
-				return nil
+			if held, err := h.copyHeld(ctx, id, in, statusErr, finished); held || err != nil {
+				return err
 			}
 		}
 		ctx = Redelivered(ctx)

@@ -109,11 +109,16 @@ func (h *Handler) reopenAfterWait(ctx context.Context, id string) {
 // the callback dropped with its whole batch). Its message is then settled
 // as one of an inject this process handled already: acknowledged, not run.
 // readErr is why the state could not be read (nil when it was), which the
-// line saying so names.
-func (h *Handler) sentRecently(ctx context.Context, id string, unreported bool, readErr error) bool {
-	recent, ok := h.cfg.Processor.RecentComplete(id, unreported)
+// line saying so names. A read of the outbox that meets another
+// process's lock past the lock timeout pauses the message (lockedPause:
+// err), rather than take the inject as one no complete of which was sent.
+func (h *Handler) sentRecently(ctx context.Context, id string, unreported bool, readErr error) (sent bool, err error) {
+	recent, ok, err := h.cfg.Processor.recentCompleteRead(id, unreported)
+	if err != nil {
+		return false, h.lockedPause(ctx, id, "the completes sent", err)
+	}
 	if !ok {
-		return false
+		return false, nil
 	}
 	switch {
 	case recent.Requeue > 0 && readErr != nil:
@@ -133,7 +138,23 @@ func (h *Handler) sentRecently(ctx context.Context, id string, unreported bool, 
 			injectField(ctx, id), zap.Duration("sent_ago", recent.Ago), zap.Duration("ingest_window", recent.Window))
 	}
 	h.forgetStarts(id)
-	return true
+	return true, nil
+}
+
+// copyHeld reports whether the redelivered message of inject id, its
+// state in (read without error when statusErr is nil), is settled without
+// a run: its inject finished, or a complete of it sent within the
+// ingestion window and not launched again since (launchedAgain,
+// sentRecently). err is the pause of a read of the outbox that met
+// another process's lock.
+func (h *Handler) copyHeld(ctx context.Context, id string, in InjectState, statusErr error, finished bool) (bool, error) {
+	if finished {
+		return true, nil
+	}
+	if again, err := h.launchedAgain(ctx, id, in, statusErr); again || err != nil {
+		return false, err
+	}
+	return h.sentRecently(ctx, id, statusErr != nil || Finished(in.Status), statusErr)
 }
 
 // stateRefused returns the serve.UnauthorizedError of a read of inject
@@ -153,19 +174,24 @@ func (h *Handler) stateRefused(id, injector string, err error) error {
 // launchedAgain reports, saying so, whether the platform shows inject id
 // (in, read without error) launched again since the "complete" of it
 // sent within the ingestion window (InjectState.LaunchedAgain): its
-// message is a new run asked for, which sentRecently does not hold.
-func (h *Handler) launchedAgain(ctx context.Context, id string, in InjectState, err error) bool {
+// message is a new run asked for, which sentRecently does not hold. A
+// read of the outbox that meets another process's lock pauses it, as
+// sentRecently's.
+func (h *Handler) launchedAgain(ctx context.Context, id string, in InjectState, err error) (bool, error) {
 	if err != nil {
-		return false
+		return false, nil
 	}
-	recent, ok := h.cfg.Processor.RecentComplete(id, false)
+	recent, ok, err := h.cfg.Processor.recentCompleteRead(id, false)
+	if err != nil {
+		return false, h.lockedPause(ctx, id, "the completes sent", err)
+	}
 	if !ok || !in.LaunchedAgain(recent.At) {
-		return false
+		return false, nil
 	}
 	h.log.Info("the platform launched the inject again after its complete was sent (dispatched since, no complete trace): running it",
 		injectField(ctx, id), zap.String("status", in.Status), zap.Time("dispatched", in.Sent),
 		zap.Duration("complete_sent_ago", recent.Ago))
-	return true
+	return true, nil
 }
 
 // waiting reports whether a terminal callback of inject id already waits

@@ -62,15 +62,16 @@ type startsRead struct {
 // sentBefore reports whether this process knows inject id (see above):
 // its message may have been delivered before, whatever the broker's flag.
 // It fails only when another process keeps the outbox locked past the
-// lock timeout at the process's first read of its starts (outbox.ErrLocked):
+// lock timeout at the process's first read of its starts, or of the
+// notes of the completes sent (outbox.ErrLocked; what names the read):
 // that read is made again by the next message, and this one is paused.
-func (h *Handler) sentBefore(id string) (bool, error) {
+func (h *Handler) sentBefore(id string) (_ bool, what string, err error) {
 	if h.cfg.Processor.flights.running(id) != nil {
-		return true, nil
+		return true, "", nil
 	}
 	if h.cfg.Store != nil {
 		if err := h.startsLoaded(); err != nil {
-			return false, err
+			return false, "the injects' starts", err
 		}
 	}
 	k := &h.known
@@ -79,9 +80,13 @@ func (h *Handler) sentBefore(id string) (bool, error) {
 	until, lost := k.lost[id]
 	k.mu.Unlock()
 	if unfinished || lost && h.now().Before(until) {
-		return true, nil
+		return true, "", nil
 	}
-	return h.cfg.Processor.profile.knowsComplete(id), nil
+	known, err := h.cfg.Processor.profile.knowsComplete(id)
+	if err != nil {
+		return false, "the completes sent", err
+	}
+	return known, "", nil
 }
 
 // startsLoaded reads the outbox's starts once (see loadStarts). A read
@@ -208,11 +213,15 @@ func (h *Handler) endedUnfinished(id string) {
 // knowsComplete reports whether the profile's memory holds a "complete"
 // of inject id within the ingestion window. Only a profile with a window
 // of its own answers from memory (see lastComplete); one without says no,
-// reading no file.
-func (p *Profile) knowsComplete(id string) bool {
+// reading no file. err is a read of the store's notes that met another
+// process's lock (outbox.ErrLocked), made again at the next question.
+func (p *Profile) knowsComplete(id string) (bool, error) {
 	if !p.notes.windowSet {
-		return false
+		return false, nil
 	}
-	_, ok := p.lastComplete(id)
-	return ok
+	_, ok, err := p.readComplete(id)
+	if errors.Is(err, outbox.ErrLocked) {
+		return false, err
+	}
+	return ok, nil
 }

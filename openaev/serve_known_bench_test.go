@@ -23,7 +23,7 @@ func BenchmarkSentBefore(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if known, _ := h.sentBefore("i-unknown"); known {
+		if known, _, _ := h.sentBefore("i-unknown"); known {
 			b.Fatal("an unknown inject known")
 		}
 	}

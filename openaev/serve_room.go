@@ -51,7 +51,8 @@ import (
 //     wait), until a check finds the lock free. The first read of the
 //     outbox that meets the lock pauses (see lockedPause: the injects'
 //     starts, a redelivered message's stored callback, the room, which a
-//     first delivery checks before its notes when the file is held), so
+//     first delivery checks before its notes when the file is held, the
+//     completes sent, read again once the lock is free), so
 //     the message waits one lock timeout before the pause, not one per
 //     read. A /healthz request reads the reason the last check left, as
 //     for a full outbox.
@@ -238,7 +239,7 @@ func (h *Handler) holdOrReserve(ctx context.Context, id string, first bool) (_ c
 // lockedPause is the serve.PauseError of a message of inject id whose
 // handling found the outbox locked by another process past the lock
 // timeout (err, outbox.ErrLocked) as it read it (what: its room, the
-// injects' starts, its stored callback): the first read to meet the lock
+// injects' starts, its stored callback, the completes sent): the first read to meet the lock
 // pauses the consumption, so the message is kept after one lock timeout,
 // not one per read, and /healthz says it from then on (see lastCheck).
 // It is said once, one WARN. Nothing of the inject has run.
