@@ -122,3 +122,30 @@ func TestHandlerLockedOutboxBetweenRoomAndNotes(t *testing.T) {
 		t.Errorf("%d lines say its complete was sent within the window, want 1", n)
 	}
 }
+
+// TestRecentCompleteReadsTheNotesAgainAfterTheLock: a read of the notes
+// of the completes sent that meets another process's lock is not the
+// process's read of them: once the lock is free, the next question reads
+// them (they were never read again, and an inject whose complete an
+// earlier process sent within the ingestion window was taken as one
+// never completed).
+func TestRecentCompleteReadsTheNotesAgainAfterTheLock(t *testing.T) {
+	s := newServeEnv(t, serveOpts{outbox: true, shared: true, lockTimeout: time.Hour, window: time.Minute})
+	note := outbox.CompleteNote{At: time.Now(), Sent: time.Now(), Window: time.Hour, IngestWindow: time.Minute}
+	if err := s.store.NoteComplete(s.platform.URL, "i-sent", note); err != nil {
+		t.Fatal(err)
+	}
+	flushLazy(t, s)
+	f := lockOutbox(t, s.store.Path())
+	synctest.Test(t, func(t *testing.T) {
+		if _, ok := s.proc.RecentComplete("i-sent", false); ok {
+			t.Error("the note read with the outbox locked")
+		}
+	})
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_UN); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.proc.RecentComplete("i-sent", false); !ok {
+		t.Error("the complete sent within the ingestion window not known once the lock is free: the notes were not read again")
+	}
+}
