@@ -139,11 +139,7 @@ type completeNotes struct {
 	windowSet bool
 	store     CompleteStore
 	now       func() time.Time
-	// The store's notes read into notes (see notesLoaded): loaded once
-	// read, loading the read in flight (nil when none).
-	loadMu  sync.Mutex
-	loaded  bool
-	loading *notesRead
+	loaded    readOnce // the store's notes read into notes (see notesLoaded)
 
 	mu    sync.Mutex
 	notes map[string]outbox.CompleteNote // by platform URL and inject id

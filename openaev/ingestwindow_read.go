@@ -13,13 +13,6 @@ import (
 // keeps (see ingestwindow.go): a daemon's, which meets another process's
 // lock, never takes the notes it could not read as none.
 
-// notesRead is a read of the store's notes in flight: err, set before
-// done is closed, is the lock of another process it met (nil once read).
-type notesRead struct {
-	done chan struct{}
-	err  error
-}
-
 // lastComplete returns the latest note of inject id's "complete" whose
 // window has not passed, in memory or in the store; ok is false when
 // there is none, or the profile's window is 0 (the platform processes
@@ -81,28 +74,7 @@ func (p *Profile) readComplete(id string) (last outbox.CompleteNote, ok bool, er
 // run without them (a second complete). Any other failure is said once,
 // and the notes are not read again.
 func (p *Profile) notesLoaded(base string) error {
-	n := p.notes
-	n.loadMu.Lock()
-	if n.loaded {
-		n.loadMu.Unlock()
-		return nil
-	}
-	if r := n.loading; r != nil {
-		n.loadMu.Unlock()
-		<-r.done
-		return r.err
-	}
-	r := &notesRead{done: make(chan struct{})}
-	n.loading = r
-	n.loadMu.Unlock()
-	defer func() {
-		n.loadMu.Lock()
-		n.loading, n.loaded = nil, r.err == nil
-		n.loadMu.Unlock()
-		close(r.done)
-	}()
-	r.err = p.loadNotes(base)
-	return r.err
+	return p.notes.loaded.Do(func() error { return p.loadNotes(base) })
 }
 
 // loadNotes adds the store's live notes of the platform at base to the

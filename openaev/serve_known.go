@@ -44,19 +44,11 @@ const lostMemory = 24 * time.Hour
 
 // known is what a Handler remembers of the injects it handled (see above).
 type known struct {
+	starts     readOnce // the outbox's starts read into unfinished (see startsLoaded)
 	mu         sync.Mutex
-	loaded     bool                 // the outbox's starts read into unfinished (see startsLoaded)
-	loading    *startsRead          // the read of them in flight, nil when none
 	unfinished map[string]struct{}  // starts of earlier processes that ended during the run
 	lost       map[string]time.Time // when each lost handling is forgotten
 	pruneAt    time.Time
-}
-
-// startsRead is a read of the outbox's starts in flight: err, set before
-// done is closed, is the lock of another process it met (nil once read).
-type startsRead struct {
-	done chan struct{}
-	err  error
 }
 
 // sentBefore reports whether this process knows inject id (see above):
@@ -95,34 +87,7 @@ func (h *Handler) sentBefore(id string) (_ bool, what string, err error) {
 // (none waits for the lock twice), and the next message reads them again.
 // Any other failure is said once, and the starts are not read again.
 func (h *Handler) startsLoaded() error {
-	k := &h.known
-	k.mu.Lock()
-	if k.loaded {
-		k.mu.Unlock()
-		return nil
-	}
-	if r := k.loading; r != nil {
-		k.mu.Unlock()
-		<-r.done
-		return r.err
-	}
-	r := &startsRead{done: make(chan struct{})}
-	k.loading = r
-	k.mu.Unlock()
-	defer func() {
-		k.mu.Lock()
-		k.loading = nil
-		k.mu.Unlock()
-		close(r.done)
-	}()
-	if err := h.loadStarts(); errors.Is(err, outbox.ErrLocked) {
-		r.err = err
-		return err
-	}
-	k.mu.Lock()
-	k.loaded = true
-	k.mu.Unlock()
-	return nil
+	return h.known.starts.Do(h.loadStarts)
 }
 
 // loadStarts reads the injects whose starts ended unfinished with their
