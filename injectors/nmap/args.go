@@ -20,7 +20,8 @@ var scanFlags = map[string]string{
 // from standard input (-iL -) and the XML report is written to standard
 // output (-oX -). -n turns off reverse DNS, so that nmap sends nothing to a
 // name server the inject did not name; -Pn scans every target without a
-// ping first.
+// ping first; --exclude leaves out a host name that resolves to the
+// unspecified address (excludeUnspecified).
 func buildArgs(p Params, ipv6 bool) []string {
 	args := []string{
 		scanFlags[p.ScanType],
@@ -29,6 +30,7 @@ func buildArgs(p Params, ipv6 bool) []string {
 		"--stats-every", "5s",
 		"-oX", "-",
 		"-iL", "-",
+		"--exclude", excludeUnspecified,
 	}
 	if p.Ports != "" {
 		args = append(args, "-p", p.portSpec())

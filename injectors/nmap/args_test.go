@@ -14,7 +14,7 @@ import (
 )
 
 // fixed are the arguments every scan carries, in order.
-var fixed = []string{"-Pn", "-n", "--stats-every", "5s", "-oX", "-", "-iL", "-"}
+var fixed = []string{"-Pn", "-n", "--stats-every", "5s", "-oX", "-", "-iL", "-", "--exclude", "0.0.0.0,::"}
 
 func TestBuildArgs(t *testing.T) {
 	with := func(head []string, tail ...string) []string {

@@ -39,6 +39,10 @@ type goldenInject struct {
 	// machine had a route of its own refusing it (ip route add
 	// unreachable, prohibit, blackhole): EHOSTUNREACH, EACCES, EINVAL.
 	Routes map[string]string `json:"routes"`
+	// Hosts are the IPv4 addresses of the names the capture's machine
+	// resolved (its /etc/hosts), for the lookup of a name nmap finished
+	// its scan without; a name not listed does not resolve.
+	Hosts map[string][]netip.Addr `json:"hosts"`
 }
 
 // goldenResult is what a case's expected.json holds: the runner calls, the
@@ -121,6 +125,12 @@ func executeCase(t *testing.T, dir string) (*framework.Inject, *recorder, framew
 			return syscall.EADDRNOTAVAIL
 		}
 		return loopbackRoutes(a)
+	}
+	e.lookupIPv4 = func(_ context.Context, name string) ([]netip.Addr, error) {
+		if addrs, ok := gi.Hosts[name]; ok {
+			return addrs, nil
+		}
+		return nil, errNoSuchHost
 	}
 	params := e.NewParams()
 	dec := json.NewDecoder(bytes.NewReader(gi.Params))

@@ -47,12 +47,17 @@ func newTestExecutor(run runFunc) *Executor {
 		return 0, errors.New("no such network interface")
 	}
 	e.routeTo = loopbackRoutes
+	e.lookupIPv4 = func(context.Context, string) ([]netip.Addr, error) { return nil, errNoSuchHost }
 	return e
 }
 
 // loopbackRoutes models the routes of the captures' machine, or of the
 // network namespace of those that ran in one (no_route): loopback
 // addresses are routed, no other.
+// errNoSuchHost is the tests' resolver's answer for a name it does not
+// know: no unit test asks the system's.
+var errNoSuchHost = errors.New("no such host")
+
 func loopbackRoutes(a netip.Addr) error {
 	if a.Unmap().IsLoopback() {
 		return nil

@@ -1,6 +1,7 @@
 package nmap
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/netip"
@@ -42,11 +43,16 @@ type Executor struct {
 	// address (kernelRoute; nil: every host nmap reports is taken as
 	// reached).
 	routeTo func(netip.Addr) error
+	// lookupIPv4 returns the IPv4 addresses a host name resolves to, to
+	// tell why nmap finished its scan without it (explainSkipped; nil:
+	// not told).
+	lookupIPv4 func(ctx context.Context, name string) ([]netip.Addr, error)
 }
 
 // New returns an Executor that runs the nmap found on PATH.
 func New() *Executor {
-	return &Executor{run: runNmap, privileges: currentPrivileges, now: time.Now, ifIndex: interfaceIndex, routeTo: kernelRoute}
+	return &Executor{run: runNmap, privileges: currentPrivileges, now: time.Now, ifIndex: interfaceIndex, routeTo: kernelRoute,
+		lookupIPv4: lookupIPv4}
 }
 
 // interfaceIndex returns the index of the interface an IPv6 zone names:

@@ -37,6 +37,7 @@ var notOurs = map[string]string{
 	"--dry-run":  "the flag the README says run does not have",
 
 	"--stats-every":  "nmap's own, which the nmap injector gives it",
+	"--exclude":      "nmap's own, which the nmap injector gives it",
 	"--script":       "nmap's own, quoted as a hostile target the nmap injector refuses",
 	"--ambient-caps": "setpriv's, in the nmap injector's README",
 
