@@ -30,7 +30,7 @@ func buildArgs(p Params, ipv6 bool) []string {
 		"--stats-every", "5s",
 		"-oX", "-",
 		"-iL", "-",
-		"--exclude", excludeUnspecified,
+		"--exclude", excludeUnspecified(ipv6),
 	}
 	if p.Ports != "" {
 		args = append(args, "-p", p.portSpec())

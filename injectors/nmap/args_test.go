@@ -14,11 +14,16 @@ import (
 )
 
 // fixed are the arguments every scan carries, in order.
-var fixed = []string{"-Pn", "-n", "--stats-every", "5s", "-oX", "-", "-iL", "-", "--exclude", "0.0.0.0,::"}
+// The unspecified address of the scan's family is excluded last.
+var fixed = []string{"-Pn", "-n", "--stats-every", "5s", "-oX", "-", "-iL", "-", "--exclude"}
 
 func TestBuildArgs(t *testing.T) {
 	with := func(head []string, tail ...string) []string {
-		return append(append(append([]string{}, head...), fixed...), tail...)
+		unspecified := "0.0.0.0"
+		if slices.Contains(tail, "-6") {
+			unspecified = "::"
+		}
+		return append(append(append(append([]string{}, head...), fixed...), unspecified), tail...)
 	}
 	tests := []struct {
 		name   string
@@ -63,6 +68,11 @@ func TestBuildArgsEveryCombination(t *testing.T) {
 						name := fmt.Sprintf("%s/T%d/p=%q/sV=%v/6=%v", st, timing, ports, sv, v6)
 						want := []string{scanFlag[st], fmt.Sprintf("-T%d", timing)}
 						want = append(want, fixed...)
+						if v6 {
+							want = append(want, "::")
+						} else {
+							want = append(want, "0.0.0.0")
+						}
 						if ports != "" {
 							want = append(want, "-p", ports)
 						}

@@ -11,19 +11,26 @@ import (
 )
 
 // The unspecified address (0.0.0.0, ::) is refused as a target: a
-// connection to it reaches the machine itself, so the scan would be of
-// the injector's own host. A host name may resolve to it all the same: a
-// DNS sinkhole's answer for a blocked name (Pi-hole, a response policy
-// zone), an ad-blocking /etc/hosts line. nmap scans such a name at
-// 0.0.0.0, the injector's own ports then reported as the target's, on
-// its asset. So every scan is told to leave the unspecified address out
-// (--exclude), which nmap does without a word: it finishes the scan
-// without the name (whySkipped). A name it finished without is looked up
-// again (Executor.lookupIPv4), and one that resolves to the unspecified
-// address is said so (whyUnspecified).
+// connection to it reaches the machine itself, so the scan would be of the
+// injector's own host. A host name may resolve to it all the same: a DNS
+// sinkhole's answer for a blocked name (Pi-hole, a response policy zone),
+// an ad-blocking /etc/hosts line. nmap scans such a name at 0.0.0.0, the
+// injector's own ports then reported as the target's, on its asset. So
+// every scan is told to leave the unspecified address out (--exclude
+// 0.0.0.0, or :: for an IPv6 scan), which nmap does without a word: it
+// finishes the scan without the name (whySkipped). A name it finished
+// without is looked up again (Executor.lookupIPv4), and one that resolves
+// to the unspecified address is said so (whyUnspecified).
 
-// excludeUnspecified is the --exclude list of every scan.
-const excludeUnspecified = "0.0.0.0,::"
+// excludeUnspecified is the --exclude list of a scan: the unspecified
+// address of its family alone, as any nmap reads it (7.93 reads either
+// family's in either scan).
+func excludeUnspecified(ipv6 bool) string {
+	if ipv6 {
+		return "::"
+	}
+	return "0.0.0.0"
+}
 
 // whyUnspecified is why a name resolving to the unspecified address got
 // no packet.

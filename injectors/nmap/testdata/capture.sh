@@ -181,7 +181,7 @@ awk '/<host /{n++} n==2 && /<port /{print; exit} {print}' hostname_truncated/nma
 mv hostname_truncated/nmap.cut hostname_truncated/nmap.xml
 # name_unspecified: a name that resolves to 0.0.0.0 (a DNS sinkhole's
 # answer for a blocked name) beside an address, with the injector's own
-# arguments (--exclude 0.0.0.0,::): nmap leaves the name out without a
+# arguments (--exclude 0.0.0.0): nmap leaves the name out without a
 # word, where without --exclude it scans 0.0.0.0, the machine itself. Run
 # in network and mount namespaces of its own (unshare -n -m, as root):
 # loopback alone, and /etc/hosts bound to a file naming sinkholed.test
@@ -192,6 +192,6 @@ hosts=$(mktemp)
 echo '0.0.0.0 sinkholed.test' >"$hosts"
 printf '%s\n' sinkholed.test 127.0.0.1 | unshare -n -m --propagation private sh -c 'ip link set lo up
 	mount --bind "$1" /etc/hosts
-	exec nmap -sT -T4 -Pn -n --stats-every 5s -oX - -iL - --exclude 0.0.0.0,:: -p 28585' sh "$hosts" \
+	exec nmap -sT -T4 -Pn -n --stats-every 5s -oX - -iL - --exclude 0.0.0.0 -p 28585' sh "$hosts" \
 	>name_unspecified/nmap.xml 2>name_unspecified/nmap.stderr || echo $? >name_unspecified/nmap.exit
 rm -f "$hosts"
