@@ -20,8 +20,8 @@ var scanFlags = map[string]string{
 // from standard input (-iL -) and the XML report is written to standard
 // output (-oX -). -n turns off reverse DNS, so that nmap sends nothing to a
 // name server the inject did not name; -Pn scans every target without a
-// ping first; --exclude leaves out a host name that resolves to the
-// unspecified address (excludeUnspecified).
+// ping first; --exclude leaves out a host name that resolves to an
+// address that is no host (notHosts).
 func buildArgs(p Params, ipv6 bool) []string {
 	args := []string{
 		scanFlags[p.ScanType],
@@ -30,7 +30,7 @@ func buildArgs(p Params, ipv6 bool) []string {
 		"--stats-every", "5s",
 		"-oX", "-",
 		"-iL", "-",
-		"--exclude", excludeUnspecified(ipv6),
+		"--exclude", notHosts(ipv6),
 	}
 	if p.Ports != "" {
 		args = append(args, "-p", p.portSpec())

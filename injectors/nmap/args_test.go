@@ -14,16 +14,17 @@ import (
 )
 
 // fixed are the arguments every scan carries, in order.
-// The unspecified address of the scan's family is excluded last.
+// The addresses of the scan's family that are no host are excluded last
+// (notHosts).
 var fixed = []string{"-Pn", "-n", "--stats-every", "5s", "-oX", "-", "-iL", "-", "--exclude"}
 
 func TestBuildArgs(t *testing.T) {
 	with := func(head []string, tail ...string) []string {
-		unspecified := "0.0.0.0"
+		excluded := "0.0.0.0,255.255.255.255,224.0.0.0/4"
 		if slices.Contains(tail, "-6") {
-			unspecified = "::"
+			excluded = "::,ff00::/8"
 		}
-		return append(append(append(append([]string{}, head...), fixed...), unspecified), tail...)
+		return append(append(append(append([]string{}, head...), fixed...), excluded), tail...)
 	}
 	tests := []struct {
 		name   string
@@ -69,9 +70,9 @@ func TestBuildArgsEveryCombination(t *testing.T) {
 						want := []string{scanFlag[st], fmt.Sprintf("-T%d", timing)}
 						want = append(want, fixed...)
 						if v6 {
-							want = append(want, "::")
+							want = append(want, "::,ff00::/8")
 						} else {
-							want = append(want, "0.0.0.0")
+							want = append(want, "0.0.0.0,255.255.255.255,224.0.0.0/4")
 						}
 						if ports != "" {
 							want = append(want, "-p", ports)

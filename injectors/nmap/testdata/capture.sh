@@ -179,19 +179,22 @@ awk '/<host /{n++} n==2 && /<port /{print; exit} {print}' several_hosts/nmap.xml
 scan hostname_truncated nmap "-p 18120-18131" localhost 127.0.0.1
 awk '/<host /{n++} n==2 && /<port /{print; exit} {print}' hostname_truncated/nmap.xml >hostname_truncated/nmap.cut
 mv hostname_truncated/nmap.cut hostname_truncated/nmap.xml
-# name_unspecified: a name that resolves to 0.0.0.0 (a DNS sinkhole's
-# answer for a blocked name) beside an address, with the injector's own
-# arguments (--exclude 0.0.0.0): nmap leaves the name out without a
-# word, where without --exclude it scans 0.0.0.0, the machine itself. Run
-# in network and mount namespaces of its own (unshare -n -m, as root):
-# loopback alone, and /etc/hosts bound to a file naming sinkholed.test
-# 0.0.0.0, the machine's own /etc/hosts untouched.
-mkdir -p name_unspecified
-rm -f name_unspecified/nmap.exit
+# name_not_a_host: names that resolve to addresses that are no host, 0.0.0.0
+# (a DNS sinkhole's answer for a blocked name), a multicast address and the
+# limited broadcast address, beside an address, with the injector's own
+# arguments (--exclude of those): nmap leaves the names out without a
+# word, where without --exclude it scans 0.0.0.0, the machine itself, and
+# reports the others, every port filtered for net-unreach (the kernel
+# refuses each connect()). Run in network and mount namespaces of its own
+# (unshare -n -m, as root): loopback alone, a default route on it, and
+# /etc/hosts bound to a file naming them, the machine's own untouched.
+mkdir -p name_not_a_host
+rm -f name_not_a_host/nmap.exit
 hosts=$(mktemp)
-echo '0.0.0.0 sinkholed.test' >"$hosts"
-printf '%s\n' sinkholed.test 127.0.0.1 | unshare -n -m --propagation private sh -c 'ip link set lo up
+printf '%s\n' '0.0.0.0 sinkholed.test' '224.0.0.5 mcast.test' '255.255.255.255 bcast.test' >"$hosts"
+printf '%s\n' sinkholed.test mcast.test bcast.test 127.0.0.1 | unshare -n -m --propagation private sh -c 'ip link set lo up
+	ip route add default dev lo
 	mount --bind "$1" /etc/hosts
-	exec nmap -sT -T4 -Pn -n --stats-every 5s -oX - -iL - --exclude 0.0.0.0 -p 28585' sh "$hosts" \
-	>name_unspecified/nmap.xml 2>name_unspecified/nmap.stderr || echo $? >name_unspecified/nmap.exit
+	exec nmap -sT -T4 -Pn -n --stats-every 5s -oX - -iL - --exclude 0.0.0.0,255.255.255.255,224.0.0.0/4 -p 28585' sh "$hosts" \
+	>name_not_a_host/nmap.xml 2>name_not_a_host/nmap.stderr || echo $? >name_not_a_host/nmap.exit
 rm -f "$hosts"
