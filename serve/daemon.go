@@ -167,6 +167,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 		defer close(hbDone)
 		r.heartbeats(ctx)
 	}()
+	stallDone := make(chan struct{})
+	go func() {
+		defer close(stallDone)
+		r.stall.run(ctx)
+	}()
+	defer func() { <-stallDone }()
 	r.consumeLoop(ctx, reg)
 	<-hbDone
 	r.shutdown()
@@ -227,6 +233,7 @@ type runner struct {
 	watching sync.WaitGroup // the watch of the connection a stop drains on (see watchDrain)
 	seq      atomic.Int64
 	channels atomic.Uint64 // the broker channels opened (see delivery)
+	stall    *stallWatch   // the daemon's own stalls (see heldAcrossStall)
 
 	// cancelled is closed once the stop's cancel of the consumer of
 	// cancelledOn, sent at cancelSent, returned (see stopConsumingAtStop);
@@ -242,7 +249,7 @@ func newRunner(d *Daemon) *runner {
 		workers: d.Workers, shutdownTimeout: d.ShutdownTimeout, heartbeatInterval: d.HeartbeatInterval,
 		requeueDelay: d.RequeueDelay, minBackoff: d.MinBackoff, maxBackoff: d.MaxBackoff, name: d.Name,
 		changed: make(chan struct{}, 1), stopping: make(chan struct{}), pause: make(chan struct{}, 1),
-		jobs: map[*job]struct{}{}, sessions: map[*session]struct{}{},
+		jobs: map[*job]struct{}{}, sessions: map[*session]struct{}{}, stall: newStallWatch(),
 	}
 	if r.log == nil {
 		r.log = zap.NewNop()

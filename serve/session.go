@@ -32,6 +32,7 @@ type session struct {
 	wg         sync.WaitGroup     // this session's messages in flight
 	cut        atomic.Bool        // the shutdown closed it without waiting for the broker's answer
 	atStop     bool               // its consumer is cancelled by the stop (see stopConsumingAtStop)
+	stall      stallCheck         // its connection's check after the daemon's stalls (see heldAcrossStall)
 }
 
 type endReason int
@@ -245,6 +246,10 @@ func (r *runner) take(ctx context.Context, s *session, dl amqp.Delivery) (endRea
 			if ctx.Err() == nil && s.conn.IsClosed() {
 				<-r.slots
 				return 0, true // lost while waiting for a worker: the broker redelivers it
+			}
+			if ctx.Err() == nil && r.heldAcrossStall(ctx, s) {
+				<-r.slots
+				return 0, true // given up by the broker while the daemon stood still (see stallWatch)
 			}
 			if ctx.Err() == nil {
 				waiting = false

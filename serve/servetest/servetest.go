@@ -209,3 +209,26 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Take takes every message ready in queue and acknowledges it, as another
+// consumer that ran them would, and returns their bodies.
+func Take(t testing.TB, queue string) [][]byte {
+	t.Helper()
+	var bodies [][]byte
+	withChannel(t, func(ch *amqp.Channel) {
+		for {
+			m, ok, err := ch.Get(queue, false)
+			if err != nil {
+				t.Fatalf("get a message from %s: %v", queue, err)
+			}
+			if !ok {
+				return
+			}
+			if err := m.Ack(false); err != nil {
+				t.Fatalf("acknowledge a message of %s: %v", queue, err)
+			}
+			bodies = append(bodies, m.Body)
+		}
+	})
+	return bodies
+}
