@@ -18,7 +18,7 @@ import (
 
 const token = "platform-token"
 
-func post(t *testing.T, p *openaevtest.Platform, path, auth, contentType string, body []byte) (int, map[string]any) {
+func post(t testing.TB, p *openaevtest.Platform, path, auth, contentType string, body []byte) (int, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, p.URL+path, bytes.NewReader(body))
 	if err != nil {
@@ -38,7 +38,7 @@ func post(t *testing.T, p *openaevtest.Platform, path, auth, contentType string,
 	return resp.StatusCode, reply
 }
 
-func postJSON(t *testing.T, p *openaevtest.Platform, path string, body any) (int, map[string]any) {
+func postJSON(t testing.TB, p *openaevtest.Platform, path string, body any) (int, map[string]any) {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	return post(t, p, path, token, "application/json", b)
@@ -54,7 +54,7 @@ func postCallback(t *testing.T, p *openaevtest.Platform, id string, body map[str
 }
 
 // postCallbackBytes is postCallback of a body already encoded.
-func postCallbackBytes(t *testing.T, p *openaevtest.Platform, id string, body []byte) openaevtest.Call {
+func postCallbackBytes(t testing.TB, p *openaevtest.Platform, id string, body []byte) openaevtest.Call {
 	t.Helper()
 	if st, _ := post(t, p, "/api/injects/execution/callback/"+id, token, "application/json", body); st != 200 {
 		t.Fatalf("status %d, want 200 (the queue takes it)", st)
@@ -64,7 +64,7 @@ func postCallbackBytes(t *testing.T, p *openaevtest.Platform, id string, body []
 }
 
 // multipartBody builds a registration body with the given parts.
-func multipartBody(t *testing.T, input string, inputType string, icon []byte, iconType string) ([]byte, string) {
+func multipartBody(t testing.TB, input string, inputType string, icon []byte, iconType string) ([]byte, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

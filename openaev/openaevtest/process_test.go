@@ -36,7 +36,7 @@ func doRequest(t *testing.T, req *http.Request) (*http.Response, []byte) {
 // platformWithNmap returns a platform of the version with the nmap-shaped
 // contract (Current) or a 2.4.0-valid one registered and inject "i1"
 // received.
-func platformWithNmap(t *testing.T, opts ...openaevtest.Option) *openaevtest.Platform {
+func platformWithNmap(t testing.TB, opts ...openaevtest.Option) *openaevtest.Platform {
 	t.Helper()
 	p := openaevtest.NewPlatform(t, token, opts...)
 	contract := nmapContract(nil)
@@ -55,7 +55,7 @@ func platformWithNmap(t *testing.T, opts ...openaevtest.Option) *openaevtest.Pla
 
 // receivedI1 registers the injector with contract on p, and adds inject
 // "i1" of the nmap contract, its reception received.
-func receivedI1(t *testing.T, p *openaevtest.Platform, contract map[string]any) {
+func receivedI1(t testing.TB, p *openaevtest.Platform, contract map[string]any) {
 	t.Helper()
 	if st, reply := register(t, p, contract); st != 200 {
 		t.Fatalf("registration %d %v", st, reply)

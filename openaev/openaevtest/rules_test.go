@@ -55,7 +55,7 @@ func registrationInput(contracts ...map[string]any) string {
 	return string(b)
 }
 
-func register(t *testing.T, p *openaevtest.Platform, contracts ...map[string]any) (int, map[string]any) {
+func register(t testing.TB, p *openaevtest.Platform, contracts ...map[string]any) (int, map[string]any) {
 	t.Helper()
 	body, ct := multipartBody(t, registrationInput(contracts...), "application/json", nil, "")
 	return post(t, p, "/api/injectors", token, ct, body)

@@ -113,6 +113,12 @@ type targetExpectations struct {
 	// (no active agent: isAgentlessAssetExpectationNecessary), which the
 	// platform signs at publish.
 	leaves map[string]bool
+	// reached indexes targets by what a signature's target resolves to
+	// (attaches): the agents, the assets' own and the groups' own. Built
+	// by has at its first call, once targets is complete: a walk of
+	// targets per signature made a callback of an inject of many assets
+	// quadratic (16 000 assets: 2 s of its 6.7 s).
+	reached map[Expectation]bool
 }
 
 // expectationsOfLocked returns the technical expectations the platform
@@ -322,12 +328,27 @@ func (x *targetExpectations) has(s Signature) bool {
 	if !x.types[s.ExpectationType] {
 		return false
 	}
-	for _, e := range x.targets {
-		if attaches(s, e) {
-			return true
+	if x.reached == nil {
+		x.reached = make(map[Expectation]bool, len(x.targets))
+		for _, e := range x.targets {
+			x.reached[reachedBy(e)] = true
 		}
 	}
-	return false
+	return x.reached[reachedBy(Expectation{Agent: s.Agent, Asset: s.Asset, AssetGroup: s.AssetGroup})]
+}
+
+// reachedBy keys expectation e by what attaches resolves a signature's
+// target to: its agent alone, else its asset alone, else its group. A
+// signature's target (as an Expectation) reaches e when both keys are
+// equal.
+func reachedBy(e Expectation) Expectation {
+	switch {
+	case e.Agent != "":
+		return Expectation{Agent: e.Agent}
+	case e.Asset != "":
+		return Expectation{Asset: e.Asset}
+	}
+	return Expectation{AssetGroup: e.AssetGroup}
 }
 
 // attachable splits sigs into those the platform stores on in's
