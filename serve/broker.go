@@ -71,8 +71,11 @@ func (b Broker) Validate() error {
 	// (the port then 5672, or the host what follows the "@"), one with a
 	// space or brackets refused. OpenAEV's own injectors (client-python's
 	// pika.ConnectionParameters) take the host as is, no URI.
+	// A platform whose broker hostname setting holds a whole AMQP URI
+	// ("amqp://user:pass@rabbit:5672") hands out the password in the
+	// host: it is quoted with the password redacted.
 	if u, err := amqp.ParseURI(b.dialURL()); err != nil || u.Host != b.Host || u.Port != b.Port {
-		return fmt.Errorf("broker host %q is not a host name or an IP address", b.Host)
+		return fmt.Errorf("broker host %q is not a host name or an IP address", httpx.Redact(b.Host, b.Pass))
 	}
 	return nil
 }
