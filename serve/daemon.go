@@ -124,6 +124,12 @@ type Daemon struct {
 	Secrets []string
 	Log     *zap.Logger
 	Metrics *Metrics
+	// StartPaused, when set, is a pause the daemon starts in (its outbox
+	// held by another process, say: see PauseError): it registers and
+	// heartbeats, /healthz answers 503 with the pause's reason, and it
+	// connects to the broker and consumes only once the pause's Wait
+	// returns. Its Reason is logged once, at WARN.
+	StartPaused *PauseError
 }
 
 // Run registers, consumes until ctx is cancelled, then shuts down
@@ -173,7 +179,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		r.stall.run(ctx)
 	}()
 	defer func() { <-stallDone }()
-	r.consumeLoop(ctx, reg)
+	if d.StartPaused == nil || r.pausedAtStart(ctx, d.StartPaused) {
+		r.consumeLoop(ctx, reg)
+	}
 	<-hbDone
 	r.shutdown()
 	return nil

@@ -150,6 +150,31 @@ func (r *runner) paused(j *job, pe *PauseError, log *zap.Logger) (again bool) {
 	return r.retryAfter(j, 0, true, log)
 }
 
+// pausedAtStart holds the consumption for pe from the start (see
+// Daemon.StartPaused), nothing consumed yet, until pe's Wait returns: it
+// reports true then, false when ctx ended first. One WARN says the pause;
+// its end is said as any pause's (see syncPaused).
+func (r *runner) pausedAtStart(ctx context.Context, pe *PauseError) bool {
+	r.hold.start(pe)
+	_, done := r.hold.state()
+	r.syncPaused()
+	r.log.Warn("consumption not started: "+pe.Reason+"; the daemon registers, and consumes once this clears",
+		zap.String("reason", pe.Reason), zap.Error(pe.Err))
+	go func() {
+		if err := pe.Wait(ctx); err != nil {
+			return // stopping
+		}
+		r.hold.end()
+		r.syncPaused()
+	}()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // pauseEnd returns the channel closed when a pause of the consumption
 // ends, nil when the consumption is not paused.
 func (r *runner) pauseEnd() <-chan struct{} {

@@ -67,6 +67,9 @@ type commitHooks struct {
 	dirSynced func(dir string)
 	// opened is called each time the store opens the file.
 	opened func()
+	// waiting is called each time an opening of the file, having met
+	// another process's lock, starts to wait for it (see openWaiting).
+	waiting func()
 	// stored is called by a put once it stored every body.
 	stored func()
 	// readBack, when it returns an error, fails the read back of record

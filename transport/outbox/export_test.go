@@ -37,6 +37,11 @@ const CompactSteps = 4
 // (in Shared mode, once per operation or put); call it before any write.
 func (s *Store) SetOpenedHook(opened func()) { s.hooks.opened = opened }
 
+// SetWaitingHook sets the hook called each time an opening of the file,
+// having met another process's lock, starts to wait for it; call it
+// before any operation.
+func (s *Store) SetWaitingHook(waiting func()) { s.hooks.waiting = waiting }
+
 // SetStoredHook sets the hook called by a put once it stored every body;
 // call it before any write.
 func (s *Store) SetStoredHook(stored func()) { s.hooks.stored = stored }

@@ -135,6 +135,12 @@ func parseAttempts(raw []byte, pid int) []interruptedAttempt {
 // that cannot be read is kept, and the bodies its process owned held
 // (see heldFile).
 func (s *Store) recoverAttempts() error {
+	return s.recoverAttemptsBy(func(fn func(*bolt.Tx) error) error { return s.do(true, fn) })
+}
+
+// recoverAttemptsBy is recoverAttempts, its transaction written by write:
+// at an opening, on the file the opening holds (see whileLockedAtOpen).
+func (s *Store) recoverAttemptsBy(write func(func(*bolt.Tx) error) error) error {
 	if s.opts.ReadOnly {
 		return nil
 	}
@@ -143,7 +149,7 @@ func (s *Store) recoverAttempts() error {
 		return nil
 	}
 	if len(cut) > 0 || len(held) > 0 {
-		err := s.do(true, func(tx *bolt.Tx) error {
+		err := write(func(tx *bolt.Tx) error {
 			for _, c := range append(cut, heldAttempts(tx, held)...) {
 				r, err := find(tx, c.id)
 				switch {

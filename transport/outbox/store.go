@@ -100,7 +100,10 @@ type Store struct {
 
 	mu              sync.Mutex
 	db              *bolt.DB
-	fileID          uint64 // fileIdent of the file db maps: the index marks name it (index.go)
+	opening         *opening      // the opening of the file in flight, if any (see acquireWithin)
+	due             bool          // OpenDeferred met a lock: whileLockedAtOpen is still to do
+	ready           chan struct{} // closed once whileLockedAtOpen is done (see Opened)
+	fileID          uint64        // fileIdent of the file db maps: the index marks name it (index.go)
 	users           int
 	closing, closed bool // Close was called; it closed the store
 	compactFailed   bool // a compaction failed: this Store tries no other
@@ -151,7 +154,12 @@ type Store struct {
 
 // open is Open, the file left open (a user of it counted: see acquire)
 // when it succeeds; the caller releases it.
-func open(path string, opts Options) (*Store, error) {
+func open(path string, opts Options) (*Store, error) { return openWithin(path, opts, -1) }
+
+// openWithin is open, the first opening waiting at most wait for another
+// process's lock (less than 0: Options.Timeout; never more), and returning
+// the Store with a failure of that opening (see OpenDeferred).
+func openWithin(path string, opts Options, wait time.Duration) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("outbox: empty path")
 	}
@@ -194,19 +202,37 @@ func open(path string, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	if _, err := s.acquire(); err != nil {
-		return nil, err
+	s.ready = make(chan struct{})
+	if wait < 0 || wait > opts.Timeout {
+		wait = opts.Timeout
 	}
-	s.removeLeftovers() // under the lock
-	if err := s.recoverAttempts(); err != nil {
+	db, err := s.acquireWithin(wait)
+	if err != nil {
+		return s, err // the caller sees a lock to defer (see OpenDeferred)
+	}
+	if err := s.whileLockedAtOpen(db); err != nil {
 		s.release()
 		// Resent now, a body of an attempt cut short could go twice.
 		return nil, errors.Join(err, s.Close())
 	}
-	if !opts.ReadOnly {
+	close(s.ready)
+	return s, nil
+}
+
+// whileLockedAtOpen does what an opening of the Store does first under
+// the file's lock, on db, which the caller holds: the leftovers of
+// compactions and creations removed, the attempts of processes that ended
+// counted (before any body is claimed: one of an attempt cut short could
+// be posted twice), this Store's file of attempts made ready.
+func (s *Store) whileLockedAtOpen(db *bolt.DB) error {
+	s.removeLeftovers()
+	if err := s.recoverAttemptsBy(func(fn func(*bolt.Tx) error) error { return s.write(db, fn) }); err != nil {
+		return err
+	}
+	if !s.opts.ReadOnly {
 		s.prepareAttempts()
 	}
-	return s, nil
+	return nil
 }
 
 // Path returns the absolute path of the outbox file.
@@ -214,41 +240,6 @@ func (s *Store) Path() string { return s.path }
 
 // MaxBytes returns the bound on stored bodies.
 func (s *Store) MaxBytes() int64 { return s.opts.MaxBytes }
-
-// acquire returns the open database, opening it if needed. Each acquire is
-// paired with a release.
-func (s *Store) acquire() (*bolt.DB, error) { return s.acquireWithin(s.opts.Timeout) }
-
-// acquireWithin is acquire, waiting at most wait for another process's
-// lock (0: it is tried once).
-func (s *Store) acquireWithin(wait time.Duration) (*bolt.DB, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, ErrClosed
-	}
-	if s.db == nil {
-		db, err := s.openDB(wait)
-		if err != nil {
-			return nil, err
-		}
-		s.db = db
-		if s.hooks.opened != nil {
-			s.hooks.opened()
-		}
-	}
-	s.users++
-	return s.db, nil
-}
-
-func (s *Store) release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.users--
-	if s.users == 0 && s.db != nil && (s.opts.Shared || s.closed) {
-		_ = s.closeDB()
-	}
-}
 
 func (s *Store) closeDB() error {
 	if !s.opts.ReadOnly {
