@@ -83,6 +83,9 @@ func (s *Store) acquireWithin(wait time.Duration) (*bolt.DB, error) {
 	s.mu.Lock()
 	s.opening = nil
 	op.err = err
+	if s.due && errors.Is(err, ErrLocked) {
+		s.unopened = err
+	}
 	close(op.done)
 	s.mu.Unlock()
 	if err != nil {
@@ -152,4 +155,21 @@ func (s *Store) release() {
 	if s.users == 0 && s.db != nil && (s.opts.Shared || s.closed) {
 		_ = s.closeDB()
 	}
+}
+
+// LockWait returns the lock of another process that an opening of the
+// file in flight is waiting for (a *LockedError, from its first try), or,
+// on a Store OpenDeferred returned not opened yet, the lock its opening
+// met; nil otherwise. It never waits: a caller that must answer at once
+// (a /metrics scrape) can tell that a read would wait for the lock.
+func (s *Store) LockWait() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opening != nil && s.opening.locked != nil {
+		return s.opening.locked
+	}
+	if s.due {
+		return s.unopened
+	}
+	return nil
 }

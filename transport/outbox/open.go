@@ -63,7 +63,7 @@ func OpenDeferred(path string, opts Options, wait time.Duration) (*Store, error)
 		return nil, err
 	}
 	s.mu.Lock()
-	s.due = true
+	s.due, s.unopened = true, err
 	s.mu.Unlock()
 	return s, err
 }

@@ -29,6 +29,7 @@ func TestCallsGoOnWhileAnOpeningWaits(t *testing.T) {
 			return err
 		}},
 		{"StatsNow", func(s *Store) error { _, err := s.StatsNow(); return err }},
+		{"LockWait", func(s *Store) error { return s.LockWait() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,6 +135,9 @@ func TestOpenDeferred(t *testing.T) {
 		if err := s.FinishOpen(0); !errors.Is(err, ErrLocked) {
 			t.Fatalf("FinishOpen while locked = %v", err)
 		}
+		if err := s.LockWait(); !errors.Is(err, ErrLocked) {
+			t.Errorf("LockWait while not opened = %v, want the lock", err)
+		}
 		if _, err := os.Stat(leftover); err != nil {
 			t.Fatalf("the leftover went while the lock was held: %v", err)
 		}
@@ -153,6 +157,9 @@ func TestOpenDeferred(t *testing.T) {
 		}
 		if err := s.FinishOpen(0); err != nil {
 			t.Errorf("FinishOpen once opened = %v", err)
+		}
+		if err := s.LockWait(); err != nil {
+			t.Errorf("LockWait once opened = %v", err)
 		}
 	})
 	t.Run("free outbox", func(t *testing.T) {

@@ -102,6 +102,7 @@ type Store struct {
 	db              *bolt.DB
 	opening         *opening      // the opening of the file in flight, if any (see acquireWithin)
 	due             bool          // OpenDeferred met a lock: whileLockedAtOpen is still to do
+	unopened        error         // the lock the last opening met while due (see LockWait)
 	ready           chan struct{} // closed once whileLockedAtOpen is done (see Opened)
 	fileID          uint64        // fileIdent of the file db maps: the index marks name it (index.go)
 	users           int
