@@ -57,6 +57,16 @@ func openOutboxHeld(oc outboxConfig, o Options, log *zap.Logger, command string,
 	if err != nil || path == "" {
 		return nil, func() {}, err
 	}
+	s, release, err := outbox.OpenHeld(path, outboxOptions(oc, o, log, command, shared, path))
+	if err != nil {
+		return nil, release, outboxOpenError(err, command)
+	}
+	return s, release, nil
+}
+
+// outboxOptions are the outbox.Options of the outbox at path, opened by
+// command (its log lines in log; none when nil).
+func outboxOptions(oc outboxConfig, o Options, log *zap.Logger, command string, shared bool, path string) outbox.Options {
 	waits := func(path string) {
 		log.Warn("waiting for outbox "+path+", held by another process, to remove the bodies the backend accepted "+
 			"(left there, a flush would post them again)", zap.Duration("outbox_lock_timeout", oc.LockTimeout))
@@ -78,21 +88,23 @@ func openOutboxHeld(oc outboxConfig, o Options, log *zap.Logger, command string,
 	} else {
 		warnExposure(log, path)
 	}
-	s, release, err := outbox.OpenHeld(path, outbox.Options{MaxBytes: oc.MaxBytes, Timeout: oc.LockTimeout, Shared: shared,
+	return outbox.Options{MaxBytes: oc.MaxBytes, Timeout: oc.LockTimeout, Shared: shared,
 		Command: o.name() + " " + command, RemovalWaits: waits, LockUnrecorded: unrecorded, LeaseRenewal: renewal,
-		SidecarIgnored: ignored, Now: o.now})
-	if err != nil {
-		ee := &ExitError{Code: ExitUsage, Err: err}
-		if pe := (*fs.PathError)(nil); errors.As(err, &pe) && (command == "run" || command == "serve") {
-			// The file system's refusal (read-only, not a directory, no
-			// permission): the line names the path; this says what was
-			// not done and the two ways on.
-			ee.Hint = "nothing ran, nothing was sent or stored: the outbox must be a file this user can create and write " +
-				"(--outbox PATH), or --outbox none goes without one (a delivery that fails is then kept for no flush)"
-		}
-		return nil, release, ee
+		SidecarIgnored: ignored, Now: o.now}
+}
+
+// outboxOpenError is the exit of command for an outbox that could not be
+// opened: bad input (exit 2).
+func outboxOpenError(err error, command string) error {
+	ee := &ExitError{Code: ExitUsage, Err: err}
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) && (command == "run" || command == "serve") {
+		// The file system's refusal (read-only, not a directory, no
+		// permission): the line names the path; this says what was
+		// not done and the two ways on.
+		ee.Hint = "nothing ran, nothing was sent or stored: the outbox must be a file this user can create and write " +
+			"(--outbox PATH), or --outbox none goes without one (a delivery that fails is then kept for no flush)"
 	}
-	return s, release, nil
+	return ee
 }
 
 // lockUnrecorded returns the outbox's LockUnrecorded of the outbox at

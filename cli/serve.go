@@ -202,7 +202,9 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	// The outbox (on unless --outbox none) is shared: several daemons on
 	// one host may keep their callbacks in one file; a body one of them is
 	// sending is never resent by another while it lives.
-	store, err := openOutbox(sc.Outbox, o, log, "serve", true)
+	// Another process holding it at start pauses the consumption until
+	// the lock is free (see openServeOutbox).
+	store, startPaused, err := openServeOutbox(sc.Outbox, o, log)
 	if err != nil {
 		return err
 	}
@@ -292,6 +294,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		Log:               log,
 		Metrics:           metrics,
 		Secrets:           secrets,
+		StartPaused:       startPaused,
 	}
 	if err := daemonOpts.Apply(d); err != nil {
 		return sc.settingExit(err)
@@ -336,6 +339,12 @@ func serveExitSays(outboxed bool) string {
 // bytes are the whole file's, those --outbox-max-bytes bounds.
 func watchOutbox(m *serve.Metrics, store *outbox.Store, owns func(outbox.Record) bool, log *zap.Logger) {
 	m.WatchOutbox(store.MaxBytes(), func() (serve.OutboxStats, error) {
+		// A read waiting for another process's lock (the room check of a
+		// message, the outbox held at start) is not waited for behind:
+		// the scrape goes without the counts at once.
+		if err := store.LockWait(); err != nil {
+			return serve.OutboxStats{}, err
+		}
 		recs, err := store.List()
 		if err != nil {
 			return serve.OutboxStats{}, err

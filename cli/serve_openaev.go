@@ -107,6 +107,14 @@ func startResender(ctx context.Context, store *outbox.Store, p *openaev.Profile,
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		// Not before the outbox is opened: one another process held at
+		// start (see openServeOutbox) counts the attempts that ended
+		// processes cut short before any body is sent again.
+		select {
+		case <-store.Opened():
+		case <-ctx.Done():
+			return
+		}
 		_ = rs.Run(ctx)
 	}()
 	return func() {
