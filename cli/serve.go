@@ -50,7 +50,10 @@ func serveCommand(o Options) *ucli.Command {
 			"background loop resends the stored callbacks with backoff (at most 5 min apart).\n" +
 			"Each inject runs under --timeout (default 10m): past it, its injector is cancelled and the\n" +
 			"platform gets its TIMEOUT callback with the partial results.\n" +
-			"/healthz and /metrics are served on --listen-addr.\n\n" + serveExitHelp(),
+			"/healthz and /metrics are served on --listen-addr.\n" +
+			"An outbox another process holds at start (the daemon this one replaces, still stopping)\n" +
+			"does not stop it: it registers without consuming, /healthz answers 503 naming the lock and\n" +
+			"the outbox, and it consumes once the lock is free (tried every half second).\n\n" + serveExitHelp(),
 		Flags: flagsOf(o.name(), reflect.TypeFor[serveConfig](), map[string]string{"injectors": injectorsUsage(o), "outbox_max_bytes": serveOutboxUsage()}),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
