@@ -22,8 +22,10 @@ type opening struct {
 	wait time.Duration // how long it waits for another process's lock
 	// locked is set, before the opening waits, when a first try met
 	// another process's lock: the error a caller that does not wait
-	// (Hold) takes at once. Guarded by the Store's mu.
-	locked error
+	// (Hold) takes at once. Guarded by the Store's mu; waiting is closed
+	// once it is set.
+	locked  error
+	waiting chan struct{}
 }
 
 // acquire returns the open database, opening it if needed. Each acquire is
@@ -58,15 +60,23 @@ func (s *Store) acquireWithin(wait time.Duration) (*bolt.DB, error) {
 			return nil, err
 		}
 		s.mu.Unlock()
-		<-op.done
-		if op.err != nil && (op.wait >= wait || !errors.Is(op.err, ErrLocked)) {
-			return nil, op.err
+		if wait == 0 {
+			select {
+			case <-op.done:
+			case <-op.waiting: // its first try met the lock: taken above
+			}
+		} else {
+			<-op.done
 		}
 		s.mu.Lock()
+		if op.err != nil && (op.wait >= wait || !errors.Is(op.err, ErrLocked)) {
+			s.mu.Unlock()
+			return nil, op.err
+		}
 	}
-	op := &opening{done: make(chan struct{}), wait: wait}
+	op := &opening{done: make(chan struct{}), waiting: make(chan struct{}), wait: wait}
 	s.opening = op
-	db := s.db // open already when a deferred opening's work failed (see finishDeferred)
+	db, due := s.db, s.due // db open already when a deferred opening's work failed (see finishDeferred)
 	if db != nil {
 		s.users++
 	}
@@ -75,7 +85,7 @@ func (s *Store) acquireWithin(wait time.Duration) (*bolt.DB, error) {
 	if db == nil {
 		db, err = s.openWaiting(op)
 	}
-	if err == nil && s.due {
+	if err == nil && due {
 		// The first opening of a Store OpenDeferred returned: the others
 		// wait for it (s.opening) until its work under the lock is done.
 		err = s.finishDeferred(db)
@@ -104,6 +114,7 @@ func (s *Store) openWaiting(op *opening) (*bolt.DB, error) {
 	if errors.Is(err, ErrLocked) && op.wait > 0 {
 		s.mu.Lock()
 		op.locked = err
+		close(op.waiting)
 		s.mu.Unlock()
 		if s.hooks.waiting != nil {
 			s.hooks.waiting()
