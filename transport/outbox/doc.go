@@ -42,7 +42,11 @@
 // failed), and because the lock does not tell who holds it, the holder
 // writes its pid, command and start time to "<file>.lock" beside it: a
 // *LockedError names that process, or, when it has ended, says the record
-// is stale. The files written beside the outbox (that record, the file of
+// is stale. A wait for the lock does not hold the Store's mutex: the
+// process's other calls go on, and those that need the file meanwhile join
+// the wait in flight (acquire.go); OpenDeferred returns a Store whose file
+// another process holds, opened by its first operation that takes the
+// lock. The files written beside the outbox (that record, the file of
 // attempts below and its rewrite) are created new, mode 0600, once their
 // name is removed (sidecar.go): a link, hard link, FIFO or another user's
 // file planted at one of their names is never written through or in
