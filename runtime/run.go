@@ -197,6 +197,9 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		out = rt.callExecutor(ctx, p, log)
 	}
 	ran := rt.now().Sub(t1) // the executor's, not the copy's below
+	// The run ends here, for end_time: not after the source addresses'
+	// lookups waited for below (stopRoutes), which are no part of it.
+	ended := rt.sigs.EndedNow()
 	// The runtime's own copy of the output, before anything reads it (see
 	// ownOutput). A Secret setting leaves the process in none of what the
 	// executor returns: every profile, stdout and the outbox are made from
@@ -241,7 +244,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
 		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1, Indirect: !p.direct,
 		LogFields: p.Request.LogFields}
-	err = rt.build(r, pre, out, partial, notReached, keyedTwice, redact, log)
+	err = rt.build(r, pre, out, partial, notReached, keyedTwice, redact, ended, log)
 	if err != nil {
 		// Not an outcome of the tool's (compile makes a failed outcome of
 		// any output it returns): the inject ran all the same, and its
@@ -262,11 +265,12 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 // pre and out, the executor's output (the runtime's own copy), partial its
 // partial results, notReached the targets it did not reach (by position)
 // and keyedTwice the targets its extras keyed twice; secrets are the
-// Secret settings' values, redacted from the messages it makes. On an
+// Secret settings' values, redacted from the messages it makes; ended
+// (signatures.Manager.EndedNow) is the run's end. On an
 // error r's Output is the one compiled so far.
-func (rt *Runtime) build(r *Report, pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, keyedTwice []framework.Target, redact func(string) string, log *zap.Logger) error {
+func (rt *Runtime) build(r *Report, pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, keyedTwice []framework.Target, redact func(string) string, ended signatures.PostOption, log *zap.Logger) error {
 	targets := r.Targets
-	post, out, err := rt.compile(pre, out, partial, notReached, redact, log)
+	post, out, err := rt.compile(pre, out, partial, notReached, redact, ended, log)
 	r.Output = out
 	if err != nil {
 		return err
@@ -301,7 +305,7 @@ func (rt *Runtime) build(r *Report, pre *signatures.Batch, out framework.ToolOut
 // JSON cannot encode are left out of it, the rest kept. The output
 // returned has its Status set to the outcome; the messages it makes
 // (which quote what the executor returned) are redacted of secrets.
-func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, redact func(string) string, log *zap.Logger) (*signatures.Batch, framework.ToolOutput, error) {
+func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, redact func(string) string, ended signatures.PostOption, log *zap.Logger) (*signatures.Batch, framework.ToolOutput, error) {
 	err := out.Validate()
 	if err == nil {
 		var bad []error
@@ -312,7 +316,7 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 	}
 	var post *signatures.Batch
 	if err == nil {
-		post, err = rt.sigs.Post(pre, compileInput(out, partial), signatures.PostLogger(log), notReachedOption(notReached))
+		post, err = rt.sigs.Post(pre, compileInput(out, partial), signatures.PostLogger(log), notReachedOption(notReached), ended)
 	}
 	if err != nil {
 		log.Error("executor output rejected", zap.Error(err))
@@ -320,7 +324,7 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 		out = framework.ToolOutput{Status: framework.StatusFailed, Findings: findings,
 			ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "invalid executor output: " + err.Error()}}
 		out = redactMessage(redact, out)
-		if post, err = rt.sigs.Post(pre, compileInput(out, nil), signatures.PostLogger(log), notReachedOption(notReached)); err != nil {
+		if post, err = rt.sigs.Post(pre, compileInput(out, nil), signatures.PostLogger(log), notReachedOption(notReached), ended); err != nil {
 			return nil, out, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -101,6 +102,7 @@ type PostOption func(*postOptions)
 type postOptions struct {
 	log        *zap.Logger
 	notReached func(i int) string
+	ended      time.Time // the run's end; zero: when Post is called
 }
 
 // PostLogger logs what Post warns about (an end time clamped to now or to
@@ -134,7 +136,7 @@ func (m *Manager) Post(pre *Batch, out ToolOutput, opts ...PostOption) (*Batch, 
 		opt(&o)
 	}
 	post := &Batch{n: pre.n, config: pre.config, shared: pre.base(), routes: pre.routes, notReached: o.notReached}
-	fill, err := m.postFields(out, o.log)
+	fill, err := m.postFields(out, o.log, o.ended)
 	if err != nil {
 		return nil, err
 	}

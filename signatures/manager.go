@@ -119,7 +119,7 @@ func isNil(c Config) bool {
 // results of a timed-out run that name each target (see MaxNamedTargets)
 // and the tool's extra signatures.
 func (m *Manager) CompilePost(pre []Signature, out ToolOutput) ([]Signature, error) {
-	fill, err := m.postFields(out, m.log)
+	fill, err := m.postFields(out, m.log, time.Time{})
 	if err != nil {
 		return nil, err
 	}
@@ -142,15 +142,26 @@ func partialResults(out ToolOutput) []string {
 	return nil
 }
 
+// EndedNow returns a PostOption that ends the run now, as m's clock reads
+// it, rather than when Post is called: a caller that waits for something
+// else between the tool's return and Post (the source addresses' lookups,
+// a host name's answer from a slow name server) takes it when the tool
+// returns, so that end_time is the tool's end, not that wait's.
+func (m *Manager) EndedNow() PostOption {
+	ended := m.now()
+	return func(o *postOptions) { o.ended = ended }
+}
+
 // postFields checks out and returns what sets the post-execution fields
 // every signature of a run shares: end_time, execution_status and the
-// tool's extra signatures (merged into a new map). The end time is now
-// rounded up to the whole second (see ceilSecond), or the crash timestamp
-// of a failed run, rounded up too. An end time after the rounded-up now
+// tool's extra signatures (merged into a new map). The end time is ended
+// (the run's end: when the tool returned, EndedNow; zero: now) rounded up to
+// the whole second (see ceilSecond), or the crash timestamp
+// of a failed run, rounded up too. An end time after the rounded-up end
 // (a crash timestamp from the future) is set to it, and one before the
 // signature's start_time (a crash timestamp from before the run) to the
 // start time, each logged once at WARN to log.
-func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature), error) {
+func (m *Manager) postFields(out ToolOutput, log *zap.Logger, ended time.Time) (func(s *Signature), error) {
 	if err := out.Validate(); err != nil {
 		return nil, err
 	}
@@ -162,7 +173,10 @@ func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature
 	// the window [start_time, end_time] of whole seconds holds the whole
 	// run (the platform's collectors search the defences' logs over it,
 	// some with an exclusive end).
-	now := ceilSecond(m.now().UTC())
+	if ended.IsZero() {
+		ended = m.now()
+	}
+	now := ceilSecond(ended.UTC())
 	end := now
 	if status == StatusFailed && out.ErrorInfo != nil && out.ErrorInfo.CrashTimestamp != "" {
 		t, err := out.ErrorInfo.CrashTime()
