@@ -131,7 +131,10 @@
 //
 // On broker loss the daemon keeps the injects in flight running (their
 // acknowledgement is lost with the channel, so the broker redelivers them,
-// maybe to another consumer, which may run them a second time),
+// maybe to another consumer, which may run them a second time; a
+// message that reached it before a stall of the daemon's own, a SIGSTOP
+// or a frozen VM, runs only once its connection has answered a round
+// trip since: the broker may have given it to another consumer),
 // registers again (at most once per heartbeat interval, besides the
 // heartbeats: each retry registering would hammer the platform while a
 // queue is missing) and reconnects with exponential backoff. So does a
