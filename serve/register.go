@@ -80,7 +80,9 @@ func (r *runner) registerThen(ctx context.Context, kind string, retryIn func(err
 		case retryIn != nil:
 			fields = append(fields, zap.Duration("retry_in", next))
 		}
-		if kind == heartbeatKind && !IsPermanent(err) && reminder.Level(&r.beatSaid, t0) == zapcore.DebugLevel {
+		// A re-registration of the consume loop's retries is one more
+		// registration of the failing heartbeats: said as they are.
+		if kind != firstRegistration && !IsPermanent(err) && reminder.Level(&r.beatSaid, t0) == zapcore.DebugLevel {
 			level = r.log.Debug
 		}
 		level(kind+" failed", fields...)

@@ -1,0 +1,83 @@
+package serve
+
+import (
+	amqp "github.com/rabbitmq/amqp091-go"
+	"go.uber.org/zap"
+)
+
+// How the end of a session is said: the connection's loss, the broker's
+// close of its channel, the cancel of its consumer.
+
+// lost logs msg for the loss of the connection of s, with what its close
+// said (err: the broker's connection.close code and reason, 320
+// CONNECTION_FORCED and the operator's text for a rabbitmqctl
+// close_connection; nil when it said nothing), and keeps it, redacted as
+// the broker's texts are (brokerText), as /healthz's reason until the
+// next connection is made or fails.
+func (r *runner) lost(s *session, msg string, err *amqp.Error) {
+	why := "connection to " + s.reg.Broker.String() + " lost"
+	var shown error
+	if err != nil {
+		shown = brokerText(err, s.red)
+		why += ": " + shown.Error()
+	}
+	r.brokerErr.Store(&why)
+	r.log.Warn(msg, zap.Stringer("broker", s.reg.Broker), zap.Error(shown))
+}
+
+// deliveriesEnded logs why the deliveries of s ended while the daemon
+// consumed, and keeps it as /healthz's reason until the next connection
+// is made or fails. Three ends close them alike: the connection's loss,
+// its close not read yet (said as consume says it); the broker closing
+// the channel alone, with its reason (406 PRECONDITION_FAILED when a
+// message outlasted its consumer_timeout: its copy is delivered again);
+// and, the channel open, the broker cancelling the consumer (its queue
+// deleted: basic.cancel). Each was said as a cancel, the broker's reason
+// for a channel's close dropped.
+func (r *runner) deliveriesEnded(s *session) {
+	if s.conn.IsClosed() {
+		var err *amqp.Error
+		select {
+		case err = <-s.closed:
+		default:
+		}
+		r.lost(s, "broker connection lost", err)
+		return
+	}
+	if s.ch.IsClosed() {
+		var err *amqp.Error
+		select {
+		case err = <-s.chErr:
+		default:
+		}
+		r.channelClosedBy(s, err)
+		return
+	}
+	why := ConsumerCancelledReason(s.reg.Queue)
+	r.brokerErr.Store(&why)
+	r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
+}
+
+// channelClosedBy logs that the broker closed the channel of s, with its
+// reason err (nil when it gave none), and keeps it as /healthz's reason
+// until the next connection is made or fails.
+func (r *runner) channelClosedBy(s *session, err *amqp.Error) {
+	why := "the broker closed the channel consuming the queue " + s.reg.Queue + "; consuming it again"
+	var shown error
+	if err != nil {
+		shown = brokerText(err, s.red)
+		why += ": " + shown.Error()
+	}
+	r.brokerErr.Store(&why)
+	r.log.Warn("broker channel closed: its unacknowledged messages go back to the queue; consuming again on a new connection",
+		zap.Stringer("broker", s.reg.Broker), zap.String("queue", s.reg.Queue), zap.Error(shown))
+}
+
+// closeWhenClosed closes gone once closes, a channel's NotifyClose, is
+// closed: the client library closes it when the channel closes, however
+// (the broker's close, the connection's loss, the daemon's own close).
+func closeWhenClosed(closes <-chan *amqp.Error, gone chan<- struct{}) {
+	for range closes {
+	}
+	close(gone)
+}
