@@ -48,7 +48,18 @@ func (b Broker) String() string {
 	if b.TLS {
 		scheme = "amqps"
 	}
-	return scheme + "://" + net.JoinHostPort(b.Host, strconv.Itoa(b.Port)) + "/" + url.PathEscape(b.vhost())
+	return scheme + "://" + net.JoinHostPort(b.shownHost(), strconv.Itoa(b.Port)) + "/" + url.PathEscape(b.vhost())
+}
+
+// shownHost is the host as logs and errors show it: a platform whose
+// broker hostname setting holds a whole AMQP URI
+// ("amqp://user:pass@rabbit:5672") hands out the password in the host,
+// which is shown with the password redacted.
+func (b Broker) shownHost() string {
+	if b.Pass == "" {
+		return b.Host
+	}
+	return httpx.Redact(b.Host, b.Pass)
 }
 
 func (b Broker) vhost() string {
@@ -71,11 +82,8 @@ func (b Broker) Validate() error {
 	// (the port then 5672, or the host what follows the "@"), one with a
 	// space or brackets refused. OpenAEV's own injectors (client-python's
 	// pika.ConnectionParameters) take the host as is, no URI.
-	// A platform whose broker hostname setting holds a whole AMQP URI
-	// ("amqp://user:pass@rabbit:5672") hands out the password in the
-	// host: it is quoted with the password redacted.
 	if u, err := amqp.ParseURI(b.dialURL()); err != nil || u.Host != b.Host || u.Port != b.Port {
-		return fmt.Errorf("broker host %q is not a host name or an IP address", httpx.Redact(b.Host, b.Pass))
+		return fmt.Errorf("broker host %q is not a host name or an IP address", b.shownHost())
 	}
 	return nil
 }

@@ -9,11 +9,12 @@ import (
 	"github.com/injectkit/injectkit/serve"
 )
 
-// TestBrokerValidateWithholdsThePassword: a platform whose broker hostname
+// TestBrokerWithholdsThePasswordInItsHost: a platform whose broker hostname
 // setting holds a whole AMQP URI hands the password out in the host; the
-// error refusing that host quotes it with the password redacted, in none
-// of its forms.
-func TestBrokerValidateWithholdsThePassword(t *testing.T) {
+// error refusing that host, and the broker as logs show it (String, which
+// the "registered" DEBUG line logs before the host is refused), quote it
+// with the password redacted, in none of its forms.
+func TestBrokerWithholdsThePasswordInItsHost(t *testing.T) {
 	const pass = "aMqp+W4lk/229Xy"
 	tests := []struct {
 		name, host string
@@ -26,18 +27,23 @@ func TestBrokerValidateWithholdsThePassword(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := serve.Broker{Host: tt.host, Port: 5672, User: "walk", Pass: pass}.Validate()
+			b := serve.Broker{Host: tt.host, Port: 5672, User: "walk", Pass: pass}
+			err := b.Validate()
 			if err == nil {
 				t.Fatalf("Validate(host %q) = nil, want an error", tt.host)
 			}
-			msg := err.Error()
-			if !strings.Contains(msg, "[REDACTED]") || !strings.Contains(msg, "is not a host name") {
-				t.Errorf("Validate(host %q) = %q, want the host quoted with the password redacted", tt.host, msg)
-			}
-			for _, form := range []string{pass, url.QueryEscape(pass), url.PathEscape(pass), "W4lk/229", "W4lk%2F229",
-				base64.StdEncoding.EncodeToString([]byte("walk:" + pass))} {
-				if strings.Contains(msg, form) {
-					t.Errorf("Validate(host %q) = %q: shows the password as %q", tt.host, msg, form)
+			for _, shown := range []struct{ what, msg, want string }{
+				{"Validate", err.Error(), "is not a host name"},
+				{"String", b.String(), "amqp://"},
+			} {
+				if !strings.Contains(shown.msg, "[REDACTED]") || !strings.Contains(shown.msg, shown.want) {
+					t.Errorf("%s(host %q) = %q, want the host shown with the password redacted", shown.what, tt.host, shown.msg)
+				}
+				for _, form := range []string{pass, url.QueryEscape(pass), url.PathEscape(pass), "W4lk/229", "W4lk%2F229",
+					base64.StdEncoding.EncodeToString([]byte("walk:" + pass))} {
+					if strings.Contains(shown.msg, form) {
+						t.Errorf("%s(host %q) = %q: shows the password as %q", shown.what, tt.host, shown.msg, form)
+					}
 				}
 			}
 		})
