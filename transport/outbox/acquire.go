@@ -93,8 +93,13 @@ func (s *Store) acquireWithin(wait time.Duration) (*bolt.DB, error) {
 	s.mu.Lock()
 	s.opening = nil
 	op.err = err
-	if s.due && errors.Is(err, ErrLocked) {
-		s.unopened = err
+	if s.due {
+		// The lock this opening met; none when it failed otherwise (a
+		// read would not wait then: see LockWait).
+		s.unopened = nil
+		if errors.Is(err, ErrLocked) {
+			s.unopened = err
+		}
 	}
 	close(op.done)
 	s.mu.Unlock()
@@ -170,8 +175,9 @@ func (s *Store) release() {
 
 // LockWait returns the lock of another process that an opening of the
 // file in flight is waiting for (a *LockedError, from its first try), or,
-// on a Store OpenDeferred returned not opened yet, the lock its opening
-// met; nil otherwise. It never waits: a caller that must answer at once
+// on a Store OpenDeferred returned not opened yet, the lock its last
+// opening met (none when that failed otherwise: a file no longer an
+// outbox fails a read at once); nil otherwise. It never waits: a caller that must answer at once
 // (a /metrics scrape) can tell that a read would wait for the lock.
 func (s *Store) LockWait() error {
 	s.mu.Lock()
