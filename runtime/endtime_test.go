@@ -2,13 +2,9 @@ package runtime_test
 
 import (
 	"context"
-	"net/netip"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -22,33 +18,7 @@ import (
 // the run has read the clock after its last progress snapshot, and moves
 // the clock, the runtime's and the signatures', on by an hour.
 func TestRunEndTimeLeavesOutTheRouteLookup(t *testing.T) {
-	ticking, skip := tickingClock()
-	var lastTaken atomic.Bool
-	read := make(chan struct{}) // the clock read after the last snapshot
-	var once sync.Once
-	clock := func() time.Time {
-		now := ticking()
-		if lastTaken.Load() {
-			once.Do(func() { close(read) })
-		}
-		return now
-	}
-	res := signatures.Resolver{
-		InterfaceAddrs: func() ([]netip.Addr, error) {
-			select {
-			case <-read:
-			case <-time.After(testkit.Hang): // ends a hang, as in TestRunDurationLeavesOutTheRouteLookup
-			}
-			skip(time.Hour)
-			return []netip.Addr{netip.MustParseAddr("192.0.2.77")}, nil
-		},
-		Route: signatures.DefaultResolver().Route,
-	}
-	progress := func(p runtime.Progress) {
-		if p.Done {
-			lastTaken.Store(true)
-		}
-	}
+	clock, res, progress := lookupAfterLastSnapshot()
 	rt, _ := newRuntime(t, &sender{sends: true}, &recorder{}, runtime.WithClock(clock),
 		runtime.WithProgress(progress, time.Hour),
 		runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(res), signatures.WithClock(clock))))

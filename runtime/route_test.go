@@ -123,14 +123,12 @@ func TestRunLooksUpRoutesWhileTheExecutorRuns(t *testing.T) {
 	}
 }
 
-// The executor's duration (the Observer's OnExecuted, the "executed"
-// line) is the executor's alone: the host-wide address lookup the route
-// prefetch starts with may outlast a short run, and is waited for after
-// that duration is taken, in the "payload built" line's duration, so that
-// a slow lookup shows there. The lookup here ends only once the run has
-// read the clock after its last progress snapshot (where the payload's
-// duration starts), and moves the clock on by an hour.
-func TestRunDurationLeavesOutTheRouteLookup(t *testing.T) {
+// lookupAfterLastSnapshot returns a clock, a resolver whose host-wide
+// address lookup ends only once the run has read that clock after its last
+// progress snapshot (where the payload's duration starts) and then moves
+// the clock on by an hour, and the progress callback that marks that
+// snapshot.
+func lookupAfterLastSnapshot() (func() time.Time, signatures.Resolver, func(runtime.Progress)) {
 	ticking, skip := tickingClock()
 	var lastTaken atomic.Bool
 	read := make(chan struct{}) // the clock read after the last snapshot
@@ -161,6 +159,18 @@ func TestRunDurationLeavesOutTheRouteLookup(t *testing.T) {
 			lastTaken.Store(true)
 		}
 	}
+	return clock, res, progress
+}
+
+// The executor's duration (the Observer's OnExecuted, the "executed"
+// line) is the executor's alone: the host-wide address lookup the route
+// prefetch starts with may outlast a short run, and is waited for after
+// that duration is taken, in the "payload built" line's duration, so that
+// a slow lookup shows there. The lookup here ends only once the run has
+// read the clock after its last progress snapshot (where the payload's
+// duration starts), and moves the clock on by an hour.
+func TestRunDurationLeavesOutTheRouteLookup(t *testing.T) {
+	clock, res, progress := lookupAfterLastSnapshot()
 	obs := &timings{}
 	rt, logs := newRuntime(t, &sender{sends: true}, &recorder{}, runtime.WithObserver(obs), runtime.WithClock(clock),
 		runtime.WithProgress(progress, time.Hour), runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(res))))
