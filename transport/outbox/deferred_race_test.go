@@ -217,18 +217,7 @@ func TestDeferredStoreManyCallers(t *testing.T) {
 func TestCloseRacesAnOpeningInFlight(t *testing.T) {
 	for _, deferred := range []bool{false, true} {
 		t.Run(fmt.Sprintf("read, deferred %v", deferred), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "outbox.db")
-			s := mustOpen(t, path, Options{Shared: true, Timeout: DefaultTimeout})
-			free := holdInChild(t, path)
-			if deferred {
-				_ = s.Close()
-				var err error
-				if s, err = OpenDeferred(path, Options{Shared: true, Timeout: DefaultTimeout}, 0); !errors.Is(err, ErrLocked) {
-					t.Fatalf("OpenDeferred = %v", err)
-				}
-			}
-			waiting := make(chan struct{}, 1)
-			s.SetWaitingHook(func() { waiting <- struct{}{} })
+			path, s, free, waiting := lockedStore(t, deferred)
 			read := make(chan error, 1)
 			go func() { _, err := s.List(); read <- err }()
 			<-waiting
@@ -250,18 +239,7 @@ func TestCloseRacesAnOpeningInFlight(t *testing.T) {
 			}
 		})
 		t.Run(fmt.Sprintf("put, deferred %v", deferred), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "outbox.db")
-			s := mustOpen(t, path, Options{Shared: true, Timeout: DefaultTimeout})
-			free := holdInChild(t, path)
-			if deferred {
-				_ = s.Close()
-				var err error
-				if s, err = OpenDeferred(path, Options{Shared: true, Timeout: DefaultTimeout}, 0); !errors.Is(err, ErrLocked) {
-					t.Fatalf("OpenDeferred = %v", err)
-				}
-			}
-			waiting := make(chan struct{}, 1)
-			s.SetWaitingHook(func() { waiting <- struct{}{} })
+			path, s, free, waiting := lockedStore(t, deferred)
 			s.hooks.closing = free // the lock goes as Close starts
 			put := make(chan error, 1)
 			go func() { _, err := s.Put(entryN(1)); put <- err }()
@@ -300,4 +278,25 @@ func TestCloseRacesAnOpeningInFlight(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lockedStore returns an outbox whose file a child process holds (free
+// lets go of it): opened before the lock was taken, or, deferred, by
+// OpenDeferred after it; waiting gets a value as a call starts to wait
+// for the lock.
+func lockedStore(t *testing.T, deferred bool) (path string, s *Store, free func(), waiting chan struct{}) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "outbox.db")
+	s = mustOpen(t, path, Options{Shared: true, Timeout: DefaultTimeout})
+	free = holdInChild(t, path)
+	if deferred {
+		_ = s.Close()
+		var err error
+		if s, err = OpenDeferred(path, Options{Shared: true, Timeout: DefaultTimeout}, 0); !errors.Is(err, ErrLocked) {
+			t.Fatalf("OpenDeferred = %v", err)
+		}
+	}
+	waiting = make(chan struct{}, 1)
+	s.SetWaitingHook(func() { waiting <- struct{}{} })
+	return path, s, free, waiting
 }
