@@ -51,13 +51,24 @@ func (h *hold) now() string {
 	return reason
 }
 
-// end ends the hold.
-func (h *hold) end() {
+// end ends the hold. It returns the channel of the hold's end (nil when
+// none), which the caller closes once the end is said (see syncPaused), so
+// that a waiter woken by it finds the line "consumption resumed" written.
+func (h *hold) end() chan struct{} {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.done != nil {
-		close(h.done)
-		h.reason, h.current, h.done = "", nil, nil
+	done := h.done
+	h.reason, h.current, h.done = "", nil, nil
+	return done
+}
+
+// endHold ends the hold of a PauseError whose Wait returned: the end is
+// said, then the waiters of the hold woken.
+func (r *runner) endHold() {
+	done := r.hold.end()
+	r.syncPaused()
+	if done != nil {
+		close(done)
 	}
 }
 
@@ -144,8 +155,7 @@ func (r *runner) paused(j *job, pe *PauseError, log *zap.Logger) (again bool) {
 		if err := pe.Wait(r.ctx); err != nil {
 			return // stopping
 		}
-		r.hold.end()
-		r.syncPaused()
+		r.endHold()
 	}()
 	return r.retryAfter(j, 0, true, log)
 }
@@ -164,8 +174,7 @@ func (r *runner) pausedAtStart(ctx context.Context, pe *PauseError) bool {
 		if err := pe.Wait(ctx); err != nil {
 			return // stopping
 		}
-		r.hold.end()
-		r.syncPaused()
+		r.endHold()
 	}()
 	select {
 	case <-done:
