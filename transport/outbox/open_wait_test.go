@@ -1,3 +1,5 @@
+//go:build unix && !solaris && !aix && !android
+
 package outbox
 
 import (
