@@ -258,7 +258,12 @@ func buildOutput(results []ConfigResult, targets []framework.Target, types []fra
 		te := framework.TypeExtras{}
 		for _, t := range types {
 			m := map[string]any{}
-			if t == framework.Vulnerability {
+			// An empty list says the query found no CVE, which only a
+			// query answered in full may say (as for the cves output
+			// below): one that failed, was cancelled, is partial or was
+			// cut at max_results says what happened in query_error or
+			// partial_results instead.
+			if t == framework.Vulnerability && (len(cves) > 0 || (r.Status == ResultSuccess && !r.cutOff)) {
 				m[ExtraCVEs] = cves
 			}
 			if r.Status != ResultSuccess {
