@@ -10,9 +10,12 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -162,7 +165,7 @@ func (s *shodan) readAnswer(status int, body io.Reader) (searchPage, error) {
 	if status == http.StatusOK {
 		p, err := parseSearchPage(status, body)
 		if ae, ok := errors.AsType[*APIError](err); ok {
-			ae.Message = httpx.ReadErrorBody(strings.NewReader(ae.Message), s.key)
+			ae.Message = s.engineText(httpx.ReadErrorBody(strings.NewReader(ae.Message), s.key))
 		}
 		return p, err
 	}
@@ -174,7 +177,46 @@ func (s *shodan) readAnswer(status int, body io.Reader) (searchPage, error) {
 // the key split over lines travels in JSON as "\n" escapes, which the
 // check of the raw body cannot see as line breaks.
 func (s *shodan) errorText(body string) string {
-	return httpx.NewRedactor(s.key).ServerText(errorBody([]byte(body)))
+	return s.engineText(errorBody([]byte(body)))
+}
+
+// engineText returns the engine's message as the injector shows it (in a
+// target's error, its query_error signature, the platform's terminal
+// message): redacted (Redactor.ServerText), its control and format
+// characters and line and paragraph separators escaped (escapeUnprintable),
+// then checked again, the escapes being new text.
+func (s *shodan) engineText(msg string) string {
+	red := httpx.NewRedactor(s.key)
+	return red.ServerText(escapeUnprintable(red.ServerText(msg)))
+}
+
+// escapeUnprintable returns s with each control character (C0, DEL, C1:
+// an ANSI escape, a line break), format character (a bidi override,
+// U+200B), line or paragraph separator and invalid UTF-8 byte written as
+// Go writes it in a quoted string (\x1b, \r\n, \u202e, \xff): what the
+// engine said, shown, where written as it is it would recolour a
+// terminal, make what an analyst reads differ from what was sent, or
+// split a log line. Printable text, in any script, is kept as it is.
+func escapeUnprintable(s string) string {
+	unprintable := func(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) }
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, unprintable) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unprintable(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // poster returns the retrying poster of one request: 429 and 5xx answers
