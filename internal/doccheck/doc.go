@@ -30,6 +30,12 @@
 // the query injector README's Example against the Shodan stand-in
 // (TestQueryExampleBlock).
 //
+// Each ```yaml block of those documents and of the injectors' READMEs is a
+// config file the commands read without an error: validate (every key one
+// a command reads, run's values valid), serve for one naming openaev_url
+// (its values checked as at a start, nothing contacted) and `injectors
+// NAME` for an injector's settings (TestYAMLExamplesAreAccepted).
+//
 // Each reference injector's README has a params table and, when it
 // declares settings, a settings table that agree with its manifest: every
 // param and setting, no other, with its default and environment variable
