@@ -36,6 +36,11 @@
 // (its values checked as at a start, nothing contacted) and `injectors
 // NAME` for an injector's settings (TestYAMLExamplesAreAccepted).
 //
+// Each make target the documents give in code (`make demo`, `make
+// bench-w1 N=…`, in README.md, docs/*.md, the injectors' READMEs and
+// BENCHMARKS.md) is one the Makefile describes with "## ", so that `make
+// help` lists it (TestDocMakeTargetsAreListed).
+//
 // Each reference injector's README has a params table and, when it
 // declares settings, a settings table that agree with its manifest: every
 // param and setting, no other, with its default and environment variable
