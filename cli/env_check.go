@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/fold"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -246,7 +247,7 @@ func slipOf(name string, known []string) string {
 	}
 	best, bestD := "", limit+1
 	for _, k := range known {
-		if d := distance(typed, strings.TrimPrefix(k, envPrefix)); d < bestD {
+		if d := fold.Distance(typed, strings.TrimPrefix(k, envPrefix)); d < bestD {
 			best, bestD = k, d
 		}
 	}

@@ -9,20 +9,6 @@ import (
 	"github.com/injectkit/injectkit/injectors/builtin"
 )
 
-func TestDistance(t *testing.T) {
-	for _, tt := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"run", "run", 0}, {"rn", "run", 1}, {"nmpa", "nmap", 1}, {"vesrion", "version", 1},
-		{"", "abc", 3}, {"kitten", "sitting", 3}, {"ca", "abc", 3}, {"héllo", "hello", 1},
-	} {
-		if got, back := distance(tt.a, tt.b), distance(tt.b, tt.a); got != tt.want || back != tt.want {
-			t.Errorf("distance(%q, %q) = %d, %d backwards; want %d", tt.a, tt.b, got, back, tt.want)
-		}
-	}
-}
-
 func TestClosest(t *testing.T) {
 	cmds := []string{"run", "validate", "serve", "injectors", "outbox", "version", "completion"}
 	for _, tt := range []struct {

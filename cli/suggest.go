@@ -12,38 +12,12 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/fold"
 	"github.com/injectkit/injectkit/internal/scalar"
 )
 
 // "Did you mean": a mistyped command, flag or injector name is answered
-// with the closest known one, by edit distance.
-
-// distance is the optimal string alignment distance of a and b: the
-// insertions, deletions, substitutions and transpositions of two adjacent
-// letters that turn one into the other ("nmpa" is 1 from "nmap").
-func distance(a, b string) int {
-	x, y := []rune(a), []rune(b)
-	// d[i][j] is the distance of x[:i] and y[:j]; three rows suffice.
-	prev2, prev, cur := make([]int, len(y)+1), make([]int, len(y)+1), make([]int, len(y)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(x); i++ {
-		cur[0] = i
-		for j := 1; j <= len(y); j++ {
-			cost := 1
-			if x[i-1] == y[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(y)]
-}
+// with the closest known one, by edit distance (fold.Distance).
 
 // closest returns the candidate nearest to typed: the one at the least
 // distance, if that is small for the word's length (1 up to 3 letters, 2
@@ -66,7 +40,7 @@ func closest(typed string, candidates []string) string {
 		if c == typed {
 			continue
 		}
-		if d := distance(strings.ToLower(typed), strings.ToLower(c)); d < bestD {
+		if d := fold.Distance(strings.ToLower(typed), strings.ToLower(c)); d < bestD {
 			best, bestD = c, d
 		}
 		if len(typed) >= 2 && strings.HasPrefix(c, typed) {

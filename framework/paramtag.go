@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/injectkit/injectkit/internal/fold"
 	"github.com/injectkit/injectkit/internal/structtag"
 )
 
@@ -90,8 +91,8 @@ func checkTagKeys(tag reflect.StructTag) error {
 			return fmt.Errorf("tag key %q is read by nothing: write %s", key, want)
 		}
 		for _, want := range []string{"param", "doc"} {
-			if lower == want || lower == want+"s" || editDistance(lower, want) == 1 ||
-				(want == "param" && (lower == "pram" || strings.HasPrefix(lower, "parameter"))) {
+			if lower == want || lower == want+"s" || fold.Distance(lower, want) == 1 ||
+				(want == "param" && strings.HasPrefix(lower, "parameter")) {
 				return fmt.Errorf("tag key %q is read by nothing: did you mean %s:\"…\"?", key, want)
 			}
 		}
@@ -136,25 +137,4 @@ func checkTagDefault(p Param, tag, def string) error {
 		}
 	}
 	return fmt.Errorf("tag default:%q is not the default, which is the value NewParams sets (%q here): set the field there", tag, def)
-}
-
-// editDistance is the Levenshtein distance of two short ASCII words.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -29,6 +29,17 @@ func TestParamsSpecTagKeys(t *testing.T) {
 		{"tag key parm", &struct {
 			S string `json:"s" parm:"required"`
 		}{}, `did you mean param:"…"?`},
+		{"tag key pram", &struct {
+			S string `json:"s" pram:"required"`
+		}{}, `did you mean param:"…"?`},
+		// A transposition is one slip, as the command line counts it
+		// (fold.Distance): parma and dco were read by nothing, unsaid.
+		{"tag key parma", &struct {
+			S string `json:"s" parma:"required"`
+		}{}, `field S: tag key "parma" is read by nothing: did you mean param:"…"?`},
+		{"tag key dco", &struct {
+			S string `json:"s" dco:"what to say"`
+		}{}, `field S: tag key "dco" is read by nothing: did you mean doc:"…"?`},
 		{"tag key docs", &struct {
 			S string `json:"s" docs:"what to say"`
 		}{}, `field S: tag key "docs" is read by nothing: did you mean doc:"…"?`},

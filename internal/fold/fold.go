@@ -1,8 +1,11 @@
 // Package fold owns the one rule by which a name the user spelled (a
 // config key, an inject's content key, a param, an injector's name)
-// matches the one declared, whatever its spelling: Name. Package
-// framework matches a manifest's settings by it (Manifest.Setting), and
-// the command line a config file's keys.
+// matches the one declared, whatever its spelling: Name; and the one
+// measure of how near a misspelled name is to a declared one: Distance.
+// Package framework matches a manifest's settings by Name
+// (Manifest.Setting), and the command line a config file's keys; both
+// tell a near miss by Distance (a params struct's tag key, a mistyped
+// command, flag, injector or environment variable).
 package fold
 
 import (
@@ -23,4 +26,33 @@ func Name(name string) string {
 		}
 		return unicode.ToLower(r)
 	}, name)
+}
+
+// Distance is the optimal string alignment distance of a and b, letter
+// by letter (runes): the insertions, deletions, substitutions and
+// transpositions of two adjacent letters that turn one into the other
+// ("nmpa" is 1 from "nmap", "parma" 1 from "param"). It compares the
+// letters as they are: a caller that ignores case lowers both.
+func Distance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	// d[i][j] is the distance of x[:i] and y[:j]; three rows suffice.
+	prev2, prev, cur := make([]int, len(y)+1), make([]int, len(y)+1), make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(y)]
 }

@@ -17,3 +17,18 @@ func TestName(t *testing.T) {
 		}
 	}
 }
+
+func TestDistance(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"run", "run", 0}, {"rn", "run", 1}, {"nmpa", "nmap", 1}, {"vesrion", "version", 1},
+		{"", "abc", 3}, {"kitten", "sitting", 3}, {"ca", "abc", 3}, {"héllo", "hello", 1},
+		{"parma", "param", 1}, {"pram", "param", 1}, {"dco", "doc", 1}, {"Run", "run", 1},
+	} {
+		if got, back := Distance(tt.a, tt.b), Distance(tt.b, tt.a); got != tt.want || back != tt.want {
+			t.Errorf("Distance(%q, %q) = %d, %d backwards; want %d", tt.a, tt.b, got, back, tt.want)
+		}
+	}
+}
