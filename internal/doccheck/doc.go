@@ -56,7 +56,9 @@
 // The README's first commands work with the PATH of a fresh Debian
 // machine's root, Go at /usr/local/go and not on it: make finds that Go for
 // its recipes and scripts, and scripts/demo.sh runs without make
-// (TestFreshDebianPathFindsGo); scripts/testdeps.sh, which make test runs
+// (TestFreshDebianPathFindsGo), and the README gives the line putting that Go
+// on PATH before its first go command (TestREADMEPutsGoOnPathFirst);
+// scripts/testdeps.sh, which make test runs
 // first, installs what is missing as root and names it to another user
 // (TestTestDepsOnAFreshMachine).
 //

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -76,4 +77,38 @@ func onPath(path, name string) bool {
 		}
 	}
 	return false
+}
+
+// goCommand is a go command a reader types: go run, build, install or test.
+var goCommand = regexp.MustCompile("(?m)(?:^|[\\s(`])go (?:run|build|install|test) ")
+
+// goOnPath is the README's line putting Go's directory on PATH.
+const goOnPath = "export PATH=$PATH:/usr/local/go/bin"
+
+// TestREADMEPutsGoOnPathFirst checks that the README, whose fresh Debian
+// machine has Go at /usr/local/go and not on root's PATH, says how to put
+// it there before its first go command (`go run ./cmd/injectkit …`,
+// `go install …`, `go build …`): typed as written on that machine, such a
+// command said "go: command not found" (helper t235). The line it gives
+// finds Go with the fresh PATH.
+func TestREADMEPutsGoOnPathFirst(t *testing.T) {
+	readme := string(readRepoFile(t, repoRoot(t), "README.md"))
+	first := goCommand.FindStringIndex(readme)
+	if first == nil {
+		t.Fatal("no go command in README.md; the reading broke")
+	}
+	at := strings.Index(readme, goOnPath)
+	if at < 0 || at > first[0] {
+		line := strings.Count(readme[:first[0]], "\n") + 1
+		t.Fatalf("README.md:%d: a go command before the README says %q (Go at /usr/local/go is not on a fresh root's PATH)", line, goOnPath)
+	}
+	if _, err := os.Stat("/usr/local/go/bin/go"); err != nil {
+		t.Skip("no Go at /usr/local/go")
+	}
+	cmd := exec.Command("/bin/sh", "-c", goOnPath+" && command -v go")
+	cmd.Env = []string{"PATH=" + freshPath}
+	out, err := cmd.Output()
+	if err != nil || strings.TrimSpace(string(out)) == "" {
+		t.Errorf("%s with PATH=%s finds no go: %v %s", goOnPath, freshPath, err, out)
+	}
 }
