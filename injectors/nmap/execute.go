@@ -139,6 +139,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	}
 	out.Unreached = noRouteUnreached(unreached(in.Targets, targets, r, groups, started, timedOut, finished, quit), in.Targets, targets, r, none)
 	e.explainSkipped(ctx, out.Unreached, in.Targets, targets)
+	e.explainUnanswered(out.Unreached, in.Targets, targets)
 	out.TargetStatus = r.targetStatus(in.Targets)
 	var ee *ExitError
 	switch {

@@ -39,6 +39,11 @@ type goldenInject struct {
 	// machine had a route of its own refusing it (ip route add
 	// unreachable, prohibit, blackhole): EHOSTUNREACH, EACCES, EINVAL.
 	Routes map[string]string `json:"routes"`
+	// Neighbours are the kernel's neighbour table after the capture, by
+	// address, where the capture's machine had the address on a link of
+	// its own: "incomplete" (asked for over ARP, never answered) or
+	// "reachable". Such an address is routed.
+	Neighbours map[string]string `json:"neighbours"`
 	// Hosts are the IPv4 addresses of the names the capture's machine
 	// resolved (its /etc/hosts), for the lookup of a name nmap finished
 	// its scan without; a name not listed does not resolve.
@@ -124,7 +129,21 @@ func executeCase(t *testing.T, dir string) (*framework.Inject, *recorder, framew
 		if gi.NoIPv6 && a.Is6() && !a.Is4In6() {
 			return syscall.EADDRNOTAVAIL
 		}
+		if _, ok := gi.Neighbours[a.String()]; ok {
+			return nil
+		}
 		return loopbackRoutes(a)
+	}
+	e.unanswered = func(a netip.Addr) bool {
+		switch state := gi.Neighbours[a.String()]; state {
+		case "", "reachable":
+			return false
+		case "incomplete":
+			return true
+		default:
+			t.Errorf("neighbours: %s: no state %q", a, state)
+			return false
+		}
 	}
 	e.lookupIPv4 = func(_ context.Context, name string) ([]netip.Addr, error) {
 		if addrs, ok := gi.Hosts[name]; ok {

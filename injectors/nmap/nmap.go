@@ -43,6 +43,10 @@ type Executor struct {
 	// address (kernelRoute; nil: every host nmap reports is taken as
 	// reached).
 	routeTo func(netip.Addr) error
+	// unanswered reports whether the kernel's neighbour table holds an
+	// address asked for over ARP and never answered (kernelUnanswered;
+	// nil: none is).
+	unanswered func(netip.Addr) bool
 	// lookupIPv4 returns the IPv4 addresses a host name resolves to, to
 	// tell why nmap finished its scan without it (explainSkipped; nil:
 	// not told).
@@ -52,7 +56,7 @@ type Executor struct {
 // New returns an Executor that runs the nmap found on PATH.
 func New() *Executor {
 	return &Executor{run: runNmap, privileges: currentPrivileges, now: time.Now, ifIndex: interfaceIndex, routeTo: kernelRoute,
-		lookupIPv4: lookupIPv4}
+		unanswered: kernelUnanswered, lookupIPv4: lookupIPv4}
 }
 
 // interfaceIndex returns the index of the interface an IPv6 zone names:

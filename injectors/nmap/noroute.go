@@ -89,14 +89,17 @@ func allFiltered(h host) bool {
 
 // noRouteCheck marks the hosts no packet could go to (host.unsent): those
 // nmap found every port of filtered and the kernel has no route, or no
-// source address, to, each address asked once.
+// source address, to, or holds unanswered in its neighbour table (see
+// neighbour.go), each address asked once.
 type noRouteCheck struct {
 	route func(netip.Addr) error
-	seen  map[string]string // why, by address
+	// unanswered: see Executor.unanswered (neighbour.go).
+	unanswered func(netip.Addr) bool
+	seen       map[string]string // why, by address
 }
 
 func (e *Executor) newNoRouteCheck() *noRouteCheck {
-	return &noRouteCheck{route: e.routeTo, seen: map[string]string{}}
+	return &noRouteCheck{route: e.routeTo, unanswered: e.unanswered, seen: map[string]string{}}
 }
 
 func (c *noRouteCheck) mark(h *host) {
@@ -108,6 +111,9 @@ func (c *noRouteCheck) mark(h *host) {
 	if !ok {
 		if a, err := netip.ParseAddr(addr); err == nil && a.Zone() == "" {
 			why = unsentWhy(c.route(a))
+			if why == "" && c.unanswered != nil && c.unanswered(a) {
+				why = whyNoNeighbour
+			}
 		}
 		c.seen[addr] = why
 	}

@@ -198,3 +198,24 @@ printf '%s\n' sinkholed.test mcast.test bcast.test 127.0.0.1 | unshare -n -m --p
 	exec nmap -sT -T4 -Pn -n --stats-every 5s -oX - -iL - --exclude 0.0.0.0,255.255.255.255,224.0.0.0/4 -p 28585' sh "$hosts" \
 	>name_not_a_host/nmap.xml 2>name_not_a_host/nmap.stderr || echo $? >name_not_a_host/nmap.exit
 rm -f "$hosts"
+# down_local, down_local_syn: an address on the machine's own segment that no
+# host holds (10.77.0.9, beside 10.77.0.1 on one end of a veth pair in a
+# network namespace of its own), beside 127.0.0.1, with the injector's own
+# arguments. The connect scan's every connect() waits on ARP, which nothing
+# answers: no TCP packet leaves, and nmap reports the host all the same (-Pn:
+# user-set), every port filtered for no-response; the kernel's neighbour
+# table holds the address incomplete (/proc/net/arp: flags 0x0). The SYN
+# scan, as root, asks ARP itself, and with no answer leaves the host out.
+for c in down_local down_local_syn; do
+	mkdir -p "$c"
+	rm -f "$c/nmap.exit"
+done
+for s in T:down_local S:down_local_syn; do
+	printf '%s\n' 127.0.0.1 10.77.0.9 | unshare -n sh -c 'ip link set lo up
+		ip link add v0 type veth peer name v1
+		ip addr add 10.77.0.1/24 dev v0
+		ip link set v0 up
+		ip link set v1 up
+		exec nmap -s$1 -T4 -Pn -n --stats-every 5s -oX - -iL - --exclude 0.0.0.0,255.255.255.255,224.0.0.0/4 -p 22,80' sh "${s%%:*}" \
+		>"${s#*:}/nmap.xml" 2>"${s#*:}/nmap.stderr" || echo $? >"${s#*:}/nmap.exit"
+done

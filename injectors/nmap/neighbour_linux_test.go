@@ -1,0 +1,109 @@
+//go:build linux
+
+package nmap
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/internal/testkit"
+)
+
+// downHelperEnv runs TestDownNeighbourHelper as a child, in the network
+// namespace TestIntegrationDownOnLocalNetwork made.
+const downHelperEnv = "NMAPTEST_DOWN_NEIGHBOUR_HELPER"
+
+// downLine starts the line TestDownNeighbourHelper prints its outcome on.
+const downLine = "down-neighbour-outcome: "
+
+// downAddr is an address of the namespace's own /24 that no host holds.
+const downAddr = "10.77.0.9"
+
+// TestDownNeighbourHelper is the child of
+// TestIntegrationDownOnLocalNetwork: in a network namespace of its own,
+// 10.77.0.1/24 on one end of a veth pair, it opens a listener on
+// 127.0.0.1, scans it and downAddr with the real nmap (a connect scan) and
+// prints what came of it on one line.
+func TestDownNeighbourHelper(t *testing.T) {
+	if os.Getenv(downHelperEnv) == "" {
+		t.Skip("run by TestIntegrationDownOnLocalNetwork")
+	}
+	port := testkit.Listen(t, "tcp4", "127.0.0.1:0", testkit.SSHBanner).Port
+	cfg, _ := newInject(t, &Params{ScanType: ScanConnect, Ports: "22," + strconv.Itoa(port), Timing: 4}, "127.0.0.1", downAddr)
+	out := New().Execute(context.Background(), cfg)
+	o := notHostOutcome{Port: port, NotReached: map[string]string{}}
+	for tg, why := range out.Unreached {
+		c, _ := tg.Network()
+		o.NotReached[c.Value()] = why
+	}
+	o.ScanResults, _ = out.Findings[FieldScanResults].([]ScanResult)
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println(downLine + string(b))
+}
+
+// An address on the machine's own network that no host holds got only
+// ARP requests, which nothing answered, and no probe: nmap (-Pn) reports
+// its host, every port filtered for no-response, which read as scanned
+// with no open port (ports_discovered [], a success of its own). It is
+// named not reached. Run with the real nmap in a network namespace of the
+// test's own (unshare: a veth pair, 10.77.0.1/24 on one end), the
+// machine's network untouched.
+func TestIntegrationDownOnLocalNetwork(t *testing.T) {
+	testkit.Integration(t, "nmap", "unshare", "ip")
+	if out, err := exec.Command("unshare", "-n", "true").CombinedOutput(); err != nil {
+		t.Skipf("unshare of a network namespace not permitted here (%v: %s)", err, bytes.TrimSpace(out))
+	}
+	cmd := exec.Command("unshare", "-n", "sh", "-c",
+		`ip link set lo up && ip link add v0 type veth peer name v1 && ip addr add 10.77.0.1/24 dev v0 &&
+		ip link set v0 up && ip link set v1 up && exec "$@"`, "sh",
+		os.Args[0], "-test.run", "^TestDownNeighbourHelper$", "-test.count", "1")
+	cmd.Env = append(os.Environ(), downHelperEnv+"=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helper: %v\n%s\n%s", err, stdout, stderr.String())
+	}
+	var o notHostOutcome
+	found := false
+	for sc := bufio.NewScanner(bytes.NewReader(stdout)); sc.Scan(); {
+		if line, ok := strings.CutPrefix(sc.Text(), downLine); ok {
+			if err := json.Unmarshal([]byte(line), &o); err != nil {
+				t.Fatal(err)
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("helper printed no outcome:\n%s\n%s", stdout, stderr.String())
+	}
+	if got := o.NotReached[downAddr]; got != whyNoNeighbour {
+		t.Errorf("%s: not reached %q, want %q", downAddr, got, whyNoNeighbour)
+	}
+	open127 := false
+	for _, r := range o.ScanResults {
+		switch {
+		case r.Target == downAddr:
+			t.Errorf("%s got a row: %+v", downAddr, r)
+		case r.Target == "127.0.0.1" && r.Port == o.Port:
+			open127 = true
+		}
+	}
+	if !open127 {
+		t.Errorf("127.0.0.1: port %d not found open (the scan did not run?): %+v", o.Port, o.ScanResults)
+	}
+	if why, ok := o.NotReached["127.0.0.1"]; ok {
+		t.Errorf("127.0.0.1 not reached: %s", why)
+	}
+}
