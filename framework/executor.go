@@ -3,6 +3,7 @@ package framework
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"strconv"
 	"sync"
 
@@ -119,6 +120,17 @@ type ToolOutput struct {
 	// target, or an outcome that is none of those four ("" among them), is
 	// ignored, the runtime logs it (frameworktest.Conformance reports both).
 	TargetStatus map[Target]ExecutionStatus
+	// TargetAddresses holds, per host name target (keyed as TargetExtras
+	// is), the addresses the tool resolved the name to and sent to: nmap's
+	// report names the address it scanned. The target's signatures carry
+	// the first IPv4 one as target_ipv4 and the first IPv6 one as
+	// target_ipv6 beside its target_hostname (signatures.TargetAddresses):
+	// the collectors that match traffic on its destination address read
+	// no host name. An entry of a target that is no host name, or not
+	// reached (Unreached), is not sent; a key naming no target of the
+	// inject is ignored, the runtime logs it. Leave out a name the tool
+	// never sent to.
+	TargetAddresses map[Target][]netip.Addr
 	// Findings is the injector's structured result, carried untouched;
 	// a key whose value JSON cannot encode (NaN, a chan…) is left out by
 	// the runtime, and fails the run naming it, as an extra does.

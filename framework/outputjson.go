@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"slices"
 )
 
@@ -25,10 +26,18 @@ type targetStatus struct {
 	Status ExecutionStatus `json:"status"`
 }
 
+// targetAddresses is one entry of ToolOutput.TargetAddresses as JSON
+// writes it.
+type targetAddresses struct {
+	Target    json.RawMessage `json:"target"`
+	Addresses []netip.Addr    `json:"addresses"`
+}
+
 // MarshalJSON encodes the output as encoding/json encodes its fields, but
-// for TargetExtras, Unreached and TargetStatus, whose keys (targets) a
-// JSON object cannot hold: Unreached is a list of {"target": …, "reason":
-// …}, TargetStatus of {"target": …, "status": …} (each left out when
+// for TargetExtras, Unreached, TargetStatus and TargetAddresses, whose
+// keys (targets) a JSON object cannot hold: Unreached is a list of
+// {"target": …, "reason": …}, TargetStatus of {"target": …, "status": …},
+// TargetAddresses of {"target": …, "addresses": […]} (each left out when
 // nil), TargetExtras
 // a list of {"target": …, "extras": …}, the target as Target.String
 // writes it, in the order of those texts, then (for targets written alike:
@@ -55,12 +64,16 @@ func (o ToolOutput) MarshalJSON() ([]byte, error) {
 	own, _ := byTarget(o.TargetStatus, func(_ Target, text json.RawMessage, st ExecutionStatus) (targetStatus, string, error) {
 		return targetStatus{Target: text, Status: st}, string(st), nil
 	})
+	addrs, _ := byTarget(o.TargetAddresses, func(_ Target, text json.RawMessage, a []netip.Addr) (targetAddresses, string, error) {
+		return targetAddresses{Target: text, Addresses: a}, fmt.Sprint(a), nil
+	})
 	return json.Marshal(struct {
 		fields
-		TargetExtras []targetExtras
-		Unreached    []unreached    `json:",omitempty"` // as before it was a field: none, not written
-		TargetStatus []targetStatus `json:",omitempty"`
-	}{fields(o), list, gone, own})
+		TargetExtras    []targetExtras
+		Unreached       []unreached       `json:",omitempty"` // as before it was a field: none, not written
+		TargetStatus    []targetStatus    `json:",omitempty"`
+		TargetAddresses []targetAddresses `json:",omitempty"`
+	}{fields(o), list, gone, own, addrs})
 }
 
 // byTarget lists the entries entry makes of m's targets and values (nil

@@ -2,6 +2,7 @@ package framework_test
 
 import (
 	"encoding/json"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -40,6 +41,12 @@ func TestToolOutputJSON(t *testing.T) {
 			`{"Status":"partial","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":null,"TargetExtras":null,"TargetStatus":[` +
 				`{"target":{"target_hostname":"web.example.com"},"status":"failed"},` +
 				`{"target":{"target_ipv4":"10.0.0.1","asset":"a-1"},"status":"success"}]}`},
+		{"targets' addresses", framework.ToolOutput{TargetAddresses: map[framework.Target][]netip.Addr{
+			{Config: signatures.NetworkConfig{TargetHostname: "web.example.com"}}: {netip.MustParseAddr("192.0.2.20"), netip.MustParseAddr("2001:db8::20")},
+			{Config: signatures.NetworkConfig{TargetHostname: "a.example.com"}}:   {netip.MustParseAddr("192.0.2.21")}}},
+			`{"Status":"","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":null,"TargetExtras":null,"TargetAddresses":[` +
+				`{"target":{"target_hostname":"a.example.com"},"addresses":["192.0.2.21"]},` +
+				`{"target":{"target_hostname":"web.example.com"},"addresses":["192.0.2.20","2001:db8::20"]}]}`},
 	}
 	// Targets Target.String writes alike (a pointer configuration and its
 	// value, two kinds of configuration with the same fields, two

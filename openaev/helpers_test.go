@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,6 +61,9 @@ type fakeNmap struct {
 	own map[string]framework.ExecutionStatus
 	// status, when set, is the run's outcome.
 	status framework.ExecutionStatus
+	// addrs maps a host name target to the addresses scanned for it
+	// (ToolOutput.TargetAddresses).
+	addrs map[string][]netip.Addr
 }
 
 // Manifest is the nmap injector's, without its description and with the
@@ -155,6 +159,15 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 				out.TargetStatus = map[framework.Target]framework.ExecutionStatus{}
 			}
 			out.TargetStatus[t] = st
+		}
+	}
+	for _, t := range in.Targets {
+		nc, _ := t.Network()
+		if a, ok := f.addrs[nc.Value()]; ok {
+			if out.TargetAddresses == nil {
+				out.TargetAddresses = map[framework.Target][]netip.Addr{}
+			}
+			out.TargetAddresses[t] = a
 		}
 	}
 	if f.status != "" {

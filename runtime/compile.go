@@ -14,7 +14,8 @@ import (
 // PayloadOf is what the runtime makes of an executor's output for in,
 // without running anything: the signatures of in's targets compiled by m
 // (pre- and post-execution), out's extras, the timeout's partial results
-// from in, the targets out did not reach holding their status and why. Malformed output, which Run turns into a failed outcome, is an
+// from in, the targets out did not reach holding their status and why, its
+// host name targets the addresses it sent to. Malformed output, which Run turns into a failed outcome, is an
 // error here. The source addresses are m's host-wide ones, not looked up
 // per route as Run does for a framework.DirectSender. It serves the tests
 // of an executor.
@@ -43,6 +44,10 @@ func PayloadOf(m *signatures.Manager, in *framework.Inject, out framework.ToolOu
 	post, err := m.CompilePost(pre, compileInput(out, partial))
 	if err != nil {
 		return signatures.Payload{}, err
+	}
+	addrs, _ := byPosition(addressKeys(out.TargetAddresses, framework.Target.ExtrasKey), in.Targets)
+	for i := range addrs {
+		signatures.AddTargetAddresses(&post[i], addrs[i])
 	}
 	for i, why := range notReached {
 		if why != "" {

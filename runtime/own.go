@@ -55,6 +55,7 @@ func ownOutput(out framework.ToolOutput, redact func(string) string, keyOf func(
 	out.TargetExtras, twice = extrasKeys(out.TargetExtras, keyOf, w.typeExtras)
 	out.Unreached = unreachedKeys(out.Unreached, keyOf, w.text)
 	out.TargetStatus = statusKeys(out.TargetStatus, keyOf)
+	out.TargetAddresses = addressKeys(out.TargetAddresses, keyOf)
 	return out, twice
 }
 

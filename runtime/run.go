@@ -215,6 +215,10 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	if len(stray) > 0 {
 		log.Warn("executor named as not reached targets it was not given; ignored", zap.String("target_names", namedKeys(stray)))
 	}
+	addrs, stray := byPosition(out.TargetAddresses, targets) // keyed by ownOutput
+	if len(stray) > 0 {
+		log.Warn("executor gave addresses of targets it was not given; ignored", zap.String("target_names", namedKeys(stray)))
+	}
 	out = outcomeReached(out, notReached) // a run cut short stays a timeout
 	stopWatch(snapshotStatus(out))
 	// Waited for after the executor's time is taken, in the payload's: the
@@ -244,7 +248,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
 		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1, Indirect: !p.direct,
 		LogFields: p.Request.LogFields}
-	err = rt.build(r, pre, out, partial, notReached, keyedTwice, redact, ended, log)
+	err = rt.build(r, pre, out, partial, notReached, keyedTwice, redact, log, ended, addressesOption(addrs))
 	if err != nil {
 		// Not an outcome of the tool's (compile makes a failed outcome of
 		// any output it returns): the inject ran all the same, and its
@@ -265,12 +269,13 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 // pre and out, the executor's output (the runtime's own copy), partial its
 // partial results, notReached the targets it did not reach (by position)
 // and keyedTwice the targets its extras keyed twice; secrets are the
-// Secret settings' values, redacted from the messages it makes; ended
-// (signatures.Manager.EndedNow) is the run's end. On an
+// Secret settings' values, redacted from the messages it makes; opts are
+// the post-execution batch's options (signatures.Manager.EndedNow, the
+// run's end; the addresses of host name targets). On an
 // error r's Output is the one compiled so far.
-func (rt *Runtime) build(r *Report, pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, keyedTwice []framework.Target, redact func(string) string, ended signatures.PostOption, log *zap.Logger) error {
+func (rt *Runtime) build(r *Report, pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, keyedTwice []framework.Target, redact func(string) string, log *zap.Logger, opts ...signatures.PostOption) error {
 	targets := r.Targets
-	post, out, err := rt.compile(pre, out, partial, notReached, redact, ended, log)
+	post, out, err := rt.compile(pre, out, partial, notReached, redact, log, opts...)
 	r.Output = out
 	if err != nil {
 		return err
@@ -305,7 +310,7 @@ func (rt *Runtime) build(r *Report, pre *signatures.Batch, out framework.ToolOut
 // JSON cannot encode are left out of it, the rest kept. The output
 // returned has its Status set to the outcome; the messages it makes
 // (which quote what the executor returned) are redacted of secrets.
-func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, redact func(string) string, ended signatures.PostOption, log *zap.Logger) (*signatures.Batch, framework.ToolOutput, error) {
+func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, redact func(string) string, log *zap.Logger, opts ...signatures.PostOption) (*signatures.Batch, framework.ToolOutput, error) {
 	err := out.Validate()
 	if err == nil {
 		var bad []error
@@ -316,7 +321,7 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 	}
 	var post *signatures.Batch
 	if err == nil {
-		post, err = rt.sigs.Post(pre, compileInput(out, partial), signatures.PostLogger(log), notReachedOption(notReached), ended)
+		post, err = rt.sigs.Post(pre, compileInput(out, partial), append([]signatures.PostOption{signatures.PostLogger(log), notReachedOption(notReached)}, opts...)...)
 	}
 	if err != nil {
 		log.Error("executor output rejected", zap.Error(err))
@@ -324,7 +329,7 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 		out = framework.ToolOutput{Status: framework.StatusFailed, Findings: findings,
 			ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "invalid executor output: " + err.Error()}}
 		out = redactMessage(redact, out)
-		if post, err = rt.sigs.Post(pre, compileInput(out, nil), signatures.PostLogger(log), notReachedOption(notReached), ended); err != nil {
+		if post, err = rt.sigs.Post(pre, compileInput(out, nil), append([]signatures.PostOption{signatures.PostLogger(log), notReachedOption(notReached)}, opts...)...); err != nil {
 			return nil, out, err
 		}
 	}

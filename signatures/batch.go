@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -34,6 +35,9 @@ type Batch struct {
 	// notReached, when not nil, says why target i was not reached ("":
 	// it was); see NotReached.
 	notReached func(i int) string
+	// addrs, when not nil, gives the addresses the tool sent to for host
+	// name target i; see TargetAddresses.
+	addrs func(i int) []netip.Addr
 }
 
 // BatchOption tunes one call of Batch.
@@ -102,6 +106,7 @@ type PostOption func(*postOptions)
 type postOptions struct {
 	log        *zap.Logger
 	notReached func(i int) string
+	addrs      func(i int) []netip.Addr
 	ended      time.Time // the run's end; zero: when Post is called
 }
 
@@ -135,7 +140,7 @@ func (m *Manager) Post(pre *Batch, out ToolOutput, opts ...PostOption) (*Batch, 
 	for _, opt := range opts {
 		opt(&o)
 	}
-	post := &Batch{n: pre.n, config: pre.config, shared: pre.base(), routes: pre.routes, notReached: o.notReached}
+	post := &Batch{n: pre.n, config: pre.config, shared: pre.base(), routes: pre.routes, notReached: o.notReached, addrs: o.addrs}
 	fill, err := m.postFields(out, o.log, o.ended)
 	if err != nil {
 		return nil, err
@@ -180,6 +185,7 @@ func (b *Batch) fill(i int, s *Signature) {
 	*s = b.base()
 	c := b.config(i)
 	c.identity(s)
+	b.addressed(i, s)
 	b.routed(c, s)
 	s.PartialResults = b.partial.of(i)
 }
@@ -323,7 +329,7 @@ func (b *Batch) newTemplate(target func(int) Attribution, types []ExpectationTyp
 // build builds target i into the template's reused buffers.
 func (t *template) build(i int) PayloadTarget {
 	c := t.b.config(i)
-	if n, ok := c.(NetworkConfig); ok && t.b.routes == nil {
+	if n, ok := c.(NetworkConfig); ok && t.b.routes == nil && (t.b.addrs == nil || n.TargetHostname == "") {
 		// Its identity is its own fields alone: what appendCoreBoxed
 		// appends of a signature holding them, without one filled and
 		// its every field looked at (twice a target of a million).
@@ -331,6 +337,7 @@ func (t *template) build(i int) PayloadTarget {
 	} else {
 		t.id = Signature{}
 		c.identity(&t.id)
+		t.b.addressed(i, &t.id)
 		t.b.routed(c, &t.id)
 		t.ident = t.id.appendCoreBoxed(t.ident[:0], &t.boxes)
 	}

@@ -141,6 +141,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	e.explainSkipped(ctx, out.Unreached, in.Targets, targets)
 	e.explainUnanswered(out.Unreached, in.Targets, targets)
 	out.TargetStatus = r.targetStatus(in.Targets)
+	out.TargetAddresses = r.targetAddresses(in.Targets)
 	var ee *ExitError
 	switch {
 	case timedOut:

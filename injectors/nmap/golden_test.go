@@ -65,6 +65,9 @@ type goldenResult struct {
 	// OwnStatus is TargetStatus by position ("": none of its own), left
 	// out when no target has one.
 	OwnStatus []framework.ExecutionStatus `json:"own_status,omitempty"`
+	// Addresses is TargetAddresses by position (null: none), left out
+	// when no target has one.
+	Addresses [][]netip.Addr `json:"addresses,omitempty"`
 }
 
 // replay is a runner that plays back a case's capture of a real nmap run:
@@ -214,6 +217,17 @@ func runGolden(t *testing.T, dir string) {
 		got.OwnStatus = make([]framework.ExecutionStatus, len(cfg.Targets))
 		for i, tg := range cfg.Targets {
 			got.OwnStatus[i] = out.TargetStatus[tg]
+		}
+	}
+	if out.TargetAddresses != nil {
+		got.Addresses = make([][]netip.Addr, len(cfg.Targets))
+		for i, tg := range cfg.Targets {
+			got.Addresses[i] = out.TargetAddresses[tg]
+		}
+	}
+	for k := range out.TargetAddresses {
+		if !slices.Contains(cfg.Targets, k) {
+			t.Errorf("addresses: %s, no target of the inject", k)
 		}
 	}
 	for k := range out.TargetStatus {

@@ -66,6 +66,7 @@ type report struct {
 	ports     []int
 	perTarget map[int]*targetFinds // by target index
 	scanned   map[int]bool         // targets nmap reported a host for, by index
+	addrs     map[int][]netip.Addr // the addresses nmap scanned for host name targets, by index
 	unscanned []string             // targets no host was reported for
 	unmatched []string             // hosts that match no target
 }
@@ -94,7 +95,7 @@ func (r report) targetStatus(in []framework.Target) map[framework.Target]framewo
 // buildReport matches every host to the targets by address or by the host
 // name nmap was given, never by position.
 func buildReport(targets []scanTarget, hosts []host) report {
-	r := report{perTarget: map[int]*targetFinds{}, scanned: map[int]bool{}}
+	r := report{perTarget: map[int]*targetFinds{}, scanned: map[int]bool{}, addrs: map[int][]netip.Addr{}}
 	allPorts := map[int]bool{}
 	// One row per target and port: nmap reports a host once per input
 	// that names it (127.0.0.1, and localhost resolved to it), and each
@@ -109,6 +110,7 @@ func buildReport(targets []scanTarget, hosts []host) report {
 		matched := idx.matching(h)
 		for _, t := range matched {
 			r.scanned[t.index] = true
+			r.scannedAt(t, h)
 		}
 		addr := hostAddr(h)
 		if len(matched) == 0 {
