@@ -39,6 +39,7 @@ var notOurs = map[string]string{
 	"--stats-every":  "nmap's own, which the nmap injector gives it",
 	"--exclude":      "nmap's own, which the nmap injector gives it",
 	"--script":       "nmap's own, quoted as a hostile target the nmap injector refuses",
+	"--host-timeout": "nmap's own, in the nmap injector's README (what nmap writes of a host it gave up on)",
 	"--ambient-caps": "setpriv's, in the nmap injector's README",
 
 	"INJECTKIT_BACKEND_ULR":           "a slip the command line refuses with its hint",
