@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/framework"
@@ -116,10 +117,13 @@ func plural(n int, one, many string) string {
 }
 
 // oneLine replaces the line breaks and control characters of s by spaces:
-// C0, DEL and C1 (U+0080 to U+009F: U+009B is an 8-bit terminal's CSI).
+// C0, DEL and C1 (U+0080 to U+009F: U+009B is an 8-bit terminal's CSI),
+// and its format characters and line and paragraph separators (a bidi
+// override, U+202E, would make the rest of the line read backwards; a
+// zero-width space hide in it; U+2028 break it).
 func oneLine(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < ' ' || (r >= 0x7f && r <= 0x9f) {
+		if r < ' ' || (r >= 0x7f && r <= 0x9f) || r > 0x9f && unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
 			return ' '
 		}
 		return r
