@@ -42,44 +42,32 @@ const smallBody = 512
 // and a damaged length field cannot ask for more.
 const maxUnpacked = bolt.MaxValueSize
 
-// scratches holds the buffers S2 encodes into: it needs room for its
-// worst case, the body's size and then some, before the result is copied
-// out at its real size.
-var scratches = sync.Pool{New: func() any { return new([]byte) }}
+// scratch holds the buffers S2 encodes into: it needs room for its worst
+// case, the body's size and then some, before the result is copied out at
+// its real size.
+var scratch = sync.Pool{New: func() any { return new([]byte) }}
 
 // packBody returns the stored form of body.
-func packBody(body []byte) []byte { return packInto(nil, nil, body) }
+func packBody(body []byte) []byte {
+	return packInto(make([]byte, 0, len(body)/8+64), body)
+}
 
-// packInto returns the stored form of body in a buffer from alloc, which
-// returns an empty one of capacity n or more (nil: a new one): the buffer
-// is asked for once the body is compressed, at the stored form's size,
-// so that a caller that stores many bodies (see bufPool) holds buffers of
-// their stored size (a twentieth of a W1 body), not of a guess made
-// before compressing it. scratch is the buffer S2 encodes into, kept by
-// a caller that compresses one body after another on one goroutine at a
-// time (a put's packer: a buffer of sync.Pool's, put back on one P and
-// asked for on the other, was often missed, a new 1.2 MB buffer for a
-// 1 MiB body); nil takes one from the pool.
-func packInto(scratch *[]byte, alloc func(n int) []byte, body []byte) []byte {
-	if alloc == nil {
-		alloc = func(n int) []byte { return make([]byte, 0, n) }
-	}
+// packInto appends the stored form of body to dst[:0] and returns it: a
+// caller that stores many bodies reuses dst (see bufPool).
+func packInto(dst, body []byte) []byte {
 	if len(body) < smallBody || len(body) > maxUnpacked {
-		return append(append(alloc(1+len(body)), codecRaw), body...)
+		return append(append(dst[:0], codecRaw), body...)
 	}
-	buf := scratch
-	if buf == nil {
-		buf = scratches.Get().(*[]byte)
-		defer scratches.Put(buf)
-	}
+	buf := scratch.Get().(*[]byte)
+	defer scratch.Put(buf)
 	if n := s2.MaxEncodedLen(len(body)); cap(*buf) < n {
 		*buf = make([]byte, n)
 	}
 	enc := s2.Encode((*buf)[:cap(*buf)], body)
 	if len(enc) >= len(body) {
-		return append(append(alloc(1+len(body)), codecRaw), body...)
+		return append(append(dst[:0], codecRaw), body...)
 	}
-	return append(append(alloc(1+len(enc)), codecS2), enc...)
+	return append(append(dst[:0], codecS2), enc...)
 }
 
 // unpackBody returns the body a stored value holds, in a buffer from alloc

@@ -41,7 +41,7 @@ func (s *Store) putOne(need int64, seq iter.Seq[Entry], stored func([]Record), b
 	sum := sha256.Sum256(e.Body)
 	e.idKey = idempotencyKey(e.InjectID, e.Phase, e.ChunkIndex, sum)
 	e.sum = hex.EncodeToString(sum[:])
-	e.packed = packBody(e.Body)
+	e.packed = packInto(make([]byte, 0, len(e.Body)/8+64), e.Body)
 	defer one.held.drop()
 	if err := one.held.take(); err != nil {
 		return nil, err
