@@ -3,12 +3,13 @@ package cli
 import (
 	"bytes"
 	"strconv"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/injectkit/injectkit/internal/printable"
 )
 
 // shown returns s as a line of stderr may show it: every character a
@@ -21,24 +22,7 @@ import (
 // would hold invalid UTF-8. s is returned as it is when nothing needs
 // escaping.
 func shown(s string) string {
-	if !strings.ContainsFunc(s, unshowable) && utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\x` + strconv.FormatUint(uint64(s[i])|0x100, 16)[1:])
-		case unshowable(r):
-			q := strconv.QuoteRuneToASCII(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
+	return printable.Escape(s, unshowable)
 }
 
 // unshowable reports whether r is a control character shown escaped.

@@ -10,16 +10,15 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/printable"
 )
 
 // Limits of one Shodan request.
@@ -198,25 +197,12 @@ func (s *shodan) engineText(msg string) string {
 // terminal, make what an analyst reads differ from what was sent, or
 // split a log line. Printable text, in any script, is kept as it is.
 func escapeUnprintable(s string) string {
-	unprintable := func(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) }
-	if utf8.ValidString(s) && !strings.ContainsFunc(s, unprintable) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case unprintable(r):
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
+	return printable.Escape(s, unprintable)
+}
+
+// unprintable reports whether r is shown escaped in what the engine said.
+func unprintable(r rune) bool {
+	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 // poster returns the retrying poster of one request: 429 and 5xx answers
