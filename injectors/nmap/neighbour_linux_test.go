@@ -5,9 +5,7 @@ package nmap
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -38,18 +36,7 @@ func TestDownNeighbourHelper(t *testing.T) {
 	}
 	port := testkit.Listen(t, "tcp4", "127.0.0.1:0", testkit.SSHBanner).Port
 	cfg, _ := newInject(t, &Params{ScanType: ScanConnect, Ports: "22," + strconv.Itoa(port), Timing: 4}, "127.0.0.1", downAddr)
-	out := New().Execute(context.Background(), cfg)
-	o := notHostOutcome{Port: port, NotReached: map[string]string{}}
-	for tg, why := range out.Unreached {
-		c, _ := tg.Network()
-		o.NotReached[c.Value()] = why
-	}
-	o.ScanResults, _ = out.Findings[FieldScanResults].([]ScanResult)
-	b, err := json.Marshal(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Println(downLine + string(b))
+	printOutcome(t, downLine, port, cfg)
 }
 
 // An address on the machine's own network that no host holds got only

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
 )
 
@@ -55,7 +56,14 @@ func TestNotAHostHelper(t *testing.T) {
 	port := testkit.Listen(t, "tcp4", "127.0.0.1:0", testkit.SSHBanner).Port
 	cfg, _ := newInject(t, &Params{ScanType: ScanConnect, Ports: strconv.Itoa(port), Timing: 4},
 		"sinkholed.test", "mcast.test", "bcast.test", "127.0.0.1")
-	out := New().Execute(context.Background(), cfg)
+	printOutcome(t, notHostLine, port, cfg)
+}
+
+// printOutcome runs the inject in with the real nmap and prints, after
+// line, what came of it (a helper child's one line to its parent test).
+func printOutcome(t *testing.T, line string, port int, in *framework.Inject) {
+	t.Helper()
+	out := New().Execute(context.Background(), in)
 	o := notHostOutcome{Port: port, NotReached: map[string]string{}}
 	for tg, why := range out.Unreached {
 		c, _ := tg.Network()
@@ -66,7 +74,7 @@ func TestNotAHostHelper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Println(notHostLine + string(b))
+	fmt.Println(line + string(b))
 }
 
 // A host name that resolves to an address that is no host is not
