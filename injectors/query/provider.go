@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // Provider runs one exposure query. Search returns at most limit matches and
@@ -169,9 +170,11 @@ func (e *APIError) Unwrap() error { return e.kind }
 
 // retryable reports whether an answer is worth another attempt: 429 and
 // 5xx only (the statuses of ErrRateLimited and ErrServer), not a network
-// error or a timeout (status 0).
+// error or a timeout (status 0), and not a 501 or 505, which the engine
+// or a proxy in front of it gives again until it changes
+// (httpx.Unsupported).
 func retryable(status int, _ string) bool {
-	return status == http.StatusTooManyRequests || status >= 500
+	return status == http.StatusTooManyRequests || status >= 500 && !httpx.Unsupported(status)
 }
 
 // refusesKey reports whether err is the engine refusing the API key
