@@ -11,7 +11,11 @@
 //     parent_process_name "<injector type><inject id>-agent-<agent id>",
 //     source_ipv4_address or source_ipv6_address for each of its
 //     endpoint's IPs (endpoint_ips, then endpoint_seen_ip; a value that is
-//     no IP gives none), and target signatures for the values of the
+//     no IP gives none; the current line's Asset names them asset_ips and
+//     asset_seen_ip, the endpoint_* columns moved up to it and renamed, and
+//     the stand-in reads an endpoint's in either spelling: the platform
+//     computes them from the asset, not from a message's words), and
+//     target signatures for the values of the
 //     contract's targeted-asset fields (getValueTargetedAssetMap, not
 //     modelled: the stand-in's injects resolve none at publish, and
 //     injectkit's contracts hold no such field,
@@ -127,14 +131,22 @@ func (p *Platform) publishSignaturesLocked(in *inject, q QueuedInject) {
 }
 
 // endpointIPs returns an endpoint's IPs as Endpoint.getIps, then its
-// seen IP (ExpectationUtils.getIpsFromAsset).
+// seen IP (ExpectationUtils.getIpsFromAsset): endpoint_ips and
+// endpoint_seen_ip as 2.4.0 names them, else asset_ips and asset_seen_ip
+// as the current line's Asset does.
 func endpointIPs(e map[string]any) []string {
 	var out []string
-	if v, ok := e["endpoint_ips"]; ok && v != nil {
-		out = javaIPs(v)
+	for _, k := range []string{"endpoint_ips", "asset_ips"} {
+		if v, ok := e[k]; ok && v != nil {
+			out = javaIPs(v)
+			break
+		}
 	}
-	if s, ok := e["endpoint_seen_ip"].(string); ok {
-		out = append(out, s)
+	for _, k := range []string{"endpoint_seen_ip", "asset_seen_ip"} {
+		if s, ok := e[k].(string); ok {
+			out = append(out, s)
+			break
+		}
 	}
 	return out
 }

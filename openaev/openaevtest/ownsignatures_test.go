@@ -137,3 +137,30 @@ func TestInjectorSignaturesPerExpectation(t *testing.T) {
 		})
 	}
 }
+
+// TestPlatformSignaturesAtPublishCurrentSpelling: the current line names
+// an asset's addresses asset_ips and asset_seen_ip (Asset.java, the
+// endpoint_* columns moved up and renamed), and computes the source
+// signatures from the asset whatever its message spells: an inject
+// published with the current spelling gets them as with 2.4.0's.
+func TestPlatformSignaturesAtPublishCurrentSpelling(t *testing.T) {
+	p := platformWithNmap(t)
+	p.Message(openaevtest.QueuedInject{ID: "i1", ContractID: nmapContractID,
+		Content: map[string]any{"expectations": []any{map[string]any{"expectation_type": "DETECTION"}}},
+		Assets: []map[string]any{
+			{"asset_id": "a1", "asset_ips": []any{"127.0.0.5"}, "asset_seen_ip": "::5",
+				"asset_agents": []any{map[string]any{"agent_id": "ag1"}}},
+			{"asset_id": "a2", "asset_ips": []any{"127.0.0.6"}},
+		}})
+	for _, tt := range []struct {
+		e    openaevtest.Expectation
+		want []string
+	}{
+		{ag1, own("ag1")},
+		{a2, []string{"parent_process_name=ti1-agent-null", "source_ipv4_address=127.0.0.6"}},
+	} {
+		if got := held(p, tt.e, "DETECTION"); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%+v: %v, want %v", tt.e, got, tt.want)
+		}
+	}
+}
