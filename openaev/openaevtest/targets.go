@@ -130,15 +130,19 @@ func managed(group []map[string]any) []map[string]any {
 // EndpointMapper.toEndpointTargetOutput; the message's assets through
 // ExecutableInjectDTOMapper): its agents without agent_parent and
 // agent_inject (AgentOutput has neither), and its endpoint_ips as
-// EndpointMapper.setIps and the set holding them leave them (javaIPs).
+// EndpointMapper.setIps and the set holding them leave them (javaIPs);
+// its asset_ips too, the current line's name of them (Asset.java), which
+// the current EndpointMapper sanitizes alike.
 // e itself is left as it is.
 func TargetOutput(e map[string]any) map[string]any {
 	out := make(map[string]any, len(e))
 	for k, v := range e {
 		out[k] = v
 	}
-	if ips, ok := e["endpoint_ips"]; ok && ips != nil {
-		out["endpoint_ips"] = javaIPs(ips)
+	for _, k := range []string{"endpoint_ips", "asset_ips"} {
+		if ips, ok := e[k]; ok && ips != nil {
+			out[k] = javaIPs(ips)
+		}
 	}
 	agents := endpointAgents(e)
 	marked := false

@@ -153,6 +153,26 @@ func TestTargetOutputAddresses(t *testing.T) {
 	}
 }
 
+// TestTargetOutputAddressesCurrentSpelling: the current line names an
+// endpoint's addresses asset_ips and asset_seen_ip (Asset.java) and its
+// EndpointMapper.toEndpointTargetOutput sanitizes them as 2.4.0's did
+// (setIps): a message or a page of the current spelling never holds
+// 127.0.0.1, ::1 or 169.254.0.0, nor an address twice.
+func TestTargetOutputAddressesCurrentSpelling(t *testing.T) {
+	e := map[string]any{"asset_id": "a1", "asset_ips": []any{"127.0.0.1", "FE80::1", "fe80::1", "::1", "192.0.2.5"},
+		"asset_seen_ip": "127.0.0.1"}
+	out := openaevtest.TargetOutput(e)
+	if got, _ := out["asset_ips"].([]string); got == nil || !slices.Equal(got, []string{"fe80::1", "192.0.2.5"}) {
+		t.Errorf("asset_ips %#v, want [fe80::1 192.0.2.5] (HashSet order)", out["asset_ips"])
+	}
+	if out["asset_seen_ip"] != "127.0.0.1" {
+		t.Errorf("asset_seen_ip %v, want it as stored", out["asset_seen_ip"])
+	}
+	if len(e["asset_ips"].([]any)) != 5 {
+		t.Errorf("the endpoint itself changed: %v", e["asset_ips"])
+	}
+}
+
 // twentyIPs is 10.1.(i%7).i for i from 1 to 20.
 func twentyIPs() []any {
 	var out []any
