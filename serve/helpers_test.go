@@ -70,6 +70,7 @@ type proxy struct {
 	mu     sync.Mutex
 	conns  []net.Conn
 	thawed chan struct{} // closed while the proxy forwards; replaced by freeze
+	wire   wire          // what the daemon sent
 }
 
 func newProxy(t *testing.T, target string, cfg *tls.Config) *proxy {
@@ -120,18 +121,24 @@ func (p *proxy) accept() {
 		p.mu.Lock()
 		p.conns = append(p.conns, c, up)
 		p.mu.Unlock()
-		go p.pipe(up, c)
-		go p.pipe(c, up)
+		go p.pipe(up, c, p.wire.reader())
+		go p.pipe(c, up, nil)
 	}
 }
 
 // pipe copies src to dst, holding what it read while the proxy is frozen,
-// and closes dst once src ends.
-func (p *proxy) pipe(dst, src net.Conn) {
+// and closes dst once src ends; rec, when given, records what it read.
+func (p *proxy) pipe(dst, src net.Conn, rec *frameReader) {
 	defer dst.Close()
+	if rec != nil {
+		defer rec.end()
+	}
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
+		if rec != nil {
+			rec.read(buf[:n])
+		}
 		if n > 0 {
 			p.mu.Lock()
 			thawed := p.thawed

@@ -23,7 +23,11 @@ import (
 // message in flight is settled by then (the acknowledgements and
 // requeues written before the close), and the broker returns those it
 // has not seen acknowledged to the queue once it reads the connection's
-// end.
+// end. It may return one whose acknowledgement it read just before that
+// end, too: RabbitMQ (3.10.8) now and then does when the acknowledgement
+// follows the consumer's cancel and the connection ends without its
+// close handshake. That message is delivered again, flagged redelivered,
+// and handled as any redelivery (see DeliveryHandler).
 const StopGrace = 2 * time.Second
 
 // stopConsumingAtStop runs stopConsuming of s beside the shutdown's wait

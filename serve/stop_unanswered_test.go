@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,15 +22,29 @@ import (
 // WARN says the broker did not answer, and nothing is lost or run twice
 // (the message of an inject that finished is acknowledged, the one of an
 // inject still running requeued, once the broker reads again).
+//
+// What the daemon settled is read on the wire, not from the queue's
+// count once the broker reads again: the count was read as soon as the
+// broker showed no consumer, which its reading of the cancel shows,
+// before it read the requeue and the connection's end ("0 messages back
+// in the queue, want 1"); and RabbitMQ (3.10.8) returns to the queue,
+// now and then, a message whose acknowledgement it read after the
+// consumer's cancel and just before a connection's end with no close
+// handshake ("1 messages back in the queue, want 0": the proxy had
+// forwarded the basic.ack; a bare amqp091 client sending basic.cancel,
+// basic.ack and closing its socket saw it once in 200 tries). The daemon
+// cannot have the broker confirm an acknowledgement while it answers
+// nothing; such a message is delivered again as any the broker did not
+// take the acknowledgement of.
 func TestIntegrationStopWithTheBrokerNotAnswering(t *testing.T) {
 	cases := []struct {
-		name      string
-		finishes  bool // the inject in flight ends during the stop
-		wantReady int  // messages back in the queue once the broker reads again
-		wantLine  string
+		name     string
+		finishes bool   // the inject in flight ends during the stop
+		settle   string // how the daemon settled its message
+		wantLine string
 	}{
-		{name: "inject finishes", finishes: true, wantReady: 0},
-		{name: "inject outlasts the timeout", finishes: false, wantReady: 1,
+		{name: "inject finishes", finishes: true, settle: "basic.ack"},
+		{name: "inject outlasts the timeout", finishes: false, settle: "basic.nack",
 			wantLine: "shutdown timeout: requeued the unfinished injects"},
 	}
 	for _, tc := range cases {
@@ -75,12 +90,21 @@ func TestIntegrationStopWithTheBrokerNotAnswering(t *testing.T) {
 			if tc.wantLine != "" && f.logs.FilterMessage(tc.wantLine).Len() != 1 {
 				t.Errorf("no line %q", tc.wantLine)
 			}
-			waitFor(t, "the broker to see the daemon gone", func() bool {
-				_, consumers := servetest.Counts(t, f.queue)
-				return consumers == 0
-			})
-			if ready, _ := servetest.Counts(t, f.queue); ready != tc.wantReady {
-				t.Errorf("%d messages back in the queue, want %d", ready, tc.wantReady)
+			waitFor(t, "the proxy to read the daemon's connection end", func() bool { return p.wire.endedConns() == 1 })
+			var settled []string
+			for _, m := range p.wire.sent() {
+				if m == "basic.ack" || m == "basic.nack" || m == "basic.reject" {
+					settled = append(settled, m)
+				}
+			}
+			if !slices.Equal(settled, []string{tc.settle}) {
+				t.Errorf("the daemon settled its message with %v, want %s; it sent %v", settled, tc.settle, p.wire.sent())
+			}
+			if !tc.finishes {
+				waitFor(t, "the message back in the queue", func() bool {
+					ready, _ := servetest.Counts(t, f.queue)
+					return ready == 1
+				})
 			}
 			if got := rec.seen(`{"n":"slow"}`); got != 1 {
 				t.Errorf("the inject was handled %d times, want 1", got)
