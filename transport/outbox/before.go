@@ -133,11 +133,25 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f
 		}
 		// A part of up to firstTxBytes of bodies is read back in one
 		// transaction, and handed over one body at a time; of no more
-		// bodies than bodies holds free buffers (one at least), as the
-		// loop reads a stalled send's back (see nextRecords): the put gave
-		// each body's buffer back once it was compressed, so that the
-		// send holds a few (six for bodies of 64 KiB), which the bodies
-		// read back reuse, not a part's worth of new ones.
+		// bodies than bodies holds free buffers, as the loop reads a
+		// stalled send's back (see nextRecords): the put gave each body's
+		// buffer back once it was compressed, so that the send holds a
+		// few (one to six for bodies of 64 KiB, as the put's goroutines
+		// ran), which the bodies read back reuse, not a part's worth of
+		// new ones. Once some are handed over, none free means the loop
+		// holds them all, one posted and one waiting its turn: the part
+		// waits for the first to come back, or for the stall that a POST
+		// failed or unanswered brings. Read into a new buffer instead, a
+		// body was a copy, and that buffer went round with the send's
+		// from then on: with two buffers, a third of the bodies posted
+		// were copies. The first part alone has one read into a new
+		// buffer if the send holds none.
+		if i > 0 && bodies.idle() == 0 {
+			t := time.AfterFunc(held.stallAfter(), held.drop) // as below
+			bodies.waitFree(f.stalls)
+			t.Stop()
+			continue // stalled meanwhile: the rest handed over by their ids
+		}
 		k, size, most := i, 0, max(bodies.idle(), 1)
 		for k < len(kept) && (k == i || size+kept[k].Size <= firstTxBytes && k-i < min(maxTxBodies, most)) {
 			size += kept[k].Size

@@ -33,6 +33,9 @@ type feed struct {
 	held    int  // items holding bodies
 	stalled bool // the put no longer waits
 	closed  bool // the put is done
+	// stalls is closed once the feed stalled, for a wait that a stall
+	// ends (see storeFirst).
+	stalls  chan struct{}
 	onStall func()
 	drained func() // called once next has returned every item (see whenDrained)
 }
@@ -51,7 +54,7 @@ const feedHeld = 1
 
 // newFeed returns a feed that calls onStall, when not nil, once it stalls.
 func newFeed(onStall func()) *feed {
-	f := &feed{onStall: onStall}
+	f := &feed{onStall: onStall, stalls: make(chan struct{})}
 	f.cond.L = &f.mu
 	return f
 }
@@ -96,6 +99,9 @@ func (f *feed) stall() {
 	f.mu.Lock()
 	first := !f.stalled
 	f.stalled = true
+	if first {
+		close(f.stalls)
+	}
 	f.cond.Broadcast()
 	f.mu.Unlock()
 	if first && f.onStall != nil {

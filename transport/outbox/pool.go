@@ -15,6 +15,7 @@ import (
 type bufPool struct {
 	mu   sync.Mutex
 	free [][]byte
+	back chan struct{} // told of a buffer given back, once one waits (see waitFree)
 }
 
 // maxFree bounds the buffers a pool keeps.
@@ -61,5 +62,32 @@ func (p *bufPool) put(b []byte) {
 	if len(p.free) < maxFree {
 		p.free = append(p.free, b[:0])
 	}
+	if p.back != nil {
+		select {
+		case p.back <- struct{}{}:
+		default: // told already
+		}
+	}
 	p.mu.Unlock()
+}
+
+// waitFree waits until p holds a free buffer, true, or until stop is
+// closed, false: for a caller that gave its buffers to another goroutine,
+// which gives each back once done with it (see storeFirst), or closes
+// stop.
+func (p *bufPool) waitFree(stop <-chan struct{}) bool {
+	p.mu.Lock()
+	if p.back == nil {
+		p.back = make(chan struct{}, 1)
+	}
+	back := p.back
+	p.mu.Unlock()
+	for p.idle() == 0 {
+		select {
+		case <-back:
+		case <-stop:
+			return false
+		}
+	}
+	return true
 }
