@@ -58,6 +58,9 @@ type commitHooks struct {
 	// resend pass holds, and DropWhere removes in a transaction (see
 	// walkPage, passPage).
 	page int
+	// packedTx, when set, is packedTxBytes (the bytes stored a
+	// transaction of a send stored whole holds).
+	packedTx int
 	// compact, when it returns an error, fails a compaction before its
 	// step (see compact: 0 copy, 1 fsync the new file, 2 rename, 3 fsync
 	// the directory).

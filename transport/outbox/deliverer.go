@@ -130,9 +130,9 @@ var (
 )
 
 // Deliver stores the bodies of the report and posts them in order, each
-// only once it is durably stored. Bodies stored in more than one
-// transaction (more than 1 MiB, or 512 bodies: written a few MiB per
-// fsync'd transaction) are all stored before the first is posted, then
+// only once it is durably stored. Bodies of more than one transaction
+// (more than 1 MiB, or 512 bodies) are all stored before the first is
+// posted, in fsync'd transactions of 512 KiB as stored (packedTxBytes), then
 // read back from the outbox to be posted (storeFirst), so that a
 // process killed at any POST leaves every body the backend did not take
 // in the outbox; once a POST goes unanswered for 250 ms or fails, the

@@ -1,10 +1,10 @@
 package outbox_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -60,8 +60,10 @@ func TestDelivererCountsOnlyBodiesKept(t *testing.T) {
 	}
 }
 
-// bigProfile sends six bodies of 600 KB, stored in three transactions
-// (one body, two, three), and accepts every one, recording its chunk.
+// bigProfile sends six bodies of 600 KB, stored in six transactions (they
+// do not compress, and a send stored whole commits a transaction per 512
+// KiB stored, see packedTxBytes), and accepts every one, recording its
+// chunk.
 type bigProfile struct {
 	mu     sync.Mutex
 	posted []int
@@ -71,7 +73,8 @@ func (p *bigProfile) Bodies(context.Context, *runtime.Report) (outbox.Bodies, er
 	const n, size = 6, 600 << 10
 	return outbox.Bodies{N: n, Size: n * size, Seq: func(yield func(outbox.Entry) bool) {
 		for i := range n {
-			body := bytes.Repeat([]byte{byte('a' + i)}, size)
+			body := make([]byte, size)
+			_, _ = rand.NewChaCha8([32]byte{byte(i)}).Read(body)
 			if !yield(outbox.Entry{InjectID: "big", Phase: "p", ChunkIndex: i, TotalChunks: n, BaseURL: "http://127.0.0.1:1", Body: body}) {
 				return
 			}

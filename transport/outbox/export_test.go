@@ -68,6 +68,11 @@ func DamageRecord(t *testing.T, s *Store, id uint64, old, new string) {
 // set); call it before any write.
 func (s *Store) SetStallDelay(d time.Duration) { s.hooks.stall = d }
 
+// SetPackedTxBytes sets how many bytes, as stored, a transaction of a
+// send stored whole before its first POST holds (packedTxBytes unless
+// set; 1: one body each); call it after SetCommitHooks, before any write.
+func (s *Store) SetPackedTxBytes(n int) { s.hooks.packedTx = n }
+
 // SetWalkPage sets how many records a page of Walk holds, and DropWhere
 // removes in a transaction; call it before any walk.
 func (s *Store) SetWalkPage(n int) { s.hooks.page = n }

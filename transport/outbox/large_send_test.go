@@ -19,8 +19,9 @@ import (
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
-// largeN is the chunks of a large send: 8 MiB, stored in transactions of
-// 1 MiB, then 2 MiB.
+// largeN is the chunks of a large send: 8 MiB, stored whole before the
+// first is posted, in transactions of 512 KiB as stored (packedTxBytes):
+// compressed, they fit in one, so TestLargeSend stores one a transaction.
 const largeN = 16
 
 // chunks are the bodies of a large send: 512 KiB each, different from
@@ -115,6 +116,7 @@ func TestLargeSend(t *testing.T) {
 				}
 				return nil
 			})
+			s.SetPackedTxBytes(1) // a transaction a body
 			d := &outbox.Deliverer{Profile: largeProfile{n: n, url: sink.URL}, Store: s}
 			err = d.Deliver(context.Background(), &runtime.Report{InjectID: "inj", Phase: "complete"})
 			mu.Lock()
@@ -226,5 +228,49 @@ func TestStalledSendReadsBackIntoItsBuffers(t *testing.T) {
 	t.Logf("the posts after the stall allocated %d bytes; the bodies are %d", after.TotalAlloc-before.TotalAlloc, size)
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > uint64(size)/4 {
 		t.Errorf("the posts after the stall allocated %d bytes, the bodies being %d: want less than a quarter", grew, size)
+	}
+}
+
+// A send stored whole before its first POST commits a transaction per 512
+// KiB of its bodies as stored (packedTxBytes), not per 8 MiB of them as given:
+// each commit also writes again the last leaf of bodies before it, branch
+// pages and the freelist, and costs two fdatasyncs, so that W1 at 1M
+// (893 bodies of 1 MiB, 24 KB each stored) made 113 commits and wrote
+// 43 MB for 21 MB of bodies. The 8 MiB of compressible chunks are stored
+// in one transaction (five before); six bodies of 600 KB that do not
+// compress, 3.6 MB stored, take one each (three before).
+func TestStoredWholeCommitsByStoredBytes(t *testing.T) {
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	t.Cleanup(sink.Close)
+	for _, tt := range []struct {
+		name    string
+		profile outbox.Profile
+		want    int32
+	}{
+		{"compressible", largeProfile{n: largeN, url: sink.URL}, 1},
+		{"incompressible", &bigProfile{}, 6},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			var txs, stored atomic.Int32
+			s.SetCommitHooks(func() {}, func(int) { txs.Add(1) }, func() error { return nil })
+			s.SetStoredHook(func() { stored.Store(txs.Load()) })
+			d := &outbox.Deliverer{Profile: tt.profile, Store: s}
+			if err := d.Deliver(context.Background(), &runtime.Report{InjectID: "inj", Phase: "complete"}); err != nil {
+				t.Fatal(err)
+			}
+			if got := stored.Load(); got != tt.want {
+				t.Errorf("stored in %d transactions, want %d", got, tt.want)
+			}
+			if st, err := s.Stats(); err != nil || st != (outbox.Stats{}) {
+				t.Errorf("stats after the send: %+v, %v", st, err)
+			}
+		})
 	}
 }
