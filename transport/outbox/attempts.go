@@ -67,8 +67,11 @@ type attemptLog struct {
 	// noted (see noteAnswer); mayHold: those of which a request may
 	// have been taken (one started before the last got none noted).
 	asking, mayHold map[uint64]bool
-	closed          bool            // Close was called: no attempt is made any more
-	told            map[string]bool // the files beside the outbox not read, told of (see tellIgnored)
+	// unasked: the attempts no request of which started yet, whose
+	// start line stands for their first request (see noteRequest).
+	unasked map[uint64]bool
+	closed  bool            // Close was called: no attempt is made any more
+	told    map[string]bool // the files beside the outbox not read, told of (see tellIgnored)
 }
 
 // unnotedError is an attempt of a stored body not made: its note could
@@ -118,14 +121,28 @@ func (s *Store) startAttempt(r Record) error {
 	}
 	delete(a.asking, r.ID)
 	delete(a.mayHold, r.ID)
-	return s.noteStart(r.ID)
+	if err := s.noteStart(r.ID); err != nil {
+		return err
+	}
+	a.unasked[r.ID] = true
+	return nil
 }
+
+// sameStart is how soon after its attempt's start line the first request
+// of an attempt must start for that line to stand for it (see noteRequest).
+const sameStart = time.Millisecond
 
 // noteRequest notes that a request of the attempt of record id in
 // flight starts now (a Poster's retry, see httpx.WithSending): the next
 // opener, should the process be killed during it, counts the attempt from
 // its last request's start, when the backend may have taken the body. An
-// error (an *unnotedError) means the request must not be made.
+// error (an *unnotedError) means the request must not be made. The first
+// request, started within sameStart of the attempt's start line, writes
+// no line of its own: that line, written before anything went on the
+// wire, says when it started closely enough for what the next opener
+// does with it (an ingestion window of seconds runs from it), and a
+// write(2) a post is saved (one of the few system calls serve's
+// outbox adds to an inject).
 func (s *Store) noteRequest(id uint64) error {
 	a := &s.attempts
 	a.mu.Lock()
@@ -137,6 +154,12 @@ func (s *Store) noteRequest(id uint64) error {
 		a.mayHold[id] = true // the request before it got no answer noted
 	}
 	a.asking[id] = true
+	if a.unasked[id] {
+		delete(a.unasked, id)
+		if start, ok := a.inflight[id]; ok && s.opts.Now().Sub(start) < sameStart {
+			return nil
+		}
+	}
 	return s.noteStart(id)
 }
 
@@ -253,7 +276,7 @@ func (s *Store) openAttempts() error {
 		return err
 	}
 	a.f, a.size, a.reserved, a.inflight = f, 0, 0, map[uint64]time.Time{}
-	a.asking, a.mayHold = map[uint64]bool{}, map[uint64]bool{}
+	a.asking, a.mayHold, a.unasked = map[uint64]bool{}, map[uint64]bool{}, map[uint64]bool{}
 	s.reserveAttempts()
 	return nil
 }
@@ -282,6 +305,7 @@ func (s *Store) endAttempts(ids ...uint64) {
 			delete(a.inflight, id)
 			delete(a.asking, id)
 			delete(a.mayHold, id)
+			delete(a.unasked, id)
 			lines = append(strconv.AppendUint(append(lines, "e "...), id, 10), '\n')
 		}
 	}

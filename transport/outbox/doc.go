@@ -122,7 +122,8 @@
 // Each attempt of a stored body (Send, SendRetried, a Resender's, a
 // Deliverer's) is noted before its first byte is sent, and so is each
 // request of it a Poster makes (its retries: see httpx.WithSending,
-// through which postContext hooks the note), in a file of the Store's
+// through which postContext hooks the note; a first request within a
+// millisecond of the attempt's note shares it), in a file of the Store's
 // own beside the outbox, "<file>.sending-<pid>-<start>-<store>" (<store>
 // random, so that two Stores one process opens on one file keep their
 // notes apart; one write(2), no fsync: it survives the process being
