@@ -276,10 +276,8 @@
 //     is: a 400); a Spring page answers. An unsorted page, and rows a sort leaves tied, come in a
 //     new order each request (no ORDER BY), seeded per test; DropSort plays a newer platform's:
 //     paging.go. The targets are the endpoints without agents or with a primary one (TargetOutput's
-//     rows), a full page's totalElements counting each once per primary agent: targets.go. A row's
-//     addresses, and a message's asset's, are sanitized as EndpointMapper.setIps does on both lines
-//     (lower-cased, without 127.0.0.1, ::1 and 169.254.0.0, each once), 2.4.0's endpoint_ips and the
-//     current line's asset_ips alike (Asset.java: the endpoint_* columns moved up and renamed).
+//     rows), a full page's totalElements counting each once per primary agent: targets.go. Their
+//     addresses, 2.4.0's endpoint_ips or the current line's asset_ips, as EndpointMapper.setIps leaves them.
 //  11. Preview features (both lines; 2.4.0 read: PreviewFeature.java :15-23 has no
 //     SIGNATURE_OUTPUT_PROCESSOR, and drops it as unrecognised; features.go's lineFeatures). The
 //     platform stores expectation signatures only when an operator enabled SIGNATURE_OUTPUT_PROCESSOR:
