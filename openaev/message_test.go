@@ -310,10 +310,11 @@ func TestTranslateAssetGroupQuery(t *testing.T) {
 		t.Fatalf("%d queries", len(q))
 	}
 	// The platform's largest page, sorted: an unsorted page of the
-	// platform's is in no order (openaevtest's rule 10).
+	// platform's is in no order (openaevtest's rule 10), on the current
+	// line's names (the host name and seen IP are the Asset's there).
 	want := `{"page":0,"size":1000,"filterGroup":{"mode":"or","filters":[{"key":"assetGroups","mode":"or","operator":"contains","values":["grp-1"]}]},` +
-		`"sorts":[{"property":"asset_name","direction":"asc"},{"property":"endpoint_hostname","direction":"asc"},` +
-		`{"property":"endpoint_seen_ip","direction":"asc"},{"property":"asset_external_reference","direction":"asc"}]}`
+		`"sorts":[{"property":"asset_name","direction":"asc"},{"property":"asset_hostname","direction":"asc"},` +
+		`{"property":"asset_seen_ip","direction":"asc"},{"property":"asset_external_reference","direction":"asc"}]}`
 	if string(q[0].Raw) != want {
 		t.Errorf("query = %s\nwant    %s", q[0].Raw, want)
 	}

@@ -28,10 +28,12 @@ import (
 // fails with a *PagingError rather than return a part of the rows.
 //
 // A platform that no longer allows a sort field refuses the search
-// (400, "Unknown sort property 'x'…"): the field is left out of this
-// client's searches from then on, with one WARN naming it, and the
-// search is asked again from its first page on the fields left (none:
-// unsorted, the count above the only guard).
+// (400, "Unknown sort property 'x'…"): a field the other line names
+// otherwise (sortAlias: the current line's asset_hostname is 2.4.0's
+// endpoint_hostname) goes by that name from then on, with one INFO line;
+// any other is left out of this client's searches from then on, with one
+// WARN naming it; and the search is asked again from its first page on
+// the fields left (none: unsorted, the count above the only guard).
 
 // rereadSizes are the page sizes of the passes of one search: the
 // platform's largest page, then sizes whose page boundaries fall
@@ -166,15 +168,36 @@ func refusedSort(err error, sorts []sortField) string {
 	return prop
 }
 
-// allowedSorts returns order without the fields the platform refused.
+// allowedSorts returns order without the fields the platform refused, a
+// field named by its other line's name (sortAlias) when the platform is of
+// the 2.4 line or older, or refused its own, and has not refused that one.
 func (c *Client) allowedSorts(order []sortField) []sortField {
+	older := c.olderLine()
 	c.sortMu.Lock()
 	defer c.sortMu.Unlock()
-	return slices.DeleteFunc(slices.Clone(order), func(s sortField) bool { return c.refusedSorts[s.Property] })
+	out := make([]sortField, 0, len(order))
+	for _, s := range order {
+		if alias, ok := sortAlias[s.Property]; ok && (older || c.refusedSorts[s.Property]) && !c.refusedSorts[alias] {
+			s.Property = alias
+		}
+		if !c.refusedSorts[s.Property] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// olderLine reports whether the platform's version, read or given, is of
+// the 2.4 line or older; false while it is not known.
+func (c *Client) olderLine() bool {
+	c.verMu.Lock()
+	defer c.verMu.Unlock()
+	return (c.verKnown || c.verGiven) && !c.ver.Current
 }
 
 // refuseSort records that the platform refused sort property prop, with
-// a WARN the first time.
+// an INFO line the first time when its other name (sortAlias) is tried
+// next, a WARN when it is left out.
 func (c *Client) refuseSort(op, prop string) {
 	c.sortMu.Lock()
 	first := !c.refusedSorts[prop]
@@ -182,7 +205,14 @@ func (c *Client) refuseSort(op, prop string) {
 		c.refusedSorts = map[string]bool{}
 	}
 	c.refusedSorts[prop] = true
+	alias, renamed := sortAlias[prop]
+	renamed = renamed && !c.refusedSorts[alias]
 	c.sortMu.Unlock()
+	if first && renamed {
+		c.log.Info(fmt.Sprintf("the platform refuses to sort on %s: searches sort on %s, its name on the platform's line, from now on", prop, alias),
+			zap.String("op", op), zap.String("sort_property", prop))
+		return
+	}
 	if first {
 		c.log.Warn(fmt.Sprintf("the platform refuses to sort on %s (a newer platform?): searches are sorted on the other fields "+
 			"from now on, rows missed across pages read again or reported", prop), zap.String("op", op), zap.String("sort_property", prop))

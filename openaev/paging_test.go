@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -89,7 +91,7 @@ func TestGroupAssetsReportsEndpointsMissed(t *testing.T) {
 	if pe.Total != n || pe.Read >= n || pe.Passes != 3 {
 		t.Errorf("%+v, want fewer than %d read in 3 passes", pe, n)
 	}
-	for _, want := range []string{"endpoint targets: read ", "of the 2500 the platform counts", "asset_name, endpoint_hostname"} {
+	for _, want := range []string{"endpoint targets: read ", "of the 2500 the platform counts", "asset_name, asset_hostname"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q, want it to say %q", err, want)
 		}
@@ -100,7 +102,8 @@ func TestGroupAssetsReportsEndpointsMissed(t *testing.T) {
 }
 
 // TestGroupAssetsSortFieldRefused: a platform that no longer sorts on
-// endpoint_hostname refuses the first page; paging goes on without it
+// asset_hostname (nor on endpoint_hostname, the current line's refusal)
+// refuses the first page, then its 2.4.0 name; paging goes on without it
 // (the IP addresses still tell the endpoints apart), says so once, and
 // asks no more for it.
 func TestGroupAssetsSortFieldRefused(t *testing.T) {
@@ -111,7 +114,7 @@ func TestGroupAssetsSortFieldRefused(t *testing.T) {
 		a["endpoint_seen_ip"] = fmt.Sprintf("10.0.%d.%d", i/250, i%250)
 	}
 	e.platform.SetAssetGroup("big", group...)
-	e.platform.DropSort("endpoint_hostname")
+	e.platform.DropSort("asset_hostname")
 	for range 2 {
 		got, err := e.client.GroupAssets(context.Background(), "big")
 		if err != nil {
@@ -120,17 +123,71 @@ func TestGroupAssetsSortFieldRefused(t *testing.T) {
 		assertEachOnce(t, got, n)
 	}
 	calls := e.platform.CallsOf(openaevtest.KindTargets)
-	if len(calls) != 7 || calls[0].Status != 400 {
-		t.Fatalf("%d pages asked for, the first answered %d; want 1 refused, then 3 and 3", len(calls), calls[0].Status)
+	if len(calls) != 8 || calls[0].Status != 400 || calls[1].Status != 400 ||
+		!strings.Contains(string(calls[1].Raw), "endpoint_hostname") {
+		t.Fatalf("%d pages asked for, the first two answered %d and %d; want asset_hostname and endpoint_hostname refused, then 3 and 3",
+			len(calls), calls[0].Status, calls[1].Status)
 	}
-	for _, c := range calls[1:] {
-		if c.Status != 200 || strings.Contains(string(c.Raw), "endpoint_hostname") || !strings.Contains(string(c.Raw), "endpoint_seen_ip") {
-			t.Errorf("page asked for with %s: %d, want sorted without endpoint_hostname", c.Raw, c.Status)
+	for _, c := range calls[2:] {
+		if c.Status != 200 || strings.Contains(string(c.Raw), "hostname") || !strings.Contains(string(c.Raw), "asset_seen_ip") {
+			t.Errorf("page asked for with %s: %d, want sorted without a host name", c.Raw, c.Status)
 		}
 	}
 	warns := e.logs.FilterMessageSnippet("refuses to sort on endpoint_hostname").All()
 	if len(warns) != 1 || warns[0].Level.String() != "warn" {
 		t.Errorf("%d lines name the field refused, want one WARN: %v", len(warns), e.logs.All())
+	}
+}
+
+// TestGroupAssetsSortNamesByLine: the current line sorts an endpoint on
+// asset_hostname and asset_seen_ip and refuses 2.4.0's names, 2.4.0 the
+// reverse (openaevtest's rule 10). A client that read or was given the
+// version asks with its line's names from the first page; one that does
+// not know it asks with the current line's, and on 2.4.0 goes on with
+// the older names once each is refused (an INFO line, no WARN): either
+// way a group of workstations named alike pages whole.
+func TestGroupAssetsSortNamesByLine(t *testing.T) {
+	const n = 2500
+	for _, tt := range []struct {
+		name    string
+		version openaevtest.Version
+		opts    []openaev.Option
+		refused int
+		names   []string
+	}{
+		{"current", openaevtest.Current, nil, 0, []string{"asset_hostname", "asset_seen_ip"}},
+		{"2.4.0 given", openaevtest.Version24, []openaev.Option{openaev.WithPlatformVersion(openaev.PlatformVersion{Raw: "2.4.0"})},
+			0, []string{"endpoint_hostname", "endpoint_seen_ip"}},
+		{"2.4.0 not known", openaevtest.Version24, nil, 2, []string{"endpoint_hostname", "endpoint_seen_ip"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersion(tt.version)}, tt.opts...)
+			group := workstations(n, func(int) bool { return false }, 0)
+			for i, a := range group {
+				a["endpoint_seen_ip"] = fmt.Sprintf("10.0.%d.%d", i/250, i%250)
+			}
+			e.platform.SetAssetGroup("big", group...)
+			got, err := e.client.GroupAssets(context.Background(), "big")
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertEachOnce(t, got, n)
+			calls := e.platform.CallsOf(openaevtest.KindTargets)
+			for i, c := range calls {
+				if want := i >= tt.refused; (c.Status == 200) != want {
+					t.Errorf("page %d asked for with %s: %d", i, c.Raw, c.Status)
+				}
+			}
+			last := string(calls[len(calls)-1].Raw)
+			for _, name := range tt.names {
+				if !strings.Contains(last, `"`+name+`"`) {
+					t.Errorf("last page asked for with %s, want it sorted on %s", last, name)
+				}
+			}
+			if warns := e.logs.FilterLevelExact(zap.WarnLevel).All(); len(warns) != 0 {
+				t.Errorf("WARN lines %v, want none", warns)
+			}
+		})
 	}
 }
 

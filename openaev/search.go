@@ -32,9 +32,19 @@ const maxTargetPages = 10000
 // for copies of one machine (same name, host name, address and
 // reference), which may still trade places across a page boundary: an
 // endpoint met twice is kept once, and one missed is read again
-// (paging.go).
-var endpointOrder = []sortField{{Property: "asset_name", Direction: "asc"}, {Property: "endpoint_hostname", Direction: "asc"},
-	{Property: "endpoint_seen_ip", Direction: "asc"}, {Property: "asset_external_reference", Direction: "asc"}}
+// (paging.go). The host name and seen IP go by the current line's names:
+// it moved them up from Endpoint to Asset, renamed asset_hostname and
+// asset_seen_ip (Asset.java), and refuses 2.4.0's endpoint_hostname and
+// endpoint_seen_ip, which 2.4.x and older sort on instead (sortAlias).
+var endpointOrder = []sortField{{Property: "asset_name", Direction: "asc"}, {Property: "asset_hostname", Direction: "asc"},
+	{Property: "asset_seen_ip", Direction: "asc"}, {Property: "asset_external_reference", Direction: "asc"}}
+
+// sortAlias names a sort field as the other line names it: a platform of
+// the 2.4 line or older is sorted on its own names from the start, and a
+// field the platform refuses is tried under its other name before it is
+// left out (paging.go).
+var sortAlias = map[string]string{"asset_hostname": "endpoint_hostname", "endpoint_hostname": "asset_hostname",
+	"asset_seen_ip": "endpoint_seen_ip", "endpoint_seen_ip": "asset_seen_ip"}
 
 // findingsOrder sorts an inject's findings: the findings table is unique on
 // (inject, type, value, field) (migration V3_95), so the order is total.

@@ -68,10 +68,19 @@ func (p *Platform) sortable(allowed map[string]bool, property string) bool {
 	return allowed[property] && !p.dropped[property]
 }
 
-// Sortable properties, by search route (see above).
+// Sortable properties, by search route (see above). The current line
+// moved an endpoint's host name and seen IP up to Asset, renamed
+// asset_hostname and asset_seen_ip (Asset.java: "Moved up from Endpoint
+// (columns + wire renamed endpoint_* -> asset_*)", each @Queryable
+// sortable), and marks asset_tags filterable only; its SortUtilsJpa
+// matches a sort's property against the JSON names of the class's
+// sortable fields ("Property not sortable: …" otherwise): endpoint_hostname
+// and endpoint_seen_ip are refused there (endpointSortsCurrent).
 var (
 	endpointSorts = set("asset_name", "asset_description", "asset_external_reference", "asset_tags",
 		"endpoint_seen_ip", "endpoint_hostname", "endpoint_platform", "endpoint_arch")
+	endpointSortsCurrent = set("asset_name", "asset_description", "asset_external_reference", "asset_url",
+		"asset_seen_ip", "asset_hostname", "endpoint_platform", "endpoint_arch")
 	findingSorts = set("finding_field", "finding_type", "finding_value", "finding_name", "finding_inject_id",
 		"finding_created_at", "finding_updated_at")
 )

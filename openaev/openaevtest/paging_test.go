@@ -56,14 +56,14 @@ func TestSearchPagesOrder(t *testing.T) {
 		t.Errorf("unsorted paging gave every asset once, want the pages to overlap")
 	}
 
-	byHost := []map[string]any{{"property": "asset_name"}, {"property": "endpoint_hostname", "direction": "ASC"}}
+	byHost := []map[string]any{{"property": "asset_name"}, {"property": "asset_hostname", "direction": "ASC"}}
 	sorted := pageIDs(t, p, "g", 100, byHost)
 	reversed := slices.Clone(want)
 	slices.Reverse(reversed)
 	if !slices.Equal(sorted, reversed) {
 		t.Errorf("sorted paging gave %v, want every asset once, by host name", sorted)
 	}
-	desc := pageIDs(t, p, "g", 100, []map[string]any{{"property": "endpoint_hostname", "direction": "desc"}, {"property": ""}})
+	desc := pageIDs(t, p, "g", 100, []map[string]any{{"property": "asset_hostname", "direction": "desc"}, {"property": ""}})
 	if !slices.Equal(desc, want) {
 		t.Errorf("descending paging gave %v, want %v", desc, want)
 	}
@@ -119,13 +119,43 @@ func TestFindingsSearchSorts(t *testing.T) {
 func TestDropSort(t *testing.T) {
 	p := openaevtest.NewPlatform(t, token)
 	p.SetAssetGroup("g", map[string]any{"asset_id": "a1", "asset_name": "ws", "endpoint_hostname": "h1"})
-	p.DropSort("endpoint_hostname")
+	p.DropSort("asset_hostname")
 	st, r := postJSON(t, p, "/api/endpoints/targets", map[string]any{"page": 0, "size": 10,
-		"sorts": []map[string]any{{"property": "asset_name"}, {"property": "endpoint_hostname"}}})
-	if want := "Unknown sort property 'endpoint_hostname', please try an other one"; st != 400 || r["message"] != want {
-		t.Errorf("sorted on endpoint_hostname: %d %v, want 400 %q", st, r, want)
+		"sorts": []map[string]any{{"property": "asset_name"}, {"property": "asset_hostname"}}})
+	if want := "Unknown sort property 'asset_hostname', please try an other one"; st != 400 || r["message"] != want {
+		t.Errorf("sorted on asset_hostname: %d %v, want 400 %q", st, r, want)
 	}
 	if got := pageIDs(t, p, "g", 10, []map[string]any{{"property": "asset_name"}}); !slices.Equal(got, []string{"a1"}) {
 		t.Errorf("sorted on asset_name: %v, want [a1]", got)
+	}
+}
+
+// TestSearchSortsByLine (rule 10): the current line sorts an endpoint on
+// asset_hostname and asset_seen_ip (Asset.java, the endpoint_* fields moved
+// up and renamed) and refuses 2.4.0's endpoint_hostname and
+// endpoint_seen_ip, and asset_tags (filterable only); 2.4.0 the reverse.
+func TestSearchSortsByLine(t *testing.T) {
+	for _, tt := range []struct {
+		version        openaevtest.Version
+		taken, refused []string
+	}{
+		{openaevtest.Current, []string{"asset_name", "asset_hostname", "asset_seen_ip", "asset_external_reference"},
+			[]string{"endpoint_hostname", "endpoint_seen_ip", "asset_tags"}},
+		{openaevtest.Version24, []string{"asset_name", "endpoint_hostname", "endpoint_seen_ip", "asset_tags"},
+			[]string{"asset_hostname", "asset_seen_ip"}},
+	} {
+		p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(tt.version))
+		p.SetAssetGroup("g", map[string]any{"asset_id": "a1", "asset_name": "ws", "endpoint_hostname": "h1"})
+		for _, property := range append(slices.Clone(tt.taken), tt.refused...) {
+			st, _ := postJSON(t, p, "/api/endpoints/targets", map[string]any{"page": 0, "size": 10,
+				"sorts": []map[string]any{{"property": property}}})
+			want := 200
+			if slices.Contains(tt.refused, property) {
+				want = 400
+			}
+			if st != want {
+				t.Errorf("%s: sorted on %s: %d, want %d", tt.version, property, st, want)
+			}
+		}
 	}
 }

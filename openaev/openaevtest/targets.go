@@ -59,7 +59,11 @@ func (p *Platform) targets(c *Call) (int, string, []byte) {
 		}
 	}
 	p.mu.Unlock()
-	all, bad = ordered(p, all, q.Sorts, endpointSorts, endpointText)
+	sortable := endpointSortsCurrent
+	if p.version == Version24 {
+		sortable = endpointSorts
+	}
+	all, bad = ordered(p, all, q.Sorts, sortable, endpointText)
 	if bad != "" {
 		return fail(http.StatusBadRequest, bad)
 	}

@@ -30,7 +30,7 @@ func agents(ids ...string) []any {
 func targetsPage(t *testing.T, p *openaevtest.Platform, g string, page, size int) map[string]any {
 	t.Helper()
 	st, r := postJSON(t, p, "/api/endpoints/targets", map[string]any{"page": page, "size": size,
-		"sorts": []map[string]any{{"property": "endpoint_hostname"}},
+		"sorts": []map[string]any{{"property": "asset_hostname"}},
 		"filterGroup": map[string]any{"mode": "or", "filters": []map[string]any{{"key": "assetGroups", "mode": "or",
 			"operator": "contains", "values": []string{g}}}}})
 	if st != 200 {
