@@ -3,9 +3,7 @@ package openaev
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -44,16 +42,9 @@ type HeldContract struct {
 // injector id the platform does not hold (a 404) holds none. Failures
 // are an *APIError or ErrDryRun.
 func (c *Client) heldContracts(ctx context.Context) ([]HeldContract, error) {
-	if c.dry != nil {
-		return nil, ErrDryRun
-	}
-	reply, err := c.do(ctx, request{op: "injector contracts", method: http.MethodGet, once: true,
-		path: "/injectors/" + url.PathEscape(c.cfg.InjectorID) + "/injector_contracts"})
-	var ae *APIError
-	if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
-		return nil, nil
-	}
-	if err != nil {
+	reply, found, err := c.getOnce(ctx, "injector contracts",
+		"/injectors/"+url.PathEscape(c.cfg.InjectorID)+"/injector_contracts")
+	if !found {
 		return nil, err
 	}
 	var contents []struct {

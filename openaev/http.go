@@ -57,6 +57,22 @@ type request struct {
 	lost *int
 }
 
+// getOnce sends GET path once, not retried (op names it in errors and
+// logs), and returns the reply body; a 404, the platform holding nothing
+// at path, is found false with no error. A dry run sends nothing:
+// ErrDryRun.
+func (c *Client) getOnce(ctx context.Context, op, path string) (reply []byte, found bool, err error) {
+	if c.dry != nil {
+		return nil, false, ErrDryRun
+	}
+	reply, err = c.do(ctx, request{op: op, method: http.MethodGet, once: true, path: path})
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+		return nil, false, nil
+	}
+	return reply, err == nil, err
+}
+
 // do sends r with retries (see httpx.Poster) and returns the reply body of
 // a 2xx answer. A 5xx (but 501 and 505), 408 or 429 status, a network error or a timeout is
 // retried after waits doubling from the initial delay, or what a

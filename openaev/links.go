@@ -31,16 +31,8 @@ type linkedInjector struct{ ID, Name, Type string }
 // links read returned with its error). Each read is sent once, not
 // retried. Failures are an *APIError or ErrDryRun.
 func (c *Client) contractLinks(ctx context.Context, id string) ([]linkedInjector, error) {
-	if c.dry != nil {
-		return nil, ErrDryRun
-	}
-	reply, err := c.do(ctx, request{op: "injector contract", method: http.MethodGet, once: true,
-		path: "/injector_contracts/" + url.PathEscape(id)})
-	var ae *APIError
-	if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
-		return nil, nil
-	}
-	if err != nil {
+	reply, found, err := c.getOnce(ctx, "injector contract", "/injector_contracts/"+url.PathEscape(id))
+	if !found {
 		return nil, err
 	}
 	var doc struct {
@@ -71,6 +63,7 @@ func (c *Client) contractLinks(ctx context.Context, id string) ([]linkedInjector
 			continue
 		}
 		in, err := c.injector(ctx, other)
+		var ae *APIError
 		if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
 			continue
 		}
