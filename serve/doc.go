@@ -151,8 +151,9 @@
 // consumer's cancel and to the close are awaited as StopGrace says: a
 // broker that answers nothing (a node stopped, a partition) does not hold
 // the shutdown past its timeout, one WARN line says so, and the messages
-// it has not seen settled go back to the queue once it reads again,
-// delivered again flagged redelivered (see DeliveryHandler). An Abandoner
+// it has not seen settled go back to the queue once it reads again (and
+// may one acknowledged meanwhile: see StopGrace), delivered again flagged
+// redelivered (see DeliveryHandler). An Abandoner
 // Handler
 // first has the deliveries in flight cut short (their handlings awaited
 // up to AbandonGrace), and the message of an unfinished inject whose

