@@ -3,13 +3,10 @@
 package nmap
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/testkit"
@@ -55,26 +52,7 @@ func TestIntegrationDownOnLocalNetwork(t *testing.T) {
 		`ip link set lo up && ip link add v0 type veth peer name v1 && ip addr add 10.77.0.1/24 dev v0 &&
 		ip link set v0 up && ip link set v1 up && exec "$@"`, "sh",
 		os.Args[0], "-test.run", "^TestDownNeighbourHelper$", "-test.count", "1")
-	cmd.Env = append(os.Environ(), downHelperEnv+"=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("helper: %v\n%s\n%s", err, stdout, stderr.String())
-	}
-	var o notHostOutcome
-	found := false
-	for sc := bufio.NewScanner(bytes.NewReader(stdout)); sc.Scan(); {
-		if line, ok := strings.CutPrefix(sc.Text(), downLine); ok {
-			if err := json.Unmarshal([]byte(line), &o); err != nil {
-				t.Fatal(err)
-			}
-			found = true
-		}
-	}
-	if !found {
-		t.Fatalf("helper printed no outcome:\n%s\n%s", stdout, stderr.String())
-	}
+	o := readOutcome(t, cmd, downHelperEnv, downLine)
 	if got := o.NotReached[downAddr]; got != whyNoNeighbour {
 		t.Errorf("%s: not reached %q, want %q", downAddr, got, whyNoNeighbour)
 	}

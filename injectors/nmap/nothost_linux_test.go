@@ -77,6 +77,34 @@ func printOutcome(t *testing.T, line string, port int, in *framework.Inject) {
 	fmt.Println(line + string(b))
 }
 
+// readOutcome runs cmd, a helper test in namespaces of its own, with
+// env set, and reads the outcome the helper printed on the line that
+// starts with line (printOutcome).
+func readOutcome(t *testing.T, cmd *exec.Cmd, env, line string) notHostOutcome {
+	t.Helper()
+	cmd.Env = append(os.Environ(), env+"=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helper: %v\n%s\n%s", err, stdout, stderr.String())
+	}
+	var o notHostOutcome
+	found := false
+	for sc := bufio.NewScanner(bytes.NewReader(stdout)); sc.Scan(); {
+		if rest, ok := strings.CutPrefix(sc.Text(), line); ok {
+			if err := json.Unmarshal([]byte(rest), &o); err != nil {
+				t.Fatal(err)
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("helper printed no outcome:\n%s\n%s", stdout, stderr.String())
+	}
+	return o
+}
+
 // A host name that resolves to an address that is no host is not
 // scanned, and is named not reached: nmap scanned 0.0.0.0 (a DNS
 // sinkhole's answer for a blocked name, an ad-blocking /etc/hosts line),
@@ -104,26 +132,7 @@ func TestIntegrationNameResolvingToNoHost(t *testing.T) {
 	cmd := exec.Command("unshare", "-n", "-m", "--propagation", "private", "sh", "-c",
 		`ip link set lo up && ip route add default dev lo && mount --bind "$1" /etc/hosts && shift && exec "$@"`, "sh", hosts,
 		os.Args[0], "-test.run", "^TestNotAHostHelper$", "-test.count", "1")
-	cmd.Env = append(os.Environ(), notHostHelperEnv+"=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("helper: %v\n%s\n%s", err, stdout, stderr.String())
-	}
-	var o notHostOutcome
-	found := false
-	for sc := bufio.NewScanner(bytes.NewReader(stdout)); sc.Scan(); {
-		if line, ok := strings.CutPrefix(sc.Text(), notHostLine); ok {
-			if err := json.Unmarshal([]byte(line), &o); err != nil {
-				t.Fatal(err)
-			}
-			found = true
-		}
-	}
-	if !found {
-		t.Fatalf("helper printed no outcome:\n%s\n%s", stdout, stderr.String())
-	}
+	o := readOutcome(t, cmd, notHostHelperEnv, notHostLine)
 	for name, a := range notHostNames {
 		if got, want := o.NotReached[name], whyNotAHost(a); got != want {
 			t.Errorf("%s: not reached %q, want %q", name, got, want)
