@@ -1,8 +1,9 @@
 package runtime
 
 import (
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -107,10 +108,5 @@ func (s *shape) keyOf(key string) string {
 
 // known lists the keys of a struct shape.
 func (s *shape) known() string {
-	keys := make([]string, 0, len(s.fields))
-	for k := range s.fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, ", ")
+	return strings.Join(slices.Sorted(maps.Keys(s.fields)), ", ")
 }

@@ -2,8 +2,9 @@ package signatures
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -58,12 +59,7 @@ func ClassifyNetworkTarget(s string) NetworkConfig {
 
 func networkFromMap(m map[string]any) (NetworkConfig, error) {
 	var c NetworkConfig
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		s, ok := m[k].(string)
 		switch k {
 		case "target_ipv4", "target_ipv6", "target_hostname":

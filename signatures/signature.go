@@ -6,7 +6,6 @@ import (
 	"iter"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -265,12 +264,7 @@ func appendSorted(dst []Field, m map[string]any) []Field {
 	if len(m) == 0 {
 		return dst
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		dst = append(dst, Field{k, m[k]})
 	}
 	return dst
