@@ -13,7 +13,9 @@
 # once and the stand-in refused and dropped nothing. Prints injects/s and
 # wall time per run, the median (and min/max) when RUNS > 1, the
 # daemon's peak RSS and its CPU time (user and system, start-up included)
-# shared over the N injects, cpu/inject; then, shared over the N injects
+# shared over the N injects, cpu/inject, and its system part, sys/inject
+# (the kernel's work for its system calls: fdatasync, writes, sleeps and
+# wake-ups); then, shared over the N injects
 # too, what the machine's load hardly moves (to compare two builds on a busy
 # machine): syscw/inject (write-class system calls), wKiB/inject (KiB sent
 # to the storage layer), faults/inject and ctxsw/inject (minor page faults,

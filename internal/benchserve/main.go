@@ -16,7 +16,9 @@
 // by the publisher, not the daemon; cpu= is the daemon's CPU time, user
 // and system, from its start to its exit, start-up and registration
 // included, and cpu/inject that shared over the N injects: on a loaded
-// machine a steadier measure of the daemon's own cost than its rate;
+// machine a steadier measure of the daemon's own cost than its rate
+// (sys/inject, its system part: the kernel's work for the daemon's
+// system calls, against the user part, the daemon's own code);
 // then what the load hardly moves, shared over the N injects: syscw/inject,
 // the daemon's write-class system calls (write, pwrite64, writev…) and
 // wKiB/inject, the KiB it sent to the storage layer (the outbox's pages,
@@ -222,9 +224,9 @@ func bench(ctx context.Context, c config, modes []bool, runs int) error {
 				return fmt.Errorf("outbox=%s run %d: %w", label(outbox), i+1, err)
 			}
 			results[m] = append(results[m], r)
-			fmt.Printf("outbox=%-4s workers=%d slots=%d N=%d run=%d/%d injects/s=%.0f wall=%.3fs publish=%.3fs peak_rss=%dMB calls=%d cpu=%.2fs cpu/inject=%.3fms %s\n",
+			fmt.Printf("outbox=%-4s workers=%d slots=%d N=%d run=%d/%d injects/s=%.0f wall=%.3fs publish=%.3fs peak_rss=%dMB calls=%d cpu=%.2fs cpu/inject=%.3fms sys/inject=%.3fms %s\n",
 				label(outbox), c.workers, c.slots(outbox), c.n, i+1, runs, float64(c.n)/r.wall.Seconds(), r.wall.Seconds(),
-				r.pub.Seconds(), r.peakKB/1024, r.calls, r.cpu.Seconds(), perInject(r.cpu, c.n), r.counts.perInject(c.n))
+				r.pub.Seconds(), r.peakKB/1024, r.calls, r.cpu.Seconds(), perInject(r.cpu, c.n), perInject(r.sys, c.n), r.counts.perInject(c.n))
 		}
 	}
 	if runs == 1 {
@@ -233,19 +235,21 @@ func bench(ctx context.Context, c config, modes []bool, runs int) error {
 	for m, outbox := range modes {
 		walls := make([]time.Duration, len(results[m]))
 		cpus := make([]time.Duration, len(results[m]))
+		syss := make([]time.Duration, len(results[m]))
 		peak := int64(0)
 		for i, r := range results[m] {
-			walls[i], cpus[i] = r.wall, r.cpu
+			walls[i], cpus[i], syss[i] = r.wall, r.cpu, r.sys
 			peak = max(peak, r.peakKB)
 		}
 		slices.Sort(walls)
 		slices.Sort(cpus)
+		slices.Sort(syss)
 		med := median(walls)
-		fmt.Printf("outbox=%-4s workers=%d slots=%d N=%d runs=%d median injects/s=%.0f (min %.0f, max %.0f) wall median=%.3fs min=%.3fs max=%.3fs peak_rss=%dMB cpu/inject median=%.3fms (min %.3f, max %.3f)\n",
+		fmt.Printf("outbox=%-4s workers=%d slots=%d N=%d runs=%d median injects/s=%.0f (min %.0f, max %.0f) wall median=%.3fs min=%.3fs max=%.3fs peak_rss=%dMB cpu/inject median=%.3fms (min %.3f, max %.3f) sys/inject median=%.3fms\n",
 			label(outbox), c.workers, c.slots(outbox), c.n, runs, float64(c.n)/med.Seconds(),
 			float64(c.n)/walls[len(walls)-1].Seconds(), float64(c.n)/walls[0].Seconds(),
 			med.Seconds(), walls[0].Seconds(), walls[len(walls)-1].Seconds(), peak/1024,
-			perInject(median(cpus), c.n), perInject(cpus[0], c.n), perInject(cpus[len(cpus)-1], c.n))
+			perInject(median(cpus), c.n), perInject(cpus[0], c.n), perInject(cpus[len(cpus)-1], c.n), perInject(median(syss), c.n))
 	}
 	return nil
 }

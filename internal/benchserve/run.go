@@ -30,6 +30,7 @@ type result struct {
 	pub    time.Duration // first publish to the last confirmation
 	peakKB int64         // the daemon's peak RSS
 	cpu    time.Duration // the daemon's CPU time (user and system), start to exit
+	sys    time.Duration // the system part of cpu
 	calls  int           // calls the stand-in received
 	counts counts        // what the daemon did, whatever the machine's load
 }
@@ -109,7 +110,7 @@ func runOnce(ctx context.Context, c config, outbox bool) (res result, err error)
 		return res, err
 	}
 	res.pub = pub
-	if res.peakKB, res.cpu, res.counts, err = d.stop(); err != nil {
+	if res.peakKB, res.cpu, res.sys, res.counts, err = d.stop(); err != nil {
 		return res, d.explain(err)
 	}
 	res.calls, err = verify(p, b, c.n, c.messageSize > 0)
@@ -287,25 +288,25 @@ func (d *daemon) alive() error {
 }
 
 // stop sends SIGTERM, waits for the exit and returns the peak RSS in KiB,
-// the CPU time (user and system) the daemon used in its life and its
-// counts (the system calls and bytes written read before the SIGTERM: a
+// the CPU time (user and system) the daemon used in its life, the system
+// part of it, and its counts (the system calls and bytes written read before the SIGTERM: a
 // system that does not say leaves them -1).
-func (d *daemon) stop() (int64, time.Duration, counts, error) {
+func (d *daemon) stop() (int64, time.Duration, time.Duration, counts, error) {
 	var c counts
 	c.syscw, c.wbytes, _ = readIO(d.cmd.Process.Pid)
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-d.done:
 	case <-time.After(60 * time.Second):
-		return 0, 0, c, errors.New("serve did not stop within 60s of SIGTERM")
+		return 0, 0, 0, c, errors.New("serve did not stop within 60s of SIGTERM")
 	}
 	if d.err != nil {
-		return 0, 0, c, fmt.Errorf("serve exited: %w", d.err)
+		return 0, 0, 0, c, fmt.Errorf("serve exited: %w", d.err)
 	}
 	st := d.cmd.ProcessState
 	peak, minflt, ctxsw := usage(st)
 	c.minflt, c.ctxsw = minflt, ctxsw
-	return peak, st.UserTime() + st.SystemTime(), c, nil
+	return peak, st.UserTime() + st.SystemTime(), st.SystemTime(), c, nil
 }
 
 // kill ends a daemon still running (after a failure).

@@ -42,6 +42,11 @@ func TestIntegrationRunOnce(t *testing.T) {
 			if res.wall <= 0 || res.calls < 3*n {
 				t.Errorf("result %+v: want a wall time and at least %d calls", res, 3*n)
 			}
+			// The daemon made system calls (its log, its posts): their
+			// kernel time is part of its CPU time, never more than it.
+			if res.sys <= 0 || res.sys > res.cpu {
+				t.Errorf("result %+v: want a system time above 0 and at most the CPU time", res)
+			}
 			// The daemon wrote its log and posted its calls, and slept
 			// waiting for work: counts a system that says them must show.
 			if goruntime.GOOS == "linux" && (res.counts.syscw < 3*n || res.counts.wbytes < 0 || res.counts.ctxsw <= 0) {
