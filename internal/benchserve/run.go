@@ -289,8 +289,8 @@ func (d *daemon) alive() error {
 
 // stop sends SIGTERM, waits for the exit and returns the peak RSS in KiB,
 // the CPU time (user and system) the daemon used in its life, the system
-// part of it, and its counts (the system calls and bytes written read before the SIGTERM: a
-// system that does not say leaves them -1).
+// part of it, and its counts (the system calls and bytes written read
+// before the SIGTERM: a system that does not say leaves them -1).
 func (d *daemon) stop() (int64, time.Duration, time.Duration, counts, error) {
 	var c counts
 	c.syscw, c.wbytes, _ = readIO(d.cmd.Process.Pid)
