@@ -85,7 +85,8 @@ func readTargetsFile(ctx context.Context, l *targetList, path, where string, fn 
 	st, err := f.Stat()
 	count := err == nil && st.Mode().IsRegular() // the rest's targets are still to be counted
 	var n int32
-	var read int64 // the bytes read from the file
+	var read int64  // the bytes read from the file
+	marked := false // its first bytes looked at for a UTF-16 or UTF-32 byte order mark
 	for eof := false; !eof; {
 		m, err := f.Read(buf[len(buf):cap(buf)])
 		buf, read = buf[:len(buf)+m], read+int64(m)
@@ -96,6 +97,17 @@ func readTargetsFile(ctx context.Context, l *targetList, path, where string, fn 
 			return err
 		case err != nil:
 			return usageErr("invalid targets_file %q%s: %w", path, where, fileReason(err))
+		}
+		if !marked {
+			if len(buf) < 4 && !eof {
+				continue // a pipe's first bytes, a mark's 4 at most to come
+			}
+			marked = true
+			if enc, mark := wideEncoding(buf); enc != "" {
+				return usageErr("%s:1: %s text (byte order mark %s): a targets file is UTF-8 (or ASCII), one target a line: "+
+					"save it as UTF-8 (Windows PowerShell 5's > and Out-File write UTF-16LE; Out-File -Encoding utf8 does not)",
+					path, enc, mark)
+			}
 		}
 		// The complete lines: up to the last line end, but a CR that
 		// ends what was read, whose LF (a CRLF's) may come next.
@@ -182,6 +194,25 @@ func countTargets(f io.ReaderAt, off, limit int64) int {
 		}
 	}
 	return n
+}
+
+// wideEncoding returns the encoding a UTF-16 or UTF-32 byte order mark at
+// the start of b says the file is written in, and the mark ("" when b
+// starts with neither). Read as bytes, such a file made each of its lines
+// an invalid target (the byte 0xFF, U+0000), never saying why; a UTF-8
+// mark is passed over instead (targetLines).
+func wideEncoding(b []byte) (enc, mark string) {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE, 0, 0}):
+		return "UTF-32LE", "FF FE 00 00"
+	case bytes.HasPrefix(b, []byte{0, 0, 0xFE, 0xFF}):
+		return "UTF-32BE", "00 00 FE FF"
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
+		return "UTF-16LE", "FF FE"
+	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		return "UTF-16BE", "FE FF"
+	}
+	return "", ""
 }
 
 // block is complete lines of a targets file as one string; own says

@@ -10,15 +10,16 @@ import (
 )
 
 // readTargetsFile reads any file as its rule says, whatever bytes it
-// holds: a byte order mark first passed over, each line (ended by LF,
-// CRLF or CR alone) cut at its # and trimmed of white space, blank ones
-// skipped, each target named by its line. A file is input from outside;
+// holds: a UTF-8 byte order mark first passed over (a UTF-16 or UTF-32
+// one refused), each line (ended by LF, CRLF or CR alone) cut at its #
+// and trimmed of white space, blank ones skipped, each target named by
+// its line. A file is input from outside;
 // it is read in blocks, and the result must not depend on where a block
 // ends (a CRLF cut by one is one line end).
 func FuzzReadTargetsFile(f *testing.F) {
 	for _, s := range []string{
 		"127.0.0.1\n::1\n", "\ufeff127.0.0.1\r\n# c\r\n\r\nweb.example.com # x\n", "a\rb\r", "a\r\r\nb\n\rc", "\ufeff", "#\ufeffx\n \t\n",
-		"x\n\ufeffy", "a\x00b\n", "h\xffx", "\u00a0a\u0085\n", "a#b#c\n\n\nd",
+		"x\n\ufeffy", "a\x00b\n", "h\xffx", "\u00a0a\u0085\n", "a#b#c\n\n\nd", "\xff\xfe1\x00", "\xfe\xff", "\x00\x00\xfe\xff",
 	} {
 		f.Add([]byte(s))
 	}
@@ -49,6 +50,13 @@ func readsAsTheRuleSays(t *testing.T, dir string, data []byte) {
 		got = append(got, target{v, o.at})
 		return nil
 	})
+	if enc, _ := wideEncoding(data); enc != "" {
+		// A UTF-16 or UTF-32 file is refused at its mark, nothing read.
+		if err == nil || !strings.Contains(err.Error(), ":1: "+enc+" text") || len(got) != 0 {
+			t.Fatalf("%q: read %q, error %v, want it refused as %s", data[:min(len(data), 8)], got, err, enc)
+		}
+		return
+	}
 	if err != nil {
 		t.Fatalf("%q: %v", data[max(len(data)-200, 0):], err)
 	}
