@@ -93,8 +93,11 @@ func TestBrokerSizesBoundBody(t *testing.T) {
 		{"a duration given as a string, well under", filled(limit-1<<10, `,"execution_duration":"5"`), false, openaevtest.Processed},
 		{"identifiers past the limit, 2.4.0", []byte(`{` + fields + `,"execution_message":"m",` + ids + `}`), false, openaevtest.Processed},
 		{"identifiers past the limit, Current", []byte(`{` + fields + `,"execution_message":"m",` + ids + `}`), true, openaevtest.Dropped},
+		// The most identifiers @Size lets by (MaxContextIdentifiers), each a
+		// number of 63 digits, bound as a String: quoted in the message.
 		{"identifiers as numbers, Current", []byte(`{` + fields + `,"execution_message":"m","execution_context_identifiers":[` +
-			strings.Repeat("1,", limit/3) + `1]}`), true, openaevtest.Dropped},
+			strings.Repeat(strings.Repeat("1", 63)+",", openaevtest.MaxContextIdentifiers-1) + strings.Repeat("1", 63) + `]}`),
+			true, openaevtest.Dropped},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

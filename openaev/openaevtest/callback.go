@@ -17,15 +17,13 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 		c.Reason = "malformed callback: not a JSON object"
 		return http.StatusBadRequest, jsonType, p.bootError(http.StatusBadRequest, "Bad Request", requestPath(c))
 	}
-	var blanks []string
-	for _, k := range []string{"execution_message", "execution_status"} {
-		if s, ok := c.Body[k].(string); !ok || blank(s) {
-			blanks = append(blanks, k)
+	if bag := p.violations(c.Body); len(bag) > 0 {
+		reasons := make([]string, len(bag))
+		for i, v := range bag {
+			reasons[i] = v.field + " " + v.message
 		}
-	}
-	if len(blanks) > 0 {
-		c.Reason = strings.Join(blanks, ", ") + " must not be blank"
-		return http.StatusBadRequest, jsonType, validationFailed(blanks, "must not be blank")
+		c.Reason = strings.Join(reasons, "; ")
+		return http.StatusBadRequest, jsonType, validationFailed(bag)
 	}
 	if p.admin && !p.hasInject(c.InjectID) {
 		return p.lostCallback(c)
@@ -74,6 +72,34 @@ func (p *Platform) applyLocked(c *Call, in *inject) int {
 	}
 	c.Outcome = Processed
 	return 0
+}
+
+// MaxContextIdentifiers is the most execution_context_identifiers one
+// callback may carry on the Current line: InjectExecutionInput's
+// @Size(max = 1000) (openaev-api/…/rest/inject/form/InjectExecutionInput.java
+// :42, OpenAEV-Platform/openaev beac022), checked by the route's @Valid
+// with the @NotBlank fields, every entry counted, nulls included.
+const MaxContextIdentifiers = 1000
+
+// violation is one field failing a constraint of a @Valid input, with
+// the constraint's message.
+type violation struct{ field, message string }
+
+// violations returns the constraints callback body b fails, as
+// Hibernate Validator reports them all at once: execution_message and
+// execution_status @NotBlank, and on Current execution_context_identifiers
+// @Size (MaxContextIdentifiers; 2.4.0 has no such field and ignores it).
+func (p *Platform) violations(b map[string]any) []violation {
+	var bag []violation
+	for _, k := range []string{"execution_message", "execution_status"} {
+		if s, ok := b[k].(string); !ok || blank(s) {
+			bag = append(bag, violation{k, "must not be blank"})
+		}
+	}
+	if ids, _ := b[contextIdentifiers].([]any); p.version == Current && len(ids) > MaxContextIdentifiers {
+		bag = append(bag, violation{contextIdentifiers, fmt.Sprintf("%s cannot exceed %d entries", contextIdentifiers, MaxContextIdentifiers)})
+	}
+	return bag
 }
 
 // blank is @NotBlank's failure for a string present (Hibernate's

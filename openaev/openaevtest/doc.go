@@ -104,9 +104,10 @@
 //     on 2.4.0); a String field takes a scalar as its text (123 → "123", true → "true"), not an
 //     object or a list (bindField). Current's execution_context_identifiers is a List<String>
 //     (InjectExecutionInput.java:41-42 on the platform's main, b8ce023): null, or a list of nulls
-//     and such scalars; a string or any other value is a 400 (no ACCEPT_SINGLE_VALUE_AS_ARRAY).
-//     Before those, a JSON body holding a string value longer than MaxStringLen (20,000,000)
-//     characters, decoded, is a 400 on every version (rule 16).
+//     and such scalars; a string or any other value is a 400 (no ACCEPT_SINGLE_VALUE_AS_ARRAY);
+//     over MaxContextIdentifiers entries, nulls counted, fails its @Size (:42 at beac022), a 400
+//     whose bag names it next to any blank field. Before those, a JSON body holding a string value
+//     longer than MaxStringLen (20,000,000) characters, decoded, is a 400 on every version (rule 16).
 //  4. Processing drops a callback for: an execution_action left out or null,
 //     which nothing requires (InjectExecutionInput.java:32-33) and the batch reads first, a
 //     NullPointerException (BatchingInjectStatusService.java:115-118, logged at :154-160; the legacy

@@ -28,10 +28,10 @@ func (p *Platform) bootError(status int, reason, path string) []byte {
 // rest/helper/RestBehavior.java:57-75): a ValidationErrorBag, code 400,
 // message "Validation Failed", and each failing field, by its JSON name,
 // with the constraint's message.
-func validationFailed(fields []string, message string) []byte {
+func validationFailed(bag []violation) []byte {
 	children := map[string]any{}
-	for _, f := range fields {
-		children[f] = map[string][]string{"errors": {message}}
+	for _, v := range bag {
+		children[v.field] = map[string][]string{"errors": {v.message}}
 	}
 	b, _ := json.Marshal(map[string]any{"code": http.StatusBadRequest, "message": "Validation Failed",
 		"errors": map[string]any{"children": children}})
