@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -177,7 +179,10 @@ func decodeInto(target any, raw map[string]any, fields []paramField) error {
 		norm[k], _ = floatNumbers(v, true) // integers exact, 1.5e3 as before
 	}
 	if fields != nil {
-		for k, v := range raw {
+		// In sorted order, as numbersInRange: params with several faults
+		// are refused on the same one every time, not as map order falls.
+		for _, k := range slices.Sorted(maps.Keys(raw)) {
+			v := raw[k]
 			f, ok := fieldFor(fields, k)
 			if !ok {
 				return unknownParam(k, paramText(v), fieldNames(fields))
