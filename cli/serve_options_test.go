@@ -325,6 +325,17 @@ func TestServeRefusedPlatformSettingCreatesNoOutbox(t *testing.T) {
 	}{
 		{"injector id not a UUID", []string{"--injector-id", "not-a-uuid"}, `invalid injector_id "not-a-uuid" (--injector-id)`},
 		{"tenant not an identifier", []string{"--injector-id", injectorID, "--tenant", "a/b"}, `invalid tenant "a/b" (--tenant)`},
+		// What the platform's HTTP firewall refuses in a decoded path
+		// (400 before any route, the registration included), and any
+		// other character no tenant id (a UUID) holds, a terminal would
+		// obey or `outbox list` would print: it ran, then exited 1 on
+		// the platform's 400.
+		{"tenant with a line feed", []string{"--injector-id", injectorID, "--tenant", "t\n1"}, `invalid tenant "t\n1" (--tenant): must be a bare identifier: it holds the non-printable character U+000A at byte 1`},
+		{"tenant with a carriage return", []string{"--injector-id", injectorID, "--tenant", "t\r1"}, `invalid tenant "t\r1" (--tenant)`},
+		{"tenant with a NUL", []string{"--injector-id", injectorID, "--tenant", "t\x001"}, `invalid tenant "t\x001" (--tenant)`},
+		{"tenant with a line separator", []string{"--injector-id", injectorID, "--tenant", "t\u20281"}, `invalid tenant "t\u20281" (--tenant)`},
+		{"tenant with a paragraph separator", []string{"--injector-id", injectorID, "--tenant", "t\u20291"}, `invalid tenant "t\u20291" (--tenant)`},
+		{"tenant with an escape", []string{"--injector-id", injectorID, "--tenant", "t\x1b[2J"}, `invalid tenant "t\x1b[2J" (--tenant)`},
 	}
 	for _, tt := range tests {
 		for _, given := range []bool{true, false} {
