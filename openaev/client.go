@@ -223,11 +223,7 @@ func (c *Client) check() error {
 	case c.cfg.Tenant != "" && pathRefusal(c.cfg.Tenant) != "":
 		return bad("tenant", c.cfg.Tenant, "must be a bare identifier: it "+pathRefusal(c.cfg.Tenant))
 	case signatures.Unprintable(c.cfg.Tenant) != "":
-		// NUL, CR, LF, U+2028 and U+2029 in a path are refused by the
-		// platform's HTTP firewall (400, the registration's included:
-		// see openaevtest's firewall); no tenant id (a UUID) holds any
-		// other control or format character either, which a terminal
-		// showing the logs or outbox list would obey.
+		// NUL, CR, LF, U+2028, U+2029: the firewall's 400 (openaevtest); no UUID holds the others.
 		return bad("tenant", c.cfg.Tenant, "must be a bare identifier: it "+signatures.Unprintable(c.cfg.Tenant))
 	case javaBlank(c.cfg.InjectorName):
 		return bad("injector_name", c.cfg.InjectorName, blankName)
