@@ -117,9 +117,9 @@
 //     COMMAND_NOT_FOUND, COMMAND_CANNOT_BE_EXECUTED, PREREQUISITE_FAILED,
 //     INVALID_USAGE, TIMEOUT, INTERRUPTED, ASSET_AGENTLESS, AGENT_INACTIVE,
 //     INFO, PARTIAL, MAYBE_PREVENTED, MAYBE_PARTIAL_PREVENTED; Current's
-//     fromName trims and upper-cases, adds EXECUTED,
-//     EXECUTED_WITH_CLEANUP_FAILURE and AGENT_OVERLOADED, and reads SUCCESS as
-//     EXECUTED; 1.x's (1.18.19, WithVersionString) lacks TIMEOUT, INVALID_USAGE and the
+//     fromName trims (Java's trim: no U+00A0) and upper-cases (ß: SS), adds EXECUTED,
+//     EXECUTED_WITH_CLEANUP_FAILURE and AGENT_OVERLOADED, reads SUCCESS as EXECUTED and
+//     SUCCESS_WITH_CLEANUP_FAIL(URE), EXECUTED_WITH_CLEANUP_FAIL as the second; 1.x's (1.18.19, WithVersionString) lacks TIMEOUT, INVALID_USAGE and the
 //     other 2.x additions, a 500 in legacy ingestion); a declared output whose value fails its processor's validation
 //     (FindingService throws; see ValidateOutput), which loses the
 //     findings of its whole batch too (rule 14). Known, from 2.4.0's

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Version is the platform behaviour a stand-in models.
@@ -210,16 +211,44 @@ func (v Version) platformEnum() enumType {
 }
 
 // status parses an execution status as the version does, returning the
-// canonical name.
+// canonical name. Current's is ExecutionTraceStatus.fromName (the code
+// index's openaev-model …/database/model/ExecutionTraceStatus.java, the
+// version with EXECUTED_WITH_CLEANUP_FAIL): String.trim (every char up to
+// U+0020, no other space), ' ' to '_', toUpperCase(Locale.ROOT) (full case
+// mapping: javaUpper), SUCCESS read as EXECUTED and the four spellings of
+// a success whose cleanup failed as EXECUTED_WITH_CLEANUP_FAILURE, any
+// other name by valueOf.
 func (v Version) status(s string) (string, bool) {
 	if v == Version24 {
 		return s, statuses24[s]
 	}
-	n := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", "_"))
-	if n == "SUCCESS" {
+	n := javaUpper(strings.ReplaceAll(strings.TrimFunc(s, func(r rune) bool { return r <= ' ' }), " ", "_"))
+	switch n {
+	case "SUCCESS":
 		n = "EXECUTED"
+	case "SUCCESS_WITH_CLEANUP_FAIL", "SUCCESS_WITH_CLEANUP_FAILURE", "EXECUTED_WITH_CLEANUP_FAIL":
+		n = "EXECUTED_WITH_CLEANUP_FAILURE"
 	}
 	return n, statusesCurrent[n]
+}
+
+// javaUpper is Java's String.toUpperCase(Locale.ROOT) for what can make
+// an ASCII name: Go's per-rune upper case, but the full mappings of ß
+// (SS) and the Latin ligatures U+FB00 to U+FB06 (FF, FI, FL, FFI, FFL,
+// ST, ST), which take two or three letters.
+func javaUpper(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == 'ß':
+			b.WriteString("SS")
+		case r >= 0xFB00 && r <= 0xFB06:
+			b.WriteString([...]string{"FF", "FI", "FL", "FFI", "FFL", "ST", "ST"}[r-0xFB00])
+		default:
+			b.WriteRune(unicode.ToUpper(r))
+		}
+	}
+	return b.String()
 }
 
 // KnownOutputType reports whether the version knows a contract output type.
