@@ -67,6 +67,13 @@ func TestConfigFileMistakesNamed(t *testing.T) {
 		{name: "a nested mapping of no setting keeps the nearest key", file: "timout:\n  a: 1\n",
 			want: []string{"config file FILE:1: unknown key timout (did you mean timeout?)"}},
 		{name: "DEL", file: "timeout: 1m\x7f\n", want: []string{"config file FILE:1: the control character U+007F (column 12)"}},
+		// UTF-32 (iconv -t UTF-32): the decoder read its mark as UTF-16's
+		// and its text as NULs ("yaml: control characters are not
+		// allowed", no line, column nor encoding).
+		{name: "UTF-32LE", file: "\xff\xfe\x00\x00t\x00\x00\x00:\x00\x00\x00",
+			want: []string{"config file FILE:1: UTF-32LE text (byte order mark FF FE 00 00): save the file as UTF-8 (or UTF-16 with a byte order mark), the encodings YAML reads"}},
+		{name: "UTF-32BE", file: "\x00\x00\xfe\xff\x00\x00\x00t",
+			want: []string{"config file FILE:1: UTF-32BE text (byte order mark 00 00 FE FF): save the file as UTF-8"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "c.yaml")

@@ -133,9 +133,15 @@ func decodeAll(data []byte) error {
 // characters from 1) and the byte or code point, never the text around
 // it: the decoder's own words ("invalid trailing UTF-8 octet") name no
 // column, and their line is often the next one. A file starting with a
-// UTF-16 byte order mark is left to the decoder, which reads UTF-16.
+// UTF-16 byte order mark is left to the decoder, which reads UTF-16; one
+// with a UTF-32 mark, which the decoder reads as UTF-16's and then as
+// NULs, is refused naming its encoding.
 func textError(path string, data []byte) error {
-	if bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || bytes.HasPrefix(data, []byte{0xFF, 0xFE}) {
+	switch enc, mark := wideEncoding(data); {
+	case strings.HasPrefix(enc, "UTF-32"):
+		return usageErr("config file %s:1: %s text (byte order mark %s): save the file as UTF-8 "+
+			"(or UTF-16 with a byte order mark), the encodings YAML reads", path, enc, mark)
+	case enc != "":
 		return nil
 	}
 	line, col := 1, 1

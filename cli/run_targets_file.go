@@ -198,9 +198,10 @@ func countTargets(f io.ReaderAt, off, limit int64) int {
 
 // wideEncoding returns the encoding a UTF-16 or UTF-32 byte order mark at
 // the start of b says the file is written in, and the mark ("" when b
-// starts with neither). Read as bytes, such a file made each of its lines
-// an invalid target (the byte 0xFF, U+0000), never saying why; a UTF-8
-// mark is passed over instead (targetLines).
+// starts with neither). Read as bytes, such a targets file made each of
+// its lines an invalid target (the byte 0xFF, U+0000), never saying why;
+// a UTF-8 mark is passed over instead (targetLines). A config file may be
+// UTF-16, not UTF-32 (textError).
 func wideEncoding(b []byte) (enc, mark string) {
 	switch {
 	case bytes.HasPrefix(b, []byte{0xFF, 0xFE, 0, 0}):
