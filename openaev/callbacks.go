@@ -88,6 +88,16 @@ func pathRefusal(v string) string {
 		"(OpenAEV 2.4.0 answers 400 before any route; its ids are UUIDs)", v[i:i+1], i)
 }
 
+// segmentRefusal is pathRefusal, then the first non-printable character
+// (signatures.Unprintable): the firewall answers NUL, CR, LF, U+2028 and
+// U+2029 in a decoded path 400 (openaevtest), and no UUID holds the others.
+func segmentRefusal(v string) string {
+	if reason := pathRefusal(v); reason != "" {
+		return reason
+	}
+	return signatures.Unprintable(v)
+}
+
 // notBlank refuses a field value the platform's @NotBlank refuses
 // (InjectExecutionInput, 2.4.0 and Current): one left empty by Java's
 // String.trim, which strips every character up to U+0020, control

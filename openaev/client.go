@@ -220,11 +220,8 @@ func (c *Client) check() error {
 		// Every path carries it: a dot segment, which the platform's HTTP
 		// firewall refuses (400), or would resolve to another route.
 		return bad("tenant", c.cfg.Tenant, "must be a bare identifier, not a dot segment")
-	case c.cfg.Tenant != "" && pathRefusal(c.cfg.Tenant) != "":
-		return bad("tenant", c.cfg.Tenant, "must be a bare identifier: it "+pathRefusal(c.cfg.Tenant))
-	case signatures.Unprintable(c.cfg.Tenant) != "":
-		// NUL, CR, LF, U+2028, U+2029: the firewall's 400 (openaevtest); no UUID holds the others.
-		return bad("tenant", c.cfg.Tenant, "must be a bare identifier: it "+signatures.Unprintable(c.cfg.Tenant))
+	case segmentRefusal(c.cfg.Tenant) != "":
+		return bad("tenant", c.cfg.Tenant, "must be a bare identifier: it "+segmentRefusal(c.cfg.Tenant))
 	case javaBlank(c.cfg.InjectorName):
 		return bad("injector_name", c.cfg.InjectorName, blankName)
 	case javaBlank(c.cfg.InjectorType):
