@@ -116,16 +116,15 @@
 //     SUCCESS_WITH_CLEANUP_FAIL, WARNING, ACCESS_DENIED, ERROR,
 //     COMMAND_NOT_FOUND, COMMAND_CANNOT_BE_EXECUTED, PREREQUISITE_FAILED,
 //     INVALID_USAGE, TIMEOUT, INTERRUPTED, ASSET_AGENTLESS, AGENT_INACTIVE,
-//     INFO, PARTIAL, MAYBE_PREVENTED, MAYBE_PARTIAL_PREVENTED; Current's
-//     fromName trims (Java's trim: no U+00A0) and upper-cases (ß: SS), adds EXECUTED,
-//     EXECUTED_WITH_CLEANUP_FAILURE and AGENT_OVERLOADED, reads SUCCESS as EXECUTED and
-//     SUCCESS_WITH_CLEANUP_FAIL(URE), EXECUTED_WITH_CLEANUP_FAIL as the second; 1.x's (1.18.19, WithVersionString) lacks TIMEOUT, INVALID_USAGE and the
-//     other 2.x additions, a 500 in legacy ingestion); a declared output whose value fails its processor's validation
-//     (FindingService throws; see ValidateOutput), which loses the
-//     findings of its whole batch too (rule 14). Known, from 2.4.0's
-//     processors (read): ipv4 and ipv6 addresses of that family, as
-//     commons-validator 1.10.0 reads them (a prefix length taken, a zone with
-//     whitespace refused: see internal/inetaddr); credentials with a username
+//     INFO, PARTIAL, MAYBE_PREVENTED, MAYBE_PARTIAL_PREVENTED; Current's fromName trims (Java's
+//     trim: no U+00A0) and upper-cases (ß: SS), adds EXECUTED, EXECUTED_WITH_CLEANUP_FAILURE and
+//     AGENT_OVERLOADED, reads SUCCESS as EXECUTED and SUCCESS_WITH_CLEANUP_FAIL(URE),
+//     EXECUTED_WITH_CLEANUP_FAIL as the second; 1.x's (1.18.19, WithVersionString) lacks TIMEOUT,
+//     INVALID_USAGE and the other 2.x additions, a 500 in legacy ingestion); a declared output
+//     whose value fails its processor's validation (FindingService throws; see ValidateOutput),
+//     which loses the findings of its whole batch too (rule 14). Known, from 2.4.0's processors
+//     (read): ipv4 and ipv6 addresses of that family, as commons-validator 1.10.0 reads them (a
+//     prefix length taken, a zone with whitespace refused: see internal/inetaddr); credentials with a username
 //     and a password or a hash; cve objects with id, host and severity and
 //     portscan rows with host, port and service, present and not null, whatever
 //     their type (a cve host []); the Active Directory types' objects with
