@@ -2,7 +2,6 @@ package openaev
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/injectkit/injectkit/internal/findingrow"
 )
@@ -39,7 +38,7 @@ func blankFinding(field string, i int, typ string, x any) (misfit, bool) {
 		return misfit{}, false
 	}
 	s := findingrow.Value(typ, x)
-	if strings.TrimFunc(s, func(r rune) bool { return r <= ' ' }) != "" {
+	if !javaBlank(s) {
 		return misfit{}, false
 	}
 	return misfit{field: field, item: i, value: short(x), blank: true,

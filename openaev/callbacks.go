@@ -104,7 +104,7 @@ func segmentRefusal(v string) string {
 // characters and U+0000 included (U+00A0 and the other Unicode spaces
 // stay, and pass).
 func notBlank(field, v string) error {
-	if strings.TrimFunc(v, func(r rune) bool { return r <= ' ' }) != "" {
+	if !javaBlank(v) {
 		return nil
 	}
 	if v == "" {

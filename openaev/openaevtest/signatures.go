@@ -157,7 +157,7 @@ func readText(m map[string]any, keys ...string) string {
 // text names no expectation type.
 func expectationTypeOf(v any) string {
 	s, _ := v.(string)
-	return strings.ToUpper(strings.TrimFunc(s, func(r rune) bool { return r <= ' ' }))
+	return strings.ToUpper(javaTrim(s))
 }
 
 // scalarText renders a JSON value node as Jackson's asText does: a

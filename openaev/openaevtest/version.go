@@ -222,7 +222,7 @@ func (v Version) status(s string) (string, bool) {
 	if v == Version24 {
 		return s, statuses24[s]
 	}
-	n := javaUpper(strings.ReplaceAll(strings.TrimFunc(s, func(r rune) bool { return r <= ' ' }), " ", "_"))
+	n := javaUpper(strings.ReplaceAll(javaTrim(s), " ", "_"))
 	switch n {
 	case "SUCCESS":
 		n = "EXECUTED"
