@@ -39,8 +39,8 @@
 //     adds Android, iOS) by name, trimmed, or on 2.4.0 by index (1 or "1":
 //     Windows; bindEnum), contract_attack_patterns_external_ids a list of
 //     scalars, the other properties as inputbind.go says. The contracts themselves are not validated (no @Valid):
-//     injector_contracts left out or null, a null contract,
-//     contract_attack_patterns_external_ids null, or a null contract_domains
+//     injector_contracts left out or null, injector_custom_contracts or injector_payloads null (unboxed),
+//     a null contract, contract_attack_patterns_external_ids null, or a null contract_domains
 //     entry of an injector without payloads, is a NullPointerException, a 500; a
 //     blank contract_id or contract_content, or the blank name or color of a
 //     domain not stored yet (the preset domains and those registered before

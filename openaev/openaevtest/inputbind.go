@@ -20,15 +20,20 @@ import (
 
 // bindCreateInput binds InjectorCreateInput's category, flags and
 // executor commands of in (numbers as written), returning the
-// injector_payloads it binds to, or why Jackson refuses one of them.
-func bindCreateInput(in map[string]any) (payloads bool, refusal string) {
+// injector_payloads it binds to, the flag bound null ("" for none), or
+// why Jackson refuses one of them.
+func bindCreateInput(in map[string]any) (payloads bool, null, refusal string) {
 	if _, r := bindString(in["injector_category"]); r != "" {
-		return false, "injector_category: " + r
+		return false, "", "injector_category: " + r
 	}
 	for _, k := range []string{"injector_custom_contracts", "injector_payloads"} {
-		b, r := bindBool(in[k])
+		v, given := in[k]
+		b, r := bindBool(v)
 		if r != "" {
-			return false, k + ": " + r
+			return false, "", k + ": " + r
+		}
+		if given && null == "" && boxedNull(v) {
+			null = k
 		}
 		if k == "injector_payloads" {
 			payloads = b
@@ -36,10 +41,22 @@ func bindCreateInput(in map[string]any) (payloads bool, refusal string) {
 	}
 	for _, k := range []string{"injector_executor_commands", "injector_executor_clear_commands"} {
 		if r := bindStringMap(in[k]); r != "" {
-			return false, k + ": " + r
+			return false, "", k + ": " + r
 		}
 	}
-	return payloads, ""
+	return payloads, null, ""
+}
+
+// boxedNull reports whether Jackson binds x, a value bindBool takes, to a
+// null Boolean: JSON null, or a text that is blank or "null" once trimmed
+// (Jackson 2.19's coercion of an empty or "null" text gives a wrapper
+// type its null, where bindBool's primitive gets false).
+func boxedNull(x any) bool {
+	if x == nil {
+		return true
+	}
+	s, ok := x.(string)
+	return ok && (javaTrim(s) == "" || javaTrim(s) == "null")
 }
 
 // bindContractProps binds InjectorContractInput's labels, manual and

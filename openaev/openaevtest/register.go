@@ -143,7 +143,7 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		}
 		names[k] = s
 	}
-	payloads, refusal := bindCreateInput(in)
+	payloads, nullFlag, refusal := bindCreateInput(in)
 	if refusal != "" {
 		return bad(refusal)
 	}
@@ -188,6 +188,15 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	queue, err := p.declareQueue(names["injector_id"])
 	if err != nil {
 		c.Reason = "declare the injector's queue: " + err.Error()
+		return fail(http.StatusInternalServerError, c.Reason)
+	}
+	if nullFlag != "" {
+		// The handler unboxes InjectorCreateInput's Boolean into the
+		// Injector entity's boolean setter, on a new injector
+		// (InjectorService.java:224, 227) and on an update (:263, 267)
+		// alike, before any contract: a NullPointerException it wraps
+		// in a RuntimeException (:244-245), which nothing handles.
+		c.Reason = nullFlag + " null: NullPointerException (Injector's boolean setter)"
 		return fail(http.StatusInternalServerError, c.Reason)
 	}
 	if raw == nil {

@@ -156,6 +156,14 @@ func TestRegistrationBoundAsJackson(t *testing.T) {
 		{"custom contracts a list", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_custom_contracts":[1],"injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 400, ""},
 		{"executor commands a list", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_executor_commands":["a"],"injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 400, ""},
 		{"executor clear commands holding an object", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_executor_clear_commands":{"linux":{"a":1}},"injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 400, ""},
+		// Both are Booleans bound null (JSON null, or a text Jackson
+		// coerces to null), which the handler unboxes into the Injector
+		// entity's boolean setters: a NullPointerException, a 500, on a
+		// new injector and on an update alike (InjectorService.java:224, 227,
+		// 263, 267; Injector.java:57, 71), after the queue is declared (:202).
+		{"custom contracts null", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_custom_contracts":null,"injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 500, ""},
+		{"payloads null", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_payloads":null,"injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 500, ""},
+		{"payloads an empty text", openaevtest.Current, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_payloads":" ","injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 500, ""},
 		{"category and commands bound", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_category":"c","injector_custom_contracts":false,"injector_executor_commands":{"linux":"x"},"injector_contracts":[{"contract_id":"c1",` + content + `}]}`, 200, "openaev_injector_i"},
 	}
 	for _, tt := range tests {
