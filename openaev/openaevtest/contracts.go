@@ -47,6 +47,8 @@ type registered struct {
 	// targeted: its content declares a targeted-asset field, which each
 	// callback resolves (targeted.go).
 	targeted bool
+	// stored is what the platform stores of it (stored.go).
+	stored StoredContract
 }
 
 // boundContract is one injector_contracts entry as Jackson binds it
@@ -59,6 +61,13 @@ type boundContract struct {
 	attackNull bool
 	// nul and labelsNUL say why its save fails on U+0000 (nul.go), or "".
 	nul, labelsNUL string
+	// What the platform stores of it (stored.go): its labels, platforms
+	// (PLATFORM_TYPE names), attack pattern ids as given, manual and
+	// atomic testing flags.
+	labels         map[string]string
+	platforms      []string
+	attackPatterns []string
+	manual, atomic bool
 }
 
 // boundDomain is one contract_domains entry (InjectorContractDomainDTO),
@@ -94,23 +103,33 @@ func bindContract(v Version, m map[string]any) (boundContract, error) {
 	if err := bindContractProps(m); err != nil {
 		return bc, err
 	}
+	bc.labels, bc.manual, bc.atomic = storedProps(m)
 	if err := eachListed(m, "contract_platforms", func(p any) error {
 		if p == nil {
 			return fmt.Errorf("null is not a platform type")
 		}
-		if _, refusal := bindEnum(v.platformEnum(), p); refusal != "" {
+		name, refusal := bindEnum(v.platformEnum(), p)
+		if refusal != "" {
 			return fmt.Errorf("%v is not a platform type: %s", p, refusal)
 		}
+		bc.platforms = append(bc.platforms, name)
 		return nil
 	}); err != nil {
 		return bc, err
 	}
 	if ids, present := m["contract_attack_patterns_external_ids"]; present {
 		raw, _ := json.Marshal(ids) // json.Number written as it was read
-		if _, refusal := bindStringList(decodeValue(raw), raw); refusal != "" {
+		list, refusal := bindStringList(decodeValue(raw), raw)
+		if refusal != "" {
 			return bc, fmt.Errorf("contract_attack_patterns_external_ids: %s", refusal)
 		}
 		bc.attackNull = ids == nil
+		items, _ := list.([]any)
+		for _, id := range items {
+			if s, ok := id.(string); ok {
+				bc.attackPatterns = append(bc.attackPatterns, s)
+			}
+		}
 	}
 	err := eachListed(m, "contract_domains", func(d any) error {
 		if d == nil {

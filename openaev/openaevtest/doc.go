@@ -52,12 +52,10 @@
 //     (treebind.go: field a String, a number its node's text, 1E2 "100.0";
 //     labels null or a list of scalars; isMultiple and isFindingCompatible
 //     booleans, "TRUE" and 2 true, "" and "null" false, "1" and 1.0
-//     refused), drops every result with structured outputs of its
-//     injects; so does an output type the version
-//     lacks (ContractOutputType, 2.4.0: text, number, port, portscan, ipv4,
-//     ipv6, credentials, cve, username, share, admin_username, group,
-//     computer, password_policy, delegation, sid, vulnerability,
-//     account_with_password_not_required, asreproastable_account,
+//     refused), drops every result with structured outputs of its injects; so does an output type the
+//     version lacks (ContractOutputType, 2.4.0: text, number, port, portscan, ipv4, ipv6, credentials,
+//     cve, username, share, admin_username, group, computer, password_policy, delegation, sid,
+//     vulnerability, account_with_password_not_required, asreproastable_account,
 //     kerberoastable_account, asset; Current adds file,
 //     expectation_signature, action_output). The declared outputs drive the
 //     processing of callbacks; their expectation types are not checked (13).
@@ -79,7 +77,9 @@
 //     against Tomcat's maxPostSize, Spring Boot's 2 MB (MaxFormPostSize): a registration over it is a
 //     413, Spring Boot's error JSON, before anything binds. The queue it declares: register.go. An
 //     injector_id, injector_name or injector_type of more than 255 characters (varchar(255)) fails
-//     as it is saved: a 500 for a new injector, a 409 for an update, nothing stored (columns.go).
+//     as it is saved: a 500 for a new injector, a 409 for an update, nothing stored (columns.go). What
+//     it stores of a contract (Contract: only attack patterns it holds, AddAttackPatterns, an unknown
+//     id dropped silently; an update's domains merged, never taken away): stored.go.
 //  3. Callbacks are queued (the platform's default inject-trace queue; ingest.go says where each
 //     part was read). A body that passes field validation is answered 200; with WithIngestEvery
 //     (the openaev-standin command's default, 10 s as 2.4.0's) or WithHeldIngestion it is held, its

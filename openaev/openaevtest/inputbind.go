@@ -95,3 +95,22 @@ func bindStringMap(x any) string {
 	}
 	return what + " from " + kindOf(x)
 }
+
+// storedProps returns what InjectorContractInput binds of m's labels
+// (each value's text, null ""), contract_manual (false when left out) and
+// is_atomic_testing (true when left out; a null is false, the primitive's
+// default). m binds (bindContractProps).
+func storedProps(m map[string]any) (labels map[string]string, manual, atomic bool) {
+	if l, ok := m["contract_labels"].(map[string]any); ok {
+		labels = make(map[string]string, len(l))
+		for k, v := range l {
+			labels[k], _ = bindString(v)
+		}
+	}
+	manual, _ = bindBool(m["contract_manual"])
+	atomic = true
+	if v, given := m["is_atomic_testing"]; given {
+		atomic, _ = bindBool(v)
+	}
+	return labels, manual, atomic
+}

@@ -122,12 +122,15 @@ type Platform struct {
 	// needsExecutor: the contracts whose injector_contract_needs_executor
 	// is true (SetContractNeedsExecutor; targetexpectations.go).
 	needsExecutor map[string]bool
-	// domains: the domain names stored (domains.go).
-	domains  map[string]bool
-	breaking map[string]bool // stored signature types no collector can read
-	features map[string]bool // enabled preview features, by enum name
-	changed  chan struct{}
-	queue    []queuedCall // the callbacks held, in the order received
+	// domains: the domain names stored (domains.go); attackPatterns: the
+	// external ids of the attack patterns held, by their upper case
+	// (AddAttackPatterns, stored.go).
+	domains        map[string]bool
+	attackPatterns map[string]string
+	breaking       map[string]bool // stored signature types no collector can read
+	features       map[string]bool // enabled preview features, by enum name
+	changed        chan struct{}
+	queue          []queuedCall // the callbacks held, in the order received
 }
 
 // Option configures a Platform.

@@ -211,6 +211,7 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	p.mu.Unlock()
 	outputs := map[string]registered{}
 	expectations := map[string]ContractExpectations{}
+	byID := map[string]boundContract{}
 	for _, bc := range bound {
 		if bc == nil {
 			c.Reason = "a null contract: NullPointerException (InjectorContractService.convertInjectorFromInput)"
@@ -223,6 +224,7 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		}
 		reg.content = bc.content
 		outputs[bc.id] = reg
+		byID[bc.id] = *bc
 		// Stored as they are, whatever they hold (rule 13).
 		expectations[bc.id] = contractExpectations(bc.content)
 	}
@@ -256,6 +258,9 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	p.registeredInjectors[owner.ID] = owner
 	p.renameLocked(owner)
 	for id, outs := range outputs {
+		// What it stores: an update of the contract when the injector
+		// holds it, else a new one (stored.go).
+		outs.stored = p.storedLocked(byID[id], payloads, known && p.linked[id][owner.ID], p.contracts[id].stored)
 		// A contract another injector holds: its content replaced, the
 		// injector linked after those linked before (sharedcontract.go).
 		p.contracts[id] = outs
