@@ -37,19 +37,6 @@ type PlatformVersion struct {
 	Current bool
 }
 
-// String returns the version and its line, e.g. "2.4.0 (2.4 line)" or
-// "3.260821.0 (current line)".
-func (v PlatformVersion) String() string {
-	raw := v.Raw
-	if raw == "" {
-		raw = "unknown version"
-	}
-	if v.Current {
-		return raw + " (current line)"
-	}
-	return raw + " (2.4 line)"
-}
-
 // DeniedNotFound reports whether the platform answers 404, as for an
 // inject that does not exist, when the token lacks the rights on an
 // inject: 1.x platforms, whose reception and callback routes carry
@@ -81,14 +68,6 @@ func (v PlatformVersion) TerminalStatus(status string) string {
 		return StatusError
 	}
 	return status
-}
-
-// majorOf returns the major number of a version string.
-func majorOf(raw string) (int, bool) {
-	core := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(raw), "v"), "V")
-	first, _, _ := strings.Cut(core, ".")
-	n, err := strconv.Atoi(first)
-	return n, err == nil
 }
 
 // ParseVersion parses a platform version such as "2.4.0", "2.260701.1" or

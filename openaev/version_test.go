@@ -126,6 +126,33 @@ func TestDeniedNotFound(t *testing.T) {
 	}
 }
 
+// TestPlatformVersionStringNamesItsLine: the label a log line gives a
+// version is the line that version belongs to, never another's: a 1.18.0
+// given by --openaev-version is not called the 2.4 line.
+func TestPlatformVersionStringNamesItsLine(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"2.4.0", "2.4.0 (2.4 line)"},
+		{"2.4.12", "2.4.12 (2.4 line)"},
+		{"1.18.0", "1.18.0 (1.18 line)"},
+		{"v1.9.2", "v1.9.2 (1.9 line)"},
+		{"2.0.0", "2.0.0 (2.0 line)"},
+		{"2.260601.0", "2.260601.0 (a calendar release before 2.260624)"},
+		{"2.260624.0", "2.260624.0 (current line)"},
+		{"3.260821.0", "3.260821.0 (current line)"},
+	} {
+		v, err := openaev.ParseVersion(tt.in)
+		if err != nil {
+			t.Fatalf("ParseVersion(%q): %v", tt.in, err)
+		}
+		if got := v.String(); got != tt.want {
+			t.Errorf("ParseVersion(%q).String() = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got, want := (openaev.PlatformVersion{}).String(), "unknown version (2.4 line assumed)"; got != want {
+		t.Errorf("a version not read: %q, want %q", got, want)
+	}
+}
+
 func TestClientVersion(t *testing.T) {
 	const ver, settings, public = "/api/settings/version", "/api/settings", "/api/settings/public"
 	enabled := reply{200, `{"enabled_dev_features":["SIGNATURE_OUTPUT_PROCESSOR"]}`}
