@@ -86,6 +86,9 @@ type runConfig struct {
 	// names, the command line naming none: a hint to run another says
 	// where to change it.
 	injectorFromFile bool
+	// portAdvice ends the refusal of a target written with a port: what
+	// the injector run takes instead (portAdvice).
+	portAdvice string
 	// paramTypeErrs are the refusals of the --param values the
 	// injector's types refuse under the openaev profile, by key: the
 	// runtime refuses them as it would an inject file's, and the

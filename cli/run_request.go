@@ -108,6 +108,9 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 		}
 		req.ExpectationTypes = cfg.Expectations
 	}
+	if b, ok := set.get(req.Injector); ok && b.err == nil {
+		cfg.portAdvice = portAdvice(req.Injector, b.m)
+	}
 	targets, err := collectTargets(ctx, *cfg, fromFile)
 	if err != nil {
 		return req, nil, err
@@ -267,6 +270,7 @@ func eachValue(ctx context.Context, l *targetList, cfg runConfig, fn func(v stri
 // limits says where the settings that bound the targets were given:
 // --max-targets, in maxWhere, and max_payload_size, in sizeName.
 func (l *targetList) limits(cfg runConfig) {
+	l.portAdvice = cfg.portAdvice
 	if l.maxWhere = cfg.where("max_targets"); l.maxWhere == " (--max-targets)" {
 		l.maxWhere = ""
 	}

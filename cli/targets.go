@@ -90,6 +90,8 @@ type targetList struct {
 	// refusal of its canonical form quotes what the user wrote (writtenAs);
 	// the common target, written canonical, is not held.
 	written map[int32]runtime.TargetSpec
+	// portAdvice: see runConfig.portAdvice.
+	portAdvice string
 }
 
 func newTargetList(max int, dedupe bool) *targetList {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport/callback"
@@ -30,7 +31,24 @@ func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error
 	if !ok {
 		value = describeSpec(spec)
 	}
-	return usageErr("%s: %s", l.head(o, ve.Field, value), ve.Reason)
+	reason := ve.Reason
+	if reason == signatures.ReasonTargetPort && l.portAdvice != "" {
+		reason = "a target holds no port; " + l.portAdvice
+	}
+	return usageErr("%s: %s", l.head(o, ve.Field, value), reason)
+}
+
+// portAdvice says where injector name, of manifest m, takes the ports a
+// target written with one meant: the first of its params whose name
+// holds "port" (nmap's ports), or that it takes none. Only the injector
+// run is named: a hint naming another's param would be no use to it.
+func portAdvice(name string, m framework.Manifest) string {
+	for _, p := range m.Params {
+		if strings.Contains(strings.ToLower(p.Name), "port") {
+			return fmt.Sprintf("injector %s takes the ports in its %s param (--param %s=…)", name, p.Name, p.Name)
+		}
+	}
+	return "injector " + name + " takes no ports"
 }
 
 // specField returns the value of the field of spec named by its JSON key,

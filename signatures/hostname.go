@@ -25,7 +25,7 @@ func ValidateHostname(field, v string) error {
 		return bad(ReasonEmptyZone)
 	}
 	if withPort(v) {
-		return bad("a target holds no port; the ports to scan are a param of the injector (nmap: ports)")
+		return bad(ReasonTargetPort)
 	}
 	if i, closes := unbalancedBracket(v); i >= 0 && closes {
 		return bad("unbalanced bracket: " + stray(v, i) + " closes no '['; a target is written without brackets (::1, not [::1])")
@@ -178,6 +178,12 @@ func notAddress(field, v, what string) error {
 	}
 	return &ValidationError{Field: field, Value: v, Reason: reason}
 }
+
+// ReasonTargetPort is the reason a target written with a port
+// (web.example:8080) is refused: the ports, for an injector that takes
+// any, are one of its params, which the caller that knows the injector
+// names (nmap's ports, say).
+const ReasonTargetPort = "a target holds no port; the ports, for an injector that takes any, are one of its params"
 
 // ReasonEmptyZone is the Reason of the *ValidationError of an IPv6
 // address followed by a '%' and no zone (fe80::1%), which netip refuses
