@@ -160,8 +160,10 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	// or when this process knows its inject (see sentBefore): the flag
 	// alone is not to be relied on.
 	redelivered, what, startsErr := d.Redelivered, "", error(nil)
+	var by string // what recognised an unflagged message as one sent again
 	if !redelivered {
-		redelivered, what, startsErr = h.sentBefore(id) // outbox.ErrLocked: paused below
+		by, what, startsErr = h.sentBefore(id) // outbox.ErrLocked: paused below
+		redelivered = by != ""
 	}
 	if redelivered {
 		h.received(d, true, injector)
@@ -260,8 +262,8 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			status = in.Status
 			finished := statusErr == nil && in.finished() // InjectFinished
 			if finished {
-				h.log.Info("redelivered message of a finished inject: acknowledged, not run again",
-					injectField(ctx, id), zap.String("status", status))
+				h.log.Info(copyName(d)+" of a finished inject: acknowledged, not run again",
+					injectField(ctx, id), zap.String("status", status), recognisedBy(by))
 				h.forgetStarts(id)
 			}
 			if held, err := h.copyHeld(ctx, id, in, statusErr, finished); held || err != nil {
@@ -292,7 +294,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			// runs: a handling that fails before (its targets not listed,
 			// the reception refused) runs nothing.
 			rctx := ctx
-			ctx = onReceived(ctx, func() { h.runAgain(rctx, id, d, status, statusErr) })
+			ctx = onReceived(ctx, func() { h.runAgain(rctx, id, d, by, status, statusErr) })
 		}
 	}
 	// The signature types, the assets' agents and the run mark also reach

@@ -51,19 +51,31 @@ type known struct {
 	pruneAt    time.Time
 }
 
+// What a Handler recognised a message without the broker's redelivered
+// flag by, as one sent again (see above): the field recognised_by of its
+// lines, which say "message sent again" where a flagged one says
+// "redelivered message". A message published twice is not redelivered.
+const (
+	byFlight     = "its handling in flight in this process"
+	byUnfinished = "a start of it by a process that ended during the run"
+	byLost       = "its handling ended once its channel closed, or its acknowledgement lost"
+	byComplete   = "its complete sent within the ingestion window"
+)
+
 // sentBefore reports whether this process knows inject id (see above):
 // its message may have been delivered before, whatever the broker's flag.
-// It fails only when another process keeps the outbox locked past the
-// lock timeout at the process's first read of its starts, or of the
-// notes of the completes sent (outbox.ErrLocked; what names the read):
-// that read is made again by the next message, and this one is paused.
-func (h *Handler) sentBefore(id string) (_ bool, what string, err error) {
+// by says what it knows (byFlight, …), "" when nothing. It fails only
+// when another process keeps the outbox locked past the lock timeout at
+// the process's first read of its starts, or of the notes of the
+// completes sent (outbox.ErrLocked; what names the read): that read is
+// made again by the next message, and this one is paused.
+func (h *Handler) sentBefore(id string) (by, what string, err error) {
 	if h.cfg.Processor.flights.running(id) != nil {
-		return true, "", nil
+		return byFlight, "", nil
 	}
 	if h.cfg.Store != nil {
 		if err := h.startsLoaded(); err != nil {
-			return false, "the injects' starts", err
+			return "", "the injects' starts", err
 		}
 	}
 	k := &h.known
@@ -71,14 +83,20 @@ func (h *Handler) sentBefore(id string) (_ bool, what string, err error) {
 	_, unfinished := k.unfinished[id]
 	until, lost := k.lost[id]
 	k.mu.Unlock()
-	if unfinished || lost && h.now().Before(until) {
-		return true, "", nil
+	switch {
+	case unfinished:
+		return byUnfinished, "", nil
+	case lost && h.now().Before(until):
+		return byLost, "", nil
 	}
 	known, err := h.cfg.Processor.profile.knowsComplete(id)
 	if err != nil {
-		return false, "the completes sent", err
+		return "", "the completes sent", err
 	}
-	return known, "", nil
+	if known {
+		return byComplete, "", nil
+	}
+	return "", "", nil
 }
 
 // startsLoaded reads the outbox's starts once (see loadStarts). A read

@@ -23,7 +23,7 @@ func BenchmarkSentBefore(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if known, _, _ := h.sentBefore("i-unknown"); known {
+		if by, _, _ := h.sentBefore("i-unknown"); by != "" {
 			b.Fatal("an unknown inject known")
 		}
 	}

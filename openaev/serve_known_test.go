@@ -53,14 +53,14 @@ func TestHandlerCopyWithoutRedeliveredFlag(t *testing.T) {
 			}
 			s.handler.NoteAckLost(id) // as the daemon does when the ack fails
 			return nil, nil
-		}, wantRuns: 1, wantTerminal: "SUCCESS", wantRedeliv: 1, wantLog: "redelivered message of a finished inject: acknowledged, not run again"},
+		}, wantRuns: 1, wantTerminal: "SUCCESS", wantRedeliv: 1, wantLog: "message sent again of a finished inject: acknowledged, not run again"},
 		{name: "its handling ended once its channel closed: not run", before: func(t *testing.T, s *serveEnv, body []byte) (func(), <-chan error) {
 			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body,
 				Lost: func() bool { return s.nmap.calls.Load() > 0 }}); err != nil {
 				t.Fatal(err)
 			}
 			return nil, nil
-		}, wantRuns: 1, wantTerminal: "SUCCESS", wantRedeliv: 1, wantLog: "redelivered message of a finished inject: acknowledged, not run again"},
+		}, wantRuns: 1, wantTerminal: "SUCCESS", wantRedeliv: 1, wantLog: "message sent again of a finished inject: acknowledged, not run again"},
 		{name: "its runs ended their process twice: ERROR, not run", before: func(t *testing.T, s *serveEnv, body []byte) (func(), <-chan error) {
 			endDuringRuns(t, s.store.Path(), id, openaev.MaxUnfinishedRuns)
 			return nil, nil

@@ -215,24 +215,32 @@ func (h *Handler) forgetStarts(id string) {
 // 0: it was kept through a pause of the consumption, which stopped its
 // handling before anything ran (no failure), a handling by another
 // consumer before it only when the broker flagged it
-// (d.BrokerRedelivered); else the broker redelivered it.
-func (h *Handler) runAgain(ctx context.Context, id string, d serve.Delivery, status string, err error) {
+// (d.BrokerRedelivered); else the broker redelivered it, or, unflagged,
+// this process recognised it by what by says (see sentBefore).
+func (h *Handler) runAgain(ctx context.Context, id string, d serve.Delivery, by, status string, err error) {
 	log := h.log.With(injectField(ctx, id))
-	what := "redelivered message"
+	// copyName's, written out: doccheck reads the texts a variable is
+	// given, not a call's.
+	what, copied := "redelivered message", true
+	if !d.Redelivered {
+		what = "message sent again"
+	}
 	switch {
 	case d.Retries > 0:
-		what = "message handled again after its handling failed"
+		what, copied = "message handled again after its handling failed", false
 		log = log.With(zap.Int("attempt", d.Retries+1))
 	case d.Pauses > 0 && d.BrokerRedelivered: // another consumer may have run it
-		what = "redelivered message kept through a pause of the consumption"
+		what, copied = "redelivered message kept through a pause of the consumption", false
 		log = log.With(zap.Int("pauses", d.Pauses))
 	case d.Pauses > 0:
-		what = "message kept through a pause of the consumption (not run before)"
+		what, copied = "message kept through a pause of the consumption (not run before)", false
 		log = log.With(zap.Int("pauses", d.Pauses))
+	case by != "":
+		log = log.With(recognisedBy(by))
 	}
 	unfinished := what + ", the inject unfinished: running it"
-	if what == "redelivered message" {
-		unfinished = "redelivered message of an unfinished inject: running it"
+	if copied {
+		unfinished = what + " of an unfinished inject: running it"
 	}
 	if err != nil {
 		log.Warn(what+": the inject's status cannot be read; running it", zap.Error(err))
@@ -244,4 +252,25 @@ func (h *Handler) runAgain(ctx context.Context, id string, d serve.Delivery, sta
 		return
 	}
 	log.Info(unfinished, zap.String("status", status))
+}
+
+// copyName names, in its lines, a message handled as one that may have
+// been handled before: "redelivered message" when it was flagged so (by
+// the broker, or by the daemon handling it again), "message sent again"
+// when this process recognised it unflagged (see sentBefore: a message
+// the platform published twice is one too).
+func copyName(d serve.Delivery) string {
+	if d.Redelivered {
+		return "redelivered message"
+	}
+	return "message sent again"
+}
+
+// recognisedBy is the field saying what recognised an unflagged message
+// as one sent again (by, see sentBefore); none for a flagged one.
+func recognisedBy(by string) zap.Field {
+	if by == "" {
+		return zap.Skip()
+	}
+	return zap.String("recognised_by", by)
 }
