@@ -34,7 +34,7 @@ type Runtime struct {
 	grace     time.Duration
 	now       func() time.Time
 	logRedact func(string) string // WithLogRedaction
-	weak      *weakWarned         // the weak Secret settings' values warned of
+	weak      *sync.Map           // the weak Secret settings (injector.key) warned of: one WARN each
 	checked   bool                // WithCheckPass
 	secretEnv func() []string     // secretEnvOf the registry, read once
 	// ownSecretEnv are the caller's secrets' variables (WithSecretEnv).
@@ -90,7 +90,7 @@ func New(reg *framework.Registry, opts ...Option) *Runtime {
 	if reg == nil {
 		panic("runtime: New with a nil registry")
 	}
-	rt := &Runtime{registry: reg, weak: &weakWarned{seen: map[string]bool{}}}
+	rt := &Runtime{registry: reg, weak: &sync.Map{}}
 	for _, o := range opts {
 		o(rt)
 	}

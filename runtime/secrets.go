@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"go.uber.org/zap"
@@ -218,24 +217,6 @@ func secretNamed(m *framework.Manifest, settings map[string]string, v string) st
 	return "a secret the injector's libraries read"
 }
 
-// weakWarned is the set of the Secret settings (injector.key) whose weak
-// value a runtime warned of: one WARN each, whatever the injects.
-type weakWarned struct {
-	mu   sync.Mutex
-	seen map[string]bool
-}
-
-// first reports whether key is warned of for the first time.
-func (w *weakWarned) first(key string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.seen[key] {
-		return false
-	}
-	w.seen[key] = true
-	return true
-}
-
 // warnWeakSecrets writes one WARN, once per runtime, for each Secret
 // setting of m whose value in settings is weak (framework.Setting.WeakSecret):
 // it names the setting and why, never the value (see weakFields). A
@@ -249,7 +230,10 @@ func (rt *Runtime) warnWeakSecrets(m *framework.Manifest, settings map[string]st
 			continue
 		}
 		why := s.WeakSecret(settings[s.Key])
-		if why == "" || !rt.weak.first(m.Name+"."+s.Key) {
+		if why == "" {
+			continue
+		}
+		if _, warned := rt.weak.LoadOrStore(m.Name+"."+s.Key, struct{}{}); warned {
 			continue
 		}
 		rt.log.Warn("weak value for a Secret setting: "+why, weakFields(m, i, settings[s.Key])...)

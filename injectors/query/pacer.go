@@ -24,7 +24,7 @@ import (
 type Pacer struct {
 	mu     sync.Mutex
 	keys   map[[sha256.Size]byte]*keyPace
-	warned map[string]bool // base URLs warned of (firstClear)
+	warned sync.Map // base URLs warned of (firstClear)
 }
 
 // keyPace is the pace of one key: turn holds a token while no request of
@@ -37,19 +37,14 @@ type keyPace struct {
 
 // NewPacer returns a Pacer with no request seen yet.
 func NewPacer() *Pacer {
-	return &Pacer{keys: map[[sha256.Size]byte]*keyPace{}, warned: map[string]bool{}}
+	return &Pacer{keys: map[[sha256.Size]byte]*keyPace{}}
 }
 
 // firstClear reports whether the clear key sent to base is to be warned
 // of: the first time base is asked about, not again.
 func (p *Pacer) firstClear(base string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.warned[base] {
-		return false
-	}
-	p.warned[base] = true
-	return true
+	_, warned := p.warned.LoadOrStore(base, struct{}{})
+	return !warned
 }
 
 // of returns the pace of key, made on its first use.
