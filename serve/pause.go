@@ -262,9 +262,13 @@ func (r *runner) waitResume(ctx context.Context, s *session) endReason {
 // (connErr, read from s.closed when connRead).
 func (r *runner) pausedSessionEnded(s *session, connErr *amqp.Error, connRead bool) {
 	var chErr *amqp.Error
-	select {
-	case chErr = <-s.chErr:
-	default:
+	if connRead {
+		select {
+		case chErr = <-s.chErr:
+		default:
+		}
+	} else {
+		chErr = channelReason(s)
 	}
 	if !connRead {
 		select {
@@ -280,6 +284,27 @@ func (r *runner) pausedSessionEnded(s *session, connErr *amqp.Error, connRead bo
 		return
 	}
 	r.lost(s, "broker connection lost while paused", connErr)
+}
+
+// channelReason is the broker's close of the channel of s, nil when it
+// gave none, once the channel has closed. The client library tells the
+// channel's NotifyClose listeners one after the other, chErr after
+// chClosed (which woke waitResume), and closes them all once told: the
+// reason is waited for until the channel is gone (s.gone, told last),
+// not read as it stands, which on a loaded machine said the broker's 406
+// without its reason.
+func channelReason(s *session) *amqp.Error {
+	select {
+	case err := <-s.chErr:
+		return err
+	case <-s.gone:
+		select {
+		case err := <-s.chErr:
+			return err
+		default:
+			return nil
+		}
+	}
 }
 
 // consumeAgain starts a new consumer on the channel of s after a pause

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"testing"
+	"testing/synctest"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 	"go.uber.org/zap"
@@ -63,4 +64,35 @@ func TestPausedSessionEndedSaysWhatClosed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The channel's NotifyClose listeners are told one after the other:
+// waitResume wakes on the first (chClosed) while the client library has
+// yet to tell the second (chErr), which the daemon read without waiting.
+// On a loaded machine the broker's 406 was then said without its reason
+// (seen in a full make test: "broker channel closed" with no error). The
+// reason is waited for until the channel is gone.
+func TestPausedSessionEndedWaitsForTheChannelsReason(t *testing.T) {
+	timeout := &amqp.Error{Code: amqp.PreconditionFailed, Reason: "PRECONDITION_FAILED - delivery acknowledgement on channel 1 timed out", Server: true}
+	synctest.Test(t, func(t *testing.T) {
+		core, logs := observer.New(zapcore.InfoLevel)
+		r := newRunner(&Daemon{Registrar: okRegistrar{}, Handler: &noter{}, Log: zap.New(core)})
+		chErr, gone := make(chan *amqp.Error, 1), make(chan struct{})
+		s := &session{reg: Registration{Broker: Broker{Host: "127.0.0.1", Port: 5672, VHost: "/"}, Queue: "q"},
+			chErr: chErr, closed: make(chan *amqp.Error, 1), gone: gone, red: httpx.NewRedactor()}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			r.pausedSessionEnded(s, nil, false)
+		}()
+		synctest.Wait() // the first listener told, the second not yet
+		chErr <- timeout
+		close(chErr)
+		close(gone)
+		<-done
+		lines := logs.All()
+		if len(lines) != 1 || lines[0].ContextMap()["error"] != timeout.Error() {
+			t.Errorf("logged %v, want one line with the error %q", lines, timeout.Error())
+		}
+	})
 }

@@ -26,7 +26,7 @@ type session struct {
 	consuming  bool // deliveries is open: stopConsuming has not run since the last Consume
 	closed     chan *amqp.Error
 	chClosed   <-chan *amqp.Error // closed when the channel closes (the connection's loss included)
-	chErr      <-chan *amqp.Error // the broker's close of the channel, read by deliveriesEnded alone
+	chErr      <-chan *amqp.Error // the broker's close of the channel, read when the session ends (deliveriesEnded, channelReason)
 	gone       chan struct{}      // closed once the channel has closed (Delivery.Gone)
 	red        *httpx.Redactor    // of the broker's password and Daemon.Secrets, for the broker's texts
 	wg         sync.WaitGroup     // this session's messages in flight
