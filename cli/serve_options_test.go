@@ -97,6 +97,16 @@ func TestServeSettingBounds(t *testing.T) {
 		{"blank injector name from env", nil, map[string]string{"INJECTKIT_INJECTOR_NAME": "\t"}, `invalid injector_name "\t" (env INJECTKIT_INJECTOR_NAME): must not be blank`},
 		{"blank injector type in the file", []string{"--config", blankfile}, nil, `invalid injector_type " " (config file ` + blankfile + `:2): must not be blank`},
 		{"empty injector type", []string{"--injector-type="}, nil, `invalid injector_type "" (--injector-type): must not be blank`},
+		// The platform's web UI writes the type, as it is, in the URL path
+		// of the injector's icon, and stores the icon under <type>.png.
+		{"injector type holding a slash", []string{"--injector-type", "a/b"}, nil, `invalid injector_type "a/b" (--injector-type): holds "/" at byte 1`},
+		{"injector type a dot segment", []string{"--injector-type", ".."}, nil, `invalid injector_type ".." (--injector-type): a dot segment`},
+		{"injector type climbing to another's", []string{"--injector-type", "a/../nmap"}, nil, `invalid injector_type "a/../nmap" (--injector-type): holds "/"`},
+		{"injector type holding a query", []string{"--injector-type", "x?y"}, nil, `invalid injector_type "x?y" (--injector-type): holds "?" at byte 1`},
+		{"injector type holding a fragment", nil, map[string]string{"INJECTKIT_INJECTOR_TYPE": "x#y"}, `invalid injector_type "x#y" (env INJECTKIT_INJECTOR_TYPE): holds "#"`},
+		{"injector type holding an escape", []string{"--injector-type", "x%2Fy"}, nil, `invalid injector_type "x%2Fy" (--injector-type): holds "%"`},
+		{"injector type holding a backslash", []string{"--injector-type", `x\y`}, nil, `invalid injector_type "x\\y" (--injector-type): holds "\\"`},
+		{"injector type holding a semicolon", []string{"--injector-type", "x;y"}, nil, `invalid injector_type "x;y" (--injector-type): holds ";"`},
 		{"blank injector id", []string{"--injector-id", " "}, nil, `invalid injector_id " " (--injector-id)`},
 		{"blank tenant", []string{"--tenant", " "}, nil, `invalid tenant " " (--tenant)`},
 		{"blank platform URL", []string{"--openaev-url", " "}, nil, `invalid openaev_url " " (--openaev-url)`},

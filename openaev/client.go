@@ -230,6 +230,8 @@ func (c *Client) check() error {
 		return bad("injector_name", c.cfg.InjectorName, controlName)
 	case hasControl(c.cfg.InjectorType):
 		return bad("injector_type", c.cfg.InjectorType, controlName)
+	case typeSegment(c.cfg.InjectorType) != "":
+		return bad("injector_type", c.cfg.InjectorType, typeSegment(c.cfg.InjectorType))
 	case utf8.RuneCountInString(c.cfg.InjectorName) > MaxInjectorName:
 		return bad("injector_name", c.cfg.InjectorName, longName(c.cfg.InjectorName))
 	case utf8.RuneCountInString(c.cfg.InjectorType) > MaxInjectorName:

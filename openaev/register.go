@@ -149,6 +149,32 @@ func iconObjectName(typ string) string {
 	return ""
 }
 
+// typeSegment is why an injector type is refused as one segment of a URL
+// path, or "": the platform's web UI shows an injector's icon (in its
+// lists of injects, contracts and integrations) from
+// /api/images/injectors/<injector_type>, the type written as it is
+// (2.4.0's InjectIcon.tsx, ConnectorContext.ts), which its route
+// (DocumentApi.getInjectorImage) takes as one segment, and the platform
+// stores the icon as …/injectors/images/<injector_type>.png. A "/"
+// splits the type into segments that route to no icon (or, after "..",
+// to another injector's), "?" and "#" end the path there, a "%" is read
+// as an escape, and "\" and ";" are refused by its HTTP firewall (400);
+// a dot segment is resolved away by the browser, and names no object
+// MinIO stores (XMinioInvalidObjectName: a registration with an icon
+// fails, a 500).
+func typeSegment(typ string) string {
+	if typ == "." || typ == ".." {
+		return "a dot segment: the platform's web UI writes the type in the URL path of the injector's icon " +
+			"(/api/images/injectors/<injector_type>), where it names the folder above, and stores the icon as <injector_type>.png"
+	}
+	if i := strings.IndexAny(typ, `/\?#%;`); i >= 0 {
+		return fmt.Sprintf("holds %q at byte %d: the platform's web UI writes the type, as it is, in the URL path of the "+
+			"injector's icon (/api/images/injectors/<injector_type>, one path segment), which would name no icon or another "+
+			"injector's (leave out / \\ ? # %% ;)", typ[i:i+1], i)
+	}
+	return ""
+}
+
 // Register registers (or, called again, heartbeats) the injector with one
 // contract per manifest: a multipart POST to /api/injectors whose "input"
 // part is the registration JSON and, when withIcon is true and Config.Icon
