@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/injectkit/injectkit/internal/cmdkit"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve"
 )
 
 // The platform's broker, as -amqp gives it: the queue a registration
@@ -64,13 +64,12 @@ func (b *broker) reply() openaevtest.Broker {
 		User: b.uri.Username, Pass: b.uri.Password}
 }
 
-// shown is the broker's address without its credentials.
+// shown is the broker's address without its credentials, rendered as
+// serve renders the broker a registration hands it (serve.Broker's
+// String: the vhost escaped, the default one %2F), so that the start
+// line and serve's log lines name it alike.
 func (b *broker) shown() string {
-	shown := b.uri.Scheme + "://" + net.JoinHostPort(b.uri.Host, strconv.Itoa(b.uri.Port)) + "/"
-	if b.uri.Vhost != "/" {
-		shown += url.PathEscape(b.uri.Vhost)
-	}
-	return shown
+	return serve.Broker{Host: b.uri.Host, Port: b.uri.Port, VHost: b.uri.Vhost, TLS: b.uri.Scheme == "amqps"}.String()
 }
 
 // withChannel runs f on a channel of a fresh connection, as the platform

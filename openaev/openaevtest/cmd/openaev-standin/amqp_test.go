@@ -269,3 +269,26 @@ func TestPublishedAssetsAsThePlatformWritesThem(t *testing.T) {
 		t.Errorf("the publish's asset changed: %v", ips)
 	}
 }
+
+// The broker the stand-in names (its start line, a failed dial) is
+// rendered as serve renders the broker it is handed: no user or
+// password, the vhost escaped as the one path segment, the default vhost
+// "/" as %2F whether -amqp wrote it %2F, / or left it out.
+func TestBrokerShownAsServeShowsIt(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"amqp://guest:s3cret@127.0.0.1:5672/%2F", "amqp://127.0.0.1:5672/%2F"},
+		{"amqp://guest:s3cret@127.0.0.1:5672/", "amqp://127.0.0.1:5672/%2F"},
+		{"amqp://guest:s3cret@127.0.0.1:5672", "amqp://127.0.0.1:5672/%2F"},
+		{"amqp://guest:s3cret@127.0.0.1:5672//", "amqp://127.0.0.1:5672/%2F"},
+		{"amqp://guest:s3cret@127.0.0.1:5672/lab", "amqp://127.0.0.1:5672/lab"},
+		{"amqp://guest:s3cret@127.0.0.1:5672/a%2Fb", "amqp://127.0.0.1:5672/a%2Fb"},
+	} {
+		b, err := parseBroker(tt.in, "")
+		if err != nil {
+			t.Fatalf("-amqp %s: %v", tt.in, err)
+		}
+		if got := b.shown(); got != tt.want {
+			t.Errorf("-amqp %s shown as %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
