@@ -110,6 +110,14 @@ func TestContractsValidation(t *testing.T) {
 		{"domain name of 255 two-byte characters", with(func(m *framework.Manifest) {
 			m.Domains = []framework.Domain{{Name: strings.Repeat("é", 255), Color: "#123456"}}
 		}), current, "", ""},
+		// The platform keeps only the attack patterns it holds whose
+		// external id equals one given, case aside
+		// (findAllByExternalIdInIgnoreCaseAndTenantId), every other
+		// dropped with a 200; a stored id is never blank (@NotBlank).
+		{"blank attack pattern", with(func(m *framework.Manifest) { m.AttackPatterns = []string{"T1046", " "} }), current, "nmap.attack_patterns", " "},
+		{"attack pattern with a trailing space", with(func(m *framework.Manifest) { m.AttackPatterns = []string{"T1046 "} }), v24, "nmap.attack_patterns", "T1046 "},
+		{"two attack patterns in one", with(func(m *framework.Manifest) { m.AttackPatterns = []string{"T1595,T1046"} }), current, "nmap.attack_patterns", "T1595,T1046"},
+		{"attack patterns in lower case, sub-technique", with(func(m *framework.Manifest) { m.AttackPatterns = []string{"t1046", "T1596.005"} }), current, "", ""},
 		{"unknown expectation type", with(func(m *framework.Manifest) {
 			m.Expectations = []framework.ExpectationType{framework.Detection, "BOGUS"}
 		}), current, "nmap.expectations", "BOGUS"},

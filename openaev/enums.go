@@ -101,7 +101,8 @@ func member(list []string, v string) bool {
 // each platform is one of PlatformTypes(v), each output type one of OutputTypes
 // of the Current line (an older platform gets the newer types as text),
 // each finding's output field at most MaxOutputField characters,
-// each domain has a name and a colour of at most MaxDomainField characters, and each security platform type is
+// each domain has a name and a colour of at most MaxDomainField characters, each attack pattern one
+// external id, not blank nor padded (the platform drops silently one it cannot match), and each security platform type is
 // one of SecurityPlatformTypes (values the platform parses into closed
 // enums); no param is named like a field of the contract's target
 // selection or expectations (targets, assets…), each param's type has
@@ -172,6 +173,11 @@ func validateEnums(m framework.Manifest, v PlatformVersion) []error {
 				fmt.Sprintf("longer than the %d characters the platform stores of a domain's name and colour: the registration would fail", MaxDomainField))
 		}
 	}
+	for _, id := range m.AttackPatterns {
+		if reason := attackPatternRefusal(id); reason != "" {
+			bad("attack_patterns", id, reason)
+		}
+	}
 	known := SecurityPlatformTypes()
 	types := make([]string, 0, len(m.SecurityPlatforms))
 	for t := range m.SecurityPlatforms {
@@ -187,4 +193,25 @@ func validateEnums(m framework.Manifest, v PlatformVersion) []error {
 		}
 	}
 	return errs
+}
+
+// attackPatternRefusal says why the platform could never keep the attack
+// pattern of external id id, or returns "". A registration's ids are
+// looked up whole, case aside, among the attack patterns the platform
+// holds (2.4.0's InjectorContractService.convertInjectorFromInput:
+// findAllByExternalIdInIgnoreCaseAndTenantId), and one that matches none is
+// dropped without a word, the registration answered 200: a blank id (the
+// platform stores none, AttackPattern's @NotBlank), one padded with
+// spaces, or several ids written as one would leave the contract without
+// its technique.
+func attackPatternRefusal(id string) string {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return "blank: the platform holds no attack pattern of a blank id"
+	case strings.TrimSpace(id) != id:
+		return "spaces around the id: the platform matches it whole and would drop it (want e.g. T1046)"
+	case strings.Contains(id, ","):
+		return "several ids in one: give each its own entry (the platform matches each whole and would drop this one)"
+	}
+	return ""
 }
