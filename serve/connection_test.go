@@ -38,6 +38,16 @@ func holdingSlow() (rec *recorder, inFlight <-chan struct{}, release chan struct
 	return rec, held, release
 }
 
+// releasedBeforeStop returns a function that closes release once, and
+// closes it at the test's end if the test did not. Called after start,
+// its cleanup runs before the daemon's stop (cleanups run last first), so
+// a handling still held does not keep the stop waiting.
+func releasedBeforeStop(t *testing.T, release chan struct{}) func() {
+	free := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(free)
+	return free
+}
+
 func TestIntegrationReconnectsAfterBrokerLoss(t *testing.T) {
 	rec, inFlight, release := holdingSlow()
 	f := newFixture(t, rec)

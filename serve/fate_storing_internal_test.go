@@ -31,13 +31,7 @@ func TestShutdownWaitsForAResultBeingStored(t *testing.T) {
 					}}})
 				a := startA(t, r)
 				synctest.Wait()
-				stopped := make(chan struct{})
-				go func() {
-					r.shutdown()
-					close(stopped)
-				}()
-				time.Sleep(time.Minute + AbandonGrace + time.Second)
-				synctest.Wait()
+				stopped := shutdownPastTheGrace(r)
 				if a.requeued.Load() != 0 || a.acked.Load() != 0 {
 					t.Fatalf("past the grace, its result not yet stored: %d acked, %d requeued; want it left to its worker",
 						a.acked.Load(), a.requeued.Load())
@@ -51,4 +45,19 @@ func TestShutdownWaitsForAResultBeingStored(t *testing.T) {
 			})
 		})
 	}
+}
+
+// shutdownPastTheGrace starts r's shutdown and lets the bubble's clock run
+// past its shutdown timeout and AbandonGrace, every goroutine then
+// blocked; the channel it returns is closed once the shutdown returns.
+// Call it in a synctest bubble.
+func shutdownPastTheGrace(r *runner) <-chan struct{} {
+	stopped := make(chan struct{})
+	go func() {
+		r.shutdown()
+		close(stopped)
+	}()
+	time.Sleep(r.shutdownTimeout + AbandonGrace + time.Second)
+	synctest.Wait()
+	return stopped
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/internal/reminder"
 	"github.com/injectkit/injectkit/internal/testkit"
@@ -28,6 +29,27 @@ func (f flakyRegistrar) Register(context.Context) (Registration, error) {
 	return f.reg, nil
 }
 
+// heartbeating registers a runner (heartbeats every 40 s) with a
+// flakyRegistrar down from the start when startDown, then runs its
+// heartbeats until the test ends. Call it in a synctest bubble. It
+// returns the registrar's switch and the runner's log, DEBUG and up.
+func heartbeating(t *testing.T, startDown bool) (*atomic.Bool, *observer.ObservedLogs) {
+	t.Helper()
+	log, logs := testkit.LoggerAt(zap.DebugLevel)
+	down := &atomic.Bool{}
+	reg := Registration{Queue: "q", Broker: Broker{Host: "127.0.0.1", Port: 5672}}
+	r := newRunner(&Daemon{Registrar: flakyRegistrar{down: down, reg: reg}, Log: log, HeartbeatInterval: 40 * time.Second})
+	if _, err := r.register(context.Background(), firstRegistration); err != nil {
+		t.Fatal(err)
+	}
+	down.Store(startDown)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.heartbeats(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return down, logs
+}
+
 // Heartbeats that fail, then succeed, say that they succeed again, once,
 // as an INFO line counting the failures: the success after them was a
 // DEBUG line, so an operator reading the log at its default level never
@@ -37,17 +59,7 @@ func (f flakyRegistrar) Register(context.Context) (Registration, error) {
 // to 40 s for as long as the platform was down.
 func TestHeartbeatSaysItSucceedsAgain(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		log, logs := testkit.LoggerAt(zap.DebugLevel)
-		down := &atomic.Bool{}
-		reg := Registration{Queue: "q", Broker: Broker{Host: "127.0.0.1", Port: 5672}}
-		r := newRunner(&Daemon{Registrar: flakyRegistrar{down: down, reg: reg}, Log: log, HeartbeatInterval: 40 * time.Second})
-		if _, err := r.register(context.Background(), firstRegistration); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { r.heartbeats(ctx); close(done) }()
-		defer func() { cancel(); <-done }()
+		down, logs := heartbeating(t, false)
 
 		time.Sleep(time.Minute) // one heartbeat succeeds: nothing said at INFO
 		synctest.Wait()
@@ -81,18 +93,7 @@ func TestHeartbeatSaysItSucceedsAgain(t *testing.T) {
 // every reminder.Every, no more: not at every retry.
 func TestHeartbeatFailingSaysItEveryQuarterHour(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		log, logs := testkit.LoggerAt(zap.DebugLevel)
-		down := &atomic.Bool{}
-		reg := Registration{Queue: "q", Broker: Broker{Host: "127.0.0.1", Port: 5672}}
-		r := newRunner(&Daemon{Registrar: flakyRegistrar{down: down, reg: reg}, Log: log, HeartbeatInterval: 40 * time.Second})
-		if _, err := r.register(context.Background(), firstRegistration); err != nil {
-			t.Fatal(err)
-		}
-		down.Store(true)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { r.heartbeats(ctx); close(done) }()
-		defer func() { cancel(); <-done }()
+		_, logs := heartbeating(t, true)
 		time.Sleep(time.Hour - time.Second)
 		synctest.Wait()
 		all := logs.FilterMessage("heartbeat failed")

@@ -56,13 +56,7 @@ func TestShutdownSaysOneThingOfAHeldResult(t *testing.T) {
 					}}})
 				a := startA(t, r)
 				synctest.Wait()
-				stopped := make(chan struct{})
-				go func() {
-					r.shutdown()
-					close(stopped)
-				}()
-				time.Sleep(time.Minute + AbandonGrace + time.Second)
-				synctest.Wait()
+				stopped := shutdownPastTheGrace(r)
 				close(attempt)
 				<-stopped
 				if a.acked.Load() != tc.acked || a.requeued.Load() != tc.requed {

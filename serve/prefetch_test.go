@@ -19,12 +19,7 @@ func TestIntegrationReconnectTakesNoMoreThanItsFreeWorkers(t *testing.T) {
 	f := newFixture(t, rec)
 	f.d.Workers = 1
 	start(t, f.d)
-	released := false
-	t.Cleanup(func() { // before the daemon's stop
-		if !released {
-			close(release)
-		}
-	})
+	free := releasedBeforeStop(t, release)
 
 	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
 	<-inFlight
@@ -38,8 +33,7 @@ func TestIntegrationReconnectTakesNoMoreThanItsFreeWorkers(t *testing.T) {
 	if ready, _ := servetest.Counts(t, f.queue); ready != 1 {
 		t.Errorf("messages ready = %d while the daemon's only worker is busy, want 1: it took one no worker can run", ready)
 	}
-	close(release)
-	released = true
+	free()
 	waitFor(t, "the next message handled once the worker is free", func() bool { return rec.seen(`{"n":"next"}`) == 1 })
 }
 

@@ -20,12 +20,7 @@ func TestIntegrationDeliverySlotsWidenThePrefetch(t *testing.T) {
 	f.d.Workers, f.d.DeliverySlots = 1, 1
 	p := f.throughProxy(t, nil)
 	start(t, f.d)
-	released := false
-	t.Cleanup(func() { // before the daemon's stop
-		if !released {
-			close(release)
-		}
-	})
+	free := releasedBeforeStop(t, release)
 
 	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
 	<-inFlight
@@ -44,8 +39,7 @@ func TestIntegrationDeliverySlotsWidenThePrefetch(t *testing.T) {
 	if rec.seen(`{"n":"slow"}`) != 1 || rec.distinct() != 1 {
 		t.Fatalf("handled %d distinct messages before the worker was free, want the slow one alone", rec.distinct())
 	}
-	close(release)
-	released = true
+	free()
 	waitFor(t, "every message handled, the slow one again (its ack lost)", func() bool {
 		return rec.distinct() == 3 && rec.seen(`{"n":"slow"}`) == 2
 	})
@@ -59,12 +53,7 @@ func TestIntegrationInFlightCountsAMessageWaitingForAWorker(t *testing.T) {
 	f := newFixture(t, rec)
 	f.d.Workers, f.d.DeliverySlots = 1, 1
 	start(t, f.d)
-	released := false
-	t.Cleanup(func() {
-		if !released {
-			close(release)
-		}
-	})
+	free := releasedBeforeStop(t, release)
 
 	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
 	<-running
@@ -76,8 +65,7 @@ func TestIntegrationInFlightCountsAMessageWaitingForAWorker(t *testing.T) {
 	waitFor(t, "both messages in flight", func() bool {
 		return servetest.Metric(t, f.metrics, "injectkit_injects_in_flight") == 2
 	})
-	close(release)
-	released = true
+	free()
 	waitFor(t, "both handled and none in flight", func() bool {
 		return rec.distinct() == 2 && servetest.Metric(t, f.metrics, "injectkit_injects_in_flight") == 0
 	})
