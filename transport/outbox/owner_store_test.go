@@ -38,22 +38,16 @@ func TestClaimOfAnotherStoreOfThisProcess(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "outbox.db")
-			first := mustOpen(t, path, Options{Shared: true})
-			t.Cleanup(func() { _ = first.Close() })
-			recs, err := first.Put(entry("inj", 0, 1, "{}"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			id := recs[0].ID
+			first, rec := sharedWithOne(t)
+			id := rec.ID
 			if tt.after != nil {
 				tt.after(t, first, id)
 			}
 			now := time.Now()
 			if tt.late {
-				now = recs[0].LeaseUntil.Add(time.Second)
+				now = rec.LeaseUntil.Add(time.Second)
 			}
-			second := mustOpen(t, path, Options{Shared: true, Now: func() time.Time { return now }})
+			second := mustOpen(t, first.Path(), Options{Shared: true, Now: func() time.Time { return now }})
 			t.Cleanup(func() { _ = second.Close() })
 			stored, err := second.Get(id)
 			if err != nil {
@@ -112,14 +106,8 @@ func TestBusyErrorNamesItsOwner(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "outbox.db")
-			first := mustOpen(t, path, Options{Shared: true})
-			t.Cleanup(func() { _ = first.Close() })
-			recs, err := first.Put(entry("inj", 0, 1, "{}"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			id := recs[0].ID
+			first, rec := sharedWithOne(t)
+			id := rec.ID
 			dropper := tt.owner(t, first, id)
 			if dropper == nil {
 				dropper = first
@@ -135,7 +123,7 @@ func TestBusyErrorNamesItsOwner(t *testing.T) {
 				want.Owner = live
 				says = fmt.Sprintf(says, live)
 			}
-			_, err = dropper.Drop(id)
+			_, err := dropper.Drop(id)
 			var be *BusyError
 			if !errors.As(err, &be) || be.Owner != want.Owner || be.OtherStore != want.OtherStore {
 				t.Fatalf("Drop = %#v, want a *BusyError of owner %d (another Store: %v)", err, want.Owner, want.OtherStore)
@@ -153,4 +141,18 @@ func TestBusyErrorNamesItsOwner(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sharedWithOne opens a shared outbox in a new directory, closed at the
+// test's end, and puts one body in it: the Store and the record put, its
+// Store's to send.
+func sharedWithOne(t *testing.T) (*Store, Record) {
+	t.Helper()
+	first := mustOpen(t, filepath.Join(t.TempDir(), "outbox.db"), Options{Shared: true})
+	t.Cleanup(func() { _ = first.Close() })
+	recs, err := first.Put(entry("inj", 0, 1, "{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return first, recs[0]
 }
