@@ -79,12 +79,7 @@ func histograms(t *testing.T, reg *prometheus.Registry) map[string]uint64 {
 func TestHandlerMetricsFromTheRuntime(t *testing.T) {
 	p := openaevtest.NewPlatform(t, "tok")
 	p.AddInject("i-1", openaev.ContractID("noop"))
-	client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: "tok", InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
-		openaev.WithRetry(2, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	registerNoop(t, client)
+	client := noopClient(t, p.URL, "tok")
 	h := newTestHandler(t, client, nil)
 	ok := `{"injection":{"inject_id":"i-1","inject_injector_contract":{"injector_contract_id":"` +
 		openaev.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
@@ -101,7 +96,6 @@ func TestHandlerMetricsFromTheRuntime(t *testing.T) {
 }
 
 func TestOpenAEVHandlerSettlement(t *testing.T) {
-	const id = "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"
 	tests := []struct {
 		name      string
 		body      string
@@ -128,19 +122,14 @@ func TestOpenAEVHandlerSettlement(t *testing.T) {
 			if tt.fail != nil {
 				tt.fail(p)
 			}
-			client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: "tok", InjectorID: id},
-				openaev.WithRetry(2, time.Millisecond))
-			if err != nil {
-				t.Fatal(err)
-			}
-			registerNoop(t, client)
+			client := noopClient(t, p.URL, "tok")
 			h := newTestHandler(t, client, nil)
 			body := tt.body
 			if body == "" {
 				body = `{"injection":{"inject_id":"i-1","inject_injector_contract":{"injector_contract_id":"` +
 					client.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
 			}
-			err = h.Handle(context.Background(), []byte(body))
+			err := h.Handle(context.Background(), []byte(body))
 			if (err == nil) != tt.ok || serve.IsPermanent(err) != tt.permanent {
 				t.Errorf("Handle = %v (permanent %v); want ok %v, permanent %v", err, serve.IsPermanent(err), tt.ok, tt.permanent)
 			}

@@ -32,13 +32,20 @@ func openTestOutbox(t *testing.T) *outbox.Store {
 	return store
 }
 
-// registerNoop registers noop's contract with c's platform, as serve does
-// before it consumes: the platform then validates its injects' outputs.
-func registerNoop(t *testing.T, c *openaev.Client) {
+// noopClient is a client of the platform at url with token (2 attempts,
+// 1 ms apart) that has registered noop's contract, as serve does before
+// it consumes: the platform then validates its injects' outputs.
+func noopClient(t *testing.T, url, token string) *openaev.Client {
 	t.Helper()
+	c, err := openaev.NewClient(openaev.Config{URL: url, Token: token, InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
+		openaev.WithRetry(2, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.Register(context.Background(), []framework.Manifest{noop.New().Manifest()}, false); err != nil {
 		t.Fatal(err)
 	}
+	return c
 }
 
 func noopBody(id string) []byte {
@@ -71,14 +78,9 @@ func TestOpenAEVHandlerOutbox(t *testing.T) {
 				tt.fail(p)
 			}
 			store := openTestOutbox(t)
-			client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token, InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
-				openaev.WithRetry(2, time.Millisecond))
-			if err != nil {
-				t.Fatal(err)
-			}
-			registerNoop(t, client)
+			client := noopClient(t, p.URL, token)
 			h := newTestHandler(t, client, store)
-			err = h.Handle(context.Background(), noopBody("i-1"))
+			err := h.Handle(context.Background(), noopBody("i-1"))
 			if (err == nil) != tt.ok || serve.IsPermanent(err) != tt.permanent {
 				t.Fatalf("Handle = %v (permanent %v)", err, serve.IsPermanent(err))
 			}
@@ -226,12 +228,7 @@ func TestOutboxGaugeCountsThisDaemonsBackend(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = store.Close() })
-		client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token, InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
-			openaev.WithRetry(2, time.Millisecond))
-		if err != nil {
-			t.Fatal(err)
-		}
-		registerNoop(t, client)
+		client := noopClient(t, p.URL, token)
 		return newTestHandler(t, client, store), store
 	}
 	a, storeA := daemon("i-a", true)
@@ -290,12 +287,7 @@ func TestResendObservedInTheResendDelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token, InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
-		openaev.WithRetry(2, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	registerNoop(t, client)
+	client := noopClient(t, p.URL, token)
 	h := newTestHandler(t, client, store)
 	if err := h.Handle(context.Background(), noopBody("i-1")); err != nil {
 		t.Fatalf("Handle = %v, want the result kept and acknowledged", err)
