@@ -339,7 +339,7 @@ func TestIntegrationServeRedactsSecretsFromItsLog(t *testing.T) {
 		}
 	}
 	waitUntil(t, "every callback delivered", func() bool {
-		return len(jsonLogs(d.stderr.String(), "terminal callback delivered")) == len(ids)
+		return len(jsonLogs(d.stderr.String(), "delivered")) == len(ids)
 	})
 	if code := d.Stop(t); code != 0 {
 		t.Errorf("exit %d, want 0", code)

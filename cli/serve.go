@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
@@ -240,7 +241,10 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	}
 	// Without an outbox, the notes of the completes sent stay in this
 	// process: a second message of an inject is told from them alone.
-	popts := append(profileOpts.ProfileOptions(), openaev.WithIngestWindow(sc.Platform.IngestWindow), openaev.WithClock(o.now))
+	// One INFO line an inject's run ends with, not one a step (see
+	// runtime.WithStepLevel): a daemon runs thousands a second.
+	popts := append(profileOpts.ProfileOptions(), openaev.WithIngestWindow(sc.Platform.IngestWindow), openaev.WithClock(o.now),
+		openaev.WithCallbackLevel(zapcore.DebugLevel))
 	if store != nil {
 		popts = append(popts, openaev.WithCompleteStore(store))
 	}
@@ -269,7 +273,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	rt := newRuntime(o, sc.injectors, log, runtime.WithDeliverer(deliverer),
 		runtime.WithObserver(metricsObserver{m: metrics, log: log, redact: redact}),
 		runtime.WithTimeout(sc.Execution.Timeout), // 0 (unset): the runtime's default
-		runtime.WithLogRedaction(redact))
+		runtime.WithLogRedaction(redact), runtime.WithStepLevel(zapcore.DebugLevel))
 	proc := openaev.NewProcessor(rt, profile)
 	proc.MaxTargets = sc.MaxTargets
 	proc.Program = o.name()

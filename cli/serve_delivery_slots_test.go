@@ -96,7 +96,8 @@ func TestIntegrationServeRunsTheNextInjectWhileTheLastDelivers(t *testing.T) {
 	}()
 
 	stderr, stop := serveQueue(t, front.URL, queue, "--workers", "1", "--delivery-slots", "1", "--injectors", "noop",
-		"--outbox", filepath.Join(t.TempDir(), "outbox.db"), "--openaev-ingest-window", "0")
+		"--outbox", filepath.Join(t.TempDir(), "outbox.db"), "--openaev-ingest-window", "0",
+		"--log-level", "debug") // the "executed" line below is DEBUG in serve
 	servetest.Publish(t, queue, noopMessage(t, "i-first", nil))
 	<-held // i-first ran; its complete is unanswered
 	servetest.Publish(t, queue, noopMessage(t, "i-second", nil))

@@ -36,7 +36,7 @@ func TestIntegrationServeCountsRunsAndWarnsOfFailed(t *testing.T) {
 			t.Fatalf("no terminal callback for %s: %v", id, err)
 		}
 	}
-	waitUntil(t, "every message settled", func() bool { return len(jsonLogs(stderr.String(), "terminal callback delivered")) == len(ids) })
+	waitUntil(t, "every message settled", func() bool { return len(jsonLogs(stderr.String(), "delivered")) == len(ids) })
 
 	failed := jsonLogs(stderr.String(), "inject failed: its injector returned the failed status, which its terminal callback reports")
 	if len(failed) != 1 {

@@ -119,6 +119,9 @@ func (p *Processor) logReceived(ctx context.Context, id, contract, injector stri
 	if contract != "" {
 		fields = append(fields, zap.String("contract_id", contract))
 	}
+	if redelivered(ctx) {
+		fields = append(fields, zap.Bool("sent_again", true))
+	}
 	p.profile.log.Info("message received", fields...)
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
@@ -49,6 +50,9 @@ type Profile struct {
 	// notes are the "complete" callbacks delivered or attempted without
 	// an answer, within the platform's ingestion window (ingestwindow.go).
 	notes *completeNotes
+	// callbackLevel is the level of the line of each terminal callback
+	// delivered (WithCallbackLevel; INFO, the zero Level, by default).
+	callbackLevel zapcore.Level
 }
 
 // Interface guards.

@@ -202,8 +202,9 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		p.noteComplete(ctx, injectID, started)
 	}
 	if !marked(ctx, markResend) {
-		p.log.Info("terminal callback "+p.client.sentAs(), injectField(ctx, injectID), zap.String("action", op),
-			zap.Int("index", index))
+		logAt(p.log, p.callbackLevel, "terminal callback "+p.client.sentAs(), func() []zap.Field {
+			return []zap.Field{injectField(ctx, injectID), zap.String("action", op), zap.Int("index", index)}
+		})
 	}
 	if lost > 0 {
 		// A "data" callback adds to what the platform holds, and nothing

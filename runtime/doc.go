@@ -144,7 +144,9 @@
 // call Run alone, once per inject.
 //
 // The
-// runtime logs four INFO lines, each with the inject id, the injector, the
+// runtime logs four lines, INFO (the first three at the level
+// WithStepLevel gives; below INFO, the last one carries what "executed"
+// says), each with the inject id, the injector, the
 // target count and the step's duration: "pre-execution signatures
 // compiled" (step 3, with the category), "executed" (step 4, with the
 // status, results_reported (how many results the executor reported as

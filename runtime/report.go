@@ -58,6 +58,9 @@ type Report struct {
 	// own), nil when the executor gave none.
 	targetStatus []framework.ExecutionStatus
 	payload      signatures.PayloadRange // PayloadTargets by ranges
+	// executed are the "executed" line's fields its run's last line
+	// carries when the steps' lines are below INFO (see WithStepLevel).
+	executed []zap.Field
 }
 
 // Signature returns the post-execution signature of target i, built when

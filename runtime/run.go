@@ -115,7 +115,8 @@ func (rt *Runtime) deliver(ctx context.Context, r *Report, log *zap.Logger, call
 	err := rt.deliverer.Deliver(ctx, r)
 	d := rt.now().Sub(t)
 	rt.observer.OnDelivered(r, d, err)
-	fields := []zap.Field{zap.Int("targets", len(r.Targets)), zap.String("status", string(r.Status)), zap.Duration("duration", d)}
+	fields := append([]zap.Field{zap.Int("targets", len(r.Targets)), zap.String("status", string(r.Status)), zap.Duration("duration", d)},
+		r.executed...)
 	if err != nil {
 		de := deliveryError(r, err)
 		de.Duration, de.What = d, DeliveryOf(rt.deliverer)
@@ -169,8 +170,10 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	if err != nil {
 		return nil, &RequestError{Err: err}
 	}
-	log.Info("pre-execution signatures compiled", zap.Int("targets", pre.Len()),
-		zap.String("category", string(p.category)), zap.Duration("duration", rt.now().Sub(t0)))
+	compiled := rt.now().Sub(t0)
+	logStep(log, rt.stepLevel, "pre-execution signatures compiled", func() []zap.Field {
+		return []zap.Field{zap.Int("targets", pre.Len()), zap.String("category", string(p.category)), zap.Duration("duration", compiled)}
+	})
 
 	t1 := rt.now()
 	stopWatch := rt.watch(p, in, t1)
@@ -230,15 +233,33 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	if out.Status == framework.StatusTimeout {
 		partial = redactStrings(redact, in.PartialResults())
 	}
-	fields := []zap.Field{zap.Int("targets", pre.Len()), zap.String("status", string(out.ExecutionStatus())),
-		zap.Int("results_reported", len(in.PartialResults())), zap.Duration("duration", ran)}
-	if n := countNotReached(notReached); n > 0 {
-		fields = append(fields, zap.Int("not_reached", n))
+	reported := len(in.PartialResults())
+	executed := func(folded bool) []zap.Field {
+		fields := []zap.Field{zap.Int("targets", pre.Len()), zap.String("status", string(out.ExecutionStatus())),
+			zap.Int("results_reported", reported), zap.Duration("duration", ran)}
+		if folded { // the last line's: its own targets, status and duration
+			fields = []zap.Field{zap.Duration("ran", ran)}
+			if reported > 0 {
+				fields = append(fields, zap.Int("results_reported", reported))
+			}
+		}
+		if n := countNotReached(notReached); n > 0 {
+			fields = append(fields, zap.Int("not_reached", n))
+		}
+		if out.ErrorInfo != nil && out.ErrorInfo.Message != "" {
+			key := "error"
+			if folded { // "delivery failed"'s error is the delivery's
+				key = "injector_error"
+			}
+			fields = append(fields, zap.Int("exit_code", out.ErrorInfo.ExitCode), zap.String(key, LoggedMessage(out.ErrorInfo.Message, rt.logRedact)))
+		}
+		return fields
 	}
-	if out.ErrorInfo != nil && out.ErrorInfo.Message != "" {
-		fields = append(fields, zap.Int("exit_code", out.ErrorInfo.ExitCode), zap.String("error", LoggedMessage(out.ErrorInfo.Message, rt.logRedact)))
+	logStep(log, rt.stepLevel, "executed", func() []zap.Field { return executed(false) })
+	var folded []zap.Field
+	if rt.folded() {
+		folded = executed(true)
 	}
-	log.Info("executed", fields...)
 	// The executor is done with its inject (one abandoned after its
 	// deadline keeps its own reference, and may still write in its copy
 	// of the targets, which nothing reads): its copy of the targets is
@@ -247,7 +268,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
 		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1, Indirect: !p.direct,
-		LogFields: p.Request.LogFields}
+		LogFields: p.Request.LogFields, executed: folded}
 	err = rt.build(r, pre, out, partial, notReached, keyedTwice, redact, log, ended, addressesOption(addrs))
 	if err != nil {
 		// Not an outcome of the tool's (compile makes a failed outcome of
@@ -255,8 +276,10 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		// observer is told so, as of every run (see Observer).
 		r.Status, r.Finished, r.sigs, r.payload = framework.StatusFailed, rt.now(), nil, nil
 	} else {
-		log.Info("payload built", zap.Int("targets", r.sigs.Len()), zap.String("status", string(r.Status)),
-			zap.Duration("duration", rt.now().Sub(t2)))
+		built := rt.now().Sub(t2)
+		logStep(log, rt.stepLevel, "payload built", func() []zap.Field {
+			return []zap.Field{zap.Int("targets", r.sigs.Len()), zap.String("status", string(r.Status)), zap.Duration("duration", built)}
+		})
 	}
 	rt.observer.OnExecuted(r, ran, err)
 	if err != nil {

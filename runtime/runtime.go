@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/hook"
@@ -39,6 +40,7 @@ type Runtime struct {
 	secretEnv func() []string     // secretEnvOf the registry, read once
 	// ownSecretEnv are the caller's secrets' variables (WithSecretEnv).
 	ownSecretEnv []string
+	stepLevel    zapcore.Level // WithStepLevel; INFO, the zero Level, by default
 }
 
 // Option configures a Runtime.

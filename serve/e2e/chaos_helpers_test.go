@@ -98,7 +98,7 @@ func (s *slot) start(t *testing.T, platformURL string) {
 	cmd := exec.Command(bin, "serve", "--openaev-url", platformURL, "--injector-id", injectorID,
 		"--injector-name", s.name, "--injectors", "noop", "--outbox", s.outbox, "--workers", strconv.Itoa(chaosWorkers),
 		"--listen-addr", "127.0.0.1:0", "--heartbeat-interval", "5s", "--shutdown-timeout", "20s",
-		"--log-format", "json",
+		"--log-format", "json", "--log-level", "debug", // the callbacks' lines counted are DEBUG in serve
 		// The stand-in processes each callback before its answer (the
 		// legacy ingestion's timing): nothing to wait for after a 200.
 		"--openaev-ingest-window", "0")

@@ -48,6 +48,9 @@ func startConsumer(t *testing.T, name, platformURL string, env ...string) *consu
 		// noop is served only when named.
 		"INJECTKIT_INJECTORS=noop,nmap",
 		"INJECTKIT_LOG_FORMAT=json",
+		// The steps' and each callback's lines, which the tests count,
+		// are DEBUG in serve.
+		"INJECTKIT_LOG_LEVEL=debug",
 		"XDG_STATE_HOME="+t.TempDir(), // each daemon its own outbox, as on its own host
 	)
 	cmd.Env = append(cmd.Env, env...)
