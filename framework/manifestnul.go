@@ -22,10 +22,10 @@ import (
 // naming its field as ValidateManifest does (nmap.params.ports.doc).
 func nulTexts(m Manifest) []error {
 	var errs []error
+	const reason = "holds U+0000 (NUL), which no text of a manifest may hold: the platform's database refuses it"
 	check := func(field, value string) {
 		if strings.IndexByte(value, 0) >= 0 {
-			errs = append(errs, &signatures.ValidationError{Field: m.Name + "." + field, Value: value,
-				Reason: "holds U+0000 (NUL), which no text of a manifest may hold: the platform's database refuses it"})
+			errs = append(errs, &signatures.ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason})
 		}
 	}
 	each := func(field string, values []string) {
@@ -33,28 +33,31 @@ func nulTexts(m Manifest) []error {
 			check(fmt.Sprintf("%s[%d]", field, i), v)
 		}
 	}
+	// named checks the name of the item at index i of list (its field
+	// nameField) and returns the key naming the item's other fields: by
+	// its name (params.ports), by its index when the name is empty or
+	// holds a NUL (params[0]).
+	named := func(list string, i int, nameField, name string) string {
+		key := fmt.Sprintf("%s[%d]", list, i)
+		check(key+"."+nameField, name)
+		if name == "" || strings.IndexByte(name, 0) >= 0 {
+			return key
+		}
+		return list + "." + name
+	}
 	if strings.IndexByte(m.Name, 0) >= 0 {
-		errs = append(errs, &signatures.ValidationError{Field: "name", Value: m.Name,
-			Reason: "holds U+0000 (NUL), which no text of a manifest may hold: the platform's database refuses it"})
+		errs = append(errs, &signatures.ValidationError{Field: "name", Value: m.Name, Reason: reason})
 	}
 	check("description", m.Description)
 	for i, p := range m.Params {
-		key := fmt.Sprintf("params[%d]", i)
-		check(key+".name", p.Name)
-		if !strings.ContainsRune(p.Name, 0) && p.Name != "" {
-			key = "params." + p.Name
-		}
+		key := named("params", i, "name", p.Name)
 		check(key+".default", p.Default)
 		check(key+".doc", p.Doc)
 		check(key+".example", p.Example)
 		each(key+".enum", p.Enum)
 	}
 	for i, s := range m.Settings {
-		key := fmt.Sprintf("settings[%d]", i)
-		check(key+".key", s.Key)
-		if !strings.ContainsRune(s.Key, 0) && s.Key != "" {
-			key = "settings." + s.Key
-		}
+		key := named("settings", i, "key", s.Key)
 		check(key+".env", s.Env)
 		check(key+".default", s.Default)
 		check(key+".doc", s.Doc)

@@ -27,7 +27,9 @@ func TestValidateManifestRefusesNUL(t *testing.T) {
 		{"string default", func(m *framework.Manifest) {
 			m.Params = append(m.Params, framework.Param{Name: "banner", Type: framework.ParamString, Default: nul})
 		}, "probe.params.banner.default"},
+		{"param name", func(m *framework.Manifest) { m.Params[0].Name = nul }, "probe.params[0].name"},
 		{"setting doc", func(m *framework.Manifest) { m.Settings[0].Doc = nul }, "probe.settings.api_key.doc"},
+		{"setting key", func(m *framework.Manifest) { m.Settings[0].Key = nul }, "probe.settings[0].key"},
 		{"setting default", func(m *framework.Manifest) {
 			m.Settings = append(m.Settings, framework.Setting{Key: "base_url", Default: nul})
 		}, "probe.settings.base_url.default"},
