@@ -173,22 +173,14 @@ func TestCLIRefusesLoneQuoteValue(t *testing.T) {
 // there), and a file it does not refuse gives the SDK no profile it did
 // not find (checked on the name the seed's keys are under).
 func FuzzScanSections(f *testing.F) {
-	for _, seed := range []string{
+	fuzzSDKCredentialsFile(f, []string{
 		"[keys]\naws_access_key_id = A\naws_secret_access_key = s\n",
 		"[keys\naws_access_key_id = A\n",
 		"[ keys ] # c\nregion = x\n[profile  other]\n",
 		"\ufeff[keys]\n",
 		"[a b]\n  [keys\n[keys]x\n",
 		"[keys];c\r\nregion=x\r\n",
-	} {
-		f.Add(seed)
-	}
-	path := f.TempDir() + "/credentials"
-	f.Fuzz(func(t *testing.T, body string) {
-		headers, files, ok := sdkCredentialsFile(t, path, body)
-		if !ok {
-			return
-		}
+	}, func(t *testing.T, _, _ string, headers []sectionHeader, files func(*awsconfig.LoadSharedConfigOptions)) {
 		found := map[string]bool{}
 		for _, h := range headers {
 			found[h.name] = true

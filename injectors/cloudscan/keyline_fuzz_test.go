@@ -18,21 +18,13 @@ import (
 // on a line of that file, in that profile's section, the line a property
 // of that key (case aside) whose value begins the SDK's value.
 func FuzzKeyLine(f *testing.F) {
-	for _, seed := range []string{
+	fuzzSDKCredentialsFile(f, []string{
 		"[keys]\naws_access_key_id = A\naws_secret_access_key = s\n",
 		"[keys]\naws_access_key_id = A\naws_secret_access_key = s\n[other]\naws_access_key_id = B\n[keys]\naws_access_key_id = C\n",
 		"[ keys ] # c\nAWS_Secret_Access_Key: x ; y\naws_access_key_id=a\naws_session_token=t\n  more\n",
 		"[keys];c\r\naws_access_key_id=x\r\naws_secret_access_key = 's'\r\n",
 		"aws_access_key_id = top\n[keys]\naws_secret_access_key = s\n\taws_access_key_id = indented\naws_access_key_id = real\n",
-	} {
-		f.Add(seed)
-	}
-	path := f.TempDir() + "/credentials"
-	f.Fuzz(func(t *testing.T, body string) {
-		headers, files, ok := sdkCredentialsFile(t, path, body)
-		if !ok {
-			return
-		}
+	}, func(t *testing.T, path, body string, headers []sectionHeader, files func(*awsconfig.LoadSharedConfigOptions)) {
 		cfg, err := awsconfig.LoadSharedConfigProfile(context.Background(), "keys", files)
 		if err != nil {
 			return
@@ -67,6 +59,22 @@ func FuzzKeyLine(f *testing.F) {
 			if !inKeys {
 				t.Fatalf("%s named at line %d, %q, not in section [keys] (%s)", k.key, n, line, fmt.Sprint(headers))
 			}
+		}
+	})
+}
+
+// fuzzSDKCredentialsFile fuzzes the credentials files seeds start, each
+// the scanner does not refuse written to one file (sdkCredentialsFile)
+// and handed to check: path, the body, its sections as the scanner finds
+// them and the option that makes the SDK read it.
+func fuzzSDKCredentialsFile(f *testing.F, seeds []string, check func(t *testing.T, path, body string, headers []sectionHeader, files func(*awsconfig.LoadSharedConfigOptions))) {
+	for _, seed := range seeds {
+		f.Add(seed)
+	}
+	path := f.TempDir() + "/credentials"
+	f.Fuzz(func(t *testing.T, body string) {
+		if headers, files, ok := sdkCredentialsFile(t, path, body); ok {
+			check(t, path, body, headers, files)
 		}
 	})
 }
