@@ -50,7 +50,8 @@
 // writes "=" and "'", the backslash doubled by quoting; with any of them
 // written as an HTML or XML character reference, &#38; &#x26; &amp;; in
 // base64 inside
-// the base64 of a longer text, for secrets of 8 bytes or more) in error
+// the base64 of a longer text, and in the hex and base64 of its UTF-16
+// bytes, for secrets of 8 bytes or more) in error
 // bodies, error texts and log lines, and so are the credentials of the
 // proxy a Poster's client sends a request through (the user information
 // of HTTPS_PROXY or HTTP_PROXY), which a proxy's own error answer may

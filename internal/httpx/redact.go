@@ -55,20 +55,21 @@ type Redactor struct {
 // forms are the forms of a Redactor's secrets, ASCII lowercased, longest
 // first: long match anywhere, short as words only (see wordAt); scan
 // finds them all in one pass over a text (see pairScanner); fold are
-// those that may match beyond ASCII case (see foldSpans); fails returns
-// the failure functions of long, for their starts cut short (see
-// cutSpans), built on the first text holding a cut mark.
+// those that may match beyond ASCII case (see foldSpans); cut are the
+// long forms but wideForms', whose starts a value quoted cut short may
+// show, and fails returns their failure functions (see cutSpans), built on
+// the first text holding a cut mark.
 type forms struct {
-	long, short [][]byte
-	scan        formScanner
-	fold        []foldForm
-	fails       func() [][]int32
+	long, short, cut [][]byte
+	scan             formScanner
+	fold             []foldForm
+	fails            func() [][]int32
 }
 
 // NewRedactor returns a Redactor of secrets: of each, the forms it
 // travels in (see travelForms), each with its own encodings.
 func NewRedactor(secrets ...string) *Redactor {
-	var long, short, whole []string
+	var long, short, wide, whole []string
 	for _, secret := range secrets {
 		if len(secret) >= ShortSecret {
 			whole = append(whole, secret)
@@ -82,15 +83,23 @@ func NewRedactor(secrets ...string) *Redactor {
 				long = append(long, secretForms(t)...)
 				long = append(long, base64Cores(t)...)
 				long = append(long, base32Cores(t)...)
+				wide = append(wide, wideForms(t)...)
 			}
 		}
 	}
+	// The hex and base64 of a secret's UTF-16 bytes are ASCII, never
+	// written with K or ſ, and no value quoted cut short starts with them:
+	// they are matched whole on the fast path only, which keeps their
+	// forms (14 for each form a secret travels in, 42 when JSON escapes
+	// it) out of a non-ASCII line's folding and of the check of each cut
+	// mark.
 	long, short = folded(long), folded(short)
-	fs := forms{long: asBytes(long), short: asBytes(short), fold: foldForms(long, short)}
+	fs := forms{short: asBytes(short), cut: asBytes(long), fold: foldForms(long, short)}
+	fs.long = asBytes(folded(append(slices.Clone(long), wide...)))
 	fs.scan = newPairScanner(fs.all(), fs.fold)
 	fs.fails = sync.OnceValue(func() [][]int32 {
-		fails := make([][]int32, len(fs.long))
-		for i, f := range fs.long {
+		fails := make([][]int32, len(fs.cut))
+		for i, f := range fs.cut {
 			fails[i] = kmpFailure(f)
 		}
 		return fails

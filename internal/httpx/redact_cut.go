@@ -18,7 +18,7 @@ func (r *Redactor) cutSpans(spans [][2]int, s string) [][2]int {
 	// may.
 	for i := strings.Index(s, cutMark); i >= 0; {
 		fails := r.fails()
-		for j, f := range r.long {
+		for j, f := range r.cut {
 			if n := prefixEnding(f, fails[j], s[max(0, i-len(f)):i]); i >= ShortSecret && n >= ShortSecret {
 				spans = append(spans, [2]int{i - n, i})
 			}

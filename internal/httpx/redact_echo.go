@@ -3,6 +3,7 @@ package httpx
 import (
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -124,7 +125,7 @@ func (e *echoFinder) build() {
 		hdr := jwtHeader(secret)
 		proj := len(alnum(secret))
 		for _, t := range travelForms(secret) {
-			for _, f := range append(secretForms(t), base64Cores(t)...) {
+			for _, f := range slices.Concat(secretForms(t), base64Cores(t), wideForms(t)) {
 				f = strings.ToLower(withoutSpace(f))
 				n, skip := fragment(f, len(secret), hdr)
 				e.grams.add(f, n, skip)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -96,6 +97,28 @@ func base64Cores(secret string) []string {
 	out := make([]string, 0, 18)
 	for _, form := range jsonForms(secret) {
 		out = encodedCores(out, form, 6, 3, base64.StdEncoding, base64.URLEncoding)
+	}
+	return out
+}
+
+// wideForms returns the forms of secret a server on a stack whose strings
+// are UTF-16 echoes (.NET's Encoding.Unicode, Java's UTF_16LE, the base64
+// PowerShell's -EncodedCommand takes): the hex of its UTF-16 bytes, little-
+// and big-endian, and their base64 inside a longer text at each of the
+// three alignments (see base64Cores), for each of its JSON forms. The
+// UTF-16 bytes themselves need none: a reader's view of a server's text
+// drops their NULs (see cleanText).
+func wideForms(secret string) []string {
+	out := make([]string, 0, 14)
+	for _, form := range jsonForms(secret) {
+		for _, order := range []binary.AppendByteOrder{binary.LittleEndian, binary.BigEndian} {
+			var b []byte
+			for _, u := range utf16.Encode([]rune(form)) {
+				b = order.AppendUint16(b, u)
+			}
+			out = append(out, hex.EncodeToString(b))
+			out = encodedCores(out, string(b), 6, 3, base64.StdEncoding, base64.URLEncoding)
+		}
 	}
 	return out
 }
