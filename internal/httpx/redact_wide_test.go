@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // TestRedactUTF16Encoded: a server on a stack whose strings are UTF-16
@@ -44,7 +45,7 @@ func TestRedactUTF16Encoded(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			line := `{"message":"refused: ` + tc.text + `"}`
 			for how, got := range map[string]string{"Redact": r.Redact(line), "ServerText": r.ServerText(line)} {
-				if got == line || wideShows(got, tok) {
+				if got == line || wideShows(got, tok, 4) {
 					t.Errorf("%s(%q) = %q, want the token hidden", how, line, got)
 				}
 			}
@@ -68,10 +69,34 @@ func wide(s, order string) []byte {
 	return b
 }
 
+// FuzzRedactUTF16: a server echoing any secret of ShortSecret bytes or
+// more in the base64 (either alphabet) or the hex of the UTF-16 bytes of a
+// text holding it, after any prefix, shows it whole to no reader.
+func FuzzRedactUTF16(f *testing.F) {
+	f.Add(`tokWide-7Q9zR2xW/+=%25"é\`, "Bearer ", false, uint8(0))
+	f.Add("QxTOKc7f3aZ1+/=%25", "", true, uint8(1))
+	f.Add("ключ-секрет-1", "key: ", false, uint8(2))
+	f.Fuzz(func(t *testing.T, secret, prefix string, bigEndian bool, how uint8) {
+		if len(secret) < ShortSecret || !utf8.ValidString(secret) || !utf8.ValidString(prefix) || strings.TrimSpace(secret) != secret {
+			t.Skip()
+		}
+		order := map[bool]string{false: "LE", true: "BE"}[bigEndian]
+		text := wide(prefix+secret+`"}`, order)
+		echo := [...]string{base64.StdEncoding.EncodeToString(text), base64.URLEncoding.EncodeToString(text),
+			hex.EncodeToString(text)}[int(how)%3]
+		r := NewRedactor(secret)
+		for how, got := range map[string]string{"Redact": r.Redact("refused: " + echo), "ServerText": r.ServerText("refused: " + echo)} {
+			if wideShows(got, secret, utf8.RuneCountInString(secret)) {
+				t.Errorf("%s: %q shows %q (UTF-16%s)", how, got, secret, order)
+			}
+		}
+	})
+}
+
 // wideShows reports whether a base64 or hex run of s, decoded from any of
 // its first characters and read as UTF-16 of either order from either
-// byte, holds four characters in a row of secret.
-func wideShows(s, secret string) bool {
+// byte, holds n characters in a row of secret.
+func wideShows(s, secret string, n int) bool {
 	var decoded [][]byte
 	for _, run := range wideRun.FindAllString(s, -1) {
 		for off := range min(4, len(run)) {
@@ -90,8 +115,8 @@ func wideShows(s, secret string) bool {
 		for skip := range min(2, len(b)) {
 			for _, order := range []string{"LE", "BE"} {
 				text := unwide(b[skip:], order)
-				for i := 0; i+4 <= len(rs); i++ {
-					if strings.Contains(text, string(rs[i:i+4])) {
+				for i := 0; i+n <= len(rs); i++ {
+					if strings.Contains(text, string(rs[i:i+n])) {
 						return true
 					}
 				}
