@@ -32,8 +32,14 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv, before *laterListing)
 	}
 	superseded := supersededSummary(res)
 	left := ""
-	if others > 0 && e.cfg.backend().URL != "" {
-		left = fmt.Sprintf("; %d left pending for other backends (see the lines above)", others)
+	switch configured := e.cfg.backend().URL != ""; {
+	case configured && others.pending > 0 && others.sending > 0:
+		left = fmt.Sprintf("; %d left pending for other backends, %d of other backends being sent by another process (see the lines above)",
+			others.pending, others.sending)
+	case configured && others.pending > 0:
+		left = fmt.Sprintf("; %d left pending for other backends (see the lines above)", others.pending)
+	case configured && others.sending > 0:
+		left = fmt.Sprintf("; %d of other backends being sent by another process (see the lines above)", others.sending)
 	}
 	if kept.bodies > 0 {
 		left += fmt.Sprintf("; %d left pending for injectkit serve (see %s above)", kept.bodies, plural(kept.lines, "the line", "the lines"))
@@ -89,6 +95,27 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv, before *laterListing)
 		return ee
 	}
 	return nil
+}
+
+// otherLeft counts the bodies of other backends a flush with a
+// --backend-url leaves: pending, or being sent by another live process.
+type otherLeft struct{ pending, sending int }
+
+// readAgain returns before, read while the flush sent, or, when it
+// counts bodies of other backends, the outbox read again as the flush
+// ends: another flush of theirs, run at once, may have taken them
+// meanwhile (sending, or delivered), and the lines name them as they are
+// then. A read that fails keeps before.
+func (e *outboxEnv) readAgain(ctx context.Context, before listing, configured string) listing {
+	pending, _ := before.pendingElsewhere(configured)
+	sending, _ := before.sendingElsewhere(configured)
+	if len(pending) == 0 && len(sending) == 0 {
+		return before
+	}
+	if now, err := e.readListing(ctx); err == nil && now.err == nil {
+		return now
+	}
+	return before
 }
 
 // askedWaitHint says how long the backend asked a flush to wait (the
@@ -215,7 +242,7 @@ func (c profileCounts) total() int { return c[0] + c[1] }
 // `injectkit serve` that keeps them), its results summed (res) and by
 // profile. others counts the pending bodies of other backends, left
 // alone, kept those a daemon with a tenant resends (see serveKept).
-func (e *outboxEnv) flush(c *ucli.Context, o Options, later *laterListing) (res outbox.FlushResult, byProfile profileResults, others int, kept serveLeft, err error) {
+func (e *outboxEnv) flush(c *ucli.Context, o Options, later *laterListing) (res outbox.FlushResult, byProfile profileResults, others otherLeft, kept serveLeft, err error) {
 	configured := e.cfg.backend().URL
 	mine := func(sel func(outbox.Record) bool) func(outbox.Record) bool {
 		return func(r outbox.Record) bool { return sel(r) && sameBackend(r.BaseURL, configured) }
@@ -228,14 +255,15 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options, later *laterListing) (res 
 		// Read before: nothing is sent without a backend.
 		before, _ := later.wait()
 		if before.err != nil {
-			return res, byProfile, 0, serveLeft{}, before.err
+			return res, byProfile, others, serveLeft{}, before.err
 		}
-		left := e.otherBackends(o.Stdout, before, configured)
+		var left profileCounts
+		left, others.sending = e.otherBackends(o.Stdout, before, configured)
 		kept = e.serveKept(o.Stdout, before)
-		if others = left.total(); others > 0 {
+		if others.pending = left.total(); others.pending > 0 {
 			// Nothing can be sent without a backend to send it to: a
 			// flush that sent nothing while bodies wait did not succeed.
-			return outbox.FlushResult{Failed: others}, byProfile, others, kept, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", left)
+			return outbox.FlushResult{Failed: others.pending}, byProfile, others, kept, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", left)
 		}
 	}
 	warnNoToken(e.log, e.cfg.backend())
@@ -265,7 +293,10 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options, later *laterListing) (res 
 		case before.err != nil && interrupted == nil:
 			return res, byProfile, others, kept, before.err
 		case before.err == nil:
-			others = e.otherBackends(o.Stdout, before, configured).total()
+			before = e.readAgain(c.Context, before, configured)
+			var left profileCounts
+			left, others.sending = e.otherBackends(o.Stdout, before, configured)
+			others.pending = left.total()
 			kept = e.serveKept(o.Stdout, before)
 		}
 	}

@@ -33,6 +33,10 @@ type listing struct {
 	// order of their first record.
 	kept []keptCount
 	err  error
+	// busy reports a record another live process is sending (the
+	// outbox's Busy): another flush's, say, counted apart from the
+	// pending bodies it would deliver, or leave pending, itself.
+	busy func(outbox.Record) bool
 }
 
 // baseCount counts the records of one backend.
@@ -43,6 +47,9 @@ type baseCount struct {
 	// first is the rank of its first pending body a flush sends (see
 	// add); 0 when none is.
 	first int
+	// sending counts its pending bodies a flush sends that another live
+	// process was sending as they were read, by profile.
+	sending profileCounts
 }
 
 // keptCount counts the pending terminal callbacks a daemon keeps for one
@@ -62,20 +69,51 @@ func (l *listing) add(r outbox.Record, seen *int) {
 	if r.State != outbox.Pending {
 		return
 	}
+	if flushes(r) && l.busy != nil && l.busy(r) {
+		b.sending[profileIndex(r)]++
+		return
+	}
 	if flushes(r) {
 		if b.pending.total() == 0 {
 			*seen++
 			b.first = *seen
 		}
-		if callbackRecord(r) {
-			b.pending[0]++
-		} else {
-			b.pending[1]++ // an openaev terminal callback body
-		}
+		b.pending[profileIndex(r)]++
 	}
 	if tenant, ok := openaev.Tenant(r); ok {
 		l.keep(httpx.StripCredentials(r.BaseURL), tenant, r.InjectorID)
 	}
+}
+
+// profileIndex is the index of r's profile in a profileCounts: 0 for a
+// callback body, 1 for an openaev terminal callback body.
+func profileIndex(r outbox.Record) int {
+	if callbackRecord(r) {
+		return 0
+	}
+	return 1
+}
+
+// sendingElsewhere returns, for each backend but configured (credentials
+// stripped), its bodies another live process was sending, by profile, in
+// the order of the backends' first records; backends with none are left
+// out.
+func (l listing) sendingElsewhere(configured string) (order []string, counts map[string]profileCounts) {
+	counts = map[string]profileCounts{}
+	for _, b := range l.bases {
+		if b.sending.total() == 0 || sameBackend(b.base, configured) {
+			continue
+		}
+		base := httpx.StripCredentials(b.base)
+		c, ok := counts[base]
+		if !ok {
+			order = append(order, base)
+		}
+		c[0] += b.sending[0]
+		c[1] += b.sending[1]
+		counts[base] = c
+	}
+	return order, counts
 }
 
 // base returns the count of the records of base, a new one if none was
@@ -204,7 +242,7 @@ func (e *outboxEnv) flushCommand(c *ucli.Context, o Options) error {
 // nothing sent (a flush of a million bodies read them all for a minute
 // before the interrupt was seen).
 func (e *outboxEnv) readListing(ctx context.Context) (listing, error) {
-	var l listing
+	l := listing{busy: e.store.Busy}
 	seen := 0
 	err := e.store.Walk(ctx, func(r outbox.Record) error {
 		l.add(r, &seen)

@@ -69,18 +69,34 @@ func backendKey(s string) string {
 
 // otherBackends writes one line per backend whose pending bodies before
 // counted this flush leaves alone, and returns how many bodies that is, by
-// profile (each line counts them so: see profileCounts).
-func (e *outboxEnv) otherBackends(w io.Writer, before listing, configured string) profileCounts {
-	order, left := before.pendingElsewhere(configured)
+// profile (each line counts them so: see profileCounts); then one line
+// per backend whose bodies another live process was sending (another
+// flush of that backend, say), which it counts in sending: they are not
+// left pending, nor for a flush by hand.
+func (e *outboxEnv) otherBackends(w io.Writer, before listing, configured string) (left profileCounts, sending int) {
+	order, pending := before.pendingElsewhere(configured)
 	why := e.notTheBackend(configured)
-	var n profileCounts
 	for _, base := range order {
-		n[0] += left[base][0]
-		n[1] += left[base][1]
+		left[0] += pending[base][0]
+		left[1] += pending[base][1]
 		fmt.Fprintf(w, "%s for %s left pending: %s (flush it with --backend-url %s and its token, given by %s)\n",
-			left[base], base, why, base, tokenSources)
+			pending[base], base, why, base, tokenSources)
 	}
-	return n
+	order, busy := before.sendingElsewhere(configured)
+	for _, base := range order {
+		sending += busy[base].total()
+		fmt.Fprintf(w, "%s for %s being sent by another process (%s): that process delivers %s, or leaves %s pending\n",
+			busy[base], base, why, them(busy[base].total()), them(busy[base].total()))
+	}
+	return left, sending
+}
+
+// them is "it" for one body, "them" for several.
+func them(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // serveKept writes one line to w for each platform, tenant and injector
