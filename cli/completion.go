@@ -68,7 +68,7 @@ const shells = "bash zsh fish"
 func completionCommand(o Options) *ucli.Command {
 	cmd := command("completion", "bash|zsh|fish", "print the shell completion script of bash, zsh or fish",
 		"Writes to stdout a script completing the commands, their flags and the injector names.",
-		"Load it from the shell's startup file or its completion directory (see EXAMPLES).")
+		"Load it from the shell's startup file or its completion directory (see EXAMPLES).", "", completionExitHelp)
 	cmd.Action = func(c *ucli.Context) error {
 		if c.NArg() != 1 {
 			return argsError(c, o, c.Command.Name, "one shell, "+orList(strings.Fields(shells)))

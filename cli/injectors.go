@@ -31,7 +31,7 @@ func injectorsCommand(o Options) *ucli.Command {
 		"Without a name, lists each injector with its category, description and params, wrapped to",
 		"$COLUMNS columns (else 100). With one, shows its params (--param KEY=VALUE) with their types",
 		"and defaults, and its settings (config file key or environment variable) with their defaults",
-		"and the value the configuration gives them; a secret setting only says whether it is set.")
+		"and the value the configuration gives them; a secret setting only says whether it is set.", "", injectorsExitHelp)
 	cmd.Flags = withShort(flagsOf(o.name(), reflect.TypeFor[injectorsConfig](), nil), "output", "o")
 	cmd.Action = func(c *ucli.Context) error {
 		if c.NArg() > 1 {

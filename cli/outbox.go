@@ -307,12 +307,12 @@ func outboxCommand(o Options) *ucli.Command {
 			"once the backend answered 2xx. Bodies whose retries ran out are pending; bodies the\n" +
 			"backend rejected for good (a 4xx other than 401, 403, 407, 408, 409 and 429, a 501 or 505) are dead and\n" +
 			"never resent unless retry-dead is asked; a token refused (401, 403) leaves them pending, for a\n" +
-			"flush with the right one. A resend uses the token of the configuration: none is stored.",
+			"flush with the right one. A resend uses the token of the configuration: none is stored.\n\n" + outboxExitHelp,
 		Subcommands: []*ucli.Command{
 			{
 				Name:        "list",
 				Usage:       "list pending and dead bodies",
-				Description: listDescription,
+				Description: listDescription + "\n\n" + listExitHelp,
 				Flags:       outboxFlags(o, list, ""),
 				Action:      action("list", list, func(c *ucli.Context, e *outboxEnv) error { return listOutbox(c, o, e) }),
 			},
@@ -337,10 +337,11 @@ func outboxCommand(o Options) *ucli.Command {
 				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error { return e.flushCommand(c, o) }),
 			},
 			{
-				Name:      "drop",
-				Usage:     "delete a body, pending or dead, without sending it (not one a live process is sending), the record of an incomplete send, or that of a run that ended unfinished (its id: run-N)",
-				ArgsUsage: "<id>",
-				Flags:     outboxFlags(o, drop, ""),
+				Name:        "drop",
+				Usage:       "delete a body, pending or dead, without sending it (not one a live process is sending), the record of an incomplete send, or that of a run that ended unfinished (its id: run-N)",
+				ArgsUsage:   "<id>",
+				Description: dropExitHelp,
+				Flags:       outboxFlags(o, drop, ""),
 				Action: action("drop", drop, func(c *ucli.Context, e *outboxEnv) error {
 					if dropSelected(e.cfg) {
 						return dropMany(c, o, e) // every body of a backend, or stored before a date
@@ -364,10 +365,11 @@ func outboxCommand(o Options) *ucli.Command {
 				}),
 			},
 			{
-				Name:   "compact",
-				Usage:  "copy what the outbox holds into a new file that replaces it: the bodies delivered or dropped, readable in its free pages until then, are no longer in it",
-				Flags:  outboxFlags(o, &outboxCompactConfig{}, ""),
-				Action: action("compact", &outboxCompactConfig{}, func(c *ucli.Context, e *outboxEnv) error { return compactOutbox(o, e) }),
+				Name:        "compact",
+				Usage:       "copy what the outbox holds into a new file that replaces it: the bodies delivered or dropped, readable in its free pages until then, are no longer in it",
+				Description: compactExitHelp,
+				Flags:       outboxFlags(o, &outboxCompactConfig{}, ""),
+				Action:      action("compact", &outboxCompactConfig{}, func(c *ucli.Context, e *outboxEnv) error { return compactOutbox(o, e) }),
 			},
 			{
 				Name:      "retry-dead",

@@ -40,8 +40,9 @@ func (o Options) versionInfo() versionInfo {
 
 func versionCommand(o Options) *ucli.Command {
 	return &ucli.Command{
-		Name:  "version",
-		Usage: "print the version, the commit and the Go version it was built from",
+		Name:        "version",
+		Usage:       "print the version, the commit and the Go version it was built from",
+		Description: versionExitHelp,
 		// No --config: the version never depends on a config file.
 		Flags: withShort(flagsOf(o.name(), reflect.TypeFor[versionConfig](), nil)[1:], "output", "o"),
 		Action: func(c *ucli.Context) error {
