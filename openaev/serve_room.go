@@ -111,6 +111,26 @@ type reservation struct {
 // Sized hook to end it once its result is stored.
 type reservationKey struct{}
 
+// Sized records the bytes of a result about to be stored (an
+// outbox.Deliverer's Sized hook): the room reserved for each run is at
+// least that of the largest result so far. Once the result is stored, the
+// room ctx's run reserved ends (see reserve), and, for an inject that ran
+// (outbox.DeliveringReport), serve.Stored acknowledges its message: a
+// daemon killed while it posts the result leaves no message for another
+// daemon to run again. A refused inject's message is rejected as before.
+func (h *Handler) Sized(ctx context.Context, size int64) (stored func()) {
+	h.sized(size)
+	end := reservationOf(ctx)
+	return func() {
+		if end != nil {
+			end()
+		}
+		if outbox.DeliveringReport(ctx) {
+			serve.Stored(ctx)
+		}
+	}
+}
+
 // reservationOf returns the end of the reservation of ctx's run, or nil.
 func reservationOf(ctx context.Context) func() {
 	r, _ := ctx.Value(reservationKey{}).(*reservation)

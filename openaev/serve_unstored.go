@@ -65,16 +65,6 @@ func askedWait(err error, backoff, most time.Duration) time.Duration {
 	return backoff
 }
 
-// Sized records the bytes of a result about to be stored (an
-// outbox.Deliverer's Sized hook): the room reserved for each run is at
-// least that of the largest result so far. It returns the end of the
-// room ctx's run reserved, for the Deliverer to call once the result is
-// stored: its bytes are then the outbox's (see reserve).
-func (h *Handler) Sized(ctx context.Context, size int64) (stored func()) {
-	h.sized(size)
-	return reservationOf(ctx)
-}
-
 // unstored handles the result of an inject that ran and that the outbox
 // failed to store (err: an *outbox.UnstoredError, or a
 // *outbox.HeldByOlderError, in the window between the check before the

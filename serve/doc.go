@@ -2,8 +2,9 @@
 // platform and repeats the registration as a heartbeat, consumes the queue
 // the registration names from a RabbitMQ broker with a bounded pool of
 // workers, acknowledges a message only once its Handler reports that the
-// terminal result was delivered, reconnects with backoff when the broker is
-// lost, shuts down gracefully, and serves /healthz and Prometheus /metrics.
+// terminal result was delivered or stored (see Stored), reconnects with
+// backoff when the broker is lost, shuts down gracefully, and serves
+// /healthz and Prometheus /metrics.
 //
 // The package knows nothing of a platform's wire format: a Registrar says
 // where to consume and a Handler processes one message body. The daemon
@@ -121,6 +122,14 @@
 // Workers + DeliverySlots, so a message may wait in the daemon for a
 // worker; the daemon watches its connection, the pauses and the shutdown
 // meanwhile, as when it waits for a message.
+//
+// A Handler that stores its result for a later delivery (an outbox) calls
+// Stored once it is stored: the message is acknowledged then, while the
+// Handler still posts the result, which may take minutes while the
+// platform is down; a daemon killed meanwhile leaves the result in its
+// outbox and no message for the broker to give another daemon, which
+// would run the inject again. What the Handler returns afterwards settles
+// nothing more.
 //
 // The broker is reached with TLS when the registration says so (use_ssl):
 // BrokerTLS builds the tls.Config of a private CA, a client certificate,

@@ -55,6 +55,8 @@ type job struct {
 	// and stays set: the shutdown then does not say it is being stored.
 	held atomic.Bool
 	fate fate // the result's: delivered, or dropped once requeued (fate.go)
+	// stored is set once the message was acknowledged, its result stored (see Stored).
+	stored atomic.Pointer[storedAck]
 	// ended is closed once its worker is done with it, the message
 	// settled (see start); nil for a job no worker runs.
 	ended chan struct{}
@@ -272,6 +274,9 @@ func (r *runner) handle(j *job) (err error) {
 func (r *runner) finish(j *job, err error) (again bool) {
 	if j.base == nil { // a job its worker did not name (tests)
 		j.named(j.name(), r.log)
+	}
+	if sa := j.stored.Load(); sa != nil {
+		return r.finishStored(j, err, sa.err)
 	}
 	var ue *UnauthorizedError
 	var pe *PauseError

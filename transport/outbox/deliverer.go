@@ -159,7 +159,7 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 	if err != nil {
 		return err
 	}
-	return d.sendOrUnstored(ctx, b)
+	return d.sendOrUnstored(context.WithValue(ctx, reportKey{}, true), b)
 }
 
 // Delivers names what the profile delivers (runtime.DeliveryOf).

@@ -14,7 +14,8 @@ import (
 // delivery's size with its context before its bodies are stored, its
 // stored func is called once, when they all are (the outbox counts their
 // bytes by then, for a caller that reserved room for them to end that
-// reservation), and not at all when the outbox refuses them.
+// reservation), and not at all when the outbox refuses them. Its context
+// says a report is delivered (DeliveringReport), not a rejection.
 func TestDelivererSizedStoredOnceStored(t *testing.T) {
 	type ctxKey struct{}
 	for _, tc := range []struct {
@@ -38,6 +39,9 @@ func TestDelivererSizedStoredOnceStored(t *testing.T) {
 					size = n
 					if ctx.Value(ctxKey{}) != "run" {
 						t.Error("Sized not told the delivery's context")
+					}
+					if !outbox.DeliveringReport(ctx) {
+						t.Error("Sized's context not marked a report's delivery (DeliveringReport)")
 					}
 					return func() {
 						calls++
