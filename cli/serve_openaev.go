@@ -27,7 +27,8 @@ var _ runtime.Observer = metricsObserver{}
 // and execution and delivery durations from the runtime, which times every
 // inject, and says at WARN which runs failed, with the message's delivery
 // (the report's LogFields) and the run's duration: the runtime's
-// "executed" line is INFO, one among many of a daemon's.
+// "executed" line is DEBUG in a daemon, and its "delivered" line INFO,
+// one among many.
 type metricsObserver struct {
 	m      *serve.Metrics
 	log    *zap.Logger         // nil: no WARN
