@@ -121,8 +121,8 @@ func TestRegisterWithIconAndTenant(t *testing.T) {
 	if call.Tenant != "tenant-7" || call.Path != "/api/injectors" {
 		t.Errorf("tenant %q path %q", call.Tenant, call.Path)
 	}
-	if !bytes.Equal(call.Icon, icon) || call.IconType != "image/png" {
-		t.Errorf("icon %q (%s)", call.Icon, call.IconType)
+	if !bytes.Equal(call.Icon, icon) || call.IconType != "image/png" || !call.IconStored {
+		t.Errorf("icon %q (%s), stored by the platform: %v", call.Icon, call.IconType, call.IconStored)
 	}
 	if call.Body["injector_name"] != "injectkit" || call.Body["injector_type"] != "injectkit" {
 		t.Errorf("defaults not applied: %v %v", call.Body["injector_name"], call.Body["injector_type"])

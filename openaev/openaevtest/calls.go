@@ -57,10 +57,12 @@ type Call struct {
 	// number is a float64, or its text (json.Number) when a float64
 	// cannot hold it (1e400).
 	Body map[string]any
-	// Icon and IconType are a registration's icon part, as sent (the
-	// platform stores it only when IconType is image/png).
-	Icon     []byte
-	IconType string
+	// Icon and IconType are a registration's icon part, as sent;
+	// IconStored says whether the platform stored it (icon.go).
+	Icon       []byte
+	IconType   string
+	IconStored bool
+	iconPart   bool // the icon part is a file (isFilePart)
 	// Status is the HTTP status the platform answered.
 	Status int
 	// Outcome is Processed or Dropped for a callback answered 2xx (Queued

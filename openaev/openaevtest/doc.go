@@ -29,7 +29,7 @@
 //     GET /api/settings/public (PublicPlatformSettings: no
 //     platform_version, "enabled_dev_features") needs no right and no token (skipRBAC, permitAll).
 //  2. Registration (POST /api/injectors, multipart, JSON part "input", optional
-//     part "icon", stored only when typed image/png, any other skipped) binds
+//     part "icon", stored only when a file part, with a filename, typed image/png (icon.go)) binds
 //     the input (contracts.go): injector_id, injector_name and injector_type
 //     are Strings (a number kept as written: injector_id 1.50 names the queue
 //     openaev_injector_1.50) and must not be blank (@NotBlank, Java's trim:

@@ -1,8 +1,11 @@
 package openaevtest_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"testing"
 
@@ -31,6 +34,13 @@ func TestIconObjectName(t *testing.T) {
 		{"251 bytes, a PNG icon", fits, icon, "image/png", http.StatusOK},
 		{"255 four-byte characters, no icon", wide, nil, "", http.StatusOK},
 		{"255 four-byte characters, an icon not stored", wide, icon, "application/octet-stream", http.StatusOK},
+		// A part without a file name is a form parameter to Spring, no
+		// MultipartFile: @RequestPart("icon") Optional<MultipartFile> is
+		// empty, nothing uploaded (StandardMultipartHttpServletRequest
+		// keeps as files only parts whose Content-Disposition has a
+		// filename, an empty one included).
+		{"255 four-byte characters, a PNG icon part without a file name", wide, icon, "image/png;nofile", http.StatusOK},
+		{"251 bytes, a PNG icon part of an empty file name", fits, icon, "image/png;emptyname", http.StatusOK},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, token)
@@ -39,9 +49,20 @@ func TestIconObjectName(t *testing.T) {
 			b, _ := json.Marshal(map[string]any{"injector_id": "inj-1", "injector_name": "scanners", "injector_type": tt.typ,
 				"injector_contracts": []any{entry}})
 			body, ct := multipartBody(t, string(b), "application/json", tt.icon, tt.iconType)
+			iconType, filename, _ := strings.Cut(tt.iconType, ";")
+			switch filename {
+			case "nofile":
+				body, ct = iconPartBody(t, string(b), tt.icon, iconType, "")
+			case "emptyname":
+				body, ct = iconPartBody(t, string(b), tt.icon, iconType, `; filename=""`)
+			}
 			st, reply := post(t, p, "/api/injectors", token, ct, body)
 			if st != tt.want {
 				t.Fatalf("status %d (%v), want %d", st, reply, tt.want)
+			}
+			regs := p.Registrations()
+			if stored := tt.icon != nil && iconType == "image/png" && filename != "nofile" && st == http.StatusOK; regs[0].IconStored != stored {
+				t.Errorf("icon stored: %v, want %v", regs[0].IconStored, stored)
 			}
 			stored, _ := get(t, p, "/api/injector_contracts/c-1")
 			if (stored == http.StatusOK) != (tt.want == http.StatusOK) {
@@ -49,4 +70,27 @@ func TestIconObjectName(t *testing.T) {
 			}
 		})
 	}
+}
+
+// iconPartBody is a registration's multipart body whose icon part's
+// Content-Disposition ends with filename as given ("" for none).
+func iconPartBody(t testing.TB, input string, icon []byte, iconType, filename string) ([]byte, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, part := range []struct {
+		header textproto.MIMEHeader
+		body   []byte
+	}{
+		{textproto.MIMEHeader{"Content-Disposition": {`form-data; name="input"`}, "Content-Type": {"application/json"}}, []byte(input)},
+		{textproto.MIMEHeader{"Content-Disposition": {`form-data; name="icon"` + filename}, "Content-Type": {iconType}}, icon},
+	} {
+		w, err := mw.CreatePart(part.header)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write(part.body)
+	}
+	_ = mw.Close()
+	return buf.Bytes(), mw.FormDataContentType()
 }

@@ -65,7 +65,7 @@ func (p *Platform) readRegistration(r *http.Request, c *Call) string {
 	if err != nil {
 		return "not multipart/form-data: " + err.Error()
 	}
-	sawInput := false
+	sawInput, iconFile := false, false
 	postSize := 0
 	for {
 		part, err := mr.NextPart()
@@ -76,7 +76,8 @@ func (p *Platform) readRegistration(r *http.Request, c *Call) string {
 			return "malformed multipart body: " + err.Error()
 		}
 		b, _ := io.ReadAll(io.LimitReader(part, 16<<20))
-		if part.FileName() == "" {
+		file := isFilePart(part)
+		if !file {
 			if postSize += len(part.FormName()) + 1 + len(b) + 1; postSize > MaxFormPostSize {
 				return errFormTooLarge
 			}
@@ -94,14 +95,16 @@ func (p *Platform) readRegistration(r *http.Request, c *Call) string {
 			_ = json.Unmarshal(b, &c.Body)
 		case "icon":
 			// Any type is taken; the platform stores the icon only when
-			// the part says image/png, and skips any other silently
-			// (InjectorService.java:198).
+			// the part is a file typed image/png, and skips any other
+			// silently (icon.go).
 			c.Icon, c.IconType = b, part.Header.Get("Content-Type")
+			iconFile = file
 		}
 	}
 	if !sawInput {
 		return "no input part"
 	}
+	c.iconPart = iconFile && c.Icon != nil
 	return ""
 }
 
@@ -178,10 +181,13 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		c.Reason = "the token's user lacks CREATE on INJECTOR"
 		return http.StatusForbidden, jsonType, p.bootError(http.StatusForbidden, "Forbidden", r.URL.Path)
 	}
-	if reason := iconObjectRefusal(c.Icon, c.IconType, names["injector_type"]); reason != "" {
+	if reason := iconObjectRefusal(c.iconPart, c.IconType, names["injector_type"]); reason != "" {
 		c.Reason = reason
 		return fail(http.StatusInternalServerError, c.Reason)
 	}
+	// Uploaded first of all, outside the registration's transaction: kept
+	// whatever the handler fails on next.
+	c.IconStored = c.iconPart && c.IconType == iconType
 	// The handler declares the injector's queue first
 	// (InjectorService.java:202, RabbitmqService.registerQueue), then
 	// stores the injector and its contracts.
