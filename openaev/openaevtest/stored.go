@@ -45,16 +45,17 @@ import (
 // StoredContract is what the platform stores of a registered contract.
 type StoredContract struct {
 	// Labels are contract_labels, each value's text ("" for null).
-	Labels map[string]string
+	Labels map[string]string `json:"labels"`
 	// Platforms are the PLATFORM_TYPE names of contract_platforms.
-	Platforms []string
+	Platforms []string `json:"platforms"`
 	// AttackPatterns are the external ids, as the platform holds them, of
 	// the attack patterns it holds that the input names, sorted.
-	AttackPatterns []string
+	AttackPatterns []string `json:"attack_patterns"`
 	// Domains are the names of the contract's domains, sorted.
-	Domains []string
+	Domains []string `json:"domains"`
 	// Manual is contract_manual; AtomicTesting is is_atomic_testing.
-	Manual, AtomicTesting bool
+	Manual        bool `json:"manual"`
+	AtomicTesting bool `json:"atomic_testing"`
 }
 
 // toClassify is the preset domain the platform gives a contract left

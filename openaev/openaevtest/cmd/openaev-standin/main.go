@@ -145,7 +145,9 @@
 // the same server, read-only: GET /injects lists the injects it knows,
 // GET /injects/{id} gives one's status, traces, findings rows (with the
 // assets the stand-in holds that they name), callbacks by kind and outcome, and the signatures stored per
-// agent, asset or asset group, each stored how often (openaevtest.Held).
+// agent, asset or asset group, each stored how often (openaevtest.Held). GET /contracts/{id} gives what it
+// stores of a registered contract (openaevtest.StoredContract: its platforms, domains, and the attack
+// patterns it holds, -attack-patterns, that the contract names; any other is dropped, as the platform drops it).
 package main
 
 import (
@@ -251,6 +253,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if b != nil {
 		p.SetBroker(b.reply())
 	}
+	p.AddAttackPatterns(s.attackPatterns...)
 	if len(manifests) > 0 {
 		if err := register(ctx, p.URL, s.token, manifests); err != nil {
 			return err

@@ -34,6 +34,9 @@ type settings struct {
 	// tenants is -tenants, when given (nil: the token's user a member of
 	// every tenant).
 	tenants []string
+	// attackPatterns are -attack-patterns, the external ids of the attack
+	// patterns the platform holds.
+	attackPatterns []string
 }
 
 func parse(args []string, stderr io.Writer) (settings, error) {
@@ -77,6 +80,12 @@ Flags:
 	fs.DurationVar(&s.pendingThreshold, "pending-threshold", openaevtest.DefaultPendingThreshold,
 		"the platform's inject.execution.threshold.minutes: every minute, an inject left PENDING for longer since its dispatch "+
 			"(its creation, or its publish) is finalized without a result, ERROR, as 2.4.0's pending sweep does; 0: no sweep")
+	fs.Func("attack-patterns", "the external ids of the attack patterns the platform holds, as after its ATT&CK import "+
+		"(repeatable, or comma-separated): a registered contract keeps only those it names, case aside; "+
+		"default none, a fresh platform's (GET STATS_URL/contracts/ID says what a contract kept)", func(v string) error {
+		s.attackPatterns = append(s.attackPatterns, splitList(v)...)
+		return nil
+	})
 	fs.Func("inject", "an inject to create (repeatable, or comma-separated)", func(v string) error {
 		s.injects = append(s.injects, splitList(v)...)
 		return nil

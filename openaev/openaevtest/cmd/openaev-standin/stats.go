@@ -15,9 +15,10 @@ import (
 // and the publication of an inject's message.
 
 // serveStats serves GET /stats (the stats from call base on), GET
-// /injects (the ids of the injects the platform knows) and GET
+// /injects (the ids of the injects the platform knows), GET
 // /injects/{id} (what it holds for one, openaevtest.Held; 404 for an
-// inject it does not know) on a loopback port, and writes its URL to
+// inject it does not know) and GET /contracts/{id} (what it stores of a
+// registered contract, openaevtest.StoredContract) on a loopback port, and writes its URL to
 // file. Those routes only read; POST /injects/{id}/publish puts the
 // platform's message for an inject on the broker b (publishRoute), and
 // POST /injects/{id}/message answers it without a broker (messageRoute),
@@ -37,6 +38,14 @@ func serveStats(p *openaevtest.Platform, base int, file string, b *broker, group
 			return
 		}
 		writeJSON(w, h)
+	})
+	mux.HandleFunc("GET /contracts/{id}", func(w http.ResponseWriter, r *http.Request) {
+		c, ok := p.Contract(r.PathValue("id"))
+		if !ok {
+			http.Error(w, "no contract "+strconv.Quote(r.PathValue("id")), http.StatusNotFound)
+			return
+		}
+		writeJSON(w, c)
 	})
 	mux.HandleFunc("POST /injects/{id}/publish", publishRoute(p, b, groups))
 	mux.HandleFunc("POST /injects/{id}/message", messageRoute(p, groups))
