@@ -99,18 +99,28 @@ func profileIndex(r outbox.Record) int {
 // the order of the backends' first records; backends with none are left
 // out.
 func (l listing) sendingElsewhere(configured string) (order []string, counts map[string]profileCounts) {
-	counts = map[string]profileCounts{}
+	var some []*baseCount
 	for _, b := range l.bases {
-		if b.sending.total() == 0 || sameBackend(b.base, configured) {
-			continue
+		if b.sending.total() > 0 && !sameBackend(b.base, configured) {
+			some = append(some, b)
 		}
+	}
+	return byBase(some, func(b *baseCount) profileCounts { return b.sending })
+}
+
+// byBase sums count of each of bases by backend, credentials stripped,
+// in the order of bases.
+func byBase(bases []*baseCount, count func(*baseCount) profileCounts) (order []string, counts map[string]profileCounts) {
+	counts = map[string]profileCounts{}
+	for _, b := range bases {
 		base := httpx.StripCredentials(b.base)
 		c, ok := counts[base]
 		if !ok {
 			order = append(order, base)
 		}
-		c[0] += b.sending[0]
-		c[1] += b.sending[1]
+		n := count(b)
+		c[0] += n[0]
+		c[1] += n[1]
 		counts[base] = c
 	}
 	return order, counts
@@ -163,18 +173,7 @@ func (l listing) pendingElsewhere(configured string) (order []string, counts map
 	}
 	// By the rank of their first body, as the records were walked.
 	slices.SortFunc(sorted, func(a, b *baseCount) int { return cmp.Compare(a.first, b.first) })
-	counts = map[string]profileCounts{}
-	for _, b := range sorted {
-		base := httpx.StripCredentials(b.base)
-		c, ok := counts[base]
-		if !ok {
-			order = append(order, base)
-		}
-		c[0] += b.pending[0]
-		c[1] += b.pending[1]
-		counts[base] = c
-	}
-	return order, counts
+	return byBase(sorted, func(b *baseCount) profileCounts { return b.pending })
 }
 
 // laterListing is a flush's listing, read while it sends (see

@@ -84,19 +84,12 @@ func (e *outboxEnv) otherBackends(w io.Writer, before listing, configured string
 	}
 	order, busy := before.sendingElsewhere(configured)
 	for _, base := range order {
-		sending += busy[base].total()
+		n := busy[base].total()
+		sending += n
 		fmt.Fprintf(w, "%s for %s being sent by another process (%s): that process delivers %s, or leaves %s pending\n",
-			busy[base], base, why, them(busy[base].total()), them(busy[base].total()))
+			busy[base], base, why, plural(n, "it", "them"), plural(n, "it", "them"))
 	}
 	return left, sending
-}
-
-// them is "it" for one body, "them" for several.
-func them(n int) string {
-	if n == 1 {
-		return "it"
-	}
-	return "them"
 }
 
 // serveKept writes one line to w for each platform, tenant and injector
