@@ -141,7 +141,10 @@ const exitHelp = `EXIT CODES:
       more is posted and every body not delivered is kept in the outbox (stored first if it was
       not; one line counts them), or without an outbox printed to stderr; a third exits at once
    serve exits 0, 1, 2, or 130 on a second signal while it stops: an inject's outcome, whatever it
-   is, never changes its exit code`
+   is, never changes its exit code
+   SIGQUIT (Ctrl-\) is left to the Go runtime, for a process that seems stuck: the stacks of every
+      goroutine on stderr (functions and addresses, no values: no token, target or body), then exit 2
+      at once, as a kill: nothing more is sent or stored; what the outbox holds, a flush (or serve) resends`
 
 // NewApp returns the injectkit application.
 func NewApp(o Options) *ucli.App {

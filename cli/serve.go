@@ -36,6 +36,9 @@ func serveExitHelp() string {
         CA, broker certificate or key; a FIFO included): nothing started, nothing was sent
    An inject's outcome (failed, timeout) goes to the platform in its terminal callback and never
    changes the exit code (run's code 3 does not apply to serve).
+   SIGQUIT (Ctrl-\) is left to the Go runtime, for a daemon that seems stuck: the stacks of every
+      goroutine on stderr (functions and addresses, no values: no token or inject), then exit 2 at once,
+      as a kill: the injects in flight, unacknowledged, go back to the queue; the outbox keeps what it held.
    An inject whose run ends the process (a panic in a goroutine its injector started: exit 2, from
    the Go runtime) is run again once serve is restarted; with the outbox, once its runs ended the
    process ` + strconv.Itoa(openaev.MaxUnfinishedRuns) + ` times (openaev.MaxUnfinishedRuns), it is not run again: it gets its terminal ERROR.`
