@@ -31,22 +31,8 @@ func serveStats(p *openaevtest.Platform, base int, file string, b *broker, group
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, p.StatsFrom(base)) })
 	mux.HandleFunc("GET /injects", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, p.Injects()) })
-	mux.HandleFunc("GET /injects/{id}", func(w http.ResponseWriter, r *http.Request) {
-		h, ok := p.Held(r.PathValue("id"))
-		if !ok {
-			http.Error(w, "no inject "+strconv.Quote(r.PathValue("id")), http.StatusNotFound)
-			return
-		}
-		writeJSON(w, h)
-	})
-	mux.HandleFunc("GET /contracts/{id}", func(w http.ResponseWriter, r *http.Request) {
-		c, ok := p.Contract(r.PathValue("id"))
-		if !ok {
-			http.Error(w, "no contract "+strconv.Quote(r.PathValue("id")), http.StatusNotFound)
-			return
-		}
-		writeJSON(w, c)
-	})
+	mux.HandleFunc("GET /injects/{id}", byID("inject", p.Held))
+	mux.HandleFunc("GET /contracts/{id}", byID("contract", p.Contract))
 	mux.HandleFunc("POST /injects/{id}/publish", publishRoute(p, b, groups))
 	mux.HandleFunc("POST /injects/{id}/message", messageRoute(p, groups))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -56,6 +42,19 @@ func serveStats(p *openaevtest.Platform, base int, file string, b *broker, group
 		return nil, err
 	}
 	return func() { srv.Close() }, nil
+}
+
+// byID answers what find gives for the path's {id}, a 404 naming the
+// kind when it gives none.
+func byID[T any](kind string, find func(id string) (T, bool)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, ok := find(r.PathValue("id"))
+		if !ok {
+			http.Error(w, "no "+kind+" "+strconv.Quote(r.PathValue("id")), http.StatusNotFound)
+			return
+		}
+		writeJSON(w, v)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
