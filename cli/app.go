@@ -120,7 +120,7 @@ const exitHelp = `EXIT CODES:
       acknowledged, or asset groups whose members the platform failed to list (5xx, 429, unreachable):
       the inject did not run, nothing was stored (a hint line says so), or a token the platform
       refuses (401) at its first answer: one line says so, nothing ran, was sent or stored; for every command, a stdout
-      that could not be written (a full disk, or closed: >&-; for a run without a backend URL, a
+      that could not be written (a full disk; for a run without a backend URL, a
       pipe closed early too) when it was the command's output: one line on stderr says so (a run with a backend URL,
       outbox flush, retry-dead and drop keep their code: stdout only reported what they sent); any
       other stdout whose reader stops early (| head -n 1) drops the rest: its own code, nothing said

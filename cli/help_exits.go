@@ -7,7 +7,7 @@ package cli
 
 const injectorsExitHelp = `EXIT CODES:
    0  the injectors (or the one named) were shown
-   1  stdout could not be written (a full disk, or closed: >&-): one line on stderr says so; a reader that
+   1  stdout could not be written (a full disk): one line on stderr says so; a reader that
       stops early (| head) drops the rest: exit 0, nothing said
    2  invalid usage: an injector not registered (the line names the known ones), more than one name, a flag
       or setting refused (one line on stderr names it and the value)
@@ -15,12 +15,12 @@ const injectorsExitHelp = `EXIT CODES:
 
 const versionExitHelp = `EXIT CODES:
    0  the version was printed
-   1  stdout could not be written (a full disk, or closed: >&-): one line on stderr says so
+   1  stdout could not be written (a full disk): one line on stderr says so
    2  invalid usage (an argument, an unknown flag or -o value)`
 
 const completionExitHelp = `EXIT CODES:
    0  the script was printed
-   1  stdout could not be written (a full disk, or closed: >&-): one line on stderr says so
+   1  stdout could not be written (a full disk): one line on stderr says so
    2  invalid usage: no shell, or one other than bash, zsh and fish`
 
 const outboxExitHelp = `EXIT CODES:
@@ -29,7 +29,7 @@ const outboxExitHelp = `EXIT CODES:
 // listExitHelp follows listDescription in outbox list's help.
 const listExitHelp = `EXIT CODES:
    0  the outbox was listed (an outbox file that does not exist holds nothing: 0 pending, 0 dead)
-   1  stdout could not be written (a full disk, or closed: >&-): one line on stderr says so; a reader that
+   1  stdout could not be written (a full disk): one line on stderr says so; a reader that
       stops early (| head) drops the rest: exit 0, nothing said
    2  invalid usage (an argument, a flag refused, an outbox_max_bytes under its least), or an outbox corrupt
       or locked by another process past --outbox-lock-timeout: one line on stderr names it

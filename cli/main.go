@@ -43,7 +43,7 @@ const sameSignal = 100 * time.Millisecond
 // is that signal delivered twice (see settleRepeats), not a second one.
 func Main(o Options) int {
 	if o.Stdout == nil {
-		o.Stdout = processStdout()
+		o.Stdout = os.Stdout
 	}
 	if o.Stderr == nil {
 		o.Stderr = os.Stderr

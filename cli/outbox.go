@@ -330,7 +330,7 @@ func outboxCommand(o Options) *ucli.Command {
 					"   130  interrupted (SIGINT, SIGTERM or SIGHUP): the bodies not delivered stay pending, the one cut short in flight\n" +
 					"        saying so (the backend may have received it), one stopped while it waited to be tried again (no request in\n" +
 					"        flight) due when its backoff or the Retry-After asked ends, the others as they were\n" +
-					"   A stdout that could not be written (a pipe closed early, a full disk, closed: >&-) changes none of these, as it\n" +
+					"   A stdout that could not be written (a pipe closed early, a full disk) changes none of these, as it\n" +
 					"   only reports what was sent: one line on stderr says so (injectkit: stdout not written: …), but for\n" +
 					"   a reader that stopped early (| head): nothing is said",
 				Flags:  outboxFlags(o, send, sendUsage),

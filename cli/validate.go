@@ -21,7 +21,7 @@ const validateExitHelp = `EXIT CODES:
    0  the inject is valid: run would execute it (one line on stdout says how; with -o json, one
       JSON object); when the injector cannot run on this machine (nmap not on PATH), a WARN line
       on stderr says that run would fail (in the JSON object too, as cannot_run)
-   1  it is valid, but that line could not be written to stdout (a full disk, or closed: >&-): one line on stderr
+   1  it is valid, but that line could not be written to stdout (a full disk): one line on stderr
       says so (injectkit: stdout not written: …); a reader that stops early (| head) changes no code
    2  it is not: one line on stderr names the flag, key, field or file, and the value (several
       invalid targets: a line saying how many, then each on a line of its own, the first 20)
