@@ -139,6 +139,7 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 			addCallTimeout(time.Duration(params.CallTimeout)),
 			addRetryWaits(time.Duration(params.RetryMaxBackoff)),
 			addRecordCalls,
+			addCheckAnswer,
 		}),
 	}
 	opts = append(opts, sessionTokenSteps(red, s.endpointURL)...)

@@ -59,6 +59,10 @@
 // their session token (a global STS endpoint's version 1 token is valid in
 // the Regions enabled by default only).
 //
+// A 2xx answer whose body is not the XML document AWS answers the call
+// with (a proxy's or a portal's HTML page, JSON, nothing) is a failed
+// call, never read as an empty listing (answercheck.go).
+//
 // Each configuration's checks run concurrently in a bounded pool. A check
 // that fails (AccessDenied, throttling beyond the retry budget) is recorded
 // in the findings and makes the inject partial, as does a failed call on
