@@ -104,7 +104,9 @@ type Deliverer struct {
 	// stored, with the delivery's context, for a caller that reserves
 	// room before running the next inject; stored, when not nil, is
 	// called once they all are (from then on the outbox counts them), not
-	// when the store fails.
+	// when the store fails, and before the first is posted or Bodies'
+	// Before hook runs: nothing is posted while it runs (serve's delivery
+	// slots wait there, the result stored, for their turn to post).
 	Sized func(ctx context.Context, size int64) (stored func())
 	// Abort, when not nil, is held by each send (see Aborter): once it
 	// fires (a second interrupt), no more body is posted (the POST in
@@ -213,20 +215,18 @@ func (d *Deliverer) send(ctx context.Context, b Bodies, stored func()) error {
 		if owned {
 			seq = b.SeqInto(bodies.get) // no copy: the bodies are the send's
 		}
-		put := func() {
-			defer f.close()
-			_, putErr = d.Store.put(b.N, b.Size, seq, maxTxBytes, func(recs []Record) { f.push(recs, &bodies) }, &bodies, owned)
-			if putErr == nil && stored != nil {
+		// One transaction (a body, or a few small ones: oneTx), stored
+		// here without a hand-off, then given to the loop below in one
+		// push once stored has returned: nothing is posted before.
+		var recs []Record
+		_, putErr = d.Store.put(b.N, b.Size, seq, maxTxBytes, func(r []Record) { recs = append(recs, r...) }, &bodies, owned)
+		if putErr == nil {
+			if stored != nil {
 				stored()
 			}
+			f.push(recs, &bodies)
 		}
-		if b.N == 1 {
-			// One body is one push, taken by the loop below: stored here,
-			// without a goroutine to hand it over (a terminal callback).
-			put()
-		} else {
-			go put()
-		}
+		f.close()
 	}
 	var (
 		delivered []removal // accepted, removed at the end

@@ -167,10 +167,11 @@ func (p *seqOn) Bodies(ctx context.Context, r *runtime.Report) (outbox.Bodies, e
 	return b, err
 }
 
-// A delivery of one body (a terminal callback) stores it on the caller's
-// goroutine, without handing it to another one; a delivery of several
-// stores them on a goroutine of its own, ahead of the posts. Each is
-// delivered and leaves the outbox.
+// A delivery of one transaction, one body (a terminal callback) or a few
+// small ones, stores them on the caller's goroutine, without handing them
+// to another one (their posts wait for their commit, and for the Sized
+// hook's stored: see TestDelivererPostsNothingBeforeStoredReturns). Each
+// is delivered and leaves the outbox.
 func TestDelivererStoresOneBodyWithoutAHandOff(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -180,7 +181,7 @@ func TestDelivererStoresOneBodyWithoutAHandOff(t *testing.T) {
 		onCaller bool
 	}{
 		{name: "one body", targets: 1, maxSize: 1 << 30, wantBody: 1, onCaller: true},
-		{name: "five bodies", targets: 40, wantBody: 5},
+		{name: "five bodies", targets: 40, wantBody: 5, onCaller: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			be := newCallbackSink(t, func(int) int { return http.StatusOK })
