@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // executed is asked before anything of an inject's result is stored or
@@ -21,4 +22,18 @@ import (
 // daemon's handling it returns nil. Asked here, by the profile, it is
 // asked on every path: the outbox's, and with --outbox none the
 // profile's own posts.
-func executed(ctx context.Context) error { return serve.Executed(ctx) }
+//
+// A report's bodies planned for an outbox's Deliver (outbox.DeliveringReport:
+// stored before any is posted, the Sized hook's stored called once they
+// are, which calls serve.Stored) ask serve.ExecutedStoring: the message's
+// wait for a delivery slot comes after the store and its acknowledgement,
+// so that a daemon killed meanwhile leaves the result in its outbox and no
+// message for another daemon to run again. A refusal (nothing ran), or a
+// result the outbox failed to store (planned again, see unstored), waits
+// for its slot first, as before.
+func executed(ctx context.Context) error {
+	if outbox.DeliveringReport(ctx) {
+		return serve.ExecutedStoring(ctx)
+	}
+	return serve.Executed(ctx)
+}

@@ -129,7 +129,12 @@
 // platform is down; a daemon killed meanwhile leaves the result in its
 // outbox and no message for the broker to give another daemon, which
 // would run the inject again. What the Handler returns afterwards settles
-// nothing more.
+// nothing more. Such a Handler says its inject ran with ExecutedStoring
+// rather than Executed: with DeliverySlots, a result never waits for a
+// slot before it is stored (it keeps its worker through the store while
+// every slot is held, and waits for one once its message is
+// acknowledged), so that a daemon killed while the platform is slow
+// leaves no message of an inject that ran to the broker.
 //
 // The broker is reached with TLS when the registration says so (use_ssl):
 // BrokerTLS builds the tls.Config of a private CA, a client certificate,

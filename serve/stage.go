@@ -18,6 +18,15 @@ import (
 // holds. A handling the daemon runs again (a transient failure) takes a
 // worker back first, unless the shutdown starts or its channel closes
 // while it waits for one (see toWorker).
+//
+// A result must not wait for a delivery slot before it is stored: its
+// message, unacknowledged meanwhile, goes back to the broker when the
+// daemon is killed (SIGKILL, the OOM killer, a host lost), and another
+// daemon runs the inject a second time. A Handler that stores its result
+// before posting it (an outbox) says so with ExecutedStoring: a free
+// slot is taken at once, else the handling keeps its worker through the
+// store, and waits for a slot once the result is stored and its message
+// acknowledged (Stored).
 
 // Slot kinds a job holds.
 const (
@@ -30,6 +39,10 @@ const (
 type stage struct {
 	mu   sync.Mutex
 	slot int
+	// deferred: ExecutedStoring found every delivery slot held, and the
+	// handling, keeping its worker, waits for one once its result is
+	// stored (Stored).
+	deferred bool
 }
 
 type stageKey struct{}
@@ -66,7 +79,32 @@ func Executed(ctx context.Context) error {
 		return fmt.Errorf("inject %q: %w", j.j.name(), ErrRequeued)
 	}
 	if j.r.delivery != nil {
-		j.r.toDelivery(ctx, &j.j.stage)
+		j.r.toDelivery(ctx, &j.j.stage, true)
+	}
+	return nil
+}
+
+// ExecutedStoring is Executed for a Handler that stores its result
+// durably before it posts anything of it, and calls Stored once it is
+// stored (openaev's, through its outbox): a free delivery slot is taken
+// at once, freeing the worker, but none is waited for before the store.
+// While every one is held the handling keeps its worker through the
+// store, and Stored, once the message is acknowledged, waits for a slot
+// before the POSTs. So no result waits unstored, its message
+// unacknowledged, for a slot that deliveries to a slow or unreachable
+// platform hold for minutes: a daemon killed meanwhile would leave the
+// message to the broker, and another daemon would run the inject again.
+// It returns what Executed does.
+func ExecutedStoring(ctx context.Context) error {
+	j, ok := ctx.Value(stageKey{}).(*staged)
+	if !ok {
+		return nil
+	}
+	if !j.j.delivering() {
+		return fmt.Errorf("inject %q: %w", j.j.name(), ErrRequeued)
+	}
+	if j.r.delivery != nil {
+		j.r.toDelivery(ctx, &j.j.stage, false)
 	}
 	return nil
 }
@@ -91,11 +129,23 @@ func (r *runner) withStage(ctx context.Context, j *job) context.Context {
 
 // toDelivery moves a job holding a worker to a delivery slot, waiting
 // for one, then frees its worker; it leaves the job with its worker when
-// ctx is done or the shutdown starts first (see Executed).
-func (r *runner) toDelivery(ctx context.Context, st *stage) {
+// ctx is done or the shutdown starts first (see Executed). Unless wait,
+// it waits for none: while every slot is held the job keeps its worker,
+// deferred until its result is stored (see ExecutedStoring).
+func (r *runner) toDelivery(ctx context.Context, st *stage, wait bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.slot != slotWorker || ready(r.stopping) {
+		return
+	}
+	if !wait {
+		select {
+		case r.delivery <- struct{}{}:
+			st.slot = slotDelivery
+			<-r.slots
+		default:
+			st.deferred = true
+		}
 		return
 	}
 	select {
@@ -107,6 +157,19 @@ func (r *runner) toDelivery(ctx context.Context, st *stage) {
 	}
 	st.slot = slotDelivery
 	<-r.slots
+}
+
+// afterStore moves a job whose result is stored, its message
+// acknowledged, to a delivery slot, waiting for one, when ExecutedStoring
+// left it with its worker (see toDelivery).
+func (r *runner) afterStore(ctx context.Context, st *stage) {
+	st.mu.Lock()
+	deferred := st.deferred
+	st.deferred = false
+	st.mu.Unlock()
+	if deferred {
+		r.toDelivery(ctx, st, true)
+	}
 }
 
 // toWorker moves a job holding a delivery slot back to a worker, before
@@ -121,6 +184,7 @@ func (r *runner) toWorker(j *job) bool {
 	st := &j.stage
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.deferred = false // the next run says it again
 	if st.slot != slotDelivery {
 		return true
 	}

@@ -32,7 +32,10 @@ type storedAck struct{ err error }
 // acknowledgement was lost with its channel, which the daemon says once
 // the Handler returns, as for any other). Stored does nothing when ctx is
 // not a Handler's, or once the message is settled (the shutdown returned
-// it to the queue, its result then dropped: see Executed). It may be
+// it to the queue, its result then dropped: see Executed). A handling
+// that ExecutedStoring left with its worker (every delivery slot held)
+// then waits for a slot, its message acknowledged, before Stored returns
+// (see ExecutedStoring): the Handler posts nothing before. It may be
 // called from any goroutine.
 func Stored(ctx context.Context) {
 	s, ok := ctx.Value(stageKey{}).(*staged)
@@ -42,6 +45,9 @@ func Stored(ctx context.Context) {
 	j := s.j
 	if settled, err := j.settleAs(OutcomeAcked, func() error { return j.dl.Ack(false) }); settled {
 		j.stored.Store(&storedAck{err: err})
+	}
+	if s.r.delivery != nil {
+		s.r.afterStore(ctx, &j.stage)
 	}
 }
 

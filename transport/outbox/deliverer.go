@@ -157,7 +157,7 @@ var (
 func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 	bctx, _, release := HoldAbort(ctx, d.Abort)
 	defer release()
-	b, err := d.Profile.Bodies(bctx, r)
+	b, err := d.Profile.Bodies(context.WithValue(bctx, reportKey{}, true), r)
 	if err != nil {
 		return err
 	}
