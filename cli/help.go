@@ -27,9 +27,9 @@ func examplesSection(o Options, lines []string) string {
 // suggest the closest flag, and, for a command that only holds
 // subcommands, an error suggesting the closest one.
 func finishApp(o Options, app *ucli.App) {
-	app.Usage = o.rename(app.Usage)
+	app.Usage = o.renameHelp(app.Usage)
 	ex := exampleInjectors(o.injectors())
-	app.CustomAppHelpTemplate = o.rename(app.CustomAppHelpTemplate) + examplesSection(o, examples(ex, ""))
+	app.CustomAppHelpTemplate = o.renameHelp(app.CustomAppHelpTemplate) + examplesSection(o, examples(ex, ""))
 	for _, cmd := range app.Commands {
 		finishCommand(o, ex, cmd, cmd.Name)
 		exitsAsLogged(o, cmd)
@@ -100,7 +100,7 @@ func showCommandHelp(c *ucli.Context, group *ucli.Command, path string, names []
 }
 
 func finishCommand(o Options, ex injectorExamples, cmd *ucli.Command, path string) {
-	cmd.Usage, cmd.Description, cmd.UsageText = o.rename(cmd.Usage), o.rename(cmd.Description), o.rename(cmd.UsageText)
+	cmd.Usage, cmd.Description, cmd.UsageText = o.renameHelp(cmd.Usage), o.renameHelp(cmd.Description), o.renameHelp(cmd.UsageText)
 	suggestFlags(o, cmd, path)
 	template := ucli.CommandHelpTemplate
 	if len(cmd.Subcommands) > 0 {

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/openaev"
 )
 
 // referenceInjectors are the names injectors/builtin registers (a test
@@ -26,6 +28,8 @@ type injectorExamples struct {
 	runSet, paramsSet exampleSettings
 	// injectorID is serve's --injector-id.
 	injectorID string
+	// served is the value of serve's --injectors its help shows.
+	served string
 }
 
 // exampleInjectors returns the examples of reg's injectors: injectkit's
@@ -42,6 +46,7 @@ func exampleInjectors(set *injectorSet) injectorExamples {
 		show:       "nmap",
 		settings:   "query",
 		injectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10",
+		served:     "nmap,query",
 	}
 	var own []framework.Manifest
 	for _, m := range set.manifests() {
@@ -79,6 +84,7 @@ func exampleInjectors(set *injectorSet) injectorExamples {
 		injectorID: `"$INJECTOR_ID"`,
 		runSet:     requiredSettings(first),
 		paramsSet:  requiredSettings(withParams),
+		served:     strings.Join(manifestNames(own[:min(2, len(own))]), ","),
 	}
 	ex.validate = ex.params
 	if i := slices.IndexFunc(own, func(m framework.Manifest) bool { return len(m.Settings) > 0 }); i >= 0 {
@@ -244,4 +250,21 @@ func examples(ex injectorExamples, path string) []string {
 		}
 	}
 	return nil
+}
+
+// injectorsUsage is the help of --injectors: the field's, its example and
+// default said of the injectors registered (a binary serving its own alone
+// has no nmap, query nor noop), and the injectors known.
+func injectorsUsage(o Options) string {
+	known := manifestNames(o.injectors().manifests())
+	for _, f := range fieldsOf(reflect.TypeFor[serveConfig]()) {
+		if f.key == "injectors" {
+			u := strings.Replace(f.usage, "e.g. nmap,query", "e.g. "+exampleInjectors(o.injectors()).served, 1)
+			if !slices.ContainsFunc(known, openaev.IsOptIn) {
+				u = strings.Replace(u, " but noop, which is served only when named", "", 1)
+			}
+			return u + " (known: " + strings.Join(known, ", ") + ")"
+		}
+	}
+	return ""
 }

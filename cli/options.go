@@ -67,6 +67,21 @@ func (o Options) rename(s string) string {
 	return re.ReplaceAllString(s, strings.ReplaceAll(name, "$", "$$")+" $1")
 }
 
+// quotedLine is the start of a line of the binary's own quoted in a help
+// text: "(injectkit: stdout not written: …)".
+var quotedLine = regexp.MustCompile(`(^|[\s(])` + defaultName + `: `)
+
+// renameHelp is rename for a help text, which also quotes the binary's own
+// lines: they start with its name, as its stderr says them. Errors are
+// renamed by rename alone: a path in one may end in a directory named
+// injectkit.
+func (o Options) renameHelp(s string) string {
+	if s = o.rename(s); o.name() == defaultName {
+		return s
+	}
+	return quotedLine.ReplaceAllString(s, "${1}"+strings.ReplaceAll(o.name(), "$", "$$")+": ")
+}
+
 // openaevRetry is the platform client's retry option: the defaults, or
 // the test seam's first wait (see Options.retryDelay).
 func (o Options) openaevRetry() openaev.Option {

@@ -74,17 +74,6 @@ var serveFlagNotes = map[string]string{
 	"profile": "serve always speaks the openaev profile; --profile is a flag of run",
 }
 
-// injectorsUsage is the help of --injectors: the field's, and the
-// injectors known.
-func injectorsUsage(o Options) string {
-	for _, f := range fieldsOf(reflect.TypeFor[serveConfig]()) {
-		if f.key == "injectors" {
-			return f.usage + " (known: " + strings.Join(manifestNames(o.injectors().manifests()), ", ") + ")"
-		}
-	}
-	return ""
-}
-
 // platformClient returns the platform client's configuration and options.
 func (sc serveConfig) platformClient(ctx context.Context, ms []framework.Manifest) (openaev.Config, []openaev.Option, error) {
 	p := sc.Platform
