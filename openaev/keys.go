@@ -6,13 +6,19 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // A platform message is decoded with encoding/json, which lets the last of
 // two equal keys win and matches a struct's fields whatever their case:
 // {"inject_id":"a","INJECT_ID":"b"} would run inject a's message and send
 // its callbacks to inject b. The platform never writes such a message, so
-// ParseMessage refuses it (repeatedKey).
+// ParseMessage refuses it (repeatedKey). encoding/json also reads a string
+// that is not UTF-8 with U+FFFD for each bad byte: an asset id, an agent
+// id or a target the platform never wrote, which the callbacks would
+// name. The platform writes UTF-8 (2.4.0's RabbitmqService.publish:
+// getBytes(UTF_8); 1.18's QueueService: getBytes(), Java 21's default
+// charset, UTF-8), so the same scan finds such a string (notUTF8).
 
 // keyScan walks a message that is valid JSON and finds the first object
 // holding two keys equal but for case (exact repeats included). It reads
@@ -24,6 +30,15 @@ type keyScan struct {
 	path []segment  // the keys and indices leading to the value scanned
 	keys [][][]byte // per nesting depth, the keys of the object open there
 	at   int        // where the repeated key found starts (its quote)
+	// utf8 is set for a message that is not UTF-8: bad is then the
+	// first string found holding bytes that are not.
+	utf8 bool
+	bad  struct {
+		found bool
+		where string // the member it is the value of, or "a key of" one
+		at    int    // its first bad byte
+		b     byte
+	}
 }
 
 // segment is one step of a path: an object's key or an array's index.
@@ -42,20 +57,56 @@ func repeatedKey(body []byte) (where, first string, at int) {
 	return where, first, s.at
 }
 
-// repeatedKeyError is the *MessageError of a message repeating a key, nil
-// when none does. It names the inject, which the platform is then told,
-// unless the key repeated is the inject id itself: which inject the
-// message is for is then unknown, and nothing is sent.
-func repeatedKeyError(body []byte, injectID string) error {
-	where, first, at := repeatedKey(body)
-	if where == "" {
+// scanError is the *MessageError of a message that repeats a key in an
+// object, or else holds a string that is not UTF-8 (named by its member,
+// placed at its first bad byte); nil when it does neither. It names the
+// inject, which the platform is then told, unless the inject id itself
+// is at fault: which inject the message is for is then unknown, and
+// nothing is sent.
+func scanError(body []byte, injectID string) error {
+	s := &keyScan{b: body, utf8: !utf8.Valid(body)}
+	where, first := s.value(0)
+	var err error
+	at := s.at
+	switch {
+	case where != "":
+		err = keyError(where, first)
+	case s.bad.found:
+		where, at = s.bad.where, s.bad.at
+		err = fmt.Errorf("%s is not UTF-8 (the byte 0x%02X): the platform writes UTF-8", where, s.bad.b)
+	default:
 		return nil
 	}
 	if strings.EqualFold(where, "injection.inject_id") {
 		injectID = ""
 	}
-	err := keyError(where, first)
 	return &MessageError{InjectID: injectID, Reason: "malformed message: " + err.Error(), Err: err, Offset: int64(at), Placed: true}
+}
+
+// notUTF8 notes the string raw, at start in the message, when it is the
+// first found holding bytes that are not UTF-8: a key of the member
+// s.path names when key, else that member's value.
+func (s *keyScan) notUTF8(raw []byte, start int, key bool) {
+	if s.bad.found || utf8.Valid(raw) {
+		return
+	}
+	i := 0
+	for {
+		r, n := utf8.DecodeRune(raw[i:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		i += n
+	}
+	s.bad.found, s.bad.at, s.bad.b = true, start+i, raw[i]
+	switch {
+	case !key:
+		s.bad.where = s.renderPath().String()
+	case len(s.path) == 0:
+		s.bad.where = "a key of the message"
+	default:
+		s.bad.where = "a key of " + s.renderPath().String()
+	}
 }
 
 func (s *keyScan) ws() {
@@ -86,7 +137,7 @@ func (s *keyScan) value(depth int) (string, string) {
 			}
 		}
 	case '"':
-		s.str()
+		s.str(false)
 	default: // a number, true, false or null
 		for s.i < len(s.b) && strings.IndexByte(",}] \t\n\r", s.b[s.i]) < 0 {
 			s.i++
@@ -110,7 +161,7 @@ func (s *keyScan) object(depth int) (string, string) {
 			return "", ""
 		}
 		start := s.i
-		key := s.str()
+		key := s.str(true)
 		keys := s.keys[depth]
 		first := -1
 		if folded == nil {
@@ -170,7 +221,7 @@ func (s *keyScan) member(seg segment, depth int) (string, string) {
 	return "", ""
 }
 
-func (s *keyScan) str() []byte {
+func (s *keyScan) str(key bool) []byte {
 	start := s.i + 1
 	escaped := false
 	for s.i = start; s.i < len(s.b) && s.b[s.i] != '"'; s.i++ {
@@ -181,6 +232,9 @@ func (s *keyScan) str() []byte {
 	}
 	raw := s.b[start:min(s.i, len(s.b))]
 	s.i++ // the closing quote
+	if s.utf8 {
+		s.notUTF8(raw, start, key)
+	}
 	if !escaped {
 		return raw
 	}
@@ -194,6 +248,16 @@ func (s *keyScan) str() []byte {
 // render writes the path to key, dotted: injection.inject_content.outcome,
 // assets[2].asset_id.
 func (s *keyScan) render(key []byte) string {
+	b := s.renderPath()
+	if b.Len() > 0 {
+		b.WriteByte('.')
+	}
+	writeKey(b, key)
+	return b.String()
+}
+
+// renderPath writes the path to the value scanned, dotted.
+func (s *keyScan) renderPath() *strings.Builder {
 	var b strings.Builder
 	for _, seg := range s.path {
 		if seg.index >= 0 {
@@ -205,11 +269,7 @@ func (s *keyScan) render(key []byte) string {
 		}
 		writeKey(&b, seg.key)
 	}
-	if b.Len() > 0 {
-		b.WriteByte('.')
-	}
-	writeKey(&b, key)
-	return b.String()
+	return &b
 }
 
 // writeKey writes a key of a path, an empty one as "" (never nothing).

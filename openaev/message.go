@@ -231,10 +231,12 @@ type messageWire struct {
 // without injection.inject_id or with one no call can carry (longer than
 // signatures.MaxIDLength bytes, not printable ASCII, holding a character
 // the platform's HTTP firewall refuses in a path (pathRefusal): InjectID
-// empty, nothing sent), or one repeating a key in an object (equal
-// but for case or exactly, which encoding/json would take as one key), is
+// empty, nothing sent), one repeating a key in an object (equal
+// but for case or exactly, which encoding/json would take as one key), or
+// one holding a string that is not UTF-8 (which encoding/json would read
+// with U+FFFD: ids and targets the platform never wrote), is
 // a *MessageError (with InjectID empty when none could be read, or when the
-// inject id itself is repeated); so is a malformed asset.
+// inject id itself is repeated or not UTF-8); so is a malformed asset.
 //
 // The message is decoded from body in place (no copy of it): fields the
 // profile does not read are skipped without allocating, assets are
@@ -286,7 +288,7 @@ func ParseMessage(body []byte) (*Message, error) {
 	if idErr != nil {
 		named = ""
 	}
-	if err := repeatedKeyError(body, named); err != nil {
+	if err := scanError(body, named); err != nil {
 		return nil, err
 	}
 	if m.Injection.InjectID == "" || idErr != nil {

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/openaev"
 )
@@ -52,6 +53,19 @@ func TestParseMessageErrors(t *testing.T) {
 			"inj-9", "key injection.inject_content.outcome given twice: the platform writes each key once (at byte 71)"},
 		{"asset key twice", `{"injection":{"inject_id":"inj-9"},"assets":[{"asset_id":"a"},{"asset_id":"b","Asset_Id":"c"}]}`,
 			"inj-9", `key assets[1].Asset_Id given twice (as "asset_id" before`},
+		// The platform writes UTF-8 (2.4.0: getBytes(UTF_8); 1.18 on Java
+		// 21: its default charset, UTF-8); encoding/json would read a byte
+		// that is not as U+FFFD, the callbacks naming an asset, an agent
+		// or a target the platform never wrote.
+		{"asset id not UTF-8", "{\"injection\":{\"inject_id\":\"inj-9\"},\"assets\":[{\"asset_id\":\"a\xffz\"}]}",
+			"inj-9", "malformed message: assets[0].asset_id is not UTF-8 (the byte 0xFF): the platform writes UTF-8 (at byte 59)"},
+		{"title not UTF-8, escapes before", "{\"injection\":{\"inject_id\":\"inj-9\",\"inject_title\":\"\\u00e9t\xe9\"}}",
+			"inj-9", "malformed message: injection.inject_title is not UTF-8 (the byte 0xE9): the platform writes UTF-8 (at byte 57)"},
+		{"content key not UTF-8", "{\"injection\":{\"inject_id\":\"inj-9\",\"inject_content\":{\"targets\":\"h\",\"x\xc3\":1}}}",
+			"inj-9", "malformed message: a key of injection.inject_content is not UTF-8 (the byte 0xC3): the platform writes UTF-8 (at byte 68)"},
+		{"target not UTF-8", "{\"injection\":{\"inject_id\":\"inj-9\",\"inject_content\":{\"targets\":\"127.0.0.1,\xfe\"}}}",
+			"inj-9", "malformed message: injection.inject_content.targets is not UTF-8 (the byte 0xFE)"},
+		{"inject id not UTF-8", "{\"injection\":{\"inject_id\":\"inj\x80\"}}", "", "malformed message: injection.inject_id is not UTF-8 (the byte 0x80): the platform writes UTF-8 (at byte 30)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,6 +116,9 @@ func FuzzParseMessage(f *testing.F) {
 		}
 		if strings.TrimSpace(m.Injection.InjectID) == "" {
 			t.Fatal("accepted a message without an inject id")
+		}
+		if !utf8.Valid(body) {
+			t.Fatal("accepted a message that is not UTF-8: its strings would be read with U+FFFD")
 		}
 	})
 }
