@@ -68,10 +68,15 @@ func errorBody(body []byte) string {
 // that many matches or a large facets cost no more than pageSize
 // matches. What one value holds is held whole: a match (all its host
 // names, say) or a string, each within the 64 MiB a body may have. A body holding an "error" is returned as
-// an *APIError with the given status; one whose matches are null or
-// absent while its total is positive is an error.
+// an *APIError with the given status. Shodan answers a search with its
+// "total" and its "matches" (developer.shodan.io/api, "Search Shodan";
+// api-evangelist/shodan's search result schema requires both): an object
+// without a total (null or absent), or without a matches list (absent,
+// or null while the total is positive), is no page of Shodan's (a
+// proxy's or a gateway's status page, {}), an error rather than a search
+// that matched nothing.
 func parseSearchPage(status int, body io.Reader) (searchPage, error) {
-	p, msg, err := decodePage(json.NewDecoder(body))
+	p, msg, seen, err := decodePage(json.NewDecoder(body))
 	if msg = strings.TrimSpace(msg); msg != "" {
 		// The engine's message, read before anything that failed, says
 		// more than the failure (credits spent, say).
@@ -80,10 +85,13 @@ func parseSearchPage(status int, body io.Reader) (searchPage, error) {
 	if err != nil {
 		return searchPage{}, fmt.Errorf("decode search response: %w", err)
 	}
+	if !seen.total {
+		return searchPage{}, errors.New("decode search response: no total (null or absent): not a Shodan search answer")
+	}
 	if p.Total < 0 {
 		return searchPage{}, fmt.Errorf("decode search response: negative total %d", p.Total)
 	}
-	if p.Matches == nil && p.Total > 0 {
+	if !seen.matches || (p.Matches == nil && p.Total > 0) {
 		return searchPage{}, fmt.Errorf("decode search response: no matches list (null or absent) with total %d", p.Total)
 	}
 	if p.Matches == nil {
@@ -92,45 +100,53 @@ func parseSearchPage(status int, body io.Reader) (searchPage, error) {
 	return p, nil
 }
 
+// pageKeys says which of a page's keys an answer held: a total that is
+// not null, a matches key (its list null or not).
+type pageKeys struct{ total, matches bool }
+
 // decodePage reads the answer's object, up to the end of the body: its
 // total, its matches (nil when null or absent) and its "error" text, each
-// key matched in any case, as encoding/json matches a field; other keys
-// are skipped. On an error, the "error" text read before it is returned
-// with it.
-func decodePage(dec *json.Decoder) (p searchPage, msg string, err error) {
+// key matched in any case, as encoding/json matches a field, and which
+// of the page's keys it held; other keys are skipped. On an error, the
+// "error" text read before it is returned with it.
+func decodePage(dec *json.Decoder) (p searchPage, msg string, seen pageKeys, err error) {
 	if err := openValue(dec, '{', "the answer"); err != nil {
-		return p, "", notJSON(err)
+		return p, "", seen, notJSON(err)
 	}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return p, msg, unexpectedEOF(err)
+			return p, msg, seen, unexpectedEOF(err)
 		}
 		key, _ := tok.(string)
 		switch {
 		case strings.EqualFold(key, "total"):
-			err = typeError("total", dec.Decode(&p.Total))
+			var total *int
+			if err = typeError("total", dec.Decode(&total)); err == nil && total != nil {
+				p.Total, seen.total = *total, true
+			}
 		case strings.EqualFold(key, "error"):
 			err = typeError("error", dec.Decode(&msg))
 		case strings.EqualFold(key, "matches"):
+			seen.matches = true
 			p.Matches, p.Dropped, err = decodeMatches(dec)
 		default:
 			err = skipValue(dec)
 		}
 		if err != nil {
-			return p, msg, unexpectedEOF(err)
+			return p, msg, seen, unexpectedEOF(err)
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
-		return p, msg, unexpectedEOF(err)
+		return p, msg, seen, unexpectedEOF(err)
 	}
 	// Only white space may follow: text or a second value after the
 	// object makes the answer invalid, never ignored. What follows is not
 	// quoted: an engine may echo the key there.
 	if _, err := dec.Token(); err != io.EOF {
-		return p, msg, errors.New("invalid answer: more than white space after its JSON object")
+		return p, msg, seen, errors.New("invalid answer: more than white space after its JSON object")
 	}
-	return p, msg, nil
+	return p, msg, seen, nil
 }
 
 // decodeMatches reads the matches list one match at a time, nil for null,
