@@ -39,14 +39,12 @@ func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error
 }
 
 // portAdvice says where injector name, of manifest m, takes the ports a
-// target written with one meant: the first of its params whose name
-// holds "port" (nmap's ports), or that it takes none. Only the injector
-// run is named: a hint naming another's param would be no use to it.
+// target written with one meant: its ports param (Manifest.PortsParam:
+// nmap's ports), or that it takes none. Only the injector run is named:
+// a hint naming another's param would be no use to it.
 func portAdvice(name string, m framework.Manifest) string {
-	for _, p := range m.Params {
-		if strings.Contains(strings.ToLower(p.Name), "port") {
-			return fmt.Sprintf("injector %s takes the ports in its %s param (--param %s=…)", name, p.Name, p.Name)
-		}
+	if p, ok := m.PortsParam(); ok {
+		return fmt.Sprintf("injector %s takes the ports in its %s param (--param %s=…)", name, p.Name, p.Name)
 	}
 	return "injector " + name + " takes no ports"
 }
