@@ -20,14 +20,14 @@ const (
 // categoryTargets resolves an inject's targets for the injector's
 // category: network targets (and any category), external queries narrowed
 // to network targets, or cloud account regions.
-func categoryTargets(ctx context.Context, m *Message, c framework.Category, pager targetPager, hosts hostLookup, limit int) (*Selection, error) {
+func categoryTargets(ctx context.Context, m *Message, c framework.Category, pager targetPager, hosts hostLookup, limit int, ports string) (*Selection, error) {
 	switch c {
 	case framework.Cloud:
 		return cloudTargets(m.Injection, limit)
 	case framework.External:
-		return externalTargets(ctx, m, pager, hosts, limit)
+		return externalTargets(ctx, m, pager, hosts, limit, ports)
 	}
-	return resolveTargets(ctx, m, pager, hosts, limit)
+	return resolveTargets(ctx, m, pager, hosts, limit, ports)
 }
 
 // required reads a content field that must not be blank.
@@ -84,12 +84,12 @@ func cloudTargets(in Injection, limit int) (*Selection, error) {
 // the query alone when the inject names no target (manual selector, no
 // manual target). IPv6 targets, which a query cannot be narrowed to, are
 // skipped like unusable assets; a manual one is an error.
-func externalTargets(ctx context.Context, m *Message, pager targetPager, hosts hostLookup, limit int) (*Selection, error) {
+func externalTargets(ctx context.Context, m *Message, pager targetPager, hosts hostLookup, limit int, ports string) (*Selection, error) {
 	q, err := m.Injection.required(KeyQuery)
 	if err != nil {
 		return nil, err
 	}
-	t, err := resolveTargets(ctx, m, pager, hosts, limit)
+	t, err := resolveTargets(ctx, m, pager, hosts, limit, ports)
 	if errors.Is(err, errNoTargets) && t != nil && t.Selector == SelectorManual {
 		return &Selection{Selector: SelectorQuery, Specs: []runtime.TargetSpec{{Query: q}}}, nil
 	}

@@ -103,6 +103,12 @@ func expectationName(t signatures.ExpectationType) string {
 	return title(strings.ToLower(string(t)))
 }
 
+// paramLabel is the label of param p's field in the inject form: its
+// name, "_" as spaces, capitalised (scan_type: "Scan type").
+func paramLabel(p framework.Param) string {
+	return title(strings.ReplaceAll(p.Name, "_", " "))
+}
+
 func contractFields(m framework.Manifest) ([]field, error) {
 	fields := categoryFields(m.Category)
 	if len(m.Expectations) > 0 {
@@ -147,7 +153,7 @@ func contractFields(m framework.Manifest) ([]field, error) {
 // (ContractCheckbox) a boolean default; select (ContractSelect) a
 // cardinality and a list default. The error's Field is left to the caller.
 func paramField(p framework.Param) (field, *ValidationError) {
-	label := title(strings.ReplaceAll(p.Name, "_", " "))
+	label := paramLabel(p)
 	var f field
 	switch p.Type {
 	case framework.ParamString, framework.ParamDuration, "":

@@ -261,7 +261,7 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 		category = manifest.Category
 	}
 	hosts := &injectHosts{rt: p.rt, injector: name}
-	targets, err := categoryTargets(ctx, m, category, p.pager(), hosts, p.maxTargets())
+	targets, err := categoryTargets(ctx, m, category, p.pager(), hosts, p.maxTargets(), portsHint(name, manifest))
 	if err != nil {
 		return req, targets, err
 	}

@@ -55,9 +55,9 @@ func TestNoTargetsReasonIsBounded(t *testing.T) {
 			pager := tt.fill(m)
 			var err error
 			if tt.external {
-				_, err = externalTargets(context.Background(), m, pager, nil, DefaultMaxTargets)
+				_, err = externalTargets(context.Background(), m, pager, nil, DefaultMaxTargets, "")
 			} else {
-				_, err = resolveTargets(context.Background(), m, pager, nil, DefaultMaxTargets)
+				_, err = resolveTargets(context.Background(), m, pager, nil, DefaultMaxTargets, "")
 			}
 			if err == nil {
 				t.Fatal("no error, want the inject refused for having no target")

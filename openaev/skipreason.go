@@ -36,7 +36,7 @@ func skippedAsset(id, why string) string {
 // addresses (seen_ip, then ips) is usable, each named with why. hostWhy
 // is why the host name of an agentless asset is no usable target
 // (localHosts.why), "" when it was not used for another reason.
-func automaticSkip(a Asset, host, hostWhy string) string {
+func automaticSkip(a Asset, host, hostWhy, ports string) string {
 	addrs := rejectedAddrs(append([]string{a.SeenIP}, a.IPs...))
 	var head string
 	switch {
@@ -46,6 +46,10 @@ func automaticSkip(a Asset, host, hostWhy string) string {
 		head = "hostname " + shownValue(host) + " " + hostWhy
 	case validTarget(host) != nil:
 		head = "hostname " + shownValue(host) + " is not a valid target"
+		var ve *signatures.ValidationError
+		if errors.As(validTarget(host), &ve) && ve.Reason == signatures.ReasonTargetPort {
+			head += " (" + clause(portReason(ve.Reason, ports, true)) + ")"
+		}
 	default:
 		head = "has an agent (automatic mode uses the hostname " + shownValue(host) + " only for agentless endpoints)"
 	}
@@ -73,15 +77,16 @@ func localIPSkip(a Asset) string {
 	return "no ip"
 }
 
-// hostnameSkip says why an asset gives no target in hostname mode.
-func hostnameSkip(host string) string {
+// hostnameSkip says why an asset gives no target in hostname mode; ports
+// is where the injector takes ports (portsHint).
+func hostnameSkip(host, ports string) string {
 	if host == "" {
 		return "no hostname"
 	}
 	reason := "not a valid target"
 	var ve *signatures.ValidationError
 	if err := validTarget(host); errors.As(err, &ve) {
-		reason = ve.Reason
+		reason = portReason(ve.Reason, ports, true)
 	}
 	return "hostname " + shownValue(host) + " is not a valid target: " + clause(reason)
 }

@@ -32,6 +32,9 @@ type Selection struct {
 	// an agent to that agent's expectations only). An asset with no such
 	// agent has a target naming no agent.
 	Agents map[string][]string
+	// ports says where the injector takes ports (portsHint), for the
+	// reason of an asset whose hostname holds one.
+	ports string
 }
 
 // targetPager fetches the assets of asset groups.
@@ -56,7 +59,7 @@ var _ targetPager = (*Client)(nil)
 // groups as each group is paged). An asset's host name is resolved with
 // hosts (nil: none is) before it is taken: one that resolves only to
 // loopback or link-local addresses is no usable value (localHosts).
-func resolveTargets(ctx context.Context, m *Message, pager targetPager, hosts hostLookup, limit int) (*Selection, error) {
+func resolveTargets(ctx context.Context, m *Message, pager targetPager, hosts hostLookup, limit int, ports string) (*Selection, error) {
 	in := m.Injection
 	sel, err := in.contentString(KeyTargetSelector)
 	if err != nil {
@@ -79,7 +82,7 @@ func resolveTargets(ctx context.Context, m *Message, pager targetPager, hosts ho
 		return nil, &ValidationError{Field: "inject_content." + KeyTargetPropertySelector, Value: prop,
 			Reason: "unknown target property (valid: automatic, hostname, seen_ip, local_ip)"}
 	}
-	t := &Selection{Selector: sel}
+	t := &Selection{Selector: sel, ports: ports}
 	switch sel {
 	case SelectorManual:
 		raw, err := in.contentString(KeyTargets)
@@ -87,7 +90,7 @@ func resolveTargets(ctx context.Context, m *Message, pager targetPager, hosts ho
 			return nil, err
 		}
 		if t.Specs, err = manualTargets(raw, limit); err != nil {
-			return nil, err
+			return nil, withPortsHint(err, ports)
 		}
 	case SelectorAssets:
 		if len(m.Assets) > limit {
@@ -145,7 +148,7 @@ func (t *Selection) add(a Asset, groupID, prop string, seen map[string]bool, loc
 			return target
 		}
 	}
-	value, why := assetValue(a, prop, local)
+	value, why := assetValue(a, prop, local, t.ports)
 	if key != "" {
 		seen[key] = value != ""
 	}
@@ -172,12 +175,12 @@ func (t *Selection) add(a Asset, groupID, prop string, seen map[string]bool, loc
 // value comes with the reason, naming the values rejected (a host name
 // not used in automatic mode because the asset has an agent, loopback
 // addresses, a host name that is loopback: localHosts.why).
-func assetValue(a Asset, prop string, local localHosts) (string, string) {
+func assetValue(a Asset, prop string, local localHosts, ports string) (string, string) {
 	host := strings.TrimSpace(a.Hostname)
 	switch prop {
 	case PropertyHostname:
 		if host == "" || validTarget(host) != nil {
-			return "", hostnameSkip(host)
+			return "", hostnameSkip(host, ports)
 		}
 		c := signatures.CanonicalTarget(host)
 		if why := local.why(c); why != "" {
@@ -209,7 +212,7 @@ func assetValue(a Asset, prop string, local localHosts) (string, string) {
 	if ip := firstUsableIP(a.IPs); ip != "" {
 		return ip, ""
 	}
-	return "", automaticSkip(a, host, hostWhy)
+	return "", automaticSkip(a, host, hostWhy, ports)
 }
 
 // usableIP reports whether s (spaces around it aside) is a usable target

@@ -60,7 +60,7 @@ func TestAssetValueCanonical(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, why := assetValue(tt.a, tt.prop, nil); got != tt.want {
+			if got, why := assetValue(tt.a, tt.prop, nil, ""); got != tt.want {
 				t.Errorf("assetValue(%+v, %s) = %q (%s), want %q", tt.a, tt.prop, got, why, tt.want)
 			}
 		})
@@ -224,7 +224,7 @@ func TestAssetHostNameResolvingToLoopbackIsSkipped(t *testing.T) {
 					m.AssetGroups = []AssetGroup{{ID: "g"}}
 					pager = groupPager{"g": {tt.a}}
 				}
-				sel, err := resolveTargets(context.Background(), m, pager, hosts, DefaultMaxTargets)
+				sel, err := resolveTargets(context.Background(), m, pager, hosts, DefaultMaxTargets, "")
 				if tt.want != "" {
 					if err != nil || len(sel.Specs) != 1 || sel.Specs[0].Value != tt.want {
 						t.Fatalf("targets %+v, %v; want %s", sel, err, tt.want)
@@ -294,7 +294,7 @@ func FuzzAssetValue(f *testing.F) {
 		if agent {
 			a.Agents = []string{"ag"}
 		}
-		v, why := assetValue(a, prop, nil)
+		v, why := assetValue(a, prop, nil, "")
 		if v == "" {
 			if why == "" {
 				t.Fatal("no value and no reason")

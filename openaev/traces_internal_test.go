@@ -231,7 +231,8 @@ func TestSkipReasonGrammar(t *testing.T) {
 		{"seen_ip not an IP", Asset{SeenIP: "nope!"}, PropertySeenIP, []string{`seen_ip (not shown) is not an IP address`}},
 		{"seen_ip a typo", Asset{SeenIP: "10.0.0.300"}, PropertySeenIP, []string{`seen_ip "10.0.0.300" is not an IP address`}},
 		{"host name with a port", Asset{Hostname: "web:80"}, PropertyHostname,
-			[]string{`hostname "web:80" is not a valid target: a target holds no port, the ports`}},
+			[]string{`hostname "web:80" is not a valid target: a target holds no port, the platform stores an asset's hostname as entered`,
+				`the ports, for an injector that takes any, are one of its contract's fields`}},
 		{"hostile host name", Asset{Hostname: "a;b", SeenIP: "127.0.0.1"}, PropertyAutomatic,
 			[]string{`hostname (not shown) is not a valid target and no usable address: 127.0.0.1 is loopback`}},
 		{"command in a host name", Asset{Hostname: "$(id)"}, PropertyHostname,
@@ -250,7 +251,7 @@ func TestSkipReasonGrammar(t *testing.T) {
 // that holds each of want and none of not.
 func checkSkipped(t *testing.T, a Asset, prop string, want, not []string) {
 	t.Helper()
-	got, why := assetValue(a, prop, nil)
+	got, why := assetValue(a, prop, nil, "")
 	if got != "" {
 		t.Fatalf("assetValue(%+v, %s) = %q, want it skipped", a, prop, got)
 	}
@@ -288,7 +289,7 @@ func TestSkipListsHoldOneEntryPerAssetAndGroup(t *testing.T) {
 	pager := groupPager{"g-weird": assets}
 	content := map[string]json.RawMessage{KeyTargetSelector: json.RawMessage(`"asset-groups"`)}
 	m := &Message{Injection: Injection{InjectID: "i", Content: content}, AssetGroups: groups}
-	sel, err := resolveTargets(context.Background(), m, pager, nil, DefaultMaxTargets)
+	sel, err := resolveTargets(context.Background(), m, pager, nil, DefaultMaxTargets, "")
 	if err == nil {
 		t.Fatal("no error, want no targets")
 	}
