@@ -276,8 +276,9 @@
 //     is: a 400); a Spring page answers. An unsorted page, and rows a sort leaves tied, come in a
 //     new order each request (no ORDER BY), seeded per test; DropSort plays a newer platform's:
 //     paging.go. The targets are the endpoints without agents or with a primary one (TargetOutput's
-//     rows), a full page's totalElements counting each once per primary agent: targets.go. Their
-//     addresses, 2.4.0's endpoint_ips or the current line's asset_ips, as EndpointMapper.setIps leaves them.
+//     rows), a full page's totalElements counting each once per primary agent: targets.go. Their addresses
+//     (endpoint_ips, the current line's asset_ips) as EndpointMapper.setIps leaves them, their hostnames
+//     lower-cased as Endpoint.setHostname stores them, in a message too (TargetOutput).
 //  11. Preview features (both lines; 2.4.0 read: PreviewFeature.java :15-23 has no
 //     SIGNATURE_OUTPUT_PROCESSOR, and drops it as unrecognised; features.go's lineFeatures). The
 //     platform stores expectation signatures only when an operator enabled SIGNATURE_OUTPUT_PROCESSOR:

@@ -136,12 +136,18 @@ func managed(group []map[string]any) []map[string]any {
 // agent_inject (AgentOutput has neither), and its endpoint_ips as
 // EndpointMapper.setIps and the set holding them leave them (javaIPs);
 // its asset_ips too, the current line's name of them (Asset.java), which
-// the current EndpointMapper sanitizes alike.
+// the current EndpointMapper sanitizes alike. Its endpoint_hostname
+// (asset_hostname) is lower-cased, as the platform stores it (javaLower).
 // e itself is left as it is.
 func TargetOutput(e map[string]any) map[string]any {
 	out := make(map[string]any, len(e))
 	for k, v := range e {
 		out[k] = v
+	}
+	for _, k := range []string{"endpoint_hostname", "asset_hostname"} {
+		if h, ok := e[k].(string); ok {
+			out[k] = javaLower(h)
+		}
 	}
 	for _, k := range []string{"endpoint_ips", "asset_ips"} {
 		if ips, ok := e[k]; ok && ips != nil {
@@ -170,6 +176,19 @@ func TargetOutput(e map[string]any) map[string]any {
 	}
 	out["asset_agents"] = list
 	return out
+}
+
+// javaLower is s as 2.4.0 stores an endpoint's hostname: Endpoint
+// .setHostname's String.toLowerCase() (openaev-model …/database/model/
+// Endpoint.java:190-192), which every path writing one calls (the
+// endpoint form, EndpointService.java:567, 864; agents' registration;
+// imports, MapperService.java:593; migration V3_66 lower-cased the rows
+// before it), in a JVM's default locale that is not Turkish: Go's
+// strings.ToLower, but U+0130 (İ), which Java lowers to "i" and a
+// combining dot. (Java's final sigma, ς at a word's end, is not
+// modelled: no host name holds one.)
+func javaLower(s string) string {
+	return strings.ToLower(strings.ReplaceAll(s, "\u0130", "i\u0307"))
 }
 
 // badIPs are Endpoint.BAD_IP_ADDRESSES (openaev-model …/database/model/

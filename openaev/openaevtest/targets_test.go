@@ -181,3 +181,28 @@ func twentyIPs() []any {
 	}
 	return out
 }
+
+// TestTargetOutputHostnameLowerCased: the platform stores an endpoint's
+// hostname lower-cased (2.4.0 Endpoint.setHostname, every path that
+// writes one calls it; migration V3_66 lower-cased the rows before it),
+// so a message's or a page's endpoint_hostname, and the current line's
+// asset_hostname, never holds a capital, whatever was entered; the
+// endpoint given is left as it is.
+func TestTargetOutputHostnameLowerCased(t *testing.T) {
+	for _, k := range []string{"endpoint_hostname", "asset_hostname"} {
+		for _, tt := range []struct{ in, want string }{
+			{"WEB01.Example.COM", "web01.example.com"},
+			{"Web01.example:8080", "web01.example:8080"},
+			{"web01", "web01"},
+			{"\u0130stanbul", "i\u0307stanbul"}, // Java's toLowerCase, outside the Turkish locale
+		} {
+			e := map[string]any{"asset_id": "a1", k: tt.in}
+			if got := openaevtest.TargetOutput(e)[k]; got != tt.want {
+				t.Errorf("%s %q written %q, want %q", k, tt.in, got, tt.want)
+			}
+			if e[k] != tt.in {
+				t.Errorf("the endpoint itself changed: %v", e[k])
+			}
+		}
+	}
+}
