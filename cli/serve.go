@@ -289,7 +289,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		HeartbeatInterval: sc.HeartbeatInterval,
 		ListenAddr:        sc.ListenAddr,
 		Listener:          ln,
-		Name:              "injectkit-" + platform.InjectorName,
+		Name:              platform.InjectorName, // the broker names the connection as the platform names the injector
 		Log:               log,
 		Metrics:           metrics,
 		Secrets:           secrets,
