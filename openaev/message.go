@@ -306,6 +306,24 @@ func ParseMessage(body []byte) (*Message, error) {
 // utf8BOM is the byte order mark some editors write first in a UTF-8 file.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
+// otherEncoding names the encoding of a body that another producer
+// compressed or encoded, which the platform never publishes (2.4.0's
+// RabbitmqService.publish: UTF-8 JSON, no message properties): its first
+// bytes say which, and their reason replaces encoding/json's, which
+// would name the first byte as a Latin-1 character ("invalid character
+// 'ÿ'"); "" for any other body.
+func otherEncoding(body []byte) string {
+	switch {
+	case bytes.HasPrefix(body, []byte{0x1F, 0x8B}):
+		return "gzip-compressed data (1F 8B at byte 0): the platform publishes plain JSON, with no content encoding"
+	case bytes.HasPrefix(body, []byte{0xFF, 0xFE}):
+		return "UTF-16LE text (byte order mark FF FE): the platform publishes UTF-8"
+	case bytes.HasPrefix(body, []byte{0xFE, 0xFF}):
+		return "UTF-16BE text (byte order mark FE FF): the platform publishes UTF-8"
+	}
+	return ""
+}
+
 // jsonReason says why body could not be decoded (err); syntaxOffset
 // says where a message that is not JSON breaks.
 func jsonReason(body []byte, err error) string {
@@ -319,6 +337,8 @@ func jsonReason(body []byte, err error) string {
 		return fmt.Sprintf("empty body (%d bytes of white space only)", len(body))
 	case bytes.HasPrefix(body, utf8BOM):
 		return "not valid JSON: a UTF-8 byte order mark (EF BB BF) at byte 0, which the platform never writes"
+	case otherEncoding(body) != "":
+		return "not valid JSON: " + otherEncoding(body)
 	}
 	return "not valid JSON: " + se.Error()
 }
@@ -326,11 +346,11 @@ func jsonReason(body []byte, err error) string {
 // syntaxOffset returns where body, which err says is not JSON, breaks:
 // the byte at fault (encoding/json's offset is just past it), or the end
 // of a message cut short; false for another error, and for a message
-// starting with a byte order mark, which jsonReason places itself, or
-// empty (nothing to place).
+// starting with a byte order mark or in another encoding, which
+// jsonReason places itself, or empty (nothing to place).
 func syntaxOffset(body []byte, err error) (int64, bool) {
 	var se *json.SyntaxError
-	if !errors.As(err, &se) || bytes.HasPrefix(body, utf8BOM) || len(bytes.TrimSpace(body)) == 0 {
+	if !errors.As(err, &se) || bytes.HasPrefix(body, utf8BOM) || otherEncoding(body) != "" || len(bytes.TrimSpace(body)) == 0 {
 		return 0, false
 	}
 	if se.Offset >= int64(len(body)) {

@@ -18,6 +18,13 @@ func TestParseMessageErrors(t *testing.T) {
 		{"not an object", `[1,2]`, "", "malformed message: a list, want an object"},
 		{"bytes after the object", `{"injection":{"inject_id":"inj-9"}} garbage`, "inj-9", "not valid JSON: invalid character 'g' after top-level value (at byte 36)"},
 		{"byte order mark", "\xEF\xBB\xBF{\"injection\":{\"inject_id\":\"inj-9\"}}", "inj-9", "a UTF-8 byte order mark (EF BB BF) at byte 0"},
+		// A body another producer compressed or encoded (its
+		// content_encoding, which the daemon does not read): named so,
+		// not as the first byte encoding/json stops at.
+		{"gzip-compressed", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", "",
+			"malformed message: not valid JSON: gzip-compressed data (1F 8B at byte 0): the platform publishes plain JSON, with no content encoding"},
+		{"UTF-16", "\xff\xfe{\x00}\x00", "", "malformed message: not valid JSON: UTF-16LE text (byte order mark FF FE): the platform publishes UTF-8"},
+		{"UTF-16BE", "\xfe\xff\x00{\x00}", "", "malformed message: not valid JSON: UTF-16BE text (byte order mark FE FF): the platform publishes UTF-8"},
 		{"cut short after the inject id", `{"injection":{"inject_id":"inj-9",`, "inj-9", "unexpected end of JSON input (at byte 34)"},
 		{"no injection", `{"assets":[]}`, "", "injection.inject_id is missing"},
 		{"empty inject id", `{"injection":{"inject_id":""}}`, "", "injection.inject_id is empty (at byte 26)"},
