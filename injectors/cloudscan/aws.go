@@ -139,7 +139,7 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 			addCallTimeout(time.Duration(params.CallTimeout)),
 			addRetryWaits(time.Duration(params.RetryMaxBackoff)),
 			addRecordCalls,
-			addCheckAnswer,
+			addCheckAnswer, // after addRecordCalls, inside it: recordCall sees what it refused
 		}),
 	}
 	opts = append(opts, sessionTokenSteps(red, s.endpointURL)...)

@@ -2,6 +2,7 @@ package cloudscan
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -100,13 +101,15 @@ func addRecordCalls(stack *middleware.Stack) error {
 // recordCall records an attempt that got an HTTP answer, whatever its
 // status: CloudTrail logs the calls AWS refused (AccessDenied, throttling)
 // as well as the others. An attempt that got none (a DNS, connection or
-// TLS failure, a deadline before the answer) is not recorded: nothing says
-// it reached AWS, so no trail can be expected to hold it.
+// TLS failure, a deadline before the answer), or a 2xx that is not AWS's
+// (NotAWSAnswerError: a proxy's or a portal's page), is not recorded:
+// nothing says it reached AWS, so no trail can be expected to hold it.
 func recordCall(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
 	middleware.DeserializeOutput, middleware.Metadata, error,
 ) {
 	out, md, err := next.HandleDeserialize(ctx, in)
-	if r := recorderFrom(ctx); r != nil && answered(out) {
+	var notAWS *NotAWSAnswerError
+	if r := recorderFrom(ctx); r != nil && answered(out) && !errors.As(err, &notAWS) {
 		ua, region := "", awsmiddleware.GetRegion(ctx)
 		if req, ok := in.Request.(*smithyhttp.Request); ok {
 			ua = req.Header.Get("User-Agent")

@@ -61,7 +61,8 @@
 //
 // A 2xx answer whose body is not the XML document AWS answers the call
 // with (a proxy's or a portal's HTML page, JSON, nothing) is a failed
-// call, never read as an empty listing (answercheck.go).
+// call, never read as an empty listing, nor listed in the signatures as
+// a call AWS answered (answercheck.go).
 //
 // Each configuration's checks run concurrently in a bounded pool. A check
 // that fails (AccessDenied, throttling beyond the retry budget) is recorded

@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -49,8 +51,9 @@ func eventOf(r *http.Request) string {
 // an HTML page, JSON, nothing, XML of another root element. AWS never
 // answers so; the SDK's decoders would read most of them as an empty
 // listing, a scan finding nothing where it read nothing. The run must
-// not be a success, and its message must name the operation and say the
-// answer is not AWS's.
+// not be a success, its message must name the operation and say the
+// answer is not AWS's, and the signatures must not list the call: no
+// trail logged what AWS never answered.
 func TestRefusesAnAnswerThatIsNotAWSs(t *testing.T) {
 	bodies := []struct {
 		name, contentType, body string
@@ -96,6 +99,17 @@ func TestRefusesAnAnswerThatIsNotAWSs(t *testing.T) {
 				if got := out.ExecutionStatus(); got == signatures.StatusSuccess {
 					t.Fatalf("status %s with %s answered by a %s page; findings %v", got, event, b.name,
 						out.Findings[FieldFindingsSummary])
+				}
+				// The answer is not AWS's: nothing says the call reached
+				// AWS, so no trail can be expected to log it.
+				det := out.TargetExtras[targetOf(cfgs[0])][framework.Detection]
+				listed, _ := det[ExtraCloudAPICalls].([]string)
+				other, _ := det[ExtraCloudAPICallsOtherRegions].(map[string][]string)
+				for _, calls := range other {
+					listed = append(listed, calls...)
+				}
+				if slices.Contains(listed, event) {
+					t.Errorf("the signatures list %s, answered by a %s page, not AWS: %q", event, b.name, listed)
 				}
 				op := event[strings.Index(event, ":")+1:]
 				msg := ""
