@@ -21,7 +21,8 @@ import (
 // charset, UTF-8), so the same scan finds such a string (notUTF8).
 
 // keyScan walks a message that is valid JSON and finds the first object
-// holding two keys equal but for case (exact repeats included). It reads
+// holding two keys equal but for case (exact repeats included), and, in a
+// message that is not UTF-8, the first string that is not. It reads
 // body in place and allocates only for a key written with escapes, an
 // object of many keys, and the error.
 type keyScan struct {
