@@ -70,19 +70,7 @@ type stageKey struct{}
 // result's delivery has begun and is not dropped: the shutdown settles
 // the message as before, acknowledged once the result is kept (see
 // Abandoner). Which comes first is decided in one place (see fate.go).
-func Executed(ctx context.Context) error {
-	j, ok := ctx.Value(stageKey{}).(*staged)
-	if !ok {
-		return nil
-	}
-	if !j.j.delivering() {
-		return fmt.Errorf("inject %q: %w", j.j.name(), ErrRequeued)
-	}
-	if j.r.delivery != nil {
-		j.r.toDelivery(ctx, &j.j.stage, true)
-	}
-	return nil
-}
+func Executed(ctx context.Context) error { return executed(ctx, true) }
 
 // ExecutedStoring is Executed for a Handler that stores its result
 // durably before it posts anything of it, and calls Stored once it is
@@ -95,7 +83,11 @@ func Executed(ctx context.Context) error {
 // platform hold for minutes: a daemon killed meanwhile would leave the
 // message to the broker, and another daemon would run the inject again.
 // It returns what Executed does.
-func ExecutedStoring(ctx context.Context) error {
+func ExecutedStoring(ctx context.Context) error { return executed(ctx, false) }
+
+// executed is Executed, waiting for a delivery slot, or ExecutedStoring
+// (see toDelivery).
+func executed(ctx context.Context, wait bool) error {
 	j, ok := ctx.Value(stageKey{}).(*staged)
 	if !ok {
 		return nil
@@ -104,7 +96,7 @@ func ExecutedStoring(ctx context.Context) error {
 		return fmt.Errorf("inject %q: %w", j.j.name(), ErrRequeued)
 	}
 	if j.r.delivery != nil {
-		j.r.toDelivery(ctx, &j.j.stage, false)
+		j.r.toDelivery(ctx, &j.j.stage, wait)
 	}
 	return nil
 }

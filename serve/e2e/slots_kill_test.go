@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,8 +22,7 @@ import (
 // the slot. Their results must be stored, and their messages
 // acknowledged, before they wait: another daemon of the queue, started
 // once the first is killed, must not get their messages and run those
-// injects a second time. The first daemon, restarted on its outbox,
-// sends the three results.
+// injects a second time (see takeOver).
 func TestIntegrationKilledWhileResultsWaitForADeliverySlot(t *testing.T) {
 	p, queue := setup(t)
 	ids, bodies := injects(t, p, "slots-kill", 4, "0s")
@@ -53,28 +51,7 @@ func TestIntegrationKilledWhileResultsWaitForADeliverySlot(t *testing.T) {
 		return tried >= 2 && pendingBodies(t, first) >= 3 || tried >= 3
 	})
 	ran := first.logged("executed")
-	if err := first.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	<-first.Exited()
-	for _, id := range ids {
-		p.FailComplete(id, 0, 0) // the platform takes them from now on
-	}
-
-	second := startConsumer(t, "serve-second", p.URL, slots...)
-	waitConsumers(t, queue, 1)
-	testkit.WaitFor(t, 60*time.Second, "no message ready", func() bool {
-		ready, _ := servetest.Counts(t, queue)
-		return ready == 0
-	})
-	again := startConsumer(t, "serve-first-again", p.URL, append(slots, "XDG_STATE_HOME="+state)...)
-	waitConsumers(t, queue, 2)
-	waitAll(t, p, ids)
-	for _, c := range []*consumer{second, again} {
-		if code := c.stop(t); code != 0 {
-			t.Errorf("%s exited %d after SIGTERM, want 0", c.Name, code)
-		}
-	}
+	second := takeOver(t, p, queue, state, first, ids, slots...)
 	var twice []string
 	for _, id := range ids {
 		if n := calls(p, id, openaevtest.KindReception); n != 1 {
@@ -87,9 +64,6 @@ func TestIntegrationKilledWhileResultsWaitForADeliverySlot(t *testing.T) {
 	}
 	if done := completions(p); len(duplicates(done)) > 0 || len(done) != len(ids) {
 		t.Errorf("completions %v, want each of %v once", done, ids)
-	}
-	if ready, consumers := servetest.Counts(t, queue); ready != 0 || consumers != 0 {
-		t.Errorf("queue after shutdown: %d ready, %d consumers; want 0, 0", ready, consumers)
 	}
 }
 
