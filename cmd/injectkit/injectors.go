@@ -5,10 +5,11 @@ import (
 	"github.com/injectkit/injectkit/injectors/builtin"
 )
 
-// registry wires the reference injectors. A third party copies main.go and
-// this file, and registers its own beside them.
-func registry() *framework.Registry {
+// registry wires the reference injectors, which identify themselves as
+// version v. A third party copies main.go and this file, and registers its
+// own beside them.
+func registry(v string) *framework.Registry {
 	r := framework.NewRegistry()
-	builtin.Register(r, builtin.WithVersion(version))
+	builtin.Register(r, builtin.WithVersion(v))
 	return r
 }

@@ -22,14 +22,23 @@ var (
 )
 
 func main() {
-	v, c := version, commit
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		v, c = buildStamp(v, c, bi)
-	}
+	bi, _ := debug.ReadBuildInfo()
 	stop := startProfiles()
-	code := cli.Main(cli.Options{Registry: registry(), Version: v, Commit: c, GoVersion: goVersion})
+	code := cli.Main(options(bi))
 	stop()
 	os.Exit(code)
+}
+
+// options wires the CLI: the version and commit `injectkit version`
+// prints are the ones the injectors identify themselves with (cloudscan's
+// user agent, which a CloudTrail trail logs). bi is the build information
+// the go command recorded, nil when there is none.
+func options(bi *debug.BuildInfo) cli.Options {
+	v, c := version, commit
+	if bi != nil {
+		v, c = buildStamp(v, c, bi)
+	}
+	return cli.Options{Registry: registry(v), Version: v, Commit: c, GoVersion: goVersion}
 }
 
 // buildStamp fills what -ldflags left at its default from bi: the module

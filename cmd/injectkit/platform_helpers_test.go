@@ -52,7 +52,7 @@ func platformFor(t *testing.T, v openaevtest.Version, legacy bool) *openaevtest.
 // command would have before the platform dispatched any inject.
 func registerContracts(t *testing.T, p *openaevtest.Platform) {
 	t.Helper()
-	r := registry()
+	r := registry(version)
 	var manifests []framework.Manifest
 	for _, name := range r.Names() {
 		ex, err := r.New(name)

@@ -31,7 +31,7 @@ import (
 // and SIGTERM (or SIGHUP) stops the daemon gracefully with exit 0.
 func TestIntegrationPlatformServeRegistration(t *testing.T) {
 	testkit.Integration(t) // and RabbitMQ
-	if got := registry().Names(); !slices.Equal(got, referenceInjectors) {
+	if got := registry(version).Names(); !slices.Equal(got, referenceInjectors) {
 		t.Fatalf("registry %v: a new reference injector needs its platform scenarios here", got)
 	}
 	tests := []struct {

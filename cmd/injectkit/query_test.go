@@ -24,7 +24,7 @@ func runApp(t *testing.T, env map[string]string, args ...string) (int, string, s
 	t.Helper()
 	var out, errb bytes.Buffer
 	state := t.TempDir() // the outbox, never the user's
-	o := cli.Options{Registry: registry(), Version: "test", Stdout: &out, Stderr: &errb,
+	o := cli.Options{Registry: registry(version), Version: "test", Stdout: &out, Stderr: &errb,
 		Getenv: func(k string) string {
 			if v, ok := env[k]; ok || k != "XDG_STATE_HOME" {
 				return v
