@@ -38,6 +38,15 @@ type bucketPosture struct {
 	policyPublic *bool
 }
 
+// s3PageSize is how many buckets a ListBuckets page asks for
+// (max-buckets, 1 to 10,000). A request without it is unpaginated, which
+// S3 rejects for an account whose bucket quota is above 10,000 (Amazon
+// S3 User Guide, "General purpose bucket quotas, limitations, and
+// restrictions": "All unpaginated ListBuckets requests will be rejected
+// for AWS accounts with a general purpose bucket quota greater than
+// 10,000"): the accounts with the most buckets could not be scanned.
+const s3PageSize = 1000
+
 // checkS3 lists the region's buckets, reads the public access block of
 // account (the buckets' owner: the credentials' account, proved), once,
 // when there is a bucket, and, per bucket, its public access block, ACL
@@ -46,7 +55,7 @@ func checkS3(ctx context.Context, c s3API, ctl s3ControlAPI, region, account str
 	res := newCheckResult()
 	var buckets []string
 	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{BucketRegion: aws.String(region)},
-		func(o *s3.ListBucketsPaginatorOptions) { o.StopOnDuplicateToken = true })
+		func(o *s3.ListBucketsPaginatorOptions) { o.Limit, o.StopOnDuplicateToken = s3PageSize, true })
 	next := func(page *s3.ListBucketsOutput) *string { return page.ContinuationToken }
 	if err := eachPage(ctx, p, next, func(page *s3.ListBucketsOutput) {
 		for _, b := range page.Buckets {

@@ -34,7 +34,7 @@ func TestStandInListsTheBucketsOfTheRegionAsked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query+" "+tt.signed, func(t *testing.T) {
-			code, body := st.getSigned(t, "/"+tt.query, "s3", tt.signed)
+			code, body := st.getSigned(t, "/"+paged(tt.query), "s3", tt.signed)
 			var got []string
 			for _, m := range listedName.FindAllSubmatch(body, -1) {
 				got = append(got, string(m[1]))
@@ -68,7 +68,7 @@ func TestStandInListsItsBucketsInTheirRegion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query+" "+tt.signed, func(t *testing.T) {
-			code, body := st.getSigned(t, "/"+tt.query, "s3", tt.signed)
+			code, body := st.getSigned(t, "/"+paged(tt.query), "s3", tt.signed)
 			var got []string
 			for _, m := range bucketWithRegion.FindAllSubmatch(body, -1) {
 				got = append(got, string(m[1])+"@"+string(m[2]))

@@ -53,7 +53,8 @@ import (
 //     1000; without it EC2 answers every item at once: ec2Paging)
 //     (Amazon EC2 API Reference, DescribeSecurityGroups); S3
 //     ListBuckets answers ContinuationToken, the next request sends
-//     continuation-token (Amazon S3 API Reference, ListBuckets). A token
+//     continuation-token, each gives max-buckets, 1 to 10000, as S3
+//     asks of every account (s3Paging) (Amazon S3 API Reference, ListBuckets). A token
 //     the stand-in did not issue fails the test (AWS hands out the only
 //     tokens it takes), unfollowed lists the pages nobody read and
 //     refollowed the ones asked for again by another call (an SDK's resend
@@ -362,7 +363,7 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 		if s.echoes(w, r, "s3.amazonaws.com:ListBuckets", "s3", "") || s.refusesS3(w, r, region, false) {
 			return
 		}
-		if refusesBucketRegion(w, q.Get("bucket-region"), region) {
+		if !s.s3Paging(w, r) || refusesBucketRegion(w, q.Get("bucket-region"), region) {
 			return
 		}
 		base, ok := s.page(w, r, filepath.Join("s3", "ListBuckets"), q.Get("continuation-token"))
