@@ -214,8 +214,13 @@ func (v *findingsView) cloudConfigs(configs []cloudConfig, summary []string) {
 // message.
 func (e cloudCheckError) note() string {
 	what := e.Code
-	if what == "" {
+	switch {
+	case what == "":
 		what = e.Message
+	case what == "UnknownError" && e.Message != "" && e.Message != what:
+		// The SDK's code for an error answer holding none of AWS's: the
+		// message names its HTTP status.
+		what += " (" + e.Message + ")"
 	}
 	return strings.TrimSpace(e.Operation+" "+e.Resource) + ": " + what
 }

@@ -218,6 +218,22 @@ signatures not sent: no --backend-url (-o json prints them)
       ec2 check failed: DescribeSecurityGroups: AccessDenied
 signatures not sent: no --backend-url (-o json prints them)
 `},
+		{"cloudscan: an error answer holding no AWS error code is named by its status", runtime.Report{Injector: "cloudscan", Status: framework.StatusFailed,
+			Targets: []framework.Target{{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "ec2"}}},
+			Output: framework.ToolOutput{ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "aws eu-west-1 ec2: DescribeSecurityGroups: UnknownError (an HTTP 502 answer holding no AWS error code)"},
+				Findings: map[string]any{
+					cloudscan.FieldConfigs: []*cloudscan.ConfigResult{
+						{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "ec2", Status: "failed",
+							Checks: map[string]*cloudscan.CheckResult{"ec2": {Failed: true, Errors: []cloudscan.CheckError{{Operation: "DescribeSecurityGroups",
+								Code: "UnknownError", Message: "an HTTP 502 answer holding no AWS error code"}}}}},
+					},
+				}}},
+			`cloudscan: failed · 1 target · 4.2s
+  error: aws eu-west-1 ec2: DescribeSecurityGroups: UnknownError (an HTTP 502 answer holding no AWS error code)
+  aws 123456789012 eu-west-1 ec2  failed
+      ec2 check failed: DescribeSecurityGroups: UnknownError (an HTTP 502 answer holding no AWS error code)
+signatures not sent: no --backend-url (-o json prints them)
+`},
 		{"cloudscan partial: the calls that failed on single resources are shown", runtime.Report{Injector: "cloudscan", Status: framework.StatusPartial,
 			Targets: []framework.Target{{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "iam"}}},
 			Output: framework.ToolOutput{ErrorInfo: &framework.ErrorInfo{Message: "aws global iam: ListAccessKeys bob: AccessDenied"},

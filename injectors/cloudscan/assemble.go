@@ -177,6 +177,9 @@ func errorNote(label string, ce CheckError) string {
 		call += " " + ce.Resource
 	}
 	what := firstNonEmpty(ce.Code, ce.Message)
+	if ce.noCode {
+		what += " (" + ce.Message + ")"
+	}
 	if ce.RetryBudgetExhausted && ce.Code != "" {
 		what += " (not retried: the inject's retry budget ran out)"
 	}

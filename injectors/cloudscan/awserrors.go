@@ -167,7 +167,12 @@ func (r *redactor) safeText(err error) error {
 		if code != safeCode {
 			text = strings.ReplaceAll(text, code, safeCode)
 		}
-		return &safeAPIError{code: safeCode, message: safeMsg, fault: ae.ErrorFault(), text: r.serverText(text)}
+		safe := &safeAPIError{code: safeCode, message: safeMsg, fault: ae.ErrorFault(), text: r.serverText(text)}
+		var resp interface{ HTTPStatusCode() int }
+		if errors.As(err, &resp) {
+			safe.status = resp.HTTPStatusCode()
+		}
+		return safe
 	}
 	if text := r.serverText(err.Error()); text != err.Error() {
 		return errors.New(text)
@@ -192,11 +197,15 @@ func (e *RetryBudgetError) Error() string { return e.Err.Error() + " (" + retryB
 
 func (e *RetryBudgetError) Unwrap() error { return e.Err }
 
-// safeAPIError is an AWS API error whose texts hold no credential value.
+// safeAPIError is an AWS API error whose texts hold no credential value,
+// with the HTTP status of its answer (0 when unknown).
 type safeAPIError struct {
 	code, message, text string
 	fault               smithy.ErrorFault
+	status              int
 }
+
+func (e *safeAPIError) HTTPStatusCode() int { return e.status }
 
 func (e *safeAPIError) Error() string                 { return e.text }
 func (e *safeAPIError) ErrorCode() string             { return e.code }

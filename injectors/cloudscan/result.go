@@ -2,6 +2,7 @@ package cloudscan
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -57,7 +58,15 @@ type CheckError struct {
 	// cutWait is the call_timeout that ran out while the SDK waited to
 	// retry the call (CallTimeoutError), 0 otherwise; its message says so.
 	cutWait time.Duration
+	// noCode is set when the error answer held no AWS error code (Code is
+	// the SDK's unknownErrorCode): Message then names its HTTP status.
+	noCode bool
 }
+
+// unknownErrorCode is the code the SDK gives an error answer holding
+// none of AWS's (a proxy's or a gateway's page, an empty body): alone it
+// says nothing of what answered.
+const unknownErrorCode = "UnknownError"
 
 // CheckResult is the outcome of one check.
 type CheckResult struct {
@@ -89,6 +98,11 @@ func (r *CheckResult) addError(op, resource string, err error) {
 		ce.Code, ce.Message = ae.ErrorCode(), ae.ErrorMessage()
 		if ce.Message == "" {
 			ce.Message = ae.Error()
+		}
+		var resp interface{ HTTPStatusCode() int }
+		if ce.Code == unknownErrorCode && errors.As(err, &resp) && resp.HTTPStatusCode() > 0 {
+			ce.Message = fmt.Sprintf("an HTTP %d answer holding no AWS error code", resp.HTTPStatusCode())
+			ce.noCode = true
 		}
 	}
 	var cut *CallTimeoutError
