@@ -39,7 +39,8 @@ func addressField(field string) bool {
 // ReadsAsTarget reports whether v, refused as an address or host name,
 // reads as an attempt at one, to be echoed so that the user sees the typo
 // (10.0.0.300, "10.0.0.1 10.0.0.2"): letters, digits and . - / % [ ] and
-// the spaces and commas between several, at most 253 bytes (the longest
+// the spaces and commas between several ('_' too in an IPv6 address's
+// zone, as interface names hold it: fe80::1%docker_gwbridge), at most 253 bytes (the longest
 // host name; an IPv6 zone aside, refused for its own length) in pieces of
 // at most 63 (the longest label), and colons only as an IPv6 address or a
 // host and a port write them; or a range in nmap's syntax (NmapRange:
@@ -50,8 +51,19 @@ func ReadsAsTarget(v string) bool {
 	if NmapRange(strings.TrimSuffix(v, ".")) && len(v) <= 253 { // 10.0.0.*: digits, dots, "*", "," and "-" alone
 		return true
 	}
+	sawColon, inZone := false, false // within one address: a ':' seen, past its '%'
 	for i := 0; i < len(v); i++ {
 		ch := v[i]
+		switch {
+		case ch == '_' && inZone: // an interface's name: fe80::1%docker_gwbridge
+			continue
+		case ch == ':':
+			sawColon = true
+		case ch == '%':
+			inZone = sawColon
+		case strings.IndexByte("]/, ", ch) >= 0:
+			sawColon, inZone = false, false
+		}
 		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' ||
 			strings.IndexByte(".-/%[]:, ", ch) >= 0) {
 			return false

@@ -116,3 +116,24 @@ func wireIPv6(t *testing.T, p signatures.Payload) any {
 	}
 	return nil
 }
+
+// An IPv6 target refused for its zone is quoted as written when the zone
+// is an interface name Linux allows and users meet (docker_gwbridge,
+// veth_a, eth0.100, br-1a2b): the user sees which zone was refused,
+// not "(not shown)", which is kept for what may be a secret.
+func TestShownTargetQuotesAZonedAddress(t *testing.T) {
+	for _, v := range []string{
+		"fe80::1%eth0", "fe80::1%docker_gwbridge", "fe80::1%VETH_A", "fe80::1%eth0.100",
+		"fe80::1%br-1a2b3c4d5e6f", "[fe80::1%veth_a]:22",
+	} {
+		if got, want := signatures.ShownTarget(v), `"`+v+`"`; got != want {
+			t.Errorf("ShownTarget(%q) = %s, want %s", v, got, want)
+		}
+	}
+	// '_' is a zone's only: a line of a secrets file is still withheld.
+	for _, v := range []string{"API_TOKEN", "db_password:hunter2", "fe80::1_x%eth0"} {
+		if got := signatures.ShownTarget(v); got != "(not shown)" {
+			t.Errorf("ShownTarget(%q) = %s, want (not shown)", v, got)
+		}
+	}
+}
