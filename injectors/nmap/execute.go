@@ -49,6 +49,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		timedOut bool
 		runErr   error
 		said     []string                      // what nmap said of each scan (errormsg, or its standard error)
+		okSaid   [][2]string                   // each scan nmap ended on its own, and what it said of it
 		cutShort []string                      // why each report that nmap ended normally ends early
 		started  int                           // the scans started, in groups' order
 		finished = map[int]map[string]string{} // the scans nmap ended normally, its report whole: the targets it failed to resolve
@@ -66,6 +67,9 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		raw.add(o.raw)
 		if m := o.said(); m != "" {
 			said = append(said, m)
+			if o.err == nil {
+				okSaid = append(okSaid, [2]string{g.String(), m})
+			}
 		}
 		if o.err == nil && o.parseErr == nil && o.run != nil && o.run.Complete {
 			finished[gi] = o.unresolved
@@ -162,11 +166,17 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 			msg += "; nmap said: " + strings.Join(said, "; ")
 		}
 		out.ErrorInfo = e.errorInfo(0, errors.New(msg))
+		return out // what nmap said is in the error
 	case len(r.unscanned) > 0 || !complete:
 		out.Status = framework.StatusPartial
 		if len(cutShort) > 0 {
 			out.ErrorInfo = e.errorInfo(ExitBadOutput, errors.New(strings.Join(cutShort, "; ")))
 		}
+	}
+	// nmap's warnings on a scan it ended on its own (a port given up
+	// on, "retransmission cap hit"), which no error quotes.
+	for _, s := range okSaid {
+		in.Logger().Warn("nmap wrote to its standard error", zap.String("scan", s[0]), zap.String("said", s[1]))
 	}
 	return out
 }
