@@ -270,10 +270,18 @@ const MaxZone = 15
 // address too, is no host to scan, or "" when it is one. The unspecified
 // address (0.0.0.0, ::) makes a tool act on the injector's own host, the
 // limited broadcast address (255.255.255.255) and a multicast address
-// (224.0.0.0/4, ff00::/8) name a group of hosts, not one. Loopback and
+// (224.0.0.0/4, ff00::/8) name a group of hosts, not one. An
+// IPv4-compatible IPv6 address (::a.b.c.d, a.b.c.d past 0.0.0.0/8,
+// deprecated by RFC 4291 2.5.5.1) is the IPv6 address ::7f00:1 where
+// ::127.0.0.1 was written for 127.0.0.1: a scan of it leaves by the
+// default route, not to the IPv4 host meant. Loopback (::1 too) and
 // link-local addresses are hosts.
 func NotAHost(a netip.Addr) string {
 	u := a.WithZone("").Unmap()
+	if v4, ok := ipv4Compatible(u); ok {
+		return fmt.Sprintf("an IPv4-compatible IPv6 address (deprecated, RFC 4291 2.5.5.1) is not a host to scan: it is the IPv6 address %s, "+
+			"not the IPv4 address %s, and a scan of it leaves by the default route; write %s (or ::ffff:%s)", u, v4, v4, v4)
+	}
 	switch {
 	case u.IsUnspecified():
 		return fmt.Sprintf("an unspecified address (%s) is not a host to scan (the tool would act on the injector's own host)", u)
@@ -286,6 +294,22 @@ func NotAHost(a netip.Addr) string {
 		return "a multicast address (ff00::/8) is not a host to scan"
 	}
 	return ""
+}
+
+// ipv4Compatible returns the IPv4 address a IPv6 address of ::/96 embeds,
+// when that is past 0.0.0.0/8 (::1, ::2 and their neighbours stay what
+// they are written as).
+func ipv4Compatible(a netip.Addr) (netip.Addr, bool) {
+	if !a.Is6() {
+		return netip.Addr{}, false
+	}
+	b := a.As16()
+	for _, x := range b[:12] {
+		if x != 0 {
+			return netip.Addr{}, false
+		}
+	}
+	return netip.AddrFrom4([4]byte(b[12:])), b[12] != 0
 }
 
 // NotARange is why a target's value holding "/" that is no CIDR range is

@@ -310,6 +310,10 @@ func TestNetworkConfigRefusesNoHost(t *testing.T) {
 		{"ff02::1", "multicast"},
 		{"ff02::fb%eth0", "multicast"},
 		{"ff0e::1", "multicast"},
+		{"::127.0.0.1", "IPv4-compatible IPv6 address (deprecated, RFC 4291 2.5.5.1) is not a host to scan: it is the IPv6 address ::7f00:1, not the IPv4 address 127.0.0.1"},
+		{"::10.0.0.1", "write 10.0.0.1 (or ::ffff:10.0.0.1)"},
+		{"::7f00:1", "IPv4-compatible"},
+		{"::1.0.0.0%eth0", "IPv4-compatible"},
 	}
 	var tests []validateCase
 	for _, r := range refused {
@@ -326,7 +330,7 @@ func TestNetworkConfigRefusesNoHost(t *testing.T) {
 		tests = append(tests, validateCase{name: r.value + " classified", cfg: signatures.ClassifyNetworkTarget(r.value),
 			wantField: field, wantValue: r.value, wantReason: "is not a host to scan"})
 	}
-	for _, v := range []string{"127.0.0.1", "::1", "169.254.1.1", "fe80::1%eth0", "0.0.0.1", "::2",
+	for _, v := range []string{"127.0.0.1", "::1", "169.254.1.1", "fe80::1%eth0", "0.0.0.1", "::2", "::0.255.255.255", "::1:0:0:1", "::ffff:0:7f00:1",
 		"223.255.255.255", "240.0.0.1", "255.255.255.254", "fe80::ff02:1", "::ffff:127.0.0.1"} {
 		tests = append(tests, validateCase{name: v + " accepted", cfg: signatures.ClassifyNetworkTarget(v)})
 	}
