@@ -18,7 +18,9 @@
 // page checksums, so a body read back whose SHA-256 is not the recorded one
 // is never sent: its record moves to the dead list as corrupt, and so does
 // a record whose stored metadata cannot be decoded (listed meanwhile as
-// Unreadable, and never blocking the others). The bearer
+// Unreadable, and never blocking the others), or whose fields disagree on
+// where its body goes (an idempotency key another inject, phase or chunk
+// than its own gives, a URL not under its base URL). The bearer
 // token is never stored: a resend uses the token of its own configuration,
 // and the tokens (Options.Secrets, or a poster's Redactor) are redacted in
 // their raw, JSON-escaped and URL-encoded forms from every error the store

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -44,7 +45,7 @@ type RecordError struct {
 
 func (e *RecordError) Error() string {
 	what := "stored body corrupt"
-	if errors.Is(e.Err, errUnreadable) {
+	if errors.Is(e.Err, errUnreadable) || errors.Is(e.Err, errRoute) {
 		what = "corrupt record"
 	}
 	if e.Reason == ReasonUnsendable {
@@ -132,13 +133,28 @@ func bodySum(body []byte) string {
 }
 
 // checkBody checks a body read back against its record: its SHA-256, or,
-// in a record stored without one, its size.
+// in a record stored without one, its size. A record with both a SHA-256
+// and an Idempotency-Key is checked against that key too: Put builds it
+// from the inject, phase and chunk the record routes the body by, and the
+// body's SHA-256 (idempotencyKey), so a byte flipped in one of them on
+// disk never sends the body to another inject's callback, or as another
+// phase or chunk, with its checksum intact. Nor is a record sent whose
+// URL, stored beside its base URL, is not under it (see routeCheck).
 func checkBody(r Record, body []byte) *RecordError {
+	if err := routeCheck(r); err != nil {
+		return &RecordError{ID: r.ID, Reason: ReasonCorrupt, Err: err}
+	}
 	switch {
 	case r.SHA256 != "":
 		if got := bodySum(body); got != r.SHA256 {
 			return &RecordError{ID: r.ID, Reason: ReasonCorrupt,
 				Err: fmt.Errorf("SHA-256 %s, recorded %s", got, r.SHA256)}
+		}
+		if r.IdempotencyKey != "" && len(r.SHA256) >= 16 {
+			if want := r.InjectID + ":" + r.Phase + ":" + strconv.Itoa(r.ChunkIndex) + ":" + r.SHA256[:16]; r.IdempotencyKey != want {
+				return &RecordError{ID: r.ID, Reason: ReasonCorrupt,
+					Err: fmt.Errorf("%w: Idempotency-Key %q, its inject, phase and chunk give %q", errRoute, r.IdempotencyKey, want)}
+			}
 		}
 	case len(body) != r.Size:
 		return &RecordError{ID: r.ID, Reason: ReasonCorrupt,
@@ -146,6 +162,21 @@ func checkBody(r Record, body []byte) *RecordError {
 	}
 	return nil
 }
+
+// routeCheck returns an error if r's URL, when recorded, is not under its
+// base URL, as Put and Move always store them: a byte flipped in the base
+// URL on disk would make the record another backend's, and a flush of
+// that backend would send it there, with that backend's token.
+func routeCheck(r Record) error {
+	if r.URL != "" && !strings.HasPrefix(r.URL, r.BaseURL) {
+		return fmt.Errorf("%w: its URL %s is not under its base URL %s", errRoute, r.URL, r.BaseURL)
+	}
+	return nil
+}
+
+// errRoute is the cause of the *RecordError of a record whose fields do
+// not agree on where its body goes: its metadata, not its body, damaged.
+var errRoute = errors.New("its fields disagree on where its body goes")
 
 // unsendable returns why no request can be built for r, or nil. keyed
 // tells whether the request carries the recorded Idempotency-Key, as every
