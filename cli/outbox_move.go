@@ -114,6 +114,10 @@ func moveOutbox(ctx context.Context, o Options, e *outboxEnv) error {
 			e.store.Path(), profileCounts{res.Moved() - res.Profiled, res.Profiled}, from, to, res.Pending, res.Dead, movedSends(res.Sends), how)
 	}
 	switch {
+	case res.Corrupt > 0:
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("move incomplete: %d %s stored for %s not moved: %s URL is not under %s base URL, damaged on disk (a flush never sends %s: drop %s, e.g. injectkit outbox drop --outbox %s %d)",
+			res.Corrupt, plural(res.Corrupt, "corrupt record", "corrupt records"), from, plural(res.Corrupt, "its", "their"), plural(res.Corrupt, "its", "their"),
+			plural(res.Corrupt, "it", "them"), plural(res.Corrupt, "it", "them"), shellWord(e.store.Path()), res.CorruptID)}
 	case res.Storing > 0 && res.Busy == 0:
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("move incomplete: %d %s for %s not moved: another process is still storing %s (move again once it is done)",
 			res.Storing, plural(res.Storing, "send", "sends"), from, plural(res.Storing, "its bodies", "their bodies"))}
@@ -348,7 +352,8 @@ func moveCommand(o Options, action func(string, outboxCommandConfig, func(*ucli.
 			"   0  every body stored for --from now has --to as its base URL\n" +
 			"   1  no body is stored for --from (the error lists the backends the outbox holds), or some were not\n" +
 			"      moved: another live process is sending them, or still storing a send of them (move again once\n" +
-			"      it is done)\n" +
+			"      it is done), or a record is corrupt, its URL no longer under its base URL (damaged on disk: the\n" +
+			"      others are moved, it is left for drop)\n" +
 			"   2  invalid usage (a URL refused, --to the backend of --from or holding [REDACTED]), or an outbox corrupt or\n" +
 			"      locked: nothing changed",
 		Flags:  outboxFlags(o, move, ""),

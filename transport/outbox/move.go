@@ -32,6 +32,12 @@ type MoveResult struct {
 	// Profile (not the default one), and BusyProfiled those counted Busy:
 	// a caller names each profile's bodies in its own words.
 	Profiled, BusyProfiled int
+	// Corrupt counts the records of the backend whose URL is not under
+	// their base URL (see routeCheck: damaged on disk), CorruptID the
+	// first one's id: left as they were, never sent (a flush moves them
+	// to the dead list), and the others moved.
+	Corrupt   int
+	CorruptID uint64
 }
 
 // Moved is how many records Move gave the new base URL.
@@ -53,7 +59,9 @@ func (m MoveResult) Moved() int { return m.Pending + m.Dead }
 // whose first chunk another delivery owns, or which a live process is
 // still storing (counted Storing). The records of the backend's
 // incomplete sends (see Incomplete) move with its bodies, so that a flush
-// to the new base URL still reports the chunks they lost. It is one
+// to the new base URL still reports the chunks they lost. A record whose
+// URL is not under its base URL (damaged on disk) is left as it was,
+// counted in Corrupt, and the others are moved. It is one
 // transaction: an error changes nothing, and so does ctx ending before it
 // commits (the first interrupt: an error wrapping ctx's cause).
 func (s *Store) Move(ctx context.Context, from func(baseURL string) bool, to string) (MoveResult, error) {
@@ -104,7 +112,10 @@ func (s *Store) Move(ctx context.Context, from func(baseURL string) bool, to str
 			}
 			path, ok := strings.CutPrefix(r.URL, r.BaseURL)
 			if !ok {
-				return fmt.Errorf("outbox %s: record %d: its URL is not under its base URL: not moved", s.path, r.ID)
+				if res.Corrupt++; res.Corrupt == 1 {
+					res.CorruptID = r.ID
+				}
+				continue
 			}
 			r.BaseURL, r.URL = base, base+path
 			if r.State == Pending {
