@@ -277,8 +277,7 @@
 //     new order each request (no ORDER BY), seeded per test; DropSort plays a newer platform's:
 //     paging.go. The targets are the endpoints without agents or with a primary one (TargetOutput's
 //     rows), a full page's totalElements counting each once per primary agent: targets.go. Their addresses
-//     (endpoint_ips, the current line's asset_ips) as EndpointMapper.setIps leaves them, their hostnames
-//     lower-cased as Endpoint.setHostname stores them, in a message too (TargetOutput).
+//     (endpoint_ips; asset_ips) as setIps leaves them, hostnames lower-cased by setHostname, messages too.
 //  11. Preview features (both lines; 2.4.0 read: PreviewFeature.java :15-23 has no
 //     SIGNATURE_OUTPUT_PROCESSOR, and drops it as unrecognised; features.go's lineFeatures). The
 //     platform stores expectation signatures only when an operator enabled SIGNATURE_OUTPUT_PROCESSOR:
