@@ -3,9 +3,12 @@
 package e2e_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +45,7 @@ func TestIntegrationMessagesHeldAcrossAStallAreNotRun(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	waitStopped(t, pid)
 	stopped := time.Now()
 	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGCONT) })
 	servetest.Publish(t, queue, bodies...)
@@ -76,6 +80,35 @@ func TestIntegrationMessagesHeldAcrossAStallAreNotRun(t *testing.T) {
 	if n := strings.Count(c.Stderr.String(), "the daemon stood still longer than its broker connection lived"); n != 1 {
 		t.Errorf("%d lines say the stall, want 1:\n%s", n, testkit.Tail(c.Stderr.String(), 20))
 	}
+}
+
+// waitStopped waits until every thread of the process pid is stopped
+// (state T in /proc/PID/task/*/stat). kill(2) returns once SIGSTOP is
+// queued; the group stop starts only when the thread the kernel gave it
+// to runs, which a thread asleep in fdatasync or waiting for a CPU on a
+// loaded machine does later, and meanwhile the other threads run on: a
+// daemon took and ran four messages published after the kill. Without
+// /proc (not Linux) it returns at once.
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	if _, err := os.Stat(dir); err != nil {
+		return
+	}
+	testkit.WaitFor(t, 30*time.Second, "every thread of the daemon stopped", func() bool {
+		tasks, err := os.ReadDir(dir)
+		if err != nil || len(tasks) == 0 {
+			return false
+		}
+		for _, task := range tasks {
+			stat, err := os.ReadFile(filepath.Join(dir, task.Name(), "stat"))
+			i := bytes.LastIndexByte(stat, ')') // the state follows the command's name
+			if err != nil || i < 0 || i+2 >= len(stat) || (stat[i+2] != 'T' && stat[i+2] != 't') {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // cutProxy forwards loopback TCP connections to a target, new ones as
