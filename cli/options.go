@@ -5,6 +5,7 @@ import (
 	"regexp"
 	goruntime "runtime"
 	"strings"
+	"sync"
 
 	"github.com/injectkit/injectkit/openaev"
 )
@@ -68,8 +69,11 @@ func (o Options) rename(s string) string {
 }
 
 // quotedLine is the start of a line of the binary's own quoted in a help
-// text: "(injectkit: stdout not written: …)".
-var quotedLine = regexp.MustCompile(`(^|[\s(])` + defaultName + `: `)
+// text: "(injectkit: stdout not written: …)". Compiled on first use (a
+// third-party binary's help), not at every start.
+var quotedLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(^|[\s(])` + defaultName + `: `)
+})
 
 // renameHelp is rename for a help text, which also quotes the binary's own
 // lines: they start with its name, as its stderr says them. Errors are
@@ -79,7 +83,7 @@ func (o Options) renameHelp(s string) string {
 	if s = o.rename(s); o.name() == defaultName {
 		return s
 	}
-	return quotedLine.ReplaceAllString(s, "${1}"+strings.ReplaceAll(o.name(), "$", "$$")+": ")
+	return quotedLine().ReplaceAllString(s, "${1}"+strings.ReplaceAll(o.name(), "$", "$$")+": ")
 }
 
 // openaevRetry is the platform client's retry option: the defaults, or
