@@ -27,8 +27,13 @@ export TAGS
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-build: ## build bin/injectkit
-	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/injectkit
+# Static (CGO_ENABLED=0), as make release builds: a cgo build is linked
+# against libc, and every start then ran ld.so and libc's set-up (0.7 ms
+# of `injectkit version`'s 9, BENCHMARKS.md) for nothing injectkit uses:
+# Go's own resolver answers its host-name lookups either way (the test
+# builds, -race, need cgo and keep it).
+build: ## build bin/injectkit (static)
+	CGO_ENABLED=0 $(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/injectkit
 
 testdeps: ## what the tests need: as root, apt-get installs what is missing (gcc, nmap, rabbitmq-server…) and RabbitMQ is started
 	@scripts/testdeps.sh

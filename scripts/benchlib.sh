@@ -18,6 +18,15 @@ positive() {
   fi
 }
 
+# The binaries the scripts build are static (CGO_ENABLED=0), as make
+# build's and the release's, so that what is measured is what ships; a
+# race build (GOFLAGS=-race, as the tests build them) needs cgo, and a
+# CGO_ENABLED of the caller's is kept.
+case " ${GOFLAGS-} " in
+*" -race "* | *" -race=true "*) ;;
+*) export CGO_ENABLED=${CGO_ENABLED-0} ;;
+esac
+
 # max_runs bounds every script's RUNS: more runs than this narrow no
 # median further, and a typo (RUNS=1000000) would run for days.
 max_runs=100

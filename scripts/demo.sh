@@ -27,7 +27,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-$GO build -tags "${TAGS-urfave_cli_no_docs}" -o "$tmp/injectkit" ./cmd/injectkit
+# Static, as make build and the release build it.
+CGO_ENABLED=0 $GO build -tags "${TAGS-urfave_cli_no_docs}" -o "$tmp/injectkit" ./cmd/injectkit
 $GO build -o "$tmp/demolisten" ./injectors/nmap/internal/demolisten
 "$tmp/demolisten" -addr 127.0.0.1:0 -for 5m >"$tmp/port" &
 lpid=$!

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"testing"
 )
@@ -65,6 +66,34 @@ func TestBenchLeastMostReadToTheEnd(t *testing.T) {
 			out, err := exec.Command("bash", "-c", script).CombinedOutput()
 			if err != nil || string(out) != tt.want+"\n" {
 				t.Errorf("%v: %q; want %q", err, out, tt.want)
+			}
+		})
+	}
+}
+
+// The bench scripts build static binaries (CGO_ENABLED=0), as make build
+// and the release do, so that what they measure is what ships; a race
+// build (GOFLAGS=-race, as the tests build them) needs cgo, and a
+// CGO_ENABLED the caller set is theirs.
+func TestBenchBuildsStatic(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"by default", nil, "0"},
+		{"GOFLAGS without -race", []string{"GOFLAGS=-trimpath"}, "0"},
+		{"a race build", []string{"GOFLAGS=-race"}, "unset"},
+		{"a race build among other flags", []string{"GOFLAGS=-trimpath -race=true"}, "unset"},
+		{"the caller's", []string{"CGO_ENABLED=1"}, "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command("bash", "-c", `source ../../scripts/benchlib.sh; echo "${CGO_ENABLED-unset}"`)
+			cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, tt.env...)
+			out, err := cmd.CombinedOutput()
+			if err != nil || string(out) != tt.want+"\n" {
+				t.Errorf("%v: CGO_ENABLED %q; want %q", err, out, tt.want)
 			}
 		})
 	}

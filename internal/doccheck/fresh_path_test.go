@@ -45,6 +45,7 @@ func TestFreshDebianPathFindsGo(t *testing.T) {
 		demo bool
 	}{
 		{"make build stamps the Go version", []string{"make", "-n", "build"}, "-X main.goVersion=go1.", false},
+		{"make build builds a static binary, as the release", []string{"make", "-n", "build"}, "CGO_ENABLED=0 /usr/local/go/bin/go build", false},
 		{"make fmtcheck finds gofmt", []string{"make", "-s", "fmtcheck"}, "", false},
 		{"make test runs that Go", []string{"make", "-n", "test"}, "/usr/local/go/bin/go test -race", false},
 		{"scripts/demo.sh without make", []string{"scripts/demo.sh"}, `"signature_type": "ports_discovered"`, true},
