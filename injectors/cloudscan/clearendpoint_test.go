@@ -181,6 +181,7 @@ func TestCLILoopbackHTTPEndpointRuns(t *testing.T) {
 			setAWSEnv(t)
 			t.Setenv("AWS_SESSION_TOKEN", testSessionToken)
 			st := newStandIn(t, nil, fixtures())
+			st.knowEnvKey()
 			endpoint := strings.Replace(st.URL(), "127.0.0.1", tt.host, 1)
 			env := func(string) string { return "" }
 			if tt.variable == "AWS_ENDPOINT_URL" {

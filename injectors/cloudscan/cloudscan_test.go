@@ -165,6 +165,7 @@ func runCase(t *testing.T, dir string) (caseSpec, *standIn, framework.ToolOutput
 	}
 	if spec.SessionToken != "" {
 		t.Setenv("AWS_SESSION_TOKEN", spec.SessionToken)
+		st.knowKey(testAccessKeyID, testSecretKey, spec.SessionToken)
 	}
 	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
 	p := decodeParams(t, e, spec.Params, st.URL())

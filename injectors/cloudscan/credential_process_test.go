@@ -214,6 +214,7 @@ func helperExecutor(t *testing.T, body, callTimeout string) (*Executor, *Params,
 	}
 	writeSharedFiles(t, "[profile pp]\ncredential_process = "+script+"\n", "")
 	st := newStandIn(t, nil, fixtures())
+	st.knowKey(procKeyID, procSecret, "")
 	e := New(WithVersion(testVersion))
 	p := decodeParams(t, e, []byte(`{"call_timeout":"`+callTimeout+`"}`), st.URL())
 	if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "pp"}); err != nil {

@@ -75,6 +75,7 @@ func TestAssumeRoleSourceCredentialsNeverShown(t *testing.T) {
 
 			// What the user sees: the terminal and the logs.
 			st := newStandIn(t, nil, fixtures())
+			st.knowKey(testAccessKeyID, testEscapableSecretKey, testSessionToken)
 			st.echoOn("sts.amazonaws.com:AssumeRole", "InvalidClientTokenId")
 			file := writeInject(t)
 			getenv := func(k string) string {
@@ -91,6 +92,7 @@ func TestAssumeRoleSourceCredentialsNeverShown(t *testing.T) {
 
 			// The structured output, with the inject's own debug log.
 			st2 := newStandIn(t, nil, fixtures())
+			st2.knowKey(testAccessKeyID, testEscapableSecretKey, testSessionToken)
 			st2.echoOn("sts.amazonaws.com:AssumeRole", "InvalidClientTokenId")
 			e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
 			p := decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st2.URL())

@@ -106,6 +106,7 @@ func TestOwnAccessKeyIDIsAFinding(t *testing.T) {
 	setAWSEnv(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", own)
 	st := newStandIn(t, []string{"private-logs"}, fixtures())
+	st.knowKey(own, testSecretKey, "")
 	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
 	cfg := euWest1
 	cfg.TargetService = "iam"

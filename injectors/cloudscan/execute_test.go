@@ -216,6 +216,7 @@ func TestProfileSetting(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
 
 	st := newStandIn(t, nil, fixtures())
+	st.knowKey("AKIASCANNERPROFILE01", "scanner-secret", "") // the account's key is the scanner profile's only
 	e := New(WithVersion(testVersion))
 	p := decodeParams(t, e, nil, st.URL())
 	if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "scanner"}); err != nil {
@@ -347,6 +348,7 @@ func runBothEchoing(t *testing.T, service string, arm func(*standIn)) (framework
 		target["target_service"] = service
 	}
 	st := newStandIn(t, []string{"private-logs"}, fixtures())
+	st.knowEnvKey()
 	arm(st)
 	file := testkit.WriteJSON(t, "inject.json", map[string]any{
 		"inject_id": "cloud-1", "targets": []map[string]any{target},
@@ -358,6 +360,7 @@ func runBothEchoing(t *testing.T, service string, arm func(*standIn)) (framework
 		t.Fatalf("no log of the run in what the CLI wrote:\n%s", shown)
 	}
 	st2 := newStandIn(t, []string{"private-logs"}, fixtures())
+	st2.knowEnvKey()
 	arm(st2)
 	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
 	cfg := euWest1

@@ -62,6 +62,7 @@ func TestExpiredCredentialsSignNothing(t *testing.T) {
 			script, runs := countingProcess(t, `{"Version":1,`+creds+`,"Expiration":"`+tt.expiration+`"}`)
 			writeSharedFiles(t, "[profile pp]\ncredential_process = "+script+"\n", "")
 			st := newStandIn(t, []string{"private-logs"}, fixtures())
+			st.knowKey(procKeyID, procSecret, procSessTok)
 			e := New(WithVersion(testVersion))
 			p := decodeParams(t, e, nil, st.URL())
 			if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "pp"}); err != nil {
@@ -133,6 +134,7 @@ func TestContainerCredentialsNearExpiryUsed(t *testing.T) {
 			t.Cleanup(creds.Close)
 			t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", creds.URL+"/creds")
 			st := newStandIn(t, []string{"private-logs"}, fixtures())
+			st.knowKey(procKeyID, procSecret, procSessTok)
 			e := New(WithVersion(testVersion))
 			p := decodeParams(t, e, nil, st.URL())
 			if err := e.Configure(map[string]string{SettingEndpointURL: st.URL()}); err != nil {

@@ -172,6 +172,7 @@ func TestCallerAccountNotAnAccountNeverShown(t *testing.T) {
 	setAWSEnv(t)
 	t.Setenv("AWS_SESSION_TOKEN", testSessionToken)
 	st := newStandIn(t, []string{"private-logs"}, dir, fixtures())
+	st.knowEnvKey()
 	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
 	in := newInject(t, []signatures.CloudConfig{euWest1}, decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st.URL()))
 	out, shown := executeShown(t, e, in)
@@ -203,6 +204,7 @@ func TestCLIShortSecretIsNoRedactionWord(t *testing.T) {
 			setAWSEnv(t)
 			t.Setenv("AWS_SECRET_ACCESS_KEY", tt.secret)
 			st := newStandIn(t, []string{"test-data", tt.secret}, fixtures())
+			st.knowEnvKey()
 			inject := map[string]any{
 				"inject_id":         "cloud-1",
 				"expectation_types": []string{"DETECTION"},

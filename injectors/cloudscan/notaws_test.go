@@ -1,10 +1,13 @@
 package cloudscan
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,10 +26,17 @@ func eventOf(r *http.Request) string {
 		return ""
 	}
 	if service := m[3]; service != "s3" {
-		if err := r.ParseForm(); err != nil {
+		// The body is put back: the stand-in checks its signature.
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
 			return ""
 		}
-		return service + ".amazonaws.com:" + r.PostForm.Get("Action")
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return ""
+		}
+		return service + ".amazonaws.com:" + form.Get("Action")
 	}
 	q := r.URL.Query()
 	switch {

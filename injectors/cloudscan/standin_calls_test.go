@@ -1,16 +1,64 @@
 package cloudscan
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // What the stand-in saw: the events it answered, the calls it logged, and
 // the signed requests a test sends it directly.
+
+// seenCall is one request the stand-in answered.
+type seenCall struct {
+	Event       string // eventSource:eventName, as CloudTrail writes it
+	Region      string // from the SigV4 credential scope
+	AccessKeyID string // from the SigV4 credential scope
+	UserAgent   string
+	// TrailAgent is the userAgent CloudTrail logs for the call
+	// (trailAgent).
+	TrailAgent string
+	// BucketRegion is the bucket-region filter a ListBuckets sent.
+	BucketRegion string
+	// Resent marks an SDK's retry of an attempt this stand-in answered
+	// with success: the client lost the answer on its own side (a pooled
+	// connection closed under it), which no check of the executor's
+	// asked for. count leaves it out.
+	Resent bool
+	// Unlogged marks a call signed for a region disableRegion disabled:
+	// no trail of the account logs it, so no signature may list it.
+	Unlogged bool
+	// Refused is the code AWS answered a call it could not authenticate
+	// with (authenticate): no trail logs it, since AWS knows no identity
+	// that made it.
+	Refused string
+}
+
+// record keeps the call r made, event, under region.
+func (s *standIn) record(event, region string, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ua := r.Header.Get("User-Agent")
+	c := seenCall{Event: event, Region: region, UserAgent: ua, TrailAgent: trailAgent(event, ua),
+		BucketRegion: r.URL.Query().Get("bucket-region")}
+	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		c.AccessKeyID = m[1]
+	}
+	c.Resent = s.resentLocked(r)
+	c.Unlogged = s.disabled[region]
+	s.events = append(s.events, c)
+}
 
 // seen returns the sorted unique events answered, for every region or only
 // the ones given.
@@ -54,9 +102,10 @@ func (s *standIn) calls() []seenCall {
 }
 
 // logged returns the calls a trail of the account logs: those signed for a
-// region it has enabled (seenCall.Unlogged).
+// region it has enabled (seenCall.Unlogged) that AWS authenticated
+// (seenCall.Refused).
 func (s *standIn) logged() []seenCall {
-	return slices.DeleteFunc(s.calls(), func(c seenCall) bool { return c.Unlogged })
+	return slices.DeleteFunc(s.calls(), func(c seenCall) bool { return c.Unlogged || c.Refused != "" })
 }
 
 // maxInFlight returns the most requests served at once.
@@ -66,8 +115,8 @@ func (s *standIn) maxInFlight() int {
 	return s.peak
 }
 
-// postQuery sends a query-protocol request for service, signed (in its
-// credential scope only) for region, and returns the answer.
+// postQuery sends a query-protocol request for service, signed with the
+// test key for region, and returns the answer.
 func (s *standIn) postQuery(t *testing.T, service, region, form string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, s.URL(), strings.NewReader(form))
@@ -80,7 +129,7 @@ func (s *standIn) postQuery(t *testing.T, service, region, form string) (int, st
 }
 
 // getSigned sends a GET of path (with its query) to the stand-in,
-// signed (in its credential scope only) for service in region, and
+// signed with the test key for service in region, and
 // returns the answer's status and body.
 func (s *standIn) getSigned(t *testing.T, path, service, region string) (int, []byte) {
 	t.Helper()
@@ -91,13 +140,11 @@ func (s *standIn) getSigned(t *testing.T, path, service, region string) (int, []
 	return sendSigned(t, req, service, region)
 }
 
-// sendSigned sends req signed (in its credential scope only) for service
-// in region, as the SDK would with the example key, and returns the
-// answer's status and body.
+// sendSigned sends req signed for service in region, as the SDK would
+// with the test key, and returns the answer's status and body.
 func sendSigned(t *testing.T, req *http.Request, service, region string) (int, []byte) {
 	t.Helper()
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/"+region+"/"+service+
-		"/aws4_request, SignedHeaders=host, Signature=0")
+	signRequest(t, req, service, region, aws.Credentials{AccessKeyID: testAccessKeyID, SecretAccessKey: testSecretKey}, time.Now())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +155,25 @@ func sendSigned(t *testing.T, req *http.Request, service, region string) (int, [
 		t.Fatal(err)
 	}
 	return resp.StatusCode, body
+}
+
+// signRequest signs req for service and region with creds at when, as
+// the SDK signs it.
+func signRequest(t *testing.T, req *http.Request, service, region string, creds aws.Credentials, when time.Time) {
+	t.Helper()
+	var body []byte
+	if req.Body != nil {
+		var err error
+		if body, err = io.ReadAll(req.Body); err != nil {
+			t.Fatal(err)
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	sum := sha256.Sum256(body)
+	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = service == "s3" })
+	if err := signer.SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), service, region, when); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // trailAgent is the userAgent CloudTrail logs for event sent with the

@@ -88,6 +88,9 @@ func (s *standIn) serve(w http.ResponseWriter, base string, qualifiers []string,
 		s.issued[pageKey(base, string(m[2]))] = true
 		s.mu.Unlock()
 	}
+	if status == http.StatusOK {
+		s.learnIssued(body)
+	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("x-amzn-RequestId", "b25f48e8-84fd-11e6-80d4-fixture")
 	w.WriteHeader(status)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -27,7 +28,10 @@ import (
 //     answered 403, MissingAuthenticationToken for a query API (IAM and
 //     STS API Reference, "Common Errors"), AccessDenied for S3 (Amazon S3
 //     API Reference, "Error responses"); so is an S3 or S3 Control request
-//     signed for another service than s3 (violation).
+//     signed for another service than s3 (violation). A signed one is
+//     authenticated first, as AWS does: its key, secret, session token
+//     and signing time, against AWS's clock (authenticate,
+//     standin_sigv4_test.go).
 //   - Service and region come from the SigV4 credential scope
 //     (Credential=<key>/<date>/<region>/<service>/aws4_request), as AWS
 //     reads them (AWS General Reference, "Elements of an AWS API request
@@ -183,27 +187,11 @@ type standIn struct {
 	// (disableRegion); refusing, the enabled regions that refuse the
 	// credentials all the same (refuseKeyIn).
 	disabled, refusing map[string]bool
-}
-
-// seenCall is one request the stand-in answered.
-type seenCall struct {
-	Event       string // eventSource:eventName, as CloudTrail writes it
-	Region      string // from the SigV4 credential scope
-	AccessKeyID string // from the SigV4 credential scope
-	UserAgent   string
-	// TrailAgent is the userAgent CloudTrail logs for the call
-	// (trailAgent).
-	TrailAgent string
-	// BucketRegion is the bucket-region filter a ListBuckets sent.
-	BucketRegion string
-	// Resent marks an SDK's retry of an attempt this stand-in answered
-	// with success: the client lost the answer on its own side (a pooled
-	// connection closed under it), which no check of the executor's
-	// asked for. count leaves it out.
-	Resent bool
-	// Unlogged marks a call signed for a region disableRegion disabled:
-	// no trail of the account logs it, so no signature may list it.
-	Unlogged bool
+	// keys holds the account's access keys by id (knowKey), skew how far
+	// AWS's clock is from the host's (skewClock): the SigV4 check
+	// (standin_sigv4_test.go).
+	keys map[string]accessKey
+	skew time.Duration
 }
 
 func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
@@ -221,7 +209,11 @@ func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
 		drop: map[string]bool{}, echo: map[string]string{},
 		echoWith: map[string]func(*http.Request) string{}, issued: map[string]bool{}, followed: map[string]int{},
 		disabled: map[string]bool{}, refusing: map[string]bool{},
-		s3: gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
+		keys: map[string]accessKey{testAccessKeyID: {secret: testSecretKey}},
+		// The stand-in checks each request's time against its own clock
+		// (checkTime) before gofakes3 sees it; gofakes3's check against the
+		// host's would refuse a request the SDK corrected to AWS's.
+		s3: gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog()), gofakes3.WithTimeSkewLimit(0)).Server()}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.route))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -257,9 +249,13 @@ func (s *standIn) route(w http.ResponseWriter, r *http.Request) {
 		answer(sw.status)
 		s.mu.Unlock()
 	}()
+	w.Header().Set("Date", s.now().Format(http.TimeFormat))
 	region, service := "", ""
 	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		region, service = m[2], m[3]
+	}
+	if s.authenticate(w, r, service) {
+		return
 	}
 	if r.Method == http.MethodPost && r.URL.Path == "/" && service != "s3" {
 		s.query(w, r, service, region)
@@ -273,20 +269,6 @@ func (s *standIn) route(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.rest(w, r, region)
-}
-
-func (s *standIn) record(event, region string, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ua := r.Header.Get("User-Agent")
-	c := seenCall{Event: event, Region: region, UserAgent: ua, TrailAgent: trailAgent(event, ua),
-		BucketRegion: r.URL.Query().Get("bucket-region")}
-	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		c.AccessKeyID = m[1]
-	}
-	c.Resent = s.resentLocked(r)
-	c.Unlogged = s.disabled[region]
-	s.events = append(s.events, c)
 }
 
 // query answers the query-protocol services (sts, ec2, iam).
