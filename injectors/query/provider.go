@@ -93,6 +93,10 @@ var (
 	// read as a bad key. A filter and each page past the first cost a
 	// credit.
 	ErrNoQueryCredits = errors.New("query credits exhausted")
+	// ErrNoMatchesSent is returned for a first page counting matches and
+	// holding none ({"matches": [], "total": N}): Shodan's count without
+	// banners, no search that found nothing (see countOnlyError).
+	ErrNoMatchesSent = errors.New("no matches sent")
 	// ErrRateLimited is returned for HTTP 429 once retries are exhausted.
 	ErrRateLimited = errors.New("rate limited")
 	// ErrServer is returned for HTTP 5xx once retries are exhausted.
@@ -191,3 +195,26 @@ func refusesKey(err error) bool {
 	var ae *APIError
 	return !errors.As(err, &ae) || !strings.Contains(strings.ToLower(ae.Message), "upgrade your api plan")
 }
+
+// countOnlyError is a first page whose total counts matches and whose
+// matches list is empty: Shodan's answer, in the shape of its count
+// endpoint, to a search the key's plan or query credits do not cover.
+// Taken for "nothing found", it would say the targets have no CVE.
+type countOnlyError struct {
+	total int
+	// keyWhere says where the key is given (keyWhere); "": query's.
+	keyWhere string
+}
+
+func (e *countOnlyError) Error() string {
+	noun := "matches"
+	if e.total == 1 {
+		noun = "match"
+	}
+	return fmt.Sprintf("%s: Shodan counted %d %s and sent none, as it answers a search the key's plan or query credits "+
+		"do not cover (a filter, ip: and hostname: included, and a page past the first need a paid plan): check the plan "+
+		"and query credits of the key of %s (Shodan's /api-info shows them)", ErrNoMatchesSent, e.total, noun,
+		cmp.Or(e.keyWhere, keyWhere("")))
+}
+
+func (e *countOnlyError) Unwrap() error { return ErrNoMatchesSent }

@@ -68,9 +68,11 @@ var _ Provider = (*shodan)(nil)
 // total as page 1 gives it, as shodan-python's search_cursor does (1.30.1
 // on: a later page's total is not read, so an engine whose total grows
 // with each page costs no more pages, each a query credit), and on an
-// empty page; a page may hold fewer than 100 matches before the last. On
-// error it returns the matches of the pages fetched so far, and the error
-// names the page that failed.
+// empty page; a page may hold fewer than 100 matches before the last. A
+// first page counting matches and holding none is an error
+// (ErrNoMatchesSent), not a search that found nothing. On error it
+// returns the matches of the pages fetched so far, and the error names
+// the page that failed.
 func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, error) {
 	res := Result{Matches: []Match{}}
 	if s.key == "" {
@@ -93,6 +95,9 @@ func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, e
 		}
 		if page == 1 {
 			res.Total, pages = p.Total, (p.Total+pageSize-1)/pageSize
+			if p.Total > 0 && len(p.Matches)+p.Dropped == 0 {
+				return res, fmt.Errorf("shodan: page 1: %w", &countOnlyError{total: p.Total, keyWhere: s.keyWhere})
+			}
 		}
 		res.Matches, res.Dropped = append(res.Matches, p.Matches...), res.Dropped+p.Dropped
 		if len(res.Matches) >= limit {

@@ -21,10 +21,25 @@ func (s *Server) SetMinInterval(d time.Duration) {
 func (s *Server) Refuse(filters ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.refused = s.refused[:0]
-	for _, f := range filters {
-		s.refused = append(s.refused, strings.ToLower(f))
+	s.refused = lower(filters)
+}
+
+// Withhold sets the filters whose searches the key's plan answers with a
+// count and no banners (none at first): a query using one gets
+// {"matches": [], "total": N}, N its count, on every page.
+func (s *Server) Withhold(filters ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.withheld = lower(filters)
+}
+
+// lower returns names in lower case, in a new slice.
+func lower(names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		out = append(out, strings.ToLower(n))
 	}
+	return out
 }
 
 // admit reports whether key may be answered at now: its last answered
@@ -45,9 +60,22 @@ func (s *Server) admit(key string, now time.Time) bool {
 func (s *Server) refuses(query string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return usesOneOf(query, s.refused)
+}
+
+// withholds reports whether query uses a filter whose searches get a
+// count and no banners.
+func (s *Server) withholds(query string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return usesOneOf(query, s.withheld)
+}
+
+// usesOneOf reports whether query uses one of the filters names.
+func usesOneOf(query string, names []string) bool {
 	for _, t := range tokenize(query) {
 		if name, _, ok := splitTerm(t); ok {
-			for _, f := range s.refused {
+			for _, f := range names {
 				if strings.EqualFold(name, f) {
 					return true
 				}

@@ -115,3 +115,53 @@ func TestServerRefusesFilters(t *testing.T) {
 		})
 	}
 }
+
+// TestServerWithhold checks the count without banners: a query using a
+// withheld filter gets its count, as it would without Withhold, and an
+// empty matches list, on every page; one using none, or a quoted phrase
+// holding the name, gets its banners.
+func TestServerWithhold(t *testing.T) {
+	tests := []struct {
+		name, query, page string
+		withheld          bool
+	}{
+		{"a withheld filter", "apache port:80", "", true},
+		{"any case, any page", "apache PORT:80", "2", true},
+		{"another filter", "apache ip:127.0.0.1", "", false},
+		{"no filter", "apache", "", false},
+		{"a quoted phrase is no filter", `"port: 80" apache`, "", false},
+	}
+	answer := func(s *Server, query, page string) (total int, matches []json.RawMessage) {
+		v := url.Values{"key": {"k"}, "query": {query}}
+		if page != "" {
+			v.Set("page", page)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/shodan/host/search?"+v.Encode(), nil))
+		var body struct {
+			Matches []json.RawMessage `json:"matches"`
+			Total   int               `json:"total"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusOK || body.Matches == nil {
+			t.Fatalf("answer %d %q: %v", rec.Code, rec.Body, err)
+		}
+		return body.Total, body.Matches
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewHandler("k")
+			s.Withhold("port")
+			total, matches := answer(s, tt.query, tt.page)
+			wantTotal, wantMatches := answer(NewHandler("k"), tt.query, tt.page)
+			if tt.withheld {
+				wantMatches = nil
+				if wantTotal == 0 {
+					t.Fatalf("the query %q counts nothing: the case checks nothing", tt.query)
+				}
+			}
+			if total != wantTotal || len(matches) != len(wantMatches) {
+				t.Errorf("total %d, %d matches, want %d, %d", total, len(matches), wantTotal, len(wantMatches))
+			}
+		})
+	}
+}

@@ -2,7 +2,8 @@
 // shodantest on a loopback address, for demos and manual runs of the query
 // injector that must not reach api.shodan.io. It enforces Shodan's rules
 // (see package shodantest), its rate of one request a second per key
-// (-min-interval) and its query credits (-query-credits) included.
+// (-min-interval), its query credits (-query-credits) and the count
+// without banners of a filter the key's plan withholds (-withhold) included.
 //
 // -addr 127.0.0.1:0 listens on a free port; -url-file FILE writes its base
 // URL (http://127.0.0.1:PORT) to FILE once it listens, at once, so that a
@@ -27,6 +28,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
@@ -48,6 +50,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		"least time between two requests of the key (Shodan's rate); 0 answers every request")
 	credits := fs.Int("query-credits", -1,
 		"query credits of the key (a filter or a page past the first costs one); negative: no limit")
+	withhold := fs.String("withhold", "",
+		"filters (comma-separated: ip,hostname) whose searches get a count and no banners, as for a key whose plan does not cover them")
 	if err := fs.Parse(args); err != nil {
 		return cmdkit.UsageError{Err: err}
 	}
@@ -67,6 +71,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	h := shodantest.NewHandler(*key)
 	h.SetMinInterval(*minInterval)
 	h.SetQueryCredits(*credits)
+	if *withhold != "" {
+		h.Withhold(strings.Split(*withhold, ",")...)
+	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
