@@ -240,6 +240,8 @@ func rawOf(key string, n *yaml.Node, from string, list bool) (raw, bool, error) 
 	line, aliased := n.Line, n.Kind == yaml.AliasNode
 	n = deref(n)
 	switch {
+	case isNull(n) && n.Anchor != "" && n.Value == "":
+		return raw{}, false, usageErr("invalid %s (%s): %s", key, from, bareAnchor)
 	case isNull(n):
 		return raw{}, false, nil
 	case n.Kind == yaml.ScalarNode:
@@ -260,6 +262,8 @@ func rawOf(key string, n *yaml.Node, from string, list bool) (raw, bool, error) 
 			}
 			item = deref(item)
 			switch {
+			case isNull(item) && item.Anchor != "" && item.Value == "":
+				return raw{}, false, usageErr("invalid %s (%s): %s", key, at, bareAnchor)
 			case isNull(item):
 				// A blank item: refused where a list's items may not be.
 				r.vals = append(r.vals, "")
@@ -291,15 +295,27 @@ func rawOf(key string, n *yaml.Node, from string, list bool) (raw, bool, error) 
 // value the user did not write).
 const oneValueList = "want one value, not a list"
 
+// bareAnchor is why a key whose value is an anchor alone (`token: &x7`)
+// is refused: YAML reads a value starting with & as an anchor's name, and
+// the key as given no value, which would leave it unset without a word.
+// The anchor is not named: it is what the user meant as the value, a
+// secret maybe.
+const bareAnchor = "an anchor (a value starting with &) with no value: to give a value starting with &, quote it ('&…')"
+
 // plainTag refuses a scalar tagged with a type whose value is not its
 // text (!!binary holds base64, a local tag means what its reader makes
-// of it): the text would be taken as written.
+// of it): the text would be taken as written. Only one of YAML's own
+// types is named: any other tag is text the user wrote (`token: !x7…`, a
+// secret starting with !), never shown.
 func plainTag(key string, n *yaml.Node, from string) error {
 	switch n.ShortTag() {
 	case "!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp":
 		return nil
+	case "!!binary", "!!set", "!!omap", "!!pairs", "!!map", "!!seq", "!!merge", "!!value", "!!yaml":
+		return usageErr("invalid %s (%s): YAML tag %s is not supported; write the value as plain text", key, from, n.ShortTag())
 	}
-	return usageErr("invalid %s (%s): YAML tag %s is not supported; write the value as plain text", key, from, n.Tag)
+	return usageErr("invalid %s (%s): a YAML tag (a value starting with !) is not supported; write the value as plain text, "+
+		"quoted when it starts with ! ('!…')", key, from)
 }
 
 // atLine moves "config file c.yaml:2" (where a key is) to another line of

@@ -133,7 +133,7 @@ func TestReadConfigFile(t *testing.T) {
 		{name: "second document", yaml: "target: a\n---\ntarget: b\n", err: []string{"c.yaml:3: a second YAML document"}},
 		{name: "document markers", yaml: "---\ntarget: a\n---\n", want: map[string]raw{"target": {vals: []string{"a"}}}},
 		{name: "binary tag", yaml: "target: !!binary MTI3LjAuMC4x\n", err: []string{"invalid target (config file ", "c.yaml:1): YAML tag !!binary is not supported"}},
-		{name: "local tag in a list", yaml: "target:\n  - a\n  - !host b\n", err: []string{"c.yaml:3): YAML tag !host is not supported"}},
+		{name: "local tag in a list", yaml: "target:\n  - a\n  - !host b\n", err: []string{"c.yaml:3): a YAML tag (a value starting with !) is not supported"}},
 		{name: "standard tags", yaml: "inject_id: !!str 007\ntimeout: !!int 30\n",
 			want: map[string]raw{"inject_id": {vals: []string{"007"}}, "timeout": {vals: []string{"30"}}}},
 	}
@@ -211,6 +211,10 @@ func FuzzReadConfigFile(f *testing.F) {
 		"base: &b {timeout: 1m}\n<<: *b\n",
 		"log:\n  level: debug\nINJECTKIT_TIMEOUT: 1m\n",
 		"timeout: [1m\n",
+		"token: *Zq9SecretValue77\n", // a secret YAML reads as an alias, a tag, an anchor
+		"token: !Zq9SecretValue77 x\n",
+		"token: &Zq9SecretValue77\n",
+		"a: &x [*x]\n",
 	} {
 		f.Add(s)
 	}

@@ -50,6 +50,7 @@ func yamlError(path string, data []byte, err error) error {
 		line++ // a parser's error, whose line the decoder counts from 0
 	}
 	line = min(max(line, problemLine(data, problem)), lineCount(data))
+	problem = anchorProblem(problem)
 	if line == 0 {
 		return usageErr("config file %s: yaml: %s", path, problem)
 	}
@@ -58,6 +59,20 @@ func yamlError(path string, data []byte, err error) error {
 		advice = tabAdvice(data, line)
 	}
 	return usageErr("config file %s:%d: yaml: %s%s", path, line, problem, advice)
+}
+
+// anchorProblem rewrites the decoder's problems that quote an anchor's
+// name ("unknown anchor 'x7…' referenced") without it: the name is what
+// follows a * or & the user wrote, most often a value starting with one
+// (`token: *x7…`, a secret), and the error would show it.
+func anchorProblem(problem string) string {
+	switch {
+	case strings.HasPrefix(problem, "unknown anchor '") && strings.HasSuffix(problem, "' referenced"):
+		return "an alias (a value starting with *) names no anchor (&) of the file: to give a value starting with *, quote it ('*…')"
+	case strings.HasPrefix(problem, "anchor '") && strings.HasSuffix(problem, "' value contains itself"):
+		return "an anchor's value holds an alias (*) to itself"
+	}
+	return problem
 }
 
 // tabAdvice says, for a problem on line (counted from 1) of data that a
