@@ -40,8 +40,11 @@ type seenCall struct {
 	// no trail of the account logs it, so no signature may list it.
 	Unlogged bool
 	// Refused is the code AWS answered a call it could not authenticate
-	// with (authenticate): no trail logs it, since AWS knows no identity
-	// that made it.
+	// with (authenticate). No trail logs such an S3 call (Amazon S3 User
+	// Guide, "Logging Amazon S3 API calls using AWS CloudTrail": requests
+	// that fail authentication are not logged, those that fail
+	// authorization are); for the other services AWS documents nothing,
+	// and the stand-in logs it, as it logs refuseKeyIn's refusals.
 	Refused string
 }
 
@@ -102,10 +105,12 @@ func (s *standIn) calls() []seenCall {
 }
 
 // logged returns the calls a trail of the account logs: those signed for a
-// region it has enabled (seenCall.Unlogged) that AWS authenticated
-// (seenCall.Refused).
+// region it has enabled (seenCall.Unlogged), but S3's that AWS could not
+// authenticate (seenCall.Refused).
 func (s *standIn) logged() []seenCall {
-	return slices.DeleteFunc(s.calls(), func(c seenCall) bool { return c.Unlogged || c.Refused != "" })
+	return slices.DeleteFunc(s.calls(), func(c seenCall) bool {
+		return c.Unlogged || c.Refused != "" && strings.HasPrefix(c.Event, "s3.amazonaws.com:")
+	})
 }
 
 // maxInFlight returns the most requests served at once.
