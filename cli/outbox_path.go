@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // outboxPath returns the outbox file the configuration names, "" for none:
@@ -44,10 +45,16 @@ func outboxPathOf(oc outboxConfig, o Options, none bool) (string, error) {
 			return "", usageErr("invalid HOME %q (environment, the default outbox's directory): not an absolute path, "+
 				"so the outbox would move with the working directory: set HOME to an absolute path, or give --outbox%s", dir, orNone)
 		}
+		p := filepath.Join(dir, o.name(), "outbox.db")
 		if v == "HOME" {
-			return filepath.Join(dir, ".local", "state", o.name(), "outbox.db"), nil
+			p = filepath.Join(dir, ".local", "state", o.name(), "outbox.db")
 		}
-		return filepath.Join(dir, o.name(), "outbox.db"), nil
+		// Checked as a path given is (config_decode.go): what it names,
+		// said with the variable it is under.
+		if err := outbox.CheckFile(p); err != nil {
+			return "", usageErr("invalid outbox %q (the default, under %s): %w: give an outbox file's path (--outbox)%s", p, v, err, orNone)
+		}
+		return p, nil
 	}
 	return "", usageErr("invalid outbox \"\": no default without XDG_STATE_HOME or HOME (set --outbox%s)", setNone)
 }
