@@ -87,6 +87,15 @@ var (
 	// allow the request (a filter needing a membership, searching at all
 	// on a free key); the key itself may be valid.
 	ErrRefused = errors.New("refused")
+	// ErrPlan is returned for an answer whose Shodan error asks to
+	// upgrade the key's plan for this request ("Please upgrade your API
+	// plan to use filters or paging", sent as a 401): the key is valid,
+	// its plan does not cover a filter or a page past the first.
+	ErrPlan = errors.New("not covered by the key's plan")
+	// ErrBadQuery is returned for a query the engine cannot read: HTTP
+	// 400, or an error text saying the query is invalid ("Invalid search
+	// query"), whatever its status.
+	ErrBadQuery = errors.New("query refused by the engine")
 	// ErrNoQueryCredits is returned for an answer whose Shodan error says
 	// the key's query credits are spent ("Insufficient query credits, …"),
 	// whatever its status: Shodan sends it as a 401, which would otherwise
@@ -127,14 +136,20 @@ type APIError struct {
 	keyWhere string
 }
 
-// newAPIError classifies an error answer: spent query credits by the
-// engine's message, then 401 is the key and 403 this request, whatever
-// the order of the answers in the run.
+// newAPIError classifies an error answer: spent query credits, a plan
+// that does not cover the request and a query the engine cannot read by
+// the engine's message (a 400 is the query too), then 401 is the key and
+// 403 this request, whatever the order of the answers in the run.
 func newAPIError(status int, message string, retryAfter time.Duration) *APIError {
 	e := &APIError{StatusCode: status, Message: message, RetryAfter: retryAfter}
+	lower := strings.ToLower(message)
 	switch {
-	case strings.Contains(strings.ToLower(message), "insufficient query credits"):
+	case strings.Contains(lower, "insufficient query credits"):
 		e.kind = ErrNoQueryCredits
+	case strings.Contains(lower, "upgrade your api plan"):
+		e.kind = ErrPlan
+	case status == http.StatusBadRequest || strings.Contains(lower, "invalid search query"):
+		e.kind = ErrBadQuery
 	case status == http.StatusForbidden:
 		e.kind = ErrRefused
 	case status == http.StatusUnauthorized:
@@ -151,8 +166,17 @@ func newAPIError(status int, message string, retryAfter time.Duration) *APIError
 // engine refuses says where the key is set (never the key): Shodan
 // refuses one with an HTML page, no message of its own.
 func (e *APIError) Error() string {
-	if errors.Is(e.kind, ErrUnauthorized) {
+	switch {
+	case errors.Is(e.kind, ErrUnauthorized):
 		return e.text() + ": check " + cmp.Or(e.keyWhere, keyWhere(""))
+	case errors.Is(e.kind, ErrPlan):
+		return e.text() + ": the key's plan does not cover a filter (ip: and hostname: narrow every target to one) " +
+			"or a page past the first; use a key with a Shodan membership or API plan, or a query without a filter " +
+			"and max_results of at most 100"
+	case errors.Is(e.kind, ErrRefused):
+		return e.text() + ": the key's plan does not allow this search (a filter such as vuln: needs a higher Shodan plan)"
+	case errors.Is(e.kind, ErrBadQuery):
+		return e.text() + ": check the query, as Shodan reads it (filters are name:value, a phrase in double quotes)"
 	}
 	return e.text()
 }
@@ -186,15 +210,10 @@ func retryable(status int, _ string) bool {
 // refused alike; not a 401 whose message asks to upgrade the key's plan
 // for this request ("Please upgrade your API plan to use filters or
 // paging", as Shodan answered a filter or a page past the first of a
-// key without the plan: shodan-python's APIError), after which a first
-// page without a filter still goes. Spent credits are ErrNoQueryCredits.
-func refusesKey(err error) bool {
-	if !errors.Is(err, ErrUnauthorized) {
-		return false
-	}
-	var ae *APIError
-	return !errors.As(err, &ae) || !strings.Contains(strings.ToLower(ae.Message), "upgrade your api plan")
-}
+// key without the plan: shodan-python's APIError; ErrPlan), after which
+// a first page without a filter still goes. Spent credits are
+// ErrNoQueryCredits.
+func refusesKey(err error) bool { return errors.Is(err, ErrUnauthorized) }
 
 // countOnlyError is a first page whose total counts matches and whose
 // matches list is empty: Shodan's answer, in the shape of its count

@@ -1,0 +1,61 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/injectors/query/shodantest"
+)
+
+// TestErrorsNameWhatToFix: each of Shodan's error answers gives an error
+// saying what to fix, in its own words: a plan that does not cover the
+// search is no refused key (check the plan, not the key's value), a 403
+// names the plan too, and a query Shodan cannot read, answered 400 or
+// 200, names the query. None holds the key.
+func TestErrorsNameWhatToFix(t *testing.T) {
+	const upgrade = "Please upgrade your API plan to use filters or paging."
+	tests := []struct {
+		name    string
+		reply   shodantest.Reply
+		wantIs  error
+		want    []string
+		notWant []string
+	}{
+		{"plan does not cover filters or paging", shodantest.Reply{Status: 401, Body: shodantest.ErrorBody(upgrade)}, ErrPlan,
+			[]string{"HTTP 401: " + upgrade, "the key's plan", "membership or API plan", "without a filter"},
+			[]string{"invalid or unauthorised API key", "check env"}},
+		{"403 for a filter the plan refuses", shodantest.Reply{Status: 403, Body: shodantest.ErrorBody(shodantest.MsgDenied)}, ErrRefused,
+			[]string{"HTTP 403: " + shodantest.MsgDenied, "the key's plan", "filter"}, nil},
+		{"invalid query, 400", shodantest.Reply{Status: 400, Body: shodantest.ErrorBody("Invalid search query")}, ErrBadQuery,
+			[]string{"HTTP 400: Invalid search query", "check the query"}, nil},
+		{"invalid query, 200", shodantest.Reply{Status: 200, Body: shodantest.ErrorBody("Invalid search query")}, ErrBadQuery,
+			[]string{"HTTP 200: Invalid search query", "check the query"}, nil},
+		{"refused key, HTML", shodantest.Reply{Status: 401, Header: map[string][]string{"Content-Type": {"text/html"}},
+			Body: shodantest.InvalidKeyPage}, ErrUnauthorized,
+			[]string{"invalid or unauthorised API key (HTTP 401)", "check env INJECTKIT_SHODAN_API_KEY"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newStandIn(t)
+			srv.Enqueue(tt.reply)
+			s, _ := newShodan(t, srv, nil, nil)
+			_, err := s.Search(context.Background(), "apache port:80", 100)
+			if !errors.Is(err, tt.wantIs) {
+				t.Fatalf("err = %v, want errors.Is %v", err, tt.wantIs)
+			}
+			msg := err.Error()
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("%q: want %q in it", msg, w)
+				}
+			}
+			for _, w := range append(tt.notWant, testKey) {
+				if strings.Contains(msg, w) {
+					t.Errorf("%q: %q in it", msg, w)
+				}
+			}
+		})
+	}
+}
