@@ -33,7 +33,7 @@ const (
 // as the binary's registry builds it.
 func TestConformance(t *testing.T) {
 	frameworktest.Conformance(t, Hello{})
-	frameworktest.RegistryConformance(t, registry(), "hello", frameworktest.Options{
+	frameworktest.RegistryConformance(t, registry(nil), "hello", frameworktest.Options{
 		Targets: []signatures.Config{signatures.NetworkConfig{TargetIPv4: "127.0.0.1"},
 			signatures.NetworkConfig{TargetHostname: "localhost"}},
 		Params: map[string]any{"style": "shout", "limit": 1, "pause": 0.01},
@@ -331,7 +331,7 @@ func platform(t *testing.T, v openaevtest.Version) *openaevtest.Platform {
 // returns its stderr.
 func options(t *testing.T) (cli.Options, *buffer) {
 	state, stderr := t.TempDir(), &buffer{}
-	o := appOptions()
+	o := appOptions(nil)
 	o.Stdout, o.Stderr = &buffer{}, stderr
 	o.Getenv = func(k string) string {
 		if k == "XDG_STATE_HOME" {

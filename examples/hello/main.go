@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -122,19 +123,43 @@ greet:
 	return out
 }
 
-// registry serves hello beside the reference injectors.
-func registry() *framework.Registry {
+// registry serves hello beside the reference injectors, which identify
+// themselves with the version of injectkit the binary is built with, as
+// injectkit's own binary does (cloudscan's User-Agent, which a CloudTrail
+// trail logs: injectkit/v1.2.3).
+func registry(bi *debug.BuildInfo) *framework.Registry {
 	reg := framework.NewRegistry()
-	builtin.Register(reg)
+	builtin.Register(reg, builtin.WithVersion(injectkitVersion(bi)))
 	reg.Register("hello", func() framework.Executor { return Hello{} })
 	return reg
 }
 
+// injectkitVersion is the version of injectkit bi records, the one
+// go.mod requires; "dev" when it records none (no build information, a
+// replace directive to a local clone, a build inside injectkit's tree).
+func injectkitVersion(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "dev"
+	}
+	for _, m := range append([]*debug.Module{&bi.Main}, bi.Deps...) {
+		if m.Path != "github.com/injectkit/injectkit" {
+			continue
+		}
+		if m.Replace != nil {
+			m = m.Replace
+		}
+		if m.Version != "" && m.Version != "(devel)" {
+			return m.Version
+		}
+	}
+	return "dev"
+}
+
 // appOptions name the binary: its help, errors and User-Agent say hello,
 // not injectkit.
-func appOptions() cli.Options {
+func appOptions(bi *debug.BuildInfo) cli.Options {
 	return cli.Options{
-		Registry: registry(),
+		Registry: registry(bi),
 		Name:     "hello",
 		Usage:    "greet the targets, beside injectkit's reference injectors",
 		Product:  "hello-injector", // User-Agent: hello-injector/1.0.0
@@ -144,5 +169,6 @@ func appOptions() cli.Options {
 
 // main is all of cli.Main: the command line, its signals and exit codes.
 func main() {
-	os.Exit(cli.Main(appOptions()))
+	bi, _ := debug.ReadBuildInfo()
+	os.Exit(cli.Main(appOptions(bi)))
 }
