@@ -266,10 +266,10 @@
 //     route, the security layer (security.go says how, from config/AppSecurityConfig.java:74-79,
 //     143-148, 255-262 and security/TokenAuthenticationFilter.java:30, 57-88): a POST
 //     without exactly "Bearer " or with a cookie is refused by CSRF (403,
-//     Spring Boot's error JSON), whatever its token; an unauthenticated
-//     request a 401 with an empty body, but the public settings.
-//     Paths but the settings' may carry a tenant (/api/tenants/{tenant}/…):
-//     one the token's user is no member of (WithTenants) is a 403, TENANT_ACCESS_DENIED.
+//     Spring Boot's error JSON), whatever its token; an unauthenticated request a 401 with an
+//     empty body, but the public settings; so is one with a token renewed since (RenewToken:
+//     MeApi.renewToken, security.go). Paths but the settings' may carry a tenant
+//     (/api/tenants/{tenant}/…): one the token's user is no member of (WithTenants) is a 403, TENANT_ACCESS_DENIED.
 //  10. A search page (POST /api/endpoints/targets, an asset group's endpoints; the findings
 //     search, rule 14) asks for 1 to 1000 rows from page 0 on, page and size bound as ints (rule
 //     16), 0 and 20 when left out (Pagination.java:17-25), "sorts" on sortable fields only (no id

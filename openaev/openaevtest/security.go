@@ -57,14 +57,34 @@ func csrfExempt(r *http.Request, auth string) bool {
 // authenticates reports whether the request names the platform's token,
 // as TokenAuthenticationFilter reads it.
 func (p *Platform) authenticates(r *http.Request, auth string) bool {
+	p.mu.Lock()
+	token := p.token
+	p.mu.Unlock()
 	if auth == "" {
 		c, err := r.Cookie("openaev_token")
-		return err == nil && c.Value == p.token
+		return err == nil && c.Value == token
 	}
 	if len(auth) >= len("bearer ") && strings.EqualFold(auth[:len("bearer ")], "bearer ") {
 		auth = auth[len("bearer "):]
 	}
-	return auth == p.token
+	return auth == token
+}
+
+// RenewToken gives the token's user a new token value, as 2.4.0's POST
+// /api/me/token/refresh does (rest/user/MeApi.java:105-120, renewToken:
+// token.setValue(UUID.randomUUID()), the same row, saved): the value the
+// platform was started with, or the last one renewed, authenticates nobody
+// from then on (PlainTokenExtractor.authUser → UserService.findByToken
+// finds no user for it), so every request naming it is answered as one
+// without a token (401, empty body; a POST with it still passes CSRF, its
+// header being a bearer's), and nothing of it is acted on; value does,
+// with the same user's rights. A callback the platform answered 200 and
+// holds (WithIngestEvery) before the renewal is processed all the same:
+// the batch worker checks no token.
+func (p *Platform) RenewToken(value string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.token = value
 }
 
 // DenyRegistration makes the platform refuse registrations to the token,

@@ -148,6 +148,8 @@
 // agent, asset or asset group, each stored how often (openaevtest.Held). GET /contracts/{id} gives what it
 // stores of a registered contract (openaevtest.StoredContract: its platforms, domains, and the attack
 // patterns it holds, -attack-patterns, that the contract names; any other is dropped, as the platform drops it).
+// POST /token there (its body the new token) renews the platform's token, as a user's renewal
+// does: the one before is refused 401 from then on (openaevtest.Platform.RenewToken).
 package main
 
 import (

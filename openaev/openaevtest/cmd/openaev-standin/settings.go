@@ -63,7 +63,8 @@ Flags:
 	fs.StringVar(&s.statsFile, "stats-url-file", "", "serve, on another loopback port whose URL is written to this file, "+
 		"GET /stats (the calls summed up), GET /injects (the injects), GET /injects/{id} (what the platform holds for one) "+
 		"and, with -amqp, POST /injects/{id}/publish (the platform's message for an inject put on its injector's queue); "+
-		"POST /injects/{id}/message answers that message instead, without a broker")
+		"POST /injects/{id}/message answers that message instead, without a broker; POST /token (its body the new token) renews the platform's token, "+
+		"the one before refused from then on (401), as a user's renewal makes it")
 	fs.StringVar(&s.amqp, "amqp", "", "the platform's RabbitMQ broker, a loopback amqp:// URL (amqp://guest:guest@127.0.0.1:5672/): "+
 		"each registration declares its injector's queue there, "+queueOf("ID")+", as the platform does, and names it")
 	fs.StringVar(&s.version, "version", "", "the platform version to report and model (default: the current line)")

@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/injectkit/injectkit/internal/cmdkit"
@@ -22,7 +24,8 @@ import (
 // file. Those routes only read; POST /injects/{id}/publish puts the
 // platform's message for an inject on the broker b (publishRoute), and
 // POST /injects/{id}/message answers it without a broker (messageRoute),
-// the agents of an asset group's endpoints read from groups.
+// the agents of an asset group's endpoints read from groups. POST /token
+// renews the platform's token (renewRoute).
 func serveStats(p *openaevtest.Platform, base int, file string, b *broker, groups map[string][]map[string]any) (stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -35,6 +38,7 @@ func serveStats(p *openaevtest.Platform, base int, file string, b *broker, group
 	mux.HandleFunc("GET /contracts/{id}", byID("contract", p.Contract))
 	mux.HandleFunc("POST /injects/{id}/publish", publishRoute(p, b, groups))
 	mux.HandleFunc("POST /injects/{id}/message", messageRoute(p, groups))
+	mux.HandleFunc("POST /token", renewRoute(p))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	if err := cmdkit.WriteFile(file, "http://"+ln.Addr().String()); err != nil {
@@ -60,4 +64,22 @@ func byID[T any](kind string, find func(id string) (T, bool)) http.HandlerFunc {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// renewRoute answers POST /token: the platform's token becomes the body,
+// as a user's renewal of it does (openaevtest.Platform.RenewToken): the
+// one before authenticates nobody from then on. A body blank or holding
+// anything but printable ASCII (a header's token) is a 400, nothing
+// changed.
+func renewRoute(p *openaevtest.Platform) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4096))
+		v := strings.TrimSpace(string(b))
+		if err != nil || v == "" || strings.IndexFunc(v, func(c rune) bool { return c <= ' ' || c > '~' }) >= 0 {
+			http.Error(w, "body: the new token, printable ASCII without spaces", http.StatusBadRequest)
+			return
+		}
+		p.RenewToken(v)
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
