@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
@@ -116,12 +117,10 @@ var validateFlagNotes = map[string]string{
 // defined (or gives its note of notes), "" when err is about something
 // else or none is close.
 func flagHint(flags []ucli.Flag, notes map[string]string, err error) string {
-	msg := err.Error()
-	i := strings.Index(msg, undefinedFlag)
-	if i < 0 {
+	typed, ok := undefinedName(err)
+	if !ok {
 		return ""
 	}
-	typed := strings.TrimLeft(strings.Fields(msg[i+len(undefinedFlag):] + " ")[0], "-")
 	if note, ok := notes[typed]; ok {
 		return note
 	}
@@ -137,6 +136,17 @@ func flagHint(flags []ucli.Flag, notes map[string]string, err error) string {
 		return "did you mean --" + s + "?"
 	}
 	return ""
+}
+
+// undefinedName returns the name, without its dashes, of the flag err
+// says is not defined; false when err is about something else.
+func undefinedName(err error) (string, bool) {
+	msg := err.Error()
+	i := strings.Index(msg, undefinedFlag)
+	if i < 0 {
+		return "", false
+	}
+	return strings.TrimLeft(strings.Fields(msg[i+len(undefinedFlag):] + " ")[0], "-"), true
 }
 
 // dashesAsTyped writes an unknown flag, or one given no value, the way the
@@ -179,7 +189,11 @@ func suggestFlags(o Options, cmd *ucli.Command, path string) {
 		if be := badBoolFlag(err); be != nil {
 			return be
 		}
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s --help)", err, full), Hint: flagHint(flags, flagNotes[path], err)}
+		hint := flagHint(flags, flagNotes[path], err)
+		if typed, ok := undefinedName(err); ok {
+			hint = cmp.Or(injectorFlagNote(o, path, typed), hint)
+		}
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s --help)", err, full), Hint: hint}
 	}
 	if action := cmd.Action; action != nil && len(flags) > 0 {
 		cmd.Action = func(c *ucli.Context) error {
