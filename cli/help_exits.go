@@ -37,9 +37,10 @@ const listExitHelp = `EXIT CODES:
 
 const dropExitHelp = `EXIT CODES:
    0  the body (or the record, or the bodies selected) was dropped
-   1  the outbox could not be changed (a write that failed): the body stays as it was
+   1  the outbox could not be changed (a write that failed, but for a full disk): the body stays as it was
    2  invalid usage: no id or one not in the outbox (pending, dead, an incomplete send or run-N), a body another
-      live process is sending, or an outbox corrupt or locked past --outbox-lock-timeout: nothing dropped
+      live process is sending, or an outbox corrupt, locked past --outbox-lock-timeout or not writable (a full
+      disk): nothing dropped
    130  interrupted (SIGINT, SIGTERM or SIGHUP) while waiting for the outbox's lock (nothing dropped), or while
         dropping the bodies selected (those not dropped yet stay as they were)
    A stdout that could not be written changes none of these: it only reports what was dropped`

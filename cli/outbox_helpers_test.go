@@ -29,6 +29,7 @@ type outboxListing struct {
 		State      string `json:"state"`
 		InjectID   string `json:"inject_id"`
 		Size       int    `json:"size"`
+		BaseURL    string `json:"base_url"`
 		DeadStatus int    `json:"dead_status"`
 		Next       string `json:"next"`
 		Attempts   int    `json:"attempts"`

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -88,6 +89,10 @@ func idError(id outboxID, s *outbox.Store, err error) error {
 		errors.Is(err, outbox.ErrNotDead), errors.Is(err, outbox.ErrCorruptEntry), errors.Is(err, outbox.ErrNewerFormat),
 		errors.Is(err, outbox.ErrAmbiguous):
 		return &ExitError{Code: ExitUsage, Err: err}
+	case outbox.NotWritable(err):
+		// The outbox unusable, as a flush's on a full disk: exit 2, as
+		// the README's exit codes say of an outbox not writable.
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing dropped: %s stays as it was (%s, then drop it again)", err, id.given, roomFix(err))}
 	}
 	return &ExitError{Code: ExitDelivery, Err: err}
 }

@@ -91,6 +91,10 @@ func moveOutbox(ctx context.Context, o Options, e *outboxEnv) error {
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("move interrupted: nothing moved, the outbox is as it was: %w", context.Cause(ctx))}
+	case outbox.NotWritable(err):
+		// One transaction, not committed: exit 2, as a flush's on a
+		// full disk.
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing moved, the outbox is as it was (%s, then move again)", err, roomFix(err))}
 	case err != nil:
 		return flushError(err)
 	}
@@ -354,8 +358,8 @@ func moveCommand(o Options, action func(string, outboxCommandConfig, func(*ucli.
 			"      moved: another live process is sending them, or still storing a send of them (move again once\n" +
 			"      it is done), or a record is corrupt, its URL no longer under its base URL (damaged on disk: the\n" +
 			"      others are moved, it is left for drop)\n" +
-			"   2  invalid usage (a URL refused, --to the backend of --from or holding [REDACTED]), or an outbox corrupt or\n" +
-			"      locked: nothing changed",
+			"   2  invalid usage (a URL refused, --to the backend of --from or holding [REDACTED]), or an outbox corrupt,\n" +
+			"      locked or not writable (a full disk): nothing changed",
 		Flags:  outboxFlags(o, move, ""),
 		Action: action("move", move, func(c *ucli.Context, e *outboxEnv) error { return moveOutbox(c.Context, o, e) }),
 	}

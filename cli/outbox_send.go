@@ -217,7 +217,10 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 			id, was.InjectID, shown, e.notTheBackend(e.cfg.backend().URL), tokenSources, o.name(), id, shellWord(e.store.Path()), shellWord(shown))}
 	}
 	back, err := e.store.RetryDead(id)
-	if err != nil {
+	switch {
+	case err != nil && outbox.NotWritable(err):
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing sent: %d stays in the dead list as it was (%s, then retry it again)", err, id, roomFix(err))}
+	case err != nil:
 		return idError(given, e.store, err)
 	}
 	poster := e.callbackPoster(o)
