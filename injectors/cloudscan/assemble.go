@@ -180,6 +180,9 @@ func errorNote(label string, ce CheckError) string {
 	if ce.noCode {
 		what += " (" + ce.Message + ")"
 	}
+	if ce.Fix != "" {
+		what += " (" + ce.Fix + ")"
+	}
 	if ce.RetryBudgetExhausted && ce.Code != "" {
 		what += " (not retried: the inject's retry budget ran out)"
 	}

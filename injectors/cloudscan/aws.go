@@ -128,6 +128,7 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 	retryer := retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = params.RetryMaxAttempts
 		o.MaxBackoff = time.Duration(params.RetryMaxBackoff)
+		o.Retryables = append(o.Retryables, expiredRetryable{})
 	})
 	opts := []func(*config.LoadOptions) error{
 		files.loadOptions,

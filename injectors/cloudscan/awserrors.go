@@ -158,7 +158,7 @@ func (r *redactor) safeText(err error) error {
 	if errors.As(err, &ae) {
 		code, msg, text := ae.ErrorCode(), ae.ErrorMessage(), err.Error()
 		safeCode, safeMsg := r.serverText(code), r.serverText(msg)
-		if signatureError(code) && msg != "" {
+		if signatureError(code) && msg != "" && !clockMessage.MatchString(msg) {
 			safeMsg = withheldMessage
 		}
 		if msg != safeMsg {
@@ -167,7 +167,11 @@ func (r *redactor) safeText(err error) error {
 		if code != safeCode {
 			text = strings.ReplaceAll(text, code, safeCode)
 		}
-		safe := &safeAPIError{code: safeCode, message: safeMsg, fault: ae.ErrorFault(), text: r.serverText(text)}
+		safe := &safeAPIError{code: safeCode, message: safeMsg, fault: ae.ErrorFault(), text: r.serverText(text),
+			fix: authFix(code, msg)}
+		if safe.fix != "" {
+			safe.text += " (" + safe.fix + ")"
+		}
 		var resp interface{ HTTPStatusCode() int }
 		if errors.As(err, &resp) {
 			safe.status = resp.HTTPStatusCode()
@@ -198,14 +202,20 @@ func (e *RetryBudgetError) Error() string { return e.Err.Error() + " (" + retryB
 func (e *RetryBudgetError) Unwrap() error { return e.Err }
 
 // safeAPIError is an AWS API error whose texts hold no credential value,
-// with the HTTP status of its answer (0 when unknown).
+// with the HTTP status of its answer (0 when unknown) and, for one about
+// the request's authentication, what to fix on the host (authFix), which
+// its text ends with.
 type safeAPIError struct {
-	code, message, text string
-	fault               smithy.ErrorFault
-	status              int
+	code, message, text, fix string
+	fault                    smithy.ErrorFault
+	status                   int
 }
 
 func (e *safeAPIError) HTTPStatusCode() int { return e.status }
+
+// Fix returns what to fix on the host, "" when AWS authenticated the
+// request.
+func (e *safeAPIError) Fix() string { return e.fix }
 
 func (e *safeAPIError) Error() string                 { return e.text }
 func (e *safeAPIError) ErrorCode() string             { return e.code }

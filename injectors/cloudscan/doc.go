@@ -59,6 +59,11 @@
 // their session token (a global STS endpoint's version 1 token is valid in
 // the Regions enabled by default only).
 //
+// A call AWS could not authenticate says what to fix on the host: its
+// clock (more than 15 minutes from AWS's: the SDK corrects it from AWS's
+// answers, EC2's RequestExpired too, and retries), the secret key, the
+// region (authfix.go).
+//
 // A 2xx answer whose body is not the XML document AWS answers the call
 // with (a proxy's or a portal's HTML page, JSON, nothing) is a failed
 // call, never read as an empty listing, nor listed in the signatures as

@@ -61,6 +61,9 @@ type CheckError struct {
 	// noCode is set when the error answer held no AWS error code (Code is
 	// the SDK's unknownErrorCode): Message then names its HTTP status.
 	noCode bool
+	// Fix is, when AWS could not authenticate the call, what to fix on
+	// the host (authFix): its clock, the secret key, the region.
+	Fix string `json:"fix,omitempty"`
 }
 
 // unknownErrorCode is the code the SDK gives an error answer holding
@@ -98,6 +101,9 @@ func (r *CheckResult) addError(op, resource string, err error) {
 		ce.Code, ce.Message = ae.ErrorCode(), ae.ErrorMessage()
 		if ce.Message == "" {
 			ce.Message = ae.Error()
+		}
+		if f, ok := ae.(interface{ Fix() string }); ok {
+			ce.Fix = f.Fix()
 		}
 		var resp interface{ HTTPStatusCode() int }
 		if ce.Code == unknownErrorCode && errors.As(err, &resp) && resp.HTTPStatusCode() > 0 {
