@@ -98,18 +98,20 @@ func addRecordCalls(stack *middleware.Stack) error {
 	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("injectkitRecordCalls", recordCall), middleware.After)
 }
 
-// recordCall records an attempt that got an HTTP answer, whatever its
-// status: CloudTrail logs the calls AWS refused (AccessDenied, throttling)
-// as well as the others. An attempt that got none (a DNS, connection or
-// TLS failure, a deadline before the answer), or a 2xx that is not AWS's
-// (NotAWSAnswerError: a proxy's or a portal's page), is not recorded:
-// nothing says it reached AWS, so no trail can be expected to hold it.
+// recordCall records an attempt that got an HTTP answer from AWS, whatever
+// its status: CloudTrail logs the calls AWS refused (AccessDenied,
+// throttling) as well as the others. An attempt that got none (a DNS,
+// connection or TLS failure, a deadline before the answer), a 2xx that
+// is not AWS's (NotAWSAnswerError: a proxy's or a portal's page), or an
+// error answer that is not (awsErrorAnswer: a proxy's 502, 503 or 407
+// page, a gateway's empty 504) is not recorded: nothing says it reached
+// AWS, so no trail can be expected to hold it.
 func recordCall(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
 	middleware.DeserializeOutput, middleware.Metadata, error,
 ) {
 	out, md, err := next.HandleDeserialize(ctx, in)
 	var notAWS *NotAWSAnswerError
-	if r := recorderFrom(ctx); r != nil && answered(out) && !errors.As(err, &notAWS) {
+	if r := recorderFrom(ctx); r != nil && answered(out) && !errors.As(err, &notAWS) && awsErrorAnswer(out) {
 		ua, region := "", awsmiddleware.GetRegion(ctx)
 		if req, ok := in.Request.(*smithyhttp.Request); ok {
 			ua = req.Header.Get("User-Agent")
@@ -138,6 +140,40 @@ func signingRegion(authorization string) string {
 		return ""
 	}
 	return parts[2]
+}
+
+// awsRequestIDHeaders are the headers AWS gives every answer its request
+// id in: x-amzn-RequestId (the query and JSON APIs), x-amz-request-id and
+// x-amz-id-2 (S3, S3 Control).
+var awsRequestIDHeaders = []string{"X-Amzn-Requestid", "X-Amz-Request-Id", "X-Amz-Id-2"}
+
+// awsErrorRoots are the root elements of AWS's error documents: S3's
+// <Error>, the query APIs' and S3 Control's <ErrorResponse>, EC2's
+// <Response> (Amazon S3 API Reference, "Error responses"; IAM and STS API
+// Reference, "Common Errors"; Amazon EC2 API Reference, "Error
+// responses").
+var awsErrorRoots = []string{"Error", "ErrorResponse", "Response"}
+
+// awsErrorAnswer reports whether an answered attempt's answer may be
+// AWS's: a 2xx (checkAnswer judges its body), or an error answer with an
+// AWS request id header or whose body is an AWS error document. The body
+// read is put back for the SDK's decoder.
+func awsErrorAnswer(out middleware.DeserializeOutput) bool {
+	resp := out.RawResponse.(*smithyhttp.Response)
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return true
+	}
+	for _, h := range awsRequestIDHeaders {
+		if resp.Header.Get(h) != "" {
+			return true
+		}
+	}
+	if resp.Body == nil {
+		return false
+	}
+	root, body, _ := rootElement(resp.Body)
+	resp.Body = body
+	return slices.Contains(awsErrorRoots, root)
 }
 
 // answered reports whether an attempt got an HTTP response. The SDK's HTTP

@@ -67,7 +67,9 @@
 // A 2xx answer whose body is not the XML document AWS answers the call
 // with (a proxy's or a portal's HTML page, JSON, nothing) is a failed
 // call, never read as an empty listing, nor listed in the signatures as
-// a call AWS answered (answercheck.go).
+// a call AWS answered (answercheck.go); nor is an error answer that is
+// not AWS's, with no AWS request id and no AWS error document (a proxy's
+// 502, 503 or 407 page: calls.go).
 //
 // Each configuration's checks run concurrently in a bounded pool. A check
 // that fails (AccessDenied, throttling beyond the retry budget) is recorded
