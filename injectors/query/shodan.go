@@ -68,7 +68,9 @@ var _ Provider = (*shodan)(nil)
 // total as page 1 gives it, as shodan-python's search_cursor does (1.30.1
 // on: a later page's total is not read, so an engine whose total grows
 // with each page costs no more pages, each a query credit), and on an
-// empty page; a page may hold fewer than 100 matches before the last. A
+// empty page; a page may hold fewer than 100 matches before the last, and
+// a banner a later page sends again (results shifted between requests)
+// is kept once. A
 // first page counting matches and holding none is an error
 // (ErrNoMatchesSent), not a search that found nothing. On error it
 // returns the matches of the pages fetched so far, and the error names
@@ -82,6 +84,7 @@ func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, e
 		return res, nil
 	}
 	pages := 0 // ceil(total/100), from page 1
+	seen := map[bannerID]bool{}
 	for page := 1; ; page++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -99,7 +102,7 @@ func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, e
 				return res, fmt.Errorf("shodan: page 1: %w", &countOnlyError{total: p.Total, keyWhere: s.keyWhere})
 			}
 		}
-		res.Matches, res.Dropped = append(res.Matches, p.Matches...), res.Dropped+p.Dropped
+		res.Matches, res.Dropped = appendNew(res.Matches, p.Matches, seen), res.Dropped+p.Dropped
 		if len(res.Matches) >= limit {
 			res.Matches = res.Matches[:limit]
 			return res, nil
@@ -108,6 +111,37 @@ func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, e
 			return res, nil
 		}
 	}
+}
+
+// bannerID is what tells one Shodan banner from another: its service, when
+// it was collected and the host names it was collected for (a web
+// server's virtual hosts may each have their own). A banner a later page
+// sends again is the same in all of them.
+type bannerID struct {
+	ip        string
+	port      int
+	transport string
+	timestamp string
+	hostnames string
+}
+
+// appendNew appends to ms the matches of page whose banner no earlier
+// page sent, then marks the page's banners seen: results that change
+// between the requests of one query (new banners ahead, a total
+// shrinking) shift banners from a page onto the next, which would send
+// one twice. A page's own banners are all kept.
+func appendNew(ms, page []Match, seen map[bannerID]bool) []Match {
+	ids := make([]bannerID, len(page))
+	for i, m := range page {
+		ids[i] = bannerID{m.IP, m.Port, m.Transport, m.Timestamp, strings.Join(m.Hostnames, "\x00")}
+		if !seen[ids[i]] {
+			ms = append(ms, m)
+		}
+	}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	return ms
 }
 
 // fetch gets one page, retrying 429 and 5xx answers (see poster).
