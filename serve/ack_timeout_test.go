@@ -32,10 +32,10 @@ func TestIntegrationChannelClosedByTheBrokerIsSaid(t *testing.T) {
 
 	const closed = "broker channel closed"
 	waitFor(t, "the channel's close said", func() bool {
-		return f.logs.FilterMessageSnippet(closed).Len()+f.logs.FilterMessage("consumer cancelled by the broker").Len() > 0
+		return f.logs.FilterMessageSnippet(closed).Len()+f.logs.FilterMessageSnippet("consumer cancelled by the broker").Len() > 0
 	})
 	close(release)
-	if n := f.logs.FilterMessage("consumer cancelled by the broker").Len(); n != 0 {
+	if n := f.logs.FilterMessageSnippet("consumer cancelled by the broker").Len(); n != 0 {
 		t.Errorf("the channel's close said %d times as a consumer cancelled", n)
 	}
 	lines := f.logs.FilterMessageSnippet(closed).All()

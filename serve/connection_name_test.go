@@ -94,7 +94,7 @@ func TestIntegrationHealthSaysWhyTheBrokerClosedTheConnection(t *testing.T) {
 			if strings.Contains(h.Reason, secret) {
 				t.Errorf("/healthz reason %q shows the secret", h.Reason)
 			}
-			lost := f.logs.FilterMessage("broker connection lost").All()
+			lost := f.logs.FilterMessage(connLostLine).All()
 			if len(lost) != 1 {
 				t.Fatalf("%d WARN broker connection lost, want 1", len(lost))
 			}

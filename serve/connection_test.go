@@ -77,10 +77,21 @@ func TestIntegrationReconnectsAfterBrokerLoss(t *testing.T) {
 	if got := servetest.Metric(t, f.metrics, "injectkit_redeliveries_total"); got != 1 {
 		t.Errorf("redeliveries = %v, want 1", got)
 	}
-	if f.logs.FilterMessage("broker connection lost").Len() == 0 {
-		t.Error("the broker loss is not logged")
+	// The WARN says what happened and what the daemon does next, the
+	// inject in flight named by the count of those left running.
+	lost := f.logs.FilterMessage(connLostLine).All()
+	if len(lost) != 1 {
+		t.Fatalf("%d WARN %q, want 1; lines: %v", len(lost), connLostLine, f.logs.FilterMessageSnippet("broker connection lost").All())
+	}
+	if got := lost[0].ContextMap()["in_flight"]; got != int64(1) {
+		t.Errorf("WARN %q: in_flight = %v, want 1 (the slow inject)", connLostLine, got)
 	}
 }
+
+// connLostLine is the WARN of a broker connection lost while consuming:
+// what happened, and what the daemon does next.
+const connLostLine = "broker connection lost: registering again and reconnecting; " +
+	"the injects in flight run on, their acknowledgement lost with the connection"
 
 // TestIntegrationCopyAfterBrokerLossHasItsOwnDelivery is reviewer r18's
 // finding: delivery tags count per channel from 1, so the copy of a

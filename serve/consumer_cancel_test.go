@@ -34,4 +34,14 @@ func TestIntegrationHealthSaysTheConsumerWasCancelled(t *testing.T) {
 	if got := servetest.Metric(t, f.metrics, "injectkit_broker_connected"); got != 0 {
 		t.Errorf("injectkit_broker_connected = %v, want 0 (the daemon closes the connection to consume again)", got)
 	}
+	// The WARN says what the daemon does next, as /healthz does.
+	if n := f.logs.FilterMessage(consumerCancelledLine).Len(); n != 1 {
+		t.Errorf("%d WARN %q, want 1; lines: %v", n, consumerCancelledLine, f.logs.FilterMessageSnippet("consumer cancelled").All())
+	}
 }
+
+// consumerCancelledLine is the WARN of the broker's cancel of the
+// daemon's consumer: what happened, and what the daemon does next.
+const consumerCancelledLine = "consumer cancelled by the broker (its queue deleted, or moved to another node): registering again " +
+	"(the platform declares a missing queue) and consuming it on a new connection; the injects in flight run on, " +
+	"acknowledged on their channel"

@@ -202,7 +202,7 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 			r.stoppedConsuming(s)
 			return endPaused
 		case err := <-s.closed:
-			r.lost(s, "broker connection lost", err)
+			r.lost(s, connLost, err)
 			return endLost
 		case dl, ok := <-s.deliveries:
 			if !ok {
@@ -263,7 +263,7 @@ func (r *runner) take(ctx context.Context, s *session, dl amqp.Delivery) (endRea
 		case <-r.pause:
 			continue // the pause, if it still holds, is met above
 		case err := <-s.closed:
-			r.lost(s, "broker connection lost", err)
+			r.lost(s, connLost, err)
 			return endLost, false
 		}
 		// Shutting down: this one goes back unhandled.

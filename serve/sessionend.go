@@ -8,6 +8,21 @@ import (
 // How the end of a session is said: the connection's loss, the broker's
 // close of its channel, the cancel of its consumer.
 
+// The WARN lines of a session's end while consuming say what happened
+// and what the daemon does next: the consume loop registers again (the
+// platform creates a missing queue on a registration) and connects
+// again, and the messages in flight run on. On a connection's loss their
+// acknowledgement is lost with it (each says so once its handling ends:
+// "ack lost with the channel"); on a consumer's cancel their channel
+// stays open until they are settled (see consumeLoop).
+const (
+	connLost = "broker connection lost: registering again and reconnecting; " +
+		"the injects in flight run on, their acknowledgement lost with the connection"
+	consumerCancelled = "consumer cancelled by the broker (its queue deleted, or moved to another node): registering again " +
+		"(the platform declares a missing queue) and consuming it on a new connection; the injects in flight run on, " +
+		"acknowledged on their channel"
+)
+
 // lost logs msg for the loss of the connection of s, with what its close
 // said (err: the broker's connection.close code and reason, 320
 // CONNECTION_FORCED and the operator's text for a rabbitmqctl
@@ -22,7 +37,21 @@ func (r *runner) lost(s *session, msg string, err *amqp.Error) {
 		why += ": " + shown.Error()
 	}
 	r.brokerErr.Store(&why)
-	r.log.Warn(msg, zap.Stringer("broker", s.reg.Broker), zap.Error(shown))
+	r.log.Warn(msg, zap.Stringer("broker", s.reg.Broker), zap.Int("in_flight", r.inFlightOn(s)), zap.Error(shown))
+}
+
+// inFlightOn counts the messages of s in flight: handled by a worker, or
+// waiting for a delivery slot or to be handled again.
+func (r *runner) inFlightOn(s *session) int {
+	r.jobsMu.Lock()
+	defer r.jobsMu.Unlock()
+	n := 0
+	for j := range r.jobs {
+		if j.sess == s {
+			n++
+		}
+	}
+	return n
 }
 
 // deliveriesEnded logs why the deliveries of s ended while the daemon
@@ -41,7 +70,7 @@ func (r *runner) deliveriesEnded(s *session) {
 		case err = <-s.closed:
 		default:
 		}
-		r.lost(s, "broker connection lost", err)
+		r.lost(s, connLost, err)
 		return
 	}
 	if s.ch.IsClosed() {
@@ -55,7 +84,7 @@ func (r *runner) deliveriesEnded(s *session) {
 	}
 	why := ConsumerCancelledReason(s.reg.Queue)
 	r.brokerErr.Store(&why)
-	r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
+	r.log.Warn(consumerCancelled, zap.String("queue", s.reg.Queue), zap.Int("in_flight", r.inFlightOn(s)))
 }
 
 // channelClosedBy logs that the broker closed the channel of s, with its

@@ -31,7 +31,7 @@ func TestIntegrationDeliverySlotsWidenThePrefetch(t *testing.T) {
 	})
 	p.cut()
 	waitFor(t, "the loss seen while the worker runs", func() bool {
-		return f.logs.FilterMessage("broker connection lost").Len() == 1
+		return f.logs.FilterMessage(connLostLine).Len() == 1
 	})
 	waitFor(t, "a reconnection while the worker runs", func() bool {
 		return servetest.Metric(t, f.metrics, "injectkit_broker_reconnects_total") == 1

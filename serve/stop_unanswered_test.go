@@ -142,7 +142,7 @@ func TestIntegrationShutdownTimeoutNamesInjectsLostWithTheirChannel(t *testing.T
 	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
 	<-inFlight
 	p.cut()
-	waitFor(t, "the broker loss", func() bool { return f.logs.FilterMessage("broker connection lost").Len() == 1 })
+	waitFor(t, "the broker loss", func() bool { return f.logs.FilterMessage(connLostLine).Len() == 1 })
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}

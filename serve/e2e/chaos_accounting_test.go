@@ -33,7 +33,7 @@ const (
 	msgSkipped   = "terminal callback already in the outbox; message acknowledged without running the inject again"
 	msgAckLost   = "ack lost with the channel; the broker delivers the message again, unless it restarted meanwhile: it drops a transient message (the OpenAEV platform's), whose inject the platform's pending sweep then finalizes"
 	msgFailed    = "delivery failed" // the runtime's, with the error; serve leaves it to msgKept's line
-	msgConnLost  = "broker connection lost"
+	msgConnLost  = "broker connection lost: registering again and reconnecting; the injects in flight run on, their acknowledgement lost with the connection"
 	msgConsuming = "consuming"
 	// A terminal callback not sent: the platform showed the inject
 	// finished (by the run's twin) before an attempt.
