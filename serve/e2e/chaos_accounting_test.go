@@ -31,7 +31,9 @@ const (
 	msgResent    = "outbox body delivered"
 	msgKept      = "terminal callback not delivered; kept in the outbox and acknowledged"
 	msgSkipped   = "terminal callback already in the outbox; message acknowledged without running the inject again"
-	msgAckLost   = "ack lost with the channel; the broker delivers the message again, unless it restarted meanwhile: it drops a transient message (the OpenAEV platform's), whose inject the platform's pending sweep then finalizes"
+	// The start of the WARN of an acknowledgement lost with its channel
+	// (serve's lostLine: what follows depends on the Handler).
+	msgAckLost   = "ack lost with the channel: "
 	msgFailed    = "delivery failed" // the runtime's, with the error; serve leaves it to msgKept's line
 	msgConnLost  = "broker connection lost: registering again and reconnecting; the injects in flight run on, their acknowledgement lost with the connection"
 	msgConsuming = "consuming"
@@ -76,6 +78,19 @@ func count(j map[string][]event, msg string) int {
 	for _, evs := range j {
 		for _, e := range evs {
 			if e.msg == msg {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// countPrefix counts the events whose message starts with prefix.
+func countPrefix(j map[string][]event, prefix string) int {
+	n := 0
+	for _, evs := range j {
+		for _, e := range evs {
+			if strings.HasPrefix(e.msg, prefix) {
 				n++
 			}
 		}

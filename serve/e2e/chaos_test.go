@@ -284,7 +284,7 @@ func TestIntegrationChaos(t *testing.T) {
 		"outbox_left_after_chaos=%d outboxes_empty=%d/%d queue_left=%d; chaos=%s total=%s",
 		seed, len(ids), len(lost), total(done), extra, causes["kill"], causes["broker"], causes["double-send"], causes["other"], len(dups),
 		reopenings, runs, runs-len(ids), count(j, msgSkipped), count(j, msgWaited), count(j, msgSuperseded), len(conflicts), killed, processes, len(slots), chaosWorkers,
-		n503, nDrop, nPass, count(j, msgKept), count(j, msgResent), count(j, msgAckLost),
+		n503, nDrop, nPass, count(j, msgKept), count(j, msgResent), countPrefix(j, msgAckLost),
 		leftAfterChaos, emptyOutboxes, len(slots), ready, chaosEnd.Sub(begin).Round(time.Second), time.Since(begin).Round(time.Second))
 	saveLogs(t, slots)
 
