@@ -24,7 +24,9 @@ func TestRunOpenAEVTokenRenewedMidRunThenFlush(t *testing.T) {
 	p := noopPlatform(t, id)
 	env, _ := outboxEnv(t)
 	// The token is renewed as the run's complete reaches the platform,
-	// after its reception and trace were taken: the inject ran.
+	// after its reception and trace were taken: the inject ran. (The
+	// flushes' completes pass here too: renewed to the same value, no
+	// change.)
 	forward := testkit.ReverseProxy(t, p.URL)
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
