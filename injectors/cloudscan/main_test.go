@@ -2,6 +2,7 @@ package cloudscan
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -16,7 +17,11 @@ import (
 // unset: a machine's own (a system bundle of 150 certificates) was
 // checked by every Configure and parsed again by the SDK with every
 // inject, half the package's CPU under -race; the tests of the CA bundle
-// set their own. The test binary started again on a terminal
+// set their own. So are the endpoints of the user's environment
+// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>,
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS): a test without the endpoint
+// setting would send there, past the stand-in; the tests of them set
+// their own. The test binary started again on a terminal
 // (TestCredentialProcessPromptsOnTheTerminal) exits at once, not after
 // the race detector's second of atexit_sleep_ms, a GORACE of the user's
 // own still read after ours.
@@ -29,5 +34,10 @@ func TestMain(m *testing.M) {
 	}
 	os.Unsetenv("NO_PROXY")
 	os.Unsetenv("no_proxy")
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_ENDPOINT_URL") || k == "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" {
+			os.Unsetenv(k)
+		}
+	}
 	os.Exit(m.Run())
 }
