@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // TestErrorsNameWhatToFix: each of Shodan's error answers gives an error
@@ -57,5 +60,25 @@ func TestErrorsNameWhatToFix(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFreePlanKey runs a key without a paid plan against the stand-in: the
+// configuration narrowed to its target (a filter) fails saying the plan
+// does not cover it, never that the key is bad, and the next one, a first
+// page without a filter, is still sent and succeeds.
+func TestFreePlanKey(t *testing.T) {
+	srv := newStandIn(t)
+	srv.SetFreePlan(true)
+	e, _ := newTestExecutor(t, srv, nil)
+	in := newInject(t, zap.NewNop(), nil, signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"},
+		signatures.ExternalConfig{Query: "nginx"})
+	rs := results(t, e.Execute(context.Background(), in))
+	if rs[0].Status != ResultFailed || !strings.Contains(rs[0].Error, "not covered by the key's plan (HTTP 401: "+shodantest.MsgUpgrade+")") ||
+		strings.Contains(rs[0].Error, "check env") {
+		t.Errorf("results[0] %s %q, want failed, the plan named", rs[0].Status, rs[0].Error)
+	}
+	if rs[1].Status != ResultSuccess || len(srv.Requests()) != 2 {
+		t.Errorf("results[1] %s after %d requests, want success, 2", rs[1].Status, len(srv.Requests()))
 	}
 }

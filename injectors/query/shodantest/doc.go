@@ -48,12 +48,19 @@
 //     mcp-shodan troubleshooting.md: "Shodan allows about one request per
 //     second"). The wording of the message is the stand-in's: Shodan's is
 //     not documented.
+//   - 401 MsgUpgrade, "Please upgrade your API plan to use filters or
+//     paging.", for a filter or a page past the first of a key without a
+//     paid plan (SetFreePlan; off at first): the key is valid, a first
+//     page without a filter is answered (mcp-shodan troubleshooting.md:
+//     "search filters need a Shodan membership or paid API plan";
+//     shodan-python raises a 401's JSON "error" as it is). The wording
+//     is the one users quote; Shodan does not document it.
 //   - A count and no banners, {"matches": [], "total": N} with N the
 //     query's count, for a filter the stand-in is told the key's plan
 //     withholds (Withhold; none at first): the shape of Shodan's
 //     /shodan/host/count ("does not return any host results, it only
 //     returns the total number of results", developer.shodan.io/api),
-//     which the search has been seen to answer for a key whose plan or
+//     which the search is reported to answer for a key whose plan or
 //     query credits do not cover the search. Shodan documents no such
 //     answer of the search: the stand-in's choice, so that a client
 //     taking it for "nothing found" is caught.

@@ -42,6 +42,24 @@ func lower(names []string) []string {
 	return out
 }
 
+// SetFreePlan makes the key one without a paid plan (false at first): a
+// search using a filter, or asking for page 2 or later, gets a 401
+// MsgUpgrade; a first page without a filter is answered.
+func (s *Server) SetFreePlan(free bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.free = free
+}
+
+// unpaid reports whether the key's plan leaves out a search of query's
+// page: a free key's filter or page past the first.
+func (s *Server) unpaid(query string, page int) bool {
+	s.mu.Lock()
+	free := s.free
+	s.mu.Unlock()
+	return free && (page > 1 || usesFilter(query))
+}
+
 // admit reports whether key may be answered at now: its last answered
 // request arrived at least the minimum interval before. An admitted
 // request is the key's last.

@@ -165,3 +165,29 @@ func TestServerWithhold(t *testing.T) {
 		})
 	}
 }
+
+// TestServerFreePlan checks a key without a paid plan: a filter or a page
+// past the first gets a 401 MsgUpgrade (a JSON error, not the HTML page
+// of a bad key), a first page without a filter is answered.
+func TestServerFreePlan(t *testing.T) {
+	tests := []struct {
+		name, query, page string
+		wantStatus        int
+	}{
+		{"first page, no filter", "apache", "", 200},
+		{"a filter", "apache port:80", "", 401},
+		{"page 2", "apache", "2", 401},
+		{"a quoted phrase is no filter", `"port: 80"`, "", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewHandler("k")
+			s.SetMinInterval(0)
+			s.SetFreePlan(true)
+			status, msg := servePage(t, s, "k", tt.query, tt.page)
+			if status != tt.wantStatus || (status == 401 && msg != MsgUpgrade) {
+				t.Errorf("status %d (%q), want %d", status, msg, tt.wantStatus)
+			}
+		})
+	}
+}

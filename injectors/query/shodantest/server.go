@@ -29,6 +29,7 @@ const (
 	MsgBadPage   = "Invalid page number"
 	MsgDenied    = "Access denied (403 Forbidden)"
 	MsgRateLimit = "Rate limit reached"
+	MsgUpgrade   = "Please upgrade your API plan to use filters or paging."
 	MsgNoCredits = "Insufficient query credits, please upgrade your API plan or wait for the monthly limit to reset"
 )
 
@@ -88,6 +89,8 @@ type Server struct {
 	withheld []string
 	// credits are the key's query credits left; negative: no limit.
 	credits int
+	// free is set for a key without a paid plan (SetFreePlan).
+	free bool
 	// waits are the channels Requested returned, closed once their count
 	// of requests is reached.
 	waits []wait
@@ -264,6 +267,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.refuses(query) {
 		writeError(w, http.StatusForbidden, MsgDenied)
+		return
+	}
+	if s.unpaid(query, page) {
+		writeError(w, http.StatusUnauthorized, MsgUpgrade)
 		return
 	}
 	if !s.charge(query, page) {

@@ -52,6 +52,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		"query credits of the key (a filter or a page past the first costs one); negative: no limit")
 	withhold := fs.String("withhold", "",
 		"filters (comma-separated: ip,hostname) whose searches get a count and no banners, as for a key whose plan does not cover them")
+	free := fs.Bool("free-plan", false, "a key without a paid plan: a filter or a page past the first gets 401 \"Please upgrade your API plan …\"")
 	if err := fs.Parse(args); err != nil {
 		return cmdkit.UsageError{Err: err}
 	}
@@ -71,6 +72,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	h := shodantest.NewHandler(*key)
 	h.SetMinInterval(*minInterval)
 	h.SetQueryCredits(*credits)
+	h.SetFreePlan(*free)
 	if *withhold != "" {
 		h.Withhold(strings.Split(*withhold, ",")...)
 	}
