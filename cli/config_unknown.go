@@ -278,7 +278,7 @@ func spelledKey(ms []framework.Manifest, known map[string]bool, key string) stri
 }
 
 // nearKey returns the key of candidates closest to key, a likely slip of
-// it (see closest: "timeout" for timout, "backend_url" for bakend_url),
+// it (see fold.Closest: "timeout" for timout, "backend_url" for bakend_url),
 // when key reads as a setting's name and want (the key it names but for
 // case and separators) is ""; else "". The flags and the environment's
 // variables are answered so too.
@@ -286,5 +286,5 @@ func nearKey(key, want string, candidates []string) string {
 	if want != "" || !settingName(key) {
 		return ""
 	}
-	return closest(key, candidates)
+	return fold.Closest(key, candidates)
 }

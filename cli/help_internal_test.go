@@ -9,27 +9,6 @@ import (
 	"github.com/injectkit/injectkit/injectors/builtin"
 )
 
-func TestClosest(t *testing.T) {
-	cmds := []string{"run", "validate", "serve", "injectors", "outbox", "version", "completion"}
-	for _, tt := range []struct {
-		typed string
-		cands []string
-		want  string
-	}{
-		{"rn", cmds, "run"}, {"srve", cmds, "serve"}, {"injector", cmds, "injectors"}, {"comp", cmds, "completion"},
-		{"RUN", cmds, "run"}, {"run", cmds, ""}, {"x", cmds, ""}, {"frobnicate", cmds, ""}, {"", cmds, ""},
-		{"v", cmds, ""}, // too short to be a prefix
-		{"ve", cmds, "version"},
-		{"nmpa", []string{"cloudscan", "nmap", "noop", "query"}, "nmap"},
-		{"backend", []string{"backend-url", "token"}, "backend-url"},
-		{"outbox-m", []string{"outbox", "outbox-max-bytes"}, "outbox"}, // nearest wins over a prefix
-	} {
-		if got := closest(tt.typed, tt.cands); got != tt.want {
-			t.Errorf("closest(%q) = %q, want %q", tt.typed, got, tt.want)
-		}
-	}
-}
-
 func TestWrap(t *testing.T) {
 	text := "Scans the targets' TCP ports with nmap and reports the open ports and services per target " +
 		strings.Repeat("x", 50)

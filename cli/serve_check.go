@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/fold"
 	"github.com/injectkit/injectkit/internal/hook"
 	"github.com/injectkit/injectkit/internal/settingkey"
 	"github.com/injectkit/injectkit/openaev"
@@ -86,7 +87,7 @@ func (sc serveConfig) check(ctx context.Context, set *injectorSet) (serve.Option
 		var ee *ExitError
 		unknown := errors.As(err, &ve) && ve.Field == "injectors"
 		if err = sc.settingExit(err); unknown && errors.As(err, &ee) {
-			if s := closest(ve.Value, manifestNames(ms)); s != "" {
+			if s := fold.Closest(ve.Value, manifestNames(ms)); s != "" {
 				ee.Hint = "did you mean " + s + "?"
 			}
 		}

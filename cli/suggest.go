@@ -18,41 +18,7 @@ import (
 )
 
 // "Did you mean": a mistyped command, flag or injector name is answered
-// with the closest known one, by edit distance (fold.Distance).
-
-// closest returns the candidate nearest to typed: the one at the least
-// distance, if that is small for the word's length (1 up to 3 letters, 2
-// up to 6, else 3), else the only candidate typed is a prefix of (at least
-// 2 letters typed). Ties go to the first candidate. "" when none is close.
-func closest(typed string, candidates []string) string {
-	if typed == "" {
-		return ""
-	}
-	limit := 3
-	switch n := len([]rune(typed)); {
-	case n <= 3:
-		limit = 1
-	case n <= 6:
-		limit = 2
-	}
-	best, bestD := "", limit+1
-	var prefixed []string
-	for _, c := range candidates {
-		if c == typed {
-			continue
-		}
-		if d := fold.Distance(strings.ToLower(typed), strings.ToLower(c)); d < bestD {
-			best, bestD = c, d
-		}
-		if len(typed) >= 2 && strings.HasPrefix(c, typed) {
-			prefixed = append(prefixed, c)
-		}
-	}
-	if best == "" && len(prefixed) == 1 {
-		best = prefixed[0]
-	}
-	return best
-}
+// with the closest known one (fold.Closest).
 
 // commandNames returns the names and aliases of the visible commands.
 func commandNames(cmds []*ucli.Command) []string {
@@ -69,7 +35,7 @@ func commandNames(cmds []*ucli.Command) []string {
 // no command of cmds, with the closest as a hint.
 func unknownCommand(path, typed string, cmds []*ucli.Command) error {
 	ee := &ExitError{Code: ExitUsage, Err: fmt.Errorf("unknown command %q (see %s --help)", typed, path)}
-	if s := closest(typed, commandNames(cmds)); s != "" {
+	if s := fold.Closest(typed, commandNames(cmds)); s != "" {
 		ee.Hint = fmt.Sprintf("did you mean %s %s?", path, s)
 	}
 	return ee
@@ -132,7 +98,7 @@ func flagHint(flags []ucli.Flag, notes map[string]string, err error) string {
 			}
 		}
 	}
-	if s := closest(typed, names); s != "" {
+	if s := fold.Closest(typed, names); s != "" {
 		return "did you mean --" + s + "?"
 	}
 	return ""
@@ -307,7 +273,7 @@ func explain(o Options, app *ucli.App, args []string, err error) error {
 	var ue *framework.UnknownInjectorError
 	switch {
 	case errors.As(err, &ee) && ee.Hint == "" && errors.As(err, &ue):
-		if s := closest(ue.Name, ue.Known); s != "" {
+		if s := fold.Closest(ue.Name, ue.Known); s != "" {
 			ee.Hint = fmt.Sprintf("did you mean %s?", s)
 		}
 	case ee == nil:

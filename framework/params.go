@@ -270,8 +270,9 @@ func fieldFor(fields []paramField, key string) (paramField, bool) {
 	return paramField{}, false
 }
 
-// unknownParam is the error of a key no param has: the params known, or
-// the one it names but for case, or but for its separators and case
+// unknownParam is the error of a key no param has: the params known and
+// the closest of them (fold.Closest: timing for timming), or the one it
+// names but for case, or but for its separators and case
 // (call-timeout, callTimeout, Call.Timeout for call_timeout), as a
 // setting's name folds (fold.Name); the key itself stays exact.
 func unknownParam(key, value string, known []string) error {
@@ -288,7 +289,11 @@ func unknownParam(key, value string, known []string) error {
 			return invalidParam(key, value, ReasonUnknown+"; keys are written exactly, case and separators included: write "+n)
 		}
 	}
-	return invalidParam(key, value, ReasonUnknown+" (known: "+strings.Join(known, ", ")+")")
+	reason := ReasonUnknown + " (known: " + strings.Join(known, ", ") + ")"
+	if near := fold.Closest(key, known); near != "" {
+		reason += ": did you mean " + near + "?"
+	}
+	return invalidParam(key, value, reason)
 }
 
 func fieldNames(fields []paramField) []string {

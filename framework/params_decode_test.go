@@ -269,7 +269,8 @@ func (t timed) Manifest() framework.Manifest {
 // param's name (kebab, camelCase, dotted, spaced) is refused, as params
 // are exact, with the name to write, as a key that differs only by case
 // is, whether --param (ParseParam) or an inject file (DecodeParams) gives
-// it. A key that folds to no name gets the list of the known ones.
+// it. A key that folds to no name gets the list of the known ones, and
+// the closest of them when one is (fold.Closest).
 func TestParamSpellingHint(t *testing.T) {
 	for _, tt := range []struct{ key, want string }{
 		{"call-timeout", "unknown parameter; keys are written exactly, case and separators included: write call_timeout"},
@@ -277,7 +278,8 @@ func TestParamSpellingHint(t *testing.T) {
 		{"Call.Timeout", "unknown parameter; keys are written exactly, case and separators included: write call_timeout"},
 		{"max results", "unknown parameter; keys are written exactly, case and separators included: write max_results"},
 		{"CALL_TIMEOUT", "unknown parameter; keys are case-sensitive: write call_timeout"},
-		{"calltimeouts", "unknown parameter (known: call_timeout, max_results)"},
+		{"calltimeouts", "unknown parameter (known: call_timeout, max_results): did you mean call_timeout?"},
+		{"timeout", "unknown parameter (known: call_timeout, max_results)"}, // nothing close: the list alone
 	} {
 		t.Run(tt.key, func(t *testing.T) {
 			m := timed{}.Manifest()

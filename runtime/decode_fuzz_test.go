@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,6 +24,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"injector":"noop","targets":[],"timeout":9223372036854775807}`,
 		`{"inject_id":"f1","Inject_ID":"f2"}`, `{"a":1}}`, `{"timeout":-5}`, `{"params":{"k":1,"K":2}}`,
 		"{\"phase\":\"\xff\xfe\"}", `{"params":{"x":1e400}}`, `[]`, `null`, ``,
+		`{"injector":"noop","timout":"5m"}`, `{"targets":[{"vaule":"127.0.0.1"}]}`, `{"TimeOut":1}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -33,6 +35,7 @@ func FuzzDecodeRequest(f *testing.F) {
 			if !errors.As(err, &re) {
 				t.Fatalf("error %v is not a *runtime.RequestError", err)
 			}
+			checkSuggestion(t, err.Error())
 			return
 		}
 		b, err := json.Marshal(req)
@@ -64,6 +67,25 @@ func FuzzDecodeRequest(f *testing.F) {
 			t.Fatalf("accepted %q as %#v; its encoding %s decodes to %#v", data, req, b, again)
 		}
 	})
+}
+
+// checkSuggestion fails unless the field an unknown-field error suggests
+// ("unknown field (known: a, b): did you mean b?") is one of those it
+// lists as known.
+func checkSuggestion(t *testing.T, msg string) {
+	t.Helper()
+	_, rest, ok := strings.Cut(msg, "unknown field (known: ")
+	if !ok {
+		return
+	}
+	known, near, ok := strings.Cut(rest, "): did you mean ")
+	if !ok {
+		return
+	}
+	near = strings.TrimSuffix(near, "?")
+	if !slices.Contains(strings.Split(known, ", "), near) {
+		t.Fatalf("%q suggests %q, which is no field it lists", msg, near)
+	}
 }
 
 func mustMarshal(t *testing.T, v any) string {

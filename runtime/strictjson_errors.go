@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/injectkit/injectkit/internal/fold"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -52,7 +53,11 @@ func (c *checker) unknown(off int64, path, key string, s *shape) error {
 	if want := s.keyOf(key); want != "" {
 		return c.invalid(off, path, "", fmt.Sprintf("unknown field; keys are case-sensitive: write %s", want))
 	}
-	return c.invalid(off, path, "", "unknown field (known: "+s.known()+")")
+	reason := "unknown field (known: " + s.known() + ")"
+	if near := fold.Closest(key, s.names()); near != "" {
+		reason += ": did you mean " + near + "?"
+	}
+	return c.invalid(off, path, "", reason)
 }
 
 func (c *checker) wrongType(off int64, path string, s *shape, got, value string) error {

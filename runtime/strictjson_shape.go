@@ -108,5 +108,10 @@ func (s *shape) keyOf(key string) string {
 
 // known lists the keys of a struct shape.
 func (s *shape) known() string {
-	return strings.Join(slices.Sorted(maps.Keys(s.fields)), ", ")
+	return strings.Join(s.names(), ", ")
+}
+
+// names returns the keys of a struct shape, sorted.
+func (s *shape) names() []string {
+	return slices.Sorted(maps.Keys(s.fields))
 }

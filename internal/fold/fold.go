@@ -1,11 +1,14 @@
 // Package fold owns the one rule by which a name the user spelled (a
 // config key, an inject's content key, a param, an injector's name)
-// matches the one declared, whatever its spelling: Name; and the one
-// measure of how near a misspelled name is to a declared one: Distance.
+// matches the one declared, whatever its spelling: Name; the one
+// measure of how near a misspelled name is to a declared one: Distance;
+// and the one choice of the declared name to suggest for it: Closest.
 // Package framework matches a manifest's settings by Name
 // (Manifest.Setting), and the command line a config file's keys; both
 // tell a near miss by Distance (a params struct's tag key, a mistyped
-// command, flag, injector or environment variable).
+// command, flag, injector or environment variable), and suggest one by
+// Closest (a command, flag, config key or injector, a param, an inject
+// file's field).
 package fold
 
 import (
@@ -55,4 +58,40 @@ func Distance(a, b string) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(y)]
+}
+
+// Closest returns the candidate nearest to typed, to suggest ("did you
+// mean …?"): the one at the least Distance, letter case ignored, if that
+// is small for the word's length (1 up to 3 letters, 2 up to 6, else 3),
+// else the only candidate typed is a prefix of (at least 2 letters
+// typed). Ties go to the first candidate; typed itself is none. "" when
+// none is close.
+func Closest(typed string, candidates []string) string {
+	if typed == "" {
+		return ""
+	}
+	limit := 3
+	switch n := len([]rune(typed)); {
+	case n <= 3:
+		limit = 1
+	case n <= 6:
+		limit = 2
+	}
+	best, bestD := "", limit+1
+	var prefixed []string
+	for _, c := range candidates {
+		if c == typed {
+			continue
+		}
+		if d := Distance(strings.ToLower(typed), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+		if len(typed) >= 2 && strings.HasPrefix(c, typed) {
+			prefixed = append(prefixed, c)
+		}
+	}
+	if best == "" && len(prefixed) == 1 {
+		best = prefixed[0]
+	}
+	return best
 }

@@ -32,3 +32,24 @@ func TestDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestClosest(t *testing.T) {
+	cmds := []string{"run", "validate", "serve", "injectors", "outbox", "version", "completion"}
+	for _, tt := range []struct {
+		typed string
+		cands []string
+		want  string
+	}{
+		{"rn", cmds, "run"}, {"srve", cmds, "serve"}, {"injector", cmds, "injectors"}, {"comp", cmds, "completion"},
+		{"RUN", cmds, "run"}, {"run", cmds, ""}, {"x", cmds, ""}, {"frobnicate", cmds, ""}, {"", cmds, ""},
+		{"v", cmds, ""}, // too short to be a prefix
+		{"ve", cmds, "version"},
+		{"nmpa", []string{"cloudscan", "nmap", "noop", "query"}, "nmap"},
+		{"backend", []string{"backend-url", "token"}, "backend-url"},
+		{"outbox-m", []string{"outbox", "outbox-max-bytes"}, "outbox"}, // nearest wins over a prefix
+	} {
+		if got := Closest(tt.typed, tt.cands); got != tt.want {
+			t.Errorf("Closest(%q) = %q, want %q", tt.typed, got, tt.want)
+		}
+	}
+}
