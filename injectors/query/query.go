@@ -188,9 +188,9 @@ func asParams(params any) (*Params, error) {
 // Configure applies the settings declared in the manifest. A key left out
 // keeps the default; shodan_base_url given empty or blank is refused, so
 // that a value meant for a stand-in never turns into api.shodan.io, a
-// shodan_api_key holding a control character, or any other character
-// signatures.Garbling refuses (a byte order mark, a zero-width space),
-// is refused without its value, and a request_timeout given empty or
+// shodan_api_key holding a control character, any other character
+// signatures.Garbling refuses (a byte order mark, a zero-width space), or
+// white space inside it, is refused without its value, and a request_timeout given empty or
 // blank is refused, as every duration given empty is. Unknown keys are
 // errors.
 func (e *Executor) Configure(settings map[string]string) error {
@@ -220,6 +220,18 @@ func (e *Executor) Configure(settings map[string]string) error {
 				// reads right wherever it is printed, and Shodan refuses
 				// it (401). Named by its code point, the key withheld.
 				return &signatures.ValidationError{Field: Name + "." + k, Withheld: true, Reason: why}
+			}
+			if i := strings.IndexFunc(v, unicode.IsSpace); i >= 0 {
+				// A key is one word (32 letters and digits): two pasted
+				// halves, or a label copied with it ("key: …"), which
+				// Shodan would refuse (401) after the inject ran.
+				// Refused as a token holding a space is, never quoted.
+				space := "a space"
+				if r, _ := utf8.DecodeRuneInString(v[i:]); r != ' ' {
+					space = fmt.Sprintf("a space (%U)", r)
+				}
+				return &signatures.ValidationError{Field: Name + "." + k, Withheld: true,
+					Reason: fmt.Sprintf("holds %s at byte %d: a Shodan API key is one word; give the key alone", space, i)}
 			}
 			e.apiKey = v
 		case SettingRequestTimeout:
