@@ -150,6 +150,13 @@ func (s *standIn) getSigned(t *testing.T, path, service, region string) (int, []
 func sendSigned(t *testing.T, req *http.Request, service, region string) (int, []byte) {
 	t.Helper()
 	signRequest(t, req, service, region, aws.Credentials{AccessKeyID: testAccessKeyID, SecretAccessKey: testSecretKey}, time.Now())
+	resp, body := send(t, req)
+	return resp.StatusCode, body
+}
+
+// send sends req and returns the answer, its body read.
+func send(t *testing.T, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +166,7 @@ func sendSigned(t *testing.T, req *http.Request, service, region string) (int, [
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, body
+	return resp, body
 }
 
 // signRequest signs req for service and region with creds at when, as

@@ -342,15 +342,7 @@ func TestStandInAuthenticates(t *testing.T) {
 				changed := strings.Replace(tt.form, "2011-06-15", "2011-06-16", 1)
 				req.Body, req.ContentLength = io.NopCloser(strings.NewReader(changed)), int64(len(changed))
 			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			got, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp, got := send(t, req)
 			if resp.StatusCode != tt.wantStatus {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.wantStatus, got)
 			}
