@@ -125,7 +125,7 @@ func listOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 		return err
 	}
 	starts := startsByInject(e.store, started)
-	l := recordListing{ctx: c.Context, e: e, limit: limit, total: st.Pending + st.Dead, now: time.Now()}
+	l := recordListing{ctx: c.Context, e: e, limit: limit, total: st.Pending + st.Dead, now: time.Now(), corrupt: &corruptCount{}}
 	hidden := func(listed int) int {
 		if limit == 0 {
 			return 0
@@ -145,6 +145,7 @@ func listOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	if err != nil {
 		return err
 	}
+	l.corrupt.say(o, e.store.Path())
 	notShown(o, hidden(n), limit)
 	return nil
 }

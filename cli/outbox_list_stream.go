@@ -30,6 +30,7 @@ const listPadding = 2
 
 // listRow returns the cells of r's row of list's table.
 func listRow(s *outbox.Store, r outbox.Record, now time.Time) []string {
+	r = corruptShown(r)
 	f := shownFields(r)
 	return []string{fmt.Sprint(r.ID), string(r.State), f.inject, f.phase, f.chunk, humanBytes(int64(r.Size)),
 		fmt.Sprint(r.Attempts), age(r, now), nextAttempt(s, r, now), cutLine(r.LastError, 120), f.owner}
@@ -46,6 +47,8 @@ type recordListing struct {
 	// firstRows is how many rows a table holds to size its columns
 	// (listFirstRows when 0).
 	firstRows int
+	// corrupt, when not nil, counts the corrupt records listed.
+	corrupt *corruptCount
 }
 
 // errReaderLeft ends a listing whose stdout's reader stopped reading
@@ -64,6 +67,7 @@ func (l recordListing) walk(out io.Writer, fn func(outbox.Record) error) (int, e
 		if err := fn(r); err != nil {
 			return err
 		}
+		l.corrupt.add(r)
 		n++
 		if readerLeft(out) {
 			return errReaderLeft
@@ -216,7 +220,7 @@ func (l recordListing) writeJSON(w io.Writer, head outboxListJSON, notShown func
 		return 0, err
 	}
 	n, err := l.walk(w, func(r outbox.Record) error {
-		b, err := json.MarshalIndent(outboxRecordJSON{Record: utcRecord(r), Next: nextAttempt(l.e.store, r, l.now)}, "    ", "  ")
+		b, err := json.MarshalIndent(outboxRecordJSON{Record: utcRecord(corruptShown(r)), Next: nextAttempt(l.e.store, r, l.now)}, "    ", "  ")
 		if err != nil {
 			return fmt.Errorf("encode JSON: %w", err)
 		}

@@ -51,7 +51,8 @@ func (s *Store) bury(r *Record, attempts int, status int, body, lastErr, reason 
 // flush or resend takes it before this one sends it (Claim, then
 // SendRetried); a process that exits leaves it to them. A corrupt one
 // (Record.Corrupt: ReasonCorrupt, or one whose stored metadata cannot be
-// read, pending or dead) stays, a *CorruptEntryError: nothing in it can
+// read or whose fields disagree on where its body goes, pending or dead)
+// stays, a *CorruptEntryError: nothing in it can
 // be sent, Drop removes it; but
 // one whose body reads back and matches its record (see misjudged) is an
 // ordinary dead body. Once Close has started, the error is ErrClosed and
@@ -66,7 +67,7 @@ func (s *Store) RetryDead(id uint64) (Record, error) {
 	defer done()
 	r, err := s.updateTx(id, func(tx *bolt.Tx, r *Record) error {
 		switch {
-		case r.Unreadable():
+		case r.Unreadable(), r.RouteDamaged() != nil:
 			// Pending or dead, nothing in it can be sent.
 			return &CorruptEntryError{Path: s.path, ID: id}
 		case r.State == Pending:

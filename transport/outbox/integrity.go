@@ -103,8 +103,26 @@ func (r Record) Unreadable() bool { return r.unreadable != nil }
 // metadata found damaged (List leaves out the reason of one an earlier
 // version misjudged: see misjudged). Every command names such a record
 // one way; drop removes it.
+//
+// A record whose fields disagree on where its body goes (RouteDamaged) is
+// corrupt too, as it is read: the claim of the next flush moves it to the
+// dead list unsent (checkBody), and until then it is no pending body.
 func (r Record) Corrupt() bool {
-	return r.Unreadable() || r.State == Dead && r.DeadReason == ReasonCorrupt
+	return r.Unreadable() || r.State == Dead && r.DeadReason == ReasonCorrupt || r.RouteDamaged() != nil
+}
+
+// RouteDamaged returns why r's stored fields disagree on where its body
+// goes, nil when they agree (or are unknown: Unreadable): its URL not
+// under its base URL, or its Idempotency-Key not the one its inject,
+// phase, chunk and SHA-256 give (see checkFields). Only its fields are
+// read, never its body: a byte flipped on disk in them is seen by every
+// command that reads the record (outbox list), not only by the claim
+// that would send it.
+func (r Record) RouteDamaged() error {
+	if r.Unreadable() {
+		return nil
+	}
+	return checkFields(r)
 }
 
 // MetadataLost reports whether what r records of its body is unknown (its
@@ -141,7 +159,7 @@ func bodySum(body []byte) string {
 // phase or chunk, with its checksum intact. Nor is a record sent whose
 // URL, stored beside its base URL, is not under it (see routeCheck).
 func checkBody(r Record, body []byte) *RecordError {
-	if err := routeCheck(r); err != nil {
+	if err := checkFields(r); err != nil {
 		return &RecordError{ID: r.ID, Reason: ReasonCorrupt, Err: err}
 	}
 	switch {
@@ -150,15 +168,27 @@ func checkBody(r Record, body []byte) *RecordError {
 			return &RecordError{ID: r.ID, Reason: ReasonCorrupt,
 				Err: fmt.Errorf("SHA-256 %s, recorded %s", got, r.SHA256)}
 		}
-		if r.IdempotencyKey != "" && len(r.SHA256) >= 16 {
-			if want := r.InjectID + ":" + r.Phase + ":" + strconv.Itoa(r.ChunkIndex) + ":" + r.SHA256[:16]; r.IdempotencyKey != want {
-				return &RecordError{ID: r.ID, Reason: ReasonCorrupt,
-					Err: fmt.Errorf("%w: Idempotency-Key %q, its inject, phase and chunk give %q", errRoute, r.IdempotencyKey, want)}
-			}
-		}
 	case len(body) != r.Size:
 		return &RecordError{ID: r.ID, Reason: ReasonCorrupt,
 			Err: fmt.Errorf("%d bytes, recorded %d", len(body), r.Size)}
+	}
+	return nil
+}
+
+// checkFields returns an error, wrapping errRoute, if r's fields disagree
+// on where its body goes: its URL not under its base URL (routeCheck), or,
+// in a record with a SHA-256 and an Idempotency-Key, that key not the one
+// Put builds from its inject, phase, chunk and the body's SHA-256
+// (idempotencyKey). Its fields alone are read: the recorded SHA-256 is
+// checked against the body by checkBody.
+func checkFields(r Record) error {
+	if err := routeCheck(r); err != nil {
+		return err
+	}
+	if r.SHA256 != "" && r.IdempotencyKey != "" && len(r.SHA256) >= 16 {
+		if want := r.InjectID + ":" + r.Phase + ":" + strconv.Itoa(r.ChunkIndex) + ":" + r.SHA256[:16]; r.IdempotencyKey != want {
+			return fmt.Errorf("%w: Idempotency-Key %q, its inject, phase and chunk give %q", errRoute, r.IdempotencyKey, want)
+		}
 	}
 	return nil
 }
