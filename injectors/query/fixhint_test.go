@@ -19,6 +19,7 @@ import (
 // 200, names the query. None holds the key.
 func TestErrorsNameWhatToFix(t *testing.T) {
 	const upgrade = "Please upgrade your API plan to use filters or paging."
+	const timedOut = "<html><body><h1>504 Gateway Time-out</h1>Request timed out</body></html>"
 	tests := []struct {
 		name    string
 		reply   shodantest.Reply
@@ -35,6 +36,12 @@ func TestErrorsNameWhatToFix(t *testing.T) {
 			[]string{"HTTP 400: Invalid search query", "check the query"}, nil},
 		{"invalid query, 200", shodantest.Reply{Status: 200, Body: shodantest.ErrorBody("Invalid search query")}, ErrBadQuery,
 			[]string{"HTTP 200: Invalid search query", "check the query"}, nil},
+		{"rate limited after the retries", shodantest.Reply{Status: 429, Body: shodantest.ErrorBody("Rate limit reached")}, ErrRateLimited,
+			[]string{"HTTP 429: Rate limit reached", "one request a second", "same key"}, nil},
+		{"timed out, JSON", shodantest.Reply{Status: 503, Body: shodantest.ErrorBody("Request timed out")}, ErrServer,
+			[]string{"HTTP 503: Request timed out", "run the inject again later"}, nil},
+		{"timed out, HTML", shodantest.Reply{Status: 504, Header: map[string][]string{"Content-Type": {"text/html"}}, Body: timedOut}, ErrServer,
+			[]string{"HTTP 504", "run the inject again later"}, []string{"<html"}},
 		{"refused key, HTML", shodantest.Reply{Status: 401, Header: map[string][]string{"Content-Type": {"text/html"}},
 			Body: shodantest.InvalidKeyPage}, ErrUnauthorized,
 			[]string{"invalid or unauthorised API key (HTTP 401)", "check env INJECTKIT_SHODAN_API_KEY"}, nil},
@@ -42,7 +49,7 @@ func TestErrorsNameWhatToFix(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStandIn(t)
-			srv.Enqueue(tt.reply)
+			srv.Enqueue(tt.reply, tt.reply, tt.reply, tt.reply) // the retries of a 429 or a 5xx get it again
 			s, _ := newShodan(t, srv, nil, nil)
 			_, err := s.Search(context.Background(), "apache port:80", 100)
 			if !errors.Is(err, tt.wantIs) {

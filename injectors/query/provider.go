@@ -134,6 +134,9 @@ type APIError struct {
 	// keyWhere says where the key is given (keyWhere) to the injector
 	// whose request was refused; "" for query's.
 	keyWhere string
+	// late is set when the engine's Retry-After outlasts the deadline:
+	// the error that wraps it says what to do instead of its own hint.
+	late bool
 }
 
 // newAPIError classifies an error answer: spent query credits, a plan
@@ -175,6 +178,13 @@ func (e *APIError) Error() string {
 			"and max_results of at most 100"
 	case errors.Is(e.kind, ErrRefused):
 		return e.text() + ": the key's plan does not allow this search (a filter such as vuln: needs a higher Shodan plan)"
+	case e.late:
+		return e.text()
+	case errors.Is(e.kind, ErrRateLimited):
+		return e.text() + ": Shodan allows a key about one request a second, and another process searching with the " +
+			"same key takes them too; run one at a time, or give each its own key"
+	case errors.Is(e.kind, ErrServer):
+		return e.text() + ": a fault of Shodan's, or of a proxy in front of it; run the inject again later"
 	case errors.Is(e.kind, ErrBadQuery):
 		return e.text() + ": check the query, as Shodan reads it (filters are name:value, a phrase in double quotes)"
 	}

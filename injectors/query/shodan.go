@@ -274,6 +274,7 @@ func (s *shodan) requestError(ctx context.Context, err error) error {
 		if le, ok := errors.AsType[*httpx.LateRetryError](err); ok {
 			// The engine's wait outlasts the inject: not slept into its
 			// deadline, said with what would let the query through.
+			ae.late = true
 			return fmt.Errorf("%w; %s (give the inject a timeout past that wait, or run it again once the wait has passed)",
 				ae, strings.Replace(le.Reason(), "the server", "the engine", 1))
 		}
