@@ -15,15 +15,25 @@ import (
 // with "invalid or unauthorised API key (HTTP 401)", the user left
 // checking a key that reads correctly. It is refused before anything is
 // sent, exit 2, naming where it was given and the character, never the
-// key, as a control character is (TestConfigure).
+// key, as a control character is (TestConfigure). So is a key holding
+// white space inside it (two pasted halves, a label copied with it): a
+// key is one word, 32 letters and digits, and one with a space was sent,
+// Shodan's 401 coming after the inject ran (exit 3).
 func TestInvisibleCharacterInKeyRefused(t *testing.T) {
+	const env = "(env INJECTKIT_SHODAN_API_KEY)"
 	for _, tt := range []struct {
-		name, env, config, where, char string
+		name, env, config, where, want string
 	}{
-		{"byte order mark, from the environment", "\ufeff" + testKey, "", "(env INJECTKIT_SHODAN_API_KEY)", "U+FEFF"},
-		{"zero-width space, from the environment", testKey[:6] + "\u200b" + testKey[6:], "", "(env INJECTKIT_SHODAN_API_KEY)", "U+200B"},
-		{"line separator, from the environment", testKey + "\u2028x", "", "(env INJECTKIT_SHODAN_API_KEY)", "U+2028"},
-		{"zero-width joiner, from the config file", "", "query:\n  shodan_api_key: \"" + testKey + "\\u200d\"\n", "(config file ", "U+200D"},
+		{"byte order mark, from the environment", "\ufeff" + testKey, "", env, "non-printable character U+FEFF"},
+		{"zero-width space, from the environment", testKey[:6] + "\u200b" + testKey[6:], "", env, "non-printable character U+200B"},
+		{"line separator, from the environment", testKey + "\u2028x", "", env, "non-printable character U+2028"},
+		{"zero-width joiner, from the config file", "", "query:\n  shodan_api_key: \"" + testKey + "\\u200d\"\n", "(config file ",
+			"non-printable character U+200D"},
+		{"space, from the environment", testKey[:7] + " " + testKey[7:], "", env, "holds a space at byte 7: a Shodan API key is one word"},
+		{"label copied with it", "key: " + testKey, "", env, "holds a space at byte 4"},
+		{"no-break space", testKey[:3] + "\u00a0" + testKey[3:], "", env, "holds a space (U+00A0) at byte 3"},
+		{"space, from the config file", "", "query:\n  shodan_api_key: \"" + testKey[:9] + " " + testKey[9:] + "\"\n", "(config file ",
+			"holds a space at byte 9"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStandIn(t)
@@ -34,11 +44,13 @@ func TestInvisibleCharacterInKeyRefused(t *testing.T) {
 				t.Fatalf("exit %d after %d requests; want 2 before any\n%s", code, len(srv.Requests()), shown)
 			}
 			want := "invalid query.shodan_api_key (secret) " + tt.where
-			if !strings.Contains(errs.String(), want) || !strings.Contains(errs.String(), "non-printable character "+tt.char) {
-				t.Errorf("stderr does not say %q and the character %s:\n%s", want, tt.char, errs.String())
+			if !strings.Contains(errs.String(), want) || !strings.Contains(errs.String(), tt.want) {
+				t.Errorf("stderr does not say %q and %q:\n%s", want, tt.want, errs.String())
 			}
-			if strings.Contains(shown, testKey[len(testKey)-10:]) {
-				t.Errorf("the key is shown:\n%s", shown)
+			for _, piece := range []string{testKey[:7], testKey[len(testKey)-10:]} {
+				if strings.Contains(shown, piece) {
+					t.Errorf("the key is shown (%q):\n%s", piece, shown)
+				}
 			}
 		})
 	}
