@@ -194,10 +194,9 @@
 //  7. Legacy mode (WithLegacyIngestion; the synchronous path behind the
 //     LEGACY_INGESTION_EXECUTION_TRACE flag): a "complete" on an inject that
 //     is not PENDING is a 409, and a callback whose processing fails is a
-//     400 (IllegalArgumentException → 400 in RestBehavior). In queued mode
-//     such a "complete" is requeued five times, then saved anyway
-//     (BatchingInjectStatusService.java:115-147; processed at once, the
-//     requeues collapsed, when the stand-in does not hold callbacks).
+//     400 (IllegalArgumentException → 400 in RestBehavior). In queued mode such a "complete" is
+//     requeued five times, then saved anyway (BatchingInjectStatusService.java:115-147; processed
+//     at once, the requeues collapsed, when the stand-in does not hold callbacks).
 //  8. Injects have state. AddInject creates one (QUEUING), as the platform does
 //     before dispatching it; reception and GET of any other id answer 404
 //     (ElementNotFoundException: {"message":"Element not found: Inject not
@@ -387,6 +386,7 @@
 //     publishes them so, order.go says where.
 //  20. A contract's targeted-asset fields are resolved against the inject's content before each
 //     callback is stored; one that cannot be loses the callback (2.4.0 read): targeted.go.
+//  21. The dispatch race (2.4.0 read; opt-in, WithStaleDispatch): race.go.
 //
 // Failures are scripted per inject and per route (failures.go); Message
 // builds the queue message the platform would send an injector, in the

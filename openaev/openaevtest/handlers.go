@@ -338,7 +338,9 @@ func (p *Platform) reception(c *Call) (int, string, []byte) {
 			in.reopenings++ // the platform sets PENDING unconditionally
 		}
 		in.status = "PENDING"
-		return p.injectAnswer(c.InjectID, in)
+		status, typ, body := p.injectAnswer(c.InjectID, in)
+		p.saveStaleLocked(in) // after the reception's commit
+		return status, typ, body
 	})
 }
 

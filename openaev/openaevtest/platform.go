@@ -52,6 +52,9 @@ type inject struct {
 	// Dispatch) and trackingEndDate (a final status computed), zero for
 	// none.
 	sentAt, endAt time.Time
+	// staleCopy: a Dispatch that lost the race (WithStaleDispatch) holds
+	// a copy of its status it saves after the next reception (race.go).
+	staleCopy bool
 }
 
 // Platform is the stand-in. Its methods are safe for concurrent use.
@@ -65,7 +68,9 @@ type Platform struct {
 	version Version
 	raw     string // the version string reported
 	legacy  bool
-	admin   bool // the token is an admin's, or holds BYPASS (WithAdminToken)
+	// staleDispatch: Dispatch loses the race (WithStaleDispatch, race.go).
+	staleDispatch bool
+	admin         bool // the token is an admin's, or holds BYPASS (WithAdminToken)
 	// noRegister: the token's user lacks CREATE on INJECTOR (DenyRegistration).
 	noRegister bool
 	cert       *tls.Certificate // WithTLS's

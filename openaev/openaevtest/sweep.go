@@ -87,8 +87,11 @@ func (p *Platform) Dispatch(injectID string) {
 	defer p.mu.Unlock()
 	in := p.injects[injectID]
 	in.status, in.sentAt = "EXECUTING", p.now()
-	in.traces = append(in.traces, trace{message: "The inject has been published and is now waiting to be consumed.",
-		action: "EXECUTION", status: "INFO"})
+	if p.staleDispatch {
+		in.staleCopy = true // saved after the next reception (race.go)
+		return
+	}
+	in.traces = append(in.traces, publishedTrace)
 }
 
 // SweepPending runs the platform's pending sweep as its job would at
@@ -178,6 +181,7 @@ func (p *Platform) Launch(injectID string) {
 // replaced).
 func (in *inject) clean() {
 	in.status, in.completes, in.traces, in.sentAt, in.endAt = "", nil, nil, time.Time{}, time.Time{}
+	in.staleCopy = false
 	in.findings, in.stored, in.rows = map[string]any{}, map[findingKey]bool{}, nil
 	in.signatures, in.initialized, in.held = nil, nil, nil
 	for e := range in.verdicts { // cleared, then created again pending

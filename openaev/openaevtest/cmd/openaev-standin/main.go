@@ -236,6 +236,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		opts = append(opts, openaevtest.WithVersionString(s.version))
 	}
+	if s.legacy {
+		opts = append(opts, openaevtest.WithLegacyIngestion())
+	}
+	if s.staleDispatch {
+		opts = append(opts, openaevtest.WithStaleDispatch())
+	}
 	if s.devFeatures != nil {
 		opts = append(opts, openaevtest.WithDevFeatures(s.devFeatures...))
 	}

@@ -37,6 +37,8 @@ type settings struct {
 	// attackPatterns are -attack-patterns, the external ids of the attack
 	// patterns the platform holds.
 	attackPatterns []string
+	// legacy is -legacy-ingestion, staleDispatch -stale-dispatch.
+	legacy, staleDispatch bool
 }
 
 func parse(args []string, stderr io.Writer) (settings, error) {
@@ -81,6 +83,10 @@ Flags:
 	fs.DurationVar(&s.pendingThreshold, "pending-threshold", openaevtest.DefaultPendingThreshold,
 		"the platform's inject.execution.threshold.minutes: every minute, an inject left PENDING for longer since its dispatch "+
 			"(its creation, or its publish) is finalized without a result, ERROR, as 2.4.0's pending sweep does; 0: no sweep")
+	fs.BoolVar(&s.legacy, "legacy-ingestion", false, "the platform's LEGACY_INGESTION_EXECUTION_TRACE path: each callback "+
+		"processed before its answer, a complete on an inject that is not PENDING answered 409")
+	fs.BoolVar(&s.staleDispatch, "stale-dispatch", false, "each publish loses 2.4.0's dispatch race: its stale copy of the "+
+		"status is saved after the inject's reception, which it overwrites (EXECUTING again; the package doc's rule 21)")
 	fs.Func("attack-patterns", "the external ids of the attack patterns the platform holds, as after its ATT&CK import "+
 		"(repeatable, or comma-separated): a registered contract keeps only those it names, case aside; "+
 		"default none, a fresh platform's (GET STATS_URL/contracts/ID says what a contract kept)", func(v string) error {
