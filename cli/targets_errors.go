@@ -35,6 +35,9 @@ func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error
 	if reason == signatures.ReasonTargetPort && l.portAdvice != "" {
 		reason = "a target holds no port; " + l.portAdvice
 	}
+	if s := l.sources[o.src]; addressField(s, ve.Field) {
+		reason += severalAdvice(s, value)
+	}
 	return usageErr("%s: %s", l.head(o, ve.Field, value), reason)
 }
 
