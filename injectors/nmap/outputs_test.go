@@ -157,7 +157,7 @@ func TestBuildReportOneRowPerTargetAndPort(t *testing.T) {
 	if got, want := rowKeys(r.results), []string{"asset-1@127.0.0.1:22", "asset-2@127.0.0.1:22"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("results = %q, want %q", got, want)
 	}
-	if f := r.perTarget[0]; f == nil || len(f.ports) != 1 {
+	if f := r.perTarget[0]; f == nil || len(f.found) != 1 {
 		t.Errorf("target 0 finds %+v, want port 22 once", f)
 	}
 }

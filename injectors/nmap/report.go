@@ -61,20 +61,45 @@ type ScanResult struct {
 
 // report is the scan's results attributed to the inject's targets.
 type report struct {
-	results   []ScanResult // rows of the targets' hosts
-	strays    []ScanResult // rows of hosts that match no target
-	ports     []int
-	perTarget map[int]*targetFinds // by target index
-	scanned   map[int]bool         // targets nmap reported a host for, by index
+	results []ScanResult // rows of the targets' hosts
+	strays  []ScanResult // rows of hosts that match no target
+	ports   []int
+	// perTarget and scanned are by target index, a slot for every
+	// target: a /8 is 16 million of them, and a map entry and two maps a
+	// target took hundreds of bytes each (BENCHMARKS.md, nmap with many
+	// targets).
+	perTarget []*targetFinds       // nil for a target with no open port
+	scanned   []bool               // targets nmap reported a host for
+	nScanned  int                  // how many scanned holds set
 	addrs     map[int][]netip.Addr // the addresses nmap scanned for host name targets, by index
 	unscanned []string             // targets no host was reported for
 	unmatched []string             // hosts that match no target
 }
 
+// targetFinds are the open ports found on one target's hosts: one entry
+// a service label ("22/tcp ssh"), in the order found. A target has one
+// or a few: a list, searched in place, holds them in a few dozen bytes
+// where two maps took hundreds; past manyFinds an index is added, so
+// that a host with every port open costs no quadratic search.
 type targetFinds struct {
-	ports    map[int]bool
-	services map[string]int // "22/tcp ssh" → port, for sorting
+	found   []foundPort
+	byLabel map[string]bool    // set once found is past manyFinds
+	byPort  map[portProto]bool // likewise
 }
+
+type foundPort struct {
+	port     int
+	protocol string
+	label    string // serviceLabel
+}
+
+type portProto struct {
+	port     int
+	protocol string
+}
+
+// manyFinds is the most entries targetFinds searches without an index.
+const manyFinds = 16
 
 // targetStatus is the outcome of their own of the targets of in (the
 // inject's, by index) nmap reported a host for: succeeded, whatever the
@@ -82,12 +107,14 @@ type targetFinds struct {
 // failed after it included); nil when it reported none. The others have
 // none of their own known.
 func (r report) targetStatus(in []framework.Target) map[framework.Target]framework.ExecutionStatus {
-	if len(r.scanned) == 0 {
+	if r.nScanned == 0 {
 		return nil
 	}
-	out := make(map[framework.Target]framework.ExecutionStatus, len(r.scanned))
-	for i := range r.scanned {
-		out[in[i]] = framework.StatusSuccess
+	out := make(map[framework.Target]framework.ExecutionStatus, r.nScanned)
+	for i, ok := range r.scanned {
+		if ok {
+			out[in[i]] = framework.StatusSuccess
+		}
 	}
 	return out
 }
@@ -95,21 +122,23 @@ func (r report) targetStatus(in []framework.Target) map[framework.Target]framewo
 // buildReport matches every host to the targets by address or by the host
 // name nmap was given, never by position.
 func buildReport(targets []scanTarget, hosts []host) report {
-	r := report{perTarget: map[int]*targetFinds{}, scanned: map[int]bool{}, addrs: map[int][]netip.Addr{}}
-	allPorts := map[int]bool{}
-	// One row per target and port: nmap reports a host once per input
-	// that names it (127.0.0.1, and localhost resolved to it), and each
-	// such host matches the address target.
-	type rowKey struct {
-		target, port int
-		protocol     string
+	n := 0 // a slot for every target index
+	for _, t := range targets {
+		n = max(n, t.index+1)
 	}
-	rows := map[rowKey]bool{}
+	r := report{perTarget: make([]*targetFinds, n), scanned: make([]bool, n), addrs: map[int][]netip.Addr{}}
+	allPorts := map[int]bool{}
+	// One row per target and port (targetFinds.has): nmap reports a host
+	// once per input that names it (127.0.0.1, and localhost resolved to
+	// it), and each such host matches the address target.
 	idx := indexTargets(targets)
 	for _, h := range hosts {
 		matched := idx.matching(h)
 		for _, t := range matched {
-			r.scanned[t.index] = true
+			if !r.scanned[t.index] {
+				r.scanned[t.index] = true
+				r.nScanned++
+			}
 			r.scannedAt(t, h)
 		}
 		addr := hostAddr(h)
@@ -126,12 +155,12 @@ func buildReport(targets []scanTarget, hosts []host) report {
 				continue
 			}
 			for _, t := range matched {
-				if k := (rowKey{t.index, p.number(), p.Protocol}); !rows[k] {
-					rows[k] = true
+				f := r.finds(t.index)
+				if !f.has(p.number(), p.Protocol) {
 					row.AssetID, row.Target = t.meta.Asset, t.value
 					r.results = append(r.results, row)
 				}
-				r.finds(t.index).add(p)
+				f.add(p)
 			}
 		}
 	}
@@ -147,15 +176,65 @@ func buildReport(targets []scanTarget, hosts []host) report {
 func (r report) finds(i int) *targetFinds {
 	f := r.perTarget[i]
 	if f == nil {
-		f = &targetFinds{ports: map[int]bool{}, services: map[string]int{}}
+		f = &targetFinds{}
 		r.perTarget[i] = f
 	}
 	return f
 }
 
+// has reports whether an open port numbered port of protocol was found
+// on the target.
+func (f *targetFinds) has(port int, protocol string) bool {
+	if f.byPort != nil {
+		return f.byPort[portProto{port, protocol}]
+	}
+	return slices.ContainsFunc(f.found, func(x foundPort) bool { return x.port == port && x.protocol == protocol })
+}
+
+// add notes open port p, once a service label.
 func (f *targetFinds) add(p port) {
-	f.ports[p.number()] = true
-	f.services[serviceLabel(p)] = p.number()
+	label := serviceLabel(p)
+	if f.byLabel != nil {
+		if f.byLabel[label] {
+			return
+		}
+	} else if slices.ContainsFunc(f.found, func(x foundPort) bool { return x.label == label }) {
+		return
+	}
+	f.found = append(f.found, foundPort{p.number(), p.Protocol, label})
+	switch {
+	case f.byLabel != nil:
+		f.byLabel[label] = true
+		f.byPort[portProto{p.number(), p.Protocol}] = true
+	case len(f.found) > manyFinds:
+		f.byLabel, f.byPort = map[string]bool{}, map[portProto]bool{}
+		for _, x := range f.found {
+			f.byLabel[x.label] = true
+			f.byPort[portProto{x.port, x.protocol}] = true
+		}
+	}
+}
+
+// portsAndServices returns the target's open port numbers, ascending,
+// once each, and its service labels ordered by port, then label.
+func (f *targetFinds) portsAndServices() ([]int, []string) {
+	ports, services := make([]int, 0, len(f.found)), make([]string, 0, len(f.found))
+	for _, x := range f.found {
+		ports = append(ports, x.port)
+	}
+	slices.Sort(ports)
+	ports = slices.Clip(slices.Compact(ports))
+	found := slices.Clone(f.found)
+	slices.SortFunc(found, func(a, b foundPort) int {
+		if a.port != b.port {
+			return a.port - b.port
+		}
+		return strings.Compare(a.label, b.label)
+	})
+	for _, x := range found {
+		services = append(services, x.label)
+	}
+	return ports, services
 }
 
 // findings returns the Findings map; raw is nmap's XML output. Targets are
@@ -189,24 +268,23 @@ func (r report) findings(raw string, reported bool) map[string]any {
 // not resolve) gets no entry: an empty list would read as "scanned, nothing
 // open".
 func (r report) targetExtras(targets []framework.Target) map[framework.Target]framework.TypeExtras {
-	if len(r.scanned) == 0 {
+	if r.nScanned == 0 {
 		return nil
 	}
-	out := make(map[framework.Target]framework.TypeExtras, len(r.scanned))
-	for i := range r.scanned {
+	out := make(map[framework.Target]framework.TypeExtras, r.nScanned)
+	for i, ok := range r.scanned {
+		if !ok {
+			continue
+		}
 		ports, services := []int{}, []string{}
 		if f := r.perTarget[i]; f != nil {
-			ports = sortedKeys(f.ports)
-			services = sortedServices(f.services)
+			ports, services = f.portsAndServices()
 		}
-		te := framework.TypeExtras{}
-		for _, et := range []framework.ExpectationType{framework.Detection, framework.Prevention} {
-			te[et] = map[string]any{
-				KeyPortsDiscovered:    append([]int{}, ports...),
-				KeyServicesDiscovered: append([]string{}, services...),
-			}
-		}
-		out[targets[i]] = te
+		// One map for both types: the runtime copies the output before
+		// it reads or changes any of it (a map apiece was the largest
+		// thing a target held).
+		found := map[string]any{KeyPortsDiscovered: ports, KeyServicesDiscovered: services}
+		out[targets[i]] = framework.TypeExtras{framework.Detection: found, framework.Prevention: found}
 	}
 	return out
 }
@@ -368,20 +446,6 @@ func sortedKeys(m map[int]bool) []int {
 		out = append(out, k)
 	}
 	sort.Ints(out)
-	return out
-}
-
-func sortedServices(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if m[out[i]] != m[out[j]] {
-			return m[out[i]] < m[out[j]]
-		}
-		return out[i] < out[j]
-	})
 	return out
 }
 
