@@ -241,6 +241,7 @@ type runner struct {
 	watching sync.WaitGroup // the watch of the connection a stop drains on (see watchDrain)
 	seq      atomic.Int64
 	channels atomic.Uint64 // the broker channels opened (see delivery)
+	dialed   atomic.Bool   // a connection to the broker was made (see connect)
 	stall    *stallWatch   // the daemon's own stalls (see heldAcrossStall)
 
 	// cancelled is closed once the stop's cancel of the consumer of

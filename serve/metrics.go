@@ -81,6 +81,11 @@ const heldHelp = "Results of injects that ran held in memory, their terminal cal
 	"--delivery-slots, that many); once every one holds one, no other message is taken (the broker's prefetch is " +
 	"--workers plus --delivery-slots): none is requeued, nor run again."
 
+// reconnectsHelp is the HELP of injectkit_broker_reconnects_total: every
+// connection made after the first, whether a consumer started on it or not.
+const reconnectsHelp = "Connections to the broker made after the first one, each counted as it is made (its handshake done): " +
+	"one lost while the daemon waited on it for a free worker, or on which the queue to consume did not exist, included."
+
 // resendHelp is the HELP of injectkit_resend_delay_seconds.
 const resendHelp = "For each callback body the outbox's resender of this daemon delivered (its platform back), the time from its " +
 	"storing in the outbox to the platform taking it: how late the platform got it."
@@ -103,7 +108,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		inFlight:     r.gauge("injectkit_injects_in_flight", "Messages taken from the broker and not yet settled: an inject running or its result being stored and posted, or a message waiting for another copy of its inject to be handled, or to be handled again after a transient failure, or (with --delivery-slots) for a free worker."),
 		heartbeats:   r.counterVec("injectkit_heartbeats_total", "result", "Registrations sent to the platform (the first one, every heartbeat, a re-registration after the queue was lost, a check of a refused token), by result: ok or error."),
 		connected:    r.gauge("injectkit_broker_connected", "1 while the daemon is connected to the broker (consuming, or paused with its consumer cancelled), else 0."),
-		reconnects:   r.counter("injectkit_broker_reconnects_total", "Connections to the broker after the first one."),
+		reconnects:   r.counter("injectkit_broker_reconnects_total", reconnectsHelp),
 		authFailures: r.counter("injectkit_auth_failures_total", "Messages whose handling the platform refused for authorization (401, 403, or 404 for access denied before OpenAEV 2.0.0), each counted once however often it is refused."),
 		paused:       r.gauge("injectkit_consumption_paused", "1 while consumption is paused (the platform refuses the token, the outbox is full or its file system refuses writes, another process holds the outbox's lock past --outbox-lock-timeout, or a process of an earlier injectkit sends bodies from the outbox, which keeps results from being stored: see /healthz reason), else 0."),
 		held:         r.gauge("injectkit_results_held", heldHelp),

@@ -81,3 +81,40 @@ func TestIntegrationPrefetchGrowsAsEarlierMessagesSettle(t *testing.T) {
 	waitFor(t, "b handled once the earlier consumer's message is settled, a still running", func() bool { return rec.seen(`{"n":"b"}`) == 1 })
 	let("a")
 }
+
+// TestIntegrationReconnectsCountEveryConnection: a connection lost while
+// the daemon waited on it for a free worker (every worker running a
+// message of the connection lost before) is a connection to the broker
+// after the first one, as its help says: counted when it is made, as
+// injectkit_broker_connected reports it up. Before, the count came once
+// a consumer started, so such a connection was never counted (and the
+// one waiting was not, while the gauge showed it up): three connections,
+// one reconnection.
+func TestIntegrationReconnectsCountEveryConnection(t *testing.T) {
+	rec, inFlight, release := holdingSlow()
+	f := newFixture(t, rec)
+	f.d.Workers = 1
+	p := f.throughProxy(t, nil)
+	start(t, f.d)
+	free := releasedBeforeStop(t, release)
+	reconnects := func() float64 { return servetest.Metric(t, f.metrics, "injectkit_broker_reconnects_total") }
+	waiting := func(n int) func() bool {
+		return func() bool { return f.logs.FilterMessageSnippet("consuming once one is free").Len() == n }
+	}
+
+	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
+	<-inFlight
+	for n := 1; n <= 2; n++ {
+		p.cut()
+		waitFor(t, "the daemon connected again, waiting for its worker", waiting(n))
+		if got := reconnects(); got != float64(n) {
+			t.Errorf("after cut %d: reconnects = %v, want %d (connected: %v)", n, got, n,
+				servetest.Metric(t, f.metrics, "injectkit_broker_connected"))
+		}
+	}
+	free()
+	waitFor(t, "the slow message handled again (its ack lost)", func() bool { return rec.seen(`{"n":"slow"}`) == 2 })
+	if got := reconnects(); got != 2 {
+		t.Errorf("reconnects = %v once consuming, want 2: three connections were made", got)
+	}
+}

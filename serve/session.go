@@ -51,6 +51,12 @@ func (r *runner) connect(ctx context.Context, reg Registration) (*session, error
 	if err != nil {
 		return nil, brokerText(err, red)
 	}
+	// Each connection made after the first is a reconnection, counted as
+	// it is made: one then lost while it waits for a free worker, or
+	// refused its queue, is a connection all the same.
+	if r.dialed.Swap(true) {
+		r.metrics.reconnected()
+	}
 	s := &session{reg: reg, conn: conn, red: red,
 		tag: consumerTag(r.name, r.seq.Add(1))}
 	fail := func(step string, err error) (*session, error) {
@@ -133,9 +139,6 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 		// are routed nowhere and lost. The interval bounds the retries
 		// of one outage, not the outages.
 		reregistered = time.Time{}
-		if sessions > 0 {
-			r.metrics.reconnected()
-		}
 		sessions++
 		attempt = 0
 		r.track(s)
