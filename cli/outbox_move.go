@@ -358,8 +358,9 @@ func moveCommand(o Options, action func(string, outboxCommandConfig, func(*ucli.
 			"      moved: another live process is sending them, or still storing a send of them (move again once\n" +
 			"      it is done), or a record is corrupt, its URL no longer under its base URL (damaged on disk: the\n" +
 			"      others are moved, it is left for drop)\n" +
-			"   2  invalid usage (a URL refused, --to the backend of --from or holding [REDACTED]), or an outbox corrupt,\n" +
-			"      locked or not writable (a full disk): nothing changed",
+			"   2  invalid usage (a URL refused, --to the backend of --from, or a --to copied from an output that\n" +
+			"      withheld a secret of it: give the URL in full), or an outbox corrupt, locked or not writable\n" +
+			"      (a full disk): nothing changed",
 		Flags:  outboxFlags(o, move, ""),
 		Action: action("move", move, func(c *ucli.Context, e *outboxEnv) error { return moveOutbox(c.Context, o, e) }),
 	}
