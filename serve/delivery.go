@@ -31,7 +31,9 @@ type Delivery struct {
 	// full, say): no failure, so not in Retries.
 	Pauses int
 	// Returned, on a redelivered message, says that this daemon returned
-	// it to the queue unhandled (prefetched when it paused) after a first
+	// it to the queue unhandled (prefetched when it paused, replaced its
+	// consumer by one that takes more, or left the queue for a changed
+	// registration: see stopConsuming) after a first
 	// delivery: no Handler has seen it, it is received for the first time.
 	Returned bool
 	// Lost, when set, reports whether the channel the message came on has

@@ -63,7 +63,9 @@ func (rt *retries) forget(body []byte) {
 }
 
 // unhandled remembers the messages this daemon returned to the queue
-// without handing them to the Handler (prefetched when it paused), by the
+// without handing them to the Handler (prefetched when it paused, replaced
+// its consumer by one that takes more, or left the queue for a changed
+// registration), by the
 // digest of their body: the broker flags them redelivered when they come
 // back, though no handler has seen them. Bounded by maxKeys (past it, one
 // is forgotten: it then comes back as a plain redelivery). The zero value
