@@ -94,6 +94,9 @@ type runConfig struct {
 	// runtime refuses them as it would an inject file's, and the
 	// rejection says what the callback profile says (see writtenParams).
 	paramTypeErrs map[string]*signatures.ValidationError
+	// heap is the run's hold on the heap floor, which a long list lifts
+	// as it is read (targetList.presize); nil but in `run`.
+	heap *heapHold
 }
 
 // executionConfig is how `run` and `serve` execute an inject. Timeout has

@@ -85,6 +85,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	cfg.heap = heap
 	defer func() { err = redactGiven(c, o, &cfg, err, secrets...) }()
 	defer func() { _ = log.Sync() }()
 	view.redact = logRedaction(secrets)

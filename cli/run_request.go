@@ -270,7 +270,7 @@ func eachValue(ctx context.Context, l *targetList, cfg runConfig, fn func(v stri
 // limits says where the settings that bound the targets were given:
 // --max-targets, in maxWhere, and max_payload_size, in sizeName.
 func (l *targetList) limits(cfg runConfig) {
-	l.portAdvice = cfg.portAdvice
+	l.portAdvice, l.heap = cfg.portAdvice, cfg.heap
 	if l.maxWhere = cfg.where("max_targets"); l.maxWhere == " (--max-targets)" {
 		l.maxWhere = ""
 	}

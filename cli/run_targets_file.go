@@ -35,8 +35,15 @@ const maxCounted = 16 << 20
 const maxPresized = 64 << 20
 
 // presize makes room for n more targets, a count read ahead, at most
-// maxPresized bytes of them.
+// maxPresized bytes of them. A count of settleAbove targets or more lifts
+// the run's heap now (heapHold.lift), not at settle: left at serve's
+// floor while the list was read, W1 at 100k collected once in the read
+// (a goal of 16 MiB) only to collect again at settle, marking the same
+// list twice.
 func (l *targetList) presize(n int) {
+	if l.len()+n >= settleAbove {
+		l.heap.lift()
+	}
 	size := int(unsafe.Sizeof(framework.Target{}))
 	if l.lenient {
 		size = int(unsafe.Sizeof(runtime.TargetSpec{}))

@@ -40,11 +40,21 @@ const floorMaxGCPercent = 400
 // larger goal: a run over a million targets collects as before.
 const sendHeadroom = 64 << 20
 
+// heapMinimum is the runtime's least heap goal at GOGC=100, which it
+// scales by GOGC/100: the goal before the first collection, when no live
+// heap is known yet.
+const heapMinimum = 4 << 20
+
 // gcPercentFor returns the GOGC whose heap goal is heapFloor for a
 // live heap of live bytes, between the default (100) and floorMaxGCPercent;
 // with headroom, the goal is at least live+headroom, whatever the bound.
 func gcPercentFor(live, headroom uint64) int {
-	if live == 0 {
+	switch {
+	case live == 0 && headroom > 0:
+		// No collection yet (a run lifted as it reads its list): the
+		// goal is the runtime's least, which GOGC scales.
+		return int(headroom * 100 / heapMinimum)
+	case live == 0:
 		return floorMaxGCPercent
 	}
 	if headroom > 0 {

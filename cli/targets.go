@@ -92,6 +92,8 @@ type targetList struct {
 	written map[int32]runtime.TargetSpec
 	// portAdvice: see runConfig.portAdvice.
 	portAdvice string
+	// heap: see runConfig.heap.
+	heap *heapHold
 }
 
 func newTargetList(max int, dedupe bool) *targetList {
