@@ -250,7 +250,7 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 		return s, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, withLockedHint(err, cfg.source("outbox_lock_timeout"), cfg.outbox().LockTimeout)
 	}
 	if s == nil {
 		return nil, usageErr("invalid outbox %q%s: no outbox to work on", noOutbox, cfg.where("outbox"))
