@@ -367,8 +367,9 @@
 //
 // Every request is retried on a network error, a 5xx (but 501 and 505), a 408 or a 429, with
 // waits doubling from 1 s (WithRetry); a terminal callback is also retried
-// on a 409, the platform's "not PENDING yet". Other statuses are not
-// retried. A failure is an *APIError: a 4xx other than 407, 408, 409 and 429,
+// on a 409, the platform's "not PENDING yet", its reception sent again
+// once when the platform shows the inject EXECUTING (OpenAEV 2.4.0's
+// dispatch race: dispatchrace.go). Other statuses are not retried. A failure is an *APIError: a 4xx other than 407, 408, 409 and 429,
 // or a 501 or 505 (httpx.Unsupported), matches ErrPermanent (refused for good: a message rejected, a body
 // dead); anything else (a 3xx, a 409 on a reception or trace, a refused
 // certificate, retries run out) matches ErrRetriesExhausted, handled

@@ -106,6 +106,8 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		// The status request is not a callback: it uses ctx, not the
 		// callback context the attempts get.
 		var warned verdictSaid // the WARN lines of completeVerdict, each logged once
+		var race raceState     // a 409 from the dispatch race (dispatchrace.go)
+		req.retrying = race.noteFailure
 		req.before = func(_ context.Context, attempt, unanswered int) error {
 			if attempt == 1 && !twin(ctx) {
 				return nil
@@ -138,6 +140,7 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			if unreported != "" {
 				p.sayUnreported(ctx, injectID, unreported, body, &warned)
 			}
+			p.receiveAgain(ctx, injectID, warned.status, &race)
 			return nil
 		}
 		// The attempt's start, which the note of its complete keeps: how

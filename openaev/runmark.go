@@ -66,7 +66,12 @@ func runMark() string {
 // verdictSaid is what completeVerdict logged once for the attempts of one
 // "complete": the WARN of a status refused for good, and the WARN of an
 // inject the platform finalized without a result.
-type verdictSaid struct{ unreadable, unreported bool }
+type verdictSaid struct {
+	unreadable, unreported bool
+	// status is the inject's status the last read showed, "" for none
+	// (the dispatch race reads it: dispatchrace.go).
+	status string
+}
 
 // runMarkKey carries the run mark of a message's handling (*heldMark).
 type runMarkKey struct{}
@@ -134,6 +139,7 @@ func markOf(body []byte) string {
 // attempt may still be in the platform's queue.
 func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []byte, held bool, said *verdictSaid) (unreported string, err error) {
 	in, err := p.client.InjectState(ctx, injectID)
+	said.status = in.Status
 	var ae *APIError
 	switch {
 	case err == nil:
