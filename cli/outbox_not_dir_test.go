@@ -1,0 +1,55 @@
+package cli_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// An outbox path under a file (--outbox somefile/x) is refused naming
+// the setting as it was given (the flag, the variable, the config file's
+// key and line) and its value, as a symbolic link loop is, and the
+// system's refusal; run and serve say too that nothing ran. It named the
+// path alone ("outbox P: create directory: mkdir D: not a directory").
+func TestOutboxUnderAFileNamesTheSetting(t *testing.T) {
+	file := writeFile(t, "not-a-dir", "x")
+	box := filepath.Join(file, "outbox.db")
+	conf := writeFile(t, "c.yaml", "outbox: "+box+"\n")
+	const said = "hint: nothing ran, nothing was sent or stored: the outbox must be a file this user can create and write (--outbox PATH), or --outbox none"
+	commands := []struct {
+		args  []string
+		offer bool
+	}{
+		{[]string{"outbox", "list"}, false},
+		{[]string{"outbox", "flush", "--backend-url", "http://127.0.0.1:1"}, false},
+		{[]string{"outbox", "drop", "1"}, false},
+		{[]string{"outbox", "compact"}, false},
+		{[]string{"run", "noop", "--target", "127.0.0.1", "--inject-id", "i1", "--backend-url", "http://127.0.0.1:1"}, true},
+		{[]string{"serve", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10",
+			"--token", "tok-12345678", "--injectors", "noop"}, true},
+	}
+	sources := []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		given string
+	}{
+		{"flag", nil, []string{"--outbox", box}, "(--outbox)"},
+		{"env", map[string]string{"INJECTKIT_OUTBOX": box}, nil, "(env INJECTKIT_OUTBOX)"},
+		{"config file", nil, []string{"--config", conf}, "(config file " + conf + ":1)"},
+	}
+	for _, src := range sources {
+		for _, cmd := range commands {
+			t.Run(src.name+"/"+strings.Join(cmd.args[:2], " "), func(t *testing.T) {
+				r := run(t, registry(), src.env, append(append(append([]string{}, cmd.args...), src.args...), "--log-level", "error")...)
+				want := `invalid outbox "` + box + `" ` + src.given + `: outbox ` + box + `: `
+				if r.code != 2 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "not a directory") {
+					t.Fatalf("exit %d, want 2 and %q:\n%s%s", r.code, want, r.stdout, r.stderr)
+				}
+				if got := strings.Count(r.stderr, said); got != map[bool]int{true: 1}[cmd.offer] {
+					t.Errorf("says %q %d times, want it once for run and serve only:\n%s", said, got, r.stderr)
+				}
+			})
+		}
+	}
+}
