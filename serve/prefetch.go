@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"go.uber.org/zap"
@@ -32,9 +31,18 @@ type prefetch struct {
 // it: the same session consumes again with the larger one.
 const endGrow endReason = -2
 
-// errConnectionLost ends a wait for a free worker on a connection lost
-// meanwhile.
-var errConnectionLost = errors.New("connection lost while waiting for a free worker")
+// lostWaiting ends a wait for a free worker on a connection lost
+// meanwhile: broker is what its close said (nil when it said nothing).
+// The consume loop says it as the loss it is (see lostWhileWaiting), not
+// as a connection that failed.
+type lostWaiting struct{ broker error }
+
+func (e *lostWaiting) Error() string {
+	if e.broker == nil {
+		return "connection lost while waiting for a free worker"
+	}
+	return "connection lost while waiting for a free worker: " + e.broker.Error()
+}
 
 // elsewhere counts the messages in flight that a consumer other than tag
 // took.
@@ -54,8 +62,8 @@ func (r *runner) elsewhere(tag string) int {
 // prefetch of the workers free for it, first waiting, while every worker
 // holds a message of another consumer, until one is settled (a prefetch
 // of 0 would be no limit at all; the connection is up meanwhile, and
-// reported so). It returns ctx's error, errConnectionLost, or the
-// broker's refusal.
+// reported so). It returns ctx's error, a *lostWaiting, or the broker's
+// refusal.
 func (r *runner) startConsumer(ctx context.Context, s *session) error {
 	for waited := false; ; waited = true {
 		if ctx.Err() != nil {
@@ -87,8 +95,11 @@ func (r *runner) startConsumer(ctx context.Context, s *session) error {
 		}
 		select {
 		case <-r.pf.freed:
-		case <-s.closed:
-			return errConnectionLost
+		case err := <-s.closed:
+			if err == nil {
+				return &lostWaiting{}
+			}
+			return &lostWaiting{broker: brokerText(err, s.red)}
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/serve/servetest"
 )
 
@@ -117,4 +119,42 @@ func TestIntegrationReconnectsCountEveryConnection(t *testing.T) {
 	if got := reconnects(); got != 2 {
 		t.Errorf("reconnects = %v once consuming, want 2: three connections were made", got)
 	}
+}
+
+// TestIntegrationConnectionLostWaitingForAWorkerSaysSo: a connection lost
+// while the daemon waited on it for a free worker (its one worker running
+// a message of the connection lost before) was logged "broker connection
+// failed", as a dial refused is, naming no loss and nothing of what came
+// next. It is a loss, said once as one, with what the daemon does next.
+func TestIntegrationConnectionLostWaitingForAWorkerSaysSo(t *testing.T) {
+	rec, inFlight, release := holdingSlow()
+	f := newFixture(t, rec)
+	f.d.Workers = 1
+	p := f.throughProxy(t, nil)
+	start(t, f.d)
+	free := releasedBeforeStop(t, release)
+	waiting := func(n int) func() bool {
+		return func() bool { return f.logs.FilterMessageSnippet("consuming once one is free").Len() == n }
+	}
+
+	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
+	<-inFlight
+	p.cut()
+	waitFor(t, "the daemon connected again, waiting for its worker", waiting(1))
+	p.cut() // the connection it waits on
+	waitFor(t, "the daemon connected a third time", waiting(2))
+
+	if n := f.logs.FilterMessage("broker connection failed").Len(); n != 0 {
+		t.Errorf("%d WARN broker connection failed for a connection lost while waiting, want 0: %v", n,
+			f.logs.FilterMessage("broker connection failed").All()[0].ContextMap())
+	}
+	lost := f.logs.FilterMessageSnippet("lost while waiting for a free worker").All()
+	if len(lost) != 1 {
+		t.Fatalf("%d lines saying the connection was lost while waiting for a free worker, want 1", len(lost))
+	}
+	if lost[0].Level != zap.WarnLevel || !strings.Contains(lost[0].Message, "connecting again") {
+		t.Errorf("line %s %q: want a WARN saying what the daemon does next (connecting again)", lost[0].Level, lost[0].Message)
+	}
+	free()
+	waitFor(t, "the slow message handled again (its ack lost)", func() bool { return rec.seen(`{"n":"slow"}`) == 2 })
 }

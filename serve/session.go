@@ -73,6 +73,10 @@ func (r *runner) connect(ctx context.Context, reg Registration) (*session, error
 	go closeWhenClosed(s.ch.NotifyClose(make(chan *amqp.Error, 1)), s.gone)
 	s.closed = conn.NotifyClose(make(chan *amqp.Error, 1))
 	if err := r.startConsumer(ctx, s); err != nil {
+		if lost, ok := err.(*lostWaiting); ok {
+			_ = conn.Close()
+			return nil, lost // its broker's text redacted already
+		}
 		return fail("consume queue "+reg.Queue, err)
 	}
 	s.consuming = true
@@ -113,6 +117,11 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 		s, err := r.connect(ctx, reg)
 		if err != nil && ctx.Err() != nil {
 			return // stopped while waiting for a free worker: no failure
+		}
+		if lost := (*lostWaiting)(nil); errors.As(err, &lost) {
+			attempt++
+			r.lostWhileWaiting(reg, lost)
+			continue
 		}
 		if err != nil {
 			attempt++

@@ -18,10 +18,30 @@ import (
 const (
 	connLost = "broker connection lost: registering again and reconnecting; " +
 		"the injects in flight run on, their acknowledgement lost with the connection"
+	connLostWaiting = "broker connection lost while waiting for a free worker (every worker runs a message " +
+		"taken on an earlier connection; none was taken on this one): connecting again, and consuming once a worker " +
+		"is free; the injects in flight run on"
 	consumerCancelled = "consumer cancelled by the broker (its queue deleted, or moved to another node): registering again " +
 		"(the platform declares a missing queue) and consuming it on a new connection; the injects in flight run on, " +
 		"acknowledged on their channel"
 )
+
+// lostWhileWaiting logs the loss of a connection the daemon made and
+// waited on, consuming nothing, for a free worker (each running a message
+// of an earlier consumer: see startConsumer), and keeps it as /healthz's
+// reason until the next connection is made or fails. It was said
+// "broker connection failed", as a dial refused is, the broker's reason
+// for its close dropped.
+func (r *runner) lostWhileWaiting(reg Registration, lost *lostWaiting) {
+	why := "connection to " + reg.Broker.String() + " lost while waiting for a free worker"
+	if lost.broker != nil {
+		why += ": " + lost.broker.Error()
+	}
+	r.brokerErr.Store(&why)
+	r.setConnected(false)
+	r.log.Warn(connLostWaiting, zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
+		zap.Int("in_flight", r.elsewhere("")), zap.Error(lost.broker))
+}
 
 // lost logs msg for the loss of the connection of s, with what its close
 // said (err: the broker's connection.close code and reason, 320
