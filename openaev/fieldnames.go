@@ -23,16 +23,21 @@ func namedFields(sel *Selection) func(error) error {
 
 // contentFields names a refused field of a platform message as the
 // message holds it, inject_content.<key>: a param rather than
-// params.<key>, a manual target (the value names the item of the
-// comma-separated list) rather than targets[N], and a field of the cloud
-// targets sel made from the contract's cloud fields (every region's target
-// shares them) rather than targets[N].<key>.
+// params.<key>, an external target's query (every target of the inject
+// shares it, whatever the selector) rather than targets[N].query, a
+// manual target (the value names the item of the comma-separated list)
+// rather than targets[N], and a field of the cloud targets sel made from
+// the contract's cloud fields (every region's target shares them) rather
+// than targets[N].<key>.
 func contentFields(err error, sel *Selection) error {
 	var ve *ValidationError
 	if !errors.As(err, &ve) {
 		return err
 	}
 	key, ok := strings.CutPrefix(ve.Field, "params.")
+	if !ok && sel != nil && strings.HasPrefix(ve.Field, "targets[") && strings.HasSuffix(ve.Field, "]."+KeyQuery) {
+		key, ok = KeyQuery, true
+	}
 	if !ok && sel != nil && sel.Selector == SelectorManual && strings.HasPrefix(ve.Field, "targets[") {
 		key, ok = KeyTargets, true
 	}

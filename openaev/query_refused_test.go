@@ -1,0 +1,75 @@
+package openaev_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/query"
+	"github.com/injectkit/injectkit/runtime"
+)
+
+// A query inject whose query the injector refuses names the field the
+// message holds it in, inject_content.query, with the query shown as run
+// shows an inject file's (targets[0].query "…"), whatever the selector:
+// the query is no target, and a manual selector's inject_content.targets
+// named the wrong field and hid the value as it hides a refused address
+// ("(not shown)"), an assets selector's targets[0].query a field the
+// message does not have. A query holding the key stays withheld. Nothing
+// is sent to Shodan (no base URL answers: the key's requests would fail
+// the run, not refuse it), and the platform gets its reception and an
+// INVALID_USAGE naming the field.
+func TestQueryRefusalNamesContentQuery(t *testing.T) {
+	const key = "k3y-S3cr3t-v4lue"
+	long := strings.Repeat("a", query.MaxEscapedQuery+1)
+	manual := func(q string) map[string]any {
+		return map[string]any{"target_selector": "manual", "targets": "192.0.2.1", "query": q}
+	}
+	tests := []struct {
+		name    string
+		content map[string]any
+		assets  []map[string]any
+		want    string
+	}{
+		{"unclosed quote, manual", manual(`product:"Apache`), nil,
+			`invalid inject_content.query "product:\"Apache": holds an unclosed double quote`},
+		{"bidi override, manual", manual("apache\u202eevil"), nil,
+			`invalid inject_content.query "apache\u202eevil": holds the non-printable character U+202E at byte 6`},
+		{"too long, manual", manual(long), nil, "invalid inject_content.query: is 8065 bytes, "},
+		{"too long, no target", map[string]any{"target_selector": "manual", "targets": "", "query": long}, nil,
+			"invalid inject_content.query: is 8065 bytes, "},
+		{"too long, assets", map[string]any{"target_selector": "assets", "query": long},
+			[]map[string]any{asset("asset", "a1", "web1.example.com", "192.0.2.1", nil)},
+			"invalid inject_content.query: is 8065 bytes, "},
+		{"the key, manual", manual("apache " + key), nil, "invalid inject_content.query (value withheld): holds a secret"},
+		{"a manual target stays the targets'", map[string]any{"target_selector": "manual", "targets": "-oN/x", "query": "apache"},
+			nil, `invalid inject_content.targets "-oN/x"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.registry.Register("query", func() framework.Executor { return query.New() })
+			e.build([]framework.Manifest{query.New().Manifest()}, runtime.WithSettings(func(string) map[string]string {
+				return map[string]string{query.SettingShodanAPIKey: key, query.SettingShodanBaseURL: "http://127.0.0.1:1"}
+			}))
+			err := e.proc.Process(context.Background(), e.message(t, "inj-q", "query", tt.content, tt.assets, nil))
+			wantMessageError("inj-q")(t, err)
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to hold %q", err, tt.want)
+			}
+			calls := withoutSettings(e.platform.AllCalls())
+			if got := strings.Join(kinds(calls), ", "); got != "reception 200, complete 200" {
+				t.Fatalf("calls = %q, want the reception and the complete", got)
+			}
+			last := calls[len(calls)-1].Body
+			msg, _ := last["execution_message"].(string)
+			if last["execution_status"] != "INVALID_USAGE" || !strings.Contains(msg, tt.want) {
+				t.Errorf("terminal = %v %q, want INVALID_USAGE holding %q", last["execution_status"], msg, tt.want)
+			}
+			if strings.Contains(msg, key) || strings.Contains(err.Error(), key) {
+				t.Errorf("the key shows: %q", msg)
+			}
+		})
+	}
+}
