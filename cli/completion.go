@@ -107,7 +107,7 @@ func writeCompletion(o Options, shell string) error {
 		_, err = io.WriteString(o.Stdout, script)
 		return err
 	default:
-		return usageErr("invalid shell %q: want %s", shell, orList(strings.Fields(shells)))
+		return usageErr("invalid shell %q: want %s%s", shell, orList(strings.Fields(shells)), meant(shell, strings.Fields(shells)))
 	}
 	_, err := io.WriteString(o.Stdout, strings.NewReplacer("FUNC", fn, "NAME", name).Replace(script))
 	return err

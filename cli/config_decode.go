@@ -117,7 +117,7 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	case len(f.enum) > 0:
 		v, ok := enumValue(f.enum, text)
 		if !ok {
-			return f.invalid(r, text, errors.New("want "+orList(f.enum)))
+			return f.invalid(r, text, errors.New("want "+orList(f.enum)+meant(text, f.enum)))
 		}
 		dst.SetString(v)
 		return nil

@@ -17,7 +17,8 @@ type logLevel struct{ zapcore.Level }
 
 func (l *logLevel) UnmarshalText(b []byte) error {
 	if err := l.Level.UnmarshalText(b); err != nil || l.Level > zapcore.ErrorLevel {
-		return errors.New("want debug, info, warn or error")
+		levels := []string{"debug", "info", "warn", "error"}
+		return errors.New("want " + orList(levels) + meant(string(b), levels))
 	}
 	return nil
 }

@@ -99,8 +99,9 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 		for _, e := range cfg.Expectations {
 			t, err := signatures.ParseExpectationType(e)
 			if err != nil {
-				return req, nil, usageErr("invalid expectation %q%s: want %s", e, cfg.whereItem("expectation", e), orList([]string{
-					string(signatures.Detection), string(signatures.Prevention), string(signatures.Vulnerability)}))
+				types := []string{string(signatures.Detection), string(signatures.Prevention), string(signatures.Vulnerability)}
+				return req, nil, usageErr("invalid expectation %q%s: want %s%s", e, cfg.whereItem("expectation", e), orList(types),
+					meant(strings.ToUpper(e), types))
 			}
 			if err := b.m.CheckExpectation(t); b.ok && err != nil {
 				return req, nil, usageErr("invalid expectation %q%s: %w", e, cfg.whereItem("expectation", e), err)
@@ -175,8 +176,8 @@ func checkPhase(cfg runConfig, fromFile string, redact func(string) string) erro
 		return usageErr("%s%w", prefix, err)
 	}
 	if !cfg.PhaseAny && phase != runtime.DefaultPhase {
-		return usageErr("%sinvalid phase %q%s: want %s, the phase docs/wire-format.md documents (--phase-any sends any other)",
-			prefix, phase, where, runtime.DefaultPhase)
+		return usageErr("%sinvalid phase %q%s: want %s, the phase docs/wire-format.md documents (--phase-any sends any other)%s",
+			prefix, phase, where, runtime.DefaultPhase, meant(phase, []string{runtime.DefaultPhase}))
 	}
 	return nil
 }

@@ -20,6 +20,17 @@ import (
 // "Did you mean": a mistyped command, flag or injector name is answered
 // with the closest known one (fold.Closest).
 
+// meant is ": did you mean X?" for the value of candidates closest to
+// typed, a misspelled enumerated value (--profile opnaev, --expectation
+// DETECTON), as a param or an inject file's field is answered; "" when none
+// is close.
+func meant(typed string, candidates []string) string {
+	if s := fold.Closest(strings.TrimSpace(typed), candidates); s != "" {
+		return ": did you mean " + s + "?"
+	}
+	return ""
+}
+
 // commandNames returns the names and aliases of the visible commands.
 func commandNames(cmds []*ucli.Command) []string {
 	var out []string

@@ -342,9 +342,9 @@ func parseTypes(raw []string, m *framework.Manifest) ([]framework.ExpectationTyp
 		}
 		t, err := signatures.ParseExpectationType(s)
 		var ve *signatures.ValidationError
-		if errors.As(err, &ve) {
-			named := *ve // the entry itself: expectation_types[i], as the request names it
-			named.Field = fmt.Sprintf("expectation_types[%d]", i)
+		if errors.As(err, &ve) { // the entry itself, as the request names it, and the type likely meant
+			named := *ve
+			named.Field, named.Reason = fmt.Sprintf("expectation_types[%d]", i), ve.Reason+typeMeant(s)
 			return nil, &RequestError{Err: &named}
 		}
 		if err != nil {

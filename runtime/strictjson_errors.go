@@ -268,3 +268,14 @@ func foldKey(s string) string {
 	}
 	return b.String()
 }
+
+// typeMeant is ": did you mean DETECTION?" for an expectation type spelled
+// near one (DETECTON), as an unknown field or param is answered; "" when
+// none is near.
+func typeMeant(typed string) string {
+	types := []string{string(signatures.Detection), string(signatures.Prevention), string(signatures.Vulnerability)}
+	if near := fold.Closest(strings.ToUpper(strings.TrimSpace(typed)), types); near != "" {
+		return ": did you mean " + near + "?"
+	}
+	return ""
+}

@@ -8,7 +8,7 @@
 // tell a near miss by Distance (a params struct's tag key, a mistyped
 // command, flag, injector or environment variable), and suggest one by
 // Closest (a command, flag, config key or injector, a param, an inject
-// file's field).
+// file's field, an enumerated value: a profile, an expectation type).
 package fold
 
 import (
