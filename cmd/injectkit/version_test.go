@@ -5,15 +5,13 @@ import (
 	"context"
 	"debug/buildinfo"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/injectors/cloudscan/cloudscantest"
 )
 
 // The version, commit and Go version stamped with -ldflags (as make build
@@ -118,21 +116,9 @@ func TestBinaryBuiltWithShippedTags(t *testing.T) {
 // version` prints: cloudscan's user agent, which a CloudTrail trail logs,
 // said injectkit/dev before.
 func TestInstalledVersionIsTheUserAgents(t *testing.T) {
-	agents := make(chan string, 64)
-	aws := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case agents <- r.Header.Get("User-Agent"):
-		default:
-		}
-		http.Error(w, "", http.StatusServiceUnavailable)
-	}))
-	defer aws.Close()
+	aws := cloudscantest.NewAgents(t)
 	dir := t.TempDir()
-	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "AKIAVERSIONTEST00001", "AWS_SECRET_ACCESS_KEY": "version-test-secret",
-		"AWS_SESSION_TOKEN": "", "AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_ENDPOINT_URL": "",
-		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials")} {
-		t.Setenv(k, v)
-	}
+	cloudscantest.Isolate(t, dir)
 	o := options(&debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}})
 	var out, errs bytes.Buffer
 	o.Stdout, o.Stderr = &out, &errs
@@ -147,15 +133,5 @@ func TestInstalledVersionIsTheUserAgents(t *testing.T) {
 	}
 	cli.Run(context.Background(), o, []string{"injectkit", "run", "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
 		"--cloud-region", "eu-west-1", "--param", "retry_max_backoff=1ms", "--log-level", "error"})
-	close(agents)
-	n := 0
-	for ua := range agents {
-		n++
-		if !strings.Contains(ua, "injectkit/v1.2.3") {
-			t.Errorf("User-Agent %q, want injectkit/v1.2.3 in it", ua)
-		}
-	}
-	if n == 0 {
-		t.Fatalf("no call reached the AWS stand-in; stderr %s", errs.String())
-	}
+	aws.Want(t, "injectkit/v1.2.3", errs.String())
 }

@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/injectors/cloudscan/cloudscantest"
 )
 
 // TestReferenceInjectorsSayInjectkitsVersion: the reference injectors hello
@@ -18,21 +15,9 @@ import (
 // built with, as injectkit's own binary does: cloudscan's User-Agent,
 // which a CloudTrail trail logs, said injectkit/dev whatever the version.
 func TestReferenceInjectorsSayInjectkitsVersion(t *testing.T) {
-	agents := make(chan string, 64)
-	aws := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case agents <- r.Header.Get("User-Agent"):
-		default:
-		}
-		http.Error(w, "", http.StatusServiceUnavailable)
-	}))
-	defer aws.Close()
+	aws := cloudscantest.NewAgents(t)
 	dir := t.TempDir()
-	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "AKIAHELLOVERSION0001", "AWS_SECRET_ACCESS_KEY": "hello-version-secret",
-		"AWS_SESSION_TOKEN": "", "AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_ENDPOINT_URL": "",
-		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials")} {
-		t.Setenv(k, v)
-	}
+	cloudscantest.Isolate(t, dir)
 	bi := &debug.BuildInfo{Main: debug.Module{Path: "example.com/hello", Version: "(devel)"},
 		Deps: []*debug.Module{{Path: "github.com/injectkit/injectkit", Version: "v1.2.3"}}}
 	o := appOptions(bi)
@@ -49,17 +34,7 @@ func TestReferenceInjectorsSayInjectkitsVersion(t *testing.T) {
 	}
 	cli.Run(context.Background(), o, []string{"hello", "run", "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
 		"--cloud-region", "eu-west-1", "--param", "retry_max_backoff=1ms", "--log-level", "error"})
-	close(agents)
-	n := 0
-	for ua := range agents {
-		n++
-		if !strings.Contains(ua, "injectkit/v1.2.3") {
-			t.Errorf("User-Agent %q, want injectkit/v1.2.3 in it", ua)
-		}
-	}
-	if n == 0 {
-		t.Fatalf("no call reached the AWS stand-in; stderr %s", errs.String())
-	}
+	aws.Want(t, "injectkit/v1.2.3", errs.String())
 }
 
 // TestInjectkitVersion reads injectkit's version from the build
