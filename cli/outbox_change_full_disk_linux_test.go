@@ -3,14 +3,8 @@
 package cli_test
 
 import (
-	"bytes"
-	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/injectkit/injectkit/internal/testkit"
-	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // An outbox command that changes the outbox without sending (drop of an
@@ -22,7 +16,7 @@ import (
 // take. The outbox is compacted before the disk fills: no free page is
 // left in the file, so the command's commit needs room the disk has not.
 func TestOutboxChangeOnFullDiskExitsUsage(t *testing.T) {
-	pad := append([]byte(`{"pad":"`), append(bytes.Repeat([]byte("x"), 2000), `"}`...)...)
+	pad := paddedBody()
 	const n = 16
 	tests := []struct {
 		name string
@@ -38,29 +32,12 @@ func TestOutboxChangeOnFullDiskExitsUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := testkit.SmallDisk(t, "256k")
-			be := newBackend(t, http.StatusOK)
-			box := filepath.Join(dir, "outbox.db")
-			chunks := make([]outbox.Entry, n)
-			for i := range chunks {
-				chunks[i] = outbox.Entry{InjectID: "inj-full", Phase: "p", ChunkIndex: i, TotalChunks: n, BaseURL: be.URL, Body: pad}
-			}
-			recs := storeBodies(t, box, chunks...)
-			if tt.dead {
-				withStore(t, box, func(s *outbox.Store) error {
-					for _, r := range recs {
-						if err := s.MoveToDead(r.ID, 1, http.StatusUnprocessableEntity, "{}", `callback rejected: status 422: "{}"`); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-			}
-			env := map[string]string{"INJECTKIT_OUTBOX": box}
+			d := newFullDisk(t, n, pad, tt.dead)
+			be, env := d.be, d.env
 			if r := run(t, registry(), env, "outbox", "compact"); r.code != 0 {
 				t.Fatalf("compact: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 			}
-			testkit.FillDisk(t, dir)
+			d.fill(t)
 			args := []string{"outbox"}
 			for _, a := range tt.args {
 				args = append(args, strings.ReplaceAll(a, "{URL}", be.URL))

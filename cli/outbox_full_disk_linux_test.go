@@ -26,7 +26,7 @@ import (
 // exited 1, "1 signature body not delivered (see: injectkit outbox
 // list)", while outbox list still showed the backend's earlier answer).
 func TestFlushOnFullDiskExitsUsage(t *testing.T) {
-	pad := append([]byte(`{"pad":"`), append(bytes.Repeat([]byte("x"), 2000), `"}`...)...)
+	pad := paddedBody()
 	for _, tc := range []struct {
 		name string
 		n    int
@@ -36,16 +36,9 @@ func TestFlushOnFullDiskExitsUsage(t *testing.T) {
 		{"no note", 1, []byte(`{"a":1}`)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := testkit.SmallDisk(t, "256k")
-			be := newBackend(t, http.StatusOK)
-			box := filepath.Join(dir, "outbox.db")
-			chunks := make([]outbox.Entry, tc.n)
-			for i := range chunks {
-				chunks[i] = outbox.Entry{InjectID: "inj-full", Phase: "p", ChunkIndex: i, TotalChunks: tc.n, BaseURL: be.URL, Body: tc.body}
-			}
-			storeBodies(t, box, chunks...)
-			testkit.FillDisk(t, dir)
-			env := map[string]string{"INJECTKIT_OUTBOX": box}
+			d := newFullDisk(t, tc.n, tc.body, false)
+			d.fill(t)
+			be, env := d.be, d.env
 			r := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL)
 			if r.code != 2 || !strings.Contains(r.stderr, "no space left on device") || !strings.Contains(r.stderr, "nothing was sent") {
 				t.Errorf("exit %d, want 2 saying the disk is full and nothing was sent:\n%s%s", r.code, r.stdout, r.stderr)
@@ -66,15 +59,9 @@ func TestFlushOnFullDiskExitsUsage(t *testing.T) {
 // flush does then, saying that nothing was sent, the body back in the
 // dead list as it was; it exited 1 and left the body pending.
 func TestRetryDeadOnFullDiskNoteExitsUsage(t *testing.T) {
-	dir := testkit.SmallDisk(t, "256k")
-	be := newBackend(t, http.StatusOK)
-	box := filepath.Join(dir, "outbox.db")
-	recs := storeBodies(t, box, outbox.Entry{InjectID: "inj-full", Phase: "p", TotalChunks: 1, BaseURL: be.URL, Body: []byte(`{"a":1}`)})
-	withStore(t, box, func(s *outbox.Store) error {
-		return s.MoveToDead(recs[0].ID, 1, http.StatusUnprocessableEntity, "{}", `callback rejected: status 422: "{}"`)
-	})
-	testkit.FillDisk(t, dir)
-	env := map[string]string{"INJECTKIT_OUTBOX": box}
+	d := newFullDisk(t, 1, []byte(`{"a":1}`), true)
+	d.fill(t)
+	be, env := d.be, d.env
 	r := run(t, registry(), env, "outbox", "retry-dead", "1", "--backend-url", be.URL)
 	if r.code != 2 || !strings.Contains(r.stderr, "no space left on device") || !strings.Contains(r.stderr, "nothing was sent") ||
 		!strings.Contains(r.stderr, "stays in the dead list as it was") {
@@ -87,4 +74,49 @@ func TestRetryDeadOnFullDiskNoteExitsUsage(t *testing.T) {
 	if got.Pending != 0 || got.Dead != 1 {
 		t.Errorf("%d pending, %d dead after the retry, want the one dead as it was", got.Pending, got.Dead)
 	}
+}
+
+// fullDisk is the set-up of an outbox command run on a full disk: an
+// outbox on a small disk of the test's own (a 256k tmpfs) holding bodies
+// of one inject bound for a backend that answers 200, the disk filled
+// once the test has done what it needs room for (fill).
+type fullDisk struct {
+	dir  string
+	be   *backend
+	env  map[string]string // INJECTKIT_OUTBOX: the outbox
+	recs []outbox.Record
+}
+
+// newFullDisk stores n chunks of body, pending, or dead when dead is true
+// (the backend refused them, 422), in a fullDisk's outbox.
+func newFullDisk(t *testing.T, n int, body []byte, dead bool) *fullDisk {
+	t.Helper()
+	d := &fullDisk{dir: testkit.SmallDisk(t, "256k"), be: newBackend(t, http.StatusOK)}
+	box := filepath.Join(d.dir, "outbox.db")
+	d.env = map[string]string{"INJECTKIT_OUTBOX": box}
+	chunks := make([]outbox.Entry, n)
+	for i := range chunks {
+		chunks[i] = outbox.Entry{InjectID: "inj-full", Phase: "p", ChunkIndex: i, TotalChunks: n, BaseURL: d.be.URL, Body: body}
+	}
+	d.recs = storeBodies(t, box, chunks...)
+	if dead {
+		withStore(t, box, func(s *outbox.Store) error {
+			for _, r := range d.recs {
+				if err := s.MoveToDead(r.ID, 1, http.StatusUnprocessableEntity, "{}", `callback rejected: status 422: "{}"`); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return d
+}
+
+// fill leaves the disk no room.
+func (d *fullDisk) fill(t *testing.T) { t.Helper(); testkit.FillDisk(t, d.dir) }
+
+// paddedBody is a body of 2 KB: sixteen of them mostly leave a flush on
+// the full disk no room to claim one.
+func paddedBody() []byte {
+	return append([]byte(`{"pad":"`), append(bytes.Repeat([]byte("x"), 2000), `"}`...)...)
 }
