@@ -77,10 +77,20 @@ func TestIntegrationScaleOut(t *testing.T) {
 	}
 }
 
+// TestIntegrationCrashedConsumerLosesNothing kills one of three daemons
+// mid-run and restarts it on its outbox, as its supervisor would: what it
+// held unacknowledged goes to the others, what it had stored (acknowledged,
+// the POST unanswered or refused) it sends once restarted.
 func TestIntegrationCrashedConsumerLosesNothing(t *testing.T) {
 	p, queue := setup(t)
-	cs := startConsumers(t, p, queue, 3)
+	state := t.TempDir() // the victim's outbox, kept across its restart
+	cs := []*consumer{startConsumer(t, "serve-0", p.URL, "XDG_STATE_HOME="+state),
+		startConsumer(t, "serve-1", p.URL), startConsumer(t, "serve-2", p.URL)}
+	waitConsumers(t, queue, 3)
 	ids, bodies := injects(t, p, "crash", 150, "150ms")
+	for i := 0; i < len(ids); i += 3 { // a third stored, then posted again a second later
+		p.FailComplete(ids[i], 503, 1)
+	}
 	servetest.Publish(t, queue, bodies...)
 
 	// Kill one consumer mid-run, while it holds injects.
@@ -102,7 +112,15 @@ func TestIntegrationCrashedConsumerLosesNothing(t *testing.T) {
 	sort.Strings(cut)
 	t.Logf("killed %s with %d injects in flight: %v", victim.Name, len(cut), cut)
 
+	cs = append(cs, startConsumer(t, "serve-0-again", p.URL, "XDG_STATE_HOME="+state))
 	waitAll(t, p, ids)
+	var stored []string // cut, and received by no daemon after the kill: sent from the victim's outbox
+	for _, id := range cut {
+		if received(cs[1:], id) == 0 {
+			stored = append(stored, id)
+		}
+	}
+	t.Logf("%d of them stored before the kill, sent by %s: %v", len(stored), cs[3].Name, stored)
 	for _, c := range cs[1:] {
 		if code := c.stop(t); code != 0 {
 			t.Errorf("%s exited %d after SIGTERM, want 0", c.Name, code)

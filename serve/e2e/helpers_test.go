@@ -155,6 +155,15 @@ func waitAll(t *testing.T, p *openaevtest.Platform, ids []string) {
 	}
 }
 
+// received counts the messages of inject id that cs logged as received.
+func received(cs []*consumer, id string) int {
+	n := 0
+	for _, c := range cs {
+		n += c.logged("message received")[id]
+	}
+	return n
+}
+
 // duplicates returns the injects completed more than once, sorted.
 func duplicates(done map[string]int) []string {
 	var out []string
