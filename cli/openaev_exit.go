@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
@@ -92,7 +91,7 @@ func (c *runConfig) receptionHint(err error) string {
 // (InjectService.inject) throws for @AccessControl's routes. No route of
 // the platform, and no proxy, answers it for a wrong URL.
 func elementNotFound(ae *openaev.APIError) bool {
-	return strings.Contains(ae.Body, "Element not found")
+	return notHeldBody(ae.Body)
 }
 
 // rejectionExit is the exit of an inject refused (bad input: exit 2, 130

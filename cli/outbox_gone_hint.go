@@ -29,8 +29,12 @@ func terminalNotFound(err error) bool {
 // move) to a platform that never held it. Another 404 (a wrong route, a
 // proxy's) says the URL first, unless the backend took other bodies of
 // the command, which says it is the platform's: the deleted inject first.
-// urlHint alone for any other 404.
+// The callback profile's 404 saying the backend does not hold the inject
+// gets notHeldStoredHint; urlHint alone for any other 404.
 func (e *outboxEnv) notFoundHint(err error, delivered int) string {
+	if h := notHeldStoredHint(err); h != "" {
+		return h
+	}
 	var ae *openaev.APIError
 	if !terminalNotFound(err) || !errors.As(err, &ae) {
 		return e.urlHint(err)

@@ -236,8 +236,8 @@ func deliveryExit(o Options, cfg *runConfig, err error, dump func(*runtime.Repor
 // to fix first (the route, a backend moved), then the token the command
 // printed needs.
 func storedHint(o Options, cfg *runConfig, err error, de *runtime.DeliveryError) string {
-	hint := joinHints(routeHint(err), routeKeptHint(err, de.Dead), cfg.deliveryURLHint(err), cfg.tooLargeHint(err, true),
-		keptAtLongWaitHint(err))
+	hint := joinHints(routeHint(err), routeKeptHint(err, de.Dead), cfg.deliveryURLHint(err), notHeldKeptHint(err, de.Dead),
+		cfg.tooLargeHint(err, true), keptAtLongWaitHint(err))
 	if de.Dead > 0 && routeHint(err) == "" {
 		// routeHint says what a 405 to the callback profile's route
 		// means; a flush or retry-dead, which does not, says this one.
@@ -331,10 +331,11 @@ func deliveredInject(de *runtime.DeliveryError) string {
 // routeHint suggests the openaev profile when the backend has no route
 // for the callback profile's POST /api/injects/{id}/callback (404, or 405
 // as an OpenAEV platform answers it): the backend is most likely an
-// OpenAEV platform.
+// OpenAEV platform. Not for a 404 saying the backend does not hold the
+// inject (callbackNotHeld): that backend has the route.
 func routeHint(err error) string {
 	var te *transport.TransmissionError
-	if !errors.As(err, &te) || (te.Status != http.StatusNotFound && te.Status != http.StatusMethodNotAllowed) {
+	if !errors.As(err, &te) || (te.Status != http.StatusNotFound && te.Status != http.StatusMethodNotAllowed) || callbackNotHeld(err) {
 		return ""
 	}
 	return fmt.Sprintf("the backend answered %d to POST /api/injects/{id}/callback, the callback profile's route; "+

@@ -22,12 +22,16 @@ const goneHint = "the platform received this inject at this backend URL, so its 
 // deliveryURLHint is the hint of a delivery's 404 (err) for the URL of
 // the run's backend: goneHint for the openaev profile's terminal callback
 // (its "complete" or "data" bodies; not a 404 the profile took for a
-// refused token), urlHint otherwise.
+// refused token), notHeldHint for the callback profile's 404 saying the
+// backend does not hold the inject, urlHint otherwise.
 func (c *runConfig) deliveryURLHint(err error) string {
 	var ae *openaev.APIError
 	var refused *openaev.AuthorizationError
 	if c.openAEV() && !errors.As(err, &refused) && errors.As(err, &ae) && ae.Status == http.StatusNotFound && (ae.Op == "complete" || ae.Op == "data") {
 		return goneHint
+	}
+	if h := c.notHeldHint(err); h != "" {
+		return h
 	}
 	return c.urlHint(err)
 }
