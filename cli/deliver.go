@@ -48,7 +48,7 @@ func openRunOutbox(ctx context.Context, cfg runConfig, o Options, log *zap.Logge
 		ee.Hint = fmt.Sprintf("nothing ran; see what it holds with: %s; send this backend's with: %s", cfg.outboxCommand(o.name(), "list", false),
 			cfg.outboxCommand(o.name(), "flush", true))
 	}
-	err = withOutboxNamed(err, cfg.source("outbox"), cfg.Outbox.Path)
+	err = withOutboxNamed(err, cfg.source("outbox"), cfg.Outbox.Path, o)
 	return store, withLockedHint(err, cfg.source("outbox_lock_timeout"), cfg.Outbox.LockTimeout)
 }
 

@@ -250,7 +250,7 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 		return s, nil
 	})
 	if err != nil {
-		err = withOutboxNamed(err, cfg.source("outbox"), cfg.outbox().Path)
+		err = withOutboxNamed(err, cfg.source("outbox"), cfg.outbox().Path, o)
 		return nil, withLockedHint(err, cfg.source("outbox_lock_timeout"), cfg.outbox().LockTimeout)
 	}
 	if s == nil {

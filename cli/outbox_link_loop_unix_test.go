@@ -79,7 +79,7 @@ func TestOutboxLinkLoopNamed(t *testing.T) {
 		}
 		for _, cmd := range commands {
 			r := run(t, registry(), map[string]string{"XDG_STATE_HOME": home}, cmd...)
-			want := `invalid outbox "` + box + `" (the default, under XDG_STATE_HOME): a symbolic link loop`
+			want := `invalid outbox "` + box + `" (the default, under XDG_STATE_HOME=` + home + `): a symbolic link loop`
 			if r.code != 2 || !strings.Contains(r.stderr, want) {
 				t.Errorf("%s: exit %d, want 2 and %q:\n%s%s", strings.Join(cmd[:2], " "), r.code, want, r.stdout, r.stderr)
 			}

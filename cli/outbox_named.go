@@ -13,16 +13,27 @@ import (
 // permission, a read-only file system: an *fs.PathError), the setting
 // that named it as the user gave it (src) and its value: invalid outbox
 // "somefile/x" (--outbox): outbox …: create directory: … not a directory.
-// The hint is kept. Any other error, or an outbox nobody set, is returned
-// as it is.
-func withOutboxNamed(err error, src source, value string) error {
+// The default outbox (nobody set one) is named by the variable it is
+// under and its value (the default, under XDG_STATE_HOME=/srv/state),
+// read from o's environment. The hint is kept. Any other error is
+// returned as it is.
+func withOutboxNamed(err error, src source, value string, o Options) error {
 	var (
 		pe *fs.PathError
 		ee *ExitError
 	)
-	if !src.given() || !errors.As(err, &pe) || errors.Is(err, outbox.ErrLocked) || !errors.As(err, &ee) {
+	if !errors.As(err, &pe) || errors.Is(err, outbox.ErrLocked) || !errors.As(err, &ee) {
 		return err
 	}
-	ee.Err = fmt.Errorf("invalid outbox %q%s: %w", value, src.where(), ee.Err)
+	where := src.where()
+	if !src.given() {
+		v, dir := defaultOutboxVar(o)
+		path, perr := outboxPathOf(outboxConfig{}, o, false)
+		if v == "" || perr != nil {
+			return err
+		}
+		value, where = path, defaultUnder(v, dir)
+	}
+	ee.Err = fmt.Errorf("invalid outbox %q%s: %w", value, where, ee.Err)
 	return err
 }

@@ -53,3 +53,46 @@ func TestOutboxUnderAFileNamesTheSetting(t *testing.T) {
 		}
 	}
 }
+
+// The default outbox (no --outbox) under a file, by XDG_STATE_HOME or
+// HOME, is refused naming the variable it came from and its value, and
+// keeps run's and serve's hint. It named the path alone ("outbox
+// F/state/injectkit/outbox.db: create directory: mkdir F: not a
+// directory"), which does not say which variable to fix.
+func TestDefaultOutboxUnderAFileNamesTheVariable(t *testing.T) {
+	file := writeFile(t, "not-a-dir", "x")
+	const said = "hint: nothing ran, nothing was sent or stored: the outbox must be a file this user can create and write (--outbox PATH), or --outbox none"
+	commands := []struct {
+		args  []string
+		offer bool
+	}{
+		{[]string{"outbox", "list"}, false},
+		{[]string{"outbox", "flush", "--backend-url", "http://127.0.0.1:1"}, false},
+		{[]string{"outbox", "drop", "1"}, false},
+		{[]string{"outbox", "compact"}, false},
+		{[]string{"run", "noop", "--target", "127.0.0.1", "--inject-id", "i1", "--backend-url", "http://127.0.0.1:1"}, true},
+		{[]string{"serve", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10",
+			"--token", "tok-12345678", "--injectors", "noop"}, true},
+	}
+	for _, v := range []struct {
+		name string
+		env  map[string]string
+		box  string
+	}{
+		{"XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": filepath.Join(file, "state")}, filepath.Join(file, "state", "injectkit", "outbox.db")},
+		{"HOME", map[string]string{"XDG_STATE_HOME": "", "HOME": file}, filepath.Join(file, ".local", "state", "injectkit", "outbox.db")},
+	} {
+		for _, cmd := range commands {
+			t.Run(v.name+"/"+strings.Join(cmd.args[:2], " "), func(t *testing.T) {
+				r := run(t, registry(), v.env, append(append([]string{}, cmd.args...), "--log-level", "error")...)
+				want := `invalid outbox "` + v.box + `" (the default, under ` + v.name + `=` + v.env[v.name] + `): outbox ` + v.box + `: `
+				if r.code != 2 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "not a directory") {
+					t.Fatalf("exit %d, want 2 and %q:\n%s%s", r.code, want, r.stdout, r.stderr)
+				}
+				if got := strings.Count(r.stderr, said); got != map[bool]int{true: 1}[cmd.offer] {
+					t.Errorf("says %q %d times, want it once for run and serve only:\n%s", said, got, r.stderr)
+				}
+			})
+		}
+	}
+}

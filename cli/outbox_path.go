@@ -31,11 +31,7 @@ func outboxPathOf(oc outboxConfig, o Options, none bool) (string, error) {
 	default:
 		return p, nil
 	}
-	for _, v := range []string{"XDG_STATE_HOME", "HOME"} {
-		dir := o.Getenv(v)
-		if dir == "" || v == "XDG_STATE_HOME" && !filepath.IsAbs(dir) {
-			continue
-		}
+	if v, dir := defaultOutboxVar(o); v != "" {
 		if reason := garblingInPath(dir); reason != "" {
 			return "", usageErr("invalid %s %q (environment, the default outbox's directory): %s", v, dir, reason)
 		}
@@ -52,12 +48,30 @@ func outboxPathOf(oc outboxConfig, o Options, none bool) (string, error) {
 		// Checked as a path given is (config_decode.go): what it names,
 		// said with the variable it is under.
 		if err := outbox.CheckFile(p); err != nil {
-			return "", usageErr("invalid outbox %q (the default, under %s): %w: give an outbox file's path (--outbox)%s", p, v, err, orNone)
+			return "", usageErr("invalid outbox %q%s: %w: give an outbox file's path (--outbox)%s", p, defaultUnder(v, dir), err, orNone)
 		}
 		return p, nil
 	}
 	return "", usageErr("invalid outbox \"\": no default without XDG_STATE_HOME or HOME (set --outbox%s)", setNone)
 }
+
+// defaultOutboxVar returns the variable the default outbox is under
+// (XDG_STATE_HOME, when set to an absolute path, else HOME) and its value;
+// "" when neither is set.
+func defaultOutboxVar(o Options) (v, dir string) {
+	for _, v := range []string{"XDG_STATE_HOME", "HOME"} {
+		dir := o.Getenv(v)
+		if dir == "" || v == "XDG_STATE_HOME" && !filepath.IsAbs(dir) {
+			continue
+		}
+		return v, dir
+	}
+	return "", ""
+}
+
+// defaultUnder says where a default outbox came from, after its path:
+// " (the default, under XDG_STATE_HOME=/srv/state)".
+func defaultUnder(v, dir string) string { return " (the default, under " + v + "=" + dir + ")" }
 
 // garblingInPath says why an outbox's path cannot be printed as it is
 // (signatures.Garbling: a control or format character, a line or

@@ -202,7 +202,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	// the lock is free (see openServeOutbox).
 	store, startPaused, err := openServeOutbox(sc.Outbox, o, log)
 	if err != nil {
-		return withOutboxNamed(err, sc.source("outbox"), sc.Outbox.Path)
+		return withOutboxNamed(err, sc.source("outbox"), sc.Outbox.Path, o)
 	}
 	// What a second signal does to the injects in flight, said instead of
 	// run's line (its signatures not yet stored lost).
