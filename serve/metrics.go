@@ -120,7 +120,8 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		unstored:  r.counterVec("injectkit_outbox_store_failures_total", "injector", unstoredHelp),
 		execution: r.histogramVec("injectkit_execution_duration_seconds", "injector", durations, "Time an injector spent executing an inject."),
 		delivery: r.histogramVec("injectkit_delivery_duration_seconds", "injector", durations,
-			"Time an inject's first delivery took, retries included, until its callbacks were delivered or, not taken, stored in the outbox "+
+			"Time an inject's first delivery took, retries included, until its callbacks were delivered or, not taken, their first tries ended "+
+				"(stored in the outbox before the first, left to its resender then) "+
 				"(a resend is in injectkit_resend_delay_seconds)."),
 		resend:   r.histogram("injectkit_resend_delay_seconds", append(durations, 7200, 14400, 43200, 86400), resendHelp),
 		attempts: r.counterVec("injectkit_delivery_attempts_total", "status", "Callback HTTP attempts, by status: the HTTP status code, or \"error\" when no response came back."),
