@@ -49,35 +49,61 @@ type Resolver struct {
 	Hostname func() (string, error)
 	// LookupHost resolves a host name to addresses.
 	LookupHost func(ctx context.Context, host string) ([]string, error)
-	// HostnameI returns the output of `hostname -i`.
-	HostnameI func(ctx context.Context) (string, error)
+	// HostnameI returns the output of `hostname -i`: libc's getaddrinfo
+	// of host, the host name ("" when Hostname found none), asked when Go's
+	// resolver (LookupHost) found no usable IPv4 address for it, for the
+	// nsswitch.conf sources Go's resolver does not read (myhostname,
+	// mdns, ldap…).
+	HostnameI func(ctx context.Context, host string) (string, error)
 	// InterfaceAddrs returns the addresses of the interfaces that are up.
 	InterfaceAddrs func() ([]netip.Addr, error)
 	// Route returns the source address the kernel would send from to
 	// reach dst (see RouteSources); nil: no route is looked up, every
 	// target gets the host-wide addresses Resolve finds.
 	Route func(dst netip.Addr) (netip.Addr, error)
+	// cells returns the partition of the addresses over which Route
+	// answers alike (kernelCells): DefaultResolver's, for its Route
+	// alone (a Resolver built otherwise has none: each address's route
+	// is looked up on its own).
+	cells func() (*cellPartition, error)
 }
 
 // DefaultResolver returns a Resolver over the real environment, DNS,
-// `hostname -i`, network interfaces and the kernel's routes.
+// `hostname -i`, network interfaces and the kernel's routes. Its
+// HostnameI starts `hostname -i` only when libc may answer otherwise
+// than Go's resolver did (libcAgrees: a machine whose nsswitch.conf
+// lists files and dns alone, or files first and the host name in
+// /etc/hosts, as a default Debian, answers errLibcAgrees at once: the
+// fork cost 1.3 ms beside every scan for the answer already found).
 func DefaultResolver() Resolver {
 	return Resolver{
-		Getenv:     os.Getenv,
-		Hostname:   os.Hostname,
-		LookupHost: net.DefaultResolver.LookupHost,
-		HostnameI: func(ctx context.Context) (string, error) {
-			out, err := exec.CommandContext(ctx, "hostname", "-i").Output()
-			return string(out), err
-		},
+		Getenv:         os.Getenv,
+		Hostname:       os.Hostname,
+		LookupHost:     net.DefaultResolver.LookupHost,
+		HostnameI:      libcHostnameI(nsswitchPath, hostsPath),
 		InterfaceAddrs: upInterfaceAddrs,
 		Route:          routeSource,
+		cells:          kernelCells,
+	}
+}
+
+// libcHostnameI returns DefaultResolver's HostnameI, over libc's
+// nsswitch.conf and hosts files at those paths.
+func libcHostnameI(nsswitch, hosts string) func(ctx context.Context, host string) (string, error) {
+	return func(ctx context.Context, host string) (string, error) {
+		conf, _ := os.ReadFile(nsswitch) // absent: glibc's default, files and dns
+		if libcAgrees(conf, func() []byte { b, _ := os.ReadFile(hosts); return b }, host) {
+			return "", errLibcAgrees
+		}
+		out, err := exec.CommandContext(ctx, "hostname", "-i").Output()
+		return string(out), err
 	}
 }
 
 // Resolve tries, in order: the CONTAINER_IP environment variable, the IPv4
 // address the host name resolves to (if not loopback), `hostname -i` (5 s
-// timeout, first non-loopback IPv4), and the first non-loopback IPv4 of an
+// timeout, first non-loopback IPv4; DefaultResolver's only when libc may
+// resolve the host name otherwise than Go's resolver), and the first non-loopback IPv4 of an
 // interface that is up. IPv6 is looked up alongside, best effort, never
 // loopback or link-local. An empty IPv4 means nothing was found. These
 // are host-wide: RouteSources finds a target's own.
@@ -95,8 +121,10 @@ func (r Resolver) resolve() (src SourceIPs, pinned bool) {
 			src.IPv4, pinned = v, v != ""
 		}
 	}
+	var host string
 	if r.Hostname != nil && r.LookupHost != nil {
 		if h, err := r.Hostname(); err == nil && h != "" {
+			host = h
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			hostAddrs, _ = r.LookupHost(ctx, h)
 			cancel()
@@ -108,7 +136,7 @@ func (r Resolver) resolve() (src SourceIPs, pinned bool) {
 	var fields []string
 	if r.HostnameI != nil && src.IPv4 == "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		out, err := r.HostnameI(ctx)
+		out, err := r.HostnameI(ctx, host)
 		cancel()
 		if err == nil {
 			fields = strings.Fields(out)

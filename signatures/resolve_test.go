@@ -57,8 +57,11 @@ func (e env) resolver(t *testing.T, calls *[]string) signatures.Resolver {
 			}
 			return e.lookup, e.lookupErr
 		},
-		HostnameI: func(ctx context.Context) (string, error) {
+		HostnameI: func(ctx context.Context, host string) (string, error) {
 			record("hostname -i")
+			if want := map[bool]string{true: e.hostname}[e.hostErr == nil]; host != want {
+				t.Errorf("HostnameI asked for host name %q, want %q", host, want)
+			}
 			if _, ok := ctx.Deadline(); !ok {
 				t.Error("HostnameI called without a deadline")
 			}

@@ -46,6 +46,12 @@ type RouteSources struct {
 	// traffic: each target carries the source of its traffic's family
 	// only (TrafficOnly).
 	traffic bool
+	// asked counts the route lookups made; once it reaches cellsAfter,
+	// part is the kernel's partition (nil when it has none) and bycell
+	// the source known in each of its cells (routeCells).
+	asked  int
+	part   *cellPartition
+	bycell map[netip.Prefix]string
 }
 
 // resolved is what one host name resolves to, looked up once, and the
@@ -333,7 +339,9 @@ func (r *RouteSources) Prefetch(n int, config func(i int) Config) (stop func()) 
 }
 
 // route returns the source address on the route to dst, "" when there is
-// none.
+// none. After cellsAfter lookups, with the resolver's partition, an
+// address in a cell whose source a lookup found (not a failed one: it
+// may be the socket's, not the route's) gets that source without one.
 func (r *RouteSources) route(dst netip.Addr) string {
 	if r.m.resolver.Route == nil || !dst.IsValid() {
 		return ""
@@ -341,11 +349,28 @@ func (r *RouteSources) route(dst netip.Addr) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	src, ok := r.cache[dst]
-	if !ok {
-		if s, err := r.m.resolver.Route(dst); err == nil && s.IsValid() && !s.IsUnspecified() {
-			src = s.Unmap().WithZone("").String()
-		}
+	if ok {
+		return src
+	}
+	cell, shared := r.part.shared(dst)
+	if src, ok = r.bycell[cell]; shared && ok {
 		r.cache[dst] = src
+		return src
+	}
+	src = ""
+	if s, err := r.m.resolver.Route(dst); err == nil && s.IsValid() && !s.IsUnspecified() {
+		src = s.Unmap().WithZone("").String()
+		// Not the address itself: a local route without a preferred
+		// source answers each of its addresses with that address.
+		if shared && s.Unmap().WithZone("") != dst.WithZone("") {
+			r.bycell[cell] = src
+		}
+	}
+	r.cache[dst] = src
+	if r.asked++; r.asked == cellsAfter && r.m.resolver.cells != nil {
+		if p, err := r.m.resolver.cells(); err == nil {
+			r.part, r.bycell = p, map[netip.Prefix]string{}
+		}
 	}
 	return src
 }
