@@ -155,7 +155,11 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 		}
 		return searchPage{}, err
 	}
-	defer done()
+	defer func() {
+		if done != nil {
+			done()
+		}
+	}()
 	s.log.Debug("shodan request", zap.String("url", shown), zap.Int("page", page))
 	var p searchPage
 	// Whether an attempt got a connection to send the query on (as the
@@ -165,6 +169,21 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 	_, err = s.poster().Do(tctx, httpx.Request{Op: "shodan search", Method: http.MethodGet, URL: u.String(), Shown: shown,
 		Header: http.Header{"Accept": {"application/json"}, "User-Agent": {"injectkit-query"}},
 		Fields: []zap.Field{zap.String("url", shown), zap.Int("page", page)},
+		// A retry's wait frees the key for the other runs sharing it
+		// unless the engine spoke of the key's rate (see keyFreed); the
+		// retry takes the key's turn again, paced as any request.
+		Retrying: func(he *httpx.HTTPError) {
+			if keyFreed(he) {
+				done()
+				done = nil
+			}
+		},
+		Before: func(ctx context.Context, _, _ int) (err error) {
+			if done == nil {
+				done, err = s.pace.wait(ctx, s.minGap, s.log)
+			}
+			return err
+		},
 		Decode: func(status int, body io.Reader) (err error) {
 			answered.Store(true)
 			p, err = s.readAnswer(status, body)
@@ -181,6 +200,18 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 		return searchPage{}, err
 	}
 	return p, nil
+}
+
+// keyFreed reports whether the wait before retrying he, a retryable
+// answer, gives the key's turn to the other runs sharing the key (serve's
+// workers): a server error (a 500, a proxy's 502 or 504, a 503 asking no
+// wait) says nothing of the key, and its backoff (1 s, 2 s, 4 s) would
+// stall every other inject of the key while the rate asks one second; a
+// 429 is the key's rate spent (another process searching with it, say),
+// and a Retry-After the engine's wait, which the others would meet too:
+// the turn is held through them.
+func keyFreed(he *httpx.HTTPError) bool {
+	return he.Status != http.StatusTooManyRequests && he.RetryAfter <= 0
 }
 
 // notSentError is the error of a query whose first page never reached
@@ -248,7 +279,9 @@ func unprintable(r rune) bool {
 // are retried, after the engine's Retry-After (capped at maxRetryAfter)
 // or the policy's backoff, and never sooner than minGap after the answer
 // retried: a retry is a request of the key, paced as the others (the
-// request holds the key's turn meanwhile); a network error or a timeout
+// request holds the key's turn through a 429's wait or a Retry-After's,
+// and gives it to the other runs of the key through a server error's
+// backoff: keyFreed); a network error or a timeout
 // is not retried. Retries are logged at WARN, the API key redacted.
 func (s *shodan) poster() *httpx.Poster {
 	return &httpx.Poster{Client: s.client, Attempts: max(s.retry.attempts, 1), Backoff: s.retry.backoff,
