@@ -1,6 +1,7 @@
 package openaev
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -40,6 +41,34 @@ func (in Injection) required(key string) (string, error) {
 		return "", &ValidationError{Field: "inject_content." + key, Reason: "required"}
 	}
 	return v, nil
+}
+
+// requiredText reads a content field that must hold a string that is
+// not blank: the platform's text field, which its form sends as a string.
+// A value of another JSON type is refused in the words of an inject
+// file's (runtime's strict decoding: "wrong JSON type: a number, want a
+// string", a scalar shown, a list or an object not), rather than read as
+// its text (a query of 123, true) or a list's one item as a select
+// field's, and sent so.
+func (in Injection) requiredText(key string) (string, error) {
+	if raw := bytes.TrimSpace(in.Content[key]); len(raw) > 0 && !isNull(raw) {
+		var got, shown string
+		switch raw[0] {
+		case '"':
+		case '[':
+			got = "an array"
+		case '{':
+			got = "an object"
+		case 't', 'f':
+			got, shown = "a boolean", string(raw)
+		default:
+			got, shown = "a number", string(raw)
+		}
+		if got != "" {
+			return "", &ValidationError{Field: "inject_content." + key, Value: shown, Reason: "wrong JSON type: " + got + ", want a string"}
+		}
+	}
+	return in.required(key)
 }
 
 // cloudTargets returns one cloud target per region of
@@ -85,7 +114,7 @@ func cloudTargets(in Injection, limit int) (*Selection, error) {
 // manual target). IPv6 targets, which a query cannot be narrowed to, are
 // skipped like unusable assets; a manual one is an error.
 func externalTargets(ctx context.Context, m *Message, pager targetPager, hosts hostLookup, limit int, ports string) (*Selection, error) {
-	q, err := m.Injection.required(KeyQuery)
+	q, err := m.Injection.requiredText(KeyQuery)
 	if err != nil {
 		return nil, err
 	}

@@ -170,7 +170,11 @@
 //     target, joined with "; " in the trace and the no-targets refusal.
 //
 // An external injector's contract asks for a query, optionally narrowed to
-// targets chosen as above (IPv4 addresses or host names); a cloud
+// targets chosen as above (IPv4 addresses or host names); the query is a
+// JSON string, as the platform's text field sends it (a number, a boolean,
+// a list or an object is refused in an inject file's words, "wrong JSON
+// type: a number, want a string", never searched as its text), and an
+// error of it names inject_content.query whatever the selector; a cloud
 // injector's asks for the provider, the account id, comma-separated
 // regions (one target each) and the service.
 //

@@ -23,28 +23,35 @@ import (
 func TestQueryRefusalNamesContentQuery(t *testing.T) {
 	const key = "k3y-S3cr3t-v4lue"
 	long := strings.Repeat("a", query.MaxEscapedQuery+1)
-	manual := func(q string) map[string]any {
-		return map[string]any{"target_selector": "manual", "targets": "192.0.2.1", "query": q}
-	}
 	tests := []struct {
 		name    string
 		content map[string]any
 		assets  []map[string]any
 		want    string
 	}{
-		{"unclosed quote, manual", manual(`product:"Apache`), nil,
+		{"unclosed quote, manual", manualQuery(`product:"Apache`), nil,
 			`invalid inject_content.query "product:\"Apache": holds an unclosed double quote`},
-		{"bidi override, manual", manual("apache\u202eevil"), nil,
+		{"bidi override, manual", manualQuery("apache\u202eevil"), nil,
 			`invalid inject_content.query "apache\u202eevil": holds the non-printable character U+202E at byte 6`},
-		{"too long, manual", manual(long), nil, "invalid inject_content.query: is 8065 bytes, "},
+		{"too long, manual", manualQuery(long), nil, "invalid inject_content.query: is 8065 bytes, "},
 		{"too long, no target", map[string]any{"target_selector": "manual", "targets": "", "query": long}, nil,
 			"invalid inject_content.query: is 8065 bytes, "},
 		{"too long, assets", map[string]any{"target_selector": "assets", "query": long},
 			[]map[string]any{asset("asset", "a1", "web1.example.com", "192.0.2.1", nil)},
 			"invalid inject_content.query: is 8065 bytes, "},
-		{"the key, manual", manual("apache " + key), nil, "invalid inject_content.query (value withheld): holds a secret"},
+		{"the key, manual", manualQuery("apache " + key), nil, "invalid inject_content.query (value withheld): holds a secret"},
 		{"a manual target stays the targets'", map[string]any{"target_selector": "manual", "targets": "-oN/x", "query": "apache"},
 			nil, `invalid inject_content.targets "-oN/x"`},
+		// A query of another JSON type than a string is refused as an
+		// inject file's is, in its words: it was sent to Shodan as its
+		// text (123, true), or as a list's one item.
+		{"a number", manualQuery(123), nil, `invalid inject_content.query "123": wrong JSON type: a number, want a string`},
+		{"a boolean", manualQuery(true), nil, `invalid inject_content.query "true": wrong JSON type: a boolean, want a string`},
+		{"a list of one", manualQuery([]string{"apache"}), nil, "invalid inject_content.query: wrong JSON type: an array, want a string"},
+		{"an object", manualQuery(map[string]any{"q": "apache"}), nil,
+			"invalid inject_content.query: wrong JSON type: an object, want a string"},
+		{"a number, no target", map[string]any{"query": 443}, nil,
+			`invalid inject_content.query "443": wrong JSON type: a number, want a string`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,3 +80,10 @@ func TestQueryRefusalNamesContentQuery(t *testing.T) {
 		})
 	}
 }
+
+// manual2 is the content of a query inject narrowed to a manual target,
+// its query q as the message holds it, of any JSON type.
+func manualQuery(q any) map[string]any {
+	return map[string]any{"target_selector": "manual", "targets": "192.0.2.1", "query": q}
+}
+
