@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding"
 	"fmt"
 	"reflect"
@@ -318,7 +319,7 @@ func decodeFields(dst any, c *ucli.Context, name string, getenv func(string) str
 		if !ok && f.def != "" {
 			r, ok = raw{vals: []string{f.def}, from: "default"}, true
 		}
-		if err := f.decode(v.FieldByIndex(f.index), r, ok); err != nil {
+		if err := cmp.Or(f.decode(v.FieldByIndex(f.index), r, ok), f.checkShadowed(layers)); err != nil {
 			return err
 		}
 		if s, isSourced := dst.(sourced); isSourced && ok && f.secret {

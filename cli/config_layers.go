@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,6 +78,33 @@ func fromEnv(getenv func(string) string, f field) (raw, bool) {
 		r.vals = strings.Split(v, ",")
 	}
 	return r, true
+}
+
+// checkShadowed refuses a value of f that a higher layer hides (layers,
+// highest first: INJECTKIT_TIMEOUT=abc under --timeout 1m, a config
+// file's typo under an environment variable) as it refuses the value
+// read, naming where it was written: it is read the day the higher one
+// goes, and a setting checked only then fails far from where it was
+// written. A pairs setting (param) merges its layers key by key
+// (mergedPairs): each item is read.
+func (f field) checkShadowed(layers []raw) error {
+	if f.pairs || len(layers) < 2 {
+		return nil
+	}
+	f.required = false // a value given blank hides those below it: the one read is required, not these
+	for _, r := range layers[1:] {
+		r, err := f.splitCommas(r)
+		if err == nil {
+			err = f.decode(reflect.New(f.typ).Elem(), r, true)
+		}
+		if err == nil && f.key == "expectation" {
+			err = checkExpectations(r)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mergedPairs merges the layers (highest first) of a pairs setting key by

@@ -18,6 +18,9 @@ func twoValues(f field) (string, string) {
 		}
 	case f.key == "log_level":
 		return "warn", "error"
+	case f.key == "expectation":
+		// Each layer's types are read, a hidden one's too (checkShadowed).
+		return "PREVENTION", "VULNERABILITY"
 	case f.key == "openaev_version":
 		return "2.4.0", "3.260821.0"
 	case f.typ == durationType:

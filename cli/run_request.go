@@ -99,9 +99,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 		for _, e := range cfg.Expectations {
 			t, err := signatures.ParseExpectationType(e)
 			if err != nil {
-				types := []string{string(signatures.Detection), string(signatures.Prevention), string(signatures.Vulnerability)}
-				return req, nil, usageErr("invalid expectation %q%s: want %s%s", e, cfg.whereItem("expectation", e), orList(types),
-					meant(strings.ToUpper(e), types))
+				return req, nil, unknownExpectation(e, cfg.whereItem("expectation", e))
 			}
 			if err := b.m.CheckExpectation(t); b.ok && err != nil {
 				return req, nil, usageErr("invalid expectation %q%s: %w", e, cfg.whereItem("expectation", e), err)
@@ -332,4 +330,28 @@ func fileReason(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// unknownExpectation is the refusal of e, written at where, which names
+// no expectation type, with the one likely meant.
+func unknownExpectation(e, where string) error {
+	types := []string{string(signatures.Detection), string(signatures.Prevention), string(signatures.Vulnerability)}
+	return usageErr("invalid expectation %q%s: want %s%s", e, where, orList(types), meant(strings.ToUpper(e), types))
+}
+
+// checkExpectations refuses an item of r, a layer of the expectation
+// setting that a higher one hides, that names no expectation type, as the
+// run refuses one of the layer read.
+func checkExpectations(r raw) error {
+	for i, e := range r.vals {
+		e = strings.TrimSpace(e)
+		if _, err := signatures.ParseExpectationType(e); err != nil {
+			from := r.from
+			if i < len(r.itemFrom) {
+				from = r.itemFrom[i]
+			}
+			return unknownExpectation(e, " ("+from+")")
+		}
+	}
+	return nil
 }
