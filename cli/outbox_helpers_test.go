@@ -165,3 +165,18 @@ func wantOutboxCramped(t *testing.T, env map[string]string, when string) {
 		t.Errorf("outbox holds more than its cramp %s: %+v", when, l)
 	}
 }
+
+// outboxOpeners is every command that opens the outbox, each with the
+// arguments it needs to get that far (a backend nothing listens on): the
+// commands a test of the outbox's path or lock runs in turn.
+func outboxOpeners() [][]string {
+	return [][]string{
+		{"outbox", "list"},
+		{"outbox", "flush", "--backend-url", "http://127.0.0.1:1"},
+		{"outbox", "drop", "1"},
+		{"outbox", "retry-dead", "1", "--backend-url", "http://127.0.0.1:1"},
+		{"outbox", "move", "--from", "http://127.0.0.1:1", "--to", "http://127.0.0.1:2"},
+		{"outbox", "compact"},
+		{"run", "noop", "--target", "127.0.0.1", "--inject-id", "i1", "--backend-url", "http://127.0.0.1:1"},
+	}
+}

@@ -33,15 +33,7 @@ func TestOutboxLinkLoopNamed(t *testing.T) {
 	throughLoop := filepath.Join(loopDir, "outbox.db")
 	const why = "a symbolic link loop (too many levels of symbolic links): no file can be reached through it"
 	paths := []struct{ name, path string }{{"link loop", loop}, {"loop in a directory", throughLoop}}
-	commands := [][]string{
-		{"outbox", "list"},
-		{"outbox", "flush", "--backend-url", "http://127.0.0.1:1"},
-		{"outbox", "drop", "1"},
-		{"outbox", "retry-dead", "1", "--backend-url", "http://127.0.0.1:1"},
-		{"outbox", "move", "--from", "http://127.0.0.1:1", "--to", "http://127.0.0.1:2"},
-		{"outbox", "compact"},
-		{"run", "noop", "--target", "127.0.0.1", "--inject-id", "i1", "--backend-url", "http://127.0.0.1:1"},
-	}
+	commands := outboxOpeners()
 	for _, p := range paths {
 		conf := writeFile(t, "c.yaml", "outbox: "+p.path+"\n")
 		sources := []struct {

@@ -24,15 +24,7 @@ func TestOutboxLockedSaysWhatToDo(t *testing.T) {
 	}
 	defer holder.Close()
 	conf := writeFile(t, "c.yaml", "outbox_lock_timeout: 150ms\n")
-	commands := [][]string{
-		{"outbox", "list"},
-		{"outbox", "flush", "--backend-url", "http://127.0.0.1:1"},
-		{"outbox", "drop", "1"},
-		{"outbox", "retry-dead", "1", "--backend-url", "http://127.0.0.1:1"},
-		{"outbox", "move", "--from", "http://127.0.0.1:1", "--to", "http://127.0.0.1:2"},
-		{"outbox", "compact"},
-		{"run", "noop", "--target", "127.0.0.1", "--inject-id", "i1", "--backend-url", "http://127.0.0.1:1"},
-	}
+	commands := outboxOpeners()
 	sources := []struct {
 		name    string
 		env     map[string]string
