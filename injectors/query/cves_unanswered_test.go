@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	"go.uber.org/zap"
@@ -14,6 +13,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // plainPage is a Shodan page of n banners of 192.0.2.0/24 (from .from
@@ -100,25 +100,13 @@ func TestRefusedQueryCarriesNoEmptyCVEsOnTheWire(t *testing.T) {
 	if code != 3 {
 		t.Fatalf("exit %d, want 3 (failed); stderr:\n%s", code, errs)
 	}
-	var body struct {
-		Sig struct {
-			Targets []struct {
-				Values []struct {
-					Values []struct {
-						Type  string `json:"signature_type"`
-						Value any    `json:"signature_value"`
-					} `json:"values"`
-				} `json:"signature_values"`
-			} `json:"targets"`
-		} `json:"expectation_signature"`
-	}
-	if err := json.Unmarshal([]byte(strings.TrimSpace(out.String())), &body); err != nil || len(body.Sig.Targets) != 1 ||
-		len(body.Sig.Targets[0].Values) != 1 {
-		t.Fatalf("stdout is not one body of one target (%v):\n%s", err, out)
+	body := transporttest.PrintedBody(t, out.String())
+	if tgs := body.ExpectationSignature.Targets; len(tgs) != 1 || len(tgs[0].SignatureValues) != 1 {
+		t.Fatalf("stdout is not one body of one target:\n%s", out)
 	}
 	var types []string
-	for _, v := range body.Sig.Targets[0].Values[0].Values {
-		types = append(types, v.Type)
+	for _, v := range body.ExpectationSignature.Targets[0].SignatureValues[0].Values {
+		types = append(types, v.SignatureType)
 	}
 	if slices.Contains(types, ExtraCVEs) || !slices.Contains(types, ExtraQueryError) {
 		t.Errorf("signature types = %v, want query_error and no cves:\n%s", types, out)
