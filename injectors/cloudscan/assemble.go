@@ -189,5 +189,8 @@ func errorNote(label string, ce CheckError) string {
 	if ce.cutWait > 0 && ce.Code != "" {
 		what += " (not retried: call_timeout " + ce.cutWait.String() + " ran out while waiting to retry)"
 	}
+	if ce.retryCut != "" && ce.Code != "" {
+		what += " (" + ce.retryCut + ")"
+	}
 	return fmt.Sprintf("%s: %s: %s", label, call, what)
 }

@@ -139,6 +139,7 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 			awsmiddleware.AddUserAgentKeyValue("injectkit", version),
 			addCallTimeout(time.Duration(params.CallTimeout)),
 			addRetryWaits(time.Duration(params.RetryMaxBackoff)),
+			addRetryDeadline(retryer),
 			addRecordCalls,
 			addCheckAnswer, // after addRecordCalls, inside it: recordCall sees what it refused
 		}),

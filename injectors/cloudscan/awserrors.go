@@ -144,6 +144,12 @@ func (r *redactor) safeError(err error) error {
 		}
 		return &safe
 	}
+	var retryCut *RetryCutError
+	if errors.As(err, &retryCut) {
+		safe := *retryCut
+		safe.Last = r.safeText(retryCut.Last)
+		return &safe
+	}
 	safe := r.safeText(err)
 	var quota ratelimit.QuotaExceededError
 	if errors.As(err, &quota) {

@@ -58,6 +58,10 @@ type CheckError struct {
 	// cutWait is the call_timeout that ran out while the SDK waited to
 	// retry the call (CallTimeoutError), 0 otherwise; its message says so.
 	cutWait time.Duration
+	// retryCut says why the call was not retried when its next wait
+	// would have outlasted its deadline (RetryCutError), "" otherwise;
+	// its message ends with it.
+	retryCut string
 	// noCode is set when the error answer held no AWS error code (Code is
 	// the SDK's unknownErrorCode): Message then names its HTTP status.
 	noCode bool
@@ -118,6 +122,13 @@ func (r *CheckResult) addError(op, resource string, err error) {
 		}
 		if !strings.Contains(ce.Message, cut.note()) { // an API error's own message
 			ce.Message += " (" + cut.note() + ")"
+		}
+	}
+	var retryCut *RetryCutError
+	if errors.As(err, &retryCut) {
+		ce.retryCut = retryCut.note()
+		if !strings.Contains(ce.Message, ce.retryCut) { // an API error's own message
+			ce.Message += " (" + ce.retryCut + ")"
 		}
 	}
 	var rb *RetryBudgetError

@@ -69,6 +69,11 @@ func capRetryAfter(resp *smithyhttp.Response, max time.Duration) {
 type lastAnswer struct {
 	err      error
 	answered bool
+	// deadline is the call's call_timeout's, timeout the call_timeout,
+	// when it comes before the inject's deadline (zero otherwise): the
+	// deadline a RetryCutError names.
+	deadline time.Time
+	timeout  time.Duration
 }
 
 type lastAnswerKey struct{}
@@ -92,6 +97,10 @@ func addCallTimeout(d time.Duration) func(*middleware.Stack) error {
 				ctx, cancel := context.WithTimeout(parent, d)
 				defer cancel()
 				last := &lastAnswer{}
+				own, _ := ctx.Deadline()
+				if inject, ok := parent.Deadline(); !ok || own.Before(inject) {
+					last.deadline, last.timeout = own, d
+				}
 				out, md, err := next.HandleInitialize(context.WithValue(ctx, lastAnswerKey{}, last), in)
 				if err == nil || parent.Err() != nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 					return out, md, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -109,12 +110,14 @@ func TestRetryWaitsAtMostMaxBackoff(t *testing.T) {
 }
 
 // TestCallTimeoutDuringARetryWaitNamesTheAnswer runs an EC2 check whose
-// every attempt is throttled, with a call_timeout that runs out during
-// the SDK's wait before a retry (in a synctest bubble): the check's error
-// keeps the answer that made it wait, its code RequestLimitExceeded, and
-// says call_timeout ended the wait, as does the run's message. Before, it
-// was the SDK's bare "request canceled, context deadline exceeded", no
-// code, as if AWS had never answered.
+// every attempt is throttled, with a call_timeout that a wait before a
+// retry would outlast (in a synctest bubble): the check's error keeps the
+// answer that asked for the wait, its code RequestLimitExceeded, and says
+// the wait would outlast call_timeout, as does the run's message. Before,
+// it was the SDK's bare "request canceled, context deadline exceeded", no
+// code, as if AWS had never answered; then, the wait sat out until
+// call_timeout cut it ("call_timeout 3s ran out while waiting to retry"):
+// now it is not begun (addRetryDeadline).
 func TestCallTimeoutDuringARetryWaitNamesTheAnswer(t *testing.T) {
 	setAWSEnv(t)
 	for _, tc := range []struct {
@@ -141,14 +144,15 @@ func TestCallTimeoutDuringARetryWaitNamesTheAnswer(t *testing.T) {
 					t.Fatalf("%d attempts: call_timeout never cut a wait", len(fake.attempts))
 				}
 				ce := res.Errors[0]
-				want := "not retried: call_timeout " + tc.callTimeout.String() + " ran out while waiting to retry"
-				if ce.Code != "RequestLimitExceeded" || !strings.Contains(ce.Message, "Request limit exceeded.") ||
-					!strings.Contains(ce.Message, want) {
-					t.Errorf("error %+v; want code RequestLimitExceeded, a message with AWS's and %q", ce, want)
+				want := regexp.MustCompile(`\(not retried: its next wait \([0-9.]+m?s\) would outlast call_timeout ` +
+					regexp.QuoteMeta(tc.callTimeout.String()) + ` \([0-9.]+m?s left\)\)$`)
+				if ce.Code != "RequestLimitExceeded" || !strings.HasPrefix(ce.Message, "Request limit exceeded. (") ||
+					!want.MatchString(ce.Message) {
+					t.Errorf("error %+v; want code RequestLimitExceeded, a message with AWS's and a note matching %s", ce, want)
 				}
-				note := "aws us-east-1 ec2: DescribeSecurityGroups: RequestLimitExceeded (" + want + ")"
-				if got := errorNote("aws us-east-1 ec2", ce); got != note {
-					t.Errorf("run's note %q, want %q", got, note)
+				got := errorNote("aws us-east-1 ec2", ce)
+				if !strings.HasPrefix(got, "aws us-east-1 ec2: DescribeSecurityGroups: RequestLimitExceeded (") || !want.MatchString(got) {
+					t.Errorf("run's note %q, want the call, its code and a note matching %s", got, want)
 				}
 			})
 		})
