@@ -100,7 +100,8 @@ func addRecordCalls(stack *middleware.Stack) error {
 
 // recordCall records an attempt that got an HTTP answer from AWS, whatever
 // its status: CloudTrail logs the calls AWS refused (AccessDenied,
-// throttling) as well as the others. An attempt that got none (a DNS,
+// throttling) as well as the others, but those it could not authenticate
+// (unauthenticated: trailauth.go). An attempt that got none (a DNS,
 // connection or TLS failure, a deadline before the answer), a 2xx that
 // is not AWS's (NotAWSAnswerError: a proxy's or a portal's page), or an
 // error answer that is not (awsErrorAnswer: a proxy's 502, 503 or 407
@@ -111,7 +112,8 @@ func recordCall(ctx context.Context, in middleware.DeserializeInput, next middle
 ) {
 	out, md, err := next.HandleDeserialize(ctx, in)
 	var notAWS *NotAWSAnswerError
-	if r := recorderFrom(ctx); r != nil && answered(out) && !errors.As(err, &notAWS) && awsErrorAnswer(out) {
+	if r := recorderFrom(ctx); r != nil && answered(out) && !errors.As(err, &notAWS) && awsErrorAnswer(out) &&
+		!unauthenticated(out) {
 		ua, region := "", awsmiddleware.GetRegion(ctx)
 		if req, ok := in.Request.(*smithyhttp.Request); ok {
 			ua = req.Header.Get("User-Agent")

@@ -36,15 +36,20 @@ type seenCall struct {
 	// connection closed under it), which no check of the executor's
 	// asked for. count leaves it out.
 	Resent bool
-	// Unlogged marks a call signed for a region disableRegion disabled:
-	// no trail of the account logs it, so no signature may list it.
+	// Unlogged marks a call signed for a region disableRegion disabled,
+	// or one refuseKeyIn makes refuse the credentials: no trail of the
+	// account logs it, so no signature may list it.
 	Unlogged bool
 	// Refused is the code AWS answered a call it could not authenticate
-	// with (authenticate). No trail logs such an S3 call (Amazon S3 User
-	// Guide, "Logging Amazon S3 API calls using AWS CloudTrail": requests
-	// that fail authentication are not logged, those that fail
-	// authorization are); for the other services AWS documents nothing,
-	// and the stand-in logs it, as it logs refuseKeyIn's refusals.
+	// with (authenticate). No trail logs such a call, whatever its
+	// service: CloudTrail logs "all authenticated API requests to IAM
+	// and AWS STS API operations" (unauthenticated, AssumeRoleWithSAML
+	// and AssumeRoleWithWebIdentity alone) and "authenticated requests
+	// to other AWS service API operations" (IAM User Guide, "Logging IAM
+	// and AWS STS API calls with AWS CloudTrail"); S3 requests that fail
+	// authentication are not logged, those that fail authorization are
+	// (Amazon S3 User Guide, "Logging Amazon S3 API calls using AWS
+	// CloudTrail").
 	Refused string
 }
 
@@ -59,7 +64,7 @@ func (s *standIn) record(event, region string, r *http.Request) {
 		c.AccessKeyID = m[1]
 	}
 	c.Resent = s.resentLocked(r)
-	c.Unlogged = s.disabled[region]
+	c.Unlogged = s.disabled[region] || s.refusing[region]
 	s.events = append(s.events, c)
 }
 
@@ -104,13 +109,11 @@ func (s *standIn) calls() []seenCall {
 	return append([]seenCall(nil), s.events...)
 }
 
-// logged returns the calls a trail of the account logs: those signed for a
-// region it has enabled (seenCall.Unlogged), but S3's that AWS could not
-// authenticate (seenCall.Refused).
+// logged returns the calls a trail of the account logs: those AWS
+// authenticated, signed for a region it has enabled and that takes the
+// credentials (seenCall.Unlogged, seenCall.Refused).
 func (s *standIn) logged() []seenCall {
-	return slices.DeleteFunc(s.calls(), func(c seenCall) bool {
-		return c.Unlogged || c.Refused != "" && strings.HasPrefix(c.Event, "s3.amazonaws.com:")
-	})
+	return slices.DeleteFunc(s.calls(), func(c seenCall) bool { return c.Unlogged || c.Refused != "" })
 }
 
 // maxInFlight returns the most requests served at once.

@@ -113,7 +113,8 @@ func (s *standIn) disableRegion(region string) {
 }
 
 // refuseKeyIn makes region, an enabled one, refuse the credentials as
-// disableRegion's does, and log the calls it refuses: a key IAM has not
+// disableRegion's does; no trail logs the calls it refuses, which AWS
+// could not authenticate (seenCall.Refused): a key IAM has not
 // yet made known there, which another region takes already (IAM User
 // Guide, "Changes that I make are not always immediately visible": IAM
 // is eventually consistent across Regions).

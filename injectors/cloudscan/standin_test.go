@@ -31,7 +31,9 @@ import (
 //     signed for another service than s3 (violation). A signed one is
 //     authenticated first, as AWS does: its key, secret, session token
 //     and signing time, against AWS's clock (authenticate,
-//     standin_sigv4_test.go).
+//     standin_sigv4_test.go). No trail logs a call it refuses so, whatever
+//     the service (seenCall.Refused; IAM User Guide, "Logging IAM and AWS
+//     STS API calls with AWS CloudTrail": authenticated requests only).
 //   - Service and region come from the SigV4 credential scope
 //     (Credential=<key>/<date>/<region>/<service>/aws4_request), as AWS
 //     reads them (AWS General Reference, "Elements of an AWS API request
