@@ -21,10 +21,7 @@ func withLockedHint(err error, lock source, timeout time.Duration) error {
 	if !errors.As(err, &le) || !errors.As(err, &ee) || ee.Hint != "" {
 		return err
 	}
-	holder := "the process holding it"
-	if le.PID != 0 && !le.Stale {
-		holder = "process " + strconv.Itoa(le.PID)
-	}
+	holder := lockHolder(le)
 	than := "than " + timeout.String()
 	if !lock.given() {
 		than = "than its default " + timeout.String()
@@ -32,4 +29,14 @@ func withLockedHint(err error, lock source, timeout time.Duration) error {
 	ee.Hint = "nothing was done: wait for " + holder + " to let go of the outbox (or stop it) and run this again, " +
 		"or wait longer for it: give " + lock.named() + " a longer time " + than
 	return err
+}
+
+// lockHolder names the process holding the outbox's lock (le), as a hint
+// of what to wait for: "process 4374", or "the process holding it" when
+// no live holder is recorded.
+func lockHolder(le *outbox.LockedError) string {
+	if le.PID != 0 && !le.Stale {
+		return "process " + strconv.Itoa(le.PID)
+	}
+	return "the process holding it"
 }

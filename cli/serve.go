@@ -200,7 +200,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	// sending is never resent by another while it lives.
 	// Another process holding it at start pauses the consumption until
 	// the lock is free (see openServeOutbox).
-	store, startPaused, err := openServeOutbox(sc.Outbox, o, log)
+	store, startPaused, err := openServeOutbox(sc.Outbox, sc.source("outbox"), o, log)
 	if err != nil {
 		return withOutboxNamed(err, sc.source("outbox"), sc.Outbox.Path, o)
 	}

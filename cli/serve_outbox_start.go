@@ -38,7 +38,8 @@ const (
 // and the outbox opened, for no inject runs without its durable outbox.
 // Any other failure (a path refused, a file that is not an outbox, no
 // permission) is bad input: exit 2, as before.
-func openServeOutbox(oc outboxConfig, o Options, log *zap.Logger) (*outbox.Store, *serve.PauseError, error) {
+// The pause's reason names the outbox as src gave it and what to do.
+func openServeOutbox(oc outboxConfig, src source, o Options, log *zap.Logger) (*outbox.Store, *serve.PauseError, error) {
 	path, err := outboxPath(oc, o)
 	if err != nil || path == "" {
 		return nil, nil, err
@@ -50,7 +51,32 @@ func openServeOutbox(oc outboxConfig, o Options, log *zap.Logger) (*outbox.Store
 	if err == nil {
 		return s, nil, nil
 	}
-	return s, lockedAtStart(s, err, log), nil
+	return s, lockedAtStart(s, err, outboxGiven(src, o), log), nil
+}
+
+// outboxGiven says how the outbox was given, after a lock's error: "the
+// outbox given by --outbox" (env INJECTKIT_OUTBOX, config file c.yaml:3),
+// or "the default outbox, under XDG_STATE_HOME=/srv/state".
+func outboxGiven(src source, o Options) string {
+	if src.given() {
+		return "the outbox given by " + src.named()
+	}
+	if v, dir := defaultOutboxVar(o); v != "" {
+		return "the default outbox, under " + v + "=" + dir
+	}
+	return "the default outbox"
+}
+
+// lockedWhatToDo follows a lock's error at start (err) in the pause's
+// reason: how the outbox was given (given) and what to do, as run's hint
+// says it (withLockedHint), but the time to wait longer: the daemon
+// consumes once the lock is free. "" for any other error.
+func lockedWhatToDo(err error, given string) string {
+	var le *outbox.LockedError
+	if !errors.As(err, &le) {
+		return ""
+	}
+	return "; it is " + given + ": wait for " + lockHolder(le) + " to let go of the outbox (or stop it)"
 }
 
 // lockedAtStart is the pause of a daemon whose outbox s another process
@@ -58,11 +84,12 @@ func openServeOutbox(oc outboxConfig, o Options, log *zap.Logger) (*outbox.Store
 // outbox's path; its Wait tries the lock every startPoll and returns once
 // the outbox is opened. A failure other than the lock once the lock is
 // free (the file became unusable) keeps the pause, its reason saying so,
-// with one ERROR per distinct failure.
-func lockedAtStart(s *outbox.Store, locked error, log *zap.Logger) *serve.PauseError {
+// with one ERROR per distinct failure. given says how the outbox was
+// given (outboxGiven), in the reason of a lock.
+func lockedAtStart(s *outbox.Store, locked error, given string, log *zap.Logger) *serve.PauseError {
 	var now atomic.Pointer[string]
 	set := func(err error) {
-		r := startLocked + err.Error()
+		r := startLocked + err.Error() + lockedWhatToDo(err, given)
 		if !errors.Is(err, outbox.ErrLocked) {
 			r = startUnusable + err.Error()
 		}
