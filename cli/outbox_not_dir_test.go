@@ -6,6 +6,24 @@ import (
 	"testing"
 )
 
+// outboxOpeners are the commands that open an outbox, each with whether
+// it says that nothing ran (run and serve) when the file system refuses
+// it: nothingRanHint.
+var outboxOpeners = []struct {
+	args  []string
+	offer bool
+}{
+	{[]string{"outbox", "list"}, false},
+	{[]string{"outbox", "flush", "--backend-url", "http://127.0.0.1:1"}, false},
+	{[]string{"outbox", "drop", "1"}, false},
+	{[]string{"outbox", "compact"}, false},
+	{[]string{"run", "noop", "--target", "127.0.0.1", "--inject-id", "i1", "--backend-url", "http://127.0.0.1:1"}, true},
+	{[]string{"serve", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10",
+		"--token", "tok-12345678", "--injectors", "noop"}, true},
+}
+
+const nothingRanHint = "hint: nothing ran, nothing was sent or stored: the outbox must be a file this user can create and write (--outbox PATH), or --outbox none"
+
 // An outbox path under a file (--outbox somefile/x) is refused naming
 // the setting as it was given (the flag, the variable, the config file's
 // key and line) and its value, as a symbolic link loop is, and the
@@ -15,19 +33,6 @@ func TestOutboxUnderAFileNamesTheSetting(t *testing.T) {
 	file := writeFile(t, "not-a-dir", "x")
 	box := filepath.Join(file, "outbox.db")
 	conf := writeFile(t, "c.yaml", "outbox: "+box+"\n")
-	const said = "hint: nothing ran, nothing was sent or stored: the outbox must be a file this user can create and write (--outbox PATH), or --outbox none"
-	commands := []struct {
-		args  []string
-		offer bool
-	}{
-		{[]string{"outbox", "list"}, false},
-		{[]string{"outbox", "flush", "--backend-url", "http://127.0.0.1:1"}, false},
-		{[]string{"outbox", "drop", "1"}, false},
-		{[]string{"outbox", "compact"}, false},
-		{[]string{"run", "noop", "--target", "127.0.0.1", "--inject-id", "i1", "--backend-url", "http://127.0.0.1:1"}, true},
-		{[]string{"serve", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10",
-			"--token", "tok-12345678", "--injectors", "noop"}, true},
-	}
 	sources := []struct {
 		name  string
 		env   map[string]string
@@ -39,15 +44,15 @@ func TestOutboxUnderAFileNamesTheSetting(t *testing.T) {
 		{"config file", nil, []string{"--config", conf}, "(config file " + conf + ":1)"},
 	}
 	for _, src := range sources {
-		for _, cmd := range commands {
+		for _, cmd := range outboxOpeners {
 			t.Run(src.name+"/"+strings.Join(cmd.args[:2], " "), func(t *testing.T) {
 				r := run(t, registry(), src.env, append(append(append([]string{}, cmd.args...), src.args...), "--log-level", "error")...)
 				want := `invalid outbox "` + box + `" ` + src.given + `: outbox ` + box + `: `
 				if r.code != 2 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "not a directory") {
 					t.Fatalf("exit %d, want 2 and %q:\n%s%s", r.code, want, r.stdout, r.stderr)
 				}
-				if got := strings.Count(r.stderr, said); got != map[bool]int{true: 1}[cmd.offer] {
-					t.Errorf("says %q %d times, want it once for run and serve only:\n%s", said, got, r.stderr)
+				if got := strings.Count(r.stderr, nothingRanHint); got != map[bool]int{true: 1}[cmd.offer] {
+					t.Errorf("says %q %d times, want it once for run and serve only:\n%s", nothingRanHint, got, r.stderr)
 				}
 			})
 		}
@@ -61,19 +66,6 @@ func TestOutboxUnderAFileNamesTheSetting(t *testing.T) {
 // directory"), which does not say which variable to fix.
 func TestDefaultOutboxUnderAFileNamesTheVariable(t *testing.T) {
 	file := writeFile(t, "not-a-dir", "x")
-	const said = "hint: nothing ran, nothing was sent or stored: the outbox must be a file this user can create and write (--outbox PATH), or --outbox none"
-	commands := []struct {
-		args  []string
-		offer bool
-	}{
-		{[]string{"outbox", "list"}, false},
-		{[]string{"outbox", "flush", "--backend-url", "http://127.0.0.1:1"}, false},
-		{[]string{"outbox", "drop", "1"}, false},
-		{[]string{"outbox", "compact"}, false},
-		{[]string{"run", "noop", "--target", "127.0.0.1", "--inject-id", "i1", "--backend-url", "http://127.0.0.1:1"}, true},
-		{[]string{"serve", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10",
-			"--token", "tok-12345678", "--injectors", "noop"}, true},
-	}
 	for _, v := range []struct {
 		name string
 		env  map[string]string
@@ -82,15 +74,15 @@ func TestDefaultOutboxUnderAFileNamesTheVariable(t *testing.T) {
 		{"XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": filepath.Join(file, "state")}, filepath.Join(file, "state", "injectkit", "outbox.db")},
 		{"HOME", map[string]string{"XDG_STATE_HOME": "", "HOME": file}, filepath.Join(file, ".local", "state", "injectkit", "outbox.db")},
 	} {
-		for _, cmd := range commands {
+		for _, cmd := range outboxOpeners {
 			t.Run(v.name+"/"+strings.Join(cmd.args[:2], " "), func(t *testing.T) {
 				r := run(t, registry(), v.env, append(append([]string{}, cmd.args...), "--log-level", "error")...)
 				want := `invalid outbox "` + v.box + `" (the default, under ` + v.name + `=` + v.env[v.name] + `): outbox ` + v.box + `: `
 				if r.code != 2 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "not a directory") {
 					t.Fatalf("exit %d, want 2 and %q:\n%s%s", r.code, want, r.stdout, r.stderr)
 				}
-				if got := strings.Count(r.stderr, said); got != map[bool]int{true: 1}[cmd.offer] {
-					t.Errorf("says %q %d times, want it once for run and serve only:\n%s", said, got, r.stderr)
+				if got := strings.Count(r.stderr, nothingRanHint); got != map[bool]int{true: 1}[cmd.offer] {
+					t.Errorf("says %q %d times, want it once for run and serve only:\n%s", nothingRanHint, got, r.stderr)
 				}
 			})
 		}
