@@ -278,7 +278,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		// were: its start is recorded while its reception and trace are
 		// posted, durable before the run all the same (see startFirst).
 		var end func()
-		ctx, end = h.startFirst(ctx, id, letGo)
+		ctx, end = withStartEnd(h.startFirst(ctx, id, letGo))
 		defer end()
 	case !joined:
 		// Recorded before the run: a process ending during it (a panic in
@@ -287,6 +287,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		if unfinished > 0 {
 			return h.unfinished(ctx, id, injector, unfinished)
 		}
+		ctx, end = withStartEnd(ctx, end)
 		defer end()
 		letGo()
 		if redelivered {

@@ -115,9 +115,10 @@ type reservationKey struct{}
 // outbox.Deliverer's Sized hook): the room reserved for each run is at
 // least that of the largest result so far. Once the result is stored, the
 // room ctx's run reserved ends (see reserve), and, for an inject that ran
-// (outbox.DeliveringReport), serve.Stored acknowledges its message: a
-// daemon killed while it posts the result leaves no message for another
-// daemon to run again. A refused inject's message is rejected as before.
+// (outbox.DeliveringReport), serve.Stored acknowledges its message and
+// the record of its start ends (see endStarted): a daemon killed while it
+// posts the result leaves no message for another daemon to run again, nor
+// a run said unfinished. A refused inject's message is rejected as before.
 func (h *Handler) Sized(ctx context.Context, size int64) (stored func()) {
 	h.sized(size)
 	end := reservationOf(ctx)
@@ -126,6 +127,7 @@ func (h *Handler) Sized(ctx context.Context, size int64) (stored func()) {
 			end()
 		}
 		if outbox.DeliveringReport(ctx) {
+			endStarted(ctx) // first: Stored may wait for a delivery slot
 			serve.Stored(ctx)
 		}
 	}

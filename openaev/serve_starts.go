@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 
 	"go.uber.org/zap"
@@ -22,8 +23,9 @@ import (
 // messages never handled.
 //
 //   - With an outbox, each start of an inject is recorded in it before
-//     the run, durably, and the record removed once the message is
-//     settled (see outbox.Store.StartRun), or once the process closes the
+//     the run, durably, and the record removed once its result is
+//     stored (see endStarted) or its message settled (see
+//     outbox.Store.StartRun), or once the process closes the
 //     outbox while the run goes on (a graceful shutdown returning the
 //     message to the queue: not a run ending the process). A start whose
 //     process is no longer alive ended unfinished.
@@ -157,6 +159,37 @@ func (p *startPanic) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("value", fmt.Sprint(p.value))
 	enc.AddByteString("stack", p.stack)
 	return nil
+}
+
+// startEnd is the end of the record of a run's start, once: when its
+// result is stored (see endStarted) or, at the latest, once its message
+// is settled.
+type startEnd struct {
+	once sync.Once
+	end  func()
+}
+
+// startEndKey is the context key of a run's *startEnd.
+type startEndKey struct{}
+
+// withStartEnd returns ctx carrying end, the end of the record of its
+// run's start, and end made to run once (see endStarted).
+func withStartEnd(ctx context.Context, end func()) (context.Context, func()) {
+	se := &startEnd{end: end}
+	return context.WithValue(ctx, startEndKey{}, se), func() { se.once.Do(se.end) }
+}
+
+// endStarted ends the record of the start of ctx's run once its result
+// is stored: its message is acknowledged then (serve.Stored), and a
+// process ending while it posts the result ended no run. Ended only once
+// the message was settled, a daemon killed while it posted (the platform
+// slow, or down and the tries going on) left a start the outbox counted
+// as a run ended unfinished, for an inject that finished: one more, and
+// a redelivery of its message was answered ERROR.
+func endStarted(ctx context.Context) {
+	if se, ok := ctx.Value(startEndKey{}).(*startEnd); ok {
+		se.once.Do(se.end)
+	}
 }
 
 // startedKey is the context key of the wait for a first delivery's start
