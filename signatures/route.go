@@ -2,8 +2,6 @@ package signatures
 
 import (
 	"context"
-	"errors"
-	"net"
 	"net/netip"
 	"slices"
 	"sync"
@@ -338,43 +336,6 @@ func (r *RouteSources) Prefetch(n int, config func(i int) Config) (stop func()) 
 	}
 }
 
-// route returns the source address on the route to dst, "" when there is
-// none. After cellsAfter lookups, with the resolver's partition, an
-// address in a cell whose source a lookup found (not a failed one: it
-// may be the socket's, not the route's) gets that source without one.
-func (r *RouteSources) route(dst netip.Addr) string {
-	if r.m.resolver.Route == nil || !dst.IsValid() {
-		return ""
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	src, ok := r.cache[dst]
-	if ok {
-		return src
-	}
-	cell, shared := r.part.shared(dst)
-	if src, ok = r.bycell[cell]; shared && ok {
-		r.cache[dst] = src
-		return src
-	}
-	src = ""
-	if s, err := r.m.resolver.Route(dst); err == nil && s.IsValid() && !s.IsUnspecified() {
-		src = s.Unmap().WithZone("").String()
-		// Not the address itself: a local route without a preferred
-		// source answers each of its addresses with that address.
-		if shared && s.Unmap().WithZone("") != dst.WithZone("") {
-			r.bycell[cell] = src
-		}
-	}
-	r.cache[dst] = src
-	if r.asked++; r.asked == cellsAfter && r.m.resolver.cells != nil {
-		if p, err := r.m.resolver.cells(); err == nil {
-			r.part, r.bycell = p, map[netip.Prefix]string{}
-		}
-	}
-	return src
-}
-
 // networkOf returns c as a NetworkConfig, whether a value or a pointer.
 func networkOf(c Config) (NetworkConfig, bool) {
 	switch c := c.(type) {
@@ -386,24 +347,4 @@ func networkOf(c Config) (NetworkConfig, bool) {
 		}
 	}
 	return NetworkConfig{}, false
-}
-
-// routeSource returns the source address the kernel would send from to
-// reach dst: the local address of a UDP socket connected to dst. A UDP
-// connect only looks the route up: no packet leaves the machine.
-func routeSource(dst netip.Addr) (netip.Addr, error) {
-	network := "udp6"
-	if dst = dst.Unmap(); dst.Is4() {
-		network = "udp4"
-	}
-	c, err := net.DialUDP(network, nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, routePort)))
-	if err != nil {
-		return netip.Addr{}, err
-	}
-	defer c.Close()
-	la, ok := c.LocalAddr().(*net.UDPAddr)
-	if !ok {
-		return netip.Addr{}, errors.New("route lookup: no local address")
-	}
-	return la.AddrPort().Addr(), nil
 }

@@ -36,7 +36,8 @@ const (
 // (rule 8, capped at the address's prefix length: every prefix of each
 // address up to it), all prefixes too. A family with a multipath route
 // (several next hops, a nexthop object, or two routes of one table for
-// one prefix at one metric) shares no answer. From four netlink dumps
+// one prefix at one metric, but IPv6's link-local and multicast ones,
+// one per interface) shares no answer. From four netlink dumps
 // (routes, rules, addresses, address labels; the last best effort).
 func kernelCells() (*cellPartition, error) {
 	p := &cellPartition{}
@@ -66,6 +67,9 @@ func kernelCells() (*cellPartition, error) {
 		}
 		if m := attrs[rtaPriority]; len(m) == 4 {
 			k.priority = binary.NativeEndian.Uint32(m)
+		}
+		if a := pr.Addr(); f == family6 && pr.Bits() >= 8 && (a.IsLinkLocalUnicast() || a.IsMulticast()) {
+			return // one per interface; their addresses are not shared (cellPartition.shared)
 		}
 		if attrs[rtaMultipath] != nil || attrs[rtaNhID] != nil || seen[k] {
 			p.multipath[f] = true
