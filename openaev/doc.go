@@ -182,7 +182,13 @@
 // target keeps its asset id, first agent id and asset group id (the
 // signatures go to every agent, see below), and results
 // are attributed to targets by address or name, never by position. Contract
-// fields matching the injector's params become typed Request.Params; a key
+// fields matching the injector's params become typed Request.Params, read
+// from the text of a string, of a number for an int param, of a boolean
+// for a bool one, or of a select's list of one (none: the default); a
+// value of a JSON type the param's form field never sends (an object, a
+// list of several, a boolean to another param, a number to a text or
+// select field) is refused in an inject file's words ("wrong JSON type,
+// want a whole number", paramKind); a key
 // that is one of the injector's settings (cloudscan's endpoint_url, query's
 // shodan_api_key), not empty, refuses the inject (INVALID_USAGE, naming the
 // key and where the host gives it, never its value): the host chooses

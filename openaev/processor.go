@@ -293,8 +293,12 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 			return req, targets, err
 		}
 		for _, prm := range manifest.Params {
-			if _, ok := in.Content[prm.Name]; !ok {
+			raw, ok := in.Content[prm.Name]
+			if !ok {
 				continue
+			}
+			if err := paramKind(prm, raw); err != nil {
+				return req, targets, manifest.WithholdParam(prm.Name, err)
 			}
 			s, err := in.contentString(prm.Name)
 			if err != nil {

@@ -52,6 +52,22 @@ func TestQueryRefusalNamesContentQuery(t *testing.T) {
 			"invalid inject_content.query: wrong JSON type: an object, want a string"},
 		{"a number, no target", map[string]any{"query": 443}, nil,
 			`invalid inject_content.query "443": wrong JSON type: a number, want a string`},
+		// A param of a JSON type its form field never sends (a checkbox's
+		// boolean to a number, a number to a select, an object, a list of
+		// several) is refused in an inject file's words too, naming the
+		// value: it read as the text of the value, or "want one value".
+		{"max_results a boolean", withParam("max_results", true), nil,
+			`invalid inject_content.max_results "true": wrong JSON type, want a whole number`},
+		{"max_results a list of two", withParam("max_results", []int{1, 2}), nil,
+			`invalid inject_content.max_results "[1,2]": wrong JSON type, want a whole number`},
+		{"max_results an object", withParam("max_results", map[string]int{"a": 1}), nil,
+			`invalid inject_content.max_results "{\"a\":1}": wrong JSON type, want a whole number`},
+		{"provider a number", withParam("provider", 7), nil, `invalid inject_content.provider "7": wrong JSON type, want a string`},
+		{"provider a list of two", withParam("provider", []string{"shodan", "censys"}), nil,
+			`invalid inject_content.provider "[\"shodan\",\"censys\"]": wrong JSON type, want a string`},
+		{"provider unknown", withParam("provider", "censys"), nil, `invalid inject_content.provider "censys": not one of shodan`},
+		{"max_results out of range", withParam("max_results", "1001"), nil,
+			`invalid inject_content.max_results "1001": must be between 1 and 1000`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,3 +103,10 @@ func manualQuery(q any) map[string]any {
 	return map[string]any{"target_selector": "manual", "targets": "192.0.2.1", "query": q}
 }
 
+// withParam is the content of a query inject of apache narrowed to a
+// manual target, its param name given value, of any JSON type.
+func withParam(name string, value any) map[string]any {
+	c := manualQuery("apache")
+	c[name] = value
+	return c
+}
