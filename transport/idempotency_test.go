@@ -117,7 +117,7 @@ func TestBaseURLWithoutCredentials(t *testing.T) {
 	for raw, want := range map[string]string{
 		"http://127.0.0.1:8080/":            "http://127.0.0.1:8080",
 		"https://user:pw@127.0.0.1/prefix/": "https://127.0.0.1/prefix",
-		"http://127.0.0.1:9/a%2Fb":          "http://127.0.0.1:9/a%2Fb",
+		"http://127.0.0.1:9/a%25b":          "http://127.0.0.1:9/a%25b",
 	} {
 		c, err := New(raw)
 		if err != nil {

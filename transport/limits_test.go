@@ -46,7 +46,7 @@ func TestMinimalTarget(t *testing.T) {
 
 func TestNewAcceptsFullURLs(t *testing.T) {
 	for _, u := range []string{"http://127.0.0.1:1", "https://h.example:65535/prefix/", "http://[::1]:8080",
-		"http://[fe80::1%25eth0]:80/x", "http://user:pw@backend:443", "http://backend", "HTTP://BACKEND/a%2Fb"} {
+		"http://[fe80::1%25eth0]:80/x", "http://user:pw@backend:443", "http://backend", "HTTP://BACKEND/a%25b"} {
 		if _, err := New(u); err != nil {
 			t.Errorf("%s: %v", u, err)
 		}

@@ -52,6 +52,9 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 		}
 		return nil, errors.New("must not have a query or fragment")
 	}
+	if why := pathProblem(raw); why != "" {
+		return nil, errors.New(why)
+	}
 	if err := checkHost(u); err != nil {
 		return nil, err
 	}

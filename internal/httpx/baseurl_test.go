@@ -1,6 +1,7 @@
 package httpx_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -15,7 +16,27 @@ func TestParseBaseURL(t *testing.T) {
 		{"https://platform.example/prefix/", ""},
 		{"http://[::1]:8080", ""},
 		{"http://[fe80::1%25eth0]:80/x", ""},
-		{"HTTP://BACKEND/a%2Fb", ""},
+		{"HTTP://BACKEND/a%2Fb", "the path holds %2F at byte 2, an encoded '/'"},
+		// A path as net/url would send it other than written, or as the
+		// server would resolve or refuse it (pathProblem); legal ones kept.
+		{"http://127.0.0.1/a b", `the path holds ' ' at byte 2, which a URL does not hold unescaped: it would be sent as %20`},
+		{"http://127.0.0.1/aev%20x/", ""},
+		{"http://127.0.0.1/a\\b", `'\\' at byte 2`},
+		{"http://127.0.0.1/a|b", "%7C"},
+		{"http://127.0.0.1/a\"b", "%22"},
+		{"http://127.0.0.1/{a}", "%7B"},
+		{"http://127.0.0.1/a<b>", "%3C"},
+		{"http://127.0.0.1/a^b", "%5E"},
+		{"http://127.0.0.1/a`b", "%60"},
+		{"http://127.0.0.1/a%5cb", "an encoded '\\\\'"},
+		{"http://127.0.0.1/a/../b", `the dot segment ".." (segment 2)`},
+		{"http://127.0.0.1/./a", `the dot segment "." (segment 1)`},
+		{"http://127.0.0.1/a/..", `the dot segment ".."`},
+		{"http://127.0.0.1//", "an empty segment (// at segment 1)"},
+		{"http://127.0.0.1/a//b/", "an empty segment (// at segment 2)"},
+		{"http://127.0.0.1/a/", ""},
+		{"http://127.0.0.1/a;b/a%25b/%C3%BC/ü/.a/a./...", ""},
+		{"https://user:pw@127.0.0.1/a b", "' ' at byte 2"},
 		{"ftp://127.0.0.1/", "scheme must be http or https"},
 		{"http://127.0.0.1:8080/\xff", "not valid UTF-8"},
 		{"http://u:p\xffsecret@127.0.0.1/", "not valid UTF-8"},
@@ -84,7 +105,8 @@ func TestParseBaseURL(t *testing.T) {
 // panic, never shows the URL in its error, and accepts only what a client
 // may post to: http or https, a host, no query or fragment.
 func FuzzParseBaseURL(f *testing.F) {
-	for _, s := range []string{"http://127.0.0.1:8080/x", "https://u:p@h/", "http://[::1]:0", "ftp://h", "http://h/?q#f", ""} {
+	for _, s := range []string{"http://127.0.0.1:8080/x", "https://u:p@h/", "http://[::1]:0", "ftp://h", "http://h/?q#f", "",
+		"http://h/a b", "http://h/a%2fb", "http://h/a/./b/"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -98,6 +120,28 @@ func FuzzParseBaseURL(f *testing.F) {
 		if (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" ||
 			u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
 			t.Fatalf("accepted %q: %#v", raw, u)
+		}
+		// The path is sent as written, but for an IRI's characters
+		// (RFC 3987), percent-encoded, and none resolves away.
+		written := raw[strings.Index(raw, "://")+3:]
+		if i := strings.IndexByte(written, '/'); i >= 0 {
+			written = written[i:]
+		} else {
+			written = ""
+		}
+		var ascii strings.Builder
+		for _, b := range []byte(written) {
+			if b >= 0x80 {
+				fmt.Fprintf(&ascii, "%%%02X", b)
+			} else {
+				ascii.WriteByte(b)
+			}
+		}
+		if sent := u.EscapedPath(); sent != ascii.String() && !strings.EqualFold(sent, ascii.String()) {
+			t.Fatalf("accepted %q, whose path is sent as %q", raw, sent)
+		}
+		if strings.Contains(written+"/", "/./") || strings.Contains(written+"/", "/../") || strings.Contains(strings.TrimSuffix(written, "/"), "//") {
+			t.Fatalf("accepted %q, whose path resolves away", raw)
 		}
 	})
 }
