@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -167,7 +166,7 @@ func (pl plan) layout(status, msg string, pieces []piece, limit, notesRoom int) 
 	r := pl.r
 	var lo leftOut
 	pl.complete = Execution{Message: pl.completeMessage(msg, "", limit), Status: status, Action: ActionComplete,
-		Duration: max(int(math.Round(r.Finished.Sub(r.Started).Seconds())), 0)}
+		Duration: wireDuration(r.Finished.Sub(r.Started))}
 	pieces = slices.Clone(pieces)
 	var notes []string
 	// Findings too large for the terminal callback are left out, the

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
@@ -30,10 +32,11 @@ const (
 
 // Execution is the body of POST /api/injects/execution/callback/{id}.
 type Execution struct {
-	Message  string `json:"execution_message"`
-	Status   string `json:"execution_status"`
-	Action   string `json:"execution_action"`
-	Duration int    `json:"execution_duration"`
+	Message string `json:"execution_message"`
+	Status  string `json:"execution_status"`
+	Action  string `json:"execution_action"`
+	// Duration is in milliseconds, the platform's unit (wireDuration).
+	Duration int `json:"execution_duration"`
 	// ContextIdentifiers name what a trace is about, on the Current line:
 	// the asset of a per-target trace. Empty is omitted.
 	ContextIdentifiers []string `json:"execution_context_identifiers,omitempty"`
@@ -210,3 +213,19 @@ func (c *Client) platformURL() string { return strings.TrimRight(c.cfg.URL, "/")
 
 // callbackURL is the URL of inject id's execution callbacks.
 func (c *Client) callbackURL(injectID string) string { return c.base + callbackPath(injectID) }
+
+// wireDuration is a run's duration d as a callback's execution_duration:
+// in milliseconds, rounded, the unit OpenAEV 2.4.0 declares and reads
+// (InjectExecutionInput's "Duration of the execution in miliseconds";
+// InjectStatusService adds it to the agent's start trace with plusMillis),
+// within the Java int the platform binds it to (Jackson refuses a larger
+// number, 400): from 0 to 2147483647 (24.8 days). pyoaev sends seconds;
+// the platform reads the value on the agent path alone, an injector's
+// trace being stamped with the time it is processed.
+func wireDuration(d time.Duration) int {
+	ms := d / time.Millisecond
+	if d%time.Millisecond >= time.Millisecond/2 {
+		ms++
+	}
+	return int(min(max(ms, 0), math.MaxInt32))
+}

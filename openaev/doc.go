@@ -214,7 +214,7 @@
 //  3. the runtime executes the inject and compiles its signatures;
 //  4. exactly one terminal POST /api/injects/execution/callback/{id} with
 //     execution_action "complete", a non-blank message with the detail,
-//     execution_duration in seconds, execution_output_structured (a JSON
+//     execution_duration in milliseconds, execution_output_structured (a JSON
 //     string holding the declared outputs from the injector's Findings
 //     and, on the Current line, expectation_signatures) and
 //     execution_status: SUCCESS for a success or a partial run (the

@@ -39,7 +39,7 @@ func (c SizeCheck) Received(ctx context.Context, prep *runtime.Prepared) error {
 	// A data callback of the longest the run may last: the least a body
 	// holding one target's signatures takes besides them.
 	agents := agentsOf(ctx)
-	fixed := dataFixedLen(prep.Request.Injector, len(prep.Targets)+extraAgents(agents), int(prep.Timeout.Seconds())+1)
+	fixed := dataFixedLen(prep.Request.Injector, len(prep.Targets)+extraAgents(agents), wireDuration(prep.Timeout)+1000)
 	// The body's room, or the structured output's if smaller
 	// (MaxStructuredOutputLen).
 	fits := func(size, q int) bool { return q <= structuredRoom(size, fixed, dataDocLen()) }
