@@ -63,6 +63,14 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 			want: []string{`invalid param "outcome=maybe" (env INJECTKIT_PARAM): not one of success, partial, failed`}},
 		{name: "param refused, from the flag over the file's", yaml: "param: [delay=1ms]\n", args: []string{"--param", "delay=-3"},
 			want: []string{`invalid param "delay=-3" (--param): negative duration`}},
+		// A param a higher source's of its key replaces is read all the
+		// same (checkHiddenParams), before anything runs.
+		{name: "hidden param, the file's under a flag", yaml: "param: [delay=soon, outcome=success]\n", args: []string{"--param", "delay=1ms"},
+			want: []string{`invalid param "delay=soon" (config file FILE:1): not a duration`, `(hidden today by a higher source's delay)`}},
+		{name: "hidden param, the environment's under a flag", env: map[string]string{"INJECTKIT_PARAM": "outcome=maybe"}, args: []string{"--param", "outcome=success"},
+			want: []string{`invalid param "outcome=maybe" (env INJECTKIT_PARAM): not one of success, partial, failed (hidden today`}},
+		{name: "hidden param, the file's under the environment", yaml: "param:\n  - delay=1ms\n  - outcome=maybe\n", env: map[string]string{"INJECTKIT_PARAM": "outcome=partial"},
+			want: []string{`invalid param "outcome=maybe" (config file FILE:3): not one of success, partial, failed (hidden today`}},
 		{name: "payload size too small for the profile", args: []string{"--max-payload-size", "10", "--log-level", "error"},
 			want: []string{`invalid max_payload_size "10" (--max-payload-size): smaller than a body with no target`}},
 		{name: "expectation from the file", yaml: "expectation: DETECT\n",

@@ -331,7 +331,7 @@ func decodeFields(dst any, c *ucli.Context, name string, getenv func(string) str
 			if f.pairs {
 				// Item by item (mergedPairs): a pair's text may repeat
 				// another's written elsewhere.
-				s.setPairsFrom(f.key, r.itemFrom)
+				s.setPairs(f.key, r)
 			} else {
 				for i, from := range r.itemFrom {
 					s.setItemFrom(f.key, f.item(r.vals[i]), from)
@@ -351,13 +351,13 @@ func decodeFields(dst any, c *ucli.Context, name string, getenv func(string) str
 // profile cannot hold.
 type sourced interface {
 	setFrom(key, from string)
-	setItemFrom(key, item, from string)     // where one item of a list was written
-	setPairsFrom(key string, from []string) // where each item of a pairs list was written, in its order
-	setText(key, text string)               // a scalar's value as written
-	setSecretFrom(key, from string)         // where a secret was set: never in an error with its value
-	setConfig(path string)                  // the config file read
-	setStrayEnv(names []string)             // the unknown variables of the environment to warn of
-	setFileSecrets(secrets []string)        // the config file's secrets, as it was read (see redactGiven)
+	setItemFrom(key, item, from string) // where one item of a list was written
+	setPairs(key string, r raw)         // where each item of a pairs list was written, in its order, and those hidden
+	setText(key, text string)           // a scalar's value as written
+	setSecretFrom(key, from string)     // where a secret was set: never in an error with its value
+	setConfig(path string)              // the config file read
+	setStrayEnv(names []string)         // the unknown variables of the environment to warn of
+	setFileSecrets(secrets []string)    // the config file's secrets, as it was read (see redactGiven)
 }
 
 // keysOf returns the config keys of config struct types.

@@ -22,6 +22,9 @@ type raw struct {
 	// itemFrom says where each of vals was written, when that is not from
 	// (the line of each item of a YAML list); nil otherwise.
 	itemFrom []string
+	// hidden are the items of a pairs setting a higher layer's of the
+	// same key replaced (mergedPairs), hiddenFrom where each was written.
+	hidden, hiddenFrom []string
 }
 
 // setFlags returns the names (first name) of the command's flags that the
@@ -143,6 +146,7 @@ func (f field) mergedPairs(layers []raw) (raw, error) {
 			k, _, _ := strings.Cut(s, "=")
 			if j, ok := at[k]; ok && !seen[k] {
 				seen[k] = true
+				out.hidden, out.hiddenFrom = append(out.hidden, out.vals[j]), append(out.hiddenFrom, out.itemFrom[j])
 				out.vals[j], out.itemFrom[j] = s, from
 				continue
 			}

@@ -33,6 +33,10 @@ type origins struct {
 	// the order of the decoded list: two items of one text may come from
 	// two places (a --param repeating the first of a config file's two).
 	pairs map[string][]string
+	// hiddenPairs are the param items a higher layer's of the same key
+	// replaced (mergedPairs), hiddenFrom where each was written: checked
+	// as the items read are (checkHiddenParams).
+	hiddenPairs, hiddenFrom []string
 	// text is the value of each scalar key as it was written ("4" for a
 	// heartbeat_interval read as 4s), for an error to quote.
 	text map[string]string
@@ -108,11 +112,15 @@ func (o *origins) setItemFrom(key, item, from string) {
 	}
 }
 
-func (o *origins) setPairsFrom(key string, from []string) {
+func (o *origins) setPairs(key string, r raw) {
 	if o.pairs == nil {
 		o.pairs = map[string][]string{}
 	}
-	o.pairs[key] = from
+	o.pairs[key] = r.itemFrom
+	if len(r.hidden) > 0 {
+		o.hiddenPairs = append(o.hiddenPairs, r.hidden...)
+		o.hiddenFrom = append(o.hiddenFrom, r.hiddenFrom...)
+	}
 }
 
 // wherePair is where for item i of a pairs key (param), in the decoded

@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -37,6 +39,9 @@ func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
 	// A refused value holding a secret is withheld, with what is wrong
 	// with it, as the runtime withholds an inject file's.
 	redact := cfg.redaction(set.manifests())
+	if err := cfg.checkHiddenParams(m, redact); err != nil {
+		return err
+	}
 	for i, kv := range params {
 		k, v, ok := strings.Cut(kv, "=")
 		switch {
@@ -156,4 +161,29 @@ func rejectParam(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger
 	// No deliverer: Reject logs the refusal as the run would, and sends nothing.
 	_ = newRuntime(o, cfg.injectors, log).Reject(ctx, req, pr.err)
 	return cfg.paramErr(pr.i, pr.err)
+}
+
+// checkHiddenParams refuses a param item a higher layer's of the same key
+// replaced (--param timing=4 over the config file's timing=fast) that
+// the injector would refuse were it the one read, exit 2 before anything
+// runs, naming where it was written, its value withheld as a refused
+// param's is: it is read the day the higher one goes (checkShadowed).
+func (c *runConfig) checkHiddenParams(m *framework.Manifest, redact func(string) string) error {
+	for i, kv := range c.hiddenPairs {
+		k, v, _ := strings.Cut(kv, "=")
+		_, err := m.ParseParam(k, v)
+		if err == nil {
+			continue
+		}
+		shown, reason := strconv.Quote(kv), err.Error()
+		var ve *signatures.ValidationError
+		if errors.As(signatures.WithholdSecret(m.WithholdParam(k, err), redact), &ve) {
+			if reason = ve.Reason; ve.Withheld {
+				shown = k + "=…"
+			}
+		}
+		return usageErr("invalid param %s (%s): %s (hidden today by a higher source's %s)",
+			shown, c.hiddenFrom[i], reason, k)
+	}
+	return nil
 }
