@@ -32,8 +32,15 @@ func TestIntegrationKilledWhileTheOutboxIsFull(t *testing.T) {
 	waitConsumers(t, queue, 1)
 	servetest.Publish(t, queue, bodies...)
 
-	testkit.WaitFor(t, 60*time.Second, "the consumption paused on the full outbox, a result stored", func() bool {
-		return strings.Contains(first.Stderr.String(), "consumption paused: outbox full") && pendingBodies(t, first) >= 1
+	// Once a result is stored its message is acknowledged, before the
+	// first try of its "complete": once that "complete" was tried again
+	// (1 s after the first) the acknowledgement has reached the broker. A
+	// kill before would leave the message to the second daemon, on an
+	// outbox of its own, which would run it again (the window between a
+	// result's store and its acknowledgement, as in the other kill tests).
+	testkit.WaitFor(t, 60*time.Second, "the consumption paused on the full outbox, a result stored and its complete tried twice", func() bool {
+		return strings.Contains(first.Stderr.String(), "consumption paused: outbox full") && pendingBodies(t, first) >= 1 &&
+			kindCalls(p, openaevtest.KindComplete) >= 2
 	})
 	ran := first.logged("message received")
 	second := takeOver(t, p, queue, state, first, ids)
