@@ -2,6 +2,7 @@ package signatures
 
 import (
 	"encoding/binary"
+	"errors"
 	"net/netip"
 	"syscall"
 )
@@ -51,7 +52,7 @@ func kernelCells() (*cellPartition, error) {
 		tos      byte
 	}
 	seen := map[routeKey]bool{}
-	err := dump(syscall.RTM_GETROUTE, syscall.AF_UNSPEC, syscall.RTM_NEWROUTE, headerLen, func(h []byte, attrs map[uint16][]byte) {
+	err := dump(syscall.RTM_GETROUTE, syscall.AF_UNSPEC, syscall.RTM_NEWROUTE, headerLen, maxDumpMessages, func(h []byte, attrs map[uint16][]byte) {
 		f, ok := familyOf(h[0])
 		if !ok {
 			return
@@ -79,7 +80,7 @@ func kernelCells() (*cellPartition, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = dump(rtmGetRule, syscall.AF_UNSPEC, rtmNewRule, headerLen, func(h []byte, attrs map[uint16][]byte) {
+	err = dump(rtmGetRule, syscall.AF_UNSPEC, rtmNewRule, headerLen, maxDumpMessages, func(h []byte, attrs map[uint16][]byte) {
 		if _, ok := familyOf(h[0]); ok && attrs[rtaDst] != nil {
 			p.add(prefixOf(h[0], attrs[rtaDst], int(h[1])))
 		}
@@ -87,7 +88,7 @@ func kernelCells() (*cellPartition, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = dump(syscall.RTM_GETADDR, syscall.AF_UNSPEC, syscall.RTM_NEWADDR, ifaddrmsgLen, func(h []byte, attrs map[uint16][]byte) {
+	err = dump(syscall.RTM_GETADDR, syscall.AF_UNSPEC, syscall.RTM_NEWADDR, ifaddrmsgLen, maxDumpMessages, func(h []byte, attrs map[uint16][]byte) {
 		raw := attrs[ifaLocal]
 		if raw == nil {
 			raw = attrs[ifaAddress]
@@ -108,7 +109,7 @@ func kernelCells() (*cellPartition, error) {
 		return nil, err
 	}
 	// Best effort: without the table, the default labels (staticPrefixes).
-	_ = dump(rtmGetAddrLabel, syscall.AF_INET6, rtmNewAddrLabel, headerLen, func(h []byte, attrs map[uint16][]byte) {
+	_ = dump(rtmGetAddrLabel, syscall.AF_INET6, rtmNewAddrLabel, headerLen, maxDumpMessages, func(h []byte, attrs map[uint16][]byte) {
 		p.add(prefixOf(syscall.AF_INET6, attrs[rtaDst], int(h[2])))
 	})
 	return p, nil
@@ -148,25 +149,67 @@ func prefixOf(af byte, raw []byte, bits int) netip.Prefix {
 	return pr
 }
 
+// maxDumpMessages bounds each dump kernelCells reads: a machine holding
+// a full Internet routing table (a million routes) would pay more for its
+// dump than for a lookup a target; beyond it, each address's route is
+// looked up on its own.
+const maxDumpMessages = 1 << 16
+
+// errDumpTooLong is dump's error past its limit.
+var errDumpTooLong = errors.New("route cells: netlink dump too long")
+
 // dump asks the kernel for a dump of request in the family af and calls
 // each with the fixed header (hdrLen bytes) and the attributes of each
-// message of type want.
-func dump(request, af int, want uint16, hdrLen int, each func(h []byte, attrs map[uint16][]byte)) error {
-	rib, err := syscall.NetlinkRIB(request, af)
+// message of type want, reading the answer as it comes: past limit
+// messages, it stops with errDumpTooLong.
+func dump(request, af int, want uint16, hdrLen, limit int, each func(h []byte, attrs map[uint16][]byte)) error {
+	s, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, syscall.NETLINK_ROUTE)
 	if err != nil {
 		return err
 	}
-	msgs, err := syscall.ParseNetlinkMessage(rib)
-	if err != nil {
+	defer syscall.Close(s)
+	kernel := &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK}
+	if err := syscall.Bind(s, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK}); err != nil {
 		return err
 	}
-	for _, m := range msgs {
-		if m.Header.Type != want || len(m.Data) < hdrLen {
-			continue
+	req := make([]byte, syscall.NLMSG_HDRLEN+syscall.SizeofRtGenmsg)
+	binary.NativeEndian.PutUint32(req[0:4], uint32(len(req)))
+	binary.NativeEndian.PutUint16(req[4:6], uint16(request))
+	binary.NativeEndian.PutUint16(req[6:8], syscall.NLM_F_DUMP|syscall.NLM_F_REQUEST)
+	binary.NativeEndian.PutUint32(req[8:12], 1) // sequence number
+	req[syscall.NLMSG_HDRLEN] = byte(af)
+	if err := syscall.Sendto(s, req, 0, kernel); err != nil {
+		return err
+	}
+	buf := make([]byte, 32<<10)
+	for n := 0; ; {
+		nr, _, err := syscall.Recvfrom(s, buf, 0)
+		if err != nil {
+			return err
 		}
-		each(m.Data[:hdrLen], attributes(m.Data[hdrLen:]))
+		msgs, err := syscall.ParseNetlinkMessage(buf[:nr])
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			switch {
+			case m.Header.Type == syscall.NLMSG_DONE:
+				return nil
+			case m.Header.Type == syscall.NLMSG_ERROR:
+				if len(m.Data) >= 4 {
+					if errno := int32(binary.NativeEndian.Uint32(m.Data[:4])); errno < 0 {
+						return syscall.Errno(-errno)
+					}
+				}
+				return errors.New("route cells: netlink error")
+			case n >= limit:
+				return errDumpTooLong
+			case m.Header.Type == want && len(m.Data) >= hdrLen:
+				each(m.Data[:hdrLen], attributes(m.Data[hdrLen:]))
+			}
+			n++
+		}
 	}
-	return nil
 }
 
 // attributes returns the attributes of b (struct rtattr, each padded to

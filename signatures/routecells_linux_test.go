@@ -1,10 +1,12 @@
 package signatures
 
 import (
+	"errors"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"sync/atomic"
+	"syscall"
 	"testing"
 )
 
@@ -122,4 +124,22 @@ func midOf(p netip.Prefix) netip.Addr {
 	b[p.Bits()/8] |= 0x80 >> (p.Bits() % 8)
 	a, _ := netip.AddrFromSlice(b)
 	return a
+}
+
+// A dump longer than its limit (a machine with a full Internet routing
+// table) stops there: its addresses are then looked up one by one.
+func TestDumpStopsPastItsLimit(t *testing.T) {
+	n := 0
+	count := func([]byte, map[uint16][]byte) { n++ }
+	if err := dump(syscall.RTM_GETADDR, syscall.AF_UNSPEC, syscall.RTM_NEWADDR, ifaddrmsgLen, maxDumpMessages, count); err != nil {
+		t.Skipf("no netlink dump here: %v", err)
+	}
+	if n < 2 { // lo's 127.0.0.1 and ::1 at least
+		t.Skipf("%d addresses: too few to cut the dump", n)
+	}
+	got := 0
+	err := dump(syscall.RTM_GETADDR, syscall.AF_UNSPEC, syscall.RTM_NEWADDR, ifaddrmsgLen, 1, func([]byte, map[uint16][]byte) { got++ })
+	if !errors.Is(err, errDumpTooLong) || got != 1 {
+		t.Errorf("dump with a limit of 1 of %d addresses: %d read, %v; want 1, errDumpTooLong", n, got, err)
+	}
 }
