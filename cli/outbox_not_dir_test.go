@@ -6,20 +6,26 @@ import (
 	"testing"
 )
 
-// outboxOpeners are the commands that open an outbox, each with whether
-// it says that nothing ran (run and serve) when the file system refuses
-// it: nothingRanHint.
-var outboxOpeners = []struct {
+// outboxStarters are outboxOpeners and serve, each with whether it says
+// that nothing ran (run and serve) when the file system refuses the
+// outbox: nothingRanHint.
+func outboxStarters() []struct {
 	args  []string
 	offer bool
-}{
-	{[]string{"outbox", "list"}, false},
-	{[]string{"outbox", "flush", "--backend-url", "http://127.0.0.1:1"}, false},
-	{[]string{"outbox", "drop", "1"}, false},
-	{[]string{"outbox", "compact"}, false},
-	{[]string{"run", "noop", "--target", "127.0.0.1", "--inject-id", "i1", "--backend-url", "http://127.0.0.1:1"}, true},
-	{[]string{"serve", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10",
-		"--token", "tok-12345678", "--injectors", "noop"}, true},
+} {
+	serve := []string{"serve", "--openaev-url", "http://127.0.0.1:1", "--injector-id",
+		"5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10", "--token", "tok-12345678", "--injectors", "noop"}
+	var out []struct {
+		args  []string
+		offer bool
+	}
+	for _, args := range append(outboxOpeners(), serve) {
+		out = append(out, struct {
+			args  []string
+			offer bool
+		}{args, args[0] == "run" || args[0] == "serve"})
+	}
+	return out
 }
 
 const nothingRanHint = "hint: nothing ran, nothing was sent or stored: the outbox must be a file this user can create and write (--outbox PATH), or --outbox none"
@@ -44,7 +50,7 @@ func TestOutboxUnderAFileNamesTheSetting(t *testing.T) {
 		{"config file", nil, []string{"--config", conf}, "(config file " + conf + ":1)"},
 	}
 	for _, src := range sources {
-		for _, cmd := range outboxOpeners {
+		for _, cmd := range outboxStarters() {
 			t.Run(src.name+"/"+strings.Join(cmd.args[:2], " "), func(t *testing.T) {
 				r := run(t, registry(), src.env, append(append(append([]string{}, cmd.args...), src.args...), "--log-level", "error")...)
 				want := `invalid outbox "` + box + `" ` + src.given + `: outbox ` + box + `: `
@@ -74,7 +80,7 @@ func TestDefaultOutboxUnderAFileNamesTheVariable(t *testing.T) {
 		{"XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": filepath.Join(file, "state")}, filepath.Join(file, "state", "injectkit", "outbox.db")},
 		{"HOME", map[string]string{"XDG_STATE_HOME": "", "HOME": file}, filepath.Join(file, ".local", "state", "injectkit", "outbox.db")},
 	} {
-		for _, cmd := range outboxOpeners {
+		for _, cmd := range outboxStarters() {
 			t.Run(v.name+"/"+strings.Join(cmd.args[:2], " "), func(t *testing.T) {
 				r := run(t, registry(), v.env, append(append([]string{}, cmd.args...), "--log-level", "error")...)
 				want := `invalid outbox "` + v.box + `" (the default, under ` + v.name + `=` + v.env[v.name] + `): outbox ` + v.box + `: `
